@@ -1,0 +1,160 @@
+/**
+ * `@creatorflow/sync/pg`: the SQL port over a node-postgres `Pool`.
+ */
+import type { SqlClient, SqlResult, SqlTransaction, Unlisten } from '../core/sql-client.js';
+
+/** The subset of a `pg` client this adapter uses (declared, so the core never imports `pg`). */
+export interface PgClientLike {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  release(err?: Error | boolean): void;
+  on(event: 'notification' | 'error', listener: (arg: never) => void): unknown;
+}
+
+/** The subset of a `pg.Pool` this adapter uses. */
+export interface PgPoolLike {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  connect(): Promise<PgClientLike>;
+  readonly options?: { max?: number };
+}
+
+/** Options of {@link fromPg}. */
+export interface FromPgOptions {
+  /** Delay before re-opening a broken LISTEN connection, in ms. Default 500. */
+  listenReconnectMs?: number;
+}
+
+/**
+ * Adapt a `pg.Pool` to the library's {@link SqlClient} port. The pool stays the
+ * host's: `close()` only releases the connection held for LISTEN.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { createEventStore } from '@creatorflow/sync';
+ * import { fromPg } from '@creatorflow/sync/pg';
+ * const store = createEventStore({ sql: fromPg(new pg.Pool({ connectionString })) });
+ * ```
+ */
+export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient {
+  const listener = new PgListener(pool, options.listenReconnectMs ?? 500);
+  return {
+    dialect: 'pg',
+    maxConcurrency: pool.options?.max ?? 10,
+    async query<Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
+      return (await pool.query(text, params as unknown[] | undefined)) as SqlResult<Row>;
+    },
+    async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      const tx: SqlTransaction = {
+        query: async <Row>(text: string, params?: readonly unknown[]) =>
+          (await client.query(text, params as unknown[] | undefined)) as SqlResult<Row>,
+      };
+      try {
+        await client.query('BEGIN');
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        client.release();
+        return result;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+          client.release();
+        } catch (rollbackErr) {
+          // A connection that cannot roll back is broken: destroy it rather than reuse it.
+          client.release(rollbackErr instanceof Error ? rollbackErr : true);
+        }
+        throw err;
+      }
+    },
+    listen: (channel, onNotify) => listener.listen(channel, onNotify),
+    close: () => listener.close(),
+  };
+}
+
+type NotifyHandler = (payload: string) => void;
+
+/** One dedicated pool connection carries every LISTEN channel; it reconnects when it breaks. */
+class PgListener {
+  readonly #pool: PgPoolLike;
+  readonly #reconnectMs: number;
+  readonly #handlers = new Map<string, Set<NotifyHandler>>();
+  #client: Promise<PgClientLike> | undefined;
+  #closed = false;
+
+  constructor(pool: PgPoolLike, reconnectMs: number) {
+    this.#pool = pool;
+    this.#reconnectMs = reconnectMs;
+  }
+
+  async listen(channel: string, onNotify: NotifyHandler): Promise<Unlisten> {
+    let set = this.#handlers.get(channel);
+    const first = set === undefined;
+    if (!set) {
+      set = new Set();
+      this.#handlers.set(channel, set);
+    }
+    set.add(onNotify);
+    const client = await this.#connection();
+    if (first) await client.query(`LISTEN ${quoteChannel(channel)}`);
+    return async () => {
+      const handlers = this.#handlers.get(channel);
+      if (!handlers?.delete(onNotify) || handlers.size > 0) return;
+      this.#handlers.delete(channel);
+      if (this.#client && !this.#closed) {
+        const c = await this.#client;
+        await c.query(`UNLISTEN ${quoteChannel(channel)}`).catch(() => undefined);
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#handlers.clear();
+    const pending = this.#client;
+    this.#client = undefined;
+    if (pending) {
+      const client = await pending.catch(() => undefined);
+      client?.release(true);
+    }
+  }
+
+  #connection(): Promise<PgClientLike> {
+    if (!this.#client) {
+      const opening = this.#open();
+      this.#client = opening;
+      opening.catch(() => {
+        if (this.#client === opening) this.#client = undefined;
+      });
+    }
+    return this.#client;
+  }
+
+  async #open(): Promise<PgClientLike> {
+    const client = await this.#pool.connect();
+    client.on('notification', (msg: { channel: string; payload?: string }) => {
+      for (const handler of this.#handlers.get(msg.channel) ?? []) handler(msg.payload ?? '');
+    });
+    client.on('error', () => {
+      // Notifications are only hints (consumers poll as a backstop), so a broken
+      // listener is re-opened quietly and every channel is listened to again.
+      client.release(true);
+      this.#client = undefined;
+      if (!this.#closed) setTimeout(() => void this.#relisten(), this.#reconnectMs).unref?.();
+    });
+    return client;
+  }
+
+  async #relisten(): Promise<void> {
+    if (this.#closed || this.#handlers.size === 0) return;
+    try {
+      const client = await this.#connection();
+      for (const channel of this.#handlers.keys()) await client.query(`LISTEN ${quoteChannel(channel)}`);
+    } catch {
+      if (!this.#closed) setTimeout(() => void this.#relisten(), this.#reconnectMs).unref?.();
+    }
+  }
+}
+
+function quoteChannel(channel: string): string {
+  return `"${channel.replace(/"/g, '""')}"`;
+}

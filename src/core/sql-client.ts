@@ -1,0 +1,78 @@
+/**
+ * The SQL port. Core code talks to PostgreSQL only through this structural
+ * interface; `fromPg(pool)` and `fromPglite(db)` adapt the real drivers.
+ */
+
+/** Rows returned by a query. */
+export interface SqlResult<Row> {
+  rows: Row[];
+  /** Rows affected by INSERT/UPDATE/DELETE, when the driver reports it. */
+  rowCount?: number | null;
+}
+
+/** Something that runs parameterised SQL: a pool, a connection or an open transaction. */
+export interface SqlQueryable {
+  /** Run one statement with `$1..$n` parameters. */
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
+}
+
+/** An open transaction; queries on it run inside BEGIN … COMMIT. */
+export type SqlTransaction = SqlQueryable;
+
+/** Stops a LISTEN subscription. */
+export type Unlisten = () => Promise<void>;
+
+/**
+ * A database the library can use: queries, transactions and (optionally)
+ * LISTEN/NOTIFY. Without `listen`, consumers fall back to polling.
+ *
+ * @example
+ * ```ts
+ * const sql: SqlClient = fromPg(pool);
+ * await sql.transaction(async (tx) => { await tx.query('select 1'); });
+ * ```
+ */
+export interface SqlClient extends SqlQueryable {
+  /** Run `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  /** Subscribe to `NOTIFY channel`; resolves once the LISTEN is active. */
+  listen?(channel: string, onNotify: (payload: string) => void): Promise<Unlisten>;
+  /** How many transactions may usefully run at once (1 for PGlite, pool size for pg). */
+  readonly maxConcurrency?: number;
+  /** A short name of the engine, e.g. `'pg'` or `'pglite'`, for logs and benchmarks. */
+  readonly dialect?: string;
+  /** Release what the adapter itself opened (listen connections); never closes the host's pool. */
+  close?(): Promise<void>;
+}
+
+/** PostgreSQL error codes the library branches on. */
+export const PG_ERROR = {
+  uniqueViolation: '23505',
+  checkViolation: '23514',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+  undefinedTable: '42P01',
+  duplicateTable: '42P07',
+  duplicateObject: '42710',
+} as const;
+
+/** The SQLSTATE code of a driver error, if it has one. */
+export function pgErrorCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const code = (err as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Quote an SQL identifier (schema, table) safely.
+ *
+ * @example
+ * ```ts
+ * `select * from ${quoteIdent('creatorflow')}.events`
+ * ```
+ */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,192 @@
+/**
+ * The event store contract. Implemented by the in-memory store and the
+ * PostgreSQL store (on `pg` or PGlite); one contract suite tests them all.
+ */
+import type { Observable } from 'rxjs';
+import type { ZodType } from 'zod';
+import type { SqlClient, SqlTransaction } from '../core/sql-client.js';
+import type { LogCheckpoint } from './checkpoint.js';
+
+/**
+ * What an append expects of its stream:
+ * a number (the stream's current version; 0 = no events yet), `'any'`,
+ * `'no_stream'` (the stream must not exist) or `'stream_exists'`.
+ */
+export type ExpectedVersion = number | 'any' | 'no_stream' | 'stream_exists';
+
+/** Metadata carried by every event. Extra keys are kept as given. */
+export interface EventMetadata {
+  correlationId?: string;
+  causationId?: string;
+  userId?: string;
+  /** Where the change came from, e.g. `'tiktok_webhook'`. */
+  source?: string;
+  [key: string]: unknown;
+}
+
+/** An event to append. */
+export interface NewEvent<Type extends string = string, Data = unknown> {
+  type: Type;
+  data: Data;
+  /** Merged over the append's `metadata`. */
+  metadata?: EventMetadata;
+  /** A uuid; generated when absent. */
+  id?: string;
+  /** When it happened (e.g. the webhook's timestamp); the store's clock when absent. */
+  occurredAt?: Date;
+}
+
+/** Options of {@link EventStore.append}. */
+export interface AppendOptions {
+  /** e.g. `'order'`, `'inventory'`. Default `'unknown'`. */
+  aggregateType?: string;
+  /** Default `'any'`. */
+  expectedVersion?: ExpectedVersion;
+  /** A repeated key returns the first append's result and writes nothing. */
+  idempotencyKey?: string;
+  /** Metadata applied to every event of the append. */
+  metadata?: EventMetadata;
+}
+
+/** What an append wrote. */
+export interface AppendResult {
+  streamId: string;
+  /** The stream's version after the append (the version of its last event). */
+  nextVersion: number;
+  /** The global position of each appended event, in order. */
+  positions: number[];
+  /** The log checkpoint of the append's last event. */
+  checkpoint: LogCheckpoint;
+  /** True when this result is a replay of an earlier append with the same idempotency key. */
+  duplicate: boolean;
+}
+
+/** An event as stored. */
+export interface StoredEvent<Data = unknown, Type extends string = string> {
+  id: string;
+  aggregateId: string;
+  aggregateType: string;
+  type: Type;
+  data: Data;
+  metadata: EventMetadata;
+  /** 1-based version within its stream. */
+  version: number;
+  /** Position in the global log (unique, increasing; commit order is the checkpoint order). */
+  globalPosition: number;
+  occurredAt: Date;
+  /** When the store wrote it. */
+  processedAt: Date;
+  /** This event's position in commit order; resume after it with `readAll({ after })`. */
+  checkpoint: LogCheckpoint;
+}
+
+/** Options of {@link EventStore.readStream}. */
+export interface ReadStreamOptions {
+  /** First version to return (1-based). Default 1. */
+  fromVersion?: number;
+  /** At most this many events. */
+  maxCount?: number;
+}
+
+/** A stream read. */
+export interface ReadStreamResult {
+  /** The stream's current version (0 when it does not exist). */
+  version: number;
+  events: StoredEvent[];
+}
+
+/** Options of {@link EventStore.readAll}. */
+export interface ReadAllOptions {
+  /** Read events after this checkpoint. Default: from the start. */
+  after?: LogCheckpoint;
+  /** At most this many events. Default 1000. */
+  limit?: number;
+}
+
+/** A page of the global log. */
+export interface ReadAllResult {
+  /** Events in commit order. */
+  events: StoredEvent[];
+  /** Where the next read continues: the last event's checkpoint, or `after` when nothing was read. */
+  checkpoint: LogCheckpoint;
+}
+
+/** Options of {@link EventStore.subscribe}. */
+export interface SubscribeOptions {
+  /** Start after this checkpoint, or at `'start'` (default) or `'end'` of the log. */
+  after?: LogCheckpoint | 'start' | 'end';
+  /** Events per read. Default 500. */
+  batchSize?: number;
+  /** Backstop poll interval in ms when notifications are missed or unavailable. Default 1000 (PGlite/pg), 0 in memory. */
+  pollIntervalMs?: number;
+}
+
+/** Lag of log readers: events committed but held back behind an open transaction. */
+export interface ReaderLag {
+  /** Events written by transactions that readers may not pass yet. */
+  heldBackEvents: number;
+  /** Age in ms of the oldest open transaction holding readers back (null when none). */
+  oldestOpenTransactionMs: number | null;
+}
+
+/** Options of {@link EventStore.archive}. */
+export interface ArchiveOptions {
+  /** Archive whole months that end on or before this date. Default: two years ago. */
+  olderThan?: Date;
+}
+
+/** Work run inside the append transaction, for inline projections. */
+export interface InlineHook {
+  readonly name: string;
+  /**
+   * Called with the events of one committed-together batch, inside its
+   * transaction (`tx` is absent for the in-memory store). Throwing fails the
+   * append. May return a callback run after the commit.
+   */
+  apply(context: { tx?: SqlTransaction; events: readonly StoredEvent[] }): Promise<void | (() => void)>;
+}
+
+/**
+ * An append-only, event-sourced store with optimistic concurrency, idempotency
+ * keys and a gapless global log.
+ *
+ * @example
+ * ```ts
+ * const store = createEventStore({ sql: fromPglite(new PGlite()) });
+ * await store.migrate();
+ * const { nextVersion } = await store.append('order-42', [{ type: 'order.validated', data: {} }], {
+ *   aggregateType: 'order', expectedVersion: 'no_stream',
+ * });
+ * ```
+ */
+export interface EventStore {
+  /** The SQL port the store runs on (absent for the in-memory store). */
+  readonly sql: SqlClient | undefined;
+  /** The PostgreSQL schema holding the store's tables. */
+  readonly schema: string;
+  /** Create or upgrade the schema. Safe to call from several processes at once. */
+  migrate(): Promise<void>;
+  /** Append events to one stream atomically. */
+  append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamResult>;
+  /** Read the global log in commit order; never skips nor repeats an event. */
+  readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
+  /** Live stream of stored events in commit order, from a checkpoint. */
+  subscribe(options?: SubscribeOptions): Observable<StoredEvent>;
+  /** The checkpoint of the last event readers can see now. */
+  headCheckpoint(): Promise<LogCheckpoint>;
+  /** How far log readers are held back by open transactions. */
+  readerLag(): Promise<ReaderLag>;
+  /** Validate payloads of `type` with a zod schema on append. */
+  registerEventType(type: string, schema: ZodType): void;
+  /** Run `hook` inside every append transaction; returns a function that removes it. */
+  addInlineHook(hook: InlineHook): () => void;
+  /** Move whole old months out of the live log; returns the archived month keys (`'2024-01'`). */
+  archive(options?: ArchiveOptions): Promise<string[]>;
+  /** Move an archived month back into the live log. */
+  restoreArchived(month: string): Promise<void>;
+  /** A stream of "something was appended" wake-ups (notifications or local commits). */
+  readonly wakeups: Observable<void>;
+  /** Stop accepting work, flush pending appends and release resources. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,85 @@
+/**
+ * Test databases: every store-backed suite runs against embedded PGlite and a
+ * real PostgreSQL server, each test file in a schema of its own.
+ */
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { fromPg } from '../../src/adapters/pg.js';
+import { fromPglite } from '../../src/adapters/pglite.js';
+import type { SqlClient } from '../../src/core/sql-client.js';
+
+/** A database opened for one test (or one file), with its own schema name. */
+export interface TestDatabase {
+  sql: SqlClient;
+  /** A fresh schema name no other test uses. */
+  schema: string;
+  /** Close everything this database opened (and drop the schema on PostgreSQL). */
+  close(): Promise<void>;
+}
+
+/** An engine the suites run against. */
+export interface TestEngine {
+  name: 'pglite' | 'postgres';
+  /** False when the server is down and REQUIRE_SERVICES is not set: the suite is skipped. */
+  available: boolean;
+  open(): Promise<TestDatabase>;
+}
+
+/** A schema name unique to this call, safe as an identifier. */
+export function uniqueSchema(prefix = 't'): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+/** Embedded PGlite: always available, one in-memory database per call. */
+export const pgliteEngine: TestEngine = {
+  name: 'pglite',
+  available: true,
+  async open() {
+    const db = new PGlite();
+    await db.waitReady;
+    return {
+      sql: fromPglite(db),
+      schema: uniqueSchema(),
+      close: () => db.close(),
+    };
+  },
+};
+
+/** The PostgreSQL server the global setup found (or none). */
+export function postgresUrl(): string | null {
+  return inject('postgresUrl');
+}
+
+/** The Redis server the global setup found (or none). */
+export function redisUrl(): string | null {
+  return inject('redisUrl');
+}
+
+/** Real PostgreSQL: a pool per call, a fresh schema dropped on close. */
+export const postgresEngine: TestEngine = {
+  name: 'postgres',
+  get available() {
+    return postgresUrl() !== null;
+  },
+  async open() {
+    const url = postgresUrl();
+    if (!url) throw new Error('PostgreSQL is not available');
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const sql = fromPg(pool);
+    const schema = uniqueSchema();
+    return {
+      sql,
+      schema,
+      async close() {
+        await sql.close?.();
+        await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+        await pool.end();
+      },
+    };
+  },
+};
+
+/** Both SQL engines, for `describe.each` / contract suites. */
+export const sqlEngines: readonly TestEngine[] = [pgliteEngine, postgresEngine];
