@@ -43,11 +43,18 @@ export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient
     async query<Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
       return (await pool.query(text, params as unknown[] | undefined)) as SqlResult<Row>;
     },
+    async exec(text: string): Promise<void> {
+      await pool.query(text);
+    },
     async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       const tx: SqlTransaction = {
         query: async <Row>(text: string, params?: readonly unknown[]) =>
           (await client.query(text, params as unknown[] | undefined)) as SqlResult<Row>,
+        // Without parameters node-postgres uses the simple protocol, which runs several statements.
+        exec: async (text: string) => {
+          await client.query(text);
+        },
       };
       try {
         await client.query('BEGIN');

@@ -11,6 +11,7 @@ interface PgliteResults {
 /** The subset of a PGlite transaction this adapter uses. */
 export interface PgliteTransactionLike {
   query(text: string, params?: unknown[]): Promise<PgliteResults>;
+  exec(text: string): Promise<unknown>;
   rollback(): Promise<void>;
   readonly closed: boolean;
 }
@@ -18,6 +19,7 @@ export interface PgliteTransactionLike {
 /** The subset of a `PGlite` instance this adapter uses (declared, so the core never imports PGlite). */
 export interface PgliteLike {
   query(text: string, params?: unknown[]): Promise<PgliteResults>;
+  exec(text: string): Promise<unknown>;
   transaction<T>(fn: (tx: PgliteTransactionLike) => Promise<T>): Promise<T>;
   listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
 }
@@ -48,11 +50,17 @@ export function fromPglite(db: PgliteLike): SqlClient {
     async query<Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
       return toResult<Row>(await db.query(text, params as unknown[] | undefined));
     },
+    async exec(text: string): Promise<void> {
+      await db.exec(text);
+    },
     transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
       return db.transaction(async (raw) => {
         const tx: SqlTransaction = {
           query: async <Row>(text: string, params?: readonly unknown[]) =>
             toResult<Row>(await raw.query(text, params as unknown[] | undefined)),
+          exec: async (text: string) => {
+            await raw.exec(text);
+          },
         };
         try {
           return await fn(tx);

@@ -14,6 +14,8 @@ export interface SqlResult<Row> {
 export interface SqlQueryable {
   /** Run one statement with `$1..$n` parameters. */
   query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
+  /** Run a script of several statements without parameters (migrations). */
+  exec(text: string): Promise<void>;
 }
 
 /** An open transaction; queries on it run inside BEGIN … COMMIT. */
