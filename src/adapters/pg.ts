@@ -107,9 +107,17 @@ class PgListener {
       const handlers = this.#handlers.get(channel);
       if (!handlers?.delete(onNotify) || handlers.size > 0) return;
       this.#handlers.delete(channel);
-      if (this.#client && !this.#closed) {
-        const c = await this.#client;
-        await c.query(`UNLISTEN ${quoteChannel(channel)}`).catch(() => undefined);
+      const pending = this.#client;
+      if (!pending || this.#closed) return;
+      const client = await pending.catch(() => undefined);
+      if (!client) return;
+      if (this.#handlers.size === 0 && this.#client === pending) {
+        // Nobody listens any more: close the connection (it carries our listeners,
+        // so it must not go back to the pool) and let the host's pool end.
+        this.#client = undefined;
+        client.release(true);
+      } else {
+        await client.query(`UNLISTEN ${quoteChannel(channel)}`).catch(() => undefined);
       }
     };
   }

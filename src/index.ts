@@ -1,0 +1,11 @@
+/**
+ * @creatorflow/sync — the core. No database driver is imported here; adapters
+ * live behind `@creatorflow/sync/pg`, `/pglite` and `/redis`.
+ */
+export * from './core/errors.js';
+export type * from './core/sql-client.js';
+export { PG_ERROR, pgErrorCode, quoteIdent } from './core/sql-client.js';
+export { runMigrations, type Migration, type RunMigrationsOptions } from './core/migrator.js';
+export type * from './core/row-change.js';
+export { ROW_OPERATIONS } from './core/row-change.js';
+export * from './store/index.js';

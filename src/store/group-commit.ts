@@ -1,0 +1,95 @@
+/**
+ * Group commit: concurrent requests are gathered and written by one flush (one
+ * transaction, one fsync) while each caller still gets its own result or error.
+ */
+
+/** The outcome of one request inside a flush. */
+export type FlushOutcome<Result> = { ok: true; value: Result } | { ok: false; error: unknown };
+
+/** Writes a batch; returns one outcome per request, in order. Throwing fails the whole batch. */
+export type FlushFn<Request, Result> = (batch: readonly Request[]) => Promise<FlushOutcome<Result>[]>;
+
+/** Options of {@link GroupCommitter}. */
+export interface GroupCommitOptions {
+  /** Most requests per flush. Default 500. */
+  maxBatch?: number;
+  /** Flushes allowed in flight at once (each holds a connection). Default 2. */
+  maxConcurrentFlushes?: number;
+}
+
+interface Pending<Request, Result> {
+  request: Request;
+  resolve(value: Result): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * A batcher with no timer: a request is flushed at once when a flush slot is
+ * free, and otherwise joins the next flush. Under load batches grow by
+ * themselves; an idle store adds no latency.
+ */
+export class GroupCommitter<Request, Result> {
+  readonly #flush: FlushFn<Request, Result>;
+  readonly #maxBatch: number;
+  readonly #maxInFlight: number;
+  #queue: Pending<Request, Result>[] = [];
+  #inFlight = 0;
+  #scheduled = false;
+  #idle: (() => void)[] = [];
+
+  constructor(flush: FlushFn<Request, Result>, options: GroupCommitOptions = {}) {
+    this.#flush = flush;
+    this.#maxBatch = Math.max(1, options.maxBatch ?? 500);
+    this.#maxInFlight = Math.max(1, options.maxConcurrentFlushes ?? 2);
+  }
+
+  /** Queue a request; resolves with its own result once its flush committed. */
+  submit(request: Request): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      this.#queue.push({ request, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  drained(): Promise<void> {
+    if (this.#queue.length === 0 && this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // One microtask lets the requests of a synchronous burst share a flush.
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#maxBatch);
+      this.#inFlight++;
+      void this.#run(batch);
+    }
+  }
+
+  async #run(batch: Pending<Request, Result>[]): Promise<void> {
+    try {
+      const outcomes = await this.#flush(batch.map((p) => p.request));
+      batch.forEach((pending, i) => {
+        const outcome = outcomes[i];
+        if (!outcome) pending.reject(new Error('group commit returned no outcome for a request'));
+        else if (outcome.ok) pending.resolve(outcome.value);
+        else pending.reject(outcome.error);
+      });
+    } catch (err) {
+      for (const pending of batch) pending.reject(err);
+    } finally {
+      this.#inFlight--;
+      if (this.#queue.length > 0) this.#pump();
+      else if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
+    }
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * `subscribe()` for any store: read the log from a checkpoint, then follow it,
+ * woken by notifications and by a backstop poll. Reads are serialised per
+ * subscriber, so events arrive once each, in commit order.
+ */
+import { Observable, type Subscription } from 'rxjs';
+import { InvalidArgumentError } from '../core/errors.js';
+import { isCheckpoint, START_CHECKPOINT, type LogCheckpoint } from './checkpoint.js';
+import type { ReadAllResult, StoredEvent, SubscribeOptions } from './types.js';
+
+/** What a live subscription needs from a store. */
+export interface LogSource {
+  readAll(options: { after: LogCheckpoint; limit: number }): Promise<ReadAllResult>;
+  headCheckpoint(): Promise<LogCheckpoint>;
+  readonly wakeups: Observable<void>;
+}
+
+/**
+ * Follow the global log from `options.after`.
+ *
+ * @example
+ * ```ts
+ * followLog(store, { after: 'start' }).subscribe((event) => console.log(event.type));
+ * ```
+ */
+export function followLog(
+  source: LogSource,
+  options: SubscribeOptions,
+  defaultPollMs: number,
+): Observable<StoredEvent> {
+  const after = options.after ?? 'start';
+  if (after !== 'start' && after !== 'end' && !isCheckpoint(after)) {
+    throw new InvalidArgumentError(`subscribe: after must be 'start', 'end' or a checkpoint, got ${String(after)}`);
+  }
+  const batchSize = options.batchSize ?? 500;
+  const pollMs = options.pollIntervalMs ?? defaultPollMs;
+
+  return new Observable<StoredEvent>((subscriber) => {
+    let checkpoint: LogCheckpoint | undefined = after === 'start' ? START_CHECKPOINT : after === 'end' ? undefined : after;
+    let reading = false;
+    let again = false;
+    let closed = false;
+
+    const pump = async (): Promise<void> => {
+      if (reading) {
+        again = true;
+        return;
+      }
+      reading = true;
+      try {
+        checkpoint ??= await source.headCheckpoint();
+        do {
+          again = false;
+          for (;;) {
+            const page = await source.readAll({ after: checkpoint, limit: batchSize });
+            for (const event of page.events) {
+              if (closed) return;
+              subscriber.next(event);
+            }
+            checkpoint = page.checkpoint;
+            if (page.events.length < batchSize || closed) break;
+          }
+        } while (again && !closed);
+      } catch (err) {
+        if (!closed) subscriber.error(err);
+      } finally {
+        reading = false;
+      }
+    };
+
+    const wake: Subscription = source.wakeups.subscribe(() => void pump());
+    const timer = pollMs > 0 ? setInterval(() => void pump(), pollMs) : undefined;
+    timer?.unref?.();
+    void pump();
+    return () => {
+      closed = true;
+      wake.unsubscribe();
+      if (timer) clearInterval(timer);
+    };
+  });
+}

@@ -1,0 +1,218 @@
+/**
+ * The in-memory event store: the same contract as the PostgreSQL store, for
+ * tests and hosts that need no persistence.
+ */
+import { Observable } from 'rxjs';
+import type { ZodType } from 'zod';
+import { ConcurrencyError, InvalidArgumentError, StoreClosedError } from '../core/errors.js';
+import { compareCheckpoints, formatCheckpoint, parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from './checkpoint.js';
+import type { EventTypeRegistry } from './event-registry.js';
+import { satisfiesExpectedVersion } from './expected-version.js';
+import { followLog } from './live-subscription.js';
+import { prepareAppend } from './prepare-append.js';
+import { monthKey, monthStart } from './postgres/partitions.js';
+import type { ResolvedStoreConfig } from './store-config.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  ArchiveOptions,
+  EventMetadata,
+  EventStore,
+  InlineHook,
+  NewEvent,
+  ReadAllOptions,
+  ReadAllResult,
+  ReaderLag,
+  ReadStreamOptions,
+  ReadStreamResult,
+  StoredEvent,
+  SubscribeOptions,
+} from './types.js';
+import { Wakeups } from './wakeups.js';
+
+interface StreamState {
+  version: number;
+  events: StoredEvent[];
+}
+
+/** The in-memory implementation of {@link EventStore}; `createEventStore()` without `sql`. */
+export class MemoryEventStore implements EventStore {
+  readonly sql = undefined;
+  readonly schema: string;
+  readonly wakeups: Observable<void>;
+  readonly #config: ResolvedStoreConfig;
+  readonly #registry: EventTypeRegistry;
+  readonly #now: () => Date;
+  readonly #streams = new Map<string, StreamState>();
+  readonly #keys = new Map<string, AppendResult>();
+  readonly #hooks = new Set<InlineHook>();
+  readonly #wakeups = new Wakeups(undefined, 'memory');
+  #log: StoredEvent[] = [];
+  readonly #archived = new Map<string, StoredEvent[]>();
+  #position = 0;
+  #transaction = 0n;
+  #tail: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(config: ResolvedStoreConfig, registry: EventTypeRegistry, now: () => Date) {
+    this.schema = config.schema;
+    this.#config = config;
+    this.#registry = registry;
+    this.#now = now;
+    this.wakeups = this.#wakeups.signals;
+  }
+
+  async migrate(): Promise<void> {
+    this.#assertOpen();
+  }
+
+  append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    try {
+      this.#assertOpen();
+      const req = prepareAppend(streamId, events, options, this.#registry, this.#config, this.#now);
+      // Appends run one at a time, like transactions on one row lock.
+      const run = this.#tail.then(() => this.#write(req));
+      this.#tail = run.catch(() => undefined);
+      return run;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async #write(req: ReturnType<typeof prepareAppend>): Promise<AppendResult> {
+    const key = req.idempotencyKey;
+    const earlier = key === undefined ? undefined : this.#keys.get(key);
+    if (earlier) return { ...earlier, duplicate: true };
+    const current = this.#streams.get(req.streamId)?.version ?? 0;
+    if (!satisfiesExpectedVersion(req.expectedVersion, current)) {
+      throw new ConcurrencyError(req.streamId, req.expectedVersion, current);
+    }
+    const transactionId = ++this.#transaction;
+    const processedAt = this.#now();
+    const stored = req.events.map((e, i): StoredEvent => {
+      const globalPosition = this.#position + i + 1;
+      return {
+        id: e.id,
+        aggregateId: req.streamId,
+        aggregateType: req.aggregateType,
+        type: e.type,
+        data: JSON.parse(e.dataJson) as unknown,
+        metadata: JSON.parse(e.metadataJson) as EventMetadata,
+        version: current + i + 1,
+        globalPosition,
+        occurredAt: e.occurredAt,
+        processedAt,
+        checkpoint: formatCheckpoint(transactionId, globalPosition),
+      };
+    });
+    const afterCommit: (() => void)[] = [];
+    for (const hook of this.#hooks) {
+      const callback = await hook.apply({ events: stored });
+      if (callback) afterCommit.push(callback);
+    }
+    // Commit: nothing above changed state, so a failing hook leaves no trace.
+    this.#position += stored.length;
+    const stream = this.#streams.get(req.streamId) ?? { version: 0, events: [] };
+    stream.version = current + stored.length;
+    stream.events.push(...stored);
+    this.#streams.set(req.streamId, stream);
+    this.#log.push(...stored);
+    const last = stored.at(-1)!;
+    const result: AppendResult = {
+      streamId: req.streamId,
+      nextVersion: stream.version,
+      positions: stored.map((e) => e.globalPosition),
+      checkpoint: last.checkpoint,
+      duplicate: false,
+    };
+    if (key !== undefined) this.#keys.set(key, result);
+    this.#wakeups.notify();
+    for (const callback of afterCommit) callback();
+    return result;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
+    this.#assertOpen();
+    const stream = this.#streams.get(streamId);
+    if (!stream) return { version: 0, events: [] };
+    const from = options.fromVersion ?? 1;
+    const live = stream.events.filter((e) => e.version >= from && this.#isLive(e));
+    return { version: stream.version, events: live.slice(0, options.maxCount ?? live.length) };
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
+    this.#assertOpen();
+    const after = options.after ?? START_CHECKPOINT;
+    const { globalPosition } = parseCheckpoint(after);
+    const limit = options.limit ?? 1000;
+    // Positions grow with commit order here, so a binary search finds the start.
+    let lo = 0;
+    let hi = this.#log.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#log[mid]!.globalPosition <= globalPosition) lo = mid + 1;
+      else hi = mid;
+    }
+    const events = this.#log.slice(lo, lo + limit);
+    return { events, checkpoint: events.at(-1)?.checkpoint ?? after };
+  }
+
+  subscribe(options: SubscribeOptions = {}): Observable<StoredEvent> {
+    return followLog(this, options, 0);
+  }
+
+  async headCheckpoint(): Promise<LogCheckpoint> {
+    return this.#log.at(-1)?.checkpoint ?? START_CHECKPOINT;
+  }
+
+  async readerLag(): Promise<ReaderLag> {
+    return { heldBackEvents: 0, oldestOpenTransactionMs: null };
+  }
+
+  registerEventType(type: string, schema: ZodType): void {
+    this.#registry.register(type, schema);
+  }
+
+  addInlineHook(hook: InlineHook): () => void {
+    this.#hooks.add(hook);
+    return () => this.#hooks.delete(hook);
+  }
+
+  async archive(options: ArchiveOptions = {}): Promise<string[]> {
+    this.#assertOpen();
+    const now = this.#now();
+    const cutoff = (options.olderThan ?? new Date(Date.UTC(now.getUTCFullYear() - 2, now.getUTCMonth(), now.getUTCDate()))).getTime();
+    const due = new Set(
+      this.#log.map((e) => monthKey(e.occurredAt)).filter((m) => monthStart(m, 1).getTime() <= cutoff),
+    );
+    for (const month of due) {
+      const moved = this.#log.filter((e) => monthKey(e.occurredAt) === month);
+      this.#archived.set(month, [...(this.#archived.get(month) ?? []), ...moved]);
+    }
+    this.#log = this.#log.filter((e) => !due.has(monthKey(e.occurredAt)));
+    return [...due].sort();
+  }
+
+  async restoreArchived(month: string): Promise<void> {
+    this.#assertOpen();
+    const events = this.#archived.get(month);
+    if (!events) throw new InvalidArgumentError(`month ${month} is not archived`);
+    this.#archived.delete(month);
+    this.#log = [...this.#log, ...events].sort((a, b) => compareCheckpoints(a.checkpoint, b.checkpoint));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#tail;
+    await this.#wakeups.close();
+  }
+
+  #isLive(event: StoredEvent): boolean {
+    return !this.#archived.has(monthKey(event.occurredAt));
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreClosedError();
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The event store on PostgreSQL — a `pg` pool or embedded PGlite, same SQL.
+ */
+import type { Observable } from 'rxjs';
+import type { ZodType } from 'zod';
+import { StoreClosedError } from '../../core/errors.js';
+import { runMigrations } from '../../core/migrator.js';
+import { PG_ERROR, pgErrorCode, quoteIdent, type SqlClient } from '../../core/sql-client.js';
+import { START_CHECKPOINT, type LogCheckpoint } from '../checkpoint.js';
+import type { EventTypeRegistry } from '../event-registry.js';
+import { GroupCommitter, type FlushOutcome } from '../group-commit.js';
+import { followLog } from '../live-subscription.js';
+import { prepareAppend, type PreparedAppend } from '../prepare-append.js';
+import { migrations } from '../sql/index.generated.js';
+import type { ResolvedStoreConfig } from '../store-config.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  ArchiveOptions,
+  EventStore,
+  InlineHook,
+  NewEvent,
+  ReadAllOptions,
+  ReadAllResult,
+  ReaderLag,
+  ReadStreamOptions,
+  ReadStreamResult,
+  StoredEvent,
+  SubscribeOptions,
+} from '../types.js';
+import { Wakeups } from '../wakeups.js';
+import { AppendWriter } from './append-writer.js';
+import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-rows.js';
+import { LogReader } from './log-reader.js';
+import { archiveMonths, restoreMonth } from './archive.js';
+import { monthKey, monthStart, PartitionManager } from './partitions.js';
+
+const RETRYABLE = new Set<string>([PG_ERROR.deadlockDetected, PG_ERROR.serializationFailure]);
+const MAX_RETRIES = 3;
+
+/** The PostgreSQL implementation of {@link EventStore}; build it with `createEventStore({ sql })`. */
+export class PostgresEventStore implements EventStore {
+  readonly sql: SqlClient;
+  readonly schema: string;
+  readonly wakeups: Observable<void>;
+  readonly #config: ResolvedStoreConfig;
+  readonly #registry: EventTypeRegistry;
+  readonly #now: () => Date;
+  readonly #partitions: PartitionManager;
+  readonly #reader: LogReader;
+  readonly #writer: AppendWriter;
+  readonly #committer: GroupCommitter<PreparedAppend, AppendResult>;
+  readonly #hooks = new Set<InlineHook>();
+  readonly #wakeups: Wakeups;
+  readonly #readStream: string;
+  #closed = false;
+
+  constructor(sql: SqlClient, config: ResolvedStoreConfig, registry: EventTypeRegistry, now: () => Date) {
+    this.sql = sql;
+    this.schema = config.schema;
+    this.#config = config;
+    this.#registry = registry;
+    this.#now = now;
+    const channel = `creatorflow_events_${config.schema}`;
+    this.#partitions = new PartitionManager(sql, config.schema);
+    this.#reader = new LogReader(sql, config.schema);
+    this.#writer = new AppendWriter(config.schema, channel);
+    this.#wakeups = new Wakeups(sql, channel);
+    this.wakeups = this.#wakeups.signals;
+    this.#committer = new GroupCommitter((batch) => this.#flush(batch), {
+      maxBatch: config.maxBatch,
+      maxConcurrentFlushes: config.maxConcurrentFlushes ?? Math.min(4, sql.maxConcurrency ?? 4),
+    });
+    const s = quoteIdent(config.schema);
+    this.#readStream = `SELECT st.version AS stream_version, e.*
+      FROM ${s}.streams st
+      LEFT JOIN LATERAL (
+        SELECT ${EVENT_COLUMNS} FROM ${s}.events
+         WHERE aggregate_id = st.stream_id AND version >= $2
+         ORDER BY version LIMIT $3) e ON true
+     WHERE st.stream_id = $1`;
+  }
+
+  async migrate(): Promise<void> {
+    this.#assertOpen();
+    await runMigrations(this.sql, { schema: this.schema, component: 'store', migrations });
+    const current = monthKey(this.#now());
+    const months = [];
+    for (let offset = -1; offset <= this.#config.partitionsAhead; offset++) months.push(monthKey(monthStart(current, offset)));
+    this.#partitions.invalidate();
+    await this.#partitions.ensure(months);
+  }
+
+  append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    try {
+      this.#assertOpen();
+      const limits = this.#config;
+      return this.#committer.submit(prepareAppend(streamId, events, options, this.#registry, limits, this.#now));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
+    this.#assertOpen();
+    const { rows } = await this.sql.query<EventRow & { stream_version: string | number }>(this.#readStream, [
+      streamId,
+      options.fromVersion ?? 1,
+      options.maxCount ?? null,
+    ]);
+    const first = rows[0];
+    if (!first) return { version: 0, events: [] };
+    return {
+      version: Number(first.stream_version),
+      events: rows.filter((r) => r.id !== null).map(toStoredEvent),
+    };
+  }
+
+  readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
+    try {
+      this.#assertOpen();
+      return this.#reader.readAll(options.after ?? START_CHECKPOINT, options.limit ?? 1000);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  subscribe(options: SubscribeOptions = {}): Observable<StoredEvent> {
+    return followLog(this, options, this.#config.pollIntervalMs);
+  }
+
+  headCheckpoint(): Promise<LogCheckpoint> {
+    return this.#reader.head();
+  }
+
+  readerLag(): Promise<ReaderLag> {
+    return this.#reader.lag();
+  }
+
+  registerEventType(type: string, schema: ZodType): void {
+    this.#registry.register(type, schema);
+  }
+
+  addInlineHook(hook: InlineHook): () => void {
+    this.#hooks.add(hook);
+    return () => this.#hooks.delete(hook);
+  }
+
+  async archive(options: ArchiveOptions = {}): Promise<string[]> {
+    this.#assertOpen();
+    const now = this.#now();
+    const olderThan = options.olderThan ?? new Date(Date.UTC(now.getUTCFullYear() - 2, now.getUTCMonth(), now.getUTCDate()));
+    const archived = await archiveMonths(this.sql, this.schema, await this.#partitions.list(), olderThan);
+    this.#partitions.invalidate();
+    return archived;
+  }
+
+  async restoreArchived(month: string): Promise<void> {
+    this.#assertOpen();
+    await restoreMonth(this.sql, this.schema, month);
+    this.#partitions.invalidate();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#committer.drained();
+    await this.#wakeups.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreClosedError();
+  }
+
+  /** One group-commit flush: retry what is retryable, isolate what is one request's fault. */
+  async #flush(batch: readonly PreparedAppend[]): Promise<FlushOutcome<AppendResult>[]> {
+    const months = new Set(batch.flatMap((req) => req.events.map((e) => monthKey(e.occurredAt))));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#partitions.ensure(months);
+        return await this.#writeBatch(batch);
+      } catch (err) {
+        const code = pgErrorCode(err);
+        if (attempt < MAX_RETRIES && code !== undefined && RETRYABLE.has(code)) continue;
+        if (attempt < MAX_RETRIES && code === PG_ERROR.checkViolation && /no partition/i.test(String(err))) {
+          this.#partitions.invalidate(); // archived or dropped under us: recreate
+          continue;
+        }
+        if (batch.length === 1) throw err;
+        // Not attributable to the batch as a whole: run each request alone so
+        // only the culprit fails.
+        const outcomes: FlushOutcome<AppendResult>[] = [];
+        for (const req of batch) {
+          try {
+            const [outcome] = await this.#flush([req]);
+            outcomes.push(outcome!);
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+        return outcomes;
+      }
+    }
+  }
+
+  async #writeBatch(batch: readonly PreparedAppend[]): Promise<FlushOutcome<AppendResult>[]> {
+    const afterCommit: (() => void)[] = [];
+    const written = await this.sql.transaction(async (tx) => {
+      const result = await this.#writer.write(tx, batch);
+      if (result.events.length > 0) {
+        for (const hook of this.#hooks) {
+          const callback = await hook.apply({ tx, events: result.events });
+          if (callback) afterCommit.push(callback);
+        }
+      }
+      return result;
+    });
+    if (written.events.length > 0) this.#wakeups.notify();
+    for (const callback of afterCommit) callback();
+    return written.outcomes;
+  }
+}

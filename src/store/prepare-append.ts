@@ -1,0 +1,121 @@
+/**
+ * Everything an append checks before it reaches a database: arguments,
+ * schemas, sizes. A request that fails here never joins a group commit.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError, PayloadTooLargeError, ValidationError } from '../core/errors.js';
+import type { EventTypeRegistry } from './event-registry.js';
+import { assertExpectedVersion } from './expected-version.js';
+import type { AppendOptions, EventMetadata, ExpectedVersion, NewEvent } from './types.js';
+
+/** An event checked and serialised, ready to write. */
+export interface PreparedEvent {
+  id: string;
+  type: string;
+  /** JSON text of the payload (serialised once, sent as is). */
+  dataJson: string;
+  metadataJson: string;
+  occurredAt: Date;
+}
+
+/** An append checked and ready for the writer. */
+export interface PreparedAppend {
+  streamId: string;
+  aggregateType: string;
+  expectedVersion: ExpectedVersion;
+  idempotencyKey: string | undefined;
+  events: PreparedEvent[];
+}
+
+/** Limits applied to appends. */
+export interface AppendLimits {
+  maxPayloadBytes: number;
+  maxEventsPerAppend: number;
+}
+
+const MAX_NAME_LENGTH = 256;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function requireName(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME_LENGTH) {
+    throw new InvalidArgumentError(`${what} must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`);
+  }
+  return value;
+}
+
+function toJson(value: unknown, what: string): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    throw new ValidationError(`${what} is not serialisable as JSON`, [{ path: '', message: String(err) }], {
+      cause: err,
+    });
+  }
+  if (json === undefined) {
+    throw new ValidationError(`${what} is not serialisable as JSON`, [{ path: '', message: 'undefined' }]);
+  }
+  // PostgreSQL jsonb rejects NUL characters; refuse them here rather than fail a whole batch.
+  if (json.includes('\\u0000')) {
+    throw new ValidationError(`${what} contains a NUL character, which PostgreSQL cannot store`, [
+      { path: '', message: 'contains \\u0000' },
+    ]);
+  }
+  return json;
+}
+
+/**
+ * Check and serialise one append. Throws a typed error and has no side effects.
+ */
+export function prepareAppend(
+  streamId: unknown,
+  events: readonly NewEvent[] | unknown,
+  options: AppendOptions | undefined,
+  registry: EventTypeRegistry,
+  limits: AppendLimits,
+  now: () => Date,
+): PreparedAppend {
+  const id = requireName(streamId, 'streamId');
+  if (!Array.isArray(events) || events.length === 0) {
+    throw new InvalidArgumentError(`append to "${id}" needs at least one event`);
+  }
+  if (events.length > limits.maxEventsPerAppend) {
+    throw new InvalidArgumentError(
+      `append to "${id}" has ${events.length} events, over the limit of ${limits.maxEventsPerAppend}`,
+    );
+  }
+  const opts = options ?? {};
+  const expectedVersion = opts.expectedVersion ?? 'any';
+  assertExpectedVersion(expectedVersion);
+  const aggregateType = opts.aggregateType === undefined ? 'unknown' : requireName(opts.aggregateType, 'aggregateType');
+  const idempotencyKey =
+    opts.idempotencyKey === undefined ? undefined : requireName(opts.idempotencyKey, 'idempotencyKey');
+  const baseMetadata: EventMetadata = opts.metadata ?? {};
+  const timestamp = now();
+  const seen = new Set<string>();
+
+  const prepared = (events as readonly NewEvent[]).map((event, index): PreparedEvent => {
+    const where = `event ${index} of "${id}"`;
+    if (typeof event !== 'object' || event === null) throw new InvalidArgumentError(`${where} must be an object`);
+    const type = requireName(event.type, `${where}: type`);
+    if (event.data === undefined) throw new InvalidArgumentError(`${where} (${type}) has no data`);
+    registry.validate(type, event.data, `${where} payload`);
+    const eventId = event.id ?? randomUUID();
+    if (!UUID.test(eventId)) throw new InvalidArgumentError(`${where}: id must be a uuid`);
+    if (seen.has(eventId)) throw new InvalidArgumentError(`${where}: id ${eventId} is repeated in the append`);
+    seen.add(eventId);
+    const occurredAt = event.occurredAt ?? timestamp;
+    if (!(occurredAt instanceof Date) || Number.isNaN(occurredAt.getTime())) {
+      throw new InvalidArgumentError(`${where}: occurredAt must be a valid Date`);
+    }
+    const dataJson = toJson(event.data, `${where} payload`);
+    const metadataJson = toJson(event.metadata ? { ...baseMetadata, ...event.metadata } : baseMetadata, `${where} metadata`);
+    const size = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
+    if (size > limits.maxPayloadBytes) {
+      throw new PayloadTooLargeError(`${where} (${type})`, size, limits.maxPayloadBytes);
+    }
+    return { id: eventId, type, dataJson, metadataJson, occurredAt };
+  });
+
+  return { streamId: id, aggregateType, expectedVersion, idempotencyKey, events: prepared };
+}

@@ -1,0 +1,58 @@
+import type { ZodType } from 'zod';
+import { z } from 'zod';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { SqlClient } from '../core/sql-client.js';
+
+/** Options of `createEventStore`. */
+export interface EventStoreConfig {
+  /** The database; without it the store keeps everything in memory. */
+  sql?: SqlClient;
+  /** PostgreSQL schema for the store's tables. Default `'creatorflow'`. */
+  schema?: string;
+  /** Event types with zod schemas, validated on append. */
+  eventTypes?: Record<string, ZodType>;
+  /** Refuse event types that were not registered. Default false. */
+  strict?: boolean;
+  /** Largest payload (data + metadata JSON) per event, in bytes. Default 256 KiB. */
+  maxPayloadBytes?: number;
+  /** Most events in one append. Default 10,000. */
+  maxEventsPerAppend?: number;
+  /** Group commit: most appends per flush. Default 500. */
+  maxBatch?: number;
+  /** Group commit: flushes in flight at once. Default: 1 on PGlite, 4 on a pool. */
+  maxConcurrentFlushes?: number;
+  /** Months of partitions created ahead by migrate(). Default 3. */
+  partitionsAhead?: number;
+  /** Backstop poll interval of subscriptions, ms. Default 1000. */
+  pollIntervalMs?: number;
+  /** The clock stamping `occurredAt` when an event has none. Default `() => new Date()`. */
+  now?: () => Date;
+}
+
+const configSchema = z.object({
+  schema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'must be a lower-case identifier of at most 41 characters')
+    .default('creatorflow'),
+  strict: z.boolean().default(false),
+  maxPayloadBytes: z.number().int().positive().default(256 * 1024),
+  maxEventsPerAppend: z.number().int().positive().default(10_000),
+  maxBatch: z.number().int().positive().default(500),
+  maxConcurrentFlushes: z.number().int().positive().optional(),
+  partitionsAhead: z.number().int().min(0).max(24).default(3),
+  pollIntervalMs: z.number().int().min(0).default(1000),
+});
+
+/** Validated, frozen store settings. */
+export type ResolvedStoreConfig = Readonly<z.infer<typeof configSchema>>;
+
+/** Validate the plain settings of a config; throws {@link InvalidArgumentError}. */
+export function resolveStoreConfig(config: EventStoreConfig): ResolvedStoreConfig {
+  const { sql: _sql, eventTypes: _types, now: _now, ...plain } = config;
+  const parsed = configSchema.safeParse(plain);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new InvalidArgumentError(`Invalid event store config: ${detail}`, { cause: parsed.error });
+  }
+  return Object.freeze(parsed.data);
+}
