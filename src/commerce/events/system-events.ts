@@ -1,0 +1,56 @@
+/**
+ * System events: health checks, thresholds and recoveries raised by the
+ * monitors and processors.
+ */
+import { z } from 'zod';
+import { HEALTH_COMPONENTS, HEALTH_STATUSES, SEVERITIES, idSchema, instantSchema } from './common.js';
+
+const componentSchema = z.enum(HEALTH_COMPONENTS);
+
+/** `system.health_check_completed`: one component's status and the measurements behind it. */
+export const healthCheckCompletedSchema = z.object({
+  component: componentSchema,
+  status: z.enum(HEALTH_STATUSES),
+  /** Named measurements, e.g. `{ webhook_latency_ms: 12, rate_limit_headroom: 0.8 }`. */
+  measurements: z.record(z.string(), z.number().finite()),
+  checkedAt: instantSchema,
+  creatorId: idSchema.optional(),
+});
+
+/** `system.performance_threshold_exceeded`: a measurement crossed its threshold. */
+export const performanceThresholdExceededSchema = z.object({
+  component: componentSchema,
+  metric: z.string().min(1),
+  value: z.number().finite(),
+  threshold: z.number().finite(),
+  severity: z.enum(SEVERITIES),
+  creatorId: idSchema.optional(),
+});
+
+/** `system.api_rate_limit_approached`: little headroom left on an external API. */
+export const apiRateLimitApproachedSchema = z.object({
+  api: z.string().min(1),
+  shopId: idSchema.optional(),
+  remaining: z.int().min(0),
+  limit: z.int().min(1),
+  resetAt: instantSchema.optional(),
+});
+
+/** `system.sync_failure_detected`: a sync operation failed. */
+export const syncFailureDetectedSchema = z.object({
+  component: componentSchema,
+  operation: z.string().min(1),
+  errorCode: z.string().min(1),
+  message: z.string().max(2000),
+  creatorId: idSchema.optional(),
+  shopId: idSchema.optional(),
+});
+
+/** `system.recovery_completed`: a failed component or operation works again. */
+export const recoveryCompletedSchema = z.object({
+  component: componentSchema,
+  operation: z.string().min(1).optional(),
+  /** How long it was down, when known. */
+  downtimeMs: z.int().min(0).optional(),
+  creatorId: idSchema.optional(),
+});

@@ -1,0 +1,70 @@
+/**
+ * Express adapter: runs a framework-agnostic handler as Express middleware,
+ * reading the raw body bytes itself (mount it without `express.json()` in
+ * front, or behind `express.raw()`), so signatures see exactly what was sent.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DEFAULT_ADAPTER_BODY_LIMIT, readRawBody, sendResponse, type NodeAdapterOptions } from './node.js';
+import { problemResponse } from './problem.js';
+import type { HttpHandler } from './types.js';
+
+/** The subset of an Express request the adapter uses. */
+export type ExpressRequestLike = IncomingMessage & {
+  originalUrl?: string;
+  params?: Record<string, string>;
+  body?: unknown;
+};
+
+/** An Express middleware, declared structurally (no import of express). */
+export type ExpressMiddleware = (
+  req: ExpressRequestLike,
+  res: ServerResponse,
+  next: (err?: unknown) => void,
+) => void;
+
+/**
+ * Wrap a handler as Express middleware. The path passed on is the full
+ * `originalUrl` path (so routers work when mounted under a prefix); Express's
+ * route params are passed through.
+ *
+ * @example
+ * ```ts
+ * const app = express();
+ * app.post('/api/webhooks/tiktok', expressAdapter(createTikTokWebhookHandler({ store, appKey, appSecret })));
+ * app.use(expressAdapter(createIngestHandler({ shipping }))); // or one catch-all router
+ * ```
+ */
+export function expressAdapter(handler: HttpHandler, options: NodeAdapterOptions = {}): ExpressMiddleware {
+  const limit = options.maxBodyBytes ?? DEFAULT_ADAPTER_BODY_LIMIT;
+  return (req, res, next) => {
+    void (async () => {
+      let rawBody: Buffer;
+      if (Buffer.isBuffer(req.body)) {
+        rawBody = req.body;
+      } else if (req.body !== undefined && req.body !== null && req.readableEnded) {
+        // A JSON parser already consumed the stream: the signed bytes are gone.
+        return sendResponse(
+          res,
+          problemResponse({
+            status: 500,
+            code: 'RAW_BODY_UNAVAILABLE',
+            message: 'A body parser ran before the webhook receiver; mount it without express.json()',
+          }),
+        );
+      } else {
+        const read = await readRawBody(req, limit);
+        if (!read.ok) return sendResponse(res, read.response);
+        rawBody = read.body;
+      }
+      const url = req.originalUrl ?? req.url ?? '/';
+      const response = await handler({
+        method: req.method ?? 'GET',
+        path: url.split('?')[0] ?? '/',
+        headers: req.headers,
+        rawBody,
+        params: { ...req.params },
+      });
+      sendResponse(res, response);
+    })().catch(next);
+  };
+}

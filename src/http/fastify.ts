@@ -1,0 +1,125 @@
+/**
+ * Fastify adapter: an encapsulated plugin whose content-type parser keeps the
+ * raw body bytes (as a Buffer) for every content type, so signatures are
+ * checked over exactly what was sent. Other routes of the host keep their parsers.
+ */
+import { DEFAULT_ADAPTER_BODY_LIMIT } from './node.js';
+import { problemResponse } from './problem.js';
+import type { HttpHandler, HttpHeaders, HttpResponse } from './types.js';
+
+/** The subset of a Fastify request the adapter uses. */
+export interface FastifyRequestLike {
+  method: string;
+  url: string;
+  headers: HttpHeaders;
+  body?: unknown;
+  params?: unknown;
+}
+
+/** The subset of a Fastify reply the adapter uses. */
+export interface FastifyReplyLike {
+  code(status: number): FastifyReplyLike;
+  header(name: string, value: string): FastifyReplyLike;
+  send(payload: string): FastifyReplyLike;
+}
+
+/** The subset of a Fastify instance the adapter uses (declared, so the core never imports fastify). */
+export interface FastifyInstanceLike {
+  removeAllContentTypeParsers(): void;
+  addContentTypeParser(
+    contentType: string,
+    options: { parseAs: 'buffer'; bodyLimit: number },
+    parser: (request: never, body: Buffer, done: (err: Error | null, body?: unknown) => void) => void,
+  ): void;
+  setErrorHandler(
+    handler: (error: { code?: string; statusCode?: number }, request: never, reply: never) => unknown,
+  ): void;
+  route(options: {
+    method: string | string[];
+    url: string;
+    handler: (request: never, reply: never) => Promise<unknown>;
+  }): unknown;
+}
+
+/** Options of {@link fastifyAdapter}. */
+export interface FastifyAdapterOptions {
+  /** Route(s) to serve, relative to the plugin's prefix. */
+  url: string | readonly string[];
+  /** Default `'POST'`. */
+  method?: string | string[];
+  /** Largest body read, in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+function send(reply: FastifyReplyLike, response: HttpResponse): FastifyReplyLike {
+  reply.code(response.status);
+  for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);
+  return reply.send(response.body);
+}
+
+/**
+ * A Fastify plugin serving `handler` at `url`. Register it without
+ * `fastify-plugin` so its raw-body parser stays encapsulated.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify();
+ * await app.register(fastifyAdapter(createIngestHandler({ tiktok, shipping }), {
+ *   url: ['/api/webhooks/tiktok', '/api/webhooks/shipping/:provider'],
+ * }));
+ * ```
+ */
+export function fastifyAdapter(
+  handler: HttpHandler,
+  options: FastifyAdapterOptions,
+): (instance: FastifyInstanceLike) => Promise<void> {
+  const bodyLimit = options.maxBodyBytes ?? DEFAULT_ADAPTER_BODY_LIMIT;
+  const urls = typeof options.url === 'string' ? [options.url] : options.url;
+  return async (instance) => {
+    instance.removeAllContentTypeParsers();
+    instance.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
+      done(null, body),
+    );
+    instance.setErrorHandler((error, _request, reply: FastifyReplyLike) => {
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return send(
+          reply,
+          problemResponse({
+            status: 413,
+            code: 'PAYLOAD_TOO_LARGE',
+            message: `Body is over the limit of ${bodyLimit} bytes`,
+          }),
+        );
+      }
+      const status =
+        error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
+          ? error.statusCode
+          : 500;
+      const problem =
+        status === 500
+          ? { status, code: 'INTERNAL_ERROR', message: 'The request failed' }
+          : { status, code: 'BAD_REQUEST', message: 'The request could not be read' };
+      return send(reply, problemResponse(problem));
+    });
+    for (const url of urls) {
+      instance.route({
+        method: options.method ?? 'POST',
+        url,
+        handler: async (request: FastifyRequestLike, reply: FastifyReplyLike) => {
+          const params: Record<string, string> = {};
+          if (typeof request.params === 'object' && request.params !== null) {
+            for (const [k, v] of Object.entries(request.params)) if (typeof v === 'string') params[k] = v;
+          }
+          const response = await handler({
+            method: request.method,
+            path: request.url.split('?')[0] ?? '/',
+            headers: request.headers,
+            rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0),
+            params,
+          });
+          return send(reply, response);
+        },
+      });
+    }
+  };
+}

@@ -1,0 +1,6 @@
+export * from './types.js';
+export * from './problem.js';
+export * from './router.js';
+export * from './node.js';
+export * from './express.js';
+export * from './fastify.js';

@@ -1,0 +1,128 @@
+/**
+ * Adapter for Node's own `http` module, and the raw-body reader the Express
+ * adapter shares.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { problemResponse } from './problem.js';
+import type { HttpHandler, HttpResponse } from './types.js';
+
+/** Default largest body the adapters read: 1 MiB (handlers may set a lower limit). */
+export const DEFAULT_ADAPTER_BODY_LIMIT = 1024 * 1024;
+
+/** Outcome of reading a body. */
+export type RawBodyResult = { ok: true; body: Buffer } | { ok: false; response: HttpResponse };
+
+function tooLarge(limit: number): HttpResponse {
+  return problemResponse({
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+    message: `Body is over the limit of ${limit} bytes`,
+    headers: { connection: 'close' },
+  });
+}
+
+/**
+ * Read the raw request bytes, stopping at `limit` (a 413 problem then).
+ *
+ * @example
+ * ```ts
+ * const read = await readRawBody(req, 1024 * 1024);
+ * if (!read.ok) return send(res, read.response);
+ * ```
+ */
+export function readRawBody(req: IncomingMessage, limit: number): Promise<RawBodyResult> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.resolve({ ok: false, response: tooLarge(limit) });
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (result: RawBodyResult) => {
+      if (done) return;
+      done = true;
+      resolve(result);
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        chunks.length = 0;
+        finish({ ok: false, response: tooLarge(limit) });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => finish({ ok: true, body: Buffer.concat(chunks, size) }));
+    req.on('error', () =>
+      finish({
+        ok: false,
+        response: problemResponse({
+          status: 400,
+          code: 'BODY_READ_FAILED',
+          message: 'Body could not be read',
+        }),
+      }),
+    );
+  });
+}
+
+/**
+ * Write a handler response to a Node response.
+ *
+ * @example
+ * ```ts
+ * sendResponse(res, await handler(request));
+ * ```
+ */
+export function sendResponse(res: ServerResponse, response: HttpResponse): void {
+  res.statusCode = response.status;
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  res.setHeader('content-length', Buffer.byteLength(response.body));
+  res.end(response.body);
+}
+
+/** Options of the Node and Express adapters. */
+export interface NodeAdapterOptions {
+  /** Largest body read, in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+/**
+ * A `(req, res)` listener for `http.createServer` running a framework-agnostic handler.
+ *
+ * @example
+ * ```ts
+ * http.createServer(nodeAdapter(createIngestHandler({ tiktok }))).listen(3000);
+ * ```
+ */
+export function nodeAdapter(
+  handler: HttpHandler,
+  options: NodeAdapterOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const limit = options.maxBodyBytes ?? DEFAULT_ADAPTER_BODY_LIMIT;
+  return (req, res) => {
+    void (async () => {
+      const read = await readRawBody(req, limit);
+      if (!read.ok) return sendResponse(res, read.response);
+      const url = req.url ?? '/';
+      const response = await handler({
+        method: req.method ?? 'GET',
+        path: url.split('?')[0] ?? '/',
+        headers: req.headers,
+        rawBody: read.body,
+        params: {},
+      });
+      sendResponse(res, response);
+    })().catch(() => {
+      if (!res.headersSent) {
+        sendResponse(
+          res,
+          problemResponse({ status: 500, code: 'INTERNAL_ERROR', message: 'The request failed' }),
+        );
+      }
+    });
+  };
+}

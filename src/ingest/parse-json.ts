@@ -1,0 +1,64 @@
+/**
+ * Body parsing shared by the receivers: size limit, JSON, then a zod schema.
+ */
+import type { ZodType } from 'zod';
+import { IngestError } from './errors.js';
+
+/**
+ * Reject a body over `maxBytes` with `PAYLOAD_TOO_LARGE`.
+ *
+ * @example
+ * ```ts
+ * assertBodySize(req.rawBody, 256 * 1024);
+ * ```
+ */
+export function assertBodySize(rawBody: Buffer, maxBytes: number): void {
+  if (rawBody.length > maxBytes) {
+    throw new IngestError(
+      'PAYLOAD_TOO_LARGE',
+      `Body is ${rawBody.length} bytes, over the limit of ${maxBytes}`,
+    );
+  }
+}
+
+/**
+ * Parse UTF-8 JSON (`MALFORMED_JSON` when it is not).
+ *
+ * @example
+ * ```ts
+ * const value = parseJsonBody(Buffer.from('{"a":1}'));
+ * ```
+ */
+export function parseJsonBody(rawBody: Buffer): unknown {
+  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  let decoded: string;
+  try {
+    decoded = text.decode(rawBody);
+  } catch (cause) {
+    throw new IngestError('MALFORMED_JSON', 'Body is not valid UTF-8', { cause });
+  }
+  try {
+    return JSON.parse(decoded) as unknown;
+  } catch (cause) {
+    throw new IngestError('MALFORMED_JSON', 'Body is not valid JSON', { cause });
+  }
+}
+
+/**
+ * Validate `value` with `schema` (`SCHEMA_VIOLATION` listing every issue).
+ *
+ * @example
+ * ```ts
+ * const envelope = parseWith(envelopeSchema, json, 'TikTok envelope');
+ * ```
+ */
+export function parseWith<T>(schema: ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  const detail = issues
+    .slice(0, 5)
+    .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
+    .join('; ');
+  throw new IngestError('SCHEMA_VIOLATION', `${what} is invalid: ${detail}`, { issues });
+}

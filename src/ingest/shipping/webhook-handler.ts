@@ -1,0 +1,142 @@
+/**
+ * The shipping-provider receiver (`POST /api/webhooks/shipping/:provider`),
+ * framework-agnostic: per-provider API key plus Standard Webhooks signatures.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { errorToProblem } from '../../http/problem.js';
+import { headerValue, jsonResponse, type HttpHandler, type HttpRequest } from '../../http/types.js';
+import type { EventStore } from '../../store/types.js';
+import { enforceRateLimit } from '../enforce-rate-limit.js';
+import { IngestError } from '../errors.js';
+import { assertBodySize, parseJsonBody, parseWith } from '../parse-json.js';
+import { createMemoryRateLimiter, type RateLimiter } from '../rate-limiter.js';
+import {
+  STANDARD_WEBHOOK_TOLERANCE_SECONDS,
+  decodeWebhookSecret,
+  verifyStandardWebhook,
+} from '../standard-webhooks.js';
+import { mapTrackingUpdate } from './map-webhook.js';
+import { shippingEnvelopeSchema, trackingUpdateSchema } from './webhook-schemas.js';
+
+/** Credentials of one shipping provider. */
+export interface ShippingProviderConfig {
+  /** Expected in the `x-api-key` header. */
+  apiKey: string;
+  /** `whsec_…` signing secret(s); list several while rotating. */
+  secrets: string | readonly string[];
+}
+
+/** Options of {@link createShippingWebhookHandler}. */
+export interface ShippingWebhookOptions {
+  store: Pick<EventStore, 'append'>;
+  /** Provider name (the `:provider` path segment) → credentials. */
+  providers: Record<string, ShippingProviderConfig>;
+  /** Limiter keyed per provider and creator; default in-memory, 1,000 requests/minute. */
+  rateLimiter?: RateLimiter;
+  /** Default 300 (±5 min). */
+  toleranceSeconds?: number;
+  /** Default 256 KiB. */
+  maxBodyBytes?: number;
+  now?: () => number;
+}
+
+const providerName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/);
+const optionsSchema = z.object({
+  providers: z.record(
+    providerName,
+    z.object({ apiKey: z.string().min(8), secrets: z.union([z.string(), z.array(z.string()).min(1)]) }),
+  ),
+  toleranceSeconds: z.int().min(1).default(STANDARD_WEBHOOK_TOLERANCE_SECONDS),
+  maxBodyBytes: z
+    .int()
+    .min(1)
+    .default(256 * 1024),
+});
+
+/** The source recorded in the metadata of every event this receiver writes. */
+export const SHIPPING_WEBHOOK_SOURCE = 'shipping_provider';
+
+interface Provider {
+  apiKeyDigest: Buffer;
+  keys: Buffer[];
+}
+
+const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/**
+ * Create the shipping-provider webhook handler. Checks: known provider, body
+ * size, API key, Standard Webhooks signature and timestamp, JSON, schema, rate
+ * limit; then one append keyed by `webhook-id` (a redelivery writes nothing).
+ *
+ * @example
+ * ```ts
+ * const shipping = createShippingWebhookHandler({ store, providers: { shippo: { apiKey, secrets: 'whsec_…' } } });
+ * app.post('/api/webhooks/shipping/:provider', expressAdapter(shipping));
+ * ```
+ */
+export function createShippingWebhookHandler(options: ShippingWebhookOptions): HttpHandler {
+  const config = optionsSchema.parse(options);
+  const providers = new Map<string, Provider>();
+  for (const [name, p] of Object.entries(config.providers)) {
+    const secrets = typeof p.secrets === 'string' ? [p.secrets] : p.secrets;
+    providers.set(name, { apiKeyDigest: sha256(p.apiKey), keys: secrets.map(decodeWebhookSecret) });
+  }
+  const { store } = options;
+  const limiter = options.rateLimiter ?? createMemoryRateLimiter();
+  const now = options.now ?? Date.now;
+
+  async function handle(req: HttpRequest) {
+    const name = req.params.provider ?? '';
+    const provider = Object.prototype.hasOwnProperty.call(config.providers, name)
+      ? providers.get(name)
+      : undefined;
+    if (!provider)
+      throw new IngestError('UNKNOWN_PROVIDER', `No shipping provider is configured as "${name}"`);
+    assertBodySize(req.rawBody, config.maxBodyBytes);
+    const apiKey = headerValue(req.headers, 'x-api-key');
+    if (!apiKey) throw new IngestError('API_KEY_MISSING', 'The x-api-key header is missing');
+    // Comparing digests keeps the comparison constant-time whatever the key lengths.
+    if (!timingSafeEqual(sha256(apiKey), provider.apiKeyDigest)) {
+      throw new IngestError('API_KEY_INVALID', 'The API key is not valid for this provider');
+    }
+    const nowMs = now();
+    const { id } = verifyStandardWebhook({
+      id: headerValue(req.headers, 'webhook-id'),
+      timestamp: headerValue(req.headers, 'webhook-timestamp'),
+      signature: headerValue(req.headers, 'webhook-signature'),
+      rawBody: req.rawBody,
+      keys: provider.keys,
+      nowMs,
+      toleranceSeconds: config.toleranceSeconds,
+    });
+    const envelope = parseWith(shippingEnvelopeSchema, parseJsonBody(req.rawBody), 'Shipping webhook');
+    if (envelope.type !== 'tracking.updated') {
+      await enforceRateLimit(limiter, `shipping:${name}`);
+      return jsonResponse(200, { status: 'ignored', type: envelope.type });
+    }
+    const update = parseWith(trackingUpdateSchema, envelope.data, 'Tracking update');
+    await enforceRateLimit(limiter, `shipping:${name}:${update.creator_id}`);
+    const events = mapTrackingUpdate(name, update, envelope.timestamp ?? new Date(nowMs).toISOString());
+    if (events.length === 0) return jsonResponse(200, { status: 'ignored', trackingStatus: update.status });
+    const result = await store.append(`order-${update.order_id}`, events, {
+      aggregateType: 'order',
+      idempotencyKey: `shipping:${name}:${id}`,
+      metadata: { correlationId: id, causationId: id, source: SHIPPING_WEBHOOK_SOURCE, provider: name },
+    });
+    return jsonResponse(200, {
+      status: 'accepted',
+      duplicate: result.duplicate,
+      webhookId: id,
+      events: result.duplicate ? 0 : events.length,
+    });
+  }
+
+  return async (req) => {
+    try {
+      return await handle(req);
+    } catch (err) {
+      return errorToProblem(err);
+    }
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The TikTok Shop webhook receiver (`POST /api/webhooks/tiktok`), framework-agnostic.
+ */
+import { z } from 'zod';
+import { errorToProblem } from '../../http/problem.js';
+import { headerValue, jsonResponse, type HttpHandler, type HttpRequest } from '../../http/types.js';
+import type { EventStore } from '../../store/types.js';
+import { enforceRateLimit } from '../enforce-rate-limit.js';
+import { IngestError } from '../errors.js';
+import { assertBodySize, parseJsonBody, parseWith } from '../parse-json.js';
+import { createMemoryRateLimiter, type RateLimiter } from '../rate-limiter.js';
+import { mapTikTokWebhook } from './map-webhook.js';
+import { verifyTikTokWebhook } from './webhook-signature.js';
+import { tiktokEnvelopeSchema } from './webhook-schemas.js';
+
+/** Options of {@link createTikTokWebhookHandler}. */
+export interface TikTokWebhookOptions {
+  /** Where events go (only `append` is used). */
+  store: Pick<EventStore, 'append'>;
+  appKey: string;
+  appSecret: string;
+  /** Per-shop limiter; default in-memory, 1,000 requests/minute per shop. */
+  rateLimiter?: RateLimiter;
+  /** Envelopes whose `timestamp` is further than this from now are rejected. Default 900 (15 min). */
+  replayWindowSeconds?: number;
+  /** Largest accepted body. Default 256 KiB. */
+  maxBodyBytes?: number;
+  /** Map a TikTok shop to its creator; return undefined for shops this host does not serve. Default: the shop id. */
+  resolveCreatorId?: (shopId: string) => string | undefined | Promise<string | undefined>;
+  /** Time source in ms (tests). Default `Date.now`. */
+  now?: () => number;
+}
+
+const optionsSchema = z.object({
+  appKey: z.string().min(1),
+  appSecret: z.string().min(1),
+  replayWindowSeconds: z.int().min(1).default(900),
+  maxBodyBytes: z
+    .int()
+    .min(1)
+    .default(256 * 1024),
+});
+
+/** The source recorded in the metadata of every event this receiver writes. */
+export const TIKTOK_WEBHOOK_SOURCE = 'tiktok_webhook';
+
+/**
+ * Create the TikTok Shop webhook handler. Order of checks: body size,
+ * signature over the raw bytes, JSON, envelope schema, replay window, per-shop
+ * rate limit, type-specific schema; then one atomic append keyed by
+ * `tts_notification_id`. The 200 is sent only after the append committed; a
+ * redelivery gets 200 with `duplicate: true` and writes nothing.
+ *
+ * @example
+ * ```ts
+ * const tiktok = createTikTokWebhookHandler({ store, appKey, appSecret });
+ * app.post('/api/webhooks/tiktok', expressAdapter(tiktok));
+ * ```
+ */
+export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpHandler {
+  const config = Object.freeze(optionsSchema.parse(options));
+  const { store } = options;
+  const limiter = options.rateLimiter ?? createMemoryRateLimiter();
+  const now = options.now ?? Date.now;
+  const resolveCreatorId = options.resolveCreatorId ?? ((shopId: string) => shopId);
+
+  async function handle(req: HttpRequest) {
+    assertBodySize(req.rawBody, config.maxBodyBytes);
+    const authorization = headerValue(req.headers, 'authorization');
+    if (authorization === undefined || authorization.length === 0) {
+      throw new IngestError(
+        'SIGNATURE_MISSING',
+        'The Authorization header with the webhook signature is missing',
+      );
+    }
+    if (!verifyTikTokWebhook(authorization, config.appKey, config.appSecret, req.rawBody)) {
+      throw new IngestError('SIGNATURE_INVALID', 'The Authorization signature does not match the body');
+    }
+    const envelope = parseWith(tiktokEnvelopeSchema, parseJsonBody(req.rawBody), 'TikTok webhook envelope');
+    const skewSeconds = Math.abs(now() / 1000 - envelope.timestamp);
+    if (skewSeconds > config.replayWindowSeconds) {
+      throw new IngestError(
+        'STALE_TIMESTAMP',
+        `Envelope timestamp is ${Math.round(skewSeconds)} s from now, outside the ${config.replayWindowSeconds} s window`,
+      );
+    }
+    await enforceRateLimit(limiter, `tiktok:${envelope.shop_id}`);
+    const creatorId = await resolveCreatorId(envelope.shop_id);
+    if (creatorId === undefined) {
+      throw new IngestError('UNKNOWN_SHOP', `Shop ${envelope.shop_id} is not served by this receiver`);
+    }
+    const { streamId, aggregateType, events } = mapTikTokWebhook(envelope, { creatorId });
+    const result = await store.append(streamId, events, {
+      aggregateType,
+      idempotencyKey: `tiktok:${envelope.tts_notification_id}`,
+      metadata: { correlationId: envelope.tts_notification_id, source: TIKTOK_WEBHOOK_SOURCE },
+    });
+    return jsonResponse(200, {
+      status: 'accepted',
+      duplicate: result.duplicate,
+      notificationId: envelope.tts_notification_id,
+      events: result.duplicate ? 0 : events.length,
+    });
+  }
+
+  return async (req) => {
+    try {
+      return await handle(req);
+    } catch (err) {
+      return errorToProblem(err);
+    }
+  };
+}
