@@ -71,8 +71,12 @@ export async function runMigrations(sql: SqlClient, options: RunMigrationsOption
     });
   } catch (err) {
     if (err instanceof MigrationError) throw err;
-    throw new MigrationError('MIGRATION_FAILED', `Migrating ${component} in schema "${schema}" failed: ${String(err)}`, {
-      cause: err,
-    });
+    throw new MigrationError(
+      'MIGRATION_FAILED',
+      `Migrating ${component} in schema "${schema}" failed: ${String(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
 }

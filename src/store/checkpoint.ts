@@ -46,7 +46,10 @@ export function isCheckpoint(value: unknown): value is LogCheckpoint {
  * formatCheckpoint(812n, 40) // '812:40'
  * ```
  */
-export function formatCheckpoint(transactionId: bigint | string | number, globalPosition: number): LogCheckpoint {
+export function formatCheckpoint(
+  transactionId: bigint | string | number,
+  globalPosition: number,
+): LogCheckpoint {
   return `${String(transactionId)}:${globalPosition}`;
 }
 

@@ -41,7 +41,10 @@ export class EventTypeRegistry {
     if (parsed.success) return;
     throw new ValidationError(
       `${where} (${type}) does not match its schema`,
-      parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
+      parsed.error.issues.map((issue) => ({
+        path: issue.path.map(String).join('.'),
+        message: issue.message,
+      })),
       { cause: parsed.error },
     );
   }

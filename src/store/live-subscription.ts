@@ -30,13 +30,16 @@ export function followLog(
 ): Observable<StoredEvent> {
   const after = options.after ?? 'start';
   if (after !== 'start' && after !== 'end' && !isCheckpoint(after)) {
-    throw new InvalidArgumentError(`subscribe: after must be 'start', 'end' or a checkpoint, got ${String(after)}`);
+    throw new InvalidArgumentError(
+      `subscribe: after must be 'start', 'end' or a checkpoint, got ${String(after)}`,
+    );
   }
   const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollIntervalMs ?? defaultPollMs;
 
   return new Observable<StoredEvent>((subscriber) => {
-    let checkpoint: LogCheckpoint | undefined = after === 'start' ? START_CHECKPOINT : after === 'end' ? undefined : after;
+    let checkpoint: LogCheckpoint | undefined =
+      after === 'start' ? START_CHECKPOINT : after === 'end' ? undefined : after;
     let reading = false;
     let again = false;
     let closed = false;

@@ -2,10 +2,16 @@
  * The in-memory event store: the same contract as the PostgreSQL store, for
  * tests and hosts that need no persistence.
  */
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { ZodType } from 'zod';
 import { ConcurrencyError, InvalidArgumentError, StoreClosedError } from '../core/errors.js';
-import { compareCheckpoints, formatCheckpoint, parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from './checkpoint.js';
+import {
+  compareCheckpoints,
+  formatCheckpoint,
+  parseCheckpoint,
+  START_CHECKPOINT,
+  type LogCheckpoint,
+} from './checkpoint.js';
 import type { EventTypeRegistry } from './event-registry.js';
 import { satisfiesExpectedVersion } from './expected-version.js';
 import { followLog } from './live-subscription.js';
@@ -181,7 +187,9 @@ export class MemoryEventStore implements EventStore {
   async archive(options: ArchiveOptions = {}): Promise<string[]> {
     this.#assertOpen();
     const now = this.#now();
-    const cutoff = (options.olderThan ?? new Date(Date.UTC(now.getUTCFullYear() - 2, now.getUTCMonth(), now.getUTCDate()))).getTime();
+    const cutoff = (
+      options.olderThan ?? new Date(Date.UTC(now.getUTCFullYear() - 2, now.getUTCMonth(), now.getUTCDate()))
+    ).getTime();
     const due = new Set(
       this.#log.map((e) => monthKey(e.occurredAt)).filter((m) => monthStart(m, 1).getTime() <= cutoff),
     );

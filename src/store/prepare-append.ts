@@ -38,7 +38,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function requireName(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME_LENGTH) {
-    throw new InvalidArgumentError(`${what} must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`);
+    throw new InvalidArgumentError(
+      `${what} must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`,
+    );
   }
   return value;
 }
@@ -87,7 +89,8 @@ export function prepareAppend(
   const opts = options ?? {};
   const expectedVersion = opts.expectedVersion ?? 'any';
   assertExpectedVersion(expectedVersion);
-  const aggregateType = opts.aggregateType === undefined ? 'unknown' : requireName(opts.aggregateType, 'aggregateType');
+  const aggregateType =
+    opts.aggregateType === undefined ? 'unknown' : requireName(opts.aggregateType, 'aggregateType');
   const idempotencyKey =
     opts.idempotencyKey === undefined ? undefined : requireName(opts.idempotencyKey, 'idempotencyKey');
   const baseMetadata: EventMetadata = opts.metadata ?? {};
@@ -96,20 +99,25 @@ export function prepareAppend(
 
   const prepared = (events as readonly NewEvent[]).map((event, index): PreparedEvent => {
     const where = `event ${index} of "${id}"`;
-    if (typeof event !== 'object' || event === null) throw new InvalidArgumentError(`${where} must be an object`);
+    if (typeof event !== 'object' || event === null)
+      throw new InvalidArgumentError(`${where} must be an object`);
     const type = requireName(event.type, `${where}: type`);
     if (event.data === undefined) throw new InvalidArgumentError(`${where} (${type}) has no data`);
     registry.validate(type, event.data, `${where} payload`);
     const eventId = event.id ?? randomUUID();
     if (!UUID.test(eventId)) throw new InvalidArgumentError(`${where}: id must be a uuid`);
-    if (seen.has(eventId)) throw new InvalidArgumentError(`${where}: id ${eventId} is repeated in the append`);
+    if (seen.has(eventId))
+      throw new InvalidArgumentError(`${where}: id ${eventId} is repeated in the append`);
     seen.add(eventId);
     const occurredAt = event.occurredAt ?? timestamp;
     if (!(occurredAt instanceof Date) || Number.isNaN(occurredAt.getTime())) {
       throw new InvalidArgumentError(`${where}: occurredAt must be a valid Date`);
     }
     const dataJson = toJson(event.data, `${where} payload`);
-    const metadataJson = toJson(event.metadata ? { ...baseMetadata, ...event.metadata } : baseMetadata, `${where} metadata`);
+    const metadataJson = toJson(
+      event.metadata ? { ...baseMetadata, ...event.metadata } : baseMetadata,
+      `${where} metadata`,
+    );
     const size = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
     if (size > limits.maxPayloadBytes) {
       throw new PayloadTooLargeError(`${where} (${type})`, size, limits.maxPayloadBytes);

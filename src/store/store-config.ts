@@ -35,7 +35,11 @@ const configSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'must be a lower-case identifier of at most 41 characters')
     .default('creatorflow'),
   strict: z.boolean().default(false),
-  maxPayloadBytes: z.number().int().positive().default(256 * 1024),
+  maxPayloadBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
   maxEventsPerAppend: z.number().int().positive().default(10_000),
   maxBatch: z.number().int().positive().default(500),
   maxConcurrentFlushes: z.number().int().positive().optional(),

@@ -44,9 +44,7 @@ export class Wakeups {
     const listen = this.#sql?.listen;
     if (!listen) return;
     // A failed LISTEN is not fatal: subscribers still poll.
-    this.#unlisten = listen
-      .call(this.#sql, this.#channel, () => this.#local.next())
-      .catch(() => undefined);
+    this.#unlisten = listen.call(this.#sql, this.#channel, () => this.#local.next()).catch(() => undefined);
   }
 
   async #stop(): Promise<void> {

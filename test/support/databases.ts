@@ -32,17 +32,25 @@ export function uniqueSchema(prefix = 't'): string {
   return `${prefix}_${randomBytes(6).toString('hex')}`;
 }
 
-/** Embedded PGlite: always available, one in-memory database per call. */
+let sharedPglite: Promise<PGlite> | undefined;
+
+/**
+ * Embedded PGlite: always available. Booting PGlite takes about a second, so a
+ * test worker shares one instance and isolates each open() in its own schema.
+ */
 export const pgliteEngine: TestEngine = {
   name: 'pglite',
   available: true,
   async open() {
-    const db = new PGlite();
-    await db.waitReady;
+    sharedPglite ??= PGlite.create();
+    const db = await sharedPglite;
+    const schema = uniqueSchema();
     return {
       sql: fromPglite(db),
-      schema: uniqueSchema(),
-      close: () => db.close(),
+      schema,
+      async close() {
+        await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      },
     };
   },
 };

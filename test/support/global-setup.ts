@@ -31,7 +31,9 @@ function reachable(url: string, defaultPort: number): Promise<boolean> {
  */
 export default async function setup(project: TestProject): Promise<void> {
   const [pgUp, redisUp] = await Promise.all([reachable(POSTGRES_URL, 5432), reachable(REDIS_URL, 6379)]);
-  const missing = [!pgUp && `PostgreSQL (${POSTGRES_URL})`, !redisUp && `Redis (${REDIS_URL})`].filter(Boolean);
+  const missing = [!pgUp && `PostgreSQL (${POSTGRES_URL})`, !redisUp && `Redis (${REDIS_URL})`].filter(
+    Boolean,
+  );
   if (missing.length > 0) {
     if (process.env.REQUIRE_SERVICES === '1') {
       throw new Error(`REQUIRE_SERVICES=1 but these services are down: ${missing.join(', ')}`);

@@ -83,17 +83,22 @@ export class AppendWriter {
   async write(tx: SqlTransaction, batch: readonly PreparedAppend[]): Promise<WrittenBatch> {
     // 1. Idempotency keys: claim ours; read the results of keys someone already used.
     const keyed = new Map<string, string>();
-    for (const req of batch) if (req.idempotencyKey && !keyed.has(req.idempotencyKey)) keyed.set(req.idempotencyKey, req.streamId);
+    for (const req of batch)
+      if (req.idempotencyKey && !keyed.has(req.idempotencyKey)) keyed.set(req.idempotencyKey, req.streamId);
     const earlier = new Map<string, { streamId: string; from: number; to: number }>();
     if (keyed.size > 0) {
-      const claimed = await tx.query<{ key: string }>(this.#claimKeys, [[...keyed.keys()], [...keyed.values()]]);
+      const claimed = await tx.query<{ key: string }>(this.#claimKeys, [
+        [...keyed.keys()],
+        [...keyed.values()],
+      ]);
       const mine = new Set(claimed.rows.map((r) => r.key));
       const taken = [...keyed.keys()].filter((k) => !mine.has(k));
       if (taken.length > 0) {
-        const { rows } = await tx.query<{ key: string; stream_id: string; result: { from: number; to: number } | null }>(
-          this.#readKeys,
-          [taken],
-        );
+        const { rows } = await tx.query<{
+          key: string;
+          stream_id: string;
+          result: { from: number; to: number } | null;
+        }>(this.#readKeys, [taken]);
         for (const r of rows) if (r.result) earlier.set(r.key, { streamId: r.stream_id, ...r.result });
       }
     }
@@ -129,7 +134,10 @@ export class AppendWriter {
       }
       const current = versions.get(req.streamId) ?? 0;
       if (!satisfiesExpectedVersion(req.expectedVersion, current)) {
-        decisions.push({ kind: 'conflict', error: new ConcurrencyError(req.streamId, req.expectedVersion, current) });
+        decisions.push({
+          kind: 'conflict',
+          error: new ConcurrencyError(req.streamId, req.expectedVersion, current),
+        });
         continue;
       }
       const to = current + req.events.length;
@@ -140,8 +148,14 @@ export class AppendWriter {
 
     // 4. One statement writes everything that passed.
     const cols = {
-      id: [] as string[], stream: [] as string[], aggType: [] as string[], type: [] as string[],
-      data: [] as string[], meta: [] as string[], version: [] as number[], occurred: [] as string[],
+      id: [] as string[],
+      stream: [] as string[],
+      aggType: [] as string[],
+      type: [] as string[],
+      data: [] as string[],
+      meta: [] as string[],
+      version: [] as number[],
+      occurred: [] as string[],
     };
     const writtenStreams = new Map<string, number>();
     const doneKeys: { key: string; from: number; to: number }[] = [];
@@ -166,17 +180,29 @@ export class AppendWriter {
 
     const positions = new Map<string, { position: number; txid: string; processedAt: Date }[]>();
     if (cols.id.length > 0 || unusedStreams.length > 0 || releasedKeys.length > 0) {
-      const { rows } = await tx.query<{ id: string; global_position: string | number; txid: string; processed_at: Date | string }>(
-        this.#write,
-        [
-          cols.id, cols.stream, cols.aggType, cols.type, cols.data, cols.meta, cols.version, cols.occurred,
-          [...writtenStreams.keys()], [...writtenStreams.values()],
-          unusedStreams,
-          doneKeys.map((k) => k.key), doneKeys.map((k) => k.from), doneKeys.map((k) => k.to),
-          releasedKeys,
-          this.#channel,
-        ],
-      );
+      const { rows } = await tx.query<{
+        id: string;
+        global_position: string | number;
+        txid: string;
+        processed_at: Date | string;
+      }>(this.#write, [
+        cols.id,
+        cols.stream,
+        cols.aggType,
+        cols.type,
+        cols.data,
+        cols.meta,
+        cols.version,
+        cols.occurred,
+        [...writtenStreams.keys()],
+        [...writtenStreams.values()],
+        unusedStreams,
+        doneKeys.map((k) => k.key),
+        doneKeys.map((k) => k.from),
+        doneKeys.map((k) => k.to),
+        releasedKeys,
+        this.#channel,
+      ]);
       for (const r of rows) {
         const list = positions.get(r.id) ?? [];
         list.push({
@@ -238,11 +264,15 @@ export class AppendWriter {
   }
 
   /** Rebuild the result of an earlier append from its idempotency record. */
-  async #replay(tx: SqlTransaction, prior: { streamId: string; from: number; to: number }): Promise<AppendResult> {
-    const { rows } = await tx.query<{ version: string | number; global_position: string | number; txid: string }>(
-      this.#keyEvents,
-      [prior.streamId, prior.from, prior.to],
-    );
+  async #replay(
+    tx: SqlTransaction,
+    prior: { streamId: string; from: number; to: number },
+  ): Promise<AppendResult> {
+    const { rows } = await tx.query<{
+      version: string | number;
+      global_position: string | number;
+      txid: string;
+    }>(this.#keyEvents, [prior.streamId, prior.from, prior.to]);
     const last = rows.at(-1);
     return {
       streamId: prior.streamId,

@@ -48,7 +48,9 @@ export class PartitionManager {
     const s = quoteIdent(this.#schema);
     await this.#sql.transaction(async (tx) => {
       // Serialise DDL between processes; IF NOT EXISTS alone races on the catalog.
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`creatorflow.partitions:${this.#schema}`]);
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `creatorflow.partitions:${this.#schema}`,
+      ]);
       for (const month of missing) {
         const from = monthStart(month).toISOString();
         const to = monthStart(month, 1).toISOString();

@@ -86,7 +86,8 @@ export class PostgresEventStore implements EventStore {
     await runMigrations(this.sql, { schema: this.schema, component: 'store', migrations });
     const current = monthKey(this.#now());
     const months = [];
-    for (let offset = -1; offset <= this.#config.partitionsAhead; offset++) months.push(monthKey(monthStart(current, offset)));
+    for (let offset = -1; offset <= this.#config.partitionsAhead; offset++)
+      months.push(monthKey(monthStart(current, offset)));
     this.#partitions.invalidate();
     await this.#partitions.ensure(months);
   }
@@ -95,7 +96,9 @@ export class PostgresEventStore implements EventStore {
     try {
       this.#assertOpen();
       const limits = this.#config;
-      return this.#committer.submit(prepareAppend(streamId, events, options, this.#registry, limits, this.#now));
+      return this.#committer.submit(
+        prepareAppend(streamId, events, options, this.#registry, limits, this.#now),
+      );
     } catch (err) {
       return Promise.reject(err);
     }
@@ -149,7 +152,8 @@ export class PostgresEventStore implements EventStore {
   async archive(options: ArchiveOptions = {}): Promise<string[]> {
     this.#assertOpen();
     const now = this.#now();
-    const olderThan = options.olderThan ?? new Date(Date.UTC(now.getUTCFullYear() - 2, now.getUTCMonth(), now.getUTCDate()));
+    const olderThan =
+      options.olderThan ?? new Date(Date.UTC(now.getUTCFullYear() - 2, now.getUTCMonth(), now.getUTCDate()));
     const archived = await archiveMonths(this.sql, this.schema, await this.#partitions.list(), olderThan);
     this.#partitions.invalidate();
     return archived;

@@ -1,0 +1,425 @@
+/**
+ * The event store contract: one suite, run against the in-memory store,
+ * embedded PGlite and real PostgreSQL.
+ */
+import { firstValueFrom, take, toArray } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  ConcurrencyError,
+  InvalidArgumentError,
+  PayloadTooLargeError,
+  StoreClosedError,
+  ValidationError,
+  createEventStore,
+  type EventStore,
+  type EventStoreConfig,
+  type StoredEvent,
+} from '../../src/index.js';
+
+/** Opens a store for one test; `config` is merged into the store config. */
+export type StoreFactory = (
+  config?: Partial<EventStoreConfig>,
+) => Promise<{ store: EventStore; close(): Promise<void> }>;
+
+const order = (n: number) => ({ type: 'order.received_from_tiktok', data: { orderId: `o-${n}`, total: n } });
+
+export function eventStoreContract(
+  name: string,
+  factory: StoreFactory,
+  options: { skip?: boolean } = {},
+): void {
+  describe.skipIf(options.skip ?? false)(`event store contract: ${name}`, () => {
+    let store: EventStore;
+    let close: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, close } = await factory());
+      await store.migrate();
+    });
+    afterEach(async () => {
+      await store.close();
+      await close();
+    });
+
+    describe('expected versions', () => {
+      it('no_stream creates a stream and then refuses', async () => {
+        const r = await store.append('s1', [order(1)], { expectedVersion: 'no_stream' });
+        expect(r.nextVersion).toBe(1);
+        await expect(store.append('s1', [order(2)], { expectedVersion: 'no_stream' })).rejects.toMatchObject({
+          code: 'CONCURRENCY_CONFLICT',
+          expectedVersion: 'no_stream',
+          actualVersion: 1,
+        });
+      });
+
+      it('a number must equal the current version (0 for a new stream)', async () => {
+        await store.append('s1', [order(1), order(2)], { expectedVersion: 0 });
+        const r = await store.append('s1', [order(3)], { expectedVersion: 2 });
+        expect(r.nextVersion).toBe(3);
+        const err = await store.append('s1', [order(4)], { expectedVersion: 2 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ConcurrencyError);
+        expect(err).toMatchObject({ streamId: 's1', expectedVersion: 2, actualVersion: 3 });
+        await expect(store.append('s2', [order(1)], { expectedVersion: 1 })).rejects.toMatchObject({
+          actualVersion: 0,
+        });
+      });
+
+      it('stream_exists refuses a missing stream and accepts an existing one', async () => {
+        await expect(
+          store.append('s1', [order(1)], { expectedVersion: 'stream_exists' }),
+        ).rejects.toMatchObject({
+          code: 'CONCURRENCY_CONFLICT',
+          actualVersion: 0,
+        });
+        await store.append('s1', [order(1)]);
+        const r = await store.append('s1', [order(2)], { expectedVersion: 'stream_exists' });
+        expect(r.nextVersion).toBe(2);
+      });
+
+      it('any appends whatever the version', async () => {
+        await store.append('s1', [order(1)], { expectedVersion: 'any' });
+        const r = await store.append('s1', [order(2)], { expectedVersion: 'any' });
+        expect(r.nextVersion).toBe(2);
+      });
+
+      it('a failed expectation writes nothing', async () => {
+        await expect(store.append('s1', [order(1)], { expectedVersion: 'stream_exists' })).rejects.toThrow();
+        expect(await store.readStream('s1')).toEqual({ version: 0, events: [] });
+        expect((await store.readAll()).events).toHaveLength(0);
+      });
+
+      it('of racing creators on no_stream exactly one wins', async () => {
+        const results = await Promise.allSettled(
+          Array.from({ length: 12 }, (_, i) =>
+            store.append('race', [order(i)], { expectedVersion: 'no_stream' }),
+          ),
+        );
+        const won = results.filter((r) => r.status === 'fulfilled');
+        const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(11);
+        for (const r of lost)
+          expect(r.reason).toMatchObject({ code: 'CONCURRENCY_CONFLICT', actualVersion: 1 });
+        expect((await store.readStream('race')).events).toHaveLength(1);
+      });
+
+      it('in one group commit, a conflict fails only its own caller', async () => {
+        await store.append('taken', [order(0)]);
+        const results = await Promise.allSettled([
+          ...Array.from({ length: 10 }, (_, i) =>
+            store.append(`free-${i}`, [order(i)], { expectedVersion: 'no_stream' }),
+          ),
+          store.append('taken', [order(99)], { expectedVersion: 'no_stream' }),
+          ...Array.from({ length: 10 }, (_, i) =>
+            store.append(`more-${i}`, [order(i)], { expectedVersion: 0 }),
+          ),
+        ]);
+        expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+        expect(results[10]).toMatchObject({ status: 'rejected', reason: { code: 'CONCURRENCY_CONFLICT' } });
+        expect((await store.readAll({ limit: 100 })).events).toHaveLength(21);
+      });
+
+      it('appends to one stream from many callers chain their versions', async () => {
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.append('chain', [order(i)], { expectedVersion: 'any' })),
+        );
+        const { version, events } = await store.readStream('chain');
+        expect(version).toBe(20);
+        expect(events.map((e) => e.version)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      });
+    });
+
+    describe('bad input changes nothing', () => {
+      it('refuses an empty append with a clear error', async () => {
+        const err = await store.append('s1', []).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(InvalidArgumentError);
+        expect(err).toMatchObject({
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringContaining('at least one event'),
+        });
+      });
+
+      it('refuses malformed arguments', async () => {
+        await expect(store.append('', [order(1)])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        await expect(store.append('s', [order(1)], { expectedVersion: -1 })).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+        });
+        await expect(
+          store.append('s', [order(1)], { expectedVersion: 'maybe' as never }),
+        ).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+        });
+        await expect(store.append('s', [{ type: '', data: {} }])).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+        });
+        await expect(store.append('s', [{ type: 't', data: undefined }])).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+        });
+        await expect(store.append('s', [{ type: 't', data: {}, id: 'not-a-uuid' }])).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+        });
+        await expect(store.append('s', [{ type: 't', data: { big: 1n } }])).rejects.toMatchObject({
+          code: 'VALIDATION_FAILED',
+        });
+        expect((await store.readAll()).events).toHaveLength(0);
+      });
+
+      it('validates registered payloads with zod and lists the issues', async () => {
+        store.registerEventType(
+          'inventory.stock_updated',
+          z.object({ sku: z.string(), stock: z.number().int().min(0) }),
+        );
+        const err = await store
+          .append('sku-1', [{ type: 'inventory.stock_updated', data: { sku: 1, stock: -3 } }])
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ValidationError);
+        const issues = (err as ValidationError).issues.map((i) => i.path).sort();
+        expect(issues).toEqual(['sku', 'stock']);
+        expect(await store.readStream('sku-1')).toEqual({ version: 0, events: [] });
+        await store.append('sku-1', [{ type: 'inventory.stock_updated', data: { sku: 'a', stock: 3 } }]);
+        expect((await store.readStream('sku-1')).version).toBe(1);
+      });
+
+      it('refuses oversized payloads, failing only that caller', async () => {
+        const { store: small, close: closeSmall } = await factory({ maxPayloadBytes: 1024 });
+        try {
+          await small.migrate();
+          const results = await Promise.allSettled([
+            small.append('a', [order(1)]),
+            small.append('b', [{ type: 'blob', data: { text: 'x'.repeat(2000) } }]),
+            small.append('c', [order(2)]),
+          ]);
+          expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+          const reason = (results[1] as PromiseRejectedResult).reason as PayloadTooLargeError;
+          expect(reason).toBeInstanceOf(PayloadTooLargeError);
+          expect(reason.limitBytes).toBe(1024);
+          expect((await small.readStream('b')).version).toBe(0);
+        } finally {
+          await small.close();
+          await closeSmall();
+        }
+      });
+
+      it('refuses NUL characters PostgreSQL cannot store, failing only that caller', async () => {
+        const results = await Promise.allSettled([
+          store.append('a', [order(1)]),
+          store.append('b', [{ type: 't', data: { s: 'a\u0000b' } }]),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+        expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'VALIDATION_FAILED' });
+      });
+
+      it('a strict store refuses unregistered types', async () => {
+        const { store: strict, close: closeStrict } = await factory({ strict: true });
+        try {
+          await strict.migrate();
+          await expect(strict.append('s', [order(1)])).rejects.toMatchObject({ code: 'UNKNOWN_EVENT_TYPE' });
+          strict.registerEventType(
+            'order.received_from_tiktok',
+            z.object({ orderId: z.string(), total: z.number() }),
+          );
+          await expect(strict.append('s', [order(1)])).resolves.toMatchObject({ nextVersion: 1 });
+        } finally {
+          await strict.close();
+          await closeStrict();
+        }
+      });
+
+      it('a failing inline hook rolls back its append and fails only it', async () => {
+        const remove = store.addInlineHook({
+          name: 'picky',
+          async apply({ events }) {
+            if (events.some((e) => (e.data as { total?: number }).total === 13)) throw new Error('unlucky');
+          },
+        });
+        const results = await Promise.allSettled([
+          store.append('a', [order(1)]),
+          store.append('b', [order(13)]),
+        ]);
+        remove();
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+        expect((await store.readStream('b')).version).toBe(0);
+        // The rolled-back append leaves a hole in the positions, which readers step over.
+        await store.append('c', [order(2)]);
+        expect((await store.readAll()).events.map((e) => e.aggregateId)).toEqual(['a', 'c']);
+      });
+    });
+
+    describe('reading', () => {
+      it('stores every field and reads a stream in version order', async () => {
+        const occurredAt = new Date('2026-11-20T10:00:00.000Z');
+        const r = await store.append(
+          'order-42',
+          [
+            {
+              type: 'order.received_from_tiktok',
+              data: { total: 10 },
+              occurredAt,
+              metadata: { source: 'tiktok_webhook' },
+            },
+            { type: 'order.validated', data: { ok: true } },
+          ],
+          { aggregateType: 'order', metadata: { correlationId: 'c-1', causationId: 'w-1', userId: 'u-1' } },
+        );
+        expect(r).toMatchObject({ streamId: 'order-42', nextVersion: 2, duplicate: false });
+        expect(r.positions).toHaveLength(2);
+        const { version, events } = await store.readStream('order-42');
+        expect(version).toBe(2);
+        expect(events.map((e) => e.globalPosition)).toEqual(r.positions);
+        const [first] = events as [StoredEvent, StoredEvent];
+        expect(first).toMatchObject({
+          aggregateId: 'order-42',
+          aggregateType: 'order',
+          type: 'order.received_from_tiktok',
+          data: { total: 10 },
+          metadata: { correlationId: 'c-1', causationId: 'w-1', userId: 'u-1', source: 'tiktok_webhook' },
+          version: 1,
+        });
+        expect(first.id).toMatch(/^[0-9a-f-]{36}$/);
+        expect(first.occurredAt.toISOString()).toBe(occurredAt.toISOString());
+        expect(first.processedAt).toBeInstanceOf(Date);
+        const page = await store.readStream('order-42', { fromVersion: 2, maxCount: 5 });
+        expect(page.events.map((e) => e.type)).toEqual(['order.validated']);
+        expect((await store.readStream('order-42', { maxCount: 1 })).events).toHaveLength(1);
+      });
+
+      it('pages through the log with no repeat after the checkpoint moves', async () => {
+        for (let i = 0; i < 5; i++) await store.append(`s${i % 2}`, [order(i), order(i + 100)]);
+        const seen: StoredEvent[] = [];
+        let checkpoint: string | undefined;
+        for (;;) {
+          const page = await store.readAll({ ...(checkpoint ? { after: checkpoint } : {}), limit: 3 });
+          if (page.events.length === 0) {
+            expect(page.checkpoint).toBe(checkpoint);
+            break;
+          }
+          seen.push(...page.events);
+          checkpoint = page.checkpoint;
+        }
+        expect(seen).toHaveLength(10);
+        expect(new Set(seen.map((e) => e.id)).size).toBe(10);
+        expect(seen.map((e) => e.globalPosition)).toEqual(
+          [...seen.map((e) => e.globalPosition)].sort((a, b) => a - b),
+        );
+        expect(await store.headCheckpoint()).toBe(checkpoint);
+        expect((await store.readAll({ after: checkpoint! })).events).toHaveLength(0);
+      });
+
+      it('subscribe delivers history and then live events, resuming without gap or duplicate', async () => {
+        await store.append('a', [order(1), order(2)]);
+        const firstTwo = await firstValueFrom(
+          store.subscribe({ after: 'start', pollIntervalMs: 50 }).pipe(take(2), toArray()),
+        );
+        const live = firstValueFrom(
+          store.subscribe({ after: firstTwo[1]!.checkpoint, pollIntervalMs: 50 }).pipe(take(3), toArray()),
+        );
+        await store.append('b', [order(3)]);
+        await store.append('c', [order(4), order(5)]);
+        const rest = await live;
+        expect(rest.map((e) => (e.data as { total: number }).total)).toEqual([3, 4, 5]);
+        const fromEnd = firstValueFrom(store.subscribe({ after: 'end', pollIntervalMs: 50 }).pipe(take(1)));
+        await new Promise((r) => setTimeout(r, 100));
+        await store.append('d', [order(6)]);
+        expect(((await fromEnd).data as { total: number }).total).toBe(6);
+      });
+
+      it('refuses a malformed checkpoint', async () => {
+        await expect(store.readAll({ after: 'yesterday' })).rejects.toThrow(/checkpoint/);
+        expect(() => store.subscribe({ after: 'nope' })).toThrow(InvalidArgumentError);
+      });
+    });
+
+    describe('idempotency', () => {
+      it('a repeated key returns the first result and writes nothing', async () => {
+        const first = await store.append('s1', [order(1), order(2)], { idempotencyKey: 'tts-1' });
+        const again = await store.append('s1', [order(3)], { idempotencyKey: 'tts-1' });
+        expect(again).toEqual({ ...first, duplicate: true });
+        expect((await store.readStream('s1')).version).toBe(2);
+      });
+
+      it('concurrent appends with one key write once', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.append(`s${i}`, [order(i)], { idempotencyKey: 'same' })),
+        );
+        expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+        expect(new Set(results.map((r) => r.positions.join(','))).size).toBe(1);
+        expect((await store.readAll()).events).toHaveLength(1);
+      });
+
+      it('a key whose append failed can be used again', async () => {
+        await expect(
+          store.append('s1', [order(1)], { idempotencyKey: 'k', expectedVersion: 5 }),
+        ).rejects.toThrow();
+        const r = await store.append('s1', [order(1)], { idempotencyKey: 'k' });
+        expect(r.duplicate).toBe(false);
+      });
+    });
+
+    describe('partitions and retention', () => {
+      it('appends across a month boundary and into a month with no partition yet', async () => {
+        const lastSecond = new Date('2031-05-31T23:59:59.999Z');
+        const nextMonth = new Date('2031-06-01T00:00:00.000Z');
+        await store.append('far', [
+          { type: 't', data: { n: 1 }, occurredAt: lastSecond },
+          { type: 't', data: { n: 2 }, occurredAt: nextMonth },
+        ]);
+        await store.append('far', [
+          { type: 't', data: { n: 3 }, occurredAt: new Date('2031-09-15T00:00:00Z') },
+        ]);
+        const { events } = await store.readStream('far');
+        expect(events.map((e) => e.occurredAt.toISOString())).toEqual([
+          lastSecond.toISOString(),
+          nextMonth.toISOString(),
+          '2031-09-15T00:00:00.000Z',
+        ]);
+      });
+
+      it('archives whole old months out of the live log, reversibly', async () => {
+        await store.append('old', [
+          { type: 't', data: { n: 1 }, occurredAt: new Date('2020-01-10T00:00:00Z') },
+        ]);
+        await store.append('new', [order(2)]);
+        const archived = await store.archive({ olderThan: new Date('2021-01-01T00:00:00Z') });
+        expect(archived).toContain('2020-01');
+        expect((await store.readAll()).events.map((e) => e.aggregateId)).toEqual(['new']);
+        expect((await store.readStream('old')).events).toHaveLength(0);
+        await store.restoreArchived('2020-01');
+        expect((await store.readAll()).events.map((e) => e.aggregateId)).toEqual(['old', 'new']);
+        await expect(store.restoreArchived('2020-01')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      });
+
+      it('archive keeps two years by default', async () => {
+        await store.append('recent', [order(1)]);
+        expect(await store.archive()).toEqual([]);
+        expect((await store.readAll()).events).toHaveLength(1);
+      });
+    });
+
+    describe('lifecycle', () => {
+      it('migrate is safe to call again', async () => {
+        await store.migrate();
+        await store.append('s', [order(1)]);
+        await store.migrate();
+        expect((await store.readStream('s')).version).toBe(1);
+      });
+
+      it('refuses work after close', async () => {
+        await store.close();
+        await expect(store.append('s', [order(1)])).rejects.toBeInstanceOf(StoreClosedError);
+        await expect(store.readAll()).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+      });
+
+      it('reports no reader lag when nothing is held back', async () => {
+        await store.append('s', [order(1)]);
+        expect(await store.readerLag()).toEqual({ heldBackEvents: 0, oldestOpenTransactionMs: null });
+      });
+    });
+  });
+}
+
+/** The in-memory store as a factory. */
+export const memoryFactory: StoreFactory = async (config = {}) => ({
+  store: createEventStore(config),
+  close: async () => undefined,
+});

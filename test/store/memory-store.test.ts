@@ -1,0 +1,3 @@
+import { eventStoreContract, memoryFactory } from './event-store-contract.js';
+
+eventStoreContract('in-memory', memoryFactory);
