@@ -51,7 +51,7 @@ export async function medianOf<T extends Record<string, number>>(
 ): Promise<T & { runs: number }> {
   const results: T[] = [];
   for (let i = 0; i < runs; i++) results.push(await fn(i));
-  results.sort((a, b) => a[key] - b[key]);
+  results.sort((a, b) => (a[key] as number) - (b[key] as number));
   return { ...results[Math.floor(results.length / 2)]!, runs };
 }
 
