@@ -9,3 +9,4 @@ export { runMigrations, type Migration, type RunMigrationsOptions } from './core
 export type * from './core/row-change.js';
 export { ROW_OPERATIONS } from './core/row-change.js';
 export * from './store/index.js';
+export * from './processing/index.js';

@@ -1,0 +1,100 @@
+/**
+ * Where a processor keeps its checkpoint: a row written in the same transaction
+ * as its effects (SQL), or a map (in-memory store).
+ */
+import { quoteIdent, type SqlQueryable, type SqlTransaction } from '../core/sql-client.js';
+import type { LogCheckpoint } from '../store/checkpoint.js';
+import { CheckpointMovedError } from './errors.js';
+
+/**
+ * Read the stored checkpoint, storing `initial` first when there is none.
+ *
+ * @example
+ * ```ts
+ * const cp = await loadCheckpoint(sql, schema, 'projection:totals', START_CHECKPOINT);
+ * ```
+ */
+export async function loadCheckpoint(
+  sql: SqlQueryable,
+  schema: string,
+  processor: string,
+  initial: () => Promise<LogCheckpoint>,
+): Promise<LogCheckpoint> {
+  const t = table(schema);
+  const existing = await readCheckpoint(sql, schema, processor);
+  if (existing !== null) return existing;
+  await sql.query(
+    `INSERT INTO ${t} (processor, checkpoint) VALUES ($1, $2) ON CONFLICT (processor) DO NOTHING`,
+    [processor, await initial()],
+  );
+  return (await readCheckpoint(sql, schema, processor))!;
+}
+
+/**
+ * The stored checkpoint of a processor, or null.
+ *
+ * @example
+ * ```ts
+ * await readCheckpoint(sql, schema, 'projection:totals') // '812:40'
+ * ```
+ */
+export async function readCheckpoint(
+  sql: SqlQueryable,
+  schema: string,
+  processor: string,
+): Promise<LogCheckpoint | null> {
+  const { rows } = await sql.query<{ checkpoint: string }>(
+    `SELECT checkpoint FROM ${table(schema)} WHERE processor = $1`,
+    [processor],
+  );
+  return rows[0]?.checkpoint ?? null;
+}
+
+/**
+ * Lock the checkpoint row for this transaction and check it is still `expected`.
+ * Called first in every batch transaction: a second holder blocks here until the
+ * first commits, then sees the moved checkpoint and backs off.
+ *
+ * @example
+ * ```ts
+ * await sql.transaction(async (tx) => { await claimCheckpoint(tx, schema, name, cp); … });
+ * ```
+ */
+export async function claimCheckpoint(
+  tx: SqlTransaction,
+  schema: string,
+  processor: string,
+  expected: LogCheckpoint,
+): Promise<void> {
+  const { rows } = await tx.query<{ checkpoint: string }>(
+    `SELECT checkpoint FROM ${table(schema)} WHERE processor = $1 FOR UPDATE`,
+    [processor],
+  );
+  const actual = rows[0]?.checkpoint ?? null;
+  if (actual !== expected) throw new CheckpointMovedError(processor, expected, actual);
+}
+
+/**
+ * Store a checkpoint (inside the batch's transaction), creating the row if needed.
+ *
+ * @example
+ * ```ts
+ * await saveCheckpoint(tx, schema, 'projection:totals', page.checkpoint);
+ * ```
+ */
+export async function saveCheckpoint(
+  sql: SqlQueryable,
+  schema: string,
+  processor: string,
+  checkpoint: LogCheckpoint,
+): Promise<void> {
+  await sql.query(
+    `INSERT INTO ${table(schema)} (processor, checkpoint) VALUES ($1, $2)
+     ON CONFLICT (processor) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()`,
+    [processor, checkpoint],
+  );
+}
+
+function table(schema: string): string {
+  return `${quoteIdent(schema)}.processor_checkpoints`;
+}

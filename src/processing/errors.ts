@@ -1,0 +1,57 @@
+/**
+ * Errors of the processing module. Each has a stable `code` callers branch on.
+ */
+import { SyncError } from '../core/errors.js';
+import type { LogCheckpoint } from '../store/checkpoint.js';
+
+/**
+ * The stored checkpoint of a processor is not the one this instance started its
+ * batch from: another holder (or a rebuild swap) moved it. The batch is rolled
+ * back and the processor reloads its checkpoint; this is the fence that keeps a
+ * read model exactly-once when two instances briefly both believe they hold the lease.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof CheckpointMovedError) console.log(err.expected, err.actual);
+ * ```
+ */
+export class CheckpointMovedError extends SyncError {
+  readonly processor: string;
+  readonly expected: LogCheckpoint;
+  readonly actual: LogCheckpoint | null;
+  constructor(processor: string, expected: LogCheckpoint, actual: LogCheckpoint | null) {
+    super(
+      'CHECKPOINT_MOVED',
+      `Processor "${processor}" expected its checkpoint at ${expected} but it is at ${actual ?? 'nothing'}`,
+    );
+    this.processor = processor;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/**
+ * A dead letter (or another named processing resource) does not exist.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof ProcessingNotFoundError) reply(404); }
+ * ```
+ */
+export class ProcessingNotFoundError extends SyncError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+/**
+ * True when `err` is a {@link CheckpointMovedError}.
+ *
+ * @example
+ * ```ts
+ * if (isCheckpointMovedError(err)) reloadCheckpoint();
+ * ```
+ */
+export function isCheckpointMovedError(err: unknown): err is CheckpointMovedError {
+  return err instanceof CheckpointMovedError;
+}

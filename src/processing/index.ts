@@ -1,0 +1,71 @@
+/**
+ * Processing: checkpointed, leased processors of the global log, projection
+ * builders with row-change feeds and blue/green rebuilds, dead letters, retries.
+ */
+export { createProcessor, Processor, type RedriveResult } from './processor.js';
+export type {
+  BatchHandler,
+  EventHandler,
+  HandlerContext,
+  LeaseOptions,
+  PostCommit,
+  ProcessorOptions,
+  StartFrom,
+} from './processor-options.js';
+export type { ProcessorEventMap, ProcessorLag } from './processor-events.js';
+export { migrateProcessing } from './migrate-processing.js';
+export { CheckpointMovedError, isCheckpointMovedError, ProcessingNotFoundError } from './errors.js';
+export { claimCheckpoint, loadCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint-store.js';
+export {
+  acquireLease,
+  leaseHolder,
+  releaseLease,
+  renewLease,
+  type LeaseRow,
+  type LeaseTarget,
+} from './lease.js';
+export { defaultLeaseOwner, LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js';
+export {
+  DEFAULT_RETRY_POLICY,
+  resolveRetryPolicy,
+  withRetry,
+  type RetryPolicy,
+  type WithRetryOptions,
+} from './retry.js';
+export {
+  describeError,
+  memoryDeadLetterQueue,
+  sqlDeadLetterQueue,
+  type DeadLetter,
+  type DeadLetterFilter,
+  type DeadLetterQueue,
+  type NewDeadLetter,
+} from './dead-letter-queue.js';
+export {
+  defineProjection,
+  PROJECTION_MODES,
+  type ProjectionDefinition,
+  type ProjectionDefinitionInput,
+  type ProjectionHandler,
+  type ProjectionMode,
+  type ProjectionResult,
+} from './projection/definition.js';
+export {
+  createProjection,
+  Projection,
+  type CreateProjectionOptions,
+  type ProjectionEventMap,
+  type ProjectionRebuildOptions,
+} from './projection/projection.js';
+export {
+  rebuildProjection,
+  REBUILD_PHASES,
+  type RebuildOptions,
+  type RebuildPhase,
+  type RebuildProgress,
+  type RebuildResult,
+} from './projection/rebuild.js';
+export { applyProjectionBatch } from './projection/apply-batch.js';
+export { MemoryTable } from './projection/memory-table.js';
+export { SqlTable } from './projection/sql-table.js';
+export { rowKey, type TableBackend, type TableWrites } from './projection/table-backend.js';

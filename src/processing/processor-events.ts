@@ -1,0 +1,45 @@
+/**
+ * The typed lifecycle events of a processor (eventemitter3 event map).
+ */
+import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { StoredEvent } from '../store/types.js';
+
+/** How far a processor is behind the head of the log. */
+export interface ProcessorLag {
+  processor: string;
+  /** Events between the processor's checkpoint and the head (by global position, so approximate). */
+  events: number;
+  /** Age in ms of the oldest event known to be waiting; 0 when caught up. */
+  ms: number;
+  checkpoint: LogCheckpoint;
+  head: LogCheckpoint;
+}
+
+/**
+ * Events a processor emits. Background failures arrive as `'error'`, never as
+ * unhandled rejections.
+ *
+ * @example
+ * ```ts
+ * processor.on('processor:dead_lettered', ({ event, error }) => alert(event.type, error));
+ * ```
+ */
+export interface ProcessorEventMap {
+  /** The processor read to the head of the log (emitted on each transition from behind). */
+  'processor:caught_up': [info: { processor: string; checkpoint: LogCheckpoint }];
+  /** Periodic lag report (every `lagIntervalMs`). */
+  'processor:lag': [lag: ProcessorLag];
+  /** An event failed every attempt and was moved to the dead-letter queue. */
+  'processor:dead_lettered': [
+    info: { processor: string; event: StoredEvent; error: unknown; attempts: number; deadLetterId: string },
+  ];
+  /** A batch was committed. */
+  'processor:batch': [info: { processor: string; events: number; checkpoint: LogCheckpoint }];
+  /** This instance took the lease and starts processing. */
+  'processor:lease_acquired': [info: { processor: string; owner: string }];
+  /** This instance lost the lease (heartbeat failed, another instance took it, or the checkpoint moved). */
+  'processor:lease_lost': [info: { processor: string; owner: string }];
+  /** A failed attempt that will be retried. */
+  'processor:retry': [info: { processor: string; event: StoredEvent; error: unknown; attempt: number }];
+  error: [error: unknown];
+}

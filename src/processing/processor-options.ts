@@ -1,0 +1,184 @@
+/**
+ * Options of a processor, validated once (zod) and frozen.
+ */
+import { z } from 'zod';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { SqlTransaction } from '../core/sql-client.js';
+import { isCheckpoint, type LogCheckpoint } from '../store/checkpoint.js';
+import type { EventStore, StoredEvent } from '../store/types.js';
+import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
+
+/** Run after the batch's transaction committed (e.g. to publish row changes). */
+export type PostCommit = () => void;
+
+/** What a handler gets besides the events. */
+export interface HandlerContext {
+  /** The batch's transaction: write effects here so they commit with the checkpoint. Absent in memory. */
+  tx?: SqlTransaction;
+  processor: string;
+  /** 1 for the first try, then 2, 3, … on retries and redrives. */
+  attempt: number;
+}
+
+/** Handles one event; may return a {@link PostCommit}. */
+export type EventHandler = (
+  event: StoredEvent,
+  context: HandlerContext,
+) => Promise<void | PostCommit> | void | PostCommit;
+/** Handles a batch of events in one transaction; may return a {@link PostCommit}. */
+export type BatchHandler = (
+  events: readonly StoredEvent[],
+  context: HandlerContext,
+) => Promise<void | PostCommit> | void | PostCommit;
+
+/** Where a processor starts when it has no stored checkpoint. */
+export type StartFrom = 'beginning' | 'end' | LogCheckpoint;
+
+/** Lease settings; `false` disables leasing (single-process hosts). */
+export interface LeaseOptions {
+  /** Lease lifetime without a heartbeat (default 20 000 ms): the takeover time after a crash. */
+  ttlMs?: number;
+  /** Heartbeat interval (default ttl / 3). */
+  renewIntervalMs?: number;
+  /** How often a standby instance tries to take the lease (default ttl / 4). */
+  acquireIntervalMs?: number;
+  /** Owner id of this instance (default host:pid:random). */
+  owner?: string;
+}
+
+/** Options of {@link createProcessor}. */
+export interface ProcessorOptions {
+  store: EventStore;
+  /** Unique processor name; names its checkpoint, lease and dead letters. */
+  name: string;
+  /** Per-event handler (give this or `handleBatch`). */
+  handle?: EventHandler;
+  /** Whole-batch handler, faster for projections (give this or `handle`). */
+  handleBatch?: BatchHandler;
+  /** Only these event types reach the handler; others are skipped (the checkpoint still moves). */
+  eventTypes?: readonly string[];
+  /** Events per read and transaction (default 500). */
+  batchSize?: number;
+  /** Backstop poll interval when no wake-up arrives (default 1000 ms). */
+  pollIntervalMs?: number;
+  /** Used only when no checkpoint is stored yet (default `'beginning'`). */
+  startFrom?: StartFrom;
+  /** Retries before an event is dead-lettered (default 5 attempts, exponential backoff with jitter). */
+  retry?: Partial<RetryPolicy>;
+  /** Lease settings (SQL stores only); `false` to run without one. */
+  lease?: false | LeaseOptions;
+  /** Interval of `'processor:lag'` events (default 5000 ms; 0 disables). */
+  lagIntervalMs?: number;
+  /** Pause after an unexpected error in the loop (default 1000 ms). */
+  errorBackoffMs?: number;
+}
+
+const nameSchema = z.string().min(1).max(200);
+const schema = z.object({
+  batchSize: z.number().int().min(1).max(100_000).default(500),
+  pollIntervalMs: z.number().int().min(1).default(1000),
+  lagIntervalMs: z.number().int().min(0).default(5000),
+  errorBackoffMs: z.number().int().min(0).default(1000),
+  startFrom: z
+    .union([
+      z.literal('beginning'),
+      z.literal('end'),
+      z.string().refine(isCheckpoint, 'a log checkpoint "<txid>:<pos>"'),
+    ])
+    .default('beginning'),
+  lease: z
+    .union([
+      z.literal(false),
+      z.object({
+        ttlMs: z.number().int().min(50).optional(),
+        renewIntervalMs: z.number().int().min(10).optional(),
+        acquireIntervalMs: z.number().int().min(10).optional(),
+        owner: z.string().min(1).optional(),
+      }),
+    ])
+    .default({}),
+});
+
+/** Options after validation and defaults. */
+export interface ResolvedProcessorOptions {
+  readonly store: EventStore;
+  readonly name: string;
+  readonly batch: BatchHandler;
+  readonly eventTypes: ReadonlySet<string> | undefined;
+  readonly batchSize: number;
+  readonly pollIntervalMs: number;
+  readonly lagIntervalMs: number;
+  readonly errorBackoffMs: number;
+  readonly startFrom: StartFrom;
+  readonly retry: Readonly<RetryPolicy>;
+  readonly lease:
+    | false
+    | {
+        ttlMs: number;
+        renewIntervalMs: number | undefined;
+        acquireIntervalMs: number;
+        owner: string | undefined;
+      };
+}
+
+/**
+ * Validate and freeze processor options; throws {@link InvalidArgumentError}.
+ *
+ * @example
+ * ```ts
+ * const resolved = resolveProcessorOptions({ store, name: 'alerts', handle: onEvent });
+ * ```
+ */
+export function resolveProcessorOptions(options: ProcessorOptions): ResolvedProcessorOptions {
+  if (!nameSchema.safeParse(options.name).success)
+    throw new InvalidArgumentError('processor name must be 1-200 chars');
+  if (typeof options.handle !== 'function' && typeof options.handleBatch !== 'function') {
+    throw new InvalidArgumentError(`processor "${options.name}" needs a handle or handleBatch function`);
+  }
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) {
+    throw new InvalidArgumentError(
+      `invalid options of processor "${options.name}": ${z.prettifyError(parsed.error)}`,
+    );
+  }
+  let retry: Readonly<RetryPolicy>;
+  try {
+    retry = resolveRetryPolicy(options.retry);
+  } catch (err) {
+    throw new InvalidArgumentError(`invalid retry policy of processor "${options.name}"`, { cause: err });
+  }
+  const o = parsed.data;
+  const ttlMs = o.lease === false ? 0 : (o.lease.ttlMs ?? 20_000);
+  return Object.freeze({
+    store: options.store,
+    name: options.name,
+    batch: options.handleBatch ?? perEvent(options.handle!),
+    eventTypes: options.eventTypes ? new Set(options.eventTypes) : undefined,
+    batchSize: o.batchSize,
+    pollIntervalMs: o.pollIntervalMs,
+    lagIntervalMs: o.lagIntervalMs,
+    errorBackoffMs: o.errorBackoffMs,
+    startFrom: o.startFrom,
+    retry,
+    lease:
+      o.lease === false
+        ? false
+        : {
+            ttlMs,
+            renewIntervalMs: o.lease.renewIntervalMs,
+            acquireIntervalMs: o.lease.acquireIntervalMs ?? Math.max(10, Math.floor(ttlMs / 4)),
+            owner: o.lease.owner,
+          },
+  });
+}
+
+function perEvent(handle: EventHandler): BatchHandler {
+  return async (events, context) => {
+    const posts: PostCommit[] = [];
+    for (const event of events) {
+      const post = await handle(event, context);
+      if (typeof post === 'function') posts.push(post);
+    }
+    return posts.length === 0 ? undefined : () => posts.forEach((p) => p());
+  };
+}

@@ -1,0 +1,507 @@
+/**
+ * A checkpointed processor of the global log: reads batches from its checkpoint,
+ * runs its handler and stores the new checkpoint in the same transaction, wakes
+ * on the store's notifications and polls as a backstop, holds a lease so one
+ * instance runs it at a time, retries failures and dead-letters what keeps failing.
+ */
+import { EventEmitter } from 'eventemitter3';
+import type { Subscription } from 'rxjs';
+import { SyncError } from '../core/errors.js';
+import {
+  compareCheckpoints,
+  parseCheckpoint,
+  START_CHECKPOINT,
+  type LogCheckpoint,
+} from '../store/checkpoint.js';
+import type { StoredEvent } from '../store/types.js';
+import { claimCheckpoint, loadCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint-store.js';
+import { sqlDeadLetterQueue, type DeadLetter, type DeadLetterQueue } from './dead-letter-queue.js';
+import { isCheckpointMovedError, ProcessingNotFoundError } from './errors.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { memoryProcessingState } from './memory-state.js';
+import { migrateProcessing } from './migrate-processing.js';
+import type { ProcessorEventMap, ProcessorLag } from './processor-events.js';
+import {
+  resolveProcessorOptions,
+  type HandlerContext,
+  type PostCommit,
+  type ProcessorOptions,
+  type ResolvedProcessorOptions,
+} from './processor-options.js';
+import { withRetry } from './retry.js';
+
+/** Result of {@link Processor.redrive}. */
+export interface RedriveResult {
+  /** Dead-letter ids handled successfully (and removed). */
+  redriven: string[];
+  /** Dead-letter ids that failed again (kept, attempts increased). */
+  failed: string[];
+}
+
+/**
+ * Create a processor; call `start()` to run it.
+ *
+ * @example
+ * ```ts
+ * const alerts = createProcessor({
+ *   store, name: 'low-stock-alerts', eventTypes: ['inventory.stock_updated'],
+ *   handle: async (event, { tx }) => { await tx?.query('insert into alerts …', [event.data]); },
+ * });
+ * alerts.on('error', (err) => log.error(err));
+ * await alerts.start();
+ * await alerts.whenCaughtUp();
+ * ```
+ */
+export function createProcessor(options: ProcessorOptions): Processor {
+  return new Processor(options);
+}
+
+/** See {@link createProcessor}. */
+export class Processor extends EventEmitter<ProcessorEventMap> {
+  readonly name: string;
+  readonly #o: ResolvedProcessorOptions;
+  readonly #dlq: DeadLetterQueue;
+  #keeper: LeaseKeeper | undefined;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #abort = new AbortController();
+  #wakeups: Subscription | undefined;
+  #lagTimer: ReturnType<typeof setInterval> | undefined;
+  /** The checkpoint this instance processes from (only while it holds the lease). */
+  #checkpoint: LogCheckpoint | undefined;
+  /** The latest checkpoint known to be stored, by this instance or another. */
+  #observed: LogCheckpoint | undefined;
+  #pendingSince: Date | undefined;
+  #caughtUp = false;
+  #verifyLease = false;
+  #dirty = true;
+  #wake: (() => void) | undefined;
+  #waiters: { head: LogCheckpoint; resolve: () => void }[] = [];
+  #migrated = false;
+
+  constructor(options: ProcessorOptions) {
+    super();
+    this.#o = resolveProcessorOptions(options);
+    this.name = this.#o.name;
+    const { store } = this.#o;
+    this.#dlq = store.sql
+      ? sqlDeadLetterQueue(store.sql, store.schema)
+      : memoryProcessingState(store).deadLetters;
+  }
+
+  /** The dead letters of every processor on this store (use `list({ processor: name })`). */
+  get deadLetters(): DeadLetterQueue {
+    return this.#dlq;
+  }
+
+  /** True between `start()` and `stop()`. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** True while this instance holds the lease (always true without leasing). */
+  get leaseHeld(): boolean {
+    return this.#keeper ? this.#keeper.held : this.#running;
+  }
+
+  /** The latest checkpoint known for this processor (undefined before it is loaded). */
+  get checkpoint(): LogCheckpoint | undefined {
+    return this.#observed;
+  }
+
+  /** Create the processing tables (done by `start()` too). */
+  async migrate(): Promise<void> {
+    const { sql, schema } = this.#o.store;
+    if (sql && !this.#migrated) await migrateProcessing(sql, schema);
+    this.#migrated = true;
+  }
+
+  /** Start processing in the background; failures are reported as `'error'` events. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    await this.migrate();
+    const { store, lease } = this.#o;
+    this.#running = true;
+    this.#abort = new AbortController();
+    this.#dirty = true;
+    if (store.sql && lease !== false) {
+      this.#keeper = new LeaseKeeper({
+        sql: store.sql,
+        schema: store.schema,
+        name: `processor:${this.name}`,
+        ttlMs: lease.ttlMs,
+        ...(lease.renewIntervalMs !== undefined ? { renewIntervalMs: lease.renewIntervalMs } : {}),
+        ...(lease.owner !== undefined ? { owner: lease.owner } : {}),
+        onLost: () =>
+          this.emit('processor:lease_lost', { processor: this.name, owner: this.#keeper?.owner ?? '' }),
+        onError: (err) => this.emit('error', err),
+      });
+    }
+    this.#wakeups = store.wakeups.subscribe({
+      next: () => this.#poke(),
+      error: (err) => this.emit('error', err),
+    });
+    if (this.#o.lagIntervalMs > 0) {
+      this.#lagTimer = setInterval(() => {
+        this.lag().then(
+          (lag) => this.emit('processor:lag', lag),
+          (err: unknown) => this.emit('error', err),
+        );
+      }, this.#o.lagIntervalMs);
+      this.#lagTimer.unref?.();
+    }
+    this.#loop = this.#run();
+  }
+
+  /** Finish the current batch, stop, and release the lease so another instance takes over at once. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#abort.abort(new SyncError('PROCESSOR_STOPPED', `Processor "${this.name}" stopped`));
+    this.#poke();
+    await this.#loop;
+    this.#wakeups?.unsubscribe();
+    if (this.#lagTimer) clearInterval(this.#lagTimer);
+    this.#lagTimer = undefined;
+    await this.#keeper?.release().catch((err: unknown) => this.emit('error', err));
+    this.#keeper = undefined;
+    this.#checkpoint = undefined;
+  }
+
+  /**
+   * Resolve once this processor has processed everything that was in the log when
+   * called (by this instance or, for a standby, by the holder of the lease).
+   *
+   * @example
+   * ```ts
+   * await store.append('order-1', events);
+   * await processor.whenCaughtUp({ timeoutMs: 10_000 });
+   * ```
+   */
+  async whenCaughtUp(options: { timeoutMs?: number } = {}): Promise<void> {
+    const head = await this.#o.store.headCheckpoint();
+    if (this.#observed !== undefined && compareCheckpoints(this.#observed, head) >= 0) return;
+    await new Promise<void>((resolve, reject) => {
+      const waiter = { head, resolve };
+      this.#waiters.push(waiter);
+      if (options.timeoutMs !== undefined) {
+        const timer = setTimeout(() => {
+          this.#waiters = this.#waiters.filter((w) => w !== waiter);
+          reject(
+            new SyncError(
+              'TIMEOUT',
+              `Processor "${this.name}" did not catch up to ${head} in ${options.timeoutMs} ms`,
+            ),
+          );
+        }, options.timeoutMs);
+        timer.unref?.();
+        waiter.resolve = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }
+    });
+  }
+
+  /**
+   * How far behind the head of the log this processor is, now.
+   *
+   * @example
+   * ```ts
+   * const { events, ms } = await processor.lag();
+   * ```
+   */
+  async lag(): Promise<ProcessorLag> {
+    const head = await this.#o.store.headCheckpoint();
+    const checkpoint = this.#observed ?? (await this.#storedCheckpoint()) ?? START_CHECKPOINT;
+    const behind = compareCheckpoints(checkpoint, head) < 0;
+    const events = behind
+      ? Math.max(1, parseCheckpoint(head).globalPosition - parseCheckpoint(checkpoint).globalPosition)
+      : 0;
+    const ms = behind && this.#pendingSince ? Math.max(0, Date.now() - this.#pendingSince.getTime()) : 0;
+    return { processor: this.name, events, ms, checkpoint, head };
+  }
+
+  /**
+   * Move the stored checkpoint (only while stopped), e.g. to replay from the start.
+   *
+   * @example
+   * ```ts
+   * await processor.seek(START_CHECKPOINT);
+   * ```
+   */
+  async seek(checkpoint: LogCheckpoint): Promise<void> {
+    if (this.#running)
+      throw new SyncError('PROCESSOR_RUNNING', `Stop processor "${this.name}" before seeking`);
+    parseCheckpoint(checkpoint);
+    const { store } = this.#o;
+    if (store.sql) {
+      await this.migrate();
+      await saveCheckpoint(store.sql, store.schema, this.name, checkpoint);
+    } else memoryProcessingState(store).checkpoints.set(this.name, checkpoint);
+    this.#observed = checkpoint;
+  }
+
+  /**
+   * Run dead-lettered events of this processor through the handler again (each
+   * with the retry policy); a success removes the dead letter in the same
+   * transaction as the handler's effects. Redriven events run out of log order.
+   *
+   * @example
+   * ```ts
+   * const { redriven, failed } = await processor.redrive();
+   * ```
+   */
+  async redrive(options: { ids?: readonly string[] } = {}): Promise<RedriveResult> {
+    await this.migrate();
+    const letters: DeadLetter[] = [];
+    if (options.ids) {
+      for (const id of options.ids) {
+        const letter = await this.#dlq.get(id);
+        if (letter?.processor === this.name) letters.push(letter);
+      }
+    } else letters.push(...(await this.#dlq.list({ processor: this.name, limit: 10_000 })));
+    const result: RedriveResult = { redriven: [], failed: [] };
+    for (const letter of letters) {
+      try {
+        await withRetry((attempt) => this.#redriveOne(letter, attempt), this.#o.retry, {
+          shouldRetry: (err) => !(err instanceof ProcessingNotFoundError),
+        });
+        result.redriven.push(letter.id);
+      } catch (err) {
+        if (err instanceof ProcessingNotFoundError) continue; // redriven elsewhere meanwhile
+        await this.#dlq.recordFailure(letter.id, err, this.#o.retry.attempts);
+        result.failed.push(letter.id);
+      }
+    }
+    return result;
+  }
+
+  async #redriveOne(letter: DeadLetter, attempt: number): Promise<void> {
+    const { store } = this.#o;
+    const notFound = () => new ProcessingNotFoundError(`Dead letter ${letter.id} no longer exists`);
+    let post: void | PostCommit;
+    if (store.sql) {
+      post = await store.sql.transaction(async (tx) => {
+        if (!(await this.#dlq.remove(letter.id, tx))) throw notFound();
+        return this.#o.batch([letter.event], { tx, processor: this.name, attempt });
+      });
+    } else {
+      if (!(await this.#dlq.get(letter.id))) throw notFound();
+      post = await this.#o.batch([letter.event], { processor: this.name, attempt });
+      await this.#dlq.remove(letter.id);
+    }
+    this.#runPost(post);
+  }
+
+  // ---- the loop ----
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      try {
+        if (!(await this.#holdLease())) {
+          await this.#observeStandby();
+          await this.#idle(
+            this.#o.lease === false ? this.#o.pollIntervalMs : this.#o.lease.acquireIntervalMs,
+            false,
+          );
+          continue;
+        }
+        if (this.#checkpoint === undefined) this.#setCheckpoint(await this.#loadCheckpoint());
+        this.#dirty = false;
+        const page = await this.#o.store.readAll({ after: this.#checkpoint!, limit: this.#o.batchSize });
+        if (page.events.length === 0) {
+          this.#markCaughtUp();
+          await this.#idle(this.#o.pollIntervalMs, true);
+          continue;
+        }
+        this.#caughtUp = false;
+        this.#pendingSince = page.events[0]!.processedAt;
+        await this.#processPage(page.events, page.checkpoint);
+      } catch (err) {
+        if (!this.#running) break;
+        if (isCheckpointMovedError(err)) {
+          // Another holder or a rebuild moved it: reload, and make sure the lease is still ours.
+          this.#checkpoint = undefined;
+          this.#verifyLease = true;
+          continue;
+        }
+        this.emit('error', err);
+        await this.#idle(this.#o.errorBackoffMs, false);
+      }
+    }
+  }
+
+  async #holdLease(): Promise<boolean> {
+    const keeper = this.#keeper;
+    if (!keeper) return true;
+    if (keeper.held && !this.#verifyLease) return true;
+    this.#verifyLease = false;
+    const wasHeld = keeper.held;
+    const ok = await keeper.tryAcquire();
+    if (ok && !wasHeld) {
+      this.#checkpoint = undefined; // someone else may have moved it while we were standby
+      this.emit('processor:lease_acquired', { processor: this.name, owner: keeper.owner });
+    }
+    if (!ok && wasHeld) {
+      keeper.abandon();
+      this.emit('processor:lease_lost', { processor: this.name, owner: keeper.owner });
+    }
+    if (!ok) this.#checkpoint = undefined;
+    return ok;
+  }
+
+  async #observeStandby(): Promise<void> {
+    const stored = await this.#storedCheckpoint();
+    if (stored !== null) this.#setObserved(stored);
+  }
+
+  async #storedCheckpoint(): Promise<LogCheckpoint | null> {
+    const { store } = this.#o;
+    if (!store.sql) return memoryProcessingState(store).checkpoints.get(this.name) ?? null;
+    await this.migrate();
+    return readCheckpoint(store.sql, store.schema, this.name);
+  }
+
+  async #loadCheckpoint(): Promise<LogCheckpoint> {
+    const { store, startFrom } = this.#o;
+    const initial = async () =>
+      startFrom === 'beginning' ? START_CHECKPOINT : startFrom === 'end' ? store.headCheckpoint() : startFrom;
+    if (store.sql) return loadCheckpoint(store.sql, store.schema, this.name, initial);
+    const checkpoints = memoryProcessingState(store).checkpoints;
+    const stored = checkpoints.get(this.name) ?? (await initial());
+    checkpoints.set(this.name, stored);
+    return stored;
+  }
+
+  async #processPage(events: readonly StoredEvent[], pageCheckpoint: LogCheckpoint): Promise<void> {
+    const types = this.#o.eventTypes;
+    const relevant = types ? events.filter((e) => types.has(e.type)) : events;
+    try {
+      await this.#commit(pageCheckpoint, relevant.length, (ctx) =>
+        relevant.length > 0 ? this.#o.batch(relevant, ctx) : undefined,
+      );
+      return;
+    } catch (err) {
+      if (isCheckpointMovedError(err) || !this.#running) throw err;
+      // The batch failed as a whole: go event by event to find (and retry) the culprit.
+    }
+    for (const event of relevant) await this.#processOne(event);
+    if (this.#checkpoint !== pageCheckpoint) await this.#commit(pageCheckpoint, 0, () => undefined);
+  }
+
+  async #processOne(event: StoredEvent): Promise<void> {
+    const policy = this.#o.retry;
+    try {
+      await withRetry(
+        (attempt) => this.#commit(event.checkpoint, 1, (ctx) => this.#o.batch([event], { ...ctx, attempt })),
+        policy,
+        {
+          signal: this.#abort.signal,
+          shouldRetry: (err) => !isCheckpointMovedError(err) && this.#running,
+          onFailedAttempt: (error, attempt) => {
+            if (!isCheckpointMovedError(error) && attempt < policy.attempts) {
+              this.emit('processor:retry', { processor: this.name, event, error, attempt });
+            }
+          },
+        },
+      );
+    } catch (error) {
+      if (isCheckpointMovedError(error) || !this.#running) throw error;
+      let letter: DeadLetter | undefined;
+      await this.#commit(event.checkpoint, 0, async (ctx) => {
+        letter = await this.#dlq.add(
+          { processor: this.name, event, error, attempts: policy.attempts },
+          ctx.tx,
+        );
+      });
+      this.emit('processor:dead_lettered', {
+        processor: this.name,
+        event,
+        error,
+        attempts: policy.attempts,
+        deadLetterId: letter!.id,
+      });
+    }
+  }
+
+  /** Run `work` and store `next` atomically, fenced on the checkpoint we started from. */
+  async #commit(
+    next: LogCheckpoint,
+    handled: number,
+    work: (ctx: HandlerContext) => Promise<void | PostCommit> | void | PostCommit,
+  ): Promise<void> {
+    const { store } = this.#o;
+    const expected = this.#checkpoint!;
+    let post: void | PostCommit;
+    if (store.sql) {
+      post = await store.sql.transaction(async (tx) => {
+        await claimCheckpoint(tx, store.schema, this.name, expected);
+        const result = await work({ tx, processor: this.name, attempt: 1 });
+        await saveCheckpoint(tx, store.schema, this.name, next);
+        return result;
+      });
+    } else {
+      const checkpoints = memoryProcessingState(store).checkpoints;
+      post = await work({ processor: this.name, attempt: 1 });
+      checkpoints.set(this.name, next);
+    }
+    this.#setCheckpoint(next);
+    this.#runPost(post);
+    if (handled > 0 || next !== expected) {
+      this.emit('processor:batch', { processor: this.name, events: handled, checkpoint: next });
+    }
+  }
+
+  #runPost(post: void | PostCommit): void {
+    if (typeof post !== 'function') return;
+    try {
+      post();
+    } catch (err) {
+      this.emit('error', err);
+    }
+  }
+
+  #setCheckpoint(checkpoint: LogCheckpoint): void {
+    this.#checkpoint = checkpoint;
+    this.#setObserved(checkpoint);
+  }
+
+  #setObserved(checkpoint: LogCheckpoint): void {
+    this.#observed = checkpoint;
+    if (this.#waiters.length === 0) return;
+    const ready = this.#waiters.filter((w) => compareCheckpoints(checkpoint, w.head) >= 0);
+    if (ready.length === 0) return;
+    this.#waiters = this.#waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
+  }
+
+  #markCaughtUp(): void {
+    this.#pendingSince = undefined;
+    if (this.#caughtUp) return;
+    this.#caughtUp = true;
+    this.emit('processor:caught_up', { processor: this.name, checkpoint: this.#checkpoint! });
+  }
+
+  #poke(): void {
+    this.#dirty = true;
+    this.#wake?.();
+  }
+
+  /** Wait `ms`, or less when stopped or (if `wakeable`) when a wake-up arrives. */
+  #idle(ms: number, wakeable: boolean): Promise<void> {
+    if (!this.#running || (wakeable && this.#dirty)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        if (this.#wake === wake) this.#wake = undefined;
+        resolve();
+      };
+      const wake = () => {
+        if (!this.#running || wakeable) finish();
+      };
+      const timer = setTimeout(finish, ms);
+      this.#wake = wake;
+    });
+  }
+}

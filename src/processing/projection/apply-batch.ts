@@ -1,0 +1,96 @@
+/**
+ * Fold a batch of events into a read-model table: load the rows the batch
+ * touches in one read, run the handlers in log order in memory, write the net
+ * result in one upsert and one delete, and report every change as a RowChange.
+ */
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { Row, RowChange } from '../../core/row-change.js';
+import type { StoredEvent } from '../../store/types.js';
+import type { ProjectionDefinition } from './definition.js';
+import { rowKey, type TableBackend } from './table-backend.js';
+
+interface Touch {
+  event: StoredEvent;
+  key: Row;
+  id: string;
+}
+
+/**
+ * Apply `events` to `table`; returns the row changes in log order. Events
+ * without a handler are skipped.
+ *
+ * @example
+ * ```ts
+ * const changes = await applyProjectionBatch(orderTotals, new SqlTable(tx, schema, 'order_totals', ['creator_id']), events);
+ * ```
+ */
+export async function applyProjectionBatch(
+  definition: ProjectionDefinition,
+  table: TableBackend,
+  events: readonly StoredEvent[],
+): Promise<RowChange[]> {
+  const touches: Touch[] = [];
+  const keys = new Map<string, Row>();
+  for (const event of events) {
+    const handler = definition.handlers[event.type];
+    if (!handler) continue;
+    const raw = handler.key(event);
+    if (raw === null || raw === undefined) continue;
+    for (const key of Array.isArray(raw) ? (raw as Row[]) : [raw as Row]) {
+      for (const column of definition.key) {
+        if (key[column] === undefined || key[column] === null) {
+          throw new InvalidArgumentError(
+            `projection "${definition.name}": key of ${event.type} at ${event.checkpoint} lacks "${column}"`,
+          );
+        }
+      }
+      const id = rowKey(definition.key, key);
+      keys.set(id, key);
+      touches.push({ event, key, id });
+    }
+  }
+  if (touches.length === 0) return [];
+
+  const original = await table.load([...keys.values()]);
+  const current = new Map<string, Row | null>();
+  const rowOf = (id: string): Row | null => (current.has(id) ? current.get(id)! : (original.get(id) ?? null));
+  const changes: RowChange[] = [];
+  const recreated = new Set<string>();
+
+  for (const { event, key, id } of touches) {
+    const before = rowOf(id);
+    const result = definition.handlers[event.type]!.apply(before, event, key);
+    if (result === undefined) continue;
+    const base = {
+      table: definition.table,
+      key,
+      position: event.globalPosition,
+      checkpoint: event.checkpoint,
+    };
+    if (result === null) {
+      if (before === null) continue;
+      current.set(id, null);
+      recreated.add(id); // a later insert of this key must replace the row, not merge into it
+      changes.push({ ...base, operation: 'DELETE', newRow: null, oldRow: before });
+      continue;
+    }
+    const after: Row = { ...(before ?? {}), ...result, ...key };
+    current.set(id, after);
+    changes.push({
+      ...base,
+      operation: before === null ? 'INSERT' : 'UPDATE',
+      newRow: after,
+      oldRow: before,
+    });
+  }
+
+  const upserts: Row[] = [];
+  const deletes: Row[] = [];
+  for (const [id, row] of current) {
+    if (row !== null) upserts.push(row);
+    // Deletes run before upserts, so a key deleted and inserted again is written fresh.
+    if ((row === null || recreated.has(id)) && original.has(id)) deletes.push(keys.get(id)!);
+  }
+  if (upserts.length > 0 || deletes.length > 0) await table.write({ upserts, deletes });
+  return changes;
+}

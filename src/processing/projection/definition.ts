@@ -1,0 +1,121 @@
+/**
+ * The projection builder: a read-model table, its key, its migrations and a
+ * handler per event type that upserts or deletes rows.
+ */
+import { z } from 'zod';
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { Row } from '../../core/row-change.js';
+import type { StoredEvent } from '../../store/types.js';
+
+/** Where a projection runs: inside the append transaction, or as a processor. */
+export const PROJECTION_MODES = ['async', 'inline'] as const;
+/** One of {@link PROJECTION_MODES}. */
+export type ProjectionMode = (typeof PROJECTION_MODES)[number];
+
+/**
+ * What a handler returns for one row: a row (or the columns to change; merged
+ * over the current row and the key) to upsert, `null` to delete, `undefined`
+ * to leave it alone.
+ */
+export type ProjectionResult<R extends Row> = Partial<R> | null | undefined;
+
+/** How one event type changes the read model. */
+export interface ProjectionHandler<R extends Row = Row, E extends StoredEvent = StoredEvent> {
+  /** The key(s) of the row(s) this event touches; `null`/`undefined`/`[]` skips the event. */
+  key: (event: E) => Partial<R> | readonly Partial<R>[] | null | undefined;
+  /** The new row given the current one (`null` when absent). Pure: it may run again on retry. */
+  apply: (current: R | null, event: E, key: Partial<R>) => ProjectionResult<R>;
+}
+
+/** Input of {@link defineProjection}. */
+export interface ProjectionDefinitionInput<R extends Row = Row> {
+  /** Identifier of the projection (`[a-z_][a-z0-9_]*`); names its processor and migrations. */
+  name: string;
+  /** Read-model table (default: `name`), in the store's schema. */
+  table?: string;
+  /** Primary-key columns; the table must have a primary key or unique constraint on exactly these. */
+  key: readonly (keyof R & string)[];
+  /**
+   * The table's own numbered migrations (version = index + 1). Placeholders:
+   * `:TABLE:` (quoted, schema-qualified table), `:TABLE_NAME:` (bare name, for
+   * index names) and `:SCHEMA:`. A rebuild runs them all against a fresh table.
+   */
+  migrations: readonly string[];
+  /** Handlers per event type; other event types are skipped. */
+  handlers: Readonly<Record<string, ProjectionHandler<R>>>;
+  /** Default `'async'`. */
+  mode?: ProjectionMode;
+}
+
+/** A validated, frozen projection definition. */
+export interface ProjectionDefinition<R extends Row = Row> {
+  readonly name: string;
+  readonly table: string;
+  readonly key: readonly string[];
+  readonly migrations: readonly string[];
+  readonly handlers: Readonly<Record<string, ProjectionHandler<R>>>;
+  readonly mode: ProjectionMode;
+  /** The event types with a handler. */
+  readonly eventTypes: readonly string[];
+}
+
+const identifier = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,47}$/, 'lower-case identifier of at most 48 characters');
+const handler = z.object({
+  key: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'a function'),
+  apply: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'a function'),
+});
+const schema = z.object({
+  name: identifier,
+  table: identifier.optional(),
+  key: z.array(identifier).min(1),
+  migrations: z
+    .array(z.string().min(1))
+    .min(1)
+    .refine((m) => m[0]!.includes(':TABLE:'), 'the first migration must create :TABLE:'),
+  handlers: z.record(z.string().min(1), handler),
+  mode: z.enum(PROJECTION_MODES).optional(),
+});
+
+/**
+ * Declare a projection (validated once, frozen). Throws {@link InvalidArgumentError}
+ * on a bad definition.
+ *
+ * @example
+ * ```ts
+ * const orderTotals = defineProjection<{ creator_id: string; orders: number }>({
+ *   name: 'order_totals',
+ *   key: ['creator_id'],
+ *   migrations: ['CREATE TABLE :TABLE: (creator_id text PRIMARY KEY, orders int NOT NULL)'],
+ *   handlers: {
+ *     'order.received_from_tiktok': {
+ *       key: (e) => ({ creator_id: (e.data as { creatorId: string }).creatorId }),
+ *       apply: (row) => ({ orders: (row?.orders ?? 0) + 1 }),
+ *     },
+ *   },
+ * });
+ * ```
+ */
+export function defineProjection<R extends Row = Row>(
+  input: ProjectionDefinitionInput<R>,
+): ProjectionDefinition<R> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new InvalidArgumentError(
+      `invalid projection "${String((input as { name?: unknown }).name)}": ${z.prettifyError(parsed.error)}`,
+    );
+  }
+  if (new Set(input.key).size !== input.key.length) {
+    throw new InvalidArgumentError(`projection "${input.name}" lists a key column twice`);
+  }
+  return Object.freeze({
+    name: input.name,
+    table: input.table ?? input.name,
+    key: Object.freeze([...input.key]),
+    migrations: Object.freeze([...input.migrations]),
+    handlers: Object.freeze({ ...input.handlers }),
+    mode: input.mode ?? 'async',
+    eventTypes: Object.freeze(Object.keys(input.handlers)),
+  });
+}

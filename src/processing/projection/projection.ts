@@ -1,0 +1,271 @@
+/**
+ * A running projection: its read-model table kept up to date inline (in the
+ * append transaction) or asynchronously (as a processor), every row change
+ * published on an RxJS Observable, and blue/green rebuilds.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { Subject, type Observable } from 'rxjs';
+import type { Row, RowChange } from '../../core/row-change.js';
+import type { SqlTransaction } from '../../core/sql-client.js';
+import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../../store/checkpoint.js';
+import type { EventStore, StoredEvent } from '../../store/types.js';
+import { migrateProcessing } from '../migrate-processing.js';
+import { createProcessor, type Processor } from '../processor.js';
+import type { PostCommit, ProcessorOptions } from '../processor-options.js';
+import { applyProjectionBatch } from './apply-batch.js';
+import type { ProjectionDefinition } from './definition.js';
+import { MemoryTable } from './memory-table.js';
+import { rebuildProjection, type RebuildProgress, type RebuildResult } from './rebuild.js';
+import { SqlTable } from './sql-table.js';
+import type { TableBackend } from './table-backend.js';
+import { migrateProjectionTable, projectionLockKey, projectionProcessorName } from './table-names.js';
+
+/** Events of a projection. */
+export interface ProjectionEventMap {
+  'projection:rebuild_progress': [progress: RebuildProgress];
+  'projection:rebuilt': [result: RebuildResult];
+  error: [error: unknown];
+}
+
+/** Options of {@link createProjection}. */
+export interface CreateProjectionOptions<R extends Row = Row> {
+  store: EventStore;
+  definition: ProjectionDefinition<R>;
+  /** Processor settings of an async projection (batch size, lease, retries, start). */
+  processor?: Omit<ProcessorOptions, 'store' | 'name' | 'handle' | 'handleBatch' | 'eventTypes'>;
+}
+
+/** Options of {@link Projection.rebuild}. */
+export interface ProjectionRebuildOptions {
+  batchSize?: number;
+  progressIntervalMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Run a projection on a store.
+ *
+ * @example
+ * ```ts
+ * const totals = createProjection({ store, definition: orderTotals });
+ * totals.changes.subscribe((change) => console.log(change.operation, change.key));
+ * await totals.start();
+ * await totals.whenCaughtUp();
+ * console.log(await totals.rows());
+ * ```
+ */
+export function createProjection<R extends Row = Row>(options: CreateProjectionOptions<R>): Projection<R> {
+  return new Projection(options);
+}
+
+/** See {@link createProjection}. */
+export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEventMap> {
+  readonly definition: ProjectionDefinition<R>;
+  /** Every row change, after the transaction that made it committed. */
+  readonly changes: Observable<RowChange>;
+  /** The processor of an async projection (lag, lifecycle events, dead letters). */
+  readonly processor: Processor | undefined;
+  readonly #store: EventStore;
+  /** The definition without its row type (handlers are invariant in it). */
+  readonly #def: ProjectionDefinition;
+  readonly #subject = new Subject<RowChange>();
+  #memory: MemoryTable | undefined;
+  /** In memory, the checkpoint the table has applied up to (inline hook and rebuild share it). */
+  #memoryThrough: LogCheckpoint = START_CHECKPOINT;
+  #removeHook: (() => void) | undefined;
+  #migrated = false;
+
+  constructor(options: CreateProjectionOptions<R>) {
+    super();
+    this.definition = options.definition;
+    this.#def = options.definition as unknown as ProjectionDefinition;
+    this.#store = options.store;
+    this.changes = this.#subject.asObservable();
+    if (!this.#store.sql) this.#memory = new MemoryTable(this.definition.key);
+    this.processor =
+      this.definition.mode === 'async'
+        ? createProcessor({
+            ...options.processor,
+            store: this.#store,
+            name: projectionProcessorName(this.#def),
+            eventTypes: this.definition.eventTypes,
+            handleBatch: (events, { tx }) => this.#apply(events, tx),
+          })
+        : undefined;
+  }
+
+  /** The projection's name. */
+  get name(): string {
+    return this.definition.name;
+  }
+
+  /** Create the processing tables and apply the projection's table migrations. */
+  async migrate(): Promise<void> {
+    const sql = this.#store.sql;
+    if (this.#migrated || !sql) return;
+    await migrateProcessing(sql, this.#store.schema);
+    await migrateProjectionTable(sql, this.#store.schema, this.#def);
+    this.#migrated = true;
+  }
+
+  /** Migrate, then start the processor (async) or register the inline hook (inline). */
+  async start(): Promise<void> {
+    await this.migrate();
+    if (this.processor) return this.processor.start();
+    if (this.#removeHook) return;
+    const lockKey = projectionLockKey(this.#store.schema, this.#def);
+    this.#removeHook = this.#store.addInlineHook({
+      name: projectionProcessorName(this.#def),
+      apply: async ({ tx, events }) => {
+        // Shared with other appends; a rebuild swap takes it exclusively.
+        if (tx) await tx.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [lockKey]);
+        return this.#apply(events, tx);
+      },
+    });
+  }
+
+  /** Stop the processor or remove the inline hook. */
+  async stop(): Promise<void> {
+    this.#removeHook?.();
+    this.#removeHook = undefined;
+    await this.processor?.stop();
+  }
+
+  /**
+   * Resolve when everything in the log now is in the read model (immediate for inline projections).
+   *
+   * @example
+   * ```ts
+   * await projection.whenCaughtUp({ timeoutMs: 5000 });
+   * ```
+   */
+  async whenCaughtUp(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.processor) await this.processor.whenCaughtUp(options);
+  }
+
+  /** Every row of the read model, sorted by key (for tests, snapshots and small tables). */
+  async rows(): Promise<R[]> {
+    return (await this.#table().all()) as R[];
+  }
+
+  /** One row by key, or null. */
+  async find(key: Partial<R>): Promise<R | null> {
+    const found = await this.#table().load([key as Row]);
+    return ([...found.values()][0] as R | undefined) ?? null;
+  }
+
+  /**
+   * Rebuild the table from the start of the log (blue/green) and swap it in;
+   * progress arrives as `'projection:rebuild_progress'` events.
+   *
+   * @example
+   * ```ts
+   * projection.on('projection:rebuild_progress', (p) => console.log(p.done, '/', p.total));
+   * await projection.rebuild();
+   * ```
+   */
+  async rebuild(options: ProjectionRebuildOptions = {}): Promise<RebuildResult> {
+    await this.migrate();
+    const result = this.#store.sql
+      ? await rebuildProjection({
+          ...options,
+          store: this.#store,
+          definition: this.#def,
+          onProgress: (p) => this.emit('projection:rebuild_progress', p),
+        })
+      : await this.#rebuildInMemory(options);
+    this.emit('projection:rebuilt', result);
+    return result;
+  }
+
+  async #apply(
+    events: readonly StoredEvent[],
+    tx: SqlTransaction | undefined,
+  ): Promise<PostCommit | undefined> {
+    let relevant = events;
+    if (this.#memory && !this.processor) {
+      // Inline in memory: the hook and a rebuild's catch-up may both see an event; apply it once.
+      const through = this.#memoryThrough;
+      relevant = events.filter((e) => compareCheckpoints(e.checkpoint, through) > 0);
+      if (relevant.length === 0) return undefined;
+      this.#memoryThrough = relevant.at(-1)!.checkpoint;
+    }
+    const table =
+      this.#memory ??
+      new SqlTable(tx ?? this.#store.sql!, this.#store.schema, this.definition.table, this.definition.key);
+    const changes = await applyProjectionBatch(this.#def, table, relevant);
+    if (changes.length === 0) return undefined;
+    return () => {
+      for (const change of changes) this.#subject.next(change);
+    };
+  }
+
+  #table(): TableBackend {
+    return (
+      this.#memory ??
+      new SqlTable(this.#store.sql!, this.#store.schema, this.definition.table, this.definition.key)
+    );
+  }
+
+  /** In memory: replay into a fresh map, swap it in, and let the hook or processor continue after it. */
+  async #rebuildInMemory(options: ProjectionRebuildOptions): Promise<RebuildResult> {
+    const started = performance.now();
+    const batchSize = options.batchSize ?? 5000;
+    const wasRunning = this.processor?.running ?? false;
+    await this.processor?.stop();
+    const fresh = new MemoryTable(this.definition.key);
+    let checkpoint = START_CHECKPOINT;
+    let done = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const page = await this.#store.readAll({ after: checkpoint, limit: batchSize });
+      if (page.events.length === 0) break;
+      await applyProjectionBatch(this.#def, fresh, page.events);
+      done += page.events.length;
+      checkpoint = page.checkpoint;
+      const rate = done / Math.max(1e-3, (performance.now() - started) / 1000);
+      this.emit('projection:rebuild_progress', {
+        projection: this.name,
+        phase: 'replaying',
+        done,
+        total: done,
+        ratePerSecond: rate,
+        etaMs: null,
+        checkpoint,
+      });
+    }
+    // Swap synchronously; the shared checkpoint keeps the inline hook from applying an event twice.
+    this.#memory = fresh;
+    this.#memoryThrough = checkpoint;
+    if (this.processor) {
+      await this.processor.seek(checkpoint);
+      if (wasRunning) await this.processor.start();
+    } else {
+      // Appends that committed between the last read and the swap went to the old map.
+      for (;;) {
+        const page = await this.#store.readAll({ after: this.#memoryThrough, limit: batchSize });
+        if (page.events.length === 0) break;
+        await this.#apply(page.events, undefined);
+        done += page.events.length;
+        checkpoint = page.checkpoint;
+      }
+    }
+    const result: RebuildResult = {
+      projection: this.name,
+      events: done,
+      durationMs: performance.now() - started,
+      generation: 0,
+      checkpoint: this.#memoryThrough === START_CHECKPOINT ? checkpoint : this.#memoryThrough,
+    };
+    this.emit('projection:rebuild_progress', {
+      projection: this.name,
+      phase: 'done',
+      done,
+      total: done,
+      ratePerSecond: done / Math.max(1e-3, result.durationMs / 1000),
+      etaMs: 0,
+      checkpoint: result.checkpoint,
+    });
+    return result;
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Blue/green rebuild of a projection on a SQL store: replay the whole log into a
+ * fresh table, then swap it in when caught up, with progress reports.
+ */
+import { SyncError } from '../../core/errors.js';
+import { quoteIdent, type SqlClient, type SqlTransaction } from '../../core/sql-client.js';
+import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../store/checkpoint.js';
+import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../../store/postgres/event-rows.js';
+import type { EventStore, ReadAllResult } from '../../store/types.js';
+import { claimCheckpoint, readCheckpoint, saveCheckpoint } from '../checkpoint-store.js';
+import { migrateProcessing } from '../migrate-processing.js';
+import { applyProjectionBatch } from './apply-batch.js';
+import type { ProjectionDefinition } from './definition.js';
+import { SqlTable } from './sql-table.js';
+import {
+  migrateProjectionTable,
+  projectionGeneration,
+  projectionLockKey,
+  projectionProcessorName,
+  renderMigration,
+} from './table-names.js';
+
+/** Phases of a rebuild, in order. */
+export const REBUILD_PHASES = ['replaying', 'swapping', 'done'] as const;
+/** One of {@link REBUILD_PHASES}. */
+export type RebuildPhase = (typeof REBUILD_PHASES)[number];
+
+/** A progress report of a rebuild. */
+export interface RebuildProgress {
+  projection: string;
+  phase: RebuildPhase;
+  /** Events replayed so far. */
+  done: number;
+  /** Events in the log (estimated from the head's global position; grows with new appends). */
+  total: number;
+  /** Events per second since the start. */
+  ratePerSecond: number;
+  /** Estimated ms to go (null until a rate is known). */
+  etaMs: number | null;
+  checkpoint: LogCheckpoint;
+}
+
+/** What a rebuild did. */
+export interface RebuildResult {
+  projection: string;
+  /** Events replayed. */
+  events: number;
+  durationMs: number;
+  /** The live table's generation after the swap. */
+  generation: number;
+  /** The checkpoint the rebuilt table is at (async projections continue from here). */
+  checkpoint: LogCheckpoint;
+}
+
+/** Options of {@link rebuildProjection}. */
+export interface RebuildOptions {
+  store: EventStore;
+  definition: ProjectionDefinition;
+  /** Events per read (default 5000). */
+  batchSize?: number;
+  /** Minimum ms between progress reports (default 500; the first and last are always reported). */
+  progressIntervalMs?: number;
+  onProgress?: (progress: RebuildProgress) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Rebuild a projection's table from the start of the log without stopping
+ * readers: the live table serves reads until the fresh one has caught up, then
+ * one transaction swaps them. An async projection's processor is fenced through
+ * its checkpoint row and continues from the rebuilt checkpoint; inline hooks are
+ * held on an advisory lock during the swap. Needs a SQL store.
+ *
+ * @example
+ * ```ts
+ * const result = await rebuildProjection({ store, definition: orderTotals,
+ *   onProgress: (p) => console.log(`${p.done}/${p.total} ${Math.round(p.ratePerSecond)}/s`) });
+ * ```
+ */
+export async function rebuildProjection(options: RebuildOptions): Promise<RebuildResult> {
+  const { store, definition, signal } = options;
+  const sql = store.sql;
+  if (!sql)
+    throw new SyncError(
+      'NOT_SUPPORTED',
+      'rebuildProjection needs a SQL store; use projection.rebuild() in memory',
+    );
+  const schema = store.schema;
+  const batchSize = options.batchSize ?? 5000;
+  const interval = options.progressIntervalMs ?? 500;
+  await migrateProcessing(sql, schema);
+  await migrateProjectionTable(sql, schema, definition);
+
+  const generation = (await projectionGeneration(sql, schema, definition.name)) + 1;
+  const fresh = freshTable(definition, generation);
+  await sql.transaction(async (tx) => {
+    // A rebuild that crashed leaves its fresh table behind: start it over.
+    await tx.query(`DROP TABLE IF EXISTS ${quoteIdent(schema)}.${quoteIdent(fresh)}`);
+    for (const m of definition.migrations) await tx.exec(renderMigration(m, schema, fresh));
+  });
+
+  const started = performance.now();
+  let total = parseCheckpoint(await store.headCheckpoint()).globalPosition;
+  let done = 0;
+  let checkpoint: LogCheckpoint = START_CHECKPOINT;
+  let lastReport = -Infinity;
+  const report = (phase: RebuildPhase, force = false) => {
+    const now = performance.now();
+    if (!force && now - lastReport < interval) return;
+    lastReport = now;
+    total = Math.max(total, done);
+    const elapsed = (now - started) / 1000;
+    const ratePerSecond = elapsed > 0 ? done / elapsed : 0;
+    const etaMs = phase === 'done' ? 0 : ratePerSecond > 0 ? ((total - done) / ratePerSecond) * 1000 : null;
+    options.onProgress?.({
+      projection: definition.name,
+      phase,
+      done,
+      total,
+      ratePerSecond,
+      etaMs,
+      checkpoint,
+    });
+  };
+  report('replaying', true);
+
+  const table = new SqlTable(sql, schema, fresh, definition.key);
+  // Read the next page while the current one is applied.
+  let next: Promise<ReadAllResult> = store.readAll({ after: checkpoint, limit: batchSize });
+  for (;;) {
+    signal?.throwIfAborted();
+    const page = await next;
+    if (page.events.length === batchSize) next = store.readAll({ after: page.checkpoint, limit: batchSize });
+    await applyProjectionBatch(definition, table, page.events);
+    done += page.events.length;
+    checkpoint = page.checkpoint;
+    if (page.events.length < batchSize) break;
+    const head = parseCheckpoint(await store.headCheckpoint()).globalPosition;
+    if (head > total) total = head;
+    report('replaying');
+  }
+
+  report('swapping', true);
+  const swapped =
+    definition.mode === 'inline'
+      ? await swapInline(sql, schema, definition, generation, checkpoint)
+      : await swapAsync(sql, schema, definition, generation, checkpoint);
+  done += swapped.extra;
+  checkpoint = swapped.checkpoint;
+  report('done', true);
+  return {
+    projection: definition.name,
+    events: done,
+    durationMs: performance.now() - started,
+    generation,
+    checkpoint,
+  };
+}
+
+/** Async projection: fence its processor on the checkpoint row, swap, move its checkpoint. */
+async function swapAsync(
+  sql: SqlClient,
+  schema: string,
+  definition: ProjectionDefinition,
+  generation: number,
+  checkpoint: LogCheckpoint,
+): Promise<{ extra: number; checkpoint: LogCheckpoint }> {
+  const processor = projectionProcessorName(definition);
+  await sql.transaction(async (tx) => {
+    // Locking the row waits for the processor's in-flight batch; its next batch
+    // then finds the checkpoint moved and reloads it, against the new table.
+    const current = await readCheckpoint(tx, schema, processor);
+    if (current !== null) await claimCheckpoint(tx, schema, processor, current);
+    await swapTables(tx, schema, definition, generation);
+    await saveCheckpoint(tx, schema, processor, checkpoint);
+  });
+  // Events after `checkpoint` are the processor's to apply, into the new table.
+  return { extra: 0, checkpoint };
+}
+
+/**
+ * Inline projection: hold every append's hook on the advisory lock, apply what
+ * committed since the replay (read straight from the events table, since no
+ * hook-running append can be in flight), then swap.
+ */
+async function swapInline(
+  sql: SqlClient,
+  schema: string,
+  definition: ProjectionDefinition,
+  generation: number,
+  from: LogCheckpoint,
+): Promise<{ extra: number; checkpoint: LogCheckpoint }> {
+  return sql.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [projectionLockKey(schema, definition)]);
+    const table = new SqlTable(tx, schema, freshTable(definition, generation), definition.key);
+    let checkpoint = from;
+    let extra = 0;
+    for (;;) {
+      const { transactionId, globalPosition } = parseCheckpoint(checkpoint);
+      const { rows } = await tx.query<EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM ${quoteIdent(schema)}.events
+          WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+          ORDER BY transaction_id, global_position LIMIT 5000`,
+        [transactionId.toString(), globalPosition],
+      );
+      if (rows.length === 0) break;
+      const events = rows.map(toStoredEvent);
+      await applyProjectionBatch(definition, table, events);
+      extra += events.length;
+      checkpoint = events.at(-1)!.checkpoint;
+    }
+    await swapTables(tx, schema, definition, generation);
+    return { extra, checkpoint };
+  });
+}
+
+/** The name of a rebuild generation's table before the swap. */
+function freshTable(definition: ProjectionDefinition, generation: number): string {
+  return `${definition.table}__g${generation}`;
+}
+
+/** Drop the live table, rename the fresh one into its place and record the generation, in `tx`. */
+async function swapTables(
+  tx: SqlTransaction,
+  schema: string,
+  definition: ProjectionDefinition,
+  generation: number,
+): Promise<void> {
+  const s = quoteIdent(schema);
+  await tx.query(`DROP TABLE IF EXISTS ${s}.${quoteIdent(definition.table)}`);
+  await tx.query(
+    `ALTER TABLE ${s}.${quoteIdent(freshTable(definition, generation))} RENAME TO ${quoteIdent(definition.table)}`,
+  );
+  await tx.query(`UPDATE ${s}.projections SET generation = $2, rebuilt_at = now() WHERE name = $1`, [
+    definition.name,
+    generation,
+  ]);
+}

@@ -1,0 +1,39 @@
+/**
+ * Where a projection's rows live: a SQL table (read and written in batches) or a map.
+ */
+import type { Row } from '../../core/row-change.js';
+
+/** The rows to write after a batch. */
+export interface TableWrites {
+  upserts: Row[];
+  /** Keys of rows to delete. */
+  deletes: Row[];
+}
+
+/** Storage of one read-model table. */
+export interface TableBackend {
+  /** The current rows of these keys, by {@link rowKey}. */
+  load(keys: readonly Row[]): Promise<Map<string, Row>>;
+  write(writes: TableWrites): Promise<void>;
+  /** Every row (tests, snapshots); sorted by key. */
+  all(): Promise<Row[]>;
+}
+
+/**
+ * The identity of a row: its key values in key-column order, as strings, so a
+ * key from an event (`5`) and from the database (`'5'` for a bigint) agree.
+ *
+ * @example
+ * ```ts
+ * rowKey(['creator_id'], { creator_id: 'c1', orders: 3 }) // '["c1"]'
+ * ```
+ */
+export function rowKey(keyColumns: readonly string[], row: Row): string {
+  return JSON.stringify(keyColumns.map((c) => keyPart(row[c])));
+}
+
+function keyPart(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
