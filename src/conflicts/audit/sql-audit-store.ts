@@ -1,0 +1,103 @@
+/**
+ * The audit on PostgreSQL or PGlite, through the SQL port.
+ */
+import { runMigrations } from '../../core/migrator.js';
+import { quoteIdent, type SqlClient } from '../../core/sql-client.js';
+import { migrations } from '../sql/index.generated.js';
+import type { AuditQuery, ConflictAuditStore, ConflictRecord } from './audit-record.js';
+
+/** Migration component name of the conflict audit. */
+export const CONFLICTS_COMPONENT = 'conflicts';
+
+/**
+ * Audit records in `<schema>.conflict_audit`.
+ *
+ * @example
+ * ```ts
+ * const audit = new SqlAuditStore(store.sql!, store.schema);
+ * await audit.migrate();
+ * ```
+ */
+export class SqlAuditStore implements ConflictAuditStore {
+  readonly #sql: SqlClient;
+  readonly #schema: string;
+  readonly #table: string;
+
+  constructor(sql: SqlClient, schema: string) {
+    this.#sql = sql;
+    this.#schema = schema;
+    this.#table = `${quoteIdent(schema)}.conflict_audit`;
+  }
+
+  async migrate(): Promise<void> {
+    await runMigrations(this.#sql, { schema: this.#schema, component: CONFLICTS_COMPONENT, migrations });
+  }
+
+  async insert(r: ConflictRecord): Promise<boolean> {
+    const { rowCount, rows } = await this.#sql.query(
+      `INSERT INTO ${this.#table}
+         (conflict_id, entity_type, entity_id, kind, status, detected_at, resolved_at, resolution_ms, record)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
+       ON CONFLICT (conflict_id) DO NOTHING
+       RETURNING conflict_id`,
+      params(r),
+    );
+    return (rowCount ?? rows.length) > 0;
+  }
+
+  async get(conflictId: string): Promise<ConflictRecord | undefined> {
+    const { rows } = await this.#sql.query<{ record: ConflictRecord }>(
+      `SELECT record FROM ${this.#table} WHERE conflict_id = $1`,
+      [conflictId],
+    );
+    return rows[0]?.record;
+  }
+
+  async completePending(r: ConflictRecord): Promise<boolean> {
+    const { rows } = await this.#sql.query(
+      `UPDATE ${this.#table}
+          SET status = $5, resolved_at = $7, resolution_ms = $8, record = $9::jsonb, updated_at = now()
+        WHERE conflict_id = $1 AND entity_type = $2 AND entity_id = $3 AND kind = $4
+          AND status = 'pending' AND detected_at = $6
+        RETURNING conflict_id`,
+      params(r),
+    );
+    return rows.length > 0;
+  }
+
+  async list(query: AuditQuery = {}): Promise<ConflictRecord[]> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const add = (clause: string, value: unknown) => {
+      values.push(value);
+      where.push(clause.replace('?', `$${values.length}`));
+    };
+    if (query.from) add('detected_at >= ?', query.from.toISOString());
+    if (query.to) add('detected_at < ?', query.to.toISOString());
+    if (query.status) add('status = ?', query.status);
+    if (query.entityType) add('entity_type = ?', query.entityType);
+    let text = `SELECT record FROM ${this.#table}`;
+    if (where.length > 0) text += ` WHERE ${where.join(' AND ')}`;
+    text += ' ORDER BY detected_at, conflict_id';
+    if (query.limit !== undefined) {
+      values.push(query.limit);
+      text += ` LIMIT $${values.length}`;
+    }
+    const { rows } = await this.#sql.query<{ record: ConflictRecord }>(text, values);
+    return rows.map((row) => row.record);
+  }
+}
+
+function params(r: ConflictRecord): unknown[] {
+  return [
+    r.conflictId,
+    r.resolution.entityType,
+    r.resolution.entityId,
+    r.resolution.kind,
+    r.status,
+    r.detectedAt,
+    r.resolvedAt,
+    r.resolutionMs,
+    JSON.stringify(r),
+  ];
+}

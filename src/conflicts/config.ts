@@ -1,0 +1,246 @@
+/**
+ * Configuration of the conflict engine: source priorities, detection windows,
+ * escalation thresholds and per-entity policies. Validated once with zod and
+ * frozen.
+ */
+import { z } from 'zod';
+import { DEFAULT_MAX_DRIFT_MS } from '../core/hlc.js';
+import { MalformedConflictInputError } from './errors.js';
+import { CONFLICT_KINDS, DEFAULT_SOURCE_PRIORITIES, type ConflictKind, type StrategyName } from './types.js';
+
+/** Absorbing states of one status field. */
+export interface TerminalStates {
+  field: string;
+  /** Terminal values, strongest first (`delivered` beats `shipped`). */
+  values: string[];
+  /** Among contenders reaching the same terminal value: the earliest (`'first'`) or the highest-ranked (`'rank'`). */
+  pick: 'first' | 'rank';
+}
+
+/** How conflicts on one entity type are detected and resolved. */
+export interface EntityPolicy {
+  /** Detection window in ms; default {@link ConflictConfig.defaultWindowMs}. */
+  windowMs?: number;
+  /** Kind reported when no cross-source kind applies. */
+  kind: ConflictKind;
+  /** Strategy for fields without their own. */
+  strategy: StrategyName;
+  /** Per-field strategies. */
+  fieldStrategies: Record<string, StrategyName>;
+  /** Stock fields: under business rules the lowest absolute value wins; deltas always apply. */
+  stockFields: string[];
+  /** A status whose terminal values absorb (nothing changes a completed payment or a shipped order). */
+  terminal?: TerminalStates;
+  /** Sources whose changes override others under business rules (payment events on payments). */
+  preferredSources: string[];
+  /** Field holding the order value, checked against `thresholds.orderValue`. */
+  orderValueField?: string;
+  /** Field holding the payment amount, checked against `thresholds.paymentAmount`. */
+  paymentAmountField?: string;
+}
+
+/** Escalation thresholds: crossing one (strictly greater) hands the conflict to a person. */
+export interface EscalationThresholds {
+  orderValue: number;
+  paymentAmount: number;
+  /** Spread of the absolute stock values, in percent of the stock. */
+  inventoryDiscrepancyPercent: number;
+  /** Escalate any TikTok Shop vs other-platform mismatch. */
+  crossPlatformMismatch: boolean;
+}
+
+/** The validated, frozen configuration. */
+export interface ConflictConfig {
+  priorities: Readonly<Record<string, number>>;
+  defaultWindowMs: number;
+  maxDriftMs: number;
+  thresholds: Readonly<EscalationThresholds>;
+  entities: Readonly<Record<string, Readonly<EntityPolicy>>>;
+  /** Policy of entity types not listed in `entities`. */
+  fallback: Readonly<EntityPolicy>;
+}
+
+/** Host input for {@link ConflictConfig}; everything optional, merged over the defaults. */
+export interface ConflictConfigInput {
+  priorities?: Record<string, number>;
+  defaultWindowMs?: number;
+  maxDriftMs?: number;
+  thresholds?: Partial<EscalationThresholds>;
+  entities?: Record<string, Partial<EntityPolicy>>;
+  fallback?: Partial<EntityPolicy>;
+}
+
+const fieldName = z.string().min(1);
+const terminalSchema = z.object({
+  field: fieldName,
+  values: z.array(z.string().min(1)).min(1),
+  pick: z.enum(['first', 'rank']),
+});
+const policySchema = z
+  .object({
+    windowMs: z.number().int().nonnegative(),
+    kind: z.enum(CONFLICT_KINDS),
+    strategy: z.string().min(1),
+    fieldStrategies: z.record(fieldName, z.string().min(1)),
+    stockFields: z.array(fieldName),
+    terminal: terminalSchema,
+    preferredSources: z.array(z.string().min(1)),
+    orderValueField: fieldName,
+    paymentAmountField: fieldName,
+  })
+  .partial()
+  .strict();
+const configSchema = z
+  .object({
+    priorities: z.record(z.string().min(1), z.number().finite()),
+    defaultWindowMs: z.number().int().nonnegative(),
+    maxDriftMs: z.number().finite().nonnegative(),
+    thresholds: z
+      .object({
+        orderValue: z.number().finite(),
+        paymentAmount: z.number().finite(),
+        inventoryDiscrepancyPercent: z.number().finite().nonnegative(),
+        crossPlatformMismatch: z.boolean(),
+      })
+      .partial()
+      .strict(),
+    entities: z.record(z.string().min(1), policySchema),
+    fallback: policySchema,
+  })
+  .partial()
+  .strict();
+
+const BASE_POLICY: EntityPolicy = {
+  kind: 'cross_platform_inconsistency',
+  strategy: 'lastWriteWins',
+  fieldStrategies: {},
+  stockFields: [],
+  preferredSources: [],
+};
+
+/** Default policies of the CreatorFlow entities. */
+export const DEFAULT_ENTITY_POLICIES: Readonly<Record<string, EntityPolicy>> = {
+  inventory: {
+    ...BASE_POLICY,
+    kind: 'inventory_concurrent_update',
+    strategy: 'businessRules',
+    stockFields: ['quantity'],
+  },
+  order: {
+    ...BASE_POLICY,
+    kind: 'order_status_race_condition',
+    strategy: 'businessRules',
+    terminal: { field: 'status', values: ['delivered', 'shipped'], pick: 'first' },
+    orderValueField: 'totalAmount',
+  },
+  payment: {
+    ...BASE_POLICY,
+    kind: 'order_status_race_condition',
+    strategy: 'businessRules',
+    terminal: { field: 'status', values: ['completed'], pick: 'first' },
+    preferredSources: ['payment_processor'],
+    paymentAmountField: 'amount',
+  },
+  shipment: {
+    ...BASE_POLICY,
+    kind: 'order_status_race_condition',
+    strategy: 'businessRules',
+    terminal: { field: 'status', values: ['delivered', 'shipped'], pick: 'first' },
+    preferredSources: ['shipping_provider'],
+  },
+};
+
+/** Default thresholds (from the specification). */
+export const DEFAULT_THRESHOLDS: EscalationThresholds = {
+  orderValue: 1000,
+  paymentAmount: 500,
+  inventoryDiscrepancyPercent: 10,
+  crossPlatformMismatch: true,
+};
+
+/** Default detection window in ms. */
+export const DEFAULT_WINDOW_MS = 5_000;
+
+/**
+ * Validate a configuration, merge it over the defaults and freeze it.
+ * Throws {@link MalformedConflictInputError} on bad input.
+ *
+ * @example
+ * ```ts
+ * const config = createConflictConfig({
+ *   priorities: { shopify_webhook: 9 },
+ *   thresholds: { orderValue: 2_000 },
+ *   entities: { inventory: { windowMs: 2_000 }, product: { strategy: 'fieldMerge' } },
+ * });
+ * ```
+ */
+export function createConflictConfig(input: ConflictConfigInput = {}): ConflictConfig {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new MalformedConflictInputError(
+      'Invalid conflict configuration',
+      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
+  }
+  const c = parsed.data;
+  const entities: Record<string, EntityPolicy> = {};
+  for (const [type, policy] of Object.entries(DEFAULT_ENTITY_POLICIES)) entities[type] = { ...policy };
+  for (const [type, policy] of Object.entries(c.entities ?? {})) {
+    entities[type] = freezePolicy({ ...(entities[type] ?? BASE_POLICY), ...stripUndefined(policy) });
+  }
+  for (const type of Object.keys(entities)) entities[type] = freezePolicy(entities[type]!);
+  return Object.freeze({
+    priorities: Object.freeze({ ...DEFAULT_SOURCE_PRIORITIES, ...c.priorities }),
+    defaultWindowMs: c.defaultWindowMs ?? DEFAULT_WINDOW_MS,
+    maxDriftMs: c.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS,
+    thresholds: Object.freeze({ ...DEFAULT_THRESHOLDS, ...stripUndefined(c.thresholds ?? {}) }),
+    entities: Object.freeze(entities),
+    fallback: freezePolicy({ ...BASE_POLICY, ...stripUndefined(c.fallback ?? {}) }),
+  });
+}
+
+/**
+ * The policy of an entity type (its own or the fallback).
+ *
+ * @example
+ * ```ts
+ * policyFor(config, 'inventory').stockFields // ['quantity']
+ * ```
+ */
+export function policyFor(config: ConflictConfig, entityType: string): Readonly<EntityPolicy> {
+  return Object.hasOwn(config.entities, entityType) ? config.entities[entityType]! : config.fallback;
+}
+
+/**
+ * The detection window of an entity type in ms.
+ *
+ * @example
+ * ```ts
+ * windowFor(config, 'order') // 5000 unless configured
+ * ```
+ */
+export function windowFor(config: ConflictConfig, entityType: string): number {
+  return policyFor(config, entityType).windowMs ?? config.defaultWindowMs;
+}
+
+function freezePolicy(p: EntityPolicy): EntityPolicy {
+  const frozen: EntityPolicy = {
+    ...p,
+    fieldStrategies: Object.freeze({ ...p.fieldStrategies }),
+    stockFields: Object.freeze([...p.stockFields]) as string[],
+    preferredSources: Object.freeze([...p.preferredSources]) as string[],
+  };
+  if (p.terminal) {
+    frozen.terminal = Object.freeze({
+      ...p.terminal,
+      values: Object.freeze([...p.terminal.values]) as string[],
+    });
+  }
+  return Object.freeze(frozen);
+}
+
+function stripUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}

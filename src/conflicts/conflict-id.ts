@@ -1,0 +1,36 @@
+/**
+ * Conflict ids: a name-based uuid (version 5 layout, SHA-1) of the entity and
+ * the sorted contender event ids, so the same conflict always gets the same id
+ * — whatever the arrival order — and a repeat is recognised.
+ */
+import { createHash } from 'node:crypto';
+
+/**
+ * The id of the conflict between these events on this entity.
+ *
+ * @example
+ * ```ts
+ * conflictIdFor('inventory', 'sku-1', ['e2', 'e1']) === conflictIdFor('inventory', 'sku-1', ['e1', 'e2']) // true
+ * ```
+ */
+export function conflictIdFor(entityType: string, entityId: string, eventIds: readonly string[]): string {
+  return nameUuid(
+    ['creatorflow.conflict', entityType, entityId, ...[...new Set(eventIds)].sort()].join('\u0000'),
+  );
+}
+
+/**
+ * A uuid derived from a name (same name, same uuid).
+ *
+ * @example
+ * ```ts
+ * nameUuid('conflict:abc:detected') // '3c0f…-5…'
+ * ```
+ */
+export function nameUuid(name: string): string {
+  const bytes = createHash('sha1').update(name).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,159 @@
+/**
+ * Threshold escalation, decided over the whole contender set (maxima and
+ * spreads), so it is order-independent too. A threshold fires when the
+ * measured value is strictly greater than it.
+ */
+import type { ConflictConfig, EntityPolicy } from './config.js';
+import { hasCrossPlatformMismatch } from './classify.js';
+import type { JsonObject } from './json.js';
+import type { ConflictImpact, Contender, EscalationReason } from './types.js';
+
+/**
+ * Numeric values of a field: the base's and every contender's absolute value.
+ *
+ * @example
+ * ```ts
+ * fieldNumbers({ amount: 10 }, contenders, 'amount') // [10, 12, ...]
+ * ```
+ */
+export function fieldNumbers(base: JsonObject, contenders: readonly Contender[], field: string): number[] {
+  const out: number[] = [];
+  const b = base[field];
+  if (typeof b === 'number') out.push(b);
+  for (const c of contenders) {
+    const v = c.changes[field];
+    if (typeof v === 'number') out.push(v);
+  }
+  return out;
+}
+
+function absolutes(contenders: readonly Contender[], field: string): number[] {
+  return fieldNumbers({}, contenders, field);
+}
+
+/**
+ * Spread of the absolute stock values of `field` in percent of the stock
+ * (the base value when positive, else the largest value); null when fewer than
+ * two contenders set it. Infinity when the reference stock is 0.
+ *
+ * @example
+ * ```ts
+ * discrepancyPercent({ quantity: 100 }, [says90, says80], 'quantity') // 10
+ * ```
+ */
+export function discrepancyPercent(
+  base: JsonObject,
+  contenders: readonly Contender[],
+  field: string,
+): number | null {
+  const values = absolutes(contenders, field);
+  if (values.length < 2) return null;
+  const spread = Math.max(...values) - Math.min(...values);
+  const b = base[field];
+  const reference = typeof b === 'number' && b > 0 ? b : Math.max(...values);
+  if (spread === 0) return 0;
+  return reference > 0 ? (spread * 100) / reference : Infinity;
+}
+
+/**
+ * Every threshold the contender set crosses.
+ *
+ * @example
+ * ```ts
+ * thresholdReasons(prepared.base, prepared.contenders, prepared.policy, config) // [{ code: 'order_value', ... }]
+ * ```
+ */
+export function thresholdReasons(
+  base: JsonObject,
+  contenders: readonly Contender[],
+  policy: Readonly<EntityPolicy>,
+  config: ConflictConfig,
+): EscalationReason[] {
+  const { thresholds } = config;
+  const reasons: EscalationReason[] = [];
+  if (policy.orderValueField !== undefined) {
+    const field = policy.orderValueField;
+    const values = fieldNumbers(base, contenders, field);
+    const max = values.length > 0 ? Math.max(...values) : -Infinity;
+    if (max > thresholds.orderValue) {
+      reasons.push({
+        code: 'order_value',
+        field,
+        value: max,
+        threshold: thresholds.orderValue,
+        message: `order value ${max} is over ${thresholds.orderValue}`,
+      });
+    }
+  }
+  if (policy.paymentAmountField !== undefined) {
+    const field = policy.paymentAmountField;
+    const values = fieldNumbers(base, contenders, field);
+    const max = values.length > 0 ? Math.max(...values) : -Infinity;
+    if (max > thresholds.paymentAmount) {
+      reasons.push({
+        code: 'payment_amount',
+        field,
+        value: max,
+        threshold: thresholds.paymentAmount,
+        message: `payment amount ${max} is over ${thresholds.paymentAmount}`,
+      });
+    }
+  }
+  for (const field of policy.stockFields) {
+    const percent = discrepancyPercent(base, contenders, field);
+    // Compare spread*100 with percent*reference (no division) so "exactly 10 %" never escalates by rounding.
+    if (percent !== null && exceedsPercent(base, contenders, field, thresholds.inventoryDiscrepancyPercent)) {
+      const reason: EscalationReason = {
+        code: 'inventory_discrepancy',
+        field,
+        threshold: thresholds.inventoryDiscrepancyPercent,
+        message: `stock values of "${field}" differ by more than ${thresholds.inventoryDiscrepancyPercent}%`,
+      };
+      if (Number.isFinite(percent)) reason.value = percent;
+      reasons.push(reason);
+    }
+  }
+  if (thresholds.crossPlatformMismatch && hasCrossPlatformMismatch(contenders)) {
+    reasons.push({ code: 'cross_platform_mismatch', message: 'TikTok Shop disagrees with another platform' });
+  }
+  return reasons;
+}
+
+function exceedsPercent(
+  base: JsonObject,
+  contenders: readonly Contender[],
+  field: string,
+  percent: number,
+): boolean {
+  const values = absolutes(contenders, field);
+  const spread = Math.max(...values) - Math.min(...values);
+  if (spread <= 0) return false;
+  const b = base[field];
+  const reference = typeof b === 'number' && b > 0 ? b : Math.max(...values);
+  if (reference <= 0) return true;
+  return spread * 100 > percent * reference;
+}
+
+/**
+ * Business impact of a conflict: revenue at stake and stock units in dispute.
+ *
+ * @example
+ * ```ts
+ * measureImpact(prepared.base, prepared.contenders, prepared.policy) // { revenue: 1250, stockUnits: 0 }
+ * ```
+ */
+export function measureImpact(
+  base: JsonObject,
+  contenders: readonly Contender[],
+  policy: Readonly<EntityPolicy>,
+): ConflictImpact {
+  const money = [policy.orderValueField, policy.paymentAmountField].flatMap((f) =>
+    f === undefined ? [] : fieldNumbers(base, contenders, f),
+  );
+  let stockUnits = 0;
+  for (const field of policy.stockFields) {
+    const values = absolutes(contenders, field);
+    if (values.length >= 2) stockUnits += Math.max(...values) - Math.min(...values);
+  }
+  return { revenue: Math.max(0, ...money), stockUnits };
+}

@@ -1,0 +1,86 @@
+/**
+ * Conflict resolution: detection window, source priorities, strategies
+ * (lastWriteWins, businessRules, manual, fieldMerge, custom), escalation,
+ * audit, manual queue and reports.
+ *
+ * @example
+ * ```ts
+ * import { ConflictResolver, createEventStore } from '@creatorflow/sync';
+ * const resolver = new ConflictResolver({ store: createEventStore() });
+ * await resolver.migrate();
+ * const record = await resolver.resolve({ entityType: 'inventory', entityId: 'sku-1', base: { quantity: 20 },
+ *   contenders: [tiktokSays18, adminSays20] });
+ * record.resolution.after; // { quantity: 18 }
+ * ```
+ */
+export {
+  DEFAULT_MAX_DRIFT_MS,
+  HybridLogicalClock,
+  compareHlc,
+  formatHlc,
+  isWithinDrift,
+  parseHlc,
+  type HlcReceipt,
+  type HlcTimestamp,
+  type HybridLogicalClockOptions,
+} from '../core/hlc.js';
+export * from './types.js';
+export type * from './json.js';
+export { canonicalJson, jsonEquals } from './json.js';
+export * from './errors.js';
+export {
+  DEFAULT_ENTITY_POLICIES,
+  DEFAULT_THRESHOLDS,
+  DEFAULT_WINDOW_MS,
+  createConflictConfig,
+  policyFor,
+  windowFor,
+  type ConflictConfig,
+  type ConflictConfigInput,
+  type EntityPolicy,
+  type EscalationThresholds,
+  type TerminalStates,
+} from './config.js';
+export { compareContenders, compareEarliest } from './total-order.js';
+export { contenderSchema, conflictInputSchema, prepareConflict, type PreparedConflict } from './contender.js';
+export { classifyConflict, hasCrossPlatformMismatch, MANUAL_SOURCE, TIKTOK_SOURCE } from './classify.js';
+export { discrepancyPercent, measureImpact, thresholdReasons } from './escalation.js';
+export { conflictIdFor } from './conflict-id.js';
+export { detectConflicts, type DetectedConflict, type Detection } from './detect.js';
+export { resolveConflict } from './resolve.js';
+export { applyManualDecision, manualDecisionSchema } from './manual-decision.js';
+export type * from './strategies/strategy.js';
+export { businessRules } from './strategies/business-rules.js';
+export { fieldMerge } from './strategies/field-merge.js';
+export { lastWriteWins } from './strategies/last-write-wins.js';
+export { manual } from './strategies/manual.js';
+export { builtInStrategies, createStrategyRegistry } from './strategies/registry.js';
+export { ConflictEngine, createConflictEngine, type ConflictEngineOptions } from './engine.js';
+export type * from './audit/audit-record.js';
+export { AUDIT_STATUSES } from './audit/audit-record.js';
+export { MemoryAuditStore } from './audit/memory-audit-store.js';
+export { CONFLICTS_COMPONENT, SqlAuditStore } from './audit/sql-audit-store.js';
+export { migrations as conflictMigrations } from './sql/index.generated.js';
+export {
+  CONFLICT_DETECTED_EVENT,
+  CONFLICT_ESCALATED_EVENT,
+  CONFLICT_RESOLVED_EVENT,
+  type ConflictDetectedData,
+  type ConflictEscalatedData,
+  type ConflictResolvedData,
+} from './events.js';
+export {
+  REPORT_BUCKETS,
+  buildConflictReport,
+  type ConflictReport,
+  type ReportBucket,
+  type ReportBucketRow,
+} from './reports.js';
+export {
+  ConflictResolver,
+  type ConflictResolverEvents,
+  type ConflictResolverOptions,
+  type ProcessResult,
+  type ResolveOptions,
+  type ResolveRequest,
+} from './resolver.js';

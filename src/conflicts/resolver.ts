@@ -1,0 +1,327 @@
+/**
+ * The conflict resolver service: the pure engine plus I/O. It appends outcome
+ * events to the entity's stream, writes the audit (PostgreSQL/PGlite through
+ * the store's SQL port, memory for the in-memory store), keeps the manual
+ * queue and builds reports.
+ *
+ * Writes happen only after the pure resolution succeeded, so bad input writes
+ * nothing. Events are appended first with an idempotency key derived from the
+ * conflict id, then the audit row is inserted (ON CONFLICT DO NOTHING): a retry
+ * after a crash between the two completes the audit without doubling events.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { z } from 'zod';
+import type { SqlClient } from '../core/sql-client.js';
+import type { EventMetadata, EventStore } from '../store/types.js';
+import type { ConflictRecord, ConflictAuditStore, AuditQuery, ManualOverride } from './audit/audit-record.js';
+import { MemoryAuditStore } from './audit/memory-audit-store.js';
+import { SqlAuditStore } from './audit/sql-audit-store.js';
+import type { ConflictConfigInput } from './config.js';
+import { nameUuid } from './conflict-id.js';
+import type { Detection } from './detect.js';
+import { ConflictEngine } from './engine.js';
+import { ConflictNotFoundError, ConflictNotPendingError, MalformedConflictInputError } from './errors.js';
+import {
+  CONFLICT_RESOLVED_EVENT,
+  detectedEvent,
+  escalatedEvent,
+  resolvedEvent,
+  type ConflictResolvedData,
+} from './events.js';
+import { jsonEquals, type JsonObject } from './json.js';
+import { buildConflictReport, REPORT_BUCKETS, type ConflictReport, type ReportBucket } from './reports.js';
+import type { ConflictStrategy } from './strategies/strategy.js';
+import type { ConflictInput, ContenderInput, ManualDecision } from './types.js';
+
+/** Options of {@link ConflictResolver}. */
+export interface ConflictResolverOptions {
+  store: EventStore;
+  /** Audit database; default `store.sql` (in memory when the store has none). */
+  sql?: SqlClient;
+  /** Schema of the audit table; default `store.schema`. */
+  schema?: string;
+  config?: ConflictConfigInput;
+  strategies?: readonly ConflictStrategy[];
+  /** Physical clock in ms; injectable for tests. */
+  now?: () => number;
+  /** Stream of an entity; default `` `${entityType}-${entityId}` ``. */
+  streamId?: (entityType: string, entityId: string) => string;
+}
+
+/** A conflict handed to {@link ConflictResolver.resolve}; `detectedAt` defaults to now. */
+export type ResolveRequest = Omit<ConflictInput, 'detectedAt'> & { detectedAt?: number };
+
+/** Correlation of the appended events. */
+export interface ResolveOptions {
+  /** Default: the conflict id. */
+  correlationId?: string;
+  /** Default: the latest contender's event id. */
+  causationId?: string;
+}
+
+/** Result of {@link ConflictResolver.process}. */
+export interface ProcessResult {
+  records: ConflictRecord[];
+  /** Changes that conflicted with nothing. */
+  unconflicted: ContenderInput[];
+}
+
+/** Lifecycle events of the resolver. */
+export interface ConflictResolverEvents {
+  'conflict:resolved': (record: ConflictRecord) => void;
+  /** A conflict waits for an admin: notify someone. */
+  'conflict:escalated': (record: ConflictRecord) => void;
+  'conflict:decided': (record: ConflictRecord) => void;
+}
+
+const reportSchema = z
+  .object({ from: z.date(), to: z.date(), bucket: z.enum(REPORT_BUCKETS) })
+  .refine((o) => o.to.getTime() > o.from.getTime(), 'to must be after from')
+  .refine((o) => (o.to.getTime() - o.from.getTime()) / 3_600_000 <= 24 * 366, 'at most one year');
+
+/**
+ * The conflict resolver.
+ *
+ * @example
+ * ```ts
+ * const store = createEventStore({ sql: fromPglite(new PGlite()) });
+ * await store.migrate();
+ * const resolver = new ConflictResolver({ store });
+ * await resolver.migrate();
+ * resolver.on('conflict:escalated', (r) => notifyAdmins(r.conflictId));
+ * const { records } = await resolver.process(changes, { base: (type, id) => readModel.get(type, id) });
+ * const [first] = await resolver.listPending();
+ * if (first) await resolver.resolveManually(first.conflictId, { values: { quantity: 7 }, adminId: 'admin-1' });
+ * ```
+ */
+export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
+  readonly engine: ConflictEngine;
+  readonly #store: EventStore;
+  readonly #audit: ConflictAuditStore;
+  readonly #now: () => number;
+  readonly #streamId: (entityType: string, entityId: string) => string;
+
+  constructor(options: ConflictResolverOptions) {
+    super();
+    this.engine = new ConflictEngine(
+      options.config,
+      options.strategies ? { strategies: options.strategies } : {},
+    );
+    this.#store = options.store;
+    const sql = options.sql ?? options.store.sql;
+    this.#audit = sql
+      ? new SqlAuditStore(sql, options.schema ?? options.store.schema)
+      : new MemoryAuditStore();
+    this.#now = options.now ?? Date.now;
+    this.#streamId = options.streamId ?? ((type, id) => `${type}-${id}`);
+  }
+
+  /** Create or upgrade the audit table (component `conflicts`). */
+  async migrate(): Promise<void> {
+    await this.#audit.migrate();
+  }
+
+  /** Group changes into conflicts (pure). */
+  detect(changes: readonly ContenderInput[], options: { detectedAt?: number } = {}): Detection {
+    return this.engine.detect(changes, { detectedAt: options.detectedAt ?? this.#now() });
+  }
+
+  /**
+   * Resolve one conflict: append its events, audit it. Resolving the same
+   * conflict again returns the first record and writes nothing.
+   */
+  async resolve(request: ResolveRequest, options: ResolveOptions = {}): Promise<ConflictRecord> {
+    const detectedAt = request.detectedAt ?? this.#now();
+    const resolution = this.engine.resolve({ ...request, detectedAt });
+    const { conflictId } = resolution;
+    const existing = await this.#audit.get(conflictId);
+    if (existing) return existing;
+
+    const escalated = resolution.status === 'escalated';
+    const ids = {
+      detected: nameUuid(`${conflictId}:detected`),
+      outcome: nameUuid(`${conflictId}:${escalated ? 'escalated' : 'resolved'}`),
+    };
+    const latest = [...resolution.contenders].sort(
+      (a, b) => b.hlc.wallMs - a.hlc.wallMs || b.hlc.logical - a.hlc.logical,
+    )[0]!;
+    const correlationId = options.correlationId ?? conflictId;
+    const detected = detectedEvent(resolution, ids.detected);
+    detected.metadata = { causationId: options.causationId ?? latest.eventId };
+    const outcome = escalated
+      ? escalatedEvent(resolution, ids.outcome)
+      : resolvedEvent(resolution, ids.outcome, { manual: false });
+    outcome.metadata = { causationId: ids.detected };
+    await this.#store.append(
+      this.#streamId(resolution.entityType, resolution.entityId),
+      [detected, outcome],
+      {
+        aggregateType: resolution.entityType,
+        idempotencyKey: `conflict:${conflictId}`,
+        metadata: { correlationId, source: 'conflict_resolver' } satisfies EventMetadata,
+      },
+    );
+    const resolvedAt = this.#now();
+    const record: ConflictRecord = {
+      conflictId,
+      status: escalated ? 'pending' : 'resolved',
+      resolution,
+      manualOverride: null,
+      detectedAt: new Date(detectedAt).toISOString(),
+      resolvedAt: escalated ? null : new Date(resolvedAt).toISOString(),
+      resolutionMs: escalated ? null : Math.max(0, resolvedAt - detectedAt),
+      correlationId,
+      events: { ...ids, manual: null },
+    };
+    if (!(await this.#audit.insert(record))) return (await this.#audit.get(conflictId))!;
+    this.emit(escalated ? 'conflict:escalated' : 'conflict:resolved', record);
+    return record;
+  }
+
+  /**
+   * Detect conflicts among changes and resolve each. `base` supplies an
+   * entity's current state (needed to fold deltas and guard terminal states).
+   */
+  async process(
+    changes: readonly ContenderInput[],
+    options: {
+      base?: (
+        entityType: string,
+        entityId: string,
+      ) => JsonObject | undefined | Promise<JsonObject | undefined>;
+    } & ResolveOptions = {},
+  ): Promise<ProcessResult> {
+    const detectedAt = this.#now();
+    const detection = this.engine.detect(changes, { detectedAt });
+    const requests = await Promise.all(
+      detection.conflicts.map(async (c): Promise<ConflictInput> => {
+        const base = await options.base?.(c.entityType, c.entityId);
+        return {
+          entityType: c.entityType,
+          entityId: c.entityId,
+          contenders: c.contenders,
+          detectedAt,
+          ...(base ? { base } : {}),
+        };
+      }),
+    );
+    // Validate every conflict before writing any, so one bad conflict writes nothing.
+    for (const r of requests) this.engine.resolve(r);
+    const { base: _base, ...correlation } = options;
+    const records = await Promise.all(requests.map((r) => this.resolve(r, correlation)));
+    return { records, unconflicted: detection.unconflicted };
+  }
+
+  /** One audit record. */
+  async get(conflictId: string): Promise<ConflictRecord | undefined> {
+    return this.#audit.get(conflictId);
+  }
+
+  /** Audit records by detection time. */
+  async list(query: AuditQuery = {}): Promise<ConflictRecord[]> {
+    return this.#audit.list(query);
+  }
+
+  /** Conflicts waiting for an admin, oldest first. */
+  async listPending(query: Omit<AuditQuery, 'status'> = {}): Promise<ConflictRecord[]> {
+    return this.#audit.list({ ...query, status: 'pending' });
+  }
+
+  /**
+   * Decide a pending conflict: the admin's values are applied as a
+   * `conflict.resolved` event and audited. Only one decision wins; a second
+   * one gets `ConflictNotPendingError` (repeating the winning one returns it).
+   */
+  async resolveManually(conflictId: string, decision: ManualDecision): Promise<ConflictRecord> {
+    const record = await this.#audit.get(conflictId);
+    if (!record) throw new ConflictNotFoundError(conflictId);
+    if (record.status !== 'pending') {
+      if (record.manualOverride && sameDecision(record.manualOverride, decision)) return record;
+      throw new ConflictNotPendingError(conflictId, record.status);
+    }
+    const decided = this.engine.decide(record.resolution, decision);
+    const decidedAt = this.#now();
+    const override: ManualOverride = {
+      adminId: decision.adminId,
+      values: decided.set,
+      decidedAt: new Date(decidedAt).toISOString(),
+      ...(decision.note === undefined ? {} : { note: decision.note }),
+    };
+    const manualId = nameUuid(`${conflictId}:manual`);
+    const { entityType, entityId } = decided;
+    const streamId = this.#streamId(entityType, entityId);
+    const event = resolvedEvent(decided, manualId, { manual: true, ...override });
+    event.metadata = { causationId: record.events.outcome, userId: decision.adminId };
+    const appended = await this.#store.append(streamId, [event], {
+      aggregateType: entityType,
+      idempotencyKey: `conflict:${conflictId}:manual`,
+      metadata: { correlationId: record.correlationId, source: 'manual_admin' },
+    });
+    let final: ConflictRecord = {
+      ...record,
+      status: 'manually_resolved',
+      resolution: decided,
+      manualOverride: override,
+      resolvedAt: override.decidedAt,
+      resolutionMs: Math.max(0, decidedAt - Date.parse(record.detectedAt)),
+      events: { ...record.events, manual: manualId },
+    };
+    if (appended.duplicate) {
+      // Another decision was appended first (or we crashed after appending): the log is the truth.
+      final = await this.#fromLoggedDecision(record, streamId, manualId);
+      await this.#audit.completePending(final);
+      if (sameDecision(final.manualOverride!, decision)) return final;
+      throw new ConflictNotPendingError(conflictId, 'manually_resolved');
+    }
+    if (!(await this.#audit.completePending(final))) {
+      throw new ConflictNotPendingError(conflictId, (await this.#audit.get(conflictId))?.status ?? 'unknown');
+    }
+    this.emit('conflict:decided', final);
+    return final;
+  }
+
+  /** Conflicts per hour or day with trend, automatic vs manual rate, business impact. */
+  async report(options: { from: Date; to: Date; bucket: ReportBucket }): Promise<ConflictReport> {
+    const parsed = reportSchema.safeParse(options);
+    if (!parsed.success) {
+      throw new MalformedConflictInputError(
+        'Invalid report request',
+        parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      );
+    }
+    const records = await this.#audit.list({ from: options.from, to: options.to });
+    return buildConflictReport(records, options);
+  }
+
+  async #fromLoggedDecision(
+    record: ConflictRecord,
+    streamId: string,
+    manualId: string,
+  ): Promise<ConflictRecord> {
+    const { events } = await this.#store.readStream(streamId);
+    const logged = events.find((e) => e.id === manualId && e.type === CONFLICT_RESOLVED_EVENT);
+    if (!logged) throw new ConflictNotPendingError(record.conflictId, 'being decided');
+    const data = logged.data as ConflictResolvedData;
+    const decision: ManualDecision = { values: data.set, adminId: data.adminId ?? 'unknown' };
+    if (data.note !== undefined) decision.note = data.note;
+    const decided = this.engine.decide(record.resolution, decision);
+    const decidedAt = data.decidedAt ?? logged.occurredAt.toISOString();
+    return {
+      ...record,
+      status: 'manually_resolved',
+      resolution: decided,
+      manualOverride: { ...decision, values: decided.set, decidedAt },
+      resolvedAt: decidedAt,
+      resolutionMs: Math.max(0, Date.parse(decidedAt) - Date.parse(record.detectedAt)),
+      events: { ...record.events, manual: manualId },
+    };
+  }
+}
+
+function sameDecision(override: ManualOverride, decision: ManualDecision): boolean {
+  return (
+    override.adminId === decision.adminId &&
+    jsonEquals(override.values, decision.values) &&
+    (override.note ?? null) === (decision.note ?? null)
+  );
+}
