@@ -13,7 +13,12 @@ await store.migrate();
 const metadata = { correlationId: 'webhook-7f3a', source: 'tiktok_webhook' };
 await store.append(
   'order-42',
-  [{ type: 'order.received_from_tiktok', data: { orderId: '42', shopId: 'shop-1', total: 59.9, currency: 'USD' } }],
+  [
+    {
+      type: 'order.received_from_tiktok',
+      data: { orderId: '42', shopId: 'shop-1', total: 59.9, currency: 'USD' },
+    },
+  ],
   { aggregateType: 'order', expectedVersion: 'no_stream', idempotencyKey: 'tts-notification-1', metadata },
 );
 // TikTok redelivers the same notification: acknowledged, nothing written.
@@ -29,10 +34,14 @@ await store.append(
   ],
   { aggregateType: 'order', expectedVersion: 1, metadata },
 );
-await store.append('inventory-SKU-RED-M', [{ type: 'inventory.reserved', data: { sku: 'SKU-RED-M', quantity: 1 } }], {
-  aggregateType: 'inventory',
-  metadata: { ...metadata, source: 'automated_system' },
-});
+await store.append(
+  'inventory-SKU-RED-M',
+  [{ type: 'inventory.reserved', data: { sku: 'SKU-RED-M', quantity: 1 } }],
+  {
+    aggregateType: 'inventory',
+    metadata: { ...metadata, source: 'automated_system' },
+  },
+);
 try {
   await store.append('order-42', [{ type: 'order.cancelled', data: {} }], { expectedVersion: 1 });
 } catch (err) {
