@@ -1,0 +1,238 @@
+/**
+ * Saga definitions: ordered steps, each an action plus the compensation that
+ * undoes it. Validated once, when defined, and frozen.
+ */
+import { z, type ZodType } from 'zod';
+import { ValidationError } from '../core/errors.js';
+import { SagaDefinitionError, type SagaDefinitionIssue } from './errors.js';
+
+/** Retry policy of an action or compensation (p-retry: exponential backoff with jitter). */
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  retries?: number;
+  /** Delay before the first retry, in ms. */
+  minTimeoutMs?: number;
+  /** Upper bound of a delay, in ms. */
+  maxTimeoutMs?: number;
+  /** Growth factor of the delay per retry. */
+  factor?: number;
+  /** Multiply each delay by a random factor in [1, 2) so workers do not retry in lockstep. */
+  jitter?: boolean;
+}
+
+/** What an action receives. */
+export interface StepContext<Input = unknown> {
+  sagaId: string;
+  /** The step's name. */
+  step: string;
+  input: Input;
+  /** `"<sagaId>:<step name>"`: pass it to the outside system so a repeated call has no second effect. */
+  idempotencyKey: string;
+  /** 1 for the first attempt (of this worker). */
+  attempt: number;
+  /** Aborted when the attempt times out or the worker stops or loses the lease. */
+  signal: AbortSignal;
+  /** Outputs of the steps completed so far, by step name. */
+  results: Readonly<Record<string, unknown>>;
+}
+
+/** What a compensation receives. */
+export interface CompensationContext<Input = unknown> extends StepContext<Input> {
+  /** The name of the step being undone. */
+  compensatedStep: string;
+  /** What that step's action returned. */
+  output: unknown;
+}
+
+/** A step's action: returns a JSON-serialisable output (or nothing). */
+export type StepAction<Input = unknown> = (context: StepContext<Input>) => unknown;
+
+/** A compensation: a named undo of one step. */
+export interface CompensationConfig<Input = unknown> {
+  /** e.g. `'release_inventory'`; unique within the saga. Its idempotency key is `"<sagaId>:<name>"`. */
+  name: string;
+  run: (context: CompensationContext<Input>) => unknown;
+  /** Default: the runner's `compensationRetry`. */
+  retry?: RetryPolicy;
+  /** Per-attempt timeout in ms. Default: the runner's `stepTimeoutMs`. */
+  timeoutMs?: number;
+}
+
+/** One step of a saga definition. */
+export interface SagaStepConfig<Input = unknown> {
+  /** e.g. `'allocate_inventory'`; unique within the saga. */
+  name: string;
+  action: StepAction<Input>;
+  /**
+   * How to undo the step if a later step fails permanently. `'none'` declares,
+   * explicitly, that the step has nothing to undo (no side effects, or it is
+   * the last step, whose success completes the saga).
+   */
+  compensation: CompensationConfig<Input> | 'none';
+  /** Per-attempt timeout in ms. Default: the runner's `stepTimeoutMs`. */
+  timeoutMs?: number;
+  /** Default: the runner's `retry`. */
+  retry?: RetryPolicy;
+}
+
+/** What {@link defineSaga} takes. */
+export interface SagaConfig<Input = unknown> {
+  /** Unique name; stored with every instance, so keep it stable across deploys. */
+  name: string;
+  /** Validates the input at `start`. */
+  input?: ZodType<Input>;
+  steps: readonly SagaStepConfig<Input>[];
+}
+
+/** A validated, frozen saga definition. */
+export interface SagaDefinition<Input = unknown> {
+  readonly name: string;
+  readonly steps: readonly Readonly<SagaStepConfig<Input>>[];
+  /** Validate a start input (identity when the definition has no schema). */
+  parseInput(raw: unknown): Input;
+}
+
+const NAME = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain only letters, digits and _ . : -');
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
+const retrySchema = z
+  .object({
+    retries: z.number().int().min(0).max(100).optional(),
+    minTimeoutMs: z.number().min(0).optional(),
+    maxTimeoutMs: z.number().min(0).optional(),
+    factor: z.number().min(1).optional(),
+    jitter: z.boolean().optional(),
+  })
+  .strict();
+const timeout = z.number().int().positive().optional();
+const compensationSchema = z.union([
+  z.literal('none'),
+  z.object({ name: NAME, run: fn, retry: retrySchema.optional(), timeoutMs: timeout }).strict(),
+]);
+const stepSchema = z
+  .object({
+    name: NAME,
+    action: fn,
+    // Optional here: a missing compensation gets its own, clearer issue below.
+    compensation: compensationSchema.optional(),
+    timeoutMs: timeout,
+    retry: retrySchema.optional(),
+  })
+  .strict();
+const configSchema = z.object({
+  name: NAME,
+  input: z.custom<ZodType>((v) => v instanceof z.ZodType, 'must be a zod schema').optional(),
+  steps: z.array(stepSchema).min(1, 'a saga needs at least one step'),
+});
+
+/**
+ * Validate a saga definition. Rejects, with a {@link SagaDefinitionError}
+ * listing every problem, duplicate step or compensation names, a step without
+ * a compensation (declare `compensation: 'none'` when there is nothing to
+ * undo) and malformed fields.
+ *
+ * @example
+ * ```ts
+ * const transfer = defineSaga({
+ *   name: 'transfer',
+ *   steps: [
+ *     { name: 'debit', action: debit, compensation: { name: 'credit_back', run: creditBack } },
+ *     { name: 'credit', action: credit, compensation: 'none' },
+ *   ],
+ * });
+ * ```
+ */
+export function defineSaga<Input = unknown>(config: SagaConfig<Input>): SagaDefinition<Input> {
+  const raw = config as unknown as { name?: unknown; steps?: unknown };
+  const sagaName = typeof raw?.name === 'string' ? raw.name : '(unnamed)';
+  const issues: SagaDefinitionIssue[] = [];
+  const parsed = configSchema.safeParse(config);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      issues.push({ path: formatPath(issue.path), message: issue.message, problem: 'invalid' });
+    }
+  }
+  const steps: unknown[] = Array.isArray(raw?.steps) ? raw.steps : [];
+  const allStepNames = new Set(steps.map((s) => (s as { name?: unknown } | null)?.name));
+  const stepNames = new Map<string, number>();
+  const compensationNames = new Map<string, number>();
+  steps.forEach((step, index) => {
+    if (typeof step !== 'object' || step === null) return;
+    const { name, compensation } = step as { name?: unknown; compensation?: unknown };
+    if (typeof name === 'string') {
+      const first = stepNames.get(name);
+      if (first !== undefined) {
+        issues.push({
+          path: `steps.${index}.name`,
+          message: `duplicate step name "${name}" (also steps.${first})`,
+          problem: 'duplicate_step',
+        });
+      } else stepNames.set(name, index);
+    }
+    if (compensation === undefined || compensation === null) {
+      issues.push({
+        path: `steps.${index}.compensation`,
+        message: `step "${String(name)}" has no compensation; give one, or declare compensation: 'none' if it has nothing to undo`,
+        problem: 'missing_compensation',
+      });
+    } else if (
+      typeof compensation === 'object' &&
+      typeof (compensation as { name?: unknown }).name === 'string'
+    ) {
+      const compName = (compensation as { name: string }).name;
+      const first = compensationNames.get(compName);
+      if (first !== undefined || allStepNames.has(compName)) {
+        issues.push({
+          path: `steps.${index}.compensation.name`,
+          message: `compensation name "${compName}" is already used by another step or compensation`,
+          problem: 'duplicate_compensation',
+        });
+      } else compensationNames.set(compName, index);
+    }
+  });
+  if (issues.length > 0) throw new SagaDefinitionError(sagaName, dedupe(issues));
+
+  const inputSchema = config.input;
+  const frozenSteps = Object.freeze(
+    config.steps.map((step) =>
+      Object.freeze({
+        ...step,
+        compensation: step.compensation === 'none' ? 'none' : Object.freeze({ ...step.compensation }),
+      }),
+    ),
+  ) as readonly Readonly<SagaStepConfig<Input>>[];
+  return Object.freeze({
+    name: config.name,
+    steps: frozenSteps,
+    parseInput(input: unknown): Input {
+      if (!inputSchema) return input as Input;
+      const result = inputSchema.safeParse(input);
+      if (result.success) return result.data;
+      throw new ValidationError(
+        `Input of saga "${config.name}" is invalid`,
+        result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+      );
+    },
+  });
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.');
+}
+
+function dedupe(issues: SagaDefinitionIssue[]): SagaDefinitionIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.path}|${i.problem}|${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** A saga definition of any input type (for registries). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- input types differ per definition
+export type AnySagaDefinition = SagaDefinition<any>;

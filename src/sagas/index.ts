@@ -1,0 +1,68 @@
+/**
+ * Sagas: durable, multi-worker orchestration of steps with compensations.
+ */
+export { defineSaga } from './define-saga.js';
+export type {
+  AnySagaDefinition,
+  CompensationConfig,
+  CompensationContext,
+  RetryPolicy,
+  SagaConfig,
+  SagaDefinition,
+  SagaStepConfig,
+  StepAction,
+  StepContext,
+} from './define-saga.js';
+export {
+  SAGA_DEFINITION_PROBLEMS,
+  SAGA_ERROR_CODES,
+  SagaDefinitionConflictError,
+  SagaDefinitionError,
+  SagaLeaseLostError,
+  SagaNotFoundError,
+  SagaRunnerStoppedError,
+  SagaWaitTimeoutError,
+  StepTimeoutError,
+  TerminalError,
+  UnknownSagaDefinitionError,
+  isSagaDefinitionError,
+  isTerminalError,
+} from './errors.js';
+export type { SagaDefinitionIssue, SagaDefinitionProblem } from './errors.js';
+export { createMemorySagaStore } from './memory-saga-store.js';
+export { createSqlSagaStore } from './sql-saga-store.js';
+export type { SqlSagaStoreOptions } from './sql-saga-store.js';
+export type {
+  ClaimedSaga,
+  ClaimOptions,
+  ClaimResult,
+  DeadLetterFilter,
+  SagaInsert,
+  SagaListFilter,
+  SagaStore,
+  SagaWrite,
+} from './saga-store.js';
+export { SagaRunner, createSagaRunner } from './saga-runner.js';
+export type { StartSagaOptions, StartSagaResult, StopOptions } from './saga-runner.js';
+export type { SagaRunnerOptions } from './runner-options.js';
+export { createSagaTrigger } from './saga-trigger.js';
+export type { SagaTrigger, SagaTriggerOptions, SagaTriggerStart } from './saga-trigger.js';
+export { toErrorInfo } from './run-step.js';
+export {
+  ACTIVE_SAGA_STATUSES,
+  FINAL_SAGA_STATUSES,
+  SAGA_STATUSES,
+  STEP_OUTCOMES,
+  STEP_PHASES,
+  isFinalSagaStatus,
+} from './types.js';
+export type {
+  SagaDeadLetter,
+  SagaErrorInfo,
+  SagaEventMap,
+  SagaState,
+  SagaStatus,
+  StepLogEntry,
+  StepOutcome,
+  StepPhase,
+} from './types.js';

@@ -1,0 +1,124 @@
+/**
+ * Options of the saga runner, validated once with zod and frozen.
+ */
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ValidationError } from '../core/errors.js';
+import type { SqlClient } from '../core/sql-client.js';
+import type { AnySagaDefinition, RetryPolicy } from './define-saga.js';
+import { mergeRetry, type ResolvedRetryPolicy } from './run-step.js';
+import type { SagaStore } from './saga-store.js';
+
+/** Options of `createSagaRunner`. */
+export interface SagaRunnerOptions {
+  /** Keep saga state in PostgreSQL/PGlite through this port. */
+  sql?: SqlClient;
+  /** Schema of the saga tables (with `sql`). Default `'creatorflow'`. */
+  schema?: string;
+  /** A ready store; overrides `sql`. Without `sql` and `store`, state lives in memory. */
+  store?: SagaStore;
+  /** Definitions to register at once. */
+  definitions?: readonly AnySagaDefinition[];
+  /** This worker's id in leases and the step log. Default `<host>:<pid>:<random>`. */
+  workerId?: string;
+  /** How long a lease lasts without a heartbeat; a dead worker's sagas resume elsewhere after it. Default 30 000. */
+  leaseMs?: number;
+  /** Heartbeat period. Default `leaseMs / 3`. */
+  heartbeatMs?: number;
+  /** Backstop poll for claimable sagas when no notification arrives. Default 1 000. */
+  pollIntervalMs?: number;
+  /** Sagas this worker runs at once. Default 100. */
+  concurrency?: number;
+  /** Per-attempt timeout of steps and compensations that set none. Default 30 000. */
+  stepTimeoutMs?: number;
+  /** Retry policy of actions. Default 3 retries, 100 ms doubling to 5 s, with jitter. */
+  retry?: RetryPolicy;
+  /** Retry policy of compensations. Default 5 retries, 200 ms doubling to 10 s, with jitter. */
+  compensationRetry?: RetryPolicy;
+  /** Most writes per group commit. Default 500. */
+  batchSize?: number;
+}
+
+/** Options with defaults applied. */
+export interface ResolvedRunnerOptions {
+  workerId: string;
+  leaseMs: number;
+  heartbeatMs: number;
+  pollIntervalMs: number;
+  concurrency: number;
+  stepTimeoutMs: number;
+  retry: ResolvedRetryPolicy;
+  compensationRetry: ResolvedRetryPolicy;
+  batchSize: number;
+}
+
+const retrySchema = z
+  .object({
+    retries: z.number().int().min(0).max(100).optional(),
+    minTimeoutMs: z.number().min(0).optional(),
+    maxTimeoutMs: z.number().min(0).optional(),
+    factor: z.number().min(1).optional(),
+    jitter: z.boolean().optional(),
+  })
+  .strict();
+
+const schema = z.object({
+  workerId: z.string().min(1).max(200).optional(),
+  leaseMs: z.number().int().min(50).optional(),
+  heartbeatMs: z.number().int().min(10).optional(),
+  pollIntervalMs: z.number().int().min(10).optional(),
+  concurrency: z.number().int().min(1).max(10_000).optional(),
+  stepTimeoutMs: z.number().int().min(1).optional(),
+  retry: retrySchema.optional(),
+  compensationRetry: retrySchema.optional(),
+  batchSize: z.number().int().min(1).max(10_000).optional(),
+  schema: z.string().min(1).max(63).optional(),
+});
+
+const DEFAULT_RETRY: ResolvedRetryPolicy = {
+  retries: 3,
+  minTimeoutMs: 100,
+  maxTimeoutMs: 5_000,
+  factor: 2,
+  jitter: true,
+};
+const DEFAULT_COMPENSATION_RETRY: ResolvedRetryPolicy = {
+  retries: 5,
+  minTimeoutMs: 200,
+  maxTimeoutMs: 10_000,
+  factor: 2,
+  jitter: true,
+};
+
+/**
+ * Validate runner options and apply defaults.
+ *
+ * @example
+ * ```ts
+ * const resolved = resolveRunnerOptions({ leaseMs: 10_000 }); // heartbeatMs 3 333
+ * ```
+ */
+export function resolveRunnerOptions(options: SagaRunnerOptions): Readonly<ResolvedRunnerOptions> {
+  const { sql: _sql, store: _store, definitions: _definitions, ...plain } = options;
+  const parsed = schema.safeParse(plain);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'Saga runner options are invalid',
+      parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    );
+  }
+  const o = parsed.data;
+  const leaseMs = o.leaseMs ?? 30_000;
+  return Object.freeze({
+    workerId: o.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    leaseMs,
+    heartbeatMs: o.heartbeatMs ?? Math.max(10, Math.floor(leaseMs / 3)),
+    pollIntervalMs: o.pollIntervalMs ?? 1_000,
+    concurrency: o.concurrency ?? 100,
+    stepTimeoutMs: o.stepTimeoutMs ?? 30_000,
+    retry: mergeRetry(DEFAULT_RETRY, o.retry),
+    compensationRetry: mergeRetry(DEFAULT_COMPENSATION_RETRY, o.compensationRetry),
+    batchSize: o.batchSize ?? 500,
+  });
+}

@@ -1,0 +1,288 @@
+/**
+ * One saga run by one worker while it holds the lease: actions forward, then
+ * (after a permanent failure) compensations backward. Every step outcome is
+ * written, fenced by the lease token, before the next step starts, so a step
+ * recorded as done is never run again, by this worker or another.
+ */
+import type { CompensationConfig, SagaDefinition, StepContext } from './define-saga.js';
+import { TerminalError } from './errors.js';
+import {
+  mergeRetry,
+  runStep,
+  toErrorInfo,
+  type ResolvedRetryPolicy,
+  type StepRunResult,
+} from './run-step.js';
+import type { ClaimedSaga, SagaWrite } from './saga-store.js';
+import type { SagaErrorInfo, SagaEventMap, SagaStatus } from './types.js';
+
+/** How an execution ended. */
+export type ExecutionOutcome = 'finished' | 'lease_lost' | 'stopped';
+
+/** What an execution needs from its runner. */
+export interface ExecutionEnvironment {
+  /** Apply a fenced write; false when the lease was lost. */
+  write(write: SagaWrite): Promise<boolean>;
+  emit<K extends keyof SagaEventMap>(event: K, ...args: SagaEventMap[K]): void;
+  /** True once the runner is stopping: exit at the next step boundary. */
+  stopping(): boolean;
+  /** Aborted when the runner stops for good or the lease is lost. */
+  signal: AbortSignal;
+  stepTimeoutMs: number;
+  retry: ResolvedRetryPolicy;
+  compensationRetry: ResolvedRetryPolicy;
+}
+
+/**
+ * Drive a claimed saga until it finishes, its lease is lost or the runner stops.
+ *
+ * @example
+ * ```ts
+ * const outcome = await executeSaga(definition, claimed, environment);
+ * ```
+ */
+export async function executeSaga<Input>(
+  definition: SagaDefinition<Input>,
+  claimed: ClaimedSaga,
+  env: ExecutionEnvironment,
+): Promise<ExecutionOutcome> {
+  const { sagaId } = claimed.state;
+  const input = claimed.state.input as Input;
+  const steps = definition.steps;
+  const name = definition.name;
+  let status: SagaStatus = claimed.state.status;
+  let cursor = claimed.state.cursor;
+  let compensationFailed = claimed.state.compensationFailed;
+  let failure: SagaErrorInfo | null = claimed.state.error;
+  let deadLetters = 0;
+  const results: Record<string, unknown> = {};
+  const actionDone = new Set<number>();
+  const compensationDone = new Set<number>();
+  for (const entry of claimed.completed) {
+    if (entry.phase === 'action') {
+      actionDone.add(entry.stepIndex);
+      results[entry.name] = entry.output;
+    } else compensationDone.add(entry.stepIndex);
+  }
+  const base = { sagaId, token: claimed.token };
+  const write = async (w: Omit<SagaWrite, 'sagaId' | 'token'>): Promise<boolean> => {
+    const applied = await env.write({ ...base, ...w });
+    if (!applied) env.emit('saga:lease_lost', { sagaId, definition: name });
+    return applied;
+  };
+
+  for (;;) {
+    if (env.stopping() || env.signal.aborted) return 'stopped';
+
+    if (status === 'running') {
+      const step = steps[cursor];
+      if (!step) {
+        // Only reachable when a definition lost steps between deploys: nothing is left to run.
+        if (!(await write({ status: 'completed', cursor, compensationFailed, finish: true })))
+          return 'lease_lost';
+        env.emit('saga:completed', { sagaId, definition: name });
+        return 'finished';
+      }
+      const startedAt = new Date();
+      const context = (attempt: number, signal: AbortSignal): StepContext<Input> => ({
+        sagaId,
+        step: step.name,
+        input,
+        idempotencyKey: `${sagaId}:${step.name}`,
+        attempt,
+        signal,
+        results: { ...results },
+      });
+      const result = toJsonOutput(
+        await runStep((attempt, signal) => step.action(context(attempt, signal)), {
+          name: step.name,
+          timeoutMs: step.timeoutMs ?? env.stepTimeoutMs,
+          retry: mergeRetry(env.retry, step.retry),
+          signal: env.signal,
+        }),
+      );
+      if (!result.ok && result.aborted) return 'stopped';
+      if (result.ok) {
+        const last = cursor === steps.length - 1;
+        const applied = await write({
+          status: last ? 'completed' : 'running',
+          cursor: cursor + 1,
+          compensationFailed,
+          finish: last,
+          log: entryOf(step.name, cursor, 'action', result, startedAt),
+        });
+        if (!applied) return 'lease_lost';
+        results[step.name] = result.output;
+        actionDone.add(cursor);
+        env.emit('saga:step_completed', {
+          sagaId,
+          definition: name,
+          step: step.name,
+          phase: 'action',
+          attempts: result.attempts,
+        });
+        if (last) {
+          env.emit('saga:completed', { sagaId, definition: name });
+          return 'finished';
+        }
+        cursor += 1;
+        continue;
+      }
+      failure = toErrorInfo(result.error);
+      const applied = await write({
+        status: 'compensating',
+        cursor: cursor - 1,
+        compensationFailed,
+        error: failure,
+        finish: false,
+        log: entryOf(step.name, cursor, 'action', result, startedAt),
+      });
+      if (!applied) return 'lease_lost';
+      env.emit('saga:step_failed', {
+        sagaId,
+        definition: name,
+        step: step.name,
+        phase: 'action',
+        attempts: result.attempts,
+        error: failure,
+      });
+      env.emit('saga:compensating', { sagaId, definition: name, failedStep: step.name, error: failure });
+      status = 'compensating';
+      cursor -= 1;
+      continue;
+    }
+
+    if (status !== 'compensating') return 'finished';
+    // Skip steps that never completed, have nothing to undo, or are undone already.
+    while (
+      cursor >= 0 &&
+      (!actionDone.has(cursor) || steps[cursor]?.compensation === 'none' || compensationDone.has(cursor))
+    ) {
+      cursor -= 1;
+    }
+    if (cursor < 0) {
+      const final = compensationFailed ? 'compensation_failed' : 'compensated';
+      if (!(await write({ status: final, cursor: -1, compensationFailed, finish: true })))
+        return 'lease_lost';
+      if (final === 'compensated') env.emit('saga:compensated', { sagaId, definition: name, error: failure });
+      else env.emit('saga:compensation_failed', { sagaId, definition: name, deadLetters });
+      return 'finished';
+    }
+    const step = steps[cursor]!;
+    const compensation = step.compensation as CompensationConfig<Input>;
+    const startedAt = new Date();
+    const result = toJsonOutput(
+      await runStep(
+        (attempt, signal) =>
+          compensation.run({
+            sagaId,
+            step: compensation.name,
+            input,
+            idempotencyKey: `${sagaId}:${compensation.name}`,
+            attempt,
+            signal,
+            results: { ...results },
+            compensatedStep: step.name,
+            output: results[step.name] ?? null,
+          }),
+        {
+          name: compensation.name,
+          timeoutMs: compensation.timeoutMs ?? env.stepTimeoutMs,
+          retry: mergeRetry(env.compensationRetry, compensation.retry),
+          signal: env.signal,
+        },
+      ),
+    );
+    if (!result.ok && result.aborted) return 'stopped';
+    const log = entryOf(compensation.name, cursor, 'compensation', result, startedAt);
+    if (result.ok) {
+      if (!(await write({ status, cursor: cursor - 1, compensationFailed, finish: false, log })))
+        return 'lease_lost';
+      compensationDone.add(cursor);
+      env.emit('saga:step_completed', {
+        sagaId,
+        definition: name,
+        step: compensation.name,
+        phase: 'compensation',
+        attempts: result.attempts,
+      });
+    } else {
+      // Dead-letter this compensation for a person and go on undoing the earlier steps.
+      const error = toErrorInfo(result.error);
+      const deadLetter = {
+        step: step.name,
+        compensation: compensation.name,
+        error,
+        attempts: result.attempts,
+      };
+      if (
+        !(await write({
+          status,
+          cursor: cursor - 1,
+          compensationFailed: true,
+          finish: false,
+          log,
+          deadLetter,
+        }))
+      ) {
+        return 'lease_lost';
+      }
+      compensationFailed = true;
+      deadLetters += 1;
+      env.emit('saga:step_failed', {
+        sagaId,
+        definition: name,
+        step: compensation.name,
+        phase: 'compensation',
+        attempts: result.attempts,
+        error,
+      });
+      env.emit('saga:dead_lettered', {
+        sagaId,
+        definition: name,
+        step: step.name,
+        compensation: compensation.name,
+        error,
+      });
+    }
+    cursor -= 1;
+  }
+}
+
+/**
+ * Outputs go through JSON now, so the next step sees exactly what a worker
+ * resuming from the step log would see. A non-JSON output fails the step for good.
+ */
+function toJsonOutput(result: StepRunResult): StepRunResult {
+  if (!result.ok) return result;
+  try {
+    const text = JSON.stringify(result.output ?? null);
+    return { ...result, output: text === undefined ? null : JSON.parse(text) };
+  } catch (err) {
+    return {
+      ok: false,
+      error: new TerminalError(`step output is not JSON-serialisable: ${String(err)}`, { cause: err }),
+      attempts: result.attempts,
+      aborted: false,
+    };
+  }
+}
+
+function entryOf(
+  name: string,
+  stepIndex: number,
+  phase: 'action' | 'compensation',
+  result: StepRunResult,
+  startedAt: Date,
+): NonNullable<SagaWrite['log']> {
+  return {
+    name,
+    stepIndex,
+    phase,
+    outcome: result.ok ? 'completed' : 'failed',
+    attempts: result.attempts,
+    output: result.ok ? result.output : null,
+    error: result.ok ? null : toErrorInfo(result.error),
+    startedAt,
+  };
+}

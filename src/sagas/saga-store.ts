@@ -1,0 +1,135 @@
+/**
+ * The persistence port of the saga runner. Two implementations: SQL (on the
+ * `SqlClient` port: PostgreSQL or PGlite) and in-memory. Every write that
+ * advances a saga is fenced by the lease token, so a worker that lost its
+ * lease can never record a step.
+ */
+import type { LogCheckpoint } from '../store/checkpoint.js';
+import type {
+  SagaDeadLetter,
+  SagaErrorInfo,
+  SagaState,
+  SagaStatus,
+  StepLogEntry,
+  StepOutcome,
+  StepPhase,
+} from './types.js';
+
+/** A saga to create. */
+export interface SagaInsert {
+  sagaId: string;
+  definition: string;
+  input: unknown;
+  /** When set, the new saga is leased to this worker at once (token 1) for `leaseMs`. */
+  owner?: string;
+  leaseMs?: number;
+}
+
+/** A claimed (leased) saga with what a worker needs to resume it. */
+export interface ClaimedSaga {
+  state: SagaState;
+  /** Fencing token of this lease. */
+  token: number;
+  /** Completed entries of the step log, in order. */
+  completed: StepLogEntry[];
+}
+
+/** One fenced write advancing a saga. */
+export interface SagaWrite {
+  sagaId: string;
+  token: number;
+  status: SagaStatus;
+  cursor: number;
+  compensationFailed: boolean;
+  /** Set the saga's error (kept when absent). */
+  error?: SagaErrorInfo;
+  /** A final write: clears the lease and sets `finished_at`. */
+  finish: boolean;
+  /** The step log entry this write records, if any. */
+  log?: {
+    name: string;
+    stepIndex: number;
+    phase: StepPhase;
+    outcome: StepOutcome;
+    attempts: number;
+    output: unknown;
+    error: SagaErrorInfo | null;
+    startedAt: Date;
+  };
+  /** A dead letter this write records (a compensation that failed for good). */
+  deadLetter?: { step: string; compensation: string; error: SagaErrorInfo; attempts: number };
+}
+
+/** Options of {@link SagaStore.claim}. */
+export interface ClaimOptions {
+  owner: string;
+  leaseMs: number;
+  limit: number;
+  /** Only sagas of these definitions. */
+  definitions: readonly string[];
+}
+
+/** What {@link SagaStore.claim} found. */
+export interface ClaimResult {
+  sagas: ClaimedSaga[];
+  /** Ms until the next active lease held by someone else expires, or null when there is none. */
+  nextExpiryMs: number | null;
+}
+
+/** Filter of {@link SagaStore.list}. */
+export interface SagaListFilter {
+  status?: SagaStatus;
+  definition?: string;
+  /** Default 100. */
+  limit?: number;
+}
+
+/** Filter of {@link SagaStore.deadLetters}. */
+export interface DeadLetterFilter {
+  sagaId?: string;
+  /** Include resolved dead letters. Default false. */
+  includeResolved?: boolean;
+  /** Default 100. */
+  limit?: number;
+}
+
+/**
+ * Durable saga state.
+ *
+ * @example
+ * ```ts
+ * const store = createSqlSagaStore({ sql, schema: 'creatorflow' });
+ * await store.migrate();
+ * const [created] = await store.insert([{ sagaId: 'order-1', definition: 'order', input: {} }]);
+ * ```
+ */
+export interface SagaStore {
+  migrate(): Promise<void>;
+  /** Create sagas; a saga id that exists already is left alone (`false`). */
+  insert(sagas: readonly SagaInsert[]): Promise<boolean[]>;
+  /** Create sagas started by a trigger and move its checkpoint forward, atomically; returns the created ids. */
+  insertFromTrigger(
+    trigger: string,
+    sagas: readonly SagaInsert[],
+    checkpoint: LogCheckpoint,
+  ): Promise<string[]>;
+  /** A trigger's checkpoint, or null before its first batch. */
+  triggerCheckpoint(trigger: string): Promise<LogCheckpoint | null>;
+  /** Lease active sagas nobody holds (or whose lease expired): `FOR UPDATE SKIP LOCKED`. */
+  claim(options: ClaimOptions): Promise<ClaimResult>;
+  /** Extend the leases `owner` holds on `sagaIds`; returns the ids still held. */
+  heartbeat(owner: string, sagaIds: readonly string[], leaseMs: number): Promise<string[]>;
+  /** Apply fenced writes; `true` for each write whose lease token still matched. */
+  record(owner: string, writes: readonly SagaWrite[]): Promise<boolean[]>;
+  /** Give up leases so another worker may claim the sagas at once. */
+  release(owner: string, sagaIds: readonly string[]): Promise<void>;
+  get(sagaId: string): Promise<SagaState | null>;
+  history(sagaId: string): Promise<StepLogEntry[]>;
+  list(filter?: SagaListFilter): Promise<SagaState[]>;
+  deadLetters(filter?: DeadLetterFilter): Promise<SagaDeadLetter[]>;
+  /** Put a `compensation_failed` saga back to `compensating` and resolve its dead letters. */
+  redrive(sagaId: string): Promise<boolean>;
+  /** Wake-ups when another process creates unowned sagas (optional: else poll). */
+  onWake?(listener: () => void): Promise<() => Promise<void>>;
+  close?(): Promise<void>;
+}

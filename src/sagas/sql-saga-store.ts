@@ -1,0 +1,356 @@
+/**
+ * The saga store on the `SqlClient` port (PostgreSQL or PGlite). Batches go in
+ * as one jsonb parameter (`jsonb_to_recordset`), which both engines accept and
+ * which keeps a whole batch in one statement, one round trip and one commit.
+ */
+import { runMigrations } from '../core/migrator.js';
+import { quoteIdent, type SqlClient } from '../core/sql-client.js';
+import { formatCheckpoint, parseCheckpoint, type LogCheckpoint } from '../store/checkpoint.js';
+import type {
+  ClaimOptions,
+  ClaimResult,
+  DeadLetterFilter,
+  SagaInsert,
+  SagaListFilter,
+  SagaStore,
+  SagaWrite,
+} from './saga-store.js';
+import { migrations } from './sql/index.generated.js';
+import {
+  toDeadLetter,
+  toSagaState,
+  toStepLogEntry,
+  type DeadLetterRow,
+  type SagaRow,
+  type StepRow,
+} from './sql-rows.js';
+import type { SagaDeadLetter, SagaState, StepLogEntry } from './types.js';
+
+/** Options of {@link createSqlSagaStore}. */
+export interface SqlSagaStoreOptions {
+  sql: SqlClient;
+  /** Schema of the saga tables. Default `'creatorflow'`. */
+  schema?: string;
+}
+
+const ACTIVE = `('running', 'compensating')`;
+
+/**
+ * A {@link SagaStore} on PostgreSQL or PGlite.
+ *
+ * @example
+ * ```ts
+ * const store = createSqlSagaStore({ sql: fromPglite(new PGlite()), schema: 'app' });
+ * await store.migrate();
+ * ```
+ */
+export function createSqlSagaStore(options: SqlSagaStoreOptions): SagaStore {
+  return new SqlSagaStore(options.sql, options.schema ?? 'creatorflow');
+}
+
+class SqlSagaStore implements SagaStore {
+  readonly #sql: SqlClient;
+  readonly #schema: string;
+  readonly #channel: string;
+  readonly #q: ReturnType<typeof buildQueries>;
+
+  constructor(sql: SqlClient, schema: string) {
+    this.#sql = sql;
+    this.#schema = schema;
+    this.#channel = `creatorflow_sagas_${schema}`.slice(0, 63);
+    this.#q = buildQueries(quoteIdent(schema));
+  }
+
+  async migrate(): Promise<void> {
+    await runMigrations(this.#sql, { schema: this.#schema, component: 'sagas', migrations });
+  }
+
+  async insert(sagas: readonly SagaInsert[]): Promise<boolean[]> {
+    if (sagas.length === 0) return [];
+    const { rows } = await this.#sql.query<{ saga_id: string }>(this.#q.insert, [insertJson(sagas)]);
+    const created = markCreated(sagas, rows);
+    if (sagas.some((s, i) => created[i] && s.owner === undefined)) await this.#notify();
+    return created;
+  }
+
+  async insertFromTrigger(
+    trigger: string,
+    sagas: readonly SagaInsert[],
+    checkpoint: LogCheckpoint,
+  ): Promise<string[]> {
+    const { transactionId, globalPosition } = parseCheckpoint(checkpoint);
+    const created = await this.#sql.transaction(async (tx) => {
+      const { rows } =
+        sagas.length === 0
+          ? { rows: [] }
+          : await tx.query<{ saga_id: string }>(this.#q.insert, [insertJson(sagas)]);
+      await tx.query(this.#q.upsertTrigger, [trigger, transactionId.toString(), globalPosition]);
+      return rows.map((r) => r.saga_id);
+    });
+    if (created.length > 0) await this.#notify();
+    return created;
+  }
+
+  async triggerCheckpoint(trigger: string): Promise<LogCheckpoint | null> {
+    const { rows } = await this.#sql.query<{ tx: string; pos: number | string }>(this.#q.getTrigger, [
+      trigger,
+    ]);
+    const row = rows[0];
+    return row ? formatCheckpoint(row.tx, Number(row.pos)) : null;
+  }
+
+  async claim(options: ClaimOptions): Promise<ClaimResult> {
+    const definitions = JSON.stringify(options.definitions);
+    const { rows } = await this.#sql.query<SagaRow>(this.#q.claim, [
+      options.owner,
+      options.limit,
+      definitions,
+      options.leaseMs,
+    ]);
+    let nextExpiryMs: number | null = null;
+    if (rows.length < options.limit) {
+      const next = await this.#sql.query<{ ms: number | string | null }>(this.#q.nextExpiry, [definitions]);
+      const ms = next.rows[0]?.ms;
+      nextExpiryMs = ms === null || ms === undefined ? null : Math.max(0, Number(ms));
+    }
+    if (rows.length === 0) return { sagas: [], nextExpiryMs };
+    const ids = rows.map((r) => r.saga_id);
+    const steps = await this.#sql.query<StepRow>(this.#q.completedSteps, [JSON.stringify(ids)]);
+    const bySaga = new Map<string, StepLogEntry[]>();
+    for (const row of steps.rows) {
+      const list = bySaga.get(row.saga_id) ?? [];
+      list.push(toStepLogEntry(row));
+      bySaga.set(row.saga_id, list);
+    }
+    return {
+      sagas: rows.map((row) => ({
+        state: toSagaState(row),
+        token: Number(row.lease_token),
+        completed: bySaga.get(row.saga_id) ?? [],
+      })),
+      nextExpiryMs,
+    };
+  }
+
+  async heartbeat(owner: string, sagaIds: readonly string[], leaseMs: number): Promise<string[]> {
+    if (sagaIds.length === 0) return [];
+    const { rows } = await this.#sql.query<{ saga_id: string }>(this.#q.heartbeat, [
+      owner,
+      JSON.stringify(sagaIds),
+      leaseMs,
+    ]);
+    return rows.map((r) => r.saga_id);
+  }
+
+  async record(owner: string, writes: readonly SagaWrite[]): Promise<boolean[]> {
+    if (writes.length === 0) return [];
+    const payload = writes.map((w) => ({
+      saga_id: w.sagaId,
+      token: w.token,
+      status: w.status,
+      cursor: w.cursor,
+      compensation_failed: w.compensationFailed,
+      error: w.error ?? null,
+      finish: w.finish,
+      step_name: w.log?.name ?? null,
+      step_index: w.log?.stepIndex ?? null,
+      phase: w.log?.phase ?? null,
+      outcome: w.log?.outcome ?? null,
+      attempts: w.log?.attempts ?? null,
+      output: w.log?.output ?? null,
+      step_error: w.log?.error ?? null,
+      started_at: w.log?.startedAt ?? null,
+      dl_step: w.deadLetter?.step ?? null,
+      dl_compensation: w.deadLetter?.compensation ?? null,
+      dl_error: w.deadLetter?.error ?? null,
+      dl_attempts: w.deadLetter?.attempts ?? null,
+    }));
+    const { rows } = await this.#sql.query<{ saga_id: string }>(this.#q.record, [
+      owner,
+      JSON.stringify(payload),
+    ]);
+    const done = new Set(rows.map((r) => r.saga_id));
+    return writes.map((w) => done.has(w.sagaId));
+  }
+
+  async release(owner: string, sagaIds: readonly string[]): Promise<void> {
+    if (sagaIds.length === 0) return;
+    await this.#sql.query(this.#q.release, [owner, JSON.stringify(sagaIds)]);
+    await this.#notify();
+  }
+
+  async get(sagaId: string): Promise<SagaState | null> {
+    const { rows } = await this.#sql.query<SagaRow>(this.#q.get, [sagaId]);
+    return rows[0] ? toSagaState(rows[0]) : null;
+  }
+
+  async history(sagaId: string): Promise<StepLogEntry[]> {
+    const { rows } = await this.#sql.query<StepRow>(this.#q.history, [sagaId]);
+    return rows.map(toStepLogEntry);
+  }
+
+  async list(filter: SagaListFilter = {}): Promise<SagaState[]> {
+    const { rows } = await this.#sql.query<SagaRow>(this.#q.list, [
+      filter.status ?? null,
+      filter.definition ?? null,
+      filter.limit ?? 100,
+    ]);
+    return rows.map(toSagaState);
+  }
+
+  async deadLetters(filter: DeadLetterFilter = {}): Promise<SagaDeadLetter[]> {
+    const { rows } = await this.#sql.query<DeadLetterRow>(this.#q.deadLetters, [
+      filter.sagaId ?? null,
+      filter.includeResolved ?? false,
+      filter.limit ?? 100,
+    ]);
+    return rows.map(toDeadLetter);
+  }
+
+  async redrive(sagaId: string): Promise<boolean> {
+    const redriven = await this.#sql.transaction(async (tx) => {
+      const { rows } = await tx.query<{ saga_id: string }>(this.#q.redrive, [sagaId]);
+      if (rows.length === 0) return false;
+      await tx.query(this.#q.resolveDeadLetters, [sagaId]);
+      return true;
+    });
+    if (redriven) await this.#notify();
+    return redriven;
+  }
+
+  async onWake(listener: () => void): Promise<() => Promise<void>> {
+    if (!this.#sql.listen) return async () => undefined;
+    return this.#sql.listen(this.#channel, () => listener());
+  }
+
+  async #notify(): Promise<void> {
+    // Only a hint: workers also poll, so a lost notification delays, never loses, work.
+    if (this.#sql.listen) await this.#sql.query('SELECT pg_notify($1, $2)', [this.#channel, '']);
+  }
+}
+
+function insertJson(sagas: readonly SagaInsert[]): string {
+  return JSON.stringify(
+    sagas.map((s) => ({
+      saga_id: s.sagaId,
+      definition: s.definition,
+      input: s.input ?? null,
+      owner: s.owner ?? null,
+      lease_ms: s.leaseMs ?? null,
+    })),
+  );
+}
+
+/** `true` for the first occurrence of every id the insert returned. */
+function markCreated(sagas: readonly SagaInsert[], rows: readonly { saga_id: string }[]): boolean[] {
+  const created = new Set(rows.map((r) => r.saga_id));
+  return sagas.map((s) => created.delete(s.sagaId));
+}
+
+function buildQueries(s: string) {
+  const ids = (param: string) => `(SELECT jsonb_array_elements_text(${param}::jsonb))`;
+  return {
+    insert: `
+      INSERT INTO ${s}.sagas (saga_id, definition, input, status, step_cursor, lease_owner, lease_expires_at, lease_token)
+      SELECT i.saga_id, i.definition, COALESCE(i.input, 'null'::jsonb), 'running', 0, i.owner,
+             CASE WHEN i.owner IS NULL THEN NULL ELSE now() + i.lease_ms * interval '1 millisecond' END,
+             CASE WHEN i.owner IS NULL THEN 0 ELSE 1 END
+        FROM jsonb_to_recordset($1::jsonb) AS i(saga_id text, definition text, input jsonb, owner text, lease_ms double precision)
+      ON CONFLICT (saga_id) DO NOTHING
+      RETURNING saga_id`,
+    upsertTrigger: `
+      INSERT INTO ${s}.saga_triggers AS t (name, transaction_id, global_position) VALUES ($1, $2::numeric, $3)
+      ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
+        global_position = EXCLUDED.global_position, updated_at = now()
+      WHERE (t.transaction_id, t.global_position) < (EXCLUDED.transaction_id, EXCLUDED.global_position)`,
+    getTrigger: `SELECT transaction_id::text AS tx, global_position AS pos FROM ${s}.saga_triggers WHERE name = $1`,
+    // SKIP LOCKED: concurrent claimers never wait on, nor take, the same row.
+    claim: `
+      WITH c AS (
+        SELECT saga_id FROM ${s}.sagas
+         WHERE status IN ${ACTIVE}
+           AND (lease_expires_at IS NULL OR lease_expires_at < now())
+           AND definition IN ${ids('$3')}
+         ORDER BY lease_expires_at NULLS FIRST
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED)
+      UPDATE ${s}.sagas AS g
+         SET lease_owner = $1, lease_expires_at = now() + $4 * interval '1 millisecond',
+             lease_token = g.lease_token + 1, updated_at = now()
+        FROM c WHERE g.saga_id = c.saga_id
+      RETURNING g.*`,
+    nextExpiry: `
+      SELECT EXTRACT(EPOCH FROM (min(lease_expires_at) - now())) * 1000 AS ms FROM ${s}.sagas
+       WHERE status IN ${ACTIVE} AND lease_expires_at IS NOT NULL AND definition IN ${ids('$1')}`,
+    completedSteps: `
+      SELECT * FROM ${s}.saga_steps
+       WHERE saga_id IN ${ids('$1')} AND outcome = 'completed' ORDER BY id`,
+    // Rows are locked in saga_id order so concurrent multi-row updates cannot deadlock.
+    heartbeat: `
+      WITH l AS (
+        SELECT saga_id FROM ${s}.sagas
+         WHERE lease_owner = $1 AND saga_id IN ${ids('$2')} AND status IN ${ACTIVE}
+         ORDER BY saga_id FOR UPDATE)
+      UPDATE ${s}.sagas AS g SET lease_expires_at = now() + $3 * interval '1 millisecond'
+        FROM l WHERE g.saga_id = l.saga_id AND g.lease_owner = $1
+      RETURNING g.saga_id`,
+    record: `
+      WITH i AS (
+        SELECT * FROM jsonb_to_recordset($2::jsonb) AS i(
+          saga_id text, token integer, status text, cursor integer, compensation_failed boolean, error jsonb,
+          finish boolean, step_name text, step_index integer, phase text, outcome text, attempts integer,
+          output jsonb, step_error jsonb, started_at timestamptz,
+          dl_step text, dl_compensation text, dl_error jsonb, dl_attempts integer)),
+      l AS (
+        SELECT g.saga_id FROM ${s}.sagas AS g JOIN i ON i.saga_id = g.saga_id
+         WHERE g.lease_token = i.token AND g.lease_owner = $1
+         ORDER BY g.saga_id FOR UPDATE OF g),
+      u AS (
+        UPDATE ${s}.sagas AS g
+           SET status = i.status, step_cursor = i.cursor, compensation_failed = i.compensation_failed,
+               error = COALESCE(i.error, g.error), updated_at = now(),
+               lease_owner = CASE WHEN i.finish THEN NULL ELSE g.lease_owner END,
+               lease_expires_at = CASE WHEN i.finish THEN NULL ELSE g.lease_expires_at END,
+               finished_at = CASE WHEN i.finish THEN clock_timestamp() ELSE NULL END
+          FROM i WHERE g.saga_id = i.saga_id AND g.lease_token = i.token AND g.lease_owner = $1
+           AND g.saga_id IN (SELECT saga_id FROM l)
+        RETURNING g.saga_id, g.definition),
+      st AS (
+        INSERT INTO ${s}.saga_steps
+          (saga_id, step_name, step_index, phase, outcome, attempts, output, error, worker_id, lease_token, started_at)
+        SELECT i.saga_id, i.step_name, i.step_index, i.phase, i.outcome, i.attempts, i.output, i.step_error,
+               $1, i.token, i.started_at
+          FROM i JOIN u ON u.saga_id = i.saga_id WHERE i.step_name IS NOT NULL),
+      dl AS (
+        INSERT INTO ${s}.saga_dead_letters (saga_id, definition, step_name, compensation, error, attempts)
+        SELECT i.saga_id, u.definition, i.dl_step, i.dl_compensation, i.dl_error, i.dl_attempts
+          FROM i JOIN u ON u.saga_id = i.saga_id WHERE i.dl_step IS NOT NULL)
+      SELECT saga_id FROM u`,
+    release: `
+      WITH l AS (
+        SELECT saga_id FROM ${s}.sagas WHERE lease_owner = $1 AND saga_id IN ${ids('$2')}
+         ORDER BY saga_id FOR UPDATE)
+      UPDATE ${s}.sagas AS g SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        FROM l WHERE g.saga_id = l.saga_id AND g.lease_owner = $1`,
+    get: `SELECT * FROM ${s}.sagas WHERE saga_id = $1`,
+    history: `SELECT * FROM ${s}.saga_steps WHERE saga_id = $1 ORDER BY id`,
+    list: `
+      SELECT * FROM ${s}.sagas
+       WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR definition = $2)
+       ORDER BY created_at, saga_id LIMIT $3`,
+    deadLetters: `
+      SELECT * FROM ${s}.saga_dead_letters
+       WHERE ($1::text IS NULL OR saga_id = $1) AND ($2::boolean OR resolved_at IS NULL)
+       ORDER BY id LIMIT $3`,
+    // Compensation restarts from the last completed action; completed compensations are skipped.
+    redrive: `
+      UPDATE ${s}.sagas AS g
+         SET status = 'compensating', compensation_failed = false, lease_owner = NULL, lease_expires_at = NULL,
+             finished_at = NULL, updated_at = now(),
+             step_cursor = (SELECT COALESCE(max(step_index), -1) FROM ${s}.saga_steps
+                             WHERE saga_id = g.saga_id AND phase = 'action' AND outcome = 'completed')
+       WHERE saga_id = $1 AND status = 'compensation_failed'
+      RETURNING saga_id`,
+    resolveDeadLetters: `UPDATE ${s}.saga_dead_letters SET resolved_at = now() WHERE saga_id = $1 AND resolved_at IS NULL`,
+  };
+}

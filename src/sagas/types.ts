@@ -1,0 +1,134 @@
+/**
+ * Saga statuses, the persisted shapes (instance, step log entry, dead letter)
+ * and the runner's typed events.
+ */
+
+/** Every status a saga instance can have. */
+export const SAGA_STATUSES = [
+  'running',
+  'completed',
+  'compensating',
+  'compensated',
+  'compensation_failed',
+] as const;
+
+/** One of {@link SAGA_STATUSES}. */
+export type SagaStatus = (typeof SAGA_STATUSES)[number];
+
+/** Statuses in which a worker still has something to do. */
+export const ACTIVE_SAGA_STATUSES = ['running', 'compensating'] as const satisfies readonly SagaStatus[];
+
+/** Statuses a saga ends in (until a person redrives it). */
+export const FINAL_SAGA_STATUSES = [
+  'completed',
+  'compensated',
+  'compensation_failed',
+] as const satisfies readonly SagaStatus[];
+
+/** True when `status` is final. */
+export function isFinalSagaStatus(status: SagaStatus): boolean {
+  return (FINAL_SAGA_STATUSES as readonly SagaStatus[]).includes(status);
+}
+
+/** What a step log entry is about: a step's action or its compensation. */
+export const STEP_PHASES = ['action', 'compensation'] as const;
+
+/** One of {@link STEP_PHASES}. */
+export type StepPhase = (typeof STEP_PHASES)[number];
+
+/** How a step (after all its attempts) ended. */
+export const STEP_OUTCOMES = ['completed', 'failed'] as const;
+
+/** One of {@link STEP_OUTCOMES}. */
+export type StepOutcome = (typeof STEP_OUTCOMES)[number];
+
+/** An error as persisted: plain JSON. */
+export interface SagaErrorInfo {
+  name: string;
+  message: string;
+  code?: string;
+}
+
+/** A saga instance as stored. */
+export interface SagaState {
+  sagaId: string;
+  /** Name of the saga definition. */
+  definition: string;
+  input: unknown;
+  status: SagaStatus;
+  /** running: index of the next step; compensating: index of the next step to undo. */
+  cursor: number;
+  /** True once any compensation was dead-lettered. */
+  compensationFailed: boolean;
+  /** The failure that started compensation, if any. */
+  error: SagaErrorInfo | null;
+  /** The worker holding the lease, or null. */
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+/** One entry of a saga's step log: one step's action or compensation, after all its attempts. */
+export interface StepLogEntry {
+  sagaId: string;
+  /** Step name (phase `action`) or compensation name (phase `compensation`). */
+  name: string;
+  /** The step's index in the definition. */
+  stepIndex: number;
+  phase: StepPhase;
+  outcome: StepOutcome;
+  attempts: number;
+  /** What the action or compensation returned (JSON), null when it failed. */
+  output: unknown;
+  error: SagaErrorInfo | null;
+  /** The worker that ran it. */
+  workerId: string;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+/** A compensation that failed after all its retries, waiting for a person. */
+export interface SagaDeadLetter {
+  id: number;
+  sagaId: string;
+  definition: string;
+  /** The step whose compensation failed. */
+  step: string;
+  compensation: string;
+  error: SagaErrorInfo;
+  attempts: number;
+  createdAt: Date;
+  /** Set when the saga was redriven. */
+  resolvedAt: Date | null;
+}
+
+/** Payloads of the runner's events. */
+export interface SagaEventMap {
+  'saga:started': [event: { sagaId: string; definition: string }];
+  'saga:step_completed': [
+    event: { sagaId: string; definition: string; step: string; phase: StepPhase; attempts: number },
+  ];
+  'saga:step_failed': [
+    event: {
+      sagaId: string;
+      definition: string;
+      step: string;
+      phase: StepPhase;
+      attempts: number;
+      error: SagaErrorInfo;
+    },
+  ];
+  'saga:compensating': [
+    event: { sagaId: string; definition: string; failedStep: string; error: SagaErrorInfo },
+  ];
+  'saga:completed': [event: { sagaId: string; definition: string }];
+  'saga:compensated': [event: { sagaId: string; definition: string; error: SagaErrorInfo | null }];
+  'saga:compensation_failed': [event: { sagaId: string; definition: string; deadLetters: number }];
+  'saga:dead_lettered': [
+    event: { sagaId: string; definition: string; step: string; compensation: string; error: SagaErrorInfo },
+  ];
+  'saga:lease_lost': [event: { sagaId: string; definition: string }];
+  error: [error: Error];
+}
