@@ -150,6 +150,13 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
       }, this.#o.lagIntervalMs);
       this.#lagTimer.unref?.();
     }
+    // Take the lease and fix the starting checkpoint before returning, so a
+    // `startFrom: 'end'` processor sees every event appended after start().
+    try {
+      if (await this.#holdLease()) this.#setCheckpoint(await this.#loadCheckpoint());
+    } catch (err) {
+      this.emit('error', err); // the loop tries again
+    }
     this.#loop = this.#run();
   }
 
@@ -170,7 +177,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
 
   /**
    * Resolve once this processor has processed everything that was in the log when
-   * called (by this instance or, for a standby, by the holder of the lease).
+   * called, or up to `to` (by this instance or, for a standby, by the holder of the lease).
    *
    * @example
    * ```ts
@@ -178,8 +185,9 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
    * await processor.whenCaughtUp({ timeoutMs: 10_000 });
    * ```
    */
-  async whenCaughtUp(options: { timeoutMs?: number } = {}): Promise<void> {
-    const head = await this.#o.store.headCheckpoint();
+  async whenCaughtUp(options: { timeoutMs?: number; to?: LogCheckpoint } = {}): Promise<void> {
+    // `to` (e.g. an append's checkpoint) avoids the head lagging behind another session's open transaction.
+    const head = options.to ?? (await this.#o.store.headCheckpoint());
     if (this.#observed !== undefined && compareCheckpoints(this.#observed, head) >= 0) return;
     await new Promise<void>((resolve, reject) => {
       const waiter = { head, resolve };

@@ -73,7 +73,7 @@ const schema = z.object({
   migrations: z
     .array(z.string().min(1))
     .min(1)
-    .refine((m) => m[0]!.includes(':TABLE:'), 'the first migration must create :TABLE:'),
+    .refine((m) => m[0]?.includes(':TABLE:') ?? true, 'the first migration must create :TABLE:'),
   handlers: z.record(z.string().min(1), handler),
   mode: z.enum(PROJECTION_MODES).optional(),
 });

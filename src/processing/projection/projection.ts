@@ -139,7 +139,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
    * await projection.whenCaughtUp({ timeoutMs: 5000 });
    * ```
    */
-  async whenCaughtUp(options: { timeoutMs?: number } = {}): Promise<void> {
+  async whenCaughtUp(options: { timeoutMs?: number; to?: LogCheckpoint } = {}): Promise<void> {
     if (this.processor) await this.processor.whenCaughtUp(options);
   }
 
