@@ -1,0 +1,86 @@
+/**
+ * The bounded replay buffer of one channel: the last batches, and the floor
+ * below which it no longer knows what happened (a resume older than that
+ * gets a snapshot instead).
+ */
+import { type LogCheckpoint, compareCheckpoints, isCheckpoint } from '../store/checkpoint.js';
+import type { ChangeBatch } from './fold.js';
+
+/** Bounds of a replay buffer. */
+export interface ReplayLimits {
+  /** Most batches kept. Default 1,000. */
+  maxBatches?: number;
+  /** Most folded changes kept over all batches. Default 50,000. */
+  maxChanges?: number;
+}
+
+/**
+ * A channel's replay buffer.
+ *
+ * @example
+ * ```ts
+ * const log = new ChannelLog({ maxBatches: 100 }, '0:0');
+ * log.append(batch); log.covers('5:10') && log.since('5:10');
+ * ```
+ */
+export class ChannelLog {
+  readonly #maxBatches: number;
+  readonly #maxChanges: number;
+  #batches: ChangeBatch[] = [];
+  #changes = 0;
+  #floor: LogCheckpoint | null;
+  #head: LogCheckpoint | null = null;
+
+  constructor(limits: ReplayLimits = {}, floor: LogCheckpoint | null = null) {
+    this.#maxBatches = limits.maxBatches ?? 1000;
+    this.#maxChanges = limits.maxChanges ?? 50_000;
+    this.#floor = floor;
+    this.#head = floor;
+  }
+
+  /** Cursor of the newest batch (or the floor when none). */
+  get head(): LogCheckpoint | null {
+    return this.#head;
+  }
+
+  /** Everything after this cursor is in the buffer (null: unknown). */
+  get floor(): LogCheckpoint | null {
+    return this.#floor;
+  }
+
+  /** Number of batches held. */
+  get size(): number {
+    return this.#batches.length;
+  }
+
+  /** Add a batch; false (and nothing kept) when it is not newer than the head (a duplicate delivery). */
+  append(batch: ChangeBatch): boolean {
+    if (this.#head !== null && compareCheckpoints(batch.cursor, this.#head) <= 0) return false;
+    this.#batches.push(batch);
+    this.#changes += batch.changes.length;
+    this.#head = batch.cursor;
+    while (
+      this.#batches.length > this.#maxBatches ||
+      (this.#changes > this.#maxChanges && this.#batches.length > 1)
+    ) {
+      const evicted = this.#batches.shift()!;
+      this.#changes -= evicted.changes.length;
+      this.#floor = evicted.cursor;
+    }
+    return true;
+  }
+
+  /** True when every batch after `cursor` is still here (so a resume needs no snapshot). */
+  covers(cursor: LogCheckpoint): boolean {
+    if (!isCheckpoint(cursor)) return false;
+    if (this.#floor !== null && compareCheckpoints(cursor, this.#floor) >= 0) return true;
+    return this.#batches.some((b) => b.cursor === cursor);
+  }
+
+  /** The batches after `cursor`, oldest first. */
+  since(cursor: LogCheckpoint): ChangeBatch[] {
+    let i = this.#batches.length;
+    while (i > 0 && compareCheckpoints(this.#batches[i - 1]!.cursor, cursor) > 0) i--;
+    return this.#batches.slice(i);
+  }
+}

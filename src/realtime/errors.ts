@@ -1,0 +1,117 @@
+/**
+ * Errors of the realtime delta stream. Each has a stable `code` that
+ * transports map to HTTP statuses and wire `error` envelopes.
+ */
+import { SyncError } from '../core/errors.js';
+
+/**
+ * A subscription filter is malformed, names a column outside the channel's
+ * allow-list, or uses an unknown operator. Raised at subscribe time, never as a silent no-match.
+ *
+ * @example
+ * ```ts
+ * try { parseFilter(channel, 'price=like.5'); }
+ * catch (err) { if (err instanceof InvalidFilterError) reply(400, err.toJSON()); }
+ * ```
+ */
+export class InvalidFilterError extends SyncError {
+  /** The offending filter text. */
+  readonly filter: string;
+  constructor(filter: string, reason: string) {
+    super('INVALID_FILTER', `Invalid filter "${filter}": ${reason}`);
+    this.filter = filter;
+  }
+}
+
+/**
+ * A subscription names a channel the hub does not serve.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof UnknownChannelError) reply(404); }
+ * ```
+ */
+export class UnknownChannelError extends SyncError {
+  readonly channel: string;
+  constructor(channel: string) {
+    super('UNKNOWN_CHANNEL', `Unknown realtime channel "${channel}"`);
+    this.channel = channel;
+  }
+}
+
+/**
+ * A user already holds the maximum number of realtime connections (HTTP 429).
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof TooManyConnectionsError) res.setHeader('Retry-After', err.retryAfterSeconds); }
+ * ```
+ */
+export class TooManyConnectionsError extends SyncError {
+  readonly userId: string;
+  readonly limit: number;
+  /** Seconds the client should wait before trying again. */
+  readonly retryAfterSeconds: number;
+  constructor(userId: string, limit: number, retryAfterSeconds: number) {
+    super('TOO_MANY_CONNECTIONS', `User "${userId}" already has ${limit} realtime connections`);
+    this.userId = userId;
+    this.limit = limit;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * The host's `authorize(request)` refused the request (HTTP 401/403).
+ *
+ * @example
+ * ```ts
+ * authorize: (req) => { if (!req.headers.authorization) throw new UnauthorizedError(); ... }
+ * ```
+ */
+export class UnauthorizedError extends SyncError {
+  constructor(message = 'Not authorized for realtime', options?: { cause?: unknown }) {
+    super('UNAUTHORIZED', message, options);
+  }
+}
+
+/**
+ * Fetching a snapshot for a subscription (initial load or reset) failed.
+ *
+ * @example
+ * ```ts
+ * hub.messages(request, auth).subscribe({ error: (err) => err instanceof SnapshotError && retryLater() });
+ * ```
+ */
+export class SnapshotError extends SyncError {
+  constructor(channel: string, options?: { cause?: unknown }) {
+    super('SNAPSHOT_FAILED', `Snapshot of channel "${channel}" failed`, options);
+  }
+}
+
+/**
+ * The HTTP status a transport answers for a realtime error code.
+ *
+ * @example
+ * ```ts
+ * res.statusCode = httpStatusOf(err); // 400 for INVALID_FILTER, 429 for TOO_MANY_CONNECTIONS
+ * ```
+ */
+export function httpStatusOf(err: unknown): number {
+  if (!(err instanceof SyncError)) return 500;
+  switch (err.code) {
+    case 'INVALID_FILTER':
+    case 'INVALID_ARGUMENT':
+    case 'VALIDATION_FAILED':
+      return 400;
+    case 'UNAUTHORIZED':
+      return 401;
+    case 'UNKNOWN_CHANNEL':
+      return 404;
+    case 'TOO_MANY_CONNECTIONS':
+      return 429;
+    case 'SNAPSHOT_FAILED':
+      return 503;
+    default:
+      return 500;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * A parsed filter as an SQL `WHERE` clause with bound parameters. Column
+ * names come only from the channel's allow-list (already checked by
+ * `parseFilter`) and are quoted; every value is a parameter.
+ */
+import { quoteIdent } from '../core/sql-client.js';
+import type { ChannelDefinition } from './channels.js';
+import type { ParsedFilter } from './filter.js';
+
+const SQL_OPERATORS = { eq: '=', neq: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
+
+/** A `WHERE` clause (without the keyword) and its parameters. */
+export interface SqlWhere {
+  text: string;
+  params: unknown[];
+}
+
+/**
+ * Build the `WHERE` clause of a snapshot: the tenant restriction plus the filter.
+ *
+ * @example
+ * ```ts
+ * const where = filterToSql(channel, parseFilter(channel, 'stock=lt.10'), ['c1']);
+ * await sql.query(`select * from inventory_alerts where ${where.text}`, where.params);
+ * ```
+ */
+export function filterToSql(
+  channel: ChannelDefinition,
+  filter: ParsedFilter,
+  creatorIds: readonly string[],
+  firstParam = 1,
+): SqlWhere {
+  const params: unknown[] = [[...creatorIds]];
+  const parts = [`${quoteIdent(channel.tenantColumn)} = ANY($${firstParam})`];
+  for (const c of filter.conditions) {
+    if (!channel.filterableColumns.includes(c.column))
+      throw new Error(`column ${c.column} is not allow-listed`);
+    const col = quoteIdent(c.column);
+    if (c.op === 'in') {
+      params.push([...c.values]);
+      parts.push(`${col} = ANY($${firstParam + params.length - 1})`);
+    } else {
+      params.push(c.values[0]);
+      parts.push(`${col} ${SQL_OPERATORS[c.op]} $${firstParam + params.length - 1}`);
+    }
+  }
+  return { text: parts.join(' AND '), params };
+}

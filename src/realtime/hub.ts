@@ -1,0 +1,342 @@
+/**
+ * The realtime hub: turns the projections' row changes into per-subscriber
+ * delta streams. Row changes → per channel: coalesce per key in a window →
+ * (optionally across processes via a PubSub) → replay buffer → hash-indexed
+ * fan-out → each subscription (filter, tenancy, throttle, bounded queue).
+ */
+import { EventEmitter } from 'eventemitter3';
+import {
+  type Observable,
+  type SchedulerLike,
+  type Subscription,
+  Observable as RxObservable,
+  asyncScheduler,
+  filter as rxFilter,
+  merge,
+} from 'rxjs';
+import { ROW_OPERATIONS, type RowChange, type RowOperation } from '../core/row-change.js';
+import { InvalidArgumentError, type SyncError } from '../core/errors.js';
+import type { LogCheckpoint } from '../store/checkpoint.js';
+import { ChannelLog, type ReplayLimits } from './channel-log.js';
+import { type ChannelDefinition, DEFAULT_CHANNELS, defineChannels } from './channels.js';
+import type { Envelope } from './envelope.js';
+import { UnknownChannelError } from './errors.js';
+import { type ParsedFilter, parseFilter } from './filter.js';
+import type { ChangeBatch } from './fold.js';
+import { coalesceChanges } from './operators.js';
+import type { PubSub } from './pubsub.js';
+import { ConnectionLimiter } from './connection-limiter.js';
+import { SubscriberIndex, type IndexTerm } from './subscriber-index.js';
+import { HubSubscription, type ResetReason } from './subscription.js';
+import type {
+  Authorization,
+  MessageSink,
+  SnapshotPort,
+  SubscriberBufferLimits,
+  SubscriptionRequest,
+} from './types.js';
+import { canonicalValue } from './values.js';
+
+/** Options of {@link createRealtimeHub}. */
+export interface RealtimeHubOptions {
+  /** Read-model channels. Default {@link DEFAULT_CHANNELS}. */
+  channels?: readonly ChannelDefinition[];
+  /** The projections' row changes (absent on processes that only serve subscribers). */
+  changes?: Observable<RowChange>;
+  /** Fresh snapshots for initial loads and resets. */
+  snapshot: SnapshotPort;
+  /** Cross-process fan-out; without it batches stay in this process. */
+  pubsub?: PubSub;
+  /** Pub/sub topic. Default `'creatorflow_realtime'`. */
+  topic?: string;
+  /** Coalescing window in ms. Default 100. */
+  windowMs?: number;
+  /** Replay buffer per channel. */
+  replay?: ReplayLimits;
+  /** Everything after this position will reach the hub (lets early resumes skip a snapshot). */
+  startCursor?: LogCheckpoint;
+  /** Connections (subscriptions) per user. Default 10. */
+  maxConnectionsPerUser?: number;
+  /** `Retry-After` past the connection limit, in seconds. Default 5. */
+  retryAfterSeconds?: number;
+  /** Heartbeat interval in ms (0 = none). Default 30,000. */
+  heartbeatMs?: number;
+  /** Bounds of each subscriber's queue. */
+  subscriberBuffer?: SubscriberBufferLimits;
+  /** Scheduler for windows, throttles and heartbeats (TestScheduler in tests). */
+  scheduler?: SchedulerLike;
+  /** Clock for `serverTime`. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Lifecycle events of the hub. */
+export interface RealtimeEventMap {
+  /** A background failure (pub/sub, malformed message); never thrown. */
+  error: [error: unknown];
+  /** A subscriber is being sent a snapshot. */
+  'realtime:reset': [info: { subscriptionId: string; channel: string; reason: ResetReason }];
+}
+
+/** A live subscription handed to a transport. */
+export interface RealtimeSubscription {
+  readonly id: string;
+  readonly channel: string;
+  /** Call when the connection can take more after `sink.write` returned false. */
+  drained(): void;
+  /** End it (the connection closed). */
+  close(): void;
+}
+
+/** Counters for health pages and benchmarks. */
+export interface RealtimeStats {
+  subscriptions: number;
+  /** Batches held in replay buffers over all channels. */
+  bufferedBatches: number;
+  /** Messages queued for slow connections over all subscriptions. */
+  queuedMessages: number;
+}
+
+/** The realtime hub. */
+export interface RealtimeHub {
+  readonly channels: ReadonlyMap<string, ChannelDefinition>;
+  readonly events: EventEmitter<RealtimeEventMap>;
+  /** Resolves once the hub receives batches (pub/sub subscription active). */
+  readonly ready: Promise<void>;
+  /**
+   * Subscribe a connection. Validates synchronously: throws `InvalidFilterError`,
+   * `UnknownChannelError`, `TooManyConnectionsError`.
+   */
+  subscribe(request: SubscriptionRequest, auth: Authorization, sink: MessageSink): RealtimeSubscription;
+  /** The same as an Observable (an always-writable sink), for in-process consumers. */
+  messages(request: SubscriptionRequest, auth: Authorization): Observable<Envelope>;
+  /** Feed one folded batch (what the pub/sub delivers); duplicates are ignored. */
+  ingest(batch: ChangeBatch): void;
+  /** Validate a request without subscribing (parsed filter). */
+  validate(request: SubscriptionRequest): { channel: ChannelDefinition; filter: ParsedFilter };
+  stats(): RealtimeStats;
+  close(): Promise<void>;
+}
+
+interface ChannelState {
+  def: ChannelDefinition;
+  log: ChannelLog;
+  index: SubscriberIndex<HubSubscription>;
+  /** Subscribers that want every change (see `HubSubscription.wantsAll`). */
+  unaligned: Set<HubSubscription>;
+}
+
+/**
+ * Create a realtime hub.
+ *
+ * @example
+ * ```ts
+ * const hub = createRealtimeHub({ changes: projections.rowChanges$, snapshot: createSqlSnapshot(sql, opts) });
+ * server.on('request', createSseHandler(hub, { authorize }));
+ * ```
+ */
+export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
+  const channels = defineChannels(options.channels ?? DEFAULT_CHANNELS);
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const now = options.now ?? (() => Date.now());
+  const windowMs = options.windowMs ?? 100;
+  const heartbeatMs = options.heartbeatMs ?? 30_000;
+  const limiter = new ConnectionLimiter(options.maxConnectionsPerUser ?? 10, options.retryAfterSeconds ?? 5);
+  const topic = options.topic ?? 'creatorflow_realtime';
+  const events = new EventEmitter<RealtimeEventMap>();
+  const states = new Map<string, ChannelState>();
+  for (const def of channels.values()) {
+    states.set(def.name, {
+      def,
+      log: new ChannelLog(options.replay, options.startCursor ?? null),
+      index: new SubscriberIndex(),
+      unaligned: new Set(),
+    });
+  }
+  const subscriptions = new Set<HubSubscription>();
+  let nextId = 1;
+  let closed = false;
+
+  function ingest(batch: ChangeBatch): void {
+    const state = states.get(batch.channel);
+    if (!state || !state.log.append(batch)) return;
+    const touched = new Set<HubSubscription>();
+    for (const change of batch.changes) {
+      for (const sub of state.index.candidates(change.oldRow, change.newRow)) {
+        if (sub.wantsAll) continue;
+        sub.offer(change);
+        touched.add(sub);
+      }
+    }
+    // Subscribers whose position may sit inside a fold see every change once.
+    for (const sub of state.unaligned) {
+      for (const change of batch.changes) sub.offer(change);
+      touched.add(sub);
+    }
+    for (const sub of touched) sub.endBatch(batch.cursor);
+    for (const sub of state.unaligned) if (!sub.wantsAll) state.unaligned.delete(sub);
+  }
+
+  // Row changes → one coalesced batch stream per channel.
+  const batches$ =
+    options.changes === undefined
+      ? null
+      : merge(
+          ...[...channels.values()].map((def) =>
+            options.changes!.pipe(
+              rxFilter((c) => c.table === def.name),
+              coalesceChanges(def, windowMs, scheduler),
+            ),
+          ),
+        );
+
+  let feed: Subscription | null = null;
+  let unsubscribePubSub: (() => Promise<void>) | null = null;
+  const ready = (async () => {
+    if (options.pubsub) {
+      const pubsub = options.pubsub;
+      unsubscribePubSub = await pubsub.subscribe(topic, (message) => {
+        try {
+          ingest(JSON.parse(message) as ChangeBatch);
+        } catch (err) {
+          events.emit('error', err);
+        }
+      });
+      if (closed || !batches$) return;
+      feed = batches$.subscribe({
+        next: (batch) => {
+          pubsub.publish(topic, JSON.stringify(batch)).catch((err: unknown) => events.emit('error', err));
+        },
+        error: (err: unknown) => events.emit('error', err),
+      });
+    } else if (batches$) {
+      feed = batches$.subscribe({ next: ingest, error: (err: unknown) => events.emit('error', err) });
+    }
+  })();
+  ready.catch((err: unknown) => events.emit('error', err));
+
+  function validate(request: SubscriptionRequest): { channel: ChannelDefinition; filter: ParsedFilter } {
+    const state = states.get(request.channel);
+    if (!state) throw new UnknownChannelError(request.channel);
+    const filter = parseFilter(state.def, request.filter);
+    if (request.events?.some((e) => !(ROW_OPERATIONS as readonly string[]).includes(e))) {
+      throw new InvalidArgumentError(`events must be among ${ROW_OPERATIONS.join(', ')}`);
+    }
+    if (
+      request.throttleMs !== undefined &&
+      !(Number.isInteger(request.throttleMs) && request.throttleMs >= 0)
+    ) {
+      throw new InvalidArgumentError('throttleMs must be a non-negative integer');
+    }
+    return { channel: state.def, filter };
+  }
+
+  function subscribe(
+    request: SubscriptionRequest,
+    auth: Authorization,
+    sink: MessageSink,
+  ): RealtimeSubscription {
+    if (closed) throw new InvalidArgumentError('Realtime hub is closed');
+    const { channel, filter } = validate(request);
+    const state = states.get(channel.name)!;
+    const release = limiter.acquire(auth.userId);
+    const id = `s${nextId++}`;
+    const creatorIds = [...new Set(auth.creatorIds)];
+    const sub: HubSubscription = new HubSubscription(
+      id,
+      auth.userId,
+      {
+        channel,
+        log: state.log,
+        scheduler,
+        now,
+        heartbeatMs,
+        maxMessages: options.subscriberBuffer?.maxMessages ?? 64,
+        maxDeltas: options.subscriberBuffer?.maxDeltas ?? 10_000,
+        snapshot: () => options.snapshot(channel, filter, creatorIds),
+        onReset: (reason) => {
+          state.unaligned.add(sub);
+          events.emit('realtime:reset', { subscriptionId: id, channel: channel.name, reason });
+        },
+        onClose: () => {
+          state.index.remove(sub);
+          state.unaligned.delete(sub);
+          subscriptions.delete(sub);
+          release();
+        },
+      },
+      filter,
+      creatorIds,
+      request.events ?? ROW_OPERATIONS,
+      request.throttleMs ?? channel.throttleMs,
+      sink,
+    );
+    subscriptions.add(sub);
+    // Filed before it pins its position, so nothing arriving meanwhile is missed.
+    state.index.add(sub, indexTerm(channel, filter, creatorIds));
+    state.unaligned.add(sub);
+    sub.start(request.cursor);
+    return {
+      id,
+      channel: channel.name,
+      drained: () => sub.drained(),
+      close: () => sub.close(),
+    };
+  }
+
+  return {
+    channels,
+    events,
+    ready,
+    subscribe,
+    validate,
+    ingest,
+    messages(request, auth) {
+      return new RxObservable<Envelope>((subscriber) => {
+        const handle = subscribe(request, auth, {
+          write: (envelope) => {
+            subscriber.next(envelope);
+            return true;
+          },
+          close: (error?: SyncError) => (error ? subscriber.error(error) : subscriber.complete()),
+        });
+        return () => handle.close();
+      });
+    },
+    stats() {
+      let bufferedBatches = 0;
+      for (const s of states.values()) bufferedBatches += s.log.size;
+      let queuedMessages = 0;
+      for (const s of subscriptions) queuedMessages += s.queued;
+      return { subscriptions: subscriptions.size, bufferedBatches, queuedMessages };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await ready.catch(() => undefined);
+      feed?.unsubscribe();
+      for (const sub of [...subscriptions]) sub.close();
+      await unsubscribePubSub?.();
+    },
+  };
+}
+
+/** The most selective hashable term: an `eq`/`in` condition or the tenant ids, whichever has fewer values. */
+function indexTerm(
+  channel: ChannelDefinition,
+  filter: ParsedFilter,
+  creatorIds: readonly string[],
+): IndexTerm {
+  let best: IndexTerm = {
+    column: channel.tenantColumn,
+    values: creatorIds.map((id) => canonicalValue(id) ?? ''),
+  };
+  for (const c of filter.conditions) {
+    if ((c.op === 'eq' || c.op === 'in') && c.values.length < best.values.length) {
+      best = { column: c.column, values: c.values };
+    }
+  }
+  return best;
+}
+
+/** Every row operation, for `events`. */
+export const ALL_EVENTS: readonly RowOperation[] = ROW_OPERATIONS;

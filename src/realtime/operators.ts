@@ -1,0 +1,94 @@
+/**
+ * The time-based parts of the delta stream as RxJS operators (marble-tested).
+ */
+import {
+  type OperatorFunction,
+  type SchedulerLike,
+  asyncScheduler,
+  buffer,
+  bufferTime,
+  connect,
+  filter,
+  map,
+  throttleTime,
+} from 'rxjs';
+import type { RowChange } from '../core/row-change.js';
+import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { ChannelDefinition } from './channels.js';
+import { type Delta, mergeDeltas } from './delta.js';
+import { type ChangeBatch, foldChanges } from './fold.js';
+
+/** A subscriber's deltas of one or more batches, keyed by key id, and the cursor of the last batch. */
+export interface DeltaBatch {
+  cursor: LogCheckpoint;
+  deltas: Map<string, Delta>;
+}
+
+/**
+ * Gather one channel's row changes for `windowMs` and fold them per key into
+ * one batch per window (empty windows emit nothing).
+ *
+ * @example
+ * ```ts
+ * changes.pipe(filter((c) => c.table === ch.name), coalesceChanges(ch, 100)).subscribe(fanOut);
+ * ```
+ */
+export function coalesceChanges(
+  channel: ChannelDefinition,
+  windowMs: number,
+  scheduler: SchedulerLike = asyncScheduler,
+): OperatorFunction<RowChange, ChangeBatch> {
+  return (source) =>
+    source.pipe(
+      bufferTime(windowMs, scheduler),
+      filter((window) => window.length > 0),
+      map((window) => foldChanges(channel, window)),
+      filter((batch): batch is ChangeBatch => batch !== null),
+    );
+}
+
+/**
+ * Merge two delta batches (the later one's cursor), key by key.
+ *
+ * @example
+ * ```ts
+ * mergeDeltaBatches(a, b).cursor === b.cursor
+ * ```
+ */
+export function mergeDeltaBatches(earlier: DeltaBatch, later: DeltaBatch): DeltaBatch {
+  const deltas = new Map(earlier.deltas);
+  for (const [keyId, delta] of later.deltas) {
+    const seen = deltas.get(keyId);
+    if (seen) deltas.delete(keyId); // re-insert so the map keeps the order of last change
+    deltas.set(keyId, seen ? mergeDeltas(seen, delta) : delta);
+  }
+  return { cursor: later.cursor, deltas };
+}
+
+/**
+ * Throttle a subscriber's batches to at most one per `ms` without losing any:
+ * the first batch goes out at once, batches arriving inside the interval are
+ * merged and sent at its end.
+ *
+ * @example
+ * ```ts
+ * deltaBatches.pipe(throttleBatches(1000)).subscribe(send);
+ * ```
+ */
+export function throttleBatches(
+  ms: number,
+  scheduler: SchedulerLike = asyncScheduler,
+): OperatorFunction<DeltaBatch, DeltaBatch> {
+  return (source) =>
+    source.pipe(
+      connect((shared) =>
+        shared.pipe(
+          // `buffer` subscribes to `shared` before its notifier does, so a batch is
+          // always in the buffer when the throttle fires for it.
+          buffer(shared.pipe(throttleTime(ms, scheduler, { leading: true, trailing: true }))),
+        ),
+      ),
+      filter((batches) => batches.length > 0),
+      map((batches) => batches.reduce(mergeDeltaBatches)),
+    );
+}

@@ -1,0 +1,73 @@
+/**
+ * The snapshot port on PostgreSQL / PGlite: selects a subscription's rows
+ * from the read-model table (allow-listed columns, bound parameters) and the
+ * projection checkpoint, in one REPEATABLE READ transaction so both reflect
+ * the same moment.
+ */
+import { type SqlClient, type SqlQueryable, quoteIdent } from '../core/sql-client.js';
+import type { LogCheckpoint } from '../store/checkpoint.js';
+import { START_CHECKPOINT } from '../store/checkpoint.js';
+import type { ChannelDefinition } from './channels.js';
+import { filterToSql } from './filter-sql.js';
+import type { Snapshot, SnapshotPort } from './types.js';
+
+/** Reads the log position a channel's read model reflects, inside the snapshot's transaction. */
+export type CheckpointReader = (tx: SqlQueryable, channel: ChannelDefinition) => Promise<LogCheckpoint>;
+
+/** Options of {@link createSqlSnapshot}. */
+export interface SqlSnapshotOptions {
+  /** Schema of the read-model tables. */
+  schema: string;
+  /** The position of the read model (see {@link readProcessorCheckpoint}). */
+  checkpoint: CheckpointReader;
+  /** Most rows a snapshot returns. Default 10,000. */
+  maxRows?: number;
+}
+
+/**
+ * Read the checkpoint of the projection that writes a channel from the
+ * processing module's `processor_checkpoints` table.
+ *
+ * @example
+ * ```ts
+ * readProcessorCheckpoint('app', (channel) => `projection:${channel.name}`)
+ * ```
+ */
+export function readProcessorCheckpoint(
+  schema: string,
+  processorOf: (channel: ChannelDefinition) => string,
+): CheckpointReader {
+  return async (tx, channel) => {
+    const { rows } = await tx.query<{ checkpoint: string }>(
+      `SELECT checkpoint FROM ${quoteIdent(schema)}.processor_checkpoints WHERE processor = $1`,
+      [processorOf(channel)],
+    );
+    return rows[0]?.checkpoint ?? START_CHECKPOINT;
+  };
+}
+
+/**
+ * A {@link SnapshotPort} on an {@link SqlClient}.
+ *
+ * @example
+ * ```ts
+ * const snapshot = createSqlSnapshot(sql, { schema: 'app', checkpoint: readProcessorCheckpoint('app', (c) => c.name) });
+ * ```
+ */
+export function createSqlSnapshot(sql: SqlClient, options: SqlSnapshotOptions): SnapshotPort {
+  const maxRows = options.maxRows ?? 10_000;
+  return (channel, filter, creatorIds): Promise<Snapshot> =>
+    sql.transaction(async (tx) => {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      const checkpoint = await options.checkpoint(tx, channel);
+      const where = filterToSql(channel, filter, creatorIds);
+      const columns = channel.columns ? channel.columns.map(quoteIdent).join(', ') : '*';
+      const order = channel.keyColumns.map(quoteIdent).join(', ');
+      const table = `${quoteIdent(options.schema)}.${quoteIdent(channel.table ?? channel.name)}`;
+      const { rows } = await tx.query<Record<string, unknown>>(
+        `SELECT ${columns} FROM ${table} WHERE ${where.text} ORDER BY ${order} LIMIT ${Number(maxRows)}`,
+        where.params,
+      );
+      return { rows, checkpoint };
+    });
+}

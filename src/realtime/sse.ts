@@ -1,0 +1,166 @@
+/**
+ * Server-Sent Events transport for Node `http`, Express and Fastify. Each
+ * message's `id:` is its cursor, so a reconnecting EventSource (or our
+ * client) resumes with `Last-Event-ID`. Gzip when the client accepts it,
+ * flushed after every message; backpressure reaches the subscription.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createGzip, constants as zlibConstants } from 'node:zlib';
+import type { Writable } from 'node:stream';
+import { SyncError } from '../core/errors.js';
+import { type Envelope, encodeEnvelope } from './envelope.js';
+import { TooManyConnectionsError, UnauthorizedError, httpStatusOf } from './errors.js';
+import type { RealtimeHub } from './hub.js';
+import { parseSubscriptionRequest } from './request-params.js';
+import type { Authorization } from './types.js';
+
+/** Resolves who is asking; throw (any error) to refuse with 401. */
+export type Authorize = (request: IncomingMessage) => Authorization | Promise<Authorization>;
+
+/** Options of {@link createSseHandler}. */
+export interface SseHandlerOptions {
+  authorize: Authorize;
+  /** `retry:` hint for EventSource reconnects, in ms. Default 1,000. */
+  retryMs?: number;
+  /** Allow gzip when the client accepts it. Default true. */
+  compress?: boolean;
+}
+
+/**
+ * One SSE frame.
+ *
+ * @example
+ * ```ts
+ * formatSseFrame(envelope) // 'id: 5:9\nevent: data\ndata: {...}\n\n'
+ * ```
+ */
+export function formatSseFrame(envelope: Envelope): string {
+  const id = envelope.cursor !== null && envelope.type !== 'error' ? `id: ${envelope.cursor}\n` : '';
+  return `${id}event: ${envelope.type}\ndata: ${encodeEnvelope(envelope)}\n\n`;
+}
+
+/** Answer a refused request with a JSON error body (and Retry-After on 429). */
+export function sendHttpError(res: ServerResponse, err: unknown): void {
+  const status = httpStatusOf(err);
+  const body =
+    err instanceof SyncError ? err.toJSON() : { name: 'Error', code: 'INTERNAL', message: 'Internal error' };
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  if (err instanceof TooManyConnectionsError) res.setHeader('retry-after', String(err.retryAfterSeconds));
+  res.end(JSON.stringify({ error: body }));
+}
+
+/** Authorise, mapping any refusal to {@link UnauthorizedError}. */
+export async function authorizeRequest(authorize: Authorize, req: IncomingMessage): Promise<Authorization> {
+  try {
+    const auth = await authorize(req);
+    if (!auth || typeof auth.userId !== 'string' || !Array.isArray(auth.creatorIds)) {
+      throw new UnauthorizedError('authorize() returned no identity');
+    }
+    return auth;
+  } catch (err) {
+    throw err instanceof UnauthorizedError
+      ? err
+      : new UnauthorizedError('Not authorized for realtime', { cause: err });
+  }
+}
+
+/**
+ * Create an SSE request handler: `GET ?channel=…&filter=…&events=…&throttle=…&cursor=…`.
+ *
+ * @example
+ * ```ts
+ * const sse = createSseHandler(hub, { authorize: (req) => ({ userId: 'u1', creatorIds: ['c1'] }) });
+ * http.createServer((req, res) => void sse(req, res));          // node:http
+ * app.get('/realtime/sse', (req, res) => void sse(req, res));   // Express
+ * fastify.get('/realtime/sse', (req, reply) => { reply.hijack(); return sse(req.raw, reply.raw); }); // Fastify
+ * ```
+ */
+export function createSseHandler(
+  hub: RealtimeHub,
+  options: SseHandlerOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const retryMs = options.retryMs ?? 1000;
+  return async (req, res) => {
+    let request;
+    let auth;
+    try {
+      const lastEventId = req.headers['last-event-id'];
+      request = parseSubscriptionRequest(
+        new URL(req.url ?? '/', 'http://localhost'),
+        Array.isArray(lastEventId) ? lastEventId[0] : lastEventId,
+      );
+      auth = await authorizeRequest(options.authorize, req);
+      hub.validate(request);
+    } catch (err) {
+      sendHttpError(res, err);
+      return;
+    }
+    if (req.destroyed) return;
+
+    const gzip = options.compress !== false && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    let out: Writable = res;
+    let started = false;
+    const start = () => {
+      if (started) return;
+      started = true;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}),
+      });
+      if (gzip) {
+        const z = createGzip({ flush: zlibConstants.Z_SYNC_FLUSH });
+        z.pipe(res);
+        out = z;
+      }
+      res.flushHeaders();
+      out.write(`retry: ${retryMs}\n\n`);
+    };
+    const write = (text: string): boolean => {
+      const ok = out.write(text);
+      // Z_SYNC_FLUSH on every write already emits a complete block; flush() pushes it out now.
+      if (out !== res) (out as ReturnType<typeof createGzip>).flush();
+      return ok;
+    };
+
+    let handle;
+    try {
+      handle = hub.subscribe(request, auth, {
+        write: (envelope) => {
+          start();
+          return write(formatSseFrame(envelope));
+        },
+        close: (error) => {
+          if (!started && error) {
+            sendHttpError(res, error);
+            return;
+          }
+          start();
+          if (error) {
+            write(
+              formatSseFrame({
+                type: 'error',
+                channel: request.channel,
+                cursor: null,
+                serverTime: Date.now(),
+                error: { code: error.code, message: error.message },
+              }),
+            );
+          }
+          out.end();
+        },
+      });
+    } catch (err) {
+      sendHttpError(res, err);
+      return;
+    }
+    start();
+    const h = handle;
+    out.on('drain', () => h.drained());
+    res.on('close', () => h.close());
+    if (res.destroyed) h.close();
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Which subscribers may care about a row, found by hashing: each subscriber is
+ * filed under one column and its allowed values (its most selective equality
+ * or `in` term, or its tenant ids), so a change only visits the subscribers
+ * whose indexed value it carries, not every subscriber of the channel.
+ */
+import type { Row } from '../core/row-change.js';
+import { canonicalValue } from './values.js';
+
+/** The column and values a subscriber is filed under. */
+export interface IndexTerm {
+  column: string;
+  values: readonly string[];
+}
+
+/**
+ * A hash index of subscribers by column value.
+ *
+ * @example
+ * ```ts
+ * index.add(sub, { column: 'creator_id', values: ['c1'] });
+ * for (const s of index.candidates(change.oldRow, change.newRow)) s.offer(change);
+ * ```
+ */
+export class SubscriberIndex<S> {
+  readonly #byColumn = new Map<string, Map<string, Set<S>>>();
+  readonly #terms = new Map<S, IndexTerm>();
+
+  /** Number of subscribers filed. */
+  get size(): number {
+    return this.#terms.size;
+  }
+
+  /** File a subscriber under one term. */
+  add(subscriber: S, term: IndexTerm): void {
+    this.remove(subscriber);
+    this.#terms.set(subscriber, term);
+    let byValue = this.#byColumn.get(term.column);
+    if (!byValue) this.#byColumn.set(term.column, (byValue = new Map()));
+    for (const value of term.values) {
+      let set = byValue.get(value);
+      if (!set) byValue.set(value, (set = new Set()));
+      set.add(subscriber);
+    }
+  }
+
+  /** Remove a subscriber. */
+  remove(subscriber: S): void {
+    const term = this.#terms.get(subscriber);
+    if (!term) return;
+    this.#terms.delete(subscriber);
+    const byValue = this.#byColumn.get(term.column);
+    if (!byValue) return;
+    for (const value of term.values) {
+      const set = byValue.get(value);
+      set?.delete(subscriber);
+      if (set?.size === 0) byValue.delete(value);
+    }
+    if (byValue.size === 0) this.#byColumn.delete(term.column);
+  }
+
+  /** Subscribers filed under a value either row version carries. */
+  candidates(oldRow: Row | null, newRow: Row | null): Set<S> {
+    const out = new Set<S>();
+    for (const [column, byValue] of this.#byColumn) {
+      for (const row of [oldRow, newRow]) {
+        if (!row) continue;
+        const value = canonicalValue(row[column]);
+        if (value === null) continue;
+        const set = byValue.get(value);
+        if (set) for (const s of set) out.add(s);
+      }
+    }
+    return out;
+  }
+
+  /** Every subscriber. */
+  all(): IterableIterator<S> {
+    return this.#terms.keys();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Public shapes of the realtime hub: requests, authorisation, sinks, snapshots.
+ */
+import type { Row, RowOperation } from '../core/row-change.js';
+import type { SyncError } from '../core/errors.js';
+import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { ChannelDefinition } from './channels.js';
+import type { Envelope } from './envelope.js';
+import type { ParsedFilter } from './filter.js';
+
+/** What a client asks for. */
+export interface SubscriptionRequest {
+  /** Channel (read-model table) name. */
+  channel: string;
+  /** PostgREST-style filter, e.g. `status=eq.critical AND stock=lt.10`. */
+  filter?: string | undefined;
+  /** Operations to receive; all when absent. */
+  events?: readonly RowOperation[] | undefined;
+  /** At most one message per this many ms; the channel's default when absent. */
+  throttleMs?: number | undefined;
+  /** Resume after this cursor; a snapshot (`reset`) when absent or too old. */
+  cursor?: LogCheckpoint | null | undefined;
+}
+
+/** Who is asking: the host's `authorize(request)` returns it. */
+export interface Authorization {
+  userId: string;
+  /** Tenants (creators) whose rows this user may see. */
+  creatorIds: readonly string[];
+}
+
+/**
+ * Where a subscription's messages go (a transport connection).
+ * `write` returns false when the connection is backed up; the subscription
+ * then queues (bounded) until `drained()` is called.
+ */
+export interface MessageSink {
+  write(envelope: Envelope): boolean;
+  /** The hub ends the subscription (hub closed, snapshot failed). */
+  close?(error?: SyncError): void;
+}
+
+/** A snapshot of the rows a subscription may see and the log position they reflect. */
+export interface Snapshot {
+  rows: Row[];
+  /** Checkpoint of the last event reflected in `rows`. */
+  checkpoint: LogCheckpoint;
+}
+
+/**
+ * Reads a fresh snapshot for a subscription (filled by the host/projection layer).
+ *
+ * @example
+ * ```ts
+ * const snapshot: SnapshotPort = createSqlSnapshot(sql, { schema: 'app', checkpoint: readProcessorCheckpoint('app', 'dashboard') });
+ * ```
+ */
+export type SnapshotPort = (
+  channel: ChannelDefinition,
+  filter: ParsedFilter,
+  creatorIds: readonly string[],
+) => Promise<Snapshot>;
+
+/** Bounds of one subscriber's outgoing queue. */
+export interface SubscriberBufferLimits {
+  /** Queued messages before queued deltas are conflated by key. Default 64. */
+  maxMessages?: number;
+  /** Distinct keys a conflated queue may hold before the subscriber gets a `reset`. Default 10,000. */
+  maxDeltas?: number;
+}

@@ -1,0 +1,147 @@
+/**
+ * WebSocket transport on `ws` (Express / node:http) and `@fastify/websocket`,
+ * taken structurally. Same query parameters and envelopes as SSE; the cursor
+ * travels in the URL (`?cursor=`). Use {@link WEBSOCKET_SERVER_OPTIONS} so
+ * messages over 1 KB are compressed (permessage-deflate).
+ */
+import type { IncomingMessage } from 'node:http';
+import { SyncError } from '../core/errors.js';
+import { encodeEnvelope } from './envelope.js';
+import { TooManyConnectionsError, httpStatusOf } from './errors.js';
+import type { RealtimeHub } from './hub.js';
+import { parseSubscriptionRequest } from './request-params.js';
+import { type Authorize, authorizeRequest } from './sse.js';
+
+/** The subset of a `ws` WebSocket used here. */
+export interface WebSocketLike {
+  send(data: string, cb?: (err?: Error) => void): void;
+  close(code?: number, reason?: string): void;
+  on(event: 'close', listener: () => void): unknown;
+  readonly bufferedAmount: number;
+  readonly readyState: number;
+}
+
+/** The subset of a `ws` WebSocketServer used here. */
+export interface WebSocketServerLike {
+  on(event: 'connection', listener: (socket: WebSocketLike, request: IncomingMessage) => void): unknown;
+}
+
+/**
+ * Options for `new WebSocketServer({ ...WEBSOCKET_SERVER_OPTIONS, server })`:
+ * permessage-deflate for messages over 1 KB only (small deltas are cheaper raw).
+ *
+ * @example
+ * ```ts
+ * const wss = new WebSocketServer({ ...WEBSOCKET_SERVER_OPTIONS, server, path: '/realtime/ws' });
+ * ```
+ */
+export const WEBSOCKET_SERVER_OPTIONS = Object.freeze({
+  perMessageDeflate: Object.freeze({ threshold: 1024 }),
+});
+
+/** Options of {@link handleWebSocket}. */
+export interface WebSocketHandlerOptions {
+  authorize: Authorize;
+  /** Bytes buffered in the socket before the subscription is told to hold back. Default 1 MiB. */
+  highWaterBytes?: number;
+}
+
+const OPEN = 1;
+
+/** Close code of an error: 4000 + its HTTP status (4400, 4401, 4404, 4429, …). */
+export function closeCodeOf(err: unknown): number {
+  return 4000 + httpStatusOf(err);
+}
+
+/**
+ * Serve one accepted WebSocket (`request` is the HTTP upgrade request).
+ *
+ * @example
+ * ```ts
+ * // @fastify/websocket
+ * fastify.get('/realtime/ws', { websocket: true }, (socket, req) => void handleWebSocket(hub, socket, req.raw, { authorize }));
+ * ```
+ */
+export async function handleWebSocket(
+  hub: RealtimeHub,
+  socket: WebSocketLike,
+  request: IncomingMessage,
+  options: WebSocketHandlerOptions,
+): Promise<void> {
+  const highWater = options.highWaterBytes ?? 1024 * 1024;
+  let closed = false;
+  socket.on('close', () => {
+    closed = true;
+  });
+  const refuse = (err: unknown, channel: string) => {
+    const error =
+      err instanceof SyncError
+        ? {
+            code: err.code,
+            message: err.message,
+            ...(err instanceof TooManyConnectionsError ? { retryAfterMs: err.retryAfterSeconds * 1000 } : {}),
+          }
+        : { code: 'INTERNAL', message: 'Internal error' };
+    if (socket.readyState === OPEN) {
+      socket.send(encodeEnvelope({ type: 'error', channel, cursor: null, serverTime: Date.now(), error }));
+      socket.close(closeCodeOf(err), error.code);
+    }
+  };
+  let subscriptionRequest;
+  let auth;
+  try {
+    subscriptionRequest = parseSubscriptionRequest(new URL(request.url ?? '/', 'http://localhost'));
+    auth = await authorizeRequest(options.authorize, request);
+  } catch (err) {
+    refuse(err, '');
+    return;
+  }
+  if (closed) return;
+  let blocked = false;
+  let handle: { drained(): void; close(): void } | null = null;
+  const afterSend = () => {
+    if (blocked && socket.bufferedAmount < highWater / 2) {
+      blocked = false;
+      handle?.drained();
+    }
+  };
+  try {
+    handle = hub.subscribe(subscriptionRequest, auth, {
+      write: (envelope) => {
+        if (socket.readyState !== OPEN) return true;
+        socket.send(encodeEnvelope(envelope), afterSend);
+        if (socket.bufferedAmount >= highWater) blocked = true;
+        return !blocked;
+      },
+      close: (error) => {
+        if (error) refuse(error, subscriptionRequest.channel);
+        else socket.close(1001, 'going away');
+      },
+    });
+  } catch (err) {
+    refuse(err, subscriptionRequest.channel);
+    return;
+  }
+  const h = handle;
+  socket.on('close', () => h.close());
+  if (closed) h.close();
+}
+
+/**
+ * Serve every connection of a `ws` WebSocketServer.
+ *
+ * @example
+ * ```ts
+ * import { WebSocketServer } from 'ws';
+ * attachWebSocketServer(hub, new WebSocketServer({ ...WEBSOCKET_SERVER_OPTIONS, server, path: '/realtime/ws' }), { authorize });
+ * ```
+ */
+export function attachWebSocketServer(
+  hub: RealtimeHub,
+  wss: WebSocketServerLike,
+  options: WebSocketHandlerOptions,
+): void {
+  wss.on('connection', (socket, request) => {
+    void handleWebSocket(hub, socket, request, options);
+  });
+}
