@@ -17,26 +17,28 @@ export interface RedisLike {
 }
 
 /**
- * The GCRA step of `gcraStep()` (src/ingest/rate-limiter.ts) in Lua, atomic
- * on the server. Time comes from the Redis server (TIME), so host clocks that
- * disagree cannot loosen the limit. Returns {allowed, remaining, retryAfterMs}.
+ * `slidingWindowStep()` (src/ingest/rate-limiter.ts) in Lua, atomic on the
+ * server: a sorted set of request times per key. Time comes from the Redis
+ * server (TIME), so host clocks that disagree cannot loosen the limit.
+ * Returns {allowed, remaining, retryAfterMs}.
  */
-const GCRA_SCRIPT = `
-local interval = tonumber(ARGV[1])
+const SLIDING_WINDOW_SCRIPT = `
+local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local tat = tonumber(redis.call('GET', KEYS[1]))
-if tat == nil or tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - window
-if now < allow_at then
-  return {0, 0, math.ceil(allow_at - now)}
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+if count >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, 0, math.max(1, math.ceil(tonumber(oldest[2]) + window - now))}
 end
-redis.call('SET', KEYS[1], string.format('%.3f', new_tat), 'PX', math.max(1, math.ceil(new_tat - now)))
-return {1, math.floor((window - (new_tat - now)) / interval + 1e-9), 0}
+-- (now, count) is unique: at one instant the count only grows.
+redis.call('ZADD', KEYS[1], now, string.format('%.3f', now) .. ':' .. count)
+redis.call('PEXPIRE', KEYS[1], window)
+return {1, limit - count - 1, 0}
 `;
-const GCRA_SHA = createHash('sha1').update(GCRA_SCRIPT).digest('hex');
+const SCRIPT_SHA = createHash('sha1').update(SLIDING_WINDOW_SCRIPT).digest('hex');
 
 /** Options of {@link createRedisRateLimiter}. */
 export interface RedisRateLimiterOptions extends RateLimitOptions {
@@ -47,8 +49,9 @@ export interface RedisRateLimiterOptions extends RateLimitOptions {
 }
 
 /**
- * A GCRA rate limiter in Redis: one atomic Lua call per request, one key per
- * limited subject that expires once its bucket is full again.
+ * An exact sliding-window rate limiter in Redis: one atomic Lua call per
+ * request, one sorted set per limited subject (at most `limit` members) that
+ * expires once its window is empty.
  *
  * @example
  * ```ts
@@ -62,16 +65,16 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   const settings = rateLimitSettings(options);
   const { redis } = options;
   const prefix = options.prefix ?? 'creatorflow:ratelimit:';
-  const args = [settings.emissionIntervalMs, settings.windowMs] as const;
+  const args = [settings.limit, settings.windowMs] as const;
   return {
     async consume(key: string): Promise<RateLimitDecision> {
       const redisKey = prefix + key;
       let reply: unknown;
       try {
-        reply = await redis.evalsha(GCRA_SHA, 1, redisKey, ...args);
+        reply = await redis.evalsha(SCRIPT_SHA, 1, redisKey, ...args);
       } catch (err) {
         if (!String((err as Error | undefined)?.message).includes('NOSCRIPT')) throw err;
-        reply = await redis.eval(GCRA_SCRIPT, 1, redisKey, ...args);
+        reply = await redis.eval(SLIDING_WINDOW_SCRIPT, 1, redisKey, ...args);
       }
       const [allowed, remaining, retryAfterMs] = reply as [number, number, number];
       return { allowed: allowed === 1, limit: settings.limit, remaining, retryAfterMs };

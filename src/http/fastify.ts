@@ -25,19 +25,27 @@ export interface FastifyReplyLike {
 
 /** The subset of a Fastify instance the adapter uses (declared, so the core never imports fastify). */
 export interface FastifyInstanceLike {
-  removeAllContentTypeParsers(): void;
+  removeAllContentTypeParsers(): unknown;
   addContentTypeParser(
     contentType: string,
     options: { parseAs: 'buffer'; bodyLimit: number },
-    parser: (request: never, body: Buffer, done: (err: Error | null, body?: unknown) => void) => void,
-  ): void;
+    parser: (
+      request: FastifyRequestLike,
+      body: Buffer,
+      done: (err: Error | null, body?: unknown) => void,
+    ) => void,
+  ): unknown;
   setErrorHandler(
-    handler: (error: { code?: string; statusCode?: number }, request: never, reply: never) => unknown,
+    handler: (
+      error: { code?: string; statusCode?: number },
+      request: FastifyRequestLike,
+      reply: FastifyReplyLike,
+    ) => unknown,
   ): void;
   route(options: {
     method: string | string[];
     url: string;
-    handler: (request: never, reply: never) => Promise<unknown>;
+    handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>;
   }): unknown;
 }
 

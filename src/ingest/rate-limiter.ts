@@ -1,7 +1,9 @@
 /**
  * The rate-limit port and its in-memory implementation. Both implementations
- * run the same GCRA (generic cell rate algorithm): `limit` requests may arrive
- * at once, then one per `windowMs / limit`, so no window edge lets 2x through.
+ * (memory here, Redis in `@creatorflow/sync/redis`) keep an exact sliding-window
+ * log: in every window of `windowMs` at most `limit` requests are allowed —
+ * no window edge lets a double burst through, as fixed windows or a GCRA with
+ * a full-size burst would.
  */
 
 /** The answer for one request. */
@@ -42,16 +44,14 @@ export const DEFAULT_RATE_LIMIT = { limit: 1000, windowMs: 60_000 } as const;
 export interface RateLimitSettings {
   limit: number;
   windowMs: number;
-  /** ms between requests at the sustained rate. */
-  emissionIntervalMs: number;
 }
 
 /**
- * Validate rate-limit options (positive integers) and derive the emission interval.
+ * Validate rate-limit options (positive integers).
  *
  * @example
  * ```ts
- * rateLimitSettings({ limit: 10, windowMs: 1000 }).emissionIntervalMs // 100
+ * rateLimitSettings({ limit: 10, windowMs: 1000 }) // { limit: 10, windowMs: 1000 }
  * ```
  */
 export function rateLimitSettings(options: RateLimitOptions = {}): RateLimitSettings {
@@ -62,34 +62,41 @@ export function rateLimitSettings(options: RateLimitOptions = {}): RateLimitSett
   if (!Number.isInteger(windowMs) || windowMs < 1) {
     throw new RangeError(`windowMs must be a positive integer, got ${windowMs}`);
   }
-  return Object.freeze({ limit, windowMs, emissionIntervalMs: windowMs / limit });
-}
-
-/** One GCRA step: the decision and the new theoretical arrival time to store (unchanged when denied). */
-export interface GcraStep extends RateLimitDecision {
-  tat: number;
+  return Object.freeze({ limit, windowMs });
 }
 
 /**
- * The GCRA step, pure. `tat` is the stored theoretical arrival time (or
- * undefined for a new key); the Redis limiter runs the same maths in Lua.
+ * One sliding-window step, pure: `log` holds the times of the requests allowed
+ * so far (ascending); entries at or before `now - windowMs` have left the
+ * window. Allowed requests are appended to `log` (mutated in place). The Redis
+ * limiter runs the same rule in Lua.
  *
  * @example
  * ```ts
- * const s = rateLimitSettings({ limit: 2, windowMs: 1000 });
- * gcraStep(undefined, 0, s).allowed // true
+ * const log: number[] = [];
+ * slidingWindowStep(log, 0, { limit: 1, windowMs: 1000 }).allowed // true
+ * slidingWindowStep(log, 10, { limit: 1, windowMs: 1000 }).retryAfterMs // 990
  * ```
  */
-export function gcraStep(tat: number | undefined, now: number, settings: RateLimitSettings): GcraStep {
-  const { limit, windowMs, emissionIntervalMs } = settings;
-  const base = tat === undefined || tat < now ? now : tat;
-  const newTat = base + emissionIntervalMs;
-  const allowAt = newTat - windowMs;
-  if (now < allowAt) {
-    return { allowed: false, limit, remaining: 0, retryAfterMs: Math.ceil(allowAt - now), tat: base };
+export function slidingWindowStep(
+  log: number[],
+  now: number,
+  settings: RateLimitSettings,
+): RateLimitDecision {
+  const { limit, windowMs } = settings;
+  let expired = 0;
+  while (expired < log.length && log[expired]! <= now - windowMs) expired++;
+  if (expired > 0) log.splice(0, expired);
+  if (log.length >= limit) {
+    return {
+      allowed: false,
+      limit,
+      remaining: 0,
+      retryAfterMs: Math.max(1, Math.ceil(log[0]! + windowMs - now)),
+    };
   }
-  const remaining = Math.max(0, Math.floor((windowMs - (newTat - now)) / emissionIntervalMs + 1e-9));
-  return { allowed: true, limit, remaining, retryAfterMs: 0, tat: newTat };
+  log.push(now);
+  return { allowed: true, limit, remaining: limit - log.length, retryAfterMs: 0 };
 }
 
 /** Options of {@link createMemoryRateLimiter}. */
@@ -110,28 +117,33 @@ export interface MemoryRateLimiterOptions extends RateLimitOptions {
 export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}): RateLimiter {
   const settings = rateLimitSettings(options);
   const now = options.now ?? Date.now;
-  const tats = new Map<string, number>();
+  const logs = new Map<string, number[]>();
   let calls = 0;
   return {
     consume(key: string) {
       const t = now();
-      // Forget keys whose bucket is full again, so memory follows active keys only.
-      if (++calls % 1024 === 0) for (const [k, v] of tats) if (v <= t) tats.delete(k);
-      const step = gcraStep(tats.get(key), t, settings);
-      if (step.allowed) tats.set(key, step.tat);
-      const { tat: _tat, ...decision } = step;
-      return Promise.resolve(decision);
+      // Forget keys whose window emptied, so memory follows active keys only.
+      if (++calls % 1024 === 0) {
+        for (const [k, log] of logs)
+          if (log.length === 0 || log[log.length - 1]! <= t - settings.windowMs) logs.delete(k);
+      }
+      let log = logs.get(key);
+      if (!log) {
+        log = [];
+        logs.set(key, log);
+      }
+      return Promise.resolve(slidingWindowStep(log, t, settings));
     },
   };
 }
 
 /**
- * A limiter that never limits (the receivers' default is a memory limiter; use
+ * A limiter that never limits (the receivers default to a memory limiter; use
  * this to switch limiting off explicitly).
  *
  * @example
  * ```ts
- * createTikTokWebhookHandler({ ..., rateLimiter: unlimitedRateLimiter });
+ * createTikTokWebhookHandler({ store, appKey, appSecret, rateLimiter: unlimitedRateLimiter });
  * ```
  */
 export const unlimitedRateLimiter: RateLimiter = {

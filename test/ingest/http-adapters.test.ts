@@ -1,0 +1,219 @@
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import express from 'express';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expressAdapter } from '../../src/http/express.js';
+import { fastifyAdapter } from '../../src/http/fastify.js';
+import { nodeAdapter } from '../../src/http/node.js';
+import type { HttpHandler } from '../../src/http/types.js';
+import { createIngestHandler, INGEST_PATHS } from '../../src/ingest/ingest-handler.js';
+import { unlimitedRateLimiter } from '../../src/ingest/rate-limiter.js';
+import type { EventStore } from '../../src/store/types.js';
+import {
+  APP_KEY,
+  APP_SECRET,
+  NOW_MS,
+  SHIPPO_API_KEY,
+  SHIPPO_SECRET,
+  allEvents,
+  memoryStore,
+  shippingRequest,
+  tiktokEnvelope,
+  tiktokRequest,
+  trackingBody,
+} from './support.js';
+
+function ingest(store: EventStore): HttpHandler {
+  return createIngestHandler({
+    tiktok: {
+      store,
+      appKey: APP_KEY,
+      appSecret: APP_SECRET,
+      rateLimiter: unlimitedRateLimiter,
+      now: () => NOW_MS,
+    },
+    shipping: {
+      store,
+      providers: { shippo: { apiKey: SHIPPO_API_KEY, secrets: SHIPPO_SECRET } },
+      rateLimiter: unlimitedRateLimiter,
+      now: () => NOW_MS,
+    },
+  });
+}
+
+async function post(
+  base: string,
+  req: ReturnType<typeof tiktokRequest>,
+  extraHeaders: Record<string, string> = {},
+) {
+  const headers: Record<string, string> = { ...extraHeaders };
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+  const res = await fetch(base + req.path, { method: 'POST', headers, body: new Uint8Array(req.rawBody) });
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    body: (await res.json()) as Record<string, unknown>,
+  };
+}
+
+interface Host {
+  name: string;
+  start(store: EventStore): Promise<{ base: string; close(): Promise<void> }>;
+}
+
+function listen(server: http.Server): Promise<{ base: string; close(): Promise<void> }> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        base: `http://127.0.0.1:${port}`,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      });
+    });
+  });
+}
+
+const hosts: Host[] = [
+  {
+    name: 'express (catch-all router)',
+    start: (store) => {
+      const app = express();
+      app.use(expressAdapter(ingest(store), { maxBodyBytes: 64 * 1024 }));
+      return listen(http.createServer(app));
+    },
+  },
+  {
+    name: 'express (per-route, params from express)',
+    start: (store) => {
+      const app = express();
+      const handler = ingest(store);
+      app.post(INGEST_PATHS.tiktok, expressAdapter(handler, { maxBodyBytes: 64 * 1024 }));
+      app.post(INGEST_PATHS.shipping, expressAdapter(handler, { maxBodyBytes: 64 * 1024 }));
+      return listen(http.createServer(app));
+    },
+  },
+  {
+    name: 'fastify',
+    start: async (store) => {
+      const app = Fastify();
+      // A host JSON route outside the plugin keeps Fastify's own parser.
+      app.post('/other', async (request) => ({ echoed: request.body }));
+      await app.register(
+        fastifyAdapter(ingest(store), {
+          url: [INGEST_PATHS.tiktok, INGEST_PATHS.shipping],
+          maxBodyBytes: 64 * 1024,
+        }),
+      );
+      const address = await app.listen({ port: 0, host: '127.0.0.1' });
+      return { base: address, close: () => app.close() };
+    },
+  },
+  {
+    name: 'node http',
+    start: (store) => listen(http.createServer(nodeAdapter(ingest(store), { maxBodyBytes: 64 * 1024 }))),
+  },
+];
+
+describe.each(hosts)('$name', (host) => {
+  let store: EventStore;
+  let server: { base: string; close(): Promise<void> };
+  beforeAll(async () => {
+    store = await memoryStore();
+    server = await host.start(store);
+  });
+  afterAll(async () => {
+    await server.close();
+    await store.close();
+  });
+
+  it('accepts a signed TikTok webhook whose raw bytes differ from a re-serialisation', async () => {
+    const envelope = tiktokEnvelope({
+      data: { order_id: 'o-http', order_status: 'AWAITING_SHIPMENT', update_time: 1 },
+    });
+    (envelope.data as Record<string, unknown>).update_time = Math.floor(NOW_MS / 1000);
+    const raw = Buffer.from(`  ${JSON.stringify(envelope, null, 3)}\n`);
+    const res = await post(server.base, tiktokRequest(raw));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'accepted', events: 3 });
+    expect((await store.readStream('order-o-http')).events).toHaveLength(3);
+  });
+
+  it('passes the provider route parameter to the shipping receiver', async () => {
+    const res = await post(
+      server.base,
+      shippingRequest(trackingBody('delivered', { order_id: 'o-ship-http' })),
+    );
+    expect(res.status).toBe(200);
+    expect((await store.readStream('order-o-ship-http')).events.map((e) => e.type)).toEqual([
+      'order.delivered',
+    ]);
+  });
+
+  it('answers an oversized body with a 413 problem and writes nothing', async () => {
+    const before = (await allEvents(store)).length;
+    const res = await post(server.base, tiktokRequest({ ...tiktokEnvelope(), pad: 'x'.repeat(100 * 1024) }));
+    expect(res.status).toBe(413);
+    expect(res.contentType).toContain('application/problem+json');
+    expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await allEvents(store)).length).toBe(before);
+  });
+
+  it('answers a body without content type, and a bad signature, with problems', async () => {
+    const req = tiktokRequest(tiktokEnvelope(), { authorization: 'f'.repeat(64) });
+    delete req.headers['content-type'];
+    const res = await post(server.base, req);
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('SIGNATURE_INVALID');
+  });
+});
+
+describe('express with a JSON parser in front', () => {
+  it('refuses to verify a body it can no longer see as raw bytes', async () => {
+    const store = await memoryStore();
+    const app = express();
+    app.use(express.json());
+    app.use(expressAdapter(ingest(store)));
+    const server = await listen(http.createServer(app));
+    try {
+      const res = await post(server.base, tiktokRequest(tiktokEnvelope()));
+      expect(res.status).toBe(500);
+      expect(res.body.code).toBe('RAW_BODY_UNAVAILABLE');
+      expect(await allEvents(store)).toHaveLength(0);
+    } finally {
+      await server.close();
+      await store.close();
+    }
+  });
+
+  it('works behind express.raw()', async () => {
+    const store = await memoryStore();
+    const app = express();
+    app.use(express.raw({ type: '*/*' }));
+    app.use(expressAdapter(ingest(store)));
+    const server = await listen(http.createServer(app));
+    try {
+      const res = await post(server.base, tiktokRequest(tiktokEnvelope()));
+      expect(res.status).toBe(200);
+    } finally {
+      await server.close();
+      await store.close();
+    }
+  });
+});
+
+describe('fastify encapsulation', () => {
+  it('keeps the host JSON parser for routes outside the plugin', async () => {
+    const store = await memoryStore();
+    const app = Fastify();
+    app.post('/other', async (request) => ({ echoed: request.body }));
+    await app.register(fastifyAdapter(ingest(store), { url: INGEST_PATHS.tiktok }));
+    try {
+      const res = await app.inject({ method: 'POST', url: '/other', payload: { a: 1 } });
+      expect(res.json()).toEqual({ echoed: { a: 1 } });
+    } finally {
+      await app.close();
+      await store.close();
+    }
+  });
+});
