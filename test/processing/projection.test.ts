@@ -5,6 +5,7 @@ import {
   createProjection,
   defineProjection,
   type Projection,
+  type ProjectionDefinitionInput,
   type RebuildProgress,
 } from '../../src/processing/index.js';
 import { stockLevels, type StockRow } from './fixtures/projections.js';
@@ -34,7 +35,7 @@ const sortRows = (rows: StockRow[]) =>
     .sort((a, b) => (a.sku + a.warehouse < b.sku + b.warehouse ? -1 : 1));
 
 describe('defineProjection', () => {
-  const valid = {
+  const valid: ProjectionDefinitionInput = {
     name: 'ok',
     key: ['id'],
     migrations: ['CREATE TABLE :TABLE: (id text PRIMARY KEY)'],
