@@ -96,7 +96,7 @@ const NAME = z
   .string()
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters')
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain only letters, digits and _ . : -');
+  .regex(/^[A-Za-z0-9_.:-]*$/, 'may contain only letters, digits and _ . : -');
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
 const retrySchema = z
   .object({
