@@ -1,0 +1,11 @@
+/**
+ * `@creatorflow/sync/client`: the browser and Node client of the realtime
+ * delta stream. No Node-only imports.
+ */
+export * from './backoff.js';
+export * from './live-table.js';
+export * from './realtime-client.js';
+export * from './sse-parser.js';
+export type { Envelope, EnvelopeType } from '../realtime/envelope.js';
+export { decodeEnvelope, ENVELOPE_TYPES } from '../realtime/envelope.js';
+export type { DeltaTuple } from '../realtime/delta.js';

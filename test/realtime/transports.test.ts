@@ -1,0 +1,184 @@
+import { type Server, createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import { filter, firstValueFrom } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { type RealtimeClient, connectRealtime } from '../../src/client/realtime-client.js';
+import type { ChannelDefinition } from '../../src/realtime/channels.js';
+import type { Envelope } from '../../src/realtime/envelope.js';
+import { type RealtimeHub, createRealtimeHub } from '../../src/realtime/hub.js';
+import { MemoryReadModel } from '../../src/realtime/memory-read-model.js';
+import { createSseHandler } from '../../src/realtime/sse.js';
+import { UnauthorizedError } from '../../src/realtime/errors.js';
+import { WEBSOCKET_SERVER_OPTIONS, attachWebSocketServer } from '../../src/realtime/websocket.js';
+import { compareCheckpoints } from '../../src/store/checkpoint.js';
+
+const CHANNELS: ChannelDefinition[] = [
+  {
+    name: 'order_metrics',
+    keyColumns: ['creator_id'],
+    tenantColumn: 'creator_id',
+    filterableColumns: ['n'],
+    throttleMs: 0,
+  },
+];
+const USERS: Record<string, string[]> = { alice: ['c1'], bob: ['c2'] };
+
+/** Resolves when `check()` holds (polling); the test's own timeout bounds it. */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 10));
+}
+
+let server: Server;
+let hub: RealtimeHub;
+let model: MemoryReadModel;
+let base: string;
+const sockets = new Set<Socket>();
+
+beforeAll(async () => {
+  model = new MemoryReadModel(CHANNELS);
+  hub = createRealtimeHub({
+    channels: CHANNELS,
+    changes: model.changes,
+    snapshot: model.snapshot,
+    windowMs: 10,
+    heartbeatMs: 200,
+    maxConnectionsPerUser: 3,
+  });
+  const authorize = (req: { url?: string | undefined }) => {
+    const user = new URL(req.url ?? '/', 'http://x').searchParams.get('user') ?? '';
+    const creatorIds = USERS[user];
+    if (!creatorIds) throw new UnauthorizedError();
+    return { userId: user, creatorIds };
+  };
+  const sse = createSseHandler(hub, { authorize });
+  server = createServer((req, res) => void sse(req, res));
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  const wss = new WebSocketServer({ ...WEBSOCKET_SERVER_OPTIONS, server, path: '/ws' });
+  attachWebSocketServer(hub, wss, { authorize });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  base = `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+});
+
+afterAll(async () => {
+  await hub.close();
+  for (const s of sockets) s.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** Records every envelope and every violation of cursor order. */
+function watch(client: RealtimeClient) {
+  const seen: Envelope[] = [];
+  const violations: string[] = [];
+  let last: string | null = null;
+  client.messages$.subscribe((e) => {
+    seen.push(e);
+    if (e.type === 'data' && last !== null && compareCheckpoints(e.cursor!, last) <= 0) {
+      violations.push(`${e.cursor} after ${last}`);
+    }
+    if (e.type === 'data' || e.type === 'reset') last = e.cursor;
+  });
+  return { seen, violations };
+}
+
+const row = (client: RealtimeClient) => client.table.get({ creator_id: 'c1' });
+
+describe.each(['sse', 'websocket'] as const)('%s transport on node:http', (transport) => {
+  it('streams deltas, survives a cut connection and resumes from its cursor without loss or duplicate', async () => {
+    const url = transport === 'sse' ? `http://${base}/sse?user=alice` : `ws://${base}/ws?user=alice`;
+    const client = connectRealtime({
+      url,
+      channel: 'order_metrics',
+      backoff: { initialMs: 20, maxMs: 100 },
+      ...(transport === 'websocket' ? { WebSocket: WebSocket as never } : {}),
+    });
+    const { seen, violations } = watch(client);
+    await firstValueFrom(client.messages$.pipe(filter((e) => e.type === 'ready')));
+    const states: string[] = [];
+    client.state$.subscribe((s) => states.push(s));
+    model.upsert('order_metrics', { creator_id: 'c1', n: 1, note: 'x'.repeat(2000) });
+    model.upsert('order_metrics', { creator_id: 'c2', n: 100 });
+    await until(() => row(client)?.n === 1);
+
+    for (let cut = 0; cut < 3; cut++) {
+      for (const s of sockets) s.destroy();
+      for (let i = 0; i < 5; i++) model.upsert('order_metrics', { creator_id: 'c1', n: 2 + cut * 5 + i });
+      await until(() => row(client)?.n === 6 + cut * 5);
+    }
+    expect(states).toContain('reconnecting');
+    expect(states.at(-1)).toBe('connected');
+    expect(violations).toEqual([]);
+    // One snapshot only: every reconnect resumed from the replay buffer.
+    expect(seen.filter((e) => e.type === 'reset')).toHaveLength(1);
+    expect(client.table.rows()).toEqual([{ creator_id: 'c1', n: 16, note: 'x'.repeat(2000) }]);
+    client.close();
+  });
+});
+
+describe('sse specifics', () => {
+  it('gzips when accepted and names the cursor in id:', async () => {
+    const res = await fetch(`http://${base}/sse?user=alice&channel=order_metrics`, {
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('event: ready')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toMatch(/id: \d+:\d+\nevent: reset\ndata: \{/);
+    await reader.cancel();
+  });
+
+  it('answers 400 INVALID_FILTER, 401 and 429 with Retry-After', async () => {
+    const bad = await fetch(`http://${base}/sse?user=alice&channel=order_metrics&filter=secret=eq.1`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('INVALID_FILTER');
+    const anon = await fetch(`http://${base}/sse?user=eve&channel=order_metrics`);
+    expect(anon.status).toBe(401);
+    const open = await Promise.all(
+      [1, 2, 3].map(() => fetch(`http://${base}/sse?user=bob&channel=order_metrics`)),
+    );
+    const refused = await fetch(`http://${base}/sse?user=bob&channel=order_metrics`);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    await Promise.all(open.map((r) => r.body!.cancel()));
+  });
+
+  it('puts the client in error state on a bad filter instead of retrying', async () => {
+    const client = connectRealtime({
+      url: `http://${base}/sse?user=alice`,
+      channel: 'order_metrics',
+      filter: 'x=eq.1',
+    });
+    await firstValueFrom(client.state$.pipe(filter((s) => s === 'error')));
+    expect((client.lastError as { code?: string }).code).toBe('INVALID_FILTER');
+    client.close();
+  });
+});
+
+describe('websocket specifics', () => {
+  it('negotiates permessage-deflate and closes with 4429 past the connection limit', async () => {
+    const open = (user: string) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(`ws://${base}/ws?user=${user}&channel=order_metrics`);
+        ws.once('open', () => resolve(ws));
+        ws.once('error', reject);
+      });
+    const first = await open('bob');
+    expect(first.extensions).toContain('permessage-deflate');
+    const more = [await open('bob'), await open('bob')];
+    const refused = await open('bob');
+    const [code, error] = await new Promise<[number, Envelope]>((resolve) => {
+      let envelope: Envelope;
+      refused.on('message', (data) => (envelope = JSON.parse(String(data)) as Envelope));
+      refused.on('close', (c) => resolve([c, envelope]));
+    });
+    expect(code).toBe(4429);
+    expect(error.error).toMatchObject({ code: 'TOO_MANY_CONNECTIONS', retryAfterMs: 5000 });
+    for (const ws of [first, ...more]) ws.close();
+  });
+});
