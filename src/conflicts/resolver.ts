@@ -274,7 +274,10 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
       throw new ConflictNotPendingError(conflictId, 'manually_resolved');
     }
     if (!(await this.#audit.completePending(final))) {
-      throw new ConflictNotPendingError(conflictId, (await this.#audit.get(conflictId))?.status ?? 'unknown');
+      // A racing caller may have completed the audit from our logged decision first.
+      const current = await this.#audit.get(conflictId);
+      if (current?.manualOverride && sameDecision(current.manualOverride, decision)) return current;
+      throw new ConflictNotPendingError(conflictId, current?.status ?? 'unknown');
     }
     this.emit('conflict:decided', final);
     return final;
