@@ -34,9 +34,9 @@ export async function migrateRealtime(sql: SqlClient, schema: string): Promise<n
   return runMigrations(sql, { schema, component: 'realtime', migrations });
 }
 
-/** NOTIFY channels are identifiers of at most 63 bytes. */
+/** NOTIFY channels are identifiers of at most 63 bytes; keep them plain so no driver needs to quote them. */
 function channelName(schema: string, topic: string): string {
-  const name = `${schema}.${topic}`;
+  const name = `${schema}_${topic}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   if (Buffer.byteLength(name) > 63)
     throw new InvalidArgumentError(`pub/sub channel "${name}" is longer than 63 bytes`);
   return name;
