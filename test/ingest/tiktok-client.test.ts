@@ -1,0 +1,276 @@
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TikTokApiError } from '../../src/ingest/tiktok/api-error.js';
+import { signTikTokRequest } from '../../src/ingest/tiktok/request-signature.js';
+import { createTikTokShopHttpClient, parseRetryAfter } from '../../src/ingest/tiktok/shop-client.js';
+import type { EventStore } from '../../src/store/types.js';
+import { allEvents, memoryStore } from './support.js';
+
+const APP_KEY = 'client-app-key';
+const APP_SECRET = 'client-app-secret';
+const TOKEN = 'TTP_access_token_1';
+
+/** The fake TikTok Shop: checks every request's signature from the published recipe. */
+interface Scripted {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+interface Seen {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: string;
+  signatureOk: boolean;
+  token: string | undefined;
+}
+
+function expectedSign(path: string, query: Record<string, string>, body: string): string {
+  const keys = Object.keys(query)
+    .filter((k) => k !== 'sign' && k !== 'access_token')
+    .sort();
+  const input = APP_SECRET + path + keys.map((k) => k + query[k]).join('') + body + APP_SECRET;
+  return createHmac('sha256', APP_SECRET).update(input).digest('hex');
+}
+
+let server: http.Server;
+let baseUrl: string;
+let script: Scripted[] = [];
+let seen: Seen[] = [];
+let store: EventStore;
+let sleeps: number[] = [];
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const query = Object.fromEntries(url.searchParams);
+      const body = Buffer.concat(chunks).toString();
+      const nowS = Math.floor(Date.now() / 1000);
+      const signatureOk =
+        query.sign === expectedSign(url.pathname, query, body) &&
+        query.app_key === APP_KEY &&
+        /^\d{10}$/.test(query.timestamp ?? '') &&
+        Math.abs(Number(query.timestamp) - nowS) < 300;
+      const token = req.headers['x-tts-access-token'] as string | undefined;
+      seen.push({ method: req.method ?? '', path: url.pathname, query, body, signatureOk, token });
+      if (!signatureOk || token !== TOKEN) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: 106001, message: 'Invalid signature', request_id: 'r-bad' }));
+        return;
+      }
+      const next = script.shift() ?? {
+        status: 200,
+        body: { code: 0, message: 'Success', data: { ok: true } },
+      };
+      res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers });
+      res.end(next.body === undefined ? '' : JSON.stringify(next.body));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+beforeEach(async () => {
+  script = [];
+  seen = [];
+  sleeps = [];
+  store = await memoryStore();
+});
+
+function client(extra: Partial<Parameters<typeof createTikTokShopHttpClient>[0]> = {}) {
+  return createTikTokShopHttpClient({
+    appKey: APP_KEY,
+    appSecret: APP_SECRET,
+    accessToken: TOKEN,
+    shopCipher: 'ROW_cipher',
+    shopId: 'shop-1',
+    baseUrl,
+    store,
+    baseDelayMs: 100,
+    random: () => 1,
+    sleep: async (ms) => void sleeps.push(ms),
+    ...extra,
+  });
+}
+
+describe('TikTok Shop request signature', () => {
+  it('does not depend on query order and ignores sign and access_token', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.stringMatching(/^[a-z_]{1,10}$/), fc.string({ maxLength: 10 })),
+        fc.string({ maxLength: 40 }),
+        (query, body) => {
+          const reversed = Object.fromEntries(Object.entries(query).reverse());
+          const sign = signTikTokRequest({ appSecret: APP_SECRET, path: '/p', query, body });
+          expect(signTikTokRequest({ appSecret: APP_SECRET, path: '/p', query: reversed, body })).toBe(sign);
+          expect(
+            signTikTokRequest({
+              appSecret: APP_SECRET,
+              path: '/p',
+              query: { ...query, sign: 'x', access_token: 'y' },
+              body,
+            }),
+          ).toBe(sign);
+          expect(sign).toBe(expectedSign('/p', query, body));
+        },
+      ),
+    );
+  });
+
+  it('matches a vector computed with openssl', () => {
+    // printf 'secret/order/202309/ordersapp_keykidsaa1timestamp1700000000{"a":1}secret' | openssl dgst -sha256 -hmac secret
+    expect(
+      signTikTokRequest({
+        appSecret: 'secret',
+        path: '/order/202309/orders',
+        query: { timestamp: '1700000000', ids: 'aa1', app_key: 'k' },
+        body: '{"a":1}',
+      }),
+    ).toBe('1d51aca59cf5b10221133e5bb19251e3d1670c9f3eadfcf26b722dcb1144f635');
+  });
+});
+
+describe('TikTok Shop client against a fake server', () => {
+  it('signs GET calls with query parameters and returns data', async () => {
+    script = [
+      {
+        status: 200,
+        body: { code: 0, message: 'Success', data: { orders: [{ id: '576', status: 'AWAITING_SHIPMENT' }] } },
+      },
+    ];
+    const data = await client().getOrderDetail(['576', '577']);
+    expect(data).toEqual({ orders: [{ id: '576', status: 'AWAITING_SHIPMENT' }] });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      method: 'GET',
+      path: '/order/202309/orders',
+      signatureOk: true,
+      token: TOKEN,
+    });
+    expect(seen[0]!.query).toMatchObject({ ids: '576,577', shop_cipher: 'ROW_cipher' });
+    expect(seen[0]!.query.access_token).toBeUndefined();
+  });
+
+  it('signs the JSON body of POST calls', async () => {
+    await client().updateShippingInfo('576', { trackingNumber: '1Z', shippingProviderId: '6617' });
+    expect(seen[0]).toMatchObject({
+      method: 'POST',
+      path: '/fulfillment/202309/orders/576/shipping_info/update',
+      signatureOk: true,
+    });
+    expect(JSON.parse(seen[0]!.body)).toEqual({ tracking_number: '1Z', shipping_provider_id: '6617' });
+  });
+
+  it('honours Retry-After on 429 and records tiktok.rate_limit_hit', async () => {
+    script = [
+      {
+        status: 429,
+        headers: { 'retry-after': '2' },
+        body: { code: 36009004, message: 'Too many requests' },
+      },
+    ];
+    const data = await client().shipPackage('pk-1');
+    expect(data).toEqual({ ok: true });
+    expect(sleeps).toEqual([2000]);
+    expect(seen).toHaveLength(2);
+    expect(seen.every((s) => s.signatureOk)).toBe(true);
+    const events = await allEvents(store);
+    expect(events.map((e) => e.type)).toEqual(['tiktok.rate_limit_hit']);
+    expect(events[0]!.data).toMatchObject({
+      retryAfterMs: 2000,
+      attempt: 1,
+      shopId: 'shop-1',
+      method: 'POST',
+    });
+    expect(events[0]!.aggregateId).toBe('tiktok-api-shop-1');
+  });
+
+  it('retries 5xx with exponential backoff and records tiktok.api_error', async () => {
+    script = [{ status: 503, body: { code: 1, message: 'busy' } }, { status: 502 }];
+    await client().getOrderDetail(['1']);
+    expect(sleeps).toEqual([100, 200]);
+    const events = await allEvents(store);
+    expect(
+      events.map((e) => [
+        e.type,
+        (e.data as { status: number }).status,
+        (e.data as { willRetry: boolean }).willRetry,
+      ]),
+    ).toEqual([
+      ['tiktok.api_error', 503, true],
+      ['tiktok.api_error', 502, true],
+    ]);
+  });
+
+  it('gives up after maxRetries with a TikTokApiError', async () => {
+    script = Array.from({ length: 5 }, () => ({
+      status: 500,
+      body: { code: 2, message: 'down', request_id: 'r-1' },
+    }));
+    const call = client({ maxRetries: 2 }).getOrderDetail(['1']);
+    await expect(call).rejects.toMatchObject({ code: 'TIKTOK_API_ERROR', httpStatus: 500, requestId: 'r-1' });
+    expect(seen).toHaveLength(3);
+    const willRetry = (await allEvents(store)).map((e) => (e.data as { willRetry: boolean }).willRetry);
+    expect(willRetry).toEqual([true, true, false]);
+  });
+
+  it('does not retry a business error (HTTP 200 with a non-zero code)', async () => {
+    script = [{ status: 200, body: { code: 21011001, message: 'order not found', request_id: 'r-2' } }];
+    const call = client().getOrderDetail(['404']);
+    await expect(call).rejects.toBeInstanceOf(TikTokApiError);
+    expect(seen).toHaveLength(1);
+    const [event] = await allEvents(store);
+    expect(event!.data).toMatchObject({ tiktokCode: 21011001, willRetry: false, status: 200 });
+  });
+
+  it('fails at once when Retry-After is longer than it may wait', async () => {
+    script = [{ status: 429, headers: { 'retry-after': '120' } }];
+    await expect(client({ maxDelayMs: 30_000 }).getOrderDetail(['1'])).rejects.toMatchObject({
+      code: 'TIKTOK_RATE_LIMITED',
+    });
+    expect(sleeps).toEqual([]);
+  });
+
+  it('is rejected by the server when signed with the wrong secret (the fake really checks)', async () => {
+    const call = client({ appSecret: 'wrong-secret' }).getOrderDetail(['1']);
+    await expect(call).rejects.toMatchObject({
+      code: 'TIKTOK_API_ERROR',
+      httpStatus: 401,
+      tiktokCode: 106001,
+    });
+  });
+
+  it('retries network errors and reports them', async () => {
+    const dead = createTikTokShopHttpClient({
+      appKey: APP_KEY,
+      appSecret: APP_SECRET,
+      accessToken: () => Promise.resolve(TOKEN),
+      baseUrl: 'http://127.0.0.1:9',
+      store,
+      maxRetries: 1,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
+    await expect(dead.getOrderDetail(['1'])).rejects.toMatchObject({
+      code: 'TIKTOK_NETWORK_ERROR',
+      httpStatus: null,
+    });
+    const events = await allEvents(store);
+    expect(events.map((e) => (e.data as { status: unknown }).status)).toEqual([null, null]);
+    expect(sleeps).toHaveLength(1);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates', () => {
+    expect(parseRetryAfter('3', 0)).toBe(3000);
+    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
+    expect(parseRetryAfter('soon', 0)).toBeUndefined();
+    expect(parseRetryAfter(null, 0)).toBeUndefined();
+  });
+});
