@@ -14,7 +14,7 @@ export interface CliConfig {
   /** The store, or a function opening it. */
   store: EventStore | (() => EventStore | Promise<EventStore>);
   /** The projections the CLI may rebuild. */
-  projections: readonly ProjectionDefinition<never>[];
+  projections: readonly ProjectionDefinition[];
   /** Called when the command is done (close pools). */
   close?: () => Promise<void>;
 }

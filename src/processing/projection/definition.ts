@@ -21,10 +21,12 @@ export type ProjectionResult<R extends Row> = Partial<R> | null | undefined;
 
 /** How one event type changes the read model. */
 export interface ProjectionHandler<R extends Row = Row, E extends StoredEvent = StoredEvent> {
+  // Method syntax on purpose: it lets a ProjectionDefinition<MyRow> be used where a
+  // ProjectionDefinition<Row> is expected (lists of projections, the CLI config).
   /** The key(s) of the row(s) this event touches; `null`/`undefined`/`[]` skips the event. */
-  key: (event: E) => Partial<R> | readonly Partial<R>[] | null | undefined;
+  key(event: E): Partial<R> | readonly Partial<R>[] | null | undefined;
   /** The new row given the current one (`null` when absent). Pure: it may run again on retry. */
-  apply: (current: R | null, event: E, key: Partial<R>) => ProjectionResult<R>;
+  apply(current: R | null, event: E, key: Partial<R>): ProjectionResult<R>;
 }
 
 /** Input of {@link defineProjection}. */
