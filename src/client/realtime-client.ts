@@ -64,6 +64,8 @@ export interface RealtimeClient {
   readonly cursor: string | null;
   /** The last error (a failed attempt or the reason of `error` state). */
   readonly lastError: unknown;
+  /** Counters: connection attempts after the first, snapshots received, stale messages dropped. */
+  readonly stats: { reconnects: number; resets: number; duplicatesDropped: number };
   close(): void;
 }
 
@@ -95,6 +97,7 @@ class Client implements RealtimeClient {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #idle: ReturnType<typeof setTimeout> | null = null;
   lastError: unknown = null;
+  readonly stats = { reconnects: 0, resets: 0, duplicatesDropped: 0 };
 
   constructor(options: RealtimeClientOptions) {
     this.#options = options;
@@ -138,7 +141,11 @@ class Client implements RealtimeClient {
       return;
     }
     const c = envelope.cursor;
-    if (envelope.type === 'data' && c !== null && this.#cursor !== null && !this.#isAfter(c)) return;
+    if (envelope.type === 'data' && c !== null && this.#cursor !== null && !this.#isAfter(c)) {
+      this.stats.duplicatesDropped++;
+      return;
+    }
+    if (envelope.type === 'reset') this.stats.resets++;
     if (c !== null) {
       if (
         envelope.type === 'reset' ||
@@ -195,6 +202,7 @@ class Client implements RealtimeClient {
     );
     this.#retryAfterMs = null;
     this.#attempt++;
+    this.stats.reconnects++;
     this.#timer = setTimeout(() => void this.#connect(), delay);
   }
 

@@ -70,6 +70,16 @@ export class ChannelLog {
     return true;
   }
 
+  /**
+   * A snapshot at `checkpoint` was read while this log was being fed: every
+   * change after it reaches the log, so with nothing evicted yet, the log
+   * covers resumes from there on (a client holding only that snapshot's cursor
+   * resumes without another snapshot).
+   */
+  noteSnapshot(checkpoint: LogCheckpoint): void {
+    if (this.#floor === null && isCheckpoint(checkpoint)) this.#floor = checkpoint;
+  }
+
   /** True when every batch after `cursor` is still here (so a resume needs no snapshot). */
   covers(cursor: LogCheckpoint): boolean {
     if (!isCheckpoint(cursor)) return false;

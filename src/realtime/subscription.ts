@@ -262,6 +262,7 @@ export class HubSubscription {
           keyColumns: [...this.#ctx.channel.keyColumns],
         });
         this.#position = snapshot.checkpoint;
+        this.#ctx.log.noteSnapshot(snapshot.checkpoint);
         const pending = this.#pending;
         this.#pending = [];
         this.#pendingChanges = 0;

@@ -1,0 +1,361 @@
+/**
+ * `npm run bench -- realtime`:
+ * - `realtime.fanout`: 1,000 users × 10 subscriptions (four channels, mixed
+ *   filters) on one hub, 1,000 row changes/s for BENCH_SECONDS. Every message
+ *   is framed as the SSE transport frames it and decoded as a client would;
+ *   commit-to-client latency is measured per delta (a timestamp written into
+ *   the row at commit). Channel throttles are 0 here so the 100 ms coalescing
+ *   window is what is measured; `mb_per_user` = RSS growth over the run / users.
+ * - `realtime.resume`: 100 SSE clients (the real client over fetch) on a real
+ *   node:http server while 1,000 changes/s (half new rows, half updates) are
+ *   written and a random client's TCP connection is cut every 20 ms; after a
+ *   drain, counts lost and duplicated deltas and final-state mismatches.
+ *
+ * Each case reports the median of BENCH_RUNS runs (default 3).
+ */
+import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import { connectRealtime } from '../src/client/realtime-client.js';
+import type { Row } from '../src/core/row-change.js';
+import type { ChannelDefinition } from '../src/realtime/channels.js';
+import { decodeEnvelope } from '../src/realtime/envelope.js';
+import { createRealtimeHub } from '../src/realtime/hub.js';
+import { MemoryReadModel } from '../src/realtime/memory-read-model.js';
+import { createSseHandler, formatSseFrame } from '../src/realtime/sse.js';
+import { emit, latencySummary, median, nowMs, peakRssMb } from './support/stats.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const RATE = 1000;
+const WINDOW_MS = 100;
+const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CHANNELS: ChannelDefinition[] = [
+  {
+    name: 'order_metrics',
+    keyColumns: ['creator_id'],
+    tenantColumn: 'creator_id',
+    filterableColumns: ['active_orders'],
+    throttleMs: 0,
+  },
+  {
+    name: 'inventory_alerts',
+    keyColumns: ['creator_id', 'sku'],
+    tenantColumn: 'creator_id',
+    filterableColumns: ['severity', 'stock'],
+    throttleMs: 0,
+  },
+  {
+    name: 'system_health_metrics',
+    keyColumns: ['creator_id', 'metric'],
+    tenantColumn: 'creator_id',
+    filterableColumns: ['metric', 'status'],
+    throttleMs: 0,
+  },
+  {
+    name: 'sync_operations',
+    keyColumns: ['creator_id', 'operation_id'],
+    tenantColumn: 'creator_id',
+    filterableColumns: ['status'],
+    throttleMs: 0,
+  },
+];
+
+/** Ten subscriptions of one dashboard user. */
+const SUBSCRIPTIONS: { channel: string; filter?: string }[] = [
+  { channel: 'order_metrics' },
+  { channel: 'inventory_alerts' },
+  { channel: 'inventory_alerts', filter: 'severity=eq.critical' },
+  { channel: 'inventory_alerts', filter: 'stock=lt.10' },
+  { channel: 'inventory_alerts', filter: 'sku=in.(S1,S2)' },
+  { channel: 'system_health_metrics' },
+  { channel: 'system_health_metrics', filter: 'status=neq.ok' },
+  { channel: 'system_health_metrics', filter: 'metric=eq.cpu' },
+  { channel: 'sync_operations' },
+  { channel: 'sync_operations', filter: 'status=eq.failed' },
+];
+
+/** One random row change for creator `c`, stamped with its commit time. */
+function randomChange(model: MemoryReadModel, random: () => number, c: string, opSeq: number): void {
+  const t = nowMs();
+  const pick = random();
+  if (pick < 0.25) {
+    model.upsert('order_metrics', { creator_id: c, active_orders: Math.floor(random() * 50), t });
+  } else if (pick < 0.5) {
+    const stock = Math.floor(random() * 40);
+    model.upsert('inventory_alerts', {
+      creator_id: c,
+      sku: `S${Math.floor(random() * 8)}`,
+      stock,
+      severity: stock < 5 ? 'critical' : stock < 15 ? 'warning' : 'ok',
+      t,
+    });
+  } else if (pick < 0.75) {
+    model.upsert('system_health_metrics', {
+      creator_id: c,
+      metric: ['cpu', 'lag', 'errors'][Math.floor(random() * 3)]!,
+      status: random() < 0.8 ? 'ok' : 'warning',
+      value: Math.round(random() * 1000),
+      t,
+    });
+  } else {
+    model.upsert('sync_operations', {
+      creator_id: c,
+      operation_id: `op${opSeq % 20}`,
+      status: random() < 0.1 ? 'failed' : 'done',
+      t,
+    });
+  }
+}
+
+/** Write `rate` changes per second until `until` returns true (catching up on timer drift). */
+async function drive(rate: number, seconds: number, step: (i: number) => void): Promise<number> {
+  const start = nowMs();
+  let done = 0;
+  while (nowMs() - start < seconds * 1000) {
+    const due = Math.floor(((nowMs() - start) / 1000) * rate);
+    while (done < due) step(done++);
+    await sleep(5);
+  }
+  return done;
+}
+
+async function fanoutRun(run: number) {
+  const users = 1000;
+  const random = prng(run + 1);
+  global.gc?.();
+  const rssBefore = process.memoryUsage.rss();
+  const model = new MemoryReadModel(CHANNELS);
+  const hub = createRealtimeHub({
+    channels: CHANNELS,
+    changes: model.changes,
+    snapshot: model.snapshot,
+    windowMs: WINDOW_MS,
+    heartbeatMs: 30_000,
+  });
+  // Seed a few rows per creator so snapshots are not empty.
+  for (let u = 0; u < users; u++) randomChange(model, random, `c${u}`, u);
+  const latencies: number[] = [];
+  let measuring = false;
+  let messages = 0;
+  let bytes = 0;
+  const handles = [];
+  for (let u = 0; u < users; u++) {
+    for (const sub of SUBSCRIPTIONS) {
+      handles.push(
+        hub.subscribe(
+          { ...sub, throttleMs: 0 },
+          { userId: `u${u}`, creatorIds: [`c${u}`] },
+          {
+            write(envelope) {
+              // What the SSE transport does per message, then what a client does.
+              const frame = formatSseFrame(envelope);
+              bytes += frame.length;
+              messages++;
+              if (!measuring || envelope.type !== 'data') return true;
+              const received = nowMs();
+              const data = decodeEnvelope(frame.slice(frame.indexOf('data: ') + 6, -2));
+              for (const [, , fields] of data.deltas ?? []) {
+                if (typeof fields.t === 'number') latencies.push(received - fields.t);
+              }
+              return true;
+            },
+          },
+        ),
+      );
+    }
+  }
+  await sleep(500);
+  measuring = true;
+  messages = 0;
+  bytes = 0;
+  const t0 = nowMs();
+  const changes = await drive(RATE, SECONDS, (i) =>
+    randomChange(model, random, `c${Math.floor(random() * users)}`, i),
+  );
+  const elapsed = (nowMs() - t0) / 1000;
+  await sleep(WINDOW_MS * 2);
+  const rssAfter = process.memoryUsage.rss();
+  const stats = hub.stats();
+  for (const h of handles) h.close();
+  await hub.close();
+  return {
+    ...latencySummary(latencies),
+    changes_per_s: round(changes / elapsed, 1),
+    deltas_per_s: round(latencies.length / elapsed, 1),
+    messages_per_s: round(messages / elapsed, 1),
+    mb_per_s: round(bytes / elapsed / 1024 / 1024, 3),
+    mb_per_user: round(Math.max(0, rssAfter - rssBefore) / 1024 / 1024 / users, 3),
+    subscriptions: stats.subscriptions,
+    buffered_batches: stats.bufferedBatches,
+  };
+}
+
+async function resumeRun(run: number) {
+  const clientsN = 100;
+  const creators = 20;
+  const random = prng(1000 + run);
+  const channels: ChannelDefinition[] = [CHANNELS[3]!];
+  const model = new MemoryReadModel(channels);
+  const hub = createRealtimeHub({
+    channels,
+    changes: model.changes,
+    snapshot: model.snapshot,
+    windowMs: WINDOW_MS,
+    heartbeatMs: 1000,
+  });
+  const sse = createSseHandler(hub, {
+    authorize: (req) => {
+      const creator = new URL(req.url ?? '/', 'http://x').searchParams.get('creator') ?? '';
+      return { userId: `user-${creator}-${Math.random()}`, creatorIds: [creator] };
+    },
+  });
+  const server = createServer((req, res) => void sse(req, res));
+  const sockets: Socket[] = [];
+  server.on('connection', (s) => {
+    sockets.push(s);
+    s.on('close', () => sockets.splice(sockets.indexOf(s), 1));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+
+  // Per client: INSERT deltas per operation id (must be exactly one each, unless a reset delivered the row).
+  const clients = Array.from({ length: clientsN }, (_, i) => {
+    const creator = `c${i % creators}`;
+    const client = connectRealtime({
+      url: `http://127.0.0.1:${port}/sse?creator=${creator}`,
+      channel: 'sync_operations',
+      throttleMs: 0,
+      backoff: { initialMs: 20, maxMs: 200 },
+    });
+    const inserts = new Map<string, number>();
+    let resetRows = 0;
+    client.messages$.subscribe((e) => {
+      if (e.type === 'reset') {
+        resetRows += e.rows?.length ?? 0;
+        for (const r of e.rows ?? [])
+          if (!inserts.has(String(r.operation_id))) inserts.set(String(r.operation_id), 0);
+      }
+      for (const [op, key] of e.deltas ?? []) {
+        if (op !== 'INSERT') continue;
+        const id = String(key.operation_id);
+        inserts.set(id, (inserts.get(id) ?? 0) + 1);
+      }
+    });
+    return { creator, client, inserts, resetRows: () => resetRows };
+  });
+  await Promise.all(
+    clients.map(
+      (c) =>
+        new Promise<void>((resolve) => c.client.messages$.subscribe((e) => e.type === 'ready' && resolve())),
+    ),
+  );
+  let cuts = 0;
+  const cutter = setInterval(() => {
+    const s = sockets[Math.floor(random() * sockets.length)];
+    if (s) {
+      s.destroy();
+      cuts++;
+    }
+  }, 20);
+  let nextOp = 0;
+  const live: Row[] = [];
+  await drive(RATE, SECONDS, () => {
+    const creator = `c${Math.floor(random() * creators)}`;
+    if (random() < 0.5 || live.length === 0) {
+      const row = { creator_id: creator, operation_id: `op${nextOp++}`, status: 'pending', attempts: 0 };
+      model.upsert('sync_operations', row);
+      live.push(row);
+    } else {
+      const row = live[Math.floor(random() * live.length)]!;
+      row.attempts = Number(row.attempts) + 1;
+      row.status = random() < 0.5 ? 'done' : 'retrying';
+      model.upsert('sync_operations', { ...row });
+    }
+  });
+  clearInterval(cutter);
+  // Drain: every client catches up with the final state (bounded wait).
+  const truth = (creator: string) => model.rows('sync_operations').filter((r) => r.creator_id === creator);
+  const deadline = nowMs() + 30_000;
+  const caughtUp = () =>
+    clients.every(
+      (c) => c.client.table.rows().length === truth(c.creator).length && c.client.cursor === model.checkpoint,
+    );
+  while (!caughtUp() && nowMs() < deadline) await sleep(50);
+  let lost = 0;
+  let duplicated = 0;
+  let mismatched = 0;
+  let resets = 0;
+  let reconnects = 0;
+  for (const c of clients) {
+    const rows = truth(c.creator);
+    for (const r of rows) {
+      const n = c.inserts.get(String(r.operation_id));
+      if (n === undefined) lost++;
+      else if (n > 1) duplicated += n - 1;
+      const mine = c.client.table.get({ creator_id: r.creator_id, operation_id: r.operation_id });
+      if (!mine || mine.status !== r.status || mine.attempts !== r.attempts) mismatched++;
+    }
+    duplicated += c.client.stats.duplicatesDropped;
+    resets += c.client.stats.resets - 1; // the first snapshot is the initial load
+    reconnects += c.client.stats.reconnects;
+    c.client.close();
+  }
+  await hub.close();
+  for (const s of [...sockets]) s.destroy();
+  await new Promise((resolve) => server.close(resolve));
+  return {
+    lost,
+    duplicated,
+    mismatched_rows: mismatched,
+    cuts,
+    reconnects,
+    resets_after_start: resets,
+    operations: nextOp,
+    caught_up: caughtUp() ? 1 : 0,
+  };
+}
+
+/** Median of runs by `key`, other figures from that run. */
+async function medianRun<T extends Record<string, number>>(key: keyof T, fn: (run: number) => Promise<T>) {
+  const results: T[] = [];
+  for (let i = 0; i < RUNS; i++) results.push(await fn(i));
+  const m = median(results.map((r) => r[key] as number));
+  return { ...results.find((r) => r[key] === m)!, runs: RUNS };
+}
+
+export default async function main(): Promise<void> {
+  const fanout = await medianRun('p95_ms', fanoutRun);
+  emit({
+    name: 'realtime.fanout',
+    users: 1000,
+    subscriptions_per_user: 10,
+    rate_per_s: RATE,
+    window_ms: WINDOW_MS,
+    seconds: SECONDS,
+    ...fanout,
+    peak_rss_mb: peakRssMb(),
+  });
+  const resume = await medianRun('lost', resumeRun);
+  emit({
+    name: 'realtime.resume',
+    clients: 100,
+    rate_per_s: RATE,
+    window_ms: WINDOW_MS,
+    seconds: SECONDS,
+    ...resume,
+    peak_rss_mb: peakRssMb(),
+  });
+}
