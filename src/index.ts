@@ -10,3 +10,4 @@ export type * from './core/row-change.js';
 export { ROW_OPERATIONS } from './core/row-change.js';
 export * from './store/index.js';
 export * from './processing/index.js';
+export * from './ingest/index.js';

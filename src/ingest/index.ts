@@ -1,7 +1,5 @@
 export * from './errors.js';
-export * from './parse-json.js';
 export * from './rate-limiter.js';
-export * from './enforce-rate-limit.js';
 export * from './standard-webhooks.js';
 export * from './ingest-handler.js';
 export * from './tiktok/webhook-signature.js';

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TikTokApiError } from '../../src/ingest/tiktok/api-error.js';
 import { signTikTokRequest } from '../../src/ingest/tiktok/request-signature.js';
-import { createTikTokShopHttpClient, parseRetryAfter } from '../../src/ingest/tiktok/shop-client.js';
+import { createTikTokShopHttpClient, retryAfterToMs } from '../../src/ingest/tiktok/shop-client.js';
 import type { EventStore } from '../../src/store/types.js';
 import { allEvents, memoryStore } from './support.js';
 
@@ -266,11 +266,11 @@ describe('TikTok Shop client against a fake server', () => {
   });
 });
 
-describe('parseRetryAfter', () => {
+describe('retryAfterToMs', () => {
   it('reads seconds and HTTP dates', () => {
-    expect(parseRetryAfter('3', 0)).toBe(3000);
-    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
-    expect(parseRetryAfter('soon', 0)).toBeUndefined();
-    expect(parseRetryAfter(null, 0)).toBeUndefined();
+    expect(retryAfterToMs('3', 0)).toBe(3000);
+    expect(retryAfterToMs(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
+    expect(retryAfterToMs('soon', 0)).toBeUndefined();
+    expect(retryAfterToMs(null, 0)).toBeUndefined();
   });
 });

@@ -92,8 +92,15 @@ export interface TikTokShopHttpClient {
   shipPackage(packageId: string, body?: Record<string, unknown>): Promise<unknown>;
 }
 
-/** Parse `Retry-After` (seconds or an HTTP date) into ms; undefined when absent or invalid. */
-export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+/**
+ * Parse `Retry-After` (seconds or an HTTP date) into ms; undefined when absent or invalid.
+ *
+ * @example
+ * ```ts
+ * retryAfterToMs('3', Date.now()) // 3000
+ * ```
+ */
+export function retryAfterToMs(value: string | null, nowMs: number): number | undefined {
   if (value === null || value.trim() === '') return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const date = Date.parse(value);
@@ -201,7 +208,7 @@ export function createTikTokShopHttpClient(options: TikTokShopHttpClientOptions)
         typeof parsed.message === 'string' && parsed.message ? parsed.message : `HTTP ${response.status}`;
 
       if (response.status === 429 || response.status >= 500) {
-        const retryAfter = parseRetryAfter(response.headers.get('retry-after'), now());
+        const retryAfter = retryAfterToMs(response.headers.get('retry-after'), now());
         const delay = retryAfter ?? backoff(attempt);
         const willRetry = canRetry && delay <= config.maxDelayMs;
         if (response.status === 429) {

@@ -1,0 +1,203 @@
+/**
+ * `npm run bench -- ingest`: webhook ingestion.
+ *
+ * `ingest.tiktok_webhook`: signed TikTok Shop webhooks (type 1 order status
+ * changes, every one a new notification) posted by autocannon to a real
+ * Express host, in a child process of its own, whose receiver verifies the
+ * signature, validates, rate-limits per shop (in-memory, default 1,000/min;
+ * spread over 1,000 shops) and commits the events to PostgreSQL before
+ * answering. Reports requests/s, latency percentiles per request (from
+ * autocannon's response callbacks), non-2xx count and the server's peak RSS;
+ * the median run by throughput.
+ *
+ * Environment: BENCH_PG_URL, BENCH_RUNS (default 3), BENCH_INGEST_SECONDS
+ * (default 10), BENCH_INGEST_CONNECTIONS (default 16), BENCH_ONLY.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import express from 'express';
+import { registerCommerceEvents } from '../src/commerce/events/catalog.js';
+import { expressAdapter } from '../src/http/express.js';
+import { createTikTokWebhookHandler } from '../src/ingest/tiktok/webhook-handler.js';
+import { signTikTokWebhook } from '../src/ingest/tiktok/webhook-signature.js';
+import { openOurStore } from './support/our-store.js';
+import { emit, latencySummary, medianOf } from './support/stats.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SECONDS = Number(process.env.BENCH_INGEST_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_INGEST_CONNECTIONS ?? 16);
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const selected = (name: string): boolean => ONLY.length === 0 || ONLY.some((p) => name.startsWith(p));
+
+const APP_KEY = 'bench-app-key';
+const APP_SECRET = 'bench-app-secret';
+const SHOPS = 1000;
+const POOL_MAX = 16;
+const SERVER_FLAG = '--ingest-bench-server';
+
+type ServerMessage = { port: number } | { stopped: true; events: number; peakRssMb: number };
+
+/** The host under test: Express + the TikTok receiver + our store on PostgreSQL. Runs in the child. */
+async function serve(): Promise<void> {
+  const bench = await openOurStore(POOL_MAX);
+  registerCommerceEvents(bench.store);
+  const app = express();
+  app.post(
+    '/api/webhooks/tiktok',
+    expressAdapter(
+      createTikTokWebhookHandler({ store: bench.store, appKey: APP_KEY, appSecret: APP_SECRET }),
+    ),
+  );
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  process.send!({ port: (server.address() as AddressInfo).port } satisfies ServerMessage);
+  process.on('message', (msg) => {
+    if (msg !== 'stop') return;
+    void (async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      const { rows } = await bench.pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM "${bench.schema}".events WHERE event_type = 'tiktok.webhook_received'`,
+      );
+      const peakRssMb = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+      await bench.dispose();
+      process.send!({ stopped: true, events: Number(rows[0]!.n), peakRssMb } satisfies ServerMessage, () =>
+        process.exit(0),
+      );
+    })();
+  });
+}
+
+function startServer(): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(fileURLToPath(import.meta.url), [SERVER_FLAG], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (msg: ServerMessage) =>
+      'port' in msg ? resolve({ child, port: msg.port }) : reject(new Error('unexpected')),
+    );
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+}
+
+function stopServer(child: ChildProcess): Promise<{ events: number; peakRssMb: number }> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('message', (msg: ServerMessage) => {
+      if ('stopped' in msg) resolve({ events: msg.events, peakRssMb: msg.peakRssMb });
+    });
+    child.send('stop');
+  });
+}
+
+/** Pre-signed webhook bodies: order i gets UNPAID then AWAITING_SHIPMENT, spread over the shops. */
+function signedRequests(count: number): { body: string; authorization: string }[] {
+  const run = randomBytes(4).toString('hex');
+  const now = Math.floor(Date.now() / 1000);
+  return Array.from({ length: count }, (_, i) => {
+    const order = Math.floor(i / 2);
+    const body = JSON.stringify({
+      type: 1,
+      tts_notification_id: `${run}-${i}`,
+      shop_id: `shop-${order % SHOPS}`,
+      timestamp: now,
+      data: {
+        order_id: `${run}${order}`,
+        order_status: i % 2 === 0 ? 'UNPAID' : 'AWAITING_SHIPMENT',
+        is_on_hold_order: false,
+        update_time: now,
+      },
+    });
+    return { body, authorization: signTikTokWebhook(APP_KEY, APP_SECRET, Buffer.from(body)) };
+  });
+}
+
+async function load(port: number, seconds: number, requests: { body: string; authorization: string }[]) {
+  let next = 0;
+  const latencies: number[] = [];
+  let instance!: autocannon.Instance;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections: CONNECTIONS,
+        duration: seconds,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/webhooks/tiktok',
+            setupRequest: (req) => {
+              const r = requests[next++ % requests.length]!;
+              return {
+                ...req,
+                body: r.body,
+                headers: { 'content-type': 'application/json', authorization: r.authorization },
+              };
+            },
+          },
+        ],
+      },
+      (err, res) => (err ? reject(err as Error) : resolve(res)),
+    );
+  });
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) =>
+    latencies.push(ms),
+  );
+  const result = await done;
+  return { result, latencies, sent: next };
+}
+
+async function tiktokWebhookRun(): Promise<Record<string, number>> {
+  const { child, port } = await startServer();
+  try {
+    const requests = signedRequests(Math.max(20_000, SECONDS * 8000 + 20_000));
+    await load(port, 2, requests.slice(-20_000)); // warm-up on its own notifications
+    const { result, latencies } = await load(port, SECONDS, requests.slice(0, -20_000));
+    const ok = result['2xx'];
+    return {
+      requests_per_s: Math.round(ok / SECONDS),
+      ...latencySummary(latencies),
+      non_2xx: result.non2xx + result.errors + result.timeouts,
+      ok_requests: ok,
+    };
+  } finally {
+    const { events, peakRssMb } = await stopServer(child);
+    lastServer = { events, peakRssMb };
+  }
+}
+let lastServer = { events: 0, peakRssMb: 0 };
+
+/** Runs the ingest benchmarks and prints one JSON line per case. */
+export default async function ingestBenchmarks(): Promise<void> {
+  if (selected('ingest.tiktok_webhook')) {
+    const committed: number[] = [];
+    const rss: number[] = [];
+    const result = await medianOf<Record<string, number>>(RUNS, 'requests_per_s', async () => {
+      const r = await tiktokWebhookRun();
+      committed.push(lastServer.events);
+      rss.push(lastServer.peakRssMb);
+      // Every acknowledged webhook (warm-up included) must be in the log.
+      return { ...r, committed_webhooks: lastServer.events };
+    });
+    emit({
+      name: 'ingest.tiktok_webhook',
+      engine: 'postgres',
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      pool_max: POOL_MAX,
+      shops: SHOPS,
+      ...result,
+      target_requests_per_s: 2000,
+      target_p95_ms: 20,
+      peak_rss_mb: Math.max(...rss),
+    });
+  }
+}
+
+if (process.argv.includes(SERVER_FLAG)) await serve();
