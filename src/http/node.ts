@@ -6,7 +6,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { problemResponse } from './problem.js';
 import type { HttpHandler, HttpResponse } from './types.js';
 
-/** Default largest body the adapters read: 1 MiB (handlers may set a lower limit). */
+/**
+ * Default largest body the adapters read: 1 MiB (handlers may set a lower limit).
+ *
+ * @example
+ * ```ts
+ * expressAdapter(handler, { maxBodyBytes: DEFAULT_ADAPTER_BODY_LIMIT / 4 });
+ * ```
+ */
 export const DEFAULT_ADAPTER_BODY_LIMIT = 1024 * 1024;
 
 /** Outcome of reading a body. */

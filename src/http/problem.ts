@@ -5,7 +5,14 @@
 import { isSyncError } from '../core/errors.js';
 import type { HttpResponse } from './types.js';
 
-/** The content type of problem responses. */
+/**
+ * The content type of problem responses.
+ *
+ * @example
+ * ```ts
+ * res.headers['content-type'] === PROBLEM_CONTENT_TYPE
+ * ```
+ */
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /** The body of a problem response. */

@@ -4,7 +4,14 @@
  */
 import { SyncError } from '../core/errors.js';
 
-/** Stable codes of rejected webhooks, with their HTTP status. */
+/**
+ * Stable codes of rejected webhooks, with their HTTP status.
+ *
+ * @example
+ * ```ts
+ * INGEST_ERROR_STATUS.SIGNATURE_INVALID // 401
+ * ```
+ */
 export const INGEST_ERROR_STATUS = {
   SIGNATURE_MISSING: 401,
   SIGNATURE_INVALID: 401,
@@ -23,7 +30,14 @@ export const INGEST_ERROR_STATUS = {
 /** One stable ingest error code. */
 export type IngestErrorCode = keyof typeof INGEST_ERROR_STATUS;
 
-/** Every ingest error code. */
+/**
+ * Every ingest error code.
+ *
+ * @example
+ * ```ts
+ * INGEST_ERROR_CODES.includes(problem.code)
+ * ```
+ */
 export const INGEST_ERROR_CODES = Object.keys(INGEST_ERROR_STATUS) as IngestErrorCode[];
 
 /**

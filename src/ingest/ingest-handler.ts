@@ -6,7 +6,14 @@ import type { HttpHandler } from '../http/types.js';
 import { createShippingWebhookHandler, type ShippingWebhookOptions } from './shipping/webhook-handler.js';
 import { createTikTokWebhookHandler, type TikTokWebhookOptions } from './tiktok/webhook-handler.js';
 
-/** Paths of the receivers. */
+/**
+ * Paths of the receivers.
+ *
+ * @example
+ * ```ts
+ * app.post(INGEST_PATHS.tiktok, expressAdapter(tiktokHandler));
+ * ```
+ */
 export const INGEST_PATHS = {
   tiktok: '/api/webhooks/tiktok',
   shipping: '/api/webhooks/shipping/:provider',

@@ -4,6 +4,9 @@
 import type { ZodType } from 'zod';
 import { IngestError } from './errors.js';
 
+// Fatal: invalid UTF-8 is an error, not silently replaced (the signature covered the bytes).
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Reject a body over `maxBytes` with `PAYLOAD_TOO_LARGE`.
  *
@@ -30,10 +33,9 @@ export function assertBodySize(rawBody: Buffer, maxBytes: number): void {
  * ```
  */
 export function parseJsonBody(rawBody: Buffer): unknown {
-  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let decoded: string;
   try {
-    decoded = text.decode(rawBody);
+    decoded = UTF8.decode(rawBody);
   } catch (cause) {
     throw new IngestError('MALFORMED_JSON', 'Body is not valid UTF-8', { cause });
   }

@@ -37,7 +37,14 @@ export interface RateLimitOptions {
   windowMs?: number;
 }
 
-/** Default: 1,000 requests per minute. */
+/**
+ * Default: 1,000 requests per minute.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_RATE_LIMIT // { limit: 1000, windowMs: 60_000 }
+ * ```
+ */
 export const DEFAULT_RATE_LIMIT = { limit: 1000, windowMs: 60_000 } as const;
 
 /** Validated limiter settings. */

@@ -7,7 +7,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { IngestError } from './errors.js';
 
-/** Default tolerance between the sender's timestamp and now, in seconds (both directions). */
+/**
+ * Default tolerance between the sender's timestamp and now, in seconds (both directions).
+ *
+ * @example
+ * ```ts
+ * STANDARD_WEBHOOK_TOLERANCE_SECONDS // 300
+ * ```
+ */
 export const STANDARD_WEBHOOK_TOLERANCE_SECONDS = 300;
 
 const SECRET_PREFIX = 'whsec_';

@@ -72,7 +72,14 @@ export const COMMERCE_EVENT_SCHEMAS = {
   'tiktok.api_error': apiErrorSchema,
 } as const;
 
-/** Every event type of the catalog, in specification order. */
+/**
+ * Every event type of the catalog, in specification order.
+ *
+ * @example
+ * ```ts
+ * COMMERCE_EVENT_TYPES.length // 24
+ * ```
+ */
 export const COMMERCE_EVENT_TYPES = Object.keys(COMMERCE_EVENT_SCHEMAS) as CommerceEventType[];
 
 /** One event type of the catalog, e.g. `'order.shipped'`. */

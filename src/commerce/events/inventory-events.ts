@@ -5,10 +5,24 @@
 import { z } from 'zod';
 import { SEVERITIES, idSchema, positiveQuantitySchema, quantitySchema } from './common.js';
 
-/** Why a stock level changed. */
+/**
+ * Why a stock level changed.
+ *
+ * @example
+ * ```ts
+ * STOCK_CHANGE_REASONS.includes('restock') // true
+ * ```
+ */
 export const STOCK_CHANGE_REASONS = ['sale', 'restock', 'adjustment', 'sync', 'return'] as const;
 
-/** `inventory.stock_updated`: the on-hand quantity of a product is now `quantity`. */
+/**
+ * `inventory.stock_updated`: the on-hand quantity of a product is now `quantity`.
+ *
+ * @example
+ * ```ts
+ * const parsed = stockUpdatedSchema.safeParse(input);
+ * ```
+ */
 export const stockUpdatedSchema = z.object({
   creatorId: idSchema,
   productId: idSchema,
@@ -20,7 +34,14 @@ export const stockUpdatedSchema = z.object({
   threshold: quantitySchema.optional(),
 });
 
-/** `inventory.reserved`: units held for an order. */
+/**
+ * `inventory.reserved`: units held for an order.
+ *
+ * @example
+ * ```ts
+ * const parsed = inventoryReservedSchema.safeParse(input);
+ * ```
+ */
 export const inventoryReservedSchema = z.object({
   creatorId: idSchema,
   productId: idSchema,
@@ -28,10 +49,24 @@ export const inventoryReservedSchema = z.object({
   quantity: positiveQuantitySchema,
 });
 
-/** Why a reservation was released. */
+/**
+ * Why a reservation was released.
+ *
+ * @example
+ * ```ts
+ * RELEASE_REASONS.includes('compensation') // true
+ * ```
+ */
 export const RELEASE_REASONS = ['cancelled', 'compensation', 'expired', 'fulfilled'] as const;
 
-/** `inventory.released`: a reservation given back (cancel, saga compensation, expiry) or consumed. */
+/**
+ * `inventory.released`: a reservation given back (cancel, saga compensation, expiry) or consumed.
+ *
+ * @example
+ * ```ts
+ * const parsed = inventoryReleasedSchema.safeParse(input);
+ * ```
+ */
 export const inventoryReleasedSchema = z.object({
   creatorId: idSchema,
   productId: idSchema,
@@ -40,7 +75,14 @@ export const inventoryReleasedSchema = z.object({
   reason: z.enum(RELEASE_REASONS),
 });
 
-/** `inventory.low_stock_detected`: stock crossed the product's threshold downwards. */
+/**
+ * `inventory.low_stock_detected`: stock crossed the product's threshold downwards.
+ *
+ * @example
+ * ```ts
+ * const parsed = lowStockDetectedSchema.safeParse(input);
+ * ```
+ */
 export const lowStockDetectedSchema = z.object({
   creatorId: idSchema,
   productId: idSchema,
@@ -49,7 +91,14 @@ export const lowStockDetectedSchema = z.object({
   severity: z.enum(SEVERITIES),
 });
 
-/** `inventory.reorder_triggered`: a reorder is suggested. */
+/**
+ * `inventory.reorder_triggered`: a reorder is suggested.
+ *
+ * @example
+ * ```ts
+ * const parsed = reorderTriggeredSchema.safeParse(input);
+ * ```
+ */
 export const reorderTriggeredSchema = z.object({
   creatorId: idSchema,
   productId: idSchema,
@@ -59,7 +108,14 @@ export const reorderTriggeredSchema = z.object({
   velocityPerHour: z.number().finite().min(0).optional(),
 });
 
-/** `inventory.sync_conflict_detected`: two sources disagree about a stock level. */
+/**
+ * `inventory.sync_conflict_detected`: two sources disagree about a stock level.
+ *
+ * @example
+ * ```ts
+ * const parsed = syncConflictDetectedSchema.safeParse(input);
+ * ```
+ */
 export const syncConflictDetectedSchema = z.object({
   creatorId: idSchema,
   productId: idSchema,

@@ -12,7 +12,14 @@ import {
   positiveQuantitySchema,
 } from './common.js';
 
-/** One line of an order. */
+/**
+ * One line of an order.
+ *
+ * @example
+ * ```ts
+ * const parsed = orderLineItemSchema.safeParse(input);
+ * ```
+ */
 export const orderLineItemSchema = z.object({
   productId: idSchema,
   sku: idSchema.optional(),
@@ -24,6 +31,11 @@ export const orderLineItemSchema = z.object({
  * `order.received_from_tiktok`: an order became fulfillable on TikTok Shop
  * (status `AWAITING_SHIPMENT`). Line items are present when the sender knew
  * them (TikTok's status webhook does not carry them; the saga fetches details).
+ *
+ * @example
+ * ```ts
+ * const parsed = orderReceivedFromTikTokSchema.safeParse(input);
+ * ```
  */
 export const orderReceivedFromTikTokSchema = z.object({
   creatorId: idSchema,
@@ -37,20 +49,41 @@ export const orderReceivedFromTikTokSchema = z.object({
   updateTime: instantSchema,
 });
 
-/** `order.validated`: the order passed business validation. */
+/**
+ * `order.validated`: the order passed business validation.
+ *
+ * @example
+ * ```ts
+ * const parsed = orderValidatedSchema.safeParse(input);
+ * ```
+ */
 export const orderValidatedSchema = z.object({
   creatorId: idSchema,
   orderId: idSchema,
 });
 
-/** `order.inventory_allocated`: stock reserved for every line. */
+/**
+ * `order.inventory_allocated`: stock reserved for every line.
+ *
+ * @example
+ * ```ts
+ * const parsed = orderInventoryAllocatedSchema.safeParse(input);
+ * ```
+ */
 export const orderInventoryAllocatedSchema = z.object({
   creatorId: idSchema,
   orderId: idSchema,
   allocations: z.array(z.object({ productId: idSchema, quantity: positiveQuantitySchema })).min(1),
 });
 
-/** `order.payment_processed`: the payment was captured. */
+/**
+ * `order.payment_processed`: the payment was captured.
+ *
+ * @example
+ * ```ts
+ * const parsed = orderPaymentProcessedSchema.safeParse(input);
+ * ```
+ */
 export const orderPaymentProcessedSchema = z.object({
   creatorId: idSchema,
   orderId: idSchema,
@@ -59,7 +92,14 @@ export const orderPaymentProcessedSchema = z.object({
   currency: currencySchema,
 });
 
-/** `order.shipped`: the carrier has the parcel. */
+/**
+ * `order.shipped`: the carrier has the parcel.
+ *
+ * @example
+ * ```ts
+ * const parsed = orderShippedSchema.safeParse(input);
+ * ```
+ */
 export const orderShippedSchema = z.object({
   creatorId: idSchema,
   orderId: idSchema,
@@ -70,7 +110,14 @@ export const orderShippedSchema = z.object({
   shippedAt: instantSchema,
 });
 
-/** `order.delivered`: the buyer has the parcel. */
+/**
+ * `order.delivered`: the buyer has the parcel.
+ *
+ * @example
+ * ```ts
+ * const parsed = orderDeliveredSchema.safeParse(input);
+ * ```
+ */
 export const orderDeliveredSchema = z.object({
   creatorId: idSchema,
   orderId: idSchema,
@@ -79,10 +126,24 @@ export const orderDeliveredSchema = z.object({
   deliveredAt: instantSchema,
 });
 
-/** Who cancelled an order. */
+/**
+ * Who cancelled an order.
+ *
+ * @example
+ * ```ts
+ * CANCELLED_BY.includes('tiktok') // true
+ * ```
+ */
 export const CANCELLED_BY = ['buyer', 'seller', 'system', 'tiktok'] as const;
 
-/** `order.cancelled`: the order will not be fulfilled. */
+/**
+ * `order.cancelled`: the order will not be fulfilled.
+ *
+ * @example
+ * ```ts
+ * const parsed = orderCancelledSchema.safeParse(input);
+ * ```
+ */
 export const orderCancelledSchema = z.object({
   creatorId: idSchema,
   orderId: idSchema,
@@ -91,7 +152,14 @@ export const orderCancelledSchema = z.object({
   cancelledAt: instantSchema,
 });
 
-/** `order.refunded`: money went back to the buyer. */
+/**
+ * `order.refunded`: money went back to the buyer.
+ *
+ * @example
+ * ```ts
+ * const parsed = orderRefundedSchema.safeParse(input);
+ * ```
+ */
 export const orderRefundedSchema = z.object({
   creatorId: idSchema,
   orderId: idSchema,

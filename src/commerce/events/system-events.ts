@@ -7,7 +7,14 @@ import { HEALTH_COMPONENTS, HEALTH_STATUSES, SEVERITIES, idSchema, instantSchema
 
 const componentSchema = z.enum(HEALTH_COMPONENTS);
 
-/** `system.health_check_completed`: one component's status and the measurements behind it. */
+/**
+ * `system.health_check_completed`: one component's status and the measurements behind it.
+ *
+ * @example
+ * ```ts
+ * const parsed = healthCheckCompletedSchema.safeParse(input);
+ * ```
+ */
 export const healthCheckCompletedSchema = z.object({
   component: componentSchema,
   status: z.enum(HEALTH_STATUSES),
@@ -17,7 +24,14 @@ export const healthCheckCompletedSchema = z.object({
   creatorId: idSchema.optional(),
 });
 
-/** `system.performance_threshold_exceeded`: a measurement crossed its threshold. */
+/**
+ * `system.performance_threshold_exceeded`: a measurement crossed its threshold.
+ *
+ * @example
+ * ```ts
+ * const parsed = performanceThresholdExceededSchema.safeParse(input);
+ * ```
+ */
 export const performanceThresholdExceededSchema = z.object({
   component: componentSchema,
   metric: z.string().min(1),
@@ -27,7 +41,14 @@ export const performanceThresholdExceededSchema = z.object({
   creatorId: idSchema.optional(),
 });
 
-/** `system.api_rate_limit_approached`: little headroom left on an external API. */
+/**
+ * `system.api_rate_limit_approached`: little headroom left on an external API.
+ *
+ * @example
+ * ```ts
+ * const parsed = apiRateLimitApproachedSchema.safeParse(input);
+ * ```
+ */
 export const apiRateLimitApproachedSchema = z.object({
   api: z.string().min(1),
   shopId: idSchema.optional(),
@@ -36,7 +57,14 @@ export const apiRateLimitApproachedSchema = z.object({
   resetAt: instantSchema.optional(),
 });
 
-/** `system.sync_failure_detected`: a sync operation failed. */
+/**
+ * `system.sync_failure_detected`: a sync operation failed.
+ *
+ * @example
+ * ```ts
+ * const parsed = syncFailureDetectedSchema.safeParse(input);
+ * ```
+ */
 export const syncFailureDetectedSchema = z.object({
   component: componentSchema,
   operation: z.string().min(1),
@@ -46,7 +74,14 @@ export const syncFailureDetectedSchema = z.object({
   shopId: idSchema.optional(),
 });
 
-/** `system.recovery_completed`: a failed component or operation works again. */
+/**
+ * `system.recovery_completed`: a failed component or operation works again.
+ *
+ * @example
+ * ```ts
+ * const parsed = recoveryCompletedSchema.safeParse(input);
+ * ```
+ */
 export const recoveryCompletedSchema = z.object({
   component: componentSchema,
   operation: z.string().min(1).optional(),

@@ -4,7 +4,14 @@
 import { z } from 'zod';
 import { TIKTOK_ORDER_STATUSES, idSchema, instantSchema } from './common.js';
 
-/** TikTok Shop webhook types the receiver handles, by number. */
+/**
+ * TikTok Shop webhook types the receiver handles, by number.
+ *
+ * @example
+ * ```ts
+ * TIKTOK_WEBHOOK_TYPES[1] // 'ORDER_STATUS_CHANGE'
+ * ```
+ */
 export const TIKTOK_WEBHOOK_TYPES = {
   1: 'ORDER_STATUS_CHANGE',
   2: 'REVERSE_ORDER_STATUS_CHANGE',
@@ -17,7 +24,14 @@ export type TikTokWebhookType = keyof typeof TIKTOK_WEBHOOK_TYPES;
 /** A handled webhook type name. */
 export type TikTokWebhookTypeName = (typeof TIKTOK_WEBHOOK_TYPES)[TikTokWebhookType];
 
-/** `tiktok.webhook_received`: an authenticated webhook, kept verbatim for audit and replay. */
+/**
+ * `tiktok.webhook_received`: an authenticated webhook, kept verbatim for audit and replay.
+ *
+ * @example
+ * ```ts
+ * const parsed = webhookReceivedSchema.safeParse(input);
+ * ```
+ */
 export const webhookReceivedSchema = z.object({
   notificationId: idSchema,
   shopId: idSchema,
@@ -30,7 +44,14 @@ export const webhookReceivedSchema = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 
-/** `tiktok.order_status_changed`: TikTok's status of an order changed. */
+/**
+ * `tiktok.order_status_changed`: TikTok's status of an order changed.
+ *
+ * @example
+ * ```ts
+ * const parsed = orderStatusChangedSchema.safeParse(input);
+ * ```
+ */
 export const orderStatusChangedSchema = z.object({
   creatorId: idSchema,
   shopId: idSchema,
@@ -43,7 +64,14 @@ export const orderStatusChangedSchema = z.object({
   updateTime: instantSchema,
 });
 
-/** `tiktok.product_updated`: a product's status on TikTok Shop changed. */
+/**
+ * `tiktok.product_updated`: a product's status on TikTok Shop changed.
+ *
+ * @example
+ * ```ts
+ * const parsed = productUpdatedSchema.safeParse(input);
+ * ```
+ */
 export const productUpdatedSchema = z.object({
   creatorId: idSchema,
   shopId: idSchema,
@@ -53,7 +81,14 @@ export const productUpdatedSchema = z.object({
   updateTime: instantSchema,
 });
 
-/** `tiktok.rate_limit_hit`: the TikTok Shop API answered 429. */
+/**
+ * `tiktok.rate_limit_hit`: the TikTok Shop API answered 429.
+ *
+ * @example
+ * ```ts
+ * const parsed = rateLimitHitSchema.safeParse(input);
+ * ```
+ */
 export const rateLimitHitSchema = z.object({
   method: z.string().min(1),
   path: z.string().min(1),
@@ -63,7 +98,14 @@ export const rateLimitHitSchema = z.object({
   attempt: z.int().min(1),
 });
 
-/** `tiktok.api_error`: a TikTok Shop API call failed (5xx, network, or a non-zero TikTok `code`). */
+/**
+ * `tiktok.api_error`: a TikTok Shop API call failed (5xx, network, or a non-zero TikTok `code`).
+ *
+ * @example
+ * ```ts
+ * const parsed = apiErrorSchema.safeParse(input);
+ * ```
+ */
 export const apiErrorSchema = z.object({
   method: z.string().min(1),
   path: z.string().min(1),

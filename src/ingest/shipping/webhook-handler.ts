@@ -54,7 +54,14 @@ const optionsSchema = z.object({
     .default(256 * 1024),
 });
 
-/** The source recorded in the metadata of every event this receiver writes. */
+/**
+ * The source recorded in the metadata of every event this receiver writes.
+ *
+ * @example
+ * ```ts
+ * events.filter((e) => e.metadata.source === SHIPPING_WEBHOOK_SOURCE);
+ * ```
+ */
 export const SHIPPING_WEBHOOK_SOURCE = 'shipping_provider';
 
 interface Provider {

@@ -5,7 +5,14 @@
  */
 import { z } from 'zod';
 
-/** Tracking statuses the receiver understands. */
+/**
+ * Tracking statuses the receiver understands.
+ *
+ * @example
+ * ```ts
+ * TRACKING_STATUSES.includes('delivered') // true
+ * ```
+ */
 export const TRACKING_STATUSES = [
   'label_created',
   'picked_up',
@@ -18,14 +25,28 @@ export const TRACKING_STATUSES = [
 /** One of {@link TRACKING_STATUSES}. */
 export type TrackingStatus = (typeof TRACKING_STATUSES)[number];
 
-/** The envelope every shipping webhook shares. */
+/**
+ * The envelope every shipping webhook shares.
+ *
+ * @example
+ * ```ts
+ * const parsed = shippingEnvelopeSchema.safeParse(input);
+ * ```
+ */
 export const shippingEnvelopeSchema = z.object({
   type: z.string().min(1).max(100),
   timestamp: z.iso.datetime({ offset: true }).optional(),
   data: z.record(z.string(), z.unknown()),
 });
 
-/** `data` of a `tracking.updated` webhook. */
+/**
+ * `data` of a `tracking.updated` webhook.
+ *
+ * @example
+ * ```ts
+ * const parsed = trackingUpdateSchema.safeParse(input);
+ * ```
+ */
 export const trackingUpdateSchema = z.looseObject({
   order_id: z.string().min(1).max(200),
   creator_id: z.string().min(1).max(200),

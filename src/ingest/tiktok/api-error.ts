@@ -3,7 +3,14 @@
  */
 import { SyncError } from '../../core/errors.js';
 
-/** Codes of {@link TikTokApiError}. */
+/**
+ * Codes of {@link TikTokApiError}.
+ *
+ * @example
+ * ```ts
+ * if ((TIKTOK_API_ERROR_CODES as readonly string[]).includes(err.code)) retryLater();
+ * ```
+ */
 export const TIKTOK_API_ERROR_CODES = [
   'TIKTOK_API_ERROR',
   'TIKTOK_RATE_LIMITED',

@@ -9,7 +9,14 @@ import type { EventStore } from '../../store/types.js';
 import { TikTokApiError } from './api-error.js';
 import { signTikTokRequest } from './request-signature.js';
 
-/** The source recorded in the metadata of the client's events. */
+/**
+ * The source recorded in the metadata of the client's events.
+ *
+ * @example
+ * ```ts
+ * events.filter((e) => e.metadata.source === TIKTOK_CLIENT_SOURCE);
+ * ```
+ */
 export const TIKTOK_CLIENT_SOURCE = 'tiktok_client';
 
 /** Options of {@link createTikTokShopHttpClient}. */

@@ -41,7 +41,14 @@ const optionsSchema = z.object({
     .default(256 * 1024),
 });
 
-/** The source recorded in the metadata of every event this receiver writes. */
+/**
+ * The source recorded in the metadata of every event this receiver writes.
+ *
+ * @example
+ * ```ts
+ * events.filter((e) => e.metadata.source === TIKTOK_WEBHOOK_SOURCE);
+ * ```
+ */
 export const TIKTOK_WEBHOOK_SOURCE = 'tiktok_webhook';
 
 /**

@@ -11,7 +11,14 @@ const tiktokId = z.union([z.string().min(1).max(128), z.int().nonnegative()]).tr
 /** Unix seconds, as TikTok sends them (10 digits). */
 const unixSeconds = z.int().min(1).max(99_999_999_999);
 
-/** The webhook envelope. */
+/**
+ * The webhook envelope.
+ *
+ * @example
+ * ```ts
+ * const parsed = tiktokEnvelopeSchema.safeParse(input);
+ * ```
+ */
 export const tiktokEnvelopeSchema = z.object({
   type: z.int().min(0).max(1000),
   tts_notification_id: z.string().min(1).max(128),
@@ -22,10 +29,24 @@ export const tiktokEnvelopeSchema = z.object({
 /** A parsed envelope. */
 export type TikTokEnvelope = z.infer<typeof tiktokEnvelopeSchema>;
 
-/** Order statuses the webhook may send: the API's, plus the webhook's `CANCEL`. */
+/**
+ * Order statuses the webhook may send: the API's, plus the webhook's `CANCEL`.
+ *
+ * @example
+ * ```ts
+ * TIKTOK_WEBHOOK_ORDER_STATUSES.includes('CANCEL') // true
+ * ```
+ */
 export const TIKTOK_WEBHOOK_ORDER_STATUSES = [...TIKTOK_ORDER_STATUSES, 'CANCEL'] as const;
 
-/** Type 1, order status change. */
+/**
+ * Type 1, order status change.
+ *
+ * @example
+ * ```ts
+ * const parsed = orderStatusChangeDataSchema.safeParse(input);
+ * ```
+ */
 export const orderStatusChangeDataSchema = z.looseObject({
   order_id: tiktokId,
   order_status: z.enum(TIKTOK_WEBHOOK_ORDER_STATUSES),
@@ -33,7 +54,14 @@ export const orderStatusChangeDataSchema = z.looseObject({
   update_time: unixSeconds,
 });
 
-/** Type 2, reverse order (return / refund / cancellation request) status change. */
+/**
+ * Type 2, reverse order (return / refund / cancellation request) status change.
+ *
+ * @example
+ * ```ts
+ * const parsed = reverseOrderDataSchema.safeParse(input);
+ * ```
+ */
 export const reverseOrderDataSchema = z.looseObject({
   order_id: tiktokId,
   reverse_order_id: tiktokId,
@@ -43,14 +71,28 @@ export const reverseOrderDataSchema = z.looseObject({
   update_time: unixSeconds,
 });
 
-/** Type 4, package update (split, combine, shipping info). */
+/**
+ * Type 4, package update (split, combine, shipping info).
+ *
+ * @example
+ * ```ts
+ * const parsed = packageUpdateDataSchema.safeParse(input);
+ * ```
+ */
 export const packageUpdateDataSchema = z.looseObject({
   order_id: tiktokId,
   package_id: tiktokId,
   update_time: unixSeconds,
 });
 
-/** Type 5, product status change. */
+/**
+ * Type 5, product status change.
+ *
+ * @example
+ * ```ts
+ * const parsed = productStatusDataSchema.safeParse(input);
+ * ```
+ */
 export const productStatusDataSchema = z.looseObject({
   product_id: tiktokId,
   status: z.string().min(1).max(64),
@@ -58,7 +100,14 @@ export const productStatusDataSchema = z.looseObject({
   update_time: unixSeconds,
 });
 
-/** Type 6, the seller revoked the app's authorisation. */
+/**
+ * Type 6, the seller revoked the app's authorisation.
+ *
+ * @example
+ * ```ts
+ * const parsed = sellerDeauthorizationDataSchema.safeParse(input);
+ * ```
+ */
 export const sellerDeauthorizationDataSchema = z.looseObject({
   message: z.string().max(2000).optional(),
   update_time: unixSeconds.optional(),
