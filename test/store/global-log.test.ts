@@ -77,10 +77,18 @@ describe.skipIf(!postgresEngine.available)('global log on PostgreSQL', () => {
     const before = await store.headCheckpoint();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const removeHook = store.addInlineHook({ name: 'gate', apply: () => gate.then(() => undefined) });
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const removeHook = store.addInlineHook({
+      name: 'gate',
+      async apply({ events }) {
+        if (!events.some((e) => e.aggregateId === 'slow')) return;
+        entered();
+        await gate;
+      },
+    });
     const slow = store.append('slow', [{ type: 'slow', data: {} }]);
-    await sleep(50);
-    removeHook();
+    await inside; // the slow transaction has written and is now held open
     const fast = await store.append('fast', [{ type: 'fast', data: {} }]);
     // The fast append committed, but the slow one took an earlier transaction id and is still open.
     expect((await store.readAll({ after: before })).events).toHaveLength(0);
@@ -89,6 +97,7 @@ describe.skipIf(!postgresEngine.available)('global log on PostgreSQL', () => {
     expect(lag.oldestOpenTransactionMs).not.toBeNull();
     release();
     await slow;
+    removeHook();
     const after = await store.readAll({ after: before });
     expect(after.events.map((e) => e.aggregateId)).toEqual(['slow', 'fast']);
     expect(after.checkpoint).toBe(fast.checkpoint);

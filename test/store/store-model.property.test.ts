@@ -1,10 +1,12 @@
 /**
- * Model-based test: random sequences of appends (every expected-version kind,
+ * Model-based tests: random sequences of appends (every expected-version kind,
  * idempotency keys) against a simple reference model, and concurrent bursts
- * checked for their invariants, on every engine.
+ * checked for their invariants, on every engine. Each run works in its own
+ * streams and keys (a fresh prefix) of one store per engine.
  */
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createEventStore,
   isConcurrencyError,
@@ -13,21 +15,23 @@ import {
 } from '../../src/index.js';
 import { sqlEngines } from '../support/databases.js';
 
+const STREAMS = ['a', 'b', 'c'] as const;
+
 interface Model {
   versions: Map<string, number>;
-  keys: Map<string, { stream: string; nextVersion: number }>;
+  keys: Set<string>;
   logLength: number;
 }
 
 interface AppendSpec {
-  stream: string;
+  stream: (typeof STREAMS)[number];
   count: number;
   expected: ExpectedVersion | 'current' | 'stale';
   key: string | undefined;
 }
 
 const appendSpec: fc.Arbitrary<AppendSpec> = fc.record({
-  stream: fc.constantFrom('a', 'b', 'c'),
+  stream: fc.constantFrom(...STREAMS),
   count: fc.integer({ min: 1, max: 3 }),
   expected: fc.constantFrom<AppendSpec['expected']>('any', 'no_stream', 'stream_exists', 'current', 'stale'),
   key: fc.option(fc.constantFrom('k1', 'k2', 'k3', 'k4'), { nil: undefined }),
@@ -40,7 +44,7 @@ function resolveExpected(spec: AppendSpec, model: Model): ExpectedVersion {
   return spec.expected;
 }
 
-/** What the model says one append does; mutates the model. */
+/** What the reference model says one append does; updates the model. */
 function applyToModel(
   spec: AppendSpec,
   expected: ExpectedVersion,
@@ -56,16 +60,17 @@ function applyToModel(
   if (!ok) return 'conflict';
   model.versions.set(spec.stream, current + spec.count);
   model.logLength += spec.count;
-  if (spec.key) model.keys.set(spec.key, { stream: spec.stream, nextVersion: current + spec.count });
+  if (spec.key) model.keys.add(spec.key);
   return 'written';
 }
 
-async function runAppend(store: EventStore, spec: AppendSpec, expected: ExpectedVersion) {
+/** Runs one append in the run's namespace (`prefix`) and names its outcome. */
+async function runAppend(store: EventStore, prefix: string, spec: AppendSpec, expected: ExpectedVersion) {
   try {
     const r = await store.append(
-      spec.stream,
+      `${prefix}-${spec.stream}`,
       Array.from({ length: spec.count }, (_, i) => ({ type: 'step', data: { i } })),
-      { expectedVersion: expected, ...(spec.key ? { idempotencyKey: spec.key } : {}) },
+      { expectedVersion: expected, ...(spec.key ? { idempotencyKey: `${prefix}-${spec.key}` } : {}) },
     );
     return r.duplicate ? 'duplicate' : 'written';
   } catch (err) {
@@ -74,15 +79,9 @@ async function runAppend(store: EventStore, spec: AppendSpec, expected: Expected
   }
 }
 
-async function checkAgainstModel(store: EventStore, model: Model): Promise<void> {
-  for (const stream of ['a', 'b', 'c']) {
-    const { version, events } = await store.readStream(stream);
-    expect(version).toBe(model.versions.get(stream) ?? 0);
-    expect(events.map((e) => e.version)).toEqual(Array.from({ length: version }, (_, i) => i + 1));
-  }
-  const log = await store.readAll({ limit: 10_000 });
-  expect(log.events).toHaveLength(model.logLength);
-  expect(new Set(log.events.map((e) => e.globalPosition)).size).toBe(model.logLength);
+async function runEvents(store: EventStore, prefix: string) {
+  const log = await store.readAll({ limit: 100_000 });
+  return log.events.filter((e) => e.aggregateId.startsWith(`${prefix}-`));
 }
 
 const engines = [
@@ -102,26 +101,40 @@ const engines = [
 ];
 
 describe.each(engines)('event store model on $name', ({ name, available, open }) => {
-  const runs = name === 'memory' ? 200 : 25;
+  const runs = name === 'memory' ? 200 : 30;
+  let store: EventStore;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    if (!available) return;
+    ({ store, close } = await open());
+    await store.migrate();
+  });
+  afterAll(async () => {
+    if (!available) return;
+    await store.close();
+    await close();
+  });
 
   it.skipIf(!available)(
     'sequential appends: versions, log and duplicates always match the reference model',
     async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(appendSpec, { minLength: 1, maxLength: 25 }), async (specs) => {
-          const { store, close } = await open();
-          try {
-            await store.migrate();
-            const model: Model = { versions: new Map(), keys: new Map(), logLength: 0 };
-            for (const spec of specs) {
-              const expected = resolveExpected(spec, model);
-              expect(await runAppend(store, spec, expected)).toBe(applyToModel(spec, expected, model));
-            }
-            await checkAgainstModel(store, model);
-          } finally {
-            await store.close();
-            await close();
+          const prefix = randomUUID();
+          const model: Model = { versions: new Map(), keys: new Set(), logLength: 0 };
+          for (const spec of specs) {
+            const expected = resolveExpected(spec, model);
+            expect(await runAppend(store, prefix, spec, expected)).toBe(applyToModel(spec, expected, model));
           }
+          for (const stream of STREAMS) {
+            const { version, events } = await store.readStream(`${prefix}-${stream}`);
+            expect(version).toBe(model.versions.get(stream) ?? 0);
+            expect(events.map((e) => e.version)).toEqual(Array.from({ length: version }, (_, i) => i + 1));
+          }
+          const events = await runEvents(store, prefix);
+          expect(events).toHaveLength(model.logLength);
+          expect(new Set(events.map((e) => e.globalPosition)).size).toBe(model.logLength);
         }),
         { numRuns: runs },
       );
@@ -135,44 +148,34 @@ describe.each(engines)('event store model on $name', ({ name, available, open })
         fc.asyncProperty(
           fc.array(fc.array(appendSpec, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 }),
           async (bursts) => {
-            const { store, close } = await open();
-            try {
-              await store.migrate();
-              let written = 0;
-              const writtenPerStream = new Map<string, number>();
-              const keysUsed = new Set<string>();
-              for (const burst of bursts) {
-                // Expected versions fixed before the burst: racing appends may conflict,
-                // but each outcome must be explainable by one serial order.
-                const before = new Map<string, number>();
-                for (const s of ['a', 'b', 'c']) before.set(s, (await store.readStream(s)).version);
-                const model: Model = { versions: before, keys: new Map(), logLength: 0 };
-                const outcomes = await Promise.all(
-                  burst.map((spec) => runAppend(store, spec, resolveExpected(spec, model))),
-                );
-                burst.forEach((spec, i) => {
-                  if (outcomes[i] === 'written') {
-                    written += spec.count;
-                    writtenPerStream.set(spec.stream, (writtenPerStream.get(spec.stream) ?? 0) + spec.count);
-                    if (spec.key) {
-                      expect(keysUsed.has(spec.key)).toBe(false); // a key is written at most once
-                      keysUsed.add(spec.key);
-                    }
-                  }
-                });
-              }
-              const log = await store.readAll({ limit: 10_000 });
-              expect(log.events).toHaveLength(written);
-              for (const stream of ['a', 'b', 'c']) {
-                const { version, events } = await store.readStream(stream);
-                expect(version).toBe(writtenPerStream.get(stream) ?? 0);
-                expect(events.map((e) => e.version)).toEqual(
-                  Array.from({ length: version }, (_, i) => i + 1),
-                );
-              }
-            } finally {
-              await store.close();
-              await close();
+            const prefix = randomUUID();
+            let written = 0;
+            const writtenPerStream = new Map<string, number>();
+            const keysUsed = new Set<string>();
+            for (const burst of bursts) {
+              // Expectations are fixed before the burst: racing appends may conflict,
+              // but nothing may be lost, doubled or written out of version order.
+              const versions = new Map<string, number>();
+              for (const s of STREAMS) versions.set(s, (await store.readStream(`${prefix}-${s}`)).version);
+              const model: Model = { versions, keys: new Set(), logLength: 0 };
+              const outcomes = await Promise.all(
+                burst.map((spec) => runAppend(store, prefix, spec, resolveExpected(spec, model))),
+              );
+              burst.forEach((spec, i) => {
+                if (outcomes[i] !== 'written') return;
+                written += spec.count;
+                writtenPerStream.set(spec.stream, (writtenPerStream.get(spec.stream) ?? 0) + spec.count);
+                if (spec.key) {
+                  expect(keysUsed.has(spec.key)).toBe(false);
+                  keysUsed.add(spec.key);
+                }
+              });
+            }
+            expect(await runEvents(store, prefix)).toHaveLength(written);
+            for (const stream of STREAMS) {
+              const { version, events } = await store.readStream(`${prefix}-${stream}`);
+              expect(version).toBe(writtenPerStream.get(stream) ?? 0);
+              expect(events.map((e) => e.version)).toEqual(Array.from({ length: version }, (_, i) => i + 1));
             }
           },
         ),

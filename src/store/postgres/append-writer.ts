@@ -2,7 +2,7 @@
  * Writes one group-commit batch in one transaction. Each request gets its own
  * outcome: a version conflict fails only that request.
  *
- * Per flush: claim idempotency keys (INSERT … ON CONFLICT DO NOTHING waits for
+ * Per flush: take the shared writer lock (see writer-lock.ts), claim idempotency keys (INSERT … ON CONFLICT DO NOTHING waits for
  * a concurrent claimer, so a key is never written twice), create-or-lock the
  * batch's stream rows in stream-id order (no deadlocks between flushes), decide
  * every request in JS against the locked versions, then one statement inserts
@@ -15,6 +15,7 @@ import { satisfiesExpectedVersion } from '../expected-version.js';
 import type { FlushOutcome } from '../group-commit.js';
 import type { PreparedAppend } from '../prepare-append.js';
 import type { AppendResult, EventMetadata, StoredEvent } from '../types.js';
+import { TAKE_WRITER_LOCK, writerLockKeys } from './writer-lock.js';
 
 /** What a batch wrote, for inline hooks and wake-ups. */
 export interface WrittenBatch {
@@ -40,10 +41,12 @@ export class AppendWriter {
   readonly #write: string;
   readonly #keyEvents: string;
   readonly #channel: string;
+  readonly #lockKeys: [number, number];
 
   constructor(schema: string, channel: string) {
     const s = quoteIdent(schema);
     this.#channel = channel;
+    this.#lockKeys = writerLockKeys(schema);
     this.#claimKeys = `INSERT INTO ${s}.idempotency_keys (key, stream_id)
       SELECT * FROM unnest($1::text[], $2::text[]) ORDER BY 1
       ON CONFLICT (key) DO NOTHING RETURNING key`;
@@ -81,6 +84,9 @@ export class AppendWriter {
 
   /** Write `batch` inside `tx`. Throws only for failures that are not one request's fault. */
   async write(tx: SqlTransaction, batch: readonly PreparedAppend[]): Promise<WrittenBatch> {
+    // 0. Announce this writer to log readers before anything gives it a transaction id.
+    await tx.query(TAKE_WRITER_LOCK, this.#lockKeys);
+
     // 1. Idempotency keys: claim ours; read the results of keys someone already used.
     const keyed = new Map<string, string>();
     for (const req of batch)

@@ -3,64 +3,93 @@
  *
  * `global_position` comes from a sequence, so a transaction that took position
  * 10 may commit after one that took 11. Readers therefore order by
- * (transaction_id, global_position) and only pass transactions below the
- * snapshot's xmin — every one of those has finished, so nothing can still
- * appear behind the checkpoint.
+ * (transaction_id, global_position) and only pass transactions below a
+ * horizon: the oldest transaction still writing to this store (see
+ * writer-lock.ts), or the next unassigned id when none is. Everything below it
+ * has finished, so nothing can still appear behind the checkpoint. The horizon
+ * is read by one statement and the events by the next, whose snapshot is
+ * newer — the order the proof needs.
  */
 import { quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
 import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../checkpoint.js';
 import type { ReadAllResult, ReaderLag } from '../types.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-rows.js';
+import { horizonFrom, WRITER_HORIZON, writerLockKeys } from './writer-lock.js';
 
 /** The SQL of the log reader, prepared once per schema. */
 export class LogReader {
   readonly #sql: SqlQueryable;
+  readonly #lockKeys: [number, number];
   readonly #readAll: string;
   readonly #head: string;
   readonly #heldBack: string;
+  readonly #oldestWriter: string;
 
   constructor(sql: SqlQueryable, schema: string) {
     const s = quoteIdent(schema);
     this.#sql = sql;
+    this.#lockKeys = writerLockKeys(schema);
     this.#readAll = `SELECT ${EVENT_COLUMNS} FROM ${s}.events
       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        AND transaction_id < $4::xid8
       ORDER BY transaction_id, global_position
       LIMIT $3`;
     this.#head = `SELECT transaction_id::text AS txid, global_position FROM ${s}.events
-      WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      WHERE transaction_id < $1::xid8
       ORDER BY transaction_id DESC, global_position DESC LIMIT 1`;
-    this.#heldBack = `SELECT count(*)::int AS n FROM ${s}.events
-      WHERE transaction_id >= pg_snapshot_xmin(pg_current_snapshot())`;
+    this.#heldBack = `SELECT count(*)::int AS n FROM ${s}.events WHERE transaction_id >= $1::xid8`;
+    this.#oldestWriter = `SELECT extract(epoch FROM clock_timestamp() - min(a.xact_start)) * 1000 AS ms
+      FROM pg_locks w JOIN pg_stat_activity a ON a.pid = w.pid
+     WHERE w.locktype = 'advisory' AND w.granted AND w.objsubid = 2
+       AND w.classid = $1::oid AND w.objid = $2::oid`;
+  }
+
+  /** Transactions below the returned xid8 have all finished writing events. */
+  async horizon(): Promise<bigint> {
+    const { rows } = await this.#sql.query<{ xmin: string; xmax: string; writers: string[] | string }>(
+      WRITER_HORIZON,
+      this.#lockKeys,
+    );
+    const row = rows[0]!;
+    return horizonFrom(row.xmin, row.xmax, parseTextArray(row.writers));
   }
 
   async readAll(after: LogCheckpoint, limit: number): Promise<ReadAllResult> {
     const { transactionId, globalPosition } = parseCheckpoint(after);
+    const horizon = await this.horizon();
     const { rows } = await this.#sql.query<EventRow>(this.#readAll, [
       transactionId.toString(),
       globalPosition,
       limit,
+      horizon.toString(),
     ]);
     const events = rows.map(toStoredEvent);
     return { events, checkpoint: events.at(-1)?.checkpoint ?? after };
   }
 
   async head(): Promise<LogCheckpoint> {
-    const { rows } = await this.#sql.query<{ txid: string; global_position: string | number }>(this.#head);
+    const horizon = await this.horizon();
+    const { rows } = await this.#sql.query<{ txid: string; global_position: string | number }>(this.#head, [
+      horizon.toString(),
+    ]);
     const row = rows[0];
     return row ? `${row.txid}:${Number(row.global_position)}` : START_CHECKPOINT;
   }
 
   async lag(): Promise<ReaderLag> {
-    const { rows } = await this.#sql.query<{ n: number }>(this.#heldBack);
+    const horizon = await this.horizon();
+    const { rows } = await this.#sql.query<{ n: number }>(this.#heldBack, [horizon.toString()]);
     const heldBackEvents = rows[0]?.n ?? 0;
     if (heldBackEvents === 0) return { heldBackEvents, oldestOpenTransactionMs: null };
-    const age = await this.#sql.query<{ ms: number | string | null }>(
-      `SELECT extract(epoch FROM clock_timestamp() - min(xact_start)) * 1000 AS ms
-         FROM pg_stat_activity
-        WHERE pid <> pg_backend_pid() AND backend_xid IS NOT NULL`,
-    );
+    const age = await this.#sql.query<{ ms: number | string | null }>(this.#oldestWriter, this.#lockKeys);
     const ms = age.rows[0]?.ms;
     return { heldBackEvents, oldestOpenTransactionMs: ms === null || ms === undefined ? null : Number(ms) };
   }
+}
+
+/** Drivers return text[] as an array, or (some configurations) as a `{a,b}` literal. */
+function parseTextArray(value: string[] | string): string[] {
+  if (Array.isArray(value)) return value;
+  const inner = value.slice(1, -1);
+  return inner ? inner.split(',') : [];
 }
