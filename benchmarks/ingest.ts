@@ -16,6 +16,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -196,6 +197,9 @@ export default async function ingestBenchmarks(): Promise<void> {
       target_requests_per_s: 2000,
       target_p95_ms: 20,
       peak_rss_mb: Math.max(...rss),
+      // The machine is shared; a high load average means the figures understate the code.
+      load_avg_1m: Math.round(os.loadavg()[0]! * 10) / 10,
+      cpus: os.cpus().length,
     });
   }
 }

@@ -63,7 +63,7 @@ export function readRawBody(req: IncomingMessage, limit: number): Promise<RawBod
       chunks.push(chunk);
     });
     req.on('end', () => finish({ ok: true, body: Buffer.concat(chunks, size) }));
-    req.on('error', () =>
+    const failed = () =>
       finish({
         ok: false,
         response: problemResponse({
@@ -71,8 +71,12 @@ export function readRawBody(req: IncomingMessage, limit: number): Promise<RawBod
           code: 'BODY_READ_FAILED',
           message: 'Body could not be read',
         }),
-      }),
-    );
+      });
+    req.on('error', failed);
+    // A client that disconnects mid-body never sends 'end': settle instead of hanging.
+    req.on('close', () => {
+      if (!req.complete) failed();
+    });
   });
 }
 

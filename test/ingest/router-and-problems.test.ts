@@ -1,0 +1,94 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/core/errors.js';
+import { nodeAdapter } from '../../src/http/node.js';
+import { errorToProblem } from '../../src/http/problem.js';
+import { createRouter } from '../../src/http/router.js';
+import type { HttpRequest } from '../../src/http/types.js';
+
+const req = (method: string, path: string): HttpRequest => ({
+  method,
+  path,
+  headers: {},
+  rawBody: Buffer.alloc(0),
+  params: {},
+});
+
+describe('router', () => {
+  const router = createRouter([
+    {
+      method: 'POST',
+      path: '/api/webhooks/shipping/:provider',
+      handler: async (r) => ({ status: 200, headers: {}, body: JSON.stringify(r.params) }),
+    },
+  ]);
+
+  it('matches parameters (decoded) and ignores the query string', async () => {
+    const res = await router(req('post', '/api/webhooks/shipping/ship%20hero?x=1'));
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ provider: 'ship hero' });
+  });
+
+  it('answers 405 with Allow for another method and 404 for another path', async () => {
+    const wrongMethod = await router(req('GET', '/api/webhooks/shipping/shippo'));
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.allow).toBe('POST');
+    expect(JSON.parse(wrongMethod.body).code).toBe('METHOD_NOT_ALLOWED');
+    const unknown = await router(req('POST', '/api/webhooks/shipping/shippo/extra'));
+    expect(unknown.status).toBe(404);
+    const badEscape = await router(req('POST', '/api/webhooks/shipping/%E0%A4%A'));
+    expect(badEscape.status).toBe(404);
+  });
+});
+
+describe('errorToProblem', () => {
+  it('maps validation errors to 422 SCHEMA_VIOLATION with issues', () => {
+    const res = errorToProblem(new ValidationError('bad', [{ path: 'data.x', message: 'Required' }]));
+    expect(res.status).toBe(422);
+    expect(JSON.parse(res.body)).toMatchObject({
+      code: 'SCHEMA_VIOLATION',
+      issues: [{ path: 'data.x', message: 'Required' }],
+    });
+  });
+
+  it('does not leak the message of unexpected errors', () => {
+    const res = errorToProblem(new Error('password=hunter2 at db.internal'));
+    expect(res.status).toBe(500);
+    expect(res.body).not.toContain('hunter2');
+    expect(JSON.parse(res.body).code).toBe('INTERNAL_ERROR');
+  });
+});
+
+describe('node adapter', () => {
+  it('settles when the client disconnects mid-body, and keeps serving', async () => {
+    let calls = 0;
+    const server = http.createServer(
+      nodeAdapter(async () => {
+        calls++;
+        return { status: 200, headers: {}, body: 'ok' };
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => {
+          socket.write('POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"partial":');
+          setTimeout(() => {
+            socket.destroy();
+            resolve();
+          }, 50);
+        });
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/y`, { method: 'POST', body: '{}' });
+      expect(res.status).toBe(200);
+      // The aborted request never reached the handler.
+      expect(calls).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
