@@ -73,6 +73,8 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
   /** In memory, the checkpoint the table has applied up to (inline hook and rebuild share it). */
   #memoryThrough: LogCheckpoint = START_CHECKPOINT;
   #removeHook: (() => void) | undefined;
+  /** In memory, during an inline rebuild: events the hook applied to the old map. */
+  #rebuildBuffer: StoredEvent[] | undefined;
   #migrated = false;
 
   constructor(options: CreateProjectionOptions<R>) {
@@ -189,6 +191,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
       relevant = events.filter((e) => compareCheckpoints(e.checkpoint, through) > 0);
       if (relevant.length === 0) return undefined;
       this.#memoryThrough = relevant.at(-1)!.checkpoint;
+      this.#rebuildBuffer?.push(...relevant);
     }
     const table =
       this.#memory ??
@@ -213,6 +216,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     const batchSize = options.batchSize ?? 5000;
     const wasRunning = this.processor?.running ?? false;
     await this.processor?.stop();
+    if (!this.processor) this.#rebuildBuffer = [];
     const fresh = new MemoryTable(this.definition.key);
     let checkpoint = START_CHECKPOINT;
     let done = 0;
@@ -234,28 +238,33 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
         checkpoint,
       });
     }
-    // Swap synchronously; the shared checkpoint keeps the inline hook from applying an event twice.
-    this.#memory = fresh;
-    this.#memoryThrough = checkpoint;
     if (this.processor) {
+      this.#memory = fresh;
       await this.processor.seek(checkpoint);
       if (wasRunning) await this.processor.start();
     } else {
-      // Appends that committed between the last read and the swap went to the old map.
+      // The inline hook sees every append before it reaches the log; what it applied to the
+      // old map during the replay is buffered and folded into the fresh map, then the swap
+      // happens in the same synchronous step as the last "nothing left" check.
+      const buffered = this.#rebuildBuffer ?? [];
       for (;;) {
-        const page = await this.#store.readAll({ after: this.#memoryThrough, limit: batchSize });
-        if (page.events.length === 0) break;
-        await this.#apply(page.events, undefined);
-        done += page.events.length;
-        checkpoint = page.checkpoint;
+        const through = checkpoint;
+        const pending = buffered.filter((e) => compareCheckpoints(e.checkpoint, through) > 0);
+        if (pending.length === 0) break;
+        await applyProjectionBatch(this.#def, fresh, pending);
+        done += pending.length;
+        checkpoint = pending.at(-1)!.checkpoint;
       }
+      this.#memory = fresh;
+      this.#memoryThrough = checkpoint;
+      this.#rebuildBuffer = undefined;
     }
     const result: RebuildResult = {
       projection: this.name,
       events: done,
       durationMs: performance.now() - started,
       generation: 0,
-      checkpoint: this.#memoryThrough === START_CHECKPOINT ? checkpoint : this.#memoryThrough,
+      checkpoint,
     };
     this.emit('projection:rebuild_progress', {
       projection: this.name,
