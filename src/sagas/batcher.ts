@@ -15,51 +15,66 @@ interface Pending<T, R> {
 export interface BatcherOptions {
   /** Most items per flush. */
   maxBatch: number;
+  /** Flushes in flight at once (each on its own connection). Default 1. */
+  maxInFlight?: number;
 }
 
 /**
- * Gathers items into batches flushed one at a time.
+ * Gathers items into batches; at most `maxInFlight` flushes run at once and
+ * whatever arrives meanwhile waits for the next one.
  *
  * @example
  * ```ts
  * const writes = new Batcher((items) => store.record(owner, items), { maxBatch: 500 });
- * const [applied] = [await writes.push(write)];
+ * const applied = await writes.push(write);
  * ```
  */
 export class Batcher<T, R> {
   readonly #flush: (items: T[]) => Promise<R[]>;
   readonly #maxBatch: number;
+  readonly #maxInFlight: number;
   #queue: Pending<T, R>[] = [];
-  #running: Promise<void> | undefined;
+  #inFlight = 0;
+  #scheduled = false;
+  #idleWaiters: (() => void)[] = [];
 
   constructor(flush: (items: T[]) => Promise<R[]>, options: BatcherOptions) {
     this.#flush = flush;
     this.#maxBatch = options.maxBatch;
+    this.#maxInFlight = options.maxInFlight ?? 1;
   }
 
   /** Queue an item; resolves with its result once its batch is flushed. */
   push(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
-      this.#running ??= this.#drain();
+      if (this.#scheduled) return;
+      this.#scheduled = true;
+      // Let the callers of this tick join the same batch.
+      queueMicrotask(() => {
+        this.#scheduled = false;
+        this.#fill();
+      });
     });
   }
 
   /** Resolves when nothing is queued or in flight. */
-  async idle(): Promise<void> {
-    while (this.#running) await this.#running;
+  idle(): Promise<void> {
+    if (this.#queue.length === 0 && this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  async #drain(): Promise<void> {
-    // Let the callers of this tick join the first batch.
-    await Promise.resolve();
-    try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, this.#maxBatch);
-        await this.#flushBatch(batch);
-      }
-    } finally {
-      this.#running = undefined;
+  #fill(): void {
+    while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#maxBatch);
+      this.#inFlight += 1;
+      void this.#flushBatch(batch).finally(() => {
+        this.#inFlight -= 1;
+        this.#fill();
+        if (this.#queue.length === 0 && this.#inFlight === 0) {
+          for (const resolve of this.#idleWaiters.splice(0)) resolve();
+        }
+      });
     }
   }
 

@@ -6,6 +6,7 @@
  * claimed by another once its lease expires.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { EventEmitter } from 'eventemitter3';
 import pRetry from 'p-retry';
 import { InvalidArgumentError } from '../core/errors.js';
@@ -238,6 +239,8 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     this.#working = true;
     this.#stopping = false;
     this.#stopController = new AbortController();
+    // Every running saga listens for the stop: the default limit of 10 would warn.
+    setMaxListeners(0, this.#stopController.signal);
     this.#heartbeatTimer = setInterval(() => void this.#heartbeat(), this.#options.heartbeatMs);
     this.#heartbeatTimer.unref?.();
     this.store
@@ -379,7 +382,15 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
         stop.removeEventListener('abort', onStop);
         this.#active.delete(sagaId);
         this.#finishWaiters.get(sagaId)?.forEach((w) => w());
-        if (this.#working && this.#pumpAgain) this.#schedulePump(0);
+        // Saturated with a backlog: claim again once a tenth of the slots is free, in one batch.
+        const free = this.#options.concurrency - this.#active.size - this.#reserved;
+        if (
+          this.#working &&
+          this.#pumpAgain &&
+          free >= Math.max(1, Math.floor(this.#options.concurrency / 10))
+        ) {
+          this.#schedulePump(0);
+        }
       })
       .then(() => undefined);
     this.#active.set(sagaId, { controller, done });
