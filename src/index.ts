@@ -11,3 +11,4 @@ export { ROW_OPERATIONS } from './core/row-change.js';
 export * from './store/index.js';
 export * from './processing/index.js';
 export * from './ingest/index.js';
+export * from './realtime/index.js';
