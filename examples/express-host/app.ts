@@ -1,0 +1,84 @@
+/**
+ * The Express host: webhook receivers, realtime endpoints (SSE and
+ * WebSocket), `GET /healthz` and the dashboard, on one `http.Server`.
+ */
+import express from 'express';
+import { createServer } from 'node:http';
+import { WebSocketServer } from 'ws';
+import { expressAdapter } from '../../src/http/index.js';
+import { INGEST_PATHS } from '../../src/ingest/index.js';
+import {
+  WEBSOCKET_SERVER_OPTIONS,
+  attachWebSocketServer,
+  createSseHandler,
+} from '../../src/realtime/index.js';
+import { loadDashboardAssets } from '../dashboard/assets.js';
+import { createHost } from '../shared/host.js';
+import {
+  ConnectionTracker,
+  resolvePort,
+  serverUrl,
+  type RunningHost,
+  type StartHostOptions,
+} from '../shared/running-host.js';
+
+/**
+ * Start the Express host.
+ *
+ * @example
+ * ```ts
+ * const running = await startExpressHost({ port: 3000 });
+ * console.log(running.url);
+ * ```
+ */
+export async function startExpressHost(options: StartHostOptions = {}): Promise<RunningHost> {
+  const host = await createHost(options);
+  const assets = await loadDashboardAssets();
+  const tracker = new ConnectionTracker();
+  const authorize = host.authorize.bind(host);
+  const sse = createSseHandler(host.engine.hub, { authorize });
+
+  const app = express();
+  app.disable('x-powered-by');
+  // Webhooks first, with no body parser in front: signatures need the raw bytes.
+  const ingest = expressAdapter(host.ingest);
+  app.post(INGEST_PATHS.tiktok, ingest);
+  app.post(INGEST_PATHS.shipping, ingest);
+  app.get('/realtime/sse', (req, res) => {
+    tracker.add(req.socket);
+    void sse(req, res);
+  });
+  app.get('/healthz', (_req, res) => {
+    void host.healthz().then(({ status, body }) => res.status(status).json(body));
+  });
+  app.get(['/', '/dashboard/:file'], (req, res, next) => {
+    const asset = assets.get(req.path);
+    if (!asset) return next();
+    res.type(asset.contentType).set('cache-control', 'no-cache').send(asset.body);
+  });
+
+  const server = createServer(app);
+  const wss = new WebSocketServer({ ...WEBSOCKET_SERVER_OPTIONS, server, path: '/realtime/ws' });
+  wss.on('connection', (_socket, request) => tracker.add(request.socket));
+  attachWebSocketServer(host.engine.hub, wss, { authorize });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(resolvePort(options.port), options.hostname ?? '0.0.0.0', () => resolve());
+  });
+
+  return {
+    url: serverUrl(server),
+    host,
+    server,
+    dropRealtimeConnections: () => tracker.dropAll(),
+    async close() {
+      tracker.dropAll();
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await host.close();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The Fastify host: the same routes as the Express host — webhook receivers
+ * (an encapsulated raw-body plugin), realtime endpoints (SSE through
+ * `reply.hijack()`, WebSocket through `@fastify/websocket`), `GET /healthz`
+ * and the dashboard.
+ */
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyReply } from 'fastify';
+import { fastifyAdapter } from '../../src/http/index.js';
+import { INGEST_PATHS } from '../../src/ingest/index.js';
+import { WEBSOCKET_SERVER_OPTIONS, createSseHandler, handleWebSocket } from '../../src/realtime/index.js';
+import { loadDashboardAssets } from '../dashboard/assets.js';
+import { createHost } from '../shared/host.js';
+import {
+  ConnectionTracker,
+  resolvePort,
+  serverUrl,
+  type RunningHost,
+  type StartHostOptions,
+} from '../shared/running-host.js';
+
+/**
+ * Start the Fastify host.
+ *
+ * @example
+ * ```ts
+ * const running = await startFastifyHost({ port: 3001 });
+ * console.log(running.url);
+ * ```
+ */
+export async function startFastifyHost(options: StartHostOptions = {}): Promise<RunningHost> {
+  const host = await createHost(options);
+  const assets = await loadDashboardAssets();
+  const tracker = new ConnectionTracker();
+  const authorize = host.authorize.bind(host);
+  const hub = host.engine.hub;
+  const sse = createSseHandler(hub, { authorize });
+
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  await app.register(fastifyWebsocket, { options: { ...WEBSOCKET_SERVER_OPTIONS } });
+  // Registered without fastify-plugin: its raw-body parser stays inside this plugin.
+  await app.register(fastifyAdapter(host.ingest, { url: [INGEST_PATHS.tiktok, INGEST_PATHS.shipping] }));
+  app.get('/realtime/sse', (req, reply) => {
+    reply.hijack();
+    tracker.add(req.raw.socket);
+    return sse(req.raw, reply.raw);
+  });
+  app.get('/realtime/ws', { websocket: true }, (socket, req) => {
+    tracker.add(req.raw.socket);
+    void handleWebSocket(hub, socket, req.raw, { authorize });
+  });
+  app.get('/healthz', async (_req, reply) => {
+    const { status, body } = await host.healthz();
+    return reply.code(status).send(body);
+  });
+  const serveAsset = async (path: string, reply: FastifyReply) => {
+    const asset = assets.get(path);
+    if (!asset) return reply.code(404).send({ error: 'Not found' });
+    return reply.type(asset.contentType).header('cache-control', 'no-cache').send(asset.body);
+  };
+  app.get('/', (_req, reply) => serveAsset('/', reply));
+  app.get<{ Params: { file: string } }>('/dashboard/:file', (req, reply) =>
+    serveAsset(`/dashboard/${req.params.file}`, reply),
+  );
+
+  await app.listen({ port: resolvePort(options.port), host: options.hostname ?? '0.0.0.0' });
+
+  return {
+    url: serverUrl(app.server),
+    host,
+    server: app.server,
+    dropRealtimeConnections: () => tracker.dropAll(),
+    async close() {
+      tracker.dropAll();
+      for (const client of app.websocketServer.clients) client.terminate();
+      await app.close();
+      await host.close();
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * The TikTok Shop traffic simulator: a fake shop whose orders move through
+ * their statuses, with cancellations, restocks and a viral spike on one
+ * product, delivered to a host as signed webhooks; plus the mock Open API the
+ * host calls back for order details and inventory.
+ */
+import type { Server } from 'node:http';
+import { DEMO_CREDENTIALS } from '../shared/demo-credentials.js';
+import { FakeShop, type Notification, type TrafficOptions } from './fake-shop.js';
+import { serveOpenApi } from './open-api.js';
+import { seededRandom } from './random.js';
+import { postWebhook, type WebhookTarget } from './webhook-sender.js';
+
+/** Options of {@link startSimulator}. */
+export interface SimulatorOptions extends TrafficOptions {
+  /** The host's base URL. */
+  url: string;
+  /** Credentials; the demo's by default. */
+  target?: Partial<Omit<WebhookTarget, 'url'>>;
+  /** Port of the mock Open API (0 = any). Default 0. */
+  apiPort?: number;
+  /** Seed of the traffic. Default: time-based. */
+  seed?: number;
+  /** Tick interval in ms. Default 100. */
+  tickMs?: number;
+  /** Most webhooks in flight at once. Default 16. */
+  concurrency?: number;
+  /** Start posting right away. Default true; else call `resume()`. */
+  autoStart?: boolean;
+  /** Called per failed post (status 0 or ≥ 400). */
+  onError?: (n: Notification, status: number, error?: string) => void;
+}
+
+/** Counters of a run. */
+export interface SimulatorStats {
+  sent: number;
+  failed: number;
+  orders: number;
+  byStatus: Record<number, number>;
+}
+
+/** A running simulator. */
+export interface Simulator {
+  readonly shop: FakeShop;
+  /** Base URL of the mock TikTok Shop Open API. */
+  readonly apiUrl: string;
+  readonly stats: SimulatorStats;
+  /** Send to another host URL from now on (e.g. once the host picked its port). */
+  retarget(url: string): void;
+  /** Start (or restart) generating traffic. */
+  resume(): void;
+  /** Stop generating traffic (the mock API keeps answering). */
+  pause(): void;
+  /** Wait until every webhook posted so far was answered. */
+  flush(): Promise<void>;
+  /** Stop everything. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the mock API and (unless `autoStart` is false) the traffic.
+ *
+ * @example
+ * ```ts
+ * const sim = await startSimulator({ url: 'http://localhost:3000', rate: 5 });
+ * // … later
+ * await sim.stop();
+ * ```
+ */
+export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
+  const target: WebhookTarget = { ...DEMO_CREDENTIALS, ...options.target, url: options.url };
+  const shop = new FakeShop(seededRandom(options.seed ?? Date.now()), options);
+  const api = await serveOpenApi(shop, target.appSecret, options.apiPort ?? 0);
+  const stats: SimulatorStats = { sent: 0, failed: 0, orders: 0, byStatus: {} };
+  const concurrency = options.concurrency ?? 16;
+  // Per-order chains keep one order's webhooks in order; chains run concurrently.
+  const chains = new Map<string, Promise<void>>();
+  const inFlight = new Set<Promise<void>>();
+  let timer: NodeJS.Timeout | null = null;
+
+  const keyOf = (n: Notification): string => (n.kind === 'product_status' ? `p:${n.product.id}` : n.order.id);
+
+  function enqueue(n: Notification, now: number): void {
+    if (n.kind === 'order_status' && n.status === 'UNPAID') stats.orders++;
+    const key = keyOf(n);
+    const previous = chains.get(key) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const result = await postWebhook(target, n, now);
+      stats.sent++;
+      stats.byStatus[result.status] = (stats.byStatus[result.status] ?? 0) + 1;
+      if (result.status === 0 || result.status >= 400) {
+        stats.failed++;
+        options.onError?.(n, result.status, result.error);
+      }
+    });
+    chains.set(key, next);
+    inFlight.add(next);
+    void next.finally(() => {
+      inFlight.delete(next);
+      if (chains.get(key) === next) chains.delete(key);
+    });
+  }
+
+  function tick(): void {
+    // Back-pressure: a slow host slows the shop down instead of piling up requests.
+    if (inFlight.size >= concurrency * 8) return;
+    const now = Date.now();
+    for (const n of shop.tick(now)) enqueue(n, now);
+  }
+
+  const simulator: Simulator = {
+    shop,
+    apiUrl: api.url,
+    stats,
+    retarget(url) {
+      target.url = url;
+    },
+    resume() {
+      timer ??= setInterval(tick, options.tickMs ?? 100);
+    },
+    pause() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+    async flush() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+    async stop() {
+      simulator.pause();
+      await simulator.flush();
+      await closeServer(api.server);
+    },
+  };
+  if (options.autoStart ?? true) simulator.resume();
+  return simulator;
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}

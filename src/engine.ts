@@ -1,0 +1,260 @@
+/**
+ * `createSyncEngine(config)`: wires the library's parts for a host — event
+ * store, projections (read models), sagas started from events, extra workers,
+ * the realtime hub over the projections' row changes, and the webhook
+ * receivers. Thin on purpose: every part stays usable on its own.
+ */
+import { merge, type Observable } from 'rxjs';
+import type { RowChange } from './core/row-change.js';
+import type { SqlClient } from './core/sql-client.js';
+import { createIngestHandler } from './ingest/ingest-handler.js';
+import type { RateLimiter } from './ingest/rate-limiter.js';
+import type { ShippingWebhookOptions } from './ingest/shipping/webhook-handler.js';
+import type { TikTokWebhookOptions } from './ingest/tiktok/webhook-handler.js';
+import type { HttpHandler } from './http/types.js';
+import type { ProjectionDefinition } from './processing/projection/definition.js';
+import { createProjection, type Projection } from './processing/projection/projection.js';
+import type { ProcessorLag } from './processing/processor-events.js';
+import { type ChannelDefinition, DEFAULT_CHANNELS } from './realtime/channels.js';
+import { createRealtimeHub, type RealtimeHub, type RealtimeHubOptions } from './realtime/hub.js';
+import { createPgPubSub, migrateRealtime } from './realtime/pg-pubsub.js';
+import type { PubSub } from './realtime/pubsub.js';
+import { createSqlSnapshot, readProcessorCheckpoint } from './realtime/sql-snapshot.js';
+import type { AnySagaDefinition } from './sagas/define-saga.js';
+import { createSagaRunner, type SagaRunner } from './sagas/saga-runner.js';
+import { createSagaTrigger, type SagaTrigger, type SagaTriggerStart } from './sagas/saga-trigger.js';
+import { createEventStore } from './store/create-event-store.js';
+import type { EventStoreConfig } from './store/store-config.js';
+import type { EventStore, StoredEvent } from './store/types.js';
+
+/**
+ * A running read model the engine starts, stops and streams from: a
+ * `Projection`, or a set of tables updated together (the commerce read models).
+ */
+export interface EngineReadModel {
+  /** Row changes of its tables, after their transaction committed. */
+  readonly changes: Observable<RowChange>;
+  /** Its tables: `definition.table` of a projection, `definitions[].table` of a set. */
+  readonly definition?: { readonly table: string };
+  readonly definitions?: readonly { readonly table: string }[];
+  /** Its processor when it runs asynchronously; snapshots read that processor's checkpoint. */
+  readonly processor?: { readonly name: string; lag(): Promise<ProcessorLag> } | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  whenCaughtUp(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+/** A saga and the events that start it. */
+export interface EngineSaga {
+  definition: AnySagaDefinition;
+  /** Map an event to a start (or null to skip). Deterministic. */
+  startOn: (event: StoredEvent) => SagaTriggerStart | null | undefined;
+}
+
+/** What a worker gets when the engine starts it. */
+export interface EngineContext {
+  store: EventStore;
+  sql: SqlClient;
+  schema: string;
+}
+
+/** A background job the engine starts and stops with itself (monitors, pollers). */
+export interface EngineWorker {
+  readonly name: string;
+  start(context: EngineContext): void | Promise<void>;
+  stop(): void | Promise<void>;
+}
+
+/** Options of {@link createSyncEngine}. */
+export interface SyncEngineConfig {
+  /** The database (`fromPg(pool)` or `fromPglite(db)`). */
+  sql: SqlClient;
+  /** Schema of every table. Default `'creatorflow'`. */
+  schema?: string;
+  /** More event-store settings (event types, limits). */
+  store?: Omit<EventStoreConfig, 'sql' | 'schema'>;
+  /** Projections to run (one table each); a table named like a channel feeds that channel. */
+  projections?: readonly ProjectionDefinition[];
+  /** Read models built by the host (e.g. a commerce `ReadModelSet`); run asynchronously for resumable snapshots. */
+  readModels?: readonly EngineReadModel[];
+  /** Realtime channels. Default {@link DEFAULT_CHANNELS}. */
+  channels?: readonly ChannelDefinition[];
+  /** Sagas, or a function building them on the engine's store. */
+  sagas?: readonly EngineSaga[] | ((store: EventStore) => readonly EngineSaga[]);
+  /** Saga worker concurrency. Default 16. */
+  sagaConcurrency?: number;
+  workers?: readonly EngineWorker[];
+  /**
+   * Cross-process fan-out of deltas. Default: PostgreSQL notifications on a
+   * server database, none on PGlite (a single process). Pass Redis for many hosts.
+   */
+  pubsub?: PubSub | null;
+  /** Shared limiter of the webhook receivers (e.g. Redis); in-memory per receiver by default. */
+  rateLimiter?: RateLimiter;
+  /** TikTok Shop receiver (`POST /api/webhooks/tiktok`); off when absent. */
+  tiktok?: Omit<TikTokWebhookOptions, 'store' | 'rateLimiter'>;
+  /** Shipping receiver (`POST /api/webhooks/shipping/:provider`); off when absent. */
+  shipping?: Omit<ShippingWebhookOptions, 'store' | 'rateLimiter'>;
+  /** Hub settings (window, heartbeats, limits). */
+  realtime?: Omit<RealtimeHubOptions, 'channels' | 'changes' | 'snapshot' | 'pubsub'>;
+}
+
+/** Health of the engine's moving parts. */
+export interface SyncEngineHealth {
+  status: 'ok' | 'degraded';
+  /** Events each asynchronous read model (by processor name) still has to apply. */
+  readModels: Record<string, { lagEvents: number; lagMs: number }>;
+  /** Events held back by open transactions. */
+  heldBackEvents: number;
+  sagas: { active: number };
+  realtime: { subscriptions: number; queuedMessages: number; bufferedBatches: number };
+}
+
+/** A wired engine. */
+export interface SyncEngine {
+  readonly store: EventStore;
+  readonly hub: RealtimeHub;
+  /** The projections created from `config.projections`, by table. */
+  readonly projections: ReadonlyMap<string, Projection>;
+  /** Every read model: the projections, then `config.readModels`. */
+  readonly readModels: readonly EngineReadModel[];
+  readonly sagas: SagaRunner;
+  /** The webhook receivers as one framework-agnostic handler. */
+  readonly ingest: HttpHandler;
+  /** Migrate, then start projections, sagas and workers. */
+  start(): Promise<void>;
+  /** Resolves when every projection has applied the log as of now. */
+  whenCaughtUp(options?: { timeoutMs?: number }): Promise<void>;
+  health(): Promise<SyncEngineHealth>;
+  /** Stop everything and close the store (not the database). */
+  close(): Promise<void>;
+}
+
+/** Lag above which health reports `degraded`. */
+const DEGRADED_LAG_MS = 30_000;
+
+/**
+ * Wire an engine for a host.
+ *
+ * @example
+ * ```ts
+ * import { PGlite } from '@electric-sql/pglite';
+ * import { fromPglite } from '@creatorflow/sync/pglite';
+ *
+ * const engine = createSyncEngine({
+ *   sql: fromPglite(new PGlite()),
+ *   projections: [orderMetrics],
+ *   tiktok: { appKey, appSecret },
+ * });
+ * await engine.start();
+ * app.use(expressAdapter(engine.ingest));
+ * app.get('/realtime/sse', createSseHandler(engine.hub, { authorize }));
+ * ```
+ */
+export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
+  const schema = config.schema ?? 'creatorflow';
+  const { sql } = config;
+  const store = createEventStore({ ...config.store, sql, schema });
+  const projections = new Map<string, Projection>();
+  for (const definition of config.projections ?? []) {
+    projections.set(definition.table, createProjection({ store, definition }));
+  }
+  const readModels: EngineReadModel[] = [...projections.values(), ...(config.readModels ?? [])];
+  const changes: Observable<RowChange> = merge(...readModels.map((m) => m.changes));
+  const owner = new Map<string, string>();
+  for (const m of readModels) {
+    const tables = m.definitions ?? (m.definition ? [m.definition] : []);
+    for (const { table } of tables) if (m.processor) owner.set(table, m.processor.name);
+  }
+  const processorOf = (channel: ChannelDefinition): string =>
+    owner.get(channel.table ?? channel.name) ?? `projection:${channel.name}`;
+  const pubsub =
+    config.pubsub !== undefined
+      ? config.pubsub
+      : sql.dialect !== 'pglite' && sql.listen
+        ? createPgPubSub(sql, { schema })
+        : null;
+  const hub = createRealtimeHub({
+    ...config.realtime,
+    channels: config.channels ?? DEFAULT_CHANNELS,
+    changes,
+    snapshot: createSqlSnapshot(sql, { schema, checkpoint: readProcessorCheckpoint(schema, processorOf) }),
+    ...(pubsub ? { pubsub } : {}),
+  });
+  const sagaList = typeof config.sagas === 'function' ? config.sagas(store) : (config.sagas ?? []);
+  const sagas = createSagaRunner({
+    sql,
+    schema,
+    definitions: sagaList.map((s) => s.definition),
+    concurrency: config.sagaConcurrency ?? 16,
+  });
+  const triggers: SagaTrigger[] = sagaList.map((s) =>
+    createSagaTrigger({
+      name: `${s.definition.name}:trigger`,
+      runner: sagas,
+      events: store,
+      definition: s.definition,
+      map: s.startOn,
+    }),
+  );
+  const limiter = config.rateLimiter === undefined ? {} : { rateLimiter: config.rateLimiter };
+  const ingest = createIngestHandler({
+    ...(config.tiktok ? { tiktok: { ...config.tiktok, ...limiter, store } } : {}),
+    ...(config.shipping ? { shipping: { ...config.shipping, ...limiter, store } } : {}),
+  });
+  const workers = config.workers ?? [];
+  let started = false;
+
+  return {
+    store,
+    hub,
+    projections,
+    readModels,
+    sagas,
+    ingest,
+    async start() {
+      if (started) return;
+      started = true;
+      await store.migrate();
+      if (pubsub && config.pubsub === undefined) await migrateRealtime(sql, schema);
+      for (const m of readModels) await m.start();
+      await sagas.migrate();
+      sagas.startWorker();
+      for (const t of triggers) t.start();
+      for (const w of workers) await w.start({ store, sql, schema });
+      await hub.ready;
+    },
+    async whenCaughtUp(options = {}) {
+      await Promise.all(readModels.map((m) => m.whenCaughtUp(options)));
+    },
+    async health() {
+      const lags = await Promise.all(
+        readModels
+          .flatMap((m) => (m.processor ? [m.processor] : []))
+          .map(async (p) => [p.name, await p.lag()] as const),
+      );
+      const reader = await store.readerLag();
+      const result: SyncEngineHealth = {
+        status: 'ok',
+        readModels: {},
+        heldBackEvents: reader.heldBackEvents,
+        sagas: { active: sagas.activeCount },
+        realtime: hub.stats(),
+      };
+      for (const [name, lag] of lags) {
+        result.readModels[name] = { lagEvents: lag?.events ?? 0, lagMs: lag?.ms ?? 0 };
+        if ((lag?.ms ?? 0) > DEGRADED_LAG_MS) result.status = 'degraded';
+      }
+      return result;
+    },
+    async close() {
+      for (const w of [...workers].reverse()) await w.stop();
+      await Promise.all(triggers.map((t) => t.stop()));
+      await sagas.stop();
+      await hub.close();
+      for (const m of readModels) await m.stop();
+      await pubsub?.close?.();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,236 @@
+/**
+ * The HTTP contract both example hosts pass (Express and Fastify), on real
+ * servers on ephemeral ports: health, dashboard files, signed webhooks in,
+ * sagas and read models behind them, deltas out over SSE and WebSocket.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
+import { connectRealtime, type RealtimeClient } from '../../src/client/index.js';
+import type { Row } from '../../src/core/row-change.js';
+import { DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
+import type { RunningHost, StartHostOptions } from '../../examples/shared/running-host.js';
+import type { Notification, SimOrder } from '../../examples/simulator/fake-shop.js';
+import { startSimulator, type Simulator } from '../../examples/simulator/simulator.js';
+import { buildWebhook, postWebhook, type WebhookTarget } from '../../examples/simulator/webhook-sender.js';
+
+/** Starts a host (the framework under test). */
+export type StartHost = (options: StartHostOptions) => Promise<RunningHost>;
+
+const SETUP_TIMEOUT = 180_000;
+
+/**
+ * Run the contract against one host.
+ *
+ * @example
+ * ```ts
+ * hostContract('express', startExpressHost);
+ * ```
+ */
+export function hostContract(name: string, start: StartHost, extra: StartHostOptions = {}): void {
+  describe(`${name} host contract`, () => {
+    let sim: Simulator;
+    let running: RunningHost;
+    let target: WebhookTarget;
+    const clients: RealtimeClient[] = [];
+
+    beforeAll(async () => {
+      sim = await startSimulator({
+        url: 'http://localhost',
+        autoStart: false,
+        seed: 7,
+        cancelRate: 0,
+        rate: 2,
+      });
+      running = await start({
+        ...extra,
+        port: 0,
+        hostname: '127.0.0.1',
+        tiktokApiUrl: sim.apiUrl,
+        openAccess: false,
+        heartbeatMs: 1000,
+      });
+      sim.retarget(running.url);
+      target = { ...DEMO_CREDENTIALS, url: running.url };
+    }, SETUP_TIMEOUT);
+
+    afterAll(async () => {
+      for (const c of clients) c.close();
+      await sim?.stop();
+      await running?.close();
+    }, 60_000);
+
+    const get = (path: string, init?: RequestInit) => fetch(new URL(path, running.url), init);
+    const subscribe = (channel: string, filter?: string): RealtimeClient => {
+      const client = connectRealtime({
+        url: `${running.url}/realtime/sse`,
+        channel,
+        throttleMs: 0,
+        headers: { authorization: 'Bearer demo-token' },
+        ...(filter ? { filter } : {}),
+      });
+      clients.push(client);
+      return client;
+    };
+
+    it('answers GET /healthz with the backends it runs on', async () => {
+      const res = await get('/healthz');
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { status: string; database: string; redis: boolean };
+      expect(body.status).toBe('ok');
+      expect(body.database).toBe(extra.databaseUrl ? 'postgres' : 'pglite');
+      expect(body.redis).toBe(Boolean(extra.redisUrl));
+    });
+
+    it('serves the dashboard page, its script and the client bundle', async () => {
+      const page = await get('/');
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await page.text()).toContain('/dashboard/dashboard.js');
+      const bundle = await get('/dashboard/client.js');
+      expect(bundle.headers.get('content-type')).toMatch(/javascript/);
+      expect(await bundle.text()).toMatch(/connectRealtime/);
+      expect((await get('/dashboard/nope.js')).status).toBe(404);
+    });
+
+    it('refuses realtime requests without a known token, and bad filters', async () => {
+      const anonymous = await get('/realtime/sse?channel=order_metrics');
+      expect(anonymous.status).toBe(401);
+      const wrong = await get('/realtime/sse?channel=order_metrics&token=nope');
+      expect(wrong.status).toBe(401);
+      const badFilter = await get('/realtime/sse?channel=order_metrics&filter=secret=eq.1&token=demo-token');
+      expect(badFilter.status).toBe(400);
+      const unknown = await get('/realtime/sse?channel=nope&token=demo-token');
+      expect(unknown.status).toBe(404);
+    });
+
+    it('rejects a TikTok webhook whose signature does not match, writing nothing', async () => {
+      const order = fakeOrder('900000000000000001');
+      const { path, headers, body } = buildWebhook(
+        target,
+        { kind: 'order_status', order, status: 'UNPAID' },
+        Date.now(),
+      );
+      const res = await get(path, {
+        method: 'POST',
+        headers: { ...headers, authorization: 'f'.repeat(64) },
+        body,
+      });
+      expect(res.status).toBe(401);
+      const { events } = await running.host.engine.store.readStream('order-900000000000000001');
+      expect(events).toHaveLength(0);
+    });
+
+    it('accepts a signed TikTok webhook once and acknowledges its redelivery', async () => {
+      const order = fakeOrder('900000000000000002');
+      const request = buildWebhook(target, { kind: 'order_status', order, status: 'UNPAID' }, Date.now());
+      const send = () => get(request.path, { method: 'POST', headers: request.headers, body: request.body });
+      const first = await send();
+      expect(first.status).toBe(200);
+      expect(await first.json()).toMatchObject({ status: 'accepted', duplicate: false });
+      const again = await send();
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ status: 'accepted', duplicate: true, events: 0 });
+    });
+
+    it('accepts signed shipping webhooks and refuses unknown providers', async () => {
+      const order = fakeOrder('900000000000000003');
+      const n: Notification = { kind: 'tracking', order, status: 'picked_up' };
+      expect((await postWebhook(target, n, Date.now())).status).toBe(200);
+      const other = { ...target, shipping: { ...target.shipping, provider: 'nobody' } };
+      expect((await postWebhook(other, n, Date.now())).status).toBe(404);
+      const { events } = await running.host.engine.store.readStream('order-900000000000000003');
+      expect(events.map((e) => e.type)).toEqual(['order.shipped']);
+    });
+
+    it('turns simulated traffic into sagas, read models and deltas over SSE', async () => {
+      const metrics = subscribe('order_metrics');
+      const stock = subscribe('inventory_alerts');
+      const health = subscribe('system_health_metrics');
+      // Drive the fake shop on a synthetic clock: every order is paid, shipped, delivered.
+      const paid = new Map<string, SimOrder>();
+      const delivered = new Set<string>();
+      const t0 = Date.now();
+      sim.shop.tick(t0);
+      for (let t = t0 + 500; t <= t0 + 40_000; t += 500) {
+        if (t > t0 + 3000) sim.shop.setRate(0);
+        for (const n of sim.shop.tick(t)) {
+          if (n.kind === 'order_status' && n.status === 'AWAITING_SHIPMENT') paid.set(n.order.id, n.order);
+          if (n.kind === 'order_status' && n.status === 'DELIVERED') delivered.add(n.order.id);
+          const { status } = await postWebhook(target, n, Math.min(t, Date.now() + 60_000));
+          expect(status).toBe(200);
+        }
+        if ([...sim.shop.orders.values()].every((o) => o.nextAt === Infinity)) break;
+      }
+      expect(paid.size).toBeGreaterThan(0);
+      const revenueCents = [...paid.values()].reduce((sum, o) => sum + Math.round(o.total * 100), 0);
+      await vi.waitFor(
+        () => {
+          const row = metrics.table.rows()[0] as Row | undefined;
+          expect(row).toMatchObject({
+            creator_id: DEMO_CREDENTIALS.creatorId,
+            orders_total: paid.size,
+            fulfilled: paid.size,
+            revenue_cents: revenueCents,
+            delivered: delivered.size,
+            active_orders: paid.size - delivered.size,
+          });
+        },
+        { timeout: 60_000, interval: 200 },
+      );
+      // Inventory sync and the health monitor feed their channels too.
+      await vi.waitFor(() => expect(health.table.rows().length).toBe(4), { timeout: 30_000, interval: 200 });
+      expect(stock.cursor).not.toBeNull();
+      // What the client holds is what the database holds.
+      const rows = await running.host.engine.projections.get('order_metrics')!.rows();
+      expect(metrics.table.rows()).toEqual(rows.map((r) => ({ ...r })));
+      expect(metrics.stats.duplicatesDropped).toBe(0);
+    }, 120_000);
+
+    it('streams the same envelopes over WebSocket', async () => {
+      const url = `${running.url.replace('http', 'ws')}/realtime/ws?channel=order_metrics&token=demo-token`;
+      const socket = new WebSocket(url);
+      const first = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        socket.once('message', (data: Buffer) =>
+          resolve(JSON.parse(data.toString()) as Record<string, unknown>),
+        );
+        socket.once('error', reject);
+      });
+      socket.close();
+      expect(first).toMatchObject({ type: 'reset', channel: 'order_metrics' });
+      expect((first.rows as Row[])[0]).toMatchObject({ creator_id: DEMO_CREDENTIALS.creatorId });
+    });
+
+    it('closes a WebSocket that has no valid token with a 4401 code', async () => {
+      const socket = new WebSocket(
+        `${running.url.replace('http', 'ws')}/realtime/ws?channel=order_metrics&token=nope`,
+      );
+      const code = await new Promise<number>((resolve) => socket.once('close', (c: number) => resolve(c)));
+      expect(code).toBe(4401);
+    });
+  });
+}
+
+/** An order the fake shop does not know (for receiver-level tests). */
+function fakeOrder(id: string): SimOrder {
+  return {
+    id,
+    status: 'UNPAID',
+    product: {
+      id: 'p-test',
+      skuId: 's-test',
+      sellerSku: 'TEST-SKU',
+      name: 'Test',
+      price: 1,
+      initialStock: 1,
+      threshold: 1,
+      weight: 1,
+    },
+    quantity: 1,
+    total: 1,
+    createdAt: Date.now(),
+    updatedAt: Date.now(),
+    trackingNumber: `1ZTEST${id.slice(-6)}`,
+    nextAt: Infinity,
+    willCancel: false,
+  };
+}
