@@ -1,19 +1,33 @@
 import { defineConfig } from 'tsup';
 
 // One entry per public subpath; drivers stay external so `import '@creatorflow/sync'`
-// never loads pg, PGlite or ioredis.
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    pg: 'src/adapters/pg.ts',
-    pglite: 'src/adapters/pglite.ts',
+// never loads pg, PGlite or ioredis. p-retry is ESM-only: bundling it keeps the
+// CJS build loadable with require() on every Node 20.
+export default defineConfig([
+  {
+    entry: {
+      index: 'src/index.ts',
+      pg: 'src/adapters/pg.ts',
+      pglite: 'src/adapters/pglite.ts',
+      redis: 'src/adapters/redis.ts',
+      client: 'src/client/index.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    splitting: false,
+    treeshake: true,
+    external: ['pg', '@electric-sql/pglite', 'ioredis'],
+    noExternal: ['p-retry', 'is-network-error'],
   },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  splitting: false,
-  treeshake: true,
-  external: ['pg', '@electric-sql/pglite', 'ioredis'],
-});
+  {
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node20',
+    external: ['pg', '@electric-sql/pglite', 'ioredis'],
+    noExternal: ['p-retry', 'is-network-error'],
+  },
+]);
