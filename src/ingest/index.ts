@@ -12,3 +12,5 @@ export * from './tiktok/shop-client.js';
 export * from './shipping/webhook-schemas.js';
 export * from './shipping/map-webhook.js';
 export * from './shipping/webhook-handler.js';
+// The framework adapters belong with the receivers they serve; one barrel line exports both.
+export * from '../http/index.js';
