@@ -13,7 +13,7 @@ import {
   START_CHECKPOINT,
   type LogCheckpoint,
 } from '../store/checkpoint.js';
-import type { StoredEvent } from '../store/types.js';
+import type { ReadAllResult, StoredEvent } from '../store/types.js';
 import { claimCheckpoint, loadCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint-store.js';
 import { sqlDeadLetterQueue, type DeadLetter, type DeadLetterQueue } from './dead-letter-queue.js';
 import { isCheckpointMovedError, ProcessingNotFoundError } from './errors.js';
@@ -78,6 +78,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
   #wake: (() => void) | undefined;
   #waiters: { head: LogCheckpoint; resolve: () => void }[] = [];
   #migrated = false;
+  #ahead: { after: LogCheckpoint; page: Promise<ReadAllResult> } | undefined;
 
   constructor(options: ProcessorOptions) {
     super();
@@ -317,7 +318,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
         }
         if (this.#checkpoint === undefined) this.#setCheckpoint(await this.#loadCheckpoint());
         this.#dirty = false;
-        const page = await this.#o.store.readAll({ after: this.#checkpoint!, limit: this.#o.batchSize });
+        const page = await this.#read(this.#checkpoint!);
         if (page.events.length === 0) {
           this.#markCaughtUp();
           await this.#idle(this.#o.pollIntervalMs, true);
@@ -325,6 +326,8 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
         }
         this.#caughtUp = false;
         this.#pendingSince = page.events[0]!.processedAt;
+        // A full page means more is waiting: read the next page while this one is applied.
+        if (page.events.length === this.#o.batchSize) this.#prefetch(page.checkpoint);
         await this.#processPage(page.events, page.checkpoint);
       } catch (err) {
         if (!this.#running) break;
@@ -338,6 +341,20 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
         await this.#idle(this.#o.errorBackoffMs, false);
       }
     }
+  }
+
+  /** The page after `checkpoint`: the prefetched one when it matches, else a fresh read. */
+  async #read(checkpoint: LogCheckpoint): Promise<ReadAllResult> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    if (ahead && ahead.after === checkpoint) return ahead.page;
+    return this.#o.store.readAll({ after: checkpoint, limit: this.#o.batchSize });
+  }
+
+  #prefetch(after: LogCheckpoint): void {
+    const page = this.#o.store.readAll({ after, limit: this.#o.batchSize });
+    page.catch(() => undefined); // a failed prefetch is reported when its page is used
+    this.#ahead = { after, page };
   }
 
   async #holdLease(): Promise<boolean> {
