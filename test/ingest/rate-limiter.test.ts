@@ -8,7 +8,18 @@ import {
   rateLimitSettings,
   slidingWindowStep,
 } from '../../src/ingest/rate-limiter.js';
+import { createTikTokWebhookHandler } from '../../src/ingest/tiktok/webhook-handler.js';
 import { redisUrl } from '../support/databases.js';
+import {
+  APP_KEY,
+  APP_SECRET,
+  NOW_MS,
+  allEvents,
+  json,
+  memoryStore,
+  tiktokEnvelope,
+  tiktokRequest,
+} from './support.js';
 
 describe('sliding-window rate limit (pure step)', () => {
   const arrivals = fc
@@ -124,5 +135,32 @@ describe.skipIf(!redisUrl())('Redis rate limiter (real Redis)', () => {
     expect((await limiter.consume('noscript')).allowed).toBe(true);
     expect((await limiter.consume('noscript')).allowed).toBe(false);
     expect(evalCalls).toBe(2);
+  });
+
+  it('makes two receivers (two hosts) share one per-shop limit, answering 429 with Retry-After', async () => {
+    const store = await memoryStore();
+    const shop = `shop-${randomBytes(4).toString('hex')}`;
+    const receivers = clients.map((redis) =>
+      createTikTokWebhookHandler({
+        store,
+        appKey: APP_KEY,
+        appSecret: APP_SECRET,
+        now: () => NOW_MS,
+        rateLimiter: createRedisRateLimiter({ redis, prefix, limit: 3, windowMs: 60_000 }),
+      }),
+    );
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        receivers[i % 2]!(tiktokRequest(tiktokEnvelope({ shop_id: shop }))),
+      ),
+    );
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(3);
+    const limited = responses.filter((r) => r.status === 429);
+    expect(limited).toHaveLength(5);
+    expect(
+      limited.every((r) => json(r).code === 'RATE_LIMITED' && Number(r.headers['retry-after']) >= 1),
+    ).toBe(true);
+    expect((await allEvents(store)).filter((e) => e.type === 'tiktok.webhook_received')).toHaveLength(3);
+    await store.close();
   });
 });
