@@ -30,6 +30,10 @@ export class ChannelLog {
   #changes = 0;
   #floor: LogCheckpoint | null;
   #head: LogCheckpoint | null = null;
+  /** The newest position this log has seen (batches and snapshots). */
+  #latest: LogCheckpoint | null = null;
+  /** Cursors at or before this were handed out before a `clear()`. */
+  #barrier: LogCheckpoint | null = null;
 
   constructor(limits: ReplayLimits = {}, floor: LogCheckpoint | null = null) {
     this.#maxBatches = limits.maxBatches ?? 1000;
@@ -59,6 +63,10 @@ export class ChannelLog {
     this.#batches.push(batch);
     this.#changes += batch.changes.length;
     this.#head = batch.cursor;
+    this.#latest =
+      this.#latest === null || compareCheckpoints(batch.cursor, this.#latest) > 0
+        ? batch.cursor
+        : this.#latest;
     while (
       this.#batches.length > this.#maxBatches ||
       (this.#changes > this.#maxChanges && this.#batches.length > 1)
@@ -77,12 +85,25 @@ export class ChannelLog {
    * resumes without another snapshot).
    */
   noteSnapshot(checkpoint: LogCheckpoint): void {
-    if (this.#floor === null && isCheckpoint(checkpoint)) this.#floor = checkpoint;
+    if (!isCheckpoint(checkpoint)) return;
+    this.#latest =
+      this.#latest === null || compareCheckpoints(checkpoint, this.#latest) > 0 ? checkpoint : this.#latest;
+    if (this.#floor === null) this.#floor = checkpoint;
+  }
+
+  /** Forget everything: resumes from before now need a snapshot (after a rebuild). */
+  clear(): void {
+    this.#batches = [];
+    this.#changes = 0;
+    this.#floor = null;
+    // A cursor handed out before now describes rows that no longer exist.
+    this.#barrier = this.#latest;
   }
 
   /** True when every batch after `cursor` is still here (so a resume needs no snapshot). */
   covers(cursor: LogCheckpoint): boolean {
     if (!isCheckpoint(cursor)) return false;
+    if (this.#barrier !== null && compareCheckpoints(cursor, this.#barrier) <= 0) return false;
     if (this.#floor !== null && compareCheckpoints(cursor, this.#floor) >= 0) return true;
     return this.#batches.some((b) => b.cursor === cursor);
   }

@@ -111,6 +111,11 @@ export interface RealtimeHub {
   messages(request: SubscriptionRequest, auth: Authorization): Observable<Envelope>;
   /** Feed one folded batch (what the pub/sub delivers); duplicates are ignored. */
   ingest(batch: ChangeBatch): void;
+  /**
+   * The channel's rows changed behind the stream's back (a projection rebuild,
+   * a manual repair): drop its replay buffer and send every subscriber a fresh snapshot.
+   */
+  invalidate(channel: string): void;
   /** Validate a request without subscribing (parsed filter). */
   validate(request: SubscriptionRequest): { channel: ChannelDefinition; filter: ParsedFilter };
   stats(): RealtimeStats;
@@ -301,6 +306,12 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
         });
         return () => handle.close();
       });
+    },
+    invalidate(channel) {
+      const state = states.get(channel);
+      if (!state) throw new UnknownChannelError(channel);
+      state.log.clear();
+      for (const sub of [...subscriptions]) if (sub.channelName === channel) sub.invalidate();
     },
     stats() {
       let bufferedBatches = 0;

@@ -32,7 +32,7 @@ export interface SubscriptionContext {
 }
 
 /** Why a subscriber got a snapshot. */
-export type ResetReason = 'initial' | 'cursor_too_old' | 'slow_consumer';
+export type ResetReason = 'initial' | 'cursor_too_old' | 'slow_consumer' | 'invalidated';
 
 type State = 'pinning' | 'live' | 'stalled' | 'closed';
 
@@ -79,6 +79,11 @@ export class HubSubscription {
     this.#events = new Set(events);
     this.#throttleMs = throttleMs;
     this.#sink = sink;
+  }
+
+  /** Name of the subscription's channel. */
+  get channelName(): string {
+    return this.#ctx.channel.name;
   }
 
   /** `pinning` until the first `ready`, then `live`; `stalled` while a slow consumer waits for its reset. */
@@ -361,6 +366,14 @@ export class HubSubscription {
         ]
       : [];
     this.#outbox = [...head, ...merged, ...tail];
+  }
+
+  /** The channel's rows changed without row changes (e.g. a rebuild): send a fresh snapshot. */
+  invalidate(): void {
+    if (this.#state === 'closed') return;
+    if (this.#state === 'stalled') return; // its reset is already due when the connection drains
+    this.#outbox = this.#outbox.filter((e) => e.type !== 'data' && e.type !== 'heartbeat');
+    this.#resync('invalidated');
   }
 
   /** The connection can take more: flush the queue, or start the reset of a stalled subscriber. */

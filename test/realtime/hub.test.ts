@@ -164,6 +164,26 @@ describe('realtime hub', () => {
     expect(sorted(client.table.rows())).toEqual(sorted(client.expected(model)));
   });
 
+  it('sends every subscriber a fresh snapshot when a channel is invalidated (rebuild)', async () => {
+    const { model, hub, flush } = harness();
+    const client = new TestClient(hub, alice, { channel: 'inventory_alerts' });
+    client.connect();
+    await tick();
+    model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'A', stock: 5 });
+    flush();
+    const cursor = client.table.cursor;
+    hub.invalidate('inventory_alerts');
+    await tick();
+    expect(client.received.slice(-2).map((e) => e.type)).toEqual(['reset', 'ready']);
+    expect(client.table.rows()).toEqual([{ creator_id: 'c1', sku: 'A', stock: 5 }]);
+    // The buffer was dropped: resuming from before the rebuild needs a snapshot too.
+    const other = new TestClient(hub, { userId: 'x', creatorIds: ['c1'] }, { channel: 'inventory_alerts' });
+    other.table.apply({ type: 'heartbeat', channel: 'inventory_alerts', cursor, serverTime: 0 });
+    other.connect();
+    await tick();
+    expect(other.received[0]!.type).toBe('reset');
+  });
+
   it('validates at subscribe time with typed errors', () => {
     const { hub } = harness();
     expect(() => hub.subscribe({ channel: 'nope' }, alice, { write: () => true })).toThrow(
