@@ -322,6 +322,36 @@ describe('TikTok webhook receiver (memory store)', () => {
     await fresh.close();
   });
 
+  it('answers only after the append committed, and not with 200 when it fails', async () => {
+    const fresh = await memoryStore();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let committed = false;
+    const gated = {
+      append: async (...args: Parameters<EventStore['append']>) => {
+        await gate;
+        const result = await fresh.append(...args);
+        committed = true;
+        return result;
+      },
+    };
+    let answered = false;
+    const pending = handlerFor(fresh, { store: gated })(tiktokRequest(tiktokEnvelope())).then((res) => {
+      answered = true;
+      expect(committed).toBe(true);
+      return res;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(answered).toBe(false);
+    release();
+    expect((await pending).status).toBe(200);
+
+    await fresh.close();
+    const afterClose = await handlerFor(fresh)(tiktokRequest(tiktokEnvelope()));
+    expect(afterClose.status).toBe(503);
+    expect(json(afterClose).code).toBe('STORE_CLOSED');
+  });
+
   it('rejects shops the host does not serve and maps shops to creators', async () => {
     const fresh = await memoryStore();
     const handler = handlerFor(fresh, {
