@@ -110,6 +110,7 @@ export function httpStatusOf(err: unknown): number {
     case 'TOO_MANY_CONNECTIONS':
       return 429;
     case 'SNAPSHOT_FAILED':
+    case 'STORE_CLOSED':
       return 503;
     default:
       return 500;

@@ -15,7 +15,7 @@ import {
   merge,
 } from 'rxjs';
 import { ROW_OPERATIONS, type RowChange, type RowOperation } from '../core/row-change.js';
-import { InvalidArgumentError, type SyncError } from '../core/errors.js';
+import { InvalidArgumentError, StoreClosedError, type SyncError } from '../core/errors.js';
 import type { LogCheckpoint } from '../store/checkpoint.js';
 import { ChannelLog, type ReplayLimits } from './channel-log.js';
 import { type ChannelDefinition, DEFAULT_CHANNELS, defineChannels } from './channels.js';
@@ -240,7 +240,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     auth: Authorization,
     sink: MessageSink,
   ): RealtimeSubscription {
-    if (closed) throw new InvalidArgumentError('Realtime hub is closed');
+    if (closed) throw new StoreClosedError('Realtime hub');
     const { channel, filter } = validate(request);
     const state = states.get(channel.name)!;
     const release = limiter.acquire(auth.userId);
