@@ -75,6 +75,33 @@ export async function claimCheckpoint(
 }
 
 /**
+ * Move the checkpoint from `expected` to `next` as the first statement of a batch
+ * transaction: one round trip that locks the row (a second holder blocks here until
+ * the first commits), checks the fence and writes the new value. When the handler
+ * then fails, the transaction's rollback restores the old value.
+ *
+ * @example
+ * ```ts
+ * await sql.transaction(async (tx) => { await advanceCheckpoint(tx, schema, name, cp, page.checkpoint); … });
+ * ```
+ */
+export async function advanceCheckpoint(
+  tx: SqlTransaction,
+  schema: string,
+  processor: string,
+  expected: LogCheckpoint,
+  next: LogCheckpoint,
+): Promise<void> {
+  const { rows } = await tx.query(
+    `UPDATE ${table(schema)} SET checkpoint = $3, updated_at = now()
+      WHERE processor = $1 AND checkpoint = $2 RETURNING processor`,
+    [processor, expected, next],
+  );
+  if (rows.length === 1) return;
+  throw new CheckpointMovedError(processor, expected, await readCheckpoint(tx, schema, processor));
+}
+
+/**
  * Store a checkpoint (inside the batch's transaction), creating the row if needed.
  *
  * @example

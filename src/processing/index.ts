@@ -15,7 +15,13 @@ export type {
 export type { ProcessorEventMap, ProcessorLag } from './processor-events.js';
 export { migrateProcessing } from './migrate-processing.js';
 export { CheckpointMovedError, isCheckpointMovedError, ProcessingNotFoundError } from './errors.js';
-export { claimCheckpoint, loadCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint-store.js';
+export {
+  advanceCheckpoint,
+  claimCheckpoint,
+  loadCheckpoint,
+  readCheckpoint,
+  saveCheckpoint,
+} from './checkpoint-store.js';
 export {
   acquireLease,
   leaseHolder,

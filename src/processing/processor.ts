@@ -14,7 +14,7 @@ import {
   type LogCheckpoint,
 } from '../store/checkpoint.js';
 import type { ReadAllResult, StoredEvent } from '../store/types.js';
-import { claimCheckpoint, loadCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint-store.js';
+import { advanceCheckpoint, loadCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint-store.js';
 import { sqlDeadLetterQueue, type DeadLetter, type DeadLetterQueue } from './dead-letter-queue.js';
 import { isCheckpointMovedError, ProcessingNotFoundError } from './errors.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -461,10 +461,9 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     let post: void | PostCommit;
     if (store.sql) {
       post = await store.sql.transaction(async (tx) => {
-        await claimCheckpoint(tx, store.schema, this.name, expected);
-        const result = await work({ tx, processor: this.name, attempt: 1 });
-        await saveCheckpoint(tx, store.schema, this.name, next);
-        return result;
+        // Fence and advance first (one round trip); a failing handler rolls both back.
+        await advanceCheckpoint(tx, store.schema, this.name, expected, next);
+        return work({ tx, processor: this.name, attempt: 1 });
       });
     } else {
       const checkpoints = memoryProcessingState(store).checkpoints;
