@@ -14,6 +14,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { createEventStore, type EventStore, type NewEvent } from '../src/index.js';
 import { fromPglite } from '../src/adapters/pglite.js';
 import { openEmmett, startEmmettConsumer } from './support/emmett-baseline.js';
+import { startCpuMeter, type CpuPerEvent } from './support/cpu-meter.js';
 import { closedLoop, openLoop, type LoadResult } from './support/load.js';
 import { openOurStore, type StoreTuning } from './support/our-store.js';
 import { emit, latencySummary, median, nowMs } from './support/stats.js';
@@ -42,6 +43,8 @@ const emmettEvent = (i: number) => ({
 interface Contender {
   /** Open a fresh store; `append(stream, n)` writes `n` events in one call. */
   open(): Promise<{
+    /** Also the `application_name` of its connections. */
+    schema: string;
     append(stream: string, count: number, i: number): Promise<unknown>;
     dispose(): Promise<void>;
   }>;
@@ -51,6 +54,7 @@ const ours = (tuning: StoreTuning = TUNING): Contender => ({
   async open() {
     const bench = await openOurStore(POOL_MAX, tuning);
     return {
+      schema: bench.schema,
       append: (stream, count, i) =>
         bench.store.append(
           stream,
@@ -66,6 +70,7 @@ const emmett: Contender = {
   async open() {
     const baseline = await openEmmett(POOL_MAX);
     return {
+      schema: baseline.schema,
       append: (stream, count, i) =>
         baseline.store.appendToStream(
           stream,
@@ -81,7 +86,7 @@ async function runOnce(
   contender: Contender,
   load: { concurrency: number; calls: number; eventsPerCall: number; warmupCalls: number },
   tag: string,
-): Promise<LoadResult> {
+): Promise<LoadResult & CpuPerEvent> {
   const store = await contender.open();
   try {
     await closedLoop({
@@ -90,21 +95,35 @@ async function runOnce(
       eventsPerCall: load.eventsPerCall,
       call: (i) => store.append(`order-warm-${tag}-${i}`, load.eventsPerCall, i),
     });
-    return await closedLoop({
+    const meter = await startCpuMeter(store.schema);
+    const result = await closedLoop({
       concurrency: load.concurrency,
       calls: load.calls,
       eventsPerCall: load.eventsPerCall,
       call: (i) => store.append(`order-${tag}-${i}`, load.eventsPerCall, i),
     });
+    return { ...result, ...(await meter.stop(load.calls * load.eventsPerCall)) };
   } finally {
     await store.dispose();
   }
 }
 
-const medianRun = (results: LoadResult[]): LoadResult => {
+const medianRun = <R extends LoadResult>(results: R[]): R => {
   const sorted = [...results].sort((a, b) => a.events_per_s - b.events_per_s);
   return sorted[Math.floor(sorted.length / 2)]!;
 };
+
+/** Median CPU per event of ours divided by Emmett's (null when unknown). */
+function cpuRatio(
+  mine: CpuPerEvent[],
+  theirs: CpuPerEvent[],
+  key: 'client_cpu_us_per_event' | 'server_cpu_us_per_event',
+): number | null {
+  const values = (runs: CpuPerEvent[]) => runs.map((r) => r[key]).filter((v): v is number => v !== null);
+  const a = values(mine);
+  const b = values(theirs);
+  return a.length === 0 || b.length === 0 ? null : round(median(a) / median(b));
+}
 
 /** Ours vs Emmett at one load; emits Emmett's line and ours (with the ratio). */
 async function versusEmmett(
@@ -112,8 +131,8 @@ async function versusEmmett(
   load: { concurrency: number; calls: number; emmettCalls: number; eventsPerCall: number },
 ): Promise<void> {
   if (!selected(name)) return;
-  const mine: LoadResult[] = [];
-  const theirs: LoadResult[] = [];
+  const mine: (LoadResult & CpuPerEvent)[] = [];
+  const theirs: (LoadResult & CpuPerEvent)[] = [];
   for (let run = 0; run < RUNS; run++) {
     const oursLoad = { ...load, warmupCalls: Math.ceil(load.calls / 10) };
     const emmettLoad = { ...load, calls: load.emmettCalls, warmupCalls: Math.ceil(load.emmettCalls / 10) };
@@ -145,6 +164,9 @@ async function versusEmmett(
     ratio_vs_emmett: round(m.events_per_s / e.events_per_s),
     emmett_events_per_s: e.events_per_s,
     emmett_p95_ms: e.p95_ms,
+    // CPU per event is steadier than throughput on a shared machine: ours / Emmett's, medians over runs.
+    client_cpu_ratio_vs_emmett: cpuRatio(mine, theirs, 'client_cpu_us_per_event'),
+    server_cpu_ratio_vs_emmett: cpuRatio(mine, theirs, 'server_cpu_us_per_event'),
     runs: RUNS,
     runs_events_per_s: mine.map((r) => r.events_per_s),
     max_batch: TUNING.maxBatch,
@@ -192,7 +214,9 @@ async function readAllCatchup(): Promise<void> {
     };
     await readEverything(); // warm-up
     const runs: { events: number; ms: number; pages: number }[] = [];
+    const meter = await startCpuMeter(bench.schema);
     for (let run = 0; run < RUNS; run++) runs.push(await readEverything());
+    const cpu = await meter.stop(RUNS * total);
     const rates = runs.map((r) => Math.round(r.events / (r.ms / 1000)));
     const events = runs[0]!.events;
     if (events !== total) throw new Error(`readAll.catchup read ${events} events, expected ${total}`);
@@ -202,6 +226,7 @@ async function readAllCatchup(): Promise<void> {
       page_size: pageSize,
       pages: runs[0]!.pages,
       events_per_s: median(rates),
+      ...cpu,
       runs: RUNS,
       runs_events_per_s: rates,
     });
@@ -363,7 +388,7 @@ async function pgliteSingle(): Promise<void> {
   if (!selected(name)) return;
   const concurrency = 64;
   const calls = 10_000;
-  const results: LoadResult[] = [];
+  const results: (LoadResult & { cpu_us_per_event: number })[] = [];
   for (let run = 0; run < RUNS; run++) {
     const db = new PGlite();
     const store: EventStore = createEventStore({ sql: fromPglite(db), schema: 'bench' });
@@ -375,7 +400,11 @@ async function pgliteSingle(): Promise<void> {
           expectedVersion: 'no_stream',
         });
       await closedLoop({ concurrency, calls: 1000, eventsPerCall: 1, call: call('warm') });
-      results.push(await closedLoop({ concurrency, calls, eventsPerCall: 1, call: call('run') }));
+      // PGlite runs in this process: its CPU is the client's.
+      const meter = await startCpuMeter('none');
+      const result = await closedLoop({ concurrency, calls, eventsPerCall: 1, call: call('run') });
+      const { client_cpu_us_per_event } = await meter.stop(calls);
+      results.push({ ...result, cpu_us_per_event: client_cpu_us_per_event });
     } finally {
       await store.close();
       await db.close();

@@ -31,7 +31,7 @@ export interface EmmettBaseline {
  */
 export async function openEmmett(poolMax: number): Promise<EmmettBaseline> {
   const schema = freshSchemaName('bench_emmett');
-  const pool = openPool({ max: poolMax, searchPath: schema, stockTypes: false });
+  const pool = openPool({ max: poolMax, searchPath: schema, stockTypes: false, applicationName: schema });
   await pool.query(`CREATE SCHEMA "${schema}"`);
   const store = getPostgreSQLEventStore(PG_URL, { connectionOptions: { pool } });
   await store.schema.migrate();

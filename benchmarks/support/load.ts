@@ -5,7 +5,7 @@
 import { latencySummary, nowMs } from './stats.js';
 
 /** What one load run measured. */
-export interface LoadResult extends Record<string, number> {
+export interface LoadResult {
   events_per_s: number;
   p50_ms: number;
   p95_ms: number;

@@ -32,7 +32,7 @@ export interface BenchStore {
  */
 export async function openOurStore(poolMax: number, tuning: StoreTuning = {}): Promise<BenchStore> {
   const schema = freshSchemaName('bench_ours');
-  const pool = openPool({ max: poolMax });
+  const pool = openPool({ max: poolMax, applicationName: schema });
   const store = createEventStore({ sql: fromPg(pool), schema, ...tuning });
   await store.migrate();
   return {

@@ -26,6 +26,8 @@ export interface BenchPoolOptions {
   searchPath?: string;
   /** Keep pg's stock type parsers even after Emmett changed the global ones. Default true. */
   stockTypes?: boolean;
+  /** `application_name` of the connections (lets the CPU meter find their backends). */
+  applicationName?: string;
 }
 
 /**
@@ -40,6 +42,9 @@ export function openPool(options: BenchPoolOptions): pg.Pool {
   return new pg.Pool({
     connectionString: PG_URL,
     max: options.max,
+    // Keep backends for the whole run, so their CPU time can be read at the end.
+    idleTimeoutMillis: 0,
+    ...(options.applicationName ? { application_name: options.applicationName } : {}),
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
     ...(options.stockTypes === false ? {} : { types: stockTypes }),
   });
