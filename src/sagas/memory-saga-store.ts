@@ -126,17 +126,19 @@ class MemorySagaStore implements SagaStore {
       const row = this.#sagas.get(w.sagaId);
       if (!row || row.token !== w.token || row.state.leaseOwner !== owner) return false;
       const now = new Date();
-      row.state = {
-        ...row.state,
-        status: w.status,
-        cursor: w.cursor,
-        compensationFailed: w.compensationFailed,
-        error: w.error ?? row.state.error,
-        updatedAt: now,
-        leaseOwner: w.finish ? null : row.state.leaseOwner,
-        leaseExpiresAt: w.finish ? null : row.state.leaseExpiresAt,
-        finishedAt: w.finish ? now : null,
-      };
+      if (w.transition) {
+        row.state = {
+          ...row.state,
+          status: w.status,
+          cursor: w.cursor,
+          compensationFailed: w.compensationFailed,
+          error: w.error ?? row.state.error,
+          updatedAt: now,
+          leaseOwner: w.finish ? null : row.state.leaseOwner,
+          leaseExpiresAt: w.finish ? null : row.state.leaseExpiresAt,
+          finishedAt: w.finish ? now : null,
+        };
+      }
       if (w.log) {
         const list = this.#steps.get(w.sagaId) ?? [];
         // Mirror of the SQL unique index: a step is recorded done at most once.
@@ -167,7 +169,7 @@ class MemorySagaStore implements SagaStore {
         this.#deadLetters.push({
           id: this.#deadLetters.length + 1,
           sagaId: w.sagaId,
-          definition: row.state.definition,
+          definition: w.deadLetter.definition,
           step: w.deadLetter.step,
           compensation: w.deadLetter.compensation,
           error: w.deadLetter.error,

@@ -62,11 +62,16 @@ export async function executeSaga<Input>(
     if (entry.phase === 'action') {
       actionDone.add(entry.stepIndex);
       results[entry.name] = entry.output;
+      // Plain step completions do not rewrite the saga row: the log says where to resume.
+      if (status === 'running') cursor = Math.max(cursor, entry.stepIndex + 1);
     } else compensationDone.add(entry.stepIndex);
   }
   const base = { sagaId, token: claimed.token };
-  const write = async (w: Omit<SagaWrite, 'sagaId' | 'token'>): Promise<boolean> => {
-    const applied = await env.write({ ...base, ...w });
+  const write = async (
+    w: Omit<SagaWrite, 'sagaId' | 'token' | 'transition'>,
+    transition = true,
+  ): Promise<boolean> => {
+    const applied = await env.write({ ...base, transition, ...w });
     if (!applied) env.emit('saga:lease_lost', { sagaId, definition: name });
     return applied;
   };
@@ -104,13 +109,16 @@ export async function executeSaga<Input>(
       if (!result.ok && result.aborted) return 'stopped';
       if (result.ok) {
         const last = cursor === steps.length - 1;
-        const applied = await write({
-          status: last ? 'completed' : 'running',
-          cursor: cursor + 1,
-          compensationFailed,
-          finish: last,
-          log: entryOf(step.name, cursor, 'action', result, startedAt),
-        });
+        const applied = await write(
+          {
+            status: last ? 'completed' : 'running',
+            cursor: cursor + 1,
+            compensationFailed,
+            finish: last,
+            log: entryOf(step.name, cursor, 'action', result, startedAt),
+          },
+          last,
+        );
         if (!applied) return 'lease_lost';
         results[step.name] = result.output;
         actionDone.add(cursor);
@@ -196,8 +204,9 @@ export async function executeSaga<Input>(
     if (!result.ok && result.aborted) return 'stopped';
     const log = entryOf(compensation.name, cursor, 'compensation', result, startedAt);
     if (result.ok) {
-      if (!(await write({ status, cursor: cursor - 1, compensationFailed, finish: false, log })))
+      if (!(await write({ status, cursor: cursor - 1, compensationFailed, finish: false, log }, false))) {
         return 'lease_lost';
+      }
       compensationDone.add(cursor);
       env.emit('saga:step_completed', {
         sagaId,
@@ -210,6 +219,7 @@ export async function executeSaga<Input>(
       // Dead-letter this compensation for a person and go on undoing the earlier steps.
       const error = toErrorInfo(result.error);
       const deadLetter = {
+        definition: name,
         step: step.name,
         compensation: compensation.name,
         error,

@@ -34,10 +34,16 @@ export interface ClaimedSaga {
   completed: StepLogEntry[];
 }
 
-/** One fenced write advancing a saga. */
+/**
+ * One fenced write advancing a saga. A plain step completion only appends to
+ * the step log (the saga row is locked, not rewritten: the log is where a
+ * resuming worker finds its place); a `transition` also updates the row.
+ */
 export interface SagaWrite {
   sagaId: string;
   token: number;
+  /** Update the saga row (status, cursor, flags, error, finish); false: log entry only. */
+  transition: boolean;
   status: SagaStatus;
   cursor: number;
   compensationFailed: boolean;
@@ -57,7 +63,13 @@ export interface SagaWrite {
     startedAt: Date;
   };
   /** A dead letter this write records (a compensation that failed for good). */
-  deadLetter?: { step: string; compensation: string; error: SagaErrorInfo; attempts: number };
+  deadLetter?: {
+    definition: string;
+    step: string;
+    compensation: string;
+    error: SagaErrorInfo;
+    attempts: number;
+  };
 }
 
 /** Options of {@link SagaStore.claim}. */

@@ -147,6 +147,7 @@ class SqlSagaStore implements SagaStore {
     const payload = writes.map((w) => ({
       saga_id: w.sagaId,
       token: w.token,
+      transition: w.transition,
       status: w.status,
       cursor: w.cursor,
       compensation_failed: w.compensationFailed,
@@ -160,6 +161,7 @@ class SqlSagaStore implements SagaStore {
       output: w.log?.output ?? null,
       step_error: w.log?.error ?? null,
       started_at: w.log?.startedAt ?? null,
+      dl_definition: w.deadLetter?.definition ?? null,
       dl_step: w.deadLetter?.step ?? null,
       dl_compensation: w.deadLetter?.compensation ?? null,
       dl_error: w.deadLetter?.error ?? null,
@@ -294,38 +296,39 @@ function buildQueries(s: string) {
       UPDATE ${s}.sagas AS g SET lease_expires_at = now() + $3 * interval '1 millisecond'
         FROM l WHERE g.saga_id = l.saga_id AND g.lease_owner = $1
       RETURNING g.saga_id`,
+    // The saga rows are locked (in saga_id order, so concurrent batches cannot
+    // deadlock) only where owner and token still match: that is the fence. Only
+    // transitions rewrite the row; plain step completions just append to the log.
     record: `
       WITH i AS (
         SELECT * FROM jsonb_to_recordset($2::jsonb) AS i(
-          saga_id text, token integer, status text, cursor integer, compensation_failed boolean, error jsonb,
-          finish boolean, step_name text, step_index integer, phase text, outcome text, attempts integer,
-          output jsonb, step_error jsonb, started_at timestamptz,
-          dl_step text, dl_compensation text, dl_error jsonb, dl_attempts integer)),
+          saga_id text, token integer, transition boolean, status text, cursor integer,
+          compensation_failed boolean, error jsonb, finish boolean, step_name text, step_index integer,
+          phase text, outcome text, attempts integer, output jsonb, step_error jsonb, started_at timestamptz,
+          dl_definition text, dl_step text, dl_compensation text, dl_error jsonb, dl_attempts integer)),
       l AS (
         SELECT g.saga_id FROM ${s}.sagas AS g JOIN i ON i.saga_id = g.saga_id
          WHERE g.lease_token = i.token AND g.lease_owner = $1
-         ORDER BY g.saga_id FOR UPDATE OF g),
+         ORDER BY g.saga_id FOR NO KEY UPDATE OF g),
+      ok AS (SELECT i.* FROM i WHERE i.saga_id IN (SELECT saga_id FROM l)),
       u AS (
         UPDATE ${s}.sagas AS g
-           SET status = i.status, step_cursor = i.cursor, compensation_failed = i.compensation_failed,
-               error = COALESCE(i.error, g.error), updated_at = now(),
-               lease_owner = CASE WHEN i.finish THEN NULL ELSE g.lease_owner END,
-               lease_expires_at = CASE WHEN i.finish THEN NULL ELSE g.lease_expires_at END,
-               finished_at = CASE WHEN i.finish THEN clock_timestamp() ELSE NULL END
-          FROM i WHERE g.saga_id = i.saga_id AND g.lease_token = i.token AND g.lease_owner = $1
-           AND g.saga_id IN (SELECT saga_id FROM l)
-        RETURNING g.saga_id, g.definition),
-      st AS (
+           SET status = ok.status, step_cursor = ok.cursor, compensation_failed = ok.compensation_failed,
+               error = COALESCE(ok.error, g.error), updated_at = now(),
+               lease_owner = CASE WHEN ok.finish THEN NULL ELSE g.lease_owner END,
+               lease_expires_at = CASE WHEN ok.finish THEN NULL ELSE g.lease_expires_at END,
+               finished_at = CASE WHEN ok.finish THEN clock_timestamp() ELSE NULL END
+          FROM ok WHERE g.saga_id = ok.saga_id AND ok.transition)
+      , st AS (
         INSERT INTO ${s}.saga_steps
           (saga_id, step_name, step_index, phase, outcome, attempts, output, error, worker_id, lease_token, started_at)
-        SELECT i.saga_id, i.step_name, i.step_index, i.phase, i.outcome, i.attempts, i.output, i.step_error,
-               $1, i.token, i.started_at
-          FROM i JOIN u ON u.saga_id = i.saga_id WHERE i.step_name IS NOT NULL),
-      dl AS (
+        SELECT saga_id, step_name, step_index, phase, outcome, attempts, output, step_error, $1, token, started_at
+          FROM ok WHERE step_name IS NOT NULL)
+      , dl AS (
         INSERT INTO ${s}.saga_dead_letters (saga_id, definition, step_name, compensation, error, attempts)
-        SELECT i.saga_id, u.definition, i.dl_step, i.dl_compensation, i.dl_error, i.dl_attempts
-          FROM i JOIN u ON u.saga_id = i.saga_id WHERE i.dl_step IS NOT NULL)
-      SELECT saga_id FROM u`,
+        SELECT saga_id, dl_definition, dl_step, dl_compensation, dl_error, dl_attempts
+          FROM ok WHERE dl_step IS NOT NULL)
+      SELECT saga_id FROM ok`,
     release: `
       WITH l AS (
         SELECT saga_id FROM ${s}.sagas WHERE lease_owner = $1 AND saga_id IN ${ids('$2')}

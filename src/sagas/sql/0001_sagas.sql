@@ -28,7 +28,8 @@ CREATE INDEX sagas_status_idx ON :SCHEMA:.sagas (status, created_at);
 -- No foreign key to sagas: rows are only written by the fenced update of their
 -- saga (same statement), and the per-row check costs a third of a step's write.
 CREATE TABLE :SCHEMA:.saga_steps (
-  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  -- Orders a saga's entries; (saga_id, id) below is the only index it needs.
+  id          bigint GENERATED ALWAYS AS IDENTITY,
   saga_id     text NOT NULL,
   step_name   text NOT NULL,
   step_index  integer NOT NULL,
