@@ -3,7 +3,13 @@
  * the sorted contender event ids, so the same conflict always gets the same id
  * — whatever the arrival order — and a repeat is recognised.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+// One-shot `crypto.hash` (Node >= 20.12) is several times cheaper than createHash for short input.
+const sha1: (text: string) => Buffer =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha1', text, 'buffer')
+    : (text) => crypto.createHash('sha1').update(text).digest();
 
 /**
  * The id of the conflict between these events on this entity.
@@ -28,7 +34,7 @@ export function conflictIdFor(entityType: string, entityId: string, eventIds: re
  * ```
  */
 export function nameUuid(name: string): string {
-  const bytes = createHash('sha1').update(name).digest().subarray(0, 16);
+  const bytes = Buffer.from(sha1(name).subarray(0, 16));
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');

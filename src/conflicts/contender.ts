@@ -8,6 +8,7 @@ import type { ValidationIssue } from '../core/errors.js';
 import { isWithinDrift, parseHlc, type HlcTimestamp } from '../core/hlc.js';
 import { policyFor, type ConflictConfig, type EntityPolicy } from './config.js';
 import { EntityMismatchError, MalformedConflictInputError, UnknownSourceError } from './errors.js';
+import { looksLikeConflict, looksLikeContender } from './fast-validate.js';
 import { canonicalJson, type Json, type JsonObject } from './json.js';
 import { compareContenders } from './total-order.js';
 import type { ConflictInput, Contender, ContenderInput } from './types.js';
@@ -68,13 +69,17 @@ export interface PreparedConflict {
  * ```
  */
 export function prepareConflict(input: ConflictInput, config: ConflictConfig): PreparedConflict {
-  const parsed = conflictInputSchema.safeParse(input);
-  if (!parsed.success) throw malformed('Invalid conflict', parsed.error);
-  const { entityType, entityId, detectedAt } = parsed.data;
-  const base = (parsed.data.base ?? {}) as JsonObject;
+  let data = input as z.infer<typeof conflictInputSchema>;
+  if (!looksLikeConflict(input)) {
+    const parsed = conflictInputSchema.safeParse(input);
+    if (!parsed.success) throw malformed('Invalid conflict', parsed.error);
+    data = parsed.data;
+  }
+  const { entityType, entityId, detectedAt } = data;
+  const base = { ...(data.base ?? {}) } as JsonObject;
   const policy = policyFor(config, entityType);
-  const byId = new Map<string, { contender: Contender; key: string }>();
-  parsed.data.contenders.forEach((raw, index) => {
+  const byId = new Map<string, Contender>();
+  data.contenders.forEach((raw, index) => {
     const contender = validateContender(raw, index, config, detectedAt);
     if (contender.entityType !== entityType || contender.entityId !== entityId) {
       throw new EntityMismatchError(
@@ -84,9 +89,9 @@ export function prepareConflict(input: ConflictInput, config: ConflictConfig): P
       );
     }
     checkValues(contender, policy, index);
-    const key = contentKey(contender);
     const seen = byId.get(contender.eventId);
-    if (seen && seen.key !== key) {
+    // Encode only on a repeated id: the common case pays nothing for duplicate detection.
+    if (seen && contentKey(seen) !== contentKey(contender)) {
       throw new MalformedConflictInputError('Invalid conflict', [
         {
           path: `contenders.${index}.eventId`,
@@ -94,14 +99,12 @@ export function prepareConflict(input: ConflictInput, config: ConflictConfig): P
         },
       ]);
     }
-    if (!seen) byId.set(contender.eventId, { contender, key });
+    if (!seen) byId.set(contender.eventId, contender);
   });
   checkBase(base, policy);
-  checkDeltaFields(
-    base,
-    [...byId.values()].map((v) => v.contender),
-  );
-  const contenders = [...byId.values()].map((v) => v.contender).sort(compareContenders);
+  const contenders = [...byId.values()];
+  checkDeltaFields(base, contenders);
+  contenders.sort(compareContenders);
   return { entityType, entityId, base, detectedAt, policy, contenders };
 }
 
@@ -119,9 +122,12 @@ export function validateContender(
   config: ConflictConfig,
   detectedAt: number,
 ): Contender {
-  const parsed = contenderSchema.safeParse(raw);
-  if (!parsed.success) throw malformed('Invalid contender', parsed.error, `contenders.${index}`);
-  const c = parsed.data as ContenderInput & { hlc: HlcTimestamp | string };
+  let c = raw as ContenderInput;
+  if (!looksLikeContender(raw)) {
+    const parsed = contenderSchema.safeParse(raw);
+    if (!parsed.success) throw malformed('Invalid contender', parsed.error, `contenders.${index}`);
+    c = parsed.data as ContenderInput;
+  }
   if (!Object.hasOwn(config.priorities, c.source)) throw new UnknownSourceError(c.source);
   let hlc: HlcTimestamp;
   try {
@@ -133,8 +139,8 @@ export function validateContender(
       { cause: err },
     );
   }
-  const changes = (c.changes ?? {}) as JsonObject;
-  const deltas = c.deltas ?? {};
+  const changes = { ...c.changes } as JsonObject;
+  const deltas = { ...c.deltas };
   const issues: ValidationIssue[] = [];
   if (Object.keys(changes).length + Object.keys(deltas).length === 0) {
     issues.push({ path: `contenders.${index}`, message: 'a contender must change at least one field' });
@@ -156,7 +162,7 @@ export function validateContender(
     eventId: c.eventId,
     hlc: { wallMs: hlc.wallMs, logical: hlc.logical, node: hlc.node },
     changes,
-    deltas: { ...deltas },
+    deltas,
     priority: config.priorities[c.source]!,
     trusted: isWithinDrift(hlc, detectedAt, config.maxDriftMs),
   };

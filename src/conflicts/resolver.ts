@@ -12,7 +12,8 @@
 import { EventEmitter } from 'eventemitter3';
 import { z } from 'zod';
 import type { SqlClient } from '../core/sql-client.js';
-import type { EventMetadata, EventStore } from '../store/types.js';
+import { StoreClosedError } from '../core/errors.js';
+import type { AppendResult, EventMetadata, EventStore } from '../store/types.js';
 import type { ConflictRecord, ConflictAuditStore, AuditQuery, ManualOverride } from './audit/audit-record.js';
 import { MemoryAuditStore } from './audit/memory-audit-store.js';
 import { SqlAuditStore } from './audit/sql-audit-store.js';
@@ -100,6 +101,10 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
   readonly #audit: ConflictAuditStore;
   readonly #now: () => number;
   readonly #streamId: (entityType: string, entityId: string) => string;
+  /** Records waiting for their append, by outcome event id (shared by concurrent callers of one conflict). */
+  readonly #staged = new Map<string, { record: ConflictRecord; written: boolean; users: number }>();
+  readonly #removeHook: () => void;
+  #closed = false;
 
   constructor(options: ConflictResolverOptions) {
     super();
@@ -114,6 +119,66 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
       : new MemoryAuditStore();
     this.#now = options.now ?? Date.now;
     this.#streamId = options.streamId ?? ((type, id) => `${type}-${id}`);
+    // The audit row commits with the outcome events, or not at all.
+    const auditOnSameDatabase = !options.sql || options.sql === options.store.sql;
+    this.#removeHook = this.#store.addInlineHook({
+      name: 'conflicts.audit',
+      apply: async ({ tx, events }) => {
+        const mine = events.flatMap((e) => {
+          const entry = this.#staged.get(e.id);
+          return entry ? [entry] : [];
+        });
+        if (mine.length === 0) return;
+        const at = this.#now();
+        for (const entry of mine) this.#stamp(entry.record, at);
+        // Inserts are ON CONFLICT DO NOTHING, so a batch retried after a rollback may run this again.
+        if (tx && auditOnSameDatabase) {
+          for (const entry of mine) await this.#audit.insert(entry.record, tx);
+        }
+        return () => {
+          for (const entry of mine) {
+            entry.written = true;
+            if (!(tx && auditOnSameDatabase)) void this.#audit.insert(entry.record);
+          }
+        };
+      },
+    });
+  }
+
+  /** Stop: remove the audit hook from the store. The store itself stays open (it is the host's). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#removeHook();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreClosedError('Conflict resolver');
+  }
+
+  #stage(
+    outcomeId: string,
+    record: ConflictRecord,
+  ): { record: ConflictRecord; written: boolean; users: number } {
+    const existing = this.#staged.get(outcomeId);
+    if (existing) {
+      existing.users += 1;
+      return existing;
+    }
+    const entry = { record, written: false, users: 1 };
+    this.#staged.set(outcomeId, entry);
+    return entry;
+  }
+
+  #unstage(outcomeId: string): void {
+    const entry = this.#staged.get(outcomeId);
+    if (entry && --entry.users === 0) this.#staged.delete(outcomeId);
+  }
+
+  #stamp(record: ConflictRecord, at: number): void {
+    if (record.status !== 'resolved') return;
+    record.resolvedAt = new Date(at).toISOString();
+    record.resolutionMs = Math.max(0, at - Date.parse(record.detectedAt));
   }
 
   /** Create or upgrade the audit table (component `conflicts`). */
@@ -131,12 +196,10 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
    * conflict again returns the first record and writes nothing.
    */
   async resolve(request: ResolveRequest, options: ResolveOptions = {}): Promise<ConflictRecord> {
+    this.#assertOpen();
     const detectedAt = request.detectedAt ?? this.#now();
     const resolution = this.engine.resolve({ ...request, detectedAt });
     const { conflictId } = resolution;
-    const existing = await this.#audit.get(conflictId);
-    if (existing) return existing;
-
     const escalated = resolution.status === 'escalated';
     const ids = {
       detected: nameUuid(`${conflictId}:detected`),
@@ -152,30 +215,43 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
       ? escalatedEvent(resolution, ids.outcome)
       : resolvedEvent(resolution, ids.outcome, { manual: false });
     outcome.metadata = { causationId: ids.detected };
-    await this.#store.append(
-      this.#streamId(resolution.entityType, resolution.entityId),
-      [detected, outcome],
-      {
-        aggregateType: resolution.entityType,
-        idempotencyKey: `conflict:${conflictId}`,
-        metadata: { correlationId, source: 'conflict_resolver' } satisfies EventMetadata,
-      },
-    );
-    const resolvedAt = this.#now();
     const record: ConflictRecord = {
       conflictId,
       status: escalated ? 'pending' : 'resolved',
       resolution,
       manualOverride: null,
       detectedAt: new Date(detectedAt).toISOString(),
-      resolvedAt: escalated ? null : new Date(resolvedAt).toISOString(),
-      resolutionMs: escalated ? null : Math.max(0, resolvedAt - detectedAt),
+      resolvedAt: null,
+      resolutionMs: null,
       correlationId,
       events: { ...ids, manual: null },
     };
-    if (!(await this.#audit.insert(record))) return (await this.#audit.get(conflictId))!;
-    this.emit(escalated ? 'conflict:escalated' : 'conflict:resolved', record);
-    return record;
+    // The audit row is written by the inline hook, in the append's transaction.
+    const staged = this.#stage(ids.outcome, record);
+    let appended: AppendResult;
+    try {
+      appended = await this.#store.append(
+        this.#streamId(resolution.entityType, resolution.entityId),
+        [detected, outcome],
+        {
+          aggregateType: resolution.entityType,
+          idempotencyKey: `conflict:${conflictId}`,
+          metadata: { correlationId, source: 'conflict_resolver' } satisfies EventMetadata,
+        },
+      );
+    } finally {
+      this.#unstage(ids.outcome);
+    }
+    if (appended.duplicate || !staged.written) {
+      // Resolved before (or by a concurrent caller): the audit holds the first record.
+      const existing = await this.#audit.get(conflictId);
+      if (existing) return existing;
+      // Events without an audit row (written before the hook existed): complete the audit now.
+      this.#stamp(staged.record, this.#now());
+      if (!(await this.#audit.insert(staged.record))) return (await this.#audit.get(conflictId))!;
+    }
+    this.emit(escalated ? 'conflict:escalated' : 'conflict:resolved', staged.record);
+    return staged.record;
   }
 
   /**
@@ -233,6 +309,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
    * one gets `ConflictNotPendingError` (repeating the winning one returns it).
    */
   async resolveManually(conflictId: string, decision: ManualDecision): Promise<ConflictRecord> {
+    this.#assertOpen();
     const record = await this.#audit.get(conflictId);
     if (!record) throw new ConflictNotFoundError(conflictId);
     if (record.status !== 'pending') {

@@ -197,20 +197,25 @@ async function drive<T>(s: fc.Scheduler, promise: Promise<T>): Promise<T> {
   return tracked;
 }
 
+const submit = fc
+  .record({
+    entity: fc.constantFrom(...ENTITIES),
+    source: fc.constantFrom(...SOURCES),
+    absolute: fc.boolean(),
+    value: fc.integer({ min: 0, max: 40 }),
+  })
+  .map((c) => new SubmitCommand(c.absolute ? c : { ...c, value: c.value - 15 }));
+
+// Submits weigh 3:1 against flushes so most flushes hold a real conflict.
 const commands = fc.commands(
   [
-    fc
-      .record({
-        entity: fc.constantFrom(...ENTITIES),
-        source: fc.constantFrom(...SOURCES),
-        absolute: fc.boolean(),
-        value: fc.integer({ min: 0, max: 40 }),
-      })
-      .map((c) => new SubmitCommand(c.absolute ? c : { ...c, value: c.value - 15 })),
+    submit,
+    submit,
+    submit,
     fc.constant(new FlushCommand()),
     fc.tuple(fc.nat(), fc.integer({ min: 0, max: 60 })).map(([p, v]) => new DecideCommand(p, v)),
   ],
-  { maxCommands: 30 },
+  { maxCommands: 40, size: 'large' },
 );
 
 describe.each(backends)('conflict model on $name', (backend) => {
@@ -244,10 +249,10 @@ describe.each(backends)('conflict model on $name', (backend) => {
             cmds,
           );
         }),
-        { numRuns: backend.name === 'memory' ? 200 : 80 },
+        { numRuns: backend.name === 'memory' ? 200 : 50 },
       );
       // The generated scenarios reached every path (so the law above could fail).
-      expect(Object.values(coverage).every((n) => n > 0)).toBe(true);
+      expect(Math.min(...Object.values(coverage))).toBeGreaterThan(0);
     },
   );
 

@@ -1,6 +1,7 @@
 /**
  * The audit record of one conflict and the port that stores it.
  */
+import type { SqlQueryable } from '../../core/sql-client.js';
 import type { JsonObject } from '../json.js';
 import type { Resolution } from '../types.js';
 
@@ -63,8 +64,11 @@ export interface AuditQuery {
 export interface ConflictAuditStore {
   /** Create the table (SQL only). */
   migrate(): Promise<void>;
-  /** Insert a record; false (and nothing written) when the conflict is already audited. */
-  insert(record: ConflictRecord): Promise<boolean>;
+  /**
+   * Insert a record; false (and nothing written) when the conflict is already
+   * audited. `tx` runs it inside an open transaction (SQL only).
+   */
+  insert(record: ConflictRecord, tx?: SqlQueryable): Promise<boolean>;
   get(conflictId: string): Promise<ConflictRecord | undefined>;
   /** Replace a pending record by its decided version; false when it was no longer pending. */
   completePending(record: ConflictRecord): Promise<boolean>;

@@ -2,7 +2,7 @@
  * The audit on PostgreSQL or PGlite, through the SQL port.
  */
 import { runMigrations } from '../../core/migrator.js';
-import { quoteIdent, type SqlClient } from '../../core/sql-client.js';
+import { quoteIdent, type SqlClient, type SqlQueryable } from '../../core/sql-client.js';
 import { migrations } from '../sql/index.generated.js';
 import type { AuditQuery, ConflictAuditStore, ConflictRecord } from './audit-record.js';
 
@@ -33,8 +33,8 @@ export class SqlAuditStore implements ConflictAuditStore {
     await runMigrations(this.#sql, { schema: this.#schema, component: CONFLICTS_COMPONENT, migrations });
   }
 
-  async insert(r: ConflictRecord): Promise<boolean> {
-    const { rowCount, rows } = await this.#sql.query(
+  async insert(r: ConflictRecord, tx?: SqlQueryable): Promise<boolean> {
+    const { rowCount, rows } = await (tx ?? this.#sql).query(
       `INSERT INTO ${this.#table}
          (conflict_id, entity_type, entity_id, kind, status, detected_at, resolved_at, resolution_ms, record)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)

@@ -1,0 +1,227 @@
+/**
+ * `npm run bench -- conflicts`:
+ * - `conflicts.resolve`: the pure engine (validation, ranking, escalation,
+ *   strategies, roles) on pre-generated conflicts of 2–5 contenders over
+ *   inventory, orders, payments and products; throughput and per-call latency.
+ * - `conflicts.end_to_end`: detect, resolve, append the outcome events and write
+ *   the audit row on real PostgreSQL, one conflict per call; latency per call
+ *   at concurrency 1 and 8.
+ *
+ * Each case reports the median of BENCH_RUNS runs (default 5 / 3).
+ * Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test),
+ * BENCH_RUNS, BENCH_ONLY (comma-separated case-name prefixes).
+ */
+import {
+  ConflictResolver,
+  createConflictEngine,
+  type ConflictInput,
+  type ContenderInput,
+} from '../src/conflicts/index.js';
+import { openOurStore } from './support/our-store.js';
+import { emit, latencySummary, median, nowMs } from './support/stats.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 0);
+const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** A small deterministic PRNG (mulberry32) so every run resolves the same conflicts. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SOURCES = [
+  'tiktok_webhook',
+  'payment_processor',
+  'shipping_provider',
+  'manual_admin',
+  'automated_system',
+  'scheduled_sync',
+];
+const NOW = 1_800_000_000_000;
+
+function contender(
+  rand: () => number,
+  entityType: string,
+  entityId: string,
+  i: number,
+  tag: string,
+): ContenderInput {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const base = {
+    entityType,
+    entityId,
+    source: pick(SOURCES),
+    sourceId: `src-${Math.floor(rand() * 3)}`,
+    eventId: `${tag}-${i}`,
+    hlc: { wallMs: NOW - Math.floor(rand() * 4_000), logical: Math.floor(rand() * 3), node: `n${i}` },
+  };
+  switch (entityType) {
+    case 'inventory':
+      return rand() < 0.3
+        ? { ...base, deltas: { quantity: Math.floor(rand() * 40) - 20 } }
+        : { ...base, changes: { quantity: 90 + Math.floor(rand() * 12) } };
+    case 'order':
+      return {
+        ...base,
+        changes: {
+          status: pick(['paid', 'inventory_allocated', 'shipped', 'cancelled']),
+          totalAmount: 40 + Math.floor(rand() * 1_200),
+        },
+      };
+    case 'payment':
+      return {
+        ...base,
+        changes: {
+          status: pick(['authorized', 'completed', 'failed']),
+          amount: 20 + Math.floor(rand() * 600),
+        },
+      };
+    default:
+      return {
+        ...base,
+        changes: { title: pick(['Mug', 'Cup', 'Glass']), price: 5 + Math.floor(rand() * 20) },
+      };
+  }
+}
+
+/** `count` conflicts of 2–5 contenders, mixed entity types. */
+export function generateConflicts(count: number, seed: number, tag: string): ConflictInput[] {
+  const rand = prng(seed);
+  const types = ['inventory', 'order', 'payment', 'product'];
+  return Array.from({ length: count }, (_, k) => {
+    const entityType = types[k % types.length]!;
+    const entityId = `${tag}-${entityType}-${k}`;
+    const n = 2 + Math.floor(rand() * 4);
+    const bases: Record<string, ConflictInput['base']> = {
+      inventory: { quantity: 100 },
+      order: { status: 'validated', totalAmount: 300 },
+      payment: { status: 'authorized', amount: 200 },
+      product: { title: 'Mug', price: 9 },
+    };
+    return {
+      entityType,
+      entityId,
+      base: bases[entityType]!,
+      detectedAt: NOW,
+      contenders: Array.from({ length: n }, (_, i) =>
+        contender(rand, entityType, entityId, i, `${tag}-${k}`),
+      ),
+    };
+  });
+}
+
+async function resolveCase(): Promise<void> {
+  const engine = createConflictEngine();
+  const conflicts = generateConflicts(5_000, 42, 'r');
+  const runs = RUNS || 5;
+  const perRun: { resolutions_per_s: number; latencies: number[] }[] = [];
+  for (let i = 0; i < 20_000; i++) engine.resolve(conflicts[i % conflicts.length]!); // warm-up (JIT)
+  let escalated = 0;
+  for (let run = 0; run < runs; run++) {
+    // Throughput: a tight loop, no per-call timer.
+    const total = 100_000;
+    const start = nowMs();
+    for (let i = 0; i < total; i++) engine.resolve(conflicts[i % conflicts.length]!);
+    const elapsed = nowMs() - start;
+    // Latency: each call timed on its own.
+    const latencies: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const c = conflicts[i % conflicts.length]!;
+      const t = nowMs();
+      const r = engine.resolve(c);
+      latencies.push(nowMs() - t);
+      if (run === 0 && r.status === 'escalated') escalated++;
+    }
+    perRun.push({ resolutions_per_s: total / (elapsed / 1000), latencies });
+  }
+  perRun.sort((a, b) => a.resolutions_per_s - b.resolutions_per_s);
+  const mid = perRun[Math.floor(perRun.length / 2)]!;
+  const summary = latencySummary(mid.latencies);
+  emit({
+    name: 'conflicts.resolve',
+    contenders: '2-5',
+    entity_types: 'inventory,order,payment,product',
+    escalated_share: round(escalated / 20_000, 3),
+    resolutions_per_s: Math.round(mid.resolutions_per_s),
+    p50_ms: round(percentileMs(mid.latencies, 50), 4),
+    p95_ms: round(percentileMs(mid.latencies, 95), 4),
+    p99_ms: round(percentileMs(mid.latencies, 99), 4),
+    coarse: summary,
+    runs,
+    target: { resolutions_per_s: 200_000, p99_ms: 1 },
+  });
+}
+
+function percentileMs(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+async function endToEndCase(concurrency: number): Promise<void> {
+  const runs = RUNS || 3;
+  const calls = 600;
+  const results: { p50: number; p95: number; p99: number; perSecond: number }[] = [];
+  for (let run = 0; run < runs; run++) {
+    const bench = await openOurStore(16);
+    try {
+      const resolver = new ConflictResolver({ store: bench.store });
+      await resolver.migrate();
+      const warm = generateConflicts(100, 7 + run, `w${run}`);
+      const timed = generateConflicts(calls, 1_000 + run, `t${run}`);
+      const one = (c: ConflictInput) =>
+        resolver.process(c.contenders, { base: () => c.base }).then(() => undefined);
+      for (const c of warm) await one(c);
+      const latencies: number[] = [];
+      let next = 0;
+      const start = nowMs();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < timed.length) {
+            const c = timed[next++]!;
+            const t = nowMs();
+            await one(c);
+            latencies.push(nowMs() - t);
+          }
+        }),
+      );
+      const elapsed = nowMs() - start;
+      const s = latencySummary(latencies);
+      results.push({ p50: s.p50_ms, p95: s.p95_ms, p99: s.p99_ms, perSecond: calls / (elapsed / 1000) });
+    } finally {
+      await bench.dispose();
+    }
+  }
+  results.sort((a, b) => a.p95 - b.p95);
+  const mid = results[Math.floor(results.length / 2)]!;
+  emit({
+    name: 'conflicts.end_to_end',
+    engine: 'postgres',
+    concurrency,
+    contenders: '2-5',
+    conflicts_per_s: Math.round(mid.perSecond),
+    p50_ms: mid.p50,
+    p95_ms: mid.p95,
+    p99_ms: mid.p99,
+    p95_ms_runs: results.map((r) => r.p95),
+    median_p95_ms: median(results.map((r) => r.p95)),
+    runs,
+    target: { p95_ms: 20 },
+  });
+}
+
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const selected = (name: string): boolean => ONLY.length === 0 || ONLY.some((p) => name.startsWith(p));
+
+export default async function conflictsBenchmark(): Promise<void> {
+  if (selected('conflicts.resolve')) await resolveCase();
+  if (selected('conflicts.end_to_end')) {
+    await endToEndCase(1);
+    await endToEndCase(8);
+  }
+}
