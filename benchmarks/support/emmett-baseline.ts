@@ -1,26 +1,30 @@
 /**
  * The baseline: Emmett's PostgreSQL event store (@event-driven-io/emmett-postgresql),
- * on the same server, in its own throw-away schema, over a pool of the same size.
+ * on the same server, over a pool of the same size.
  *
- * Emmett's DDL names no schema, so its tables and functions land in the first
- * schema of the connection's search_path: every connection of its pool gets
- * `search_path=<fresh schema>`.
+ * Each Emmett store gets a throw-away *database* (dropped afterwards) rather
+ * than a schema: Emmett's DDL names no schema, and its migration decides
+ * whether to create its functions by looking them up in `pg_proc` by name
+ * across all schemas, so a second Emmett schema in one database (another run,
+ * another process) skips creating them and then fails
+ * ("function emt_add_partition(unknown) does not exist").
  */
 import { getPostgreSQLEventStore, type PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import type pg from 'pg';
-import { dropSchema, freshSchemaName, openPool, PG_URL } from './pg-bench.js';
+import { createDatabase, databaseUrl, dropDatabase, freshSchemaName, openPool } from './pg-bench.js';
 
-/** An Emmett store in a fresh schema. */
+/** An Emmett store in a fresh database. */
 export interface EmmettBaseline {
   readonly store: PostgresEventStore;
+  /** The database's name; also the `application_name` of the store's connections. */
   readonly schema: string;
   readonly pool: pg.Pool;
-  /** Close the store and its pool and drop its schema. */
+  /** Close the store and its pool and drop its database. */
   dispose(): Promise<void>;
 }
 
 /**
- * Create a fresh schema, open Emmett on it with a pool of `poolMax` and migrate.
+ * Create a fresh database, open Emmett on it with a pool of `poolMax` and migrate.
  *
  * @example
  * ```ts
@@ -30,21 +34,25 @@ export interface EmmettBaseline {
  * ```
  */
 export async function openEmmett(poolMax: number): Promise<EmmettBaseline> {
-  const schema = freshSchemaName('bench_emmett');
-  const pool = openPool({ max: poolMax, searchPath: schema, stockTypes: false, applicationName: schema });
-  await pool.query(`CREATE SCHEMA "${schema}"`);
-  const store = getPostgreSQLEventStore(PG_URL, { connectionOptions: { pool } });
-  await store.schema.migrate();
-  return {
-    store,
-    schema,
-    pool,
-    async dispose() {
+  const database = freshSchemaName('bench_emmett');
+  await createDatabase(database);
+  const pool = openPool({ max: poolMax, database, stockTypes: false, applicationName: database });
+  const store = getPostgreSQLEventStore(databaseUrl(database), { connectionOptions: { pool } });
+  const dispose = async (): Promise<void> => {
+    try {
       await store.close();
       await pool.end();
-      await dropSchema(schema);
-    },
+    } finally {
+      await dropDatabase(database);
+    }
   };
+  try {
+    await store.schema.migrate();
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { store, schema: database, pool, dispose };
 }
 
 /** A running Emmett consumer. */
@@ -67,8 +75,8 @@ export async function startEmmettConsumer(
   onEvent: (data: Record<string, unknown>) => void,
   pulling: { batchSize?: number; pullingFrequencyInMs?: number } = {},
 ): Promise<EmmettConsumer> {
-  const consumerPool = openPool({ max: 2, searchPath: baseline.schema, stockTypes: false });
-  const reader = getPostgreSQLEventStore(PG_URL, {
+  const consumerPool = openPool({ max: 2, database: baseline.schema, stockTypes: false });
+  const reader = getPostgreSQLEventStore(databaseUrl(baseline.schema), {
     connectionOptions: { pool: consumerPool },
     schema: { autoMigration: 'None' },
   });
@@ -84,10 +92,13 @@ export async function startEmmettConsumer(
   running.catch(() => undefined);
   return {
     async stop() {
-      await consumer.stop();
-      await consumer.close();
-      await reader.close();
-      await consumerPool.end();
+      try {
+        await consumer.stop();
+        await consumer.close();
+        await reader.close();
+      } finally {
+        await consumerPool.end();
+      }
     },
   };
 }

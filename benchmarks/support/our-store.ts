@@ -34,7 +34,13 @@ export async function openOurStore(poolMax: number, tuning: StoreTuning = {}): P
   const schema = freshSchemaName('bench_ours');
   const pool = openPool({ max: poolMax, applicationName: schema });
   const store = createEventStore({ sql: fromPg(pool), schema, ...tuning });
-  await store.migrate();
+  try {
+    await store.migrate();
+  } catch (err) {
+    await pool.end();
+    await dropSchema(schema);
+    throw err;
+  }
   return {
     store,
     schema,

@@ -28,6 +28,22 @@ export interface BenchPoolOptions {
   stockTypes?: boolean;
   /** `application_name` of the connections (lets the CPU meter find their backends). */
   applicationName?: string;
+  /** Connect to this database on the same server instead of the one in {@link PG_URL}. */
+  database?: string;
+}
+
+/**
+ * {@link PG_URL} pointing at another database on the same server.
+ *
+ * @example
+ * ```ts
+ * databaseUrl('bench_emmett_3fa9c1'); // 'postgres://postgres@127.0.0.1:5432/bench_emmett_3fa9c1'
+ * ```
+ */
+export function databaseUrl(database: string): string {
+  const url = new URL(PG_URL);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
 }
 
 /**
@@ -40,7 +56,7 @@ export interface BenchPoolOptions {
  */
 export function openPool(options: BenchPoolOptions): pg.Pool {
   return new pg.Pool({
-    connectionString: PG_URL,
+    connectionString: options.database ? databaseUrl(options.database) : PG_URL,
     max: options.max,
     // Keep backends for the whole run, so their CPU time can be read at the end.
     idleTimeoutMillis: 0,
@@ -74,6 +90,40 @@ export async function dropSchema(schema: string): Promise<void> {
   const pool = openPool({ max: 1 });
   try {
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * Create an empty database on the benchmark server.
+ *
+ * @example
+ * ```ts
+ * await createDatabase('bench_emmett_3fa9c1');
+ * ```
+ */
+export async function createDatabase(database: string): Promise<void> {
+  const pool = openPool({ max: 1 });
+  try {
+    await pool.query(`CREATE DATABASE "${database}"`);
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
+ * Drop a database, closing any connection still open on it.
+ *
+ * @example
+ * ```ts
+ * await dropDatabase('bench_emmett_3fa9c1');
+ * ```
+ */
+export async function dropDatabase(database: string): Promise<void> {
+  const pool = openPool({ max: 1 });
+  try {
+    await pool.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   } finally {
     await pool.end();
   }
