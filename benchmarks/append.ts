@@ -70,7 +70,7 @@ const emmett: Contender = {
   async open() {
     const baseline = await openEmmett(POOL_MAX);
     return {
-      schema: baseline.schema,
+      schema: baseline.database,
       append: (stream, count, i) =>
         baseline.store.appendToStream(
           stream,

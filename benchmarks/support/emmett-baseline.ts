@@ -16,8 +16,10 @@ import { createDatabase, databaseUrl, dropDatabase, freshSchemaName, openPool } 
 /** An Emmett store in a fresh database. */
 export interface EmmettBaseline {
   readonly store: PostgresEventStore;
-  /** The database's name; also the `application_name` of the store's connections. */
-  readonly schema: string;
+  /** The throw-away database's name; also the `application_name` of the store's connections. */
+  readonly database: string;
+  /** Its connection string (for a second Emmett instance, e.g. a consumer). */
+  readonly connectionString: string;
   readonly pool: pg.Pool;
   /** Close the store and its pool and drop its database. */
   dispose(): Promise<void>;
@@ -52,7 +54,7 @@ export async function openEmmett(poolMax: number): Promise<EmmettBaseline> {
     await dispose();
     throw err;
   }
-  return { store, schema: database, pool, dispose };
+  return { store, database, connectionString: databaseUrl(database), pool, dispose };
 }
 
 /** A running Emmett consumer. */
@@ -75,14 +77,14 @@ export async function startEmmettConsumer(
   onEvent: (data: Record<string, unknown>) => void,
   pulling: { batchSize?: number; pullingFrequencyInMs?: number } = {},
 ): Promise<EmmettConsumer> {
-  const consumerPool = openPool({ max: 2, database: baseline.schema, stockTypes: false });
-  const reader = getPostgreSQLEventStore(databaseUrl(baseline.schema), {
+  const consumerPool = openPool({ max: 2, database: baseline.database, stockTypes: false });
+  const reader = getPostgreSQLEventStore(baseline.connectionString, {
     connectionOptions: { pool: consumerPool },
     schema: { autoMigration: 'None' },
   });
   const consumer = reader.consumer({ pulling });
   consumer.reactor({
-    processorId: `bench-${baseline.schema}`,
+    processorId: `bench-${baseline.database}`,
     startFrom: 'END',
     eachMessage: (message) => {
       onEvent(message.data as Record<string, unknown>);
