@@ -6,6 +6,9 @@
  *   commit-to-client latency is measured per delta (a timestamp written into
  *   the row at commit). Channel throttles are 0 here so the 100 ms coalescing
  *   window is what is measured; `mb_per_user` = RSS growth over the run / users.
+ * - `realtime.fanout_sse` / `realtime.fanout_sse_identity`: the same mix over
+ *   1,000 real SSE connections (100 users × 10 subscriptions; server and fetch
+ *   clients share the process), with gzip (what fetch negotiates) and without.
  * - `realtime.resume`: 100 SSE clients (the real client over fetch) on a real
  *   node:http server while 1,000 changes/s (half new rows, half updates) are
  *   written and a random client's TCP connection is cut every 20 ms; after a
@@ -203,6 +206,73 @@ async function fanoutRun(run: number) {
   };
 }
 
+/** The fan-out case over real SSE connections: fewer users, every byte through node:http and fetch. */
+async function fanoutSseRun(run: number, gzip: boolean) {
+  const users = 100;
+  const random = prng(500 + run);
+  const model = new MemoryReadModel(CHANNELS);
+  const hub = createRealtimeHub({
+    channels: CHANNELS,
+    changes: model.changes,
+    snapshot: model.snapshot,
+    windowMs: WINDOW_MS,
+    heartbeatMs: 30_000,
+  });
+  for (let u = 0; u < users; u++) randomChange(model, random, `c${u}`, u);
+  const sse = createSseHandler(hub, {
+    compress: gzip,
+    authorize: (req) => {
+      const user = new URL(req.url ?? '/', 'http://x').searchParams.get('user') ?? '';
+      return { userId: user, creatorIds: [`c${user.slice(1)}`] };
+    },
+  });
+  const server = createServer((req, res) => void sse(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const latencies: number[] = [];
+  let measuring = false;
+  const clients = [];
+  for (let u = 0; u < users; u++) {
+    for (const sub of SUBSCRIPTIONS) {
+      const client = connectRealtime({
+        url: `http://127.0.0.1:${port}/sse?user=u${u}`,
+        channel: sub.channel,
+        ...(sub.filter ? { filter: sub.filter } : {}),
+        throttleMs: 0,
+      });
+      client.messages$.subscribe((e) => {
+        if (!measuring || e.type !== 'data') return;
+        const received = nowMs();
+        for (const [, , fields] of e.deltas ?? []) {
+          if (typeof fields.t === 'number') latencies.push(received - fields.t);
+        }
+      });
+      clients.push(client);
+    }
+  }
+  await Promise.all(
+    clients.map(
+      (c) => new Promise<void>((resolve) => c.messages$.subscribe((e) => e.type === 'ready' && resolve())),
+    ),
+  );
+  measuring = true;
+  const t0 = nowMs();
+  const changes = await drive(RATE, SECONDS, (i) =>
+    randomChange(model, random, `c${Math.floor(random() * users)}`, i),
+  );
+  const elapsed = (nowMs() - t0) / 1000;
+  await sleep(WINDOW_MS * 3);
+  for (const c of clients) c.close();
+  await hub.close();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  return {
+    ...latencySummary(latencies),
+    changes_per_s: round(changes / elapsed, 1),
+    deltas_per_s: round(latencies.length / elapsed, 1),
+  };
+}
+
 async function resumeRun(run: number) {
   const clientsN = 100;
   const creators = 20;
@@ -336,7 +406,16 @@ async function medianRun<T extends Record<string, number>>(key: keyof T, fn: (ru
   return { ...results.find((r) => r[key] === m)!, runs: RUNS };
 }
 
+/** BENCH_CASES=fanout,fanout_sse,resume selects cases (all by default). */
+const CASES = (process.env.BENCH_CASES ?? 'fanout,fanout_sse,resume').split(',');
+
 export default async function main(): Promise<void> {
+  if (CASES.includes('fanout')) await fanoutCase();
+  if (CASES.includes('fanout_sse')) await fanoutSseCase();
+  if (CASES.includes('resume')) await resumeCase();
+}
+
+async function fanoutCase(): Promise<void> {
   const fanout = await medianRun('p95_ms', fanoutRun);
   emit({
     name: 'realtime.fanout',
@@ -348,6 +427,28 @@ export default async function main(): Promise<void> {
     ...fanout,
     peak_rss_mb: peakRssMb(),
   });
+}
+
+async function fanoutSseCase(): Promise<void> {
+  // fetch asks for gzip, so the first variant is what a browser gets by default.
+  for (const gzip of [true, false]) {
+    const result = await medianRun('p95_ms', (run) => fanoutSseRun(run, gzip));
+    emit({
+      name: gzip ? 'realtime.fanout_sse' : 'realtime.fanout_sse_identity',
+      users: 100,
+      subscriptions_per_user: 10,
+      connections: 1000,
+      gzip,
+      rate_per_s: RATE,
+      window_ms: WINDOW_MS,
+      seconds: SECONDS,
+      ...result,
+      peak_rss_mb: peakRssMb(),
+    });
+  }
+}
+
+async function resumeCase(): Promise<void> {
   const resume = await medianRun('lost', resumeRun);
   emit({
     name: 'realtime.resume',
