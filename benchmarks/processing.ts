@@ -20,7 +20,7 @@ import { createProjection, defineProjection, rebuildProjection, type EventStore 
 import { openEmmett, startEmmettConsumer } from './support/emmett-baseline.js';
 import { openLoop } from './support/load.js';
 import { openOurStore } from './support/our-store.js';
-import { openPool, PG_URL } from './support/pg-bench.js';
+import { openPool } from './support/pg-bench.js';
 import { emit, latencySummary, median, nowMs } from './support/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -308,8 +308,8 @@ async function emmettCatchup(): Promise<void> {
     const rates: number[] = [];
     // One run, capped at 2 minutes: Emmett's consumer reads about a thousand events a second here.
     for (let run = 0; run < 1; run++) {
-      const pool = openPool({ max: 2, searchPath: baseline.schema, stockTypes: false });
-      const reader = getPostgreSQLEventStore(PG_URL, {
+      const pool = openPool({ max: 2, database: baseline.database, stockTypes: false });
+      const reader = getPostgreSQLEventStore(baseline.connectionString, {
         connectionOptions: { pool },
         schema: { autoMigration: 'None' },
       });
