@@ -55,7 +55,7 @@ export function databaseUrl(database: string): string {
  * ```
  */
 export function openPool(options: BenchPoolOptions): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: options.database ? databaseUrl(options.database) : PG_URL,
     max: options.max,
     // Keep backends for the whole run, so their CPU time can be read at the end.
@@ -64,6 +64,9 @@ export function openPool(options: BenchPoolOptions): pg.Pool {
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
     ...(options.stockTypes === false ? {} : { types: stockTypes }),
   });
+  // An idle connection dropped at teardown (DROP DATABASE … WITH (FORCE)) must not crash the run.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 /**
