@@ -6,10 +6,10 @@
 import * as crypto from 'node:crypto';
 
 // One-shot `crypto.hash` (Node >= 20.12) is several times cheaper than createHash for short input.
-const sha1: (text: string) => Buffer =
+const sha1Hex: (text: string) => string =
   typeof crypto.hash === 'function'
-    ? (text) => crypto.hash('sha1', text, 'buffer')
-    : (text) => crypto.createHash('sha1').update(text).digest();
+    ? (text) => crypto.hash('sha1', text, 'hex')
+    : (text) => crypto.createHash('sha1').update(text).digest('hex');
 
 /**
  * The id of the conflict between these events on this entity.
@@ -34,9 +34,9 @@ export function conflictIdFor(entityType: string, entityId: string, eventIds: re
  * ```
  */
 export function nameUuid(name: string): string {
-  const bytes = Buffer.from(sha1(name).subarray(0, 16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const hex = sha1Hex(name);
+  // Version 5 in the high nibble of byte 6, RFC 4122 variant in the top bits of byte 8.
+  const version = `5${hex.slice(13, 16)}`;
+  const variant = ((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16) + hex.slice(18, 20);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${version}-${variant}-${hex.slice(20, 32)}`;
 }

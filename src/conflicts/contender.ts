@@ -168,11 +168,24 @@ export function validateContender(
   };
 }
 
+const numericCache = new WeakMap<Readonly<EntityPolicy>, readonly string[]>();
+
+// Fields that must hold numbers under a policy (policies are frozen, so the list is cached).
+function numericFields(policy: Readonly<EntityPolicy>): readonly string[] {
+  let fields = numericCache.get(policy);
+  if (!fields) {
+    fields = [...policy.stockFields, policy.orderValueField, policy.paymentAmountField].filter(
+      (f): f is string => f !== undefined,
+    );
+    numericCache.set(policy, fields);
+  }
+  return fields;
+}
+
 function checkValues(c: Contender, policy: Readonly<EntityPolicy>, index: number): void {
   const issues: ValidationIssue[] = [];
-  const numeric = [...policy.stockFields, policy.orderValueField, policy.paymentAmountField];
-  for (const field of numeric) {
-    if (field === undefined || !Object.hasOwn(c.changes, field)) continue;
+  for (const field of numericFields(policy)) {
+    if (!Object.hasOwn(c.changes, field)) continue;
     if (!isFiniteNumber(c.changes[field]!)) {
       issues.push({ path: `contenders.${index}.changes.${field}`, message: 'must be a finite number' });
     }
@@ -189,10 +202,9 @@ function checkValues(c: Contender, policy: Readonly<EntityPolicy>, index: number
 }
 
 function checkBase(base: JsonObject, policy: Readonly<EntityPolicy>): void {
-  const numeric = [...policy.stockFields, policy.orderValueField, policy.paymentAmountField];
   const issues: ValidationIssue[] = [];
-  for (const field of numeric) {
-    if (field !== undefined && Object.hasOwn(base, field) && !isFiniteNumber(base[field]!)) {
+  for (const field of numericFields(policy)) {
+    if (Object.hasOwn(base, field) && !isFiniteNumber(base[field]!)) {
       issues.push({ path: `base.${field}`, message: 'must be a finite number' });
     }
   }

@@ -32,7 +32,7 @@ import {
 import { jsonEquals, type JsonObject } from './json.js';
 import { buildConflictReport, REPORT_BUCKETS, type ConflictReport, type ReportBucket } from './reports.js';
 import type { ConflictStrategy } from './strategies/strategy.js';
-import type { ConflictInput, ContenderInput, ManualDecision } from './types.js';
+import type { ConflictInput, ContenderInput, ManualDecision, Resolution } from './types.js';
 
 /** Options of {@link ConflictResolver}. */
 export interface ConflictResolverOptions {
@@ -198,7 +198,15 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
   async resolve(request: ResolveRequest, options: ResolveOptions = {}): Promise<ConflictRecord> {
     this.#assertOpen();
     const detectedAt = request.detectedAt ?? this.#now();
-    const resolution = this.engine.resolve({ ...request, detectedAt });
+    return this.#commit(this.engine.resolve({ ...request, detectedAt }), detectedAt, options);
+  }
+
+  /** Append a pure resolution's events and audit it (in the append's transaction). */
+  async #commit(
+    resolution: Resolution,
+    detectedAt: number,
+    options: ResolveOptions,
+  ): Promise<ConflictRecord> {
     const { conflictId } = resolution;
     const escalated = resolution.status === 'escalated';
     const ids = {
@@ -267,6 +275,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
       ) => JsonObject | undefined | Promise<JsonObject | undefined>;
     } & ResolveOptions = {},
   ): Promise<ProcessResult> {
+    this.#assertOpen();
     const detectedAt = this.#now();
     const detection = this.engine.detect(changes, { detectedAt });
     const requests = await Promise.all(
@@ -281,10 +290,10 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
         };
       }),
     );
-    // Validate every conflict before writing any, so one bad conflict writes nothing.
-    for (const r of requests) this.engine.resolve(r);
+    // Resolve (and so validate) every conflict before writing any: one bad conflict writes nothing.
+    const resolutions = requests.map((r) => this.engine.resolve(r));
     const { base: _base, ...correlation } = options;
-    const records = await Promise.all(requests.map((r) => this.resolve(r, correlation)));
+    const records = await Promise.all(resolutions.map((r) => this.#commit(r, detectedAt, correlation)));
     return { records, unconflicted: detection.unconflicted };
   }
 
