@@ -9,6 +9,7 @@ export { runMigrations, type Migration, type RunMigrationsOptions } from './core
 export type * from './core/row-change.js';
 export { ROW_OPERATIONS } from './core/row-change.js';
 export * from './store/index.js';
+export * from './conflicts/index.js';
 export * from './processing/index.js';
 export * from './ingest/index.js';
 export * from './realtime/index.js';
