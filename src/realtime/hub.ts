@@ -16,7 +16,7 @@ import {
 } from 'rxjs';
 import { ROW_OPERATIONS, type RowChange, type RowOperation } from '../core/row-change.js';
 import { InvalidArgumentError, StoreClosedError, type SyncError } from '../core/errors.js';
-import type { LogCheckpoint } from '../store/checkpoint.js';
+import { type LogCheckpoint, compareCheckpoints } from '../store/checkpoint.js';
 import { ChannelLog, type ReplayLimits } from './channel-log.js';
 import { type ChannelDefinition, DEFAULT_CHANNELS, defineChannels } from './channels.js';
 import type { Envelope } from './envelope.js';
@@ -73,6 +73,8 @@ export interface RealtimeHubOptions {
 export interface RealtimeEventMap {
   /** A background failure (pub/sub, malformed message); never thrown. */
   error: [error: unknown];
+  /** A batch from another process did not follow the last one received: the channel was invalidated. */
+  'realtime:gap': [info: { channel: string; expected: string | null; head: string }];
   /** A subscriber is being sent a snapshot. */
   'realtime:reset': [info: { subscriptionId: string; channel: string; reason: ResetReason }];
 }
@@ -109,8 +111,12 @@ export interface RealtimeHub {
   subscribe(request: SubscriptionRequest, auth: Authorization, sink: MessageSink): RealtimeSubscription;
   /** The same as an Observable (an always-writable sink), for in-process consumers. */
   messages(request: SubscriptionRequest, auth: Authorization): Observable<Envelope>;
-  /** Feed one folded batch (what the pub/sub delivers); duplicates are ignored. */
-  ingest(batch: ChangeBatch): void;
+  /**
+   * Feed one folded batch (what the pub/sub delivers); duplicates are ignored.
+   * With `previous` (the cursor of the producer's batch before it), a batch that
+   * does not follow the last one received invalidates the channel.
+   */
+  ingest(batch: ChangeBatch & { previous?: string | null }): void;
   /**
    * The channel's rows changed behind the stream's back (a projection rebuild,
    * a manual repair): drop its replay buffer and send every subscriber a fresh snapshot.
@@ -161,9 +167,22 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   let nextId = 1;
   let closed = false;
 
-  function ingest(batch: ChangeBatch): void {
+  function ingest(batch: ChangeBatch & { previous?: string | null }): void {
     const state = states.get(batch.channel);
-    if (!state || !state.log.append(batch)) return;
+    if (!state) return;
+    const head = state.log.head;
+    if (
+      batch.previous !== undefined &&
+      head !== null &&
+      batch.previous !== head &&
+      compareCheckpoints(batch.cursor, head) > 0
+    ) {
+      // A batch was lost between processes (or the producer changed): nobody may
+      // silently miss it, so every subscriber of the channel reloads a snapshot.
+      events.emit('realtime:gap', { channel: batch.channel, expected: batch.previous, head });
+      invalidate(batch.channel);
+    }
+    if (!state.log.append(batch)) return;
     const touched = new Set<HubSubscription>();
     for (const change of batch.changes) {
       for (const sub of state.index.candidates(change.oldRow, change.newRow)) {
@@ -207,9 +226,19 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
         }
       });
       if (closed || !batches$) return;
+      // Publishes run one after another, so they commit (and arrive) in the order produced;
+      // each batch names its predecessor so a receiver can detect one lost in transit.
+      let publishing = Promise.resolve();
+      const previous = new Map<string, string>();
       feed = batches$.subscribe({
         next: (batch) => {
-          pubsub.publish(topic, JSON.stringify(batch)).catch((err: unknown) => events.emit('error', err));
+          const message = JSON.stringify({ ...batch, previous: previous.get(batch.channel) ?? null });
+          previous.set(batch.channel, batch.cursor);
+          publishing = publishing
+            .then(() => pubsub.publish(topic, message))
+            .catch((err: unknown) => {
+              events.emit('error', err);
+            });
         },
         error: (err: unknown) => events.emit('error', err),
       });
@@ -218,6 +247,13 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     }
   })();
   ready.catch((err: unknown) => events.emit('error', err));
+
+  function invalidate(channel: string): void {
+    const state = states.get(channel);
+    if (!state) throw new UnknownChannelError(channel);
+    state.log.clear();
+    for (const sub of [...subscriptions]) if (sub.channelName === channel) sub.invalidate();
+  }
 
   function validate(request: SubscriptionRequest): { channel: ChannelDefinition; filter: ParsedFilter } {
     const state = states.get(request.channel);
@@ -307,12 +343,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
         return () => handle.close();
       });
     },
-    invalidate(channel) {
-      const state = states.get(channel);
-      if (!state) throw new UnknownChannelError(channel);
-      state.log.clear();
-      for (const sub of [...subscriptions]) if (sub.channelName === channel) sub.invalidate();
-    },
+    invalidate,
     stats() {
       let bufferedBatches = 0;
       for (const s of states.values()) bufferedBatches += s.log.size;

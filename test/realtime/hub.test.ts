@@ -5,7 +5,9 @@ import {
   TooManyConnectionsError,
   UnknownChannelError,
 } from '../../src/realtime/errors.js';
-import { TestClient, harness, sorted, tick } from './support.js';
+import type { RowChange } from '../../src/core/row-change.js';
+import { foldChanges } from '../../src/realtime/fold.js';
+import { TestClient, harness, inventory, sorted, tick } from './support.js';
 
 const alice = { userId: 'alice', creatorIds: ['c1'] };
 
@@ -182,6 +184,29 @@ describe('realtime hub', () => {
     other.connect();
     await tick();
     expect(other.received[0]!.type).toBe('reset');
+  });
+
+  it('reloads a snapshot when a batch from another process was lost in transit', async () => {
+    const { model, hub } = harness();
+    const window: RowChange[] = [];
+    model.changes.subscribe((c) => window.push(c));
+    const batchOf = () => foldChanges(inventory, window.splice(0))!;
+    const client = new TestClient(hub, alice, { channel: 'inventory_alerts' });
+    client.connect();
+    await tick();
+    const gaps: unknown[] = [];
+    hub.events.on('realtime:gap', (info) => gaps.push(info));
+    model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'A', stock: 1 });
+    const b1 = batchOf();
+    hub.ingest({ ...b1, previous: null });
+    model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'B', stock: 2 });
+    const b2 = batchOf(); // lost in transit
+    model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'A', stock: 3 });
+    hub.ingest({ ...batchOf(), previous: b2.cursor });
+    expect(gaps).toHaveLength(1);
+    await tick();
+    expect(sorted(client.table.rows())).toEqual(sorted(client.expected(model)));
+    expect(client.violations).toEqual([]);
   });
 
   it('validates at subscribe time with typed errors', () => {
