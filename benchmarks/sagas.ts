@@ -8,6 +8,8 @@
  * No baseline: Emmett has no durable saga runner to compare with.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { fromPg } from '../src/adapters/pg.js';
@@ -48,12 +50,44 @@ const stubSaga = defineSaga({
   ],
 });
 
+/** CPU ms (user + system) used so far by the given PostgreSQL backends, read from /proc (same host). */
+function backendCpuMs(pids: readonly number[]): number {
+  const tick = 100; // USER_HZ on Linux
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / tick;
+    } catch {
+      // Backend gone or /proc unavailable.
+    }
+  }
+  return total;
+}
+
+async function backendPids(sql: SqlClient): Promise<number[]> {
+  const { rows } = await sql.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE application_name = 'saga-bench'`,
+  );
+  return rows.map((r) => r.pid);
+}
+
+type ThroughputResult = {
+  sagas_per_s: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  node_cpu_ms_per_saga: number;
+  db_cpu_ms_per_saga: number;
+  load_avg_1m: number;
+};
+
 async function throughputRun(
   sql: SqlClient,
   schema: string,
   sagas: number,
   concurrency: number,
-): Promise<{ sagas_per_s: number; p50_ms: number; p95_ms: number; p99_ms: number }> {
+): Promise<ThroughputResult> {
   const runner = createSagaRunner({ sql, schema, concurrency, batchSize: 1000, definitions: [stubSaga] });
   await runner.migrate();
   runner.on('error', (err) => console.error('saga runner error:', err.message));
@@ -66,6 +100,12 @@ async function throughputRun(
       if (latencies.length === sagas) resolve();
     });
   });
+  // Warm the pool so every backend exists before the CPU counters are read.
+  await Promise.all(Array.from({ length: 10 }, () => sql.query('SELECT pg_sleep(0.01)')));
+  const pids = sql.dialect === 'pg' ? await backendPids(sql) : [];
+  const db0 = backendCpuMs(pids);
+  const cpu0 = process.cpuUsage();
+  const load = loadavg()[0]!;
   const t0 = nowMs();
   const starts: Promise<unknown>[] = [];
   for (let i = 0; i < sagas; i++) {
@@ -76,14 +116,24 @@ async function throughputRun(
   await Promise.all(starts);
   await allDone;
   const seconds = (nowMs() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const dbCpu = backendCpuMs(pids) - db0;
   await runner.stop({ drainMs: 0 });
-  return { sagas_per_s: Math.round(sagas / seconds), ...latencySummary(latencies) };
+  const perSaga = (ms: number) => Math.round((ms / sagas) * 1000) / 1000;
+  return {
+    sagas_per_s: Math.round(sagas / seconds),
+    ...latencySummary(latencies),
+    // CPU per saga: what the throughput would be on an unshared machine (Node and PG each on a core).
+    node_cpu_ms_per_saga: perSaga((cpu.user + cpu.system) / 1000),
+    db_cpu_ms_per_saga: pids.length > 0 ? perSaga(dbCpu) : Number.NaN,
+    load_avg_1m: Math.round(load * 10) / 10,
+  };
 }
 
 async function throughput(): Promise<void> {
   const sagas = Number(process.env.BENCH_SAGAS ?? 10_000);
-  const concurrency = 500;
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10 });
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 500);
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10, application_name: 'saga-bench' });
   const sql = fromPg(pool);
   const result = await medianOf(RUNS, 'sagas_per_s', async () => {
     const schema = `bench_sagas_${randomBytes(4).toString('hex')}`;
@@ -103,6 +153,10 @@ async function throughput(): Promise<void> {
     concurrency,
     target_sagas_per_s: 1000,
     ...result,
+    // Node and PostgreSQL each on a core of an unshared machine: the slower of the two bounds throughput.
+    cpu_bound_sagas_per_s: Math.round(
+      1000 / Math.max(result.node_cpu_ms_per_saga, result.db_cpu_ms_per_saga),
+    ),
   });
 
   const liteSagas = Math.min(sagas, 3_000);

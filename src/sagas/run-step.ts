@@ -17,6 +17,9 @@ export interface ResolvedRetryPolicy {
   jitter: boolean;
 }
 
+/** One attempt; `signal()` creates the attempt's abort signal on first use. */
+export type StepAttempt = (attemptNumber: number, signal: () => AbortSignal) => unknown;
+
 /** What one run of a step produced. */
 export type StepRunResult =
   | { ok: true; output: unknown; attempts: number }
@@ -37,27 +40,39 @@ export interface RunStepOptions {
  *
  * @example
  * ```ts
- * const result = await runStep((n, signal) => charge(card, { signal }), {
+ * const result = await runStep((n, signal) => charge(card, { signal: signal() }), {
  *   name: 'process_payment', timeoutMs: 10_000, retry, signal: runnerSignal,
  * });
  * ```
  */
-export async function runStep(
-  attempt: (attemptNumber: number, signal: AbortSignal) => unknown,
-  options: RunStepOptions,
-): Promise<StepRunResult> {
+export async function runStep(attempt: StepAttempt, options: RunStepOptions): Promise<StepRunResult> {
   const { retry, signal } = options;
-  let attempts = 0;
+  // Fast path: most steps succeed at once, so the first attempt runs without p-retry.
+  try {
+    return { ok: true, output: await runAttempt(attempt, 1, options), attempts: 1 };
+  } catch (error) {
+    if (error instanceof TerminalError || signal.aborted || retry.retries === 0 || isBug(error)) {
+      return { ok: false, error, attempts: 1, aborted: signal.aborted };
+    }
+  }
+  // The first retry waits like p-retry's would; p-retry then continues the exponential series.
+  const firstDelay = Math.min(
+    retry.maxTimeoutMs,
+    retry.minTimeoutMs * (retry.jitter ? 1 + Math.random() : 1),
+  );
+  if (!(await sleep(firstDelay, signal)))
+    return { ok: false, error: signal.reason, attempts: 1, aborted: true };
+  let attempts = 1;
   try {
     const output = await pRetry(
-      async (attemptNumber) => {
-        attempts = attemptNumber;
-        return runAttempt(attempt, attemptNumber, options);
+      async (n) => {
+        attempts = n + 1;
+        return runAttempt(attempt, n + 1, options);
       },
       {
-        retries: retry.retries,
+        retries: retry.retries - 1,
         factor: retry.factor,
-        minTimeout: retry.minTimeoutMs,
+        minTimeout: Math.min(retry.maxTimeoutMs, retry.minTimeoutMs * retry.factor),
         maxTimeout: retry.maxTimeoutMs,
         randomize: retry.jitter,
         signal,
@@ -66,35 +81,73 @@ export async function runStep(
     );
     return { ok: true, output, attempts };
   } catch (error) {
-    return { ok: false, error, attempts: Math.max(attempts, 1), aborted: signal.aborted };
+    return { ok: false, error, attempts, aborted: signal.aborted };
   }
 }
 
+/** Like p-retry: a TypeError is a bug, not retried — unless it is a fetch network failure. */
+function isBug(error: unknown): boolean {
+  return error instanceof TypeError && !NETWORK_MESSAGES.has(error.message);
+}
+
+const NETWORK_MESSAGES = new Set([
+  'fetch failed',
+  'Failed to fetch',
+  'NetworkError when attempting to fetch resource.',
+  'Load failed',
+  'Network request failed',
+  'terminated',
+]);
+
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 async function runAttempt(
-  attempt: (attemptNumber: number, signal: AbortSignal) => unknown,
+  attempt: StepAttempt,
   attemptNumber: number,
   options: RunStepOptions,
 ): Promise<unknown> {
   if (options.signal.aborted) throw options.signal.reason;
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(options.signal.reason);
+  // The attempt's own signal is created only if the step reads it (most stubs never do).
+  let controller: AbortController | undefined;
+  let abortedWith: { reason: unknown } | undefined;
+  let fail!: (reason: unknown) => void;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => undefined);
+  const abort = (reason: unknown) => {
+    abortedWith ??= { reason };
+    controller?.abort(reason);
+    fail(reason);
+  };
+  const onOuterAbort = () => abort(options.signal.reason);
   options.signal.addEventListener('abort', onOuterAbort, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => controller.abort(new StepTimeoutError(options.name, options.timeoutMs)),
-      options.timeoutMs,
-    );
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-  });
   // The timed-out call keeps running (JavaScript cannot kill it); its signal is
   // aborted and its result ignored, which is why steps get idempotency keys.
-  aborted.catch(() => undefined);
+  const timer = setTimeout(
+    () => abort(new StepTimeoutError(options.name, options.timeoutMs)),
+    options.timeoutMs,
+  );
+  const signal = (): AbortSignal => {
+    if (!controller) {
+      controller = new AbortController();
+      if (abortedWith) controller.abort(abortedWith.reason);
+    }
+    return controller.signal;
+  };
   try {
-    return await Promise.race([
-      Promise.resolve().then(() => attempt(attemptNumber, controller.signal)),
-      aborted,
-    ]);
+    return await Promise.race([runUser(attempt, attemptNumber, signal), failed]);
   } catch (err) {
     // p-retry does not retry non-errors; a thrown string is still a transient failure.
     throw err instanceof Error ? err : new Error(String(err));
@@ -102,6 +155,14 @@ async function runAttempt(
     clearTimeout(timer);
     options.signal.removeEventListener('abort', onOuterAbort);
   }
+}
+
+async function runUser(
+  attempt: StepAttempt,
+  attemptNumber: number,
+  signal: () => AbortSignal,
+): Promise<unknown> {
+  return attempt(attemptNumber, signal);
 }
 
 /**

@@ -89,13 +89,15 @@ export async function executeSaga<Input>(
         return 'finished';
       }
       const startedAt = new Date();
-      const context = (attempt: number, signal: AbortSignal): StepContext<Input> => ({
+      const context = (attempt: number, signal: () => AbortSignal): StepContext<Input> => ({
         sagaId,
         step: step.name,
         input,
         idempotencyKey: `${sagaId}:${step.name}`,
         attempt,
-        signal,
+        get signal() {
+          return signal();
+        },
         results: { ...results },
       });
       const result = toJsonOutput(
@@ -188,7 +190,9 @@ export async function executeSaga<Input>(
             input,
             idempotencyKey: `${sagaId}:${compensation.name}`,
             attempt,
-            signal,
+            get signal() {
+              return signal();
+            },
             results: { ...results },
             compensatedStep: step.name,
             output: results[step.name] ?? null,
