@@ -116,7 +116,10 @@ export function defineProjection<R extends Row = Row>(
     table: input.table ?? input.name,
     key: Object.freeze([...input.key]),
     migrations: Object.freeze([...input.migrations]),
-    handlers: Object.freeze({ ...input.handlers }),
+    // A null prototype: an event type such as "constructor" must not find a handler.
+    handlers: Object.freeze(
+      Object.assign(Object.create(null) as Record<string, ProjectionHandler<R>>, input.handlers),
+    ),
     mode: input.mode ?? 'async',
     eventTypes: Object.freeze(Object.keys(input.handlers)),
   });

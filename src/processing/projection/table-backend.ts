@@ -25,10 +25,13 @@ export interface TableBackend {
  *
  * @example
  * ```ts
- * rowKey(['creator_id'], { creator_id: 'c1', orders: 3 }) // '["c1"]'
+ * rowKey(['creator_id'], { creator_id: 'c1', orders: 3 }) // '"c1"'
+ * rowKey(['sku', 'warehouse'], { sku: 'a', warehouse: 'w1' }) // '["a","w1"]'
  * ```
  */
 export function rowKey(keyColumns: readonly string[], row: Row): string {
+  // Hot path (once per event): a single key column skips the array and JSON.
+  if (keyColumns.length === 1) return JSON.stringify(keyPart(row[keyColumns[0]!]));
   return JSON.stringify(keyColumns.map((c) => keyPart(row[c])));
 }
 
