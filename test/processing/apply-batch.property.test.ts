@@ -138,3 +138,23 @@ describe('applyProjectionBatch laws (PGlite table)', () => {
     );
   });
 });
+
+describe('applyProjectionBatch edge cases', () => {
+  it('skips event types that only exist on Object.prototype', async () => {
+    const events = toEvents([
+      { type: 'constructor', sku: 'a', warehouse: 'w1', quantity: 1 },
+      { type: 'toString', sku: 'a', warehouse: 'w1', quantity: 1 },
+    ]);
+    const table = new MemoryTable(definition.key);
+    expect(await applyProjectionBatch(definition, table, events)).toEqual([]);
+    expect(await table.all()).toEqual([]);
+  });
+
+  it('rejects a key without every key column, naming the event', async () => {
+    const events = toEvents([{ type: 'stock.set', sku: 'a', warehouse: 'w1', quantity: 1 }]);
+    (events[0]!.data as { warehouse?: string }).warehouse = undefined;
+    await expect(applyProjectionBatch(definition, new MemoryTable(definition.key), events)).rejects.toThrow(
+      /lacks "warehouse"/,
+    );
+  });
+});
