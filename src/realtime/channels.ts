@@ -76,9 +76,10 @@ export function defineChannels(
 }
 
 /**
- * The dashboard channels of the CreatorFlow read models with the throttles the
- * specification asks for (system health 1 s, order metrics 5 s, inventory
- * alerts 1 s, sync status 2 s).
+ * The dashboard channels of the CreatorFlow read models (src/commerce/read-models)
+ * with the throttles the specification asks for (system health 1 s, order
+ * metrics 5 s, inventory alerts 1 s, sync status 2 s), plus daily revenue (1 s)
+ * for the live revenue card.
  *
  * @example
  * ```ts
@@ -88,31 +89,38 @@ export function defineChannels(
 export const DEFAULT_CHANNELS: readonly ChannelDefinition[] = Object.freeze([
   {
     name: 'system_health_metrics',
-    keyColumns: ['creator_id', 'metric'],
+    keyColumns: ['creator_id', 'component'],
     tenantColumn: 'creator_id',
-    filterableColumns: ['metric', 'status', 'value'],
+    filterableColumns: ['component', 'status', 'previous_status'],
     throttleMs: 1000,
   },
   {
     name: 'order_metrics',
     keyColumns: ['creator_id'],
     tenantColumn: 'creator_id',
-    filterableColumns: ['active_orders', 'revenue_cents', 'orders_today'],
+    filterableColumns: ['active_orders', 'failed_orders', 'trend_direction', 'automation_health_pct'],
     throttleMs: 5000,
   },
   {
     name: 'inventory_alerts',
-    keyColumns: ['creator_id', 'sku'],
+    keyColumns: ['creator_id', 'product_id', 'alert_type'],
     tenantColumn: 'creator_id',
-    filterableColumns: ['sku', 'severity', 'stock', 'hours_to_stockout'],
+    filterableColumns: ['product_id', 'alert_type', 'status', 'severity', 'quantity'],
     throttleMs: 1000,
   },
   {
     name: 'sync_operations',
-    keyColumns: ['creator_id', 'operation_id'],
+    keyColumns: ['creator_id', 'component', 'operation'],
     tenantColumn: 'creator_id',
-    filterableColumns: ['operation_id', 'status', 'source'],
+    filterableColumns: ['component', 'operation', 'status', 'consecutive_failures'],
     throttleMs: 2000,
+  },
+  {
+    name: 'daily_revenue_metrics',
+    keyColumns: ['creator_id', 'day'],
+    tenantColumn: 'creator_id',
+    filterableColumns: ['day', 'currency'],
+    throttleMs: 1000,
   },
 ]);
 

@@ -20,6 +20,7 @@ describe('defineChannels', () => {
       order_metrics: 5000,
       inventory_alerts: 1000,
       sync_operations: 2000,
+      daily_revenue_metrics: 1000,
     });
     expect(channels.get('inventory_alerts')!.filterableColumns).toContain('creator_id');
   });
