@@ -13,3 +13,4 @@ export * from './conflicts/index.js';
 export * from './processing/index.js';
 export * from './ingest/index.js';
 export * from './realtime/index.js';
+export * from './commerce/index.js';

@@ -1,0 +1,258 @@
+/**
+ * `createCommerce()`: the CreatorFlow domain wired on a store — the event
+ * catalog, the read models (with their row-change feed), the inventory
+ * handler, the order-fulfillment saga started by `order.received_from_tiktok`,
+ * and `syncInventoryLevels()`.
+ */
+import { EventEmitter } from 'eventemitter3';
+import type { Observable } from 'rxjs';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { Row, RowChange } from '../core/row-change.js';
+import {
+  createSagaRunner,
+  createSagaTrigger,
+  type RetryPolicy,
+  type SagaDefinition,
+  type SagaRunner,
+  type SagaState,
+  type SagaTrigger,
+} from '../sagas/index.js';
+import type { EventStore } from '../store/types.js';
+import { registerCommerceEvents, type EventPayload } from './events/catalog.js';
+import {
+  ORDER_FULFILLMENT_SAGA,
+  orderFulfillmentSaga,
+  type OrderFulfillmentInput,
+} from './fulfillment/order-fulfillment-saga.js';
+import { createInventoryHandler } from './inventory/inventory-handler.js';
+import type { LogReactor } from './inventory/log-reactor.js';
+import { InventoryService } from './inventory/inventory-service.js';
+import { syncInventoryLevels, type InventorySyncResult } from './inventory/sync-inventory-levels.js';
+import { resolveHealthThresholds, type HealthThresholdOverrides } from './metrics/system-health.js';
+import type { PaymentGateway } from './ports/payment-gateway.js';
+import type { ShippingProvider } from './ports/shipping-provider.js';
+import type { TikTokShopClient } from './ports/tiktok-shop-client.js';
+import { commerceReadModelDefinitions, type CommerceTable } from './read-models/definitions.js';
+import {
+  resolveInventoryOptions,
+  type InventoryOptions,
+  type ResolvedInventoryOptions,
+} from './read-models/inventory-options.js';
+import { ReadModelSet, type ReadModelMode } from './read-models/read-model-set.js';
+
+/** The third parties the fulfillment saga calls. */
+export interface CommercePorts {
+  payments: PaymentGateway;
+  shipping: ShippingProvider;
+  tiktok: TikTokShopClient;
+}
+
+/** Options of {@link createCommerce}. */
+export interface CommerceOptions {
+  /** The event store (PostgreSQL, PGlite or in memory); migrated by `start()`. */
+  store: EventStore;
+  /** Payment, shipping and TikTok Shop; omit to run without the fulfillment saga. */
+  ports?: CommercePorts;
+  /** `'inline'` (default): read models change in the append's transaction, so a
+   * critical health status is visible the moment its event commits. */
+  readModels?: ReadModelMode;
+  /** Low-stock threshold, velocity, stock-out, anomaly and reorder settings. */
+  inventory?: InventoryOptions;
+  /** Health thresholds per component and measurement, merged over the defaults. */
+  healthThresholds?: HealthThresholdOverrides;
+  /** A saga runner to use (default: one on the store's database and schema). */
+  sagaRunner?: SagaRunner;
+  /** Retry policy of saga steps (default: the runner's). */
+  stepRetry?: RetryPolicy;
+  /** Poll interval of the processors and the saga trigger when no wake-up arrives, ms. Default 1000. */
+  pollIntervalMs?: number;
+}
+
+/** Events of a {@link Commerce}. */
+export interface CommerceEventMap {
+  /** A background failure (processor, saga, trigger). */
+  error: [error: unknown];
+}
+
+/**
+ * Wire the commerce domain on a store.
+ *
+ * @example
+ * ```ts
+ * const commerce = createCommerce({
+ *   store,
+ *   ports: { payments: new FakePaymentGateway(), shipping: new FakeShippingProvider(), tiktok: new FakeTikTokShopClient() },
+ * });
+ * commerce.changesOf('system_health_metrics').subscribe((c) => console.log(c.newRow));
+ * await commerce.start();
+ * await commerce.syncInventoryLevels('creator-1');
+ * ```
+ */
+export function createCommerce(options: CommerceOptions): Commerce {
+  return new Commerce(options);
+}
+
+/** See {@link createCommerce}. */
+export class Commerce extends EventEmitter<CommerceEventMap> {
+  readonly store: EventStore;
+  readonly readModels: ReadModelSet;
+  readonly inventory: InventoryService;
+  /** The inventory handler (a reader of the log). */
+  readonly inventoryHandler: LogReactor;
+  /** The saga runner (absent without ports). */
+  readonly sagaRunner: SagaRunner | undefined;
+  /** The fulfillment saga definition (absent without ports). */
+  readonly fulfillment: SagaDefinition<OrderFulfillmentInput> | undefined;
+  readonly #trigger: SagaTrigger | undefined;
+  readonly #ownRunner: boolean;
+  readonly #inventoryOptions: ResolvedInventoryOptions;
+  #started = false;
+
+  constructor(options: CommerceOptions) {
+    super();
+    this.store = options.store;
+    registerCommerceEvents(this.store);
+    this.#inventoryOptions = resolveInventoryOptions(options.inventory);
+    const thresholds = resolveHealthThresholds(options.healthThresholds);
+    this.readModels = new ReadModelSet({
+      store: this.store,
+      name: 'commerce_read_models',
+      definitions: commerceReadModelDefinitions(this.#inventoryOptions, thresholds),
+      mode: options.readModels ?? 'inline',
+    });
+    this.readModels.on('error', (err) => this.emit('error', err));
+    this.inventory = new InventoryService({ store: this.store, readModels: this.readModels });
+    const poll = options.pollIntervalMs ?? 1000;
+    this.inventoryHandler = createInventoryHandler({
+      store: this.store,
+      readModels: this.readModels,
+      inventory: this.inventory,
+      options: this.#inventoryOptions,
+      reader: { pollIntervalMs: poll },
+    });
+    this.inventoryHandler.on('error', (err: unknown) => this.emit('error', err));
+    this.#ownRunner = options.ports !== undefined && options.sagaRunner === undefined;
+    if (options.ports) {
+      const runner =
+        options.sagaRunner ??
+        createSagaRunner({
+          ...(this.store.sql ? { sql: this.store.sql, schema: this.store.schema } : {}),
+          pollIntervalMs: poll,
+          ...(options.stepRetry ? { retry: options.stepRetry, compensationRetry: options.stepRetry } : {}),
+        });
+      runner.on('error', (err) => this.emit('error', err));
+      this.sagaRunner = runner;
+      this.fulfillment = orderFulfillmentSaga({
+        store: this.store,
+        inventory: this.inventory,
+        ...options.ports,
+      });
+      this.#trigger = createSagaTrigger({
+        name: `${ORDER_FULFILLMENT_SAGA}_trigger`,
+        runner,
+        events: this.store,
+        definition: this.fulfillment,
+        pollIntervalMs: poll,
+        map: (event) => {
+          if (event.type !== 'order.received_from_tiktok') return null;
+          const d = event.data as EventPayload<'order.received_from_tiktok'>;
+          return { input: fulfillmentInput(d), sagaId: fulfillmentSagaId(d.creatorId, d.orderId) };
+        },
+      });
+    }
+  }
+
+  /** Every read-model row change (the realtime feed). */
+  get changes(): Observable<RowChange> {
+    return this.readModels.changes;
+  }
+
+  /** Row changes of one read model (= realtime channel). */
+  changesOf(table: CommerceTable): Observable<RowChange> {
+    return this.readModels.changesOf(table);
+  }
+
+  /** Migrate everything, then start the read models, the handler, the saga worker and its trigger. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    await this.store.migrate();
+    await this.readModels.start();
+    await this.inventoryHandler.start();
+    if (this.sagaRunner) {
+      await this.sagaRunner.migrate();
+      this.sagaRunner.startWorker();
+      this.#trigger!.start();
+    }
+    this.#started = true;
+  }
+
+  /** Stop the trigger, the saga worker (when created here), the handler and the read models. */
+  async stop(): Promise<void> {
+    await this.#trigger?.stop();
+    if (this.#ownRunner) await this.sagaRunner?.stop();
+    await this.inventoryHandler.stop();
+    await this.readModels.stop();
+    this.#started = false;
+  }
+
+  /**
+   * Recompute stock, velocity and alerts of every product of a creator.
+   *
+   * @example
+   * ```ts
+   * const { products, lowStock, durationMs } = await commerce.syncInventoryLevels('creator-1');
+   * ```
+   */
+  syncInventoryLevels(creatorId: string, now?: Date): Promise<InventorySyncResult> {
+    return syncInventoryLevels({
+      store: this.store,
+      readModels: this.readModels,
+      options: this.#inventoryOptions,
+      creatorId,
+      ...(now ? { now } : {}),
+    });
+  }
+
+  /** Rows of a read model, sorted by key (dashboards' first paint, tests). */
+  rows<R extends Row = Row>(table: CommerceTable): Promise<R[]> {
+    return this.readModels.rows<R>(table);
+  }
+
+  /** One row of a read model, or null. */
+  find<R extends Row = Row>(table: CommerceTable, key: Row): Promise<R | null> {
+    return this.readModels.find<R>(table, key);
+  }
+
+  /** Wait for the fulfillment saga of an order to finish. */
+  async waitForFulfillment(creatorId: string, orderId: string, timeoutMs = 30_000): Promise<SagaState> {
+    if (!this.sagaRunner || !this.#trigger)
+      throw new InvalidArgumentError('createCommerce() was given no ports: no fulfillment saga');
+    await this.#trigger.whenCaughtUp();
+    return this.sagaRunner.waitFor(fulfillmentSagaId(creatorId, orderId), { timeoutMs });
+  }
+
+  /** Resolve once the trigger, the handler and the read models have read the log as it is now. */
+  async whenIdle(timeoutMs = 30_000): Promise<void> {
+    await this.#trigger?.whenCaughtUp();
+    await this.readModels.whenCaughtUp({ timeoutMs });
+    await this.inventoryHandler.whenCaughtUp({ timeoutMs });
+  }
+}
+
+/** The saga id of an order's fulfillment (one per order, however often TikTok reports it). */
+export function fulfillmentSagaId(creatorId: string, orderId: string): string {
+  return `order-fulfillment:${creatorId}:${orderId}`;
+}
+
+function fulfillmentInput(d: EventPayload<'order.received_from_tiktok'>): OrderFulfillmentInput {
+  return {
+    creatorId: d.creatorId,
+    shopId: d.shopId,
+    orderId: d.orderId,
+    ...(d.lineItems
+      ? { lineItems: d.lineItems.map((l) => ({ productId: l.productId, quantity: l.quantity })) }
+      : {}),
+    ...(d.totalAmount === undefined ? {} : { totalAmount: d.totalAmount }),
+    ...(d.currency === undefined ? {} : { currency: d.currency }),
+  };
+}

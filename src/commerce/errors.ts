@@ -1,0 +1,104 @@
+/**
+ * Errors of the commerce domain. The saga turns the permanent ones
+ * (rejections, invalid orders, missing stock) into terminal step failures;
+ * {@link ProviderUnavailableError} is retried.
+ */
+import { SyncError } from '../core/errors.js';
+
+/**
+ * A third party (payment, shipping, TikTok) is temporarily unavailable; retry.
+ *
+ * @example
+ * ```ts
+ * throw new ProviderUnavailableError('payment', 'charge', 'upstream 503');
+ * ```
+ */
+export class ProviderUnavailableError extends SyncError {
+  readonly provider: string;
+  readonly operation: string;
+  constructor(provider: string, operation: string, message: string, options?: { cause?: unknown }) {
+    super('PROVIDER_UNAVAILABLE', `${provider}.${operation}: ${message}`, options);
+    this.provider = provider;
+    this.operation = operation;
+  }
+}
+
+/**
+ * A third party refused the request for good (card declined, address invalid).
+ *
+ * @example
+ * ```ts
+ * throw new ProviderRejectedError('payment', 'charge', 'card declined');
+ * ```
+ */
+export class ProviderRejectedError extends SyncError {
+  readonly provider: string;
+  readonly operation: string;
+  constructor(provider: string, operation: string, message: string, options?: { cause?: unknown }) {
+    super('PROVIDER_REJECTED', `${provider}.${operation}: ${message}`, options);
+    this.provider = provider;
+    this.operation = operation;
+  }
+}
+
+/**
+ * An order cannot be fulfilled as it is (no lines, cancelled on TikTok …).
+ *
+ * @example
+ * ```ts
+ * throw new OrderInvalidError('o-1', 'the order has no line items');
+ * ```
+ */
+export class OrderInvalidError extends SyncError {
+  readonly orderId: string;
+  constructor(orderId: string, message: string) {
+    super('ORDER_INVALID', `order ${orderId}: ${message}`);
+    this.orderId = orderId;
+  }
+}
+
+/** One product an allocation could not cover. */
+export interface StockShortfall {
+  productId: string;
+  requested: number;
+  available: number;
+}
+
+/**
+ * Not enough available stock to allocate an order.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof InsufficientStockError) console.log(err.shortfalls); }
+ * ```
+ */
+export class InsufficientStockError extends SyncError {
+  readonly orderId: string;
+  readonly shortfalls: readonly StockShortfall[];
+  constructor(orderId: string, shortfalls: readonly StockShortfall[]) {
+    super(
+      'INSUFFICIENT_STOCK',
+      `order ${orderId}: not enough stock for ${shortfalls
+        .map((s) => `${s.productId} (${s.requested} requested, ${s.available} available)`)
+        .join(', ')}`,
+    );
+    this.orderId = orderId;
+    this.shortfalls = shortfalls;
+  }
+}
+
+/**
+ * True for errors that retrying will not fix.
+ *
+ * @example
+ * ```ts
+ * if (isPermanentCommerceError(err)) throw new TerminalError(err.message, { cause: err });
+ * ```
+ */
+export function isPermanentCommerceError(err: unknown): boolean {
+  return (
+    err instanceof ProviderRejectedError ||
+    err instanceof OrderInvalidError ||
+    err instanceof InsufficientStockError
+  );
+}

@@ -1,0 +1,270 @@
+/**
+ * The order-fulfillment saga: validate_order → allocate_inventory →
+ * process_payment → generate_shipping_label → update_tiktok_status, with the
+ * compensations mark_order_failed, release_inventory, refund_payment and
+ * cancel_shipping. Every step writes its outcome as catalog events on the
+ * order's stream with the step's idempotency key, so a retried step never
+ * writes twice.
+ */
+import { z } from 'zod';
+import { TerminalError, defineSaga, type SagaDefinition, type StepContext } from '../../sagas/index.js';
+import type { EventStore, NewEvent } from '../../store/types.js';
+import { amountSchema, currencySchema, idSchema, positiveQuantitySchema } from '../events/common.js';
+import { commerceEvent } from '../events/catalog.js';
+import { OrderInvalidError, isPermanentCommerceError } from '../errors.js';
+import type { InventoryService } from '../inventory/inventory-service.js';
+import { orderStream } from '../inventory/streams.js';
+import type { PaymentGateway } from '../ports/payment-gateway.js';
+import type { ShippingLabel, ShippingProvider } from '../ports/shipping-provider.js';
+import type { TikTokShopClient } from '../ports/tiktok-shop-client.js';
+import { FULFILLMENT_SAGA_SOURCE } from '../read-models/commerce-orders.js';
+
+/** The saga's definition name (stored with every instance: keep it stable). */
+export const ORDER_FULFILLMENT_SAGA = 'commerce_order_fulfillment';
+
+/** Steps, in order. */
+export const ORDER_FULFILLMENT_STEPS = [
+  'validate_order',
+  'allocate_inventory',
+  'process_payment',
+  'generate_shipping_label',
+  'update_tiktok_status',
+] as const;
+
+/** Compensations, in the order they would run after the last step failed. */
+export const ORDER_FULFILLMENT_COMPENSATIONS = [
+  'cancel_shipping',
+  'refund_payment',
+  'release_inventory',
+  'mark_order_failed',
+] as const;
+
+/** Input of the saga (from `order.received_from_tiktok`). */
+export const orderFulfillmentInputSchema = z.object({
+  creatorId: idSchema,
+  shopId: idSchema,
+  orderId: idSchema,
+  lineItems: z.array(z.object({ productId: idSchema, quantity: positiveQuantitySchema })).optional(),
+  totalAmount: amountSchema.optional(),
+  currency: currencySchema.optional(),
+});
+/** Input of the saga. */
+export type OrderFulfillmentInput = z.infer<typeof orderFulfillmentInputSchema>;
+
+/** What validate_order returns (later steps read it). */
+interface ValidatedOrder {
+  lines: { productId: string; quantity: number }[];
+  totalAmount: number;
+  currency: string;
+}
+
+/** What the saga needs. */
+export interface OrderFulfillmentDeps {
+  store: EventStore;
+  inventory: InventoryService;
+  payments: PaymentGateway;
+  shipping: ShippingProvider;
+  tiktok: TikTokShopClient;
+}
+
+/** Permanent failures end the step at once (and start compensation); others are retried. */
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isPermanentCommerceError(err)) throw new TerminalError((err as Error).message, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * Build the saga over its ports.
+ *
+ * @example
+ * ```ts
+ * const saga = orderFulfillmentSaga({ store, inventory, payments, shipping, tiktok });
+ * runner.register(saga);
+ * await runner.start(saga, { creatorId: 'c1', shopId: 's1', orderId: 'o1' });
+ * ```
+ */
+export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition<OrderFulfillmentInput> {
+  const { store, inventory, payments, shipping, tiktok } = deps;
+  const meta = (ctx: StepContext<OrderFulfillmentInput>) => ({
+    source: FULFILLMENT_SAGA_SOURCE,
+    correlationId: ctx.sagaId,
+  });
+  const append = (ctx: StepContext<OrderFulfillmentInput>, events: NewEvent[]) =>
+    store.append(orderStream(ctx.input.orderId), events, {
+      aggregateType: 'order',
+      idempotencyKey: ctx.idempotencyKey,
+      metadata: meta(ctx),
+    });
+  const validated = (ctx: StepContext<OrderFulfillmentInput>) =>
+    ctx.results['validate_order'] as ValidatedOrder;
+  const isCancelled = async (orderId: string) =>
+    (await store.readStream(orderStream(orderId))).events.some((e) => e.type === 'order.cancelled');
+
+  return defineSaga<OrderFulfillmentInput>({
+    name: ORDER_FULFILLMENT_SAGA,
+    input: orderFulfillmentInputSchema,
+    steps: [
+      {
+        name: 'validate_order',
+        action: (ctx) =>
+          guard(async (): Promise<ValidatedOrder> => {
+            const { creatorId, shopId, orderId } = ctx.input;
+            let lines = ctx.input.lineItems;
+            let totalAmount = ctx.input.totalAmount;
+            let currency = ctx.input.currency;
+            if (!lines || totalAmount === undefined || currency === undefined) {
+              // TikTok's status webhook carries no lines: read the order.
+              const detail = await tiktok.getOrder({ shopId, orderId, signal: ctx.signal });
+              if (detail.status === 'CANCELLED')
+                throw new OrderInvalidError(orderId, 'cancelled on TikTok Shop');
+              lines ??= detail.lines.map((l) => ({ productId: l.productId, quantity: l.quantity }));
+              totalAmount ??= detail.totalAmount;
+              currency ??= detail.currency;
+            }
+            if (lines.length === 0) throw new OrderInvalidError(orderId, 'the order has no line items');
+            if (await isCancelled(orderId)) throw new OrderInvalidError(orderId, 'the order was cancelled');
+            await append(ctx, [commerceEvent('order.validated', { creatorId, orderId })]);
+            return { lines, totalAmount, currency };
+          }),
+        compensation: {
+          name: 'mark_order_failed',
+          run: async (ctx) => {
+            const { creatorId, orderId } = ctx.input;
+            if (await isCancelled(orderId)) return;
+            await append(ctx, [
+              commerceEvent('order.cancelled', {
+                creatorId,
+                orderId,
+                cancelledBy: 'system',
+                reason: 'fulfillment failed',
+                cancelledAt: new Date().toISOString(),
+              }),
+            ]);
+          },
+        },
+      },
+      {
+        name: 'allocate_inventory',
+        action: (ctx) =>
+          guard(() =>
+            inventory.allocate({
+              creatorId: ctx.input.creatorId,
+              orderId: ctx.input.orderId,
+              lines: validated(ctx).lines,
+              idempotencyKey: ctx.idempotencyKey,
+              metadata: meta(ctx),
+            }),
+          ),
+        compensation: {
+          name: 'release_inventory',
+          run: (ctx) =>
+            inventory.release({
+              creatorId: ctx.input.creatorId,
+              orderId: ctx.input.orderId,
+              reason: 'compensation',
+              metadata: meta(ctx),
+            }),
+        },
+      },
+      {
+        name: 'process_payment',
+        action: (ctx) =>
+          guard(async () => {
+            const { creatorId, orderId } = ctx.input;
+            const { totalAmount, currency } = validated(ctx);
+            const payment = await payments.charge({
+              creatorId,
+              orderId,
+              amount: totalAmount,
+              currency,
+              idempotencyKey: ctx.idempotencyKey,
+              signal: ctx.signal,
+            });
+            await append(ctx, [commerceEvent('order.payment_processed', { creatorId, orderId, ...payment })]);
+            return payment;
+          }),
+        compensation: {
+          name: 'refund_payment',
+          run: async (ctx) => {
+            const { creatorId, orderId } = ctx.input;
+            const payment = ctx.output as { paymentId: string; amount: number; currency: string };
+            await payments.refund({
+              creatorId,
+              orderId,
+              ...payment,
+              idempotencyKey: ctx.idempotencyKey,
+              signal: ctx.signal,
+            });
+            await append(ctx, [
+              commerceEvent('order.refunded', {
+                creatorId,
+                orderId,
+                amount: payment.amount,
+                currency: payment.currency,
+                reason: 'fulfillment failed',
+              }),
+            ]);
+          },
+        },
+      },
+      {
+        name: 'generate_shipping_label',
+        action: (ctx) =>
+          guard(() =>
+            shipping.createLabel({
+              creatorId: ctx.input.creatorId,
+              orderId: ctx.input.orderId,
+              lines: validated(ctx).lines,
+              idempotencyKey: ctx.idempotencyKey,
+              signal: ctx.signal,
+            }),
+          ),
+        compensation: {
+          name: 'cancel_shipping',
+          run: (ctx) =>
+            shipping.cancelLabel({
+              creatorId: ctx.input.creatorId,
+              orderId: ctx.input.orderId,
+              labelId: (ctx.output as ShippingLabel).labelId,
+              idempotencyKey: ctx.idempotencyKey,
+              signal: ctx.signal,
+            }),
+        },
+      },
+      {
+        name: 'update_tiktok_status',
+        action: (ctx) =>
+          guard(async () => {
+            const { creatorId, shopId, orderId } = ctx.input;
+            const label = ctx.results['generate_shipping_label'] as ShippingLabel;
+            await tiktok.updateShipping({
+              shopId,
+              orderId,
+              trackingNumber: label.trackingNumber,
+              carrier: label.carrier,
+              provider: shipping.name,
+              idempotencyKey: ctx.idempotencyKey,
+              signal: ctx.signal,
+            });
+            await append(ctx, [
+              commerceEvent('order.shipped', {
+                creatorId,
+                orderId,
+                provider: shipping.name,
+                trackingNumber: label.trackingNumber,
+                carrier: label.carrier,
+                shippedAt: new Date().toISOString(),
+              }),
+            ]);
+            return { trackingNumber: label.trackingNumber };
+          }),
+        // The last step: once TikTok knows the tracking number the order is on its way.
+        compensation: 'none',
+      },
+    ],
+  });
+}

@@ -1,0 +1,13 @@
+/**
+ * The CreatorFlow commerce domain: event catalog, pure metrics, read models,
+ * ports and fakes, inventory handling, the order-fulfillment saga and
+ * `createCommerce()`.
+ */
+export * from './events/index.js';
+export * from './errors.js';
+export * from './metrics/index.js';
+export * from './read-models/index.js';
+export * from './ports/index.js';
+export * from './inventory/index.js';
+export * from './fulfillment/index.js';
+export * from './create-commerce.js';

@@ -1,0 +1,118 @@
+/**
+ * The inventory handler: a processor of the global log that reserves stock on
+ * allocation, releases it on cancellation (and consumes it on shipment), and
+ * raises `inventory.low_stock_detected` / `inventory.reorder_triggered` when a
+ * product's level calls for them.
+ */
+import type { Row } from '../../core/row-change.js';
+import type { EventStore, StoredEvent } from '../../store/types.js';
+import type { EventPayload } from '../events/catalog.js';
+import type { InventoryLevelRow } from '../read-models/inventory-levels.js';
+import type { ResolvedInventoryOptions } from '../read-models/inventory-options.js';
+import type { ReadModelSet } from '../read-models/read-model-set.js';
+import type { InventoryService } from './inventory-service.js';
+import { LogReactor, type LogReactorOptions } from './log-reactor.js';
+import { stockAlertEvents } from './stock-alerts.js';
+import { inventoryStream } from './streams.js';
+
+/** The metadata `source` of the handler's events. */
+export const INVENTORY_HANDLER_SOURCE = 'inventory_handler';
+
+/** Event types the handler reads. */
+export const INVENTORY_HANDLER_EVENTS = [
+  'order.inventory_allocated',
+  'order.cancelled',
+  'order.shipped',
+  'inventory.stock_updated',
+  'inventory.reserved',
+  'inventory.released',
+] as const;
+
+/** Options of {@link createInventoryHandler}. */
+export interface InventoryHandlerOptions {
+  store: EventStore;
+  readModels: ReadModelSet;
+  inventory: InventoryService;
+  options: ResolvedInventoryOptions;
+  /** Reader settings (name defaults to `'commerce_inventory_handler'`). */
+  reader?: Partial<Pick<LogReactorOptions, 'name' | 'batchSize' | 'pollIntervalMs' | 'errorBackoffMs'>>;
+}
+
+/**
+ * Create the handler (call `start()` on it). It runs on a {@link LogReactor},
+ * not a processor: its effects are appends through the store, which must not
+ * run inside a processor's checkpoint transaction (see `log-reactor.ts`).
+ *
+ * @example
+ * ```ts
+ * const handler = createInventoryHandler({ store, readModels, inventory, options: resolveInventoryOptions() });
+ * await handler.start();
+ * ```
+ */
+export function createInventoryHandler(options: InventoryHandlerOptions): LogReactor {
+  const { store, readModels, inventory } = options;
+  const { name = 'commerce_inventory_handler', ...reader } = options.reader ?? {};
+  const metadata = { source: INVENTORY_HANDLER_SOURCE };
+  return new LogReactor({
+    ...reader,
+    store,
+    name,
+    eventTypes: INVENTORY_HANDLER_EVENTS,
+    handle: async (events) => {
+      const touched = new Map<string, { creatorId: string; productId: string; cause: StoredEvent }>();
+      for (const event of events) {
+        const caused = { ...metadata, causationId: event.id };
+        switch (event.type) {
+          case 'order.inventory_allocated':
+            await inventory.reserveAllocation(
+              event.data as EventPayload<'order.inventory_allocated'>,
+              caused,
+            );
+            break;
+          case 'order.cancelled': {
+            const d = event.data as EventPayload<'order.cancelled'>;
+            await inventory.release({
+              creatorId: d.creatorId,
+              orderId: d.orderId,
+              reason: 'cancelled',
+              metadata: caused,
+            });
+            break;
+          }
+          case 'order.shipped': {
+            const d = event.data as EventPayload<'order.shipped'>;
+            await inventory.release({
+              creatorId: d.creatorId,
+              orderId: d.orderId,
+              reason: 'fulfilled',
+              metadata: caused,
+            });
+            break;
+          }
+          default: {
+            const d = event.data as { creatorId: string; productId: string };
+            touched.set(JSON.stringify([d.creatorId, d.productId]), { ...d, cause: event });
+          }
+        }
+      }
+      if (touched.size === 0) return;
+      // Inline read models are current already; async ones must catch up before we judge levels.
+      await readModels.whenCaughtUp();
+      const rows = await readModels
+        .table('inventory_levels')
+        .load([...touched.values()].map((t) => ({ creator_id: t.creatorId, product_id: t.productId })));
+      for (const row of rows.values()) {
+        const level = row as Row as InventoryLevelRow;
+        const alerts = stockAlertEvents(level, options.options);
+        if (alerts.length === 0) continue;
+        const cause = touched.get(JSON.stringify([level.creator_id, level.product_id]))?.cause;
+        await store.append(inventoryStream(level.creator_id, level.product_id), alerts, {
+          aggregateType: 'inventory',
+          metadata: { ...metadata, ...(cause ? { causationId: cause.id } : {}) },
+          // A retried batch reaches the same decision for the same cause: write it once.
+          ...(cause ? { idempotencyKey: `stock-alerts:${cause.id}` } : {}),
+        });
+      }
+    },
+  });
+}

@@ -1,0 +1,186 @@
+/**
+ * Reservations: allocate an order's lines against available stock, release
+ * what an order still holds. Reservations live in the order's stream, so the
+ * outstanding units of an order are read from one stream and every release
+ * is guarded by optimistic concurrency (never released twice).
+ */
+import { ConcurrencyError } from '../../core/errors.js';
+import type { EventMetadata, EventStore, NewEvent } from '../../store/types.js';
+import { commerceEvent, type EventPayload } from '../events/catalog.js';
+import type { RELEASE_REASONS } from '../events/inventory-events.js';
+import { InsufficientStockError, type StockShortfall } from '../errors.js';
+import type { ReadModelSet } from '../read-models/read-model-set.js';
+import { toNumber } from '../read-models/row-values.js';
+import { orderStream } from './streams.js';
+
+/** Why units are released. */
+export type ReleaseReason = (typeof RELEASE_REASONS)[number];
+
+/** One line to allocate. */
+export interface AllocationLine {
+  productId: string;
+  quantity: number;
+}
+
+/** Options of {@link InventoryService}. */
+export interface InventoryServiceOptions {
+  store: EventStore;
+  readModels: ReadModelSet;
+}
+
+/**
+ * Allocation and release of stock for orders.
+ *
+ * @example
+ * ```ts
+ * const inventory = new InventoryService({ store, readModels });
+ * await inventory.allocate({ creatorId: 'c1', orderId: 'o1', lines: [{ productId: 'p1', quantity: 2 }] });
+ * await inventory.release({ creatorId: 'c1', orderId: 'o1', reason: 'cancelled' });
+ * ```
+ */
+export class InventoryService {
+  readonly #store: EventStore;
+  readonly #readModels: ReadModelSet;
+
+  constructor(options: InventoryServiceOptions) {
+    this.#store = options.store;
+    this.#readModels = options.readModels;
+  }
+
+  /**
+   * Check available stock for every line and, if all fit, append
+   * `order.inventory_allocated` and one `inventory.reserved` per product in
+   * one append. Throws {@link InsufficientStockError} otherwise (products
+   * without an `inventory_levels` row have no stock).
+   */
+  async allocate(request: {
+    creatorId: string;
+    orderId: string;
+    lines: readonly AllocationLine[];
+    idempotencyKey?: string;
+    metadata?: EventMetadata;
+  }): Promise<AllocationLine[]> {
+    const { creatorId, orderId } = request;
+    const wanted = new Map<string, number>();
+    for (const line of request.lines)
+      wanted.set(line.productId, (wanted.get(line.productId) ?? 0) + line.quantity);
+    const allocations = [...wanted].map(([productId, quantity]) => ({ productId, quantity }));
+    // Allocated already (a retry after the append went through): our own reservations are not a shortfall.
+    const held = await this.held(orderId);
+    if ([...held.values()].some((q) => q > 0)) {
+      return [...held].filter(([, q]) => q > 0).map(([productId, quantity]) => ({ productId, quantity }));
+    }
+    await this.#readModels.whenCaughtUp();
+    const levels = await this.#readModels
+      .table('inventory_levels')
+      .load(allocations.map((a) => ({ creator_id: creatorId, product_id: a.productId })));
+    const byProduct = new Map(
+      [...levels.values()].map((r) => [String(r['product_id']), toNumber(r['available'])]),
+    );
+    const shortfalls: StockShortfall[] = allocations
+      .map((a) => ({
+        productId: a.productId,
+        requested: a.quantity,
+        available: byProduct.get(a.productId) ?? 0,
+      }))
+      .filter((s) => s.available < s.requested);
+    if (shortfalls.length > 0) throw new InsufficientStockError(orderId, shortfalls);
+    const events: NewEvent[] = [
+      commerceEvent('order.inventory_allocated', { creatorId, orderId, allocations }),
+      ...allocations.map((a) => commerceEvent('inventory.reserved', { creatorId, orderId, ...a })),
+    ];
+    await this.#store.append(orderStream(orderId), events, {
+      aggregateType: 'order',
+      ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+      ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+    });
+    return allocations;
+  }
+
+  /**
+   * Reserve an allocation that has no reservations yet (an
+   * `order.inventory_allocated` written by someone else than {@link allocate}).
+   */
+  async reserveAllocation(
+    payload: EventPayload<'order.inventory_allocated'>,
+    metadata?: EventMetadata,
+  ): Promise<number> {
+    return this.#withStream(payload.orderId, async (version, reserved) => {
+      if (reserved.size > 0) return { events: [], result: 0 };
+      const events = payload.allocations.map((a) =>
+        commerceEvent('inventory.reserved', { creatorId: payload.creatorId, orderId: payload.orderId, ...a }),
+      );
+      return { events, result: events.length, version, ...(metadata === undefined ? {} : { metadata }) };
+    });
+  }
+
+  /**
+   * Release every unit the order still holds (reserved minus released), one
+   * `inventory.released` per product. Returns the units released (0 when
+   * nothing was held — a second release is a no-op).
+   */
+  async release(request: {
+    creatorId: string;
+    orderId: string;
+    reason: ReleaseReason;
+    metadata?: EventMetadata;
+  }): Promise<number> {
+    const { creatorId, orderId, reason } = request;
+    return this.#withStream(orderId, async (version, held) => {
+      const events = [...held]
+        .filter(([, quantity]) => quantity > 0)
+        .map(([productId, quantity]) =>
+          commerceEvent('inventory.released', { creatorId, orderId, productId, quantity, reason }),
+        );
+      const units = [...held.values()].reduce((a, b) => a + Math.max(0, b), 0);
+      return {
+        events,
+        result: units,
+        version,
+        ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+      };
+    });
+  }
+
+  /** Units the order holds per product (reserved minus released). */
+  async held(orderId: string): Promise<Map<string, number>> {
+    return (await this.#read(orderId)).held;
+  }
+
+  async #read(orderId: string): Promise<{ version: number; held: Map<string, number> }> {
+    const { version, events } = await this.#store.readStream(orderStream(orderId));
+    const held = new Map<string, number>();
+    for (const e of events) {
+      if (e.type !== 'inventory.reserved' && e.type !== 'inventory.released') continue;
+      const d = e.data as { productId: string; quantity: number };
+      const sign = e.type === 'inventory.reserved' ? 1 : -1;
+      held.set(d.productId, (held.get(d.productId) ?? 0) + sign * d.quantity);
+    }
+    return { version, held };
+  }
+
+  /** Read the order stream, decide, append at the version read; retry on a concurrent write. */
+  async #withStream<T>(
+    orderId: string,
+    decide: (
+      version: number,
+      held: Map<string, number>,
+    ) => Promise<{ events: NewEvent[]; result: T; version?: number; metadata?: EventMetadata }>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const { version, held } = await this.#read(orderId);
+      const decision = await decide(version, held);
+      if (decision.events.length === 0) return decision.result;
+      try {
+        await this.#store.append(orderStream(orderId), decision.events, {
+          aggregateType: 'order',
+          expectedVersion: version,
+          ...(decision.metadata === undefined ? {} : { metadata: decision.metadata }),
+        });
+        return decision.result;
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError) || attempt >= 10) throw err;
+      }
+    }
+  }
+}

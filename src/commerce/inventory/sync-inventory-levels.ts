@@ -1,0 +1,237 @@
+/**
+ * `syncInventoryLevels(creatorId)`: recompute stock, velocity, stock-out,
+ * anomalies and reorder suggestions of every product of a creator as of now,
+ * raise the alerts that are due, and record the run (`sync_operations`,
+ * `system_health_metrics`) — the specification's `sync-inventory-levels`
+ * function.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Row, RowChange } from '../../core/row-change.js';
+import { quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
+import type { EventStore, NewEvent, StoredEvent } from '../../store/types.js';
+import { commerceEvent } from '../events/catalog.js';
+import { deriveInventory, type DerivedInventory } from '../read-models/inventory-derive.js';
+import type { InventoryLevelRow } from '../read-models/inventory-levels.js';
+import type { ResolvedInventoryOptions } from '../read-models/inventory-options.js';
+import type { ReadModelSet } from '../read-models/read-model-set.js';
+import { SYNC_OPERATION_METADATA } from '../read-models/sync-operations.js';
+import { stockAlertEvents } from './stock-alerts.js';
+
+/** The operation name recorded in `sync_operations`. */
+export const SYNC_INVENTORY_OPERATION = 'sync_inventory_levels';
+
+/** The columns a sync rewrites (facts such as on-hand and reserved belong to the projection). */
+export const DERIVED_INVENTORY_COLUMNS = [
+  'velocity_per_hour',
+  'recent_velocity_per_hour',
+  'velocity_trend',
+  'velocity_trend_pct',
+  'stockout_hours',
+  'stockout_hours_low',
+  'stockout_hours_high',
+  'anomaly',
+  'anomaly_ratio',
+  'reorder_point',
+  'suggested_reorder_quantity',
+  'low_stock',
+  'reorder_due',
+  'computed_at',
+] as const satisfies readonly (keyof DerivedInventory)[];
+
+/** What a sync did. */
+export interface InventorySyncResult {
+  creatorId: string;
+  products: number;
+  /** Products at or below their threshold. */
+  lowStock: number;
+  /** Products selling unusually fast or slow. */
+  anomalies: number;
+  lowStockAlertsRaised: number;
+  reordersTriggered: number;
+  durationMs: number;
+}
+
+/** Options of {@link syncInventoryLevels}. */
+export interface SyncInventoryLevelsOptions {
+  store: EventStore;
+  readModels: ReadModelSet;
+  options: ResolvedInventoryOptions;
+  creatorId: string;
+  /** The instant to compute as of. Default now. */
+  now?: Date;
+}
+
+/**
+ * Recompute every product of a creator. One read of the creator's rows, one
+ * append (the due alerts plus an `inventory_sync` health check naming the
+ * operation), one batched update of the derived columns; alert rows follow
+ * the recomputed levels (e.g. a decayed demand spike resolves its alert).
+ *
+ * @example
+ * ```ts
+ * const result = await syncInventoryLevels({ store, readModels, options, creatorId: 'c1' });
+ * console.log(result.products, result.lowStock, result.durationMs);
+ * ```
+ */
+export async function syncInventoryLevels(input: SyncInventoryLevelsOptions): Promise<InventorySyncResult> {
+  const started = performance.now();
+  const { store, readModels, options, creatorId } = input;
+  const now = input.now ?? new Date();
+  await readModels.whenCaughtUp();
+  const rows = await loadCreatorLevels(store, readModels, creatorId);
+
+  const recomputed: InventoryLevelRow[] = [];
+  const alerts: NewEvent[] = [];
+  let lowStock = 0;
+  let anomalies = 0;
+  for (const row of rows) {
+    const derived = deriveInventory(row, now.getTime(), options);
+    const next = { ...row, ...derived } as InventoryLevelRow;
+    const due = stockAlertEvents(next, options);
+    // The flags as they will be once this run's alerts are applied.
+    next.low_stock_alerted = derived.low_stock && (row.low_stock_alerted || due.some(isLowStockEvent));
+    next.reorder_alerted =
+      derived.reorder_due && (row.reorder_alerted || due.some((e) => !isLowStockEvent(e)));
+    recomputed.push(next);
+    if (derived.low_stock) lowStock += 1;
+    if (derived.anomaly !== null) anomalies += 1;
+    alerts.push(...due);
+  }
+  const lowStockAlertsRaised = alerts.filter(isLowStockEvent).length;
+  const reordersTriggered = alerts.length - lowStockAlertsRaised;
+  const computeMs = performance.now() - started;
+
+  const health = commerceEvent(
+    'system.health_check_completed',
+    {
+      component: 'inventory_sync',
+      status: 'nominal',
+      creatorId,
+      checkedAt: now.toISOString(),
+      measurements: {
+        items: rows.length,
+        low_stock_products: lowStock,
+        velocity_anomalies: anomalies,
+        duration_ms: Math.round(computeMs * 100) / 100,
+      },
+    },
+    { metadata: { [SYNC_OPERATION_METADATA]: SYNC_INVENTORY_OPERATION } },
+  );
+  const appended = await store.append(`inventory-sync-${creatorId}`, [...alerts, health], {
+    aggregateType: 'inventory_sync',
+    metadata: { source: SYNC_INVENTORY_OPERATION },
+  });
+
+  // The recomputed columns, attributed to the health-check event of this run.
+  const cause: StoredEvent = {
+    id: randomUUID(),
+    aggregateId: `inventory-sync-${creatorId}`,
+    aggregateType: 'inventory_sync',
+    type: 'inventory.levels_recomputed',
+    data: null,
+    metadata: { source: SYNC_INVENTORY_OPERATION },
+    version: appended.nextVersion,
+    globalPosition: appended.positions.at(-1)!,
+    occurredAt: now,
+    processedAt: now,
+    checkpoint: appended.checkpoint,
+  };
+  const publish = await writeDerived(store, readModels, rows, recomputed, cause);
+  publish();
+  return {
+    creatorId,
+    products: rows.length,
+    lowStock,
+    anomalies,
+    lowStockAlertsRaised,
+    reordersTriggered,
+    durationMs: performance.now() - started,
+  };
+}
+
+function isLowStockEvent(event: NewEvent): boolean {
+  return event.type === 'inventory.low_stock_detected';
+}
+
+async function loadCreatorLevels(
+  store: EventStore,
+  readModels: ReadModelSet,
+  creatorId: string,
+): Promise<InventoryLevelRow[]> {
+  if (!store.sql) {
+    const all = await readModels.rows<InventoryLevelRow>('inventory_levels');
+    return all.filter((r) => r.creator_id === creatorId);
+  }
+  const { rows } = await store.sql.query<InventoryLevelRow>(
+    `SELECT * FROM ${table(store)} WHERE creator_id = $1 ORDER BY product_id`,
+    [creatorId],
+  );
+  return rows;
+}
+
+function table(store: EventStore): string {
+  return `${quoteIdent(store.schema)}.${quoteIdent('inventory_levels')}`;
+}
+
+/** Write the derived columns and fold the changes into the dependent read models; returns the publisher. */
+async function writeDerived(
+  store: EventStore,
+  readModels: ReadModelSet,
+  before: readonly InventoryLevelRow[],
+  after: readonly InventoryLevelRow[],
+  cause: StoredEvent,
+): Promise<() => void> {
+  const changes: RowChange[] = after.map((newRow, i) => ({
+    table: 'inventory_levels',
+    key: { creator_id: newRow.creator_id, product_id: newRow.product_id },
+    operation: 'UPDATE',
+    newRow,
+    oldRow: before[i]!,
+    position: cause.globalPosition,
+    checkpoint: cause.checkpoint,
+  }));
+  if (changes.length === 0) return () => undefined;
+  const run = async (tx: SqlQueryable | undefined) => {
+    if (tx) await updateDerivedColumns(tx, store, after);
+    else {
+      // In memory: merge the derived columns over the current rows (facts may have moved on).
+      const t = readModels.table('inventory_levels');
+      const current = await t.load(
+        after.map((r) => ({ creator_id: r.creator_id, product_id: r.product_id })),
+      );
+      const upserts: Row[] = [];
+      for (const row of after) {
+        const key = JSON.stringify([row.creator_id, row.product_id]);
+        const existing = current.get(key);
+        if (!existing) continue;
+        const merged: Row = { ...existing };
+        for (const c of DERIVED_INVENTORY_COLUMNS) merged[c] = row[c];
+        upserts.push(merged);
+      }
+      await t.write({ upserts, deletes: [] });
+    }
+    return readModels.applyDerived('inventory_levels', changes, cause, tx);
+  };
+  const more = store.sql ? await store.sql.transaction((tx) => run(tx)) : await run(undefined);
+  return () => readModels.publish([...changes, ...more]);
+}
+
+async function updateDerivedColumns(
+  tx: SqlQueryable,
+  store: EventStore,
+  rows: readonly InventoryLevelRow[],
+): Promise<void> {
+  const t = table(store);
+  const sets = DERIVED_INVENTORY_COLUMNS.map((c) => `${quoteIdent(c)} = r.${quoteIdent(c)}`).join(', ');
+  const payload = rows.map((row) => {
+    const out: Row = { creator_id: row.creator_id, product_id: row.product_id };
+    for (const c of DERIVED_INVENTORY_COLUMNS) out[c] = row[c];
+    return out;
+  });
+  await tx.query(
+    `UPDATE ${t} AS t SET ${sets}
+       FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb) AS r
+      WHERE t.creator_id = r.creator_id AND t.product_id = r.product_id`,
+    [JSON.stringify(payload)],
+  );
+}

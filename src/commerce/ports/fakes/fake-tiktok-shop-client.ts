@@ -1,0 +1,52 @@
+/**
+ * An in-process TikTok Shop for examples and tests.
+ */
+import { OrderInvalidError } from '../../errors.js';
+import type { TikTokOrderDetail, TikTokShippingUpdate, TikTokShopClient } from '../tiktok-shop-client.js';
+import { FakeBehaviour, type FakeBehaviourOptions } from './fake-behaviour.js';
+
+/**
+ * Orders seeded by the test or example; shipping updates recorded.
+ *
+ * @example
+ * ```ts
+ * const tiktok = new FakeTikTokShopClient();
+ * tiktok.addOrder({ orderId: 'o1', status: 'AWAITING_SHIPMENT', lines: [{ productId: 'p1', quantity: 2 }],
+ *   totalAmount: 40, currency: 'USD' });
+ * ```
+ */
+export class FakeTikTokShopClient implements TikTokShopClient {
+  readonly behaviour: FakeBehaviour;
+  readonly orders = new Map<string, TikTokOrderDetail>();
+  /** Shipping updates by order id (the last one wins, as on TikTok). */
+  readonly shipping = new Map<string, TikTokShippingUpdate>();
+
+  constructor(options: FakeBehaviourOptions = {}) {
+    this.behaviour = new FakeBehaviour('tiktok', options);
+  }
+
+  /** Seed an order. */
+  addOrder(order: TikTokOrderDetail): this {
+    this.orders.set(order.orderId, structuredClone(order));
+    return this;
+  }
+
+  async getOrder(request: {
+    shopId: string;
+    orderId: string;
+    signal?: AbortSignal;
+  }): Promise<TikTokOrderDetail> {
+    await this.behaviour.call('getOrder', request.signal);
+    const order = this.orders.get(request.orderId);
+    if (!order) throw new OrderInvalidError(request.orderId, 'unknown to TikTok Shop');
+    return structuredClone(order);
+  }
+
+  async updateShipping(update: TikTokShippingUpdate): Promise<void> {
+    await this.behaviour.call('updateShipping', update.signal);
+    const { signal: _signal, ...recorded } = update;
+    this.shipping.set(update.orderId, recorded);
+    const order = this.orders.get(update.orderId);
+    if (order) order.status = 'AWAITING_COLLECTION';
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The commerce read models, in dependency order.
+ */
+import type { ProjectionDefinition } from '../../processing/index.js';
+import type { HealthThresholds } from '../metrics/system-health.js';
+import { commerceOrdersProjection } from './commerce-orders.js';
+import { dailyRevenueProjection } from './daily-revenue-metrics.js';
+import { inventoryAlertsProjection } from './inventory-alerts.js';
+import { inventoryLevelsProjection } from './inventory-levels.js';
+import type { ResolvedInventoryOptions } from './inventory-options.js';
+import { orderMetricsProjection } from './order-metrics.js';
+import { syncOperationsProjection } from './sync-operations.js';
+import { systemHealthProjection } from './system-health-metrics.js';
+
+/** Read-model tables of the commerce domain. */
+export const COMMERCE_TABLES = [
+  'commerce_orders',
+  'order_metrics',
+  'daily_revenue_metrics',
+  'inventory_levels',
+  'inventory_alerts',
+  'system_health_metrics',
+  'sync_operations',
+] as const;
+/** One of {@link COMMERCE_TABLES}. */
+export type CommerceTable = (typeof COMMERCE_TABLES)[number];
+
+/** The tables the realtime delta stream serves as channels. */
+export const COMMERCE_REALTIME_CHANNELS = [
+  'system_health_metrics',
+  'order_metrics',
+  'inventory_alerts',
+  'sync_operations',
+] as const satisfies readonly CommerceTable[];
+
+/**
+ * Every commerce read model, in dependency order (a table folding another's
+ * row changes comes after it).
+ *
+ * @example
+ * ```ts
+ * const defs = commerceReadModelDefinitions(resolveInventoryOptions(), resolveHealthThresholds());
+ * ```
+ */
+export function commerceReadModelDefinitions(
+  inventory: ResolvedInventoryOptions,
+  thresholds: HealthThresholds,
+): ProjectionDefinition[] {
+  const defs = [
+    commerceOrdersProjection(),
+    orderMetricsProjection(),
+    dailyRevenueProjection(),
+    inventoryLevelsProjection(inventory),
+    inventoryAlertsProjection(inventory),
+    systemHealthProjection(thresholds),
+    syncOperationsProjection(),
+  ];
+  return defs as unknown as ProjectionDefinition[];
+}

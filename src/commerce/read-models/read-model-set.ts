@@ -1,0 +1,286 @@
+/**
+ * A set of read models updated together, in one transaction per batch, where
+ * later tables may fold the row changes of earlier ones.
+ *
+ * Why not one `createProjection` per table: a projection handler sees one row
+ * and one event, but `order_metrics` needs each order's receive time when it
+ * ships, and `inventory_alerts` needs a product's stock level. Here a table
+ * can subscribe to `row:<earlier table>` pseudo-events (the earlier table's
+ * {@link RowChange}, carrying both the old and the new row), so every
+ * definition stays a plain, pure {@link ProjectionDefinition} folded by the
+ * processing module's `applyProjectionBatch`.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { Subject, filter, type Observable } from 'rxjs';
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { Row, RowChange } from '../../core/row-change.js';
+import type { SqlTransaction } from '../../core/sql-client.js';
+import {
+  MemoryTable,
+  SqlTable,
+  applyProjectionBatch,
+  createProcessor,
+  migrateProcessing,
+  type Processor,
+  type ProjectionDefinition,
+  type TableBackend,
+} from '../../processing/index.js';
+import { migrateProjectionTable } from '../../processing/projection/table-names.js';
+import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../../store/checkpoint.js';
+import type { EventStore, StoredEvent } from '../../store/types.js';
+
+/** The pseudo-event type carrying the row changes of `table`. */
+export function rowEventType(table: string): string {
+  return `row:${table}`;
+}
+
+/**
+ * The row change a `row:<table>` pseudo-event carries.
+ *
+ * @example
+ * ```ts
+ * const { oldRow, newRow } = rowChangeOf(event);
+ * ```
+ */
+export function rowChangeOf(event: StoredEvent): RowChange {
+  return event.data as RowChange;
+}
+
+/** Where the set runs. */
+export const READ_MODEL_MODES = ['inline', 'async'] as const;
+/** One of {@link READ_MODEL_MODES}. */
+export type ReadModelMode = (typeof READ_MODEL_MODES)[number];
+
+/** Events of a read-model set. */
+export interface ReadModelSetEventMap {
+  error: [error: unknown];
+}
+
+/** Options of {@link ReadModelSet}. */
+export interface ReadModelSetOptions {
+  store: EventStore;
+  /** Definitions in dependency order: a table may fold `row:<t>` only of tables before it. */
+  definitions: readonly ProjectionDefinition[];
+  /** Processor (async) / hook (inline) name. */
+  name: string;
+  /** Default `'inline'`: rows change in the append's transaction. */
+  mode?: ReadModelMode;
+  /** Processor batch size in async mode. Default 500. */
+  batchSize?: number;
+}
+
+/**
+ * Several read models kept in step.
+ *
+ * @example
+ * ```ts
+ * const set = new ReadModelSet({ store, name: 'commerce', definitions: [orders, orderMetrics] });
+ * set.changes.subscribe((c) => console.log(c.table, c.operation));
+ * await set.start();
+ * ```
+ */
+export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
+  /** Every row change of every table, after its transaction committed. */
+  readonly changes: Observable<RowChange>;
+  readonly definitions: readonly ProjectionDefinition[];
+  readonly mode: ReadModelMode;
+  /** The processor in async mode. */
+  readonly processor: Processor | undefined;
+  readonly #store: EventStore;
+  readonly #name: string;
+  readonly #subject = new Subject<RowChange>();
+  readonly #memory = new Map<string, MemoryTable>();
+  readonly #rawTypes: ReadonlySet<string>;
+  #memoryThrough: LogCheckpoint = START_CHECKPOINT;
+  #removeHook: (() => void) | undefined;
+  #migrated = false;
+
+  constructor(options: ReadModelSetOptions) {
+    super();
+    this.#store = options.store;
+    this.#name = options.name;
+    this.definitions = options.definitions;
+    this.mode = options.mode ?? 'inline';
+    this.changes = this.#subject.asObservable();
+    const tables = new Set<string>();
+    const raw = new Set<string>();
+    for (const def of options.definitions) {
+      for (const type of def.eventTypes) {
+        if (!type.startsWith('row:')) raw.add(type);
+        else if (!tables.has(type.slice(4))) {
+          throw new InvalidArgumentError(
+            `read model "${def.name}" folds ${type}, which is not defined before it`,
+          );
+        }
+      }
+      tables.add(def.table);
+      if (!this.#store.sql) this.#memory.set(def.table, new MemoryTable(def.key));
+    }
+    this.#rawTypes = raw;
+    this.processor =
+      this.mode === 'async'
+        ? createProcessor({
+            store: this.#store,
+            name: options.name,
+            eventTypes: [...raw],
+            batchSize: options.batchSize ?? 500,
+            handleBatch: (events, { tx }) => this.#apply(events, tx),
+          })
+        : undefined;
+    this.processor?.on('error', (err: unknown) => this.emit('error', err));
+  }
+
+  /** Row changes of one table (a realtime channel). */
+  changesOf(table: string): Observable<RowChange> {
+    return this.changes.pipe(filter((c) => c.table === table));
+  }
+
+  /** Create the tables (and, in async mode, the processing tables). */
+  async migrate(): Promise<void> {
+    const sql = this.#store.sql;
+    if (this.#migrated || !sql) return;
+    await migrateProcessing(sql, this.#store.schema);
+    for (const def of this.definitions) await migrateProjectionTable(sql, this.#store.schema, def);
+    this.#migrated = true;
+  }
+
+  /** Migrate, then register the inline hook or start the processor. */
+  async start(): Promise<void> {
+    await this.migrate();
+    if (this.processor) return this.processor.start();
+    if (this.#removeHook) return;
+    this.#removeHook = this.#store.addInlineHook({
+      name: this.#name,
+      apply: ({ tx, events }) => this.#apply(events, tx),
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#removeHook?.();
+    this.#removeHook = undefined;
+    await this.processor?.stop();
+  }
+
+  /** Resolve when the read models include everything in the log now (immediate inline). */
+  async whenCaughtUp(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.processor) await this.processor.whenCaughtUp(options);
+  }
+
+  /**
+   * Storage of one table, reading through `tx` when given.
+   *
+   * @example
+   * ```ts
+   * const levels = await set.table('inventory_levels').load([{ creator_id: 'c1', product_id: 'p1' }]);
+   * ```
+   */
+  table(table: string, tx?: SqlTransaction): TableBackend {
+    const def = this.#definition(table);
+    return (
+      this.#memory.get(table) ?? new SqlTable(tx ?? this.#store.sql!, this.#store.schema, table, def.key)
+    );
+  }
+
+  /** Every row of a table, sorted by key. */
+  async rows<R extends Row = Row>(table: string): Promise<R[]> {
+    return (await this.table(table).all()) as R[];
+  }
+
+  /** One row by key, or null. */
+  async find<R extends Row = Row>(table: string, key: Row): Promise<R | null> {
+    const found = await this.table(table).load([key]);
+    return ([...found.values()][0] as R | undefined) ?? null;
+  }
+
+  /** Publish changes made outside a batch (e.g. a recomputation), after their commit. */
+  publish(changes: readonly RowChange[]): void {
+    for (const change of changes) this.#subject.next(change);
+  }
+
+  /**
+   * Fold row changes of `table` made outside the event flow (e.g. a
+   * recomputation by `syncInventoryLevels`) into the tables that depend on
+   * it, in `tx`. `cause` stands for the event the changes are attributed to.
+   * Returns every resulting change; publish them with {@link publish} after the commit.
+   *
+   * @example
+   * ```ts
+   * const more = await set.applyDerived('inventory_levels', changes, cause, tx);
+   * ```
+   */
+  async applyDerived(
+    table: string,
+    changes: readonly RowChange[],
+    cause: StoredEvent,
+    tx: SqlTransaction | undefined,
+  ): Promise<RowChange[]> {
+    const index = this.definitions.findIndex((d) => d.table === table);
+    if (index < 0) throw new InvalidArgumentError(`unknown read model "${table}"`);
+    const anchor: StoredEvent = { ...cause, type: 'read_model:anchor' };
+    const seeded = changes.map((change): StoredEvent => ({
+      ...anchor,
+      type: rowEventType(table),
+      data: change,
+    }));
+    const derived = new Map([[anchor.globalPosition, seeded]]);
+    return this.#fold(this.definitions.slice(index + 1), [anchor], derived, tx);
+  }
+
+  /** Apply `definitions` in order to `anchors` and the pseudo-events of earlier tables' changes. */
+  async #fold(
+    definitions: readonly ProjectionDefinition[],
+    anchors: readonly StoredEvent[],
+    derived: Map<number, StoredEvent[]>,
+    tx: SqlTransaction | undefined,
+  ): Promise<RowChange[]> {
+    const all: RowChange[] = [];
+    const causes = new Map(anchors.map((e) => [e.globalPosition, e]));
+    for (const def of definitions) {
+      const input: StoredEvent[] = [];
+      for (const event of anchors) {
+        input.push(event);
+        const more = derived.get(event.globalPosition);
+        if (more) input.push(...more);
+      }
+      const changes = await applyProjectionBatch(def, this.table(def.table, tx), input);
+      for (const change of changes) {
+        const pseudo: StoredEvent = {
+          ...causes.get(change.position)!,
+          type: rowEventType(change.table),
+          data: change,
+        };
+        const list = derived.get(change.position);
+        if (list) list.push(pseudo);
+        else derived.set(change.position, [pseudo]);
+      }
+      all.push(...changes);
+    }
+    return all;
+  }
+
+  #definition(table: string): ProjectionDefinition {
+    const def = this.definitions.find((d) => d.table === table);
+    if (!def) throw new InvalidArgumentError(`unknown read model "${table}"`);
+    return def;
+  }
+
+  async #apply(
+    events: readonly StoredEvent[],
+    tx: SqlTransaction | undefined,
+  ): Promise<(() => void) | undefined> {
+    let relevant = events.filter((e) => this.#rawTypes.has(e.type));
+    if (this.#store.sql === undefined && !this.processor) {
+      // In memory the hook may see an event twice (retried append); apply it once.
+      const through = this.#memoryThrough;
+      relevant = relevant.filter((e) => compareCheckpoints(e.checkpoint, through) > 0);
+      if (events.length > 0) {
+        const last = events.at(-1)!.checkpoint;
+        if (compareCheckpoints(last, through) > 0) this.#memoryThrough = last;
+      }
+    }
+    if (relevant.length === 0) return undefined;
+    const all = await this.#fold(this.definitions, relevant, new Map(), tx);
+    if (all.length === 0) return undefined;
+    return () => this.publish(all);
+  }
+}

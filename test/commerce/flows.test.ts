@@ -1,0 +1,451 @@
+/**
+ * The commerce domain end to end, without webhooks: catalog events appended
+ * directly, read models checked, the fulfillment saga completing and
+ * compensating, low-stock alerts raised and resolved, inventory sync.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RowChange } from '../../src/core/row-change.js';
+import {
+  commerceEvent,
+  type Commerce,
+  type CommerceOrderRow,
+  type DailyRevenueRow,
+  type InventoryAlertRow,
+  type InventoryLevelRow,
+  type OrderMetricsRow,
+  type SyncOperationRow,
+  type SystemHealthRow,
+} from '../../src/commerce/index.js';
+import type { EventStore } from '../../src/store/index.js';
+import { commerceEngines, type CommerceTestbed } from './support.js';
+
+const C = 'creator-1';
+const T0 = '2026-03-01T10:00:00.000Z';
+
+async function stock(store: EventStore, productId: string, quantity: number, threshold = 10) {
+  await store.append(`inventory-${C}-${productId}`, [
+    commerceEvent('inventory.stock_updated', {
+      creatorId: C,
+      productId,
+      quantity,
+      reason: 'restock',
+      threshold,
+    }),
+  ]);
+}
+
+function received(
+  orderId: string,
+  extra: { lineItems?: { productId: string; quantity: number }[]; totalAmount?: number } = {},
+) {
+  return commerceEvent('order.received_from_tiktok', {
+    creatorId: C,
+    shopId: 'shop-1',
+    orderId,
+    status: 'AWAITING_SHIPMENT',
+    updateTime: T0,
+    currency: 'USD',
+    ...extra,
+  });
+}
+
+describe.each(commerceEngines)('commerce on $name', (engine) => {
+  describe.skipIf(!engine.available)('', () => {
+    let bed: CommerceTestbed;
+    let commerce: Commerce;
+    let store: EventStore;
+    let changes: RowChange[];
+
+    beforeEach(async () => {
+      bed = await engine.open();
+      ({ commerce, store } = bed);
+      changes = [];
+      commerce.changes.subscribe((c) => changes.push(c));
+    });
+
+    afterEach(async () => {
+      await bed.close();
+    });
+
+    it('folds an order lifecycle into orders, order metrics and daily revenue', async () => {
+      await store.append('order-o1', [
+        received('o1', { totalAmount: 40 }),
+        commerceEvent('order.validated', { creatorId: C, orderId: 'o1' }),
+        commerceEvent(
+          'order.shipped',
+          {
+            creatorId: C,
+            orderId: 'o1',
+            provider: 'shippo',
+            trackingNumber: 'T1',
+            shippedAt: '2026-03-01T10:30:00.000Z',
+          },
+          { metadata: { source: 'fulfillment_saga' } },
+        ),
+      ]);
+      await store.append('order-o2', [received('o2', { totalAmount: 10 })]);
+      await store.append('order-o1', [
+        commerceEvent('order.delivered', {
+          creatorId: C,
+          orderId: 'o1',
+          deliveredAt: '2026-03-02T09:00:00.000Z',
+        }),
+      ]);
+      await store.append('order-o3', [
+        received('o3'),
+        commerceEvent(
+          'order.shipped',
+          {
+            creatorId: C,
+            orderId: 'o3',
+            provider: 'manual',
+            trackingNumber: 'T3',
+            shippedAt: '2026-03-01T11:00:00.000Z',
+          },
+          { metadata: { source: 'dashboard', userId: 'u1' } },
+        ),
+      ]);
+      await commerce.whenIdle();
+
+      const o1 = await commerce.find<CommerceOrderRow>('commerce_orders', { creator_id: C, order_id: 'o1' });
+      expect(o1).toMatchObject({ status: 'delivered', completed: true, automated: true, amount: 40 });
+
+      const metrics = await commerce.find<OrderMetricsRow>('order_metrics', { creator_id: C });
+      expect(metrics).toMatchObject({
+        active_orders: 1,
+        received_orders: 3,
+        shipped_orders: 2,
+        automated_orders: 1,
+        manual_orders: 1,
+        automation_health_pct: 50,
+      });
+      // 30 min and 60 min from receipt to shipment.
+      expect(metrics?.avg_processing_ms).toBe(45 * 60_000);
+
+      const days = await commerce.rows<DailyRevenueRow>('daily_revenue_metrics');
+      const day1 = days.find((d) => d.day === '2026-03-01');
+      const day2 = days.find((d) => d.day === '2026-03-02');
+      expect(day1).toMatchObject({ orders_received: 3, cohort_completed: 1, revenue: 0 });
+      expect(day1?.conversion_rate).toBeCloseTo(100 / 3);
+      expect(day2).toMatchObject({ orders_completed: 1, revenue: 40, currency: 'USD', avg_order_value: 40 });
+
+      const tables = new Set(changes.map((c) => c.table));
+      expect(tables).toEqual(new Set(['commerce_orders', 'order_metrics', 'daily_revenue_metrics']));
+      expect(changes.every((c) => (c.newRow ?? c.oldRow)?.['creator_id'] === C)).toBe(true);
+    });
+
+    it('raises a low-stock alert when stock crosses the threshold, and resolves it on restock', async () => {
+      await stock(store, 'p1', 12, 10);
+      await commerce.whenIdle();
+      expect(await commerce.rows('inventory_alerts')).toEqual([]);
+
+      await store.append('order-o9', [
+        commerceEvent('inventory.reserved', { creatorId: C, productId: 'p1', orderId: 'o9', quantity: 5 }),
+      ]);
+      await commerce.whenIdle();
+      await commerce.whenIdle(); // the alert event itself is read once more
+      const level = await commerce.find<InventoryLevelRow>('inventory_levels', {
+        creator_id: C,
+        product_id: 'p1',
+      });
+      expect(level).toMatchObject({
+        on_hand: 12,
+        reserved: 5,
+        available: 7,
+        low_stock: true,
+        low_stock_alerted: true,
+      });
+      const alerts = await commerce.rows<InventoryAlertRow>('inventory_alerts');
+      const low = alerts.find((a) => a.alert_type === 'low_stock');
+      expect(low).toMatchObject({ status: 'active', quantity: 7, threshold: 10 });
+      expect(['warning', 'critical']).toContain(low?.severity);
+      const raised = (await store.readAll({ limit: 1000 })).events.filter(
+        (e) => e.type === 'inventory.low_stock_detected',
+      );
+      expect(raised).toHaveLength(1);
+      expect(raised[0]?.data).toMatchObject({ creatorId: C, productId: 'p1', quantity: 7, threshold: 10 });
+      // A reorder is suggested with a quantity.
+      const reorder = (await store.readAll({ limit: 1000 })).events.find(
+        (e) => e.type === 'inventory.reorder_triggered',
+      );
+      expect((reorder?.data as { suggestedQuantity: number }).suggestedQuantity).toBeGreaterThan(0);
+
+      // More sales while the alert is open do not raise it again.
+      await store.append('order-o10', [
+        commerceEvent('inventory.reserved', { creatorId: C, productId: 'p1', orderId: 'o10', quantity: 1 }),
+      ]);
+      await commerce.whenIdle();
+      await stock(store, 'p1', 100, 10);
+      await commerce.whenIdle();
+      await commerce.whenIdle();
+      const after = await commerce.rows<InventoryAlertRow>('inventory_alerts');
+      expect(after.find((a) => a.alert_type === 'low_stock')).toMatchObject({ status: 'resolved' });
+      const all = (await store.readAll({ limit: 1000 })).events;
+      expect(all.filter((e) => e.type === 'inventory.low_stock_detected')).toHaveLength(1);
+      expect(changes.some((c) => c.table === 'inventory_alerts' && c.newRow?.['status'] === 'resolved')).toBe(
+        true,
+      );
+    });
+
+    it('runs the fulfillment saga to completion from order.received_from_tiktok', async () => {
+      await stock(store, 'p1', 50);
+      await stock(store, 'p2', 50);
+      bed.tiktok.addOrder({
+        orderId: 'o1',
+        status: 'AWAITING_SHIPMENT',
+        lines: [
+          { productId: 'p1', quantity: 2 },
+          { productId: 'p2', quantity: 1 },
+        ],
+        totalAmount: 60,
+        currency: 'USD',
+      });
+      await store.append('order-o1', [received('o1')]);
+      const state = await commerce.waitForFulfillment(C, 'o1');
+      expect(state.status).toBe('completed');
+      await commerce.whenIdle();
+      await commerce.whenIdle();
+
+      const types = (await store.readStream('order-o1')).events.map((e) => e.type);
+      expect(types).toEqual([
+        'order.received_from_tiktok',
+        'order.validated',
+        'order.inventory_allocated',
+        'inventory.reserved',
+        'inventory.reserved',
+        'order.payment_processed',
+        'order.shipped',
+        'inventory.released',
+        'inventory.released',
+      ]);
+      expect(bed.payments.netCaptured()).toBe(60);
+      expect(bed.shipping.activeLabels()).toBe(1);
+      expect(bed.tiktok.shipping.get('o1')).toMatchObject({ carrier: 'USPS', provider: 'shippo' });
+      const order = await commerce.find<CommerceOrderRow>('commerce_orders', {
+        creator_id: C,
+        order_id: 'o1',
+      });
+      expect(order).toMatchObject({ status: 'shipped', automated: true, amount: 60 });
+      const p1 = await commerce.find<InventoryLevelRow>('inventory_levels', {
+        creator_id: C,
+        product_id: 'p1',
+      });
+      expect(p1).toMatchObject({ on_hand: 48, reserved: 0, available: 48 });
+      const metrics = await commerce.find<OrderMetricsRow>('order_metrics', { creator_id: C });
+      expect(metrics).toMatchObject({ active_orders: 0, automated_orders: 1, automation_health_pct: 100 });
+    });
+
+    it('compensates in reverse order when payment is declined, and returns the stock', async () => {
+      await stock(store, 'p1', 50);
+      bed.payments.behaviour.failNext('charge', 'permanent');
+      await store.append('order-o2', [
+        received('o2', { lineItems: [{ productId: 'p1', quantity: 3 }], totalAmount: 30 }),
+      ]);
+      const state = await commerce.waitForFulfillment(C, 'o2');
+      expect(state.status).toBe('compensated');
+      expect(state.error?.message).toMatch(/rejected/);
+      const history = await commerce.sagaRunner!.history(state.sagaId);
+      expect(history.filter((h) => h.phase === 'compensation').map((h) => h.name)).toEqual([
+        'release_inventory',
+        'mark_order_failed',
+      ]);
+      await commerce.whenIdle();
+      await commerce.whenIdle();
+      const p1 = await commerce.find<InventoryLevelRow>('inventory_levels', {
+        creator_id: C,
+        product_id: 'p1',
+      });
+      expect(p1).toMatchObject({ on_hand: 50, reserved: 0, available: 50 });
+      const released = (await store.readStream('order-o2')).events.filter(
+        (e) => e.type === 'inventory.released',
+      );
+      // Released once, by the compensation; the cancellation found nothing left to release.
+      expect(released.map((e) => (e.data as { reason: string }).reason)).toEqual(['compensation']);
+      const order = await commerce.find<CommerceOrderRow>('commerce_orders', {
+        creator_id: C,
+        order_id: 'o2',
+      });
+      expect(order).toMatchObject({ status: 'cancelled', failed: true });
+      const metrics = await commerce.find<OrderMetricsRow>('order_metrics', { creator_id: C });
+      expect(metrics).toMatchObject({
+        active_orders: 0,
+        failed_orders: 1,
+        manual_orders: 1,
+        automation_health_pct: 0,
+      });
+      expect(bed.payments.netCaptured()).toBe(0);
+    });
+
+    it('refunds and voids the label when TikTok rejects the shipping update', async () => {
+      await stock(store, 'p1', 5);
+      bed.tiktok.behaviour.failNext('updateShipping', 'permanent');
+      await store.append('order-o3', [
+        received('o3', { lineItems: [{ productId: 'p1', quantity: 1 }], totalAmount: 25 }),
+      ]);
+      const state = await commerce.waitForFulfillment(C, 'o3');
+      expect(state.status).toBe('compensated');
+      const compensations = (await commerce.sagaRunner!.history(state.sagaId))
+        .filter((h) => h.phase === 'compensation')
+        .map((h) => h.name);
+      expect(compensations).toEqual([
+        'cancel_shipping',
+        'refund_payment',
+        'release_inventory',
+        'mark_order_failed',
+      ]);
+      expect(bed.payments.netCaptured()).toBe(0);
+      expect(bed.shipping.activeLabels()).toBe(0);
+      await commerce.whenIdle();
+      const order = await commerce.find<CommerceOrderRow>('commerce_orders', {
+        creator_id: C,
+        order_id: 'o3',
+      });
+      expect(order).toMatchObject({ status: 'refunded', failed: true, refunded_amount: 25 });
+    });
+
+    it('fails an order without enough stock and never reserves it', async () => {
+      await stock(store, 'p1', 1);
+      await store.append('order-o4', [
+        received('o4', { lineItems: [{ productId: 'p1', quantity: 2 }], totalAmount: 9 }),
+      ]);
+      const state = await commerce.waitForFulfillment(C, 'o4');
+      expect(state.status).toBe('compensated');
+      expect(state.error?.message).toMatch(/not enough stock/);
+      const types = (await store.readStream('order-o4')).events.map((e) => e.type);
+      expect(types).not.toContain('inventory.reserved');
+      expect(types).toContain('order.cancelled');
+    });
+
+    it('starts one saga per order however often TikTok reports it', async () => {
+      await stock(store, 'p1', 10, 0);
+      const lines = { lineItems: [{ productId: 'p1', quantity: 1 }], totalAmount: 5 };
+      await store.append('order-o5', [received('o5', lines)]);
+      await store.append('order-o5', [received('o5', lines)]);
+      expect((await commerce.waitForFulfillment(C, 'o5')).status).toBe('completed');
+      await commerce.whenIdle();
+      const sagas = await commerce.sagaRunner!.list();
+      expect(sagas.filter((s) => s.sagaId.endsWith(':o5'))).toHaveLength(1);
+      expect(bed.payments.netCaptured()).toBe(5);
+    });
+
+    it('turns health measurements into statuses and publishes a change to critical', async () => {
+      const critical: RowChange[] = [];
+      commerce.changesOf('system_health_metrics').subscribe((c) => {
+        if (c.newRow?.['status'] === 'critical') critical.push(c);
+      });
+      await store.append('health', [
+        commerceEvent('system.health_check_completed', {
+          component: 'tiktok_api',
+          status: 'nominal',
+          measurements: { webhook_latency_ms: 40, rate_limit_headroom: 0.9 },
+          checkedAt: T0,
+          creatorId: C,
+        }),
+      ]);
+      await commerce.whenIdle();
+      expect(
+        await commerce.find<SystemHealthRow>('system_health_metrics', {
+          creator_id: C,
+          component: 'tiktok_api',
+        }),
+      ).toMatchObject({ status: 'nominal', breaches: [] });
+      await store.append('health', [
+        commerceEvent('system.health_check_completed', {
+          component: 'tiktok_api',
+          status: 'nominal',
+          measurements: { webhook_latency_ms: 2500 },
+          checkedAt: T0,
+          creatorId: C,
+        }),
+        commerceEvent('system.sync_failure_detected', {
+          component: 'inventory_sync',
+          operation: 'stock_pull',
+          errorCode: 'TIMEOUT',
+          message: 'timed out',
+          creatorId: C,
+        }),
+      ]);
+      // Inline read models: the change is published when the append returns.
+      if (commerce.readModels.mode === 'inline') expect(critical).toHaveLength(1);
+      await commerce.whenIdle();
+      const row = await commerce.find<SystemHealthRow>('system_health_metrics', {
+        creator_id: C,
+        component: 'tiktok_api',
+      });
+      expect(row).toMatchObject({
+        status: 'critical',
+        previous_status: 'nominal',
+        breaches: ['webhook_latency_ms'],
+      });
+      expect(row?.measurements).toEqual({ webhook_latency_ms: 2500, rate_limit_headroom: 0.9 });
+      const sync = await commerce.find<SyncOperationRow>('sync_operations', {
+        creator_id: C,
+        component: 'inventory_sync',
+        operation: 'stock_pull',
+      });
+      expect(sync).toMatchObject({ status: 'failed', consecutive_failures: 1, last_error_code: 'TIMEOUT' });
+      const inv = await commerce.find<SystemHealthRow>('system_health_metrics', {
+        creator_id: C,
+        component: 'inventory_sync',
+      });
+      expect(inv).toMatchObject({ status: 'warning', breaches: ['failures'] });
+    });
+
+    it('syncInventoryLevels recomputes every product, raises due alerts once and records the run', async () => {
+      const events = Array.from({ length: 30 }, (_, i) =>
+        commerceEvent('inventory.stock_updated', {
+          creatorId: C,
+          productId: `p${String(i).padStart(2, '0')}`,
+          quantity: i,
+          reason: 'sync',
+          threshold: 5,
+        }),
+      );
+      // Written while the handler is stopped, as a bulk import would be.
+      await commerce.inventoryHandler.stop();
+      await store.append('bulk', events);
+      await store.append('other', [
+        commerceEvent('inventory.stock_updated', {
+          creatorId: 'creator-2',
+          productId: 'x',
+          quantity: 0,
+          reason: 'sync',
+        }),
+      ]);
+      const first = await commerce.syncInventoryLevels(C);
+      expect(first).toMatchObject({ creatorId: C, products: 30, lowStock: 6, lowStockAlertsRaised: 6 });
+      // The handler, catching up, finds those alerts open and raises nothing more.
+      await commerce.inventoryHandler.start();
+      await commerce.whenIdle();
+      await commerce.whenIdle();
+      const second = await commerce.syncInventoryLevels(C);
+      expect(second).toMatchObject({
+        products: 30,
+        lowStock: 6,
+        lowStockAlertsRaised: 0,
+        reordersTriggered: 0,
+      });
+      const active = (await commerce.rows<InventoryAlertRow>('inventory_alerts')).filter(
+        (a) => a.alert_type === 'low_stock' && a.status === 'active',
+      );
+      const alerts = active.filter((a) => a.creator_id === C);
+      expect(alerts.map((a) => a.product_id).sort()).toEqual(['p00', 'p01', 'p02', 'p03', 'p04', 'p05']);
+      // The other creator's product is alerted under its own creator id, untouched by this sync.
+      expect(active.filter((a) => a.creator_id !== C).map((a) => [a.creator_id, a.product_id])).toEqual([
+        ['creator-2', 'x'],
+      ]);
+      expect(alerts.find((a) => a.product_id === 'p00')?.severity).toBe('critical');
+      const run = await commerce.find<SyncOperationRow>('sync_operations', {
+        creator_id: C,
+        component: 'inventory_sync',
+        operation: 'sync_inventory_levels',
+      });
+      expect(run).toMatchObject({ status: 'completed', total_runs: 2, items: 30 });
+      const raised = (await store.readAll({ limit: 1000 })).events.filter(
+        (e) => e.type === 'inventory.low_stock_detected' && (e.data as { creatorId: string }).creatorId === C,
+      );
+      expect(raised).toHaveLength(6);
+      expect(changes.some((c) => c.table === 'sync_operations')).toBe(true);
+    });
+  });
+});

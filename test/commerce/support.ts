@@ -1,0 +1,84 @@
+/**
+ * Commerce test engines: the in-memory store, PGlite and real PostgreSQL,
+ * each open() a fresh store (own schema) with the commerce domain wired on
+ * fake third parties.
+ */
+import { sqlEngines } from '../support/databases.js';
+import { createEventStore, type EventStore } from '../../src/store/index.js';
+import {
+  createCommerce,
+  FakePaymentGateway,
+  FakeShippingProvider,
+  FakeTikTokShopClient,
+  type Commerce,
+  type CommerceOptions,
+} from '../../src/commerce/index.js';
+
+/** A store with the commerce domain on fakes. */
+export interface CommerceTestbed {
+  store: EventStore;
+  commerce: Commerce;
+  payments: FakePaymentGateway;
+  shipping: FakeShippingProvider;
+  tiktok: FakeTikTokShopClient;
+  close(): Promise<void>;
+}
+
+/** An engine for `describe.each`. */
+export interface CommerceEngine {
+  name: 'memory' | 'pglite' | 'postgres';
+  readonly available: boolean;
+  open(options?: Partial<CommerceOptions>): Promise<CommerceTestbed>;
+}
+
+/** Fast retries so failure paths do not wait. */
+export const FAST_RETRY = { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5, factor: 2, jitter: false };
+
+async function wire(
+  store: EventStore,
+  options: Partial<CommerceOptions>,
+  closeDb: () => Promise<void>,
+): Promise<CommerceTestbed> {
+  const payments = new FakePaymentGateway();
+  const shipping = new FakeShippingProvider({ name: 'shippo', carrier: 'USPS' });
+  const tiktok = new FakeTikTokShopClient();
+  const commerce = createCommerce({
+    store,
+    ports: { payments, shipping, tiktok },
+    stepRetry: FAST_RETRY,
+    pollIntervalMs: 20,
+    ...options,
+  });
+  await commerce.start();
+  return {
+    store,
+    commerce,
+    payments,
+    shipping,
+    tiktok,
+    async close() {
+      await commerce.stop();
+      await store.close();
+      await closeDb();
+    },
+  };
+}
+
+export const commerceEngines: readonly CommerceEngine[] = [
+  {
+    name: 'memory',
+    available: true,
+    open: (options = {}) => wire(createEventStore(), options, async () => undefined),
+  },
+  ...sqlEngines.map((engine): CommerceEngine => ({
+    name: engine.name,
+    get available() {
+      return engine.available;
+    },
+    async open(options = {}) {
+      const db = await engine.open();
+      const store = createEventStore({ sql: db.sql, schema: db.schema });
+      return wire(store, options, () => db.close());
+    },
+  })),
+];
