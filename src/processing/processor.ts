@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { Subscription } from 'rxjs';
-import { SyncError } from '../core/errors.js';
+import { isSyncError, SyncError } from '../core/errors.js';
 import {
   compareCheckpoints,
   parseCheckpoint,
@@ -338,6 +338,10 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
           continue;
         }
         this.emit('error', err);
+        if (isSyncError(err) && err.code === 'STORE_CLOSED') {
+          void this.stop(); // nothing more to read; stop() waits for this loop to return
+          break;
+        }
         await this.#idle(this.#o.errorBackoffMs, false);
       }
     }

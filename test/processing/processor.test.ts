@@ -334,3 +334,23 @@ describe.each(storeEngines.filter((e) => e.name !== 'memory'))('processor fencin
     },
   );
 });
+
+describe('processor on a closed store', () => {
+  it('reports the closed store once and stops', async () => {
+    const t = await storeEngines[0]!.open();
+    const p = createProcessor({
+      store: t.store,
+      name: 'closing',
+      handle: () => undefined,
+      errorBackoffMs: 1,
+    });
+    const errors: unknown[] = [];
+    p.on('error', (err) => errors.push(err));
+    await p.start();
+    await p.whenCaughtUp({ timeoutMs: 10_000 });
+    await t.close();
+    await appendMany(t.store, 'x', 1).catch(() => undefined); // closed: only wakes nobody
+    await expect.poll(() => p.running, { timeout: 10_000 }).toBe(false);
+    expect(errors.length).toBeLessThanOrEqual(1);
+  });
+});
