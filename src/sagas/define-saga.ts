@@ -7,7 +7,7 @@ import { ValidationError } from '../core/errors.js';
 import { SagaDefinitionError, type SagaDefinitionIssue } from './errors.js';
 
 /** Retry policy of an action or compensation (p-retry: exponential backoff with jitter). */
-export interface RetryPolicy {
+export interface SagaRetryPolicy {
   /** Retries after the first attempt. */
   retries?: number;
   /** Delay before the first retry, in ms. */
@@ -53,7 +53,7 @@ export interface CompensationConfig<Input = unknown> {
   name: string;
   run: (context: CompensationContext<Input>) => unknown;
   /** Default: the runner's `compensationRetry`. */
-  retry?: RetryPolicy;
+  retry?: SagaRetryPolicy;
   /** Per-attempt timeout in ms. Default: the runner's `stepTimeoutMs`. */
   timeoutMs?: number;
 }
@@ -72,7 +72,7 @@ export interface SagaStepConfig<Input = unknown> {
   /** Per-attempt timeout in ms. Default: the runner's `stepTimeoutMs`. */
   timeoutMs?: number;
   /** Default: the runner's `retry`. */
-  retry?: RetryPolicy;
+  retry?: SagaRetryPolicy;
 }
 
 /** What {@link defineSaga} takes. */

@@ -7,7 +7,7 @@ import { compareCheckpoints, type LogCheckpoint } from '../store/checkpoint.js';
 import type {
   ClaimOptions,
   ClaimResult,
-  DeadLetterFilter,
+  SagaDeadLetterFilter,
   SagaInsert,
   SagaListFilter,
   SagaStore,
@@ -213,7 +213,7 @@ class MemorySagaStore implements SagaStore {
       .map((s) => ({ ...s }));
   }
 
-  async deadLetters(filter: DeadLetterFilter = {}): Promise<SagaDeadLetter[]> {
+  async deadLetters(filter: SagaDeadLetterFilter = {}): Promise<SagaDeadLetter[]> {
     return this.#deadLetters
       .filter(
         (d) =>

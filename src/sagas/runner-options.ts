@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import type { SqlClient } from '../core/sql-client.js';
-import type { AnySagaDefinition, RetryPolicy } from './define-saga.js';
+import type { AnySagaDefinition, SagaRetryPolicy } from './define-saga.js';
 import { mergeRetry, type ResolvedRetryPolicy } from './run-step.js';
 import type { SagaStore } from './saga-store.js';
 
@@ -33,9 +33,9 @@ export interface SagaRunnerOptions {
   /** Per-attempt timeout of steps and compensations that set none. Default 30 000. */
   stepTimeoutMs?: number;
   /** Retry policy of actions. Default 3 retries, 100 ms doubling to 5 s, with jitter. */
-  retry?: RetryPolicy;
+  retry?: SagaRetryPolicy;
   /** Retry policy of compensations. Default 5 retries, 200 ms doubling to 10 s, with jitter. */
-  compensationRetry?: RetryPolicy;
+  compensationRetry?: SagaRetryPolicy;
   /** Most writes per group commit. Default 500. */
   batchSize?: number;
 }

@@ -30,7 +30,7 @@ import {
 import { executeSaga, type ExecutionEnvironment } from './saga-execution.js';
 import type {
   ClaimedSaga,
-  DeadLetterFilter,
+  SagaDeadLetterFilter,
   SagaInsert,
   SagaListFilter,
   SagaStore,
@@ -310,7 +310,7 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
   }
 
   /** Dead-lettered compensations. */
-  deadLetters(filter?: DeadLetterFilter): Promise<SagaDeadLetter[]> {
+  deadLetters(filter?: SagaDeadLetterFilter): Promise<SagaDeadLetter[]> {
     return this.store.deadLetters(filter);
   }
 

@@ -97,7 +97,7 @@ export interface SagaListFilter {
 }
 
 /** Filter of {@link SagaStore.deadLetters}. */
-export interface DeadLetterFilter {
+export interface SagaDeadLetterFilter {
   sagaId?: string;
   /** Include resolved dead letters. Default false. */
   includeResolved?: boolean;
@@ -138,7 +138,7 @@ export interface SagaStore {
   get(sagaId: string): Promise<SagaState | null>;
   history(sagaId: string): Promise<StepLogEntry[]>;
   list(filter?: SagaListFilter): Promise<SagaState[]>;
-  deadLetters(filter?: DeadLetterFilter): Promise<SagaDeadLetter[]>;
+  deadLetters(filter?: SagaDeadLetterFilter): Promise<SagaDeadLetter[]>;
   /** Put a `compensation_failed` saga back to `compensating` and resolve its dead letters. */
   redrive(sagaId: string): Promise<boolean>;
   /** Wake-ups when another process creates unowned sagas (optional: else poll). */

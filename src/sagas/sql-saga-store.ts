@@ -9,7 +9,7 @@ import { formatCheckpoint, parseCheckpoint, type LogCheckpoint } from '../store/
 import type {
   ClaimOptions,
   ClaimResult,
-  DeadLetterFilter,
+  SagaDeadLetterFilter,
   SagaInsert,
   SagaListFilter,
   SagaStore,
@@ -200,7 +200,7 @@ class SqlSagaStore implements SagaStore {
     return rows.map(toSagaState);
   }
 
-  async deadLetters(filter: DeadLetterFilter = {}): Promise<SagaDeadLetter[]> {
+  async deadLetters(filter: SagaDeadLetterFilter = {}): Promise<SagaDeadLetter[]> {
     const { rows } = await this.#sql.query<DeadLetterRow>(this.#q.deadLetters, [
       filter.sagaId ?? null,
       filter.includeResolved ?? false,
