@@ -152,7 +152,7 @@ describe('applyProjectionBatch edge cases', () => {
 
   it('rejects a key without every key column, naming the event', async () => {
     const events = toEvents([{ type: 'stock.set', sku: 'a', warehouse: 'w1', quantity: 1 }]);
-    (events[0]!.data as { warehouse?: string }).warehouse = undefined;
+    delete (events[0]!.data as { warehouse?: string }).warehouse;
     await expect(applyProjectionBatch(definition, new MemoryTable(definition.key), events)).rejects.toThrow(
       /lacks "warehouse"/,
     );
