@@ -171,10 +171,43 @@ function percentileMs(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+/** Run `calls` operations with `concurrency` workers; per-call latencies and calls per second. */
+async function closedLoopLatencies(
+  concurrency: number,
+  calls: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<{ latencies: number[]; perSecond: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const start = nowMs();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < calls) {
+        const i = next++;
+        const t = nowMs();
+        await op(i);
+        latencies.push(nowMs() - t);
+      }
+    }),
+  );
+  return { latencies, perSecond: calls / ((nowMs() - start) / 1000) };
+}
+
+/**
+ * End to end on PostgreSQL, against a baseline measured in the same run on the
+ * same store: a plain append of two events of the same size with an
+ * idempotency key — what the store alone costs for a conflict's events.
+ */
 async function endToEndCase(concurrency: number): Promise<void> {
   const runs = RUNS || 3;
   const calls = 600;
-  const results: { p50: number; p95: number; p99: number; perSecond: number }[] = [];
+  type Summary = { p50: number; p95: number; p99: number; perSecond: number };
+  const ours: Summary[] = [];
+  const baseline: Summary[] = [];
+  const summarize = (r: { latencies: number[]; perSecond: number }): Summary => {
+    const s = latencySummary(r.latencies);
+    return { p50: s.p50_ms, p95: s.p95_ms, p99: s.p99_ms, perSecond: r.perSecond };
+  };
   for (let run = 0; run < runs; run++) {
     const bench = await openOurStore(16);
     try {
@@ -182,41 +215,56 @@ async function endToEndCase(concurrency: number): Promise<void> {
       await resolver.migrate();
       const warm = generateConflicts(100, 7 + run, `w${run}`);
       const timed = generateConflicts(calls, 1_000 + run, `t${run}`);
-      const one = (c: ConflictInput) =>
-        resolver.process(c.contenders, { base: () => c.base }).then(() => undefined);
+      const one = (c: ConflictInput) => resolver.process(c.contenders, { base: () => c.base });
       for (const c of warm) await one(c);
-      const latencies: number[] = [];
-      let next = 0;
-      const start = nowMs();
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (next < timed.length) {
-            const c = timed[next++]!;
-            const t = nowMs();
-            await one(c);
-            latencies.push(nowMs() - t);
-          }
-        }),
-      );
-      const elapsed = nowMs() - start;
-      const s = latencySummary(latencies);
-      results.push({ p50: s.p50_ms, p95: s.p95_ms, p99: s.p99_ms, perSecond: calls / (elapsed / 1000) });
+      // A resolved conflict's two events, as the baseline's payload.
+      await resolver.process(timed[0]!.contenders, { base: () => timed[0]!.base });
+      const events = (
+        await bench.store.readStream(`${timed[0]!.entityType}-${timed[0]!.entityId}`)
+      ).events.map((e) => ({ type: e.type, data: e.data, metadata: e.metadata }));
+      const plain = (i: number) =>
+        bench.store.append(`baseline-${run}-${i}`, events, {
+          aggregateType: 'inventory',
+          idempotencyKey: `b-${run}-${i}`,
+        });
+      // Alternate who goes first so drift on the shared machine hits both alike.
+      if (run % 2 === 0) {
+        ours.push(summarize(await closedLoopLatencies(concurrency, calls - 1, (i) => one(timed[i + 1]!))));
+        baseline.push(summarize(await closedLoopLatencies(concurrency, calls, plain)));
+      } else {
+        baseline.push(summarize(await closedLoopLatencies(concurrency, calls, plain)));
+        ours.push(summarize(await closedLoopLatencies(concurrency, calls - 1, (i) => one(timed[i + 1]!))));
+      }
+      resolver.close();
     } finally {
       await bench.dispose();
     }
   }
-  results.sort((a, b) => a.p95 - b.p95);
-  const mid = results[Math.floor(results.length / 2)]!;
+  const mid = (xs: Summary[]) => [...xs].sort((a, b) => a.p95 - b.p95)[Math.floor(xs.length / 2)]!;
+  const b = mid(baseline);
+  emit({
+    name: 'conflicts.end_to_end.baseline_store_append',
+    engine: 'postgres',
+    concurrency,
+    appends_per_s: Math.round(b.perSecond),
+    p50_ms: b.p50,
+    p95_ms: b.p95,
+    p99_ms: b.p99,
+    load_avg_1m: round(loadavg()[0]!),
+    runs,
+  });
+  const o = mid(ours);
   emit({
     name: 'conflicts.end_to_end',
     engine: 'postgres',
     concurrency,
     contenders: '2-5',
-    conflicts_per_s: Math.round(mid.perSecond),
-    p50_ms: mid.p50,
-    p95_ms: mid.p95,
-    p99_ms: mid.p99,
-    p95_ms_runs: results.map((r) => r.p95),
+    conflicts_per_s: Math.round(o.perSecond),
+    p50_ms: o.p50,
+    p95_ms: o.p95,
+    p99_ms: o.p99,
+    p95_ms_runs: ours.map((r) => r.p95),
+    p95_vs_baseline: round(o.p95 / b.p95),
     load_avg_1m: round(loadavg()[0]!),
     runs,
     target: { p95_ms: 20 },

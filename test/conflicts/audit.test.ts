@@ -9,10 +9,12 @@ import {
   CONFLICT_RESOLVED_EVENT,
   ConflictNotFoundError,
   ConflictNotPendingError,
+  ConflictResolver,
   UnknownSourceError,
   type ConflictRecord,
   type ContenderInput,
 } from '../../src/conflicts/index.js';
+import { StoreClosedError } from '../../src/core/errors.js';
 import { backends, type ResolverFixture } from './support/fixtures.js';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
@@ -312,6 +314,19 @@ describe.each(backends)('conflict resolver on $name', (backend) => {
       });
       expect(daily.buckets).toHaveLength(1);
       expect(daily.total).toBe(3);
+    },
+  );
+  it.skipIf(!backend.available)(
+    'a closed resolver refuses work and no longer audits appends of the store',
+    async () => {
+      const other = new ConflictResolver({ store: f.store });
+      other.close();
+      const a = change('inventory', 'sku-closed', 'automated_system', { changes: { quantity: 1 } });
+      const b = change('inventory', 'sku-closed', 'scheduled_sync', { changes: { quantity: 1 } });
+      await expect(
+        other.resolve({ entityType: 'inventory', entityId: 'sku-closed', contenders: [a, b] }),
+      ).rejects.toBeInstanceOf(StoreClosedError);
+      expect((await f.store.readStream('inventory-sku-closed')).version).toBe(0);
     },
   );
 });

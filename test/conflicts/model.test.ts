@@ -277,71 +277,75 @@ describe.each(backends)('conflict model on $name', (backend) => {
           });
           const resolver = new ConflictResolver({ store: racing });
           await resolver.migrate();
-          const mk = (i: number, entity: string, source: string, q: number): ContenderInput => ({
-            entityType: 'inventory',
-            entityId: `${run}-${entity}`,
-            source,
-            sourceId: source,
-            eventId: `${run}-${i}`,
-            hlc: { wallMs: 5_000 + i, logical: 0, node: 'n' },
-            changes: { quantity: q },
-          });
-          const cs = [
-            mk(1, 'X', 'automated_system', 10),
-            mk(2, 'X', 'scheduled_sync', 10),
-            mk(3, 'X', 'manual_admin', 11),
-          ];
-          const rotate = (k: number) => [...cs.slice(k % cs.length), ...cs.slice(0, k % cs.length)];
-          const resolutions = await drive(
-            s,
-            Promise.allSettled(
-              Array.from({ length: copies }, (_, k) =>
-                resolver.resolve({
-                  entityType: 'inventory',
-                  entityId: `${run}-X`,
-                  contenders: rotate(k),
-                  base: { quantity: 12 },
-                }),
-              ),
-            ),
-          );
-          const records = resolutions.map((r) => {
-            if (r.status === 'rejected') throw r.reason;
-            return r.value;
-          });
-          for (const r of records) expect(r.resolution).toEqual(records[0]!.resolution);
-          expect((await f.store.readStream(`inventory-${run}-X`)).events).toHaveLength(2);
-          expect((await resolver.get(records[0]!.conflictId))!.resolution).toEqual(records[0]!.resolution);
-
-          const escalating = [mk(4, 'Y', 'automated_system', 10), mk(5, 'Y', 'scheduled_sync', 40)];
-          const pending = await drive(
-            s,
-            resolver.resolve({
+          try {
+            const mk = (i: number, entity: string, source: string, q: number): ContenderInput => ({
               entityType: 'inventory',
-              entityId: `${run}-Y`,
-              contenders: escalating,
-              base: { quantity: 40 },
-            }),
-          );
-          expect(pending.status).toBe('pending');
-          const decisions = await drive(
-            s,
-            Promise.allSettled([
-              resolver.resolveManually(pending.conflictId, { values: { quantity: 10 }, adminId: 'a1' }),
-              resolver.resolveManually(pending.conflictId, { values: { quantity: 40 }, adminId: 'a2' }),
-            ]),
-          );
-          const won = decisions.filter(
-            (d): d is PromiseFulfilledResult<ConflictRecord> => d.status === 'fulfilled',
-          );
-          const lost = decisions.filter((d): d is PromiseRejectedResult => d.status === 'rejected');
-          expect([won.length, lost.length]).toEqual([1, 1]);
-          expect(lost[0]!.reason).toBeInstanceOf(ConflictNotPendingError);
-          const events = (await f.store.readStream(`inventory-${run}-Y`)).events;
-          expect(events.filter((e) => e.type === CONFLICT_RESOLVED_EVENT)).toHaveLength(1);
-          const audited = await resolver.get(pending.conflictId);
-          expect(audited!.status).toBe('manually_resolved');
-          expect(audited!.manualOverride!.adminId).toBe(won[0]!.value.manualOverride!.adminId);
+              entityId: `${run}-${entity}`,
+              source,
+              sourceId: source,
+              eventId: `${run}-${i}`,
+              hlc: { wallMs: 5_000 + i, logical: 0, node: 'n' },
+              changes: { quantity: q },
+            });
+            const cs = [
+              mk(1, 'X', 'automated_system', 10),
+              mk(2, 'X', 'scheduled_sync', 10),
+              mk(3, 'X', 'manual_admin', 11),
+            ];
+            const rotate = (k: number) => [...cs.slice(k % cs.length), ...cs.slice(0, k % cs.length)];
+            const resolutions = await drive(
+              s,
+              Promise.allSettled(
+                Array.from({ length: copies }, (_, k) =>
+                  resolver.resolve({
+                    entityType: 'inventory',
+                    entityId: `${run}-X`,
+                    contenders: rotate(k),
+                    base: { quantity: 12 },
+                  }),
+                ),
+              ),
+            );
+            const records = resolutions.map((r) => {
+              if (r.status === 'rejected') throw r.reason;
+              return r.value;
+            });
+            for (const r of records) expect(r.resolution).toEqual(records[0]!.resolution);
+            expect((await f.store.readStream(`inventory-${run}-X`)).events).toHaveLength(2);
+            expect((await resolver.get(records[0]!.conflictId))!.resolution).toEqual(records[0]!.resolution);
+
+            const escalating = [mk(4, 'Y', 'automated_system', 10), mk(5, 'Y', 'scheduled_sync', 40)];
+            const pending = await drive(
+              s,
+              resolver.resolve({
+                entityType: 'inventory',
+                entityId: `${run}-Y`,
+                contenders: escalating,
+                base: { quantity: 40 },
+              }),
+            );
+            expect(pending.status).toBe('pending');
+            const decisions = await drive(
+              s,
+              Promise.allSettled([
+                resolver.resolveManually(pending.conflictId, { values: { quantity: 10 }, adminId: 'a1' }),
+                resolver.resolveManually(pending.conflictId, { values: { quantity: 40 }, adminId: 'a2' }),
+              ]),
+            );
+            const won = decisions.filter(
+              (d): d is PromiseFulfilledResult<ConflictRecord> => d.status === 'fulfilled',
+            );
+            const lost = decisions.filter((d): d is PromiseRejectedResult => d.status === 'rejected');
+            expect([won.length, lost.length]).toEqual([1, 1]);
+            expect(lost[0]!.reason).toBeInstanceOf(ConflictNotPendingError);
+            const events = (await f.store.readStream(`inventory-${run}-Y`)).events;
+            expect(events.filter((e) => e.type === CONFLICT_RESOLVED_EVENT)).toHaveLength(1);
+            const audited = await resolver.get(pending.conflictId);
+            expect(audited!.status).toBe('manually_resolved');
+            expect(audited!.manualOverride!.adminId).toBe(won[0]!.value.manualOverride!.adminId);
+          } finally {
+            resolver.close(); // removes its audit hook from the shared store
+          }
         }),
         { numRuns: backend.name === 'memory' ? 100 : 15 },
       );
