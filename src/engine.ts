@@ -75,8 +75,12 @@ export interface SyncEngineConfig {
   store?: Omit<EventStoreConfig, 'sql' | 'schema'>;
   /** Projections to run (one table each); a table named like a channel feeds that channel. */
   projections?: readonly ProjectionDefinition[];
-  /** Read models built by the host (e.g. a commerce `ReadModelSet`); run asynchronously for resumable snapshots. */
-  readModels?: readonly EngineReadModel[];
+  /**
+   * Read models built by the host (e.g. a commerce `ReadModelSet`), or a
+   * function building them on the engine's store. Run them asynchronously so
+   * snapshots carry their processor's checkpoint.
+   */
+  readModels?: readonly EngineReadModel[] | ((store: EventStore) => readonly EngineReadModel[]);
   /** Realtime channels. Default {@link DEFAULT_CHANNELS}. */
   channels?: readonly ChannelDefinition[];
   /** Sagas, or a function building them on the engine's store. */
@@ -159,7 +163,9 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
   for (const definition of config.projections ?? []) {
     projections.set(definition.table, createProjection({ store, definition }));
   }
-  const readModels: EngineReadModel[] = [...projections.values(), ...(config.readModels ?? [])];
+  const hostModels =
+    typeof config.readModels === 'function' ? config.readModels(store) : (config.readModels ?? []);
+  const readModels: EngineReadModel[] = [...projections.values(), ...hostModels];
   const changes: Observable<RowChange> = merge(...readModels.map((m) => m.changes));
   const owner = new Map<string, string>();
   for (const m of readModels) {

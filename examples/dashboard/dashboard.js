@@ -1,4 +1,4 @@
-/* global URLSearchParams, location, document, window, performance, cancelAnimationFrame, requestAnimationFrame, setTimeout */
+/* global URLSearchParams, structuredClone, location, document, window, performance, cancelAnimationFrame, requestAnimationFrame, setTimeout */
 // The live dashboard: three delta-stream subscriptions (system health, order
 // metrics, critical stock), rendered with plain DOM. Nothing else feeds it.
 import { connectRealtime } from '/dashboard/client.js';
@@ -32,6 +32,8 @@ function subscribe(channel, options, render) {
     reconnects: 0,
     cursor: null,
     rows: [],
+    // The rows after every reset/data message (bounded), to compare with a reference.
+    history: [],
   };
   debug.channels[channel] = d;
   const client = connectRealtime({
@@ -56,6 +58,8 @@ function subscribe(channel, options, render) {
     d.reconnects = client.stats.reconnects;
     if (envelope.type === 'reset' || envelope.type === 'data') {
       d.rows = client.table.rows();
+      d.history.push({ type: envelope.type, cursor: envelope.cursor, rows: structuredClone(d.rows) });
+      if (d.history.length > 2000) d.history.shift();
       render(d.rows);
       $('cursor').textContent = client.cursor ?? '–';
     }

@@ -26,7 +26,8 @@ import { DEMO_CREDENTIALS } from './demo-credentials.js';
 import { orderSagas } from './domain/fulfillment-sagas.js';
 import { HostSignals, healthMonitorWorker } from './domain/health-monitor.js';
 import { inventorySyncWorker } from './domain/inventory-sync.js';
-import { DASHBOARD_PROJECTIONS } from './domain/read-models.js';
+import { DASHBOARD_CHANNELS, DASHBOARD_PROJECTIONS } from './domain/read-models.js';
+import { ReadModelSet } from '../../src/commerce/read-models/read-model-set.js';
 
 /** Options of {@link createHost}; every one has an environment default. */
 export interface HostOptions {
@@ -60,6 +61,8 @@ export interface HostOptions {
 export interface Host {
   readonly engine: SyncEngine;
   readonly signals: HostSignals;
+  /** The dashboard read models (order_metrics, inventory_alerts, system_health_metrics). */
+  readonly readModels: ReadModelSet;
   /** `'pglite'` or `'postgres'`, and whether Redis is on. */
   readonly backends: { database: 'pglite' | 'postgres'; redis: boolean };
   /** The webhook receivers, measured for the health monitor. */
@@ -139,11 +142,22 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const signals = new HostSignals();
   const creatorIds = [credentials.creatorId];
   let engineRef: SyncEngine | null = null;
+  let dashboard: ReadModelSet | undefined;
   const engine = createSyncEngine({
     sql,
     schema,
     store: { eventTypes: COMMERCE_EVENT_SCHEMAS },
-    projections: DASHBOARD_PROJECTIONS,
+    channels: DASHBOARD_CHANNELS,
+    // One processor folds all three tables: one log reader instead of three.
+    readModels: (store) => {
+      dashboard = new ReadModelSet({
+        store,
+        name: 'dashboard',
+        definitions: DASHBOARD_PROJECTIONS,
+        mode: 'async',
+      });
+      return [dashboard];
+    },
     sagas: (store) => orderSagas(store, client),
     ...(pubsub ? { pubsub } : {}),
     rateLimiter,
@@ -200,6 +214,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   return {
     engine,
     signals,
+    readModels: dashboard!,
     backends: { database: databaseUrl ? 'postgres' : 'pglite', redis: Boolean(redisUrl) },
     ingest: async (req) => {
       const started = performance.now();

@@ -58,9 +58,15 @@ export function resolvePort(port: number | undefined): number {
   return Number.isInteger(fromEnv) && fromEnv >= 0 ? fromEnv : 3000;
 }
 
-/** `http://localhost:<port>` of a listening server. */
+/** The URL of a listening server: `localhost` when bound to every interface, else the bound address. */
 export function serverUrl(server: Server): string {
   const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return `http://localhost:${port}`;
+  if (typeof address !== 'object' || address === null) return 'http://localhost';
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const hostname = wildcard
+    ? 'localhost'
+    : address.family === 'IPv6'
+      ? `[${address.address}]`
+      : address.address;
+  return `http://${hostname}:${address.port}`;
 }

@@ -55,6 +55,8 @@ export interface TrafficOptions {
   cancelRate?: number;
   /** Multiplies every status delay (0.5 = twice as fast). Default 1. */
   pace?: number;
+  /** Multiplies the catalogue's starting stock (and restocks). Default 1. */
+  stockScale?: number;
 }
 
 const MAX_ORDERS_KEPT = 5_000;
@@ -87,9 +89,16 @@ export class FakeShop {
       viralMultiplier: options.viralMultiplier ?? 4,
       cancelRate: options.cancelRate ?? 0.1,
       pace: options.pace ?? 1,
+      stockScale: options.stockScale ?? 1,
     };
-    for (const p of CATALOG)
-      this.#stock.set(p.id, { quantity: p.initialStock, updatedAt: 0, restockAt: null });
+    for (const p of CATALOG) {
+      this.#stock.set(p.id, { quantity: this.#restockSize(p), updatedAt: 0, restockAt: null });
+    }
+  }
+
+  /** Let time pass without new orders (the sender is backed up): no burst afterwards. */
+  skipTo(now: number): void {
+    this.#lastTick = now;
   }
 
   /** Change the order rate (0 stops new orders; existing ones go on). */
@@ -213,13 +222,17 @@ export class FakeShop {
         s.restockAt = now + this.#delay(10_000, 16_000);
         if (s.quantity === 0) out.push({ kind: 'product_status', product, status: 'SOLD_OUT' });
       } else if (s.restockAt !== null && s.restockAt <= now) {
-        s.quantity += product.initialStock;
+        s.quantity += this.#restockSize(product);
         s.updatedAt = now;
         s.restockAt = null;
         out.push({ kind: 'product_status', product, status: 'ACTIVATE' });
       }
     }
     return out;
+  }
+
+  #restockSize(product: Product): number {
+    return Math.max(1, Math.round(product.initialStock * this.#o.stockScale));
   }
 
   #forgetOld(): void {

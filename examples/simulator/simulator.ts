@@ -103,8 +103,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
   function tick(): void {
     // Back-pressure: a slow host slows the shop down instead of piling up requests.
-    if (inFlight.size >= concurrency * 8) return;
     const now = Date.now();
+    if (inFlight.size >= concurrency * 2) return shop.skipTo(now);
     for (const n of shop.tick(now)) enqueue(n, now);
   }
 

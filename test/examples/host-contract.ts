@@ -181,7 +181,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       await vi.waitFor(() => expect(health.table.rows().length).toBe(4), { timeout: 30_000, interval: 200 });
       expect(stock.cursor).not.toBeNull();
       // What the client holds is what the database holds.
-      const rows = await running.host.engine.projections.get('order_metrics')!.rows();
+      const rows = await running.host.readModels.rows('order_metrics');
       expect(metrics.table.rows()).toEqual(rows.map((r) => ({ ...r })));
       expect(metrics.stats.duplicatesDropped).toBe(0);
     }, 120_000);

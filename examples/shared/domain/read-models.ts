@@ -5,6 +5,7 @@
  * read models when they are available (see `docs/demo.md`).
  */
 import { defineProjection, type ProjectionDefinition } from '../../../src/processing/index.js';
+import type { ChannelDefinition } from '../../../src/realtime/index.js';
 import type { StoredEvent } from '../../../src/store/index.js';
 
 type Data = Record<string, unknown>;
@@ -222,6 +223,14 @@ export const inventoryAlerts: ProjectionDefinition<InventoryAlertRow> = definePr
   },
 });
 
+/** The measurement each component shows. */
+const HEADLINE: Readonly<Record<string, string>> = {
+  tiktok_api: 'webhook_latency_ms',
+  order_processing: 'lag_ms',
+  inventory_sync: 'sync_age_ms',
+  automation_health: 'success_pct',
+};
+
 /** A row of `system_health_metrics`. */
 export interface HealthRow extends Record<string, unknown> {
   creator_id: string;
@@ -248,12 +257,42 @@ export const systemHealthMetrics: ProjectionDefinition<HealthRow> = defineProjec
       apply: (_row, e) => {
         const d = data(e);
         const measurements = (d.measurements ?? {}) as Record<string, number>;
-        const [unit, value] = Object.entries(measurements)[0] ?? ['', 0];
+        // jsonb does not keep key order: the headline is named per component.
+        const unit = HEADLINE[str(d.component)] ?? Object.keys(measurements)[0] ?? '';
+        const value = measurements[unit] ?? 0;
         return { status: str(d.status), value: num(value), unit, checked_at: str(d.checkedAt) };
       },
     },
   },
 });
+
+/**
+ * The realtime channels of these tables (the library's `DEFAULT_CHANNELS`
+ * describe the commerce module's tables, whose columns differ).
+ */
+export const DASHBOARD_CHANNELS: readonly ChannelDefinition[] = [
+  {
+    name: 'system_health_metrics',
+    keyColumns: ['creator_id', 'metric'],
+    tenantColumn: 'creator_id',
+    filterableColumns: ['metric', 'status'],
+    throttleMs: 1000,
+  },
+  {
+    name: 'order_metrics',
+    keyColumns: ['creator_id'],
+    tenantColumn: 'creator_id',
+    filterableColumns: ['active_orders', 'orders_today', 'revenue_cents'],
+    throttleMs: 5000,
+  },
+  {
+    name: 'inventory_alerts',
+    keyColumns: ['creator_id', 'sku'],
+    tenantColumn: 'creator_id',
+    filterableColumns: ['sku', 'severity', 'stock', 'hours_to_stockout'],
+    throttleMs: 1000,
+  },
+];
 
 /** The three dashboard read models (row types erased: handlers are invariant in them). */
 export const DASHBOARD_PROJECTIONS: readonly ProjectionDefinition[] = [
