@@ -228,6 +228,9 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
           finishedAt: null,
         },
       });
+    } else if (own) {
+      // Stopped between the insert and here: give the lease back rather than let it run out.
+      await this.store.release(this.workerId, [sagaId]).catch((err: unknown) => this.#error(err));
     } else if (this.#working) this.#schedulePump(0);
     return { sagaId, created };
   }

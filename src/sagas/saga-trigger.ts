@@ -6,6 +6,7 @@
  * when several processes run the same trigger, or one crashes mid-batch.
  */
 import type { Subscription } from 'rxjs';
+import { InvalidArgumentError } from '../core/errors.js';
 import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../store/checkpoint.js';
 import type { EventStore, StoredEvent } from '../store/types.js';
 import type { AnySagaDefinition } from './define-saga.js';
@@ -89,6 +90,7 @@ class EventSagaTrigger implements SagaTrigger {
     if (this.#running) return;
     this.#running = true;
     this.#wakeups = this.#o.events.wakeups.subscribe(() => this.#poke());
+    // Only the initial checkpoint read can end the loop with an error.
     this.#loop = this.#run().catch((err: unknown) => {
       this.#o.runner.emit('error', err instanceof Error ? err : new Error(String(err)));
       for (const w of this.#caughtUp.splice(0)) w.reject(err);
@@ -118,27 +120,44 @@ class EventSagaTrigger implements SagaTrigger {
       (await runner.store.triggerCheckpoint(this.name)) ??
       (this.#o.from === 'end' ? await events.headCheckpoint() : START_CHECKPOINT);
     while (this.#running) {
-      const page = await events.readAll({ after: this.#checkpoint, limit });
-      if (page.events.length > 0) {
-        const starts = page.events.flatMap((event) => {
-          const start = this.#o.map(event);
-          if (!start) return [];
-          return [
-            {
-              sagaId: start.sagaId ?? `${this.name}:${event.id}`,
-              definition: definition.name,
-              input: JSON.parse(JSON.stringify(definition.parseInput(start.input) ?? null)) as unknown,
-            },
-          ];
-        });
-        const created = await runner.store.insertFromTrigger(this.name, starts, page.checkpoint);
-        this.#checkpoint = page.checkpoint;
-        for (const sagaId of created) runner.emit('saga:started', { sagaId, definition: definition.name });
-        if (created.length > 0) runner.wake();
+      let full = false;
+      try {
+        const page = await events.readAll({ after: this.#checkpoint, limit });
+        if (page.events.length > 0) {
+          const starts = page.events.flatMap((event) => this.#toStart(event));
+          const created = await runner.store.insertFromTrigger(this.name, starts, page.checkpoint);
+          this.#checkpoint = page.checkpoint;
+          for (const sagaId of created) runner.emit('saga:started', { sagaId, definition: definition.name });
+          if (created.length > 0) runner.wake();
+        }
+        this.#settleWaiters();
+        full = page.events.length >= limit;
+      } catch (err) {
+        // Database trouble: report it and try again after the poll interval.
+        runner.emit('error', err instanceof Error ? err : new Error(String(err)));
       }
-      this.#settleWaiters();
-      if (page.events.length >= limit) continue;
-      await this.#sleep(pollMs);
+      if (!full) await this.#sleep(pollMs);
+    }
+  }
+
+  /**
+   * An event whose mapping throws or whose input is invalid would fail the same
+   * way on every retry: it is reported as an `error` and skipped.
+   */
+  #toStart(event: StoredEvent): { sagaId: string; definition: string; input: unknown }[] {
+    const { definition, runner } = this.#o;
+    try {
+      const start = this.#o.map(event);
+      if (!start) return [];
+      const input = JSON.parse(JSON.stringify(definition.parseInput(start.input) ?? null)) as unknown;
+      return [{ sagaId: start.sagaId ?? `${this.name}:${event.id}`, definition: definition.name, input }];
+    } catch (err) {
+      const error = new InvalidArgumentError(
+        `Saga trigger "${this.name}" skipped event ${event.id} (${event.type}): ${String(err)}`,
+        { cause: err },
+      );
+      runner.emit('error', error);
+      return [];
     }
   }
 

@@ -56,7 +56,11 @@ export interface SagaState {
   definition: string;
   input: unknown;
   status: SagaStatus;
-  /** running: index of the next step; compensating: index of the next step to undo. */
+  /**
+   * Written at transitions only (start, compensation, dead letter, finish): while
+   * running, progress is in the step log (`history()`), which is also where a
+   * resuming worker finds its place. Final: the number of steps (completed) or -1.
+   */
   cursor: number;
   /** True once any compensation was dead-lettered. */
   compensationFailed: boolean;

@@ -86,6 +86,21 @@ describe.each(sagaEngines)('saga trigger on $name', (engine) => {
       expect((await runner.list()).map((s) => s.sagaId).sort()).toEqual(['order-o-1', 'order-o-2']);
     });
 
+    it('reports and skips an event whose input is invalid; later events still start sagas', async () => {
+      const errors: Error[] = [];
+      runner.on('error', (err) => errors.push(err));
+      await placeOrder('bad', -5);
+      await placeOrder('o-3', 30);
+      const t = trigger();
+      t.start();
+      await t.whenCaughtUp();
+      await t.stop();
+      expect(errors).toHaveLength(1);
+      expect(errors[0]?.message).toContain('skipped event');
+      expect((await runner.waitFor('order-o-3')).status).toBe('completed');
+      expect(await runner.status('order-bad')).toBeNull();
+    });
+
     it('two triggers racing over the same log start each saga once', async () => {
       for (let i = 0; i < 20; i++) await placeOrder(`o-${i}`, i + 1);
       const a = trigger();
