@@ -1,0 +1,27 @@
+/**
+ * The host contract with `DATABASE_URL` and `REDIS_URL` set: PostgreSQL for
+ * the store and read models, Redis for rate limits and delta fan-out.
+ */
+import pg from 'pg';
+import { afterAll, describe } from 'vitest';
+import { startExpressHost } from '../../examples/express-host/app.js';
+import { postgresUrl, redisUrl, uniqueSchema } from '../support/databases.js';
+import { hostContract } from './host-contract.js';
+
+const databaseUrl = postgresUrl();
+const redis = redisUrl();
+const schema = uniqueSchema('host');
+
+describe.skipIf(databaseUrl === null || redis === null)('on PostgreSQL and Redis', () => {
+  hostContract('express (postgres + redis)', startExpressHost, {
+    databaseUrl: databaseUrl ?? undefined,
+    redisUrl: redis ?? undefined,
+    schema,
+  });
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: databaseUrl! });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  });
+});
