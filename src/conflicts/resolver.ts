@@ -121,6 +121,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     this.#streamId = options.streamId ?? ((type, id) => `${type}-${id}`);
     // The audit row commits with the outcome events, or not at all.
     const auditOnSameDatabase = !options.sql || options.sql === options.store.sql;
+    const memoryAudit = this.#audit instanceof MemoryAuditStore;
     this.#removeHook = this.#store.addInlineHook({
       name: 'conflicts.audit',
       apply: async ({ tx, events }) => {
@@ -134,13 +135,19 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
         // Inserts are ON CONFLICT DO NOTHING, so a batch retried after a rollback may run this again.
         if (tx && auditOnSameDatabase) {
           for (const entry of mine) await this.#audit.insert(entry.record, tx);
+          return () => mine.forEach((entry) => (entry.written = true));
         }
-        return () => {
-          for (const entry of mine) {
-            entry.written = true;
-            if (!(tx && auditOnSameDatabase)) void this.#audit.insert(entry.record);
-          }
-        };
+        if (memoryAudit) {
+          // In-memory store: record right after the commit (a Map write, it cannot fail).
+          return () => {
+            for (const entry of mine) {
+              entry.written = true;
+              void this.#audit.insert(entry.record);
+            }
+          };
+        }
+        // Audit in another database: resolve() writes it after the append.
+        return undefined;
       },
     });
   }
@@ -251,7 +258,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
       this.#unstage(ids.outcome);
     }
     if (appended.duplicate || !staged.written) {
-      // Resolved before (or by a concurrent caller): the audit holds the first record.
+      // Resolved before (or by a concurrent caller), or audited in another database.
       const existing = await this.#audit.get(conflictId);
       if (existing) return existing;
       // Events without an audit row (written before the hook existed): complete the audit now.

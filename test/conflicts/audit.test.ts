@@ -15,6 +15,8 @@ import {
   type ContenderInput,
 } from '../../src/conflicts/index.js';
 import { StoreClosedError } from '../../src/core/errors.js';
+import { createEventStore } from '../../src/store/index.js';
+import { pgliteEngine } from '../support/databases.js';
 import { backends, type ResolverFixture } from './support/fixtures.js';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
@@ -329,4 +331,37 @@ describe.each(backends)('conflict resolver on $name', (backend) => {
       expect((await f.store.readStream('inventory-sku-closed')).version).toBe(0);
     },
   );
+});
+
+describe('audit in another database than the events', () => {
+  it('a memory store with the audit on PGlite: the resolution is audited there, once', async () => {
+    const db = await pgliteEngine.open();
+    const store = createEventStore();
+    try {
+      const resolver = new ConflictResolver({ store, sql: db.sql, schema: db.schema });
+      await resolver.migrate();
+      const a = change('inventory', 'sku-x', 'automated_system', { changes: { quantity: 4 } });
+      const b = change('inventory', 'sku-x', 'scheduled_sync', { changes: { quantity: 4 } });
+      const first = await resolver.resolve({
+        entityType: 'inventory',
+        entityId: 'sku-x',
+        contenders: [a, b],
+      });
+      const again = await resolver.resolve({
+        entityType: 'inventory',
+        entityId: 'sku-x',
+        contenders: [b, a],
+      });
+      expect(again).toEqual(first);
+      const { rows } = await db.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM "${db.schema}".conflict_audit WHERE conflict_id = $1`,
+        [first.conflictId],
+      );
+      expect(rows[0]!.n).toBe(1);
+      expect((await store.readStream('inventory-sku-x')).events).toHaveLength(2);
+    } finally {
+      await store.close();
+      await db.close();
+    }
+  });
 });
