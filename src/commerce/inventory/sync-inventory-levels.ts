@@ -49,6 +49,8 @@ export interface InventorySyncResult {
   lowStockAlertsRaised: number;
   reordersTriggered: number;
   durationMs: number;
+  /** Where the time went, ms: reading rows, computing, appending alerts, writing rows and alerts. */
+  phases: { loadMs: number; computeMs: number; appendMs: number; writeMs: number };
 }
 
 /** Options of {@link syncInventoryLevels}. */
@@ -79,6 +81,7 @@ export async function syncInventoryLevels(input: SyncInventoryLevelsOptions): Pr
   const now = input.now ?? new Date();
   await readModels.whenCaughtUp();
   const rows = await loadCreatorLevels(store, readModels, creatorId);
+  const loaded = performance.now();
 
   const recomputed: InventoryLevelRow[] = [];
   const alerts: NewEvent[] = [];
@@ -99,7 +102,8 @@ export async function syncInventoryLevels(input: SyncInventoryLevelsOptions): Pr
   }
   const lowStockAlertsRaised = alerts.filter(isLowStockEvent).length;
   const reordersTriggered = alerts.length - lowStockAlertsRaised;
-  const computeMs = performance.now() - started;
+  const computed = performance.now();
+  const computeMs = computed - started;
 
   const health = commerceEvent(
     'system.health_check_completed',
@@ -122,6 +126,7 @@ export async function syncInventoryLevels(input: SyncInventoryLevelsOptions): Pr
     metadata: { source: SYNC_INVENTORY_OPERATION },
   });
 
+  const appendedAt = performance.now();
   // The recomputed columns, attributed to the health-check event of this run.
   const cause: StoredEvent = {
     id: randomUUID(),
@@ -136,8 +141,9 @@ export async function syncInventoryLevels(input: SyncInventoryLevelsOptions): Pr
     processedAt: now,
     checkpoint: appended.checkpoint,
   };
-  const publish = await writeDerived(store, readModels, rows, recomputed, cause);
+  const publish = await writeDerived(store, readModels, creatorId, rows, recomputed, cause);
   publish();
+  const finished = performance.now();
   return {
     creatorId,
     products: rows.length,
@@ -145,7 +151,13 @@ export async function syncInventoryLevels(input: SyncInventoryLevelsOptions): Pr
     anomalies,
     lowStockAlertsRaised,
     reordersTriggered,
-    durationMs: performance.now() - started,
+    durationMs: finished - started,
+    phases: {
+      loadMs: loaded - started,
+      computeMs: computed - loaded,
+      appendMs: appendedAt - computed,
+      writeMs: finished - appendedAt,
+    },
   };
 }
 
@@ -177,6 +189,7 @@ function table(store: EventStore): string {
 async function writeDerived(
   store: EventStore,
   readModels: ReadModelSet,
+  creatorId: string,
   before: readonly InventoryLevelRow[],
   after: readonly InventoryLevelRow[],
   cause: StoredEvent,
@@ -192,7 +205,7 @@ async function writeDerived(
   }));
   if (changes.length === 0) return () => undefined;
   const run = async (tx: SqlQueryable | undefined) => {
-    if (tx) await updateDerivedColumns(tx, store, after);
+    if (tx) await updateDerivedColumns(tx, store, creatorId, after);
     else {
       // In memory: merge the derived columns over the current rows (facts may have moved on).
       const t = readModels.table('inventory_levels');
@@ -216,22 +229,45 @@ async function writeDerived(
   return () => readModels.publish([...changes, ...more]);
 }
 
+/** SQL types of the derived columns, for the typed arrays of the update. */
+const DERIVED_COLUMN_TYPES: Record<(typeof DERIVED_INVENTORY_COLUMNS)[number], string> = {
+  velocity_per_hour: 'float8',
+  recent_velocity_per_hour: 'float8',
+  velocity_trend: 'text',
+  velocity_trend_pct: 'float8',
+  stockout_hours: 'float8',
+  stockout_hours_low: 'float8',
+  stockout_hours_high: 'float8',
+  anomaly: 'text',
+  anomaly_ratio: 'float8',
+  reorder_point: 'int4',
+  suggested_reorder_quantity: 'int4',
+  low_stock: 'bool',
+  reorder_due: 'bool',
+  computed_at: 'timestamptz',
+};
+
+/** One UPDATE of the derived columns from one typed array per column (cheaper to parse than jsonb). */
 async function updateDerivedColumns(
   tx: SqlQueryable,
   store: EventStore,
+  creatorId: string,
   rows: readonly InventoryLevelRow[],
 ): Promise<void> {
   const t = table(store);
-  const sets = DERIVED_INVENTORY_COLUMNS.map((c) => `${quoteIdent(c)} = r.${quoteIdent(c)}`).join(', ');
-  const payload = rows.map((row) => {
-    const out: Row = { creator_id: row.creator_id, product_id: row.product_id };
-    for (const c of DERIVED_INVENTORY_COLUMNS) out[c] = row[c];
-    return out;
-  });
+  const sets = DERIVED_INVENTORY_COLUMNS.map((c) => `${quoteIdent(c)} = u.${quoteIdent(c)}`).join(', ');
+  const arrays = DERIVED_INVENTORY_COLUMNS.map((c, i) => `$${i + 3}::${DERIVED_COLUMN_TYPES[c]}[]`).join(
+    ', ',
+  );
+  const names = ['product_id', ...DERIVED_INVENTORY_COLUMNS].map(quoteIdent).join(', ');
   await tx.query(
     `UPDATE ${t} AS t SET ${sets}
-       FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb) AS r
-      WHERE t.creator_id = r.creator_id AND t.product_id = r.product_id`,
-    [JSON.stringify(payload)],
+       FROM unnest($2::text[], ${arrays}) AS u(${names})
+      WHERE t.creator_id = $1 AND t.product_id = u.product_id`,
+    [
+      creatorId,
+      rows.map((r) => r.product_id),
+      ...DERIVED_INVENTORY_COLUMNS.map((c) => rows.map((r) => r[c])),
+    ],
   );
 }
