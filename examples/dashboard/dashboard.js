@@ -187,7 +187,7 @@ function sparkle(text) {
   const particle = document.createElement('span');
   particle.className = 'particle';
   particle.textContent = text;
-  particle.style.left = `${10 + Math.random() * 70}%`;
+  particle.style.left = `${55 + Math.random() * 30}%`;
   host.append(particle);
   setTimeout(() => particle.remove(), 1600);
 }
