@@ -6,9 +6,23 @@ import type { EntityPolicy } from './config.js';
 import { jsonEquals } from './json.js';
 import type { ConflictKind, Contender } from './types.js';
 
-/** The TikTok Shop source. */
+/**
+ * The TikTok Shop source.
+ *
+ * @example
+ * ```ts
+ * contenders.some((c) => c.source === TIKTOK_SOURCE);
+ * ```
+ */
 export const TIKTOK_SOURCE = 'tiktok_webhook';
-/** The admin source. */
+/**
+ * The admin source.
+ *
+ * @example
+ * ```ts
+ * contenders.some((c) => c.source === MANUAL_SOURCE);
+ * ```
+ */
 export const MANUAL_SOURCE = 'manual_admin';
 
 /**

@@ -118,7 +118,14 @@ const BASE_POLICY: EntityPolicy = {
   preferredSources: [],
 };
 
-/** Default policies of the CreatorFlow entities. */
+/**
+ * Default policies of the CreatorFlow entities.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_ENTITY_POLICIES.payment.terminal; // { field: 'status', values: ['completed'], pick: 'first' }
+ * ```
+ */
 export const DEFAULT_ENTITY_POLICIES: Readonly<Record<string, EntityPolicy>> = {
   inventory: {
     ...BASE_POLICY,
@@ -150,7 +157,14 @@ export const DEFAULT_ENTITY_POLICIES: Readonly<Record<string, EntityPolicy>> = {
   },
 };
 
-/** Default thresholds (from the specification). */
+/**
+ * Default thresholds (from the specification).
+ *
+ * @example
+ * ```ts
+ * createConflictConfig({ thresholds: { ...DEFAULT_THRESHOLDS, orderValue: 2_000 } });
+ * ```
+ */
 export const DEFAULT_THRESHOLDS: EscalationThresholds = {
   orderValue: 1000,
   paymentAmount: 500,
@@ -158,7 +172,14 @@ export const DEFAULT_THRESHOLDS: EscalationThresholds = {
   crossPlatformMismatch: true,
 };
 
-/** Default detection window in ms. */
+/**
+ * Default detection window in ms.
+ *
+ * @example
+ * ```ts
+ * createConflictConfig({ entities: { order: { windowMs: DEFAULT_WINDOW_MS * 2 } } });
+ * ```
+ */
 export const DEFAULT_WINDOW_MS = 5_000;
 
 /**

@@ -24,7 +24,14 @@ const hlcSchema = z.union([
   z.string().min(1),
 ]);
 
-/** zod schema of one contender (shape only; sources and entities are checked against the configuration). */
+/**
+ * zod schema of one contender (shape only; sources and entities are checked against the configuration).
+ *
+ * @example
+ * ```ts
+ * const ok = contenderSchema.safeParse(body).success;
+ * ```
+ */
 export const contenderSchema = z
   .object({
     entityType: z.string().min(1),
@@ -38,7 +45,14 @@ export const contenderSchema = z
   })
   .strict();
 
-/** zod schema of a conflict. */
+/**
+ * zod schema of a conflict.
+ *
+ * @example
+ * ```ts
+ * conflictInputSchema.safeParse({ entityType: 'order', entityId: 'o1', contenders, detectedAt: Date.now() });
+ * ```
+ */
 export const conflictInputSchema = z
   .object({
     entityType: z.string().min(1),

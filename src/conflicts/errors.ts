@@ -4,7 +4,14 @@
  */
 import { SyncError, type ValidationIssue } from '../core/errors.js';
 
-/** Stable codes of the conflict engine's errors. */
+/**
+ * Stable codes of the conflict engine's errors.
+ *
+ * @example
+ * ```ts
+ * if (isSyncError(err) && (CONFLICT_ERROR_CODES as readonly string[]).includes(err.code)) reply(400);
+ * ```
+ */
 export const CONFLICT_ERROR_CODES = [
   'CONFLICT_MALFORMED_INPUT',
   'CONFLICT_UNKNOWN_SOURCE',

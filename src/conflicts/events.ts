@@ -6,11 +6,32 @@ import type { NewEvent } from '../store/types.js';
 import type { JsonObject } from './json.js';
 import type { ConflictKind, EscalationReason, ConflictMarker, Resolution } from './types.js';
 
-/** Appended when a conflict is detected (the name the specification uses). */
+/**
+ * Appended when a conflict is detected (the name the specification uses).
+ *
+ * @example
+ * ```ts
+ * events.filter((e) => e.type === CONFLICT_DETECTED_EVENT);
+ * ```
+ */
 export const CONFLICT_DETECTED_EVENT = 'inventory.sync_conflict_detected';
-/** Appended when a conflict is resolved, automatically or by an admin. */
+/**
+ * Appended when a conflict is resolved, automatically or by an admin.
+ *
+ * @example
+ * ```ts
+ * if (e.type === CONFLICT_RESOLVED_EVENT) applyToReadModel(e.data as ConflictResolvedData);
+ * ```
+ */
 export const CONFLICT_RESOLVED_EVENT = 'conflict.resolved';
-/** Appended when a conflict waits for an admin. */
+/**
+ * Appended when a conflict waits for an admin.
+ *
+ * @example
+ * ```ts
+ * if (e.type === CONFLICT_ESCALATED_EVENT) notifyAdmins(e.data as ConflictEscalatedData);
+ * ```
+ */
 export const CONFLICT_ESCALATED_EVENT = 'conflict.escalated';
 
 /** Payload of {@link CONFLICT_DETECTED_EVENT}. */

@@ -10,7 +10,14 @@ import { jsonEquals } from './json.js';
 import { assignRoles, sumDeltas, touchedFields } from './resolve.js';
 import type { Contender, FieldRule, ManualDecision, Resolution } from './types.js';
 
-/** zod schema of a {@link ManualDecision}. */
+/**
+ * zod schema of a {@link ManualDecision}.
+ *
+ * @example
+ * ```ts
+ * manualDecisionSchema.parse({ values: { quantity: 7 }, adminId: 'admin-1' });
+ * ```
+ */
 export const manualDecisionSchema = z
   .object({
     values: z.record(z.string().min(1), z.json()),

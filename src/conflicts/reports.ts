@@ -5,7 +5,14 @@
 import type { ConflictRecord } from './audit/audit-record.js';
 import { CONFLICT_KINDS, type ConflictKind } from './types.js';
 
-/** Report bucket sizes. */
+/**
+ * Report bucket sizes.
+ *
+ * @example
+ * ```ts
+ * REPORT_BUCKETS.includes(query.bucket); // 'hour' | 'day'
+ * ```
+ */
 export const REPORT_BUCKETS = ['hour', 'day'] as const;
 /** One of {@link REPORT_BUCKETS}. */
 export type ReportBucket = (typeof REPORT_BUCKETS)[number];

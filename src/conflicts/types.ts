@@ -5,7 +5,14 @@
 import type { HlcTimestamp } from '../core/hlc.js';
 import type { Json, JsonObject } from './json.js';
 
-/** Sources with a default priority (higher wins). */
+/**
+ * Sources with a default priority (higher wins).
+ *
+ * @example
+ * ```ts
+ * createConflictConfig({ priorities: { ...DEFAULT_SOURCE_PRIORITIES, shopify_webhook: 9 } });
+ * ```
+ */
 export const DEFAULT_SOURCE_PRIORITIES = {
   tiktok_webhook: 10,
   payment_processor: 9,
@@ -15,12 +22,26 @@ export const DEFAULT_SOURCE_PRIORITIES = {
   scheduled_sync: 5,
 } as const;
 
-/** The built-in source names. */
+/**
+ * The built-in source names.
+ *
+ * @example
+ * ```ts
+ * SOURCES.includes('tiktok_webhook'); // true
+ * ```
+ */
 export const SOURCES = Object.keys(DEFAULT_SOURCE_PRIORITIES) as (keyof typeof DEFAULT_SOURCE_PRIORITIES)[];
 /** A built-in source name, or one the host configured. */
 export type SourceName = keyof typeof DEFAULT_SOURCE_PRIORITIES | (string & {});
 
-/** The kinds of conflict the engine reports. */
+/**
+ * The kinds of conflict the engine reports.
+ *
+ * @example
+ * ```ts
+ * report.byKind[CONFLICT_KINDS[0]]; // inventory_concurrent_update count
+ * ```
+ */
 export const CONFLICT_KINDS = [
   'inventory_concurrent_update',
   'order_status_race_condition',
@@ -30,7 +51,14 @@ export const CONFLICT_KINDS = [
 /** One of {@link CONFLICT_KINDS}. */
 export type ConflictKind = (typeof CONFLICT_KINDS)[number];
 
-/** Names of the built-in strategies. */
+/**
+ * Names of the built-in strategies.
+ *
+ * @example
+ * ```ts
+ * BUILT_IN_STRATEGIES.includes('fieldMerge'); // true
+ * ```
+ */
 export const BUILT_IN_STRATEGIES = ['lastWriteWins', 'businessRules', 'manual', 'fieldMerge'] as const;
 /** A built-in strategy name, or one registered by the host. */
 export type StrategyName = (typeof BUILT_IN_STRATEGIES)[number] | (string & {});

@@ -35,7 +35,14 @@ export interface HlcReceipt {
   trusted: boolean;
 }
 
-/** Default drift bound in ms. */
+/**
+ * Default drift bound in ms.
+ *
+ * @example
+ * ```ts
+ * new HybridLogicalClock({ node: 'api-1', maxDriftMs: DEFAULT_MAX_DRIFT_MS / 6 });
+ * ```
+ */
 export const DEFAULT_MAX_DRIFT_MS = 30_000;
 
 // 15 digits of ms reach the year 33658; 6 digits of logical counter are plenty per ms.

@@ -5,7 +5,14 @@ import type { SqlQueryable } from '../../core/sql-client.js';
 import type { JsonObject } from '../json.js';
 import type { Resolution } from '../types.js';
 
-/** Lifecycle of an audited conflict. */
+/**
+ * Lifecycle of an audited conflict.
+ *
+ * @example
+ * ```ts
+ * AUDIT_STATUSES.includes(record.status); // 'resolved' | 'pending' | 'manually_resolved'
+ * ```
+ */
 export const AUDIT_STATUSES = ['resolved', 'pending', 'manually_resolved'] as const;
 /** One of {@link AUDIT_STATUSES}. */
 export type AuditStatus = (typeof AUDIT_STATUSES)[number];

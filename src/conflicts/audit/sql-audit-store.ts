@@ -6,7 +6,14 @@ import { quoteIdent, type SqlClient, type SqlQueryable } from '../../core/sql-cl
 import { migrations } from '../sql/index.generated.js';
 import type { AuditQuery, ConflictAuditStore, ConflictRecord } from './audit-record.js';
 
-/** Migration component name of the conflict audit. */
+/**
+ * Migration component name of the conflict audit.
+ *
+ * @example
+ * ```ts
+ * await runMigrations(sql, { schema, component: CONFLICTS_COMPONENT, migrations: conflictMigrations });
+ * ```
+ */
 export const CONFLICTS_COMPONENT = 'conflicts';
 
 /**

@@ -9,7 +9,14 @@ import { lastWriteWins } from './last-write-wins.js';
 import { manual } from './manual.js';
 import type { ConflictStrategy } from './strategy.js';
 
-/** The built-in strategies by name. */
+/**
+ * The built-in strategies by name.
+ *
+ * @example
+ * ```ts
+ * builtInStrategies.map((s) => s.name); // ['lastWriteWins', 'businessRules', 'manual', 'fieldMerge']
+ * ```
+ */
 export const builtInStrategies: readonly ConflictStrategy[] = [
   lastWriteWins,
   businessRules,
