@@ -102,6 +102,23 @@ export async function advanceCheckpoint(
 }
 
 /**
+ * Lock a processor's checkpoint row for the rest of `tx` without checking it
+ * (redrives and rebuild swaps use it to serialize with live batches).
+ *
+ * @example
+ * ```ts
+ * await sql.transaction(async (tx) => { await lockCheckpointRow(tx, schema, name); … });
+ * ```
+ */
+export async function lockCheckpointRow(
+  tx: SqlTransaction,
+  schema: string,
+  processor: string,
+): Promise<void> {
+  await tx.query(`SELECT checkpoint FROM ${table(schema)} WHERE processor = $1 FOR UPDATE`, [processor]);
+}
+
+/**
  * Store a checkpoint (inside the batch's transaction), creating the row if needed.
  *
  * @example

@@ -19,6 +19,7 @@ export {
   advanceCheckpoint,
   claimCheckpoint,
   loadCheckpoint,
+  lockCheckpointRow,
   readCheckpoint,
   saveCheckpoint,
 } from './checkpoint-store.js';

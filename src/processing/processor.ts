@@ -14,7 +14,13 @@ import {
   type LogCheckpoint,
 } from '../store/checkpoint.js';
 import type { ReadAllResult, StoredEvent } from '../store/types.js';
-import { advanceCheckpoint, loadCheckpoint, readCheckpoint, saveCheckpoint } from './checkpoint-store.js';
+import {
+  advanceCheckpoint,
+  loadCheckpoint,
+  lockCheckpointRow,
+  readCheckpoint,
+  saveCheckpoint,
+} from './checkpoint-store.js';
 import { sqlDeadLetterQueue, type DeadLetter, type DeadLetterQueue } from './dead-letter-queue.js';
 import { isCheckpointMovedError, ProcessingNotFoundError } from './errors.js';
 import { LeaseKeeper } from './lease-keeper.js';
@@ -292,6 +298,9 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     let post: void | PostCommit;
     if (store.sql) {
       post = await store.sql.transaction(async (tx) => {
+        // Serialize with the live batches (which lock this row first) so both never
+        // read-modify-write the same read-model rows at once.
+        await lockCheckpointRow(tx, store.schema, this.name);
         if (!(await this.#dlq.remove(letter.id, tx))) throw notFound();
         return this.#o.batch([letter.event], { tx, processor: this.name, attempt });
       });

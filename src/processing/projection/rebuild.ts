@@ -7,7 +7,7 @@ import { quoteIdent, type SqlClient, type SqlTransaction } from '../../core/sql-
 import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../store/checkpoint.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../../store/postgres/event-rows.js';
 import type { EventStore, ReadAllResult } from '../../store/types.js';
-import { saveCheckpoint } from '../checkpoint-store.js';
+import { lockCheckpointRow, saveCheckpoint } from '../checkpoint-store.js';
 import { migrateProcessing } from '../migrate-processing.js';
 import { applyProjectionBatch } from './apply-batch.js';
 import type { ProjectionDefinition } from './definition.js';
@@ -169,10 +169,7 @@ async function swapAsync(
   await sql.transaction(async (tx) => {
     // Locking the row waits for the processor's in-flight batch; its next batch
     // then finds the checkpoint moved and reloads it, against the new table.
-    await tx.query(
-      `SELECT checkpoint FROM ${quoteIdent(schema)}.processor_checkpoints WHERE processor = $1 FOR UPDATE`,
-      [processor],
-    );
+    await lockCheckpointRow(tx, schema, processor);
     await swapTables(tx, schema, definition, generation);
     await saveCheckpoint(tx, schema, processor, checkpoint);
   });
