@@ -237,4 +237,28 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 150_000);
+
+  it('runs over WebSocket too', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 400 } });
+    const page = await context.newPage();
+    await page.goto(`${running.url}/?transport=ws`);
+    await vi.waitFor(
+      async () => {
+        const d = await debugOf(page);
+        expect(Object.values(d.states)).toEqual(['connected', 'connected', 'connected']);
+        expect(d.channels.order_metrics!.resets).toBe(1);
+      },
+      { timeout: 20_000, interval: 200 },
+    );
+    expect(await page.locator('#transport').textContent()).toBe('WebSocket');
+    const rows = await running.host.readModels.rows('order_metrics');
+    await vi.waitFor(
+      async () =>
+        expect(Number(await page.locator('#revenue').getAttribute('data-value'))).toBe(
+          rows[0]!.revenue_cents,
+        ),
+      { timeout: 10_000, interval: 200 },
+    );
+    await context.close();
+  }, 60_000);
 });
