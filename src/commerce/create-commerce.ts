@@ -64,7 +64,7 @@ export interface CommerceOptions {
   sagaRunner?: SagaRunner;
   /** Retry policy of saga steps (default: the runner's). */
   stepRetry?: RetryPolicy;
-  /** Poll interval of the processors and the saga trigger when no wake-up arrives, ms. Default 1000. */
+  /** Backstop poll of the handler, the saga trigger and async read models when no wake-up arrives, ms. Default 1000. */
   pollIntervalMs?: number;
 }
 
@@ -119,6 +119,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
       name: 'commerce_read_models',
       definitions: commerceReadModelDefinitions(this.#inventoryOptions, thresholds),
       mode: options.readModels ?? 'inline',
+      ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
     });
     this.readModels.on('error', (err) => this.emit('error', err));
     this.inventory = new InventoryService({ store: this.store, readModels: this.readModels });

@@ -67,6 +67,8 @@ export interface ReadModelSetOptions {
   mode?: ReadModelMode;
   /** Processor batch size in async mode. Default 500. */
   batchSize?: number;
+  /** Processor backstop poll in async mode, ms. Default 1000. */
+  pollIntervalMs?: number;
 }
 
 /**
@@ -124,6 +126,7 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
             name: options.name,
             eventTypes: [...raw],
             batchSize: options.batchSize ?? 500,
+            pollIntervalMs: options.pollIntervalMs ?? 1000,
             handleBatch: (events, { tx }) => this.#apply(events, tx),
           })
         : undefined;
