@@ -391,6 +391,53 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       expect(inv).toMatchObject({ status: 'warning', breaches: ['failures'] });
     });
 
+    it('flags a demand spike and lets a later sync resolve it once demand is back to normal', async () => {
+      const t = Date.UTC(2026, 2, 1, 12);
+      await store.append(`inventory-${C}-viral`, [
+        commerceEvent(
+          'inventory.stock_updated',
+          { creatorId: C, productId: 'viral', quantity: 1000, reason: 'restock', threshold: 5 },
+          { occurredAt: new Date(t - 5 * 3_600_000) },
+        ),
+      ]);
+      await store.append('order-v1', [
+        commerceEvent(
+          'inventory.reserved',
+          { creatorId: C, productId: 'viral', orderId: 'v1', quantity: 15 },
+          { occurredAt: new Date(t - 3_600_000) },
+        ),
+      ]);
+      await commerce.whenIdle();
+      const spike = await commerce.find<InventoryAlertRow>('inventory_alerts', {
+        creator_id: C,
+        product_id: 'viral',
+        alert_type: 'velocity_anomaly',
+      });
+      expect(spike).toMatchObject({ status: 'active', severity: 'warning', details: { kind: 'spike' } });
+
+      const later = await commerce.syncInventoryLevels(C, new Date(t + 6 * 3_600_000));
+      expect(later.anomalies).toBe(0);
+      const resolved = await commerce.find<InventoryAlertRow>('inventory_alerts', {
+        creator_id: C,
+        product_id: 'viral',
+        alert_type: 'velocity_anomaly',
+      });
+      expect(resolved).toMatchObject({ status: 'resolved' });
+      const level = await commerce.find<InventoryLevelRow>('inventory_levels', {
+        creator_id: C,
+        product_id: 'viral',
+      });
+      expect(level).toMatchObject({ anomaly: null, on_hand: 1000, reserved: 15 });
+      expect(
+        changes.some(
+          (c) =>
+            c.table === 'inventory_alerts' &&
+            c.key['alert_type'] === 'velocity_anomaly' &&
+            c.newRow?.['status'] === 'resolved',
+        ),
+      ).toBe(true);
+    });
+
     it('syncInventoryLevels recomputes every product, raises due alerts once and records the run', async () => {
       const events = Array.from({ length: 30 }, (_, i) =>
         commerceEvent('inventory.stock_updated', {
