@@ -134,7 +134,10 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
         for (const entry of mine) this.#stamp(entry.record, at);
         // Inserts are ON CONFLICT DO NOTHING, so a batch retried after a rollback may run this again.
         if (tx && auditOnSameDatabase) {
-          for (const entry of mine) await this.#audit.insert(entry.record, tx);
+          await this.#audit.insertMany(
+            mine.map((entry) => entry.record),
+            tx,
+          );
           return () => mine.forEach((entry) => (entry.written = true));
         }
         if (memoryAudit) {

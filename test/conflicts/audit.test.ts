@@ -10,13 +10,15 @@ import {
   ConflictNotFoundError,
   ConflictNotPendingError,
   ConflictResolver,
+  SqlAuditStore,
   UnknownSourceError,
+  createConflictEngine,
   type ConflictRecord,
   type ContenderInput,
 } from '../../src/conflicts/index.js';
 import { StoreClosedError } from '../../src/core/errors.js';
 import { createEventStore } from '../../src/store/index.js';
-import { pgliteEngine } from '../support/databases.js';
+import { pgliteEngine, sqlEngines } from '../support/databases.js';
 import { backends, type ResolverFixture } from './support/fixtures.js';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
@@ -364,4 +366,46 @@ describe('audit in another database than the events', () => {
       await db.close();
     }
   });
+});
+
+describe.each(sqlEngines)('SQL audit store on $name', (engine) => {
+  it.skipIf(!engine.available)(
+    'insertMany writes a batch in one statement, skips already audited conflicts and round-trips every record',
+    async () => {
+      const db = await engine.open();
+      try {
+        const audit = new SqlAuditStore(db.sql, db.schema);
+        await audit.migrate();
+        const engineCore = createConflictEngine();
+        const records: ConflictRecord[] = [1, 2, 3].map((n) => {
+          const a = change('inventory', `batch-${n}`, 'automated_system', { changes: { quantity: n } });
+          const b = change('inventory', `batch-${n}`, 'scheduled_sync', { deltas: { quantity: -1 } });
+          const resolution = engineCore.resolve({
+            entityType: 'inventory',
+            entityId: `batch-${n}`,
+            contenders: [a, b],
+            base: { quantity: 5 },
+            detectedAt: T0,
+          });
+          return {
+            conflictId: resolution.conflictId,
+            status: 'resolved',
+            resolution,
+            manualOverride: null,
+            detectedAt: new Date(T0).toISOString(),
+            resolvedAt: new Date(T0 + n).toISOString(),
+            resolutionMs: n,
+            correlationId: resolution.conflictId,
+            events: { detected: 'd', outcome: 'o', manual: null },
+          };
+        });
+        expect(await audit.insert(records[0]!)).toBe(true);
+        await audit.insertMany([{ ...records[0]!, resolutionMs: 999 }, records[1]!, records[2]!]);
+        for (const r of records) expect(await audit.get(r.conflictId)).toEqual(r);
+        expect(await audit.list({ entityType: 'inventory' })).toHaveLength(3);
+      } finally {
+        await db.close();
+      }
+    },
+  );
 });

@@ -76,6 +76,8 @@ export interface ConflictAuditStore {
    * audited. `tx` runs it inside an open transaction (SQL only).
    */
   insert(record: ConflictRecord, tx?: SqlQueryable): Promise<boolean>;
+  /** Insert several records in one statement (already audited ones are skipped). */
+  insertMany(records: readonly ConflictRecord[], tx?: SqlQueryable): Promise<void>;
   get(conflictId: string): Promise<ConflictRecord | undefined>;
   /** Replace a pending record by its decided version; false when it was no longer pending. */
   completePending(record: ConflictRecord): Promise<boolean>;

@@ -23,6 +23,10 @@ export class MemoryAuditStore implements ConflictAuditStore {
     return true;
   }
 
+  async insertMany(records: readonly ConflictRecord[]): Promise<void> {
+    for (const r of records) await this.insert(r);
+  }
+
   async get(conflictId: string): Promise<ConflictRecord | undefined> {
     const r = this.#records.get(conflictId);
     return r && structuredClone(r);

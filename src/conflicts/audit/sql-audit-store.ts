@@ -52,6 +52,25 @@ export class SqlAuditStore implements ConflictAuditStore {
     return (rowCount ?? rows.length) > 0;
   }
 
+  async insertMany(records: readonly ConflictRecord[], tx?: SqlQueryable): Promise<void> {
+    if (records.length === 0) return;
+    if (records.length === 1) {
+      await this.insert(records[0]!, tx);
+      return;
+    }
+    // One round trip for a whole group-commit batch: the rows are unpacked from one jsonb array.
+    await (tx ?? this.#sql).query(
+      `INSERT INTO ${this.#table}
+         (conflict_id, entity_type, entity_id, kind, status, detected_at, resolved_at, resolution_ms, record)
+       SELECT (r->>'conflictId')::uuid, r->'resolution'->>'entityType', r->'resolution'->>'entityId',
+              r->'resolution'->>'kind', r->>'status', (r->>'detectedAt')::timestamptz,
+              (r->>'resolvedAt')::timestamptz, (r->>'resolutionMs')::double precision, r
+         FROM jsonb_array_elements($1::jsonb) AS r
+       ON CONFLICT (conflict_id) DO NOTHING`,
+      [JSON.stringify(records)],
+    );
+  }
+
   async get(conflictId: string): Promise<ConflictRecord | undefined> {
     const { rows } = await this.#sql.query<{ record: ConflictRecord }>(
       `SELECT record FROM ${this.#table} WHERE conflict_id = $1`,
