@@ -1,6 +1,7 @@
 /**
  * A mock of the TikTok Shop Open API (version 202309) over the fake shop:
- * the calls the host's fulfillment saga and inventory sync make. Requests
+ * the calls the host's fulfillment saga and inventory sync make (order
+ * detail, inventory search, shipping-info update). Requests
  * must carry a valid `sign` (checked with the library's signer).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -79,6 +80,14 @@ export function openApiHandler(shop: FakeShop, appSecret: string) {
           };
         });
         return send(res, 200, { code: 0, message: 'Success', data: { inventory } });
+      }
+      const shipping = /^\/fulfillment\/202309\/orders\/([^/]+)\/shipping_info\/update$/.exec(url.pathname);
+      if (req.method === 'POST' && shipping) {
+        // The seller reports tracking; the fake shop's carrier drives the statuses itself.
+        const known = shop.orders.has(decodeURIComponent(shipping[1]!));
+        return known
+          ? send(res, 200, { code: 0, message: 'Success', data: {} })
+          : send(res, 200, { code: 21011001, message: 'Order not found' });
       }
       return send(res, 404, { code: 40006, message: `No mock for ${req.method} ${url.pathname}` });
     })().catch((err: unknown) => send(res, 500, { code: 1, message: String(err) }));
