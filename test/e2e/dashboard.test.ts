@@ -57,6 +57,11 @@ const canonical = (rows: readonly Record<string, unknown>[]): string =>
 
 const debugOf = (page: Page) => page.evaluate(() => (window as unknown as { __cfDebug: Debug }).__cfDebug);
 
+// CI (REQUIRE_SERVICES=1) installs Debian's chromium; there a missing browser is a failure, not a skip.
+if (process.env.REQUIRE_SERVICES === '1' && !existsSync(CHROMIUM)) {
+  throw new Error(`REQUIRE_SERVICES=1 but ${CHROMIUM} is missing: apt-get install -y chromium`);
+}
+
 describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
   let sim: Simulator;
   let running: RunningHost;
