@@ -38,6 +38,8 @@ export interface SagaRunnerOptions {
   compensationRetry?: SagaRetryPolicy;
   /** Most writes per group commit. Default 500. */
   batchSize?: number;
+  /** Group commits in flight at once (capped by the pool size - 1). Default 4. */
+  writeFlushes?: number;
 }
 
 /** Options with defaults applied. */
@@ -51,6 +53,7 @@ export interface ResolvedRunnerOptions {
   retry: ResolvedRetryPolicy;
   compensationRetry: ResolvedRetryPolicy;
   batchSize: number;
+  writeFlushes: number;
 }
 
 const retrySchema = z
@@ -73,6 +76,7 @@ const schema = z.object({
   retry: retrySchema.optional(),
   compensationRetry: retrySchema.optional(),
   batchSize: z.number().int().min(1).max(10_000).optional(),
+  writeFlushes: z.number().int().min(1).max(64).optional(),
   schema: z.string().min(1).max(63).optional(),
 });
 
@@ -120,5 +124,6 @@ export function resolveRunnerOptions(options: SagaRunnerOptions): Readonly<Resol
     retry: mergeRetry(DEFAULT_RETRY, o.retry),
     compensationRetry: mergeRetry(DEFAULT_COMPENSATION_RETRY, o.compensationRetry),
     batchSize: o.batchSize ?? 500,
+    writeFlushes: o.writeFlushes ?? 4,
   });
 }

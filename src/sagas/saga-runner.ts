@@ -129,8 +129,15 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     const owner = this.#options.workerId;
     const maxBatch = this.#options.batchSize;
     this.#inserts = new Batcher((items) => this.#withRetry(() => this.store.insert(items)), { maxBatch });
+    // Several flushes in flight keep the database busy on more than one core; rows are
+    // locked in saga_id order and a saga has one pending write, so they cannot conflict.
+    const maxInFlight = Math.max(
+      1,
+      Math.min(this.#options.writeFlushes, (options.sql?.maxConcurrency ?? 1) - 1),
+    );
     this.#writes = new Batcher((items) => this.#withRetry(() => this.store.record(owner, items)), {
       maxBatch,
+      maxInFlight,
     });
     for (const definition of options.definitions ?? []) this.register(definition);
   }
