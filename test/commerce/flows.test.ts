@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RowChange } from '../../src/core/row-change.js';
 import {
+  COMMERCE_TABLES,
   commerceEvent,
   type Commerce,
   type CommerceOrderRow,
@@ -20,6 +21,18 @@ import type { EventStore } from '../../src/store/index.js';
 import { commerceEngines, type CommerceTestbed } from './support.js';
 
 const C = 'creator-1';
+
+/** Retry an assertion until it holds (background work settles), for up to 20 s. */
+async function eventually(check: () => Promise<void>): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      return await check();
+    } catch (err) {
+      if (i >= 400) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
 const T0 = '2026-03-01T10:00:00.000Z';
 
 async function stock(store: EventStore, productId: string, quantity: number, threshold = 10) {
@@ -389,6 +402,50 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
         component: 'inventory_sync',
       });
       expect(inv).toMatchObject({ status: 'warning', breaches: ['failures'] });
+    });
+
+    it('rebuilds every read model from the log to the same rows', async () => {
+      await stock(store, 'p1', 12);
+      bed.payments.behaviour.failNext('charge', 'permanent');
+      await store.append('order-r1', [
+        received('r1', { lineItems: [{ productId: 'p1', quantity: 2 }], totalAmount: 8 }),
+      ]);
+      expect((await commerce.waitForFulfillment(C, 'r1')).status).toBe('compensated');
+      await store.append('order-r2', [
+        received('r2', { lineItems: [{ productId: 'p1', quantity: 3 }], totalAmount: 9 }),
+      ]);
+      expect((await commerce.waitForFulfillment(C, 'r2')).status).toBe('completed');
+      await eventually(async () => {
+        const level = await commerce.find<InventoryLevelRow>('inventory_levels', {
+          creator_id: C,
+          product_id: 'p1',
+        });
+        expect(level).toMatchObject({ on_hand: 9, reserved: 0 });
+      });
+      await commerce.whenIdle();
+      const snapshot = async () =>
+        Object.fromEntries(
+          await Promise.all(COMMERCE_TABLES.map(async (t) => [t, await commerce.rows(t)] as const)),
+        );
+      const before = await snapshot();
+      expect(before['commerce_orders']).toHaveLength(2);
+      const replayed = await commerce.readModels.rebuild();
+      expect(replayed).toBeGreaterThan(10);
+      expect(await snapshot()).toEqual(before);
+      // Appends after the rebuild are applied once, as before.
+      await store.append('order-r2', [
+        commerceEvent('order.delivered', {
+          creatorId: C,
+          orderId: 'r2',
+          deliveredAt: '2026-03-02T00:00:00.000Z',
+        }),
+      ]);
+      await commerce.whenIdle();
+      expect(await commerce.find<OrderMetricsRow>('order_metrics', { creator_id: C })).toMatchObject({
+        received_orders: 2,
+        shipped_orders: 1,
+        failed_orders: 1,
+      });
     });
 
     it('flags a demand spike and lets a later sync resolve it once demand is back to normal', async () => {

@@ -205,8 +205,10 @@ async function writeDerived(
   }));
   if (changes.length === 0) return () => undefined;
   const run = async (tx: SqlQueryable | undefined) => {
-    if (tx) await updateDerivedColumns(tx, store, creatorId, after);
-    else {
+    if (tx) {
+      await readModels.lockCreators(tx, [creatorId]);
+      await updateDerivedColumns(tx, store, creatorId, after);
+    } else {
       // In memory: merge the derived columns over the current rows (facts may have moved on).
       const t = readModels.table('inventory_levels');
       const current = await t.load(

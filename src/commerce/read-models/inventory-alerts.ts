@@ -1,7 +1,10 @@
 /**
  * `inventory_alerts`: one row per creator, product and alert type, `active`
- * until the condition clears (then `resolved`, kept for the history). Raised
- * by the inventory events and by `inventory_levels` row changes.
+ * until the condition clears (then `resolved`, kept for the history). Low
+ * stock and reorder alerts follow the `inventory_levels` alert flags (set by
+ * `inventory.low_stock_detected` / `reorder_triggered` only while the
+ * condition still holds, so a stale alert event raises nothing); anomalies
+ * follow its `anomaly` column; sync conflicts come from their event.
  */
 import type { Row } from '../../core/row-change.js';
 import {
@@ -117,31 +120,6 @@ export function inventoryAlertsProjection(
       CREATE INDEX :TABLE_NAME:_active ON :TABLE: (creator_id) WHERE status = 'active';`,
     ],
     handlers: {
-      'inventory.low_stock_detected': {
-        key: (e) => alertKey(e.data as EventPayload<'inventory.low_stock_detected'>, 'low_stock'),
-        apply: (current, event) => {
-          const d = event.data as EventPayload<'inventory.low_stock_detected'>;
-          return raise(current, event, {
-            severity: d.severity,
-            message: `${d.productId}: ${d.quantity} left (threshold ${d.threshold})`,
-            quantity: d.quantity,
-            threshold: d.threshold,
-          });
-        },
-      },
-      'inventory.reorder_triggered': {
-        key: (e) => alertKey(e.data as EventPayload<'inventory.reorder_triggered'>, 'reorder'),
-        apply: (current, event) => {
-          const d = event.data as EventPayload<'inventory.reorder_triggered'>;
-          return raise(current, event, {
-            severity: 'info',
-            message: `${d.productId}: reorder ${d.suggestedQuantity} units`,
-            quantity: d.quantity,
-            suggested_quantity: d.suggestedQuantity,
-            details: d.velocityPerHour === undefined ? {} : { velocity_per_hour: d.velocityPerHour },
-          });
-        },
-      },
       'inventory.sync_conflict_detected': {
         key: (e) => alertKey(e.data as EventPayload<'inventory.sync_conflict_detected'>, 'sync_conflict'),
         apply: (current, event) => {
@@ -172,7 +150,7 @@ export function inventoryAlertsProjection(
           const d = { creatorId: newRow.creator_id, productId: newRow.product_id };
           const keys: AlertKey[] = [];
           if (oldRow?.low_stock_alerted || newRow.low_stock_alerted) keys.push(alertKey(d, 'low_stock'));
-          if (oldRow?.reorder_alerted && !newRow.reorder_alerted) keys.push(alertKey(d, 'reorder'));
+          if (oldRow?.reorder_alerted || newRow.reorder_alerted) keys.push(alertKey(d, 'reorder'));
           if ((oldRow?.anomaly ?? null) !== (newRow.anomaly ?? null))
             keys.push(alertKey(d, 'velocity_anomaly'));
           return keys;
@@ -183,24 +161,33 @@ export function inventoryAlertsProjection(
           switch (key.alert_type) {
             case 'low_stock': {
               if (!newRow.low_stock_alerted) return resolve(current, event);
-              if (current?.status !== 'active') return undefined;
-              // Still low: follow the stock level, escalating severity as it drops.
               const quantity = toNumber(newRow.available);
+              const threshold = toNumber(newRow.threshold);
               const severity = lowStockSeverity(
                 quantity,
                 toNumberOrNull(newRow.stockout_hours),
                 options.criticalStockoutHours,
               );
+              const message = `${newRow.product_id}: ${quantity} left (threshold ${threshold})`;
+              if (!oldRow?.low_stock_alerted || current?.status !== 'active') {
+                return raise(current, event, { severity, message, quantity, threshold });
+              }
+              // Still low: follow the stock level, escalating severity as it drops.
               if (quantity === current.quantity && severity === current.severity) return undefined;
-              return {
-                quantity,
-                severity,
-                message: `${newRow.product_id}: ${quantity} left (threshold ${toNumber(newRow.threshold)})`,
-                updated_at: eventTime(event),
-              };
+              return { quantity, severity, message, updated_at: eventTime(event) };
             }
-            case 'reorder':
-              return resolve(current, event);
+            case 'reorder': {
+              if (!newRow.reorder_alerted) return resolve(current, event);
+              if (oldRow?.reorder_alerted && current?.status === 'active') return undefined;
+              const suggested = toNumber(newRow.suggested_reorder_quantity);
+              return raise(current, event, {
+                severity: 'info',
+                message: `${newRow.product_id}: reorder ${suggested} units`,
+                quantity: toNumber(newRow.available),
+                suggested_quantity: suggested,
+                details: { velocity_per_hour: toNumber(newRow.velocity_per_hour) },
+              });
+            }
             case 'velocity_anomaly': {
               if (newRow.anomaly === null) return oldRow?.anomaly ? resolve(current, event) : undefined;
               const ratio = toNumberOrNull(newRow.anomaly_ratio);

@@ -14,7 +14,7 @@ import { EventEmitter } from 'eventemitter3';
 import { Subject, filter, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { Row, RowChange } from '../../core/row-change.js';
-import type { SqlTransaction } from '../../core/sql-client.js';
+import { quoteIdent, type SqlTransaction } from '../../core/sql-client.js';
 import {
   MemoryTable,
   SqlTable,
@@ -26,8 +26,20 @@ import {
   type TableBackend,
 } from '../../processing/index.js';
 import { migrateProjectionTable } from '../../processing/projection/table-names.js';
-import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../../store/checkpoint.js';
+import {
+  compareCheckpoints,
+  parseCheckpoint,
+  START_CHECKPOINT,
+  type LogCheckpoint,
+} from '../../store/checkpoint.js';
+import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../../store/postgres/event-rows.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
+
+/** The creator an event is about (`'*'` for system-wide events). */
+function creatorOf(event: StoredEvent): string {
+  const id = (event.data as { creatorId?: unknown } | null)?.creatorId;
+  return typeof id === 'string' ? id : '*';
+}
 
 /** The pseudo-event type carrying the row changes of `table`. */
 export function rowEventType(table: string): string {
@@ -152,9 +164,19 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
     await this.migrate();
     if (this.processor) return this.processor.start();
     if (this.#removeHook) return;
+    const lockKey = this.#lockKey();
     this.#removeHook = this.#store.addInlineHook({
       name: this.#name,
-      apply: ({ tx, events }) => this.#apply(events, tx),
+      apply: async ({ tx, events }) => {
+        if (tx) {
+          // Shared with other appends; a rebuild takes it exclusively.
+          await tx.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [lockKey]);
+          // Appends run concurrently; rows are read, changed and written back, so the
+          // transactions touching one creator's rows take turns (else updates are lost).
+          await this.lockCreators(tx, events.filter((e) => this.#rawTypes.has(e.type)).map(creatorOf));
+        }
+        return this.#apply(events, tx);
+      },
     });
   }
 
@@ -162,6 +184,99 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
     this.#removeHook?.();
     this.#removeHook = undefined;
     await this.processor?.stop();
+  }
+
+  /**
+   * Rebuild every table from the start of the log (e.g. after changing
+   * thresholds or inventory settings). Inline on SQL: one transaction that
+   * holds appends' hooks back, empties the tables and replays the log — readers
+   * see the old rows until it commits. Async: the processor is stopped, the
+   * tables emptied and the processor restarted from the beginning. Returns the
+   * number of events replayed (async: 0, the processor replays them).
+   *
+   * @example
+   * ```ts
+   * await commerce.readModels.rebuild();
+   * ```
+   */
+  async rebuild(options: { batchSize?: number } = {}): Promise<number> {
+    await this.migrate();
+    const batch = options.batchSize ?? 5000;
+    const sql = this.#store.sql;
+    if (this.processor) {
+      const wasRunning = this.processor.running;
+      await this.processor.stop();
+      if (sql) await sql.transaction((tx) => this.#truncate(tx));
+      else for (const def of this.definitions) this.#memory.set(def.table, new MemoryTable(def.key));
+      await this.processor.seek(START_CHECKPOINT);
+      if (wasRunning) await this.processor.start();
+      return 0;
+    }
+    if (!sql) {
+      for (const def of this.definitions) this.#memory.set(def.table, new MemoryTable(def.key));
+      this.#memoryThrough = START_CHECKPOINT;
+      let replayed = 0;
+      let after: LogCheckpoint = START_CHECKPOINT;
+      for (;;) {
+        const page = await this.#store.readAll({ after, limit: batch });
+        if (page.events.length === 0) break;
+        await this.#apply(page.events, undefined);
+        replayed += page.events.length;
+        after = page.checkpoint;
+      }
+      return replayed;
+    }
+    return sql.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.#lockKey()]);
+      await this.#truncate(tx);
+      let replayed = 0;
+      let after: LogCheckpoint = START_CHECKPOINT;
+      for (;;) {
+        // Read through the transaction: appends that would add events wait on the lock.
+        const { transactionId, globalPosition } = parseCheckpoint(after);
+        const { rows } = await tx.query<EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM ${quoteIdent(this.#store.schema)}.events
+            WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+            ORDER BY transaction_id, global_position LIMIT ${batch}`,
+          [transactionId.toString(), globalPosition],
+        );
+        if (rows.length === 0) break;
+        const events = rows.map(toStoredEvent);
+        const relevant = events.filter((e) => this.#rawTypes.has(e.type));
+        if (relevant.length > 0) await this.#fold(this.definitions, relevant, new Map(), tx);
+        replayed += events.length;
+        after = events.at(-1)!.checkpoint;
+      }
+      return replayed;
+    });
+  }
+
+  /**
+   * Take, until the end of `tx`, the locks that serialize changes to these
+   * creators' rows (in sorted order, so concurrent holders never deadlock).
+   * Anything that reads, changes and writes back read-model rows outside the
+   * event flow takes them too.
+   *
+   * @example
+   * ```ts
+   * await sql.transaction(async (tx) => { await set.lockCreators(tx, ['c1']); … });
+   * ```
+   */
+  async lockCreators(tx: SqlTransaction, creatorIds: readonly string[]): Promise<void> {
+    const prefix = `creatorflow.read_models:${this.#store.schema}.${this.#name}:`;
+    for (const id of [...new Set(creatorIds)].sort()) {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [prefix + id]);
+    }
+  }
+
+  async #truncate(tx: SqlTransaction): Promise<void> {
+    const schema = quoteIdent(this.#store.schema);
+    const tables = this.definitions.map((d) => `${schema}.${quoteIdent(d.table)}`).join(', ');
+    await tx.query(`TRUNCATE ${tables}`);
+  }
+
+  #lockKey(): string {
+    return `creatorflow.read_models:${this.#store.schema}.${this.#name}`;
   }
 
   /** Resolve when the read models include everything in the log now (immediate inline). */
