@@ -7,7 +7,8 @@ import type { JsonObject } from './json.js';
 import type { ConflictKind, EscalationReason, ConflictMarker, Resolution } from './types.js';
 
 /**
- * Appended when a conflict is detected (the name the specification uses).
+ * Appended when a stock conflict is detected (the name the specification uses;
+ * the payload also satisfies the commerce catalog's schema).
  *
  * @example
  * ```ts
@@ -15,6 +16,17 @@ import type { ConflictKind, EscalationReason, ConflictMarker, Resolution } from 
  * ```
  */
 export const CONFLICT_DETECTED_EVENT = 'inventory.sync_conflict_detected';
+/**
+ * Appended instead of {@link CONFLICT_DETECTED_EVENT} when the conflict is not
+ * a stock conflict the commerce catalog's `inventory.sync_conflict_detected`
+ * schema can describe (orders, payments, or no creator id known).
+ *
+ * @example
+ * ```ts
+ * events.filter((e) => e.type === CONFLICT_DETECTED_EVENT || e.type === GENERIC_CONFLICT_DETECTED_EVENT);
+ * ```
+ */
+export const GENERIC_CONFLICT_DETECTED_EVENT = 'conflict.detected';
 /**
  * Appended when a conflict is resolved, automatically or by an admin.
  *
@@ -34,8 +46,21 @@ export const CONFLICT_RESOLVED_EVENT = 'conflict.resolved';
  */
 export const CONFLICT_ESCALATED_EVENT = 'conflict.escalated';
 
-/** Payload of {@link CONFLICT_DETECTED_EVENT}. */
-export interface ConflictDetectedData {
+/** Fields of the commerce catalog's `inventory.sync_conflict_detected` payload. */
+export interface StockConflictFields {
+  creatorId: string;
+  productId: string;
+  /** Stock before the conflict (our side). */
+  localQuantity: number;
+  /** The highest-ranked contender's count that differs from ours. */
+  remoteQuantity: number;
+  remoteSource: string;
+  /** The resolved stock, when resolved automatically. */
+  resolvedQuantity?: number;
+}
+
+/** Payload of {@link CONFLICT_DETECTED_EVENT} / {@link GENERIC_CONFLICT_DETECTED_EVENT}. */
+export interface ConflictDetectedData extends Partial<StockConflictFields> {
   conflictId: string;
   entityType: string;
   entityId: string;
@@ -72,21 +97,28 @@ export interface ConflictEscalatedData {
 }
 
 /**
- * The detected event of a resolution.
+ * The detected event of a resolution. A stock conflict whose creator, stock
+ * before and a contender's count are known is an `inventory.sync_conflict_detected`
+ * that also satisfies the commerce catalog's schema (extra keys are allowed);
+ * anything else is a `conflict.detected`.
  *
  * @example
  * ```ts
- * const event = detectedEvent(resolution, id);
+ * const event = detectedEvent(resolution, id, { stockField: 'quantity', creatorId: 'creator-1' });
  * ```
  */
 export function detectedEvent(
   r: Resolution,
   id: string,
-): NewEvent<typeof CONFLICT_DETECTED_EVENT, ConflictDetectedData> {
+  options: { stockField?: string; creatorId?: string } = {},
+): NewEvent<typeof CONFLICT_DETECTED_EVENT | typeof GENERIC_CONFLICT_DETECTED_EVENT, ConflictDetectedData> {
+  const stock =
+    options.stockField === undefined ? null : stockConflictFields(r, options.stockField, options.creatorId);
   return {
     id,
-    type: CONFLICT_DETECTED_EVENT,
+    type: stock ? CONFLICT_DETECTED_EVENT : GENERIC_CONFLICT_DETECTED_EVENT,
     data: {
+      ...stock,
       conflictId: r.conflictId,
       entityType: r.entityType,
       entityId: r.entityId,
@@ -100,6 +132,39 @@ export function detectedEvent(
       })),
       escalated: r.status === 'escalated',
     },
+  };
+}
+
+const isQuantity = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 200;
+
+/**
+ * The commerce fields of a stock conflict, or null when one of them is unknown.
+ *
+ * @example
+ * ```ts
+ * stockConflictFields(resolution, 'quantity', 'creator-1') // { creatorId, productId, localQuantity, ... } | null
+ * ```
+ */
+export function stockConflictFields(
+  r: Resolution,
+  field: string,
+  creatorId?: string,
+): StockConflictFields | null {
+  const creator = isId(r.before.creatorId) ? r.before.creatorId : creatorId;
+  const local = r.before[field];
+  if (!isId(creator) || !isId(r.entityId) || !isQuantity(local)) return null;
+  const counts = r.contenders.filter((c) => isQuantity(c.changes[field]));
+  const remote = counts.find((c) => c.changes[field] !== local) ?? counts[0];
+  if (!remote) return null;
+  const resolved = r.status === 'resolved' ? r.after?.[field] : undefined;
+  return {
+    creatorId: creator,
+    productId: r.entityId,
+    localQuantity: local,
+    remoteQuantity: remote.changes[field] as number,
+    remoteSource: remote.source,
+    ...(isQuantity(resolved) ? { resolvedQuantity: resolved } : {}),
   };
 }
 

@@ -17,7 +17,7 @@ import type { AppendResult, EventMetadata, EventStore } from '../store/types.js'
 import type { ConflictRecord, ConflictAuditStore, AuditQuery, ManualOverride } from './audit/audit-record.js';
 import { MemoryAuditStore } from './audit/memory-audit-store.js';
 import { SqlAuditStore } from './audit/sql-audit-store.js';
-import type { ConflictConfigInput } from './config.js';
+import { policyFor, type ConflictConfigInput } from './config.js';
 import { nameUuid } from './conflict-id.js';
 import type { Detection } from './detect.js';
 import { ConflictEngine } from './engine.js';
@@ -58,6 +58,11 @@ export interface ResolveOptions {
   correlationId?: string;
   /** Default: the latest contender's event id. */
   causationId?: string;
+  /**
+   * The creator the entity belongs to, for the commerce `inventory.sync_conflict_detected`
+   * payload (default: the base state's `creatorId`).
+   */
+  creatorId?: string;
 }
 
 /** Result of {@link ConflictResolver.process}. */
@@ -227,7 +232,11 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
       (a, b) => b.hlc.wallMs - a.hlc.wallMs || b.hlc.logical - a.hlc.logical,
     )[0]!;
     const correlationId = options.correlationId ?? conflictId;
-    const detected = detectedEvent(resolution, ids.detected);
+    const stockField = policyFor(this.engine.config, resolution.entityType).stockFields[0];
+    const detected = detectedEvent(resolution, ids.detected, {
+      ...(stockField === undefined ? {} : { stockField }),
+      ...(options.creatorId === undefined ? {} : { creatorId: options.creatorId }),
+    });
     detected.metadata = { causationId: options.causationId ?? latest.eventId };
     const outcome = escalated
       ? escalatedEvent(resolution, ids.outcome)

@@ -8,6 +8,7 @@ import {
   CONFLICT_ESCALATED_EVENT,
   CONFLICT_RESOLVED_EVENT,
   ConflictNotFoundError,
+  GENERIC_CONFLICT_DETECTED_EVENT,
   ConflictNotPendingError,
   ConflictResolver,
   SqlAuditStore,
@@ -17,6 +18,7 @@ import {
   type ContenderInput,
 } from '../../src/conflicts/index.js';
 import { StoreClosedError } from '../../src/core/errors.js';
+import { registerCommerceEvents, syncConflictDetectedSchema } from '../../src/commerce/events/index.js';
 import { createEventStore } from '../../src/store/index.js';
 import { pgliteEngine, sqlEngines } from '../support/databases.js';
 import { backends, type ResolverFixture } from './support/fixtures.js';
@@ -48,6 +50,8 @@ describe.each(backends)('conflict resolver on $name', (backend) => {
   beforeAll(async () => {
     if (!backend.available) return;
     f = await backend.open({ now: () => clock });
+    // The commerce catalog validates inventory.sync_conflict_detected: our events must satisfy it.
+    registerCommerceEvents(f.store);
   });
   afterAll(async () => {
     await f?.close();
@@ -61,12 +65,12 @@ describe.each(backends)('conflict resolver on $name', (backend) => {
       const record = await f.resolver.resolve({
         entityType: 'inventory',
         entityId: 'sku-1',
-        base: { quantity: 50 },
+        base: { quantity: 50, creatorId: 'creator-1' },
         contenders: [a, b],
         detectedAt: clock - 40,
       });
       expect(record.status).toBe('resolved');
-      expect(record.resolution.after).toEqual({ quantity: 48 });
+      expect(record.resolution.after).toEqual({ quantity: 48, creatorId: 'creator-1' });
       expect([record.resolution.winner, record.resolution.losers]).toEqual([a.eventId, [b.eventId]]);
       expect(record.resolutionMs).toBe(40);
       expect(record.conflictId).toMatch(/^[0-9a-f-]{36}$/);
@@ -82,6 +86,14 @@ describe.each(backends)('conflict resolver on $name', (backend) => {
       expect(resolved!.metadata).toMatchObject({
         correlationId: record.conflictId,
         causationId: detected!.id,
+      });
+      expect(syncConflictDetectedSchema.safeParse(detected!.data).success).toBe(true);
+      expect(detected!.data).toMatchObject({
+        creatorId: 'creator-1',
+        productId: 'sku-1',
+        localQuantity: 50,
+        remoteQuantity: 48,
+        resolvedQuantity: 48,
       });
       expect(resolved!.data).toMatchObject({
         conflictId: record.conflictId,
@@ -195,7 +207,7 @@ describe.each(backends)('conflict resolver on $name', (backend) => {
 
       const { events } = await f.store.readStream('order-o-9');
       expect(events.map((e) => e.type)).toEqual([
-        CONFLICT_DETECTED_EVENT,
+        GENERIC_CONFLICT_DETECTED_EVENT,
         CONFLICT_ESCALATED_EVENT,
         CONFLICT_RESOLVED_EVENT,
       ]);
