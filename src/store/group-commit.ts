@@ -68,8 +68,14 @@ export class GroupCommitter<Request, Result> {
   }
 
   #pump(): void {
+    // Spread the queue over the free slots: callers released together by one
+    // flush come back together, and one big batch would leave the other
+    // connections idle while it commits.
+    const free = this.#maxInFlight - this.#inFlight;
+    if (free <= 0 || this.#queue.length === 0) return;
+    const size = Math.min(this.#maxBatch, Math.ceil(this.#queue.length / free));
     while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxBatch);
+      const batch = this.#queue.splice(0, size);
       this.#inFlight++;
       void this.#run(batch);
     }

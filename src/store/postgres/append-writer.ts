@@ -15,7 +15,7 @@ import { satisfiesExpectedVersion } from '../expected-version.js';
 import type { FlushOutcome } from '../group-commit.js';
 import type { PreparedAppend } from '../prepare-append.js';
 import type { AppendResult, EventMetadata, StoredEvent } from '../types.js';
-import { TAKE_WRITER_LOCK, writerLockKeys } from './writer-lock.js';
+import { WRITER_LOCK_ROW, writerLockKeys } from './writer-lock.js';
 
 /** What a batch wrote, for inline hooks and wake-ups. */
 export interface WrittenBatch {
@@ -47,13 +47,18 @@ export class AppendWriter {
     const s = quoteIdent(schema);
     this.#channel = channel;
     this.#lockKeys = writerLockKeys(schema);
-    this.#claimKeys = `INSERT INTO ${s}.idempotency_keys (key, stream_id)
-      SELECT * FROM unnest($1::text[], $2::text[]) ORDER BY 1
+    // The first writing statement of a flush takes the writer lock in a CTE: the
+    // sort needs it before any row is inserted, so before the transaction has an id.
+    this.#claimKeys = `WITH writer AS MATERIALIZED (${WRITER_LOCK_ROW})
+      INSERT INTO ${s}.idempotency_keys (key, stream_id)
+      SELECT k.key, k.stream_id FROM unnest($1::text[], $2::text[]) AS k(key, stream_id), writer ORDER BY 1
       ON CONFLICT (key) DO NOTHING RETURNING key`;
     this.#readKeys = `SELECT key, stream_id, result FROM ${s}.idempotency_keys WHERE key = ANY($1::text[])`;
     // DO UPDATE (a no-op) takes the row lock and returns the current version in one round trip.
-    this.#lockStreams = `INSERT INTO ${s}.streams AS st (stream_id, aggregate_type)
-      SELECT * FROM unnest($1::text[], $2::text[]) ORDER BY 1
+    this.#lockStreams = `WITH writer AS MATERIALIZED (${WRITER_LOCK_ROW})
+      INSERT INTO ${s}.streams AS st (stream_id, aggregate_type)
+      SELECT n.stream_id, n.aggregate_type FROM unnest($1::text[], $2::text[]) AS n(stream_id, aggregate_type), writer
+       ORDER BY 1
       ON CONFLICT (stream_id) DO UPDATE SET stream_id = st.stream_id
       RETURNING stream_id, version`;
     this.#write = `WITH ev AS (
@@ -84,9 +89,6 @@ export class AppendWriter {
 
   /** Write `batch` inside `tx`. Throws only for failures that are not one request's fault. */
   async write(tx: SqlTransaction, batch: readonly PreparedAppend[]): Promise<WrittenBatch> {
-    // 0. Announce this writer to log readers before anything gives it a transaction id.
-    await tx.query(TAKE_WRITER_LOCK, this.#lockKeys);
-
     // 1. Idempotency keys: claim ours; read the results of keys someone already used.
     const keyed = new Map<string, string>();
     for (const req of batch)
@@ -96,6 +98,7 @@ export class AppendWriter {
       const claimed = await tx.query<{ key: string }>(this.#claimKeys, [
         [...keyed.keys()],
         [...keyed.values()],
+        ...this.#lockKeys,
       ]);
       const mine = new Set(claimed.rows.map((r) => r.key));
       const taken = [...keyed.keys()].filter((k) => !mine.has(k));
@@ -120,6 +123,7 @@ export class AppendWriter {
       const { rows } = await tx.query<{ stream_id: string; version: string | number }>(this.#lockStreams, [
         [...streamTypes.keys()],
         [...streamTypes.values()],
+        ...this.#lockKeys,
       ]);
       for (const r of rows) versions.set(r.stream_id, Number(r.version));
     }

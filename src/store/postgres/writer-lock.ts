@@ -20,8 +20,11 @@ export function writerLockKeys(schema: string): [number, number] {
   return [WRITER_LOCK_CLASS, (hash >>> 0) & 0x7fffffff];
 }
 
-/** Taken first in every append transaction, before anything assigns it a transaction id. */
-export const TAKE_WRITER_LOCK = 'SELECT pg_advisory_xact_lock_shared($1::int4, $2::int4)';
+/**
+ * A one-row query taking the lock, joined into the first writing statement of
+ * every append transaction (keys in `$3`, `$4`), before it has a transaction id.
+ */
+export const WRITER_LOCK_ROW = 'SELECT pg_advisory_xact_lock_shared($3::int4, $4::int4) AS locked';
 
 /**
  * Transaction ids (32-bit, as text) of the writers holding the lock, and the
