@@ -147,6 +147,21 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       expect(changes.every((c) => (c.newRow ?? c.oldRow)?.['creator_id'] === C)).toBe(true);
     });
 
+    it('loses no update when many orders of one creator are appended at once', async () => {
+      const orders = Array.from({ length: 40 }, (_, i) => `c${i}`);
+      await Promise.all(
+        orders.map((id) =>
+          store.append(`order-${id}`, [commerceEvent('order.validated', { creatorId: C, orderId: id })]),
+        ),
+      );
+      await commerce.whenIdle();
+      expect(await commerce.find<OrderMetricsRow>('order_metrics', { creator_id: C })).toMatchObject({
+        received_orders: 40,
+        active_orders: 40,
+      });
+      expect(await commerce.rows('commerce_orders')).toHaveLength(40);
+    });
+
     it('raises a low-stock alert when stock crosses the threshold, and resolves it on restock', async () => {
       await stock(store, 'p1', 12, 10);
       await commerce.whenIdle();

@@ -171,9 +171,6 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
         if (tx) {
           // Shared with other appends; a rebuild takes it exclusively.
           await tx.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [lockKey]);
-          // Appends run concurrently; rows are read, changed and written back, so the
-          // transactions touching one creator's rows take turns (else updates are lost).
-          await this.lockCreators(tx, events.filter((e) => this.#rawTypes.has(e.type)).map(creatorOf));
         }
         return this.#apply(events, tx);
       },
@@ -397,6 +394,9 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
       }
     }
     if (relevant.length === 0) return undefined;
+    // Appends run concurrently and rows are read, changed and written back, so the
+    // transactions touching one creator's rows take turns (else updates are lost).
+    if (tx) await this.lockCreators(tx, relevant.map(creatorOf));
     const all = await this.#fold(this.definitions, relevant, new Map(), tx);
     if (all.length === 0) return undefined;
     return () => this.publish(all);
