@@ -11,6 +11,7 @@ export { ROW_OPERATIONS } from './core/row-change.js';
 export * from './store/index.js';
 export * from './conflicts/index.js';
 export * from './processing/index.js';
+export * from './sagas/index.js';
 export * from './ingest/index.js';
 export * from './realtime/index.js';
 export * from './commerce/index.js';

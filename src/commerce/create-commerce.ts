@@ -11,8 +11,8 @@ import type { Row, RowChange } from '../core/row-change.js';
 import {
   createSagaRunner,
   createSagaTrigger,
-  type RetryPolicy,
   type SagaDefinition,
+  type SagaRetryPolicy,
   type SagaRunner,
   type SagaState,
   type SagaTrigger,
@@ -63,7 +63,7 @@ export interface CommerceOptions {
   /** A saga runner to use (default: one on the store's database and schema). */
   sagaRunner?: SagaRunner;
   /** Retry policy of saga steps (default: the runner's). */
-  stepRetry?: RetryPolicy;
+  stepRetry?: SagaRetryPolicy;
   /** Backstop poll of the handler, the saga trigger and async read models when no wake-up arrives, ms. Default 1000. */
   pollIntervalMs?: number;
 }

@@ -7,8 +7,6 @@ export type {
   CompensationConfig,
   CompensationContext,
   SagaRetryPolicy,
-  /** @deprecated Use {@link SagaRetryPolicy}; kept while src/commerce imports it (clashes with processing's `RetryPolicy` in the root barrel). */
-  SagaRetryPolicy as RetryPolicy,
   SagaConfig,
   SagaDefinition,
   SagaStepConfig,
