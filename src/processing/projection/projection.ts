@@ -119,8 +119,10 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     this.#removeHook = this.#store.addInlineHook({
       name: projectionProcessorName(this.#def),
       apply: async ({ tx, events }) => {
-        // Shared with other appends; a rebuild swap takes it exclusively.
-        if (tx) await tx.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [lockKey]);
+        // Exclusive: concurrent group-commit flushes would otherwise read the same
+        // rows and overwrite each other's updates. Held to COMMIT, it orders the
+        // inline applies like their commits; a rebuild swap takes the same lock.
+        if (tx) await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey]);
         return this.#apply(events, tx);
       },
     });
