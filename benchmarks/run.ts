@@ -19,7 +19,9 @@ for (const name of names) {
     console.error(`unknown benchmark "${name}"; available: ${available.join(', ')}`);
     process.exit(2);
   }
-  const mod = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as { default: () => Promise<void> };
+  const mod = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as {
+    default: () => Promise<void>;
+  };
   await mod.default();
 }
 process.exit(0);

@@ -17,7 +17,11 @@ export function median(values: readonly number[]): number {
 }
 
 /** p50/p95/p99 of latencies in ms, rounded to 0.01 ms. */
-export function latencySummary(latenciesMs: readonly number[]): { p50_ms: number; p95_ms: number; p99_ms: number } {
+export function latencySummary(latenciesMs: readonly number[]): {
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+} {
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
     p50_ms: round(percentile(latenciesMs, 50)),
