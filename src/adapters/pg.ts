@@ -1,18 +1,30 @@
 /**
  * `@creatorflow/sync/pg`: the SQL port over a node-postgres `Pool`.
  */
-import type { SqlClient, SqlResult, SqlTransaction, Unlisten } from '../core/sql-client.js';
+import { createHash } from 'node:crypto';
+import type { QueryOptions, SqlClient, SqlResult, SqlTransaction, Unlisten } from '../core/sql-client.js';
+
+/** A query as node-postgres takes it; `name` makes it a prepared statement. */
+export interface PgQueryConfig {
+  text: string;
+  values?: unknown[];
+  name?: string;
+}
+
+type PgQueryResult = Promise<{ rows: unknown[]; rowCount: number | null }>;
 
 /** The subset of a `pg` client this adapter uses (declared, so the core never imports `pg`). */
 export interface PgClientLike {
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(text: string, params?: unknown[]): PgQueryResult;
+  query(config: PgQueryConfig): PgQueryResult;
   release(err?: Error | boolean): void;
   on(event: 'notification' | 'error', listener: (arg: never) => void): unknown;
 }
 
 /** The subset of a `pg.Pool` this adapter uses. */
 export interface PgPoolLike {
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(text: string, params?: unknown[]): PgQueryResult;
+  query(config: PgQueryConfig): PgQueryResult;
   connect(): Promise<PgClientLike>;
   readonly options?: { max?: number };
 }
@@ -37,11 +49,32 @@ export interface FromPgOptions {
  */
 export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient {
   const listener = new PgListener(pool, options.listenReconnectMs ?? 500);
+  const names = new Map<string, string>();
+  // A prepared statement's name is derived from its text, so one name never
+  // means two statements on any connection.
+  const toConfig = (
+    text: string,
+    params: readonly unknown[] | undefined,
+    opts?: QueryOptions,
+  ): PgQueryConfig => {
+    const values = params as unknown[] | undefined;
+    if (!opts?.prepare) return values ? { text, values } : { text };
+    let name = names.get(text);
+    if (!name) {
+      name = `cf_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+      names.set(text, name);
+    }
+    return values ? { text, values, name } : { text, name };
+  };
   return {
     dialect: 'pg',
     maxConcurrency: pool.options?.max ?? 10,
-    async query<Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
-      return (await pool.query(text, params as unknown[] | undefined)) as SqlResult<Row>;
+    async query<Row>(
+      text: string,
+      params?: readonly unknown[],
+      opts?: QueryOptions,
+    ): Promise<SqlResult<Row>> {
+      return (await pool.query(toConfig(text, params, opts))) as SqlResult<Row>;
     },
     async exec(text: string): Promise<void> {
       await pool.query(text);
@@ -49,8 +82,8 @@ export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient
     async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       const tx: SqlTransaction = {
-        query: async <Row>(text: string, params?: readonly unknown[]) =>
-          (await client.query(text, params as unknown[] | undefined)) as SqlResult<Row>,
+        query: async <Row>(text: string, params?: readonly unknown[], opts?: QueryOptions) =>
+          (await client.query(toConfig(text, params, opts))) as SqlResult<Row>,
         // Without parameters node-postgres uses the simple protocol, which runs several statements.
         exec: async (text: string) => {
           await client.query(text);

@@ -10,10 +10,23 @@ export interface SqlResult<Row> {
   rowCount?: number | null;
 }
 
+/** Hints for one query. */
+export interface QueryOptions {
+  /**
+   * A hot statement with a fixed text: adapters that can (pg) prepare it once
+   * per connection and reuse the plan. Never set it for SQL built per call.
+   */
+  prepare?: boolean;
+}
+
 /** Something that runs parameterised SQL: a pool, a connection or an open transaction. */
 export interface SqlQueryable {
   /** Run one statement with `$1..$n` parameters. */
-  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
+  query<Row = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<SqlResult<Row>>;
   /** Run a script of several statements without parameters (migrations). */
   exec(text: string): Promise<void>;
 }

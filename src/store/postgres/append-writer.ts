@@ -17,6 +17,9 @@ import type { PreparedAppend } from '../prepare-append.js';
 import type { AppendResult, EventMetadata, StoredEvent } from '../types.js';
 import { WRITER_LOCK_ROW, writerLockKeys } from './writer-lock.js';
 
+/** The writer's statements have fixed texts: prepared once per connection. */
+const PREPARED = { prepare: true } as const;
+
 /** What a batch wrote, for inline hooks and wake-ups. */
 export interface WrittenBatch {
   outcomes: FlushOutcome<AppendResult>[];
@@ -95,11 +98,11 @@ export class AppendWriter {
       if (req.idempotencyKey && !keyed.has(req.idempotencyKey)) keyed.set(req.idempotencyKey, req.streamId);
     const earlier = new Map<string, { streamId: string; from: number; to: number }>();
     if (keyed.size > 0) {
-      const claimed = await tx.query<{ key: string }>(this.#claimKeys, [
-        [...keyed.keys()],
-        [...keyed.values()],
-        ...this.#lockKeys,
-      ]);
+      const claimed = await tx.query<{ key: string }>(
+        this.#claimKeys,
+        [[...keyed.keys()], [...keyed.values()], ...this.#lockKeys],
+        PREPARED,
+      );
       const mine = new Set(claimed.rows.map((r) => r.key));
       const taken = [...keyed.keys()].filter((k) => !mine.has(k));
       if (taken.length > 0) {
@@ -107,7 +110,7 @@ export class AppendWriter {
           key: string;
           stream_id: string;
           result: { from: number; to: number } | null;
-        }>(this.#readKeys, [taken]);
+        }>(this.#readKeys, [taken], PREPARED);
         for (const r of rows) if (r.result) earlier.set(r.key, { streamId: r.stream_id, ...r.result });
       }
     }
@@ -120,11 +123,11 @@ export class AppendWriter {
     }
     const versions = new Map<string, number>();
     if (streamTypes.size > 0) {
-      const { rows } = await tx.query<{ stream_id: string; version: string | number }>(this.#lockStreams, [
-        [...streamTypes.keys()],
-        [...streamTypes.values()],
-        ...this.#lockKeys,
-      ]);
+      const { rows } = await tx.query<{ stream_id: string; version: string | number }>(
+        this.#lockStreams,
+        [[...streamTypes.keys()], [...streamTypes.values()], ...this.#lockKeys],
+        PREPARED,
+      );
       for (const r of rows) versions.set(r.stream_id, Number(r.version));
     }
     const created = new Set([...versions].filter(([, v]) => v === 0).map(([id]) => id));
@@ -195,24 +198,28 @@ export class AppendWriter {
         global_position: string | number;
         txid: string;
         processed_at: Date | string;
-      }>(this.#write, [
-        cols.id,
-        cols.stream,
-        cols.aggType,
-        cols.type,
-        cols.data,
-        cols.meta,
-        cols.version,
-        cols.occurred,
-        [...writtenStreams.keys()],
-        [...writtenStreams.values()],
-        unusedStreams,
-        doneKeys.map((k) => k.key),
-        doneKeys.map((k) => k.from),
-        doneKeys.map((k) => k.to),
-        releasedKeys,
-        this.#channel,
-      ]);
+      }>(
+        this.#write,
+        [
+          cols.id,
+          cols.stream,
+          cols.aggType,
+          cols.type,
+          cols.data,
+          cols.meta,
+          cols.version,
+          cols.occurred,
+          [...writtenStreams.keys()],
+          [...writtenStreams.values()],
+          unusedStreams,
+          doneKeys.map((k) => k.key),
+          doneKeys.map((k) => k.from),
+          doneKeys.map((k) => k.to),
+          releasedKeys,
+          this.#channel,
+        ],
+        PREPARED,
+      );
       for (const r of rows) {
         const list = positions.get(r.id) ?? [];
         list.push({
@@ -282,7 +289,7 @@ export class AppendWriter {
       version: string | number;
       global_position: string | number;
       txid: string;
-    }>(this.#keyEvents, [prior.streamId, prior.from, prior.to]);
+    }>(this.#keyEvents, [prior.streamId, prior.from, prior.to], PREPARED);
     const last = rows.at(-1);
     return {
       streamId: prior.streamId,

@@ -16,6 +16,9 @@ import type { ReadAllResult, ReaderLag } from '../types.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-rows.js';
 import { horizonFrom, WRITER_HORIZON, writerLockKeys } from './writer-lock.js';
 
+/** The reader's statements have fixed texts: prepared once per connection. */
+const PREPARED = { prepare: true } as const;
+
 /** The SQL of the log reader, prepared once per schema. */
 export class LogReader {
   readonly #sql: SqlQueryable;
@@ -49,6 +52,7 @@ export class LogReader {
     const { rows } = await this.#sql.query<{ xmin: string; xmax: string; writers: string[] | string }>(
       WRITER_HORIZON,
       this.#lockKeys,
+      PREPARED,
     );
     const row = rows[0]!;
     return horizonFrom(row.xmin, row.xmax, parseTextArray(row.writers));
@@ -57,21 +61,22 @@ export class LogReader {
   async readAll(after: LogCheckpoint, limit: number): Promise<ReadAllResult> {
     const { transactionId, globalPosition } = parseCheckpoint(after);
     const horizon = await this.horizon();
-    const { rows } = await this.#sql.query<EventRow>(this.#readAll, [
-      transactionId.toString(),
-      globalPosition,
-      limit,
-      horizon.toString(),
-    ]);
+    const { rows } = await this.#sql.query<EventRow>(
+      this.#readAll,
+      [transactionId.toString(), globalPosition, limit, horizon.toString()],
+      PREPARED,
+    );
     const events = rows.map(toStoredEvent);
     return { events, checkpoint: events.at(-1)?.checkpoint ?? after };
   }
 
   async head(): Promise<LogCheckpoint> {
     const horizon = await this.horizon();
-    const { rows } = await this.#sql.query<{ txid: string; global_position: string | number }>(this.#head, [
-      horizon.toString(),
-    ]);
+    const { rows } = await this.#sql.query<{ txid: string; global_position: string | number }>(
+      this.#head,
+      [horizon.toString()],
+      PREPARED,
+    );
     const row = rows[0];
     return row ? `${row.txid}:${Number(row.global_position)}` : START_CHECKPOINT;
   }

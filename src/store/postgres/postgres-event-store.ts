@@ -106,11 +106,11 @@ export class PostgresEventStore implements EventStore {
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
     this.#assertOpen();
-    const { rows } = await this.sql.query<EventRow & { stream_version: string | number }>(this.#readStream, [
-      streamId,
-      options.fromVersion ?? 1,
-      options.maxCount ?? null,
-    ]);
+    const { rows } = await this.sql.query<EventRow & { stream_version: string | number }>(
+      this.#readStream,
+      [streamId, options.fromVersion ?? 1, options.maxCount ?? null],
+      { prepare: true },
+    );
     const first = rows[0];
     if (!first) return { version: 0, events: [] };
     return {
