@@ -90,7 +90,9 @@ export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient
         },
       };
       try {
-        await client.query('BEGIN');
+        // Prepared statements keep their parse but get a plan for their actual
+        // arguments: generic plans guess array sizes and picked sequential scans.
+        await client.query('BEGIN; SET LOCAL plan_cache_mode = force_custom_plan');
         const result = await fn(tx);
         await client.query('COMMIT');
         client.release();
