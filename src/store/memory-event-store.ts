@@ -16,7 +16,7 @@ import type { EventTypeRegistry } from './event-registry.js';
 import { satisfiesExpectedVersion } from './expected-version.js';
 import { followLog } from './live-subscription.js';
 import { prepareAppend } from './prepare-append.js';
-import { monthKey, monthStart } from './postgres/partitions.js';
+import { defaultArchiveCutoff, monthKey, monthStart } from './postgres/partitions.js';
 import type { ResolvedStoreConfig } from './store-config.js';
 import type {
   AppendOptions,
@@ -186,10 +186,7 @@ export class MemoryEventStore implements EventStore {
 
   async archive(options: ArchiveOptions = {}): Promise<string[]> {
     this.#assertOpen();
-    const now = this.#now();
-    const cutoff = (
-      options.olderThan ?? new Date(Date.UTC(now.getUTCFullYear() - 2, now.getUTCMonth(), now.getUTCDate()))
-    ).getTime();
+    const cutoff = (options.olderThan ?? defaultArchiveCutoff(this.#now())).getTime();
     const due = new Set(
       this.#log.map((e) => monthKey(e.occurredAt)).filter((m) => monthStart(m, 1).getTime() <= cutoff),
     );

@@ -16,6 +16,11 @@ export function monthStart(key: string, offset = 0): Date {
   return new Date(Date.UTC(year, month - 1 + offset, 1));
 }
 
+/** The default retention cutoff: two years before `now` (the specification's policy). */
+export function defaultArchiveCutoff(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear() - 2, now.getUTCMonth(), now.getUTCDate()));
+}
+
 /** Table name of a month's partition, e.g. `events_2026_11`. */
 export function partitionTable(key: string): string {
   return `events_${key.replace('-', '_')}`;

@@ -33,7 +33,7 @@ import { AppendWriter } from './append-writer.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-rows.js';
 import { LogReader } from './log-reader.js';
 import { archiveMonths, restoreMonth } from './archive.js';
-import { monthKey, monthStart, PartitionManager } from './partitions.js';
+import { defaultArchiveCutoff, monthKey, monthStart, PartitionManager } from './partitions.js';
 
 const RETRYABLE = new Set<string>([PG_ERROR.deadlockDetected, PG_ERROR.serializationFailure]);
 const MAX_RETRIES = 3;
@@ -151,9 +151,7 @@ export class PostgresEventStore implements EventStore {
 
   async archive(options: ArchiveOptions = {}): Promise<string[]> {
     this.#assertOpen();
-    const now = this.#now();
-    const olderThan =
-      options.olderThan ?? new Date(Date.UTC(now.getUTCFullYear() - 2, now.getUTCMonth(), now.getUTCDate()));
+    const olderThan = options.olderThan ?? defaultArchiveCutoff(this.#now());
     const archived = await archiveMonths(this.sql, this.schema, await this.#partitions.list(), olderThan);
     this.#partitions.invalidate();
     return archived;
