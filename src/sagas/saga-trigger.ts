@@ -5,6 +5,7 @@
  * `<trigger>:<event id>`, so every event starts its saga exactly once — even
  * when several processes run the same trigger, or one crashes mid-batch.
  */
+import { WakeableSleep } from '../core/wakeable-sleep.js';
 import type { Subscription } from 'rxjs';
 import { InvalidArgumentError } from '../core/errors.js';
 import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../store/checkpoint.js';
@@ -71,8 +72,7 @@ class EventSagaTrigger implements SagaTrigger {
   #checkpoint: LogCheckpoint | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
-  #pendingWake = false;
+  readonly #pause = new WakeableSleep();
   #wakeups: Subscription | undefined;
   #caughtUp: { target: LogCheckpoint; resolve: () => void; reject: (err: unknown) => void }[] = [];
 
@@ -89,7 +89,7 @@ class EventSagaTrigger implements SagaTrigger {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#wakeups = this.#o.events.wakeups.subscribe(() => this.#poke());
+    this.#wakeups = this.#o.events.wakeups.subscribe(() => this.#pause.wake());
     // Only the initial checkpoint read can end the loop with an error.
     this.#loop = this.#run().catch((err: unknown) => {
       this.#o.runner.emit('error', err instanceof Error ? err : new Error(String(err)));
@@ -100,7 +100,7 @@ class EventSagaTrigger implements SagaTrigger {
   async stop(): Promise<void> {
     this.#running = false;
     this.#wakeups?.unsubscribe();
-    this.#poke();
+    this.#pause.wake();
     await this.#loop;
   }
 
@@ -108,7 +108,7 @@ class EventSagaTrigger implements SagaTrigger {
     const target = await this.#o.events.headCheckpoint();
     return new Promise<void>((resolve, reject) => {
       this.#caughtUp.push({ target, resolve, reject });
-      this.#poke();
+      this.#pause.wake();
     });
   }
 
@@ -136,7 +136,7 @@ class EventSagaTrigger implements SagaTrigger {
         // Database trouble: report it and try again after the poll interval.
         runner.emit('error', err instanceof Error ? err : new Error(String(err)));
       }
-      if (!full) await this.#sleep(pollMs);
+      if (!full) await this.#pause.sleep(pollMs);
     }
   }
 
@@ -171,25 +171,5 @@ class EventSagaTrigger implements SagaTrigger {
       }
       return true;
     });
-  }
-
-  #sleep(ms: number): Promise<void> {
-    if (this.#pendingWake) {
-      this.#pendingWake = false;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.#wake?.(), ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        this.#wake = undefined;
-        resolve();
-      };
-    });
-  }
-
-  #poke(): void {
-    if (this.#wake) this.#wake();
-    else this.#pendingWake = true;
   }
 }

@@ -9,6 +9,7 @@
  * idempotent (idempotency keys, expected versions, level-triggered alerts),
  * which also makes several host processes running it safe without a lease.
  */
+import { WakeableSleep } from '../../core/wakeable-sleep.js';
 import { EventEmitter } from 'eventemitter3';
 import type { Subscription } from 'rxjs';
 import { loadCheckpoint, migrateProcessing, saveCheckpoint } from '../../processing/index.js';
@@ -62,8 +63,7 @@ export class LogReactor extends EventEmitter<LogReactorEventMap> {
   #checkpoint: LogCheckpoint = START_CHECKPOINT;
   #running = false;
   #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
-  #pendingWake = false;
+  readonly #pause = new WakeableSleep();
   #wakeups: Subscription | undefined;
   #waiters: Waiter[] = [];
 
@@ -93,7 +93,7 @@ export class LogReactor extends EventEmitter<LogReactorEventMap> {
       );
     }
     this.#running = true;
-    this.#wakeups = store.wakeups.subscribe(() => this.#poke());
+    this.#wakeups = store.wakeups.subscribe(() => this.#pause.wake());
     this.#loop = this.#run();
   }
 
@@ -102,7 +102,7 @@ export class LogReactor extends EventEmitter<LogReactorEventMap> {
     if (!this.#running) return;
     this.#running = false;
     this.#wakeups?.unsubscribe();
-    this.#poke();
+    this.#pause.wake();
     await this.#loop;
   }
 
@@ -119,7 +119,7 @@ export class LogReactor extends EventEmitter<LogReactorEventMap> {
         }, options.timeoutMs);
       }
       this.#waiters.push(waiter);
-      this.#poke();
+      this.#pause.wake();
     });
   }
 
@@ -140,10 +140,10 @@ export class LogReactor extends EventEmitter<LogReactorEventMap> {
         this.#settle();
       } catch (err) {
         this.emit('error', err);
-        await this.#sleep(this.#o.errorBackoffMs ?? 500);
+        await this.#pause.sleep(this.#o.errorBackoffMs ?? 500);
         continue;
       }
-      if (!full) await this.#sleep(this.#o.pollIntervalMs ?? 1000);
+      if (!full) await this.#pause.sleep(this.#o.pollIntervalMs ?? 1000);
     }
   }
 
@@ -154,25 +154,5 @@ export class LogReactor extends EventEmitter<LogReactorEventMap> {
       w.resolve();
       return false;
     });
-  }
-
-  #sleep(ms: number): Promise<void> {
-    if (this.#pendingWake) {
-      this.#pendingWake = false;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.#wake?.(), ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        this.#wake = undefined;
-        resolve();
-      };
-    });
-  }
-
-  #poke(): void {
-    if (this.#wake) this.#wake();
-    else this.#pendingWake = true;
   }
 }
