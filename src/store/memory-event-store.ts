@@ -5,24 +5,17 @@
 import type { Observable } from 'rxjs';
 import type { ZodType } from 'zod';
 import { ConcurrencyError, InvalidArgumentError, StoreClosedError } from '../core/errors.js';
-import {
-  compareCheckpoints,
-  formatCheckpoint,
-  parseCheckpoint,
-  START_CHECKPOINT,
-  type LogCheckpoint,
-} from './checkpoint.js';
+import { compareCheckpoints, parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from './checkpoint.js';
 import type { EventTypeRegistry } from './event-registry.js';
 import { satisfiesExpectedVersion } from './expected-version.js';
 import { followLog } from './live-subscription.js';
-import { prepareAppend } from './prepare-append.js';
+import { prepareAppend, storedEventOf } from './prepare-append.js';
 import { defaultArchiveCutoff, monthKey, monthStart } from './postgres/partitions.js';
 import type { ResolvedStoreConfig } from './store-config.js';
 import type {
   AppendOptions,
   AppendResult,
   ArchiveOptions,
-  EventMetadata,
   EventStore,
   InlineHook,
   NewEvent,
@@ -95,22 +88,14 @@ export class MemoryEventStore implements EventStore {
     }
     const transactionId = ++this.#transaction;
     const processedAt = this.#now();
-    const stored = req.events.map((e, i): StoredEvent => {
-      const globalPosition = this.#position + i + 1;
-      return {
-        id: e.id,
-        aggregateId: req.streamId,
-        aggregateType: req.aggregateType,
-        type: e.type,
-        data: JSON.parse(e.dataJson) as unknown,
-        metadata: JSON.parse(e.metadataJson) as EventMetadata,
+    const stored = req.events.map((e, i) =>
+      storedEventOf(req, e, {
         version: current + i + 1,
-        globalPosition,
-        occurredAt: e.occurredAt,
+        globalPosition: this.#position + i + 1,
+        transactionId,
         processedAt,
-        checkpoint: formatCheckpoint(transactionId, globalPosition),
-      };
-    });
+      }),
+    );
     const afterCommit: (() => void)[] = [];
     for (const hook of this.#hooks) {
       const callback = await hook.apply({ events: stored });

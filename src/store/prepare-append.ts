@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, PayloadTooLargeError, ValidationError } from '../core/errors.js';
 import type { EventTypeRegistry } from './event-registry.js';
 import { assertExpectedVersion } from './expected-version.js';
-import type { AppendOptions, EventMetadata, ExpectedVersion, NewEvent } from './types.js';
+import { formatCheckpoint } from './checkpoint.js';
+import type { AppendOptions, EventMetadata, ExpectedVersion, NewEvent, StoredEvent } from './types.js';
 
 /** An event checked and serialised, ready to write. */
 export interface PreparedEvent {
@@ -126,4 +127,29 @@ export function prepareAppend(
   });
 
   return { streamId: id, aggregateType, expectedVersion, idempotencyKey, events: prepared };
+}
+
+/** Where a prepared event landed: what the store assigned when writing it. */
+export interface EventPlacement {
+  version: number;
+  globalPosition: number;
+  transactionId: string | number | bigint;
+  processedAt: Date;
+}
+
+/** The {@link StoredEvent} a prepared event became once written (payloads parsed back into fresh objects). */
+export function storedEventOf(req: PreparedAppend, event: PreparedEvent, at: EventPlacement): StoredEvent {
+  return {
+    id: event.id,
+    aggregateId: req.streamId,
+    aggregateType: req.aggregateType,
+    type: event.type,
+    data: JSON.parse(event.dataJson) as unknown,
+    metadata: JSON.parse(event.metadataJson) as EventMetadata,
+    version: at.version,
+    globalPosition: at.globalPosition,
+    occurredAt: event.occurredAt,
+    processedAt: at.processedAt,
+    checkpoint: formatCheckpoint(at.transactionId, at.globalPosition),
+  };
 }

@@ -354,6 +354,49 @@ export function eventStoreContract(
         const r = await store.append('s1', [order(1)], { idempotencyKey: 'k' });
         expect(r.duplicate).toBe(false);
       });
+
+      it('in one group commit, a key whose first append conflicts goes to the next that succeeds', async () => {
+        // One flush slot, so the three queued appends form one batch, decided in order.
+        const { store: serial, close: closeSerial } = await factory({ maxConcurrentFlushes: 1 });
+        try {
+          await serial.migrate();
+          await serial.append('held', [order(0)]);
+          const [conflicted, written, repeated] = await Promise.allSettled([
+            serial.append('held', [order(1)], { idempotencyKey: 'k2', expectedVersion: 'no_stream' }),
+            serial.append('held', [order(2), order(3)], { idempotencyKey: 'k2', expectedVersion: 1 }),
+            serial.append('held', [order(4)], { idempotencyKey: 'k2' }),
+          ]);
+          expect(conflicted).toMatchObject({ status: 'rejected', reason: { code: 'CONCURRENCY_CONFLICT' } });
+          expect(written).toMatchObject({ status: 'fulfilled', value: { nextVersion: 3, duplicate: false } });
+          expect(repeated).toMatchObject({ status: 'fulfilled', value: { nextVersion: 3, duplicate: true } });
+          const { version, events } = await serial.readStream('held');
+          expect(version).toBe(3);
+          expect(events.map((e) => (e.data as { orderId: string }).orderId)).toEqual(['o-0', 'o-2', 'o-3']);
+        } finally {
+          await serial.close();
+          await closeSerial();
+        }
+      });
+
+      it('a stream whose only append conflicted is not left behind', async () => {
+        await expect(store.append('ghost', [order(1)], { expectedVersion: 3 })).rejects.toMatchObject({
+          code: 'CONCURRENCY_CONFLICT',
+          actualVersion: 0,
+        });
+        expect(await store.readStream('ghost')).toEqual({ version: 0, events: [] });
+        await expect(
+          store.append('ghost', [order(1)], { expectedVersion: 'stream_exists' }),
+        ).rejects.toThrow();
+        const r = await store.append('ghost', [order(1)], { expectedVersion: 'no_stream' });
+        expect(r.nextVersion).toBe(1);
+      });
+
+      it('a repeated key on another stream returns the first result', async () => {
+        const first = await store.append('a1', [order(1)], { idempotencyKey: 'cross' });
+        const again = await store.append('b1', [order(2)], { idempotencyKey: 'cross' });
+        expect(again).toEqual({ ...first, duplicate: true });
+        expect(await store.readStream('b1')).toEqual({ version: 0, events: [] });
+      });
     });
 
     describe('partitions and retention', () => {

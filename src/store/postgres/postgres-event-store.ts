@@ -206,9 +206,15 @@ export class PostgresEventStore implements EventStore {
   }
 
   async #writeBatch(batch: readonly PreparedAppend[]): Promise<FlushOutcome<AppendResult>[]> {
+    if (this.#hooks.size === 0) {
+      // One statement in its own implicit transaction: one round trip per flush.
+      const written = await this.#writer.write(this.sql, batch, false);
+      if (written.wrote) this.#wakeups.notify();
+      return written.outcomes;
+    }
     const afterCommit: (() => void)[] = [];
     const written = await this.sql.transaction(async (tx) => {
-      const result = await this.#writer.write(tx, batch);
+      const result = await this.#writer.write(tx, batch, true);
       if (result.events.length > 0) {
         for (const hook of this.#hooks) {
           const callback = await hook.apply({ tx, events: result.events });
@@ -217,7 +223,7 @@ export class PostgresEventStore implements EventStore {
       }
       return result;
     });
-    if (written.events.length > 0) this.#wakeups.notify();
+    if (written.wrote) this.#wakeups.notify();
     for (const callback of afterCommit) callback();
     return written.outcomes;
   }

@@ -21,12 +21,6 @@ export function writerLockKeys(schema: string): [number, number] {
 }
 
 /**
- * A one-row query taking the lock, joined into the first writing statement of
- * every append transaction (keys in `$3`, `$4`), before it has a transaction id.
- */
-export const WRITER_LOCK_ROW = 'SELECT pg_advisory_xact_lock_shared($3::int4, $4::int4) AS locked';
-
-/**
  * Transaction ids (32-bit, as text) of the writers holding the lock, and the
  * snapshot's xmin and xmax (xid8). Nothing below xmin is still running; every
  * transaction that had finished when the snapshot was taken is below xmax.
