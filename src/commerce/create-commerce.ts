@@ -27,6 +27,7 @@ import {
 import { createInventoryHandler } from './inventory/inventory-handler.js';
 import type { LogReactor } from './inventory/log-reactor.js';
 import { InventoryService } from './inventory/inventory-service.js';
+import { stockGuard } from './inventory/stock-guard.js';
 import { syncInventoryLevels, type InventorySyncResult } from './inventory/sync-inventory-levels.js';
 import { resolveHealthThresholds, type HealthThresholdOverrides } from './metrics/system-health.js';
 import type { PaymentGateway } from './ports/payment-gateway.js';
@@ -119,6 +120,8 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
       name: 'commerce_read_models',
       definitions: commerceReadModelDefinitions(this.#inventoryOptions, thresholds),
       mode: options.readModels ?? 'inline',
+      // Inline only: allocations never take available stock below zero.
+      guards: [stockGuard],
       ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
     });
     this.readModels.on('error', (err) => this.emit('error', err));

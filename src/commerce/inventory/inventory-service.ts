@@ -11,6 +11,7 @@ import type { RELEASE_REASONS } from '../events/inventory-events.js';
 import { InsufficientStockError, type StockShortfall } from '../errors.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
 import { toNumber } from '../read-models/row-values.js';
+import { STOCK_GUARD_METADATA } from './stock-guard.js';
 import { orderStream } from './streams.js';
 
 /** Why units are released. */
@@ -52,6 +53,12 @@ export class InventoryService {
    * `order.inventory_allocated` and one `inventory.reserved` per product in
    * one append. Throws {@link InsufficientStockError} otherwise (products
    * without an `inventory_levels` row have no stock).
+   *
+   * The check before the append gives a fast, clear answer but can race with
+   * another allocation; with inline read models the append itself is checked
+   * again in its transaction (see `stock-guard.ts`), so of concurrent
+   * allocations for the last units only those that fit are written, the
+   * others throw {@link InsufficientStockError} and write nothing.
    */
   async allocate(request: {
     creatorId: string;
@@ -87,7 +94,13 @@ export class InventoryService {
     if (shortfalls.length > 0) throw new InsufficientStockError(orderId, shortfalls);
     const events: NewEvent[] = [
       commerceEvent('order.inventory_allocated', { creatorId, orderId, allocations }),
-      ...allocations.map((a) => commerceEvent('inventory.reserved', { creatorId, orderId, ...a })),
+      ...allocations.map((a) =>
+        commerceEvent(
+          'inventory.reserved',
+          { creatorId, orderId, ...a },
+          { metadata: { [STOCK_GUARD_METADATA]: true } },
+        ),
+      ),
     ];
     await this.#store.append(orderStream(orderId), events, {
       aggregateType: 'order',

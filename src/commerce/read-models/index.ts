@@ -1,4 +1,5 @@
 export * from './read-model-set.js';
+export * from './read-model-guard.js';
 export * from './row-values.js';
 export * from './commerce-orders.js';
 export * from './order-metrics.js';

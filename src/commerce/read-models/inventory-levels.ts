@@ -29,7 +29,10 @@ export interface InventoryLevelRow extends Row, DerivedInventory {
   sku: string | null;
   on_hand: number;
   reserved: number;
-  /** on_hand − reserved (negative when oversold). */
+  /**
+   * on_hand − reserved. `allocate()` never takes it below zero with inline read
+   * models; a stock update reporting fewer units than are reserved does.
+   */
   available: number;
   threshold: number;
   /** Hourly sales of the last 48 hours ({@link SalesHistory}). */

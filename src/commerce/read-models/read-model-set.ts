@@ -16,7 +16,6 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import type { Row, RowChange } from '../../core/row-change.js';
 import { quoteIdent, type SqlTransaction } from '../../core/sql-client.js';
 import {
-  MemoryTable,
   SqlTable,
   applyProjectionBatch,
   createProcessor,
@@ -34,6 +33,8 @@ import {
 } from '../../store/checkpoint.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../../store/postgres/event-rows.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
+import { MemoryTables } from './memory-tables.js';
+import type { ReadModelGuard } from './read-model-guard.js';
 
 /** The creator an event is about (`'*'` for system-wide events). */
 function creatorOf(event: StoredEvent): string {
@@ -81,6 +82,8 @@ export interface ReadModelSetOptions {
   batchSize?: number;
   /** Processor backstop poll in async mode, ms. Default 1000. */
   pollIntervalMs?: number;
+  /** Checked after each append's batch in inline mode; a throwing guard fails the append. */
+  guards?: readonly ReadModelGuard[];
 }
 
 /**
@@ -103,8 +106,10 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
   readonly #store: EventStore;
   readonly #name: string;
   readonly #subject = new Subject<RowChange>();
-  readonly #memory = new Map<string, MemoryTable>();
+  /** The tables when the store is in memory. */
+  readonly #memory: MemoryTables | undefined;
   readonly #rawTypes: ReadonlySet<string>;
+  readonly #guards: readonly ReadModelGuard[];
   #memoryThrough: LogCheckpoint = START_CHECKPOINT;
   #removeHook: (() => void) | undefined;
   #migrated = false;
@@ -128,9 +133,10 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
         }
       }
       tables.add(def.table);
-      if (!this.#store.sql) this.#memory.set(def.table, new MemoryTable(def.key));
     }
     this.#rawTypes = raw;
+    this.#guards = options.guards ?? [];
+    this.#memory = this.#store.sql ? undefined : new MemoryTables(options.definitions);
     this.processor =
       this.mode === 'async'
         ? createProcessor({
@@ -168,11 +174,10 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
     this.#removeHook = this.#store.addInlineHook({
       name: this.#name,
       apply: async ({ tx, events }) => {
-        if (tx) {
-          // Shared with other appends; a rebuild takes it exclusively.
-          await tx.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [lockKey]);
-        }
-        return this.#apply(events, tx);
+        if (!tx) return this.#applyStaged(events);
+        // Shared with other appends; a rebuild takes it exclusively.
+        await tx.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [lockKey]);
+        return this.#apply(events, tx, true);
       },
     });
   }
@@ -204,23 +209,23 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
       const wasRunning = this.processor.running;
       await this.processor.stop();
       if (sql) await sql.transaction((tx) => this.#truncate(tx));
-      else for (const def of this.definitions) this.#memory.set(def.table, new MemoryTable(def.key));
+      else this.#memory?.clear();
       await this.processor.seek(START_CHECKPOINT);
       if (wasRunning) await this.processor.start();
       return 0;
     }
     if (!sql) {
-      for (const def of this.definitions) this.#memory.set(def.table, new MemoryTable(def.key));
-      this.#memoryThrough = START_CHECKPOINT;
+      this.#memory?.clear();
       let replayed = 0;
       let after: LogCheckpoint = START_CHECKPOINT;
       for (;;) {
         const page = await this.#store.readAll({ after, limit: batch });
         if (page.events.length === 0) break;
-        await this.#apply(page.events, undefined);
+        await this.#apply(page.events, undefined, false);
         replayed += page.events.length;
         after = page.checkpoint;
       }
+      this.#memoryThrough = after;
       return replayed;
     }
     return sql.transaction(async (tx) => {
@@ -240,7 +245,9 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
         if (rows.length === 0) break;
         const events = rows.map(toStoredEvent);
         const relevant = events.filter((e) => this.#rawTypes.has(e.type));
-        if (relevant.length > 0) await this.#fold(this.definitions, relevant, new Map(), tx);
+        if (relevant.length > 0) {
+          await this.#fold(this.definitions, relevant, new Map(), (t) => this.table(t, tx));
+        }
         replayed += events.length;
         after = events.at(-1)!.checkpoint;
       }
@@ -292,7 +299,7 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
   table(table: string, tx?: SqlTransaction): TableBackend {
     const def = this.#definition(table);
     return (
-      this.#memory.get(table) ?? new SqlTable(tx ?? this.#store.sql!, this.#store.schema, table, def.key)
+      this.#memory?.table(table) ?? new SqlTable(tx ?? this.#store.sql!, this.#store.schema, table, def.key)
     );
   }
 
@@ -338,7 +345,7 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
       data: change,
     }));
     const derived = new Map([[anchor.globalPosition, seeded]]);
-    return this.#fold(this.definitions.slice(index + 1), [anchor], derived, tx);
+    return this.#fold(this.definitions.slice(index + 1), [anchor], derived, (t) => this.table(t, tx));
   }
 
   /** Apply `definitions` in order to `anchors` and the pseudo-events of earlier tables' changes. */
@@ -346,7 +353,7 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
     definitions: readonly ProjectionDefinition[],
     anchors: readonly StoredEvent[],
     derived: Map<number, StoredEvent[]>,
-    tx: SqlTransaction | undefined,
+    tableOf: (table: string) => TableBackend,
   ): Promise<RowChange[]> {
     const all: RowChange[] = [];
     const causes = new Map(anchors.map((e) => [e.globalPosition, e]));
@@ -357,7 +364,7 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
         const more = derived.get(event.globalPosition);
         if (more) input.push(...more);
       }
-      const changes = await applyProjectionBatch(def, this.table(def.table, tx), input);
+      const changes = await applyProjectionBatch(def, tableOf(def.table), input);
       for (const change of changes) {
         const pseudo: StoredEvent = {
           ...causes.get(change.position)!,
@@ -379,26 +386,53 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
     return def;
   }
 
+  /**
+   * Apply a batch through `tx` (inline on SQL, or the processor's transaction)
+   * or straight to the memory tables (async in memory, rebuild); check the
+   * guards when `guarded`. Returns the publisher of the changes.
+   */
   async #apply(
     events: readonly StoredEvent[],
     tx: SqlTransaction | undefined,
+    guarded = false,
   ): Promise<(() => void) | undefined> {
-    let relevant = events.filter((e) => this.#rawTypes.has(e.type));
-    if (this.#store.sql === undefined && !this.processor) {
-      // In memory the hook may see an event twice (retried append); apply it once.
-      const through = this.#memoryThrough;
-      relevant = relevant.filter((e) => compareCheckpoints(e.checkpoint, through) > 0);
-      if (events.length > 0) {
-        const last = events.at(-1)!.checkpoint;
-        if (compareCheckpoints(last, through) > 0) this.#memoryThrough = last;
-      }
-    }
+    const relevant = events.filter((e) => this.#rawTypes.has(e.type));
     if (relevant.length === 0) return undefined;
     // Appends run concurrently and rows are read, changed and written back, so the
     // transactions touching one creator's rows take turns (else updates are lost).
+    // Under this lock the rows read are the latest committed ones, which is also
+    // what makes the guards' verdict hold for concurrent appends.
     if (tx) await this.lockCreators(tx, relevant.map(creatorOf));
-    const all = await this.#fold(this.definitions, relevant, new Map(), tx);
+    const all = await this.#fold(this.definitions, relevant, new Map(), (t) => this.table(t, tx));
+    if (guarded) this.#check(relevant, all);
     if (all.length === 0) return undefined;
     return () => this.publish(all);
+  }
+
+  /**
+   * The inline hook in memory: the batch is staged and applied to the tables
+   * only once the append commits, so an append that fails (a guard, another
+   * hook) leaves no trace in the read models.
+   */
+  async #applyStaged(events: readonly StoredEvent[]): Promise<(() => void) | undefined> {
+    // Apply an event once even if the hook sees it again; the mark moves on commit only.
+    const through = this.#memoryThrough;
+    const relevant = events.filter(
+      (e) => this.#rawTypes.has(e.type) && compareCheckpoints(e.checkpoint, through) > 0,
+    );
+    if (relevant.length === 0) return undefined;
+    const batch = this.#memory!.batch();
+    const all = await this.#fold(this.definitions, relevant, new Map(), (t) => batch.table(t));
+    this.#check(relevant, all);
+    const last = relevant.at(-1)!.checkpoint;
+    return () => {
+      batch.commit();
+      if (compareCheckpoints(last, this.#memoryThrough) > 0) this.#memoryThrough = last;
+      if (all.length > 0) this.publish(all);
+    };
+  }
+
+  #check(events: readonly StoredEvent[], changes: readonly RowChange[]): void {
+    for (const guard of this.#guards) guard({ events, changes });
   }
 }
