@@ -1,8 +1,9 @@
 /* global URLSearchParams, structuredClone, location, document, window, performance, cancelAnimationFrame, requestAnimationFrame, setTimeout */
-// The live dashboard: three delta-stream subscriptions (system health, order
-// metrics, critical stock), rendered with plain DOM. Nothing else feeds it.
+// The live dashboard: four delta-stream subscriptions to the commerce read
+// models (system health, order metrics, daily revenue, inventory alerts),
+// rendered with plain DOM. Nothing else feeds it.
 import { connectRealtime } from '/dashboard/client.js';
-import { formatCents, formatHours, formatInt, formatMs, formatReading, trend } from '/dashboard/format.js';
+import { formatCents, formatInt, formatMs, formatReading, trend } from '/dashboard/format.js';
 
 const params = new URLSearchParams(location.search);
 const transport = params.get('transport') === 'ws' ? 'websocket' : 'sse';
@@ -124,15 +125,26 @@ const LABELS = {
   inventory_sync: 'Inventory sync',
   automation_health: 'Automation',
 };
+// The measurement each component shows (`measurements` is merged from every check).
+const HEADLINE = {
+  tiktok_api: 'webhook_latency_ms',
+  order_processing: 'processing_latency_ms',
+  inventory_sync: 'sync_delay_ms',
+  automation_health: 'success_rate',
+};
 function renderHealth(rows) {
   const alerts = [];
   for (const row of rows) {
-    const el = document.querySelector(`.component[data-metric="${row.metric}"]`);
+    const el = document.querySelector(`.component[data-component="${row.component}"]`);
     if (!el) continue;
     el.dataset.status = row.status;
-    el.querySelector('.reading').textContent = formatReading(row.value, String(row.unit ?? ''));
-    el.title = `${LABELS[row.metric] ?? row.metric}: ${row.status}`;
-    if (row.status !== 'nominal') alerts.push(row);
+    const unit = HEADLINE[row.component];
+    const value = row.measurements?.[unit];
+    el.querySelector('.reading').textContent = value === undefined ? '–' : formatReading(value, unit);
+    const breaches =
+      Array.isArray(row.breaches) && row.breaches.length ? ` (${row.breaches.join(', ')})` : '';
+    el.title = `${LABELS[row.component] ?? row.component}: ${row.status}${breaches}`;
+    if (row.status !== 'nominal') alerts.push({ ...row, breaches });
   }
   const overlay = $('alert-overlay');
   if (alerts.length === 0) {
@@ -142,44 +154,65 @@ function renderHealth(rows) {
   const worst = alerts.some((a) => a.status === 'critical') ? 'critical' : 'warning';
   overlay.hidden = false;
   overlay.dataset.level = worst;
-  $('alert-text').textContent = alerts.map((a) => `${LABELS[a.metric] ?? a.metric}: ${a.status}`).join(' · ');
+  $('alert-text').textContent = alerts
+    .map((a) => `${LABELS[a.component] ?? a.component}: ${a.status}${a.breaches}`)
+    .join(' · ');
 }
 
-// Orders and revenue.
+// Order metrics: counters, automation health, processing time and its trend (computed server-side).
 let previousOrders = null;
 function renderOrders(rows) {
   const row = rows[0];
   if (!row) return;
   $('creator').textContent = row.creator_id;
   const p = previousOrders;
+  const automation = row.automation_health_pct === null ? null : Number(row.automation_health_pct);
   animate($('active-orders'), Number(row.active_orders), formatInt);
-  animate($('orders-today'), Number(row.orders_today), formatInt);
-  animate($('automation'), Number(row.automation_health), (v) => `${v.toFixed(1)}%`);
-  animate($('processing'), Number(row.avg_processing_ms), formatMs);
-  animate($('revenue'), Number(row.revenue_cents), formatCents);
-  $('fulfilled').textContent = formatInt(row.fulfilled);
-  $('delivered-badge').textContent = `${formatInt(row.delivered)} delivered`;
-  $('cancelled-badge').textContent = `${formatInt(row.cancelled)} cancelled`;
-  $('failed-badge').textContent = `${formatInt(row.failed)} failed`;
+  animate($('orders-received'), Number(row.received_orders), formatInt);
+  if (automation === null) $('automation').textContent = '–';
+  else animate($('automation'), automation, (v) => `${v.toFixed(1)}%`);
+  if (row.avg_processing_ms === null) $('processing').textContent = '–';
+  else animate($('processing'), Number(row.avg_processing_ms), formatMs);
+  $('shipped').textContent = formatInt(row.shipped_orders);
+  $('failed-badge').textContent = `${formatInt(row.failed_orders)} failed`;
+  const processing = $('processing-trend');
+  const change = row.processing_change_pct === null ? null : Number(row.processing_change_pct);
+  if (row.trend_direction === 'flat' || change === null) {
+    processing.textContent = change === null ? '' : '▬';
+    processing.className = 'trend';
+  } else {
+    // Processing time going down is good.
+    processing.textContent = `${row.trend_direction === 'up' ? '▲' : '▼'} ${Math.abs(change).toFixed(0)}%`;
+    processing.className = `trend ${row.trend_direction === 'down' ? 'good' : 'bad'}`;
+  }
   if (p) {
     setTrend('active-trend', Number(row.active_orders), Number(p.active_orders), true);
-    setTrend('today-trend', Number(row.orders_today), Number(p.orders_today), true);
-    setTrend('automation-trend', Number(row.automation_health), Number(p.automation_health), true);
-    const change =
-      Number(p.avg_processing_ms) > 0
-        ? ((Number(row.avg_processing_ms) - Number(p.avg_processing_ms)) / Number(p.avg_processing_ms)) * 100
-        : 0;
-    setTrend(
-      'processing-trend',
-      Number(row.avg_processing_ms),
-      Number(p.avg_processing_ms),
-      false,
-      ` ${Math.abs(change).toFixed(0)}%`,
-    );
-    const gained = Number(row.revenue_cents) - Number(p.revenue_cents);
-    if (gained > 0) sparkle(`+${formatCents(gained)}`);
+    setTrend('received-trend', Number(row.received_orders), Number(p.received_orders), true);
+    if (automation !== null && p.automation_health_pct !== null)
+      setTrend('automation-trend', automation, Number(p.automation_health_pct), true);
   }
   previousOrders = row;
+}
+
+// Revenue: today's (UTC) row of daily_revenue_metrics — completed orders' amounts.
+let previousRevenue = null;
+function renderRevenue(rows) {
+  const today = [...rows].sort((a, b) => String(b.day).localeCompare(String(a.day)))[0];
+  if (!today) return;
+  const cents = Math.round(Number(today.revenue) * 100);
+  animate($('revenue'), cents, formatCents);
+  $('revenue-day').textContent = today.day;
+  $('aov').textContent =
+    today.avg_order_value === null ? '–' : formatCents(Number(today.avg_order_value) * 100);
+  $('conversion').textContent =
+    today.conversion_rate === null ? '–' : `${Number(today.conversion_rate).toFixed(0)}%`;
+  $('delivered-badge').textContent = `${formatInt(today.orders_completed)} delivered`;
+  $('cancelled-badge').textContent = `${formatInt(today.orders_cancelled)} cancelled`;
+  if (previousRevenue && previousRevenue.day === today.day) {
+    const gained = cents - Math.round(Number(previousRevenue.revenue) * 100);
+    if (gained > 0) sparkle(`+${formatCents(gained)}`);
+  }
+  previousRevenue = today;
 }
 
 function sparkle(text) {
@@ -192,26 +225,45 @@ function sparkle(text) {
   setTimeout(() => particle.remove(), 1600);
 }
 
-// Critical stock: rows the server already filtered to warning/critical.
+// Inventory alerts: active ones the server already filtered to warning/critical.
+const ALERT_TYPES = {
+  low_stock: 'Low stock',
+  reorder: 'Reorder',
+  velocity_anomaly: 'Demand spike',
+  sync_conflict: 'Sync conflict',
+};
+const RANK = { critical: 0, warning: 1 };
 function renderStock(rows) {
   const body = $('stock-rows');
   const sorted = [...rows].sort(
-    (a, b) => (a.hours_to_stockout ?? Infinity) - (b.hours_to_stockout ?? Infinity) || a.stock - b.stock,
+    (a, b) =>
+      (RANK[a.severity] ?? 2) - (RANK[b.severity] ?? 2) ||
+      Number(a.quantity ?? Infinity) - Number(b.quantity ?? Infinity) ||
+      String(a.product_id).localeCompare(String(b.product_id)),
   );
   if (sorted.length === 0) {
-    body.innerHTML = '<tr class="empty"><td colspan="5">All products are well stocked.</td></tr>';
+    body.innerHTML = '<tr class="empty"><td colspan="4">All products are well stocked.</td></tr>';
     return;
   }
   body.replaceChildren(
     ...sorted.map((r) => {
       const tr = document.createElement('tr');
       tr.dataset.severity = r.severity;
-      tr.dataset.sku = r.sku;
+      tr.dataset.product = r.product_id;
+      tr.dataset.alert = r.alert_type;
+      // The message starts with the product id, shown in its own column.
+      let message = String(r.message ?? '').replace(`${r.product_id}: `, '');
+      const recent = r.details?.recent_velocity_per_hour;
+      if (r.alert_type === 'velocity_anomaly' && recent !== undefined)
+        message += ` · ${formatInt(recent)} sold / h`;
+      // Only a low-stock alert follows the stock level; others keep the level they were raised at.
+      const threshold = r.threshold === null ? '' : `<small>min ${formatInt(r.threshold)}</small>`;
+      const stock =
+        r.alert_type === 'low_stock' && r.quantity !== null ? `${formatInt(r.quantity)}${threshold}` : '–';
       const cells = [
-        `<strong>${escape(r.product_name ?? r.sku)}</strong><small>${escape(r.sku)}</small>`,
-        `${formatInt(r.stock)}<small>min ${formatInt(r.threshold)}</small>`,
-        formatInt(r.velocity_per_hour),
-        formatHours(r.hours_to_stockout),
+        `<strong>${escape(ALERT_TYPES[r.alert_type] ?? r.alert_type)}</strong><small>${escape(r.product_id)}</small>`,
+        stock,
+        escape(message),
         `<span class="badge ${r.severity === 'critical' ? 'err' : 'warn'}">${r.severity}</span>`,
       ];
       tr.innerHTML = cells.map((c) => `<td>${c}</td>`).join('');
@@ -229,4 +281,5 @@ const escape = (s) =>
 $('transport').textContent = transport === 'websocket' ? 'WebSocket' : 'Server-Sent Events';
 subscribe('system_health_metrics', {}, renderHealth);
 subscribe('order_metrics', {}, renderOrders);
-subscribe('inventory_alerts', { filter: 'severity=in.(warning,critical)' }, renderStock);
+subscribe('daily_revenue_metrics', {}, renderRevenue);
+subscribe('inventory_alerts', { filter: 'status=eq.active AND severity=in.(warning,critical)' }, renderStock);

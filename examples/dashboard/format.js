@@ -14,19 +14,10 @@ export function formatMs(ms) {
   return n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(1)} s`;
 }
 
-/** Hours → "45 s" / "12 min" / "3.5 h"; "–" when unknown. */
-export function formatHours(hours) {
-  if (hours === null || hours === undefined || !Number.isFinite(Number(hours))) return '–';
-  const s = Number(hours) * 3600;
-  if (s < 90) return `${Math.max(0, Math.round(s))} s`;
-  if (s < 5400) return `${Math.round(s / 60)} min`;
-  return `${(s / 3600).toFixed(1)} h`;
-}
-
-/** A health reading with its unit. */
-export function formatReading(value, unit) {
-  if (unit.endsWith('_ms')) return formatMs(value);
-  if (unit.endsWith('_pct')) return `${Number(value).toFixed(1)}%`;
+/** A health measurement by its name: `*_ms` durations, `*_rate` fractions as percent. */
+export function formatReading(value, name) {
+  if (name.endsWith('_ms')) return formatMs(value);
+  if (name.endsWith('_rate')) return `${(Number(value) * 100).toFixed(1)}%`;
   return String(value);
 }
 

@@ -2,8 +2,10 @@
  * Everything the Express and Fastify hosts share: the database (embedded
  * PGlite by default, PostgreSQL when `DATABASE_URL` is set), Redis when
  * `REDIS_URL` is set (rate limits and delta fan-out), the engine with the
- * dashboard read models, the order sagas and the workers, authorisation,
- * and the health answer. The framework files only mount routes.
+ * commerce module (`createCommerce`: read models, inventory handling and the
+ * order-fulfillment saga over TikTok Shop and fake payment and shipping
+ * providers), the demo's inventory poller and health monitor,
+ * authorisation, and the health answer. The framework files only mount routes.
  */
 import { PGlite } from '@electric-sql/pglite';
 import type { IncomingMessage } from 'node:http';
@@ -12,9 +14,15 @@ import pg from 'pg';
 import { fromPg } from '../../src/adapters/pg.js';
 import { fromPglite } from '../../src/adapters/pglite.js';
 import { createRedisRateLimiter } from '../../src/adapters/redis.js';
+import { createCommerce, type Commerce } from '../../src/commerce/create-commerce.js';
 import { COMMERCE_EVENT_SCHEMAS } from '../../src/commerce/events/index.js';
+import {
+  FakePaymentGateway,
+  FakeShippingProvider,
+  tikTokShopClientFromHttp,
+} from '../../src/commerce/ports/index.js';
 import type { SqlClient } from '../../src/core/sql-client.js';
-import { createSyncEngine, type SyncEngine } from '../../src/engine.js';
+import { createSyncEngine, type EngineWorker, type SyncEngine } from '../../src/engine.js';
 import type { HttpHandler } from '../../src/http/index.js';
 import {
   createMemoryRateLimiter,
@@ -23,11 +31,9 @@ import {
 } from '../../src/ingest/index.js';
 import { createRedisPubSub, type Authorization, type PubSub } from '../../src/realtime/index.js';
 import { DEMO_CREDENTIALS } from './demo-credentials.js';
-import { orderSagas } from './domain/fulfillment-sagas.js';
+import { commerceReadModel } from './domain/commerce-read-model.js';
 import { HostSignals, healthMonitorWorker } from './domain/health-monitor.js';
-import { inventorySyncWorker } from './domain/inventory-sync.js';
-import { DASHBOARD_CHANNELS, DASHBOARD_PROJECTIONS } from './domain/read-models.js';
-import { ReadModelSet } from '../../src/commerce/read-models/read-model-set.js';
+import { inventoryPoller } from './domain/inventory-poller.js';
 
 /** Options of {@link createHost}; every one has an environment default. */
 export interface HostOptions {
@@ -51,9 +57,9 @@ export interface HostOptions {
   rateLimitPerMinute?: number;
   /** Realtime heartbeats, ms. Default 30,000. */
   heartbeatMs?: number;
-  /** Low-stock thresholds per SKU. */
+  /** Low-stock thresholds per seller SKU (the commerce default otherwise). */
   thresholds?: Readonly<Record<string, number>>;
-  /** Poll interval of the inventory sync, ms. Default 1,000. */
+  /** Poll interval of the inventory poller, ms. Default 1,000. */
   inventoryIntervalMs?: number;
 }
 
@@ -61,8 +67,8 @@ export interface HostOptions {
 export interface Host {
   readonly engine: SyncEngine;
   readonly signals: HostSignals;
-  /** The dashboard read models (order_metrics, inventory_alerts, system_health_metrics). */
-  readonly readModels: ReadModelSet;
+  /** The commerce module: its read models feed the dashboard's channels. */
+  readonly commerce: Commerce;
   /** `'pglite'` or `'postgres'`, and whether Redis is on. */
   readonly backends: { database: 'pglite' | 'postgres'; redis: boolean };
   /** The webhook receivers, measured for the health monitor. */
@@ -141,24 +147,28 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   });
   const signals = new HostSignals();
   const creatorIds = [credentials.creatorId];
-  let engineRef: SyncEngine | null = null;
-  let dashboard: ReadModelSet | undefined;
+  let built: Commerce | undefined;
   const engine = createSyncEngine({
     sql,
     schema,
     store: { eventTypes: COMMERCE_EVENT_SCHEMAS },
-    channels: DASHBOARD_CHANNELS,
-    // One processor folds all three tables: one log reader instead of three.
+    // The channels default to the library's DEFAULT_CHANNELS: the commerce
+    // tables system_health_metrics, order_metrics, inventory_alerts,
+    // sync_operations and daily_revenue_metrics.
     readModels: (store) => {
-      dashboard = new ReadModelSet({
+      built = createCommerce({
         store,
-        name: 'dashboard',
-        definitions: DASHBOARD_PROJECTIONS,
-        mode: 'async',
+        // One processor folds every table, so snapshots carry its checkpoint.
+        readModels: 'async',
+        ports: {
+          // TikTok Shop over the real HTTP client (the simulator's mock Open API in the demo).
+          tiktok: tikTokShopClientFromHttp({ clientFor: () => client }),
+          payments: new FakePaymentGateway({ latencyMs: [20, 120] }),
+          shipping: new FakeShippingProvider({ name: credentials.shipping.provider, latencyMs: [30, 150] }),
+        },
       });
-      return [dashboard];
+      return [commerceReadModel(built)];
     },
-    sagas: (store) => orderSagas(store, client),
     ...(pubsub ? { pubsub } : {}),
     rateLimiter,
     tiktok: {
@@ -175,35 +185,45 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       },
     },
     realtime: { heartbeatMs: options.heartbeatMs ?? 30_000 },
-    workers: [
-      inventorySyncWorker({
-        client,
-        creatorId: credentials.creatorId,
-        ...(options.thresholds ? { thresholds: options.thresholds } : {}),
-        intervalMs: options.inventoryIntervalMs ?? 1000,
-        onSync: ({ ok, at }) => {
-          if (ok) signals.inventorySync.lastOkAt = at;
-          else signals.inventorySync.failures++;
-        },
-      }),
-      healthMonitorWorker({
-        signals,
-        creatorIds,
-        lagMs: async () => {
-          const health = await engineRef?.health();
-          return Math.max(0, ...Object.values(health?.readModels ?? {}).map((r) => r.lagMs));
-        },
-      }),
-    ],
   });
-  engineRef = engine;
-  engine.sagas.on('saga:completed', () => signals.sagas.completed++);
-  engine.sagas.on('saga:compensated', () => signals.sagas.failed++);
-  engine.sagas.on('saga:dead_lettered', () => signals.sagas.failed++);
+  // createSyncEngine builds its read models synchronously.
+  const commerce = built!;
+  const sagas = commerce.sagaRunner!;
+  sagas.on('saga:completed', () => signals.sagas.completed++);
+  sagas.on('saga:compensated', () => signals.sagas.failed++);
+  sagas.on('saga:dead_lettered', () => signals.sagas.failed++);
   // Background failures are reported, never thrown.
-  engine.sagas.on('error', (err) => console.error('saga runner:', err.message));
+  commerce.on('error', (err) => console.error('commerce:', err instanceof Error ? err.message : err));
   engine.hub.events.on('error', (err) => console.error('realtime:', err));
   await engine.start();
+
+  // Started after the engine (they read the commerce read models), stopped before it.
+  const workers: EngineWorker[] = [
+    inventoryPoller({
+      client,
+      commerce,
+      creatorId: credentials.creatorId,
+      ...(options.thresholds ? { thresholds: options.thresholds } : {}),
+      intervalMs: options.inventoryIntervalMs ?? 1000,
+      onPoll: ({ ok, at }) => {
+        if (ok) signals.inventoryPoll.lastOkAt = at;
+      },
+    }),
+    healthMonitorWorker({
+      signals,
+      creatorIds,
+      engine: async () => {
+        const health = await engine.health();
+        const lags = Object.values(health.readModels);
+        return {
+          lagMs: Math.max(0, ...lags.map((r) => r.lagMs)),
+          queueDepth: lags.reduce((n, r) => n + r.lagEvents, 0) + sagas.activeCount,
+        };
+      },
+    }),
+  ];
+  const context = { store: engine.store, sql, schema };
+  for (const w of workers) await w.start(context);
 
   const tokens: Record<string, Authorization> = {
     'demo-token': { userId: 'demo-user', creatorIds },
@@ -214,7 +234,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   return {
     engine,
     signals,
-    readModels: dashboard!,
+    commerce,
     backends: { database: databaseUrl ? 'postgres' : 'pglite', redis: Boolean(redisUrl) },
     ingest: async (req) => {
       const started = performance.now();
@@ -234,7 +254,13 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         const health = await engine.health();
         return {
           status: health.status === 'ok' ? 200 : 503,
-          body: { ...health, database: databaseUrl ? 'postgres' : 'pglite', redis: Boolean(redisUrl) },
+          body: {
+            ...health,
+            // The engine's own runner has no sagas here: the fulfillment saga runs on the commerce runner.
+            sagas: { active: sagas.activeCount },
+            database: databaseUrl ? 'postgres' : 'pglite',
+            redis: Boolean(redisUrl),
+          },
         };
       } catch (err) {
         return {
@@ -244,6 +270,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       }
     },
     async close() {
+      for (const w of [...workers].reverse()) await w.stop();
       await engine.close();
       for (const close of closers.reverse()) await close();
     },

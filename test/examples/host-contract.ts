@@ -1,7 +1,8 @@
 /**
  * The HTTP contract both example hosts pass (Express and Fastify), on real
  * servers on ephemeral ports: health, dashboard files, signed webhooks in,
- * sagas and read models behind them, deltas out over SSE and WebSocket.
+ * the commerce module's fulfillment saga and read models behind them, deltas
+ * out over SSE and WebSocket.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
@@ -142,47 +143,70 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       expect(events.map((e) => e.type)).toEqual(['order.shipped']);
     });
 
-    it('turns simulated traffic into sagas, read models and deltas over SSE', async () => {
+    it('turns simulated traffic into fulfillment sagas, read models and deltas over SSE', async () => {
+      const { commerce } = running.host;
+      const creator = { creator_id: DEMO_CREDENTIALS.creatorId };
+      // The receiver tests above wrote a carrier pickup of an unknown order: count from here.
+      await running.host.engine.whenCaughtUp({ timeoutMs: 30_000 });
+      const before = (await commerce.find('order_metrics', creator)) ?? {};
+      const counter = (name: string) => Number(before[name] ?? 0);
       const metrics = subscribe('order_metrics');
+      const revenue = subscribe('daily_revenue_metrics');
       const stock = subscribe('inventory_alerts');
       const health = subscribe('system_health_metrics');
       // Drive the fake shop on a synthetic clock: every order is paid, shipped, delivered.
       const paid = new Map<string, SimOrder>();
-      const delivered = new Set<string>();
+      const delivered = new Map<string, SimOrder>();
       const t0 = Date.now();
       sim.shop.tick(t0);
       for (let t = t0 + 500; t <= t0 + 40_000; t += 500) {
         if (t > t0 + 3000) sim.shop.setRate(0);
         for (const n of sim.shop.tick(t)) {
           if (n.kind === 'order_status' && n.status === 'AWAITING_SHIPMENT') paid.set(n.order.id, n.order);
-          if (n.kind === 'order_status' && n.status === 'DELIVERED') delivered.add(n.order.id);
+          if (n.kind === 'order_status' && n.status === 'DELIVERED') delivered.set(n.order.id, n.order);
+          // The carrier collects a parcel only once its label exists: the saga has run.
+          if (n.kind === 'tracking' && n.status === 'label_created') {
+            const saga = await commerce.waitForFulfillment(DEMO_CREDENTIALS.creatorId, n.order.id, 60_000);
+            expect(saga.status).toBe('completed');
+          }
           const { status } = await postWebhook(target, n, Math.min(t, Date.now() + 60_000));
           expect(status).toBe(200);
         }
         if ([...sim.shop.orders.values()].every((o) => o.nextAt === Infinity)) break;
       }
       expect(paid.size).toBeGreaterThan(0);
-      const revenueCents = [...paid.values()].reduce((sum, o) => sum + Math.round(o.total * 100), 0);
+      expect(delivered.size).toBe(paid.size);
+      const cents = (orders: Iterable<SimOrder>) =>
+        [...orders].reduce((sum, o) => sum + Math.round(o.total * 100), 0);
       await vi.waitFor(
         () => {
           const row = metrics.table.rows()[0] as Row | undefined;
           expect(row).toMatchObject({
             creator_id: DEMO_CREDENTIALS.creatorId,
-            orders_total: paid.size,
-            fulfilled: paid.size,
-            revenue_cents: revenueCents,
-            delivered: delivered.size,
-            active_orders: paid.size - delivered.size,
+            received_orders: counter('received_orders') + paid.size,
+            shipped_orders: counter('shipped_orders') + paid.size,
+            automated_orders: counter('automated_orders') + paid.size,
+            failed_orders: counter('failed_orders'),
+            active_orders: counter('active_orders'),
           });
+          // Revenue counts completed (delivered) orders, per UTC day.
+          const days = revenue.table.rows();
+          const sum = (column: string) => days.reduce((n, r) => n + Number(r[column]), 0);
+          expect(sum('orders_received')).toBe(paid.size);
+          expect(sum('orders_completed')).toBe(delivered.size);
+          expect(Math.round(sum('revenue') * 100)).toBe(cents(delivered.values()));
         },
         { timeout: 60_000, interval: 200 },
       );
-      // Inventory sync and the health monitor feed their channels too.
+      // The inventory poller and the health monitor feed their channels too.
       await vi.waitFor(() => expect(health.table.rows().length).toBe(4), { timeout: 30_000, interval: 200 });
       expect(stock.cursor).not.toBeNull();
-      // What the client holds is what the database holds.
-      const rows = await running.host.readModels.rows('order_metrics');
-      expect(metrics.table.rows()).toEqual(rows.map((r) => ({ ...r })));
+      // What the client holds is what the database holds (as JSON: timestamps are strings on the wire).
+      await running.host.engine.whenCaughtUp({ timeoutMs: 30_000 });
+      await vi.waitFor(async () => {
+        const rows = await commerce.rows('order_metrics');
+        expect(metrics.table.rows()).toEqual(JSON.parse(JSON.stringify(rows)));
+      });
       expect(metrics.stats.duplicatesDropped).toBe(0);
     }, 120_000);
 

@@ -1,98 +1,88 @@
 /**
- * The health monitor worker: every interval, measures the host's moving
- * parts and appends one `system.health_check_completed` per component and
- * creator, which the `system_health_metrics` read model folds. Only changes
- * (status, or a value moving by more than 10 %) are written, plus a refresh
- * every 15 s, so a quiet system writes little.
+ * The demo's health monitor: every interval, measures the host's moving parts
+ * and appends one `system.health_check_completed` per component, which the
+ * commerce `system_health_metrics` read model folds (merging measurements and
+ * judging them by its thresholds). The library measures what it owns (the
+ * inventory sync run, TikTok API errors, sync failures); webhook latency,
+ * read-model lag and saga outcomes are host signals, so the host reports them.
+ * Only changes (status, or the headline moving by more than 10 %) are
+ * written, plus a refresh every 15 s, so a quiet system writes little.
  */
-import {
-  commerceEvent,
-  type HealthComponent,
-  type HealthStatus,
-} from '../../../src/commerce/events/index.js';
+import { commerceEvent, type HealthComponent } from '../../../src/commerce/events/index.js';
+import { componentHealth, type ComponentHealth } from '../../../src/commerce/metrics/index.js';
 import type { EngineWorker } from '../../../src/engine.js';
 
 /** Counters the host feeds. */
 export class HostSignals {
-  webhooks = { ok: 0, failed: 0, latencyMs: 0 };
-  inventorySync = { lastOkAt: 0, failures: 0 };
+  /** Moving averages of webhook latency and of the share of failed webhooks. */
+  webhooks = { latencyMs: 0, failureRate: 0, seen: 0 };
+  inventoryPoll = { lastOkAt: 0 };
   sagas = { completed: 0, failed: 0 };
 
-  /** Record a webhook response. */
+  /** Record a webhook response (a refused signature counts as a failure). */
   webhook(status: number, ms: number): void {
-    if (status >= 500 || status === 401 || status === 0) this.webhooks.failed++;
-    else this.webhooks.ok++;
-    // Exponential moving average of latency.
-    this.webhooks.latencyMs = this.webhooks.latencyMs === 0 ? ms : this.webhooks.latencyMs * 0.9 + ms * 0.1;
+    const failed = status >= 500 || status === 401 || status === 0 ? 1 : 0;
+    const w = this.webhooks;
+    // Exponential moving averages: recent webhooks count most, and failures fade out.
+    w.latencyMs = w.seen === 0 ? ms : w.latencyMs * 0.9 + ms * 0.1;
+    w.failureRate = w.seen === 0 ? failed : w.failureRate * 0.9 + failed * 0.1;
+    w.seen++;
   }
 }
 
-/** One component's reading. */
-export interface Reading {
+/** One component's reading, graded by the commerce thresholds. */
+export interface Reading extends ComponentHealth {
   component: HealthComponent;
-  status: HealthStatus;
-  /** The headline measurement first. */
+  /** The headline measurement first (the dashboard shows it). */
   measurements: Record<string, number>;
 }
 
-const grade = (value: number, warning: number, critical: number, higherIsWorse = true): HealthStatus => {
-  const bad = (limit: number) => (higherIsWorse ? value >= limit : value <= limit);
-  return bad(critical) ? 'critical' : bad(warning) ? 'warning' : 'nominal';
-};
+/** What the host measures besides {@link HostSignals}. */
+export interface EngineReadings {
+  /** Largest read-model lag, ms. */
+  lagMs: number;
+  /** Events the read models still have to apply plus sagas running. */
+  queueDepth: number;
+}
+
+const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /**
- * Grade the signals (pure, exported for tests).
+ * Measure and grade every component (pure, exported for tests).
  *
  * @example
  * ```ts
- * readHealth(signals, { lagMs: 120 }, Date.now());
+ * readHealth(signals, { lagMs: 120, queueDepth: 3 }, Date.now());
  * ```
  */
-export function readHealth(signals: HostSignals, engine: { lagMs: number }, now: number): Reading[] {
+export function readHealth(signals: HostSignals, engine: EngineReadings, now: number): Reading[] {
   const w = signals.webhooks;
-  const failurePct = w.ok + w.failed === 0 ? 0 : (w.failed / (w.ok + w.failed)) * 100;
-  const syncAgeMs = signals.inventorySync.lastOkAt === 0 ? 0 : now - signals.inventorySync.lastOkAt;
   const s = signals.sagas;
-  const successPct = s.completed + s.failed === 0 ? 100 : (s.completed / (s.completed + s.failed)) * 100;
-  const worst = (a: HealthStatus, b: HealthStatus): HealthStatus =>
-    a === 'critical' || b === 'critical'
-      ? 'critical'
-      : a === 'warning' || b === 'warning'
-        ? 'warning'
-        : 'nominal';
-  return [
-    {
-      component: 'tiktok_api',
-      status: worst(grade(w.latencyMs, 500, 2000), grade(failurePct, 5, 20)),
-      measurements: {
-        webhook_latency_ms: Math.round(w.latencyMs),
-        failure_pct: Math.round(failurePct * 10) / 10,
-      },
-    },
-    {
-      component: 'order_processing',
-      status: grade(engine.lagMs, 2000, 10_000),
-      measurements: { lag_ms: Math.round(engine.lagMs) },
-    },
-    {
-      component: 'inventory_sync',
-      status: grade(syncAgeMs, 10_000, 30_000),
-      measurements: { sync_age_ms: Math.round(syncAgeMs) },
-    },
-    {
-      component: 'automation_health',
-      status: grade(successPct, 95, 80, false),
-      measurements: { success_pct: Math.round(successPct * 10) / 10 },
-    },
+  const lastPoll = signals.inventoryPoll.lastOkAt;
+  const measured: [HealthComponent, Record<string, number>][] = [
+    [
+      'tiktok_api',
+      { webhook_latency_ms: round(w.latencyMs), connection_health: round(1 - w.failureRate, 4) },
+    ],
+    ['order_processing', { processing_latency_ms: round(engine.lagMs), queue_depth: engine.queueDepth }],
+    ['inventory_sync', { sync_delay_ms: lastPoll === 0 ? 0 : Math.max(0, now - lastPoll) }],
+    [
+      'automation_health',
+      { success_rate: s.completed + s.failed === 0 ? 1 : round(s.completed / (s.completed + s.failed), 4) },
+    ],
   ];
+  return measured.map(([component, measurements]) => ({
+    component,
+    measurements,
+    ...componentHealth(component, measurements),
+  }));
 }
 
 /** Options of {@link healthMonitorWorker}. */
 export interface HealthMonitorOptions {
   signals: HostSignals;
   creatorIds: readonly string[];
-  /** The largest read-model lag, ms. */
-  lagMs: () => Promise<number>;
+  engine: () => Promise<EngineReadings>;
   /** Default 1,000 ms. */
   intervalMs?: number;
 }
@@ -102,7 +92,7 @@ export interface HealthMonitorOptions {
  *
  * @example
  * ```ts
- * healthMonitorWorker({ signals, creatorIds: ['c1'], lagMs: async () => 0 });
+ * healthMonitorWorker({ signals, creatorIds: ['c1'], engine: async () => ({ lagMs: 0, queueDepth: 0 }) });
  * ```
  */
 export function healthMonitorWorker(options: HealthMonitorOptions): EngineWorker {
@@ -114,15 +104,18 @@ export function healthMonitorWorker(options: HealthMonitorOptions): EngineWorker
     start({ store }) {
       const check = async () => {
         const now = Date.now();
-        const readings = readHealth(options.signals, { lagMs: await options.lagMs() }, now);
+        const readings = readHealth(options.signals, await options.engine(), now);
         const events = [];
         for (const creatorId of options.creatorIds) {
           for (const r of readings) {
             const value = Object.values(r.measurements)[0] ?? 0;
             const key = `${creatorId}:${r.component}`;
             const prev = last.get(key);
+            // Fractions (rates, shares) move in hundredths, counts and durations in units.
+            const floor = Math.abs(value) <= 1 ? 0.005 : 1;
             const moved =
-              prev === undefined || Math.abs(value - prev.value) > Math.max(1, Math.abs(prev.value) * 0.1);
+              prev === undefined ||
+              Math.abs(value - prev.value) > Math.max(floor, Math.abs(prev.value) * 0.1);
             if (prev && prev.status === r.status && !moved && now - prev.at < 15_000) continue;
             last.set(key, { status: r.status, value, at: now });
             events.push(

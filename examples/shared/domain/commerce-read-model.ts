@@ -1,0 +1,28 @@
+/**
+ * The commerce module as one of the engine's read models: the engine starts
+ * and stops it with itself, streams its row changes to the realtime hub and
+ * reads its processor's checkpoint for snapshots. Starting it starts all of
+ * commerce (read models, inventory handler, fulfillment saga and trigger).
+ */
+import type { Commerce } from '../../../src/commerce/create-commerce.js';
+import type { EngineReadModel } from '../../../src/engine.js';
+
+/**
+ * Adapt a {@link Commerce} to `createSyncEngine({ readModels })`. Its read
+ * models must run `'async'`, so snapshots carry the processor's checkpoint.
+ *
+ * @example
+ * ```ts
+ * createSyncEngine({ sql, readModels: (store) => [commerceReadModel(createCommerce({ store, readModels: 'async' }))] });
+ * ```
+ */
+export function commerceReadModel(commerce: Commerce): EngineReadModel {
+  return {
+    changes: commerce.changes,
+    definitions: commerce.readModels.definitions,
+    processor: commerce.readModels.processor,
+    start: () => commerce.start(),
+    stop: () => commerce.stop(),
+    whenCaughtUp: (options) => commerce.whenIdle(options?.timeoutMs),
+  };
+}
