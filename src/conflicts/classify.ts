@@ -35,15 +35,17 @@ export const MANUAL_SOURCE = 'manual_admin';
  * ```
  */
 export function hasCrossPlatformMismatch(contenders: readonly Contender[]): boolean {
-  const tiktok = contenders.filter((c) => c.source === TIKTOK_SOURCE);
-  const others = contenders.filter((c) => c.source !== TIKTOK_SOURCE && c.source !== MANUAL_SOURCE);
-  return tiktok.some((t) =>
-    others.some((o) =>
-      Object.keys(t.changes).some(
-        (f) => Object.hasOwn(o.changes, f) && !jsonEquals(t.changes[f]!, o.changes[f]!),
-      ),
-    ),
-  );
+  for (const t of contenders) {
+    if (t.source !== TIKTOK_SOURCE) continue;
+    for (const o of contenders) {
+      if (o.source === TIKTOK_SOURCE || o.source === MANUAL_SOURCE) continue;
+      for (const f in t.changes) {
+        if (!Object.hasOwn(t.changes, f) || !Object.hasOwn(o.changes, f)) continue;
+        if (!jsonEquals(t.changes[f]!, o.changes[f]!)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 /**
@@ -59,8 +61,14 @@ export function classifyConflict(
   contenders: readonly Contender[],
   policy: Readonly<EntityPolicy>,
 ): ConflictKind {
-  const sources = new Set(contenders.map((c) => c.source));
-  if (sources.has(TIKTOK_SOURCE) && sources.has(MANUAL_SOURCE)) return 'tiktok_vs_manual_changes';
-  if (hasCrossPlatformMismatch(contenders)) return 'cross_platform_inconsistency';
+  let tiktok = false;
+  let admin = false;
+  for (const c of contenders) {
+    if (c.source === TIKTOK_SOURCE) tiktok = true;
+    else if (c.source === MANUAL_SOURCE) admin = true;
+  }
+  if (tiktok && admin) return 'tiktok_vs_manual_changes';
+  // A mismatch needs a TikTok contender.
+  if (tiktok && hasCrossPlatformMismatch(contenders)) return 'cross_platform_inconsistency';
   return policy.kind;
 }

@@ -20,10 +20,29 @@ const sha1Hex: (text: string) => string =
  * ```
  */
 export function conflictIdFor(entityType: string, entityId: string, eventIds: readonly string[]): string {
-  return nameUuid(
-    ['creatorflow.conflict', entityType, entityId, ...[...new Set(eventIds)].sort()].join('\u0000'),
-  );
+  if (eventIds.length > SMALL) {
+    return nameUuid(
+      ['creatorflow.conflict', entityType, entityId, ...[...new Set(eventIds)].sort()].join('\u0000'),
+    );
+  }
+  // The usual handful: one array, its id part sorted (code-unit order, as Array#sort without
+  // a comparator) and deduplicated in place, then concatenated (cheaper than join for a few parts).
+  const parts = ['creatorflow.conflict', entityType, entityId];
+  for (const id of eventIds) {
+    let j = parts.length - 1;
+    while (j >= FIXED && parts[j]! > id) j--;
+    if (j >= FIXED && parts[j] === id) continue; // a repeated id: the set of ids counts
+    parts.push(id);
+    for (let k = parts.length - 1; k > j + 1; k--) parts[k] = parts[k - 1]!;
+    parts[j + 1] = id;
+  }
+  let name = parts[0]!;
+  for (let i = 1; i < parts.length; i++) name += `\u0000${parts[i]!}`;
+  return nameUuid(name);
 }
+
+const FIXED = 3;
+const SMALL = 16;
 
 /**
  * A uuid derived from a name (same name, same uuid).
@@ -35,8 +54,25 @@ export function conflictIdFor(entityType: string, entityId: string, eventIds: re
  */
 export function nameUuid(name: string): string {
   const hex = sha1Hex(name);
-  // Version 5 in the high nibble of byte 6, RFC 4122 variant in the top bits of byte 8.
-  const version = `5${hex.slice(13, 16)}`;
-  const variant = ((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16) + hex.slice(18, 20);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${version}-${variant}-${hex.slice(20, 32)}`;
+  const h = (i: number) => hex.charCodeAt(i);
+  // One flat string, no slices: 8-4-4-4-12 hex digits with version 5 as the first digit of the
+  // third group and the RFC 4122 variant (10xx) in the first digit of the fourth.
+  // prettier-ignore
+  return String.fromCharCode(
+    h(0), h(1), h(2), h(3), h(4), h(5), h(6), h(7), DASH,
+    h(8), h(9), h(10), h(11), DASH,
+    VERSION_5, h(13), h(14), h(15), DASH,
+    variantDigit(h(16)), h(17), h(18), h(19), DASH,
+    h(20), h(21), h(22), h(23), h(24), h(25), h(26), h(27), h(28), h(29), h(30), h(31),
+  );
+}
+
+const DASH = 0x2d;
+const VERSION_5 = 0x35; // '5'
+const VARIANT_DIGITS = [0x38, 0x39, 0x61, 0x62]; // '8', '9', 'a', 'b'
+
+// The hex digit with its top two bits set to 10.
+function variantDigit(code: number): number {
+  const nibble = code <= 0x39 ? code - 0x30 : code - 0x57;
+  return VARIANT_DIGITS[nibble & 0x3]!;
 }

@@ -8,7 +8,7 @@ import type { ValidationIssue } from '../core/errors.js';
 import { isWithinDrift, parseHlc, type HlcTimestamp } from '../core/hlc.js';
 import { policyFor, type ConflictConfig, type EntityPolicy } from './config.js';
 import { EntityMismatchError, MalformedConflictInputError, UnknownSourceError } from './errors.js';
-import { looksLikeConflict, looksLikeContender } from './fast-validate.js';
+import { readConflict, readContender, type ConflictFields } from './fast-validate.js';
 import { canonicalJson, type Json, type JsonObject } from './json.js';
 import { compareContenders } from './total-order.js';
 import type { ConflictInput, Contender, ContenderInput } from './types.js';
@@ -83,18 +83,22 @@ export interface PreparedConflict {
  * ```
  */
 export function prepareConflict(input: ConflictInput, config: ConflictConfig): PreparedConflict {
-  let data = input as z.infer<typeof conflictInputSchema>;
-  if (!looksLikeConflict(input)) {
-    const parsed = conflictInputSchema.safeParse(input);
-    if (!parsed.success) throw malformed('Invalid conflict', parsed.error);
-    data = parsed.data;
-  }
+  const data: ConflictFields | z.infer<typeof conflictInputSchema> =
+    readConflict(input) ?? parseConflict(input);
   const { entityType, entityId, detectedAt } = data;
   const base = { ...(data.base ?? {}) } as JsonObject;
   const policy = policyFor(config, entityType);
-  const byId = new Map<string, Contender>();
-  data.contenders.forEach((raw, index) => {
-    const contender = validateContender(raw, index, config, detectedAt);
+  const numeric = numericFields(policy);
+  const priorities = sourcePriorities(config);
+  const raws = data.contenders;
+  const contenders: Contender[] = [];
+  // Small conflicts find duplicates by a scan; a map only pays off for large ones.
+  let byId: Map<string, Contender> | undefined;
+  let adjusted = false;
+  for (let index = 0; index < raws.length; index++) {
+    const raw = raws[index];
+    if (raw === undefined && !(index in raws)) continue; // a hole, skipped as forEach would
+    const contender = validateContender(raw, index, config, detectedAt, priorities);
     if (contender.entityType !== entityType || contender.entityId !== entityId) {
       throw new EntityMismatchError(
         contender.eventId,
@@ -102,24 +106,56 @@ export function prepareConflict(input: ConflictInput, config: ConflictConfig): P
         `${contender.entityType}/${contender.entityId}`,
       );
     }
-    checkValues(contender, policy, index);
-    const seen = byId.get(contender.eventId);
-    // Encode only on a repeated id: the common case pays nothing for duplicate detection.
-    if (seen && contentKey(seen) !== contentKey(contender)) {
-      throw new MalformedConflictInputError('Invalid conflict', [
-        {
-          path: `contenders.${index}.eventId`,
-          message: `event ${contender.eventId} appears twice with different content`,
-        },
-      ]);
+    checkValues(contender, policy, numeric, index);
+    const seen = byId ? byId.get(contender.eventId) : scanFor(contenders, contender.eventId);
+    if (seen) {
+      // Encode only on a repeated id: the common case pays nothing for duplicate detection.
+      if (contentKey(seen) !== contentKey(contender)) {
+        throw new MalformedConflictInputError('Invalid conflict', [
+          {
+            path: `contenders.${index}.eventId`,
+            message: `event ${contender.eventId} appears twice with different content`,
+          },
+        ]);
+      }
+      continue;
     }
-    if (!seen) byId.set(contender.eventId, contender);
-  });
-  checkBase(base, policy);
-  const contenders = [...byId.values()];
-  checkDeltaFields(base, contenders);
-  contenders.sort(compareContenders);
+    contenders.push(contender);
+    if (byId) byId.set(contender.eventId, contender);
+    else if (contenders.length > SCAN_LIMIT) byId = new Map(contenders.map((c) => [c.eventId, c]));
+    if (!adjusted) for (const _ in contender.deltas) adjusted = true;
+  }
+  checkBase(base, numeric);
+  // With no deltas at all there is nothing to check (and no set to build).
+  if (adjusted) checkDeltaFields(base, contenders);
+  rankContenders(contenders);
   return { entityType, entityId, base, detectedAt, policy, contenders };
+}
+
+const SCAN_LIMIT = 16;
+
+function scanFor(contenders: readonly Contender[], eventId: string): Contender | undefined {
+  for (const c of contenders) if (c.eventId === eventId) return c;
+  return undefined;
+}
+
+// Insertion sort for the usual handful of contenders (no comparator-call
+// overhead of Array#sort); the order is the same because compareContenders is
+// a strict total order over distinct event ids.
+function rankContenders(contenders: Contender[]): void {
+  if (contenders.length > SCAN_LIMIT) {
+    contenders.sort(compareContenders);
+    return;
+  }
+  for (let i = 1; i < contenders.length; i++) {
+    const c = contenders[i]!;
+    let j = i - 1;
+    while (j >= 0 && compareContenders(contenders[j]!, c) > 0) {
+      contenders[j + 1] = contenders[j]!;
+      j--;
+    }
+    contenders[j + 1] = c;
+  }
 }
 
 /**
@@ -135,17 +171,87 @@ export function validateContender(
   index: number,
   config: ConflictConfig,
   detectedAt: number,
+  priorities: ReadonlyMap<string, number> = sourcePriorities(config),
 ): Contender {
-  let c = raw as ContenderInput;
-  if (!looksLikeContender(raw)) {
-    const parsed = contenderSchema.safeParse(raw);
-    if (!parsed.success) throw malformed('Invalid contender', parsed.error, `contenders.${index}`);
-    c = parsed.data as ContenderInput;
+  const read = readContender(raw);
+  if (read === undefined) return parsedContender(raw, index, config, detectedAt, priorities);
+  // The same checks, in the same order, as parsedContender(); the read object is completed in place.
+  const priority = priorities.get(read.source);
+  if (priority === undefined) throw new UnknownSourceError(read.source);
+  const hlc = typeof read.hlc === 'string' ? parseContenderHlc(read.hlc, index) : read.hlc;
+  if (!changesSomething(read.changes, read.deltas)) throw contenderIssues(read.changes, read.deltas, index);
+  read.hlc = hlc;
+  read.priority = priority;
+  read.trusted = isWithinDrift(hlc, detectedAt, config.maxDriftMs);
+  return read as Contender;
+}
+
+// Input the fast read does not take: zod decides, then the same checks.
+function parsedContender(
+  raw: unknown,
+  index: number,
+  config: ConflictConfig,
+  detectedAt: number,
+  priorities: ReadonlyMap<string, number>,
+): Contender {
+  const c = parseContender(raw, index);
+  const priority = priorities.get(c.source);
+  if (priority === undefined) throw new UnknownSourceError(c.source);
+  const hlc =
+    typeof c.hlc === 'string'
+      ? parseContenderHlc(c.hlc, index)
+      : { wallMs: c.hlc.wallMs, logical: c.hlc.logical, node: c.hlc.node };
+  const changes = { ...c.changes } as JsonObject;
+  const deltas = { ...c.deltas };
+  if (!changesSomething(changes, deltas)) throw contenderIssues(changes, deltas, index);
+  return {
+    entityType: c.entityType,
+    entityId: c.entityId,
+    source: c.source,
+    sourceId: c.sourceId,
+    eventId: c.eventId,
+    hlc,
+    changes,
+    deltas,
+    priority,
+    trusted: isWithinDrift(hlc, detectedAt, config.maxDriftMs),
+  };
+}
+
+const prioritiesCache = new WeakMap<ConflictConfig, ReadonlyMap<string, number>>();
+
+/**
+ * The configured source priorities as a map (configurations are frozen, so it is built once).
+ *
+ * @example
+ * ```ts
+ * sourcePriorities(config).get('tiktok_webhook') // 10
+ * ```
+ */
+export function sourcePriorities(config: ConflictConfig): ReadonlyMap<string, number> {
+  let map = prioritiesCache.get(config);
+  if (!map) {
+    map = new Map(Object.entries(config.priorities));
+    prioritiesCache.set(config, map);
   }
-  if (!Object.hasOwn(config.priorities, c.source)) throw new UnknownSourceError(c.source);
-  let hlc: HlcTimestamp;
+  return map;
+}
+
+function parseConflict(input: unknown): z.infer<typeof conflictInputSchema> {
+  const parsed = conflictInputSchema.safeParse(input);
+  if (!parsed.success) throw malformed('Invalid conflict', parsed.error);
+  return parsed.data;
+}
+
+function parseContender(raw: unknown, index: number): ContenderInput {
+  const parsed = contenderSchema.safeParse(raw);
+  if (!parsed.success) throw malformed('Invalid contender', parsed.error, `contenders.${index}`);
+  return parsed.data as ContenderInput;
+}
+
+function parseContenderHlc(text: string, index: number): HlcTimestamp {
   try {
-    hlc = typeof c.hlc === 'string' ? parseHlc(c.hlc) : c.hlc;
+    return parseHlc(text);
   } catch (err) {
     throw new MalformedConflictInputError(
       'Invalid contender',
@@ -153,8 +259,26 @@ export function validateContender(
       { cause: err },
     );
   }
-  const changes = { ...c.changes } as JsonObject;
-  const deltas = { ...c.deltas };
+}
+
+// True when the contender sets or adjusts at least one field and no field both
+// ways: a key walk without the arrays and issue list of contenderIssues().
+function changesSomething(changes: JsonObject, deltas: Record<string, number>): boolean {
+  let any = false;
+  for (const k in changes) if (Object.hasOwn(changes, k)) any = true;
+  for (const k in deltas) {
+    if (!Object.hasOwn(deltas, k)) continue;
+    if (Object.hasOwn(changes, k)) return false;
+    any = true;
+  }
+  return any;
+}
+
+function contenderIssues(
+  changes: JsonObject,
+  deltas: Record<string, number>,
+  index: number,
+): MalformedConflictInputError {
   const issues: ValidationIssue[] = [];
   if (Object.keys(changes).length + Object.keys(deltas).length === 0) {
     issues.push({ path: `contenders.${index}`, message: 'a contender must change at least one field' });
@@ -167,19 +291,7 @@ export function validateContender(
       });
     }
   }
-  if (issues.length > 0) throw new MalformedConflictInputError('Invalid contender', issues);
-  return {
-    entityType: c.entityType,
-    entityId: c.entityId,
-    source: c.source,
-    sourceId: c.sourceId,
-    eventId: c.eventId,
-    hlc: { wallMs: hlc.wallMs, logical: hlc.logical, node: hlc.node },
-    changes,
-    deltas,
-    priority: config.priorities[c.source]!,
-    trusted: isWithinDrift(hlc, detectedAt, config.maxDriftMs),
-  };
+  return new MalformedConflictInputError('Invalid contender', issues);
 }
 
 const numericCache = new WeakMap<Readonly<EntityPolicy>, readonly string[]>();
@@ -196,15 +308,27 @@ function numericFields(policy: Readonly<EntityPolicy>): readonly string[] {
   return fields;
 }
 
-function checkValues(c: Contender, policy: Readonly<EntityPolicy>, index: number): void {
+function checkValues(
+  c: Contender,
+  policy: Readonly<EntityPolicy>,
+  numeric: readonly string[],
+  index: number,
+): void {
+  const terminal = policy.terminal?.field;
+  let ok = true;
+  for (const field of numeric) {
+    if (Object.hasOwn(c.changes, field) && !isFiniteNumber(c.changes[field]!)) ok = false;
+  }
+  if (terminal !== undefined && Object.hasOwn(c.changes, terminal) && typeof c.changes[terminal] !== 'string')
+    ok = false;
+  if (ok) return;
   const issues: ValidationIssue[] = [];
-  for (const field of numericFields(policy)) {
+  for (const field of numeric) {
     if (!Object.hasOwn(c.changes, field)) continue;
     if (!isFiniteNumber(c.changes[field]!)) {
       issues.push({ path: `contenders.${index}.changes.${field}`, message: 'must be a finite number' });
     }
   }
-  const terminal = policy.terminal?.field;
   if (
     terminal !== undefined &&
     Object.hasOwn(c.changes, terminal) &&
@@ -212,21 +336,39 @@ function checkValues(c: Contender, policy: Readonly<EntityPolicy>, index: number
   ) {
     issues.push({ path: `contenders.${index}.changes.${terminal}`, message: 'must be a string' });
   }
-  if (issues.length > 0) throw new MalformedConflictInputError('Invalid contender', issues);
+  throw new MalformedConflictInputError('Invalid contender', issues);
 }
 
-function checkBase(base: JsonObject, policy: Readonly<EntityPolicy>): void {
-  const issues: ValidationIssue[] = [];
-  for (const field of numericFields(policy)) {
+function checkBase(base: JsonObject, numeric: readonly string[]): void {
+  let issues: ValidationIssue[] | undefined;
+  for (const field of numeric) {
     if (Object.hasOwn(base, field) && !isFiniteNumber(base[field]!)) {
-      issues.push({ path: `base.${field}`, message: 'must be a finite number' });
+      (issues ??= []).push({ path: `base.${field}`, message: 'must be a finite number' });
     }
   }
-  if (issues.length > 0) throw new MalformedConflictInputError('Invalid conflict', issues);
+  if (issues) throw new MalformedConflictInputError('Invalid conflict', issues);
 }
 
 // A field that some contender adjusts must hold numbers everywhere, or the deltas cannot be folded.
 function checkDeltaFields(base: JsonObject, contenders: readonly Contender[]): void {
+  if (!deltaFieldsAreNumbers(base, contenders)) throw deltaFieldIssues(base, contenders);
+}
+
+// The check alone, without the field set and issue list.
+function deltaFieldsAreNumbers(base: JsonObject, contenders: readonly Contender[]): boolean {
+  for (const a of contenders) {
+    for (const field in a.deltas) {
+      if (!Object.hasOwn(a.deltas, field)) continue;
+      if (Object.hasOwn(base, field) && !isFiniteNumber(base[field]!)) return false;
+      for (const c of contenders) {
+        if (Object.hasOwn(c.changes, field) && !isFiniteNumber(c.changes[field]!)) return false;
+      }
+    }
+  }
+  return true;
+}
+
+function deltaFieldIssues(base: JsonObject, contenders: readonly Contender[]): MalformedConflictInputError {
   const adjusted = new Set(contenders.flatMap((c) => Object.keys(c.deltas)));
   const issues: ValidationIssue[] = [];
   for (const field of [...adjusted].sort()) {
@@ -242,7 +384,7 @@ function checkDeltaFields(base: JsonObject, contenders: readonly Contender[]): v
       }
     }
   }
-  if (issues.length > 0) throw new MalformedConflictInputError('Invalid conflict', issues);
+  return new MalformedConflictInputError('Invalid conflict', issues);
 }
 
 function isFiniteNumber(v: Json): v is number {

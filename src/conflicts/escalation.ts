@@ -31,6 +31,39 @@ function absolutes(contenders: readonly Contender[], field: string): number[] {
   return fieldNumbers({}, contenders, field);
 }
 
+// Largest numeric value of `field` in the base and the contenders (-Infinity when none).
+// A Math.max fold equals Math.max(...values), -0 included, without the array.
+function maxNumber(base: JsonObject, contenders: readonly Contender[], field: string): number {
+  const b = base[field];
+  let max = typeof b === 'number' ? b : -Infinity;
+  for (const c of contenders) {
+    const v = c.changes[field];
+    if (typeof v === 'number') max = Math.max(max, v);
+  }
+  return max;
+}
+
+/** Count, minimum and maximum of the contenders' absolute values of a field. */
+interface Range {
+  count: number;
+  min: number;
+  max: number;
+}
+
+function absoluteRange(contenders: readonly Contender[], field: string): Range {
+  let count = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const c of contenders) {
+    const v = c.changes[field];
+    if (typeof v !== 'number') continue;
+    count++;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  return { count, min, max };
+}
+
 /**
  * Spread of the absolute stock values of `field` in percent of the stock
  * (the base value when positive, else the largest value); null when fewer than
@@ -73,8 +106,7 @@ export function thresholdReasons(
   const reasons: EscalationReason[] = [];
   if (policy.orderValueField !== undefined) {
     const field = policy.orderValueField;
-    const values = fieldNumbers(base, contenders, field);
-    const max = values.length > 0 ? Math.max(...values) : -Infinity;
+    const max = maxNumber(base, contenders, field);
     if (max > thresholds.orderValue) {
       reasons.push({
         code: 'order_value',
@@ -87,8 +119,7 @@ export function thresholdReasons(
   }
   if (policy.paymentAmountField !== undefined) {
     const field = policy.paymentAmountField;
-    const values = fieldNumbers(base, contenders, field);
-    const max = values.length > 0 ? Math.max(...values) : -Infinity;
+    const max = maxNumber(base, contenders, field);
     if (max > thresholds.paymentAmount) {
       reasons.push({
         code: 'payment_amount',
@@ -100,38 +131,30 @@ export function thresholdReasons(
     }
   }
   for (const field of policy.stockFields) {
-    const percent = discrepancyPercent(base, contenders, field);
+    const range = absoluteRange(contenders, field);
+    if (range.count < 2) continue;
+    const percentLimit = thresholds.inventoryDiscrepancyPercent;
     // Compare spread*100 with percent*reference (no division) so "exactly 10 %" never escalates by rounding.
-    if (percent !== null && exceedsPercent(base, contenders, field, thresholds.inventoryDiscrepancyPercent)) {
-      const reason: EscalationReason = {
-        code: 'inventory_discrepancy',
-        field,
-        threshold: thresholds.inventoryDiscrepancyPercent,
-        message: `stock values of "${field}" differ by more than ${thresholds.inventoryDiscrepancyPercent}%`,
-      };
-      if (Number.isFinite(percent)) reason.value = percent;
-      reasons.push(reason);
-    }
+    const spread = range.max - range.min;
+    if (spread <= 0) continue;
+    const b = base[field];
+    const reference = typeof b === 'number' && b > 0 ? b : range.max;
+    if (reference > 0 && !(spread * 100 > percentLimit * reference)) continue;
+    const reason: EscalationReason = {
+      code: 'inventory_discrepancy',
+      field,
+      threshold: percentLimit,
+      message: `stock values of "${field}" differ by more than ${percentLimit}%`,
+    };
+    // The same figure discrepancyPercent() reports.
+    const percent = reference > 0 ? (spread * 100) / reference : Infinity;
+    if (Number.isFinite(percent)) reason.value = percent;
+    reasons.push(reason);
   }
   if (thresholds.crossPlatformMismatch && hasCrossPlatformMismatch(contenders)) {
     reasons.push({ code: 'cross_platform_mismatch', message: 'TikTok Shop disagrees with another platform' });
   }
   return reasons;
-}
-
-function exceedsPercent(
-  base: JsonObject,
-  contenders: readonly Contender[],
-  field: string,
-  percent: number,
-): boolean {
-  const values = absolutes(contenders, field);
-  const spread = Math.max(...values) - Math.min(...values);
-  if (spread <= 0) return false;
-  const b = base[field];
-  const reference = typeof b === 'number' && b > 0 ? b : Math.max(...values);
-  if (reference <= 0) return true;
-  return spread * 100 > percent * reference;
 }
 
 /**
@@ -147,13 +170,17 @@ export function measureImpact(
   contenders: readonly Contender[],
   policy: Readonly<EntityPolicy>,
 ): ConflictImpact {
-  const money = [policy.orderValueField, policy.paymentAmountField].flatMap((f) =>
-    f === undefined ? [] : fieldNumbers(base, contenders, f),
-  );
+  let revenue = 0;
+  if (policy.orderValueField !== undefined) {
+    revenue = Math.max(revenue, maxNumber(base, contenders, policy.orderValueField));
+  }
+  if (policy.paymentAmountField !== undefined) {
+    revenue = Math.max(revenue, maxNumber(base, contenders, policy.paymentAmountField));
+  }
   let stockUnits = 0;
   for (const field of policy.stockFields) {
-    const values = absolutes(contenders, field);
-    if (values.length >= 2) stockUnits += Math.max(...values) - Math.min(...values);
+    const range = absoluteRange(contenders, field);
+    if (range.count >= 2) stockUnits += range.max - range.min;
   }
-  return { revenue: Math.max(0, ...money), stockUnits };
+  return { revenue, stockUnits };
 }

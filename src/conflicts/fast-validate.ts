@@ -1,14 +1,40 @@
 /**
- * Fast structural pre-checks for the hot path. They accept only input the zod
- * schemas accept too (a property test checks that implication); anything they
- * reject goes through zod, which either accepts it or produces the issues.
- * zod stays the definition of valid input — this only skips its cost for the
- * common, well-formed case.
+ * Fast structural reads for the hot path. They accept only input the zod
+ * schemas accept too (property tests check that implication, and that what
+ * they read equals what zod parses); anything they reject goes through zod,
+ * which either accepts it or produces the issues. zod stays the definition of
+ * valid input — this only skips its cost for the common, well-formed case.
+ *
+ * Each input object is read once, in a for-in loop with `raw[key]`. Callers
+ * build contenders with spreads (`{ ...base, changes }`), which gives every
+ * object its own hidden class; named loads (`raw.source`) on such objects miss
+ * V8's inline caches and cost hundreds of ns each, while a keyed load of the
+ * for-in key is served from the object's enum cache.
  */
-import type { Json } from './json.js';
+import type { HlcTimestamp } from '../core/hlc.js';
+import type { Json, JsonObject } from './json.js';
+import type { Contender } from './types.js';
 
-const CONFLICT_KEYS = new Set(['entityType', 'entityId', 'contenders', 'base', 'detectedAt']);
 const MAX_DEPTH = 64;
+
+/**
+ * A contender as read by {@link readContender}: a fresh object in the shape of
+ * a `Contender`, with its own copies of `changes` and `deltas`. The clock may
+ * still be a string, and `priority` and `trusted` are placeholders: both
+ * depend on the configuration, so the caller completes the object.
+ */
+export interface ReadContender extends Omit<Contender, 'hlc'> {
+  hlc: HlcTimestamp | string;
+}
+
+/** A conflict shell as read by {@link readConflict}. */
+export interface ConflictFields {
+  entityType: string;
+  entityId: string;
+  contenders: readonly unknown[];
+  base: JsonObject | undefined;
+  detectedAt: number;
+}
 
 /** True for a non-empty string. */
 function text(v: unknown): v is string {
@@ -21,13 +47,7 @@ function plainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-// for-in without Object.keys: no array per call (plainObject() ruled out inherited keys).
-function onlyKeys(o: Record<string, unknown>, allowed: ReadonlySet<string>): boolean {
-  for (const k in o) if (!allowed.has(k)) return false;
-  return true;
-}
-
-function natural(v: unknown): boolean {
+function natural(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
@@ -51,12 +71,77 @@ export function isPlainJson(v: unknown, depth = 0): v is Json {
     return true;
   }
   if (!plainObject(v)) return false;
-  for (const k of Object.keys(v)) if (!isPlainJson(v[k], depth + 1)) return false;
+  for (const k in v) if (!isPlainJson(v[k], depth + 1)) return false;
   return true;
 }
 
 /**
- * True when `raw` is plainly a well-formed contender (see `contenderSchema`).
+ * Read a plainly well-formed contender (see `contenderSchema`); undefined when
+ * it is not plainly well-formed (zod then decides).
+ *
+ * @example
+ * ```ts
+ * const c = readContender(raw); // undefined: let contenderSchema decide
+ * ```
+ */
+export function readContender(raw: unknown): ReadContender | undefined {
+  if (!plainObject(raw)) return undefined;
+  let entityType: unknown, entityId: unknown, source: unknown, sourceId: unknown, eventId: unknown;
+  let hlc: unknown, changes: unknown, deltas: unknown;
+  for (const k in raw) {
+    const v = raw[k];
+    switch (k) {
+      case 'entityType':
+        entityType = v;
+        break;
+      case 'entityId':
+        entityId = v;
+        break;
+      case 'source':
+        source = v;
+        break;
+      case 'sourceId':
+        sourceId = v;
+        break;
+      case 'eventId':
+        eventId = v;
+        break;
+      case 'hlc':
+        hlc = v;
+        break;
+      case 'changes':
+        changes = v;
+        break;
+      case 'deltas':
+        deltas = v;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  if (!text(entityType) || !text(entityId) || !text(source) || !text(sourceId) || !text(eventId)) {
+    return undefined;
+  }
+  const clock = typeof hlc === 'string' ? (hlc.length > 0 ? hlc : undefined) : readHlc(hlc);
+  if (clock === undefined) return undefined;
+  if (changes !== undefined && !jsonRecord(changes)) return undefined;
+  if (deltas !== undefined && !numberRecord(deltas)) return undefined;
+  return {
+    entityType,
+    entityId,
+    source,
+    sourceId,
+    eventId,
+    hlc: clock,
+    changes: changes === undefined ? {} : { ...changes },
+    deltas: deltas === undefined ? {} : { ...deltas },
+    priority: 0,
+    trusted: false,
+  };
+}
+
+/**
+ * True when `raw` is plainly a well-formed contender (see {@link readContender}).
  *
  * @example
  * ```ts
@@ -64,58 +149,83 @@ export function isPlainJson(v: unknown, depth = 0): v is Json {
  * ```
  */
 export function looksLikeContender(raw: unknown): boolean {
-  if (!plainObject(raw)) return false;
-  // One pass over the keys with a switch: cheaper than a Set lookup per key on the hot path.
-  for (const k in raw) {
-    switch (k) {
-      case 'entityType':
-      case 'entityId':
-      case 'source':
-      case 'sourceId':
-      case 'eventId':
-      case 'hlc':
-      case 'changes':
-      case 'deltas':
-        break;
-      default:
-        return false;
-    }
-  }
-  if (
-    !text(raw.entityType) ||
-    !text(raw.entityId) ||
-    !text(raw.source) ||
-    !text(raw.sourceId) ||
-    !text(raw.eventId)
-  ) {
-    return false;
-  }
-  if (!looksLikeHlc(raw.hlc)) return false;
-  const changes = raw.changes;
-  if (changes !== undefined) {
-    if (!plainObject(changes)) return false;
-    for (const k in changes) if (k.length === 0 || !isPlainJson(changes[k])) return false;
-  }
-  const deltas = raw.deltas;
-  if (deltas !== undefined) {
-    if (!plainObject(deltas)) return false;
-    for (const k in deltas) {
-      const d = deltas[k];
-      if (k.length === 0 || typeof d !== 'number' || !Number.isFinite(d)) return false;
-    }
+  return readContender(raw) !== undefined;
+}
+
+function jsonRecord(o: unknown): o is JsonObject {
+  if (!plainObject(o)) return false;
+  for (const k in o) if (k.length === 0 || !isPlainJson(o[k])) return false;
+  return true;
+}
+
+function numberRecord(o: unknown): o is Record<string, number> {
+  if (!plainObject(o)) return false;
+  for (const k in o) {
+    const d = o[k];
+    if (k.length === 0 || typeof d !== 'number' || !Number.isFinite(d)) return false;
   }
   return true;
 }
 
-function looksLikeHlc(hlc: unknown): boolean {
-  if (typeof hlc === 'string') return hlc.length > 0;
-  if (!plainObject(hlc)) return false;
-  for (const k in hlc) if (k !== 'wallMs' && k !== 'logical' && k !== 'node') return false;
-  return natural(hlc.wallMs) && natural(hlc.logical) && text(hlc.node);
+function readHlc(hlc: unknown): HlcTimestamp | undefined {
+  if (!plainObject(hlc)) return undefined;
+  let wallMs: unknown, logical: unknown, node: unknown;
+  for (const k in hlc) {
+    const v = hlc[k];
+    if (k === 'wallMs') wallMs = v;
+    else if (k === 'logical') logical = v;
+    else if (k === 'node') node = v;
+    else return undefined;
+  }
+  return natural(wallMs) && natural(logical) && text(node) ? { wallMs, logical, node } : undefined;
 }
 
 /**
- * True when `raw` is plainly a well-formed conflict shell (see `conflictInputSchema`).
+ * Read a plainly well-formed conflict shell (see `conflictInputSchema`);
+ * undefined when it is not plainly well-formed. Contenders are read one by one.
+ *
+ * @example
+ * ```ts
+ * const shell = readConflict(input) ?? conflictInputSchema.parse(input);
+ * ```
+ */
+export function readConflict(raw: unknown): ConflictFields | undefined {
+  if (!plainObject(raw)) return undefined;
+  let entityType: unknown, entityId: unknown, contenders: unknown, base: unknown, detectedAt: unknown;
+  for (const k in raw) {
+    const v = raw[k];
+    switch (k) {
+      case 'entityType':
+        entityType = v;
+        break;
+      case 'entityId':
+        entityId = v;
+        break;
+      case 'contenders':
+        contenders = v;
+        break;
+      case 'base':
+        base = v;
+        break;
+      case 'detectedAt':
+        detectedAt = v;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  if (!text(entityType) || !text(entityId)) return undefined;
+  if (!Array.isArray(contenders) || contenders.length === 0) return undefined;
+  if (base !== undefined) {
+    if (!plainObject(base)) return undefined;
+    for (const k in base) if (!isPlainJson(base[k])) return undefined;
+  }
+  if (typeof detectedAt !== 'number' || !Number.isFinite(detectedAt)) return undefined;
+  return { entityType, entityId, contenders, base: base as JsonObject | undefined, detectedAt };
+}
+
+/**
+ * True when `raw` is plainly a well-formed conflict shell (see {@link readConflict}).
  *
  * @example
  * ```ts
@@ -123,14 +233,5 @@ function looksLikeHlc(hlc: unknown): boolean {
  * ```
  */
 export function looksLikeConflict(raw: unknown): boolean {
-  if (!plainObject(raw) || !onlyKeys(raw, CONFLICT_KEYS)) return false;
-  if (!text(raw.entityType) || !text(raw.entityId)) return false;
-  if (!Array.isArray(raw.contenders) || raw.contenders.length === 0) return false;
-  if (
-    raw.base !== undefined &&
-    !(plainObject(raw.base) && Object.values(raw.base).every((v) => isPlainJson(v)))
-  ) {
-    return false;
-  }
-  return typeof raw.detectedAt === 'number' && Number.isFinite(raw.detectedAt);
+  return readConflict(raw) !== undefined;
 }

@@ -42,65 +42,63 @@ export function resolveConflict(
 ): Resolution {
   const p = prepareConflict(input, config);
   const base = p.base;
+  const contenders = p.contenders;
   const terminal = p.policy.terminal;
-  const shell = baseResolution(p);
+  const eventIds = ids(contenders);
+  const head: Head = {
+    conflictId: conflictIdFor(p.entityType, p.entityId, eventIds),
+    kind: classifyConflict(contenders, p.policy),
+    impact: measureImpact(base, contenders, p.policy),
+  };
 
   if (terminal && isTerminal(base[terminal.field], terminal.values)) {
-    return { ...shell, rule: 'terminal_state_absorbs', losers: ids(p.contenders), after: { ...base } };
+    return assemble(p, head, {
+      status: 'resolved',
+      rule: 'terminal_state_absorbs',
+      fields: {},
+      winner: null,
+      losers: eventIds,
+      merged: [],
+      pending: [],
+      set: {},
+      adjust: {},
+      after: { ...base },
+      markers: {},
+      escalation: null,
+    });
   }
 
-  const thresholds = thresholdReasons(base, p.contenders, p.policy, config);
-  if (thresholds.length > 0) return escalate(shell, p, thresholds);
+  const thresholds = thresholdReasons(base, contenders, p.policy, config);
+  if (thresholds.length > 0) return escalate(p, head, eventIds, thresholds);
 
   if (terminal) {
-    const reaching = p.contenders.filter((c) => isTerminal(c.changes[terminal.field], terminal.values));
-    if (reaching.length > 0) {
-      const winner = pickTerminal(reaching, terminal.field, terminal.values, terminal.pick);
-      const set: JsonObject = { ...winner.changes };
-      const adjust: Record<string, number> = {};
-      const fields: Record<string, FieldRule> = {};
-      for (const [field, delta] of Object.entries(winner.deltas)) {
-        const b = base[field];
-        if (typeof b === 'number') set[field] = b + delta;
-        else adjust[field] = delta;
-      }
-      for (const field of [...Object.keys(winner.changes), ...Object.keys(winner.deltas)].sort()) {
-        fields[field] = {
-          strategy: shell.strategy,
-          rule: 'terminal_state_wins',
-          contributors: [winner.eventId],
-        };
-      }
-      return {
-        ...shell,
-        rule: 'terminal_state_wins',
-        fields,
-        winner: winner.eventId,
-        losers: ids(p.contenders.filter((c) => c !== winner)),
-        set,
-        adjust,
-        after: { ...base, ...set },
-      };
-    }
+    const winner = pickTerminal(contenders, terminal.field, terminal.values, terminal.pick);
+    if (winner) return terminalWins(p, head, winner);
   }
 
   const set: JsonObject = {};
   const adjust: Record<string, number> = {};
   const fields: Record<string, FieldRule> = {};
-  const reasons: EscalationReason[] = [];
-  const contributors = new Set<string>();
-  for (const field of touchedFields(p.contenders)) {
-    const strategyName = p.policy.fieldStrategies[field] ?? p.policy.strategy;
-    const strategy = strategies.get(strategyName)!;
-    const candidates: FieldCandidate[] = p.contenders
-      .filter((c) => Object.hasOwn(c.changes, field))
-      .map((c) => ({ contender: c, value: c.changes[field]! }));
-    const adjusters = p.contenders.filter((c) => Object.hasOwn(c.deltas, field));
-    let value: Json | undefined = base[field];
+  let reasons: EscalationReason[] | undefined;
+  // contributes[i] === true: contenders[i] made some field's result (the roles come from this).
+  const contributes: boolean[] = [];
+  for (const field of touchedFields(contenders)) {
+    // Own keys only: a field named like an Object.prototype member ("constructor") is just a field.
+    const strategyName =
+      (Object.hasOwn(p.policy.fieldStrategies, field) ? p.policy.fieldStrategies[field] : undefined) ??
+      p.policy.strategy;
+    const candidates: FieldCandidate[] = [];
+    let adjusters: Contender[] | undefined;
+    // A contender sets a field or adjusts it, never both (validated).
+    for (const c of contenders) {
+      if (Object.hasOwn(c.changes, field)) candidates.push({ contender: c, value: c.changes[field]! });
+      else if (Object.hasOwn(c.deltas, field)) (adjusters ??= []).push(c);
+    }
+    let value: Json | undefined = Object.hasOwn(base, field) ? base[field] : undefined;
     let rule = 'deltas_summed';
-    const fieldContributors: string[] = [];
+    let decided = false;
     if (candidates.length > 0) {
-      const decision = strategy.decide({
+      const decision = strategies.get(strategyName)!.decide({
         entityType: p.entityType,
         entityId: p.entityId,
         field,
@@ -109,30 +107,145 @@ export function resolveConflict(
         policy: p.policy,
       });
       if (decision.type === 'escalate') {
-        reasons.push({ code: decision.code, field, message: decision.message });
+        (reasons ??= []).push({ code: decision.code, field, message: decision.message });
         continue;
       }
       value = decision.value;
-      rule = adjusters.length > 0 ? `${decision.rule}+deltas` : decision.rule;
-      for (const c of candidates)
-        if (jsonEquals(c.value, decision.value)) fieldContributors.push(c.contender.eventId);
+      rule = adjusters ? `${decision.rule}+deltas` : decision.rule;
+      decided = true;
     }
-    if (adjusters.length > 0) {
+    if (adjusters) {
       const sum = sumDeltas(adjusters, field);
       if (typeof value === 'number') set[field] = value + sum;
       else adjust[field] = sum;
-      fieldContributors.push(...adjusters.map((c) => c.eventId));
     } else {
       set[field] = value!;
     }
-    fieldContributors.sort((a, b) => order(p, a) - order(p, b));
-    fieldContributors.forEach((id) => contributors.add(id));
+    // Contributors in the total order: candidates holding the chosen value, and every adjuster.
+    const fieldContributors: string[] = [];
+    for (let i = 0; i < contenders.length; i++) {
+      const c = contenders[i]!;
+      const counts = Object.hasOwn(c.changes, field)
+        ? decided && jsonEquals(c.changes[field]!, value!)
+        : Object.hasOwn(c.deltas, field);
+      if (counts) {
+        fieldContributors.push(c.eventId);
+        contributes[i] = true;
+      }
+    }
     fields[field] = { strategy: strategyName, rule, contributors: fieldContributors };
   }
-  if (reasons.length > 0) return escalate(shell, p, reasons);
+  if (reasons) return escalate(p, head, eventIds, reasons);
 
-  const roles = assignRoles(p.contenders, contributors);
-  return { ...shell, rule: 'per_field', fields, ...roles, set, adjust, after: { ...base, ...set } };
+  const merged: string[] = [];
+  const losers: string[] = [];
+  let winner: string | null = null;
+  for (let i = 0; i < contenders.length; i++) {
+    const id = contenders[i]!.eventId;
+    if (contributes[i] !== true) losers.push(id);
+    else if (winner === null) winner = id;
+    else merged.push(id);
+  }
+  return assemble(p, head, {
+    status: 'resolved',
+    rule: 'per_field',
+    fields,
+    winner,
+    losers,
+    merged,
+    pending: [],
+    set,
+    adjust,
+    after: { ...base, ...set },
+    markers: {},
+    escalation: null,
+  });
+}
+
+/** What every outcome shares: computed once, before deciding. */
+interface Head {
+  conflictId: string;
+  kind: Resolution['kind'];
+  impact: Resolution['impact'];
+}
+
+/** What depends on the outcome. */
+type Outcome = Pick<
+  Resolution,
+  | 'status'
+  | 'rule'
+  | 'fields'
+  | 'winner'
+  | 'losers'
+  | 'merged'
+  | 'pending'
+  | 'set'
+  | 'adjust'
+  | 'after'
+  | 'markers'
+  | 'escalation'
+>;
+
+// One literal per resolution, in the public key order; each outcome allocates only its own parts.
+function assemble(p: PreparedConflict, head: Head, o: Outcome): Resolution {
+  return {
+    conflictId: head.conflictId,
+    entityType: p.entityType,
+    entityId: p.entityId,
+    kind: head.kind,
+    status: o.status,
+    strategy: p.policy.strategy,
+    rule: o.rule,
+    fields: o.fields,
+    contenders: p.contenders,
+    winner: o.winner,
+    losers: o.losers,
+    merged: o.merged,
+    pending: o.pending,
+    set: o.set,
+    adjust: o.adjust,
+    before: p.base, // prepareConflict's own copy of the input
+    after: o.after,
+    markers: o.markers,
+    escalation: o.escalation,
+    impact: head.impact,
+  };
+}
+
+// A contender reaching a terminal state wins the whole entity.
+function terminalWins(p: PreparedConflict, head: Head, winner: Contender): Resolution {
+  const base = p.base;
+  const set: JsonObject = { ...winner.changes };
+  const adjust: Record<string, number> = {};
+  const fields: Record<string, FieldRule> = {};
+  for (const [field, delta] of Object.entries(winner.deltas)) {
+    const b = base[field];
+    if (typeof b === 'number') set[field] = b + delta;
+    else adjust[field] = delta;
+  }
+  for (const field of [...Object.keys(winner.changes), ...Object.keys(winner.deltas)].sort()) {
+    fields[field] = {
+      strategy: p.policy.strategy,
+      rule: 'terminal_state_wins',
+      contributors: [winner.eventId],
+    };
+  }
+  const losers: string[] = [];
+  for (const c of p.contenders) if (c !== winner) losers.push(c.eventId);
+  return assemble(p, head, {
+    status: 'resolved',
+    rule: 'terminal_state_wins',
+    fields,
+    winner: winner.eventId,
+    losers,
+    merged: [],
+    pending: [],
+    set,
+    adjust,
+    after: { ...base, ...set },
+    markers: {},
+    escalation: null,
+  });
 }
 
 /**
@@ -145,11 +258,22 @@ export function resolveConflict(
  * ```
  */
 export function sumDeltas(adjusters: readonly Contender[], field: string): number {
-  const deltas = adjusters
-    .map((c) => ({ c, d: c.deltas[field]! }))
-    .sort((a, b) => a.d - b.d || compareContenders(a.c, b.c));
+  // Insertion sort of a copy: adjusters are few, and this avoids a wrapper object per delta.
+  const sorted = [...adjusters];
+  for (let i = 1; i < sorted.length; i++) {
+    const c = sorted[i]!;
+    const d = c.deltas[field]!;
+    let j = i - 1;
+    for (; j >= 0; j--) {
+      const o = sorted[j]!;
+      const od = o.deltas[field]!;
+      if (od - d < 0 || (od === d && compareContenders(o, c) <= 0)) break;
+      sorted[j + 1] = o;
+    }
+    sorted[j + 1] = c;
+  }
   let sum = 0;
-  for (const { d } of deltas) sum += d;
+  for (const c of sorted) sum += c.deltas[field]!;
   return sum;
 }
 
@@ -162,12 +286,29 @@ export function sumDeltas(adjusters: readonly Contender[], field: string): numbe
  * ```
  */
 export function touchedFields(contenders: readonly Contender[]): string[] {
-  const fields = new Set<string>();
+  const fields: string[] = [];
   for (const c of contenders) {
-    for (const f of Object.keys(c.changes)) fields.add(f);
-    for (const f of Object.keys(c.deltas)) fields.add(f);
+    addOwnKeys(fields, c.changes);
+    addOwnKeys(fields, c.deltas);
   }
-  return [...fields].sort();
+  return sortStrings(fields);
+}
+
+// Code-unit order, as Array#sort without a comparator; an insertion sort for the usual handful.
+function sortStrings(list: string[]): string[] {
+  if (list.length > 16) return list.sort();
+  for (let i = 1; i < list.length; i++) {
+    const s = list[i]!;
+    let j = i - 1;
+    for (; j >= 0 && list[j]! > s; j--) list[j + 1] = list[j]!;
+    list[j + 1] = s;
+  }
+  return list;
+}
+
+// Adds the own keys of `o` not yet in `fields`; a linear scan, as a handful of fields is the rule.
+function addOwnKeys(fields: string[], o: object): void {
+  for (const k in o) if (Object.hasOwn(o, k) && !fields.includes(k)) fields.push(k);
 }
 
 /**
@@ -181,13 +322,14 @@ export function touchedFields(contenders: readonly Contender[]): string[] {
 export function markersFor(contenders: readonly Contender[]): Record<string, ConflictMarker[]> {
   const markers: Record<string, ConflictMarker[]> = {};
   for (const field of touchedFields(contenders)) {
-    markers[field] = contenders.flatMap((c): ConflictMarker[] => {
+    const list: ConflictMarker[] = [];
+    for (const c of contenders) {
       if (Object.hasOwn(c.changes, field))
-        return [{ eventId: c.eventId, source: c.source, value: c.changes[field]! }];
-      if (Object.hasOwn(c.deltas, field))
-        return [{ eventId: c.eventId, source: c.source, delta: c.deltas[field]! }];
-      return [];
-    });
+        list.push({ eventId: c.eventId, source: c.source, value: c.changes[field]! });
+      else if (Object.hasOwn(c.deltas, field))
+        list.push({ eventId: c.eventId, source: c.source, delta: c.deltas[field]! });
+    }
+    markers[field] = list;
   }
   return markers;
 }
@@ -213,67 +355,63 @@ export function assignRoles(
   };
 }
 
-function baseResolution(p: PreparedConflict): Resolution {
-  const eventIds = ids(p.contenders);
-  return {
-    conflictId: conflictIdFor(p.entityType, p.entityId, eventIds),
-    entityType: p.entityType,
-    entityId: p.entityId,
-    kind: classifyConflict(p.contenders, p.policy),
-    status: 'resolved',
-    strategy: p.policy.strategy,
-    rule: 'per_field',
+// `eventIds` becomes the pending list (nothing else holds it).
+function escalate(
+  p: PreparedConflict,
+  head: Head,
+  eventIds: string[],
+  reasons: EscalationReason[],
+): Resolution {
+  return assemble(p, head, {
+    status: 'escalated',
+    rule: 'escalated',
     fields: {},
-    contenders: p.contenders,
     winner: null,
     losers: [],
     merged: [],
-    pending: [],
+    pending: eventIds,
     set: {},
     adjust: {},
-    before: { ...p.base },
     after: null,
-    markers: {},
-    escalation: null,
-    impact: measureImpact(p.base, p.contenders, p.policy),
-  };
-}
-
-function escalate(shell: Resolution, p: PreparedConflict, reasons: EscalationReason[]): Resolution {
-  return {
-    ...shell,
-    status: 'escalated',
-    rule: 'escalated',
-    pending: ids(p.contenders),
     markers: markersFor(p.contenders),
     escalation: { reasons },
-    after: null,
-  };
+  });
 }
 
 function isTerminal(value: Json | undefined, values: readonly string[]): boolean {
   return typeof value === 'string' && values.includes(value);
 }
 
-// Strongest terminal value first; among equals the earliest ('first') or highest-ranked ('rank') contender.
+// The contender reaching the strongest terminal value; among equals the earliest
+// ('first') or highest-ranked ('rank'). Undefined when none reaches one. A scan
+// for the minimum: the comparison is a total order, so it is what sorting would put first.
 function pickTerminal(
-  reaching: readonly Contender[],
+  contenders: readonly Contender[],
   field: string,
   values: readonly string[],
   pick: TerminalStates['pick'],
-): Contender {
-  const strength = (c: Contender) => values.indexOf(c.changes[field] as string);
-  const sorted = [...reaching].sort(
-    (a, b) =>
-      strength(a) - strength(b) || (pick === 'first' ? compareEarliest(a, b) : compareContenders(a, b)),
-  );
-  return sorted[0]!;
+): Contender | undefined {
+  let best: Contender | undefined;
+  let bestStrength = 0;
+  for (const c of contenders) {
+    const v = c.changes[field];
+    if (!isTerminal(v, values)) continue;
+    const strength = values.indexOf(v as string);
+    if (
+      best === undefined ||
+      strength < bestStrength ||
+      (strength === bestStrength &&
+        (pick === 'first' ? compareEarliest(c, best) : compareContenders(c, best)) < 0)
+    ) {
+      best = c;
+      bestStrength = strength;
+    }
+  }
+  return best;
 }
 
 function ids(contenders: readonly Contender[]): string[] {
-  return contenders.map((c) => c.eventId);
-}
-
-function order(p: PreparedConflict, eventId: string): number {
-  return p.contenders.findIndex((c) => c.eventId === eventId);
+  const out: string[] = [];
+  for (const c of contenders) out.push(c.eventId);
+  return out;
 }

@@ -57,6 +57,14 @@ describe('strategies', () => {
     expect([r.set, r.winner, r.losers]).toEqual([{ title: 'Admin' }, admin.eventId, [early.eventId]]);
   });
 
+  it('fields named like Object.prototype members are ordinary fields', () => {
+    const engine = createConflictEngine();
+    const admin = c('manual_admin', { changes: { constructor: 'A', toString: 1 } });
+    const tiktok = c('tiktok_webhook', { changes: { constructor: 'T', hasOwnProperty: true } });
+    const r = engine.resolve(conflict('product', [admin, tiktok]));
+    expect(r.set).toEqual({ constructor: 'T', toString: 1, hasOwnProperty: true });
+  });
+
   it('businessRules: the lower stock wins whatever the source priority', () => {
     const engine = createConflictEngine(NO_ESCALATION);
     const tiktok = c('tiktok_webhook', { changes: { quantity: 12 } }, 'inventory');
