@@ -37,34 +37,43 @@ export type ExpressMiddleware = (
 export function expressAdapter(handler: HttpHandler, options: NodeAdapterOptions = {}): ExpressMiddleware {
   const limit = options.maxBodyBytes ?? DEFAULT_ADAPTER_BODY_LIMIT;
   return (req, res, next) => {
-    void (async () => {
-      let rawBody: Buffer;
-      if (Buffer.isBuffer(req.body)) {
-        rawBody = req.body;
-      } else if (req.body !== undefined && req.body !== null && req.readableEnded) {
-        // A JSON parser already consumed the stream: the signed bytes are gone.
-        return sendResponse(
-          res,
-          problemResponse({
-            status: 500,
-            code: 'RAW_BODY_UNAVAILABLE',
-            message: 'A body parser ran before the webhook receiver; mount it without express.json()',
-          }),
-        );
-      } else {
-        const read = await readRawBody(req, limit);
-        if (!read.ok) return sendResponse(res, read.response);
-        rawBody = read.body;
-      }
-      const url = req.originalUrl ?? req.url ?? '/';
-      const response = await handler({
-        method: req.method ?? 'GET',
-        path: url.split('?')[0] ?? '/',
-        headers: req.headers,
-        rawBody,
-        params: { ...req.params },
-      });
-      sendResponse(res, response);
-    })().catch(next);
+    handleExpressRequest(handler, limit, req, res).catch(next);
   };
+}
+
+async function handleExpressRequest(
+  handler: HttpHandler,
+  limit: number,
+  req: ExpressRequestLike,
+  res: ServerResponse,
+): Promise<void> {
+  let rawBody: Buffer;
+  if (Buffer.isBuffer(req.body)) {
+    rawBody = req.body;
+  } else if (req.body !== undefined && req.body !== null && req.readableEnded) {
+    // A JSON parser already consumed the stream: the signed bytes are gone.
+    return sendResponse(
+      res,
+      problemResponse({
+        status: 500,
+        code: 'RAW_BODY_UNAVAILABLE',
+        message: 'A body parser ran before the webhook receiver; mount it without express.json()',
+      }),
+    );
+  } else {
+    const read = await readRawBody(req, limit);
+    if (!read.ok) return sendResponse(res, read.response);
+    rawBody = read.body;
+  }
+  const url = req.originalUrl ?? req.url ?? '/';
+  const query = url.indexOf('?');
+  const response = await handler({
+    method: req.method ?? 'GET',
+    path: query === -1 ? url : url.slice(0, query),
+    headers: req.headers,
+    rawBody,
+    // A copy: Express reuses and rewrites req.params while routing.
+    params: Object.assign({}, req.params),
+  });
+  sendResponse(res, response);
 }

@@ -28,6 +28,11 @@ function tooLarge(limit: number): HttpResponse {
   });
 }
 
+const bodyReadFailed = (): RawBodyResult => ({
+  ok: false,
+  response: problemResponse({ status: 400, code: 'BODY_READ_FAILED', message: 'Body could not be read' }),
+});
+
 /**
  * Read the raw request bytes, stopping at `limit` (a 413 problem then).
  *
@@ -44,38 +49,41 @@ export function readRawBody(req: IncomingMessage, limit: number): Promise<RawBod
     return Promise.resolve({ ok: false, response: tooLarge(limit) });
   }
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
+    // A webhook body nearly always arrives as one chunk: keep it as is rather
+    // than copy it through Buffer.concat.
+    let first: Buffer | undefined;
+    let more: Buffer[] | undefined;
     let size = 0;
     let done = false;
-    const finish = (result: RawBodyResult) => {
-      if (done) return;
-      done = true;
-      resolve(result);
-    };
     req.on('data', (chunk: Buffer) => {
       if (done) return;
       size += chunk.length;
       if (size > limit) {
-        chunks.length = 0;
-        finish({ ok: false, response: tooLarge(limit) });
-        return;
+        done = true;
+        first = more = undefined;
+        resolve({ ok: false, response: tooLarge(limit) });
+      } else if (first === undefined) {
+        first = chunk;
+      } else {
+        (more ??= [first]).push(chunk);
       }
-      chunks.push(chunk);
     });
-    req.on('end', () => finish({ ok: true, body: Buffer.concat(chunks, size) }));
-    const failed = () =>
-      finish({
-        ok: false,
-        response: problemResponse({
-          status: 400,
-          code: 'BODY_READ_FAILED',
-          message: 'Body could not be read',
-        }),
-      });
-    req.on('error', failed);
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      const body = more ? Buffer.concat(more, size) : (first ?? Buffer.alloc(0));
+      resolve({ ok: true, body });
+    });
+    req.on('error', () => {
+      if (done) return;
+      done = true;
+      resolve(bodyReadFailed());
+    });
     // A client that disconnects mid-body never sends 'end': settle instead of hanging.
     req.on('close', () => {
-      if (!req.complete) failed();
+      if (done || req.complete) return;
+      done = true;
+      resolve(bodyReadFailed());
     });
   });
 }
@@ -89,9 +97,13 @@ export function readRawBody(req: IncomingMessage, limit: number): Promise<RawBod
  * ```
  */
 export function sendResponse(res: ServerResponse, response: HttpResponse): void {
-  res.statusCode = response.status;
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  res.setHeader('content-length', Buffer.byteLength(response.body));
+  // One writeHead with every header: when no header was set before, Node
+  // formats the list directly instead of keeping a header map per response
+  // (headers a framework already set are merged as before).
+  const headers: (string | number)[] = [];
+  for (const name of Object.keys(response.headers)) headers.push(name, response.headers[name]!);
+  headers.push('content-length', Buffer.byteLength(response.body));
+  res.writeHead(response.status, headers);
   res.end(response.body);
 }
 

@@ -64,7 +64,14 @@ export function createRouter(routes: readonly Route[]): HttpHandler {
         allowed.push(route.method);
         continue;
       }
-      return route.handler({ ...req, params: { ...req.params, ...params } });
+      // Built field by field: in V8 adding keys to a spread copy takes a slow path.
+      return route.handler({
+        method: req.method,
+        path: req.path,
+        headers: req.headers,
+        rawBody: req.rawBody,
+        params: Object.assign({}, req.params, params),
+      });
     }
     if (allowed.length > 0) {
       return problemResponse({

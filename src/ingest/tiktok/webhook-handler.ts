@@ -110,11 +110,5 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
     });
   }
 
-  return async (req) => {
-    try {
-      return await handle(req);
-    } catch (err) {
-      return errorToProblem(err);
-    }
-  };
+  return (req) => handle(req).catch(errorToProblem);
 }
