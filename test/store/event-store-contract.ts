@@ -244,6 +244,34 @@ export function eventStoreContract(
         await store.append('c', [order(2)]);
         expect((await store.readAll()).events.map((e) => e.aggregateId)).toEqual(['a', 'c']);
       });
+
+      it('failing inline hooks in a large batch fail only their appends, which keep their order', async () => {
+        // One flush slot, so the 40 appends are one batch that must be taken apart.
+        const { store: serial, close: closeSerial } = await factory({ maxConcurrentFlushes: 1 });
+        try {
+          await serial.migrate();
+          serial.addInlineHook({
+            name: 'picky',
+            async apply({ events }) {
+              if (events.some((e) => (e.data as { total: number }).total % 13 === 0))
+                throw new Error('unlucky');
+            },
+          });
+          const totals = Array.from({ length: 40 }, (_, i) => i + 1);
+          const results = await Promise.allSettled(totals.map((n) => serial.append('chain', [order(n)])));
+          expect(results.map((r) => r.status)).toEqual(
+            totals.map((n) => (n % 13 === 0 ? 'rejected' : 'fulfilled')),
+          );
+          const { events } = await serial.readStream('chain');
+          expect(events.map((e) => (e.data as { total: number }).total)).toEqual(
+            totals.filter((n) => n % 13 !== 0),
+          );
+          expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i + 1));
+        } finally {
+          await serial.close();
+          await closeSerial();
+        }
+      });
     });
 
     describe('reading', () => {

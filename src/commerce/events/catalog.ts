@@ -125,7 +125,9 @@ export function commerceEvent<T extends CommerceEventType>(
   data: EventPayload<T>,
   extra: Omit<NewEvent, 'type' | 'data'> = {},
 ): NewEvent<T, EventPayload<T>> {
-  return { ...extra, type, data };
+  // Object.assign, not `{ ...extra, type, data }`: a spread into a literal with
+  // more keys is several times slower on V8 11 (Node 20), and this runs per event.
+  return Object.assign({}, extra, { type, data });
 }
 
 /**

@@ -6,14 +6,15 @@
  * (transaction_id, global_position) and only pass transactions below a
  * horizon: the oldest transaction still writing to this store (see
  * writer-lock.ts), or the next unassigned id when none is. Everything below it
- * has finished, so nothing can still appear behind the checkpoint. The horizon
- * is read by one statement and the events by the next, whose snapshot is
- * newer — the order the proof needs.
+ * has finished, so nothing can still appear behind the checkpoint. A page is
+ * one statement: horizon and rows from one snapshot (snapshot-horizon.ts has
+ * the proof), each row one JSON text (event-rows.ts).
  */
 import { quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
 import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../checkpoint.js';
 import type { ReadAllResult, ReaderLag } from '../types.js';
-import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-rows.js';
+import { EVENT_JSON, parseStoredEvent } from './event-rows.js';
+import { SNAPSHOT_HORIZON } from './snapshot-horizon.js';
 import { horizonFrom, WRITER_HORIZON, writerLockKeys } from './writer-lock.js';
 
 /** The reader's statements have fixed texts: prepared once per connection. */
@@ -32,11 +33,17 @@ export class LogReader {
     const s = quoteIdent(schema);
     this.#sql = sql;
     this.#lockKeys = writerLockKeys(schema);
-    this.#readAll = `SELECT ${EVENT_COLUMNS} FROM ${s}.events
-      WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-        AND transaction_id < $4::xid8
-      ORDER BY transaction_id, global_position
-      LIMIT $3`;
+    // The page's arguments are read through a CTE, so the planner's estimate
+    // never depends on their values: the plan is the same for every page and
+    // the generic plan is chosen after five executions, which saves the
+    // planning (about half a millisecond per page on this partitioned table).
+    this.#readAll = `${SNAPSHOT_HORIZON},
+      page AS MATERIALIZED (SELECT $3::xid8 AS after_txid, $4::bigint AS after_position, $5::bigint AS max_count)
+      SELECT ${EVENT_JSON} AS event_json FROM ${s}.events
+       WHERE (transaction_id, global_position) > ((SELECT after_txid FROM page), (SELECT after_position FROM page))
+         AND transaction_id < (SELECT xid FROM horizon)
+       ORDER BY transaction_id, global_position
+       LIMIT (SELECT max_count FROM page)`;
     this.#head = `SELECT transaction_id::text AS txid, global_position FROM ${s}.events
       WHERE transaction_id < $1::xid8
       ORDER BY transaction_id DESC, global_position DESC LIMIT 1`;
@@ -47,7 +54,10 @@ export class LogReader {
        AND w.classid = $1::oid AND w.objid = $2::oid`;
   }
 
-  /** Transactions below the returned xid8 have all finished writing events. */
+  /**
+   * Transactions below the returned xid8 have all finished writing events.
+   * Statements run after this one see all their rows (for head and lag).
+   */
   async horizon(): Promise<bigint> {
     const { rows } = await this.#sql.query<{ xmin: string; xmax: string; writers: string[] | string }>(
       WRITER_HORIZON,
@@ -60,13 +70,17 @@ export class LogReader {
 
   async readAll(after: LogCheckpoint, limit: number): Promise<ReadAllResult> {
     const { transactionId, globalPosition } = parseCheckpoint(after);
-    const horizon = await this.horizon();
-    const { rows } = await this.#sql.query<EventRow>(
+    const { rows } = await this.#sql.query<{ event_json: string }>(
       this.#readAll,
-      [transactionId.toString(), globalPosition, limit, horizon.toString()],
+      [...this.#lockKeys, transactionId.toString(), globalPosition, limit],
       PREPARED,
     );
-    const events = rows.map(toStoredEvent);
+    const events = rows.map((row) => parseStoredEvent(row.event_json));
+    // Drop the driver's references now: in a process that also appends, V8
+    // pretenures the driver's result objects, and a dead old-generation array
+    // would keep every row text alive through young-generation GCs (about
+    // 2 µs of client CPU per event in the catch-up benchmark).
+    rows.length = 0;
     return { events, checkpoint: events.at(-1)?.checkpoint ?? after };
   }
 

@@ -1,0 +1,195 @@
+/**
+ * The log reader's one-statement page: the values it decodes, and the horizon
+ * it takes from the same snapshot as its rows.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SqlQueryable, SqlResult } from '../../src/core/sql-client.js';
+import { createEventStore, type EventStore, type StoredEvent } from '../../src/index.js';
+import { LogReader } from '../../src/store/postgres/log-reader.js';
+import { postgresEngine, postgresUrl, sqlEngines, type TestDatabase } from '../support/databases.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Text no JSON encoder may pass through unescaped. */
+const AWKWARD = 'q"uote \\ back\nline\ttab \u0001 é 🚀 \u2028';
+
+/** The events as an independent query decodes them, column by column. */
+async function storedRows(db: TestDatabase): Promise<StoredEvent[]> {
+  const { rows } = await db.sql.query<Record<string, string>>(
+    `SELECT global_position::text AS gp, transaction_id::text AS txid, id::text AS id, aggregate_id,
+            aggregate_type, event_type, event_data::text AS data, metadata::text AS metadata, version::text AS version,
+            floor(extract(epoch FROM occurred_at) * 1000)::text AS occurred,
+            floor(extract(epoch FROM processed_at) * 1000)::text AS processed
+       FROM "${db.schema}".events ORDER BY transaction_id, global_position`,
+  );
+  return rows.map((r) => ({
+    id: r.id!,
+    aggregateId: r.aggregate_id!,
+    aggregateType: r.aggregate_type!,
+    type: r.event_type!,
+    data: JSON.parse(r.data!) as unknown,
+    metadata: JSON.parse(r.metadata!) as StoredEvent['metadata'],
+    version: Number(r.version),
+    globalPosition: Number(r.gp),
+    occurredAt: new Date(Number(r.occurred)),
+    processedAt: new Date(Number(r.processed)),
+    checkpoint: `${r.txid}:${r.gp}`,
+  }));
+}
+
+describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name', (engine) => {
+  let db: TestDatabase;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    db = await engine.open();
+    store = createEventStore({ sql: db.sql, schema: db.schema });
+    await store.migrate();
+  });
+  afterAll(async () => {
+    await store.close();
+    await db.close();
+  });
+
+  it('decodes exactly what the columns hold: escapes, unicode, big and precise numbers, key order, ms floors', async () => {
+    await store.append(
+      `stream ${AWKWARD}`,
+      [
+        {
+          type: `type ${AWKWARD}`,
+          data: {
+            z: 1,
+            a: [1.5, -0, 1e21, 0.1 + 0.2, null, true],
+            text: AWKWARD,
+            nested: { 'key "q"': { deep: [AWKWARD] } },
+          },
+          metadata: { source: AWKWARD, correlationId: 'c-1' },
+          occurredAt: new Date('1969-12-31T23:59:59.999Z'),
+        },
+        { type: 'plain', data: 'a bare string', occurredAt: new Date('2026-11-26T03:23:18.123Z') },
+        { type: 'null data', data: null },
+      ],
+      { aggregateType: AWKWARD, metadata: { userId: 'u-1' } },
+    );
+    // Numbers no JavaScript literal could write: jsonb keeps them exact, both decoders round them alike.
+    await db.sql.query(
+      `UPDATE "${db.schema}".events SET event_data = '{"big": 123456789012345678901234567890, "pi": 3.14159265358979323846264338327950288, "tiny": 1e-7}'
+        WHERE event_type = 'plain'`,
+    );
+    // processed_at has microseconds: the reader floors it to the millisecond, as the oracle does.
+    const expected = await storedRows(db);
+    expect(expected).toHaveLength(3);
+    const page = await store.readAll();
+    expect(page.events).toStrictEqual(expected);
+    expect(page.checkpoint).toBe(expected.at(-1)!.checkpoint);
+    const stream = await store.readStream(`stream ${AWKWARD}`);
+    expect(stream.events).toStrictEqual(expected);
+    expect(page.events[0]!.occurredAt.getTime()).toBe(-1);
+  });
+
+  it('pages through the log without gaps or repeats', async () => {
+    for (let i = 0; i < 5; i++) await store.append(`page-${i}`, [{ type: 't', data: { i } }]);
+    const all = await storedRows(db);
+    const seen: StoredEvent[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await store.readAll({ ...(after ? { after } : {}), limit: 2 });
+      seen.push(...page.events);
+      if (page.events.length === 0) break;
+      after = page.checkpoint;
+    }
+    expect(seen).toStrictEqual(all);
+  });
+});
+
+/** A reader whose statements all run in one REPEATABLE READ transaction, so they share one old snapshot. */
+async function frozenSnapshot(pool: pg.Pool): Promise<{ sql: SqlQueryable; end(): Promise<void> }> {
+  const client = await pool.connect();
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  await client.query('SELECT 1'); // the snapshot is taken here
+  return {
+    sql: {
+      query: async <Row>(text: string, params?: readonly unknown[]) =>
+        (await client.query(text, params as unknown[] | undefined)) as unknown as SqlResult<Row>,
+      exec: async (text: string) => {
+        await client.query(text);
+      },
+    },
+    async end() {
+      await client.query('COMMIT');
+      client.release();
+    },
+  };
+}
+
+describe.skipIf(!postgresEngine.available)('log reader horizon on PostgreSQL', () => {
+  let db: TestDatabase;
+  let store: EventStore;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    db = await postgresEngine.open();
+    store = createEventStore({ sql: db.sql, schema: db.schema, maxConcurrentFlushes: 4 });
+    await store.migrate();
+    pool = new pg.Pool({ connectionString: postgresUrl()!, max: 2 });
+  });
+  afterAll(async () => {
+    await store.close();
+    await pool.end();
+    await db.close();
+  });
+
+  it('does not pass a writer that ended after the rows snapshot was taken but before the lock table was read', async () => {
+    const before = await store.headCheckpoint();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const removeHook = store.addInlineHook({
+      name: 'gate',
+      async apply({ events }) {
+        if (!events.some((e) => e.aggregateId === 'slow')) return;
+        entered();
+        await gate;
+      },
+    });
+    const slow = store.append('slow', [{ type: 'slow', data: {} }]);
+    await inside; // written, transaction id taken, lock held
+    const fast = await store.append('fast', [{ type: 'fast', data: {} }]); // a later id, committed
+    const frozen = await frozenSnapshot(pool); // sees `fast`, not `slow`
+    try {
+      release();
+      await slow; // `slow` commits and releases the writer lock
+      await sleep(10);
+      // The page's snapshot is older than the lock table it reads: `slow` is no
+      // longer a lock holder, yet its row is invisible. Reading past `fast`
+      // here would skip `slow` for good.
+      const page = await new LogReader(frozen.sql, db.schema).readAll(before, 100);
+      expect(page.events.map((e) => e.aggregateId)).toEqual([]);
+      expect(page.checkpoint).toBe(before);
+    } finally {
+      await frozen.end();
+      removeHook();
+    }
+    const after = await store.readAll({ after: before });
+    expect(after.events.map((e) => e.aggregateId)).toEqual(['slow', 'fast']);
+    expect(after.checkpoint).toBe(fast.checkpoint);
+  });
+
+  it('is not held back by a transaction that is not a writer of this store', async () => {
+    const before = await store.headCheckpoint();
+    const other = await pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_current_xact_id()'); // an open transaction with an id, older than the append
+      const appended = await store.append('after-other', [{ type: 't', data: {} }]);
+      const page = await store.readAll({ after: before });
+      expect(page.events.map((e) => e.aggregateId)).toEqual(['after-other']);
+      expect(page.checkpoint).toBe(appended.checkpoint);
+    } finally {
+      await other.query('ROLLBACK');
+      other.release();
+    }
+  });
+});
