@@ -8,6 +8,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { Observable } from 'rxjs';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Row, RowChange } from '../core/row-change.js';
+import type { Processor } from '../processing/index.js';
 import {
   createSagaRunner,
   createSagaTrigger,
@@ -25,7 +26,6 @@ import {
   type OrderFulfillmentInput,
 } from './fulfillment/order-fulfillment-saga.js';
 import { createInventoryHandler } from './inventory/inventory-handler.js';
-import type { LogReactor } from './inventory/log-reactor.js';
 import { InventoryService } from './inventory/inventory-service.js';
 import { stockGuard } from './inventory/stock-guard.js';
 import { syncInventoryLevels, type InventorySyncResult } from './inventory/sync-inventory-levels.js';
@@ -98,8 +98,8 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
   readonly store: EventStore;
   readonly readModels: ReadModelSet;
   readonly inventory: InventoryService;
-  /** The inventory handler (a reader of the log). */
-  readonly inventoryHandler: LogReactor;
+  /** The inventory handler: an at-least-once processor of the log (lease, retries, dead letters). */
+  readonly inventoryHandler: Processor;
   /** The saga runner (absent without ports). */
   readonly sagaRunner: SagaRunner | undefined;
   /** The fulfillment saga definition (absent without ports). */
@@ -135,6 +135,8 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
       reader: { pollIntervalMs: poll },
     });
     this.inventoryHandler.on('error', (err: unknown) => this.emit('error', err));
+    // A dead-lettered event waits for a redrive: report it like any background failure.
+    this.inventoryHandler.on('processor:dead_lettered', ({ error }) => this.emit('error', error));
     this.#ownRunner = options.ports !== undefined && options.sagaRunner === undefined;
     if (options.ports) {
       const runner =

@@ -3,8 +3,10 @@
  * builders with row-change feeds and blue/green rebuilds, dead letters, retries.
  */
 export { createProcessor, Processor, type RedriveResult } from './processor.js';
+export { DELIVERY_MODES } from './processor-options.js';
 export type {
   BatchHandler,
+  DeliveryMode,
   EventHandler,
   HandlerContext,
   LeaseOptions,

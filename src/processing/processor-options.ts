@@ -8,12 +8,27 @@ import { isCheckpoint, type LogCheckpoint } from '../store/checkpoint.js';
 import type { EventStore, StoredEvent } from '../store/types.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
 
-/** Run after the batch's transaction committed (e.g. to publish row changes). */
+/** Run after the batch's checkpoint was stored (its transaction committed), e.g. to publish row changes. */
 export type PostCommit = () => void;
+
+/**
+ * When a processor saves its checkpoint relative to its handler:
+ * - `'exactly-once'`: in the handler's transaction (`ctx.tx`), so database effects
+ *   written through `tx` commit or roll back with the checkpoint.
+ * - `'at-least-once'`: after the handler succeeded, with no transaction open while
+ *   it runs, so it may write through the store (append). A failure or crash in
+ *   between delivers the events again: the handler must be idempotent.
+ */
+export const DELIVERY_MODES = ['exactly-once', 'at-least-once'] as const;
+/** One of {@link DELIVERY_MODES}. */
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
 
 /** What a handler gets besides the events. */
 export interface HandlerContext {
-  /** The batch's transaction: write effects here so they commit with the checkpoint. Absent in memory. */
+  /**
+   * The batch's transaction: write effects here so they commit with the checkpoint.
+   * Absent in memory and with `delivery: 'at-least-once'`.
+   */
   tx?: SqlTransaction;
   processor: string;
   /** 1 for the first try, then 2, 3, … on retries and redrives. */
@@ -55,6 +70,14 @@ export interface ProcessorOptions {
   handle?: EventHandler;
   /** Whole-batch handler, faster for projections (give this or `handle`). */
   handleBatch?: BatchHandler;
+  /**
+   * `'exactly-once'` (default): the handler runs in the transaction that moves the
+   * checkpoint. `'at-least-once'`: it runs with no transaction (`ctx.tx` undefined),
+   * may append through the store — which inside the checkpoint transaction would need
+   * a second connection, and on PGlite wait on itself — and the checkpoint is saved
+   * after it succeeded; handlers must then be idempotent. See {@link DELIVERY_MODES}.
+   */
+  delivery?: DeliveryMode;
   /** Only these event types reach the handler; others are skipped (the checkpoint still moves). */
   eventTypes?: readonly string[];
   /** Events per read and transaction (default 500). */
@@ -79,6 +102,7 @@ const schema = z.object({
   pollIntervalMs: z.number().int().min(1).default(1000),
   lagIntervalMs: z.number().int().min(0).default(5000),
   errorBackoffMs: z.number().int().min(0).default(1000),
+  delivery: z.enum(DELIVERY_MODES).default('exactly-once'),
   startFrom: z
     .union([
       z.literal('beginning'),
@@ -104,6 +128,7 @@ export interface ResolvedProcessorOptions {
   readonly store: EventStore;
   readonly name: string;
   readonly batch: BatchHandler;
+  readonly delivery: DeliveryMode;
   readonly eventTypes: ReadonlySet<string> | undefined;
   readonly batchSize: number;
   readonly pollIntervalMs: number;
@@ -153,6 +178,7 @@ export function resolveProcessorOptions(options: ProcessorOptions): ResolvedProc
     store: options.store,
     name: options.name,
     batch: options.handleBatch ?? perEvent(options.handle!),
+    delivery: o.delivery,
     eventTypes: options.eventTypes ? new Set(options.eventTypes) : undefined,
     batchSize: o.batchSize,
     pollIntervalMs: o.pollIntervalMs,

@@ -1,8 +1,9 @@
 /**
  * A checkpointed processor of the global log: reads batches from its checkpoint,
- * runs its handler and stores the new checkpoint in the same transaction, wakes
- * on the store's notifications and polls as a backstop, holds a lease so one
- * instance runs it at a time, retries failures and dead-letters what keeps failing.
+ * runs its handler and stores the new checkpoint — in the same transaction
+ * (exactly-once) or after the handler succeeded (at-least-once) — wakes on the
+ * store's notifications and polls as a backstop, holds a lease so one instance
+ * runs it at a time, retries failures and dead-letters what keeps failing.
  */
 import { EventEmitter } from 'eventemitter3';
 import type { Subscription } from 'rxjs';
@@ -80,6 +81,8 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
   #pendingSince: Date | undefined;
   #caughtUp = false;
   #verifyLease = false;
+  /** When a standby may next try to take the lease (ms since epoch). */
+  #nextAcquireAt = 0;
   #dirty = true;
   #wake: (() => void) | undefined;
   #waiters: { head: LogCheckpoint; resolve: () => void }[] = [];
@@ -131,6 +134,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     this.#running = true;
     this.#abort = new AbortController();
     this.#dirty = true;
+    this.#nextAcquireAt = 0;
     if (store.sql && lease !== false) {
       this.#keeper = new LeaseKeeper({
         sql: store.sql,
@@ -296,7 +300,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     const { store } = this.#o;
     const notFound = () => new ProcessingNotFoundError(`Dead letter ${letter.id} no longer exists`);
     let post: void | PostCommit;
-    if (store.sql) {
+    if (store.sql && this.#o.delivery === 'exactly-once') {
       post = await store.sql.transaction(async (tx) => {
         // Serialize with the live batches (which lock this row first) so both never
         // read-modify-write the same read-model rows at once.
@@ -305,6 +309,8 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
         return this.#o.batch([letter.event], { tx, processor: this.name, attempt });
       });
     } else {
+      // In memory, or at-least-once: no transaction around the handler, so a crash
+      // before the removal redrives the letter again.
       if (!(await this.#dlq.get(letter.id))) throw notFound();
       post = await this.#o.batch([letter.event], { processor: this.name, attempt });
       await this.#dlq.remove(letter.id);
@@ -318,9 +324,13 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     while (this.#running) {
       try {
         if (!(await this.#holdLease())) {
+          // Follow the holder's checkpoint at the poll interval (so whenCaughtUp on a
+          // standby resolves promptly); #holdLease spaces out the attempts to take over.
           await this.#observeStandby();
           await this.#idle(
-            this.#o.lease === false ? this.#o.pollIntervalMs : this.#o.lease.acquireIntervalMs,
+            this.#o.lease === false
+              ? this.#o.pollIntervalMs
+              : Math.min(this.#o.pollIntervalMs, this.#o.lease.acquireIntervalMs),
             false,
           );
           continue;
@@ -374,9 +384,11 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     const keeper = this.#keeper;
     if (!keeper) return true;
     if (keeper.held && !this.#verifyLease) return true;
+    if (!keeper.held && Date.now() < this.#nextAcquireAt) return false;
     this.#verifyLease = false;
     const wasHeld = keeper.held;
     const ok = await keeper.tryAcquire();
+    if (!ok && this.#o.lease !== false) this.#nextAcquireAt = Date.now() + this.#o.lease.acquireIntervalMs;
     if (ok && !wasHeld) {
       this.#checkpoint = undefined; // someone else may have moved it while we were standby
       this.emit('processor:lease_acquired', { processor: this.name, owner: keeper.owner });
@@ -447,12 +459,18 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     } catch (error) {
       if (isCheckpointMovedError(error) || !this.#running) throw error;
       let letter: DeadLetter | undefined;
-      await this.#commit(event.checkpoint, 0, async (ctx) => {
-        letter = await this.#dlq.add(
-          { processor: this.name, event, error, attempts: policy.attempts },
-          ctx.tx,
-        );
-      });
+      // The dead letter is our own write, never the handler's: it always commits with the checkpoint.
+      await this.#commit(
+        event.checkpoint,
+        0,
+        async (ctx) => {
+          letter = await this.#dlq.add(
+            { processor: this.name, event, error, attempts: policy.attempts },
+            ctx.tx,
+          );
+        },
+        true,
+      );
       this.emit('processor:dead_lettered', {
         processor: this.name,
         event,
@@ -463,21 +481,32 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     }
   }
 
-  /** Run `work` and store `next` atomically, fenced on the checkpoint we started from. */
+  /**
+   * Run `work` and store `next`, fenced on the checkpoint we started from: atomically
+   * (`inTransaction`, the default for exactly-once), or `work` first and then the
+   * checkpoint (at-least-once).
+   */
   async #commit(
     next: LogCheckpoint,
     handled: number,
     work: (ctx: HandlerContext) => Promise<void | PostCommit> | void | PostCommit,
+    inTransaction = this.#o.delivery === 'exactly-once',
   ): Promise<void> {
     const { store } = this.#o;
     const expected = this.#checkpoint!;
     let post: void | PostCommit;
-    if (store.sql) {
+    if (store.sql && inTransaction) {
       post = await store.sql.transaction(async (tx) => {
         // Fence and advance first (one round trip); a failing handler rolls both back.
         await advanceCheckpoint(tx, store.schema, this.name, expected, next);
         return work({ tx, processor: this.name, attempt: 1 });
       });
+    } else if (store.sql) {
+      // No transaction is open while the handler runs, so its own writes (appends
+      // through the store) get a connection — on PGlite, the only one. The fenced
+      // update comes after; when it fails the events are delivered again.
+      post = await work({ processor: this.name, attempt: 1 });
+      await advanceCheckpoint(store.sql, store.schema, this.name, expected, next);
     } else {
       const checkpoints = memoryProcessingState(store).checkpoints;
       post = await work({ processor: this.name, attempt: 1 });

@@ -335,6 +335,44 @@ describe.each(storeEngines.filter((e) => e.name !== 'memory'))('processor fencin
   );
 });
 
+describe.each(storeEngines.filter((e) => e.name !== 'memory'))('processor standby on $name', (engine) => {
+  let t: TestStore;
+  beforeEach(async () => {
+    if (engine.available) t = await engine.open();
+  });
+  afterEach(async () => {
+    if (engine.available) await t.close();
+  });
+
+  it.skipIf(!engine.available)(
+    'a standby follows the holder at the poll interval, while trying the lease only at the acquire interval',
+    async () => {
+      await appendMany(t.store, 'order-1', 5);
+      const make = (id: string) =>
+        createProcessor({
+          store: t.store,
+          name: 'follow',
+          pollIntervalMs: 20,
+          lease: { ttlMs: 60_000, acquireIntervalMs: 60_000, owner: id },
+          handle: () => undefined,
+        });
+      const a = make('a');
+      const b = make('b');
+      await a.start();
+      await a.whenCaughtUp({ timeoutMs: 20_000 });
+      await b.start();
+      await appendMany(t.store, 'order-1', 5);
+      await a.whenCaughtUp({ timeoutMs: 20_000 });
+      // Well before b's next attempt at the lease (60 s away).
+      await b.whenCaughtUp({ timeoutMs: 5_000 });
+      expect(b.checkpoint).toBe(a.checkpoint);
+      expect([a.leaseHeld, b.leaseHeld]).toEqual([true, false]);
+      await b.stop();
+      await a.stop();
+    },
+  );
+});
+
 describe('processor on a closed store', () => {
   it('reports the closed store once and stops', async () => {
     const t = await storeEngines[0]!.open();

@@ -4,4 +4,3 @@ export * from './inventory-service.js';
 export * from './stock-guard.js';
 export * from './inventory-handler.js';
 export * from './sync-inventory-levels.js';
-export * from './log-reactor.js';

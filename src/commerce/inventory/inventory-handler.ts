@@ -5,13 +5,13 @@
  * product's level calls for them.
  */
 import type { Row } from '../../core/row-change.js';
+import { createProcessor, type Processor, type ProcessorOptions } from '../../processing/index.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import type { EventPayload } from '../events/catalog.js';
 import type { InventoryLevelRow } from '../read-models/inventory-levels.js';
 import type { ResolvedInventoryOptions } from '../read-models/inventory-options.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
 import type { InventoryService } from './inventory-service.js';
-import { LogReactor, type LogReactorOptions } from './log-reactor.js';
 import { stockAlertEvents } from './stock-alerts.js';
 import { inventoryStream } from './streams.js';
 
@@ -34,14 +34,21 @@ export interface InventoryHandlerOptions {
   readModels: ReadModelSet;
   inventory: InventoryService;
   options: ResolvedInventoryOptions;
-  /** Reader settings (name defaults to `'commerce_inventory_handler'`). */
-  reader?: Partial<Pick<LogReactorOptions, 'name' | 'batchSize' | 'pollIntervalMs' | 'errorBackoffMs'>>;
+  /**
+   * Processor settings (name defaults to `'commerce_inventory_handler'`, batchSize to 200,
+   * errorBackoffMs to 500).
+   */
+  reader?: Partial<
+    Pick<ProcessorOptions, 'name' | 'batchSize' | 'pollIntervalMs' | 'errorBackoffMs' | 'retry' | 'lease'>
+  >;
 }
 
 /**
- * Create the handler (call `start()` on it). It runs on a {@link LogReactor},
- * not a processor: its effects are appends through the store, which must not
- * run inside a processor's checkpoint transaction (see `log-reactor.ts`).
+ * Create the handler (call `start()` on it): a processor with
+ * `delivery: 'at-least-once'`, since its effects are appends through the store,
+ * which cannot run inside a checkpoint transaction (on PGlite they would wait on
+ * it). Every effect is idempotent — idempotency keys, expected versions,
+ * level-triggered alerts — so events delivered again change nothing.
  *
  * @example
  * ```ts
@@ -49,16 +56,19 @@ export interface InventoryHandlerOptions {
  * await handler.start();
  * ```
  */
-export function createInventoryHandler(options: InventoryHandlerOptions): LogReactor {
+export function createInventoryHandler(options: InventoryHandlerOptions): Processor {
   const { store, readModels, inventory } = options;
   const { name = 'commerce_inventory_handler', ...reader } = options.reader ?? {};
   const metadata = { source: INVENTORY_HANDLER_SOURCE };
-  return new LogReactor({
+  return createProcessor({
+    batchSize: 200,
+    errorBackoffMs: 500,
     ...reader,
     store,
     name,
     eventTypes: INVENTORY_HANDLER_EVENTS,
-    handle: async (events) => {
+    delivery: 'at-least-once',
+    handleBatch: async (events) => {
       const touched = new Map<string, { creatorId: string; productId: string; cause: StoredEvent }>();
       for (const event of events) {
         const caused = { ...metadata, causationId: event.id };

@@ -1,0 +1,70 @@
+/**
+ * The inventory handler as an at-least-once processor: its appends go through
+ * the store (on PGlite, the one connection), an event that keeps failing is
+ * dead-lettered, reported as a commerce `'error'`, and redriven.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { commerceEvent } from '../../src/commerce/index.js';
+import { START_CHECKPOINT } from '../../src/store/checkpoint.js';
+import { commerceEngines, type CommerceTestbed } from './support.js';
+
+const C = 'creator-handler';
+
+describe.each(commerceEngines)('inventory handler on $name', (engine) => {
+  let bed: CommerceTestbed | undefined;
+  afterEach(async () => {
+    await bed?.close();
+    bed = undefined;
+  });
+
+  it.skipIf(!engine.available)(
+    'reserves allocations, dead-letters one that keeps failing, reports it and redrives it',
+    async () => {
+      bed = await engine.open();
+      const { store, commerce } = bed;
+      const inventory = commerce.inventory;
+      const reserveAllocation = inventory.reserveAllocation.bind(inventory);
+      let broken = true;
+      inventory.reserveAllocation = async (payload, metadata) => {
+        if (broken && payload.orderId === 'broken') throw new Error('inventory service unavailable');
+        return reserveAllocation(payload, metadata);
+      };
+      const errors: unknown[] = [];
+      commerce.on('error', (err) => errors.push(err));
+      const allocated = (orderId: string) =>
+        store.append(`order-${orderId}`, [
+          commerceEvent('order.inventory_allocated', {
+            creatorId: C,
+            orderId,
+            allocations: [{ productId: 'p1', quantity: 2 }],
+          }),
+        ]);
+      const reservedOf = async (orderId: string) =>
+        (await store.readStream(`order-${orderId}`)).events.filter((e) => e.type === 'inventory.reserved');
+
+      await allocated('ok');
+      await allocated('broken');
+      // Five attempts with the default backoff (about 1.5-3 s), then the dead letter.
+      await expect.poll(() => errors.length, { timeout: 20_000 }).toBe(1);
+      expect(String(errors[0])).toContain('inventory service unavailable');
+      await commerce.whenIdle();
+      expect(await reservedOf('ok')).toHaveLength(1);
+      expect(await reservedOf('broken')).toHaveLength(0);
+      const handler = commerce.inventoryHandler;
+      const letters = await handler.deadLetters.list({ processor: handler.name });
+      expect(letters.map((l) => (l.event.data as { orderId: string }).orderId)).toEqual(['broken']);
+
+      broken = false;
+      expect(await handler.redrive()).toEqual({ redriven: [letters[0]!.id], failed: [] });
+      expect(await reservedOf('broken')).toHaveLength(1);
+      expect(await handler.deadLetters.list({ processor: handler.name })).toEqual([]);
+      // Delivered again, the allocation finds its reservation and appends nothing more.
+      await handler.stop();
+      await handler.seek(START_CHECKPOINT);
+      await handler.start();
+      await commerce.whenIdle();
+      expect(await reservedOf('ok')).toHaveLength(1);
+      expect(await reservedOf('broken')).toHaveLength(1);
+    },
+  );
+});
