@@ -6,15 +6,15 @@
  * (transaction_id, global_position) and only pass transactions below a
  * horizon: the oldest transaction still writing to this store (see
  * writer-lock.ts), or the next unassigned id when none is. Everything below it
- * has finished, so nothing can still appear behind the checkpoint. A page is
- * one statement: horizon and rows from one snapshot (snapshot-horizon.ts has
- * the proof), each row one JSON text (event-rows.ts).
+ * has finished, so nothing can still appear behind the checkpoint. The horizon
+ * is read by one statement and the rows by the next, whose snapshot is newer —
+ * the order the proof needs; each row is one JSON text (event-rows.ts).
  */
 import { quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
 import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../checkpoint.js';
-import type { ReadAllResult, ReaderLag } from '../types.js';
+import type { ReadAllResult, ReaderLag, StoredEvent } from '../types.js';
 import { EVENT_JSON, parseStoredEvent } from './event-rows.js';
-import { SNAPSHOT_HORIZON } from './snapshot-horizon.js';
+import { ReadAhead, type RawPage } from './read-ahead.js';
 import { horizonFrom, WRITER_HORIZON, writerLockKeys } from './writer-lock.js';
 
 /** The reader's statements have fixed texts: prepared once per connection. */
@@ -28,20 +28,29 @@ export class LogReader {
   readonly #head: string;
   readonly #heldBack: string;
   readonly #oldestWriter: string;
+  readonly #readAhead: ReadAhead | undefined;
 
-  constructor(sql: SqlQueryable, schema: string) {
+  /**
+   * `readAhead`: overlap a sequential reader's page reads with its decoding
+   * (read-ahead.ts). Only worth it when the database can work while this
+   * process decodes: not on PGlite, which runs in this thread.
+   */
+  constructor(sql: SqlQueryable, schema: string, options: { readAhead?: boolean } = {}) {
     const s = quoteIdent(schema);
     this.#sql = sql;
+    this.#readAhead = options.readAhead
+      ? new ReadAhead((after, limit) => this.#readPage(after, limit))
+      : undefined;
     this.#lockKeys = writerLockKeys(schema);
     // The page's arguments are read through a CTE, so the planner's estimate
     // never depends on their values: the plan is the same for every page and
     // the generic plan is chosen after five executions, which saves the
     // planning (about half a millisecond per page on this partitioned table).
-    this.#readAll = `${SNAPSHOT_HORIZON},
-      page AS MATERIALIZED (SELECT $3::xid8 AS after_txid, $4::bigint AS after_position, $5::bigint AS max_count)
+    this.#readAll = `WITH page AS MATERIALIZED (
+        SELECT $1::xid8 AS after_txid, $2::bigint AS after_position, $3::bigint AS max_count, $4::xid8 AS horizon)
       SELECT ${EVENT_JSON} AS event_json FROM ${s}.events
        WHERE (transaction_id, global_position) > ((SELECT after_txid FROM page), (SELECT after_position FROM page))
-         AND transaction_id < (SELECT xid FROM horizon)
+         AND transaction_id < (SELECT horizon FROM page)
        ORDER BY transaction_id, global_position
        LIMIT (SELECT max_count FROM page)`;
     this.#head = `SELECT transaction_id::text AS txid, global_position FROM ${s}.events
@@ -68,20 +77,45 @@ export class LogReader {
     return horizonFrom(row.xmin, row.xmax, parseTextArray(row.writers));
   }
 
+  /** At most `limit` events after `after`, in commit order. */
   async readAll(after: LogCheckpoint, limit: number): Promise<ReadAllResult> {
+    if (this.#readAhead) return this.#readAhead.read(after, limit);
+    return (await this.#readPage(after, limit)).decode();
+  }
+
+  /** Drop pages read ahead (after the log changed under them: archive, restore). */
+  forgetReadAhead(): void {
+    this.#readAhead?.clear();
+  }
+
+  async #readPage(after: LogCheckpoint, limit: number): Promise<RawPage> {
     const { transactionId, globalPosition } = parseCheckpoint(after);
+    // Horizon first, rows in the next statement: under READ COMMITTED its
+    // snapshot is newer, so it sees every writer below the horizon.
+    const horizon = await this.horizon();
     const { rows } = await this.#sql.query<{ event_json: string }>(
       this.#readAll,
-      [...this.#lockKeys, transactionId.toString(), globalPosition, limit],
+      [transactionId.toString(), globalPosition, limit, horizon.toString()],
       PREPARED,
     );
-    const events = rows.map((row) => parseStoredEvent(row.event_json));
-    // Drop the driver's references now: in a process that also appends, V8
-    // pretenures the driver's result objects, and a dead old-generation array
-    // would keep every row text alive through young-generation GCs (about
-    // 2 µs of client CPU per event in the catch-up benchmark).
-    rows.length = 0;
-    return { events, checkpoint: events.at(-1)?.checkpoint ?? after };
+    const last = rows.at(-1);
+    return {
+      count: rows.length,
+      checkpoint: last ? parseStoredEvent(last.event_json).checkpoint : after,
+      decode: async (yieldEvery = Infinity) => {
+        const events: StoredEvent[] = [];
+        for (let i = 0; i < rows.length; i++) {
+          if (i > 0 && i % yieldEvery === 0) await new Promise(setImmediate);
+          events.push(parseStoredEvent(rows[i]!.event_json));
+        }
+        // Drop the driver's references now: in a process that also appends, V8
+        // pretenures the driver's result objects, and a dead old-generation array
+        // would keep every row text alive through young-generation GCs (about
+        // 2 µs of client CPU per event in the catch-up benchmark).
+        rows.length = 0;
+        return { events, checkpoint: events.at(-1)?.checkpoint ?? after };
+      },
+    };
   }
 
   async head(): Promise<LogCheckpoint> {

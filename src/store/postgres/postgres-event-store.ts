@@ -63,7 +63,7 @@ export class PostgresEventStore implements EventStore {
     this.#now = now;
     const channel = `creatorflow_events_${config.schema}`;
     this.#partitions = new PartitionManager(sql, config.schema);
-    this.#reader = new LogReader(sql, config.schema);
+    this.#reader = new LogReader(sql, config.schema, { readAhead: (sql.maxConcurrency ?? 1) > 1 });
     this.#writer = new AppendWriter(config.schema, channel);
     this.#wakeups = new Wakeups(sql, channel);
     this.wakeups = this.#wakeups.signals;
@@ -154,6 +154,7 @@ export class PostgresEventStore implements EventStore {
     const olderThan = options.olderThan ?? defaultArchiveCutoff(this.#now());
     const archived = await archiveMonths(this.sql, this.schema, await this.#partitions.list(), olderThan);
     this.#partitions.invalidate();
+    this.#reader.forgetReadAhead();
     return archived;
   }
 
@@ -161,6 +162,7 @@ export class PostgresEventStore implements EventStore {
     this.#assertOpen();
     await restoreMonth(this.sql, this.schema, month);
     this.#partitions.invalidate();
+    this.#reader.forgetReadAhead();
   }
 
   async close(): Promise<void> {
