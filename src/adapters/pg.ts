@@ -9,6 +9,7 @@ export interface PgQueryConfig {
   text: string;
   values?: unknown[];
   name?: string;
+  rowMode?: 'array';
 }
 
 type PgQueryResult = Promise<{ rows: unknown[]; rowCount: number | null }>;
@@ -57,14 +58,17 @@ export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient
     params: readonly unknown[] | undefined,
     opts?: QueryOptions,
   ): PgQueryConfig => {
-    const values = params as unknown[] | undefined;
-    if (!opts?.prepare) return values ? { text, values } : { text };
+    const config: PgQueryConfig = { text };
+    if (params) config.values = params as unknown[];
+    if (opts?.arrayRows) config.rowMode = 'array';
+    if (!opts?.prepare) return config;
     let name = names.get(text);
     if (!name) {
       name = `cf_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
       names.set(text, name);
     }
-    return values ? { text, values, name } : { text, name };
+    config.name = name;
+    return config;
   };
   return {
     dialect: 'pg',

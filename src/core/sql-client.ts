@@ -17,6 +17,12 @@ export interface QueryOptions {
    * per connection and reuse the plan. Never set it for SQL built per call.
    */
   prepare?: boolean;
+  /**
+   * Rows may come back as arrays of column values instead of objects, where
+   * the adapter can (pg: `rowMode: 'array'`, which skips building an object per
+   * row). A caller setting it must accept both shapes.
+   */
+  arrayRows?: boolean;
 }
 
 /** Something that runs parameterised SQL: a pool, a connection or an open transaction. */

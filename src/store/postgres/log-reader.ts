@@ -19,6 +19,12 @@ import { horizonFrom, WRITER_HORIZON, writerLockKeys } from './writer-lock.js';
 
 /** The reader's statements have fixed texts: prepared once per connection. */
 const PREPARED = { prepare: true } as const;
+/** Pages: also as arrays where the driver can (pg builds each row object with a spread). */
+const PAGE = { prepare: true, arrayRows: true } as const;
+
+/** A page row's one column, whichever shape the adapter returned. */
+const eventJson = (row: [string] | { event_json: string }): string =>
+  Array.isArray(row) ? row[0] : row.event_json;
 
 /** The SQL of the log reader, prepared once per schema. */
 export class LogReader {
@@ -93,20 +99,20 @@ export class LogReader {
     // Horizon first, rows in the next statement: under READ COMMITTED its
     // snapshot is newer, so it sees every writer below the horizon.
     const horizon = await this.horizon();
-    const { rows } = await this.#sql.query<{ event_json: string }>(
+    const { rows } = await this.#sql.query<[string] | { event_json: string }>(
       this.#readAll,
       [transactionId.toString(), globalPosition, limit, horizon.toString()],
-      PREPARED,
+      PAGE,
     );
     const last = rows.at(-1);
     return {
       count: rows.length,
-      checkpoint: last ? parseStoredEvent(last.event_json).checkpoint : after,
+      checkpoint: last ? parseStoredEvent(eventJson(last)).checkpoint : after,
       decode: async (yieldEvery = Infinity) => {
         const events: StoredEvent[] = [];
         for (let i = 0; i < rows.length; i++) {
           if (i > 0 && i % yieldEvery === 0) await new Promise(setImmediate);
-          events.push(parseStoredEvent(rows[i]!.event_json));
+          events.push(parseStoredEvent(eventJson(rows[i]!)));
         }
         // Drop the driver's references now: in a process that also appends, V8
         // pretenures the driver's result objects, and a dead old-generation array
