@@ -72,6 +72,11 @@ describe.each(storeEngines)('at-least-once processor on $name', (engine) => {
     return p;
   };
 
+  /** A test of behaviour only a SQL store has (separate connections, failing saves): not defined in memory. */
+  const itOnSql = (name: string, fn: () => Promise<void>, timeout?: number): void => {
+    if (engine.name !== 'memory') it.skipIf(!engine.available)(name, fn, timeout);
+  };
+
   beforeEach(async () => {
     if (engine.available) t = await engine.open();
   });
@@ -184,40 +189,37 @@ describe.each(storeEngines)('at-least-once processor on $name', (engine) => {
     },
   );
 
-  it.skipIf(!engine.available || engine.name === 'memory')(
-    'a failed checkpoint save delivers the handled events again',
-    async () => {
-      await appendMany(t.store, 'order-1', 6);
-      const all = await happened(t.store);
-      let failSaves = 1;
-      const flaky = createEventStore({
-        sql: failingCheckpointSaves(t.store.sql!, () => failSaves-- > 0),
-        schema: t.store.schema,
+  itOnSql('a failed checkpoint save delivers the handled events again', async () => {
+    await appendMany(t.store, 'order-1', 6);
+    const all = await happened(t.store);
+    let failSaves = 1;
+    const flaky = createEventStore({
+      sql: failingCheckpointSaves(t.store.sql!, () => failSaves-- > 0),
+      schema: t.store.schema,
+    });
+    try {
+      const seen = deliveries();
+      const p = await run({
+        store: flaky,
+        name: 'lost-save',
+        eventTypes: ['test.happened'],
+        retry: FAST_RETRY,
+        handle: async (event) => {
+          seen.count(event);
+          await note(flaky, event);
+        },
       });
-      try {
-        const seen = deliveries();
-        const p = await run({
-          store: flaky,
-          name: 'lost-save',
-          eventTypes: ['test.happened'],
-          retry: FAST_RETRY,
-          handle: async (event) => {
-            seen.count(event);
-            await note(flaky, event);
-          },
-        });
-        await p.whenCaughtUp({ timeoutMs: 20_000 });
-        // The whole page was handled, its save failed, and each event was delivered again.
-        expect(all.map(seen.of)).toEqual(all.map(() => 2));
-        expect(await noted(t.store)).toEqual(all);
-        await p.stop();
-      } finally {
-        await flaky.close();
-      }
-    },
-  );
+      await p.whenCaughtUp({ timeoutMs: 20_000 });
+      // The whole page was handled, its save failed, and each event was delivered again.
+      expect(all.map(seen.of)).toEqual(all.map(() => 2));
+      expect(await noted(t.store)).toEqual(all);
+      await p.stop();
+    } finally {
+      await flaky.close();
+    }
+  });
 
-  it.skipIf(!engine.available || engine.name === 'memory')(
+  itOnSql(
     'an instance that dies after its handler, before saving the checkpoint, leaves the events to the next',
     async () => {
       await appendMany(t.store, 'order-1', 5);
@@ -263,39 +265,36 @@ describe.each(storeEngines)('at-least-once processor on $name', (engine) => {
     },
   );
 
-  it.skipIf(!engine.available || engine.name === 'memory')(
-    'the lease keeps a second instance out; stopping the holder hands over',
-    async () => {
-      await appendMany(t.store, 'order-1', 6);
-      const handledBy: string[] = [];
-      const make = (id: string) =>
-        run({
-          name: 'leased',
-          eventTypes: ['test.happened'],
-          lease: { ttlMs: 1000, acquireIntervalMs: 50, owner: id },
-          handle: async (event) => {
-            handledBy.push(id);
-            await note(t.store, event);
-          },
-        });
-      const a = await make('a');
-      await a.whenCaughtUp({ timeoutMs: 20_000 });
-      const b = await make('b');
-      await appendMany(t.store, 'order-1', 4);
-      await a.whenCaughtUp({ timeoutMs: 20_000 });
-      await b.whenCaughtUp({ timeoutMs: 20_000 });
-      expect([a.leaseHeld, b.leaseHeld]).toEqual([true, false]);
-      expect(handledBy).toEqual(Array(10).fill('a'));
-      await a.stop();
-      await expect.poll(() => b.leaseHeld, { timeout: 20_000 }).toBe(true);
-      await appendMany(t.store, 'order-1', 3);
-      await b.whenCaughtUp({ timeoutMs: 20_000 });
-      expect(handledBy.filter((x) => x === 'b')).toHaveLength(3);
-      expect(await noted(t.store)).toEqual(await happened(t.store));
-    },
-  );
+  itOnSql('the lease keeps a second instance out; stopping the holder hands over', async () => {
+    await appendMany(t.store, 'order-1', 6);
+    const handledBy: string[] = [];
+    const make = (id: string) =>
+      run({
+        name: 'leased',
+        eventTypes: ['test.happened'],
+        lease: { ttlMs: 1000, acquireIntervalMs: 50, owner: id },
+        handle: async (event) => {
+          handledBy.push(id);
+          await note(t.store, event);
+        },
+      });
+    const a = await make('a');
+    await a.whenCaughtUp({ timeoutMs: 20_000 });
+    const b = await make('b');
+    await appendMany(t.store, 'order-1', 4);
+    await a.whenCaughtUp({ timeoutMs: 20_000 });
+    await b.whenCaughtUp({ timeoutMs: 20_000 });
+    expect([a.leaseHeld, b.leaseHeld]).toEqual([true, false]);
+    expect(handledBy).toEqual(Array(10).fill('a'));
+    await a.stop();
+    await expect.poll(() => b.leaseHeld, { timeout: 20_000 }).toBe(true);
+    await appendMany(t.store, 'order-1', 3);
+    await b.whenCaughtUp({ timeoutMs: 20_000 });
+    expect(handledBy.filter((x) => x === 'b')).toHaveLength(3);
+    expect(await noted(t.store)).toEqual(await happened(t.store));
+  });
 
-  it.skipIf(!engine.available || engine.name === 'memory')(
+  itOnSql(
     'two instances without a lease never move the checkpoint back (fence) and miss nothing',
     async () => {
       await appendMany(t.store, 'order-1', 60, 'test.happened', (i) => ({ i }), 10);
