@@ -79,22 +79,13 @@ export function createInventoryHandler(options: InventoryHandlerOptions): Proces
               caused,
             );
             break;
-          case 'order.cancelled': {
-            const d = event.data as EventPayload<'order.cancelled'>;
-            await inventory.release({
-              creatorId: d.creatorId,
-              orderId: d.orderId,
-              reason: 'cancelled',
-              metadata: caused,
-            });
-            break;
-          }
+          case 'order.cancelled':
           case 'order.shipped': {
-            const d = event.data as EventPayload<'order.shipped'>;
+            const d = event.data as EventPayload<'order.cancelled' | 'order.shipped'>;
             await inventory.release({
               creatorId: d.creatorId,
               orderId: d.orderId,
-              reason: 'fulfilled',
+              reason: event.type === 'order.shipped' ? 'fulfilled' : 'cancelled',
               metadata: caused,
             });
             break;
