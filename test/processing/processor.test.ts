@@ -258,120 +258,113 @@ describe.each(storeEngines)('processor on $name', (engine) => {
   });
 });
 
-describe.each(storeEngines.filter((e) => e.name !== 'memory'))('processor fencing on $name', (engine) => {
-  let t: TestStore;
-  beforeEach(async () => {
-    if (engine.available) t = await engine.open();
-  });
-  afterEach(async () => {
-    if (engine.available) await t.close();
-  });
+describe.each(storeEngines.filter((e) => e.name !== 'memory'))(
+  'processor fencing and standby on $name',
+  (engine) => {
+    let t: TestStore;
+    beforeEach(async () => {
+      if (engine.available) t = await engine.open();
+    });
+    afterEach(async () => {
+      if (engine.available) await t.close();
+    });
 
-  it.skipIf(!engine.available)(
-    'two instances without a lease still apply every event exactly once (checkpoint fence)',
-    async () => {
-      const table = `${quoteIdent(t.store.schema)}.fenced`;
-      await t.store.sql!.query(`CREATE TABLE ${table} (position bigint PRIMARY KEY, by_instance text)`);
-      await appendMany(t.store, 'order-1', 120, 'x', (i) => ({ i }), 20);
-      const make = (id: string) =>
-        createProcessor({
-          store: t.store,
-          name: 'fenced',
-          lease: false,
-          batchSize: 10,
-          retry: { attempts: 50, minTimeoutMs: 1, maxTimeoutMs: 3 },
-          handle: async (event, { tx }) => {
-            // A plain INSERT: a doubled event would violate the primary key.
-            await tx!.query(`INSERT INTO ${table} (position, by_instance) VALUES ($1, $2)`, [
-              event.globalPosition,
-              id,
-            ]);
-          },
-        });
-      const a = make('a');
-      const b = make('b');
-      const letters: unknown[] = [];
-      a.on('processor:dead_lettered', (l) => letters.push(l));
-      b.on('processor:dead_lettered', (l) => letters.push(l));
-      await Promise.all([a.start(), b.start()]);
-      await Promise.all([a.whenCaughtUp({ timeoutMs: 30_000 }), b.whenCaughtUp({ timeoutMs: 30_000 })]);
-      await Promise.all([a.stop(), b.stop()]);
-      const { rows } = await t.store.sql!.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
-      expect(rows[0]!.n).toBe(120);
-      expect(letters).toEqual([]);
-    },
-  );
+    it.skipIf(!engine.available)(
+      'two instances without a lease still apply every event exactly once (checkpoint fence)',
+      async () => {
+        const table = `${quoteIdent(t.store.schema)}.fenced`;
+        await t.store.sql!.query(`CREATE TABLE ${table} (position bigint PRIMARY KEY, by_instance text)`);
+        await appendMany(t.store, 'order-1', 120, 'x', (i) => ({ i }), 20);
+        const make = (id: string) =>
+          createProcessor({
+            store: t.store,
+            name: 'fenced',
+            lease: false,
+            batchSize: 10,
+            retry: { attempts: 50, minTimeoutMs: 1, maxTimeoutMs: 3 },
+            handle: async (event, { tx }) => {
+              // A plain INSERT: a doubled event would violate the primary key.
+              await tx!.query(`INSERT INTO ${table} (position, by_instance) VALUES ($1, $2)`, [
+                event.globalPosition,
+                id,
+              ]);
+            },
+          });
+        const a = make('a');
+        const b = make('b');
+        const letters: unknown[] = [];
+        a.on('processor:dead_lettered', (l) => letters.push(l));
+        b.on('processor:dead_lettered', (l) => letters.push(l));
+        await Promise.all([a.start(), b.start()]);
+        await Promise.all([a.whenCaughtUp({ timeoutMs: 30_000 }), b.whenCaughtUp({ timeoutMs: 30_000 })]);
+        await Promise.all([a.stop(), b.stop()]);
+        const { rows } = await t.store.sql!.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+        expect(rows[0]!.n).toBe(120);
+        expect(letters).toEqual([]);
+      },
+    );
 
-  it.skipIf(!engine.available)(
-    'exactly one of several instances holds the lease; stopping it hands over',
-    async () => {
-      await appendMany(t.store, 'order-1', 10);
-      const handledBy: string[] = [];
-      const make = (id: string) =>
-        createProcessor({
-          store: t.store,
-          name: 'leased',
-          lease: { ttlMs: 1000, acquireIntervalMs: 50, owner: id },
-          handle: () => void handledBy.push(id),
-        });
-      const a = make('a');
-      const b = make('b');
-      await a.start();
-      await a.whenCaughtUp({ timeoutMs: 20_000 });
-      await b.start();
-      await appendMany(t.store, 'order-1', 5);
-      await a.whenCaughtUp({ timeoutMs: 20_000 });
-      await b.whenCaughtUp({ timeoutMs: 20_000 }); // a standby follows the holder's checkpoint
-      expect([a.leaseHeld, b.leaseHeld]).toEqual([true, false]);
-      expect(new Set(handledBy)).toEqual(new Set(['a']));
-      await a.stop();
-      await expect.poll(() => b.leaseHeld, { timeout: 20_000 }).toBe(true);
-      await appendMany(t.store, 'order-1', 5);
-      await b.whenCaughtUp({ timeoutMs: 20_000 });
-      expect(handledBy.filter((x) => x === 'b')).toHaveLength(5);
-      expect(handledBy).toHaveLength(20);
-      await b.stop();
-    },
-  );
-});
+    it.skipIf(!engine.available)(
+      'exactly one of several instances holds the lease; stopping it hands over',
+      async () => {
+        await appendMany(t.store, 'order-1', 10);
+        const handledBy: string[] = [];
+        const make = (id: string) =>
+          createProcessor({
+            store: t.store,
+            name: 'leased',
+            lease: { ttlMs: 1000, acquireIntervalMs: 50, owner: id },
+            handle: () => void handledBy.push(id),
+          });
+        const a = make('a');
+        const b = make('b');
+        await a.start();
+        await a.whenCaughtUp({ timeoutMs: 20_000 });
+        await b.start();
+        await appendMany(t.store, 'order-1', 5);
+        await a.whenCaughtUp({ timeoutMs: 20_000 });
+        await b.whenCaughtUp({ timeoutMs: 20_000 }); // a standby follows the holder's checkpoint
+        expect([a.leaseHeld, b.leaseHeld]).toEqual([true, false]);
+        expect(new Set(handledBy)).toEqual(new Set(['a']));
+        await a.stop();
+        await expect.poll(() => b.leaseHeld, { timeout: 20_000 }).toBe(true);
+        await appendMany(t.store, 'order-1', 5);
+        await b.whenCaughtUp({ timeoutMs: 20_000 });
+        expect(handledBy.filter((x) => x === 'b')).toHaveLength(5);
+        expect(handledBy).toHaveLength(20);
+        await b.stop();
+      },
+    );
 
-describe.each(storeEngines.filter((e) => e.name !== 'memory'))('processor standby on $name', (engine) => {
-  let t: TestStore;
-  beforeEach(async () => {
-    if (engine.available) t = await engine.open();
-  });
-  afterEach(async () => {
-    if (engine.available) await t.close();
-  });
-
-  it.skipIf(!engine.available)(
-    'a standby follows the holder at the poll interval, while trying the lease only at the acquire interval',
-    async () => {
-      await appendMany(t.store, 'order-1', 5);
-      const make = (id: string) =>
-        createProcessor({
-          store: t.store,
-          name: 'follow',
-          pollIntervalMs: 20,
-          lease: { ttlMs: 60_000, acquireIntervalMs: 60_000, owner: id },
-          handle: () => undefined,
-        });
-      const a = make('a');
-      const b = make('b');
-      await a.start();
-      await a.whenCaughtUp({ timeoutMs: 20_000 });
-      await b.start();
-      await appendMany(t.store, 'order-1', 5);
-      await a.whenCaughtUp({ timeoutMs: 20_000 });
-      // Well before b's next attempt at the lease (60 s away).
-      await b.whenCaughtUp({ timeoutMs: 5_000 });
-      expect(b.checkpoint).toBe(a.checkpoint);
-      expect([a.leaseHeld, b.leaseHeld]).toEqual([true, false]);
-      await b.stop();
-      await a.stop();
-    },
-  );
-});
+    it.skipIf(!engine.available)(
+      'a standby follows the holder at the poll interval, while trying the lease only at the acquire interval',
+      async () => {
+        await appendMany(t.store, 'order-1', 5);
+        const make = (id: string) =>
+          createProcessor({
+            store: t.store,
+            name: 'follow',
+            pollIntervalMs: 20,
+            lease: { ttlMs: 60_000, acquireIntervalMs: 60_000, owner: id },
+            handle: () => undefined,
+          });
+        const a = make('a');
+        const b = make('b');
+        await a.start();
+        await a.whenCaughtUp({ timeoutMs: 20_000 });
+        await b.start();
+        await appendMany(t.store, 'order-1', 5);
+        await a.whenCaughtUp({ timeoutMs: 20_000 });
+        // Well before b's next attempt at the lease (60 s away).
+        await b.whenCaughtUp({ timeoutMs: 5_000 });
+        expect(b.checkpoint).toBe(a.checkpoint);
+        expect([a.leaseHeld, b.leaseHeld]).toEqual([true, false]);
+        await b.stop();
+        await a.stop();
+      },
+    );
+  },
+);
 
 describe('processor on a closed store', () => {
   it('reports the closed store once and stops', async () => {
