@@ -17,7 +17,7 @@ import { openEmmett, startEmmettConsumer } from './support/emmett-baseline.js';
 import { startCpuMeter, type CpuPerEvent } from './support/cpu-meter.js';
 import { closedLoop, openLoop, type LoadResult } from './support/load.js';
 import { openOurStore, type StoreTuning } from './support/our-store.js';
-import { emit, latencySummary, median, nowMs } from './support/stats.js';
+import { emit, latencySummary, median, nowMs, round } from './support/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
@@ -27,7 +27,6 @@ const POOL_MAX = 16;
 const TUNING = { maxBatch: 500, maxConcurrentFlushes: 4 } satisfies StoreTuning;
 
 const selected = (name: string): boolean => ONLY.length === 0 || ONLY.some((p) => name.startsWith(p));
-const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** A small, realistic order event. */
 const orderEvent = (i: number): NewEvent => ({

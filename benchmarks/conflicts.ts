@@ -19,22 +19,9 @@ import {
 } from '../src/conflicts/index.js';
 import { openOurStore } from './support/our-store.js';
 import { loadavg } from 'node:os';
-import { emit, latencySummary, nowMs } from './support/stats.js';
+import { emit, latencySummary, nowMs, round, prng } from './support/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 0);
-const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
-
-/** A small deterministic PRNG (mulberry32) so every run resolves the same conflicts. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SOURCES = [
   'tiktok_webhook',

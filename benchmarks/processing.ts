@@ -21,7 +21,7 @@ import { openEmmett, startEmmettConsumer } from './support/emmett-baseline.js';
 import { openLoop } from './support/load.js';
 import { openOurStore } from './support/our-store.js';
 import { openPool } from './support/pg-bench.js';
-import { emit, latencySummary, median, nowMs } from './support/stats.js';
+import { emit, latencySummary, median, nowMs, round } from './support/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
@@ -34,7 +34,6 @@ const SKUS = 1000;
 const WITH_EMMETT = process.env.BENCH_EMMETT !== '0';
 
 const selected = (name: string): boolean => ONLY.length === 0 || ONLY.some((p) => name.startsWith(p));
-const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** One row per order: the latency case writes a fresh row per event. */
 const ordersProjection = (name: string) =>

@@ -25,25 +25,13 @@ import { decodeEnvelope } from '../src/realtime/envelope.js';
 import { createRealtimeHub } from '../src/realtime/hub.js';
 import { MemoryReadModel } from '../src/realtime/memory-read-model.js';
 import { createSseHandler, formatSseFrame } from '../src/realtime/sse.js';
-import { emit, latencySummary, median, nowMs, peakRssMb } from './support/stats.js';
+import { emit, latencySummary, median, nowMs, peakRssMb, round, prng } from './support/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RATE = 1000;
 const WINDOW_MS = 100;
-const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CHANNELS: ChannelDefinition[] = [
   {

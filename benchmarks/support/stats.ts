@@ -61,3 +61,18 @@ export async function medianOf<T extends Record<string, number>>(
 
 /** High-resolution now in ms. */
 export const nowMs = (): number => performance.now();
+
+/** `n` rounded to `digits` decimals, for the JSON lines. */
+export const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** A small deterministic PRNG (mulberry32): every run generates the same workload. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
