@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fromPg } from '../../src/adapters/pg.js';
 import type { SqlClient } from '../../src/core/sql-client.js';
 import { sqlFailureOutcome } from '../../src/core/sql-errors.js';
-import { postgresUrl } from '../support/databases.js';
+import { createEventStore } from '../../src/index.js';
+import { postgresUrl, uniqueSchema } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
 
 const url = postgresUrl();
@@ -67,5 +68,32 @@ describe.skipIf(!url)('pg adapter under connection faults', () => {
     await expect(sql.transaction((tx) => tx.query('SELECT 3 AS n'))).resolves.toMatchObject({
       rows: [{ n: 3 }],
     });
+  });
+
+  it('a live subscription outlives its connections being terminated, without gap or repeat', async () => {
+    const schema = uniqueSchema();
+    const store = createEventStore({ sql, schema, pollIntervalMs: 100 });
+    const writer = createEventStore({ sql: fromPg(admin), schema });
+    try {
+      await store.migrate();
+      await writer.append('s', [{ type: 't', data: { n: 1 } }]);
+      const seen: number[] = [];
+      const sub = store.subscribe({ after: 'start' }).subscribe({
+        next: (e) => seen.push((e.data as { n: number }).n),
+        error: (err: unknown) => seen.push(-1, String(err).length),
+      });
+      await waitFor(() => seen.length === 1, { what: 'the first event' });
+      for (let round = 0; round < 3; round++) {
+        expect(await terminateAll()).toBeGreaterThan(0);
+        await writer.append('s', [{ type: 't', data: { n: seen.length + 1 } }]);
+        await waitFor(() => seen.length === round + 2, { what: `event ${round + 2}` });
+      }
+      sub.unsubscribe();
+      expect(seen).toEqual([1, 2, 3, 4]);
+    } finally {
+      await store.close();
+      await writer.close();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
   });
 });
