@@ -35,7 +35,8 @@ export default async function run(): Promise<void> {
   const schema = freshSchemaName('bench_commerce');
   const pool = openPool({ max: 8 });
   const sql = fromPg(pool);
-  const store = createEventStore({ sql, schema });
+  // Replays two days of dated history: any occurredAt is taken.
+  const store = createEventStore({ sql, schema, occurredAtWindow: null });
   try {
     await store.migrate();
     registerCommerceEvents(store);

@@ -20,6 +20,7 @@ export interface PgClientLike {
   query(config: PgQueryConfig): PgQueryResult;
   release(err?: Error | boolean): void;
   on(event: 'notification' | 'error', listener: (arg: never) => void): unknown;
+  removeListener?(event: 'error', listener: (err: Error) => void): unknown;
 }
 
 /** The subset of a `pg.Pool` this adapter uses. */
@@ -27,6 +28,7 @@ export interface PgPoolLike {
   query(text: string, params?: unknown[]): PgQueryResult;
   query(config: PgQueryConfig): PgQueryResult;
   connect(): Promise<PgClientLike>;
+  on?(event: 'error', listener: (err: Error) => void): unknown;
   readonly options?: { max?: number };
 }
 
@@ -34,11 +36,26 @@ export interface PgPoolLike {
 export interface FromPgOptions {
   /** Delay before re-opening a broken LISTEN connection, in ms. Default 500. */
   listenReconnectMs?: number;
+  /**
+   * Told about connection errors nobody was waiting for: an idle pooled
+   * connection the server closed (a restart, `pg_terminate_backend`), or a
+   * connection that broke inside a transaction. The pool drops such a
+   * connection and opens a new one when needed; calls that were running get
+   * the error themselves. Default: ignored.
+   */
+  onConnectionError?: (err: Error) => void;
 }
 
 /**
  * Adapt a `pg.Pool` to the library's {@link SqlClient} port. The pool stays the
  * host's: `close()` only releases the connection held for LISTEN.
+ *
+ * The adapter listens for the pool's `error` events: node-postgres emits one
+ * when the server closes an idle connection (a restart, an administrator's
+ * `pg_terminate_backend`), and an `error` event nobody listens to ends the
+ * process. Give the pool a `query_timeout` and `connectionTimeoutMillis` so a
+ * call cannot hang on a connection that went silent; the event store finds out
+ * what a write whose answer was lost did before writing again.
  *
  * @example
  * ```ts
@@ -49,6 +66,8 @@ export interface FromPgOptions {
  * ```
  */
 export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient {
+  const onConnectionError = options.onConnectionError ?? (() => undefined);
+  pool.on?.('error', onConnectionError);
   const listener = new PgListener(pool, options.listenReconnectMs ?? 500);
   const names = new Map<string, string>();
   // A prepared statement's name is derived from its text, so one name never
@@ -85,6 +104,11 @@ export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient
     },
     async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // A checked-out client has no pool listener: a connection breaking under
+      // the transaction would otherwise end the process. The running query
+      // gets the error too, and fails the transaction.
+      const onError = (err: Error) => onConnectionError(err);
+      client.on('error', onError as (arg: never) => void);
       const tx: SqlTransaction = {
         query: async <Row>(text: string, params?: readonly unknown[], opts?: QueryOptions) =>
           (await client.query(toConfig(text, params, opts))) as SqlResult<Row>,
@@ -99,14 +123,17 @@ export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient
         await client.query('BEGIN; SET LOCAL plan_cache_mode = force_custom_plan');
         const result = await fn(tx);
         await client.query('COMMIT');
+        client.removeListener?.('error', onError);
         client.release();
         return result;
       } catch (err) {
         try {
           await client.query('ROLLBACK');
+          client.removeListener?.('error', onError);
           client.release();
         } catch (rollbackErr) {
-          // A connection that cannot roll back is broken: destroy it rather than reuse it.
+          // A connection that cannot roll back is broken: destroy it rather
+          // than reuse it. It keeps the listener: it may still emit.
           client.release(rollbackErr instanceof Error ? rollbackErr : true);
         }
         throw err;

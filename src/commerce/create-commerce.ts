@@ -120,8 +120,10 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
       name: 'commerce_read_models',
       definitions: commerceReadModelDefinitions(this.#inventoryOptions, thresholds),
       mode: options.readModels ?? 'inline',
-      // Inline only: allocations never take available stock below zero.
+      // Allocations never take available stock below zero; in async mode the
+      // guard judges an inline copy of inventory_levels.
       guards: [stockGuard],
+      guardTables: ['inventory_levels'],
       ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
     });
     this.readModels.on('error', (err) => this.emit('error', err));

@@ -14,6 +14,10 @@ export const ERROR_CODES = [
   'SCHEMA_TOO_NEW',
   'MIGRATION_FAILED',
   'NOT_FOUND',
+  'IDEMPOTENCY_KEY_REUSED',
+  'DUPLICATE_EVENT_ID',
+  'APPEND_OUTCOME_UNKNOWN',
+  'STORE_UNAVAILABLE',
 ] as const;
 
 /** A stable error code; modules may define their own beyond {@link ERROR_CODES}. */
@@ -137,6 +141,114 @@ export class StoreClosedError extends SyncError {
   constructor(what = 'Event store') {
     super('STORE_CLOSED', `${what} is closed`);
   }
+}
+
+/**
+ * An idempotency key already names an append to another stream. A key names
+ * one operation; reusing it elsewhere is a bug in the caller, so nothing is written.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof IdempotencyKeyReusedError) console.log(err.key, err.firstStreamId); }
+ * ```
+ */
+export class IdempotencyKeyReusedError extends SyncError {
+  readonly key: string;
+  readonly streamId: string;
+  /** The stream the key's first append went to. */
+  readonly firstStreamId: string;
+  constructor(key: string, streamId: string, firstStreamId: string) {
+    super(
+      'IDEMPOTENCY_KEY_REUSED',
+      `Idempotency key "${key}" was used for stream "${firstStreamId}" and cannot be reused for "${streamId}"`,
+    );
+    this.key = key;
+    this.streamId = streamId;
+    this.firstStreamId = firstStreamId;
+  }
+}
+
+/**
+ * An event id of the append is already stored, but not as this append's
+ * events (another stream, or a different set of events). Re-sending the very
+ * same append with the same ids is not this error: it returns the stored result.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof DuplicateEventIdError) console.log(err.storedInStreamId); }
+ * ```
+ */
+export class DuplicateEventIdError extends SyncError {
+  readonly streamId: string;
+  /** A stream already holding one of the ids. */
+  readonly storedInStreamId: string;
+  constructor(streamId: string, storedInStreamId: string) {
+    super(
+      'DUPLICATE_EVENT_ID',
+      `An event id of the append to "${streamId}" is already stored in stream "${storedInStreamId}"`,
+    );
+    this.streamId = streamId;
+    this.storedInStreamId = storedInStreamId;
+  }
+}
+
+/**
+ * The database could not be reached long enough to learn whether an append
+ * committed (a timeout or a dropped connection while it ran, then no answer
+ * before the store's recovery window closed). Retrying the append with the
+ * same event ids or idempotency key is safe: it is written at most once.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (isRetryableStoreError(err)) await store.append(id, sameEvents, sameOptions); }
+ * ```
+ */
+export class AppendOutcomeUnknownError extends SyncError {
+  readonly retryable = true;
+  readonly streamId: string;
+  /** The append's event ids: re-send them to retry safely. */
+  readonly eventIds: readonly string[];
+  constructor(streamId: string, eventIds: readonly string[], cause: unknown) {
+    super(
+      'APPEND_OUTCOME_UNKNOWN',
+      `The database did not confirm whether the append to "${streamId}" committed; ` +
+        'retry it with the same event ids or idempotency key',
+      { cause },
+    );
+    this.streamId = streamId;
+    this.eventIds = eventIds;
+  }
+}
+
+/**
+ * The database is unreachable and the operation did not reach it, so nothing
+ * was written. Safe to retry.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof StoreUnavailableError) reply(503, { retryAfter: 1 }); }
+ * ```
+ */
+export class StoreUnavailableError extends SyncError {
+  readonly retryable = true;
+  constructor(message: string, cause: unknown) {
+    super('STORE_UNAVAILABLE', message, { cause });
+  }
+}
+
+/**
+ * True for store errors a caller may retry as they are: {@link AppendOutcomeUnknownError}
+ * (with the same event ids or key) and {@link StoreUnavailableError}.
+ *
+ * @example
+ * ```ts
+ * if (isRetryableStoreError(err)) res.status(503).set('Retry-After', '1').end();
+ * ```
+ */
+export function isRetryableStoreError(
+  err: unknown,
+): err is AppendOutcomeUnknownError | StoreUnavailableError {
+  return err instanceof AppendOutcomeUnknownError || err instanceof StoreUnavailableError;
 }
 
 /**

@@ -1,12 +1,17 @@
 /**
  * `subscribe()` for any store: read the log from a checkpoint, then follow it,
  * woken by notifications and by a backstop poll. Reads are serialised per
- * subscriber, so events arrive once each, in commit order.
+ * subscriber, so events arrive once each, in commit order. A database that is
+ * unreachable for a while delays the stream; it does not end it.
  */
 import { Observable, type Subscription } from 'rxjs';
 import { InvalidArgumentError } from '../core/errors.js';
+import { isTransientSqlError } from '../core/sql-errors.js';
 import { isCheckpoint, START_CHECKPOINT, type LogCheckpoint } from './checkpoint.js';
 import type { ReadAllResult, StoredEvent, SubscribeOptions } from './types.js';
+
+/** Delay before reading again after the database was unreachable, ms. */
+const RETRY_MS = 1000;
 
 /** What a live subscription needs from a store. */
 export interface LogSource {
@@ -43,6 +48,7 @@ export function followLog(
     let reading = false;
     let again = false;
     let closed = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
 
     const pump = async (): Promise<void> => {
       if (reading) {
@@ -65,7 +71,12 @@ export function followLog(
           }
         } while (again && !closed);
       } catch (err) {
-        if (!closed) subscriber.error(err);
+        if (closed) return;
+        // The database restarting or a connection breaking: the next wake-up or
+        // poll reads again from the same checkpoint (reads have no effects).
+        if (isTransientSqlError(err))
+          retry ??= setTimeout(() => ((retry = undefined), void pump()), RETRY_MS);
+        else subscriber.error(err);
       } finally {
         reading = false;
       }
@@ -79,6 +90,7 @@ export function followLog(
       closed = true;
       wake.unsubscribe();
       if (timer) clearInterval(timer);
+      if (retry) clearTimeout(retry);
     };
   });
 }

@@ -4,7 +4,13 @@
  */
 import type { Observable } from 'rxjs';
 import type { ZodType } from 'zod';
-import { ConcurrencyError, InvalidArgumentError, StoreClosedError } from '../core/errors.js';
+import {
+  ConcurrencyError,
+  DuplicateEventIdError,
+  IdempotencyKeyReusedError,
+  InvalidArgumentError,
+  StoreClosedError,
+} from '../core/errors.js';
 import { compareCheckpoints, parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from './checkpoint.js';
 import type { EventTypeRegistry } from './event-registry.js';
 import { satisfiesExpectedVersion } from './expected-version.js';
@@ -44,6 +50,8 @@ export class MemoryEventStore implements EventStore {
   readonly #now: () => Date;
   readonly #streams = new Map<string, StreamState>();
   readonly #keys = new Map<string, AppendResult>();
+  /** Every stored event by id (archived ones too): an id is stored at most once. */
+  readonly #eventIds = new Map<string, StoredEvent>();
   readonly #hooks = new Set<InlineHook>();
   readonly #wakeups = new Wakeups(undefined, 'memory');
   #log: StoredEvent[] = [];
@@ -81,14 +89,20 @@ export class MemoryEventStore implements EventStore {
   async #write(req: ReturnType<typeof prepareAppend>): Promise<AppendResult> {
     const key = req.idempotencyKey;
     const earlier = key === undefined ? undefined : this.#keys.get(key);
-    if (earlier) return { ...earlier, duplicate: true };
+    if (earlier) {
+      if (earlier.streamId !== req.streamId)
+        throw new IdempotencyKeyReusedError(key!, req.streamId, earlier.streamId);
+      return { ...earlier, duplicate: true };
+    }
+    const stored = this.#storedAlready(req);
+    if (stored) return stored;
     const current = this.#streams.get(req.streamId)?.version ?? 0;
     if (!satisfiesExpectedVersion(req.expectedVersion, current)) {
       throw new ConcurrencyError(req.streamId, req.expectedVersion, current);
     }
     const transactionId = ++this.#transaction;
     const processedAt = this.#now();
-    const stored = req.events.map((e, i) =>
+    const written = req.events.map((e, i) =>
       storedEventOf(req, e, {
         version: current + i + 1,
         globalPosition: this.#position + i + 1,
@@ -98,21 +112,22 @@ export class MemoryEventStore implements EventStore {
     );
     const afterCommit: (() => void)[] = [];
     for (const hook of this.#hooks) {
-      const callback = await hook.apply({ events: stored });
+      const callback = await hook.apply({ events: written });
       if (callback) afterCommit.push(callback);
     }
     // Commit: nothing above changed state, so a failing hook leaves no trace.
-    this.#position += stored.length;
+    this.#position += written.length;
     const stream = this.#streams.get(req.streamId) ?? { version: 0, events: [] };
-    stream.version = current + stored.length;
-    stream.events.push(...stored);
+    stream.version = current + written.length;
+    stream.events.push(...written);
     this.#streams.set(req.streamId, stream);
-    this.#log.push(...stored);
-    const last = stored.at(-1)!;
+    this.#log.push(...written);
+    for (const event of written) this.#eventIds.set(event.id, event);
+    const last = written.at(-1)!;
     const result: AppendResult = {
       streamId: req.streamId,
       nextVersion: stream.version,
-      positions: stored.map((e) => e.globalPosition),
+      positions: written.map((e) => e.globalPosition),
       checkpoint: last.checkpoint,
       duplicate: false,
     };
@@ -120,6 +135,31 @@ export class MemoryEventStore implements EventStore {
     this.#wakeups.notify();
     for (const callback of afterCommit) callback();
     return result;
+  }
+
+  /**
+   * An append whose event ids are stored already: the same events in the same
+   * stream are that earlier append (its result again); anything else is refused.
+   */
+  #storedAlready(req: ReturnType<typeof prepareAppend>): AppendResult | undefined {
+    const found = req.events.map((e) => this.#eventIds.get(e.id));
+    const first = found.find((e) => e !== undefined);
+    if (!first) return undefined;
+    const same = found.every(
+      (e, i) => e !== undefined && e.aggregateId === req.streamId && e.version === found[0]!.version + i,
+    );
+    if (!same) {
+      const elsewhere = found.find((e) => e !== undefined && e.aggregateId !== req.streamId) ?? first;
+      throw new DuplicateEventIdError(req.streamId, elsewhere.aggregateId);
+    }
+    const last = found.at(-1)!;
+    return {
+      streamId: req.streamId,
+      nextVersion: last.version,
+      positions: found.map((e) => e!.globalPosition),
+      checkpoint: last.checkpoint,
+      duplicate: true,
+    };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {

@@ -32,6 +32,8 @@ export interface PreparedAppend {
 export interface AppendLimits {
   maxPayloadBytes: number;
   maxEventsPerAppend: number;
+  /** How far a given `occurredAt` may lie from the store's clock (`null`: anywhere). */
+  occurredAtWindow: { readonly pastMs: number; readonly futureMs: number } | null;
 }
 
 const MAX_NAME_LENGTH = 256;
@@ -65,6 +67,26 @@ function toJson(value: unknown, what: string): string {
     ]);
   }
   return json;
+}
+
+/** Refuse an `occurredAt` too far from the store's clock: it would pick a partition by a sender's whim. */
+function assertInWindow(
+  occurredAt: Date,
+  now: Date,
+  window: AppendLimits['occurredAtWindow'],
+  where: string,
+): void {
+  if (window === null) return;
+  const offset = occurredAt.getTime() - now.getTime();
+  if (offset >= -window.pastMs && offset <= window.futureMs) return;
+  throw new ValidationError(`${where}: occurredAt is outside the store's window`, [
+    {
+      path: 'occurredAt',
+      message:
+        `${occurredAt.toISOString()} is more than ${offset < 0 ? `${window.pastMs} ms before` : `${window.futureMs} ms after`} ` +
+        `the store's clock (${now.toISOString()}); keep a sender's own time in the payload`,
+    },
+  ]);
 }
 
 /** The append's metadata overlaid with the event's own. */
@@ -124,6 +146,7 @@ export function prepareAppend(
     if (!(occurredAt instanceof Date) || Number.isNaN(occurredAt.getTime())) {
       throw new InvalidArgumentError(`${where}: occurredAt must be a valid Date`);
     }
+    if (event.occurredAt !== undefined) assertInWindow(occurredAt, timestamp, limits.occurredAtWindow, where);
     const dataJson = toJson(event.data, `${where} payload`);
     const metadataJson = toJson(mergeMetadata(baseMetadata, event.metadata), `${where} metadata`);
     const size = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);

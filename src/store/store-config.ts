@@ -27,6 +27,21 @@ export interface EventStoreConfig {
   pollIntervalMs?: number;
   /** The clock stamping `occurredAt` when an event has none. Default `() => new Date()`. */
   now?: () => Date;
+  /**
+   * How far a given `occurredAt` may lie from the store's clock. It picks the
+   * event's monthly partition, so a time from a sender's payload (year 0001, a
+   * month already archived) must not reach it: keep such a time in the payload.
+   * Outside the window the append is refused with VALIDATION_FAILED. Default
+   * 7 days back and 5 minutes ahead; `null` accepts any time (history imports).
+   */
+  occurredAtWindow?: { pastMs?: number; futureMs?: number } | null;
+  /**
+   * How long an append keeps trying to reach the database after a timeout or a
+   * broken connection, finding out whether its first attempt committed before
+   * writing again. After it, the append fails with APPEND_OUTCOME_UNKNOWN (or
+   * STORE_UNAVAILABLE when nothing was sent). Default 15,000 ms.
+   */
+  outcomeRecoveryMs?: number;
 }
 
 const configSchema = z.object({
@@ -45,6 +60,21 @@ const configSchema = z.object({
   maxConcurrentFlushes: z.number().int().positive().optional(),
   partitionsAhead: z.number().int().min(0).max(24).default(3),
   pollIntervalMs: z.number().int().min(0).default(1000),
+  occurredAtWindow: z
+    .object({
+      pastMs: z
+        .number()
+        .min(0)
+        .default(7 * 24 * 3600_000),
+      futureMs: z
+        .number()
+        .min(0)
+        .default(5 * 60_000),
+    })
+    .strict()
+    .nullable()
+    .default({ pastMs: 7 * 24 * 3600_000, futureMs: 5 * 60_000 }),
+  outcomeRecoveryMs: z.number().int().min(0).default(15_000),
 });
 
 /** Validated, frozen store settings. */

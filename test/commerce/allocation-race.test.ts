@@ -1,7 +1,9 @@
 /**
  * Never oversell: allocations racing for the last units of a product, from
- * two host processes (two stores and commerce instances on separate
- * connections to one database), end with exactly the stock allocated.
+ * two hosts (two stores and commerce instances on separate connections to one
+ * database), with inline and with async read models, end with exactly the
+ * stock allocated. `allocation-race-processes.test.ts` runs the race from two
+ * real processes.
  */
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,6 +20,7 @@ import {
   type InventoryLevelRow,
 } from '../../src/commerce/index.js';
 import type { RowChange } from '../../src/core/row-change.js';
+import type { ReadModelMode } from '../../src/commerce/read-models/read-model-set.js';
 import { createEventStore, type EventStore } from '../../src/store/index.js';
 import { pgliteEngine, postgresEngine, postgresUrl } from '../support/databases.js';
 import { FAST_RETRY } from './support.js';
@@ -43,38 +46,39 @@ interface Hosts {
 /** With `saga`, hosts run the fulfillment saga on fake third parties. */
 interface OpenOptions {
   saga: boolean;
+  readModels: ReadModelMode;
 }
 
 const ENGINES: { name: string; available: () => boolean; open(o: OpenOptions): Promise<Hosts> }[] = [
   {
     name: 'memory',
     available: () => true,
-    async open({ saga }) {
+    async open({ saga, readModels }) {
       // One process. Without the saga: two commerce instances on one store, each
       // with its own read models. Saga state is per runner in memory: one host.
       const store = createEventStore();
-      return startHosts(saga ? [store] : [store, store], saga, async () => undefined);
+      return startHosts(saga ? [store] : [store, store], { saga, readModels }, async () => undefined);
     },
   },
   {
     name: 'pglite',
     available: () => true,
-    async open({ saga }) {
+    async open(options) {
       const db = await pgliteEngine.open();
       const stores = [0, 1].map(() => createEventStore({ sql: db.sql, schema: db.schema }));
-      return startHosts(stores, saga, () => db.close());
+      return startHosts(stores, options, () => db.close());
     },
   },
   {
     name: 'postgres',
     available: () => postgresEngine.available,
-    async open({ saga }) {
+    async open(options) {
       const db = await postgresEngine.open();
       // The second "process": its own pool on the same schema.
       const pool = new pg.Pool({ connectionString: postgresUrl()!, max: 10 });
       const second = fromPg(pool);
       const stores = [db.sql, second].map((sql) => createEventStore({ sql, schema: db.schema }));
-      return startHosts(stores, saga, async () => {
+      return startHosts(stores, options, async () => {
         await second.close?.();
         await pool.end();
         await db.close();
@@ -83,7 +87,11 @@ const ENGINES: { name: string; available: () => boolean; open(o: OpenOptions): P
   },
 ];
 
-async function startHosts(stores: EventStore[], saga: boolean, closeDb: () => Promise<void>): Promise<Hosts> {
+async function startHosts(
+  stores: EventStore[],
+  { saga, readModels }: OpenOptions,
+  closeDb: () => Promise<void>,
+): Promise<Hosts> {
   const hosts = stores.map((store): Host => {
     const payments = new FakePaymentGateway();
     const ports = { payments, shipping: new FakeShippingProvider(), tiktok: new FakeTikTokShopClient() };
@@ -91,6 +99,7 @@ async function startHosts(stores: EventStore[], saga: boolean, closeDb: () => Pr
       store,
       pollIntervalMs: 20,
       stepRetry: FAST_RETRY,
+      readModels,
       ...(saga ? { ports } : {}),
     });
     return { store, commerce, payments };
@@ -145,7 +154,12 @@ async function reservedInLog(store: EventStore): Promise<number> {
   }
 }
 
-describe.each(ENGINES)('allocation race on $name', (engine) => {
+const RUNS = ENGINES.flatMap((engine) =>
+  (['inline', 'async'] as const).map((readModels) => ({ ...engine, readModels })),
+);
+
+describe.each(RUNS)('allocation race on $name with $readModels read models', (engine) => {
+  const open = (saga: boolean) => engine.open({ saga, readModels: engine.readModels });
   let opened: Hosts | undefined;
 
   afterEach(async () => {
@@ -156,7 +170,7 @@ describe.each(ENGINES)('allocation race on $name', (engine) => {
   it.skipIf(!engine.available())(
     `${ORDERS} concurrent orders for ${STOCK} units: exactly ${STOCK} allocated, never negative`,
     async () => {
-      opened = await engine.open({ saga: false });
+      opened = await open(false);
       const { hosts } = opened;
       await restock(hosts[0]!.store, STOCK);
       const available = watchAvailable(hosts);
@@ -170,6 +184,7 @@ describe.each(ENGINES)('allocation race on $name', (engine) => {
           }),
         ),
       );
+      for (const h of hosts) await h.commerce.whenIdle();
       available.stop();
 
       const won = outcomes.filter((o) => o.status === 'fulfilled');
@@ -202,11 +217,13 @@ describe.each(ENGINES)('allocation race on $name', (engine) => {
   it.skipIf(!engine.available())(
     "judges only allocate()'s reservations, and a refused append leaves nothing behind",
     async () => {
-      opened = await engine.open({ saga: false });
+      opened = await open(false);
       const { store, commerce } = opened.hosts[0]!;
       await restock(store, 2);
-      const level = () =>
-        commerce.find<InventoryLevelRow>('inventory_levels', { creator_id: C, product_id: P });
+      const level = async () => {
+        await commerce.whenIdle();
+        return commerce.find<InventoryLevelRow>('inventory_levels', { creator_id: C, product_id: P });
+      };
       const reserve = (orderId: string, quantity: number, metadata = {}) =>
         commerceEvent('inventory.reserved', { creatorId: C, orderId, productId: P, quantity }, { metadata });
 
@@ -271,7 +288,7 @@ describe.each(ENGINES)('allocation race on $name', (engine) => {
     async () => {
       const stock = 3;
       const orders = 10;
-      opened = await engine.open({ saga: true });
+      opened = await open(true);
       const { hosts } = opened;
       await restock(hosts[0]!.store, stock);
       const available = watchAvailable(hosts);

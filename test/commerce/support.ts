@@ -64,11 +64,14 @@ async function wire(
   };
 }
 
+/** The flows replay dated histories (sales days, spikes), so the stores take any occurredAt. */
+const HISTORY = { occurredAtWindow: null };
+
 export const commerceEngines: readonly CommerceEngine[] = [
   {
     name: 'memory',
     available: true,
-    open: (options = {}) => wire(createEventStore(), options, async () => undefined),
+    open: (options = {}) => wire(createEventStore(HISTORY), options, async () => undefined),
   },
   ...sqlEngines.map((engine): CommerceEngine => ({
     name: engine.name,
@@ -77,7 +80,7 @@ export const commerceEngines: readonly CommerceEngine[] = [
     },
     async open(options = {}) {
       const db = await engine.open();
-      const store = createEventStore({ sql: db.sql, schema: db.schema });
+      const store = createEventStore({ sql: db.sql, schema: db.schema, ...HISTORY });
       return wire(store, options, () => db.close());
     },
   })),

@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   ConcurrencyError,
+  DuplicateEventIdError,
+  IdempotencyKeyReusedError,
   InvalidArgumentError,
   PayloadTooLargeError,
   StoreClosedError,
@@ -276,7 +278,8 @@ export function eventStoreContract(
 
     describe('reading', () => {
       it('stores every field and reads a stream in version order', async () => {
-        const occurredAt = new Date('2026-11-20T10:00:00.000Z');
+        // Whole milliseconds a day ago: inside the store's default occurredAt window.
+        const occurredAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 24 * 3600_000);
         const r = await store.append(
           'order-42',
           [
@@ -368,7 +371,7 @@ export function eventStoreContract(
 
       it('concurrent appends with one key write once', async () => {
         const results = await Promise.all(
-          Array.from({ length: 10 }, (_, i) => store.append(`s${i}`, [order(i)], { idempotencyKey: 'same' })),
+          Array.from({ length: 10 }, (_, i) => store.append('s1', [order(i)], { idempotencyKey: 'same' })),
         );
         expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
         expect(new Set(results.map((r) => r.positions.join(','))).size).toBe(1);
@@ -419,15 +422,119 @@ export function eventStoreContract(
         expect(r.nextVersion).toBe(1);
       });
 
-      it('a repeated key on another stream returns the first result', async () => {
-        const first = await store.append('a1', [order(1)], { idempotencyKey: 'cross' });
-        const again = await store.append('b1', [order(2)], { idempotencyKey: 'cross' });
-        expect(again).toEqual({ ...first, duplicate: true });
+      it('a key already used on another stream is refused, writing nothing', async () => {
+        await store.append('a1', [order(1)], { idempotencyKey: 'cross' });
+        const err = await store
+          .append('b1', [order(2)], { idempotencyKey: 'cross' })
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(IdempotencyKeyReusedError);
+        expect(err).toMatchObject({
+          code: 'IDEMPOTENCY_KEY_REUSED',
+          key: 'cross',
+          streamId: 'b1',
+          firstStreamId: 'a1',
+        });
         expect(await store.readStream('b1')).toEqual({ version: 0, events: [] });
+      });
+
+      it('in one group commit, a key reused on another stream fails only that caller', async () => {
+        const [first, reused, other] = await Promise.allSettled([
+          store.append('a1', [order(1)], { idempotencyKey: 'k3' }),
+          store.append('b1', [order(2)], { idempotencyKey: 'k3' }),
+          store.append('c1', [order(3)]),
+        ]);
+        expect(first).toMatchObject({ status: 'fulfilled', value: { nextVersion: 1, duplicate: false } });
+        expect(reused).toMatchObject({ status: 'rejected', reason: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+        expect(other).toMatchObject({ status: 'fulfilled', value: { nextVersion: 1 } });
+        expect((await store.readAll()).events.map((e) => e.aggregateId)).toEqual(['a1', 'c1']);
+      });
+    });
+
+    describe('event ids', () => {
+      const ids = ['0b1f3c52-7a8e-4d0e-9a43-5d7f2c1b9e01', '0b1f3c52-7a8e-4d0e-9a43-5d7f2c1b9e02'];
+      const withIds = (n: number) => [
+        { ...order(n), id: ids[0]! },
+        { ...order(n + 1), id: ids[1]! },
+      ];
+
+      it('re-sending an append with the same event ids returns its result and writes nothing', async () => {
+        const first = await store.append('s1', withIds(1), { expectedVersion: 'no_stream' });
+        // The retry of a caller that never heard back: its expectation no longer holds, its events are there.
+        const again = await store.append('s1', withIds(1), { expectedVersion: 'no_stream' });
+        expect(again).toEqual({ ...first, duplicate: true });
+        const { version, events } = await store.readStream('s1');
+        expect(version).toBe(2);
+        expect(events.map((e) => e.id)).toEqual(ids);
+      });
+
+      it('an event id stored in another stream is refused, failing only that caller', async () => {
+        await store.append('s1', withIds(1));
+        const [taken, other] = await Promise.allSettled([
+          store.append('s2', withIds(1)),
+          store.append('s3', [order(9)]),
+        ]);
+        expect(taken).toMatchObject({
+          status: 'rejected',
+          reason: { code: 'DUPLICATE_EVENT_ID', streamId: 's2', storedInStreamId: 's1' },
+        });
+        expect((taken as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateEventIdError);
+        expect(other).toMatchObject({ status: 'fulfilled', value: { nextVersion: 1 } });
+        expect(await store.readStream('s2')).toEqual({ version: 0, events: [] });
+      });
+
+      it('an append sharing only some ids with a stored one is refused', async () => {
+        await store.append('s1', [{ ...order(1), id: ids[0]! }]);
+        await expect(store.append('s1', withIds(1))).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID' });
+        expect((await store.readStream('s1')).version).toBe(1);
+      });
+
+      it('concurrent appends of the same events write them once', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 8 }, () => store.append('s1', withIds(1), { expectedVersion: 'any' })),
+        );
+        expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+        expect(new Set(results.map((r) => `${r.nextVersion}:${r.positions.join(',')}`)).size).toBe(1);
+        const { events } = await store.readAll();
+        expect(events.map((e) => e.id)).toEqual(ids);
+      });
+    });
+
+    describe('occurredAt', () => {
+      it('refuses a time far from the store clock, failing only that caller', async () => {
+        for (const occurredAt of [new Date('0001-01-01T00:00:00Z'), new Date('1999-06-01T00:00:00Z')]) {
+          const err = await store.append('s1', [{ ...order(1), occurredAt }]).catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(ValidationError);
+          expect(err).toMatchObject({ code: 'VALIDATION_FAILED' });
+        }
+        const ahead = new Date(Date.now() + 3600_000);
+        await expect(store.append('s1', [{ ...order(1), occurredAt: ahead }])).rejects.toMatchObject({
+          code: 'VALIDATION_FAILED',
+        });
+        expect((await store.readAll()).events).toHaveLength(0);
+      });
+
+      it('takes any time when the window is off (history imports)', async () => {
+        const { store: open, close: closeOpen } = await factory({ occurredAtWindow: null });
+        try {
+          await open.migrate();
+          const r = await open.append('old', [{ ...order(1), occurredAt: new Date('2001-02-03T00:00:00Z') }]);
+          expect(r.nextVersion).toBe(1);
+        } finally {
+          await open.close();
+          await closeOpen();
+        }
       });
     });
 
     describe('partitions and retention', () => {
+      // Far-off months on purpose: these stores take any occurredAt.
+      beforeEach(async () => {
+        await store.close();
+        await close();
+        ({ store, close } = await factory({ occurredAtWindow: null }));
+        await store.migrate();
+      });
+
       it('appends across a month boundary and into a month with no partition yet', async () => {
         const lastSecond = new Date('2031-05-31T23:59:59.999Z');
         const nextMonth = new Date('2031-06-01T00:00:00.000Z');

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createEventStore,
+  IdempotencyKeyReusedError,
   isConcurrencyError,
   type EventStore,
   type ExpectedVersion,
@@ -19,7 +20,8 @@ const STREAMS = ['a', 'b', 'c'] as const;
 
 interface Model {
   versions: Map<string, number>;
-  keys: Set<string>;
+  /** Each key and the stream its first append went to. */
+  keys: Map<string, string>;
   logLength: number;
 }
 
@@ -44,13 +46,12 @@ function resolveExpected(spec: AppendSpec, model: Model): ExpectedVersion {
   return spec.expected;
 }
 
+type Outcome = 'written' | 'duplicate' | 'conflict' | 'key_reused';
+
 /** What the reference model says one append does; updates the model. */
-function applyToModel(
-  spec: AppendSpec,
-  expected: ExpectedVersion,
-  model: Model,
-): 'written' | 'duplicate' | 'conflict' {
-  if (spec.key && model.keys.has(spec.key)) return 'duplicate';
+function applyToModel(spec: AppendSpec, expected: ExpectedVersion, model: Model): Outcome {
+  const keyStream = spec.key === undefined ? undefined : model.keys.get(spec.key);
+  if (keyStream !== undefined) return keyStream === spec.stream ? 'duplicate' : 'key_reused';
   const current = model.versions.get(spec.stream) ?? 0;
   const ok =
     expected === 'any' ||
@@ -60,12 +61,17 @@ function applyToModel(
   if (!ok) return 'conflict';
   model.versions.set(spec.stream, current + spec.count);
   model.logLength += spec.count;
-  if (spec.key) model.keys.add(spec.key);
+  if (spec.key) model.keys.set(spec.key, spec.stream);
   return 'written';
 }
 
 /** Runs one append in the run's namespace (`prefix`) and names its outcome. */
-async function runAppend(store: EventStore, prefix: string, spec: AppendSpec, expected: ExpectedVersion) {
+async function runAppend(
+  store: EventStore,
+  prefix: string,
+  spec: AppendSpec,
+  expected: ExpectedVersion,
+): Promise<Outcome> {
   try {
     const r = await store.append(
       `${prefix}-${spec.stream}`,
@@ -75,6 +81,7 @@ async function runAppend(store: EventStore, prefix: string, spec: AppendSpec, ex
     return r.duplicate ? 'duplicate' : 'written';
   } catch (err) {
     if (isConcurrencyError(err)) return 'conflict';
+    if (err instanceof IdempotencyKeyReusedError) return 'key_reused';
     throw err;
   }
 }
@@ -122,7 +129,7 @@ describe.each(engines)('event store model on $name', ({ name, available, open })
       await fc.assert(
         fc.asyncProperty(fc.array(appendSpec, { minLength: 1, maxLength: 25 }), async (specs) => {
           const prefix = randomUUID();
-          const model: Model = { versions: new Map(), keys: new Set(), logLength: 0 };
+          const model: Model = { versions: new Map(), keys: new Map(), logLength: 0 };
           for (const spec of specs) {
             const expected = resolveExpected(spec, model);
             expect(await runAppend(store, prefix, spec, expected)).toBe(applyToModel(spec, expected, model));
@@ -157,7 +164,7 @@ describe.each(engines)('event store model on $name', ({ name, available, open })
               // but nothing may be lost, doubled or written out of version order.
               const versions = new Map<string, number>();
               for (const s of STREAMS) versions.set(s, (await store.readStream(`${prefix}-${s}`)).version);
-              const model: Model = { versions, keys: new Set(), logLength: 0 };
+              const model: Model = { versions, keys: new Map(), logLength: 0 };
               const outcomes = await Promise.all(
                 burst.map((spec) => runAppend(store, prefix, spec, resolveExpected(spec, model))),
               );

@@ -55,10 +55,11 @@ export class InventoryService {
    * without an `inventory_levels` row have no stock).
    *
    * The check before the append gives a fast, clear answer but can race with
-   * another allocation; with inline read models the append itself is checked
-   * again in its transaction (see `stock-guard.ts`), so of concurrent
-   * allocations for the last units only those that fit are written, the
-   * others throw {@link InsufficientStockError} and write nothing.
+   * another allocation; the append itself is checked again in its transaction
+   * (see `stock-guard.ts`; with async read models against an inline copy of
+   * `inventory_levels`), so of concurrent allocations for the last units only
+   * those that fit are written, the others throw {@link InsufficientStockError}
+   * and write nothing.
    */
   async allocate(request: {
     creatorId: string;
@@ -77,9 +78,9 @@ export class InventoryService {
     if ([...held.values()].some((q) => q > 0)) {
       return [...held].filter(([, q]) => q > 0).map(([productId, quantity]) => ({ productId, quantity }));
     }
-    await this.#readModels.whenCaughtUp();
+    // The rows the guard judges: current with every committed append in both modes.
     const levels = await this.#readModels
-      .table('inventory_levels')
+      .guardedTable('inventory_levels')
       .load(allocations.map((a) => ({ creator_id: creatorId, product_id: a.productId })));
     const byProduct = new Map(
       [...levels.values()].map((r) => [String(r['product_id']), toNumber(r['available'])]),

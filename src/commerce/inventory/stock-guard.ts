@@ -5,7 +5,8 @@
  * `InventoryService.allocate` checks `available` before it appends, but two
  * allocations can both pass that check before either commits. So its
  * `inventory.reserved` events are marked ({@link STOCK_GUARD_METADATA}), and
- * this guard runs after the inline read models applied the append — inside
+ * this guard runs after the inline read models (in async mode: the inline
+ * copy of `inventory_levels`) applied the append — inside
  * its transaction, under the per-creator lock that makes appends for one
  * creator apply their changes one after another, so the level it sees
  * includes every reservation committed before. If a marked reservation left

@@ -30,8 +30,8 @@ export interface InventoryLevelRow extends Row, DerivedInventory {
   on_hand: number;
   reserved: number;
   /**
-   * on_hand − reserved. `allocate()` never takes it below zero with inline read
-   * models; a stock update reporting fewer units than are reserved does.
+   * on_hand − reserved. `allocate()` never takes it below zero; a stock update
+   * reporting fewer units than are reserved does.
    */
   available: number;
   threshold: number;

@@ -14,14 +14,14 @@ export interface GuardedBatch {
 }
 
 /**
- * A check run by an inline read-model set after it applied an append's
- * events, inside the append's transaction (in memory: before the append
- * commits). Throwing fails that append: its events, its row changes and its
- * idempotency key are all rolled back, and the caller gets the error.
+ * A check run by a read-model set after it applied an append's events, inside
+ * the append's transaction (in memory: before the append commits). Throwing
+ * fails that append: its events, its row changes and its idempotency key are
+ * all rolled back, and the caller gets the error.
  *
- * Guards run only for appends in inline mode — not during a rebuild (history
- * is replayed as it was) and not in async mode (the events are committed
- * before the processor sees them).
+ * Guards run for appends, not during a rebuild (history is replayed as it
+ * was). In async mode the set keeps inline copies of its `guardTables` for
+ * them (the async tables see events only after they commit).
  *
  * @example
  * ```ts

@@ -82,8 +82,16 @@ export interface ReadModelSetOptions {
   batchSize?: number;
   /** Processor backstop poll in async mode, ms. Default 1000. */
   pollIntervalMs?: number;
-  /** Checked after each append's batch in inline mode; a throwing guard fails the append. */
+  /** Checked after each append's batch, in its transaction; a throwing guard fails the append. */
   guards?: readonly ReadModelGuard[];
+  /**
+   * The tables the guards judge. In async mode the events reach the tables
+   * after they commit, too late to refuse one, so these tables are also kept
+   * inline as guard copies (`<table>_guard`, folded in each append's
+   * transaction) and the guards judge those. Their definitions may fold only
+   * log events, not other tables' rows.
+   */
+  guardTables?: readonly string[];
 }
 
 /**
@@ -110,6 +118,8 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
   readonly #memory: MemoryTables | undefined;
   readonly #rawTypes: ReadonlySet<string>;
   readonly #guards: readonly ReadModelGuard[];
+  /** Async mode with guards: the inline guard copies of the guarded tables. */
+  readonly #guardCopies: ReadModelSet | undefined;
   #memoryThrough: LogCheckpoint = START_CHECKPOINT;
   #removeHook: (() => void) | undefined;
   #migrated = false;
@@ -136,6 +146,8 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
     }
     this.#rawTypes = raw;
     this.#guards = options.guards ?? [];
+    this.#guardCopies =
+      this.mode === 'async' && this.#guards.length > 0 ? this.#inlineGuardCopies(options) : undefined;
     this.#memory = this.#store.sql ? undefined : new MemoryTables(options.definitions);
     this.processor =
       this.mode === 'async'
@@ -156,8 +168,9 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
     return this.changes.pipe(filter((c) => c.table === table));
   }
 
-  /** Create the tables (and, in async mode, the processing tables). */
+  /** Create the tables (and, in async mode, the processing tables and guard copies). */
   async migrate(): Promise<void> {
+    await this.#guardCopies?.migrate();
     const sql = this.#store.sql;
     if (this.#migrated || !sql) return;
     await migrateProcessing(sql, this.#store.schema);
@@ -168,6 +181,7 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
   /** Migrate, then register the inline hook or start the processor. */
   async start(): Promise<void> {
     await this.migrate();
+    await this.#guardCopies?.start();
     if (this.processor) return this.processor.start();
     if (this.#removeHook) return;
     const lockKey = this.#lockKey();
@@ -186,6 +200,7 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
     this.#removeHook?.();
     this.#removeHook = undefined;
     await this.processor?.stop();
+    await this.#guardCopies?.stop();
   }
 
   /**
@@ -206,6 +221,7 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
     const batch = options.batchSize ?? 5000;
     const sql = this.#store.sql;
     if (this.processor) {
+      await this.#guardCopies?.rebuild(options);
       const wasRunning = this.processor.running;
       await this.processor.stop();
       if (sql) await sql.transaction((tx) => this.#truncate(tx));
@@ -301,6 +317,19 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
     return (
       this.#memory?.table(table) ?? new SqlTable(tx ?? this.#store.sql!, this.#store.schema, table, def.key)
     );
+  }
+
+  /**
+   * The rows guards judge for `table`, current with every committed append:
+   * the table itself inline, its guard copy in async mode.
+   *
+   * @example
+   * ```ts
+   * const level = await set.guardedTable('inventory_levels').load([{ creator_id: 'c1', product_id: 'p1' }]);
+   * ```
+   */
+  guardedTable(table: string, tx?: SqlTransaction): TableBackend {
+    return this.#guardCopies ? this.#guardCopies.table(guardCopyName(table), tx) : this.table(table, tx);
   }
 
   /** Every row of a table, sorted by key. */
@@ -435,4 +464,46 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
   #check(events: readonly StoredEvent[], changes: readonly RowChange[]): void {
     for (const guard of this.#guards) guard({ events, changes });
   }
+
+  /**
+   * An inline set of copies of the guarded tables, whose guards see the
+   * copies' changes under the original table names.
+   */
+  #inlineGuardCopies(options: ReadModelSetOptions): ReadModelSet {
+    const tables = options.guardTables ?? [];
+    if (tables.length === 0) {
+      throw new InvalidArgumentError(
+        `read models "${options.name}" run async with guards but name no guardTables`,
+      );
+    }
+    const copies = tables.map((table): ProjectionDefinition => {
+      const def = this.#definition(table);
+      if (def.eventTypes.some((t) => t.startsWith('row:'))) {
+        throw new InvalidArgumentError(
+          `guard table "${table}" folds other tables' rows; it must fold log events only`,
+        );
+      }
+      return { ...def, name: guardCopyName(def.name), table: guardCopyName(def.table) };
+    });
+    const original = new Map(tables.map((t) => [guardCopyName(t), t]));
+    return new ReadModelSet({
+      store: this.#store,
+      name: guardCopyName(options.name),
+      definitions: copies,
+      mode: 'inline',
+      guards: this.#guards.map(
+        (guard): ReadModelGuard =>
+          ({ events, changes }) =>
+            guard({
+              events,
+              changes: changes.map((c) => ({ ...c, table: original.get(c.table) ?? c.table })),
+            }),
+      ),
+    });
+  }
+}
+
+/** The name of a guard copy of a table (or of a set). */
+function guardCopyName(name: string): string {
+  return `${name}_guard`;
 }

@@ -1,17 +1,18 @@
 /**
  * Writes one group-commit batch with one call of the `append_batch` function
- * (sql/0002_append_batch.sql): without inline hooks that is one statement and
+ * (sql/0003_event_ids.sql): without inline hooks that is one statement and
  * one round trip per flush, in its own implicit transaction. Each request gets
  * its own outcome: a version conflict fails only that request.
  *
  * The function takes the shared writer lock (see writer-lock.ts) first, claims
  * idempotency keys (INSERT … ON CONFLICT DO NOTHING waits for a concurrent
  * claimer, so a key is never written twice), creates-or-locks the batch's
- * streams in id order (no deadlocks between flushes), decides every request
- * against the locked versions, then writes the events, moves the versions,
- * records the keys and notifies.
+ * streams in id order (no deadlocks between flushes), checks the recovery
+ * fence, decides every request against the locked versions, then writes the
+ * event ids (unique: an id is stored at most once) and the events, moves the
+ * versions, records the keys and notifies.
  */
-import { ConcurrencyError } from '../../core/errors.js';
+import { ConcurrencyError, DuplicateEventIdError, IdempotencyKeyReusedError } from '../../core/errors.js';
 import { quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
 import { formatCheckpoint } from '../checkpoint.js';
 import type { FlushOutcome } from '../group-commit.js';
@@ -22,8 +23,23 @@ import { writerLockKeys } from './writer-lock.js';
 /** The writer's statements have fixed texts: prepared once per connection. */
 const PREPARED = { prepare: true } as const;
 
-/** `statuses[i]` of the function's result. */
-const STATUS = { written: 0, conflict: 1, earlierKey: 2, batchKey: 3 } as const;
+/** `statuses[i]` of the function's result (see sql/0003_event_ids.sql). */
+const STATUS = {
+  written: 0,
+  conflict: 1,
+  earlierKey: 2,
+  batchKey: 3,
+  keyOnOtherStream: 4,
+  alreadyStored: 5,
+  idTakenElsewhere: 6,
+} as const;
+
+/**
+ * How a flush is written: `normal`; `check-ids` after an event id was found
+ * taken; `recover` after an attempt's outcome was unknown: the fence moves
+ * first, then the ids are checked (sql/0003_event_ids.sql).
+ */
+export type WriteMode = 'normal' | 'check-ids' | 'recover';
 
 /** What a batch wrote, for inline hooks and wake-ups. */
 export interface WrittenBatch {
@@ -63,6 +79,7 @@ function expectedCode(expected: ExpectedVersion): number {
 export class AppendWriter {
   readonly #appendBatch: string;
   readonly #keyEvents: string;
+  readonly #fence: string;
   readonly #channel: string;
   readonly #lockKeys: [number, number];
 
@@ -70,7 +87,8 @@ export class AppendWriter {
     const s = quoteIdent(schema);
     this.#channel = channel;
     this.#lockKeys = writerLockKeys(schema);
-    this.#appendBatch = `SELECT * FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`;
+    this.#appendBatch = `SELECT * FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
+    this.#fence = `UPDATE ${s}.append_fence SET fenced_at = clock_timestamp()`;
     this.#keyEvents = `SELECT version, global_position, transaction_id::text AS txid FROM ${s}.events
       WHERE aggregate_id = $1 AND version BETWEEN $2 AND $3 ORDER BY version`;
   }
@@ -78,12 +96,16 @@ export class AppendWriter {
   /**
    * Write `batch` through `sql` (a pool for one implicit transaction, or an open
    * transaction). Throws only for failures that are not one request's fault.
+   * In the `check-ids` and `recover` modes, requests whose event ids are
+   * already stored are answered from the stored events. `recover` needs the
+   * fence moved first ({@link AppendWriter.fence}).
    */
   async write(
     sql: SqlQueryable,
     batch: readonly PreparedAppend[],
-    withEvents: boolean,
+    options: { withEvents: boolean; mode: WriteMode },
   ): Promise<WrittenBatch> {
+    const { withEvents, mode } = options;
     const rStream: string[] = [];
     const rAgg: string[] = [];
     const rExpected: number[] = [];
@@ -117,6 +139,7 @@ export class AppendWriter {
       [
         ...this.#lockKeys,
         this.#channel,
+        mode !== 'normal',
         rStream,
         rAgg,
         rExpected,
@@ -169,18 +192,41 @@ export class AppendWriter {
       } else if (status === STATUS.batchKey) {
         const first = outcomes[from - 1]!;
         outcomes.push(first.ok ? { ok: true, value: { ...first.value, duplicate: true } } : first);
-      } else {
+      } else if (status === STATUS.earlierKey) {
         const prior = { streamId: row.dup_streams[i]!, from, to };
-        outcomes.push({ ok: true, value: await this.#replay(sql, prior) });
+        outcomes.push({ ok: true, value: await this.#replay(sql, prior, true) });
+      } else if (status === STATUS.alreadyStored) {
+        // While recovering, an earlier attempt of this very flush stored them:
+        // the caller's own first write. Otherwise an earlier call did.
+        const prior = { streamId: req.streamId, from, to };
+        outcomes.push({ ok: true, value: await this.#replay(sql, prior, mode !== 'recover') });
+      } else if (status === STATUS.keyOnOtherStream) {
+        const error = new IdempotencyKeyReusedError(req.idempotencyKey!, req.streamId, row.dup_streams[i]!);
+        outcomes.push({ ok: false, error });
+      } else if (status === STATUS.idTakenElsewhere) {
+        outcomes.push({ ok: false, error: new DuplicateEventIdError(req.streamId, row.dup_streams[i]!) });
+      } else {
+        throw new Error(`append_batch returned an unknown status ${status}`);
       }
     }
     return { outcomes, wrote: positions.length > 0, events };
   }
 
-  /** Rebuild the result of an earlier append from its idempotency record. */
+  /**
+   * Fence off earlier attempts of flushes that have not locked their streams
+   * yet: they fail when they do, so no attempt the client lost track of can
+   * commit after the flush was run again and answered for. Its own statement,
+   * committed before the flush runs again.
+   */
+  async fence(sql: SqlQueryable): Promise<void> {
+    await sql.query(this.#fence);
+  }
+
+  /** Rebuild the result of an append already stored, from its stream's versions. */
   async #replay(
     sql: SqlQueryable,
     prior: { streamId: string; from: number; to: number },
+    duplicate: boolean,
   ): Promise<AppendResult> {
     const { rows } = await sql.query<{
       version: string | number;
@@ -193,7 +239,7 @@ export class AppendWriter {
       nextVersion: prior.to,
       positions: rows.map((r) => Number(r.global_position)),
       checkpoint: last ? formatCheckpoint(last.txid, Number(last.global_position)) : '0:0',
-      duplicate: true,
+      duplicate,
     };
   }
 }

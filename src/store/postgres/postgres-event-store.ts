@@ -3,7 +3,9 @@
  */
 import type { Observable } from 'rxjs';
 import type { ZodType } from 'zod';
-import { StoreClosedError } from '../../core/errors.js';
+import pRetry from 'p-retry';
+import { AppendOutcomeUnknownError, StoreClosedError, StoreUnavailableError } from '../../core/errors.js';
+import { sqlFailureOutcome } from '../../core/sql-errors.js';
 import { runMigrations } from '../../core/migrator.js';
 import { PG_ERROR, pgErrorCode, quoteIdent, type SqlClient } from '../../core/sql-client.js';
 import { START_CHECKPOINT, type LogCheckpoint } from '../checkpoint.js';
@@ -29,14 +31,27 @@ import type {
   SubscribeOptions,
 } from '../types.js';
 import { Wakeups } from '../wakeups.js';
-import { AppendWriter } from './append-writer.js';
+import { AppendWriter, type WriteMode } from './append-writer.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-rows.js';
 import { LogReader } from './log-reader.js';
 import { archiveMonths, restoreMonth } from './archive.js';
 import { defaultArchiveCutoff, monthKey, monthStart, PartitionManager } from './partitions.js';
 
+/** Definite failures worth another try: the recovery fence and lock cycles raise these. */
 const RETRYABLE = new Set<string>([PG_ERROR.deadlockDetected, PG_ERROR.serializationFailure]);
 const MAX_RETRIES = 3;
+
+/** An event id of the flush is stored already (event_ids' primary key). */
+function isEventIdTaken(err: unknown): boolean {
+  return (
+    pgErrorCode(err) === PG_ERROR.uniqueViolation && /event_ids_pkey/.test(String((err as Error).message))
+  );
+}
+
+/** The insert found no partition for its month. */
+function isMissingPartition(err: unknown): boolean {
+  return pgErrorCode(err) === PG_ERROR.checkViolation && /no partition/i.test(String(err));
+}
 
 /** The PostgreSQL implementation of {@link EventStore}; build it with `createEventStore({ sql })`. */
 export class PostgresEventStore implements EventStore {
@@ -176,48 +191,98 @@ export class PostgresEventStore implements EventStore {
     if (this.#closed) throw new StoreClosedError();
   }
 
-  /** One group-commit flush: retry what is retryable, isolate what is one request's fault. */
-  async #flush(batch: readonly PreparedAppend[]): Promise<FlushOutcome<AppendResult>[]> {
+  /**
+   * One group-commit flush: find out what an attempt with an unknown outcome
+   * did before writing again, retry what is retryable, and isolate what is one
+   * request's fault.
+   */
+  async #flush(
+    batch: readonly PreparedAppend[],
+    mode: WriteMode = 'normal',
+  ): Promise<FlushOutcome<AppendResult>[]> {
     const months = new Set(batch.flatMap((req) => req.events.map((e) => monthKey(e.occurredAt))));
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.#partitions.ensure(months);
-        return await this.#writeBatch(batch);
-      } catch (err) {
-        const code = pgErrorCode(err);
-        if (attempt < MAX_RETRIES && code !== undefined && RETRYABLE.has(code)) continue;
-        if (attempt < MAX_RETRIES && code === PG_ERROR.checkViolation && /no partition/i.test(String(err))) {
-          this.#partitions.invalidate(); // archived or dropped under us: recreate
-          continue;
-        }
-        if (batch.length === 1) throw err;
-        // Not attributable to the batch as a whole: split it in halves, in order
-        // (requests on one stream chain their versions), until only the culprits
-        // fail alone — a few flushes for one bad request instead of one per request.
-        const mid = Math.ceil(batch.length / 2);
-        const outcomes: FlushOutcome<AppendResult>[] = [];
-        for (const half of [batch.slice(0, mid), batch.slice(mid)]) {
-          try {
-            outcomes.push(...(await this.#flush(half)));
-          } catch (error) {
-            outcomes.push({ ok: false, error }); // a single request's own failure
-          }
-        }
-        return outcomes;
+    let current = mode;
+    let unknown = mode === 'recover';
+    let definiteRetries = 0;
+    try {
+      return await pRetry(
+        async () => {
+          await this.#partitions.ensure(months);
+          if (current === 'recover') await this.#writer.fence(this.sql);
+          return await this.#writeBatch(batch, current);
+        },
+        {
+          retries: Number.POSITIVE_INFINITY,
+          maxRetryTime: this.#config.outcomeRecoveryMs,
+          minTimeout: 20,
+          maxTimeout: 1000,
+          randomize: true,
+          unref: true,
+          onFailedAttempt: ({ error }) => {
+            const outcome = sqlFailureOutcome(error);
+            // An attempt that may have committed: every later attempt fences it
+            // off and looks for its ids before deciding anything again.
+            if (outcome === 'unknown') unknown = true;
+            if (unknown) current = 'recover';
+            else if (isEventIdTaken(error)) current = 'check-ids';
+            else if (isMissingPartition(error)) this.#partitions.invalidate(); // archived or dropped under us
+          },
+          shouldRetry: ({ error }) => {
+            // Unreachable or broken: keep finding out until maxRetryTime.
+            if (sqlFailureOutcome(error) !== 'failed') return true;
+            const code = pgErrorCode(error);
+            const retryable =
+              (code !== undefined && RETRYABLE.has(code)) ||
+              isEventIdTaken(error) ||
+              isMissingPartition(error);
+            return retryable && ++definiteRetries <= MAX_RETRIES;
+          },
+        },
+      );
+    } catch (err) {
+      if (sqlFailureOutcome(err) !== 'failed') {
+        // The database stayed unreachable for the whole recovery window.
+        return batch.map((req) => ({
+          ok: false,
+          error: unknown
+            ? new AppendOutcomeUnknownError(
+                req.streamId,
+                req.events.map((e) => e.id),
+                err,
+              )
+            : new StoreUnavailableError('The database is unreachable; nothing was written', err),
+        }));
       }
+      if (batch.length === 1) throw err;
+      // Not attributable to the batch as a whole: split it in halves, in order
+      // (requests on one stream chain their versions), until only the culprits
+      // fail alone — a few flushes for one bad request instead of one per request.
+      const mid = Math.ceil(batch.length / 2);
+      const outcomes: FlushOutcome<AppendResult>[] = [];
+      for (const half of [batch.slice(0, mid), batch.slice(mid)]) {
+        try {
+          outcomes.push(...(await this.#flush(half, current)));
+        } catch (error) {
+          outcomes.push({ ok: false, error }); // a single request's own failure
+        }
+      }
+      return outcomes;
     }
   }
 
-  async #writeBatch(batch: readonly PreparedAppend[]): Promise<FlushOutcome<AppendResult>[]> {
+  async #writeBatch(
+    batch: readonly PreparedAppend[],
+    mode: WriteMode,
+  ): Promise<FlushOutcome<AppendResult>[]> {
     if (this.#hooks.size === 0) {
       // One statement in its own implicit transaction: one round trip per flush.
-      const written = await this.#writer.write(this.sql, batch, false);
+      const written = await this.#writer.write(this.sql, batch, { withEvents: false, mode });
       if (written.wrote) this.#wakeups.notify();
       return written.outcomes;
     }
     const afterCommit: (() => void)[] = [];
     const written = await this.sql.transaction(async (tx) => {
-      const result = await this.#writer.write(tx, batch, true);
+      const result = await this.#writer.write(tx, batch, { withEvents: true, mode });
       if (result.events.length > 0) {
         for (const hook of this.#hooks) {
           const callback = await hook.apply({ tx, events: result.events });
