@@ -47,8 +47,24 @@ export type InvariantName = (typeof INVARIANTS)[number];
 export interface RunVerdict {
   invariants: Record<InvariantName, InvariantResult>;
   traffic: Record<string, unknown>;
-  faults: { n: number; kind: string; startS: number; endS: number; detail: string }[];
+  faults: {
+    n: number;
+    kind: string;
+    startS: number;
+    endS: number;
+    detail: string;
+    answers: Record<string, number>;
+  }[];
 }
+
+const countBy = <T>(items: readonly T[], keyOf: (item: T) => string | number): Record<string, number> =>
+  Object.fromEntries([...groupBy(items, keyOf)].map(([key, list]) => [key, list.length]));
+
+/** `200`, or a failure with its reason: `500 INTERNAL_ERROR`, `0 TimeoutError`. */
+const answerKind = (r: WebhookRecord): string =>
+  r.status >= 200 && r.status < 300
+    ? String(r.status)
+    : `${r.status} ${r.answer?.status ?? r.error?.split(':')[0] ?? ''}`.trim();
 
 const ofType = <T extends HistoryRecord['type']>(records: readonly HistoryRecord[], type: T) =>
   records.filter((r): r is Extract<HistoryRecord, { type: T }> => r.type === type);
@@ -110,7 +126,7 @@ export async function checkRun(options: {
       attempts: webhooks.length,
       acknowledged: [...webhookIds.values()].filter((a) => a.some((r) => r.status >= 200 && r.status < 300))
         .length,
-      answers: Object.fromEntries([...groupBy(webhooks, (w) => w.status)].map(([s, l]) => [s, l.length])),
+      answers: countBy(webhooks, answerKind),
       events: data.events.length,
       streams: data.streams.length,
       sagas: sagaStatuses,
@@ -126,6 +142,11 @@ export async function checkRun(options: {
       startS: w.start / 1000,
       endS: w.end / 1000,
       detail: w.detail,
+      // What the senders got while it lasted: refusals and timeouts show up here.
+      answers: countBy(
+        webhooks.filter((r) => r.t >= w.start && r.t <= w.end),
+        (r) => r.status,
+      ),
     })),
   };
 }
