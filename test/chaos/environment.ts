@@ -39,6 +39,8 @@ export interface ChaosEnvironment {
   readonly cluster: HostCluster;
   /** Stop everything; delete the run directory unless `keepRunDir`. */
   close(keepRunDir: boolean): Promise<void>;
+  /** Synchronous last resort (exit hook, signals): kill the hosts, crash and delete the servers. */
+  killNow(): void;
 }
 
 /**
@@ -117,7 +119,12 @@ export async function openEnvironment(
       }),
     });
     closers.push(() => cluster.stopAll());
-    return { runDir, postgres, redis, shop, providers, history, sql, cluster, close };
+    const killNow = () => {
+      cluster.killAllNow();
+      redis.destroySync();
+      postgres.destroySync();
+    };
+    return { runDir, postgres, redis, shop, providers, history, sql, cluster, close, killNow };
   } catch (err) {
     await close(true);
     throw err;

@@ -3,7 +3,8 @@
  * port, so restarting or crashing it never touches the shared server other
  * suites use. As root the tools run as the `postgres` user (initdb refuses root).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,8 @@ export interface PrivatePostgres {
   stop(mode: StopMode): Promise<void>;
   /** Stop (crash) and delete the data directory. Safe to call twice. */
   destroy(): Promise<void>;
+  /** The same, synchronously: for the runner's exit hook, when nothing async runs any more. */
+  destroySync(): void;
 }
 
 /** The directory of `initdb` and `pg_ctl` (`PG_BIN`, else the newest /usr/lib/postgresql/N/bin), or null. */
@@ -40,10 +43,14 @@ export function postgresBinDir(): string | null {
 
 const asRoot = process.getuid?.() === 0;
 
-/** Run a PostgreSQL tool, as `postgres` when we are root. */
-function pgTool(bin: string, tool: string, args: readonly string[]): Promise<string> {
+/** A PostgreSQL tool's command line, as `postgres` when we are root. */
+function pgCommand(bin: string, tool: string, args: readonly string[]): [string, string[]] {
   const file = path.join(bin, tool);
-  return asRoot ? runCommand('runuser', ['-u', 'postgres', '--', file, ...args]) : runCommand(file, args);
+  return asRoot ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, [...args]];
+}
+
+function pgTool(bin: string, tool: string, args: readonly string[]): Promise<string> {
+  return runCommand(...pgCommand(bin, tool, args));
 }
 
 async function ownedByPostgres(dir: string): Promise<void> {
@@ -98,6 +105,18 @@ export async function startPrivatePostgres(database: string): Promise<PrivatePos
       destroyed = true;
       await cluster.stop('immediate').catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
+    },
+    destroySync() {
+      if (destroyed) return;
+      destroyed = true;
+      try {
+        execFileSync(...pgCommand(bin, 'pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']), {
+          stdio: 'ignore',
+        });
+      } catch {
+        // Not running.
+      }
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   try {

@@ -2,7 +2,8 @@
  * A private Redis server for one chaos run (no persistence), so stopping it
  * never touches the shared server other suites use.
  */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,8 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Stop and delete its directory. Safe to call twice. */
   destroy(): Promise<void>;
+  /** The same, synchronously: for the runner's exit hook. */
+  destroySync(): void;
 }
 
 /** True when `redis-server` and `redis-cli` are on the PATH. */
@@ -83,6 +86,16 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       destroyed = true;
       await redis.stop().catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
+    },
+    destroySync() {
+      if (destroyed) return;
+      destroyed = true;
+      try {
+        execFileSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave'], { stdio: 'ignore' });
+      } catch {
+        // Not running, or the dropped connection of a successful SHUTDOWN.
+      }
+      rmSync(dir, { recursive: true, force: true });
     },
   };
   await redis.start();

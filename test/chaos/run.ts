@@ -130,14 +130,17 @@ async function main(): Promise<number> {
   const config = chaosConfig();
   const notes: HarnessNotes = { errors: [], drained: false, settled: false, runDir: null };
   let env: ChaosEnvironment | undefined;
-  const abort = () => {
-    env?.cluster.killAllNow();
-    void env?.close(true).finally(() => process.exit(130));
+  // Hosts and servers run in their own process groups: a Ctrl-C reaches only
+  // this process, which must take them down (a second signal changes nothing).
+  const abort = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping everything`);
+    env?.killNow();
+    if (env) log(`run directory kept: ${env.runDir}`);
+    process.exit(130);
   };
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
-  // Whatever happens, no host outlives the runner.
-  process.once('exit', () => env?.cluster.killAllNow());
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, abort);
+  // Whatever else happens (an uncaught error included), nothing of ours outlives the runner.
+  process.once('exit', () => env?.killNow());
   let report: ChaosReport | undefined;
   try {
     env = await openEnvironment(config, log);
