@@ -22,7 +22,7 @@ export interface ChaosConfig {
   readonly gapMs: readonly [number, number];
   /** Traffic without faults after the last one, ms. */
   readonly cooldownMs: number;
-  /** The last host runs with this pg `query_timeout` (client side), ms; 0 for none. */
+  /** Every host but the first runs with this pg `query_timeout` (client side), ms; 0 for none. */
   readonly queryTimeoutMs: number;
   /** Bound on delivering every webhook's retries after traffic stopped, ms. */
   readonly drainMs: number;

@@ -99,15 +99,15 @@ export async function openEnvironment(
       await pool.end();
     });
 
-    const last = config.hosts - 1;
     const cluster = await HostCluster.create({
       count: config.hosts,
       entry: config.hostEntry,
       logDir: runDir,
       history,
       env: (i) => ({
+        // Host 0 waits out a slow query; the others give up after queryTimeoutMs (outcome unknown).
         DATABASE_URL:
-          i === last && config.queryTimeoutMs > 0
+          i > 0 && config.queryTimeoutMs > 0
             ? `${postgres.url}?query_timeout=${config.queryTimeoutMs}`
             : postgres.url,
         REDIS_URL: redis.url,

@@ -38,7 +38,7 @@ const DURATION_MS: Record<FaultKind, readonly [number, number]> = {
   restart_postgres: [2000, 5000],
   terminate_backends: [0, 0],
   stop_redis: [4000, 8000],
-  hold_lock: [4000, 6000],
+  hold_lock: [5000, 8000],
 };
 
 function shuffled<T>(random: Random, items: readonly T[]): T[] {

@@ -25,28 +25,21 @@ describe('checkReadModels', () => {
     const store = createEventStore({ sql, schema: SCHEMA });
     const commerce = createCommerce({ store, readModels: 'async', pollIntervalMs: 20 });
     await commerce.start();
-    await store.append(`inventory-${C}-p1`, [
-      commerceEvent('inventory.stock_updated', {
+    // Two products restocked, then an order of each: several tables get rows.
+    for (const [i, productId] of ['p1', 'p2'].entries()) {
+      const restock = { creatorId: C, productId, quantity: 20 + i, reason: 'restock', threshold: 5 } as const;
+      await store.append(`inventory-${C}-${productId}`, [commerceEvent('inventory.stock_updated', restock)]);
+      const order = {
         creatorId: C,
-        productId: 'p1',
-        quantity: 20,
-        reason: 'restock',
-        threshold: 5,
-      }),
-    ]);
-    for (const orderId of ['a1', 'a2']) {
-      await store.append(`order-${orderId}`, [
-        commerceEvent('order.received_from_tiktok', {
-          creatorId: C,
-          shopId: 's',
-          orderId,
-          status: 'AWAITING_SHIPMENT',
-          updateTime: '2026-03-01T10:00:00.000Z',
-          lineItems: [{ productId: 'p1', quantity: 2 }],
-          totalAmount: 12,
-          currency: 'EUR',
-        }),
-      ]);
+        shopId: 's',
+        orderId: `o-${productId}`,
+        status: 'AWAITING_SHIPMENT' as const,
+        updateTime: '2026-03-01T10:00:00.000Z',
+        lineItems: [{ productId, quantity: 2 }],
+        totalAmount: 12,
+        currency: 'EUR',
+      };
+      await store.append(`order-o-${productId}`, [commerceEvent('order.received_from_tiktok', order)]);
     }
     await commerce.whenIdle();
     await commerce.stop();

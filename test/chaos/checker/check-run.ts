@@ -145,7 +145,7 @@ export async function checkRun(options: {
       // What the senders got while it lasted: refusals and timeouts show up here.
       answers: countBy(
         webhooks.filter((r) => r.t >= w.start && r.t <= w.end),
-        (r) => r.status,
+        answerKind,
       ),
     })),
   };
