@@ -40,6 +40,7 @@ function event(stream: string, version: number, more: Partial<LogEvent> = {}): L
     source: null,
     transactionId: String(1000 + position),
     position,
+    processedMs: 1_000_000 + position * 100,
     ...more,
   };
 }
@@ -77,8 +78,15 @@ describe('the log', () => {
   it('reports an event id stored twice, with both copies', () => {
     const first = event('order-1', 1);
     const again = event('order-1', 2, { id: first.id });
-    const result = checkEventIds([first, again, event('order-2', 1)]);
+    const locate = (ms: number) => ({
+      atS: (ms - 1_000_000) / 1000,
+      duringFaults: ms > first.processedMs ? ['3:hold_lock'] : [],
+    });
+    const result = checkEventIds([first, again, event('order-2', 1)], locate);
     expect(result.ok).toBe(false);
+    expect(result.examples[0]).toMatchObject({
+      copies: [{ duringFaults: [] }, { duringFaults: ['3:hold_lock'] }],
+    });
     expect(result.examples).toEqual([
       expect.objectContaining({
         problem: 'event_id_twice',

@@ -45,6 +45,11 @@ export function faultWindows(
   });
 }
 
+/** Faults of `windows` in progress at `t` (or ended less than `afterMs` before it), as `n:kind`. */
+export function faultsAt(windows: ReturnType<typeof faultWindows>, t: number, afterMs = 10_000): string[] {
+  return windows.filter((w) => t >= w.start && t <= w.end + afterMs).map((w) => `${w.n}:${w.kind}`);
+}
+
 /**
  * Some host reported each outage while it lasted.
  *

@@ -4,7 +4,7 @@
  * violation, named with the fault it happened during.
  */
 import type { FaultRecord, HostRecord } from '../history.js';
-import { faultWindows } from './check-health.js';
+import { faultWindows, faultsAt } from './check-health.js';
 import { verdict, type InvariantResult } from './invariant.js';
 
 /**
@@ -20,18 +20,13 @@ export function checkHostsSurvived(
   const windows = faultWindows(faults);
   const violations = hosts
     .filter((r) => r.event === 'exit' && r.expected === false)
-    .map((r) => {
-      const during = windows
-        .filter((w) => r.t >= w.start && r.t <= w.end + 10_000)
-        .map((w) => `${w.n}:${w.kind}`);
-      return {
-        problem: 'host_died',
-        host: r.host,
-        t: r.t,
-        code: r.code ?? null,
-        signal: r.signal ?? null,
-        duringFaults: during,
-      };
-    });
+    .map((r) => ({
+      problem: 'host_died',
+      host: r.host,
+      t: r.t,
+      code: r.code ?? null,
+      signal: r.signal ?? null,
+      duringFaults: faultsAt(windows, r.t),
+    }));
   return verdict(hosts.filter((r) => r.event === 'ready').length, violations);
 }

@@ -6,15 +6,18 @@ import { groupBy } from './group-by.js';
 import { verdict, type InvariantResult } from './invariant.js';
 import type { LogEvent, StreamRow } from './log-data.js';
 
+/** Where in the run a write happened: seconds since it began, and the faults in progress. */
+export type Locate = (epochMs: number) => { atS: number; duringFaults: string[] };
+
 /**
- * Every event id appears once.
+ * Every event id appears once. With `locate`, each copy says when (in the run) it was written.
  *
  * @example
  * ```ts
  * checkEventIds(data.events).ok
  * ```
  */
-export function checkEventIds(events: readonly LogEvent[]): InvariantResult {
+export function checkEventIds(events: readonly LogEvent[], locate?: Locate): InvariantResult {
   const byId = groupBy(events, (e) => e.id);
   const violations = [...byId]
     .filter(([, copies]) => copies.length > 1)
@@ -27,6 +30,7 @@ export function checkEventIds(events: readonly LogEvent[]): InvariantResult {
         version: c.version,
         transactionId: c.transactionId,
         position: c.position,
+        ...locate?.(c.processedMs),
       })),
     }));
   return verdict(byId.size, violations);

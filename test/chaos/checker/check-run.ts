@@ -15,7 +15,7 @@ import type {
   WebhookRecord,
 } from '../history.js';
 import { checkClients } from './check-clients.js';
-import { checkHealthDuringFaults, checkHealthNominalAtEnd, faultWindows } from './check-health.js';
+import { checkHealthDuringFaults, checkHealthNominalAtEnd, faultWindows, faultsAt } from './check-health.js';
 import { checkHostsSurvived } from './check-hosts.js';
 import { checkEventIds, checkStreamVersions } from './check-log.js';
 import { checkProviders } from './check-providers.js';
@@ -93,6 +93,9 @@ export async function checkRun(options: {
   const ledger = ofType(records, 'ledger').at(-1) as LedgerRecord | undefined;
   const phases: PhaseRecord[] = ofType(records, 'phase');
   const end = phases.find((p) => p.phase === 'quiesced')?.t ?? Infinity;
+  const run = ofType(records, 'run')[0];
+  const startedAt = run ? Date.parse(run.startedAt) : 0;
+  const windows = faultWindows(faults);
 
   const data = await loadLogData(options.sql, options.schema);
   const readModels = await checkReadModels({
@@ -102,7 +105,10 @@ export async function checkRun(options: {
   });
   const invariants: Record<InvariantName, InvariantResult> = {
     webhooks_in_log_once: checkWebhooksInLog(webhooks, data.events),
-    event_ids_unique: checkEventIds(data.events),
+    event_ids_unique: checkEventIds(data.events, (ms) => {
+      const t = ms - startedAt;
+      return { atS: Math.round(t / 100) / 10, duringFaults: faultsAt(windows, t) };
+    }),
     stream_versions_contiguous: checkStreamVersions(data.events, data.streams),
     sagas_finished: checkSagas(data.sagas, data.steps, data.receivedOrders),
     provider_effects_once: ledger
@@ -136,7 +142,7 @@ export async function checkRun(options: {
       clientReconnects: clients.reduce((n, c) => n + c.stats.reconnects, 0),
       readModelCheckpoint: readModels.checkpoint,
     },
-    faults: faultWindows(faults).map((w) => ({
+    faults: windows.map((w) => ({
       n: w.n,
       kind: w.kind,
       startS: w.start / 1000,

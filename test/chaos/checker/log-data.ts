@@ -18,6 +18,8 @@ export interface LogEvent {
   source: string | null;
   transactionId: string;
   position: number;
+  /** `processed_at` (the writing transaction's start), epoch ms. */
+  processedMs: number;
 }
 
 /** One row of `streams`. */
@@ -70,7 +72,8 @@ export async function loadLogData(sql: SqlClient, schema: string): Promise<LogDa
   const { rows: events } = await sql.query<LogEvent>(
     `SELECT id::text AS id, aggregate_id AS "streamId", version::int AS version, event_type AS type,
             metadata->>'correlationId' AS "correlationId", metadata->>'source' AS source,
-            transaction_id::text AS "transactionId", global_position::float8 AS position
+            transaction_id::text AS "transactionId", global_position::float8 AS position,
+            (extract(epoch FROM processed_at) * 1000)::float8 AS "processedMs"
        FROM ${s}.events ORDER BY transaction_id, global_position`,
   );
   const { rows: streams } = await sql.query<StreamRow>(
