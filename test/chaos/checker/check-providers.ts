@@ -55,10 +55,12 @@ export function checkProviders(entries: readonly LedgerEntry[], sagas: readonly 
         });
       }
       if (saga.status === 'compensated' && done && !undone) {
+        // The saga's error names the step that failed: a failed step is never compensated.
         violations.push({
           problem: 'compensated_but_effect_stays',
           sagaId: saga.sagaId,
           operation: effect.operation,
+          sagaError: saga.error,
         });
       }
     }
