@@ -14,6 +14,8 @@ export interface HarnessNotes {
   drained: boolean;
   /** Sagas finished and readers caught up before the quiesce bound. */
   settled: boolean;
+  /** Traffic ticks skipped because 400 webhooks were in flight (the fixed rate was not held). */
+  skippedTicks: number;
   /** History and host logs (kept when the run failed or CHAOS_KEEP=1), else null. */
   runDir: string | null;
 }

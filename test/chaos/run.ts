@@ -82,6 +82,7 @@ async function runScenario(
     history.record({ type: 'phase', phase: 'generation_stopped' });
     log(`traffic stopped (${driver.stats.webhooks} webhooks); draining retries`);
     notes.drained = await driver.drain(config.drainMs);
+    notes.skippedTicks = driver.stats.skippedTicks;
     if (!notes.drained) notes.errors.push(`retries still pending after ${config.drainMs} ms (given up)`);
     history.record({ type: 'phase', phase: 'drained' });
 
@@ -128,7 +129,7 @@ async function runScenario(
 
 async function main(): Promise<number> {
   const config = chaosConfig();
-  const notes: HarnessNotes = { errors: [], drained: false, settled: false, runDir: null };
+  const notes: HarnessNotes = { errors: [], drained: false, settled: false, skippedTicks: 0, runDir: null };
   let env: ChaosEnvironment | undefined;
   // Hosts and servers run in their own process groups: a Ctrl-C reaches only
   // this process, which must take them down (a second signal changes nothing).
