@@ -1,0 +1,80 @@
+/**
+ * The read-model check of the chaos checker on PGlite: a database whose read
+ * models were folded by the commerce processor passes; the same database with
+ * one live row changed behind the processor's back (drift), or with an event
+ * the processor never saw the way the log says (a doubled event), fails.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromPglite } from '../../src/adapters/pglite.js';
+import { commerceEvent, createCommerce } from '../../src/commerce/index.js';
+import type { SqlClient } from '../../src/core/sql-client.js';
+import { createEventStore } from '../../src/store/index.js';
+import { checkReadModels } from './checker/check-read-models.js';
+
+const C = 'creator-a';
+const SCHEMA = 'live';
+
+describe('checkReadModels', () => {
+  let db: PGlite;
+  let sql: SqlClient;
+
+  beforeAll(async () => {
+    db = await PGlite.create();
+    sql = fromPglite(db);
+    const store = createEventStore({ sql, schema: SCHEMA });
+    const commerce = createCommerce({ store, readModels: 'async', pollIntervalMs: 20 });
+    await commerce.start();
+    // Two products restocked, then an order of each: several tables get rows.
+    for (const [i, productId] of ['p1', 'p2'].entries()) {
+      const restock = { creatorId: C, productId, quantity: 20 + i, reason: 'restock', threshold: 5 } as const;
+      await store.append(`inventory-${C}-${productId}`, [commerceEvent('inventory.stock_updated', restock)]);
+      const order = {
+        creatorId: C,
+        shopId: 's',
+        orderId: `o-${productId}`,
+        status: 'AWAITING_SHIPMENT' as const,
+        updateTime: '2026-03-01T10:00:00.000Z',
+        lineItems: [{ productId, quantity: 2 }],
+        totalAmount: 12,
+        currency: 'EUR',
+      };
+      await store.append(`order-o-${productId}`, [commerceEvent('order.received_from_tiktok', order)]);
+    }
+    await commerce.whenIdle();
+    await commerce.stop();
+  });
+
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it('passes when the live tables equal a rebuild at their checkpoint', async () => {
+    const result = await checkReadModels({ sql, schema: SCHEMA, scratchSchema: 'scratch_ok' });
+    expect(result.checked).toBeGreaterThan(0);
+    expect(result.examples).toEqual([]);
+    expect(result.ok).toBe(true);
+  });
+
+  it('reports a live row that drifted from the log', async () => {
+    await sql.exec(`UPDATE ${SCHEMA}.order_metrics SET active_orders = active_orders + 1`);
+    const result = await checkReadModels({ sql, schema: SCHEMA, scratchSchema: 'scratch_drift' });
+    expect(result.ok).toBe(false);
+    expect(result.examples).toContainEqual(
+      expect.objectContaining({ problem: 'read_model_differs', table: 'order_metrics', side: 'live_only' }),
+    );
+    expect(result.examples).toContainEqual(
+      expect.objectContaining({
+        problem: 'read_model_differs',
+        table: 'order_metrics',
+        side: 'rebuild_only',
+      }),
+    );
+    await sql.exec(`UPDATE ${SCHEMA}.order_metrics SET active_orders = active_orders - 1`);
+  });
+
+  it('leaves no scratch schema behind', async () => {
+    const { rows } = await sql.query(`SELECT 1 FROM pg_namespace WHERE nspname LIKE 'scratch_%'`);
+    expect(rows).toEqual([]);
+  });
+});
