@@ -14,8 +14,10 @@ import {
 } from '../../src/realtime/index.js';
 import { loadDashboardAssets } from '../dashboard/assets.js';
 import { createHost } from '../shared/host.js';
+import { accessLogEnabled, logRequest } from '../shared/host-log.js';
 import {
   ConnectionTracker,
+  resolveHostname,
   resolvePort,
   serverUrl,
   type RunningHost,
@@ -40,11 +42,23 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
 
   const app = express();
   app.disable('x-powered-by');
+  if (accessLogEnabled()) {
+    app.use((req, res, next) => {
+      logRequest(host.log, req, res);
+      next();
+    });
+  }
+  // The page and the realtime routes give a browser its anonymous identity (open access).
+  const identify = (req: express.Request, res: express.Response, next: express.NextFunction) => {
+    const cookie = host.browserCookie(req);
+    if (cookie) res.setHeader('set-cookie', cookie);
+    next();
+  };
   // Webhooks first, with no body parser in front: signatures need the raw bytes.
   const ingest = expressAdapter(host.ingest);
   app.post(INGEST_PATHS.tiktok, ingest);
   app.post(INGEST_PATHS.shipping, ingest);
-  app.get('/realtime/sse', (req, res) => {
+  app.get('/realtime/sse', identify, (req, res) => {
     tracker.add(req.socket);
     void sse(req, res);
   });
@@ -54,17 +68,22 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
   app.get(['/', '/dashboard/:file'], (req, res, next) => {
     const asset = assets.get(req.path);
     if (!asset) return next();
+    if (req.path === '/') identify(req, res, () => undefined);
     res.type(asset.contentType).set('cache-control', 'no-cache').send(asset.body);
   });
 
   const server = createServer(app);
   const wss = new WebSocketServer({ ...WEBSOCKET_SERVER_OPTIONS, server, path: '/realtime/ws' });
+  wss.on('headers', (headers, request) => {
+    const cookie = host.browserCookie(request);
+    if (cookie) headers.push(`Set-Cookie: ${cookie}`);
+  });
   wss.on('connection', (_socket, request) => tracker.add(request.socket));
   attachWebSocketServer(host.engine.hub, wss, { authorize });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(resolvePort(options.port), options.hostname ?? '0.0.0.0', () => resolve());
+    server.listen(resolvePort(options.port), resolveHostname(options.hostname), () => resolve());
   });
 
   return {

@@ -9,10 +9,12 @@ import WebSocket from 'ws';
 import { connectRealtime, type RealtimeClient } from '../../src/client/index.js';
 import type { Row } from '../../src/core/row-change.js';
 import { DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
+import type { HostHealth } from '../../examples/shared/host-health.js';
 import type { RunningHost, StartHostOptions } from '../../examples/shared/running-host.js';
 import type { Notification, SimOrder } from '../../examples/simulator/fake-shop.js';
 import { startSimulator, type Simulator } from '../../examples/simulator/simulator.js';
 import { buildWebhook, postWebhook, type WebhookTarget } from '../../examples/simulator/webhook-sender.js';
+import { unknownOrder } from './unknown-order.js';
 
 /** Starts a host (the framework under test). */
 export type StartHost = (options: StartHostOptions) => Promise<RunningHost>;
@@ -73,13 +75,25 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       return client;
     };
 
-    it('answers GET /healthz with the backends it runs on', async () => {
+    it('answers GET /healthz with a typed status per component and no error text', async () => {
       const res = await get('/healthz');
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { status: string; database: string; redis: boolean };
+      const body = (await res.json()) as HostHealth;
       expect(body.status).toBe('ok');
-      expect(body.database).toBe(extra.databaseUrl ? 'postgres' : 'pglite');
-      expect(body.redis).toBe(Boolean(extra.redisUrl));
+      expect(body.hostId).toBe(running.host.hostId);
+      expect(body.components).toEqual({
+        database: { status: 'ok', engine: extra.databaseUrl ? 'postgres' : 'pglite' },
+        redis: { status: extra.redisUrl ? 'ok' : 'disabled' },
+        readModels: { status: 'ok', lagEvents: expect.any(Number), lagMs: expect.any(Number) },
+        sagas: {
+          status: 'ok',
+          active: expect.any(Number),
+          completed: expect.any(Number),
+          failed: expect.any(Number),
+        },
+        // A lone host holds the singleton lease.
+        singletons: { status: 'ok', leader: true },
+      });
     });
 
     it('serves the dashboard page, its script and the client bundle', async () => {
@@ -105,7 +119,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
     });
 
     it('rejects a TikTok webhook whose signature does not match, writing nothing', async () => {
-      const order = fakeOrder('900000000000000001');
+      const order = unknownOrder('900000000000000001');
       const { path, headers, body } = buildWebhook(
         target,
         { kind: 'order_status', order, status: 'UNPAID' },
@@ -122,7 +136,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
     });
 
     it('accepts a signed TikTok webhook once and acknowledges its redelivery', async () => {
-      const order = fakeOrder('900000000000000002');
+      const order = unknownOrder('900000000000000002');
       const request = buildWebhook(target, { kind: 'order_status', order, status: 'UNPAID' }, Date.now());
       const send = () => get(request.path, { method: 'POST', headers: request.headers, body: request.body });
       const first = await send();
@@ -134,7 +148,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
     });
 
     it('accepts signed shipping webhooks and refuses unknown providers', async () => {
-      const order = fakeOrder('900000000000000003');
+      const order = unknownOrder('900000000000000003');
       const n: Notification = { kind: 'tracking', order, status: 'picked_up' };
       expect((await postWebhook(target, n, Date.now())).status).toBe(200);
       const other = { ...target, shipping: { ...target.shipping, provider: 'nobody' } };
@@ -232,29 +246,4 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       expect(code).toBe(4401);
     });
   });
-}
-
-/** An order the fake shop does not know (for receiver-level tests). */
-function fakeOrder(id: string): SimOrder {
-  return {
-    id,
-    status: 'UNPAID',
-    product: {
-      id: 'p-test',
-      skuId: 's-test',
-      sellerSku: 'TEST-SKU',
-      name: 'Test',
-      price: 1,
-      initialStock: 1,
-      threshold: 1,
-      weight: 1,
-    },
-    quantity: 1,
-    total: 1,
-    createdAt: Date.now(),
-    updatedAt: Date.now(),
-    trackingNumber: `1ZTEST${id.slice(-6)}`,
-    nextAt: Infinity,
-    willCancel: false,
-  };
 }
