@@ -57,7 +57,7 @@ export interface HostOptions {
   tokens?: Readonly<Record<string, Authorization>>;
   /** A request without a token gets a per-browser anonymous identity. Default `OPEN_ACCESS` (on in demo mode). */
   openAccess?: boolean;
-  /** Webhooks per minute per shop. Default 10,000. */
+  /** Webhooks per minute per shop. Default `RATE_LIMIT_PER_MINUTE` or 10,000. */
   rateLimitPerMinute?: number;
   /** Realtime heartbeats, ms. Default 30,000. */
   heartbeatMs?: number;
@@ -153,7 +153,10 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const { sql } = database;
   closers.push(() => database.close());
 
-  const limit = { limit: options.rateLimitPerMinute ?? 10_000, windowMs: 60_000 };
+  const perMinute = options.rateLimitPerMinute ?? Number(env.RATE_LIMIT_PER_MINUTE || 10_000);
+  if (!(Number.isInteger(perMinute) && perMinute > 0))
+    throw new Error('RATE_LIMIT_PER_MINUTE must be a positive integer');
+  const limit = { limit: perMinute, windowMs: 60_000 };
   let rateLimiter: RateLimiter = createMemoryRateLimiter(limit);
   let pubsub: PubSub | undefined;
   let redisUp: (() => boolean) | undefined;
