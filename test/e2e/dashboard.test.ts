@@ -157,6 +157,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
       timeout: 20_000,
       interval: 200,
     });
+    // Open access: the page runs as its own anonymous browser identity (a signed HttpOnly cookie).
+    expect((await context.cookies()).find((c) => c.name === 'cf_browser')).toMatchObject({ httpOnly: true });
     sim.resume();
 
     // Numbers change as the simulator runs.
