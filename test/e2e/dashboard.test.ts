@@ -12,7 +12,6 @@
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -24,7 +23,7 @@ import { CATALOG } from '../../examples/simulator/catalog.js';
 import { startSimulator, type Simulator } from '../../examples/simulator/simulator.js';
 import type { SubscriptionRequest } from '../../src/realtime/index.js';
 import { compareCheckpoints } from '../../src/store/checkpoint.js';
-import { postgresUrl, uniqueSchema } from '../support/databases.js';
+import { dropPostgresSchema, postgresUrl, uniqueSchema } from '../support/databases.js';
 import { LiveTable } from '../../src/client/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -139,12 +138,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
     await browser?.close();
     await sim?.stop();
     await running?.close();
-    if (databaseUrl) {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
-    }
+    if (databaseUrl) await dropPostgresSchema(schema);
   }, 60_000);
 
   it('shows live numbers, survives a cut connection and resumes exactly', async () => {

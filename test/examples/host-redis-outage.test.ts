@@ -6,12 +6,11 @@
  * and health is back to ok when Redis is. Intake during the outage is the
  * rate limiter's to keep (issue 10, item 8).
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { HostHealth } from '../../examples/shared/host-health.js';
 import { spawnHost, type HostProcess } from '../../examples/shared/host-process.js';
 import { startSimulator, type Simulator } from '../../examples/simulator/simulator.js';
-import { postgresUrl, uniqueSchema } from '../support/databases.js';
+import { dropPostgresSchema, postgresUrl, uniqueSchema } from '../support/databases.js';
+import { fetchHealth } from './host-probes.js';
 import { redisServerBinary, startPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
 
 const databaseUrl = postgresUrl();
@@ -48,16 +47,10 @@ describe.skipIf(databaseUrl === null || redisServerBinary() === null)(
       await host?.kill();
       await sim?.stop();
       await redis?.close();
-      const client = new pg.Client({ connectionString: databaseUrl! });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
+      await dropPostgresSchema(schema);
     }, 60_000);
 
-    const health = async (): Promise<{ code: number; body: HostHealth }> => {
-      const res = await fetch(`${host.url}/healthz`, { signal: AbortSignal.timeout(30_000) });
-      return { code: res.status, body: (await res.json()) as HostHealth };
-    };
+    const health = () => fetchHealth(host.url);
 
     it('reports Redis down and the host degraded, stays up, and recovers', async () => {
       await vi.waitFor(async () => expect((await health()).body.status).toBe('ok'), {

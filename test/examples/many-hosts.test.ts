@@ -6,16 +6,15 @@
  * paid order with each payment and label made once per order at the shared
  * fake providers; a browser's anonymous identity is its own on every host.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectRealtime, type RealtimeClient } from '../../src/client/index.js';
 import { DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
-import type { HostHealth } from '../../examples/shared/host-health.js';
 import { spawnHost, type HostProcess } from '../../examples/shared/host-process.js';
 import type { LedgerEntry } from '../../examples/simulator/fake-providers/ledger.js';
 import { startSimulator, type Simulator } from '../../examples/simulator/simulator.js';
 import { buildWebhook, postWebhook } from '../../examples/simulator/webhook-sender.js';
-import { postgresUrl, redisUrl, uniqueSchema } from '../support/databases.js';
+import { dropPostgresSchema, postgresUrl, redisUrl, uniqueSchema } from '../support/databases.js';
+import { fetchHealth } from './host-probes.js';
 import { unknownOrder } from './unknown-order.js';
 
 const databaseUrl = postgresUrl();
@@ -54,14 +53,10 @@ describe.skipIf(databaseUrl === null || redis === null)('two host processes on P
     for (const c of clients) c.close();
     await Promise.all([a?.kill(), b?.kill()]);
     await sim?.stop();
-    const client = new pg.Client({ connectionString: databaseUrl! });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
+    await dropPostgresSchema(schema);
   }, 60_000);
 
-  const health = async (host: HostProcess): Promise<HostHealth> =>
-    (await (await fetch(`${host.url}/healthz`)).json()) as HostHealth;
+  const health = async (host: HostProcess) => (await fetchHealth(host.url)).body;
   const ordersOn = (host: HostProcess): RealtimeClient => {
     const client = connectRealtime({
       url: `${host.url}/realtime/sse`,

@@ -26,6 +26,27 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * Whether something accepts a TCP connection on `host:port` within `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * if (await canConnect('127.0.0.1', 5432)) useServer();
+ * ```
+ */
+export function canConnect(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (result: boolean) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
  * Wait until something accepts TCP connections on `port`, up to `timeoutMs`.
  *
  * @example
@@ -35,18 +56,7 @@ export async function freePort(): Promise<number> {
  */
 export async function waitForPort(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host, port });
-      const done = (result: boolean) => {
-        socket.destroy();
-        resolve(result);
-      };
-      socket.setTimeout(1000, () => done(false));
-      socket.once('connect', () => done(true));
-      socket.once('error', () => done(false));
-    });
-    if (ok) return;
+  while (!(await canConnect(host, port))) {
     if (Date.now() > deadline) throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
