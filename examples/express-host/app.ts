@@ -14,7 +14,7 @@ import {
 } from '../../src/realtime/index.js';
 import { loadDashboardAssets } from '../dashboard/assets.js';
 import { createHost } from '../shared/host.js';
-import { accessLogEnabled, logRequest } from '../shared/host-log.js';
+import { accessLogEnabled, describeError, logRequest } from '../shared/host-log.js';
 import {
   ConnectionTracker,
   resolveHostname,
@@ -78,7 +78,13 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
     const cookie = host.browserCookie(request);
     if (cookie) headers.push(`Set-Cookie: ${cookie}`);
   });
-  wss.on('connection', (_socket, request) => tracker.add(request.socket));
+  wss.on('connection', (socket, request) => {
+    // A malformed frame makes ws emit 'error' on the socket (then it closes it);
+    // without a listener that error would end the process.
+    socket.on('error', (err) => host.log.warn(`websocket: ${describeError(err)}`));
+    tracker.add(request.socket);
+  });
+  wss.on('error', (err) => host.log.error(`websocket server: ${describeError(err)}`));
   attachWebSocketServer(host.engine.hub, wss, { authorize });
 
   await new Promise<void>((resolve, reject) => {

@@ -4,6 +4,8 @@
  * the commerce module's fulfillment saga and read models behind them, deltas
  * out over SSE and WebSocket.
  */
+import { once } from 'node:events';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { connectRealtime, type RealtimeClient } from '../../src/client/index.js';
@@ -236,6 +238,26 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       socket.close();
       expect(first).toMatchObject({ type: 'reset', channel: 'order_metrics' });
       expect((first.rows as Row[])[0]).toMatchObject({ creator_id: DEMO_CREDENTIALS.creatorId });
+    });
+
+    it('survives a malformed WebSocket frame (the socket is closed, the host keeps serving)', async () => {
+      const { port } = new URL(running.url);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(
+        'GET /realtime/ws?channel=order_metrics&token=demo-token HTTP/1.1\r\nHost: x\r\n' +
+          'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      await once(socket, 'data');
+      // A client frame without a mask: a protocol error the server answers with a close frame (1002).
+      let received = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+      socket.write(Buffer.from([0x81, 0x02, 0x68, 0x69]));
+      const closeFrame = Buffer.from([0x88, 0x02, 0x03, 0xea]);
+      await vi.waitFor(() => expect(received.includes(closeFrame)).toBe(true), { timeout: 10_000 });
+      socket.destroy();
+      expect((await get('/healthz')).status).toBe(200);
     });
 
     it('closes a WebSocket that has no valid token with a 4401 code', async () => {
