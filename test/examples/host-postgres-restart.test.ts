@@ -77,6 +77,8 @@ describe.skipIf(postgresBinDir() === null)('a host process across a PostgreSQL r
   };
 
   it('survives a restart: intake and health come back, nothing unhandled', async () => {
+    // Without HOST the process binds this machine only.
+    expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(await post()).toBe(200);
     await server.restart('fast');
     await recovered();
