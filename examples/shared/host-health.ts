@@ -114,7 +114,14 @@ export function gradeHealth(r: HealthReadings): HostHealth {
   return { status, hostId: r.hostId, components, realtime: r.engineHealth?.realtime ?? null };
 }
 
-/** HTTP status of a health answer: 503 only when the host cannot take webhooks. */
+/**
+ * HTTP status of a health answer: 503 only when the host cannot take webhooks.
+ *
+ * @example
+ * ```ts
+ * res.status(healthHttpStatus(health)).json(health);
+ * ```
+ */
 export function healthHttpStatus(health: HostHealth): number {
   return health.status === 'down' ? 503 : 200;
 }

@@ -113,7 +113,14 @@ export function logRequest(log: HostLog, req: IncomingMessage, res: ServerRespon
   res.once('close', finish);
 }
 
-/** Whether `ACCESS_LOG=1` asks for a line per request. */
+/**
+ * Whether `ACCESS_LOG=1` asks for a line per request.
+ *
+ * @example
+ * ```ts
+ * if (accessLogEnabled()) app.use((req, res, next) => { logRequest(log, req, res); next(); });
+ * ```
+ */
 export function accessLogEnabled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
   return env.ACCESS_LOG === '1';
 }

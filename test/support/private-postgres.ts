@@ -35,7 +35,14 @@ export interface PrivatePostgres {
   close(): Promise<void>;
 }
 
-/** The directory of `initdb` and `pg_ctl`, or null when PostgreSQL's server binaries are not installed. */
+/**
+ * The directory of `initdb` and `pg_ctl`, or null when PostgreSQL's server binaries are not installed.
+ *
+ * @example
+ * ```ts
+ * describe.skipIf(postgresBinDir() === null)('across a restart', () => { … });
+ * ```
+ */
 export function postgresBinDir(): string | null {
   const fromEnv = process.env.PG_BIN;
   if (fromEnv) return existsSync(join(fromEnv, 'pg_ctl')) ? fromEnv : null;

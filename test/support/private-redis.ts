@@ -22,7 +22,14 @@ export interface PrivateRedis {
   close(): Promise<void>;
 }
 
-/** Path of `redis-server` (`REDIS_SERVER` or `/usr/bin/redis-server`), or null when absent. */
+/**
+ * Path of `redis-server` (`REDIS_SERVER` or `/usr/bin/redis-server`), or null when absent.
+ *
+ * @example
+ * ```ts
+ * describe.skipIf(redisServerBinary() === null)('across a Redis outage', () => { … });
+ * ```
+ */
 export function redisServerBinary(): string | null {
   const path = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
   return existsSync(path) ? path : null;
