@@ -48,17 +48,13 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
       next();
     });
   }
-  // The page and the realtime routes give a browser its anonymous identity (open access).
-  const identify = (req: express.Request, res: express.Response, next: express.NextFunction) => {
-    const cookie = host.browserCookie(req);
-    if (cookie) res.setHeader('set-cookie', cookie);
-    next();
-  };
   // Webhooks first, with no body parser in front: signatures need the raw bytes.
   const ingest = expressAdapter(host.ingest);
   app.post(INGEST_PATHS.tiktok, ingest);
   app.post(INGEST_PATHS.shipping, ingest);
-  app.get('/realtime/sse', identify, (req, res) => {
+  app.get('/realtime/sse', (req, res) => {
+    // The page and the realtime routes give a browser its anonymous identity (open access).
+    host.identifyBrowser(req, res);
     tracker.add(req.socket);
     void sse(req, res);
   });
@@ -68,16 +64,13 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
   app.get(['/', '/dashboard/:file'], (req, res, next) => {
     const asset = assets.get(req.path);
     if (!asset) return next();
-    if (req.path === '/') identify(req, res, () => undefined);
+    if (req.path === '/') host.identifyBrowser(req, res);
     res.type(asset.contentType).set('cache-control', 'no-cache').send(asset.body);
   });
 
   const server = createServer(app);
   const wss = new WebSocketServer({ ...WEBSOCKET_SERVER_OPTIONS, server, path: '/realtime/ws' });
-  wss.on('headers', (headers, request) => {
-    const cookie = host.browserCookie(request);
-    if (cookie) headers.push(`Set-Cookie: ${cookie}`);
-  });
+  wss.on('headers', (headers, request) => host.identifyUpgrade(headers, request));
   wss.on('connection', (socket, request) => {
     // A malformed frame makes ws emit 'error' on the socket (then it closes it);
     // without a listener that error would end the process.

@@ -5,7 +5,7 @@
  * and the dashboard.
  */
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { fastifyAdapter } from '../../src/http/index.js';
 import { INGEST_PATHS } from '../../src/ingest/index.js';
@@ -46,20 +46,15 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
       done();
     });
   }
-  // The page and the realtime routes give a browser its anonymous identity (open access).
-  const identify = (req: FastifyRequest, reply: FastifyReply) => {
-    const cookie = host.browserCookie(req.raw);
-    if (cookie) reply.raw.setHeader('set-cookie', cookie);
-  };
   await app.register(fastifyWebsocket, { options: { ...WEBSOCKET_SERVER_OPTIONS } });
-  app.websocketServer.on('headers', (headers: string[], request: IncomingMessage) => {
-    const cookie = host.browserCookie(request);
-    if (cookie) headers.push(`Set-Cookie: ${cookie}`);
-  });
+  app.websocketServer.on('headers', (headers: string[], request: IncomingMessage) =>
+    host.identifyUpgrade(headers, request),
+  );
   // Registered without fastify-plugin: its raw-body parser stays inside this plugin.
   await app.register(fastifyAdapter(host.ingest, { url: [INGEST_PATHS.tiktok, INGEST_PATHS.shipping] }));
   app.get('/realtime/sse', (req, reply) => {
-    identify(req, reply);
+    // The page and the realtime routes give a browser its anonymous identity (open access).
+    host.identifyBrowser(req.raw, reply.raw);
     reply.hijack();
     tracker.add(req.raw.socket);
     return sse(req.raw, reply.raw);
@@ -78,7 +73,7 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
     return reply.type(asset.contentType).header('cache-control', 'no-cache').send(asset.body);
   };
   app.get('/', (req, reply) => {
-    identify(req, reply);
+    host.identifyBrowser(req.raw, reply.raw);
     return serveAsset('/', reply);
   });
   app.get<{ Params: { file: string } }>('/dashboard/:file', (req, reply) =>

@@ -9,7 +9,7 @@
  * under a lease, authorisation (tokens, per-browser anonymous identities),
  * and the health answer. The framework files only mount routes.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRedisRateLimiter } from '../../src/adapters/redis.js';
 import { createCommerce, type Commerce } from '../../src/commerce/create-commerce.js';
 import { COMMERCE_EVENT_SCHEMAS } from '../../src/commerce/events/index.js';
@@ -88,11 +88,13 @@ export interface Host {
   /** Identity of a realtime request (throws when refused). */
   authorize(req: IncomingMessage): Authorization;
   /**
-   * The `Set-Cookie` value to send when the request has neither a token nor
-   * a browser identity in open-access mode (the page and the realtime
-   * routes call it before answering); undefined otherwise.
+   * In open-access mode, give a request that has neither a token nor a
+   * browser identity its cookie on the response (the page and the SSE route
+   * call it before answering); no-op otherwise.
    */
-  browserCookie(req: IncomingMessage): string | undefined;
+  identifyBrowser(req: IncomingMessage, res: ServerResponse): void;
+  /** The same for a WebSocket upgrade: call it from the ws server's `headers` event. */
+  identifyUpgrade(headers: string[], req: IncomingMessage): void;
   /** `GET /healthz`: 200 unless the host cannot take webhooks (`down`, 503). */
   healthz(): Promise<{ status: number; body: HostHealth }>;
   close(): Promise<void>;
@@ -275,6 +277,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const tokens = options.tokens ?? config.tokens;
   const openAccess = options.openAccess ?? config.openAccess;
   const browsers = new BrowserIdentities(config.sessionSecret);
+  const browserCookie = (req: IncomingMessage) =>
+    openAccess && bearer(req) === undefined ? browsers.ensure(req) : undefined;
   const healthDeadlineMs = database.engine === 'pglite' ? 10_000 : 3000;
 
   return {
@@ -305,8 +309,13 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       if (browser === undefined) throw new Error('No browser identity');
       return { userId: `browser:${browser}`, creatorIds };
     },
-    browserCookie(req) {
-      return openAccess && bearer(req) === undefined ? browsers.ensure(req) : undefined;
+    identifyBrowser(req, res) {
+      const cookie = browserCookie(req);
+      if (cookie) res.setHeader('set-cookie', cookie);
+    },
+    identifyUpgrade(headers, req) {
+      const cookie = browserCookie(req);
+      if (cookie) headers.push(`Set-Cookie: ${cookie}`);
     },
     async healthz() {
       const body = await probeHealth({
