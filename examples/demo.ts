@@ -2,28 +2,68 @@
  * `npm run demo`: the Express host on embedded PGlite with the TikTok Shop
  * simulator, at http://localhost:3000 (`PORT` to change it). No database
  * server needed. Ctrl-C to stop.
+ *
+ * `HOSTS=3 npm run demo` (with `DATABASE_URL`, and `REDIS_URL` if you like)
+ * runs three host processes on ports PORT, PORT+1, PORT+2 sharing the
+ * database; the simulator spreads its webhooks over them and all of them
+ * call the simulator's fake payment and shipping providers.
  */
 import { startExpressHost } from './express-host/app.js';
+import { spawnHost, type HostProcess } from './shared/host-process.js';
 import { CATALOG } from './simulator/catalog.js';
 import { startSimulator } from './simulator/simulator.js';
 
 const rate = Number(process.env.SIM_RATE ?? 2);
-// The mock TikTok Shop API must be up before the host, which calls it.
+const hosts = Number(process.env.HOSTS ?? 1);
+if (!Number.isInteger(hosts) || hosts < 1) throw new Error('HOSTS must be a positive integer');
+if (hosts > 1 && !process.env.DATABASE_URL) {
+  console.error('HOSTS > 1 needs DATABASE_URL (PostgreSQL): PGlite belongs to one process.');
+  process.exit(1);
+}
+const basePort = Number(process.env.PORT ?? 3000);
+const thresholds = Object.fromEntries(CATALOG.map((p) => [p.sellerSku, p.threshold]));
+
+// The mock TikTok Shop API must be up before the hosts, which call it.
 const simulator = await startSimulator({ url: 'http://localhost', rate, autoStart: false });
-const running = await startExpressHost({
-  tiktokApiUrl: simulator.apiUrl,
-  thresholds: Object.fromEntries(CATALOG.map((p) => [p.sellerSku, p.threshold])),
-});
-simulator.retarget(running.url);
+let urls: string[];
+let close: () => Promise<unknown>;
+if (hosts === 1) {
+  const running = await startExpressHost({
+    tiktokApiUrl: simulator.apiUrl,
+    thresholds,
+  });
+  urls = [running.url];
+  close = () => running.close();
+} else {
+  const processes: HostProcess[] = await Promise.all(
+    Array.from({ length: hosts }, (_, i) =>
+      spawnHost({
+        env: {
+          PORT: String(basePort + i),
+          HOST_ID: process.env.HOST_ID ? `${process.env.HOST_ID}-${i + 1}` : `host-${i + 1}`,
+          TIKTOK_API_URL: simulator.apiUrl,
+          PROVIDERS_URL: simulator.providersUrl,
+          STOCK_THRESHOLDS: JSON.stringify(thresholds),
+        },
+        onLog: (line) => console.error(line),
+      }),
+    ),
+  );
+  urls = processes.map((p) => p.url);
+  close = () => Promise.all(processes.map((p) => p.stop()));
+}
+simulator.retarget(urls);
 simulator.resume();
 
-const { database, redis } = running.host.backends;
+const database = process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite (in memory)';
 console.log(`
   CreatorFlow sync demo
-  Dashboard   ${running.url}
-  Health      ${running.url}/healthz
-  Database    ${database === 'pglite' ? 'embedded PGlite (in memory)' : 'PostgreSQL'}${redis ? ' + Redis' : ''}
-  Simulator   ${rate} orders/s, viral spike on "${CATALOG[0]!.name}" after 15 s
+  Dashboard   ${urls.join('  ')}
+  Health      ${urls.map((u) => `${u}/healthz`).join('  ')}
+  Database    ${database}${process.env.REDIS_URL ? ' + Redis' : ''}
+  Simulator   ${rate} orders/s over ${hosts} host${hosts > 1 ? 's' : ''}, viral spike on "${CATALOG[0]!.name}" after 15 s${
+    hosts > 1 ? `\n  Providers   ${simulator.providersUrl}/ledger` : ''
+  }
 
   Ctrl-C to stop.
 `);
@@ -40,7 +80,7 @@ async function stop(): Promise<void> {
   clearInterval(report);
   simulator.pause();
   await simulator.stop();
-  await running.close();
+  await close();
   process.exit(0);
 }
 process.once('SIGINT', () => void stop());

@@ -8,10 +8,17 @@ import { formatCents, formatInt, formatMs, formatReading, trend } from '/dashboa
 const params = new URLSearchParams(location.search);
 const transport = params.get('transport') === 'ws' ? 'websocket' : 'sse';
 const throttle = params.get('throttle');
-const token = params.get('token');
+// A token comes in the fragment (#token=…), which the browser never sends to
+// a server, so it stays out of request lines and logs. Without one the host's
+// anonymous per-browser cookie identifies the page (open access).
+const token = new URLSearchParams(location.hash.slice(1)).get('token');
 const wsOrigin = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
-const endpoint = transport === 'websocket' ? `${wsOrigin}/realtime/ws` : '/realtime/sse';
-const url = token ? `${endpoint}?token=${encodeURIComponent(token)}` : endpoint;
+// SSE sends the token in a header; a browser WebSocket cannot, so only it puts it in the query.
+const url =
+  transport === 'websocket'
+    ? `${wsOrigin}/realtime/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`
+    : '/realtime/sse';
+const headers = token && transport !== 'websocket' ? { authorization: `Bearer ${token}` } : undefined;
 
 const $ = (id) => document.getElementById(id);
 
@@ -41,6 +48,7 @@ function subscribe(channel, options, render) {
     url,
     transport,
     channel,
+    ...(headers ? { headers } : {}),
     ...options,
     ...(throttle !== null ? { throttleMs: Number(throttle) } : {}),
     backoff: { initialMs: 250, maxMs: 5000 },

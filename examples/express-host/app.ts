@@ -14,8 +14,10 @@ import {
 } from '../../src/realtime/index.js';
 import { loadDashboardAssets } from '../dashboard/assets.js';
 import { createHost } from '../shared/host.js';
+import { accessLogEnabled, describeError, logRequest } from '../shared/host-log.js';
 import {
   ConnectionTracker,
+  resolveHostname,
   resolvePort,
   serverUrl,
   type RunningHost,
@@ -40,11 +42,19 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
 
   const app = express();
   app.disable('x-powered-by');
+  if (accessLogEnabled()) {
+    app.use((req, res, next) => {
+      logRequest(host.log, req, res);
+      next();
+    });
+  }
   // Webhooks first, with no body parser in front: signatures need the raw bytes.
   const ingest = expressAdapter(host.ingest);
   app.post(INGEST_PATHS.tiktok, ingest);
   app.post(INGEST_PATHS.shipping, ingest);
   app.get('/realtime/sse', (req, res) => {
+    // The page and the realtime routes give a browser its anonymous identity (open access).
+    host.identifyBrowser(req, res);
     tracker.add(req.socket);
     void sse(req, res);
   });
@@ -54,17 +64,25 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
   app.get(['/', '/dashboard/:file'], (req, res, next) => {
     const asset = assets.get(req.path);
     if (!asset) return next();
+    if (req.path === '/') host.identifyBrowser(req, res);
     res.type(asset.contentType).set('cache-control', 'no-cache').send(asset.body);
   });
 
   const server = createServer(app);
   const wss = new WebSocketServer({ ...WEBSOCKET_SERVER_OPTIONS, server, path: '/realtime/ws' });
-  wss.on('connection', (_socket, request) => tracker.add(request.socket));
+  wss.on('headers', (headers, request) => host.identifyUpgrade(headers, request));
+  wss.on('connection', (socket, request) => {
+    // A malformed frame makes ws emit 'error' on the socket (then it closes it);
+    // without a listener that error would end the process.
+    socket.on('error', (err) => host.log.warn(`websocket: ${describeError(err)}`));
+    tracker.add(request.socket);
+  });
+  wss.on('error', (err) => host.log.error(`websocket server: ${describeError(err)}`));
   attachWebSocketServer(host.engine.hub, wss, { authorize });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(resolvePort(options.port), options.hostname ?? '0.0.0.0', () => resolve());
+    server.listen(resolvePort(options.port), resolveHostname(options.hostname), () => resolve());
   });
 
   return {

@@ -6,13 +6,16 @@
  */
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyReply } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { fastifyAdapter } from '../../src/http/index.js';
 import { INGEST_PATHS } from '../../src/ingest/index.js';
 import { WEBSOCKET_SERVER_OPTIONS, createSseHandler, handleWebSocket } from '../../src/realtime/index.js';
 import { loadDashboardAssets } from '../dashboard/assets.js';
 import { createHost } from '../shared/host.js';
+import { accessLogEnabled, logRequest } from '../shared/host-log.js';
 import {
   ConnectionTracker,
+  resolveHostname,
   resolvePort,
   serverUrl,
   type RunningHost,
@@ -37,10 +40,21 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
   const sse = createSseHandler(hub, { authorize });
 
   const app = Fastify({ logger: false, forceCloseConnections: true });
+  if (accessLogEnabled()) {
+    app.addHook('onRequest', (req, reply, done) => {
+      logRequest(host.log, req.raw, reply.raw);
+      done();
+    });
+  }
   await app.register(fastifyWebsocket, { options: { ...WEBSOCKET_SERVER_OPTIONS } });
+  app.websocketServer.on('headers', (headers: string[], request: IncomingMessage) =>
+    host.identifyUpgrade(headers, request),
+  );
   // Registered without fastify-plugin: its raw-body parser stays inside this plugin.
   await app.register(fastifyAdapter(host.ingest, { url: [INGEST_PATHS.tiktok, INGEST_PATHS.shipping] }));
   app.get('/realtime/sse', (req, reply) => {
+    // The page and the realtime routes give a browser its anonymous identity (open access).
+    host.identifyBrowser(req.raw, reply.raw);
     reply.hijack();
     tracker.add(req.raw.socket);
     return sse(req.raw, reply.raw);
@@ -58,12 +72,15 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
     if (!asset) return reply.code(404).send({ error: 'Not found' });
     return reply.type(asset.contentType).header('cache-control', 'no-cache').send(asset.body);
   };
-  app.get('/', (_req, reply) => serveAsset('/', reply));
+  app.get('/', (req, reply) => {
+    host.identifyBrowser(req.raw, reply.raw);
+    return serveAsset('/', reply);
+  });
   app.get<{ Params: { file: string } }>('/dashboard/:file', (req, reply) =>
     serveAsset(`/dashboard/${req.params.file}`, reply),
   );
 
-  await app.listen({ port: resolvePort(options.port), host: options.hostname ?? '0.0.0.0' });
+  await app.listen({ port: resolvePort(options.port), host: resolveHostname(options.hostname) });
 
   return {
     url: serverUrl(app.server),

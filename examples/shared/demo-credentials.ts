@@ -1,6 +1,7 @@
 /**
  * Credentials shared by the demo hosts and the simulator. Demo values only:
- * a real host reads its own from the environment (see `host-config.ts`).
+ * they are used when none of the credential variables is set (see
+ * `host-config.ts`), with a warning.
  */
 
 /** The demo's TikTok app, shop, creator and shipping provider. */
@@ -9,6 +10,8 @@ export const DEMO_CREDENTIALS = Object.freeze({
   appSecret: 'demo-app-secret-0123456789',
   shopId: '7495512345678901234',
   creatorId: 'creator-demo',
+  /** Access token of the TikTok Shop Open API calls (the mock API does not check it). */
+  accessToken: 'demo-access-token',
   shipping: Object.freeze({
     provider: 'shippo',
     apiKey: 'demo-shipping-api-key',
@@ -16,3 +19,17 @@ export const DEMO_CREDENTIALS = Object.freeze({
     secret: 'whsec_ZGVtby1zaGlwcGluZy1zZWNyZXQtMDEyMzQ1',
   }),
 });
+
+/** The demo's bearer token for realtime requests (`Authorization: Bearer demo-token`). */
+export const DEMO_TOKEN = 'demo-token';
+
+/** The demo's realtime tokens: `demo-token` sees the demo creator. */
+export const DEMO_REALTIME_TOKENS = Object.freeze({
+  [DEMO_TOKEN]: Object.freeze({
+    userId: 'demo-user',
+    creatorIds: Object.freeze([DEMO_CREDENTIALS.creatorId]),
+  }),
+});
+
+/** Signs the demo's anonymous browser cookies; the same in every demo host, so any host accepts them. */
+export const DEMO_SESSION_SECRET = 'demo-session-secret-not-for-production-0123456789';

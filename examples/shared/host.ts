@@ -1,28 +1,20 @@
 /**
- * Everything the Express and Fastify hosts share: the database (embedded
- * PGlite by default, PostgreSQL when `DATABASE_URL` is set), Redis when
- * `REDIS_URL` is set (rate limits and delta fan-out), the engine with the
- * commerce module (`createCommerce`: read models, inventory handling and the
- * order-fulfillment saga over TikTok Shop and fake payment and shipping
- * providers), the demo's inventory poller and health monitor,
- * authorisation, and the health answer. The framework files only mount routes.
+ * Everything the Express and Fastify hosts share: configuration from the
+ * environment (`host-config.ts`), the database (embedded PGlite by default,
+ * PostgreSQL when `DATABASE_URL` is set), Redis when `REDIS_URL` is set
+ * (rate limits and delta fan-out), the engine with the commerce module
+ * (`createCommerce`: read models, inventory handling and the
+ * order-fulfillment saga over TikTok Shop and payment and shipping
+ * providers), the demo's singleton jobs (inventory poller, health monitor)
+ * under a lease, authorisation (tokens, per-browser anonymous identities),
+ * and the health answer. The framework files only mount routes.
  */
-import { PGlite } from '@electric-sql/pglite';
-import type { IncomingMessage } from 'node:http';
-import { Redis } from 'ioredis';
-import pg from 'pg';
-import { fromPg } from '../../src/adapters/pg.js';
-import { fromPglite } from '../../src/adapters/pglite.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRedisRateLimiter } from '../../src/adapters/redis.js';
 import { createCommerce, type Commerce } from '../../src/commerce/create-commerce.js';
 import { COMMERCE_EVENT_SCHEMAS } from '../../src/commerce/events/index.js';
-import {
-  FakePaymentGateway,
-  FakeShippingProvider,
-  tikTokShopClientFromHttp,
-} from '../../src/commerce/ports/index.js';
-import type { SqlClient } from '../../src/core/sql-client.js';
-import { createSyncEngine, type EngineWorker, type SyncEngine } from '../../src/engine.js';
+import { tikTokShopClientFromHttp } from '../../src/commerce/ports/index.js';
+import { createSyncEngine, type SyncEngine } from '../../src/engine.js';
 import type { HttpHandler } from '../../src/http/index.js';
 import {
   createMemoryRateLimiter,
@@ -30,41 +22,59 @@ import {
   type RateLimiter,
 } from '../../src/ingest/index.js';
 import { createRedisPubSub, type Authorization, type PubSub } from '../../src/realtime/index.js';
-import { DEMO_CREDENTIALS } from './demo-credentials.js';
+import { BrowserIdentities } from './browser-identity.js';
+import { HOST_CHANNELS } from './channels.js';
+import { openDatabase } from './database.js';
 import { commerceReadModel } from './domain/commerce-read-model.js';
 import { HostSignals, healthMonitorWorker } from './domain/health-monitor.js';
 import { inventoryPoller } from './domain/inventory-poller.js';
+import { readHostConfig, type HostCredentials } from './host-config.js';
+import { healthHttpStatus, probeHealth, type HostHealth } from './host-health.js';
+import { createHostLog, describeError, type HostLog } from './host-log.js';
+import { providerPorts } from './providers/index.js';
+import { connectRedis } from './redis-clients.js';
+import { singletonWorkers } from './singleton-workers.js';
 
-/** Options of {@link createHost}; every one has an environment default. */
+/** Options of {@link createHost}; each overrides its environment variable. */
 export interface HostOptions {
-  /** PostgreSQL URL; embedded PGlite when absent. Default `process.env.DATABASE_URL`. */
+  /** PostgreSQL URL; embedded PGlite when absent. Default `DATABASE_URL`. */
   databaseUrl?: string | undefined;
-  /** Directory of a persistent PGlite database; in memory when absent. Default `process.env.PGLITE_DIR`. */
+  /** Directory of a persistent PGlite database; in memory when absent. Default `PGLITE_DIR`. */
   pgliteDir?: string | undefined;
-  /** Redis URL for rate limits and cross-process fan-out. Default `process.env.REDIS_URL`. */
+  /** Redis URL for rate limits and cross-process fan-out. Default `REDIS_URL`. */
   redisUrl?: string | undefined;
-  /** Schema of the engine's tables. Default `process.env.DB_SCHEMA` or `'creatorflow'`. */
+  /** Schema of the engine's tables. Default `DB_SCHEMA` or `'creatorflow'`. */
   schema?: string | undefined;
-  /** Base URL of the TikTok Shop Open API. Default `process.env.TIKTOK_API_URL` or the simulator's `http://127.0.0.1:3100`. */
+  /** Base URL of the TikTok Shop Open API. Default `TIKTOK_API_URL` or the simulator's `http://127.0.0.1:3100`. */
   tiktokApiUrl?: string | undefined;
-  /** App, shop, creator and shipping credentials. Default: the demo's. */
-  credentials?: typeof DEMO_CREDENTIALS;
-  /** Bearer tokens → identities. Default: `demo-token` for the demo creator. */
+  /** Base URL of the payment and shipping providers' service; in-process fakes when absent. Default `PROVIDERS_URL`. */
+  providersUrl?: string | undefined;
+  /** This process's id in logs and leases. Default `HOST_ID` or a random one. */
+  hostId?: string;
+  /** App, shop, creator and shipping credentials. Default: from the environment (`host-config.ts`). */
+  credentials?: HostCredentials;
+  /** Bearer tokens → identities. Default `REALTIME_TOKENS` (the demo's `demo-token` in demo mode). */
   tokens?: Readonly<Record<string, Authorization>>;
-  /** Let requests without a token in as the demo user (the dashboard). Default true. */
+  /** A request without a token gets a per-browser anonymous identity. Default `OPEN_ACCESS` (on in demo mode). */
   openAccess?: boolean;
-  /** Webhooks per minute per shop. Default 10,000. */
+  /** Webhooks per minute per shop. Default `RATE_LIMIT_PER_MINUTE` or 10,000. */
   rateLimitPerMinute?: number;
   /** Realtime heartbeats, ms. Default 30,000. */
   heartbeatMs?: number;
-  /** Low-stock thresholds per seller SKU (the commerce default otherwise). */
+  /** Low-stock thresholds per seller SKU (the commerce default otherwise). Default `STOCK_THRESHOLDS` (JSON). */
   thresholds?: Readonly<Record<string, number>>;
   /** Poll interval of the inventory poller, ms. Default 1,000. */
   inventoryIntervalMs?: number;
+  /** Lease of the singleton jobs, ms. Default 6,000. */
+  singletonLeaseMs?: number;
+  /** Where log lines go. Default stderr, prefixed with the host id. */
+  log?: HostLog;
 }
 
 /** A wired host, framework-independent. */
 export interface Host {
+  readonly hostId: string;
+  readonly log: HostLog;
   readonly engine: SyncEngine;
   readonly signals: HostSignals;
   /** The commerce module: its read models feed the dashboard's channels. */
@@ -73,21 +83,52 @@ export interface Host {
   readonly backends: { database: 'pglite' | 'postgres'; redis: boolean };
   /** The webhook receivers, measured for the health monitor. */
   readonly ingest: HttpHandler;
+  /** True while this host runs the singleton jobs. */
+  readonly leader: boolean;
   /** Identity of a realtime request (throws when refused). */
   authorize(req: IncomingMessage): Authorization;
-  /** `GET /healthz`: 200 when healthy, 503 otherwise. */
-  healthz(): Promise<{ status: number; body: unknown }>;
+  /**
+   * In open-access mode, give a request that has neither a token nor a
+   * browser identity its cookie on the response (the page and the SSE route
+   * call it before answering); no-op otherwise.
+   */
+  identifyBrowser(req: IncomingMessage, res: ServerResponse): void;
+  /** The same for a WebSocket upgrade: call it from the ws server's `headers` event. */
+  identifyUpgrade(headers: string[], req: IncomingMessage): void;
+  /** `GET /healthz`: 200 unless the host cannot take webhooks (`down`, 503). */
+  healthz(): Promise<{ status: number; body: HostHealth }>;
   close(): Promise<void>;
 }
 
+const REALTIME_PREFIX = '/realtime/';
+
+/**
+ * The bearer token of a realtime request: the `Authorization` header, or
+ * `?token=` where a browser API cannot send headers (WebSocket). Only the
+ * realtime routes read it; the access log never shows it.
+ */
 function bearer(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-  return new URL(req.url ?? '/', 'http://localhost').searchParams.get('token') ?? undefined;
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (!url.pathname.startsWith(REALTIME_PREFIX)) return undefined;
+  return url.searchParams.get('token') ?? undefined;
+}
+
+/** `STOCK_THRESHOLDS`: `{"<seller sku>": <units>}`. */
+function parseThresholds(text: string | undefined): Record<string, number> | undefined {
+  if (!text) return undefined;
+  const parsed: unknown = JSON.parse(text);
+  const valid =
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    Object.values(parsed).every((n) => Number.isInteger(n) && (n as number) >= 0);
+  if (!valid) throw new Error('STOCK_THRESHOLDS must be JSON: {"<seller sku>": <units>}');
+  return parsed as Record<string, number>;
 }
 
 /**
- * Open the database and Redis, wire and start the engine.
+ * Open the database and Redis, wire and start the engine and the singleton jobs.
  *
  * @example
  * ```ts
@@ -97,48 +138,50 @@ function bearer(req: IncomingMessage): string | undefined {
  */
 export async function createHost(options: HostOptions = {}): Promise<Host> {
   const env = process.env;
-  const credentials = options.credentials ?? DEMO_CREDENTIALS;
-  const databaseUrl = options.databaseUrl ?? env.DATABASE_URL;
-  const redisUrl = options.redisUrl ?? env.REDIS_URL;
+  const config = readHostConfig(env);
+  const hostId = options.hostId ?? config.hostId;
+  const log = options.log ?? createHostLog(hostId);
+  const credentials = options.credentials ?? config.credentials;
   const schema = options.schema ?? env.DB_SCHEMA ?? 'creatorflow';
-  const closers: (() => Promise<unknown>)[] = [];
+  const redisUrl = options.redisUrl ?? env.REDIS_URL;
+  const thresholds = options.thresholds ?? parseThresholds(env.STOCK_THRESHOLDS);
+  const closers: (() => Promise<unknown> | void)[] = [];
 
-  let sql: SqlClient;
-  if (databaseUrl) {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
-    sql = fromPg(pool);
-    closers.push(async () => {
-      await sql.close?.();
-      await pool.end();
-    });
-  } else {
-    const db = await PGlite.create(options.pgliteDir ?? env.PGLITE_DIR);
-    sql = fromPglite(db);
-    closers.push(() => db.close());
-  }
+  const database = await openDatabase({
+    url: options.databaseUrl ?? env.DATABASE_URL,
+    pgliteDir: options.pgliteDir ?? env.PGLITE_DIR,
+    log,
+  });
+  const { sql } = database;
+  closers.push(() => database.close());
 
-  const limit = { limit: options.rateLimitPerMinute ?? 10_000, windowMs: 60_000 };
+  const perMinute = options.rateLimitPerMinute ?? Number(env.RATE_LIMIT_PER_MINUTE || 10_000);
+  if (!(Number.isInteger(perMinute) && perMinute > 0))
+    throw new Error('RATE_LIMIT_PER_MINUTE must be a positive integer');
+  const limit = { limit: perMinute, windowMs: 60_000 };
   let rateLimiter: RateLimiter = createMemoryRateLimiter(limit);
   let pubsub: PubSub | undefined;
+  let redisUp: (() => boolean) | undefined;
   if (redisUrl) {
-    const commands = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
-    const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+    const redis = connectRedis(redisUrl, log);
     rateLimiter = createRedisRateLimiter({
       ...limit,
-      redis: commands,
+      redis: redis.commands,
       prefix: `creatorflow:${schema}:ratelimit:`,
     });
-    pubsub = createRedisPubSub({ publisher: commands, subscriber, prefix: `creatorflow:${schema}:` });
-    closers.push(async () => {
-      commands.disconnect();
-      subscriber.disconnect();
+    pubsub = createRedisPubSub({
+      publisher: redis.commands,
+      subscriber: redis.subscriber,
+      prefix: `creatorflow:${schema}:`,
     });
+    redisUp = redis.up;
+    closers.push(() => redis.close());
   }
 
   const client = createTikTokShopHttpClient({
     appKey: credentials.appKey,
     appSecret: credentials.appSecret,
-    accessToken: 'demo-access-token',
+    accessToken: credentials.accessToken,
     shopId: credentials.shopId,
     baseUrl: options.tiktokApiUrl ?? env.TIKTOK_API_URL ?? 'http://127.0.0.1:3100',
     maxRetries: 1,
@@ -152,9 +195,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     sql,
     schema,
     store: { eventTypes: COMMERCE_EVENT_SCHEMAS },
-    // The channels default to the library's DEFAULT_CHANNELS: the commerce
-    // tables system_health_metrics, order_metrics, inventory_alerts,
-    // sync_operations and daily_revenue_metrics.
+    channels: HOST_CHANNELS,
     readModels: (store) => {
       built = createCommerce({
         store,
@@ -163,8 +204,10 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         ports: {
           // TikTok Shop over the real HTTP client (the simulator's mock Open API in the demo).
           tiktok: tikTokShopClientFromHttp({ clientFor: () => client }),
-          payments: new FakePaymentGateway({ latencyMs: [20, 120] }),
-          shipping: new FakeShippingProvider({ name: credentials.shipping.provider, latencyMs: [30, 150] }),
+          ...providerPorts({
+            providersUrl: options.providersUrl ?? env.PROVIDERS_URL,
+            shippingProvider: credentials.shipping.provider,
+          }),
         },
       });
       return [commerceReadModel(built)];
@@ -193,49 +236,61 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   sagas.on('saga:compensated', () => signals.sagas.failed++);
   sagas.on('saga:dead_lettered', () => signals.sagas.failed++);
   // Background failures are reported, never thrown.
-  commerce.on('error', (err) => console.error('commerce:', err instanceof Error ? err.message : err));
-  engine.hub.events.on('error', (err) => console.error('realtime:', err));
+  commerce.on('error', (err) => log.error(`commerce: ${describeError(err)}`));
+  engine.hub.events.on('error', (err) => log.error(`realtime: ${describeError(err)}`));
   await engine.start();
 
-  // Started after the engine (they read the commerce read models), stopped before it.
-  const workers: EngineWorker[] = [
-    inventoryPoller({
-      client,
-      commerce,
-      creatorId: credentials.creatorId,
-      ...(options.thresholds ? { thresholds: options.thresholds } : {}),
-      intervalMs: options.inventoryIntervalMs ?? 1000,
-      onPoll: ({ ok, at }) => {
-        if (ok) signals.inventoryPoll.lastOkAt = at;
-      },
-    }),
-    healthMonitorWorker({
-      signals,
-      creatorIds,
-      engine: async () => {
-        const health = await engine.health();
-        const lags = Object.values(health.readModels);
-        return {
-          lagMs: Math.max(0, ...lags.map((r) => r.lagMs)),
-          queueDepth: lags.reduce((n, r) => n + r.lagEvents, 0) + sagas.activeCount,
-        };
-      },
-    }),
-  ];
-  const context = { store: engine.store, sql, schema };
-  for (const w of workers) await w.start(context);
+  // One host of many runs these (by lease); started after the engine (they
+  // read the commerce read models), stopped before it.
+  const singletons = singletonWorkers({
+    name: 'host:singletons',
+    owner: hostId,
+    log,
+    ...(options.singletonLeaseMs === undefined ? {} : { ttlMs: options.singletonLeaseMs }),
+    workers: [
+      inventoryPoller({
+        client,
+        commerce,
+        creatorId: credentials.creatorId,
+        ...(thresholds ? { thresholds } : {}),
+        intervalMs: options.inventoryIntervalMs ?? 1000,
+        onPoll: ({ ok, at }) => {
+          if (ok) signals.inventoryPoll.lastOkAt = at;
+        },
+      }),
+      healthMonitorWorker({
+        signals,
+        creatorIds,
+        engine: async () => {
+          const health = await engine.health();
+          const lags = Object.values(health.readModels);
+          return {
+            lagMs: Math.max(0, ...lags.map((r) => r.lagMs)),
+            queueDepth: lags.reduce((n, r) => n + r.lagEvents, 0) + sagas.activeCount,
+          };
+        },
+      }),
+    ],
+  });
+  await singletons.start({ store: engine.store, sql, schema });
 
-  const tokens: Record<string, Authorization> = {
-    'demo-token': { userId: 'demo-user', creatorIds },
-    ...options.tokens,
-  };
-  const openAccess = options.openAccess ?? true;
+  const tokens = options.tokens ?? config.tokens;
+  const openAccess = options.openAccess ?? config.openAccess;
+  const browsers = new BrowserIdentities(config.sessionSecret);
+  const browserCookie = (req: IncomingMessage) =>
+    openAccess && bearer(req) === undefined ? browsers.ensure(req) : undefined;
+  const healthDeadlineMs = database.engine === 'pglite' ? 10_000 : 3000;
 
   return {
+    hostId,
+    log,
     engine,
     signals,
     commerce,
-    backends: { database: databaseUrl ? 'postgres' : 'pglite', redis: Boolean(redisUrl) },
+    backends: { database: database.engine, redis: Boolean(redisUrl) },
+    get leader() {
+      return singletons.leader;
+    },
     ingest: async (req) => {
       const started = performance.now();
       const response = await engine.ingest(req);
@@ -244,33 +299,39 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     },
     authorize(req) {
       const token = bearer(req);
-      if (token === undefined && openAccess) return tokens['demo-token']!;
-      const identity = token === undefined ? undefined : tokens[token];
-      if (!identity) throw new Error('Unknown token');
-      return identity;
+      if (token !== undefined) {
+        const identity = tokens[token];
+        if (!identity) throw new Error('Unknown token');
+        return identity;
+      }
+      if (!openAccess) throw new Error('A token is required');
+      const browser = browsers.read(req);
+      if (browser === undefined) throw new Error('No browser identity');
+      return { userId: `browser:${browser}`, creatorIds };
+    },
+    identifyBrowser(req, res) {
+      const cookie = browserCookie(req);
+      if (cookie) res.setHeader('set-cookie', cookie);
+    },
+    identifyUpgrade(headers, req) {
+      const cookie = browserCookie(req);
+      if (cookie) headers.push(`Set-Cookie: ${cookie}`);
     },
     async healthz() {
-      try {
-        const health = await engine.health();
-        return {
-          status: health.status === 'ok' ? 200 : 503,
-          body: {
-            ...health,
-            // The engine's own runner has no sagas here: the fulfillment saga runs on the commerce runner.
-            sagas: { active: sagas.activeCount },
-            database: databaseUrl ? 'postgres' : 'pglite',
-            redis: Boolean(redisUrl),
-          },
-        };
-      } catch (err) {
-        return {
-          status: 503,
-          body: { status: 'down', error: err instanceof Error ? err.message : String(err) },
-        };
-      }
+      const body = await probeHealth({
+        hostId,
+        engine: database.engine,
+        sql,
+        engineHealth: () => engine.health(),
+        redisUp,
+        sagas: () => ({ active: sagas.activeCount, ...signals.sagas }),
+        leader: () => singletons.leader,
+        deadlineMs: healthDeadlineMs,
+      });
+      return { status: healthHttpStatus(body), body };
     },
     async close() {
-      for (const w of [...workers].reverse()) await w.stop();
+      await singletons.stop();
       await engine.close();
       for (const close of closers.reverse()) await close();
     },

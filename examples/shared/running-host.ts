@@ -10,7 +10,7 @@ import type { Host, HostOptions } from './host.js';
 export interface StartHostOptions extends HostOptions {
   /** Default `process.env.PORT` or 3000; 0 picks a free port. */
   port?: number;
-  /** Default `'0.0.0.0'`. */
+  /** Interface to bind. Default `process.env.HOST` or `'127.0.0.1'` (this machine only). */
   hostname?: string;
 }
 
@@ -56,6 +56,19 @@ export function resolvePort(port: number | undefined): number {
   if (port !== undefined) return port;
   const fromEnv = Number(process.env.PORT);
   return Number.isInteger(fromEnv) && fromEnv >= 0 ? fromEnv : 3000;
+}
+
+/**
+ * The interface to bind: the option, else `HOST`, else 127.0.0.1 — a demo
+ * with demo credentials must not be reachable from the network by default.
+ *
+ * @example
+ * ```ts
+ * server.listen(resolvePort(undefined), resolveHostname(undefined));
+ * ```
+ */
+export function resolveHostname(hostname: string | undefined): string {
+  return hostname ?? (process.env.HOST || '127.0.0.1');
 }
 
 /** The URL of a listening server: `localhost` when bound to every interface, else the bound address. */

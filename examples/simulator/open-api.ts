@@ -5,21 +5,10 @@
  * must carry a valid `sign` (checked with the library's signer).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { signTikTokRequest } from '../../src/ingest/index.js';
 import { CATALOG } from './catalog.js';
 import type { FakeShop } from './fake-shop.js';
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+import { listen, readBody, sendJson as send } from './http-server.js';
 
 /**
  * The request handler of the mock API.
@@ -109,10 +98,5 @@ export async function serveOpenApi(
   host = '127.0.0.1',
 ): Promise<{ server: Server; url: string }> {
   const server = createServer(openApiHandler(shop, appSecret));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const { port: actual } = server.address() as AddressInfo;
-  return { server, url: `http://${host}:${actual}` };
+  return { server, url: await listen(server, port, host) };
 }

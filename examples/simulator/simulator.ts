@@ -1,24 +1,35 @@
 /**
  * The TikTok Shop traffic simulator: a fake shop whose orders move through
  * their statuses, with cancellations, restocks and a viral spike on one
- * product, delivered to a host as signed webhooks; plus the mock Open API the
- * host calls back for order details and inventory.
+ * product, delivered to one host or spread over several (round robin) as
+ * signed webhooks; plus the mock Open API the host calls back for order
+ * details and inventory, and the fake payment and shipping providers'
+ * service with its ledger.
  */
-import type { Server } from 'node:http';
 import { DEMO_CREDENTIALS } from '../shared/demo-credentials.js';
 import { FakeShop, type Notification, type TrafficOptions } from './fake-shop.js';
+import {
+  serveFakeProviders,
+  type FakeProviders,
+  type FakeProvidersOptions,
+} from './fake-providers/provider-service.js';
+import { closeServer } from './http-server.js';
 import { serveOpenApi } from './open-api.js';
 import { seededRandom } from './random.js';
 import { postWebhook, type WebhookTarget } from './webhook-sender.js';
 
 /** Options of {@link startSimulator}. */
 export interface SimulatorOptions extends TrafficOptions {
-  /** The host's base URL. */
-  url: string;
+  /** The host's base URL, or several hosts' (webhooks go round robin). */
+  url: string | readonly string[];
   /** Credentials; the demo's by default. */
   target?: Partial<Omit<WebhookTarget, 'url'>>;
   /** Port of the mock Open API (0 = any). Default 0. */
   apiPort?: number;
+  /** Port of the fake providers' service (0 = any). Default 0. */
+  providersPort?: number;
+  /** Latency and failures of the fake providers. */
+  providers?: FakeProvidersOptions;
   /** Seed of the traffic. Default: time-based. */
   seed?: number;
   /** Tick interval in ms. Default 100. */
@@ -44,9 +55,13 @@ export interface Simulator {
   readonly shop: FakeShop;
   /** Base URL of the mock TikTok Shop Open API. */
   readonly apiUrl: string;
+  /** Base URL of the fake payment and shipping providers (`PROVIDERS_URL` of the hosts; `GET /ledger`). */
+  readonly providersUrl: string;
+  /** The fake providers (their ledger). */
+  readonly providers: FakeProviders;
   readonly stats: SimulatorStats;
-  /** Send to another host URL from now on (e.g. once the host picked its port). */
-  retarget(url: string): void;
+  /** Send to other host URLs from now on (e.g. once the hosts picked their ports). */
+  retarget(url: string | readonly string[]): void;
   /** Start (or restart) generating traffic. */
   resume(): void;
   /** Stop generating traffic (the mock API keeps answering). */
@@ -68,9 +83,12 @@ export interface Simulator {
  * ```
  */
 export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
-  const target: WebhookTarget = { ...DEMO_CREDENTIALS, ...options.target, url: options.url };
+  const credentials: Omit<WebhookTarget, 'url'> = { ...DEMO_CREDENTIALS, ...options.target };
+  let urls = targetsOf(options.url);
+  let posted = 0;
   const shop = new FakeShop(seededRandom(options.seed ?? Date.now()), options);
-  const api = await serveOpenApi(shop, target.appSecret, options.apiPort ?? 0);
+  const api = await serveOpenApi(shop, credentials.appSecret, options.apiPort ?? 0);
+  const providers = await serveFakeProviders(options.providers, options.providersPort ?? 0);
   const stats: SimulatorStats = { sent: 0, failed: 0, orders: 0, byStatus: {} };
   const concurrency = options.concurrency ?? 16;
   // Per-order chains keep one order's webhooks in order; chains run concurrently.
@@ -85,7 +103,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const key = keyOf(n);
     const previous = chains.get(key) ?? Promise.resolve();
     const next = previous.then(async () => {
-      const result = await postWebhook(target, n, now);
+      const url = urls[posted++ % urls.length]!;
+      const result = await postWebhook({ ...credentials, url }, n, now);
       stats.sent++;
       stats.byStatus[result.status] = (stats.byStatus[result.status] ?? 0) + 1;
       if (result.status === 0 || result.status >= 400) {
@@ -111,9 +130,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const simulator: Simulator = {
     shop,
     apiUrl: api.url,
+    providersUrl: providers.url,
+    providers: providers.providers,
     stats,
     retarget(url) {
-      target.url = url;
+      urls = targetsOf(url);
     },
     resume() {
       timer ??= setInterval(tick, options.tickMs ?? 100);
@@ -128,14 +149,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     async stop() {
       simulator.pause();
       await simulator.flush();
-      await closeServer(api.server);
+      await Promise.all([closeServer(api.server), closeServer(providers.server)]);
     },
   };
   if (options.autoStart ?? true) simulator.resume();
   return simulator;
 }
 
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
+function targetsOf(url: string | readonly string[]): readonly string[] {
+  const urls = typeof url === 'string' ? [url] : [...url];
+  if (urls.length === 0) throw new Error('the simulator needs at least one host URL');
+  return urls;
 }

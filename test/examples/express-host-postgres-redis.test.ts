@@ -2,10 +2,9 @@
  * The host contract with `DATABASE_URL` and `REDIS_URL` set: PostgreSQL for
  * the store and read models, Redis for rate limits and delta fan-out.
  */
-import pg from 'pg';
 import { afterAll, describe } from 'vitest';
 import { startExpressHost } from '../../examples/express-host/app.js';
-import { postgresUrl, redisUrl, uniqueSchema } from '../support/databases.js';
+import { dropPostgresSchema, postgresUrl, redisUrl, uniqueSchema } from '../support/databases.js';
 import { hostContract } from './host-contract.js';
 
 const databaseUrl = postgresUrl();
@@ -18,10 +17,5 @@ describe.skipIf(databaseUrl === null || redis === null)('on PostgreSQL and Redis
     redisUrl: redis ?? undefined,
     schema,
   });
-  afterAll(async () => {
-    const client = new pg.Client({ connectionString: databaseUrl! });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  });
+  afterAll(() => dropPostgresSchema(schema));
 });

@@ -4,15 +4,19 @@
  * the commerce module's fulfillment saga and read models behind them, deltas
  * out over SSE and WebSocket.
  */
+import { once } from 'node:events';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { connectRealtime, type RealtimeClient } from '../../src/client/index.js';
 import type { Row } from '../../src/core/row-change.js';
 import { DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
+import type { HostHealth } from '../../examples/shared/host-health.js';
 import type { RunningHost, StartHostOptions } from '../../examples/shared/running-host.js';
 import type { Notification, SimOrder } from '../../examples/simulator/fake-shop.js';
 import { startSimulator, type Simulator } from '../../examples/simulator/simulator.js';
 import { buildWebhook, postWebhook, type WebhookTarget } from '../../examples/simulator/webhook-sender.js';
+import { unknownOrder } from './unknown-order.js';
 
 /** Starts a host (the framework under test). */
 export type StartHost = (options: StartHostOptions) => Promise<RunningHost>;
@@ -73,13 +77,25 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       return client;
     };
 
-    it('answers GET /healthz with the backends it runs on', async () => {
+    it('answers GET /healthz with a typed status per component and no error text', async () => {
       const res = await get('/healthz');
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { status: string; database: string; redis: boolean };
+      const body = (await res.json()) as HostHealth;
       expect(body.status).toBe('ok');
-      expect(body.database).toBe(extra.databaseUrl ? 'postgres' : 'pglite');
-      expect(body.redis).toBe(Boolean(extra.redisUrl));
+      expect(body.hostId).toBe(running.host.hostId);
+      expect(body.components).toEqual({
+        database: { status: 'ok', engine: extra.databaseUrl ? 'postgres' : 'pglite' },
+        redis: { status: extra.redisUrl ? 'ok' : 'disabled' },
+        readModels: { status: 'ok', lagEvents: expect.any(Number), lagMs: expect.any(Number) },
+        sagas: {
+          status: 'ok',
+          active: expect.any(Number),
+          completed: expect.any(Number),
+          failed: expect.any(Number),
+        },
+        // A lone host holds the singleton lease.
+        singletons: { status: 'ok', leader: true },
+      });
     });
 
     it('serves the dashboard page, its script and the client bundle', async () => {
@@ -105,7 +121,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
     });
 
     it('rejects a TikTok webhook whose signature does not match, writing nothing', async () => {
-      const order = fakeOrder('900000000000000001');
+      const order = unknownOrder('900000000000000001');
       const { path, headers, body } = buildWebhook(
         target,
         { kind: 'order_status', order, status: 'UNPAID' },
@@ -122,7 +138,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
     });
 
     it('accepts a signed TikTok webhook once and acknowledges its redelivery', async () => {
-      const order = fakeOrder('900000000000000002');
+      const order = unknownOrder('900000000000000002');
       const request = buildWebhook(target, { kind: 'order_status', order, status: 'UNPAID' }, Date.now());
       const send = () => get(request.path, { method: 'POST', headers: request.headers, body: request.body });
       const first = await send();
@@ -134,7 +150,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
     });
 
     it('accepts signed shipping webhooks and refuses unknown providers', async () => {
-      const order = fakeOrder('900000000000000003');
+      const order = unknownOrder('900000000000000003');
       const n: Notification = { kind: 'tracking', order, status: 'picked_up' };
       expect((await postWebhook(target, n, Date.now())).status).toBe(200);
       const other = { ...target, shipping: { ...target.shipping, provider: 'nobody' } };
@@ -224,6 +240,26 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       expect((first.rows as Row[])[0]).toMatchObject({ creator_id: DEMO_CREDENTIALS.creatorId });
     });
 
+    it('survives a malformed WebSocket frame (the socket is closed, the host keeps serving)', async () => {
+      const { port } = new URL(running.url);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(
+        'GET /realtime/ws?channel=order_metrics&token=demo-token HTTP/1.1\r\nHost: x\r\n' +
+          'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      await once(socket, 'data');
+      // A client frame without a mask: a protocol error the server answers with a close frame (1002).
+      let received = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+      socket.write(Buffer.from([0x81, 0x02, 0x68, 0x69]));
+      const closeFrame = Buffer.from([0x88, 0x02, 0x03, 0xea]);
+      await vi.waitFor(() => expect(received.includes(closeFrame)).toBe(true), { timeout: 10_000 });
+      socket.destroy();
+      expect((await get('/healthz')).status).toBe(200);
+    });
+
     it('closes a WebSocket that has no valid token with a 4401 code', async () => {
       const socket = new WebSocket(
         `${running.url.replace('http', 'ws')}/realtime/ws?channel=order_metrics&token=nope`,
@@ -232,29 +268,4 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       expect(code).toBe(4401);
     });
   });
-}
-
-/** An order the fake shop does not know (for receiver-level tests). */
-function fakeOrder(id: string): SimOrder {
-  return {
-    id,
-    status: 'UNPAID',
-    product: {
-      id: 'p-test',
-      skuId: 's-test',
-      sellerSku: 'TEST-SKU',
-      name: 'Test',
-      price: 1,
-      initialStock: 1,
-      threshold: 1,
-      weight: 1,
-    },
-    quantity: 1,
-    total: 1,
-    createdAt: Date.now(),
-    updatedAt: Date.now(),
-    trackingNumber: `1ZTEST${id.slice(-6)}`,
-    nextAt: Infinity,
-    willCancel: false,
-  };
 }

@@ -89,5 +89,25 @@ export const postgresEngine: TestEngine = {
   },
 };
 
+/**
+ * Drop a schema on the test PostgreSQL server (suites whose hosts made it).
+ *
+ * @example
+ * ```ts
+ * afterAll(() => dropPostgresSchema(schema));
+ * ```
+ */
+export async function dropPostgresSchema(schema: string): Promise<void> {
+  const url = postgresUrl();
+  if (!url) return;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Both SQL engines, for `describe.each` / contract suites. */
 export const sqlEngines: readonly TestEngine[] = [pgliteEngine, postgresEngine];

@@ -1,5 +1,5 @@
-import net from 'node:net';
 import type { TestProject } from 'vitest/node';
+import { canConnect } from './free-port.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,16 +13,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 function reachable(url: string, defaultPort: number): Promise<boolean> {
   const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port || defaultPort) });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(2000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+  return canConnect(hostname, Number(port || defaultPort), 2000);
 }
 
 /**

@@ -1,0 +1,22 @@
+/**
+ * The hosts' realtime channels: the library's dashboard channels plus
+ * `commerce_orders`, one row per order, unthrottled — the feed of an order
+ * list, and the probe of the `e2e.webhook_to_dashboard` benchmark (a new
+ * order's row is the first delta a webhook causes).
+ */
+import { DEFAULT_CHANNELS, type ChannelDefinition } from '../../src/realtime/index.js';
+
+/** Per-order rows of the commerce read models. */
+export const ORDERS_CHANNEL: ChannelDefinition = Object.freeze({
+  name: 'commerce_orders',
+  keyColumns: ['creator_id', 'order_id'],
+  tenantColumn: 'creator_id',
+  filterableColumns: ['status', 'tiktok_status', 'automated', 'failed', 'completed'],
+  throttleMs: 0,
+});
+
+/** Every channel of the example hosts. */
+export const HOST_CHANNELS: readonly ChannelDefinition[] = Object.freeze([
+  ...DEFAULT_CHANNELS,
+  ORDERS_CHANNEL,
+]);

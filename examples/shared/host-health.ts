@@ -1,0 +1,166 @@
+/**
+ * `GET /healthz` of the example hosts: a typed status per component and an
+ * overall `status`, never an exception's text (it can name servers, users
+ * or queries, and a health endpoint is often public). Every probe has a
+ * deadline, so a hung database makes health say `down` instead of hanging.
+ */
+import type { SqlClient } from '../../src/core/sql-client.js';
+import type { SyncEngineHealth } from '../../src/engine.js';
+
+/** Overall status: `ok`, `degraded` (serving, something is wrong) or `down` (cannot take webhooks). */
+export const HOST_STATUSES = ['ok', 'degraded', 'down'] as const;
+/** One of {@link HOST_STATUSES}. */
+export type HostStatus = (typeof HOST_STATUSES)[number];
+
+/** Status of one component; `disabled` when the host runs without it (Redis). */
+export type ComponentStatus = 'ok' | 'degraded' | 'down' | 'disabled' | 'unknown';
+
+/** The JSON body of `GET /healthz`. */
+export interface HostHealth {
+  status: HostStatus;
+  hostId: string;
+  components: {
+    database: { status: 'ok' | 'down'; engine: 'postgres' | 'pglite' };
+    redis: { status: 'ok' | 'down' | 'disabled' };
+    /** Largest lag of the asynchronous read models; null when it could not be read. */
+    readModels: { status: 'ok' | 'degraded' | 'unknown'; lagEvents: number | null; lagMs: number | null };
+    sagas: { status: 'ok' | 'unknown'; active: number; completed: number; failed: number };
+    /** Whether this host runs the singleton jobs (inventory poller, health monitor) now. */
+    singletons: { status: 'ok'; leader: boolean };
+  };
+  realtime: SyncEngineHealth['realtime'] | null;
+}
+
+/** What the probes found (see {@link probeHealth}). */
+export interface HealthReadings {
+  hostId: string;
+  engine: 'postgres' | 'pglite';
+  databaseUp: boolean;
+  /** Undefined when the host runs without Redis. */
+  redisUp: boolean | undefined;
+  /** The engine's own health; undefined when it could not be read in time. */
+  engineHealth: SyncEngineHealth | undefined;
+  sagas: { active: number; completed: number; failed: number };
+  leader: boolean;
+}
+
+const DEFAULT_DEADLINE_MS = 1500;
+
+/**
+ * Resolve `promise`, or undefined when it rejects or takes longer than `ms`.
+ *
+ * @example
+ * ```ts
+ * const rows = await withDeadline(sql.query('SELECT 1'), 1000);
+ * ```
+ */
+export async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Whether the database answers `SELECT 1` within the deadline.
+ *
+ * @example
+ * ```ts
+ * const up = await pingDatabase(sql);
+ * ```
+ */
+export async function pingDatabase(sql: SqlClient, deadlineMs = DEFAULT_DEADLINE_MS): Promise<boolean> {
+  return (await withDeadline(sql.query('SELECT 1'), deadlineMs)) !== undefined;
+}
+
+/**
+ * Grade the readings (pure). The database down means `down`: nothing can be
+ * appended. Redis down, lagging or unreadable read models mean `degraded`:
+ * webhooks are still taken.
+ *
+ * @example
+ * ```ts
+ * const body = gradeHealth({ hostId: 'a', engine: 'postgres', databaseUp: true, redisUp: undefined,
+ *   engineHealth, sagas: { active: 0, completed: 0, failed: 0 }, leader: true });
+ * ```
+ */
+export function gradeHealth(r: HealthReadings): HostHealth {
+  const lags = r.engineHealth ? Object.values(r.engineHealth.readModels) : [];
+  const readModels: HostHealth['components']['readModels'] = r.engineHealth
+    ? {
+        status: r.engineHealth.status === 'ok' ? 'ok' : 'degraded',
+        lagEvents: lags.reduce((n, l) => Math.max(n, l.lagEvents), 0),
+        lagMs: lags.reduce((n, l) => Math.max(n, l.lagMs), 0),
+      }
+    : { status: 'unknown', lagEvents: null, lagMs: null };
+  const components: HostHealth['components'] = {
+    database: { status: r.databaseUp ? 'ok' : 'down', engine: r.engine },
+    redis: { status: r.redisUp === undefined ? 'disabled' : r.redisUp ? 'ok' : 'down' },
+    readModels,
+    sagas: { status: r.engineHealth ? 'ok' : 'unknown', ...r.sagas },
+    singletons: { status: 'ok', leader: r.leader },
+  };
+  const statuses: ComponentStatus[] = Object.values(components).map((c) => c.status);
+  const status: HostStatus = !r.databaseUp
+    ? 'down'
+    : statuses.every((s) => s === 'ok' || s === 'disabled')
+      ? 'ok'
+      : 'degraded';
+  return { status, hostId: r.hostId, components, realtime: r.engineHealth?.realtime ?? null };
+}
+
+/**
+ * HTTP status of a health answer: 503 only when the host cannot take webhooks.
+ *
+ * @example
+ * ```ts
+ * res.status(healthHttpStatus(health)).json(health);
+ * ```
+ */
+export function healthHttpStatus(health: HostHealth): number {
+  return health.status === 'down' ? 503 : 200;
+}
+
+/** What {@link probeHealth} reads. */
+export interface HealthProbes {
+  hostId: string;
+  engine: 'postgres' | 'pglite';
+  sql: SqlClient;
+  engineHealth: () => Promise<SyncEngineHealth>;
+  /** Undefined when the host runs without Redis. */
+  redisUp?: (() => boolean) | undefined;
+  sagas: () => { active: number; completed: number; failed: number };
+  leader: () => boolean;
+  deadlineMs?: number;
+}
+
+/**
+ * Run every probe (in parallel, each with a deadline) and grade them.
+ *
+ * @example
+ * ```ts
+ * const health = await probeHealth({ hostId, engine: 'postgres', sql, engineHealth: () => engine.health(),
+ *   sagas: () => counts, leader: () => singletons.leader });
+ * ```
+ */
+export async function probeHealth(p: HealthProbes): Promise<HostHealth> {
+  const deadline = p.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const [databaseUp, engineHealth] = await Promise.all([
+    pingDatabase(p.sql, deadline),
+    withDeadline(p.engineHealth(), deadline),
+  ]);
+  return gradeHealth({
+    hostId: p.hostId,
+    engine: p.engine,
+    databaseUp,
+    redisUp: p.redisUp?.(),
+    engineHealth,
+    sagas: p.sagas(),
+    leader: p.leader(),
+  });
+}

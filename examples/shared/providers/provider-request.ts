@@ -1,0 +1,69 @@
+/**
+ * One POST to a payment or shipping provider's HTTP API, with its
+ * idempotency key, a timeout, and the answer mapped onto the commerce
+ * errors the fulfillment saga branches on: no answer, a timeout, 429 or a
+ * 5xx is `ProviderUnavailableError` (retried with the same key, which the
+ * provider answers with its first result); any other 4xx is
+ * `ProviderRejectedError` (the step fails for good, compensations run).
+ */
+import { ProviderRejectedError, ProviderUnavailableError } from '../../../src/commerce/errors.js';
+
+/** One request. */
+export interface ProviderRequest {
+  baseUrl: string;
+  path: string;
+  body: unknown;
+  idempotencyKey: string;
+  /** Names the provider and operation in errors, e.g. `'payment'`, `'charge'`. */
+  provider: string;
+  operation: string;
+  signal?: AbortSignal | undefined;
+  /** Default 10,000 ms. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Send the request; resolve with the JSON answer of a 2xx.
+ *
+ * @example
+ * ```ts
+ * const payment = await providerRequest<Payment>({ baseUrl, path: '/payments/charges', body, idempotencyKey: key,
+ *   provider: 'payment', operation: 'charge' });
+ * ```
+ */
+export async function providerRequest<T>(request: ProviderRequest): Promise<T> {
+  const { provider, operation } = request;
+  const timeout = AbortSignal.timeout(request.timeoutMs ?? 10_000);
+  const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+  let response: Response;
+  let text: string;
+  try {
+    response = await (request.fetch ?? fetch)(new URL(request.path, request.baseUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': request.idempotencyKey },
+      body: JSON.stringify(request.body),
+      signal,
+    });
+    text = await response.text();
+  } catch (err) {
+    // The caller's own abort is not the provider's fault: let it through as is.
+    if (request.signal?.aborted) throw request.signal.reason;
+    throw new ProviderUnavailableError(provider, operation, 'no answer', { cause: err });
+  }
+  if (response.ok) return JSON.parse(text) as T;
+  const message = errorMessage(text) ?? `HTTP ${response.status}`;
+  if (response.status === 429 || response.status >= 500) {
+    throw new ProviderUnavailableError(provider, operation, message);
+  }
+  throw new ProviderRejectedError(provider, operation, message);
+}
+
+function errorMessage(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    return body.error ? `${body.error.code ?? 'error'}: ${body.error.message ?? ''}` : undefined;
+  } catch {
+    return undefined;
+  }
+}

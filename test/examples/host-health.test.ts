@@ -1,0 +1,69 @@
+/**
+ * Grading of the hosts' `/healthz`: the database down is `down` (503),
+ * anything else wrong is `degraded` (still serving), and the body carries
+ * typed statuses only.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  gradeHealth,
+  healthHttpStatus,
+  withDeadline,
+  type HealthReadings,
+} from '../../examples/shared/host-health.js';
+import type { SyncEngineHealth } from '../../src/engine.js';
+
+const engineHealth = (status: 'ok' | 'degraded' = 'ok'): SyncEngineHealth => ({
+  status,
+  readModels: { 'commerce:read_models': { lagEvents: 3, lagMs: 40 } },
+  heldBackEvents: 0,
+  sagas: { active: 0 },
+  realtime: { subscriptions: 1, queuedMessages: 0, bufferedBatches: 0 },
+});
+
+const readings = (over: Partial<HealthReadings> = {}): HealthReadings => ({
+  hostId: 'a',
+  engine: 'postgres',
+  databaseUp: true,
+  redisUp: true,
+  engineHealth: engineHealth(),
+  sagas: { active: 1, completed: 2, failed: 0 },
+  leader: false,
+  ...over,
+});
+
+describe('gradeHealth', () => {
+  it('is ok when every component is', () => {
+    const h = gradeHealth(readings());
+    expect(h.status).toBe('ok');
+    expect(h.components.readModels).toEqual({ status: 'ok', lagEvents: 3, lagMs: 40 });
+    expect(healthHttpStatus(h)).toBe(200);
+  });
+
+  it('is down (503) without the database', () => {
+    const h = gradeHealth(readings({ databaseUp: false, engineHealth: undefined }));
+    expect(h.status).toBe('down');
+    expect(h.components.database.status).toBe('down');
+    expect(h.components.readModels).toEqual({ status: 'unknown', lagEvents: null, lagMs: null });
+    expect(healthHttpStatus(h)).toBe(503);
+  });
+
+  it('is degraded, still 200, when Redis is down or the read models lag', () => {
+    expect(gradeHealth(readings({ redisUp: false })).status).toBe('degraded');
+    expect(gradeHealth(readings({ engineHealth: engineHealth('degraded') })).status).toBe('degraded');
+    expect(healthHttpStatus(gradeHealth(readings({ redisUp: false })))).toBe(200);
+  });
+
+  it('counts a host without Redis as ok', () => {
+    const h = gradeHealth(readings({ redisUp: undefined }));
+    expect(h.components.redis.status).toBe('disabled');
+    expect(h.status).toBe('ok');
+  });
+});
+
+describe('withDeadline', () => {
+  it('gives up on a probe that hangs or fails, without an unhandled rejection', async () => {
+    expect(await withDeadline(new Promise(() => undefined), 20)).toBeUndefined();
+    expect(await withDeadline(Promise.reject(new Error('boom')), 1000)).toBeUndefined();
+    expect(await withDeadline(Promise.resolve(7), 1000)).toBe(7);
+  });
+});
