@@ -3,6 +3,7 @@ import http from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderStream } from '../../src/commerce/inventory/streams.js';
 import { expressAdapter } from '../../src/http/express.js';
 import { fastifyAdapter } from '../../src/http/fastify.js';
 import { nodeAdapter } from '../../src/http/node.js';
@@ -13,11 +14,14 @@ import type { EventStore } from '../../src/store/types.js';
 import {
   APP_KEY,
   APP_SECRET,
+  CREATOR,
   NOW_MS,
   SHIPPO_API_KEY,
   SHIPPO_SECRET,
   allEvents,
+  SHOP_ID,
   memoryStore,
+  seedOrder,
   shippingRequest,
   tiktokEnvelope,
   tiktokRequest,
@@ -35,7 +39,7 @@ function ingest(store: EventStore): HttpHandler {
     },
     shipping: {
       store,
-      providers: { shippo: { apiKey: SHIPPO_API_KEY, secrets: SHIPPO_SECRET } },
+      providers: { shippo: { apiKey: SHIPPO_API_KEY, secrets: SHIPPO_SECRET, creators: [CREATOR] } },
       rateLimiter: unlimitedRateLimiter,
       now: () => NOW_MS,
     },
@@ -136,16 +140,18 @@ describe.each(hosts)('$name', (host) => {
     const res = await post(server.base, tiktokRequest(raw));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'accepted', events: 3 });
-    expect((await store.readStream('order-o-http')).events).toHaveLength(3);
+    expect((await store.readStream(orderStream(SHOP_ID, 'o-http'))).events).toHaveLength(3);
   });
 
   it('passes the provider route parameter to the shipping receiver', async () => {
+    await seedOrder(store, 'o-ship-http');
     const res = await post(
       server.base,
       shippingRequest(trackingBody('delivered', { order_id: 'o-ship-http' })),
     );
     expect(res.status).toBe(200);
-    expect((await store.readStream('order-o-ship-http')).events.map((e) => e.type)).toEqual([
+    expect((await store.readStream(orderStream(CREATOR, 'o-ship-http'))).events.map((e) => e.type)).toEqual([
+      'order.validated',
       'order.delivered',
     ]);
   });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCommerceEvents } from '../../src/commerce/events/catalog.js';
+import { orderStream } from '../../src/commerce/inventory/streams.js';
 import { createMemoryRateLimiter, unlimitedRateLimiter } from '../../src/ingest/rate-limiter.js';
 import { createTikTokWebhookHandler } from '../../src/ingest/tiktok/webhook-handler.js';
 import { signTikTokWebhook, verifyTikTokWebhook } from '../../src/ingest/tiktok/webhook-signature.js';
@@ -12,6 +13,7 @@ import {
   APP_SECRET,
   NOW_MS,
   NOW_S,
+  SHOP_ID,
   allEvents,
   json,
   memoryStore,
@@ -85,7 +87,7 @@ describe('TikTok webhook receiver (memory store)', () => {
     const res = await handlerFor(store)(tiktokRequest(envelope));
     expect(res.status).toBe(200);
     expect(json(res)).toMatchObject({ status: 'accepted', duplicate: false, events: 3 });
-    const { events } = await store.readStream('order-o-100');
+    const { events } = await store.readStream(orderStream(SHOP_ID, 'o-100'));
     expect(events.map((e) => e.type)).toEqual([
       'tiktok.webhook_received',
       'tiktok.order_status_changed',
@@ -118,7 +120,7 @@ describe('TikTok webhook receiver (memory store)', () => {
       ),
     );
     expect(res.status).toBe(200);
-    const { events } = await store.readStream('order-o-101');
+    const { events } = await store.readStream(orderStream(SHOP_ID, 'o-101'));
     expect(events.map((e) => e.type)).toEqual([
       'tiktok.webhook_received',
       'tiktok.order_status_changed',
@@ -144,7 +146,7 @@ describe('TikTok webhook receiver (memory store)', () => {
       ),
     );
     expect(res.status).toBe(200);
-    const { events } = await store.readStream(`order-${orderId}`);
+    const { events } = await store.readStream(orderStream(SHOP_ID, orderId));
     expect(events[1]!.data).toMatchObject({ status });
   });
 
@@ -191,7 +193,7 @@ describe('TikTok webhook receiver (memory store)', () => {
       tiktokEnvelope({ type: 6, shop_id: 'shop-deauth', data: { message: 'revoked', update_time: NOW_S } }),
     ];
     for (const envelope of cases) expect((await handler(tiktokRequest(envelope))).status).toBe(200);
-    expect((await store.readStream('order-o-103')).events.map((e) => e.type)).toEqual([
+    expect((await store.readStream(orderStream(SHOP_ID, 'o-103'))).events.map((e) => e.type)).toEqual([
       'tiktok.webhook_received',
       'tiktok.webhook_received',
     ]);
@@ -352,6 +354,20 @@ describe('TikTok webhook receiver (memory store)', () => {
     expect(json(afterClose).code).toBe('STORE_CLOSED');
   });
 
+  it('keeps the orders of two creators with the same order id in separate streams', async () => {
+    const fresh = await memoryStore();
+    const handler = handlerFor(fresh, { resolveCreatorId: (shop) => `creator-of-${shop}` });
+    for (const shop of ['shop-1', 'shop-2']) {
+      const data = { order_id: 'o-same', order_status: 'UNPAID', update_time: NOW_S };
+      expect((await handler(tiktokRequest(tiktokEnvelope({ shop_id: shop, data })))).status).toBe(200);
+    }
+    for (const shop of ['shop-1', 'shop-2']) {
+      const { events } = await fresh.readStream(orderStream(`creator-of-${shop}`, 'o-same'));
+      expect(events.map((e) => (e.data as { shopId: string }).shopId)).toEqual([shop, shop]);
+    }
+    await fresh.close();
+  });
+
   it('rejects shops the host does not serve and maps shops to creators', async () => {
     const fresh = await memoryStore();
     const handler = handlerFor(fresh, {
@@ -369,7 +385,7 @@ describe('TikTok webhook receiver (memory store)', () => {
       ),
     );
     expect(known.status).toBe(200);
-    const { events } = await fresh.readStream('order-o-7');
+    const { events } = await fresh.readStream(orderStream('creator-7', 'o-7'));
     expect(events.every((e) => (e.data as { creatorId: string }).creatorId === 'creator-7')).toBe(true);
     await fresh.close();
   });
@@ -401,7 +417,7 @@ describe.each(sqlEngines)('TikTok webhook receiver on $name', (engine) => {
       const responses = await Promise.all(Array.from({ length: 5 }, () => handler(tiktokRequest(envelope))));
       expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
       expect(responses.filter((r) => json(r).duplicate === false)).toHaveLength(1);
-      const { events } = await store.readStream('order-o-200');
+      const { events } = await store.readStream(orderStream(SHOP_ID, 'o-200'));
       expect(events.map((e) => e.type)).toEqual([
         'tiktok.webhook_received',
         'tiktok.order_status_changed',

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommerceEventType, EventPayload } from '../../commerce/events/catalog.js';
 import { TIKTOK_WEBHOOK_TYPES } from '../../commerce/events/tiktok-events.js';
+import { orderStream } from '../../commerce/inventory/streams.js';
 import type { EventMetadata, NewEvent } from '../../store/types.js';
 import { parseWith } from '../parse-json.js';
 import {
@@ -127,16 +128,16 @@ export function mapTikTokWebhook(
           ),
         );
       }
-      return { streamId: `order-${data.order_id}`, aggregateType: 'order', events };
+      return { streamId: orderStream(creatorId, data.order_id), aggregateType: 'order', events };
     }
     case 2: {
       // Returns carry no amounts; the refund event comes from the saga once the Returns API is read.
       const data = parseWith(reverseOrderDataSchema, envelope.data, 'Reverse order data');
-      return { streamId: `order-${data.order_id}`, aggregateType: 'order', events: [received] };
+      return { streamId: orderStream(creatorId, data.order_id), aggregateType: 'order', events: [received] };
     }
     case 4: {
       const data = parseWith(packageUpdateDataSchema, envelope.data, 'Package update data');
-      return { streamId: `order-${data.order_id}`, aggregateType: 'order', events: [received] };
+      return { streamId: orderStream(creatorId, data.order_id), aggregateType: 'order', events: [received] };
     }
     case 5: {
       const data = parseWith(productStatusDataSchema, envelope.data, 'Product status data');
