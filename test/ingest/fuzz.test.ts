@@ -12,6 +12,7 @@ import type { HttpHandler, HttpRequest, HttpResponse } from '../../src/http/type
 import { INGEST_ERROR_CODES } from '../../src/ingest/errors.js';
 import { createIngestHandler } from '../../src/ingest/ingest-handler.js';
 import { signStandardWebhook } from '../../src/ingest/standard-webhooks.js';
+import { TIKTOK_REPLAY_WINDOW_SECONDS } from '../../src/ingest/tiktok/webhook-handler.js';
 import { signTikTokWebhook } from '../../src/ingest/tiktok/webhook-signature.js';
 import type { EventStore } from '../../src/store/types.js';
 import {
@@ -149,12 +150,12 @@ const tiktokMutation: fc.Arbitrary<Mutation> = fc.oneof(
         envelope.type === 1 ? { ...envelope.data, ...patch } : { ...envelope.data, update_time: 'x' };
       return resignTikTok(Buffer.from(JSON.stringify(envelope)));
     }),
-  // Re-signed, but outside the replay window (either side).
+  // Re-signed, but older than the redelivery schedule or ahead by more than clock skew.
   fc
     .tuple(fc.integer({ min: 901, max: 10_000_000 }), fc.boolean())
     .map(([skew, past]) => (req: HttpRequest) => {
       const envelope = JSON.parse(req.rawBody.toString()) as Record<string, unknown>;
-      envelope.timestamp = past ? Math.max(1, NOW_S - skew) : NOW_S + skew;
+      envelope.timestamp = past ? Math.max(1, NOW_S - TIKTOK_REPLAY_WINDOW_SECONDS - skew) : NOW_S + skew;
       return resignTikTok(Buffer.from(JSON.stringify(envelope)));
     }),
   // Re-signed, but oversized.

@@ -21,8 +21,15 @@ export interface TikTokWebhookOptions {
   appSecret: string;
   /** Per-shop limiter; default in-memory, 1,000 requests/minute per shop. */
   rateLimiter?: RateLimiter;
-  /** Envelopes whose `timestamp` is further than this from now are rejected. Default 900 (15 min). */
+  /**
+   * How old an envelope's `timestamp` may be. Default {@link TIKTOK_REPLAY_WINDOW_SECONDS}
+   * (73 h: TikTok redelivers a failed notification with its original timestamp
+   * for up to 72 h). Replays within it are stopped by the notification id's
+   * idempotency key, so keep idempotency keys at least this long.
+   */
   replayWindowSeconds?: number;
+  /** How far in the future an envelope's `timestamp` may be (clock skew). Default 900 (15 min). */
+  futureSkewSeconds?: number;
   /** Largest accepted body. Default 256 KiB. */
   maxBodyBytes?: number;
   /** Map a TikTok shop to its creator; return undefined for shops this host does not serve. Default: the shop id. */
@@ -31,10 +38,22 @@ export interface TikTokWebhookOptions {
   now?: () => number;
 }
 
+/**
+ * Default age limit of a TikTok envelope: TikTok's 72-hour redelivery schedule
+ * plus an hour of margin.
+ *
+ * @example
+ * ```ts
+ * TIKTOK_REPLAY_WINDOW_SECONDS // 262800
+ * ```
+ */
+export const TIKTOK_REPLAY_WINDOW_SECONDS = 73 * 3600;
+
 const optionsSchema = z.object({
   appKey: z.string().min(1),
   appSecret: z.string().min(1),
-  replayWindowSeconds: z.int().min(1).default(900),
+  replayWindowSeconds: z.int().min(1).default(TIKTOK_REPLAY_WINDOW_SECONDS),
+  futureSkewSeconds: z.int().min(0).default(900),
   maxBodyBytes: z
     .int()
     .min(1)
@@ -84,11 +103,15 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
       throw new IngestError('SIGNATURE_INVALID', 'The Authorization signature does not match the body');
     }
     const envelope = parseWith(tiktokEnvelopeSchema, parseJsonBody(req.rawBody), 'TikTok webhook envelope');
-    const skewSeconds = Math.abs(now() / 1000 - envelope.timestamp);
-    if (skewSeconds > config.replayWindowSeconds) {
+    // Old is fine up to the redelivery schedule (the notification id dedupes
+    // replays); the future only up to clock skew.
+    const ageSeconds = now() / 1000 - envelope.timestamp;
+    if (ageSeconds > config.replayWindowSeconds || -ageSeconds > config.futureSkewSeconds) {
+      const limit =
+        ageSeconds > 0 ? `${config.replayWindowSeconds} s old` : `${config.futureSkewSeconds} s ahead`;
       throw new IngestError(
         'STALE_TIMESTAMP',
-        `Envelope timestamp is ${Math.round(skewSeconds)} s from now, outside the ${config.replayWindowSeconds} s window`,
+        `Envelope timestamp is ${Math.round(Math.abs(ageSeconds))} s ${ageSeconds > 0 ? 'old' : 'ahead'}, over the limit of ${limit}`,
       );
     }
     await enforceRateLimit(limiter, `tiktok:${envelope.shop_id}`);
