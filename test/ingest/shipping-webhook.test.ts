@@ -162,6 +162,23 @@ describe('shipping webhook receiver', () => {
     expect((await store.readStream(orderStream(CREATOR, 'o-s3'))).events).toHaveLength(2);
   });
 
+  it('deduplicates webhook-ids of any valid length (up to 256 characters)', async () => {
+    const handler = handlerFor(store);
+    await seedOrder(store, 'o-long');
+    const long = (last: string) => `msg_${'x'.repeat(239)}${last}`; // 244 characters
+    const first = shippingRequest(trackingBody('in_transit', { order_id: 'o-long' }), { id: long('a') });
+    expect(json(await handler(first))).toMatchObject({ status: 'accepted', duplicate: false });
+    expect(json(await handler(first))).toMatchObject({ status: 'accepted', duplicate: true });
+    // Ids that differ only at the end are different messages.
+    const other = shippingRequest(trackingBody('delivered', { order_id: 'o-long' }), { id: long('b') });
+    expect(json(await handler(other))).toMatchObject({ status: 'accepted', duplicate: false });
+    const longest = shippingRequest(trackingBody('delivered', { order_id: 'o-long' }), {
+      id: 'y'.repeat(256),
+    });
+    expect((await handler(longest)).status).toBe(200);
+    expect((await store.readStream(orderStream(CREATOR, 'o-long'))).events).toHaveLength(4);
+  });
+
   it('acknowledges updates without an order transition and writes nothing', async () => {
     const fresh = await memoryStore();
     const handler = handlerFor(fresh);

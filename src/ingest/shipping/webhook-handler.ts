@@ -11,6 +11,7 @@ import { headerValue, jsonResponse, type HttpHandler, type HttpRequest } from '.
 import type { AppendOptions, AppendResult, EventStore, NewEvent } from '../../store/types.js';
 import { enforceRateLimit } from '../enforce-rate-limit.js';
 import { IngestError } from '../errors.js';
+import { webhookIdempotencyKey } from '../idempotency-key.js';
 import { assertBodySize, parseJsonBody, parseWith } from '../parse-json.js';
 import { createMemoryRateLimiter, type RateLimiter } from '../rate-limiter.js';
 import {
@@ -158,7 +159,7 @@ export function createShippingWebhookHandler(options: ShippingWebhookOptions): H
       aggregateType: 'order',
       // The order must already exist in this creator's stream: checked by the append itself.
       expectedVersion: 'stream_exists',
-      idempotencyKey: `shipping:${name}:${id}`,
+      idempotencyKey: webhookIdempotencyKey(`shipping:${name}`, id),
       metadata: { correlationId: id, causationId: id, source: SHIPPING_WEBHOOK_SOURCE, provider: name },
     });
     return jsonResponse(200, {

@@ -7,6 +7,7 @@ import { headerValue, jsonResponse, type HttpHandler, type HttpRequest } from '.
 import type { EventStore } from '../../store/types.js';
 import { enforceRateLimit } from '../enforce-rate-limit.js';
 import { IngestError } from '../errors.js';
+import { webhookIdempotencyKey } from '../idempotency-key.js';
 import { assertBodySize, parseJsonBody, parseWith } from '../parse-json.js';
 import { createMemoryRateLimiter, type RateLimiter } from '../rate-limiter.js';
 import { mapTikTokWebhook } from './map-webhook.js';
@@ -122,7 +123,7 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
     const { streamId, aggregateType, events } = mapTikTokWebhook(envelope, { creatorId });
     const result = await store.append(streamId, events, {
       aggregateType,
-      idempotencyKey: `tiktok:${envelope.tts_notification_id}`,
+      idempotencyKey: webhookIdempotencyKey('tiktok', envelope.tts_notification_id),
       metadata: { correlationId: envelope.tts_notification_id, source: TIKTOK_WEBHOOK_SOURCE },
     });
     return jsonResponse(200, {
