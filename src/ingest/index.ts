@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './rate-limiter.js';
 export * from './standard-webhooks.js';
 export * from './idempotency-key.js';
+export * from './source-time.js';
 export * from './ingest-handler.js';
 export * from './tiktok/webhook-signature.js';
 export * from './tiktok/webhook-schemas.js';

@@ -162,6 +162,38 @@ describe('shipping webhook receiver', () => {
     expect((await store.readStream(orderStream(CREATOR, 'o-s3'))).events).toHaveLength(2);
   });
 
+  it("keeps the carrier's time in the payload and the receive time as the log's time", async () => {
+    await seedOrder(store, 'o-time');
+    const scanned = new Date(NOW_MS - 2 * 86_400_000).toISOString();
+    const before = Date.now();
+    const res = await handlerFor(store)(
+      shippingRequest(trackingBody('in_transit', { order_id: 'o-time', occurred_at: scanned })),
+    );
+    expect(res.status).toBe(200);
+    const shipped = (await store.readStream(orderStream(CREATOR, 'o-time'))).events[1]!;
+    expect(shipped.data).toMatchObject({ shippedAt: scanned });
+    // The store's clock, not the carrier's, picks the partition.
+    expect(shipped.occurredAt.getTime()).toBeGreaterThanOrEqual(before);
+    expect(shipped.occurredAt.getTime()).toBeLessThanOrEqual(Date.now());
+  });
+
+  it.each([
+    ['year 1', { occurred_at: '0001-01-01T00:00:00Z' }, {}],
+    ['year 9999', { occurred_at: '9999-12-31T23:59:59Z' }, {}],
+    ['1999', { occurred_at: '1999-06-01T00:00:00Z' }, {}],
+    ['two hours ahead', { occurred_at: new Date(NOW_MS + 2 * 3_600_000).toISOString() }, {}],
+    ['an envelope timestamp in 1999', {}, { timestamp: '1999-06-01T00:00:00Z' }],
+  ])('refuses a carrier time of %s with 400 and writes nothing', async (_name, data, envelope) => {
+    const fresh = await memoryStore();
+    await seedOrder(fresh, 'o-absurd');
+    const body = { ...trackingBody('delivered', { order_id: 'o-absurd', ...data }), ...envelope };
+    const res = await handlerFor(fresh)(shippingRequest(body));
+    expect(res.status).toBe(400);
+    expect(json(res)).toMatchObject({ code: 'TIMESTAMP_OUT_OF_RANGE' });
+    expect(await allEvents(fresh)).toHaveLength(1);
+    await fresh.close();
+  });
+
   it('deduplicates webhook-ids of any valid length (up to 256 characters)', async () => {
     const handler = handlerFor(store);
     await seedOrder(store, 'o-long');

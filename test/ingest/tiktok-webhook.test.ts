@@ -109,7 +109,10 @@ describe('TikTok webhook receiver (memory store)', () => {
       creatorId: envelope.shop_id,
       status: 'AWAITING_SHIPMENT',
     });
-    expect(order!.occurredAt.getTime()).toBe((NOW_S - 5) * 1000);
+    // TikTok's time is in the payload; the log's time is when the store wrote it.
+    expect(order!.data).toMatchObject({ updateTime: new Date((NOW_S - 5) * 1000).toISOString() });
+    expect(Math.abs(order!.occurredAt.getTime() - order!.processedAt.getTime())).toBeLessThan(1000);
+    expect(Math.abs(received!.occurredAt.getTime() - Date.now())).toBeLessThan(60_000);
     expect(received!.aggregateType).toBe('order');
   });
 
@@ -291,6 +294,25 @@ describe('TikTok webhook receiver (memory store)', () => {
           ),
         422,
         'SCHEMA_VIOLATION',
+      ],
+      [
+        'update_time in 1970',
+        () =>
+          tiktokRequest(tiktokEnvelope({ data: { order_id: 'o', order_status: 'UNPAID', update_time: 1 } })),
+        400,
+        'TIMESTAMP_OUT_OF_RANGE',
+      ],
+      [
+        'update_time in the year 5138',
+        () =>
+          tiktokRequest(
+            tiktokEnvelope({
+              type: 5,
+              data: { product_id: 'p', status: 'ACTIVATE', update_time: 99_999_999_999 },
+            }),
+          ),
+        400,
+        'TIMESTAMP_OUT_OF_RANGE',
       ],
       [
         'timestamp older than the 72 h redelivery schedule',

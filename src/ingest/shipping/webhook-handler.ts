@@ -15,6 +15,12 @@ import { webhookIdempotencyKey } from '../idempotency-key.js';
 import { assertBodySize, parseJsonBody, parseWith } from '../parse-json.js';
 import { createMemoryRateLimiter, type RateLimiter } from '../rate-limiter.js';
 import {
+  DEFAULT_SOURCE_TIME_BOUNDS,
+  assertSourceTime,
+  sourceTimeBoundsSchema,
+  type SourceTimeBounds,
+} from '../source-time.js';
+import {
   STANDARD_WEBHOOK_TOLERANCE_SECONDS,
   decodeWebhookSecret,
   verifyStandardWebhook,
@@ -47,6 +53,8 @@ export interface ShippingWebhookOptions {
   toleranceSeconds?: number;
   /** Default 256 KiB. */
   maxBodyBytes?: number;
+  /** How far the carrier's times may lie from now. Default {@link DEFAULT_SOURCE_TIME_BOUNDS}. */
+  sourceTimeBounds?: SourceTimeBounds;
   now?: () => number;
 }
 
@@ -68,6 +76,7 @@ const optionsSchema = z.object({
     .int()
     .min(1)
     .default(256 * 1024),
+  sourceTimeBounds: sourceTimeBoundsSchema.default(DEFAULT_SOURCE_TIME_BOUNDS),
 });
 
 /**
@@ -147,6 +156,12 @@ export function createShippingWebhookHandler(options: ShippingWebhookOptions): H
       return jsonResponse(200, { status: 'ignored', type: envelope.type });
     }
     const update = parseWith(trackingUpdateSchema, envelope.data, 'Tracking update');
+    if (envelope.timestamp !== undefined) {
+      assertSourceTime(Date.parse(envelope.timestamp), nowMs, config.sourceTimeBounds, 'timestamp');
+    }
+    if (update.occurred_at !== undefined) {
+      assertSourceTime(Date.parse(update.occurred_at), nowMs, config.sourceTimeBounds, 'data.occurred_at');
+    }
     const creatorId = update.creator_id;
     // The payload names the creator; only the provider's binding makes it trusted.
     if (!(await provider.serves(creatorId))) {

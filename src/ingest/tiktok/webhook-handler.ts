@@ -10,6 +10,7 @@ import { IngestError } from '../errors.js';
 import { webhookIdempotencyKey } from '../idempotency-key.js';
 import { assertBodySize, parseJsonBody, parseWith } from '../parse-json.js';
 import { createMemoryRateLimiter, type RateLimiter } from '../rate-limiter.js';
+import { DEFAULT_SOURCE_TIME_BOUNDS, sourceTimeBoundsSchema, type SourceTimeBounds } from '../source-time.js';
 import { mapTikTokWebhook } from './map-webhook.js';
 import { verifyTikTokWebhook } from './webhook-signature.js';
 import { tiktokEnvelopeSchema } from './webhook-schemas.js';
@@ -33,6 +34,8 @@ export interface TikTokWebhookOptions {
   futureSkewSeconds?: number;
   /** Largest accepted body. Default 256 KiB. */
   maxBodyBytes?: number;
+  /** How far `data.update_time` may lie from now. Default {@link DEFAULT_SOURCE_TIME_BOUNDS}. */
+  sourceTimeBounds?: SourceTimeBounds;
   /** Map a TikTok shop to its creator; return undefined for shops this host does not serve. Default: the shop id. */
   resolveCreatorId?: (shopId: string) => string | undefined | Promise<string | undefined>;
   /** Time source in ms (tests). Default `Date.now`. */
@@ -59,6 +62,7 @@ const optionsSchema = z.object({
     .int()
     .min(1)
     .default(256 * 1024),
+  sourceTimeBounds: sourceTimeBoundsSchema.default(DEFAULT_SOURCE_TIME_BOUNDS),
 });
 
 /**
@@ -74,7 +78,7 @@ export const TIKTOK_WEBHOOK_SOURCE = 'tiktok_webhook';
 /**
  * Create the TikTok Shop webhook handler. Order of checks: body size,
  * signature over the raw bytes, JSON, envelope schema, replay window, per-shop
- * rate limit, type-specific schema; then one atomic append keyed by
+ * rate limit, known shop, type-specific schema and its `update_time`; then one atomic append keyed by
  * `tts_notification_id`. The 200 is sent only after the append committed; a
  * redelivery gets 200 with `duplicate: true` and writes nothing.
  *
@@ -106,7 +110,8 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
     const envelope = parseWith(tiktokEnvelopeSchema, parseJsonBody(req.rawBody), 'TikTok webhook envelope');
     // Old is fine up to the redelivery schedule (the notification id dedupes
     // replays); the future only up to clock skew.
-    const ageSeconds = now() / 1000 - envelope.timestamp;
+    const nowMs = now();
+    const ageSeconds = nowMs / 1000 - envelope.timestamp;
     if (ageSeconds > config.replayWindowSeconds || -ageSeconds > config.futureSkewSeconds) {
       const limit =
         ageSeconds > 0 ? `${config.replayWindowSeconds} s old` : `${config.futureSkewSeconds} s ahead`;
@@ -120,7 +125,11 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
     if (creatorId === undefined) {
       throw new IngestError('UNKNOWN_SHOP', `Shop ${envelope.shop_id} is not served by this receiver`);
     }
-    const { streamId, aggregateType, events } = mapTikTokWebhook(envelope, { creatorId });
+    const { streamId, aggregateType, events } = mapTikTokWebhook(envelope, {
+      creatorId,
+      nowMs,
+      sourceTimeBounds: config.sourceTimeBounds,
+    });
     const result = await store.append(streamId, events, {
       aggregateType,
       idempotencyKey: webhookIdempotencyKey('tiktok', envelope.tts_notification_id),
