@@ -258,6 +258,22 @@ describe('TikTok webhook receiver (memory store)', () => {
     expect(json(res).code).toBe('SIGNATURE_INVALID');
   });
 
+  it('keeps the signed body text in webhook_received, not a lossy re-parse', async () => {
+    const fresh = await memoryStore();
+    // Big integers, 1e400, escapes, a BOM, spacing and key order: JSON.parse keeps none of them.
+    const text =
+      `\uFEFF{ "data": {"order_id":"o-exact","order_status":"UNPAID","update_time":${NOW_S},` +
+      `"big": 12345678901234567890123, "huge": 1e400, "name": "caf\\u00e9 \u20ac"},\n` +
+      `"type":1,"tts_notification_id":"n-exact","shop_id":"${SHOP_ID}","timestamp":${NOW_S}}`;
+    const res = await handlerFor(fresh)(tiktokRequest(Buffer.from(text)));
+    expect(res.status).toBe(200);
+    const [received] = (await fresh.readStream(orderStream(SHOP_ID, 'o-exact'))).events;
+    expect(received!.type).toBe('tiktok.webhook_received');
+    expect((received!.data as { body: string }).body).toBe(text);
+    expect(Buffer.from((received!.data as { body: string }).body).equals(Buffer.from(text))).toBe(true);
+    await fresh.close();
+  });
+
   describe('rejects bad input with a problem and writes nothing', () => {
     const cases: [string, () => ReturnType<typeof tiktokRequest>, number, string][] = [
       [
@@ -463,6 +479,17 @@ describe.each(sqlEngines)('TikTok webhook receiver on $name', (engine) => {
         'order.received_from_tiktok',
       ]);
       expect(events[0]!.metadata.source).toBe('tiktok_webhook');
+    },
+  );
+
+  it.skipIf(!engine.available)(
+    'stores the signed body text exactly (jsonb keeps a string as it is)',
+    async () => {
+      const text = `{"type":1,"tts_notification_id":"n-sql-exact","shop_id":"${SHOP_ID}","timestamp":${NOW_S},
+      "data":{"order_id":"o-sql-exact","order_status":"UNPAID","update_time":${NOW_S},"big":12345678901234567890123,"huge":1e400,"s":"caf\\u00e9 \u20ac"}}`;
+      expect((await handlerFor(store)(tiktokRequest(Buffer.from(text)))).status).toBe(200);
+      const [received] = (await store.readStream(orderStream(SHOP_ID, 'o-sql-exact'))).events;
+      expect((received!.data as { body: string }).body).toBe(text);
     },
   );
 

@@ -51,13 +51,15 @@ function catalogEvent<T extends CommerceEventType>(
  *
  * @example
  * ```ts
- * const { streamId, events } = mapTikTokWebhook(envelope, { creatorId: 'c1' });
+ * const { streamId, events } = mapTikTokWebhook(envelope, { creatorId: 'c1', body: text });
  * ```
  */
 export function mapTikTokWebhook(
   envelope: TikTokEnvelope,
   context: {
     creatorId: string;
+    /** The signed body text, kept in `tiktok.webhook_received` exactly as received. */
+    body: string;
     newId?: () => string;
     /** The receive time in ms, for checking `update_time`. Default `Date.now()`. */
     nowMs?: number;
@@ -86,7 +88,8 @@ export function mapTikTokWebhook(
       type: envelope.type,
       typeName,
       sentAt: iso(envelope.timestamp),
-      data: envelope.data,
+      // The text, not the parse: JSON.parse rounds big integers and turns 1e400 into null.
+      body: context.body,
     },
     { causationId: envelope.tts_notification_id },
   );

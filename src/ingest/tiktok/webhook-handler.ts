@@ -8,7 +8,7 @@ import type { EventStore } from '../../store/types.js';
 import { enforceRateLimit } from '../enforce-rate-limit.js';
 import { IngestError } from '../errors.js';
 import { webhookIdempotencyKey } from '../idempotency-key.js';
-import { assertBodySize, parseJsonBody, parseWith } from '../parse-json.js';
+import { assertBodySize, decodeBody, parseJsonText, parseWith } from '../parse-json.js';
 import { createMemoryRateLimiter, type RateLimiter } from '../rate-limiter.js';
 import { DEFAULT_SOURCE_TIME_BOUNDS, sourceTimeBoundsSchema, type SourceTimeBounds } from '../source-time.js';
 import { mapTikTokWebhook } from './map-webhook.js';
@@ -107,7 +107,8 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
     if (!verifyTikTokWebhook(authorization, config.appKey, config.appSecret, req.rawBody)) {
       throw new IngestError('SIGNATURE_INVALID', 'The Authorization signature does not match the body');
     }
-    const envelope = parseWith(tiktokEnvelopeSchema, parseJsonBody(req.rawBody), 'TikTok webhook envelope');
+    const body = decodeBody(req.rawBody);
+    const envelope = parseWith(tiktokEnvelopeSchema, parseJsonText(body), 'TikTok webhook envelope');
     // Old is fine up to the redelivery schedule (the notification id dedupes
     // replays); the future only up to clock skew.
     const nowMs = now();
@@ -127,6 +128,7 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
     }
     const { streamId, aggregateType, events } = mapTikTokWebhook(envelope, {
       creatorId,
+      body,
       nowMs,
       sourceTimeBounds: config.sourceTimeBounds,
     });
