@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
+import net from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,7 +65,39 @@ async function post(
 interface Host {
   name: string;
   start(store: EventStore): Promise<{ base: string; close(): Promise<void> }>;
+  /** The same host with no `maxBodyBytes` on the adapter: only the receivers' limit. */
+  startWithoutLimit(store: EventStore): Promise<{ base: string; close(): Promise<void> }>;
 }
+
+/** Host factories, given the adapter's limit (undefined: none). */
+const express1 = (store: EventStore, limit?: number) => {
+  const app = express();
+  app.use(expressAdapter(ingest(store), limit === undefined ? {} : { maxBodyBytes: limit }));
+  return listen(http.createServer(app));
+};
+const express2 = (store: EventStore, limit?: number) => {
+  const app = express();
+  const handler = ingest(store);
+  const options = limit === undefined ? {} : { maxBodyBytes: limit };
+  app.post(INGEST_PATHS.tiktok, expressAdapter(handler, options));
+  app.post(INGEST_PATHS.shipping, expressAdapter(handler, options));
+  return listen(http.createServer(app));
+};
+const fastify = async (store: EventStore, limit?: number) => {
+  const app = Fastify();
+  // A host JSON route outside the plugin keeps Fastify's own parser.
+  app.post('/other', async (request) => ({ echoed: request.body }));
+  await app.register(
+    fastifyAdapter(ingest(store), {
+      url: [INGEST_PATHS.tiktok, INGEST_PATHS.shipping],
+      ...(limit === undefined ? {} : { maxBodyBytes: limit }),
+    }),
+  );
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { base: address, close: () => app.close() };
+};
+const node = (store: EventStore, limit?: number) =>
+  listen(http.createServer(nodeAdapter(ingest(store), limit === undefined ? {} : { maxBodyBytes: limit })));
 
 function listen(server: http.Server): Promise<{ base: string; close(): Promise<void> }> {
   return new Promise((resolve) => {
@@ -79,45 +112,18 @@ function listen(server: http.Server): Promise<{ base: string; close(): Promise<v
 }
 
 const hosts: Host[] = [
-  {
-    name: 'express (catch-all router)',
-    start: (store) => {
-      const app = express();
-      app.use(expressAdapter(ingest(store), { maxBodyBytes: 64 * 1024 }));
-      return listen(http.createServer(app));
-    },
-  },
-  {
-    name: 'express (per-route, params from express)',
-    start: (store) => {
-      const app = express();
-      const handler = ingest(store);
-      app.post(INGEST_PATHS.tiktok, expressAdapter(handler, { maxBodyBytes: 64 * 1024 }));
-      app.post(INGEST_PATHS.shipping, expressAdapter(handler, { maxBodyBytes: 64 * 1024 }));
-      return listen(http.createServer(app));
-    },
-  },
-  {
-    name: 'fastify',
-    start: async (store) => {
-      const app = Fastify();
-      // A host JSON route outside the plugin keeps Fastify's own parser.
-      app.post('/other', async (request) => ({ echoed: request.body }));
-      await app.register(
-        fastifyAdapter(ingest(store), {
-          url: [INGEST_PATHS.tiktok, INGEST_PATHS.shipping],
-          maxBodyBytes: 64 * 1024,
-        }),
-      );
-      const address = await app.listen({ port: 0, host: '127.0.0.1' });
-      return { base: address, close: () => app.close() };
-    },
-  },
-  {
-    name: 'node http',
-    start: (store) => listen(http.createServer(nodeAdapter(ingest(store), { maxBodyBytes: 64 * 1024 }))),
-  },
-];
+  ['express (catch-all router)', express1],
+  ['express (per-route, params from express)', express2],
+  ['fastify', fastify],
+  ['node http', node],
+].map(([name, make]) => {
+  const start = make as (store: EventStore, limit?: number) => ReturnType<Host['start']>;
+  return {
+    name: name as string,
+    start: (store: EventStore) => start(store, 64 * 1024),
+    startWithoutLimit: (store: EventStore) => start(store),
+  };
+});
 
 describe.each(hosts)('$name', (host) => {
   let store: EventStore;
@@ -223,3 +229,80 @@ describe('fastify encapsulation', () => {
     }
   });
 });
+
+/**
+ * Starts a body of `bytes` and never finishes it — `chunked`: sends all of it
+ * in chunks without the last one; `declared`: declares it in Content-Length
+ * and sends 1 KiB — then resolves with the response head as soon as one
+ * arrives. A server that waits for the whole body never answers (the bound
+ * fails the test).
+ */
+function answerWhileSending(
+  base: string,
+  path: string,
+  bytes: number,
+  mode: 'chunked' | 'declared',
+): Promise<string> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => {
+      const framing = mode === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${bytes}`;
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}\r\n\r\n`,
+      );
+      if (mode === 'declared') return void socket.write(Buffer.alloc(1024, 'x'));
+      const chunk = Buffer.alloc(16 * 1024, 'x');
+      for (let sent = 0; sent < bytes; sent += chunk.length) {
+        socket.write(`${chunk.length.toString(16)}\r\n`);
+        socket.write(chunk);
+        socket.write('\r\n');
+      }
+    });
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('no answer while the body was still being sent'));
+    }, 10_000);
+    socket.on('data', (c: Buffer) => {
+      text += c.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(text.slice(0, end));
+    });
+    // The server may close its side after answering; what was answered counts.
+    socket.on('error', () => undefined);
+  });
+}
+
+describe.each(hosts.map((h) => ({ ...h, start: (store: EventStore) => h.startWithoutLimit(store) })))(
+  '$name without an adapter limit',
+  (host) => {
+    let store: EventStore;
+    let server: { base: string; close(): Promise<void> };
+    beforeAll(async () => {
+      store = await memoryStore();
+      server = await host.start(store);
+    });
+    afterAll(async () => {
+      await server.close();
+      await store.close();
+    });
+
+    it.each([
+      [INGEST_PATHS.tiktok, 'chunked'],
+      ['/api/webhooks/shipping/shippo', 'chunked'],
+      [INGEST_PATHS.tiktok, 'declared'],
+      ['/api/webhooks/shipping/shippo', 'declared'],
+    ] as const)(
+      "stops reading at the receiver's limit (256 KiB) and answers 413 at once: %s, %s body",
+      async (path, mode) => {
+        const head = await answerWhileSending(server.base, path, 300 * 1024, mode);
+        expect(head).toMatch(/^HTTP\/1\.1 413 /);
+        expect(head.toLowerCase()).toContain('application/problem+json');
+        expect(await allEvents(store)).toHaveLength(0);
+      },
+    );
+  },
+);

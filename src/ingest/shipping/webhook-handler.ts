@@ -7,7 +7,13 @@ import { z } from 'zod';
 import { orderStream } from '../../commerce/inventory/streams.js';
 import { isConcurrencyError } from '../../core/errors.js';
 import { errorToProblem } from '../../http/problem.js';
-import { headerValue, jsonResponse, type HttpHandler, type HttpRequest } from '../../http/types.js';
+import {
+  headerValue,
+  jsonResponse,
+  withBodyLimit,
+  type HttpHandler,
+  type HttpRequest,
+} from '../../http/types.js';
 import type { AppendOptions, AppendResult, EventStore, NewEvent } from '../../store/types.js';
 import { enforceRateLimit } from '../enforce-rate-limit.js';
 import { IngestError } from '../errors.js';
@@ -199,11 +205,6 @@ export function createShippingWebhookHandler(options: ShippingWebhookOptions): H
     }
   }
 
-  return async (req) => {
-    try {
-      return await handle(req);
-    } catch (err) {
-      return errorToProblem(err);
-    }
-  };
+  // The adapters stop reading past the limit, rather than buffer what assertBodySize refuses.
+  return withBodyLimit((req) => handle(req).catch(errorToProblem), config.maxBodyBytes);
 }

@@ -3,7 +3,13 @@
  */
 import { z } from 'zod';
 import { errorToProblem } from '../../http/problem.js';
-import { headerValue, jsonResponse, type HttpHandler, type HttpRequest } from '../../http/types.js';
+import {
+  headerValue,
+  jsonResponse,
+  withBodyLimit,
+  type HttpHandler,
+  type HttpRequest,
+} from '../../http/types.js';
 import type { EventStore } from '../../store/types.js';
 import { enforceRateLimit } from '../enforce-rate-limit.js';
 import { IngestError } from '../errors.js';
@@ -145,5 +151,6 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
     });
   }
 
-  return (req) => handle(req).catch(errorToProblem);
+  // The adapters stop reading past the limit, rather than buffer what assertBodySize refuses.
+  return withBodyLimit((req) => handle(req).catch(errorToProblem), config.maxBodyBytes);
 }
