@@ -10,6 +10,7 @@ export * from './tiktok/map-webhook.js';
 export * from './tiktok/webhook-handler.js';
 export * from './tiktok/request-signature.js';
 export * from './tiktok/api-error.js';
+export * from './tiktok/access-token.js';
 export * from './tiktok/shop-client.js';
 export * from './shipping/webhook-schemas.js';
 export * from './shipping/map-webhook.js';
