@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './rate-limiter.js';
+export * from './resilient-rate-limiter.js';
 export * from './standard-webhooks.js';
 export * from './idempotency-key.js';
 export * from './source-time.js';
