@@ -125,17 +125,25 @@ const hosts: Host[] = [
   };
 });
 
-describe.each(hosts)('$name', (host) => {
-  let store: EventStore;
-  let server: { base: string; close(): Promise<void> };
+/** A fresh memory store served by a host for the tests of one describe block. */
+function serving(start: Host['start']): {
+  store: EventStore;
+  server: { base: string; close(): Promise<void> };
+} {
+  const ctx = {} as ReturnType<typeof serving>;
   beforeAll(async () => {
-    store = await memoryStore();
-    server = await host.start(store);
+    ctx.store = await memoryStore();
+    ctx.server = await start(ctx.store);
   });
   afterAll(async () => {
-    await server.close();
-    await store.close();
+    await ctx.server.close();
+    await ctx.store.close();
   });
+  return ctx;
+}
+
+describe.each(hosts)('$name', (host) => {
+  const ctx = serving(host.start);
 
   it('accepts a signed TikTok webhook whose raw bytes differ from a re-serialisation', async () => {
     const envelope = tiktokEnvelope({
@@ -143,38 +151,40 @@ describe.each(hosts)('$name', (host) => {
     });
     (envelope.data as Record<string, unknown>).update_time = Math.floor(NOW_MS / 1000);
     const raw = Buffer.from(`  ${JSON.stringify(envelope, null, 3)}\n`);
-    const res = await post(server.base, tiktokRequest(raw));
+    const res = await post(ctx.server.base, tiktokRequest(raw));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'accepted', events: 3 });
-    expect((await store.readStream(orderStream(SHOP_ID, 'o-http'))).events).toHaveLength(3);
+    expect((await ctx.store.readStream(orderStream(SHOP_ID, 'o-http'))).events).toHaveLength(3);
   });
 
   it('passes the provider route parameter to the shipping receiver', async () => {
-    await seedOrder(store, 'o-ship-http');
+    await seedOrder(ctx.store, 'o-ship-http');
     const res = await post(
-      server.base,
+      ctx.server.base,
       shippingRequest(trackingBody('delivered', { order_id: 'o-ship-http' })),
     );
     expect(res.status).toBe(200);
-    expect((await store.readStream(orderStream(CREATOR, 'o-ship-http'))).events.map((e) => e.type)).toEqual([
-      'order.validated',
-      'order.delivered',
-    ]);
+    expect(
+      (await ctx.store.readStream(orderStream(CREATOR, 'o-ship-http'))).events.map((e) => e.type),
+    ).toEqual(['order.validated', 'order.delivered']);
   });
 
   it('answers an oversized body with a 413 problem and writes nothing', async () => {
-    const before = (await allEvents(store)).length;
-    const res = await post(server.base, tiktokRequest({ ...tiktokEnvelope(), pad: 'x'.repeat(100 * 1024) }));
+    const before = (await allEvents(ctx.store)).length;
+    const res = await post(
+      ctx.server.base,
+      tiktokRequest({ ...tiktokEnvelope(), pad: 'x'.repeat(100 * 1024) }),
+    );
     expect(res.status).toBe(413);
     expect(res.contentType).toContain('application/problem+json');
     expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
-    expect((await allEvents(store)).length).toBe(before);
+    expect((await allEvents(ctx.store)).length).toBe(before);
   });
 
   it('answers a body without content type, and a bad signature, with problems', async () => {
     const req = tiktokRequest(tiktokEnvelope(), { authorization: 'f'.repeat(64) });
     delete req.headers['content-type'];
-    const res = await post(server.base, req);
+    const res = await post(ctx.server.base, req);
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('SIGNATURE_INVALID');
   });
@@ -276,33 +286,21 @@ function answerWhileSending(
   });
 }
 
-describe.each(hosts.map((h) => ({ ...h, start: (store: EventStore) => h.startWithoutLimit(store) })))(
-  '$name without an adapter limit',
-  (host) => {
-    let store: EventStore;
-    let server: { base: string; close(): Promise<void> };
-    beforeAll(async () => {
-      store = await memoryStore();
-      server = await host.start(store);
-    });
-    afterAll(async () => {
-      await server.close();
-      await store.close();
-    });
+describe.each(hosts)('$name without an adapter limit', (host) => {
+  const ctx = serving(host.startWithoutLimit);
 
-    it.each([
-      [INGEST_PATHS.tiktok, 'chunked'],
-      ['/api/webhooks/shipping/shippo', 'chunked'],
-      [INGEST_PATHS.tiktok, 'declared'],
-      ['/api/webhooks/shipping/shippo', 'declared'],
-    ] as const)(
-      "stops reading at the receiver's limit (256 KiB) and answers 413 at once: %s, %s body",
-      async (path, mode) => {
-        const head = await answerWhileSending(server.base, path, 300 * 1024, mode);
-        expect(head).toMatch(/^HTTP\/1\.1 413 /);
-        expect(head.toLowerCase()).toContain('application/problem+json');
-        expect(await allEvents(store)).toHaveLength(0);
-      },
-    );
-  },
-);
+  it.each([
+    [INGEST_PATHS.tiktok, 'chunked'],
+    ['/api/webhooks/shipping/shippo', 'chunked'],
+    [INGEST_PATHS.tiktok, 'declared'],
+    ['/api/webhooks/shipping/shippo', 'declared'],
+  ] as const)(
+    "stops reading at the receiver's limit (256 KiB) and answers 413 at once: %s, %s body",
+    async (path, mode) => {
+      const head = await answerWhileSending(ctx.server.base, path, 300 * 1024, mode);
+      expect(head).toMatch(/^HTTP\/1\.1 413 /);
+      expect(head.toLowerCase()).toContain('application/problem+json');
+      expect(await allEvents(ctx.store)).toHaveLength(0);
+    },
+  );
+});
