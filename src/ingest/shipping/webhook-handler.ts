@@ -102,6 +102,7 @@ interface Provider {
 }
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
+const memberOf = (set: ReadonlySet<string>) => (id: string) => set.has(id);
 
 /**
  * Create the shipping-provider webhook handler. Checks: known provider, body
@@ -124,8 +125,7 @@ export function createShippingWebhookHandler(options: ShippingWebhookOptions): H
   const providers = new Map<string, Provider>();
   for (const [name, p] of Object.entries(config.providers)) {
     const secrets = typeof p.secrets === 'string' ? [p.secrets] : p.secrets;
-    const creators = p.creators;
-    const serves = typeof creators === 'function' ? creators : (id: string) => creators.includes(id);
+    const serves = typeof p.creators === 'function' ? p.creators : memberOf(new Set(p.creators));
     providers.set(name, { apiKeyDigest: sha256(p.apiKey), keys: secrets.map(decodeWebhookSecret), serves });
   }
   const { store } = options;
