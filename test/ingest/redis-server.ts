@@ -87,8 +87,9 @@ export async function ownRedis(): Promise<OwnRedis> {
         dir,
         '--pidfile',
         path.join(dir, `creatorflow-redis-${port}.pid`),
+        // Daemonized with no log file, it logs nowhere: nothing is left behind.
         '--logfile',
-        path.join(dir, `creatorflow-redis-${port}.log`),
+        '',
       ]);
       await until(() => connects(port), `port ${port} accepts connections`);
     },
