@@ -224,6 +224,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         [credentials.shipping.provider]: {
           apiKey: credentials.shipping.apiKey,
           secrets: credentials.shipping.secret,
+          // The provider's key may write only to the demo creator's orders.
+          creators: [credentials.creatorId],
         },
       },
     },

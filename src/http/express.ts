@@ -4,9 +4,9 @@
  * front, or behind `express.raw()`), so signatures see exactly what was sent.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_ADAPTER_BODY_LIMIT, readRawBody, sendResponse, type NodeAdapterOptions } from './node.js';
+import { bodyLimitOf, readRawBody, sendResponse, type NodeAdapterOptions } from './node.js';
 import { problemResponse } from './problem.js';
-import type { HttpHandler } from './types.js';
+import type { HttpHandler, HttpRequestHead } from './types.js';
 
 /** The subset of an Express request the adapter uses. */
 export type ExpressRequestLike = IncomingMessage & {
@@ -35,18 +35,26 @@ export type ExpressMiddleware = (
  * ```
  */
 export function expressAdapter(handler: HttpHandler, options: NodeAdapterOptions = {}): ExpressMiddleware {
-  const limit = options.maxBodyBytes ?? DEFAULT_ADAPTER_BODY_LIMIT;
   return (req, res, next) => {
-    handleExpressRequest(handler, limit, req, res).catch(next);
+    handleExpressRequest(handler, options.maxBodyBytes, req, res).catch(next);
   };
 }
 
 async function handleExpressRequest(
   handler: HttpHandler,
-  limit: number,
+  adapterLimit: number | undefined,
   req: ExpressRequestLike,
   res: ServerResponse,
 ): Promise<void> {
+  const url = req.originalUrl ?? req.url ?? '/';
+  const query = url.indexOf('?');
+  const head: HttpRequestHead = {
+    method: req.method ?? 'GET',
+    path: query === -1 ? url : url.slice(0, query),
+    headers: req.headers,
+    // A copy: Express reuses and rewrites req.params while routing.
+    params: Object.assign({}, req.params),
+  };
   let rawBody: Buffer;
   if (Buffer.isBuffer(req.body)) {
     rawBody = req.body;
@@ -61,19 +69,16 @@ async function handleExpressRequest(
       }),
     );
   } else {
-    const read = await readRawBody(req, limit);
+    const read = await readRawBody(req, bodyLimitOf(handler, head, adapterLimit));
     if (!read.ok) return sendResponse(res, read.response);
     rawBody = read.body;
   }
-  const url = req.originalUrl ?? req.url ?? '/';
-  const query = url.indexOf('?');
   const response = await handler({
-    method: req.method ?? 'GET',
-    path: query === -1 ? url : url.slice(0, query),
-    headers: req.headers,
+    method: head.method,
+    path: head.path,
+    headers: head.headers,
     rawBody,
-    // A copy: Express reuses and rewrites req.params while routing.
-    params: Object.assign({}, req.params),
+    params: head.params,
   });
   sendResponse(res, response);
 }

@@ -3,7 +3,7 @@
  * raw body bytes (as a Buffer) for every content type, so signatures are
  * checked over exactly what was sent. Other routes of the host keep their parsers.
  */
-import { DEFAULT_ADAPTER_BODY_LIMIT } from './node.js';
+import { DEFAULT_ADAPTER_BODY_LIMIT, bodyLimitOf } from './node.js';
 import { problemResponse } from './problem.js';
 import type { HttpHandler, HttpHeaders, HttpResponse } from './types.js';
 
@@ -25,6 +25,8 @@ export interface FastifyReplyLike {
 
 /** The subset of a Fastify instance the adapter uses (declared, so the core never imports fastify). */
 export interface FastifyInstanceLike {
+  /** The plugin's route prefix (Fastify sets it on the encapsulated instance). */
+  readonly prefix?: string;
   removeAllContentTypeParsers(): unknown;
   addContentTypeParser(
     contentType: string,
@@ -45,6 +47,7 @@ export interface FastifyInstanceLike {
   route(options: {
     method: string | string[];
     url: string;
+    bodyLimit: number;
     handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>;
   }): unknown;
 }
@@ -55,7 +58,10 @@ export interface FastifyAdapterOptions {
   url: string | readonly string[];
   /** Default `'POST'`. */
   method?: string | string[];
-  /** Largest body read, in bytes. Default 1 MiB. */
+  /**
+   * Largest body read, in bytes. Default: the handler's own limit for the
+   * route (the receivers' `maxBodyBytes`), else 1 MiB; a smaller value here wins.
+   */
   maxBodyBytes?: number;
 }
 
@@ -81,21 +87,28 @@ export function fastifyAdapter(
   handler: HttpHandler,
   options: FastifyAdapterOptions,
 ): (instance: FastifyInstanceLike) => Promise<void> {
-  const bodyLimit = options.maxBodyBytes ?? DEFAULT_ADAPTER_BODY_LIMIT;
   const urls = typeof options.url === 'string' ? [options.url] : options.url;
+  const method = options.method ?? 'POST';
   return async (instance) => {
+    // Each route gets the handler's limit for it, so Fastify stops reading there (413).
+    const limitOf = (path: string, requestMethod: string) =>
+      bodyLimitOf(handler, { method: requestMethod, path, headers: {}, params: {} }, options.maxBodyBytes);
+    const firstMethod = typeof method === 'string' ? method : (method[0] ?? 'POST');
     instance.removeAllContentTypeParsers();
-    instance.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
-      done(null, body),
+    instance.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: options.maxBodyBytes ?? DEFAULT_ADAPTER_BODY_LIMIT },
+      (_request, body, done) => done(null, body),
     );
-    instance.setErrorHandler((error, _request, reply: FastifyReplyLike) => {
+    instance.setErrorHandler((error, request, reply: FastifyReplyLike) => {
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        const limit = limitOf(request.url.split('?')[0] ?? '/', request.method);
         return send(
           reply,
           problemResponse({
             status: 413,
             code: 'PAYLOAD_TOO_LARGE',
-            message: `Body is over the limit of ${bodyLimit} bytes`,
+            message: `Body is over the limit of ${limit} bytes`,
           }),
         );
       }
@@ -111,8 +124,9 @@ export function fastifyAdapter(
     });
     for (const url of urls) {
       instance.route({
-        method: options.method ?? 'POST',
+        method,
         url,
+        bodyLimit: limitOf(`${instance.prefix ?? ''}${url}`, firstMethod),
         handler: async (request: FastifyRequestLike, reply: FastifyReplyLike) => {
           const params: Record<string, string> = {};
           if (typeof request.params === 'object' && request.params !== null) {

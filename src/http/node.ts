@@ -4,10 +4,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { problemResponse } from './problem.js';
-import type { HttpHandler, HttpResponse } from './types.js';
+import type { HttpHandler, HttpRequestHead, HttpResponse } from './types.js';
 
 /**
- * Default largest body the adapters read: 1 MiB (handlers may set a lower limit).
+ * Largest body the adapters read for a handler that sets no limit of its own: 1 MiB.
  *
  * @example
  * ```ts
@@ -15,6 +15,22 @@ import type { HttpHandler, HttpResponse } from './types.js';
  * ```
  */
 export const DEFAULT_ADAPTER_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The one body limit of a request: the handler's (`maxBodyBytes`, e.g. a
+ * receiver's 256 KiB), lowered by the adapter's option when that is smaller;
+ * {@link DEFAULT_ADAPTER_BODY_LIMIT} when neither sets one.
+ *
+ * @example
+ * ```ts
+ * const limit = bodyLimitOf(handler, { method: 'POST', path: '/api/webhooks/tiktok', headers, params: {} });
+ * ```
+ */
+export function bodyLimitOf(handler: HttpHandler, head: HttpRequestHead, adapterLimit?: number): number {
+  const own = handler.maxBodyBytes?.(head);
+  if (own === undefined) return adapterLimit ?? DEFAULT_ADAPTER_BODY_LIMIT;
+  return adapterLimit === undefined ? own : Math.min(own, adapterLimit);
+}
 
 /** Outcome of reading a body. */
 export type RawBodyResult = { ok: true; body: Buffer } | { ok: false; response: HttpResponse };
@@ -109,7 +125,10 @@ export function sendResponse(res: ServerResponse, response: HttpResponse): void 
 
 /** Options of the Node and Express adapters. */
 export interface NodeAdapterOptions {
-  /** Largest body read, in bytes. Default 1 MiB. */
+  /**
+   * Largest body read, in bytes. Default: the handler's own limit (the
+   * receivers' `maxBodyBytes`), else 1 MiB; a smaller value here wins.
+   */
   maxBodyBytes?: number;
 }
 
@@ -125,18 +144,23 @@ export function nodeAdapter(
   handler: HttpHandler,
   options: NodeAdapterOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const limit = options.maxBodyBytes ?? DEFAULT_ADAPTER_BODY_LIMIT;
   return (req, res) => {
     void (async () => {
-      const read = await readRawBody(req, limit);
-      if (!read.ok) return sendResponse(res, read.response);
       const url = req.url ?? '/';
-      const response = await handler({
+      const head: HttpRequestHead = {
         method: req.method ?? 'GET',
         path: url.split('?')[0] ?? '/',
         headers: req.headers,
-        rawBody: read.body,
         params: {},
+      };
+      const read = await readRawBody(req, bodyLimitOf(handler, head, options.maxBodyBytes));
+      if (!read.ok) return sendResponse(res, read.response);
+      const response = await handler({
+        method: head.method,
+        path: head.path,
+        headers: head.headers,
+        rawBody: read.body,
+        params: head.params,
       });
       sendResponse(res, response);
     })().catch(() => {

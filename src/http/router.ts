@@ -3,7 +3,7 @@
  * mounted as a catch-all in any framework.
  */
 import { problemResponse } from './problem.js';
-import type { HttpHandler, HttpRequest } from './types.js';
+import { withBodyLimit, type HttpHandler, type HttpRequest, type HttpRequestHead } from './types.js';
 
 /** One route: a method and a path pattern with `:name` segments. */
 export interface Route {
@@ -54,25 +54,33 @@ export function createRouter(routes: readonly Route[]): HttpHandler {
     method: r.method.toUpperCase(),
     segments: splitPath(r.path),
   }));
-  return async (req: HttpRequest) => {
-    const segments = splitPath(req.path);
+  /** The route serving a request and its params, else the methods the path allows. */
+  const find = (
+    head: HttpRequestHead,
+  ): { route: CompiledRoute; params: Record<string, string> } | string[] => {
+    const segments = splitPath(head.path);
     const allowed: string[] = [];
     for (const route of compiled) {
       const params = match(route, segments);
       if (!params) continue;
-      if (route.method !== req.method.toUpperCase()) {
-        allowed.push(route.method);
-        continue;
-      }
+      if (route.method === head.method.toUpperCase()) return { route, params };
+      allowed.push(route.method);
+    }
+    return allowed;
+  };
+  const router = async (req: HttpRequest) => {
+    const found = find(req);
+    if (!Array.isArray(found)) {
       // Built field by field: in V8 adding keys to a spread copy takes a slow path.
-      return route.handler({
+      return found.route.handler({
         method: req.method,
         path: req.path,
         headers: req.headers,
         rawBody: req.rawBody,
-        params: Object.assign({}, req.params, params),
+        params: Object.assign({}, req.params, found.params),
       });
     }
+    const allowed = found;
     if (allowed.length > 0) {
       return problemResponse({
         status: 405,
@@ -83,4 +91,13 @@ export function createRouter(routes: readonly Route[]): HttpHandler {
     }
     return problemResponse({ status: 404, code: 'NOT_FOUND', message: 'No webhook receiver at this path' });
   };
+  // The limit of the route that will answer, so the adapter reads no further than it would accept.
+  return withBodyLimit(router, (head) => {
+    const found = find(head);
+    if (Array.isArray(found)) return undefined;
+    return found.route.handler.maxBodyBytes?.({
+      ...head,
+      params: Object.assign({}, head.params, found.params),
+    });
+  });
 }

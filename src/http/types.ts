@@ -19,6 +19,9 @@ export interface HttpRequest {
   params: Record<string, string>;
 }
 
+/** What an adapter knows of a request before it reads the body. */
+export type HttpRequestHead = Omit<HttpRequest, 'rawBody'>;
+
 /** A response to send. */
 export interface HttpResponse {
   status: number;
@@ -27,14 +30,36 @@ export interface HttpResponse {
 }
 
 /**
- * A request handler independent of any framework.
+ * A request handler independent of any framework. A handler that refuses large
+ * bodies says so in `maxBodyBytes`, and the adapters stop reading there: one
+ * limit, enforced while the body arrives rather than after it was buffered.
  *
  * @example
  * ```ts
  * const handler: HttpHandler = async (req) => ({ status: 200, headers: {}, body: req.path });
  * ```
  */
-export type HttpHandler = (req: HttpRequest) => Promise<HttpResponse>;
+export interface HttpHandler {
+  (req: HttpRequest): Promise<HttpResponse>;
+  /** The largest body accepted for a request (undefined: the adapter's own limit applies). */
+  maxBodyBytes?: (head: HttpRequestHead) => number | undefined;
+}
+
+/**
+ * Give a handler a body limit the adapters enforce while reading.
+ *
+ * @example
+ * ```ts
+ * const handler = withBodyLimit(async (req) => jsonResponse(200, {}), 64 * 1024);
+ * ```
+ */
+export function withBodyLimit(
+  handler: (req: HttpRequest) => Promise<HttpResponse>,
+  limit: number | ((head: HttpRequestHead) => number | undefined),
+): HttpHandler {
+  const maxBodyBytes = typeof limit === 'number' ? () => limit : limit;
+  return Object.assign(handler, { maxBodyBytes });
+}
 
 /**
  * The first value of a header, looked up case-insensitively.

@@ -2,11 +2,13 @@
  * Apply a rate-limit decision to a request.
  */
 import { IngestError } from './errors.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { RateLimitDecision, RateLimiter } from './rate-limiter.js';
 
 /**
  * Consume one request for `key`; throw `RATE_LIMITED` (429 with `Retry-After`
- * in whole seconds) when over the limit.
+ * in whole seconds) when over the limit, `RATE_LIMITER_UNAVAILABLE` (503 with
+ * `Retry-After`) when the limiter cannot decide and fails closed — also when
+ * it throws, so a broken limiter gets a retryable answer rather than a 500.
  *
  * @example
  * ```ts
@@ -14,10 +16,28 @@ import type { RateLimiter } from './rate-limiter.js';
  * ```
  */
 export async function enforceRateLimit(limiter: RateLimiter, key: string): Promise<void> {
-  const decision = await limiter.consume(key);
+  let decision: RateLimitDecision;
+  try {
+    decision = await limiter.consume(key);
+  } catch (cause) {
+    throw unavailable(1000, cause);
+  }
   if (decision.allowed) return;
-  const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+  if (decision.unavailable) throw unavailable(decision.retryAfterMs);
   throw new IngestError('RATE_LIMITED', `Over the limit of ${decision.limit} requests for ${key}`, {
-    headers: { 'retry-after': String(seconds) },
+    headers: { 'retry-after': retryAfterSeconds(decision.retryAfterMs) },
   });
+}
+
+const retryAfterSeconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
+
+function unavailable(retryAfterMs: number, cause?: unknown): IngestError {
+  return new IngestError(
+    'RATE_LIMITER_UNAVAILABLE',
+    'The rate limiter cannot decide right now; retry later',
+    {
+      headers: { 'retry-after': retryAfterSeconds(retryAfterMs) },
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }

@@ -1,6 +1,9 @@
 export * from './errors.js';
 export * from './rate-limiter.js';
+export * from './resilient-rate-limiter.js';
 export * from './standard-webhooks.js';
+export * from './idempotency-key.js';
+export * from './source-time.js';
 export * from './ingest-handler.js';
 export * from './tiktok/webhook-signature.js';
 export * from './tiktok/webhook-schemas.js';
@@ -8,6 +11,7 @@ export * from './tiktok/map-webhook.js';
 export * from './tiktok/webhook-handler.js';
 export * from './tiktok/request-signature.js';
 export * from './tiktok/api-error.js';
+export * from './tiktok/access-token.js';
 export * from './tiktok/shop-client.js';
 export * from './shipping/webhook-schemas.js';
 export * from './shipping/map-webhook.js';

@@ -5,7 +5,8 @@ import type { ZodType } from 'zod';
 import { IngestError } from './errors.js';
 
 // Fatal: invalid UTF-8 is an error, not silently replaced (the signature covered the bytes).
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a byte-order mark in the text, so the text is exactly what was signed.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Reject a body over `maxBytes` with `PAYLOAD_TOO_LARGE`.
@@ -25,6 +26,39 @@ export function assertBodySize(rawBody: Buffer, maxBytes: number): void {
 }
 
 /**
+ * The body as text, character for character what was signed
+ * (`MALFORMED_JSON` when it is not UTF-8).
+ *
+ * @example
+ * ```ts
+ * const text = decodeBody(req.rawBody);
+ * ```
+ */
+export function decodeBody(rawBody: Buffer): string {
+  try {
+    return UTF8.decode(rawBody);
+  } catch (cause) {
+    throw new IngestError('MALFORMED_JSON', 'Body is not valid UTF-8', { cause });
+  }
+}
+
+/**
+ * Parse JSON text (`MALFORMED_JSON` when it is not); a leading byte-order mark is skipped.
+ *
+ * @example
+ * ```ts
+ * const value = parseJsonText('{"a":1}');
+ * ```
+ */
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
+  } catch (cause) {
+    throw new IngestError('MALFORMED_JSON', 'Body is not valid JSON', { cause });
+  }
+}
+
+/**
  * Parse UTF-8 JSON (`MALFORMED_JSON` when it is not).
  *
  * @example
@@ -33,17 +67,7 @@ export function assertBodySize(rawBody: Buffer, maxBytes: number): void {
  * ```
  */
 export function parseJsonBody(rawBody: Buffer): unknown {
-  let decoded: string;
-  try {
-    decoded = UTF8.decode(rawBody);
-  } catch (cause) {
-    throw new IngestError('MALFORMED_JSON', 'Body is not valid UTF-8', { cause });
-  }
-  try {
-    return JSON.parse(decoded) as unknown;
-  } catch (cause) {
-    throw new IngestError('MALFORMED_JSON', 'Body is not valid JSON', { cause });
-  }
+  return parseJsonText(decodeBody(rawBody));
 }
 
 /**

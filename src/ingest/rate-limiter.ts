@@ -14,7 +14,40 @@ export interface RateLimitDecision {
   remaining: number;
   /** When denied: ms until the next request would be allowed; 0 when allowed. */
   retryAfterMs: number;
+  /**
+   * Denied because the limiter could not decide (its backend is down and the
+   * host chose to fail closed): answered 503, not 429.
+   */
+  unavailable?: boolean;
 }
+
+/** What a limiter with a remote backend reports to health checks. */
+export interface RateLimiterStatus {
+  /** e.g. `'redis'`. */
+  backend: string;
+  /** `'degraded'` while the backend is unreachable and the policy decides. */
+  state: 'ok' | 'degraded';
+  /** What it does while degraded. */
+  policy: RateLimiterUnavailablePolicy;
+  /** When the current state began (ms since the epoch). */
+  since: number;
+  /** Why it is degraded. */
+  lastError?: string;
+}
+
+/**
+ * What a shared limiter does when its backend is unreachable: `'local'` counts
+ * per process (each host allows up to the limit), `'allow'` lets every request
+ * through, `'deny'` refuses them (503 with `Retry-After`).
+ *
+ * @example
+ * ```ts
+ * createRedisRateLimiter({ redis, whenUnavailable: 'deny' });
+ * ```
+ */
+export const RATE_LIMITER_UNAVAILABLE_POLICIES = ['local', 'allow', 'deny'] as const;
+/** One of {@link RATE_LIMITER_UNAVAILABLE_POLICIES}. */
+export type RateLimiterUnavailablePolicy = (typeof RATE_LIMITER_UNAVAILABLE_POLICIES)[number];
 
 /**
  * Counts requests per key (e.g. `tiktok:<shop_id>`).
@@ -27,6 +60,8 @@ export interface RateLimitDecision {
  */
 export interface RateLimiter {
   consume(key: string): Promise<RateLimitDecision>;
+  /** The backend's health, for limiters that have one (the Redis limiter). */
+  status?(): RateLimiterStatus;
 }
 
 /** Options of the rate limiters. */

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fromPg } from '../../src/adapters/pg.js';
 import {
   commerceEvent,
+  orderStream,
   createCommerce,
   FakePaymentGateway,
   FakeShippingProvider,
@@ -208,7 +209,9 @@ describe.each(RUNS)('allocation race on $name with $readModels read models', (en
       expect(Math.min(...available.values)).toBe(0);
       expect(await reservedInLog(hosts[0]!.store)).toBe(STOCK);
       // The losers hold nothing, the winners one unit each.
-      const held = await Promise.all(outcomes.map((_, i) => hosts[0]!.commerce.inventory.held(`race-${i}`)));
+      const held = await Promise.all(
+        outcomes.map((_, i) => hosts[0]!.commerce.inventory.held(C, `race-${i}`)),
+      );
       expect(held.filter((h) => h.get(P) === 1)).toHaveLength(STOCK);
       expect(held.filter((h) => h.size === 0)).toHaveLength(ORDERS - STOCK);
     },
@@ -229,7 +232,7 @@ describe.each(RUNS)('allocation race on $name with $readModels read models', (en
 
       // What a stale check would append: refused in the transaction, with its key.
       const stale = store.append(
-        'order-stale',
+        orderStream(C, 'stale'),
         [
           commerceEvent('order.inventory_allocated', {
             creatorId: C,
@@ -245,13 +248,13 @@ describe.each(RUNS)('allocation race on $name with $readModels read models', (en
         orderId: 'stale',
         shortfalls: [{ productId: P, requested: 3, available: 2 }],
       });
-      expect((await store.readStream('order-stale')).version).toBe(0);
+      expect((await store.readStream(orderStream(C, 'stale'))).version).toBe(0);
       expect(await level()).toMatchObject({ on_hand: 2, reserved: 0, available: 2 });
 
       // The same append with the same key goes through once the stock is there.
       await restock(store, 3);
       const retried = await store.append(
-        'order-stale',
+        orderStream(C, 'stale'),
         [reserve('stale', 3, { [STOCK_GUARD_METADATA]: true })],
         {
           idempotencyKey: 'alloc-stale',
@@ -261,7 +264,7 @@ describe.each(RUNS)('allocation race on $name with $readModels read models', (en
       expect(await level()).toMatchObject({ on_hand: 3, reserved: 3, available: 0 });
 
       // Facts from elsewhere are recorded as they are, even below zero.
-      await store.append('order-external', [reserve('external', 2)]);
+      await store.append(orderStream(C, 'external'), [reserve('external', 2)]);
       await restock(store, 1);
       expect(await level()).toMatchObject({ on_hand: 1, reserved: 5, available: -4 });
       await expect(
@@ -295,7 +298,7 @@ describe.each(RUNS)('allocation race on $name with $readModels read models', (en
 
       await Promise.all(
         Array.from({ length: orders }, (_, i) =>
-          hosts[i % hosts.length]!.store.append(`order-saga-${i}`, [
+          hosts[i % hosts.length]!.store.append(orderStream(C, `saga-${i}`), [
             commerceEvent('order.received_from_tiktok', {
               creatorId: C,
               shopId: 'shop-1',
@@ -327,7 +330,7 @@ describe.each(RUNS)('allocation race on $name with $readModels read models', (en
         expect(state.status).toBe('compensated');
         expect(state.error?.message).toMatch(/not enough stock/);
         const orderId = state.sagaId.split(':').at(-1)!;
-        const types = (await hosts[0]!.store.readStream(`order-${orderId}`)).events.map((e) => e.type);
+        const types = (await hosts[0]!.store.readStream(orderStream(C, orderId))).events.map((e) => e.type);
         expect(types).not.toContain('inventory.reserved');
         expect(types).not.toContain('order.payment_processed');
         expect(types).toContain('order.cancelled');

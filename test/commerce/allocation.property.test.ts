@@ -102,7 +102,7 @@ describe('allocation under races (in memory, inline read models)', () => {
         }
         const reserved = new Map<string, number>();
         for (const [i, outcome] of outcomes.entries()) {
-          const held = await direct.held(`o${i}`);
+          const held = await direct.held(C, `o${i}`);
           if (outcome.status === 'fulfilled') {
             // All of it.
             expect(held).toEqual(wanted(orders[i]!));

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   commerceEvent,
+  orderStream,
   type CommerceOrderRow,
   type InventoryLevelRow,
   type SystemHealthRow,
@@ -38,7 +39,7 @@ describe.each(commerceEngines.filter((e) => e.name !== 'postgres'))(
           threshold: 5,
         }),
       ]);
-      await store.append('order-a1', [
+      await store.append(orderStream(C, 'a1'), [
         commerceEvent('order.received_from_tiktok', {
           creatorId: C,
           shopId: 's',

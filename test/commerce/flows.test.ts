@@ -8,6 +8,7 @@ import type { RowChange } from '../../src/core/row-change.js';
 import {
   COMMERCE_TABLES,
   commerceEvent,
+  orderStream,
   type Commerce,
   type CommerceOrderRow,
   type DailyRevenueRow,
@@ -81,7 +82,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
     });
 
     it('folds an order lifecycle into orders, order metrics and daily revenue', async () => {
-      await store.append('order-o1', [
+      await store.append(orderStream(C, 'o1'), [
         received('o1', { totalAmount: 40 }),
         commerceEvent('order.validated', { creatorId: C, orderId: 'o1' }),
         commerceEvent(
@@ -96,15 +97,15 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
           { metadata: { source: 'fulfillment_saga' } },
         ),
       ]);
-      await store.append('order-o2', [received('o2', { totalAmount: 10 })]);
-      await store.append('order-o1', [
+      await store.append(orderStream(C, 'o2'), [received('o2', { totalAmount: 10 })]);
+      await store.append(orderStream(C, 'o1'), [
         commerceEvent('order.delivered', {
           creatorId: C,
           orderId: 'o1',
           deliveredAt: '2026-03-02T09:00:00.000Z',
         }),
       ]);
-      await store.append('order-o3', [
+      await store.append(orderStream(C, 'o3'), [
         received('o3'),
         commerceEvent(
           'order.shipped',
@@ -151,7 +152,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       const orders = Array.from({ length: 40 }, (_, i) => `c${i}`);
       await Promise.all(
         orders.map((id) =>
-          store.append(`order-${id}`, [commerceEvent('order.validated', { creatorId: C, orderId: id })]),
+          store.append(orderStream(C, id), [commerceEvent('order.validated', { creatorId: C, orderId: id })]),
         ),
       );
       await commerce.whenIdle();
@@ -167,7 +168,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       await commerce.whenIdle();
       expect(await commerce.rows('inventory_alerts')).toEqual([]);
 
-      await store.append('order-o9', [
+      await store.append(orderStream(C, 'o9'), [
         commerceEvent('inventory.reserved', { creatorId: C, productId: 'p1', orderId: 'o9', quantity: 5 }),
       ]);
       await commerce.whenIdle();
@@ -199,7 +200,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       expect((reorder?.data as { suggestedQuantity: number }).suggestedQuantity).toBeGreaterThan(0);
 
       // More sales while the alert is open do not raise it again.
-      await store.append('order-o10', [
+      await store.append(orderStream(C, 'o10'), [
         commerceEvent('inventory.reserved', { creatorId: C, productId: 'p1', orderId: 'o10', quantity: 1 }),
       ]);
       await commerce.whenIdle();
@@ -228,13 +229,13 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
         totalAmount: 60,
         currency: 'USD',
       });
-      await store.append('order-o1', [received('o1')]);
+      await store.append(orderStream(C, 'o1'), [received('o1')]);
       const state = await commerce.waitForFulfillment(C, 'o1');
       expect(state.status).toBe('completed');
       await commerce.whenIdle();
       await commerce.whenIdle();
 
-      const types = (await store.readStream('order-o1')).events.map((e) => e.type);
+      const types = (await store.readStream(orderStream(C, 'o1'))).events.map((e) => e.type);
       expect(types).toEqual([
         'order.received_from_tiktok',
         'order.validated',
@@ -266,7 +267,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
     it('compensates in reverse order when payment is declined, and returns the stock', async () => {
       await stock(store, 'p1', 50);
       bed.payments.behaviour.failNext('charge', 'permanent');
-      await store.append('order-o2', [
+      await store.append(orderStream(C, 'o2'), [
         received('o2', { lineItems: [{ productId: 'p1', quantity: 3 }], totalAmount: 30 }),
       ]);
       const state = await commerce.waitForFulfillment(C, 'o2');
@@ -284,7 +285,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
         product_id: 'p1',
       });
       expect(p1).toMatchObject({ on_hand: 50, reserved: 0, available: 50 });
-      const released = (await store.readStream('order-o2')).events.filter(
+      const released = (await store.readStream(orderStream(C, 'o2'))).events.filter(
         (e) => e.type === 'inventory.released',
       );
       // Released once, by the compensation; the cancellation found nothing left to release.
@@ -307,7 +308,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
     it('refunds and voids the label when TikTok rejects the shipping update', async () => {
       await stock(store, 'p1', 5);
       bed.tiktok.behaviour.failNext('updateShipping', 'permanent');
-      await store.append('order-o3', [
+      await store.append(orderStream(C, 'o3'), [
         received('o3', { lineItems: [{ productId: 'p1', quantity: 1 }], totalAmount: 25 }),
       ]);
       const state = await commerce.waitForFulfillment(C, 'o3');
@@ -333,13 +334,13 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
 
     it('fails an order without enough stock and never reserves it', async () => {
       await stock(store, 'p1', 1);
-      await store.append('order-o4', [
+      await store.append(orderStream(C, 'o4'), [
         received('o4', { lineItems: [{ productId: 'p1', quantity: 2 }], totalAmount: 9 }),
       ]);
       const state = await commerce.waitForFulfillment(C, 'o4');
       expect(state.status).toBe('compensated');
       expect(state.error?.message).toMatch(/not enough stock/);
-      const types = (await store.readStream('order-o4')).events.map((e) => e.type);
+      const types = (await store.readStream(orderStream(C, 'o4'))).events.map((e) => e.type);
       expect(types).not.toContain('inventory.reserved');
       expect(types).toContain('order.cancelled');
     });
@@ -347,8 +348,8 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
     it('starts one saga per order however often TikTok reports it', async () => {
       await stock(store, 'p1', 10, 0);
       const lines = { lineItems: [{ productId: 'p1', quantity: 1 }], totalAmount: 5 };
-      await store.append('order-o5', [received('o5', lines)]);
-      await store.append('order-o5', [received('o5', lines)]);
+      await store.append(orderStream(C, 'o5'), [received('o5', lines)]);
+      await store.append(orderStream(C, 'o5'), [received('o5', lines)]);
       expect((await commerce.waitForFulfillment(C, 'o5')).status).toBe('completed');
       await commerce.whenIdle();
       const sagas = await commerce.sagaRunner!.list();
@@ -422,11 +423,11 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
     it('rebuilds every read model from the log to the same rows', async () => {
       await stock(store, 'p1', 12);
       bed.payments.behaviour.failNext('charge', 'permanent');
-      await store.append('order-r1', [
+      await store.append(orderStream(C, 'r1'), [
         received('r1', { lineItems: [{ productId: 'p1', quantity: 2 }], totalAmount: 8 }),
       ]);
       expect((await commerce.waitForFulfillment(C, 'r1')).status).toBe('compensated');
-      await store.append('order-r2', [
+      await store.append(orderStream(C, 'r2'), [
         received('r2', { lineItems: [{ productId: 'p1', quantity: 3 }], totalAmount: 9 }),
       ]);
       expect((await commerce.waitForFulfillment(C, 'r2')).status).toBe('completed');
@@ -448,7 +449,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       expect(replayed).toBeGreaterThan(10);
       expect(await snapshot()).toEqual(before);
       // Appends after the rebuild are applied once, as before.
-      await store.append('order-r2', [
+      await store.append(orderStream(C, 'r2'), [
         commerceEvent('order.delivered', {
           creatorId: C,
           orderId: 'r2',
@@ -472,7 +473,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
           { occurredAt: new Date(t - 5 * 3_600_000) },
         ),
       ]);
-      await store.append('order-v1', [
+      await store.append(orderStream(C, 'v1'), [
         commerceEvent(
           'inventory.reserved',
           { creatorId: C, productId: 'viral', orderId: 'v1', quantity: 15 },

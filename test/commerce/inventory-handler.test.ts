@@ -4,7 +4,7 @@
  * dead-lettered, reported as a commerce `'error'`, and redriven.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { commerceEvent } from '../../src/commerce/index.js';
+import { commerceEvent, orderStream } from '../../src/commerce/index.js';
 import { START_CHECKPOINT } from '../../src/store/checkpoint.js';
 import { commerceEngines, type CommerceTestbed } from './support.js';
 
@@ -32,7 +32,7 @@ describe.each(commerceEngines)('inventory handler on $name', (engine) => {
       const errors: unknown[] = [];
       commerce.on('error', (err) => errors.push(err));
       const allocated = (orderId: string) =>
-        store.append(`order-${orderId}`, [
+        store.append(orderStream(C, orderId), [
           commerceEvent('order.inventory_allocated', {
             creatorId: C,
             orderId,
@@ -40,7 +40,9 @@ describe.each(commerceEngines)('inventory handler on $name', (engine) => {
           }),
         ]);
       const reservedOf = async (orderId: string) =>
-        (await store.readStream(`order-${orderId}`)).events.filter((e) => e.type === 'inventory.reserved');
+        (await store.readStream(orderStream(C, orderId))).events.filter(
+          (e) => e.type === 'inventory.reserved',
+        );
 
       await allocated('ok');
       await allocated('broken');

@@ -8,6 +8,7 @@ import {
   ReadModelSet,
   commerceEvent,
   commerceReadModelDefinitions,
+  orderStream,
   resolveHealthThresholds,
   resolveInventoryOptions,
   type DailyRevenueRow,
@@ -79,7 +80,7 @@ describe('order read models', () => {
           while (queues.some((q) => q.length > 0)) {
             const open = queues.map((q, i) => [q, i] as const).filter(([q]) => q.length > 0);
             const [queue, i] = open[it.next().value % open.length]!;
-            await store.append(`order-o${i}`, [queue.shift()!]);
+            await store.append(orderStream('c1', `o${i}`), [queue.shift()!]);
           }
           const metrics = (await set.find<OrderMetricsRow>('order_metrics', { creator_id: 'c1' }))!;
           const shipped = orders.filter((o) => o.fate === 'shipped' || o.fate === 'delivered');

@@ -9,6 +9,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { connectRealtime, type RealtimeClient } from '../../src/client/index.js';
+import { orderStream } from '../../src/commerce/inventory/streams.js';
 import type { Row } from '../../src/core/row-change.js';
 import { DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
 import type { HostHealth } from '../../examples/shared/host-health.js';
@@ -133,7 +134,9 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
         body,
       });
       expect(res.status).toBe(401);
-      const { events } = await running.host.engine.store.readStream('order-900000000000000001');
+      const { events } = await running.host.engine.store.readStream(
+        orderStream(DEMO_CREDENTIALS.creatorId, '900000000000000001'),
+      );
       expect(events).toHaveLength(0);
     });
 
@@ -149,20 +152,30 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       expect(await again.json()).toMatchObject({ status: 'accepted', duplicate: true, events: 0 });
     });
 
-    it('accepts signed shipping webhooks and refuses unknown providers', async () => {
+    it('accepts signed shipping webhooks for known orders and refuses unknown providers and orders', async () => {
       const order = unknownOrder('900000000000000003');
       const n: Notification = { kind: 'tracking', order, status: 'picked_up' };
+      // The carrier may only write to an order the creator has.
+      expect((await postWebhook(target, n, Date.now())).status).toBe(404);
+      const placed: Notification = { kind: 'order_status', order, status: 'UNPAID' };
+      expect((await postWebhook(target, placed, Date.now())).status).toBe(200);
       expect((await postWebhook(target, n, Date.now())).status).toBe(200);
       const other = { ...target, shipping: { ...target.shipping, provider: 'nobody' } };
       expect((await postWebhook(other, n, Date.now())).status).toBe(404);
-      const { events } = await running.host.engine.store.readStream('order-900000000000000003');
-      expect(events.map((e) => e.type)).toEqual(['order.shipped']);
+      const { events } = await running.host.engine.store.readStream(
+        orderStream(DEMO_CREDENTIALS.creatorId, '900000000000000003'),
+      );
+      expect(events.map((e) => e.type)).toEqual([
+        'tiktok.webhook_received',
+        'tiktok.order_status_changed',
+        'order.shipped',
+      ]);
     });
 
     it('turns simulated traffic into fulfillment sagas, read models and deltas over SSE', async () => {
       const { commerce } = running.host;
       const creator = { creator_id: DEMO_CREDENTIALS.creatorId };
-      // The receiver tests above wrote a carrier pickup of an unknown order: count from here.
+      // The receiver tests above shipped an order outside this flow: count from here.
       await running.host.engine.whenCaughtUp({ timeoutMs: 30_000 });
       const before = (await commerce.find('order_metrics', creator)) ?? {};
       const counter = (name: string) => Number(before[name] ?? 0);

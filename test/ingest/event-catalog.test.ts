@@ -115,7 +115,7 @@ const SAMPLES: Record<string, unknown> = {
     type: 1,
     typeName: 'ORDER_STATUS_CHANGE',
     sentAt: at,
-    data: {},
+    body: '{"type":1}',
   },
   'tiktok.order_status_changed': {
     creatorId: 'c1',

@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
+import net from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderStream } from '../../src/commerce/inventory/streams.js';
 import { expressAdapter } from '../../src/http/express.js';
 import { fastifyAdapter } from '../../src/http/fastify.js';
 import { nodeAdapter } from '../../src/http/node.js';
@@ -13,11 +15,14 @@ import type { EventStore } from '../../src/store/types.js';
 import {
   APP_KEY,
   APP_SECRET,
+  CREATOR,
   NOW_MS,
   SHIPPO_API_KEY,
   SHIPPO_SECRET,
   allEvents,
+  SHOP_ID,
   memoryStore,
+  seedOrder,
   shippingRequest,
   tiktokEnvelope,
   tiktokRequest,
@@ -35,7 +40,7 @@ function ingest(store: EventStore): HttpHandler {
     },
     shipping: {
       store,
-      providers: { shippo: { apiKey: SHIPPO_API_KEY, secrets: SHIPPO_SECRET } },
+      providers: { shippo: { apiKey: SHIPPO_API_KEY, secrets: SHIPPO_SECRET, creators: [CREATOR] } },
       rateLimiter: unlimitedRateLimiter,
       now: () => NOW_MS,
     },
@@ -60,7 +65,39 @@ async function post(
 interface Host {
   name: string;
   start(store: EventStore): Promise<{ base: string; close(): Promise<void> }>;
+  /** The same host with no `maxBodyBytes` on the adapter: only the receivers' limit. */
+  startWithoutLimit(store: EventStore): Promise<{ base: string; close(): Promise<void> }>;
 }
+
+/** Host factories, given the adapter's limit (undefined: none). */
+const express1 = (store: EventStore, limit?: number) => {
+  const app = express();
+  app.use(expressAdapter(ingest(store), limit === undefined ? {} : { maxBodyBytes: limit }));
+  return listen(http.createServer(app));
+};
+const express2 = (store: EventStore, limit?: number) => {
+  const app = express();
+  const handler = ingest(store);
+  const options = limit === undefined ? {} : { maxBodyBytes: limit };
+  app.post(INGEST_PATHS.tiktok, expressAdapter(handler, options));
+  app.post(INGEST_PATHS.shipping, expressAdapter(handler, options));
+  return listen(http.createServer(app));
+};
+const fastify = async (store: EventStore, limit?: number) => {
+  const app = Fastify();
+  // A host JSON route outside the plugin keeps Fastify's own parser.
+  app.post('/other', async (request) => ({ echoed: request.body }));
+  await app.register(
+    fastifyAdapter(ingest(store), {
+      url: [INGEST_PATHS.tiktok, INGEST_PATHS.shipping],
+      ...(limit === undefined ? {} : { maxBodyBytes: limit }),
+    }),
+  );
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { base: address, close: () => app.close() };
+};
+const node = (store: EventStore, limit?: number) =>
+  listen(http.createServer(nodeAdapter(ingest(store), limit === undefined ? {} : { maxBodyBytes: limit })));
 
 function listen(server: http.Server): Promise<{ base: string; close(): Promise<void> }> {
   return new Promise((resolve) => {
@@ -75,57 +112,38 @@ function listen(server: http.Server): Promise<{ base: string; close(): Promise<v
 }
 
 const hosts: Host[] = [
-  {
-    name: 'express (catch-all router)',
-    start: (store) => {
-      const app = express();
-      app.use(expressAdapter(ingest(store), { maxBodyBytes: 64 * 1024 }));
-      return listen(http.createServer(app));
-    },
-  },
-  {
-    name: 'express (per-route, params from express)',
-    start: (store) => {
-      const app = express();
-      const handler = ingest(store);
-      app.post(INGEST_PATHS.tiktok, expressAdapter(handler, { maxBodyBytes: 64 * 1024 }));
-      app.post(INGEST_PATHS.shipping, expressAdapter(handler, { maxBodyBytes: 64 * 1024 }));
-      return listen(http.createServer(app));
-    },
-  },
-  {
-    name: 'fastify',
-    start: async (store) => {
-      const app = Fastify();
-      // A host JSON route outside the plugin keeps Fastify's own parser.
-      app.post('/other', async (request) => ({ echoed: request.body }));
-      await app.register(
-        fastifyAdapter(ingest(store), {
-          url: [INGEST_PATHS.tiktok, INGEST_PATHS.shipping],
-          maxBodyBytes: 64 * 1024,
-        }),
-      );
-      const address = await app.listen({ port: 0, host: '127.0.0.1' });
-      return { base: address, close: () => app.close() };
-    },
-  },
-  {
-    name: 'node http',
-    start: (store) => listen(http.createServer(nodeAdapter(ingest(store), { maxBodyBytes: 64 * 1024 }))),
-  },
-];
+  ['express (catch-all router)', express1],
+  ['express (per-route, params from express)', express2],
+  ['fastify', fastify],
+  ['node http', node],
+].map(([name, make]) => {
+  const start = make as (store: EventStore, limit?: number) => ReturnType<Host['start']>;
+  return {
+    name: name as string,
+    start: (store: EventStore) => start(store, 64 * 1024),
+    startWithoutLimit: (store: EventStore) => start(store),
+  };
+});
 
-describe.each(hosts)('$name', (host) => {
-  let store: EventStore;
-  let server: { base: string; close(): Promise<void> };
+/** A fresh memory store served by a host for the tests of one describe block. */
+function serving(start: Host['start']): {
+  store: EventStore;
+  server: { base: string; close(): Promise<void> };
+} {
+  const ctx = {} as ReturnType<typeof serving>;
   beforeAll(async () => {
-    store = await memoryStore();
-    server = await host.start(store);
+    ctx.store = await memoryStore();
+    ctx.server = await start(ctx.store);
   });
   afterAll(async () => {
-    await server.close();
-    await store.close();
+    await ctx.server.close();
+    await ctx.store.close();
   });
+  return ctx;
+}
+
+describe.each(hosts)('$name', (host) => {
+  const ctx = serving(host.start);
 
   it('accepts a signed TikTok webhook whose raw bytes differ from a re-serialisation', async () => {
     const envelope = tiktokEnvelope({
@@ -133,36 +151,40 @@ describe.each(hosts)('$name', (host) => {
     });
     (envelope.data as Record<string, unknown>).update_time = Math.floor(NOW_MS / 1000);
     const raw = Buffer.from(`  ${JSON.stringify(envelope, null, 3)}\n`);
-    const res = await post(server.base, tiktokRequest(raw));
+    const res = await post(ctx.server.base, tiktokRequest(raw));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'accepted', events: 3 });
-    expect((await store.readStream('order-o-http')).events).toHaveLength(3);
+    expect((await ctx.store.readStream(orderStream(SHOP_ID, 'o-http'))).events).toHaveLength(3);
   });
 
   it('passes the provider route parameter to the shipping receiver', async () => {
+    await seedOrder(ctx.store, 'o-ship-http');
     const res = await post(
-      server.base,
+      ctx.server.base,
       shippingRequest(trackingBody('delivered', { order_id: 'o-ship-http' })),
     );
     expect(res.status).toBe(200);
-    expect((await store.readStream('order-o-ship-http')).events.map((e) => e.type)).toEqual([
-      'order.delivered',
-    ]);
+    expect(
+      (await ctx.store.readStream(orderStream(CREATOR, 'o-ship-http'))).events.map((e) => e.type),
+    ).toEqual(['order.validated', 'order.delivered']);
   });
 
   it('answers an oversized body with a 413 problem and writes nothing', async () => {
-    const before = (await allEvents(store)).length;
-    const res = await post(server.base, tiktokRequest({ ...tiktokEnvelope(), pad: 'x'.repeat(100 * 1024) }));
+    const before = (await allEvents(ctx.store)).length;
+    const res = await post(
+      ctx.server.base,
+      tiktokRequest({ ...tiktokEnvelope(), pad: 'x'.repeat(100 * 1024) }),
+    );
     expect(res.status).toBe(413);
     expect(res.contentType).toContain('application/problem+json');
     expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
-    expect((await allEvents(store)).length).toBe(before);
+    expect((await allEvents(ctx.store)).length).toBe(before);
   });
 
   it('answers a body without content type, and a bad signature, with problems', async () => {
     const req = tiktokRequest(tiktokEnvelope(), { authorization: 'f'.repeat(64) });
     delete req.headers['content-type'];
-    const res = await post(server.base, req);
+    const res = await post(ctx.server.base, req);
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('SIGNATURE_INVALID');
   });
@@ -216,4 +238,69 @@ describe('fastify encapsulation', () => {
       await store.close();
     }
   });
+});
+
+/**
+ * Starts a body of `bytes` and never finishes it — `chunked`: sends all of it
+ * in chunks without the last one; `declared`: declares it in Content-Length
+ * and sends 1 KiB — then resolves with the response head as soon as one
+ * arrives. A server that waits for the whole body never answers (the bound
+ * fails the test).
+ */
+function answerWhileSending(
+  base: string,
+  path: string,
+  bytes: number,
+  mode: 'chunked' | 'declared',
+): Promise<string> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => {
+      const framing = mode === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${bytes}`;
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}\r\n\r\n`,
+      );
+      if (mode === 'declared') return void socket.write(Buffer.alloc(1024, 'x'));
+      const chunk = Buffer.alloc(16 * 1024, 'x');
+      for (let sent = 0; sent < bytes; sent += chunk.length) {
+        socket.write(`${chunk.length.toString(16)}\r\n`);
+        socket.write(chunk);
+        socket.write('\r\n');
+      }
+    });
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('no answer while the body was still being sent'));
+    }, 10_000);
+    socket.on('data', (c: Buffer) => {
+      text += c.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(text.slice(0, end));
+    });
+    // The server may close its side after answering; what was answered counts.
+    socket.on('error', () => undefined);
+  });
+}
+
+describe.each(hosts)('$name without an adapter limit', (host) => {
+  const ctx = serving(host.startWithoutLimit);
+
+  it.each([
+    [INGEST_PATHS.tiktok, 'chunked'],
+    ['/api/webhooks/shipping/shippo', 'chunked'],
+    [INGEST_PATHS.tiktok, 'declared'],
+    ['/api/webhooks/shipping/shippo', 'declared'],
+  ] as const)(
+    "stops reading at the receiver's limit (256 KiB) and answers 413 at once: %s, %s body",
+    async (path, mode) => {
+      const head = await answerWhileSending(ctx.server.base, path, 300 * 1024, mode);
+      expect(head).toMatch(/^HTTP\/1\.1 413 /);
+      expect(head.toLowerCase()).toContain('application/problem+json');
+      expect(await allEvents(ctx.store)).toHaveLength(0);
+    },
+  );
 });

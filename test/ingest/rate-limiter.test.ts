@@ -77,10 +77,13 @@ describe('sliding-window rate limit (pure step)', () => {
 describe.skipIf(!redisUrl())('Redis rate limiter (real Redis)', () => {
   let clients: Redis[];
   const prefix = `test:rl:${randomBytes(4).toString('hex')}:`;
-  beforeAll(() => {
+  beforeAll(async () => {
     // Two connections stand in for two host processes.
     clients = [new Redis(redisUrl()!), new Redis(redisUrl()!)];
+    // Connected first, and patient: these cases test Redis's limit, not the fallback.
+    await Promise.all(clients.map((c) => c.ping()));
   });
+  const patience = { commandTimeoutMs: 30_000 };
   afterAll(async () => {
     const keys = await clients[0]!.keys(`${prefix}*`);
     if (keys.length > 0) await clients[0]!.del(...keys);
@@ -89,7 +92,7 @@ describe.skipIf(!redisUrl())('Redis rate limiter (real Redis)', () => {
 
   it('holds the limit across processes under concurrency', async () => {
     const limiters = clients.map((redis) =>
-      createRedisRateLimiter({ redis, prefix, limit: 25, windowMs: 60_000 }),
+      createRedisRateLimiter({ redis, prefix, limit: 25, windowMs: 60_000, ...patience }),
     );
     const decisions = await Promise.all(
       Array.from({ length: 80 }, (_, i) => limiters[i % 2]!.consume('shop-1')),
@@ -112,7 +115,13 @@ describe.skipIf(!redisUrl())('Redis rate limiter (real Redis)', () => {
   });
 
   it('allows again once the window has passed', async () => {
-    const limiter = createRedisRateLimiter({ redis: clients[0]!, prefix, limit: 2, windowMs: 150 });
+    const limiter = createRedisRateLimiter({
+      redis: clients[0]!,
+      prefix,
+      limit: 2,
+      windowMs: 150,
+      ...patience,
+    });
     const first = [await limiter.consume('k'), await limiter.consume('k'), await limiter.consume('k')];
     expect(first.map((d) => d.allowed)).toEqual([true, true, false]);
     await new Promise((r) => setTimeout(r, first[2]!.retryAfterMs + 20));
@@ -131,7 +140,7 @@ describe.skipIf(!redisUrl())('Redis rate limiter (real Redis)', () => {
         return real.eval(script, numKeys, ...args);
       },
     };
-    const limiter = createRedisRateLimiter({ redis, prefix, limit: 1, windowMs: 60_000 });
+    const limiter = createRedisRateLimiter({ redis, prefix, limit: 1, windowMs: 60_000, ...patience });
     expect((await limiter.consume('noscript')).allowed).toBe(true);
     expect((await limiter.consume('noscript')).allowed).toBe(false);
     expect(evalCalls).toBe(2);
@@ -146,7 +155,7 @@ describe.skipIf(!redisUrl())('Redis rate limiter (real Redis)', () => {
         appKey: APP_KEY,
         appSecret: APP_SECRET,
         now: () => NOW_MS,
-        rateLimiter: createRedisRateLimiter({ redis, prefix, limit: 3, windowMs: 60_000 }),
+        rateLimiter: createRedisRateLimiter({ redis, prefix, limit: 3, windowMs: 60_000, ...patience }),
       }),
     );
     const responses = await Promise.all(

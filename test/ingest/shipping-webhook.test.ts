@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCommerceEvents } from '../../src/commerce/events/catalog.js';
+import { orderStream } from '../../src/commerce/inventory/streams.js';
 import { createMemoryRateLimiter, unlimitedRateLimiter } from '../../src/ingest/rate-limiter.js';
 import { createShippingWebhookHandler } from '../../src/ingest/shipping/webhook-handler.js';
 import {
@@ -12,6 +13,7 @@ import { createEventStore } from '../../src/store/create-event-store.js';
 import type { EventStore } from '../../src/store/types.js';
 import { postgresEngine, type TestDatabase } from '../support/databases.js';
 import {
+  CREATOR,
   NOW_MS,
   NOW_S,
   SHIPPO_API_KEY,
@@ -20,6 +22,7 @@ import {
   allEvents,
   json,
   memoryStore,
+  seedOrder,
   shippingRequest,
   trackingBody,
 } from './support.js';
@@ -30,7 +33,13 @@ function handlerFor(
 ) {
   return createShippingWebhookHandler({
     store,
-    providers: { shippo: { apiKey: SHIPPO_API_KEY, secrets: [SHIPPO_SECRET, SHIPPO_OLD_SECRET] } },
+    providers: {
+      shippo: {
+        apiKey: SHIPPO_API_KEY,
+        secrets: [SHIPPO_SECRET, SHIPPO_OLD_SECRET],
+        creators: [CREATOR, 'creator-2'],
+      },
+    },
     rateLimiter: unlimitedRateLimiter,
     now: () => NOW_MS,
     ...extra,
@@ -119,35 +128,87 @@ describe('shipping webhook receiver', () => {
 
   it('moves an order to shipped, then delivered', async () => {
     const handler = handlerFor(store);
+    await seedOrder(store, 'o-s1');
     const shipped = await handler(shippingRequest(trackingBody('in_transit', { order_id: 'o-s1' })));
     const delivered = await handler(shippingRequest(trackingBody('delivered', { order_id: 'o-s1' })));
     expect([shipped.status, delivered.status]).toEqual([200, 200]);
-    const { events } = await store.readStream('order-o-s1');
-    expect(events.map((e) => e.type)).toEqual(['order.shipped', 'order.delivered']);
-    expect(events[0]!.data).toMatchObject({
+    const { events } = await store.readStream(orderStream(CREATOR, 'o-s1'));
+    expect(events.map((e) => e.type)).toEqual(['order.validated', 'order.shipped', 'order.delivered']);
+    expect(events[1]!.data).toMatchObject({
       creatorId: 'creator-1',
       orderId: 'o-s1',
       provider: 'shippo',
       trackingNumber: '1Z999AA10123456784',
       carrier: 'ups',
     });
-    expect(events[0]!.metadata).toMatchObject({ source: 'shipping_provider', provider: 'shippo' });
+    expect(events[1]!.metadata).toMatchObject({ source: 'shipping_provider', provider: 'shippo' });
   });
 
   it('accepts a request signed with the previous secret during rotation', async () => {
+    await seedOrder(store, 'o-s2');
     const res = await handlerFor(store)(
       shippingRequest(trackingBody('picked_up', { order_id: 'o-s2' }), { secret: SHIPPO_OLD_SECRET }),
     );
     expect(res.status).toBe(200);
-    expect((await store.readStream('order-o-s2')).events).toHaveLength(1);
+    expect((await store.readStream(orderStream(CREATOR, 'o-s2'))).events).toHaveLength(2);
   });
 
   it('deduplicates by webhook-id', async () => {
     const handler = handlerFor(store);
+    await seedOrder(store, 'o-s3');
     const req = shippingRequest(trackingBody('delivered', { order_id: 'o-s3' }), { id: 'msg_dup' });
     expect(json(await handler(req))).toMatchObject({ duplicate: false, events: 1 });
     expect(json(await handler(req))).toMatchObject({ duplicate: true, events: 0 });
-    expect((await store.readStream('order-o-s3')).events).toHaveLength(1);
+    expect((await store.readStream(orderStream(CREATOR, 'o-s3'))).events).toHaveLength(2);
+  });
+
+  it("keeps the carrier's time in the payload and the receive time as the log's time", async () => {
+    await seedOrder(store, 'o-time');
+    const scanned = new Date(NOW_MS - 2 * 86_400_000).toISOString();
+    const before = Date.now();
+    const res = await handlerFor(store)(
+      shippingRequest(trackingBody('in_transit', { order_id: 'o-time', occurred_at: scanned })),
+    );
+    expect(res.status).toBe(200);
+    const shipped = (await store.readStream(orderStream(CREATOR, 'o-time'))).events[1]!;
+    expect(shipped.data).toMatchObject({ shippedAt: scanned });
+    // The store's clock, not the carrier's, picks the partition.
+    expect(shipped.occurredAt.getTime()).toBeGreaterThanOrEqual(before);
+    expect(shipped.occurredAt.getTime()).toBeLessThanOrEqual(Date.now());
+  });
+
+  it.each([
+    ['year 1', { occurred_at: '0001-01-01T00:00:00Z' }, {}],
+    ['year 9999', { occurred_at: '9999-12-31T23:59:59Z' }, {}],
+    ['1999', { occurred_at: '1999-06-01T00:00:00Z' }, {}],
+    ['two hours ahead', { occurred_at: new Date(NOW_MS + 2 * 3_600_000).toISOString() }, {}],
+    ['an envelope timestamp in 1999', {}, { timestamp: '1999-06-01T00:00:00Z' }],
+  ])('refuses a carrier time of %s with 400 and writes nothing', async (_name, data, envelope) => {
+    const fresh = await memoryStore();
+    await seedOrder(fresh, 'o-absurd');
+    const body = { ...trackingBody('delivered', { order_id: 'o-absurd', ...data }), ...envelope };
+    const res = await handlerFor(fresh)(shippingRequest(body));
+    expect(res.status).toBe(400);
+    expect(json(res)).toMatchObject({ code: 'TIMESTAMP_OUT_OF_RANGE' });
+    expect(await allEvents(fresh)).toHaveLength(1);
+    await fresh.close();
+  });
+
+  it('deduplicates webhook-ids of any valid length (up to 256 characters)', async () => {
+    const handler = handlerFor(store);
+    await seedOrder(store, 'o-long');
+    const long = (last: string) => `msg_${'x'.repeat(239)}${last}`; // 244 characters
+    const first = shippingRequest(trackingBody('in_transit', { order_id: 'o-long' }), { id: long('a') });
+    expect(json(await handler(first))).toMatchObject({ status: 'accepted', duplicate: false });
+    expect(json(await handler(first))).toMatchObject({ status: 'accepted', duplicate: true });
+    // Ids that differ only at the end are different messages.
+    const other = shippingRequest(trackingBody('delivered', { order_id: 'o-long' }), { id: long('b') });
+    expect(json(await handler(other))).toMatchObject({ status: 'accepted', duplicate: false });
+    const longest = shippingRequest(trackingBody('delivered', { order_id: 'o-long' }), {
+      id: 'y'.repeat(256),
+    });
+    expect((await handler(longest)).status).toBe(200);
+    expect((await store.readStream(orderStream(CREATOR, 'o-long'))).events).toHaveLength(4);
   });
 
   it('acknowledges updates without an order transition and writes nothing', async () => {
@@ -229,17 +290,80 @@ describe('shipping webhook receiver', () => {
     ];
     it.each(cases)('%s', async (_name, make, status, code) => {
       const fresh = await memoryStore();
+      // The order exists: each case is refused for its own reason.
+      await seedOrder(fresh, '576461413038785752');
       const res = await handlerFor(fresh)(make());
       expect(res.status).toBe(status);
       expect(res.headers['content-type']).toBe('application/problem+json');
       expect(json(res)).toMatchObject({ status, code });
-      expect(await allEvents(fresh)).toHaveLength(0);
+      expect(await allEvents(fresh)).toHaveLength(1);
+      await fresh.close();
+    });
+  });
+
+  describe('binds the provider to its creators and writes only to their existing orders', () => {
+    it('refuses a creator the provider does not ship for, even one that has the order', async () => {
+      const fresh = await memoryStore();
+      await seedOrder(fresh, 'o-x', 'creator-3');
+      const res = await handlerFor(fresh)(
+        shippingRequest(trackingBody('delivered', { order_id: 'o-x', creator_id: 'creator-3' })),
+      );
+      expect(res.status).toBe(403);
+      expect(json(res)).toMatchObject({ code: 'UNKNOWN_CREATOR' });
+      expect(await allEvents(fresh)).toHaveLength(1);
+      await fresh.close();
+    });
+
+    it("refuses an order the creator does not have, also another creator's order of that id", async () => {
+      const fresh = await memoryStore();
+      await seedOrder(fresh, 'o-y', 'creator-2');
+      const handler = handlerFor(fresh);
+      for (const orderId of ['o-y', 'o-none']) {
+        const res = await handler(shippingRequest(trackingBody('in_transit', { order_id: orderId })));
+        expect(res.status).toBe(404);
+        expect(json(res)).toMatchObject({ code: 'UNKNOWN_ORDER' });
+      }
+      expect(await allEvents(fresh)).toHaveLength(1);
+      expect((await fresh.readStream(orderStream(CREATOR, 'o-y'))).version).toBe(0);
+      await fresh.close();
+    });
+
+    it("writes into the named creator's order only, when two creators have the same order id", async () => {
+      const fresh = await memoryStore();
+      await seedOrder(fresh, 'same', CREATOR);
+      await seedOrder(fresh, 'same', 'creator-2');
+      const res = await handlerFor(fresh)(
+        shippingRequest(trackingBody('delivered', { order_id: 'same', creator_id: 'creator-2' })),
+      );
+      expect(res.status).toBe(200);
+      const types = async (creatorId: string) =>
+        (await fresh.readStream(orderStream(creatorId, 'same'))).events.map((e) => e.type);
+      expect(await types(CREATOR)).toEqual(['order.validated']);
+      expect(await types('creator-2')).toEqual(['order.validated', 'order.delivered']);
+      await fresh.close();
+    });
+
+    it('takes the binding as a function', async () => {
+      const fresh = await memoryStore();
+      await seedOrder(fresh, 'o-f', 'vip-1');
+      await seedOrder(fresh, 'o-f', 'other');
+      const handler = handlerFor(fresh, {
+        providers: {
+          shippo: { apiKey: SHIPPO_API_KEY, secrets: SHIPPO_SECRET, creators: (id) => id.startsWith('vip-') },
+        },
+      });
+      const send = (creatorId: string) =>
+        handler(shippingRequest(trackingBody('delivered', { order_id: 'o-f', creator_id: creatorId })));
+      expect((await send('vip-1')).status).toBe(200);
+      expect((await send('other')).status).toBe(403);
       await fresh.close();
     });
   });
 
   it('rate-limits per provider and creator', async () => {
     const fresh = await memoryStore();
+    for (const id of ['a', 'b']) await seedOrder(fresh, id);
+    await seedOrder(fresh, 'c', 'creator-2');
     const handler = handlerFor(fresh, {
       rateLimiter: createMemoryRateLimiter({ limit: 1, windowMs: 1000, now: () => NOW_MS }),
     });
@@ -255,12 +379,13 @@ describe('shipping webhook receiver', () => {
   });
 
   it('refuses malformed provider configuration', () => {
+    const provider = { apiKey: SHIPPO_API_KEY, secrets: SHIPPO_SECRET, creators: [CREATOR] };
     expect(() =>
-      handlerFor(store, { providers: { shippo: { apiKey: SHIPPO_API_KEY, secrets: 'whsec_!!' } } }),
+      handlerFor(store, { providers: { shippo: { ...provider, secrets: 'whsec_!!' } } }),
     ).toThrow();
-    expect(() =>
-      handlerFor(store, { providers: { 'Bad Name': { apiKey: SHIPPO_API_KEY, secrets: SHIPPO_SECRET } } }),
-    ).toThrow();
+    expect(() => handlerFor(store, { providers: { 'Bad Name': provider } })).toThrow();
+    // A provider bound to no creator could write nowhere: a configuration mistake.
+    expect(() => handlerFor(store, { providers: { shippo: { ...provider, creators: [] } } })).toThrow();
   });
 });
 
@@ -280,9 +405,13 @@ describe.skipIf(!postgresEngine.available)('shipping webhook receiver on Postgre
 
   it('deduplicates concurrent redeliveries of one webhook-id', async () => {
     const handler = handlerFor(store);
+    await seedOrder(store, 'o-pg');
     const req = shippingRequest(trackingBody('delivered', { order_id: 'o-pg' }), { id: 'msg_pg' });
     const responses = await Promise.all(Array.from({ length: 4 }, () => handler(req)));
     expect(responses.every((r) => r.status === 200)).toBe(true);
-    expect((await store.readStream('order-o-pg')).events.map((e) => e.type)).toEqual(['order.delivered']);
+    expect((await store.readStream(orderStream(CREATOR, 'o-pg'))).events.map((e) => e.type)).toEqual([
+      'order.validated',
+      'order.delivered',
+    ]);
   });
 });

@@ -2,7 +2,8 @@
  * Helpers of the ingestion suites: signed TikTok and shipping requests.
  */
 import { randomBytes } from 'node:crypto';
-import { registerCommerceEvents } from '../../src/commerce/events/catalog.js';
+import { commerceEvent, registerCommerceEvents } from '../../src/commerce/events/catalog.js';
+import { orderStream } from '../../src/commerce/inventory/streams.js';
 import type { HttpRequest } from '../../src/http/types.js';
 import { signStandardWebhook } from '../../src/ingest/standard-webhooks.js';
 import { signTikTokWebhook } from '../../src/ingest/tiktok/webhook-signature.js';
@@ -27,12 +28,15 @@ export async function memoryStore(): Promise<EventStore> {
   return store;
 }
 
+/** The shop of {@link tiktokEnvelope}; the receivers' default maps a shop to a creator of the same id. */
+export const SHOP_ID = '7494049642642441621';
+
 /** A TikTok webhook envelope. */
 export function tiktokEnvelope(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     type: 1,
     tts_notification_id: `n-${randomBytes(6).toString('hex')}`,
-    shop_id: '7494049642642441621',
+    shop_id: SHOP_ID,
     timestamp: NOW_S,
     data: {
       order_id: '576461413038785752',
@@ -68,6 +72,20 @@ export function tiktokRequest(
   };
 }
 
+/** The creator of the tracking updates {@link trackingBody} builds. */
+export const CREATOR = 'creator-1';
+
+/** Make an order exist in the creator's order stream, as TikTok's webhook would. */
+export async function seedOrder(store: EventStore, orderId: string, creatorId = CREATOR): Promise<void> {
+  await store.append(
+    orderStream(creatorId, orderId),
+    [commerceEvent('order.validated', { creatorId, orderId })],
+    {
+      aggregateType: 'order',
+    },
+  );
+}
+
 /** A tracking update body. */
 export function trackingBody(
   status: string,
@@ -78,7 +96,7 @@ export function trackingBody(
     timestamp: new Date(NOW_MS).toISOString(),
     data: {
       order_id: '576461413038785752',
-      creator_id: 'creator-1',
+      creator_id: CREATOR,
       tracking_number: '1Z999AA10123456784',
       carrier: 'ups',
       status,

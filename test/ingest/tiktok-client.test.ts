@@ -18,6 +18,8 @@ interface Scripted {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Answer only after this long (a timeout after the request was sent). */
+  delayMs?: number;
 }
 interface Seen {
   method: string;
@@ -42,6 +44,8 @@ let script: Scripted[] = [];
 let seen: Seen[] = [];
 let store: EventStore;
 let sleeps: number[] = [];
+/** Tokens the fake accepts. */
+let validTokens = new Set([TOKEN]);
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -59,7 +63,7 @@ beforeAll(async () => {
         Math.abs(Number(query.timestamp) - nowS) < 300;
       const token = req.headers['x-tts-access-token'] as string | undefined;
       seen.push({ method: req.method ?? '', path: url.pathname, query, body, signatureOk, token });
-      if (!signatureOk || token !== TOKEN) {
+      if (!signatureOk || token === undefined || !validTokens.has(token)) {
         res.writeHead(401, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ code: 106001, message: 'Invalid signature', request_id: 'r-bad' }));
         return;
@@ -68,8 +72,11 @@ beforeAll(async () => {
         status: 200,
         body: { code: 0, message: 'Success', data: { ok: true } },
       };
-      res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers });
-      res.end(next.body === undefined ? '' : JSON.stringify(next.body));
+      setTimeout(() => {
+        if (res.destroyed) return;
+        res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers });
+        res.end(next.body === undefined ? '' : JSON.stringify(next.body));
+      }, next.delayMs ?? 0);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -80,6 +87,7 @@ beforeEach(async () => {
   script = [];
   seen = [];
   sleeps = [];
+  validTokens = new Set([TOKEN]);
   store = await memoryStore();
 });
 
@@ -92,8 +100,7 @@ function client(extra: Partial<Parameters<typeof createTikTokShopHttpClient>[0]>
     shopId: 'shop-1',
     baseUrl,
     store,
-    baseDelayMs: 100,
-    random: () => 1,
+    baseDelayMs: 1,
     sleep: async (ms) => void sleeps.push(ms),
     ...extra,
   });
@@ -191,10 +198,11 @@ describe('TikTok Shop client against a fake server', () => {
     expect(events[0]!.aggregateId).toBe('tiktok-api-shop-1');
   });
 
-  it('retries 5xx with exponential backoff and records tiktok.api_error', async () => {
+  it('retries a GET after 5xx and records tiktok.api_error', async () => {
     script = [{ status: 503, body: { code: 1, message: 'busy' } }, { status: 502 }];
     await client().getOrderDetail(['1']);
-    expect(sleeps).toEqual([100, 200]);
+    expect(seen).toHaveLength(3);
+    expect(sleeps).toEqual([]);
     const events = await allEvents(store);
     expect(
       events.map((e) => [
@@ -262,7 +270,117 @@ describe('TikTok Shop client against a fake server', () => {
     });
     const events = await allEvents(store);
     expect(events.map((e) => (e.data as { status: unknown }).status)).toEqual([null, null]);
-    expect(sleeps).toHaveLength(1);
+  });
+});
+
+describe('TikTok Shop client: what is sent again', () => {
+  it('never sends a POST again after a 5xx: TikTok may have acted on it', async () => {
+    script = [{ status: 500, body: { code: 2, message: 'internal' } }];
+    const call = client().shipPackage('pk-5xx');
+    await expect(call).rejects.toMatchObject({
+      code: 'TIKTOK_API_ERROR',
+      httpStatus: 500,
+      outcomeUnknown: true,
+    });
+    expect(seen).toHaveLength(1);
+    const [event] = await allEvents(store);
+    expect(event!.data).toMatchObject({ status: 500, willRetry: false, method: 'POST' });
+  });
+
+  it('never sends a POST again after a timeout once it was sent', async () => {
+    script = [{ status: 200, body: { code: 0, data: {} }, delayMs: 2000 }];
+    const call = client({ timeoutMs: 200 }).shipPackage('pk-timeout');
+    await expect(call).rejects.toMatchObject({ code: 'TIKTOK_NETWORK_ERROR', outcomeUnknown: true });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('sends a POST again when the connection was refused (it never left)', async () => {
+    // A port that was free a moment ago: the connection is refused.
+    const probe = http.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const dead = client({ baseUrl: `http://127.0.0.1:${port}`, maxRetries: 2 });
+    await expect(dead.shipPackage('pk-refused')).rejects.toMatchObject({
+      code: 'TIKTOK_NETWORK_ERROR',
+      outcomeUnknown: false,
+    });
+    expect((await allEvents(store)).map((e) => (e.data as { willRetry: boolean }).willRetry)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  it('sends a request marked idempotent again after a 5xx (updateShippingInfo sets a value)', async () => {
+    script = [{ status: 503 }];
+    await client().updateShippingInfo('576', { trackingNumber: '1Z', shippingProviderId: '6617' });
+    expect(seen).toHaveLength(2);
+  });
+});
+
+describe('TikTok Shop client: expired access token', () => {
+  const expired = { status: 200, body: { code: 105002, message: 'Access token is expired' } };
+
+  it('renews it once through the host hook and sends the request again', async () => {
+    script = [expired];
+    const refreshed: string[] = [];
+    const api = client({
+      refreshAccessToken: async (old) => {
+        refreshed.push(old);
+        validTokens.add('TTP_access_token_2');
+        return 'TTP_access_token_2';
+      },
+    });
+    // A POST too: an expired token is refused before TikTok acts.
+    expect(await api.shipPackage('pk-1')).toEqual({ ok: true });
+    expect(refreshed).toEqual([TOKEN]);
+    expect(seen.map((r) => r.token)).toEqual([TOKEN, 'TTP_access_token_2']);
+    // Later calls use the renewed token.
+    await api.getOrderDetail(['1']);
+    expect(seen.at(-1)!.token).toBe('TTP_access_token_2');
+  });
+
+  it('renews once for every concurrent call that saw it expire (single flight)', async () => {
+    script = [expired, expired, expired];
+    let refreshes = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const api = client({
+      refreshAccessToken: async () => {
+        refreshes++;
+        await gate;
+        validTokens.add('TTP_access_token_3');
+        return 'TTP_access_token_3';
+      },
+    });
+    const calls = Promise.all([1, 2, 3].map((i) => api.getOrderDetail([String(i)])));
+    await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(3);
+    release();
+    expect(await calls).toHaveLength(3);
+    expect(refreshes).toBe(1);
+    expect(seen.filter((r) => r.token === 'TTP_access_token_3')).toHaveLength(3);
+  });
+
+  it('fails with TIKTOK_TOKEN_EXPIRED when the renewed token is refused too, or there is no hook', async () => {
+    script = [expired, expired];
+    let refreshes = 0;
+    const api = client({
+      refreshAccessToken: async () => {
+        refreshes++;
+        return TOKEN;
+      },
+    });
+    await expect(api.getOrderDetail(['1'])).rejects.toMatchObject({
+      code: 'TIKTOK_TOKEN_EXPIRED',
+      tiktokCode: 105002,
+    });
+    expect(refreshes).toBe(1);
+    expect(seen).toHaveLength(2);
+
+    script = [expired];
+    await expect(client().getOrderDetail(['1'])).rejects.toMatchObject({ code: 'TIKTOK_TOKEN_EXPIRED' });
+    expect(seen).toHaveLength(3);
   });
 });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCommerceEvents } from '../../src/commerce/events/catalog.js';
+import { orderStream } from '../../src/commerce/inventory/streams.js';
 import { createMemoryRateLimiter, unlimitedRateLimiter } from '../../src/ingest/rate-limiter.js';
 import { createTikTokWebhookHandler } from '../../src/ingest/tiktok/webhook-handler.js';
 import { signTikTokWebhook, verifyTikTokWebhook } from '../../src/ingest/tiktok/webhook-signature.js';
@@ -12,6 +13,7 @@ import {
   APP_SECRET,
   NOW_MS,
   NOW_S,
+  SHOP_ID,
   allEvents,
   json,
   memoryStore,
@@ -85,7 +87,7 @@ describe('TikTok webhook receiver (memory store)', () => {
     const res = await handlerFor(store)(tiktokRequest(envelope));
     expect(res.status).toBe(200);
     expect(json(res)).toMatchObject({ status: 'accepted', duplicate: false, events: 3 });
-    const { events } = await store.readStream('order-o-100');
+    const { events } = await store.readStream(orderStream(SHOP_ID, 'o-100'));
     expect(events.map((e) => e.type)).toEqual([
       'tiktok.webhook_received',
       'tiktok.order_status_changed',
@@ -107,7 +109,10 @@ describe('TikTok webhook receiver (memory store)', () => {
       creatorId: envelope.shop_id,
       status: 'AWAITING_SHIPMENT',
     });
-    expect(order!.occurredAt.getTime()).toBe((NOW_S - 5) * 1000);
+    // TikTok's time is in the payload; the log's time is when the store wrote it.
+    expect(order!.data).toMatchObject({ updateTime: new Date((NOW_S - 5) * 1000).toISOString() });
+    expect(Math.abs(order!.occurredAt.getTime() - order!.processedAt.getTime())).toBeLessThan(1000);
+    expect(Math.abs(received!.occurredAt.getTime() - Date.now())).toBeLessThan(60_000);
     expect(received!.aggregateType).toBe('order');
   });
 
@@ -118,7 +123,7 @@ describe('TikTok webhook receiver (memory store)', () => {
       ),
     );
     expect(res.status).toBe(200);
-    const { events } = await store.readStream('order-o-101');
+    const { events } = await store.readStream(orderStream(SHOP_ID, 'o-101'));
     expect(events.map((e) => e.type)).toEqual([
       'tiktok.webhook_received',
       'tiktok.order_status_changed',
@@ -144,7 +149,7 @@ describe('TikTok webhook receiver (memory store)', () => {
       ),
     );
     expect(res.status).toBe(200);
-    const { events } = await store.readStream(`order-${orderId}`);
+    const { events } = await store.readStream(orderStream(SHOP_ID, orderId));
     expect(events[1]!.data).toMatchObject({ status });
   });
 
@@ -160,6 +165,23 @@ describe('TikTok webhook receiver (memory store)', () => {
     expect(again.status).toBe(200);
     expect(json(again)).toMatchObject({ duplicate: true, events: 0 });
     expect((await allEvents(store)).length).toBe(before);
+  });
+
+  it('accepts a redelivery long after an outage once, by its notification id', async () => {
+    const fresh = await memoryStore();
+    const handler = handlerFor(fresh);
+    // TikTok retries for up to 72 h with the original signed timestamp.
+    const late = tiktokEnvelope({
+      timestamp: NOW_S - 71 * 3600,
+      data: { order_id: 'o-late', order_status: 'UNPAID', update_time: NOW_S - 71 * 3600 - 5 },
+    });
+    const first = await handler(tiktokRequest(late));
+    expect(first.status).toBe(200);
+    expect(json(first)).toMatchObject({ duplicate: false, events: 2 });
+    const again = await handler(tiktokRequest(late));
+    expect(json(again)).toMatchObject({ duplicate: true, events: 0 });
+    expect(await allEvents(fresh)).toHaveLength(2);
+    await fresh.close();
   });
 
   it('handles return, package, product and deauthorisation webhooks', async () => {
@@ -191,7 +213,7 @@ describe('TikTok webhook receiver (memory store)', () => {
       tiktokEnvelope({ type: 6, shop_id: 'shop-deauth', data: { message: 'revoked', update_time: NOW_S } }),
     ];
     for (const envelope of cases) expect((await handler(tiktokRequest(envelope))).status).toBe(200);
-    expect((await store.readStream('order-o-103')).events.map((e) => e.type)).toEqual([
+    expect((await store.readStream(orderStream(SHOP_ID, 'o-103'))).events.map((e) => e.type)).toEqual([
       'tiktok.webhook_received',
       'tiktok.webhook_received',
     ]);
@@ -236,6 +258,22 @@ describe('TikTok webhook receiver (memory store)', () => {
     expect(json(res).code).toBe('SIGNATURE_INVALID');
   });
 
+  it('keeps the signed body text in webhook_received, not a lossy re-parse', async () => {
+    const fresh = await memoryStore();
+    // Big integers, 1e400, escapes, a BOM, spacing and key order: JSON.parse keeps none of them.
+    const text =
+      `\uFEFF{ "data": {"order_id":"o-exact","order_status":"UNPAID","update_time":${NOW_S},` +
+      `"big": 12345678901234567890123, "huge": 1e400, "name": "caf\\u00e9 \u20ac"},\n` +
+      `"type":1,"tts_notification_id":"n-exact","shop_id":"${SHOP_ID}","timestamp":${NOW_S}}`;
+    const res = await handlerFor(fresh)(tiktokRequest(Buffer.from(text)));
+    expect(res.status).toBe(200);
+    const [received] = (await fresh.readStream(orderStream(SHOP_ID, 'o-exact'))).events;
+    expect(received!.type).toBe('tiktok.webhook_received');
+    expect((received!.data as { body: string }).body).toBe(text);
+    expect(Buffer.from((received!.data as { body: string }).body).equals(Buffer.from(text))).toBe(true);
+    await fresh.close();
+  });
+
   describe('rejects bad input with a problem and writes nothing', () => {
     const cases: [string, () => ReturnType<typeof tiktokRequest>, number, string][] = [
       [
@@ -274,14 +312,33 @@ describe('TikTok webhook receiver (memory store)', () => {
         'SCHEMA_VIOLATION',
       ],
       [
-        'stale timestamp',
-        () => tiktokRequest(tiktokEnvelope({ timestamp: NOW_S - 3600 })),
+        'update_time in 1970',
+        () =>
+          tiktokRequest(tiktokEnvelope({ data: { order_id: 'o', order_status: 'UNPAID', update_time: 1 } })),
+        400,
+        'TIMESTAMP_OUT_OF_RANGE',
+      ],
+      [
+        'update_time in the year 5138',
+        () =>
+          tiktokRequest(
+            tiktokEnvelope({
+              type: 5,
+              data: { product_id: 'p', status: 'ACTIVATE', update_time: 99_999_999_999 },
+            }),
+          ),
+        400,
+        'TIMESTAMP_OUT_OF_RANGE',
+      ],
+      [
+        'timestamp older than the 72 h redelivery schedule',
+        () => tiktokRequest(tiktokEnvelope({ timestamp: NOW_S - 74 * 3600 })),
         401,
         'STALE_TIMESTAMP',
       ],
       [
-        'future timestamp',
-        () => tiktokRequest(tiktokEnvelope({ timestamp: NOW_S + 3600 })),
+        'timestamp more than 15 min ahead',
+        () => tiktokRequest(tiktokEnvelope({ timestamp: NOW_S + 16 * 60 })),
         401,
         'STALE_TIMESTAMP',
       ],
@@ -352,6 +409,20 @@ describe('TikTok webhook receiver (memory store)', () => {
     expect(json(afterClose).code).toBe('STORE_CLOSED');
   });
 
+  it('keeps the orders of two creators with the same order id in separate streams', async () => {
+    const fresh = await memoryStore();
+    const handler = handlerFor(fresh, { resolveCreatorId: (shop) => `creator-of-${shop}` });
+    for (const shop of ['shop-1', 'shop-2']) {
+      const data = { order_id: 'o-same', order_status: 'UNPAID', update_time: NOW_S };
+      expect((await handler(tiktokRequest(tiktokEnvelope({ shop_id: shop, data })))).status).toBe(200);
+    }
+    for (const shop of ['shop-1', 'shop-2']) {
+      const { events } = await fresh.readStream(orderStream(`creator-of-${shop}`, 'o-same'));
+      expect(events.map((e) => (e.data as { shopId: string }).shopId)).toEqual([shop, shop]);
+    }
+    await fresh.close();
+  });
+
   it('rejects shops the host does not serve and maps shops to creators', async () => {
     const fresh = await memoryStore();
     const handler = handlerFor(fresh, {
@@ -369,7 +440,7 @@ describe('TikTok webhook receiver (memory store)', () => {
       ),
     );
     expect(known.status).toBe(200);
-    const { events } = await fresh.readStream('order-o-7');
+    const { events } = await fresh.readStream(orderStream('creator-7', 'o-7'));
     expect(events.every((e) => (e.data as { creatorId: string }).creatorId === 'creator-7')).toBe(true);
     await fresh.close();
   });
@@ -401,13 +472,24 @@ describe.each(sqlEngines)('TikTok webhook receiver on $name', (engine) => {
       const responses = await Promise.all(Array.from({ length: 5 }, () => handler(tiktokRequest(envelope))));
       expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
       expect(responses.filter((r) => json(r).duplicate === false)).toHaveLength(1);
-      const { events } = await store.readStream('order-o-200');
+      const { events } = await store.readStream(orderStream(SHOP_ID, 'o-200'));
       expect(events.map((e) => e.type)).toEqual([
         'tiktok.webhook_received',
         'tiktok.order_status_changed',
         'order.received_from_tiktok',
       ]);
       expect(events[0]!.metadata.source).toBe('tiktok_webhook');
+    },
+  );
+
+  it.skipIf(!engine.available)(
+    'stores the signed body text exactly (jsonb keeps a string as it is)',
+    async () => {
+      const text = `{"type":1,"tts_notification_id":"n-sql-exact","shop_id":"${SHOP_ID}","timestamp":${NOW_S},
+      "data":{"order_id":"o-sql-exact","order_status":"UNPAID","update_time":${NOW_S},"big":12345678901234567890123,"huge":1e400,"s":"caf\\u00e9 \u20ac"}}`;
+      expect((await handlerFor(store)(tiktokRequest(Buffer.from(text)))).status).toBe(200);
+      const [received] = (await store.readStream(orderStream(SHOP_ID, 'o-sql-exact'))).events;
+      expect((received!.data as { body: string }).body).toBe(text);
     },
   );
 

@@ -1,6 +1,6 @@
 /**
  * Order events: the life of an order from TikTok Shop to the buyer's door.
- * Every payload is scoped by `creatorId`; the stream is `order-<orderId>`.
+ * Every payload is scoped by `creatorId`; the stream is `orderStream(creatorId, orderId)`.
  */
 import { z } from 'zod';
 import {

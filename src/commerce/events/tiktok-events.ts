@@ -25,7 +25,9 @@ export type TikTokWebhookType = keyof typeof TIKTOK_WEBHOOK_TYPES;
 export type TikTokWebhookTypeName = (typeof TIKTOK_WEBHOOK_TYPES)[TikTokWebhookType];
 
 /**
- * `tiktok.webhook_received`: an authenticated webhook, kept verbatim for audit and replay.
+ * `tiktok.webhook_received`: an authenticated webhook, kept verbatim for audit
+ * and replay — the signed body text itself, so what was signed is what is kept
+ * (a parse would round big integers and turn `1e400` into null).
  *
  * @example
  * ```ts
@@ -40,8 +42,8 @@ export const webhookReceivedSchema = z.object({
   typeName: z.string().min(1),
   /** The envelope's timestamp (when TikTok sent it). */
   sentAt: instantSchema,
-  /** The envelope's `data`, as received. */
-  data: z.record(z.string(), z.unknown()),
+  /** The request body exactly as received and signed (UTF-8 text; parse it for the envelope's `data`). */
+  body: z.string().min(1),
 });
 
 /**

@@ -94,15 +94,17 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
     correlationId: ctx.sagaId,
   });
   const append = (ctx: StepContext<OrderFulfillmentInput>, events: NewEvent[]) =>
-    store.append(orderStream(ctx.input.orderId), events, {
+    store.append(orderStream(ctx.input.creatorId, ctx.input.orderId), events, {
       aggregateType: 'order',
       idempotencyKey: ctx.idempotencyKey,
       metadata: meta(ctx),
     });
   const validated = (ctx: StepContext<OrderFulfillmentInput>) =>
     ctx.results['validate_order'] as ValidatedOrder;
-  const isCancelled = async (orderId: string) =>
-    (await store.readStream(orderStream(orderId))).events.some((e) => e.type === 'order.cancelled');
+  const isCancelled = async (creatorId: string, orderId: string) =>
+    (await store.readStream(orderStream(creatorId, orderId))).events.some(
+      (e) => e.type === 'order.cancelled',
+    );
 
   return defineSaga<OrderFulfillmentInput>({
     name: ORDER_FULFILLMENT_SAGA,
@@ -126,7 +128,8 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
               currency ??= detail.currency;
             }
             if (lines.length === 0) throw new OrderInvalidError(orderId, 'the order has no line items');
-            if (await isCancelled(orderId)) throw new OrderInvalidError(orderId, 'the order was cancelled');
+            if (await isCancelled(creatorId, orderId))
+              throw new OrderInvalidError(orderId, 'the order was cancelled');
             await append(ctx, [commerceEvent('order.validated', { creatorId, orderId })]);
             return { lines, totalAmount, currency };
           }),
@@ -134,7 +137,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
           name: 'mark_order_failed',
           run: async (ctx) => {
             const { creatorId, orderId } = ctx.input;
-            if (await isCancelled(orderId)) return;
+            if (await isCancelled(creatorId, orderId)) return;
             await append(ctx, [
               commerceEvent('order.cancelled', {
                 creatorId,

@@ -74,7 +74,7 @@ export class InventoryService {
       wanted.set(line.productId, (wanted.get(line.productId) ?? 0) + line.quantity);
     const allocations = [...wanted].map(([productId, quantity]) => ({ productId, quantity }));
     // Allocated already (a retry after the append went through): our own reservations are not a shortfall.
-    const held = await this.held(orderId);
+    const held = await this.held(creatorId, orderId);
     if ([...held.values()].some((q) => q > 0)) {
       return [...held].filter(([, q]) => q > 0).map(([productId, quantity]) => ({ productId, quantity }));
     }
@@ -103,7 +103,7 @@ export class InventoryService {
         ),
       ),
     ];
-    await this.#store.append(orderStream(orderId), events, {
+    await this.#store.append(orderStream(creatorId, orderId), events, {
       aggregateType: 'order',
       ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
       ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
@@ -119,7 +119,7 @@ export class InventoryService {
     payload: EventPayload<'order.inventory_allocated'>,
     metadata?: EventMetadata,
   ): Promise<number> {
-    return this.#withStream(payload.orderId, async (version, reserved) => {
+    return this.#withStream(payload.creatorId, payload.orderId, async (version, reserved) => {
       if (reserved.size > 0) return { events: [], result: 0 };
       const events = payload.allocations.map((a) =>
         commerceEvent('inventory.reserved', { creatorId: payload.creatorId, orderId: payload.orderId, ...a }),
@@ -140,7 +140,7 @@ export class InventoryService {
     metadata?: EventMetadata;
   }): Promise<number> {
     const { creatorId, orderId, reason } = request;
-    return this.#withStream(orderId, async (version, held) => {
+    return this.#withStream(creatorId, orderId, async (version, held) => {
       const events = [...held]
         .filter(([, quantity]) => quantity > 0)
         .map(([productId, quantity]) =>
@@ -156,13 +156,13 @@ export class InventoryService {
     });
   }
 
-  /** Units the order holds per product (reserved minus released). */
-  async held(orderId: string): Promise<Map<string, number>> {
-    return (await this.#read(orderId)).held;
+  /** Units the creator's order holds per product (reserved minus released). */
+  async held(creatorId: string, orderId: string): Promise<Map<string, number>> {
+    return (await this.#read(creatorId, orderId)).held;
   }
 
-  async #read(orderId: string): Promise<{ version: number; held: Map<string, number> }> {
-    const { version, events } = await this.#store.readStream(orderStream(orderId));
+  async #read(creatorId: string, orderId: string): Promise<{ version: number; held: Map<string, number> }> {
+    const { version, events } = await this.#store.readStream(orderStream(creatorId, orderId));
     const held = new Map<string, number>();
     for (const e of events) {
       if (e.type !== 'inventory.reserved' && e.type !== 'inventory.released') continue;
@@ -175,6 +175,7 @@ export class InventoryService {
 
   /** Read the order stream, decide, append at the version read; retry on a concurrent write. */
   async #withStream<T>(
+    creatorId: string,
     orderId: string,
     decide: (
       version: number,
@@ -182,11 +183,11 @@ export class InventoryService {
     ) => Promise<{ events: NewEvent[]; result: T; version?: number; metadata?: EventMetadata }>,
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const { version, held } = await this.#read(orderId);
+      const { version, held } = await this.#read(creatorId, orderId);
       const decision = await decide(version, held);
       if (decision.events.length === 0) return decision.result;
       try {
-        await this.#store.append(orderStream(orderId), decision.events, {
+        await this.#store.append(orderStream(creatorId, orderId), decision.events, {
           aggregateType: 'order',
           expectedVersion: version,
           ...(decision.metadata === undefined ? {} : { metadata: decision.metadata }),

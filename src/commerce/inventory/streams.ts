@@ -1,13 +1,46 @@
 /**
  * Stream names of the commerce domain (the ingestion side uses the same).
  */
+import { createHash } from 'node:crypto';
 
-/** The stream of an order: its lifecycle events and its reservations. */
-export function orderStream(orderId: string): string {
-  return `order-${orderId}`;
+/** The store's longest stream id (`prepare-append.ts`). */
+const MAX_STREAM_ID_LENGTH = 256;
+
+/** `%` and `:` escaped, so the `:` between creator and order never appears inside either. */
+const escapeId = (id: string): string => id.replace(/%/g, '%25').replace(/:/g, '%3A');
+
+/**
+ * The stream of an order: its lifecycle events and its reservations. Scoped by
+ * creator, so two creators whose order ids are equal never share a stream, and
+ * a stream that exists belongs to the creator its id names. The one place
+ * order stream ids are built.
+ *
+ * Ids are `order-<creatorId>:<orderId>` with `%` and `:` percent-escaped (so
+ * the split is unambiguous); one longer than the store allows becomes
+ * `order-sha256-<hex>` of both ids, which cannot collide with the readable
+ * form (it has no `:`).
+ *
+ * @example
+ * ```ts
+ * orderStream('creator-1', '576461413038785752') // 'order-creator-1:576461413038785752'
+ * ```
+ */
+export function orderStream(creatorId: string, orderId: string): string {
+  const id = `order-${escapeId(creatorId)}:${escapeId(orderId)}`;
+  if (id.length <= MAX_STREAM_ID_LENGTH) return id;
+  return `order-sha256-${createHash('sha256')
+    .update(JSON.stringify([creatorId, orderId]))
+    .digest('hex')}`;
 }
 
-/** The stream of a product's inventory alerts. */
+/**
+ * The stream of a product's inventory alerts.
+ *
+ * @example
+ * ```ts
+ * inventoryStream('creator-1', 'p1') // 'inventory-creator-1-p1'
+ * ```
+ */
 export function inventoryStream(creatorId: string, productId: string): string {
   return `inventory-${creatorId}-${productId}`;
 }

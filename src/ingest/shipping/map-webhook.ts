@@ -8,7 +8,9 @@ import type { TrackingUpdate } from './webhook-schemas.js';
 /**
  * Map a tracking update: `picked_up` / `in_transit` → `order.shipped`,
  * `delivered` → `order.delivered`; other statuses carry no order transition
- * and map to no event.
+ * and map to no event. The carrier's time is `shippedAt` / `deliveredAt` in
+ * the payload; the events get no `occurredAt`, so the store stamps the receive
+ * time (a sender's clock must not pick the log's partition).
  *
  * @example
  * ```ts
@@ -21,31 +23,27 @@ export function mapTrackingUpdate(
   fallbackTime: string,
 ): NewEvent[] {
   const when = update.occurred_at ?? fallbackTime;
-  const occurredAt = new Date(when);
   const base = { creatorId: update.creator_id, orderId: update.order_id };
   switch (update.status) {
     case 'picked_up':
     case 'in_transit':
       return [
-        commerceEvent(
-          'order.shipped',
-          {
-            ...base,
-            provider,
-            trackingNumber: update.tracking_number,
-            shippedAt: when,
-            ...(update.carrier === undefined ? {} : { carrier: update.carrier }),
-          },
-          { occurredAt },
-        ),
+        commerceEvent('order.shipped', {
+          ...base,
+          provider,
+          trackingNumber: update.tracking_number,
+          shippedAt: when,
+          ...(update.carrier === undefined ? {} : { carrier: update.carrier }),
+        }),
       ];
     case 'delivered':
       return [
-        commerceEvent(
-          'order.delivered',
-          { ...base, provider, trackingNumber: update.tracking_number, deliveredAt: when },
-          { occurredAt },
-        ),
+        commerceEvent('order.delivered', {
+          ...base,
+          provider,
+          trackingNumber: update.tracking_number,
+          deliveredAt: when,
+        }),
       ];
     default:
       return [];

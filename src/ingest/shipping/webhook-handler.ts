@@ -4,13 +4,28 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { orderStream } from '../../commerce/inventory/streams.js';
+import { isConcurrencyError } from '../../core/errors.js';
 import { errorToProblem } from '../../http/problem.js';
-import { headerValue, jsonResponse, type HttpHandler, type HttpRequest } from '../../http/types.js';
-import type { EventStore } from '../../store/types.js';
+import {
+  headerValue,
+  jsonResponse,
+  withBodyLimit,
+  type HttpHandler,
+  type HttpRequest,
+} from '../../http/types.js';
+import type { AppendOptions, AppendResult, EventStore, NewEvent } from '../../store/types.js';
 import { enforceRateLimit } from '../enforce-rate-limit.js';
 import { IngestError } from '../errors.js';
+import { webhookIdempotencyKey } from '../idempotency-key.js';
 import { assertBodySize, parseJsonBody, parseWith } from '../parse-json.js';
 import { createMemoryRateLimiter, type RateLimiter } from '../rate-limiter.js';
+import {
+  DEFAULT_SOURCE_TIME_BOUNDS,
+  assertSourceTime,
+  sourceTimeBoundsSchema,
+  type SourceTimeBounds,
+} from '../source-time.js';
 import {
   STANDARD_WEBHOOK_TOLERANCE_SECONDS,
   decodeWebhookSecret,
@@ -25,6 +40,12 @@ export interface ShippingProviderConfig {
   apiKey: string;
   /** `whsec_…` signing secret(s); list several while rotating. */
   secrets: string | readonly string[];
+  /**
+   * The creators this provider ships for: its key may write only to their
+   * orders (the `creator_id` a webhook names must be one of them). A list, or
+   * a function for hosts with many creators.
+   */
+  creators: readonly string[] | ((creatorId: string) => boolean | Promise<boolean>);
 }
 
 /** Options of {@link createShippingWebhookHandler}. */
@@ -38,6 +59,8 @@ export interface ShippingWebhookOptions {
   toleranceSeconds?: number;
   /** Default 256 KiB. */
   maxBodyBytes?: number;
+  /** How far the carrier's times may lie from now. Default {@link DEFAULT_SOURCE_TIME_BOUNDS}. */
+  sourceTimeBounds?: SourceTimeBounds;
   now?: () => number;
 }
 
@@ -45,13 +68,21 @@ const providerName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/);
 const optionsSchema = z.object({
   providers: z.record(
     providerName,
-    z.object({ apiKey: z.string().min(8), secrets: z.union([z.string(), z.array(z.string()).min(1)]) }),
+    z.object({
+      apiKey: z.string().min(8),
+      secrets: z.union([z.string(), z.array(z.string()).min(1)]),
+      creators: z.union([
+        z.array(z.string().min(1)).min(1),
+        z.custom<(creatorId: string) => boolean | Promise<boolean>>((v) => typeof v === 'function'),
+      ]),
+    }),
   ),
   toleranceSeconds: z.int().min(1).default(STANDARD_WEBHOOK_TOLERANCE_SECONDS),
   maxBodyBytes: z
     .int()
     .min(1)
     .default(256 * 1024),
+  sourceTimeBounds: sourceTimeBoundsSchema.default(DEFAULT_SOURCE_TIME_BOUNDS),
 });
 
 /**
@@ -67,18 +98,25 @@ export const SHIPPING_WEBHOOK_SOURCE = 'shipping_provider';
 interface Provider {
   apiKeyDigest: Buffer;
   keys: Buffer[];
+  serves: (creatorId: string) => boolean | Promise<boolean>;
 }
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
+const memberOf = (set: ReadonlySet<string>) => (id: string) => set.has(id);
 
 /**
  * Create the shipping-provider webhook handler. Checks: known provider, body
- * size, API key, Standard Webhooks signature and timestamp, JSON, schema, rate
- * limit; then one append keyed by `webhook-id` (a redelivery writes nothing).
+ * size, API key, Standard Webhooks signature and timestamp, JSON, schema,
+ * creator served by the provider, rate limit; then one append keyed by
+ * `webhook-id` (a redelivery writes nothing) to the creator's order stream,
+ * which must exist.
  *
  * @example
  * ```ts
- * const shipping = createShippingWebhookHandler({ store, providers: { shippo: { apiKey, secrets: 'whsec_…' } } });
+ * const shipping = createShippingWebhookHandler({
+ *   store,
+ *   providers: { shippo: { apiKey, secrets: 'whsec_…', creators: ['creator-1'] } },
+ * });
  * app.post('/api/webhooks/shipping/:provider', expressAdapter(shipping));
  * ```
  */
@@ -87,7 +125,8 @@ export function createShippingWebhookHandler(options: ShippingWebhookOptions): H
   const providers = new Map<string, Provider>();
   for (const [name, p] of Object.entries(config.providers)) {
     const secrets = typeof p.secrets === 'string' ? [p.secrets] : p.secrets;
-    providers.set(name, { apiKeyDigest: sha256(p.apiKey), keys: secrets.map(decodeWebhookSecret) });
+    const serves = typeof p.creators === 'function' ? p.creators : memberOf(new Set(p.creators));
+    providers.set(name, { apiKeyDigest: sha256(p.apiKey), keys: secrets.map(decodeWebhookSecret), serves });
   }
   const { store } = options;
   const limiter = options.rateLimiter ?? createMemoryRateLimiter();
@@ -123,12 +162,25 @@ export function createShippingWebhookHandler(options: ShippingWebhookOptions): H
       return jsonResponse(200, { status: 'ignored', type: envelope.type });
     }
     const update = parseWith(trackingUpdateSchema, envelope.data, 'Tracking update');
-    await enforceRateLimit(limiter, `shipping:${name}:${update.creator_id}`);
+    if (envelope.timestamp !== undefined) {
+      assertSourceTime(Date.parse(envelope.timestamp), nowMs, config.sourceTimeBounds, 'timestamp');
+    }
+    if (update.occurred_at !== undefined) {
+      assertSourceTime(Date.parse(update.occurred_at), nowMs, config.sourceTimeBounds, 'data.occurred_at');
+    }
+    const creatorId = update.creator_id;
+    // The payload names the creator; only the provider's binding makes it trusted.
+    if (!(await provider.serves(creatorId))) {
+      throw new IngestError('UNKNOWN_CREATOR', `Provider "${name}" does not ship for creator ${creatorId}`);
+    }
+    await enforceRateLimit(limiter, `shipping:${name}:${creatorId}`);
     const events = mapTrackingUpdate(name, update, envelope.timestamp ?? new Date(nowMs).toISOString());
     if (events.length === 0) return jsonResponse(200, { status: 'ignored', trackingStatus: update.status });
-    const result = await store.append(`order-${update.order_id}`, events, {
+    const result = await appendToOrder(creatorId, update.order_id, events, {
       aggregateType: 'order',
-      idempotencyKey: `shipping:${name}:${id}`,
+      // The order must already exist in this creator's stream: checked by the append itself.
+      expectedVersion: 'stream_exists',
+      idempotencyKey: webhookIdempotencyKey(`shipping:${name}`, id),
       metadata: { correlationId: id, causationId: id, source: SHIPPING_WEBHOOK_SOURCE, provider: name },
     });
     return jsonResponse(200, {
@@ -139,11 +191,20 @@ export function createShippingWebhookHandler(options: ShippingWebhookOptions): H
     });
   }
 
-  return async (req) => {
+  async function appendToOrder(
+    creatorId: string,
+    orderId: string,
+    events: NewEvent[],
+    appendOptions: AppendOptions,
+  ): Promise<AppendResult> {
     try {
-      return await handle(req);
+      return await store.append(orderStream(creatorId, orderId), events, appendOptions);
     } catch (err) {
-      return errorToProblem(err);
+      if (!isConcurrencyError(err)) throw err;
+      throw new IngestError('UNKNOWN_ORDER', `Creator ${creatorId} has no order ${orderId}`, { cause: err });
     }
-  };
+  }
+
+  // The adapters stop reading past the limit, rather than buffer what assertBodySize refuses.
+  return withBodyLimit((req) => handle(req).catch(errorToProblem), config.maxBodyBytes);
 }

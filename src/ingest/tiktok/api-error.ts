@@ -15,6 +15,7 @@ export const TIKTOK_API_ERROR_CODES = [
   'TIKTOK_API_ERROR',
   'TIKTOK_RATE_LIMITED',
   'TIKTOK_NETWORK_ERROR',
+  'TIKTOK_TOKEN_EXPIRED',
 ] as const;
 
 /**
@@ -31,14 +32,27 @@ export class TikTokApiError extends SyncError {
   /** TikTok's `code` from the response body, when there was one. */
   readonly tiktokCode: number | undefined;
   readonly requestId: string | undefined;
+  /**
+   * True when TikTok may have carried the request out although the call failed
+   * (a 5xx, or a connection lost after the request was sent): check before
+   * sending a non-idempotent request again.
+   */
+  readonly outcomeUnknown: boolean;
   constructor(
     code: (typeof TIKTOK_API_ERROR_CODES)[number],
     message: string,
-    details: { httpStatus: number | null; tiktokCode?: number; requestId?: string; cause?: unknown },
+    details: {
+      httpStatus: number | null;
+      tiktokCode?: number;
+      requestId?: string;
+      outcomeUnknown?: boolean;
+      cause?: unknown;
+    },
   ) {
     super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.httpStatus = details.httpStatus;
     this.tiktokCode = details.tiktokCode;
     this.requestId = details.requestId;
+    this.outcomeUnknown = details.outcomeUnknown ?? false;
   }
 }

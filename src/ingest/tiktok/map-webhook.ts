@@ -5,8 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import type { CommerceEventType, EventPayload } from '../../commerce/events/catalog.js';
 import { TIKTOK_WEBHOOK_TYPES } from '../../commerce/events/tiktok-events.js';
+import { orderStream } from '../../commerce/inventory/streams.js';
 import type { EventMetadata, NewEvent } from '../../store/types.js';
 import { parseWith } from '../parse-json.js';
+import { DEFAULT_SOURCE_TIME_BOUNDS, assertSourceTime, type SourceTimeBounds } from '../source-time.js';
 import {
   normalizeOrderStatus,
   orderStatusChangeDataSchema,
@@ -24,22 +26,20 @@ export interface TikTokWebhookAppend {
   events: NewEvent[];
 }
 
-const at = (unixSeconds: number): Date => new Date(unixSeconds * 1000);
+const iso = (unixSeconds: number): string => new Date(unixSeconds * 1000).toISOString();
 
 /**
  * A typed catalog event, built as one object literal: `commerceEvent` spreads
  * its options and then adds keys, which V8 (Node 20) runs on a slow path,
- * 1–3 µs for every event of every webhook.
+ * 1–3 µs for every event of every webhook. No `occurredAt`: the store stamps
+ * the receive time; TikTok's times are in the payload.
  */
 function catalogEvent<T extends CommerceEventType>(
   type: T,
   data: EventPayload<T>,
   metadata: EventMetadata,
-  occurredAt?: Date,
 ): NewEvent<T, EventPayload<T>> {
-  const event: NewEvent<T, EventPayload<T>> = { type, data, metadata };
-  if (occurredAt) event.occurredAt = occurredAt;
-  return event;
+  return { type, data, metadata };
 }
 
 /**
@@ -51,20 +51,34 @@ function catalogEvent<T extends CommerceEventType>(
  *
  * @example
  * ```ts
- * const { streamId, events } = mapTikTokWebhook(envelope, { creatorId: 'c1' });
+ * const { streamId, events } = mapTikTokWebhook(envelope, { creatorId: 'c1', body: text });
  * ```
  */
 export function mapTikTokWebhook(
   envelope: TikTokEnvelope,
-  context: { creatorId: string; newId?: () => string },
+  context: {
+    creatorId: string;
+    /** The signed body text, kept in `tiktok.webhook_received` exactly as received. */
+    body: string;
+    newId?: () => string;
+    /** The receive time in ms, for checking `update_time`. Default `Date.now()`. */
+    nowMs?: number;
+    sourceTimeBounds?: SourceTimeBounds;
+  },
 ): TikTokWebhookAppend {
   const newId = context.newId ?? randomUUID;
   const { creatorId } = context;
+  const nowMs = context.nowMs ?? Date.now();
+  const bounds = context.sourceTimeBounds ?? DEFAULT_SOURCE_TIME_BOUNDS;
+  const checked = <D extends { update_time?: number | undefined }>(data: D): D => {
+    if (data.update_time !== undefined)
+      assertSourceTime(data.update_time * 1000, nowMs, bounds, 'data.update_time');
+    return data;
+  };
   const shopId = envelope.shop_id;
   const receivedId = newId();
   const typeName =
     (TIKTOK_WEBHOOK_TYPES as Record<number, string>)[envelope.type] ?? `UNKNOWN_${envelope.type}`;
-  const sent = at(envelope.timestamp);
   const received = catalogEvent(
     'tiktok.webhook_received',
     {
@@ -73,11 +87,11 @@ export function mapTikTokWebhook(
       creatorId,
       type: envelope.type,
       typeName,
-      sentAt: sent.toISOString(),
-      data: envelope.data,
+      sentAt: iso(envelope.timestamp),
+      // The text, not the parse: JSON.parse rounds big integers and turns 1e400 into null.
+      body: context.body,
     },
     { causationId: envelope.tts_notification_id },
-    sent,
   );
   received.id = receivedId;
   const caused = { causationId: receivedId };
@@ -85,10 +99,9 @@ export function mapTikTokWebhook(
 
   switch (envelope.type) {
     case 1: {
-      const data = parseWith(orderStatusChangeDataSchema, envelope.data, 'Order status change data');
+      const data = checked(parseWith(orderStatusChangeDataSchema, envelope.data, 'Order status change data'));
       const status = normalizeOrderStatus(data.order_status);
-      const updated = at(data.update_time);
-      const updateTime = updated.toISOString();
+      const updateTime = iso(data.update_time);
       const events: NewEvent[] = [
         received,
         catalogEvent(
@@ -103,7 +116,6 @@ export function mapTikTokWebhook(
             updateTime,
           },
           caused,
-          updated,
         ),
       ];
       // AWAITING_SHIPMENT is the status at which an order is paid and ready to fulfil.
@@ -113,7 +125,6 @@ export function mapTikTokWebhook(
             'order.received_from_tiktok',
             { creatorId, shopId, orderId: data.order_id, status, updateTime },
             caused,
-            updated,
           ),
         );
       }
@@ -123,40 +134,40 @@ export function mapTikTokWebhook(
             'order.cancelled',
             { creatorId, orderId: data.order_id, cancelledBy: 'tiktok', cancelledAt: updateTime },
             caused,
-            updated,
           ),
         );
       }
-      return { streamId: `order-${data.order_id}`, aggregateType: 'order', events };
+      return { streamId: orderStream(creatorId, data.order_id), aggregateType: 'order', events };
     }
     case 2: {
       // Returns carry no amounts; the refund event comes from the saga once the Returns API is read.
-      const data = parseWith(reverseOrderDataSchema, envelope.data, 'Reverse order data');
-      return { streamId: `order-${data.order_id}`, aggregateType: 'order', events: [received] };
+      const data = checked(parseWith(reverseOrderDataSchema, envelope.data, 'Reverse order data'));
+      return { streamId: orderStream(creatorId, data.order_id), aggregateType: 'order', events: [received] };
     }
     case 4: {
-      const data = parseWith(packageUpdateDataSchema, envelope.data, 'Package update data');
-      return { streamId: `order-${data.order_id}`, aggregateType: 'order', events: [received] };
+      const data = checked(parseWith(packageUpdateDataSchema, envelope.data, 'Package update data'));
+      return { streamId: orderStream(creatorId, data.order_id), aggregateType: 'order', events: [received] };
     }
     case 5: {
-      const data = parseWith(productStatusDataSchema, envelope.data, 'Product status data');
-      const updated = at(data.update_time);
+      const data = checked(parseWith(productStatusDataSchema, envelope.data, 'Product status data'));
       const payload = {
         creatorId,
         shopId,
         productId: data.product_id,
         status: data.status,
-        updateTime: updated.toISOString(),
+        updateTime: iso(data.update_time),
         ...(data.suspended_reason === undefined ? {} : { suspendedReason: data.suspended_reason }),
       };
       return {
         streamId: `product-${data.product_id}`,
         aggregateType: 'product',
-        events: [received, catalogEvent('tiktok.product_updated', payload, caused, updated)],
+        events: [received, catalogEvent('tiktok.product_updated', payload, caused)],
       };
     }
     case 6: {
-      const data = parseWith(sellerDeauthorizationDataSchema, envelope.data, 'Seller deauthorisation data');
+      const data = checked(
+        parseWith(sellerDeauthorizationDataSchema, envelope.data, 'Seller deauthorisation data'),
+      );
       return {
         ...shopStream,
         events: [

@@ -1,12 +1,15 @@
 /**
- * The outbound TikTok Shop API client on `fetch`: signs every request, retries
- * 429 and 5xx with backoff (honouring `Retry-After`), and records
+ * The outbound TikTok Shop API client on `fetch`: signs every request, renews
+ * an expired access token through the host, retries what is safe to send
+ * again with p-retry (honouring `Retry-After`), and records
  * `tiktok.rate_limit_hit` / `tiktok.api_error` events in the store.
  */
+import pRetry, { AbortError } from 'p-retry';
 import { z } from 'zod';
 import type { EventPayload } from '../../commerce/events/catalog.js';
 import type { EventStore } from '../../store/types.js';
-import { TikTokApiError } from './api-error.js';
+import { accessTokens, type AccessTokenOptions } from './access-token.js';
+import { TikTokApiError, type TIKTOK_API_ERROR_CODES } from './api-error.js';
 import { signTikTokRequest } from './request-signature.js';
 
 /**
@@ -20,11 +23,9 @@ import { signTikTokRequest } from './request-signature.js';
 export const TIKTOK_CLIENT_SOURCE = 'tiktok_client';
 
 /** Options of {@link createTikTokShopHttpClient}. */
-export interface TikTokShopHttpClientOptions {
+export interface TikTokShopHttpClientOptions extends AccessTokenOptions {
   appKey: string;
   appSecret: string;
-  /** The seller's access token, or a function returning a fresh one. */
-  accessToken: string | (() => string | Promise<string>);
   /** The shop's `shop_cipher`, sent on shop-scoped calls. */
   shopCipher?: string;
   /** The shop id, recorded in events. */
@@ -35,17 +36,17 @@ export interface TikTokShopHttpClientOptions {
   store?: Pick<EventStore, 'append'>;
   /** Retries after the first attempt. Default 3. */
   maxRetries?: number;
-  /** First backoff delay; doubles per retry, with full jitter. Default 500 ms. */
+  /** First backoff delay (p-retry: doubles per retry, times a random 1–2). Default 500 ms. */
   baseDelayMs?: number;
-  /** Longest wait before a retry; a longer `Retry-After` fails the call instead. Default 30 s. */
+  /** Longest backoff delay; a longer `Retry-After` fails the call instead. Default 30 s. */
   maxDelayMs?: number;
-  /** Per-attempt timeout. Default 10 s. */
+  /** Per-exchange timeout. Default 10 s. */
   timeoutMs?: number;
   /** Injectable for tests. */
   fetch?: typeof fetch;
+  /** Waits out a `Retry-After` (tests). */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
-  random?: () => number;
   /** Called when recording an event fails (the API call itself goes on). */
   onEventError?: (err: unknown) => void;
 }
@@ -67,6 +68,13 @@ export interface TikTokRequest {
   path: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /**
+   * Safe to send again after TikTok may have acted on it (a 5xx, a connection
+   * lost after sending, a timeout). Default: true for GET, PUT and DELETE,
+   * false for POST. Requests refused before acting (429, an expired token, a
+   * connection never made) are sent again whatever this says.
+   */
+  idempotent?: boolean;
 }
 
 /** The TikTok Shop response envelope. */
@@ -114,12 +122,50 @@ export function retryAfterToMs(value: string | null, nowMs: number): number | un
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
+/** The response code TikTok gives an expired access token. */
+const TOKEN_EXPIRED = 105002;
+
+/** Connection errors that prove the request never left: safe to send again, whatever the method. */
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function neverSent(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (NOT_SENT.has(String((e as { code?: unknown }).code))) return true;
+  }
+  return false;
+}
+
+/** One HTTP exchange: the parsed answer, or the network error. */
+type Exchange =
+  { ok: true; response: Response; body: TikTokResponseBody } | { ok: false; cause: unknown; sent: boolean };
+
+/** A failed attempt p-retry may retry, carrying the error to report and TikTok's wait. */
+class RetryableFailure extends Error {
+  constructor(
+    readonly failure: TikTokApiError,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(failure.message);
+  }
+}
+
 /**
  * Create the client.
  *
  * @example
  * ```ts
- * const client = createTikTokShopHttpClient({ appKey, appSecret, accessToken, shopCipher, store });
+ * const client = createTikTokShopHttpClient({
+ *   appKey, appSecret, shopCipher, store,
+ *   accessToken: saved.accessToken,
+ *   refreshAccessToken: async () => (await refreshWithTikTok(saved.refreshToken)).accessToken,
+ * });
  * await client.updateShippingInfo('5764…', { trackingNumber: '1Z…', shippingProviderId: '6617…' });
  * ```
  */
@@ -128,7 +174,7 @@ export function createTikTokShopHttpClient(options: TikTokShopHttpClientOptions)
   const doFetch = options.fetch ?? globalThis.fetch;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = options.now ?? Date.now;
-  const random = options.random ?? Math.random;
+  const tokens = accessTokens(options);
   const baseUrl = config.baseUrl.replace(/\/+$/, '');
   const streamId = `tiktok-api-${options.shopId ?? config.appKey}`;
   const shop = options.shopId === undefined ? {} : { shopId: options.shopId };
@@ -149,101 +195,150 @@ export function createTikTokShopHttpClient(options: TikTokShopHttpClientOptions)
     }
   }
 
-  const backoff = (attempt: number) =>
-    Math.round(Math.min(config.maxDelayMs, config.baseDelayMs * 2 ** (attempt - 1)) * random());
+  async function exchange(req: TikTokRequest, body: string | undefined, token: string): Promise<Exchange> {
+    // Signed per exchange: the timestamp must be fresh.
+    const query: Record<string, string> = {
+      app_key: config.appKey,
+      timestamp: String(Math.floor(now() / 1000)),
+    };
+    if (options.shopCipher !== undefined) query.shop_cipher = options.shopCipher;
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) query[k] = String(v);
+    query.sign = signTikTokRequest({
+      appSecret: config.appSecret,
+      path: req.path,
+      query,
+      ...(body === undefined ? {} : { body }),
+    });
+    const url = `${baseUrl}${req.path}?${new URLSearchParams(query).toString()}`;
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        method: req.method,
+        headers: { 'content-type': 'application/json', 'x-tts-access-token': token },
+        ...(body === undefined ? {} : { body }),
+        signal: AbortSignal.timeout(config.timeoutMs),
+      });
+    } catch (cause) {
+      return { ok: false, cause, sent: !neverSent(cause) };
+    }
+    const text = await response.text().catch(() => '');
+    let parsed: TikTokResponseBody = {};
+    try {
+      parsed = text ? (JSON.parse(text) as TikTokResponseBody) : {};
+    } catch {
+      parsed = {};
+    }
+    return { ok: true, response, body: parsed };
+  }
+
+  const expired = (x: Exchange) => x.ok && x.body.code === TOKEN_EXPIRED;
+  // The host's token functions failed: not TikTok's answer, and not retried here.
+  const tokenFailure = (cause: unknown): never => {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    throw new AbortError(
+      new TikTokApiError('TIKTOK_TOKEN_EXPIRED', `No access token: ${message}`, { httpStatus: null, cause }),
+    );
+  };
+
+  /** One attempt: an exchange, and one more with a renewed token if TikTok says it expired. */
+  async function attempt<T>(req: TikTokRequest, body: string | undefined, attemptNumber: number): Promise<T> {
+    const idempotent = req.idempotent ?? req.method !== 'POST';
+    const canRetry = attemptNumber <= config.maxRetries;
+    const where = { method: req.method, path: req.path, ...shop, attempt: attemptNumber };
+    const token = await tokens.current().catch(tokenFailure);
+    let result = await exchange(req, body, token);
+    if (expired(result)) {
+      // TikTok refused the token before acting, so sending again is safe for any method.
+      const fresh = await tokens.renew(token).catch(tokenFailure);
+      if (fresh !== undefined) result = await exchange(req, body, fresh);
+    }
+
+    if (!result.ok) {
+      const message = result.cause instanceof Error ? result.cause.message : String(result.cause);
+      // Lost after sending: TikTok may have acted, so only an idempotent request goes again.
+      const retryable = idempotent || !result.sent;
+      await record({
+        type: 'tiktok.api_error',
+        data: { ...where, status: null, message, willRetry: retryable && canRetry },
+      });
+      const error = new TikTokApiError(
+        'TIKTOK_NETWORK_ERROR',
+        `${req.method} ${req.path} failed: ${message}`,
+        {
+          httpStatus: null,
+          outcomeUnknown: result.sent,
+          cause: result.cause,
+        },
+      );
+      throw retryable ? new RetryableFailure(error, undefined) : new AbortError(error);
+    }
+
+    const { response, body: parsed } = result;
+    const details = {
+      httpStatus: response.status,
+      ...(typeof parsed.code === 'number' ? { tiktokCode: parsed.code } : {}),
+      ...(typeof parsed.request_id === 'string' ? { requestId: parsed.request_id } : {}),
+    };
+    const message =
+      typeof parsed.message === 'string' && parsed.message ? parsed.message : `HTTP ${response.status}`;
+    const failed = (code: (typeof TIKTOK_API_ERROR_CODES)[number], extra = {}) =>
+      new TikTokApiError(code, `${req.method} ${req.path} failed: ${message}`, { ...details, ...extra });
+
+    if (response.status === 429) {
+      // Refused before acting: safe to send again, after TikTok's wait when it names one.
+      const retryAfter = retryAfterToMs(response.headers.get('retry-after'), now());
+      const retryable = retryAfter === undefined || retryAfter <= config.maxDelayMs;
+      const wait = retryAfter ?? Math.min(config.maxDelayMs, config.baseDelayMs * 2 ** (attemptNumber - 1));
+      await record({ type: 'tiktok.rate_limit_hit', data: { ...where, retryAfterMs: Math.round(wait) } });
+      const error = failed('TIKTOK_RATE_LIMITED');
+      throw retryable ? new RetryableFailure(error, retryAfter) : new AbortError(error);
+    }
+    if (response.status >= 500) {
+      // The server failed while handling it: it may have acted.
+      await record({
+        type: 'tiktok.api_error',
+        data: {
+          ...where,
+          status: response.status,
+          message,
+          willRetry: idempotent && canRetry,
+          ...pickCode(parsed),
+        },
+      });
+      const error = failed('TIKTOK_API_ERROR', { outcomeUnknown: true });
+      throw idempotent ? new RetryableFailure(error, undefined) : new AbortError(error);
+    }
+    if (!response.ok || (typeof parsed.code === 'number' && parsed.code !== 0)) {
+      await record({
+        type: 'tiktok.api_error',
+        data: { ...where, status: response.status, message, willRetry: false, ...pickCode(parsed) },
+      });
+      throw new AbortError(
+        failed(parsed.code === TOKEN_EXPIRED ? 'TIKTOK_TOKEN_EXPIRED' : 'TIKTOK_API_ERROR'),
+      );
+    }
+    return parsed.data as T;
+  }
 
   async function request<T>(req: TikTokRequest): Promise<T> {
-    const token =
-      typeof options.accessToken === 'function' ? await options.accessToken() : options.accessToken;
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
-    const attempts = config.maxRetries + 1;
-    for (let attempt = 1; ; attempt++) {
-      // Re-signed per attempt: the timestamp must be fresh.
-      const query: Record<string, string> = {
-        app_key: config.appKey,
-        timestamp: String(Math.floor(now() / 1000)),
-      };
-      if (options.shopCipher !== undefined) query.shop_cipher = options.shopCipher;
-      for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) query[k] = String(v);
-      query.sign = signTikTokRequest({
-        appSecret: config.appSecret,
-        path: req.path,
-        query,
-        ...(body === undefined ? {} : { body }),
+    try {
+      return await pRetry((attemptNumber) => attempt<T>(req, body, attemptNumber), {
+        retries: config.maxRetries,
+        minTimeout: config.baseDelayMs,
+        factor: 2,
+        maxTimeout: config.maxDelayMs,
+        randomize: true,
+        unref: true,
+        // TikTok's own wait first; p-retry's backoff follows.
+        onFailedAttempt: async ({ error, retriesLeft }) => {
+          if (retriesLeft > 0 && error instanceof RetryableFailure && error.retryAfterMs !== undefined) {
+            await sleep(error.retryAfterMs);
+          }
+        },
       });
-      const url = `${baseUrl}${req.path}?${new URLSearchParams(query).toString()}`;
-      const canRetry = attempt < attempts;
-      const where = { method: req.method, path: req.path, ...shop, attempt };
-
-      let response: Response;
-      try {
-        response = await doFetch(url, {
-          method: req.method,
-          headers: { 'content-type': 'application/json', 'x-tts-access-token': token },
-          ...(body === undefined ? {} : { body }),
-          signal: AbortSignal.timeout(config.timeoutMs),
-        });
-      } catch (cause) {
-        const message = cause instanceof Error ? cause.message : String(cause);
-        await record({
-          type: 'tiktok.api_error',
-          data: { ...where, status: null, message, willRetry: canRetry },
-        });
-        if (!canRetry) {
-          throw new TikTokApiError('TIKTOK_NETWORK_ERROR', `${req.method} ${req.path} failed: ${message}`, {
-            httpStatus: null,
-            cause,
-          });
-        }
-        await sleep(backoff(attempt));
-        continue;
-      }
-
-      const text = await response.text();
-      let parsed: TikTokResponseBody = {};
-      try {
-        parsed = text ? (JSON.parse(text) as TikTokResponseBody) : {};
-      } catch {
-        parsed = {};
-      }
-      const details = {
-        httpStatus: response.status,
-        ...(typeof parsed.code === 'number' ? { tiktokCode: parsed.code } : {}),
-        ...(typeof parsed.request_id === 'string' ? { requestId: parsed.request_id } : {}),
-      };
-      const message =
-        typeof parsed.message === 'string' && parsed.message ? parsed.message : `HTTP ${response.status}`;
-
-      if (response.status === 429 || response.status >= 500) {
-        const retryAfter = retryAfterToMs(response.headers.get('retry-after'), now());
-        const delay = retryAfter ?? backoff(attempt);
-        const willRetry = canRetry && delay <= config.maxDelayMs;
-        if (response.status === 429) {
-          await record({
-            type: 'tiktok.rate_limit_hit',
-            data: { ...where, retryAfterMs: Math.round(delay) },
-          });
-        } else {
-          await record({
-            type: 'tiktok.api_error',
-            data: { ...where, status: response.status, message, willRetry, ...pickCode(parsed) },
-          });
-        }
-        if (!willRetry) {
-          const code = response.status === 429 ? 'TIKTOK_RATE_LIMITED' : 'TIKTOK_API_ERROR';
-          throw new TikTokApiError(code, `${req.method} ${req.path} failed: ${message}`, details);
-        }
-        await sleep(delay);
-        continue;
-      }
-      if (!response.ok || (typeof parsed.code === 'number' && parsed.code !== 0)) {
-        await record({
-          type: 'tiktok.api_error',
-          data: { ...where, status: response.status, message, willRetry: false, ...pickCode(parsed) },
-        });
-        throw new TikTokApiError('TIKTOK_API_ERROR', `${req.method} ${req.path} failed: ${message}`, details);
-      }
-      return parsed.data as T;
+    } catch (err) {
+      throw err instanceof RetryableFailure ? err.failure : err;
     }
   }
 
@@ -256,6 +351,8 @@ export function createTikTokShopHttpClient(options: TikTokShopHttpClientOptions)
         method: 'POST',
         path: `/fulfillment/202309/orders/${encodeURIComponent(orderId)}/shipping_info/update`,
         body: { tracking_number: info.trackingNumber, shipping_provider_id: info.shippingProviderId },
+        // It sets the order's tracking to these values: sending it twice leaves the same state.
+        idempotent: true,
       }),
     shipPackage: (packageId, body = {}) =>
       request({

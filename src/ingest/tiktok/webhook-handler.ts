@@ -3,12 +3,20 @@
  */
 import { z } from 'zod';
 import { errorToProblem } from '../../http/problem.js';
-import { headerValue, jsonResponse, type HttpHandler, type HttpRequest } from '../../http/types.js';
+import {
+  headerValue,
+  jsonResponse,
+  withBodyLimit,
+  type HttpHandler,
+  type HttpRequest,
+} from '../../http/types.js';
 import type { EventStore } from '../../store/types.js';
 import { enforceRateLimit } from '../enforce-rate-limit.js';
 import { IngestError } from '../errors.js';
-import { assertBodySize, parseJsonBody, parseWith } from '../parse-json.js';
+import { webhookIdempotencyKey } from '../idempotency-key.js';
+import { assertBodySize, decodeBody, parseJsonText, parseWith } from '../parse-json.js';
 import { createMemoryRateLimiter, type RateLimiter } from '../rate-limiter.js';
+import { DEFAULT_SOURCE_TIME_BOUNDS, sourceTimeBoundsSchema, type SourceTimeBounds } from '../source-time.js';
 import { mapTikTokWebhook } from './map-webhook.js';
 import { verifyTikTokWebhook } from './webhook-signature.js';
 import { tiktokEnvelopeSchema } from './webhook-schemas.js';
@@ -21,24 +29,46 @@ export interface TikTokWebhookOptions {
   appSecret: string;
   /** Per-shop limiter; default in-memory, 1,000 requests/minute per shop. */
   rateLimiter?: RateLimiter;
-  /** Envelopes whose `timestamp` is further than this from now are rejected. Default 900 (15 min). */
+  /**
+   * How old an envelope's `timestamp` may be. Default {@link TIKTOK_REPLAY_WINDOW_SECONDS}
+   * (73 h: TikTok redelivers a failed notification with its original timestamp
+   * for up to 72 h). Replays within it are stopped by the notification id's
+   * idempotency key, so keep idempotency keys at least this long.
+   */
   replayWindowSeconds?: number;
+  /** How far in the future an envelope's `timestamp` may be (clock skew). Default 900 (15 min). */
+  futureSkewSeconds?: number;
   /** Largest accepted body. Default 256 KiB. */
   maxBodyBytes?: number;
+  /** How far `data.update_time` may lie from now. Default {@link DEFAULT_SOURCE_TIME_BOUNDS}. */
+  sourceTimeBounds?: SourceTimeBounds;
   /** Map a TikTok shop to its creator; return undefined for shops this host does not serve. Default: the shop id. */
   resolveCreatorId?: (shopId: string) => string | undefined | Promise<string | undefined>;
   /** Time source in ms (tests). Default `Date.now`. */
   now?: () => number;
 }
 
+/**
+ * Default age limit of a TikTok envelope: TikTok's 72-hour redelivery schedule
+ * plus an hour of margin.
+ *
+ * @example
+ * ```ts
+ * TIKTOK_REPLAY_WINDOW_SECONDS // 262800
+ * ```
+ */
+export const TIKTOK_REPLAY_WINDOW_SECONDS = 73 * 3600;
+
 const optionsSchema = z.object({
   appKey: z.string().min(1),
   appSecret: z.string().min(1),
-  replayWindowSeconds: z.int().min(1).default(900),
+  replayWindowSeconds: z.int().min(1).default(TIKTOK_REPLAY_WINDOW_SECONDS),
+  futureSkewSeconds: z.int().min(0).default(900),
   maxBodyBytes: z
     .int()
     .min(1)
     .default(256 * 1024),
+  sourceTimeBounds: sourceTimeBoundsSchema.default(DEFAULT_SOURCE_TIME_BOUNDS),
 });
 
 /**
@@ -54,7 +84,7 @@ export const TIKTOK_WEBHOOK_SOURCE = 'tiktok_webhook';
 /**
  * Create the TikTok Shop webhook handler. Order of checks: body size,
  * signature over the raw bytes, JSON, envelope schema, replay window, per-shop
- * rate limit, type-specific schema; then one atomic append keyed by
+ * rate limit, known shop, type-specific schema and its `update_time`; then one atomic append keyed by
  * `tts_notification_id`. The 200 is sent only after the append committed; a
  * redelivery gets 200 with `duplicate: true` and writes nothing.
  *
@@ -83,12 +113,18 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
     if (!verifyTikTokWebhook(authorization, config.appKey, config.appSecret, req.rawBody)) {
       throw new IngestError('SIGNATURE_INVALID', 'The Authorization signature does not match the body');
     }
-    const envelope = parseWith(tiktokEnvelopeSchema, parseJsonBody(req.rawBody), 'TikTok webhook envelope');
-    const skewSeconds = Math.abs(now() / 1000 - envelope.timestamp);
-    if (skewSeconds > config.replayWindowSeconds) {
+    const body = decodeBody(req.rawBody);
+    const envelope = parseWith(tiktokEnvelopeSchema, parseJsonText(body), 'TikTok webhook envelope');
+    // Old is fine up to the redelivery schedule (the notification id dedupes
+    // replays); the future only up to clock skew.
+    const nowMs = now();
+    const ageSeconds = nowMs / 1000 - envelope.timestamp;
+    if (ageSeconds > config.replayWindowSeconds || -ageSeconds > config.futureSkewSeconds) {
+      const limit =
+        ageSeconds > 0 ? `${config.replayWindowSeconds} s old` : `${config.futureSkewSeconds} s ahead`;
       throw new IngestError(
         'STALE_TIMESTAMP',
-        `Envelope timestamp is ${Math.round(skewSeconds)} s from now, outside the ${config.replayWindowSeconds} s window`,
+        `Envelope timestamp is ${Math.round(Math.abs(ageSeconds))} s ${ageSeconds > 0 ? 'old' : 'ahead'}, over the limit of ${limit}`,
       );
     }
     await enforceRateLimit(limiter, `tiktok:${envelope.shop_id}`);
@@ -96,10 +132,15 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
     if (creatorId === undefined) {
       throw new IngestError('UNKNOWN_SHOP', `Shop ${envelope.shop_id} is not served by this receiver`);
     }
-    const { streamId, aggregateType, events } = mapTikTokWebhook(envelope, { creatorId });
+    const { streamId, aggregateType, events } = mapTikTokWebhook(envelope, {
+      creatorId,
+      body,
+      nowMs,
+      sourceTimeBounds: config.sourceTimeBounds,
+    });
     const result = await store.append(streamId, events, {
       aggregateType,
-      idempotencyKey: `tiktok:${envelope.tts_notification_id}`,
+      idempotencyKey: webhookIdempotencyKey('tiktok', envelope.tts_notification_id),
       metadata: { correlationId: envelope.tts_notification_id, source: TIKTOK_WEBHOOK_SOURCE },
     });
     return jsonResponse(200, {
@@ -110,5 +151,6 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
     });
   }
 
-  return (req) => handle(req).catch(errorToProblem);
+  // The adapters stop reading past the limit, rather than buffer what assertBodySize refuses.
+  return withBodyLimit((req) => handle(req).catch(errorToProblem), config.maxBodyBytes);
 }
