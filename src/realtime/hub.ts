@@ -294,6 +294,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
         maxMessages: options.subscriberBuffer?.maxMessages ?? 64,
         maxDeltas: options.subscriberBuffer?.maxDeltas ?? 10_000,
         snapshot: () => options.snapshot(channel, filter, creatorIds),
+        ...(options.snapshot.position ? { position: () => options.snapshot.position!(channel) } : {}),
         onReset: (reason) => {
           state.unaligned.add(sub);
           events.emit('realtime:reset', { subscriptionId: id, channel: channel.name, reason });

@@ -8,6 +8,7 @@ import { type SqlClient, type SqlQueryable, quoteIdent } from '../core/sql-clien
 import type { LogCheckpoint } from '../store/checkpoint.js';
 import { START_CHECKPOINT } from '../store/checkpoint.js';
 import type { ChannelDefinition } from './channels.js';
+import type { ParsedFilter } from './filter.js';
 import { filterToSql } from './filter-sql.js';
 import type { Snapshot, SnapshotPort } from './types.js';
 
@@ -47,7 +48,9 @@ export function readProcessorCheckpoint(
 }
 
 /**
- * A {@link SnapshotPort} on an {@link SqlClient}.
+ * A {@link SnapshotPort} on an {@link SqlClient}. Its `position` reads the
+ * same checkpoint without the rows: a resume cursor past it was not handed out
+ * by this database's read model and gets a snapshot.
  *
  * @example
  * ```ts
@@ -56,7 +59,11 @@ export function readProcessorCheckpoint(
  */
 export function createSqlSnapshot(sql: SqlClient, options: SqlSnapshotOptions): SnapshotPort {
   const maxRows = options.maxRows ?? 10_000;
-  return (channel, filter, creatorIds): Promise<Snapshot> =>
+  const take = (
+    channel: ChannelDefinition,
+    filter: ParsedFilter,
+    creatorIds: readonly string[],
+  ): Promise<Snapshot> =>
     sql.transaction(async (tx) => {
       await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
       const checkpoint = await options.checkpoint(tx, channel);
@@ -70,4 +77,7 @@ export function createSqlSnapshot(sql: SqlClient, options: SqlSnapshotOptions): 
       );
       return { rows, checkpoint };
     });
+  return Object.assign(take, {
+    position: (channel: ChannelDefinition): Promise<LogCheckpoint> => options.checkpoint(sql, channel),
+  });
 }

@@ -8,7 +8,7 @@ import { matchesFilter, parseFilter } from '../../src/realtime/filter.js';
 import { foldChanges } from '../../src/realtime/fold.js';
 import { type RealtimeHub, type RealtimeHubOptions, createRealtimeHub } from '../../src/realtime/hub.js';
 import { MemoryReadModel } from '../../src/realtime/memory-read-model.js';
-import type { Authorization, Snapshot, SubscriptionRequest } from '../../src/realtime/types.js';
+import type { Authorization, Snapshot, SnapshotPort, SubscriptionRequest } from '../../src/realtime/types.js';
 
 export const CHANNELS: readonly ChannelDefinition[] = [
   {
@@ -22,20 +22,23 @@ export const CHANNELS: readonly ChannelDefinition[] = [
 export const inventory = defineChannels(CHANNELS).get('inventory_alerts')!;
 
 /** A hub without a live feed: the test decides when a window closes (`flush`). */
-export function harness(options: Partial<RealtimeHubOptions> & { holdSnapshots?: boolean } = {}) {
+export function harness(
+  options: Partial<RealtimeHubOptions> & { holdSnapshots?: boolean; positionReader?: boolean } = {},
+) {
   const model = new MemoryReadModel(CHANNELS);
   let window: RowChange[] = [];
   model.changes.subscribe((c) => window.push(c));
   const held: (() => void)[] = [];
+  const take: SnapshotPort = (channel, filter, creatorIds) =>
+    options.holdSnapshots
+      ? new Promise<Snapshot>((resolve) =>
+          held.push(() => resolve(model.snapshot(channel, filter, creatorIds))),
+        )
+      : model.snapshot(channel, filter, creatorIds);
   const hub: RealtimeHub = createRealtimeHub({
     channels: CHANNELS,
     heartbeatMs: 0,
-    snapshot: (channel, filter, creatorIds) =>
-      options.holdSnapshots
-        ? new Promise<Snapshot>((resolve) =>
-            held.push(() => resolve(model.snapshot(channel, filter, creatorIds))),
-          )
-        : model.snapshot(channel, filter, creatorIds),
+    snapshot: options.positionReader ? Object.assign(take, { position: model.snapshot.position }) : take,
     ...options,
   });
   return {
