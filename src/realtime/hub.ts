@@ -165,6 +165,25 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   }
   const subscriptions = new Set<HubSubscription>();
   let nextId = 1;
+
+  /** Lifecycle listeners are the host's code: one that throws must not break a subscription or the fan-out. */
+  function notify<K extends 'realtime:gap' | 'realtime:reset'>(
+    event: K,
+    ...args: EventEmitter.ArgumentMap<RealtimeEventMap>[K]
+  ): void {
+    try {
+      (events.emit as (e: K, ...a: typeof args) => boolean)(event, ...args);
+    } catch (err) {
+      reportError(err);
+    }
+  }
+  function reportError(err: unknown): void {
+    try {
+      events.emit('error', err);
+    } catch {
+      // An 'error' listener that throws has nowhere left to report to.
+    }
+  }
   let closed = false;
 
   function ingest(batch: ChangeBatch & { previous?: string | null }): void {
@@ -179,7 +198,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     ) {
       // A batch was lost between processes (or the producer changed): nobody may
       // silently miss it, so every subscriber of the channel reloads a snapshot.
-      events.emit('realtime:gap', { channel: batch.channel, expected: batch.previous, head });
+      notify('realtime:gap', { channel: batch.channel, expected: batch.previous, head });
       invalidate(batch.channel);
     }
     if (!state.log.append(batch)) return;
@@ -297,7 +316,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
         ...(options.snapshot.position ? { position: () => options.snapshot.position!(channel) } : {}),
         onReset: (reason) => {
           state.unaligned.add(sub);
-          events.emit('realtime:reset', { subscriptionId: id, channel: channel.name, reason });
+          notify('realtime:reset', { subscriptionId: id, channel: channel.name, reason });
         },
         onClose: () => {
           state.index.remove(sub);
@@ -305,6 +324,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
           subscriptions.delete(sub);
           release();
         },
+        onError: reportError,
       },
       filter,
       creatorIds,
@@ -313,10 +333,15 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       sink,
     );
     subscriptions.add(sub);
-    // Filed before it pins its position, so nothing arriving meanwhile is missed.
-    state.index.add(sub, indexTerm(channel, filter, creatorIds));
-    state.unaligned.add(sub);
-    sub.start(request.cursor);
+    try {
+      // Filed before it pins its position, so nothing arriving meanwhile is missed.
+      state.index.add(sub, indexTerm(channel, filter, creatorIds));
+      state.unaligned.add(sub);
+      sub.start(request.cursor);
+    } catch (err) {
+      sub.close(); // unfiles it and gives its slot back
+      throw err;
+    }
     return {
       id,
       channel: channel.name,

@@ -31,6 +31,8 @@ export interface SubscriptionContext {
   position?: () => Promise<LogCheckpoint>;
   onReset: (reason: ResetReason) => void;
   onClose: () => void;
+  /** A failure that ended this subscription without reaching the client (a broken connection). */
+  onError: (error: unknown) => void;
 }
 
 /**
@@ -291,7 +293,7 @@ export class HubSubscription {
     this.#pendingOverflow = false;
     const attempt = ++this.#attempt;
     this.#ctx.onReset(reason);
-    this.#ctx.snapshot().then(
+    call(this.#ctx.snapshot).then(
       (snapshot) => {
         if (attempt !== this.#attempt || this.#state !== 'pinning') return;
         if (this.#pendingOverflow) {
@@ -323,6 +325,7 @@ export class HubSubscription {
 
   /** Send the catch-up (replay or what arrived during the snapshot) as one message, then `ready`. */
   #goLive(catchUp: readonly ChangeBatch[]): void {
+    if (this.#state === 'closed') return; // the connection broke while the reset was written
     this.#state = 'live';
     const batch = this.#deltasOf(catchUp);
     if (batch) this.#emitData(batch);
@@ -369,7 +372,16 @@ export class HubSubscription {
 
   #write(envelope: Envelope): void {
     if (envelope.cursor !== null && envelope.type !== 'heartbeat') this.#delivered = envelope.cursor;
-    if (!this.#sink.write(envelope)) this.#blocked = true;
+    let writable: boolean;
+    try {
+      writable = this.#sink.write(envelope);
+    } catch (err) {
+      // A connection that throws is gone: end the subscription (its slot too), never the fan-out.
+      this.#ctx.onError(err);
+      this.close();
+      return;
+    }
+    if (!writable) this.#blocked = true;
   }
 
   /**
@@ -437,7 +449,11 @@ export class HubSubscription {
     this.#outbox = [];
     this.#pending = [];
     this.#ctx.onClose();
-    this.#sink.close?.(error);
+    try {
+      this.#sink.close?.(error);
+    } catch (err) {
+      this.#ctx.onError(err);
+    }
   }
 }
 
