@@ -17,8 +17,8 @@ import { SyncError } from '../core/errors.js';
 export class InvalidFilterError extends SyncError {
   /** The offending filter text. */
   readonly filter: string;
-  constructor(filter: string, reason: string) {
-    super('INVALID_FILTER', `Invalid filter "${filter}": ${reason}`);
+  constructor(filter: string, reason: string, options?: { cause?: unknown }) {
+    super('INVALID_FILTER', `Invalid filter "${filter}": ${reason}`, options);
     this.filter = filter;
   }
 }

@@ -4,6 +4,7 @@
  */
 export * from './channels.js';
 export * from './channel-log.js';
+export * from './column-types.js';
 export * from './connection-limiter.js';
 export * from './delta.js';
 export * from './envelope.js';

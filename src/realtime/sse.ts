@@ -154,7 +154,8 @@ export function createSseHandler(
       sendHttpError(res, err);
       return;
     }
-    start();
+    // Headers go with the first message: a subscription that fails before it (snapshot, admission)
+    // still gets a real HTTP status instead of a 200 with an error frame.
     const h = handle;
     out.on('drain', () => h.drained());
     res.on('close', () => h.close());

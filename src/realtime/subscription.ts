@@ -15,7 +15,7 @@ import { type ParsedFilter, matchesFilter } from './filter.js';
 import type { ChangeBatch, FoldedChange } from './fold.js';
 import { type DeltaBatch, mergeDeltaBatches, throttleBatches } from './operators.js';
 import type { MessageSink, Snapshot } from './types.js';
-import { SnapshotError } from './errors.js';
+import { InvalidFilterError, SnapshotError } from './errors.js';
 
 /** What a subscription needs from its hub. */
 export interface SubscriptionContext {
@@ -318,7 +318,10 @@ export class HubSubscription {
       },
       (err: unknown) => {
         if (attempt !== this.#attempt || this.#state !== 'pinning') return;
-        this.close(new SnapshotError(this.#ctx.channel.name, { cause: err }));
+        // A refused filter value is the client's to fix (400); anything else is an outage (503).
+        this.close(
+          err instanceof InvalidFilterError ? err : new SnapshotError(this.#ctx.channel.name, { cause: err }),
+        );
       },
     );
   }
