@@ -329,7 +329,8 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       filter,
       creatorIds,
       request.events ?? ROW_OPERATIONS,
-      request.throttleMs ?? channel.throttleMs,
+      // The channel's throttle is a floor: a client may slow its stream down, never speed it up.
+      Math.max(request.throttleMs ?? 0, channel.throttleMs),
       sink,
     );
     subscriptions.add(sub);

@@ -16,7 +16,7 @@ export interface SubscriptionRequest {
   filter?: string | undefined;
   /** Operations to receive; all when absent. */
   events?: readonly RowOperation[] | undefined;
-  /** At most one message per this many ms; the channel's default when absent. */
+  /** At most one message per this many ms; never below the channel's throttle (its default). */
   throttleMs?: number | undefined;
   /** Resume after this cursor; a snapshot (`reset`) when absent or too old. */
   cursor?: LogCheckpoint | null | undefined;
