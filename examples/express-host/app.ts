@@ -11,6 +11,7 @@ import {
   WEBSOCKET_SERVER_OPTIONS,
   attachWebSocketServer,
   createSseHandler,
+  parseAllowedOrigins,
 } from '../../src/realtime/index.js';
 import { loadDashboardAssets } from '../dashboard/assets.js';
 import { createHost } from '../shared/host.js';
@@ -36,7 +37,9 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
   const assets = await loadDashboardAssets();
   const tracker = new ConnectionTracker();
   const authorize = host.authorize.bind(host);
-  const sse = createSseHandler(host.engine.hub, { authorize });
+  // Pages of this host are always allowed; ALLOWED_ORIGINS (comma-separated) adds others.
+  const allowedOrigins = parseAllowedOrigins(process.env.ALLOWED_ORIGINS);
+  const sse = createSseHandler(host.engine.hub, { authorize, allowedOrigins });
 
   const app = express();
   app.disable('x-powered-by');
@@ -60,7 +63,7 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
   const server = createServer(app);
   const wss = new WebSocketServer({ ...WEBSOCKET_SERVER_OPTIONS, server, path: '/realtime/ws' });
   wss.on('connection', (_socket, request) => tracker.add(request.socket));
-  attachWebSocketServer(host.engine.hub, wss, { authorize });
+  attachWebSocketServer(host.engine.hub, wss, { authorize, allowedOrigins });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

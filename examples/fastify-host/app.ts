@@ -8,7 +8,12 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyReply } from 'fastify';
 import { fastifyAdapter } from '../../src/http/index.js';
 import { INGEST_PATHS } from '../../src/ingest/index.js';
-import { WEBSOCKET_SERVER_OPTIONS, createSseHandler, handleWebSocket } from '../../src/realtime/index.js';
+import {
+  WEBSOCKET_SERVER_OPTIONS,
+  createSseHandler,
+  handleWebSocket,
+  parseAllowedOrigins,
+} from '../../src/realtime/index.js';
 import { loadDashboardAssets } from '../dashboard/assets.js';
 import { createHost } from '../shared/host.js';
 import {
@@ -34,7 +39,9 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
   const tracker = new ConnectionTracker();
   const authorize = host.authorize.bind(host);
   const hub = host.engine.hub;
-  const sse = createSseHandler(hub, { authorize });
+  // Pages of this host are always allowed; ALLOWED_ORIGINS (comma-separated) adds others.
+  const allowedOrigins = parseAllowedOrigins(process.env.ALLOWED_ORIGINS);
+  const sse = createSseHandler(hub, { authorize, allowedOrigins });
 
   const app = Fastify({ logger: false, forceCloseConnections: true });
   await app.register(fastifyWebsocket, { options: { ...WEBSOCKET_SERVER_OPTIONS } });
@@ -47,7 +54,7 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
   });
   app.get('/realtime/ws', { websocket: true }, (socket, req) => {
     tracker.add(req.raw.socket);
-    void handleWebSocket(hub, socket, req.raw, { authorize });
+    void handleWebSocket(hub, socket, req.raw, { authorize, allowedOrigins });
   });
   app.get('/healthz', async (_req, reply) => {
     const { status, body } = await host.healthz();

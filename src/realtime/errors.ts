@@ -75,6 +75,28 @@ export class UnauthorizedError extends SyncError {
 }
 
 /**
+ * A browser page from an origin the host does not allow tried to open a
+ * realtime connection (HTTP 403, WebSocket close 4403). Checked before
+ * `authorize`, so a page cannot ride on a logged-in user's cookies.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof OriginNotAllowedError) console.warn('refused', err.origin); }
+ * ```
+ */
+export class OriginNotAllowedError extends SyncError {
+  /** The refused `Origin` header. */
+  readonly origin: string;
+  constructor(origin: string, host: string | undefined) {
+    super(
+      'ORIGIN_NOT_ALLOWED',
+      `Origin "${origin}" may not open realtime connections to host "${host ?? ''}" (see allowedOrigins)`,
+    );
+    this.origin = origin;
+  }
+}
+
+/**
  * Fetching a snapshot for a subscription (initial load or reset) failed.
  *
  * @example
@@ -105,6 +127,8 @@ export function httpStatusOf(err: unknown): number {
       return 400;
     case 'UNAUTHORIZED':
       return 401;
+    case 'ORIGIN_NOT_ALLOWED':
+      return 403;
     case 'UNKNOWN_CHANNEL':
       return 404;
     case 'TOO_MANY_CONNECTIONS':
