@@ -111,6 +111,21 @@ export class SnapshotError extends SyncError {
 }
 
 /**
+ * The connection limiter could not decide (a custom shared limiter failed);
+ * the client should retry (HTTP 503).
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof RealtimeUnavailableError) retryLater(); }
+ * ```
+ */
+export class RealtimeUnavailableError extends SyncError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('REALTIME_UNAVAILABLE', message, options);
+  }
+}
+
+/**
  * The HTTP status a transport answers for a realtime error code.
  *
  * @example
@@ -134,6 +149,7 @@ export function httpStatusOf(err: unknown): number {
     case 'TOO_MANY_CONNECTIONS':
       return 429;
     case 'SNAPSHOT_FAILED':
+    case 'REALTIME_UNAVAILABLE':
     case 'STORE_CLOSED':
       return 503;
     default:

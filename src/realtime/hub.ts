@@ -15,17 +15,17 @@ import {
   merge,
 } from 'rxjs';
 import { ROW_OPERATIONS, type RowChange, type RowOperation } from '../core/row-change.js';
-import { InvalidArgumentError, StoreClosedError, type SyncError } from '../core/errors.js';
+import { InvalidArgumentError, StoreClosedError, SyncError } from '../core/errors.js';
 import { type LogCheckpoint, compareCheckpoints } from '../store/checkpoint.js';
 import { ChannelLog, type ReplayLimits } from './channel-log.js';
 import { type ChannelDefinition, DEFAULT_CHANNELS, defineChannels } from './channels.js';
 import type { Envelope } from './envelope.js';
-import { UnknownChannelError } from './errors.js';
+import { RealtimeUnavailableError, UnknownChannelError } from './errors.js';
 import { type ParsedFilter, parseFilter } from './filter.js';
 import type { ChangeBatch } from './fold.js';
 import { coalesceChanges } from './operators.js';
 import type { PubSub } from './pubsub.js';
-import { ConnectionLimiter } from './connection-limiter.js';
+import { ConnectionLimiter, type ConnectionLimiterPort, type ReleaseSlot } from './connection-limiter.js';
 import { SubscriberIndex, type IndexTerm } from './subscriber-index.js';
 import { HubSubscription, type ResetReason } from './subscription.js';
 import type {
@@ -59,6 +59,12 @@ export interface RealtimeHubOptions {
   maxConnectionsPerUser?: number;
   /** `Retry-After` past the connection limit, in seconds. Default 5. */
   retryAfterSeconds?: number;
+  /**
+   * Where connection slots are taken; default an in-memory limiter of
+   * `maxConnectionsPerUser` per process. Give a shared one (Redis) so the limit
+   * holds across hosts; its own settings then apply. The host closes it.
+   */
+  connectionLimiter?: ConnectionLimiterPort;
   /** Heartbeat interval in ms (0 = none). Default 30,000. */
   heartbeatMs?: number;
   /** Bounds of each subscriber's queue. */
@@ -96,6 +102,8 @@ export interface RealtimeStats {
   bufferedBatches: number;
   /** Messages queued for slow connections over all subscriptions. */
   queuedMessages: number;
+  /** The connection limiter runs on its fallback (e.g. Redis unreachable: per-process limit). */
+  limiterDegraded: boolean;
 }
 
 /** The realtime hub. */
@@ -106,7 +114,9 @@ export interface RealtimeHub {
   readonly ready: Promise<void>;
   /**
    * Subscribe a connection. Validates synchronously: throws `InvalidFilterError`,
-   * `UnknownChannelError`, `TooManyConnectionsError`.
+   * `UnknownChannelError`, and `TooManyConnectionsError` from an in-memory
+   * limiter; a shared limiter's refusal arrives as `sink.close(error)` before
+   * any message.
    */
   subscribe(request: SubscriptionRequest, auth: Authorization, sink: MessageSink): RealtimeSubscription;
   /** The same as an Observable (an always-writable sink), for in-process consumers. */
@@ -151,7 +161,9 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   const now = options.now ?? (() => Date.now());
   const windowMs = options.windowMs ?? 100;
   const heartbeatMs = options.heartbeatMs ?? 30_000;
-  const limiter = new ConnectionLimiter(options.maxConnectionsPerUser ?? 10, options.retryAfterSeconds ?? 5);
+  const limiter: ConnectionLimiterPort =
+    options.connectionLimiter ??
+    new ConnectionLimiter(options.maxConnectionsPerUser ?? 10, options.retryAfterSeconds ?? 5);
   const topic = options.topic ?? 'creatorflow_realtime';
   const events = new EventEmitter<RealtimeEventMap>();
   const states = new Map<string, ChannelState>();
@@ -298,7 +310,8 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     if (closed) throw new StoreClosedError('Realtime hub');
     const { channel, filter } = validate(request);
     const state = states.get(channel.name)!;
-    const release = limiter.acquire(auth.userId);
+    const slot = limiter.acquire(auth.userId);
+    let release: ReleaseSlot | null = null;
     const id = `s${nextId++}`;
     const creatorIds = [...new Set(auth.creatorIds)];
     const sub: HubSubscription = new HubSubscription(
@@ -322,7 +335,8 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
           state.index.remove(sub);
           state.unaligned.delete(sub);
           subscriptions.delete(sub);
-          release();
+          release?.();
+          release = null;
         },
         onError: reportError,
       },
@@ -334,14 +348,34 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       sink,
     );
     subscriptions.add(sub);
-    try {
+    const admit = (granted: ReleaseSlot): void => {
+      // The connection went away (or the hub closed) while a shared limiter was deciding.
+      if (sub.state === 'closed') return granted();
+      release = granted;
       // Filed before it pins its position, so nothing arriving meanwhile is missed.
       state.index.add(sub, indexTerm(channel, filter, creatorIds));
       state.unaligned.add(sub);
       sub.start(request.cursor);
-    } catch (err) {
-      sub.close(); // unfiles it and gives its slot back
-      throw err;
+    };
+    if (typeof slot === 'function') {
+      try {
+        admit(slot);
+      } catch (err) {
+        sub.close(); // unfiles it and gives its slot back
+        throw err;
+      }
+    } else {
+      // A shared limiter answers later: the refusal reaches the client through `sink.close`.
+      slot.then(
+        (granted) => {
+          try {
+            admit(granted);
+          } catch (err) {
+            sub.close(refusal(err));
+          }
+        },
+        (err: unknown) => sub.close(refusal(err)),
+      );
     }
     return {
       id,
@@ -349,6 +383,13 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       drained: () => sub.drained(),
       close: () => sub.close(),
     };
+  }
+
+  /** A typed refusal for the client; anything unexpected is reported and answered 503. */
+  function refusal(err: unknown): SyncError {
+    if (err instanceof SyncError) return err;
+    reportError(err);
+    return new RealtimeUnavailableError('Realtime connection could not be admitted', { cause: err });
   }
 
   return {
@@ -376,7 +417,12 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       for (const s of states.values()) bufferedBatches += s.log.size;
       let queuedMessages = 0;
       for (const s of subscriptions) queuedMessages += s.queued;
-      return { subscriptions: subscriptions.size, bufferedBatches, queuedMessages };
+      return {
+        subscriptions: subscriptions.size,
+        bufferedBatches,
+        queuedMessages,
+        limiterDegraded: limiter.degraded === true,
+      };
     },
     async close() {
       if (closed) return;
