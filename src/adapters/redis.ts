@@ -81,3 +81,5 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     },
   };
 }
+
+export * from './redis-connection-limiter.js';
