@@ -4,6 +4,7 @@
  * (optionally across processes via a PubSub) → replay buffer → hash-indexed
  * fan-out → each subscription (filter, tenancy, throttle, bounded queue).
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import {
   type Observable,
@@ -23,6 +24,7 @@ import type { Envelope } from './envelope.js';
 import { RealtimeUnavailableError, UnknownChannelError } from './errors.js';
 import { type ParsedFilter, parseFilter } from './filter.js';
 import type { ChangeBatch } from './fold.js';
+import { OrderedPublisher, decodeWire, encodeWire } from './hub-wire.js';
 import { coalesceChanges } from './operators.js';
 import type { PubSub } from './pubsub.js';
 import { ConnectionLimiter, type ConnectionLimiterPort, type ReleaseSlot } from './connection-limiter.js';
@@ -129,7 +131,8 @@ export interface RealtimeHub {
   ingest(batch: ChangeBatch & { previous?: string | null }): void;
   /**
    * The channel's rows changed behind the stream's back (a projection rebuild,
-   * a manual repair): drop its replay buffer and send every subscriber a fresh snapshot.
+   * a manual repair): drop its replay buffer and send every subscriber a fresh
+   * snapshot — on every host sharing the pub/sub.
    */
   invalidate(channel: string): void;
   /** Validate a request without subscribing (parsed filter). */
@@ -201,17 +204,12 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   function ingest(batch: ChangeBatch & { previous?: string | null }): void {
     const state = states.get(batch.channel);
     if (!state) return;
-    const head = state.log.head;
-    if (
-      batch.previous !== undefined &&
-      head !== null &&
-      batch.previous !== head &&
-      compareCheckpoints(batch.cursor, head) > 0
-    ) {
+    const missed = missedBefore(state.log, batch);
+    if (missed !== null) {
       // A batch was lost between processes (or the producer changed): nobody may
       // silently miss it, so every subscriber of the channel reloads a snapshot.
-      notify('realtime:gap', { channel: batch.channel, expected: batch.previous, head });
-      invalidate(batch.channel);
+      notify('realtime:gap', { channel: batch.channel, expected: batch.previous ?? null, head: missed });
+      invalidateHere(batch.channel);
     }
     if (!state.log.append(batch)) return;
     const touched = new Set<HubSubscription>();
@@ -246,44 +244,49 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
 
   let feed: Subscription | null = null;
   let unsubscribePubSub: (() => Promise<void>) | null = null;
+  // Tells this hub's own invalidation notices apart when they come back over the pub/sub.
+  const hubId = randomUUID();
+  const publisher = options.pubsub ? new OrderedPublisher(options.pubsub, topic, reportError) : null;
   const ready = (async () => {
     if (options.pubsub) {
-      const pubsub = options.pubsub;
-      unsubscribePubSub = await pubsub.subscribe(topic, (message) => {
+      unsubscribePubSub = await options.pubsub.subscribe(topic, (text) => {
         try {
-          ingest(JSON.parse(message) as ChangeBatch);
+          const message = decodeWire(text);
+          if (message.kind === 'batch') ingest(message.batch);
+          else if (message.from !== hubId && states.has(message.channel)) invalidateHere(message.channel);
         } catch (err) {
-          events.emit('error', err);
+          reportError(err);
         }
       });
-      if (closed || !batches$) return;
-      // Publishes run one after another, so they commit (and arrive) in the order produced;
-      // each batch names its predecessor so a receiver can detect one lost in transit.
-      let publishing = Promise.resolve();
+      if (closed || !batches$ || !publisher) return;
+      // Each batch names its predecessor so a receiver can detect one lost in transit.
       const previous = new Map<string, string>();
       feed = batches$.subscribe({
         next: (batch) => {
-          const message = JSON.stringify({ ...batch, previous: previous.get(batch.channel) ?? null });
+          publisher.publish(
+            encodeWire({ kind: 'batch', batch: { ...batch, previous: previous.get(batch.channel) ?? null } }),
+          );
           previous.set(batch.channel, batch.cursor);
-          publishing = publishing
-            .then(() => pubsub.publish(topic, message))
-            .catch((err: unknown) => {
-              events.emit('error', err);
-            });
         },
-        error: (err: unknown) => events.emit('error', err),
+        error: reportError,
       });
     } else if (batches$) {
-      feed = batches$.subscribe({ next: ingest, error: (err: unknown) => events.emit('error', err) });
+      feed = batches$.subscribe({ next: ingest, error: reportError });
     }
   })();
-  ready.catch((err: unknown) => events.emit('error', err));
+  ready.catch(reportError);
+
+  /** Drop the channel's buffer and reload its subscribers, on this host only. */
+  function invalidateHere(channel: string): void {
+    states.get(channel)!.log.clear();
+    for (const sub of [...subscriptions]) if (sub.channelName === channel) sub.invalidate();
+  }
 
   function invalidate(channel: string): void {
-    const state = states.get(channel);
-    if (!state) throw new UnknownChannelError(channel);
-    state.log.clear();
-    for (const sub of [...subscriptions]) if (sub.channelName === channel) sub.invalidate();
+    if (!states.has(channel)) throw new UnknownChannelError(channel);
+    invalidateHere(channel);
+    // Every host serves this channel from the same rows: they all reload.
+    publisher?.publish(encodeWire({ kind: 'invalidate', channel, from: hubId }));
   }
 
   function validate(request: SubscriptionRequest): { channel: ChannelDefinition; filter: ParsedFilter } {
@@ -433,6 +436,21 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       await unsubscribePubSub?.();
     },
   };
+}
+
+/**
+ * When a received batch does not follow what this hub knows (a batch lost in
+ * transit, or a new producer), the position it knows (for the event); else null.
+ * Before its first batch a hub knows only its snapshots' position (the floor):
+ * a predecessor after it was missed.
+ */
+function missedBefore(log: ChannelLog, batch: ChangeBatch & { previous?: string | null }): string | null {
+  const { previous } = batch;
+  if (previous === undefined) return null; // the in-process feed
+  const head = log.head;
+  if (head !== null) return previous !== head && compareCheckpoints(batch.cursor, head) > 0 ? head : null;
+  const floor = log.floor;
+  return previous !== null && floor !== null && compareCheckpoints(previous, floor) > 0 ? floor : null;
 }
 
 /** The most selective hashable term: an `eq`/`in` condition or the tenant ids, whichever has fewer values. */

@@ -50,15 +50,18 @@ const stock = defineProjection<StockSet>({
   },
 });
 
-/** An engine on `sql`/`schema` serving `rt_stock`; `pubsub: null` keeps deltas in-process. */
-export function stockEngine(sql: SqlClient, schema: string, pubsub: PubSub | null): SyncEngine {
+/**
+ * An engine on `sql`/`schema` serving `rt_stock`; `pubsub: null` keeps deltas
+ * in-process, `undefined` takes the engine's default (LISTEN/NOTIFY on PostgreSQL).
+ */
+export function stockEngine(sql: SqlClient, schema: string, pubsub: PubSub | null | undefined): SyncEngine {
   return createSyncEngine({
     sql,
     schema,
     store: { pollIntervalMs: 100 },
     projections: [stock],
     channels: STOCK_CHANNELS,
-    pubsub,
+    ...(pubsub === undefined ? {} : { pubsub }),
     realtime: { windowMs: 10, heartbeatMs: 0 },
   });
 }
