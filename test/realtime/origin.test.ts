@@ -2,23 +2,15 @@ import { type Server, createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import type { ChannelDefinition } from '../../src/realtime/channels.js';
 import type { Envelope } from '../../src/realtime/envelope.js';
 import { type RealtimeHub, createRealtimeHub } from '../../src/realtime/hub.js';
 import { MemoryReadModel } from '../../src/realtime/memory-read-model.js';
 import { parseAllowedOrigins } from '../../src/realtime/origin.js';
 import { createSseHandler } from '../../src/realtime/sse.js';
 import { WEBSOCKET_SERVER_OPTIONS, handleWebSocket } from '../../src/realtime/websocket.js';
+import { ORDER_METRICS } from './support.js';
 
-const CHANNELS: ChannelDefinition[] = [
-  {
-    name: 'order_metrics',
-    keyColumns: ['creator_id'],
-    tenantColumn: 'creator_id',
-    filterableColumns: [],
-    throttleMs: 0,
-  },
-];
+const CHANNELS = ORDER_METRICS;
 const LISTED = ['https://dash.example.com'];
 
 let server: Server;

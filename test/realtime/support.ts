@@ -21,6 +21,17 @@ export const CHANNELS: readonly ChannelDefinition[] = [
 ];
 export const inventory = defineChannels(CHANNELS).get('inventory_alerts')!;
 
+/** One unthrottled channel keyed by creator, for the transport tests. */
+export const ORDER_METRICS: readonly ChannelDefinition[] = [
+  {
+    name: 'order_metrics',
+    keyColumns: ['creator_id'],
+    tenantColumn: 'creator_id',
+    filterableColumns: [],
+    throttleMs: 0,
+  },
+];
+
 /** A hub without a live feed: the test decides when a window closes (`flush`). */
 export function harness(
   options: Partial<RealtimeHubOptions> & { holdSnapshots?: boolean; positionReader?: boolean } = {},
@@ -41,16 +52,21 @@ export function harness(
     snapshot: options.positionReader ? Object.assign(take, { position: model.snapshot.position }) : take,
     ...options,
   });
+  /** Fold what changed since the last flush without fanning it out (a batch another process publishes). */
+  const takeBatch = () => {
+    const changes = window;
+    window = [];
+    return foldChanges(inventory, changes);
+  };
   return {
     model,
     hub,
     /** Close the current window: fold and fan out what changed since the last flush. */
     flush() {
-      const changes = window;
-      window = [];
-      const batch = foldChanges(inventory, changes);
+      const batch = takeBatch();
       if (batch) hub.ingest(batch);
     },
+    takeBatch,
     /** Let the held snapshots be taken now. */
     releaseSnapshots() {
       for (const release of held.splice(0)) release();
