@@ -211,6 +211,8 @@ export function createRedisConnectionLimiter(options: RedisConnectionLimiterOpti
       released = true;
       releaseLocal();
       unhold(userId, member);
+      // Unrefreshed, the entry expires within ttlMs anyway: no commands pile up on a Redis that is down.
+      if (degraded) return;
       // After a heartbeat in flight, which could otherwise re-add the entry just removed.
       void (beating ?? Promise.resolve())
         .then(() => run(SCRIPTS.release, userId, [member]))
