@@ -99,7 +99,7 @@ describe.each(sqlEngines)('a wrongly typed filter value over SSE on $name', (eng
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     };
-  });
+  }, 180_000); // booting PGlite takes a minute on a loaded 2-core machine
   afterAll(async () => {
     await close();
     await db?.close();

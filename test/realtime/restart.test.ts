@@ -18,7 +18,7 @@ beforeAll(async () => {
   const template = await PGlite.create();
   fresh = await template.dumpDataDir('none');
   await template.close();
-});
+}, 180_000); // an initdb takes a minute on a loaded 2-core machine
 
 describe.each(['sse', 'websocket'] as const)(
   'a %s client across a host restart on a fresh database',
@@ -80,6 +80,6 @@ describe.each(['sse', 'websocket'] as const)(
         await engine2.close();
         await db2.close();
       }
-    });
+    }, 180_000); // two databases loaded from a copy, two engines
   },
 );
