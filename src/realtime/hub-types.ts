@@ -101,10 +101,14 @@ export interface RealtimeHub {
    * Subscribe a connection. Validates synchronously: throws `InvalidFilterError`,
    * `UnknownChannelError`, and `TooManyConnectionsError` from an in-memory
    * limiter; a shared limiter's refusal arrives as `sink.close(error)` before
-   * any message.
+   * any message. `request.throttleMs` below the channel's throttle is raised to it.
    */
   subscribe(request: SubscriptionRequest, auth: Authorization, sink: MessageSink): RealtimeSubscription;
-  /** The same as an Observable (an always-writable sink), for in-process consumers. */
+  /**
+   * The same as an Observable (an always-writable sink), for in-process
+   * consumers. Its `throttleMs` is taken as given: the channel's throttle is a
+   * floor for connections (`subscribe`), not for the host's own code.
+   */
   messages(request: SubscriptionRequest, auth: Authorization): Observable<Envelope>;
   /**
    * Feed one folded batch (what the pub/sub delivers); duplicates are ignored.

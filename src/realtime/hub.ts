@@ -203,10 +203,12 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     return { channel: state.def, filter };
   }
 
+  /** `trusted`: in-process code, whose throttle is taken as given; a connection's never goes below the channel's. */
   function subscribe(
     request: SubscriptionRequest,
     auth: Authorization,
     sink: MessageSink,
+    trusted = false,
   ): RealtimeSubscription {
     if (closed) throw new StoreClosedError('Realtime hub');
     const { channel, filter } = validate(request);
@@ -245,7 +247,9 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       creatorIds,
       request.events ?? ROW_OPERATIONS,
       // The channel's throttle is a floor: a client may slow its stream down, never speed it up.
-      Math.max(request.throttleMs ?? 0, channel.throttleMs),
+      trusted
+        ? (request.throttleMs ?? channel.throttleMs)
+        : Math.max(request.throttleMs ?? 0, channel.throttleMs),
       sink,
     );
     subscriptions.add(sub);
@@ -297,18 +301,23 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     channels,
     events,
     ready,
-    subscribe,
+    subscribe: (request, auth, sink) => subscribe(request, auth, sink),
     validate,
     ingest,
     messages(request, auth) {
       return new RxObservable<Envelope>((subscriber) => {
-        const handle = subscribe(request, auth, {
-          write: (envelope) => {
-            subscriber.next(envelope);
-            return true;
+        const handle = subscribe(
+          request,
+          auth,
+          {
+            write: (envelope) => {
+              subscriber.next(envelope);
+              return true;
+            },
+            close: (error?: SyncError) => (error ? subscriber.error(error) : subscriber.complete()),
           },
-          close: (error?: SyncError) => (error ? subscriber.error(error) : subscriber.complete()),
-        });
+          true,
+        );
         return () => handle.close();
       });
     },

@@ -58,4 +58,25 @@ describe("a channel's throttle is a floor", () => {
     scheduler.flush();
     expect(client.received.filter((e) => e.type === 'data')).toHaveLength(2);
   });
+
+  it("the host's own in-process consumers (hub.messages) get the throttle they ask for", () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, 5000);
+    const { model, hub, flush } = harness({
+      scheduler,
+      startCursor: '0:0',
+      channels: [{ ...CHANNELS[0]!, throttleMs: 1000 }],
+    });
+    const data: unknown[] = [];
+    hub
+      .messages({ channel: 'inventory_alerts', throttleMs: 0, cursor: '0:0' }, alice)
+      .subscribe((e) => e.type === 'data' && data.push(e));
+    for (let i = 0; i < 3; i++) {
+      scheduler.schedule(() => {
+        model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'A', stock: i });
+        flush();
+      }, i * 100);
+    }
+    scheduler.flush();
+    expect(data).toHaveLength(3);
+  });
 });
