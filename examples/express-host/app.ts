@@ -11,6 +11,7 @@ import {
   WEBSOCKET_SERVER_OPTIONS,
   attachWebSocketServer,
   createSseHandler,
+  parseAllowedOrigins,
 } from '../../src/realtime/index.js';
 import { loadDashboardAssets } from '../dashboard/assets.js';
 import { createHost } from '../shared/host.js';
@@ -38,7 +39,9 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
   const assets = await loadDashboardAssets();
   const tracker = new ConnectionTracker();
   const authorize = host.authorize.bind(host);
-  const sse = createSseHandler(host.engine.hub, { authorize });
+  // Pages of this host are always allowed; ALLOWED_ORIGINS (comma-separated) adds others.
+  const allowedOrigins = parseAllowedOrigins(process.env.ALLOWED_ORIGINS);
+  const sse = createSseHandler(host.engine.hub, { authorize, allowedOrigins });
 
   const app = express();
   app.disable('x-powered-by');
@@ -78,7 +81,7 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
     tracker.add(request.socket);
   });
   wss.on('error', (err) => host.log.error(`websocket server: ${describeError(err)}`));
-  attachWebSocketServer(host.engine.hub, wss, { authorize });
+  attachWebSocketServer(host.engine.hub, wss, { authorize, allowedOrigins });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

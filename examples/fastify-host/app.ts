@@ -9,7 +9,12 @@ import Fastify, { type FastifyReply } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { fastifyAdapter } from '../../src/http/index.js';
 import { INGEST_PATHS } from '../../src/ingest/index.js';
-import { WEBSOCKET_SERVER_OPTIONS, createSseHandler, handleWebSocket } from '../../src/realtime/index.js';
+import {
+  WEBSOCKET_SERVER_OPTIONS,
+  createSseHandler,
+  handleWebSocket,
+  parseAllowedOrigins,
+} from '../../src/realtime/index.js';
 import { loadDashboardAssets } from '../dashboard/assets.js';
 import { createHost } from '../shared/host.js';
 import { accessLogEnabled, logRequest } from '../shared/host-log.js';
@@ -37,7 +42,9 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
   const tracker = new ConnectionTracker();
   const authorize = host.authorize.bind(host);
   const hub = host.engine.hub;
-  const sse = createSseHandler(hub, { authorize });
+  // Pages of this host are always allowed; ALLOWED_ORIGINS (comma-separated) adds others.
+  const allowedOrigins = parseAllowedOrigins(process.env.ALLOWED_ORIGINS);
+  const sse = createSseHandler(hub, { authorize, allowedOrigins });
 
   const app = Fastify({ logger: false, forceCloseConnections: true });
   if (accessLogEnabled()) {
@@ -61,7 +68,7 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
   });
   app.get('/realtime/ws', { websocket: true }, (socket, req) => {
     tracker.add(req.raw.socket);
-    void handleWebSocket(hub, socket, req.raw, { authorize });
+    void handleWebSocket(hub, socket, req.raw, { authorize, allowedOrigins });
   });
   app.get('/healthz', async (_req, reply) => {
     const { status, body } = await host.healthz();

@@ -148,3 +148,5 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     },
   });
 }
+
+export * from './redis-connection-limiter.js';

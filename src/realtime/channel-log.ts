@@ -40,11 +40,26 @@ export class ChannelLog {
     this.#maxChanges = limits.maxChanges ?? 50_000;
     this.#floor = floor;
     this.#head = floor;
+    this.#latest = floor;
   }
 
   /** Cursor of the newest batch (or the floor when none). */
   get head(): LogCheckpoint | null {
     return this.#head;
+  }
+
+  /** The newest position this log has seen: a batch, a snapshot or its start (null: none). */
+  get latest(): LogCheckpoint | null {
+    return this.#latest;
+  }
+
+  /**
+   * True when `cursor` is not past anything this log has seen. A cursor past
+   * it was handed out elsewhere (another host, or another database instance):
+   * whether it can be resumed depends on the read model, not on this buffer.
+   */
+  knows(cursor: LogCheckpoint): boolean {
+    return isCheckpoint(cursor) && this.#latest !== null && compareCheckpoints(cursor, this.#latest) <= 0;
   }
 
   /** Everything after this cursor is in the buffer (null: unknown). */

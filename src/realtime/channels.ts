@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
+import { COLUMN_TYPES, type ColumnType } from './column-types.js';
 
 /** One realtime channel (a read-model table). */
 export interface ChannelDefinition {
@@ -22,6 +23,11 @@ export interface ChannelDefinition {
   readonly columns?: readonly string[];
   /** Schema-qualified table for SQL snapshots; `name` when absent. */
   readonly table?: string;
+  /**
+   * Types of non-text filterable columns: a filter value of the wrong type is
+   * an `INVALID_FILTER` (400) at subscribe time, before any SQL runs.
+   */
+  readonly columnTypes?: Readonly<Record<string, ColumnType>>;
 }
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier');
@@ -34,6 +40,7 @@ const channelSchema = z.object({
   throttleMs: z.number().int().min(0),
   columns: z.array(identifier).min(1).optional(),
   table: identifier.optional(),
+  columnTypes: z.record(identifier, z.enum(COLUMN_TYPES)).optional(),
 });
 
 /**
@@ -69,6 +76,7 @@ export function defineChannels(
         keyColumns: Object.freeze([...d.keyColumns]),
         filterableColumns: Object.freeze(filterable),
         ...(d.columns ? { columns: Object.freeze([...d.columns]) } : {}),
+        ...(d.columnTypes ? { columnTypes: Object.freeze({ ...d.columnTypes }) } : {}),
       }) as ChannelDefinition,
     );
   }
@@ -100,6 +108,7 @@ export const DEFAULT_CHANNELS: readonly ChannelDefinition[] = Object.freeze([
     tenantColumn: 'creator_id',
     filterableColumns: ['active_orders', 'failed_orders', 'trend_direction', 'automation_health_pct'],
     throttleMs: 5000,
+    columnTypes: { active_orders: 'integer', failed_orders: 'integer', automation_health_pct: 'number' },
   },
   {
     name: 'inventory_alerts',
@@ -107,6 +116,7 @@ export const DEFAULT_CHANNELS: readonly ChannelDefinition[] = Object.freeze([
     tenantColumn: 'creator_id',
     filterableColumns: ['product_id', 'alert_type', 'status', 'severity', 'quantity'],
     throttleMs: 1000,
+    columnTypes: { quantity: 'integer' },
   },
   {
     name: 'sync_operations',
@@ -114,6 +124,7 @@ export const DEFAULT_CHANNELS: readonly ChannelDefinition[] = Object.freeze([
     tenantColumn: 'creator_id',
     filterableColumns: ['component', 'operation', 'status', 'consecutive_failures'],
     throttleMs: 2000,
+    columnTypes: { consecutive_failures: 'integer' },
   },
   {
     name: 'daily_revenue_metrics',

@@ -1,10 +1,35 @@
 /**
- * Per-user connection limit (the specification: at most 10 per user).
+ * Per-user connection limit (the specification: at most 10 per user). The hub
+ * talks to a port: the in-memory {@link ConnectionLimiter} counts this
+ * process's connections; a shared one (Redis, `@creatorflow/sync/redis`)
+ * makes the limit hold across every host process.
  */
 import { TooManyConnectionsError } from './errors.js';
 
+/** Gives a connection slot back (idempotent). */
+export type ReleaseSlot = () => void;
+
 /**
- * Counts open connections per user.
+ * Where the hub takes a slot for each connection.
+ *
+ * @example
+ * ```ts
+ * const hub = createRealtimeHub({ snapshot, connectionLimiter: createRedisConnectionLimiter({ redis }) });
+ * ```
+ */
+export interface ConnectionLimiterPort {
+  /**
+   * Take a slot for one connection of `userId`: synchronously (in memory) or
+   * as a promise (shared). Throws or rejects with `TooManyConnectionsError`
+   * past the limit; any other rejection refuses the connection with 503.
+   */
+  acquire(userId: string): ReleaseSlot | Promise<ReleaseSlot>;
+  /** True while a shared limiter runs on its fallback (its store unreachable); health shows it. */
+  readonly degraded?: boolean;
+}
+
+/**
+ * Counts open connections per user in this process.
  *
  * @example
  * ```ts
@@ -13,7 +38,7 @@ import { TooManyConnectionsError } from './errors.js';
  * socket.on('close', release);
  * ```
  */
-export class ConnectionLimiter {
+export class ConnectionLimiter implements ConnectionLimiterPort {
   readonly #max: number;
   readonly #retryAfterSeconds: number;
   readonly #open = new Map<string, number>();
@@ -29,7 +54,7 @@ export class ConnectionLimiter {
   }
 
   /** Take a slot; the returned function gives it back (idempotent). */
-  acquire(userId: string): () => void {
+  acquire(userId: string): ReleaseSlot {
     const n = this.count(userId);
     if (n >= this.#max) throw new TooManyConnectionsError(userId, this.#max, this.#retryAfterSeconds);
     this.#open.set(userId, n + 1);

@@ -17,8 +17,8 @@ import { SyncError } from '../core/errors.js';
 export class InvalidFilterError extends SyncError {
   /** The offending filter text. */
   readonly filter: string;
-  constructor(filter: string, reason: string) {
-    super('INVALID_FILTER', `Invalid filter "${filter}": ${reason}`);
+  constructor(filter: string, reason: string, options?: { cause?: unknown }) {
+    super('INVALID_FILTER', `Invalid filter "${filter}": ${reason}`, options);
     this.filter = filter;
   }
 }
@@ -75,6 +75,28 @@ export class UnauthorizedError extends SyncError {
 }
 
 /**
+ * A browser page from an origin the host does not allow tried to open a
+ * realtime connection (HTTP 403, WebSocket close 4403). Checked before
+ * `authorize`, so a page cannot ride on a logged-in user's cookies.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof OriginNotAllowedError) console.warn('refused', err.origin); }
+ * ```
+ */
+export class OriginNotAllowedError extends SyncError {
+  /** The refused `Origin` header. */
+  readonly origin: string;
+  constructor(origin: string, host: string | undefined) {
+    super(
+      'ORIGIN_NOT_ALLOWED',
+      `Origin "${origin}" may not open realtime connections to host "${host ?? ''}" (see allowedOrigins)`,
+    );
+    this.origin = origin;
+  }
+}
+
+/**
  * Fetching a snapshot for a subscription (initial load or reset) failed.
  *
  * @example
@@ -85,6 +107,21 @@ export class UnauthorizedError extends SyncError {
 export class SnapshotError extends SyncError {
   constructor(channel: string, options?: { cause?: unknown }) {
     super('SNAPSHOT_FAILED', `Snapshot of channel "${channel}" failed`, options);
+  }
+}
+
+/**
+ * The connection limiter could not decide (a custom shared limiter failed);
+ * the client should retry (HTTP 503).
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof RealtimeUnavailableError) retryLater(); }
+ * ```
+ */
+export class RealtimeUnavailableError extends SyncError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('REALTIME_UNAVAILABLE', message, options);
   }
 }
 
@@ -105,11 +142,14 @@ export function httpStatusOf(err: unknown): number {
       return 400;
     case 'UNAUTHORIZED':
       return 401;
+    case 'ORIGIN_NOT_ALLOWED':
+      return 403;
     case 'UNKNOWN_CHANNEL':
       return 404;
     case 'TOO_MANY_CONNECTIONS':
       return 429;
     case 'SNAPSHOT_FAILED':
+    case 'REALTIME_UNAVAILABLE':
     case 'STORE_CLOSED':
       return 503;
     default:

@@ -6,6 +6,7 @@
  */
 import type { Row } from '../core/row-change.js';
 import type { ChannelDefinition } from './channels.js';
+import { columnValueProblem } from './column-types.js';
 import { InvalidFilterError } from './errors.js';
 import { canonicalValue, compareValues } from './values.js';
 
@@ -116,6 +117,11 @@ export function parseFilter(channel: ChannelDefinition, text: string | undefined
     }
     const values = op === 'in' ? parseList(source, raw) : [raw];
     if (op !== 'in' && raw === '') throw new InvalidFilterError(source, `missing value in "${term}"`);
+    const type = channel.columnTypes?.[column];
+    for (const value of type ? values : []) {
+      const problem = columnValueProblem(type!, value);
+      if (problem) throw new InvalidFilterError(source, `"${value}" for ${column} ${problem}`);
+    }
     conditions.push({ column, op: op as FilterOperator, values: values.map((v) => canonicalValue(v) ?? '') });
   }
   const text2 = conditions

@@ -4,129 +4,40 @@
  * (optionally across processes via a PubSub) → replay buffer → hash-indexed
  * fan-out → each subscription (filter, tenancy, throttle, bounded queue).
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import {
-  type Observable,
-  type SchedulerLike,
   type Subscription,
   Observable as RxObservable,
   asyncScheduler,
   filter as rxFilter,
   merge,
 } from 'rxjs';
-import { ROW_OPERATIONS, type RowChange, type RowOperation } from '../core/row-change.js';
-import { InvalidArgumentError, StoreClosedError, type SyncError } from '../core/errors.js';
-import { type LogCheckpoint, compareCheckpoints } from '../store/checkpoint.js';
-import { ChannelLog, type ReplayLimits } from './channel-log.js';
+import { ROW_OPERATIONS, type RowOperation } from '../core/row-change.js';
+import { InvalidArgumentError, StoreClosedError, SyncError } from '../core/errors.js';
+import { compareCheckpoints } from '../store/checkpoint.js';
+import { ChannelLog } from './channel-log.js';
 import { type ChannelDefinition, DEFAULT_CHANNELS, defineChannels } from './channels.js';
 import type { Envelope } from './envelope.js';
-import { UnknownChannelError } from './errors.js';
+import { RealtimeUnavailableError, UnknownChannelError } from './errors.js';
 import { type ParsedFilter, parseFilter } from './filter.js';
 import type { ChangeBatch } from './fold.js';
+import { OrderedPublisher, decodeWire, encodeWire } from './hub-wire.js';
 import { coalesceChanges } from './operators.js';
-import type { PubSub } from './pubsub.js';
-import { ConnectionLimiter } from './connection-limiter.js';
+import { ConnectionLimiter, type ConnectionLimiterPort, type ReleaseSlot } from './connection-limiter.js';
+import type { RealtimeEventMap, RealtimeHub, RealtimeHubOptions, RealtimeSubscription } from './hub-types.js';
 import { SubscriberIndex, type IndexTerm } from './subscriber-index.js';
-import { HubSubscription, type ResetReason } from './subscription.js';
-import type {
-  Authorization,
-  MessageSink,
-  SnapshotPort,
-  SubscriberBufferLimits,
-  SubscriptionRequest,
-} from './types.js';
+import { HubSubscription } from './subscription.js';
+import type { Authorization, MessageSink, SubscriptionRequest } from './types.js';
 import { canonicalValue } from './values.js';
 
-/** Options of {@link createRealtimeHub}. */
-export interface RealtimeHubOptions {
-  /** Read-model channels. Default {@link DEFAULT_CHANNELS}. */
-  channels?: readonly ChannelDefinition[];
-  /** The projections' row changes (absent on processes that only serve subscribers). */
-  changes?: Observable<RowChange>;
-  /** Fresh snapshots for initial loads and resets. */
-  snapshot: SnapshotPort;
-  /** Cross-process fan-out; without it batches stay in this process. */
-  pubsub?: PubSub;
-  /** Pub/sub topic. Default `'creatorflow_realtime'`. */
-  topic?: string;
-  /** Coalescing window in ms. Default 100. */
-  windowMs?: number;
-  /** Replay buffer per channel. */
-  replay?: ReplayLimits;
-  /** Everything after this position will reach the hub (lets early resumes skip a snapshot). */
-  startCursor?: LogCheckpoint;
-  /** Connections (subscriptions) per user. Default 10. */
-  maxConnectionsPerUser?: number;
-  /** `Retry-After` past the connection limit, in seconds. Default 5. */
-  retryAfterSeconds?: number;
-  /** Heartbeat interval in ms (0 = none). Default 30,000. */
-  heartbeatMs?: number;
-  /** Bounds of each subscriber's queue. */
-  subscriberBuffer?: SubscriberBufferLimits;
-  /** Scheduler for windows, throttles and heartbeats (TestScheduler in tests). */
-  scheduler?: SchedulerLike;
-  /** Clock for `serverTime`. Default `Date.now`. */
-  now?: () => number;
-}
-
-/** Lifecycle events of the hub. */
-export interface RealtimeEventMap {
-  /** A background failure (pub/sub, malformed message); never thrown. */
-  error: [error: unknown];
-  /** A batch from another process did not follow the last one received: the channel was invalidated. */
-  'realtime:gap': [info: { channel: string; expected: string | null; head: string }];
-  /** A subscriber is being sent a snapshot. */
-  'realtime:reset': [info: { subscriptionId: string; channel: string; reason: ResetReason }];
-}
-
-/** A live subscription handed to a transport. */
-export interface RealtimeSubscription {
-  readonly id: string;
-  readonly channel: string;
-  /** Call when the connection can take more after `sink.write` returned false. */
-  drained(): void;
-  /** End it (the connection closed). */
-  close(): void;
-}
-
-/** Counters for health pages and benchmarks. */
-export interface RealtimeStats {
-  subscriptions: number;
-  /** Batches held in replay buffers over all channels. */
-  bufferedBatches: number;
-  /** Messages queued for slow connections over all subscriptions. */
-  queuedMessages: number;
-}
-
-/** The realtime hub. */
-export interface RealtimeHub {
-  readonly channels: ReadonlyMap<string, ChannelDefinition>;
-  readonly events: EventEmitter<RealtimeEventMap>;
-  /** Resolves once the hub receives batches (pub/sub subscription active). */
-  readonly ready: Promise<void>;
-  /**
-   * Subscribe a connection. Validates synchronously: throws `InvalidFilterError`,
-   * `UnknownChannelError`, `TooManyConnectionsError`.
-   */
-  subscribe(request: SubscriptionRequest, auth: Authorization, sink: MessageSink): RealtimeSubscription;
-  /** The same as an Observable (an always-writable sink), for in-process consumers. */
-  messages(request: SubscriptionRequest, auth: Authorization): Observable<Envelope>;
-  /**
-   * Feed one folded batch (what the pub/sub delivers); duplicates are ignored.
-   * With `previous` (the cursor of the producer's batch before it), a batch that
-   * does not follow the last one received invalidates the channel.
-   */
-  ingest(batch: ChangeBatch & { previous?: string | null }): void;
-  /**
-   * The channel's rows changed behind the stream's back (a projection rebuild,
-   * a manual repair): drop its replay buffer and send every subscriber a fresh snapshot.
-   */
-  invalidate(channel: string): void;
-  /** Validate a request without subscribing (parsed filter). */
-  validate(request: SubscriptionRequest): { channel: ChannelDefinition; filter: ParsedFilter };
-  stats(): RealtimeStats;
-  close(): Promise<void>;
-}
+export type {
+  RealtimeEventMap,
+  RealtimeHub,
+  RealtimeHubOptions,
+  RealtimeStats,
+  RealtimeSubscription,
+} from './hub-types.js';
 
 interface ChannelState {
   def: ChannelDefinition;
@@ -151,7 +62,9 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   const now = options.now ?? (() => Date.now());
   const windowMs = options.windowMs ?? 100;
   const heartbeatMs = options.heartbeatMs ?? 30_000;
-  const limiter = new ConnectionLimiter(options.maxConnectionsPerUser ?? 10, options.retryAfterSeconds ?? 5);
+  const limiter: ConnectionLimiterPort =
+    options.connectionLimiter ??
+    new ConnectionLimiter(options.maxConnectionsPerUser ?? 10, options.retryAfterSeconds ?? 5);
   const topic = options.topic ?? 'creatorflow_realtime';
   const events = new EventEmitter<RealtimeEventMap>();
   const states = new Map<string, ChannelState>();
@@ -165,22 +78,36 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   }
   const subscriptions = new Set<HubSubscription>();
   let nextId = 1;
+
+  /** Lifecycle listeners are the host's code: one that throws must not break a subscription or the fan-out. */
+  function notify<K extends 'realtime:gap' | 'realtime:reset'>(
+    event: K,
+    ...args: EventEmitter.ArgumentMap<RealtimeEventMap>[K]
+  ): void {
+    try {
+      (events.emit as (e: K, ...a: typeof args) => boolean)(event, ...args);
+    } catch (err) {
+      reportError(err);
+    }
+  }
+  function reportError(err: unknown): void {
+    try {
+      events.emit('error', err);
+    } catch {
+      // An 'error' listener that throws has nowhere left to report to.
+    }
+  }
   let closed = false;
 
   function ingest(batch: ChangeBatch & { previous?: string | null }): void {
     const state = states.get(batch.channel);
     if (!state) return;
-    const head = state.log.head;
-    if (
-      batch.previous !== undefined &&
-      head !== null &&
-      batch.previous !== head &&
-      compareCheckpoints(batch.cursor, head) > 0
-    ) {
+    const missed = missedBefore(state.log, batch);
+    if (missed !== null) {
       // A batch was lost between processes (or the producer changed): nobody may
       // silently miss it, so every subscriber of the channel reloads a snapshot.
-      events.emit('realtime:gap', { channel: batch.channel, expected: batch.previous, head });
-      invalidate(batch.channel);
+      notify('realtime:gap', { channel: batch.channel, expected: batch.previous ?? null, head: missed });
+      invalidateHere(batch.channel);
     }
     if (!state.log.append(batch)) return;
     const touched = new Set<HubSubscription>();
@@ -215,44 +142,49 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
 
   let feed: Subscription | null = null;
   let unsubscribePubSub: (() => Promise<void>) | null = null;
+  // Tells this hub's own invalidation notices apart when they come back over the pub/sub.
+  const hubId = randomUUID();
+  const publisher = options.pubsub ? new OrderedPublisher(options.pubsub, topic, reportError) : null;
   const ready = (async () => {
     if (options.pubsub) {
-      const pubsub = options.pubsub;
-      unsubscribePubSub = await pubsub.subscribe(topic, (message) => {
+      unsubscribePubSub = await options.pubsub.subscribe(topic, (text) => {
         try {
-          ingest(JSON.parse(message) as ChangeBatch);
+          const message = decodeWire(text);
+          if (message.kind === 'batch') ingest(message.batch);
+          else if (message.from !== hubId && states.has(message.channel)) invalidateHere(message.channel);
         } catch (err) {
-          events.emit('error', err);
+          reportError(err);
         }
       });
-      if (closed || !batches$) return;
-      // Publishes run one after another, so they commit (and arrive) in the order produced;
-      // each batch names its predecessor so a receiver can detect one lost in transit.
-      let publishing = Promise.resolve();
+      if (closed || !batches$ || !publisher) return;
+      // Each batch names its predecessor so a receiver can detect one lost in transit.
       const previous = new Map<string, string>();
       feed = batches$.subscribe({
         next: (batch) => {
-          const message = JSON.stringify({ ...batch, previous: previous.get(batch.channel) ?? null });
+          publisher.publish(
+            encodeWire({ kind: 'batch', batch: { ...batch, previous: previous.get(batch.channel) ?? null } }),
+          );
           previous.set(batch.channel, batch.cursor);
-          publishing = publishing
-            .then(() => pubsub.publish(topic, message))
-            .catch((err: unknown) => {
-              events.emit('error', err);
-            });
         },
-        error: (err: unknown) => events.emit('error', err),
+        error: reportError,
       });
     } else if (batches$) {
-      feed = batches$.subscribe({ next: ingest, error: (err: unknown) => events.emit('error', err) });
+      feed = batches$.subscribe({ next: ingest, error: reportError });
     }
   })();
-  ready.catch((err: unknown) => events.emit('error', err));
+  ready.catch(reportError);
+
+  /** Drop the channel's buffer and reload its subscribers, on this host only. */
+  function invalidateHere(channel: string): void {
+    states.get(channel)!.log.clear();
+    for (const sub of [...subscriptions]) if (sub.channelName === channel) sub.invalidate();
+  }
 
   function invalidate(channel: string): void {
-    const state = states.get(channel);
-    if (!state) throw new UnknownChannelError(channel);
-    state.log.clear();
-    for (const sub of [...subscriptions]) if (sub.channelName === channel) sub.invalidate();
+    if (!states.has(channel)) throw new UnknownChannelError(channel);
+    invalidateHere(channel);
+    // Every host serves this channel from the same rows: they all reload.
+    publisher?.publish(encodeWire({ kind: 'invalidate', channel, from: hubId }));
   }
 
   function validate(request: SubscriptionRequest): { channel: ChannelDefinition; filter: ParsedFilter } {
@@ -271,15 +203,18 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     return { channel: state.def, filter };
   }
 
+  /** `trusted`: in-process code, whose throttle is taken as given; a connection's never goes below the channel's. */
   function subscribe(
     request: SubscriptionRequest,
     auth: Authorization,
     sink: MessageSink,
+    trusted = false,
   ): RealtimeSubscription {
     if (closed) throw new StoreClosedError('Realtime hub');
     const { channel, filter } = validate(request);
     const state = states.get(channel.name)!;
-    const release = limiter.acquire(auth.userId);
+    const slot = limiter.acquire(auth.userId);
+    let release: ReleaseSlot | null = null;
     const id = `s${nextId++}`;
     const creatorIds = [...new Set(auth.creatorIds)];
     const sub: HubSubscription = new HubSubscription(
@@ -294,28 +229,59 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
         maxMessages: options.subscriberBuffer?.maxMessages ?? 64,
         maxDeltas: options.subscriberBuffer?.maxDeltas ?? 10_000,
         snapshot: () => options.snapshot(channel, filter, creatorIds),
+        ...(options.snapshot.position ? { position: () => options.snapshot.position!(channel) } : {}),
         onReset: (reason) => {
           state.unaligned.add(sub);
-          events.emit('realtime:reset', { subscriptionId: id, channel: channel.name, reason });
+          notify('realtime:reset', { subscriptionId: id, channel: channel.name, reason });
         },
         onClose: () => {
           state.index.remove(sub);
           state.unaligned.delete(sub);
           subscriptions.delete(sub);
-          release();
+          release?.();
+          release = null;
         },
+        onError: reportError,
       },
       filter,
       creatorIds,
       request.events ?? ROW_OPERATIONS,
-      request.throttleMs ?? channel.throttleMs,
+      // The channel's throttle is a floor: a client may slow its stream down, never speed it up.
+      trusted
+        ? (request.throttleMs ?? channel.throttleMs)
+        : Math.max(request.throttleMs ?? 0, channel.throttleMs),
       sink,
     );
     subscriptions.add(sub);
-    // Filed before it pins its position, so nothing arriving meanwhile is missed.
-    state.index.add(sub, indexTerm(channel, filter, creatorIds));
-    state.unaligned.add(sub);
-    sub.start(request.cursor);
+    const admit = (granted: ReleaseSlot): void => {
+      // The connection went away (or the hub closed) while a shared limiter was deciding.
+      if (sub.state === 'closed') return granted();
+      release = granted;
+      // Filed before it pins its position, so nothing arriving meanwhile is missed.
+      state.index.add(sub, indexTerm(channel, filter, creatorIds));
+      state.unaligned.add(sub);
+      sub.start(request.cursor);
+    };
+    if (typeof slot === 'function') {
+      try {
+        admit(slot);
+      } catch (err) {
+        sub.close(); // unfiles it and gives its slot back
+        throw err;
+      }
+    } else {
+      // A shared limiter answers later: the refusal reaches the client through `sink.close`.
+      slot.then(
+        (granted) => {
+          try {
+            admit(granted);
+          } catch (err) {
+            sub.close(refusal(err));
+          }
+        },
+        (err: unknown) => sub.close(refusal(err)),
+      );
+    }
     return {
       id,
       channel: channel.name,
@@ -324,22 +290,34 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     };
   }
 
+  /** A typed refusal for the client; anything unexpected is reported and answered 503. */
+  function refusal(err: unknown): SyncError {
+    if (err instanceof SyncError) return err;
+    reportError(err);
+    return new RealtimeUnavailableError('Realtime connection could not be admitted', { cause: err });
+  }
+
   return {
     channels,
     events,
     ready,
-    subscribe,
+    subscribe: (request, auth, sink) => subscribe(request, auth, sink),
     validate,
     ingest,
     messages(request, auth) {
       return new RxObservable<Envelope>((subscriber) => {
-        const handle = subscribe(request, auth, {
-          write: (envelope) => {
-            subscriber.next(envelope);
-            return true;
+        const handle = subscribe(
+          request,
+          auth,
+          {
+            write: (envelope) => {
+              subscriber.next(envelope);
+              return true;
+            },
+            close: (error?: SyncError) => (error ? subscriber.error(error) : subscriber.complete()),
           },
-          close: (error?: SyncError) => (error ? subscriber.error(error) : subscriber.complete()),
-        });
+          true,
+        );
         return () => handle.close();
       });
     },
@@ -349,7 +327,12 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       for (const s of states.values()) bufferedBatches += s.log.size;
       let queuedMessages = 0;
       for (const s of subscriptions) queuedMessages += s.queued;
-      return { subscriptions: subscriptions.size, bufferedBatches, queuedMessages };
+      return {
+        subscriptions: subscriptions.size,
+        bufferedBatches,
+        queuedMessages,
+        limiterDegraded: limiter.degraded === true,
+      };
     },
     async close() {
       if (closed) return;
@@ -360,6 +343,21 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       await unsubscribePubSub?.();
     },
   };
+}
+
+/**
+ * When a received batch does not follow what this hub knows (a batch lost in
+ * transit, or a new producer), the position it knows (for the event); else null.
+ * Before its first batch a hub knows only its snapshots' position (the floor):
+ * a predecessor after it was missed.
+ */
+function missedBefore(log: ChannelLog, batch: ChangeBatch & { previous?: string | null }): string | null {
+  const { previous } = batch;
+  if (previous === undefined) return null; // the in-process feed
+  const head = log.head;
+  if (head !== null) return previous !== head && compareCheckpoints(batch.cursor, head) > 0 ? head : null;
+  const floor = log.floor;
+  return previous !== null && floor !== null && compareCheckpoints(previous, floor) > 0 ? floor : null;
 }
 
 /** The most selective hashable term: an `eq`/`in` condition or the tenant ids, whichever has fewer values. */

@@ -4,6 +4,7 @@
  */
 export * from './channels.js';
 export * from './channel-log.js';
+export * from './column-types.js';
 export * from './connection-limiter.js';
 export * from './delta.js';
 export * from './envelope.js';
@@ -14,6 +15,7 @@ export * from './fold.js';
 export * from './hub.js';
 export * from './memory-read-model.js';
 export * from './operators.js';
+export * from './origin.js';
 export * from './pubsub.js';
 export * from './pg-pubsub.js';
 export * from './redis-pubsub.js';

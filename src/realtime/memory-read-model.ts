@@ -7,7 +7,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { Row, RowChange } from '../core/row-change.js';
 import { type LogCheckpoint, formatCheckpoint } from '../store/checkpoint.js';
 import { type ChannelDefinition, keyIdOf, keyOf } from './channels.js';
-import { matchesFilter } from './filter.js';
+import { type ParsedFilter, matchesFilter } from './filter.js';
 import type { Snapshot, SnapshotPort } from './types.js';
 
 /**
@@ -97,14 +97,21 @@ export class MemoryReadModel {
     return change;
   }
 
-  /** The {@link SnapshotPort} of this model (asynchronous, like a database). */
-  readonly snapshot: SnapshotPort = async (channel, filter, creatorIds): Promise<Snapshot> => {
-    const ids = new Set(creatorIds);
-    const checkpoint = this.checkpoint;
-    const rows = this.rows(channel.name).filter(
-      (r) => ids.has(String(r[channel.tenantColumn])) && matchesFilter(filter, r),
-    );
-    await Promise.resolve();
-    return { rows, checkpoint };
-  };
+  /** The {@link SnapshotPort} of this model (asynchronous, like a database), with its `position`. */
+  readonly snapshot: SnapshotPort = Object.assign(
+    async (
+      channel: ChannelDefinition,
+      filter: ParsedFilter,
+      creatorIds: readonly string[],
+    ): Promise<Snapshot> => {
+      const ids = new Set(creatorIds);
+      const checkpoint = this.checkpoint;
+      const rows = this.rows(channel.name).filter(
+        (r) => ids.has(String(r[channel.tenantColumn])) && matchesFilter(filter, r),
+      );
+      await Promise.resolve();
+      return { rows, checkpoint };
+    },
+    { position: async (): Promise<LogCheckpoint> => this.checkpoint },
+  );
 }

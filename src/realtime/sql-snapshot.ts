@@ -4,10 +4,12 @@
  * projection checkpoint, in one REPEATABLE READ transaction so both reflect
  * the same moment.
  */
-import { type SqlClient, type SqlQueryable, quoteIdent } from '../core/sql-client.js';
+import { type SqlClient, type SqlQueryable, pgErrorCode, quoteIdent } from '../core/sql-client.js';
+import { InvalidFilterError } from './errors.js';
 import type { LogCheckpoint } from '../store/checkpoint.js';
 import { START_CHECKPOINT } from '../store/checkpoint.js';
 import type { ChannelDefinition } from './channels.js';
+import type { ParsedFilter } from './filter.js';
 import { filterToSql } from './filter-sql.js';
 import type { Snapshot, SnapshotPort } from './types.js';
 
@@ -47,7 +49,9 @@ export function readProcessorCheckpoint(
 }
 
 /**
- * A {@link SnapshotPort} on an {@link SqlClient}.
+ * A {@link SnapshotPort} on an {@link SqlClient}. Its `position` reads the
+ * same checkpoint without the rows: a resume cursor past it was not handed out
+ * by this database's read model and gets a snapshot.
  *
  * @example
  * ```ts
@@ -56,18 +60,34 @@ export function readProcessorCheckpoint(
  */
 export function createSqlSnapshot(sql: SqlClient, options: SqlSnapshotOptions): SnapshotPort {
   const maxRows = options.maxRows ?? 10_000;
-  return (channel, filter, creatorIds): Promise<Snapshot> =>
-    sql.transaction(async (tx) => {
-      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-      const checkpoint = await options.checkpoint(tx, channel);
-      const where = filterToSql(channel, filter, creatorIds);
-      const columns = channel.columns ? channel.columns.map(quoteIdent).join(', ') : '*';
-      const order = channel.keyColumns.map(quoteIdent).join(', ');
-      const table = `${quoteIdent(options.schema)}.${quoteIdent(channel.table ?? channel.name)}`;
-      const { rows } = await tx.query<Record<string, unknown>>(
-        `SELECT ${columns} FROM ${table} WHERE ${where.text} ORDER BY ${order} LIMIT ${Number(maxRows)}`,
-        where.params,
-      );
-      return { rows, checkpoint };
-    });
+  const take = (
+    channel: ChannelDefinition,
+    filter: ParsedFilter,
+    creatorIds: readonly string[],
+  ): Promise<Snapshot> =>
+    sql
+      .transaction(async (tx) => {
+        await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+        const checkpoint = await options.checkpoint(tx, channel);
+        const where = filterToSql(channel, filter, creatorIds);
+        const columns = channel.columns ? channel.columns.map(quoteIdent).join(', ') : '*';
+        const order = channel.keyColumns.map(quoteIdent).join(', ');
+        const table = `${quoteIdent(options.schema)}.${quoteIdent(channel.table ?? channel.name)}`;
+        const { rows } = await tx.query<Record<string, unknown>>(
+          `SELECT ${columns} FROM ${table} WHERE ${where.text} ORDER BY ${order} LIMIT ${Number(maxRows)}`,
+          where.params,
+        );
+        return { rows, checkpoint };
+      })
+      .catch((err: unknown) => {
+        // Class 22 (data exception, e.g. 22P02 "abc" for an integer): a filter value the column
+        // cannot hold, on a channel that declares no column types. Bad input, not an outage.
+        if (pgErrorCode(err)?.startsWith('22')) {
+          throw new InvalidFilterError(filter.text, 'a value does not fit its column', { cause: err });
+        }
+        throw err;
+      });
+  return Object.assign(take, {
+    position: (channel: ChannelDefinition): Promise<LogCheckpoint> => options.checkpoint(sql, channel),
+  });
 }

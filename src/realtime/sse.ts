@@ -11,6 +11,7 @@ import { SyncError } from '../core/errors.js';
 import { type Envelope, encodeEnvelope } from './envelope.js';
 import { TooManyConnectionsError, UnauthorizedError, httpStatusOf } from './errors.js';
 import type { RealtimeHub } from './hub.js';
+import { checkOrigin, compileOrigins } from './origin.js';
 import { parseSubscriptionRequest } from './request-params.js';
 import type { Authorization } from './types.js';
 
@@ -20,6 +21,12 @@ export type Authorize = (request: IncomingMessage) => Authorization | Promise<Au
 /** Options of {@link createSseHandler}. */
 export interface SseHandlerOptions {
   authorize: Authorize;
+  /**
+   * Browser origins allowed besides the host's own (see `checkOrigin`): exact
+   * origins such as `https://dashboard.example.com`, or `'*'`. Checked before
+   * `authorize` on requests that carry an `Origin` header.
+   */
+  allowedOrigins?: readonly string[];
   /** `retry:` hint for EventSource reconnects, in ms. Default 1,000. */
   retryMs?: number;
   /** Allow gzip when the client accepts it. Default true. */
@@ -81,10 +88,12 @@ export function createSseHandler(
   options: SseHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const retryMs = options.retryMs ?? 1000;
+  const origins = compileOrigins(options.allowedOrigins);
   return async (req, res) => {
     let request;
     let auth;
     try {
+      checkOrigin(req, origins);
       const lastEventId = req.headers['last-event-id'];
       request = parseSubscriptionRequest(
         new URL(req.url ?? '/', 'http://localhost'),
@@ -154,7 +163,8 @@ export function createSseHandler(
       sendHttpError(res, err);
       return;
     }
-    start();
+    // Headers go with the first message: a subscription that fails before it (snapshot, admission)
+    // still gets a real HTTP status instead of a 200 with an error frame.
     const h = handle;
     out.on('drain', () => h.drained());
     res.on('close', () => h.close());

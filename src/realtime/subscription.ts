@@ -6,7 +6,7 @@
 import { type SchedulerLike, Subject, type Subscription, interval } from 'rxjs';
 import type { Row, RowOperation } from '../core/row-change.js';
 import type { SyncError } from '../core/errors.js';
-import { type LogCheckpoint, compareCheckpoints } from '../store/checkpoint.js';
+import { type LogCheckpoint, compareCheckpoints, isCheckpoint } from '../store/checkpoint.js';
 import { type ChannelDefinition, keyIdOf } from './channels.js';
 import type { ChannelLog } from './channel-log.js';
 import { type Delta, type DeltaTuple, diffRows, fromTuple, mergeDeltas, toTuple } from './delta.js';
@@ -15,7 +15,7 @@ import { type ParsedFilter, matchesFilter } from './filter.js';
 import type { ChangeBatch, FoldedChange } from './fold.js';
 import { type DeltaBatch, mergeDeltaBatches, throttleBatches } from './operators.js';
 import type { MessageSink, Snapshot } from './types.js';
-import { SnapshotError } from './errors.js';
+import { InvalidFilterError, SnapshotError } from './errors.js';
 
 /** What a subscription needs from its hub. */
 export interface SubscriptionContext {
@@ -27,12 +27,20 @@ export interface SubscriptionContext {
   maxMessages: number;
   maxDeltas: number;
   snapshot: () => Promise<Snapshot>;
+  /** The log position the read model reflects now (see `SnapshotPort.position`). */
+  position?: () => Promise<LogCheckpoint>;
   onReset: (reason: ResetReason) => void;
   onClose: () => void;
+  /** A failure that ended this subscription without reaching the client (a broken connection). */
+  onError: (error: unknown) => void;
 }
 
-/** Why a subscriber got a snapshot. */
-export type ResetReason = 'initial' | 'cursor_too_old' | 'slow_consumer' | 'invalidated';
+/**
+ * Why a subscriber got a snapshot. `cursor_ahead`: the resume cursor is past
+ * every position this server knows (a cursor from another database instance,
+ * e.g. after a restart on a fresh or restored database, or made up).
+ */
+export type ResetReason = 'initial' | 'cursor_too_old' | 'cursor_ahead' | 'slow_consumer' | 'invalidated';
 
 type State = 'pinning' | 'live' | 'stalled' | 'closed';
 
@@ -60,6 +68,8 @@ export class HubSubscription {
   #blocked = false;
   #heartbeat: Subscription | null = null;
   #wantsAll = true;
+  /** Bumped by every pinning attempt, so a late answer to an earlier one is ignored. */
+  #attempt = 0;
 
   constructor(
     id: string,
@@ -105,21 +115,53 @@ export class HubSubscription {
     return this.#outbox.length;
   }
 
-  /** Start: resume from `cursor` when the buffer covers it, else load a snapshot. */
+  /**
+   * Start: resume from `cursor` when the buffer covers it, else load a snapshot.
+   * A cursor past everything this process has seen is only resumed once the
+   * read model is known to be at or past it (another host handed it out);
+   * otherwise it describes rows this database never had, and gets a snapshot.
+   */
   start(cursor: LogCheckpoint | null | undefined): void {
     if (this.#ctx.heartbeatMs > 0) {
       this.#heartbeat = interval(this.#ctx.heartbeatMs, this.#ctx.scheduler).subscribe(() =>
         this.#sendHeartbeat(),
       );
     }
-    if (cursor && this.#ctx.log.covers(cursor)) {
-      this.#position = cursor;
-      this.#delivered = cursor;
-      // Unfiltered: a cursor that is not a batch boundary may fall inside a fold.
-      this.#goLive(this.#ctx.log.since(cursor));
-    } else {
-      this.#resync(cursor ? 'cursor_too_old' : 'initial');
-    }
+    const log = this.#ctx.log;
+    if (!cursor) this.#resync('initial');
+    else if (log.knows(cursor)) {
+      if (log.covers(cursor)) this.#resume(cursor);
+      else this.#resync('cursor_too_old');
+    } else if (!isCheckpoint(cursor)) this.#resync('cursor_too_old');
+    else if (!this.#ctx.position) this.#resync('cursor_ahead');
+    else this.#checkAhead(cursor, this.#ctx.position);
+  }
+
+  /** Ask the read model whether it has reached `cursor`; meanwhile changes are kept as while pinning. */
+  #checkAhead(cursor: LogCheckpoint, position: () => Promise<LogCheckpoint>): void {
+    const attempt = ++this.#attempt;
+    call(position).then(
+      (reached) => {
+        if (attempt !== this.#attempt || this.#state !== 'pinning') return;
+        if (compareCheckpoints(cursor, reached) > 0) this.#resync('cursor_ahead');
+        // Everything after the buffer's floor reaches it, including what is still in flight to this process.
+        else if (this.#ctx.log.covers(cursor)) this.#resume(cursor);
+        else this.#resync('cursor_too_old');
+      },
+      () => {
+        if (attempt === this.#attempt && this.#state === 'pinning') this.#resync('cursor_ahead');
+      },
+    );
+  }
+
+  /** Go live at `cursor` with what the buffer holds after it (unfiltered: it may fall inside a fold). */
+  #resume(cursor: LogCheckpoint): void {
+    this.#position = cursor;
+    this.#delivered = cursor;
+    this.#pending = [];
+    this.#pendingChanges = 0;
+    this.#pendingOverflow = false;
+    this.#goLive(this.#ctx.log.since(cursor));
   }
 
   /** True when a row belongs to this subscriber's tenants and passes its filter. */
@@ -249,10 +291,11 @@ export class HubSubscription {
     this.#pending = [];
     this.#pendingChanges = 0;
     this.#pendingOverflow = false;
+    const attempt = ++this.#attempt;
     this.#ctx.onReset(reason);
-    this.#ctx.snapshot().then(
+    call(this.#ctx.snapshot).then(
       (snapshot) => {
-        if (this.#state !== 'pinning') return;
+        if (attempt !== this.#attempt || this.#state !== 'pinning') return;
         if (this.#pendingOverflow) {
           this.#resync(reason);
           return;
@@ -274,14 +317,18 @@ export class HubSubscription {
         this.#goLive(pending);
       },
       (err: unknown) => {
-        if (this.#state !== 'pinning') return;
-        this.close(new SnapshotError(this.#ctx.channel.name, { cause: err }));
+        if (attempt !== this.#attempt || this.#state !== 'pinning') return;
+        // A refused filter value is the client's to fix (400); anything else is an outage (503).
+        this.close(
+          err instanceof InvalidFilterError ? err : new SnapshotError(this.#ctx.channel.name, { cause: err }),
+        );
       },
     );
   }
 
   /** Send the catch-up (replay or what arrived during the snapshot) as one message, then `ready`. */
   #goLive(catchUp: readonly ChangeBatch[]): void {
+    if (this.#state === 'closed') return; // the connection broke while the reset was written
     this.#state = 'live';
     const batch = this.#deltasOf(catchUp);
     if (batch) this.#emitData(batch);
@@ -328,7 +375,16 @@ export class HubSubscription {
 
   #write(envelope: Envelope): void {
     if (envelope.cursor !== null && envelope.type !== 'heartbeat') this.#delivered = envelope.cursor;
-    if (!this.#sink.write(envelope)) this.#blocked = true;
+    let writable: boolean;
+    try {
+      writable = this.#sink.write(envelope);
+    } catch (err) {
+      // A connection that throws is gone: end the subscription (its slot too), never the fan-out.
+      this.#ctx.onError(err);
+      this.close();
+      return;
+    }
+    if (!writable) this.#blocked = true;
   }
 
   /**
@@ -396,7 +452,11 @@ export class HubSubscription {
     this.#outbox = [];
     this.#pending = [];
     this.#ctx.onClose();
-    this.#sink.close?.(error);
+    try {
+      this.#sink.close?.(error);
+    } catch (err) {
+      this.#ctx.onError(err);
+    }
   }
 }
 
@@ -406,6 +466,11 @@ function mergeTuple(into: Map<string, DeltaTuple>, channel: ChannelDefinition, t
   // Re-insert so the queue keeps the order of each key's last change.
   into.delete(keyId);
   into.set(keyId, seen ? toTuple(mergeDeltas(fromTuple(seen), fromTuple(tuple))) : tuple);
+}
+
+/** Call a port, turning a synchronous throw into a rejection. */
+function call<T>(fn: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve) => resolve(fn()));
 }
 
 /** A tenant id as text, compared exactly. */

@@ -16,7 +16,7 @@ export interface SubscriptionRequest {
   filter?: string | undefined;
   /** Operations to receive; all when absent. */
   events?: readonly RowOperation[] | undefined;
-  /** At most one message per this many ms; the channel's default when absent. */
+  /** At most one message per this many ms; never below the channel's throttle (its default). */
   throttleMs?: number | undefined;
   /** Resume after this cursor; a snapshot (`reset`) when absent or too old. */
   cursor?: LogCheckpoint | null | undefined;
@@ -49,17 +49,21 @@ export interface Snapshot {
 
 /**
  * Reads a fresh snapshot for a subscription (filled by the host/projection layer).
+ * The optional `position` reads only the log position the channel's read model
+ * reflects now: the hub asks it when a client resumes from a cursor this
+ * process has not seen yet (handed out by another host, or by another database).
+ * Without it, such a resume always gets a snapshot.
  *
  * @example
  * ```ts
  * const snapshot: SnapshotPort = createSqlSnapshot(sql, { schema: 'app', checkpoint: readProcessorCheckpoint('app', 'dashboard') });
  * ```
  */
-export type SnapshotPort = (
-  channel: ChannelDefinition,
-  filter: ParsedFilter,
-  creatorIds: readonly string[],
-) => Promise<Snapshot>;
+export interface SnapshotPort {
+  (channel: ChannelDefinition, filter: ParsedFilter, creatorIds: readonly string[]): Promise<Snapshot>;
+  /** The newest log position the channel's read model reflects (no rows read). */
+  position?(channel: ChannelDefinition): Promise<LogCheckpoint>;
+}
 
 /** Bounds of one subscriber's outgoing queue. */
 export interface SubscriberBufferLimits {

@@ -9,6 +9,7 @@ import { SyncError } from '../core/errors.js';
 import { encodeEnvelope } from './envelope.js';
 import { TooManyConnectionsError, httpStatusOf } from './errors.js';
 import type { RealtimeHub } from './hub.js';
+import { checkOrigin, compileOrigins } from './origin.js';
 import { parseSubscriptionRequest } from './request-params.js';
 import { type Authorize, authorizeRequest } from './sse.js';
 
@@ -42,6 +43,12 @@ export const WEBSOCKET_SERVER_OPTIONS = Object.freeze({
 /** Options of {@link handleWebSocket}. */
 export interface WebSocketHandlerOptions {
   authorize: Authorize;
+  /**
+   * Browser origins allowed besides the host's own (see `checkOrigin`): exact
+   * origins such as `https://dashboard.example.com`, or `'*'`. Browsers send
+   * `Origin` on every upgrade; it is checked before `authorize`.
+   */
+  allowedOrigins?: readonly string[];
   /** Bytes buffered in the socket before the subscription is told to hold back. Default 1 MiB. */
   highWaterBytes?: number;
 }
@@ -90,6 +97,7 @@ export async function handleWebSocket(
   let subscriptionRequest;
   let auth;
   try {
+    checkOrigin(request, compileOrigins(options.allowedOrigins));
     subscriptionRequest = parseSubscriptionRequest(new URL(request.url ?? '/', 'http://localhost'));
     auth = await authorizeRequest(options.authorize, request);
   } catch (err) {
@@ -141,6 +149,7 @@ export function attachWebSocketServer(
   wss: WebSocketServerLike,
   options: WebSocketHandlerOptions,
 ): void {
+  compileOrigins(options.allowedOrigins); // a bad list fails here, at startup
   wss.on('connection', (socket, request) => {
     void handleWebSocket(hub, socket, request, options);
   });

@@ -6,7 +6,6 @@ import { filter, firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { connectRealtime } from '../../src/client/realtime-client.js';
-import type { ChannelDefinition } from '../../src/realtime/channels.js';
 import { type RealtimeHub, createRealtimeHub } from '../../src/realtime/hub.js';
 import { MemoryReadModel } from '../../src/realtime/memory-read-model.js';
 import { createSseHandler } from '../../src/realtime/sse.js';
@@ -15,16 +14,9 @@ import {
   attachWebSocketServer,
   handleWebSocket,
 } from '../../src/realtime/websocket.js';
+import { ORDER_METRICS } from './support.js';
 
-const CHANNELS: ChannelDefinition[] = [
-  {
-    name: 'order_metrics',
-    keyColumns: ['creator_id'],
-    tenantColumn: 'creator_id',
-    filterableColumns: [],
-    throttleMs: 0,
-  },
-];
+const CHANNELS = ORDER_METRICS;
 const authorize = () => ({ userId: 'u1', creatorIds: ['c1'] });
 
 /** Connects over both transports and sees a live delta on each. */

@@ -5,9 +5,7 @@ import {
   TooManyConnectionsError,
   UnknownChannelError,
 } from '../../src/realtime/errors.js';
-import type { RowChange } from '../../src/core/row-change.js';
-import { foldChanges } from '../../src/realtime/fold.js';
-import { TestClient, harness, inventory, sorted, tick } from './support.js';
+import { TestClient, harness, sorted, tick } from './support.js';
 
 const alice = { userId: 'alice', creatorIds: ['c1'] };
 
@@ -187,22 +185,25 @@ describe('realtime hub', () => {
   });
 
   it('reloads a snapshot when a batch from another process was lost in transit', async () => {
-    const { model, hub } = harness();
-    const window: RowChange[] = [];
-    model.changes.subscribe((c) => window.push(c));
-    const batchOf = () => foldChanges(inventory, window.splice(0))!;
-    const client = new TestClient(hub, alice, { channel: 'inventory_alerts' });
-    client.connect();
-    await tick();
-    const gaps: unknown[] = [];
-    hub.events.on('realtime:gap', (info) => gaps.push(info));
+    const { model, hub, takeBatch, client, gaps } = await gapSetup();
     model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'A', stock: 1 });
-    const b1 = batchOf();
-    hub.ingest({ ...b1, previous: null });
+    hub.ingest({ ...takeBatch()!, previous: null });
     model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'B', stock: 2 });
-    const b2 = batchOf(); // lost in transit
+    const b2 = takeBatch()!; // lost in transit
     model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'A', stock: 3 });
-    hub.ingest({ ...batchOf(), previous: b2.cursor });
+    hub.ingest({ ...takeBatch()!, previous: b2.cursor });
+    expect(gaps).toHaveLength(1);
+    await tick();
+    expect(sorted(client.table.rows())).toEqual(sorted(client.expected(model)));
+    expect(client.violations).toEqual([]);
+  });
+
+  it('detects a batch lost in transit before the first batch arrived (only a snapshot so far)', async () => {
+    const { model, hub, takeBatch, client, gaps } = await gapSetup();
+    model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'A', stock: 1 });
+    const lost = takeBatch()!; // published while this host was not listening
+    model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'B', stock: 2 });
+    hub.ingest({ ...takeBatch()!, previous: lost.cursor });
     expect(gaps).toHaveLength(1);
     await tick();
     expect(sorted(client.table.rows())).toEqual(sorted(client.expected(model)));
@@ -275,3 +276,14 @@ describe('realtime hub', () => {
     expect(data[1]!.cursor).toBe(model.checkpoint);
   });
 });
+
+/** A live client after its snapshot, and the hub's gap events; batches are taken by hand. */
+async function gapSetup() {
+  const h = harness();
+  const client = new TestClient(h.hub, alice, { channel: 'inventory_alerts' });
+  client.connect();
+  await tick();
+  const gaps: unknown[] = [];
+  h.hub.events.on('realtime:gap', (info) => gaps.push(info));
+  return { ...h, client, gaps };
+}

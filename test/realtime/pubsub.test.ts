@@ -69,6 +69,9 @@ describe('memory pub/sub', () => {
   });
 });
 
+/** Booting PGlite (inside this test) takes a minute on a loaded 2-core machine. */
+const BOOT_TIMEOUT_MS = 180_000;
+
 describe.each(sqlEngines)('PostgreSQL LISTEN/NOTIFY pub/sub on $name', (engine) => {
   it.skipIf(!engine.available)(
     'delivers in order, large payloads through the pointer table, across hubs',
@@ -87,6 +90,7 @@ describe.each(sqlEngines)('PostgreSQL LISTEN/NOTIFY pub/sub on $name', (engine) 
         await db.close();
       }
     },
+    BOOT_TIMEOUT_MS,
   );
 });
 

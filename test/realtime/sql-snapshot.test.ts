@@ -43,6 +43,8 @@ describe.each(sqlEngines)('SQL snapshot on $name', (engine) => {
         checkpoint: '77:1234',
         rows: [{ creator_id: 'c1', sku: 'A', severity: 'critical', stock: 3 }],
       });
+      // The position alone: what a resume cursor from another host is checked against.
+      expect(await snapshot.position!(inventory)).toBe('77:1234');
       const hostile = await snapshot(inventory, parseFilter(inventory, "sku=eq.A' OR '1'='1"), ['c1']);
       expect(hostile.rows).toEqual([]);
       await db.sql.query(`DELETE FROM ${s}.inventory_alerts`);

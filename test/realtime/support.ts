@@ -8,7 +8,7 @@ import { matchesFilter, parseFilter } from '../../src/realtime/filter.js';
 import { foldChanges } from '../../src/realtime/fold.js';
 import { type RealtimeHub, type RealtimeHubOptions, createRealtimeHub } from '../../src/realtime/hub.js';
 import { MemoryReadModel } from '../../src/realtime/memory-read-model.js';
-import type { Authorization, Snapshot, SubscriptionRequest } from '../../src/realtime/types.js';
+import type { Authorization, Snapshot, SnapshotPort, SubscriptionRequest } from '../../src/realtime/types.js';
 
 export const CHANNELS: readonly ChannelDefinition[] = [
   {
@@ -21,33 +21,52 @@ export const CHANNELS: readonly ChannelDefinition[] = [
 ];
 export const inventory = defineChannels(CHANNELS).get('inventory_alerts')!;
 
+/** One unthrottled channel keyed by creator, for the transport tests. */
+export const ORDER_METRICS: readonly ChannelDefinition[] = [
+  {
+    name: 'order_metrics',
+    keyColumns: ['creator_id'],
+    tenantColumn: 'creator_id',
+    filterableColumns: [],
+    throttleMs: 0,
+  },
+];
+
 /** A hub without a live feed: the test decides when a window closes (`flush`). */
-export function harness(options: Partial<RealtimeHubOptions> & { holdSnapshots?: boolean } = {}) {
+export function harness(
+  options: Partial<RealtimeHubOptions> & { holdSnapshots?: boolean; positionReader?: boolean } = {},
+) {
   const model = new MemoryReadModel(CHANNELS);
   let window: RowChange[] = [];
   model.changes.subscribe((c) => window.push(c));
   const held: (() => void)[] = [];
+  const take: SnapshotPort = (channel, filter, creatorIds) =>
+    options.holdSnapshots
+      ? new Promise<Snapshot>((resolve) =>
+          held.push(() => resolve(model.snapshot(channel, filter, creatorIds))),
+        )
+      : model.snapshot(channel, filter, creatorIds);
   const hub: RealtimeHub = createRealtimeHub({
     channels: CHANNELS,
     heartbeatMs: 0,
-    snapshot: (channel, filter, creatorIds) =>
-      options.holdSnapshots
-        ? new Promise<Snapshot>((resolve) =>
-            held.push(() => resolve(model.snapshot(channel, filter, creatorIds))),
-          )
-        : model.snapshot(channel, filter, creatorIds),
+    snapshot: options.positionReader ? Object.assign(take, { position: model.snapshot.position }) : take,
     ...options,
   });
+  /** Fold what changed since the last flush without fanning it out (a batch another process publishes). */
+  const takeBatch = () => {
+    const changes = window;
+    window = [];
+    return foldChanges(inventory, changes);
+  };
   return {
     model,
     hub,
     /** Close the current window: fold and fan out what changed since the last flush. */
     flush() {
-      const changes = window;
-      window = [];
-      const batch = foldChanges(inventory, changes);
+      const batch = takeBatch();
       if (batch) hub.ingest(batch);
     },
+    takeBatch,
     /** Let the held snapshots be taken now. */
     releaseSnapshots() {
       for (const release of held.splice(0)) release();

@@ -1,0 +1,129 @@
+/**
+ * Public shapes of the realtime hub: its options, lifecycle events, the
+ * subscription handle a transport gets, its counters, and the hub itself.
+ */
+import type { EventEmitter } from 'eventemitter3';
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { RowChange } from '../core/row-change.js';
+import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { ReplayLimits } from './channel-log.js';
+import type { ChannelDefinition } from './channels.js';
+import type { ConnectionLimiterPort } from './connection-limiter.js';
+import type { Envelope } from './envelope.js';
+import type { ParsedFilter } from './filter.js';
+import type { ChangeBatch } from './fold.js';
+import type { PubSub } from './pubsub.js';
+import type { ResetReason } from './subscription.js';
+import type {
+  Authorization,
+  MessageSink,
+  SnapshotPort,
+  SubscriberBufferLimits,
+  SubscriptionRequest,
+} from './types.js';
+
+/** Options of {@link createRealtimeHub}. */
+export interface RealtimeHubOptions {
+  /** Read-model channels. Default {@link DEFAULT_CHANNELS}. */
+  channels?: readonly ChannelDefinition[];
+  /** The projections' row changes (absent on processes that only serve subscribers). */
+  changes?: Observable<RowChange>;
+  /** Fresh snapshots for initial loads and resets. */
+  snapshot: SnapshotPort;
+  /** Cross-process fan-out; without it batches stay in this process. */
+  pubsub?: PubSub;
+  /** Pub/sub topic. Default `'creatorflow_realtime'`. */
+  topic?: string;
+  /** Coalescing window in ms. Default 100. */
+  windowMs?: number;
+  /** Replay buffer per channel. */
+  replay?: ReplayLimits;
+  /** Everything after this position will reach the hub (lets early resumes skip a snapshot). */
+  startCursor?: LogCheckpoint;
+  /** Connections (subscriptions) per user. Default 10. */
+  maxConnectionsPerUser?: number;
+  /** `Retry-After` past the connection limit, in seconds. Default 5. */
+  retryAfterSeconds?: number;
+  /**
+   * Where connection slots are taken; default an in-memory limiter of
+   * `maxConnectionsPerUser` per process. Give a shared one (Redis) so the limit
+   * holds across hosts; its own settings then apply. The host closes it.
+   */
+  connectionLimiter?: ConnectionLimiterPort;
+  /** Heartbeat interval in ms (0 = none). Default 30,000. */
+  heartbeatMs?: number;
+  /** Bounds of each subscriber's queue. */
+  subscriberBuffer?: SubscriberBufferLimits;
+  /** Scheduler for windows, throttles and heartbeats (TestScheduler in tests). */
+  scheduler?: SchedulerLike;
+  /** Clock for `serverTime`. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Lifecycle events of the hub. */
+export interface RealtimeEventMap {
+  /** A background failure (pub/sub, malformed message); never thrown. */
+  error: [error: unknown];
+  /** A batch from another process did not follow the last one received: the channel was invalidated. */
+  'realtime:gap': [info: { channel: string; expected: string | null; head: string }];
+  /** A subscriber is being sent a snapshot. */
+  'realtime:reset': [info: { subscriptionId: string; channel: string; reason: ResetReason }];
+}
+
+/** A live subscription handed to a transport. */
+export interface RealtimeSubscription {
+  readonly id: string;
+  readonly channel: string;
+  /** Call when the connection can take more after `sink.write` returned false. */
+  drained(): void;
+  /** End it (the connection closed). */
+  close(): void;
+}
+
+/** Counters for health pages and benchmarks. */
+export interface RealtimeStats {
+  subscriptions: number;
+  /** Batches held in replay buffers over all channels. */
+  bufferedBatches: number;
+  /** Messages queued for slow connections over all subscriptions. */
+  queuedMessages: number;
+  /** The connection limiter runs on its fallback (e.g. Redis unreachable: per-process limit). */
+  limiterDegraded: boolean;
+}
+
+/** The realtime hub. */
+export interface RealtimeHub {
+  readonly channels: ReadonlyMap<string, ChannelDefinition>;
+  readonly events: EventEmitter<RealtimeEventMap>;
+  /** Resolves once the hub receives batches (pub/sub subscription active). */
+  readonly ready: Promise<void>;
+  /**
+   * Subscribe a connection. Validates synchronously: throws `InvalidFilterError`,
+   * `UnknownChannelError`, and `TooManyConnectionsError` from an in-memory
+   * limiter; a shared limiter's refusal arrives as `sink.close(error)` before
+   * any message. `request.throttleMs` below the channel's throttle is raised to it.
+   */
+  subscribe(request: SubscriptionRequest, auth: Authorization, sink: MessageSink): RealtimeSubscription;
+  /**
+   * The same as an Observable (an always-writable sink), for in-process
+   * consumers. Its `throttleMs` is taken as given: the channel's throttle is a
+   * floor for connections (`subscribe`), not for the host's own code.
+   */
+  messages(request: SubscriptionRequest, auth: Authorization): Observable<Envelope>;
+  /**
+   * Feed one folded batch (what the pub/sub delivers); duplicates are ignored.
+   * With `previous` (the cursor of the producer's batch before it), a batch that
+   * does not follow the last one received invalidates the channel.
+   */
+  ingest(batch: ChangeBatch & { previous?: string | null }): void;
+  /**
+   * The channel's rows changed behind the stream's back (a projection rebuild,
+   * a manual repair): drop its replay buffer and send every subscriber a fresh
+   * snapshot — on every host sharing the pub/sub.
+   */
+  invalidate(channel: string): void;
+  /** Validate a request without subscribing (parsed filter). */
+  validate(request: SubscriptionRequest): { channel: ChannelDefinition; filter: ParsedFilter };
+  stats(): RealtimeStats;
+  close(): Promise<void>;
+}
