@@ -2,7 +2,8 @@
  * RFC 9457 problem details: every rejected request gets an
  * `application/problem+json` body with a stable `code` to branch on.
  */
-import { isSyncError } from '../core/errors.js';
+import { isRetryableStoreError, isSyncError } from '../core/errors.js';
+import { isTransientSqlError } from '../core/sql-errors.js';
 import type { HttpResponse } from './types.js';
 
 /**
@@ -76,6 +77,10 @@ export function problemResponse(problem: HttpProblemError): HttpResponse {
   };
 }
 
+/** Library codes that mean the request contradicts what is stored. */
+const CONFLICT_CODES = new Set(['CONCURRENCY_CONFLICT', 'IDEMPOTENCY_KEY_REUSED', 'DUPLICATE_EVENT_ID']);
+const RETRY_SOON = { 'retry-after': '1' } as const;
+
 /** True when `err` carries an HTTP status and a code. */
 function isHttpProblemError(err: unknown): err is HttpProblemError {
   return isSyncError(err) && typeof (err as { status?: unknown }).status === 'number';
@@ -106,6 +111,20 @@ export function errorToProblem(err: unknown): HttpResponse {
       return problemResponse({ status: 413, code: err.code, message: err.message });
     if (err.code === 'STORE_CLOSED')
       return problemResponse({ status: 503, code: err.code, message: err.message });
+    // Retryable: the sender tries again later (a TikTok or carrier redelivery;
+    // the idempotency key makes the retry safe whatever happened).
+    if (isRetryableStoreError(err))
+      return problemResponse({ status: 503, code: err.code, message: err.message, headers: RETRY_SOON });
+    if (CONFLICT_CODES.has(err.code))
+      return problemResponse({ status: 409, code: err.code, message: err.message });
+  }
+  if (isTransientSqlError(err)) {
+    return problemResponse({
+      status: 503,
+      code: 'DATABASE_UNAVAILABLE',
+      message: 'The database is unreachable; try again shortly',
+      headers: RETRY_SOON,
+    });
   }
   return problemResponse({
     status: 500,

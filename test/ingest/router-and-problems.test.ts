@@ -2,7 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/core/errors.js';
+import {
+  AppendOutcomeUnknownError,
+  ConcurrencyError,
+  DuplicateEventIdError,
+  IdempotencyKeyReusedError,
+  StoreUnavailableError,
+  ValidationError,
+} from '../../src/core/errors.js';
 import { nodeAdapter } from '../../src/http/node.js';
 import { errorToProblem } from '../../src/http/problem.js';
 import { createRouter } from '../../src/http/router.js';
@@ -51,6 +58,36 @@ describe('errorToProblem', () => {
       code: 'SCHEMA_VIOLATION',
       issues: [{ path: 'data.x', message: 'Required' }],
     });
+  });
+
+  it('asks the sender to retry when the database could not answer, without leaking the error', () => {
+    const cases = [
+      new AppendOutcomeUnknownError('order-1', ['7d0c1a3e-0000-4000-8000-000000000001'], new Error('x')),
+      new StoreUnavailableError('The database is unreachable; nothing was written', new Error('x')),
+      Object.assign(new Error('terminating connection due to administrator command at db.internal'), {
+        code: '57P01',
+      }),
+      new Error('Connection terminated unexpectedly'),
+    ];
+    for (const err of cases) {
+      const res = errorToProblem(err);
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.body).not.toContain('db.internal');
+    }
+    expect(JSON.parse(errorToProblem(cases[2]).body).code).toBe('DATABASE_UNAVAILABLE');
+  });
+
+  it('maps what contradicts the stored log to 409', () => {
+    for (const err of [
+      new IdempotencyKeyReusedError('k', 'b', 'a'),
+      new DuplicateEventIdError('b', 'a'),
+      new ConcurrencyError('s', 1, 2),
+    ]) {
+      const res = errorToProblem(err);
+      expect(res.status).toBe(409);
+      expect(JSON.parse(res.body).code).toBe(err.code);
+    }
   });
 
   it('does not leak the message of unexpected errors', () => {
