@@ -18,6 +18,7 @@ export interface WebSocketLike {
   send(data: string, cb?: (err?: Error) => void): void;
   close(code?: number, reason?: string): void;
   on(event: 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
   readonly bufferedAmount: number;
   readonly readyState: number;
 }
@@ -78,6 +79,11 @@ export async function handleWebSocket(
   const highWater = options.highWaterBytes ?? 1024 * 1024;
   let closed = false;
   socket.on('close', () => {
+    closed = true;
+  });
+  // A malformed frame (say, unmasked) makes ws emit 'error' and close the
+  // socket; unheard, that error would end the host's process.
+  socket.on('error', () => {
     closed = true;
   });
   const refuse = (err: unknown, channel: string) => {

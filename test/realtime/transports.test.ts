@@ -1,5 +1,6 @@
 import { type Server, createServer } from 'node:http';
-import type { Socket } from 'node:net';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -161,6 +162,28 @@ describe('sse specifics', () => {
 });
 
 describe('websocket specifics', () => {
+  it('a malformed frame closes that socket and nothing else (no unheard error event)', async () => {
+    const [host, port] = base.split(':') as [string, string];
+    const socket = connect(Number(port), host);
+    await once(socket, 'connect');
+    socket.write(
+      'GET /ws?channel=order_metrics&user=alice HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n' +
+        'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    await once(socket, 'data');
+    let received = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+    // A client frame without a mask: ws answers with a close frame (1002) and emits 'error'.
+    socket.write(Buffer.from([0x81, 0x02, 0x68, 0x69]));
+    await until(() => received.includes(Buffer.from([0x88, 0x02, 0x03, 0xea])));
+    socket.destroy();
+    const res = await fetch(`http://${base}/?channel=order_metrics&user=bob`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+  });
+
   it('negotiates permessage-deflate and closes with 4429 past the connection limit', async () => {
     const open = (user: string) =>
       new Promise<WebSocket>((resolve, reject) => {
