@@ -8,7 +8,7 @@ import { merge, type Observable } from 'rxjs';
 import type { RowChange } from './core/row-change.js';
 import type { SqlClient } from './core/sql-client.js';
 import { createIngestHandler } from './ingest/ingest-handler.js';
-import type { RateLimiter } from './ingest/rate-limiter.js';
+import type { RateLimiter, RateLimiterStatus } from './ingest/rate-limiter.js';
 import type { ShippingWebhookOptions } from './ingest/shipping/webhook-handler.js';
 import type { TikTokWebhookOptions } from './ingest/tiktok/webhook-handler.js';
 import type { HttpHandler } from './http/types.js';
@@ -111,7 +111,12 @@ export interface SyncEngineHealth {
   /** Events held back by open transactions. */
   heldBackEvents: number;
   sagas: { active: number };
-  realtime: { subscriptions: number; queuedMessages: number; bufferedBatches: number };
+  realtime: ReturnType<RealtimeHub['stats']>;
+  /**
+   * The webhook rate limiter's backend, when it has one (Redis): `degraded`
+   * while it is unreachable and the limiter's policy decides instead.
+   */
+  rateLimiter?: RateLimiterStatus;
 }
 
 /** A wired engine. */
@@ -247,6 +252,11 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
         sagas: { active: sagas.activeCount },
         realtime: hub.stats(),
       };
+      const limiter = config.rateLimiter?.status?.();
+      if (limiter) result.rateLimiter = limiter;
+      // Redis down: intake and realtime go on with per-process limits, but the
+      // host is not whole until it is back.
+      if (limiter?.state === 'degraded' || result.realtime.limiterDegraded) result.status = 'degraded';
       for (const [name, lag] of lags) {
         result.readModels[name] = { lagEvents: lag?.events ?? 0, lagMs: lag?.ms ?? 0 };
         if ((lag?.ms ?? 0) > DEGRADED_LAG_MS) result.status = 'degraded';

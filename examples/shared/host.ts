@@ -10,7 +10,11 @@
  * and the health answer. The framework files only mount routes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createRedisRateLimiter } from '../../src/adapters/redis.js';
+import {
+  createRedisConnectionLimiter,
+  createRedisRateLimiter,
+  type RedisConnectionLimiter,
+} from '../../src/adapters/redis.js';
 import { createCommerce, type Commerce } from '../../src/commerce/create-commerce.js';
 import { COMMERCE_EVENT_SCHEMAS } from '../../src/commerce/events/index.js';
 import { tikTokShopClientFromHttp } from '../../src/commerce/ports/index.js';
@@ -161,6 +165,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const limit = { limit: perMinute, windowMs: 60_000 };
   let rateLimiter: RateLimiter = createMemoryRateLimiter(limit);
   let pubsub: PubSub | undefined;
+  let connectionLimiter: RedisConnectionLimiter | undefined;
   let redisUp: (() => boolean) | undefined;
   if (redisUrl) {
     const redis = connectRedis(redisUrl, log);
@@ -174,8 +179,18 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       subscriber: redis.subscriber,
       prefix: `creatorflow:${schema}:`,
     });
+    // Realtime connections per user counted across every host of the deployment.
+    connectionLimiter = createRedisConnectionLimiter({
+      redis: redis.commands,
+      prefix: `creatorflow:${schema}:realtime:connections:`,
+    });
+    const limiter = connectionLimiter;
+    limiter.events.on('error', (err) => log.warn(`realtime limiter: ${describeError(err)}`));
     redisUp = redis.up;
-    closers.push(() => redis.close());
+    closers.push(async () => {
+      await limiter.close();
+      await redis.close();
+    });
   }
 
   const client = createTikTokShopHttpClient({
@@ -229,7 +244,10 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         },
       },
     },
-    realtime: { heartbeatMs: options.heartbeatMs ?? 30_000 },
+    realtime: {
+      heartbeatMs: options.heartbeatMs ?? 30_000,
+      ...(connectionLimiter ? { connectionLimiter } : {}),
+    },
   });
   // createSyncEngine builds its read models synchronously.
   const commerce = built!;

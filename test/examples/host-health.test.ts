@@ -17,7 +17,7 @@ const engineHealth = (status: 'ok' | 'degraded' = 'ok'): SyncEngineHealth => ({
   readModels: { 'commerce:read_models': { lagEvents: 3, lagMs: 40 } },
   heldBackEvents: 0,
   sagas: { active: 0 },
-  realtime: { subscriptions: 1, queuedMessages: 0, bufferedBatches: 0 },
+  realtime: { subscriptions: 1, queuedMessages: 0, bufferedBatches: 0, limiterDegraded: false },
 });
 
 const readings = (over: Partial<HealthReadings> = {}): HealthReadings => ({
