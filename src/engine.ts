@@ -139,8 +139,15 @@ export interface SyncEngine {
   close(): Promise<void>;
 }
 
-/** Lag above which health reports `degraded`. */
-const DEGRADED_LAG_MS = 30_000;
+/**
+ * Lag of an asynchronous read model above which health reports `degraded`.
+ *
+ * @example
+ * ```ts
+ * const lagging = Object.values(health.readModels).some((r) => r.lagMs > READ_MODEL_DEGRADED_LAG_MS);
+ * ```
+ */
+export const READ_MODEL_DEGRADED_LAG_MS = 30_000;
 
 /**
  * Wire an engine for a host.
@@ -259,7 +266,7 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
       if (limiter?.state === 'degraded' || result.realtime.limiterDegraded) result.status = 'degraded';
       for (const [name, lag] of lags) {
         result.readModels[name] = { lagEvents: lag?.events ?? 0, lagMs: lag?.ms ?? 0 };
-        if ((lag?.ms ?? 0) > DEGRADED_LAG_MS) result.status = 'degraded';
+        if ((lag?.ms ?? 0) > READ_MODEL_DEGRADED_LAG_MS) result.status = 'degraded';
       }
       return result;
     },

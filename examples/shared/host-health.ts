@@ -5,7 +5,7 @@
  * deadline, so a hung database makes health say `down` instead of hanging.
  */
 import type { SqlClient } from '../../src/core/sql-client.js';
-import type { SyncEngineHealth } from '../../src/engine.js';
+import { READ_MODEL_DEGRADED_LAG_MS, type SyncEngineHealth } from '../../src/engine.js';
 
 /** Overall status: `ok`, `degraded` (serving, something is wrong) or `down` (cannot take webhooks). */
 export const HOST_STATUSES = ['ok', 'degraded', 'down'] as const;
@@ -78,6 +78,14 @@ export async function pingDatabase(sql: SqlClient, deadlineMs = DEFAULT_DEADLINE
   return (await withDeadline(sql.query('SELECT 1'), deadlineMs)) !== undefined;
 }
 
+/** Redis is down when its connection is, or when a limiter had to fall back to per-process limits. */
+function redisStatus(r: HealthReadings): 'ok' | 'down' | 'disabled' {
+  if (r.redisUp === undefined) return 'disabled';
+  const fellBack =
+    r.engineHealth?.rateLimiter?.state === 'degraded' || r.engineHealth?.realtime.limiterDegraded;
+  return r.redisUp && !fellBack ? 'ok' : 'down';
+}
+
 /**
  * Grade the readings (pure). The database down means `down`: nothing can be
  * appended. Redis down, lagging or unreadable read models mean `degraded`:
@@ -93,14 +101,14 @@ export function gradeHealth(r: HealthReadings): HostHealth {
   const lags = r.engineHealth ? Object.values(r.engineHealth.readModels) : [];
   const readModels: HostHealth['components']['readModels'] = r.engineHealth
     ? {
-        status: r.engineHealth.status === 'ok' ? 'ok' : 'degraded',
+        status: lags.some((l) => l.lagMs > READ_MODEL_DEGRADED_LAG_MS) ? 'degraded' : 'ok',
         lagEvents: lags.reduce((n, l) => Math.max(n, l.lagEvents), 0),
         lagMs: lags.reduce((n, l) => Math.max(n, l.lagMs), 0),
       }
     : { status: 'unknown', lagEvents: null, lagMs: null };
   const components: HostHealth['components'] = {
     database: { status: r.databaseUp ? 'ok' : 'down', engine: r.engine },
-    redis: { status: r.redisUp === undefined ? 'disabled' : r.redisUp ? 'ok' : 'down' },
+    redis: { status: redisStatus(r) },
     readModels,
     sagas: { status: r.engineHealth ? 'ok' : 'unknown', ...r.sagas },
     singletons: { status: 'ok', leader: r.leader },
@@ -108,7 +116,7 @@ export function gradeHealth(r: HealthReadings): HostHealth {
   const statuses: ComponentStatus[] = Object.values(components).map((c) => c.status);
   const status: HostStatus = !r.databaseUp
     ? 'down'
-    : statuses.every((s) => s === 'ok' || s === 'disabled')
+    : statuses.every((s) => s === 'ok' || s === 'disabled') && r.engineHealth?.status !== 'degraded'
       ? 'ok'
       : 'degraded';
   return { status, hostId: r.hostId, components, realtime: r.engineHealth?.realtime ?? null };

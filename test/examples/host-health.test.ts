@@ -53,6 +53,18 @@ describe('gradeHealth', () => {
     expect(healthHttpStatus(gradeHealth(readings({ redisUp: false })))).toBe(200);
   });
 
+  it('reports Redis down while a limiter runs on per-process limits, the read models by their lag', () => {
+    const fellBack = engineHealth('degraded');
+    fellBack.rateLimiter = { backend: 'redis', state: 'degraded', policy: 'local', since: 0 };
+    const h = gradeHealth(readings({ engineHealth: fellBack }));
+    expect(h.components.redis.status).toBe('down');
+    expect(h.components.readModels.status).toBe('ok');
+    expect(h.status).toBe('degraded');
+    const lagging = engineHealth('degraded');
+    lagging.readModels['commerce:read_models'] = { lagEvents: 900, lagMs: 45_000 };
+    expect(gradeHealth(readings({ engineHealth: lagging })).components.readModels.status).toBe('degraded');
+  });
+
   it('counts a host without Redis as ok', () => {
     const h = gradeHealth(readings({ redisUp: undefined }));
     expect(h.components.redis.status).toBe('disabled');
