@@ -40,7 +40,13 @@ export interface SkuStock {
  */
 export async function fetchInventory(client: TikTokShopHttpClient): Promise<SkuStock[]> {
   const data = inventoryResponse.parse(
-    await client.request({ method: 'POST', path: '/product/202309/inventory/search', body: {} }),
+    // A search: safe to send again after a 5xx or a lost answer.
+    await client.request({
+      method: 'POST',
+      path: '/product/202309/inventory/search',
+      body: {},
+      idempotent: true,
+    }),
   );
   return data.inventory.flatMap((p) =>
     p.skus.map((s) => ({
