@@ -30,16 +30,21 @@ export function connectRedis(url: string, log: HostLog): HostRedis {
   const options = { maxRetriesPerRequest: 2, connectTimeout: 2000 };
   const commands = new Redis(url, options);
   const subscriber = new Redis(url, options);
+  let closing = false;
   for (const [name, client] of [
     ['commands', commands],
     ['subscriber', subscriber],
   ] as const) {
     let down = false;
-    client.on('error', (err: unknown) => {
-      if (down) return;
+    const lost = (reason: string) => {
+      if (down || closing) return;
       down = true;
-      log.warn(`redis (${name}): ${describeError(err)}; reconnecting`);
-    });
+      log.warn(`redis (${name}): ${reason}; reconnecting`);
+    };
+    client.on('error', (err: unknown) => lost(describeError(err)));
+    // A stopped server closes the socket; a quick restart may then connect
+    // again before any error, and the outage must still be in the log.
+    client.on('close', () => lost('connection closed'));
     client.on('ready', () => {
       if (!down) return;
       down = false;
@@ -51,6 +56,7 @@ export function connectRedis(url: string, log: HostLog): HostRedis {
     subscriber,
     up: () => commands.status === 'ready' && subscriber.status === 'ready',
     close() {
+      closing = true;
       commands.disconnect();
       subscriber.disconnect();
     },

@@ -48,7 +48,11 @@ export interface ResilientRateLimiter extends RateLimiter {
   readonly events: EventEmitter<RateLimiterEvents>;
   /** Tell the limiter its backend failed (e.g. a client `error` event). */
   backendFailed(err: unknown): void;
-  /** Tell the limiter its backend is reachable again: the next request tries it. */
+  /**
+   * Tell the limiter its backend answered again (ioredis emits `ready` only
+   * after its ready check got a reply): the status is `ok` at once, so health
+   * recovers without waiting for traffic, and the next request uses the backend.
+   */
   backendReady(): void;
 }
 
@@ -130,6 +134,7 @@ export function createResilientRateLimiter(options: ResilientRateLimiterOptions)
     backendFailed: degrade,
     backendReady() {
       retryAt = 0;
+      recover();
     },
     async consume(key) {
       if (options.isConnected?.() === false) {

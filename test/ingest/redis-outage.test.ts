@@ -97,7 +97,10 @@ describe.skipIf(!redisServerAvailable())('Redis rate limiter while Redis is down
     await server.start();
     await waitReady(redis);
     await waitReady(admin);
-    // The next request after the client is ready tries Redis again.
+    // Ready means Redis answered the client's ready check: ok without traffic
+    // (a host's health must not wait for a webhook to say Redis is back).
+    await expect.poll(() => limiter.status().state, { timeout: 30_000 }).toBe('ok');
+    // Requests go to Redis again.
     await expect
       .poll(
         async () => {
