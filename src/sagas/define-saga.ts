@@ -40,7 +40,16 @@ export interface StepContext<Input = unknown> {
 export interface CompensationContext<Input = unknown> extends StepContext<Input> {
   /** The name of the step being undone. */
   compensatedStep: string;
-  /** What that step's action returned. */
+  /** `"<sagaId>:<step name>"`: the key the undone action used (look its effect up by it). */
+  actionIdempotencyKey: string;
+  /**
+   * `'completed'`: the action returned `output`. `'unknown'`: the action failed
+   * in a way that does not prove it had no effect (timeout, lost reply,
+   * retries exhausted), `output` is null; undo whatever the action's
+   * idempotency key shows was done, and nothing when nothing was.
+   */
+  actionOutcome: 'completed' | 'unknown';
+  /** What that step's action returned (null when `actionOutcome` is `'unknown'`). */
   output: unknown;
 }
 

@@ -227,8 +227,9 @@ class MemorySagaStore implements SagaStore {
   async redrive(sagaId: string): Promise<boolean> {
     const row = this.#sagas.get(sagaId);
     if (!row || row.state.status !== 'compensation_failed') return false;
+    // From the last action that completed or may have acted (see the SQL store).
     const actions = (this.#steps.get(sagaId) ?? []).filter(
-      (e) => e.phase === 'action' && e.outcome === 'completed',
+      (e) => e.phase === 'action' && (e.outcome === 'completed' || e.error?.effect === 'unknown'),
     );
     const now = new Date();
     row.state = {

@@ -23,7 +23,14 @@ export type StepAttempt = (attemptNumber: number, signal: () => AbortSignal) => 
 /** What one run of a step produced. */
 export type StepRunResult =
   | { ok: true; output: unknown; attempts: number }
-  | { ok: false; error: unknown; attempts: number; aborted: boolean };
+  | {
+      ok: false;
+      error: unknown;
+      attempts: number;
+      aborted: boolean;
+      /** The action returned (its output was then refused): it had its effect. */
+      acted?: boolean;
+    };
 
 /** Options of {@link runStep}. */
 export interface RunStepOptions {

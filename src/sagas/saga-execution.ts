@@ -66,6 +66,11 @@ export async function executeSaga<Input>(
       if (status === 'running') cursor = Math.max(cursor, entry.stepIndex + 1);
     } else compensationDone.add(entry.stepIndex);
   }
+  // Actions complete in order, so the failed one (if any) follows the last completed.
+  let failedIndex = actionDone.size === 0 ? 0 : Math.max(...actionDone) + 1;
+  // A failed action whose effect is unknown is undone too: a charge whose reply
+  // was lost is still a charge.
+  const maybeActed = (index: number) => failure?.effect === 'unknown' && index === failedIndex;
   const base = { sagaId, token: claimed.token };
   const write = async (
     w: Omit<SagaWrite, 'sagaId' | 'token' | 'transition'>,
@@ -138,14 +143,18 @@ export async function executeSaga<Input>(
         cursor += 1;
         continue;
       }
-      failure = toErrorInfo(result.error);
+      const effect = result.error instanceof TerminalError && !result.acted ? 'none' : 'unknown';
+      failure = { ...toErrorInfo(result.error), effect };
+      failedIndex = cursor;
+      // Compensation starts at the failed step itself when it may have acted.
+      const from = effect === 'unknown' ? cursor : cursor - 1;
       const applied = await write({
         status: 'compensating',
-        cursor: cursor - 1,
+        cursor: from,
         compensationFailed,
         error: failure,
         finish: false,
-        log: entryOf(step.name, cursor, 'action', result, startedAt),
+        log: { ...entryOf(step.name, cursor, 'action', result, startedAt), error: failure },
       });
       if (!applied) return 'lease_lost';
       env.emit('saga:step_failed', {
@@ -158,7 +167,7 @@ export async function executeSaga<Input>(
       });
       env.emit('saga:compensating', { sagaId, definition: name, failedStep: step.name, error: failure });
       status = 'compensating';
-      cursor -= 1;
+      cursor = from;
       continue;
     }
 
@@ -166,7 +175,9 @@ export async function executeSaga<Input>(
     // Skip steps that never completed, have nothing to undo, or are undone already.
     while (
       cursor >= 0 &&
-      (!actionDone.has(cursor) || steps[cursor]?.compensation === 'none' || compensationDone.has(cursor))
+      ((!actionDone.has(cursor) && !maybeActed(cursor)) ||
+        steps[cursor]?.compensation === 'none' ||
+        compensationDone.has(cursor))
     ) {
       cursor -= 1;
     }
@@ -195,6 +206,8 @@ export async function executeSaga<Input>(
             },
             results: { ...results },
             compensatedStep: step.name,
+            actionIdempotencyKey: `${sagaId}:${step.name}`,
+            actionOutcome: actionDone.has(cursor) ? 'completed' : 'unknown',
             output: results[step.name] ?? null,
           }),
         {
@@ -278,6 +291,8 @@ function toJsonOutput(result: StepRunResult): StepRunResult {
       error: new TerminalError(`step output is not JSON-serialisable: ${String(err)}`, { cause: err }),
       attempts: result.attempts,
       aborted: false,
+      // The action ran to its end: whatever it did, it did.
+      acted: true,
     };
   }
 }

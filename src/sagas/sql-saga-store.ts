@@ -345,13 +345,15 @@ function buildQueries(s: string) {
       SELECT * FROM ${s}.saga_dead_letters
        WHERE ($1::text IS NULL OR saga_id = $1) AND ($2::boolean OR resolved_at IS NULL)
        ORDER BY id LIMIT $3`,
-    // Compensation restarts from the last completed action; completed compensations are skipped.
+    // Compensation restarts from the last action that completed or may have
+    // acted (failed with an unknown effect); completed compensations are skipped.
     redrive: `
       UPDATE ${s}.sagas AS g
          SET status = 'compensating', compensation_failed = false, lease_owner = NULL, lease_expires_at = NULL,
              finished_at = NULL, updated_at = now(),
              step_cursor = (SELECT COALESCE(max(step_index), -1) FROM ${s}.saga_steps
-                             WHERE saga_id = g.saga_id AND phase = 'action' AND outcome = 'completed')
+                             WHERE saga_id = g.saga_id AND phase = 'action'
+                               AND (outcome = 'completed' OR error->>'effect' = 'unknown'))
        WHERE saga_id = $1 AND status = 'compensation_failed'
       RETURNING saga_id`,
     resolveDeadLetters: `UPDATE ${s}.saga_dead_letters SET resolved_at = now() WHERE saga_id = $1 AND resolved_at IS NULL`,

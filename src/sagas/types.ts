@@ -47,6 +47,12 @@ export interface SagaErrorInfo {
   name: string;
   message: string;
   code?: string;
+  /**
+   * Of a failed action: `'none'` when it threw a `TerminalError` (it says it
+   * had no effect), `'unknown'` otherwise (a timeout, a lost reply, a crash
+   * after the side effect) — then its own compensation runs too.
+   */
+  effect?: 'none' | 'unknown';
 }
 
 /** A saga instance as stored. */

@@ -332,6 +332,31 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       expect(order).toMatchObject({ status: 'refunded', failed: true, refunded_amount: 25 });
     });
 
+    it('refunds a charge whose reply was lost, and voids a label bought the same way', async () => {
+      await stock(store, 'p1', 10);
+      // The charge acts, its reply is lost, and every retry finds the provider down.
+      bed.payments.behaviour.failNext('charge', 'lost_reply').failNext('charge', 'transient', 10);
+      await store.append(orderStream(C, 'o9'), [
+        received('o9', { lineItems: [{ productId: 'p1', quantity: 1 }], totalAmount: 40 }),
+      ]);
+      const charged = await commerce.waitForFulfillment(C, 'o9');
+      expect(charged.status).toBe('compensated');
+      const compensations = (await commerce.sagaRunner!.history(charged.sagaId))
+        .filter((h) => h.phase === 'compensation')
+        .map((h) => h.name);
+      expect(compensations).toEqual(['refund_payment', 'release_inventory', 'mark_order_failed']);
+      expect(bed.payments.netCaptured()).toBe(0);
+
+      bed.shipping.behaviour.failNext('createLabel', 'lost_reply').failNext('createLabel', 'transient', 10);
+      await store.append(orderStream(C, 'o10'), [
+        received('o10', { lineItems: [{ productId: 'p1', quantity: 1 }], totalAmount: 40 }),
+      ]);
+      const labelled = await commerce.waitForFulfillment(C, 'o10');
+      expect(labelled.status).toBe('compensated');
+      expect(bed.shipping.activeLabels()).toBe(0);
+      expect(bed.payments.netCaptured()).toBe(0);
+    });
+
     it('fails an order without enough stock and never reserves it', async () => {
       await stock(store, 'p1', 1);
       await store.append(orderStream(C, 'o4'), [

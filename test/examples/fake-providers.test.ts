@@ -41,6 +41,18 @@ const charge = { creatorId: 'c1', orderId: 'o1', amount: 25, currency: 'USD', id
 const codeOf = (err: unknown) => (isSyncError(err) ? err.code : String(err));
 
 describe('fake providers over HTTP', () => {
+  it('looks a charge and a label up by the key that made them, null when none was made', async () => {
+    const p = await start();
+    const lookup = { creatorId: 'c1', orderId: 'o1', idempotencyKey: 'charge:o1' };
+    expect(await p.payments.findCharge(lookup)).toBeNull();
+    const made = await p.payments.charge(charge);
+    expect(await p.payments.findCharge(lookup)).toEqual(made);
+    const labelKey = { creatorId: 'c1', orderId: 'o1', idempotencyKey: 'label:o1' };
+    expect(await p.shipping.findLabel(labelKey)).toBeNull();
+    const label = await p.shipping.createLabel({ ...labelKey, lines: [{ productId: 'p1', quantity: 1 }] });
+    expect(await p.shipping.findLabel(labelKey)).toEqual(label);
+  });
+
   it('charges once per idempotency key and returns the first result to a retry', async () => {
     const p = await start();
     const first = await p.payments.charge(charge);

@@ -41,7 +41,7 @@ describe.each(sagaEngines)('saga laws on $name', (engine) => {
       await db.close();
     });
 
-    it('law: completed sagas ran every action once; failed ones undo exactly the completed steps, in reverse', async () => {
+    it('law: completed sagas ran every action once; failed ones undo the completed steps and a failed step that may have acted, in reverse', async () => {
       let n = 0;
       await fc.assert(
         fc.asyncProperty(planArb, async (plan) => {
@@ -77,7 +77,10 @@ describe.each(sagaEngines)('saga laws on $name', (engine) => {
               return;
             }
             expect(completedActions.map((h) => h.name)).toEqual(ORDER_STEPS.slice(0, failedAt));
-            const expectedUndo = ORDER_STEPS.slice(0, failedAt)
+            // A step that failed for want of retries may have acted: it is undone too;
+            // one that threw a TerminalError said it did nothing.
+            const undoneUpTo = plan.actions[failedAt] === 'broken' ? failedAt + 1 : failedAt;
+            const expectedUndo = ORDER_STEPS.slice(0, undoneUpTo)
               .map((s, i) => ({ comp: ORDER_COMPENSATIONS[s], i }))
               .filter((c): c is { comp: string; i: number } => c.comp !== null)
               .reverse();

@@ -137,9 +137,57 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
       expect(parties.calls.filter((c) => c.name === 'allocate_inventory')).toHaveLength(
         FAST_RETRY.retries + 1,
       );
-      // allocate_inventory never completed, so only validate_order is undone.
-      expect(parties.names().slice(-1)).toEqual(['mark_order_failed']);
+      // allocate_inventory never answered: it may have acted, so it is undone
+      // too (before validate_order), and its history entry says so.
+      expect(parties.names().slice(-2)).toEqual(['release_inventory', 'mark_order_failed']);
+      const failed = (await runner.history(sagaId)).find((h) => h.outcome === 'failed');
+      expect(failed?.error).toMatchObject({ effect: 'unknown' });
+    });
+
+    it('undoes a step whose effect is unknown by its idempotency key, and redrives it when that undo fails', async () => {
+      const seen: unknown[] = [];
+      let refundWorks = false;
+      const saga = defineSaga({
+        name: 'lost_reply',
+        steps: [
+          {
+            name: 'charge',
+            retry: { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 1 },
+            // The provider charged, but the reply never came back.
+            action: () => {
+              throw new Error('socket hang up');
+            },
+            compensation: {
+              name: 'refund',
+              retry: { retries: 0 },
+              run: (ctx) => {
+                seen.push({
+                  outcome: ctx.actionOutcome,
+                  output: ctx.output,
+                  key: ctx.actionIdempotencyKey,
+                });
+                if (!refundWorks) throw new Error('refunds are down');
+              },
+            },
+          },
+        ],
+      });
+      const { sagaId } = await runner.start(saga, null, { sagaId: 'lost' });
+      expect((await runner.waitFor(sagaId)).status).toBe('compensation_failed');
+      expect(seen).toEqual([{ outcome: 'unknown', output: null, key: 'lost:charge' }]);
+      expect((await runner.deadLetters({ sagaId })).map((d) => d.compensation)).toEqual(['refund']);
+      refundWorks = true;
+      await runner.redrive(sagaId);
+      expect((await runner.waitFor(sagaId)).status).toBe('compensated');
+      expect(seen).toHaveLength(2);
+    });
+
+    it('does not undo a step that threw a TerminalError (it said it did nothing)', async () => {
+      parties.fail('allocate_inventory', 'terminal');
+      const { sagaId } = await runner.start(orderFulfillment(parties), input);
+      expect((await runner.waitFor(sagaId)).status).toBe('compensated');
       expect(parties.names()).not.toContain('release_inventory');
+      expect(parties.names().slice(-1)).toEqual(['mark_order_failed']);
     });
 
     it('times out a hanging attempt, retries it and aborts its signal', async () => {

@@ -3,12 +3,13 @@
  * simulator's fake providers in the demo): what a real client would do.
  */
 import type {
+  ChargeLookup,
   ChargeRequest,
   Payment,
   PaymentGateway,
   RefundRequest,
 } from '../../../src/commerce/ports/index.js';
-import { providerRequest } from './provider-request.js';
+import { providerLookup, providerRequest } from './provider-request.js';
 
 /**
  * Charges and refunds over HTTP, each with the saga's idempotency key.
@@ -48,6 +49,16 @@ export class HttpPaymentGateway implements PaymentGateway {
       idempotencyKey: request.idempotencyKey,
       provider: 'payment',
       operation: 'refund',
+      signal: request.signal,
+    });
+  }
+
+  findCharge(request: ChargeLookup): Promise<Payment | null> {
+    return providerLookup<Payment>({
+      baseUrl: this.#baseUrl,
+      path: `/payments/charges/by-key/${encodeURIComponent(request.idempotencyKey)}`,
+      provider: 'payment',
+      operation: 'findCharge',
       signal: request.signal,
     });
   }

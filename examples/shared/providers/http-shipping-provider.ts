@@ -4,11 +4,12 @@
  */
 import type {
   CancelLabelRequest,
+  LabelLookup,
   LabelRequest,
   ShippingLabel,
   ShippingProvider,
 } from '../../../src/commerce/ports/index.js';
-import { providerRequest } from './provider-request.js';
+import { providerLookup, providerRequest } from './provider-request.js';
 
 /**
  * Labels over HTTP, each with the saga's idempotency key.
@@ -50,6 +51,17 @@ export class HttpShippingProvider implements ShippingProvider {
       idempotencyKey: request.idempotencyKey,
       provider: this.name,
       operation: 'cancelLabel',
+      signal: request.signal,
+    });
+  }
+
+  findLabel(request: LabelLookup): Promise<ShippingLabel | null> {
+    const key = encodeURIComponent(request.idempotencyKey);
+    return providerLookup<ShippingLabel>({
+      baseUrl: this.#baseUrl,
+      path: `/shipping/${encodeURIComponent(this.name)}/labels/by-key/${key}`,
+      provider: this.name,
+      operation: 'findLabel',
       signal: request.signal,
     });
   }

@@ -33,30 +33,59 @@ export interface ProviderRequest {
  * ```
  */
 export async function providerRequest<T>(request: ProviderRequest): Promise<T> {
-  const { provider, operation } = request;
+  const { response, text } = await send(request, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': request.idempotencyKey },
+    body: JSON.stringify(request.body),
+  });
+  if (response.ok) return JSON.parse(text) as T;
+  throw failure(request, response, text);
+}
+
+/** One GET of a provider's record (no body, no key). */
+export type ProviderLookup = Omit<ProviderRequest, 'body' | 'idempotencyKey'>;
+
+/**
+ * GET a record; null when the provider answers 404 (it has none).
+ *
+ * @example
+ * ```ts
+ * const charge = await providerLookup<Payment>({ baseUrl, path: `/payments/charges/by-key/${key}`,
+ *   provider: 'payment', operation: 'findCharge' });
+ * ```
+ */
+export async function providerLookup<T>(request: ProviderLookup): Promise<T | null> {
+  const { response, text } = await send(request, { method: 'GET' });
+  if (response.ok) return JSON.parse(text) as T;
+  if (response.status === 404) return null;
+  throw failure(request, response, text);
+}
+
+async function send(
+  request: ProviderLookup,
+  init: RequestInit,
+): Promise<{ response: Response; text: string }> {
   const timeout = AbortSignal.timeout(request.timeoutMs ?? 10_000);
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
-  let response: Response;
-  let text: string;
   try {
-    response = await (request.fetch ?? fetch)(new URL(request.path, request.baseUrl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': request.idempotencyKey },
-      body: JSON.stringify(request.body),
+    const response = await (request.fetch ?? fetch)(new URL(request.path, request.baseUrl), {
+      ...init,
       signal,
     });
-    text = await response.text();
+    return { response, text: await response.text() };
   } catch (err) {
     // The caller's own abort is not the provider's fault: let it through as is.
     if (request.signal?.aborted) throw request.signal.reason;
-    throw new ProviderUnavailableError(provider, operation, 'no answer', { cause: err });
+    throw new ProviderUnavailableError(request.provider, request.operation, 'no answer', { cause: err });
   }
-  if (response.ok) return JSON.parse(text) as T;
+}
+
+function failure(request: ProviderLookup, response: Response, text: string): Error {
   const message = errorMessage(text) ?? `HTTP ${response.status}`;
   if (response.status === 429 || response.status >= 500) {
-    throw new ProviderUnavailableError(provider, operation, message);
+    return new ProviderUnavailableError(request.provider, request.operation, message);
   }
-  throw new ProviderRejectedError(provider, operation, message);
+  return new ProviderRejectedError(request.provider, request.operation, message);
 }
 
 function errorMessage(text: string): string | undefined {

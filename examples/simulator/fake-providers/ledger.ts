@@ -97,6 +97,12 @@ export class ProviderLedger {
     }
   }
 
+  /** The kept result of a key that acted, or undefined when it never did. */
+  result(provider: string, operation: string, idempotencyKey: string): unknown {
+    const slot = this.#slots.get(JSON.stringify([provider, operation, idempotencyKey]));
+    return slot && slot.entry.acted > 0 ? slot.result : undefined;
+  }
+
   /** Every key seen, in first-request order (copies). */
   entries(): LedgerEntry[] {
     return [...this.#slots.values()].map((s) => ({ ...s.entry, subject: { ...s.entry.subject } }));

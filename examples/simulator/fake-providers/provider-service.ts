@@ -14,6 +14,8 @@
  * | `POST /payments/refunds` | `{creatorId, orderId, paymentId, amount, currency}` → `{refundId}` |
  * | `POST /shipping/:provider/labels` | `{creatorId, orderId, lines}` → `{labelId, trackingNumber, carrier}` |
  * | `POST /shipping/:provider/labels/:labelId/cancel` | `{creatorId, orderId}` → `{cancelled: true}` |
+ * | `GET /payments/charges/by-key/:key` | → the charge made with that key, or 404 |
+ * | `GET /shipping/:provider/labels/by-key/:key` | → the label bought with that key, or 404 |
  * | `GET /ledger` | → `LedgerEntry[]` |
  */
 import { randomUUID } from 'node:crypto';
@@ -90,9 +92,23 @@ export function fakeProvidersHandler(options: FakeProvidersOptions = {}): FakePr
   const labels = new Map<string, { orderId: string; cancelled: boolean }>();
   let lostScripted = 0;
 
+  // What a real provider offers for a lost reply: the result of a key, if it acted.
+  function lookup(pathname: string): [number, unknown] {
+    const charge = /^\/payments\/charges\/by-key\/([^/]+)$/.exec(pathname);
+    const label = /^\/shipping\/([^/]+)\/labels\/by-key\/([^/]+)$/.exec(pathname);
+    const found = charge
+      ? ledger.result('payment', 'charge', decodeURIComponent(charge[1]!))
+      : label
+        ? ledger.result(decodeURIComponent(label[1]!), 'createLabel', decodeURIComponent(label[2]!))
+        : undefined;
+    if (found === undefined) throw new HttpError(404, 'not_found', `nothing at ${pathname}`);
+    return [200, found];
+  }
+
   async function route(req: IncomingMessage): Promise<[number, unknown]> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'GET' && url.pathname === '/ledger') return [200, ledger.entries()];
+    if (req.method === 'GET') return lookup(url.pathname);
     if (req.method !== 'POST')
       throw new HttpError(404, 'not_found', `no route ${req.method} ${url.pathname}`);
     const key = req.headers['idempotency-key'];

@@ -7,7 +7,13 @@
  * writes twice.
  */
 import { z } from 'zod';
-import { TerminalError, defineSaga, type SagaDefinition, type StepContext } from '../../sagas/index.js';
+import {
+  TerminalError,
+  defineSaga,
+  type CompensationContext,
+  type SagaDefinition,
+  type StepContext,
+} from '../../sagas/index.js';
 import type { EventStore, NewEvent } from '../../store/types.js';
 import { amountSchema, currencySchema, idSchema, positiveQuantitySchema } from '../events/common.js';
 import { commerceEvent } from '../events/catalog.js';
@@ -75,6 +81,35 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
     if (isPermanentCommerceError(err)) throw new TerminalError((err as Error).message, { cause: err });
     throw err;
   }
+}
+
+/**
+ * What a compensation undoes: the action's output, or — when the action's
+ * reply was lost and its effect is unknown — what the provider holds under
+ * the action's idempotency key (null: nothing happened). A provider that
+ * cannot be asked makes the compensation fail, so it is dead-lettered for a
+ * person instead of leaving a charge or a label behind silently.
+ */
+async function undoTarget<T>(
+  ctx: CompensationContext<OrderFulfillmentInput>,
+  what: string,
+  find: (lookup: {
+    creatorId: string;
+    orderId: string;
+    idempotencyKey: string;
+    signal: AbortSignal;
+  }) => Promise<T | null> | undefined,
+): Promise<T | null> {
+  if (ctx.actionOutcome === 'completed') return ctx.output as T;
+  const { creatorId, orderId } = ctx.input;
+  const pending = find({ creatorId, orderId, idempotencyKey: ctx.actionIdempotencyKey, signal: ctx.signal });
+  if (pending === undefined) {
+    throw new Error(
+      `${ctx.compensatedStep} failed without a reply and the provider cannot look up its ${what} ` +
+        `by idempotency key ${ctx.actionIdempotencyKey}; check it by hand`,
+    );
+  }
+  return pending;
 }
 
 /**
@@ -194,7 +229,8 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
           name: 'refund_payment',
           run: async (ctx) => {
             const { creatorId, orderId } = ctx.input;
-            const payment = ctx.output as { paymentId: string; amount: number; currency: string };
+            const payment = await undoTarget(ctx, 'charge', (lookup) => payments.findCharge?.(lookup));
+            if (payment === null) return; // the lost charge never happened
             await payments.refund({
               creatorId,
               orderId,
@@ -228,14 +264,17 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
           ),
         compensation: {
           name: 'cancel_shipping',
-          run: (ctx) =>
-            shipping.cancelLabel({
+          run: async (ctx) => {
+            const label = await undoTarget(ctx, 'label', (lookup) => shipping.findLabel?.(lookup));
+            if (label === null) return; // the lost label was never bought
+            await shipping.cancelLabel({
               creatorId: ctx.input.creatorId,
               orderId: ctx.input.orderId,
-              labelId: (ctx.output as ShippingLabel).labelId,
+              labelId: label.labelId,
               idempotencyKey: ctx.idempotencyKey,
               signal: ctx.signal,
-            }),
+            });
+          },
         },
       },
       {

@@ -31,6 +31,15 @@ export interface RefundRequest {
   signal?: AbortSignal;
 }
 
+/** Look a charge up by the idempotency key it was requested with. */
+export interface ChargeLookup {
+  creatorId: string;
+  orderId: string;
+  /** The charge's key (the saga step's `"<sagaId>:process_payment"`). */
+  idempotencyKey: string;
+  signal?: AbortSignal;
+}
+
 /**
  * Charges and refunds. Throw `ProviderUnavailableError` for retryable
  * failures and `ProviderRejectedError` for permanent ones.
@@ -43,4 +52,10 @@ export interface RefundRequest {
 export interface PaymentGateway {
   charge(request: ChargeRequest): Promise<Payment>;
   refund(request: RefundRequest): Promise<{ refundId: string }>;
+  /**
+   * The charge made with this key, or null when none was. Needed to refund a
+   * charge whose reply was lost (the saga cannot know it happened); without
+   * it such a refund is dead-lettered for a person.
+   */
+  findCharge?(request: ChargeLookup): Promise<Payment | null>;
 }

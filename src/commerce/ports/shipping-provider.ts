@@ -27,6 +27,15 @@ export interface CancelLabelRequest {
   signal?: AbortSignal;
 }
 
+/** Look a label up by the idempotency key it was bought with. */
+export interface LabelLookup {
+  creatorId: string;
+  orderId: string;
+  /** The label's key (the saga step's `"<sagaId>:generate_shipping_label"`). */
+  idempotencyKey: string;
+  signal?: AbortSignal;
+}
+
 /**
  * Shipping labels. Throw `ProviderUnavailableError` for retryable failures and
  * `ProviderRejectedError` for permanent ones.
@@ -41,4 +50,9 @@ export interface ShippingProvider {
   readonly name: string;
   createLabel(request: LabelRequest): Promise<ShippingLabel>;
   cancelLabel(request: CancelLabelRequest): Promise<void>;
+  /**
+   * The label bought with this key, or null when none was. Needed to void a
+   * label whose reply was lost; without it such a void is dead-lettered.
+   */
+  findLabel?(request: LabelLookup): Promise<ShippingLabel | null>;
 }

@@ -15,8 +15,12 @@ export interface FakeBehaviourOptions {
   random?: () => number;
 }
 
-/** A scripted outcome of the next calls of an operation. */
-export type ScriptedFailure = 'transient' | 'permanent';
+/**
+ * A scripted outcome of the next calls of an operation. `lost_reply`: the
+ * call acts, then the caller sees `ProviderUnavailableError` (a reply lost
+ * on the way back), as a timeout after the provider acted looks.
+ */
+export type ScriptedFailure = 'transient' | 'permanent' | 'lost_reply';
 
 /**
  * Injects latency and failures into a fake's calls.
@@ -32,6 +36,7 @@ export class FakeBehaviour {
   readonly #options: FakeBehaviourOptions;
   readonly #random: () => number;
   readonly #script = new Map<string, ScriptedFailure[]>();
+  readonly #lostReplies = new Map<string, number>();
 
   constructor(provider: string, options: FakeBehaviourOptions = {}) {
     for (const rate of [options.failureRate, options.rejectionRate]) {
@@ -61,12 +66,22 @@ export class FakeBehaviour {
       throw new ProviderRejectedError(this.#provider, operation, 'rejected (scripted)');
     if (scripted === 'transient')
       throw new ProviderUnavailableError(this.#provider, operation, 'unavailable (scripted)');
+    if (scripted === 'lost_reply')
+      this.#lostReplies.set(operation, (this.#lostReplies.get(operation) ?? 0) + 1);
     if (this.#random() < (this.#options.rejectionRate ?? 0)) {
       throw new ProviderRejectedError(this.#provider, operation, 'rejected');
     }
     if (this.#random() < (this.#options.failureRate ?? 0)) {
       throw new ProviderUnavailableError(this.#provider, operation, 'temporarily unavailable');
     }
+  }
+
+  /** After the fake acted: throw when this call's reply is scripted to be lost. */
+  reply(operation: string): void {
+    const lost = this.#lostReplies.get(operation) ?? 0;
+    if (lost === 0) return;
+    this.#lostReplies.set(operation, lost - 1);
+    throw new ProviderUnavailableError(this.#provider, operation, 'reply lost (scripted)');
   }
 
   #latency(): number {

@@ -3,7 +3,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ProviderRejectedError } from '../../errors.js';
-import type { ChargeRequest, Payment, PaymentGateway, RefundRequest } from '../payment-gateway.js';
+import type {
+  ChargeLookup,
+  ChargeRequest,
+  Payment,
+  PaymentGateway,
+  RefundRequest,
+} from '../payment-gateway.js';
 import { FakeBehaviour, type FakeBehaviourOptions } from './fake-behaviour.js';
 
 /**
@@ -28,12 +34,16 @@ export class FakePaymentGateway implements PaymentGateway {
   }
 
   async charge(request: ChargeRequest): Promise<Payment> {
-    const done = this.#charges.get(request.idempotencyKey);
-    if (done) return done;
+    // A provider can be unreachable for a repeated key too; once reached, a
+    // repeated key returns the first charge.
     await this.behaviour.call('charge', request.signal);
-    const payment = { paymentId: `pay_${randomUUID()}`, amount: request.amount, currency: request.currency };
-    this.#charges.set(request.idempotencyKey, payment);
-    this.payments.set(payment.paymentId, { ...payment, orderId: request.orderId, refunded: 0 });
+    let payment = this.#charges.get(request.idempotencyKey);
+    if (!payment) {
+      payment = { paymentId: `pay_${randomUUID()}`, amount: request.amount, currency: request.currency };
+      this.#charges.set(request.idempotencyKey, payment);
+      this.payments.set(payment.paymentId, { ...payment, orderId: request.orderId, refunded: 0 });
+    }
+    this.behaviour.reply('charge');
     return payment;
   }
 
@@ -48,6 +58,10 @@ export class FakePaymentGateway implements PaymentGateway {
     const refundId = `re_${randomUUID()}`;
     this.#refunds.set(request.idempotencyKey, refundId);
     return { refundId };
+  }
+
+  async findCharge(request: ChargeLookup): Promise<Payment | null> {
+    return this.#charges.get(request.idempotencyKey) ?? null;
   }
 
   /** Net captured amount (charges minus refunds). */

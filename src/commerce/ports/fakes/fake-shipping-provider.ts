@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type {
   CancelLabelRequest,
+  LabelLookup,
   LabelRequest,
   ShippingLabel,
   ShippingProvider,
@@ -33,16 +34,19 @@ export class FakeShippingProvider implements ShippingProvider {
   }
 
   async createLabel(request: LabelRequest): Promise<ShippingLabel> {
-    const done = this.#created.get(request.idempotencyKey);
-    if (done) return done;
+    // Unreachable for a repeated key too; once reached, a repeat returns the first label.
     await this.behaviour.call('createLabel', request.signal);
-    const label = {
-      labelId: `lbl_${randomUUID()}`,
-      trackingNumber: `TRK${randomUUID().replaceAll('-', '').slice(0, 16).toUpperCase()}`,
-      carrier: this.#carrier,
-    };
-    this.#created.set(request.idempotencyKey, label);
-    this.labels.set(label.labelId, { ...label, orderId: request.orderId, cancelled: false });
+    let label = this.#created.get(request.idempotencyKey);
+    if (!label) {
+      label = {
+        labelId: `lbl_${randomUUID()}`,
+        trackingNumber: `TRK${randomUUID().replaceAll('-', '').slice(0, 16).toUpperCase()}`,
+        carrier: this.#carrier,
+      };
+      this.#created.set(request.idempotencyKey, label);
+      this.labels.set(label.labelId, { ...label, orderId: request.orderId, cancelled: false });
+    }
+    this.behaviour.reply('createLabel');
     return label;
   }
 
@@ -51,6 +55,10 @@ export class FakeShippingProvider implements ShippingProvider {
     if (label?.cancelled) return;
     await this.behaviour.call('cancelLabel', request.signal);
     if (label) label.cancelled = true;
+  }
+
+  async findLabel(request: LabelLookup): Promise<ShippingLabel | null> {
+    return this.#created.get(request.idempotencyKey) ?? null;
   }
 
   /** Labels not voided. */
