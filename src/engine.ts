@@ -38,7 +38,14 @@ export interface EngineReadModel {
   readonly definition?: { readonly table: string };
   readonly definitions?: readonly { readonly table: string }[];
   /** Its processor when it runs asynchronously; snapshots read that processor's checkpoint. */
-  readonly processor?: { readonly name: string; lag(): Promise<ProcessorLag> } | undefined;
+  readonly processor?:
+    | {
+        readonly name: string;
+        lag(): Promise<ProcessorLag>;
+        /** Lease changes: after a takeover the hub reloads the channels this processor writes. */
+        on?(event: 'processor:lease_acquired', listener: () => void): unknown;
+      }
+    | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
   whenCaughtUp(options?: { timeoutMs?: number }): Promise<void>;
@@ -199,6 +206,18 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
     snapshot: createSqlSnapshot(sql, { schema, checkpoint: readProcessorCheckpoint(schema, processorOf) }),
     ...(pubsub ? { pubsub } : {}),
   });
+  // A host that died between committing a projection's rows and publishing
+  // them leaves every hub without those rows until the channel's next batch:
+  // whoever takes the projection over makes all hubs reload its channels.
+  for (const m of readModels) {
+    const name = m.processor?.name;
+    if (name === undefined || !m.processor?.on) continue;
+    const owned = [...hub.channels.values()].filter((c) => processorOf(c) === name).map((c) => c.name);
+    if (owned.length === 0) continue;
+    m.processor.on('processor:lease_acquired', () => {
+      for (const channel of owned) hub.invalidate(channel);
+    });
+  }
   const sagaList = typeof config.sagas === 'function' ? config.sagas(store) : (config.sagas ?? []);
   const sagas = createSagaRunner({
     sql,

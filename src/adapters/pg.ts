@@ -139,7 +139,7 @@ export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient
         throw err;
       }
     },
-    listen: (channel, onNotify) => listener.listen(channel, onNotify),
+    listen: (channel, onNotify, onReconnect) => listener.listen(channel, onNotify, onReconnect),
     close: () => listener.close(),
   };
 }
@@ -151,6 +151,8 @@ class PgListener {
   readonly #pool: PgPoolLike;
   readonly #reconnectMs: number;
   readonly #handlers = new Map<string, Set<NotifyHandler>>();
+  /** Told when a broken LISTEN connection is listening again. */
+  readonly #reconnected = new Set<() => void>();
   #client: Promise<PgClientLike> | undefined;
   #closed = false;
 
@@ -159,7 +161,7 @@ class PgListener {
     this.#reconnectMs = reconnectMs;
   }
 
-  async listen(channel: string, onNotify: NotifyHandler): Promise<Unlisten> {
+  async listen(channel: string, onNotify: NotifyHandler, onReconnect?: () => void): Promise<Unlisten> {
     let set = this.#handlers.get(channel);
     const first = set === undefined;
     if (!set) {
@@ -169,7 +171,10 @@ class PgListener {
     set.add(onNotify);
     const client = await this.#connection();
     if (first) await client.query(`LISTEN ${quoteChannel(channel)}`);
+    const reconnected = onReconnect ? () => onReconnect() : null;
+    if (reconnected) this.#reconnected.add(reconnected);
     return async () => {
+      if (reconnected) this.#reconnected.delete(reconnected);
       const handlers = this.#handlers.get(channel);
       if (!handlers?.delete(onNotify) || handlers.size > 0) return;
       this.#handlers.delete(channel);
@@ -191,6 +196,7 @@ class PgListener {
   async close(): Promise<void> {
     this.#closed = true;
     this.#handlers.clear();
+    this.#reconnected.clear();
     const pending = this.#client;
     this.#client = undefined;
     if (pending) {
@@ -232,6 +238,14 @@ class PgListener {
       for (const channel of this.#handlers.keys()) await client.query(`LISTEN ${quoteChannel(channel)}`);
     } catch {
       if (!this.#closed) setTimeout(() => void this.#relisten(), this.#reconnectMs).unref?.();
+      return;
+    }
+    for (const fn of [...this.#reconnected]) {
+      try {
+        fn();
+      } catch {
+        // A consumer's callback failing must not stop the others being told.
+      }
     }
   }
 }

@@ -56,8 +56,12 @@ export type Unlisten = () => Promise<void>;
 export interface SqlClient extends SqlQueryable {
   /** Run `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
-  /** Subscribe to `NOTIFY channel`; resolves once the LISTEN is active. */
-  listen?(channel: string, onNotify: (payload: string) => void): Promise<Unlisten>;
+  /**
+   * Subscribe to `NOTIFY channel`; resolves once the LISTEN is active.
+   * `onReconnect` runs each time the LISTEN is active again after its
+   * connection broke: notifications sent meanwhile were lost.
+   */
+  listen?(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<Unlisten>;
   /** How many transactions may usefully run at once (1 for PGlite, pool size for pg). */
   readonly maxConcurrency?: number;
   /** A short name of the engine, e.g. `'pg'` or `'pglite'`, for logs and benchmarks. */

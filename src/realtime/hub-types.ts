@@ -60,12 +60,20 @@ export interface RealtimeHubOptions {
   now?: () => number;
 }
 
+/**
+ * Why every channel of a hub reloaded: its pub/sub connection came back after
+ * a break (batches sent meanwhile are lost).
+ */
+export type ResyncReason = 'pubsub_resumed';
+
 /** Lifecycle events of the hub. */
 export interface RealtimeEventMap {
   /** A background failure (pub/sub, malformed message); never thrown. */
   error: [error: unknown];
   /** A batch from another process did not follow the last one received: the channel was invalidated. */
   'realtime:gap': [info: { channel: string; expected: string | null; head: string }];
+  /** Channels were reloaded because batches may have been lost (see {@link ResyncReason}). */
+  'realtime:resync': [info: { channels: string[]; reason: ResyncReason }];
   /** A subscriber is being sent a snapshot. */
   'realtime:reset': [info: { subscriptionId: string; channel: string; reason: ResetReason }];
 }

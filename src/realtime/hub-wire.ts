@@ -5,6 +5,8 @@
  * row changes, e.g. a rebuild on one host: every host's subscribers reload).
  */
 import type { ChangeBatch } from './fold.js';
+import pRetry from 'p-retry';
+import { RealtimeUnavailableError } from './errors.js';
 import type { PubSub } from './pubsub.js';
 
 /** A batch as published: the producer's previous batch cursor on the channel (null: its first). */
@@ -44,31 +46,108 @@ export function decodeWire(text: string): WireMessage {
   return { kind: 'batch', batch: value as WireBatch };
 }
 
+/** Bounds of an {@link OrderedPublisher}. */
+export interface OrderedPublisherOptions {
+  /** Messages held while the pub/sub is unreachable; past it the oldest is dropped. Default 10,000. */
+  maxPending?: number;
+  /** Longest wait between two attempts of one message, in ms. Default 2,000. */
+  maxRetryDelayMs?: number;
+}
+
 /**
  * Publishes one message after another, so they are committed (and arrive) in
- * the order produced; a failed publish is reported and the chain goes on.
+ * the order produced. A failed publish is reported once and retried with
+ * backoff until it goes through: a batch dropped during a Redis or PostgreSQL
+ * outage would leave every other host's subscribers without it until the
+ * channel's next batch (which could be never), so it waits instead. When more
+ * than `maxPending` wait, the oldest is dropped; receivers see the broken
+ * `previous` chain at the next batch and reload.
  *
  * @example
  * ```ts
  * const out = new OrderedPublisher(pubsub, 'creatorflow_realtime', (err) => events.emit('error', err));
  * out.publish(encodeWire({ kind: 'batch', batch }));
+ * await out.close();
  * ```
  */
 export class OrderedPublisher {
   readonly #pubsub: PubSub;
   readonly #topic: string;
   readonly #onError: (error: unknown) => void;
-  #chain: Promise<void> = Promise.resolve();
+  readonly #maxPending: number;
+  readonly #maxRetryDelayMs: number;
+  /** Boxed so a message dropped for overflow while in flight is told apart from an equal one. */
+  #queue: { text: string }[] = [];
+  #pump: Promise<void> | null = null;
+  readonly #abort = new AbortController();
 
-  constructor(pubsub: PubSub, topic: string, onError: (error: unknown) => void) {
+  constructor(
+    pubsub: PubSub,
+    topic: string,
+    onError: (error: unknown) => void,
+    options: OrderedPublisherOptions = {},
+  ) {
     this.#pubsub = pubsub;
     this.#topic = topic;
     this.#onError = onError;
+    this.#maxPending = options.maxPending ?? 10_000;
+    this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 2000;
+  }
+
+  /** Messages not yet accepted by the pub/sub. */
+  get pending(): number {
+    return this.#queue.length;
   }
 
   publish(message: string): void {
-    this.#chain = this.#chain
-      .then(() => this.#pubsub.publish(this.#topic, message))
-      .catch((err: unknown) => this.#onError(err));
+    if (this.#abort.signal.aborted) return;
+    this.#queue.push({ text: message });
+    if (this.#queue.length > this.#maxPending) {
+      this.#queue.shift();
+      this.#onError(
+        new RealtimeUnavailableError(`pub/sub backlog above ${this.#maxPending}: oldest message dropped`),
+      );
+    }
+    this.#pump ??= this.#drain().finally(() => {
+      this.#pump = null;
+    });
+  }
+
+  /** Give queued messages up to `graceMs` to go out, then stop retrying. */
+  async close(graceMs = 1000): Promise<void> {
+    const pump = this.#pump;
+    if (pump) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([pump, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
+    // A publish in flight may hang on a dead broker: it is abandoned, not awaited.
+    this.#abort.abort();
+    this.#queue = [];
+  }
+
+  async #drain(): Promise<void> {
+    const signal = this.#abort.signal;
+    while (this.#queue.length > 0 && !signal.aborted) {
+      const head = this.#queue[0]!;
+      try {
+        await pRetry(() => this.#pubsub.publish(this.#topic, head.text), {
+          retries: Number.POSITIVE_INFINITY,
+          minTimeout: 50,
+          maxTimeout: this.#maxRetryDelayMs,
+          randomize: true,
+          signal,
+          // Any failure is the broker's: the message is well-formed, so it is always retried.
+          shouldRetry: () => true,
+          // One report per outage: later messages wait behind this one.
+          onFailedAttempt: ({ error, attemptNumber }) => {
+            if (attemptNumber === 1) this.#onError(error);
+          },
+        });
+      } catch {
+        return; // closed while retrying
+      }
+      if (this.#queue[0] === head) this.#queue.shift();
+    }
   }
 }

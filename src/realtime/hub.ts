@@ -25,7 +25,13 @@ import type { ChangeBatch } from './fold.js';
 import { OrderedPublisher, decodeWire, encodeWire } from './hub-wire.js';
 import { coalesceChanges } from './operators.js';
 import { ConnectionLimiter, type ConnectionLimiterPort, type ReleaseSlot } from './connection-limiter.js';
-import type { RealtimeEventMap, RealtimeHub, RealtimeHubOptions, RealtimeSubscription } from './hub-types.js';
+import type {
+  RealtimeEventMap,
+  RealtimeHub,
+  RealtimeHubOptions,
+  RealtimeSubscription,
+  ResyncReason,
+} from './hub-types.js';
 import { SubscriberIndex, type IndexTerm } from './subscriber-index.js';
 import { HubSubscription } from './subscription.js';
 import type { Authorization, MessageSink, SubscriptionRequest } from './types.js';
@@ -37,6 +43,7 @@ export type {
   RealtimeHubOptions,
   RealtimeStats,
   RealtimeSubscription,
+  ResyncReason,
 } from './hub-types.js';
 
 interface ChannelState {
@@ -80,7 +87,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   let nextId = 1;
 
   /** Lifecycle listeners are the host's code: one that throws must not break a subscription or the fan-out. */
-  function notify<K extends 'realtime:gap' | 'realtime:reset'>(
+  function notify<K extends 'realtime:gap' | 'realtime:reset' | 'realtime:resync'>(
     event: K,
     ...args: EventEmitter.ArgumentMap<RealtimeEventMap>[K]
   ): void {
@@ -147,15 +154,21 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   const publisher = options.pubsub ? new OrderedPublisher(options.pubsub, topic, reportError) : null;
   const ready = (async () => {
     if (options.pubsub) {
-      unsubscribePubSub = await options.pubsub.subscribe(topic, (text) => {
-        try {
-          const message = decodeWire(text);
-          if (message.kind === 'batch') ingest(message.batch);
-          else if (message.from !== hubId && states.has(message.channel)) invalidateHere(message.channel);
-        } catch (err) {
-          reportError(err);
-        }
-      });
+      unsubscribePubSub = await options.pubsub.subscribe(
+        topic,
+        (text) => {
+          try {
+            const message = decodeWire(text);
+            if (message.kind === 'batch') ingest(message.batch);
+            else if (message.from !== hubId && states.has(message.channel)) invalidateHere(message.channel);
+          } catch (err) {
+            reportError(err);
+          }
+        },
+        // The connection broke: batches sent meanwhile are lost, and a quiet
+        // channel might never send the next one that would reveal the gap.
+        () => resync('pubsub_resumed'),
+      );
       if (closed || !batches$ || !publisher) return;
       // Each batch names its predecessor so a receiver can detect one lost in transit.
       const previous = new Map<string, string>();
@@ -173,6 +186,14 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     }
   })();
   ready.catch(reportError);
+
+  /** Every channel may have missed batches: reload them all, on this host only. */
+  function resync(reason: ResyncReason): void {
+    if (closed) return;
+    const names = [...states.keys()];
+    for (const channel of names) invalidateHere(channel);
+    notify('realtime:resync', { channels: names, reason });
+  }
 
   /** Drop the channel's buffer and reload its subscribers, on this host only. */
   function invalidateHere(channel: string): void {
@@ -340,6 +361,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       await ready.catch(() => undefined);
       feed?.unsubscribe();
       for (const sub of [...subscriptions]) sub.close();
+      await publisher?.close();
       await unsubscribePubSub?.();
     },
   };

@@ -85,26 +85,30 @@ export function createPgPubSub(sql: SqlClient, options: PgPubSubOptions): PubSub
       });
       await prune();
     },
-    async subscribe(topic, onMessage) {
+    async subscribe(topic, onMessage, onResume) {
       const channel = channelName(options.schema, topic);
       // Pointer fetches are chained so messages keep their order.
       let chain = Promise.resolve();
-      return listen(channel, (payload) => {
-        chain = chain
-          .then(async () => {
-            if (payload.startsWith(INLINE)) {
-              onMessage(payload.slice(1));
-              return;
-            }
-            if (!payload.startsWith(POINTER)) return;
-            const { rows } = await sql.query<{ payload: string }>(
-              `SELECT payload FROM ${table} WHERE id = $1`,
-              [payload.slice(1)],
-            );
-            if (rows[0]) onMessage(rows[0].payload);
-          })
-          .catch(() => undefined);
-      });
+      return listen(
+        channel,
+        (payload) => {
+          chain = chain
+            .then(async () => {
+              if (payload.startsWith(INLINE)) {
+                onMessage(payload.slice(1));
+                return;
+              }
+              if (!payload.startsWith(POINTER)) return;
+              const { rows } = await sql.query<{ payload: string }>(
+                `SELECT payload FROM ${table} WHERE id = $1`,
+                [payload.slice(1)],
+              );
+              if (rows[0]) onMessage(rows[0].payload);
+            })
+            .catch(() => undefined);
+        },
+        onResume,
+      );
     },
   };
 }

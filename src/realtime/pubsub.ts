@@ -10,6 +10,8 @@ export type PubSubUnsubscribe = () => Promise<void>;
 /**
  * Publish/subscribe of text messages on named topics. Delivery is
  * at-most-once; the hub tolerates duplicates and detects gaps by cursor.
+ * An adapter whose connection can break calls `onResume` each time the
+ * subscription is active again, since messages sent meanwhile are lost.
  *
  * @example
  * ```ts
@@ -19,8 +21,15 @@ export type PubSubUnsubscribe = () => Promise<void>;
  */
 export interface PubSub {
   publish(topic: string, message: string): Promise<void>;
-  /** Resolves once the subscription is active. */
-  subscribe(topic: string, onMessage: (message: string) => void): Promise<PubSubUnsubscribe>;
+  /**
+   * Resolves once the subscription is active. `onResume` runs each time it is
+   * active again after its connection broke (what was published meanwhile may be lost).
+   */
+  subscribe(
+    topic: string,
+    onMessage: (message: string) => void,
+    onResume?: () => void,
+  ): Promise<PubSubUnsubscribe>;
   /** Release what the adapter opened. */
   close?(): Promise<void>;
 }

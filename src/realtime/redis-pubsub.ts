@@ -16,6 +16,9 @@ export interface RedisSubscriberLike {
   unsubscribe(...channels: string[]): Promise<unknown>;
   on(event: 'message', listener: (channel: string, message: string) => void): unknown;
   off(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  /** Emitted each time the connection is (re)established. */
+  on(event: 'ready', listener: () => void): unknown;
+  off(event: 'ready', listener: () => void): unknown;
 }
 
 /** Options of {@link createRedisPubSub}. */
@@ -40,15 +43,29 @@ export interface RedisPubSubOptions {
 export function createRedisPubSub(options: RedisPubSubOptions): PubSub {
   const prefix = options.prefix ?? 'creatorflow:';
   const handlers = new Map<string, Set<(message: string) => void>>();
+  const resumers = new Map<string, Set<() => void>>();
   const listener = (channel: string, message: string): void => {
     for (const fn of handlers.get(channel) ?? []) fn(message);
   };
+  // ioredis resubscribes by itself after a reconnect; subscribing again (a no-op
+  // for Redis) tells when that is done, so nothing published later is missed.
+  const reconnected = (): void => {
+    for (const [channel, fns] of resumers) {
+      options.subscriber.subscribe(channel).then(
+        () => {
+          if (resumers.get(channel) === fns) for (const fn of fns) fn();
+        },
+        () => undefined, // broke again: the next 'ready' retries
+      );
+    }
+  };
   options.subscriber.on('message', listener);
+  options.subscriber.on('ready', reconnected);
   return {
     async publish(topic, message) {
       await options.publisher.publish(prefix + topic, message);
     },
-    async subscribe(topic, onMessage) {
+    async subscribe(topic, onMessage, onResume) {
       const channel = prefix + topic;
       let set = handlers.get(channel);
       if (!set) {
@@ -57,8 +74,20 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSub {
       }
       const handler = (m: string) => onMessage(m);
       set.add(handler);
+      // Registered once subscribed: a later 'ready' is a reconnect.
+      const resume = onResume ? () => onResume() : null;
+      if (resume) {
+        let fns = resumers.get(channel);
+        if (!fns) resumers.set(channel, (fns = new Set()));
+        fns.add(resume);
+      }
       return async () => {
         set.delete(handler);
+        if (resume) {
+          const fns = resumers.get(channel);
+          fns?.delete(resume);
+          if (fns?.size === 0) resumers.delete(channel);
+        }
         if (set.size === 0 && handlers.get(channel) === set) {
           handlers.delete(channel);
           await options.subscriber.unsubscribe(channel);
@@ -67,6 +96,8 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSub {
     },
     async close() {
       options.subscriber.off('message', listener);
+      options.subscriber.off('ready', reconnected);
+      resumers.clear();
       const channels = [...handlers.keys()];
       handlers.clear();
       if (channels.length > 0) await options.subscriber.unsubscribe(...channels);

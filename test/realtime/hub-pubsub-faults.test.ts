@@ -1,0 +1,174 @@
+/**
+ * Batches lost between hosts: a publish that fails while the broker is down,
+ * and messages dropped while a subscriber's connection was broken. Either way
+ * every subscriber ends with the server's rows, even on a channel that never
+ * sends another batch (which would otherwise reveal the gap).
+ */
+import { describe, expect, it } from 'vitest';
+import { createRealtimeHub } from '../../src/realtime/hub.js';
+import { OrderedPublisher } from '../../src/realtime/hub-wire.js';
+import { type PubSub, createMemoryPubSub } from '../../src/realtime/pubsub.js';
+import { CHANNELS, TestClient, harness, sorted } from './support.js';
+
+const alice = { userId: 'alice', creatorIds: ['c1'] };
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A memory pub/sub whose broker can go down (publishes fail) or drop deliveries, then come back. */
+function breakablePubSub() {
+  const inner = createMemoryPubSub();
+  const resumes = new Set<() => void>();
+  const state = { down: false, dropping: false, failedPublishes: 0 };
+  const pubsub: PubSub = {
+    async publish(topic, message) {
+      if (state.down) {
+        state.failedPublishes++;
+        throw new Error('broker unreachable');
+      }
+      if (state.dropping) return; // accepted, never delivered: a subscriber connection is broken
+      await inner.publish(topic, message);
+    },
+    async subscribe(topic, onMessage, onResume) {
+      const off = await inner.subscribe(topic, onMessage);
+      if (onResume) resumes.add(onResume);
+      return async () => {
+        if (onResume) resumes.delete(onResume);
+        await off();
+      };
+    },
+  };
+  return {
+    pubsub,
+    state,
+    /** The subscriber connection is back: tell every subscription. */
+    resume() {
+      state.dropping = false;
+      for (const fn of resumes) fn();
+    },
+  };
+}
+
+/** Host A produces batches from its read model; host B only serves subscribers from the same rows. */
+async function twoHosts(pubsub: PubSub) {
+  const a = harness({ pubsub, topic: 'rt_faults', windowMs: 5 });
+  a.hub.events.on('error', () => undefined); // the failed publishes are expected here
+  const b = createRealtimeHub({
+    channels: CHANNELS,
+    heartbeatMs: 0,
+    snapshot: a.model.snapshot,
+    pubsub,
+    topic: 'rt_faults',
+  });
+  await Promise.all([a.hub.ready, b.ready]);
+  return { a, b };
+}
+
+describe('batches lost between hosts', () => {
+  it('a batch whose publish failed while the broker was down reaches the other host once it is back', async () => {
+    const broker = breakablePubSub();
+    const { a, b } = await twoHosts(broker.pubsub);
+    // Feed host A's hub from its read model, as a projection does.
+    const feeder = createRealtimeHub({
+      channels: CHANNELS,
+      heartbeatMs: 0,
+      snapshot: a.model.snapshot,
+      changes: a.model.changes,
+      pubsub: broker.pubsub,
+      topic: 'rt_faults',
+      windowMs: 5,
+    });
+    const errors: unknown[] = [];
+    feeder.events.on('error', (err) => errors.push(err));
+    await feeder.ready;
+    const client = new TestClient(b, alice, { channel: 'inventory_alerts' });
+    client.connect();
+    await until(() => client.received.some((e) => e.type === 'ready'), 'ready');
+
+    broker.state.down = true;
+    a.model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'A', stock: 3 });
+    await until(() => broker.state.failedPublishes >= 2, 'the publish to be retried');
+    expect(errors).toHaveLength(1); // reported once per outage, not per attempt
+    broker.state.down = false;
+    await until(() => client.table.get({ creator_id: 'c1', sku: 'A' })?.stock === 3, 'the row on host B');
+    expect(sorted(client.table.rows())).toEqual(sorted(client.expected(a.model)));
+    expect(client.violations).toEqual([]);
+    await Promise.all([feeder.close(), a.hub.close(), b.close()]);
+  });
+
+  it('a subscriber whose connection dropped messages reloads every channel when it is back', async () => {
+    const broker = breakablePubSub();
+    const { a, b } = await twoHosts(broker.pubsub);
+    const client = new TestClient(b, alice, { channel: 'inventory_alerts' });
+    client.connect();
+    await until(() => client.received.some((e) => e.type === 'ready'), 'ready');
+    const resyncs: string[] = [];
+    b.events.on('realtime:resync', (info) => resyncs.push(`${info.reason}:${info.channels.join(',')}`));
+
+    // A batch sent while host B's connection is broken never arrives, and the channel then goes quiet.
+    broker.state.dropping = true;
+    a.model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'B', stock: 7 });
+    await broker.pubsub.publish('rt_faults', JSON.stringify(a.takeBatch()));
+    expect(client.table.get({ creator_id: 'c1', sku: 'B' })).toBeUndefined();
+
+    broker.resume();
+    await until(() => client.table.get({ creator_id: 'c1', sku: 'B' })?.stock === 7, 'the reload on host B');
+    expect(resyncs).toEqual([`pubsub_resumed:${CHANNELS.map((c) => c.name).join(',')}`]);
+    expect(sorted(client.table.rows())).toEqual(sorted(client.expected(a.model)));
+    await Promise.all([a.hub.close(), b.close()]);
+  });
+});
+
+describe('OrderedPublisher', () => {
+  it('keeps the order of messages across failed attempts', async () => {
+    const seen: string[] = [];
+    let failures = 3;
+    const publisher = new OrderedPublisher(
+      {
+        async publish(_topic, message) {
+          if (failures-- > 0) throw new Error('down');
+          seen.push(message);
+        },
+        subscribe: async () => async () => undefined,
+      },
+      't',
+      () => undefined,
+      { maxRetryDelayMs: 20 },
+    );
+    for (const m of ['1', '2', '3', '4']) publisher.publish(m);
+    await until(() => seen.length === 4, 'every message');
+    expect(seen).toEqual(['1', '2', '3', '4']);
+    expect(publisher.pending).toBe(0);
+    await publisher.close();
+  });
+
+  it('drops the oldest past its bound, reports it, and stops retrying once closed', async () => {
+    const errors: unknown[] = [];
+    let attempts = 0;
+    const publisher = new OrderedPublisher(
+      {
+        async publish() {
+          attempts++;
+          throw new Error('down');
+        },
+        subscribe: async () => async () => undefined,
+      },
+      't',
+      (err) => errors.push(err),
+      { maxPending: 2, maxRetryDelayMs: 10 },
+    );
+    for (const m of ['1', '2', '3']) publisher.publish(m);
+    expect(publisher.pending).toBe(2);
+    expect(errors.some((e) => (e as { code?: string }).code === 'REALTIME_UNAVAILABLE')).toBe(true);
+    await publisher.close(0);
+    const after = attempts;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(attempts).toBe(after);
+    expect(publisher.pending).toBe(0);
+  });
+});
