@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import { SyncError } from '../core/errors.js';
 import { type Envelope, encodeEnvelope } from './envelope.js';
 import { TooManyConnectionsError, UnauthorizedError, httpStatusOf } from './errors.js';
-import type { RealtimeHub } from './hub.js';
+import type { RealtimeHub, RealtimeSubscription } from './hub.js';
 import { checkOrigin, compileOrigins } from './origin.js';
 import { parseSubscriptionRequest } from './request-params.js';
 import type { Authorization } from './types.js';
@@ -110,6 +110,10 @@ export function createSseHandler(
     const gzip = options.compress !== false && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     let out: Writable = res;
     let started = false;
+    let handle: RealtimeSubscription | undefined;
+    // Registered on the stream written to, once it exists: with gzip that is the
+    // compressor made at the first message, whose 'drain' unblocks a slow reader.
+    const drained = () => handle?.drained();
     const start = () => {
       if (started) return;
       started = true;
@@ -127,12 +131,12 @@ export function createSseHandler(
         z.pipe(res);
         out = z;
       }
+      out.on('drain', drained);
       res.flushHeaders();
       out.write(`retry: ${retryMs}\n\n`);
     };
     const write = (text: string): boolean => out.write(text);
 
-    let handle;
     try {
       handle = hub.subscribe(request, auth, {
         write: (envelope) => {
@@ -166,7 +170,6 @@ export function createSseHandler(
     // Headers go with the first message: a subscription that fails before it (snapshot, admission)
     // still gets a real HTTP status instead of a 200 with an error frame.
     const h = handle;
-    out.on('drain', () => h.drained());
     res.on('close', () => h.close());
     if (res.destroyed) h.close();
   };

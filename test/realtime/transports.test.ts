@@ -1,6 +1,9 @@
 import { type Server, createServer } from 'node:http';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { type IncomingMessage, request } from 'node:http';
+import { createGunzip } from 'node:zlib';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -121,6 +124,34 @@ describe.each(['sse', 'websocket'] as const)('%s transport on node:http', (trans
 });
 
 describe('sse specifics', () => {
+  it('a gzipped stream blocked by a slow reader flows again when the reader catches up', async () => {
+    // The gzip stream is made after the handler subscribes (with the first message): its
+    // 'drain' is what unblocks a subscriber whose write returned false.
+    const req = request(`http://${base}/sse?user=alice&channel=order_metrics`, {
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    req.end();
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
+    expect(res.headers['content-encoding']).toBe('gzip');
+    res.pause(); // a reader that stops reading: the socket, then the gzip stream, fill up
+    for (let i = 0; hub.stats().queuedMessages === 0; i++) {
+      if (i > 3000) throw new Error('the server never had to queue');
+      // Incompressible, so the bytes reach the socket; one per window, so none is folded away.
+      model.upsert('order_metrics', {
+        creator_id: 'c1',
+        n: 1000 + i,
+        note: randomBytes(24_000).toString('base64'),
+      });
+      await new Promise((r) => setTimeout(r, 12));
+    }
+    model.upsert('order_metrics', { creator_id: 'c1', n: 999_999, note: 'last' });
+    const gunzip = res.pipe(createGunzip());
+    let tail = '';
+    gunzip.on('data', (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-100_000)));
+    await until(() => tail.includes('"n":999999'));
+    req.destroy();
+  }, 60_000);
+
   it('gzips when accepted and names the cursor in id:', async () => {
     const res = await fetch(`http://${base}/sse?user=alice&channel=order_metrics`, {
       headers: { 'accept-encoding': 'gzip' },
