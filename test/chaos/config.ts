@@ -34,6 +34,8 @@ export interface ChaosConfig {
   readonly keep: boolean;
   /** The host process's entry module. */
   readonly hostEntry: string;
+  /** Framework of each host, round robin (`CHAOS_FRAMEWORKS`, default express,express,fastify). */
+  readonly frameworks: readonly ('express' | 'fastify')[];
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -44,6 +46,16 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
   return n;
+}
+
+function frameworks(raw: string): ('express' | 'fastify')[] {
+  const list = raw.split(',').map((s) => s.trim());
+  for (const name of list) {
+    if (name !== 'express' && name !== 'fastify') {
+      throw new Error(`CHAOS_FRAMEWORKS: "${name}" is neither express nor fastify`);
+    }
+  }
+  return list as ('express' | 'fastify')[];
 }
 
 /**
@@ -75,5 +87,6 @@ export function chaosConfig(env: NodeJS.ProcessEnv = process.env): ChaosConfig {
     convergeMs: 30_000,
     keep: env.CHAOS_KEEP === '1',
     hostEntry: env.CHAOS_HOST_ENTRY ?? path.join(here, 'host-main.ts'),
+    frameworks: frameworks(env.CHAOS_FRAMEWORKS ?? 'express,express,fastify'),
   });
 }

@@ -113,6 +113,7 @@ export async function openEnvironment(
         REDIS_URL: redis.url,
         HOST: '127.0.0.1',
         HOST_ID: `host-${i}`,
+        HOST_FRAMEWORK: config.frameworks[i % config.frameworks.length]!,
         DB_SCHEMA: CHAOS_SCHEMA,
         TIKTOK_API_URL: api.url,
         PROVIDERS_URL: providers.url,

@@ -28,6 +28,8 @@ export interface ChaosReport {
   form: ChaosConfig['form'];
   seed: number;
   hosts: number;
+  /** Framework of each host, by index. */
+  frameworks: string[];
   rate: number;
   durationS: number;
   traffic: RunVerdict['traffic'];
@@ -58,6 +60,10 @@ export function buildReport(
     form: config.form,
     seed: config.seed,
     hosts: config.hosts,
+    frameworks: Array.from(
+      { length: config.hosts },
+      (_, i) => config.frameworks[i % config.frameworks.length]!,
+    ),
     rate: config.rate,
     durationS: Math.round(durationMs / 100) / 10,
     traffic: verdict.traffic,

@@ -9,7 +9,7 @@
  *   CHAOS_MINUTES=15 npm run chaos   # the long form (default 15 minutes)
  *
  * Other settings: CHAOS_SEED, CHAOS_HOSTS, CHAOS_RATE, CHAOS_QUERY_TIMEOUT_MS,
- * CHAOS_KEEP=1 (keep the run directory), CHAOS_HOST_ENTRY.
+ * CHAOS_KEEP=1 (keep the run directory), CHAOS_HOST_ENTRY, CHAOS_FRAMEWORKS.
  */
 import { DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
 import { seededRandom } from '../../examples/simulator/random.js';
