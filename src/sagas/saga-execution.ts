@@ -143,7 +143,10 @@ export async function executeSaga<Input>(
         cursor += 1;
         continue;
       }
-      const effect = result.error instanceof TerminalError && !result.acted ? 'none' : 'unknown';
+      // A TerminalError proves only that its own attempt did nothing: an earlier
+      // attempt that failed otherwise (it was retried) may still have acted.
+      const provenNone = result.error instanceof TerminalError && !result.acted && result.attempts === 1;
+      const effect = provenNone ? 'none' : 'unknown';
       failure = { ...toErrorInfo(result.error), effect };
       failedIndex = cursor;
       // Compensation starts at the failed step itself when it may have acted.

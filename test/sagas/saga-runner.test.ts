@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
-import { SagaNotFoundError, defineSaga, type SagaEventMap, type SagaRunner } from '../../src/sagas/index.js';
+import {
+  SagaNotFoundError,
+  TerminalError,
+  defineSaga,
+  type SagaEventMap,
+  type SagaRunner,
+} from '../../src/sagas/index.js';
 import { sagaEngines, type SagaTestDatabase } from './fixtures/engines.js';
 import { FAST_RETRY, ORDER_STEPS, ThirdParties, orderFulfillment } from './fixtures/order-fulfillment.js';
 
@@ -188,6 +194,37 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
       expect((await runner.waitFor(sagaId)).status).toBe('compensated');
       expect(parties.names()).not.toContain('release_inventory');
       expect(parties.names().slice(-1)).toEqual(['mark_order_failed']);
+    });
+
+    it('undoes a step refused for good after an attempt whose outcome is unknown', async () => {
+      const seen: string[] = [];
+      const saga = defineSaga({
+        name: 'refused_after_lost_reply',
+        steps: [
+          {
+            name: 'charge',
+            retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 1 },
+            action: ({ attempt }) => {
+              // The first attempt charged and its reply was lost; the retry is then refused
+              // (say, the card was frozen meanwhile): that proves nothing about the first.
+              if (attempt === 1) throw new Error('socket hang up');
+              throw new TerminalError('card declined');
+            },
+            compensation: {
+              name: 'refund',
+              retry: { retries: 0 },
+              run: (ctx) => {
+                seen.push(ctx.actionOutcome);
+              },
+            },
+          },
+        ],
+      });
+      const { sagaId } = await runner.start(saga, null, { sagaId: 'refused-after-lost' });
+      expect((await runner.waitFor(sagaId)).status).toBe('compensated');
+      expect(seen).toEqual(['unknown']);
+      const failed = (await runner.history(sagaId)).find((h) => h.outcome === 'failed');
+      expect(failed?.error).toMatchObject({ name: 'TerminalError', effect: 'unknown' });
     });
 
     it('times out a hanging attempt, retries it and aborts its signal', async () => {
