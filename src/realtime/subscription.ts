@@ -17,6 +17,10 @@ import { type DeltaBatch, mergeDeltaBatches, throttleBatches } from './operators
 import type { MessageSink, Snapshot } from './types.js';
 import { InvalidFilterError, SnapshotError } from './errors.js';
 
+/** Snapshots in a row that may be older than the replay buffer before the subscription gives up. */
+const MAX_STALE_SNAPSHOTS = 3;
+const STALE_MESSAGE = 'the snapshot source lags further behind than the replay buffer reaches';
+
 /** What a subscription needs from its hub. */
 export interface SubscriptionContext {
   channel: ChannelDefinition;
@@ -70,6 +74,8 @@ export class HubSubscription {
   #wantsAll = true;
   /** Bumped by every pinning attempt, so a late answer to an earlier one is ignored. */
   #attempt = 0;
+  /** Snapshots in a row older than the replay buffer reaches. */
+  #staleSnapshots = 0;
 
   constructor(
     id: string,
@@ -292,6 +298,10 @@ export class HubSubscription {
     this.#pendingChanges = 0;
     this.#pendingOverflow = false;
     const attempt = ++this.#attempt;
+    // What this process had received when the snapshot was asked for: a snapshot
+    // from a lagging source (a read replica) may be older, and then the batches in
+    // between come from the replay buffer, not from what arrives meanwhile.
+    const knownAtStart = this.#ctx.log.head;
     this.#ctx.onReset(reason);
     call(this.#ctx.snapshot).then(
       (snapshot) => {
@@ -300,6 +310,18 @@ export class HubSubscription {
           this.#resync(reason);
           return;
         }
+        const behind =
+          knownAtStart !== null &&
+          isCheckpoint(snapshot.checkpoint) &&
+          compareCheckpoints(snapshot.checkpoint, knownAtStart) < 0;
+        if (behind && !this.#ctx.log.covers(snapshot.checkpoint)) {
+          // Older than the buffer reaches: the rows in between cannot be replayed.
+          if (++this.#staleSnapshots > MAX_STALE_SNAPSHOTS) {
+            this.close(new SnapshotError(this.#ctx.channel.name, { cause: new Error(STALE_MESSAGE) }));
+          } else this.#resync(reason);
+          return;
+        }
+        this.#staleSnapshots = 0;
         this.#send({
           type: 'reset',
           channel: this.#ctx.channel.name,
@@ -314,7 +336,7 @@ export class HubSubscription {
         const pending = this.#pending;
         this.#pending = [];
         this.#pendingChanges = 0;
-        this.#goLive(pending);
+        this.#goLive(behind ? this.#ctx.log.since(snapshot.checkpoint) : pending);
       },
       (err: unknown) => {
         if (attempt !== this.#attempt || this.#state !== 'pinning') return;
