@@ -16,7 +16,13 @@ export type {
 } from './processor-options.js';
 export type { ProcessorEventMap, ProcessorLag } from './processor-events.js';
 export { migrateProcessing } from './migrate-processing.js';
-export { CheckpointMovedError, isCheckpointMovedError, ProcessingNotFoundError } from './errors.js';
+export {
+  CheckpointMovedError,
+  isCheckpointMovedError,
+  ProcessingNotFoundError,
+  ProcessorLayoutError,
+  ProcessorRetiredError,
+} from './errors.js';
 export {
   advanceCheckpoint,
   claimCheckpoint,
