@@ -24,6 +24,7 @@ import {
 } from './checkpoint-store.js';
 import { sqlDeadLetterQueue, type DeadLetter, type DeadLetterQueue } from './dead-letter-queue.js';
 import { isCheckpointMovedError, ProcessingNotFoundError, ProcessorRetiredError } from './errors.js';
+import { initialCheckpoint } from './initial-checkpoint.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { memoryProcessingState } from './memory-state.js';
 import { migrateProcessing } from './migrate-processing.js';
@@ -422,8 +423,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
       if (stored === null) throw new ProcessorRetiredError(this.name);
       return stored;
     }
-    const initial = async () =>
-      startFrom === 'beginning' ? START_CHECKPOINT : startFrom === 'end' ? store.headCheckpoint() : startFrom;
+    const initial = () => initialCheckpoint(store, startFrom);
     if (store.sql) return loadCheckpoint(store.sql, store.schema, this.name, initial);
     const checkpoints = memoryProcessingState(store).checkpoints;
     const stored = checkpoints.get(this.name) ?? (await initial());

@@ -14,9 +14,10 @@ import { partitionNames } from './partition-names.js';
  * Record `name`'s layout as `partitions`, or check it is: throws
  * {@link ProcessorLayoutError} when another count is recorded. A checkpoint of
  * the unpartitioned processor stored before layouts were recorded counts as a
- * layout of 1. For more than one partition, the first recording stores every
+ * layout of 1 (and keeps its checkpoint). The first recording stores every
  * partition's checkpoint at `initial` (computed before the transaction: on
- * PGlite the store cannot be read while it is open).
+ * PGlite the store cannot be read while it is open), so partitions never
+ * create their own: a missing one means a rebuild retired it.
  *
  * @example
  * ```ts
@@ -43,7 +44,6 @@ export async function claimLayout(
     );
     // Another host recorded it first (our insert waited for its commit): check against theirs.
     if (rows.length === 0) return check(name, partitions, (await readLayout(tx, schema, name))!);
-    if (partitions === 1) return; // the processor creates its own checkpoint, as unpartitioned ones do
     await tx.query(
       `INSERT INTO ${quoteIdent(schema)}.processor_checkpoints (processor, checkpoint)
        SELECT unnest($1::text[]), $2 ON CONFLICT (processor) DO NOTHING`,

@@ -68,7 +68,6 @@ function memoryCoordination(store: EventStore): PartitionCoordination {
       }
       if (stored !== undefined) return;
       state.layouts.set(name, partitions);
-      if (partitions === 1) return;
       for (const row of partitionNames(name, partitions)) {
         if (!state.checkpoints.has(row)) state.checkpoints.set(row, initial);
       }

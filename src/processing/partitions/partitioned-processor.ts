@@ -19,6 +19,7 @@ import {
 import type { StoredEvent } from '../../store/types.js';
 import { sqlDeadLetterQueue, type DeadLetterQueue } from '../dead-letter-queue.js';
 import { ProcessorLayoutError, ProcessorRetiredError } from '../errors.js';
+import { initialCheckpoint } from '../initial-checkpoint.js';
 import { memoryProcessingState } from '../memory-state.js';
 import { migrateProcessing } from '../migrate-processing.js';
 import { Processor, type RedriveResult } from '../processor.js';
@@ -146,7 +147,8 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
   async start(): Promise<void> {
     if (this.#running) return;
     await this.migrate();
-    await this.#coord.claimLayout(this.name, this.partitions, await this.#initialCheckpoint());
+    const { store, startFrom } = this.#o.resolved;
+    await this.#coord.claimLayout(this.name, this.partitions, await initialCheckpoint(store, startFrom));
     this.#running = true;
     this.#sleep = new WakeableSleep();
     // The first share is taken before start() returns; stop() waits for it through #loop.
@@ -313,8 +315,8 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
         ? {}
         : {
             filter: (e: StoredEvent) => partitionOf(partitionKey(e), partitions) === i && (!only || only(e)),
-            requireCheckpoint: true, // recorded with the layout; gone means a rebuild retired it
           }),
+      requireCheckpoint: true, // stored with the layout; gone means a rebuild retired this layout
       lease: o.processor.lease === false ? false : { ...o.processor.lease, owner: this.member },
     });
     processor.on('processor:caught_up', (info) => this.emit('processor:caught_up', info));
@@ -329,12 +331,6 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
       if (err instanceof ProcessorRetiredError) void this.stop();
     });
     return processor;
-  }
-
-  async #initialCheckpoint(): Promise<LogCheckpoint> {
-    const { startFrom, store } = this.#o.resolved;
-    if (startFrom === 'beginning') return START_CHECKPOINT;
-    return startFrom === 'end' ? store.headCheckpoint() : startFrom;
   }
 
   /** Wait until one of this instance's partitions commits a batch, or `ms`. */
