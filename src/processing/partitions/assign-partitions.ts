@@ -14,7 +14,7 @@ import { fnv1a32 } from './partition-key.js';
  *
  * @example
  * ```ts
- * assignPartitions(4, ['host-b', 'host-a']) // Map { 'host-a' => [1, 2], 'host-b' => [0, 3] } (for example)
+ * assignPartitions(4, ['host-b', 'host-a']) // Map { 'host-a' => [0, 1], 'host-b' => [2, 3] }
  * ```
  */
 export function assignPartitions(partitions: number, members: readonly string[]): Map<string, number[]> {

@@ -95,7 +95,7 @@ export function fnv1a32(text: string): number {
  *
  * @example
  * ```ts
- * partitionOf('order-42', 8) // the same number on every host, forever
+ * partitionOf('order-42', 8) // 4, on every host, forever
  * ```
  */
 export function partitionOf(key: string, partitions: number): number {

@@ -11,7 +11,14 @@ import {
 } from '../processor-options.js';
 import { streamPartitionKey, type PartitionKey } from './partition-key.js';
 
-/** Most partitions of one processor: each is a processor with its own lease and reads of the log. */
+/**
+ * Most partitions of one processor: each is a processor with its own lease and reads of the log.
+ *
+ * @example
+ * ```ts
+ * const partitions = Math.min(MAX_PARTITIONS, hosts * 4);
+ * ```
+ */
 export const MAX_PARTITIONS = 1024;
 
 /** Options of `createPartitionedProcessor`. */

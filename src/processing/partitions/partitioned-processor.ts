@@ -34,7 +34,16 @@ import {
   type ResolvedPartitionedOptions,
 } from './partitioned-options.js';
 
-/** Events of a partitioned processor: its partitions' events (named by partition), and rebalances. */
+/**
+ * Events of a partitioned processor: its partitions' events (each naming its
+ * partition in `processor`), and rebalances.
+ *
+ * @example
+ * ```ts
+ * totals.on('processor:partitions_assigned', ({ member, partitions, members }) =>
+ *   log.info(`${member} runs ${partitions.join(',')} of ${members.length} members`));
+ * ```
+ */
 export interface PartitionedProcessorEventMap extends ProcessorEventMap {
   /** The set of partitions this instance runs changed (after a member joined or left). */
   'processor:partitions_assigned': [
