@@ -258,7 +258,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     const runner = this.processor ?? this.partitioned;
     const wasRunning = runner?.running ?? false;
     await runner?.stop();
-    if (!this.processor) this.#rebuildBuffer = [];
+    if (!runner) this.#rebuildBuffer = [];
     const fresh = new MemoryTable(this.definition.key);
     let checkpoint = START_CHECKPOINT;
     let done = 0;
@@ -283,6 +283,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     if (runner) {
       this.#memory = fresh;
       memoryRelayout(this.#store, runner.name, this.definition.partitions, checkpoint);
+      await this.processor?.seek(checkpoint); // so its `checkpoint` shows the rebuilt one while stopped
       if (wasRunning) await this.start();
     } else {
       // The inline hook sees every append before it reaches the log; what it applied to the
