@@ -17,6 +17,7 @@ import { createProjection, type Projection } from './processing/projection/proje
 import type { ProcessorLag } from './processing/processor-events.js';
 import { type ChannelDefinition, DEFAULT_CHANNELS } from './realtime/channels.js';
 import { createRealtimeHub, type RealtimeHub, type RealtimeHubOptions } from './realtime/hub.js';
+import { refusePartitionedChannels } from './realtime/partitioned-channels.js';
 import { createPgPubSub, migrateRealtime } from './realtime/pg-pubsub.js';
 import type { PubSub } from './realtime/pubsub.js';
 import { createSqlSnapshot, readProcessorCheckpoint } from './realtime/sql-snapshot.js';
@@ -46,6 +47,12 @@ export interface EngineReadModel {
         on?(event: 'processor:lease_acquired', listener: () => void): unknown;
       }
     | undefined;
+  /**
+   * Its processors when it is split into partitions: health reports their
+   * slowest partition; a realtime channel on its tables is refused (see
+   * `refusePartitionedChannels`).
+   */
+  readonly partitioned?: { readonly name: string; lag(): Promise<ProcessorLag> } | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
   whenCaughtUp(options?: { timeoutMs?: number }): Promise<void>;
@@ -80,7 +87,11 @@ export interface SyncEngineConfig {
   schema?: string;
   /** More event-store settings (event types, limits). */
   store?: Omit<EventStoreConfig, 'sql' | 'schema'>;
-  /** Projections to run (one table each); a table named like a channel feeds that channel. */
+  /**
+   * Projections to run (one table each); a table named like a channel feeds that
+   * channel — except a partitioned projection's: a channel on it is refused
+   * (`INVALID_ARGUMENT`) because the hub cannot follow it in cursor order.
+   */
   projections?: readonly ProjectionDefinition[];
   /**
    * Read models built by the host (e.g. a commerce `ReadModelSet`), or a
@@ -187,10 +198,16 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
   const readModels: EngineReadModel[] = [...projections.values(), ...hostModels];
   const changes: Observable<RowChange> = merge(...readModels.map((m) => m.changes));
   const owner = new Map<string, string>();
+  const partitioned = new Map<string, string>();
   for (const m of readModels) {
     const tables = m.definitions ?? (m.definition ? [m.definition] : []);
-    for (const { table } of tables) if (m.processor) owner.set(table, m.processor.name);
+    for (const { table } of tables) {
+      if (m.processor) owner.set(table, m.processor.name);
+      if (m.partitioned) partitioned.set(table, m.partitioned.name);
+    }
   }
+  const channels = config.channels ?? DEFAULT_CHANNELS;
+  refusePartitionedChannels(channels, partitioned);
   const processorOf = (channel: ChannelDefinition): string =>
     owner.get(channel.table ?? channel.name) ?? `projection:${channel.name}`;
   const pubsub =
@@ -201,7 +218,7 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
         : null;
   const hub = createRealtimeHub({
     ...config.realtime,
-    channels: config.channels ?? DEFAULT_CHANNELS,
+    channels,
     changes,
     snapshot: createSqlSnapshot(sql, { schema, checkpoint: readProcessorCheckpoint(schema, processorOf) }),
     ...(pubsub ? { pubsub } : {}),
@@ -267,7 +284,10 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
     async health() {
       const lags = await Promise.all(
         readModels
-          .flatMap((m) => (m.processor ? [m.processor] : []))
+          .flatMap((m) => {
+            const runner = m.processor ?? m.partitioned;
+            return runner ? [runner] : [];
+          })
           .map(async (p) => [p.name, await p.lag()] as const),
       );
       const reader = await store.readerLag();

@@ -24,7 +24,8 @@ export interface CliIo {
 export const USAGE = `Usage: creatorflow-sync <command> [options]
 
 Commands:
-  rebuild <projection>   Replay the log into a fresh table and swap it in (blue/green)
+  rebuild <projection>   Replay the log into a fresh table and swap it in (blue/green);
+                         the way to change its partition count
   projections            List the projections in the config
 
 Options:
@@ -85,7 +86,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     config = await (io.loadConfig ? io.loadConfig(values.config) : loadCliConfig(values.config, io.cwd));
     const projections = config.projections as readonly ProjectionDefinition[];
     if (command === 'projections') {
-      for (const p of projections) io.stdout.write(`${p.name}\t${p.mode}\ttable ${p.table}\n`);
+      for (const p of projections) {
+        const partitions = p.partitions > 1 ? `\t${p.partitions} partitions` : '';
+        io.stdout.write(`${p.name}\t${p.mode}\ttable ${p.table}${partitions}\n`);
+      }
       return 0;
     }
     const name = rest[0]!;
@@ -118,7 +122,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (drawn && io.isTTY) io.stderr.write('\n');
     io.stdout.write(
       `Rebuilt ${result.projection}: ${result.events} events in ${(result.durationMs / 1000).toFixed(1)} s ` +
-        `(generation ${result.generation}, checkpoint ${result.checkpoint})\n`,
+        `(generation ${result.generation}, checkpoint ${result.checkpoint}` +
+        `${definition.partitions > 1 ? `, ${definition.partitions} partitions` : ''})\n`,
     );
     if (typeof config.store === 'function') await store.close();
     return 0;

@@ -51,6 +51,26 @@ export async function readCheckpoint(
 }
 
 /**
+ * The stored checkpoints of several processors (those without one are absent).
+ *
+ * @example
+ * ```ts
+ * await readCheckpoints(sql, schema, ['totals#0/2', 'totals#1/2']) // Map { 'totals#0/2' => '812:40', … }
+ * ```
+ */
+export async function readCheckpoints(
+  sql: SqlQueryable,
+  schema: string,
+  processors: readonly string[],
+): Promise<Map<string, LogCheckpoint>> {
+  const { rows } = await sql.query<{ processor: string; checkpoint: string }>(
+    `SELECT processor, checkpoint FROM ${table(schema)} WHERE processor = ANY($1::text[])`,
+    [[...processors]],
+  );
+  return new Map(rows.map((r) => [r.processor, r.checkpoint]));
+}
+
+/**
  * Lock the checkpoint row for this transaction and check it is still `expected`.
  * Called first in every batch transaction: a second holder blocks here until the
  * first commits, then sees the moved checkpoint and backs off.

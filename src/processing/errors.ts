@@ -55,3 +55,53 @@ export class ProcessingNotFoundError extends SyncError {
 export function isCheckpointMovedError(err: unknown): err is CheckpointMovedError {
   return err instanceof CheckpointMovedError;
 }
+
+/**
+ * A processor told to require its stored checkpoint (a partition) found none: a
+ * rebuild retired it when it changed the partition layout. The processor stops;
+ * restart the host with the new layout.
+ *
+ * @example
+ * ```ts
+ * processor.on('error', (err) => { if (err instanceof ProcessorRetiredError) redeploy(); });
+ * ```
+ */
+export class ProcessorRetiredError extends SyncError {
+  readonly processor: string;
+  constructor(processor: string) {
+    super(
+      'PROCESSOR_RETIRED',
+      `Processor "${processor}" has no stored checkpoint: a rebuild retired it (the partition layout changed)`,
+    );
+    this.processor = processor;
+  }
+}
+
+/**
+ * A partitioned processor (or projection) was started with another partition
+ * count than the one recorded for its name. Each layout has its own
+ * checkpoints, so the count only changes with a rebuild.
+ *
+ * @example
+ * ```ts
+ * try { await projection.start(); }
+ * catch (err) { if (err instanceof ProcessorLayoutError) await projection.rebuild(); }
+ * ```
+ */
+export class ProcessorLayoutError extends SyncError {
+  readonly processor: string;
+  /** The partition count asked for. */
+  readonly partitions: number;
+  /** The partition count recorded in the database. */
+  readonly storedPartitions: number;
+  constructor(processor: string, partitions: number, storedPartitions: number) {
+    super(
+      'PROCESSOR_LAYOUT_CHANGED',
+      `Processor "${processor}" is laid out in ${storedPartitions} partition(s), not ${partitions}: ` +
+        'changing the partition count needs a rebuild',
+    );
+    this.processor = processor;
+    this.partitions = partitions;
+    this.storedPartitions = storedPartitions;
+  }
+}

@@ -1,6 +1,7 @@
 /**
- * Processing: checkpointed, leased processors of the global log, projection
- * builders with row-change feeds and blue/green rebuilds, dead letters, retries.
+ * Processing: checkpointed, leased processors of the global log, partitioned
+ * processors shared by several hosts, projection builders with row-change
+ * feeds and blue/green rebuilds, dead letters, retries.
  */
 export { createProcessor, Processor, type RedriveResult } from './processor.js';
 export { DELIVERY_MODES } from './processor-options.js';
@@ -15,14 +16,37 @@ export type {
   StartFrom,
 } from './processor-options.js';
 export type { ProcessorEventMap, ProcessorLag } from './processor-events.js';
+export {
+  createPartitionedProcessor,
+  PartitionedProcessor,
+  type PartitionedProcessorEventMap,
+} from './partitions/partitioned-processor.js';
+export { MAX_PARTITIONS, type PartitionedProcessorOptions } from './partitions/partitioned-options.js';
+export {
+  fnv1a32,
+  partitionOf,
+  streamPartitionKey,
+  tenantPartitionKey,
+  type PartitionKey,
+} from './partitions/partition-key.js';
+export { partitionName, partitionNames } from './partitions/partition-names.js';
+export { assignPartitions } from './partitions/assign-partitions.js';
+export { readLayout } from './partitions/layout-store.js';
 export { migrateProcessing } from './migrate-processing.js';
-export { CheckpointMovedError, isCheckpointMovedError, ProcessingNotFoundError } from './errors.js';
+export {
+  CheckpointMovedError,
+  isCheckpointMovedError,
+  ProcessingNotFoundError,
+  ProcessorLayoutError,
+  ProcessorRetiredError,
+} from './errors.js';
 export {
   advanceCheckpoint,
   claimCheckpoint,
   loadCheckpoint,
   lockCheckpointRow,
   readCheckpoint,
+  readCheckpoints,
   saveCheckpoint,
 } from './checkpoint-store.js';
 export {

@@ -1,6 +1,8 @@
 /**
- * Per-store state of processors on the in-memory event store: checkpoints and
- * dead letters survive a processor's restart as long as the store lives.
+ * Per-store state of processors on the in-memory event store: checkpoints,
+ * dead letters and partition layouts survive a processor's restart as long as
+ * the store lives; members and partition claims stand in for the SQL tables
+ * and leases of instances sharing one store.
  */
 import type { LogCheckpoint } from '../store/checkpoint.js';
 import type { EventStore } from '../store/types.js';
@@ -9,6 +11,12 @@ import { memoryDeadLetterQueue, type DeadLetterQueue } from './dead-letter-queue
 interface MemoryState {
   checkpoints: Map<string, LogCheckpoint>;
   deadLetters: DeadLetterQueue;
+  /** Partition count by partitioned processor name. */
+  layouts: Map<string, number>;
+  /** Live members by partitioned processor name. */
+  members: Map<string, Set<string>>;
+  /** The member running each partition (the in-memory lease). */
+  claims: Map<string, string>;
 }
 
 const states = new WeakMap<EventStore, MemoryState>();
@@ -24,7 +32,13 @@ const states = new WeakMap<EventStore, MemoryState>();
 export function memoryProcessingState(store: EventStore): MemoryState {
   let state = states.get(store);
   if (!state) {
-    state = { checkpoints: new Map(), deadLetters: memoryDeadLetterQueue() };
+    state = {
+      checkpoints: new Map(),
+      deadLetters: memoryDeadLetterQueue(),
+      layouts: new Map(),
+      members: new Map(),
+      claims: new Map(),
+    };
     states.set(store, state);
   }
   return state;

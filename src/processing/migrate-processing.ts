@@ -1,5 +1,6 @@
 /**
- * Tables of the processing module: checkpoints, leases, dead letters, projections.
+ * Tables of the processing module: checkpoints, leases, dead letters, projections,
+ * partition layouts and members.
  */
 import { runMigrations } from '../core/migrator.js';
 import type { SqlClient } from '../core/sql-client.js';

@@ -80,6 +80,19 @@ export interface ProcessorOptions {
   delivery?: DeliveryMode;
   /** Only these event types reach the handler; others are skipped (the checkpoint still moves). */
   eventTypes?: readonly string[];
+  /**
+   * Only events it returns true for reach the handler (checked after `eventTypes`);
+   * others are skipped and the checkpoint still moves. Must be pure: a partition
+   * of a partitioned processor uses it to pick its events.
+   */
+  filter?: (event: StoredEvent) => boolean;
+  /**
+   * The checkpoint must be stored already (a partitioned processor stores every
+   * partition's when it records its layout). A missing one means a rebuild retired
+   * this processor: it stops and reports a `ProcessorRetiredError`. Default false:
+   * a missing checkpoint is created from `startFrom`.
+   */
+  requireCheckpoint?: boolean;
   /** Events per read and transaction (default 500). */
   batchSize?: number;
   /** Backstop poll interval when no wake-up arrives (default 1000 ms). */
@@ -130,6 +143,8 @@ export interface ResolvedProcessorOptions {
   readonly batch: BatchHandler;
   readonly delivery: DeliveryMode;
   readonly eventTypes: ReadonlySet<string> | undefined;
+  readonly filter: ((event: StoredEvent) => boolean) | undefined;
+  readonly requireCheckpoint: boolean;
   readonly batchSize: number;
   readonly pollIntervalMs: number;
   readonly lagIntervalMs: number;
@@ -160,6 +175,9 @@ export function resolveProcessorOptions(options: ProcessorOptions): ResolvedProc
   if (typeof options.handle !== 'function' && typeof options.handleBatch !== 'function') {
     throw new InvalidArgumentError(`processor "${options.name}" needs a handle or handleBatch function`);
   }
+  if (options.filter !== undefined && typeof options.filter !== 'function') {
+    throw new InvalidArgumentError(`filter of processor "${options.name}" must be a function`);
+  }
   const parsed = schema.safeParse(options);
   if (!parsed.success) {
     throw new InvalidArgumentError(
@@ -180,6 +198,8 @@ export function resolveProcessorOptions(options: ProcessorOptions): ResolvedProc
     batch: options.handleBatch ?? perEvent(options.handle!),
     delivery: o.delivery,
     eventTypes: options.eventTypes ? new Set(options.eventTypes) : undefined,
+    filter: options.filter,
+    requireCheckpoint: options.requireCheckpoint === true,
     batchSize: o.batchSize,
     pollIntervalMs: o.pollIntervalMs,
     lagIntervalMs: o.lagIntervalMs,

@@ -23,7 +23,8 @@ import {
   saveCheckpoint,
 } from './checkpoint-store.js';
 import { sqlDeadLetterQueue, type DeadLetter, type DeadLetterQueue } from './dead-letter-queue.js';
-import { isCheckpointMovedError, ProcessingNotFoundError } from './errors.js';
+import { isCheckpointMovedError, ProcessingNotFoundError, ProcessorRetiredError } from './errors.js';
+import { initialCheckpoint } from './initial-checkpoint.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { memoryProcessingState } from './memory-state.js';
 import { migrateProcessing } from './migrate-processing.js';
@@ -166,7 +167,8 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     try {
       if (await this.#holdLease()) this.#setCheckpoint(await this.#loadCheckpoint());
     } catch (err) {
-      this.emit('error', err); // the loop tries again
+      // The loop tries again, and reports a retired checkpoint when it stops.
+      if (!(err instanceof ProcessorRetiredError)) this.emit('error', err);
     }
     this.#loop = this.#run();
   }
@@ -357,8 +359,8 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
           continue;
         }
         this.emit('error', err);
-        if (isSyncError(err) && err.code === 'STORE_CLOSED') {
-          void this.stop(); // nothing more to read; stop() waits for this loop to return
+        if (isSyncError(err) && (err.code === 'STORE_CLOSED' || err.code === 'PROCESSOR_RETIRED')) {
+          void this.stop(); // nothing more to do; stop() waits for this loop to return
           break;
         }
         await this.#idle(this.#o.errorBackoffMs, false);
@@ -415,8 +417,13 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
 
   async #loadCheckpoint(): Promise<LogCheckpoint> {
     const { store, startFrom } = this.#o;
-    const initial = async () =>
-      startFrom === 'beginning' ? START_CHECKPOINT : startFrom === 'end' ? store.headCheckpoint() : startFrom;
+    if (this.#o.requireCheckpoint) {
+      // Never create it: the row's absence is the fence that retires an old partition layout.
+      const stored = await this.#storedCheckpoint();
+      if (stored === null) throw new ProcessorRetiredError(this.name);
+      return stored;
+    }
+    const initial = () => initialCheckpoint(store, startFrom);
     if (store.sql) return loadCheckpoint(store.sql, store.schema, this.name, initial);
     const checkpoints = memoryProcessingState(store).checkpoints;
     const stored = checkpoints.get(this.name) ?? (await initial());
@@ -425,8 +432,11 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
   }
 
   async #processPage(events: readonly StoredEvent[], pageCheckpoint: LogCheckpoint): Promise<void> {
-    const types = this.#o.eventTypes;
-    const relevant = types ? events.filter((e) => types.has(e.type)) : events;
+    const { eventTypes: types, filter } = this.#o;
+    const relevant =
+      types || filter
+        ? events.filter((e) => (!types || types.has(e.type)) && (!filter || filter(e)))
+        : events;
     try {
       await this.#commit(pageCheckpoint, relevant.length, (ctx) =>
         relevant.length > 0 ? this.#o.batch(relevant, ctx) : undefined,

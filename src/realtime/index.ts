@@ -16,6 +16,7 @@ export * from './hub.js';
 export * from './memory-read-model.js';
 export * from './operators.js';
 export * from './origin.js';
+export * from './partitioned-channels.js';
 export * from './pubsub.js';
 export * from './pg-pubsub.js';
 export * from './redis-pubsub.js';

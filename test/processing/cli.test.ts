@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatEta, renderProgressBar, runCli, type CliConfig, type CliIo } from '../../src/cli/index.js';
 import { createProjection, type Projection } from '../../src/processing/index.js';
 import { stockLevels, type StockRow } from './fixtures/projections.js';
+import { appendOrders, creatorTotals } from './partitions/fixtures.js';
 import { appendMany, sqlStoreEngines, type TestStore } from './support.js';
 import { postgresEngine, postgresUrl } from '../support/databases.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
@@ -101,9 +102,37 @@ describe.each(sqlStoreEngines)('creatorflow-sync rebuild on $name', (engine) => 
     expect(io.err()).toMatch(/stock_levels \[#+\] 100% 30\/30 events .* done/);
     expect(await projection.rows()).toEqual(before);
 
+    const listed = capture({ store: t.store, projections: [stockLevels(), creatorTotals('totals', 4)] });
+    expect(await runCli(['projections'], listed)).toBe(0);
+    expect(listed.out()).toBe(
+      'stock_levels\tasync\ttable stock_levels\ntotals\tasync\ttable totals\t4 partitions\n',
+    );
+
     const unknown = capture({ store: t.store, projections: [stockLevels()] });
     expect(await runCli(['rebuild', 'nope'], unknown)).toBe(2);
     expect(unknown.err()).toMatch(/Unknown projection "nope"; known: stock_levels/);
+  });
+
+  it.skipIf(!engine.available)("changes a projection's partition count by rebuilding it", async () => {
+    await appendOrders(t.store, [
+      { creator: 1, order: 1, cancel: false },
+      { creator: 2, order: 2, cancel: true },
+    ]);
+    const two = createProjection({ store: t.store, definition: creatorTotals('totals', 2) });
+    await two.start();
+    await two.stop();
+    const three = createProjection({ store: t.store, definition: creatorTotals('totals', 3) });
+    await expect(three.start()).rejects.toMatchObject({ code: 'PROCESSOR_LAYOUT_CHANGED' });
+    const io = capture({ store: t.store, projections: [creatorTotals('totals', 3)] });
+    expect(await runCli(['rebuild', 'totals'], io)).toBe(0);
+    expect(io.out()).toMatch(/Rebuilt totals: 3 events .*, 3 partitions\)/);
+    await three.start();
+    await three.whenCaughtUp({ timeoutMs: 20_000 });
+    expect((await three.rows()).map((r) => [r.creator_id, Number(r.orders), Number(r.cancelled)])).toEqual([
+      ['c1', 1, 0],
+      ['c2', 1, 1],
+    ]);
+    await three.stop();
   });
 });
 

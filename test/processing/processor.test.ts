@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createProcessor, type Processor } from '../../src/processing/index.js';
+import { createProcessor, ProcessorRetiredError, type Processor } from '../../src/processing/index.js';
 import type { StoredEvent } from '../../src/store/types.js';
 import { quoteIdent } from '../../src/core/sql-client.js';
 import { appendMany, storeEngines, type TestStore } from './support.js';
@@ -246,6 +246,56 @@ describe.each(storeEngines)('processor on $name', (engine) => {
     await expect.poll(() => caughtUp.length).toBeGreaterThan(0);
     expect(caughtUp.at(-1)).toBe(after.head);
   });
+
+  it.skipIf(!engine.available)(
+    'a filter picks the events the handler sees while the checkpoint passes the rest',
+    async () => {
+      const s = await sink('even');
+      await appendMany(t.store, 'order-1', 20);
+      const p = track(
+        createProcessor({
+          store: t.store,
+          name: 'even',
+          handle: s.handle,
+          batchSize: 6,
+          filter: (e) => e.globalPosition % 2 === 0,
+        }),
+      );
+      await p.start();
+      await p.whenCaughtUp({ timeoutMs: 20_000 });
+      const even = (await positions()).filter((n) => n % 2 === 0);
+      expect(even.length).toBeGreaterThan(0);
+      expect(s.seen).toEqual(even);
+      expect(await s.stored()).toEqual(even);
+      expect(p.checkpoint).toBe(await t.store.headCheckpoint());
+    },
+  );
+
+  it.skipIf(!engine.available)(
+    'requireCheckpoint: a missing checkpoint stops the processor with PROCESSOR_RETIRED',
+    async () => {
+      await appendMany(t.store, 'order-1', 3);
+      const handled: number[] = [];
+      const p = track(
+        createProcessor({
+          store: t.store,
+          name: 'retired',
+          requireCheckpoint: true,
+          errorBackoffMs: 5,
+          handle: (e) => void handled.push(e.globalPosition),
+        }),
+      );
+      const errors: unknown[] = [];
+      p.on('error', (err) => errors.push(err));
+      await p.start();
+      await expect.poll(() => p.running, { timeout: 10_000 }).toBe(false);
+      expect(handled).toEqual([]);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(ProcessorRetiredError);
+      expect(errors[0]).toMatchObject({ code: 'PROCESSOR_RETIRED', processor: 'retired' });
+      expect(await p.lag()).toMatchObject({ checkpoint: '0:0' }); // nothing was stored for it
+    },
+  );
 
   it.skipIf(!engine.available)('rejects bad options with a clear error', () => {
     expect(() => createProcessor({ store: t.store, name: 'x' })).toThrow(/handle or handleBatch/);

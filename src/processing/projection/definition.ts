@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { Row } from '../../core/row-change.js';
 import type { StoredEvent } from '../../store/types.js';
+import { MAX_PARTITIONS } from '../partitions/partitioned-options.js';
+import { streamPartitionKey, type PartitionKey } from '../partitions/partition-key.js';
 
 /** Where a projection runs: inside the append transaction, or as a processor. */
 export const PROJECTION_MODES = ['async', 'inline'] as const;
@@ -47,6 +49,20 @@ export interface ProjectionDefinitionInput<R extends Row = Row> {
   handlers: Readonly<Record<string, ProjectionHandler<R>>>;
   /** Default `'async'`. */
   mode?: ProjectionMode;
+  /**
+   * Split an async projection into this many partitions (default 1), each a
+   * processor with its own lease and checkpoint, shared by the hosts running
+   * it. Every row must be written by the events of one partition key (see
+   * `partitionKey`). Recorded on first start: another count needs a rebuild.
+   */
+  partitions?: number;
+  /**
+   * Routes an event to its partition (default: its stream id). The rows an event
+   * writes must belong to its key alone — key rows by what you partition by
+   * (tenant rows: partition by tenant) — or two partitions would update one row
+   * concurrently.
+   */
+  partitionKey?: PartitionKey;
 }
 
 /** A validated, frozen projection definition. */
@@ -59,6 +75,9 @@ export interface ProjectionDefinition<R extends Row = Row> {
   readonly mode: ProjectionMode;
   /** The event types with a handler. */
   readonly eventTypes: readonly string[];
+  /** 1 when unpartitioned. */
+  readonly partitions: number;
+  readonly partitionKey: PartitionKey;
 }
 
 const identifier = z
@@ -78,6 +97,8 @@ const schema = z.object({
     .refine((m) => m[0]?.includes(':TABLE:') ?? true, 'the first migration must create :TABLE:'),
   handlers: z.record(z.string().min(1), handler),
   mode: z.enum(PROJECTION_MODES).optional(),
+  partitions: z.number().int().min(1).max(MAX_PARTITIONS).optional(),
+  partitionKey: z.custom<PartitionKey>((v) => typeof v === 'function', 'a function').optional(),
 });
 
 /**
@@ -97,6 +118,10 @@ const schema = z.object({
  *     },
  *   },
  * });
+ *
+ * // Shared by several hosts: 8 partitions by creator, rows keyed by creator.
+ * const creatorTotals = defineProjection({ ...orderTotalsInput, partitions: 8,
+ *   partitionKey: tenantPartitionKey('creatorId') });
  * ```
  */
 export function defineProjection<R extends Row = Row>(
@@ -111,6 +136,13 @@ export function defineProjection<R extends Row = Row>(
   if (new Set(input.key).size !== input.key.length) {
     throw new InvalidArgumentError(`projection "${input.name}" lists a key column twice`);
   }
+  const partitions = input.partitions ?? 1;
+  if (partitions > 1 && input.mode === 'inline') {
+    // Inline projections run in the append's transaction: there is no processor to split.
+    throw new InvalidArgumentError(
+      `projection "${input.name}" is inline: only async projections have partitions`,
+    );
+  }
   return Object.freeze({
     name: input.name,
     table: input.table ?? input.name,
@@ -122,5 +154,7 @@ export function defineProjection<R extends Row = Row>(
     ),
     mode: input.mode ?? 'async',
     eventTypes: Object.freeze(Object.keys(input.handlers)),
+    partitions,
+    partitionKey: input.partitionKey ?? streamPartitionKey,
   });
 }

@@ -9,9 +9,15 @@ import type { Row, RowChange } from '../../core/row-change.js';
 import type { SqlTransaction } from '../../core/sql-client.js';
 import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../../store/checkpoint.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
+import { initialCheckpoint } from '../initial-checkpoint.js';
 import { migrateProcessing } from '../migrate-processing.js';
+import { partitionCoordination, memoryRelayout } from '../partitions/partition-coordination.js';
+import {
+  createPartitionedProcessor,
+  type PartitionedProcessor,
+} from '../partitions/partitioned-processor.js';
 import { createProcessor, type Processor } from '../processor.js';
-import type { PostCommit, ProcessorOptions } from '../processor-options.js';
+import type { HandlerContext, PostCommit, ProcessorOptions, StartFrom } from '../processor-options.js';
 import { applyProjectionBatch } from './apply-batch.js';
 import type { ProjectionDefinition } from './definition.js';
 import { MemoryTable } from './memory-table.js';
@@ -31,8 +37,11 @@ export interface ProjectionEventMap {
 export interface CreateProjectionOptions<R extends Row = Row> {
   store: EventStore;
   definition: ProjectionDefinition<R>;
-  /** Processor settings of an async projection (batch size, lease, retries, start). */
-  processor?: Omit<ProcessorOptions, 'store' | 'name' | 'handle' | 'handleBatch' | 'eventTypes'>;
+  /** Processor settings of an async projection (batch size, lease, retries, start); each partition's too. */
+  processor?: Omit<
+    ProcessorOptions,
+    'store' | 'name' | 'handle' | 'handleBatch' | 'eventTypes' | 'requireCheckpoint'
+  >;
 }
 
 /** Options of {@link Projection.rebuild}. */
@@ -63,8 +72,14 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
   readonly definition: ProjectionDefinition<R>;
   /** Every row change, after the transaction that made it committed. */
   readonly changes: Observable<RowChange>;
-  /** The processor of an async projection (lag, lifecycle events, dead letters). */
+  /**
+   * The processor of an unpartitioned async projection (lag, lifecycle events,
+   * dead letters). Start it through `start()`, which records its layout and
+   * checkpoint first.
+   */
   readonly processor: Processor | undefined;
+  /** The partitioned processor of an async projection with `partitions` > 1. */
+  readonly partitioned: PartitionedProcessor | undefined;
   readonly #store: EventStore;
   /** The definition without its row type (handlers are invariant in it). */
   readonly #def: ProjectionDefinition;
@@ -76,23 +91,33 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
   /** In memory, during an inline rebuild: events the hook applied to the old map. */
   #rebuildBuffer: StoredEvent[] | undefined;
   #migrated = false;
+  readonly #startFrom: StartFrom;
 
   constructor(options: CreateProjectionOptions<R>) {
     super();
     this.definition = options.definition;
     this.#def = options.definition as unknown as ProjectionDefinition;
     this.#store = options.store;
+    this.#startFrom = options.processor?.startFrom ?? 'beginning';
     this.changes = this.#subject.asObservable();
     if (!this.#store.sql) this.#memory = new MemoryTable(this.definition.key);
+    const shared = {
+      ...options.processor,
+      store: this.#store,
+      name: projectionProcessorName(this.#def),
+      eventTypes: this.definition.eventTypes,
+      handleBatch: (events: readonly StoredEvent[], { tx }: HandlerContext) => this.#apply(events, tx),
+    };
+    const { mode, partitions, partitionKey } = this.definition;
+    this.partitioned =
+      mode === 'async' && partitions > 1
+        ? createPartitionedProcessor({ ...shared, partitions, partitionKey })
+        : undefined;
+    // Like a partition, it never creates its own checkpoint: a rebuild that partitions
+    // the projection deletes it, and this processor must then stop, not start over.
     this.processor =
-      this.definition.mode === 'async'
-        ? createProcessor({
-            ...options.processor,
-            store: this.#store,
-            name: projectionProcessorName(this.#def),
-            eventTypes: this.definition.eventTypes,
-            handleBatch: (events, { tx }) => this.#apply(events, tx),
-          })
+      mode === 'async' && partitions === 1
+        ? createProcessor({ ...shared, requireCheckpoint: true })
         : undefined;
   }
 
@@ -110,10 +135,22 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     this.#migrated = true;
   }
 
-  /** Migrate, then start the processor (async) or register the inline hook (inline). */
+  /**
+   * Migrate, then start the processor (async; its layout is recorded or checked
+   * first, throwing a `ProcessorLayoutError` when another partition count is
+   * recorded) or register the inline hook (inline).
+   */
   async start(): Promise<void> {
     await this.migrate();
-    if (this.processor) return this.processor.start();
+    if (this.partitioned) return this.partitioned.start();
+    if (this.processor) {
+      await partitionCoordination(this.#store).claimLayout(
+        this.processor.name,
+        1,
+        await initialCheckpoint(this.#store, this.#startFrom),
+      );
+      return this.processor.start();
+    }
     if (this.#removeHook) return;
     const lockKey = projectionLockKey(this.#store.schema, this.#def);
     this.#removeHook = this.#store.addInlineHook({
@@ -133,6 +170,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     this.#removeHook?.();
     this.#removeHook = undefined;
     await this.processor?.stop();
+    await this.partitioned?.stop();
   }
 
   /**
@@ -145,6 +183,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
    */
   async whenCaughtUp(options: { timeoutMs?: number; to?: LogCheckpoint } = {}): Promise<void> {
     if (this.processor) await this.processor.whenCaughtUp(options);
+    if (this.partitioned) await this.partitioned.whenCaughtUp(options);
   }
 
   /** Every row of the read model, sorted by key (for tests, snapshots and small tables). */
@@ -187,7 +226,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     tx: SqlTransaction | undefined,
   ): Promise<PostCommit | undefined> {
     let relevant = events;
-    if (this.#memory && !this.processor) {
+    if (this.#memory && this.definition.mode === 'inline') {
       // Inline in memory: the hook and a rebuild's catch-up may both see an event; apply it once.
       const through = this.#memoryThrough;
       relevant = events.filter((e) => compareCheckpoints(e.checkpoint, through) > 0);
@@ -216,9 +255,10 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
   async #rebuildInMemory(options: ProjectionRebuildOptions): Promise<RebuildResult> {
     const started = performance.now();
     const batchSize = options.batchSize ?? 5000;
-    const wasRunning = this.processor?.running ?? false;
-    await this.processor?.stop();
-    if (!this.processor) this.#rebuildBuffer = [];
+    const runner = this.processor ?? this.partitioned;
+    const wasRunning = runner?.running ?? false;
+    await runner?.stop();
+    if (!runner) this.#rebuildBuffer = [];
     const fresh = new MemoryTable(this.definition.key);
     let checkpoint = START_CHECKPOINT;
     let done = 0;
@@ -240,10 +280,11 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
         checkpoint,
       });
     }
-    if (this.processor) {
+    if (runner) {
       this.#memory = fresh;
-      await this.processor.seek(checkpoint);
-      if (wasRunning) await this.processor.start();
+      memoryRelayout(this.#store, runner.name, this.definition.partitions, checkpoint);
+      await this.processor?.seek(checkpoint); // so its `checkpoint` shows the rebuilt one while stopped
+      if (wasRunning) await this.start();
     } else {
       // The inline hook sees every append before it reaches the log; what it applied to the
       // old map during the replay is buffered and folded into the fresh map, then the swap

@@ -7,8 +7,8 @@ import { quoteIdent, type SqlClient, type SqlTransaction } from '../../core/sql-
 import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../store/checkpoint.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../../store/postgres/event-rows.js';
 import type { EventStore, ReadAllResult } from '../../store/types.js';
-import { lockCheckpointRow, saveCheckpoint } from '../checkpoint-store.js';
 import { migrateProcessing } from '../migrate-processing.js';
+import { lockRelayout, writeRelayout } from '../partitions/layout-store.js';
 import { applyProjectionBatch } from './apply-batch.js';
 import type { ProjectionDefinition } from './definition.js';
 import { SqlTable } from './sql-table.js';
@@ -68,8 +68,11 @@ export interface RebuildOptions {
  * Rebuild a projection's table from the start of the log without stopping
  * readers: the live table serves reads until the fresh one has caught up, then
  * one transaction swaps them. An async projection's processor is fenced through
- * its checkpoint row and continues from the rebuilt checkpoint; inline hooks are
- * held on an advisory lock during the swap. Needs a SQL store.
+ * its checkpoint row and continues from the rebuilt checkpoint; so do its
+ * partitions, and the swap records `definition.partitions` as the layout:
+ * partitions of another count are retired (they stop) and the new ones start
+ * from the rebuilt checkpoint. Inline hooks are held on an advisory lock during
+ * the swap. Needs a SQL store.
  *
  * @example
  * ```ts
@@ -157,7 +160,10 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   };
 }
 
-/** Async projection: fence its processor on the checkpoint row, swap, move its checkpoint. */
+/**
+ * Async projection: fence its processors on their checkpoint rows, swap, and
+ * move every partition of the definition's layout to the rebuilt checkpoint.
+ */
 async function swapAsync(
   sql: SqlClient,
   schema: string,
@@ -165,13 +171,13 @@ async function swapAsync(
   generation: number,
   checkpoint: LogCheckpoint,
 ): Promise<{ extra: number; checkpoint: LogCheckpoint }> {
-  const processor = projectionProcessorName(definition);
   await sql.transaction(async (tx) => {
-    // Locking the row waits for the processor's in-flight batch; its next batch
-    // then finds the checkpoint moved and reloads it, against the new table.
-    await lockCheckpointRow(tx, schema, processor);
+    // Locking the rows waits for the processors' in-flight batches; their next
+    // batch then finds the checkpoint moved and reloads it, against the new table
+    // — or, when the partition count changed, finds it gone and stops (retired).
+    const plan = await lockRelayout(tx, schema, projectionProcessorName(definition), definition.partitions);
     await swapTables(tx, schema, definition, generation);
-    await saveCheckpoint(tx, schema, processor, checkpoint);
+    await writeRelayout(tx, schema, plan, checkpoint);
   });
   // Events after `checkpoint` are the processor's to apply, into the new table.
   return { extra: 0, checkpoint };

@@ -1,0 +1,129 @@
+/**
+ * What partitioned processors share through the store: the layout, the member
+ * list and the partitions' checkpoints — in SQL tables, or in the in-memory
+ * store's state for instances sharing one process.
+ */
+import type { LogCheckpoint } from '../../store/checkpoint.js';
+import type { EventStore } from '../../store/types.js';
+import { readCheckpoints } from '../checkpoint-store.js';
+import { ProcessorLayoutError } from '../errors.js';
+import { memoryProcessingState } from '../memory-state.js';
+import { claimLayout, readLayout } from './layout-store.js';
+import { heartbeatMember, leaveMembers } from './member-store.js';
+import { partitionNames } from './partition-names.js';
+
+/** The shared state of partitioned processors on one store. */
+export interface PartitionCoordination {
+  /**
+   * Record `name`'s partition count or check it (throws {@link ProcessorLayoutError});
+   * the first recording stores every partition's checkpoint at `initial`.
+   */
+  claimLayout(name: string, partitions: number, initial: LogCheckpoint): Promise<void>;
+  /** The recorded partition count, or null. */
+  layout(name: string): Promise<number | null>;
+  /** Renew `member` for `ttlMs`; the live members, sorted. */
+  heartbeat(name: string, member: string, ttlMs: number): Promise<string[]>;
+  leave(name: string, member: string): Promise<void>;
+  /** Stored checkpoints of these partitions. */
+  checkpoints(names: readonly string[]): Promise<Map<string, LogCheckpoint>>;
+  /**
+   * Take a partition for `member` before running it: in memory a claim stands in
+   * for the lease (true when free or already ours); in SQL always true, as the
+   * partition's own lease decides.
+   */
+  claim(partition: string, member: string): boolean;
+  release(partition: string, member: string): void;
+}
+
+/**
+ * The coordination of `store`: SQL tables, or the in-memory store's state.
+ *
+ * @example
+ * ```ts
+ * const members = await partitionCoordination(store).heartbeat('projection:totals', owner, 20_000);
+ * ```
+ */
+export function partitionCoordination(store: EventStore): PartitionCoordination {
+  const { sql, schema } = store;
+  if (!sql) return memoryCoordination(store);
+  return {
+    claimLayout: (name, partitions, initial) => claimLayout(sql, schema, name, partitions, initial),
+    layout: (name) => readLayout(sql, schema, name),
+    heartbeat: (name, member, ttlMs) => heartbeatMember(sql, schema, name, member, ttlMs),
+    leave: (name, member) => leaveMembers(sql, schema, name, member),
+    checkpoints: (names) => readCheckpoints(sql, schema, names),
+    claim: () => true,
+    release: () => undefined,
+  };
+}
+
+function memoryCoordination(store: EventStore): PartitionCoordination {
+  const state = memoryProcessingState(store);
+  return {
+    async claimLayout(name, partitions, initial) {
+      const legacy = partitions !== 1 && state.checkpoints.has(name) ? 1 : undefined;
+      const stored = state.layouts.get(name) ?? legacy;
+      if (stored !== undefined && stored !== partitions) {
+        throw new ProcessorLayoutError(name, partitions, stored);
+      }
+      if (stored !== undefined) return;
+      state.layouts.set(name, partitions);
+      for (const row of partitionNames(name, partitions)) {
+        if (!state.checkpoints.has(row)) state.checkpoints.set(row, initial);
+      }
+    },
+    async layout(name) {
+      return state.layouts.get(name) ?? null;
+    },
+    async heartbeat(name, member) {
+      // In one process nobody dies without leaving: no expiry.
+      const members = state.members.get(name) ?? new Set<string>();
+      state.members.set(name, members.add(member));
+      return [...members].sort();
+    },
+    async leave(name, member) {
+      state.members.get(name)?.delete(member);
+    },
+    async checkpoints(names) {
+      const found = new Map<string, LogCheckpoint>();
+      for (const n of names) {
+        const cp = state.checkpoints.get(n);
+        if (cp !== undefined) found.set(n, cp);
+      }
+      return found;
+    },
+    claim(partition, member) {
+      const holder = state.claims.get(partition);
+      if (holder !== undefined && holder !== member) return false;
+      state.claims.set(partition, member);
+      return true;
+    },
+    release(partition, member) {
+      if (state.claims.get(partition) === member) state.claims.delete(partition);
+    },
+  };
+}
+
+/**
+ * In memory, what a rebuild's swap does in SQL: retire the old layout's
+ * checkpoints, move the new layout's to `checkpoint` and record the count.
+ *
+ * @example
+ * ```ts
+ * memoryRelayout(store, 'projection:totals', 4, rebuiltCheckpoint);
+ * ```
+ */
+export function memoryRelayout(
+  store: EventStore,
+  name: string,
+  partitions: number,
+  checkpoint: LogCheckpoint,
+): void {
+  const state = memoryProcessingState(store);
+  const next = partitionNames(name, partitions);
+  for (const row of partitionNames(name, state.layouts.get(name) ?? 1)) {
+    if (!next.includes(row)) state.checkpoints.delete(row);
+  }
+  for (const row of next) state.checkpoints.set(row, checkpoint);
+  state.layouts.set(name, partitions);
+}
