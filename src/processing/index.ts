@@ -16,7 +16,15 @@ export type {
 } from './processor-options.js';
 export type { ProcessorEventMap, ProcessorLag } from './processor-events.js';
 export { migrateProcessing } from './migrate-processing.js';
-export { CheckpointMovedError, isCheckpointMovedError, ProcessingNotFoundError } from './errors.js';
+export {
+  CheckpointMovedError,
+  isCheckpointMovedError,
+  isLeaseLostError,
+  LEASE_LOST_REASONS,
+  LeaseLostError,
+  ProcessingNotFoundError,
+  type LeaseLostReason,
+} from './errors.js';
 export {
   advanceCheckpoint,
   claimCheckpoint,
@@ -33,7 +41,14 @@ export {
   type LeaseRow,
   type LeaseTarget,
 } from './lease.js';
-export { defaultLeaseOwner, LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js';
+export { LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js';
+export {
+  DEFAULT_LEASE_TTL_MS,
+  defaultLeaseOwner,
+  resolveLeaseTiming,
+  type LeaseTiming,
+  type LeaseTimingOptions,
+} from './lease-options.js';
 export {
   DEFAULT_RETRY_POLICY,
   resolveRetryPolicy,
