@@ -333,14 +333,11 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
       try {
         if (!(await this.#holdLease())) {
           // Follow the holder's checkpoint at the poll interval (so whenCaughtUp on a
-          // standby resolves promptly); #holdLease spaces out the attempts to take over.
+          // standby resolves promptly), and wake when the next attempt to take over is
+          // due, so a dead holder's lease is taken one acquire interval after it expired at most.
           await this.#observeStandby();
-          await this.#idle(
-            this.#o.lease === false
-              ? this.#o.pollIntervalMs
-              : Math.min(this.#o.pollIntervalMs, this.#o.lease.acquireIntervalMs),
-            false,
-          );
+          const untilAttempt = Math.max(1, Math.ceil(this.#nextAcquireAt - performance.now()));
+          await this.#idle(Math.min(this.#o.pollIntervalMs, untilAttempt), false);
           continue;
         }
         if (this.#checkpoint === undefined) this.#setCheckpoint(await this.#loadCheckpoint());
