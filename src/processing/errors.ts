@@ -35,7 +35,13 @@ export class CheckpointMovedError extends SyncError {
  * - `'taken'`: a renewal found it gone (expired and taken by another instance, or deleted);
  * - `'not_renewed'`: no renewal succeeded for ttl − heartbeat, so the holder stopped
  *   itself before anyone else could take the lease (self-fencing);
- * - `'released'`: the holder gave it up (stop).
+ * - `'released'`: the holder gave it up (stop), or never held it.
+ *
+ * @example
+ * ```ts
+ * const counts = Object.fromEntries(LEASE_LOST_REASONS.map((r) => [r, 0]));
+ * processor.on('processor:lease_lost', ({ reason }) => counts[reason]++);
+ * ```
  */
 export const LEASE_LOST_REASONS = ['taken', 'not_renewed', 'released'] as const;
 /** One of {@link LEASE_LOST_REASONS}. */

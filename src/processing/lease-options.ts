@@ -8,7 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { InvalidArgumentError } from '../core/errors.js';
 
-/** Lease lifetime without a renewal (ms): the takeover bound after a crash. */
+/**
+ * Lease lifetime without a renewal (ms): the takeover bound after a crash.
+ *
+ * @example
+ * ```ts
+ * createProcessor({ store, name: 'totals', handle, lease: { ttlMs: DEFAULT_LEASE_TTL_MS * 2 } });
+ * ```
+ */
 export const DEFAULT_LEASE_TTL_MS = 6_000;
 
 /** Lease settings a caller may give; unset ones derive from `ttlMs`. */

@@ -131,6 +131,12 @@ export class StepTimeoutError extends SyncError {
  *   lease token, or a heartbeat found the lease gone);
  * - `'not_renewed'`: no heartbeat got through for `leaseMs − heartbeatMs`, so the
  *   worker stopped the saga itself, before another worker could claim it.
+ *
+ * @example
+ * ```ts
+ * const counts = Object.fromEntries(SAGA_LEASE_LOST_REASONS.map((r) => [r, 0]));
+ * runner.on('saga:lease_lost', ({ reason }) => counts[reason]++);
+ * ```
  */
 export const SAGA_LEASE_LOST_REASONS = ['taken', 'not_renewed'] as const;
 /** One of {@link SAGA_LEASE_LOST_REASONS}. */
