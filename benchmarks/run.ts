@@ -1,6 +1,8 @@
 /**
  * `npm run bench -- <name> [<name>…]`: runs benchmarks/<name>.ts (its default
- * export). Without a name, runs them all. Output: JSON lines on stdout.
+ * export). A benchmark is registered by its file in this folder (e.g.
+ * `failover.ts` is `npm run bench -- failover`); helpers live in `support/`.
+ * Without a name, runs them all. Output: JSON lines on stdout.
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,11 +1,12 @@
 /**
  * Jobs that must run on exactly one host at a time (the inventory poller,
- * the health monitor), held by a lease in the database: every host tries to
- * take it; the holder starts the jobs and renews the lease; a host that
- * dies stops renewing, and another takes over once the lease expires
- * (`ttlMs`, 6 s by default, so within 10 s). A holder that cannot renew for
- * most of a ttl (its database is unreachable) stops its jobs itself, before
- * anyone else may take the lease.
+ * the health monitor), held by a lease in the database through the
+ * library's `LeaseKeeper` with its defaults (`src/processing/lease-options.ts`):
+ * every host tries to take it every 1.5 s; the holder renews it every 2 s for
+ * 6 s. A host that dies stops renewing, and another takes over once the lease
+ * expires — within 7.5 s of the crash. A holder whose renewals do not get
+ * through for 4 s (ttl − heartbeat, on the monotonic clock) stops its jobs
+ * itself, before anyone else may take the lease.
  *
  * The jobs move together under one lease because the health monitor grades
  * the poller's freshness from the poller's own signal.
@@ -14,7 +15,7 @@
  * (`src/engine.ts`); when they land, pass the jobs to the engine instead.
  */
 import type { EngineContext, EngineWorker } from '../../src/engine.js';
-import { acquireLease, releaseLease, renewLease, type LeaseTarget } from '../../src/processing/index.js';
+import { LeaseKeeper, resolveLeaseTiming, type LeaseLostError } from '../../src/processing/index.js';
 import { describeError, type HostLog } from './host-log.js';
 
 /** Options of {@link singletonWorkers}. */
@@ -25,9 +26,9 @@ export interface SingletonWorkersOptions {
   owner: string;
   workers: readonly EngineWorker[];
   log: HostLog;
-  /** Lease duration without renewal. Default 6,000 ms. */
+  /** Lease duration without renewal. Default 6,000 ms (the library's lease default); renewed every ttl / 3. */
   ttlMs?: number;
-  /** How often a standby host tries to take the lease. Default 1,000 ms. */
+  /** How often a standby host tries to take the lease. Default ttl / 4 (1,500 ms). */
   acquireIntervalMs?: number;
 }
 
@@ -48,19 +49,24 @@ export interface SingletonWorkers extends EngineWorker {
  * ```
  */
 export function singletonWorkers(options: SingletonWorkersOptions): SingletonWorkers {
-  const ttlMs = options.ttlMs ?? 6000;
-  const renewMs = Math.max(100, Math.floor(ttlMs / 3));
-  const acquireMs = options.acquireIntervalMs ?? 1000;
+  const timing = resolveLeaseTiming({ ttlMs: options.ttlMs, acquireIntervalMs: options.acquireIntervalMs });
   const { log } = options;
-  let target: LeaseTarget | null = null;
+  let keeper: LeaseKeeper | null = null;
   let context: EngineContext | null = null;
   let leader = false;
-  let lastRenewed = 0;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let stopping = false;
+  // Starting and stopping the jobs never overlap: each waits for the one before.
+  let transitions: Promise<void> = Promise.resolve();
+  const queue = (step: () => Promise<void>): Promise<void> => {
+    const next = transitions.then(step);
+    transitions = next.catch(() => undefined);
+    return next;
+  };
 
   async function startJobs(): Promise<void> {
+    if (leader || !keeper?.held) return;
     leader = true;
     log.info(
       `singletons: lease ${options.name} taken; starting ${options.workers.map((w) => w.name).join(', ')}`,
@@ -79,39 +85,40 @@ export function singletonWorkers(options: SingletonWorkersOptions): SingletonWor
     }
   }
 
+  const onLost = (err: LeaseLostError) => {
+    const reason =
+      err.reason === 'not_renewed'
+        ? `lease not renewed for ${timing.selfFenceAfterMs} ms`
+        : 'lease lost to another host';
+    queue(() => stopJobs(reason)).catch((e: unknown) =>
+      log.error(`singletons: stopping the jobs failed: ${describeError(e)}`),
+    );
+  };
+
+  /** A standby's attempt at the lease; the keeper renews it on its own while held. */
   async function tick(): Promise<void> {
-    if (!target) return;
-    const now = Date.now();
+    if (!keeper || keeper.held) return;
+    let taken: boolean;
     try {
-      if (!leader) {
-        if (await acquireLease(target, ttlMs)) {
-          lastRenewed = now;
-          await startJobs();
-        }
-      } else if (await renewLease(target, ttlMs)) {
-        lastRenewed = now;
-      } else {
-        await stopJobs('lease lost to another host');
-      }
-    } catch (err) {
-      // The database is unreachable: keep the jobs only while the lease surely is still ours.
-      if (leader && Date.now() - lastRenewed > ttlMs * 0.8) {
-        await stopJobs(`lease not renewable (${describeError(err)})`);
-      }
+      taken = await keeper.tryAcquire();
+    } catch {
+      return; // the database is unreachable: try again at the next tick
+    }
+    if (taken) {
+      await queue(startJobs).catch((err: unknown) =>
+        log.error(`singletons: starting the jobs failed: ${describeError(err)}`),
+      );
     }
   }
 
   const schedule = () => {
     if (stopping) return;
-    timer = setTimeout(
-      () => {
-        running = tick().finally(() => {
-          running = null;
-          schedule();
-        });
-      },
-      leader ? renewMs : acquireMs,
-    );
+    timer = setTimeout(() => {
+      running = tick().finally(() => {
+        running = null;
+        schedule();
+      });
+    }, timing.acquireIntervalMs);
   };
 
   return {
@@ -122,7 +129,17 @@ export function singletonWorkers(options: SingletonWorkersOptions): SingletonWor
     async start(ctx) {
       stopping = false;
       context = ctx;
-      target = { sql: ctx.sql, schema: ctx.schema, name: options.name, owner: options.owner };
+      keeper = new LeaseKeeper({
+        sql: ctx.sql,
+        schema: ctx.schema,
+        name: options.name,
+        owner: options.owner,
+        ttlMs: timing.ttlMs,
+        renewIntervalMs: timing.renewIntervalMs,
+        onLost,
+        onError: (err) =>
+          log.warn(`singletons: renewing lease ${options.name} failed: ${describeError(err)}`),
+      });
       // The first attempt is awaited, so a lone host has its jobs running when start resolves.
       await tick();
       schedule();
@@ -132,10 +149,9 @@ export function singletonWorkers(options: SingletonWorkersOptions): SingletonWor
       if (timer) clearTimeout(timer);
       timer = null;
       await running;
-      const held = leader;
-      await stopJobs('host stopping', 'info');
+      await queue(() => stopJobs('host stopping', 'info'));
       // Released at once, so another host takes over without waiting out the ttl.
-      if (held && target) await releaseLease(target).catch(() => undefined);
+      await keeper?.release().catch(() => undefined);
     },
   };
 }

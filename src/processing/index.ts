@@ -36,9 +36,13 @@ export { migrateProcessing } from './migrate-processing.js';
 export {
   CheckpointMovedError,
   isCheckpointMovedError,
+  isLeaseLostError,
+  LEASE_LOST_REASONS,
+  LeaseLostError,
   ProcessingNotFoundError,
   ProcessorLayoutError,
   ProcessorRetiredError,
+  type LeaseLostReason,
 } from './errors.js';
 export {
   advanceCheckpoint,
@@ -57,7 +61,14 @@ export {
   type LeaseRow,
   type LeaseTarget,
 } from './lease.js';
-export { defaultLeaseOwner, LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js';
+export { LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js';
+export {
+  DEFAULT_LEASE_TTL_MS,
+  defaultLeaseOwner,
+  resolveLeaseTiming,
+  type LeaseTiming,
+  type LeaseTimingOptions,
+} from './lease-options.js';
 export {
   DEFAULT_RETRY_POLICY,
   resolveRetryPolicy,

@@ -1,9 +1,13 @@
 /**
- * Keeps a lease alive with a heartbeat and reports when it is lost.
+ * Keeps a lease alive with a heartbeat and fences its holder: when no renewal
+ * has succeeded for ttl − heartbeat, the tenure ends on its own, before the
+ * database lets another instance take the lease. Time is measured on the
+ * monotonic clock (`performance.now()`), so a wall-clock jump neither fences
+ * a healthy holder nor keeps a stale one alive.
  */
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { LeaseLostError, type LeaseLostReason } from './errors.js';
 import { acquireLease, releaseLease, renewLease, type LeaseTarget } from './lease.js';
+import { defaultLeaseOwner, resolveLeaseTiming } from './lease-options.js';
 import type { SqlQueryable } from '../core/sql-client.js';
 
 /** Options of {@link LeaseKeeper}. */
@@ -13,106 +17,198 @@ export interface LeaseKeeperOptions {
   name: string;
   /** Default {@link defaultLeaseOwner}(). */
   owner?: string;
-  /** How long a lease lasts without a heartbeat (default 20 000 ms). */
-  ttlMs?: number;
-  /** Heartbeat interval (default ttl / 3). */
-  renewIntervalMs?: number;
-  /** Called once when a heartbeat finds the lease gone. */
-  onLost?: () => void;
-  /** Called when a heartbeat fails (database error); the lease is kept until it expires. */
+  /** How long a lease lasts without a renewal (default 6 000 ms, `DEFAULT_LEASE_TTL_MS`). */
+  ttlMs?: number | undefined;
+  /** Heartbeat interval (default ttl / 3); must be shorter than the ttl. */
+  renewIntervalMs?: number | undefined;
+  /**
+   * Called once per tenure when the lease is lost: a renewal found it taken
+   * (`reason: 'taken'`), or none succeeded in time (`'not_renewed'`). Not called on release.
+   */
+  onLost?: (error: LeaseLostError) => void;
+  /** Called when a renewal fails (database error); it is retried until the holder fences itself. */
   onError?: (err: unknown) => void;
 }
 
 /**
- * A unique owner id for this process: host, pid and a random suffix.
+ * Acquire a lease, renew it on a timer, stop on its own when renewals do not
+ * get through, release it on stop.
  *
  * @example
  * ```ts
- * defaultLeaseOwner() // 'web-1:4242:9f1c…'
- * ```
- */
-export function defaultLeaseOwner(): string {
-  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-}
-
-/**
- * Acquire a lease, renew it on a timer, release it on stop.
- *
- * @example
- * ```ts
- * const keeper = new LeaseKeeper({ sql, schema, name: 'saga-runner', ttlMs: 20_000, onLost: pause });
- * if (await keeper.tryAcquire()) work();
+ * const keeper = new LeaseKeeper({ sql, schema, name: 'nightly-report', onLost: (err) => job.abort(err) });
+ * if (await keeper.tryAcquire()) await runJob({ signal: keeper.signal });
  * await keeper.release();
  * ```
  */
 export class LeaseKeeper {
   readonly owner: string;
   readonly ttlMs: number;
+  readonly renewIntervalMs: number;
+  /** A holder that has not renewed successfully for this long (ttl − heartbeat) stops itself. */
+  readonly selfFenceAfterMs: number;
   readonly #target: LeaseTarget;
-  readonly #renewIntervalMs: number;
-  readonly #onLost: (() => void) | undefined;
+  readonly #onLost: ((error: LeaseLostError) => void) | undefined;
   readonly #onError: ((err: unknown) => void) | undefined;
+  /** The current tenure while held; afterwards the last one, aborted with its LeaseLostError. */
+  #tenure: AbortController;
   #held = false;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  /** Whether the row may be ours (so release() deletes it), even after the holder fenced itself. */
+  #mayOwnRow = false;
+  /** `performance.now()` at which the holder fences itself unless a renewal succeeds first. */
+  #validUntil = 0;
+  #beatTimer: ReturnType<typeof setTimeout> | undefined;
+  #fenceTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: LeaseKeeperOptions) {
+    const timing = resolveLeaseTiming({ ttlMs: options.ttlMs, renewIntervalMs: options.renewIntervalMs });
     this.owner = options.owner ?? defaultLeaseOwner();
-    this.ttlMs = options.ttlMs ?? 20_000;
-    this.#renewIntervalMs = options.renewIntervalMs ?? Math.max(50, Math.floor(this.ttlMs / 3));
+    this.ttlMs = timing.ttlMs;
+    this.renewIntervalMs = timing.renewIntervalMs;
+    this.selfFenceAfterMs = timing.selfFenceAfterMs;
     this.#target = { sql: options.sql, schema: options.schema, name: options.name, owner: this.owner };
     this.#onLost = options.onLost;
     this.#onError = options.onError;
+    this.#tenure = new AbortController();
+    this.#tenure.abort(new LeaseLostError(options.name, this.owner, 'released'));
   }
 
-  /** True while the last acquire or heartbeat succeeded. */
+  /** True while the lease is held: acquired, and renewed within the self-fencing window. */
   get held(): boolean {
-    return this.#held;
+    return this.#live();
   }
 
-  /** Try once to take the lease; starts the heartbeat when it succeeds. */
+  /**
+   * The current tenure's signal: aborted with a {@link LeaseLostError} when it
+   * ends (taken, not renewed in time, released). Already aborted while not held.
+   */
+  get signal(): AbortSignal {
+    this.#live();
+    return this.#tenure.signal;
+  }
+
+  /**
+   * Throw the {@link LeaseLostError} that ended the tenure `signal` belongs to;
+   * return while that tenure lasts. Checks the deadline now, so work that
+   * finished after it never counts as done under the lease, however late the timer is.
+   *
+   * @example
+   * ```ts
+   * const signal = keeper.signal;
+   * await work({ signal });
+   * keeper.assertTenure(signal); // before committing the work
+   * ```
+   */
+  assertTenure(signal: AbortSignal): void {
+    this.#live();
+    if (signal.aborted) throw signal.reason;
+  }
+
+  /**
+   * Try once to take the lease (or confirm it, when held); starts the
+   * heartbeat when it succeeds. When it fails while held, the tenure ends (`'taken'`).
+   */
   async tryAcquire(): Promise<boolean> {
+    // Measured before sending: the database's expiry is at least this late.
+    const sentAt = performance.now();
+    const tenure = this.#tenure;
     const ok = await acquireLease(this.#target, this.ttlMs);
-    if (ok && !this.#held) {
-      this.#held = true;
-      this.#startHeartbeat();
+    const sameTenure = tenure === this.#tenure && this.#live();
+    if (!ok) {
+      if (sameTenure) this.#end('taken', true);
+      return false;
     }
-    return ok;
+    this.#mayOwnRow = true;
+    if (sameTenure) this.#renewed(sentAt);
+    else this.#begin(sentAt);
+    return true;
   }
 
   /** Stop the heartbeat and delete the lease row if it is still ours. */
   async release(): Promise<void> {
-    this.#stopHeartbeat();
-    const wasHeld = this.#held;
-    this.#held = false;
-    if (wasHeld) await releaseLease(this.#target);
+    this.#end('released', false);
+    if (!this.#mayOwnRow) return;
+    this.#mayOwnRow = false;
+    await releaseLease(this.#target);
   }
 
   /** Stop the heartbeat without releasing (the lease then expires on its own). */
   abandon(): void {
-    this.#stopHeartbeat();
+    this.#end('released', false);
+  }
+
+  #begin(sentAt: number): void {
+    this.#held = true;
+    this.#tenure = new AbortController();
+    this.#validUntil = sentAt + this.selfFenceAfterMs;
+    this.#armFence();
+    this.#scheduleBeat(sentAt + this.renewIntervalMs - performance.now());
+  }
+
+  #renewed(sentAt: number): void {
+    this.#validUntil = Math.max(this.#validUntil, sentAt + this.selfFenceAfterMs);
+    this.#armFence();
+  }
+
+  /** Held now? Fences the holder the moment its deadline has passed, even if the timer has not fired yet. */
+  #live(): boolean {
+    if (!this.#held) return false;
+    if (performance.now() < this.#validUntil) return true;
+    this.#end('not_renewed', true);
+    return false;
+  }
+
+  #end(reason: LeaseLostReason, notify: boolean): void {
+    clearTimeout(this.#beatTimer);
+    clearTimeout(this.#fenceTimer);
+    this.#beatTimer = undefined;
+    this.#fenceTimer = undefined;
+    if (!this.#held) return;
     this.#held = false;
+    const error = new LeaseLostError(this.#target.name, this.owner, reason);
+    this.#tenure.abort(error);
+    if (notify) this.#onLost?.(error);
   }
 
-  #startHeartbeat(): void {
-    this.#stopHeartbeat();
-    this.#timer = setInterval(() => void this.#beat(), this.#renewIntervalMs);
-    this.#timer.unref?.();
+  #armFence(): void {
+    clearTimeout(this.#fenceTimer);
+    this.#fenceTimer = setTimeout(
+      () => {
+        // A timer may fire a little early by the monotonic clock: check again then.
+        if (this.#live()) this.#armFence();
+      },
+      Math.max(0, this.#validUntil - performance.now()),
+    );
+    this.#fenceTimer.unref?.();
   }
 
-  #stopHeartbeat(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
+  #scheduleBeat(delayMs: number): void {
+    clearTimeout(this.#beatTimer);
+    this.#beatTimer = setTimeout(() => void this.#beat(), Math.max(0, delayMs));
+    this.#beatTimer.unref?.();
   }
 
   async #beat(): Promise<void> {
-    if (!this.#held) return;
+    const tenure = this.#tenure;
+    if (!this.#live()) return;
+    const sentAt = performance.now();
+    let ok: boolean;
     try {
-      if (await renewLease(this.#target, this.ttlMs)) return;
-      this.#stopHeartbeat();
-      this.#held = false;
-      this.#onLost?.();
+      ok = await renewLease(this.#target, this.ttlMs);
     } catch (err) {
+      if (tenure !== this.#tenure || !this.#live()) return;
       this.#onError?.(err);
+      // Sooner than a heartbeat, so one failed round trip does not cost the lease.
+      this.#scheduleBeat(Math.max(10, Math.floor(this.renewIntervalMs / 4)));
+      return;
     }
+    // A renewal that hung past the deadline, or raced a release, belongs to a tenure that is over.
+    if (tenure !== this.#tenure || !this.#live()) return;
+    if (!ok) {
+      this.#end('taken', true);
+      return;
+    }
+    this.#renewed(sentAt);
+    this.#scheduleBeat(sentAt + this.renewIntervalMs - performance.now());
   }
 }

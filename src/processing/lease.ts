@@ -1,7 +1,9 @@
 /**
  * Lease rows: exactly one owner holds a named lease until it expires. The
- * database clock decides expiry, so host clocks may disagree. Shared by
- * processors and the saga runner.
+ * database clock decides expiry, so host clocks may disagree. Used by
+ * processors (through `LeaseKeeper`) and by hosts' singleton jobs. The saga
+ * runner does not use these rows: it leases each saga in the saga's own row
+ * (fenced by a token), with the same timing defaults (`lease-options.ts`).
  */
 import { quoteIdent, type SqlQueryable } from '../core/sql-client.js';
 
@@ -30,7 +32,7 @@ export interface LeaseRow {
  *
  * @example
  * ```ts
- * if (await acquireLease({ sql, schema, name: 'processor:totals', owner }, 20_000)) run();
+ * if (await acquireLease({ sql, schema, name: 'processor:totals', owner }, 6_000)) run();
  * ```
  */
 export async function acquireLease(target: LeaseTarget, ttlMs: number): Promise<boolean> {
@@ -55,7 +57,7 @@ export async function acquireLease(target: LeaseTarget, ttlMs: number): Promise<
  *
  * @example
  * ```ts
- * if (!(await renewLease(target, 20_000))) stopWork();
+ * if (!(await renewLease(target, 6_000))) stopWork();
  * ```
  */
 export async function renewLease(target: LeaseTarget, ttlMs: number): Promise<boolean> {

@@ -3,6 +3,7 @@
  */
 import type { LogCheckpoint } from '../store/checkpoint.js';
 import type { StoredEvent } from '../store/types.js';
+import type { LeaseLostReason } from './errors.js';
 
 /** How far a processor is behind the head of the log. */
 export interface ProcessorLag {
@@ -37,8 +38,13 @@ export interface ProcessorEventMap {
   'processor:batch': [info: { processor: string; events: number; checkpoint: LogCheckpoint }];
   /** This instance took the lease and starts processing. */
   'processor:lease_acquired': [info: { processor: string; owner: string }];
-  /** This instance lost the lease (heartbeat failed, another instance took it, or the checkpoint moved). */
-  'processor:lease_lost': [info: { processor: string; owner: string }];
+  /**
+   * This instance lost the lease: another instance holds it (`'taken'`), or no
+   * renewal got through for ttl − heartbeat and it stopped itself before anyone
+   * else could take the lease (`'not_renewed'`). The running handler's
+   * `ctx.signal` is aborted and its batch is not committed.
+   */
+  'processor:lease_lost': [info: { processor: string; owner: string; reason: LeaseLostReason }];
   /** A failed attempt that will be retried. */
   'processor:retry': [info: { processor: string; event: StoredEvent; error: unknown; attempt: number }];
   error: [error: unknown];

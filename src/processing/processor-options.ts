@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import type { SqlTransaction } from '../core/sql-client.js';
 import { isCheckpoint, type LogCheckpoint } from '../store/checkpoint.js';
 import type { EventStore, StoredEvent } from '../store/types.js';
+import { resolveLeaseTiming, type LeaseTiming } from './lease-options.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
 
 /** Run after the batch's checkpoint was stored (its transaction committed), e.g. to publish row changes. */
@@ -33,6 +34,12 @@ export interface HandlerContext {
   processor: string;
   /** 1 for the first try, then 2, 3, … on retries and redrives. */
   attempt: number;
+  /**
+   * Aborted (with a `LeaseLostError`, code `LEASE_LOST`) when this instance loses
+   * its lease — taken, or not renewed in time — so a long handler can stop: its
+   * batch will not be committed. Never aborted without a lease.
+   */
+  signal: AbortSignal;
 }
 
 /** Handles one event; may return a {@link PostCommit}. */
@@ -49,15 +56,15 @@ export type BatchHandler = (
 /** Where a processor starts when it has no stored checkpoint. */
 export type StartFrom = 'beginning' | 'end' | LogCheckpoint;
 
-/** Lease settings; `false` disables leasing (single-process hosts). */
+/** Lease settings; `false` disables leasing (single-process hosts). Defaults: `lease-options.ts`. */
 export interface LeaseOptions {
-  /** Lease lifetime without a heartbeat (default 20 000 ms): the takeover time after a crash. */
+  /** Lease lifetime without a heartbeat (default 6 000 ms): a crashed holder's work moves after it. */
   ttlMs?: number;
-  /** Heartbeat interval (default ttl / 3). */
+  /** Heartbeat interval (default ttl / 3); a holder not renewed for ttl − heartbeat stops itself. */
   renewIntervalMs?: number;
   /** How often a standby instance tries to take the lease (default ttl / 4). */
   acquireIntervalMs?: number;
-  /** Owner id of this instance (default host:pid:random). */
+  /** Owner id of this instance (default `defaultLeaseOwner()`: host:pid:random). */
   owner?: string;
 }
 
@@ -151,14 +158,7 @@ export interface ResolvedProcessorOptions {
   readonly errorBackoffMs: number;
   readonly startFrom: StartFrom;
   readonly retry: Readonly<RetryPolicy>;
-  readonly lease:
-    | false
-    | {
-        ttlMs: number;
-        renewIntervalMs: number | undefined;
-        acquireIntervalMs: number;
-        owner: string | undefined;
-      };
+  readonly lease: false | (LeaseTiming & { readonly owner: string | undefined });
 }
 
 /**
@@ -191,7 +191,15 @@ export function resolveProcessorOptions(options: ProcessorOptions): ResolvedProc
     throw new InvalidArgumentError(`invalid retry policy of processor "${options.name}"`, { cause: err });
   }
   const o = parsed.data;
-  const ttlMs = o.lease === false ? 0 : (o.lease.ttlMs ?? 20_000);
+  let lease: ResolvedProcessorOptions['lease'] = false;
+  if (o.lease !== false) {
+    const { owner, ...timing } = o.lease;
+    try {
+      lease = { ...resolveLeaseTiming(timing), owner };
+    } catch (err) {
+      throw new InvalidArgumentError(`invalid lease of processor "${options.name}"`, { cause: err });
+    }
+  }
   return Object.freeze({
     store: options.store,
     name: options.name,
@@ -206,15 +214,7 @@ export function resolveProcessorOptions(options: ProcessorOptions): ResolvedProc
     errorBackoffMs: o.errorBackoffMs,
     startFrom: o.startFrom,
     retry,
-    lease:
-      o.lease === false
-        ? false
-        : {
-            ttlMs,
-            renewIntervalMs: o.lease.renewIntervalMs,
-            acquireIntervalMs: o.lease.acquireIntervalMs ?? Math.max(10, Math.floor(ttlMs / 4)),
-            owner: o.lease.owner,
-          },
+    lease,
   });
 }
 

@@ -23,7 +23,12 @@ import {
   saveCheckpoint,
 } from './checkpoint-store.js';
 import { sqlDeadLetterQueue, type DeadLetter, type DeadLetterQueue } from './dead-letter-queue.js';
-import { isCheckpointMovedError, ProcessingNotFoundError, ProcessorRetiredError } from './errors.js';
+import {
+  isCheckpointMovedError,
+  isLeaseLostError,
+  ProcessingNotFoundError,
+  ProcessorRetiredError,
+} from './errors.js';
 import { initialCheckpoint } from './initial-checkpoint.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { memoryProcessingState } from './memory-state.js';
@@ -37,6 +42,9 @@ import {
   type ResolvedProcessorOptions,
 } from './processor-options.js';
 import { withRetry } from './retry.js';
+
+/** The signal handlers get without a lease: nothing can take the work away. */
+const UNLEASED: AbortSignal = new AbortController().signal;
 
 /** Result of {@link Processor.redrive}. */
 export interface RedriveResult {
@@ -82,7 +90,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
   #pendingSince: Date | undefined;
   #caughtUp = false;
   #verifyLease = false;
-  /** When a standby may next try to take the lease (ms since epoch). */
+  /** When a standby may next try to take the lease (`performance.now()`). */
   #nextAcquireAt = 0;
   #dirty = true;
   #wake: (() => void) | undefined;
@@ -142,10 +150,15 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
         schema: store.schema,
         name: `processor:${this.name}`,
         ttlMs: lease.ttlMs,
-        ...(lease.renewIntervalMs !== undefined ? { renewIntervalMs: lease.renewIntervalMs } : {}),
+        renewIntervalMs: lease.renewIntervalMs,
         ...(lease.owner !== undefined ? { owner: lease.owner } : {}),
-        onLost: () =>
-          this.emit('processor:lease_lost', { processor: this.name, owner: this.#keeper?.owner ?? '' }),
+        // Aborts the running handler's ctx.signal too; the loop notices and turns standby.
+        onLost: (error) =>
+          this.emit('processor:lease_lost', {
+            processor: this.name,
+            owner: error.owner,
+            reason: error.reason,
+          }),
         onError: (err) => this.emit('error', err),
       });
     }
@@ -308,13 +321,13 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
         // read-modify-write the same read-model rows at once.
         await lockCheckpointRow(tx, store.schema, this.name);
         if (!(await this.#dlq.remove(letter.id, tx))) throw notFound();
-        return this.#o.batch([letter.event], { tx, processor: this.name, attempt });
+        return this.#o.batch([letter.event], { tx, processor: this.name, attempt, signal: UNLEASED });
       });
     } else {
       // In memory, or at-least-once: no transaction around the handler, so a crash
       // before the removal redrives the letter again.
       if (!(await this.#dlq.get(letter.id))) throw notFound();
-      post = await this.#o.batch([letter.event], { processor: this.name, attempt });
+      post = await this.#o.batch([letter.event], { processor: this.name, attempt, signal: UNLEASED });
       await this.#dlq.remove(letter.id);
     }
     this.#runPost(post);
@@ -327,14 +340,11 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
       try {
         if (!(await this.#holdLease())) {
           // Follow the holder's checkpoint at the poll interval (so whenCaughtUp on a
-          // standby resolves promptly); #holdLease spaces out the attempts to take over.
+          // standby resolves promptly), and wake when the next attempt to take over is
+          // due, so a dead holder's lease is taken one acquire interval after it expired at most.
           await this.#observeStandby();
-          await this.#idle(
-            this.#o.lease === false
-              ? this.#o.pollIntervalMs
-              : Math.min(this.#o.pollIntervalMs, this.#o.lease.acquireIntervalMs),
-            false,
-          );
+          const untilAttempt = Math.max(1, Math.ceil(this.#nextAcquireAt - performance.now()));
+          await this.#idle(Math.min(this.#o.pollIntervalMs, untilAttempt), false);
           continue;
         }
         if (this.#checkpoint === undefined) this.#setCheckpoint(await this.#loadCheckpoint());
@@ -356,6 +366,11 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
           // Another holder or a rebuild moved it: reload, and make sure the lease is still ours.
           this.#checkpoint = undefined;
           this.#verifyLease = true;
+          continue;
+        }
+        if (isLeaseLostError(err)) {
+          // Reported as processor:lease_lost by the keeper; the batch was not committed.
+          this.#checkpoint = undefined;
           continue;
         }
         this.emit('error', err);
@@ -386,18 +401,16 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     const keeper = this.#keeper;
     if (!keeper) return true;
     if (keeper.held && !this.#verifyLease) return true;
-    if (!keeper.held && Date.now() < this.#nextAcquireAt) return false;
+    if (!keeper.held && performance.now() < this.#nextAcquireAt) return false;
     this.#verifyLease = false;
-    const wasHeld = keeper.held;
+    const before = keeper.held ? keeper.signal : undefined;
+    // A failure while held ends the tenure inside the keeper, which reports processor:lease_lost.
     const ok = await keeper.tryAcquire();
-    if (!ok && this.#o.lease !== false) this.#nextAcquireAt = Date.now() + this.#o.lease.acquireIntervalMs;
-    if (ok && !wasHeld) {
+    if (!ok && this.#o.lease !== false)
+      this.#nextAcquireAt = performance.now() + this.#o.lease.acquireIntervalMs;
+    if (ok && keeper.signal !== before) {
       this.#checkpoint = undefined; // someone else may have moved it while we were standby
       this.emit('processor:lease_acquired', { processor: this.name, owner: keeper.owner });
-    }
-    if (!ok && wasHeld) {
-      keeper.abandon();
-      this.emit('processor:lease_lost', { processor: this.name, owner: keeper.owner });
     }
     if (!ok) this.#checkpoint = undefined;
     return ok;
@@ -443,7 +456,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
       );
       return;
     } catch (err) {
-      if (isCheckpointMovedError(err) || !this.#running) throw err;
+      if (isCheckpointMovedError(err) || isLeaseLostError(err) || !this.#running) throw err;
       // The batch failed as a whole: go event by event to find (and retry) the culprit.
     }
     for (const event of relevant) await this.#processOne(event);
@@ -458,16 +471,16 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
         policy,
         {
           signal: this.#abort.signal,
-          shouldRetry: (err) => !isCheckpointMovedError(err) && this.#running,
+          shouldRetry: (err) => !isCheckpointMovedError(err) && !isLeaseLostError(err) && this.#running,
           onFailedAttempt: (error, attempt) => {
-            if (!isCheckpointMovedError(error) && attempt < policy.attempts) {
+            if (!isCheckpointMovedError(error) && !isLeaseLostError(error) && attempt < policy.attempts) {
               this.emit('processor:retry', { processor: this.name, event, error, attempt });
             }
           },
         },
       );
     } catch (error) {
-      if (isCheckpointMovedError(error) || !this.#running) throw error;
+      if (isCheckpointMovedError(error) || isLeaseLostError(error) || !this.#running) throw error;
       let letter: DeadLetter | undefined;
       // The dead letter is our own write, never the handler's: it always commits with the checkpoint.
       await this.#commit(
@@ -494,7 +507,9 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
   /**
    * Run `work` and store `next`, fenced on the checkpoint we started from: atomically
    * (`inTransaction`, the default for exactly-once), or `work` first and then the
-   * checkpoint (at-least-once).
+   * checkpoint (at-least-once). Nothing is stored once the lease tenure the work
+   * started in has ended: the handler's `ctx.signal` says so, and a
+   * `LeaseLostError` replaces whatever the handler threw.
    */
   async #commit(
     next: LogCheckpoint,
@@ -504,22 +519,36 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
   ): Promise<void> {
     const { store } = this.#o;
     const expected = this.#checkpoint!;
+    const keeper = this.#keeper;
+    const signal = keeper ? keeper.signal : UNLEASED;
+    const leased = () => keeper?.assertTenure(signal);
+    leased();
+    const run = async (ctx: HandlerContext) => {
+      try {
+        const post = await work(ctx);
+        leased(); // finished after the lease was lost: not ours to commit
+        return post;
+      } catch (err) {
+        leased(); // a handler that stopped on ctx.signal failed because of the lease, not the event
+        throw err;
+      }
+    };
     let post: void | PostCommit;
     if (store.sql && inTransaction) {
       post = await store.sql.transaction(async (tx) => {
         // Fence and advance first (one round trip); a failing handler rolls both back.
         await advanceCheckpoint(tx, store.schema, this.name, expected, next);
-        return work({ tx, processor: this.name, attempt: 1 });
+        return run({ tx, processor: this.name, attempt: 1, signal });
       });
     } else if (store.sql) {
       // No transaction is open while the handler runs, so its own writes (appends
       // through the store) get a connection — on PGlite, the only one. The fenced
       // update comes after; when it fails the events are delivered again.
-      post = await work({ processor: this.name, attempt: 1 });
+      post = await run({ processor: this.name, attempt: 1, signal });
       await advanceCheckpoint(store.sql, store.schema, this.name, expected, next);
     } else {
       const checkpoints = memoryProcessingState(store).checkpoints;
-      post = await work({ processor: this.name, attempt: 1 });
+      post = await run({ processor: this.name, attempt: 1, signal });
       checkpoints.set(this.name, next);
     }
     this.#setCheckpoint(next);

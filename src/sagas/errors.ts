@@ -126,20 +126,59 @@ export class StepTimeoutError extends SyncError {
 }
 
 /**
- * This worker no longer holds the saga's lease (it expired and another worker
- * claimed the saga), so its result was not recorded.
+ * Why a worker lost a saga's lease:
+ * - `'taken'`: another worker owns the saga now (its write was refused by the
+ *   lease token, or a heartbeat found the lease gone);
+ * - `'not_renewed'`: no heartbeat got through for `leaseMs − heartbeatMs`, so the
+ *   worker stopped the saga itself, before another worker could claim it.
  *
  * @example
  * ```ts
- * runner.on('saga:lease_lost', ({ sagaId }) => log.warn('lost', sagaId));
+ * const counts = Object.fromEntries(SAGA_LEASE_LOST_REASONS.map((r) => [r, 0]));
+ * runner.on('saga:lease_lost', ({ reason }) => counts[reason]++);
+ * ```
+ */
+export const SAGA_LEASE_LOST_REASONS = ['taken', 'not_renewed'] as const;
+/** One of {@link SAGA_LEASE_LOST_REASONS}. */
+export type SagaLeaseLostReason = (typeof SAGA_LEASE_LOST_REASONS)[number];
+
+/**
+ * This worker no longer holds the saga's lease, so it stops the saga and its
+ * late result is not recorded. The abort reason of the running step's `signal`.
+ *
+ * @example
+ * ```ts
+ * runner.on('saga:lease_lost', ({ sagaId, reason }) => log.warn(`saga ${sagaId}: lease lost (${reason})`));
+ * action: async ({ signal }) => {
+ *   await provider.call({ signal }); // rejects with a SagaLeaseLostError when the lease goes
+ * }
  * ```
  */
 export class SagaLeaseLostError extends SyncError {
   readonly sagaId: string;
-  constructor(sagaId: string) {
-    super('SAGA_LEASE_LOST', `Lease on saga "${sagaId}" was lost; another worker owns it now`);
+  readonly reason: SagaLeaseLostReason;
+  constructor(sagaId: string, reason: SagaLeaseLostReason = 'taken') {
+    super(
+      'SAGA_LEASE_LOST',
+      reason === 'not_renewed'
+        ? `Lease on saga "${sagaId}" could not be renewed in time; this worker stopped the saga before another could claim it`
+        : `Lease on saga "${sagaId}" was lost; another worker owns it now`,
+    );
     this.sagaId = sagaId;
+    this.reason = reason;
   }
+}
+
+/**
+ * True when `err` is a {@link SagaLeaseLostError}.
+ *
+ * @example
+ * ```ts
+ * if (isSagaLeaseLostError(signal.reason)) return; // another worker resumes the saga
+ * ```
+ */
+export function isSagaLeaseLostError(err: unknown): err is SagaLeaseLostError {
+  return err instanceof SagaLeaseLostError;
 }
 
 /**

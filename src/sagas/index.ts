@@ -16,6 +16,7 @@ export type {
 export {
   SAGA_DEFINITION_PROBLEMS,
   SAGA_ERROR_CODES,
+  SAGA_LEASE_LOST_REASONS,
   SagaDefinitionConflictError,
   SagaDefinitionError,
   SagaLeaseLostError,
@@ -26,9 +27,10 @@ export {
   TerminalError,
   UnknownSagaDefinitionError,
   isSagaDefinitionError,
+  isSagaLeaseLostError,
   isTerminalError,
 } from './errors.js';
-export type { SagaDefinitionIssue, SagaDefinitionProblem } from './errors.js';
+export type { SagaDefinitionIssue, SagaDefinitionProblem, SagaLeaseLostReason } from './errors.js';
 export { createMemorySagaStore } from './memory-saga-store.js';
 export { createSqlSagaStore } from './sql-saga-store.js';
 export type { SqlSagaStoreOptions } from './sql-saga-store.js';

@@ -1,10 +1,9 @@
 /**
  * Options of the saga runner, validated once with zod and frozen.
  */
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
+import { defaultLeaseOwner, resolveLeaseTiming } from '../processing/lease-options.js';
 import type { SqlClient } from '../core/sql-client.js';
 import type { AnySagaDefinition, SagaRetryPolicy } from './define-saga.js';
 import { mergeRetry, type ResolvedRetryPolicy } from './run-step.js';
@@ -20,11 +19,15 @@ export interface SagaRunnerOptions {
   store?: SagaStore;
   /** Definitions to register at once. */
   definitions?: readonly AnySagaDefinition[];
-  /** This worker's id in leases and the step log. Default `<host>:<pid>:<random>`. */
+  /** This worker's id in leases and the step log. Default `defaultLeaseOwner()`: `<host>:<pid>:<random>`. */
   workerId?: string;
-  /** How long a lease lasts without a heartbeat; a dead worker's sagas resume elsewhere after it. Default 30 000. */
+  /** How long a lease lasts without a heartbeat; a dead worker's sagas resume elsewhere after it. Default 6 000. */
   leaseMs?: number;
-  /** Heartbeat period. Default `leaseMs / 3`. */
+  /**
+   * Heartbeat period, shorter than `leaseMs`. Default `leaseMs / 3`. A saga whose
+   * lease was not renewed for `leaseMs − heartbeatMs` is stopped by this worker
+   * (self-fencing) before another may claim it.
+   */
   heartbeatMs?: number;
   /** Backstop poll for claimable sagas when no notification arrives. Default 1 000. */
   pollIntervalMs?: number;
@@ -47,6 +50,8 @@ export interface ResolvedRunnerOptions {
   workerId: string;
   leaseMs: number;
   heartbeatMs: number;
+  /** `leaseMs − heartbeatMs`: how long a saga runs on without a successful renewal. */
+  selfFenceAfterMs: number;
   pollIntervalMs: number;
   concurrency: number;
   stepTimeoutMs: number;
@@ -100,7 +105,7 @@ const DEFAULT_COMPENSATION_RETRY: ResolvedRetryPolicy = {
  *
  * @example
  * ```ts
- * const resolved = resolveRunnerOptions({ leaseMs: 10_000 }); // heartbeatMs 3 333
+ * const resolved = resolveRunnerOptions({ leaseMs: 9_000 }); // heartbeatMs 3 000, selfFenceAfterMs 6 000
  * ```
  */
 export function resolveRunnerOptions(options: SagaRunnerOptions): Readonly<ResolvedRunnerOptions> {
@@ -113,11 +118,19 @@ export function resolveRunnerOptions(options: SagaRunnerOptions): Readonly<Resol
     );
   }
   const o = parsed.data;
-  const leaseMs = o.leaseMs ?? 30_000;
+  let lease;
+  try {
+    lease = resolveLeaseTiming({ ttlMs: o.leaseMs, renewIntervalMs: o.heartbeatMs });
+  } catch (err) {
+    throw new ValidationError('Saga runner options are invalid', [
+      { path: 'heartbeatMs', message: err instanceof Error ? err.message : String(err) },
+    ]);
+  }
   return Object.freeze({
-    workerId: o.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-    leaseMs,
-    heartbeatMs: o.heartbeatMs ?? Math.max(10, Math.floor(leaseMs / 3)),
+    workerId: o.workerId ?? defaultLeaseOwner(),
+    leaseMs: lease.ttlMs,
+    heartbeatMs: lease.renewIntervalMs,
+    selfFenceAfterMs: lease.selfFenceAfterMs,
     pollIntervalMs: o.pollIntervalMs ?? 1_000,
     concurrency: o.concurrency ?? 100,
     stepTimeoutMs: o.stepTimeoutMs ?? 30_000,

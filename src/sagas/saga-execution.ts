@@ -5,7 +5,7 @@
  * recorded as done is never run again, by this worker or another.
  */
 import type { CompensationConfig, SagaDefinition, StepContext } from './define-saga.js';
-import { TerminalError } from './errors.js';
+import { SagaLeaseLostError, TerminalError } from './errors.js';
 import {
   mergeRetry,
   runStep,
@@ -26,7 +26,9 @@ export interface ExecutionEnvironment {
   emit<K extends keyof SagaEventMap>(event: K, ...args: SagaEventMap[K]): void;
   /** True once the runner is stopping: exit at the next step boundary. */
   stopping(): boolean;
-  /** Aborted when the runner stops for good or the lease is lost. */
+  /** Abort `signal` now if the lease is past its self-fencing deadline (the timer may be late). */
+  checkLease(): void;
+  /** Aborted when the runner stops for good or the lease is lost (reason: a `SagaLeaseLostError`). */
   signal: AbortSignal;
   stepTimeoutMs: number;
   retry: ResolvedRetryPolicy;
@@ -77,12 +79,21 @@ export async function executeSaga<Input>(
     transition = true,
   ): Promise<boolean> => {
     const applied = await env.write({ ...base, transition, ...w });
-    if (!applied) env.emit('saga:lease_lost', { sagaId, definition: name });
+    if (!applied) env.emit('saga:lease_lost', { sagaId, definition: name, reason: 'taken' });
     return applied;
+  };
+  /** Why the run was aborted: the lease (reported once, here) or the runner stopping. */
+  const aborted = (): ExecutionOutcome => {
+    const reason: unknown = env.signal.reason;
+    if (!(reason instanceof SagaLeaseLostError)) return 'stopped';
+    env.emit('saga:lease_lost', { sagaId, definition: name, reason: reason.reason });
+    return 'lease_lost';
   };
 
   for (;;) {
-    if (env.stopping() || env.signal.aborted) return 'stopped';
+    env.checkLease();
+    if (env.signal.aborted) return aborted();
+    if (env.stopping()) return 'stopped';
 
     if (status === 'running') {
       const step = steps[cursor];
@@ -113,7 +124,7 @@ export async function executeSaga<Input>(
           signal: env.signal,
         }),
       );
-      if (!result.ok && result.aborted) return 'stopped';
+      if (!result.ok && result.aborted) return aborted();
       if (result.ok) {
         const last = cursor === steps.length - 1;
         const applied = await write(
@@ -221,7 +232,7 @@ export async function executeSaga<Input>(
         },
       ),
     );
-    if (!result.ok && result.aborted) return 'stopped';
+    if (!result.ok && result.aborted) return aborted();
     const log = entryOf(compensation.name, cursor, 'compensation', result, startedAt);
     if (result.ok) {
       if (!(await write({ status, cursor: cursor - 1, compensationFailed, finish: false, log }, false))) {

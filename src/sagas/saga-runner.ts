@@ -3,7 +3,9 @@
  * steps (group-committing every outcome) and keeps the leases alive with a
  * heartbeat. Several runners (processes) may share one database: `FOR UPDATE
  * SKIP LOCKED` hands each saga to one worker, and a dead worker's sagas are
- * claimed by another once its lease expires.
+ * claimed by another once its lease expires. A saga whose lease this worker
+ * could not renew for `leaseMs − heartbeatMs` (monotonic clock) is stopped
+ * here first, so two workers never run its step at once when both honour the signal.
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
@@ -69,6 +71,8 @@ export interface StopOptions {
 interface Active {
   controller: AbortController;
   done: Promise<void>;
+  /** `performance.now()` past which this worker stops the saga unless a heartbeat renewed it. */
+  validUntil: number;
 }
 
 const TRANSIENT_SQL = new Set<string | undefined>([PG_ERROR.deadlockDetected, PG_ERROR.serializationFailure]);
@@ -115,7 +119,11 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
   #pumping = false;
   #pumpAgain = false;
   #pollTimer: ReturnType<typeof setTimeout> | undefined;
-  #heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  #heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
+  #beating = false;
+  #fenceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the armed fence timer fires (`performance.now()`), or Infinity. */
+  #fenceAt = Number.POSITIVE_INFINITY;
   #unlisten: (() => Promise<void>) | undefined;
 
   constructor(options: SagaRunnerOptions = {}) {
@@ -202,6 +210,8 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     const own =
       this.#working && !this.#stopping && this.#active.size + this.#reserved < this.#options.concurrency;
     if (own) this.#reserved += 1;
+    // Before the insert is sent: the lease it writes lasts at least leaseMs from here.
+    const leasedAt = performance.now();
     let created: boolean;
     try {
       created = await this.#inserts.push({
@@ -217,7 +227,7 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     this.emit('saga:started', { sagaId, definition: definition.name });
     if (own && !this.#stopping) {
       const now = new Date();
-      this.#launch(definition, {
+      this.#launch(definition, leasedAt, {
         token: 1,
         completed: [],
         state: {
@@ -251,8 +261,7 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     this.#stopController = new AbortController();
     // Every running saga listens for the stop: the default limit of 10 would warn.
     setMaxListeners(0, this.#stopController.signal);
-    this.#heartbeatTimer = setInterval(() => void this.#heartbeat(), this.#options.heartbeatMs);
-    this.#heartbeatTimer.unref?.();
+    this.#scheduleHeartbeat(this.#options.heartbeatMs);
     this.store
       .onWake?.(() => this.#schedulePump(0))
       .then((unlisten) => {
@@ -272,7 +281,6 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     this.#working = false;
     this.#stopping = true;
     clearTimeout(this.#pollTimer);
-    clearInterval(this.#heartbeatTimer);
     const unlisten = this.#unlisten;
     this.#unlisten = undefined;
     await unlisten?.().catch(() => undefined);
@@ -283,6 +291,10 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     clearTimeout(timer);
     this.#stopController.abort(new SagaRunnerStoppedError());
     await all;
+    // Heartbeats ran through the drain, so no lease ran out under a step that was finishing.
+    clearTimeout(this.#heartbeatTimer);
+    this.#heartbeatTimer = undefined;
+    this.#disarmFence();
     await this.#writes.idle();
     if (options.releaseLeases ?? true) {
       const unfinished = await Promise.all(held.map((id) => this.store.get(id)));
@@ -365,9 +377,15 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     }
   }
 
-  #launch(definition: AnySagaDefinition, claimed: ClaimedSaga): void {
+  /** Run a saga leased to this worker by a statement sent at `leasedAt` (`performance.now()`). */
+  #launch(definition: AnySagaDefinition, leasedAt: number, claimed: ClaimedSaga): void {
     const { sagaId } = claimed.state;
     const controller = new AbortController();
+    const active: Active = {
+      controller,
+      done: Promise.resolve(),
+      validUntil: leasedAt + this.#options.selfFenceAfterMs,
+    };
     const stop = this.#stopController.signal;
     const onStop = () => controller.abort(stop.reason);
     if (stop.aborted) controller.abort(stop.reason);
@@ -378,12 +396,13 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
         (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args);
       },
       stopping: () => this.#stopping,
+      checkLease: () => this.#fenceIfExpired(sagaId, active),
       signal: controller.signal,
       stepTimeoutMs: this.#options.stepTimeoutMs,
       retry: this.#options.retry,
       compensationRetry: this.#options.compensationRetry,
     };
-    const done = executeSaga(definition, claimed, env)
+    active.done = executeSaga(definition, claimed, env)
       .catch((err: unknown) => {
         // The lease is not released: the saga resumes (here or elsewhere) once it expires.
         this.#error(err);
@@ -403,7 +422,24 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
         }
       })
       .then(() => undefined);
-    this.#active.set(sagaId, { controller, done });
+    this.#active.set(sagaId, active);
+    if (active.validUntil < this.#fenceAt) this.#armFence(active.validUntil);
+  }
+
+  /**
+   * This worker claimed a saga again while an older run of it is still here (its
+   * lease ran out under that run, e.g. the process was paused): the old run's
+   * token is stale, so it could record nothing more. Stop it and run the new claim
+   * at once, rather than hold the fresh lease idle until it expires.
+   */
+  #relaunch(stale: Active, definition: AnySagaDefinition, claimedAt: number, claimed: ClaimedSaga): void {
+    const { sagaId } = claimed.state;
+    stale.controller.abort(new SagaLeaseLostError(sagaId, 'taken'));
+    void stale.done.then(() => {
+      if (this.#active.has(sagaId)) return; // claimed and launched again meanwhile
+      if (this.#working) this.#launch(definition, claimedAt, claimed);
+      else void this.store.release(this.workerId, [sagaId]).catch((err: unknown) => this.#error(err));
+    });
   }
 
   #schedulePump(delayMs: number): void {
@@ -431,6 +467,7 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
           break;
         }
         const limit = Math.min(free, this.#options.batchSize);
+        const claimedAt = performance.now();
         const result = await this.store.claim({
           owner: this.workerId,
           leaseMs: this.#options.leaseMs,
@@ -443,8 +480,9 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
             this.#error(new UnknownSagaDefinitionError(claimed.state.definition));
             continue;
           }
-          if (this.#active.has(claimed.state.sagaId)) continue;
-          this.#launch(definition, claimed);
+          const stale = this.#active.get(claimed.state.sagaId);
+          if (stale) this.#relaunch(stale, definition, claimedAt, claimed);
+          else this.#launch(definition, claimedAt, claimed);
         }
         if (result.sagas.length === limit) this.#pumpAgain = true;
         // Wake up right when the next foreign lease expires, so recovery takes at most one lease.
@@ -466,19 +504,82 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     }
   }
 
+  #scheduleHeartbeat(delayMs: number): void {
+    clearTimeout(this.#heartbeatTimer);
+    this.#heartbeatTimer = setTimeout(() => void this.#heartbeat(), Math.max(0, delayMs));
+    this.#heartbeatTimer.unref?.();
+  }
+
+  /** Renew the leases of the running sagas; one heartbeat in flight at a time, so a hung one cannot pile up. */
   async #heartbeat(): Promise<void> {
-    const ids = [...this.#active.keys()];
-    if (ids.length === 0) return;
+    if (this.#beating) return;
+    this.#beating = true;
+    const { heartbeatMs, leaseMs, selfFenceAfterMs } = this.#options;
+    const sentAt = performance.now();
+    const running = [...this.#active.entries()];
+    let failed = false;
     try {
-      const held = new Set(await this.store.heartbeat(this.workerId, ids, this.#options.leaseMs));
-      for (const id of ids) {
-        const active = this.#active.get(id);
+      if (running.length === 0) return;
+      const held = new Set(
+        await this.store.heartbeat(
+          this.workerId,
+          running.map(([id]) => id),
+          leaseMs,
+        ),
+      );
+      for (const [id, active] of running) {
         // Gone from the store's view: finished just now (harmless) or taken over by another worker.
-        if (active && !held.has(id)) active.controller.abort(new SagaLeaseLostError(id));
+        if (!held.has(id)) active.controller.abort(new SagaLeaseLostError(id, 'taken'));
+        else active.validUntil = Math.max(active.validUntil, sentAt + selfFenceAfterMs);
       }
+      this.#armFence();
     } catch (err) {
       this.#error(err);
+      failed = true;
+    } finally {
+      this.#beating = false;
+      // Until stop() has drained (it clears the timer): heartbeats go on while steps finish.
+      if (this.#heartbeatTimer !== undefined) {
+        this.#scheduleHeartbeat(
+          // After a failure sooner than a heartbeat, so one lost round trip does not stop every saga.
+          failed ? Math.max(10, Math.floor(heartbeatMs / 4)) : sentAt + heartbeatMs - performance.now(),
+        );
+      }
     }
+  }
+
+  /** Stop the saga (its signal aborts with `not_renewed`) once its self-fencing deadline has passed. */
+  #fenceIfExpired(sagaId: string, active: Active): void {
+    if (active.controller.signal.aborted || performance.now() < active.validUntil) return;
+    active.controller.abort(new SagaLeaseLostError(sagaId, 'not_renewed'));
+  }
+
+  /** Arm the fence timer for the earliest deadline among the running sagas (or `at`). */
+  #armFence(at?: number): void {
+    let earliest = at ?? Number.POSITIVE_INFINITY;
+    if (at === undefined) {
+      for (const active of this.#active.values()) {
+        if (!active.controller.signal.aborted) earliest = Math.min(earliest, active.validUntil);
+      }
+    }
+    this.#disarmFence();
+    if (earliest === Number.POSITIVE_INFINITY) return;
+    this.#fenceAt = earliest;
+    this.#fenceTimer = setTimeout(
+      () => {
+        this.#fenceAt = Number.POSITIVE_INFINITY;
+        for (const [id, active] of this.#active) this.#fenceIfExpired(id, active);
+        this.#armFence();
+      },
+      Math.max(0, earliest - performance.now()),
+    );
+    this.#fenceTimer.unref?.();
+  }
+
+  #disarmFence(): void {
+    clearTimeout(this.#fenceTimer);
+    this.#fenceTimer = undefined;
+    this.#fenceAt = Number.POSITIVE_INFINITY;
   }
 
   /** Store writes retry deadlocks, serialization failures and dropped connections. */

@@ -2,6 +2,7 @@
  * Saga statuses, the persisted shapes (instance, step log entry, dead letter)
  * and the runner's typed events.
  */
+import type { SagaLeaseLostReason } from './errors.js';
 
 /** Every status a saga instance can have. */
 export const SAGA_STATUSES = [
@@ -114,7 +115,11 @@ export interface SagaDeadLetter {
   resolvedAt: Date | null;
 }
 
-/** Payloads of the runner's events. */
+/**
+ * Payloads of the runner's events. `saga:lease_lost` means this worker stopped
+ * the saga: another worker owns it (`'taken'`), or its lease could not be
+ * renewed in time (`'not_renewed'`); either way its late result is not recorded.
+ */
 export interface SagaEventMap {
   'saga:started': [event: { sagaId: string; definition: string }];
   'saga:step_completed': [
@@ -139,6 +144,6 @@ export interface SagaEventMap {
   'saga:dead_lettered': [
     event: { sagaId: string; definition: string; step: string; compensation: string; error: SagaErrorInfo },
   ];
-  'saga:lease_lost': [event: { sagaId: string; definition: string }];
+  'saga:lease_lost': [event: { sagaId: string; definition: string; reason: SagaLeaseLostReason }];
   error: [error: Error];
 }

@@ -26,7 +26,7 @@ export interface ChaosConfig {
   readonly queryTimeoutMs: number;
   /** Bound on delivering every webhook's retries after traffic stopped, ms. */
   readonly drainMs: number;
-  /** Bound on sagas finishing and readers catching up, ms (a killed host's saga leases last 30 s). */
+  /** Bound on sagas finishing and readers catching up, ms (a killed host's leases last 6 s). */
   readonly quiesceMs: number;
   /** Bound on realtime copies converging, ms. */
   readonly convergeMs: number;

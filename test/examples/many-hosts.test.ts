@@ -170,7 +170,7 @@ describe.skipIf(databaseUrl === null || redis === null)('two host processes on P
 
   it('moves the singleton jobs to the other host after a crash, and stops cleanly', async () => {
     expect(await a.kill()).toBeNull();
-    // The lease lasts 6 s and a standby asks every second: takeover in about 7 s (bounded generously here).
+    // The lease lasts 6 s and a standby asks every 1.5 s: takeover within 7.5 s (bounded generously here).
     await vi.waitFor(async () => expect((await health(b)).components.singletons.leader).toBe(true), {
       timeout: 30_000,
       interval: 100,

@@ -1,15 +1,17 @@
 /**
  * Leases across processes: a worker holding the processor is SIGKILLed in the
- * middle of a batch; another takes over and every event is applied exactly once.
+ * middle of a batch; another takes over and every event is applied exactly
+ * once. And the takeover comes when the killed holder's lease has expired —
+ * never before (database clock), and not much after.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteIdent } from '../../src/core/sql-client.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
 import type { EventStore } from '../../src/store/types.js';
+import { runProgram, type ChildProgram } from '../support/child-process.js';
 import { postgresEngine, postgresUrl, type TestDatabase } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 import { appendMany } from './support.js';
 
 const WORKER = fileURLToPath(new URL('./fixtures/worker.ts', import.meta.url));
@@ -21,31 +23,27 @@ interface Line {
   [key: string]: unknown;
 }
 
+/** A worker process (its own process group) and its JSON lines. */
 class Worker {
-  readonly lines: Line[] = [];
-  readonly child: ChildProcess;
-  readonly exited: Promise<void>;
-  #listeners: (() => void)[] = [];
+  readonly program: ChildProgram;
 
-  constructor(id: string, schema: string) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-      env: {
-        ...process.env,
-        DATABASE_URL: postgresUrl()!,
-        SCHEMA: schema,
-        WORKER_ID: id,
-        LEASE_TTL_MS: '2000',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+  constructor(id: string, schema: string, lease: Record<string, string> = {}) {
+    this.program = runProgram(WORKER, {
+      DATABASE_URL: postgresUrl()!,
+      SCHEMA: schema,
+      WORKER_ID: id,
+      LEASE_TTL_MS: '2000',
+      ...lease,
     });
-    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
-    createInterface({ input: this.child.stdout! }).on('line', (text) => {
+  }
+
+  get lines(): Line[] {
+    return this.program.lines().flatMap((text) => {
       try {
-        this.lines.push(JSON.parse(text) as Line);
+        return [JSON.parse(text) as Line];
       } catch {
-        return; // not one of ours
+        return []; // not one of ours
       }
-      for (const l of this.#listeners) l();
     });
   }
 
@@ -53,30 +51,23 @@ class Worker {
     return this.lines.filter((l) => l.event === event).length;
   }
 
-  /** Resolve when `predicate` holds for the lines so far. */
-  until(predicate: (w: Worker) => boolean, timeoutMs = 60_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`timed out; lines: ${JSON.stringify(this.lines.slice(-5))}`)),
-        timeoutMs,
-      );
-      const check = () => {
-        if (!predicate(this)) return;
-        clearTimeout(timer);
-        this.#listeners = this.#listeners.filter((l) => l !== check);
-        resolve();
-      };
-      this.#listeners.push(check);
-      check();
-    });
+  /** Wait (polling, generously bounded) until `predicate` holds for the lines so far. */
+  until(predicate: (w: Worker) => boolean, what: string): Promise<void> {
+    return waitFor(() => predicate(this), { timeoutMs: 60_000, intervalMs: 5, what });
+  }
+
+  async kill(): Promise<void> {
+    this.program.kill('SIGKILL');
+    await this.program.exited;
   }
 }
 
 /** 'handling' lines after the last 'batch' line: where the worker is within its batch. */
 function sinceLastBatch(w: Worker): number {
+  const lines = w.lines;
   let n = 0;
-  for (let i = w.lines.length - 1; i >= 0 && w.lines[i]!.event !== 'batch'; i--)
-    if (w.lines[i]!.event === 'handling') n++;
+  for (let i = lines.length - 1; i >= 0 && lines[i]!.event !== 'batch'; i--)
+    if (lines[i]!.event === 'handling') n++;
   return n;
 }
 
@@ -96,12 +87,7 @@ describe.skipIf(!postgresEngine.available)('processor lease across processes (Po
   });
 
   afterAll(async () => {
-    for (const w of workers) {
-      if (w.child.exitCode === null && w.child.signalCode === null) {
-        w.child.kill('SIGTERM');
-        await w.exited;
-      }
-    }
+    await Promise.all(workers.map((w) => w.kill()));
     await store.close();
     await db.close();
   });
@@ -109,19 +95,21 @@ describe.skipIf(!postgresEngine.available)('processor lease across processes (Po
   it('a SIGKILLed holder mid-batch is replaced and every event is applied exactly once', async () => {
     const a = new Worker('a', db.schema);
     workers.push(a);
-    await a.until((w) => w.count('lease_acquired') === 1);
+    await a.until((w) => w.count('lease_acquired') === 1, 'a holding the lease');
     const b = new Worker('b', db.schema);
     workers.push(b);
-    await b.until((w) => w.count('started') === 1);
+    await b.until((w) => w.count('started') === 1, 'b started');
 
     // Kill A after a few committed batches, early in the next one (≥ 15 events × 5 ms before it could commit).
-    await a.until((w) => w.count('batch') >= 3 && sinceLastBatch(w) >= 1 && sinceLastBatch(w) <= 5);
-    a.child.kill('SIGKILL');
-    await a.exited;
+    await a.until(
+      (w) => w.count('batch') >= 3 && sinceLastBatch(w) >= 1 && sinceLastBatch(w) <= 5,
+      'a early in a batch',
+    );
+    await a.kill();
     const committedByA = a.count('batch');
 
-    await b.until((w) => w.count('lease_acquired') === 1);
-    await b.until((w) => w.count('caught_up') >= 1);
+    await b.until((w) => w.count('lease_acquired') === 1, 'b taking over');
+    await b.until((w) => w.count('caught_up') >= 1, 'b caught up');
 
     const { rows } = await db.sql.query<{ worker: string; n: number }>(
       `SELECT worker, count(*)::int AS n FROM ${quoteIdent(db.schema)}.applied GROUP BY worker ORDER BY worker`,
@@ -140,5 +128,46 @@ describe.skipIf(!postgresEngine.available)('processor lease across processes (Po
       `SELECT count(*)::int AS n, count(DISTINCT position)::int AS distinct FROM ${quoteIdent(db.schema)}.applied`,
     );
     expect(positions.rows[0]).toEqual({ n: EVENTS, distinct: EVENTS });
+  });
+
+  it('the standby takes a SIGKILLed holder’s lease once it expired (database clock), within ttl + acquire interval', async () => {
+    const TTL = 3000;
+    const ACQUIRE = 200;
+    const lease = { LEASE_TTL_MS: String(TTL), LEASE_RENEW_MS: '1000', LEASE_ACQUIRE_MS: String(ACQUIRE) };
+    const name = 'processor:kill-test';
+    const holder = async () =>
+      (
+        await db.sql.query<{ owner: string; acquired_at: Date; expires_at: Date }>(
+          `SELECT owner, acquired_at, expires_at FROM ${quoteIdent(db.schema)}.leases WHERE name = $1`,
+          [name],
+        )
+      ).rows[0];
+    // The previous test left b holding the lease: hand it over cleanly first.
+    for (const w of workers.splice(0)) await w.kill();
+    await db.sql.query(`DELETE FROM ${quoteIdent(db.schema)}.leases WHERE name = $1`, [name]);
+
+    const c = new Worker('c', db.schema, lease);
+    workers.push(c);
+    await c.until((w) => w.count('lease_acquired') === 1, 'c holding the lease');
+    const d = new Worker('d', db.schema, lease);
+    workers.push(d);
+    await d.until((w) => w.count('started') === 1, 'd started');
+
+    await c.kill();
+    const killedAt = performance.now();
+    // Read at once: with a 3 s ttl renewed every second, C's last lease still has ≥ 2 s to run.
+    const last = await holder();
+    expect(last?.owner).toBe('c');
+
+    await d.until((w) => w.count('lease_acquired') === 1, 'd taking over');
+    const takeoverMs = performance.now() - killedAt;
+    const taken = await holder();
+    expect(taken?.owner).toBe('d');
+    // Never before the killed holder's lease ran out …
+    expect(new Date(taken!.acquired_at).getTime()).toBeGreaterThanOrEqual(
+      new Date(last!.expires_at).getTime(),
+    );
+    // … and soon after: at most a ttl from the kill plus one standby interval (generous slack for a busy machine).
+    expect(takeoverMs).toBeLessThan(TTL + ACQUIRE + 5_000);
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defineSaga } from '../../src/sagas/index.js';
+import { defineSaga, SagaLeaseLostError } from '../../src/sagas/index.js';
 import { sagaEngines, type SagaTestDatabase } from './fixtures/engines.js';
+import { hangingLeases } from './fixtures/hanging-leases.js';
 
 describe.each(sagaEngines)('leases and fencing on $name', (engine) => {
   describe.skipIf(!engine.available)('', () => {
@@ -12,7 +13,7 @@ describe.each(sagaEngines)('leases and fencing on $name', (engine) => {
       await db.close();
     });
 
-    it('a worker whose lease expired cannot record its late result; the new owner finishes, nothing doubled', async () => {
+    it('a worker that lost its lease without noticing cannot record its late result; the new owner finishes, nothing doubled', async () => {
       let releaseStale!: () => void;
       const stale = new Promise<void>((r) => (releaseStale = r));
       let slowEntered!: () => void;
@@ -41,21 +42,28 @@ describe.each(sagaEngines)('leases and fencing on $name', (engine) => {
           { name: 'three', action: () => void calls.push({ step: 'three', key: '' }), compensation: 'none' },
         ],
       });
-      // Worker A: a short lease and no heartbeat in time, like a process frozen by a long pause.
-      const a = db.runner({ leaseMs: 200, heartbeatMs: 600_000, definitions: [saga] });
-      const lost: string[] = [];
-      a.on('saga:lease_lost', (e) => lost.push(e.sagaId));
+      // Worker A: its self-fencing deadline is far away (40 s), so A itself never notices.
+      const frozen = hangingLeases(db.store);
+      const a = db.runner({ store: frozen.store, leaseMs: 60_000, definitions: [saga] });
+      const lost: { sagaId: string; reason: string }[] = [];
+      a.on('saga:lease_lost', (e) => lost.push({ sagaId: e.sagaId, reason: e.reason }));
       a.startWorker();
       const { sagaId } = await a.start(saga, null, { sagaId: 'fenced-1' });
       await entered;
+      // A pauses: no heartbeat or claim of A reaches the store, and its lease goes while it
+      // cannot notice (for the store, giving it up under A is the same as letting it run out).
+      frozen.hang();
+      await db.store.release(a.workerId, [sagaId]);
 
-      const b = db.runner({ leaseMs: 60_000, definitions: [saga] });
+      const b = db.runner({ definitions: [saga] });
       b.startWorker();
       expect((await b.waitFor(sagaId)).status).toBe('completed');
 
-      releaseStale();
+      releaseStale(); // A wakes up and writes its late result
       await new Promise<void>((resolve) => a.once('saga:lease_lost', () => resolve()));
-      expect(lost).toEqual([sagaId]);
+      frozen.resume();
+      // Refused by the lease token: another worker owns the saga.
+      expect(lost).toEqual([{ sagaId, reason: 'taken' }]);
 
       const history = await b.history(sagaId);
       expect(history.map((h) => [h.name, h.outcome, h.workerId])).toEqual([
@@ -69,6 +77,106 @@ describe.each(sagaEngines)('leases and fencing on $name', (engine) => {
         'fenced-1:slow',
       ]);
       expect(calls.filter((c) => c.step === 'one')).toHaveLength(1);
+    });
+
+    it('a worker whose heartbeats hang stops the step itself while the lease is still its own; the next worker starts it only afterwards', async () => {
+      const hanging = hangingLeases(db.store);
+      // Every run of the step: the first is A's (the saga starts leased to A).
+      const runs: { startedAt: number; endedAt?: number; reason?: unknown }[] = [];
+      let holderAtFence: string | null | undefined;
+      const saga = defineSaga({
+        name: 'self_fenced',
+        steps: [
+          { name: 'one', action: () => 1, compensation: 'none' },
+          {
+            name: 'slow',
+            action: async ({ sagaId, signal }) => {
+              const run: (typeof runs)[number] = { startedAt: performance.now() };
+              runs.push(run);
+              if (runs.length === 1) {
+                hanging.hang(); // from now on A's store answers no heartbeat (and no claim)
+                await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+                holderAtFence = (await db.store.get(sagaId))?.leaseOwner;
+                Object.assign(run, { endedAt: performance.now(), reason: signal.reason });
+              }
+              return runs.length;
+            },
+            compensation: 'none',
+          },
+          { name: 'three', action: () => 3, compensation: 'none' },
+        ],
+      });
+      const a = db.runner({ store: hanging.store, leaseMs: 3000, heartbeatMs: 1000, definitions: [saga] });
+      const lost: string[] = [];
+      a.on('saga:lease_lost', (e) => lost.push(e.reason));
+      a.startWorker();
+      // B is ready all along: it claims the saga the moment the store lets it.
+      const b = db.runner({ definitions: [saga] });
+      b.startWorker();
+      try {
+        const { sagaId } = await a.start(saga, null, { sagaId: 'self-fenced-1' });
+        expect((await b.waitFor(sagaId, { timeoutMs: 30_000 })).status).toBe('completed');
+
+        expect(hanging.heldHeartbeats).toBeGreaterThan(0);
+        const [onA, onB] = runs;
+        expect(runs).toHaveLength(2);
+        expect(onA!.reason).toBeInstanceOf(SagaLeaseLostError);
+        expect((onA!.reason as SagaLeaseLostError).reason).toBe('not_renewed');
+        expect(lost).toEqual(['not_renewed']);
+        // Fenced before the lease ran out: nobody else had the saga yet …
+        expect(holderAtFence).toBe(a.workerId);
+        // … and B started the step only after A had stopped it.
+        expect(onB!.startedAt).toBeGreaterThan(onA!.endedAt!);
+        const history = await b.history(sagaId);
+        expect(history.map((h) => [h.name, h.workerId])).toEqual([
+          ['one', a.workerId],
+          ['slow', b.workerId],
+          ['three', b.workerId],
+        ]);
+      } finally {
+        hanging.resume();
+      }
+    });
+
+    it('a worker that claims again a saga it still runs stops the stale run and resumes at once, without waiting out the lease', async () => {
+      let slowRuns = 0;
+      let entered!: () => void;
+      const inSlow = new Promise<void>((resolve) => (entered = resolve));
+      const saga = defineSaga({
+        name: 'reclaimed',
+        steps: [
+          { name: 'one', action: () => 1, compensation: 'none' },
+          {
+            name: 'slow',
+            action: async () => {
+              if (++slowRuns === 1) {
+                entered();
+                await new Promise(() => undefined); // stuck, ignoring its signal
+              }
+              return 'done';
+            },
+            compensation: 'none',
+          },
+        ],
+      });
+      const a = db.runner({ leaseMs: 60_000, definitions: [saga] });
+      const lost: string[] = [];
+      a.on('saga:lease_lost', (e) => lost.push(e.reason));
+      a.startWorker();
+      const { sagaId } = await a.start(saga, null, { sagaId: 'reclaimed-1' });
+      await inSlow;
+      // Its lease goes under the stuck run; A claims the saga again with a new token.
+      await db.store.release(a.workerId, [sagaId]);
+      a.wake();
+      // Far sooner than the 60 s lease the fresh claim would otherwise sit idle for.
+      const state = await a.waitFor(sagaId, { timeoutMs: 10_000 });
+      expect(state.status).toBe('completed');
+      expect(lost).toEqual(['taken']);
+      expect(slowRuns).toBe(2);
+      expect((await a.history(sagaId)).map((h) => [h.name, h.workerId])).toEqual([
+        ['one', a.workerId],
+        ['slow', a.workerId],
+      ]);
     });
 
     it('concurrent workers never run the same saga: each saga has one owner and each step one entry', async () => {

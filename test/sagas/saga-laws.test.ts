@@ -110,7 +110,9 @@ describe.each(sagaEngines)('saga laws on $name', (engine) => {
           // The first worker hangs in step `crashAt` and then dies without releasing its lease.
           parties.fail(ORDER_STEPS[crashAt]!, 'hang', 'ok');
           const saga = orderFulfillment(parties, name);
-          const a = db.runner({ leaseMs: 100, definitions: [saga] });
+          // A short lease, so B takes over soon after A dies; frequent heartbeats, so a
+          // busy event loop (up to 180 ms) does not make A fence itself before it dies.
+          const a = db.runner({ leaseMs: 200, heartbeatMs: 20, definitions: [saga] });
           a.startWorker();
           const hung = new Promise<void>((resolve) => {
             const check = () =>

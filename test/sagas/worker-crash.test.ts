@@ -1,6 +1,12 @@
+/**
+ * Saga worker processes on PostgreSQL with a short (2 s) lease: one is
+ * SIGKILLed mid-saga, the other resumes its sagas once their leases ran out
+ * (database clock) and finishes them; nothing is recorded twice.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSagaRunner, type SagaRunner } from '../../src/sagas/index.js';
 import { postgresEngine, postgresUrl, type TestDatabase } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 import { sideEffectSaga, sideEffectsDdl } from './fixtures/side-effect-saga.js';
 import { spawnWorker, type WorkerProcess } from './fixtures/spawn-worker.js';
 
@@ -47,24 +53,50 @@ describe.skipIf(!postgresEngine.available)('worker processes on PostgreSQL', () 
     for (let i = 0; i < SAGAS; i++)
       ids.push((await host.start(saga, { n: i }, { sagaId: `crash-${i}` })).sagaId);
     // Kill A mid-saga: once it has recorded a step of a saga it holds and has not finished.
-    await until(async () => {
-      const { rows } = await db.sql.query<{ n: string }>(
-        `SELECT count(DISTINCT g.saga_id) AS n FROM "${db.schema}".sagas g
-           JOIN "${db.schema}".saga_steps st ON st.saga_id = g.saga_id AND st.worker_id = 'worker-a'
-          WHERE g.status = 'running' AND g.lease_owner = 'worker-a'`,
-      );
-      return Number(rows[0]?.n) > 0;
-    });
+    await waitFor(
+      async () => {
+        const { rows } = await db.sql.query<{ n: string }>(
+          `SELECT count(DISTINCT g.saga_id) AS n FROM "${db.schema}".sagas g
+             JOIN "${db.schema}".saga_steps st ON st.saga_id = g.saga_id AND st.worker_id = 'worker-a'
+            WHERE g.status = 'running' AND g.lease_owner = 'worker-a'`,
+        );
+        return Number(rows[0]?.n) > 0;
+      },
+      { timeoutMs: 60_000, what: 'worker A mid-saga' },
+    );
     a.kill('SIGKILL');
     await a.exited;
-    const { rows: orphaned } = await db.sql.query<{ n: string }>(
-      `SELECT count(*) AS n FROM "${db.schema}".sagas WHERE status = 'running' AND lease_owner = 'worker-a'`,
+    const s = `"${db.schema}"`;
+    // Read at once: A's leases (2 s, renewed every 667 ms) still have over a second to run.
+    const { rows: orphaned } = await db.sql.query<{
+      saga_id: string;
+      lease_expires_at: Date;
+      killed_at: Date;
+    }>(
+      `SELECT saga_id, lease_expires_at, clock_timestamp() AS killed_at FROM ${s}.sagas
+        WHERE status = 'running' AND lease_owner = 'worker-a'`,
     );
-    expect(Number(orphaned[0]?.n)).toBeGreaterThan(0);
+    expect(orphaned.length).toBeGreaterThan(0);
 
     for (const id of ids) expect((await host.waitFor(id, { timeoutMs: 60_000 })).status).toBe('completed');
 
-    const s = `"${db.schema}"`;
+    // Takeover, on the database clock: B touched none of A's sagas before A's lease on it had
+    // run out, and resumed each within the lease plus generous slack after the kill.
+    const { rows: resumed } = await db.sql.query<{ saga_id: string; first_at: Date }>(
+      `SELECT split_part(idempotency_key, ':', 1) AS saga_id, min(at) AS first_at FROM ${s}.side_effects
+        WHERE worker_id = 'worker-b' AND split_part(idempotency_key, ':', 1) = ANY($1::text[])
+        GROUP BY 1`,
+      [orphaned.map((o) => o.saga_id)],
+    );
+    expect(resumed.map((r) => r.saga_id).sort()).toEqual(orphaned.map((o) => o.saga_id).sort());
+    const killedAt = new Date(orphaned[0]!.killed_at).getTime();
+    for (const r of resumed) {
+      const lease = orphaned.find((o) => o.saga_id === r.saga_id)!;
+      const first = new Date(r.first_at).getTime();
+      expect(first).toBeGreaterThanOrEqual(new Date(lease.lease_expires_at).getTime());
+      expect(first - killedAt).toBeLessThan(2000 + 5000);
+    }
+
     // Every step of every saga is in the step log exactly once.
     const { rows: perStep } = await db.sql.query<{ saga_id: string; step_name: string; n: string }>(
       `SELECT saga_id, step_name, count(*) AS n FROM ${s}.saga_steps GROUP BY saga_id, step_name`,
@@ -97,11 +129,3 @@ describe.skipIf(!postgresEngine.available)('worker processes on PostgreSQL', () 
     expect(b.stderr()).not.toMatch(/duplicate key|SAGA_LEASE_LOST/);
   });
 });
-
-async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -9,6 +9,8 @@ import { spawn } from 'node:child_process';
 export interface ChildProgram {
   /** Resolves with the first stdout line matching `pattern` (already printed or to come). */
   line(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Every complete stdout line so far. */
+  lines(): readonly string[];
   /** Write one line to its stdin. */
   send(line: string): void;
   /** Signal the whole process group. */
@@ -76,6 +78,7 @@ export function runProgram(script: string, env: Record<string, string>): ChildPr
         check();
       });
     },
+    lines: () => lines,
     send(line) {
       child.stdin.write(`${line}\n`);
     },
