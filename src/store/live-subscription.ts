@@ -2,10 +2,11 @@
  * `subscribe()` for any store: read the log from a checkpoint, then follow it,
  * woken by notifications and by a backstop poll. Reads are serialised per
  * subscriber, so events arrive once each, in commit order. A database that is
- * unreachable for a while delays the stream; it does not end it.
+ * unreachable for a while delays the stream; it does not end it. Closing
+ * the store completes it (its wake-ups complete), leaving no timer behind.
  */
 import { Observable, type Subscription } from 'rxjs';
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError, isSyncError } from '../core/errors.js';
 import { isTransientSqlError } from '../core/sql-errors.js';
 import { isCheckpoint, START_CHECKPOINT, type LogCheckpoint } from './checkpoint.js';
 import type { ReadAllResult, StoredEvent, SubscribeOptions } from './types.js';
@@ -72,6 +73,10 @@ export function followLog(
         } while (again && !closed);
       } catch (err) {
         if (closed) return;
+        if (isSyncError(err) && err.code === 'STORE_CLOSED') {
+          subscriber.complete();
+          return;
+        }
         // The database restarting or a connection breaking: the next wake-up or
         // poll reads again from the same checkpoint (reads have no effects).
         if (isTransientSqlError(err))
@@ -82,7 +87,14 @@ export function followLog(
       }
     };
 
-    const wake: Subscription = source.wakeups.subscribe(() => void pump());
+    const wake: Subscription = source.wakeups.subscribe({
+      next: () => void pump(),
+      // The store closed: nothing more will be appended through it.
+      complete: () => {
+        closed = true;
+        subscriber.complete();
+      },
+    });
     const timer = pollMs > 0 ? setInterval(() => void pump(), pollMs) : undefined;
     timer?.unref?.();
     void pump();

@@ -19,6 +19,8 @@ import {
   type StoredEvent,
 } from '../../src/index.js';
 
+import { waitFor } from '../support/wait.js';
+
 /** Opens a store for one test; `config` is merged into the store config. */
 export type StoreFactory = (
   config?: Partial<EventStoreConfig>,
@@ -353,6 +355,23 @@ export function eventStoreContract(
         await new Promise((r) => setTimeout(r, 100));
         await store.append('d', [order(6)]);
         expect(((await fromEnd).data as { total: number }).total).toBe(6);
+      });
+
+      it('closing the store completes its live subscriptions, with no read after', async () => {
+        const { store: own, close: closeOwn } = await factory();
+        await own.migrate();
+        await own.append('s-close', [order(1)]);
+        const outcome = { events: 0, completed: false, error: null as unknown };
+        own.subscribe({ after: 'start', pollIntervalMs: 20 }).subscribe({
+          next: () => outcome.events++,
+          complete: () => (outcome.completed = true),
+          error: (err) => (outcome.error = err),
+        });
+        await waitFor(() => outcome.events === 1, { what: 'the history' });
+        await own.close();
+        await waitFor(() => outcome.completed, { what: 'the completion', timeoutMs: 5000 });
+        expect(outcome.error).toBeNull();
+        await closeOwn();
       });
 
       it('refuses a malformed checkpoint', async () => {
