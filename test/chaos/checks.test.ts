@@ -14,6 +14,7 @@ import { checkHealthDuringFaults, checkHealthNominalAtEnd } from './checker/chec
 import { checkHostsSurvived } from './checker/check-hosts.js';
 import { checkEventIds, checkStreamVersions } from './checker/check-log.js';
 import { checkProviders } from './checker/check-providers.js';
+import { checkWorkDone } from './checker/check-work.js';
 import { checkSagas } from './checker/check-sagas.js';
 import { checkWebhooksAcknowledged, checkWebhooksInLog } from './checker/check-webhooks.js';
 import type { LogEvent, SagaRow } from './checker/log-data.js';
@@ -26,7 +27,7 @@ import {
   type HostRecord,
   type WebhookRecord,
 } from './history.js';
-import type { LedgerEntry } from './providers-service.js';
+import type { LedgerEntry } from './providers.js';
 
 let position = 0;
 function event(stream: string, version: number, more: Partial<LogEvent> = {}): LogEvent {
@@ -199,6 +200,15 @@ describe('sagas and providers', () => {
       entry('refund', `${undone.sagaId}:refund_payment`),
     ];
     expect(checkProviders(ledger, [done, undone]).ok).toBe(true);
+  });
+
+  it('reports a run whose sagas mostly failed or whose providers never acted', () => {
+    const done = saga('o1', 'completed');
+    const failed = [saga('o2', 'compensated'), saga('o3', 'compensated')];
+    expect(problems(checkWorkDone([done, ...failed], effects(done)))).toEqual(['few_sagas_completed']);
+    expect(problems(checkWorkDone([done], []))).toEqual(['providers_never_acted']);
+    expect(problems(checkWorkDone([], []))).toEqual(['few_sagas_completed', 'providers_never_acted']);
+    expect(checkWorkDone([done, saga('o4', 'completed'), failed[0]!], effects(done)).ok).toBe(true);
   });
 
   it('reports a stuck saga, one never started and a step recorded twice', () => {

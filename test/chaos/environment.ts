@@ -21,7 +21,7 @@ import { HistoryWriter } from './history.js';
 import { HostCluster } from './host-cluster.js';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 import { startPrivateRedis, type PrivateRedis } from './private-redis.js';
-import { startProvidersService, type ProvidersService } from './providers-service.js';
+import { startChaosProviders, type ProvidersService } from './providers.js';
 
 /** Schema of the hosts' tables in the private database. */
 export const CHAOS_SCHEMA = 'chaos';
@@ -81,7 +81,7 @@ export async function openEnvironment(
     });
     const api = await serveOpenApi(shop, DEMO_CREDENTIALS.appSecret, 0);
     closers.push(() => closeServer(api.server));
-    const providers = await startProvidersService({ random: seededRandom(config.seed + 1) });
+    const providers = await startChaosProviders(seededRandom(config.seed + 1));
     closers.push(() => providers.close());
     const history = new HistoryWriter(path.join(runDir, 'history.jsonl'));
     closers.push(() => history.close());

@@ -6,7 +6,7 @@
  */
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import type { Row } from '../../src/core/row-change.js';
-import type { LedgerEntry } from './providers-service.js';
+import type { LedgerEntry } from './providers.js';
 
 /** What a webhook receiver answered (the fields the checker needs). */
 export interface WebhookAnswer {

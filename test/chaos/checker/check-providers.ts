@@ -5,7 +5,7 @@
  * effects were undone (a step that failed after its provider acted is never
  * compensated, so its effect would stay).
  */
-import type { LedgerEntry } from '../providers-service.js';
+import type { LedgerEntry } from '../providers.js';
 import { groupBy } from './group-by.js';
 import { verdict, type InvariantResult } from './invariant.js';
 import type { SagaRow } from './log-data.js';

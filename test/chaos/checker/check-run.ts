@@ -19,6 +19,7 @@ import { checkHealthDuringFaults, checkHealthNominalAtEnd, faultWindows, faultsA
 import { checkHostsSurvived } from './check-hosts.js';
 import { checkEventIds, checkStreamVersions } from './check-log.js';
 import { checkProviders } from './check-providers.js';
+import { checkWorkDone } from './check-work.js';
 import { checkReadModels } from './check-read-models.js';
 import { checkSagas } from './check-sagas.js';
 import { checkWebhooksAcknowledged, checkWebhooksInLog } from './check-webhooks.js';
@@ -39,6 +40,7 @@ export const INVARIANTS = [
   'health_nominal_at_end',
   'hosts_survived',
   'webhooks_acknowledged',
+  'work_done',
 ] as const;
 /** One of {@link INVARIANTS}. */
 export type InvariantName = (typeof INVARIANTS)[number];
@@ -120,6 +122,7 @@ export async function checkRun(options: {
     health_nominal_at_end: checkHealthNominalAtEnd(health, options.hosts, end),
     hosts_survived: checkHostsSurvived(hosts, faults),
     webhooks_acknowledged: checkWebhooksAcknowledged(webhooks),
+    work_done: checkWorkDone(data.sagas, ledger?.entries ?? []),
   };
   const sagaStatuses = Object.fromEntries(
     [...groupBy(data.sagas, (s) => s.status)].map(([s, l]) => [s, l.length]),
