@@ -34,10 +34,21 @@ export class ProviderUnavailableError extends SyncError {
 export class ProviderRejectedError extends SyncError {
   readonly provider: string;
   readonly operation: string;
-  constructor(provider: string, operation: string, message: string, options?: { cause?: unknown }) {
+  /**
+   * The refusal does not prove nothing happened: the provider already holds a
+   * request under this idempotency key (a 409 "key reused"), which may have acted.
+   */
+  readonly mayHaveActed: boolean;
+  constructor(
+    provider: string,
+    operation: string,
+    message: string,
+    options?: { cause?: unknown; mayHaveActed?: boolean },
+  ) {
     super('PROVIDER_REJECTED', `${provider}.${operation}: ${message}`, options);
     this.provider = provider;
     this.operation = operation;
+    this.mayHaveActed = options?.mayHaveActed ?? false;
   }
 }
 

@@ -91,18 +91,26 @@ export class UnknownSagaDefinitionError extends SyncError {
 /**
  * Thrown by a step action (or compensation) to fail it permanently: no retry,
  * compensation starts at once. Use it for answers that will not change, such
- * as "card declined" or "order does not exist".
+ * as "card declined" or "order does not exist". By default it says the step
+ * had no effect, so its own compensation does not run; pass
+ * `effect: 'unknown'` when the answer does not prove that (a provider saying
+ * an earlier request with the same idempotency key exists).
  *
  * @example
  * ```ts
  * action: async ({ input }) => {
  *   if (!input.items.length) throw new TerminalError('order has no items');
  * }
+ * // a refusal that does not prove nothing happened: the step is undone too
+ * throw new TerminalError('key reused', { effect: 'unknown' });
  * ```
  */
 export class TerminalError extends SyncError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** `none`: the step did nothing (default); `unknown`: it may have acted, so it is compensated too. */
+  readonly effect: 'none' | 'unknown';
+  constructor(message: string, options?: { cause?: unknown; effect?: 'none' | 'unknown' }) {
     super('SAGA_STEP_TERMINAL', message, options);
+    this.effect = options?.effect ?? 'none';
   }
 }
 

@@ -156,7 +156,11 @@ export async function executeSaga<Input>(
       }
       // A TerminalError proves only that its own attempt did nothing: an earlier
       // attempt that failed otherwise (it was retried) may still have acted.
-      const provenNone = result.error instanceof TerminalError && !result.acted && result.attempts === 1;
+      const provenNone =
+        result.error instanceof TerminalError &&
+        result.error.effect === 'none' &&
+        !result.acted &&
+        result.attempts === 1;
       const effect = provenNone ? 'none' : 'unknown';
       failure = { ...toErrorInfo(result.error), effect };
       failedIndex = cursor;

@@ -82,6 +82,29 @@ describe('fake providers over HTTP', () => {
     await p.payments.charge(charge);
     const err = await p.payments.charge({ ...charge, amount: 30 }).catch((e: unknown) => e);
     expect(codeOf(err)).toBe('PROVIDER_REJECTED');
+    // The first request under that key acted: the refusal does not prove nothing happened.
+    expect(err).toMatchObject({ mayHaveActed: true });
+    expect(await p.ledger()).toMatchObject([{ requested: 2, acted: 1 }]);
+  });
+
+  it('takes a repeat whose fields come in another order as the same request', async () => {
+    const p = await start();
+    const lines = [{ productId: 'p1', quantity: 2 }];
+    const label = await p.shipping.createLabel({
+      creatorId: 'c1',
+      orderId: 'o1',
+      lines,
+      idempotencyKey: 'l:o1',
+    });
+    // A saga resumed on another host reads its earlier results back from jsonb, keys reordered.
+    const reordered = [{ quantity: 2, productId: 'p1' }];
+    const again = await p.shipping.createLabel({
+      idempotencyKey: 'l:o1',
+      lines: reordered,
+      orderId: 'o1',
+      creatorId: 'c1',
+    });
+    expect(again).toEqual(label);
     expect(await p.ledger()).toMatchObject([{ requested: 2, acted: 1 }]);
   });
 

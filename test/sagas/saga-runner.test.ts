@@ -227,6 +227,33 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
       expect(failed?.error).toMatchObject({ name: 'TerminalError', effect: 'unknown' });
     });
 
+    it("undoes a step refused with TerminalError({ effect: 'unknown' }) on its first attempt", async () => {
+      const seen: string[] = [];
+      const saga = defineSaga({
+        name: 'refused_key_held',
+        steps: [
+          {
+            name: 'label',
+            retry: { retries: 0 },
+            // A takeover re-ran the step; the provider already holds the key's first request.
+            action: () => {
+              throw new TerminalError('idempotency key reused', { effect: 'unknown' });
+            },
+            compensation: {
+              name: 'void_label',
+              retry: { retries: 0 },
+              run: (ctx) => {
+                seen.push(ctx.actionOutcome);
+              },
+            },
+          },
+        ],
+      });
+      const { sagaId } = await runner.start(saga, null, { sagaId: 'refused-key-held' });
+      expect((await runner.waitFor(sagaId)).status).toBe('compensated');
+      expect(seen).toEqual(['unknown']);
+    });
+
     it('times out a hanging attempt, retries it and aborts its signal', async () => {
       const signals: AbortSignal[] = [];
       const saga = defineSaga({

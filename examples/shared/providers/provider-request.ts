@@ -85,7 +85,11 @@ function failure(request: ProviderLookup, response: Response, text: string): Err
   if (response.status === 429 || response.status >= 500) {
     return new ProviderUnavailableError(request.provider, request.operation, message);
   }
-  return new ProviderRejectedError(request.provider, request.operation, message);
+  // 409: the provider holds an earlier request under this idempotency key (a
+  // different body); it may have acted on it, so the step's effect is unknown.
+  return new ProviderRejectedError(request.provider, request.operation, message, {
+    mayHaveActed: response.status === 409,
+  });
 }
 
 function errorMessage(text: string): string | undefined {

@@ -61,7 +61,8 @@ export class ProviderLedger {
     act: () => Promise<T>,
   ): Promise<T> {
     const id = JSON.stringify([provider, operation, idempotencyKey]);
-    const fingerprint = JSON.stringify(subject);
+    // Compared as parameters, as real providers do: not by the JSON text's key order.
+    const fingerprint = canonicalJson(subject);
     let slot = this.#slots.get(id);
     if (!slot) {
       slot = {
@@ -107,4 +108,13 @@ export class ProviderLedger {
   entries(): LedgerEntry[] {
     return [...this.#slots.values()].map((s) => ({ ...s.entry, subject: { ...s.entry.subject } }));
   }
+}
+
+/** JSON with every object's keys sorted, so two equal requests compare equal. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
 }

@@ -17,7 +17,7 @@ import {
 import type { EventStore, NewEvent } from '../../store/types.js';
 import { amountSchema, currencySchema, idSchema, positiveQuantitySchema } from '../events/common.js';
 import { commerceEvent } from '../events/catalog.js';
-import { OrderInvalidError, isPermanentCommerceError } from '../errors.js';
+import { OrderInvalidError, ProviderRejectedError, isPermanentCommerceError } from '../errors.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import { orderStream } from '../inventory/streams.js';
 import type { PaymentGateway } from '../ports/payment-gateway.js';
@@ -78,7 +78,11 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (isPermanentCommerceError(err)) throw new TerminalError((err as Error).message, { cause: err });
+    if (isPermanentCommerceError(err)) {
+      // A provider refusing a key it already holds may have acted on the first request.
+      const effect = err instanceof ProviderRejectedError && err.mayHaveActed ? 'unknown' : 'none';
+      throw new TerminalError((err as Error).message, { cause: err, effect });
+    }
     throw err;
   }
 }
