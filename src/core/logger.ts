@@ -125,7 +125,12 @@ function formatLine(level: LogLevel, objOrMsg: object | string, msg?: string): s
 
 function safeJson(value: unknown): string {
   try {
-    return JSON.stringify(value, (_key, v: unknown) => (v instanceof Error ? describeError(v) : v));
+    // The holder's own value, not `v`: JSON.stringify applies toJSON() before the replacer,
+    // and SyncError.toJSON() leaves out the cause.
+    return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+      const raw = this[key];
+      return raw instanceof Error ? describeError(raw) : v;
+    });
   } catch {
     return '"[unserializable]"';
   }
