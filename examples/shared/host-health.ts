@@ -30,7 +30,11 @@ export interface HostHealth {
      * (read models, saga triggers, handlers), `compensations` of sagas; any
      * makes it `degraded`. Null when the engine's health could not be read.
      */
-    deadLetters: { status: 'ok' | 'degraded' | 'unknown'; events: number | null; compensations: number | null };
+    deadLetters: {
+      status: 'ok' | 'degraded' | 'unknown';
+      events: number | null;
+      compensations: number | null;
+    };
     /** Whether this host runs the singleton jobs (inventory poller, health monitor) now. */
     singletons: { status: 'ok'; leader: boolean };
   };

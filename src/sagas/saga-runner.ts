@@ -411,7 +411,8 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     const env: ExecutionEnvironment = {
       write: (w) => this.#writes.push(w),
       emit: (event, ...args) => {
-        if (event === 'saga:dead_lettered') this.#logDeadLetter(args[0] as SagaEventMap['saga:dead_lettered'][0]);
+        if (event === 'saga:dead_lettered')
+          this.#logDeadLetter(args[0] as SagaEventMap['saga:dead_lettered'][0]);
         (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args);
       },
       stopping: () => this.#stopping,
@@ -618,7 +619,10 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
    */
   #error(err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err));
-    this.#options.logger.error({ component: `saga-runner:${this.workerId}`, err: error }, 'saga runner failed');
+    this.#options.logger.error(
+      { component: `saga-runner:${this.workerId}`, err: error },
+      'saga runner failed',
+    );
     this.emit('error', error);
   }
 

@@ -63,7 +63,9 @@ describe('defaultLogger and silentLogger', () => {
   it('the default writes to stderr', () => {
     const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     defaultLogger.error({ component: 'test-component' }, 'loud by default');
-    const ours = write.mock.calls.map(([chunk]) => String(chunk)).filter((c) => c.includes('loud by default'));
+    const ours = write.mock.calls
+      .map(([chunk]) => String(chunk))
+      .filter((c) => c.includes('loud by default'));
     expect(ours).toHaveLength(1);
     expect(ours[0]).toMatch(/ERROR \[test-component\] loud by default\n$/);
   });

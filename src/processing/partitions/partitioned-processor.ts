@@ -175,7 +175,9 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
     await this.#loop;
     await Promise.all(this.assigned.map((i) => this.#release(i)));
     if (this.#o.shared) {
-      await this.#coord.leave(this.name, this.member).catch((err: unknown) => this.#fail(err, 'leave failed'));
+      await this.#coord
+        .leave(this.name, this.member)
+        .catch((err: unknown) => this.#fail(err, 'leave failed'));
     }
     this.#members = [];
   }
