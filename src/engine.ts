@@ -197,6 +197,7 @@ export const READ_MODEL_DEGRADED_LAG_MS = 30_000;
  *   sql: fromPglite(new PGlite()),
  *   projections: [orderMetrics],
  *   tiktok: { appKey, appSecret },
+ *   logger: pino(), // optional: failures go to stderr by default
  * });
  * await engine.start();
  * app.use(expressAdapter(engine.ingest));

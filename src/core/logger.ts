@@ -10,6 +10,12 @@ import { InvalidArgumentError } from './errors.js';
 /**
  * One log method, called as pino's are: `(obj, msg?)` or `(msg)`. Errors go
  * under `err` (pino's convention, so its error serializer applies).
+ *
+ * @example
+ * ```ts
+ * logger.error({ component: 'processor:alerts', err }, 'event dead-lettered');
+ * logger.info('caught up');
+ * ```
  */
 export interface LogFn {
   (obj: object, msg?: string): void;
@@ -32,7 +38,14 @@ export interface Logger {
   debug: LogFn;
 }
 
-/** Levels of {@link Logger}, most severe first. */
+/**
+ * Levels of {@link Logger}, most severe first.
+ *
+ * @example
+ * ```ts
+ * const level = LOG_LEVELS.includes(env.LOG_LEVEL as LogLevel) ? (env.LOG_LEVEL as LogLevel) : 'info';
+ * ```
+ */
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 /** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -91,7 +104,14 @@ export const silentLogger: Logger = Object.freeze({
   debug: () => undefined,
 });
 
-/** The logger used when none is given: {@link consoleLogger} at `info`, created once. */
+/**
+ * The logger used when none is given: {@link consoleLogger} at `info`, created once.
+ *
+ * @example
+ * ```ts
+ * const logger = options.logger ?? defaultLogger;
+ * ```
+ */
 export const defaultLogger: Logger = consoleLogger();
 
 /**
