@@ -140,9 +140,9 @@ export interface SyncEngineHealth {
   /** Events held back by open transactions. */
   heldBackEvents: number;
   /**
-   * Dead letters waiting per processor name (processors with none are absent):
-   * events that failed every retry. Any makes the status `degraded` until they
-   * are redriven or removed.
+   * Dead letters waiting per processor name, for every processor in the schema
+   * whichever host ran it (processors with none are absent): events that failed
+   * every retry. Any makes the status `degraded` until redriven or removed.
    */
   deadLetters: Record<string, number>;
   /** Sagas running here, and compensations dead-lettered for a person (any means `degraded`). */
