@@ -521,11 +521,17 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
   /**
    * Report a background failure: logged at `error` (so it is seen even with no
    * listener) and emitted as `'error'`. eventemitter3 does not throw on an
-   * `'error'` nobody listens to, so the host process never crashes from it.
+   * `'error'` nobody listens to, so the host process never crashes from it;
+   * a listener that throws is logged too, and the loop goes on.
    */
   #fail(err: unknown, msg: string, fields: Record<string, unknown> = {}): void {
-    this.#o.logger.error({ component: `processor:${this.name}`, ...fields, err }, msg);
-    this.emit('error', err);
+    const component = `processor:${this.name}`;
+    this.#o.logger.error({ component, ...fields, err }, msg);
+    try {
+      this.emit('error', err);
+    } catch (thrown) {
+      this.#o.logger.error({ component, err: thrown }, "an 'error' listener threw");
+    }
   }
 
   /**

@@ -149,6 +149,25 @@ describe.each(storeEngines)('a failing projection on $name', (engine) => {
     expect(projection.listenerCount('error')).toBe(0);
     expect(await projection.processor!.deadLetters.list()).toHaveLength(1);
   });
+
+  it.skipIf(!engine.available)('goes on when an error listener throws, and logs that', async () => {
+    const logger = recordingLogger();
+    projection = createProjection({
+      store: t.store,
+      definition: orderCounts,
+      processor: { retry: FAST_RETRY, lease: false, lagIntervalMs: 0 },
+      logger,
+    });
+    projection.on('error', () => {
+      throw new Error('listener bug');
+    });
+    await projection.start();
+    await t.store.append('order-1', [{ type: 'order.placed', data: { sku: 'poison' } }]);
+    const last = await t.store.append('order-2', [{ type: 'order.placed', data: { sku: 'a' } }]);
+    await projection.whenCaughtUp({ to: last.checkpoint, timeoutMs: 30_000 });
+    expect(await projection.rows()).toEqual([{ sku: 'a', orders: 1 }]);
+    expect(logger.records.map((r) => r.msg)).toEqual(['event dead-lettered', "an 'error' listener threw"]);
+  });
 });
 
 describe.each(sqlEngines)('engine health on $name', (dbEngine) => {
