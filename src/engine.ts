@@ -5,6 +5,7 @@
  * receivers. Thin on purpose: every part stays usable on its own.
  */
 import { merge, type Observable } from 'rxjs';
+import { resolveLogger, type Logger } from './core/logger.js';
 import type { RowChange } from './core/row-change.js';
 import type { SqlClient } from './core/sql-client.js';
 import { createIngestHandler } from './ingest/ingest-handler.js';
@@ -12,6 +13,8 @@ import type { RateLimiter, RateLimiterStatus } from './ingest/rate-limiter.js';
 import type { ShippingWebhookOptions } from './ingest/shipping/webhook-handler.js';
 import type { TikTokWebhookOptions } from './ingest/tiktok/webhook-handler.js';
 import type { HttpHandler } from './http/types.js';
+import { sqlDeadLetterQueue } from './processing/dead-letter-queue.js';
+import { migrateProcessing } from './processing/migrate-processing.js';
 import type { ProjectionDefinition } from './processing/projection/definition.js';
 import { createProjection, type Projection } from './processing/projection/projection.js';
 import type { ProcessorLag } from './processing/processor-events.js';
@@ -119,6 +122,14 @@ export interface SyncEngineConfig {
   shipping?: Omit<ShippingWebhookOptions, 'store' | 'rateLimiter'>;
   /** Hub settings (window, heartbeats, limits). */
   realtime?: Omit<RealtimeHubOptions, 'channels' | 'changes' | 'snapshot' | 'pubsub'>;
+  /**
+   * Where the projections and the saga runner log dead letters and background
+   * errors (at `error`); a pino logger fits. Default: one line per record on
+   * stderr (`defaultLogger`). Pass `silentLogger` only when the host watches
+   * the `'error'` events and `health()` itself. Read models the host builds
+   * (`readModels`) take their own.
+   */
+  logger?: Logger;
 }
 
 /** Health of the engine's moving parts. */
@@ -128,7 +139,14 @@ export interface SyncEngineHealth {
   readModels: Record<string, { lagEvents: number; lagMs: number }>;
   /** Events held back by open transactions. */
   heldBackEvents: number;
-  sagas: { active: number };
+  /**
+   * Dead letters waiting per processor name, for every processor in the schema
+   * whichever host ran it (processors with none are absent): events that failed
+   * every retry. Any makes the status `degraded` until redriven or removed.
+   */
+  deadLetters: Record<string, number>;
+  /** Sagas running here, and compensations dead-lettered for a person (any means `degraded`). */
+  sagas: { active: number; deadLetters: number };
   realtime: ReturnType<RealtimeHub['stats']>;
   /**
    * The webhook rate limiter's backend, when it has one (Redis): `degraded`
@@ -179,6 +197,7 @@ export const READ_MODEL_DEGRADED_LAG_MS = 30_000;
  *   sql: fromPglite(new PGlite()),
  *   projections: [orderMetrics],
  *   tiktok: { appKey, appSecret },
+ *   logger: pino(), // optional: failures go to stderr by default
  * });
  * await engine.start();
  * app.use(expressAdapter(engine.ingest));
@@ -188,10 +207,11 @@ export const READ_MODEL_DEGRADED_LAG_MS = 30_000;
 export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
   const schema = config.schema ?? 'creatorflow';
   const { sql } = config;
+  const logger = resolveLogger(config.logger, 'createSyncEngine');
   const store = createEventStore({ ...config.store, sql, schema });
   const projections = new Map<string, Projection>();
   for (const definition of config.projections ?? []) {
-    projections.set(definition.table, createProjection({ store, definition }));
+    projections.set(definition.table, createProjection({ store, definition, logger }));
   }
   const hostModels =
     typeof config.readModels === 'function' ? config.readModels(store) : (config.readModels ?? []);
@@ -241,7 +261,9 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
     schema,
     definitions: sagaList.map((s) => s.definition),
     concurrency: config.sagaConcurrency ?? 16,
+    logger,
   });
+  const deadLetters = sqlDeadLetterQueue(sql, schema);
   const triggers: SagaTrigger[] = sagaList.map((s) =>
     createSagaTrigger({
       name: `${s.definition.name}:trigger`,
@@ -270,6 +292,7 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
       if (started) return;
       started = true;
       await store.migrate();
+      await migrateProcessing(sql, schema); // health counts dead letters even with no processor
       if (pubsub && config.pubsub === undefined) await migrateRealtime(sql, schema);
       for (const m of readModels) await m.start();
       await sagas.migrate();
@@ -290,14 +313,22 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
           })
           .map(async (p) => [p.name, await p.lag()] as const),
       );
-      const reader = await store.readerLag();
+      const [reader, letters, sagaLetters] = await Promise.all([
+        store.readerLag(),
+        deadLetters.countByProcessor(),
+        sagas.deadLetterCount(),
+      ]);
       const result: SyncEngineHealth = {
         status: 'ok',
         readModels: {},
         heldBackEvents: reader.heldBackEvents,
-        sagas: { active: sagas.activeCount },
+        deadLetters: letters,
+        sagas: { active: sagas.activeCount, deadLetters: sagaLetters },
         realtime: hub.stats(),
       };
+      // A dead letter is an event some read model or saga never applied: the
+      // data is wrong until a person redrives it, however healthy the rest is.
+      if (sagaLetters > 0 || Object.values(letters).some((n) => n > 0)) result.status = 'degraded';
       const limiter = config.rateLimiter?.status?.();
       if (limiter) result.rateLimiter = limiter;
       // Redis down: intake and realtime go on with per-process limits, but the

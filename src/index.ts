@@ -3,6 +3,7 @@
  * live behind `@creatorflow/sync/pg`, `/pglite` and `/redis`.
  */
 export * from './core/errors.js';
+export * from './core/logger.js';
 export type * from './core/sql-client.js';
 export { PG_ERROR, pgErrorCode, quoteIdent } from './core/sql-client.js';
 export { runMigrations, type Migration, type RunMigrationsOptions } from './core/migrator.js';

@@ -25,6 +25,16 @@ export interface HostHealth {
     /** Largest lag of the asynchronous read models; null when it could not be read. */
     readModels: { status: 'ok' | 'degraded' | 'unknown'; lagEvents: number | null; lagMs: number | null };
     sagas: { status: 'ok' | 'unknown'; active: number; completed: number; failed: number };
+    /**
+     * Dead letters waiting for a person: `events` every processor gave up on
+     * (read models, saga triggers, handlers), `compensations` of sagas; any
+     * makes it `degraded`. Null when the engine's health could not be read.
+     */
+    deadLetters: {
+      status: 'ok' | 'degraded' | 'unknown';
+      events: number | null;
+      compensations: number | null;
+    };
     /** Whether this host runs the singleton jobs (inventory poller, health monitor) now. */
     singletons: { status: 'ok'; leader: boolean };
   };
@@ -86,10 +96,18 @@ function redisStatus(r: HealthReadings): 'ok' | 'down' | 'disabled' {
   return r.redisUp && !fellBack ? 'ok' : 'down';
 }
 
+/** Dead letters from the engine's health, `unknown` when it could not be read. */
+function deadLetterStatus(health: SyncEngineHealth | undefined): HostHealth['components']['deadLetters'] {
+  if (!health) return { status: 'unknown', events: null, compensations: null };
+  const events = Object.values(health.deadLetters).reduce((n, c) => n + c, 0);
+  const compensations = health.sagas.deadLetters;
+  return { status: events + compensations > 0 ? 'degraded' : 'ok', events, compensations };
+}
+
 /**
  * Grade the readings (pure). The database down means `down`: nothing can be
- * appended. Redis down, lagging or unreadable read models mean `degraded`:
- * webhooks are still taken.
+ * appended. Redis down, lagging or unreadable read models, or dead letters
+ * waiting, mean `degraded`: webhooks are still taken.
  *
  * @example
  * ```ts
@@ -111,6 +129,7 @@ export function gradeHealth(r: HealthReadings): HostHealth {
     redis: { status: redisStatus(r) },
     readModels,
     sagas: { status: r.engineHealth ? 'ok' : 'unknown', ...r.sagas },
+    deadLetters: deadLetterStatus(r.engineHealth),
     singletons: { status: 'ok', leader: r.leader },
   };
   const statuses: ComponentStatus[] = Object.values(components).map((c) => c.status);

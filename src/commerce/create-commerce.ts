@@ -136,9 +136,8 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
       options: this.#inventoryOptions,
       reader: { pollIntervalMs: poll },
     });
+    // A dead-lettered event arrives here too, as a ProcessorDeadLetteredError.
     this.inventoryHandler.on('error', (err: unknown) => this.emit('error', err));
-    // A dead-lettered event waits for a redrive: report it like any background failure.
-    this.inventoryHandler.on('processor:dead_lettered', ({ error }) => this.emit('error', error));
     this.#ownRunner = options.ports !== undefined && options.sagaRunner === undefined;
     if (options.ports) {
       const runner =

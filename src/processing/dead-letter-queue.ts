@@ -51,6 +51,8 @@ export interface DeadLetterQueue {
   remove(id: string, tx?: SqlQueryable): Promise<boolean>;
   /** Record another failed redrive. */
   recordFailure(id: string, error: unknown, attempts: number): Promise<void>;
+  /** How many letters each processor has (processors without any are absent), for health. */
+  countByProcessor(): Promise<Record<string, number>>;
 }
 
 /**
@@ -110,6 +112,12 @@ export function sqlDeadLetterQueue(sql: SqlQueryable, schema: string): DeadLette
         [id, describeError(error), attempts],
       );
     },
+    async countByProcessor() {
+      const { rows } = await sql.query<{ processor: string; n: string | number }>(
+        `SELECT processor, count(*) AS n FROM ${t} GROUP BY processor`,
+      );
+      return Object.fromEntries(rows.map((r) => [r.processor, Number(r.n)]));
+    },
   };
 }
 
@@ -159,6 +167,11 @@ export function memoryDeadLetterQueue(): DeadLetterQueue {
       const letter = letters.get(id);
       if (letter)
         letters.set(id, { ...letter, error: describeError(error), attempts: letter.attempts + attempts });
+    },
+    async countByProcessor() {
+      const counts: Record<string, number> = {};
+      for (const { processor } of letters.values()) counts[processor] = (counts[processor] ?? 0) + 1;
+      return counts;
     },
   };
 }

@@ -166,3 +166,61 @@ export class ProcessorLayoutError extends SyncError {
     this.storedPartitions = storedPartitions;
   }
 }
+
+/**
+ * An event failed every attempt of its processor's handler and was moved to
+ * the dead-letter queue. Emitted as the processor's (and its projection's)
+ * `'error'`, and logged, so a failing read model is never silent; `cause` is
+ * the handler's last error. Processing goes on after it.
+ *
+ * @example
+ * ```ts
+ * projection.on('error', (err) => {
+ *   if (isProcessorDeadLetteredError(err)) pager.alert(`${err.processor}: ${err.eventType} ${err.eventId}`);
+ * });
+ * ```
+ */
+export class ProcessorDeadLetteredError extends SyncError {
+  readonly processor: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly attempts: number;
+  /** Id of the dead letter, for `processor.redrive({ ids: [deadLetterId] })`. */
+  readonly deadLetterId: string;
+  constructor(info: {
+    processor: string;
+    eventId: string;
+    eventType: string;
+    attempts: number;
+    deadLetterId: string;
+    cause: unknown;
+  }) {
+    super(
+      'PROCESSOR_DEAD_LETTERED',
+      `Processor "${info.processor}" dead-lettered event ${info.eventId} (${info.eventType}) ` +
+        `after ${info.attempts} attempt(s): ${describeCause(info.cause)}`,
+      { cause: info.cause },
+    );
+    this.processor = info.processor;
+    this.eventId = info.eventId;
+    this.eventType = info.eventType;
+    this.attempts = info.attempts;
+    this.deadLetterId = info.deadLetterId;
+  }
+}
+
+/**
+ * True when `err` is a {@link ProcessorDeadLetteredError}.
+ *
+ * @example
+ * ```ts
+ * processor.on('error', (err) => { if (isProcessorDeadLetteredError(err)) count(err.processor); });
+ * ```
+ */
+export function isProcessorDeadLetteredError(err: unknown): err is ProcessorDeadLetteredError {
+  return err instanceof ProcessorDeadLetteredError;
+}
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

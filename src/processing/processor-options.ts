@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import { InvalidArgumentError } from '../core/errors.js';
+import { resolveLogger, type Logger } from '../core/logger.js';
 import type { SqlTransaction } from '../core/sql-client.js';
 import { isCheckpoint, type LogCheckpoint } from '../store/checkpoint.js';
 import type { EventStore, StoredEvent } from '../store/types.js';
@@ -114,6 +115,12 @@ export interface ProcessorOptions {
   lagIntervalMs?: number;
   /** Pause after an unexpected error in the loop (default 1000 ms). */
   errorBackoffMs?: number;
+  /**
+   * Where dead letters and background errors are logged (at `error`), besides
+   * the `'error'` event. Default: one line on stderr (`defaultLogger`); pass
+   * `silentLogger` only when you watch `'error'` yourself.
+   */
+  logger?: Logger;
 }
 
 const nameSchema = z.string().min(1).max(200);
@@ -159,6 +166,7 @@ export interface ResolvedProcessorOptions {
   readonly startFrom: StartFrom;
   readonly retry: Readonly<RetryPolicy>;
   readonly lease: false | (LeaseTiming & { readonly owner: string | undefined });
+  readonly logger: Logger;
 }
 
 /**
@@ -215,6 +223,7 @@ export function resolveProcessorOptions(options: ProcessorOptions): ResolvedProc
     startFrom: o.startFrom,
     retry,
     lease,
+    logger: resolveLogger(options.logger, `processor "${options.name}"`),
   });
 }
 

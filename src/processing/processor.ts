@@ -27,6 +27,7 @@ import {
   isCheckpointMovedError,
   isLeaseLostError,
   ProcessingNotFoundError,
+  ProcessorDeadLetteredError,
   ProcessorRetiredError,
 } from './errors.js';
 import { initialCheckpoint } from './initial-checkpoint.js';
@@ -159,18 +160,18 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
             owner: error.owner,
             reason: error.reason,
           }),
-        onError: (err) => this.emit('error', err),
+        onError: (err) => this.#fail(err, 'lease renewal failed'),
       });
     }
     this.#wakeups = store.wakeups.subscribe({
       next: () => this.#poke(),
-      error: (err) => this.emit('error', err),
+      error: (err) => this.#fail(err, 'wake-ups failed'),
     });
     if (this.#o.lagIntervalMs > 0) {
       this.#lagTimer = setInterval(() => {
         this.lag().then(
           (lag) => this.emit('processor:lag', lag),
-          (err: unknown) => this.emit('error', err),
+          (err: unknown) => this.#fail(err, 'lag check failed'),
         );
       }, this.#o.lagIntervalMs);
       this.#lagTimer.unref?.();
@@ -181,7 +182,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
       if (await this.#holdLease()) this.#setCheckpoint(await this.#loadCheckpoint());
     } catch (err) {
       // The loop tries again, and reports a retired checkpoint when it stops.
-      if (!(err instanceof ProcessorRetiredError)) this.emit('error', err);
+      if (!(err instanceof ProcessorRetiredError)) this.#fail(err, 'start failed');
     }
     this.#loop = this.#run();
   }
@@ -196,7 +197,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     this.#wakeups?.unsubscribe();
     if (this.#lagTimer) clearInterval(this.#lagTimer);
     this.#lagTimer = undefined;
-    await this.#keeper?.release().catch((err: unknown) => this.emit('error', err));
+    await this.#keeper?.release().catch((err: unknown) => this.#fail(err, 'lease release failed'));
     this.#keeper = undefined;
     this.#checkpoint = undefined;
   }
@@ -373,7 +374,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
           this.#checkpoint = undefined;
           continue;
         }
-        this.emit('error', err);
+        this.#fail(err, 'batch failed');
         if (isSyncError(err) && (err.code === 'STORE_CLOSED' || err.code === 'PROCESSOR_RETIRED')) {
           void this.stop(); // nothing more to do; stop() waits for this loop to return
           break;
@@ -501,6 +502,35 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
         attempts: policy.attempts,
         deadLetterId: letter!.id,
       });
+      const failure = new ProcessorDeadLetteredError({
+        processor: this.name,
+        eventId: event.id,
+        eventType: event.type,
+        attempts: policy.attempts,
+        deadLetterId: letter!.id,
+        cause: error,
+      });
+      this.#fail(failure, 'event dead-lettered', {
+        eventId: event.id,
+        eventType: event.type,
+        deadLetterId: letter!.id,
+      });
+    }
+  }
+
+  /**
+   * Report a background failure: logged at `error` (so it is seen even with no
+   * listener) and emitted as `'error'`. eventemitter3 does not throw on an
+   * `'error'` nobody listens to, so the host process never crashes from it;
+   * a listener that throws is logged too, and the loop goes on.
+   */
+  #fail(err: unknown, msg: string, fields: Record<string, unknown> = {}): void {
+    const component = `processor:${this.name}`;
+    this.#o.logger.error({ component, ...fields, err }, msg);
+    try {
+      this.emit('error', err);
+    } catch (thrown) {
+      this.#o.logger.error({ component, err: thrown }, "an 'error' listener threw");
     }
   }
 
@@ -563,7 +593,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     try {
       post();
     } catch (err) {
-      this.emit('error', err);
+      this.#fail(err, 'post-commit callback failed');
     }
   }
 

@@ -224,6 +224,10 @@ class MemorySagaStore implements SagaStore {
       .map((d) => ({ ...d }));
   }
 
+  async countDeadLetters(): Promise<number> {
+    return this.#deadLetters.filter((d) => d.resolvedAt === null).length;
+  }
+
   async redrive(sagaId: string): Promise<boolean> {
     const row = this.#sagas.get(sagaId);
     if (!row || row.state.status !== 'compensation_failed') return false;

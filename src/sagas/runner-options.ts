@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
+import { resolveLogger, type Logger } from '../core/logger.js';
 import { defaultLeaseOwner, resolveLeaseTiming } from '../processing/lease-options.js';
 import type { SqlClient } from '../core/sql-client.js';
 import type { AnySagaDefinition, SagaRetryPolicy } from './define-saga.js';
@@ -43,6 +44,12 @@ export interface SagaRunnerOptions {
   batchSize?: number;
   /** Group commits in flight at once (capped by the pool size - 1). Default 4. */
   writeFlushes?: number;
+  /**
+   * Where dead-lettered compensations and background errors are logged (at
+   * `error`), besides the events. Default: one line on stderr; pass
+   * `silentLogger` only when you watch `'error'` and `'saga:dead_lettered'` yourself.
+   */
+  logger?: Logger;
 }
 
 /** Options with defaults applied. */
@@ -59,6 +66,7 @@ export interface ResolvedRunnerOptions {
   compensationRetry: ResolvedRetryPolicy;
   batchSize: number;
   writeFlushes: number;
+  logger: Logger;
 }
 
 const retrySchema = z
@@ -109,7 +117,7 @@ const DEFAULT_COMPENSATION_RETRY: ResolvedRetryPolicy = {
  * ```
  */
 export function resolveRunnerOptions(options: SagaRunnerOptions): Readonly<ResolvedRunnerOptions> {
-  const { sql: _sql, store: _store, definitions: _definitions, ...plain } = options;
+  const { sql: _sql, store: _store, definitions: _definitions, logger, ...plain } = options;
   const parsed = schema.safeParse(plain);
   if (!parsed.success) {
     throw new ValidationError(
@@ -138,5 +146,6 @@ export function resolveRunnerOptions(options: SagaRunnerOptions): Readonly<Resol
     compensationRetry: mergeRetry(DEFAULT_COMPENSATION_RETRY, o.compensationRetry),
     batchSize: o.batchSize ?? 500,
     writeFlushes: o.writeFlushes ?? 4,
+    logger: resolveLogger(logger, 'the saga runner'),
   });
 }

@@ -12,6 +12,7 @@ import { setMaxListeners } from 'node:events';
 import { EventEmitter } from 'eventemitter3';
 import pRetry from 'p-retry';
 import { InvalidArgumentError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import { PG_ERROR, pgErrorCode } from '../core/sql-client.js';
 import { Batcher } from './batcher.js';
 import type { AnySagaDefinition, SagaDefinition } from './define-saga.js';
@@ -158,6 +159,11 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
   /** The lease duration in ms. */
   get leaseMs(): number {
     return this.#options.leaseMs;
+  }
+
+  /** Where this runner (and its triggers) log failures; see `SagaRunnerOptions.logger`. */
+  get logger(): Logger {
+    return this.#options.logger;
   }
 
   /** Sagas this worker is running now. */
@@ -337,6 +343,18 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
   }
 
   /**
+   * How many dead-lettered compensations wait for a person (engine health counts them).
+   *
+   * @example
+   * ```ts
+   * if ((await runner.deadLetterCount()) > 0) pager.alert('sagas need a person');
+   * ```
+   */
+  deadLetterCount(): Promise<number> {
+    return this.store.countDeadLetters();
+  }
+
+  /**
    * Run the failed compensations of a `compensation_failed` saga again (after a
    * person fixed the cause). Compensations that succeeded are not repeated.
    */
@@ -393,6 +411,8 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     const env: ExecutionEnvironment = {
       write: (w) => this.#writes.push(w),
       emit: (event, ...args) => {
+        if (event === 'saga:dead_lettered')
+          this.#logDeadLetter(args[0] as SagaEventMap['saga:dead_lettered'][0]);
         (this.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args);
       },
       stopping: () => this.#stopping,
@@ -593,8 +613,26 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     });
   }
 
+  /**
+   * Log at `error` (seen even when nobody listens) and emit as `'error'`, which
+   * eventemitter3 never throws, so a background failure cannot crash the host.
+   */
   #error(err: unknown): void {
-    this.emit('error', err instanceof Error ? err : new Error(String(err)));
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.#options.logger.error(
+      { component: `saga-runner:${this.workerId}`, err: error },
+      'saga runner failed',
+    );
+    this.emit('error', error);
+  }
+
+  /** A compensation needs a person: say so even when nobody listens to `saga:dead_lettered`. */
+  #logDeadLetter(info: SagaEventMap['saga:dead_lettered'][0]): void {
+    const { error, ...fields } = info;
+    this.#options.logger.error(
+      { component: `saga:${info.definition}`, ...fields, err: error },
+      'saga compensation dead-lettered',
+    );
   }
 }
 

@@ -139,6 +139,8 @@ export interface SagaStore {
   history(sagaId: string): Promise<StepLogEntry[]>;
   list(filter?: SagaListFilter): Promise<SagaState[]>;
   deadLetters(filter?: SagaDeadLetterFilter): Promise<SagaDeadLetter[]>;
+  /** How many dead letters wait for a person (unresolved), for health. */
+  countDeadLetters(): Promise<number>;
   /** Put a `compensation_failed` saga back to `compensating` and resolve its dead letters. */
   redrive(sagaId: string): Promise<boolean>;
   /** Wake-ups when another process creates unowned sagas (optional: else poll). */

@@ -92,7 +92,7 @@ class EventSagaTrigger implements SagaTrigger {
     this.#wakeups = this.#o.events.wakeups.subscribe(() => this.#pause.wake());
     // Only the initial checkpoint read can end the loop with an error.
     this.#loop = this.#run().catch((err: unknown) => {
-      this.#o.runner.emit('error', err instanceof Error ? err : new Error(String(err)));
+      this.#fail(err, 'saga trigger stopped');
       for (const w of this.#caughtUp.splice(0)) w.reject(err);
     });
   }
@@ -134,7 +134,7 @@ class EventSagaTrigger implements SagaTrigger {
         full = page.events.length >= limit;
       } catch (err) {
         // Database trouble: report it and try again after the poll interval.
-        runner.emit('error', err instanceof Error ? err : new Error(String(err)));
+        this.#fail(err, 'saga trigger batch failed');
       }
       if (!full) await this.#pause.sleep(pollMs);
     }
@@ -145,7 +145,7 @@ class EventSagaTrigger implements SagaTrigger {
    * way on every retry: it is reported as an `error` and skipped.
    */
   #toStart(event: StoredEvent): { sagaId: string; definition: string; input: unknown }[] {
-    const { definition, runner } = this.#o;
+    const { definition } = this.#o;
     try {
       const start = this.#o.map(event);
       if (!start) return [];
@@ -156,9 +156,16 @@ class EventSagaTrigger implements SagaTrigger {
         `Saga trigger "${this.name}" skipped event ${event.id} (${event.type}): ${String(err)}`,
         { cause: err },
       );
-      runner.emit('error', error);
+      this.#fail(error, 'saga trigger skipped an event', { eventId: event.id, eventType: event.type });
       return [];
     }
+  }
+
+  /** Log through the runner's logger (seen with no listener) and emit on the runner as `'error'`. */
+  #fail(err: unknown, msg: string, fields: Record<string, unknown> = {}): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.#o.runner.logger.error({ component: `saga-trigger:${this.name}`, ...fields, err: error }, msg);
+    this.#o.runner.emit('error', error);
   }
 
   #settleWaiters(): void {

@@ -209,6 +209,11 @@ class SqlSagaStore implements SagaStore {
     return rows.map(toDeadLetter);
   }
 
+  async countDeadLetters(): Promise<number> {
+    const { rows } = await this.#sql.query<{ n: string }>(this.#q.countDeadLetters);
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async redrive(sagaId: string): Promise<boolean> {
     const redriven = await this.#sql.transaction(async (tx) => {
       const { rows } = await tx.query<{ saga_id: string }>(this.#q.redrive, [sagaId]);
@@ -345,6 +350,7 @@ function buildQueries(s: string) {
       SELECT * FROM ${s}.saga_dead_letters
        WHERE ($1::text IS NULL OR saga_id = $1) AND ($2::boolean OR resolved_at IS NULL)
        ORDER BY id LIMIT $3`,
+    countDeadLetters: `SELECT count(*) AS n FROM ${s}.saga_dead_letters WHERE resolved_at IS NULL`,
     // Compensation restarts from the last action that completed or may have
     // acted (failed with an unknown effect); completed compensations are skipped.
     redrive: `

@@ -48,6 +48,10 @@ describe.each(commerceEngines)('inventory handler on $name', (engine) => {
       await allocated('broken');
       // Five attempts with the default backoff (about 1.5-3 s), then the dead letter.
       await expect.poll(() => errors.length, { timeout: 20_000 }).toBe(1);
+      expect(errors[0]).toMatchObject({
+        code: 'PROCESSOR_DEAD_LETTERED',
+        eventType: 'order.inventory_allocated',
+      });
       expect(String(errors[0])).toContain('inventory service unavailable');
       await commerce.whenIdle();
       expect(await reservedOf('ok')).toHaveLength(1);

@@ -94,6 +94,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
           completed: expect.any(Number),
           failed: expect.any(Number),
         },
+        deadLetters: { status: 'ok', events: 0, compensations: 0 },
         // A lone host holds the singleton lease.
         singletons: { status: 'ok', leader: true },
       });

@@ -16,7 +16,8 @@ const engineHealth = (status: 'ok' | 'degraded' = 'ok'): SyncEngineHealth => ({
   status,
   readModels: { 'commerce:read_models': { lagEvents: 3, lagMs: 40 } },
   heldBackEvents: 0,
-  sagas: { active: 0 },
+  deadLetters: {},
+  sagas: { active: 0, deadLetters: 0 },
   realtime: { subscriptions: 1, queuedMessages: 0, bufferedBatches: 0, limiterDegraded: false },
 });
 
@@ -63,6 +64,23 @@ describe('gradeHealth', () => {
     const lagging = engineHealth('degraded');
     lagging.readModels['commerce:read_models'] = { lagEvents: 900, lagMs: 45_000 };
     expect(gradeHealth(readings({ engineHealth: lagging })).components.readModels.status).toBe('degraded');
+  });
+
+  it('is degraded while dead letters wait, and says how many', () => {
+    const h = gradeHealth(readings());
+    expect(h.components.deadLetters).toEqual({ status: 'ok', events: 0, compensations: 0 });
+    const failing = engineHealth('degraded');
+    failing.deadLetters = { 'projection:orders': 2, 'order-fulfillment:trigger': 1 };
+    failing.sagas.deadLetters = 1;
+    const graded = gradeHealth(readings({ engineHealth: failing }));
+    expect(graded.components.deadLetters).toEqual({ status: 'degraded', events: 3, compensations: 1 });
+    expect(graded.status).toBe('degraded');
+    expect(healthHttpStatus(graded)).toBe(200);
+    // Graded on its own too: an engine answer that says ok with letters waiting is still degraded.
+    const onlyLetters = engineHealth('ok');
+    onlyLetters.sagas.deadLetters = 2;
+    expect(gradeHealth(readings({ engineHealth: onlyLetters })).status).toBe('degraded');
+    expect(gradeHealth(readings({ engineHealth: undefined })).components.deadLetters.status).toBe('unknown');
   });
 
   it('counts a host without Redis as ok', () => {

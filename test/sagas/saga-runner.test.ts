@@ -7,6 +7,7 @@ import {
   type SagaEventMap,
   type SagaRunner,
 } from '../../src/sagas/index.js';
+import { recordingLogger } from '../support/recording-logger.js';
 import { sagaEngines, type SagaTestDatabase } from './fixtures/engines.js';
 import { FAST_RETRY, ORDER_STEPS, ThirdParties, orderFulfillment } from './fixtures/order-fulfillment.js';
 
@@ -18,11 +19,13 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
     let parties: ThirdParties;
     let runner: SagaRunner;
     let events: { name: keyof SagaEventMap; payload: unknown }[];
+    let logger: ReturnType<typeof recordingLogger>;
 
     beforeEach(async () => {
       db = await engine.open();
       parties = new ThirdParties();
-      runner = db.runner({ retry: FAST_RETRY, compensationRetry: FAST_RETRY });
+      logger = recordingLogger();
+      runner = db.runner({ retry: FAST_RETRY, compensationRetry: FAST_RETRY, logger });
       events = [];
       for (const name of [
         'saga:started',
@@ -304,6 +307,20 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
         resolvedAt: null,
       });
       expect(await runner.list({ status: 'compensation_failed' })).toHaveLength(1);
+      // Loud without a listener: one error line names the saga and the compensation.
+      expect(logger.records.filter((r) => r.level === 'error')).toEqual([
+        {
+          level: 'error',
+          msg: 'saga compensation dead-lettered',
+          obj: expect.objectContaining({
+            component: 'saga:order_fulfillment',
+            sagaId,
+            compensation: 'refund_payment',
+            err: expect.objectContaining({ message: expect.any(String) }),
+          }),
+        },
+      ]);
+      expect(await runner.deadLetterCount()).toBe(1);
 
       // A person fixes the payment provider and redrives: only refund_payment runs again.
       parties.fail('refund_payment', 'ok');
@@ -313,6 +330,7 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
       expect(parties.calls.slice(before).map((c) => c.name)).toEqual(['refund_payment']);
       expect(await runner.deadLetters({ sagaId })).toHaveLength(0);
       expect(await runner.deadLetters({ sagaId, includeResolved: true })).toHaveLength(1);
+      expect(await runner.deadLetterCount()).toBe(0);
     });
 
     it('starts a saga id once', async () => {

@@ -161,7 +161,7 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
     this.#running = true;
     this.#sleep = new WakeableSleep();
     // The first share is taken before start() returns; stop() waits for it through #loop.
-    const first = this.#rebalance().catch((err: unknown) => void this.emit('error', err));
+    const first = this.#rebalance().catch((err: unknown) => this.#fail(err, 'rebalance failed'));
     // Without leases there are no members to follow: this instance runs every partition.
     this.#loop = this.#o.shared ? first.then(() => this.#run()) : first;
     await first;
@@ -175,7 +175,9 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
     await this.#loop;
     await Promise.all(this.assigned.map((i) => this.#release(i)));
     if (this.#o.shared) {
-      await this.#coord.leave(this.name, this.member).catch((err: unknown) => this.emit('error', err));
+      await this.#coord
+        .leave(this.name, this.member)
+        .catch((err: unknown) => this.#fail(err, 'leave failed'));
     }
     this.#members = [];
   }
@@ -264,7 +266,7 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
       try {
         await this.#rebalance();
       } catch (err) {
-        this.emit('error', err);
+        this.#fail(err, 'rebalance failed');
         if (err instanceof ProcessorLayoutError) {
           void this.stop(); // a rebuild changed the layout: this instance's partitions are retired
           break;
@@ -336,10 +338,16 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
     processor.on('processor:lease_lost', (info) => this.emit('processor:lease_lost', info));
     processor.on('processor:retry', (info) => this.emit('processor:retry', info));
     processor.on('error', (err) => {
-      this.emit('error', err);
+      this.emit('error', err); // the partition logged it already
       if (err instanceof ProcessorRetiredError) void this.stop();
     });
     return processor;
+  }
+
+  /** Log (at `error`) and emit a failure of this instance's own (membership) work. */
+  #fail(err: unknown, msg: string): void {
+    this.#o.resolved.logger.error({ component: `processor:${this.name}`, err }, msg);
+    this.emit('error', err);
   }
 
   /** Wait until one of this instance's partitions commits a batch, or `ms`. */

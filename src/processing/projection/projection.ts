@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { Subject, type Observable } from 'rxjs';
+import type { Logger } from '../../core/logger.js';
 import type { Row, RowChange } from '../../core/row-change.js';
 import type { SqlTransaction } from '../../core/sql-client.js';
 import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../../store/checkpoint.js';
@@ -26,7 +27,16 @@ import { SqlTable } from './sql-table.js';
 import type { TableBackend } from './table-backend.js';
 import { migrateProjectionTable, projectionLockKey, projectionProcessorName } from './table-names.js';
 
-/** Events of a projection. */
+/**
+ * Events of a projection. `error` carries its processor's background failures
+ * too — a dead-lettered event arrives as a `ProcessorDeadLetteredError`
+ * (`PROCESSOR_DEAD_LETTERED`) — and they are logged whether or not anyone listens.
+ *
+ * @example
+ * ```ts
+ * projection.on('error', (err) => { if (isProcessorDeadLetteredError(err)) page(err.eventId); });
+ * ```
+ */
 export interface ProjectionEventMap {
   'projection:rebuild_progress': [progress: RebuildProgress];
   'projection:rebuilt': [result: RebuildResult];
@@ -40,8 +50,13 @@ export interface CreateProjectionOptions<R extends Row = Row> {
   /** Processor settings of an async projection (batch size, lease, retries, start); each partition's too. */
   processor?: Omit<
     ProcessorOptions,
-    'store' | 'name' | 'handle' | 'handleBatch' | 'eventTypes' | 'requireCheckpoint'
+    'store' | 'name' | 'handle' | 'handleBatch' | 'eventTypes' | 'requireCheckpoint' | 'logger'
   >;
+  /**
+   * Where its processor logs dead letters and background errors (at `error`).
+   * Default: one line on stderr; `silentLogger` only when you watch `'error'` yourself.
+   */
+  logger?: Logger;
 }
 
 /** Options of {@link Projection.rebuild}. */
@@ -106,6 +121,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
       store: this.#store,
       name: projectionProcessorName(this.#def),
       eventTypes: this.definition.eventTypes,
+      ...(options.logger ? { logger: options.logger } : {}),
       handleBatch: (events: readonly StoredEvent[], { tx }: HandlerContext) => this.#apply(events, tx),
     };
     const { mode, partitions, partitionKey } = this.definition;
@@ -119,6 +135,10 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
       mode === 'async' && partitions === 1
         ? createProcessor({ ...shared, requireCheckpoint: true })
         : undefined;
+    // The processor logged it already; the projection's listeners hear it too.
+    const forward = (err: unknown) => void this.emit('error', err);
+    this.processor?.on('error', forward);
+    this.partitioned?.on('error', forward);
   }
 
   /** The projection's name. */
