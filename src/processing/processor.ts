@@ -31,6 +31,7 @@ import {
   ProcessorRetiredError,
 } from './errors.js';
 import { initialCheckpoint } from './initial-checkpoint.js';
+import { isTransientSqlError } from '../core/sql-errors.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { memoryProcessingState } from './memory-state.js';
 import { migrateProcessing } from './migrate-processing.js';
@@ -374,6 +375,8 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
           this.#checkpoint = undefined;
           continue;
         }
+        // A commit whose outcome is unknown may have moved the checkpoint: read it again.
+        if (isTransientSqlError(err)) this.#checkpoint = undefined;
         this.#fail(err, 'batch failed');
         if (isSyncError(err) && (err.code === 'STORE_CLOSED' || err.code === 'PROCESSOR_RETIRED')) {
           void this.stop(); // nothing more to do; stop() waits for this loop to return
@@ -482,6 +485,9 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
       );
     } catch (error) {
       if (isCheckpointMovedError(error) || isLeaseLostError(error) || !this.#running) throw error;
+      // The database went away, not the event: never dead-letter it for that. The
+      // loop backs off and reads the page again from the stored checkpoint.
+      if (isTransientSqlError(error)) throw error;
       let letter: DeadLetter | undefined;
       // The dead letter is our own write, never the handler's: it always commits with the checkpoint.
       await this.#commit(
