@@ -22,7 +22,7 @@ import {
   readCheckpoint,
   saveCheckpoint,
 } from './checkpoint-store.js';
-import { sqlDeadLetterQueue, type DeadLetter, type DeadLetterQueue } from './dead-letter-queue.js';
+import type { DeadLetter, DeadLetterQueue } from './dead-letter-queue.js';
 import {
   isCheckpointMovedError,
   isLeaseLostError,
@@ -34,6 +34,7 @@ import { initialCheckpoint } from './initial-checkpoint.js';
 import { isTransientSqlError } from '../core/sql-errors.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { memoryProcessingState } from './memory-state.js';
+import { deadLetterQueueOf } from './store-dead-letters.js';
 import { migrateProcessing } from './migrate-processing.js';
 import type { ProcessorEventMap, ProcessorLag } from './processor-events.js';
 import {
@@ -105,9 +106,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     this.#o = resolveProcessorOptions(options);
     this.name = this.#o.name;
     const { store } = this.#o;
-    this.#dlq = store.sql
-      ? sqlDeadLetterQueue(store.sql, store.schema)
-      : memoryProcessingState(store).deadLetters;
+    this.#dlq = deadLetterQueueOf(store);
   }
 
   /** The dead letters of every processor on this store (use `list({ processor: name })`). */

@@ -5,6 +5,7 @@
  * tell the difference.
  */
 import type { QueryOptions, SqlClient, SqlResult } from '../../src/core/sql-client.js';
+import { HangGate } from './hang-gate.js';
 
 /** The wrapper and its switch. */
 export interface HangingSql {
@@ -27,20 +28,17 @@ export interface HangingSql {
  * ```
  */
 export function hangingSql(inner: SqlClient, pattern: RegExp): HangingSql {
-  let hanging = false;
+  const gate = new HangGate();
   let held = 0;
-  let waiting: (() => void)[] = [];
   const sql: SqlClient = {
     query<Row = Record<string, unknown>>(
       text: string,
       params?: readonly unknown[],
       options?: QueryOptions,
     ): Promise<SqlResult<Row>> {
-      if (!hanging || !pattern.test(text)) return inner.query<Row>(text, params, options);
+      if (!gate.hanging || !pattern.test(text)) return inner.query<Row>(text, params, options);
       held++;
-      return new Promise<void>((resolve) => waiting.push(resolve)).then(() =>
-        inner.query<Row>(text, params, options),
-      );
+      return gate.hold(() => inner.query<Row>(text, params, options));
     },
     exec: (text) => inner.exec(text),
     transaction: (fn) => inner.transaction(fn),
@@ -51,15 +49,8 @@ export function hangingSql(inner: SqlClient, pattern: RegExp): HangingSql {
   };
   return {
     sql,
-    hang() {
-      hanging = true;
-    },
-    resume() {
-      hanging = false;
-      const resumed = waiting;
-      waiting = [];
-      for (const go of resumed) go();
-    },
+    hang: () => gate.hang(),
+    resume: () => gate.resume(),
     get held() {
       return held;
     },

@@ -17,10 +17,10 @@ import {
   type LogCheckpoint,
 } from '../../store/checkpoint.js';
 import type { StoredEvent } from '../../store/types.js';
-import { sqlDeadLetterQueue, type DeadLetterQueue } from '../dead-letter-queue.js';
+import type { DeadLetterQueue } from '../dead-letter-queue.js';
 import { ProcessorLayoutError, ProcessorRetiredError } from '../errors.js';
 import { initialCheckpoint } from '../initial-checkpoint.js';
-import { memoryProcessingState } from '../memory-state.js';
+import { deadLetterQueueOf } from '../store-dead-letters.js';
 import { migrateProcessing } from '../migrate-processing.js';
 import { Processor, type RedriveResult } from '../processor.js';
 import type { ProcessorEventMap, ProcessorLag } from '../processor-events.js';
@@ -99,9 +99,7 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
     this.partitionNames = Object.freeze(partitionNames(this.name, this.partitions));
     const { store } = this.#o.resolved;
     this.#coord = partitionCoordination(store);
-    this.#dlq = store.sql
-      ? sqlDeadLetterQueue(store.sql, store.schema)
-      : memoryProcessingState(store).deadLetters;
+    this.#dlq = deadLetterQueueOf(store);
   }
 
   /** The dead letters of every processor on this store (list one partition with `{ processor: partitionNames[i] }`). */
