@@ -7,10 +7,9 @@
  * connection is logged and dropped, the pool opens a new one on the next
  * query, and intake resumes as soon as the server is back.
  */
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { fromPg } from '../../src/adapters/pg.js';
-import { fromPglite } from '../../src/adapters/pglite.js';
+import { fromPglite, openPglite } from '../../src/adapters/pglite.js';
 import type { SqlClient } from '../../src/core/sql-client.js';
 import { describeError, type HostLog } from './host-log.js';
 
@@ -43,7 +42,7 @@ export interface OpenDatabaseOptions {
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<HostDatabase> {
   if (!options.url) {
-    const db = await PGlite.create(options.pgliteDir);
+    const db = await openPglite(options.pgliteDir === undefined ? {} : { dataDir: options.pgliteDir });
     return { sql: fromPglite(db), engine: 'pglite', close: () => db.close() };
   }
   const pool = new pg.Pool({

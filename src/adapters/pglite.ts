@@ -73,3 +73,5 @@ export function fromPglite(db: PgliteLike): SqlClient {
     listen: (channel, onNotify) => db.listen(channel, onNotify),
   };
 }
+
+export { openPglite, type OpenPgliteOptions } from './open-pglite.js';
