@@ -5,7 +5,7 @@
  *   is framed as the SSE transport frames it and decoded as a client would;
  *   commit-to-client latency is measured per delta (a timestamp written into
  *   the row at commit). Channel throttles are 0 here so the 100 ms coalescing
- *   window is what is measured; `mb_per_user` = RSS growth over the run / users.
+ *   window is what is measured.
  * - `realtime.fanout_sse` / `realtime.fanout_sse_identity`: the same mix over
  *   1,000 real SSE connections (100 users × 10 subscriptions; server and fetch
  *   clients share the process), with gzip (what fetch negotiates) and without.
@@ -14,10 +14,17 @@
  *   written and a random client's TCP connection is cut every 20 ms; after a
  *   drain, counts lost and duplicated deltas and final-state mismatches.
  *
+ * - `realtime.memory_per_user` / `realtime.memory_per_user_sse`: memory a
+ *   dashboard user keeps alive (see support/realtime-memory-child.ts), each
+ *   run in a fresh process, against the specification's 50 MB per user.
+ *
  * Each case reports the median of BENCH_RUNS runs (default 3).
  */
+import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { connectRealtime } from '../src/client/realtime-client.js';
 import type { Row } from '../src/core/row-change.js';
 import type { ChannelDefinition } from '../src/realtime/channels.js';
@@ -25,6 +32,7 @@ import { decodeEnvelope } from '../src/realtime/envelope.js';
 import { createRealtimeHub } from '../src/realtime/hub.js';
 import { MemoryReadModel } from '../src/realtime/memory-read-model.js';
 import { createSseHandler, formatSseFrame } from '../src/realtime/sse.js';
+import { CHANNELS, SUBSCRIPTIONS, drive, randomChange } from './support/realtime-workload.js';
 import { emit, latencySummary, median, nowMs, peakRssMb, round, prng } from './support/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -33,101 +41,9 @@ const RATE = 1000;
 const WINDOW_MS = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const CHANNELS: ChannelDefinition[] = [
-  {
-    name: 'order_metrics',
-    keyColumns: ['creator_id'],
-    tenantColumn: 'creator_id',
-    filterableColumns: ['active_orders'],
-    throttleMs: 0,
-  },
-  {
-    name: 'inventory_alerts',
-    keyColumns: ['creator_id', 'sku'],
-    tenantColumn: 'creator_id',
-    filterableColumns: ['severity', 'stock'],
-    throttleMs: 0,
-  },
-  {
-    name: 'system_health_metrics',
-    keyColumns: ['creator_id', 'metric'],
-    tenantColumn: 'creator_id',
-    filterableColumns: ['metric', 'status'],
-    throttleMs: 0,
-  },
-  {
-    name: 'sync_operations',
-    keyColumns: ['creator_id', 'operation_id'],
-    tenantColumn: 'creator_id',
-    filterableColumns: ['status'],
-    throttleMs: 0,
-  },
-];
-
-/** Ten subscriptions of one dashboard user. */
-const SUBSCRIPTIONS: { channel: string; filter?: string }[] = [
-  { channel: 'order_metrics' },
-  { channel: 'inventory_alerts' },
-  { channel: 'inventory_alerts', filter: 'severity=eq.critical' },
-  { channel: 'inventory_alerts', filter: 'stock=lt.10' },
-  { channel: 'inventory_alerts', filter: 'sku=in.(S1,S2)' },
-  { channel: 'system_health_metrics' },
-  { channel: 'system_health_metrics', filter: 'status=neq.ok' },
-  { channel: 'system_health_metrics', filter: 'metric=eq.cpu' },
-  { channel: 'sync_operations' },
-  { channel: 'sync_operations', filter: 'status=eq.failed' },
-];
-
-/** One random row change for creator `c`, stamped with its commit time. */
-function randomChange(model: MemoryReadModel, random: () => number, c: string, opSeq: number): void {
-  const t = nowMs();
-  const pick = random();
-  if (pick < 0.25) {
-    model.upsert('order_metrics', { creator_id: c, active_orders: Math.floor(random() * 50), t });
-  } else if (pick < 0.5) {
-    const stock = Math.floor(random() * 40);
-    model.upsert('inventory_alerts', {
-      creator_id: c,
-      sku: `S${Math.floor(random() * 8)}`,
-      stock,
-      severity: stock < 5 ? 'critical' : stock < 15 ? 'warning' : 'ok',
-      t,
-    });
-  } else if (pick < 0.75) {
-    model.upsert('system_health_metrics', {
-      creator_id: c,
-      metric: ['cpu', 'lag', 'errors'][Math.floor(random() * 3)]!,
-      status: random() < 0.8 ? 'ok' : 'warning',
-      value: Math.round(random() * 1000),
-      t,
-    });
-  } else {
-    model.upsert('sync_operations', {
-      creator_id: c,
-      operation_id: `op${opSeq % 20}`,
-      status: random() < 0.1 ? 'failed' : 'done',
-      t,
-    });
-  }
-}
-
-/** Write `rate` changes per second until `until` returns true (catching up on timer drift). */
-async function drive(rate: number, seconds: number, step: (i: number) => void): Promise<number> {
-  const start = nowMs();
-  let done = 0;
-  while (nowMs() - start < seconds * 1000) {
-    const due = Math.floor(((nowMs() - start) / 1000) * rate);
-    while (done < due) step(done++);
-    await sleep(5);
-  }
-  return done;
-}
-
 async function fanoutRun(run: number) {
   const users = 1000;
   const random = prng(run + 1);
-  global.gc?.();
-  const rssBefore = process.memoryUsage.rss();
   const model = new MemoryReadModel(CHANNELS);
   const hub = createRealtimeHub({
     channels: CHANNELS,
@@ -178,7 +94,6 @@ async function fanoutRun(run: number) {
   );
   const elapsed = (nowMs() - t0) / 1000;
   await sleep(WINDOW_MS * 2);
-  const rssAfter = process.memoryUsage.rss();
   const stats = hub.stats();
   for (const h of handles) h.close();
   await hub.close();
@@ -188,7 +103,6 @@ async function fanoutRun(run: number) {
     deltas_per_s: round(latencies.length / elapsed, 1),
     messages_per_s: round(messages / elapsed, 1),
     mb_per_s: round(bytes / elapsed / 1024 / 1024, 3),
-    mb_per_user: round(Math.max(0, rssAfter - rssBefore) / 1024 / 1024 / users, 3),
     subscriptions: stats.subscriptions,
     buffered_batches: stats.bufferedBatches,
   };
@@ -394,13 +308,14 @@ async function medianRun<T extends Record<string, number>>(key: keyof T, fn: (ru
   return { ...results.find((r) => r[key] === m)!, runs: RUNS };
 }
 
-/** BENCH_CASES=fanout,fanout_sse,resume selects cases (all by default). */
-const CASES = (process.env.BENCH_CASES ?? 'fanout,fanout_sse,resume').split(',');
+/** BENCH_CASES=fanout,fanout_sse,resume,memory selects cases (all by default). */
+const CASES = (process.env.BENCH_CASES ?? 'fanout,fanout_sse,resume,memory').split(',');
 
 export default async function main(): Promise<void> {
   if (CASES.includes('fanout')) await fanoutCase();
   if (CASES.includes('fanout_sse')) await fanoutSseCase();
   if (CASES.includes('resume')) await resumeCase();
+  if (CASES.includes('memory')) await memoryCase();
 }
 
 async function fanoutCase(): Promise<void> {
@@ -447,4 +362,74 @@ async function resumeCase(): Promise<void> {
     ...resume,
     peak_rss_mb: peakRssMb(),
   });
+}
+
+type MemoryResult = {
+  users: number;
+  subscriptions: number;
+  heap_mb_per_user: number;
+  rss_mb_per_user: number;
+  heap_mb_before: number;
+  heap_mb_after: number;
+};
+
+const MEMORY_CHILD = join(dirname(fileURLToPath(import.meta.url)), 'support', 'realtime-memory-child.ts');
+
+/** One memory run in a fresh process; for `sse`, this process opens the clients. */
+async function memoryRun(mode: 'hub' | 'sse', users: number): Promise<MemoryResult> {
+  const child = fork(MEMORY_CHILD, [mode, String(users)], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const clients: { close(): void }[] = [];
+  try {
+    return await new Promise<MemoryResult>((resolve, reject) => {
+      child.on('exit', (code) => reject(new Error(`memory child exited with ${code}`)));
+      child.on('message', (message: { type: string; port?: number; result?: MemoryResult }) => {
+        if (message.type === 'result') resolve(message.result!);
+        if (message.type !== 'listening') return;
+        const ready: Promise<void>[] = [];
+        for (let u = 0; u < users; u++) {
+          for (const sub of SUBSCRIPTIONS) {
+            const client = connectRealtime({
+              url: `http://127.0.0.1:${message.port}/sse?user=u${u}`,
+              channel: sub.channel,
+              ...(sub.filter ? { filter: sub.filter } : {}),
+              throttleMs: 0,
+            });
+            clients.push(client);
+            ready.push(new Promise((r) => client.messages$.subscribe((e) => e.type === 'ready' && r())));
+          }
+        }
+        void Promise.all(ready).then(() => child.send({ type: 'measure' }));
+      });
+    });
+  } finally {
+    for (const c of clients) c.close();
+    child.kill();
+  }
+}
+
+async function memoryCase(): Promise<void> {
+  for (const [mode, users] of [
+    ['hub', 1000],
+    ['sse', 100],
+  ] as const) {
+    const runs: MemoryResult[] = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await memoryRun(mode, users));
+    const byHeap = [...runs].sort((a, b) => a.heap_mb_per_user - b.heap_mb_per_user);
+    const mid = byHeap[Math.floor(byHeap.length / 2)]!;
+    emit({
+      name: mode === 'hub' ? 'realtime.memory_per_user' : 'realtime.memory_per_user_sse',
+      users: mid.users,
+      subscriptions_per_user: 10,
+      connections: mode === 'sse' ? users * 10 : 0,
+      heap_mb_per_user: round(mid.heap_mb_per_user, 4),
+      rss_mb_per_user: round(median(runs.map((r) => r.rss_mb_per_user)), 4),
+      runs_heap_mb_per_user: runs.map((r) => round(r.heap_mb_per_user, 4)),
+      spec_mb_per_user: 50,
+      runs: RUNS,
+      note: 'heap+external and RSS after GC with all subscriptions open, minus before, fresh process per run',
+    });
+  }
 }
