@@ -2,6 +2,7 @@
  * Shared benchmark helpers: percentiles, medians, peak memory and JSON-line output.
  * Every benchmark prints one JSON object per line, each with a `name`.
  */
+import { appendFileSync } from 'node:fs';
 
 /** The p-th percentile (0–100) of `values`, by nearest rank; NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {
@@ -42,9 +43,17 @@ export function peakRssMb(): number {
   return Math.round((peakRss / 1024 / 1024) * 10) / 10;
 }
 
-/** Print one result line. Adds peak RSS and the machine when absent. */
+/**
+ * Print one result line, adding peak RSS when absent. Under
+ * `npm run bench -- <name> --record`, run.ts names a results file in
+ * BENCH_RECORD_FILE and the line is kept there too (the figures of record the
+ * charts are drawn from).
+ */
 export function emit(result: { name: string } & Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ ...result, peak_rss_mb: result.peak_rss_mb ?? peakRssMb() })}\n`);
+  const line = `${JSON.stringify({ ...result, peak_rss_mb: result.peak_rss_mb ?? peakRssMb() })}\n`;
+  process.stdout.write(line);
+  const record = process.env.BENCH_RECORD_FILE;
+  if (record) appendFileSync(record, line);
 }
 
 /** Run `fn` `runs` times and return the run whose `key` is the median. */
