@@ -13,6 +13,7 @@ import type { RateLimiter, RateLimiterStatus } from './ingest/rate-limiter.js';
 import type { ShippingWebhookOptions } from './ingest/shipping/webhook-handler.js';
 import type { TikTokWebhookOptions } from './ingest/tiktok/webhook-handler.js';
 import type { HttpHandler } from './http/types.js';
+import { readProcessorCheckpoint } from './processing/checkpoint-reader.js';
 import { sqlDeadLetterQueue } from './processing/dead-letter-queue.js';
 import { migrateProcessing } from './processing/migrate-processing.js';
 import type { ProjectionDefinition } from './processing/projection/definition.js';
@@ -23,7 +24,7 @@ import { createRealtimeHub, type RealtimeHub, type RealtimeHubOptions } from './
 import { refusePartitionedChannels } from './realtime/partitioned-channels.js';
 import { createPgPubSub, migrateRealtime } from './realtime/pg-pubsub.js';
 import type { PubSub } from './realtime/pubsub.js';
-import { createSqlSnapshot, readProcessorCheckpoint } from './realtime/sql-snapshot.js';
+import { createSqlSnapshot } from './realtime/sql-snapshot.js';
 import type { AnySagaDefinition } from './sagas/define-saga.js';
 import { createSagaRunner, type SagaRunner } from './sagas/saga-runner.js';
 import { createSagaTrigger, type SagaTrigger, type SagaTriggerStart } from './sagas/saga-trigger.js';

@@ -5,7 +5,7 @@
  */
 import { Subject, type Observable } from 'rxjs';
 import type { Row, RowChange } from '../core/row-change.js';
-import { type LogCheckpoint, formatCheckpoint } from '../store/checkpoint.js';
+import { type LogCheckpoint, formatCheckpoint } from '../core/checkpoint.js';
 import { type ChannelDefinition, keyIdOf, keyOf } from './channels.js';
 import { type ParsedFilter, matchesFilter } from './filter.js';
 import type { Snapshot, SnapshotPort } from './types.js';

@@ -8,7 +8,8 @@ import type { Row } from '../../src/core/row-change.js';
 import type { SqlClient } from '../../src/core/sql-client.js';
 import { DEFAULT_CHANNELS } from '../../src/realtime/channels.js';
 import { parseFilter } from '../../src/realtime/filter.js';
-import { createSqlSnapshot, readProcessorCheckpoint } from '../../src/realtime/sql-snapshot.js';
+import { readProcessorCheckpoint } from '../../src/processing/checkpoint-reader.js';
+import { createSqlSnapshot } from '../../src/realtime/sql-snapshot.js';
 import { COMMERCE_READ_MODELS } from './checker/check-read-models.js';
 import type { ServerRows } from './realtime-observers.js';
 
