@@ -15,5 +15,4 @@ export * from './processing/index.js';
 export * from './sagas/index.js';
 export * from './ingest/index.js';
 export * from './realtime/index.js';
-export * from './commerce/index.js';
 export * from './engine.js';

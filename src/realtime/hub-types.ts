@@ -24,8 +24,8 @@ import type {
 
 /** Options of {@link createRealtimeHub}. */
 export interface RealtimeHubOptions {
-  /** Read-model channels. Default {@link DEFAULT_CHANNELS}. */
-  channels?: readonly ChannelDefinition[];
+  /** Read-model channels a client may subscribe to (commerce's are `COMMERCE_CHANNELS`). */
+  channels: readonly ChannelDefinition[];
   /** The projections' row changes (absent on processes that only serve subscribers). */
   changes?: Observable<RowChange>;
   /** Fresh snapshots for initial loads and resets. */

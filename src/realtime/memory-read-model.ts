@@ -15,8 +15,8 @@ import type { Snapshot, SnapshotPort } from './types.js';
  *
  * @example
  * ```ts
- * const model = new MemoryReadModel(DEFAULT_CHANNELS);
- * const hub = createRealtimeHub({ changes: model.changes, snapshot: model.snapshot });
+ * const model = new MemoryReadModel(channels);
+ * const hub = createRealtimeHub({ channels, changes: model.changes, snapshot: model.snapshot });
  * model.upsert('order_metrics', { creator_id: 'c1', active_orders: 3 });
  * ```
  */
