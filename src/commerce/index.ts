@@ -14,3 +14,4 @@ export * from './create-commerce.js';
 export * from './channels.js';
 export * from './ingest/index.js';
 export * from './engine-config.js';
+export * from './conflicts/commerce-conflict-config.js';
