@@ -8,7 +8,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { fastifyAdapter } from '../../src/http/index.js';
-import { INGEST_PATHS } from '../../src/ingest/index.js';
+import { COMMERCE_WEBHOOK_PATHS } from '../../src/commerce/index.js';
 import {
   WEBSOCKET_SERVER_OPTIONS,
   createSseHandler,
@@ -58,7 +58,9 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
     host.identifyUpgrade(headers, request),
   );
   // Registered without fastify-plugin: its raw-body parser stays inside this plugin.
-  await app.register(fastifyAdapter(host.ingest, { url: [INGEST_PATHS.tiktok, INGEST_PATHS.shipping] }));
+  await app.register(
+    fastifyAdapter(host.ingest, { url: [COMMERCE_WEBHOOK_PATHS.tiktok, COMMERCE_WEBHOOK_PATHS.shipping] }),
+  );
   app.get('/realtime/sse', (req, reply) => {
     // The page and the realtime routes give a browser its anonymous identity (open access).
     host.identifyBrowser(req.raw, reply.raw);

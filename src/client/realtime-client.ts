@@ -6,8 +6,8 @@
  */
 import { BehaviorSubject, type Observable, Subject, distinctUntilChanged } from 'rxjs';
 import type { RowOperation } from '../core/row-change.js';
-import { compareCheckpoints, isCheckpoint } from '../store/checkpoint.js';
-import { type Envelope, decodeEnvelope } from '../realtime/envelope.js';
+import { compareCheckpoints, isCheckpoint } from '../core/checkpoint.js';
+import { type Envelope, decodeEnvelope } from '../core/envelope.js';
 import { type BackoffOptions, backoffDelay, parseRetryAfter } from './backoff.js';
 import { LiveTable } from './live-table.js';
 import { SseParser } from './sse-parser.js';

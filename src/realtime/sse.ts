@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import { SyncError } from '../core/errors.js';
-import { type Envelope, encodeEnvelope } from './envelope.js';
+import { type Envelope, encodeEnvelope } from '../core/envelope.js';
 import { TooManyConnectionsError, UnauthorizedError, httpStatusOf } from './errors.js';
 import type { RealtimeHub, RealtimeSubscription } from './hub.js';
 import { checkOrigin, compileOrigins } from './origin.js';

@@ -17,7 +17,7 @@ import type { Commerce } from '../../../src/commerce/create-commerce.js';
 import { commerceEvent } from '../../../src/commerce/events/index.js';
 import { inventoryStream } from '../../../src/commerce/inventory/streams.js';
 import type { EngineWorker } from '../../../src/engine.js';
-import type { TikTokShopHttpClient } from '../../../src/ingest/index.js';
+import type { TikTokShopHttpClient } from '../../../src/commerce/ingest/index.js';
 import type { EventStore } from '../../../src/store/index.js';
 import { fetchInventory } from './tiktok-inventory.js';
 
