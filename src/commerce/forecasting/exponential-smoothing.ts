@@ -55,9 +55,13 @@ function initialStates(y: readonly number[], shape: SmoothingShape): Required<In
   const span = Math.min(y.length, 2 * WEEK);
   const first = y.slice(0, span);
   const level = mean(first);
+  // The initial slope is estimated over the first eight weeks where there are
+  // that many: from two weeks it is mostly noise, and a small beta keeps it.
   let trend = 0;
-  if (shape.trend && y.length >= 2 * WEEK) {
-    trend = (mean(y.slice(WEEK, 2 * WEEK)) - mean(y.slice(0, WEEK))) / WEEK;
+  const weeks = Math.min(8, Math.floor(y.length / WEEK));
+  if (shape.trend && weeks >= 2) {
+    const half = Math.floor(weeks / 2) * WEEK;
+    trend = (mean(y.slice(half, 2 * half)) - mean(y.slice(0, half))) / half;
   }
   const season = new Array<number>(WEEK).fill(0);
   if (shape.seasonal && span >= WEEK) {
@@ -135,12 +139,13 @@ export function winsorize(residuals: readonly number[]): number[] {
 
 const ALPHAS = [0.02, 0.05, 0.1, 0.2, 0.35, 0.6];
 const TRENDS: ReadonlyArray<{ beta: number; phi: number }> = [
+  { beta: 0, phi: 0 },
   { beta: 0.002, phi: 0.9 },
   { beta: 0.01, phi: 0.9 },
-  { beta: 0.002, phi: 0.98 },
-  { beta: 0.01, phi: 0.98 },
-  { beta: 0.001, phi: 1 },
-  { beta: 0, phi: 0 },
+  { beta: 0.001, phi: 0.98 },
+  { beta: 0.005, phi: 0.98 },
+  { beta: 0.0005, phi: 1 },
+  { beta: 0.002, phi: 1 },
 ];
 const GAMMAS = [0, 0.02, 0.08, 0.2];
 
@@ -175,7 +180,7 @@ export class SmoothingModel implements FittedDemandModel {
   readonly #fit: SmoothingFit;
   readonly #errors: number[];
 
-  constructor(shape: SmoothingShape, p: SmoothingParameters, fit: SmoothingFit) {
+  constructor(shape: SmoothingShape, p: SmoothingParameters, fit: SmoothingFit, errorScale = 1) {
     this.method = methodOf(shape);
     this.#shape = shape;
     this.#p = p;
@@ -183,7 +188,21 @@ export class SmoothingModel implements FittedDemandModel {
     this.parameters = { ...p };
     // Skip the first two weeks of residuals: they mostly measure the initial states.
     const settled = fit.residuals.slice(Math.min(2 * WEEK, Math.floor(fit.residuals.length / 2)));
-    this.#errors = settled.length > 0 ? winsorize(settled) : [0];
+    this.#errors = settled.length > 0 ? winsorize(settled).map((e) => e * errorScale) : [0];
+  }
+
+  /** Mean absolute one-step error in sample (after the first two weeks). */
+  inSampleMae(): number {
+    return mean(this.#errors.map(Math.abs));
+  }
+
+  /**
+   * The same model with its simulated errors scaled by `factor`: the selector
+   * widens a model whose out-of-sample errors exceeded its in-sample ones
+   * (parameter and model uncertainty the residuals do not show).
+   */
+  withErrorScale(factor: number): SmoothingModel {
+    return new SmoothingModel(this.#shape, this.#p, this.#fit, factor);
   }
 
   forecastMean(horizon: number): number[] {

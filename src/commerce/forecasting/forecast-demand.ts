@@ -2,6 +2,7 @@
  * A product's demand forecast: the method chosen by out-of-sample error, a
  * spike check, and the forecast distribution read from simulated futures.
  */
+import { cleanSpikes, MAX_SPIKE_DAYS } from './clean-spikes.js';
 import { addDays, dateMs, weekdayOf, type Weekday } from './dates.js';
 import type { FittedDemandModel, ForecastMethod } from './demand-model.js';
 import { assertDemandSeries, assertIntegerIn, ForecastInputError } from './errors.js';
@@ -37,7 +38,7 @@ export interface ForecastOptions {
   methods?: readonly ForecastMethod[];
   /** Days of each holdout window in the selection. Default 28. */
   selectionWindow?: number;
-  /** A confirmed spike with onset this many days back or fewer reshapes the forecast. Default 60. */
+  /** A confirmed spike with onset this many days back or fewer may reshape the forecast. Default 120. */
   spikeMemoryDays?: number;
   spikeDetector?: SpikeDetectorOptions;
 }
@@ -93,23 +94,20 @@ function resolved(options: ForecastOptions) {
     paths,
     seed,
     window: options.selectionWindow ?? 28,
-    spikeMemory: options.spikeMemoryDays ?? 60,
+    spikeMemory: options.spikeMemoryDays ?? MAX_SPIKE_DAYS,
   };
 }
 
-/** Replace the model by baseline + decaying excess when a confirmed spike is recent. */
+/** Baseline (fitted on the history before onset) plus the decaying excess since. */
 function adaptToSpike(
   sales: readonly number[],
-  spike: SpikeSignal,
-  memory: number,
+  cleaned: readonly number[],
+  onset: number,
   methods: readonly ForecastMethod[] | undefined,
   window: number,
 ): FittedDemandModel | null {
-  if (spike.state !== 'confirmed' || spike.onsetIndex === null) return null;
-  const onset = spike.onsetIndex;
-  if (sales.length - onset > memory || onset < 2 * WEEK) return null;
-  const before = sales.slice(0, onset);
-  const baseline = selectModel(before, window, methods).model;
+  if (onset < 2 * WEEK) return null;
+  const baseline = selectModel(cleaned.slice(0, onset), window, methods).model;
   const lead = sales.length - onset;
   const expected = baseline.forecastMean(lead);
   const excess = sales.slice(onset).map((v, i) => v - expected[i]!);
@@ -149,10 +147,14 @@ export function forecastDemand(history: DemandHistory, options: ForecastOptions 
   const sales = history.sales;
   const firstDate = addDays(history.startDate, sales.length);
   const scan = detectSpikes(sales, { mentions: history.mentions, options: options.spikeDetector });
-  const selection = selectModel(sales.length > 0 ? sales : [0], o.window, options.methods);
-  const adapted = scan.lastConfirmed
-    ? adaptToSpike(sales, scan.lastConfirmed, o.spikeMemory, options.methods, o.window)
-    : null;
+  const { cleaned, windows } = cleanSpikes(
+    sales,
+    scan.alarms.map((a) => a.onsetIndex),
+  );
+  const selection = selectModel(cleaned.length > 0 ? cleaned : [0], o.window, options.methods);
+  // A spike still under way (its window reaches today) reshapes the forecast.
+  const live = windows.find((w) => w.end === sales.length && sales.length - w.start <= o.spikeMemory);
+  const adapted = live ? adaptToSpike(sales, cleaned, live.start, options.methods, o.window) : null;
   const model = adapted ?? selection.model;
   return distribution(model, o, firstDate, {
     spike: scan.latest,

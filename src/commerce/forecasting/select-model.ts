@@ -5,7 +5,7 @@
  * absolute error wins and is refitted on the whole history.
  */
 import type { FittedDemandModel, ForecastMethod } from './demand-model.js';
-import { fitSmoothing, WEEK } from './exponential-smoothing.js';
+import { fitSmoothing, SmoothingModel, WEEK } from './exponential-smoothing.js';
 import { fitSba, fitTsb } from './intermittent-demand.js';
 import { meanAbsoluteError } from './statistics.js';
 
@@ -102,5 +102,17 @@ export function selectModel(
     if (c.holdoutMae !== null && (best.holdoutMae === null || c.holdoutMae < best.holdoutMae)) best = c;
   }
   const model = fitMethod(best.method, y) ?? fitMethod('ses', y)!;
-  return { model, candidates };
+  return { model: widened(model, best.holdoutMae), candidates };
+}
+
+/** Widest inflation of the simulated errors. */
+const MAX_ERROR_SCALE = 1.5;
+
+/** Scale a smoothing model's errors by how much worse it did out of sample than in sample. */
+function widened(model: FittedDemandModel, holdoutMae: number | null): FittedDemandModel {
+  if (!(model instanceof SmoothingModel) || holdoutMae === null) return model;
+  const inSample = model.inSampleMae();
+  if (inSample <= 0) return model;
+  const factor = Math.min(MAX_ERROR_SCALE, holdoutMae / inSample);
+  return factor > 1 ? model.withErrorScale(factor) : model;
 }
