@@ -191,9 +191,9 @@ export class SmoothingModel implements FittedDemandModel {
     this.#errors = settled.length > 0 ? winsorize(settled).map((e) => e * errorScale) : [0];
   }
 
-  /** Mean absolute one-step error in sample (after the first two weeks). */
-  inSampleMae(): number {
-    return mean(this.#errors.map(Math.abs));
+  /** Root mean squared one-step error in sample (after the first two weeks). */
+  inSampleRmse(): number {
+    return Math.sqrt(mean(this.#errors.map((e) => e * e)));
   }
 
   /**

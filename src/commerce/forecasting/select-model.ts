@@ -1,19 +1,19 @@
 /**
  * Choose a product's forecasting method by out-of-sample error: every
  * candidate is fitted on the history up to two earlier origins and scored on
- * the days that followed (rolling origin, fpp3 §5.10); the lowest mean
- * absolute error wins and is refitted on the whole history.
+ * the days that followed (rolling origin, fpp3 §5.10); the lowest root mean
+ * squared error wins and is refitted on the whole history.
  */
 import type { FittedDemandModel, ForecastMethod } from './demand-model.js';
 import { fitSmoothing, SmoothingModel, WEEK } from './exponential-smoothing.js';
 import { fitSba, fitTsb } from './intermittent-demand.js';
-import { meanAbsoluteError } from './statistics.js';
+import { rootMeanSquaredError } from './statistics.js';
 
 /** A candidate's out-of-sample score. */
 export interface CandidateScore {
   method: ForecastMethod;
-  /** Mean absolute error per day over the holdout windows (null: too little history to score). */
-  holdoutMae: number | null;
+  /** Root mean squared error per day over the holdout windows (null: too little history to score). */
+  holdoutRmse: number | null;
 }
 
 /** The chosen model and how every candidate scored. */
@@ -65,12 +65,12 @@ export function candidateMethods(
 function holdoutScore(method: ForecastMethod, y: readonly number[], window: number): number | null {
   let total = 0;
   let scored = 0;
-  for (const back of [2 * window, window]) {
+  for (const back of [3 * window, 2 * window, window]) {
     const origin = y.length - back;
     if (origin < 2 * WEEK) continue;
     const model = fitMethod(method, y.slice(0, origin));
     if (!model) continue;
-    total += meanAbsoluteError(y.slice(origin, origin + window), model.forecastMean(window));
+    total += rootMeanSquaredError(y.slice(origin, origin + window), model.forecastMean(window));
     scored++;
   }
   return scored > 0 ? total / scored : null;
@@ -95,24 +95,24 @@ export function selectModel(
   const size = Math.max(WEEK, Math.min(window, Math.floor(y.length / 5)));
   const candidates = candidateMethods(y, allowed).map((method) => ({
     method,
-    holdoutMae: holdoutScore(method, y, size),
+    holdoutRmse: holdoutScore(method, y, size),
   }));
   let best = candidates[0]!;
   for (const c of candidates) {
-    if (c.holdoutMae !== null && (best.holdoutMae === null || c.holdoutMae < best.holdoutMae)) best = c;
+    if (c.holdoutRmse !== null && (best.holdoutRmse === null || c.holdoutRmse < best.holdoutRmse)) best = c;
   }
   const model = fitMethod(best.method, y) ?? fitMethod('ses', y)!;
-  return { model: widened(model, best.holdoutMae), candidates };
+  return { model: widened(model, best.holdoutRmse), candidates };
 }
 
 /** Widest inflation of the simulated errors. */
 const MAX_ERROR_SCALE = 1.5;
 
 /** Scale a smoothing model's errors by how much worse it did out of sample than in sample. */
-function widened(model: FittedDemandModel, holdoutMae: number | null): FittedDemandModel {
-  if (!(model instanceof SmoothingModel) || holdoutMae === null) return model;
-  const inSample = model.inSampleMae();
+function widened(model: FittedDemandModel, holdoutRmse: number | null): FittedDemandModel {
+  if (!(model instanceof SmoothingModel) || holdoutRmse === null) return model;
+  const inSample = model.inSampleRmse();
   if (inSample <= 0) return model;
-  const factor = Math.min(MAX_ERROR_SCALE, holdoutMae / inSample);
+  const factor = Math.min(MAX_ERROR_SCALE, holdoutRmse / inSample);
   return factor > 1 ? model.withErrorScale(factor) : model;
 }

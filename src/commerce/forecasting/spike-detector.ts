@@ -8,8 +8,8 @@
  * alone: z = min(cap, e/σ); S ← max(0, S + z − k). With k = ½ and standard
  * normal z, the chance that S ever reaches s without a change is about e^(−s)
  * (Siegmund's approximation, P ≈ e^(−2ks)); the reported confidence is
- * 1 − e^(−S), so a flag at S = 3 is "95 % sure" and a confirmation at S = 6
- * "99.75 % sure".
+ * 1 − e^(−S), so a flag at S = 3 is "95 % sure" and a confirmation at S = 7
+ * "99.9 % sure". The first four weeks only learn the baseline (no alarms).
  */
 import { assertDemandSeries } from './errors.js';
 import { WEEK } from './exponential-smoothing.js';
@@ -26,9 +26,9 @@ export interface SpikeDetectorOptions {
   drift?: number;
   /** S at which a spike is flagged. Default 3 (confidence 0.95). */
   flagAt?: number;
-  /** S at which it is confirmed. Default 6 (confidence 0.9975). */
+  /** S at which it is confirmed. Default 7 (confidence 0.999). */
   confirmAt?: number;
-  /** Largest contribution of one day. Default 3.5, so confirming takes two days. */
+  /** Largest contribution of one day (z − k ≤ cap − k). Default 4, so confirming takes two days. */
   cap?: number;
   /** Baseline level smoothing. Default 0.1. */
   alpha?: number;
@@ -67,20 +67,35 @@ interface Cusum {
   spread: number;
   s: number;
   lastZero: number;
+  /** Smoothed share of zero days, and size of non-zero days. */
+  zeroShare: number;
+  size: number;
 }
 
 function newCusum(y: readonly number[]): Cusum {
   const head = y.slice(0, Math.min(y.length, 2 * WEEK));
   const level = mean(head);
   const spread = Math.max(1, mean(head.map((v) => Math.abs(v - level))) * 1.25);
-  return { level, season: new Array<number>(WEEK).fill(0), spread, s: 0, lastZero: -1 };
+  const sold = head.filter((v) => v > 0);
+  return {
+    level,
+    season: new Array<number>(WEEK).fill(0),
+    spread,
+    s: 0,
+    lastZero: -1,
+    zeroShare: 1 - sold.length / Math.max(1, head.length),
+    size: sold.length > 0 ? mean(sold) : 1,
+  };
 }
 
 /** One day of a CUSUM; the baseline learns only while no excursion is under way. */
 function step(c: Cusum, t: number, value: number, o: Required<SpikeDetectorOptions>): void {
   const slot = t % WEEK;
   const error = value - (c.level + c.season[slot]!);
-  const sigma = Math.max(c.spread, Math.sqrt(Math.max(c.level, 1)));
+  // Poisson floor √level; a sparse seller's sales come in lumps of about
+  // `size` units, and a compound-Poisson spread is √(level × size).
+  const lumps = c.zeroShare > 0.3 ? Math.max(1, c.size) : 1;
+  const sigma = Math.max(c.spread, Math.sqrt(Math.max(c.level, 1) * lumps));
   c.s = Math.max(0, c.s + Math.min(o.cap, error / sigma) - o.drift);
   if (c.s === 0) c.lastZero = t;
   // Robust learning (errors clipped at 2σ): a spike barely moves the baseline,
@@ -90,8 +105,12 @@ function step(c: Cusum, t: number, value: number, o: Required<SpikeDetectorOptio
   c.level += o.alpha * clipped;
   c.season[slot] = c.season[slot]! + o.gamma * clipped;
   c.spread += 0.03 * (Math.abs(clipped) * 1.25 - c.spread);
+  c.zeroShare += 0.02 * ((value === 0 ? 1 : 0) - c.zeroShare);
+  if (value > 0) c.size += 0.05 * (value - c.size);
 }
 
+/** Days that only learn the baseline. */
+const WARM_UP_DAYS = 4 * WEEK;
 /** Days a CUSUM may stay above zero without confirming before its baseline is reset. */
 const MAX_EXCURSION_DAYS = 14;
 /** A confirmation this soon after the previous one belongs to the same shock. */
@@ -109,8 +128,8 @@ function resolve(options: SpikeDetectorOptions): Required<SpikeDetectorOptions> 
   return {
     drift: options.drift ?? 0.5,
     flagAt: options.flagAt ?? 3,
-    confirmAt: options.confirmAt ?? 6,
-    cap: options.cap ?? 3.5,
+    confirmAt: options.confirmAt ?? 7,
+    cap: options.cap ?? 4,
     alpha: options.alpha ?? 0.1,
     gamma: options.gamma ?? 0.05,
   };
@@ -144,6 +163,15 @@ export function detectSpikes(
   for (let t = 0; t < sales.length; t++) {
     step(demand, t, sales[t]!, o);
     if (talk && t < input.mentions!.length) step(talk, t, input.mentions![t]!, o);
+    if (t < WARM_UP_DAYS) {
+      demand.s = 0;
+      demand.lastZero = t;
+      if (talk) {
+        talk.s = 0;
+        talk.lastZero = t;
+      }
+      continue;
+    }
     const talkS = talk?.s ?? 0;
     const flagged = demand.s >= o.flagAt || talkS >= o.flagAt;
     const confirmed = demand.s >= o.confirmAt || (demand.s >= o.flagAt && talkS >= o.confirmAt);

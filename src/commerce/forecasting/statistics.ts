@@ -44,3 +44,16 @@ export function sum(values: readonly number[]): number {
   for (const v of values) total += v;
   return total;
 }
+
+/**
+ * Root mean squared error of two aligned series: the selection criterion,
+ * because the mean forecast minimises it (mean absolute error would favour
+ * forecasting zero for a product that sells on one day in five).
+ */
+export function rootMeanSquaredError(actual: readonly number[], predicted: readonly number[]): number {
+  const n = Math.min(actual.length, predicted.length);
+  if (n === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += (actual[i]! - predicted[i]!) ** 2;
+  return Math.sqrt(sum / n);
+}
