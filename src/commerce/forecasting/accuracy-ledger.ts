@@ -57,6 +57,11 @@ export class ForecastLedger {
     return kept;
   }
 
+  /** Keep an already summarised forecast (e.g. one read back from storage). */
+  keepSummary(kept: KeptForecast): void {
+    this.#forecasts.push(kept);
+  }
+
   /** Record what a product sold on a day (replaces an earlier figure for that day). */
   observe(productId: string, date: string, units: number): void {
     dateMs('date', date);

@@ -27,3 +27,7 @@ export * from './reorder-plan.js';
 export * from './accuracy-ledger.js';
 export * from './capacity-plan.js';
 export * from './synthetic-demand.js';
+export * from './product-daily-sales.js';
+export * from './analytics-tables.js';
+export * from './analytics-rows.js';
+export * from './analytics-updater.js';
