@@ -11,7 +11,8 @@
  * - `within_20pct`: share of 30-day totals (forecast mean) within 20 % of what sold.
  * - `coverage_80`: share of days whose sales fell inside the 10–90 % interval.
  * - `detect_delay_days` (median days from shock onset to a confirmed alarm, viral
- *   class), `flag_delay_days`, `detected_share`, and `false_alarm_rate`
+ *   class, with mentions; `detect_delay_days_sales_only` without them),
+ *   `flag_delay_days`, `detected_share`, and `false_alarm_rate`
  *   (confirmed alarms away from any shock, per product-year; every class).
  *
  * Environment: FORECAST_PRODUCTS (per class, default 60 → 300 products),
@@ -83,6 +84,14 @@ function backtest(series: SyntheticDemand, tally: Tally): void {
   }
 }
 
+function salesOnlyDelays(series: SyntheticDemand, delays: number[]): void {
+  const { alarms } = detectSpikes(series.sales);
+  for (const on of series.shockOnsets) {
+    const hit = alarms.find((a) => a.confirmedIndex >= on && a.confirmedIndex <= on + 14);
+    if (hit) delays.push(hit.confirmedIndex - on);
+  }
+}
+
 function detection(series: SyntheticDemand, delays: number[], flags: number[], missed: { n: number }) {
   const { alarms } = detectSpikes(series.sales, { mentions: series.mentions });
   let falseAlarms = 0;
@@ -115,6 +124,7 @@ function runClass(demandClass: DemandClass, classIndex: number): void {
   };
   const delays: number[] = [];
   const flags: number[] = [];
+  const salesOnly: number[] = [];
   const missed = { n: 0 };
   let falseAlarms = 0;
   let shocks = 0;
@@ -122,6 +132,7 @@ function runClass(demandClass: DemandClass, classIndex: number): void {
     const series = syntheticDemand(demandClass, DAYS, 1 + classIndex * 100_003 + p * 7919);
     backtest(series, tally);
     falseAlarms += detection(series, delays, flags, missed);
+    salesOnlyDelays(series, salesOnly);
     shocks += series.shockOnsets.length;
   }
   emit({
@@ -136,6 +147,7 @@ function runClass(demandClass: DemandClass, classIndex: number): void {
     coverage_80: round(tally.covered / tally.days, 3),
     detect_delay_days: delays.length > 0 ? median(delays) : null,
     flag_delay_days: flags.length > 0 ? median(flags) : null,
+    detect_delay_days_sales_only: salesOnly.length > 0 ? median(salesOnly) : null,
     detected_share: shocks > 0 ? round(1 - missed.n / shocks, 3) : null,
     false_alarm_rate: round(falseAlarms / ((PRODUCTS * DAYS) / 365), 3),
     methods: tally.methods,
