@@ -170,7 +170,13 @@ function methodOf(shape: SmoothingShape): ForecastMethod {
 
 /**
  * A fitted exponential-smoothing model: the parameters minimise the in-sample
- * one-step squared error over a fixed grid.
+ * one-step squared error over a fixed grid. Made by {@link fitSmoothing}.
+ *
+ * @example
+ * ```ts
+ * const model = fitSmoothing(sales, { trend: false, seasonal: true });
+ * const path = model.simulatePath(seededRandom(1), 30);
+ * ```
  */
 export class SmoothingModel implements FittedDemandModel {
   readonly method: ForecastMethod;

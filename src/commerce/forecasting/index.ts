@@ -3,8 +3,9 @@
  * forecasters chosen by out-of-sample error, forecast distributions, spike
  * detection, stock-out and reorder plans, live accuracy and capacity signals.
  */
-export * from './errors.js';
+export { ForecastInputError } from './errors.js';
 export { WEEKDAYS, type Weekday } from './dates.js';
+export { seededRandom, type RandomSource } from './random.js';
 export * from './demand-model.js';
 export {
   WEEK,
@@ -29,5 +30,5 @@ export * from './capacity-plan.js';
 export * from './synthetic-demand.js';
 export * from './product-daily-sales.js';
 export * from './analytics-tables.js';
-export * from './analytics-rows.js';
+export { mergeFigures } from './analytics-rows.js';
 export * from './analytics-updater.js';

@@ -94,7 +94,14 @@ export function tsbStates(y: readonly number[], alpha: number, beta: number): Ts
 /**
  * An intermittent model: a flat rate, with sample paths drawn as
  * "does it sell today?" (Bernoulli) times a size resampled from the product's
- * own recent demand sizes, scaled so the path mean equals the rate.
+ * own recent demand sizes, scaled so the path mean equals the rate. Made by
+ * {@link fitSba} and {@link fitTsb}.
+ *
+ * @example
+ * ```ts
+ * const model = fitTsb(sales);
+ * model?.forecastMean(7) // seven equal daily rates
+ * ```
  */
 export class IntermittentModel implements FittedDemandModel {
   readonly method: ForecastMethod;

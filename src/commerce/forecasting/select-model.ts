@@ -49,7 +49,14 @@ export function fitMethod(method: ForecastMethod, y: readonly number[]): FittedD
   }
 }
 
-/** The methods worth trying on a series of this length and sparsity. */
+/**
+ * The methods worth trying on a series of this length and sparsity.
+ *
+ * @example
+ * ```ts
+ * candidateMethods([0, 0, 3, 0, 0, 1, 0]) // ['ses', 'croston-sba', 'tsb']
+ * ```
+ */
 export function candidateMethods(
   y: readonly number[],
   allowed?: readonly ForecastMethod[],
