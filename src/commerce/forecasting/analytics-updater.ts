@@ -17,7 +17,7 @@ import { ForecastLedger, type AccuracyFigures } from './accuracy-ledger.js';
 import { creatorRows, insightRows, mergeFigures } from './analytics-rows.js';
 import type { KeptForecastRow, ProductTrendRow } from './analytics-tables.js';
 import { addDays, daysBetween } from './dates.js';
-import { assertIntegerIn, ForecastInputError } from './errors.js';
+import { assertIntegerIn, assertProbability, ForecastInputError } from './errors.js';
 import { forecastDemand, type DemandForecast } from './forecast-demand.js';
 import type { ProductDailySalesRow } from './product-daily-sales.js';
 import { planReorder, type ReorderPlan } from './reorder-plan.js';
@@ -109,6 +109,7 @@ export class AnalyticsUpdater extends EventEmitter<AnalyticsUpdaterEventMap> {
       ...(options.mentions ? { mentions: options.mentions } : {}),
     };
     assertIntegerIn('leadTimeDays', this.#o.leadTimeDays, 0, 365);
+    assertProbability('serviceLevel', this.#o.serviceLevel);
   }
 
   /** Run every `intervalMs` until {@link stop}; failures become `'error'` events. */

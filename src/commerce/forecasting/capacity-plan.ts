@@ -4,7 +4,7 @@
  * forecast reaches 70 % of capacity (the specification's
  * `auto_scaling_triggers: 'Scale up at 70% predicted capacity'`).
  */
-import { ForecastInputError } from './errors.js';
+import { assertDemandSeries, ForecastInputError } from './errors.js';
 import { forecastWithMethod } from './forecast-demand.js';
 
 /** Default share of capacity that triggers a scale-up. */
@@ -51,6 +51,7 @@ export function planCapacity(input: CapacityInput): CapacitySignal {
   if (!(input.capacity > 0) || !Number.isFinite(input.capacity)) {
     throw new ForecastInputError('capacity', `expected a positive number, got ${String(input.capacity)}`);
   }
+  assertDemandSeries('usage', input.usage);
   const threshold = input.signalAt ?? CAPACITY_SIGNAL_SHARE;
   if (!(threshold > 0 && threshold <= 1)) {
     throw new ForecastInputError('signalAt', `expected a share in (0, 1], got ${String(threshold)}`);

@@ -152,5 +152,9 @@ describe.each(commerceEngines)('analytics updater on $name', (engine) => {
     expect(
       () => new AnalyticsUpdater({ store: bed.store, readModels: bed.commerce.readModels, leadTimeDays: -1 }),
     ).toThrow(ForecastInputError);
+    expect(
+      () =>
+        new AnalyticsUpdater({ store: bed.store, readModels: bed.commerce.readModels, serviceLevel: 1.2 }),
+    ).toThrow(ForecastInputError);
   });
 });
