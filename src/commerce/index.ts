@@ -15,3 +15,4 @@ export * from './channels.js';
 export * from './ingest/index.js';
 export * from './engine-config.js';
 export * from './conflicts/commerce-conflict-config.js';
+export * from './forecasting/index.js';
