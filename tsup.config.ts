@@ -12,6 +12,7 @@ export default defineConfig([
       redis: 'src/adapters/redis.ts',
       client: 'src/client/index.ts',
       testing: 'src/testing/index.ts',
+      http: 'src/http/index.ts',
       commerce: 'src/commerce/index.ts',
     },
     format: ['esm', 'cjs'],

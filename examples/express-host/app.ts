@@ -5,14 +5,14 @@
 import express from 'express';
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
-import { expressAdapter } from '../../src/http/index.js';
-import { COMMERCE_WEBHOOK_PATHS } from '../../src/commerce/index.js';
+import { expressAdapter } from '@creatorflow/sync/http';
+import { COMMERCE_WEBHOOK_PATHS } from '@creatorflow/sync/commerce';
 import {
   WEBSOCKET_SERVER_OPTIONS,
   attachWebSocketServer,
   createSseHandler,
   parseAllowedOrigins,
-} from '../../src/realtime/index.js';
+} from '@creatorflow/sync';
 import { loadDashboardAssets } from '../dashboard/assets.js';
 import { createHost } from '../shared/host.js';
 import { accessLogEnabled, describeError, logRequest } from '../shared/host-log.js';

@@ -7,14 +7,14 @@
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { fastifyAdapter } from '../../src/http/index.js';
-import { COMMERCE_WEBHOOK_PATHS } from '../../src/commerce/index.js';
+import { fastifyAdapter } from '@creatorflow/sync/http';
+import { COMMERCE_WEBHOOK_PATHS } from '@creatorflow/sync/commerce';
 import {
   WEBSOCKET_SERVER_OPTIONS,
   createSseHandler,
   handleWebSocket,
   parseAllowedOrigins,
-} from '../../src/realtime/index.js';
+} from '@creatorflow/sync';
 import { loadDashboardAssets } from '../dashboard/assets.js';
 import { createHost } from '../shared/host.js';
 import { accessLogEnabled, logRequest } from '../shared/host-log.js';

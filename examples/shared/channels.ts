@@ -4,8 +4,8 @@
  * list, and the probe of the `e2e.webhook_to_dashboard` benchmark (a new
  * order's row is the first delta a webhook causes).
  */
-import { COMMERCE_CHANNELS } from '../../src/commerce/index.js';
-import type { ChannelDefinition } from '../../src/realtime/index.js';
+import { COMMERCE_CHANNELS } from '@creatorflow/sync/commerce';
+import type { ChannelDefinition } from '@creatorflow/sync';
 
 /** Per-order rows of the commerce read models. */
 export const ORDERS_CHANNEL: ChannelDefinition = Object.freeze({

@@ -14,16 +14,16 @@ import {
   createRedisConnectionLimiter,
   createRedisRateLimiter,
   type RedisConnectionLimiter,
-} from '../../src/adapters/redis.js';
-import { createCommerce, type Commerce } from '../../src/commerce/create-commerce.js';
-import { commerceReceivers } from '../../src/commerce/ingest/index.js';
-import { COMMERCE_EVENT_SCHEMAS } from '../../src/commerce/events/index.js';
-import { tikTokShopClientFromHttp } from '../../src/commerce/ports/index.js';
-import { createSyncEngine, type SyncEngine } from '../../src/engine.js';
-import type { HttpHandler } from '../../src/http/index.js';
-import { createTikTokShopHttpClient } from '../../src/commerce/ingest/index.js';
-import { createMemoryRateLimiter, type RateLimiter } from '../../src/ingest/index.js';
-import { createRedisPubSub, type Authorization, type PubSub } from '../../src/realtime/index.js';
+} from '@creatorflow/sync/redis';
+import { createCommerce, type Commerce } from '@creatorflow/sync/commerce';
+import { commerceReceivers } from '@creatorflow/sync/commerce';
+import { COMMERCE_EVENT_SCHEMAS } from '@creatorflow/sync/commerce';
+import { tikTokShopClientFromHttp } from '@creatorflow/sync/commerce';
+import { createSyncEngine, type SyncEngine } from '@creatorflow/sync';
+import type { HttpHandler } from '@creatorflow/sync/http';
+import { createTikTokShopHttpClient } from '@creatorflow/sync/commerce';
+import { createMemoryRateLimiter, type RateLimiter } from '@creatorflow/sync';
+import { createRedisPubSub, type Authorization, type PubSub } from '@creatorflow/sync';
 import { BrowserIdentities } from './browser-identity.js';
 import { HOST_CHANNELS } from './channels.js';
 import { openDatabase } from './database.js';

@@ -4,8 +4,8 @@
  * (Standard Webhooks signature plus `x-api-key`).
  */
 import { randomUUID } from 'node:crypto';
-import { signTikTokWebhook } from '../../src/commerce/ingest/index.js';
-import { signStandardWebhook } from '../../src/ingest/index.js';
+import { signTikTokWebhook } from '@creatorflow/sync/commerce';
+import { signStandardWebhook } from '@creatorflow/sync';
 import type { Notification } from './fake-shop.js';
 
 /** Credentials and addresses of the receivers. */
