@@ -68,8 +68,15 @@ export interface TieredCacheOptions {
   maxUsers?: number;
   /** Longest wait for a Redis command before the layer is skipped, ms. Default 200. */
   commandTimeoutMs?: number;
+  /** How long `start()` waits for a connecting Redis client before starting without it, ms. Default 2000. */
+  redisConnectTimeoutMs?: number;
   /** Lifetime of the cross-host load lock, ms (`lock: true` reads). Default 5000. */
   lockTtlMs?: number;
+  /**
+   * Most log events read to judge a Redis copy loaded before this host
+   * started (older copies are reloaded). Default 10 000.
+   */
+  backfillMaxEvents?: number;
   /** Keys loaded by `start()`. */
   warm?: readonly WarmKey[];
   /** The clock (tests). Default `Date.now`. */
@@ -128,6 +135,8 @@ const numbersSchema = z.object({
   maxUsers: positiveInt,
   commandTimeoutMs: positiveInt,
   lockTtlMs: positiveInt,
+  redisConnectTimeoutMs: nonNegativeInt,
+  backfillMaxEvents: nonNegativeInt,
 });
 
 /** Options after validation and defaults. */
@@ -148,6 +157,8 @@ export function resolveCacheOptions(options: TieredCacheOptions): ResolvedCacheO
     maxUsers: options.maxUsers ?? 10_000,
     commandTimeoutMs: options.commandTimeoutMs ?? 200,
     lockTtlMs: options.lockTtlMs ?? 5000,
+    backfillMaxEvents: options.backfillMaxEvents ?? 10_000,
+    redisConnectTimeoutMs: options.redisConnectTimeoutMs ?? 2000,
   });
   if (!numbers.success)
     throw new InvalidArgumentError(`Invalid cache options: ${z.prettifyError(numbers.error)}`);

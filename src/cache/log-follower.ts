@@ -126,6 +126,33 @@ export class LogFollower extends EventEmitter<LogFollowerEvents> {
     return run;
   }
 
+  /**
+   * Apply the log from `from` up to where following began, so copies loaded
+   * before this host started (found in Redis) can be judged; then lower the
+   * floor to `from`. Gives up (false) past `maxEvents` or when the log cannot be read.
+   */
+  async backfill(from: LogCheckpoint, until: LogPosition, maxEvents: number): Promise<boolean> {
+    const { store, batchSize, positions } = this.#options;
+    let after = from;
+    let read = 0;
+    try {
+      for (;;) {
+        const page = await store.readAll({ after, limit: batchSize });
+        for (const event of page.events) {
+          if (logPosition(event.checkpoint) > until) return positions.lowerFloor(logPosition(from));
+          const tags = tagsForEvent(this.#options.rules, event);
+          if (tags.size > 0) positions.invalidate(tags, logPosition(event.checkpoint));
+        }
+        read += page.events.length;
+        if (page.events.length < batchSize) return positions.lowerFloor(logPosition(from));
+        if (read >= maxEvents) return false;
+        after = page.checkpoint;
+      }
+    } catch {
+      return false;
+    }
+  }
+
   #kick(): void {
     this.catchUp().catch(() => undefined); // reported as an 'error' event
   }

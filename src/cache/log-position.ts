@@ -19,3 +19,16 @@ export function logPosition(checkpoint: LogCheckpoint): LogPosition {
   const { transactionId, globalPosition } = parseCheckpoint(checkpoint);
   return `${String(transactionId).padStart(20, '0')}:${String(globalPosition).padStart(16, '0')}`;
 }
+
+/**
+ * The checkpoint a sortable position stands for.
+ *
+ * @example
+ * ```ts
+ * checkpointOf(logPosition('9:40')) // '9:40'
+ * ```
+ */
+export function checkpointOf(position: LogPosition): LogCheckpoint {
+  const [tx = '0', pos = '0'] = position.split(':');
+  return `${BigInt(tx)}:${Number(pos)}`;
+}

@@ -78,6 +78,20 @@ export class RedisLayer extends EventEmitter<RedisLayerEvents> {
     return this.#lastError;
   }
 
+  /** Resolve once the client is connected, or after `timeoutMs` (then the layer starts out down). */
+  async ready(timeoutMs: number): Promise<void> {
+    if (this.#connected() || this.#redis.status === 'wait' || !this.#redis.on) return;
+    let onReady: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      onReady = resolve;
+      timer = setTimeout(resolve, timeoutMs);
+      this.#redis.on!('ready', onReady);
+    });
+    clearTimeout(timer);
+    this.#redis.off?.('ready', onReady!);
+  }
+
   /** The entry stored for `key`, or null (also when Redis is down). */
   async get(key: string): Promise<CacheEntry | null> {
     const text = await this.#run(() => this.#redis.get(this.#prefix + key));

@@ -6,6 +6,7 @@
  * lost bus message nor a Redis restart can make an old copy look current.
  */
 import { LRUCache } from 'lru-cache';
+import { broadTag } from './invalidation-rules.js';
 import type { LogPosition } from './log-position.js';
 
 /** Options of {@link TagPositions}. */
@@ -31,6 +32,8 @@ export interface TagPositionsOptions {
 export class TagPositions {
   #floor: LogPosition;
   #latest: LogPosition;
+  /** A tag was forgotten: the floor then also stands for it and cannot be lowered. */
+  #forgot = false;
   readonly #positions: LRUCache<string, LogPosition>;
   #manualFloor = 0;
   #manualLatest = 0;
@@ -42,7 +45,9 @@ export class TagPositions {
     this.#positions = new LRUCache<string, LogPosition>({
       max: options.maxTags,
       dispose: (position, _tag, reason) => {
-        if (reason === 'evict' && position > this.#floor) this.#floor = position;
+        if (reason !== 'evict') return;
+        this.#forgot = true;
+        if (position > this.#floor) this.#floor = position;
       },
     });
     this.#manual = new LRUCache<string, number>({
@@ -56,6 +61,21 @@ export class TagPositions {
   /** The highest position any tag was invalidated at (or the start). */
   get latest(): LogPosition {
     return this.#latest;
+  }
+
+  /** Below this position nothing is known: a tagged entry loaded earlier is not current. */
+  get floor(): LogPosition {
+    return this.#floor;
+  }
+
+  /**
+   * After the log from `position` up to the floor has been applied (a
+   * backfill), know it: lower the floor. Refused (false) once a tag was forgotten.
+   */
+  lowerFloor(position: LogPosition): boolean {
+    if (this.#forgot) return false;
+    if (position < this.#floor) this.#floor = position;
+    return true;
   }
 
   /** Record that `tags` were invalidated by the event at `position`. */
@@ -81,14 +101,29 @@ export class TagPositions {
     if (tags.length === 0) return true;
     if (loadedAt < this.#latest || loadedAt < this.#floor) {
       for (const tag of tags) {
-        if ((this.#positions.peek(tag) ?? this.#floor) > loadedAt) return false;
+        if (this.#positionOf(tag) > loadedAt) return false;
       }
     }
     if (loadedAtMs <= this.#manualLatest) {
       for (const tag of tags) {
-        if ((this.#manual.peek(tag) ?? this.#manualFloor) >= loadedAtMs) return false;
+        if (this.#timeOf(tag) >= loadedAtMs) return false;
       }
     }
     return true;
+  }
+
+  /** A tag's last invalidation, counting its broad tag's (`orders` covers `orders:c1`). */
+  #positionOf(tag: string): LogPosition {
+    const own = this.#positions.peek(tag) ?? this.#floor;
+    const base = broadTag(tag);
+    if (base === tag) return own;
+    const broad = this.#positions.peek(base) ?? this.#floor;
+    return broad > own ? broad : own;
+  }
+
+  #timeOf(tag: string): number {
+    const own = this.#manual.peek(tag) ?? this.#manualFloor;
+    const base = broadTag(tag);
+    return base === tag ? own : Math.max(own, this.#manual.peek(base) ?? this.#manualFloor);
   }
 }

@@ -25,7 +25,7 @@ import { CacheNotStartedError } from './errors.js';
 import { publishBus, subscribeBus, type BusMessage } from './invalidation-bus.js';
 import { expandCascades, tagsForRowChange, type InvalidationRules } from './invalidation-rules.js';
 import { LogFollower } from './log-follower.js';
-import { logPosition } from './log-position.js';
+import { checkpointOf, logPosition } from './log-position.js';
 import { MemoryLayer } from './memory-layer.js';
 import { RedisLayer } from './redis-layer.js';
 import { TagPositions } from './tag-positions.js';
@@ -80,6 +80,12 @@ export interface TieredCacheEvents {
 
 const MAX_KEY_LENGTH = 1024;
 
+/** A copy that may not be served fresh but may be served stale (`grace`). */
+interface Kept {
+  entry: CacheEntry;
+  source: CacheSource;
+}
+
 /**
  * Create a tiered cache on an event store's log.
  *
@@ -114,6 +120,9 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
   #follower: LogFollower | undefined;
   #bus: PubSubUnsubscribe | undefined;
   #degraded = false;
+  #backfilling: Promise<boolean> | undefined;
+  /** The lowest position a backfill gave up at (not tried again below it). */
+  #backfillFailedAt: string | undefined;
 
   constructor(options: TieredCacheOptions) {
     super();
@@ -168,6 +177,7 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
     this.#positions = positions;
     this.#follower = follower;
     follower.start();
+    await this.#redis?.ready(this.#options.redisConnectTimeoutMs);
     if (this.#input.pubsub)
       this.#bus = await subscribeBus(this.#input.pubsub, this.#options.prefix, (m) => this.#onBus(m));
     await this.#warm();
@@ -222,6 +232,12 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
     this.#check(key, options);
     if (!this.#follower) return Promise.reject(new CacheNotStartedError());
     const tier = options.tier ?? 'warm';
+    // Fast path: a current in-process copy and a log read within the bound.
+    if (this.#follower.confirmedAgoMs <= this.#options.maxStalenessMs) {
+      const local = this.#memory[tier].get(key);
+      if (local && this.#current(local))
+        return Promise.resolve(this.#hit<T>(local, 'memory', this.#counters[tier]));
+    }
     const flightKey = `${tier}\u0000${key}`;
     const running = this.#inflight.get(flightKey);
     if (running) return running as Promise<CacheResult<T>>;
@@ -361,13 +377,17 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
   ): Promise<CacheResult<T>> {
     const settings = this.#options.tiers[tier];
     const counters = this.#counters[tier];
-    const fresh = await this.#ensureFresh();
-    let kept = this.#memory[tier].get(key);
-    if (kept && fresh && this.#current(kept)) return this.#hit(kept, 'memory', counters);
+    const fresh =
+      this.#follower!.confirmedAgoMs <= this.#options.maxStalenessMs || (await this.#ensureFresh());
+    const local = this.#memory[tier].get(key);
+    if (local && fresh && this.#current(local)) return this.#hit(local, 'memory', counters);
+    let kept: Kept | undefined = local && { entry: local, source: 'memory' };
     if (settings.redis && this.#redis) {
       const shared = await this.#redis.get(key);
-      if (shared && fresh && this.#current(shared)) return this.#adopt(key, tier, shared, options);
-      if (shared && (!kept || shared.loadedAtMs > kept.loadedAtMs)) kept = shared;
+      if (shared && fresh && (this.#current(shared) || (await this.#backfilled(shared))))
+        return this.#adopt(key, tier, shared, options);
+      if (shared && (!kept || shared.loadedAtMs > kept.entry.loadedAtMs))
+        kept = { entry: shared, source: 'redis' };
       if (options.lock && fresh) {
         const release = await this.#redis.lock(key, this.#options.lockTtlMs);
         if (!release) {
@@ -391,7 +411,7 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
     loader: () => T | Promise<T>,
     options: CacheGetOptions,
     tier: CacheTier,
-    kept: CacheEntry | undefined,
+    kept: Kept | undefined,
   ): Promise<CacheResult<T>> {
     const counters = this.#counters[tier];
     const settings = this.#options.tiers[tier];
@@ -404,13 +424,9 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
       value = await loader();
     } catch (err) {
       counters.loadErrors++;
-      if (kept && this.#graceAllows(kept, options.grace)) {
+      if (kept && this.#graceAllows(kept.entry, options.grace)) {
         counters.staleServed++;
-        return {
-          value: entryValue(kept) as T,
-          source: kept === this.#memory[tier].get(key) ? 'memory' : 'redis',
-          stale: true,
-        };
+        return { value: entryValue(kept.entry) as T, source: kept.source, stale: true };
       }
       throw err;
     }
@@ -457,6 +473,26 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
       }
     }
     return null;
+  }
+
+  /**
+   * A copy loaded before this host began following the log (another host
+   * loaded it, or this one before a restart): read the log from the copy's
+   * position up to the floor once, then judge it. Bounded by `backfillMaxEvents`.
+   */
+  async #backfilled(entry: CacheEntry): Promise<boolean> {
+    const positions = this.#positionsOrThrow();
+    const floor = positions.floor;
+    if (entry.loadedAt >= floor || entry.tags.length === 0) return false;
+    if (this.#backfillFailedAt !== undefined && entry.loadedAt <= this.#backfillFailedAt) return false;
+    this.#backfilling ??= this.#follower!.backfill(
+      checkpointOf(entry.loadedAt),
+      floor,
+      this.#options.backfillMaxEvents,
+    ).finally(() => (this.#backfilling = undefined));
+    const done = await this.#backfilling;
+    if (!done && positions.floor === floor) this.#backfillFailedAt = entry.loadedAt;
+    return this.#current(entry);
   }
 
   #adopt<T>(key: string, tier: CacheTier, shared: CacheEntry, options: CacheGetOptions): CacheResult<T> {
