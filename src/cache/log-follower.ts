@@ -20,6 +20,8 @@ export interface LogFollowerEvents {
   invalidated: [info: { tags: string[]; checkpoint: LogCheckpoint; lagMs: number }];
   /** Reading the log failed (the database is down); entries cannot be vouched for. */
   error: [error: unknown];
+  /** The log could be read again after failing. */
+  recovered: [];
 }
 
 /** Options of {@link LogFollower}. */
@@ -171,8 +173,10 @@ export class LogFollower extends EventEmitter<LogFollowerEvents> {
           break;
         }
       }
+      const wasFailing = this.#failing;
       this.#failing = false;
       this.#lastError = undefined;
+      if (wasFailing) this.emit('recovered');
     } catch (err) {
       this.#lastError = err;
       if (!this.#failing) this.emit('error', err);

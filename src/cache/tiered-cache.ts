@@ -170,6 +170,7 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
       now: this.#now,
     });
     follower.on('invalidated', (info) => this.emit('cache:invalidated', info));
+    follower.on('recovered', () => this.#checkHealth());
     follower.on('error', (err) => {
       this.emit('error', err);
       this.#checkHealth();
