@@ -4,7 +4,14 @@
  */
 import type { LagSummary } from './lag-samples.js';
 
-/** Counters of one tier. */
+/**
+ * Counters of one tier.
+ *
+ * @example
+ * ```ts
+ * const { memoryHits, redisHits, misses } = cache.metrics().tiers.warm;
+ * ```
+ */
 export interface TierCounters {
   /** Reads answered by the in-process layer. */
   memoryHits: number;
@@ -24,7 +31,14 @@ export interface TierCounters {
   uncacheable: number;
 }
 
-/** A tier's counters plus derived figures. */
+/**
+ * A tier's counters plus derived figures.
+ *
+ * @example
+ * ```ts
+ * const warm: TierMetrics = cache.metrics().tiers.warm; console.log(warm.hitRatio, warm.evictions);
+ * ```
+ */
 export interface TierMetrics extends TierCounters {
   /** Entries evicted from the in-process layer by a size limit. */
   evictions: number;
@@ -35,7 +49,14 @@ export interface TierMetrics extends TierCounters {
   bytes: number;
 }
 
-/** What `cache.metrics()` returns. */
+/**
+ * What `cache.metrics()` returns.
+ *
+ * @example
+ * ```ts
+ * const m: CacheMetrics = cache.metrics(); gauge.set(m.invalidation.lagMs.p99);
+ * ```
+ */
 export interface CacheMetrics {
   tiers: Record<'hot' | 'warm' | 'cold', TierMetrics>;
   invalidation: {

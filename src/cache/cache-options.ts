@@ -10,12 +10,33 @@ import type { EventStore } from '../store/types.js';
 import type { InvalidationRules } from './invalidation-rules.js';
 import type { CacheRedisLike } from './redis-layer.js';
 
-/** Tier names, hottest first. */
+/**
+ * Tier names, hottest first.
+ *
+ * @example
+ * ```ts
+ * for (const tier of CACHE_TIERS) console.log(tier, cache.metrics().tiers[tier].hitRatio);
+ * ```
+ */
 export const CACHE_TIERS = ['hot', 'warm', 'cold'] as const;
-/** One of {@link CACHE_TIERS}. */
+/**
+ * One of {@link CACHE_TIERS}.
+ *
+ * @example
+ * ```ts
+ * const tier: CacheTier = 'hot';
+ * ```
+ */
 export type CacheTier = (typeof CACHE_TIERS)[number];
 
-/** Settings of one tier. */
+/**
+ * Settings of one tier.
+ *
+ * @example
+ * ```ts
+ * createTieredCache({ store, tiers: { hot: { ttlMs: 10_000, maxMemoryBytesPerUser: 8 * 2 ** 20 } } });
+ * ```
+ */
 export interface TierSettings {
   /** How long an entry is served fresh, ms. */
   ttlMs: number;
@@ -31,14 +52,28 @@ export interface TierSettings {
   maxMemoryBytesPerUser: number | null;
 }
 
-/** A key a host asks to have loaded when the cache starts. */
+/**
+ * A key a host asks to have loaded when the cache starts.
+ *
+ * @example
+ * ```ts
+ * const warm: WarmKey[] = [{ key: 'dashboard:top', loader: loadTop, options: { tier: 'warm', tags: ['dashboard_stats'] } }];
+ * ```
+ */
 export interface WarmKey {
   key: string;
   loader: () => unknown;
   options?: { tier?: CacheTier; tags?: readonly string[]; ttlMs?: number; user?: string };
 }
 
-/** Options of `createTieredCache`. */
+/**
+ * Options of `createTieredCache`.
+ *
+ * @example
+ * ```ts
+ * const options: TieredCacheOptions = { store, rules: commerceCacheRules, redis, maxStalenessMs: 500 };
+ * ```
+ */
 export interface TieredCacheOptions {
   /** The event store whose log drives invalidation. */
   store: EventStore;
@@ -85,7 +120,14 @@ export interface TieredCacheOptions {
 
 const MB = 2 ** 20;
 
-/** The defaults of each tier. */
+/**
+ * The defaults of each tier.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_TIERS.hot.ttlMs // 30_000
+ * ```
+ */
 export const DEFAULT_TIERS: Readonly<Record<CacheTier, Readonly<TierSettings>>> = Object.freeze({
   hot: Object.freeze({
     ttlMs: 30_000,

@@ -12,13 +12,25 @@ import type { StoredEvent } from '../store/types.js';
  * `{aggregateType}` from the envelope); a template whose field is missing
  * falls back to its broad tag, the text before the first `:{` (so
  * `'orders:{creatorId}'` becomes `'orders'`).
+ *
+ * @example
+ * ```ts
+ * const rule: EventTagRule = { eventTypes: ['order.*'], tags: ['orders:{creatorId}'] };
+ * ```
  */
 export interface EventTagRule {
   readonly eventTypes: readonly string[];
   readonly tags: readonly string[];
 }
 
-/** A read-model table mapped to tag templates; `{column}` is read from the row (new row, else old row). */
+/**
+ * A read-model table mapped to tag templates; `{column}` is read from the row (new row, else old row).
+ *
+ * @example
+ * ```ts
+ * const rule: RowTagRule = { table: 'order_metrics', tags: ['order_metrics:{creator_id}'] };
+ * ```
+ */
 export interface RowTagRule {
   readonly table: string;
   readonly tags: readonly string[];
@@ -27,13 +39,25 @@ export interface RowTagRule {
 /**
  * Invalidating `from` (or `from:<suffix>`) also invalidates each `to` (with
  * the same suffix). Applied transitively; cycles are harmless.
+ *
+ * @example
+ * ```ts
+ * const rule: CascadeRule = { from: 'orders', to: ['order_metrics', 'dashboard_stats'] };
+ * ```
  */
 export interface CascadeRule {
   readonly from: string;
   readonly to: readonly string[];
 }
 
-/** All rules of a cache. */
+/**
+ * All rules of a cache.
+ *
+ * @example
+ * ```ts
+ * const rules: InvalidationRules = { events: [...], rows: [...], cascades: [{ from: 'orders', to: ['dashboard_stats'] }] };
+ * ```
+ */
 export interface InvalidationRules {
   readonly events?: readonly EventTagRule[];
   readonly rows?: readonly RowTagRule[];
@@ -64,13 +88,27 @@ export function renderTag(template: string, fields: Readonly<Record<string, unkn
   return missing ? broadTag(template) : rendered;
 }
 
-/** The part of a tag before its first `:` (`'orders:c1'` → `'orders'`). */
+/**
+ * The part of a tag before its first `:` (`'orders:c1'` → `'orders'`).
+ *
+ * @example
+ * ```ts
+ * broadTag('orders:c1') // 'orders'
+ * ```
+ */
 export function broadTag(tag: string): string {
   const colon = tag.indexOf(':');
   return colon < 0 ? tag : tag.slice(0, colon);
 }
 
-/** True when `type` matches a rule's pattern (exact, or prefix with a trailing `*`). */
+/**
+ * True when `type` matches a rule's pattern (exact, or prefix with a trailing `*`).
+ *
+ * @example
+ * ```ts
+ * matchesEventType('order.*', 'order.shipped') // true
+ * ```
+ */
 export function matchesEventType(pattern: string, type: string): boolean {
   return pattern.endsWith('*') ? type.startsWith(pattern.slice(0, -1)) : pattern === type;
 }

@@ -3,7 +3,14 @@
  * cache's invalidation lag). Nearest-rank percentiles over the last N samples.
  */
 
-/** Percentiles of a {@link LagSamples} window, ms. */
+/**
+ * Percentiles of a {@link LagSamples} window, ms.
+ *
+ * @example
+ * ```ts
+ * const { p50, p99 } = cache.metrics().invalidation.lagMs;
+ * ```
+ */
 export interface LagSummary {
   count: number;
   p50: number;

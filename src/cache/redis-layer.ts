@@ -13,6 +13,11 @@ import { parseEntry, type CacheEntry } from './cache-entry.js';
  * The subset of an ioredis client the cache uses (declared, so nothing imports
  * ioredis types). Give it a client created with `enableOfflineQueue: false`
  * or let the cache skip commands while `status` is not `'ready'`.
+ *
+ * @example
+ * ```ts
+ * const redis: CacheRedisLike = new Redis(url, { enableOfflineQueue: false });
+ * ```
  */
 export interface CacheRedisLike {
   get(key: string): Promise<string | null>;

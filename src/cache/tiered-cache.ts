@@ -30,7 +30,14 @@ import { MemoryLayer } from './memory-layer.js';
 import { RedisLayer } from './redis-layer.js';
 import { TagPositions } from './tag-positions.js';
 
-/** Options of one read. */
+/**
+ * Options of one read.
+ *
+ * @example
+ * ```ts
+ * await cache.get(key, loader, { tier: 'cold', ttlMs: 600_000, tags: ['reports:c1'], lock: true, grace: 60_000 });
+ * ```
+ */
 export interface CacheGetOptions {
   /** Default `'warm'`. */
   tier?: CacheTier;
@@ -46,10 +53,24 @@ export interface CacheGetOptions {
   grace?: boolean | number;
 }
 
-/** Where a read's value came from. */
+/**
+ * Where a read's value came from.
+ *
+ * @example
+ * ```ts
+ * const { source } = await cache.lookup(key, loader); // 'memory' | 'redis' | 'loader'
+ * ```
+ */
 export type CacheSource = 'memory' | 'redis' | 'loader';
 
-/** A read's value and how it was obtained. */
+/**
+ * A read's value and how it was obtained.
+ *
+ * @example
+ * ```ts
+ * const { value, source, stale }: CacheResult<Stats> = await cache.lookup('stats:c1', loadStats);
+ * ```
+ */
 export interface CacheResult<T> {
   value: T;
   source: CacheSource;
@@ -57,7 +78,14 @@ export interface CacheResult<T> {
   stale: boolean;
 }
 
-/** Health of the cache: degraded while Redis or the log cannot be used; reads still answer. */
+/**
+ * Health of the cache: degraded while Redis or the log cannot be used; reads still answer.
+ *
+ * @example
+ * ```ts
+ * app.get('/healthz/cache', (_req, res) => res.json(cache.health()));
+ * ```
+ */
 export interface CacheHealth {
   status: 'ok' | 'degraded';
   redis: 'up' | 'down' | 'none';
@@ -66,7 +94,14 @@ export interface CacheHealth {
   reasons: string[];
 }
 
-/** Events of a {@link TieredCache}. */
+/**
+ * Events of a {@link TieredCache}.
+ *
+ * @example
+ * ```ts
+ * cache.on('cache:degraded', (reason) => log.warn({ reason }, 'cache degraded'));
+ * ```
+ */
 export interface TieredCacheEvents {
   /** A background failure (reading the log, a warm-up loader). */
   error: [error: unknown];
@@ -106,7 +141,15 @@ export function createTieredCache(options: TieredCacheOptions): TieredCache {
   return new TieredCache(options);
 }
 
-/** See {@link createTieredCache}. */
+/**
+ * See {@link createTieredCache}.
+ *
+ * @example
+ * ```ts
+ * const cache: TieredCache = createTieredCache({ store });
+ * await cache.start();
+ * ```
+ */
 export class TieredCache extends EventEmitter<TieredCacheEvents> {
   readonly #input: TieredCacheOptions;
   readonly #options: ResolvedCacheOptions;

@@ -10,6 +10,11 @@ import type { InvalidationRules } from '../cache/invalidation-rules.js';
 /**
  * Tags the commerce rules produce, per creator (`<tag>:<creatorId>`); a
  * broad tag (`'orders'`) covers every creator's `orders:<id>`.
+ *
+ * @example
+ * ```ts
+ * const tags = COMMERCE_CACHE_TAGS.map((t) => `${t}:${creatorId}`);
+ * ```
  */
 export const COMMERCE_CACHE_TAGS = [
   'orders',
