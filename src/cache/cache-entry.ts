@@ -49,3 +49,50 @@ export function parseEntry(text: string): CacheEntry | null {
     return null;
   }
 }
+
+/** What {@link buildEntry} stamps on a loaded value. */
+export interface EntryStamp {
+  tags: readonly string[];
+  loadedAt: LogPosition;
+  loadedAtMs: number;
+  now: number;
+  ttlMs: number;
+  graceMs: number;
+  user: string | undefined;
+}
+
+/**
+ * The entry for a loaded value and its serialized form (what Redis stores
+ * and the LRU limits count); null when the value is not JSON-serializable.
+ *
+ * @example
+ * ```ts
+ * const built = buildEntry({ n: 1 }, { tags: ['orders:c1'], loadedAt, loadedAtMs, now, ttlMs: 30_000, graceMs: 0, user: undefined });
+ * ```
+ */
+export function buildEntry(
+  value: unknown,
+  stamp: EntryStamp,
+): { entry: CacheEntry; serialized: string } | null {
+  const entry: CacheEntry = {
+    value: value === undefined ? null : value,
+    negative: value === null || value === undefined,
+    undef: value === undefined,
+    tags: [...stamp.tags],
+    loadedAt: stamp.loadedAt,
+    loadedAtMs: stamp.loadedAtMs,
+    expiresAt: stamp.now + stamp.ttlMs,
+    staleUntil: stamp.now + stamp.ttlMs + stamp.graceMs,
+    size: 0,
+    ...(stamp.user === undefined ? {} : { user: stamp.user }),
+  };
+  let serialized: string;
+  try {
+    serialized = JSON.stringify(entry);
+  } catch {
+    return null;
+  }
+  if (serialized === undefined) return null;
+  entry.size = Buffer.byteLength(serialized);
+  return { entry, serialized };
+}

@@ -11,7 +11,7 @@ export type {
   CacheResult,
   CacheSource,
   TieredCacheEvents,
-} from './tiered-cache.js';
+} from './cache-types.js';
 export { CACHE_TIERS, DEFAULT_TIERS } from './cache-options.js';
 export type { CacheTier, TierSettings, TieredCacheOptions, WarmKey } from './cache-options.js';
 export type { CacheMetrics, TierMetrics, TierCounters } from './cache-metrics.js';

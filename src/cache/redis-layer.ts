@@ -132,6 +132,28 @@ export class RedisLayer extends EventEmitter<RedisLayerEvents> {
     return typeof holder === 'string';
   }
 
+  /**
+   * Poll for the copy another host is loading under its lock, until one that
+   * `accept`s lands, the lock is gone, or `timeoutMs` passes; null then.
+   */
+  async waitForCopy(
+    key: string,
+    accept: (entry: CacheEntry) => boolean,
+    timeoutMs: number,
+  ): Promise<CacheEntry | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 2; Date.now() < deadline && this.up; delay = Math.min(delay * 2, 50)) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      const copy = await this.get(key);
+      if (copy && accept(copy)) return copy;
+      if (!(await this.locked(key))) {
+        const last = await this.get(key);
+        return last && accept(last) ? last : null;
+      }
+    }
+    return null;
+  }
+
   /** Stop listening to the client (the client stays open: it is the host's). */
   close(): void {
     this.#redis.off?.('ready', this.#onReady);

@@ -11,8 +11,7 @@ import type { Observable, Subscription } from 'rxjs';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { RowChange } from '../core/row-change.js';
 import type { PubSubUnsubscribe } from '../realtime/pubsub.js';
-import type { LogCheckpoint } from '../store/checkpoint.js';
-import { entryValue, type CacheEntry } from './cache-entry.js';
+import { buildEntry, entryValue, type CacheEntry } from './cache-entry.js';
 import { hitRatio, zeroCounters, type CacheMetrics, type TierCounters } from './cache-metrics.js';
 import {
   CACHE_TIERS,
@@ -21,6 +20,14 @@ import {
   type ResolvedCacheOptions,
   type TieredCacheOptions,
 } from './cache-options.js';
+import { cacheHealth } from './cache-health.js';
+import type {
+  CacheGetOptions,
+  CacheHealth,
+  CacheResult,
+  CacheSource,
+  TieredCacheEvents,
+} from './cache-types.js';
 import { CacheNotStartedError } from './errors.js';
 import { publishBus, subscribeBus, type BusMessage } from './invalidation-bus.js';
 import { expandCascades, tagsForRowChange, type InvalidationRules } from './invalidation-rules.js';
@@ -29,89 +36,6 @@ import { checkpointOf, logPosition } from './log-position.js';
 import { MemoryLayer } from './memory-layer.js';
 import { RedisLayer } from './redis-layer.js';
 import { TagPositions } from './tag-positions.js';
-
-/**
- * Options of one read.
- *
- * @example
- * ```ts
- * await cache.get(key, loader, { tier: 'cold', ttlMs: 600_000, tags: ['reports:c1'], lock: true, grace: 60_000 });
- * ```
- */
-export interface CacheGetOptions {
-  /** Default `'warm'`. */
-  tier?: CacheTier;
-  /** Freshness of this entry, ms (default: the tier's). */
-  ttlMs?: number;
-  /** Tags whose invalidation drops the entry (e.g. `['orders:c1']`). */
-  tags?: readonly string[];
-  /** Whose per-user budget the entry counts against (tiers with a per-user limit). */
-  user?: string;
-  /** One load per key across hosts: take a short Redis lock; others wait for the copy. For expensive loaders. */
-  lock?: boolean;
-  /** When the loader fails, serve a stale copy if one is kept: `true`, or the copy's greatest age in ms. */
-  grace?: boolean | number;
-}
-
-/**
- * Where a read's value came from.
- *
- * @example
- * ```ts
- * const { source } = await cache.lookup(key, loader); // 'memory' | 'redis' | 'loader'
- * ```
- */
-export type CacheSource = 'memory' | 'redis' | 'loader';
-
-/**
- * A read's value and how it was obtained.
- *
- * @example
- * ```ts
- * const { value, source, stale }: CacheResult<Stats> = await cache.lookup('stats:c1', loadStats);
- * ```
- */
-export interface CacheResult<T> {
-  value: T;
-  source: CacheSource;
-  /** True when the loader failed and an out-of-date copy was served (`grace`). */
-  stale: boolean;
-}
-
-/**
- * Health of the cache: degraded while Redis or the log cannot be used; reads still answer.
- *
- * @example
- * ```ts
- * app.get('/healthz/cache', (_req, res) => res.json(cache.health()));
- * ```
- */
-export interface CacheHealth {
-  status: 'ok' | 'degraded';
-  redis: 'up' | 'down' | 'none';
-  log: { checkpoint: LogCheckpoint; confirmedAgoMs: number; failing: boolean };
-  /** Why the status is degraded (empty when ok). */
-  reasons: string[];
-}
-
-/**
- * Events of a {@link TieredCache}.
- *
- * @example
- * ```ts
- * cache.on('cache:degraded', (reason) => log.warn({ reason }, 'cache degraded'));
- * ```
- */
-export interface TieredCacheEvents {
-  /** A background failure (reading the log, a warm-up loader). */
-  error: [error: unknown];
-  /** Redis or the log became unusable; reads go on from memory and loaders. */
-  'cache:degraded': [reason: string];
-  /** Everything usable again. */
-  'cache:recovered': [];
-  /** The log invalidated tags on this host. */
-  'cache:invalidated': [info: { tags: string[]; checkpoint: LogCheckpoint; lagMs: number }];
-}
 
 const MAX_KEY_LENGTH = 1024;
 
@@ -396,21 +320,11 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
    * ```
    */
   health(): CacheHealth {
-    const reasons: string[] = [];
-    const redis = !this.#redis ? 'none' : this.#redis.up ? 'up' : 'down';
-    if (redis === 'down') reasons.push(`redis down: ${describe(this.#redis?.lastError)}`);
-    const follower = this.#follower;
-    const confirmedAgoMs = follower?.confirmedAgoMs ?? 0;
-    if (!follower) reasons.push('not started');
-    else if (follower.failing) reasons.push(`log unreadable: ${describe(follower.lastError)}`);
-    else if (confirmedAgoMs > this.#options.maxStalenessMs)
-      reasons.push(`log not read for ${Math.round(confirmedAgoMs)} ms`);
-    return {
-      status: reasons.length === 0 ? 'ok' : 'degraded',
-      redis,
-      log: { checkpoint: follower?.checkpoint ?? '0:0', confirmedAgoMs, failing: follower?.failing ?? false },
-      reasons,
-    };
+    return cacheHealth({
+      redis: this.#redis,
+      follower: this.#follower,
+      maxStalenessMs: this.#options.maxStalenessMs,
+    });
   }
 
   async #read<T>(
@@ -432,11 +346,11 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
         return this.#adopt(key, tier, shared, options);
       if (shared && (!kept || shared.loadedAtMs > kept.entry.loadedAtMs))
         kept = { entry: shared, source: 'redis' };
-      if (options.lock && fresh) {
+      if (options.lock && fresh && this.#redis.up) {
         const release = await this.#redis.lock(key, this.#options.lockTtlMs);
         if (!release) {
           counters.lockWaits++;
-          const copy = await this.#waitForPeer(key);
+          const copy = await this.#redis.waitForCopy(key, (e) => this.#current(e), this.#options.lockTtlMs);
           if (copy) return this.#adopt(key, tier, copy, options);
         } else {
           try {
@@ -478,45 +392,24 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
     const ttlMs = negative ? settings.negativeTtlMs : (options.ttlMs ?? settings.ttlMs);
     if (ttlMs <= 0) return { value, source: 'loader', stale: false };
     const now = this.#now();
-    const entry: CacheEntry = {
-      value: value === undefined ? null : value,
-      negative,
-      undef: value === undefined,
-      tags: [...(options.tags ?? [])],
+    const built = buildEntry(value, {
+      tags: options.tags ?? [],
       loadedAt,
       loadedAtMs,
-      expiresAt: now + ttlMs,
-      staleUntil: now + ttlMs + settings.graceMs,
-      size: 0,
-      ...(options.user === undefined ? {} : { user: options.user }),
-    };
-    let serialized: string;
-    try {
-      serialized = JSON.stringify(entry);
-    } catch {
+      now,
+      ttlMs,
+      graceMs: settings.graceMs,
+      user: options.user,
+    });
+    if (!built) {
       counters.uncacheable++;
       return { value, source: 'loader', stale: false };
     }
-    entry.size = Buffer.byteLength(serialized);
+    const { entry, serialized } = built;
     const retainMs = entry.staleUntil - now;
     if (!this.#memory[tier].set(key, entry, retainMs)) counters.uncacheable++;
     if (settings.redis) await this.#redis?.set(key, serialized, retainMs);
     return { value, source: 'loader', stale: false };
-  }
-
-  /** Poll Redis for the copy another host is loading, until it lands or that host's lock is gone. */
-  async #waitForPeer(key: string): Promise<CacheEntry | null> {
-    const deadline = this.#now() + this.#options.lockTtlMs;
-    for (let delay = 2; this.#now() < deadline; delay = Math.min(delay * 2, 50)) {
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      const copy = await this.#redis!.get(key);
-      if (copy && this.#current(copy)) return copy;
-      if (!(await this.#redis!.locked(key))) {
-        const last = await this.#redis!.get(key);
-        return last && this.#current(last) ? last : null;
-      }
-    }
-    return null;
   }
 
   /**
@@ -643,8 +536,4 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
 
 function toGetOptions(o: NonNullable<TieredCacheOptions['warm']>[number]['options']): CacheGetOptions {
   return { ...o };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error ?? 'unknown');
 }
