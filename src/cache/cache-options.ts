@@ -79,8 +79,12 @@ export interface TieredCacheOptions {
   store: EventStore;
   /** Event and row rules to tags, and cascades (e.g. `commerceCacheRules` from `@creatorflow/sync/commerce`). */
   rules?: InvalidationRules;
-  /** An ioredis client for the Redis layers (never closed by the cache); absent = in-process only. */
-  redis?: CacheRedisLike;
+  /**
+   * An ioredis client for the Redis layers (never closed by the cache), or one
+   * per tier (`{ warm, cold }`) so each tier's size is bounded by its own
+   * server's `maxmemory`; absent = in-process only.
+   */
+  redis?: CacheRedisLike | Partial<Record<CacheTier, CacheRedisLike>>;
   /** Fan-out of explicit `delete()` / `invalidateTags()` and row-change invalidations to other hosts. */
   pubsub?: PubSub;
   /** Prefix of Redis keys and the pub/sub topic. Default `'creatorflow:cache:'`. */
@@ -212,13 +216,29 @@ export function resolveCacheOptions(options: TieredCacheOptions): ResolvedCacheO
         `Invalid settings of cache tier "${tier}": ${z.prettifyError(override.error)}`,
       );
     const settings = { ...DEFAULT_TIERS[tier], ...override.data } as TierSettings;
-    if (settings.redis && !options.redis)
-      // A tier asked for Redis without a client runs in process only; say so in health, not here.
-      settings.redis = false;
+    // A tier asked for Redis without a client runs in process only.
+    if (settings.redis && !redisClientFor(options.redis, tier)) settings.redis = false;
     tiers[tier] = Object.freeze(settings);
   }
   for (const tier of Object.keys(options.tiers ?? {}))
     if (!(CACHE_TIERS as readonly string[]).includes(tier))
       throw new InvalidArgumentError(`Unknown cache tier "${tier}" (expected ${CACHE_TIERS.join(', ')})`);
   return Object.freeze({ ...numbers.data, tiers: Object.freeze(tiers) });
+}
+
+/**
+ * The Redis client of a tier: the one client, or the tier's own.
+ *
+ * @example
+ * ```ts
+ * redisClientFor({ cold: coldRedis }, 'warm') // undefined
+ * ```
+ */
+export function redisClientFor(
+  redis: TieredCacheOptions['redis'],
+  tier: CacheTier,
+): CacheRedisLike | undefined {
+  if (!redis) return undefined;
+  if (typeof (redis as CacheRedisLike).get === 'function') return redis as CacheRedisLike;
+  return (redis as Partial<Record<CacheTier, CacheRedisLike>>)[tier];
 }

@@ -138,17 +138,17 @@ export class RedisLayer extends EventEmitter<RedisLayerEvents> {
    */
   async waitForCopy(
     key: string,
-    accept: (entry: CacheEntry) => boolean,
+    accept: (entry: CacheEntry) => boolean | Promise<boolean>,
     timeoutMs: number,
   ): Promise<CacheEntry | null> {
     const deadline = Date.now() + timeoutMs;
     for (let delay = 2; Date.now() < deadline && this.up; delay = Math.min(delay * 2, 50)) {
       await new Promise((resolve) => setTimeout(resolve, delay));
       const copy = await this.get(key);
-      if (copy && accept(copy)) return copy;
+      if (copy && (await accept(copy))) return copy;
       if (!(await this.locked(key))) {
         const last = await this.get(key);
-        return last && accept(last) ? last : null;
+        return last && (await accept(last)) ? last : null;
       }
     }
     return null;

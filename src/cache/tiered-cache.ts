@@ -15,6 +15,7 @@ import { buildEntry, entryValue, type CacheEntry } from './cache-entry.js';
 import { hitRatio, zeroCounters, type CacheMetrics, type TierCounters } from './cache-metrics.js';
 import {
   CACHE_TIERS,
+  redisClientFor,
   resolveCacheOptions,
   type CacheTier,
   type ResolvedCacheOptions,
@@ -34,7 +35,7 @@ import { expandCascades, tagsForRowChange, type InvalidationRules } from './inva
 import { LogFollower } from './log-follower.js';
 import { checkpointOf, logPosition } from './log-position.js';
 import { MemoryLayer } from './memory-layer.js';
-import { RedisLayer } from './redis-layer.js';
+import { RedisLayer, type CacheRedisLike } from './redis-layer.js';
 import { TagPositions } from './tag-positions.js';
 
 const MAX_KEY_LENGTH = 1024;
@@ -81,7 +82,9 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
   readonly #now: () => number;
   readonly #memory: Record<CacheTier, MemoryLayer>;
   readonly #counters: Record<CacheTier, TierCounters>;
-  readonly #redis: RedisLayer | undefined;
+  /** Each tier's Redis layer (one per client: tiers sharing a client share it). */
+  readonly #redisOf: Record<CacheTier, RedisLayer | undefined>;
+  readonly #redisLayers: RedisLayer[];
   readonly #inflight = new Map<string, Promise<CacheResult<unknown>>>();
   #positions: TagPositions | undefined;
   #follower: LogFollower | undefined;
@@ -110,15 +113,24 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
     }
     this.#memory = memory;
     this.#counters = counters;
-    if (options.redis) {
-      this.#redis = new RedisLayer({
-        redis: options.redis,
-        prefix: this.#options.prefix,
-        commandTimeoutMs: this.#options.commandTimeoutMs,
-      });
-      this.#redis.on('down', () => this.#checkHealth());
-      this.#redis.on('up', () => this.#checkHealth());
+    const layers = new Map<CacheRedisLike, RedisLayer>();
+    const redisOf = {} as Record<CacheTier, RedisLayer | undefined>;
+    for (const tier of CACHE_TIERS) {
+      const client = this.#options.tiers[tier].redis ? redisClientFor(options.redis, tier) : undefined;
+      if (client && !layers.has(client)) {
+        const layer = new RedisLayer({
+          redis: client,
+          prefix: this.#options.prefix,
+          commandTimeoutMs: this.#options.commandTimeoutMs,
+        });
+        layer.on('down', () => this.#checkHealth());
+        layer.on('up', () => this.#checkHealth());
+        layers.set(client, layer);
+      }
+      redisOf[tier] = client && layers.get(client);
     }
+    this.#redisOf = redisOf;
+    this.#redisLayers = [...layers.values()];
   }
 
   /** Start following the log from its head, subscribe to the bus, then load the declared warm keys. */
@@ -145,7 +157,7 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
     this.#positions = positions;
     this.#follower = follower;
     follower.start();
-    await this.#redis?.ready(this.#options.redisConnectTimeoutMs);
+    await Promise.all(this.#redisLayers.map((l) => l.ready(this.#options.redisConnectTimeoutMs)));
     if (this.#input.pubsub)
       this.#bus = await subscribeBus(this.#input.pubsub, this.#options.prefix, (m) => this.#onBus(m));
     await this.#warm();
@@ -165,7 +177,7 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
   /** Stop, and detach from the Redis client (which stays open: it is the host's). */
   async close(): Promise<void> {
     await this.stop();
-    this.#redis?.close();
+    for (const layer of this.#redisLayers) layer.close();
   }
 
   /**
@@ -225,7 +237,7 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
   async delete(key: string): Promise<void> {
     this.#check(key, {});
     this.#dropLocal(key);
-    await this.#redis?.delete(key);
+    await Promise.all(this.#redisLayers.map((l) => l.delete(key)));
     if (this.#input.pubsub)
       this.#reportBus(await publishBus(this.#input.pubsub, this.#options.prefix, { kind: 'delete', key }));
   }
@@ -321,7 +333,13 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
    */
   health(): CacheHealth {
     return cacheHealth({
-      redis: this.#redis,
+      redis:
+        this.#redisLayers.length === 0
+          ? undefined
+          : {
+              up: this.#redisLayers.every((l) => l.up),
+              lastError: this.#redisLayers.find((l) => !l.up)?.lastError,
+            },
       follower: this.#follower,
       maxStalenessMs: this.#options.maxStalenessMs,
     });
@@ -333,24 +351,28 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
     options: CacheGetOptions,
     tier: CacheTier,
   ): Promise<CacheResult<T>> {
-    const settings = this.#options.tiers[tier];
     const counters = this.#counters[tier];
     const fresh =
       this.#follower!.confirmedAgoMs <= this.#options.maxStalenessMs || (await this.#ensureFresh());
     const local = this.#memory[tier].get(key);
     if (local && fresh && this.#current(local)) return this.#hit(local, 'memory', counters);
     let kept: Kept | undefined = local && { entry: local, source: 'memory' };
-    if (settings.redis && this.#redis) {
-      const shared = await this.#redis.get(key);
+    const redis = this.#redisOf[tier];
+    if (redis) {
+      const shared = await redis.get(key);
       if (shared && fresh && (this.#current(shared) || (await this.#backfilled(shared))))
         return this.#adopt(key, tier, shared, options);
       if (shared && (!kept || shared.loadedAtMs > kept.entry.loadedAtMs))
         kept = { entry: shared, source: 'redis' };
-      if (options.lock && fresh && this.#redis.up) {
-        const release = await this.#redis.lock(key, this.#options.lockTtlMs);
+      if (options.lock && fresh && redis.up) {
+        const release = await redis.lock(key, this.#options.lockTtlMs);
         if (!release) {
           counters.lockWaits++;
-          const copy = await this.#redis.waitForCopy(key, (e) => this.#current(e), this.#options.lockTtlMs);
+          const copy = await redis.waitForCopy(
+            key,
+            async (e) => this.#current(e) || (await this.#backfilled(e)),
+            this.#options.lockTtlMs,
+          );
           if (copy) return this.#adopt(key, tier, copy, options);
         } else {
           try {
@@ -408,7 +430,7 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
     const { entry, serialized } = built;
     const retainMs = entry.staleUntil - now;
     if (!this.#memory[tier].set(key, entry, retainMs)) counters.uncacheable++;
-    if (settings.redis) await this.#redis?.set(key, serialized, retainMs);
+    await this.#redisOf[tier]?.set(key, serialized, retainMs);
     return { value, source: 'loader', stale: false };
   }
 

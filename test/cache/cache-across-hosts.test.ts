@@ -103,14 +103,33 @@ describe.skipIf(!postgresEngine.available && !process.env.REQUIRE_SERVICES)('cac
     expect((await c.lookup('older-ok', () => version, { tags: ['orders:c7'] })).source).not.toBe('memory');
   });
 
+  it('each tier may have a Redis of its own (its size bounded by that server)', async () => {
+    const coldServer = await startPrivateRedis();
+    try {
+      const cold = new Redis(coldServer.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+      cold.on('error', () => undefined);
+      clients.push(cold);
+      const warm = client();
+      const a = await host({ redis: { warm, cold } });
+      await a.get('w', () => 'warm value', { tier: 'warm' });
+      await a.get('c', () => 'cold value', { tier: 'cold' });
+      expect(await warm.exists(`${prefix}w`, `${prefix}c`)).toBe(1);
+      expect(await cold.exists(`${prefix}c`)).toBe(1);
+      await coldServer.stop();
+      await waitFor(() => a.health().redis === 'down', { what: 'the cold Redis reported down' });
+      expect(await a.get('c2', () => 'still answers', { tier: 'cold' })).toBe('still answers');
+    } finally {
+      await coldServer.close();
+    }
+  });
+
   it('an expensive key is loaded once across hosts (lock: true)', async () => {
     const [a, b] = [await host(), await host()];
     let calls = 0;
     const loader = async () => {
       calls++;
-      await waitFor(() => b.metrics().tiers.warm.lockWaits > 0 || calls > 1, {
-        what: 'the other host to wait',
-      });
+      const waits = () => a.metrics().tiers.warm.lockWaits + b.metrics().tiers.warm.lockWaits;
+      await waitFor(() => waits() > 0 || calls > 1, { what: 'the other host to wait' });
       return 'expensive';
     };
     const reads = [a, b, a, b].map((c) => c.get('exp', loader, { lock: true, tags: ['orders:c1'] }));
