@@ -82,7 +82,10 @@ export class TagPositions {
   invalidate(tags: Iterable<string>, position: LogPosition): void {
     for (const tag of tags) {
       const known = this.#positions.peek(tag);
-      if (known === undefined || known < position) this.#positions.set(tag, position);
+      if (known !== undefined && known >= position) continue;
+      // A tag not remembered may have been forgotten at a later position: keep the floor's word for it.
+      const at = known === undefined && this.#forgot && this.#floor > position ? this.#floor : position;
+      this.#positions.set(tag, at);
     }
     if (position > this.#latest) this.#latest = position;
   }

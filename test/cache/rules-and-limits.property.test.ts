@@ -98,6 +98,15 @@ describe('the commerce defaults', () => {
 });
 
 describe('tag positions', () => {
+  it('a forgotten tag invalidated again at an older position keeps its later invalidation', () => {
+    const positions = new TagPositions({ maxTags: 1, start: logPosition('1:0') });
+    positions.invalidate(['a'], logPosition('1:10'));
+    positions.invalidate(['b'], logPosition('1:5')); // forgets a (the floor rises to 10)
+    positions.invalidate(['a'], logPosition('1:3')); // an older event (a backfill, a late page)
+    expect(positions.isCurrent(['a'], logPosition('1:5'), 1)).toBe(false);
+    expect(positions.lowerFloor(logPosition('1:0'))).toBe(false);
+  });
+
   it('an entry is current iff no tag of it (or its broad tag) was invalidated after it loaded, however few tags are remembered', () => {
     fc.assert(
       fc.property(
@@ -121,6 +130,7 @@ describe('tag positions', () => {
           if (new Set(invalidations.flatMap(([tags]) => tags)).size <= maxTags) expect(current).toBe(!truth);
         },
       ),
+      { numRuns: 1000 },
     );
   });
 });
