@@ -14,6 +14,7 @@ export default defineConfig([
       testing: 'src/testing/index.ts',
       http: 'src/http/index.ts',
       commerce: 'src/commerce/index.ts',
+      cache: 'src/cache/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
@@ -24,7 +25,7 @@ export default defineConfig([
     // thrown by `/commerce` is the class `instanceof` checks against from the root.
     splitting: true,
     treeshake: true,
-    external: ['pg', '@electric-sql/pglite', 'ioredis', 'vitest'],
+    external: ['pg', '@electric-sql/pglite', 'ioredis', 'vitest', 'lru-cache'],
     noExternal: ['p-retry', 'is-network-error'],
   },
   {

@@ -16,6 +16,7 @@ export const LAYERS = {
   realtime: ['core', 'runtime', 'store'],
   ingest: ['core', 'runtime', 'store', 'http'],
   sagas: ['core', 'runtime', 'store', 'processing'],
+  cache: ['core', 'runtime', 'store', 'realtime'],
   adapters: ['core', 'runtime', 'store', 'processing', 'sagas', 'realtime', 'ingest', 'http'],
   'engine.ts': ['core', 'runtime', 'store', 'http', 'processing', 'conflicts', 'realtime', 'ingest', 'sagas'],
   cli: ['core', 'runtime', 'store', 'processing', 'sagas'],
@@ -42,6 +43,7 @@ export const LAYERS = {
     'ingest',
     'sagas',
     'engine.ts',
+    'cache',
   ],
   // The contract suites check adapters through the public API.
   testing: ['core', 'store', 'realtime', 'ingest', 'index.ts'],

@@ -16,3 +16,4 @@ export * from './ingest/index.js';
 export * from './engine-config.js';
 export * from './conflicts/commerce-conflict-config.js';
 export * from './forecasting/index.js';
+export * from './cache-rules.js';
