@@ -6,14 +6,20 @@
 // directives written in .ts sources (it records them under the .d.ts id and
 // looks them up under the .ts one). `client` stays free of Node's globals for
 // browsers. test/package/consumer-types.test.ts checks every entry on its own.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
-const NODE_ENTRIES = ['index', 'commerce'];
 const DIRECTIVE = '/// <reference types="node" />\n';
+// A declaration file names Node's types when it imports a `node:` module or
+// uses one of Node's globals. Every such file gets the directive (entries and
+// the shared chunks tsup splits out), so no list can fall behind a new subpath.
+const NAMES_NODE = /from ['"]node:|\bBuffer\b|\bNodeJS\./;
 
-for (const entry of NODE_ENTRIES) {
-  for (const file of [`dist/${entry}.d.ts`, `dist/${entry}.d.cts`]) {
-    const text = readFileSync(file, 'utf8');
-    if (!text.startsWith(DIRECTIVE)) writeFileSync(file, DIRECTIVE + text);
+for (const name of readdirSync('dist')) {
+  if (!/\.d\.c?ts$/.test(name)) continue;
+  const file = `dist/${name}`;
+  const text = readFileSync(file, 'utf8');
+  if (name.startsWith('client.') && NAMES_NODE.test(text)) {
+    throw new Error(`${file} names Node's types: the browser client must not`);
   }
+  if (NAMES_NODE.test(text) && !text.startsWith(DIRECTIVE)) writeFileSync(file, DIRECTIVE + text);
 }
