@@ -71,13 +71,15 @@ export {
   type LeaseTiming,
   type LeaseTimingOptions,
 } from './lease-options.js';
+// The retry model is the runtime kernel's; re-exported where processors' users look for it.
 export {
   DEFAULT_RETRY_POLICY,
   resolveRetryPolicy,
   withRetry,
   type RetryPolicy,
+  type RetryPolicyInput,
   type WithRetryOptions,
-} from './retry.js';
+} from '../runtime/index.js';
 export {
   describeError,
   memoryDeadLetterQueue,

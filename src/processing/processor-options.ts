@@ -8,7 +8,7 @@ import type { SqlTransaction } from '../core/sql-client.js';
 import { isCheckpoint, type LogCheckpoint } from '../store/checkpoint.js';
 import type { EventStore, StoredEvent } from '../store/types.js';
 import { resolveLeaseTiming, type LeaseTiming } from './lease-options.js';
-import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
+import { resolveRetryPolicy, type RetryPolicy, type RetryPolicyInput } from '../runtime/retry-policy.js';
 
 /** Run after the batch's checkpoint was stored (its transaction committed), e.g. to publish row changes. */
 export type PostCommit = () => void;
@@ -108,7 +108,7 @@ export interface ProcessorOptions {
   /** Used only when no checkpoint is stored yet (default `'beginning'`). */
   startFrom?: StartFrom;
   /** Retries before an event is dead-lettered (default 5 attempts, exponential backoff with jitter). */
-  retry?: Partial<RetryPolicy>;
+  retry?: RetryPolicyInput;
   /** Lease settings (SQL stores only); `false` to run without one. */
   lease?: false | LeaseOptions;
   /** Interval of `'processor:lag'` events (default 5000 ms; 0 disables). */

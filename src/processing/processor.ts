@@ -31,7 +31,7 @@ import {
   ProcessorRetiredError,
 } from './errors.js';
 import { initialCheckpoint } from './initial-checkpoint.js';
-import { isTransientSqlError } from '../core/sql-errors.js';
+import { isConnectionFailure } from '../runtime/classify-failure.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { memoryProcessingState } from './memory-state.js';
 import { deadLetterQueueOf } from './store-dead-letters.js';
@@ -44,7 +44,7 @@ import {
   type ProcessorOptions,
   type ResolvedProcessorOptions,
 } from './processor-options.js';
-import { withRetry } from './retry.js';
+import { withRetry } from '../runtime/with-retry.js';
 
 /** The signal handlers get without a lease: nothing can take the work away. */
 const UNLEASED: AbortSignal = new AbortController().signal;
@@ -375,7 +375,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
           continue;
         }
         // A commit whose outcome is unknown may have moved the checkpoint: read it again.
-        if (isTransientSqlError(err)) this.#checkpoint = undefined;
+        if (isConnectionFailure(err, { network: false })) this.#checkpoint = undefined;
         this.#fail(err, 'batch failed');
         if (isSyncError(err) && (err.code === 'STORE_CLOSED' || err.code === 'PROCESSOR_RETIRED')) {
           void this.stop(); // nothing more to do; stop() waits for this loop to return
@@ -475,7 +475,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
         {
           signal: this.#abort.signal,
           shouldRetry: (err) => !isCheckpointMovedError(err) && !isLeaseLostError(err) && this.#running,
-          onFailedAttempt: (error, attempt) => {
+          onFailedAttempt: ({ error, attempt }) => {
             if (!isCheckpointMovedError(error) && !isLeaseLostError(error) && attempt < policy.attempts) {
               this.emit('processor:retry', { processor: this.name, event, error, attempt });
             }
@@ -486,7 +486,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
       if (isCheckpointMovedError(error) || isLeaseLostError(error) || !this.#running) throw error;
       // The database went away, not the event: never dead-letter it for that. The
       // loop backs off and reads the page again from the stored checkpoint.
-      if (isTransientSqlError(error)) throw error;
+      if (isConnectionFailure(error, { network: false })) throw error;
       let letter: DeadLetter | undefined;
       // The dead letter is our own write, never the handler's: it always commits with the checkpoint.
       await this.#commit(

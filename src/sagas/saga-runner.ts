@@ -10,10 +10,11 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { EventEmitter } from 'eventemitter3';
-import pRetry from 'p-retry';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { PG_ERROR, pgErrorCode } from '../core/sql-client.js';
+import { isTransientFailure } from '../runtime/classify-failure.js';
+import { DATABASE_RETRY_POLICY } from '../runtime/retry-policy.js';
+import { withRetry } from '../runtime/with-retry.js';
 import { Batcher } from './batcher.js';
 import type { AnySagaDefinition, SagaDefinition } from './define-saga.js';
 import {
@@ -75,8 +76,6 @@ interface Active {
   /** `performance.now()` past which this worker stops the saga unless a heartbeat renewed it. */
   validUntil: number;
 }
-
-const TRANSIENT_SQL = new Set<string | undefined>([PG_ERROR.deadlockDetected, PG_ERROR.serializationFailure]);
 
 /**
  * Create a saga runner. Call `migrate()` once, `startWorker()` in every process
@@ -602,14 +601,14 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     this.#fenceAt = Number.POSITIVE_INFINITY;
   }
 
-  /** Store writes retry deadlocks, serialization failures and dropped connections. */
+  /**
+   * Store writes retry deadlocks, serialization failures and dropped connections.
+   * Repeating one after an unknown outcome is safe: inserts are idempotent per
+   * saga id and every other write is fenced by its saga's lease token.
+   */
   #withRetry<T>(fn: () => Promise<T>): Promise<T> {
-    return pRetry(fn, {
-      retries: 5,
-      minTimeout: 20,
-      maxTimeout: 1_000,
-      randomize: true,
-      shouldRetry: ({ error }) => TRANSIENT_SQL.has(pgErrorCode(error)) || isConnectionError(error),
+    return withRetry(fn, DATABASE_RETRY_POLICY, {
+      shouldRetry: (error) => isTransientFailure(error, { network: false }),
     });
   }
 
@@ -634,11 +633,4 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
       'saga compensation dead-lettered',
     );
   }
-}
-
-function isConnectionError(err: unknown): boolean {
-  const code = pgErrorCode(err);
-  return (
-    code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === '57P01' || (code?.startsWith('08') ?? false)
-  );
 }

@@ -1,0 +1,36 @@
+/**
+ * The runtime kernel: what every work loop of the library is built from —
+ * one retry policy and `withRetry`, one failure classifier, leases with a
+ * heartbeat, and one group-commit batcher. Imports `core` only.
+ */
+export {
+  DATABASE_RETRY_POLICY,
+  DEFAULT_RETRY_POLICY,
+  nominalRetryDelayMs,
+  resolveRetryPolicy,
+  retryPolicySchema,
+  type RetryPolicy,
+  type RetryPolicyInput,
+} from './retry-policy.js';
+export {
+  withRetry,
+  type FailedAttempt,
+  type RetryAttemptContext,
+  type WithRetryOptions,
+} from './with-retry.js';
+export {
+  classifyFailure,
+  FAILURE_KINDS,
+  isConnectionFailure,
+  isTransientFailure,
+  type ClassifyOptions,
+  type FailureKind,
+} from './classify-failure.js';
+export {
+  AttemptTimeoutError,
+  isLeaseLostError,
+  LEASE_LOST_REASONS,
+  LeaseLostError,
+  RUNTIME_ERROR_CODES,
+  type LeaseLostReason,
+} from './errors.js';
