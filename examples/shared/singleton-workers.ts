@@ -1,7 +1,7 @@
 /**
  * Jobs that must run on exactly one host at a time (the inventory poller,
  * the health monitor), held by a lease in the database through the
- * library's `LeaseKeeper` with its defaults (`src/processing/lease-options.ts`):
+ * library's `LeaseKeeper` with its defaults (`src/runtime/lease-timing.ts`):
  * every host tries to take it every 1.5 s; the holder renews it every 2 s for
  * 6 s. A host that dies stops renewing, and another takes over once the lease
  * expires — within 7.5 s of the crash. A holder whose renewals do not get
@@ -15,7 +15,12 @@
  * (`src/engine.ts`); when they land, pass the jobs to the engine instead.
  */
 import type { EngineContext, EngineWorker } from '../../src/engine.js';
-import { LeaseKeeper, resolveLeaseTiming, type LeaseLostError } from '../../src/processing/index.js';
+import {
+  LeaseKeeper,
+  resolveLeaseTiming,
+  sqlLeases,
+  type LeaseLostError,
+} from '../../src/processing/index.js';
 import { describeError, type HostLog } from './host-log.js';
 
 /** Options of {@link singletonWorkers}. */
@@ -130,8 +135,7 @@ export function singletonWorkers(options: SingletonWorkersOptions): SingletonWor
       stopping = false;
       context = ctx;
       keeper = new LeaseKeeper({
-        sql: ctx.sql,
-        schema: ctx.schema,
+        leases: sqlLeases(ctx.sql, ctx.schema),
         name: options.name,
         owner: options.owner,
         ttlMs: timing.ttlMs,

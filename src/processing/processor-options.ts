@@ -7,7 +7,7 @@ import { resolveLogger, type Logger } from '../core/logger.js';
 import type { SqlTransaction } from '../core/sql-client.js';
 import { isCheckpoint, type LogCheckpoint } from '../store/checkpoint.js';
 import type { EventStore, StoredEvent } from '../store/types.js';
-import { resolveLeaseTiming, type LeaseTiming } from './lease-options.js';
+import { resolveLeaseTiming, type LeaseTiming } from '../runtime/lease-timing.js';
 import { resolveRetryPolicy, type RetryPolicy, type RetryPolicyInput } from '../runtime/retry-policy.js';
 
 /** Run after the batch's checkpoint was stored (its transaction committed), e.g. to publish row changes. */

@@ -32,7 +32,8 @@ import {
 } from './errors.js';
 import { initialCheckpoint } from './initial-checkpoint.js';
 import { isConnectionFailure } from '../runtime/classify-failure.js';
-import { LeaseKeeper } from './lease-keeper.js';
+import { LeaseKeeper } from '../runtime/lease-keeper.js';
+import { sqlLeases } from './lease.js';
 import { memoryProcessingState } from './memory-state.js';
 import { deadLetterQueueOf } from './store-dead-letters.js';
 import { migrateProcessing } from './migrate-processing.js';
@@ -147,8 +148,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     this.#nextAcquireAt = 0;
     if (store.sql && lease !== false) {
       this.#keeper = new LeaseKeeper({
-        sql: store.sql,
-        schema: store.schema,
+        leases: sqlLeases(store.sql, store.schema),
         name: `processor:${this.name}`,
         ttlMs: lease.ttlMs,
         renewIntervalMs: lease.renewIntervalMs,

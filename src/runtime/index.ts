@@ -34,3 +34,19 @@ export {
   RUNTIME_ERROR_CODES,
   type LeaseLostReason,
 } from './errors.js';
+export {
+  allSucceed,
+  GroupCommitter,
+  type FlushFn,
+  type FlushOutcome,
+  type GroupCommitOptions,
+} from './group-commit.js';
+export { Heartbeat, type HeartbeatOptions } from './heartbeat.js';
+export { LeaseKeeper, type LeaseKeeperOptions, type LeasePort } from './lease-keeper.js';
+export { defaultLeaseOwner } from './lease-owner.js';
+export {
+  DEFAULT_LEASE_TTL_MS,
+  resolveLeaseTiming,
+  type LeaseTiming,
+  type LeaseTimingOptions,
+} from './lease-timing.js';

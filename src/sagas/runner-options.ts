@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { resolveLogger, type Logger } from '../core/logger.js';
-import { defaultLeaseOwner, resolveLeaseTiming } from '../processing/lease-options.js';
+import { defaultLeaseOwner } from '../runtime/lease-owner.js';
+import { resolveLeaseTiming } from '../runtime/lease-timing.js';
 import type { SqlClient } from '../core/sql-client.js';
 import {
   resolveRetryPolicy,

@@ -6,6 +6,7 @@ import {
   migrateProcessing,
   releaseLease,
   renewLease,
+  sqlLeases,
 } from '../../src/processing/index.js';
 import { sqlEngines, type TestDatabase } from '../support/databases.js';
 
@@ -42,8 +43,7 @@ describe.each(sqlEngines)('leases on $name', (engine) => {
   it.skipIf(!engine.available)('a keeper notices a lost lease on its next heartbeat', async () => {
     let lost = 0;
     const keeper = new LeaseKeeper({
-      sql: db.sql,
-      schema: db.schema,
+      leases: sqlLeases(db.sql, db.schema),
       name: 'k',
       owner: 'a',
       ttlMs: 60_000,

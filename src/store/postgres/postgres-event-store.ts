@@ -6,12 +6,12 @@ import type { ZodType } from 'zod';
 import { AppendOutcomeUnknownError, StoreClosedError, StoreUnavailableError } from '../../core/errors.js';
 import { runMigrations } from '../../core/migrator.js';
 import { classifyFailure } from '../../runtime/classify-failure.js';
+import { GroupCommitter, type FlushOutcome } from '../../runtime/group-commit.js';
 import { DATABASE_RETRY_POLICY } from '../../runtime/retry-policy.js';
 import { withRetry } from '../../runtime/with-retry.js';
 import { PG_ERROR, pgErrorCode, quoteIdent, type SqlClient } from '../../core/sql-client.js';
 import { START_CHECKPOINT, type LogCheckpoint } from '../checkpoint.js';
 import type { EventTypeRegistry } from '../event-registry.js';
-import { GroupCommitter, type FlushOutcome } from '../group-commit.js';
 import { followLog } from '../live-subscription.js';
 import { prepareAppend, type PreparedAppend } from '../prepare-append.js';
 import { migrations } from '../sql/index.generated.js';
@@ -97,7 +97,7 @@ export class PostgresEventStore implements EventStore {
     this.wakeups = this.#wakeups.signals;
     this.#committer = new GroupCommitter((batch) => this.#flush(batch), {
       maxBatch: config.maxBatch,
-      maxConcurrentFlushes: config.maxConcurrentFlushes ?? Math.min(4, sql.maxConcurrency ?? 4),
+      maxInFlight: config.maxConcurrentFlushes ?? Math.min(4, sql.maxConcurrency ?? 4),
     });
     const s = quoteIdent(config.schema);
     this.#readStream = `SELECT st.version AS stream_version, e.*
