@@ -33,6 +33,7 @@ import {
 import { initialCheckpoint } from './initial-checkpoint.js';
 import { isConnectionFailure } from '../runtime/classify-failure.js';
 import { LeaseKeeper } from '../runtime/lease-keeper.js';
+import { WakeableSleep } from '../runtime/wakeable-sleep.js';
 import { sqlLeases } from './lease.js';
 import { memoryProcessingState } from './memory-state.js';
 import { deadLetterQueueOf } from './store-dead-letters.js';
@@ -96,8 +97,8 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
   #verifyLease = false;
   /** When a standby may next try to take the lease (`performance.now()`). */
   #nextAcquireAt = 0;
-  #dirty = true;
-  #wake: (() => void) | undefined;
+  /** The loop's pause: the poll interval, cut short by a store wake-up or stop(). */
+  #pause = new WakeableSleep();
   #waiters: { head: LogCheckpoint; resolve: () => void }[] = [];
   #migrated = false;
   #ahead: { after: LogCheckpoint; page: Promise<ReadAllResult> } | undefined;
@@ -144,7 +145,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     const { store, lease } = this.#o;
     this.#running = true;
     this.#abort = new AbortController();
-    this.#dirty = true;
+    this.#pause = new WakeableSleep();
     this.#nextAcquireAt = 0;
     if (store.sql && lease !== false) {
       this.#keeper = new LeaseKeeper({
@@ -164,7 +165,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
       });
     }
     this.#wakeups = store.wakeups.subscribe({
-      next: () => this.#poke(),
+      next: () => this.#pause.wake(),
       error: (err) => this.#fail(err, 'wake-ups failed'),
     });
     if (this.#o.lagIntervalMs > 0) {
@@ -192,7 +193,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     if (!this.#running) return;
     this.#running = false;
     this.#abort.abort(new SyncError('PROCESSOR_STOPPED', `Processor "${this.name}" stopped`));
-    this.#poke();
+    this.#pause.stop();
     await this.#loop;
     this.#wakeups?.unsubscribe();
     if (this.#lagTimer) clearInterval(this.#lagTimer);
@@ -349,7 +350,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
           continue;
         }
         if (this.#checkpoint === undefined) this.#setCheckpoint(await this.#loadCheckpoint());
-        this.#dirty = false;
+        this.#pause.clear();
         const page = await this.#read(this.#checkpoint!);
         if (page.events.length === 0) {
           this.#markCaughtUp();
@@ -623,25 +624,9 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     this.emit('processor:caught_up', { processor: this.name, checkpoint: this.#checkpoint! });
   }
 
-  #poke(): void {
-    this.#dirty = true;
-    this.#wake?.();
-  }
-
   /** Wait `ms`, or less when stopped or (if `wakeable`) when a wake-up arrives. */
   #idle(ms: number, wakeable: boolean): Promise<void> {
-    if (!this.#running || (wakeable && this.#dirty)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        if (this.#wake === wake) this.#wake = undefined;
-        resolve();
-      };
-      const wake = () => {
-        if (!this.#running || wakeable) finish();
-      };
-      const timer = setTimeout(finish, ms);
-      this.#wake = wake;
-    });
+    if (!this.#running) return Promise.resolve();
+    return this.#pause.sleep(ms, { wakeable });
   }
 }

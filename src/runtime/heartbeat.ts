@@ -43,7 +43,8 @@ export class Heartbeat {
   readonly #retryAfterFailureMs: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
-  #beating = false;
+  /** The generation whose beat is in flight, if any: a beat of an earlier run blocks no beat of this one. */
+  #beating: number | undefined;
   /** Bumped by start() and stop(), so a beat of an earlier run schedules nothing. */
   #generation = 0;
 
@@ -82,9 +83,9 @@ export class Heartbeat {
   }
 
   async #run(): Promise<void> {
-    if (this.#beating || !this.#running) return;
-    this.#beating = true;
     const generation = this.#generation;
+    if (this.#beating === generation || !this.#running) return;
+    this.#beating = generation;
     const sentAt = performance.now();
     let next: number | undefined;
     try {
@@ -96,7 +97,7 @@ export class Heartbeat {
         next = this.#retryAfterFailureMs;
       }
     } finally {
-      this.#beating = false;
+      if (this.#beating === generation) this.#beating = undefined;
     }
     if (generation !== this.#generation) return;
     if (next === undefined) this.#running = false;

@@ -1,7 +1,7 @@
 /**
  * The runtime kernel: what every work loop of the library is built from —
  * one retry policy and `withRetry`, one failure classifier, leases with a
- * heartbeat, and one group-commit batcher. Imports `core` only.
+ * heartbeat, one group-commit batcher and the poll pause. Imports `core` only.
  */
 export {
   DATABASE_RETRY_POLICY,
@@ -50,3 +50,4 @@ export {
   type LeaseTiming,
   type LeaseTimingOptions,
 } from './lease-timing.js';
+export { WakeableSleep, type SleepOptions } from './wakeable-sleep.js';

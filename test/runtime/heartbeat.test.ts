@@ -80,3 +80,24 @@ describe('Heartbeat', () => {
     expect(beats).toBe(1);
   });
 });
+
+describe('Heartbeat restarted while a beat hangs', () => {
+  it('beats on in the new run; the hung beat of the old run schedules nothing', async () => {
+    let beats = 0;
+    let release!: () => void;
+    const heartbeat = new Heartbeat({
+      intervalMs: 1,
+      beat: async () => {
+        beats++;
+        if (beats === 1) await new Promise<void>((r) => (release = r)); // the first beat hangs
+      },
+    });
+    heartbeat.start(0);
+    await waitFor(() => beats === 1, { what: 'the hung beat' });
+    heartbeat.stop();
+    heartbeat.start(0); // a new tenure while the old renewal still hangs
+    await waitFor(() => beats >= 4, { what: 'beats of the new run' });
+    release();
+    heartbeat.stop();
+  });
+});
