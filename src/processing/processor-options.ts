@@ -57,7 +57,7 @@ export type BatchHandler = (
 /** Where a processor starts when it has no stored checkpoint. */
 export type StartFrom = 'beginning' | 'end' | LogCheckpoint;
 
-/** Lease settings; `false` disables leasing (single-process hosts). Defaults: `lease-options.ts`. */
+/** Lease settings; `false` disables leasing (single-process hosts). Defaults: `runtime/lease-timing.ts`. */
 export interface LeaseOptions {
   /** Lease lifetime without a heartbeat (default 6 000 ms): a crashed holder's work moves after it. */
   ttlMs?: number;
