@@ -9,7 +9,7 @@ export const LAYERS = {
   core: [],
   runtime: ['core'],
   store: ['core', 'runtime'],
-  http: ['core'],
+  http: ['core', 'runtime'],
   client: ['core'],
   processing: ['core', 'runtime', 'store'],
   conflicts: ['core', 'runtime', 'store'],

@@ -291,7 +291,6 @@ export type {
   SagaEventMap,
   SagaLeaseLostReason,
   SagaListFilter,
-  SagaRetryPolicy,
   SagaRunnerOptions,
   SagaState,
   SagaStatus,

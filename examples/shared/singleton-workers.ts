@@ -1,7 +1,7 @@
 /**
  * Jobs that must run on exactly one host at a time (the inventory poller,
  * the health monitor), held by a lease in the database through the
- * library's `LeaseKeeper` with its defaults (`src/processing/lease-options.ts`):
+ * library's `LeaseKeeper` with its defaults (`src/runtime/lease-timing.ts`):
  * every host tries to take it every 1.5 s; the holder renews it every 2 s for
  * 6 s. A host that dies stops renewing, and another takes over once the lease
  * expires — within 7.5 s of the crash. A holder whose renewals do not get
@@ -14,11 +14,10 @@
  * Interim: the engine is gaining leased singleton workers
  * (`src/engine.ts`); when they land, pass the jobs to the engine instead.
  */
-import type { EngineContext, EngineWorker } from '@creatorflow/sync';
-import type { LeaseLostError } from '@creatorflow/sync';
+import type { EngineContext, EngineWorker, LeaseLostError } from '@creatorflow/sync';
 // Internal until the engine runs leased singleton workers itself: the one deep import of the examples.
-import { LeaseKeeper } from '../../src/processing/lease-keeper.js';
-import { resolveLeaseTiming } from '../../src/processing/lease-options.js';
+import { LeaseKeeper, resolveLeaseTiming } from '../../src/runtime/index.js';
+import { sqlLeases } from '../../src/processing/lease.js';
 import { describeError, type HostLog } from './host-log.js';
 
 /** Options of {@link singletonWorkers}. */
@@ -133,8 +132,7 @@ export function singletonWorkers(options: SingletonWorkersOptions): SingletonWor
       stopping = false;
       context = ctx;
       keeper = new LeaseKeeper({
-        sql: ctx.sql,
-        schema: ctx.schema,
+        leases: sqlLeases(ctx.sql, ctx.schema),
         name: options.name,
         owner: options.owner,
         ttlMs: timing.ttlMs,

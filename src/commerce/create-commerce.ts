@@ -13,11 +13,11 @@ import {
   createSagaRunner,
   createSagaTrigger,
   type SagaDefinition,
-  type SagaRetryPolicy,
   type SagaRunner,
   type SagaState,
   type SagaTrigger,
 } from '../sagas/index.js';
+import type { RetryPolicyInput } from '../runtime/retry-policy.js';
 import type { EventStore } from '../store/types.js';
 import { registerCommerceEvents, type EventPayload } from './events/catalog.js';
 import {
@@ -64,7 +64,7 @@ export interface CommerceOptions {
   /** A saga runner to use (default: one on the store's database and schema). */
   sagaRunner?: SagaRunner;
   /** Retry policy of saga steps (default: the runner's). */
-  stepRetry?: SagaRetryPolicy;
+  stepRetry?: RetryPolicyInput;
   /** Backstop poll of the handler, the saga trigger and async read models when no wake-up arrives, ms. Default 1000. */
   pollIntervalMs?: number;
 }

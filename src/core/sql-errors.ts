@@ -1,69 +1,61 @@
 /**
- * What a database error says about the statement that raised it. An error the
- * server sent for the statement (a SQLSTATE outside the connection classes)
- * proves the statement failed and its implicit transaction rolled back. A
- * client timeout, a dropped connection or a server shutdown proves nothing:
- * the statement may have committed on the server after the client stopped
- * listening. Such an outcome must be found out, never assumed.
+ * The PostgreSQL and socket error codes the library reasons about, named in
+ * one place. What they mean for a failed call (rolled back, never sent, or of
+ * unknown outcome) is decided by `classifyFailure` in `src/runtime`.
  */
-import { pgErrorCode } from './sql-client.js';
+import { PG_ERROR } from './sql-client.js';
 
-/** How a failed database call ended, as far as the caller can know. */
-export type SqlFailureOutcome =
-  /** The server answered with an error: nothing the statement did was kept. */
-  | 'failed'
-  /** The connection broke or timed out while the statement ran: it may have committed. */
-  | 'unknown'
-  /** No connection could be opened: the statement never reached the server. */
-  | 'not_sent';
+/** SQLSTATEs the server raises to abort a transaction that may simply run again: nothing it did was kept. */
+export const ROLLED_BACK_SQLSTATES: ReadonlySet<string> = new Set([
+  PG_ERROR.serializationFailure, // 40001
+  PG_ERROR.deadlockDetected, // 40P01
+]);
 
-/** SQLSTATEs of a server going away under a running statement. */
-const SHUTDOWN_CODES = new Set(['57P01', '57P02']); // admin_shutdown, crash_shutdown
-/** SQLSTATEs refusing a new connection: nothing was sent. */
-const REFUSED_CODES = new Set(['57P03', '53300', '08001', '08004']); // cannot_connect_now, too_many_connections, …
-/** Socket errors raised before a connection existed. */
-const CONNECT_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-/** Socket errors of a connection that broke. */
-const BROKEN_ERRNOS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
-/** node-postgres raises these as plain errors without a code. */
-const CONNECT_MESSAGES =
+/** SQLSTATEs of a server going away under a running statement: admin_shutdown, crash_shutdown. */
+export const SHUTDOWN_SQLSTATES: ReadonlySet<string> = new Set(['57P01', '57P02']);
+
+/** SQLSTATEs refusing a new connection (nothing was sent): cannot_connect_now, too_many_connections, … */
+export const REFUSED_SQLSTATES: ReadonlySet<string> = new Set(['57P03', '53300', '08001', '08004']);
+
+/** The SQLSTATE class of connection exceptions (a connection that broke: outcome unknown). */
+export const CONNECTION_EXCEPTION_CLASS = '08';
+
+/** Socket and fetch (undici) errors raised before a connection existed: the request never left. */
+export const CONNECT_ERRNOS: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Socket and fetch (undici) errors of a connection that broke after sending: outcome unknown. */
+export const BROKEN_ERRNOS: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+/** node-postgres raises these as plain errors without a code: no connection was made. */
+export const CONNECT_MESSAGES =
   /timeout exceeded when trying to connect|Connection terminated due to connection timeout/i;
-const BROKEN_MESSAGES =
+
+/** node-postgres raises these as plain errors without a code: the connection broke. */
+export const BROKEN_MESSAGES =
   /Query read timeout|Connection terminated|terminating connection|Client has encountered a connection error|not queryable|socket hang up|Client was closed/i;
 
-/**
- * Classify a failed database call.
- *
- * @example
- * ```ts
- * try { await sql.query(write); }
- * catch (err) { if (sqlFailureOutcome(err) === 'unknown') await findOutWhetherItCommitted(); }
- * ```
- */
-export function sqlFailureOutcome(err: unknown): SqlFailureOutcome {
-  const code = pgErrorCode(err);
-  if (code !== undefined) {
-    if (REFUSED_CODES.has(code) || CONNECT_ERRNOS.has(code)) return 'not_sent';
-    if (SHUTDOWN_CODES.has(code) || code.startsWith('08') || BROKEN_ERRNOS.has(code)) return 'unknown';
-    // A five-character SQLSTATE is the server's own answer to the statement.
-    if (/^[0-9A-Z]{5}$/.test(code)) return 'failed';
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  if (CONNECT_MESSAGES.test(message)) return 'not_sent';
-  if (BROKEN_MESSAGES.test(message)) return 'unknown';
-  return 'failed';
-}
-
-/**
- * True when a failed call may succeed if made again on a fresh connection (the
- * server was unreachable or the connection broke). A write must still find out
- * what its first attempt did before writing again: see {@link sqlFailureOutcome}.
- *
- * @example
- * ```ts
- * if (isTransientSqlError(err)) scheduleRetry();
- * ```
- */
-export function isTransientSqlError(err: unknown): boolean {
-  return sqlFailureOutcome(err) !== 'failed';
-}
+/** The `TypeError` messages of a failed `fetch` across runtimes (Node, browsers, Deno): the network failed. */
+export const FETCH_FAILURE_MESSAGES: ReadonlySet<string> = new Set([
+  'fetch failed',
+  'Failed to fetch',
+  'NetworkError when attempting to fetch resource.',
+  'Load failed',
+  'Network request failed',
+  'terminated',
+]);

@@ -3,7 +3,7 @@
  * `application/problem+json` body with a stable `code` to branch on.
  */
 import { isRetryableStoreError, isSyncError } from '../core/errors.js';
-import { isTransientSqlError } from '../core/sql-errors.js';
+import { isConnectionFailure } from '../runtime/classify-failure.js';
 import type { HttpResponse } from './types.js';
 
 /**
@@ -118,7 +118,7 @@ export function errorToProblem(err: unknown): HttpResponse {
     if (CONFLICT_CODES.has(err.code))
       return problemResponse({ status: 409, code: err.code, message: err.message });
   }
-  if (isTransientSqlError(err)) {
+  if (isConnectionFailure(err, { network: false })) {
     return problemResponse({
       status: 503,
       code: 'DATABASE_UNAVAILABLE',

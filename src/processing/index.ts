@@ -61,24 +61,30 @@ export {
   leaseHolder,
   releaseLease,
   renewLease,
+  sqlLeases,
   type LeaseRow,
   type LeaseTarget,
 } from './lease.js';
-export { LeaseKeeper, type LeaseKeeperOptions } from './lease-keeper.js';
+// Leases are the runtime kernel's; re-exported where processors' users look for them.
 export {
   DEFAULT_LEASE_TTL_MS,
   defaultLeaseOwner,
+  LeaseKeeper,
   resolveLeaseTiming,
+  type LeaseKeeperOptions,
+  type LeasePort,
   type LeaseTiming,
   type LeaseTimingOptions,
-} from './lease-options.js';
+} from '../runtime/index.js';
+// The retry model is the runtime kernel's; re-exported where processors' users look for it.
 export {
   DEFAULT_RETRY_POLICY,
   resolveRetryPolicy,
   withRetry,
   type RetryPolicy,
+  type RetryPolicyInput,
   type WithRetryOptions,
-} from './retry.js';
+} from '../runtime/index.js';
 export {
   describeError,
   memoryDeadLetterQueue,

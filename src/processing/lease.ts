@@ -1,11 +1,13 @@
 /**
- * Lease rows: exactly one owner holds a named lease until it expires. The
- * database clock decides expiry, so host clocks may disagree. Used by
- * processors (through `LeaseKeeper`) and by hosts' singleton jobs. The saga
- * runner does not use these rows: it leases each saga in the saga's own row
- * (fenced by a token), with the same timing defaults (`lease-options.ts`).
+ * Lease rows in processing's `leases` table: exactly one owner holds a named
+ * lease until it expires. The database clock decides expiry, so host clocks
+ * may disagree. Processors hold them through the runtime's `LeaseKeeper`
+ * (`sqlLeases` is its port), and so can hosts' singleton jobs. The saga runner
+ * does not use this table: it leases each saga in the saga's own row, fenced by
+ * a token, renewed by the same runtime `Heartbeat` with the same timing defaults.
  */
 import { quoteIdent, type SqlQueryable } from '../core/sql-client.js';
+import type { LeasePort } from '../runtime/lease-keeper.js';
 
 /** Where the lease table lives and who asks. */
 export interface LeaseTarget {
@@ -119,4 +121,20 @@ export async function leaseHolder(sql: SqlQueryable, schema: string, name: strin
 
 function leaseTable(schema: string): string {
   return `${quoteIdent(schema)}.leases`;
+}
+
+/**
+ * The lease rows of `schema` as the runtime's {@link LeasePort}, for a `LeaseKeeper`.
+ *
+ * @example
+ * ```ts
+ * const keeper = new LeaseKeeper({ leases: sqlLeases(sql, 'creatorflow'), name: 'nightly-report' });
+ * ```
+ */
+export function sqlLeases(sql: SqlQueryable, schema: string): LeasePort {
+  return {
+    acquire: (name, owner, ttlMs) => acquireLease({ sql, schema, name, owner }, ttlMs),
+    renew: (name, owner, ttlMs) => renewLease({ sql, schema, name, owner }, ttlMs),
+    release: (name, owner) => releaseLease({ sql, schema, name, owner }),
+  };
 }

@@ -7,8 +7,8 @@ import { resolveLogger, type Logger } from '../core/logger.js';
 import type { SqlTransaction } from '../core/sql-client.js';
 import { isCheckpoint, type LogCheckpoint } from '../core/checkpoint.js';
 import type { EventStore, StoredEvent } from '../store/types.js';
-import { resolveLeaseTiming, type LeaseTiming } from './lease-options.js';
-import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
+import { resolveLeaseTiming, type LeaseTiming } from '../runtime/lease-timing.js';
+import { resolveRetryPolicy, type RetryPolicy, type RetryPolicyInput } from '../runtime/retry-policy.js';
 
 /** Run after the batch's checkpoint was stored (its transaction committed), e.g. to publish row changes. */
 export type PostCommit = () => void;
@@ -57,7 +57,7 @@ export type BatchHandler = (
 /** Where a processor starts when it has no stored checkpoint. */
 export type StartFrom = 'beginning' | 'end' | LogCheckpoint;
 
-/** Lease settings; `false` disables leasing (single-process hosts). Defaults: `lease-options.ts`. */
+/** Lease settings; `false` disables leasing (single-process hosts). Defaults: `runtime/lease-timing.ts`. */
 export interface LeaseOptions {
   /** Lease lifetime without a heartbeat (default 6 000 ms): a crashed holder's work moves after it. */
   ttlMs?: number;
@@ -108,7 +108,7 @@ export interface ProcessorOptions {
   /** Used only when no checkpoint is stored yet (default `'beginning'`). */
   startFrom?: StartFrom;
   /** Retries before an event is dead-lettered (default 5 attempts, exponential backoff with jitter). */
-  retry?: Partial<RetryPolicy>;
+  retry?: RetryPolicyInput;
   /** Lease settings (SQL stores only); `false` to run without one. */
   lease?: false | LeaseOptions;
   /** Interval of `'processor:lag'` events (default 5000 ms; 0 disables). */

@@ -31,8 +31,10 @@ import {
   ProcessorRetiredError,
 } from './errors.js';
 import { initialCheckpoint } from './initial-checkpoint.js';
-import { isTransientSqlError } from '../core/sql-errors.js';
-import { LeaseKeeper } from './lease-keeper.js';
+import { isConnectionFailure } from '../runtime/classify-failure.js';
+import { LeaseKeeper } from '../runtime/lease-keeper.js';
+import { WakeableSleep } from '../runtime/wakeable-sleep.js';
+import { sqlLeases } from './lease.js';
 import { memoryProcessingState } from './memory-state.js';
 import { deadLetterQueueOf } from './store-dead-letters.js';
 import { migrateProcessing } from './migrate-processing.js';
@@ -44,7 +46,7 @@ import {
   type ProcessorOptions,
   type ResolvedProcessorOptions,
 } from './processor-options.js';
-import { withRetry } from './retry.js';
+import { withRetry } from '../runtime/with-retry.js';
 
 /** The signal handlers get without a lease: nothing can take the work away. */
 const UNLEASED: AbortSignal = new AbortController().signal;
@@ -95,8 +97,8 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
   #verifyLease = false;
   /** When a standby may next try to take the lease (`performance.now()`). */
   #nextAcquireAt = 0;
-  #dirty = true;
-  #wake: (() => void) | undefined;
+  /** The loop's pause: the poll interval, cut short by a store wake-up or stop(). */
+  #pause = new WakeableSleep();
   #waiters: { head: LogCheckpoint; resolve: () => void }[] = [];
   #migrated = false;
   #ahead: { after: LogCheckpoint; page: Promise<ReadAllResult> } | undefined;
@@ -143,12 +145,11 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     const { store, lease } = this.#o;
     this.#running = true;
     this.#abort = new AbortController();
-    this.#dirty = true;
+    this.#pause = new WakeableSleep();
     this.#nextAcquireAt = 0;
     if (store.sql && lease !== false) {
       this.#keeper = new LeaseKeeper({
-        sql: store.sql,
-        schema: store.schema,
+        leases: sqlLeases(store.sql, store.schema),
         name: `processor:${this.name}`,
         ttlMs: lease.ttlMs,
         renewIntervalMs: lease.renewIntervalMs,
@@ -164,7 +165,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
       });
     }
     this.#wakeups = store.wakeups.subscribe({
-      next: () => this.#poke(),
+      next: () => this.#pause.wake(),
       error: (err) => this.#fail(err, 'wake-ups failed'),
     });
     if (this.#o.lagIntervalMs > 0) {
@@ -192,7 +193,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     if (!this.#running) return;
     this.#running = false;
     this.#abort.abort(new SyncError('PROCESSOR_STOPPED', `Processor "${this.name}" stopped`));
-    this.#poke();
+    this.#pause.stop();
     await this.#loop;
     this.#wakeups?.unsubscribe();
     if (this.#lagTimer) clearInterval(this.#lagTimer);
@@ -349,7 +350,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
           continue;
         }
         if (this.#checkpoint === undefined) this.#setCheckpoint(await this.#loadCheckpoint());
-        this.#dirty = false;
+        this.#pause.clear();
         const page = await this.#read(this.#checkpoint!);
         if (page.events.length === 0) {
           this.#markCaughtUp();
@@ -375,7 +376,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
           continue;
         }
         // A commit whose outcome is unknown may have moved the checkpoint: read it again.
-        if (isTransientSqlError(err)) this.#checkpoint = undefined;
+        if (isConnectionFailure(err, { network: false })) this.#checkpoint = undefined;
         this.#fail(err, 'batch failed');
         if (isSyncError(err) && (err.code === 'STORE_CLOSED' || err.code === 'PROCESSOR_RETIRED')) {
           void this.stop(); // nothing more to do; stop() waits for this loop to return
@@ -475,7 +476,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
         {
           signal: this.#abort.signal,
           shouldRetry: (err) => !isCheckpointMovedError(err) && !isLeaseLostError(err) && this.#running,
-          onFailedAttempt: (error, attempt) => {
+          onFailedAttempt: ({ error, attempt }) => {
             if (!isCheckpointMovedError(error) && !isLeaseLostError(error) && attempt < policy.attempts) {
               this.emit('processor:retry', { processor: this.name, event, error, attempt });
             }
@@ -486,7 +487,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
       if (isCheckpointMovedError(error) || isLeaseLostError(error) || !this.#running) throw error;
       // The database went away, not the event: never dead-letter it for that. The
       // loop backs off and reads the page again from the stored checkpoint.
-      if (isTransientSqlError(error)) throw error;
+      if (isConnectionFailure(error, { network: false })) throw error;
       let letter: DeadLetter | undefined;
       // The dead letter is our own write, never the handler's: it always commits with the checkpoint.
       await this.#commit(
@@ -623,25 +624,9 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     this.emit('processor:caught_up', { processor: this.name, checkpoint: this.#checkpoint! });
   }
 
-  #poke(): void {
-    this.#dirty = true;
-    this.#wake?.();
-  }
-
   /** Wait `ms`, or less when stopped or (if `wakeable`) when a wake-up arrives. */
   #idle(ms: number, wakeable: boolean): Promise<void> {
-    if (!this.#running || (wakeable && this.#dirty)) return Promise.resolve();
-    return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        if (this.#wake === wake) this.#wake = undefined;
-        resolve();
-      };
-      const wake = () => {
-        if (!this.#running || wakeable) finish();
-      };
-      const timer = setTimeout(finish, ms);
-      this.#wake = wake;
-    });
+    if (!this.#running) return Promise.resolve();
+    return this.#pause.sleep(ms, { wakeable });
   }
 }

@@ -5,7 +5,7 @@
  * row changes, e.g. a rebuild on one host: every host's subscribers reload).
  */
 import type { ChangeBatch } from './fold.js';
-import pRetry from 'p-retry';
+import { withRetry } from '../runtime/with-retry.js';
 import { RealtimeUnavailableError } from './errors.js';
 import type { PubSub } from './pubsub.js';
 
@@ -131,19 +131,24 @@ export class OrderedPublisher {
     while (this.#queue.length > 0 && !signal.aborted) {
       const head = this.#queue[0]!;
       try {
-        await pRetry(() => this.#pubsub.publish(this.#topic, head.text), {
-          retries: Number.POSITIVE_INFINITY,
-          minTimeout: 50,
-          maxTimeout: this.#maxRetryDelayMs,
-          randomize: true,
-          signal,
-          // Any failure is the broker's: the message is well-formed, so it is always retried.
-          shouldRetry: () => true,
-          // One report per outage: later messages wait behind this one.
-          onFailedAttempt: ({ error, attemptNumber }) => {
-            if (attemptNumber === 1) this.#onError(error);
+        // Any failure is the broker's: the message is well-formed, so it is always retried.
+        await withRetry(
+          () => this.#pubsub.publish(this.#topic, head.text),
+          {
+            attempts: Number.POSITIVE_INFINITY,
+            minTimeoutMs: 50,
+            maxTimeoutMs: this.#maxRetryDelayMs,
+            factor: 2,
+            jitter: true,
           },
-        });
+          {
+            signal,
+            // One report per outage: later messages wait behind this one.
+            onFailedAttempt: ({ error, attempt }) => {
+              if (attempt === 1) this.#onError(error);
+            },
+          },
+        );
       } catch {
         return; // closed while retrying
       }

@@ -4,21 +4,8 @@
  */
 import { z, type ZodType } from 'zod';
 import { ValidationError } from '../core/errors.js';
+import { retryPolicySchema, type RetryPolicyInput } from '../runtime/retry-policy.js';
 import { SagaDefinitionError, type SagaDefinitionIssue } from './errors.js';
-
-/** Retry policy of an action or compensation (p-retry: exponential backoff with jitter). */
-export interface SagaRetryPolicy {
-  /** Retries after the first attempt. */
-  retries?: number;
-  /** Delay before the first retry, in ms. */
-  minTimeoutMs?: number;
-  /** Upper bound of a delay, in ms. */
-  maxTimeoutMs?: number;
-  /** Growth factor of the delay per retry. */
-  factor?: number;
-  /** Multiply each delay by a random factor in [1, 2) so workers do not retry in lockstep. */
-  jitter?: boolean;
-}
 
 /** What an action receives. */
 export interface StepContext<Input = unknown> {
@@ -61,8 +48,8 @@ export interface CompensationConfig<Input = unknown> {
   /** e.g. `'release_inventory'`; unique within the saga. Its idempotency key is `"<sagaId>:<name>"`. */
   name: string;
   run: (context: CompensationContext<Input>) => unknown;
-  /** Default: the runner's `compensationRetry`. */
-  retry?: SagaRetryPolicy;
+  /** Fields set here override the runner's `compensationRetry`. */
+  retry?: RetryPolicyInput;
   /** Per-attempt timeout in ms. Default: the runner's `stepTimeoutMs`. */
   timeoutMs?: number;
 }
@@ -80,8 +67,8 @@ export interface SagaStepConfig<Input = unknown> {
   compensation: CompensationConfig<Input> | 'none';
   /** Per-attempt timeout in ms. Default: the runner's `stepTimeoutMs`. */
   timeoutMs?: number;
-  /** Default: the runner's `retry`. */
-  retry?: SagaRetryPolicy;
+  /** Fields set here override the runner's `retry`. */
+  retry?: RetryPolicyInput;
 }
 
 /** What {@link defineSaga} takes. */
@@ -107,19 +94,10 @@ const NAME = z
   .max(200, 'must be at most 200 characters')
   .regex(/^[A-Za-z0-9_.:-]*$/, 'may contain only letters, digits and _ . : -');
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
-const retrySchema = z
-  .object({
-    retries: z.number().int().min(0).max(100).optional(),
-    minTimeoutMs: z.number().min(0).optional(),
-    maxTimeoutMs: z.number().min(0).optional(),
-    factor: z.number().min(1).optional(),
-    jitter: z.boolean().optional(),
-  })
-  .strict();
 const timeout = z.number().int().positive().optional();
 const compensationSchema = z.union([
   z.literal('none'),
-  z.object({ name: NAME, run: fn, retry: retrySchema.optional(), timeoutMs: timeout }).strict(),
+  z.object({ name: NAME, run: fn, retry: retryPolicySchema.optional(), timeoutMs: timeout }).strict(),
 ]);
 const stepSchema = z
   .object({
@@ -128,7 +106,7 @@ const stepSchema = z
     // Optional here: a missing compensation gets its own, clearer issue below.
     compensation: compensationSchema.optional(),
     timeoutMs: timeout,
-    retry: retrySchema.optional(),
+    retry: retryPolicySchema.optional(),
   })
   .strict();
 const configSchema = z.object({

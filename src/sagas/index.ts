@@ -6,7 +6,6 @@ export type {
   AnySagaDefinition,
   CompensationConfig,
   CompensationContext,
-  SagaRetryPolicy,
   SagaConfig,
   SagaDefinition,
   SagaStepConfig,
@@ -46,7 +45,11 @@ export type {
 } from './saga-store.js';
 export { SagaRunner, createSagaRunner } from './saga-runner.js';
 export type { StartSagaOptions, StartSagaResult, StopOptions } from './saga-runner.js';
-export type { SagaRunnerOptions } from './runner-options.js';
+export {
+  DEFAULT_SAGA_COMPENSATION_RETRY,
+  DEFAULT_SAGA_STEP_RETRY,
+  type SagaRunnerOptions,
+} from './runner-options.js';
 export { createSagaTrigger } from './saga-trigger.js';
 export type { SagaTrigger, SagaTriggerOptions, SagaTriggerStart } from './saga-trigger.js';
 export { toErrorInfo } from './run-step.js';

@@ -4,10 +4,16 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { resolveLogger, type Logger } from '../core/logger.js';
-import { defaultLeaseOwner, resolveLeaseTiming } from '../processing/lease-options.js';
+import { defaultLeaseOwner } from '../runtime/lease-owner.js';
+import { resolveLeaseTiming } from '../runtime/lease-timing.js';
 import type { SqlClient } from '../core/sql-client.js';
-import type { AnySagaDefinition, SagaRetryPolicy } from './define-saga.js';
-import { mergeRetry, type ResolvedRetryPolicy } from './run-step.js';
+import {
+  resolveRetryPolicy,
+  retryPolicySchema,
+  type RetryPolicy,
+  type RetryPolicyInput,
+} from '../runtime/retry-policy.js';
+import type { AnySagaDefinition } from './define-saga.js';
 import type { SagaStore } from './saga-store.js';
 
 /** Options of `createSagaRunner`. */
@@ -36,10 +42,10 @@ export interface SagaRunnerOptions {
   concurrency?: number;
   /** Per-attempt timeout of steps and compensations that set none. Default 30 000. */
   stepTimeoutMs?: number;
-  /** Retry policy of actions. Default 3 retries, 100 ms doubling to 5 s, with jitter. */
-  retry?: SagaRetryPolicy;
-  /** Retry policy of compensations. Default 5 retries, 200 ms doubling to 10 s, with jitter. */
-  compensationRetry?: SagaRetryPolicy;
+  /** Retry policy of actions. Default {@link DEFAULT_SAGA_STEP_RETRY}: 4 attempts, 100 ms doubling to 5 s, with jitter. */
+  retry?: RetryPolicyInput;
+  /** Retry policy of compensations. Default {@link DEFAULT_SAGA_COMPENSATION_RETRY}: 6 attempts, 200 ms doubling to 10 s, with jitter. */
+  compensationRetry?: RetryPolicyInput;
   /** Most writes per group commit. Default 500. */
   batchSize?: number;
   /** Group commits in flight at once (capped by the pool size - 1). Default 4. */
@@ -62,22 +68,12 @@ export interface ResolvedRunnerOptions {
   pollIntervalMs: number;
   concurrency: number;
   stepTimeoutMs: number;
-  retry: ResolvedRetryPolicy;
-  compensationRetry: ResolvedRetryPolicy;
+  retry: Readonly<RetryPolicy>;
+  compensationRetry: Readonly<RetryPolicy>;
   batchSize: number;
   writeFlushes: number;
   logger: Logger;
 }
-
-const retrySchema = z
-  .object({
-    retries: z.number().int().min(0).max(100).optional(),
-    minTimeoutMs: z.number().min(0).optional(),
-    maxTimeoutMs: z.number().min(0).optional(),
-    factor: z.number().min(1).optional(),
-    jitter: z.boolean().optional(),
-  })
-  .strict();
 
 const schema = z.object({
   workerId: z.string().min(1).max(200).optional(),
@@ -86,27 +82,45 @@ const schema = z.object({
   pollIntervalMs: z.number().int().min(10).optional(),
   concurrency: z.number().int().min(1).max(10_000).optional(),
   stepTimeoutMs: z.number().int().min(1).optional(),
-  retry: retrySchema.optional(),
-  compensationRetry: retrySchema.optional(),
+  retry: retryPolicySchema.optional(),
+  compensationRetry: retryPolicySchema.optional(),
   batchSize: z.number().int().min(1).max(10_000).optional(),
   writeFlushes: z.number().int().min(1).max(64).optional(),
   schema: z.string().min(1).max(63).optional(),
 });
 
-const DEFAULT_RETRY: ResolvedRetryPolicy = {
-  retries: 3,
+/**
+ * The default retry policy of saga actions: 4 attempts, 100 ms doubling to 5 s, with jitter.
+ *
+ * @example
+ * ```ts
+ * createSagaRunner({ sql, retry: { ...DEFAULT_SAGA_STEP_RETRY, attempts: 8 } });
+ * ```
+ */
+export const DEFAULT_SAGA_STEP_RETRY: Readonly<RetryPolicy> = Object.freeze({
+  attempts: 4,
   minTimeoutMs: 100,
   maxTimeoutMs: 5_000,
   factor: 2,
   jitter: true,
-};
-const DEFAULT_COMPENSATION_RETRY: ResolvedRetryPolicy = {
-  retries: 5,
+});
+
+/**
+ * The default retry policy of compensations: 6 attempts, 200 ms doubling to 10 s, with jitter.
+ * More patient than actions, because a compensation that gives up needs a person.
+ *
+ * @example
+ * ```ts
+ * createSagaRunner({ sql, compensationRetry: { ...DEFAULT_SAGA_COMPENSATION_RETRY, maxTimeoutMs: 60_000 } });
+ * ```
+ */
+export const DEFAULT_SAGA_COMPENSATION_RETRY: Readonly<RetryPolicy> = Object.freeze({
+  attempts: 6,
   minTimeoutMs: 200,
   maxTimeoutMs: 10_000,
   factor: 2,
   jitter: true,
-};
+});
 
 /**
  * Validate runner options and apply defaults.
@@ -142,8 +156,8 @@ export function resolveRunnerOptions(options: SagaRunnerOptions): Readonly<Resol
     pollIntervalMs: o.pollIntervalMs ?? 1_000,
     concurrency: o.concurrency ?? 100,
     stepTimeoutMs: o.stepTimeoutMs ?? 30_000,
-    retry: mergeRetry(DEFAULT_RETRY, o.retry),
-    compensationRetry: mergeRetry(DEFAULT_COMPENSATION_RETRY, o.compensationRetry),
+    retry: resolveRetryPolicy(o.retry, DEFAULT_SAGA_STEP_RETRY),
+    compensationRetry: resolveRetryPolicy(o.compensationRetry, DEFAULT_SAGA_COMPENSATION_RETRY),
     batchSize: o.batchSize ?? 500,
     writeFlushes: o.writeFlushes ?? 4,
     logger: resolveLogger(logger, 'the saga runner'),

@@ -4,15 +4,11 @@
  * written, fenced by the lease token, before the next step starts, so a step
  * recorded as done is never run again, by this worker or another.
  */
+import { resolveRetryPolicy, type RetryPolicy } from '../runtime/retry-policy.js';
+import type { RetryAttemptContext } from '../runtime/with-retry.js';
 import type { CompensationConfig, SagaDefinition, StepContext } from './define-saga.js';
 import { SagaLeaseLostError, TerminalError } from './errors.js';
-import {
-  mergeRetry,
-  runStep,
-  toErrorInfo,
-  type ResolvedRetryPolicy,
-  type StepRunResult,
-} from './run-step.js';
+import { runStep, toErrorInfo, type StepRunResult } from './run-step.js';
 import type { ClaimedSaga, SagaWrite } from './saga-store.js';
 import type { SagaErrorInfo, SagaEventMap, SagaStatus } from './types.js';
 
@@ -31,8 +27,8 @@ export interface ExecutionEnvironment {
   /** Aborted when the runner stops for good or the lease is lost (reason: a `SagaLeaseLostError`). */
   signal: AbortSignal;
   stepTimeoutMs: number;
-  retry: ResolvedRetryPolicy;
-  compensationRetry: ResolvedRetryPolicy;
+  retry: Readonly<RetryPolicy>;
+  compensationRetry: Readonly<RetryPolicy>;
 }
 
 /**
@@ -105,22 +101,22 @@ export async function executeSaga<Input>(
         return 'finished';
       }
       const startedAt = new Date();
-      const context = (attempt: number, signal: () => AbortSignal): StepContext<Input> => ({
+      const context = (attempt: number, attemptContext: RetryAttemptContext): StepContext<Input> => ({
         sagaId,
         step: step.name,
         input,
         idempotencyKey: `${sagaId}:${step.name}`,
         attempt,
         get signal() {
-          return signal();
+          return attemptContext.signal;
         },
         results: { ...results },
       });
       const result = toJsonOutput(
-        await runStep((attempt, signal) => step.action(context(attempt, signal)), {
+        await runStep((attempt, attemptContext) => step.action(context(attempt, attemptContext)), {
           name: step.name,
           timeoutMs: step.timeoutMs ?? env.stepTimeoutMs,
-          retry: mergeRetry(env.retry, step.retry),
+          retry: step.retry ? resolveRetryPolicy(step.retry, env.retry) : env.retry,
           signal: env.signal,
         }),
       );
@@ -212,7 +208,7 @@ export async function executeSaga<Input>(
     const startedAt = new Date();
     const result = toJsonOutput(
       await runStep(
-        (attempt, signal) =>
+        (attempt, attemptContext) =>
           compensation.run({
             sagaId,
             step: compensation.name,
@@ -220,7 +216,7 @@ export async function executeSaga<Input>(
             idempotencyKey: `${sagaId}:${compensation.name}`,
             attempt,
             get signal() {
-              return signal();
+              return attemptContext.signal;
             },
             results: { ...results },
             compensatedStep: step.name,
@@ -231,7 +227,9 @@ export async function executeSaga<Input>(
         {
           name: compensation.name,
           timeoutMs: compensation.timeoutMs ?? env.stepTimeoutMs,
-          retry: mergeRetry(env.compensationRetry, compensation.retry),
+          retry: compensation.retry
+            ? resolveRetryPolicy(compensation.retry, env.compensationRetry)
+            : env.compensationRetry,
           signal: env.signal,
         },
       ),

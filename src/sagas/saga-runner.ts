@@ -10,11 +10,13 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { EventEmitter } from 'eventemitter3';
-import pRetry from 'p-retry';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { PG_ERROR, pgErrorCode } from '../core/sql-client.js';
-import { Batcher } from './batcher.js';
+import { isTransientFailure } from '../runtime/classify-failure.js';
+import { DATABASE_RETRY_POLICY } from '../runtime/retry-policy.js';
+import { allSucceed, GroupCommitter } from '../runtime/group-commit.js';
+import { Heartbeat } from '../runtime/heartbeat.js';
+import { withRetry } from '../runtime/with-retry.js';
 import type { AnySagaDefinition, SagaDefinition } from './define-saga.js';
 import {
   SagaDefinitionConflictError,
@@ -76,8 +78,6 @@ interface Active {
   validUntil: number;
 }
 
-const TRANSIENT_SQL = new Set<string | undefined>([PG_ERROR.deadlockDetected, PG_ERROR.serializationFailure]);
-
 /**
  * Create a saga runner. Call `migrate()` once, `startWorker()` in every process
  * that should run steps, and `start()` wherever sagas begin.
@@ -110,8 +110,8 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
   readonly #definitions = new Map<string, AnySagaDefinition>();
   readonly #active = new Map<string, Active>();
   readonly #finishWaiters = new Map<string, Set<() => void>>();
-  readonly #inserts: Batcher<SagaInsert, boolean>;
-  readonly #writes: Batcher<SagaWrite, boolean>;
+  readonly #inserts: GroupCommitter<SagaInsert, boolean>;
+  readonly #writes: GroupCommitter<SagaWrite, boolean>;
   #reserved = 0;
   #working = false;
   #stopping = false;
@@ -120,8 +120,8 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
   #pumping = false;
   #pumpAgain = false;
   #pollTimer: ReturnType<typeof setTimeout> | undefined;
-  #heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
-  #beating = false;
+  /** Renews the leases of the running sagas, in one statement per beat. */
+  readonly #heartbeat: Heartbeat;
   #fenceTimer: ReturnType<typeof setTimeout> | undefined;
   /** When the armed fence timer fires (`performance.now()`), or Infinity. */
   #fenceAt = Number.POSITIVE_INFINITY;
@@ -137,16 +137,25 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
         : createMemorySagaStore());
     const owner = this.#options.workerId;
     const maxBatch = this.#options.batchSize;
-    this.#inserts = new Batcher((items) => this.#withRetry(() => this.store.insert(items)), { maxBatch });
+    // A batch that fails as a whole is written item by item, so a bad item fails only its own caller.
+    this.#inserts = new GroupCommitter(
+      allSucceed((items) => this.#withRetry(() => this.store.insert(items))),
+      { maxBatch, maxInFlight: 1, isolateFailures: true },
+    );
     // Several flushes in flight keep the database busy on more than one core; rows are
     // locked in saga_id order and a saga has one pending write, so they cannot conflict.
     const maxInFlight = Math.max(
       1,
       Math.min(this.#options.writeFlushes, (options.sql?.maxConcurrency ?? 1) - 1),
     );
-    this.#writes = new Batcher((items) => this.#withRetry(() => this.store.record(owner, items)), {
-      maxBatch,
-      maxInFlight,
+    this.#writes = new GroupCommitter(
+      allSucceed((items) => this.#withRetry(() => this.store.record(owner, items))),
+      { maxBatch, maxInFlight, isolateFailures: true },
+    );
+    this.#heartbeat = new Heartbeat({
+      intervalMs: this.#options.heartbeatMs,
+      beat: (sentAt) => this.#renewLeases(sentAt),
+      onError: (err) => this.#error(err),
     });
     for (const definition of options.definitions ?? []) this.register(definition);
   }
@@ -220,7 +229,7 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     const leasedAt = performance.now();
     let created: boolean;
     try {
-      created = await this.#inserts.push({
+      created = await this.#inserts.submit({
         sagaId,
         definition: definition.name,
         input: stored,
@@ -267,7 +276,7 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     this.#stopController = new AbortController();
     // Every running saga listens for the stop: the default limit of 10 would warn.
     setMaxListeners(0, this.#stopController.signal);
-    this.#scheduleHeartbeat(this.#options.heartbeatMs);
+    this.#heartbeat.start();
     this.store
       .onWake?.(() => this.#schedulePump(0))
       .then((unlisten) => {
@@ -298,10 +307,9 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     this.#stopController.abort(new SagaRunnerStoppedError());
     await all;
     // Heartbeats ran through the drain, so no lease ran out under a step that was finishing.
-    clearTimeout(this.#heartbeatTimer);
-    this.#heartbeatTimer = undefined;
+    this.#heartbeat.stop();
     this.#disarmFence();
-    await this.#writes.idle();
+    await this.#writes.drained();
     if (options.releaseLeases ?? true) {
       const unfinished = await Promise.all(held.map((id) => this.store.get(id)));
       const release = unfinished.filter((s) => s && !isFinalSagaStatus(s.status)).map((s) => s!.sagaId);
@@ -409,7 +417,7 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     if (stop.aborted) controller.abort(stop.reason);
     else stop.addEventListener('abort', onStop, { once: true });
     const env: ExecutionEnvironment = {
-      write: (w) => this.#writes.push(w),
+      write: (w) => this.#writes.submit(w),
       emit: (event, ...args) => {
         if (event === 'saga:dead_lettered')
           this.#logDeadLetter(args[0] as SagaEventMap['saga:dead_lettered'][0]);
@@ -524,48 +532,28 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     }
   }
 
-  #scheduleHeartbeat(delayMs: number): void {
-    clearTimeout(this.#heartbeatTimer);
-    this.#heartbeatTimer = setTimeout(() => void this.#heartbeat(), Math.max(0, delayMs));
-    this.#heartbeatTimer.unref?.();
-  }
-
-  /** Renew the leases of the running sagas; one heartbeat in flight at a time, so a hung one cannot pile up. */
-  async #heartbeat(): Promise<void> {
-    if (this.#beating) return;
-    this.#beating = true;
-    const { heartbeatMs, leaseMs, selfFenceAfterMs } = this.#options;
-    const sentAt = performance.now();
+  /**
+   * One heartbeat: renew the leases of the running sagas sent at `sentAt`. The
+   * heartbeat goes on until stop() has drained, so no lease runs out under a
+   * finishing step; a failed beat is reported and retried sooner by the heartbeat.
+   */
+  async #renewLeases(sentAt: number): Promise<void> {
+    const { leaseMs, selfFenceAfterMs } = this.#options;
     const running = [...this.#active.entries()];
-    let failed = false;
-    try {
-      if (running.length === 0) return;
-      const held = new Set(
-        await this.store.heartbeat(
-          this.workerId,
-          running.map(([id]) => id),
-          leaseMs,
-        ),
-      );
-      for (const [id, active] of running) {
-        // Gone from the store's view: finished just now (harmless) or taken over by another worker.
-        if (!held.has(id)) active.controller.abort(new SagaLeaseLostError(id, 'taken'));
-        else active.validUntil = Math.max(active.validUntil, sentAt + selfFenceAfterMs);
-      }
-      this.#armFence();
-    } catch (err) {
-      this.#error(err);
-      failed = true;
-    } finally {
-      this.#beating = false;
-      // Until stop() has drained (it clears the timer): heartbeats go on while steps finish.
-      if (this.#heartbeatTimer !== undefined) {
-        this.#scheduleHeartbeat(
-          // After a failure sooner than a heartbeat, so one lost round trip does not stop every saga.
-          failed ? Math.max(10, Math.floor(heartbeatMs / 4)) : sentAt + heartbeatMs - performance.now(),
-        );
-      }
+    if (running.length === 0) return;
+    const held = new Set(
+      await this.store.heartbeat(
+        this.workerId,
+        running.map(([id]) => id),
+        leaseMs,
+      ),
+    );
+    for (const [id, active] of running) {
+      // Gone from the store's view: finished just now (harmless) or taken over by another worker.
+      if (!held.has(id)) active.controller.abort(new SagaLeaseLostError(id, 'taken'));
+      else active.validUntil = Math.max(active.validUntil, sentAt + selfFenceAfterMs);
     }
+    this.#armFence();
   }
 
   /** Stop the saga (its signal aborts with `not_renewed`) once its self-fencing deadline has passed. */
@@ -602,14 +590,14 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
     this.#fenceAt = Number.POSITIVE_INFINITY;
   }
 
-  /** Store writes retry deadlocks, serialization failures and dropped connections. */
+  /**
+   * Store writes retry deadlocks, serialization failures and dropped connections.
+   * Repeating one after an unknown outcome is safe: inserts are idempotent per
+   * saga id and every other write is fenced by its saga's lease token.
+   */
   #withRetry<T>(fn: () => Promise<T>): Promise<T> {
-    return pRetry(fn, {
-      retries: 5,
-      minTimeout: 20,
-      maxTimeout: 1_000,
-      randomize: true,
-      shouldRetry: ({ error }) => TRANSIENT_SQL.has(pgErrorCode(error)) || isConnectionError(error),
+    return withRetry(fn, DATABASE_RETRY_POLICY, {
+      shouldRetry: (error) => isTransientFailure(error, { network: false }),
     });
   }
 
@@ -634,11 +622,4 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
       'saga compensation dead-lettered',
     );
   }
-}
-
-function isConnectionError(err: unknown): boolean {
-  const code = pgErrorCode(err);
-  return (
-    code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === '57P01' || (code?.startsWith('08') ?? false)
-  );
 }

@@ -5,7 +5,7 @@
  * `<trigger>:<event id>`, so every event starts its saga exactly once — even
  * when several processes run the same trigger, or one crashes mid-batch.
  */
-import { WakeableSleep } from '../core/wakeable-sleep.js';
+import { WakeableSleep } from '../runtime/wakeable-sleep.js';
 import type { Subscription } from 'rxjs';
 import { InvalidArgumentError } from '../core/errors.js';
 import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../core/checkpoint.js';

@@ -7,7 +7,7 @@
  */
 import { Observable, type Subscription } from 'rxjs';
 import { InvalidArgumentError, isSyncError } from '../core/errors.js';
-import { isTransientSqlError } from '../core/sql-errors.js';
+import { isConnectionFailure } from '../runtime/classify-failure.js';
 import { isCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../core/checkpoint.js';
 import type { ReadAllResult, StoredEvent, SubscribeOptions } from './types.js';
 
@@ -79,7 +79,7 @@ export function followLog(
         }
         // The database restarting or a connection breaking: the next wake-up or
         // poll reads again from the same checkpoint (reads have no effects).
-        if (isTransientSqlError(err))
+        if (isConnectionFailure(err, { network: false }))
           retry ??= setTimeout(() => ((retry = undefined), void pump()), RETRY_MS);
         else subscriber.error(err);
       } finally {

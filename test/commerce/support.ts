@@ -32,7 +32,7 @@ export interface CommerceEngine {
 }
 
 /** Fast retries so failure paths do not wait. */
-export const FAST_RETRY = { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 5, factor: 2, jitter: false };
+export const FAST_RETRY = { attempts: 3, minTimeoutMs: 1, maxTimeoutMs: 5, factor: 2, jitter: false };
 
 async function wire(
   store: EventStore,

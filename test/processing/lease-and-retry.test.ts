@@ -6,61 +6,9 @@ import {
   migrateProcessing,
   releaseLease,
   renewLease,
-  resolveRetryPolicy,
-  withRetry,
+  sqlLeases,
 } from '../../src/processing/index.js';
 import { sqlEngines, type TestDatabase } from '../support/databases.js';
-
-describe('withRetry', () => {
-  const fast = resolveRetryPolicy({ attempts: 4, minTimeoutMs: 0, maxTimeoutMs: 1 });
-
-  it('tries up to the policy attempts and rethrows the last error as thrown', async () => {
-    const seen: number[] = [];
-    const err = new TypeError('bug');
-    await expect(
-      withRetry(async (attempt) => {
-        seen.push(attempt);
-        throw err;
-      }, fast),
-    ).rejects.toBe(err);
-    expect(seen).toEqual([1, 2, 3, 4]);
-  });
-
-  it('returns the first success and reports each failed attempt', async () => {
-    const failed: number[] = [];
-    const value = await withRetry(
-      async (attempt) => {
-        if (attempt < 3) throw 'not an Error';
-        return attempt;
-      },
-      fast,
-      { onFailedAttempt: (e, attempt) => failed.push(attempt) },
-    );
-    expect(value).toBe(3);
-    expect(failed).toEqual([1, 2]);
-  });
-
-  it('stops at once when shouldRetry says the error is permanent', async () => {
-    let calls = 0;
-    const permanent = new Error('permanent');
-    await expect(
-      withRetry(
-        async () => {
-          calls++;
-          throw permanent;
-        },
-        fast,
-        { shouldRetry: (e) => e !== permanent },
-      ),
-    ).rejects.toBe(permanent);
-    expect(calls).toBe(1);
-  });
-
-  it('rejects an invalid policy', () => {
-    expect(() => resolveRetryPolicy({ attempts: 0 })).toThrow();
-    expect(resolveRetryPolicy()).toMatchObject({ attempts: 5, jitter: true });
-  });
-});
 
 describe.each(sqlEngines)('leases on $name', (engine) => {
   let db: TestDatabase;
@@ -95,8 +43,7 @@ describe.each(sqlEngines)('leases on $name', (engine) => {
   it.skipIf(!engine.available)('a keeper notices a lost lease on its next heartbeat', async () => {
     let lost = 0;
     const keeper = new LeaseKeeper({
-      sql: db.sql,
-      schema: db.schema,
+      leases: sqlLeases(db.sql, db.schema),
       name: 'k',
       owner: 'a',
       ttlMs: 60_000,

@@ -13,6 +13,7 @@ import {
   LeaseLostError,
   leaseHolder,
   migrateProcessing,
+  sqlLeases,
 } from '../../src/processing/index.js';
 import { sqlEngines, type TestDatabase } from '../support/databases.js';
 
@@ -56,8 +57,7 @@ describe('LeaseKeeper self-fencing (scripted SQL, fake clock)', () => {
     const lost: LeaseLostError[] = [];
     const errors: unknown[] = [];
     const k = new LeaseKeeper({
-      sql,
-      schema: 's',
+      leases: sqlLeases(sql, 's'),
       name: 'k',
       owner: 'a',
       ttlMs: 3000,
@@ -148,7 +148,8 @@ describe('LeaseKeeper self-fencing (scripted SQL, fake clock)', () => {
   it('refuses a heartbeat that is not shorter than the ttl', () => {
     const db = scriptedLeaseSql();
     expect(
-      () => new LeaseKeeper({ sql: db.sql, schema: 's', name: 'k', ttlMs: 1000, renewIntervalMs: 1000 }),
+      () =>
+        new LeaseKeeper({ leases: sqlLeases(db.sql, 's'), name: 'k', ttlMs: 1000, renewIntervalMs: 1000 }),
     ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });
@@ -171,8 +172,7 @@ describe.each(sqlEngines)('LeaseKeeper self-fencing on $name', (engine) => {
       let fenced!: () => void;
       const fencedNow = new Promise<void>((resolve) => (fenced = resolve));
       const keeper = new LeaseKeeper({
-        sql: db.sql,
-        schema: db.schema,
+        leases: sqlLeases(db.sql, db.schema),
         name: 'blocked',
         owner: 'a',
         ttlMs: 3000,

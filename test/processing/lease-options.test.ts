@@ -1,14 +1,10 @@
 /**
  * One place for lease defaults: processors and the saga runner take the same
- * ttl, heartbeat and owner id from `lease-options.ts`.
+ * ttl, heartbeat and owner id from the runtime kernel (`src/runtime/lease-*.ts`).
  */
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_LEASE_TTL_MS,
-  defaultLeaseOwner,
-  resolveLeaseTiming,
-} from '../../src/processing/lease-options.js';
+import { DEFAULT_LEASE_TTL_MS, defaultLeaseOwner, resolveLeaseTiming } from '../../src/runtime/index.js';
 import { resolveProcessorOptions } from '../../src/processing/processor-options.js';
 import { resolveRunnerOptions } from '../../src/sagas/runner-options.js';
 import { createEventStore } from '../../src/store/create-event-store.js';

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { StepTimeoutError, TerminalError } from '../../src/sagas/index.js';
-import { mergeRetry, runStep, type ResolvedRetryPolicy } from '../../src/sagas/run-step.js';
+import type { RetryPolicy } from '../../src/runtime/index.js';
+import { runStep } from '../../src/sagas/run-step.js';
 
-const retry: ResolvedRetryPolicy = { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 2, factor: 2, jitter: true };
+const retry: RetryPolicy = { attempts: 4, minTimeoutMs: 1, maxTimeoutMs: 2, factor: 2, jitter: true };
 const options = (overrides: Partial<Parameters<typeof runStep>[1]> = {}) => ({
   name: 'step',
   timeoutMs: 1_000,
@@ -26,17 +27,24 @@ describe('runStep', () => {
     expect(seen).toEqual([1, 2, 3, 4]);
   });
 
-  it('stops at a TerminalError and at a TypeError (a bug), but retries a thrown string', async () => {
-    for (const err of [new TerminalError('no'), new TypeError('x is undefined')]) {
-      let calls = 0;
-      const result = await runStep(() => {
-        calls++;
-        throw err;
-      }, options());
-      expect(result).toMatchObject({ ok: false, attempts: 1, error: err });
-      expect(calls).toBe(1);
-    }
+  it('stops at a TerminalError, but retries a TypeError (the runtime rule) and a thrown string', async () => {
+    const terminal = new TerminalError('no');
     let calls = 0;
+    const stopped = await runStep(() => {
+      calls++;
+      throw terminal;
+    }, options());
+    expect(stopped).toMatchObject({ ok: false, attempts: 1, error: terminal });
+    expect(calls).toBe(1);
+    const bug = new TypeError('x is undefined');
+    calls = 0;
+    const retried = await runStep(() => {
+      calls++;
+      throw bug;
+    }, options());
+    expect(retried).toMatchObject({ ok: false, attempts: 4, error: bug });
+    expect(calls).toBe(4);
+    calls = 0;
     const result = await runStep(() => {
       calls++;
       if (calls < 3) throw 'flaky';
@@ -48,14 +56,14 @@ describe('runStep', () => {
   it('times out an attempt and aborts its signal, even one read after the timeout', async () => {
     let late: AbortSignal | undefined;
     const result = await runStep(
-      (_, signal) =>
+      (_, attempt) =>
         new Promise((resolve) =>
           setTimeout(() => {
-            late = signal();
+            late = attempt.signal;
             resolve('too late');
           }, 40),
         ),
-      options({ timeoutMs: 5, retry: { ...retry, retries: 0 } }),
+      options({ timeoutMs: 5, retry: { ...retry, attempts: 1 } }),
     );
     expect(result).toMatchObject({ ok: false, attempts: 1 });
     expect((result as { error: unknown }).error).toBeInstanceOf(StepTimeoutError);
@@ -76,10 +84,5 @@ describe('runStep', () => {
     );
     expect(result).toMatchObject({ ok: false, aborted: true });
     expect(calls).toBe(1);
-  });
-
-  it('mergeRetry keeps the defaults a policy leaves unset', () => {
-    expect(mergeRetry(retry, { retries: 0 })).toEqual({ ...retry, retries: 0 });
-    expect(mergeRetry(retry, undefined)).toEqual(retry);
   });
 });

@@ -9,7 +9,7 @@ import {
   type Behaviour,
 } from './fixtures/order-fulfillment.js';
 
-const RETRY = { retries: 1, minTimeoutMs: 0, maxTimeoutMs: 1, factor: 1, jitter: false };
+const RETRY = { attempts: 2, minTimeoutMs: 0, maxTimeoutMs: 1, factor: 1, jitter: false };
 const runsOn = { memory: 60, pglite: 12, postgres: 12 } as const;
 
 /** A plan: per action ok | transient once | terminal | always failing; per compensation ok | transient once | always failing. */

@@ -83,7 +83,7 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
               throw new (class extends Error {})('boom');
             },
             compensation: 'none',
-            retry: { retries: 0 },
+            retry: { attempts: 1 },
           },
         ],
       });
@@ -143,9 +143,7 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
       parties.fail('allocate_inventory', 'transient');
       const { sagaId } = await runner.start(orderFulfillment(parties), input);
       expect((await runner.waitFor(sagaId)).status).toBe('compensated');
-      expect(parties.calls.filter((c) => c.name === 'allocate_inventory')).toHaveLength(
-        FAST_RETRY.retries + 1,
-      );
+      expect(parties.calls.filter((c) => c.name === 'allocate_inventory')).toHaveLength(FAST_RETRY.attempts);
       // allocate_inventory never answered: it may have acted, so it is undone
       // too (before validate_order), and its history entry says so.
       expect(parties.names().slice(-2)).toEqual(['release_inventory', 'mark_order_failed']);
@@ -161,14 +159,14 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
         steps: [
           {
             name: 'charge',
-            retry: { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 1 },
+            retry: { attempts: 2, minTimeoutMs: 1, maxTimeoutMs: 1 },
             // The provider charged, but the reply never came back.
             action: () => {
               throw new Error('socket hang up');
             },
             compensation: {
               name: 'refund',
-              retry: { retries: 0 },
+              retry: { attempts: 1 },
               run: (ctx) => {
                 seen.push({
                   outcome: ctx.actionOutcome,
@@ -206,7 +204,7 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
         steps: [
           {
             name: 'charge',
-            retry: { retries: 2, minTimeoutMs: 1, maxTimeoutMs: 1 },
+            retry: { attempts: 3, minTimeoutMs: 1, maxTimeoutMs: 1 },
             action: ({ attempt }) => {
               // The first attempt charged and its reply was lost; the retry is then refused
               // (say, the card was frozen meanwhile): that proves nothing about the first.
@@ -215,7 +213,7 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
             },
             compensation: {
               name: 'refund',
-              retry: { retries: 0 },
+              retry: { attempts: 1 },
               run: (ctx) => {
                 seen.push(ctx.actionOutcome);
               },
@@ -237,14 +235,14 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
         steps: [
           {
             name: 'label',
-            retry: { retries: 0 },
+            retry: { attempts: 1 },
             // A takeover re-ran the step; the provider already holds the key's first request.
             action: () => {
               throw new TerminalError('idempotency key reused', { effect: 'unknown' });
             },
             compensation: {
               name: 'void_label',
-              retry: { retries: 0 },
+              retry: { attempts: 1 },
               run: (ctx) => {
                 seen.push(ctx.actionOutcome);
               },
@@ -265,7 +263,7 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
           {
             name: 'hang_once',
             timeoutMs: 30,
-            retry: { retries: 1, minTimeoutMs: 1, maxTimeoutMs: 1 },
+            retry: { attempts: 2, minTimeoutMs: 1, maxTimeoutMs: 1 },
             action: ({ attempt, signal }) => {
               signals.push(signal);
               if (attempt === 1) return new Promise(() => undefined);
@@ -302,7 +300,7 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
       expect(letters[0]).toMatchObject({
         step: 'process_payment',
         compensation: 'refund_payment',
-        attempts: FAST_RETRY.retries + 1,
+        attempts: FAST_RETRY.attempts,
         definition: 'order_fulfillment',
         resolvedAt: null,
       });

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fromPg } from '../../src/adapters/pg.js';
 import type { SqlClient } from '../../src/core/sql-client.js';
-import { sqlFailureOutcome } from '../../src/core/sql-errors.js';
+import { classifyFailure } from '../../src/runtime/index.js';
 import { createEventStore } from '../../src/index.js';
 import { postgresUrl, uniqueSchema } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
@@ -64,7 +64,7 @@ describe.skipIf(!url)('pg adapter under connection faults', () => {
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
-    expect(sqlFailureOutcome(err)).toBe('unknown');
+    expect(classifyFailure(err)).toBe('unknown');
     await expect(sql.transaction((tx) => tx.query('SELECT 3 AS n'))).resolves.toMatchObject({
       rows: [{ n: 3 }],
     });

@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { defaultLeaseOwner } from '../lease-options.js';
+import { defaultLeaseOwner } from '../../runtime/lease-owner.js';
 import {
   resolveProcessorOptions,
   type ProcessorOptions,

@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { SyncError } from '../../core/errors.js';
-import { WakeableSleep } from '../../core/wakeable-sleep.js';
+import { WakeableSleep } from '../../runtime/wakeable-sleep.js';
 import {
   compareCheckpoints,
   parseCheckpoint,

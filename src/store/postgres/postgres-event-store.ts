@@ -3,14 +3,15 @@
  */
 import type { Observable } from 'rxjs';
 import type { ZodType } from 'zod';
-import pRetry from 'p-retry';
 import { AppendOutcomeUnknownError, StoreClosedError, StoreUnavailableError } from '../../core/errors.js';
-import { sqlFailureOutcome } from '../../core/sql-errors.js';
 import { runMigrations } from '../../core/migrator.js';
+import { classifyFailure } from '../../runtime/classify-failure.js';
+import { GroupCommitter, type FlushOutcome } from '../../runtime/group-commit.js';
+import { DATABASE_RETRY_POLICY } from '../../runtime/retry-policy.js';
+import { withRetry } from '../../runtime/with-retry.js';
 import { PG_ERROR, pgErrorCode, quoteIdent, type SqlClient } from '../../core/sql-client.js';
 import { START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
 import type { EventTypeRegistry } from '../event-registry.js';
-import { GroupCommitter, type FlushOutcome } from '../group-commit.js';
 import { followLog } from '../live-subscription.js';
 import { prepareAppend, type PreparedAppend } from '../prepare-append.js';
 import { migrations } from '../sql/index.generated.js';
@@ -37,9 +38,21 @@ import { LogReader } from './log-reader.js';
 import { archiveMonths, restoreMonth } from './archive.js';
 import { defaultArchiveCutoff, monthKey, monthStart, PartitionManager } from './partitions.js';
 
-/** Definite failures worth another try: the recovery fence and lock cycles raise these. */
-const RETRYABLE = new Set<string>([PG_ERROR.deadlockDetected, PG_ERROR.serializationFailure]);
+/** Definite failures (rolled back, a taken event id, a missing partition) get this many more tries. */
 const MAX_RETRIES = 3;
+/** Until the recovery window ends: finding out what an attempt of unknown outcome did may take a while. */
+const FLUSH_RETRY = { ...DATABASE_RETRY_POLICY, attempts: Number.POSITIVE_INFINITY };
+
+/** What a failed flush attempt proves about the database's state (its own statements only). */
+function outcomeOf(err: unknown) {
+  return classifyFailure(err, { network: false });
+}
+
+/** The database was unreachable or the connection broke: nothing about the batch is known to be wrong. */
+function isUnreachable(err: unknown): boolean {
+  const kind = outcomeOf(err);
+  return kind === 'not_sent' || kind === 'unknown';
+}
 
 /** An event id of the flush is stored already (event_ids' primary key). */
 function isEventIdTaken(err: unknown): boolean {
@@ -84,7 +97,7 @@ export class PostgresEventStore implements EventStore {
     this.wakeups = this.#wakeups.signals;
     this.#committer = new GroupCommitter((batch) => this.#flush(batch), {
       maxBatch: config.maxBatch,
-      maxConcurrentFlushes: config.maxConcurrentFlushes ?? Math.min(4, sql.maxConcurrency ?? 4),
+      maxInFlight: config.maxConcurrentFlushes ?? Math.min(4, sql.maxConcurrency ?? 4),
     });
     const s = quoteIdent(config.schema);
     this.#readStream = `SELECT st.version AS stream_version, e.*
@@ -205,42 +218,34 @@ export class PostgresEventStore implements EventStore {
     let unknown = mode === 'recover';
     let definiteRetries = 0;
     try {
-      return await pRetry(
+      return await withRetry(
         async () => {
           await this.#partitions.ensure(months);
           if (current === 'recover') await this.#writer.fence(this.sql);
           return await this.#writeBatch(batch, current);
         },
+        FLUSH_RETRY,
         {
-          retries: Number.POSITIVE_INFINITY,
-          maxRetryTime: this.#config.outcomeRecoveryMs,
-          minTimeout: 20,
-          maxTimeout: 1000,
-          randomize: true,
-          unref: true,
+          maxRetryTimeMs: this.#config.outcomeRecoveryMs,
+          shouldRetry: (error) => {
+            // Unreachable or broken: keep finding out until maxRetryTimeMs.
+            if (isUnreachable(error)) return true;
+            const retryable =
+              outcomeOf(error) === 'rolled_back' || isEventIdTaken(error) || isMissingPartition(error);
+            return retryable && ++definiteRetries <= MAX_RETRIES;
+          },
           onFailedAttempt: ({ error }) => {
-            const outcome = sqlFailureOutcome(error);
             // An attempt that may have committed: every later attempt fences it
             // off and looks for its ids before deciding anything again.
-            if (outcome === 'unknown') unknown = true;
+            if (outcomeOf(error) === 'unknown') unknown = true;
             if (unknown) current = 'recover';
             else if (isEventIdTaken(error)) current = 'check-ids';
             else if (isMissingPartition(error)) this.#partitions.invalidate(); // archived or dropped under us
           },
-          shouldRetry: ({ error }) => {
-            // Unreachable or broken: keep finding out until maxRetryTime.
-            if (sqlFailureOutcome(error) !== 'failed') return true;
-            const code = pgErrorCode(error);
-            const retryable =
-              (code !== undefined && RETRYABLE.has(code)) ||
-              isEventIdTaken(error) ||
-              isMissingPartition(error);
-            return retryable && ++definiteRetries <= MAX_RETRIES;
-          },
         },
       );
     } catch (err) {
-      if (sqlFailureOutcome(err) !== 'failed') {
+      if (isUnreachable(err)) {
         // The database stayed unreachable for the whole recovery window.
         return batch.map((req) => ({
           ok: false,

@@ -1,12 +1,14 @@
 /**
  * The outbound TikTok Shop API client on `fetch`: signs every request, renews
  * an expired access token through the host, retries what is safe to send
- * again with p-retry (honouring `Retry-After`), and records
+ * again with the runtime's `withRetry` (honouring `Retry-After`), and records
  * `tiktok.rate_limit_hit` / `tiktok.api_error` events in the store.
  */
-import pRetry, { AbortError } from 'p-retry';
 import { z } from 'zod';
 import type { EventPayload } from '../../events/catalog.js';
+import { classifyFailure } from '../../../runtime/classify-failure.js';
+import { nominalRetryDelayMs, type RetryPolicy } from '../../../runtime/retry-policy.js';
+import { withRetry } from '../../../runtime/with-retry.js';
 import type { EventStore } from '../../../store/types.js';
 import { accessTokens, type AccessTokenOptions } from './access-token.js';
 import { TikTokApiError, type TIKTOK_API_ERROR_CODES } from './api-error.js';
@@ -36,7 +38,7 @@ export interface TikTokShopHttpClientOptions extends AccessTokenOptions {
   store?: Pick<EventStore, 'append'>;
   /** Retries after the first attempt. Default 3. */
   maxRetries?: number;
-  /** First backoff delay (p-retry: doubles per retry, times a random 1–2). Default 500 ms. */
+  /** First backoff delay (the runtime's retry policy: doubles per retry, times a random 1–2). Default 500 ms. */
   baseDelayMs?: number;
   /** Longest backoff delay; a longer `Retry-After` fails the call instead. Default 30 s. */
   maxDelayMs?: number;
@@ -125,28 +127,16 @@ export function retryAfterToMs(value: string | null, nowMs: number): number | un
 /** The response code TikTok gives an expired access token. */
 const TOKEN_EXPIRED = 105002;
 
-/** Connection errors that prove the request never left: safe to send again, whatever the method. */
-const NOT_SENT = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
+/** The connection was never made, so the request never left: safe to send again, whatever the method. */
 function neverSent(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (NOT_SENT.has(String((e as { code?: unknown }).code))) return true;
-  }
-  return false;
+  return classifyFailure(err) === 'not_sent';
 }
 
 /** One HTTP exchange: the parsed answer, or the network error. */
 type Exchange =
   { ok: true; response: Response; body: TikTokResponseBody } | { ok: false; cause: unknown; sent: boolean };
 
-/** A failed attempt p-retry may retry, carrying the error to report and TikTok's wait. */
+/** A failed attempt that may be retried, carrying the error to report and TikTok's wait. */
 class RetryableFailure extends Error {
   constructor(
     readonly failure: TikTokApiError,
@@ -171,6 +161,13 @@ class RetryableFailure extends Error {
  */
 export function createTikTokShopHttpClient(options: TikTokShopHttpClientOptions): TikTokShopHttpClient {
   const config = Object.freeze(optionsSchema.parse(options));
+  const retry: Readonly<RetryPolicy> = Object.freeze({
+    attempts: config.maxRetries + 1,
+    minTimeoutMs: config.baseDelayMs,
+    maxTimeoutMs: config.maxDelayMs,
+    factor: 2,
+    jitter: true,
+  });
   const doFetch = options.fetch ?? globalThis.fetch;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = options.now ?? Date.now;
@@ -235,9 +232,10 @@ export function createTikTokShopHttpClient(options: TikTokShopHttpClientOptions)
   // The host's token functions failed: not TikTok's answer, and not retried here.
   const tokenFailure = (cause: unknown): never => {
     const message = cause instanceof Error ? cause.message : String(cause);
-    throw new AbortError(
-      new TikTokApiError('TIKTOK_TOKEN_EXPIRED', `No access token: ${message}`, { httpStatus: null, cause }),
-    );
+    throw new TikTokApiError('TIKTOK_TOKEN_EXPIRED', `No access token: ${message}`, {
+      httpStatus: null,
+      cause,
+    });
   };
 
   /** One attempt: an exchange, and one more with a renewed token if TikTok says it expired. */
@@ -270,7 +268,7 @@ export function createTikTokShopHttpClient(options: TikTokShopHttpClientOptions)
           cause: result.cause,
         },
       );
-      throw retryable ? new RetryableFailure(error, undefined) : new AbortError(error);
+      throw retryable ? new RetryableFailure(error, undefined) : error;
     }
 
     const { response, body: parsed } = result;
@@ -288,10 +286,10 @@ export function createTikTokShopHttpClient(options: TikTokShopHttpClientOptions)
       // Refused before acting: safe to send again, after TikTok's wait when it names one.
       const retryAfter = retryAfterToMs(response.headers.get('retry-after'), now());
       const retryable = retryAfter === undefined || retryAfter <= config.maxDelayMs;
-      const wait = retryAfter ?? Math.min(config.maxDelayMs, config.baseDelayMs * 2 ** (attemptNumber - 1));
+      const wait = retryAfter ?? nominalRetryDelayMs(retry, attemptNumber);
       await record({ type: 'tiktok.rate_limit_hit', data: { ...where, retryAfterMs: Math.round(wait) } });
       const error = failed('TIKTOK_RATE_LIMITED');
-      throw retryable ? new RetryableFailure(error, retryAfter) : new AbortError(error);
+      throw retryable ? new RetryableFailure(error, retryAfter) : error;
     }
     if (response.status >= 500) {
       // The server failed while handling it: it may have acted.
@@ -306,16 +304,14 @@ export function createTikTokShopHttpClient(options: TikTokShopHttpClientOptions)
         },
       });
       const error = failed('TIKTOK_API_ERROR', { outcomeUnknown: true });
-      throw idempotent ? new RetryableFailure(error, undefined) : new AbortError(error);
+      throw idempotent ? new RetryableFailure(error, undefined) : error;
     }
     if (!response.ok || (typeof parsed.code === 'number' && parsed.code !== 0)) {
       await record({
         type: 'tiktok.api_error',
         data: { ...where, status: response.status, message, willRetry: false, ...pickCode(parsed) },
       });
-      throw new AbortError(
-        failed(parsed.code === TOKEN_EXPIRED ? 'TIKTOK_TOKEN_EXPIRED' : 'TIKTOK_API_ERROR'),
-      );
+      throw failed(parsed.code === TOKEN_EXPIRED ? 'TIKTOK_TOKEN_EXPIRED' : 'TIKTOK_API_ERROR');
     }
     return parsed.data as T;
   }
@@ -323,16 +319,12 @@ export function createTikTokShopHttpClient(options: TikTokShopHttpClientOptions)
   async function request<T>(req: TikTokRequest): Promise<T> {
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     try {
-      return await pRetry((attemptNumber) => attempt<T>(req, body, attemptNumber), {
-        retries: config.maxRetries,
-        minTimeout: config.baseDelayMs,
-        factor: 2,
-        maxTimeout: config.maxDelayMs,
-        randomize: true,
-        unref: true,
-        // TikTok's own wait first; p-retry's backoff follows.
-        onFailedAttempt: async ({ error, retriesLeft }) => {
-          if (retriesLeft > 0 && error instanceof RetryableFailure && error.retryAfterMs !== undefined) {
+      return await withRetry((attemptNumber) => attempt<T>(req, body, attemptNumber), retry, {
+        // Only what the attempt marked as safe to send again; everything else is final.
+        shouldRetry: (error) => error instanceof RetryableFailure,
+        // TikTok's own wait first; the policy's backoff follows.
+        onFailedAttempt: async ({ error, willRetry }) => {
+          if (willRetry && error instanceof RetryableFailure && error.retryAfterMs !== undefined) {
             await sleep(error.retryAfterMs);
           }
         },

@@ -1,11 +1,8 @@
 /**
- * Lease defaults, in one place for processors, the saga runner and hosts'
+ * Lease timing, in one place for processors, the saga runner and hosts'
  * singleton jobs: a 6 s lease renewed every 2 s, so a killed host's work
- * moves within 10 s (expiry plus a standby's next attempt), and an owner id
- * unique per process.
+ * moves within 10 s (expiry plus a standby's next attempt).
  */
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { InvalidArgumentError } from '../core/errors.js';
 
 /**
@@ -71,17 +68,4 @@ export function resolveLeaseTiming(options: LeaseTimingOptions = {}): LeaseTimin
     acquireIntervalMs,
     selfFenceAfterMs: ttlMs - renewIntervalMs,
   });
-}
-
-/**
- * A unique owner id for this process: host, pid and a random suffix. Used by
- * processors, the saga runner (its `workerId`) and anything else holding leases.
- *
- * @example
- * ```ts
- * defaultLeaseOwner() // 'web-1:4242:9f1c2ab0'
- * ```
- */
-export function defaultLeaseOwner(): string {
-  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }

@@ -6,14 +6,33 @@
  * a healthy holder nor keeps a stale one alive.
  */
 import { LeaseLostError, type LeaseLostReason } from './errors.js';
-import { acquireLease, releaseLease, renewLease, type LeaseTarget } from './lease.js';
-import { defaultLeaseOwner, resolveLeaseTiming } from './lease-options.js';
-import type { SqlQueryable } from '../core/sql-client.js';
+import { Heartbeat } from './heartbeat.js';
+import { defaultLeaseOwner } from './lease-owner.js';
+import { resolveLeaseTiming } from './lease-timing.js';
+
+/**
+ * Where leases are kept: one row per name, owned until it expires. The store's
+ * clock decides expiry, so host clocks may disagree. Processing's SQL leases
+ * (`sqlLeases(sql, schema)`) implement it.
+ *
+ * @example
+ * ```ts
+ * const leases: LeasePort = { acquire: async () => true, renew: async () => true, release: async () => {} };
+ * ```
+ */
+export interface LeasePort {
+  /** Take the lease if it is free, expired or already `owner`'s; true when `owner` holds it for `ttlMs` from now. */
+  acquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extend a lease `owner` holds; false when it was lost (expired and taken, or released). */
+  renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Give the lease up if `owner` holds it. */
+  release(name: string, owner: string): Promise<void>;
+}
 
 /** Options of {@link LeaseKeeper}. */
 export interface LeaseKeeperOptions {
-  sql: SqlQueryable;
-  schema: string;
+  /** Where the lease lives, e.g. `sqlLeases(sql, schema)`. */
+  leases: LeasePort;
   name: string;
   /** Default {@link defaultLeaseOwner}(). */
   owner?: string;
@@ -36,7 +55,7 @@ export interface LeaseKeeperOptions {
  *
  * @example
  * ```ts
- * const keeper = new LeaseKeeper({ sql, schema, name: 'nightly-report', onLost: (err) => job.abort(err) });
+ * const keeper = new LeaseKeeper({ leases: sqlLeases(sql, schema), name: 'nightly-report', onLost: (err) => job.abort(err) });
  * if (await keeper.tryAcquire()) await runJob({ signal: keeper.signal });
  * await keeper.release();
  * ```
@@ -47,7 +66,9 @@ export class LeaseKeeper {
   readonly renewIntervalMs: number;
   /** A holder that has not renewed successfully for this long (ttl − heartbeat) stops itself. */
   readonly selfFenceAfterMs: number;
-  readonly #target: LeaseTarget;
+  readonly name: string;
+  readonly #leases: LeasePort;
+  readonly #heartbeat: Heartbeat;
   readonly #onLost: ((error: LeaseLostError) => void) | undefined;
   readonly #onError: ((err: unknown) => void) | undefined;
   /** The current tenure while held; afterwards the last one, aborted with its LeaseLostError. */
@@ -57,7 +78,6 @@ export class LeaseKeeper {
   #mayOwnRow = false;
   /** `performance.now()` at which the holder fences itself unless a renewal succeeds first. */
   #validUntil = 0;
-  #beatTimer: ReturnType<typeof setTimeout> | undefined;
   #fenceTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: LeaseKeeperOptions) {
@@ -66,9 +86,15 @@ export class LeaseKeeper {
     this.ttlMs = timing.ttlMs;
     this.renewIntervalMs = timing.renewIntervalMs;
     this.selfFenceAfterMs = timing.selfFenceAfterMs;
-    this.#target = { sql: options.sql, schema: options.schema, name: options.name, owner: this.owner };
+    this.name = options.name;
+    this.#leases = options.leases;
     this.#onLost = options.onLost;
     this.#onError = options.onError;
+    this.#heartbeat = new Heartbeat({
+      intervalMs: this.renewIntervalMs,
+      beat: (sentAt) => this.#beat(sentAt),
+      onError: (err) => this.#onError?.(err),
+    });
     this.#tenure = new AbortController();
     this.#tenure.abort(new LeaseLostError(options.name, this.owner, 'released'));
   }
@@ -112,7 +138,7 @@ export class LeaseKeeper {
     // Measured before sending: the database's expiry is at least this late.
     const sentAt = performance.now();
     const tenure = this.#tenure;
-    const ok = await acquireLease(this.#target, this.ttlMs);
+    const ok = await this.#leases.acquire(this.name, this.owner, this.ttlMs);
     const sameTenure = tenure === this.#tenure && this.#live();
     if (!ok) {
       if (sameTenure) this.#end('taken', true);
@@ -129,7 +155,7 @@ export class LeaseKeeper {
     this.#end('released', false);
     if (!this.#mayOwnRow) return;
     this.#mayOwnRow = false;
-    await releaseLease(this.#target);
+    await this.#leases.release(this.name, this.owner);
   }
 
   /** Stop the heartbeat without releasing (the lease then expires on its own). */
@@ -142,7 +168,7 @@ export class LeaseKeeper {
     this.#tenure = new AbortController();
     this.#validUntil = sentAt + this.selfFenceAfterMs;
     this.#armFence();
-    this.#scheduleBeat(sentAt + this.renewIntervalMs - performance.now());
+    this.#heartbeat.start(sentAt + this.renewIntervalMs - performance.now());
   }
 
   #renewed(sentAt: number): void {
@@ -159,13 +185,12 @@ export class LeaseKeeper {
   }
 
   #end(reason: LeaseLostReason, notify: boolean): void {
-    clearTimeout(this.#beatTimer);
+    this.#heartbeat.stop();
     clearTimeout(this.#fenceTimer);
-    this.#beatTimer = undefined;
     this.#fenceTimer = undefined;
     if (!this.#held) return;
     this.#held = false;
-    const error = new LeaseLostError(this.#target.name, this.owner, reason);
+    const error = new LeaseLostError(this.name, this.owner, reason);
     this.#tenure.abort(error);
     if (notify) this.#onLost?.(error);
   }
@@ -182,33 +207,25 @@ export class LeaseKeeper {
     this.#fenceTimer.unref?.();
   }
 
-  #scheduleBeat(delayMs: number): void {
-    clearTimeout(this.#beatTimer);
-    this.#beatTimer = setTimeout(() => void this.#beat(), Math.max(0, delayMs));
-    this.#beatTimer.unref?.();
-  }
-
-  async #beat(): Promise<void> {
+  /** One renewal; false ends the heartbeat (the tenure is over). */
+  async #beat(sentAt: number): Promise<boolean> {
     const tenure = this.#tenure;
-    if (!this.#live()) return;
-    const sentAt = performance.now();
+    if (!this.#live()) return false;
     let ok: boolean;
     try {
-      ok = await renewLease(this.#target, this.ttlMs);
+      ok = await this.#leases.renew(this.name, this.owner, this.ttlMs);
     } catch (err) {
-      if (tenure !== this.#tenure || !this.#live()) return;
-      this.#onError?.(err);
-      // Sooner than a heartbeat, so one failed round trip does not cost the lease.
-      this.#scheduleBeat(Math.max(10, Math.floor(this.renewIntervalMs / 4)));
-      return;
+      // A failure of a tenure that is over is nobody's concern; otherwise the heartbeat reports it and beats sooner.
+      if (tenure !== this.#tenure || !this.#live()) return false;
+      throw err;
     }
     // A renewal that hung past the deadline, or raced a release, belongs to a tenure that is over.
-    if (tenure !== this.#tenure || !this.#live()) return;
+    if (tenure !== this.#tenure || !this.#live()) return false;
     if (!ok) {
       this.#end('taken', true);
-      return;
+      return false;
     }
     this.#renewed(sentAt);
-    this.#scheduleBeat(sentAt + this.renewIntervalMs - performance.now());
+    return true;
   }
 }

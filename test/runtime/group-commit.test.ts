@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { allSucceed, GroupCommitter } from '../../src/runtime/group-commit.js';
+
+/** A flush that records its batches and refuses a batch holding a negative number. */
+function recordingFlush() {
+  const batches: number[][] = [];
+  let release: (() => void) | undefined;
+  let gate: Promise<void> = Promise.resolve();
+  const flush = allSucceed(async (batch: number[]) => {
+    batches.push(batch);
+    await gate;
+    if (batch.some((n) => n < 0)) throw new Error(`refused ${batch.join(',')}`);
+    return batch.map((n) => n * 10);
+  });
+  return {
+    batches,
+    flush,
+    /** Hold flushes until the returned function is called. */
+    hold: () => {
+      gate = new Promise<void>((r) => (release = r));
+      return () => release?.();
+    },
+  };
+}
+
+describe('GroupCommitter', () => {
+  it('gathers a synchronous burst into one flush and gives each caller its own result', async () => {
+    const { batches, flush } = recordingFlush();
+    const committer = new GroupCommitter(flush, { maxInFlight: 1 });
+    const results = await Promise.all([1, 2, 3].map((n) => committer.submit(n)));
+    expect(results).toEqual([10, 20, 30]);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  it('requests arriving during a flush form the next one, at most maxBatch each', async () => {
+    const { batches, flush, hold } = recordingFlush();
+    const committer = new GroupCommitter(flush, { maxInFlight: 1, maxBatch: 2 });
+    const release = hold();
+    const first = committer.submit(1);
+    await Promise.resolve();
+    const rest = [2, 3, 4].map((n) => committer.submit(n));
+    release();
+    expect(await Promise.all([first, ...rest])).toEqual([10, 20, 30, 40]);
+    expect(batches).toEqual([[1], [2, 3], [4]]);
+  });
+
+  it('with isolateFailures, a bad request fails only its own caller', async () => {
+    const { batches, flush } = recordingFlush();
+    const committer = new GroupCommitter(flush, { maxInFlight: 1, isolateFailures: true });
+    const settled = await Promise.allSettled([1, -2, 3].map((n) => committer.submit(n)));
+    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual([
+      10,
+      'refused -2',
+      30,
+    ]);
+    // The whole batch first, then each request alone, in order.
+    expect(batches).toEqual([[1, -2, 3], [1], [-2], [3]]);
+  });
+
+  it('without isolateFailures, every caller of the batch gets the error', async () => {
+    const { batches, flush } = recordingFlush();
+    const committer = new GroupCommitter(flush, { maxInFlight: 1 });
+    const settled = await Promise.allSettled([1, -2, 3].map((n) => committer.submit(n)));
+    expect(settled.every((s) => s.status === 'rejected')).toBe(true);
+    expect(batches).toEqual([[1, -2, 3]]);
+  });
+
+  it('per-request outcomes fail only their own caller', async () => {
+    const committer = new GroupCommitter<number, number>(async (batch) =>
+      batch.map((n) => (n < 0 ? { ok: false, error: new Error(`bad ${n}`) } : { ok: true, value: n })),
+    );
+    const settled = await Promise.allSettled([1, -1].map((n) => committer.submit(n)));
+    expect(settled[0]).toEqual({ status: 'fulfilled', value: 1 });
+    expect(settled[1]).toMatchObject({ status: 'rejected', reason: { message: 'bad -1' } });
+  });
+
+  it('spreads a queue over the free flush slots, and drained() waits for them all', async () => {
+    const { batches, flush, hold } = recordingFlush();
+    const committer = new GroupCommitter(flush, { maxInFlight: 2 });
+    const release = hold();
+    const pending = [1, 2, 3, 4].map((n) => committer.submit(n));
+    let drained = false;
+    const done = committer.drained().then(() => (drained = true));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(drained).toBe(false);
+    release();
+    await Promise.all([...pending, done]);
+    expect(drained).toBe(true);
+  });
+});
