@@ -11,6 +11,7 @@ export default defineConfig([
       pglite: 'src/adapters/pglite.ts',
       redis: 'src/adapters/redis.ts',
       client: 'src/client/index.ts',
+      monitoring: 'src/monitoring/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
@@ -19,7 +20,7 @@ export default defineConfig([
     target: 'node20',
     splitting: false,
     treeshake: true,
-    external: ['pg', '@electric-sql/pglite', 'ioredis'],
+    external: ['pg', '@electric-sql/pglite', 'ioredis', 'prom-client'],
     noExternal: ['p-retry', 'is-network-error'],
   },
   {
