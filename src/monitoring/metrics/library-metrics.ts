@@ -46,6 +46,7 @@ export const METRIC = {
   cacheRequests: 'creatorflow_cache_requests_total',
   consistencyChecks: 'creatorflow_consistency_checks_total',
   conflicts: 'creatorflow_conflicts_total',
+  stockoutsPredicted: 'creatorflow_inventory_stockouts_predicted',
   up: 'creatorflow_up',
 } as const;
 
@@ -83,6 +84,7 @@ export interface LibraryMetrics {
   cacheRequests: Counter;
   consistencyChecks: Counter;
   conflicts: Counter;
+  stockoutsPredicted: Gauge;
   up: Gauge;
 }
 
@@ -177,6 +179,9 @@ export function libraryMetrics(metrics: Metrics): LibraryMetrics {
     ]),
     conflicts: counter(METRIC.conflicts, 'Conflicts detected, by outcome (resolved or escalated)', [
       'outcome',
+    ]),
+    stockoutsPredicted: gauge(METRIC.stockoutsPredicted, 'SKUs forecast to run out within the horizon', [
+      'creator',
     ]),
     up: gauge(METRIC.up, '1 while the host passes its health check, else 0'),
   };
