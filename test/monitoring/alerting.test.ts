@@ -8,7 +8,6 @@ import {
   DEFAULT_ALERT_RULES,
   InvalidAlertConfigError,
   libraryMetrics,
-  METRIC,
   SPEC_ESCALATION_MATRIX,
   type AlertingOptions,
   type Notification,
