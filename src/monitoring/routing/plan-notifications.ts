@@ -91,7 +91,6 @@ export function planNotifications(now: number, book: AlertBook, setup: RoutingSe
     }
   }
   const planned: PlannedNotification[] = [];
-  const timing = (key: string) => groups.get(key)?.route;
   const keys = new Set([...groups.keys(), ...book.notices.keys()]);
   for (const key of keys) {
     const group = groups.get(key);
@@ -103,8 +102,9 @@ export function planNotifications(now: number, book: AlertBook, setup: RoutingSe
     const escalation = setup.receivers.get(receiver);
     if (!escalation) continue;
     const severity = alerts.length > 0 ? worst(alerts) : notice!.severity;
-    // A group whose alerts all resolved keeps its route's timing through its last notice.
-    const route = timing(key) ?? { groupWaitMs: 0, groupIntervalMs: 0, repeatIntervalMs: Infinity };
+    // A group whose alerts all resolved keeps its route's timing (its key starts with the route's id).
+    const route = group?.route ?? setup.tree.byId(key.slice(0, key.indexOf('|')));
+    if (!route) continue;
     let level: number;
     let reason: PlannedNotification['reason'];
     if (!notice) {
@@ -114,6 +114,8 @@ export function planNotifications(now: number, book: AlertBook, setup: RoutingSe
       level = 0;
       reason = 'first';
     } else if (alerts.length === 0) {
+      // Only muted (silenced, inhibited), not resolved: say nothing, as Alertmanager does.
+      if (notice.fingerprints.some((fp) => book.alerts.has(fp))) continue;
       if (notice.digest === '' || now < notice.at + route.groupIntervalMs) continue;
       level = notice.level;
       reason = 'resolved';

@@ -55,6 +55,8 @@ const routeSchema: z.ZodType<RouteConfig> = z.lazy(() =>
 export interface RoutingTree {
   /** The routes an alert with `labels` is notified through. */
   match(labels: Readonly<Record<string, string>>): ResolvedRoute[];
+  /** A route by its id (absent after a configuration change removed it). */
+  byId(id: string): ResolvedRoute | undefined;
 }
 
 /**
@@ -96,5 +98,12 @@ export function compileRoutes(root: RouteConfig): RoutingTree {
     }
     return found.length > 0 ? found : [self];
   };
-  return { match: (labels) => walk(root, undefined, '0', { ...labels }) };
+  const all = new Map<string, ResolvedRoute>();
+  const index = (r: RouteConfig, parent: ResolvedRoute | undefined, id: string) => {
+    const self = resolve(r, parent, id);
+    all.set(id, self);
+    (r.routes ?? []).forEach((child, i) => index(child, self, `${id}.${i}`));
+  };
+  index(root, undefined, '0');
+  return { match: (labels) => walk(root, undefined, '0', { ...labels }), byId: (id) => all.get(id) };
 }
