@@ -3,7 +3,7 @@
  * alert state transitions (pending, fired, cleared, resolved). Pure: the
  * caller appends the events and folds them into the book.
  */
-import type { AlertRule } from './alert-rule.js';
+import type { AlertRule, Signal } from './alert-rule.js';
 import type { AlertBook } from './alert-book.js';
 import type { AlertEvent } from './alert-events.js';
 import { evaluateSignal, type GroupValue } from './evaluate-signal.js';
@@ -21,24 +21,37 @@ const breaches = (op: '>' | '<', value: number, limit: number) =>
   op === '>' ? value > limit : value < limit;
 
 /** The rule's breaching groups now; active alerts are judged against `clearAt` (hysteresis). */
-function breaching(rule: AlertRule, history: MetricHistory, active: (fp: string) => boolean) {
+function breaching(
+  rule: AlertRule,
+  history: MetricHistory,
+  active: (fp: string) => boolean,
+  signals: (signal: Signal, by: readonly string[]) => Map<string, GroupValue>,
+) {
   const by = rule.by ?? [];
-  const values = evaluateSignal(rule.signal, history, by);
+  const values = signals(rule.signal, by);
   const out = new Map<string, GroupValue & { labels: Record<string, string> }>();
   const c = rule.condition;
-  const baseline = 'baseline' in c ? evaluateSignal(c.baseline, history, by) : undefined;
+  const baseline = 'baseline' in c ? signals(c.baseline, by) : undefined;
   for (const [key, v] of values) {
-    const labels = { ...rule.labels, ...v.labels, alertname: rule.name, severity: rule.severity };
-    const fp = fingerprintOf(labels);
     let limit: number;
+    let fp: string | undefined;
+    const labelsOf = () => ({ ...rule.labels, ...v.labels, alertname: rule.name, severity: rule.severity });
     if ('threshold' in c) {
-      limit = active(fp) && c.clearAt !== undefined ? c.clearAt : c.threshold;
+      limit = c.threshold;
+      // Hysteresis: an active alert clears only past `clearAt`. The fingerprint is
+      // computed only where it decides something (most groups are far from breaching).
+      if (c.clearAt !== undefined && !breaches(c.op, v.value, limit) && breaches(c.op, v.value, c.clearAt)) {
+        fp = fingerprintOf(labelsOf());
+        if (active(fp)) limit = c.clearAt;
+      }
     } else {
       const base = baseline?.get(key)?.value;
       if (base === undefined || base < (c.minBaseline ?? 0)) continue;
       limit = base * c.factor;
     }
-    if (breaches(c.op, v.value, limit)) out.set(fp, { labels, value: v.value });
+    if (!breaches(c.op, v.value, limit)) continue;
+    const labels = labelsOf();
+    out.set(fp ?? fingerprintOf(labels), { labels, value: v.value });
   }
   return out;
 }
@@ -59,9 +72,20 @@ export function evaluateRules(
   now: number,
 ): AlertEvent[] {
   const events: AlertEvent[] = [];
+  // Rules sharing a signal (same metric, other thresholds or severities) compute it once per evaluation.
+  const cache = new Map<string, Map<string, GroupValue>>();
+  const signals = (signal: Signal, by: readonly string[]) => {
+    const key = JSON.stringify([signal, by]);
+    let values = cache.get(key);
+    if (!values) {
+      values = evaluateSignal(signal, history, by);
+      cache.set(key, values);
+    }
+    return values;
+  };
+  const active = (fp: string) => book.alerts.has(fp);
   for (const rule of rules) {
-    const active = (fp: string) => book.alerts.has(fp);
-    const now_ = breaching(rule, history, active);
+    const now_ = breaching(rule, history, active, signals);
     const annotations: Record<string, string> = { ...rule.annotations };
     for (const [fingerprint, { labels, value }] of now_) {
       const alert = book.alerts.get(fingerprint);

@@ -13,7 +13,14 @@ export interface GroupValue {
   value: number;
 }
 
+const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 const groupOf = (labels: Record<string, string>, by: readonly string[]) => {
+  // The common shapes (no grouping, one label) without building an array per series.
+  if (by.length === 0) return { key: '', labels: NO_LABELS };
+  if (by.length === 1) {
+    const value = labels[by[0]!] ?? '';
+    return { key: value, labels: { [by[0]!]: value } };
+  }
   const picked: Record<string, string> = {};
   for (const b of by) picked[b] = labels[b] ?? '';
   return { key: by.map((b) => picked[b]).join('\u0000'), labels: picked };
@@ -46,7 +53,8 @@ export function evaluateSignal(
   const add = (labels: Record<string, string>, value: number, combine: (a: number, b: number) => number) => {
     const g = groupOf(labels, by);
     const seen = out.get(g.key);
-    out.set(g.key, { labels: g.labels, value: seen ? combine(seen.value, value) : value });
+    if (seen) seen.value = combine(seen.value, value);
+    else out.set(g.key, { labels: g.labels, value });
   };
   const sum = (a: number, b: number) => a + b;
   const now = history.latest;
