@@ -109,7 +109,8 @@ export class AlertBook {
           digest: d.digest,
           level: d.level,
           at: d.at,
-          levelAt: prior && prior.level === d.level ? prior.levelAt : d.at,
+          // A new level, or a group starting over after its resolution, starts its escalation clock.
+          levelAt: prior && prior.level === d.level && prior.digest !== '' ? prior.levelAt : d.at,
           recipients: d.recipients,
           channels: d.channels,
         });

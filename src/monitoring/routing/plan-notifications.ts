@@ -94,14 +94,16 @@ export function planNotifications(now: number, book: AlertBook, setup: RoutingSe
   const keys = new Set([...groups.keys(), ...book.notices.keys()]);
   for (const key of keys) {
     const group = groups.get(key);
-    const notice = book.notices.get(key);
+    const last = book.notices.get(key);
+    // A group that resolved and was announced as such starts over: group wait, level 0.
+    const notice = last && (last.digest !== '' || groups.has(key) === false) ? last : undefined;
     const alerts = (group?.alerts ?? []).sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : 1));
     const fingerprints = alerts.map((a) => a.fingerprint);
     const digest = digestOf(fingerprints);
-    const receiver = group?.receiver ?? notice!.receiver;
+    const receiver = group?.receiver ?? last!.receiver;
     const escalation = setup.receivers.get(receiver);
     if (!escalation) continue;
-    const severity = alerts.length > 0 ? worst(alerts) : notice!.severity;
+    const severity = alerts.length > 0 ? worst(alerts) : last!.severity;
     // A group whose alerts all resolved keeps its route's timing (its key starts with the route's id).
     const route = group?.route ?? setup.tree.byId(key.slice(0, key.indexOf('|')));
     if (!route) continue;
@@ -111,6 +113,9 @@ export function planNotifications(now: number, book: AlertBook, setup: RoutingSe
       if (alerts.length === 0) continue;
       const firstAt = Math.min(...alerts.map((a) => a.firedAt ?? a.activeAt));
       if (now < firstAt + route.groupWaitMs) continue;
+      // A delayed notification waits for business hours, not merely for the weekend to end.
+      if (escalation.roleAt(severity, 0, firstAt) === DELAYED && escalation.period(now) !== 'business_hours')
+        continue;
       level = 0;
       reason = 'first';
     } else if (alerts.length === 0) {
