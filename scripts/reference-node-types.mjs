@@ -5,10 +5,10 @@
 // Done after tsup because its bundled rollup-plugin-dts (6.1.1) drops reference
 // directives written in .ts sources (it records them under the .d.ts id and
 // looks them up under the .ts one). `client` stays free of Node's globals for
-// browsers. test/package/consumer-types.test.ts checks every entry on its own.
+// browsers; `monitoring` names Node's types through the engine's. test/package/consumer-types.test.ts checks every entry on its own.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const NODE_ENTRIES = ['index'];
+const NODE_ENTRIES = ['index', 'monitoring'];
 const DIRECTIVE = '/// <reference types="node" />\n';
 
 for (const entry of NODE_ENTRIES) {
