@@ -23,7 +23,7 @@ import { DEFAULT_ALERT_RULES } from './alerts/default-rules.js';
 import { evaluateRules } from './alerts/evaluate-rules.js';
 import { signalWindow } from './alerts/evaluate-signal.js';
 import { MetricHistory, toSample } from './alerts/metric-history.js';
-import { InvalidAlertConfigError } from './errors.js';
+import { InvalidAlertConfigError, NotificationFailedError } from './errors.js';
 import type { MetricsRegistry } from './metrics/metrics-registry.js';
 import { notificationText, type NotificationChannel } from './notify/notification-channel.js';
 import { compileEscalation, type Escalation, type EscalationPolicy } from './routing/escalation-policy.js';
@@ -201,7 +201,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
               recipient: d.recipient,
               channel: d.channel,
               error: err instanceof Error ? err.message : String(err),
-              attempts: 1,
+              attempts: err instanceof NotificationFailedError ? err.attempts : 1,
               at: now(),
             },
           });

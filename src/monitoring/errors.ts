@@ -45,8 +45,11 @@ export class InvalidAlertConfigError extends SyncError {
  */
 export class NotificationFailedError extends SyncError {
   readonly channel: string;
-  constructor(channel: string, message: string, options?: { cause?: unknown }) {
+  /** Attempts made (0 when the rate limit refused it before any). */
+  readonly attempts: number;
+  constructor(channel: string, message: string, options: { cause?: unknown; attempts?: number } = {}) {
     super('NOTIFICATION_FAILED', message, options);
     this.channel = channel;
+    this.attempts = options.attempts ?? 1;
   }
 }

@@ -49,6 +49,7 @@ export function reliableChannel(
         throw new NotificationFailedError(
           channel.kind,
           `rate limit of ${channel.kind} reached (${rate.messages} per ${rate.perMs} ms)`,
+          { attempts: 0 },
         );
       }
       try {
@@ -57,7 +58,7 @@ export function reliableChannel(
         throw new NotificationFailedError(
           channel.kind,
           `${channel.kind} failed after ${policy.attempts} attempts: ${err instanceof Error ? err.message : String(err)}`,
-          { cause: err },
+          { cause: err, attempts: policy.attempts },
         );
       }
     },
