@@ -6,14 +6,15 @@
  * recording each notification before sending it, so a restart never sends
  * it twice, and each failure as a dead letter.
  *
- * Run it on one host at a time (the example hosts run it among their
- * singleton jobs, under a lease): the registry it reads is that host's, and
- * the log's version fencing makes a second evaluator's writes fail rather
- * than duplicate anything.
+ * Run it on one host at a time (`lease`): the registry it reads is that
+ * host's, and the log's version fencing makes a second evaluator's writes
+ * fail rather than duplicate anything even without one.
  */
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { randomUUID } from 'node:crypto';
 import { resolveLogger, type Logger } from '../core/logger.js';
+import { acquireLease } from '../processing/lease.js';
+import { migrateProcessing } from '../processing/migrate-processing.js';
 import type { EventStore } from '../store/types.js';
 import type { Alert } from './alerts/alert-book.js';
 import { AlertLog } from './alerts/alert-log.js';
@@ -54,6 +55,12 @@ export interface AlertingOptions {
   stream?: string;
   now?: () => number;
   logger?: Logger;
+  /**
+   * Evaluate only while holding the database lease `monitoring:alerting`
+   * (on a SQL store): one host evaluates, another takes over within `ttlMs`
+   * of its death. `owner` is this process's unique id. Default ttl: 3 × `intervalMs`.
+   */
+  lease?: { owner: string; ttlMs?: number };
 }
 
 /** The alerts read model. */
@@ -132,6 +139,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
   );
   const history = new MetricHistory(retain);
   let log: AlertLog | undefined;
+  let store: EventStore | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<TickResult> | undefined;
 
@@ -211,8 +219,19 @@ export function createAlerting(options: AlertingOptions): Alerting {
     return failures;
   };
 
+  const leased = async (): Promise<boolean> => {
+    const sql = store?.sql;
+    if (!options.lease || !sql || !store) return true;
+    const ttl = options.lease.ttlMs ?? 3 * (options.intervalMs ?? 15_000);
+    return acquireLease(
+      { sql, schema: store.schema, name: 'monitoring:alerting', owner: options.lease.owner },
+      ttl,
+    );
+  };
+
   const tick = async (): Promise<TickResult> => {
     const l = ready();
+    if (!(await leased())) return { transitions: [], notifications: [], owned: false };
     await l.load();
     const t = now();
     history.add(toSample(t, options.registry.snapshot()));
@@ -273,6 +292,8 @@ export function createAlerting(options: AlertingOptions): Alerting {
     name: 'monitoring:alerting',
     changes: changes.asObservable(),
     async start(context) {
+      store = context.store;
+      if (options.lease && store.sql) await migrateProcessing(store.sql, store.schema); // the lease table
       log = new AlertLog(context.store, options.stream);
       await log.load();
       changes.next(view());

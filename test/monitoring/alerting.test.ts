@@ -14,6 +14,7 @@ import {
   type NotificationChannel,
 } from '../../src/monitoring/index.js';
 import { sqlEngines, type TestDatabase } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 
 const MIN = 60_000;
 // Monday 2026-11-30 10:00 in Berlin (09:00 UTC): business hours.
@@ -125,6 +126,39 @@ describe.each(sqlEngines)('alerting on $name', (engine) => {
       expect(alerting.view().resolved[0]?.rule).toBe('system_down');
       const { events } = await store.readStream('monitoring-alerts');
       expect(events.map((e) => e.type)).toContain('alert.acknowledged');
+    },
+  );
+
+  it.skipIf(!engine.available)(
+    'with a lease, only its holder evaluates; another takes over when it expires',
+    async () => {
+      db = await engine.open();
+      store = createEventStore({ sql: db.sql, schema: db.schema });
+      await store.migrate();
+      const registry = createMetricsRegistry();
+      libraryMetrics(registry).up.set(undefined, 0);
+      const { channels } = recorder(['sms', 'phone', 'slack']);
+      const options = (owner: string): AlertingOptions => ({
+        registry,
+        now: () => MONDAY_10,
+        intervalMs: 0,
+        lease: { owner, ttlMs: 300 },
+        rules: DEFAULT_ALERT_RULES.filter((r) => r.name === 'system_down').map((r) => ({ ...r, forMs: 0 })),
+        route: { receiver: 'team', groupWaitMs: 0 },
+        receivers: {
+          team: { timeZone: 'UTC', matrix: SPEC_ESCALATION_MATRIX, escalateAfterMs: 5 * MIN, contacts },
+        },
+        channels,
+      });
+      const a = createAlerting(options('host-a'));
+      const b = createAlerting(options('host-b'));
+      await a.start({ store });
+      await b.start({ store });
+      expect((await a.tick()).owned).toBe(true);
+      expect(await b.tick()).toEqual({ transitions: [], notifications: [], owned: false });
+      // host-a stops renewing (it died): host-b takes over once the lease expired.
+      await waitFor(async () => (await b.tick()).owned, { what: 'host-b to take the lease' });
+      expect((await a.tick()).owned).toBe(false);
     },
   );
 
