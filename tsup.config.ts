@@ -15,6 +15,7 @@ export default defineConfig([
       http: 'src/http/index.ts',
       commerce: 'src/commerce/index.ts',
       cache: 'src/cache/index.ts',
+      monitoring: 'src/monitoring/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
@@ -25,7 +26,7 @@ export default defineConfig([
     // thrown by `/commerce` is the class `instanceof` checks against from the root.
     splitting: true,
     treeshake: true,
-    external: ['pg', '@electric-sql/pglite', 'ioredis', 'vitest', 'lru-cache'],
+    external: ['pg', '@electric-sql/pglite', 'ioredis', 'vitest', 'lru-cache', 'prom-client'],
     noExternal: ['p-retry', 'is-network-error'],
   },
   {

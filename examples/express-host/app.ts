@@ -61,6 +61,9 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
     tracker.add(req.socket);
     void sse(req, res);
   });
+  app.get('/metrics', (_req, res) => {
+    void host.metrics().then(({ contentType, body }) => res.type(contentType).send(body));
+  });
   app.get('/healthz', (_req, res) => {
     void host.healthz().then(({ status, body }) => res.status(status).json(body));
   });

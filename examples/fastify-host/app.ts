@@ -72,6 +72,10 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
     tracker.add(req.raw.socket);
     void handleWebSocket(hub, socket, req.raw, { authorize, allowedOrigins });
   });
+  app.get('/metrics', async (_req, reply) => {
+    const { contentType, body } = await host.metrics();
+    return reply.type(contentType).send(body);
+  });
   app.get('/healthz', async (_req, reply) => {
     const { status, body } = await host.healthz();
     return reply.code(status).send(body);

@@ -24,6 +24,14 @@ import type { HttpHandler } from '@creatorflow/sync/http';
 import { createTikTokShopHttpClient } from '@creatorflow/sync/commerce';
 import { createMemoryRateLimiter, type RateLimiter } from '@creatorflow/sync';
 import { createRedisPubSub, type Authorization, type PubSub } from '@creatorflow/sync';
+import * as promClient from 'prom-client';
+import {
+  createMetricsRegistry,
+  fromPromClient,
+  instrumentEngine,
+  instrumentSagaRunner,
+  teeMetrics,
+} from '@creatorflow/sync/monitoring';
 import { BrowserIdentities } from './browser-identity.js';
 import { HOST_CHANNELS } from './channels.js';
 import { openDatabase } from './database.js';
@@ -99,6 +107,8 @@ export interface Host {
   identifyUpgrade(headers: string[], req: IncomingMessage): void;
   /** `GET /healthz`: 200 unless the host cannot take webhooks (`down`, 503). */
   healthz(): Promise<{ status: number; body: HostHealth }>;
+  /** `GET /metrics`: the Prometheus text exposition of this host's metrics. */
+  metrics(): Promise<{ contentType: string; body: string }>;
   close(): Promise<void>;
 }
 
@@ -257,6 +267,9 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   sagas.on('saga:dead_lettered', () => signals.sagas.failed++);
   // Background failures are reported, never thrown.
   commerce.on('error', (err) => log.error(`commerce: ${describeError(err)}`));
+  const prom = fromPromClient(promClient);
+  const monitoring = instrumentEngine(engine, { metrics: teeMetrics(createMetricsRegistry(), prom) });
+  const stopSagaMetrics = instrumentSagaRunner(sagas, monitoring.instruments);
   engine.hub.events.on('error', (err) => log.error(`realtime: ${describeError(err)}`));
   await engine.start();
 
@@ -313,7 +326,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     },
     ingest: async (req) => {
       const started = performance.now();
-      const response = await engine.ingest(req);
+      const response = await monitoring.ingest(req);
       signals.webhook(response.status, performance.now() - started);
       return response;
     },
@@ -350,7 +363,13 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       });
       return { status: healthHttpStatus(body), body };
     },
+    async metrics() {
+      await monitoring.sample();
+      return { contentType: prom.contentType, body: await prom.scrape() };
+    },
     async close() {
+      stopSagaMetrics();
+      monitoring.stop();
       await singletons.stop();
       await engine.close();
       for (const close of closers.reverse()) await close();

@@ -17,3 +17,4 @@ export * from './engine-config.js';
 export * from './conflicts/commerce-conflict-config.js';
 export * from './forecasting/index.js';
 export * from './cache-rules.js';
+export * from './monitoring/health-signals.js';

@@ -34,8 +34,10 @@ export interface ProcessorEventMap {
   'processor:dead_lettered': [
     info: { processor: string; event: StoredEvent; error: unknown; attempts: number; deadLetterId: string },
   ];
-  /** A batch was committed. */
-  'processor:batch': [info: { processor: string; events: number; checkpoint: LogCheckpoint }];
+  /** A batch was committed; `durationMs` from the start of its handler to its commit. */
+  'processor:batch': [
+    info: { processor: string; events: number; checkpoint: LogCheckpoint; durationMs?: number },
+  ];
   /** This instance took the lease and starts processing. */
   'processor:lease_acquired': [info: { processor: string; owner: string }];
   /**

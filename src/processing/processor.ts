@@ -554,6 +554,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     inTransaction = this.#o.delivery === 'exactly-once',
   ): Promise<void> {
     const { store } = this.#o;
+    const started = performance.now(); // the batch's handler time, for 'processor:batch'
     const expected = this.#checkpoint!;
     const keeper = this.#keeper;
     const signal = keeper ? keeper.signal : UNLEASED;
@@ -590,7 +591,8 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     this.#setCheckpoint(next);
     this.#runPost(post);
     if (handled > 0 || next !== expected) {
-      this.emit('processor:batch', { processor: this.name, events: handled, checkpoint: next });
+      const durationMs = performance.now() - started;
+      this.emit('processor:batch', { processor: this.name, events: handled, checkpoint: next, durationMs });
     }
   }
 

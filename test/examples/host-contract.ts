@@ -153,6 +153,19 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       expect(await again.json()).toMatchObject({ status: 'accepted', duplicate: true, events: 0 });
     });
 
+    it('serves Prometheus metrics counting the webhooks it answered, by code', async () => {
+      const res = await get('/metrics');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+      const text = await res.text();
+      // The signed webhook above was accepted twice (once new, once a redelivery).
+      expect(text).toMatch(
+        /creatorflow_webhook_requests_total\{route="\/api\/webhooks\/tiktok",code="200"\} [2-9]/,
+      );
+      expect(text).toContain('creatorflow_store_append_duration_seconds_bucket');
+      expect(text).toMatch(/creatorflow_up 1/);
+    });
+
     it('accepts signed shipping webhooks for known orders and refuses unknown providers and orders', async () => {
       const order = unknownOrder('900000000000000003');
       const n: Notification = { kind: 'tracking', order, status: 'picked_up' };

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { COMMERCE_EVENT_SCHEMAS } from '../../src/commerce/events/index.js';
+import { createEventStore } from '../../src/store/create-event-store.js';
+import { createHealthSignals } from '../../src/commerce/monitoring/health-signals.js';
+import { createMetricsRegistry, libraryMetrics, recordApiCall } from '../../src/monitoring/index.js';
+
+describe('health signals from measurements', () => {
+  it('appends a valid health check per component and threshold events only when the level changes', async () => {
+    const store = createEventStore({ eventTypes: COMMERCE_EVENT_SCHEMAS });
+    await store.migrate();
+    const registry = createMetricsRegistry();
+    const m = libraryMetrics(registry);
+    const signals = createHealthSignals({
+      registry,
+      intervalMs: 60_000,
+      now: () => new Date('2026-11-30T10:00:00Z'),
+    });
+    signals.start({ store });
+    try {
+      m.processorLagEvents.set({ processor: 'order_metrics' }, 150); // above the warning depth of 100
+      recordApiCall(m, {
+        api: 'tiktok',
+        status: 200,
+        durationMs: 80,
+        headers: { 'x-ratelimit-remaining': '3', 'x-ratelimit-limit': '100' },
+      });
+      m.sagaOutcomes.inc({ definition: 'fulfillment', outcome: 'completed' }, 9);
+      m.sagaOutcomes.inc({ definition: 'fulfillment', outcome: 'compensated' });
+      m.consistencyChecks.inc({ check: 'stock', result: 'ok' }, 199);
+      m.consistencyChecks.inc({ check: 'stock', result: 'failed' });
+      m.conflicts.inc({ outcome: 'resolved' }, 2);
+      const first = await signals.check();
+      const checks = first
+        .filter((e) => e.type === 'system.health_check_completed')
+        .map((e) => e.data as { component: string; status: string; measurements: Record<string, number> });
+      expect(checks.map((c) => c.component)).toEqual([
+        'tiktok_api',
+        'order_processing',
+        'inventory_sync',
+        'automation_health',
+      ]);
+      const by = Object.fromEntries(checks.map((c) => [c.component, c]));
+      expect(by['order_processing']).toMatchObject({ status: 'warning', measurements: { queue_depth: 150 } });
+      expect(by['tiktok_api']!.measurements['rate_limit_headroom']).toBe(0.03);
+      expect(by['tiktok_api']!.status).toBe('critical');
+      expect(by['automation_health']!.measurements['success_rate']).toBe(0.9);
+      expect(by['inventory_sync']!.measurements['stock_accuracy']).toBe(0.995);
+      expect(by['inventory_sync']!.measurements['conflict_frequency_per_hour']).toBe(120); // 2 in a 60 s interval
+      const exceeded = first
+        .filter((e) => e.type === 'system.performance_threshold_exceeded')
+        .map((e) => (e.data as { metric: string }).metric);
+      expect(exceeded).toEqual(
+        expect.arrayContaining(['rate_limit_headroom', 'queue_depth', 'success_rate', 'stock_accuracy']),
+      );
+      expect(first.filter((e) => e.type === 'system.api_rate_limit_approached')).toHaveLength(1);
+      // Same levels a minute later: health rows again, no new threshold events.
+      const second = await signals.check();
+      expect(
+        second
+          .filter((e) => e.type === 'system.performance_threshold_exceeded')
+          .map((e) => (e.data as { metric: string }).metric),
+      ).toEqual([]);
+      m.processorLagEvents.set({ processor: 'order_metrics' }, 5000); // warning → critical is news
+      const third = await signals.check();
+      expect(
+        third
+          .filter((e) => e.type === 'system.performance_threshold_exceeded')
+          .map((e) => (e.data as { metric: string; severity: string }).severity),
+      ).toEqual(['critical']);
+      const { events } = await store.readStream('system-health-order_processing');
+      expect(events.length).toBeGreaterThan(3); // appended through the store's schema validation
+    } finally {
+      signals.stop();
+      await store.close();
+    }
+  });
+});

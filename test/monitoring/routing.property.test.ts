@@ -1,0 +1,199 @@
+/**
+ * Laws of routing over random alert streams and clocks: at most one
+ * notification per group per group interval, an unchanged group repeats no
+ * sooner than its repeat interval, inhibition and silences hold,
+ * acknowledgement stops escalation and repeats, and every firing critical
+ * reaches a person.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  AlertBook,
+  compileEscalation,
+  compileRoutes,
+  DEFAULT_INHIBIT_RULES,
+  fingerprintOf,
+  planNotifications,
+  SPEC_ESCALATION_MATRIX,
+  type AlertEvent,
+  type AlertSeverity,
+  type PlannedNotification,
+} from '../../src/monitoring/index.js';
+
+const SEC = 1000;
+const MIN = 60 * SEC;
+const route = {
+  receiver: 'team',
+  groupBy: ['alertname'],
+  groupWaitMs: 30 * SEC,
+  groupIntervalMs: 5 * MIN,
+  repeatIntervalMs: 60 * MIN,
+};
+const contacts = {
+  team_lead: { addresses: { sms: 'lead', email: 'lead' } },
+  on_call_engineer: { addresses: { sms: 'oncall', email: 'oncall' } },
+  backup_engineer: { addresses: { sms: 'backup' } },
+  development_team: { addresses: { email: 'dev' } },
+};
+const setup = {
+  tree: compileRoutes(route),
+  inhibitRules: DEFAULT_INHIBIT_RULES,
+  receivers: new Map([
+    [
+      'team',
+      compileEscalation({
+        timeZone: 'America/New_York',
+        matrix: SPEC_ESCALATION_MATRIX,
+        escalateAfterMs: 10 * MIN,
+        contacts,
+      }),
+    ],
+  ]),
+  channelsOf: () => undefined,
+};
+
+type Op =
+  | { kind: 'fire'; name: number; component: number; severity: AlertSeverity }
+  | { kind: 'resolve'; name: number; component: number; severity: AlertSeverity }
+  | { kind: 'ack'; name: number; component: number; severity: AlertSeverity }
+  | { kind: 'silence'; component: number; forMs: number }
+  | { kind: 'wait' };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  ...(['fire', 'resolve', 'ack'] as const).map((kind) =>
+    fc.record({
+      kind: fc.constant(kind),
+      name: fc.integer({ min: 0, max: 2 }),
+      component: fc.integer({ min: 0, max: 1 }),
+      severity: fc.constantFrom<AlertSeverity>('critical', 'warning', 'info'),
+    }),
+  ),
+  fc.record({
+    kind: fc.constant('silence' as const),
+    component: fc.integer({ min: 0, max: 1 }),
+    forMs: fc.integer({ min: MIN, max: 120 * MIN }),
+  }),
+  fc.constant({ kind: 'wait' as const }),
+);
+
+const identity = (op: { name: number; component: number; severity: AlertSeverity }) => {
+  const labels = {
+    alertname: `rule_${op.name}_${op.severity}`,
+    severity: op.severity,
+    component: `c${op.component}`,
+  };
+  return {
+    fingerprint: fingerprintOf(labels),
+    rule: labels.alertname,
+    severity: op.severity,
+    labels,
+    annotations: {},
+  };
+};
+
+describe('routing laws', () => {
+  it('hold for random alert streams and clocks', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(opArb, fc.integer({ min: 1 * SEC, max: 20 * MIN })), {
+          minLength: 1,
+          maxLength: 120,
+        }),
+        fc.integer({ min: 0, max: 6 * 24 }),
+        (steps, startHour) => {
+          const book = new AlertBook();
+          let now = Date.parse('2026-11-30T00:00:00Z') + startHour * 60 * MIN;
+          const sent: (PlannedNotification & { at: number })[] = [];
+          let silenceId = 0;
+          const apply = (e: AlertEvent) => book.apply(e);
+          for (const [op, step] of steps) {
+            now += step;
+            if (op.kind === 'fire' && !book.alerts.has(identity(op).fingerprint)) {
+              apply({ type: 'alert.fired', data: { ...identity(op), value: 1, at: now, activeAt: now } });
+            } else if (op.kind === 'resolve' && book.alerts.has(identity(op).fingerprint)) {
+              apply({
+                type: 'alert.resolved',
+                data: { fingerprint: identity(op).fingerprint, at: now, value: null },
+              });
+            } else if (op.kind === 'ack' && book.alerts.has(identity(op).fingerprint)) {
+              apply({
+                type: 'alert.acknowledged',
+                data: { fingerprint: identity(op).fingerprint, by: 'p', at: now },
+              });
+            } else if (op.kind === 'silence') {
+              apply({
+                type: 'alert.silence_created',
+                data: {
+                  id: `s${silenceId++}`,
+                  matchers: { component: `c${op.component}` },
+                  startsAt: now,
+                  endsAt: now + op.forMs,
+                  createdBy: 't',
+                  comment: '',
+                },
+              });
+            }
+            const firing = book.firing();
+            for (const n of planNotifications(now, book, setup)) {
+              // Inhibition: no warning or info goes out while a critical of its component fires.
+              for (const a of n.alerts) {
+                if (a.severity !== 'critical') {
+                  expect(
+                    firing.some(
+                      (c) => c.severity === 'critical' && c.labels['component'] === a.labels['component'],
+                    ),
+                  ).toBe(false);
+                }
+                // Silences: nothing silenced goes out.
+                for (const s of book.silences.values()) {
+                  if (s.startsAt <= now && now < s.endsAt)
+                    expect(a.labels['component']).not.toBe(s.matchers['component']);
+                }
+              }
+              // Acknowledged groups neither repeat nor escalate.
+              if (n.reason === 'repeat' || n.reason === 'escalated')
+                expect(n.alerts.every((a) => a.acknowledged)).toBe(false);
+              const previous = sent.filter((p) => p.groupKey === n.groupKey).at(-1);
+              if (previous) {
+                expect(now - previous.at).toBeGreaterThanOrEqual(route.groupIntervalMs);
+                if (previous.digest === n.digest && previous.level === n.level && !n.resolved) {
+                  expect(now - previous.at).toBeGreaterThanOrEqual(route.repeatIntervalMs);
+                }
+              }
+              sent.push({ ...n, at: now });
+              apply({
+                type: 'alert.notified',
+                data: {
+                  groupKey: n.groupKey,
+                  receiver: n.receiver,
+                  severity: n.severity,
+                  fingerprints: n.alerts.map((a) => a.fingerprint),
+                  digest: n.digest,
+                  level: n.level,
+                  recipients: n.recipients,
+                  channels: n.channels,
+                  at: now,
+                },
+              });
+            }
+          }
+          // Every critical still firing (unsilenced) reaches a person within the group wait plus one group interval.
+          now += route.groupWaitMs + route.groupIntervalMs;
+          for (const n of planNotifications(now, book, setup)) sent.push({ ...n, at: now });
+          for (const a of book.firing()) {
+            if (a.severity !== 'critical') continue;
+            const silenced = [...book.silences.values()].some(
+              (s) => s.matchers['component'] === a.labels['component'] && s.endsAt > now,
+            );
+            if (silenced) continue;
+            const reached = sent.some(
+              (n) => n.alerts.some((x) => x.fingerprint === a.fingerprint) && n.deliveries.length > 0,
+            );
+            expect(reached).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
