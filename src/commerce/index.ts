@@ -11,3 +11,4 @@ export * from './ports/index.js';
 export * from './inventory/index.js';
 export * from './fulfillment/index.js';
 export * from './create-commerce.js';
+export * from './conflicts/index.js';

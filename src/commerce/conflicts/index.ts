@@ -1,0 +1,5 @@
+export * from './report-events.js';
+export * from './contender-staging.js';
+export * from './settle-window.js';
+export * from './settled-outcome.js';
+export * from './sync-conflict-processor.js';
