@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { ConflictRecord } from '../../conflicts/audit/audit-record.js';
-import { windowFor, type ConflictConfigInput } from '../../conflicts/config.js';
+import { policyFor, windowFor, type ConflictConfigInput } from '../../conflicts/config.js';
 import { CONFLICT_RESOLVED_EVENT, type ConflictResolvedData } from '../../conflicts/events.js';
 import type { JsonObject } from '../../conflicts/json.js';
 import { ConflictResolver } from '../../conflicts/resolver.js';
@@ -233,7 +233,10 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     const base = await this.#base(entity);
     if (window.length === 1) {
       const only = window[0]!;
-      await this.#apply(entity, { ...base, ...only.contender.changes }, base, {
+      // A lone report is no conflict, but a shipped order still cannot be modified.
+      const terminal = policyFor(this.resolver.engine.config, entity.entityType).terminal;
+      const absorbed = terminal !== undefined && terminal.values.includes(String(base[terminal.field]));
+      await this.#apply(entity, absorbed ? base : { ...base, ...only.contender.changes }, base, {
         key: `sync-report:${only.eventId}`,
         causationId: only.eventId,
       });
