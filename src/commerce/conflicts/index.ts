@@ -3,3 +3,4 @@ export * from './contender-staging.js';
 export * from './settle-window.js';
 export * from './settled-outcome.js';
 export * from './sync-conflict-processor.js';
+export * from './manual-queue-routes.js';
