@@ -66,6 +66,8 @@ export interface SyncConflictOptions {
   pollIntervalMs?: number;
   /** Lease of the processor (SQL stores); only the holder settles windows. */
   lease?: false | LeaseOptions;
+  /** Entities settled at once (each entity's windows stay in order). Default 8. */
+  concurrency?: number;
   /** Physical clock, ms; injectable for tests. */
   now?: () => number;
 }
@@ -83,7 +85,11 @@ export interface SettleResult {
 /** Events of a {@link SyncConflictProcessor}. */
 export interface SyncConflictEvents {
   /** A window was settled; `record` is the audited conflict (absent for a lone report). */
-  settled: [entity: Omit<OpenEntity, 'anchorMs'>, record: ConflictRecord | undefined];
+  settled: [
+    entity: Omit<OpenEntity, 'anchorMs'>,
+    record: ConflictRecord | undefined,
+    window: { reports: number; anchorMs: number; dueAtMs: number },
+  ];
   error: [error: unknown];
 }
 
@@ -107,6 +113,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   readonly #settleMs: number;
   readonly #tickMs: number;
   readonly #now: () => number;
+  readonly #concurrency: number;
   #timer: NodeJS.Timeout | null = null;
   #settling: Promise<SettleResult> | null = null;
 
@@ -119,11 +126,19 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       if (value !== undefined && !(Number.isFinite(value) && value >= 0))
         throw new InvalidArgumentError(`${name} must be a finite number >= 0, got ${String(value)}`);
     }
+    if (
+      options.concurrency !== undefined &&
+      !(Number.isInteger(options.concurrency) && options.concurrency >= 1)
+    )
+      throw new InvalidArgumentError(
+        `concurrency must be an integer >= 1, got ${String(options.concurrency)}`,
+      );
     this.#store = store;
     this.#readModels = readModels;
     this.#settleMs = options.settleMs ?? 1_000;
     this.#tickMs = options.tickMs ?? 250;
     this.#now = options.now ?? Date.now;
+    this.#concurrency = options.concurrency ?? 8;
     registerSyncReportEvents(store);
     this.resolver = new ConflictResolver({
       store,
@@ -207,25 +222,35 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     if (due.length === 0) return result;
     // The bases come from the read models: let them fold what was appended so far.
     await this.#readModels.whenCaughtUp();
-    for (const entity of due) {
-      let rows = await this.staging.load(entity);
-      for (;;) {
-        const window = dueWindow(rows, nowMs, windowFor(config, entity.entityType), this.#settleMs);
-        if (!window || window.length === 0) break;
-        const record = await this.#settle(entity, window);
-        if (!record) result.applied += 1;
-        else if (record.status === 'pending') result.escalated += 1;
-        else result.resolved += 1;
-        await this.staging.remove(window.map((r) => r.eventId));
-        this.emit(
-          'settled',
-          { creatorId: entity.creatorId, entityType: entity.entityType, entityId: entity.entityId },
-          record,
-        );
-        rows = rows.slice(window.length);
-      }
-    }
+    // Entities are independent: settle a few at once; one entity's windows go in time order.
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) await this.#settleEntity(due[next++]!, nowMs, result);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, due.length) }, worker));
     return result;
+  }
+
+  async #settleEntity(entity: OpenEntity, nowMs: number, result: SettleResult): Promise<void> {
+    const windowMs = windowFor(this.resolver.engine.config, entity.entityType);
+    let rows = await this.staging.load(entity);
+    for (;;) {
+      const window = dueWindow(rows, nowMs, windowMs, this.#settleMs);
+      if (!window || window.length === 0) return;
+      const record = await this.#settle(entity, window);
+      if (!record) result.applied += 1;
+      else if (record.status === 'pending') result.escalated += 1;
+      else result.resolved += 1;
+      await this.staging.remove(window.map((r) => r.eventId));
+      const anchorMs = window[0]!.atMs;
+      this.emit(
+        'settled',
+        { creatorId: entity.creatorId, entityType: entity.entityType, entityId: entity.entityId },
+        record,
+        { reports: window.length, anchorMs, dueAtMs: anchorMs + windowMs + this.#settleMs },
+      );
+      rows = rows.slice(window.length);
+    }
   }
 
   // One window: a lone report is applied; a conflict is resolved (and audited) and its value applied.
