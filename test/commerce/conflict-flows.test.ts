@@ -15,7 +15,9 @@ import {
   type InventoryLevelRow,
   type StockReported,
 } from '../../src/commerce/index.js';
-import type { SyncConflictProcessor } from '../../src/commerce/conflicts/index.js';
+import { SyncConflictProcessor } from '../../src/commerce/conflicts/index.js';
+import { InvalidArgumentError, ValidationError } from '../../src/core/errors.js';
+import { waitFor } from '../support/wait.js';
 import { commerceEngines, type CommerceTestbed } from './support.js';
 
 const C = 'creator-1';
@@ -121,6 +123,52 @@ describe.each(commerceEngines)('sync conflicts in the commerce flows ($name)', (
     expect(o2).toMatchObject({ status: 'paid', amount: 80 });
     const [pending] = await conflicts.resolver.listPending({ entityType: 'order' });
     expect(pending!.resolution.entityId).toBe('o1');
+  });
+
+  it('a report is refused with a typed error when it is malformed, and nothing is staged', async () => {
+    const bad = stockReportEvent({
+      creatorId: C,
+      productId: 'p1',
+      quantity: -3,
+      source: 'tiktok_webhook',
+      sourceId: 'shop',
+      reportedAt: at(0),
+    });
+    await expect(bed.store.append(inventoryStream(C, 'p1'), [bad])).rejects.toBeInstanceOf(ValidationError);
+    const unknownSource = { ...bad, data: { ...bad.data, quantity: 3, source: 'carrier_pigeon' } };
+    await expect(bed.store.append(inventoryStream(C, 'p1'), [unknownSource])).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    await conflicts.whenCaughtUp();
+    expect(await conflicts.staging.open()).toEqual([]);
+    expect(() => new SyncConflictProcessor(bed.store, bed.commerce.readModels, { concurrency: 0 })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => new SyncConflictProcessor(bed.store, bed.commerce.readModels, { settleMs: -1 })).toThrow(
+      InvalidArgumentError,
+    );
+  });
+
+  it('an open window survives a restart: staged reports are settled by the next instance', async () => {
+    await report('p1', 'automated_system', 30, 0);
+    await report('p1', 'scheduled_sync', 29, 500);
+    await conflicts.whenCaughtUp();
+    await conflicts.stop();
+    const next = new SyncConflictProcessor(bed.store, bed.commerce.readModels, { tickMs: 3_600_000 });
+    await next.start();
+    try {
+      // The reports were staged by the stopped instance; nothing needs reading again.
+      await waitFor(() => next.processor.leaseHeld, { what: 'the lease' });
+      expect(await next.settleDue(LATER)).toEqual({ applied: 0, resolved: 1, escalated: 0 });
+      await bed.commerce.readModels.whenCaughtUp(); // commerce.whenIdle would wait on the stopped instance
+      expect(await onHand('p1')).toBe(29);
+      // Settling again writes nothing twice.
+      expect(await next.settleDue(LATER)).toEqual({ applied: 0, resolved: 0, escalated: 0 });
+      const { events } = await bed.store.readAll();
+      expect(events.filter((e) => e.type === 'inventory.stock_updated')).toHaveLength(1);
+    } finally {
+      await next.stop();
+    }
   });
 
   it('an order over $1000 escalates even when the sources agree on its status', async () => {

@@ -145,9 +145,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       now: this.#now,
       ...(options.config ? { config: options.config } : {}),
     });
-    this.staging = store.sql
-      ? new SqlContenderStaging(store.sql, store.schema)
-      : new MemoryContenderStaging();
+    this.staging = store.sql ? new SqlContenderStaging(store.sql, store.schema) : memoryStagingOf(store);
     this.processor = createProcessor({
       store,
       name: RESOLVE_SYNC_CONFLICTS,
@@ -361,6 +359,14 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       conflictId: data.conflictId,
     });
   }
+}
+
+// In memory the staging lives as long as the store, so a restarted processor finds its open windows.
+const memoryStagings = new WeakMap<EventStore, MemoryContenderStaging>();
+function memoryStagingOf(store: EventStore): MemoryContenderStaging {
+  let staging = memoryStagings.get(store);
+  if (!staging) memoryStagings.set(store, (staging = new MemoryContenderStaging()));
+  return staging;
 }
 
 /** A report as a contender: its source time on an HLC, its value as an absolute change. */
