@@ -4,3 +4,4 @@ export * from './settle-window.js';
 export * from './settled-outcome.js';
 export * from './sync-conflict-processor.js';
 export * from './manual-queue-routes.js';
+export * from './open-index.js';

@@ -38,6 +38,7 @@ import {
   type OrderReported,
   type StockReported,
 } from './report-events.js';
+import { OpenEntityIndex } from './open-index.js';
 import { dueWindow } from './settle-window.js';
 import { settledOutcome } from './settled-outcome.js';
 
@@ -50,6 +51,9 @@ import { settledOutcome } from './settled-outcome.js';
  * ```
  */
 export const RESOLVE_SYNC_CONFLICTS = 'resolve-sync-conflicts';
+
+/** How often the open-entity index is rebuilt from the staging table, ms (reports staged before this instance held the lease). */
+const INDEX_RELOAD_MS = 1_000;
 
 /** The metadata `source` of the events it appends. */
 const SOURCE = RESOLVE_SYNC_CONFLICTS;
@@ -114,6 +118,8 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   readonly #tickMs: number;
   readonly #now: () => number;
   readonly #concurrency: number;
+  readonly #index = new OpenEntityIndex();
+  #indexLoadedAt = -Infinity;
   #timer: NodeJS.Timeout | null = null;
   #settling: Promise<SettleResult> | null = null;
 
@@ -215,8 +221,13 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     const result: SettleResult = { applied: 0, resolved: 0, escalated: 0 };
     if (!this.processor.leaseHeld) return result;
     const config = this.resolver.engine.config;
-    const open = await this.staging.open();
-    const due = open.filter((e) => e.anchorMs + windowFor(config, e.entityType) + this.#settleMs <= nowMs);
+    if (performance.now() - this.#indexLoadedAt >= INDEX_RELOAD_MS) {
+      this.#index.reload(await this.staging.open());
+      this.#indexLoadedAt = performance.now();
+    }
+    const due = this.#index.due(
+      (e) => e.anchorMs + windowFor(config, e.entityType) + this.#settleMs <= nowMs,
+    );
     if (due.length === 0) return result;
     // The bases come from the read models: let them fold what was appended so far.
     await this.#readModels.whenCaughtUp();
@@ -234,7 +245,10 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     let rows = await this.staging.load(entity);
     for (;;) {
       const window = dueWindow(rows, nowMs, windowMs, this.#settleMs);
-      if (!window || window.length === 0) return;
+      if (!window || window.length === 0) {
+        this.#index.settled(entity, rows[0]?.atMs);
+        return;
+      }
       const record = await this.#settle(entity, window);
       if (!record) result.applied += 1;
       else if (record.status === 'pending') result.escalated += 1;
@@ -337,13 +351,18 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     const staged: StagedContender[] = [];
     for (const event of events) {
       if (event.type === CONFLICT_RESOLVED_EVENT) {
-        if (staged.length > 0) await this.staging.add(staged.splice(0));
+        if (staged.length > 0) {
+          const batch = staged.splice(0);
+          await this.staging.add(batch);
+          this.#index.note(batch);
+        }
         await this.#applyDecision(event.data as ConflictResolvedData);
       } else {
         staged.push(toStaged(event));
       }
     }
     await this.staging.add(staged);
+    this.#index.note(staged);
   }
 
   // An admin's decision on an escalated stock or order conflict reaches the read models.
