@@ -34,7 +34,14 @@ export interface ManualQueueRoutesOptions {
   now?: () => number;
 }
 
-/** The role allowed to read and decide the queue. */
+/**
+ * The role allowed to read and decide the queue.
+ *
+ * @example
+ * ```ts
+ * const caller: QueueCaller = { userId: 'u1', roles: [QUEUE_ADMIN_ROLE] };
+ * ```
+ */
 export const QUEUE_ADMIN_ROLE = 'admin';
 
 const decisionBodySchema = z
