@@ -171,6 +171,35 @@ describe.each(commerceEngines)('sync conflicts in the commerce flows ($name)', (
     }
   });
 
+  it('refunds: over $500 in a conflict goes to the queue; a smaller one is settled into refunded_amount', async () => {
+    const refund = (orderId: string, source: StockReported['source'], ms: number, refundedAmount: number) =>
+      bed.store.append(orderStream(C, orderId), [
+        orderReportEvent({
+          creatorId: C,
+          orderId,
+          source,
+          sourceId: source,
+          reportedAt: at(ms),
+          status: 'refunded',
+          refundedAmount,
+        }),
+      ]);
+    await refund('r1', 'payment_processor', 0, 500.01);
+    await refund('r1', 'automated_system', 10, 500.01);
+    await refund('r2', 'payment_processor', 0, 40);
+    await refund('r2', 'manual_admin', 10, 40);
+    expect(await settle()).toEqual({ applied: 0, resolved: 1, escalated: 1 });
+    const [pending] = await conflicts.resolver.listPending({ entityType: 'order' });
+    expect(pending!.resolution.entityId).toBe('r1');
+    expect(pending!.resolution.escalation!.reasons.map((r) => r.code)).toEqual(['payment_amount']);
+    const r2 = await bed.commerce.find<CommerceOrderRow>('commerce_orders', {
+      creator_id: C,
+      order_id: 'r2',
+    });
+    expect(r2).toMatchObject({ status: 'refunded' });
+    expect(Number(r2!.refunded_amount)).toBe(40);
+  });
+
   it('an order over $1000 escalates even when the sources agree on its status', async () => {
     for (const [source, ms] of [
       ['payment_processor', 0],

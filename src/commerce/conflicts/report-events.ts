@@ -71,7 +71,7 @@ export const stockReportedSchema = z.object({
 export type StockReported = z.infer<typeof stockReportedSchema>;
 
 /**
- * Payload of {@link ORDER_REPORTED_EVENT}: at least one of `status` and `totalAmount`.
+ * Payload of {@link ORDER_REPORTED_EVENT}: at least one of `status`, `totalAmount` and `refundedAmount`.
  *
  * @example
  * ```ts
@@ -85,8 +85,13 @@ export const orderReportedSchema = z
     orderId: idSchema,
     status: z.enum(ORDER_STATUSES).optional(),
     totalAmount: amountSchema.optional(),
+    /** Total refunded so far (a refund over $500 in a conflict goes to the manual queue). */
+    refundedAmount: amountSchema.optional(),
   })
-  .refine((d) => d.status !== undefined || d.totalAmount !== undefined, 'status or totalAmount is required');
+  .refine(
+    (d) => d.status !== undefined || d.totalAmount !== undefined || d.refundedAmount !== undefined,
+    'status, totalAmount or refundedAmount is required',
+  );
 /** An {@link ORDER_REPORTED_EVENT} payload. */
 export type OrderReported = z.infer<typeof orderReportedSchema>;
 
@@ -103,6 +108,7 @@ export const orderReconciledSchema = z.object({
   orderId: idSchema,
   status: z.enum(ORDER_STATUSES).optional(),
   totalAmount: amountSchema.optional(),
+  refundedAmount: amountSchema.optional(),
   /** The conflict it settles; absent for a lone report. */
   conflictId: z.string().min(1).optional(),
 });

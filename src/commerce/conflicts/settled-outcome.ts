@@ -57,7 +57,10 @@ export function settledOutcome(
   if (typeof after.status === 'string' && (ORDER_STATUSES as readonly string[]).includes(after.status))
     data.status = after.status as OrderStatus;
   if (typeof after.totalAmount === 'number' && after.totalAmount >= 0) data.totalAmount = after.totalAmount;
-  if (data.status === undefined && data.totalAmount === undefined) return null;
+  if (typeof after.refundedAmount === 'number' && after.refundedAmount >= 0)
+    data.refundedAmount = after.refundedAmount;
+  if (data.status === undefined && data.totalAmount === undefined && data.refundedAmount === undefined)
+    return null;
   if (conflictId !== undefined) data.conflictId = conflictId;
   return {
     streamId: orderStream(creatorId, entityId),

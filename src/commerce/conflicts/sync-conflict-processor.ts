@@ -120,6 +120,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   readonly #concurrency: number;
   readonly #index = new OpenEntityIndex();
   #indexLoadedAt = -Infinity;
+  #notedDuringReload: StagedContender[] | null = null;
   #timer: NodeJS.Timeout | null = null;
   #settling: Promise<SettleResult> | null = null;
 
@@ -149,7 +150,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     this.resolver = new ConflictResolver({
       store,
       now: this.#now,
-      ...(options.config ? { config: options.config } : {}),
+      config: commerceConflictConfig(options.config),
     });
     this.staging = store.sql ? new SqlContenderStaging(store.sql, store.schema) : memoryStagingOf(store);
     this.processor = createProcessor({
@@ -204,7 +205,8 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   /**
    * Settle every window closed by `nowMs` (default now): the scheduled tick
    * calls this; hosts may call it to settle at once (a manual trigger). One
-   * settle runs at a time; only the lease holder settles.
+   * settle runs at a time; only the lease holder settles (elsewhere this
+   * returns zeros and changes nothing).
    */
   async settleDue(nowMs: number = this.#now()): Promise<SettleResult> {
     while (this.#settling) await this.#settling.catch(() => undefined);
@@ -222,7 +224,15 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     if (!this.processor.leaseHeld) return result;
     const config = this.resolver.engine.config;
     if (performance.now() - this.#indexLoadedAt >= INDEX_RELOAD_MS) {
-      this.#index.reload(await this.staging.open());
+      // Reports staged while the table is read may be missing from what it returns: noted again after.
+      const during: StagedContender[] = [];
+      this.#notedDuringReload = during;
+      try {
+        this.#index.reload(await this.staging.open());
+        this.#index.note(during);
+      } finally {
+        this.#notedDuringReload = null;
+      }
       this.#indexLoadedAt = performance.now();
     }
     const due = this.#index.due(
@@ -317,6 +327,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     if (row) {
       base.status = row.status;
       if (row.amount !== null) base.totalAmount = Number(row.amount);
+      base.refundedAmount = Number(row.refunded_amount);
     }
     return base;
   }
@@ -354,7 +365,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
         if (staged.length > 0) {
           const batch = staged.splice(0);
           await this.staging.add(batch);
-          this.#index.note(batch);
+          this.#note(batch);
         }
         await this.#applyDecision(event.data as ConflictResolvedData);
       } else {
@@ -362,7 +373,12 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       }
     }
     await this.staging.add(staged);
-    this.#index.note(staged);
+    this.#note(staged);
+  }
+
+  #note(rows: readonly StagedContender[]): void {
+    this.#index.note(rows);
+    this.#notedDuringReload?.push(...rows);
   }
 
   // An admin's decision on an escalated stock or order conflict reaches the read models.
@@ -378,6 +394,15 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       conflictId: data.conflictId,
     });
   }
+}
+
+// Orders carry their refunds: a refund over the payment threshold ($500) in a conflict needs a person.
+function commerceConflictConfig(config: ConflictConfigInput = {}): ConflictConfigInput {
+  const order = config.entities?.order ?? {};
+  return {
+    ...config,
+    entities: { ...config.entities, order: { paymentAmountField: 'refundedAmount', ...order } },
+  };
 }
 
 // In memory the staging lives as long as the store, so a restarted processor finds its open windows.
@@ -404,6 +429,7 @@ function toStaged(event: StoredEvent): StagedContender {
     entityId = o.orderId;
     if (o.status !== undefined) changes.status = o.status;
     if (o.totalAmount !== undefined) changes.totalAmount = o.totalAmount;
+    if (o.refundedAmount !== undefined) changes.refundedAmount = o.refundedAmount;
   }
   const entityType: SettledEntityType = stock ? 'inventory' : 'order';
   const contender: ContenderInput = {

@@ -219,6 +219,7 @@ export function commerceOrdersProjection(): ProjectionDefinition<CommerceOrderRo
         ...(d.status === 'delivered' ? complete(row, eventTime(e)) : {}),
         ...(d.status === undefined ? {} : { status: d.status }),
         ...(d.totalAmount === undefined ? {} : { amount: d.totalAmount }),
+        ...(d.refundedAmount === undefined ? {} : { refunded_amount: d.refundedAmount }),
       })),
     },
   });
