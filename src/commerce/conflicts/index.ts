@@ -5,3 +5,4 @@ export * from './settled-outcome.js';
 export * from './sync-conflict-processor.js';
 export * from './manual-queue-routes.js';
 export * from './open-index.js';
+export * from './report-contender.js';

@@ -16,7 +16,6 @@ import { policyFor, windowFor, type ConflictConfigInput } from '../../conflicts/
 import { CONFLICT_RESOLVED_EVENT, type ConflictResolvedData } from '../../conflicts/events.js';
 import type { JsonObject } from '../../conflicts/json.js';
 import { ConflictResolver } from '../../conflicts/resolver.js';
-import type { ContenderInput } from '../../conflicts/types.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
@@ -31,14 +30,9 @@ import {
   type SettledEntityType,
   type StagedContender,
 } from './contender-staging.js';
-import {
-  ORDER_REPORTED_EVENT,
-  STOCK_REPORTED_EVENT,
-  registerSyncReportEvents,
-  type OrderReported,
-  type StockReported,
-} from './report-events.js';
+import { ORDER_REPORTED_EVENT, STOCK_REPORTED_EVENT, registerSyncReportEvents } from './report-events.js';
 import { OpenEntityIndex } from './open-index.js';
+import { toStaged } from './report-contender.js';
 import { dueWindow } from './settle-window.js';
 import { settledOutcome } from './settled-outcome.js';
 
@@ -411,43 +405,4 @@ function memoryStagingOf(store: EventStore): MemoryContenderStaging {
   let staging = memoryStagings.get(store);
   if (!staging) memoryStagings.set(store, (staging = new MemoryContenderStaging()));
   return staging;
-}
-
-/** A report as a contender: its source time on an HLC, its value as an absolute change. */
-function toStaged(event: StoredEvent): StagedContender {
-  const stock = event.type === STOCK_REPORTED_EVENT;
-  const d = event.data as StockReported | OrderReported;
-  const reportedMs = Date.parse(d.reportedAt);
-  const changes: JsonObject = {};
-  let entityId: string;
-  if (stock) {
-    const s = d as StockReported;
-    entityId = s.productId;
-    changes.quantity = s.quantity;
-  } else {
-    const o = d as OrderReported;
-    entityId = o.orderId;
-    if (o.status !== undefined) changes.status = o.status;
-    if (o.totalAmount !== undefined) changes.totalAmount = o.totalAmount;
-    if (o.refundedAmount !== undefined) changes.refundedAmount = o.refundedAmount;
-  }
-  const entityType: SettledEntityType = stock ? 'inventory' : 'order';
-  const contender: ContenderInput = {
-    entityType,
-    entityId,
-    source: d.source,
-    sourceId: d.sourceId,
-    eventId: event.id,
-    hlc: { wallMs: reportedMs, logical: 0, node: d.sourceId },
-    changes,
-  };
-  return {
-    eventId: event.id,
-    creatorId: d.creatorId,
-    entityType,
-    entityId,
-    // A source clock ahead of ours cannot hold a window open: cut by the arrival then.
-    atMs: Math.min(reportedMs, event.processedAt.getTime()),
-    contender,
-  };
 }
