@@ -6,6 +6,9 @@
  * - `conflicts.end_to_end`: detect, resolve, append the outcome events and write
  *   the audit row on real PostgreSQL, one conflict per call; latency per call
  *   at concurrency 1 and 8.
+ * - `conflicts.commerce_flow`: stock figures from four sources through
+ *   `resolve-sync-conflicts` into the inventory read model (see
+ *   `conflicts-commerce-flow.ts`).
  *
  * Each case reports the median of BENCH_RUNS runs (default 5 / 3).
  * Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test),
@@ -17,6 +20,7 @@ import {
   type ConflictInput,
   type ContenderInput,
 } from '../src/conflicts/index.js';
+import { commerceFlowCase } from './conflicts-commerce-flow.js';
 import { openOurStore } from './support/our-store.js';
 import { loadavg } from 'node:os';
 import { emit, latencySummary, nowMs, round, prng } from './support/stats.js';
@@ -268,4 +272,5 @@ export default async function conflictsBenchmark(): Promise<void> {
     await endToEndCase(1);
     await endToEndCase(8);
   }
+  if (selected('conflicts.commerce_flow')) await commerceFlowCase();
 }

@@ -19,6 +19,7 @@ import {
 } from '../sagas/index.js';
 import type { RetryPolicyInput } from '../runtime/retry-policy.js';
 import type { EventStore } from '../store/types.js';
+import { SyncConflictProcessor, type SyncConflictOptions } from './conflicts/sync-conflict-processor.js';
 import { registerCommerceEvents, type EventPayload } from './events/catalog.js';
 import {
   ORDER_FULFILLMENT_SAGA,
@@ -67,6 +68,11 @@ export interface CommerceOptions {
   stepRetry?: RetryPolicyInput;
   /** Backstop poll of the handler, the saga trigger and async read models when no wake-up arrives, ms. Default 1000. */
   pollIntervalMs?: number;
+  /**
+   * Settle competing stock and order reports by source priority (`resolve-sync-conflicts`,
+   * see docs/conflicts.md): `true` or its options. Default off.
+   */
+  conflicts?: boolean | SyncConflictOptions;
 }
 
 /** Events of a {@link Commerce}. */
@@ -104,6 +110,8 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
   readonly sagaRunner: SagaRunner | undefined;
   /** The fulfillment saga definition (absent without ports). */
   readonly fulfillment: SagaDefinition<OrderFulfillmentInput> | undefined;
+  /** `resolve-sync-conflicts` (absent unless `conflicts` is set). */
+  readonly conflicts: SyncConflictProcessor | undefined;
   readonly #trigger: SagaTrigger | undefined;
   readonly #ownRunner: boolean;
   readonly #inventoryOptions: ResolvedInventoryOptions;
@@ -138,6 +146,13 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     });
     // A dead-lettered event arrives here too, as a ProcessorDeadLetteredError.
     this.inventoryHandler.on('error', (err: unknown) => this.emit('error', err));
+    if (options.conflicts) {
+      this.conflicts = new SyncConflictProcessor(this.store, this.readModels, {
+        ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+        ...(options.conflicts === true ? {} : options.conflicts),
+      });
+      this.conflicts.on('error', (err) => this.emit('error', err));
+    }
     this.#ownRunner = options.ports !== undefined && options.sagaRunner === undefined;
     if (options.ports) {
       const runner =
@@ -185,6 +200,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     await this.store.migrate();
     await this.readModels.start();
     await this.inventoryHandler.start();
+    await this.conflicts?.start();
     if (this.sagaRunner) {
       await this.sagaRunner.migrate();
       this.sagaRunner.startWorker();
@@ -197,6 +213,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
   async stop(): Promise<void> {
     await this.#trigger?.stop();
     if (this.#ownRunner) await this.sagaRunner?.stop();
+    await this.conflicts?.stop();
     await this.inventoryHandler.stop();
     await this.readModels.stop();
     this.#started = false;
@@ -243,6 +260,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     await this.#trigger?.whenCaughtUp();
     await this.readModels.whenCaughtUp({ timeoutMs });
     await this.inventoryHandler.whenCaughtUp({ timeoutMs });
+    await this.conflicts?.whenCaughtUp({ timeoutMs });
   }
 }
 

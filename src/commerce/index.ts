@@ -18,3 +18,4 @@ export * from './conflicts/commerce-conflict-config.js';
 export * from './forecasting/index.js';
 export * from './cache-rules.js';
 export * from './monitoring/health-signals.js';
+export * from './conflicts/index.js';

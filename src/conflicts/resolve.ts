@@ -72,17 +72,67 @@ export function resolveConflict(
   if (thresholds.length > 0) return escalate(p, head, eventIds, thresholds);
 
   if (terminal) {
-    const winner = pickTerminal(contenders, terminal.field, terminal.values, terminal.pick);
-    if (winner) return terminalWins(p, head, winner);
+    const winner = pickTerminal(
+      authoritative(contenders, terminal.field, p.policy.preferredSources),
+      terminal,
+    );
+    if (winner) return terminalWins(p, head, eventIds, winner, strategies);
   }
 
+  const decided = decideFields(p, contenders, strategies, null);
+  if (decided.reasons) return escalate(p, head, eventIds, decided.reasons);
+  const { set, adjust, fields, contributes } = decided;
+
+  const merged: string[] = [];
+  const losers: string[] = [];
+  let winner: string | null = null;
+  for (let i = 0; i < contenders.length; i++) {
+    const id = contenders[i]!.eventId;
+    if (contributes[i] !== true) losers.push(id);
+    else if (winner === null) winner = id;
+    else merged.push(id);
+  }
+  return assemble(p, head, {
+    status: 'resolved',
+    rule: 'per_field',
+    fields,
+    winner,
+    losers,
+    merged,
+    pending: [],
+    set,
+    adjust,
+    after: { ...base, ...set },
+    markers: {},
+    escalation: null,
+  });
+}
+
+/** Per-field decisions over some contenders (all of them, or those a terminal winner leaves). */
+interface FieldDecisions {
+  set: JsonObject;
+  adjust: Record<string, number>;
+  fields: Record<string, FieldRule>;
+  reasons: EscalationReason[] | undefined;
+  /** contributes[i] === true: contenders[i] made some field's result (the roles come from this). */
+  contributes: boolean[];
+}
+
+// Step 4: each touched field (except `skip`'s): its strategy picks the absolute value, deltas apply on top.
+function decideFields(
+  p: PreparedConflict,
+  contenders: readonly Contender[],
+  strategies: ReadonlyMap<string, ConflictStrategy>,
+  skip: JsonObject | null,
+): FieldDecisions {
+  const base = p.base;
   const set: JsonObject = {};
   const adjust: Record<string, number> = {};
   const fields: Record<string, FieldRule> = {};
   let reasons: EscalationReason[] | undefined;
-  // contributes[i] === true: contenders[i] made some field's result (the roles come from this).
   const contributes: boolean[] = [];
   for (const field of touchedFields(contenders)) {
+    if (skip !== null && Object.hasOwn(skip, field)) continue;
     // Own keys only: a field named like an Object.prototype member ("constructor") is just a field.
     const strategyName =
       (Object.hasOwn(p.policy.fieldStrategies, field) ? p.policy.fieldStrategies[field] : undefined) ??
@@ -135,31 +185,7 @@ export function resolveConflict(
     }
     fields[field] = { strategy: strategyName, rule, contributors: fieldContributors };
   }
-  if (reasons) return escalate(p, head, eventIds, reasons);
-
-  const merged: string[] = [];
-  const losers: string[] = [];
-  let winner: string | null = null;
-  for (let i = 0; i < contenders.length; i++) {
-    const id = contenders[i]!.eventId;
-    if (contributes[i] !== true) losers.push(id);
-    else if (winner === null) winner = id;
-    else merged.push(id);
-  }
-  return assemble(p, head, {
-    status: 'resolved',
-    rule: 'per_field',
-    fields,
-    winner,
-    losers,
-    merged,
-    pending: [],
-    set,
-    adjust,
-    after: { ...base, ...set },
-    markers: {},
-    escalation: null,
-  });
+  return { set, adjust, fields, reasons, contributes };
 }
 
 /** What every outcome shares: computed once, before deciding. */
@@ -212,8 +238,18 @@ function assemble(p: PreparedConflict, head: Head, o: Outcome): Resolution {
   };
 }
 
-// A contender reaching a terminal state wins the whole entity.
-function terminalWins(p: PreparedConflict, head: Head, winner: Contender): Resolution {
+// A contender reaching a terminal state wins the whole entity: its fields are
+// final. Fields it leaves alone are decided per field from the contenders that
+// happened no later than it (a tracking number set just before the delivery
+// stays), plus the preferred sources (the payment processor's other fields on a
+// payment); changes after a terminal state are lost, as they are on a terminal base.
+function terminalWins(
+  p: PreparedConflict,
+  head: Head,
+  eventIds: string[],
+  winner: Contender,
+  strategies: ReadonlyMap<string, ConflictStrategy>,
+): Resolution {
   const base = p.base;
   const set: JsonObject = { ...winner.changes };
   const adjust: Record<string, number> = {};
@@ -230,15 +266,33 @@ function terminalWins(p: PreparedConflict, head: Head, winner: Contender): Resol
       contributors: [winner.eventId],
     };
   }
+  const others: Contender[] = [];
+  for (const c of p.contenders) {
+    if (c === winner) continue;
+    if (compareEarliest(c, winner) < 0 || p.policy.preferredSources.includes(c.source)) others.push(c);
+  }
+  const own: JsonObject = { ...winner.changes };
+  for (const field of Object.keys(winner.deltas)) own[field] = null;
+  const rest = decideFields(p, others, strategies, own);
+  if (rest.reasons) return escalate(p, head, eventIds, rest.reasons);
+  Object.assign(set, rest.set);
+  Object.assign(adjust, rest.adjust);
+  Object.assign(fields, rest.fields);
+  const merged: string[] = [];
   const losers: string[] = [];
-  for (const c of p.contenders) if (c !== winner) losers.push(c.eventId);
+  for (const c of p.contenders) {
+    if (c === winner) continue;
+    const i = others.indexOf(c);
+    if (i >= 0 && rest.contributes[i] === true) merged.push(c.eventId);
+    else losers.push(c.eventId);
+  }
   return assemble(p, head, {
     status: 'resolved',
     rule: 'terminal_state_wins',
-    fields,
+    fields: sortedKeys(fields),
     winner: winner.eventId,
     losers,
-    merged: [],
+    merged,
     pending: [],
     set,
     adjust,
@@ -246,6 +300,28 @@ function terminalWins(p: PreparedConflict, head: Head, winner: Contender): Resol
     markers: {},
     escalation: null,
   });
+}
+
+// The same object with its keys in code-unit order (field rules are listed sorted).
+function sortedKeys<T>(o: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k]!;
+  return out;
+}
+
+// Preferred sources are the authority on the terminal field: when one of them sets it in the
+// window, only their values can reach a terminal state (a sync's 'completed' does not beat the
+// payment processor's 'failed').
+function authoritative(
+  contenders: readonly Contender[],
+  field: string,
+  preferred: readonly string[],
+): readonly Contender[] {
+  if (preferred.length === 0) return contenders;
+  const fromPreferred = contenders.filter(
+    (c) => preferred.includes(c.source) && Object.hasOwn(c.changes, field),
+  );
+  return fromPreferred.length > 0 ? fromPreferred : contenders;
 }
 
 /**
@@ -387,9 +463,7 @@ function isTerminal(value: Json | undefined, values: readonly string[]): boolean
 // for the minimum: the comparison is a total order, so it is what sorting would put first.
 function pickTerminal(
   contenders: readonly Contender[],
-  field: string,
-  values: readonly string[],
-  pick: TerminalStates['pick'],
+  { field, values, pick }: TerminalStates,
 ): Contender | undefined {
   let best: Contender | undefined;
   let bestStrength = 0;

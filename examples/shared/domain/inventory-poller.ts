@@ -11,7 +11,10 @@
  * `syncInventoryLevels` recomputes derived columns from the log, it does not
  * fetch stock.) A poll that fails appends `system.sync_failure_detected`
  * once per failure streak and `system.recovery_completed` when polls work
- * again.
+ * again. When the commerce runs `resolve-sync-conflicts` (`conflicts` option),
+ * the count is reported as `inventory.stock_reported` from `tiktok_webhook`
+ * (a poll of TikTok Shop has TikTok's priority, 10) and competes with the
+ * other sources' figures instead of overwriting them.
  */
 import type { Commerce } from '@creatorflow/sync/commerce';
 import { commerceEvent } from '@creatorflow/sync/commerce';
@@ -19,6 +22,7 @@ import { inventoryStream } from '@creatorflow/sync/commerce';
 import type { EngineWorker } from '@creatorflow/sync';
 import type { TikTokShopHttpClient } from '@creatorflow/sync/commerce';
 import type { EventStore } from '@creatorflow/sync';
+import { stockReportEvent } from '@creatorflow/sync/commerce';
 import { fetchInventory } from './tiktok-inventory.js';
 
 const OPERATION = 'poll_tiktok_inventory';
@@ -67,10 +71,18 @@ export function inventoryPoller(options: InventoryPollerOptions): EngineWorker {
       const seen = `${quantity}:${current ?? 'none'}`;
       if (appended.get(s.productId) === seen) continue;
       const threshold = options.thresholds?.[s.sku];
-      await store.append(
-        inventoryStream(creatorId, s.productId),
-        [
-          commerceEvent('inventory.stock_updated', {
+      const event = commerce.conflicts
+        ? stockReportEvent({
+            creatorId,
+            productId: s.productId,
+            sku: s.sku,
+            quantity,
+            source: 'tiktok_webhook',
+            sourceId: OPERATION,
+            reportedAt: new Date().toISOString(), // when the poll saw the count
+            ...(threshold === undefined ? {} : { threshold }),
+          })
+        : commerceEvent('inventory.stock_updated', {
             creatorId,
             productId: s.productId,
             sku: s.sku,
@@ -78,15 +90,13 @@ export function inventoryPoller(options: InventoryPollerOptions): EngineWorker {
             ...(current === undefined || current < 0 ? {} : { previousQuantity: current }),
             reason: 'sync',
             ...(threshold === undefined ? {} : { threshold }),
-          }),
-        ],
-        {
-          aggregateType: 'inventory',
-          // Hosts that see the same counts write once.
-          idempotencyKey: `inventory-poll:${creatorId}:${s.productId}:${s.updateTime}:${seen}`,
-          metadata: { source: OPERATION },
-        },
-      );
+          });
+      await store.append(inventoryStream(creatorId, s.productId), [event], {
+        aggregateType: 'inventory',
+        // Hosts that see the same counts write once.
+        idempotencyKey: `inventory-poll:${creatorId}:${s.productId}:${s.updateTime}:${seen}`,
+        metadata: { source: OPERATION },
+      });
       appended.set(s.productId, seen);
     }
   }

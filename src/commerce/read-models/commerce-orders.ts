@@ -10,6 +10,7 @@ import {
 } from '../../processing/index.js';
 import type { StoredEvent } from '../../store/types.js';
 import type { EventPayload } from '../events/catalog.js';
+import type { OrderReconciled } from '../conflicts/report-events.js';
 import { eventTime } from './row-values.js';
 
 /** Our status of an order, in lifecycle order. */
@@ -128,6 +129,7 @@ interface OrderEvents {
   'order.cancelled': EventPayload<'order.cancelled'>;
   'order.refunded': EventPayload<'order.refunded'>;
   'tiktok.order_status_changed': EventPayload<'tiktok.order_status_changed'>;
+  'order.reconciled': OrderReconciled;
 }
 
 /**
@@ -212,6 +214,13 @@ export function commerceOrdersProjection(): ProjectionDefinition<CommerceOrderRo
         }),
         { createIfMissing: false },
       ),
+      // The settled state from resolve-sync-conflicts: the resolution decides, even against the lifecycle order.
+      'order.reconciled': on<'order.reconciled'>((row, d, e) => ({
+        ...(d.status === 'delivered' ? complete(row, eventTime(e)) : {}),
+        ...(d.status === undefined ? {} : { status: d.status }),
+        ...(d.totalAmount === undefined ? {} : { amount: d.totalAmount }),
+        ...(d.refundedAmount === undefined ? {} : { refunded_amount: d.refundedAmount }),
+      })),
     },
   });
 }

@@ -1,0 +1,81 @@
+/**
+ * Window cutting and the open-entity index, pure: the cut depends only on the
+ * reports' times, and the index never forgets an entity with reports left.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { OpenEntityIndex, dueWindow, type StagedContender } from '../../src/commerce/conflicts/index.js';
+
+function staged(eventId: string, atMs: number, entityId = 'p1'): StagedContender {
+  return {
+    eventId,
+    creatorId: 'c1',
+    entityType: 'inventory',
+    entityId,
+    atMs,
+    contender: {
+      entityType: 'inventory',
+      entityId,
+      source: 'scheduled_sync',
+      sourceId: 's',
+      eventId,
+      hlc: { wallMs: atMs, logical: 0, node: 's' },
+      changes: { quantity: 1 },
+    },
+  };
+}
+
+describe('dueWindow', () => {
+  it('holds the reports up to windowMs after the first, once windowMs + settleMs have passed', () => {
+    const rows = [staged('a', 0), staged('b', 5_000), staged('c', 5_001)];
+    expect(dueWindow(rows, 5_999, 5_000, 1_000)).toBeNull();
+    expect(dueWindow(rows, 6_000, 5_000, 1_000)!.map((r) => r.eventId)).toEqual(['a', 'b']);
+    expect(dueWindow([], 1e12, 5_000, 1_000)).toBeNull();
+  });
+
+  it('cuts the same windows whatever the arrival order', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 20_000 }), { minLength: 1, maxLength: 12 }),
+        (times) => {
+          const sorted = times.map((t, i) => staged(`e${i}`, t)).sort((a, b) => a.atMs - b.atMs);
+          const cut = (rows: StagedContender[]): string[][] => {
+            const out: string[][] = [];
+            let left = rows;
+            for (;;) {
+              const w = dueWindow(left, 1e12, 5_000, 1_000);
+              if (!w) return out;
+              out.push(w.map((r) => r.eventId).sort());
+              left = left.slice(w.length);
+            }
+          };
+          const windows = cut(sorted);
+          expect(windows.flat().sort()).toEqual(sorted.map((r) => r.eventId).sort());
+          for (const w of windows) {
+            const ts = w.map((id) => sorted.find((r) => r.eventId === id)!.atMs);
+            expect(Math.max(...ts) - Math.min(...ts)).toBeLessThanOrEqual(5_000);
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe('OpenEntityIndex', () => {
+  it('keeps the earliest report per entity and forgets an entity only when nothing is left', () => {
+    const index = new OpenEntityIndex();
+    index.note([staged('a', 300), staged('b', 100), staged('c', 50, 'p2')]);
+    const due = index.due((e) => e.anchorMs <= 100);
+    expect(due.map((e) => [e.entityId, e.anchorMs])).toEqual([
+      ['p1', 100],
+      ['p2', 50],
+    ]);
+    // A report staged while p1 settles keeps it open.
+    index.note([staged('d', 900)]);
+    index.settled(due[0]!, undefined);
+    index.settled(due[1]!, undefined);
+    expect(index.due(() => true).map((e) => [e.entityId, e.anchorMs])).toEqual([['p1', 900]]);
+    index.reload([]);
+    expect(index.due(() => true)).toEqual([]);
+  });
+});
