@@ -9,3 +9,6 @@ export * from './sse-parser.js';
 export type { Envelope, EnvelopeType } from '../realtime/envelope.js';
 export { decodeEnvelope, ENVELOPE_TYPES } from '../realtime/envelope.js';
 export type { DeltaTuple } from '../realtime/delta.js';
+export * from './multiplex-client.js';
+export * from './cursor-keeper.js';
+export * from './sse-fetch.js';

@@ -41,7 +41,7 @@ export function isMultiplexUrl(url: URL): boolean {
  * The subscriptions of a multiplexed URL, in the order their ids first
  * appear; cursors from a multiplexed `Last-Event-ID` win over `sub.<id>.cursor`.
  *
- * @throws ValidationError (400) on a bad id, an unknown parameter, or a malformed value.
+ * @throws ValidationError (400) on a bad id, an unknown `sub.<id>.<param>`, or a malformed value.
  * @example
  * ```ts
  * parseMultiplexUrl(new URL('http://h/rt?sub.a.channel=order_metrics&sub.a.select=active_orders'))
@@ -51,10 +51,8 @@ export function isMultiplexUrl(url: URL): boolean {
 export function parseMultiplexUrl(url: URL, lastEventId?: string | null): MultiplexedRequest[] {
   const byId = new Map<string, Record<string, string>>();
   for (const [name, value] of url.searchParams) {
-    if (!name.startsWith(PREFIX)) {
-      if (name === 'token') continue; // the example hosts' WebSocket credential
-      throw invalid(name, 'unknown parameter (a multiplexed URL takes sub.<id>.<param>)');
-    }
+    // Other parameters are the host's own (a token, a user): not ours to refuse.
+    if (!name.startsWith(PREFIX)) continue;
     const rest = name.slice(PREFIX.length);
     const dot = rest.lastIndexOf('.');
     const id = rest.slice(0, dot);

@@ -91,10 +91,11 @@ export class MultiplexSession {
   }
 
   /**
-   * Check a set of subscriptions before any is added (an SSE stream refuses
-   * its whole URL with one HTTP status).
+   * Check the size of a set of subscriptions before any is added (an SSE
+   * stream refuses its whole URL with one HTTP status). Each subscription's
+   * own request is checked by `add`, which refuses it alone.
    *
-   * @throws ValidationError, TooManySubscriptionsError, and the hub's `validate` errors.
+   * @throws ValidationError (none), TooManySubscriptionsError (too many).
    */
   validateAll(requests: readonly MultiplexedRequest[]): void {
     if (requests.length === 0) {
@@ -103,7 +104,6 @@ export class MultiplexSession {
       ]);
     }
     if (requests.length > this.#max) throw new TooManySubscriptionsError(this.#max);
-    for (const { request } of requests) this.#hub.validate(request);
   }
 
   /**
@@ -121,6 +121,7 @@ export class MultiplexSession {
       if (this.#subs.has(id)) {
         throw new ValidationError('Subscription id in use', [{ path: 'sub', message: `"${id}" is live` }]);
       }
+      this.#hub.validate(request);
       if (this.#subs.size >= this.#max) throw new TooManySubscriptionsError(this.#max);
     } catch (err) {
       this.#out.write(errorEnvelope(err, id, request.channel));

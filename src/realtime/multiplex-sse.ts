@@ -9,6 +9,12 @@
  * (`orders=812%3A40&alerts=810%3A2`), so a plain EventSource resumes every
  * subscription through `Last-Event-ID` on its own; `sub.<id>.cursor` in the
  * URL is used for a subscription the `Last-Event-ID` does not name.
+ *
+ * A subscription the hub refuses (unknown channel, bad filter or `select`)
+ * gets an `error` frame with its `sub` and the stream serves the others, as
+ * on a WebSocket; the whole request is refused with an HTTP status only for
+ * what concerns the connection (origin, authorisation, the user's connection
+ * limit, a malformed `sub.*` parameter, none or too many subscriptions).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
@@ -42,10 +48,7 @@ export function formatMultiplexFrame(envelope: Envelope, cursors: ReadonlyMap<st
 
 /**
  * Serve a multiplexed SSE request (`createSseHandler` delegates here when the
- * URL names no `channel`). A bad subscription, more than
- * `maxSubscriptionsPerConnection`, or the user's connection limit is refused
- * with its HTTP status before the stream opens; a subscription failing later
- * gets an `error` frame with its `sub` and the others go on.
+ * URL names no `channel`).
  *
  * @example
  * ```ts
@@ -106,4 +109,6 @@ export async function serveMultiplexSse(
     release();
   });
   for (const request of requests) session.add(request);
+  // Every subscription was refused (each got its error frame): nothing left to stream.
+  if (session.ids.length === 0) out.end();
 }
