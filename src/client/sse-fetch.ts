@@ -7,7 +7,14 @@ import { type Envelope, decodeEnvelope } from '../realtime/envelope.js';
 import { parseRetryAfter } from './backoff.js';
 import { SseParser } from './sse-parser.js';
 
-/** A refusal a retry cannot fix (4xx other than 408/429): the client stops. */
+/**
+ * A refusal a retry cannot fix (4xx other than 408/429): the client stops.
+ *
+ * @example
+ * ```ts
+ * if (client.lastError instanceof FatalConnectionError) console.warn(client.lastError.code);
+ * ```
+ */
 export class FatalConnectionError extends Error {
   readonly status: number;
   readonly code: string | undefined;

@@ -5,7 +5,7 @@
  */
 import { type Server, createServer } from 'node:http';
 import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import {
   type LiveSubscription,
@@ -79,6 +79,13 @@ beforeAll(async () => {
   model.upsert('items', { creator_id: 'c2', sku: 'k0', n: 0, note: 'bob' });
 });
 
+// Every test starts with the user's connections given back (the limit is 3 per user).
+const opened: { close(): void }[] = [];
+afterEach(async () => {
+  for (const c of opened.splice(0)) c.close();
+  await waitFor(() => hub.stats().subscriptions === 0, { what: 'the last test’s connections closed' });
+});
+
 afterAll(async () => {
   await hub.close();
   for (const s of sockets) s.destroy();
@@ -105,6 +112,7 @@ function watchOrder(sub: LiveSubscription): string[] {
 /** A raw WebSocket collecting envelopes. */
 async function rawSocket(query: string) {
   const socket = new WebSocket(`ws://${base}/ws?${query}`);
+  opened.push(socket);
   const seen: Envelope[] = [];
   let closeCode: number | null = null;
   socket.on('message', (data) => seen.push(decodeEnvelope(String(data))));
@@ -122,14 +130,15 @@ async function rawSocket(query: string) {
 }
 
 describe.each(['websocket', 'sse'] as const)('multiplexed %s', (transport) => {
-  const url = transport === 'sse' ? `http://${base}/sse?user=alice` : `ws://${base}/ws?user=alice`;
-  const open = (): RealtimeConnection =>
-    connectMultiplexed({
+  const open = (): RealtimeConnection => {
+    const connection = connectMultiplexed({
       url: transport === 'sse' ? `http://${base}/sse?user=alice` : `ws://${base}/ws?user=alice`,
       backoff: { initialMs: 20, maxMs: 100 },
       ...(transport === 'websocket' ? { WebSocket: WebSocket as never } : {}),
     });
-  void url;
+    opened.push(connection);
+    return connection;
+  };
 
   it('carries 10 subscriptions added and removed live on one connection', async () => {
     const connection = open();
@@ -216,7 +225,7 @@ describe.each(['websocket', 'sse'] as const)('multiplexed %s', (transport) => {
 
 describe('multiplexed websocket protocol', () => {
   it('echoes sub ids, takes one connection slot, and caps subscriptions per connection', async () => {
-    const a = await rawSocket('user=alice');
+    const a = await rawSocket('user=bob');
     for (let i = 0; i < 13; i++) a.send({ type: 'subscribe', sub: `p${i}`, channel: 'items', select: 'n' });
     await waitFor(() => a.seen.filter((e) => e.type === 'ready').length === 12, { what: '12 ready' });
     await waitFor(() => a.seen.some((e) => e.type === 'error'), { what: 'the 13th refused' });
@@ -244,10 +253,10 @@ describe('multiplexed websocket protocol', () => {
     ]);
 
     // The limit (3) counts connections, not subscriptions: two more fit, the fourth is refused.
-    const b = await rawSocket('user=alice');
-    const c = await rawSocket('user=alice&sub.q.channel=items');
+    const b = await rawSocket('user=bob');
+    const c = await rawSocket('user=bob&sub.q.channel=items');
     await waitFor(() => c.seen.some((e) => e.type === 'ready' && e.sub === 'q'), { what: 'initial sub' });
-    const d = await rawSocket('user=alice');
+    const d = await rawSocket('user=bob');
     await waitFor(() => d.closeCode() === 4429, { what: '4429' });
     expect(d.seen[0]).toMatchObject({ type: 'error', error: { code: 'TOO_MANY_CONNECTIONS' } });
     expect(d.seen[0]!.sub).toBeUndefined();
@@ -256,7 +265,7 @@ describe('multiplexed websocket protocol', () => {
     a.send({ type: 'unsubscribe', sub: 'p3' });
     await waitFor(() => hub.stats().subscriptions === 12, { what: 'p3 gone' });
     const before = a.seen.length;
-    model.upsert('items', { creator_id: 'c1', sku: 'k5', n: 555, note: 'after' });
+    model.upsert('items', { creator_id: 'c2', sku: 'k0', n: 555, note: 'after' });
     await waitFor(() => a.seen.filter((e, i) => i >= before && e.type === 'data').length === 11, {
       what: 'data on the 11 left',
     });
