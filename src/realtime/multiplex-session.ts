@@ -154,7 +154,11 @@ export class MultiplexSession {
     this.#subs.delete(id);
     if (entry.subscribing) return; // `subscribe` throws next, and `add` reports that
     if (error) this.#out.write(errorEnvelope(error, id, channel));
-    else if (!this.#closed) this.#out.end();
+    else if (!this.#closed) {
+      // The hub is closing: end the others here (their own calls then find nothing) and the connection once.
+      this.close();
+      this.#out.end();
+    }
   }
 
   /** Remove a subscription (unknown ids are ignored: it may have failed meanwhile). */

@@ -357,3 +357,47 @@ describe('multiplexed sse protocol', () => {
     await reader.cancel();
   });
 });
+
+describe('a subscription failing for a passing reason', () => {
+  it('gets its own SNAPSHOT_FAILED, is subscribed again after a backoff, and the others never notice', async () => {
+    let failures = 1;
+    const flaky = createRealtimeHub({
+      channels: CHANNELS,
+      changes: model.changes,
+      snapshot: (channel, filter, creatorIds, select) => {
+        if (filter.text.includes('k1') && failures-- > 0) return Promise.reject(new Error('replica down'));
+        return model.snapshot(channel, filter, creatorIds, select);
+      },
+      windowMs: 10,
+      heartbeatMs: 0,
+    });
+    const own = createServer();
+    attachWebSocketServer(flaky, new WebSocketServer({ server: own }), {
+      authorize: () => ({ userId: 'carol', creatorIds: ['c1'] }),
+    });
+    await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
+    const { port } = own.address() as { port: number };
+    const connection = connectMultiplexed({
+      url: `ws://127.0.0.1:${port}/`,
+      backoff: { initialMs: 20, maxMs: 100 },
+      WebSocket: WebSocket as never,
+    });
+    try {
+      const steady = connection.subscribe({ channel: 'items', filter: 'sku=eq.k0' });
+      const failing = connection.subscribe({ channel: 'items', filter: 'sku=eq.k1' });
+      const seen: string[] = [];
+      failing.messages$.subscribe((e) => seen.push(e.type === 'error' ? e.error!.code : e.type));
+      await waitFor(() => failing.table.rows().length === 1 && steady.table.rows().length === 1, {
+        what: 'both live',
+      });
+      expect(seen).toEqual(['SNAPSHOT_FAILED', 'reset', 'ready']);
+      expect(failing.table.rows()).toEqual(serverRows('k1'));
+      expect(steady.stats.resets).toBe(1);
+      expect(connection.stats.reconnects).toBe(0);
+    } finally {
+      connection.close();
+      await flaky.close();
+      await new Promise((resolve) => own.close(resolve));
+    }
+  });
+});
