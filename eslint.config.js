@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerConfigs } from './scripts/layers.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**/public/**'] },
@@ -27,4 +28,6 @@ export default tseslint.config(
       ],
     },
   },
+  // The layer table of docs/architecture.md (these repeat the driver rule above).
+  ...layerConfigs(),
 );

@@ -11,15 +11,20 @@ export default defineConfig([
       pglite: 'src/adapters/pglite.ts',
       redis: 'src/adapters/redis.ts',
       client: 'src/client/index.ts',
+      testing: 'src/testing/index.ts',
+      http: 'src/http/index.ts',
+      commerce: 'src/commerce/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
     clean: true,
     target: 'node20',
-    splitting: false,
+    // Shared chunks: one copy of each module across entries, so an error class
+    // thrown by `/commerce` is the class `instanceof` checks against from the root.
+    splitting: true,
     treeshake: true,
-    external: ['pg', '@electric-sql/pglite', 'ioredis'],
+    external: ['pg', '@electric-sql/pglite', 'ioredis', 'vitest'],
     noExternal: ['p-retry', 'is-network-error'],
   },
   {

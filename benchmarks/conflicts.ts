@@ -20,6 +20,7 @@ import {
 import { openOurStore } from './support/our-store.js';
 import { loadavg } from 'node:os';
 import { emit, latencySummary, nowMs, round, prng } from './support/stats.js';
+import { commerceConflictConfig } from '../src/commerce/conflicts/commerce-conflict-config.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 0);
 
@@ -105,7 +106,7 @@ export function generateConflicts(count: number, seed: number, tag: string): Con
 }
 
 async function resolveCase(): Promise<void> {
-  const engine = createConflictEngine();
+  const engine = createConflictEngine(commerceConflictConfig());
   const conflicts = generateConflicts(5_000, 42, 'r');
   const runs = RUNS || 5;
   const perRun: { resolutions_per_s: number; cpu_resolutions_per_s: number; latencies: number[] }[] = [];
@@ -198,7 +199,7 @@ async function endToEndCase(concurrency: number): Promise<void> {
   for (let run = 0; run < runs; run++) {
     const bench = await openOurStore(16);
     try {
-      const resolver = new ConflictResolver({ store: bench.store });
+      const resolver = new ConflictResolver({ config: commerceConflictConfig(), store: bench.store });
       await resolver.migrate();
       const warm = generateConflicts(100, 7 + run, `w${run}`);
       const timed = generateConflicts(calls, 1_000 + run, `t${run}`);

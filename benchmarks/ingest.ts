@@ -23,8 +23,8 @@ import autocannon from 'autocannon';
 import express from 'express';
 import { registerCommerceEvents } from '../src/commerce/events/catalog.js';
 import { expressAdapter } from '../src/http/express.js';
-import { createTikTokWebhookHandler } from '../src/ingest/tiktok/webhook-handler.js';
-import { signTikTokWebhook } from '../src/ingest/tiktok/webhook-signature.js';
+import { createTikTokWebhookHandler } from '../src/commerce/ingest/tiktok/webhook-handler.js';
+import { signTikTokWebhook } from '../src/commerce/ingest/tiktok/webhook-signature.js';
 import { openOurStore } from './support/our-store.js';
 import { emit, latencySummary, median, medianOf } from './support/stats.js';
 

@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { connectRealtime } from '../src/client/realtime-client.js';
 import type { Row } from '../src/core/row-change.js';
 import type { ChannelDefinition } from '../src/realtime/channels.js';
-import { decodeEnvelope } from '../src/realtime/envelope.js';
+import { decodeEnvelope } from '../src/core/envelope.js';
 import { createRealtimeHub } from '../src/realtime/hub.js';
 import { MemoryReadModel } from '../src/realtime/memory-read-model.js';
 import { createSseHandler, formatSseFrame } from '../src/realtime/sse.js';

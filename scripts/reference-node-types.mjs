@@ -8,7 +8,7 @@
 // browsers. test/package/consumer-types.test.ts checks every entry on its own.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const NODE_ENTRIES = ['index'];
+const NODE_ENTRIES = ['index', 'commerce'];
 const DIRECTIVE = '/// <reference types="node" />\n';
 
 for (const entry of NODE_ENTRIES) {

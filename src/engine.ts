@@ -8,22 +8,21 @@ import { merge, type Observable } from 'rxjs';
 import { resolveLogger, type Logger } from './core/logger.js';
 import type { RowChange } from './core/row-change.js';
 import type { SqlClient } from './core/sql-client.js';
-import { createIngestHandler } from './ingest/ingest-handler.js';
 import type { RateLimiter, RateLimiterStatus } from './ingest/rate-limiter.js';
-import type { ShippingWebhookOptions } from './ingest/shipping/webhook-handler.js';
-import type { TikTokWebhookOptions } from './ingest/tiktok/webhook-handler.js';
+import { createIngestHandler, type WebhookReceiver } from './ingest/webhook-receiver.js';
 import type { HttpHandler } from './http/types.js';
+import { readProcessorCheckpoint } from './processing/checkpoint-reader.js';
 import { sqlDeadLetterQueue } from './processing/dead-letter-queue.js';
 import { migrateProcessing } from './processing/migrate-processing.js';
 import type { ProjectionDefinition } from './processing/projection/definition.js';
 import { createProjection, type Projection } from './processing/projection/projection.js';
 import type { ProcessorLag } from './processing/processor-events.js';
-import { type ChannelDefinition, DEFAULT_CHANNELS } from './realtime/channels.js';
+import type { ChannelDefinition } from './realtime/channels.js';
 import { createRealtimeHub, type RealtimeHub, type RealtimeHubOptions } from './realtime/hub.js';
 import { refusePartitionedChannels } from './realtime/partitioned-channels.js';
 import { createPgPubSub, migrateRealtime } from './realtime/pg-pubsub.js';
 import type { PubSub } from './realtime/pubsub.js';
-import { createSqlSnapshot, readProcessorCheckpoint } from './realtime/sql-snapshot.js';
+import { createSqlSnapshot } from './realtime/sql-snapshot.js';
 import type { AnySagaDefinition } from './sagas/define-saga.js';
 import { createSagaRunner, type SagaRunner } from './sagas/saga-runner.js';
 import { createSagaTrigger, type SagaTrigger, type SagaTriggerStart } from './sagas/saga-trigger.js';
@@ -102,7 +101,10 @@ export interface SyncEngineConfig {
    * snapshots carry their processor's checkpoint.
    */
   readModels?: readonly EngineReadModel[] | ((store: EventStore) => readonly EngineReadModel[]);
-  /** Realtime channels. Default {@link DEFAULT_CHANNELS}. */
+  /**
+   * Realtime channels (read-model tables clients may subscribe to). None by
+   * default; commerce hosts pass `commerceEngineConfig()`'s.
+   */
   channels?: readonly ChannelDefinition[];
   /** Sagas, or a function building them on the engine's store. */
   sagas?: readonly EngineSaga[] | ((store: EventStore) => readonly EngineSaga[]);
@@ -116,10 +118,11 @@ export interface SyncEngineConfig {
   pubsub?: PubSub | null;
   /** Shared limiter of the webhook receivers (e.g. Redis); in-memory per receiver by default. */
   rateLimiter?: RateLimiter;
-  /** TikTok Shop receiver (`POST /api/webhooks/tiktok`); off when absent. */
-  tiktok?: Omit<TikTokWebhookOptions, 'store' | 'rateLimiter'>;
-  /** Shipping receiver (`POST /api/webhooks/shipping/:provider`); off when absent. */
-  shipping?: Omit<ShippingWebhookOptions, 'store' | 'rateLimiter'>;
+  /**
+   * Webhook receivers served by `engine.ingest`, built on the engine's store
+   * and `rateLimiter` (commerce's: `commerceReceivers()`). None by default.
+   */
+  receivers?: readonly WebhookReceiver[];
   /** Hub settings (window, heartbeats, limits). */
   realtime?: Omit<RealtimeHubOptions, 'channels' | 'changes' | 'snapshot' | 'pubsub'>;
   /**
@@ -196,7 +199,7 @@ export const READ_MODEL_DEGRADED_LAG_MS = 30_000;
  * const engine = createSyncEngine({
  *   sql: fromPglite(new PGlite()),
  *   projections: [orderMetrics],
- *   tiktok: { appKey, appSecret },
+ *   ...commerceEngineConfig({ tiktok: { appKey, appSecret } }), // from '@creatorflow/sync/commerce'
  *   logger: pino(), // optional: failures go to stderr by default
  * });
  * await engine.start();
@@ -226,7 +229,7 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
       if (m.partitioned) partitioned.set(table, m.partitioned.name);
     }
   }
-  const channels = config.channels ?? DEFAULT_CHANNELS;
+  const channels = config.channels ?? [];
   refusePartitionedChannels(channels, partitioned);
   const processorOf = (channel: ChannelDefinition): string =>
     owner.get(channel.table ?? channel.name) ?? `projection:${channel.name}`;
@@ -274,10 +277,7 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
     }),
   );
   const limiter = config.rateLimiter === undefined ? {} : { rateLimiter: config.rateLimiter };
-  const ingest = createIngestHandler({
-    ...(config.tiktok ? { tiktok: { ...config.tiktok, ...limiter, store } } : {}),
-    ...(config.shipping ? { shipping: { ...config.shipping, ...limiter, store } } : {}),
-  });
+  const ingest = createIngestHandler(config.receivers ?? [], { store, ...limiter });
   const workers = config.workers ?? [];
   let started = false;
 

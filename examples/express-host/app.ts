@@ -5,14 +5,14 @@
 import express from 'express';
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
-import { expressAdapter } from '../../src/http/index.js';
-import { INGEST_PATHS } from '../../src/ingest/index.js';
+import { expressAdapter } from '@creatorflow/sync/http';
+import { COMMERCE_WEBHOOK_PATHS } from '@creatorflow/sync/commerce';
 import {
   WEBSOCKET_SERVER_OPTIONS,
   attachWebSocketServer,
   createSseHandler,
   parseAllowedOrigins,
-} from '../../src/realtime/index.js';
+} from '@creatorflow/sync';
 import { loadDashboardAssets } from '../dashboard/assets.js';
 import { createHost } from '../shared/host.js';
 import { accessLogEnabled, describeError, logRequest } from '../shared/host-log.js';
@@ -53,8 +53,8 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
   }
   // Webhooks first, with no body parser in front: signatures need the raw bytes.
   const ingest = expressAdapter(host.ingest);
-  app.post(INGEST_PATHS.tiktok, ingest);
-  app.post(INGEST_PATHS.shipping, ingest);
+  app.post(COMMERCE_WEBHOOK_PATHS.tiktok, ingest);
+  app.post(COMMERCE_WEBHOOK_PATHS.shipping, ingest);
   app.get('/realtime/sse', (req, res) => {
     // The page and the realtime routes give a browser its anonymous identity (open access).
     host.identifyBrowser(req, res);

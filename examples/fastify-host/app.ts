@@ -7,14 +7,14 @@
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { fastifyAdapter } from '../../src/http/index.js';
-import { INGEST_PATHS } from '../../src/ingest/index.js';
+import { fastifyAdapter } from '@creatorflow/sync/http';
+import { COMMERCE_WEBHOOK_PATHS } from '@creatorflow/sync/commerce';
 import {
   WEBSOCKET_SERVER_OPTIONS,
   createSseHandler,
   handleWebSocket,
   parseAllowedOrigins,
-} from '../../src/realtime/index.js';
+} from '@creatorflow/sync';
 import { loadDashboardAssets } from '../dashboard/assets.js';
 import { createHost } from '../shared/host.js';
 import { accessLogEnabled, logRequest } from '../shared/host-log.js';
@@ -58,7 +58,9 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
     host.identifyUpgrade(headers, request),
   );
   // Registered without fastify-plugin: its raw-body parser stays inside this plugin.
-  await app.register(fastifyAdapter(host.ingest, { url: [INGEST_PATHS.tiktok, INGEST_PATHS.shipping] }));
+  await app.register(
+    fastifyAdapter(host.ingest, { url: [COMMERCE_WEBHOOK_PATHS.tiktok, COMMERCE_WEBHOOK_PATHS.shipping] }),
+  );
   app.get('/realtime/sse', (req, reply) => {
     // The page and the realtime routes give a browser its anonymous identity (open access).
     host.identifyBrowser(req.raw, reply.raw);

@@ -4,7 +4,8 @@
  * list, and the probe of the `e2e.webhook_to_dashboard` benchmark (a new
  * order's row is the first delta a webhook causes).
  */
-import { DEFAULT_CHANNELS, type ChannelDefinition } from '../../src/realtime/index.js';
+import { COMMERCE_CHANNELS } from '@creatorflow/sync/commerce';
+import type { ChannelDefinition } from '@creatorflow/sync';
 
 /** Per-order rows of the commerce read models. */
 export const ORDERS_CHANNEL: ChannelDefinition = Object.freeze({
@@ -17,6 +18,6 @@ export const ORDERS_CHANNEL: ChannelDefinition = Object.freeze({
 
 /** Every channel of the example hosts. */
 export const HOST_CHANNELS: readonly ChannelDefinition[] = Object.freeze([
-  ...DEFAULT_CHANNELS,
+  ...COMMERCE_CHANNELS,
   ORDERS_CHANNEL,
 ]);

@@ -8,9 +8,9 @@
  * query, and intake resumes as soon as the server is back.
  */
 import pg from 'pg';
-import { fromPg } from '../../src/adapters/pg.js';
-import { fromPglite, openPglite } from '../../src/adapters/pglite.js';
-import type { SqlClient } from '../../src/core/sql-client.js';
+import { fromPg } from '@creatorflow/sync/pg';
+import { fromPglite, openPglite } from '@creatorflow/sync/pglite';
+import type { SqlClient } from '@creatorflow/sync';
 import { describeError, type HostLog } from './host-log.js';
 
 /** An open database. */

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Authorization } from '../../src/realtime/index.js';
+import type { Authorization } from '@creatorflow/sync';
 import { DEMO_CREDENTIALS, DEMO_REALTIME_TOKENS, DEMO_SESSION_SECRET } from './demo-credentials.js';
 
 /** App, shop, creator and carrier credentials of one host. */

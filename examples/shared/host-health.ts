@@ -4,8 +4,8 @@
  * or queries, and a health endpoint is often public). Every probe has a
  * deadline, so a hung database makes health say `down` instead of hanging.
  */
-import type { SqlClient } from '../../src/core/sql-client.js';
-import { READ_MODEL_DEGRADED_LAG_MS, type SyncEngineHealth } from '../../src/engine.js';
+import type { SqlClient } from '@creatorflow/sync';
+import { READ_MODEL_DEGRADED_LAG_MS, type SyncEngineHealth } from '@creatorflow/sync';
 
 /** Overall status: `ok`, `degraded` (serving, something is wrong) or `down` (cannot take webhooks). */
 export const HOST_STATUSES = ['ok', 'degraded', 'down'] as const;

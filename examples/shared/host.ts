@@ -14,18 +14,16 @@ import {
   createRedisConnectionLimiter,
   createRedisRateLimiter,
   type RedisConnectionLimiter,
-} from '../../src/adapters/redis.js';
-import { createCommerce, type Commerce } from '../../src/commerce/create-commerce.js';
-import { COMMERCE_EVENT_SCHEMAS } from '../../src/commerce/events/index.js';
-import { tikTokShopClientFromHttp } from '../../src/commerce/ports/index.js';
-import { createSyncEngine, type SyncEngine } from '../../src/engine.js';
-import type { HttpHandler } from '../../src/http/index.js';
-import {
-  createMemoryRateLimiter,
-  createTikTokShopHttpClient,
-  type RateLimiter,
-} from '../../src/ingest/index.js';
-import { createRedisPubSub, type Authorization, type PubSub } from '../../src/realtime/index.js';
+} from '@creatorflow/sync/redis';
+import { createCommerce, type Commerce } from '@creatorflow/sync/commerce';
+import { commerceReceivers } from '@creatorflow/sync/commerce';
+import { COMMERCE_EVENT_SCHEMAS } from '@creatorflow/sync/commerce';
+import { tikTokShopClientFromHttp } from '@creatorflow/sync/commerce';
+import { createSyncEngine, type SyncEngine } from '@creatorflow/sync';
+import type { HttpHandler } from '@creatorflow/sync/http';
+import { createTikTokShopHttpClient } from '@creatorflow/sync/commerce';
+import { createMemoryRateLimiter, type RateLimiter } from '@creatorflow/sync';
+import { createRedisPubSub, type Authorization, type PubSub } from '@creatorflow/sync';
 import { BrowserIdentities } from './browser-identity.js';
 import { HOST_CHANNELS } from './channels.js';
 import { openDatabase } from './database.js';
@@ -229,21 +227,23 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     },
     ...(pubsub ? { pubsub } : {}),
     rateLimiter,
-    tiktok: {
-      appKey: credentials.appKey,
-      appSecret: credentials.appSecret,
-      resolveCreatorId: (shopId) => (shopId === credentials.shopId ? credentials.creatorId : undefined),
-    },
-    shipping: {
-      providers: {
-        [credentials.shipping.provider]: {
-          apiKey: credentials.shipping.apiKey,
-          secrets: credentials.shipping.secret,
-          // The provider's key may write only to the demo creator's orders.
-          creators: [credentials.creatorId],
+    receivers: commerceReceivers({
+      tiktok: {
+        appKey: credentials.appKey,
+        appSecret: credentials.appSecret,
+        resolveCreatorId: (shopId) => (shopId === credentials.shopId ? credentials.creatorId : undefined),
+      },
+      shipping: {
+        providers: {
+          [credentials.shipping.provider]: {
+            apiKey: credentials.shipping.apiKey,
+            secrets: credentials.shipping.secret,
+            // The provider's key may write only to the demo creator's orders.
+            creators: [credentials.creatorId],
+          },
         },
       },
-    },
+    }),
     realtime: {
       heartbeatMs: options.heartbeatMs ?? 30_000,
       ...(connectionLimiter ? { connectionLimiter } : {}),

@@ -14,8 +14,11 @@
  * Interim: the engine is gaining leased singleton workers
  * (`src/engine.ts`); when they land, pass the jobs to the engine instead.
  */
-import type { EngineContext, EngineWorker } from '../../src/engine.js';
-import { LeaseKeeper, resolveLeaseTiming, type LeaseLostError } from '../../src/processing/index.js';
+import type { EngineContext, EngineWorker } from '@creatorflow/sync';
+import type { LeaseLostError } from '@creatorflow/sync';
+// Internal until the engine runs leased singleton workers itself: the one deep import of the examples.
+import { LeaseKeeper } from '../../src/processing/lease-keeper.js';
+import { resolveLeaseTiming } from '../../src/processing/lease-options.js';
 import { describeError, type HostLog } from './host-log.js';
 
 /** Options of {@link singletonWorkers}. */

@@ -5,7 +5,7 @@
  * must carry a valid `sign` (checked with the library's signer).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { signTikTokRequest } from '../../src/ingest/index.js';
+import { signTikTokRequest } from '@creatorflow/sync/commerce';
 import { CATALOG } from './catalog.js';
 import type { FakeShop } from './fake-shop.js';
 import { listen, readBody, sendJson as send } from './http-server.js';

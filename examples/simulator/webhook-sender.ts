@@ -4,7 +4,8 @@
  * (Standard Webhooks signature plus `x-api-key`).
  */
 import { randomUUID } from 'node:crypto';
-import { signStandardWebhook, signTikTokWebhook } from '../../src/ingest/index.js';
+import { signTikTokWebhook } from '@creatorflow/sync/commerce';
+import { signStandardWebhook } from '@creatorflow/sync';
 import type { Notification } from './fake-shop.js';
 
 /** Credentials and addresses of the receivers. */

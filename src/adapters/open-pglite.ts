@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
+import type { PgliteLike } from './pglite.js';
 
 /** Options of {@link openPglite}. */
 export interface OpenPgliteOptions {
@@ -31,8 +32,27 @@ export interface OpenPgliteOptions {
    * Default: `<os tmpdir>/creatorflow-sync-pglite`.
    */
   templateDir?: string | false;
-  /** Any other PGlite option (extensions, debug level…), passed through. */
-  pglite?: Omit<PGliteOptions, 'dataDir' | 'loadDataDir'>;
+  /**
+   * Any other PGlite option (extensions, debug level…), passed through.
+   * Typed loosely on purpose: PGlite's own declarations need
+   * `@types/emscripten`, which a strict consumer may not have.
+   */
+  pglite?: Record<string, unknown>;
+}
+
+/**
+ * The PGlite instance {@link openPglite} returns, declared as the subset this
+ * library and most hosts use (it is a full `PGlite` at run time).
+ */
+export interface OpenedPglite extends PgliteLike {
+  query<Row = Record<string, unknown>>(
+    text: string,
+    params?: unknown[],
+  ): Promise<{ rows: Row[]; affectedRows?: number }>;
+  close(): Promise<void>;
+  readonly closed: boolean;
+  /** A tarball of the data directory (what a template is made of). */
+  dumpDataDir(compression?: 'none' | 'gzip' | 'auto'): Promise<Blob>;
 }
 
 /**
@@ -53,9 +73,9 @@ export interface OpenPgliteOptions {
  * await db.close();
  * ```
  */
-export async function openPglite(options: OpenPgliteOptions = {}): Promise<PGlite> {
+export async function openPglite(options: OpenPgliteOptions = {}): Promise<OpenedPglite> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const extra = options.pglite ?? {};
+  const extra = (options.pglite ?? {}) as PGliteOptions;
   const withDir = (o: PGliteOptions): PGliteOptions =>
     options.dataDir === undefined ? o : { ...o, dataDir: options.dataDir };
   if (options.dataDir !== undefined && (await holdsDatabase(localPath(options.dataDir)))) {

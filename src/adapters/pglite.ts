@@ -74,4 +74,4 @@ export function fromPglite(db: PgliteLike): SqlClient {
   };
 }
 
-export { openPglite, type OpenPgliteOptions } from './open-pglite.js';
+export { openPglite, type OpenedPglite, type OpenPgliteOptions } from './open-pglite.js';

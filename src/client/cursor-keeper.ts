@@ -4,8 +4,8 @@
  * and the cursor after each. Shared by the single-subscription client and
  * the multiplexed connection. Browser-safe.
  */
-import { compareCheckpoints, isCheckpoint } from '../store/checkpoint.js';
-import type { Envelope } from '../realtime/envelope.js';
+import { compareCheckpoints, isCheckpoint } from '../core/checkpoint.js';
+import type { Envelope } from '../core/envelope.js';
 
 /**
  * Tracks a subscription's cursor.

@@ -3,9 +3,9 @@
  * envelopes in order. Browser-safe.
  */
 import type { Row } from '../core/row-change.js';
-import { compareCheckpoints, isCheckpoint } from '../store/checkpoint.js';
-import { applyDelta, fromTuple } from '../realtime/delta.js';
-import type { Envelope } from '../realtime/envelope.js';
+import { compareCheckpoints, isCheckpoint } from '../core/checkpoint.js';
+import { applyDelta, fromTuple } from '../core/delta.js';
+import type { Envelope } from '../core/envelope.js';
 
 /** The id of a key: its values by sorted column name (a delta's key holds exactly the key columns). */
 function keyIdFrom(key: Row, keyColumns: readonly string[] | null): string {

@@ -6,7 +6,7 @@
  */
 import { BehaviorSubject, type Observable, Subject, distinctUntilChanged } from 'rxjs';
 import type { RowOperation } from '../core/row-change.js';
-import { type Envelope, decodeEnvelope } from '../realtime/envelope.js';
+import { type Envelope, decodeEnvelope } from '../core/envelope.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { CursorKeeper } from './cursor-keeper.js';
 import { LiveTable } from './live-table.js';

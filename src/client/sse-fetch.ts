@@ -3,7 +3,7 @@
  * response's refusal as an error (fatal for a 4xx a retry cannot fix), and
  * its frames as envelopes. Browser-safe.
  */
-import { type Envelope, decodeEnvelope } from '../realtime/envelope.js';
+import { type Envelope, decodeEnvelope } from '../core/envelope.js';
 import { parseRetryAfter } from './backoff.js';
 import { SseParser } from './sse-parser.js';
 

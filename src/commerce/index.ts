@@ -11,3 +11,8 @@ export * from './ports/index.js';
 export * from './inventory/index.js';
 export * from './fulfillment/index.js';
 export * from './create-commerce.js';
+export * from './channels.js';
+export * from './ingest/index.js';
+export * from './engine-config.js';
+export * from './conflicts/commerce-conflict-config.js';
+export * from './forecasting/index.js';

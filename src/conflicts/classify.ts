@@ -2,43 +2,28 @@
  * Which kind of conflict a set of contenders is. Decided over the whole set,
  * so the answer never depends on arrival order.
  */
-import type { EntityPolicy } from './config.js';
+import type { CrossPlatformRule, EntityPolicy } from './config.js';
 import { jsonEquals } from './json.js';
 import type { ConflictKind, Contender } from './types.js';
 
 /**
- * The TikTok Shop source.
+ * True when the rule's platform and another platform (any source but the
+ * manual ones) set one field to different values. False without a rule.
  *
  * @example
  * ```ts
- * contenders.some((c) => c.source === TIKTOK_SOURCE);
+ * hasCrossPlatformMismatch([tiktokSays8, scheduledSyncSays10], config.crossPlatform) // true
  * ```
  */
-export const TIKTOK_SOURCE = 'tiktok_webhook';
-/**
- * The admin source.
- *
- * @example
- * ```ts
- * contenders.some((c) => c.source === MANUAL_SOURCE);
- * ```
- */
-export const MANUAL_SOURCE = 'manual_admin';
-
-/**
- * True when TikTok Shop and another platform (any source but admins) set one
- * field to different values.
- *
- * @example
- * ```ts
- * hasCrossPlatformMismatch([tiktokSays8, scheduledSyncSays10]) // true
- * ```
- */
-export function hasCrossPlatformMismatch(contenders: readonly Contender[]): boolean {
+export function hasCrossPlatformMismatch(
+  contenders: readonly Contender[],
+  rule: Readonly<CrossPlatformRule> | null,
+): boolean {
+  if (rule === null) return false;
   for (const t of contenders) {
-    if (t.source !== TIKTOK_SOURCE) continue;
+    if (t.source !== rule.source) continue;
     for (const o of contenders) {
-      if (o.source === TIKTOK_SOURCE || o.source === MANUAL_SOURCE) continue;
+      if (o.source === rule.source || rule.manualSources.includes(o.source)) continue;
       for (const f in t.changes) {
         if (!Object.hasOwn(t.changes, f) || !Object.hasOwn(o.changes, f)) continue;
         if (!jsonEquals(t.changes[f]!, o.changes[f]!)) return true;
@@ -49,26 +34,29 @@ export function hasCrossPlatformMismatch(contenders: readonly Contender[]): bool
 }
 
 /**
- * Classify a conflict: TikTok vs admin first, then a TikTok cross-platform
- * mismatch, else the entity policy's kind.
+ * Classify a conflict: the platform against a manual source first, then a
+ * cross-platform mismatch (see {@link CrossPlatformRule}), else the entity
+ * policy's kind.
  *
  * @example
  * ```ts
- * classifyConflict(contenders, policyFor(config, 'inventory')) // 'inventory_concurrent_update'
+ * classifyConflict(contenders, policyFor(config, 'inventory'), config.crossPlatform) // 'inventory_concurrent_update'
  * ```
  */
 export function classifyConflict(
   contenders: readonly Contender[],
   policy: Readonly<EntityPolicy>,
+  rule: Readonly<CrossPlatformRule> | null,
 ): ConflictKind {
-  let tiktok = false;
-  let admin = false;
+  if (rule === null) return policy.kind;
+  let platform = false;
+  let manual = false;
   for (const c of contenders) {
-    if (c.source === TIKTOK_SOURCE) tiktok = true;
-    else if (c.source === MANUAL_SOURCE) admin = true;
+    if (c.source === rule.source) platform = true;
+    else if (rule.manualSources.includes(c.source)) manual = true;
   }
-  if (tiktok && admin) return 'tiktok_vs_manual_changes';
-  // A mismatch needs a TikTok contender.
-  if (tiktok && hasCrossPlatformMismatch(contenders)) return 'cross_platform_inconsistency';
+  if (platform && manual) return 'tiktok_vs_manual_changes';
+  // A mismatch needs a contender of the platform.
+  if (platform && hasCrossPlatformMismatch(contenders, rule)) return 'cross_platform_inconsistency';
   return policy.kind;
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_DRIFT_MS } from '../core/hlc.js';
 import { MalformedConflictInputError } from './errors.js';
-import { CONFLICT_KINDS, DEFAULT_SOURCE_PRIORITIES, type ConflictKind, type StrategyName } from './types.js';
+import { CONFLICT_KINDS, type ConflictKind, type StrategyName } from './types.js';
 
 /** Absorbing states of one status field. */
 export interface TerminalStates {
@@ -39,13 +39,28 @@ export interface EntityPolicy {
   paymentAmountField?: string;
 }
 
+/**
+ * A platform whose disagreement with the other sources is a conflict kind of
+ * its own: `tiktok_vs_manual_changes` against a manual source,
+ * `cross_platform_inconsistency` (and, with `thresholds.crossPlatformMismatch`,
+ * an escalation) against any other. Commerce's names TikTok Shop.
+ */
+export interface CrossPlatformRule {
+  /** The platform's source name. */
+  source: string;
+  /** How escalation messages name it; `source` when absent. */
+  name?: string;
+  /** Sources of people (admins): a disagreement with one is not a platform mismatch. */
+  manualSources: string[];
+}
+
 /** Escalation thresholds: crossing one (strictly greater) hands the conflict to a person. */
 export interface EscalationThresholds {
   orderValue: number;
   paymentAmount: number;
   /** Spread of the absolute stock values, in percent of the stock. */
   inventoryDiscrepancyPercent: number;
-  /** Escalate any TikTok Shop vs other-platform mismatch. */
+  /** Escalate any mismatch of the {@link CrossPlatformRule} platform with another platform. */
   crossPlatformMismatch: boolean;
 }
 
@@ -58,9 +73,15 @@ export interface ConflictConfig {
   entities: Readonly<Record<string, Readonly<EntityPolicy>>>;
   /** Policy of entity types not listed in `entities`. */
   fallback: Readonly<EntityPolicy>;
+  /** The platform whose mismatches are their own kind; none by default. */
+  crossPlatform: Readonly<CrossPlatformRule> | null;
 }
 
-/** Host input for {@link ConflictConfig}; everything optional, merged over the defaults. */
+/**
+ * Host input for {@link ConflictConfig}; everything optional, merged over the
+ * defaults. The engine knows no source and no entity type by default: a
+ * domain names them (`commerceConflictConfig()` in `@creatorflow/sync/commerce`).
+ */
 export interface ConflictConfigInput {
   priorities?: Record<string, number>;
   defaultWindowMs?: number;
@@ -68,6 +89,7 @@ export interface ConflictConfigInput {
   thresholds?: Partial<EscalationThresholds>;
   entities?: Record<string, Partial<EntityPolicy>>;
   fallback?: Partial<EntityPolicy>;
+  crossPlatform?: CrossPlatformRule | null;
 }
 
 const fieldName = z.string().min(1);
@@ -106,6 +128,14 @@ const configSchema = z
       .strict(),
     entities: z.record(z.string().min(1), policySchema),
     fallback: policySchema,
+    crossPlatform: z
+      .object({
+        source: z.string().min(1),
+        name: z.string().min(1).optional(),
+        manualSources: z.array(z.string().min(1)),
+      })
+      .strict()
+      .nullable(),
   })
   .partial()
   .strict();
@@ -116,45 +146,6 @@ const BASE_POLICY: EntityPolicy = {
   fieldStrategies: {},
   stockFields: [],
   preferredSources: [],
-};
-
-/**
- * Default policies of the CreatorFlow entities.
- *
- * @example
- * ```ts
- * DEFAULT_ENTITY_POLICIES.payment.terminal; // { field: 'status', values: ['completed'], pick: 'first' }
- * ```
- */
-export const DEFAULT_ENTITY_POLICIES: Readonly<Record<string, EntityPolicy>> = {
-  inventory: {
-    ...BASE_POLICY,
-    kind: 'inventory_concurrent_update',
-    strategy: 'businessRules',
-    stockFields: ['quantity'],
-  },
-  order: {
-    ...BASE_POLICY,
-    kind: 'order_status_race_condition',
-    strategy: 'businessRules',
-    terminal: { field: 'status', values: ['delivered', 'shipped'], pick: 'first' },
-    orderValueField: 'totalAmount',
-  },
-  payment: {
-    ...BASE_POLICY,
-    kind: 'order_status_race_condition',
-    strategy: 'businessRules',
-    terminal: { field: 'status', values: ['completed'], pick: 'first' },
-    preferredSources: ['payment_processor'],
-    paymentAmountField: 'amount',
-  },
-  shipment: {
-    ...BASE_POLICY,
-    kind: 'order_status_race_condition',
-    strategy: 'businessRules',
-    terminal: { field: 'status', values: ['delivered', 'shipped'], pick: 'first' },
-    preferredSources: ['shipping_provider'],
-  },
 };
 
 /**
@@ -205,18 +196,24 @@ export function createConflictConfig(input: ConflictConfigInput = {}): ConflictC
   }
   const c = parsed.data;
   const entities: Record<string, EntityPolicy> = {};
-  for (const [type, policy] of Object.entries(DEFAULT_ENTITY_POLICIES)) entities[type] = { ...policy };
   for (const [type, policy] of Object.entries(c.entities ?? {})) {
-    entities[type] = freezePolicy({ ...(entities[type] ?? BASE_POLICY), ...stripUndefined(policy) });
+    entities[type] = freezePolicy({ ...BASE_POLICY, ...stripUndefined(policy) });
   }
-  for (const type of Object.keys(entities)) entities[type] = freezePolicy(entities[type]!);
+  const rule = c.crossPlatform ?? null;
   return Object.freeze({
-    priorities: Object.freeze({ ...DEFAULT_SOURCE_PRIORITIES, ...c.priorities }),
+    priorities: Object.freeze({ ...c.priorities }),
     defaultWindowMs: c.defaultWindowMs ?? DEFAULT_WINDOW_MS,
     maxDriftMs: c.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS,
     thresholds: Object.freeze({ ...DEFAULT_THRESHOLDS, ...stripUndefined(c.thresholds ?? {}) }),
     entities: Object.freeze(entities),
     fallback: freezePolicy({ ...BASE_POLICY, ...stripUndefined(c.fallback ?? {}) }),
+    crossPlatform:
+      rule === null
+        ? null
+        : Object.freeze({
+            ...stripUndefined(rule),
+            manualSources: Object.freeze([...rule.manualSources]) as string[],
+          }),
   });
 }
 

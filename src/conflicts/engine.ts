@@ -21,7 +21,7 @@ export interface ConflictEngineOptions {
  *
  * @example
  * ```ts
- * const engine = createConflictEngine();
+ * const engine = createConflictEngine({ priorities: { shop: 2, admin: 1 } });
  * const r = engine.resolve({ entityType: 'inventory', entityId: 'sku-1', base: { quantity: 20 }, detectedAt: Date.now(),
  *   contenders: [
  *     { entityType: 'inventory', entityId: 'sku-1', source: 'automated_system', sourceId: 'wms', eventId: 'a',

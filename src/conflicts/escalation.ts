@@ -151,8 +151,9 @@ export function thresholdReasons(
     if (Number.isFinite(percent)) reason.value = percent;
     reasons.push(reason);
   }
-  if (thresholds.crossPlatformMismatch && hasCrossPlatformMismatch(contenders)) {
-    reasons.push({ code: 'cross_platform_mismatch', message: 'TikTok Shop disagrees with another platform' });
+  if (thresholds.crossPlatformMismatch && hasCrossPlatformMismatch(contenders, config.crossPlatform)) {
+    const platform = config.crossPlatform!.name ?? config.crossPlatform!.source;
+    reasons.push({ code: 'cross_platform_mismatch', message: `${platform} disagrees with another platform` });
   }
   return reasons;
 }

@@ -6,7 +6,8 @@
  * @example
  * ```ts
  * import { ConflictResolver, createEventStore } from '@creatorflow/sync';
- * const resolver = new ConflictResolver({ store: createEventStore() });
+ * import { commerceConflictConfig } from '@creatorflow/sync/commerce';
+ * const resolver = new ConflictResolver({ store: createEventStore(), config: commerceConflictConfig() });
  * await resolver.migrate();
  * const record = await resolver.resolve({ entityType: 'inventory', entityId: 'sku-1', base: { quantity: 20 },
  *   contenders: [tiktokSays18, adminSays20] });
@@ -29,7 +30,6 @@ export type * from './json.js';
 export { canonicalJson, jsonEquals } from './json.js';
 export * from './errors.js';
 export {
-  DEFAULT_ENTITY_POLICIES,
   DEFAULT_THRESHOLDS,
   DEFAULT_WINDOW_MS,
   createConflictConfig,
@@ -37,13 +37,14 @@ export {
   windowFor,
   type ConflictConfig,
   type ConflictConfigInput,
+  type CrossPlatformRule,
   type EntityPolicy,
   type EscalationThresholds,
   type TerminalStates,
 } from './config.js';
 export { compareContenders, compareEarliest } from './total-order.js';
 export { contenderSchema, conflictInputSchema, prepareConflict, type PreparedConflict } from './contender.js';
-export { classifyConflict, hasCrossPlatformMismatch, MANUAL_SOURCE, TIKTOK_SOURCE } from './classify.js';
+export { classifyConflict, hasCrossPlatformMismatch } from './classify.js';
 export { discrepancyPercent, measureImpact, thresholdReasons } from './escalation.js';
 export { conflictIdFor } from './conflict-id.js';
 export { detectConflicts, type DetectedConflict, type Detection } from './detect.js';

@@ -47,7 +47,7 @@ export function resolveConflict(
   const eventIds = ids(contenders);
   const head: Head = {
     conflictId: conflictIdFor(p.entityType, p.entityId, eventIds),
-    kind: classifyConflict(contenders, p.policy),
+    kind: classifyConflict(contenders, p.policy, config.crossPlatform),
     impact: measureImpact(base, contenders, p.policy),
   };
 

@@ -92,7 +92,7 @@ const reportSchema = z
  * ```ts
  * const store = createEventStore({ sql: fromPglite(new PGlite()) });
  * await store.migrate();
- * const resolver = new ConflictResolver({ store });
+ * const resolver = new ConflictResolver({ store, config: { priorities: { shop: 2, admin: 1 } } });
  * await resolver.migrate();
  * resolver.on('conflict:escalated', (r) => notifyAdmins(r.conflictId));
  * const { records } = await resolver.process(changes, { base: (type, id) => readModel.get(type, id) });

@@ -6,33 +6,10 @@ import type { HlcTimestamp } from '../core/hlc.js';
 import type { Json, JsonObject } from './json.js';
 
 /**
- * Sources with a default priority (higher wins).
- *
- * @example
- * ```ts
- * createConflictConfig({ priorities: { ...DEFAULT_SOURCE_PRIORITIES, shopify_webhook: 9 } });
- * ```
+ * A source name (`ConflictConfig.priorities` gives each its rank; higher wins).
+ * Commerce's are `COMMERCE_SOURCES` in `@creatorflow/sync/commerce`.
  */
-export const DEFAULT_SOURCE_PRIORITIES = {
-  tiktok_webhook: 10,
-  payment_processor: 9,
-  shipping_provider: 8,
-  manual_admin: 7,
-  automated_system: 6,
-  scheduled_sync: 5,
-} as const;
-
-/**
- * The built-in source names.
- *
- * @example
- * ```ts
- * SOURCES.includes('tiktok_webhook'); // true
- * ```
- */
-export const SOURCES = Object.keys(DEFAULT_SOURCE_PRIORITIES) as (keyof typeof DEFAULT_SOURCE_PRIORITIES)[];
-/** A built-in source name, or one the host configured. */
-export type SourceName = keyof typeof DEFAULT_SOURCE_PRIORITIES | (string & {});
+export type SourceName = string;
 
 /**
  * The kinds of conflict the engine reports.

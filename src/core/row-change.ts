@@ -1,7 +1,7 @@
 /**
  * A row a projection changed: the feed the realtime delta stream is built on.
  */
-import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { LogCheckpoint } from './checkpoint.js';
 
 /** Row operations, as PostgreSQL names them. */
 export const ROW_OPERATIONS = ['INSERT', 'UPDATE', 'DELETE'] as const;

@@ -3,7 +3,7 @@
  * as its effects (SQL), or a map (in-memory store).
  */
 import { quoteIdent, type SqlQueryable, type SqlTransaction } from '../core/sql-client.js';
-import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { LogCheckpoint } from '../core/checkpoint.js';
 import { CheckpointMovedError } from './errors.js';
 
 /**

@@ -2,7 +2,7 @@
  * Errors of the processing module. Each has a stable `code` callers branch on.
  */
 import { SyncError } from '../core/errors.js';
-import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { LogCheckpoint } from '../core/checkpoint.js';
 
 /**
  * The stored checkpoint of a processor is not the one this instance started its

@@ -55,6 +55,7 @@ export {
   readCheckpoints,
   saveCheckpoint,
 } from './checkpoint-store.js';
+export { readProcessorCheckpoint } from './checkpoint-reader.js';
 export {
   acquireLease,
   leaseHolder,

@@ -1,7 +1,7 @@
 /**
  * Where a processor with no stored checkpoint starts.
  */
-import { START_CHECKPOINT, type LogCheckpoint } from '../store/checkpoint.js';
+import { START_CHECKPOINT, type LogCheckpoint } from '../core/checkpoint.js';
 import type { EventStore } from '../store/types.js';
 import type { StartFrom } from './processor-options.js';
 

@@ -4,7 +4,7 @@
  * the store lives; members and partition claims stand in for the SQL tables
  * and leases of instances sharing one store.
  */
-import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { LogCheckpoint } from '../core/checkpoint.js';
 import type { EventStore } from '../store/types.js';
 import { memoryDeadLetterQueue, type DeadLetterQueue } from './dead-letter-queue.js';
 

@@ -1,7 +1,7 @@
 /**
  * The typed lifecycle events of a processor (eventemitter3 event map).
  */
-import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { LogCheckpoint } from '../core/checkpoint.js';
 import type { StoredEvent } from '../store/types.js';
 import type { LeaseLostReason } from './errors.js';
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { InvalidArgumentError } from '../core/errors.js';
 import { resolveLogger, type Logger } from '../core/logger.js';
 import type { SqlTransaction } from '../core/sql-client.js';
-import { isCheckpoint, type LogCheckpoint } from '../store/checkpoint.js';
+import { isCheckpoint, type LogCheckpoint } from '../core/checkpoint.js';
 import type { EventStore, StoredEvent } from '../store/types.js';
 import { resolveLeaseTiming, type LeaseTiming } from './lease-options.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';

@@ -13,7 +13,7 @@ import {
   parseCheckpoint,
   START_CHECKPOINT,
   type LogCheckpoint,
-} from '../store/checkpoint.js';
+} from '../core/checkpoint.js';
 import type { ReadAllResult, StoredEvent } from '../store/types.js';
 import {
   advanceCheckpoint,

@@ -3,7 +3,7 @@
  * below which it no longer knows what happened (a resume older than that
  * gets a snapshot instead).
  */
-import { type LogCheckpoint, compareCheckpoints, isCheckpoint } from '../store/checkpoint.js';
+import { type LogCheckpoint, compareCheckpoints, isCheckpoint } from '../core/checkpoint.js';
 import type { ChangeBatch } from './fold.js';
 
 /** Bounds of a replay buffer. */

@@ -84,58 +84,6 @@ export function defineChannels(
 }
 
 /**
- * The dashboard channels of the CreatorFlow read models (src/commerce/read-models)
- * with the throttles the specification asks for (system health 1 s, order
- * metrics 5 s, inventory alerts 1 s, sync status 2 s), plus daily revenue (1 s)
- * for the live revenue card.
- *
- * @example
- * ```ts
- * createRealtimeHub({ channels: DEFAULT_CHANNELS, changes, snapshot });
- * ```
- */
-export const DEFAULT_CHANNELS: readonly ChannelDefinition[] = Object.freeze([
-  {
-    name: 'system_health_metrics',
-    keyColumns: ['creator_id', 'component'],
-    tenantColumn: 'creator_id',
-    filterableColumns: ['component', 'status', 'previous_status'],
-    throttleMs: 1000,
-  },
-  {
-    name: 'order_metrics',
-    keyColumns: ['creator_id'],
-    tenantColumn: 'creator_id',
-    filterableColumns: ['active_orders', 'failed_orders', 'trend_direction', 'automation_health_pct'],
-    throttleMs: 5000,
-    columnTypes: { active_orders: 'integer', failed_orders: 'integer', automation_health_pct: 'number' },
-  },
-  {
-    name: 'inventory_alerts',
-    keyColumns: ['creator_id', 'product_id', 'alert_type'],
-    tenantColumn: 'creator_id',
-    filterableColumns: ['product_id', 'alert_type', 'status', 'severity', 'quantity'],
-    throttleMs: 1000,
-    columnTypes: { quantity: 'integer' },
-  },
-  {
-    name: 'sync_operations',
-    keyColumns: ['creator_id', 'component', 'operation'],
-    tenantColumn: 'creator_id',
-    filterableColumns: ['component', 'operation', 'status', 'consecutive_failures'],
-    throttleMs: 2000,
-    columnTypes: { consecutive_failures: 'integer' },
-  },
-  {
-    name: 'daily_revenue_metrics',
-    keyColumns: ['creator_id', 'day'],
-    tenantColumn: 'creator_id',
-    filterableColumns: ['day', 'currency'],
-    throttleMs: 1000,
-  },
-]);
-
-/**
  * A stable string id of a row's key, in the channel's key-column order.
  *
  * @example

@@ -14,7 +14,7 @@ export type ReleaseSlot = () => void;
  *
  * @example
  * ```ts
- * const hub = createRealtimeHub({ snapshot, connectionLimiter: createRedisConnectionLimiter({ redis }) });
+ * const hub = createRealtimeHub({ channels, snapshot, connectionLimiter: createRedisConnectionLimiter({ redis }) });
  * ```
  */
 export interface ConnectionLimiterPort {

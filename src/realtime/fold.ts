@@ -2,7 +2,7 @@
  * Coalescing row changes inside a batching window: all changes to one key
  * become one folded change holding the row before the window and after it.
  */
-import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { LogCheckpoint } from '../core/checkpoint.js';
 import type { Row, RowChange } from '../core/row-change.js';
 import { type ChannelDefinition, keyIdOf } from './channels.js';
 

@@ -5,11 +5,11 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { RowChange } from '../core/row-change.js';
-import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { LogCheckpoint } from '../core/checkpoint.js';
 import type { ReplayLimits } from './channel-log.js';
 import type { ChannelDefinition } from './channels.js';
 import type { ConnectionLimiterPort, ReleaseSlot } from './connection-limiter.js';
-import type { Envelope } from './envelope.js';
+import type { Envelope } from '../core/envelope.js';
 import type { ParsedFilter } from './filter.js';
 import type { ChangeBatch } from './fold.js';
 import type { PubSub } from './pubsub.js';
@@ -24,8 +24,8 @@ import type {
 
 /** Options of {@link createRealtimeHub}. */
 export interface RealtimeHubOptions {
-  /** Read-model channels. Default {@link DEFAULT_CHANNELS}. */
-  channels?: readonly ChannelDefinition[];
+  /** Read-model channels a client may subscribe to (commerce's are `COMMERCE_CHANNELS`). */
+  channels: readonly ChannelDefinition[];
   /** The projections' row changes (absent on processes that only serve subscribers). */
   changes?: Observable<RowChange>;
   /** Fresh snapshots for initial loads and resets. */

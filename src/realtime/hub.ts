@@ -15,10 +15,10 @@ import {
 } from 'rxjs';
 import { ROW_OPERATIONS, type RowOperation } from '../core/row-change.js';
 import { InvalidArgumentError, StoreClosedError, SyncError } from '../core/errors.js';
-import { compareCheckpoints } from '../store/checkpoint.js';
+import { compareCheckpoints } from '../core/checkpoint.js';
 import { ChannelLog } from './channel-log.js';
-import { type ChannelDefinition, DEFAULT_CHANNELS, defineChannels } from './channels.js';
-import type { Envelope } from './envelope.js';
+import { type ChannelDefinition, defineChannels } from './channels.js';
+import type { Envelope } from '../core/envelope.js';
 import { RealtimeUnavailableError, UnknownChannelError } from './errors.js';
 import { type ParsedFilter, parseFilter } from './filter.js';
 import type { ChangeBatch } from './fold.js';
@@ -61,12 +61,12 @@ interface ChannelState {
  *
  * @example
  * ```ts
- * const hub = createRealtimeHub({ changes: projections.rowChanges$, snapshot: createSqlSnapshot(sql, opts) });
+ * const hub = createRealtimeHub({ channels, changes: projections.rowChanges$, snapshot: createSqlSnapshot(sql, opts) });
  * server.on('request', createSseHandler(hub, { authorize }));
  * ```
  */
 export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
-  const channels = defineChannels(options.channels ?? DEFAULT_CHANNELS);
+  const channels = defineChannels(options.channels);
   const scheduler = options.scheduler ?? asyncScheduler;
   const now = options.now ?? (() => Date.now());
   const windowMs = options.windowMs ?? 100;

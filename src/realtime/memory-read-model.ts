@@ -5,7 +5,7 @@
  */
 import { Subject, type Observable } from 'rxjs';
 import type { Row, RowChange } from '../core/row-change.js';
-import { type LogCheckpoint, formatCheckpoint } from '../store/checkpoint.js';
+import { type LogCheckpoint, formatCheckpoint } from '../core/checkpoint.js';
 import { type ChannelDefinition, keyIdOf, keyOf } from './channels.js';
 import { type ParsedFilter, matchesFilter } from './filter.js';
 import type { Snapshot, SnapshotPort } from './types.js';
@@ -15,8 +15,8 @@ import type { Snapshot, SnapshotPort } from './types.js';
  *
  * @example
  * ```ts
- * const model = new MemoryReadModel(DEFAULT_CHANNELS);
- * const hub = createRealtimeHub({ changes: model.changes, snapshot: model.snapshot });
+ * const model = new MemoryReadModel(channels);
+ * const hub = createRealtimeHub({ channels, changes: model.changes, snapshot: model.snapshot });
  * model.upsert('order_metrics', { creator_id: 'c1', active_orders: 3 });
  * ```
  */

@@ -10,7 +10,7 @@
  * envelope with its id and is removed; the connection and the others stay.
  */
 import { SyncError, ValidationError } from '../core/errors.js';
-import type { Envelope } from './envelope.js';
+import type { Envelope } from '../core/envelope.js';
 import { TooManySubscriptionsError } from './errors.js';
 import type { RealtimeHub, RealtimeSubscription } from './hub.js';
 import { type MultiplexedRequest, SUBSCRIPTION_ID } from './multiplex-params.js';

@@ -19,7 +19,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import type { ReleaseSlot } from './connection-limiter.js';
-import { type Envelope, encodeEnvelope } from './envelope.js';
+import { type Envelope, encodeEnvelope } from '../core/envelope.js';
 import type { RealtimeHub } from './hub.js';
 import { encodeMultiplexCursor, parseMultiplexUrl } from './multiplex-params.js';
 import { MultiplexSession } from './multiplex-session.js';

@@ -16,7 +16,7 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
-import { encodeEnvelope } from './envelope.js';
+import { encodeEnvelope } from '../core/envelope.js';
 import type { RealtimeHub } from './hub.js';
 import type { ReleaseSlot } from './connection-limiter.js';
 import { parseMultiplexUrl, type MultiplexedRequest } from './multiplex-params.js';

@@ -13,9 +13,9 @@ import {
   throttleTime,
 } from 'rxjs';
 import type { RowChange } from '../core/row-change.js';
-import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { LogCheckpoint } from '../core/checkpoint.js';
 import type { ChannelDefinition } from './channels.js';
-import { type Delta, mergeDeltas } from './delta.js';
+import { type Delta, mergeDeltas } from '../core/delta.js';
 import { type ChangeBatch, foldChanges } from './fold.js';
 
 /** A subscriber's deltas of one or more batches, keyed by key id, and the cursor of the last batch. */

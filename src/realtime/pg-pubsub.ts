@@ -48,7 +48,7 @@ function channelName(schema: string, topic: string): string {
  * @example
  * ```ts
  * await migrateRealtime(sql, 'app');
- * const hub = createRealtimeHub({ changes, snapshot, pubsub: createPgPubSub(sql, { schema: 'app' }) });
+ * const hub = createRealtimeHub({ channels, changes, snapshot, pubsub: createPgPubSub(sql, { schema: 'app' }) });
  * ```
  */
 export function createPgPubSub(sql: SqlClient, options: PgPubSubOptions): PubSub {

@@ -39,7 +39,7 @@ export interface PubSub {
  *
  * @example
  * ```ts
- * const hub = createRealtimeHub({ changes, snapshot, pubsub: createMemoryPubSub() });
+ * const hub = createRealtimeHub({ channels, changes, snapshot, pubsub: createMemoryPubSub() });
  * ```
  */
 export function createMemoryPubSub(): PubSub {

@@ -37,7 +37,7 @@ export interface RedisPubSubOptions {
  * ```ts
  * import Redis from 'ioredis';
  * const pubsub = createRedisPubSub({ publisher: new Redis(url), subscriber: new Redis(url) });
- * const hub = createRealtimeHub({ changes, snapshot, pubsub });
+ * const hub = createRealtimeHub({ channels, changes, snapshot, pubsub });
  * ```
  */
 export function createRedisPubSub(options: RedisPubSubOptions): PubSub {

@@ -7,8 +7,7 @@
 import { type SqlClient, type SqlQueryable, pgErrorCode, quoteIdent } from '../core/sql-client.js';
 import { InvalidFilterError, InvalidSelectError } from './errors.js';
 import { snapshotColumns } from './select.js';
-import type { LogCheckpoint } from '../store/checkpoint.js';
-import { START_CHECKPOINT } from '../store/checkpoint.js';
+import type { LogCheckpoint } from '../core/checkpoint.js';
 import type { ChannelDefinition } from './channels.js';
 import type { ParsedFilter } from './filter.js';
 import { filterToSql } from './filter-sql.js';
@@ -24,32 +23,10 @@ export type CheckpointReader = (tx: SqlQueryable, channel: ChannelDefinition) =>
 export interface SqlSnapshotOptions {
   /** Schema of the read-model tables. */
   schema: string;
-  /** The position of the read model (see {@link readProcessorCheckpoint}). */
+  /** The position of the read model (processing's `readProcessorCheckpoint` on a processor-built one). */
   checkpoint: CheckpointReader;
   /** Most rows a snapshot returns. Default 10,000. */
   maxRows?: number;
-}
-
-/**
- * Read the checkpoint of the projection that writes a channel from the
- * processing module's `processor_checkpoints` table.
- *
- * @example
- * ```ts
- * readProcessorCheckpoint('app', (channel) => `projection:${channel.name}`)
- * ```
- */
-export function readProcessorCheckpoint(
-  schema: string,
-  processorOf: (channel: ChannelDefinition) => string,
-): CheckpointReader {
-  return async (tx, channel) => {
-    const { rows } = await tx.query<{ checkpoint: string }>(
-      `SELECT checkpoint FROM ${quoteIdent(schema)}.processor_checkpoints WHERE processor = $1`,
-      [processorOf(channel)],
-    );
-    return rows[0]?.checkpoint ?? START_CHECKPOINT;
-  };
 }
 
 /**

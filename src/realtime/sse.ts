@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { SyncError } from '../core/errors.js';
-import { type Envelope, encodeEnvelope } from './envelope.js';
+import { type Envelope, encodeEnvelope } from '../core/envelope.js';
 import { TooManyConnectionsError, UnauthorizedError, httpStatusOf } from './errors.js';
 import type { RealtimeHub, RealtimeSubscription } from './hub.js';
 import { isMultiplexUrl } from './multiplex-params.js';

@@ -6,11 +6,11 @@
 import { type SchedulerLike, Subject, type Subscription, interval } from 'rxjs';
 import type { Row, RowOperation } from '../core/row-change.js';
 import type { SyncError } from '../core/errors.js';
-import { type LogCheckpoint, compareCheckpoints, isCheckpoint } from '../store/checkpoint.js';
+import { type LogCheckpoint, compareCheckpoints, isCheckpoint } from '../core/checkpoint.js';
 import { type ChannelDefinition, keyIdOf } from './channels.js';
 import type { ChannelLog } from './channel-log.js';
-import { type Delta, type DeltaTuple, diffRows, fromTuple, mergeDeltas, toTuple } from './delta.js';
-import type { Envelope } from './envelope.js';
+import { type Delta, type DeltaTuple, diffRows, fromTuple, mergeDeltas, toTuple } from '../core/delta.js';
+import type { Envelope } from '../core/envelope.js';
 import { type ParsedFilter, matchesFilter } from './filter.js';
 import type { ChangeBatch, FoldedChange } from './fold.js';
 import { type DeltaBatch, mergeDeltaBatches, throttleBatches } from './operators.js';

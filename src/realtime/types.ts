@@ -3,9 +3,9 @@
  */
 import type { Row, RowOperation } from '../core/row-change.js';
 import type { SyncError } from '../core/errors.js';
-import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { LogCheckpoint } from '../core/checkpoint.js';
 import type { ChannelDefinition } from './channels.js';
-import type { Envelope } from './envelope.js';
+import type { Envelope } from '../core/envelope.js';
 import type { ParsedFilter } from './filter.js';
 
 /** What a client asks for. */

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { SyncError } from '../core/errors.js';
-import { encodeEnvelope } from './envelope.js';
+import { encodeEnvelope } from '../core/envelope.js';
 import { TooManyConnectionsError, httpStatusOf } from './errors.js';
 import type { RealtimeHub } from './hub.js';
 import { isMultiplexUrl } from './multiplex-params.js';

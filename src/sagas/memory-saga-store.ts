@@ -3,7 +3,7 @@
  * tokens, step log, dead letters), for tests and single-process hosts that
  * need no durability. Leases use the local clock.
  */
-import { compareCheckpoints, type LogCheckpoint } from '../store/checkpoint.js';
+import { compareCheckpoints, type LogCheckpoint } from '../core/checkpoint.js';
 import type {
   ClaimOptions,
   ClaimResult,

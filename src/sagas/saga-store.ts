@@ -4,7 +4,7 @@
  * advances a saga is fenced by the lease token, so a worker that lost its
  * lease can never record a step.
  */
-import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { LogCheckpoint } from '../core/checkpoint.js';
 import type {
   SagaDeadLetter,
   SagaErrorInfo,

@@ -8,7 +8,7 @@
 import { WakeableSleep } from '../core/wakeable-sleep.js';
 import type { Subscription } from 'rxjs';
 import { InvalidArgumentError } from '../core/errors.js';
-import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../store/checkpoint.js';
+import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../core/checkpoint.js';
 import type { EventStore, StoredEvent } from '../store/types.js';
 import type { AnySagaDefinition } from './define-saga.js';
 import type { SagaRunner } from './saga-runner.js';

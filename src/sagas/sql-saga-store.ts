@@ -5,7 +5,7 @@
  */
 import { runMigrations } from '../core/migrator.js';
 import { quoteIdent, type SqlClient } from '../core/sql-client.js';
-import { formatCheckpoint, parseCheckpoint, type LogCheckpoint } from '../store/checkpoint.js';
+import { formatCheckpoint, parseCheckpoint, type LogCheckpoint } from '../core/checkpoint.js';
 import type {
   ClaimOptions,
   ClaimResult,

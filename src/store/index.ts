@@ -9,6 +9,6 @@ export {
   parseCheckpoint,
   type CheckpointParts,
   type LogCheckpoint,
-} from './checkpoint.js';
+} from '../core/checkpoint.js';
 export { UnknownEventTypeError } from './event-registry.js';
 export { satisfiesExpectedVersion } from './expected-version.js';

@@ -8,7 +8,7 @@
 import { Observable, type Subscription } from 'rxjs';
 import { InvalidArgumentError, isSyncError } from '../core/errors.js';
 import { isTransientSqlError } from '../core/sql-errors.js';
-import { isCheckpoint, START_CHECKPOINT, type LogCheckpoint } from './checkpoint.js';
+import { isCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../core/checkpoint.js';
 import type { ReadAllResult, StoredEvent, SubscribeOptions } from './types.js';
 
 /** Delay before reading again after the database was unreachable, ms. */

@@ -11,7 +11,12 @@ import {
   InvalidArgumentError,
   StoreClosedError,
 } from '../core/errors.js';
-import { compareCheckpoints, parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from './checkpoint.js';
+import {
+  compareCheckpoints,
+  parseCheckpoint,
+  START_CHECKPOINT,
+  type LogCheckpoint,
+} from '../core/checkpoint.js';
 import type { EventTypeRegistry } from './event-registry.js';
 import { satisfiesExpectedVersion } from './expected-version.js';
 import { followLog } from './live-subscription.js';

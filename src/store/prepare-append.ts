@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, PayloadTooLargeError, ValidationError } from '../core/errors.js';
 import type { EventTypeRegistry } from './event-registry.js';
 import { assertExpectedVersion } from './expected-version.js';
-import { formatCheckpoint } from './checkpoint.js';
+import { formatCheckpoint } from '../core/checkpoint.js';
 import type { AppendOptions, EventMetadata, ExpectedVersion, NewEvent, StoredEvent } from './types.js';
 
 /** An event checked and serialised, ready to write. */

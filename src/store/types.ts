@@ -5,7 +5,7 @@
 import type { Observable } from 'rxjs';
 import type { ZodType } from 'zod';
 import type { SqlClient, SqlTransaction } from '../core/sql-client.js';
-import type { LogCheckpoint } from './checkpoint.js';
+import type { LogCheckpoint } from '../core/checkpoint.js';
 
 /**
  * What an append expects of its stream:

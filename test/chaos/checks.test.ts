@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../examples/simulator/random.js';
-import { SHIPPING_WEBHOOK_SOURCE } from '../../src/ingest/shipping/webhook-handler.js';
-import { TIKTOK_WEBHOOK_SOURCE } from '../../src/ingest/tiktok/webhook-handler.js';
+import { SHIPPING_WEBHOOK_SOURCE } from '../../src/commerce/ingest/shipping/webhook-handler.js';
+import { TIKTOK_WEBHOOK_SOURCE } from '../../src/commerce/ingest/tiktok/webhook-handler.js';
 import { checkClients } from './checker/check-clients.js';
 import { checkHealthDuringFaults, checkHealthNominalAtEnd } from './checker/check-health.js';
 import { checkHostsSurvived } from './checker/check-hosts.js';

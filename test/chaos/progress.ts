@@ -4,7 +4,7 @@
  * log head. The run waits for this to settle before it checks anything.
  */
 import { quoteIdent, type SqlClient } from '../../src/core/sql-client.js';
-import { compareCheckpoints, START_CHECKPOINT } from '../../src/store/checkpoint.js';
+import { compareCheckpoints, START_CHECKPOINT } from '../../src/core/checkpoint.js';
 
 /** A snapshot of the background work. */
 export interface Progress {

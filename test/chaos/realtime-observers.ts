@@ -11,7 +11,7 @@ import {
   type RealtimeClient,
 } from '../../src/client/index.js';
 import type { Row } from '../../src/core/row-change.js';
-import { DEFAULT_CHANNELS } from '../../src/realtime/channels.js';
+import { COMMERCE_CHANNELS } from '../../src/commerce/channels.js';
 import { diffRows, sameRows } from './checker/diff-rows.js';
 import type { ClientRecord } from './history.js';
 
@@ -120,7 +120,7 @@ export class RealtimeObservers {
 }
 
 function keyColumnsOf(channel: string): string[] {
-  const def = DEFAULT_CHANNELS.find((c) => c.name === channel);
+  const def = COMMERCE_CHANNELS.find((c) => c.name === channel);
   if (!def) throw new Error(`unknown channel ${channel}`);
   return [...def.keyColumns];
 }

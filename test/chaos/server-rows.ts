@@ -6,9 +6,10 @@
  */
 import type { Row } from '../../src/core/row-change.js';
 import type { SqlClient } from '../../src/core/sql-client.js';
-import { DEFAULT_CHANNELS } from '../../src/realtime/channels.js';
+import { COMMERCE_CHANNELS } from '../../src/commerce/channels.js';
 import { parseFilter } from '../../src/realtime/filter.js';
-import { createSqlSnapshot, readProcessorCheckpoint } from '../../src/realtime/sql-snapshot.js';
+import { readProcessorCheckpoint } from '../../src/processing/checkpoint-reader.js';
+import { createSqlSnapshot } from '../../src/realtime/sql-snapshot.js';
 import { COMMERCE_READ_MODELS } from './checker/check-read-models.js';
 import type { ServerRows } from './realtime-observers.js';
 
@@ -24,7 +25,7 @@ export function serverRows(sql: SqlClient, schema: string, creatorIds: readonly 
     checkpoint: readProcessorCheckpoint(schema, () => COMMERCE_READ_MODELS),
   });
   return async (channelName, filter) => {
-    const channel = DEFAULT_CHANNELS.find((c) => c.name === channelName);
+    const channel = COMMERCE_CHANNELS.find((c) => c.name === channelName);
     if (!channel) throw new Error(`unknown channel ${channelName}`);
     const { rows } = await snapshot(channel, parseFilter(channel, filter), creatorIds);
     return JSON.parse(JSON.stringify(rows)) as Row[];

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { commerceEvent, orderStream } from '../../src/commerce/index.js';
-import { START_CHECKPOINT } from '../../src/store/checkpoint.js';
+import { START_CHECKPOINT } from '../../src/core/checkpoint.js';
 import { commerceEngines, type CommerceTestbed } from './support.js';
 
 const C = 'creator-handler';

@@ -13,7 +13,7 @@ import {
   parseTikTokOrderDetail,
   tikTokShopClientFromHttp,
 } from '../../src/commerce/index.js';
-import type { TikTokShopHttpClient } from '../../src/ingest/index.js';
+import type { TikTokShopHttpClient } from '../../src/commerce/index.js';
 
 const detail = {
   orders: [

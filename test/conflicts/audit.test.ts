@@ -22,6 +22,7 @@ import { registerCommerceEvents, syncConflictDetectedSchema } from '../../src/co
 import { createEventStore } from '../../src/store/index.js';
 import { pgliteEngine, sqlEngines } from '../support/databases.js';
 import { backends, type ResolverFixture } from './support/fixtures.js';
+import { commerceConflictConfig } from '../../src/commerce/conflicts/commerce-conflict-config.js';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 let seq = 0;
@@ -335,7 +336,7 @@ describe.each(backends)('conflict resolver on $name', (backend) => {
   it.skipIf(!backend.available)(
     'a closed resolver refuses work and no longer audits appends of the store',
     async () => {
-      const other = new ConflictResolver({ store: f.store });
+      const other = new ConflictResolver({ config: commerceConflictConfig(), store: f.store });
       other.close();
       const a = change('inventory', 'sku-closed', 'automated_system', { changes: { quantity: 1 } });
       const b = change('inventory', 'sku-closed', 'scheduled_sync', { changes: { quantity: 1 } });
@@ -352,7 +353,12 @@ describe('audit in another database than the events', () => {
     const db = await pgliteEngine.open();
     const store = createEventStore();
     try {
-      const resolver = new ConflictResolver({ store, sql: db.sql, schema: db.schema });
+      const resolver = new ConflictResolver({
+        config: commerceConflictConfig(),
+        store,
+        sql: db.sql,
+        schema: db.schema,
+      });
       await resolver.migrate();
       const a = change('inventory', 'sku-x', 'automated_system', { changes: { quantity: 4 } });
       const b = change('inventory', 'sku-x', 'scheduled_sync', { changes: { quantity: 4 } });
@@ -388,7 +394,7 @@ describe.each(sqlEngines)('SQL audit store on $name', (engine) => {
       try {
         const audit = new SqlAuditStore(db.sql, db.schema);
         await audit.migrate();
-        const engineCore = createConflictEngine();
+        const engineCore = createConflictEngine(commerceConflictConfig());
         const records: ConflictRecord[] = [1, 2, 3].map((n) => {
           const a = change('inventory', `batch-${n}`, 'automated_system', { changes: { quantity: n } });
           const b = change('inventory', `batch-${n}`, 'scheduled_sync', { deltas: { quantity: -1 } });

@@ -11,8 +11,9 @@ import {
   orderFields,
   permutationArb,
 } from './support/arbitraries.js';
+import { commerceConflictConfig } from '../../src/commerce/conflicts/commerce-conflict-config.js';
 
-const engine = createConflictEngine({ entities: { order: { windowMs: 1_000 } } });
+const engine = createConflictEngine(commerceConflictConfig({ entities: { order: { windowMs: 1_000 } } }));
 const change = (
   id: string,
   wallMs: number,
@@ -102,10 +103,12 @@ describe('conflict detection', () => {
     };
     const { conflicts } = engine.detect([future, recent], { detectedAt: 30_000 });
     expect(conflicts).toHaveLength(1);
-    const strict = createConflictEngine({
-      entities: { inventory: { strategy: 'lastWriteWins' } },
-      thresholds: { inventoryDiscrepancyPercent: 1e9 },
-    });
+    const strict = createConflictEngine(
+      commerceConflictConfig({
+        entities: { inventory: { strategy: 'lastWriteWins' } },
+        thresholds: { inventoryDiscrepancyPercent: 1e9 },
+      }),
+    );
     const r = strict.resolve({
       entityType: 'inventory',
       entityId: 'sku-1',

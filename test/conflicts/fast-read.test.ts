@@ -21,8 +21,9 @@ import {
 import { nameUuid } from '../../src/conflicts/conflict-id.js';
 import { readConflict, readContender } from '../../src/conflicts/fast-validate.js';
 import { anyConflictArb } from './support/arbitraries.js';
+import { commerceConflictConfig } from '../../src/commerce/conflicts/commerce-conflict-config.js';
 
-const engine = createConflictEngine();
+const engine = createConflictEngine(commerceConflictConfig());
 
 /** Nested JSON values (keys JSON and zod treat alike). */
 const nestedJson = fc.oneof(

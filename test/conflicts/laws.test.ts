@@ -17,9 +17,10 @@ import {
   permutationArb,
   productFields,
 } from './support/arbitraries.js';
+import { commerceConflictConfig } from '../../src/commerce/conflicts/commerce-conflict-config.js';
 
-const engine = createConflictEngine();
-const calm = createConflictEngine(NO_ESCALATION);
+const engine = createConflictEngine(commerceConflictConfig());
+const calm = createConflictEngine(commerceConflictConfig(NO_ESCALATION));
 
 const withPermutation = anyConflictArb.chain((c) => permutationArb(c.contenders).map((p) => [c, p] as const));
 

@@ -18,6 +18,7 @@ import {
 } from '../../src/conflicts/index.js';
 import type { EventStore } from '../../src/store/index.js';
 import { backends, type ResolverFixture } from './support/fixtures.js';
+import { commerceConflictConfig } from '../../src/commerce/conflicts/commerce-conflict-config.js';
 
 const WINDOW = 5_000;
 const SOURCES = ['tiktok_webhook', 'manual_admin', 'automated_system', 'scheduled_sync'] as const;
@@ -275,7 +276,7 @@ describe.each(backends)('conflict model on $name', (backend) => {
                 : value;
             },
           });
-          const resolver = new ConflictResolver({ store: racing });
+          const resolver = new ConflictResolver({ config: commerceConflictConfig(), store: racing });
           await resolver.migrate();
           try {
             const mk = (i: number, entity: string, source: string, q: number): ContenderInput => ({

@@ -16,9 +16,10 @@ import {
   orderFields,
   paymentFields,
 } from './support/arbitraries.js';
+import { commerceConflictConfig } from '../../src/commerce/conflicts/commerce-conflict-config.js';
 
-const engine = createConflictEngine();
-const calm = createConflictEngine(NO_ESCALATION);
+const engine = createConflictEngine(commerceConflictConfig());
+const calm = createConflictEngine(commerceConflictConfig(NO_ESCALATION));
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 

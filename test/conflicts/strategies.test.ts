@@ -22,6 +22,7 @@ import {
   conflictArb,
   productFields,
 } from './support/arbitraries.js';
+import { commerceConflictConfig } from '../../src/commerce/conflicts/commerce-conflict-config.js';
 
 let seq = 0;
 const c = (
@@ -48,7 +49,7 @@ const conflict = (entityType: string, contenders: ContenderInput[], base = {}) =
 
 describe('strategies', () => {
   it('lastWriteWins: higher priority beats a later clock; equal priority goes to the later clock', () => {
-    const engine = createConflictEngine();
+    const engine = createConflictEngine(commerceConflictConfig());
     const admin = c('manual_admin', { changes: { title: 'Admin' } }, 'product', DETECTED_AT - 10);
     const tiktok = c('tiktok_webhook', { changes: { title: 'TikTok' } }, 'product', DETECTED_AT - 900);
     expect(engine.resolve(conflict('product', [admin, tiktok])).set).toEqual({ title: 'TikTok' });
@@ -58,7 +59,7 @@ describe('strategies', () => {
   });
 
   it('fields named like Object.prototype members are ordinary fields', () => {
-    const engine = createConflictEngine();
+    const engine = createConflictEngine(commerceConflictConfig());
     const admin = c('manual_admin', { changes: { constructor: 'A', toString: 1 } });
     const tiktok = c('tiktok_webhook', { changes: { constructor: 'T', hasOwnProperty: true } });
     const r = engine.resolve(conflict('product', [admin, tiktok]));
@@ -66,7 +67,7 @@ describe('strategies', () => {
   });
 
   it('businessRules: the lower stock wins whatever the source priority', () => {
-    const engine = createConflictEngine(NO_ESCALATION);
+    const engine = createConflictEngine(commerceConflictConfig(NO_ESCALATION));
     const tiktok = c('tiktok_webhook', { changes: { quantity: 12 } }, 'inventory');
     const sync = c('scheduled_sync', { changes: { quantity: 9 } }, 'inventory');
     const r = engine.resolve(conflict('inventory', [tiktok, sync], { quantity: 12 }));
@@ -78,7 +79,9 @@ describe('strategies', () => {
   });
 
   it('fieldMerge: disjoint fields merge; an overlap escalates with markers carrying every value', () => {
-    const engine = createConflictEngine({ entities: { product: { strategy: 'fieldMerge' } } });
+    const engine = createConflictEngine(
+      commerceConflictConfig({ entities: { product: { strategy: 'fieldMerge' } } }),
+    );
     const a = c('manual_admin', { changes: { title: 'Mug' } });
     const b = c('automated_system', { changes: { price: 9 } });
     const merged = engine.resolve(conflict('product', [a, b], { title: 'Cup', price: 8 }));
@@ -101,9 +104,11 @@ describe('strategies', () => {
   });
 
   it('manual: a field set by two contenders is escalated, never decided', () => {
-    const engine = createConflictEngine({
-      entities: { order: { fieldStrategies: { shippingAddress: 'manual' } } },
-    });
+    const engine = createConflictEngine(
+      commerceConflictConfig({
+        entities: { order: { fieldStrategies: { shippingAddress: 'manual' } } },
+      }),
+    );
     const r = engine.resolve(
       conflict('order', [
         c('tiktok_webhook', { changes: { shippingAddress: 'A' } }, 'order'),
@@ -124,7 +129,7 @@ describe('strategies', () => {
       },
     };
     const engine = createConflictEngine(
-      { entities: { product: { fieldStrategies: { title: 'longestTitle' } } } },
+      commerceConflictConfig({ entities: { product: { fieldStrategies: { title: 'longestTitle' } } } }),
       { strategies: [longest] },
     );
     const r = engine.resolve(
@@ -134,9 +139,9 @@ describe('strategies', () => {
       ]),
     );
     expect([r.set.title, r.fields.title!.rule]).toEqual(['Big mug', 'longest_title']);
-    expect(() => createConflictEngine({ entities: { product: { strategy: 'nope' } } })).toThrow(
-      UnknownStrategyError,
-    );
+    expect(() =>
+      createConflictEngine(commerceConflictConfig({ entities: { product: { strategy: 'nope' } } })),
+    ).toThrow(UnknownStrategyError);
   });
 
   it('a custom strategy still sees contenders in the total order, so it is order-independent too', () => {
@@ -146,7 +151,7 @@ describe('strategies', () => {
       decide: ({ candidates }) => ({ type: 'choose', value: candidates[0]!.value, rule: 'first' }),
     };
     const engine = createConflictEngine(
-      { fallback: { strategy: 'firstCandidate' } },
+      commerceConflictConfig({ fallback: { strategy: 'firstCandidate' } }),
       { strategies: [firstSeen] },
     );
     fc.assert(
@@ -158,7 +163,7 @@ describe('strategies', () => {
 });
 
 describe('manual decisions', () => {
-  const engine = createConflictEngine();
+  const engine = createConflictEngine(commerceConflictConfig());
 
   it('accounting holds for any admin decision: every contender is winner, loser or merged exactly once', () => {
     const arb = anyConflictArb
@@ -204,7 +209,7 @@ describe('manual decisions', () => {
 });
 
 describe('bad input gets a typed error', () => {
-  const engine = createConflictEngine();
+  const engine = createConflictEngine(commerceConflictConfig());
   const good = () => c('tiktok_webhook', { changes: { quantity: 3 } }, 'inventory');
 
   it.each([
@@ -277,11 +282,11 @@ describe('bad input gets a typed error', () => {
   });
 
   it('invalid configuration is refused', () => {
-    expect(() => createConflictEngine({ thresholds: { orderValue: Number.NaN } })).toThrow(
-      MalformedConflictInputError,
-    );
-    expect(() => createConflictEngine({ entities: { inventory: { windowMs: -1 } } })).toThrow(
-      MalformedConflictInputError,
-    );
+    expect(() =>
+      createConflictEngine(commerceConflictConfig({ thresholds: { orderValue: Number.NaN } })),
+    ).toThrow(MalformedConflictInputError);
+    expect(() =>
+      createConflictEngine(commerceConflictConfig({ entities: { inventory: { windowMs: -1 } } })),
+    ).toThrow(MalformedConflictInputError);
   });
 });

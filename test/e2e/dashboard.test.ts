@@ -22,7 +22,7 @@ import type { RunningHost } from '../../examples/shared/running-host.js';
 import { CATALOG } from '../../examples/simulator/catalog.js';
 import { startSimulator, type Simulator } from '../../examples/simulator/simulator.js';
 import type { SubscriptionRequest } from '../../src/realtime/index.js';
-import { compareCheckpoints } from '../../src/store/checkpoint.js';
+import { compareCheckpoints } from '../../src/core/checkpoint.js';
 import { dropPostgresSchema, postgresUrl, uniqueSchema } from '../support/databases.js';
 import { LiveTable } from '../../src/client/index.js';
 

@@ -3,7 +3,7 @@
  * refuses unsigned calls.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTikTokShopHttpClient } from '../../src/ingest/index.js';
+import { createTikTokShopHttpClient } from '../../src/commerce/index.js';
 import { tikTokShopClientFromHttp } from '../../src/commerce/index.js';
 import { DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
 import { FakeShop } from '../../examples/simulator/fake-shop.js';

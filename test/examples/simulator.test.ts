@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeWebhookSecret, verifyStandardWebhook, verifyTikTokWebhook } from '../../src/ingest/index.js';
+import { verifyTikTokWebhook } from '../../src/commerce/index.js';
+import { decodeWebhookSecret, verifyStandardWebhook } from '../../src/ingest/index.js';
 import { DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
 import { CATALOG, VIRAL_PRODUCT_ID } from '../../examples/simulator/catalog.js';
 import { FakeShop, type Notification, type TrafficOptions } from '../../examples/simulator/fake-shop.js';

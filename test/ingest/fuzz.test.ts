@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expressAdapter } from '../../src/http/express.js';
 import type { HttpHandler, HttpRequest, HttpResponse } from '../../src/http/types.js';
 import { INGEST_ERROR_CODES } from '../../src/ingest/errors.js';
-import { createIngestHandler } from '../../src/ingest/ingest-handler.js';
+import { createCommerceIngestHandler } from '../../src/commerce/ingest/commerce-ingest-handler.js';
 import { signStandardWebhook } from '../../src/ingest/standard-webhooks.js';
-import { TIKTOK_REPLAY_WINDOW_SECONDS } from '../../src/ingest/tiktok/webhook-handler.js';
-import { signTikTokWebhook } from '../../src/ingest/tiktok/webhook-signature.js';
+import { TIKTOK_REPLAY_WINDOW_SECONDS } from '../../src/commerce/ingest/tiktok/webhook-handler.js';
+import { signTikTokWebhook } from '../../src/commerce/ingest/tiktok/webhook-signature.js';
 import type { EventStore } from '../../src/store/types.js';
 import {
   APP_KEY,
@@ -36,7 +36,7 @@ const KNOWN_CODES = new Set<string>([...INGEST_ERROR_CODES, 'NOT_FOUND', 'METHOD
 const MAX_BODY = 16 * 1024;
 
 function ingest(store: EventStore): HttpHandler {
-  return createIngestHandler({
+  return createCommerceIngestHandler({
     tiktok: { store, appKey: APP_KEY, appSecret: APP_SECRET, now: () => NOW_MS, maxBodyBytes: MAX_BODY },
     shipping: {
       store,

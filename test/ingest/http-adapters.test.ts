@@ -9,7 +9,10 @@ import { expressAdapter } from '../../src/http/express.js';
 import { fastifyAdapter } from '../../src/http/fastify.js';
 import { nodeAdapter } from '../../src/http/node.js';
 import type { HttpHandler } from '../../src/http/types.js';
-import { createIngestHandler, INGEST_PATHS } from '../../src/ingest/ingest-handler.js';
+import {
+  COMMERCE_WEBHOOK_PATHS,
+  createCommerceIngestHandler,
+} from '../../src/commerce/ingest/commerce-ingest-handler.js';
 import { unlimitedRateLimiter } from '../../src/ingest/rate-limiter.js';
 import type { EventStore } from '../../src/store/types.js';
 import {
@@ -30,7 +33,7 @@ import {
 } from './support.js';
 
 function ingest(store: EventStore): HttpHandler {
-  return createIngestHandler({
+  return createCommerceIngestHandler({
     tiktok: {
       store,
       appKey: APP_KEY,
@@ -79,8 +82,8 @@ const express2 = (store: EventStore, limit?: number) => {
   const app = express();
   const handler = ingest(store);
   const options = limit === undefined ? {} : { maxBodyBytes: limit };
-  app.post(INGEST_PATHS.tiktok, expressAdapter(handler, options));
-  app.post(INGEST_PATHS.shipping, expressAdapter(handler, options));
+  app.post(COMMERCE_WEBHOOK_PATHS.tiktok, expressAdapter(handler, options));
+  app.post(COMMERCE_WEBHOOK_PATHS.shipping, expressAdapter(handler, options));
   return listen(http.createServer(app));
 };
 const fastify = async (store: EventStore, limit?: number) => {
@@ -89,7 +92,7 @@ const fastify = async (store: EventStore, limit?: number) => {
   app.post('/other', async (request) => ({ echoed: request.body }));
   await app.register(
     fastifyAdapter(ingest(store), {
-      url: [INGEST_PATHS.tiktok, INGEST_PATHS.shipping],
+      url: [COMMERCE_WEBHOOK_PATHS.tiktok, COMMERCE_WEBHOOK_PATHS.shipping],
       ...(limit === undefined ? {} : { maxBodyBytes: limit }),
     }),
   );
@@ -229,7 +232,7 @@ describe('fastify encapsulation', () => {
     const store = await memoryStore();
     const app = Fastify();
     app.post('/other', async (request) => ({ echoed: request.body }));
-    await app.register(fastifyAdapter(ingest(store), { url: INGEST_PATHS.tiktok }));
+    await app.register(fastifyAdapter(ingest(store), { url: COMMERCE_WEBHOOK_PATHS.tiktok }));
     try {
       const res = await app.inject({ method: 'POST', url: '/other', payload: { a: 1 } });
       expect(res.json()).toEqual({ echoed: { a: 1 } });
@@ -290,9 +293,9 @@ describe.each(hosts)('$name without an adapter limit', (host) => {
   const ctx = serving(host.startWithoutLimit);
 
   it.each([
-    [INGEST_PATHS.tiktok, 'chunked'],
+    [COMMERCE_WEBHOOK_PATHS.tiktok, 'chunked'],
     ['/api/webhooks/shipping/shippo', 'chunked'],
-    [INGEST_PATHS.tiktok, 'declared'],
+    [COMMERCE_WEBHOOK_PATHS.tiktok, 'declared'],
     ['/api/webhooks/shipping/shippo', 'declared'],
   ] as const)(
     "stops reading at the receiver's limit (256 KiB) and answers 413 at once: %s, %s body",

@@ -8,7 +8,7 @@ import {
   rateLimitSettings,
   slidingWindowStep,
 } from '../../src/ingest/rate-limiter.js';
-import { createTikTokWebhookHandler } from '../../src/ingest/tiktok/webhook-handler.js';
+import { createTikTokWebhookHandler } from '../../src/commerce/ingest/tiktok/webhook-handler.js';
 import { redisUrl } from '../support/databases.js';
 import {
   APP_KEY,

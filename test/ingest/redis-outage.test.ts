@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisRateLimiter, type RedisRateLimiter } from '../../src/adapters/redis.js';
 import type { HttpResponse } from '../../src/http/types.js';
 import type { RateLimiterStatus } from '../../src/ingest/rate-limiter.js';
-import { createTikTokWebhookHandler } from '../../src/ingest/tiktok/webhook-handler.js';
+import { createTikTokWebhookHandler } from '../../src/commerce/ingest/tiktok/webhook-handler.js';
 import type { EventStore } from '../../src/store/types.js';
 import { ownRedis, redisServerAvailable, type OwnRedis } from './redis-server.js';
 import {

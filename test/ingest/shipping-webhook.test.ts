@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCommerceEvents } from '../../src/commerce/events/catalog.js';
 import { orderStream } from '../../src/commerce/inventory/streams.js';
 import { createMemoryRateLimiter, unlimitedRateLimiter } from '../../src/ingest/rate-limiter.js';
-import { createShippingWebhookHandler } from '../../src/ingest/shipping/webhook-handler.js';
+import { createShippingWebhookHandler } from '../../src/commerce/ingest/shipping/webhook-handler.js';
 import {
   decodeWebhookSecret,
   signStandardWebhook,

@@ -6,7 +6,7 @@ import { commerceEvent, registerCommerceEvents } from '../../src/commerce/events
 import { orderStream } from '../../src/commerce/inventory/streams.js';
 import type { HttpRequest } from '../../src/http/types.js';
 import { signStandardWebhook } from '../../src/ingest/standard-webhooks.js';
-import { signTikTokWebhook } from '../../src/ingest/tiktok/webhook-signature.js';
+import { signTikTokWebhook } from '../../src/commerce/ingest/tiktok/webhook-signature.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
 import type { EventStore } from '../../src/store/types.js';
 

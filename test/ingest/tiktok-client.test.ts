@@ -3,9 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { TikTokApiError } from '../../src/ingest/tiktok/api-error.js';
-import { signTikTokRequest } from '../../src/ingest/tiktok/request-signature.js';
-import { createTikTokShopHttpClient, retryAfterToMs } from '../../src/ingest/tiktok/shop-client.js';
+import { TikTokApiError } from '../../src/commerce/ingest/tiktok/api-error.js';
+import { signTikTokRequest } from '../../src/commerce/ingest/tiktok/request-signature.js';
+import { createTikTokShopHttpClient, retryAfterToMs } from '../../src/commerce/ingest/tiktok/shop-client.js';
 import type { EventStore } from '../../src/store/types.js';
 import { allEvents, memoryStore } from './support.js';
 

@@ -3,8 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCommerceEvents } from '../../src/commerce/events/catalog.js';
 import { orderStream } from '../../src/commerce/inventory/streams.js';
 import { createMemoryRateLimiter, unlimitedRateLimiter } from '../../src/ingest/rate-limiter.js';
-import { createTikTokWebhookHandler } from '../../src/ingest/tiktok/webhook-handler.js';
-import { signTikTokWebhook, verifyTikTokWebhook } from '../../src/ingest/tiktok/webhook-signature.js';
+import { createTikTokWebhookHandler } from '../../src/commerce/ingest/tiktok/webhook-handler.js';
+import {
+  signTikTokWebhook,
+  verifyTikTokWebhook,
+} from '../../src/commerce/ingest/tiktok/webhook-signature.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
 import type { EventStore } from '../../src/store/types.js';
 import { sqlEngines, type TestDatabase } from '../support/databases.js';

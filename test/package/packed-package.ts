@@ -21,6 +21,7 @@ export interface PackedManifest {
   name: string;
   exports: Record<string, unknown>;
   dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
 }
 
 /** Runs `npm run build` and `npm pack`, installs the tarball into `consumerDir`, returns its manifest. */
@@ -38,7 +39,12 @@ export async function installPackedPackage(consumerDir: string): Promise<PackedM
   const target = join(modules, manifest.name);
   mkdirSync(dirname(target), { recursive: true });
   renameSync(extracted, target);
-  for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+  // Its dependencies, and the optional peers a user of those subpaths installs
+  // (PGlite for /pglite, vitest for /testing…).
+  for (const dependency of [
+    ...Object.keys(manifest.dependencies ?? {}),
+    ...Object.keys(manifest.peerDependencies ?? {}),
+  ]) {
     const link = join(modules, dependency);
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync(realpathSync(join(REPO_ROOT, 'node_modules', dependency)), link, 'dir');

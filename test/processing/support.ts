@@ -2,7 +2,7 @@
  * Stores for the processing suites: in memory, PGlite and real PostgreSQL.
  */
 import { createEventStore } from '../../src/store/create-event-store.js';
-import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../../src/store/checkpoint.js';
+import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../../src/core/checkpoint.js';
 import type { EventStore } from '../../src/store/types.js';
 import { sqlEngines } from '../support/databases.js';
 

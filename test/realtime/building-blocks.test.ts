@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { ChannelLog } from '../../src/realtime/channel-log.js';
-import { DEFAULT_CHANNELS, defineChannels } from '../../src/realtime/channels.js';
+import { COMMERCE_CHANNELS } from '../../src/commerce/channels.js';
+import { defineChannels } from '../../src/realtime/channels.js';
 import type { ChangeBatch } from '../../src/realtime/fold.js';
 import { parseSubscriptionRequest } from '../../src/realtime/request-params.js';
 import { SubscriberIndex } from '../../src/realtime/subscriber-index.js';
@@ -14,7 +15,7 @@ const batch = (cursor: string, n = 1): ChangeBatch => ({
 
 describe('defineChannels', () => {
   it('has the specified default throttles', () => {
-    const channels = defineChannels(DEFAULT_CHANNELS);
+    const channels = defineChannels(COMMERCE_CHANNELS);
     expect(Object.fromEntries([...channels.values()].map((c) => [c.name, c.throttleMs]))).toEqual({
       system_health_metrics: 1000,
       order_metrics: 5000,

@@ -4,7 +4,7 @@ import { backoffDelay, parseRetryAfter } from '../../src/client/backoff.js';
 import { type ConnectionState, connectRealtime } from '../../src/client/realtime-client.js';
 import { SseParser } from '../../src/client/sse-parser.js';
 import { formatSseFrame } from '../../src/realtime/sse.js';
-import type { Envelope } from '../../src/realtime/envelope.js';
+import type { Envelope } from '../../src/core/envelope.js';
 
 describe('backoffDelay', () => {
   it('grows exponentially up to the cap, jitter only ever shortens it (law)', () => {

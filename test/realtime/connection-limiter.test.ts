@@ -6,7 +6,7 @@ import {
   type ConnectionLimiterPort,
   type ReleaseSlot,
 } from '../../src/realtime/connection-limiter.js';
-import type { Envelope } from '../../src/realtime/envelope.js';
+import type { Envelope } from '../../src/core/envelope.js';
 import { TooManyConnectionsError } from '../../src/realtime/errors.js';
 import { createSseHandler } from '../../src/realtime/sse.js';
 import { harness, tick } from './support.js';

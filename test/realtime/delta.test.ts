@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Delta, applyDelta, diffRows, mergeDeltas } from '../../src/realtime/delta.js';
+import { type Delta, applyDelta, diffRows, mergeDeltas } from '../../src/core/delta.js';
 import type { Row } from '../../src/core/row-change.js';
 
 const key = { id: 'k' };

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteIdent } from '../../src/core/sql-client.js';
-import { DEFAULT_CHANNELS, defineChannels } from '../../src/realtime/channels.js';
+import { COMMERCE_CHANNELS } from '../../src/commerce/channels.js';
+import { defineChannels } from '../../src/realtime/channels.js';
 import { columnValueProblem } from '../../src/realtime/column-types.js';
 import { InvalidFilterError } from '../../src/realtime/errors.js';
 import { parseFilter } from '../../src/realtime/filter.js';
@@ -10,7 +11,7 @@ import { createSqlSnapshot } from '../../src/realtime/sql-snapshot.js';
 import { createSseHandler } from '../../src/realtime/sse.js';
 import { type TestDatabase, sqlEngines } from '../support/databases.js';
 
-const channels = defineChannels(DEFAULT_CHANNELS);
+const channels = defineChannels(COMMERCE_CHANNELS);
 const alerts = channels.get('inventory_alerts')!;
 const orders = channels.get('order_metrics')!;
 
@@ -79,13 +80,13 @@ describe.each(sqlEngines)('a wrongly typed filter value over SSE on $name', (eng
         alert_type text NOT NULL, status text, severity text, quantity integer,
         PRIMARY KEY (creator_id, product_id, alert_type));`);
     const untyped = {
-      ...DEFAULT_CHANNELS.find((c) => c.name === 'inventory_alerts')!,
+      ...COMMERCE_CHANNELS.find((c) => c.name === 'inventory_alerts')!,
       name: 'untyped_alerts',
     };
     delete (untyped as { columnTypes?: unknown }).columnTypes;
     await db.sql.exec(`CREATE TABLE ${s}.untyped_alerts (LIKE ${s}.inventory_alerts INCLUDING ALL)`);
     const hub = createRealtimeHub({
-      channels: [...DEFAULT_CHANNELS, { ...untyped, table: 'untyped_alerts' }],
+      channels: [...COMMERCE_CHANNELS, { ...untyped, table: 'untyped_alerts' }],
       heartbeatMs: 0,
       snapshot: createSqlSnapshot(db.sql, { schema: db.schema, checkpoint: async () => '0:0' }),
     });

@@ -1,7 +1,7 @@
 import { Subject, VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { RowChange } from '../../src/core/row-change.js';
-import type { Envelope } from '../../src/realtime/envelope.js';
+import type { Envelope } from '../../src/core/envelope.js';
 import { createRealtimeHub } from '../../src/realtime/hub.js';
 import { CHANNELS } from './support.js';
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createRealtimeHub } from '../../src/realtime/hub.js';
 import { MemoryReadModel } from '../../src/realtime/memory-read-model.js';
 import type { Snapshot, SnapshotPort } from '../../src/realtime/types.js';
-import type { Envelope } from '../../src/realtime/envelope.js';
+import type { Envelope } from '../../src/core/envelope.js';
 import { foldChanges } from '../../src/realtime/fold.js';
 import { parseFilter } from '../../src/realtime/filter.js';
 import type { RowChange } from '../../src/core/row-change.js';

@@ -6,7 +6,7 @@ import { fromPg } from '../../src/adapters/pg.js';
 import { LiveTable } from '../../src/client/live-table.js';
 import { connectRealtime, type RealtimeClient } from '../../src/client/realtime-client.js';
 import type { SyncEngine } from '../../src/engine.js';
-import type { Envelope } from '../../src/realtime/envelope.js';
+import type { Envelope } from '../../src/core/envelope.js';
 import type { PubSub } from '../../src/realtime/pubsub.js';
 import { createRedisPubSub } from '../../src/realtime/redis-pubsub.js';
 import { postgresEngine, postgresUrl, redisUrl } from '../support/databases.js';

@@ -14,7 +14,7 @@ import {
 } from '../../src/client/multiplex-client.js';
 import type { Row } from '../../src/core/row-change.js';
 import type { ChannelDefinition } from '../../src/realtime/channels.js';
-import { type Envelope, decodeEnvelope } from '../../src/realtime/envelope.js';
+import { type Envelope, decodeEnvelope } from '../../src/core/envelope.js';
 import { UnauthorizedError } from '../../src/realtime/errors.js';
 import { type RealtimeHub, createRealtimeHub } from '../../src/realtime/hub.js';
 import { MemoryReadModel } from '../../src/realtime/memory-read-model.js';
@@ -22,7 +22,7 @@ import { decodeMultiplexCursor } from '../../src/realtime/multiplex-params.js';
 import { createSseHandler } from '../../src/realtime/sse.js';
 import { SseParser } from '../../src/client/sse-parser.js';
 import { WEBSOCKET_SERVER_OPTIONS, attachWebSocketServer } from '../../src/realtime/websocket.js';
-import { compareCheckpoints } from '../../src/store/checkpoint.js';
+import { compareCheckpoints } from '../../src/core/checkpoint.js';
 import { waitFor } from '../support/wait.js';
 
 const CHANNELS: ChannelDefinition[] = [

@@ -2,7 +2,7 @@ import { type Server, createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import type { Envelope } from '../../src/realtime/envelope.js';
+import type { Envelope } from '../../src/core/envelope.js';
 import { type RealtimeHub, createRealtimeHub } from '../../src/realtime/hub.js';
 import { MemoryReadModel } from '../../src/realtime/memory-read-model.js';
 import { parseAllowedOrigins } from '../../src/realtime/origin.js';

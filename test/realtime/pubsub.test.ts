@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { ChannelDefinition } from '../../src/realtime/channels.js';
-import type { Envelope } from '../../src/realtime/envelope.js';
+import type { Envelope } from '../../src/core/envelope.js';
 import { createRealtimeHub } from '../../src/realtime/hub.js';
 import { MemoryReadModel } from '../../src/realtime/memory-read-model.js';
 import { createPgPubSub, migrateRealtime } from '../../src/realtime/pg-pubsub.js';

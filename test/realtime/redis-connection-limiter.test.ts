@@ -8,7 +8,7 @@ import {
   createRedisConnectionLimiter,
 } from '../../src/adapters/redis-connection-limiter.js';
 import type { SyncError } from '../../src/core/errors.js';
-import type { Envelope } from '../../src/realtime/envelope.js';
+import type { Envelope } from '../../src/core/envelope.js';
 import { TooManyConnectionsError } from '../../src/realtime/errors.js';
 import { redisUrl } from '../support/databases.js';
 import { harness } from './support.js';

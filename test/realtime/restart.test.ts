@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { fromPglite } from '../../src/adapters/pglite.js';
 import { connectRealtime } from '../../src/client/realtime-client.js';
-import type { Envelope } from '../../src/realtime/envelope.js';
-import { compareCheckpoints } from '../../src/store/checkpoint.js';
+import type { Envelope } from '../../src/core/envelope.js';
+import { compareCheckpoints } from '../../src/core/checkpoint.js';
 import { serveRealtime, setStock, stockEngine, stockRows, until } from './engine-fixture.js';
 
 const sortBySku = (rows: Record<string, unknown>[]) =>

@@ -10,7 +10,8 @@ import { quoteIdent } from '../../src/core/sql-client.js';
 import { InvalidSelectError } from '../../src/realtime/errors.js';
 import { parseFilter } from '../../src/realtime/filter.js';
 import { createRealtimeHub } from '../../src/realtime/hub.js';
-import { createSqlSnapshot, readProcessorCheckpoint } from '../../src/realtime/sql-snapshot.js';
+import { readProcessorCheckpoint } from '../../src/processing/checkpoint-reader.js';
+import { createSqlSnapshot } from '../../src/realtime/sql-snapshot.js';
 import { type TestDatabase, sqlEngines } from '../support/databases.js';
 import { CHANNELS, inventory } from './support.js';
 

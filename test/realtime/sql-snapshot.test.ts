@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteIdent } from '../../src/core/sql-client.js';
 import { parseFilter, matchesFilter } from '../../src/realtime/filter.js';
-import { createSqlSnapshot, readProcessorCheckpoint } from '../../src/realtime/sql-snapshot.js';
+import { readProcessorCheckpoint } from '../../src/processing/checkpoint-reader.js';
+import { createSqlSnapshot } from '../../src/realtime/sql-snapshot.js';
 import { type TestDatabase, sqlEngines } from '../support/databases.js';
 import { inventory } from './support.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SyncError } from '../../src/core/errors.js';
-import type { Envelope } from '../../src/realtime/envelope.js';
+import type { Envelope } from '../../src/core/envelope.js';
 import { SnapshotError } from '../../src/realtime/errors.js';
 import type { Snapshot } from '../../src/realtime/types.js';
 import { harness, tick } from './support.js';

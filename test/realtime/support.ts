@@ -1,9 +1,9 @@
 /** Helpers of the realtime tests: a model, a hub fed window by window, clients that keep tables. */
 import { LiveTable } from '../../src/client/live-table.js';
 import type { Row, RowChange } from '../../src/core/row-change.js';
-import { compareCheckpoints } from '../../src/store/checkpoint.js';
+import { compareCheckpoints } from '../../src/core/checkpoint.js';
 import { type ChannelDefinition, defineChannels } from '../../src/realtime/channels.js';
-import type { Envelope } from '../../src/realtime/envelope.js';
+import type { Envelope } from '../../src/core/envelope.js';
 import { matchesFilter, parseFilter } from '../../src/realtime/filter.js';
 import { foldChanges } from '../../src/realtime/fold.js';
 import { type RealtimeHub, type RealtimeHubOptions, createRealtimeHub } from '../../src/realtime/hub.js';

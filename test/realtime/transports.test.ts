@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type RealtimeClient, connectRealtime } from '../../src/client/realtime-client.js';
 import type { ChannelDefinition } from '../../src/realtime/channels.js';
-import type { Envelope } from '../../src/realtime/envelope.js';
+import type { Envelope } from '../../src/core/envelope.js';
 import { type RealtimeHub, createRealtimeHub } from '../../src/realtime/hub.js';
 import { MemoryReadModel } from '../../src/realtime/memory-read-model.js';
 import { createSseHandler } from '../../src/realtime/sse.js';
 import { UnauthorizedError } from '../../src/realtime/errors.js';
 import { WEBSOCKET_SERVER_OPTIONS, attachWebSocketServer } from '../../src/realtime/websocket.js';
-import { compareCheckpoints } from '../../src/store/checkpoint.js';
+import { compareCheckpoints } from '../../src/core/checkpoint.js';
 
 const CHANNELS: ChannelDefinition[] = [
   {

@@ -4,7 +4,7 @@
  */
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { formatCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../src/store/checkpoint.js';
+import { formatCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../src/core/checkpoint.js';
 import { followLog, type LogSource } from '../../src/store/live-subscription.js';
 import type { ReadAllResult, StoredEvent } from '../../src/store/types.js';
 import { waitFor } from '../support/wait.js';

@@ -1,3 +1,3 @@
-import { eventStoreContract, memoryFactory } from './event-store-contract.js';
+import { eventStoreContract, memoryFactory } from '@creatorflow/sync/testing';
 
 eventStoreContract('in-memory', memoryFactory);

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LogCheckpoint } from '../../src/store/checkpoint.js';
+import type { LogCheckpoint } from '../../src/core/checkpoint.js';
 import { ReadAhead, type RawPage } from '../../src/store/postgres/read-ahead.js';
 import type { ReadAllResult, StoredEvent } from '../../src/store/types.js';
 

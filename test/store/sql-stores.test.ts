@@ -1,6 +1,6 @@
 import { createEventStore } from '../../src/index.js';
 import { sqlEngines } from '../support/databases.js';
-import { eventStoreContract } from './event-store-contract.js';
+import { eventStoreContract } from '@creatorflow/sync/testing';
 
 for (const engine of sqlEngines) {
   eventStoreContract(

@@ -3,11 +3,10 @@
  * real PostgreSQL server, each test file in a schema of its own.
  */
 import { randomBytes } from 'node:crypto';
-import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { fromPg } from '../../src/adapters/pg.js';
-import { fromPglite, openPglite } from '../../src/adapters/pglite.js';
+import { fromPglite, openPglite, type OpenedPglite } from '../../src/adapters/pglite.js';
 import type { SqlClient } from '../../src/core/sql-client.js';
 
 /** A database opened for one test (or one file), with its own schema name. */
@@ -32,7 +31,7 @@ export function uniqueSchema(prefix = 't'): string {
   return `${prefix}_${randomBytes(6).toString('hex')}`;
 }
 
-let sharedPglite: Promise<PGlite> | undefined;
+let sharedPglite: Promise<OpenedPglite> | undefined;
 
 /**
  * Embedded PGlite: always available. Booting PGlite takes about half a second

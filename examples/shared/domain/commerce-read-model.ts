@@ -4,8 +4,8 @@
  * reads its processor's checkpoint for snapshots. Starting it starts all of
  * commerce (read models, inventory handler, fulfillment saga and trigger).
  */
-import type { Commerce } from '../../../src/commerce/create-commerce.js';
-import type { EngineReadModel } from '../../../src/engine.js';
+import type { Commerce } from '@creatorflow/sync/commerce';
+import type { EngineReadModel } from '@creatorflow/sync';
 
 /**
  * Adapt a {@link Commerce} to `createSyncEngine({ readModels })`. Its read

@@ -8,9 +8,9 @@
  * Only changes (status, or the headline moving by more than 10 %) are
  * written, plus a refresh every 15 s, so a quiet system writes little.
  */
-import { commerceEvent, type HealthComponent } from '../../../src/commerce/events/index.js';
-import { componentHealth, type ComponentHealth } from '../../../src/commerce/metrics/index.js';
-import type { EngineWorker } from '../../../src/engine.js';
+import { commerceEvent, type HealthComponent } from '@creatorflow/sync/commerce';
+import { componentHealth, type ComponentHealth } from '@creatorflow/sync/commerce';
+import type { EngineWorker } from '@creatorflow/sync';
 
 /** Counters the host feeds. */
 export class HostSignals {

@@ -13,12 +13,12 @@
  * once per failure streak and `system.recovery_completed` when polls work
  * again.
  */
-import type { Commerce } from '../../../src/commerce/create-commerce.js';
-import { commerceEvent } from '../../../src/commerce/events/index.js';
-import { inventoryStream } from '../../../src/commerce/inventory/streams.js';
-import type { EngineWorker } from '../../../src/engine.js';
-import type { TikTokShopHttpClient } from '../../../src/ingest/index.js';
-import type { EventStore } from '../../../src/store/index.js';
+import type { Commerce } from '@creatorflow/sync/commerce';
+import { commerceEvent } from '@creatorflow/sync/commerce';
+import { inventoryStream } from '@creatorflow/sync/commerce';
+import type { EngineWorker } from '@creatorflow/sync';
+import type { TikTokShopHttpClient } from '@creatorflow/sync/commerce';
+import type { EventStore } from '@creatorflow/sync';
 import { fetchInventory } from './tiktok-inventory.js';
 
 const OPERATION = 'poll_tiktok_inventory';

@@ -4,7 +4,7 @@
  * and shipping only, so the demo's poller reads inventory itself.
  */
 import { z } from 'zod';
-import type { TikTokShopHttpClient } from '../../../src/ingest/index.js';
+import type { TikTokShopHttpClient } from '@creatorflow/sync/commerce';
 
 const inventoryResponse = z.looseObject({
   inventory: z.array(

@@ -8,7 +8,7 @@ import type {
   Payment,
   PaymentGateway,
   RefundRequest,
-} from '../../../src/commerce/ports/index.js';
+} from '@creatorflow/sync/commerce';
 import { providerLookup, providerRequest } from './provider-request.js';
 
 /**

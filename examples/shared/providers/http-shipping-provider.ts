@@ -8,7 +8,7 @@ import type {
   LabelRequest,
   ShippingLabel,
   ShippingProvider,
-} from '../../../src/commerce/ports/index.js';
+} from '@creatorflow/sync/commerce';
 import { providerLookup, providerRequest } from './provider-request.js';
 
 /**

@@ -9,7 +9,7 @@ import {
   FakeShippingProvider,
   type PaymentGateway,
   type ShippingProvider,
-} from '../../../src/commerce/ports/index.js';
+} from '@creatorflow/sync/commerce';
 import { HttpPaymentGateway } from './http-payment-gateway.js';
 import { HttpShippingProvider } from './http-shipping-provider.js';
 

@@ -6,7 +6,7 @@
  * provider answers with its first result); any other 4xx is
  * `ProviderRejectedError` (the step fails for good, compensations run).
  */
-import { ProviderRejectedError, ProviderUnavailableError } from '../../../src/commerce/errors.js';
+import { ProviderRejectedError, ProviderUnavailableError } from '@creatorflow/sync/commerce';
 
 /** One request. */
 export interface ProviderRequest {

@@ -20,8 +20,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { FakeBehaviour, type FakeBehaviourOptions } from '../../../src/commerce/ports/index.js';
-import { isSyncError } from '../../../src/core/errors.js';
+import { FakeBehaviour, type FakeBehaviourOptions } from '@creatorflow/sync/commerce';
+import { isSyncError } from '@creatorflow/sync';
 import { listen, readBody, sendJson as send } from '../http-server.js';
 import { IdempotencyKeyReusedError, ProviderLedger } from './ledger.js';
 

@@ -3,7 +3,7 @@
  * shipping to, and its adapter over the real HTTP client.
  */
 import { z } from 'zod';
-import type { TikTokShopHttpClient } from '../../ingest/tiktok/shop-client.js';
+import type { TikTokShopHttpClient } from '../ingest/tiktok/shop-client.js';
 import type { TikTokOrderStatus } from '../events/common.js';
 import { OrderInvalidError } from '../errors.js';
 

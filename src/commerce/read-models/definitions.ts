@@ -10,6 +10,8 @@ import { inventoryLevelsProjection } from './inventory-levels.js';
 import type { ResolvedInventoryOptions } from './inventory-options.js';
 import { orderMetricsProjection } from './order-metrics.js';
 import { syncOperationsProjection } from './sync-operations.js';
+import { ANALYTICS_TABLES, analyticsTableDefinitions } from '../forecasting/analytics-tables.js';
+import { productDailySalesProjection } from '../forecasting/product-daily-sales.js';
 import { systemHealthProjection } from './system-health-metrics.js';
 
 /** Read-model tables of the commerce domain. */
@@ -21,6 +23,9 @@ export const COMMERCE_TABLES = [
   'inventory_alerts',
   'system_health_metrics',
   'sync_operations',
+  'product_daily_sales',
+  ...ANALYTICS_TABLES,
+  'demand_forecast_ledger',
 ] as const;
 /** One of {@link COMMERCE_TABLES}. */
 export type CommerceTable = (typeof COMMERCE_TABLES)[number];
@@ -31,6 +36,7 @@ export const COMMERCE_REALTIME_CHANNELS = [
   'order_metrics',
   'inventory_alerts',
   'sync_operations',
+  ...ANALYTICS_TABLES,
 ] as const satisfies readonly CommerceTable[];
 
 /**
@@ -54,6 +60,8 @@ export function commerceReadModelDefinitions(
     inventoryAlertsProjection(inventory),
     systemHealthProjection(thresholds),
     syncOperationsProjection(),
+    productDailySalesProjection(),
+    ...analyticsTableDefinitions(),
   ];
   return defs as unknown as ProjectionDefinition[];
 }

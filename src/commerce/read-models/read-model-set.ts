@@ -30,7 +30,7 @@ import {
   parseCheckpoint,
   START_CHECKPOINT,
   type LogCheckpoint,
-} from '../../store/checkpoint.js';
+} from '../../core/checkpoint.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../../store/postgres/event-rows.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import { MemoryTables } from './memory-tables.js';

@@ -5,7 +5,7 @@
  * (on another host) still start where the layout did.
  */
 import { quoteIdent, type SqlClient, type SqlQueryable, type SqlTransaction } from '../../core/sql-client.js';
-import type { LogCheckpoint } from '../../store/checkpoint.js';
+import type { LogCheckpoint } from '../../core/checkpoint.js';
 import { lockCheckpointRow, readCheckpoint, saveCheckpoint } from '../checkpoint-store.js';
 import { ProcessorLayoutError } from '../errors.js';
 import { partitionNames } from './partition-names.js';

@@ -3,7 +3,7 @@
  * list and the partitions' checkpoints — in SQL tables, or in the in-memory
  * store's state for instances sharing one process.
  */
-import type { LogCheckpoint } from '../../store/checkpoint.js';
+import type { LogCheckpoint } from '../../core/checkpoint.js';
 import type { EventStore } from '../../store/types.js';
 import { readCheckpoints } from '../checkpoint-store.js';
 import { ProcessorLayoutError } from '../errors.js';

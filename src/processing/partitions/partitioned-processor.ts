@@ -15,7 +15,7 @@ import {
   parseCheckpoint,
   START_CHECKPOINT,
   type LogCheckpoint,
-} from '../../store/checkpoint.js';
+} from '../../core/checkpoint.js';
 import type { StoredEvent } from '../../store/types.js';
 import type { DeadLetterQueue } from '../dead-letter-queue.js';
 import { ProcessorLayoutError, ProcessorRetiredError } from '../errors.js';

@@ -8,7 +8,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { Logger } from '../../core/logger.js';
 import type { Row, RowChange } from '../../core/row-change.js';
 import type { SqlTransaction } from '../../core/sql-client.js';
-import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../../store/checkpoint.js';
+import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import { initialCheckpoint } from '../initial-checkpoint.js';
 import { migrateProcessing } from '../migrate-processing.js';

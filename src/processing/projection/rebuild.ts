@@ -4,7 +4,7 @@
  */
 import { SyncError } from '../../core/errors.js';
 import { quoteIdent, type SqlClient, type SqlTransaction } from '../../core/sql-client.js';
-import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../store/checkpoint.js';
+import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../../store/postgres/event-rows.js';
 import type { EventStore, ReadAllResult } from '../../store/types.js';
 import { migrateProcessing } from '../migrate-processing.js';

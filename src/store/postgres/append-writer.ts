@@ -14,7 +14,7 @@
  */
 import { ConcurrencyError, DuplicateEventIdError, IdempotencyKeyReusedError } from '../../core/errors.js';
 import { quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
-import { formatCheckpoint } from '../checkpoint.js';
+import { formatCheckpoint } from '../../core/checkpoint.js';
 import type { FlushOutcome } from '../group-commit.js';
 import { storedEventOf, type PreparedAppend } from '../prepare-append.js';
 import type { AppendResult, ExpectedVersion, StoredEvent } from '../types.js';

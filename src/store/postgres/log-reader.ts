@@ -11,7 +11,7 @@
  * the order the proof needs; each row is one JSON text (event-rows.ts).
  */
 import { quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
-import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../checkpoint.js';
+import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
 import type { ReadAllResult, ReaderLag, StoredEvent } from '../types.js';
 import { EVENT_JSON, parseStoredEvent } from './event-rows.js';
 import { ReadAhead, type RawPage } from './read-ahead.js';

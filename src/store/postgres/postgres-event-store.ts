@@ -8,7 +8,7 @@ import { AppendOutcomeUnknownError, StoreClosedError, StoreUnavailableError } fr
 import { sqlFailureOutcome } from '../../core/sql-errors.js';
 import { runMigrations } from '../../core/migrator.js';
 import { PG_ERROR, pgErrorCode, quoteIdent, type SqlClient } from '../../core/sql-client.js';
-import { START_CHECKPOINT, type LogCheckpoint } from '../checkpoint.js';
+import { START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
 import type { EventTypeRegistry } from '../event-registry.js';
 import { GroupCommitter, type FlushOutcome } from '../group-commit.js';
 import { followLog } from '../live-subscription.js';

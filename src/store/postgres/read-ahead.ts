@@ -16,7 +16,7 @@
  * reached the head) is discarded, so a reader woken by a new commit always
  * reads afresh.
  */
-import type { LogCheckpoint } from '../checkpoint.js';
+import type { LogCheckpoint } from '../../core/checkpoint.js';
 import type { ReadAllResult } from '../types.js';
 
 /** A page as it arrived: its size and last checkpoint are known before it is decoded. */

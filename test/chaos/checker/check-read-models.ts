@@ -13,7 +13,7 @@ import {
 import { resolveInventoryOptions } from '../../../src/commerce/read-models/inventory-options.js';
 import { ReadModelSet } from '../../../src/commerce/read-models/read-model-set.js';
 import { quoteIdent, type SqlClient } from '../../../src/core/sql-client.js';
-import { parseCheckpoint, START_CHECKPOINT } from '../../../src/store/checkpoint.js';
+import { parseCheckpoint, START_CHECKPOINT } from '../../../src/core/checkpoint.js';
 import { createEventStore } from '../../../src/store/index.js';
 import { verdict, type InvariantResult } from './invariant.js';
 

@@ -5,8 +5,8 @@
  * many as the receiver said it wrote. Separately, every webhook should be
  * acknowledged in the end, since the sender retries like TikTok does.
  */
-import { SHIPPING_WEBHOOK_SOURCE } from '../../../src/ingest/shipping/webhook-handler.js';
-import { TIKTOK_WEBHOOK_SOURCE } from '../../../src/ingest/tiktok/webhook-handler.js';
+import { SHIPPING_WEBHOOK_SOURCE } from '../../../src/commerce/ingest/shipping/webhook-handler.js';
+import { TIKTOK_WEBHOOK_SOURCE } from '../../../src/commerce/ingest/tiktok/webhook-handler.js';
 import type { WebhookRecord } from '../history.js';
 import { groupBy } from './group-by.js';
 import { verdict, type InvariantResult } from './invariant.js';

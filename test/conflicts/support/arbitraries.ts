@@ -3,7 +3,7 @@
  */
 import fc from 'fast-check';
 import type { ConflictInput, ContenderInput } from '../../../src/conflicts/index.js';
-import { SOURCES } from '../../../src/conflicts/index.js';
+import { COMMERCE_SOURCES } from '../../../src/commerce/conflicts/commerce-conflict-config.js';
 
 /** Detection time used by the generators: every generated clock is at or before it (trusted). */
 export const DETECTED_AT = 100_000;
@@ -97,7 +97,7 @@ export function contendersArb(
   fields: FieldsArb,
   options: { minLength?: number; maxLength?: number; sources?: readonly string[] } = {},
 ): fc.Arbitrary<ContenderInput[]> {
-  const sources = options.sources ?? SOURCES;
+  const sources = options.sources ?? COMMERCE_SOURCES;
   return fc
     .uniqueArray(
       fc.record({

@@ -5,6 +5,7 @@
 import { ConflictResolver, type ConflictResolverOptions } from '../../../src/conflicts/index.js';
 import { createEventStore, type EventStore } from '../../../src/store/index.js';
 import { sqlEngines, type TestDatabase } from '../../support/databases.js';
+import { commerceConflictConfig } from '../../../src/commerce/conflicts/commerce-conflict-config.js';
 
 /** A store + resolver under test and how to close them. */
 export interface ResolverFixture {
@@ -26,7 +27,11 @@ const memory: Backend = {
   async open(options = {}) {
     const store = createEventStore();
     await store.migrate();
-    const resolver = new ConflictResolver({ ...options, store });
+    const resolver = new ConflictResolver({
+      ...options,
+      config: commerceConflictConfig(options.config),
+      store,
+    });
     await resolver.migrate();
     return { store, resolver, close: () => store.close() };
   },
@@ -44,7 +49,11 @@ export const backends: readonly Backend[] = [
       const db: TestDatabase = await engine.open();
       const store = createEventStore({ sql: db.sql, schema: db.schema });
       await store.migrate();
-      const resolver = new ConflictResolver({ ...options, store });
+      const resolver = new ConflictResolver({
+        ...options,
+        config: commerceConflictConfig(options.config),
+        store,
+      });
       await resolver.migrate();
       return {
         store,

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteIdent } from '../../../src/core/sql-client.js';
 import { partitionNames, readCheckpoints } from '../../../src/processing/index.js';
-import { compareCheckpoints } from '../../../src/store/checkpoint.js';
+import { compareCheckpoints } from '../../../src/core/checkpoint.js';
 import { createEventStore } from '../../../src/store/create-event-store.js';
 import type { EventStore } from '../../../src/store/types.js';
 import { runProgram, type ChildProgram } from '../../support/child-process.js';

@@ -1,7 +1,7 @@
 /**
  * The error of a failed TikTok Shop API call.
  */
-import { SyncError } from '../../core/errors.js';
+import { SyncError } from '../../../core/errors.js';
 
 /**
  * Codes of {@link TikTokApiError}.

@@ -2,8 +2,8 @@
  * The one message envelope of the realtime transports (SSE and WebSocket).
  * Browser-safe: the client imports it too.
  */
-import type { Row } from '../core/row-change.js';
-import type { LogCheckpoint } from '../store/checkpoint.js';
+import type { Row } from './row-change.js';
+import type { LogCheckpoint } from './checkpoint.js';
 import type { DeltaTuple } from './delta.js';
 
 /** Envelope types. */

@@ -3,12 +3,16 @@
  * one atomic append, keyed by `tts_notification_id`.
  */
 import { randomUUID } from 'node:crypto';
-import type { CommerceEventType, EventPayload } from '../../commerce/events/catalog.js';
-import { TIKTOK_WEBHOOK_TYPES } from '../../commerce/events/tiktok-events.js';
-import { orderStream } from '../../commerce/inventory/streams.js';
-import type { EventMetadata, NewEvent } from '../../store/types.js';
-import { parseWith } from '../parse-json.js';
-import { DEFAULT_SOURCE_TIME_BOUNDS, assertSourceTime, type SourceTimeBounds } from '../source-time.js';
+import type { CommerceEventType, EventPayload } from '../../events/catalog.js';
+import { TIKTOK_WEBHOOK_TYPES } from '../../events/tiktok-events.js';
+import { orderStream } from '../../inventory/streams.js';
+import type { EventMetadata, NewEvent } from '../../../store/types.js';
+import { parseWith } from '../../../ingest/parse-json.js';
+import {
+  DEFAULT_SOURCE_TIME_BOUNDS,
+  assertSourceTime,
+  type SourceTimeBounds,
+} from '../../../ingest/source-time.js';
 import {
   normalizeOrderStatus,
   orderStatusChangeDataSchema,

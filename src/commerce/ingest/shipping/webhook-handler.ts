@@ -4,33 +4,33 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { orderStream } from '../../commerce/inventory/streams.js';
-import { isConcurrencyError } from '../../core/errors.js';
-import { errorToProblem } from '../../http/problem.js';
+import { orderStream } from '../../inventory/streams.js';
+import { isConcurrencyError } from '../../../core/errors.js';
+import { errorToProblem } from '../../../http/problem.js';
 import {
   headerValue,
   jsonResponse,
   withBodyLimit,
   type HttpHandler,
   type HttpRequest,
-} from '../../http/types.js';
-import type { AppendOptions, AppendResult, EventStore, NewEvent } from '../../store/types.js';
-import { enforceRateLimit } from '../enforce-rate-limit.js';
-import { IngestError } from '../errors.js';
-import { webhookIdempotencyKey } from '../idempotency-key.js';
-import { assertBodySize, parseJsonBody, parseWith } from '../parse-json.js';
-import { createMemoryRateLimiter, type RateLimiter } from '../rate-limiter.js';
+} from '../../../http/types.js';
+import type { AppendOptions, AppendResult, EventStore, NewEvent } from '../../../store/types.js';
+import { enforceRateLimit } from '../../../ingest/enforce-rate-limit.js';
+import { IngestError } from '../../../ingest/errors.js';
+import { webhookIdempotencyKey } from '../../../ingest/idempotency-key.js';
+import { assertBodySize, parseJsonBody, parseWith } from '../../../ingest/parse-json.js';
+import { createMemoryRateLimiter, type RateLimiter } from '../../../ingest/rate-limiter.js';
 import {
   DEFAULT_SOURCE_TIME_BOUNDS,
   assertSourceTime,
   sourceTimeBoundsSchema,
   type SourceTimeBounds,
-} from '../source-time.js';
+} from '../../../ingest/source-time.js';
 import {
   STANDARD_WEBHOOK_TOLERANCE_SECONDS,
   decodeWebhookSecret,
   verifyStandardWebhook,
-} from '../standard-webhooks.js';
+} from '../../../ingest/standard-webhooks.js';
 import { mapTrackingUpdate } from './map-webhook.js';
 import { shippingEnvelopeSchema, trackingUpdateSchema } from './webhook-schemas.js';
 

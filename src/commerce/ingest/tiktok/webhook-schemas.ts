@@ -3,7 +3,7 @@
  * handled type. Unknown extra fields are kept (TikTok adds fields over time).
  */
 import { z } from 'zod';
-import { TIKTOK_ORDER_STATUSES } from '../../commerce/events/common.js';
+import { TIKTOK_ORDER_STATUSES } from '../../events/common.js';
 
 /** TikTok ids arrive as strings (sometimes numbers); both become strings. */
 const tiktokId = z.union([z.string().min(1).max(128), z.int().nonnegative()]).transform(String);

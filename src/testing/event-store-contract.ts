@@ -1,6 +1,7 @@
 /**
- * The event store contract: one suite, run against the in-memory store,
- * embedded PGlite and real PostgreSQL.
+ * The event store contract: one vitest suite every `EventStore` must pass.
+ * The project runs it against the in-memory store, embedded PGlite and real
+ * PostgreSQL; a third-party store runs it against its own.
  */
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,9 +18,8 @@ import {
   type EventStore,
   type EventStoreConfig,
   type StoredEvent,
-} from '../../src/index.js';
-
-import { waitFor } from '../support/wait.js';
+} from '../index.js';
+import { waitFor } from './wait-for.js';
 
 /** Opens a store for one test; `config` is merged into the store config. */
 export type StoreFactory = (
@@ -28,6 +28,18 @@ export type StoreFactory = (
 
 const order = (n: number) => ({ type: 'order.received_from_tiktok', data: { orderId: `o-${n}`, total: n } });
 
+/**
+ * Register the event store contract with vitest: expected versions,
+ * idempotency keys, event ids stored once, the gapless global log, live
+ * subscriptions, validation, partitions and archival, lifecycle.
+ *
+ * @example
+ * ```ts
+ * // my-store.test.ts
+ * import { eventStoreContract } from '@creatorflow/sync/testing';
+ * eventStoreContract('my store', async (config) => ({ store: createMyStore(config), close: async () => {} }));
+ * ```
+ */
 export function eventStoreContract(
   name: string,
   factory: StoreFactory,

@@ -7,7 +7,7 @@
  * `DELETE` removes it (and is harmless when the row is absent); an `UPDATE`
  * of an absent row is ignored.
  */
-import type { Row, RowOperation } from '../core/row-change.js';
+import type { Row, RowOperation } from './row-change.js';
 
 /** One row change as sent: op, key columns, and the changed (or, for INSERT, all) fields. */
 export interface Delta {

@@ -6,8 +6,8 @@
  */
 import pRetry, { AbortError } from 'p-retry';
 import { z } from 'zod';
-import type { EventPayload } from '../../commerce/events/catalog.js';
-import type { EventStore } from '../../store/types.js';
+import type { EventPayload } from '../../events/catalog.js';
+import type { EventStore } from '../../../store/types.js';
 import { accessTokens, type AccessTokenOptions } from './access-token.js';
 import { TikTokApiError, type TIKTOK_API_ERROR_CODES } from './api-error.js';
 import { signTikTokRequest } from './request-signature.js';

@@ -2,21 +2,25 @@
  * The TikTok Shop webhook receiver (`POST /api/webhooks/tiktok`), framework-agnostic.
  */
 import { z } from 'zod';
-import { errorToProblem } from '../../http/problem.js';
+import { errorToProblem } from '../../../http/problem.js';
 import {
   headerValue,
   jsonResponse,
   withBodyLimit,
   type HttpHandler,
   type HttpRequest,
-} from '../../http/types.js';
-import type { EventStore } from '../../store/types.js';
-import { enforceRateLimit } from '../enforce-rate-limit.js';
-import { IngestError } from '../errors.js';
-import { webhookIdempotencyKey } from '../idempotency-key.js';
-import { assertBodySize, decodeBody, parseJsonText, parseWith } from '../parse-json.js';
-import { createMemoryRateLimiter, type RateLimiter } from '../rate-limiter.js';
-import { DEFAULT_SOURCE_TIME_BOUNDS, sourceTimeBoundsSchema, type SourceTimeBounds } from '../source-time.js';
+} from '../../../http/types.js';
+import type { EventStore } from '../../../store/types.js';
+import { enforceRateLimit } from '../../../ingest/enforce-rate-limit.js';
+import { IngestError } from '../../../ingest/errors.js';
+import { webhookIdempotencyKey } from '../../../ingest/idempotency-key.js';
+import { assertBodySize, decodeBody, parseJsonText, parseWith } from '../../../ingest/parse-json.js';
+import { createMemoryRateLimiter, type RateLimiter } from '../../../ingest/rate-limiter.js';
+import {
+  DEFAULT_SOURCE_TIME_BOUNDS,
+  sourceTimeBoundsSchema,
+  type SourceTimeBounds,
+} from '../../../ingest/source-time.js';
 import { mapTikTokWebhook } from './map-webhook.js';
 import { verifyTikTokWebhook } from './webhook-signature.js';
 import { tiktokEnvelopeSchema } from './webhook-schemas.js';

@@ -1,8 +1,8 @@
 /**
  * Turn a verified tracking update into order events.
  */
-import { commerceEvent } from '../../commerce/events/catalog.js';
-import type { NewEvent } from '../../store/types.js';
+import { commerceEvent } from '../../events/catalog.js';
+import type { NewEvent } from '../../../store/types.js';
 import type { TrackingUpdate } from './webhook-schemas.js';
 
 /**

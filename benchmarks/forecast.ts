@@ -1,0 +1,161 @@
+/**
+ * `npm run bench -- forecast`: a rolling-origin backtest of demand forecasting
+ * on simulated demand with known generating processes (steady, trending,
+ * weekly seasonal, intermittent, viral shocks), 30-day horizon.
+ *
+ * One JSON line per demand class, `forecast.<class>`:
+ * - `mase`: mean absolute error over the horizon scaled by the in-sample
+ *   one-step seasonal-naive (lag 7) MAE (Hyndman & Koehler 2006), averaged over
+ *   forecasts; `relative_mae_snaive`: the forecast's MAE over that of the
+ *   seasonal-naive forecast from the same origin (below 1: better than naive).
+ * - `within_20pct`: share of 30-day totals (forecast mean) within 20 % of what sold.
+ * - `coverage_80`: share of days whose sales fell inside the 10–90 % interval.
+ * - `detect_delay_days` (median days from shock onset to a confirmed alarm, viral
+ *   class, with mentions; `detect_delay_days_sales_only` without them),
+ *   `flag_delay_days`, `detected_share`, and `false_alarm_rate`
+ *   (confirmed alarms away from any shock, per product-year; every class).
+ *
+ * Environment: FORECAST_PRODUCTS (per class, default 60 → 300 products),
+ * FORECAST_DAYS (default 730), FORECAST_ORIGINS (default 6, 30 days apart,
+ * ending 30 days before the end), FORECAST_PATHS (default 500).
+ * The demo-log replay named in issue 16 is not part of this harness yet.
+ */
+import { detectSpikes } from '../src/commerce/forecasting/spike-detector.js';
+import { forecastDemand } from '../src/commerce/forecasting/forecast-demand.js';
+import {
+  DEMAND_CLASSES,
+  syntheticDemand,
+  type DemandClass,
+  type SyntheticDemand,
+} from '../src/commerce/forecasting/synthetic-demand.js';
+import { emit, median, round } from './support/stats.js';
+
+const PRODUCTS = Number(process.env.FORECAST_PRODUCTS ?? 60);
+const DAYS = Number(process.env.FORECAST_DAYS ?? 730);
+const ORIGINS = Number(process.env.FORECAST_ORIGINS ?? 6);
+const PATHS = Number(process.env.FORECAST_PATHS ?? 500);
+const HORIZON = 30;
+const START = '2025-01-01';
+
+interface Tally {
+  mase: number[];
+  maeForecast: number;
+  maeNaive: number;
+  within: number;
+  totals: number;
+  covered: number;
+  days: number;
+  methods: Record<string, number>;
+  ms: number[];
+}
+
+function seasonalNaiveScale(history: readonly number[]): number {
+  let sum = 0;
+  for (let t = 7; t < history.length; t++) sum += Math.abs(history[t]! - history[t - 7]!);
+  return history.length > 7 ? sum / (history.length - 7) : 1;
+}
+
+function backtest(series: SyntheticDemand, tally: Tally): void {
+  for (let k = 0; k < ORIGINS; k++) {
+    const origin = DAYS - HORIZON - k * HORIZON;
+    const history = series.sales.slice(0, origin);
+    const started = performance.now();
+    const f = forecastDemand(
+      { sales: history, startDate: START, mentions: series.mentions.slice(0, origin) },
+      { horizon: HORIZON, paths: PATHS, seed: origin },
+    );
+    tally.ms.push(performance.now() - started);
+    tally.methods[f.method] = (tally.methods[f.method] ?? 0) + 1;
+    const actual = series.sales.slice(origin, origin + HORIZON);
+    const naive = history.slice(-7);
+    let errors = 0;
+    f.days.forEach((day, h) => {
+      const y = actual[h]!;
+      errors += Math.abs(y - day.mean);
+      tally.maeNaive += Math.abs(y - naive[h % 7]!);
+      tally.days++;
+      if (y >= day.p10 && y <= day.p90) tally.covered++;
+    });
+    tally.maeForecast += errors;
+    tally.mase.push(errors / HORIZON / Math.max(1e-9, seasonalNaiveScale(history)));
+    const sold = actual.reduce((a, b) => a + b, 0);
+    tally.totals++;
+    if (Math.abs(f.total.mean - sold) <= 0.2 * sold) tally.within++;
+  }
+}
+
+function salesOnlyDelays(series: SyntheticDemand, delays: number[]): void {
+  const { alarms } = detectSpikes(series.sales);
+  for (const on of series.shockOnsets) {
+    const hit = alarms.find((a) => a.confirmedIndex >= on && a.confirmedIndex <= on + 14);
+    if (hit) delays.push(hit.confirmedIndex - on);
+  }
+}
+
+function detection(series: SyntheticDemand, delays: number[], flags: number[], missed: { n: number }) {
+  const { alarms } = detectSpikes(series.sales, { mentions: series.mentions });
+  let falseAlarms = 0;
+  for (const a of alarms) {
+    if (!series.shockOnsets.some((on) => a.confirmedIndex >= on - 2 && a.confirmedIndex <= on + 30))
+      falseAlarms++;
+  }
+  for (const on of series.shockOnsets) {
+    const hit = alarms.find((a) => a.confirmedIndex >= on - 2 && a.confirmedIndex <= on + 14);
+    if (!hit) missed.n++;
+    else {
+      delays.push(Math.max(0, hit.confirmedIndex - on));
+      flags.push(Math.max(0, hit.flaggedIndex - on));
+    }
+  }
+  return falseAlarms;
+}
+
+function runClass(demandClass: DemandClass, classIndex: number): void {
+  const tally: Tally = {
+    mase: [],
+    maeForecast: 0,
+    maeNaive: 0,
+    within: 0,
+    totals: 0,
+    covered: 0,
+    days: 0,
+    methods: {},
+    ms: [],
+  };
+  const delays: number[] = [];
+  const flags: number[] = [];
+  const salesOnly: number[] = [];
+  const missed = { n: 0 };
+  let falseAlarms = 0;
+  let shocks = 0;
+  for (let p = 0; p < PRODUCTS; p++) {
+    const series = syntheticDemand(demandClass, DAYS, 1 + classIndex * 100_003 + p * 7919);
+    backtest(series, tally);
+    falseAlarms += detection(series, delays, flags, missed);
+    salesOnlyDelays(series, salesOnly);
+    shocks += series.shockOnsets.length;
+  }
+  emit({
+    name: `forecast.${demandClass}`,
+    products: PRODUCTS,
+    days: DAYS,
+    origins: ORIGINS,
+    horizon_days: HORIZON,
+    mase: round(tally.mase.reduce((a, b) => a + b, 0) / tally.mase.length, 3),
+    relative_mae_snaive: round(tally.maeForecast / tally.maeNaive, 3),
+    within_20pct: round(tally.within / tally.totals, 3),
+    coverage_80: round(tally.covered / tally.days, 3),
+    detect_delay_days: delays.length > 0 ? median(delays) : null,
+    flag_delay_days: flags.length > 0 ? median(flags) : null,
+    detect_delay_days_sales_only: salesOnly.length > 0 ? median(salesOnly) : null,
+    detected_share: shocks > 0 ? round(1 - missed.n / shocks, 3) : null,
+    false_alarm_rate: round(falseAlarms / ((PRODUCTS * DAYS) / 365), 3),
+    methods: tally.methods,
+    ms_per_forecast: round(median(tally.ms), 2),
+  });
+}
+
+export default function forecastBenchmark(): Promise<void> {
+  DEMAND_CLASSES.forEach((c, i) => runClass(c, i));
+  return Promise.resolve();
+}

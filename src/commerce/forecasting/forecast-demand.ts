@@ -1,0 +1,231 @@
+/**
+ * A product's demand forecast: the method chosen by out-of-sample error, a
+ * spike check, and the forecast distribution read from simulated futures.
+ */
+import { cleanSpikes, MAX_SPIKE_DAYS } from './clean-spikes.js';
+import { addDays, dateMs, weekdayOf, type Weekday } from './dates.js';
+import type { FittedDemandModel, ForecastMethod } from './demand-model.js';
+import { assertDemandSeries, assertIntegerIn, ForecastInputError } from './errors.js';
+import { WEEK } from './exponential-smoothing.js';
+import { seededRandom } from './random.js';
+import { fitMethod, selectModel, type CandidateScore } from './select-model.js';
+import { detectSpikes, type SpikeDetectorOptions, type SpikeSignal } from './spike-detector.js';
+import { fitSpikeDecay, SpikeAdjustedModel } from './spike-model.js';
+import { quantileSorted } from './statistics.js';
+
+/** Longest horizon served. */
+export const MAX_HORIZON_DAYS = 90;
+
+/** A product's daily history. */
+export interface DemandHistory {
+  /** Units sold per day, oldest first. */
+  sales: readonly number[];
+  /** The date (`YYYY-MM-DD`, UTC) of `sales[0]`. */
+  startDate: string;
+  /** Social-media mentions per day, aligned with `sales` (optional driver). */
+  mentions?: readonly number[];
+}
+
+/** Options of {@link forecastDemand}. */
+export interface ForecastOptions {
+  /** Days ahead, 1–90. Default 30. */
+  horizon?: number;
+  /** Simulated futures the distribution is read from, 100–20000. Default 1000. */
+  paths?: number;
+  /** Seed of the simulation (same input and seed, same forecast). Default 1. */
+  seed?: number;
+  /** Restrict the methods tried. */
+  methods?: readonly ForecastMethod[];
+  /** Days of each holdout window in the selection. Default 28. */
+  selectionWindow?: number;
+  /** A confirmed spike with onset this many days back or fewer may reshape the forecast. Default 120. */
+  spikeMemoryDays?: number;
+  spikeDetector?: SpikeDetectorOptions;
+}
+
+/** One forecast day. Quantiles are of that day's demand. */
+export interface ForecastDay {
+  date: string;
+  mean: number;
+  p10: number;
+  p50: number;
+  p90: number;
+}
+
+/** The seasonal adjustment the forecast applies, in plain units. */
+export interface SeasonalAdjustment {
+  /** True when the chosen model has a weekly pattern. */
+  present: boolean;
+  /** Units/day the weekday adds to (or takes from) the level. */
+  byWeekday: Record<Weekday, number>;
+}
+
+/** A demand forecast: a distribution per day, kept sample paths, and how it was made. */
+export interface DemandForecast {
+  method: ForecastMethod;
+  parameters: Readonly<Record<string, number>>;
+  /** The first forecast date (the day after the history). */
+  firstDate: string;
+  days: ForecastDay[];
+  /** Distribution of the horizon's total demand. */
+  total: { mean: number; p10: number; p50: number; p90: number };
+  seasonality: SeasonalAdjustment;
+  spike: SpikeSignal;
+  /** True when a recent confirmed spike reshaped the forecast. */
+  spikeAdjusted: boolean;
+  candidates: CandidateScore[];
+  /**
+   * The simulated futures (paths[i][h] = units on day h of future i), for
+   * stock-out and reorder calculations; not meant for storage.
+   */
+  paths: readonly (readonly number[])[];
+}
+
+function resolved(options: ForecastOptions) {
+  const horizon = options.horizon ?? 30;
+  const paths = options.paths ?? 1000;
+  assertIntegerIn('horizon', horizon, 1, MAX_HORIZON_DAYS);
+  assertIntegerIn('paths', paths, 100, 20_000);
+  const seed = options.seed ?? 1;
+  if (!Number.isInteger(seed))
+    throw new ForecastInputError('seed', `expected an integer, got ${String(seed)}`);
+  return {
+    horizon,
+    paths,
+    seed,
+    window: options.selectionWindow ?? 28,
+    spikeMemory: options.spikeMemoryDays ?? MAX_SPIKE_DAYS,
+  };
+}
+
+/** Baseline (fitted on the history before onset) plus the decaying excess since. */
+function adaptToSpike(
+  sales: readonly number[],
+  cleaned: readonly number[],
+  onset: number,
+  methods: readonly ForecastMethod[] | undefined,
+  window: number,
+): FittedDemandModel | null {
+  if (onset < 2 * WEEK) return null;
+  const baseline = selectModel(cleaned.slice(0, onset), window, methods).model;
+  const lead = sales.length - onset;
+  const expected = baseline.forecastMean(lead);
+  const excess = sales.slice(onset).map((v, i) => v - expected[i]!);
+  return new SpikeAdjustedModel(baseline, lead, fitSpikeDecay(excess));
+}
+
+function seasonalAdjustment(model: FittedDemandModel, firstDate: string): SeasonalAdjustment {
+  const offsets = model.seasonalOffsets();
+  const byWeekday = {} as Record<Weekday, number>;
+  for (let i = 0; i < WEEK; i++) byWeekday[weekdayOf(addDays(firstDate, i))] = offsets[i] ?? 0;
+  return { present: offsets.some((o) => Math.abs(o) > 1e-9), byWeekday };
+}
+
+/**
+ * Forecast a product's daily demand `horizon` days ahead as a distribution.
+ * The method (simple, damped-trend or Holt-Winters smoothing; SBA or TSB for
+ * sparse sellers) is chosen by out-of-sample error; a confirmed recent spike
+ * (from sales, or sales plus mentions) switches to baseline-plus-decaying-
+ * excess. Deterministic for a given input and seed.
+ *
+ * @example
+ * ```ts
+ * const f = forecastDemand({ sales: last90Days, startDate: '2026-09-04' }, { horizon: 30 });
+ * f.days[0] // { date: '2026-12-03', mean: 11.8, p10: 7.1, p50: 11.6, p90: 16.9 }
+ * ```
+ */
+export function forecastDemand(history: DemandHistory, options: ForecastOptions = {}): DemandForecast {
+  assertDemandSeries('sales', history.sales);
+  dateMs('startDate', history.startDate);
+  if (history.mentions && history.mentions.length !== history.sales.length) {
+    throw new ForecastInputError(
+      'mentions',
+      `expected ${history.sales.length} days, got ${history.mentions.length}`,
+    );
+  }
+  const o = resolved(options);
+  const sales = history.sales;
+  const firstDate = addDays(history.startDate, sales.length);
+  const scan = detectSpikes(sales, { mentions: history.mentions, options: options.spikeDetector });
+  const { cleaned, windows } = cleanSpikes(
+    sales,
+    scan.alarms.map((a) => a.onsetIndex),
+  );
+  const selection = selectModel(cleaned.length > 0 ? cleaned : [0], o.window, options.methods);
+  // A spike still under way (its window reaches today) reshapes the forecast.
+  const live = windows.find((w) => w.end === sales.length && sales.length - w.start <= o.spikeMemory);
+  const adapted = live ? adaptToSpike(sales, cleaned, live.start, options.methods, o.window) : null;
+  const model = adapted ?? selection.model;
+  return distribution(model, o, firstDate, {
+    spike: scan.latest,
+    spikeAdjusted: adapted !== null,
+    candidates: selection.candidates,
+  });
+}
+
+function distribution(
+  model: FittedDemandModel,
+  o: ReturnType<typeof resolved>,
+  firstDate: string,
+  extra: Pick<DemandForecast, 'spike' | 'spikeAdjusted' | 'candidates'>,
+): DemandForecast {
+  const rng = seededRandom(o.seed);
+  const paths: number[][] = [];
+  for (let i = 0; i < o.paths; i++) paths.push(model.simulatePath(rng, o.horizon));
+  const means = model.forecastMean(o.horizon);
+  const days: ForecastDay[] = [];
+  const column = new Float64Array(o.paths);
+  for (let h = 0; h < o.horizon; h++) {
+    for (let i = 0; i < o.paths; i++) column[i] = paths[i]![h]!;
+    column.sort();
+    days.push({
+      date: addDays(firstDate, h),
+      mean: means[h]!,
+      p10: quantileSorted(column, 0.1),
+      p50: quantileSorted(column, 0.5),
+      p90: quantileSorted(column, 0.9),
+    });
+  }
+  const totals = Float64Array.from(paths, (p) => p.reduce((a, b) => a + b, 0)).sort();
+  return {
+    method: model.method,
+    parameters: model.parameters,
+    firstDate,
+    days,
+    total: {
+      mean: means.reduce((a, b) => a + b, 0),
+      p10: quantileSorted(totals, 0.1),
+      p50: quantileSorted(totals, 0.5),
+      p90: quantileSorted(totals, 0.9),
+    },
+    seasonality: seasonalAdjustment(model, firstDate),
+    ...extra,
+    paths,
+  };
+}
+
+/**
+ * Fit one named method (no selection, no spike handling) and return its
+ * forecast distribution; for comparisons and tests.
+ *
+ * @example
+ * ```ts
+ * const f = forecastWithMethod('tsb', { sales, startDate: '2026-01-01' });
+ * ```
+ */
+export function forecastWithMethod(
+  method: ForecastMethod,
+  history: DemandHistory,
+  options: ForecastOptions = {},
+): DemandForecast {
+  assertDemandSeries('sales', history.sales);
+  dateMs('startDate', history.startDate);
+  const o = resolved(options);
+  const model =
+    fitMethod(method, history.sales) ?? fitMethod('ses', history.sales.length > 0 ? history.sales : [0])!;
+  return distribution(model, o, addDays(history.startDate, history.sales.length), {
+    spike: detectSpikes(history.sales).latest,
+    spikeAdjusted: false,
+    candidates: [],
+  });
+}

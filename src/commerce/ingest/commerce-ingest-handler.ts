@@ -1,0 +1,118 @@
+/**
+ * The commerce webhook receivers (TikTok Shop, shipping providers) as
+ * {@link WebhookReceiver}s for `createSyncEngine({ receivers })`, and one
+ * handler serving both for hosts that wire the parts themselves.
+ */
+import { createRouter, type Route } from '../../http/router.js';
+import type { HttpHandler } from '../../http/types.js';
+import type { ReceiverContext, WebhookReceiver } from '../../ingest/webhook-receiver.js';
+import { createShippingWebhookHandler, type ShippingWebhookOptions } from './shipping/webhook-handler.js';
+import { createTikTokWebhookHandler, type TikTokWebhookOptions } from './tiktok/webhook-handler.js';
+
+/**
+ * Paths of the commerce receivers.
+ *
+ * @example
+ * ```ts
+ * app.post(COMMERCE_WEBHOOK_PATHS.tiktok, expressAdapter(engine.ingest));
+ * ```
+ */
+export const COMMERCE_WEBHOOK_PATHS = {
+  tiktok: '/api/webhooks/tiktok',
+  shipping: '/api/webhooks/shipping/:provider',
+} as const;
+
+/** TikTok receiver settings; the store and shared limiter come from the engine. */
+export type TikTokReceiverOptions = Omit<TikTokWebhookOptions, 'store' | 'rateLimiter'>;
+/** Shipping receiver settings; the store and shared limiter come from the engine. */
+export type ShippingReceiverOptions = Omit<ShippingWebhookOptions, 'store' | 'rateLimiter'>;
+
+function fromContext({ store, rateLimiter }: ReceiverContext) {
+  return rateLimiter === undefined ? { store } : { store, rateLimiter };
+}
+
+/**
+ * The TikTok Shop receiver (`POST /api/webhooks/tiktok`).
+ *
+ * @example
+ * ```ts
+ * createSyncEngine({ sql, receivers: [tikTokReceiver({ appKey, appSecret })] });
+ * ```
+ */
+export function tikTokReceiver(options: TikTokReceiverOptions): WebhookReceiver {
+  return {
+    path: COMMERCE_WEBHOOK_PATHS.tiktok,
+    create: (context) => createTikTokWebhookHandler({ ...options, ...fromContext(context) }),
+  };
+}
+
+/**
+ * The shipping receiver (`POST /api/webhooks/shipping/:provider`).
+ *
+ * @example
+ * ```ts
+ * createSyncEngine({ sql, receivers: [shippingReceiver({ providers: { shipfast: { apiKey, secrets, creators } } })] });
+ * ```
+ */
+export function shippingReceiver(options: ShippingReceiverOptions): WebhookReceiver {
+  return {
+    path: COMMERCE_WEBHOOK_PATHS.shipping,
+    create: (context) => createShippingWebhookHandler({ ...options, ...fromContext(context) }),
+  };
+}
+
+/** The commerce receivers to enable; each is off when absent. */
+export interface CommerceReceiversOptions {
+  tiktok?: TikTokReceiverOptions;
+  shipping?: ShippingReceiverOptions;
+}
+
+/**
+ * The enabled commerce receivers.
+ *
+ * @example
+ * ```ts
+ * createSyncEngine({ sql, receivers: commerceReceivers({ tiktok: { appKey, appSecret } }) });
+ * ```
+ */
+export function commerceReceivers(options: CommerceReceiversOptions): WebhookReceiver[] {
+  return [
+    ...(options.tiktok ? [tikTokReceiver(options.tiktok)] : []),
+    ...(options.shipping ? [shippingReceiver(options.shipping)] : []),
+  ];
+}
+
+/** Options of {@link createCommerceIngestHandler}: the receivers to enable, each with its store. */
+export interface CommerceIngestHandlerOptions {
+  tiktok?: TikTokWebhookOptions;
+  shipping?: ShippingWebhookOptions;
+}
+
+/**
+ * A single handler serving `POST /api/webhooks/tiktok` and
+ * `POST /api/webhooks/shipping/:provider` (404 / 405 problems otherwise).
+ *
+ * @example
+ * ```ts
+ * const ingest = createCommerceIngestHandler({ tiktok: { store, appKey, appSecret }, shipping: { store, providers } });
+ * app.use(expressAdapter(ingest));
+ * ```
+ */
+export function createCommerceIngestHandler(options: CommerceIngestHandlerOptions): HttpHandler {
+  const routes: Route[] = [];
+  if (options.tiktok) {
+    routes.push({
+      method: 'POST',
+      path: COMMERCE_WEBHOOK_PATHS.tiktok,
+      handler: createTikTokWebhookHandler(options.tiktok),
+    });
+  }
+  if (options.shipping) {
+    routes.push({
+      method: 'POST',
+      path: COMMERCE_WEBHOOK_PATHS.shipping,
+      handler: createShippingWebhookHandler(options.shipping),
+    });
+  }
+  return createRouter(routes);
+}

@@ -1,0 +1,88 @@
+/**
+ * The conflict engine knows no domain: without configuration it has no
+ * source, no entity policy and no platform rule. `commerceConflictConfig()`
+ * supplies CreatorFlow's, with a host's input merged over them.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  COMMERCE_ENTITY_POLICIES,
+  COMMERCE_SOURCE_PRIORITIES,
+  COMMERCE_SOURCES,
+  MANUAL_SOURCE,
+  TIKTOK_SOURCE,
+  commerceConflictConfig,
+} from '../../src/commerce/conflicts/commerce-conflict-config.js';
+import { createConflictEngine, UnknownSourceError, type ContenderInput } from '../../src/conflicts/index.js';
+
+const NOW = Date.UTC(2026, 0, 15, 12);
+let seq = 0;
+const stock = (source: string, quantity: number): ContenderInput => ({
+  entityType: 'inventory',
+  entityId: 'sku-1',
+  source,
+  sourceId: `${source}-1`,
+  eventId: `e${++seq}`,
+  hlc: { wallMs: NOW - 100, logical: seq, node: source },
+  changes: { quantity },
+});
+const conflict = (contenders: ContenderInput[]) => ({
+  entityType: 'inventory',
+  entityId: 'sku-1',
+  base: { quantity: 20 },
+  contenders,
+  detectedAt: NOW,
+});
+
+describe('the generic conflict engine', () => {
+  it('has no sources, entity policies or platform rule of its own', () => {
+    const engine = createConflictEngine();
+    expect(engine.config.priorities).toEqual({});
+    expect(engine.config.entities).toEqual({});
+    expect(engine.config.crossPlatform).toBeNull();
+    expect(() => engine.resolve(conflict([stock(TIKTOK_SOURCE, 18), stock(MANUAL_SOURCE, 20)]))).toThrow(
+      UnknownSourceError,
+    );
+  });
+
+  it('classifies by the entity policy alone without a platform rule', () => {
+    const engine = createConflictEngine({
+      ...commerceConflictConfig({ thresholds: { crossPlatformMismatch: false } }),
+      crossPlatform: null,
+    });
+    const r = engine.resolve(conflict([stock(TIKTOK_SOURCE, 18), stock(MANUAL_SOURCE, 19)]));
+    expect(r.kind).toBe('inventory_concurrent_update');
+  });
+});
+
+describe('commerceConflictConfig', () => {
+  it('supplies the specification sources, entity policies and the TikTok rule', () => {
+    const engine = createConflictEngine(commerceConflictConfig());
+    expect(engine.config.priorities).toEqual(COMMERCE_SOURCE_PRIORITIES);
+    expect(COMMERCE_SOURCES[0]).toBe(TIKTOK_SOURCE);
+    expect(Object.keys(engine.config.entities).sort()).toEqual(Object.keys(COMMERCE_ENTITY_POLICIES).sort());
+    expect(engine.config.entities.payment!.terminal).toEqual({
+      field: 'status',
+      values: ['completed'],
+      pick: 'first',
+    });
+    const r = engine.resolve(conflict([stock(TIKTOK_SOURCE, 18), stock(MANUAL_SOURCE, 19)]));
+    expect(r.kind).toBe('tiktok_vs_manual_changes');
+    const mismatch = engine.resolve(conflict([stock(TIKTOK_SOURCE, 18), stock('scheduled_sync', 19)]));
+    expect(mismatch.kind).toBe('cross_platform_inconsistency');
+    expect(mismatch.escalation?.reasons.map((x) => x.message)).toContain(
+      'TikTok Shop disagrees with another platform',
+    );
+  });
+
+  it("merges a host's entity fields over the commerce policy and adds its sources", () => {
+    const config = createConflictEngine(
+      commerceConflictConfig({
+        priorities: { shopify_webhook: 9 },
+        entities: { inventory: { windowMs: 2_000 } },
+      }),
+    ).config;
+    expect(config.priorities.shopify_webhook).toBe(9);
+    expect(config.priorities[TIKTOK_SOURCE]).toBe(10);
+    expect(config.entities.inventory).toMatchObject({ windowMs: 2_000, stockFields: ['quantity'] });
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * Known-answer tests of the forecasting methods against published worked
+ * examples and hand-worked applications of the published update equations.
+ */
+import { describe, expect, it } from 'vitest';
+import { crostonStates, fitSba, runSmoothing, tsbStates } from '../../../src/commerce/forecasting/index.js';
+
+const SES = { trend: false, seasonal: false } as const;
+
+describe('simple exponential smoothing', () => {
+  // NIST/SEMATECH e-Handbook of Statistical Methods, §6.4.3.1 "Single
+  // Exponential Smoothing" (data) and §6.4.3.2 "Forecasting with Single
+  // Exponential Smoothing": with α = 0.1 and S₂ = y₁, "the last data point …
+  // was 70 and its forecast (smoothed value S) was 71.7", and the bootstrapped
+  // next forecast is S₁₃ = 0.1·70 + 0.9·71.7 = 71.5.
+  const nist = [71, 70, 69, 68, 64, 65, 72, 78, 75, 75, 75, 70];
+  const p = { alpha: 0.1, beta: 0, gamma: 0, phi: 1 };
+
+  it('reproduces the NIST handbook example: S₁₂ = 71.7', () => {
+    // S_t = α·y_{t−1} + (1−α)·S_{t−1} is the level after y_{t−1}, started at ℓ₀ = y₁.
+    const fit = runSmoothing(nist.slice(0, 11), SES, p, { level: nist[0]! });
+    expect(fit.level).toBeCloseTo(71.7, 1);
+  });
+
+  it('reproduces the NIST bootstrapped forecast: S₁₃ = 71.5', () => {
+    const fit = runSmoothing(nist, SES, p, { level: nist[0]! });
+    expect(fit.level).toBeCloseTo(71.5, 1);
+  });
+});
+
+describe('Holt-Winters (additive, damped trend)', () => {
+  it('follows a noiseless linear trend with a weekly pattern exactly, whatever the smoothing', () => {
+    // With the true initial states, every one-step error is zero, so the
+    // states never move and the forecast is the true continuation.
+    const season = [-3, -1, 0, 1, 2, 4, -3];
+    const y = Array.from({ length: 70 }, (_, t) => 10 + 0.5 * (t + 1) + season[t % 7]!);
+    for (const alpha of [0.1, 0.5]) {
+      const fit = runSmoothing(
+        y,
+        { trend: true, seasonal: true },
+        { alpha, beta: 0.05, gamma: 0.1, phi: 1 },
+        { level: 10, trend: 0.5, season },
+      );
+      expect(Math.max(...fit.residuals.map(Math.abs))).toBeLessThan(1e-9);
+      expect(fit.level).toBeCloseTo(10 + 0.5 * 70, 9);
+      // The rotated season starts at the slot of day 70 (70 % 7 = 0).
+      expect(fit.season).toEqual(season);
+    }
+  });
+});
+
+describe('Croston, SBA and TSB', () => {
+  // Croston (1972), Operational Research Quarterly 23(3): on demand days
+  // z ← z + α(y − z) and p ← p + α(q − p); rate z/p. Initial z and p as in R's
+  // forecast::croston (Shenstone & Hyndman 2005): the first demand and the
+  // periods up to and including it. Worked by hand for y below, α = 0.1:
+  //   t=2 (y=3): z=3, p=3
+  //   t=6 (y=5, q=4): z = 3 + 0.1·2 = 3.2;  p = 3 + 0.1·1 = 3.1
+  //   t=8 (y=2, q=2): z = 3.2 − 0.1·1.2 = 3.08;  p = 3.1 − 0.1·1.1 = 2.99
+  const y = [0, 0, 3, 0, 0, 0, 5, 0, 2];
+
+  it('Croston: size 3.08, interval 2.99, rate 1.0301', () => {
+    const s = crostonStates(y, 0.1)!;
+    expect(s.size).toBeCloseTo(3.08, 10);
+    expect(s.interval).toBeCloseTo(2.99, 10);
+    expect(s.size / s.interval).toBeCloseTo(1.0301, 4);
+    // The one-step forecast before t=7 is the rate after t=6: 3.2/3.1.
+    expect(s.fitted[7]).toBeCloseTo(3.2 / 3.1, 10);
+  });
+
+  it('SBA multiplies the Croston rate by 1 − α/2 (Syntetos & Boylan 2005)', () => {
+    const model = fitSba(y)!;
+    const alpha = model.parameters.alpha!;
+    const s = crostonStates(y, alpha)!;
+    expect(model.forecastMean(1)[0]).toBeCloseTo((1 - alpha / 2) * (s.size / s.interval), 10);
+  });
+
+  it('TSB: the probability decays on zero days (Teunter, Syntetos & Babai 2011)', () => {
+    // y = [0, 4, 0, 0, 4], α = β = 0.1: d = 1/2 after t=1;
+    // t=2: d = 0.45; t=3: d = 0.405; t=4: d = 0.405 + 0.1·0.595 = 0.4645; z = 4.
+    const s = tsbStates([0, 4, 0, 0, 4], 0.1, 0.1)!;
+    expect(s.probability).toBeCloseTo(0.4645, 10);
+    expect(s.size).toBe(4);
+    expect(s.probability * s.size).toBeCloseTo(1.858, 10);
+  });
+
+  it('needs at least one sale', () => {
+    expect(crostonStates([0, 0, 0], 0.1)).toBeNull();
+    expect(fitSba([0, 0])).toBeNull();
+  });
+});

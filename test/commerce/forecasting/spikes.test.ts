@@ -1,0 +1,100 @@
+/**
+ * Viral-spike detection: fast, confident, rarely wrong, helped by mentions;
+ * and the forecast keeps a confirmed spike instead of averaging it away.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  cleanSpikes,
+  detectSpikes,
+  fitSpikeDecay,
+  forecastDemand,
+  syntheticDemand,
+} from '../../../src/commerce/forecasting/index.js';
+import { poisson, seededRandom } from '../../../src/commerce/forecasting/random.js';
+
+/** 200 days at `base`/day, then a shock of `height` that halves every `halfLife` days. */
+function shocked(seed: number, base: number, height: number, halfLife: number, onset = 200, days = 260) {
+  const rng = seededRandom(seed);
+  const sales: number[] = [];
+  const mentions: number[] = [];
+  for (let t = 0; t < days; t++) {
+    const excess = t >= onset ? height * Math.pow(0.5, (t - onset) / halfLife) : 0;
+    sales.push(poisson(rng, base + excess));
+    mentions.push(
+      poisson(rng, 20 + (t >= onset - 1 ? 30 * height * Math.pow(0.5, (t - onset + 1) / halfLife) : 0)),
+    );
+  }
+  return { sales, mentions, onset };
+}
+
+describe('detectSpikes', () => {
+  it('confirms a 4x spike within two days with at least 99 percent confidence', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { sales, onset } = shocked(seed, 10, 30, 7);
+      const { alarms } = detectSpikes(sales.slice(0, onset + 3));
+      const hit = alarms.find((a) => a.confirmedIndex >= onset);
+      expect(hit, `seed ${seed}`).toBeDefined();
+      expect(hit!.confirmedIndex - onset).toBeLessThanOrEqual(2);
+      // The excursion may start a day or two early on a high ordinary day.
+      expect(hit!.onsetIndex).toBeGreaterThanOrEqual(onset - 3);
+      expect(hit!.onsetIndex).toBeLessThanOrEqual(onset);
+      const latest = detectSpikes(sales.slice(0, hit!.confirmedIndex + 1)).latest;
+      expect(latest.state).toBe('confirmed');
+      expect(latest.confidence).toBeGreaterThanOrEqual(0.99);
+      expect(latest.ratio).toBeGreaterThan(2);
+    }
+  });
+
+  it('flags on the first spike day, and mentions flag it a day earlier', () => {
+    const { sales, mentions, onset } = shocked(9, 10, 30, 7);
+    const alone = detectSpikes(sales.slice(0, onset + 1)).latest;
+    expect(alone.state).not.toBe('none');
+    expect(alone.flaggedIndex).toBe(onset);
+    const withTalk = detectSpikes(sales.slice(0, onset), { mentions: mentions.slice(0, onset) }).latest;
+    expect(withTalk.state).toBe('flagged');
+    expect(withTalk.mentionsLed).toBe(true);
+    expect(withTalk.flaggedIndex).toBe(onset - 1);
+  });
+
+  it('raises no confirmed alarm on two years of steady or seasonal demand', () => {
+    let alarms = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      alarms += detectSpikes(syntheticDemand('steady', 730, seed).sales).alarms.length;
+      alarms += detectSpikes(syntheticDemand('seasonal', 730, seed + 50).sales).alarms.length;
+    }
+    // 20 product-years: about one false alarm per ten product-years at most.
+    expect(alarms).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('forecast after a confirmed spike', () => {
+  it('keeps the spike and lets it fade, where a plain model would average it away', () => {
+    const { sales, onset } = shocked(4, 10, 40, 10, 200, 206);
+    const adapted = forecastDemand({ sales, startDate: '2026-01-01' });
+    const plain = forecastDemand({ sales: sales.slice(0, onset), startDate: '2026-01-01' });
+    expect(adapted.spikeAdjusted).toBe(true);
+    expect(adapted.spike.state).toBe('confirmed');
+    // True demand on the first forecast day: 10 + 40·0.5^(6/10) ≈ 36; on day 30 ≈ 16.
+    expect(adapted.days[0]!.mean).toBeGreaterThan(25);
+    expect(adapted.days[0]!.p90).toBeGreaterThan(adapted.days[0]!.p10);
+    expect(adapted.days[29]!.mean).toBeLessThan(adapted.days[0]!.mean);
+    expect(adapted.days[29]!.mean).toBeGreaterThan(plain.days[29]!.mean);
+  });
+
+  it('fits the decay of the excess (a 20 %/day fade) from its days', () => {
+    const excess = Array.from({ length: 8 }, (_, i) => 50 * Math.exp(-0.2 * i));
+    const d = fitSpikeDecay(excess);
+    expect(d.decayPerDay).toBeCloseTo(0.2, 6);
+    expect(d.excess).toBeCloseTo(50 * Math.exp(-0.2 * 7), 6);
+  });
+
+  it('cleans a faded spike out of the history models are fitted on', () => {
+    const { sales, onset } = shocked(6, 10, 40, 3, 100, 200);
+    const { cleaned, windows } = cleanSpikes(sales, [onset]);
+    expect(windows).toHaveLength(1);
+    expect(windows[0]!.start).toBe(onset);
+    expect(windows[0]!.end).toBeLessThan(200);
+    expect(Math.max(...cleaned.slice(onset, windows[0]!.end))).toBeLessThan(20);
+    expect(cleaned.slice(windows[0]!.end)).toEqual(sales.slice(windows[0]!.end));
+  });
+});
