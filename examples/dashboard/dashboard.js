@@ -1,12 +1,19 @@
 /* global URLSearchParams, structuredClone, location, document, window, performance, cancelAnimationFrame, requestAnimationFrame, setTimeout */
 // The live dashboard: four delta-stream subscriptions to the commerce read
-// models (system health, order metrics, daily revenue, inventory alerts),
-// rendered with plain DOM. Nothing else feeds it.
-import { connectRealtime } from '/dashboard/client.js';
+// models (system health, order metrics, daily revenue, inventory alerts) on
+// ONE realtime connection (a user's limit counts connections), rendered with
+// plain DOM. Nothing else feeds it.
+import { connectMultiplexed } from '/dashboard/client.js';
 import { formatCents, formatInt, formatMs, formatReading, trend } from '/dashboard/format.js';
 
 const params = new URLSearchParams(location.search);
-const transport = params.get('transport') === 'ws' ? 'websocket' : 'sse';
+// ?transport=ws: WebSocket; ?transport=eventsource: the browser's EventSource; default SSE over fetch.
+const transport =
+  params.get('transport') === 'ws'
+    ? 'websocket'
+    : params.get('transport') === 'eventsource'
+      ? 'eventsource'
+      : 'sse';
 const throttle = params.get('throttle');
 // A token comes in the fragment (#token=…), which the browser never sends to
 // a server, so it stays out of request lines and logs. Without one the host's
@@ -18,7 +25,7 @@ const url =
   transport === 'websocket'
     ? `${wsOrigin}/realtime/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`
     : '/realtime/sse';
-const headers = token && transport !== 'websocket' ? { authorization: `Bearer ${token}` } : undefined;
+const headers = token && transport === 'sse' ? { authorization: `Bearer ${token}` } : undefined;
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,6 +35,14 @@ const $ = (id) => document.getElementById(id);
  */
 const debug = { transport, channels: {}, states: {} };
 window.__cfDebug = debug;
+
+// One connection for every panel.
+const connection = connectMultiplexed({
+  url,
+  transport,
+  ...(headers ? { headers } : {}),
+  backoff: { initialMs: 250, maxMs: 5000 },
+});
 
 function subscribe(channel, options, render) {
   const d = {
@@ -44,14 +59,10 @@ function subscribe(channel, options, render) {
     history: [],
   };
   debug.channels[channel] = d;
-  const client = connectRealtime({
-    url,
-    transport,
+  const client = connection.subscribe({
     channel,
-    ...(headers ? { headers } : {}),
     ...options,
     ...(throttle !== null ? { throttleMs: Number(throttle) } : {}),
-    backoff: { initialMs: 250, maxMs: 5000 },
   });
   client.messages$.subscribe((envelope) => {
     if (envelope.type === 'reset') {
@@ -64,7 +75,7 @@ function subscribe(channel, options, render) {
     }
     d.cursor = client.cursor;
     d.duplicatesDropped = client.stats.duplicatesDropped;
-    d.reconnects = client.stats.reconnects;
+    d.reconnects = connection.stats.reconnects;
     if (envelope.type === 'reset' || envelope.type === 'data') {
       d.rows = client.table.rows();
       d.history.push({ type: envelope.type, cursor: envelope.cursor, rows: structuredClone(d.rows) });
@@ -73,13 +84,33 @@ function subscribe(channel, options, render) {
       $('cursor').textContent = client.cursor ?? '–';
     }
   });
-  client.state$.subscribe((state) => {
-    debug.states[channel] = state;
-    d.reconnects = client.stats.reconnects;
+  // A panel is as connected as the connection, once its subscription is live.
+  const update = () => {
+    const sub = subState[channel];
+    debug.states[channel] =
+      sub === 'error'
+        ? 'error'
+        : connectionState === 'connected' && sub !== 'live'
+          ? 'connecting'
+          : connectionState;
+    d.reconnects = connection.stats.reconnects;
     renderConnection();
+  };
+  client.state$.subscribe((state) => {
+    subState[channel] = state;
+    update();
   });
+  updates.push(update);
   return client;
 }
+
+const subState = {};
+const updates = [];
+let connectionState = 'connecting';
+connection.state$.subscribe((state) => {
+  connectionState = state;
+  for (const update of updates) update();
+});
 
 function renderConnection() {
   const states = Object.values(debug.states);
@@ -286,7 +317,12 @@ const escape = (s) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
   );
 
-$('transport').textContent = transport === 'websocket' ? 'WebSocket' : 'Server-Sent Events';
+$('transport').textContent =
+  transport === 'websocket'
+    ? 'WebSocket'
+    : transport === 'eventsource'
+      ? 'EventSource'
+      : 'Server-Sent Events';
 subscribe('system_health_metrics', {}, renderHealth);
 subscribe('order_metrics', {}, renderOrders);
 subscribe('daily_revenue_metrics', {}, renderRevenue);

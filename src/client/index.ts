@@ -9,3 +9,6 @@ export * from './sse-parser.js';
 export type { Envelope, EnvelopeType } from '../core/envelope.js';
 export { decodeEnvelope, ENVELOPE_TYPES } from '../core/envelope.js';
 export type { DeltaTuple } from '../core/delta.js';
+export * from './multiplex-client.js';
+export * from './cursor-keeper.js';
+export * from './sse-fetch.js';

@@ -6,11 +6,11 @@
  */
 import { BehaviorSubject, type Observable, Subject, distinctUntilChanged } from 'rxjs';
 import type { RowOperation } from '../core/row-change.js';
-import { compareCheckpoints, isCheckpoint } from '../core/checkpoint.js';
 import { type Envelope, decodeEnvelope } from '../core/envelope.js';
-import { type BackoffOptions, backoffDelay, parseRetryAfter } from './backoff.js';
+import { type BackoffOptions, backoffDelay } from './backoff.js';
+import { CursorKeeper } from './cursor-keeper.js';
 import { LiveTable } from './live-table.js';
-import { SseParser } from './sse-parser.js';
+import { FatalConnectionError, isFatalStatus, readEnvelopes, refusalOf } from './sse-fetch.js';
 
 /** Connection states. */
 export const CONNECTION_STATES = ['connecting', 'connected', 'reconnecting', 'error', 'closed'] as const;
@@ -69,27 +69,12 @@ export interface RealtimeClient {
   close(): void;
 }
 
-/** HTTP / close statuses a retry cannot fix. */
-function isFatal(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 408 && status !== 429;
-}
-
-class FatalError extends Error {
-  readonly status: number;
-  readonly code: string | undefined;
-  constructor(status: number, message: string, code?: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
 class Client implements RealtimeClient {
   readonly #options: RealtimeClientOptions;
   readonly #state = new BehaviorSubject<ConnectionState>('connecting');
   readonly #messages = new Subject<Envelope>();
   readonly table = new LiveTable();
-  #cursor: string | null;
+  readonly #keeper: CursorKeeper;
   #attempt = 0;
   #retryAfterMs: number | null = null;
   #closed = false;
@@ -97,11 +82,11 @@ class Client implements RealtimeClient {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #idle: ReturnType<typeof setTimeout> | null = null;
   lastError: unknown = null;
-  readonly stats = { reconnects: 0, resets: 0, duplicatesDropped: 0 };
+  readonly #reconnects = { count: 0 };
 
   constructor(options: RealtimeClientOptions) {
     this.#options = options;
-    this.#cursor = options.cursor ?? null;
+    this.#keeper = new CursorKeeper(options.cursor ?? null);
     this.state$ = this.#state.pipe(distinctUntilChanged());
     this.messages$ = this.#messages.asObservable();
     void this.#connect();
@@ -111,7 +96,11 @@ class Client implements RealtimeClient {
   readonly messages$: Observable<Envelope>;
 
   get cursor(): string | null {
-    return this.#cursor;
+    return this.#keeper.cursor;
+  }
+
+  get stats(): { reconnects: number; resets: number; duplicatesDropped: number } {
+    return { reconnects: this.#reconnects.count, ...this.#keeper.stats };
   }
 
   #url(): string {
@@ -123,7 +112,7 @@ class Client implements RealtimeClient {
     if (this.#options.events) url.searchParams.set('events', this.#options.events.join(','));
     if (this.#options.throttleMs !== undefined)
       url.searchParams.set('throttle', String(this.#options.throttleMs));
-    if (this.#cursor) url.searchParams.set('cursor', this.#cursor);
+    if (this.cursor) url.searchParams.set('cursor', this.cursor);
     return url.toString();
   }
 
@@ -140,30 +129,10 @@ class Client implements RealtimeClient {
       this.#messages.next(envelope);
       return;
     }
-    const c = envelope.cursor;
-    if (envelope.type === 'data' && c !== null && this.#cursor !== null && !this.#isAfter(c)) {
-      this.stats.duplicatesDropped++;
-      return;
-    }
-    if (envelope.type === 'reset') this.stats.resets++;
-    if (c !== null) {
-      if (
-        envelope.type === 'reset' ||
-        envelope.type === 'data' ||
-        this.#cursor === null ||
-        this.#isAfter(c)
-      ) {
-        this.#cursor = c;
-      }
-    }
+    if (!this.#keeper.accept(envelope)) return;
     if (envelope.type === 'ready') this.#attempt = 0;
     this.table.apply(envelope);
     this.#messages.next(envelope);
-  }
-
-  #isAfter(cursor: string): boolean {
-    if (!isCheckpoint(cursor) || !isCheckpoint(this.#cursor)) return cursor !== this.#cursor;
-    return compareCheckpoints(cursor, this.#cursor) > 0;
   }
 
   /** Restart the idle timer: a silent connection is presumed dead. */
@@ -184,7 +153,7 @@ class Client implements RealtimeClient {
       this.lastError = null;
     } catch (err) {
       this.lastError = err;
-      if (err instanceof FatalError) {
+      if (err instanceof FatalConnectionError) {
         this.#stopTimers();
         if (!this.#closed) this.#state.next('error');
         return;
@@ -202,7 +171,7 @@ class Client implements RealtimeClient {
     );
     this.#retryAfterMs = null;
     this.#attempt++;
-    this.stats.reconnects++;
+    this.#reconnects.count++;
     this.#timer = setTimeout(() => void this.#connect(), delay);
   }
 
@@ -214,7 +183,7 @@ class Client implements RealtimeClient {
     const extra =
       typeof this.#options.headers === 'function' ? this.#options.headers() : (this.#options.headers ?? {});
     const headers: Record<string, string> = { accept: 'text/event-stream', ...extra };
-    if (this.#cursor) headers['last-event-id'] = this.#cursor;
+    if (this.cursor) headers['last-event-id'] = this.cursor;
     let res: Response;
     try {
       res = await doFetch(this.#url(), { headers, signal: controller.signal, cache: 'no-store' });
@@ -223,37 +192,19 @@ class Client implements RealtimeClient {
       throw err;
     }
     if (!res.ok) {
-      this.#retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
-      const text = await res.text().catch(() => '');
-      let code: string | undefined;
-      try {
-        code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
-      } catch {
-        code = undefined;
-      }
-      if (isFatal(res.status)) throw new FatalError(res.status, `HTTP ${res.status}: ${text}`, code);
-      throw new Error(`HTTP ${res.status}`);
+      const refusal = await refusalOf(res);
+      this.#retryAfterMs = refusal.retryAfterMs;
+      throw refusal.error;
     }
     if (!res.body) throw new Error('Response has no body');
     this.#state.next('connected');
-    const parser = new SseParser();
-    const decoder = new TextDecoder();
-    const reader = res.body.getReader();
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        for (const event of parser.push(decoder.decode(value, { stream: true }))) {
-          if (event.data === '') continue;
-          this.#receive(decodeEnvelope(event.data));
-        }
-      }
+      await readEnvelopes(res.body, (envelope) => this.#receive(envelope));
     } catch (err) {
       if (this.#closed) return;
       throw err;
     } finally {
       this.#abort = null;
-      reader.releaseLock?.();
     }
   }
 
@@ -261,10 +212,12 @@ class Client implements RealtimeClient {
     const Ctor =
       this.#options.WebSocket ?? (globalThis as { WebSocket?: ClientWebSocketConstructor }).WebSocket ?? null;
     if (!Ctor)
-      return Promise.reject(new FatalError(0, 'No WebSocket implementation: pass options.WebSocket'));
+      return Promise.reject(
+        new FatalConnectionError(0, 'No WebSocket implementation: pass options.WebSocket'),
+      );
     return new Promise<void>((resolve, reject) => {
       const socket = new Ctor(this.#url());
-      let fatal: FatalError | null = null;
+      let fatal: FatalConnectionError | null = null;
       this.#abort = () => socket.close(4000, 'client abort');
       this.#touch();
       socket.onopen = () => this.#state.next('connected');
@@ -274,7 +227,7 @@ class Client implements RealtimeClient {
           if (envelope.type === 'error' && envelope.error) {
             const status = Number(envelope.error.code === 'TOO_MANY_CONNECTIONS' ? 429 : 0);
             if (status !== 429 && /^(INVALID_|UNKNOWN_|UNAUTHORIZED|VALIDATION_)/.test(envelope.error.code)) {
-              fatal = new FatalError(400, envelope.error.message, envelope.error.code);
+              fatal = new FatalConnectionError(400, envelope.error.message, envelope.error.code);
             }
           }
           this.#receive(envelope);
@@ -286,8 +239,8 @@ class Client implements RealtimeClient {
       socket.onclose = (ev) => {
         this.#abort = null;
         if (fatal) reject(fatal);
-        else if (ev.code >= 4400 && ev.code < 4500 && isFatal(ev.code - 4000)) {
-          reject(new FatalError(ev.code - 4000, ev.reason));
+        else if (ev.code >= 4400 && ev.code < 4500 && isFatalStatus(ev.code - 4000)) {
+          reject(new FatalConnectionError(ev.code - 4000, ev.reason));
         } else resolve();
       };
     });

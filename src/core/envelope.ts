@@ -41,6 +41,11 @@ export interface Envelope {
   keyColumns?: string[];
   /** `error`: what went wrong; `retryAfterMs` when the client should wait. */
   error?: { code: string; message: string; retryAfterMs?: number };
+  /**
+   * Multiplexed connections: the client-chosen id of the subscription this
+   * envelope belongs to. An `error` without it ends the whole connection.
+   */
+  sub?: string;
 }
 
 /**

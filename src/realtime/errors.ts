@@ -24,6 +24,43 @@ export class InvalidFilterError extends SyncError {
 }
 
 /**
+ * A subscription's `select` names a column the channel does not have (or is
+ * not a column name). Raised at subscribe time (HTTP 400, WebSocket 4400),
+ * or when the first snapshot shows the table lacks it.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof InvalidSelectError) reply(400, err.toJSON()); }
+ * ```
+ */
+export class InvalidSelectError extends SyncError {
+  /** The offending column. */
+  readonly column: string;
+  constructor(channel: string, column: string, options?: { cause?: unknown }) {
+    super('INVALID_SELECT', `Channel "${channel}" has no column "${column}" to select`, options);
+    this.column = column;
+  }
+}
+
+/**
+ * A multiplexed connection asked for more subscriptions than it may carry
+ * (`maxSubscriptionsPerConnection`, default 50). Not retried: the client
+ * must open fewer (or a second connection).
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof TooManySubscriptionsError) console.warn(err.limit); }
+ * ```
+ */
+export class TooManySubscriptionsError extends SyncError {
+  readonly limit: number;
+  constructor(limit: number) {
+    super('TOO_MANY_SUBSCRIPTIONS', `A realtime connection carries at most ${limit} subscriptions`);
+    this.limit = limit;
+  }
+}
+
+/**
  * A subscription names a channel the hub does not serve.
  *
  * @example
@@ -137,6 +174,8 @@ export function httpStatusOf(err: unknown): number {
   if (!(err instanceof SyncError)) return 500;
   switch (err.code) {
     case 'INVALID_FILTER':
+    case 'INVALID_SELECT':
+    case 'TOO_MANY_SUBSCRIPTIONS':
     case 'INVALID_ARGUMENT':
     case 'VALIDATION_FAILED':
       return 400;

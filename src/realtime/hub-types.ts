@@ -8,7 +8,7 @@ import type { RowChange } from '../core/row-change.js';
 import type { LogCheckpoint } from '../core/checkpoint.js';
 import type { ReplayLimits } from './channel-log.js';
 import type { ChannelDefinition } from './channels.js';
-import type { ConnectionLimiterPort } from './connection-limiter.js';
+import type { ConnectionLimiterPort, ReleaseSlot } from './connection-limiter.js';
 import type { Envelope } from '../core/envelope.js';
 import type { ParsedFilter } from './filter.js';
 import type { ChangeBatch } from './fold.js';
@@ -40,7 +40,7 @@ export interface RealtimeHubOptions {
   replay?: ReplayLimits;
   /** Everything after this position will reach the hub (lets early resumes skip a snapshot). */
   startCursor?: LogCheckpoint;
-  /** Connections (subscriptions) per user. Default 10. */
+  /** Connections per user (a multiplexed connection counts once). Default 10. */
   maxConnectionsPerUser?: number;
   /** `Retry-After` past the connection limit, in seconds. Default 5. */
   retryAfterSeconds?: number;
@@ -78,6 +78,12 @@ export interface RealtimeEventMap {
   'realtime:reset': [info: { subscriptionId: string; channel: string; reason: ResetReason }];
 }
 
+/** Options of {@link RealtimeHub.subscribe}. */
+export interface HubSubscribeOptions {
+  /** The caller holds a slot from `acquireConnection` for this connection: take none for this subscription. */
+  slotHeld?: boolean;
+}
+
 /** A live subscription handed to a transport. */
 export interface RealtimeSubscription {
   readonly id: string;
@@ -111,7 +117,19 @@ export interface RealtimeHub {
    * limiter; a shared limiter's refusal arrives as `sink.close(error)` before
    * any message. `request.throttleMs` below the channel's throttle is raised to it.
    */
-  subscribe(request: SubscriptionRequest, auth: Authorization, sink: MessageSink): RealtimeSubscription;
+  subscribe(
+    request: SubscriptionRequest,
+    auth: Authorization,
+    sink: MessageSink,
+    options?: HubSubscribeOptions,
+  ): RealtimeSubscription;
+  /**
+   * Take one connection slot of `userId` for a multiplexed connection (many
+   * subscriptions, one slot: the per-user limit counts connections). Its
+   * subscriptions then pass `{ slotHeld: true }`; the caller releases the
+   * slot when the connection ends. Throws or rejects with `TooManyConnectionsError`.
+   */
+  acquireConnection(userId: string): ReleaseSlot | Promise<ReleaseSlot>;
   /**
    * The same as an Observable (an always-writable sink), for in-process
    * consumers. Its `throttleMs` is taken as given: the channel's throttle is a
@@ -131,7 +149,11 @@ export interface RealtimeHub {
    */
   invalidate(channel: string): void;
   /** Validate a request without subscribing (parsed filter). */
-  validate(request: SubscriptionRequest): { channel: ChannelDefinition; filter: ParsedFilter };
+  validate(request: SubscriptionRequest): {
+    channel: ChannelDefinition;
+    filter: ParsedFilter;
+    select?: readonly string[];
+  };
   stats(): RealtimeStats;
   close(): Promise<void>;
 }

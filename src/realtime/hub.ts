@@ -32,6 +32,7 @@ import type {
   RealtimeSubscription,
   ResyncReason,
 } from './hub-types.js';
+import { parseSelect } from './select.js';
 import { SubscriberIndex, type IndexTerm } from './subscriber-index.js';
 import { HubSubscription } from './subscription.js';
 import type { Authorization, MessageSink, SubscriptionRequest } from './types.js';
@@ -44,6 +45,7 @@ export type {
   RealtimeStats,
   RealtimeSubscription,
   ResyncReason,
+  HubSubscribeOptions,
 } from './hub-types.js';
 
 interface ChannelState {
@@ -208,10 +210,15 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     publisher?.publish(encodeWire({ kind: 'invalidate', channel, from: hubId }));
   }
 
-  function validate(request: SubscriptionRequest): { channel: ChannelDefinition; filter: ParsedFilter } {
+  function validate(request: SubscriptionRequest): {
+    channel: ChannelDefinition;
+    filter: ParsedFilter;
+    select?: readonly string[];
+  } {
     const state = states.get(request.channel);
     if (!state) throw new UnknownChannelError(request.channel);
     const filter = parseFilter(state.def, request.filter);
+    const select = parseSelect(state.def, request.select);
     if (request.events?.some((e) => !(ROW_OPERATIONS as readonly string[]).includes(e))) {
       throw new InvalidArgumentError(`events must be among ${ROW_OPERATIONS.join(', ')}`);
     }
@@ -221,20 +228,26 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     ) {
       throw new InvalidArgumentError('throttleMs must be a non-negative integer');
     }
-    return { channel: state.def, filter };
+    return { channel: state.def, filter, ...(select ? { select } : {}) };
   }
 
-  /** `trusted`: in-process code, whose throttle is taken as given; a connection's never goes below the channel's. */
+  /**
+   * `trusted`: in-process code, whose throttle is taken as given; a connection's never goes below the channel's.
+   * `slotHeld`: the caller holds a connection slot (`acquireConnection`) shared by many subscriptions.
+   */
   function subscribe(
     request: SubscriptionRequest,
     auth: Authorization,
     sink: MessageSink,
     trusted = false,
+    slotHeld = false,
   ): RealtimeSubscription {
     if (closed) throw new StoreClosedError('Realtime hub');
-    const { channel, filter } = validate(request);
+    const { channel, filter, select } = validate(request);
     const state = states.get(channel.name)!;
-    const slot = limiter.acquire(auth.userId);
+    const slot: ReleaseSlot | Promise<ReleaseSlot> = slotHeld
+      ? () => undefined
+      : limiter.acquire(auth.userId);
     let release: ReleaseSlot | null = null;
     const id = `s${nextId++}`;
     const creatorIds = [...new Set(auth.creatorIds)];
@@ -249,7 +262,10 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
         heartbeatMs,
         maxMessages: options.subscriberBuffer?.maxMessages ?? 64,
         maxDeltas: options.subscriberBuffer?.maxDeltas ?? 10_000,
-        snapshot: () => options.snapshot(channel, filter, creatorIds),
+        snapshot: () =>
+          select
+            ? options.snapshot(channel, filter, creatorIds, select)
+            : options.snapshot(channel, filter, creatorIds),
         ...(options.snapshot.position ? { position: () => options.snapshot.position!(channel) } : {}),
         onReset: (reason) => {
           state.unaligned.add(sub);
@@ -272,6 +288,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
         ? (request.throttleMs ?? channel.throttleMs)
         : Math.max(request.throttleMs ?? 0, channel.throttleMs),
       sink,
+      select,
     );
     subscriptions.add(sub);
     const admit = (granted: ReleaseSlot): void => {
@@ -322,7 +339,9 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
     channels,
     events,
     ready,
-    subscribe: (request, auth, sink) => subscribe(request, auth, sink),
+    subscribe: (request, auth, sink, subscribeOptions) =>
+      subscribe(request, auth, sink, false, subscribeOptions?.slotHeld === true),
+    acquireConnection: (userId) => limiter.acquire(userId),
     validate,
     ingest,
     messages(request, auth) {

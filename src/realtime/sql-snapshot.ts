@@ -5,12 +5,16 @@
  * the same moment.
  */
 import { type SqlClient, type SqlQueryable, pgErrorCode, quoteIdent } from '../core/sql-client.js';
-import { InvalidFilterError } from './errors.js';
+import { InvalidFilterError, InvalidSelectError } from './errors.js';
+import { snapshotColumns } from './select.js';
 import type { LogCheckpoint } from '../core/checkpoint.js';
 import type { ChannelDefinition } from './channels.js';
 import type { ParsedFilter } from './filter.js';
 import { filterToSql } from './filter-sql.js';
 import type { Snapshot, SnapshotPort } from './types.js';
+
+/** SQLSTATE of a column the table does not have. */
+const UNDEFINED_COLUMN = '42703';
 
 /** Reads the log position a channel's read model reflects, inside the snapshot's transaction. */
 export type CheckpointReader = (tx: SqlQueryable, channel: ChannelDefinition) => Promise<LogCheckpoint>;
@@ -41,13 +45,17 @@ export function createSqlSnapshot(sql: SqlClient, options: SqlSnapshotOptions): 
     channel: ChannelDefinition,
     filter: ParsedFilter,
     creatorIds: readonly string[],
+    select?: readonly string[],
   ): Promise<Snapshot> =>
     sql
       .transaction(async (tx) => {
         await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
         const checkpoint = await options.checkpoint(tx, channel);
         const where = filterToSql(channel, filter, creatorIds);
-        const columns = channel.columns ? channel.columns.map(quoteIdent).join(', ') : '*';
+        // A selective subscription reads only what it is sent and re-checked on; naming the
+        // columns also makes the database refuse one the table lacks (42703, below).
+        const names = select ? snapshotColumns(channel, filter, select) : channel.columns;
+        const columns = names ? names.map(quoteIdent).join(', ') : '*';
         const order = channel.keyColumns.map(quoteIdent).join(', ');
         const table = `${quoteIdent(options.schema)}.${quoteIdent(channel.table ?? channel.name)}`;
         const { rows } = await tx.query<Record<string, unknown>>(
@@ -57,6 +65,10 @@ export function createSqlSnapshot(sql: SqlClient, options: SqlSnapshotOptions): 
         return { rows, checkpoint };
       })
       .catch((err: unknown) => {
+        if (select && pgErrorCode(err) === UNDEFINED_COLUMN) {
+          const missing = select.find((c) => String((err as Error).message).includes(`"${c}"`));
+          throw new InvalidSelectError(channel.name, missing ?? select.join(','), { cause: err });
+        }
         // Class 22 (data exception, e.g. 22P02 "abc" for an integer): a filter value the column
         // cannot hold, on a channel that declares no column types. Bad input, not an outage.
         if (pgErrorCode(err)?.startsWith('22')) {

@@ -5,13 +5,15 @@
  * flushed after every message; backpressure reaches the subscription.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createGzip, constants as zlibConstants } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import { SyncError } from '../core/errors.js';
 import { type Envelope, encodeEnvelope } from '../core/envelope.js';
 import { TooManyConnectionsError, UnauthorizedError, httpStatusOf } from './errors.js';
 import type { RealtimeHub, RealtimeSubscription } from './hub.js';
+import { isMultiplexUrl } from './multiplex-params.js';
+import { serveMultiplexSse } from './multiplex-sse.js';
 import { checkOrigin, compileOrigins } from './origin.js';
+import { acceptsGzip, openEventStream } from './sse-stream.js';
 import { parseSubscriptionRequest } from './request-params.js';
 import type { Authorization } from './types.js';
 
@@ -31,6 +33,8 @@ export interface SseHandlerOptions {
   retryMs?: number;
   /** Allow gzip when the client accepts it. Default true. */
   compress?: boolean;
+  /** Subscriptions one multiplexed stream may carry (`TOO_MANY_SUBSCRIPTIONS` past it). Default 50. */
+  maxSubscriptionsPerConnection?: number;
 }
 
 /**
@@ -73,7 +77,9 @@ export async function authorizeRequest(authorize: Authorize, req: IncomingMessag
 }
 
 /**
- * Create an SSE request handler: `GET ?channel=…&filter=…&events=…&throttle=…&cursor=…`.
+ * Create an SSE request handler: `GET ?channel=…&filter=…&events=…&throttle=…&cursor=…&select=…`
+ * for one subscription, or `GET ?sub.<id>.channel=…&sub.<id>.filter=…` for a
+ * multiplexed stream of several (see `serveMultiplexSse`).
  *
  * @example
  * ```ts
@@ -90,6 +96,9 @@ export function createSseHandler(
   const retryMs = options.retryMs ?? 1000;
   const origins = compileOrigins(options.allowedOrigins);
   return async (req, res) => {
+    if (isMultiplexUrl(new URL(req.url ?? '/', 'http://localhost'))) {
+      return serveMultiplexSse(hub, req, res, { ...options, retryMs, origins });
+    }
     let request;
     let auth;
     try {
@@ -107,33 +116,14 @@ export function createSseHandler(
     }
     if (req.destroyed) return;
 
-    const gzip = options.compress !== false && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const gzip = acceptsGzip(req, options.compress);
     let out: Writable = res;
     let started = false;
     let handle: RealtimeSubscription | undefined;
-    // Registered on the stream written to, once it exists: with gzip that is the
-    // compressor made at the first message, whose 'drain' unblocks a slow reader.
-    const drained = () => handle?.drained();
     const start = () => {
       if (started) return;
       started = true;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}),
-      });
-      if (gzip) {
-        // Every write is sync-flushed, so each message leaves at once. A smaller
-        // window and memLevel keep a connection's zlib state near 40 KB instead of ~300 KB.
-        const z = createGzip({ flush: zlibConstants.Z_SYNC_FLUSH, windowBits: 13, memLevel: 6 });
-        z.pipe(res);
-        out = z;
-      }
-      out.on('drain', drained);
-      res.flushHeaders();
-      out.write(`retry: ${retryMs}\n\n`);
+      out = openEventStream(res, { gzip, retryMs, onDrain: () => handle?.drained() });
     };
     const write = (text: string): boolean => out.write(text);
 

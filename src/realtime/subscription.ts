@@ -15,7 +15,8 @@ import { type ParsedFilter, matchesFilter } from './filter.js';
 import type { ChangeBatch, FoldedChange } from './fold.js';
 import { type DeltaBatch, mergeDeltaBatches, throttleBatches } from './operators.js';
 import type { MessageSink, Snapshot } from './types.js';
-import { InvalidFilterError, SnapshotError } from './errors.js';
+import { InvalidFilterError, InvalidSelectError, SnapshotError } from './errors.js';
+import { selectFields } from './select.js';
 
 /** Snapshots in a row that may be older than the replay buffer before the subscription gives up. */
 const MAX_STALE_SNAPSHOTS = 3;
@@ -58,6 +59,8 @@ export class HubSubscription {
   readonly #events: ReadonlySet<RowOperation>;
   readonly #throttleMs: number;
   readonly #sink: MessageSink;
+  /** `select`: the columns sent (key columns plus the selected ones); null = every column. */
+  readonly #keep: ReadonlySet<string> | null;
   #state: State = 'pinning';
   #position: LogCheckpoint | null = null;
   #delivered: LogCheckpoint | null = null;
@@ -86,6 +89,7 @@ export class HubSubscription {
     events: readonly RowOperation[],
     throttleMs: number,
     sink: MessageSink,
+    select?: readonly string[],
   ) {
     this.id = id;
     this.userId = userId;
@@ -95,6 +99,7 @@ export class HubSubscription {
     this.#events = new Set(events);
     this.#throttleMs = throttleMs;
     this.#sink = sink;
+    this.#keep = select ? new Set([...ctx.channel.keyColumns, ...select]) : null;
   }
 
   /** Name of the subscription's channel. */
@@ -248,6 +253,7 @@ export class HubSubscription {
   }
 
   #project(row: Row): Row {
+    if (this.#keep) return selectFields(this.#keep, row);
     const columns = this.#ctx.channel.columns;
     if (!columns) return row;
     const out: Row = {};
@@ -340,9 +346,11 @@ export class HubSubscription {
       },
       (err: unknown) => {
         if (attempt !== this.#attempt || this.#state !== 'pinning') return;
-        // A refused filter value is the client's to fix (400); anything else is an outage (503).
+        // A refused filter value or selected column is the client's to fix (400); anything else is an outage (503).
         this.close(
-          err instanceof InvalidFilterError ? err : new SnapshotError(this.#ctx.channel.name, { cause: err }),
+          err instanceof InvalidFilterError || err instanceof InvalidSelectError
+            ? err
+            : new SnapshotError(this.#ctx.channel.name, { cause: err }),
         );
       },
     );

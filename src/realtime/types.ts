@@ -20,6 +20,12 @@ export interface SubscriptionRequest {
   throttleMs?: number | undefined;
   /** Resume after this cursor; a snapshot (`reset`) when absent or too old. */
   cursor?: LogCheckpoint | null | undefined;
+  /**
+   * Columns to receive (`select=col1,col2`): deltas and reset rows carry only
+   * these plus the key columns. All columns when absent. A column the channel
+   * does not have is an `InvalidSelectError` (`INVALID_SELECT`, 400).
+   */
+  select?: readonly string[] | undefined;
 }
 
 /** Who is asking: the host's `authorize(request)` returns it. */
@@ -60,7 +66,17 @@ export interface Snapshot {
  * ```
  */
 export interface SnapshotPort {
-  (channel: ChannelDefinition, filter: ParsedFilter, creatorIds: readonly string[]): Promise<Snapshot>;
+  /**
+   * `select` (when the subscription narrowed its columns): the port may read
+   * only the key, tenant and filter columns plus these, and should refuse a
+   * column the table lacks with `InvalidSelectError`.
+   */
+  (
+    channel: ChannelDefinition,
+    filter: ParsedFilter,
+    creatorIds: readonly string[],
+    select?: readonly string[],
+  ): Promise<Snapshot>;
   /** The newest log position the channel's read model reflects (no rows read). */
   position?(channel: ChannelDefinition): Promise<LogCheckpoint>;
 }

@@ -9,6 +9,8 @@ import { SyncError } from '../core/errors.js';
 import { encodeEnvelope } from '../core/envelope.js';
 import { TooManyConnectionsError, httpStatusOf } from './errors.js';
 import type { RealtimeHub } from './hub.js';
+import { isMultiplexUrl } from './multiplex-params.js';
+import { handleMultiplexWebSocket } from './multiplex-websocket.js';
 import { checkOrigin, compileOrigins } from './origin.js';
 import { parseSubscriptionRequest } from './request-params.js';
 import { type Authorize, authorizeRequest } from './sse.js';
@@ -19,6 +21,8 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
   on(event: 'close', listener: () => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
+  /** Client messages (multiplexed connections: subscribe / unsubscribe). */
+  on(event: 'message', listener: (data: unknown) => void): unknown;
   readonly bufferedAmount: number;
   readonly readyState: number;
 }
@@ -52,6 +56,8 @@ export interface WebSocketHandlerOptions {
   allowedOrigins?: readonly string[];
   /** Bytes buffered in the socket before the subscription is told to hold back. Default 1 MiB. */
   highWaterBytes?: number;
+  /** Subscriptions one multiplexed connection may carry (`TOO_MANY_SUBSCRIPTIONS` past it). Default 50. */
+  maxSubscriptionsPerConnection?: number;
 }
 
 const OPEN = 1;
@@ -62,7 +68,9 @@ export function closeCodeOf(err: unknown): number {
 }
 
 /**
- * Serve one accepted WebSocket (`request` is the HTTP upgrade request).
+ * Serve one accepted WebSocket (`request` is the HTTP upgrade request). An
+ * upgrade URL with `channel=` carries that one subscription; one without is
+ * multiplexed (see `handleMultiplexWebSocket`): subscriptions come and go by message.
  *
  * @example
  * ```ts
@@ -76,6 +84,9 @@ export async function handleWebSocket(
   request: IncomingMessage,
   options: WebSocketHandlerOptions,
 ): Promise<void> {
+  if (isMultiplexUrl(new URL(request.url ?? '/', 'http://localhost'))) {
+    return handleMultiplexWebSocket(hub, socket, request, options);
+  }
   const highWater = options.highWaterBytes ?? 1024 * 1024;
   let closed = false;
   socket.on('close', () => {

@@ -5,6 +5,7 @@ import Fastify from 'fastify';
 import { filter, firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import { connectMultiplexed } from '../../src/client/multiplex-client.js';
 import { connectRealtime } from '../../src/client/realtime-client.js';
 import { type RealtimeHub, createRealtimeHub } from '../../src/realtime/hub.js';
 import { MemoryReadModel } from '../../src/realtime/memory-read-model.js';
@@ -31,8 +32,17 @@ async function streamsOverBoth(hub: RealtimeHub, model: MemoryReadModel, port: n
     );
     expect(client.table.rows()).toEqual([{ creator_id: 'c1', n }]);
     client.close();
+    // The same route, multiplexed (no `channel` in the URL).
+    const connection = connectMultiplexed({ url, WebSocket: WebSocket as never });
+    const sub = connection.subscribe({ channel: 'order_metrics' });
+    await firstValueFrom(sub.messages$.pipe(filter((e) => e.type === 'ready')));
+    const m = Math.random();
+    model.upsert('order_metrics', { creator_id: 'c1', n: m });
+    await firstValueFrom(sub.messages$.pipe(filter(() => sub.table.rows()[0]?.n === m)));
+    expect(sub.table.rows()).toEqual([{ creator_id: 'c1', n: m }]);
+    connection.close();
   }
-  expect(hub.stats().subscriptions).toBeLessThanOrEqual(2);
+  expect(hub.stats().subscriptions).toBeLessThanOrEqual(4);
 }
 
 function setup() {
