@@ -22,6 +22,7 @@ import {
   type EventMapOf,
   type EventOf,
   type EventStore,
+  type SagaStepConfig,
   type StoredEvent,
 } from '../../src/index.js';
 import { waitFor } from '../support/wait.js';
@@ -148,6 +149,29 @@ describe('typed events: compile-time', () => {
       definition,
       map: (e) => (e.type === 'task.created' ? { input: e.data.board } : null),
     });
+  });
+});
+
+describe('typed saga steps: compile-time', () => {
+  it("a step's output types its compensation and still fits a saga", () => {
+    const pay: SagaStepConfig<{ amount: number }, { chargeId: string }> = {
+      name: 'pay',
+      action: async ({ input }) => ({ chargeId: `ch-${input.amount}` }),
+      compensation: {
+        name: 'refund',
+        run: ({ output }) => {
+          expectTypeOf(output).toEqualTypeOf<{ chargeId: string } | null>();
+        },
+      },
+    };
+    const wrong: SagaStepConfig<{ amount: number }, { chargeId: string }> = {
+      ...pay,
+      // @ts-expect-error the action must return the declared output
+      action: () => ({ id: 1 }),
+    };
+    const saga = defineSaga<{ amount: number }>({ name: 'typed-output', steps: [pay] });
+    expect(saga.steps.map((s) => s.name)).toEqual(['pay']);
+    expect(wrong.name).toBe('pay');
   });
 });
 
