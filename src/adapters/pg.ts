@@ -12,7 +12,8 @@ export interface PgQueryConfig {
   rowMode?: 'array';
 }
 
-type PgQueryResult = Promise<{ rows: unknown[]; rowCount: number | null }>;
+/** What a pg client's `query` resolves to (the part the adapter reads). */
+export type PgQueryResult = Promise<{ rows: unknown[]; rowCount: number | null }>;
 
 /** The subset of a `pg` client this adapter uses (declared, so the core never imports `pg`). */
 export interface PgClientLike {

@@ -32,6 +32,7 @@ import type {
   RealtimeSubscription,
   ResyncReason,
 } from './hub-types.js';
+export type { ResetReason } from './subscription.js';
 import { SubscriberIndex, type IndexTerm } from './subscriber-index.js';
 import { HubSubscription } from './subscription.js';
 import type { Authorization, MessageSink, SubscriptionRequest } from './types.js';
