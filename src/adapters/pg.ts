@@ -33,7 +33,14 @@ export interface PgPoolLike {
   readonly options?: { max?: number };
 }
 
-/** Options of {@link fromPg}. */
+/**
+ * Options of {@link fromPg}.
+ *
+ * @example
+ * ```ts
+ * const sql = fromPg(pool, { listenReconnectMs: 1_000, onConnectionError: (err) => log.warn(err.message) });
+ * ```
+ */
 export interface FromPgOptions {
   /** Delay before re-opening a broken LISTEN connection, in ms. Default 500. */
   listenReconnectMs?: number;

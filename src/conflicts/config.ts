@@ -49,7 +49,15 @@ export interface EscalationThresholds {
   crossPlatformMismatch: boolean;
 }
 
-/** The validated, frozen configuration. */
+/**
+ * The validated, frozen configuration.
+ *
+ * @example
+ * ```ts
+ * const config: ConflictConfig = createConflictConfig({ priorities: { board_app: 10 } });
+ * policyFor(config, 'task').strategy; // the fallback's strategy
+ * ```
+ */
 export interface ConflictConfig {
   priorities: Readonly<Record<string, number>>;
   defaultWindowMs: number;
@@ -60,7 +68,23 @@ export interface ConflictConfig {
   fallback: Readonly<EntityPolicy>;
 }
 
-/** Host input for {@link ConflictConfig}; everything optional, merged over the defaults. */
+/**
+ * Host input for {@link ConflictConfig}; everything optional, merged over the defaults.
+ *
+ * @example
+ * ```ts
+ * const config: ConflictConfigInput = {
+ *   priorities: { board_app: 10, calendar_sync: 5 },   // source -> rank, higher wins
+ *   defaultWindowMs: 5_000,                            // changes this close together compete
+ *   entities: {
+ *     task: { strategy: 'lastWriteWins' },
+ *     note: { strategy: 'fieldMerge', fieldStrategies: { body: 'manual' } },
+ *   },
+ *   thresholds: { inventoryDiscrepancyPercent: 20 },
+ * };
+ * new ConflictResolver({ store, config });
+ * ```
+ */
 export interface ConflictConfigInput {
   priorities?: Record<string, number>;
   defaultWindowMs?: number;

@@ -35,7 +35,19 @@ import { buildConflictReport, REPORT_BUCKETS, type ConflictReport, type ReportBu
 import type { ConflictStrategy } from './strategies/strategy.js';
 import type { ConflictInput, ContenderInput, ManualDecision, Resolution } from './types.js';
 
-/** Options of {@link ConflictResolver}. */
+/**
+ * Options of {@link ConflictResolver}.
+ *
+ * @example
+ * ```ts
+ * const resolver = new ConflictResolver({
+ *   store,
+ *   config: { priorities: { board_app: 10, calendar_sync: 5 } },
+ *   strategies: [longestTitle],
+ *   streamId: conflictStreamId, // the default: conflicts-<type>-<id>
+ * });
+ * ```
+ */
 export interface ConflictResolverOptions {
   store: EventStore;
   /** Audit database; default `store.sql` (in memory when the store has none). */
@@ -60,7 +72,14 @@ const CONFLICT_AGGREGATE_TYPE = 'conflict';
 /** A conflict handed to {@link ConflictResolver.resolve}; `detectedAt` defaults to now. */
 export type ResolveRequest = Omit<ConflictInput, 'detectedAt'> & { detectedAt?: number };
 
-/** Correlation of the appended events. */
+/**
+ * Correlation of the appended events.
+ *
+ * @example
+ * ```ts
+ * await resolver.resolve(conflict, { correlationId: 'webhook-7f3a', causationId: event.id });
+ * ```
+ */
 export interface ResolveOptions {
   /** Default: the conflict id. */
   correlationId?: string;

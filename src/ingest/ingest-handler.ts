@@ -19,7 +19,14 @@ export const INGEST_PATHS = {
   shipping: '/api/webhooks/shipping/:provider',
 } as const;
 
-/** Options of {@link createIngestHandler}: the receivers to enable. */
+/**
+ * Options of {@link createIngestHandler}: the receivers to enable.
+ *
+ * @example
+ * ```ts
+ * const ingest = createIngestHandler({ tiktok: { store, appKey, appSecret }, shipping: { store, providers } });
+ * ```
+ */
 export interface IngestHandlerOptions {
   tiktok?: TikTokWebhookOptions;
   shipping?: ShippingWebhookOptions;

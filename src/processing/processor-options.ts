@@ -58,7 +58,14 @@ export type BatchHandler<E extends StoredEvent = StoredEvent> = (
 /** Where a processor starts when it has no stored checkpoint. */
 export type StartFrom = 'beginning' | 'end' | LogCheckpoint;
 
-/** Lease settings; `false` disables leasing (single-process hosts). Defaults: `lease-options.ts`. */
+/**
+ * Lease settings; `false` disables leasing (single-process hosts). Defaults: `lease-options.ts`.
+ *
+ * @example
+ * ```ts
+ * createProcessor({ store, name: 'alerts', handle, lease: { ttlMs: 10_000, renewIntervalMs: 3_000, owner: 'host-a' } });
+ * ```
+ */
 export interface LeaseOptions {
   /** Lease lifetime without a heartbeat (default 6 000 ms): a crashed holder's work moves after it. */
   ttlMs?: number;

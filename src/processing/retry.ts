@@ -48,7 +48,14 @@ export function resolveRetryPolicy(policy: Partial<RetryPolicy> = {}): Readonly<
   return Object.freeze(retryPolicySchema.parse({ ...DEFAULT_RETRY_POLICY, ...stripUndefined(policy) }));
 }
 
-/** Options of {@link withRetry}. */
+/**
+ * Options of {@link withRetry}.
+ *
+ * @example
+ * ```ts
+ * await withRetry((attempt) => sendEmail(attempt), DEFAULT_RETRY_POLICY, { shouldRetry: isTransient, signal });
+ * ```
+ */
 export interface WithRetryOptions {
   /** Called after each failed attempt (1-based), before the delay. */
   onFailedAttempt?: (error: unknown, attempt: number) => void;

@@ -61,7 +61,19 @@ export type StepAction<Input = unknown, Output = unknown> = (
   context: StepContext<Input>,
 ) => Output | Promise<Output>;
 
-/** A compensation: a named undo of one step whose action returns `Output`. */
+/**
+ * A compensation: a named undo of one step whose action returns `Output`.
+ *
+ * @example
+ * ```ts
+ * const refund: CompensationConfig<{ amount: number }, { chargeId: string }> = {
+ *   name: 'refund_payment',
+ *   run: async ({ output, idempotencyKey }) => { if (output) await payments.refund(output.chargeId, idempotencyKey); },
+ *   retry: { retries: 10 },
+ *   timeoutMs: 5_000,
+ * };
+ * ```
+ */
 export interface CompensationConfig<Input = unknown, Output = unknown> {
   /** e.g. `'release_inventory'`; unique within the saga. Its idempotency key is `"<sagaId>:<name>"`. */
   name: string;
@@ -102,7 +114,19 @@ export interface SagaStepConfig<Input = unknown, Output = unknown> {
   retry?: SagaRetryPolicy;
 }
 
-/** What {@link defineSaga} takes. */
+/**
+ * What {@link defineSaga} takes.
+ *
+ * @example
+ * ```ts
+ * const config: SagaConfig<{ taskId: string }> = {
+ *   name: 'archive_task',
+ *   input: z.object({ taskId: z.string() }),
+ *   steps: [{ name: 'archive', action: ({ input }) => archive(input.taskId), compensation: 'none' }],
+ * };
+ * const archiveTask = defineSaga(config);
+ * ```
+ */
 export interface SagaConfig<Input = unknown> {
   /** Unique name; stored with every instance, so keep it stable across deploys. */
   name: string;
@@ -111,7 +135,15 @@ export interface SagaConfig<Input = unknown> {
   steps: readonly SagaStepConfig<Input>[];
 }
 
-/** A validated, frozen saga definition. */
+/**
+ * A validated, frozen saga definition.
+ *
+ * @example
+ * ```ts
+ * const definition: SagaDefinition<{ taskId: string }> = defineSaga(config);
+ * definition.parseInput({ taskId: 't-1' });
+ * ```
+ */
 export interface SagaDefinition<Input = unknown> {
   readonly name: string;
   readonly steps: readonly Readonly<SagaStepConfig<Input>>[];

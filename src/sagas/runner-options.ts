@@ -10,7 +10,18 @@ import type { AnySagaDefinition, SagaRetryPolicy } from './define-saga.js';
 import { mergeRetry, type ResolvedRetryPolicy } from './run-step.js';
 import type { SagaStore } from './saga-store.js';
 
-/** Options of `createSagaRunner`. */
+/**
+ * Options of `createSagaRunner`.
+ *
+ * @example
+ * ```ts
+ * const runner = createSagaRunner({
+ *   sql: fromPg(pool), schema: 'app', definitions: [orderFulfillment],
+ *   concurrency: 8, stepTimeoutMs: 10_000, leaseMs: 15_000,
+ *   retry: { retries: 3, minTimeoutMs: 200 }, compensationRetry: { retries: 10 },
+ * });
+ * ```
+ */
 export interface SagaRunnerOptions {
   /** Keep saga state in PostgreSQL/PGlite through this port. */
   sql?: SqlClient;

@@ -37,7 +37,17 @@ export interface NewEvent<Type extends string = string, Data = unknown> {
   occurredAt?: Date;
 }
 
-/** Options of {@link EventStore.append}. */
+/**
+ * Options of {@link EventStore.append}.
+ *
+ * @example
+ * ```ts
+ * await store.append('task-1', events, {
+ *   aggregateType: 'task', expectedVersion: 3, idempotencyKey: `cmd:${commandId}`,
+ *   metadata: { correlationId, userId },
+ * });
+ * ```
+ */
 export interface AppendOptions {
   /** e.g. `'order'`, `'inventory'`. Default `'unknown'`. */
   aggregateType?: string;
@@ -81,7 +91,14 @@ export interface StoredEvent<Data = unknown, Type extends string = string> {
   checkpoint: LogCheckpoint;
 }
 
-/** Options of {@link EventStore.readStream}. */
+/**
+ * Options of {@link EventStore.readStream}.
+ *
+ * @example
+ * ```ts
+ * const { events } = await store.readStream('task-1', { fromVersion: 10, maxCount: 100 });
+ * ```
+ */
 export interface ReadStreamOptions {
   /** First version to return (1-based). Default 1. */
   fromVersion?: number;
@@ -96,7 +113,14 @@ export interface ReadStreamResult<E extends StoredEvent = StoredEvent> {
   events: E[];
 }
 
-/** Options of {@link EventStore.readAll}. */
+/**
+ * Options of {@link EventStore.readAll}.
+ *
+ * @example
+ * ```ts
+ * const page = await store.readAll({ after: checkpoint, limit: 500 });
+ * ```
+ */
 export interface ReadAllOptions {
   /** Read events after this checkpoint. Default: from the start. */
   after?: LogCheckpoint;
@@ -112,7 +136,14 @@ export interface ReadAllResult<E extends StoredEvent = StoredEvent> {
   checkpoint: LogCheckpoint;
 }
 
-/** Options of {@link EventStore.subscribe}. */
+/**
+ * Options of {@link EventStore.subscribe}.
+ *
+ * @example
+ * ```ts
+ * store.subscribe({ after: 'end', batchSize: 200, pollIntervalMs: 500 }).subscribe((e) => console.log(e.type));
+ * ```
+ */
 export interface SubscribeOptions {
   /** Start after this checkpoint, or at `'start'` (default) or `'end'` of the log. */
   after?: LogCheckpoint | 'start' | 'end';
@@ -130,7 +161,14 @@ export interface ReaderLag {
   oldestOpenTransactionMs: number | null;
 }
 
-/** Options of {@link EventStore.archive}. */
+/**
+ * Options of {@link EventStore.archive}.
+ *
+ * @example
+ * ```ts
+ * const months = await store.archive({ olderThan: new Date('2025-01-01') }); // ['2024-11', '2024-12']
+ * ```
+ */
 export interface ArchiveOptions {
   /** Archive whole months that end on or before this date. Default: two years ago. */
   olderThan?: Date;
