@@ -4,6 +4,7 @@
  * written, fenced by the lease token, before the next step starts, so a step
  * recorded as done is never run again, by this worker or another.
  */
+import { printableErrorInfo } from './printable-error-info.js';
 import type { CompensationConfig, SagaDefinition, StepContext } from './define-saga.js';
 import { SagaLeaseLostError, TerminalError } from './errors.js';
 import {
@@ -183,7 +184,12 @@ export async function executeSaga<Input>(
         attempts: result.attempts,
         error: failure,
       });
-      env.emit('saga:compensating', { sagaId, definition: name, failedStep: step.name, error: failure });
+      env.emit('saga:compensating', {
+        sagaId,
+        definition: name,
+        failedStep: step.name,
+        error: printableErrorInfo(failure),
+      });
       status = 'compensating';
       cursor = from;
       continue;
@@ -203,7 +209,8 @@ export async function executeSaga<Input>(
       const final = compensationFailed ? 'compensation_failed' : 'compensated';
       if (!(await write({ status: final, cursor: -1, compensationFailed, finish: true })))
         return 'lease_lost';
-      if (final === 'compensated') env.emit('saga:compensated', { sagaId, definition: name, error: failure });
+      if (final === 'compensated')
+        env.emit('saga:compensated', { sagaId, definition: name, error: printableErrorInfo(failure) });
       else env.emit('saga:compensation_failed', { sagaId, definition: name, deadLetters });
       return 'finished';
     }
