@@ -105,10 +105,7 @@ export interface EventCatalog<M> {
    * True when `event` has one of `types` (or, without `types`, any type of the
    * catalog); narrows it to that union. Checks the type only, not the payload.
    */
-  is<T extends keyof M & string>(
-    event: { readonly type: string },
-    ...types: T[]
-  ): event is EventOf<M, T> & StoredEvent<M[T], T>;
+  is<T extends keyof M & string>(event: { readonly type: string }, ...types: T[]): event is EventOf<M, T>;
   /**
    * Validate a payload of `type`; throws a `ValidationError` (`VALIDATION_FAILED`),
    * or an `UnknownEventTypeError` for a type not in the catalog.
@@ -168,10 +165,7 @@ export function defineEvents<const S extends Record<string, ZodType>>(
   return Object.freeze({
     schemas: Object.freeze(own) as EventCatalog<M>['schemas'],
     types,
-    is<T extends keyof M & string>(
-      event: { readonly type: string },
-      ...only: T[]
-    ): event is EventOf<M, T> & StoredEvent<M[T], T> {
+    is<T extends keyof M & string>(event: { readonly type: string }, ...only: T[]): event is EventOf<M, T> {
       return only.length === 0 ? known.has(event.type) : (only as string[]).includes(event.type);
     },
     parse<T extends keyof M & string>(type: T, data: unknown): M[T] {
