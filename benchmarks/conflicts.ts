@@ -16,6 +16,7 @@
  */
 import {
   ConflictResolver,
+  conflictStreamId,
   createConflictEngine,
   type ConflictInput,
   type ContenderInput,
@@ -212,7 +213,7 @@ async function endToEndCase(concurrency: number): Promise<void> {
       // A resolved conflict's two events, as the baseline's payload.
       await resolver.process(timed[0]!.contenders, { base: () => timed[0]!.base });
       const events = (
-        await bench.store.readStream(`${timed[0]!.entityType}-${timed[0]!.entityId}`)
+        await bench.store.readStream(conflictStreamId(timed[0]!.entityType, timed[0]!.entityId))
       ).events.map((e) => ({ type: e.type, data: e.data, metadata: e.metadata }));
       const plain = (i: number) =>
         bench.store.append(`baseline-${run}-${i}`, events, {

@@ -81,7 +81,22 @@ export interface EngineWorker {
   stop(): void | Promise<void>;
 }
 
-/** Options of {@link createSyncEngine}. */
+/**
+ * Options of {@link createSyncEngine}.
+ *
+ * @example
+ * ```ts
+ * const config: SyncEngineConfig = {
+ *   sql: fromPg(pool),
+ *   schema: 'app',
+ *   store: { strict: true, eventTypes: { 'task.created': taskCreatedSchema } },
+ *   projections: [taskBoard],
+ *   channels: [taskBoardChannel],
+ *   logger: pino(),
+ * };
+ * const engine = createSyncEngine(config);
+ * ```
+ */
 export interface SyncEngineConfig {
   /** The database (`fromPg(pool)` or `fromPglite(db)`). */
   sql: SqlClient;

@@ -62,8 +62,17 @@ export {
 export type { CheckpointParts, LogCheckpoint } from './core/checkpoint.js';
 
 // The event store.
-export { UnknownEventTypeError, createEventStore } from './store/index.js';
+export { UnknownEventTypeError, createEventStore, defineEvents } from './store/index.js';
 export type {
+  CatalogEvent,
+  EventCatalog,
+  EventMapOf,
+  EventMapOfSchemas,
+  EventOf,
+  EventOfType,
+  NewEventFor,
+  NewEventOf,
+  UntypedEvents,
   AppendOptions,
   AppendResult,
   ArchiveOptions,
@@ -96,6 +105,8 @@ export {
   ConflictNotFoundError,
   ConflictNotPendingError,
   ConflictResolver,
+  conflictEventSchemas,
+  conflictStreamId,
   DEFAULT_MAX_DRIFT_MS,
   DEFAULT_THRESHOLDS,
   DEFAULT_WINDOW_MS,
@@ -235,6 +246,7 @@ export type {
   ProjectionDefinitionInput,
   ProjectionEventMap,
   ProjectionHandler,
+  ProjectionHandlers,
   ProjectionMode,
   ProjectionRebuildOptions,
   ProjectionResult,

@@ -12,7 +12,8 @@ export interface PgQueryConfig {
   rowMode?: 'array';
 }
 
-type PgQueryResult = Promise<{ rows: unknown[]; rowCount: number | null }>;
+/** What a pg client's `query` resolves to (the part the adapter reads). */
+export type PgQueryResult = Promise<{ rows: unknown[]; rowCount: number | null }>;
 
 /** The subset of a `pg` client this adapter uses (declared, so the core never imports `pg`). */
 export interface PgClientLike {
@@ -32,7 +33,14 @@ export interface PgPoolLike {
   readonly options?: { max?: number };
 }
 
-/** Options of {@link fromPg}. */
+/**
+ * Options of {@link fromPg}.
+ *
+ * @example
+ * ```ts
+ * const sql = fromPg(pool, { listenReconnectMs: 1_000, onConnectionError: (err) => log.warn(err.message) });
+ * ```
+ */
 export interface FromPgOptions {
   /** Delay before re-opening a broken LISTEN connection, in ms. Default 500. */
   listenReconnectMs?: number;

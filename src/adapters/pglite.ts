@@ -3,7 +3,8 @@
  */
 import type { SqlClient, SqlResult, SqlTransaction } from '../core/sql-client.js';
 
-interface PgliteResults {
+/** What a PGlite `query` resolves to (the part the adapter reads). */
+export interface PgliteResults {
   rows: unknown[];
   affectedRows?: number;
 }

@@ -46,7 +46,14 @@ export interface RedisConnectionLimiterEventMap {
   error: [error: unknown];
 }
 
-/** Options of {@link createRedisConnectionLimiter}. */
+/**
+ * Options of {@link createRedisConnectionLimiter}.
+ *
+ * @example
+ * ```ts
+ * const limiter = createRedisConnectionLimiter({ redis, maxConnectionsPerUser: 10, ttlMs: 15_000 });
+ * ```
+ */
 export interface RedisConnectionLimiterOptions {
   /** The ioredis client (the host's; never closed by the limiter). */
   redis: RedisScriptClient;

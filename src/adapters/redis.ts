@@ -49,7 +49,14 @@ const SCRIPT_SHA = createHash('sha1').update(SLIDING_WINDOW_SCRIPT).digest('hex'
 /** ioredis states in which the connection is lost. */
 const DISCONNECTED = new Set(['reconnecting', 'close', 'end']);
 
-/** Options of {@link createRedisRateLimiter}. */
+/**
+ * Options of {@link createRedisRateLimiter}.
+ *
+ * @example
+ * ```ts
+ * const limiter = createRedisRateLimiter({ redis, limit: 1_000, windowMs: 60_000 });
+ * ```
+ */
 export interface RedisRateLimiterOptions extends RateLimitOptions {
   /** The ioredis client (the host's; never closed by the limiter). */
   redis: RedisLike;

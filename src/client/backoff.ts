@@ -3,7 +3,14 @@
  * not met by every client at the same instant.
  */
 
-/** Options of {@link backoffDelay}. */
+/**
+ * Options of {@link backoffDelay}.
+ *
+ * @example
+ * ```ts
+ * connectRealtime({ url, channel: 'task_board', backoff: { initialMs: 500, maxMs: 30_000 } });
+ * ```
+ */
 export interface BackoffOptions {
   /** First delay in ms. Default 500. */
   initialMs?: number;

@@ -29,7 +29,19 @@ export interface ClientWebSocket {
 /** A WebSocket constructor. */
 export type ClientWebSocketConstructor = new (url: string) => ClientWebSocket;
 
-/** Options of {@link connectRealtime}. */
+/**
+ * Options of {@link connectRealtime}.
+ *
+ * @example
+ * ```ts
+ * const client = connectRealtime({
+ *   url: 'https://app.example.com/realtime/sse', channel: 'task_board',
+ *   filter: 'column=eq.doing', throttleMs: 250,
+ *   headers: () => ({ authorization: `Bearer ${token}` }),
+ *   backoff: { initialMs: 500, maxMs: 10_000 },
+ * });
+ * ```
+ */
 export interface RealtimeClientOptions {
   /** Endpoint: `http(s)://…` for SSE, `ws(s)://…` for WebSocket. */
   url: string;

@@ -64,7 +64,15 @@ export interface EscalationThresholds {
   crossPlatformMismatch: boolean;
 }
 
-/** The validated, frozen configuration. */
+/**
+ * The validated, frozen configuration.
+ *
+ * @example
+ * ```ts
+ * const config: ConflictConfig = createConflictConfig({ priorities: { board_app: 10 } });
+ * policyFor(config, 'task').strategy; // the fallback's strategy
+ * ```
+ */
 export interface ConflictConfig {
   priorities: Readonly<Record<string, number>>;
   defaultWindowMs: number;
@@ -81,6 +89,20 @@ export interface ConflictConfig {
  * Host input for {@link ConflictConfig}; everything optional, merged over the
  * defaults. The engine knows no source and no entity type by default: a
  * domain names them (`commerceConflictConfig()` in `@creatorflow/sync/commerce`).
+ *
+ * @example
+ * ```ts
+ * const config: ConflictConfigInput = {
+ *   priorities: { board_app: 10, calendar_sync: 5 },   // source -> rank, higher wins
+ *   defaultWindowMs: 5_000,                            // changes this close together compete
+ *   entities: {
+ *     task: { strategy: 'lastWriteWins' },
+ *     note: { strategy: 'fieldMerge', fieldStrategies: { body: 'manual' } },
+ *   },
+ *   thresholds: { inventoryDiscrepancyPercent: 20 },
+ * };
+ * new ConflictResolver({ store, config });
+ * ```
  */
 export interface ConflictConfigInput {
   priorities?: Record<string, number>;

@@ -62,6 +62,7 @@ export { AUDIT_STATUSES } from './audit/audit-record.js';
 export { MemoryAuditStore } from './audit/memory-audit-store.js';
 export { CONFLICTS_COMPONENT, SqlAuditStore } from './audit/sql-audit-store.js';
 export { migrations as conflictMigrations } from './sql/index.generated.js';
+export { conflictEventSchemas, conflictStreamId } from './event-schemas.js';
 export {
   CONFLICT_DETECTED_EVENT,
   CONFLICT_ESCALATED_EVENT,

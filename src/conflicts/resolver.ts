@@ -9,6 +9,7 @@
  * conflict id, then the audit row is inserted (ON CONFLICT DO NOTHING): a retry
  * after a crash between the two completes the audit without doubling events.
  */
+import { conflictEventSchemas, conflictStreamId } from './event-schemas.js';
 import { EventEmitter } from 'eventemitter3';
 import { z } from 'zod';
 import type { SqlClient } from '../core/sql-client.js';
@@ -34,7 +35,19 @@ import { buildConflictReport, REPORT_BUCKETS, type ConflictReport, type ReportBu
 import type { ConflictStrategy } from './strategies/strategy.js';
 import type { ConflictInput, ContenderInput, ManualDecision, Resolution } from './types.js';
 
-/** Options of {@link ConflictResolver}. */
+/**
+ * Options of {@link ConflictResolver}.
+ *
+ * @example
+ * ```ts
+ * const resolver = new ConflictResolver({
+ *   store,
+ *   config: { priorities: { board_app: 10, calendar_sync: 5 } },
+ *   strategies: [longestTitle],
+ *   streamId: conflictStreamId, // the default: conflicts-<type>-<id>
+ * });
+ * ```
+ */
 export interface ConflictResolverOptions {
   store: EventStore;
   /** Audit database; default `store.sql` (in memory when the store has none). */
@@ -45,14 +58,28 @@ export interface ConflictResolverOptions {
   strategies?: readonly ConflictStrategy[];
   /** Physical clock in ms; injectable for tests. */
   now?: () => number;
-  /** Stream of an entity; default `` `${entityType}-${entityId}` ``. */
+  /**
+   * Stream of an entity's conflict records; default {@link conflictStreamId}
+   * (`conflicts-<entityType>-<entityId>`). Keep it apart from the entity's own
+   * stream: appending there would move its version under clients' expected versions.
+   */
   streamId?: (entityType: string, entityId: string) => string;
 }
+
+/** The aggregate type of conflict streams. */
+const CONFLICT_AGGREGATE_TYPE = 'conflict';
 
 /** A conflict handed to {@link ConflictResolver.resolve}; `detectedAt` defaults to now. */
 export type ResolveRequest = Omit<ConflictInput, 'detectedAt'> & { detectedAt?: number };
 
-/** Correlation of the appended events. */
+/**
+ * Correlation of the appended events.
+ *
+ * @example
+ * ```ts
+ * await resolver.resolve(conflict, { correlationId: 'webhook-7f3a', causationId: event.id });
+ * ```
+ */
 export interface ResolveOptions {
   /** Default: the conflict id. */
   correlationId?: string;
@@ -123,7 +150,10 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
       ? new SqlAuditStore(sql, options.schema ?? options.store.schema)
       : new MemoryAuditStore();
     this.#now = options.now ?? Date.now;
-    this.#streamId = options.streamId ?? ((type, id) => `${type}-${id}`);
+    this.#streamId = options.streamId ?? conflictStreamId;
+    // A strict store must accept the resolver's own events.
+    for (const [type, schema] of Object.entries(conflictEventSchemas))
+      this.#store.registerEventType(type, schema);
     // The audit row commits with the outcome events, or not at all.
     const auditOnSameDatabase = !options.sql || options.sql === options.store.sql;
     const memoryAudit = this.#audit instanceof MemoryAuditStore;
@@ -261,7 +291,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
         this.#streamId(resolution.entityType, resolution.entityId),
         [detected, outcome],
         {
-          aggregateType: resolution.entityType,
+          aggregateType: CONFLICT_AGGREGATE_TYPE,
           idempotencyKey: `conflict:${conflictId}`,
           metadata: { correlationId, source: 'conflict_resolver' } satisfies EventMetadata,
         },
@@ -358,7 +388,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     const event = resolvedEvent(decided, manualId, { manual: true, ...override });
     event.metadata = { causationId: record.events.outcome, userId: decision.adminId };
     const appended = await this.#store.append(streamId, [event], {
-      aggregateType: entityType,
+      aggregateType: CONFLICT_AGGREGATE_TYPE,
       idempotencyKey: `conflict:${conflictId}:manual`,
       metadata: { correlationId: record.correlationId, source: 'manual_admin' },
     });

@@ -17,7 +17,14 @@ export interface HlcTimestamp {
   node: string;
 }
 
-/** Options of {@link HybridLogicalClock}. */
+/**
+ * Options of {@link HybridLogicalClock}.
+ *
+ * @example
+ * ```ts
+ * const clock = new HybridLogicalClock({ node: 'host-a', maxDriftMs: 60_000 });
+ * ```
+ */
 export interface HybridLogicalClockOptions {
   /** This node's id, part of every reading. */
   node: string;

@@ -50,7 +50,14 @@ export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 /** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Options of {@link consoleLogger}. */
+/**
+ * Options of {@link consoleLogger}.
+ *
+ * @example
+ * ```ts
+ * const logger = consoleLogger({ level: 'warn' });
+ * ```
+ */
 export interface ConsoleLoggerOptions {
   /** Least severe level written. Default `'info'`. */
   level?: LogLevel;

@@ -13,7 +13,14 @@ export interface Migration {
   sql: string;
 }
 
-/** Options of {@link runMigrations}. */
+/**
+ * Options of {@link runMigrations}.
+ *
+ * @example
+ * ```ts
+ * await runMigrations(sql, { schema: 'app', component: 'my_tables', migrations });
+ * ```
+ */
 export interface RunMigrationsOptions {
   /** PostgreSQL schema holding the component's tables. */
   schema: string;

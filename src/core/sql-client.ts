@@ -10,7 +10,14 @@ export interface SqlResult<Row> {
   rowCount?: number | null;
 }
 
-/** Hints for one query. */
+/**
+ * Hints for one query.
+ *
+ * @example
+ * ```ts
+ * await sql.query('SELECT 1', [], { prepare: true });
+ * ```
+ */
 export interface QueryOptions {
   /**
    * A hot statement with a fixed text: adapters that can (pg) prepare it once

@@ -52,7 +52,14 @@ export interface FastifyInstanceLike {
   }): unknown;
 }
 
-/** Options of {@link fastifyAdapter}. */
+/**
+ * Options of {@link fastifyAdapter}.
+ *
+ * @example
+ * ```ts
+ * app.register(fastifyAdapter(ingest, { url: ['/api/webhooks/tiktok', '/api/webhooks/shipping/:provider'], maxBodyBytes: 1 << 20 }));
+ * ```
+ */
 export interface FastifyAdapterOptions {
   /** Route(s) to serve, relative to the plugin's prefix. */
   url: string | readonly string[];

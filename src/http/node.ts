@@ -123,7 +123,14 @@ export function sendResponse(res: ServerResponse, response: HttpResponse): void 
   res.end(response.body);
 }
 
-/** Options of the Node and Express adapters. */
+/**
+ * Options of the Node and Express adapters.
+ *
+ * @example
+ * ```ts
+ * http.createServer(nodeAdapter(ingest, { maxBodyBytes: 1 << 20 }));
+ * ```
+ */
 export interface NodeAdapterOptions {
   /**
    * Largest body read, in bytes. Default: the handler's own limit (the

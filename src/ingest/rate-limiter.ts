@@ -64,7 +64,14 @@ export interface RateLimiter {
   status?(): RateLimiterStatus;
 }
 
-/** Options of the rate limiters. */
+/**
+ * Options of the rate limiters.
+ *
+ * @example
+ * ```ts
+ * const limiter = createMemoryRateLimiter({ limit: 100, windowMs: 60_000 });
+ * ```
+ */
 export interface RateLimitOptions {
   /** Requests allowed per window. Default 1000. */
   limit?: number;
@@ -141,7 +148,14 @@ export function slidingWindowStep(
   return { allowed: true, limit, remaining: limit - log.length, retryAfterMs: 0 };
 }
 
-/** Options of {@link createMemoryRateLimiter}. */
+/**
+ * Options of {@link createMemoryRateLimiter}.
+ *
+ * @example
+ * ```ts
+ * const limiter = createMemoryRateLimiter({ limit: 100, windowMs: 60_000, now: () => fakeClock });
+ * ```
+ */
 export interface MemoryRateLimiterOptions extends RateLimitOptions {
   /** Time source in ms (tests). Default `Date.now`. */
   now?: () => number;

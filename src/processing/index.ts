@@ -100,6 +100,7 @@ export {
   type ProjectionDefinition,
   type ProjectionDefinitionInput,
   type ProjectionHandler,
+  type ProjectionHandlers,
   type ProjectionMode,
   type ProjectionResult,
 } from './projection/definition.js';

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { resolveLogger, type Logger } from '../core/logger.js';
 import type { SqlTransaction } from '../core/sql-client.js';
 import { isCheckpoint, type LogCheckpoint } from '../core/checkpoint.js';
+import type { EventOfType } from '../store/define-events.js';
 import type { EventStore, StoredEvent } from '../store/types.js';
 import { resolveLeaseTiming, type LeaseTiming } from '../runtime/lease-timing.js';
 import { resolveRetryPolicy, type RetryPolicy, type RetryPolicyInput } from '../runtime/retry-policy.js';
@@ -43,21 +44,28 @@ export interface HandlerContext {
   signal: AbortSignal;
 }
 
-/** Handles one event; may return a {@link PostCommit}. */
-export type EventHandler = (
-  event: StoredEvent,
+/** Handles one event (of type `E`); may return a {@link PostCommit}. */
+export type EventHandler<E extends StoredEvent = StoredEvent> = (
+  event: E,
   context: HandlerContext,
 ) => Promise<void | PostCommit> | void | PostCommit;
-/** Handles a batch of events in one transaction; may return a {@link PostCommit}. */
-export type BatchHandler = (
-  events: readonly StoredEvent[],
+/** Handles a batch of events (of type `E`) in one transaction; may return a {@link PostCommit}. */
+export type BatchHandler<E extends StoredEvent = StoredEvent> = (
+  events: readonly E[],
   context: HandlerContext,
 ) => Promise<void | PostCommit> | void | PostCommit;
 
 /** Where a processor starts when it has no stored checkpoint. */
 export type StartFrom = 'beginning' | 'end' | LogCheckpoint;
 
-/** Lease settings; `false` disables leasing (single-process hosts). Defaults: `runtime/lease-timing.ts`. */
+/**
+ * Lease settings; `false` disables leasing (single-process hosts). Defaults: `runtime/lease-timing.ts`.
+ *
+ * @example
+ * ```ts
+ * createProcessor({ store, name: 'alerts', handle, lease: { ttlMs: 10_000, renewIntervalMs: 3_000, owner: 'host-a' } });
+ * ```
+ */
 export interface LeaseOptions {
   /** Lease lifetime without a heartbeat (default 6 000 ms): a crashed holder's work moves after it. */
   ttlMs?: number;
@@ -69,15 +77,24 @@ export interface LeaseOptions {
   owner?: string;
 }
 
-/** Options of {@link createProcessor}. */
-export interface ProcessorOptions {
-  store: EventStore;
+/**
+ * Options of {@link createProcessor}. On a typed store (event union `E`) the
+ * handlers see the events named in `eventTypes` (`T`; all of `E` without it),
+ * discriminated by `type`.
+ *
+ * @example
+ * ```ts
+ * const options: ProcessorOptions = { store, name: 'audit', handle: (e) => console.log(e.type) };
+ * ```
+ */
+export interface ProcessorOptions<E extends StoredEvent = StoredEvent, T extends E['type'] = E['type']> {
+  store: EventStore<E>;
   /** Unique processor name; names its checkpoint, lease and dead letters. */
   name: string;
   /** Per-event handler (give this or `handleBatch`). */
-  handle?: EventHandler;
+  handle?: EventHandler<EventOfType<E, T>>;
   /** Whole-batch handler, faster for projections (give this or `handle`). */
-  handleBatch?: BatchHandler;
+  handleBatch?: BatchHandler<EventOfType<E, T>>;
   /**
    * `'exactly-once'` (default): the handler runs in the transaction that moves the
    * checkpoint. `'at-least-once'`: it runs with no transaction (`ctx.tx` undefined),
@@ -87,13 +104,13 @@ export interface ProcessorOptions {
    */
   delivery?: DeliveryMode;
   /** Only these event types reach the handler; others are skipped (the checkpoint still moves). */
-  eventTypes?: readonly string[];
+  eventTypes?: readonly T[];
   /**
    * Only events it returns true for reach the handler (checked after `eventTypes`);
    * others are skipped and the checkpoint still moves. Must be pure: a partition
    * of a partitioned processor uses it to pick its events.
    */
-  filter?: (event: StoredEvent) => boolean;
+  filter?: (event: EventOfType<E, T>) => boolean;
   /**
    * The checkpoint must be stored already (a partitioned processor stores every
    * partition's when it records its layout). A missing one means a rebuild retired

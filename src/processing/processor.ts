@@ -71,10 +71,16 @@ export interface RedriveResult {
  * alerts.on('error', (err) => log.error(err));
  * await alerts.start();
  * await alerts.whenCaughtUp();
+ *
+ * // On a typed store, `eventTypes` narrows the handler's event:
+ * createProcessor({ store: tasks, name: 'titles', eventTypes: ['task.created'], handle: (e) => console.log(e.data.title) });
  * ```
  */
-export function createProcessor(options: ProcessorOptions): Processor {
-  return new Processor(options);
+export function createProcessor<E extends StoredEvent = StoredEvent, T extends E['type'] = E['type']>(
+  options: ProcessorOptions<E, T>,
+): Processor {
+  // The handler is typed by the store's catalog and `eventTypes`; the processor reads any event.
+  return new Processor(options as unknown as ProcessorOptions);
 }
 
 /** See {@link createProcessor}. */

@@ -7,7 +7,22 @@ import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { COLUMN_TYPES, type ColumnType } from './column-types.js';
 
-/** One realtime channel (a read-model table). */
+/**
+ * One realtime channel (a read-model table).
+ *
+ * @example
+ * ```ts
+ * const taskBoard: ChannelDefinition = {
+ *   name: 'task_board',                    // the read model's table (RowChange.table)
+ *   keyColumns: ['id'],
+ *   tenantColumn: 'board_id',              // a subscription sees only its tenants' rows
+ *   filterableColumns: ['column', 'assignee'],
+ *   throttleMs: 100,                       // at most one message per 100 ms per subscription (0: every change)
+ *   columnTypes: { position: 'number' },   // typed filters: position=gt.3
+ * };
+ * createRealtimeHub({ channels: [taskBoard], changes, snapshot });
+ * ```
+ */
 export interface ChannelDefinition {
   /** Channel name = read-model table name (the `RowChange.table`). */
   readonly name: string;

@@ -22,7 +22,22 @@ import type {
   SubscriptionRequest,
 } from './types.js';
 
-/** Options of {@link createRealtimeHub}. */
+/**
+ * Options of {@link createRealtimeHub}.
+ *
+ * @example
+ * ```ts
+ * const options: RealtimeHubOptions = {
+ *   channels: [taskBoard],                                   // what clients may subscribe to
+ *   changes: merge(...projections.map((p) => p.changes)),    // row changes, after commit
+ *   snapshot: createSqlSnapshot(sql, { schema: 'app', checkpoint }),
+ *   pubsub: createPgPubSub(sql, { schema: 'app' }),          // several hosts
+ *   maxConnectionsPerUser: 10,
+ *   heartbeatMs: 15_000,
+ * };
+ * const hub = createRealtimeHub(options);
+ * ```
+ */
 export interface RealtimeHubOptions {
   /** Read-model channels a client may subscribe to (commerce's are `COMMERCE_CHANNELS`). */
   channels: readonly ChannelDefinition[];

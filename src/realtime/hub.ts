@@ -33,6 +33,7 @@ import type {
   ResyncReason,
 } from './hub-types.js';
 import { parseSelect } from './select.js';
+export type { ResetReason } from './subscription.js';
 import { SubscriberIndex, type IndexTerm } from './subscriber-index.js';
 import { HubSubscription } from './subscription.js';
 import type { Authorization, MessageSink, SubscriptionRequest } from './types.js';

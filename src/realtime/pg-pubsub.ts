@@ -9,7 +9,14 @@ import { type SqlClient, quoteIdent } from '../core/sql-client.js';
 import type { PubSub } from './pubsub.js';
 import { migrations } from './sql/index.generated.js';
 
-/** Options of {@link createPgPubSub}. */
+/**
+ * Options of {@link createPgPubSub}.
+ *
+ * @example
+ * ```ts
+ * const pubsub = createPgPubSub(sql, { schema: 'app' });
+ * ```
+ */
 export interface PgPubSubOptions {
   /** Schema of the `realtime_messages` table (see {@link migrateRealtime}). */
   schema: string;

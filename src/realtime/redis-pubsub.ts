@@ -21,7 +21,14 @@ export interface RedisSubscriberLike {
   off(event: 'ready', listener: () => void): unknown;
 }
 
-/** Options of {@link createRedisPubSub}. */
+/**
+ * Options of {@link createRedisPubSub}.
+ *
+ * @example
+ * ```ts
+ * const pubsub = createRedisPubSub({ publisher: new Redis(url), subscriber: new Redis(url) });
+ * ```
+ */
 export interface RedisPubSubOptions {
   publisher: RedisPublisherLike;
   /** A connection of its own: it is put in subscriber mode. */

@@ -19,7 +19,18 @@ const UNDEFINED_COLUMN = '42703';
 /** Reads the log position a channel's read model reflects, inside the snapshot's transaction. */
 export type CheckpointReader = (tx: SqlQueryable, channel: ChannelDefinition) => Promise<LogCheckpoint>;
 
-/** Options of {@link createSqlSnapshot}. */
+/**
+ * Options of {@link createSqlSnapshot}.
+ *
+ * @example
+ * ```ts
+ * const snapshot = createSqlSnapshot(sql, {
+ *   schema: 'app',
+ *   checkpoint: readProcessorCheckpoint('app', (channel) => `projection:${channel.name}`),
+ *   maxRows: 5_000,
+ * });
+ * ```
+ */
 export interface SqlSnapshotOptions {
   /** Schema of the read-model tables. */
   schema: string;

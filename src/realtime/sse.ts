@@ -20,7 +20,18 @@ import type { Authorization } from './types.js';
 /** Resolves who is asking; throw (any error) to refuse with 401. */
 export type Authorize = (request: IncomingMessage) => Authorization | Promise<Authorization>;
 
-/** Options of {@link createSseHandler}. */
+/**
+ * Options of {@link createSseHandler}.
+ *
+ * @example
+ * ```ts
+ * const sse = createSseHandler(hub, {
+ *   authorize: (req) => ({ userId: userOf(req), creatorIds: boardsOf(req) }), // throw to refuse (401)
+ *   allowedOrigins: ['https://dashboard.example.com'],
+ *   retryMs: 2_000,
+ * });
+ * ```
+ */
 export interface SseHandlerOptions {
   authorize: Authorize;
   /**

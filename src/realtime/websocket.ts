@@ -45,7 +45,18 @@ export const WEBSOCKET_SERVER_OPTIONS = Object.freeze({
   perMessageDeflate: Object.freeze({ threshold: 1024 }),
 });
 
-/** Options of {@link handleWebSocket}. */
+/**
+ * Options of {@link handleWebSocket}.
+ *
+ * @example
+ * ```ts
+ * attachWebSocketServer(hub, wss, {
+ *   authorize: (req) => ({ userId: userOf(req), creatorIds: boardsOf(req) }),
+ *   allowedOrigins: ['https://dashboard.example.com'],
+ *   highWaterBytes: 1 << 20, // close a consumer this far behind
+ * });
+ * ```
+ */
 export interface WebSocketHandlerOptions {
   authorize: Authorize;
   /**

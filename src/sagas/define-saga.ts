@@ -23,8 +23,8 @@ export interface StepContext<Input = unknown> {
   results: Readonly<Record<string, unknown>>;
 }
 
-/** What a compensation receives. */
-export interface CompensationContext<Input = unknown> extends StepContext<Input> {
+/** What a compensation receives; `Output` is what its step's action returns. */
+export interface CompensationContext<Input = unknown, Output = unknown> extends StepContext<Input> {
   /** The name of the step being undone. */
   compensatedStep: string;
   /** `"<sagaId>:<step name>"`: the key the undone action used (look its effect up by it). */
@@ -36,42 +36,84 @@ export interface CompensationContext<Input = unknown> extends StepContext<Input>
    * idempotency key shows was done, and nothing when nothing was.
    */
   actionOutcome: 'completed' | 'unknown';
-  /** What that step's action returned (null when `actionOutcome` is `'unknown'`). */
-  output: unknown;
+  /**
+   * What that step's action returned, as stored (JSON), or null when
+   * `actionOutcome` is `'unknown'`. Typed by the step's `Output`.
+   */
+  output: Output | null;
 }
 
-/** A step's action: returns a JSON-serialisable output (or nothing). */
-export type StepAction<Input = unknown> = (context: StepContext<Input>) => unknown;
+/** A step's action: returns a JSON-serialisable output (or nothing), `Output` once awaited. */
+export type StepAction<Input = unknown, Output = unknown> = (
+  context: StepContext<Input>,
+) => Output | Promise<Output>;
 
-/** A compensation: a named undo of one step. */
-export interface CompensationConfig<Input = unknown> {
+/**
+ * A compensation: a named undo of one step whose action returns `Output`.
+ *
+ * @example
+ * ```ts
+ * const refund: CompensationConfig<{ amount: number }, { chargeId: string }> = {
+ *   name: 'refund_payment',
+ *   run: async ({ output, idempotencyKey }) => { if (output) await payments.refund(output.chargeId, idempotencyKey); },
+ *   retry: { retries: 10 },
+ *   timeoutMs: 5_000,
+ * };
+ * ```
+ */
+export interface CompensationConfig<Input = unknown, Output = unknown> {
   /** e.g. `'release_inventory'`; unique within the saga. Its idempotency key is `"<sagaId>:<name>"`. */
   name: string;
-  run: (context: CompensationContext<Input>) => unknown;
+  // Method syntax on purpose: a step with a typed output still fits a saga's list of steps.
+  run(context: CompensationContext<Input, Output>): unknown;
   /** Fields set here override the runner's `compensationRetry`. */
   retry?: RetryPolicyInput;
   /** Per-attempt timeout in ms. Default: the runner's `stepTimeoutMs`. */
   timeoutMs?: number;
 }
 
-/** One step of a saga definition. */
-export interface SagaStepConfig<Input = unknown> {
+/**
+ * One step of a saga definition. Give `Output` (what the action returns) to
+ * have the compensation's `output` typed.
+ *
+ * @example
+ * ```ts
+ * const payment: SagaStepConfig<{ amount: number }, { chargeId: string }> = {
+ *   name: 'process_payment',
+ *   action: async ({ input, idempotencyKey }) => ({ chargeId: await charge(input.amount, idempotencyKey) }),
+ *   compensation: { name: 'refund_payment', run: async ({ output }) => { if (output) await refund(output.chargeId); } },
+ * };
+ * ```
+ */
+export interface SagaStepConfig<Input = unknown, Output = unknown> {
   /** e.g. `'allocate_inventory'`; unique within the saga. */
   name: string;
-  action: StepAction<Input>;
+  action: StepAction<Input, Output>;
   /**
    * How to undo the step if a later step fails permanently. `'none'` declares,
    * explicitly, that the step has nothing to undo (no side effects, or it is
    * the last step, whose success completes the saga).
    */
-  compensation: CompensationConfig<Input> | 'none';
+  compensation: CompensationConfig<Input, Output> | 'none';
   /** Per-attempt timeout in ms. Default: the runner's `stepTimeoutMs`. */
   timeoutMs?: number;
   /** Fields set here override the runner's `retry`. */
   retry?: RetryPolicyInput;
 }
 
-/** What {@link defineSaga} takes. */
+/**
+ * What {@link defineSaga} takes.
+ *
+ * @example
+ * ```ts
+ * const config: SagaConfig<{ taskId: string }> = {
+ *   name: 'archive_task',
+ *   input: z.object({ taskId: z.string() }),
+ *   steps: [{ name: 'archive', action: ({ input }) => archive(input.taskId), compensation: 'none' }],
+ * };
+ * const archiveTask = defineSaga(config);
+ * ```
+ */
 export interface SagaConfig<Input = unknown> {
   /** Unique name; stored with every instance, so keep it stable across deploys. */
   name: string;
@@ -80,7 +122,15 @@ export interface SagaConfig<Input = unknown> {
   steps: readonly SagaStepConfig<Input>[];
 }
 
-/** A validated, frozen saga definition. */
+/**
+ * A validated, frozen saga definition.
+ *
+ * @example
+ * ```ts
+ * const definition: SagaDefinition<{ taskId: string }> = defineSaga(config);
+ * definition.parseInput({ taskId: 't-1' });
+ * ```
+ */
 export interface SagaDefinition<Input = unknown> {
   readonly name: string;
   readonly steps: readonly Readonly<SagaStepConfig<Input>>[];

@@ -16,7 +16,18 @@ import {
 import type { AnySagaDefinition } from './define-saga.js';
 import type { SagaStore } from './saga-store.js';
 
-/** Options of `createSagaRunner`. */
+/**
+ * Options of `createSagaRunner`.
+ *
+ * @example
+ * ```ts
+ * const runner = createSagaRunner({
+ *   sql: fromPg(pool), schema: 'app', definitions: [orderFulfillment],
+ *   concurrency: 8, stepTimeoutMs: 10_000, leaseMs: 15_000,
+ *   retry: { retries: 3, minTimeoutMs: 200 }, compensationRetry: { retries: 10 },
+ * });
+ * ```
+ */
 export interface SagaRunnerOptions {
   /** Keep saga state in PostgreSQL/PGlite through this port. */
   sql?: SqlClient;

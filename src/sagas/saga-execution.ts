@@ -6,6 +6,7 @@
  */
 import { resolveRetryPolicy, type RetryPolicy } from '../runtime/retry-policy.js';
 import type { RetryAttemptContext } from '../runtime/with-retry.js';
+import { printableErrorInfo } from './printable-error-info.js';
 import type { CompensationConfig, SagaDefinition, StepContext } from './define-saga.js';
 import { SagaLeaseLostError, TerminalError } from './errors.js';
 import { runStep, toErrorInfo, type StepRunResult } from './run-step.js';
@@ -179,7 +180,12 @@ export async function executeSaga<Input>(
         attempts: result.attempts,
         error: failure,
       });
-      env.emit('saga:compensating', { sagaId, definition: name, failedStep: step.name, error: failure });
+      env.emit('saga:compensating', {
+        sagaId,
+        definition: name,
+        failedStep: step.name,
+        error: printableErrorInfo(failure),
+      });
       status = 'compensating';
       cursor = from;
       continue;
@@ -199,7 +205,8 @@ export async function executeSaga<Input>(
       const final = compensationFailed ? 'compensation_failed' : 'compensated';
       if (!(await write({ status: final, cursor: -1, compensationFailed, finish: true })))
         return 'lease_lost';
-      if (final === 'compensated') env.emit('saga:compensated', { sagaId, definition: name, error: failure });
+      if (final === 'compensated')
+        env.emit('saga:compensated', { sagaId, definition: name, error: printableErrorInfo(failure) });
       else env.emit('saga:compensation_failed', { sagaId, definition: name, deadLetters });
       return 'finished';
     }

@@ -50,7 +50,14 @@ import {
   type StepLogEntry,
 } from './types.js';
 
-/** Options of {@link SagaRunner.start}. */
+/**
+ * Options of {@link SagaRunner.start}.
+ *
+ * @example
+ * ```ts
+ * await runner.start(orderFulfillment, input, { sagaId: `order-${orderId}` });
+ * ```
+ */
 export interface StartSagaOptions {
   /** The saga's id; starting the same id twice starts it once. Default: a random uuid. */
   sagaId?: string;
@@ -63,7 +70,14 @@ export interface StartSagaResult {
   created: boolean;
 }
 
-/** Options of {@link SagaRunner.stop}. */
+/**
+ * Options of {@link SagaRunner.stop}.
+ *
+ * @example
+ * ```ts
+ * await runner.stop({ drainMs: 10_000, releaseLeases: true });
+ * ```
+ */
 export interface StopOptions {
   /** How long in-flight steps may finish before they are aborted. Default 5 000 ms. */
   drainMs?: number;

@@ -20,15 +20,23 @@ export interface SagaTriggerStart {
   sagaId?: string;
 }
 
-/** Options of {@link createSagaTrigger}. */
-export interface SagaTriggerOptions {
+/**
+ * Options of {@link createSagaTrigger}. On a typed store (event union `E`), `map`
+ * sees the union of its events, discriminated by `type`.
+ *
+ * @example
+ * ```ts
+ * const options: SagaTriggerOptions = { name: 't', runner, events: store, definition, map: () => null };
+ * ```
+ */
+export interface SagaTriggerOptions<E extends StoredEvent = StoredEvent> {
   /** Unique name; keys the stored checkpoint. */
   name: string;
   runner: SagaRunner;
-  events: EventStore;
+  events: EventStore<E>;
   definition: AnySagaDefinition;
   /** Map an event to a saga start, or null/undefined to skip it. Must be deterministic. */
-  map: (event: StoredEvent) => SagaTriggerStart | null | undefined;
+  map: (event: E) => SagaTriggerStart | null | undefined;
   /** Where to begin when the trigger has no checkpoint yet. Default `'start'`. */
   from?: 'start' | 'end';
   /** Events per read. Default 500. */
@@ -62,8 +70,11 @@ export interface SagaTrigger {
  * trigger.start();
  * ```
  */
-export function createSagaTrigger(options: SagaTriggerOptions): SagaTrigger {
-  return new EventSagaTrigger(options);
+export function createSagaTrigger<E extends StoredEvent = StoredEvent>(
+  options: SagaTriggerOptions<E>,
+): SagaTrigger {
+  // `map` is typed by the store's catalog; the trigger reads any event.
+  return new EventSagaTrigger(options as unknown as SagaTriggerOptions);
 }
 
 class EventSagaTrigger implements SagaTrigger {

@@ -26,7 +26,14 @@ import {
 } from './sql-rows.js';
 import type { SagaDeadLetter, SagaState, StepLogEntry } from './types.js';
 
-/** Options of {@link createSqlSagaStore}. */
+/**
+ * Options of {@link createSqlSagaStore}.
+ *
+ * @example
+ * ```ts
+ * const sagaStore = createSqlSagaStore({ sql, schema: 'app' });
+ * ```
+ */
 export interface SqlSagaStoreOptions {
   sql: SqlClient;
   /** Schema of the saga tables. Default `'creatorflow'`. */

@@ -43,7 +43,10 @@ export const STEP_OUTCOMES = ['completed', 'failed'] as const;
 /** One of {@link STEP_OUTCOMES}. */
 export type StepOutcome = (typeof STEP_OUTCOMES)[number];
 
-/** An error as persisted: plain JSON. */
+/**
+ * An error as persisted: plain JSON. In the runner's event payloads it also
+ * prints as `Name [CODE]: message` (`String(error)`).
+ */
 export interface SagaErrorInfo {
   name: string;
   message: string;
@@ -66,7 +69,10 @@ export interface SagaState {
   /**
    * Written at transitions only (start, compensation, dead letter, finish): while
    * running, progress is in the step log (`history()`), which is also where a
-   * resuming worker finds its place. Final: the number of steps (completed) or -1.
+   * resuming worker finds its place. Final: the number of steps when completed;
+   * -1 once compensation ended — before the first step, where undoing leads
+   * (`compensated`: every completed step was undone; `compensation_failed`:
+   * the dead letters name the undos that failed).
    */
   cursor: number;
   /** True once any compensation was dead-lettered. */

@@ -10,5 +10,17 @@ export {
   type CheckpointParts,
   type LogCheckpoint,
 } from '../core/checkpoint.js';
+export {
+  defineEvents,
+  type CatalogEvent,
+  type EventCatalog,
+  type EventOfType,
+  type NewEventFor,
+  type EventMapOf,
+  type EventMapOfSchemas,
+  type EventOf,
+  type NewEventOf,
+  type UntypedEvents,
+} from './define-events.js';
 export { UnknownEventTypeError } from './event-registry.js';
 export { satisfiesExpectedVersion } from './expected-version.js';

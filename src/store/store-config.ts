@@ -2,16 +2,30 @@ import type { ZodType } from 'zod';
 import { z } from 'zod';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { SqlClient } from '../core/sql-client.js';
+import type { EventCatalog, UntypedEvents } from './define-events.js';
 
-/** Options of `createEventStore`. */
-export interface EventStoreConfig {
+/**
+ * Options of `createEventStore`; `M` is the event map of `events`.
+ *
+ * @example
+ * ```ts
+ * const config: EventStoreConfig = { schema: 'tasks', strict: true, eventTypes: { 'task.created': z.object({}) } };
+ * ```
+ */
+export interface EventStoreConfig<M = UntypedEvents> {
   /** The database; without it the store keeps everything in memory. */
   sql?: SqlClient;
   /** PostgreSQL schema for the store's tables. Default `'creatorflow'`. */
   schema?: string;
-  /** Event types with zod schemas, validated on append. */
+  /**
+   * A catalog from `defineEvents`: its schemas are registered, and the store is
+   * typed by them (`append`, reads, processors and projections on it see a
+   * union discriminated by `type`). Makes the store strict unless `strict: false`.
+   */
+  events?: EventCatalog<M>;
+  /** Event types with zod schemas, validated on append (untyped; see `events`). */
   eventTypes?: Record<string, ZodType>;
-  /** Refuse event types that were not registered. Default false. */
+  /** Refuse event types that were not registered. Default false (true with `events`). */
   strict?: boolean;
   /** Largest payload (data + metadata JSON) per event, in bytes. Default 256 KiB. */
   maxPayloadBytes?: number;
@@ -81,9 +95,9 @@ const configSchema = z.object({
 export type ResolvedStoreConfig = Readonly<z.infer<typeof configSchema>>;
 
 /** Validate the plain settings of a config; throws {@link InvalidArgumentError}. */
-export function resolveStoreConfig(config: EventStoreConfig): ResolvedStoreConfig {
-  const { sql: _sql, eventTypes: _types, now: _now, ...plain } = config;
-  const parsed = configSchema.safeParse(plain);
+export function resolveStoreConfig<M>(config: EventStoreConfig<M>): ResolvedStoreConfig {
+  const { sql: _sql, eventTypes: _types, events, now: _now, ...plain } = config;
+  const parsed = configSchema.safeParse({ ...plain, strict: plain.strict ?? events !== undefined });
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new InvalidArgumentError(`Invalid event store config: ${detail}`, { cause: parsed.error });

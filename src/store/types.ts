@@ -6,6 +6,7 @@ import type { Observable } from 'rxjs';
 import type { ZodType } from 'zod';
 import type { SqlClient, SqlTransaction } from '../core/sql-client.js';
 import type { LogCheckpoint } from '../core/checkpoint.js';
+import type { NewEventFor } from './define-events.js';
 
 /**
  * What an append expects of its stream:
@@ -36,7 +37,17 @@ export interface NewEvent<Type extends string = string, Data = unknown> {
   occurredAt?: Date;
 }
 
-/** Options of {@link EventStore.append}. */
+/**
+ * Options of {@link EventStore.append}.
+ *
+ * @example
+ * ```ts
+ * await store.append('task-1', events, {
+ *   aggregateType: 'task', expectedVersion: 3, idempotencyKey: `cmd:${commandId}`,
+ *   metadata: { correlationId, userId },
+ * });
+ * ```
+ */
 export interface AppendOptions {
   /** e.g. `'order'`, `'inventory'`. Default `'unknown'`. */
   aggregateType?: string;
@@ -80,7 +91,14 @@ export interface StoredEvent<Data = unknown, Type extends string = string> {
   checkpoint: LogCheckpoint;
 }
 
-/** Options of {@link EventStore.readStream}. */
+/**
+ * Options of {@link EventStore.readStream}.
+ *
+ * @example
+ * ```ts
+ * const { events } = await store.readStream('task-1', { fromVersion: 10, maxCount: 100 });
+ * ```
+ */
 export interface ReadStreamOptions {
   /** First version to return (1-based). Default 1. */
   fromVersion?: number;
@@ -88,14 +106,21 @@ export interface ReadStreamOptions {
   maxCount?: number;
 }
 
-/** A stream read. */
-export interface ReadStreamResult {
+/** A stream read; `E` is the store's event union (`EventOf<M>` of a typed store). */
+export interface ReadStreamResult<E extends StoredEvent = StoredEvent> {
   /** The stream's current version (0 when it does not exist). */
   version: number;
-  events: StoredEvent[];
+  events: E[];
 }
 
-/** Options of {@link EventStore.readAll}. */
+/**
+ * Options of {@link EventStore.readAll}.
+ *
+ * @example
+ * ```ts
+ * const page = await store.readAll({ after: checkpoint, limit: 500 });
+ * ```
+ */
 export interface ReadAllOptions {
   /** Read events after this checkpoint. Default: from the start. */
   after?: LogCheckpoint;
@@ -103,15 +128,22 @@ export interface ReadAllOptions {
   limit?: number;
 }
 
-/** A page of the global log. */
-export interface ReadAllResult {
+/** A page of the global log; `E` is the store's event union (`EventOf<M>` of a typed store). */
+export interface ReadAllResult<E extends StoredEvent = StoredEvent> {
   /** Events in commit order. */
-  events: StoredEvent[];
+  events: E[];
   /** Where the next read continues: the last event's checkpoint, or `after` when nothing was read. */
   checkpoint: LogCheckpoint;
 }
 
-/** Options of {@link EventStore.subscribe}. */
+/**
+ * Options of {@link EventStore.subscribe}.
+ *
+ * @example
+ * ```ts
+ * store.subscribe({ after: 'end', batchSize: 200, pollIntervalMs: 500 }).subscribe((e) => console.log(e.type));
+ * ```
+ */
 export interface SubscribeOptions {
   /** Start after this checkpoint, or at `'start'` (default) or `'end'` of the log. */
   after?: LogCheckpoint | 'start' | 'end';
@@ -129,7 +161,14 @@ export interface ReaderLag {
   oldestOpenTransactionMs: number | null;
 }
 
-/** Options of {@link EventStore.archive}. */
+/**
+ * Options of {@link EventStore.archive}.
+ *
+ * @example
+ * ```ts
+ * const months = await store.archive({ olderThan: new Date('2025-01-01') }); // ['2024-11', '2024-12']
+ * ```
+ */
 export interface ArchiveOptions {
   /** Archive whole months that end on or before this date. Default: two years ago. */
   olderThan?: Date;
@@ -148,7 +187,10 @@ export interface InlineHook {
 
 /**
  * An append-only, event-sourced store with optimistic concurrency, idempotency
- * keys and a gapless global log.
+ * keys and a gapless global log. `E` is the union of its events: a store made
+ * with `createEventStore({ events: defineEvents({...}) })` accepts and returns
+ * only the catalog's events, discriminated by `type` (`EventStore<CatalogEvent<typeof catalog>>`);
+ * untyped, any type with `unknown` data.
  *
  * @example
  * ```ts
@@ -159,7 +201,7 @@ export interface InlineHook {
  * });
  * ```
  */
-export interface EventStore {
+export interface EventStore<E extends StoredEvent = StoredEvent> {
   /** The SQL port the store runs on (absent for the in-memory store). */
   readonly sql: SqlClient | undefined;
   /** The PostgreSQL schema holding the store's tables. */
@@ -167,12 +209,12 @@ export interface EventStore {
   /** Create or upgrade the schema. Safe to call from several processes at once. */
   migrate(): Promise<void>;
   /** Append events to one stream atomically. */
-  append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
-  readStream(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamResult>;
+  append(streamId: string, events: readonly NewEventFor<E>[], options?: AppendOptions): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamResult<E>>;
   /** Read the global log in commit order; never skips nor repeats an event. */
-  readAll(options?: ReadAllOptions): Promise<ReadAllResult>;
+  readAll(options?: ReadAllOptions): Promise<ReadAllResult<E>>;
   /** Live stream of stored events in commit order, from a checkpoint. */
-  subscribe(options?: SubscribeOptions): Observable<StoredEvent>;
+  subscribe(options?: SubscribeOptions): Observable<E>;
   /** The checkpoint of the last event readers can see now. */
   headCheckpoint(): Promise<LogCheckpoint>;
   /** How far log readers are held back by open transactions. */

@@ -76,7 +76,7 @@ describe.each(backends)('conflict resolver on $name', (backend) => {
       expect(record.resolutionMs).toBe(40);
       expect(record.conflictId).toMatch(/^[0-9a-f-]{36}$/);
 
-      const { events } = await f.store.readStream('inventory-sku-1');
+      const { events } = await f.store.readStream('conflicts-inventory-sku-1');
       expect(events.map((e) => e.type)).toEqual([CONFLICT_DETECTED_EVENT, CONFLICT_RESOLVED_EVENT]);
       const [detected, resolved] = events;
       expect(detected!.metadata).toMatchObject({
@@ -135,7 +135,7 @@ describe.each(backends)('conflict resolver on $name', (backend) => {
       });
       expect(content(again)).toEqual(content(first));
       expect(dup).toEqual(first);
-      expect((await f.store.readStream('inventory-sku-2')).events).toHaveLength(2);
+      expect((await f.store.readStream('conflicts-inventory-sku-2')).events).toHaveLength(2);
       expect(first.resolution.after).toEqual({ quantity: 27 });
       const accounted = [
         first.resolution.winner,
@@ -159,7 +159,7 @@ describe.each(backends)('conflict resolver on $name', (backend) => {
     await expect(
       f.resolver.process([good, { ...good, eventId: 'y', changes: { quantity: 'many' } }]),
     ).rejects.toMatchObject({ code: 'CONFLICT_MALFORMED_INPUT' });
-    expect((await f.store.readStream('inventory-sku-bad')).version).toBe(0);
+    expect((await f.store.readStream('conflicts-inventory-sku-bad')).version).toBe(0);
     expect(await f.resolver.list()).toEqual(before);
   });
 
@@ -206,7 +206,7 @@ describe.each(backends)('conflict resolver on $name', (backend) => {
       expect(await f.resolver.get(record.conflictId)).toEqual(decided);
       expect((await f.resolver.listPending()).map((r) => r.conflictId)).not.toContain(record.conflictId);
 
-      const { events } = await f.store.readStream('order-o-9');
+      const { events } = await f.store.readStream('conflicts-order-o-9');
       expect(events.map((e) => e.type)).toEqual([
         GENERIC_CONFLICT_DETECTED_EVENT,
         CONFLICT_ESCALATED_EVENT,
@@ -343,7 +343,7 @@ describe.each(backends)('conflict resolver on $name', (backend) => {
       await expect(
         other.resolve({ entityType: 'inventory', entityId: 'sku-closed', contenders: [a, b] }),
       ).rejects.toBeInstanceOf(StoreClosedError);
-      expect((await f.store.readStream('inventory-sku-closed')).version).toBe(0);
+      expect((await f.store.readStream('conflicts-inventory-sku-closed')).version).toBe(0);
     },
   );
 });
@@ -378,7 +378,7 @@ describe('audit in another database than the events', () => {
         [first.conflictId],
       );
       expect(rows[0]!.n).toBe(1);
-      expect((await store.readStream('inventory-sku-x')).events).toHaveLength(2);
+      expect((await store.readStream('conflicts-inventory-sku-x')).events).toHaveLength(2);
     } finally {
       await store.close();
       await db.close();

@@ -226,6 +226,8 @@ describe.each(backends)('conflict model on $name', (backend) => {
     if (backend.available)
       f = await backend.open({
         config: { thresholds: { inventoryDiscrepancyPercent: DISCREPANCY_PERCENT } },
+        // The model folds direct changes and resolutions from one stream, in log order.
+        streamId: (type, id) => `${type}-${id}`,
       });
   });
   afterAll(async () => {
@@ -276,7 +278,11 @@ describe.each(backends)('conflict model on $name', (backend) => {
                 : value;
             },
           });
-          const resolver = new ConflictResolver({ config: commerceConflictConfig(), store: racing });
+          const resolver = new ConflictResolver({
+            config: commerceConflictConfig(),
+            store: racing,
+            streamId: (type, id) => `${type}-${id}`,
+          });
           await resolver.migrate();
           try {
             const mk = (i: number, entity: string, source: string, q: number): ContenderInput => ({

@@ -44,6 +44,39 @@ describe.each(sagaEngines)('saga runner on $name', (engine) => {
       await db.close();
     });
 
+    it("a compensated saga's cursor is -1 and its event's error prints as an error, not [object Object]", async () => {
+      const saga = defineSaga({
+        name: 'printable-error',
+        steps: [
+          {
+            name: 'reserve',
+            action: () => ({ id: 'r-1' }),
+            compensation: { name: 'unreserve', run: () => null },
+          },
+          {
+            name: 'pay',
+            action: () => {
+              throw new TerminalError('card declined');
+            },
+            compensation: 'none',
+          },
+        ],
+      });
+      const { sagaId } = await runner.start(saga, null);
+      const state = await runner.waitFor(sagaId);
+      expect(state).toMatchObject({ status: 'compensated', cursor: -1 });
+      const compensated = events.find((e) => e.name === 'saga:compensated')!
+        .payload as SagaEventMap['saga:compensated'][0];
+      expect(`${compensated.error}`).toBe('TerminalError [SAGA_STEP_TERMINAL]: card declined');
+      // Still plain data: JSON carries only the fields.
+      expect(JSON.parse(JSON.stringify(compensated.error))).toEqual({
+        name: 'TerminalError',
+        message: 'card declined',
+        code: 'SAGA_STEP_TERMINAL',
+        effect: 'none',
+      });
+    });
+
     it('runs every step once, in order, with an idempotency key of saga id + step name', async () => {
       const saga = orderFulfillment(parties);
       const { sagaId, created } = await runner.start(saga, input, { sagaId: 'order-o-1' });

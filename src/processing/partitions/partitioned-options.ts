@@ -9,6 +9,7 @@ import {
   type ProcessorOptions,
   type ResolvedProcessorOptions,
 } from '../processor-options.js';
+import type { StoredEvent } from '../../store/types.js';
 import { streamPartitionKey, type PartitionKey } from './partition-key.js';
 
 /**
@@ -21,8 +22,18 @@ import { streamPartitionKey, type PartitionKey } from './partition-key.js';
  */
 export const MAX_PARTITIONS = 1024;
 
-/** Options of `createPartitionedProcessor`. */
-export interface PartitionedProcessorOptions extends Omit<ProcessorOptions, 'requireCheckpoint'> {
+/**
+ * Options of `createPartitionedProcessor` (typed like {@link ProcessorOptions}).
+ *
+ * @example
+ * ```ts
+ * const options: PartitionedProcessorOptions = { store, name: 'totals', partitions: 4, handle: () => {} };
+ * ```
+ */
+export interface PartitionedProcessorOptions<
+  E extends StoredEvent = StoredEvent,
+  T extends E['type'] = E['type'],
+> extends Omit<ProcessorOptions<E, T>, 'requireCheckpoint'> {
   /**
    * How many partitions (1 … {@link MAX_PARTITIONS}). Recorded for `name` on first
    * start; starting with another count throws a `ProcessorLayoutError` (a rebuild changes it).

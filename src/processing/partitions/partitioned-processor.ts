@@ -67,8 +67,12 @@ export interface PartitionedProcessorEventMap extends ProcessorEventMap {
  * await totals.start();                               // throws ProcessorLayoutError if 8 is not the recorded count
  * ```
  */
-export function createPartitionedProcessor(options: PartitionedProcessorOptions): PartitionedProcessor {
-  return new PartitionedProcessor(options);
+export function createPartitionedProcessor<
+  E extends StoredEvent = StoredEvent,
+  T extends E['type'] = E['type'],
+>(options: PartitionedProcessorOptions<E, T>): PartitionedProcessor {
+  // Handlers are typed by the store's catalog and `eventTypes`; partitions read any event.
+  return new PartitionedProcessor(options as unknown as PartitionedProcessorOptions);
 }
 
 /** See {@link createPartitionedProcessor}. */

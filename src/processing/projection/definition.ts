@@ -31,8 +31,38 @@ export interface ProjectionHandler<R extends Row = Row, E extends StoredEvent = 
   apply(current: R | null, event: E, key: Partial<R>): ProjectionResult<R>;
 }
 
-/** Input of {@link defineProjection}. */
-export interface ProjectionDefinitionInput<R extends Row = Row> {
+/**
+ * The handlers of a projection, by event type. Of a typed event union `E`, each
+ * handler sees its own event's `data` typed and only `E`'s types are allowed;
+ * untyped, any type with `unknown` data.
+ *
+ * @example
+ * ```ts
+ * const handlers: ProjectionHandlers<{ id: string; title: string }, StoredEvent<{ title: string }, 'task.created'>> = {
+ *   'task.created': { key: (e) => ({ id: e.aggregateId }), apply: (_row, e) => ({ title: e.data.title }) },
+ * };
+ * ```
+ */
+export type ProjectionHandlers<
+  R extends Row = Row,
+  E extends StoredEvent = StoredEvent,
+> = string extends E['type']
+  ? Readonly<Record<string, ProjectionHandler<R>>>
+  : { readonly [K in E['type']]?: ProjectionHandler<R, Extract<E, { type: K }>> };
+
+/**
+ * Input of {@link defineProjection}: `R` is the row, `E` the store's event
+ * union (`CatalogEvent<typeof catalog>`), which types the handlers.
+ *
+ * @example
+ * ```ts
+ * const input: ProjectionDefinitionInput<{ id: string; n: number }> = {
+ *   name: 'counts', key: ['id'], migrations: ['CREATE TABLE :TABLE: (id text PRIMARY KEY, n int NOT NULL)'],
+ *   handlers: { 'thing.counted': { key: (e) => ({ id: e.aggregateId }), apply: (row) => ({ n: (row?.n ?? 0) + 1 }) } },
+ * };
+ * ```
+ */
+export interface ProjectionDefinitionInput<R extends Row = Row, E extends StoredEvent = StoredEvent> {
   /** Identifier of the projection (`[a-z_][a-z0-9_]*`); names its processor and migrations. */
   name: string;
   /** Read-model table (default: `name`), in the store's schema. */
@@ -46,7 +76,7 @@ export interface ProjectionDefinitionInput<R extends Row = Row> {
    */
   migrations: readonly string[];
   /** Handlers per event type; other event types are skipped. */
-  handlers: Readonly<Record<string, ProjectionHandler<R>>>;
+  handlers: ProjectionHandlers<R, E>;
   /** Default `'async'`. */
   mode?: ProjectionMode;
   /**
@@ -119,13 +149,21 @@ const schema = z.object({
  *   },
  * });
  *
+ * // Typed by a catalog: each handler sees its event's data (no casts).
+ * const taskEvents = defineEvents({ 'task.created': z.object({ title: z.string() }) });
+ * const titles = defineProjection<{ id: string; title: string }, CatalogEvent<typeof taskEvents>>({
+ *   name: 'task_titles', key: ['id'],
+ *   migrations: ['CREATE TABLE :TABLE: (id text PRIMARY KEY, title text NOT NULL)'],
+ *   handlers: { 'task.created': { key: (e) => ({ id: e.aggregateId }), apply: (_row, e) => ({ title: e.data.title }) } },
+ * });
+ *
  * // Shared by several hosts: 8 partitions by creator, rows keyed by creator.
  * const creatorTotals = defineProjection({ ...orderTotalsInput, partitions: 8,
  *   partitionKey: tenantPartitionKey('creatorId') });
  * ```
  */
-export function defineProjection<R extends Row = Row>(
-  input: ProjectionDefinitionInput<R>,
+export function defineProjection<R extends Row = Row, E extends StoredEvent = StoredEvent>(
+  input: ProjectionDefinitionInput<R, E>,
 ): ProjectionDefinition<R> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
@@ -150,6 +188,7 @@ export function defineProjection<R extends Row = Row>(
     migrations: Object.freeze([...input.migrations]),
     // A null prototype: an event type such as "constructor" must not find a handler.
     handlers: Object.freeze(
+      // Typed handlers are ProjectionHandler<R, a narrower event>; method parameters accept that.
       Object.assign(Object.create(null) as Record<string, ProjectionHandler<R>>, input.handlers),
     ),
     mode: input.mode ?? 'async',

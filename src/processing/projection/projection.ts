@@ -43,7 +43,17 @@ export interface ProjectionEventMap {
   error: [error: unknown];
 }
 
-/** Options of {@link createProjection}. */
+/**
+ * Options of {@link createProjection}.
+ *
+ * @example
+ * ```ts
+ * const board = createProjection({
+ *   store, definition: taskBoard, logger: pino(),
+ *   processor: { batchSize: 200, lease: { ttlMs: 10_000 }, startFrom: 'beginning' },
+ * });
+ * ```
+ */
 export interface CreateProjectionOptions<R extends Row = Row> {
   store: EventStore;
   definition: ProjectionDefinition<R>;
@@ -59,7 +69,14 @@ export interface CreateProjectionOptions<R extends Row = Row> {
   logger?: Logger;
 }
 
-/** Options of {@link Projection.rebuild}. */
+/**
+ * Options of {@link Projection.rebuild}.
+ *
+ * @example
+ * ```ts
+ * await board.rebuild({ batchSize: 2_000, progressIntervalMs: 1_000, signal: AbortSignal.timeout(60_000) });
+ * ```
+ */
 export interface ProjectionRebuildOptions {
   batchSize?: number;
   progressIntervalMs?: number;

@@ -1,0 +1,99 @@
+/**
+ * Every option object of the public API carries an `@example` in its JSDoc
+ * (issue 12: `ChannelDefinition` and conflict `priorities` had to be found in
+ * the .d.ts). Checked over the exports of every public entry; a new option
+ * type without an example fails here. The list below is what is still owed.
+ */
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ENTRIES = [
+  'src/index.ts',
+  'src/adapters/pg.ts',
+  'src/adapters/pglite.ts',
+  'src/adapters/redis.ts',
+  'src/client/index.ts',
+];
+const OPTION_NAME = /(Options|Config|ConfigInput|Definition)$/;
+
+/** Still without an example (commerce moves behind its own subpath; the rest is owed). */
+const OWED = new Set([
+  'AccessTokenOptions',
+  'AnomalyOptions',
+  'AnySagaDefinition',
+  'ClaimOptions',
+  'CommerceOptions',
+  'ConflictEngineOptions',
+  'FakeBehaviourOptions',
+  'InventoryHandlerOptions',
+  'InventoryOptions',
+  'InventoryServiceOptions',
+  'LeaseKeeperOptions',
+  'LeaseTimingOptions',
+  'PgQueryConfig',
+  'ProjectionDefinition',
+  'ReadModelSetOptions',
+  'RebuildOptions',
+  'ReorderOptions',
+  'ResilientRateLimiterOptions',
+  'ResolvedInventoryOptions',
+  'ShippingProviderConfig',
+  'ShippingWebhookOptions',
+  'StockoutOptions',
+  'SyncInventoryLevelsOptions',
+  'TikTokShopHttpAdapterOptions',
+  'TikTokShopHttpClientOptions',
+  'TikTokWebhookOptions',
+  'VelocityOptions',
+]);
+
+/** Exported interfaces and type aliases named like option objects, with whether they have an example. */
+function optionTypes(): Map<string, boolean> {
+  const files = ENTRIES.map((e) => `${ROOT}${e}`);
+  const program = ts.createProgram(files, {
+    strict: true,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    skipLibCheck: true,
+    types: ['node'],
+  });
+  const checker = program.getTypeChecker();
+  const found = new Map<string, boolean>();
+  for (const file of files) {
+    for (let symbol of checker.getExportsOfModule(
+      checker.getSymbolAtLocation(program.getSourceFile(file)!)!,
+    )) {
+      if (!OPTION_NAME.test(symbol.name)) continue;
+      if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+      if (!(symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.TypeAlias))) continue;
+      found.set(
+        symbol.name,
+        symbol.getJsDocTags(checker).some((tag) => tag.name === 'example'),
+      );
+    }
+  }
+  return found;
+}
+
+describe('option objects', () => {
+  const types = optionTypes();
+
+  it('are found', () => {
+    expect(types.size).toBeGreaterThan(50);
+    expect(types.get('ChannelDefinition')).toBe(true);
+    expect(types.get('ConflictConfigInput')).toBe(true);
+  });
+
+  it('each has an @example (except the ones still owed)', () => {
+    const missing = [...types].filter(([name, has]) => !has && !OWED.has(name)).map(([name]) => name);
+    expect(missing).toEqual([]);
+  });
+
+  it('the owed list shrinks: a type that got its example leaves it', () => {
+    // A name no longer exported from these entries (commerce moving to its subpath) is fine.
+    const paid = [...OWED].filter((name) => types.get(name) === true);
+    expect(paid).toEqual([]);
+  });
+});
