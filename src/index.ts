@@ -466,3 +466,16 @@ export type {
   SyncEngineConfig,
   SyncEngineHealth,
 } from './engine.js';
+
+// Types the public signatures above name (so the API reference can link them).
+export type { RetryPolicyInput } from './runtime/retry-policy.js';
+export { DEFAULT_SAGA_COMPENSATION_RETRY, DEFAULT_SAGA_STEP_RETRY } from './sagas/runner-options.js';
+export type { FieldCandidate } from './conflicts/strategies/strategy.js';
+export type { RateLimitSettings } from './ingest/rate-limiter.js';
+export type { ReleaseSlot } from './realtime/connection-limiter.js';
+export type { TableBackend, TableWrites } from './processing/projection/table-backend.js';
+export type { ClaimedSaga, ClaimOptions, ClaimResult, SagaInsert, SagaWrite } from './sagas/saga-store.js';
+export type { ResetReason } from './realtime/hub.js';
+export type { ChangeBatch, FoldedChange } from './realtime/fold.js';
+export type { MessageSink } from './realtime/types.js';
+export type { HubSubscribeOptions } from './realtime/hub-types.js';

@@ -4,7 +4,7 @@
  */
 
 /**
- * Percentiles of a {@link LagSamples} window, ms.
+ * Percentiles of a `LagSamples` window, ms.
  *
  * @example
  * ```ts

@@ -22,7 +22,8 @@ export interface PromRegistryLike {
   registerMetric(metric: never): void;
 }
 
-interface PromConfig {
+/** The metric options this adapter passes to prom-client's constructors. */
+export interface PromConfig {
   name: string;
   help: string;
   labelNames: string[];

@@ -12,7 +12,7 @@ export interface TableWrites {
 
 /** Storage of one read-model table. */
 export interface TableBackend {
-  /** The current rows of these keys, by {@link rowKey}. */
+  /** The current rows of these keys, by `rowKey`. */
   load(keys: readonly Row[]): Promise<Map<string, Row>>;
   write(writes: TableWrites): Promise<void>;
   /** Every row (tests, snapshots); sorted by key. */
