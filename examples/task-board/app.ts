@@ -75,16 +75,15 @@ export function createTaskBoard(options: TaskBoardOptions): TaskBoard {
   const engine = createSyncEngine({
     sql: options.sql,
     schema,
-    store: { eventTypes: taskEvents },
+    store: { events: taskEvents },
     projections: [boardTasks],
     channels: [boardChannel],
     sagas: [
       {
         definition: reviewSaga(options.services),
         startOn: (e) => {
-          if (e.type !== 'task.moved') return null;
-          const d = e.data as z.infer<(typeof taskEvents)['task.moved']>;
-          if (d.column !== 'review') return null;
+          if (!taskEvents.is(e, 'task.moved') || e.data.column !== 'review') return null;
+          const d = e.data;
           return {
             input: { taskId: d.taskId, boardId: d.boardId, reviewer: 'reviewer-1' },
             sagaId: `review-${e.id}`,

@@ -10,8 +10,11 @@
  * Built only from the package's public entry points, as any user's app is.
  */
 import {
+  conflictEventSchemas,
+  defineEvents,
   defineProjection,
   defineSaga,
+  type CatalogEvent,
   type ChannelDefinition,
   type ConflictConfigInput,
 } from '@creatorflow/sync';
@@ -22,14 +25,18 @@ export const COLUMNS = ['todo', 'doing', 'review', 'done'] as const;
 /** One of {@link COLUMNS}. */
 export type Column = (typeof COLUMNS)[number];
 
-/** Event payloads, validated by the store on append. */
-export const taskEvents = {
+/**
+ * The board's events, typed and validated on append; the conflict resolver's
+ * events are in the catalog too, so the projection folds its decisions.
+ */
+export const taskEvents = defineEvents({
+  ...conflictEventSchemas,
   'task.created': z.object({ taskId: z.string(), boardId: z.string(), title: z.string().min(1) }),
   'task.moved': z.object({ taskId: z.string(), boardId: z.string(), column: z.enum(COLUMNS) }),
   'task.assigned': z.object({ taskId: z.string(), boardId: z.string(), assignee: z.string() }),
-} as const;
-
-type Data<T extends keyof typeof taskEvents> = z.infer<(typeof taskEvents)[T]>;
+});
+/** One of the board's events, discriminated by `type`. */
+export type TaskEvent = CatalogEvent<typeof taskEvents>;
 
 /** A row of the board's read model. */
 export interface BoardTaskRow {
@@ -43,7 +50,7 @@ export interface BoardTaskRow {
 }
 
 /** The read model: one row per task, keyed by board and task. */
-export const boardTasks = defineProjection<BoardTaskRow>({
+export const boardTasks = defineProjection<BoardTaskRow, TaskEvent>({
   name: 'board_tasks',
   key: ['board_id', 'task_id'],
   migrations: [
@@ -54,31 +61,27 @@ export const boardTasks = defineProjection<BoardTaskRow>({
   ],
   handlers: {
     'task.created': {
-      key: (e) => keyOf(e.data as Data<'task.created'>),
-      apply: (_row, e) => {
-        const d = e.data as Data<'task.created'>;
-        return { title: d.title, column_name: 'todo', assignee: null, version: e.version };
-      },
+      key: (e) => keyOf(e.data),
+      apply: (_row, e) => ({ title: e.data.title, column_name: 'todo', assignee: null, version: e.version }),
     },
     'task.moved': {
-      key: (e) => keyOf(e.data as Data<'task.moved'>),
-      apply: (row, e) => row && { column_name: (e.data as Data<'task.moved'>).column, version: e.version },
+      key: (e) => keyOf(e.data),
+      apply: (row, e) => row && { column_name: e.data.column, version: e.version },
     },
     'task.assigned': {
-      key: (e) => keyOf(e.data as Data<'task.assigned'>),
-      apply: (row, e) => row && { assignee: (e.data as Data<'task.assigned'>).assignee, version: e.version },
+      key: (e) => keyOf(e.data),
+      apply: (row, e) => row && { assignee: e.data.assignee, version: e.version },
     },
     // A conflict between the apps was decided: the winner's column applies.
     'conflict.resolved': {
       key: (e) => {
-        const d = e.data as { entityType: string; entityId: string };
-        if (d.entityType !== 'task') return null;
-        const [board_id = '', task_id = ''] = d.entityId.split('/');
+        if (e.data.entityType !== 'task') return null;
+        const [board_id = '', task_id = ''] = e.data.entityId.split('/');
         return { board_id, task_id };
       },
       apply: (row, e) => {
-        const column = (e.data as { set: { column?: Column } }).set.column;
-        return row && column ? { column_name: column } : undefined;
+        const column = e.data.set.column;
+        return row && typeof column === 'string' ? { column_name: column as Column } : undefined;
       },
     },
   },
