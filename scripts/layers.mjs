@@ -17,7 +17,10 @@ export const LAYERS = {
   ingest: ['core', 'runtime', 'store', 'http'],
   sagas: ['core', 'runtime', 'store', 'processing'],
   cache: ['core', 'runtime', 'store', 'realtime'],
-  monitoring: [
+  adapters: ['core', 'runtime', 'store', 'processing', 'sagas', 'realtime', 'ingest', 'http'],
+  'engine.ts': ['core', 'runtime', 'store', 'http', 'processing', 'conflicts', 'realtime', 'ingest', 'sagas'],
+  cli: ['core', 'runtime', 'store', 'processing', 'sagas'],
+  'index.ts': [
     'core',
     'runtime',
     'store',
@@ -29,10 +32,7 @@ export const LAYERS = {
     'sagas',
     'engine.ts',
   ],
-  adapters: ['core', 'runtime', 'store', 'processing', 'sagas', 'realtime', 'ingest', 'http'],
-  'engine.ts': ['core', 'runtime', 'store', 'http', 'processing', 'conflicts', 'realtime', 'ingest', 'sagas'],
-  cli: ['core', 'runtime', 'store', 'processing', 'sagas'],
-  'index.ts': [
+  monitoring: [
     'core',
     'runtime',
     'store',
