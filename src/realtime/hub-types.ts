@@ -101,7 +101,12 @@ export interface RealtimeEventMap {
  * // One connection slot for a connection that carries several subscriptions.
  * const auth = { userId: 'u1', creatorIds: ['c1'] };
  * const release = await hub.acquireConnection(auth.userId);
- * const sink = { write: (envelope: Envelope) => socket.send(JSON.stringify(envelope)) };
+ * const sink = {
+ *   write: (envelope: Envelope) => {
+ *     socket.send(JSON.stringify(envelope));
+ *     return socket.bufferedAmount < 1_000_000; // false: backed up, the hub queues until `drained()`
+ *   },
+ * };
  * const orders = hub.subscribe({ channel: 'order_metrics' }, auth, sink, { slotHeld: true });
  * const alerts = hub.subscribe({ channel: 'inventory_alerts' }, auth, sink, { slotHeld: true });
  * socket.on('close', () => { orders.close(); alerts.close(); release(); });

@@ -91,7 +91,7 @@ export function shippingReceiver(options: ShippingReceiverOptions): WebhookRecei
  * ```ts
  * const options: CommerceReceiversOptions = {
  *   tiktok: { appKey, appSecret },
- *   shipping: { providers: { shippo: { apiKey, secrets: 'whsec_…', creators: ['c1'] } } },
+ *   shipping: { providers: { shippo: { apiKey: process.env.SHIPPO_KEY!, secrets: 'whsec_…', creators: ['c1'] } } },
  * };
  * createSyncEngine({ sql, rateLimiter, receivers: commerceReceivers(options) });
  * ```
@@ -123,7 +123,7 @@ export function commerceReceivers(options: CommerceReceiversOptions): WebhookRec
  * ```ts
  * const options: CommerceIngestHandlerOptions = {
  *   tiktok: { store, appKey, appSecret },
- *   shipping: { store, providers: { shippo: { apiKey, secrets: 'whsec_…', creators: ['c1'] } } },
+ *   shipping: { store, providers: { shippo: { apiKey: process.env.SHIPPO_KEY!, secrets: 'whsec_…', creators: ['c1'] } } },
  * };
  * app.use(expressAdapter(createCommerceIngestHandler(options)));
  * ```
