@@ -19,7 +19,17 @@ import { dirname, join } from 'node:path';
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import type { PgliteLike } from './pglite.js';
 
-/** Options of {@link openPglite}. */
+/**
+ * Options of {@link openPglite}.
+ *
+ * @example
+ * ```ts
+ * // A persistent database in ./data, seeded from the shared template on first start.
+ * const db = await openPglite({ dataDir: './data', pglite: { debug: 1 } });
+ * // Tests that must run `initdb` every time:
+ * const fresh = await openPglite({ templateDir: false });
+ * ```
+ */
 export interface OpenPgliteOptions {
   /**
    * A directory for a persistent database; in memory when absent. A directory

@@ -40,7 +40,19 @@ export interface MultiplexWebSocket extends ClientWebSocket {
 /** A {@link MultiplexWebSocket} constructor. */
 export type MultiplexWebSocketConstructor = new (url: string) => MultiplexWebSocket;
 
-/** Options of {@link connectMultiplexed}. */
+/**
+ * Options of {@link connectMultiplexed}.
+ *
+ * @example
+ * ```ts
+ * const connection = connectMultiplexed({
+ *   url: 'https://app.example.com/realtime/sse',
+ *   headers: () => ({ authorization: `Bearer ${token}` }), // read again on every reconnect
+ *   backoff: { initialMs: 500, maxMs: 30_000 },
+ *   idleTimeoutMs: 60_000,
+ * });
+ * ```
+ */
 export interface MultiplexClientOptions {
   /** Endpoint: `ws(s)://…` for a WebSocket, `http(s)://…` (or a path) for SSE. */
   url: string;
@@ -59,7 +71,20 @@ export interface MultiplexClientOptions {
   random?: () => number;
 }
 
-/** What one subscription asks for. */
+/**
+ * What one subscription asks for.
+ *
+ * @example
+ * ```ts
+ * const alerts = connection.subscribe({
+ *   channel: 'inventory_alerts',
+ *   filter: 'severity=eq.critical',
+ *   events: ['INSERT', 'UPDATE'],
+ *   select: ['product_id', 'severity', 'message'],
+ *   cursor: localStorage.getItem('alerts-cursor'), // resume where the last session stopped
+ * });
+ * ```
+ */
 export interface LiveSubscriptionOptions {
   channel: string;
   filter?: string;

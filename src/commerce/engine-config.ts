@@ -8,7 +8,15 @@ import type { ChannelDefinition } from '../realtime/channels.js';
 import { COMMERCE_CHANNELS } from './channels.js';
 import { commerceReceivers, type CommerceReceiversOptions } from './ingest/commerce-ingest-handler.js';
 
-/** The commerce parts of a `SyncEngineConfig`. */
+/**
+ * The commerce parts of a `SyncEngineConfig`.
+ *
+ * @example
+ * ```ts
+ * const { channels, receivers }: CommerceEngineConfig = commerceEngineConfig({ tiktok: { appKey, appSecret } });
+ * createSyncEngine({ sql, channels: [...channels, myChannel], receivers });
+ * ```
+ */
 export interface CommerceEngineConfig {
   channels: readonly ChannelDefinition[];
   receivers: readonly WebhookReceiver[];

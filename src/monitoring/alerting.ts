@@ -35,7 +35,23 @@ import { compileRoutes, type RouteConfig } from './routing/route.js';
 /** An automatic action a rule names, supplied by the host (pause a processor, trigger a backup, ...). */
 export type AlertAction = (alert: Alert) => Promise<void> | void;
 
-/** Options of {@link createAlerting}. */
+/**
+ * Options of {@link createAlerting}.
+ *
+ * @example
+ * ```ts
+ * const options: AlertingOptions = {
+ *   registry,
+ *   rules: [...DEFAULT_ALERT_RULES, paymentFailures],
+ *   route: { receiver: 'team', groupBy: ['alertname'] },
+ *   receivers: { team: { timeZone: 'Europe/Berlin', matrix: SPEC_ESCALATION_MATRIX, escalateAfterMs: 300_000, contacts } },
+ *   channels: [reliableChannel(slackChannel()), reliableChannel(webhookChannel())],
+ *   intervalMs: 30_000,
+ *   lease: { owner: `${hostname()}:${process.pid}` }, // one host evaluates at a time
+ * };
+ * const alerting = createAlerting(options);
+ * ```
+ */
 export interface AlertingOptions {
   registry: MetricsRegistry;
   /** Default {@link DEFAULT_ALERT_RULES}. */

@@ -93,7 +93,25 @@ export interface RealtimeEventMap {
   'realtime:reset': [info: { subscriptionId: string; channel: string; reason: ResetReason }];
 }
 
-/** Options of {@link RealtimeHub.subscribe}. */
+/**
+ * Options of {@link RealtimeHub.subscribe}.
+ *
+ * @example
+ * ```ts
+ * // One connection slot for a connection that carries several subscriptions.
+ * const auth = { userId: 'u1', creatorIds: ['c1'] };
+ * const release = await hub.acquireConnection(auth.userId);
+ * const sink = {
+ *   write: (envelope: Envelope) => {
+ *     socket.send(JSON.stringify(envelope));
+ *     return socket.bufferedAmount < 1_000_000; // false: backed up, the hub queues until `drained()`
+ *   },
+ * };
+ * const orders = hub.subscribe({ channel: 'order_metrics' }, auth, sink, { slotHeld: true });
+ * const alerts = hub.subscribe({ channel: 'inventory_alerts' }, auth, sink, { slotHeld: true });
+ * socket.on('close', () => { orders.close(); alerts.close(); release(); });
+ * ```
+ */
 export interface HubSubscribeOptions {
   /** The caller holds a slot from `acquireConnection` for this connection: take none for this subscription. */
   slotHeld?: boolean;

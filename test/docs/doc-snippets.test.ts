@@ -31,6 +31,15 @@ function packagePaths(): Record<string, string[]> {
   return paths;
 }
 
+/** The same mapping as the project's tsconfig.json declares it (what the tests and examples compile with). */
+function tsconfigPaths(): Record<string, string[]> {
+  const { config } = ts.readConfigFile(`${ROOT}tsconfig.json`, ts.sys.readFile);
+  const declared = (config as { compilerOptions: { paths: Record<string, string[]> } }).compilerOptions.paths;
+  return Object.fromEntries(
+    Object.entries(declared).map(([name, [target]]) => [name, [`${ROOT}${target!.replace(/^\.\//, '')}`]]),
+  );
+}
+
 const OPTIONS: ts.CompilerOptions = {
   strict: true,
   target: ts.ScriptTarget.ES2022,
@@ -94,6 +103,11 @@ describe('documentation snippets', () => {
     );
     // Fragments stay the exception: most examples must compile as written.
     expect(all - snippets.length).toBeLessThanOrEqual(6);
+  });
+
+  it('maps every public entry: tsup.config.ts and tsconfig.json paths agree', () => {
+    expect(Object.keys(OPTIONS.paths!).length).toBeGreaterThanOrEqual(10);
+    expect(OPTIONS.paths).toEqual(tsconfigPaths());
   });
 
   it('skips blocks fenced `ts no-check` and adds the imports a block leaves implicit', () => {

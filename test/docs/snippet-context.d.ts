@@ -11,6 +11,7 @@ import type { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 import type { Observable } from 'rxjs';
 import type { WebSocketServer } from 'ws';
+import type { Express } from 'express';
 import type {
   ConflictRecord,
   ConflictResolver,
@@ -20,12 +21,17 @@ import type {
   Logger,
   Processor,
   ProjectionDefinition,
+  PubSub,
+  RateLimiter,
   RealtimeHub,
   RowChange,
   SqlClient,
   StepContext,
   CompensationContext,
+  HttpRequestHead,
+  SyncEngine,
 } from '@creatorflow/sync';
+import type { Commerce, QueueCaller, ShippingProviderConfig } from '@creatorflow/sync/commerce';
 
 declare global {
   // Infrastructure.
@@ -40,9 +46,25 @@ declare global {
   const stockLevels: ProjectionDefinition;
   const processor: Processor;
   const rowChanges$: Observable<RowChange>;
+  const pubsub: PubSub;
+  const rateLimiter: RateLimiter;
+  // The host's engine and web server (Express in the docs' examples).
+  const engine: SyncEngine;
+  const app: Express;
+  const commerce: Commerce;
+  // Webhook credentials (TikTok Shop app, shipping providers by name).
+  const appKey: string;
+  const appSecret: string;
+  const providers: Record<string, ShippingProviderConfig>;
   // The app's session (realtime authorisation).
   function sessionUser(req: IncomingMessage): string;
   function creatorsOf(req: IncomingMessage): string[];
+  // The app's session (admin routes): the caller behind an Authorization header.
+  function sessionOf(authorization: HttpRequestHead['headers'][string]): QueueCaller | null;
+  // The cache's loaders: the app's own queries.
+  const creatorId: string;
+  function loadTop(): Promise<JsonObject>;
+  function loadDashboard(creatorId: string): Promise<JsonObject>;
   // Conflicts: incoming changes, the current state, an admin notifier.
   const resolver: ConflictResolver;
   const changes: readonly ContenderInput[];

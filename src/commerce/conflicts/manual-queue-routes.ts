@@ -24,7 +24,19 @@ export interface QueueCaller {
   roles: readonly string[];
 }
 
-/** Options of {@link manualQueueRoutes}. */
+/**
+ * Options of {@link manualQueueRoutes}.
+ *
+ * @example
+ * ```ts
+ * const options: ManualQueueRoutesOptions = {
+ *   resolver: commerce.conflicts!.resolver,
+ *   authorize: async (req) => sessionOf(req.headers.authorization), // { userId, roles } | null
+ *   prefix: '/admin/conflicts',
+ * };
+ * const handler = createRouter(manualQueueRoutes(options));
+ * ```
+ */
 export interface ManualQueueRoutesOptions {
   resolver: ConflictResolver;
   authorize: (request: HttpRequestHead) => QueueCaller | null | Promise<QueueCaller | null>;

@@ -53,7 +53,17 @@ const INDEX_RELOAD_MS = 1_000;
 /** The metadata `source` of the events it appends. */
 const SOURCE = RESOLVE_SYNC_CONFLICTS;
 
-/** Options of {@link SyncConflictProcessor}. */
+/**
+ * Options of {@link SyncConflictProcessor}.
+ *
+ * @example
+ * ```ts
+ * const commerce = createCommerce({
+ *   store,
+ *   conflicts: { settleMs: 2_000, tickMs: 500, concurrency: 4, config: { thresholds: { orderValue: 2_000 } } },
+ * });
+ * ```
+ */
 export interface SyncConflictOptions {
   /** Conflict configuration (priorities, windows, thresholds, policies), merged over the defaults. */
   config?: ConflictConfigInput;

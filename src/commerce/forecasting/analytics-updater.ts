@@ -29,7 +29,21 @@ export interface MentionsPort {
   dailyMentions(creatorId: string, productId: string, fromDate: string, days: number): Promise<number[]>;
 }
 
-/** Options of {@link AnalyticsUpdater}. */
+/**
+ * Options of {@link AnalyticsUpdater}.
+ *
+ * @example
+ * ```ts
+ * const analytics = new AnalyticsUpdater({
+ *   store,
+ *   readModels: commerce.readModels,
+ *   intervalMs: 15 * 60_000, // every 15 minutes
+ *   leadTimeDays: 10,
+ *   serviceLevel: 0.98,
+ *   mentions: { dailyMentions: (creatorId, productId, from, days) => social.mentions(productId, from, days) },
+ * });
+ * ```
+ */
 export interface AnalyticsUpdaterOptions {
   store: Pick<EventStore, 'headCheckpoint'>;
   /** The commerce read-model set (holds the sales history and the analytics tables). */

@@ -26,7 +26,15 @@ export interface DemandHistory {
   mentions?: readonly number[];
 }
 
-/** Options of {@link forecastDemand}. */
+/**
+ * Options of {@link forecastDemand}.
+ *
+ * @example
+ * ```ts
+ * const options: ForecastOptions = { horizon: 14, paths: 2_000, seed: 7, methods: ['croston-sba', 'tsb'] };
+ * const f = forecastDemand({ sales: last90Days, startDate: '2026-09-04' }, options);
+ * ```
+ */
 export interface ForecastOptions {
   /** Days ahead, 1–90. Default 30. */
   horizon?: number;

@@ -20,7 +20,15 @@ export const SPIKE_STATES = ['none', 'flagged', 'confirmed'] as const;
 /** One of {@link SPIKE_STATES}. */
 export type SpikeState = (typeof SPIKE_STATES)[number];
 
-/** Options of {@link detectSpikes}. */
+/**
+ * Options of {@link detectSpikes}.
+ *
+ * @example
+ * ```ts
+ * // More sensitive than the defaults: flag at S = 2, confirm at S = 5.
+ * const { latest } = detectSpikes(sales, { mentions, options: { flagAt: 2, confirmAt: 5 } });
+ * ```
+ */
 export interface SpikeDetectorOptions {
   /** CUSUM reference value k (in spreads). Default 0.5. */
   drift?: number;

@@ -22,9 +22,32 @@ export const COMMERCE_WEBHOOK_PATHS = {
   shipping: '/api/webhooks/shipping/:provider',
 } as const;
 
-/** TikTok receiver settings; the store and shared limiter come from the engine. */
+/**
+ * TikTok receiver settings; the store and shared limiter come from the engine.
+ *
+ * @example
+ * ```ts
+ * const tiktok: TikTokReceiverOptions = {
+ *   appKey,
+ *   appSecret,
+ *   resolveCreatorId: (shopId) => (shopId === 'shop-7' ? 'c1' : undefined), // shops this host serves
+ * };
+ * createSyncEngine({ sql, receivers: [tikTokReceiver(tiktok)] });
+ * ```
+ */
 export type TikTokReceiverOptions = Omit<TikTokWebhookOptions, 'store' | 'rateLimiter'>;
-/** Shipping receiver settings; the store and shared limiter come from the engine. */
+/**
+ * Shipping receiver settings; the store and shared limiter come from the engine.
+ *
+ * @example
+ * ```ts
+ * const shipping: ShippingReceiverOptions = {
+ *   providers: { shippo: { apiKey: process.env.SHIPPO_KEY!, secrets: ['whsec_new', 'whsec_old'], creators: ['c1', 'c2'] } },
+ *   toleranceSeconds: 120,
+ * };
+ * createSyncEngine({ sql, receivers: [shippingReceiver(shipping)] });
+ * ```
+ */
 export type ShippingReceiverOptions = Omit<ShippingWebhookOptions, 'store' | 'rateLimiter'>;
 
 function fromContext({ store, rateLimiter }: ReceiverContext) {
@@ -61,7 +84,18 @@ export function shippingReceiver(options: ShippingReceiverOptions): WebhookRecei
   };
 }
 
-/** The commerce receivers to enable; each is off when absent. */
+/**
+ * The commerce receivers to enable; each is off when absent.
+ *
+ * @example
+ * ```ts
+ * const options: CommerceReceiversOptions = {
+ *   tiktok: { appKey, appSecret },
+ *   shipping: { providers: { shippo: { apiKey: process.env.SHIPPO_KEY!, secrets: 'whsec_…', creators: ['c1'] } } },
+ * };
+ * createSyncEngine({ sql, rateLimiter, receivers: commerceReceivers(options) });
+ * ```
+ */
 export interface CommerceReceiversOptions {
   tiktok?: TikTokReceiverOptions;
   shipping?: ShippingReceiverOptions;
@@ -82,7 +116,18 @@ export function commerceReceivers(options: CommerceReceiversOptions): WebhookRec
   ];
 }
 
-/** Options of {@link createCommerceIngestHandler}: the receivers to enable, each with its store. */
+/**
+ * Options of {@link createCommerceIngestHandler}: the receivers to enable, each with its store.
+ *
+ * @example
+ * ```ts
+ * const options: CommerceIngestHandlerOptions = {
+ *   tiktok: { store, appKey, appSecret },
+ *   shipping: { store, providers: { shippo: { apiKey: process.env.SHIPPO_KEY!, secrets: 'whsec_…', creators: ['c1'] } } },
+ * };
+ * app.use(expressAdapter(createCommerceIngestHandler(options)));
+ * ```
+ */
 export interface CommerceIngestHandlerOptions {
   tiktok?: TikTokWebhookOptions;
   shipping?: ShippingWebhookOptions;

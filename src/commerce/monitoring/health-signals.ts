@@ -17,7 +17,20 @@ import {
   type MeasuredComponent,
 } from '../../monitoring/health/measure-health.js';
 
-/** Options of {@link createHealthSignals}. */
+/**
+ * Options of {@link createHealthSignals}.
+ *
+ * @example
+ * ```ts
+ * const signals = createHealthSignals({
+ *   registry,
+ *   thresholds: resolveHealthThresholds({ tiktok_api: { webhook_latency_ms: { direction: 'above', warning: 200, critical: 1000 } } }),
+ *   intervalMs: 30_000,
+ *   sources: { isOrderProcessor: (name) => name.startsWith('orders-') },
+ *   logger: log,
+ * });
+ * ```
+ */
 export interface HealthSignalsOptions {
   registry: MetricsRegistry;
   /** Thresholds (`resolveHealthThresholds(...)`). Default the commerce defaults. */

@@ -10,7 +10,19 @@ import { instrumentProcessor, type ProcessorEventSource } from './instrument-pro
 import { instrumentSagaRunner } from './instrument-sagas.js';
 import { instrumentEventStore } from './instrument-store.js';
 
-/** Options of {@link instrumentEngine}. */
+/**
+ * Options of {@link instrumentEngine}.
+ *
+ * @example
+ * ```ts
+ * const options: InstrumentEngineOptions = {
+ *   metrics: teeMetrics(createMetricsRegistry(), fromPromClient(promClient)),
+ *   pool,                     // the pg.Pool under the engine's `sql`
+ *   sampleIntervalMs: 10_000, // reader lag and `up`, every 10 s
+ * };
+ * const monitoring = instrumentEngine(engine, options);
+ * ```
+ */
 export interface InstrumentEngineOptions {
   /** Where to record (e.g. `teeMetrics(registry, fromPromClient(promClient))`). */
   metrics: Metrics;

@@ -7,7 +7,15 @@
 /** Label values of one series, by label name. */
 export type Labels = Readonly<Record<string, string>>;
 
-/** What every instrument is declared with. */
+/**
+ * What every instrument is declared with.
+ *
+ * @example
+ * ```ts
+ * const orders = metrics.counter({ name: 'app_orders_total', help: 'Orders taken', labelNames: ['channel'] });
+ * orders.inc({ channel: 'tiktok' });
+ * ```
+ */
 export interface MetricOptions {
   /** Prometheus-style name, e.g. `creatorflow_append_duration_seconds`. */
   name: string;
@@ -16,7 +24,20 @@ export interface MetricOptions {
   labelNames?: readonly string[];
 }
 
-/** Histogram options: upper bounds of its buckets (sorted, `+Inf` implied). */
+/**
+ * Histogram options: upper bounds of its buckets (sorted, `+Inf` implied).
+ *
+ * @example
+ * ```ts
+ * const latency = metrics.histogram({
+ *   name: 'app_checkout_duration_seconds',
+ *   help: 'Checkout latency',
+ *   labelNames: ['step'],
+ *   buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5],
+ * });
+ * latency.observe({ step: 'charge' }, 0.182);
+ * ```
+ */
 export interface HistogramOptions extends MetricOptions {
   buckets: readonly number[];
 }

@@ -22,7 +22,16 @@ export interface PromRegistryLike {
   registerMetric(metric: never): void;
 }
 
-/** The metric options this adapter passes to prom-client's constructors. */
+/**
+ * The metric options this adapter passes to prom-client's constructors.
+ *
+ * @example
+ * ```ts
+ * // What `fromPromClient` hands prom-client's constructors for a counter.
+ * const config: PromConfig = { name: 'app_orders_total', help: 'Orders taken', labelNames: ['channel'], registers: [] };
+ * const counter = new promClient.Counter(config);
+ * ```
+ */
 export interface PromConfig {
   name: string;
   help: string;

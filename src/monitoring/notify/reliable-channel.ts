@@ -9,7 +9,17 @@ import { withRetry } from '../../runtime/with-retry.js';
 import { NotificationFailedError } from '../errors.js';
 import type { Notification, NotificationChannel } from './notification-channel.js';
 
-/** Options of {@link reliableChannel}. */
+/**
+ * Options of {@link reliableChannel}.
+ *
+ * @example
+ * ```ts
+ * const slack = reliableChannel(slackChannel(), {
+ *   rate: { messages: 20, perMs: 60_000 },         // at most 20 messages a minute
+ *   retry: { attempts: 6, minTimeoutMs: 1_000 },   // then a NotificationFailedError
+ * });
+ * ```
+ */
 export interface ReliableChannelOptions {
   /** At most this many messages per `perMs` (token bucket). Default 30 per minute. */
   rate?: { messages: number; perMs: number };

@@ -16,7 +16,15 @@ async function post(fetchFn: Fetch, url: string, body: unknown, timeoutMs: numbe
   if (!res.ok) throw new Error(`${url} answered ${res.status}`);
 }
 
-/** Options of the HTTP channels. */
+/**
+ * Options of the HTTP channels.
+ *
+ * @example
+ * ```ts
+ * const slack = slackChannel({ timeoutMs: 2_000 });
+ * const hook = webhookChannel({ fetch: proxiedFetch, timeoutMs: 10_000 });
+ * ```
+ */
 export interface HttpChannelOptions {
   fetch?: Fetch;
   /** Default 5000 ms. */

@@ -8,7 +8,21 @@ import { z } from 'zod';
 import { InvalidAlertConfigError } from '../errors.js';
 import { matchLabels, type Matchers } from '../alerts/matchers.js';
 
-/** A route as configured. */
+/**
+ * A route as configured.
+ *
+ * @example
+ * ```ts
+ * const route: RouteConfig = {
+ *   receiver: 'team',
+ *   groupBy: ['alertname', 'component'],
+ *   routes: [
+ *     { matchers: { severity: 'critical' }, receiver: 'on_call', groupWaitMs: 0, repeatIntervalMs: 3_600_000 },
+ *     { matchers: { component: { re: 'tiktok.*' } }, receiver: 'integrations', continue: true },
+ *   ],
+ * };
+ * ```
+ */
 export interface RouteConfig {
   /** The receiver's name (an escalation policy or a channel set). */
   receiver?: string;
