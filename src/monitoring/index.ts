@@ -18,6 +18,7 @@ export * from './instrument/instrument-sagas.js';
 export * from './instrument/instrument-http.js';
 export * from './instrument/instrument-hub.js';
 export * from './instrument/instrument-pool.js';
+export * from './instrument/instrument-cache.js';
 export * from './instrument/instrument-conflicts.js';
 export * from './instrument/record-api-call.js';
 export * from './instrument/instrument-engine.js';

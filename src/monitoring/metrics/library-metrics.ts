@@ -44,6 +44,11 @@ export const METRIC = {
   apiRequests: 'creatorflow_external_api_requests_total',
   apiRateLimitHeadroom: 'creatorflow_external_api_rate_limit_headroom',
   cacheRequests: 'creatorflow_cache_requests_total',
+  cacheEvictions: 'creatorflow_cache_evictions_total',
+  cacheHitRatio: 'creatorflow_cache_hit_ratio',
+  cacheEntries: 'creatorflow_cache_entries',
+  cacheBytes: 'creatorflow_cache_bytes',
+  cacheInvalidationLag: 'creatorflow_cache_invalidation_lag_seconds',
   consistencyChecks: 'creatorflow_consistency_checks_total',
   conflicts: 'creatorflow_conflicts_total',
   stockoutsPredicted: 'creatorflow_inventory_stockouts_predicted',
@@ -82,6 +87,11 @@ export interface LibraryMetrics {
   apiRequests: Counter;
   apiRateLimitHeadroom: Gauge;
   cacheRequests: Counter;
+  cacheEvictions: Counter;
+  cacheHitRatio: Gauge;
+  cacheEntries: Gauge;
+  cacheBytes: Gauge;
+  cacheInvalidationLag: Gauge;
   consistencyChecks: Counter;
   conflicts: Counter;
   stockoutsPredicted: Gauge;
@@ -94,7 +104,7 @@ export interface LibraryMetrics {
  * @example
  * ```ts
  * const m = libraryMetrics(createMetricsRegistry());
- * m.cacheRequests.inc({ cache: 'orders', result: 'hit' });
+ * m.cacheRequests.inc({ cache: 'orders', tier: 'warm', result: 'hit_memory' });
  * ```
  */
 export function libraryMetrics(metrics: Metrics): LibraryMetrics {
@@ -169,10 +179,23 @@ export function libraryMetrics(metrics: Metrics): LibraryMetrics {
       'Remaining share of an external API rate limit (0..1)',
       ['api'],
     ),
-    cacheRequests: counter(METRIC.cacheRequests, 'Cache lookups by result (hit or miss)', [
+    cacheRequests: counter(METRIC.cacheRequests, 'Cache lookups by tier and result', [
       'cache',
+      'tier',
       'result',
     ]),
+    cacheEvictions: counter(METRIC.cacheEvictions, 'In-process cache entries evicted by a size limit', [
+      'cache',
+      'tier',
+    ]),
+    cacheHitRatio: gauge(METRIC.cacheHitRatio, 'Cache hits / lookups per tier (0..1)', ['cache', 'tier']),
+    cacheEntries: gauge(METRIC.cacheEntries, 'Entries in the in-process cache layer', ['cache', 'tier']),
+    cacheBytes: gauge(METRIC.cacheBytes, 'Bytes in the in-process cache layer', ['cache', 'tier']),
+    cacheInvalidationLag: gauge(
+      METRIC.cacheInvalidationLag,
+      'Commit to this host applying a cache invalidation, by quantile',
+      ['cache', 'quantile'],
+    ),
     consistencyChecks: counter(METRIC.consistencyChecks, 'Consistency checks by result (ok or failed)', [
       'check',
       'result',
