@@ -106,8 +106,10 @@ export interface SyncEngineConfig {
   store?: Omit<EventStoreConfig, 'sql' | 'schema'>;
   /**
    * Projections to run (one table each); a table named like a channel feeds that
-   * channel — except a partitioned projection's: a channel on it is refused
-   * (`INVALID_ARGUMENT`) because the hub cannot follow it in cursor order.
+   * channel, and a projection declared with `channel` gets its channel here
+   * without listing it in `channels` — except a partitioned projection's: a
+   * channel on it is refused (`INVALID_ARGUMENT`) because the hub cannot follow
+   * it in cursor order.
    */
   projections?: readonly ProjectionDefinition[];
   /**
@@ -244,7 +246,7 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
       if (m.partitioned) partitioned.set(table, m.partitioned.name);
     }
   }
-  const channels = config.channels ?? [];
+  const channels = [...(config.channels ?? []), ...(config.projections ?? []).flatMap(projectionChannel)];
   refusePartitionedChannels(channels, partitioned);
   const processorOf = (channel: ChannelDefinition): string =>
     owner.get(channel.table ?? channel.name) ?? `projection:${channel.name}`;
@@ -365,4 +367,20 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
       await store.close();
     },
   };
+}
+
+/** The channel a projection declared with `channel` feeds: named after its table, keyed by its key. */
+function projectionChannel(definition: ProjectionDefinition): ChannelDefinition[] {
+  const c = definition.channel;
+  if (c === undefined) return [];
+  return [
+    {
+      name: definition.table,
+      keyColumns: definition.key,
+      tenantColumn: c.tenantColumn,
+      filterableColumns: c.filterableColumns ?? [],
+      throttleMs: c.throttleMs ?? 100,
+      ...(c.columnTypes ? { columnTypes: c.columnTypes as ChannelDefinition['columnTypes'] & object } : {}),
+    },
+  ];
 }

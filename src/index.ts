@@ -244,6 +244,7 @@ export type {
   ProcessorOptions,
   ProjectionDefinition,
   ProjectionDefinitionInput,
+  ProjectionChannel,
   ProjectionEventMap,
   ProjectionHandler,
   ProjectionHandlers,

@@ -30,6 +30,7 @@ const pageVisits = defineProjection<
       apply: (row) => ({ tenant: 'public', visits: (row?.visits ?? 0) + 1 }),
     },
   },
+  channel: { tenantColumn: 'tenant', throttleMs: 100 }, // streamed as channel 'page_visits'
 });
 
 const db = await openPglite();
@@ -37,15 +38,6 @@ const engine = createSyncEngine({
   sql: fromPglite(db),
   store: { events },
   projections: [pageVisits],
-  channels: [
-    {
-      name: 'page_visits',
-      keyColumns: ['page'],
-      tenantColumn: 'tenant',
-      filterableColumns: [],
-      throttleMs: 100,
-    },
-  ],
 });
 await engine.start();
 

@@ -99,6 +99,7 @@ export {
   PROJECTION_MODES,
   type ProjectionDefinition,
   type ProjectionDefinitionInput,
+  type ProjectionChannel,
   type ProjectionHandler,
   type ProjectionHandlers,
   type ProjectionMode,

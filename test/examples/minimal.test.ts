@@ -2,6 +2,7 @@
  * The README's quickstart (examples/minimal) as a real process: appends over
  * HTTP reach an SSE client as the projection's rows.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { connectRealtime, LiveTable } from '@creatorflow/sync/client';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,17 @@ import { freePort } from '../support/free-port.js';
 import { waitFor } from '../support/wait.js';
 
 describe('examples/minimal', () => {
+  it('is the README quickstart, character for character (from its first import)', () => {
+    const file = readFileSync(new URL('../../examples/minimal/index.ts', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### A first app'));
+    const block = section.slice(
+      section.indexOf('```ts\n') + 6,
+      section.indexOf('```\n', section.indexOf('```ts\n') + 6),
+    );
+    expect(block).toBe(file.slice(file.indexOf('import { createServer }')));
+  });
+
   let child: ChildProgram | undefined;
   afterAll(() => child?.kill('SIGKILL'));
 

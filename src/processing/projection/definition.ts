@@ -93,6 +93,33 @@ export interface ProjectionDefinitionInput<R extends Row = Row, E extends Stored
    * concurrently.
    */
   partitionKey?: PartitionKey;
+  /**
+   * Stream the table to browsers: `createSyncEngine` serves a realtime channel
+   * named after the table, keyed by `key`, with these settings — the one place
+   * the table's name and key are written down.
+   */
+  channel?: ProjectionChannel;
+}
+
+/**
+ * The realtime channel a projection's table feeds (see `ChannelDefinition`;
+ * its name and key columns come from the projection).
+ *
+ * @example
+ * ```ts
+ * defineProjection({ name: 'page_visits', key: ['page'], migrations, handlers,
+ *   channel: { tenantColumn: 'site_id', filterableColumns: ['visits'], throttleMs: 250 } });
+ * ```
+ */
+export interface ProjectionChannel {
+  /** Column holding the tenant; a subscriber only sees its tenants' rows. */
+  tenantColumn: string;
+  /** Columns a filter may name besides the tenant and key columns. Default none. */
+  filterableColumns?: readonly string[];
+  /** At most one message per interval per subscription, ms. Default 100. */
+  throttleMs?: number;
+  /** Types of non-text filterable columns (`'integer'`, `'timestamp'`…). */
+  columnTypes?: Readonly<Record<string, string>>;
 }
 
 /** A validated, frozen projection definition. */
@@ -108,6 +135,8 @@ export interface ProjectionDefinition<R extends Row = Row> {
   /** 1 when unpartitioned. */
   readonly partitions: number;
   readonly partitionKey: PartitionKey;
+  /** The realtime channel its table feeds, when asked for. */
+  readonly channel?: Readonly<ProjectionChannel>;
 }
 
 const identifier = z
@@ -129,6 +158,15 @@ const schema = z.object({
   mode: z.enum(PROJECTION_MODES).optional(),
   partitions: z.number().int().min(1).max(MAX_PARTITIONS).optional(),
   partitionKey: z.custom<PartitionKey>((v) => typeof v === 'function', 'a function').optional(),
+  channel: z
+    .object({
+      tenantColumn: identifier,
+      filterableColumns: z.array(identifier).optional(),
+      throttleMs: z.number().int().min(0).optional(),
+      columnTypes: z.record(identifier, z.string()).optional(),
+    })
+    .strict()
+    .optional(),
 });
 
 /**
@@ -195,5 +233,6 @@ export function defineProjection<R extends Row = Row, E extends StoredEvent = St
     eventTypes: Object.freeze(Object.keys(input.handlers)),
     partitions,
     partitionKey: input.partitionKey ?? streamPartitionKey,
+    ...(input.channel ? { channel: Object.freeze({ ...input.channel }) } : {}),
   });
 }
