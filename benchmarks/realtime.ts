@@ -64,7 +64,7 @@ async function fanoutRun(run: number) {
       handles.push(
         hub.subscribe(
           { ...sub, throttleMs: 0 },
-          { userId: `u${u}`, creatorIds: [`c${u}`] },
+          { userId: `u${u}`, tenantIds: [`c${u}`] },
           {
             write(envelope) {
               // What the SSE transport does per message, then what a client does.
@@ -125,7 +125,7 @@ async function fanoutSseRun(run: number, gzip: boolean) {
     compress: gzip,
     authorize: (req) => {
       const user = new URL(req.url ?? '/', 'http://x').searchParams.get('user') ?? '';
-      return { userId: user, creatorIds: [`c${user.slice(1)}`] };
+      return { userId: user, tenantIds: [`c${user.slice(1)}`] };
     },
   });
   const server = createServer((req, res) => void sse(req, res));
@@ -191,7 +191,7 @@ async function resumeRun(run: number) {
   const sse = createSseHandler(hub, {
     authorize: (req) => {
       const creator = new URL(req.url ?? '/', 'http://x').searchParams.get('creator') ?? '';
-      return { userId: `user-${creator}-${Math.random()}`, creatorIds: [creator] };
+      return { userId: `user-${creator}-${Math.random()}`, tenantIds: [creator] };
     },
   });
   const server = createServer((req, res) => void sse(req, res));

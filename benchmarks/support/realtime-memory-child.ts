@@ -57,7 +57,7 @@ if (mode === 'hub') {
       handles.push(
         hub.subscribe(
           { ...sub, throttleMs: 0 },
-          { userId: `u${u}`, creatorIds: [`c${u}`] },
+          { userId: `u${u}`, tenantIds: [`c${u}`] },
           { write: (envelope) => formatSseFrame(envelope).length > 0 },
         ),
       );
@@ -73,7 +73,7 @@ if (mode === 'hub') {
   const sse = createSseHandler(hub, {
     authorize: (req) => {
       const user = new URL(req.url ?? '/', 'http://x').searchParams.get('user') ?? '';
-      return { userId: user, creatorIds: [`c${user.slice(1)}`] };
+      return { userId: user, tenantIds: [`c${user.slice(1)}`] };
     },
   });
   const server = createServer((req, res) => void sse(req, res));

@@ -42,7 +42,7 @@ const engine = createSyncEngine({
 await engine.start();
 
 const sse = createSseHandler(engine.hub, {
-  authorize: (req) => ({ userId: String(req.headers['x-user'] ?? 'anonymous'), creatorIds: ['public'] }),
+  authorize: (req) => ({ userId: String(req.headers['x-user'] ?? 'anonymous'), tenantIds: ['public'] }),
 });
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');

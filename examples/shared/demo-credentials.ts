@@ -27,7 +27,7 @@ export const DEMO_TOKEN = 'demo-token';
 export const DEMO_REALTIME_TOKENS = Object.freeze({
   [DEMO_TOKEN]: Object.freeze({
     userId: 'demo-user',
-    creatorIds: Object.freeze([DEMO_CREDENTIALS.creatorId]),
+    tenantIds: Object.freeze([DEMO_CREDENTIALS.creatorId]),
   }),
 });
 

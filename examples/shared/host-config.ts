@@ -54,7 +54,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const tokensSchema = z.record(
   z.string(),
-  z.object({ userId: z.string().min(1), creatorIds: z.array(z.string().min(1)) }),
+  z.object({ userId: z.string().min(1), tenantIds: z.array(z.string().min(1)) }),
 );
 
 let warned = false;
@@ -115,7 +115,7 @@ function parseTokens(text: string): Record<string, Authorization> {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new Error('REALTIME_TOKENS must be JSON: {"<token>": {"userId": "…", "creatorIds": ["…"]}}');
+    throw new Error('REALTIME_TOKENS must be JSON: {"<token>": {"userId": "…", "tenantIds": ["…"]}}');
   }
   const parsed = tokensSchema.safeParse(json);
   if (!parsed.success) {

@@ -212,7 +212,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     timeoutMs: 3000,
   });
   const signals = new HostSignals();
-  const creatorIds = [credentials.creatorId];
+  const tenantIds = [credentials.creatorId];
   let built: Commerce | undefined;
   const engine = createSyncEngine({
     sql,
@@ -293,7 +293,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       }),
       healthMonitorWorker({
         signals,
-        creatorIds,
+        creatorIds: tenantIds,
         engine: async () => {
           const health = await engine.health();
           const lags = Object.values(health.readModels);
@@ -340,7 +340,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       if (!openAccess) throw new Error('A token is required');
       const browser = browsers.read(req);
       if (browser === undefined) throw new Error('No browser identity');
-      return { userId: `browser:${browser}`, creatorIds };
+      return { userId: `browser:${browser}`, tenantIds };
     },
     identifyBrowser(req, res) {
       const cookie = browserCookie(req);

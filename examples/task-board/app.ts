@@ -98,7 +98,7 @@ export function createTaskBoard(options: TaskBoardOptions): TaskBoard {
     streamId: (_type, id) => taskStream(id),
   });
   const sse = createSseHandler(engine.hub, {
-    authorize: (req) => ({ userId: header(req, 'x-user'), creatorIds: header(req, 'x-boards').split(',') }),
+    authorize: (req) => ({ userId: header(req, 'x-user'), tenantIds: header(req, 'x-boards').split(',') }),
   });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {

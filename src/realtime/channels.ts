@@ -28,7 +28,7 @@ export interface ChannelDefinition {
   readonly name: string;
   /** Primary-key columns; a delta's `key` holds exactly these. */
   readonly keyColumns: readonly string[];
-  /** Column holding the tenant (creator id); a subscription only sees its creators' rows. */
+  /** Column holding the tenant; a subscription only sees the rows of its `tenantIds`. */
   readonly tenantColumn: string;
   /** Columns a filter may name (the tenant and key columns are always allowed). */
   readonly filterableColumns: readonly string[];

@@ -27,10 +27,10 @@ export interface SqlWhere {
 export function filterToSql(
   channel: ChannelDefinition,
   filter: ParsedFilter,
-  creatorIds: readonly string[],
+  tenantIds: readonly string[],
   firstParam = 1,
 ): SqlWhere {
-  const params: unknown[] = [[...creatorIds]];
+  const params: unknown[] = [[...tenantIds]];
   const parts = [`${quoteIdent(channel.tenantColumn)} = ANY($${firstParam})`];
   for (const c of filter.conditions) {
     if (!channel.filterableColumns.includes(c.column))

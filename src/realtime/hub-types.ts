@@ -99,7 +99,7 @@ export interface RealtimeEventMap {
  * @example
  * ```ts
  * // One connection slot for a connection that carries several subscriptions.
- * const auth = { userId: 'u1', creatorIds: ['c1'] };
+ * const auth = { userId: 'u1', tenantIds: ['c1'] };
  * const release = await hub.acquireConnection(auth.userId);
  * const sink = {
  *   write: (envelope: Envelope) => {

@@ -251,7 +251,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       : limiter.acquire(auth.userId);
     let release: ReleaseSlot | null = null;
     const id = `s${nextId++}`;
-    const creatorIds = [...new Set(auth.creatorIds)];
+    const tenantIds = [...new Set(auth.tenantIds)];
     const sub: HubSubscription = new HubSubscription(
       id,
       auth.userId,
@@ -265,8 +265,8 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
         maxDeltas: options.subscriberBuffer?.maxDeltas ?? 10_000,
         snapshot: () =>
           select
-            ? options.snapshot(channel, filter, creatorIds, select)
-            : options.snapshot(channel, filter, creatorIds),
+            ? options.snapshot(channel, filter, tenantIds, select)
+            : options.snapshot(channel, filter, tenantIds),
         ...(options.snapshot.position ? { position: () => options.snapshot.position!(channel) } : {}),
         onReset: (reason) => {
           state.unaligned.add(sub);
@@ -282,7 +282,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
         onError: reportError,
       },
       filter,
-      creatorIds,
+      tenantIds,
       request.events ?? ROW_OPERATIONS,
       // The channel's throttle is a floor: a client may slow its stream down, never speed it up.
       trusted
@@ -297,7 +297,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
       if (sub.state === 'closed') return granted();
       release = granted;
       // Filed before it pins its position, so nothing arriving meanwhile is missed.
-      state.index.add(sub, indexTerm(channel, filter, creatorIds));
+      state.index.add(sub, indexTerm(channel, filter, tenantIds));
       state.unaligned.add(sub);
       sub.start(request.cursor);
     };
@@ -406,11 +406,11 @@ function missedBefore(log: ChannelLog, batch: ChangeBatch & { previous?: string 
 function indexTerm(
   channel: ChannelDefinition,
   filter: ParsedFilter,
-  creatorIds: readonly string[],
+  tenantIds: readonly string[],
 ): IndexTerm {
   let best: IndexTerm = {
     column: channel.tenantColumn,
-    values: creatorIds.map((id) => canonicalValue(id) ?? ''),
+    values: tenantIds.map((id) => canonicalValue(id) ?? ''),
   };
   for (const c of filter.conditions) {
     if ((c.op === 'eq' || c.op === 'in') && c.values.length < best.values.length) {

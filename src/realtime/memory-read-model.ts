@@ -102,9 +102,9 @@ export class MemoryReadModel {
     async (
       channel: ChannelDefinition,
       filter: ParsedFilter,
-      creatorIds: readonly string[],
+      tenantIds: readonly string[],
     ): Promise<Snapshot> => {
-      const ids = new Set(creatorIds);
+      const ids = new Set(tenantIds);
       const checkpoint = this.checkpoint;
       const rows = this.rows(channel.name).filter(
         (r) => ids.has(String(r[channel.tenantColumn])) && matchesFilter(filter, r),

@@ -55,14 +55,14 @@ export function createSqlSnapshot(sql: SqlClient, options: SqlSnapshotOptions): 
   const take = (
     channel: ChannelDefinition,
     filter: ParsedFilter,
-    creatorIds: readonly string[],
+    tenantIds: readonly string[],
     select?: readonly string[],
   ): Promise<Snapshot> =>
     sql
       .transaction(async (tx) => {
         await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
         const checkpoint = await options.checkpoint(tx, channel);
-        const where = filterToSql(channel, filter, creatorIds);
+        const where = filterToSql(channel, filter, tenantIds);
         // A selective subscription reads only what it is sent and re-checked on; naming the
         // columns also makes the database refuse one the table lacks (42703, below).
         const names = select ? snapshotColumns(channel, filter, select) : channel.columns;

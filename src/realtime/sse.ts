@@ -26,7 +26,7 @@ export type Authorize = (request: IncomingMessage) => Authorization | Promise<Au
  * @example
  * ```ts
  * const sse = createSseHandler(hub, {
- *   authorize: (req) => ({ userId: userOf(req), creatorIds: boardsOf(req) }), // throw to refuse (401)
+ *   authorize: (req) => ({ userId: userOf(req), tenantIds: boardsOf(req) }), // throw to refuse (401)
  *   allowedOrigins: ['https://dashboard.example.com'],
  *   retryMs: 2_000,
  * });
@@ -76,7 +76,7 @@ export function sendHttpError(res: ServerResponse, err: unknown): void {
 export async function authorizeRequest(authorize: Authorize, req: IncomingMessage): Promise<Authorization> {
   try {
     const auth = await authorize(req);
-    if (!auth || typeof auth.userId !== 'string' || !Array.isArray(auth.creatorIds)) {
+    if (!auth || typeof auth.userId !== 'string' || !Array.isArray(auth.tenantIds)) {
       throw new UnauthorizedError('authorize() returned no identity');
     }
     return auth;
@@ -94,7 +94,7 @@ export async function authorizeRequest(authorize: Authorize, req: IncomingMessag
  *
  * @example
  * ```ts
- * const sse = createSseHandler(hub, { authorize: (req) => ({ userId: 'u1', creatorIds: ['c1'] }) });
+ * const sse = createSseHandler(hub, { authorize: (req) => ({ userId: 'u1', tenantIds: ['c1'] }) });
  * http.createServer((req, res) => void sse(req, res));          // node:http
  * app.get('/realtime/sse', (req, res) => void sse(req, res));   // Express
  * fastify.get('/realtime/sse', (req, reply) => { reply.hijack(); return sse(req.raw, reply.raw); }); // Fastify

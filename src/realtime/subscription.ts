@@ -55,7 +55,7 @@ export class HubSubscription {
   readonly userId: string;
   readonly #ctx: SubscriptionContext;
   readonly #filter: ParsedFilter;
-  readonly #creatorIds: ReadonlySet<string>;
+  readonly #tenantIds: ReadonlySet<string>;
   readonly #events: ReadonlySet<RowOperation>;
   readonly #throttleMs: number;
   readonly #sink: MessageSink;
@@ -85,7 +85,7 @@ export class HubSubscription {
     userId: string,
     ctx: SubscriptionContext,
     filter: ParsedFilter,
-    creatorIds: readonly string[],
+    tenantIds: readonly string[],
     events: readonly RowOperation[],
     throttleMs: number,
     sink: MessageSink,
@@ -95,7 +95,7 @@ export class HubSubscription {
     this.userId = userId;
     this.#ctx = ctx;
     this.#filter = filter;
-    this.#creatorIds = new Set(creatorIds);
+    this.#tenantIds = new Set(tenantIds);
     this.#events = new Set(events);
     this.#throttleMs = throttleMs;
     this.#sink = sink;
@@ -180,12 +180,12 @@ export class HubSubscription {
     if (!row) return false;
     const tenant = tenantOf(row[this.#ctx.channel.tenantColumn]);
     // Exact comparison: the tenant check never normalises ('001' is not '1').
-    return tenant !== null && this.#creatorIds.has(tenant) && matchesFilter(this.#filter, row);
+    return tenant !== null && this.#tenantIds.has(tenant) && matchesFilter(this.#filter, row);
   }
 
   #ownTenant(row: Row | null): boolean {
     const tenant = row ? tenantOf(row[this.#ctx.channel.tenantColumn]) : null;
-    return tenant !== null && this.#creatorIds.has(tenant);
+    return tenant !== null && this.#tenantIds.has(tenant);
   }
 
   /** A change of the batch being fanned out that may concern this subscriber. */

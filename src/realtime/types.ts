@@ -31,8 +31,8 @@ export interface SubscriptionRequest {
 /** Who is asking: the host's `authorize(request)` returns it. */
 export interface Authorization {
   userId: string;
-  /** Tenants (creators) whose rows this user may see. */
-  creatorIds: readonly string[];
+  /** Tenants whose rows this user may see: values of each channel's `tenantColumn` (a creator, a board, a shop…). */
+  tenantIds: readonly string[];
 }
 
 /**
@@ -74,7 +74,7 @@ export interface SnapshotPort {
   (
     channel: ChannelDefinition,
     filter: ParsedFilter,
-    creatorIds: readonly string[],
+    tenantIds: readonly string[],
     select?: readonly string[],
   ): Promise<Snapshot>;
   /** The newest log position the channel's read model reflects (no rows read). */

@@ -51,7 +51,7 @@ export const WEBSOCKET_SERVER_OPTIONS = Object.freeze({
  * @example
  * ```ts
  * attachWebSocketServer(hub, wss, {
- *   authorize: (req) => ({ userId: userOf(req), creatorIds: boardsOf(req) }),
+ *   authorize: (req) => ({ userId: userOf(req), tenantIds: boardsOf(req) }),
  *   allowedOrigins: ['https://dashboard.example.com'],
  *   highWaterBytes: 1 << 20, // close a consumer this far behind
  * });

@@ -116,7 +116,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
     });
     sim.retarget(running.url);
     // The reference: what a subscriber that never disconnects receives.
-    const auth = { userId: 'reference', creatorIds: [DEMO_CREDENTIALS.creatorId] };
+    const auth = { userId: 'reference', tenantIds: [DEMO_CREDENTIALS.creatorId] };
     for (const request of CHANNELS) {
       const states = new Map<string, string>();
       const table = new LiveTable();

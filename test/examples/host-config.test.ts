@@ -44,7 +44,7 @@ describe('readHostConfig', () => {
   });
 
   it('reads every credential and secret from the environment', () => {
-    const tokens = { 'a-long-enough-token-1': { userId: 'u1', creatorIds: ['creator-1'] } };
+    const tokens = { 'a-long-enough-token-1': { userId: 'u1', tenantIds: ['creator-1'] } };
     const config = readHostConfig(
       { ...FULL, REALTIME_TOKENS: JSON.stringify(tokens), HOST_ID: 'web-2' },
       () => undefined,
@@ -71,7 +71,7 @@ describe('readHostConfig', () => {
     const quiet = () => undefined;
     expect(() => readHostConfig({ ...FULL, REALTIME_TOKENS: 'nope' }, quiet)).toThrow(/must be JSON/);
     expect(() =>
-      readHostConfig({ ...FULL, REALTIME_TOKENS: '{"short":{"userId":"u","creatorIds":[]}}' }, quiet),
+      readHostConfig({ ...FULL, REALTIME_TOKENS: '{"short":{"userId":"u","tenantIds":[]}}' }, quiet),
     ).toThrow(/16 characters/);
     expect(() => readHostConfig({ ...FULL, OPEN_ACCESS: '1' }, quiet)).toThrow(/needs SESSION_SECRET/);
     expect(() => readHostConfig({ ...FULL, OPEN_ACCESS: '1', SESSION_SECRET: 'short' }, quiet)).toThrow(

@@ -37,7 +37,7 @@ describe.each(sqlEngines)('instrumentEngine on $name', (engineKind) => {
       const frames: Envelope[] = [];
       engine.hub.subscribe(
         { channel: 'rt_stock' },
-        { userId: 'u1', creatorIds: ['c1'] },
+        { userId: 'u1', tenantIds: ['c1'] },
         {
           write: (e) => (frames.push(e), true),
         },

@@ -39,7 +39,7 @@ describe('a projection with a channel', () => {
 
       const messages = engine.hub.messages(
         { channel: 'page_visits', filter: 'visits=gte.2' },
-        { userId: 'u1', creatorIds: ['s1'] },
+        { userId: 'u1', tenantIds: ['s1'] },
       );
       const twice = firstValueFrom(
         messages.pipe(
@@ -54,7 +54,7 @@ describe('a projection with a channel', () => {
         firstValueFrom(
           engine.hub.messages(
             { channel: 'page_visits', filter: 'visits=gte.abc' },
-            { userId: 'u1', creatorIds: ['s1'] },
+            { userId: 'u1', tenantIds: ['s1'] },
           ),
         ),
       ).rejects.toMatchObject({ code: 'INVALID_FILTER' });

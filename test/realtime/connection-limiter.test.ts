@@ -39,7 +39,7 @@ class AsyncLimiter implements ConnectionLimiterPort {
   }
 }
 
-const alice = { userId: 'alice', creatorIds: ['c1'] };
+const alice = { userId: 'alice', tenantIds: ['c1'] };
 const request = { channel: 'inventory_alerts' };
 
 function open(hub: ReturnType<typeof harness>['hub']) {

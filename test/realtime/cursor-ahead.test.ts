@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TestClient, harness, sorted, tick } from './support.js';
 
-const alice = { userId: 'alice', creatorIds: ['c1'] };
+const alice = { userId: 'alice', tenantIds: ['c1'] };
 
 /** A hub that has taken a snapshot already (so its replay buffer has a floor). */
 async function warmHub(options: Parameters<typeof harness>[0] = {}) {
@@ -10,7 +10,7 @@ async function warmHub(options: Parameters<typeof harness>[0] = {}) {
   h.flush();
   const first = new TestClient(
     h.hub,
-    { userId: 'first', creatorIds: ['c1'] },
+    { userId: 'first', tenantIds: ['c1'] },
     { channel: 'inventory_alerts' },
   );
   first.connect();

@@ -84,7 +84,7 @@ export async function stockRows(sql: SqlClient, schema: string, creatorId: strin
 
 /** An http server with `/sse` and `/ws` on an engine's hub; every user sees creator `c1`. */
 export async function serveRealtime(engine: SyncEngine, port = 0) {
-  const authorize = () => ({ userId: 'u1', creatorIds: ['c1'] });
+  const authorize = () => ({ userId: 'u1', tenantIds: ['c1'] });
   const sse = createSseHandler(engine.hub, { authorize });
   const server: Server = createServer((req, res) => void sse(req, res));
   const sockets = new Set<Socket>();

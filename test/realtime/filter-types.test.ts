@@ -90,7 +90,7 @@ describe.each(sqlEngines)('a wrongly typed filter value over SSE on $name', (eng
       heartbeatMs: 0,
       snapshot: createSqlSnapshot(db.sql, { schema: db.schema, checkpoint: async () => '0:0' }),
     });
-    const sse = createSseHandler(hub, { authorize: () => ({ userId: 'u1', creatorIds: ['c1'] }) });
+    const sse = createSseHandler(hub, { authorize: () => ({ userId: 'u1', tenantIds: ['c1'] }) });
     const server = createServer((req, res) => void sse(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();

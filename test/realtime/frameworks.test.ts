@@ -18,7 +18,7 @@ import {
 import { ORDER_METRICS } from './support.js';
 
 const CHANNELS = ORDER_METRICS;
-const authorize = () => ({ userId: 'u1', creatorIds: ['c1'] });
+const authorize = () => ({ userId: 'u1', tenantIds: ['c1'] });
 
 /** Connects over both transports and sees a live delta on each. */
 async function streamsOverBoth(hub: RealtimeHub, model: MemoryReadModel, port: number): Promise<void> {

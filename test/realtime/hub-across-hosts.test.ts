@@ -3,7 +3,7 @@ import { createRealtimeHub } from '../../src/realtime/hub.js';
 import { createMemoryPubSub } from '../../src/realtime/pubsub.js';
 import { CHANNELS, TestClient, harness, sorted, tick } from './support.js';
 
-const alice = { userId: 'alice', creatorIds: ['c1'] };
+const alice = { userId: 'alice', tenantIds: ['c1'] };
 
 /** Resolves when `check()` holds (polling); the test's own timeout bounds it. */
 async function until(check: () => boolean): Promise<void> {

@@ -10,7 +10,7 @@ import { OrderedPublisher } from '../../src/realtime/hub-wire.js';
 import { type PubSub, createMemoryPubSub } from '../../src/realtime/pubsub.js';
 import { CHANNELS, TestClient, harness, sorted } from './support.js';
 
-const alice = { userId: 'alice', creatorIds: ['c1'] };
+const alice = { userId: 'alice', tenantIds: ['c1'] };
 
 async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -33,7 +33,7 @@ describe('hub windowing on a virtual clock', () => {
     });
     const seen: [number, Envelope][] = [];
     hub
-      .messages({ channel: 'inventory_alerts', cursor: '0:0' }, { userId: 'u', creatorIds: ['c1'] })
+      .messages({ channel: 'inventory_alerts', cursor: '0:0' }, { userId: 'u', tenantIds: ['c1'] })
       .subscribe((e) => seen.push([scheduler.now(), e]));
     scheduler.schedule(() => changes.next(change(1, 5, null)), 10);
     scheduler.schedule(() => changes.next(change(2, 4, 5)), 20);

@@ -48,7 +48,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
 );
 
 const clientArb = fc.record({
-  creatorIds: fc.subarray([...creators], { minLength: 1 }),
+  tenantIds: fc.subarray([...creators], { minLength: 1 }),
   filter: fc.constantFrom(
     '',
     'stock=lt.10',
@@ -78,7 +78,7 @@ describe('realtime hub laws', () => {
             (spec, i) =>
               new TestClient(
                 hub,
-                { userId: `u${i}`, creatorIds: spec.creatorIds },
+                { userId: `u${i}`, tenantIds: spec.tenantIds },
                 { channel: 'inventory_alerts', filter: spec.filter, throttleMs: spec.throttleMs },
               ),
           );
@@ -136,7 +136,7 @@ describe('realtime hub laws', () => {
             scheduler.flush();
           }
           for (const c of clients) {
-            const allowed = new Set(c.auth.creatorIds);
+            const allowed = new Set(c.auth.tenantIds);
             for (const e of c.received) {
               for (const [, key] of e.deltas ?? []) expect(allowed.has(String(key.creator_id))).toBe(true);
               for (const row of e.rows ?? []) expect(allowed.has(String(row.creator_id))).toBe(true);

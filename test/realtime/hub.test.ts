@@ -7,7 +7,7 @@ import {
 } from '../../src/realtime/errors.js';
 import { TestClient, harness, sorted, tick } from './support.js';
 
-const alice = { userId: 'alice', creatorIds: ['c1'] };
+const alice = { userId: 'alice', tenantIds: ['c1'] };
 
 describe('realtime hub', () => {
   it('loads a snapshot, reports ready, then sends only changed fields', async () => {
@@ -177,7 +177,7 @@ describe('realtime hub', () => {
     expect(client.received.slice(-2).map((e) => e.type)).toEqual(['reset', 'ready']);
     expect(client.table.rows()).toEqual([{ creator_id: 'c1', sku: 'A', stock: 5 }]);
     // The buffer was dropped: resuming from before the rebuild needs a snapshot too.
-    const other = new TestClient(hub, { userId: 'x', creatorIds: ['c1'] }, { channel: 'inventory_alerts' });
+    const other = new TestClient(hub, { userId: 'x', tenantIds: ['c1'] }, { channel: 'inventory_alerts' });
     other.table.apply({ type: 'heartbeat', channel: 'inventory_alerts', cursor, serverTime: 0 });
     other.connect();
     await tick();
@@ -236,7 +236,7 @@ describe('realtime hub', () => {
     expect((caught as TooManyConnectionsError).code).toBe('TOO_MANY_CONNECTIONS');
     hub.subscribe(
       { channel: 'inventory_alerts' },
-      { userId: 'bob', creatorIds: ['c2'] },
+      { userId: 'bob', tenantIds: ['c2'] },
       { write: () => true },
     );
     handles[0]!.close();

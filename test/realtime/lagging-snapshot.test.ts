@@ -16,7 +16,7 @@ import type { RowChange } from '../../src/core/row-change.js';
 import { LiveTable } from '../../src/client/live-table.js';
 import { CHANNELS, inventory } from './support.js';
 
-const alice = { userId: 'alice', creatorIds: ['c1'] };
+const alice = { userId: 'alice', tenantIds: ['c1'] };
 
 async function until(check: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;

@@ -56,9 +56,9 @@ beforeAll(async () => {
   });
   const authorize = (req: { url?: string | undefined }) => {
     const user = new URL(req.url ?? '/', 'http://x').searchParams.get('user') ?? '';
-    const creatorIds = USERS[user];
-    if (!creatorIds) throw new UnauthorizedError();
-    return { userId: user, creatorIds };
+    const tenantIds = USERS[user];
+    if (!tenantIds) throw new UnauthorizedError();
+    return { userId: user, tenantIds };
   };
   const options = { authorize, maxSubscriptionsPerConnection: 12 };
   const sse = createSseHandler(hub, options);
@@ -364,16 +364,16 @@ describe('a subscription failing for a passing reason', () => {
     const flaky = createRealtimeHub({
       channels: CHANNELS,
       changes: model.changes,
-      snapshot: (channel, filter, creatorIds, select) => {
+      snapshot: (channel, filter, tenantIds, select) => {
         if (filter.text.includes('k1') && failures-- > 0) return Promise.reject(new Error('replica down'));
-        return model.snapshot(channel, filter, creatorIds, select);
+        return model.snapshot(channel, filter, tenantIds, select);
       },
       windowMs: 10,
       heartbeatMs: 0,
     });
     const own = createServer();
     attachWebSocketServer(flaky, new WebSocketServer({ server: own }), {
-      authorize: () => ({ userId: 'carol', creatorIds: ['c1'] }),
+      authorize: () => ({ userId: 'carol', tenantIds: ['c1'] }),
     });
     await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
     const { port } = own.address() as { port: number };

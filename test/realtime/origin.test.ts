@@ -19,7 +19,7 @@ let host = '';
 let authorized = 0;
 const authorize = () => {
   authorized++;
-  return { userId: 'u1', creatorIds: ['c1'] };
+  return { userId: 'u1', tenantIds: ['c1'] };
 };
 
 beforeAll(async () => {

@@ -129,7 +129,7 @@ describe('a projection taken over by another host', () => {
 
       const table = new LiveTable();
       const sub = hostB.hub
-        .messages({ channel: 'rt_stock' }, { userId: 'u1', creatorIds: ['c1'] })
+        .messages({ channel: 'rt_stock' }, { userId: 'u1', tenantIds: ['c1'] })
         .subscribe((envelope) => table.apply(envelope));
       cleanup.push(() => sub.unsubscribe());
       await waitFor(() => table.get({ creator_id: 'c1', sku: 'first' })?.quantity === 1, {

@@ -47,7 +47,7 @@ async function fansOutAcrossHubs(pubsubA: PubSub, pubsubB: PubSub): Promise<void
   await Promise.all([producer.ready, server.ready]);
   const seen: Envelope[] = [];
   server
-    .messages({ channel: 'order_metrics' }, { userId: 'u', creatorIds: ['c1'] })
+    .messages({ channel: 'order_metrics' }, { userId: 'u', tenantIds: ['c1'] })
     .subscribe((e) => seen.push(e));
   await until(() => seen.some((e) => e.type === 'ready'));
   model.upsert('order_metrics', { creator_id: 'c1', n: 1, blob: 'y'.repeat(9000) });

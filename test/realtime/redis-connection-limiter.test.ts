@@ -68,7 +68,7 @@ describe.skipIf(!redisUrl())('Redis connection limiter', () => {
       const closed: (SyncError | undefined)[] = [];
       const handle = hub.subscribe(
         { channel: 'inventory_alerts' },
-        { userId: 'alice', creatorIds: ['c1'] },
+        { userId: 'alice', tenantIds: ['c1'] },
         {
           write: (e) => received.push(e) > 0,
           close: (error) => closed.push(error),

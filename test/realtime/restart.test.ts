@@ -59,7 +59,7 @@ describe.each(['sse', 'websocket'] as const)(
       // Another dashboard is already live here, so the hub's replay buffer has a floor.
       const other: Envelope[] = [];
       const otherSub = engine2.hub
-        .messages({ channel: 'rt_stock' }, { userId: 'u2', creatorIds: ['c1'] })
+        .messages({ channel: 'rt_stock' }, { userId: 'u2', tenantIds: ['c1'] })
         .subscribe((e) => other.push(e));
       await until(() => other.some((e) => e.type === 'ready'));
       const server2 = await serveRealtime(engine2, server1.port);

@@ -57,7 +57,7 @@ describe.each(sqlEngines)('select= on $name', (engine) => {
     const reset = await firstValueFrom(
       hub.messages(
         { channel: 'inventory_alerts', filter: 'severity=eq.critical', select: ['stock'] },
-        { userId: 'u', creatorIds: ['c1'] },
+        { userId: 'u', tenantIds: ['c1'] },
       ),
     );
     expect(reset).toMatchObject({ type: 'reset', rows: [{ creator_id: 'c1', sku: 'A', stock: 3 }] });
@@ -72,7 +72,7 @@ describe.each(sqlEngines)('select= on $name', (engine) => {
     const hub = createRealtimeHub({ channels: CHANNELS, snapshot: snapshotOf(), heartbeatMs: 0 });
     const failed = firstValueFrom(
       hub
-        .messages({ channel: 'inventory_alerts', select: ['colour'] }, { userId: 'u', creatorIds: ['c1'] })
+        .messages({ channel: 'inventory_alerts', select: ['colour'] }, { userId: 'u', tenantIds: ['c1'] })
         .pipe(toArray()),
     );
     const error = await failed.catch((err: unknown) => err);

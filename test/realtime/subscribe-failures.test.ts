@@ -5,7 +5,7 @@ import { SnapshotError } from '../../src/realtime/errors.js';
 import type { Snapshot } from '../../src/realtime/types.js';
 import { harness, tick } from './support.js';
 
-const alice = { userId: 'alice', creatorIds: ['c1'] };
+const alice = { userId: 'alice', tenantIds: ['c1'] };
 const request = { channel: 'inventory_alerts' };
 
 /** Twelve failed subscriptions, one after the other (more than the three slots a user has). */

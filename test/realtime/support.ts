@@ -40,12 +40,12 @@ export function harness(
   let window: RowChange[] = [];
   model.changes.subscribe((c) => window.push(c));
   const held: (() => void)[] = [];
-  const take: SnapshotPort = (channel, filter, creatorIds) =>
+  const take: SnapshotPort = (channel, filter, tenantIds) =>
     options.holdSnapshots
       ? new Promise<Snapshot>((resolve) =>
-          held.push(() => resolve(model.snapshot(channel, filter, creatorIds))),
+          held.push(() => resolve(model.snapshot(channel, filter, tenantIds))),
         )
-      : model.snapshot(channel, filter, creatorIds);
+      : model.snapshot(channel, filter, tenantIds);
   const hub: RealtimeHub = createRealtimeHub({
     channels: CHANNELS,
     heartbeatMs: 0,
@@ -116,7 +116,7 @@ export class TestClient {
     const filter = parseFilter(inventory, this.request.filter);
     return model
       .rows('inventory_alerts')
-      .filter((r) => this.auth.creatorIds.includes(String(r.creator_id)) && matchesFilter(filter, r));
+      .filter((r) => this.auth.tenantIds.includes(String(r.creator_id)) && matchesFilter(filter, r));
   }
 }
 

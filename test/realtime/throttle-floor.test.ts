@@ -2,7 +2,7 @@ import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { CHANNELS, TestClient, harness } from './support.js';
 
-const alice = { userId: 'alice', creatorIds: ['c1'] };
+const alice = { userId: 'alice', tenantIds: ['c1'] };
 
 /** Three changes 100 ms apart on a channel throttled to one message per second. */
 function threeQuickChanges(throttleMs: number | undefined) {

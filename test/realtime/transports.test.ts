@@ -51,9 +51,9 @@ beforeAll(async () => {
   });
   const authorize = (req: { url?: string | undefined }) => {
     const user = new URL(req.url ?? '/', 'http://x').searchParams.get('user') ?? '';
-    const creatorIds = USERS[user];
-    if (!creatorIds) throw new UnauthorizedError();
-    return { userId: user, creatorIds };
+    const tenantIds = USERS[user];
+    if (!tenantIds) throw new UnauthorizedError();
+    return { userId: user, tenantIds };
   };
   const sse = createSseHandler(hub, { authorize });
   server = createServer((req, res) => void sse(req, res));
