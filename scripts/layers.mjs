@@ -4,6 +4,19 @@
 // and no import cycle between folders can pass the lint.
 // test/package/layers.test.ts lints deliberately forbidden imports with it.
 
+/** The generic parts the wiring layers (engine, root entry, monitoring, commerce) build on. */
+const GENERIC = [
+  'core',
+  'runtime',
+  'store',
+  'http',
+  'processing',
+  'conflicts',
+  'realtime',
+  'ingest',
+  'sagas',
+];
+
 /** Part of src/ → the parts it may import (besides itself), lowest layer first. */
 export const LAYERS = {
   core: [],
@@ -18,46 +31,11 @@ export const LAYERS = {
   sagas: ['core', 'runtime', 'store', 'processing'],
   cache: ['core', 'runtime', 'store', 'realtime'],
   adapters: ['core', 'runtime', 'store', 'processing', 'sagas', 'realtime', 'ingest', 'http'],
-  'engine.ts': ['core', 'runtime', 'store', 'http', 'processing', 'conflicts', 'realtime', 'ingest', 'sagas'],
+  'engine.ts': GENERIC,
   cli: ['core', 'runtime', 'store', 'processing', 'sagas'],
-  'index.ts': [
-    'core',
-    'runtime',
-    'store',
-    'http',
-    'processing',
-    'conflicts',
-    'realtime',
-    'ingest',
-    'sagas',
-    'engine.ts',
-  ],
-  monitoring: [
-    'core',
-    'runtime',
-    'store',
-    'http',
-    'processing',
-    'conflicts',
-    'realtime',
-    'ingest',
-    'sagas',
-    'engine.ts',
-  ],
-  commerce: [
-    'core',
-    'runtime',
-    'store',
-    'http',
-    'processing',
-    'conflicts',
-    'realtime',
-    'ingest',
-    'sagas',
-    'engine.ts',
-    'cache',
-    'monitoring',
-  ],
+  'index.ts': [...GENERIC, 'engine.ts'],
+  monitoring: [...GENERIC, 'engine.ts'],
+  commerce: [...GENERIC, 'engine.ts', 'cache', 'monitoring'],
   // The contract suites check adapters through the public API.
   testing: ['core', 'store', 'realtime', 'ingest', 'index.ts'],
 };

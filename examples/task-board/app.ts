@@ -12,6 +12,7 @@ import {
   createSyncEngine,
   isConcurrencyError,
   isSyncError,
+  PayloadTooLargeError,
   type ConflictRecord,
   type SqlClient,
   type SyncEngine,
@@ -222,13 +223,14 @@ function header(req: IncomingMessage, name: string): string {
   return value;
 }
 
+const BODY_LIMIT = 64 * 1024;
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > 64 * 1024)
-      throw new z.ZodError([{ code: 'custom', path: [], message: 'body over 64 KiB', input: undefined }]);
+    if (size > BODY_LIMIT) throw new PayloadTooLargeError('the request body', size, BODY_LIMIT);
     chunks.push(chunk);
   }
   return chunks.length === 0 ? {} : JSON.parse(Buffer.concat(chunks).toString('utf8'));

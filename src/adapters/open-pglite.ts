@@ -11,7 +11,7 @@
  * rewrites the file. Writes go to a temporary file renamed into place, so two
  * processes starting at once never read half a file.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -156,7 +156,7 @@ function localPath(dataDir: string): string | undefined {
 
 async function holdsDatabase(dir: string | undefined): Promise<boolean> {
   if (dir === undefined) return false;
-  return readFile(join(dir, 'PG_VERSION')).then(
+  return stat(join(dir, 'PG_VERSION')).then(
     () => true,
     () => false,
   );

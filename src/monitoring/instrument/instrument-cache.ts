@@ -55,9 +55,10 @@ export function instrumentCache(
   // Counters only go up: remember what was exported, add the difference.
   const exported = new Map<string, number>();
   const addUpTo = (key: string, total: number, add: (delta: number) => void) => {
-    const delta = total - (exported.get(key) ?? 0);
-    if (delta > 0) add(delta);
-    exported.set(key, Math.max(total, exported.get(key) ?? 0));
+    const before = exported.get(key) ?? 0;
+    if (total <= before) return;
+    add(total - before);
+    exported.set(key, total);
   };
   return metrics.onCollect(() => {
     const figures = cache.metrics();
