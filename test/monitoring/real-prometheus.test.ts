@@ -119,6 +119,8 @@ describe.skipIf(!haveTools)('with a real Prometheus and Alertmanager', () => {
       `--web.listen-address=127.0.0.1:${promPort}`,
     ]);
     await waitForPort(promPort, 30_000);
+    // Prometheus listens before it is ready and answers 503 until then.
+    await untilReady(promPort);
     const query = async (q: string) => {
       const res = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(q)}`);
       const body = (await res.json()) as { data?: { result: { value: [number, string] }[] } };
@@ -156,6 +158,7 @@ describe.skipIf(!haveTools)('with a real Prometheus and Alertmanager', () => {
       '--cluster.listen-address=',
     ]);
     await waitForPort(amPort, 30_000);
+    await untilReady(amPort);
     const registry = createMetricsRegistry();
     libraryMetrics(registry).up.set(undefined, 0);
     const { createEventStore } = await import('../../src/store/create-event-store.js');
@@ -210,3 +213,11 @@ describe.skipIf(!haveTools)('with a real Prometheus and Alertmanager', () => {
     await store.close();
   });
 });
+
+/** Wait for a Prometheus-family server's `/-/ready` to answer 200. */
+async function untilReady(port: number): Promise<void> {
+  await waitFor(
+    async () => (await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => undefined))?.ok === true,
+    { timeoutMs: 60_000, intervalMs: 200, what: `the server on port ${port} to be ready` },
+  );
+}
