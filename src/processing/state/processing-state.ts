@@ -14,10 +14,10 @@ import type { DeadLetterQueue } from '../dead-letter-queue.js';
  *
  * @example
  * ```ts
- * const options: CommitOptions = { atomic: true };
+ * const options: StateCommitOptions = { atomic: true };
  * ```
  */
-export interface CommitOptions {
+export interface StateCommitOptions {
   /**
    * True: the work runs inside the transaction that moves the checkpoint (it gets
    * that transaction, where the adapter has one), so both commit or neither.
@@ -65,7 +65,7 @@ export interface ProcessingState {
     expected: LogCheckpoint,
     next: LogCheckpoint,
     work: StateWork<T>,
-    options: CommitOptions,
+    options: StateCommitOptions,
   ): Promise<T>;
   /**
    * Run `work` on a dead letter of `processor` and remove the letter once it
@@ -74,7 +74,12 @@ export interface ProcessingState {
    * processor's batches. Throws `ProcessingNotFoundError` (code `NOT_FOUND`)
    * when the letter is gone (redriven elsewhere).
    */
-  redriveDeadLetter<T>(processor: string, id: string, work: StateWork<T>, options: CommitOptions): Promise<T>;
+  redriveDeadLetter<T>(
+    processor: string,
+    id: string,
+    work: StateWork<T>,
+    options: StateCommitOptions,
+  ): Promise<T>;
   /** The dead letters of every processor. */
   readonly deadLetters: DeadLetterQueue;
   /**
