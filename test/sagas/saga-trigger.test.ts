@@ -8,10 +8,7 @@ import {
   type SagaStore,
   type SagaTriggerOptions,
 } from '../../src/sagas/index.js';
-import { isProcessorDeadLetteredError } from '../../src/processing/index.js';
-import { readCheckpoint } from '../../src/processing/checkpoint-store.js';
-import { memoryProcessingState } from '../../src/processing/memory-state.js';
-import { deadLetterQueueOf } from '../../src/processing/store-dead-letters.js';
+import { isProcessorDeadLetteredError, sqlDeadLetterQueue } from '../../src/processing/index.js';
 import { createEventStore } from '../../src/store/index.js';
 import type { EventStore } from '../../src/store/types.js';
 import { sagaEngines, type SagaTestDatabase } from './fixtures/engines.js';
@@ -61,11 +58,8 @@ describe.each(sagaEngines)('saga trigger on $name', (engine) => {
         ...options,
       });
     const processorName = sagaTriggerProcessorName('fulfil-orders');
-    /** The checkpoint stored in processing's state (the trigger keeps none of its own). */
-    const storedCheckpoint = async () =>
-      db.sql
-        ? await readCheckpoint(db.sql, db.schema, processorName)
-        : (memoryProcessingState(events).checkpoints.get(processorName) ?? null);
+    /** The checkpoint stored in processing's state (the trigger keeps none of its own), read by a trigger not started. */
+    const storedCheckpoint = async () => (await trigger().processor.lag()).checkpoint;
     const fast = { attempts: 2, minTimeoutMs: 1, maxTimeoutMs: 5, jitter: false };
 
     it('starts one saga per matching event and skips other events', async () => {
@@ -113,17 +107,20 @@ describe.each(sagaEngines)('saga trigger on $name', (engine) => {
       await placeOrder('bad', -5);
       await placeOrder('o-3', 30);
       const t = trigger({ retry: fast });
+      const letters: { orderId: string; attempts: number }[] = [];
+      t.processor.on('processor:dead_lettered', ({ event, attempts }) =>
+        letters.push({ orderId: (event.data as { orderId: string }).orderId, attempts }),
+      );
       await t.start();
       await t.whenCaughtUp();
       await t.stop();
+      expect(t.processor.name).toBe(processorName);
+      expect(letters).toEqual([{ orderId: 'bad', attempts: 2 }]);
       expect(errors).toHaveLength(1);
       expect(isProcessorDeadLetteredError(errors[0])).toBe(true);
       expect(String((errors[0]?.cause as Error).message)).toContain('cannot start a saga from event');
       expect((await runner.waitFor('order-o-3')).status).toBe('completed');
       expect(await runner.status('order-bad')).toBeNull();
-      const letters = await deadLetterQueueOf(events).list({ processor: processorName });
-      expect(letters.map((l) => (l.event.data as { orderId: string }).orderId)).toEqual(['bad']);
-      expect(letters[0]?.attempts).toBe(2);
     });
 
     it('two triggers racing over the same log start each saga once', async () => {
@@ -171,7 +168,8 @@ describe.each(sagaEngines)('saga trigger on $name', (engine) => {
         await t.whenCaughtUp();
         expect(await runner.status('order-o-2')).toBeNull(); // rolled back with its batch
         expect(started.sort()).toEqual(['order-o-1', 'order-o-3']);
-        const [letter] = await deadLetterQueueOf(events).list({ processor: processorName });
+        const deadLetters = sqlDeadLetterQueue(db.sql!, db.schema);
+        const [letter] = await deadLetters.list({ processor: processorName });
         expect(letter?.event.aggregateId).toBe('o-2');
 
         failing = false;
@@ -179,7 +177,7 @@ describe.each(sagaEngines)('saga trigger on $name', (engine) => {
         await t.stop();
         expect((await runner.waitFor('order-o-2')).status).toBe('completed');
         expect(started.sort()).toEqual(['order-o-1', 'order-o-2', 'order-o-3']);
-        expect(await deadLetterQueueOf(events).list({ processor: processorName })).toEqual([]);
+        expect(await deadLetters.list({ processor: processorName })).toEqual([]);
       },
     );
 

@@ -8,8 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/core/migrator.js';
 import { parseCheckpoint, type LogCheckpoint } from '../../src/core/checkpoint.js';
 import { quoteIdent, type SqlClient } from '../../src/core/sql-client.js';
-import { migrateProcessing } from '../../src/processing/index.js';
-import { readCheckpoint, saveCheckpoint } from '../../src/processing/checkpoint-store.js';
+import { migrateProcessing, readCheckpoint, saveCheckpoint } from '../../src/processing/index.js';
 import {
   createSagaRunner,
   createSagaTrigger,
