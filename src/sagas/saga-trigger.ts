@@ -12,8 +12,12 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import type { LogCheckpoint } from '../core/checkpoint.js';
 import type { EventStore, StoredEvent } from '../store/types.js';
-import { createProcessor, type Processor } from '../processing/processor.js';
-import type { HandlerContext, PostCommit } from '../processing/processor-options.js';
+import {
+  createProcessor,
+  type HandlerContext,
+  type PostCommit,
+  type Processor,
+} from '../processing/index.js';
 import type { RetryPolicyInput } from '../runtime/retry-policy.js';
 import type { AnySagaDefinition } from './define-saga.js';
 import type { SagaRunner } from './saga-runner.js';

@@ -82,11 +82,6 @@ export class SagaWorker {
     });
   }
 
-  /** True between `start()` and `stop()`. */
-  get working(): boolean {
-    return this.#working;
-  }
-
   /** Sagas this worker is running now. */
   get activeCount(): number {
     return this.#active.size;

@@ -5,7 +5,7 @@
  */
 import { runMigrations } from '../core/migrator.js';
 import { quoteIdent, type SqlClient, type SqlQueryable } from '../core/sql-client.js';
-import { migrateProcessing } from '../processing/migrate-processing.js';
+import { migrateProcessing } from '../processing/index.js';
 import type {
   ClaimOptions,
   ClaimResult,
