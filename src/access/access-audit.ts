@@ -189,7 +189,7 @@ export class SqlAccessAudit implements AccessAuditStore {
     values.push(query.limit ?? 1_000);
     const { rows } = await this.#sql.query<AuditRow>(
       `SELECT * FROM ${this.#table} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY at DESC, id LIMIT $${values.length}`,
+        ORDER BY at DESC, seq DESC LIMIT $${values.length}`,
       values,
     );
     return rows.map(fromRow);

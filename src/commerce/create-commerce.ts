@@ -268,7 +268,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
    * const alerts = await commerce.rows('inventory_alerts', auth, { where: { status: 'active' } });
    * ```
    */
-  rows<R extends Row = Row>(
+  async rows<R extends Row = Row>(
     table: CommerceTable,
     auth: Authorization,
     options: CommerceReadOptions = {},
@@ -277,7 +277,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     const { tenantIds, ...filter } = options;
     return auditedRead(
       { audit: this.accessAudit, auth, action: 'commerce.rows', resource: table, tenantIds },
-      (scope) => scopedRows(this.readModels, this.store, table, scope, filter) as Promise<R[]>,
+      async (scope) => (await scopedRows(this.readModels, this.store, table, scope, filter)) as R[],
       (rows) => rows.length,
     );
   }

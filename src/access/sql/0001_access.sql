@@ -2,6 +2,8 @@
 -- (an admin reading across tenants), appended and never updated.
 CREATE TABLE :SCHEMA:.access_audit (
   id          uuid PRIMARY KEY,
+  -- Insertion order: ties on `at` still list newest first.
+  seq         bigint GENERATED ALWAYS AS IDENTITY,
   at          timestamptz NOT NULL DEFAULT now(),
   user_id     text NOT NULL,
   roles       jsonb NOT NULL,
@@ -11,7 +13,7 @@ CREATE TABLE :SCHEMA:.access_audit (
   tenant_ids  jsonb,
   row_count   integer
 );
-CREATE INDEX access_audit_at_idx ON :SCHEMA:.access_audit (at);
+CREATE INDEX access_audit_at_idx ON :SCHEMA:.access_audit (at, seq);
 CREATE INDEX access_audit_user_idx ON :SCHEMA:.access_audit (user_id, at);
 
 -- Service API keys: only a SHA-256 of the secret is kept; revoked keys stay
