@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { AccessDeniedError } from '../../access/errors.js';
-import { ADMIN_ROLE, type Authorization } from '../../core/authorization.js';
+import { ADMIN_ROLE, hasRole, type Authorization } from '../../core/authorization.js';
 import type { ConflictRecord } from '../../conflicts/audit/audit-record.js';
 import {
   ConflictNotFoundError,
@@ -130,7 +130,7 @@ export function manualQueueRoutes(options: ManualQueueRoutesOptions): Route[] {
       handler: withBodyLimit(
         guarded(async (req, caller) => {
           // Refuse a non-admin before reading the body.
-          if (!caller.roles?.includes(QUEUE_ADMIN_ROLE))
+          if (!hasRole(caller, QUEUE_ADMIN_ROLE))
             throw new AccessDeniedError(caller.userId, [QUEUE_ADMIN_ROLE], 'Deciding a conflict');
           let body: unknown;
           try {
