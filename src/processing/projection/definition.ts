@@ -128,6 +128,16 @@ export interface ProjectionChannel {
  * `createSyncEngine` accepts it only when the engine's catalog has each of
  * its event types with a payload its handler accepts. Left out, it is any
  * union (lists of projections, the CLI config).
+ *
+ * @example
+ * ```ts
+ * // A ProjectionDefinition<{ id: string; column: string }, TaskEvent>: fits an engine of the task catalog.
+ * const board = defineProjection<{ id: string; column: string }, TaskEvent>({
+ *   name: 'board', key: ['id'], migrations: ['CREATE TABLE :TABLE: (id text PRIMARY KEY, "column" text NOT NULL)'],
+ *   handlers: { 'task.moved': { key: (e) => ({ id: e.aggregateId }), apply: (_row, e) => ({ column: e.data.column }) } },
+ * });
+ * console.log(board.table, board.eventTypes); // 'board' [ 'task.moved' ]
+ * ```
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the default accepts a projection of any event union
 export interface ProjectionDefinition<R extends Row = Row, E extends StoredEvent = any> {
