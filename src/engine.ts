@@ -323,7 +323,7 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
       for (const m of readModels) await m.start();
       await sagas.migrate();
       sagas.startWorker();
-      for (const t of triggers) t.start();
+      for (const t of triggers) await t.start();
       for (const w of workers) await w.start({ store, sql, schema });
       await hub.ready;
     },

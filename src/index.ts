@@ -215,11 +215,13 @@ export {
   isLeaseLostError,
   isProcessorDeadLetteredError,
   memoryDeadLetterQueue,
+  memoryProcessingState,
   migrateProcessing,
   partitionNames,
   readProcessorCheckpoint,
   rebuildProjection,
   sqlDeadLetterQueue,
+  sqlProcessingState,
   streamPartitionKey,
   tenantPartitionKey,
 } from './processing/index.js';
@@ -239,6 +241,7 @@ export type {
   PartitionedProcessorEventMap,
   PartitionedProcessorOptions,
   PostCommit,
+  ProcessingState,
   ProcessorEventMap,
   ProcessorLag,
   ProcessorOptions,
@@ -258,6 +261,8 @@ export type {
   RedriveResult,
   RetryPolicy,
   StartFrom,
+  StateCommitOptions,
+  StateWork,
 } from './processing/index.js';
 
 // Sagas.

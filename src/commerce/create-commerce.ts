@@ -218,7 +218,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     if (this.sagaRunner) {
       await this.sagaRunner.migrate();
       this.sagaRunner.startWorker();
-      this.#trigger!.start();
+      await this.#trigger!.start();
     }
     this.#started = true;
   }
