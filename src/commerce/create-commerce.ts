@@ -55,7 +55,21 @@ export interface CommercePorts {
   tiktok: TikTokShopClient;
 }
 
-/** Options of {@link createCommerce}. */
+/**
+ * Options of {@link createCommerce}.
+ *
+ * @example
+ * ```ts
+ * const options: CommerceOptions = {
+ *   store,
+ *   ports: { payments: new FakePaymentGateway(), shipping: new FakeShippingProvider(), tiktok: new FakeTikTokShopClient() },
+ *   readModels: 'async',
+ *   inventory: { defaultThreshold: 5, reorder: { leadTimeHours: 48 } },
+ *   conflicts: true,
+ * };
+ * const commerce = createCommerce(options);
+ * ```
+ */
 export interface CommerceOptions {
   /** The event store (PostgreSQL, PGlite or in memory); migrated by `start()`. */
   store: EventStore;

@@ -72,7 +72,16 @@ export interface SagaWrite {
   };
 }
 
-/** Options of {@link SagaStore.claim}. */
+/**
+ * Options of {@link SagaStore.claim}.
+ *
+ * @example
+ * ```ts
+ * const { sagas, nextExpiryMs } = await sagaStore.claim({
+ *   owner: 'host-a:1234', leaseMs: 10_000, limit: 16, definitions: ['order_fulfillment'],
+ * });
+ * ```
+ */
 export interface ClaimOptions {
   owner: string;
   leaseMs: number;
