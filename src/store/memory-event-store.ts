@@ -117,6 +117,7 @@ export class MemoryEventStore implements EventStore {
     );
     const afterCommit: (() => void)[] = [];
     for (const hook of this.#hooks) {
+      if (hook.eventTypes && !written.some((e) => hook.eventTypes!.has(e.type))) continue;
       const callback = await hook.apply({ events: written });
       if (callback) afterCommit.push(callback);
     }

@@ -178,6 +178,12 @@ export interface ArchiveOptions {
 export interface InlineHook {
   readonly name: string;
   /**
+   * The event types the hook acts on (absent: every type). A batch without any
+   * of them skips the hook, and a batch no hook acts on is written as one
+   * statement, without a transaction around it.
+   */
+  readonly eventTypes?: ReadonlySet<string>;
+  /**
    * Called with the events of one committed-together batch, inside its
    * transaction (`tx` is absent for the in-memory store). Throwing fails the
    * append. May return a callback run after the commit.

@@ -1,6 +1,7 @@
 /**
  * The inventory handler: a processor of the global log that reserves stock on
- * allocation, releases it on cancellation (and consumes it on shipment), and
+ * allocation, releases it on cancellation unless the cancellation saga does
+ * (and consumes it on shipment), and
  * raises `inventory.low_stock_detected` / `inventory.reorder_triggered` when a
  * product's level calls for them.
  */
@@ -44,6 +45,11 @@ export interface InventoryHandlerOptions {
   readModels: ReadModelSet;
   inventory: InventoryService;
   options: ResolvedInventoryOptions;
+  /**
+   * Whether a cancelled order's reservations are released here (default true). Off
+   * when the order-cancellation saga owns that release (and can undo it).
+   */
+  releaseOnCancel?: boolean;
   /**
    * Processor settings (name defaults to `'commerce_inventory_handler'`, batchSize to 200,
    * errorBackoffMs to 500).
@@ -91,6 +97,7 @@ export function createInventoryHandler(options: InventoryHandlerOptions): Proces
             break;
           case 'order.cancelled':
           case 'order.shipped': {
+            if (event.type === 'order.cancelled' && options.releaseOnCancel === false) break;
             const d = event.data as EventPayload<'order.cancelled' | 'order.shipped'>;
             await inventory.release({
               creatorId: d.creatorId,

@@ -198,6 +198,8 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
     const lockKey = this.#lockKey();
     this.#removeHook = this.#store.addInlineHook({
       name: this.#name,
+      // A batch no table folds (reports, audit events) costs no round trip.
+      eventTypes: this.#rawTypes,
       apply: async ({ tx, events }) => {
         if (!tx) return this.#applyStaged(events);
         // Shared with other appends; a rebuild takes it exclusively.

@@ -279,7 +279,10 @@ export class PostgresEventStore implements EventStore {
     batch: readonly PreparedAppend[],
     mode: WriteMode,
   ): Promise<FlushOutcome<AppendResult>[]> {
-    if (this.#hooks.size === 0) {
+    const hooks = [...this.#hooks].filter(
+      (h) => !h.eventTypes || batch.some((a) => a.events.some((e) => h.eventTypes!.has(e.type))),
+    );
+    if (hooks.length === 0) {
       // One statement in its own implicit transaction: one round trip per flush.
       const written = await this.#writer.write(this.sql, batch, { withEvents: false, mode });
       if (written.wrote) this.#wakeups.notify();
@@ -289,7 +292,7 @@ export class PostgresEventStore implements EventStore {
     const written = await this.sql.transaction(async (tx) => {
       const result = await this.#writer.write(tx, batch, { withEvents: true, mode });
       if (result.events.length > 0) {
-        for (const hook of this.#hooks) {
+        for (const hook of hooks) {
           const callback = await hook.apply({ tx, events: result.events });
           if (callback) afterCommit.push(callback);
         }
