@@ -42,6 +42,9 @@ export interface SqlSagaStoreOptions {
 
 const ACTIVE = `('running', 'compensating')`;
 
+/** A row of the claim: a claimed saga, or only the next expiry (saga columns null) when none was. */
+type ClaimRow = Omit<SagaRow, 'saga_id'> & { saga_id: string | null; next_expiry_ms: number | string | null };
+
 /**
  * A {@link SagaStore} on PostgreSQL or PGlite.
  *
@@ -86,16 +89,19 @@ class SqlSagaStore implements SagaStore {
     checkpoint: LogCheckpoint,
   ): Promise<string[]> {
     const { transactionId, globalPosition } = parseCheckpoint(checkpoint);
-    const created = await this.#sql.transaction(async (tx) => {
-      const { rows } =
-        sagas.length === 0
-          ? { rows: [] }
-          : await tx.query<{ saga_id: string }>(this.#q.insert, [insertJson(sagas)]);
-      await tx.query(this.#q.upsertTrigger, [trigger, transactionId.toString(), globalPosition]);
-      return rows.map((r) => r.saga_id);
-    });
-    if (created.length > 0) await this.#notify();
-    return created;
+    const position = [trigger, transactionId.toString(), globalPosition];
+    if (sagas.length === 0) {
+      // Most batches start nothing: the checkpoint alone, one statement.
+      await this.#sql.query(this.#q.upsertTrigger, position);
+      return [];
+    }
+    // One statement (so one transaction): the sagas, the checkpoint and, when a
+    // saga was created, the wake-up, which PostgreSQL sends at the commit.
+    const { rows } = await this.#sql.query<{ saga_id: string }>(
+      this.#sql.listen ? this.#q.insertFromTriggerNotify : this.#q.insertFromTrigger,
+      [insertJson(sagas), ...position, ...(this.#sql.listen ? [this.#channel] : [])],
+    );
+    return rows.map((r) => r.saga_id);
   }
 
   async triggerCheckpoint(trigger: string): Promise<LogCheckpoint | null> {
@@ -108,29 +114,31 @@ class SqlSagaStore implements SagaStore {
 
   async claim(options: ClaimOptions): Promise<ClaimResult> {
     const definitions = JSON.stringify(options.definitions);
-    const { rows } = await this.#sql.query<SagaRow>(this.#q.claim, [
+    // One statement: the claimed rows and when the next lease held elsewhere
+    // expires (one row with null saga columns when nothing was claimed).
+    const { rows } = await this.#sql.query<ClaimRow>(this.#q.claim, [
       options.owner,
       options.limit,
       definitions,
       options.leaseMs,
     ]);
-    let nextExpiryMs: number | null = null;
-    if (rows.length < options.limit) {
-      const next = await this.#sql.query<{ ms: number | string | null }>(this.#q.nextExpiry, [definitions]);
-      const ms = next.rows[0]?.ms;
-      nextExpiryMs = ms === null || ms === undefined ? null : Math.max(0, Number(ms));
-    }
-    if (rows.length === 0) return { sagas: [], nextExpiryMs };
-    const ids = rows.map((r) => r.saga_id);
-    const steps = await this.#sql.query<StepRow>(this.#q.completedSteps, [JSON.stringify(ids)]);
+    const ms = rows[0]?.next_expiry_ms;
+    const nextExpiryMs = ms === null || ms === undefined ? null : Math.max(0, Number(ms));
+    const claimed = rows.filter((r): r is ClaimRow & SagaRow => r.saga_id !== null);
+    if (claimed.length === 0) return { sagas: [], nextExpiryMs };
+    // Token 1 after this claim: no worker ever held it, so it has no step log to read.
+    const resumed = claimed.filter((r) => Number(r.lease_token) > 1).map((r) => r.saga_id);
     const bySaga = new Map<string, StepLogEntry[]>();
-    for (const row of steps.rows) {
-      const list = bySaga.get(row.saga_id) ?? [];
-      list.push(toStepLogEntry(row));
-      bySaga.set(row.saga_id, list);
+    if (resumed.length > 0) {
+      const steps = await this.#sql.query<StepRow>(this.#q.completedSteps, [JSON.stringify(resumed)]);
+      for (const row of steps.rows) {
+        const list = bySaga.get(row.saga_id) ?? [];
+        list.push(toStepLogEntry(row));
+        bySaga.set(row.saga_id, list);
+      }
     }
     return {
-      sagas: rows.map((row) => ({
+      sagas: claimed.map((row) => ({
         state: toSagaState(row),
         token: Number(row.lease_token),
         completed: bySaga.get(row.saga_id) ?? [],
@@ -261,6 +269,28 @@ function markCreated(sagas: readonly SagaInsert[], rows: readonly { saga_id: str
   return sagas.map((s) => created.delete(s.sagaId));
 }
 
+/**
+ * Sagas ($1, as for insert) and the trigger's checkpoint ($2-$4) in one
+ * statement; with `notify`, also `pg_notify($5)` once when a saga was created.
+ */
+function insertFromTrigger(s: string, notify: boolean): string {
+  return `
+    WITH i AS (
+      INSERT INTO ${s}.sagas (saga_id, definition, input, status, step_cursor, lease_owner, lease_expires_at, lease_token)
+      SELECT i.saga_id, i.definition, COALESCE(i.input, 'null'::jsonb), 'running', 0, i.owner,
+             CASE WHEN i.owner IS NULL THEN NULL ELSE now() + i.lease_ms * interval '1 millisecond' END,
+             CASE WHEN i.owner IS NULL THEN 0 ELSE 1 END
+        FROM jsonb_to_recordset($1::jsonb) AS i(saga_id text, definition text, input jsonb, owner text, lease_ms double precision)
+      ON CONFLICT (saga_id) DO NOTHING
+      RETURNING saga_id),
+    t AS (
+      INSERT INTO ${s}.saga_triggers AS t (name, transaction_id, global_position) VALUES ($2, $3::numeric, $4)
+      ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
+        global_position = EXCLUDED.global_position, updated_at = now()
+      WHERE (t.transaction_id, t.global_position) < (EXCLUDED.transaction_id, EXCLUDED.global_position))
+    SELECT saga_id${notify ? `, (SELECT pg_notify($5, '')) AS woke` : ''} FROM i`;
+}
+
 function buildQueries(s: string) {
   const ids = (param: string) => `(SELECT jsonb_array_elements_text(${param}::jsonb))`;
   return {
@@ -277,8 +307,12 @@ function buildQueries(s: string) {
       ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
         global_position = EXCLUDED.global_position, updated_at = now()
       WHERE (t.transaction_id, t.global_position) < (EXCLUDED.transaction_id, EXCLUDED.global_position)`,
+    insertFromTrigger: insertFromTrigger(s, false),
+    insertFromTriggerNotify: insertFromTrigger(s, true),
     getTrigger: `SELECT transaction_id::text AS tx, global_position AS pos FROM ${s}.saga_triggers WHERE name = $1`,
     // SKIP LOCKED: concurrent claimers never wait on, nor take, the same row.
+    // The next expiry (of a lease held elsewhere) is read from the statement's
+    // snapshot, without the rows claimed here.
     claim: `
       WITH c AS (
         SELECT saga_id FROM ${s}.sagas
@@ -287,15 +321,18 @@ function buildQueries(s: string) {
            AND definition IN ${ids('$3')}
          ORDER BY lease_expires_at NULLS FIRST
          LIMIT $2
-         FOR UPDATE SKIP LOCKED)
-      UPDATE ${s}.sagas AS g
-         SET lease_owner = $1, lease_expires_at = now() + $4 * interval '1 millisecond',
-             lease_token = g.lease_token + 1, updated_at = now()
-        FROM c WHERE g.saga_id = c.saga_id
-      RETURNING g.*`,
-    nextExpiry: `
-      SELECT EXTRACT(EPOCH FROM (min(lease_expires_at) - now())) * 1000 AS ms FROM ${s}.sagas
-       WHERE status IN ${ACTIVE} AND lease_expires_at IS NOT NULL AND definition IN ${ids('$1')}`,
+         FOR UPDATE SKIP LOCKED),
+      u AS (
+        UPDATE ${s}.sagas AS g
+           SET lease_owner = $1, lease_expires_at = now() + $4 * interval '1 millisecond',
+               lease_token = g.lease_token + 1, updated_at = now()
+          FROM c WHERE g.saga_id = c.saga_id
+        RETURNING g.*),
+      n AS (
+        SELECT EXTRACT(EPOCH FROM (min(lease_expires_at) - now())) * 1000 AS next_expiry_ms FROM ${s}.sagas
+         WHERE status IN ${ACTIVE} AND lease_expires_at IS NOT NULL AND definition IN ${ids('$3')}
+           AND saga_id NOT IN (SELECT saga_id FROM c))
+      SELECT n.next_expiry_ms, u.* FROM n LEFT JOIN u ON true`,
     completedSteps: `
       SELECT * FROM ${s}.saga_steps
        WHERE saga_id IN ${ids('$1')} AND outcome = 'completed' ORDER BY id`,

@@ -1,0 +1,94 @@
+/**
+ * The saga store's claim and trigger writes, on every engine: what one
+ * statement now does (claim with the next expiry; a trigger's sagas, its
+ * checkpoint and the wake-up) must answer as the separate statements did.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../src/testing/index.js';
+import { sagaEngines, type SagaTestDatabase } from './fixtures/engines.js';
+
+const LEASE_MS = 60_000;
+
+describe.each(sagaEngines)('saga store on $name', (engine) => {
+  describe.skipIf(!engine.available)('', () => {
+    let db: SagaTestDatabase;
+    beforeEach(async () => {
+      db = await engine.open();
+    });
+    afterEach(async () => {
+      await db.close();
+    });
+
+    const claim = (owner: string, limit = 10) =>
+      db.store.claim({ owner, leaseMs: LEASE_MS, limit, definitions: ['d'] });
+
+    it('claims free sagas and tells when the next lease held elsewhere expires', async () => {
+      expect(await claim('w1')).toEqual({ sagas: [], nextExpiryMs: null });
+      await db.store.insert([
+        { sagaId: 's1', definition: 'd', input: { n: 1 } },
+        { sagaId: 's2', definition: 'd', input: { n: 2 } },
+        { sagaId: 'other', definition: 'x', input: null },
+      ]);
+      const first = await claim('w1', 1);
+      expect(first.sagas).toHaveLength(1);
+      const [{ state, token, completed }] = first.sagas as [(typeof first.sagas)[number]];
+      expect([token, completed]).toEqual([1, []]);
+      expect(state.input).toEqual({ n: state.sagaId === 's1' ? 1 : 2 });
+      // w1 holds one for a minute; the other is free and goes to w2, which learns when w1's lease expires.
+      const second = await claim('w2');
+      expect(second.sagas.map((s) => s.state.sagaId)).toEqual([state.sagaId === 's1' ? 's2' : 's1']);
+      expect(second.nextExpiryMs).toBeGreaterThan(LEASE_MS - 30_000);
+      expect(second.nextExpiryMs).toBeLessThanOrEqual(LEASE_MS);
+      const none = await claim('w3');
+      expect(none.sagas).toEqual([]);
+      expect(none.nextExpiryMs).toBeGreaterThan(LEASE_MS - 30_000);
+    });
+
+    it('hands a resumed saga its completed steps, a fresh one none', async () => {
+      await db.store.insert([{ sagaId: 's1', definition: 'd', input: null }]);
+      const [first] = (await claim('w1')).sagas;
+      const log = {
+        name: 'a',
+        stepIndex: 0,
+        phase: 'action' as const,
+        outcome: 'completed' as const,
+        attempts: 1,
+        output: { charged: 5 },
+        error: null,
+        startedAt: new Date(),
+      };
+      const write = { sagaId: 's1', token: first!.token, status: 'running' as const, cursor: 1 };
+      expect(
+        await db.store.record('w1', [
+          { ...write, transition: false, compensationFailed: false, finish: false, log },
+        ]),
+      ).toEqual([true]);
+      await db.store.release('w1', ['s1']);
+      const [resumed] = (await claim('w2')).sagas;
+      expect(resumed!.token).toBe(2);
+      expect(resumed!.completed.map((e) => [e.name, e.output])).toEqual([['a', { charged: 5 }]]);
+    });
+
+    it('writes a trigger batch at once: its sagas, its checkpoint, and a wake-up when one was created', async () => {
+      let wakes = 0;
+      const unlisten = await db.store.onWake?.(() => wakes++);
+      try {
+        expect(await db.store.insertFromTrigger('t', [], '5:10')).toEqual([]);
+        expect(await db.store.triggerCheckpoint('t')).toBe('5:10');
+        const sagas = [
+          { sagaId: 't:1', definition: 'd', input: { a: 1 } },
+          { sagaId: 't:2', definition: 'd', input: null },
+        ];
+        expect(await db.store.insertFromTrigger('t', sagas, '6:12')).toEqual(['t:1', 't:2']);
+        expect(await db.store.triggerCheckpoint('t')).toBe('6:12');
+        // Again (another host's trigger, or a restart): nothing is created twice, the checkpoint never moves back.
+        expect(await db.store.insertFromTrigger('t', sagas, '5:11')).toEqual([]);
+        expect(await db.store.triggerCheckpoint('t')).toBe('6:12');
+        expect((await db.store.get('t:1'))?.input).toEqual({ a: 1 });
+        if (db.sql?.listen) await waitFor(() => wakes >= 1, { timeoutMs: 10_000 });
+      } finally {
+        await unlisten?.();
+      }
+    });
+  });
+});
