@@ -47,6 +47,7 @@ import { readHostConfig, type HostCredentials } from './host-config.js';
 import { healthHttpStatus, probeHealth, type HostHealth } from './host-health.js';
 import { createHostLog, describeError, type HostLog } from './host-log.js';
 import { providerPorts } from './providers/index.js';
+import { pooledFetch } from './pooled-fetch.js';
 import { connectRedis } from './redis-clients.js';
 import { singletonWorkers } from './singleton-workers.js';
 
@@ -228,6 +229,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     maxRetries: 1,
     baseDelayMs: 100,
     timeoutMs: 3000,
+    // Four calls per order: a keep-alive pool on undici's request, not the global fetch.
+    fetch: pooledFetch(),
   });
   const signals = new HostSignals();
   const tenantIds = [credentials.creatorId];

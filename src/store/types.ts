@@ -178,9 +178,9 @@ export interface ArchiveOptions {
 export interface InlineHook {
   readonly name: string;
   /**
-   * The event types the hook acts on (absent: every type). A batch without any
-   * of them skips the hook, and a batch no hook acts on is written as one
-   * statement, without a transaction around it.
+   * The event types it reads: a batch with none of them is not shown to it,
+   * and a batch no hook reads is written in one statement, without a
+   * transaction around it. Absent: every batch.
    */
   readonly eventTypes?: ReadonlySet<string>;
   /**

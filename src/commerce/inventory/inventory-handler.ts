@@ -86,10 +86,15 @@ export function createInventoryHandler(options: InventoryHandlerOptions): Proces
     delivery: 'at-least-once',
     handleBatch: async (events) => {
       const touched = new Map<string, { creatorId: string; productId: string; cause: StoredEvent }>();
-      for (const event of events) {
+      const reservedAt = lastReservations(events);
+      for (const [index, event] of events.entries()) {
         const caused = { ...metadata, causationId: event.id };
         switch (event.type) {
           case 'order.inventory_allocated':
+            // allocate() appends the reservations with the allocation: when one of
+            // this order follows in the batch, the order holds stock already, which
+            // is all reserveAllocation would find out (by reading the stream).
+            if ((reservedAt.get(orderKey(event.data)) ?? -1) > index) break;
             await inventory.reserveAllocation(
               event.data as EventPayload<'order.inventory_allocated'>,
               caused,
@@ -133,4 +138,19 @@ export function createInventoryHandler(options: InventoryHandlerOptions): Proces
       }
     },
   });
+}
+
+/** The order an event's payload names. */
+function orderKey(data: unknown): string {
+  const d = data as { creatorId: string; orderId: string };
+  return JSON.stringify([d.creatorId, d.orderId]);
+}
+
+/** The index of each order's last `inventory.reserved` in the batch. */
+function lastReservations(events: readonly StoredEvent[]): Map<string, number> {
+  const at = new Map<string, number>();
+  events.forEach((e, i) => {
+    if (e.type === 'inventory.reserved') at.set(orderKey(e.data), i);
+  });
+  return at;
 }

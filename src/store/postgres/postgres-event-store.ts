@@ -32,6 +32,7 @@ import type {
   SubscribeOptions,
 } from '../types.js';
 import { Wakeups } from '../wakeups.js';
+import { hooksFor } from '../inline-hooks.js';
 import { AppendWriter, type WriteMode } from './append-writer.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-rows.js';
 import { LogReader } from './log-reader.js';
@@ -279,9 +280,7 @@ export class PostgresEventStore implements EventStore {
     batch: readonly PreparedAppend[],
     mode: WriteMode,
   ): Promise<FlushOutcome<AppendResult>[]> {
-    const hooks = [...this.#hooks].filter(
-      (h) => !h.eventTypes || batch.some((a) => a.events.some((e) => h.eventTypes!.has(e.type))),
-    );
+    const hooks = hooksFor(this.#hooks, batch);
     if (hooks.length === 0) {
       // One statement in its own implicit transaction: one round trip per flush.
       const written = await this.#writer.write(this.sql, batch, { withEvents: false, mode });
