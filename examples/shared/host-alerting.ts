@@ -32,7 +32,14 @@ const CONTACTS = Object.fromEntries(
   ]),
 );
 
-/** Options of {@link hostAlerting}. */
+/**
+ * Options of {@link hostAlerting}.
+ *
+ * @example
+ * ```ts
+ * const options: HostAlertingOptions = { registry, log, owner: hostId, rules: DEFAULT_ALERT_RULES, intervalMs: 15_000 };
+ * ```
+ */
 export interface HostAlertingOptions {
   registry: MetricsRegistry;
   log: HostLog;
