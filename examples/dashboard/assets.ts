@@ -22,6 +22,8 @@ const STATIC = {
   'format.js': 'text/javascript; charset=utf-8',
   'conflicts-panel.js': 'text/javascript; charset=utf-8',
   'conflicts-panel.css': 'text/css; charset=utf-8',
+  'alerts-panel.js': 'text/javascript; charset=utf-8',
+  'alerts-panel.css': 'text/css; charset=utf-8',
 } as const;
 
 /**

@@ -7,6 +7,7 @@
 import { connectMultiplexed } from '/dashboard/client.js';
 import { formatCents, formatInt, formatMs, formatReading, trend } from '/dashboard/format.js';
 import { mountConflictsPanel } from '/dashboard/conflicts-panel.js';
+import { alertsPanel } from '/dashboard/alerts-panel.js';
 
 const params = new URLSearchParams(location.search);
 // ?transport=ws: WebSocket; ?transport=eventsource: the browser's EventSource; default SSE over fetch.
@@ -331,3 +332,8 @@ subscribe('daily_revenue_metrics', {}, renderRevenue);
 subscribe('inventory_alerts', { filter: 'status=eq.active AND severity=in.(warning,critical)' }, renderStock);
 // Panels in files of their own get the same subscribe (one connection for all).
 mountConflictsPanel(subscribe);
+subscribe(
+  'monitoring_alerts',
+  { filter: 'state=in.(pending,firing,acknowledged)' },
+  alertsPanel($('alert-rows'), { headers: token ? { authorization: `Bearer ${token}` } : {} }),
+);

@@ -34,6 +34,8 @@ import {
   instrumentEngine,
   instrumentSagaRunner,
   teeMetrics,
+  type Alerting,
+  type AlertRule,
 } from '@creatorflow/sync/monitoring';
 import { BrowserIdentities } from './browser-identity.js';
 import { HOST_CHANNELS } from './channels.js';
@@ -44,6 +46,7 @@ import { stockCountsFeed } from './domain/stock-counts-feed.js';
 import { HostSignals, healthMonitorWorker } from './domain/health-monitor.js';
 import { inventoryPoller } from './domain/inventory-poller.js';
 import { readHostConfig, type HostCredentials } from './host-config.js';
+import { hostAlerting } from './host-alerting.js';
 import { healthHttpStatus, probeHealth, type HostHealth } from './host-health.js';
 import { createHostLog, describeError, type HostLog } from './host-log.js';
 import { providerPorts } from './providers/index.js';
@@ -85,6 +88,10 @@ export interface HostOptions {
   singletonLeaseMs?: number;
   /** Where log lines go. Default stderr, prefixed with the host id. */
   log?: HostLog;
+  /** Alert rules evaluated over this host's metrics. Default the library's `DEFAULT_ALERT_RULES`. */
+  alertRules?: readonly AlertRule[];
+  /** Alert evaluation interval, ms. Default 15,000. */
+  alertIntervalMs?: number;
 }
 
 /** A wired host, framework-independent. */
@@ -95,6 +102,8 @@ export interface Host {
   readonly signals: HostSignals;
   /** The commerce module: its read models feed the dashboard's channels. */
   readonly commerce: Commerce;
+  /** Alert evaluation and notification; its state feeds the `monitoring_alerts` channel. */
+  readonly alerting: Alerting;
   /** `'pglite'` or `'postgres'`, and whether Redis is on. */
   readonly backends: { database: 'pglite' | 'postgres'; redis: boolean };
   /** The webhook receivers, measured for the health monitor. */
@@ -120,6 +129,8 @@ export interface Host {
   identifyUpgrade(headers: string[], req: IncomingMessage): void;
   /** `GET /healthz`: 200 unless the host cannot take webhooks (`down`, 503). */
   healthz(): Promise<{ status: number; body: HostHealth }>;
+  /** `POST /alerts/:fingerprint/acknowledge` (401 without an identity). */
+  acknowledgeAlert(req: IncomingMessage, fingerprint: string): Promise<{ status: number; body: unknown }>;
   /** `GET /metrics`: the Prometheus text exposition of this host's metrics. */
   metrics(): Promise<{ contentType: string; body: string }>;
   close(): Promise<void>;
@@ -234,14 +245,20 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   });
   const signals = new HostSignals();
   const tenantIds = [credentials.creatorId];
+  const registry = createMetricsRegistry();
+  // The demo's operators are its creator's: the alerts channel is scoped to them.
+  const alerts = hostAlerting(
+    { registry, log, owner: hostId, rules: options.alertRules, intervalMs: options.alertIntervalMs },
+    credentials.creatorId,
+  );
   let built: Commerce | undefined;
   const engine = createSyncEngine({
     sql,
     schema,
     store: { eventTypes: COMMERCE_EVENT_SCHEMAS },
     channels: HOST_CHANNELS,
-    // The conflicts panel's channel (`conflict_queue`).
-    projections: [conflictQueueProjection],
+    // The conflicts panel's channel (`conflict_queue`) and the alerts panel's (`monitoring_alerts`).
+    projections: [conflictQueueProjection, alerts.projection],
     readModels: (store) => {
       built = createCommerce({
         store,
@@ -294,7 +311,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   // Background failures are reported, never thrown.
   commerce.on('error', (err) => log.error(`commerce: ${describeError(err)}`));
   const prom = fromPromClient(promClient);
-  const monitoring = instrumentEngine(engine, { metrics: teeMetrics(createMetricsRegistry(), prom) });
+  const monitoring = instrumentEngine(engine, { metrics: teeMetrics(registry, prom) });
   const stopSagaMetrics = instrumentSagaRunner(sagas, monitoring.instruments);
   engine.hub.events.on('error', (err) => log.error(`realtime: ${describeError(err)}`));
   await engine.start();
@@ -333,6 +350,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     ],
   });
   await singletons.start({ store: engine.store, sql, schema });
+  await alerts.alerting.start({ store: engine.store });
 
   const tokens = options.tokens ?? config.tokens;
   const openAccess = options.openAccess ?? config.openAccess;
@@ -356,6 +374,18 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   );
   const browserCookie = (req: IncomingMessage) =>
     openAccess && bearer(req) === undefined ? browsers.ensure(req) : undefined;
+  const authorize = (req: IncomingMessage): Authorization => {
+    const token = bearer(req);
+    if (token !== undefined) {
+      const identity = tokens[token];
+      if (!identity) throw new Error('Unknown token');
+      return identity;
+    }
+    if (!openAccess) throw new Error('A token is required');
+    const browser = browsers.read(req);
+    if (browser === undefined) throw new Error('No browser identity');
+    return { userId: `browser:${browser}`, tenantIds, roles: BROWSER_ROLES };
+  };
   const healthDeadlineMs = database.engine === 'pglite' ? 10_000 : 3000;
 
   return {
@@ -364,6 +394,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     engine,
     signals,
     commerce,
+    alerting: alerts.alerting,
     backends: { database: database.engine, redis: Boolean(redisUrl) },
     get leader() {
       return singletons.leader;
@@ -376,18 +407,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     },
     conflictQueue,
     serviceKeys,
-    authorize(req) {
-      const token = bearer(req);
-      if (token !== undefined) {
-        const identity = tokens[token];
-        if (!identity) throw new Error('Unknown token');
-        return identity;
-      }
-      if (!openAccess) throw new Error('A token is required');
-      const browser = browsers.read(req);
-      if (browser === undefined) throw new Error('No browser identity');
-      return { userId: `browser:${browser}`, tenantIds, roles: BROWSER_ROLES };
-    },
+    authorize,
     identifyBrowser(req, res) {
       const cookie = browserCookie(req);
       if (cookie) res.setHeader('set-cookie', cookie);
@@ -395,6 +415,15 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     identifyUpgrade(headers, req) {
       const cookie = browserCookie(req);
       if (cookie) headers.push(`Set-Cookie: ${cookie}`);
+    },
+    async acknowledgeAlert(req, fingerprint) {
+      let who: Authorization;
+      try {
+        who = authorize(req);
+      } catch (err) {
+        return { status: 401, body: { error: describeError(err) } };
+      }
+      return alerts.acknowledge(who, fingerprint);
     },
     async healthz() {
       const body = await probeHealth({
@@ -414,6 +443,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       return { contentType: prom.contentType, body: await prom.scrape() };
     },
     async close() {
+      alerts.alerting.stop();
       stopSagaMetrics();
       monitoring.stop();
       await singletons.stop();

@@ -330,6 +330,8 @@ export function createAlerting(options: AlertingOptions): Alerting {
     },
     tick: serialized,
     async acknowledge(fingerprint, by) {
+      // Another host may have raised it (only the lease holder evaluates): read the log first.
+      await ready().load();
       if (!ready().book.alerts.has(fingerprint)) {
         throw new InvalidAlertConfigError(`no active alert ${fingerprint}`);
       }

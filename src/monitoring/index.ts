@@ -29,6 +29,7 @@ export * from './alerts/default-rules.js';
 export * from './alerts/alert-events.js';
 export * from './alerts/alert-book.js';
 export * from './alerts/alert-log.js';
+export * from './alerts/alerts-projection.js';
 export * from './alerts/metric-history.js';
 export * from './alerts/evaluate-signal.js';
 export * from './alerts/evaluate-rules.js';

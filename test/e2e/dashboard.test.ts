@@ -5,7 +5,9 @@
  * while), the page resumes from its cursors without losing or repeating a
  * delta: every batch an in-process reference subscriber saw after the page's
  * snapshot reached the page exactly once, and the page's rows equal the
- * database's. Takes a screenshot (docs/dashboard.png with UPDATE_SCREENSHOT=1). Runs on PostgreSQL when the test
+ * database's. The alerts panel shows a firing alert (a rule on webhook
+ * traffic) with who was notified, and its button acknowledges it. Takes
+ * screenshots (docs/dashboard.png and docs/monitoring-alerts.png with UPDATE_SCREENSHOT=1). Runs on PostgreSQL when the test
  * server is up (embedded PGlite is several times slower on a busy machine and
  * is covered by the host contract), else on PGlite.
  */
@@ -25,6 +27,7 @@ import type { SubscriptionRequest } from '../../src/realtime/index.js';
 import { compareCheckpoints } from '../../src/core/checkpoint.js';
 import { dropPostgresSchema, postgresUrl, uniqueSchema } from '../support/databases.js';
 import { LiveTable } from '../../src/client/index.js';
+import { METRIC, type AlertRule } from '../../src/monitoring/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** docs/dashboard.png only when asked (UPDATE_SCREENSHOT=1): a test run must not change tracked files. */
@@ -32,6 +35,21 @@ const SCREENSHOT =
   process.env.UPDATE_SCREENSHOT === '1'
     ? fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url))
     : join(tmpdir(), 'creatorflow-dashboard.png');
+/** The alert panel's picture for docs/monitoring.md, likewise only when asked. */
+const ALERTS_SCREENSHOT =
+  process.env.UPDATE_SCREENSHOT === '1'
+    ? fileURLToPath(new URL('../../docs/monitoring-alerts.png', import.meta.url))
+    : join(tmpdir(), 'creatorflow-monitoring-alerts.png');
+/** Fires as soon as the simulator's webhooks flow: the alerts panel has something to show. */
+const VIRAL_TRAFFIC: AlertRule = {
+  name: 'viral_traffic',
+  severity: 'critical',
+  signal: { kind: 'increase', of: { metric: METRIC.webhookRequests }, windowMs: 60_000 },
+  condition: { op: '>', threshold: 0 },
+  labels: { component: 'tiktok_api' },
+  annotations: { summary: 'TikTok webhooks surging: a product went viral' },
+  channels: ['sms', 'slack', 'dashboard'],
+};
 /** The page's subscriptions (the commerce read models), with the same filters. */
 const CHANNELS: SubscriptionRequest[] = [
   { channel: 'order_metrics', throttleMs: 0 },
@@ -44,6 +62,7 @@ const CHANNELS: SubscriptionRequest[] = [
   { channel: 'system_health_metrics', throttleMs: 0 },
   // The conflicts panel (examples/dashboard/conflicts-panel.js).
   { channel: 'conflict_queue', throttleMs: 0 },
+  { channel: 'monitoring_alerts', filter: 'state=in.(pending,firing,acknowledged)', throttleMs: 0 },
 ];
 const ALL_CONNECTED = CHANNELS.map(() => 'connected');
 
@@ -115,6 +134,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
       tiktokApiUrl: sim.apiUrl,
       heartbeatMs: 1000,
       thresholds: Object.fromEntries(CATALOG.map((p) => [p.sellerSku, p.threshold])),
+      alertRules: [VIRAL_TRAFFIC],
+      alertIntervalMs: 500,
     });
     sim.retarget(running.url);
     // The reference: what a subscriber that never disconnects receives.
@@ -219,8 +240,26 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
         { timeout: 15_000, polling: 250 },
       )
       .catch(() => undefined);
+    // Webhooks flowed: the alerts panel shows the firing alert and who was notified.
+    const alert = page.locator('#alert-rows tr[data-rule="viral_traffic"]');
+    await vi.waitFor(
+      async () => {
+        expect(await alert.getAttribute('data-state')).toBe('firing');
+        expect(await alert.getAttribute('data-severity')).toBe('critical');
+        expect(await alert.locator('.notified').textContent()).toMatch(/team lead|on call engineer/);
+      },
+      { timeout: 30_000, interval: 250 },
+    );
     await page.waitForTimeout(800); // let the counters finish animating
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await page.locator('[data-testid="alerts"]').screenshot({ path: ALERTS_SCREENSHOT });
+    // Its button acknowledges it (as the page's browser identity), through the log to the read model.
+    await alert.locator('button.ack').click();
+    await vi.waitFor(async () => expect(await alert.getAttribute('data-state')).toBe('acknowledged'), {
+      timeout: 15_000,
+      interval: 250,
+    });
+    expect(await alert.locator('.alert-state').textContent()).toMatch(/by browser:/);
 
     // Cut every realtime connection server-side, and keep the browser offline for a while.
     const before = (await debugOf(page)).channels.order_metrics!;
@@ -270,7 +309,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
       }
       expect(c.duplicatesDropped).toBe(0);
       // Resumed from the replay buffer: no second snapshot.
-      expect(c.resets).toBe(1);
+      expect(c.resets, channel).toBe(1);
       // Never lost: after every message (missed batches may arrive coalesced into
       // one), the page holds exactly what the never-disconnected reference held
       // at that cursor.
