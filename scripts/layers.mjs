@@ -26,7 +26,7 @@ export const LAYERS = {
   client: ['core'],
   processing: ['core', 'runtime', 'store'],
   conflicts: ['core', 'runtime', 'store'],
-  realtime: ['core', 'runtime', 'store'],
+  realtime: ['core', 'runtime', 'store', 'http'],
   ingest: ['core', 'runtime', 'store', 'http'],
   sagas: ['core', 'runtime', 'store', 'processing'],
   cache: ['core', 'runtime', 'store', 'realtime'],

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { Subscription } from 'rxjs';
-import { isSyncError, SyncError } from '../core/errors.js';
+import { isSyncError } from '../core/errors.js';
 import {
   compareCheckpoints,
   parseCheckpoint,
@@ -29,6 +29,9 @@ import {
   ProcessingNotFoundError,
   ProcessorDeadLetteredError,
   ProcessorRetiredError,
+  ProcessorRunningError,
+  ProcessorStoppedError,
+  ProcessorWaitTimeoutError,
 } from './errors.js';
 import { initialCheckpoint } from './initial-checkpoint.js';
 import { isConnectionFailure } from '../runtime/classify-failure.js';
@@ -198,7 +201,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
-    this.#abort.abort(new SyncError('PROCESSOR_STOPPED', `Processor "${this.name}" stopped`));
+    this.#abort.abort(new ProcessorStoppedError(this.name));
     this.#pause.stop();
     await this.#loop;
     this.#wakeups?.unsubscribe();
@@ -229,12 +232,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
       if (options.timeoutMs !== undefined) {
         const timer = setTimeout(() => {
           this.#waiters = this.#waiters.filter((w) => w !== waiter);
-          reject(
-            new SyncError(
-              'TIMEOUT',
-              `Processor "${this.name}" did not catch up to ${head} in ${options.timeoutMs} ms`,
-            ),
-          );
+          reject(new ProcessorWaitTimeoutError(this.name, head, options.timeoutMs!));
         }, options.timeoutMs);
         timer.unref?.();
         waiter.resolve = () => {
@@ -274,7 +272,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
    */
   async seek(checkpoint: LogCheckpoint): Promise<void> {
     if (this.#running)
-      throw new SyncError('PROCESSOR_RUNNING', `Stop processor "${this.name}" before seeking`);
+      throw new ProcessorRunningError(this.name, 'seeking');
     parseCheckpoint(checkpoint);
     const { store } = this.#o;
     if (store.sql) {
