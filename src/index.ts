@@ -494,6 +494,8 @@ export type {
 
 // Types the public signatures above name (so the API reference can link them).
 export type { RetryPolicyInput } from './runtime/retry-policy.js';
+// A retry policy's attemptTimeoutMs ends an attempt with it (a dead letter's cause, say).
+export { AttemptTimeoutError } from './runtime/errors.js';
 export { DEFAULT_SAGA_COMPENSATION_RETRY, DEFAULT_SAGA_STEP_RETRY } from './sagas/runner-options.js';
 export type { FieldCandidate } from './conflicts/strategies/strategy.js';
 export type { RateLimitSettings } from './ingest/rate-limiter.js';

@@ -31,7 +31,8 @@ const CHECKPOINT_PATTERN = /^(\d{1,20}):(\d{1,16})$/;
  */
 export function parseCheckpoint(checkpoint: LogCheckpoint): CheckpointParts {
   const match = CHECKPOINT_PATTERN.exec(checkpoint);
-  if (!match) throw new InvalidArgumentError(`Malformed log checkpoint "${checkpoint}" (expected "<txid>:<position>")`);
+  if (!match)
+    throw new InvalidArgumentError(`Malformed log checkpoint "${checkpoint}" (expected "<txid>:<position>")`);
   return { transactionId: BigInt(match[1]!), globalPosition: Number(match[2]) };
 }
 

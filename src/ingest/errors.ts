@@ -19,7 +19,10 @@ export type IngestErrorCode = ErrorCodeOf<'ingest'> | 'PAYLOAD_TOO_LARGE';
  */
 export const INGEST_ERROR_STATUS: Readonly<Record<IngestErrorCode, number>> = Object.freeze(
   Object.fromEntries(
-    [...errorCodesOf('ingest'), 'PAYLOAD_TOO_LARGE' as const].map((code) => [code, ERROR_REGISTRY[code].status]),
+    [...errorCodesOf('ingest'), 'PAYLOAD_TOO_LARGE' as const].map((code) => [
+      code,
+      ERROR_REGISTRY[code].status,
+    ]),
   ) as Record<IngestErrorCode, number>,
 );
 

@@ -33,7 +33,8 @@ const TIMESTAMP = /^\d{1,15}$/;
  */
 export function decodeWebhookSecret(secret: string): Buffer {
   const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
-  if (!BASE64.test(encoded)) throw new InvalidArgumentError('Webhook secret must be whsec_ followed by base64');
+  if (!BASE64.test(encoded))
+    throw new InvalidArgumentError('Webhook secret must be whsec_ followed by base64');
   const key = Buffer.from(encoded, 'base64');
   if (key.length < 16) throw new InvalidArgumentError('Webhook secret must hold at least 16 bytes');
   return key;

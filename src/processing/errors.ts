@@ -214,7 +214,10 @@ export class ProcessorWaitTimeoutError extends SyncError {
   readonly target: LogCheckpoint;
   readonly timeoutMs: number;
   constructor(processor: string, target: LogCheckpoint, timeoutMs: number, what = 'Processor') {
-    super('PROCESSOR_WAIT_TIMEOUT', `${what} "${processor}" did not catch up to ${target} in ${timeoutMs} ms`);
+    super(
+      'PROCESSOR_WAIT_TIMEOUT',
+      `${what} "${processor}" did not catch up to ${target} in ${timeoutMs} ms`,
+    );
     this.processor = processor;
     this.target = target;
     this.timeoutMs = timeoutMs;

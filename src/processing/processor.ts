@@ -271,8 +271,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
    * ```
    */
   async seek(checkpoint: LogCheckpoint): Promise<void> {
-    if (this.#running)
-      throw new ProcessorRunningError(this.name, 'seeking');
+    if (this.#running) throw new ProcessorRunningError(this.name, 'seeking');
     parseCheckpoint(checkpoint);
     const { store } = this.#o;
     if (store.sql) {

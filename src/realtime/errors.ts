@@ -179,7 +179,11 @@ export class PubSubMessageError extends SyncError {
   readonly issues: readonly ValidationIssue[];
   constructor(channel: string, issues: readonly ValidationIssue[], options?: { cause?: unknown }) {
     const detail = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-    super('PUBSUB_MESSAGE_INVALID', `Dropped a malformed message on pub/sub channel "${channel}": ${detail}`, options);
+    super(
+      'PUBSUB_MESSAGE_INVALID',
+      `Dropped a malformed message on pub/sub channel "${channel}": ${detail}`,
+      options,
+    );
     this.channel = channel;
     this.issues = issues;
   }

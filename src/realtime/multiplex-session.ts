@@ -9,7 +9,8 @@
  * A subscription that fails (bad request, snapshot outage) gets an `error`
  * envelope with its id and is removed; the connection and the others stay.
  */
-import { SyncError, ValidationError } from '../core/errors.js';
+import type { SyncError } from '../core/errors.js';
+import { ValidationError } from '../core/errors.js';
 import type { Envelope } from '../core/envelope.js';
 import { problemOf } from '../http/problem.js';
 import { TooManySubscriptionsError } from './errors.js';
@@ -37,7 +38,14 @@ export interface MultiplexOutput {
  * ```
  */
 export function errorEnvelope(err: unknown, sub?: string, channel = ''): Envelope {
-  return { type: 'error', channel, cursor: null, serverTime: Date.now(), error: wireError(err), ...(sub ? { sub } : {}) };
+  return {
+    type: 'error',
+    channel,
+    cursor: null,
+    serverTime: Date.now(),
+    error: wireError(err),
+    ...(sub ? { sub } : {}),
+  };
 }
 
 /**

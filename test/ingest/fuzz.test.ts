@@ -33,7 +33,12 @@ import {
 } from './support.js';
 
 // VALIDATION_FAILED: the store refused a payload (say, a NUL character PostgreSQL cannot hold).
-const KNOWN_CODES = new Set<string>([...INGEST_ERROR_CODES, 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'VALIDATION_FAILED']);
+const KNOWN_CODES = new Set<string>([
+  ...INGEST_ERROR_CODES,
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'VALIDATION_FAILED',
+]);
 const MAX_BODY = 16 * 1024;
 
 function ingest(store: EventStore): HttpHandler {
