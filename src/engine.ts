@@ -5,6 +5,8 @@
  * receivers. Thin on purpose: every part stays usable on its own.
  */
 import { merge, type Observable } from 'rxjs';
+import { parseOptions } from './core/parse-options.js';
+import { syncEngineConfigSchema } from './engine-options.js';
 import { resolveLogger, type Logger } from './core/logger.js';
 import type { RowChange } from './core/row-change.js';
 import type { SqlClient } from './core/sql-client.js';
@@ -224,7 +226,8 @@ export const READ_MODEL_DEGRADED_LAG_MS = 30_000;
  * app.get('/realtime/sse', createSseHandler(engine.hub, { authorize }));
  * ```
  */
-export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
+export function createSyncEngine(input: SyncEngineConfig): SyncEngine {
+  const config = parseOptions('createSyncEngine', syncEngineConfigSchema, input) as SyncEngineConfig;
   const schema = config.schema ?? 'creatorflow';
   const { sql } = config;
   const logger = resolveLogger(config.logger, 'createSyncEngine');
