@@ -497,7 +497,7 @@ export type { RetryPolicyInput } from './runtime/retry-policy.js';
 // A retry policy's attemptTimeoutMs ends an attempt with it (a dead letter's cause, say).
 export { AttemptTimeoutError } from './runtime/errors.js';
 export { DEFAULT_SAGA_COMPENSATION_RETRY, DEFAULT_SAGA_STEP_RETRY } from './sagas/runner-options.js';
-export type { FieldCandidate } from './conflicts/strategies/strategy.js';
+export type { FieldCandidate } from './conflicts/pipeline/strategies/strategy.js';
 export type { RateLimitSettings } from './ingest/rate-limiter.js';
 export type { ReleaseSlot } from './realtime/connection-limiter.js';
 export type { TableBackend, TableWrites } from './processing/projection/table-backend.js';

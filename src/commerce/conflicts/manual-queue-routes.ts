@@ -6,13 +6,13 @@
  * the read models through `resolve-sync-conflicts`.
  */
 import { z } from 'zod';
-import type { ConflictRecord } from '../../conflicts/audit/audit-record.js';
+import type { ConflictRecord } from '../../conflicts/service/audit/audit-record.js';
 import {
   ConflictNotFoundError,
   ConflictNotPendingError,
   MalformedConflictInputError,
 } from '../../conflicts/errors.js';
-import type { ConflictResolver } from '../../conflicts/resolver.js';
+import type { ConflictResolver } from '../../conflicts/service/conflict-resolver.js';
 import { problemResponse } from '../../http/problem.js';
 import type { Route } from '../../http/router.js';
 import { jsonResponse, withBodyLimit, type HttpRequestHead, type HttpResponse } from '../../http/types.js';
