@@ -8,7 +8,7 @@ import { merge, type Observable } from 'rxjs';
 import { parseOptions } from './core/parse-options.js';
 import { syncEngineConfigSchema } from './engine-options.js';
 import { resolveLogger, type Logger } from './core/logger.js';
-import type { RowChange } from './core/row-change.js';
+import type { Row, RowChange } from './core/row-change.js';
 import type { SqlClient } from './core/sql-client.js';
 import type { RateLimiter, RateLimiterStatus } from './ingest/rate-limiter.js';
 import { createIngestHandler, type WebhookReceiver } from './ingest/webhook-receiver.js';
@@ -29,6 +29,7 @@ import type { AnySagaDefinition } from './sagas/define-saga.js';
 import { createSagaRunner, type SagaRunner } from './sagas/saga-runner.js';
 import { createSagaTrigger, type SagaTrigger, type SagaTriggerStart } from './sagas/saga-trigger.js';
 import { createEventStore } from './store/create-event-store.js';
+import type { EventOf, UntypedEvents } from './store/define-events.js';
 import type { EventStoreConfig } from './store/store-config.js';
 import type { EventStore, StoredEvent } from './store/types.js';
 
@@ -62,29 +63,31 @@ export interface EngineReadModel {
   whenCaughtUp(options?: { timeoutMs?: number }): Promise<void>;
 }
 
-/** A saga and the events that start it. */
-export interface EngineSaga {
+/** A saga and the events that start it; `E` is the engine's event union. */
+export interface EngineSaga<E extends StoredEvent = StoredEvent> {
   definition: AnySagaDefinition;
-  /** Map an event to a start (or null to skip). Deterministic. */
-  startOn: (event: StoredEvent) => SagaTriggerStart | null | undefined;
+  /** Map an event to a start (or null to skip). Deterministic. Typed by the engine's catalog. */
+  startOn: (event: E) => SagaTriggerStart | null | undefined;
 }
 
-/** What a worker gets when the engine starts it. */
-export interface EngineContext {
-  store: EventStore;
+/** What a worker gets when the engine starts it; `E` is the engine's event union. */
+export interface EngineContext<E extends StoredEvent = StoredEvent> {
+  store: EventStore<E>;
   sql: SqlClient;
   schema: string;
 }
 
 /** A background job the engine starts and stops with itself (monitors, pollers). */
-export interface EngineWorker {
+export interface EngineWorker<E extends StoredEvent = StoredEvent> {
   readonly name: string;
-  start(context: EngineContext): void | Promise<void>;
+  start(context: EngineContext<E>): void | Promise<void>;
   stop(): void | Promise<void>;
 }
 
 /**
- * Options of {@link createSyncEngine}.
+ * Options of {@link createSyncEngine}. `M` is the event map of `store.events`
+ * (a `defineEvents` catalog): given one, the engine's store, projections,
+ * sagas' `startOn` and workers see a union discriminated by `type`.
  *
  * @example
  * ```ts
@@ -99,37 +102,40 @@ export interface EngineWorker {
  * const engine = createSyncEngine(config);
  * ```
  */
-export interface SyncEngineConfig {
+export interface SyncEngineConfig<M = UntypedEvents> {
   /** The database (`fromPg(pool)` or `fromPglite(db)`). */
   sql: SqlClient;
   /** Schema of every table. Default `'creatorflow'`. */
   schema?: string;
-  /** More event-store settings (event types, limits). */
-  store?: Omit<EventStoreConfig, 'sql' | 'schema'>;
+  /** More event-store settings (the `events` catalog, limits). */
+  store?: Omit<EventStoreConfig<M>, 'sql' | 'schema'>;
   /**
    * Projections to run (one table each); a table named like a channel feeds that
    * channel, and a projection declared with `channel` gets its channel here
    * without listing it in `channels` — except a partitioned projection's: a
    * channel on it is refused (`INVALID_ARGUMENT`) because the hub cannot follow
-   * it in cursor order.
+   * it in cursor order. On a typed engine, a projection typed by another
+   * catalog (a type the engine lacks, or another payload) does not compile.
    */
-  projections?: readonly ProjectionDefinition[];
+  projections?: readonly ProjectionDefinition<Row, EventOf<M>>[];
   /**
    * Read models built by the host (e.g. a commerce `ReadModelSet`), or a
    * function building them on the engine's store. Run them asynchronously so
    * snapshots carry their processor's checkpoint.
    */
-  readModels?: readonly EngineReadModel[] | ((store: EventStore) => readonly EngineReadModel[]);
+  readModels?: readonly EngineReadModel[] | ((store: EventStore<EventOf<M>>) => readonly EngineReadModel[]);
   /**
    * Realtime channels (read-model tables clients may subscribe to). None by
    * default; commerce hosts pass `commerceEngineConfig()`'s.
    */
   channels?: readonly ChannelDefinition[];
   /** Sagas, or a function building them on the engine's store. */
-  sagas?: readonly EngineSaga[] | ((store: EventStore) => readonly EngineSaga[]);
+  sagas?:
+    | readonly EngineSaga<EventOf<M>>[]
+    | ((store: EventStore<EventOf<M>>) => readonly EngineSaga<EventOf<M>>[]);
   /** Saga worker concurrency. Default 16. */
   sagaConcurrency?: number;
-  workers?: readonly EngineWorker[];
+  workers?: readonly EngineWorker<EventOf<M>>[];
   /**
    * Cross-process fan-out of deltas. Default: PostgreSQL notifications on a
    * server database, none on PGlite (a single process). Pass Redis for many hosts.
@@ -177,9 +183,9 @@ export interface SyncEngineHealth {
   rateLimiter?: RateLimiterStatus;
 }
 
-/** A wired engine. */
-export interface SyncEngine {
-  readonly store: EventStore;
+/** A wired engine; `E` is its event union (typed by `store.events`). */
+export interface SyncEngine<E extends StoredEvent = StoredEvent> {
+  readonly store: EventStore<E>;
   readonly hub: RealtimeHub;
   /** The projections created from `config.projections`, by table. */
   readonly projections: ReadonlyMap<string, Projection>;
@@ -226,12 +232,15 @@ export const READ_MODEL_DEGRADED_LAG_MS = 30_000;
  * app.get('/realtime/sse', createSseHandler(engine.hub, { authorize }));
  * ```
  */
-export function createSyncEngine(input: SyncEngineConfig): SyncEngine {
-  const config = parseOptions('createSyncEngine', syncEngineConfigSchema, input) as SyncEngineConfig;
+export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
+  input: SyncEngineConfig<M>,
+): SyncEngine<EventOf<M>> {
+  type E = EventOf<M>;
+  const config = parseOptions('createSyncEngine', syncEngineConfigSchema, input) as SyncEngineConfig<M>;
   const schema = config.schema ?? 'creatorflow';
   const { sql } = config;
   const logger = resolveLogger(config.logger, 'createSyncEngine');
-  const store = createEventStore({ ...config.store, sql, schema });
+  const store: EventStore<E> = createEventStore<M>({ ...config.store, sql, schema });
   const projections = new Map<string, Projection>();
   for (const definition of config.projections ?? []) {
     projections.set(definition.table, createProjection({ store, definition, logger }));
@@ -317,7 +326,7 @@ export function createSyncEngine(input: SyncEngineConfig): SyncEngine {
       for (const m of readModels) await m.start();
       await sagas.migrate();
       sagas.startWorker();
-      for (const t of triggers) t.start();
+      for (const t of triggers) await t.start();
       for (const w of workers) await w.start({ store, sql, schema });
       await hub.ready;
     },

@@ -46,6 +46,36 @@ export type { ErrorCodeInfo, ErrorCodeOf, ErrorModule, RegisteredErrorCode } fro
 export { LOG_LEVELS, consoleLogger, defaultLogger, silentLogger } from './core/logger.js';
 export type { ConsoleLoggerOptions, LogFn, LogLevel, Logger } from './core/logger.js';
 
+// Who is asking: roles, read scopes, the access audit of cross-tenant reads, service API keys.
+export { ADMIN_ROLE, SERVICE_ROLE, hasRole } from './core/authorization.js';
+export {
+  ACCESS_COMPONENT,
+  ACCESS_ERROR_CODES,
+  AccessDeniedError,
+  MemoryAccessAudit,
+  ServiceKeys,
+  SqlAccessAudit,
+  UnauthenticatedError,
+  auditedRead,
+  createAccessAudit,
+  inScope,
+  migrateAccess,
+  readScope,
+  requireRole,
+} from './access/index.js';
+export type {
+  AccessAuditEntry,
+  AccessAuditInput,
+  AccessAuditOptions,
+  AccessAuditQuery,
+  AccessAuditStore,
+  AuditedReadOptions,
+  ReadScope,
+  ServiceKeyGrant,
+  ServiceKeyInfo,
+  ServiceKeysOptions,
+} from './access/index.js';
+
 // The SQL port the adapters implement (`/pg`, `/pglite`).
 export { PG_ERROR, pgErrorCode, quoteIdent } from './core/sql-client.js';
 export type {
@@ -233,11 +263,13 @@ export {
   isProcessorDeadLetteredError,
   isProcessorWaitTimeoutError,
   memoryDeadLetterQueue,
+  memoryProcessingState,
   migrateProcessing,
   partitionNames,
   readProcessorCheckpoint,
   rebuildProjection,
   sqlDeadLetterQueue,
+  sqlProcessingState,
   streamPartitionKey,
   tenantPartitionKey,
 } from './processing/index.js';
@@ -257,6 +289,7 @@ export type {
   PartitionedProcessorEventMap,
   PartitionedProcessorOptions,
   PostCommit,
+  ProcessingState,
   ProcessorEventMap,
   ProcessorLag,
   ProcessorOptions,
@@ -276,6 +309,8 @@ export type {
   RedriveResult,
   RetryPolicy,
   StartFrom,
+  StateCommitOptions,
+  StateWork,
 } from './processing/index.js';
 
 // Sagas.

@@ -1,8 +1,8 @@
 /**
  * The Fastify host: the same routes as the Express host — webhook receivers
  * (an encapsulated raw-body plugin), realtime endpoints (SSE through
- * `reply.hijack()`, WebSocket through `@fastify/websocket`), `GET /healthz`
- * and the dashboard.
+ * `reply.hijack()`, WebSocket through `@fastify/websocket`), the manual
+ * conflict queue, `GET /healthz` and the dashboard.
  */
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyReply } from 'fastify';
@@ -16,7 +16,7 @@ import {
   parseAllowedOrigins,
 } from '@creatorflow/sync';
 import { loadDashboardAssets } from '../dashboard/assets.js';
-import { createHost } from '../shared/host.js';
+import { CONFLICT_QUEUE_PREFIX, createHost } from '../shared/host.js';
 import { accessLogEnabled, logRequest } from '../shared/host-log.js';
 import {
   ConnectionTracker,
@@ -60,6 +60,15 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
   // Registered without fastify-plugin: its raw-body parser stays inside this plugin.
   await app.register(
     fastifyAdapter(host.ingest, { url: [COMMERCE_WEBHOOK_PATHS.tiktok, COMMERCE_WEBHOOK_PATHS.shipping] }),
+  );
+  // The manual conflict queue: one handler (its own router checks roles per route).
+  await app.register(
+    fastifyAdapter(host.conflictQueue, {
+      url: ['/pending', '/pending/:entityType', '/report', '/:conflictId/decision'].map(
+        (path) => `${CONFLICT_QUEUE_PREFIX}${path}`,
+      ),
+      method: ['GET', 'POST'],
+    }),
   );
   app.get('/realtime/sse', (req, reply) => {
     // The page and the realtime routes give a browser its anonymous identity (open access).

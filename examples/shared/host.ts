@@ -6,8 +6,9 @@
  * (`createCommerce`: read models, inventory handling and the
  * order-fulfillment saga over TikTok Shop and payment and shipping
  * providers), the demo's singleton jobs (inventory poller, health monitor)
- * under a lease, authorisation (tokens, per-browser anonymous identities),
- * and the health answer. The framework files only mount routes.
+ * under a lease, authorisation (tokens with roles, service API keys,
+ * per-browser anonymous identities), `resolve-sync-conflicts` with its manual
+ * queue routes, and the health answer. The framework files only mount routes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -15,15 +16,16 @@ import {
   createRedisRateLimiter,
   type RedisConnectionLimiter,
 } from '@creatorflow/sync/redis';
-import { createCommerce, type Commerce } from '@creatorflow/sync/commerce';
+import { createCommerce, manualQueueRoutes, type Commerce } from '@creatorflow/sync/commerce';
 import { commerceReceivers } from '@creatorflow/sync/commerce';
 import { COMMERCE_EVENT_SCHEMAS } from '@creatorflow/sync/commerce';
 import { tikTokShopClientFromHttp } from '@creatorflow/sync/commerce';
 import { createSyncEngine, type SyncEngine } from '@creatorflow/sync';
-import type { HttpHandler } from '@creatorflow/sync/http';
+import { createRouter, type HttpHandler, type HttpRequestHead } from '@creatorflow/sync/http';
 import { createTikTokShopHttpClient } from '@creatorflow/sync/commerce';
 import { createMemoryRateLimiter, type RateLimiter } from '@creatorflow/sync';
 import { createRedisPubSub, type Authorization, type PubSub } from '@creatorflow/sync';
+import { ServiceKeys } from '@creatorflow/sync';
 import * as promClient from 'prom-client';
 import {
   createMetricsRegistry,
@@ -93,6 +95,13 @@ export interface Host {
   readonly backends: { database: 'pglite' | 'postgres'; redis: boolean };
   /** The webhook receivers, measured for the health monitor. */
   readonly ingest: HttpHandler;
+  /**
+   * The manual conflict queue under {@link CONFLICT_QUEUE_PREFIX}: creators (and
+   * the open-access browser) read their part, admins read all and decide.
+   */
+  readonly conflictQueue: HttpHandler;
+  /** Service API keys (`Authorization: Bearer cfsk_…`) for machine callers of the queue. */
+  readonly serviceKeys: ServiceKeys;
   /** True while this host runs the singleton jobs. */
   readonly leader: boolean;
   /** Identity of a realtime request (throws when refused). */
@@ -114,12 +123,18 @@ export interface Host {
 
 const REALTIME_PREFIX = '/realtime/';
 
+/** Where the hosts mount the manual conflict queue (`GET …/pending`, `GET …/report`, `POST …/:id/decision`). */
+export const CONFLICT_QUEUE_PREFIX = '/api/conflicts';
+
+/** The role an open-access browser gets: the demo creator's reads, no decisions. */
+const BROWSER_ROLES = Object.freeze(['creator']);
+
 /**
  * The bearer token of a realtime request: the `Authorization` header, or
  * `?token=` where a browser API cannot send headers (WebSocket). Only the
  * realtime routes read it; the access log never shows it.
  */
-function bearer(req: IncomingMessage): string | undefined {
+function bearer(req: Pick<IncomingMessage, 'headers' | 'url'>): string | undefined {
   const header = req.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice(7).trim();
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -224,6 +239,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         store,
         // One processor folds every table, so snapshots carry its checkpoint.
         readModels: 'async',
+        // Stock figures from several sources are settled by priority; escalations wait in the queue.
+        conflicts: true,
         ports: {
           // TikTok Shop over the real HTTP client (the simulator's mock Open API in the demo).
           tiktok: tikTokShopClientFromHttp({ clientFor: () => client }),
@@ -310,6 +327,23 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const tokens = options.tokens ?? config.tokens;
   const openAccess = options.openAccess ?? config.openAccess;
   const browsers = new BrowserIdentities(config.sessionSecret);
+  const serviceKeys = new ServiceKeys({ sql, schema });
+  await serviceKeys.migrate();
+  // The queue's caller: a token, a service API key, or (open access) the browser's identity.
+  const queueCaller = async (head: HttpRequestHead): Promise<Authorization | null> => {
+    const token = bearer({ headers: head.headers as IncomingMessage['headers'], url: head.path });
+    if (token !== undefined) return tokens[token] ?? (await serviceKeys.verify(token));
+    if (!openAccess) return null;
+    const browser = browsers.read({ headers: head.headers } as IncomingMessage);
+    return browser === undefined ? null : { userId: `browser:${browser}`, tenantIds, roles: BROWSER_ROLES };
+  };
+  const conflictQueue = createRouter(
+    manualQueueRoutes({
+      queue: commerce.conflictQueue!,
+      authorize: queueCaller,
+      prefix: CONFLICT_QUEUE_PREFIX,
+    }),
+  );
   const browserCookie = (req: IncomingMessage) =>
     openAccess && bearer(req) === undefined ? browsers.ensure(req) : undefined;
   const healthDeadlineMs = database.engine === 'pglite' ? 10_000 : 3000;
@@ -330,6 +364,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       signals.webhook(response.status, performance.now() - started);
       return response;
     },
+    conflictQueue,
+    serviceKeys,
     authorize(req) {
       const token = bearer(req);
       if (token !== undefined) {
@@ -340,7 +376,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       if (!openAccess) throw new Error('A token is required');
       const browser = browsers.read(req);
       if (browser === undefined) throw new Error('No browser identity');
-      return { userId: `browser:${browser}`, tenantIds };
+      return { userId: `browser:${browser}`, tenantIds, roles: BROWSER_ROLES };
     },
     identifyBrowser(req, res) {
       const cookie = browserCookie(req);

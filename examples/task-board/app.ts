@@ -27,6 +27,7 @@ import {
   taskEvents,
   taskStream,
   type ReviewServices,
+  type TaskEvent,
 } from './board.js';
 
 /** Options of {@link createTaskBoard}. */
@@ -39,7 +40,8 @@ export interface TaskBoardOptions {
 
 /** A running task board. */
 export interface TaskBoard {
-  readonly engine: SyncEngine;
+  /** Typed by the board's catalog: `engine.store.append` takes only its events. */
+  readonly engine: SyncEngine<TaskEvent>;
   readonly resolver: ConflictResolver;
   readonly server: Server;
   start(port?: number): Promise<number>;
@@ -83,7 +85,8 @@ export function createTaskBoard(options: TaskBoardOptions): TaskBoard {
       {
         definition: reviewSaga(options.services),
         startOn: (e) => {
-          if (!taskEvents.is(e, 'task.moved') || e.data.column !== 'review') return null;
+          // Typed by the catalog: `e.data` is the move's payload once `type` is checked.
+          if (e.type !== 'task.moved' || e.data.column !== 'review') return null;
           const d = e.data;
           return {
             input: { taskId: d.taskId, boardId: d.boardId, reviewer: 'reviewer-1' },
@@ -153,14 +156,12 @@ export function createTaskBoard(options: TaskBoardOptions): TaskBoard {
         })),
       );
       for (const m of unconflicted) {
-        await engine.store.append(
-          `task-${taskId}`,
-          [{ type: 'task.moved', data: { taskId, boardId, column: m.changes?.column } }],
-          {
-            aggregateType: 'task',
-            idempotencyKey: `task-move:${m.eventId}`,
-          },
-        );
+        // The resolver hands back JSON: the catalog checks it is still a column.
+        const data = taskEvents.parse('task.moved', { taskId, boardId, column: m.changes?.column });
+        await engine.store.append(`task-${taskId}`, [{ type: 'task.moved', data }], {
+          aggregateType: 'task',
+          idempotencyKey: `task-move:${m.eventId}`,
+        });
       }
       return reply(res, 200, { conflicts: records.map(summary), applied: unconflicted.length });
     }

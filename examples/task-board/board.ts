@@ -17,6 +17,7 @@ import {
   type CatalogEvent,
   type ChannelDefinition,
   type ConflictConfigInput,
+  type SagaStepConfig,
 } from '@creatorflow/sync';
 import { z } from 'zod';
 
@@ -115,27 +116,32 @@ export interface ReviewServices {
   notify(reviewer: string, message: string, idempotencyKey: string): Promise<void>;
 }
 
+const reviewInput = z.object({ taskId: z.string(), boardId: z.string(), reviewer: z.string() });
+/** What the review saga starts with. */
+export type ReviewInput = z.infer<typeof reviewInput>;
+
 /**
  * When a task enters review: book a slot in the reviewer's calendar, then
  * notify the reviewer. A refused notification cancels the slot.
  */
 export function reviewSaga(services: ReviewServices) {
+  // Typed by its output: the compensation gets the booked slot (or null), no cast.
+  const bookSlot: SagaStepConfig<ReviewInput, { slotId: string }> = {
+    name: 'book_slot',
+    action: async ({ input, idempotencyKey }) =>
+      services.bookSlot(input.taskId, input.reviewer, idempotencyKey),
+    compensation: {
+      name: 'cancel_slot',
+      run: async ({ output, idempotencyKey }) => {
+        if (output) await services.cancelSlot(output.slotId, idempotencyKey);
+      },
+    },
+  };
   return defineSaga({
     name: 'task_review',
-    input: z.object({ taskId: z.string(), boardId: z.string(), reviewer: z.string() }),
+    input: reviewInput,
     steps: [
-      {
-        name: 'book_slot',
-        action: async ({ input, idempotencyKey }) =>
-          services.bookSlot(input.taskId, input.reviewer, idempotencyKey),
-        compensation: {
-          name: 'cancel_slot',
-          run: async ({ output, idempotencyKey }) => {
-            const slot = output as { slotId: string } | undefined;
-            if (slot) await services.cancelSlot(slot.slotId, idempotencyKey);
-          },
-        },
-      },
+      bookSlot,
       {
         name: 'notify_reviewer',
         action: async ({ input, idempotencyKey }) => {

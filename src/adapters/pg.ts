@@ -4,7 +4,15 @@
 import { createHash } from 'node:crypto';
 import type { QueryOptions, SqlClient, SqlResult, SqlTransaction, Unlisten } from '../core/sql-client.js';
 
-/** A query as node-postgres takes it; `name` makes it a prepared statement. */
+/**
+ * A query as node-postgres takes it; `name` makes it a prepared statement.
+ *
+ * @example
+ * ```ts
+ * const config: PgQueryConfig = { name: 'read-stream', text: 'SELECT * FROM app.events WHERE stream_id = $1', values: ['order-42'] };
+ * await pool.query(config); // prepared once per connection, by name
+ * ```
+ */
 export interface PgQueryConfig {
   text: string;
   values?: unknown[];

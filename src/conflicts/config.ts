@@ -162,8 +162,9 @@ const configSchema = z
   .partial()
   .strict();
 
+// Generic: a domain names its own kinds in its policies (commerce does).
 const BASE_POLICY: EntityPolicy = {
-  kind: 'cross_platform_inconsistency',
+  kind: 'concurrent_update',
   strategy: 'lastWriteWins',
   fieldStrategies: {},
   stockFields: [],

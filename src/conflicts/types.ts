@@ -12,7 +12,9 @@ import type { Json, JsonObject } from './json.js';
 export type SourceName = string;
 
 /**
- * The kinds of conflict the engine reports.
+ * The kinds of conflict the engine reports. `concurrent_update` is the generic
+ * one, of entity types without a policy naming another (a task board's
+ * tasks); the others are the commerce domain's, named by its policies.
  *
  * @example
  * ```ts
@@ -24,6 +26,7 @@ export const CONFLICT_KINDS = [
   'order_status_race_condition',
   'tiktok_vs_manual_changes',
   'cross_platform_inconsistency',
+  'concurrent_update',
 ] as const;
 /** One of {@link CONFLICT_KINDS}. */
 export type ConflictKind = (typeof CONFLICT_KINDS)[number];

@@ -20,6 +20,7 @@ export const ERROR_MODULES = [
   'conflicts',
   'cache',
   'monitoring',
+  'access',
 ] as const;
 
 /** One of {@link ERROR_MODULES}; a domain entry point names its own (`'commerce'`). */
@@ -133,10 +134,11 @@ export const ERROR_REGISTRY = Object.freeze({
   METHOD_NOT_ALLOWED: { module: 'http', status: 405, error: 'HttpError' },
   BAD_REQUEST: { module: 'http', status: 400, error: 'HttpError' },
   BODY_READ_FAILED: { module: 'http', status: 400, error: 'HttpError' },
-  UNAUTHENTICATED: { module: 'http', status: 401, error: 'HttpError' },
-  FORBIDDEN: { module: 'http', status: 403, error: 'HttpError' },
   DATABASE_UNAVAILABLE: { module: 'http', status: 503, error: 'HttpError' },
   INTERNAL_ERROR: { module: 'http', status: 500, error: 'HttpError' },
+  // access (roles, service keys)
+  UNAUTHENTICATED: { module: 'access', status: 401, error: 'UnauthenticatedError' },
+  FORBIDDEN: { module: 'access', status: 403, error: 'AccessDeniedError' },
   // conflicts
   CONFLICT_MALFORMED_INPUT: { module: 'conflicts', status: 400, error: 'MalformedConflictInputError' },
   CONFLICT_UNKNOWN_SOURCE: { module: 'conflicts', status: 400, error: 'UnknownSourceError' },

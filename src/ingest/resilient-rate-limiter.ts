@@ -23,7 +23,17 @@ export interface RateLimiterEvents {
   'rate-limiter:recovered': [status: RateLimiterStatus];
 }
 
-/** Options of {@link createResilientRateLimiter}. */
+/**
+ * Options of {@link createResilientRateLimiter}.
+ *
+ * @example
+ * ```ts
+ * const limiter = createResilientRateLimiter({
+ *   backend: 'redis', consume: (key) => redisWindow(key), settings: { limit: 1_000, windowMs: 60_000 },
+ *   whenUnavailable: 'local', timeoutMs: 200, retryIntervalMs: 2_000, isConnected: () => redis.status === 'ready',
+ * });
+ * ```
+ */
 export interface ResilientRateLimiterOptions {
   /** Name reported in the status, e.g. `'redis'`. */
   backend: string;

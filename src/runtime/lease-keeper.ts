@@ -29,7 +29,17 @@ export interface LeasePort {
   release(name: string, owner: string): Promise<void>;
 }
 
-/** Options of {@link LeaseKeeper}. */
+/**
+ * Options of {@link LeaseKeeper}.
+ *
+ * @example
+ * ```ts
+ * const keeper = new LeaseKeeper({
+ *   leases: sqlLeases(sql, 'app'), name: 'nightly-report', ttlMs: 10_000, // renewed every ~3.3 s
+ *   onLost: (err) => job.abort(err), onError: (err) => log.warn({ err }, 'lease renewal failed'),
+ * });
+ * ```
+ */
 export interface LeaseKeeperOptions {
   /** Where the lease lives, e.g. `sqlLeases(sql, schema)`. */
   leases: LeasePort;

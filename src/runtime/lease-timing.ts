@@ -15,7 +15,15 @@ import { InvalidArgumentError } from '../core/errors.js';
  */
 export const DEFAULT_LEASE_TTL_MS = 6_000;
 
-/** Lease settings a caller may give; unset ones derive from `ttlMs`. */
+/**
+ * Lease settings a caller may give; unset ones derive from `ttlMs`.
+ *
+ * @example
+ * ```ts
+ * // Take over from a dead host within about 3 s; standbys try every second.
+ * const timing = resolveLeaseTiming({ ttlMs: 3_000, acquireIntervalMs: 1_000 }); // heartbeat every 1 s
+ * ```
+ */
 export interface LeaseTimingOptions {
   /** Lifetime without a renewal. Default {@link DEFAULT_LEASE_TTL_MS}. */
   ttlMs?: number | undefined;

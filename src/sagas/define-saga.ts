@@ -270,6 +270,14 @@ function dedupe(issues: SagaDefinitionIssue[]): SagaDefinitionIssue[] {
   });
 }
 
-/** A saga definition of any input type (for registries). */
+/**
+ * A saga definition of any input type (for registries).
+ *
+ * @example
+ * ```ts
+ * const definitions: AnySagaDefinition[] = [orderFulfillment, reviewBooking]; // inputs differ
+ * const runner = createSagaRunner({ sql, schema: 'app', definitions });
+ * ```
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- input types differ per definition
 export type AnySagaDefinition = SagaDefinition<any>;

@@ -44,6 +44,32 @@ describe('the generic conflict engine', () => {
     );
   });
 
+  it('reports a generic kind for an entity type without a policy (issue 12: a task board got a commerce kind)', () => {
+    const engine = createConflictEngine({ priorities: { web_app: 7, mobile_app: 5 } });
+    const move = (source: string, column: string): ContenderInput => ({
+      entityType: 'task',
+      entityId: 'b1/t1',
+      source,
+      sourceId: `${source}-1`,
+      eventId: `e${++seq}`,
+      hlc: { wallMs: NOW - 100, logical: seq, node: source },
+      changes: { column },
+    });
+    const r = engine.resolve({
+      entityType: 'task',
+      entityId: 'b1/t1',
+      base: { column: 'todo' },
+      contenders: [move('mobile_app', 'done'), move('web_app', 'doing')],
+      detectedAt: NOW,
+    });
+    expect(r.kind).toBe('concurrent_update');
+    expect(r.set).toEqual({ column: 'doing' });
+    // Commerce keeps the specification's kind for its entity types without a policy.
+    const commerce = createConflictEngine(commerceConflictConfig());
+    expect(commerce.config.fallback.kind).toBe('cross_platform_inconsistency');
+    expect(engine.config.fallback.kind).toBe('concurrent_update');
+  });
+
   it('classifies by the entity policy alone without a platform rule', () => {
     const engine = createConflictEngine({
       ...commerceConflictConfig({ thresholds: { crossPlatformMismatch: false } }),

@@ -83,6 +83,14 @@ export function snippetModule(
   return { text: `${header}${code}\nexport {};\n`, headerLines: header ? 1 : 0 };
 }
 
+/** The README's quickstart: the first ```ts block after its "## Usage" heading. */
+export function readmeUsage(root: string): string {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const match = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## Usage')));
+  if (!match) throw new Error('README.md: no ```ts block under ## Usage');
+  return match[1]!;
+}
+
 /** Every checked block of the repository's documents. */
 export function repositorySnippets(root: string): DocSnippet[] {
   return documents(root).flatMap((file) => extractSnippets(file, readFileSync(join(root, file), 'utf8')));

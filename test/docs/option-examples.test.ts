@@ -2,7 +2,7 @@
  * Every option object of the public API carries an `@example` in its JSDoc
  * (issue 12: `ChannelDefinition` and conflict `priorities` had to be found in
  * the .d.ts). Checked over the exports of every public entry; a new option
- * type without an example fails here. The list below is what is still owed.
+ * type without an example fails here.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,37 +15,6 @@ const ENTRIES = [
   ...readFileSync(`${ROOT}tsup.config.ts`, 'utf8').matchAll(/^\s+[\w-]+: '(src\/[^']+\.ts)'/gm),
 ].map((m) => m[1]!);
 const OPTION_NAME = /(Options|Config|ConfigInput|Definition)$/;
-
-/** Still without an example (commerce moves behind its own subpath; the rest is owed). */
-const OWED = new Set([
-  'AccessTokenOptions',
-  'AnomalyOptions',
-  'AnySagaDefinition',
-  'ClaimOptions',
-  'CommerceOptions',
-  'ConflictEngineOptions',
-  'FakeBehaviourOptions',
-  'InventoryHandlerOptions',
-  'InventoryOptions',
-  'InventoryServiceOptions',
-  'LeaseKeeperOptions',
-  'LeaseTimingOptions',
-  'PgQueryConfig',
-  'ProjectionDefinition',
-  'ReadModelSetOptions',
-  'RebuildOptions',
-  'ReorderOptions',
-  'ResilientRateLimiterOptions',
-  'ResolvedInventoryOptions',
-  'ShippingProviderConfig',
-  'ShippingWebhookOptions',
-  'StockoutOptions',
-  'SyncInventoryLevelsOptions',
-  'TikTokShopHttpAdapterOptions',
-  'TikTokShopHttpClientOptions',
-  'TikTokWebhookOptions',
-  'VelocityOptions',
-]);
 
 /** Exported interfaces and type aliases named like option objects, with whether they have an example. */
 function optionTypes(): Map<string, boolean> {
@@ -84,14 +53,8 @@ describe('option objects', () => {
     expect(types.get('ConflictConfigInput')).toBe(true);
   });
 
-  it('each has an @example (except the ones still owed)', () => {
-    const missing = [...types].filter(([name, has]) => !has && !OWED.has(name)).map(([name]) => name);
+  it('each has an @example', () => {
+    const missing = [...types].filter(([, has]) => !has).map(([name]) => name);
     expect(missing).toEqual([]);
-  });
-
-  it('the owed list shrinks: a type that got its example leaves it', () => {
-    // A name no longer exported from these entries (commerce moving to its subpath) is fine.
-    const paid = [...OWED].filter((name) => types.get(name) === true);
-    expect(paid).toEqual([]);
   });
 });

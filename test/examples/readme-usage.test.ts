@@ -4,20 +4,17 @@
  * exit as soon as it is done — no live subscription, poll or database left
  * pending after `store.close()` and `db.close()`.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { readmeUsage } from '../docs/extract-snippets.js';
 import { runProgram } from '../support/child-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The first TypeScript block after the README's "## Usage" heading. */
+/** The README's quickstart, its package imports pointed at the sources. */
 function usageSnippet(): string {
-  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
-  const usage = readme.slice(readme.indexOf('## Usage'));
-  const match = /```ts\n([\s\S]*?)```/.exec(usage);
-  if (!match) throw new Error('README.md: no ```ts block under ## Usage');
-  return match[1]!
+  return readmeUsage(ROOT)
     .replace(/'@creatorflow\/sync\/pglite'/g, `'${ROOT}src/adapters/pglite.ts'`)
     .replace(/'@creatorflow\/sync\/pg'/g, `'${ROOT}src/adapters/pg.ts'`)
     .replace(/'@creatorflow\/sync'/g, `'${ROOT}src/index.ts'`);

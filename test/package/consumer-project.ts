@@ -40,8 +40,14 @@ export function writeConsumer(dir: string, manifest: PackedManifest): Record<Res
   return files;
 }
 
-/** Writes a tsconfig compiling `files` alone and returns its path. */
-export function writeTsconfig(dir: string, label: string, resolution: Resolution, files: string[]): string {
+/** Writes a tsconfig compiling `files` alone (with `extra` options) and returns its path. */
+export function writeTsconfig(
+  dir: string,
+  label: string,
+  resolution: Resolution,
+  files: string[],
+  extra: Record<string, unknown> = {},
+): string {
   const { module, moduleResolution } = RESOLUTIONS[resolution];
   const path = join(dir, `tsconfig.${label}.json`);
   const compilerOptions = {
@@ -51,6 +57,7 @@ export function writeTsconfig(dir: string, label: string, resolution: Resolution
     target: 'es2022',
     module,
     moduleResolution,
+    ...extra,
   };
   writeFileSync(path, JSON.stringify({ compilerOptions, files }, null, 2));
   return path;

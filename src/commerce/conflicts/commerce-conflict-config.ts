@@ -124,6 +124,8 @@ export function commerceConflictConfig(input: ConflictConfigInput = {}): Conflic
     ...input,
     priorities: { ...COMMERCE_SOURCE_PRIORITIES, ...input.priorities },
     entities,
+    // The specification's kind for commerce entity types without a policy.
+    fallback: { kind: 'cross_platform_inconsistency', ...input.fallback },
     crossPlatform: input.crossPlatform === undefined ? TIKTOK_CROSS_PLATFORM_RULE : input.crossPlatform,
   };
 }

@@ -28,7 +28,17 @@ export const INVENTORY_HANDLER_EVENTS = [
   'inventory.released',
 ] as const;
 
-/** Options of {@link createInventoryHandler}. */
+/**
+ * Options of {@link createInventoryHandler}.
+ *
+ * @example
+ * ```ts
+ * const handler = createInventoryHandler({
+ *   store, readModels, inventory, options: resolveInventoryOptions(),
+ *   reader: { name: 'inventory_handler', batchSize: 100, lease: { ttlMs: 10_000 } },
+ * });
+ * ```
+ */
 export interface InventoryHandlerOptions {
   store: EventStore;
   readModels: ReadModelSet;

@@ -23,7 +23,14 @@ export interface AllocationLine {
   quantity: number;
 }
 
-/** Options of {@link InventoryService}. */
+/**
+ * Options of {@link InventoryService}.
+ *
+ * @example
+ * ```ts
+ * const inventory = new InventoryService({ store, readModels: commerce.readModels });
+ * ```
+ */
 export interface InventoryServiceOptions {
   store: EventStore;
   readModels: ReadModelSet;

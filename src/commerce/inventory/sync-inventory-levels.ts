@@ -53,7 +53,16 @@ export interface InventorySyncResult {
   phases: { loadMs: number; computeMs: number; appendMs: number; writeMs: number };
 }
 
-/** Options of {@link syncInventoryLevels}. */
+/**
+ * Options of {@link syncInventoryLevels}.
+ *
+ * @example
+ * ```ts
+ * const result = await syncInventoryLevels({
+ *   store, readModels, options: resolveInventoryOptions(), creatorId: 'c1', now: new Date('2026-12-01T00:00:00Z'),
+ * });
+ * ```
+ */
 export interface SyncInventoryLevelsOptions {
   store: EventStore;
   readModels: ReadModelSet;

@@ -3,7 +3,17 @@
  * period, plus safety stock, rounded up to whole packs.
  */
 
-/** Options of {@link suggestReorder}. */
+/**
+ * Options of {@link suggestReorder}.
+ *
+ * @example
+ * ```ts
+ * // A supplier 5 days away, weekly orders, cartons of 24, at least 48 units.
+ * suggestReorder({ available: 30, velocityPerHour: 0.8, threshold: 20 }, {
+ *   leadTimeHours: 120, reviewPeriodHours: 168, safetyHours: 48, packSize: 24, minOrderQuantity: 48,
+ * });
+ * ```
+ */
 export interface ReorderOptions {
   /** Hours from order to stock on the shelf. Default 72. */
   leadTimeHours?: number;

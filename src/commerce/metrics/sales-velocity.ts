@@ -5,7 +5,15 @@
 import { advanceSalesHistory, type SalesHistory } from './sales-history.js';
 import { percentChange, trendDirection, type TrendDirection } from './trend.js';
 
-/** Options of {@link salesVelocity}. */
+/**
+ * Options of {@link salesVelocity}.
+ *
+ * @example
+ * ```ts
+ * // A week's average; compare the last 12 hours with the 12 before; ±5 % is flat.
+ * const v = salesVelocity(history, Date.now(), { windowHours: 168, trendHours: 12, flatTolerancePct: 5 });
+ * ```
+ */
 export interface VelocityOptions {
   /** Hours the velocity averages over. Default 24. */
   windowHours?: number;

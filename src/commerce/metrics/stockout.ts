@@ -9,7 +9,15 @@ export const CONFIDENCE_LEVELS = { 0.8: 1.2816, 0.9: 1.6449, 0.95: 1.96, 0.99: 2
 /** One of the keys of {@link CONFIDENCE_LEVELS}. */
 export type ConfidenceLevel = keyof typeof CONFIDENCE_LEVELS;
 
-/** Options of {@link timeToStockout}. */
+/**
+ * Options of {@link timeToStockout}.
+ *
+ * @example
+ * ```ts
+ * // The rate of the last 3 days, and a 99 % interval.
+ * const p = timeToStockout(40, history, Date.now(), { windowHours: 72, confidence: 0.99 });
+ * ```
+ */
 export interface StockoutOptions {
   /** Hours of sales the rate is estimated from. Default 24. */
   windowHours?: number;

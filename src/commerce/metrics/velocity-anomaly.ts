@@ -10,7 +10,15 @@ export const ANOMALY_KINDS = ['spike', 'drop'] as const;
 /** One of {@link ANOMALY_KINDS}. */
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 
-/** Options of {@link detectVelocityAnomaly}. */
+/**
+ * Options of {@link detectVelocityAnomaly}.
+ *
+ * @example
+ * ```ts
+ * // Judge the last 2 hours against the 48 before them; a spike is 4× the usual rate and 20+ units.
+ * const a = detectVelocityAnomaly(history, Date.now(), { recentHours: 2, baselineHours: 48, spikeRatio: 4, minSpikeUnits: 20 });
+ * ```
+ */
 export interface AnomalyOptions {
   /** Hours judged. Default 3. */
   recentHours?: number;

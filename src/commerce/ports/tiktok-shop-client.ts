@@ -41,7 +41,17 @@ export interface TikTokShopClient {
   updateShipping(update: TikTokShippingUpdate): Promise<void>;
 }
 
-/** Options of {@link tikTokShopClientFromHttp}. */
+/**
+ * Options of {@link tikTokShopClientFromHttp}.
+ *
+ * @example
+ * ```ts
+ * const tiktok = tikTokShopClientFromHttp({
+ *   clientFor: (shopId) => shopClients.get(shopId)!, // one createTikTokShopHttpClient per shop
+ *   shippingProviderId: (carrier) => ({ ups: '6617675021119438849' })[carrier] ?? carrier,
+ * });
+ * ```
+ */
 export interface TikTokShopHttpAdapterOptions {
   /** The HTTP client of a shop (clients are per shop: token and cipher). */
   clientFor: (shopId: string) => TikTokShopHttpClient;

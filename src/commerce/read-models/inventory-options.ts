@@ -9,7 +9,21 @@ import type { ReorderOptions } from '../metrics/reorder.js';
 import type { StockoutOptions } from '../metrics/stockout.js';
 import type { VelocityOptions } from '../metrics/sales-velocity.js';
 
-/** Inventory settings. */
+/**
+ * Inventory settings.
+ *
+ * @example
+ * ```ts
+ * const inventory: InventoryOptions = {
+ *   defaultThreshold: 5,
+ *   criticalStockoutHours: 12,
+ *   velocity: { windowHours: 48 },
+ *   stockout: { confidence: 0.99 },
+ *   reorder: { leadTimeHours: 48, packSize: 12 },
+ * };
+ * const commerce = createCommerce({ store, inventory });
+ * ```
+ */
 export interface InventoryOptions {
   /** Low-stock threshold of products that set none (`stock_updated.threshold`). Default 10. */
   defaultThreshold?: number;
@@ -21,7 +35,16 @@ export interface InventoryOptions {
   reorder?: ReorderOptions;
 }
 
-/** Settings with defaults applied. */
+/**
+ * Settings with defaults applied.
+ *
+ * @example
+ * ```ts
+ * const options: ResolvedInventoryOptions = resolveInventoryOptions({ defaultThreshold: 5 });
+ * console.log(options.criticalStockoutHours); // 24, the default
+ * await syncInventoryLevels({ store, readModels, options, creatorId: 'c1' });
+ * ```
+ */
 export interface ResolvedInventoryOptions {
   readonly defaultThreshold: number;
   readonly criticalStockoutHours: number;

@@ -69,7 +69,18 @@ export interface ReadModelSetEventMap {
   error: [error: unknown];
 }
 
-/** Options of {@link ReadModelSet}. */
+/**
+ * Options of {@link ReadModelSet}.
+ *
+ * @example
+ * ```ts
+ * const set = new ReadModelSet({
+ *   store, name: 'shop', definitions: [orders, orderMetrics], // orderMetrics folds row:orders
+ *   mode: 'async', batchSize: 200,
+ *   guards: [noNegativeStock], guardTables: ['inventory_levels'],
+ * });
+ * ```
+ */
 export interface ReadModelSetOptions {
   store: EventStore;
   /** Definitions in dependency order: a table may fold `row:<t>` only of tables before it. */

@@ -10,7 +10,20 @@ import { createStrategyRegistry } from './strategies/registry.js';
 import type { ConflictStrategy } from './strategies/strategy.js';
 import type { ConflictInput, ContenderInput, ManualDecision, Resolution } from '../types.js';
 
-/** Options of {@link createConflictEngine}. */
+/**
+ * Options of {@link createConflictEngine}.
+ *
+ * @example
+ * ```ts
+ * const highestBid: ConflictStrategy = {
+ *   name: 'highestBid', associative: true, // a max composes over any grouping
+ *   decide: ({ candidates }) => ({
+ *     type: 'choose', rule: 'highest_bid', value: Math.max(...candidates.map((c) => Number(c.value))),
+ *   }),
+ * };
+ * const engine = createConflictEngine({ entities: { auction: { strategy: 'highestBid' } } }, { strategies: [highestBid] });
+ * ```
+ */
 export interface ConflictEngineOptions {
   /** Custom strategies, usable by name in the configuration. */
   strategies?: readonly ConflictStrategy[];

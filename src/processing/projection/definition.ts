@@ -122,8 +122,25 @@ export interface ProjectionChannel {
   columnTypes?: Readonly<Record<string, string>>;
 }
 
-/** A validated, frozen projection definition. */
-export interface ProjectionDefinition<R extends Row = Row> {
+/**
+ * A validated, frozen projection definition. `E` is the event union its
+ * handlers were written for (`defineProjection`'s second type argument):
+ * `createSyncEngine` accepts it only when the engine's catalog has each of
+ * its event types with a payload its handler accepts. Left out, it is any
+ * union (lists of projections, the CLI config).
+ *
+ * @example
+ * ```ts
+ * // A ProjectionDefinition<{ id: string; column: string }, TaskEvent>: fits an engine of the task catalog.
+ * const board = defineProjection<{ id: string; column: string }, TaskEvent>({
+ *   name: 'board', key: ['id'], migrations: ['CREATE TABLE :TABLE: (id text PRIMARY KEY, "column" text NOT NULL)'],
+ *   handlers: { 'task.moved': { key: (e) => ({ id: e.aggregateId }), apply: (_row, e) => ({ column: e.data.column }) } },
+ * });
+ * console.log(board.table, board.eventTypes); // 'board' [ 'task.moved' ]
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the default accepts a projection of any event union
+export interface ProjectionDefinition<R extends Row = Row, E extends StoredEvent = any> {
   readonly name: string;
   readonly table: string;
   readonly key: readonly string[];
@@ -137,6 +154,17 @@ export interface ProjectionDefinition<R extends Row = Row> {
   readonly partitionKey: PartitionKey;
   /** The realtime channel its table feeds, when asked for. */
   readonly channel?: Readonly<ProjectionChannel>;
+  /**
+   * Type-only, never set: the events its handlers expect, by type. A function
+   * of them, so a definition fits an engine whose events are at least as
+   * specific (`any` when `E` is left out: fits everywhere).
+   *
+   * @internal
+   */
+  readonly '~events'?: 0 extends 1 & E
+    ? // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+      any
+    : (events: { [K in E['type']]: Extract<E, { type: K }> }) => void;
 }
 
 const identifier = z
@@ -202,7 +230,7 @@ const schema = z.object({
  */
 export function defineProjection<R extends Row = Row, E extends StoredEvent = StoredEvent>(
   input: ProjectionDefinitionInput<R, E>,
-): ProjectionDefinition<R> {
+): ProjectionDefinition<R, E> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new InvalidArgumentError(

@@ -52,7 +52,18 @@ export interface RebuildResult {
   checkpoint: LogCheckpoint;
 }
 
-/** Options of {@link rebuildProjection}. */
+/**
+ * Options of {@link rebuildProjection}.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * const result = await rebuildProjection({
+ *   store, definition: orderTotals, batchSize: 2_000, progressIntervalMs: 1_000,
+ *   onProgress: (p) => console.log(p), signal: controller.signal,
+ * });
+ * ```
+ */
 export interface RebuildOptions {
   store: EventStore;
   definition: ProjectionDefinition;

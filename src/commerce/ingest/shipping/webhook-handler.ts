@@ -34,7 +34,17 @@ import {
 import { mapTrackingUpdate } from './map-webhook.js';
 import { shippingEnvelopeSchema, trackingUpdateSchema } from './webhook-schemas.js';
 
-/** Credentials of one shipping provider. */
+/**
+ * Credentials of one shipping provider.
+ *
+ * @example
+ * ```ts
+ * const providers: Record<string, ShippingProviderConfig> = {
+ *   shipfast: { apiKey: process.env.SHIPFAST_KEY!, secrets: ['whsec_new', 'whsec_old'], creators: ['c1', 'c2'] },
+ *   parcelco: { apiKey: process.env.PARCELCO_KEY!, secrets: 'whsec_p', creators: (id) => creatorsOnParcelCo.has(id) },
+ * };
+ * ```
+ */
 export interface ShippingProviderConfig {
   /** Expected in the `x-api-key` header. */
   apiKey: string;
@@ -48,7 +58,15 @@ export interface ShippingProviderConfig {
   creators: readonly string[] | ((creatorId: string) => boolean | Promise<boolean>);
 }
 
-/** Options of {@link createShippingWebhookHandler}. */
+/**
+ * Options of {@link createShippingWebhookHandler}.
+ *
+ * @example
+ * ```ts
+ * const shipping = createShippingWebhookHandler({ store, providers, rateLimiter, toleranceSeconds: 300 });
+ * app.post('/webhooks/shipping/:provider', expressAdapter(shipping));
+ * ```
+ */
 export interface ShippingWebhookOptions {
   store: Pick<EventStore, 'append'>;
   /** Provider name (the `:provider` path segment) → credentials. */

@@ -3,7 +3,18 @@
  * TikTok reports it expired — once for every caller that saw it expire.
  */
 
-/** Where the client's token comes from. */
+/**
+ * Where the client's token comes from.
+ *
+ * @example
+ * ```ts
+ * const client = createTikTokShopHttpClient({
+ *   appKey, appSecret, shopCipher: 'GCP_abc',
+ *   accessToken: () => tokens.current(shopId),
+ *   refreshAccessToken: async (expired) => tokens.refresh(shopId, expired), // persists the new pair
+ * });
+ * ```
+ */
 export interface AccessTokenOptions {
   /** The seller's access token, or a function returning the current one. */
   accessToken: string | (() => string | Promise<string>);

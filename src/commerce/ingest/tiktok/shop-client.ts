@@ -24,7 +24,18 @@ import { signTikTokRequest } from './request-signature.js';
  */
 export const TIKTOK_CLIENT_SOURCE = 'tiktok_client';
 
-/** Options of {@link createTikTokShopHttpClient}. */
+/**
+ * Options of {@link createTikTokShopHttpClient}.
+ *
+ * @example
+ * ```ts
+ * const client = createTikTokShopHttpClient({
+ *   appKey, appSecret, shopCipher: 'GCP_abc', shopId: 'shop-1',
+ *   accessToken: () => tokens.current('shop-1'),
+ *   store, maxRetries: 5, timeoutMs: 5_000, // rate limits and API errors recorded as events
+ * });
+ * ```
+ */
 export interface TikTokShopHttpClientOptions extends AccessTokenOptions {
   appKey: string;
   appSecret: string;

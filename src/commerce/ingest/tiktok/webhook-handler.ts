@@ -25,7 +25,18 @@ import { mapTikTokWebhook } from './map-webhook.js';
 import { verifyTikTokWebhook } from './webhook-signature.js';
 import { tiktokEnvelopeSchema } from './webhook-schemas.js';
 
-/** Options of {@link createTikTokWebhookHandler}. */
+/**
+ * Options of {@link createTikTokWebhookHandler}.
+ *
+ * @example
+ * ```ts
+ * const tiktok = createTikTokWebhookHandler({
+ *   store, appKey, appSecret, rateLimiter,
+ *   resolveCreatorId: (shopId) => creatorOfShop.get(shopId), // undefined: not a shop of this host
+ * });
+ * app.post('/webhooks/tiktok', expressAdapter(tiktok));
+ * ```
+ */
 export interface TikTokWebhookOptions {
   /** Where events go (only `append` is used). */
   store: Pick<EventStore, 'append'>;

@@ -4,7 +4,15 @@
 import { InvalidArgumentError } from '../../../core/errors.js';
 import { ProviderRejectedError, ProviderUnavailableError } from '../../errors.js';
 
-/** How a fake behaves. */
+/**
+ * How a fake behaves.
+ *
+ * @example
+ * ```ts
+ * // A flaky gateway, reproducible: 20-80 ms per call, 5 % retryable failures, 1 % refusals.
+ * const payments = new FakePaymentGateway({ latencyMs: [20, 80], failureRate: 0.05, rejectionRate: 0.01, random: seeded(42) });
+ * ```
+ */
 export interface FakeBehaviourOptions {
   /** Delay per call in ms: a fixed value or a `[min, max]` range. Default 0. */
   latencyMs?: number | readonly [number, number];
