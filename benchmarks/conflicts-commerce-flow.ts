@@ -18,13 +18,40 @@
  * BENCH_FLOW_SETTLE_MS (1000), BENCH_FLOW_TICK_MS (10).
  */
 import { loadavg } from 'node:os';
+import pg from 'pg';
 import { createCommerce } from '../src/commerce/create-commerce.js';
 import { inventoryStream } from '../src/commerce/inventory/streams.js';
 import { stockReportEvent, type StockReported } from '../src/commerce/conflicts/report-events.js';
+import { startCpuMeter } from './support/cpu-meter.js';
 import { openOurStore } from './support/our-store.js';
 import { emit, latencySummary, nowMs, prng, round } from './support/stats.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+/**
+ * Round trips this process sends to PostgreSQL, counted at the driver: every
+ * statement, and the transactions among them (`BEGIN…`). Divided by the figures
+ * settled they say what one figure costs the database, whatever the load.
+ */
+function countRoundTrips(): { statements: number; transactions: number; stop(): void } {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  const counts = {
+    statements: 0,
+    transactions: 0,
+    stop: () => {
+      proto.query = original;
+    },
+  };
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0];
+    const text = typeof first === 'string' ? first : (first as { text?: string } | null)?.text;
+    counts.statements += 1;
+    if (text?.startsWith('BEGIN')) counts.transactions += 1;
+    return original.apply(this, args);
+  };
+  return counts;
+}
 const SOURCES: StockReported['source'][] = [
   'tiktok_webhook',
   'manual_admin',
@@ -80,6 +107,8 @@ export async function commerceFlowCase(): Promise<void> {
     // Open loop: batches every 10 ms at the combined rate, whatever the settling does.
     const started = nowMs();
     const cpu0 = process.cpuUsage();
+    const trips = countRoundTrips();
+    const meter = await startCpuMeter(bench.schema);
     let sent = 0;
     const inFlight = new Set<Promise<unknown>>();
     while (nowMs() - started < seconds * 1000) {
@@ -110,6 +139,11 @@ export async function commerceFlowCase(): Promise<void> {
     while (reports < sent && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 50));
     const elapsedS = (nowMs() - started) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    trips.stop();
+    const perReport = await meter.stop(Math.max(1, sent));
+    const eventCount = await bench.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${bench.schema}.events`,
+    );
     const s = latencySummary(latencies);
     emit({
       name: 'conflicts.commerce_flow',
@@ -130,6 +164,12 @@ export async function commerceFlowCase(): Promise<void> {
       windows_per_s: round(windows / elapsedS, 1),
       escalated_pct: conflictWindows === 0 ? 0 : round((escalated / conflictWindows) * 100, 1),
       cpu_s: round((cpu.user + cpu.system) / 1e6, 2),
+      // Per figure sent: the sources' own appends included (one each).
+      statements_per_report: round(trips.statements / Math.max(1, sent), 2),
+      transactions_per_report: round(trips.transactions / Math.max(1, sent), 3),
+      events_per_report: round(Number(eventCount.rows[0]!.n) / Math.max(1, sent), 3),
+      client_cpu_us_per_report: perReport.client_cpu_us_per_event,
+      server_cpu_us_per_report: perReport.server_cpu_us_per_event,
       load_avg_1m: round(loadavg()[0]!),
       target: { p95_ms: 50 },
     });

@@ -20,6 +20,8 @@ const STATIC = {
   'dashboard.css': 'text/css; charset=utf-8',
   'dashboard.js': 'text/javascript; charset=utf-8',
   'format.js': 'text/javascript; charset=utf-8',
+  'conflicts-panel.js': 'text/javascript; charset=utf-8',
+  'conflicts-panel.css': 'text/css; charset=utf-8',
 } as const;
 
 /**

@@ -1,10 +1,12 @@
 /* global URLSearchParams, structuredClone, location, document, window, performance, cancelAnimationFrame, requestAnimationFrame, setTimeout */
-// The live dashboard: four delta-stream subscriptions to the commerce read
-// models (system health, order metrics, daily revenue, inventory alerts) on
+// The live dashboard: delta-stream subscriptions to the commerce read models
+// (system health, order metrics, daily revenue, inventory alerts) and the
+// panels in their own files (conflicts-panel.js: the conflict queue), on
 // ONE realtime connection (a user's limit counts connections), rendered with
 // plain DOM. Nothing else feeds it.
 import { connectMultiplexed } from '/dashboard/client.js';
 import { formatCents, formatInt, formatMs, formatReading, trend } from '/dashboard/format.js';
+import { mountConflictsPanel } from '/dashboard/conflicts-panel.js';
 
 const params = new URLSearchParams(location.search);
 // ?transport=ws: WebSocket; ?transport=eventsource: the browser's EventSource; default SSE over fetch.
@@ -327,3 +329,5 @@ subscribe('system_health_metrics', {}, renderHealth);
 subscribe('order_metrics', {}, renderOrders);
 subscribe('daily_revenue_metrics', {}, renderRevenue);
 subscribe('inventory_alerts', { filter: 'status=eq.active AND severity=in.(warning,critical)' }, renderStock);
+// Panels in files of their own get the same subscribe (one connection for all).
+mountConflictsPanel(subscribe);

@@ -16,6 +16,8 @@ export interface SpawnHostOptions {
   framework?: HostFramework;
   /** Added to this process's environment (`PORT`, `HOST_ID`, `DATABASE_URL`, …). */
   env: Readonly<Record<string, string | undefined>>;
+  /** Extra Node.js flags, before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: readonly string[];
   /** Longest wait for `listening`. Default 120,000 ms. */
   timeoutMs?: number;
   /** Each stderr line (the host's log). Default: kept in `stderr` only. */
@@ -51,11 +53,15 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  */
 export async function spawnHost(options: SpawnHostOptions): Promise<HostProcess> {
   const framework = options.framework ?? 'express';
-  const child = spawn(process.execPath, ['--import', 'tsx', `examples/${framework}-host/index.ts`], {
-    cwd: ROOT,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '--import', 'tsx', `examples/${framework}-host/index.ts`],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const stderr: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   lines(child.stderr!, (line) => {

@@ -5,7 +5,8 @@
  * (rate limits and delta fan-out), the engine with the commerce module
  * (`createCommerce`: read models, inventory handling and the
  * order-fulfillment saga over TikTok Shop and payment and shipping
- * providers), the demo's singleton jobs (inventory poller, health monitor)
+ * providers, resolving competing stock figures by source priority), the
+ * demo's singleton jobs (inventory poller, stock-counts feed, health monitor)
  * under a lease, authorisation (tokens with roles, service API keys,
  * per-browser anonymous identities), `resolve-sync-conflicts` with its manual
  * queue routes, and the health answer. The framework files only mount routes.
@@ -38,12 +39,15 @@ import { BrowserIdentities } from './browser-identity.js';
 import { HOST_CHANNELS } from './channels.js';
 import { openDatabase } from './database.js';
 import { commerceReadModel } from './domain/commerce-read-model.js';
+import { conflictQueueProjection } from './domain/conflict-queue.js';
+import { stockCountsFeed } from './domain/stock-counts-feed.js';
 import { HostSignals, healthMonitorWorker } from './domain/health-monitor.js';
 import { inventoryPoller } from './domain/inventory-poller.js';
 import { readHostConfig, type HostCredentials } from './host-config.js';
 import { healthHttpStatus, probeHealth, type HostHealth } from './host-health.js';
 import { createHostLog, describeError, type HostLog } from './host-log.js';
 import { providerPorts } from './providers/index.js';
+import { pooledFetch } from './pooled-fetch.js';
 import { connectRedis } from './redis-clients.js';
 import { singletonWorkers } from './singleton-workers.js';
 
@@ -225,6 +229,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     maxRetries: 1,
     baseDelayMs: 100,
     timeoutMs: 3000,
+    // Four calls per order: a keep-alive pool on undici's request, not the global fetch.
+    fetch: pooledFetch(),
   });
   const signals = new HostSignals();
   const tenantIds = [credentials.creatorId];
@@ -234,13 +240,16 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     schema,
     store: { eventTypes: COMMERCE_EVENT_SCHEMAS },
     channels: HOST_CHANNELS,
+    // The conflicts panel's channel (`conflict_queue`).
+    projections: [conflictQueueProjection],
     readModels: (store) => {
       built = createCommerce({
         store,
         // One processor folds every table, so snapshots carry its checkpoint.
         readModels: 'async',
-        // Stock figures from several sources are settled by priority; escalations wait in the queue.
-        conflicts: true,
+        // Stock figures from TikTok, the warehouse, the ERP and admins compete by source
+        // priority; short windows so the dashboard moves (docs/conflicts.md).
+        conflicts: { settleMs: 500, tickMs: 100, config: { entities: { inventory: { windowMs: 2_000 } } } },
         ports: {
           // TikTok Shop over the real HTTP client (the simulator's mock Open API in the demo).
           tiktok: tikTokShopClientFromHttp({ clientFor: () => client }),
@@ -308,6 +317,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
           if (ok) signals.inventoryPoll.lastOkAt = at;
         },
       }),
+      stockCountsFeed({ client, commerce, creatorId: credentials.creatorId }),
       healthMonitorWorker({
         signals,
         creatorIds: tenantIds,

@@ -1,13 +1,15 @@
 /**
  * A mock of the TikTok Shop Open API (version 202309) over the fake shop:
  * the calls the host's fulfillment saga and inventory sync make (order
- * detail, inventory search, shipping-info update). Requests
+ * detail, inventory search, shipping-info update), plus the simulator's
+ * competing stock counts (`GET /sim/stock_counts?after=<seq>`). Requests
  * must carry a valid `sign` (checked with the library's signer).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { signTikTokRequest } from '@creatorflow/sync/commerce';
 import { CATALOG } from './catalog.js';
 import type { FakeShop } from './fake-shop.js';
+import type { StockCounts } from './stock-counts.js';
 import { listen, readBody, sendJson as send } from './http-server.js';
 
 /**
@@ -18,7 +20,7 @@ import { listen, readBody, sendJson as send } from './http-server.js';
  * http.createServer(openApiHandler(shop, appSecret)).listen(3100);
  * ```
  */
-export function openApiHandler(shop: FakeShop, appSecret: string) {
+export function openApiHandler(shop: FakeShop, appSecret: string, counts?: StockCounts) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -70,6 +72,11 @@ export function openApiHandler(shop: FakeShop, appSecret: string) {
         });
         return send(res, 200, { code: 0, message: 'Success', data: { inventory } });
       }
+      if (req.method === 'GET' && url.pathname === '/sim/stock_counts' && counts) {
+        // Not TikTok's: the shop's other stock systems, served here so a host needs no other address.
+        const after = Number(query.after ?? 0);
+        return send(res, 200, { code: 0, message: 'Success', data: { counts: counts.since(after) } });
+      }
       const shipping = /^\/fulfillment\/202309\/orders\/([^/]+)\/shipping_info\/update$/.exec(url.pathname);
       if (req.method === 'POST' && shipping) {
         // The seller reports tracking; the fake shop's carrier drives the statuses itself.
@@ -96,7 +103,8 @@ export async function serveOpenApi(
   appSecret: string,
   port: number,
   host = '127.0.0.1',
+  counts?: StockCounts,
 ): Promise<{ server: Server; url: string }> {
-  const server = createServer(openApiHandler(shop, appSecret));
+  const server = createServer(openApiHandler(shop, appSecret, counts));
   return { server, url: await listen(server, port, host) };
 }

@@ -16,6 +16,7 @@ import {
 import { closeServer } from './http-server.js';
 import { serveOpenApi } from './open-api.js';
 import { seededRandom } from './random.js';
+import { StockCounts, type StockCountsOptions } from './stock-counts.js';
 import { postWebhook, type WebhookTarget } from './webhook-sender.js';
 
 /** Options of {@link startSimulator}. */
@@ -38,6 +39,8 @@ export interface SimulatorOptions extends TrafficOptions {
   concurrency?: number;
   /** Start posting right away. Default true; else call `resume()`. */
   autoStart?: boolean;
+  /** The competing stock counts (warehouse, ERP, an admin's miscount); `false` for none. */
+  stockCounts?: StockCountsOptions | false;
   /** Called per failed post (status 0 or ≥ 400). */
   onError?: (n: Notification, status: number, error?: string) => void;
 }
@@ -53,6 +56,8 @@ export interface SimulatorStats {
 /** A running simulator. */
 export interface Simulator {
   readonly shop: FakeShop;
+  /** The competing stock counts (absent when turned off). */
+  readonly stockCounts: StockCounts | undefined;
   /** Base URL of the mock TikTok Shop Open API. */
   readonly apiUrl: string;
   /** Base URL of the fake payment and shipping providers (`PROVIDERS_URL` of the hosts; `GET /ledger`). */
@@ -87,7 +92,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   let urls = targetsOf(options.url);
   let posted = 0;
   const shop = new FakeShop(seededRandom(options.seed ?? Date.now()), options);
-  const api = await serveOpenApi(shop, credentials.appSecret, options.apiPort ?? 0);
+  const random = seededRandom((options.seed ?? Date.now()) + 1);
+  const counts =
+    options.stockCounts === false ? undefined : new StockCounts(shop, random, options.stockCounts);
+  const api = await serveOpenApi(shop, credentials.appSecret, options.apiPort ?? 0, '127.0.0.1', counts);
   const providers = await serveFakeProviders(options.providers, options.providersPort ?? 0);
   const stats: SimulatorStats = { sent: 0, failed: 0, orders: 0, byStatus: {} };
   const concurrency = options.concurrency ?? 16;
@@ -125,10 +133,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     const now = Date.now();
     if (inFlight.size >= concurrency * 2) return shop.skipTo(now);
     for (const n of shop.tick(now)) enqueue(n, now);
+    counts?.tick(now);
   }
 
   const simulator: Simulator = {
     shop,
+    stockCounts: counts,
     apiUrl: api.url,
     providersUrl: providers.url,
     providers: providers.providers,

@@ -2,7 +2,8 @@
  * `createCommerce()`: the CreatorFlow domain wired on a store — the event
  * catalog, the read models (with their row-change feed), the inventory
  * handler, the order-fulfillment saga started by `order.received_from_tiktok`,
- * and `syncInventoryLevels()`.
+ * the order-cancellation saga started by a buyer's, seller's or TikTok's
+ * `order.cancelled`, and `syncInventoryLevels()`.
  */
 import { EventEmitter } from 'eventemitter3';
 import type { Observable } from 'rxjs';
@@ -26,6 +27,11 @@ import { ConflictQueue } from './conflicts/conflict-queue.js';
 import { SyncConflictProcessor, type SyncConflictOptions } from './conflicts/sync-conflict-processor.js';
 import { registerCommerceEvents, type EventPayload } from './events/catalog.js';
 import {
+  ORDER_CANCELLATION_SAGA,
+  orderCancellationSaga,
+  type OrderCancellationInput,
+} from './fulfillment/order-cancellation-saga.js';
+import {
   ORDER_FULFILLMENT_SAGA,
   orderFulfillmentSaga,
   type OrderFulfillmentInput,
@@ -48,7 +54,7 @@ import { ReadModelSet, type ReadModelMode } from './read-models/read-model-set.j
 import { COMMERCE_TENANT_COLUMN, scopedRows, type CommerceReadOptions } from './read-models/scoped-rows.js';
 import { COMMERCE_READ_ROLES } from './roles.js';
 
-/** The third parties the fulfillment saga calls. */
+/** The third parties the fulfillment and cancellation sagas call. */
 export interface CommercePorts {
   payments: PaymentGateway;
   shipping: ShippingProvider;
@@ -73,7 +79,7 @@ export interface CommercePorts {
 export interface CommerceOptions {
   /** The event store (PostgreSQL, PGlite or in memory); migrated by `start()`. */
   store: EventStore;
-  /** Payment, shipping and TikTok Shop; omit to run without the fulfillment saga. */
+  /** Payment, shipping and TikTok Shop; omit to run without the fulfillment and cancellation sagas. */
   ports?: CommercePorts;
   /** `'inline'` (default): read models change in the append's transaction, so a
    * critical health status is visible the moment its event commits. */
@@ -136,6 +142,8 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
   readonly sagaRunner: SagaRunner | undefined;
   /** The fulfillment saga definition (absent without ports). */
   readonly fulfillment: SagaDefinition<OrderFulfillmentInput> | undefined;
+  /** The cancellation saga definition (absent without ports). */
+  readonly cancellation: SagaDefinition<OrderCancellationInput> | undefined;
   /** `resolve-sync-conflicts` (absent unless `conflicts` is set). */
   readonly conflicts: SyncConflictProcessor | undefined;
   /** The conflict audit, manual queue and reports read per creator (absent unless `conflicts` is set). */
@@ -143,6 +151,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
   /** Admins' reads across creators. */
   readonly accessAudit: AccessAuditStore;
   readonly #trigger: SagaTrigger | undefined;
+  readonly #cancelTrigger: SagaTrigger | undefined;
   readonly #ownRunner: boolean;
   readonly #inventoryOptions: ResolvedInventoryOptions;
   #started = false;
@@ -172,6 +181,8 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
       readModels: this.readModels,
       inventory: this.inventory,
       options: this.#inventoryOptions,
+      // With ports the cancellation saga releases a cancelled order's stock (and can undo it).
+      releaseOnCancel: options.ports === undefined,
       reader: { pollIntervalMs: poll },
     });
     // A dead-lettered event arrives here too, as a ProcessorDeadLetteredError.
@@ -214,6 +225,28 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
           return { input: fulfillmentInput(d), sagaId: fulfillmentSagaId(d.creatorId, d.orderId) };
         },
       });
+      this.cancellation = orderCancellationSaga({
+        store: this.store,
+        inventory: this.inventory,
+        payments: options.ports.payments,
+      });
+      this.#cancelTrigger = createSagaTrigger({
+        name: `${ORDER_CANCELLATION_SAGA}_trigger`,
+        runner,
+        events: this.store,
+        definition: this.cancellation,
+        pollIntervalMs: poll,
+        map: (event) => {
+          if (event.type !== 'order.cancelled') return null;
+          const d = event.data as EventPayload<'order.cancelled'>;
+          // The fulfillment saga's own cancellation (mark_order_failed) has compensated already.
+          if (d.cancelledBy === 'system') return null;
+          return {
+            input: { creatorId: d.creatorId, orderId: d.orderId, cancelledBy: d.cancelledBy },
+            sagaId: cancellationSagaId(d.creatorId, d.orderId),
+          };
+        },
+      });
     }
   }
 
@@ -239,6 +272,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
       await this.sagaRunner.migrate();
       this.sagaRunner.startWorker();
       await this.#trigger!.start();
+      await this.#cancelTrigger!.start();
     }
     this.#started = true;
   }
@@ -246,6 +280,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
   /** Stop the trigger, the saga worker (when created here), the handler and the read models. */
   async stop(): Promise<void> {
     await this.#trigger?.stop();
+    await this.#cancelTrigger?.stop();
     if (this.#ownRunner) await this.sagaRunner?.stop();
     await this.conflicts?.stop();
     await this.inventoryHandler.stop();
@@ -334,9 +369,18 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     return this.sagaRunner.waitFor(fulfillmentSagaId(creatorId, orderId), { timeoutMs });
   }
 
-  /** Resolve once the trigger, the handler and the read models have read the log as it is now. */
+  /** Wait for the cancellation saga of an order (started by its `order.cancelled`) to finish. */
+  async waitForCancellation(creatorId: string, orderId: string, timeoutMs = 30_000): Promise<SagaState> {
+    if (!this.sagaRunner || !this.#cancelTrigger)
+      throw new InvalidArgumentError('createCommerce() was given no ports: no cancellation saga');
+    await this.#cancelTrigger.whenCaughtUp();
+    return this.sagaRunner.waitFor(cancellationSagaId(creatorId, orderId), { timeoutMs });
+  }
+
+  /** Resolve once the triggers, the handler and the read models have read the log as it is now. */
   async whenIdle(timeoutMs = 30_000): Promise<void> {
     await this.#trigger?.whenCaughtUp();
+    await this.#cancelTrigger?.whenCaughtUp();
     await this.readModels.whenCaughtUp({ timeoutMs });
     await this.inventoryHandler.whenCaughtUp({ timeoutMs });
     await this.conflicts?.whenCaughtUp({ timeoutMs });
@@ -346,6 +390,18 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
 /** The saga id of an order's fulfillment (one per order, however often TikTok reports it). */
 export function fulfillmentSagaId(creatorId: string, orderId: string): string {
   return `order-fulfillment:${creatorId}:${orderId}`;
+}
+
+/**
+ * The saga id of an order's cancellation (one per order).
+ *
+ * @example
+ * ```ts
+ * await commerce.sagaRunner!.waitFor(cancellationSagaId('c1', 'o1'));
+ * ```
+ */
+export function cancellationSagaId(creatorId: string, orderId: string): string {
+  return `order-cancellation:${creatorId}:${orderId}`;
 }
 
 function fulfillmentInput(d: EventPayload<'order.received_from_tiktok'>): OrderFulfillmentInput {

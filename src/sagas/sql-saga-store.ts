@@ -42,6 +42,9 @@ export interface SqlSagaStoreOptions {
 
 const ACTIVE = `('running', 'compensating')`;
 
+/** A row of the claim: a claimed saga, or only the next expiry (saga columns null) when none was. */
+type ClaimRow = Omit<SagaRow, 'saga_id'> & { saga_id: string | null; next_expiry_ms: number | string | null };
+
 /**
  * A {@link SagaStore} on PostgreSQL or PGlite.
  *
@@ -97,29 +100,31 @@ class SqlSagaStore implements SagaStore {
 
   async claim(options: ClaimOptions): Promise<ClaimResult> {
     const definitions = JSON.stringify(options.definitions);
-    const { rows } = await this.#sql.query<SagaRow>(this.#q.claim, [
+    // One statement: the claimed rows and when the next lease held elsewhere
+    // expires (one row with null saga columns when nothing was claimed).
+    const { rows } = await this.#sql.query<ClaimRow>(this.#q.claim, [
       options.owner,
       options.limit,
       definitions,
       options.leaseMs,
     ]);
-    let nextExpiryMs: number | null = null;
-    if (rows.length < options.limit) {
-      const next = await this.#sql.query<{ ms: number | string | null }>(this.#q.nextExpiry, [definitions]);
-      const ms = next.rows[0]?.ms;
-      nextExpiryMs = ms === null || ms === undefined ? null : Math.max(0, Number(ms));
-    }
-    if (rows.length === 0) return { sagas: [], nextExpiryMs };
-    const ids = rows.map((r) => r.saga_id);
-    const steps = await this.#sql.query<StepRow>(this.#q.completedSteps, [JSON.stringify(ids)]);
+    const ms = rows[0]?.next_expiry_ms;
+    const nextExpiryMs = ms === null || ms === undefined ? null : Math.max(0, Number(ms));
+    const claimed = rows.filter((r): r is ClaimRow & SagaRow => r.saga_id !== null);
+    if (claimed.length === 0) return { sagas: [], nextExpiryMs };
+    // Token 1 after this claim: no worker ever held it, so it has no step log to read.
+    const resumed = claimed.filter((r) => Number(r.lease_token) > 1).map((r) => r.saga_id);
     const bySaga = new Map<string, StepLogEntry[]>();
-    for (const row of steps.rows) {
-      const list = bySaga.get(row.saga_id) ?? [];
-      list.push(toStepLogEntry(row));
-      bySaga.set(row.saga_id, list);
+    if (resumed.length > 0) {
+      const steps = await this.#sql.query<StepRow>(this.#q.completedSteps, [JSON.stringify(resumed)]);
+      for (const row of steps.rows) {
+        const list = bySaga.get(row.saga_id) ?? [];
+        list.push(toStepLogEntry(row));
+        bySaga.set(row.saga_id, list);
+      }
     }
     return {
-      sagas: rows.map((row) => ({
+      sagas: claimed.map((row) => ({
         state: toSagaState(row),
         token: Number(row.lease_token),
         completed: bySaga.get(row.saga_id) ?? [],
@@ -262,6 +267,8 @@ function buildQueries(s: string) {
       ON CONFLICT (saga_id) DO NOTHING
       RETURNING saga_id`,
     // SKIP LOCKED: concurrent claimers never wait on, nor take, the same row.
+    // The next expiry (of a lease held elsewhere) is read from the statement's
+    // snapshot, without the rows claimed here.
     claim: `
       WITH c AS (
         SELECT saga_id FROM ${s}.sagas
@@ -270,15 +277,18 @@ function buildQueries(s: string) {
            AND definition IN ${ids('$3')}
          ORDER BY lease_expires_at NULLS FIRST
          LIMIT $2
-         FOR UPDATE SKIP LOCKED)
-      UPDATE ${s}.sagas AS g
-         SET lease_owner = $1, lease_expires_at = now() + $4 * interval '1 millisecond',
-             lease_token = g.lease_token + 1, updated_at = now()
-        FROM c WHERE g.saga_id = c.saga_id
-      RETURNING g.*`,
-    nextExpiry: `
-      SELECT EXTRACT(EPOCH FROM (min(lease_expires_at) - now())) * 1000 AS ms FROM ${s}.sagas
-       WHERE status IN ${ACTIVE} AND lease_expires_at IS NOT NULL AND definition IN ${ids('$1')}`,
+         FOR UPDATE SKIP LOCKED),
+      u AS (
+        UPDATE ${s}.sagas AS g
+           SET lease_owner = $1, lease_expires_at = now() + $4 * interval '1 millisecond',
+               lease_token = g.lease_token + 1, updated_at = now()
+          FROM c WHERE g.saga_id = c.saga_id
+        RETURNING g.*),
+      n AS (
+        SELECT EXTRACT(EPOCH FROM (min(lease_expires_at) - now())) * 1000 AS next_expiry_ms FROM ${s}.sagas
+         WHERE status IN ${ACTIVE} AND lease_expires_at IS NOT NULL AND definition IN ${ids('$3')}
+           AND saga_id NOT IN (SELECT saga_id FROM c))
+      SELECT n.next_expiry_ms, u.* FROM n LEFT JOIN u ON true`,
     completedSteps: `
       SELECT * FROM ${s}.saga_steps
        WHERE saga_id IN ${ids('$1')} AND outcome = 'completed' ORDER BY id`,

@@ -19,6 +19,7 @@ import {
 } from '../core/checkpoint.js';
 import type { EventTypeRegistry } from './event-registry.js';
 import { satisfiesExpectedVersion } from './expected-version.js';
+import { hooksFor } from './inline-hooks.js';
 import { followLog } from './live-subscription.js';
 import { prepareAppend, storedEventOf } from './prepare-append.js';
 import { defaultArchiveCutoff, monthKey, monthStart } from './postgres/partitions.js';
@@ -116,7 +117,7 @@ export class MemoryEventStore implements EventStore {
       }),
     );
     const afterCommit: (() => void)[] = [];
-    for (const hook of this.#hooks) {
+    for (const hook of hooksFor(this.#hooks, [req])) {
       const callback = await hook.apply({ events: written });
       if (callback) afterCommit.push(callback);
     }

@@ -178,6 +178,12 @@ export interface ArchiveOptions {
 export interface InlineHook {
   readonly name: string;
   /**
+   * The event types it reads: a batch with none of them is not shown to it,
+   * and a batch no hook reads is written in one statement, without a
+   * transaction around it. Absent: every batch.
+   */
+  readonly eventTypes?: ReadonlySet<string>;
+  /**
    * Called with the events of one committed-together batch, inside its
    * transaction (`tx` is absent for the in-memory store). Throwing fails the
    * append. May return a callback run after the commit.

@@ -261,6 +261,25 @@ export function eventStoreContract(
         expect((await store.readAll()).events.map((e) => e.aggregateId)).toEqual(['a', 'c']);
       });
 
+      it('an inline hook with eventTypes sees only batches holding one of them', async () => {
+        const seen: string[][] = [];
+        const remove = store.addInlineHook({
+          name: 'typed',
+          eventTypes: new Set(['order.cancelled']),
+          async apply({ events }) {
+            seen.push(events.map((e) => e.type));
+          },
+        });
+        try {
+          await store.append('typed-a', [order(1)]);
+          await store.append('typed-b', [order(2), { type: 'order.cancelled', data: { orderId: 'o2' } }]);
+        } finally {
+          remove();
+        }
+        expect(seen).toEqual([['order.received_from_tiktok', 'order.cancelled']]);
+        expect((await store.readStream('typed-a')).version).toBe(1);
+      });
+
       it('failing inline hooks in a large batch fail only their appends, which keep their order', async () => {
         // One flush slot, so the 40 appends are one batch that must be taken apart.
         const { store: serial, close: closeSerial } = await factory({ maxConcurrentFlushes: 1 });

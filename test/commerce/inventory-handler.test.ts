@@ -4,7 +4,7 @@
  * dead-lettered, reported as a commerce `'error'`, and redriven.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { commerceEvent, orderStream } from '../../src/commerce/index.js';
+import { commerceEvent, inventoryStream, orderStream } from '../../src/commerce/index.js';
 import { START_CHECKPOINT } from '../../src/core/checkpoint.js';
 import { commerceEngines, type CommerceTestbed } from './support.js';
 
@@ -16,6 +16,47 @@ describe.each(commerceEngines)('inventory handler on $name', (engine) => {
     await bed?.close();
     bed = undefined;
   });
+
+  it.skipIf(!engine.available)(
+    "does not read an order's stream again for an allocation whose reservations came with it",
+    async () => {
+      bed = await engine.open();
+      const { store, commerce } = bed;
+      const inventory = commerce.inventory;
+      const reserveAllocation = inventory.reserveAllocation.bind(inventory);
+      const asked: string[] = [];
+      inventory.reserveAllocation = async (payload, meta) => {
+        asked.push(payload.orderId);
+        return reserveAllocation(payload, meta);
+      };
+      await store.append(inventoryStream(C, 'p1'), [
+        commerceEvent('inventory.stock_updated', {
+          creatorId: C,
+          productId: 'p1',
+          quantity: 10,
+          reason: 'restock',
+        }),
+      ]);
+      await commerce.whenIdle();
+      await inventory.allocate({ creatorId: C, orderId: 'own', lines: [{ productId: 'p1', quantity: 2 }] });
+      // Written by someone else: the allocation alone, which the handler must reserve.
+      await store.append(orderStream(C, 'foreign'), [
+        commerceEvent('order.inventory_allocated', {
+          creatorId: C,
+          orderId: 'foreign',
+          allocations: [{ productId: 'p1', quantity: 1 }],
+        }),
+      ]);
+      await commerce.whenIdle();
+      expect(asked).toEqual(['foreign']);
+      const reserved = async (orderId: string) =>
+        (await store.readStream(orderStream(C, orderId))).events.filter(
+          (e) => e.type === 'inventory.reserved',
+        );
+      expect(await reserved('own')).toHaveLength(1);
+      expect(await reserved('foreign')).toHaveLength(1);
+    },
+  );
 
   it.skipIf(!engine.available)(
     'reserves allocations, dead-letters one that keeps failing, reports it and redrives it',

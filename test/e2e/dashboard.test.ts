@@ -42,6 +42,8 @@ const CHANNELS: SubscriptionRequest[] = [
     throttleMs: 0,
   },
   { channel: 'system_health_metrics', throttleMs: 0 },
+  // The conflicts panel (examples/dashboard/conflicts-panel.js).
+  { channel: 'conflict_queue', throttleMs: 0 },
 ];
 const ALL_CONNECTED = CHANNELS.map(() => 'connected');
 
@@ -192,6 +194,21 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
         interval: 250,
       },
     );
+    // Competing stock figures: the conflicts panel shows conflicts settled automatically and the
+    // admin's miscount waiting in the manual queue (the simulator makes it 9 s into the traffic).
+    await vi.waitFor(
+      async () => {
+        expect(Number(await page.locator('#conflicts-resolved').getAttribute('data-value'))).toBeGreaterThan(
+          0,
+        );
+        expect(Number(await page.locator('#conflicts-pending').getAttribute('data-value'))).toBeGreaterThan(
+          0,
+        );
+        expect(await page.locator('#conflict-rows tr[data-status="pending"]').count()).toBeGreaterThan(0);
+        expect(await page.locator('#conflicts-trend svg polyline').count()).toBe(1);
+      },
+      { timeout: 60_000, interval: 250 },
+    );
     // For a livelier screenshot, give deliveries and the viral product a few seconds (not asserted).
     await page
       .waitForFunction(
@@ -262,6 +279,18 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
       for (const h of data) expect(canonical(h.rows), `${channel} at ${h.cursor}`).toBe(ref.get(h.cursor));
     }
     expect(d.channels.order_metrics!.dataCursors.length).toBeGreaterThan(before.dataCursors.length);
+    // The panel's queue is the audit's: the same pending conflicts, shown on the page.
+    await vi.waitFor(
+      async () => {
+        await running.host.engine.whenCaughtUp({ timeoutMs: 10_000 });
+        const pending = await running.host.commerce.conflicts!.resolver.listPending();
+        const rows = (await debugOf(page)).channels.conflict_queue!.rows;
+        const shown = rows.filter((r) => r.status === 'pending').map((r) => r.conflict_id);
+        expect(shown.sort()).toEqual(pending.map((r) => r.conflictId).sort());
+        expect(await page.locator('#conflicts-pending').textContent()).toBe(String(pending.length));
+      },
+      { timeout: 30_000, interval: 500 },
+    );
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 210_000);

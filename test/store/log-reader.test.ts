@@ -1,10 +1,11 @@
 /**
- * The log reader's page: the values it decodes (one JSON text per row), and
- * its horizon (own writes always visible, unrelated transactions never wait).
+ * The log reader's page: the values it decodes (one JSON text per row), the
+ * statements readers of one process share, and its horizon (own writes always
+ * visible, unrelated transactions never wait).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventStore, type EventStore, type StoredEvent } from '../../src/index.js';
+import { createEventStore, type EventStore, type SqlClient, type StoredEvent } from '../../src/index.js';
 import { postgresEngine, postgresUrl, sqlEngines, type TestDatabase } from '../support/databases.js';
 
 /** Text no JSON encoder may pass through unescaped. */
@@ -97,6 +98,44 @@ describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name
       after = page.checkpoint;
     }
     expect(seen).toStrictEqual(all);
+  });
+
+  it('shares one horizon and one page between readers asking in the same turn', async () => {
+    const texts: string[] = [];
+    const counting: SqlClient = {
+      ...db.sql,
+      query: (text, params, options) => {
+        texts.push(text);
+        return db.sql.query(text, params, options);
+      },
+    };
+    const readers = createEventStore({ sql: counting, schema: db.schema });
+    const before = await readers.headCheckpoint();
+    for (let i = 0; i < 3; i++) await store.append(`shared-${i}`, [{ type: 't', data: { i } }]);
+    texts.length = 0;
+    // Three readers woken at once (a processor, a handler, a trigger) and one elsewhere in the log.
+    const [big, small, same, start] = await Promise.all([
+      readers.readAll({ after: before, limit: 10 }),
+      readers.readAll({ after: before, limit: 2 }),
+      readers.readAll({ after: before, limit: 10 }),
+      readers.readAll({ limit: 1 }),
+    ]);
+    const horizons = texts.filter((t) => t.includes('pg_current_snapshot'));
+    expect(horizons).toHaveLength(1);
+    expect(texts).toHaveLength(3); // the horizon, a page after `before`, a page from the start
+    const all = await storedRows(db);
+    const fresh = all.filter((e) => e.aggregateId.startsWith('shared-'));
+    expect(big.events).toStrictEqual(fresh);
+    expect(same.events).toStrictEqual(fresh);
+    expect(small.events).toStrictEqual(fresh.slice(0, 2));
+    expect(small.checkpoint).toBe(fresh[1]!.checkpoint);
+    expect(start.events).toStrictEqual(all.slice(0, 1));
+    // Apart (one after the other): each read sends its own horizon, sent after it was asked for.
+    texts.length = 0;
+    await readers.readAll({ after: before, limit: 10 });
+    await readers.readAll({ after: before, limit: 10 });
+    expect(texts.filter((t) => t.includes('pg_current_snapshot'))).toHaveLength(2);
+    await readers.close();
   });
 });
 

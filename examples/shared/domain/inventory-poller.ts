@@ -14,7 +14,8 @@
  * again. When the commerce runs `resolve-sync-conflicts` (`conflicts` option),
  * the count is reported as `inventory.stock_reported` from `tiktok_webhook`
  * (a poll of TikTok Shop has TikTok's priority, 10) and competes with the
- * other sources' figures instead of overwriting them.
+ * other sources' figures instead of overwriting them; a product without a
+ * stock level yet is seeded directly.
  */
 import type { Commerce } from '@creatorflow/sync/commerce';
 import { commerceEvent } from '@creatorflow/sync/commerce';
@@ -77,26 +78,29 @@ export function inventoryPoller(options: InventoryPollerOptions): EngineWorker {
       const seen = `${quantity}:${current ?? 'none'}`;
       if (appended.get(s.productId) === seen) continue;
       const threshold = options.thresholds?.[s.sku];
-      const event = commerce.conflicts
-        ? stockReportEvent({
-            creatorId,
-            productId: s.productId,
-            sku: s.sku,
-            quantity,
-            source: 'tiktok_webhook',
-            sourceId: OPERATION,
-            reportedAt: new Date().toISOString(), // when the poll saw the count
-            ...(threshold === undefined ? {} : { threshold }),
-          })
-        : commerceEvent('inventory.stock_updated', {
-            creatorId,
-            productId: s.productId,
-            sku: s.sku,
-            quantity,
-            ...(current === undefined || current < 0 ? {} : { previousQuantity: current }),
-            reason: 'sync',
-            ...(threshold === undefined ? {} : { threshold }),
-          });
+      // A product commerce has never seen is seeded at once (nothing to compete with yet, and
+      // the first orders need stock); after that TikTok's count is one contender among others.
+      const event =
+        commerce.conflicts && row !== undefined
+          ? stockReportEvent({
+              creatorId,
+              productId: s.productId,
+              sku: s.sku,
+              quantity,
+              source: 'tiktok_webhook',
+              sourceId: OPERATION,
+              reportedAt: new Date().toISOString(), // when the poll saw the count
+              ...(threshold === undefined ? {} : { threshold }),
+            })
+          : commerceEvent('inventory.stock_updated', {
+              creatorId,
+              productId: s.productId,
+              sku: s.sku,
+              quantity,
+              ...(current === undefined || current < 0 ? {} : { previousQuantity: current }),
+              reason: 'sync',
+              ...(threshold === undefined ? {} : { threshold }),
+            });
       await store.append(inventoryStream(creatorId, s.productId), [event], {
         aggregateType: 'inventory',
         // Hosts that see the same counts write once.

@@ -7,6 +7,10 @@
  * `ProviderRejectedError` (the step fails for good, compensations run).
  */
 import { ProviderRejectedError, ProviderUnavailableError } from '@creatorflow/sync/commerce';
+import { pooledFetch } from '../pooled-fetch.js';
+
+/** One keep-alive pool for every provider call of the process (see pooled-fetch.ts). */
+const providersFetch = pooledFetch();
 
 /** One request. */
 export interface ProviderRequest {
@@ -20,6 +24,7 @@ export interface ProviderRequest {
   signal?: AbortSignal | undefined;
   /** Default 10,000 ms. */
   timeoutMs?: number;
+  /** Default: a pooled fetch shared by the process's provider calls. */
   fetch?: typeof fetch;
 }
 
@@ -68,7 +73,7 @@ async function send(
   const timeout = AbortSignal.timeout(request.timeoutMs ?? 10_000);
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
   try {
-    const response = await (request.fetch ?? fetch)(new URL(request.path, request.baseUrl), {
+    const response = await (request.fetch ?? providersFetch)(new URL(request.path, request.baseUrl), {
       ...init,
       signal,
     });

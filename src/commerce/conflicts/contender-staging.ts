@@ -41,6 +41,11 @@ export interface ContenderStaging {
   open(): Promise<OpenEntity[]>;
   /** The waiting reports of one entity, by time then event id. */
   load(entity: Omit<OpenEntity, 'anchorMs'>): Promise<StagedContender[]>;
+  /**
+   * The waiting reports of several entities in one read, keyed by {@link entityKey},
+   * each list by time then event id (an entity without reports is absent).
+   */
+  loadMany(entities: readonly Omit<OpenEntity, 'anchorMs'>[]): Promise<Map<string, StagedContender[]>>;
   /** Drop settled reports. */
   remove(eventIds: readonly string[]): Promise<void>;
 }
@@ -54,6 +59,18 @@ export interface ContenderStaging {
  * ```
  */
 export const SYNC_CONTENDERS_COMPONENT = 'sync_contenders';
+
+/**
+ * The key of an entity in {@link ContenderStaging.loadMany}'s answer.
+ *
+ * @example
+ * ```ts
+ * (await staging.loadMany([entity])).get(entityKey(entity));
+ * ```
+ */
+export function entityKey(e: { creatorId: string; entityType: string; entityId: string }): string {
+  return JSON.stringify([e.creatorId, e.entityType, e.entityId]);
+}
 
 function byTime(a: StagedContender, b: StagedContender): number {
   return a.atMs - b.atMs || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
@@ -102,6 +119,20 @@ export class MemoryContenderStaging implements ContenderStaging {
           r.entityId === entity.entityId,
       )
       .sort(byTime);
+  }
+
+  async loadMany(entities: readonly Omit<OpenEntity, 'anchorMs'>[]): Promise<Map<string, StagedContender[]>> {
+    const wanted = new Set(entities.map(entityKey));
+    const out = new Map<string, StagedContender[]>();
+    for (const r of this.#rows.values()) {
+      const key = entityKey(r);
+      if (!wanted.has(key)) continue;
+      const list = out.get(key);
+      if (list) list.push(r);
+      else out.set(key, [r]);
+    }
+    for (const list of out.values()) list.sort(byTime);
+    return out;
   }
 
   async remove(eventIds: readonly string[]): Promise<void> {
@@ -192,6 +223,43 @@ export class SqlContenderStaging implements ContenderStaging {
           typeof r.contender === 'string' ? (JSON.parse(r.contender) as ContenderInput) : r.contender,
       }))
       .sort(byTime);
+  }
+
+  async loadMany(entities: readonly Omit<OpenEntity, 'anchorMs'>[]): Promise<Map<string, StagedContender[]>> {
+    const out = new Map<string, StagedContender[]>();
+    if (entities.length === 0) return out;
+    const { rows } = await this.#sql.query<{
+      creator_id: string;
+      entity_type: SettledEntityType;
+      entity_id: string;
+      event_id: string;
+      at_ms: string | number;
+      contender: ContenderInput | string;
+    }>(
+      `SELECT s.creator_id, s.entity_type, s.entity_id, s.event_id, s.at_ms, s.contender
+         FROM ${this.#table} s
+         JOIN unnest($1::text[], $2::text[], $3::text[]) AS e(creator_id, entity_type, entity_id)
+           ON s.creator_id = e.creator_id AND s.entity_type = e.entity_type AND s.entity_id = e.entity_id`,
+      [entities.map((e) => e.creatorId), entities.map((e) => e.entityType), entities.map((e) => e.entityId)],
+    );
+    for (const r of rows) {
+      const row: StagedContender = {
+        creatorId: r.creator_id,
+        entityType: r.entity_type,
+        entityId: r.entity_id,
+        eventId: r.event_id,
+        atMs: Number(r.at_ms),
+        contender:
+          typeof r.contender === 'string' ? (JSON.parse(r.contender) as ContenderInput) : r.contender,
+      };
+      const key = entityKey(row);
+      const list = out.get(key);
+      if (list) list.push(row);
+      else out.set(key, [row]);
+    }
+    // Sorted here, by the same comparison as load(): the database's collation may order ids differently.
+    for (const list of out.values()) list.sort(byTime);
+    return out;
   }
 
   async remove(eventIds: readonly string[]): Promise<void> {

@@ -1,19 +1,38 @@
 /**
- * Which entities have reports waiting and from when, kept in memory so the
- * settling tick does not scan the staging table. The staging table stays the
- * truth: the index is rebuilt from it periodically (a report staged by an
- * instance that held the lease before is found then).
+ * Which entities have reports waiting, from when, and — once known — which
+ * reports: kept in memory so the settling tick neither scans nor reads the
+ * staging table. The staging table stays the truth: the index is rebuilt from
+ * it when the lease is taken and now and then, after which an entity's reports
+ * are read from the table once (its first settle) and followed in memory from
+ * then on, since this instance stages every new report itself.
  */
-import type { OpenEntity, StagedContender } from './contender-staging.js';
+import { entityKey, type OpenEntity, type StagedContender } from './contender-staging.js';
 
 interface Entry {
   entity: OpenEntity;
-  /** Earliest report noted since the entity's current settle began (Infinity: none). */
-  notedMs: number;
+  /** The reports known to wait, by event id. */
+  rows: Map<string, StagedContender>;
+  /** Whether `rows` is every report the staging holds for the entity (else read the table). */
+  complete: boolean;
 }
 
-const keyOf = (e: { creatorId: string; entityType: string; entityId: string }): string =>
-  JSON.stringify([e.creatorId, e.entityType, e.entityId]);
+/**
+ * A due entity and, when the index knows them all, its waiting reports by time.
+ *
+ * @example
+ * ```ts
+ * for (const { entity, rows } of index.due(isDue)) rows ?? (await staging.load(entity));
+ * ```
+ */
+export interface DueEntity {
+  entity: OpenEntity;
+  /** Null: read them from the staging table. */
+  rows: StagedContender[] | null;
+}
+
+function byTime(a: StagedContender, b: StagedContender): number {
+  return a.atMs - b.atMs || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
+}
 
 /**
  * The in-memory index of open entities.
@@ -28,16 +47,17 @@ const keyOf = (e: { creatorId: string; entityType: string; entityId: string }): 
 export class OpenEntityIndex {
   readonly #entries = new Map<string, Entry>();
 
-  /** Replace everything with what the staging holds. */
+  /** Replace everything with what the staging holds (reports to be read from it). */
   reload(open: readonly OpenEntity[]): void {
     this.#entries.clear();
-    for (const entity of open) this.#entries.set(keyOf(entity), { entity: { ...entity }, notedMs: Infinity });
+    for (const entity of open)
+      this.#entries.set(entityKey(entity), { entity: { ...entity }, rows: new Map(), complete: false });
   }
 
   /** Reports just staged. */
   note(rows: readonly StagedContender[]): void {
     for (const r of rows) {
-      const key = keyOf(r);
+      const key = entityKey(r);
       const entry = this.#entries.get(key);
       if (!entry) {
         const entity = {
@@ -46,32 +66,49 @@ export class OpenEntityIndex {
           entityId: r.entityId,
           anchorMs: r.atMs,
         };
-        this.#entries.set(key, { entity, notedMs: r.atMs });
+        // A new entity: every report it has is this one.
+        this.#entries.set(key, { entity, rows: new Map([[r.eventId, r]]), complete: true });
         continue;
       }
+      entry.rows.set(r.eventId, r);
       entry.entity.anchorMs = Math.min(entry.entity.anchorMs, r.atMs);
-      entry.notedMs = Math.min(entry.notedMs, r.atMs);
     }
   }
 
-  /** The open entities `isDue` accepts; their settle begins now. */
-  due(isDue: (entity: OpenEntity) => boolean): OpenEntity[] {
-    const out: OpenEntity[] = [];
+  /** The open entities `isDue` accepts, with their reports when known. */
+  due(isDue: (entity: OpenEntity) => boolean): DueEntity[] {
+    const out: DueEntity[] = [];
     for (const entry of this.#entries.values()) {
       if (!isDue(entry.entity)) continue;
-      entry.notedMs = Infinity;
-      out.push(entry.entity);
+      out.push({ entity: entry.entity, rows: entry.complete ? [...entry.rows.values()].sort(byTime) : null });
     }
     return out;
   }
 
-  /** An entity's settle ended with `earliestLeftMs` (undefined: nothing left of what it loaded). */
-  settled(entity: OpenEntity, earliestLeftMs: number | undefined): void {
-    const key = keyOf(entity);
+  /**
+   * An entity's settle ended: `loaded` are the reports read from the table for it (if
+   * any were), `settledIds` the reports its windows took. Reports noted meanwhile stay.
+   */
+  settled(
+    entity: OpenEntity,
+    loaded: readonly StagedContender[] | null,
+    settledIds: readonly string[],
+  ): void {
+    const key = entityKey(entity);
     const entry = this.#entries.get(key);
     if (!entry) return;
-    const anchor = Math.min(earliestLeftMs ?? Infinity, entry.notedMs);
-    if (anchor === Infinity) this.#entries.delete(key);
-    else entry.entity.anchorMs = anchor;
+    if (loaded) {
+      for (const r of loaded) if (!entry.rows.has(r.eventId)) entry.rows.set(r.eventId, r);
+      entry.complete = true;
+    }
+    for (const id of settledIds) entry.rows.delete(id);
+    if (!entry.complete) return; // still unknown: the table is read again next time
+    if (entry.rows.size === 0) {
+      this.#entries.delete(key);
+      return;
+    }
+    let anchor = Infinity;
+    for (const r of entry.rows.values()) anchor = Math.min(anchor, r.atMs);
+    entry.entity.anchorMs = anchor;
   }
 }

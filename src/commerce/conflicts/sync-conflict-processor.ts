@@ -25,6 +25,7 @@ import type { ReadModelSet } from '../read-models/read-model-set.js';
 import {
   MemoryContenderStaging,
   SqlContenderStaging,
+  entityKey,
   type ContenderStaging,
   type OpenEntity,
   type SettledEntityType,
@@ -32,7 +33,7 @@ import {
 } from './contender-staging.js';
 import { commerceConflictConfig } from './commerce-conflict-config.js';
 import { ORDER_REPORTED_EVENT, STOCK_REPORTED_EVENT, registerSyncReportEvents } from './report-events.js';
-import { OpenEntityIndex } from './open-index.js';
+import { OpenEntityIndex, type DueEntity } from './open-index.js';
 import { toStaged } from './report-contender.js';
 import { dueWindow } from './settle-window.js';
 import { settledOutcome } from './settled-outcome.js';
@@ -47,8 +48,12 @@ import { settledOutcome } from './settled-outcome.js';
  */
 export const RESOLVE_SYNC_CONFLICTS = 'resolve-sync-conflicts';
 
-/** How often the open-entity index is rebuilt from the staging table, ms (reports staged before this instance held the lease). */
-const INDEX_RELOAD_MS = 1_000;
+/**
+ * Backstop rebuild of the open-entity index from the staging table, ms. The index is
+ * rebuilt whenever the lease is taken (reports the previous holder staged); this
+ * catches anything staged outside this instance's view between takeovers.
+ */
+const INDEX_RELOAD_MS = 10_000;
 
 /** The metadata `source` of the events it appends. */
 const SOURCE = RESOLVE_SYNC_CONFLICTS;
@@ -75,7 +80,10 @@ export interface SyncConflictOptions {
   pollIntervalMs?: number;
   /** Lease of the processor (SQL stores); only the holder settles windows. */
   lease?: false | LeaseOptions;
-  /** Entities settled at once (each entity's windows stay in order). Default 8. */
+  /**
+   * Entities settled together: their reads are one query per table and their appends
+   * share group commits (each entity's windows stay in order). Default 256.
+   */
   concurrency?: number;
   /** Physical clock, ms; injectable for tests. */
   now?: () => number;
@@ -125,9 +133,13 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   readonly #concurrency: number;
   readonly #index = new OpenEntityIndex();
   #indexLoadedAt = -Infinity;
+  /** Whether the lease was held at the last settle (a newly taken lease reloads the index). */
+  #heldLease = false;
   #notedDuringReload: StagedContender[] | null = null;
   #timer: NodeJS.Timeout | null = null;
   #settling: Promise<SettleResult> | null = null;
+  /** Deletes of settled reports from the staging, in order. */
+  #removing: Promise<void> = Promise.resolve();
 
   constructor(store: EventStore, readModels: ReadModelSet, options: SyncConflictOptions = {}) {
     super();
@@ -150,7 +162,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     this.#settleMs = options.settleMs ?? 1_000;
     this.#tickMs = options.tickMs ?? 250;
     this.#now = options.now ?? Date.now;
-    this.#concurrency = options.concurrency ?? 8;
+    this.#concurrency = options.concurrency ?? 256;
     registerSyncReportEvents(store);
     this.resolver = new ConflictResolver({
       store,
@@ -198,6 +210,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#settling?.catch(() => undefined);
+    await this.#removing;
     await this.processor.stop();
     this.resolver.close();
   }
@@ -226,19 +239,26 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
 
   async #settleAll(nowMs: number): Promise<SettleResult> {
     const result: SettleResult = { applied: 0, resolved: 0, escalated: 0 };
-    if (!this.processor.leaseHeld) return result;
+    if (!this.processor.leaseHeld) {
+      this.#heldLease = false;
+      return result;
+    }
     const config = this.resolver.engine.config;
-    if (performance.now() - this.#indexLoadedAt >= INDEX_RELOAD_MS) {
+    // Reports staged by the previous holder are found by a reload when the lease is taken, and
+    // by a backstop reload now and then; the table is not scanned on every pass.
+    if (!this.#heldLease || performance.now() - this.#indexLoadedAt >= INDEX_RELOAD_MS) {
       // Reports staged while the table is read may be missing from what it returns: noted again after.
       const during: StagedContender[] = [];
       this.#notedDuringReload = during;
       try {
+        await this.#removing; // rows already settled must not come back from the table
         this.#index.reload(await this.staging.open());
         this.#index.note(during);
       } finally {
         this.#notedDuringReload = null;
       }
       this.#indexLoadedAt = performance.now();
+      this.#heldLease = true;
     }
     const due = this.#index.due(
       (e) => e.anchorMs + windowFor(config, e.entityType) + this.#settleMs <= nowMs,
@@ -246,43 +266,96 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     if (due.length === 0) return result;
     // The bases come from the read models: let them fold what was appended so far.
     await this.#readModels.whenCaughtUp();
-    // Entities are independent: settle a few at once; one entity's windows go in time order.
-    let next = 0;
-    const worker = async () => {
-      while (next < due.length) await this.#settleEntity(due[next++]!, nowMs, result);
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#concurrency, due.length) }, worker));
+    // Entities are independent and settled together, so their appends share group commits
+    // and their reads are one query per table; one entity's windows go in time order.
+    let failure: { error: unknown } | undefined;
+    for (let i = 0; i < due.length; i += this.#concurrency) {
+      const error = await this.#settleBatch(due.slice(i, i + this.#concurrency), nowMs, result);
+      failure ??= error;
+    }
+    if (failure) throw failure.error;
     return result;
   }
 
-  async #settleEntity(entity: OpenEntity, nowMs: number, result: SettleResult): Promise<void> {
-    const windowMs = windowFor(this.resolver.engine.config, entity.entityType);
-    let rows = await this.staging.load(entity);
-    for (;;) {
-      const window = dueWindow(rows, nowMs, windowMs, this.#settleMs);
-      if (!window || window.length === 0) {
-        this.#index.settled(entity, rows[0]?.atMs);
-        return;
+  /** Settle the due windows of some entities; returns the first failure (those entities stay open). */
+  async #settleBatch(
+    due: readonly DueEntity[],
+    nowMs: number,
+    result: SettleResult,
+  ): Promise<{ error: unknown } | undefined> {
+    const config = this.resolver.engine.config;
+    // Reports the index does not know (after a reload) are read in one query.
+    const unknown = due.filter((d) => d.rows === null).map((d) => d.entity);
+    const loaded = unknown.length === 0 ? new Map() : await this.staging.loadMany(unknown);
+    const states = due.map((d) => {
+      const fromTable = d.rows === null ? (loaded.get(entityKey(d.entity)) ?? []) : null;
+      return { entity: d.entity, fromTable, rows: d.rows ?? fromTable!, settledIds: [] as string[] };
+    });
+    let open = states;
+    let failure: { error: unknown } | undefined;
+    while (open.length > 0) {
+      const windows: { state: (typeof states)[number]; window: StagedContender[] }[] = [];
+      for (const state of open) {
+        const window = dueWindow(
+          state.rows,
+          nowMs,
+          windowFor(config, state.entity.entityType),
+          this.#settleMs,
+        );
+        if (window && window.length > 0) windows.push({ state, window });
       }
-      const record = await this.#settle(entity, window);
-      if (!record) result.applied += 1;
-      else if (record.status === 'pending') result.escalated += 1;
-      else result.resolved += 1;
-      await this.staging.remove(window.map((r) => r.eventId));
-      const anchorMs = window[0]!.atMs;
-      this.emit(
-        'settled',
-        { creatorId: entity.creatorId, entityType: entity.entityType, entityId: entity.entityId },
-        record,
-        { reports: window.length, anchorMs, dueAtMs: anchorMs + windowMs + this.#settleMs },
+      if (windows.length === 0) break;
+      const bases = await this.#bases(windows.map((w) => w.state.entity));
+      const outcomes = await Promise.allSettled(
+        windows.map((w) => this.#settle(w.state.entity, w.window, bases.get(entityKey(w.state.entity))!)),
       );
-      rows = rows.slice(window.length);
+      open = [];
+      for (const [i, { state, window }] of windows.entries()) {
+        const outcome = outcomes[i]!;
+        if (outcome.status === 'rejected') {
+          failure ??= { error: outcome.reason };
+          continue;
+        }
+        const record = outcome.value;
+        if (!record) result.applied += 1;
+        else if (record.status === 'pending') result.escalated += 1;
+        else result.resolved += 1;
+        state.settledIds.push(...window.map((r) => r.eventId));
+        // A later window of the same entity starts from the state this one left.
+        state.rows = state.rows.slice(window.length);
+        open.push(state);
+        const anchorMs = window[0]!.atMs;
+        const { entity } = state;
+        this.emit(
+          'settled',
+          { creatorId: entity.creatorId, entityType: entity.entityType, entityId: entity.entityId },
+          record,
+          {
+            reports: window.length,
+            anchorMs,
+            dueAtMs: anchorMs + windowFor(config, entity.entityType) + this.#settleMs,
+          },
+        );
+      }
     }
+    for (const state of states) this.#index.settled(state.entity, state.fromTable, state.settledIds);
+    // The settled reports leave the staging off the settling path: settling them again
+    // (after a crash before the delete) writes nothing, every outcome being keyed.
+    const settledIds = states.flatMap((s) => s.settledIds);
+    if (settledIds.length > 0) {
+      this.#removing = this.#removing
+        .then(() => this.staging.remove(settledIds))
+        .catch((err: unknown) => void this.emit('error', err));
+    }
+    return failure;
   }
 
   // One window: a lone report is applied; a conflict is resolved (and audited) and its value applied.
-  async #settle(entity: OpenEntity, window: readonly StagedContender[]): Promise<ConflictRecord | undefined> {
-    const base = await this.#base(entity);
+  async #settle(
+    entity: OpenEntity,
+    window: readonly StagedContender[],
+    base: JsonObject,
+  ): Promise<ConflictRecord | undefined> {
     if (window.length === 1) {
       const only = window[0]!;
       // A lone report is no conflict, but a shipped order still cannot be modified.
@@ -294,47 +367,70 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       });
       return undefined;
     }
-    const record = await this.resolver.resolve(
+    // The resolved value rides in the resolver's append: it commits with the audit row, in
+    // one transaction per group commit instead of a second append per conflict.
+    return this.resolver.resolve(
       {
         entityType: entity.entityType,
         entityId: entity.entityId,
         contenders: window.map((r) => r.contender),
         base,
       },
-      { creatorId: entity.creatorId, tenantId: entity.creatorId },
+      {
+        creatorId: entity.creatorId,
+        tenantId: entity.creatorId,
+        followUp: (resolution) => {
+          if (resolution.status !== 'resolved' || !resolution.after) return [];
+          const { conflictId } = resolution;
+          const outcome = settledOutcome(
+            entity.entityType,
+            entity.creatorId,
+            entity.entityId,
+            resolution.after,
+            base,
+            conflictId,
+          );
+          if (!outcome) return [];
+          return [{ ...outcome.event, metadata: { source: SOURCE, correlationId: conflictId } }];
+        },
+      },
     );
-    const after = record.resolution.after;
-    if (record.status !== 'pending' && after) {
-      await this.#apply(entity, after, base, {
-        key: `sync-conflict:${record.conflictId}`,
-        causationId: record.events.outcome,
-        conflictId: record.conflictId,
-      });
-    }
-    return record;
   }
 
-  /** The entity's state before the window, from the read models. */
-  async #base(entity: Omit<OpenEntity, 'anchorMs'>): Promise<JsonObject> {
-    const base: JsonObject = { creatorId: entity.creatorId };
-    if (entity.entityType === 'inventory') {
-      const row = await this.#readModels.find<InventoryLevelRow>('inventory_levels', {
-        creator_id: entity.creatorId,
-        product_id: entity.entityId,
-      });
-      if (row) base.quantity = Number(row.on_hand);
-      return base;
+  /** The entities' states before their windows, from the read models: one read per table. */
+  async #bases(entities: readonly Omit<OpenEntity, 'anchorMs'>[]): Promise<Map<string, JsonObject>> {
+    const bases = new Map<string, JsonObject>();
+    for (const e of entities) bases.set(entityKey(e), { creatorId: e.creatorId });
+    const stock = entities.filter((e) => e.entityType === 'inventory');
+    const orders = entities.filter((e) => e.entityType === 'order');
+    const [levels, orderRows] = await Promise.all([
+      stock.length === 0
+        ? new Map()
+        : this.#readModels
+            .table('inventory_levels')
+            .load(stock.map((e) => ({ creator_id: e.creatorId, product_id: e.entityId }))),
+      orders.length === 0
+        ? new Map()
+        : this.#readModels
+            .table('commerce_orders')
+            .load(orders.map((e) => ({ creator_id: e.creatorId, order_id: e.entityId }))),
+    ]);
+    for (const row of levels.values() as Iterable<InventoryLevelRow>) {
+      const base = bases.get(
+        entityKey({ creatorId: row.creator_id, entityType: 'inventory', entityId: row.product_id }),
+      );
+      if (base) base.quantity = Number(row.on_hand);
     }
-    const row = await this.#readModels.find<CommerceOrderRow>('commerce_orders', {
-      creator_id: entity.creatorId,
-      order_id: entity.entityId,
-    });
-    if (row) {
+    for (const row of orderRows.values() as Iterable<CommerceOrderRow>) {
+      const base = bases.get(
+        entityKey({ creatorId: row.creator_id, entityType: 'order', entityId: row.order_id }),
+      );
+      if (!base) continue;
       base.status = row.status;
       if (row.amount !== null) base.totalAmount = Number(row.amount);
       base.refundedAmount = Number(row.refunded_amount);
     }
-    return base;
+    return bases;
   }
 
   async #apply(

@@ -57,10 +57,12 @@ export const inventoryReservedSchema = z.object({
  * RELEASE_REASONS.includes('compensation') // true
  * ```
  */
-export const RELEASE_REASONS = ['cancelled', 'compensation', 'expired', 'fulfilled'] as const;
+export const RELEASE_REASONS = ['cancelled', 'compensation', 'expired', 'fulfilled', 'returned'] as const;
 
 /**
- * `inventory.released`: a reservation given back (cancel, saga compensation, expiry) or consumed.
+ * `inventory.released`: a reservation given back (cancel, saga compensation, expiry) or consumed
+ * (`fulfilled`: the units left with the shipment); `returned`: units a shipment took come back
+ * on the shelf (a cancelled order's parcel), without touching reservations.
  *
  * @example
  * ```ts

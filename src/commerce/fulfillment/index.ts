@@ -1,1 +1,2 @@
 export * from './order-fulfillment-saga.js';
+export * from './order-cancellation-saga.js';

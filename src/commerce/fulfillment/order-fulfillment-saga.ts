@@ -24,6 +24,7 @@ import type { PaymentGateway } from '../ports/payment-gateway.js';
 import type { ShippingLabel, ShippingProvider } from '../ports/shipping-provider.js';
 import type { TikTokShopClient } from '../ports/tiktok-shop-client.js';
 import { FULFILLMENT_SAGA_SOURCE } from '../read-models/commerce-orders.js';
+import { orderRefundKey } from './order-cancellation-saga.js';
 
 /** The saga's definition name (stored with every instance: keep it stable). */
 export const ORDER_FULFILLMENT_SAGA = 'commerce_order_fulfillment';
@@ -217,6 +218,9 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
         action: (ctx) =>
           guard(async () => {
             const { creatorId, orderId } = ctx.input;
+            // A buyer who cancelled meanwhile is not charged (the compensations release the stock).
+            if (await isCancelled(creatorId, orderId))
+              throw new OrderInvalidError(orderId, 'the order was cancelled');
             const { totalAmount, currency } = validated(ctx);
             const payment = await payments.charge({
               creatorId,
@@ -235,22 +239,36 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
             const { creatorId, orderId } = ctx.input;
             const payment = await undoTarget(ctx, 'charge', (lookup) => payments.findCharge?.(lookup));
             if (payment === null) return; // the lost charge never happened
+            // What a buyer's cancellation refunded already is not refunded again; both
+            // paths use the order's refund key, so the provider acts once either way.
+            const { events } = await store.readStream(orderStream(creatorId, orderId));
+            const refunded = events
+              .filter((e) => e.type === 'order.refunded')
+              .reduce((cents, e) => cents + Math.round((e.data as { amount: number }).amount * 100), 0);
+            const dueCents = Math.round(payment.amount * 100) - refunded;
+            if (dueCents <= 0) return;
+            const idempotencyKey = orderRefundKey(creatorId, orderId, payment.paymentId);
             await payments.refund({
               creatorId,
               orderId,
               ...payment,
-              idempotencyKey: ctx.idempotencyKey,
+              amount: dueCents / 100,
+              idempotencyKey,
               signal: ctx.signal,
             });
-            await append(ctx, [
-              commerceEvent('order.refunded', {
-                creatorId,
-                orderId,
-                amount: payment.amount,
-                currency: payment.currency,
-                reason: 'fulfillment failed',
-              }),
-            ]);
+            await store.append(
+              orderStream(creatorId, orderId),
+              [
+                commerceEvent('order.refunded', {
+                  creatorId,
+                  orderId,
+                  amount: dueCents / 100,
+                  currency: payment.currency,
+                  reason: 'fulfillment failed',
+                }),
+              ],
+              { aggregateType: 'order', idempotencyKey, metadata: meta(ctx) },
+            );
           },
         },
       },
@@ -286,6 +304,9 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
         action: (ctx) =>
           guard(async () => {
             const { creatorId, shopId, orderId } = ctx.input;
+            // Cancelled while the label was bought: refund, void the label, release (compensations).
+            if (await isCancelled(creatorId, orderId))
+              throw new OrderInvalidError(orderId, 'the order was cancelled');
             const label = ctx.results['generate_shipping_label'] as ShippingLabel;
             await tiktok.updateShipping({
               shopId,

@@ -1,6 +1,7 @@
 /**
  * The inventory handler: a processor of the global log that reserves stock on
- * allocation, releases it on cancellation (and consumes it on shipment), and
+ * allocation, releases it on cancellation unless the cancellation saga does
+ * (and consumes it on shipment), and
  * raises `inventory.low_stock_detected` / `inventory.reorder_triggered` when a
  * product's level calls for them.
  */
@@ -45,6 +46,11 @@ export interface InventoryHandlerOptions {
   inventory: InventoryService;
   options: ResolvedInventoryOptions;
   /**
+   * Whether a cancelled order's reservations are released here (default true). Off
+   * when the order-cancellation saga owns that release (and can undo it).
+   */
+  releaseOnCancel?: boolean;
+  /**
    * Processor settings (name defaults to `'commerce_inventory_handler'`, batchSize to 200,
    * errorBackoffMs to 500).
    */
@@ -80,10 +86,15 @@ export function createInventoryHandler(options: InventoryHandlerOptions): Proces
     delivery: 'at-least-once',
     handleBatch: async (events) => {
       const touched = new Map<string, { creatorId: string; productId: string; cause: StoredEvent }>();
-      for (const event of events) {
+      const reservedAt = lastReservations(events);
+      for (const [index, event] of events.entries()) {
         const caused = { ...metadata, causationId: event.id };
         switch (event.type) {
           case 'order.inventory_allocated':
+            // allocate() appends the reservations with the allocation: when one of
+            // this order follows in the batch, the order holds stock already, which
+            // is all reserveAllocation would find out (by reading the stream).
+            if ((reservedAt.get(orderKey(event.data)) ?? -1) > index) break;
             await inventory.reserveAllocation(
               event.data as EventPayload<'order.inventory_allocated'>,
               caused,
@@ -91,6 +102,7 @@ export function createInventoryHandler(options: InventoryHandlerOptions): Proces
             break;
           case 'order.cancelled':
           case 'order.shipped': {
+            if (event.type === 'order.cancelled' && options.releaseOnCancel === false) break;
             const d = event.data as EventPayload<'order.cancelled' | 'order.shipped'>;
             await inventory.release({
               creatorId: d.creatorId,
@@ -126,4 +138,19 @@ export function createInventoryHandler(options: InventoryHandlerOptions): Proces
       }
     },
   });
+}
+
+/** The order an event's payload names. */
+function orderKey(data: unknown): string {
+  const d = data as { creatorId: string; orderId: string };
+  return JSON.stringify([d.creatorId, d.orderId]);
+}
+
+/** The index of each order's last `inventory.reserved` in the batch. */
+function lastReservations(events: readonly StoredEvent[]): Map<string, number> {
+  const at = new Map<string, number>();
+  events.forEach((e, i) => {
+    if (e.type === 'inventory.reserved') at.set(orderKey(e.data), i);
+  });
+  return at;
 }

@@ -163,21 +163,66 @@ export class InventoryService {
     });
   }
 
+  /**
+   * Put back on the shelf what the order's shipment took (units released as
+   * `fulfilled` and not returned yet), one `inventory.released` with reason
+   * `returned` per product: a cancelled order whose parcel comes back. Returns
+   * the units returned (0 when nothing had shipped — a second call is a no-op).
+   */
+  async returnShipped(request: {
+    creatorId: string;
+    orderId: string;
+    metadata?: EventMetadata;
+  }): Promise<number> {
+    const { creatorId, orderId } = request;
+    return this.#withStream(creatorId, orderId, async (version, _held, shipped) => {
+      const events = [...shipped]
+        .filter(([, quantity]) => quantity > 0)
+        .map(([productId, quantity]) =>
+          commerceEvent('inventory.released', {
+            creatorId,
+            orderId,
+            productId,
+            quantity,
+            reason: 'returned',
+          }),
+        );
+      const units = [...shipped.values()].reduce((a, b) => a + Math.max(0, b), 0);
+      return {
+        events,
+        result: units,
+        version,
+        ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+      };
+    });
+  }
+
   /** Units the creator's order holds per product (reserved minus released). */
   async held(creatorId: string, orderId: string): Promise<Map<string, number>> {
     return (await this.#read(creatorId, orderId)).held;
   }
 
-  async #read(creatorId: string, orderId: string): Promise<{ version: number; held: Map<string, number> }> {
+  async #read(
+    creatorId: string,
+    orderId: string,
+  ): Promise<{ version: number; held: Map<string, number>; shipped: Map<string, number> }> {
     const { version, events } = await this.#store.readStream(orderStream(creatorId, orderId));
     const held = new Map<string, number>();
+    // Units a shipment took and no return brought back.
+    const shipped = new Map<string, number>();
+    const add = (m: Map<string, number>, productId: string, n: number) =>
+      m.set(productId, (m.get(productId) ?? 0) + n);
     for (const e of events) {
       if (e.type !== 'inventory.reserved' && e.type !== 'inventory.released') continue;
-      const d = e.data as { productId: string; quantity: number };
-      const sign = e.type === 'inventory.reserved' ? 1 : -1;
-      held.set(d.productId, (held.get(d.productId) ?? 0) + sign * d.quantity);
+      const d = e.data as { productId: string; quantity: number; reason?: ReleaseReason };
+      if (e.type === 'inventory.reserved') add(held, d.productId, d.quantity);
+      else if (d.reason === 'returned') add(shipped, d.productId, -d.quantity);
+      else {
+        add(held, d.productId, -d.quantity);
+        if (d.reason === 'fulfilled') add(shipped, d.productId, d.quantity);
+      }
     }
-    return { version, held };
+    return { version, held, shipped };
   }
 
   /** Read the order stream, decide, append at the version read; retry on a concurrent write. */
@@ -187,11 +232,12 @@ export class InventoryService {
     decide: (
       version: number,
       held: Map<string, number>,
+      shipped: Map<string, number>,
     ) => Promise<{ events: NewEvent[]; result: T; version?: number; metadata?: EventMetadata }>,
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const { version, held } = await this.#read(creatorId, orderId);
-      const decision = await decide(version, held);
+      const { version, held, shipped } = await this.#read(creatorId, orderId);
+      const decision = await decide(version, held, shipped);
       if (decision.events.length === 0) return decision.result;
       try {
         await this.#store.append(orderStream(creatorId, orderId), decision.events, {

@@ -205,12 +205,17 @@ export function inventoryLevelsProjection(
       'inventory.reserved': on<'inventory.reserved'>(options, (f, d, atMs) =>
         sold({ ...f, reserved: f.reserved + d.quantity }, d.quantity, atMs),
       ),
-      'inventory.released': on<'inventory.released'>(options, (f, d) => ({
-        ...f,
-        reserved: Math.max(0, f.reserved - d.quantity),
-        // Fulfilled units left the shelf; other releases return them to it.
-        on_hand: d.reason === 'fulfilled' ? Math.max(0, f.on_hand - d.quantity) : f.on_hand,
-      })),
+      'inventory.released': on<'inventory.released'>(options, (f, d) =>
+        d.reason === 'returned'
+          ? // Units a shipment took come back to the shelf; no reservation is involved.
+            { ...f, on_hand: f.on_hand + d.quantity }
+          : {
+              ...f,
+              reserved: Math.max(0, f.reserved - d.quantity),
+              // Fulfilled units left the shelf; other releases return them to it.
+              on_hand: d.reason === 'fulfilled' ? Math.max(0, f.on_hand - d.quantity) : f.on_hand,
+            },
+      ),
       'inventory.low_stock_detected': on<'inventory.low_stock_detected'>(options, (f) => ({
         ...f,
         low_stock_alerted: true,

@@ -198,9 +198,11 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
     const lockKey = this.#lockKey();
     this.#removeHook = this.#store.addInlineHook({
       name: this.#name,
+      // A batch with none of them changes no table: no transaction, no lock.
+      eventTypes: this.#rawTypes,
       apply: async ({ tx, events }) => {
         if (!tx) return this.#applyStaged(events);
-        // Shared with other appends; a rebuild takes it exclusively.
+        // Shared with other appends (that write events the tables fold); a rebuild takes it exclusively.
         await tx.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [lockKey]);
         return this.#apply(events, tx, true);
       },

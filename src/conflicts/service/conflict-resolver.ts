@@ -14,7 +14,7 @@ import { EventEmitter } from 'eventemitter3';
 import { z } from 'zod';
 import type { SqlClient } from '../../core/sql-client.js';
 import { StoreClosedError } from '../../core/errors.js';
-import type { AppendResult, EventMetadata, EventStore } from '../../store/types.js';
+import type { AppendResult, EventMetadata, EventStore, NewEvent } from '../../store/types.js';
 import type { ConflictRecord, ConflictAuditStore, AuditQuery, ManualOverride } from './audit/audit-record.js';
 import { MemoryAuditStore } from './audit/memory-audit-store.js';
 import { SqlAuditStore } from './audit/sql-audit-store.js';
@@ -24,6 +24,7 @@ import type { Detection } from '../pipeline/detect.js';
 import { ConflictEngine } from '../pipeline/conflict-engine.js';
 import { ConflictNotFoundError, ConflictNotPendingError, MalformedConflictInputError } from '../errors.js';
 import {
+  CONFLICT_ESCALATED_EVENT,
   CONFLICT_RESOLVED_EVENT,
   detectedEvent,
   escalatedEvent,
@@ -95,6 +96,12 @@ export interface ResolveOptions {
    * queue, the audit and the reports can be read per tenant. Commerce passes the creator.
    */
   tenantId?: string;
+  /**
+   * Events that follow from the resolution (e.g. the resolved value as the event
+   * the read models fold), appended with the conflict's own events in one append:
+   * they commit with the audit row or not at all, and a repeat writes none of them.
+   */
+  followUp?: (resolution: Resolution) => readonly NewEvent[];
 }
 
 /** Result of {@link ConflictResolver.process}. */
@@ -164,6 +171,8 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     const memoryAudit = this.#audit instanceof MemoryAuditStore;
     this.#removeHook = this.#store.addInlineHook({
       name: 'conflicts.audit',
+      // The audited events are the outcomes of resolve(): other batches skip the hook.
+      eventTypes: new Set([CONFLICT_RESOLVED_EVENT, CONFLICT_ESCALATED_EVENT]),
       apply: async ({ tx, events }) => {
         const mine = events.flatMap((e) => {
           const entry = this.#staged.get(e.id);
@@ -277,6 +286,10 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
       ? escalatedEvent(resolution, ids.outcome)
       : resolvedEvent(resolution, ids.outcome, { manual: false });
     outcome.metadata = { causationId: ids.detected };
+    const followUp = (options.followUp?.(resolution) ?? []).map((e) => ({
+      ...e,
+      metadata: { causationId: ids.outcome, ...e.metadata },
+    }));
     const record: ConflictRecord = {
       conflictId,
       tenantId: options.tenantId ?? null,
@@ -295,7 +308,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     try {
       appended = await this.#store.append(
         this.#streamId(resolution.entityType, resolution.entityId),
-        [detected, outcome],
+        [detected, outcome, ...followUp],
         {
           aggregateType: CONFLICT_AGGREGATE_TYPE,
           idempotencyKey: `conflict:${conflictId}`,

@@ -9,6 +9,14 @@
  * has finished, so nothing can still appear behind the checkpoint. The horizon
  * is read by one statement and the rows by the next, whose snapshot is newer —
  * the order the proof needs; each row is one JSON text (event-rows.ts).
+ *
+ * One process often runs several readers of the same log (a read-model
+ * processor, a handler, a saga trigger), and one append wakes them all at
+ * once. Page reads asked for in the same turn of the event loop therefore
+ * share their statements: one horizon, sent after every one of them was
+ * asked for (so none misses a commit that woke it), and one page per
+ * distinct checkpoint, read with the largest limit asked for — under one
+ * horizon, the page for a smaller limit is a prefix of it.
  */
 import { quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
 import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
@@ -22,9 +30,18 @@ const PREPARED = { prepare: true } as const;
 /** Pages: also as arrays where the driver can (pg builds each row object with a spread). */
 const PAGE = { prepare: true, arrayRows: true } as const;
 
-/** A page row's one column, whichever shape the adapter returned. */
-const eventJson = (row: [string] | { event_json: string }): string =>
-  Array.isArray(row) ? row[0] : row.event_json;
+/** A page row, whichever shape the adapter returned. */
+type PageRow = [string] | { event_json: string };
+
+/** A page row's one column. */
+const eventJson = (row: PageRow): string => (Array.isArray(row) ? row[0] : row.event_json);
+
+/** A page asked for, waiting for the turn's shared read. */
+interface PageRequest {
+  limit: number;
+  resolve: (page: RawPage) => void;
+  reject: (err: unknown) => void;
+}
 
 /** The SQL of the log reader, prepared once per schema. */
 export class LogReader {
@@ -35,6 +52,8 @@ export class LogReader {
   readonly #heldBack: string;
   readonly #oldestWriter: string;
   readonly #readAhead: ReadAhead | undefined;
+  /** Pages asked for in this turn of the event loop, by checkpoint; read together at its end. */
+  #asked: Map<LogCheckpoint, PageRequest[]> | undefined;
 
   /**
    * `readAhead`: overlap a sequential reader's page reads with its decoding
@@ -94,34 +113,57 @@ export class LogReader {
     this.#readAhead?.clear();
   }
 
-  async #readPage(after: LogCheckpoint, limit: number): Promise<RawPage> {
+  /** Ask for a page; it is read at the end of this turn, with every other page asked for meanwhile. */
+  #readPage(after: LogCheckpoint, limit: number): Promise<RawPage> {
+    return new Promise<RawPage>((resolve, reject) => {
+      if (!this.#asked) {
+        this.#asked = new Map();
+        setImmediate(() => void this.#readAsked());
+      }
+      const waiting = this.#asked.get(after);
+      if (waiting) waiting.push({ limit, resolve, reject });
+      else this.#asked.set(after, [{ limit, resolve, reject }]);
+    });
+  }
+
+  /** One horizon for every page asked for in the turn, then one page per checkpoint. */
+  async #readAsked(): Promise<void> {
+    const asked = this.#asked!;
+    this.#asked = undefined;
+    let horizon: bigint;
+    try {
+      // Horizon first, rows in the next statement: under READ COMMITTED its
+      // snapshot is newer, so it sees every writer below the horizon. Sent
+      // now, after every request of the turn: none misses what woke it.
+      horizon = await this.horizon();
+    } catch (err) {
+      for (const requests of asked.values()) for (const r of requests) r.reject(err);
+      return;
+    }
+    await Promise.all(
+      [...asked].map(async ([after, requests]) => {
+        try {
+          const limit = Math.max(...requests.map((r) => r.limit));
+          const rows = await this.#pageRows(after, limit, horizon);
+          for (const r of requests) {
+            // Each its own array: decoding empties it.
+            r.resolve(rawPage(requests.length === 1 ? rows : rows.slice(0, r.limit), after));
+          }
+        } catch (err) {
+          for (const r of requests) r.reject(err);
+        }
+      }),
+    );
+  }
+
+  async #pageRows(after: LogCheckpoint, limit: number, horizon: bigint): Promise<PageRow[]> {
     const { transactionId, globalPosition } = parseCheckpoint(after);
-    // Horizon first, rows in the next statement: under READ COMMITTED its
-    // snapshot is newer, so it sees every writer below the horizon.
-    const horizon = await this.horizon();
-    const { rows } = await this.#sql.query<[string] | { event_json: string }>(
+    const { rows } = await this.#sql.query<PageRow>(
       this.#readAll,
       [transactionId.toString(), globalPosition, limit, horizon.toString()],
       PAGE,
     );
-    const last = rows.at(-1);
-    return {
-      count: rows.length,
-      checkpoint: last ? parseStoredEvent(eventJson(last)).checkpoint : after,
-      decode: async (yieldEvery = Infinity) => {
-        const events: StoredEvent[] = [];
-        for (let i = 0; i < rows.length; i++) {
-          if (i > 0 && i % yieldEvery === 0) await new Promise(setImmediate);
-          events.push(parseStoredEvent(eventJson(rows[i]!)));
-        }
-        // Drop the driver's references now: in a process that also appends, V8
-        // pretenures the driver's result objects, and a dead old-generation array
-        // would keep every row text alive through young-generation GCs (about
-        // 2 µs of client CPU per event in the catch-up benchmark).
-        rows.length = 0;
-        return { events, checkpoint: events.at(-1)?.checkpoint ?? after };
-      },
-    };
+    return rows;
   }
 
   async head(): Promise<LogCheckpoint> {
@@ -144,6 +186,28 @@ export class LogReader {
     const ms = age.rows[0]?.ms;
     return { heldBackEvents, oldestOpenTransactionMs: ms === null || ms === undefined ? null : Number(ms) };
   }
+}
+
+/** The rows of one page, decoded on demand. */
+function rawPage(rows: PageRow[], after: LogCheckpoint): RawPage {
+  const last = rows.at(-1);
+  return {
+    count: rows.length,
+    checkpoint: last ? parseStoredEvent(eventJson(last)).checkpoint : after,
+    decode: async (yieldEvery = Infinity) => {
+      const events: StoredEvent[] = [];
+      for (let i = 0; i < rows.length; i++) {
+        if (i > 0 && i % yieldEvery === 0) await new Promise(setImmediate);
+        events.push(parseStoredEvent(eventJson(rows[i]!)));
+      }
+      // Drop the driver's references now: in a process that also appends, V8
+      // pretenures the driver's result objects, and a dead old-generation array
+      // would keep every row text alive through young-generation GCs (about
+      // 2 µs of client CPU per event in the catch-up benchmark).
+      rows.length = 0;
+      return { events, checkpoint: events.at(-1)?.checkpoint ?? after };
+    },
+  };
 }
 
 /** Drivers return text[] as an array, or (some configurations) as a `{a,b}` literal. */

@@ -32,6 +32,7 @@ import type {
   SubscribeOptions,
 } from '../types.js';
 import { Wakeups } from '../wakeups.js';
+import { hooksFor } from '../inline-hooks.js';
 import { AppendWriter, type WriteMode } from './append-writer.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-rows.js';
 import { LogReader } from './log-reader.js';
@@ -279,7 +280,8 @@ export class PostgresEventStore implements EventStore {
     batch: readonly PreparedAppend[],
     mode: WriteMode,
   ): Promise<FlushOutcome<AppendResult>[]> {
-    if (this.#hooks.size === 0) {
+    const hooks = hooksFor(this.#hooks, batch);
+    if (hooks.length === 0) {
       // One statement in its own implicit transaction: one round trip per flush.
       const written = await this.#writer.write(this.sql, batch, { withEvents: false, mode });
       if (written.wrote) this.#wakeups.notify();
@@ -289,7 +291,7 @@ export class PostgresEventStore implements EventStore {
     const written = await this.sql.transaction(async (tx) => {
       const result = await this.#writer.write(tx, batch, { withEvents: true, mode });
       if (result.events.length > 0) {
-        for (const hook of this.#hooks) {
+        for (const hook of hooks) {
           const callback = await hook.apply({ tx, events: result.events });
           if (callback) afterCommit.push(callback);
         }

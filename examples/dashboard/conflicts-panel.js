@@ -1,0 +1,122 @@
+/* global document, setInterval */
+// The conflicts panel: the `conflict_queue` channel (one row per stock
+// conflict resolve-sync-conflicts audited) on the dashboard's one connection.
+// It shows the manual queue (pending conflicts), how the queue moved over the
+// last minutes, and the latest automatic resolutions. Everything is derived
+// from the rows: a conflict was waiting at time t when it was detected by t
+// and not resolved by t.
+import { formatInt } from '/dashboard/format.js';
+
+const $ = (id) => document.getElementById(id);
+const TREND_POINTS = 24;
+const TREND_STEP_MS = 5_000;
+const SOURCES = {
+  tiktok_webhook: 'TikTok',
+  manual_admin: 'Admin',
+  automated_system: 'Warehouse',
+  scheduled_sync: 'ERP sync',
+  payment_processor: 'Payments',
+  shipping_provider: 'Shipping',
+};
+
+const ms = (v) => (v === null || v === undefined ? null : new Date(v).getTime());
+const escape = (s) =>
+  String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  );
+
+/** Queue size at each of the last TREND_POINTS steps, oldest first. */
+export function queueTrend(rows, now) {
+  const points = [];
+  for (let i = TREND_POINTS - 1; i >= 0; i--) {
+    const t = now - i * TREND_STEP_MS;
+    points.push(
+      rows.filter((r) => ms(r.detected_at) <= t && (r.status === 'pending' || ms(r.resolved_at) > t)).length,
+    );
+  }
+  return points;
+}
+
+function sparkline(points) {
+  const max = Math.max(1, ...points);
+  const w = 120;
+  const h = 28;
+  const step = w / Math.max(1, points.length - 1);
+  const path = points.map((p, i) => `${(i * step).toFixed(1)},${(h - (p / max) * (h - 2) - 1).toFixed(1)}`);
+  return `<svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" aria-hidden="true"><polyline points="${path.join(' ')}" /></svg>`;
+}
+
+function sourcesOf(row) {
+  return String(row.sources ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((s) => SOURCES[s] ?? s)
+    .join(' · ');
+}
+
+let latest = [];
+function render(rows) {
+  latest = rows;
+  const pending = rows.filter((r) => r.status === 'pending');
+  const auto = rows.filter((r) => r.status === 'resolved');
+  const manual = rows.filter((r) => r.status === 'manually_resolved');
+  $('conflicts-pending').textContent = formatInt(pending.length);
+  $('conflicts-pending').dataset.value = String(pending.length);
+  $('conflicts-resolved').textContent = formatInt(auto.length);
+  $('conflicts-resolved').dataset.value = String(auto.length);
+  $('conflicts-decided').textContent = formatInt(manual.length);
+  const points = queueTrend(rows, Date.now());
+  const first = points[0];
+  const last = points[points.length - 1];
+  const trend = $('conflicts-trend');
+  trend.innerHTML = sparkline(points);
+  trend.dataset.direction = last > first ? 'up' : last < first ? 'down' : 'flat';
+  trend.title = `Manual queue over the last ${(TREND_POINTS * TREND_STEP_MS) / 60_000} minutes`;
+  const recent = [...auto, ...manual].sort((a, b) => ms(b.resolved_at) - ms(a.resolved_at)).slice(0, 5);
+  const waiting = [...pending].sort((a, b) => ms(a.detected_at) - ms(b.detected_at));
+  const body = $('conflict-rows');
+  if (waiting.length + recent.length === 0) {
+    body.innerHTML = '<tr class="empty"><td colspan="4">No conflicting stock figures yet.</td></tr>';
+    return;
+  }
+  body.replaceChildren(
+    ...[...waiting, ...recent].map((r) => {
+      const tr = document.createElement('tr');
+      tr.dataset.status = r.status;
+      tr.dataset.conflict = r.conflict_id;
+      const figures =
+        r.local_quantity === null
+          ? '–'
+          : `${formatInt(r.local_quantity)} → ${formatInt(r.remote_quantity)}` +
+            (r.status === 'pending' ? '' : ` <small>settled ${formatInt(r.resolved_quantity ?? 0)}</small>`);
+      const label =
+        r.status === 'pending'
+          ? '<span class="badge warn">manual queue</span>'
+          : r.status === 'manually_resolved'
+            ? `<span class="badge ok">decided${r.decided_by ? ` by ${escape(r.decided_by)}` : ''}</span>`
+            : '<span class="badge ok">resolved</span>';
+      const why = r.reasons ? `<small>${escape(String(r.reasons).replace(/_/g, ' '))}</small>` : '';
+      const cells = [
+        `<strong>${escape(r.entity_id)}</strong><small>${escape(String(r.kind).replace(/_/g, ' '))}</small>`,
+        figures,
+        `${escape(sourcesOf(r))}${why}`,
+        label,
+      ];
+      tr.innerHTML = cells.map((c) => `<td>${c}</td>`).join('');
+      return tr;
+    }),
+  );
+}
+
+/**
+ * Subscribe the panel with the dashboard's `subscribe(channel, options, render)`.
+ *
+ * @example
+ * mountConflictsPanel(subscribe);
+ */
+export function mountConflictsPanel(subscribe) {
+  subscribe('conflict_queue', {}, render);
+  // The trend moves with time even when no row changes.
+  setInterval(() => latest.length > 0 && render(latest), TREND_STEP_MS);
+}
