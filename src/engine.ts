@@ -5,6 +5,8 @@
  * receivers. Thin on purpose: every part stays usable on its own.
  */
 import { merge, type Observable } from 'rxjs';
+import { parseOptions } from './core/parse-options.js';
+import { syncEngineConfigSchema } from './engine-options.js';
 import { resolveLogger, type Logger } from './core/logger.js';
 import type { Row, RowChange } from './core/row-change.js';
 import type { SqlClient } from './core/sql-client.js';
@@ -231,9 +233,10 @@ export const READ_MODEL_DEGRADED_LAG_MS = 30_000;
  * ```
  */
 export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
-  config: SyncEngineConfig<M>,
+  input: SyncEngineConfig<M>,
 ): SyncEngine<EventOf<M>> {
   type E = EventOf<M>;
+  const config = parseOptions('createSyncEngine', syncEngineConfigSchema, input) as SyncEngineConfig<M>;
   const schema = config.schema ?? 'creatorflow';
   const { sql } = config;
   const logger = resolveLogger(config.logger, 'createSyncEngine');

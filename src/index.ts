@@ -15,18 +15,32 @@ export {
   ERROR_CODES,
   IdempotencyKeyReusedError,
   InvalidArgumentError,
+  InvalidOptionsError,
   MigrationError,
+  NotFoundError,
+  NotSupportedError,
   PayloadTooLargeError,
   StoreClosedError,
   StoreUnavailableError,
   SyncError,
   ValidationError,
   isConcurrencyError,
+  isInvalidOptionsError,
   isRetryableStoreError,
   isSyncError,
   isValidationError,
 } from './core/errors.js';
 export type { ErrorCode, ExpectedVersionDescription, ValidationIssue } from './core/errors.js';
+
+// The error-code registry: every code, its module, class and HTTP status (docs/errors.md).
+export {
+  ERROR_CODE_PATTERN,
+  ERROR_MODULES,
+  ERROR_REGISTRY,
+  errorCodesOf,
+  httpStatusOfCode,
+} from './core/error-codes.js';
+export type { ErrorCodeInfo, ErrorCodeOf, ErrorModule, RegisteredErrorCode } from './core/error-codes.js';
 
 // The logger port (pino fits).
 export { LOG_LEVELS, consoleLogger, defaultLogger, silentLogger } from './core/logger.js';
@@ -234,6 +248,9 @@ export {
   ProcessorDeadLetteredError,
   ProcessorLayoutError,
   ProcessorRetiredError,
+  ProcessorRunningError,
+  ProcessorStoppedError,
+  ProcessorWaitTimeoutError,
   Projection,
   REBUILD_PHASES,
   createPartitionedProcessor,
@@ -244,6 +261,7 @@ export {
   isCheckpointMovedError,
   isLeaseLostError,
   isProcessorDeadLetteredError,
+  isProcessorWaitTimeoutError,
   memoryDeadLetterQueue,
   memoryProcessingState,
   migrateProcessing,
@@ -364,6 +382,7 @@ export {
   DEFAULT_SOURCE_TIME_BOUNDS,
   INGEST_ERROR_CODES,
   INGEST_ERROR_STATUS,
+  HttpError,
   IngestError,
   PROBLEM_CONTENT_TYPE,
   RATE_LIMITER_UNAVAILABLE_POLICIES,
@@ -378,9 +397,11 @@ export {
   expressAdapter,
   fastifyAdapter,
   headerValue,
+  isHttpError,
   isIngestError,
   jsonResponse,
   nodeAdapter,
+  problemOf,
   problemResponse,
   signStandardWebhook,
   unlimitedRateLimiter,
@@ -397,6 +418,7 @@ export type {
   FastifyRequestLike,
   HttpHandler,
   HttpHeaders,
+  HttpErrorCode,
   HttpProblemError,
   HttpRequest,
   HttpRequestHead,
@@ -430,6 +452,7 @@ export {
   InvalidSelectError,
   MemoryReadModel,
   OriginNotAllowedError,
+  PubSubMessageError,
   RealtimeUnavailableError,
   SnapshotError,
   TooManyConnectionsError,
@@ -448,6 +471,7 @@ export {
   decodeEnvelope,
   defineChannels,
   handleWebSocket,
+  isPubSubMessageError,
   migrateRealtime,
   parseAllowedOrigins,
   parseFilter,
@@ -505,8 +529,10 @@ export type {
 
 // Types the public signatures above name (so the API reference can link them).
 export type { RetryPolicyInput } from './runtime/retry-policy.js';
+// A retry policy's attemptTimeoutMs ends an attempt with it (a dead letter's cause, say).
+export { AttemptTimeoutError } from './runtime/errors.js';
 export { DEFAULT_SAGA_COMPENSATION_RETRY, DEFAULT_SAGA_STEP_RETRY } from './sagas/runner-options.js';
-export type { FieldCandidate } from './conflicts/strategies/strategy.js';
+export type { FieldCandidate } from './conflicts/pipeline/strategies/strategy.js';
 export type { RateLimitSettings } from './ingest/rate-limiter.js';
 export type { ReleaseSlot } from './realtime/connection-limiter.js';
 export type { TableBackend, TableWrites } from './processing/projection/table-backend.js';

@@ -51,7 +51,9 @@ export async function refusalOf(res: Response): Promise<{ error: Error; retryAft
   const text = await res.text().catch(() => '');
   let code: string | undefined;
   try {
-    code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+    // A problem+json body carries `code`; older servers sent `{ error: { code } }`.
+    const body = JSON.parse(text) as { code?: unknown; error?: { code?: string } };
+    code = typeof body.code === 'string' ? body.code : body.error?.code;
   } catch {
     code = undefined;
   }

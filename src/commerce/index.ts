@@ -5,6 +5,7 @@
  */
 export * from './events/index.js';
 export * from './errors.js';
+export * from './error-codes.js';
 export * from './metrics/index.js';
 export * from './read-models/index.js';
 export * from './ports/index.js';

@@ -42,27 +42,36 @@ export {
   type EscalationThresholds,
   type TerminalStates,
 } from './config.js';
-export { compareContenders, compareEarliest } from './total-order.js';
-export { contenderSchema, conflictInputSchema, prepareConflict, type PreparedConflict } from './contender.js';
-export { classifyConflict, hasCrossPlatformMismatch } from './classify.js';
-export { discrepancyPercent, measureImpact, thresholdReasons } from './escalation.js';
-export { conflictIdFor } from './conflict-id.js';
-export { detectConflicts, type DetectedConflict, type Detection } from './detect.js';
-export { resolveConflict } from './resolve.js';
-export { applyManualDecision, manualDecisionSchema } from './manual-decision.js';
-export type * from './strategies/strategy.js';
-export { businessRules } from './strategies/business-rules.js';
-export { fieldMerge } from './strategies/field-merge.js';
-export { lastWriteWins } from './strategies/last-write-wins.js';
-export { manual } from './strategies/manual.js';
-export { builtInStrategies, createStrategyRegistry } from './strategies/registry.js';
-export { ConflictEngine, createConflictEngine, type ConflictEngineOptions } from './engine.js';
-export type * from './audit/audit-record.js';
-export { AUDIT_STATUSES } from './audit/audit-record.js';
-export { MemoryAuditStore } from './audit/memory-audit-store.js';
-export { CONFLICTS_COMPONENT, SqlAuditStore } from './audit/sql-audit-store.js';
-export { migrations as conflictMigrations } from './sql/index.generated.js';
-export { conflictEventSchemas, conflictStreamId } from './event-schemas.js';
+export { compareContenders, compareEarliest } from './pipeline/total-order.js';
+export {
+  contenderSchema,
+  conflictInputSchema,
+  prepareConflict,
+  type PreparedConflict,
+} from './pipeline/contender.js';
+export { classifyConflict, hasCrossPlatformMismatch } from './pipeline/classify.js';
+export { discrepancyPercent, measureImpact, thresholdReasons } from './pipeline/escalation.js';
+export { conflictIdFor } from './pipeline/conflict-id.js';
+export { detectConflicts, type DetectedConflict, type Detection } from './pipeline/detect.js';
+export { resolveConflict } from './pipeline/resolve.js';
+export { applyManualDecision, manualDecisionSchema } from './pipeline/manual-decision.js';
+export type * from './pipeline/strategies/strategy.js';
+export { businessRules } from './pipeline/strategies/business-rules.js';
+export { fieldMerge } from './pipeline/strategies/field-merge.js';
+export { lastWriteWins } from './pipeline/strategies/last-write-wins.js';
+export { manual } from './pipeline/strategies/manual.js';
+export { builtInStrategies, createStrategyRegistry } from './pipeline/strategies/registry.js';
+export {
+  ConflictEngine,
+  createConflictEngine,
+  type ConflictEngineOptions,
+} from './pipeline/conflict-engine.js';
+export type * from './service/audit/audit-record.js';
+export { AUDIT_STATUSES } from './service/audit/audit-record.js';
+export { MemoryAuditStore } from './service/audit/memory-audit-store.js';
+export { CONFLICTS_COMPONENT, SqlAuditStore } from './service/audit/sql-audit-store.js';
+export { migrations as conflictMigrations } from './service/sql/index.generated.js';
+export { conflictEventSchemas, conflictStreamId } from './service/event-schemas.js';
 export {
   CONFLICT_DETECTED_EVENT,
   CONFLICT_ESCALATED_EVENT,
@@ -73,14 +82,14 @@ export {
   type ConflictDetectedData,
   type ConflictEscalatedData,
   type ConflictResolvedData,
-} from './events.js';
+} from './service/events.js';
 export {
   REPORT_BUCKETS,
   buildConflictReport,
   type ConflictReport,
   type ReportBucket,
   type ReportBucketRow,
-} from './reports.js';
+} from './service/reports.js';
 export {
   ConflictResolver,
   type ConflictResolverEvents,
@@ -88,4 +97,4 @@ export {
   type ProcessResult,
   type ResolveOptions,
   type ResolveRequest,
-} from './resolver.js';
+} from './service/conflict-resolver.js';

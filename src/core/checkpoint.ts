@@ -4,6 +4,8 @@
  * that pair is commit order, which is what makes the log gapless.
  */
 
+import { InvalidArgumentError } from './errors.js';
+
 /** An opaque, comparable position in the global log. */
 export type LogCheckpoint = string;
 
@@ -20,7 +22,7 @@ export interface CheckpointParts {
 const CHECKPOINT_PATTERN = /^(\d{1,20}):(\d{1,16})$/;
 
 /**
- * Parse a checkpoint; throws `TypeError` when it is malformed.
+ * Parse a checkpoint; throws `InvalidArgumentError` when it is malformed.
  *
  * @example
  * ```ts
@@ -29,7 +31,8 @@ const CHECKPOINT_PATTERN = /^(\d{1,20}):(\d{1,16})$/;
  */
 export function parseCheckpoint(checkpoint: LogCheckpoint): CheckpointParts {
   const match = CHECKPOINT_PATTERN.exec(checkpoint);
-  if (!match) throw new TypeError(`Malformed log checkpoint "${checkpoint}" (expected "<txid>:<position>")`);
+  if (!match)
+    throw new InvalidArgumentError(`Malformed log checkpoint "${checkpoint}" (expected "<txid>:<position>")`);
   return { transactionId: BigInt(match[1]!), globalPosition: Number(match[2]) };
 }
 

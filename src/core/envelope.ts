@@ -2,6 +2,7 @@
  * The one message envelope of the realtime transports (SSE and WebSocket).
  * Browser-safe: the client imports it too.
  */
+import { InvalidArgumentError } from './errors.js';
 import type { Row } from './row-change.js';
 import type { LogCheckpoint } from './checkpoint.js';
 import type { DeltaTuple } from './delta.js';
@@ -39,8 +40,11 @@ export interface Envelope {
   rows?: Row[];
   /** `reset`: the channel's key columns, so a client can key the rows. */
   keyColumns?: string[];
-  /** `error`: what went wrong; `retryAfterMs` when the client should wait. */
-  error?: { code: string; message: string; retryAfterMs?: number };
+  /**
+   * `error`: what went wrong, as an HTTP refusal would say it (`status` is the
+   * problem's, from the error registry); `retryAfterMs` when the client should wait.
+   */
+  error?: { code: string; message: string; status?: number; retryAfterMs?: number };
   /**
    * Multiplexed connections: the client-chosen id of the subscription this
    * envelope belongs to. An `error` without it ends the whole connection.
@@ -63,7 +67,7 @@ export function encodeEnvelope(envelope: Envelope): string {
 }
 
 /**
- * Parse an envelope from the wire; throws `TypeError` on anything else.
+ * Parse an envelope from the wire; throws `InvalidArgumentError` on anything else.
  *
  * @example
  * ```ts
@@ -78,7 +82,7 @@ export function decodeEnvelope(text: string): Envelope {
     !(ENVELOPE_TYPES as readonly unknown[]).includes((value as { type?: unknown }).type) ||
     typeof (value as { channel?: unknown }).channel !== 'string'
   ) {
-    throw new TypeError('Not a realtime envelope');
+    throw new InvalidArgumentError('Not a realtime envelope');
   }
   return value as Envelope;
 }

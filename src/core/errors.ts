@@ -3,25 +3,27 @@
  * that callers (and HTTP layers) branch on; messages are for people.
  */
 
-/** Stable error codes. New codes are added, existing ones never change meaning. */
-export const ERROR_CODES = [
-  'CONCURRENCY_CONFLICT',
-  'VALIDATION_FAILED',
-  'PAYLOAD_TOO_LARGE',
-  'INVALID_ARGUMENT',
-  'UNKNOWN_EVENT_TYPE',
-  'STORE_CLOSED',
-  'SCHEMA_TOO_NEW',
-  'MIGRATION_FAILED',
-  'NOT_FOUND',
-  'IDEMPOTENCY_KEY_REUSED',
-  'DUPLICATE_EVENT_ID',
-  'APPEND_OUTCOME_UNKNOWN',
-  'STORE_UNAVAILABLE',
-] as const;
+import { type ErrorCodeOf, type RegisteredErrorCode, errorCodesOf } from './error-codes.js';
 
-/** A stable error code; modules may define their own beyond {@link ERROR_CODES}. */
-export type ErrorCode = (typeof ERROR_CODES)[number] | (string & {});
+/**
+ * The codes of the core and the store, in registry order (see `ERROR_REGISTRY`
+ * for every module's). New codes are added, existing ones never change meaning.
+ *
+ * @example
+ * ```ts
+ * ERROR_CODES.includes('CONCURRENCY_CONFLICT') // true
+ * ```
+ */
+export const ERROR_CODES: readonly (ErrorCodeOf<'core'> | ErrorCodeOf<'store'>)[] = Object.freeze([
+  ...errorCodesOf('core'),
+  ...errorCodesOf('store'),
+]);
+
+/**
+ * A stable error code: one of `ERROR_REGISTRY` (a domain entry point adds its
+ * own, e.g. `COMMERCE_ERROR_REGISTRY`).
+ */
+export type ErrorCode = RegisteredErrorCode | (string & {});
 
 /**
  * Base class of every error thrown by the library.
@@ -126,6 +128,69 @@ export class PayloadTooLargeError extends SyncError {
 export class InvalidArgumentError extends SyncError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('INVALID_ARGUMENT', message, options);
+  }
+}
+
+/**
+ * A host option object is malformed: `createSyncEngine`, `createRealtimeHub`
+ * and the other factories validate their options once, before anything
+ * starts. `issues` names every bad field by its path.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (isInvalidOptionsError(err)) console.error(err.what, err.issues.map((i) => i.path)); }
+ * ```
+ */
+export class InvalidOptionsError extends SyncError {
+  /** What the options were for, e.g. `'createSyncEngine'`. */
+  readonly what: string;
+  readonly issues: readonly ValidationIssue[];
+  constructor(what: string, issues: readonly ValidationIssue[], options?: { cause?: unknown }) {
+    const detail = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    super('INVALID_OPTIONS', `Invalid ${what} options: ${detail}`, options);
+    this.what = what;
+    this.issues = issues;
+  }
+}
+
+/**
+ * True when `err` is an {@link InvalidOptionsError}.
+ *
+ * @example
+ * ```ts
+ * if (isInvalidOptionsError(err)) process.exit(78); // EX_CONFIG
+ * ```
+ */
+export function isInvalidOptionsError(err: unknown): err is InvalidOptionsError {
+  return err instanceof InvalidOptionsError;
+}
+
+/**
+ * A named resource (a dead letter, a route, a record) does not exist.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof NotFoundError) reply(404); }
+ * ```
+ */
+export class NotFoundError extends SyncError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NOT_FOUND', message, options);
+  }
+}
+
+/**
+ * The operation needs a capability this adapter does not have (say, a rebuild
+ * on a store without SQL).
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof NotSupportedError) useSqlStore(); }
+ * ```
+ */
+export class NotSupportedError extends SyncError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NOT_SUPPORTED', message, options);
   }
 }
 

@@ -1,4 +1,5 @@
 export * from './types.js';
+export * from './errors.js';
 export * from './problem.js';
 export * from './router.js';
 export * from './node.js';

@@ -2,7 +2,8 @@
  * RFC 9457 problem details: every rejected request gets an
  * `application/problem+json` body with a stable `code` to branch on.
  */
-import { isRetryableStoreError, isSyncError } from '../core/errors.js';
+import { httpStatusOfCode } from '../core/error-codes.js';
+import { type SyncError, isRetryableStoreError, isSyncError } from '../core/errors.js';
 import { isConnectionFailure } from '../runtime/classify-failure.js';
 import type { HttpResponse } from './types.js';
 
@@ -77,18 +78,79 @@ export function problemResponse(problem: HttpProblemError): HttpResponse {
   };
 }
 
-/** Library codes that mean the request contradicts what is stored. */
-const CONFLICT_CODES = new Set(['CONCURRENCY_CONFLICT', 'IDEMPOTENCY_KEY_REUSED', 'DUPLICATE_EVENT_ID']);
-const RETRY_SOON = { 'retry-after': '1' } as const;
+const RETRY_SOON = '1';
 
-/** True when `err` carries an HTTP status and a code. */
+/** True when `err` carries its own HTTP status and a code (an `IngestError`, an `HttpError`, a host's error). */
 function isHttpProblemError(err: unknown): err is HttpProblemError {
   return isSyncError(err) && typeof (err as { status?: unknown }).status === 'number';
 }
 
+/** `retry-after` of an error: its `retryAfterSeconds`, or 1 s for a retryable store error. */
+function retryAfterOf(err: SyncError): Record<string, string> {
+  const seconds = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  if (typeof seconds === 'number') return { 'retry-after': String(seconds) };
+  // The sender tries again later (a webhook redelivery; the idempotency key makes it safe).
+  return isRetryableStoreError(err) ? { 'retry-after': RETRY_SOON } : {};
+}
+
+const INTERNAL: HttpProblemError = Object.freeze({
+  status: 500,
+  code: 'INTERNAL_ERROR',
+  message: 'The request could not be processed',
+});
+
 /**
- * Turn any thrown value into a problem response. Library errors keep their
- * code; anything else becomes a 500 whose detail does not leak internals.
+ * The one mapping from any thrown value to a problem: the HTTP status comes
+ * from the error registry (`ERROR_REGISTRY`, or the error's own `status`),
+ * the code is the error's own. A status of 500 hides the error (`INTERNAL_ERROR`,
+ * no message); an unreachable database is `DATABASE_UNAVAILABLE` 503.
+ * SSE refusals send it as the response, WebSocket refusals as the `error`
+ * envelope and close code 4000 + status.
+ *
+ * @example
+ * ```ts
+ * problemOf(new InvalidArgumentError('bad')) // { status: 400, code: 'INVALID_ARGUMENT', message: 'bad' }
+ * ```
+ */
+export function problemOf(err: unknown): HttpProblemError {
+  if (isHttpProblemError(err)) return err;
+  if (isSyncError(err)) {
+    const status = httpStatusOfCode(err.code);
+    if (status !== 500) {
+      const issues = (err as { issues?: unknown }).issues;
+      const headers = retryAfterOf(err);
+      return {
+        status,
+        code: err.code,
+        message: err.message,
+        ...(Object.keys(headers).length > 0 ? { headers } : {}),
+        ...(Array.isArray(issues) && issues.every(isIssue) ? { issues } : {}),
+      };
+    }
+  }
+  if (isConnectionFailure(err, { network: false })) {
+    return {
+      status: 503,
+      code: 'DATABASE_UNAVAILABLE',
+      message: 'The database is unreachable; try again shortly',
+      headers: { 'retry-after': RETRY_SOON },
+    };
+  }
+  return INTERNAL;
+}
+
+function isIssue(value: unknown): value is { path: string; message: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { path?: unknown }).path === 'string' &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
+}
+
+/**
+ * Turn any thrown value into a problem response ({@link problemOf}). Library
+ * errors keep their code; anything else becomes a 500 whose detail does not leak internals.
  *
  * @example
  * ```ts
@@ -96,39 +158,5 @@ function isHttpProblemError(err: unknown): err is HttpProblemError {
  * ```
  */
 export function errorToProblem(err: unknown): HttpResponse {
-  if (isHttpProblemError(err)) return problemResponse(err);
-  if (isSyncError(err)) {
-    if (err.code === 'VALIDATION_FAILED') {
-      const issues = (err as { issues?: readonly { path: string; message: string }[] }).issues;
-      return problemResponse({
-        status: 422,
-        code: 'SCHEMA_VIOLATION',
-        message: err.message,
-        ...(issues ? { issues } : {}),
-      });
-    }
-    if (err.code === 'PAYLOAD_TOO_LARGE')
-      return problemResponse({ status: 413, code: err.code, message: err.message });
-    if (err.code === 'STORE_CLOSED')
-      return problemResponse({ status: 503, code: err.code, message: err.message });
-    // Retryable: the sender tries again later (a TikTok or carrier redelivery;
-    // the idempotency key makes the retry safe whatever happened).
-    if (isRetryableStoreError(err))
-      return problemResponse({ status: 503, code: err.code, message: err.message, headers: RETRY_SOON });
-    if (CONFLICT_CODES.has(err.code))
-      return problemResponse({ status: 409, code: err.code, message: err.message });
-  }
-  if (isConnectionFailure(err, { network: false })) {
-    return problemResponse({
-      status: 503,
-      code: 'DATABASE_UNAVAILABLE',
-      message: 'The database is unreachable; try again shortly',
-      headers: RETRY_SOON,
-    });
-  }
-  return problemResponse({
-    status: 500,
-    code: 'INTERNAL_ERROR',
-    message: 'The request could not be processed',
-  });
+  return problemResponse(problemOf(err));
 }

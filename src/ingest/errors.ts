@@ -2,37 +2,29 @@
  * Errors of the webhook receivers. Each has a stable `code` and the HTTP
  * status it is answered with; the body is `application/problem+json`.
  */
+import { ERROR_REGISTRY, type ErrorCodeOf, errorCodesOf } from '../core/error-codes.js';
 import { SyncError } from '../core/errors.js';
 
+/** One stable ingest error code. */
+export type IngestErrorCode = ErrorCodeOf<'ingest'> | 'PAYLOAD_TOO_LARGE';
+
 /**
- * Stable codes of rejected webhooks, with their HTTP status.
+ * Stable codes of rejected webhooks, with their HTTP status: a view of the
+ * error registry (`ERROR_REGISTRY`), which owns the statuses.
  *
  * @example
  * ```ts
  * INGEST_ERROR_STATUS.SIGNATURE_INVALID // 401
  * ```
  */
-export const INGEST_ERROR_STATUS = {
-  SIGNATURE_MISSING: 401,
-  SIGNATURE_INVALID: 401,
-  API_KEY_MISSING: 401,
-  API_KEY_INVALID: 401,
-  STALE_TIMESTAMP: 401,
-  UNKNOWN_PROVIDER: 404,
-  UNKNOWN_SHOP: 403,
-  UNKNOWN_CREATOR: 403,
-  UNKNOWN_ORDER: 404,
-  MALFORMED_JSON: 400,
-  TIMESTAMP_OUT_OF_RANGE: 400,
-  SCHEMA_VIOLATION: 422,
-  PAYLOAD_TOO_LARGE: 413,
-  RATE_LIMITED: 429,
-  RATE_LIMITER_UNAVAILABLE: 503,
-  RAW_BODY_UNAVAILABLE: 500,
-} as const;
-
-/** One stable ingest error code. */
-export type IngestErrorCode = keyof typeof INGEST_ERROR_STATUS;
+export const INGEST_ERROR_STATUS: Readonly<Record<IngestErrorCode, number>> = Object.freeze(
+  Object.fromEntries(
+    [...errorCodesOf('ingest'), 'PAYLOAD_TOO_LARGE' as const].map((code) => [
+      code,
+      ERROR_REGISTRY[code].status,
+    ]),
+  ) as Record<IngestErrorCode, number>,
+);
 
 /**
  * Every ingest error code.

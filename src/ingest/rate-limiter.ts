@@ -5,6 +5,7 @@
  * no window edge lets a double burst through, as fixed windows or a GCRA with
  * a full-size burst would.
  */
+import { InvalidArgumentError } from '../core/errors.js';
 
 /** The answer for one request. */
 export interface RateLimitDecision {
@@ -107,9 +108,9 @@ export function rateLimitSettings(options: RateLimitOptions = {}): RateLimitSett
   const limit = options.limit ?? DEFAULT_RATE_LIMIT.limit;
   const windowMs = options.windowMs ?? DEFAULT_RATE_LIMIT.windowMs;
   if (!Number.isInteger(limit) || limit < 1)
-    throw new RangeError(`limit must be a positive integer, got ${limit}`);
+    throw new InvalidArgumentError(`limit must be a positive integer, got ${limit}`);
   if (!Number.isInteger(windowMs) || windowMs < 1) {
-    throw new RangeError(`windowMs must be a positive integer, got ${windowMs}`);
+    throw new InvalidArgumentError(`windowMs must be a positive integer, got ${windowMs}`);
   }
   return Object.freeze({ limit, windowMs });
 }

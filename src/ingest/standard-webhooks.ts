@@ -5,6 +5,7 @@
  * `whsec_…` secret. Several space-separated signatures allow key rotation.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { InvalidArgumentError } from '../core/errors.js';
 import { IngestError } from './errors.js';
 
 /**
@@ -23,7 +24,7 @@ const WEBHOOK_ID = /^[\x21-\x7e]{1,256}$/;
 const TIMESTAMP = /^\d{1,15}$/;
 
 /**
- * Decode a `whsec_<base64>` secret into its key bytes; throws `RangeError` when malformed.
+ * Decode a `whsec_<base64>` secret into its key bytes; throws `InvalidArgumentError` when malformed.
  *
  * @example
  * ```ts
@@ -32,9 +33,10 @@ const TIMESTAMP = /^\d{1,15}$/;
  */
 export function decodeWebhookSecret(secret: string): Buffer {
   const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
-  if (!BASE64.test(encoded)) throw new RangeError('Webhook secret must be whsec_ followed by base64');
+  if (!BASE64.test(encoded))
+    throw new InvalidArgumentError('Webhook secret must be whsec_ followed by base64');
   const key = Buffer.from(encoded, 'base64');
-  if (key.length < 16) throw new RangeError('Webhook secret must hold at least 16 bytes');
+  if (key.length < 16) throw new InvalidArgumentError('Webhook secret must hold at least 16 bytes');
   return key;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Errors of the processing module. Each has a stable `code` callers branch on.
  */
-import { SyncError } from '../core/errors.js';
+import { NotFoundError, SyncError } from '../core/errors.js';
 import type { LogCheckpoint } from '../core/checkpoint.js';
 
 /**
@@ -46,11 +46,7 @@ export {
  * catch (err) { if (err instanceof ProcessingNotFoundError) reply(404); }
  * ```
  */
-export class ProcessingNotFoundError extends SyncError {
-  constructor(message: string) {
-    super('NOT_FOUND', message);
-  }
-}
+export class ProcessingNotFoundError extends NotFoundError {}
 
 /**
  * True when `err` is a {@link CheckpointMovedError}.
@@ -170,4 +166,72 @@ export function isProcessorDeadLetteredError(err: unknown): err is ProcessorDead
 
 function describeCause(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
+}
+
+/**
+ * The processor was stopped: the abort reason of a running handler's
+ * `ctx.signal` when `stop()` is called.
+ *
+ * @example
+ * ```ts
+ * handle: async (event, { signal }) => { await work(event, { signal }); } // aborted with ProcessorStoppedError on stop()
+ * ```
+ */
+export class ProcessorStoppedError extends SyncError {
+  readonly processor: string;
+  constructor(processor: string) {
+    super('PROCESSOR_STOPPED', `Processor "${processor}" stopped`);
+    this.processor = processor;
+  }
+}
+
+/**
+ * An operation that needs a stopped processor (`seek`) was called on a running one.
+ *
+ * @example
+ * ```ts
+ * await processor.stop(); await processor.seek(START_CHECKPOINT); // not ProcessorRunningError
+ * ```
+ */
+export class ProcessorRunningError extends SyncError {
+  readonly processor: string;
+  constructor(processor: string, operation: string) {
+    super('PROCESSOR_RUNNING', `Stop processor "${processor}" before ${operation}`);
+    this.processor = processor;
+  }
+}
+
+/**
+ * `whenCaughtUp({ timeoutMs })` gave up before the processor reached the target checkpoint.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (isProcessorWaitTimeoutError(err)) console.warn(err.processor, 'is behind', err.target); }
+ * ```
+ */
+export class ProcessorWaitTimeoutError extends SyncError {
+  readonly processor: string;
+  readonly target: LogCheckpoint;
+  readonly timeoutMs: number;
+  constructor(processor: string, target: LogCheckpoint, timeoutMs: number, what = 'Processor') {
+    super(
+      'PROCESSOR_WAIT_TIMEOUT',
+      `${what} "${processor}" did not catch up to ${target} in ${timeoutMs} ms`,
+    );
+    this.processor = processor;
+    this.target = target;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * True when `err` is a {@link ProcessorWaitTimeoutError}.
+ *
+ * @example
+ * ```ts
+ * if (isProcessorWaitTimeoutError(err)) reply(504);
+ * ```
+ */
+export function isProcessorWaitTimeoutError(err: unknown): err is ProcessorWaitTimeoutError {
+  return err instanceof ProcessorWaitTimeoutError;
 }

@@ -38,12 +38,16 @@ export {
   isCheckpointMovedError,
   isLeaseLostError,
   isProcessorDeadLetteredError,
+  isProcessorWaitTimeoutError,
   LEASE_LOST_REASONS,
   LeaseLostError,
   ProcessingNotFoundError,
   ProcessorDeadLetteredError,
   ProcessorLayoutError,
   ProcessorRetiredError,
+  ProcessorRunningError,
+  ProcessorStoppedError,
+  ProcessorWaitTimeoutError,
   type LeaseLostReason,
 } from './errors.js';
 export {

@@ -8,7 +8,7 @@ import {
   START_CHECKPOINT,
   type LogCheckpoint,
 } from '../core/checkpoint.js';
-import { SyncError } from '../core/errors.js';
+import { ProcessorWaitTimeoutError } from './errors.js';
 import type { ProcessorContext } from './processor-context.js';
 import type { ProcessorLag } from './processor-events.js';
 
@@ -79,12 +79,7 @@ export class ProgressObserver {
       if (options.timeoutMs === undefined) return;
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(
-          new SyncError(
-            'TIMEOUT',
-            `Processor "${this.#ctx.name}" did not catch up to ${head} in ${options.timeoutMs} ms`,
-          ),
-        );
+        reject(new ProcessorWaitTimeoutError(this.#ctx.name, head, options.timeoutMs!));
       }, options.timeoutMs);
       timer.unref?.();
       waiter.resolve = () => {

@@ -12,11 +12,10 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { parseCheckpoint, type LogCheckpoint } from '../core/checkpoint.js';
-import { SyncError } from '../core/errors.js';
 import { withRetry } from '../runtime/with-retry.js';
 import type { StoredEvent } from '../store/types.js';
 import type { DeadLetter, DeadLetterQueue } from './dead-letter-queue.js';
-import { ProcessingNotFoundError } from './errors.js';
+import { ProcessingNotFoundError, ProcessorRunningError, ProcessorStoppedError } from './errors.js';
 import { reportFailure, type ProcessorContext } from './processor-context.js';
 import { Delivery } from './processor-delivery.js';
 import type { ProcessorEventMap, ProcessorLag } from './processor-events.js';
@@ -131,7 +130,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
-    this.#abort.abort(new SyncError('PROCESSOR_STOPPED', `Processor "${this.name}" stopped`));
+    this.#abort.abort(new ProcessorStoppedError(this.name));
     await this.#loop?.stop();
     this.#loop = undefined;
     this.#observer.stopLagReports();
@@ -174,8 +173,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
    * ```
    */
   async seek(checkpoint: LogCheckpoint): Promise<void> {
-    if (this.#running)
-      throw new SyncError('PROCESSOR_RUNNING', `Stop processor "${this.name}" before seeking`);
+    if (this.#running) throw new ProcessorRunningError(this.name, 'seeking');
     parseCheckpoint(checkpoint);
     await this.migrate();
     await this.#state.saveCheckpoint(this.name, checkpoint);

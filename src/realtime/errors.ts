@@ -2,7 +2,8 @@
  * Errors of the realtime delta stream. Each has a stable `code` that
  * transports map to HTTP statuses and wire `error` envelopes.
  */
-import { SyncError } from '../core/errors.js';
+import { SyncError, type ValidationIssue } from '../core/errors.js';
+import { problemOf } from '../http/problem.js';
 
 /**
  * A subscription filter is malformed, names a column outside the channel's
@@ -163,7 +164,46 @@ export class RealtimeUnavailableError extends SyncError {
 }
 
 /**
- * The HTTP status a transport answers for a realtime error code.
+ * A message arriving over pub/sub (Redis, PostgreSQL NOTIFY) is not a valid
+ * change notice. It is dropped and reported as the hub's `'error'`; the
+ * subscription goes on with the next message.
+ *
+ * @example
+ * ```ts
+ * hub.events.on('error', (err) => { if (isPubSubMessageError(err)) metrics.badMessages.inc(); });
+ * ```
+ */
+export class PubSubMessageError extends SyncError {
+  /** The pub/sub channel the message came on. */
+  readonly channel: string;
+  readonly issues: readonly ValidationIssue[];
+  constructor(channel: string, issues: readonly ValidationIssue[], options?: { cause?: unknown }) {
+    const detail = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    super(
+      'PUBSUB_MESSAGE_INVALID',
+      `Dropped a malformed message on pub/sub channel "${channel}": ${detail}`,
+      options,
+    );
+    this.channel = channel;
+    this.issues = issues;
+  }
+}
+
+/**
+ * True when `err` is a {@link PubSubMessageError}.
+ *
+ * @example
+ * ```ts
+ * if (isPubSubMessageError(err)) log.warn(err.channel, err.issues);
+ * ```
+ */
+export function isPubSubMessageError(err: unknown): err is PubSubMessageError {
+  return err instanceof PubSubMessageError;
+}
+
+/**
+ * The HTTP status a transport answers for an error: the one mapping of
+ * `problemOf` (`@creatorflow/sync/http`), from the error registry.
  *
  * @example
  * ```ts
@@ -171,27 +211,5 @@ export class RealtimeUnavailableError extends SyncError {
  * ```
  */
 export function httpStatusOf(err: unknown): number {
-  if (!(err instanceof SyncError)) return 500;
-  switch (err.code) {
-    case 'INVALID_FILTER':
-    case 'INVALID_SELECT':
-    case 'TOO_MANY_SUBSCRIPTIONS':
-    case 'INVALID_ARGUMENT':
-    case 'VALIDATION_FAILED':
-      return 400;
-    case 'UNAUTHORIZED':
-      return 401;
-    case 'ORIGIN_NOT_ALLOWED':
-      return 403;
-    case 'UNKNOWN_CHANNEL':
-      return 404;
-    case 'TOO_MANY_CONNECTIONS':
-      return 429;
-    case 'SNAPSHOT_FAILED':
-    case 'REALTIME_UNAVAILABLE':
-    case 'STORE_CLOSED':
-      return 503;
-    default:
-      return 500;
-  }
+  return problemOf(err).status;
 }

@@ -5,6 +5,7 @@
  */
 import { quoteIdent } from '../core/sql-client.js';
 import type { ChannelDefinition } from './channels.js';
+import { InvalidFilterError } from './errors.js';
 import type { ParsedFilter } from './filter.js';
 
 const SQL_OPERATORS = { eq: '=', neq: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
@@ -34,7 +35,7 @@ export function filterToSql(
   const parts = [`${quoteIdent(channel.tenantColumn)} = ANY($${firstParam})`];
   for (const c of filter.conditions) {
     if (!channel.filterableColumns.includes(c.column))
-      throw new Error(`column ${c.column} is not allow-listed`);
+      throw new InvalidFilterError(c.column, 'the column is not allow-listed');
     const col = quoteIdent(c.column);
     if (c.op === 'in') {
       params.push([...c.values]);

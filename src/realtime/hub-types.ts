@@ -136,6 +136,8 @@ export interface RealtimeStats {
   queuedMessages: number;
   /** The connection limiter runs on its fallback (e.g. Redis unreachable: per-process limit). */
   limiterDegraded: boolean;
+  /** Pub/sub messages dropped because they were not valid (each also an `'error'` event). */
+  malformedMessages: number;
 }
 
 /** The realtime hub. */

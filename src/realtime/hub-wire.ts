@@ -4,9 +4,11 @@
  * can tell one was lost) and invalidations (a channel's rows changed without
  * row changes, e.g. a rebuild on one host: every host's subscribers reload).
  */
+import { z } from 'zod';
+import { isCheckpoint } from '../core/checkpoint.js';
 import type { ChangeBatch } from './fold.js';
 import { withRetry } from '../runtime/with-retry.js';
-import { RealtimeUnavailableError } from './errors.js';
+import { PubSubMessageError, RealtimeUnavailableError } from './errors.js';
 import type { PubSub } from './pubsub.js';
 
 /** A batch as published: the producer's previous batch cursor on the channel (null: its first). */
@@ -30,20 +32,66 @@ export function encodeWire(message: WireMessage): string {
     : JSON.stringify({ invalidate: message.channel, from: message.from });
 }
 
+const row = z.record(z.string(), z.unknown());
+const checkpoint = z.string().refine((c) => isCheckpoint(c), 'expected a log checkpoint "<txid>:<position>"');
+const foldedChange = z.object({
+  key: row,
+  keyId: z.string(),
+  oldRow: row.nullable(),
+  newRow: row.nullable(),
+  lastSeen: row.nullable(),
+  firstCheckpoint: checkpoint,
+  lastCheckpoint: checkpoint,
+});
+
 /**
- * Decode a message; throws on text that is not JSON.
+ * The zod schemas of the messages on the hubs' topic: a batch, or (an object
+ * with `invalidate`) an invalidation notice.
  *
  * @example
  * ```ts
- * const message = decodeWire(text); if (message.kind === 'batch') hub.ingest(message.batch);
+ * wireMessageSchemas.batch.safeParse(JSON.parse(text)).success
  * ```
  */
-export function decodeWire(text: string): WireMessage {
-  const value = JSON.parse(text) as Partial<WireBatch> & { invalidate?: unknown; from?: unknown };
-  if (typeof value.invalidate === 'string') {
-    return { kind: 'invalidate', channel: value.invalidate, from: String(value.from ?? '') };
+export const wireMessageSchemas = {
+  invalidate: z.object({ invalidate: z.string().min(1), from: z.string() }),
+  batch: z.object({
+    channel: z.string().min(1),
+    cursor: checkpoint,
+    changes: z.array(foldedChange),
+    previous: checkpoint.nullable().optional(),
+  }),
+};
+
+/**
+ * Decode a message; throws {@link PubSubMessageError} on text that is not
+ * JSON or not a message, so one bad publisher cannot feed a hub a batch that
+ * would corrupt its replay buffer or its subscribers' rows.
+ *
+ * @example
+ * ```ts
+ * const message = decodeWire(text, topic); if (message.kind === 'batch') hub.ingest(message.batch);
+ * ```
+ */
+export function decodeWire(text: string, topic = 'pubsub'): WireMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new PubSubMessageError(topic, [{ path: '', message: 'not JSON' }], { cause: err });
   }
-  return { kind: 'batch', batch: value as WireBatch };
+  const isNotice = typeof value === 'object' && value !== null && 'invalidate' in value;
+  const parsed = (isNotice ? wireMessageSchemas.invalidate : wireMessageSchemas.batch).safeParse(value);
+  if (!parsed.success) {
+    throw new PubSubMessageError(
+      topic,
+      parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+      { cause: parsed.error },
+    );
+  }
+  const message = parsed.data;
+  if ('invalidate' in message) return { kind: 'invalidate', channel: message.invalidate, from: message.from };
+  return { kind: 'batch', batch: { ...message, previous: message.previous ?? null } };
 }
 
 /** Bounds of an {@link OrderedPublisher}. */

@@ -19,7 +19,9 @@ import { compareCheckpoints } from '../core/checkpoint.js';
 import { ChannelLog } from './channel-log.js';
 import { type ChannelDefinition, defineChannels } from './channels.js';
 import type { Envelope } from '../core/envelope.js';
-import { RealtimeUnavailableError, UnknownChannelError } from './errors.js';
+import { RealtimeUnavailableError, UnknownChannelError, isPubSubMessageError } from './errors.js';
+import { realtimeHubOptionsSchema } from './hub-options.js';
+import { parseOptions } from '../core/parse-options.js';
 import { type ParsedFilter, parseFilter } from './filter.js';
 import type { ChangeBatch } from './fold.js';
 import { OrderedPublisher, decodeWire, encodeWire } from './hub-wire.js';
@@ -66,7 +68,8 @@ interface ChannelState {
  * server.on('request', createSseHandler(hub, { authorize }));
  * ```
  */
-export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
+export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
+  const options = parseOptions('createRealtimeHub', realtimeHubOptionsSchema, input) as RealtimeHubOptions;
   const channels = defineChannels(options.channels);
   const scheduler = options.scheduler ?? asyncScheduler;
   const now = options.now ?? (() => Date.now());
@@ -154,6 +157,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
   let unsubscribePubSub: (() => Promise<void>) | null = null;
   // Tells this hub's own invalidation notices apart when they come back over the pub/sub.
   const hubId = randomUUID();
+  let malformedMessages = 0;
   const publisher = options.pubsub ? new OrderedPublisher(options.pubsub, topic, reportError) : null;
   const ready = (async () => {
     if (options.pubsub) {
@@ -161,10 +165,12 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
         topic,
         (text) => {
           try {
-            const message = decodeWire(text);
+            const message = decodeWire(text, topic);
             if (message.kind === 'batch') ingest(message.batch);
             else if (message.from !== hubId && states.has(message.channel)) invalidateHere(message.channel);
           } catch (err) {
+            // A malformed message is dropped and reported; the subscription goes on.
+            if (isPubSubMessageError(err)) malformedMessages++;
             reportError(err);
           }
         },
@@ -373,6 +379,7 @@ export function createRealtimeHub(options: RealtimeHubOptions): RealtimeHub {
         bufferedBatches,
         queuedMessages,
         limiterDegraded: limiter.degraded === true,
+        malformedMessages,
       };
     },
     async close() {

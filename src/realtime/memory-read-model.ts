@@ -4,6 +4,7 @@
  * tests, benchmarks and demos without a database.
  */
 import { Subject, type Observable } from 'rxjs';
+import { InvalidArgumentError } from '../core/errors.js';
 import type { Row, RowChange } from '../core/row-change.js';
 import { type LogCheckpoint, formatCheckpoint } from '../core/checkpoint.js';
 import { type ChannelDefinition, keyIdOf, keyOf } from './channels.js';
@@ -50,7 +51,7 @@ export class MemoryReadModel {
 
   #channel(table: string): ChannelDefinition {
     const channel = this.#channels.get(table);
-    if (!channel) throw new Error(`MemoryReadModel: unknown table ${table}`);
+    if (!channel) throw new InvalidArgumentError(`MemoryReadModel: unknown table ${table}`);
     return channel;
   }
 

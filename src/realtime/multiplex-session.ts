@@ -9,8 +9,10 @@
  * A subscription that fails (bad request, snapshot outage) gets an `error`
  * envelope with its id and is removed; the connection and the others stay.
  */
-import { SyncError, ValidationError } from '../core/errors.js';
+import type { SyncError } from '../core/errors.js';
+import { ValidationError } from '../core/errors.js';
 import type { Envelope } from '../core/envelope.js';
+import { problemOf } from '../http/problem.js';
 import { TooManySubscriptionsError } from './errors.js';
 import type { RealtimeHub, RealtimeSubscription } from './hub.js';
 import { type MultiplexedRequest, SUBSCRIPTION_ID } from './multiplex-params.js';
@@ -36,17 +38,34 @@ export interface MultiplexOutput {
  * ```
  */
 export function errorEnvelope(err: unknown, sub?: string, channel = ''): Envelope {
-  const error =
-    err instanceof SyncError
-      ? {
-          code: err.code,
-          message: err.message,
-          ...('retryAfterSeconds' in err && typeof err.retryAfterSeconds === 'number'
-            ? { retryAfterMs: err.retryAfterSeconds * 1000 }
-            : {}),
-        }
-      : { code: 'INTERNAL', message: 'Internal error' };
-  return { type: 'error', channel, cursor: null, serverTime: Date.now(), error, ...(sub ? { sub } : {}) };
+  return {
+    type: 'error',
+    channel,
+    cursor: null,
+    serverTime: Date.now(),
+    error: wireError(err),
+    ...(sub ? { sub } : {}),
+  };
+}
+
+/**
+ * The `error` of an envelope: the code, status and message of the one problem
+ * mapping (`problemOf`), so a WebSocket or an SSE frame says what an HTTP refusal would.
+ *
+ * @example
+ * ```ts
+ * wireError(new UnknownChannelError('x')) // { code: 'UNKNOWN_CHANNEL', status: 404, message: '…' }
+ * ```
+ */
+export function wireError(err: unknown): NonNullable<Envelope['error']> {
+  const problem = problemOf(err);
+  const retryAfter = Number(problem.headers?.['retry-after']);
+  return {
+    code: problem.code,
+    status: problem.status,
+    message: problem.message,
+    ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+  };
 }
 
 interface Entry {

@@ -6,11 +6,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
-import { SyncError } from '../core/errors.js';
 import { type Envelope, encodeEnvelope } from '../core/envelope.js';
-import { TooManyConnectionsError, UnauthorizedError, httpStatusOf } from './errors.js';
+import { errorToProblem } from '../http/problem.js';
+import { UnauthorizedError } from './errors.js';
 import type { RealtimeHub, RealtimeSubscription } from './hub.js';
 import { isMultiplexUrl } from './multiplex-params.js';
+import { errorEnvelope } from './multiplex-session.js';
 import { serveMultiplexSse } from './multiplex-sse.js';
 import { checkOrigin, compileOrigins } from './origin.js';
 import { acceptsGzip, openEventStream } from './sse-stream.js';
@@ -61,15 +62,20 @@ export function formatSseFrame(envelope: Envelope): string {
   return `${id}event: ${envelope.type}\ndata: ${encodeEnvelope(envelope)}\n\n`;
 }
 
-/** Answer a refused request with a JSON error body (and Retry-After on 429). */
+/**
+ * Answer a refused request with an `application/problem+json` body: the one
+ * mapping of `errorToProblem` (`@creatorflow/sync/http`), `Retry-After` on 429.
+ *
+ * @example
+ * ```ts
+ * try { checkOrigin(req, origins); } catch (err) { sendHttpError(res, err); } // 403 ORIGIN_NOT_ALLOWED
+ * ```
+ */
 export function sendHttpError(res: ServerResponse, err: unknown): void {
-  const status = httpStatusOf(err);
-  const body =
-    err instanceof SyncError ? err.toJSON() : { name: 'Error', code: 'INTERNAL', message: 'Internal error' };
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json');
-  if (err instanceof TooManyConnectionsError) res.setHeader('retry-after', String(err.retryAfterSeconds));
-  res.end(JSON.stringify({ error: body }));
+  const problem = errorToProblem(err);
+  res.statusCode = problem.status;
+  for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+  res.end(problem.body);
 }
 
 /** Authorise, mapping any refusal to {@link UnauthorizedError}. */
@@ -150,17 +156,7 @@ export function createSseHandler(
             return;
           }
           start();
-          if (error) {
-            write(
-              formatSseFrame({
-                type: 'error',
-                channel: request.channel,
-                cursor: null,
-                serverTime: Date.now(),
-                error: { code: error.code, message: error.message },
-              }),
-            );
-          }
+          if (error) write(formatSseFrame(errorEnvelope(error, undefined, request.channel)));
           out.end();
         },
       });

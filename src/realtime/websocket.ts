@@ -5,12 +5,12 @@
  * messages over 1 KB are compressed (permessage-deflate).
  */
 import type { IncomingMessage } from 'node:http';
-import { SyncError } from '../core/errors.js';
 import { encodeEnvelope } from '../core/envelope.js';
-import { TooManyConnectionsError, httpStatusOf } from './errors.js';
+import { httpStatusOf } from './errors.js';
 import type { RealtimeHub } from './hub.js';
 import { isMultiplexUrl } from './multiplex-params.js';
 import { handleMultiplexWebSocket } from './multiplex-websocket.js';
+import { errorEnvelope } from './multiplex-session.js';
 import { checkOrigin, compileOrigins } from './origin.js';
 import { parseSubscriptionRequest } from './request-params.js';
 import { type Authorize, authorizeRequest } from './sse.js';
@@ -73,7 +73,15 @@ export interface WebSocketHandlerOptions {
 
 const OPEN = 1;
 
-/** Close code of an error: 4000 + its HTTP status (4400, 4401, 4404, 4429, …). */
+/**
+ * Close code of an error: 4000 + the HTTP status of its problem (4400, 4401,
+ * 4404, 4429, …), from the same mapping as SSE and webhook refusals.
+ *
+ * @example
+ * ```ts
+ * socket.close(closeCodeOf(err), problemOf(err).code); // 4403 ORIGIN_NOT_ALLOWED
+ * ```
+ */
 export function closeCodeOf(err: unknown): number {
   return 4000 + httpStatusOf(err);
 }
@@ -109,17 +117,10 @@ export async function handleWebSocket(
     closed = true;
   });
   const refuse = (err: unknown, channel: string) => {
-    const error =
-      err instanceof SyncError
-        ? {
-            code: err.code,
-            message: err.message,
-            ...(err instanceof TooManyConnectionsError ? { retryAfterMs: err.retryAfterSeconds * 1000 } : {}),
-          }
-        : { code: 'INTERNAL', message: 'Internal error' };
+    const envelope = errorEnvelope(err, undefined, channel);
     if (socket.readyState === OPEN) {
-      socket.send(encodeEnvelope({ type: 'error', channel, cursor: null, serverTime: Date.now(), error }));
-      socket.close(closeCodeOf(err), error.code);
+      socket.send(encodeEnvelope(envelope));
+      socket.close(closeCodeOf(err), envelope.error!.code);
     }
   };
   let subscriptionRequest;

@@ -18,8 +18,8 @@ import {
   type ContenderInput,
   type HlcTimestamp,
 } from '../../src/conflicts/index.js';
-import { nameUuid } from '../../src/conflicts/conflict-id.js';
-import { readConflict, readContender } from '../../src/conflicts/fast-validate.js';
+import { nameUuid } from '../../src/conflicts/pipeline/conflict-id.js';
+import { readConflict, readContender } from '../../src/conflicts/pipeline/fast-validate.js';
 import { anyConflictArb } from './support/arbitraries.js';
 import { commerceConflictConfig } from '../../src/commerce/conflicts/commerce-conflict-config.js';
 

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { conflictInputSchema, contenderSchema } from '../../src/conflicts/index.js';
-import { looksLikeConflict, looksLikeContender } from '../../src/conflicts/fast-validate.js';
+import { looksLikeConflict, looksLikeContender } from '../../src/conflicts/pipeline/fast-validate.js';
 import { anyConflictArb } from './support/arbitraries.js';
 
 const KEYS = ['entityType', 'entityId', 'source', 'sourceId', 'eventId', 'hlc', 'changes', 'deltas', 'extra'];

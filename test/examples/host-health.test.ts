@@ -18,7 +18,13 @@ const engineHealth = (status: 'ok' | 'degraded' = 'ok'): SyncEngineHealth => ({
   heldBackEvents: 0,
   deadLetters: {},
   sagas: { active: 0, deadLetters: 0 },
-  realtime: { subscriptions: 1, queuedMessages: 0, bufferedBatches: 0, limiterDegraded: false },
+  realtime: {
+    subscriptions: 1,
+    queuedMessages: 0,
+    bufferedBatches: 0,
+    limiterDegraded: false,
+    malformedMessages: 0,
+  },
 });
 
 const readings = (over: Partial<HealthReadings> = {}): HealthReadings => ({

@@ -32,7 +32,13 @@ import {
   trackingBody,
 } from './support.js';
 
-const KNOWN_CODES = new Set<string>([...INGEST_ERROR_CODES, 'NOT_FOUND', 'METHOD_NOT_ALLOWED']);
+// VALIDATION_FAILED: the store refused a payload (say, a NUL character PostgreSQL cannot hold).
+const KNOWN_CODES = new Set<string>([
+  ...INGEST_ERROR_CODES,
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'VALIDATION_FAILED',
+]);
 const MAX_BODY = 16 * 1024;
 
 function ingest(store: EventStore): HttpHandler {

@@ -9,6 +9,7 @@ import {
   slidingWindowStep,
 } from '../../src/ingest/rate-limiter.js';
 import { createTikTokWebhookHandler } from '../../src/commerce/ingest/tiktok/webhook-handler.js';
+import { InvalidArgumentError } from '../../src/core/errors.js';
 import { redisUrl } from '../support/databases.js';
 import {
   APP_KEY,
@@ -69,8 +70,8 @@ describe('sliding-window rate limit (pure step)', () => {
 
   it('defaults to 1,000 requests per minute', () => {
     expect(rateLimitSettings()).toEqual({ limit: 1000, windowMs: 60_000 });
-    expect(() => rateLimitSettings({ limit: 0 })).toThrow(RangeError);
-    expect(() => rateLimitSettings({ windowMs: 1.5 })).toThrow(RangeError);
+    expect(() => rateLimitSettings({ limit: 0 })).toThrow(InvalidArgumentError);
+    expect(() => rateLimitSettings({ windowMs: 1.5 })).toThrow(InvalidArgumentError);
   });
 });
 

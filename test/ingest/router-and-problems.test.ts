@@ -51,11 +51,11 @@ describe('router', () => {
 });
 
 describe('errorToProblem', () => {
-  it('maps validation errors to 422 SCHEMA_VIOLATION with issues', () => {
+  it('maps validation errors to 422 with their own code and issues', () => {
     const res = errorToProblem(new ValidationError('bad', [{ path: 'data.x', message: 'Required' }]));
     expect(res.status).toBe(422);
     expect(JSON.parse(res.body)).toMatchObject({
-      code: 'SCHEMA_VIOLATION',
+      code: 'VALIDATION_FAILED',
       issues: [{ path: 'data.x', message: 'Required' }],
     });
   });

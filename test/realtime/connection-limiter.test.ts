@@ -117,7 +117,7 @@ describe('a connection limiter port that answers asynchronously', () => {
       expect(open2.map((r) => r.status)).toEqual([200, 200]);
       expect(refused.status).toBe(429);
       expect(refused.headers.get('retry-after')).toBe('7');
-      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('TOO_MANY_CONNECTIONS');
+      expect(((await refused.json()) as { code: string }).code).toBe('TOO_MANY_CONNECTIONS');
       for (const r of open2) await r.body!.cancel();
     } finally {
       await hub.close();

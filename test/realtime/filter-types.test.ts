@@ -111,7 +111,7 @@ describe.each(sqlEngines)('a wrongly typed filter value over SSE on $name', (eng
       `${base}/?channel=inventory_alerts&filter=${encodeURIComponent('quantity=lt.abc')}`,
     );
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INVALID_FILTER');
+    expect(((await res.json()) as { code: string }).code).toBe('INVALID_FILTER');
   });
 
   it.skipIf(!engine.available)(
@@ -121,7 +121,7 @@ describe.each(sqlEngines)('a wrongly typed filter value over SSE on $name', (eng
         `${base}/?channel=untyped_alerts&filter=${encodeURIComponent('quantity=lt.abc')}`,
       );
       expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INVALID_FILTER');
+      expect(((await res.json()) as { code: string }).code).toBe('INVALID_FILTER');
     },
   );
 });

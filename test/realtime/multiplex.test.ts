@@ -325,17 +325,18 @@ describe('multiplexed sse protocol', () => {
     }
   });
 
-  it('refuses a bad stream before it opens: 400 INVALID_SELECT, 400 TOO_MANY_SUBSCRIPTIONS, 400 for no subscription', async () => {
+  it('refuses a bad stream before it opens with a problem: 400 INVALID_SELECT, 400 TOO_MANY_SUBSCRIPTIONS, 422 for no subscription', async () => {
     const status = async (query: string) => {
       const res = await fetch(`http://${base}/sse?user=alice&${query}`);
-      const body = (await res.json()) as { error: { code: string } };
-      return [res.status, body.error.code];
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      const body = (await res.json()) as { code: string };
+      return [res.status, body.code];
     };
     expect(await status('channel=items&select=nope')).toEqual([400, 'INVALID_SELECT']);
     const many = Array.from({ length: 13 }, (_, i) => `sub.m${i}.channel=items`).join('&');
     expect(await status(many)).toEqual([400, 'TOO_MANY_SUBSCRIPTIONS']);
-    expect(await status('')).toEqual([400, 'VALIDATION_FAILED']);
-    expect(await status('sub.a.colour=red')).toEqual([400, 'VALIDATION_FAILED']);
+    expect(await status('')).toEqual([422, 'VALIDATION_FAILED']);
+    expect(await status('sub.a.colour=red')).toEqual([422, 'VALIDATION_FAILED']);
     await waitFor(() => hub.stats().subscriptions === 0, { what: 'nothing left subscribed' });
   });
 

@@ -52,9 +52,9 @@ async function sseStatus(path: string, origin?: string) {
     headers: origin === undefined ? {} : { origin },
   });
   const status = res.status;
-  const body = status === 200 ? null : ((await res.json()) as { error: { code: string } });
+  const body = status === 200 ? null : ((await res.json()) as { code: string });
   await res.body?.cancel().catch(() => undefined);
-  return { status, code: body?.error.code };
+  return { status, code: body?.code };
 }
 
 /** Open a WebSocket and collect what it receives until it closes or gets `ready`. */

@@ -34,14 +34,16 @@ export const ORDER_METRICS: readonly ChannelDefinition[] = [
 
 /** A hub without a live feed: the test decides when a window closes (`flush`). */
 export function harness(
-  options: Partial<RealtimeHubOptions> & { holdSnapshots?: boolean; positionReader?: boolean } = {},
+  all: Partial<RealtimeHubOptions> & { holdSnapshots?: boolean; positionReader?: boolean } = {},
 ) {
+  // The hub refuses options it does not know: the harness's own stay here.
+  const { holdSnapshots, positionReader, ...options } = all;
   const model = new MemoryReadModel(CHANNELS);
   let window: RowChange[] = [];
   model.changes.subscribe((c) => window.push(c));
   const held: (() => void)[] = [];
   const take: SnapshotPort = (channel, filter, tenantIds) =>
-    options.holdSnapshots
+    holdSnapshots
       ? new Promise<Snapshot>((resolve) =>
           held.push(() => resolve(model.snapshot(channel, filter, tenantIds))),
         )
@@ -49,7 +51,7 @@ export function harness(
   const hub: RealtimeHub = createRealtimeHub({
     channels: CHANNELS,
     heartbeatMs: 0,
-    snapshot: options.positionReader ? Object.assign(take, { position: model.snapshot.position }) : take,
+    snapshot: positionReader ? Object.assign(take, { position: model.snapshot.position }) : take,
     ...options,
   });
   /** Fold what changed since the last flush without fanning it out (a batch another process publishes). */

@@ -168,7 +168,7 @@ describe('sse specifics', () => {
   it('answers 400 INVALID_FILTER, 401 and 429 with Retry-After', async () => {
     const bad = await fetch(`http://${base}/sse?user=alice&channel=order_metrics&filter=secret=eq.1`);
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('INVALID_FILTER');
+    expect(((await bad.json()) as { code: string }).code).toBe('INVALID_FILTER');
     const anon = await fetch(`http://${base}/sse?user=eve&channel=order_metrics`);
     expect(anon.status).toBe(401);
     const open = await Promise.all(

@@ -8,11 +8,11 @@
 import type { AccessAuditStore } from '../../access/access-audit.js';
 import { auditedRead, requireRole } from '../../access/audited-read.js';
 import type { Authorization } from '../../core/authorization.js';
-import type { AuditQuery, ConflictRecord } from '../../conflicts/audit/audit-record.js';
+import type { AuditQuery, ConflictRecord } from '../../conflicts/service/audit/audit-record.js';
 import { ConflictNotFoundError } from '../../conflicts/errors.js';
 import type { JsonObject } from '../../conflicts/json.js';
-import type { ConflictReport, ReportBucket } from '../../conflicts/reports.js';
-import type { ConflictResolver } from '../../conflicts/resolver.js';
+import type { ConflictReport, ReportBucket } from '../../conflicts/service/reports.js';
+import type { ConflictResolver } from '../../conflicts/service/conflict-resolver.js';
 import { COMMERCE_DECIDE_ROLES, COMMERCE_READ_ROLES } from '../roles.js';
 
 /**

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { AccessDeniedError } from '../../access/errors.js';
 import { ADMIN_ROLE, hasRole, type Authorization } from '../../core/authorization.js';
-import type { ConflictRecord } from '../../conflicts/audit/audit-record.js';
+import type { ConflictRecord } from '../../conflicts/service/audit/audit-record.js';
 import {
   ConflictNotFoundError,
   ConflictNotPendingError,

@@ -11,11 +11,11 @@
  * models through this processor too.
  */
 import { EventEmitter } from 'eventemitter3';
-import type { ConflictRecord } from '../../conflicts/audit/audit-record.js';
+import type { ConflictRecord } from '../../conflicts/service/audit/audit-record.js';
 import { policyFor, windowFor, type ConflictConfigInput } from '../../conflicts/config.js';
-import { CONFLICT_RESOLVED_EVENT, type ConflictResolvedData } from '../../conflicts/events.js';
+import { CONFLICT_RESOLVED_EVENT, type ConflictResolvedData } from '../../conflicts/service/events.js';
 import type { JsonObject } from '../../conflicts/json.js';
-import { ConflictResolver } from '../../conflicts/resolver.js';
+import { ConflictResolver } from '../../conflicts/service/conflict-resolver.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';

@@ -8,7 +8,6 @@
  * joins, and takes over a dead member's once their leases expire.
  */
 import { EventEmitter } from 'eventemitter3';
-import { SyncError } from '../../core/errors.js';
 import { WakeableSleep } from '../../runtime/wakeable-sleep.js';
 import {
   compareCheckpoints,
@@ -18,7 +17,7 @@ import {
 } from '../../core/checkpoint.js';
 import type { StoredEvent } from '../../store/types.js';
 import type { DeadLetterQueue } from '../dead-letter-queue.js';
-import { ProcessorLayoutError, ProcessorRetiredError } from '../errors.js';
+import { ProcessorLayoutError, ProcessorRetiredError, ProcessorWaitTimeoutError } from '../errors.js';
 import { initialCheckpoint } from '../initial-checkpoint.js';
 import { processingStateOf } from '../state/processing-state-of.js';
 import { Processor, type RedriveResult } from '../processor.js';
@@ -202,10 +201,7 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
       });
       if (!behind) return;
       if (Date.now() >= deadline) {
-        throw new SyncError(
-          'TIMEOUT',
-          `Partitioned processor "${this.name}" did not catch up to ${target} in ${options.timeoutMs} ms`,
-        );
+        throw new ProcessorWaitTimeoutError(this.name, target, options.timeoutMs!, 'Partitioned processor');
       }
       await this.#progress(Math.min(this.#o.resolved.pollIntervalMs, deadline - Date.now()));
     }

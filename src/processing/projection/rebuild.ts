@@ -2,7 +2,7 @@
  * Blue/green rebuild of a projection on a SQL store: replay the whole log into a
  * fresh table, then swap it in when caught up, with progress reports.
  */
-import { SyncError } from '../../core/errors.js';
+import { NotSupportedError } from '../../core/errors.js';
 import { quoteIdent, type SqlClient, type SqlTransaction } from '../../core/sql-client.js';
 import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../../store/postgres/event-rows.js';
@@ -95,10 +95,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   const { store, definition, signal } = options;
   const sql = store.sql;
   if (!sql)
-    throw new SyncError(
-      'NOT_SUPPORTED',
-      'rebuildProjection needs a SQL store; use projection.rebuild() in memory',
-    );
+    throw new NotSupportedError('rebuildProjection needs a SQL store; use projection.rebuild() in memory');
   const schema = store.schema;
   const batchSize = options.batchSize ?? 5000;
   const interval = options.progressIntervalMs ?? 500;

@@ -1,6 +1,7 @@
 /**
  * Latency and failure injection shared by the in-process fakes.
  */
+import { InvalidArgumentError } from '../../../core/errors.js';
 import { ProviderRejectedError, ProviderUnavailableError } from '../../errors.js';
 
 /**
@@ -49,7 +50,7 @@ export class FakeBehaviour {
   constructor(provider: string, options: FakeBehaviourOptions = {}) {
     for (const rate of [options.failureRate, options.rejectionRate]) {
       if (rate !== undefined && !(rate >= 0 && rate <= 1))
-        throw new RangeError('rates must be within [0, 1]');
+        throw new InvalidArgumentError('rates must be within [0, 1]');
     }
     this.#provider = provider;
     this.#options = options;

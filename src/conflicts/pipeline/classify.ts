@@ -2,9 +2,9 @@
  * Which kind of conflict a set of contenders is. Decided over the whole set,
  * so the answer never depends on arrival order.
  */
-import type { CrossPlatformRule, EntityPolicy } from './config.js';
-import { jsonEquals } from './json.js';
-import type { ConflictKind, Contender } from './types.js';
+import type { CrossPlatformRule, EntityPolicy } from '../config.js';
+import { jsonEquals } from '../json.js';
+import type { ConflictKind, Contender } from '../types.js';
 
 /**
  * True when the rule's platform and another platform (any source but the

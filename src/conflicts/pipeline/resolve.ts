@@ -8,12 +8,12 @@
  *      always apply on top (decreases first);
  *   5. any strategy escalation -> escalate the whole conflict.
  */
-import type { ConflictConfig, TerminalStates } from './config.js';
+import type { ConflictConfig, TerminalStates } from '../config.js';
 import { classifyConflict } from './classify.js';
 import { conflictIdFor } from './conflict-id.js';
 import { prepareConflict, type PreparedConflict } from './contender.js';
 import { measureImpact, thresholdReasons } from './escalation.js';
-import { jsonEquals, type Json, type JsonObject } from './json.js';
+import { jsonEquals, type Json, type JsonObject } from '../json.js';
 import type { ConflictStrategy, FieldCandidate } from './strategies/strategy.js';
 import { compareContenders, compareEarliest } from './total-order.js';
 import type {
@@ -23,7 +23,7 @@ import type {
   EscalationReason,
   FieldRule,
   Resolution,
-} from './types.js';
+} from '../types.js';
 
 /**
  * Resolve a conflict. Pure: the same input (in any contender order) gives the same resolution.

@@ -4,12 +4,12 @@
  * clock times count as the detection time, so a far-future clock cannot
  * stretch a window.
  */
-import type { ConflictConfig } from './config.js';
-import { windowFor } from './config.js';
+import type { ConflictConfig } from '../config.js';
+import { windowFor } from '../config.js';
 import { contentKey, validateContender } from './contender.js';
-import { MalformedConflictInputError } from './errors.js';
+import { MalformedConflictInputError } from '../errors.js';
 import { compareContenders } from './total-order.js';
-import type { ContenderInput, Contender } from './types.js';
+import type { ContenderInput, Contender } from '../types.js';
 
 /** A group of changes to one entity that conflict. */
 export interface DetectedConflict {

@@ -1,9 +1,9 @@
 /**
  * The audit record of one conflict and the port that stores it.
  */
-import type { SqlQueryable } from '../../core/sql-client.js';
-import type { JsonObject } from '../json.js';
-import type { Resolution } from '../types.js';
+import type { SqlQueryable } from '../../../core/sql-client.js';
+import type { JsonObject } from '../../json.js';
+import type { Resolution } from '../../types.js';
 
 /**
  * Lifecycle of an audited conflict.

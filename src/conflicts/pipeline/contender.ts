@@ -4,14 +4,14 @@
  * fails with a typed error and nothing is written.
  */
 import { z } from 'zod';
-import type { ValidationIssue } from '../core/errors.js';
-import { isWithinDrift, parseHlc, type HlcTimestamp } from '../core/hlc.js';
-import { policyFor, type ConflictConfig, type EntityPolicy } from './config.js';
-import { EntityMismatchError, MalformedConflictInputError, UnknownSourceError } from './errors.js';
+import type { ValidationIssue } from '../../core/errors.js';
+import { isWithinDrift, parseHlc, type HlcTimestamp } from '../../core/hlc.js';
+import { policyFor, type ConflictConfig, type EntityPolicy } from '../config.js';
+import { EntityMismatchError, MalformedConflictInputError, UnknownSourceError } from '../errors.js';
 import { readConflict, readContender, type ConflictFields } from './fast-validate.js';
-import { canonicalJson, type Json, type JsonObject } from './json.js';
+import { canonicalJson, type Json, type JsonObject } from '../json.js';
 import { compareContenders } from './total-order.js';
-import type { ConflictInput, Contender, ContenderInput } from './types.js';
+import type { ConflictInput, Contender, ContenderInput } from '../types.js';
 
 const hlcSchema = z.union([
   z

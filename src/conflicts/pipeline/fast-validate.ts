@@ -11,9 +11,9 @@
  * V8's inline caches and cost hundreds of ns each, while a keyed load of the
  * for-in key is served from the object's enum cache.
  */
-import type { HlcTimestamp } from '../core/hlc.js';
-import type { Json, JsonObject } from './json.js';
-import type { Contender } from './types.js';
+import type { HlcTimestamp } from '../../core/hlc.js';
+import type { Json, JsonObject } from '../json.js';
+import type { Contender } from '../types.js';
 
 const MAX_DEPTH = 64;
 

@@ -12,17 +12,17 @@
 import { conflictEventSchemas, conflictStreamId } from './event-schemas.js';
 import { EventEmitter } from 'eventemitter3';
 import { z } from 'zod';
-import type { SqlClient } from '../core/sql-client.js';
-import { StoreClosedError } from '../core/errors.js';
-import type { AppendResult, EventMetadata, EventStore, NewEvent } from '../store/types.js';
+import type { SqlClient } from '../../core/sql-client.js';
+import { StoreClosedError } from '../../core/errors.js';
+import type { AppendResult, EventMetadata, EventStore, NewEvent } from '../../store/types.js';
 import type { ConflictRecord, ConflictAuditStore, AuditQuery, ManualOverride } from './audit/audit-record.js';
 import { MemoryAuditStore } from './audit/memory-audit-store.js';
 import { SqlAuditStore } from './audit/sql-audit-store.js';
-import { policyFor, type ConflictConfigInput } from './config.js';
-import { nameUuid } from './conflict-id.js';
-import type { Detection } from './detect.js';
-import { ConflictEngine } from './engine.js';
-import { ConflictNotFoundError, ConflictNotPendingError, MalformedConflictInputError } from './errors.js';
+import { policyFor, type ConflictConfigInput } from '../config.js';
+import { nameUuid } from '../pipeline/conflict-id.js';
+import type { Detection } from '../pipeline/detect.js';
+import { ConflictEngine } from '../pipeline/conflict-engine.js';
+import { ConflictNotFoundError, ConflictNotPendingError, MalformedConflictInputError } from '../errors.js';
 import {
   CONFLICT_ESCALATED_EVENT,
   CONFLICT_RESOLVED_EVENT,
@@ -31,10 +31,10 @@ import {
   resolvedEvent,
   type ConflictResolvedData,
 } from './events.js';
-import { jsonEquals, type JsonObject } from './json.js';
+import { jsonEquals, type JsonObject } from '../json.js';
 import { buildConflictReport, REPORT_BUCKETS, type ConflictReport, type ReportBucket } from './reports.js';
-import type { ConflictStrategy } from './strategies/strategy.js';
-import type { ConflictInput, ContenderInput, ManualDecision, Resolution } from './types.js';
+import type { ConflictStrategy } from '../pipeline/strategies/strategy.js';
+import type { ConflictInput, ContenderInput, ManualDecision, Resolution } from '../types.js';
 
 /**
  * Options of {@link ConflictResolver}.

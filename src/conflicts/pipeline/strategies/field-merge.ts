@@ -3,7 +3,7 @@
  * a field set to different values is an overlap and is handed to a person
  * with conflict markers carrying every contender's value.
  */
-import { jsonEquals } from '../json.js';
+import { jsonEquals } from '../../json.js';
 import type { ConflictStrategy } from './strategy.js';
 
 /**

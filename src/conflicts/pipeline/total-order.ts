@@ -4,8 +4,8 @@
  * strategy sees contenders in this order, which is why arrival order never
  * matters.
  */
-import { compareHlc } from '../core/hlc.js';
-import type { Contender } from './types.js';
+import { compareHlc } from '../../core/hlc.js';
+import type { Contender } from '../types.js';
 
 /**
  * Negative when `a` ranks before (beats) `b`. Total: only equal event ids compare equal.

@@ -3,7 +3,7 @@
  * automatic vs manual resolution rates, business impact.
  */
 import type { ConflictRecord } from './audit/audit-record.js';
-import { CONFLICT_KINDS, type ConflictKind } from './types.js';
+import { CONFLICT_KINDS, type ConflictKind } from '../types.js';
 
 /**
  * Report bucket sizes.

@@ -1,10 +1,10 @@
 /**
  * Events the resolver appends to the entity's stream, and their payloads.
  */
-import { formatHlc } from '../core/hlc.js';
-import type { NewEvent } from '../store/types.js';
-import type { JsonObject } from './json.js';
-import type { ConflictKind, EscalationReason, ConflictMarker, Resolution } from './types.js';
+import { formatHlc } from '../../core/hlc.js';
+import type { NewEvent } from '../../store/types.js';
+import type { JsonObject } from '../json.js';
+import type { ConflictKind, EscalationReason, ConflictMarker, Resolution } from '../types.js';
 
 /**
  * Appended when a stock conflict is detected (the name the specification uses;

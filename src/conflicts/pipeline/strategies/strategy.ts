@@ -2,9 +2,9 @@
  * The strategy port: how one field's absolute values are decided. Deltas never
  * reach a strategy — they always apply — so no strategy can discard a restock.
  */
-import type { EntityPolicy } from '../config.js';
-import type { Json } from '../json.js';
-import type { Contender } from '../types.js';
+import type { EntityPolicy } from '../../config.js';
+import type { Json } from '../../json.js';
+import type { Contender } from '../../types.js';
 
 /** One contender's absolute value for the field being decided. */
 export interface FieldCandidate {

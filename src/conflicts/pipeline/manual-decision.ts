@@ -4,11 +4,11 @@
  * winner and merged, the others lose.
  */
 import { z } from 'zod';
-import { MalformedConflictInputError } from './errors.js';
-import type { JsonObject } from './json.js';
-import { jsonEquals } from './json.js';
+import { MalformedConflictInputError } from '../errors.js';
+import type { JsonObject } from '../json.js';
+import { jsonEquals } from '../json.js';
 import { assignRoles, sumDeltas, touchedFields } from './resolve.js';
-import type { Contender, FieldRule, ManualDecision, Resolution } from './types.js';
+import type { Contender, FieldRule, ManualDecision, Resolution } from '../types.js';
 
 /**
  * zod schema of a {@link ManualDecision}.

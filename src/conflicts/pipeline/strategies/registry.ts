@@ -1,8 +1,8 @@
 /**
  * The strategies an engine knows: the four built-ins plus the host's.
  */
-import type { ConflictConfig } from '../config.js';
-import { MalformedConflictInputError, UnknownStrategyError } from '../errors.js';
+import type { ConflictConfig } from '../../config.js';
+import { MalformedConflictInputError, UnknownStrategyError } from '../../errors.js';
 import { businessRules } from './business-rules.js';
 import { fieldMerge } from './field-merge.js';
 import { lastWriteWins } from './last-write-wins.js';

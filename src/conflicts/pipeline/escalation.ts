@@ -3,10 +3,10 @@
  * spreads), so it is order-independent too. A threshold fires when the
  * measured value is strictly greater than it.
  */
-import type { ConflictConfig, EntityPolicy } from './config.js';
+import type { ConflictConfig, EntityPolicy } from '../config.js';
 import { hasCrossPlatformMismatch } from './classify.js';
-import type { JsonObject } from './json.js';
-import type { ConflictImpact, Contender, EscalationReason } from './types.js';
+import type { JsonObject } from '../json.js';
+import type { ConflictImpact, Contender, EscalationReason } from '../types.js';
 
 /**
  * Numeric values of a field: the base's and every contender's absolute value.

@@ -1,8 +1,8 @@
 /**
  * The audit on PostgreSQL or PGlite, through the SQL port.
  */
-import { runMigrations } from '../../core/migrator.js';
-import { quoteIdent, type SqlClient, type SqlQueryable } from '../../core/sql-client.js';
+import { runMigrations } from '../../../core/migrator.js';
+import { quoteIdent, type SqlClient, type SqlQueryable } from '../../../core/sql-client.js';
 import { migrations } from '../sql/index.generated.js';
 import type { AuditQuery, ConflictAuditStore, ConflictRecord } from './audit-record.js';
 

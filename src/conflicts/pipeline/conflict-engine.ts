@@ -2,13 +2,13 @@
  * The pure conflict engine: configuration + strategies, no I/O. The
  * `ConflictResolver` service wraps it with the event store and the audit.
  */
-import { createConflictConfig, type ConflictConfig, type ConflictConfigInput } from './config.js';
+import { createConflictConfig, type ConflictConfig, type ConflictConfigInput } from '../config.js';
 import { detectConflicts, type Detection } from './detect.js';
 import { applyManualDecision } from './manual-decision.js';
 import { resolveConflict } from './resolve.js';
 import { createStrategyRegistry } from './strategies/registry.js';
 import type { ConflictStrategy } from './strategies/strategy.js';
-import type { ConflictInput, ContenderInput, ManualDecision, Resolution } from './types.js';
+import type { ConflictInput, ContenderInput, ManualDecision, Resolution } from '../types.js';
 
 /**
  * Options of {@link createConflictEngine}.
