@@ -61,6 +61,28 @@ export interface AnalyticsUpdaterOptions {
   now?: () => number;
 }
 
+/**
+ * The analytics updater wired by `createCommerce({ analytics })`: the
+ * {@link AnalyticsUpdaterOptions} minus the store and read models (the
+ * commerce's own), plus who schedules it.
+ *
+ * @example
+ * ```ts
+ * const options: CommerceAnalyticsOptions = { intervalMs: 600_000, leadTimeDays: 10 };
+ * const commerce = createCommerce({ store, analytics: options });
+ * await commerce.start(); // a run every 10 minutes until stop()
+ * await commerce.analytics?.runOnce(); // and one now
+ * ```
+ */
+export interface CommerceAnalyticsOptions extends Omit<AnalyticsUpdaterOptions, 'store' | 'readModels'> {
+  /**
+   * Run every `intervalMs` between the commerce's `start()` and `stop()`.
+   * Default true; false when the host schedules `commerce.analytics.runOnce()`
+   * itself (an engine schedule, a cron job).
+   */
+  schedule?: boolean;
+}
+
 /** What one run did. */
 export interface AnalyticsRun {
   products: number;
