@@ -13,7 +13,7 @@ import type { EventStore } from '../../store/types.js';
 import { utcDay } from '../metrics/revenue.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
 import { toNumber } from '../read-models/row-values.js';
-import { ForecastLedger, type AccuracyFigures } from './accuracy-ledger.js';
+import { ForecastLedger, keptDays, type AccuracyFigures } from './accuracy-ledger.js';
 import { creatorRows, insightRows, mergeFigures } from './analytics-rows.js';
 import type { KeptForecastRow, ProductTrendRow } from './analytics-tables.js';
 import { addDays, daysBetween } from './dates.js';
@@ -202,7 +202,7 @@ export class AnalyticsUpdater extends EventEmitter<AnalyticsUpdaterEventMap> {
       product_id: p.row.product_id,
       first_date: p.forecast.firstDate,
       method: p.forecast.method,
-      days: p.forecast.days.map(({ date, mean, p10, p90 }) => ({ date, mean, p10, p90 })),
+      days: keptDays(p.forecast),
       updated_at: stamp,
     }));
     const changes = [
