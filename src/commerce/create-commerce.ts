@@ -3,7 +3,8 @@
  * catalog, the read models (with their row-change feed), the inventory
  * handler, the order-fulfillment saga started by `order.received_from_tiktok`,
  * the order-cancellation saga started by a buyer's, seller's or TikTok's
- * `order.cancelled`, and `syncInventoryLevels()`.
+ * `order.cancelled`, `syncInventoryLevels()` and, when asked, the analytics
+ * updater.
  */
 import { EventEmitter } from 'eventemitter3';
 import type { Observable } from 'rxjs';
@@ -26,6 +27,7 @@ import type { EventStore } from '../store/types.js';
 import { ConflictQueue } from './conflicts/conflict-queue.js';
 import { SyncConflictProcessor, type SyncConflictOptions } from './conflicts/sync-conflict-processor.js';
 import { registerCommerceEvents, type EventPayload } from './events/catalog.js';
+import { AnalyticsUpdater, type CommerceAnalyticsOptions } from './forecasting/analytics-updater.js';
 import {
   ORDER_CANCELLATION_SAGA,
   orderCancellationSaga,
@@ -105,6 +107,12 @@ export interface CommerceOptions {
    * database, in memory on the in-memory store.
    */
   accessAudit?: AccessAuditStore;
+  /**
+   * Keep `product_trend_analysis`, `creator_performance_analytics` and
+   * `business_intelligence_insights` current (see docs/forecasting.md): `true`
+   * (every 5 minutes between `start()` and `stop()`) or its options. Default off.
+   */
+  analytics?: boolean | CommerceAnalyticsOptions;
 }
 
 /** Events of a {@link Commerce}. */
@@ -150,6 +158,9 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
   readonly conflictQueue: ConflictQueue | undefined;
   /** Admins' reads across creators. */
   readonly accessAudit: AccessAuditStore;
+  /** The analytics updater: `runOnce()` on demand (absent unless `analytics` is set). */
+  readonly analytics: AnalyticsUpdater | undefined;
+  readonly #scheduleAnalytics: boolean;
   readonly #trigger: SagaTrigger | undefined;
   readonly #cancelTrigger: SagaTrigger | undefined;
   readonly #ownRunner: boolean;
@@ -197,6 +208,12 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     this.accessAudit =
       options.accessAudit ?? createAccessAudit({ sql: this.store.sql, schema: this.store.schema });
     this.conflictQueue = this.conflicts && new ConflictQueue(this.conflicts.resolver, this.accessAudit);
+    const { schedule = true, ...analytics } = options.analytics === true ? {} : options.analytics || {};
+    this.#scheduleAnalytics = schedule;
+    if (options.analytics) {
+      this.analytics = new AnalyticsUpdater({ store: this.store, readModels: this.readModels, ...analytics });
+      this.analytics.on('error', (err) => this.emit('error', err));
+    }
     this.#ownRunner = options.ports !== undefined && options.sagaRunner === undefined;
     if (options.ports) {
       const runner =
@@ -260,7 +277,10 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     return this.readModels.changesOf(table);
   }
 
-  /** Migrate everything, then start the read models, the handler, the saga worker and its trigger. */
+  /**
+   * Migrate everything, then start the read models, the handler, the saga
+   * worker and its trigger, and the analytics schedule.
+   */
   async start(): Promise<void> {
     if (this.#started) return;
     await this.store.migrate();
@@ -274,11 +294,13 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
       await this.#trigger!.start();
       await this.#cancelTrigger!.start();
     }
+    if (this.#scheduleAnalytics) this.analytics?.start();
     this.#started = true;
   }
 
-  /** Stop the trigger, the saga worker (when created here), the handler and the read models. */
+  /** Stop the analytics, the trigger, the saga worker (when created here), the handler and the read models. */
   async stop(): Promise<void> {
+    await this.analytics?.stop();
     await this.#trigger?.stop();
     await this.#cancelTrigger?.stop();
     if (this.#ownRunner) await this.sagaRunner?.stop();

@@ -14,7 +14,52 @@ export interface KeptForecast {
   /** When it was made (its first forecast day is the next day). */
   firstDate: string;
   method: string;
-  days: Array<{ date: string; mean: number; p10: number; p90: number }>;
+  days: KeptForecastDay[];
+}
+
+/** One kept forecast day. */
+export interface KeptForecastDay {
+  date: string;
+  mean: number;
+  p10: number;
+  p90: number;
+  /**
+   * Share of the simulated futures selling nothing that day: the atom at zero
+   * that a zero day's interval coverage is scored against (absent on rows kept
+   * before it was recorded: those score by the closed interval).
+   */
+  pZero?: number;
+}
+
+/**
+ * The kept summary of each forecast day: mean, the 10–90 % interval and the
+ * probability of selling nothing (read from the sample paths).
+ *
+ * @example
+ * ```ts
+ * keptDays(forecast)[0] // { date: '2026-12-03', mean: 0.4, p10: 0, p90: 1.6, pZero: 0.71 }
+ * ```
+ */
+export function keptDays(forecast: DemandForecast): KeptForecastDay[] {
+  const n = forecast.paths.length;
+  return forecast.days.map(({ date, mean, p10, p90 }, h) => {
+    let zeros = 0;
+    for (const path of forecast.paths) if (path[h]! <= 0) zeros++;
+    return { date, mean, p10, p90, pZero: n > 0 ? zeros / n : 0 };
+  });
+}
+
+/**
+ * Expected 10–90 % coverage of one day by the nonrandomized PIT (Czado,
+ * Gneiting & Held 2009): a zero day against an atom `pZero` at zero has PIT
+ * range [0, pZero] and counts for its share inside [0.1, 0.9]; other outcomes
+ * (no atom kept) by the closed interval.
+ */
+function dayCoverage(d: KeptForecastDay, actual: number): number {
+  if (actual === 0 && d.pZero !== undefined && d.pZero > 0) {
+    return Math.max(0, Math.min(d.pZero, 0.9) - 0.1) / d.pZero;
+  }
+  return actual >= d.p10 && actual <= d.p90 ? 1 : 0;
 }
 
 /** Accuracy over the forecasts whose horizon has fully passed. */
@@ -23,7 +68,10 @@ export interface AccuracyFigures {
   scored: number;
   /** Share whose horizon total was within 20 % of what sold (null: none scored). */
   within20Pct: number | null;
-  /** Share of forecast days whose sales fell inside the 10–90 % interval. */
+  /**
+   * Share of forecast days whose sales fell inside the 10–90 % interval, a
+   * zero day on the forecast's atom at zero counting in part (nonrandomized PIT).
+   */
   coverage80: number | null;
   /** Mean absolute percentage error of the horizon totals. */
   totalMape: number | null;
@@ -51,7 +99,7 @@ export class ForecastLedger {
       productId,
       firstDate: forecast.firstDate,
       method: forecast.method,
-      days: forecast.days.map(({ date, mean, p10, p90 }) => ({ date, mean, p10, p90 })),
+      days: keptDays(forecast),
     };
     this.#forecasts.push(kept);
     return kept;
@@ -107,7 +155,7 @@ export class ForecastLedger {
       }
       f.days.forEach((d, i) => {
         days++;
-        if (actual[i]! >= d.p10 && actual[i]! <= d.p90) covered++;
+        covered += dayCoverage(d, actual[i]!);
       });
     }
     return {

@@ -10,6 +10,7 @@
 import type { Row } from '../../core/row-change.js';
 import { defineProjection, type ProjectionDefinition } from '../../processing/index.js';
 import type { ForecastDay } from './forecast-demand.js';
+import type { KeptForecastDay } from './accuracy-ledger.js';
 
 /** The analytics tables. */
 export const ANALYTICS_TABLES = [
@@ -99,7 +100,7 @@ export interface KeptForecastRow extends Row {
   product_id: string;
   first_date: string;
   method: string;
-  days: Array<{ date: string; mean: number; p10: number; p90: number }>;
+  days: KeptForecastDay[];
   updated_at: string | Date;
 }
 

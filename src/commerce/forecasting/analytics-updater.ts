@@ -13,7 +13,7 @@ import type { EventStore } from '../../store/types.js';
 import { utcDay } from '../metrics/revenue.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
 import { toNumber } from '../read-models/row-values.js';
-import { ForecastLedger, type AccuracyFigures } from './accuracy-ledger.js';
+import { ForecastLedger, keptDays, type AccuracyFigures } from './accuracy-ledger.js';
 import { creatorRows, insightRows, mergeFigures } from './analytics-rows.js';
 import type { KeptForecastRow, ProductTrendRow } from './analytics-tables.js';
 import { addDays, daysBetween } from './dates.js';
@@ -59,6 +59,28 @@ export interface AnalyticsUpdaterOptions {
   historyDays?: number;
   /** Clock (tests). */
   now?: () => number;
+}
+
+/**
+ * The analytics updater wired by `createCommerce({ analytics })`: the
+ * {@link AnalyticsUpdaterOptions} minus the store and read models (the
+ * commerce's own), plus who schedules it.
+ *
+ * @example
+ * ```ts
+ * const options: CommerceAnalyticsOptions = { intervalMs: 600_000, leadTimeDays: 10 };
+ * const commerce = createCommerce({ store, analytics: options });
+ * await commerce.start(); // a run every 10 minutes until stop()
+ * await commerce.analytics?.runOnce(); // and one now
+ * ```
+ */
+export interface CommerceAnalyticsOptions extends Omit<AnalyticsUpdaterOptions, 'store' | 'readModels'> {
+  /**
+   * Run every `intervalMs` between the commerce's `start()` and `stop()`.
+   * Default true; false when the host schedules `commerce.analytics.runOnce()`
+   * itself (an engine schedule, a cron job).
+   */
+  schedule?: boolean;
 }
 
 /** What one run did. */
@@ -180,7 +202,7 @@ export class AnalyticsUpdater extends EventEmitter<AnalyticsUpdaterEventMap> {
       product_id: p.row.product_id,
       first_date: p.forecast.firstDate,
       method: p.forecast.method,
-      days: p.forecast.days.map(({ date, mean, p10, p90 }) => ({ date, mean, p10, p90 })),
+      days: keptDays(p.forecast),
       updated_at: stamp,
     }));
     const changes = [

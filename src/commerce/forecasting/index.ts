@@ -23,6 +23,7 @@ export * from './spike-detector.js';
 export { fitSpikeDecay, type SpikeDecay } from './spike-model.js';
 export * from './clean-spikes.js';
 export * from './forecast-demand.js';
+export { intervalCoverage } from './pit-coverage.js';
 export * from './stockout-forecast.js';
 export * from './reorder-plan.js';
 export * from './accuracy-ledger.js';

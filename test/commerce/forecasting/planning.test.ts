@@ -124,6 +124,45 @@ describe('ForecastLedger', () => {
   });
 });
 
+describe('ForecastLedger coverage of zero days', () => {
+  it('counts a zero day on the forecast atom at zero in part (nonrandomized PIT)', () => {
+    const ledger = new ForecastLedger();
+    const day = { mean: 0.5, p10: 0, p90: 2 };
+    ledger.keepSummary({
+      productId: 'p-1',
+      firstDate: '2026-12-01',
+      method: 'tsb',
+      // 70 % of futures sell nothing: a zero day has PIT [0, 0.7], 0.6 / 0.7 of it inside [0.1, 0.9].
+      days: [
+        { date: '2026-12-01', ...day, pZero: 0.7 },
+        { date: '2026-12-02', ...day, pZero: 0.7 },
+      ],
+    });
+    // A row kept without pZero scores by the closed interval, as before.
+    ledger.keepSummary({
+      productId: 'p-2',
+      firstDate: '2026-12-01',
+      method: 'tsb',
+      days: [{ date: '2026-12-01', ...day }],
+    });
+    ledger.observe('p-1', '2026-12-01', 0);
+    ledger.observe('p-1', '2026-12-02', 1);
+    ledger.observe('p-2', '2026-12-01', 0);
+    expect(ledger.figures('2026-12-10').coverage80).toBeCloseTo((0.6 / 0.7 + 1 + 1) / 3, 12);
+  });
+
+  it('keeps the chance of a zero day from the sample paths', () => {
+    const sparse = Array.from({ length: 120 }, (_, t) => (t % 5 === 0 ? 3 : 0));
+    const f = forecastDemand({ sales: sparse, startDate: START }, { horizon: 5, methods: ['tsb'] });
+    const ledger = new ForecastLedger();
+    const kept = ledger.keep('p-1', f);
+    for (const d of kept.days) {
+      expect(d.pZero).toBeGreaterThan(0.6);
+      expect(d.pZero).toBeLessThan(0.95);
+    }
+  });
+});
+
 describe('planCapacity', () => {
   it('signals a scale-up when predicted use reaches 70 % of capacity', () => {
     // Database size growing 1 GB a day from 300 GB, capacity 500 GB: 350 GB (70 %) on day 50.
