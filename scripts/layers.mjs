@@ -15,6 +15,7 @@ const GENERIC = [
   'realtime',
   'ingest',
   'sagas',
+  'scheduling',
 ];
 
 /** Part of src/ → the parts it may import (besides itself), lowest layer first. */
@@ -29,6 +30,7 @@ export const LAYERS = {
   realtime: ['core', 'runtime', 'store'],
   ingest: ['core', 'runtime', 'store', 'http'],
   sagas: ['core', 'runtime', 'store', 'processing'],
+  scheduling: ['core', 'runtime', 'processing'],
   cache: ['core', 'runtime', 'store', 'realtime'],
   adapters: ['core', 'runtime', 'store', 'processing', 'sagas', 'realtime', 'ingest', 'http'],
   'engine.ts': GENERIC,
