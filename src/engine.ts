@@ -26,6 +26,11 @@ import { createSqlSnapshot } from './realtime/sql-snapshot.js';
 import type { AnySagaDefinition } from './sagas/define-saga.js';
 import { createSagaRunner, type SagaRunner } from './sagas/saga-runner.js';
 import { createSagaTrigger, type SagaTrigger, type SagaTriggerStart } from './sagas/saga-trigger.js';
+import type { LeaseTimingOptions } from './runtime/lease-timing.js';
+import { sqlLeases } from './processing/lease.js';
+import type { ScheduleDefinition } from './scheduling/schedule-definition.js';
+import { createScheduler, type Scheduler } from './scheduling/scheduler.js';
+import { SingletonWorkers } from './scheduling/singleton-workers.js';
 import { createEventStore } from './store/create-event-store.js';
 import type { EventStoreConfig } from './store/store-config.js';
 import type { EventStore, StoredEvent } from './store/types.js';
@@ -127,7 +132,25 @@ export interface SyncEngineConfig {
   sagas?: readonly EngineSaga[] | ((store: EventStore) => readonly EngineSaga[]);
   /** Saga worker concurrency. Default 16. */
   sagaConcurrency?: number;
+  /** Background jobs started on every host. */
   workers?: readonly EngineWorker[];
+  /**
+   * Jobs that run on one host of many at a time (pollers, monitors), by a
+   * lease in the database (`singletons:default`): started after everything
+   * else on the host that holds it, moved within 10 s when that host dies.
+   */
+  singletons?: readonly EngineWorker[];
+  /**
+   * Named schedules (an interval or a cron expression in a time zone), run
+   * once per due time across hosts by the engine's scheduler
+   * (`engine.scheduler`, see `docs/scheduling.md`); or a function building
+   * them on the engine's context.
+   */
+  schedules?: readonly ScheduleDefinition[] | ((context: EngineContext) => readonly ScheduleDefinition[]);
+  /** This host's id in the leases of the scheduler and the singletons. Default host, pid and a random suffix. */
+  hostId?: string;
+  /** Lease timing of the scheduler and the singletons. Default a 6 s lease renewed every 2 s. */
+  lease?: LeaseTimingOptions;
   /**
    * Cross-process fan-out of deltas. Default: PostgreSQL notifications on a
    * server database, none on PGlite (a single process). Pass Redis for many hosts.
@@ -184,6 +207,10 @@ export interface SyncEngine {
   /** Every read model: the projections, then `config.readModels`. */
   readonly readModels: readonly EngineReadModel[];
   readonly sagas: SagaRunner;
+  /** Runs `config.schedules` on one host of many; trigger a run by hand with `scheduler.trigger(name)`. */
+  readonly scheduler: Scheduler;
+  /** Runs `config.singletons` on one host of many; `singletons.leading` is true on that host. */
+  readonly singletons: SingletonWorkers<EngineContext>;
   /** The webhook receivers as one framework-agnostic handler. */
   readonly ingest: HttpHandler;
   /** Migrate, then start projections, sagas and workers. */
@@ -296,6 +323,18 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
   const limiter = config.rateLimiter === undefined ? {} : { rateLimiter: config.rateLimiter };
   const ingest = createIngestHandler(config.receivers ?? [], { store, ...limiter });
   const workers = config.workers ?? [];
+  const context: EngineContext = { store, sql, schema };
+  const leaseOptions = { owner: config.hostId, lease: config.lease, logger };
+  const schedules = typeof config.schedules === 'function' ? config.schedules(context) : (config.schedules ?? []);
+  const scheduler = createScheduler({ sql, schema, schedules, ...leaseOptions });
+  const singletonJobs = config.singletons ?? [];
+  const singletons = new SingletonWorkers<EngineContext>({
+    leases: sqlLeases(sql, schema),
+    name: 'singletons:default',
+    jobs: singletonJobs,
+    context,
+    ...leaseOptions,
+  });
   let started = false;
 
   return {
@@ -304,6 +343,8 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
     projections,
     readModels,
     sagas,
+    scheduler,
+    singletons,
     ingest,
     async start() {
       if (started) return;
@@ -315,7 +356,10 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
       await sagas.migrate();
       sagas.startWorker();
       for (const t of triggers) t.start();
-      for (const w of workers) await w.start({ store, sql, schema });
+      for (const w of workers) await w.start(context);
+      // Last: the jobs of one host of many read what the rest has built.
+      if (schedules.length > 0) await scheduler.start();
+      if (singletonJobs.length > 0) await singletons.start();
       await hub.ready;
     },
     async whenCaughtUp(options = {}) {
@@ -358,6 +402,9 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
       return result;
     },
     async close() {
+      // Released at once, so another host takes over without waiting out the lease.
+      await singletons.stop();
+      await scheduler.stop();
       for (const w of [...workers].reverse()) await w.stop();
       await Promise.all(triggers.map((t) => t.stop()));
       await sagas.stop();

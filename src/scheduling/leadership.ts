@@ -45,6 +45,8 @@ export class Leadership {
   readonly #acquireIntervalMs: number;
   readonly #sleep = new WakeableSleep();
   #stopping = false;
+  /** Stopped for good: a second stop (say, the engine's close after a test abandoned the lease) does nothing. */
+  #stopped = false;
   #leading = false;
   #loop: Promise<void> | undefined;
   #wakeStop: (() => void) | undefined;
@@ -83,6 +85,8 @@ export class Leadership {
    * expire, as if the process had died (failover tests).
    */
   async stop(options: { release?: boolean } = {}): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
     this.#stopping = true;
     this.#sleep.stop();
     this.#wakeStop?.();

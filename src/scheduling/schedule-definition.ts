@@ -58,21 +58,21 @@ export interface ScheduleDefinition {
   /** Unique name: lowercase letters, digits, `-`, `_`, `.`, `:` (at most 100). */
   name: string;
   /** Due every this many ms, on multiples of it since the epoch. */
-  every?: number;
+  every?: number | undefined;
   /** A cron expression: 5 fields, or 6 with seconds first (croner's syntax, e.g. `'0 3 1 * *'`). */
-  cron?: string;
+  cron?: string | undefined;
   /** IANA time zone the cron expression is read in. Default `'UTC'`. */
-  timeZone?: string;
+  timeZone?: string | undefined;
   /** Due times missed while nobody ran the schedule. Default `'latest'`. */
-  missed?: MissedRunPolicy;
+  missed?: MissedRunPolicy | undefined;
   /** A due time at most this old when first seen is on time, whatever `missed` says. Default 60 000 ms. */
-  graceMs?: number;
+  graceMs?: number | undefined;
   /** With `missed: 'catch_up'`, run at most this many missed due times (the latest). Default 100. */
-  maxCatchUp?: number;
+  maxCatchUp?: number | undefined;
   /** Retries of a failing run (the library's `RetryPolicy`). Default 3 attempts, 1 s doubling to 1 min. */
-  retry?: RetryPolicyInput;
+  retry?: RetryPolicyInput | undefined;
   /** Abandon an attempt after this long (its signal aborts, it counts as failed). Default: no limit. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** The job. Its JSON-serialisable return value is kept in the run's history. */
   run: (context: ScheduleRunContext) => unknown;
 }
