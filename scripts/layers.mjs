@@ -30,7 +30,7 @@ export const LAYERS = {
   realtime: ['core', 'runtime', 'store'],
   ingest: ['core', 'runtime', 'store', 'http'],
   sagas: ['core', 'runtime', 'store', 'processing'],
-  scheduling: ['core', 'runtime', 'processing'],
+  scheduling: ['core', 'runtime', 'http', 'processing'],
   cache: ['core', 'runtime', 'store', 'realtime'],
   adapters: ['core', 'runtime', 'store', 'processing', 'sagas', 'realtime', 'ingest', 'http'],
   'engine.ts': GENERIC,

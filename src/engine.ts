@@ -137,9 +137,10 @@ export interface SyncEngineConfig {
   /**
    * Jobs that run on one host of many at a time (pollers, monitors), by a
    * lease in the database (`singletons:default`): started after everything
-   * else on the host that holds it, moved within 10 s when that host dies.
+   * else on the host that holds it, moved within 10 s when that host dies;
+   * or a function building them on the engine's context (called after `readModels`).
    */
-  singletons?: readonly EngineWorker[];
+  singletons?: readonly EngineWorker[] | ((context: EngineContext) => readonly EngineWorker[]);
   /**
    * Named schedules (an interval or a cron expression in a time zone), run
    * once per due time across hosts by the engine's scheduler
@@ -325,9 +326,11 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
   const workers = config.workers ?? [];
   const context: EngineContext = { store, sql, schema };
   const leaseOptions = { owner: config.hostId, lease: config.lease, logger };
-  const schedules = typeof config.schedules === 'function' ? config.schedules(context) : (config.schedules ?? []);
+  const schedules =
+    typeof config.schedules === 'function' ? config.schedules(context) : (config.schedules ?? []);
   const scheduler = createScheduler({ sql, schema, schedules, ...leaseOptions });
-  const singletonJobs = config.singletons ?? [];
+  const singletonJobs =
+    typeof config.singletons === 'function' ? config.singletons(context) : (config.singletons ?? []);
   const singletons = new SingletonWorkers<EngineContext>({
     leases: sqlLeases(sql, schema),
     name: 'singletons:default',

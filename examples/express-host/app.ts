@@ -1,6 +1,7 @@
 /**
  * The Express host: webhook receivers, realtime endpoints (SSE and
- * WebSocket), `GET /healthz` and the dashboard, on one `http.Server`.
+ * WebSocket), the schedules' admin routes, `GET /healthz` and the
+ * dashboard, on one `http.Server`.
  */
 import express from 'express';
 import { createServer } from 'node:http';
@@ -14,7 +15,7 @@ import {
   parseAllowedOrigins,
 } from '@creatorflow/sync';
 import { loadDashboardAssets } from '../dashboard/assets.js';
-import { createHost } from '../shared/host.js';
+import { createHost, SCHEDULES_PATH } from '../shared/host.js';
 import { accessLogEnabled, describeError, logRequest } from '../shared/host-log.js';
 import {
   ConnectionTracker,
@@ -55,6 +56,8 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
   const ingest = expressAdapter(host.ingest);
   app.post(COMMERCE_WEBHOOK_PATHS.tiktok, ingest);
   app.post(COMMERCE_WEBHOOK_PATHS.shipping, ingest);
+  // The schedules: list, history, run now (ADMIN_TOKEN only).
+  app.use(SCHEDULES_PATH, expressAdapter(host.schedules));
   app.get('/realtime/sse', (req, res) => {
     // The page and the realtime routes give a browser its anonymous identity (open access).
     host.identifyBrowser(req, res);

@@ -16,7 +16,7 @@ import {
   parseAllowedOrigins,
 } from '@creatorflow/sync';
 import { loadDashboardAssets } from '../dashboard/assets.js';
-import { createHost } from '../shared/host.js';
+import { createHost, SCHEDULES_PATH } from '../shared/host.js';
 import { accessLogEnabled, logRequest } from '../shared/host-log.js';
 import {
   ConnectionTracker,
@@ -60,6 +60,13 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
   // Registered without fastify-plugin: its raw-body parser stays inside this plugin.
   await app.register(
     fastifyAdapter(host.ingest, { url: [COMMERCE_WEBHOOK_PATHS.tiktok, COMMERCE_WEBHOOK_PATHS.shipping] }),
+  );
+  // The schedules: list, history, run now (ADMIN_TOKEN only).
+  await app.register(
+    fastifyAdapter(host.schedules, {
+      url: [SCHEDULES_PATH, `${SCHEDULES_PATH}/:name/runs`, `${SCHEDULES_PATH}/:name/runs/:runId`],
+      method: ['GET', 'POST'],
+    }),
   );
   app.get('/realtime/sse', (req, reply) => {
     // The page and the realtime routes give a browser its anonymous identity (open access).

@@ -6,7 +6,9 @@
  * (`createCommerce`: read models, inventory handling and the
  * order-fulfillment saga over TikTok Shop and payment and shipping
  * providers), the demo's singleton jobs (inventory poller, health monitor)
- * under a lease, authorisation (tokens, per-browser anonymous identities),
+ * and the commerce schedules (`sync-inventory-levels` every 5 minutes, the
+ * monthly log archival), both run by the engine on one host of many by
+ * lease, authorisation (tokens, per-browser anonymous identities),
  * and the health answer. The framework files only mount routes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,8 +21,10 @@ import { createCommerce, type Commerce } from '@creatorflow/sync/commerce';
 import { commerceReceivers } from '@creatorflow/sync/commerce';
 import { COMMERCE_EVENT_SCHEMAS } from '@creatorflow/sync/commerce';
 import { tikTokShopClientFromHttp } from '@creatorflow/sync/commerce';
-import { createSyncEngine, type SyncEngine } from '@creatorflow/sync';
-import type { HttpHandler } from '@creatorflow/sync/http';
+import { commerceSchedules } from '@creatorflow/sync/commerce';
+import { createSyncEngine, scheduleRoutes, type SyncEngine } from '@creatorflow/sync';
+import { timingSafeEqual } from 'node:crypto';
+import { createRouter, type HttpHandler } from '@creatorflow/sync/http';
 import { createTikTokShopHttpClient } from '@creatorflow/sync/commerce';
 import { createMemoryRateLimiter, type RateLimiter } from '@creatorflow/sync';
 import { createRedisPubSub, type Authorization, type PubSub } from '@creatorflow/sync';
@@ -43,7 +47,6 @@ import { healthHttpStatus, probeHealth, type HostHealth } from './host-health.js
 import { createHostLog, describeError, type HostLog } from './host-log.js';
 import { providerPorts } from './providers/index.js';
 import { connectRedis } from './redis-clients.js';
-import { singletonWorkers } from './singleton-workers.js';
 
 /** Options of {@link createHost}; each overrides its environment variable. */
 export interface HostOptions {
@@ -75,11 +78,21 @@ export interface HostOptions {
   thresholds?: Readonly<Record<string, number>>;
   /** Poll interval of the inventory poller, ms. Default 1,000. */
   inventoryIntervalMs?: number;
-  /** Lease of the singleton jobs, ms. Default 6,000. */
+  /** Lease of the singleton jobs and the scheduler, ms. Default 6,000. */
   singletonLeaseMs?: number;
+  /** Interval of `sync-inventory-levels`, ms. Default `INVENTORY_SYNC_MS` or 300,000 (5 minutes). */
+  inventorySyncMs?: number;
+  /**
+   * Bearer token of the admin routes (`/api/schedules`: list, history, run now),
+   * at least 16 characters. Default `ADMIN_TOKEN`; without one nobody is admin.
+   */
+  adminToken?: string | undefined;
   /** Where log lines go. Default stderr, prefixed with the host id. */
   log?: HostLog;
 }
+
+/** Where the schedules' admin routes are mounted. */
+export const SCHEDULES_PATH = '/api/schedules';
 
 /** A wired host, framework-independent. */
 export interface Host {
@@ -93,7 +106,9 @@ export interface Host {
   readonly backends: { database: 'pglite' | 'postgres'; redis: boolean };
   /** The webhook receivers, measured for the health monitor. */
   readonly ingest: HttpHandler;
-  /** True while this host runs the singleton jobs. */
+  /** `SCHEDULES_PATH…`: the schedules, their run history and a manual trigger; admin token only. */
+  readonly schedules: HttpHandler;
+  /** True while this host runs the singleton jobs (and, usually, the schedules). */
   readonly leader: boolean;
   /** Identity of a realtime request (throws when refused). */
   authorize(req: IncomingMessage): Authorization;
@@ -258,32 +273,15 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       heartbeatMs: options.heartbeatMs ?? 30_000,
       ...(connectionLimiter ? { connectionLimiter } : {}),
     },
-  });
-  // createSyncEngine builds its read models synchronously.
-  const commerce = built!;
-  const sagas = commerce.sagaRunner!;
-  sagas.on('saga:completed', () => signals.sagas.completed++);
-  sagas.on('saga:compensated', () => signals.sagas.failed++);
-  sagas.on('saga:dead_lettered', () => signals.sagas.failed++);
-  // Background failures are reported, never thrown.
-  commerce.on('error', (err) => log.error(`commerce: ${describeError(err)}`));
-  const prom = fromPromClient(promClient);
-  const monitoring = instrumentEngine(engine, { metrics: teeMetrics(createMetricsRegistry(), prom) });
-  const stopSagaMetrics = instrumentSagaRunner(sagas, monitoring.instruments);
-  engine.hub.events.on('error', (err) => log.error(`realtime: ${describeError(err)}`));
-  await engine.start();
-
-  // One host of many runs these (by lease); started after the engine (they
-  // read the commerce read models), stopped before it.
-  const singletons = singletonWorkers({
-    name: 'host:singletons',
-    owner: hostId,
-    log,
-    ...(options.singletonLeaseMs === undefined ? {} : { ttlMs: options.singletonLeaseMs }),
-    workers: [
+    // One host of many runs these, by lease, and another takes them over
+    // within 10 s when it dies; started after the rest of the engine (they
+    // read the commerce read models), stopped before it.
+    hostId,
+    ...(options.singletonLeaseMs === undefined ? {} : { lease: { ttlMs: options.singletonLeaseMs } }),
+    singletons: () => [
       inventoryPoller({
         client,
-        commerce,
+        commerce: built!,
         creatorId: credentials.creatorId,
         ...(thresholds ? { thresholds } : {}),
         intervalMs: options.inventoryIntervalMs ?? 1000,
@@ -299,14 +297,49 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
           const lags = Object.values(health.readModels);
           return {
             lagMs: Math.max(0, ...lags.map((r) => r.lagMs)),
-            queueDepth: lags.reduce((n, r) => n + r.lagEvents, 0) + sagas.activeCount,
+            queueDepth: lags.reduce((n, r) => n + r.lagEvents, 0) + built!.sagaRunner!.activeCount,
           };
         },
       }),
     ],
+    schedules: () =>
+      commerceSchedules(built!, {
+        creatorIds: tenantIds,
+        inventoryEveryMs: options.inventorySyncMs ?? Number(env.INVENTORY_SYNC_MS || 300_000),
+      }),
   });
-  await singletons.start({ store: engine.store, sql, schema });
+  // createSyncEngine builds its read models synchronously.
+  const commerce = built!;
+  const sagas = commerce.sagaRunner!;
+  sagas.on('saga:completed', () => signals.sagas.completed++);
+  sagas.on('saga:compensated', () => signals.sagas.failed++);
+  sagas.on('saga:dead_lettered', () => signals.sagas.failed++);
+  // Background failures are reported, never thrown.
+  commerce.on('error', (err) => log.error(`commerce: ${describeError(err)}`));
+  const prom = fromPromClient(promClient);
+  const monitoring = instrumentEngine(engine, { metrics: teeMetrics(createMetricsRegistry(), prom) });
+  const stopSagaMetrics = instrumentSagaRunner(sagas, monitoring.instruments);
+  engine.hub.events.on('error', (err) => log.error(`realtime: ${describeError(err)}`));
+  await engine.start();
 
+  const adminToken = options.adminToken ?? env.ADMIN_TOKEN;
+  if (adminToken !== undefined && adminToken !== '' && adminToken.length < 16) {
+    throw new Error('ADMIN_TOKEN must have at least 16 characters');
+  }
+  const isAdmin = (req: { headers: Record<string, unknown> }) => {
+    const header = req.headers.authorization;
+    if (!adminToken || typeof header !== 'string' || !header.startsWith('Bearer ')) return false;
+    const given = Buffer.from(header.slice(7).trim());
+    const expected = Buffer.from(adminToken);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  const schedules = createRouter(
+    scheduleRoutes({
+      scheduler: engine.scheduler,
+      prefix: SCHEDULES_PATH,
+      authorize: (req) => (isAdmin(req) ? { userId: `admin@${hostId}`, roles: ['admin'] } : null),
+    }),
+  );
   const tokens = options.tokens ?? config.tokens;
   const openAccess = options.openAccess ?? config.openAccess;
   const browsers = new BrowserIdentities(config.sessionSecret);
@@ -322,8 +355,9 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     commerce,
     backends: { database: database.engine, redis: Boolean(redisUrl) },
     get leader() {
-      return singletons.leader;
+      return engine.singletons.leading;
     },
+    schedules,
     ingest: async (req) => {
       const started = performance.now();
       const response = await monitoring.ingest(req);
@@ -358,7 +392,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         engineHealth: () => engine.health(),
         redisUp,
         sagas: () => ({ active: sagas.activeCount, ...signals.sagas }),
-        leader: () => singletons.leader,
+        leader: () => engine.singletons.leading,
         deadlineMs: healthDeadlineMs,
       });
       return { status: healthHttpStatus(body), body };
@@ -370,7 +404,6 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     async close() {
       stopSagaMetrics();
       monitoring.stop();
-      await singletons.stop();
       await engine.close();
       for (const close of closers.reverse()) await close();
     },

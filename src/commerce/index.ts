@@ -19,3 +19,4 @@ export * from './forecasting/index.js';
 export * from './cache-rules.js';
 export * from './monitoring/health-signals.js';
 export * from './conflicts/index.js';
+export * from './commerce-schedules.js';

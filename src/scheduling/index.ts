@@ -33,3 +33,4 @@ export { SingletonWorkers } from './singleton-workers.js';
 export type { SingletonJob, SingletonWorkersEventMap, SingletonWorkersOptions } from './singleton-workers.js';
 export { InvalidScheduleError, ScheduleNotFoundError, isScheduleError } from './errors.js';
 export { cronDueTimes, intervalDueTimes, dueBetween, type DueTimes, type DueWindow } from './due-times.js';
+export { scheduleRoutes, type ScheduleCaller, type ScheduleRoutesOptions } from './schedule-routes.js';

@@ -40,7 +40,9 @@ describe('leased singletons and schedules across two engines (PostgreSQL)', () =
           hostId: `host-${name}`,
           logger: silentLogger,
           singletons: [poller],
-          schedules: [{ name: 'tick', every: 500, run: ({ dueAt }) => void ticks.push({ host: name, due: +dueAt }) }],
+          schedules: [
+            { name: 'tick', every: 500, run: ({ dueAt }) => void ticks.push({ host: name, due: +dueAt }) },
+          ],
         });
         closers.push(() => engine.close());
         return engine;
@@ -55,7 +57,9 @@ describe('leased singletons and schedules across two engines (PostgreSQL)', () =
       await b.start();
       expect([a.singletons.leading, a.scheduler.leading]).toEqual([true, true]);
       expect([b.singletons.leading, b.scheduler.leading]).toEqual([false, false]);
-      await waitFor(() => ticks.filter((t) => t.host === 'a').length >= 2, { what: 'host a to run the schedule' });
+      await waitFor(() => ticks.filter((t) => t.host === 'a').length >= 2, {
+        what: 'host a to run the schedule',
+      });
 
       // Host a dies: its jobs stop, its leases are left to expire.
       const diedAt = performance.now();

@@ -28,20 +28,18 @@ const backends: Backend[] = [
     available: true,
     open: async () => ({ storage: memoryScheduleStorage(), close: async () => undefined }),
   },
-  ...sqlEngines.map(
-    (engine): Backend => ({
-      name: engine.name,
-      get available() {
-        return engine.available;
-      },
-      async open() {
-        const db = await engine.open();
-        const storage = sqlScheduleStorage(db.sql, db.schema);
-        await storage.migrate();
-        return { storage, db, close: () => db.close() };
-      },
-    }),
-  ),
+  ...sqlEngines.map((engine): Backend => ({
+    name: engine.name,
+    get available() {
+      return engine.available;
+    },
+    async open() {
+      const db = await engine.open();
+      const storage = sqlScheduleStorage(db.sql, db.schema);
+      await storage.migrate();
+      return { storage, db, close: () => db.close() };
+    },
+  })),
 ];
 
 describe.each(backends)('schedule storage on $name', (backend) => {
@@ -57,18 +55,32 @@ describe.each(backends)('schedule storage on $name', (backend) => {
 
   run('records a due time once, whoever claims it', async () => {
     const claims = await Promise.all(
-      ['a', 'b', 'c'].map((owner) => storage.claimDue({ schedule: 'once', dueAt: T0, owner, skipped: 2, status: 'running' })),
+      ['a', 'b', 'c'].map((owner) =>
+        storage.claimDue({ schedule: 'once', dueAt: T0, owner, skipped: 2, status: 'running' }),
+      ),
     );
     const won = claims.filter((c) => c !== null);
     expect(won).toHaveLength(1);
-    expect(won[0]).toMatchObject({ schedule: 'once', trigger: 'schedule', status: 'running', attempts: 1, skipped: 2 });
+    expect(won[0]).toMatchObject({
+      schedule: 'once',
+      trigger: 'schedule',
+      status: 'running',
+      attempts: 1,
+      skipped: 2,
+    });
     expect(won[0]!.dueAt.getTime()).toBe(T0);
     expect(await storage.lastDue('once')).toBe(T0);
     expect(await storage.lastDue('never')).toBeNull();
   });
 
   run('fences writes on the run owner; a takeover moves the run', async () => {
-    const claimed = (await storage.claimDue({ schedule: 'fence', dueAt: T0, owner: 'a', skipped: 0, status: 'running' }))!;
+    const claimed = (await storage.claimDue({
+      schedule: 'fence',
+      dueAt: T0,
+      owner: 'a',
+      skipped: 0,
+      status: 'running',
+    }))!;
     expect(await storage.takeOver(claimed.id, 'someone-else', 'b')).toBeNull();
     expect((await storage.running(['fence'])).map((r) => r.id)).toEqual([claimed.id]);
     const taken = await storage.takeOver(claimed.id, 'a', 'b');
@@ -76,7 +88,9 @@ describe.each(backends)('schedule storage on $name', (backend) => {
     expect(await storage.recordAttempt(claimed.id, 'a', 2, { message: 'late' })).toBe(false);
     expect(await storage.finish(claimed.id, 'a', { status: 'succeeded', attempts: 1 })).toBe(false);
     expect(await storage.recordAttempt(claimed.id, 'b', 2, { message: 'first failed' })).toBe(true);
-    expect(await storage.finish(claimed.id, 'b', { status: 'succeeded', attempts: 2, result: { n: 1 } })).toBe(true);
+    expect(
+      await storage.finish(claimed.id, 'b', { status: 'succeeded', attempts: 2, result: { n: 1 } }),
+    ).toBe(true);
     expect(await storage.get(claimed.id)).toMatchObject({
       status: 'succeeded',
       attempts: 2,
@@ -102,15 +116,33 @@ describe.each(backends)('schedule storage on $name', (backend) => {
   });
 
   run('records skipped due times without running them', async () => {
-    const row = await storage.claimDue({ schedule: 'skips', dueAt: T0, owner: 'a', skipped: 12, status: 'skipped' });
+    const row = await storage.claimDue({
+      schedule: 'skips',
+      dueAt: T0,
+      owner: 'a',
+      skipped: 12,
+      status: 'skipped',
+    });
     expect(row).toMatchObject({ status: 'skipped', skipped: 12, attempts: 0 });
     expect(row!.finishedAt).not.toBeNull();
   });
 
   run('prunes finished runs beyond the newest kept, never open ones', async () => {
-    const open = (await storage.claimDue({ schedule: 'prune', dueAt: T0, owner: 'a', skipped: 0, status: 'running' }))!;
+    const open = (await storage.claimDue({
+      schedule: 'prune',
+      dueAt: T0,
+      owner: 'a',
+      skipped: 0,
+      status: 'running',
+    }))!;
     for (let i = 1; i <= 5; i++) {
-      const r = (await storage.claimDue({ schedule: 'prune', dueAt: T0 + i, owner: 'a', skipped: 0, status: 'running' }))!;
+      const r = (await storage.claimDue({
+        schedule: 'prune',
+        dueAt: T0 + i,
+        owner: 'a',
+        skipped: 0,
+        status: 'running',
+      }))!;
       await storage.finish(r.id, 'a', { status: 'succeeded', attempts: 1 });
     }
     await storage.prune('prune', 2);
@@ -154,7 +186,10 @@ describe.each(sqlEngines)('the scheduler on $name', (engine) => {
       now = T0 + 60_000;
       await expectEventually(async () => (await scheduler.history('sync'))[0]?.status === 'succeeded');
       const manual = await scheduler.trigger('sync', { requestedBy: 'admin-1' });
-      expect(await scheduler.waitForRun(manual.id)).toMatchObject({ status: 'succeeded', result: { trigger: 'manual' } });
+      expect(await scheduler.waitForRun(manual.id)).toMatchObject({
+        status: 'succeeded',
+        result: { trigger: 'manual' },
+      });
       const history = await scheduler.history('sync');
       expect(history.map((r) => [r.trigger, r.status, r.attempts])).toEqual([
         ['manual', 'succeeded', 1],

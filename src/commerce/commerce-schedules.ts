@@ -1,0 +1,118 @@
+/**
+ * The specification's periodic functions as schedules for the engine's
+ * scheduler: `sync-inventory-levels` every 5 minutes (and by hand), and the
+ * monthly archival of old log partitions. Pass them to `createSyncEngine`'s
+ * `schedules`; one host of many runs each due time once.
+ */
+import type { ScheduleDefinition } from '../scheduling/schedule-definition.js';
+import type { Commerce } from './create-commerce.js';
+
+/** Name of the inventory sync schedule (also its manual-trigger route's). */
+export const SYNC_INVENTORY_SCHEDULE = 'sync-inventory-levels';
+/** Name of the monthly log archival schedule. */
+export const ARCHIVE_LOG_SCHEDULE = 'archive-event-log';
+
+/**
+ * Options of {@link commerceSchedules}.
+ *
+ * @example
+ * ```ts
+ * const options: CommerceSchedulesOptions = {
+ *   creatorIds: ['creator-1'],
+ *   inventoryEveryMs: 5 * 60_000,
+ *   archive: { cron: '0 3 1 * *', timeZone: 'UTC', keepMonths: 24 },
+ * };
+ * ```
+ */
+export interface CommerceSchedulesOptions {
+  /**
+   * The creators whose inventory is synced: a list, or a function read at
+   * each run. Default: every creator with a row in `inventory_levels`.
+   */
+  creatorIds?: readonly string[] | (() => readonly string[] | Promise<readonly string[]>);
+  /** Interval of `sync-inventory-levels`. Default 300 000 ms (5 minutes). */
+  inventoryEveryMs?: number;
+  /**
+   * Monthly archival of whole old months of the log (`store.archive`), or
+   * `false` to leave it out. Default: 03:00 UTC on the 1st, months older
+   * than the store's default cutoff (two years).
+   */
+  archive?: false | { cron?: string; timeZone?: string; keepMonths?: number };
+}
+
+/** What one run of `sync-inventory-levels` did (kept in the run's history). */
+export interface InventorySyncRunSummary {
+  creators: number;
+  products: number;
+  lowStock: number;
+  anomalies: number;
+}
+
+/**
+ * The commerce schedules for `createSyncEngine({ schedules })`.
+ *
+ * @example
+ * ```ts
+ * let commerce!: Commerce;
+ * const engine = createSyncEngine({
+ *   sql,
+ *   readModels: (store) => [(commerce = createCommerce({ store, readModels: 'async' })).readModels],
+ *   schedules: () => commerceSchedules(commerce, { creatorIds: ['creator-1'] }),
+ * });
+ * await engine.start();
+ * await engine.scheduler.trigger(SYNC_INVENTORY_SCHEDULE); // on demand
+ * ```
+ */
+export function commerceSchedules(
+  commerce: Commerce,
+  options: CommerceSchedulesOptions = {},
+): ScheduleDefinition[] {
+  const creators = async (): Promise<readonly string[]> => {
+    const given = options.creatorIds;
+    if (given === undefined) {
+      const rows = await commerce.rows('inventory_levels');
+      return [...new Set(rows.map((r) => String(r.creator_id)))].sort();
+    }
+    return typeof given === 'function' ? given() : given;
+  };
+  const schedules: ScheduleDefinition[] = [
+    {
+      name: SYNC_INVENTORY_SCHEDULE,
+      every: options.inventoryEveryMs ?? 5 * 60_000,
+      // Recomputing as of now covers every missed interval at once.
+      missed: 'latest',
+      retry: { attempts: 3, minTimeoutMs: 1_000, maxTimeoutMs: 30_000 },
+      run: async ({ signal }): Promise<InventorySyncRunSummary> => {
+        const summary: InventorySyncRunSummary = { creators: 0, products: 0, lowStock: 0, anomalies: 0 };
+        for (const creatorId of await creators()) {
+          signal.throwIfAborted();
+          const result = await commerce.syncInventoryLevels(creatorId);
+          summary.creators++;
+          summary.products += result.products;
+          summary.lowStock += result.lowStock;
+          summary.anomalies += result.anomalies;
+        }
+        return summary;
+      },
+    },
+  ];
+  if (options.archive !== false) {
+    const archive = options.archive ?? {};
+    schedules.push({
+      name: ARCHIVE_LOG_SCHEDULE,
+      cron: archive.cron ?? '0 3 1 * *',
+      timeZone: archive.timeZone ?? 'UTC',
+      missed: 'latest',
+      run: async ({ dueAt }) => {
+        const keep = archive.keepMonths;
+        const olderThan =
+          keep === undefined
+            ? undefined
+            : new Date(Date.UTC(dueAt.getUTCFullYear(), dueAt.getUTCMonth() - keep, 1));
+        const months = await commerce.store.archive(olderThan ? { olderThan } : {});
+        return { archived: months };
+      },
+    });
+  }
+  return schedules;
+}
