@@ -1,11 +1,15 @@
 /**
  * The specification's periodic functions as schedules for the engine's
- * scheduler: `sync-inventory-levels` every 5 minutes (and by hand), and the
+ * scheduler: `sync-inventory-levels` every 5 minutes (and by hand), reading
+ * TikTok Shop's stock as scheduled-sync contenders when it can, and the
  * monthly archival of old log partitions. Pass them to `createSyncEngine`'s
  * `schedules`; one host of many runs each due time once.
  */
 import type { ScheduleDefinition } from '../scheduling/schedule-definition.js';
+import { stockReportEvent } from './conflicts/report-events.js';
 import type { Commerce } from './create-commerce.js';
+import { inventoryStream } from './inventory/streams.js';
+import type { TikTokShopClient } from './ports/tiktok-shop-client.js';
 
 /** Name of the inventory sync schedule (also its manual-trigger route's). */
 export const SYNC_INVENTORY_SCHEDULE = 'sync-inventory-levels';
@@ -38,11 +42,21 @@ export interface CommerceSchedulesOptions {
    * than the store's default cutoff (two years).
    */
   archive?: false | { cron?: string; timeZone?: string; keepMonths?: number };
+  /**
+   * Read TikTok Shop's stock at each sync and report each figure that differs
+   * from `on_hand` to `resolve-sync-conflicts` as the `scheduled_sync` source
+   * (priority 5), when the commerce runs it (`conflicts`) and the port has
+   * `getInventory`. TikTok counts units available, so on hand is its figure
+   * plus what commerce holds reserved.
+   */
+  tiktok?: { client: TikTokShopClient; shopOf: (creatorId: string) => string | undefined };
 }
 
 /** What one run of `sync-inventory-levels` did (kept in the run's history). */
 export interface InventorySyncRunSummary {
   creators: number;
+  /** Stock figures read from TikTok Shop and reported as scheduled-sync contenders. */
+  reported: number;
   products: number;
   lowStock: number;
   anomalies: number;
@@ -82,10 +96,17 @@ export function commerceSchedules(
       // Recomputing as of now covers every missed interval at once.
       missed: 'latest',
       retry: { attempts: 3, minTimeoutMs: 1_000, maxTimeoutMs: 30_000 },
-      run: async ({ signal }): Promise<InventorySyncRunSummary> => {
-        const summary: InventorySyncRunSummary = { creators: 0, products: 0, lowStock: 0, anomalies: 0 };
+      run: async ({ signal, runId }): Promise<InventorySyncRunSummary> => {
+        const summary: InventorySyncRunSummary = {
+          creators: 0,
+          reported: 0,
+          products: 0,
+          lowStock: 0,
+          anomalies: 0,
+        };
         for (const creatorId of await creators()) {
           signal.throwIfAborted();
+          summary.reported += await reportTikTokStock(commerce, options.tiktok, creatorId, runId, signal);
           const result = await commerce.syncInventoryLevels(creatorId);
           summary.creators++;
           summary.products += result.products;
@@ -115,4 +136,48 @@ export function commerceSchedules(
     });
   }
   return schedules;
+}
+
+/** Report TikTok's figures that differ from `on_hand` as scheduled-sync contenders; returns how many. */
+async function reportTikTokStock(
+  commerce: Commerce,
+  tiktok: CommerceSchedulesOptions['tiktok'],
+  creatorId: string,
+  runId: string,
+  signal: AbortSignal,
+): Promise<number> {
+  const shopId = tiktok?.shopOf(creatorId);
+  if (!tiktok?.client.getInventory || !commerce.conflicts || shopId === undefined) return 0;
+  const stock = await tiktok.client.getInventory({ shopId, signal });
+  const levels = (await commerce.rows('inventory_levels')).filter((r) => r.creator_id === creatorId);
+  const byProduct = new Map(levels.map((r) => [String(r.product_id), r]));
+  const reportedAt = new Date().toISOString();
+  let reported = 0;
+  for (const s of stock) {
+    const row = byProduct.get(s.productId);
+    const quantity = s.quantity + Math.max(0, Number(row?.reserved ?? 0));
+    if (row !== undefined && Number(row.on_hand) === quantity) continue;
+    await commerce.store.append(
+      inventoryStream(creatorId, s.productId),
+      [
+        stockReportEvent({
+          creatorId,
+          productId: s.productId,
+          sku: s.sku,
+          quantity,
+          source: 'scheduled_sync',
+          sourceId: SYNC_INVENTORY_SCHEDULE,
+          reportedAt,
+        }),
+      ],
+      {
+        aggregateType: 'inventory',
+        // A retried or taken-over run reports each figure once.
+        idempotencyKey: `scheduled-sync:${runId}:${creatorId}:${s.productId}`,
+        metadata: { source: SYNC_INVENTORY_SCHEDULE },
+      },
+    );
+    reported++;
+  }
+  return reported;
 }

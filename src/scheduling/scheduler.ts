@@ -67,7 +67,15 @@ export interface SchedulerOptions {
   now?: (() => number) | undefined;
 }
 
-/** Options of {@link Scheduler.trigger}. */
+/**
+ * Options of {@link Scheduler.trigger}.
+ *
+ * @example
+ * ```ts
+ * const options: TriggerOptions = { key: `sync:${requestId}`, requestedBy: admin.userId };
+ * await scheduler.trigger('sync-inventory-levels', options);
+ * ```
+ */
 export interface TriggerOptions {
   /** Idempotency key: a second trigger with the same key returns the first run. */
   key?: string | undefined;

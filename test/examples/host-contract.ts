@@ -23,6 +23,7 @@ import { unknownOrder } from './unknown-order.js';
 export type StartHost = (options: StartHostOptions) => Promise<RunningHost>;
 
 const SETUP_TIMEOUT = 180_000;
+const ADMIN_TOKEN = 'contract-admin-token-0123456789';
 
 /**
  * Run the contract against one host.
@@ -54,6 +55,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
         tiktokApiUrl: sim.apiUrl,
         openAccess: false,
         heartbeatMs: 1000,
+        adminToken: ADMIN_TOKEN,
       });
       sim.retarget(running.url);
       target = { ...DEMO_CREDENTIALS, url: running.url };
@@ -77,6 +79,32 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       clients.push(client);
       return client;
     };
+
+    it('runs a schedule on demand for an admin only, and lists the schedules and their runs', async () => {
+      const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+      const path = '/api/schedules/sync-inventory-levels/runs';
+      expect((await get(path, { method: 'POST' })).status).toBe(401);
+      expect(
+        (await get(path, { method: 'POST', headers: { authorization: 'Bearer demo-token' } })).status,
+      ).toBe(401);
+      const res = await get(path, {
+        method: 'POST',
+        headers: { ...admin, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(res.status).toBe(200);
+      const { run } = (await res.json()) as {
+        run: { status: string; trigger: string; result: { creators: number } };
+      };
+      expect(run).toMatchObject({ status: 'succeeded', trigger: 'manual', result: { creators: 1 } });
+      const list = (await (await get('/api/schedules', { headers: admin })).json()) as {
+        schedules: { name: string }[];
+      };
+      expect(list.schedules.map((s) => s.name)).toEqual(['sync-inventory-levels', 'archive-event-log']);
+      const history = (await (await get(path, { headers: admin })).json()) as { runs: unknown[] };
+      expect(history.runs.length).toBeGreaterThanOrEqual(1);
+      expect((await get('/api/schedules/nope/runs', { headers: admin })).status).toBe(404);
+    });
 
     it('answers GET /healthz with a typed status per component and no error text', async () => {
       const res = await get('/healthz');
