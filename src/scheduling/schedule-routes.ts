@@ -41,6 +41,9 @@ export interface ScheduleRoutesOptions {
   waitMs?: number;
 }
 
+/** GETs read no body; not 0, which Fastify refuses as a route's body limit. */
+const NO_BODY = 1;
+
 const triggerBodySchema = z
   .object({
     /** Idempotency key: a retried request gets the first run. */
@@ -99,21 +102,21 @@ export function scheduleRoutes(options: ScheduleRoutesOptions): Route[] {
     {
       method: 'GET',
       path: prefix,
-      handler: guarded(0, async () =>
+      handler: guarded(NO_BODY, async () =>
         jsonResponse(200, { leading: scheduler.leading, schedules: scheduler.status() }),
       ),
     },
     {
       method: 'GET',
       path: `${prefix}/:name/runs`,
-      handler: guarded(0, async (req) =>
+      handler: guarded(NO_BODY, async (req) =>
         jsonResponse(200, { runs: (await scheduler.history(req.params.name!)).map(view) }),
       ),
     },
     {
       method: 'GET',
       path: `${prefix}/:name/runs/:runId`,
-      handler: guarded(0, async (req) => {
+      handler: guarded(NO_BODY, async (req) => {
         const run = await scheduler.run(req.params.runId!);
         if (!run || run.schedule !== req.params.name) {
           throw new ScheduleNotFoundError(
