@@ -61,13 +61,15 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
   await app.register(
     fastifyAdapter(host.ingest, { url: [COMMERCE_WEBHOOK_PATHS.tiktok, COMMERCE_WEBHOOK_PATHS.shipping] }),
   );
-  // The schedules: list, history, run now (ADMIN_TOKEN only).
+  // The schedules: list, history, run now (ADMIN_TOKEN only). Reads and the
+  // trigger are registered apart: a route's body limit is its first method's.
   await app.register(
     fastifyAdapter(host.schedules, {
       url: [SCHEDULES_PATH, `${SCHEDULES_PATH}/:name/runs`, `${SCHEDULES_PATH}/:name/runs/:runId`],
-      method: ['GET', 'POST'],
+      method: 'GET',
     }),
   );
+  await app.register(fastifyAdapter(host.schedules, { url: `${SCHEDULES_PATH}/:name/runs`, method: 'POST' }));
   app.get('/realtime/sse', (req, reply) => {
     // The page and the realtime routes give a browser its anonymous identity (open access).
     host.identifyBrowser(req.raw, reply.raw);

@@ -134,7 +134,7 @@ export function memoryScheduleStorage(): ScheduleStorage {
         status: outcome.status,
         attempts: outcome.attempts,
         error: outcome.error ?? null,
-        result: outcome.result ?? null,
+        result: jsonCopy(outcome.result),
         finishedAt: new Date(),
       });
       return true;
@@ -159,4 +159,15 @@ export function memoryScheduleStorage(): ScheduleStorage {
       }
     },
   };
+}
+
+/** What the SQL storage keeps of a result: its JSON (up to 64 KiB), else null. */
+function jsonCopy(result: unknown): unknown {
+  if (result === undefined) return null;
+  try {
+    const text = JSON.stringify(result);
+    return text === undefined || text.length > 65_536 ? null : (JSON.parse(text) as unknown);
+  } catch {
+    return null;
+  }
 }

@@ -27,7 +27,7 @@ export interface SchedulerEventMap {
   'schedule:run_failed': [info: { run: ScheduleRun; error: unknown; attempts: number; durationMs: number }];
   /** An attempt failed and another follows after the retry policy's delay. */
   'schedule:retry': [info: { run: ScheduleRun; error: unknown; attempt: number }];
-  /** Due times passed over by the missed-run policy, the newest being `through`. */
+  /** `count` due times passed over by the missed-run policy, none later than `through`. */
   'schedule:skipped': [info: { schedule: string; count: number; through: Date }];
   error: [error: unknown];
 }
