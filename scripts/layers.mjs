@@ -8,6 +8,7 @@
 const GENERIC = [
   'core',
   'runtime',
+  'access',
   'store',
   'http',
   'processing',
@@ -22,6 +23,7 @@ const GENERIC = [
 export const LAYERS = {
   core: [],
   runtime: ['core'],
+  access: ['core'],
   store: ['core', 'runtime'],
   http: ['core', 'runtime'],
   client: ['core'],

@@ -358,7 +358,7 @@ export function createSyncEngine(config: SyncEngineConfig): SyncEngine {
       for (const m of readModels) await m.start();
       await sagas.migrate();
       sagas.startWorker();
-      for (const t of triggers) t.start();
+      for (const t of triggers) await t.start();
       for (const w of workers) await w.start(context);
       // Last: the jobs of one host of many read what the rest has built.
       if (schedules.length > 0) await scheduler.start();

@@ -32,6 +32,36 @@ export type { ErrorCode, ExpectedVersionDescription, ValidationIssue } from './c
 export { LOG_LEVELS, consoleLogger, defaultLogger, silentLogger } from './core/logger.js';
 export type { ConsoleLoggerOptions, LogFn, LogLevel, Logger } from './core/logger.js';
 
+// Who is asking: roles, read scopes, the access audit of cross-tenant reads, service API keys.
+export { ADMIN_ROLE, SERVICE_ROLE, hasRole } from './core/authorization.js';
+export {
+  ACCESS_COMPONENT,
+  ACCESS_ERROR_CODES,
+  AccessDeniedError,
+  MemoryAccessAudit,
+  ServiceKeys,
+  SqlAccessAudit,
+  UnauthenticatedError,
+  auditedRead,
+  createAccessAudit,
+  inScope,
+  migrateAccess,
+  readScope,
+  requireRole,
+} from './access/index.js';
+export type {
+  AccessAuditEntry,
+  AccessAuditInput,
+  AccessAuditOptions,
+  AccessAuditQuery,
+  AccessAuditStore,
+  AuditedReadOptions,
+  ReadScope,
+  ServiceKeyGrant,
+  ServiceKeyInfo,
+  ServiceKeysOptions,
+} from './access/index.js';
+
 // The SQL port the adapters implement (`/pg`, `/pglite`).
 export { PG_ERROR, pgErrorCode, quoteIdent } from './core/sql-client.js';
 export type {
@@ -215,11 +245,13 @@ export {
   isLeaseLostError,
   isProcessorDeadLetteredError,
   memoryDeadLetterQueue,
+  memoryProcessingState,
   migrateProcessing,
   partitionNames,
   readProcessorCheckpoint,
   rebuildProjection,
   sqlDeadLetterQueue,
+  sqlProcessingState,
   streamPartitionKey,
   tenantPartitionKey,
 } from './processing/index.js';
@@ -239,6 +271,7 @@ export type {
   PartitionedProcessorEventMap,
   PartitionedProcessorOptions,
   PostCommit,
+  ProcessingState,
   ProcessorEventMap,
   ProcessorLag,
   ProcessorOptions,
@@ -258,6 +291,8 @@ export type {
   RedriveResult,
   RetryPolicy,
   StartFrom,
+  StateCommitOptions,
+  StateWork,
 } from './processing/index.js';
 
 // Sagas.

@@ -72,5 +72,5 @@ process.on('SIGTERM', () => {
 
 await processor.start();
 runner.startWorker();
-trigger.start();
+await trigger.start();
 say('ready');

@@ -1,8 +1,8 @@
 /**
  * The Fastify host: the same routes as the Express host — webhook receivers
  * (an encapsulated raw-body plugin), realtime endpoints (SSE through
- * `reply.hijack()`, WebSocket through `@fastify/websocket`), `GET /healthz`
- * and the dashboard.
+ * `reply.hijack()`, WebSocket through `@fastify/websocket`), the manual
+ * conflict queue, `GET /healthz` and the dashboard.
  */
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyReply } from 'fastify';
@@ -16,7 +16,7 @@ import {
   parseAllowedOrigins,
 } from '@creatorflow/sync';
 import { loadDashboardAssets } from '../dashboard/assets.js';
-import { createHost, SCHEDULES_PATH } from '../shared/host.js';
+import { CONFLICT_QUEUE_PREFIX, createHost, SCHEDULES_PATH } from '../shared/host.js';
 import { accessLogEnabled, logRequest } from '../shared/host-log.js';
 import {
   ConnectionTracker,
@@ -61,7 +61,16 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
   await app.register(
     fastifyAdapter(host.ingest, { url: [COMMERCE_WEBHOOK_PATHS.tiktok, COMMERCE_WEBHOOK_PATHS.shipping] }),
   );
-  // The schedules: list, history, run now (ADMIN_TOKEN only). Reads and the
+  // The manual conflict queue: one handler (its own router checks roles per route).
+  await app.register(
+    fastifyAdapter(host.conflictQueue, {
+      url: ['/pending', '/pending/:entityType', '/report', '/:conflictId/decision'].map(
+        (path) => `${CONFLICT_QUEUE_PREFIX}${path}`,
+      ),
+      method: ['GET', 'POST'],
+    }),
+  );
+  // The schedules: list, history, run now (admins only). Reads and the
   // trigger are registered apart: a route's body limit is its first method's.
   await app.register(
     fastifyAdapter(host.schedules, {

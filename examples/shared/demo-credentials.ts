@@ -23,11 +23,24 @@ export const DEMO_CREDENTIALS = Object.freeze({
 /** The demo's bearer token for realtime requests (`Authorization: Bearer demo-token`). */
 export const DEMO_TOKEN = 'demo-token';
 
-/** The demo's realtime tokens: `demo-token` sees the demo creator. */
+/** The demo's admin token: decides conflicts in the manual queue (`Authorization: Bearer demo-admin-token`). */
+export const DEMO_ADMIN_TOKEN = 'demo-admin-token';
+
+/**
+ * The demo's tokens: `demo-token` is the demo creator (reads their data and
+ * their part of the conflict queue), `demo-admin-token` an admin (reads every
+ * creator, access-audited, and decides conflicts).
+ */
 export const DEMO_REALTIME_TOKENS = Object.freeze({
   [DEMO_TOKEN]: Object.freeze({
     userId: 'demo-user',
     tenantIds: Object.freeze([DEMO_CREDENTIALS.creatorId]),
+    roles: Object.freeze(['creator']),
+  }),
+  [DEMO_ADMIN_TOKEN]: Object.freeze({
+    userId: 'demo-admin',
+    tenantIds: Object.freeze([DEMO_CREDENTIALS.creatorId]),
+    roles: Object.freeze(['admin']),
   }),
 });
 

@@ -25,7 +25,7 @@ export interface HostConfig {
   /** `HOST_ID`, or `host-` and six random hex digits: names this process in logs and leases. */
   readonly hostId: string;
   readonly credentials: HostCredentials;
-  /** `REALTIME_TOKENS`: bearer token → identity. */
+  /** `REALTIME_TOKENS`: bearer token → identity (with roles: creator, admin, service). */
   readonly tokens: Readonly<Record<string, Authorization>>;
   /** `SESSION_SECRET`: signs anonymous browser cookies (same on every host of a deployment). */
   readonly sessionSecret: string;
@@ -54,7 +54,12 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const tokensSchema = z.record(
   z.string(),
-  z.object({ userId: z.string().min(1), tenantIds: z.array(z.string().min(1)) }),
+  z.object({
+    userId: z.string().min(1),
+    tenantIds: z.array(z.string().min(1)),
+    // creator, admin or service (see docs/commerce.md, "Tenants and roles").
+    roles: z.array(z.string().min(1)).optional(),
+  }),
 );
 
 let warned = false;
@@ -115,7 +120,9 @@ function parseTokens(text: string): Record<string, Authorization> {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new Error('REALTIME_TOKENS must be JSON: {"<token>": {"userId": "…", "tenantIds": ["…"]}}');
+    throw new Error(
+      'REALTIME_TOKENS must be JSON: {"<token>": {"userId": "…", "tenantIds": ["…"], "roles": ["creator"]}}',
+    );
   }
   const parsed = tokensSchema.safeParse(json);
   if (!parsed.success) {

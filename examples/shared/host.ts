@@ -6,10 +6,12 @@
  * (`createCommerce`: read models, inventory handling and the
  * order-fulfillment saga over TikTok Shop and payment and shipping
  * providers), the demo's singleton jobs (inventory poller, health monitor)
- * and the commerce schedules (`sync-inventory-levels` every 5 minutes, the
- * monthly log archival), both run by the engine on one host of many by
- * lease, authorisation (tokens, per-browser anonymous identities),
- * and the health answer. The framework files only mount routes.
+ * under a lease, the commerce schedules (`sync-inventory-levels` every 5
+ * minutes, the monthly log archival; the engine runs both on one host of
+ * many by lease), authorisation (tokens with roles, service API keys,
+ * per-browser anonymous identities), `resolve-sync-conflicts` with its manual
+ * queue routes, the schedules' admin routes, and the health answer. The
+ * framework files only mount routes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -17,17 +19,17 @@ import {
   createRedisRateLimiter,
   type RedisConnectionLimiter,
 } from '@creatorflow/sync/redis';
-import { createCommerce, type Commerce } from '@creatorflow/sync/commerce';
+import { createCommerce, manualQueueRoutes, type Commerce } from '@creatorflow/sync/commerce';
 import { commerceReceivers } from '@creatorflow/sync/commerce';
 import { COMMERCE_EVENT_SCHEMAS } from '@creatorflow/sync/commerce';
 import { tikTokShopClientFromHttp } from '@creatorflow/sync/commerce';
 import { commerceSchedules } from '@creatorflow/sync/commerce';
 import { createSyncEngine, scheduleRoutes, type SyncEngine } from '@creatorflow/sync';
-import { timingSafeEqual } from 'node:crypto';
-import { createRouter, type HttpHandler } from '@creatorflow/sync/http';
+import { createRouter, type HttpHandler, type HttpRequestHead } from '@creatorflow/sync/http';
 import { createTikTokShopHttpClient } from '@creatorflow/sync/commerce';
 import { createMemoryRateLimiter, type RateLimiter } from '@creatorflow/sync';
 import { createRedisPubSub, type Authorization, type PubSub } from '@creatorflow/sync';
+import { ServiceKeys } from '@creatorflow/sync';
 import * as promClient from 'prom-client';
 import {
   createMetricsRegistry,
@@ -82,11 +84,6 @@ export interface HostOptions {
   singletonLeaseMs?: number;
   /** Interval of `sync-inventory-levels`, ms. Default `INVENTORY_SYNC_MS` or 300,000 (5 minutes). */
   inventorySyncMs?: number;
-  /**
-   * Bearer token of the admin routes (`/api/schedules`: list, history, run now),
-   * at least 16 characters. Default `ADMIN_TOKEN`; without one nobody is admin.
-   */
-  adminToken?: string | undefined;
   /** Where log lines go. Default stderr, prefixed with the host id. */
   log?: HostLog;
 }
@@ -106,7 +103,14 @@ export interface Host {
   readonly backends: { database: 'pglite' | 'postgres'; redis: boolean };
   /** The webhook receivers, measured for the health monitor. */
   readonly ingest: HttpHandler;
-  /** `SCHEDULES_PATH…`: the schedules, their run history and a manual trigger; admin token only. */
+  /**
+   * The manual conflict queue under {@link CONFLICT_QUEUE_PREFIX}: creators (and
+   * the open-access browser) read their part, admins read all and decide.
+   */
+  readonly conflictQueue: HttpHandler;
+  /** Service API keys (`Authorization: Bearer cfsk_…`) for machine callers of the queue. */
+  readonly serviceKeys: ServiceKeys;
+  /** `SCHEDULES_PATH…`: the schedules, their run history and a manual trigger; admins only. */
   readonly schedules: HttpHandler;
   /** True while this host runs the singleton jobs (and, usually, the schedules). */
   readonly leader: boolean;
@@ -129,12 +133,18 @@ export interface Host {
 
 const REALTIME_PREFIX = '/realtime/';
 
+/** Where the hosts mount the manual conflict queue (`GET …/pending`, `GET …/report`, `POST …/:id/decision`). */
+export const CONFLICT_QUEUE_PREFIX = '/api/conflicts';
+
+/** The role an open-access browser gets: the demo creator's reads, no decisions. */
+const BROWSER_ROLES = Object.freeze(['creator']);
+
 /**
  * The bearer token of a realtime request: the `Authorization` header, or
  * `?token=` where a browser API cannot send headers (WebSocket). Only the
  * realtime routes read it; the access log never shows it.
  */
-function bearer(req: IncomingMessage): string | undefined {
+function bearer(req: Pick<IncomingMessage, 'headers' | 'url'>): string | undefined {
   const header = req.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice(7).trim();
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -239,6 +249,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         store,
         // One processor folds every table, so snapshots carry its checkpoint.
         readModels: 'async',
+        // Stock figures from several sources are settled by priority; escalations wait in the queue.
+        conflicts: true,
         ports: {
           // TikTok Shop over the real HTTP client (the simulator's mock Open API in the demo).
           tiktok: tikTokShopClientFromHttp({ clientFor: () => client }),
@@ -322,27 +334,37 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   engine.hub.events.on('error', (err) => log.error(`realtime: ${describeError(err)}`));
   await engine.start();
 
-  const adminToken = options.adminToken ?? env.ADMIN_TOKEN;
-  if (adminToken !== undefined && adminToken !== '' && adminToken.length < 16) {
-    throw new Error('ADMIN_TOKEN must have at least 16 characters');
-  }
-  const isAdmin = (req: { headers: Record<string, unknown> }) => {
-    const header = req.headers.authorization;
-    if (!adminToken || typeof header !== 'string' || !header.startsWith('Bearer ')) return false;
-    const given = Buffer.from(header.slice(7).trim());
-    const expected = Buffer.from(adminToken);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+  const tokens = options.tokens ?? config.tokens;
+  const openAccess = options.openAccess ?? config.openAccess;
+  const browsers = new BrowserIdentities(config.sessionSecret);
+  const serviceKeys = new ServiceKeys({ sql, schema });
+  await serviceKeys.migrate();
+  // The queue's caller: a token, a service API key, or (open access) the browser's identity.
+  const queueCaller = async (head: HttpRequestHead): Promise<Authorization | null> => {
+    const token = bearer({ headers: head.headers as IncomingMessage['headers'], url: head.path });
+    if (token !== undefined) return tokens[token] ?? (await serviceKeys.verify(token));
+    if (!openAccess) return null;
+    const browser = browsers.read({ headers: head.headers } as IncomingMessage);
+    return browser === undefined ? null : { userId: `browser:${browser}`, tenantIds, roles: BROWSER_ROLES };
   };
+  // The schedules' routes: the same callers, admins only (scheduleRoutes checks the role).
   const schedules = createRouter(
     scheduleRoutes({
       scheduler: engine.scheduler,
       prefix: SCHEDULES_PATH,
-      authorize: (req) => (isAdmin(req) ? { userId: `admin@${hostId}`, roles: ['admin'] } : null),
+      authorize: async (head) => {
+        const caller = await queueCaller(head);
+        return caller ? { userId: caller.userId, roles: caller.roles ?? [] } : null;
+      },
     }),
   );
-  const tokens = options.tokens ?? config.tokens;
-  const openAccess = options.openAccess ?? config.openAccess;
-  const browsers = new BrowserIdentities(config.sessionSecret);
+  const conflictQueue = createRouter(
+    manualQueueRoutes({
+      queue: commerce.conflictQueue!,
+      authorize: queueCaller,
+      prefix: CONFLICT_QUEUE_PREFIX,
+    }),
+  );
   const browserCookie = (req: IncomingMessage) =>
     openAccess && bearer(req) === undefined ? browsers.ensure(req) : undefined;
   const healthDeadlineMs = database.engine === 'pglite' ? 10_000 : 3000;
@@ -364,6 +386,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       signals.webhook(response.status, performance.now() - started);
       return response;
     },
+    conflictQueue,
+    serviceKeys,
     authorize(req) {
       const token = bearer(req);
       if (token !== undefined) {
@@ -374,7 +398,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       if (!openAccess) throw new Error('A token is required');
       const browser = browsers.read(req);
       if (browser === undefined) throw new Error('No browser identity');
-      return { userId: `browser:${browser}`, tenantIds };
+      return { userId: `browser:${browser}`, tenantIds, roles: BROWSER_ROLES };
     },
     identifyBrowser(req, res) {
       const cookie = browserCookie(req);

@@ -84,7 +84,7 @@ export function commerceSchedules(
   const creators = async (): Promise<readonly string[]> => {
     const given = options.creatorIds;
     if (given === undefined) {
-      const rows = await commerce.rows('inventory_levels');
+      const rows = await commerce.readModels.rows('inventory_levels');
       return [...new Set(rows.map((r) => String(r.creator_id)))].sort();
     }
     return typeof given === 'function' ? given() : given;
@@ -149,7 +149,9 @@ async function reportTikTokStock(
   const shopId = tiktok?.shopOf(creatorId);
   if (!tiktok?.client.getInventory || !commerce.conflicts || shopId === undefined) return 0;
   const stock = await tiktok.client.getInventory({ shopId, signal });
-  const levels = (await commerce.rows('inventory_levels')).filter((r) => r.creator_id === creatorId);
+  const levels = (await commerce.readModels.rows('inventory_levels')).filter(
+    (r) => r.creator_id === creatorId,
+  );
   const byProduct = new Map(levels.map((r) => [String(r.product_id), r]));
   const reportedAt = new Date().toISOString();
   let reported = 0;

@@ -6,6 +6,9 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { Observable } from 'rxjs';
+import { createAccessAudit, type AccessAuditStore } from '../access/access-audit.js';
+import { auditedRead, requireRole } from '../access/audited-read.js';
+import type { Authorization } from '../core/authorization.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Row, RowChange } from '../core/row-change.js';
 import type { Processor } from '../processing/index.js';
@@ -19,6 +22,7 @@ import {
 } from '../sagas/index.js';
 import type { RetryPolicyInput } from '../runtime/retry-policy.js';
 import type { EventStore } from '../store/types.js';
+import { ConflictQueue } from './conflicts/conflict-queue.js';
 import { SyncConflictProcessor, type SyncConflictOptions } from './conflicts/sync-conflict-processor.js';
 import { registerCommerceEvents, type EventPayload } from './events/catalog.js';
 import {
@@ -41,6 +45,8 @@ import {
   type ResolvedInventoryOptions,
 } from './read-models/inventory-options.js';
 import { ReadModelSet, type ReadModelMode } from './read-models/read-model-set.js';
+import { COMMERCE_TENANT_COLUMN, scopedRows, type CommerceReadOptions } from './read-models/scoped-rows.js';
+import { COMMERCE_READ_ROLES } from './roles.js';
 
 /** The third parties the fulfillment saga calls. */
 export interface CommercePorts {
@@ -73,6 +79,12 @@ export interface CommerceOptions {
    * see docs/conflicts.md): `true` or its options. Default off.
    */
   conflicts?: boolean | SyncConflictOptions;
+  /**
+   * Where admins' reads across creators are recorded (see docs/commerce.md,
+   * "Tenants and roles"). Default: the `access_audit` table on the store's
+   * database, in memory on the in-memory store.
+   */
+  accessAudit?: AccessAuditStore;
 }
 
 /** Events of a {@link Commerce}. */
@@ -112,6 +124,10 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
   readonly fulfillment: SagaDefinition<OrderFulfillmentInput> | undefined;
   /** `resolve-sync-conflicts` (absent unless `conflicts` is set). */
   readonly conflicts: SyncConflictProcessor | undefined;
+  /** The conflict audit, manual queue and reports read per creator (absent unless `conflicts` is set). */
+  readonly conflictQueue: ConflictQueue | undefined;
+  /** Admins' reads across creators. */
+  readonly accessAudit: AccessAuditStore;
   readonly #trigger: SagaTrigger | undefined;
   readonly #ownRunner: boolean;
   readonly #inventoryOptions: ResolvedInventoryOptions;
@@ -153,6 +169,9 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
       });
       this.conflicts.on('error', (err) => this.emit('error', err));
     }
+    this.accessAudit =
+      options.accessAudit ?? createAccessAudit({ sql: this.store.sql, schema: this.store.schema });
+    this.conflictQueue = this.conflicts && new ConflictQueue(this.conflicts.resolver, this.accessAudit);
     this.#ownRunner = options.ports !== undefined && options.sagaRunner === undefined;
     if (options.ports) {
       const runner =
@@ -198,13 +217,14 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
   async start(): Promise<void> {
     if (this.#started) return;
     await this.store.migrate();
+    await this.accessAudit.migrate();
     await this.readModels.start();
     await this.inventoryHandler.start();
     await this.conflicts?.start();
     if (this.sagaRunner) {
       await this.sagaRunner.migrate();
       this.sagaRunner.startWorker();
-      this.#trigger!.start();
+      await this.#trigger!.start();
     }
     this.#started = true;
   }
@@ -237,14 +257,59 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     });
   }
 
-  /** Rows of a read model, sorted by key (dashboards' first paint, tests). */
-  rows<R extends Row = Row>(table: CommerceTable): Promise<R[]> {
-    return this.readModels.rows<R>(table);
+  /**
+   * Rows of a read model the caller may see, sorted by key: their creators'
+   * rows (an admin: every creator's, recorded in the access audit). Needs the
+   * role creator, service or admin (`AccessDeniedError` otherwise).
+   *
+   * @example
+   * ```ts
+   * const auth = { userId: 'u1', tenantIds: ['creator-1'], roles: ['creator'] };
+   * const alerts = await commerce.rows('inventory_alerts', auth, { where: { status: 'active' } });
+   * ```
+   */
+  async rows<R extends Row = Row>(
+    table: CommerceTable,
+    auth: Authorization,
+    options: CommerceReadOptions = {},
+  ): Promise<R[]> {
+    requireRole(auth, COMMERCE_READ_ROLES, `Reading ${table}`);
+    const { tenantIds, ...filter } = options;
+    return auditedRead(
+      { audit: this.accessAudit, auth, action: 'commerce.rows', resource: table, tenantIds },
+      async (scope) => (await scopedRows(this.readModels, this.store, table, scope, filter)) as R[],
+      (rows) => rows.length,
+    );
   }
 
-  /** One row of a read model, or null. */
-  find<R extends Row = Row>(table: CommerceTable, key: Row): Promise<R | null> {
-    return this.readModels.find<R>(table, key);
+  /**
+   * One row by key, or null, when the caller may see it (a row of another
+   * creator is null, as if absent; an admin's read of it is access-audited).
+   *
+   * @example
+   * ```ts
+   * const level = await commerce.find('inventory_levels', { creator_id: 'creator-1', product_id: 'p1' }, auth);
+   * ```
+   */
+  async find<R extends Row = Row>(table: CommerceTable, key: Row, auth: Authorization): Promise<R | null> {
+    requireRole(auth, COMMERCE_READ_ROLES, `Reading ${table}`);
+    const creator = key[COMMERCE_TENANT_COLUMN];
+    return auditedRead(
+      {
+        audit: this.accessAudit,
+        auth,
+        action: 'commerce.find',
+        resource: table,
+        tenantIds: typeof creator === 'string' ? [creator] : undefined,
+      },
+      async (scope) => {
+        const row = await this.readModels.find<R>(table, key);
+        if (!row) return null;
+        const tenant = row[COMMERCE_TENANT_COLUMN];
+        return scope.tenantIds === null || scope.tenantIds.includes(String(tenant)) ? row : null;
+      },
+      (row) => (row ? 1 : 0),
+    );
   }
 
   /** Wait for the fulfillment saga of an order to finish. */

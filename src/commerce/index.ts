@@ -20,3 +20,4 @@ export * from './cache-rules.js';
 export * from './monitoring/health-signals.js';
 export * from './conflicts/index.js';
 export * from './commerce-schedules.js';
+export * from './roles.js';

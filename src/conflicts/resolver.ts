@@ -90,6 +90,11 @@ export interface ResolveOptions {
    * payload (default: the base state's `creatorId`).
    */
   creatorId?: string;
+  /**
+   * The tenant the entity belongs to, kept in the audit (`tenant_id`) so the
+   * queue, the audit and the reports can be read per tenant. Commerce passes the creator.
+   */
+  tenantId?: string;
 }
 
 /** Result of {@link ConflictResolver.process}. */
@@ -274,6 +279,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     outcome.metadata = { causationId: ids.detected };
     const record: ConflictRecord = {
       conflictId,
+      tenantId: options.tenantId ?? null,
       status: escalated ? 'pending' : 'resolved',
       resolution,
       manualOverride: null,
@@ -418,8 +424,16 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     return final;
   }
 
-  /** Conflicts per hour or day with trend, automatic vs manual rate, business impact. */
-  async report(options: { from: Date; to: Date; bucket: ReportBucket }): Promise<ConflictReport> {
+  /**
+   * Conflicts per hour or day with trend, automatic vs manual rate, business
+   * impact; of the given tenants only when `tenantIds` is set.
+   */
+  async report(options: {
+    from: Date;
+    to: Date;
+    bucket: ReportBucket;
+    tenantIds?: readonly string[];
+  }): Promise<ConflictReport> {
     const parsed = reportSchema.safeParse(options);
     if (!parsed.success) {
       throw new MalformedConflictInputError(
@@ -427,7 +441,12 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
         parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
       );
     }
-    const records = await this.#audit.list({ from: options.from, to: options.to });
+    const { tenantIds } = options;
+    const records = await this.#audit.list({
+      from: options.from,
+      to: options.to,
+      ...(tenantIds === undefined ? {} : { tenantIds }),
+    });
     return buildConflictReport(records, options);
   }
 

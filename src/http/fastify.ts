@@ -133,7 +133,8 @@ export function fastifyAdapter(
       instance.route({
         method,
         url,
-        bodyLimit: limitOf(`${instance.prefix ?? ''}${url}`, firstMethod),
+        // Fastify refuses a bodyLimit of 0 (a GET route that takes no body): one byte is the least it allows.
+        bodyLimit: Math.max(1, limitOf(`${instance.prefix ?? ''}${url}`, firstMethod)),
         handler: async (request: FastifyRequestLike, reply: FastifyReplyLike) => {
           const params: Record<string, string> = {};
           if (typeof request.params === 'object' && request.params !== null) {

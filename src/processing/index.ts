@@ -56,6 +56,10 @@ export {
   saveCheckpoint,
 } from './checkpoint-store.js';
 export { readProcessorCheckpoint } from './checkpoint-reader.js';
+export type { ProcessingState, StateCommitOptions, StateWork } from './state/processing-state.js';
+export { memoryProcessingState } from './state/memory-processing-state.js';
+export { sqlProcessingState } from './state/sql-processing-state.js';
+export { processingStateOf } from './state/processing-state-of.js';
 export {
   acquireLease,
   leaseHolder,

@@ -22,14 +22,15 @@ interface MemoryState {
 const states = new WeakMap<EventStore, MemoryState>();
 
 /**
- * The checkpoints and dead letters kept for an in-memory store.
+ * The state kept for an in-memory store: its processing state's maps, and
+ * the layouts, members and claims of its partitioned processors.
  *
  * @example
  * ```ts
- * memoryProcessingState(store).checkpoints.get('projection:totals');
+ * memoryStoreState(store).layouts.get('projection:totals');
  * ```
  */
-export function memoryProcessingState(store: EventStore): MemoryState {
+export function memoryStoreState(store: EventStore): MemoryState {
   let state = states.get(store);
   if (!state) {
     state = {

@@ -8,6 +8,8 @@ import type { ChannelDefinition } from './channels.js';
 import type { Envelope } from '../core/envelope.js';
 import type { ParsedFilter } from './filter.js';
 
+export type { Authorization } from '../core/authorization.js';
+
 /** What a client asks for. */
 export interface SubscriptionRequest {
   /** Channel (read-model table) name. */
@@ -26,13 +28,6 @@ export interface SubscriptionRequest {
    * does not have is an `InvalidSelectError` (`INVALID_SELECT`, 400).
    */
   select?: readonly string[] | undefined;
-}
-
-/** Who is asking: the host's `authorize(request)` returns it. */
-export interface Authorization {
-  userId: string;
-  /** Tenants whose rows this user may see: values of each channel's `tenantColumn` (a creator, a board, a shop…). */
-  tenantIds: readonly string[];
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The runtime kernel: what every work loop of the library is built from —
  * one retry policy and `withRetry`, one failure classifier, leases with a
- * heartbeat, one group-commit batcher and the poll pause. Imports `core` only.
+ * heartbeat, one group-commit batcher and one poll loop (with its pause).
+ * Imports `core` only.
  */
 export {
   DATABASE_RETRY_POLICY,
@@ -50,4 +51,5 @@ export {
   type LeaseTiming,
   type LeaseTimingOptions,
 } from './lease-timing.js';
+export { PollLoop, type PollLoopOptions, type PollOutcome, type PollWait } from './poll-loop.js';
 export { WakeableSleep, type SleepOptions } from './wakeable-sleep.js';

@@ -50,7 +50,7 @@ export {
   DEFAULT_SAGA_STEP_RETRY,
   type SagaRunnerOptions,
 } from './runner-options.js';
-export { createSagaTrigger } from './saga-trigger.js';
+export { createSagaTrigger, sagaTriggerProcessorName } from './saga-trigger.js';
 export type { SagaTrigger, SagaTriggerOptions, SagaTriggerStart } from './saga-trigger.js';
 export { toErrorInfo } from './run-step.js';
 export {

@@ -3,7 +3,6 @@
  * tokens, step log, dead letters), for tests and single-process hosts that
  * need no durability. Leases use the local clock.
  */
-import { compareCheckpoints, type LogCheckpoint } from '../core/checkpoint.js';
 import type {
   ClaimOptions,
   ClaimResult,
@@ -36,7 +35,6 @@ class MemorySagaStore implements SagaStore {
   readonly #sagas = new Map<string, Row>();
   readonly #steps = new Map<string, StepLogEntry[]>();
   readonly #deadLetters: SagaDeadLetter[] = [];
-  readonly #triggers = new Map<string, LogCheckpoint>();
   readonly #listeners = new Set<() => void>();
 
   async migrate(): Promise<void> {}
@@ -45,23 +43,6 @@ class MemorySagaStore implements SagaStore {
     const created = sagas.map((s) => this.#insertOne(s));
     if (sagas.some((s, i) => created[i] && s.owner === undefined)) this.#wake();
     return created;
-  }
-
-  async insertFromTrigger(
-    trigger: string,
-    sagas: readonly SagaInsert[],
-    checkpoint: LogCheckpoint,
-  ): Promise<string[]> {
-    const created = sagas.filter((s) => this.#insertOne(s)).map((s) => s.sagaId);
-    const current = this.#triggers.get(trigger);
-    if (current === undefined || compareCheckpoints(current, checkpoint) < 0)
-      this.#triggers.set(trigger, checkpoint);
-    if (created.length > 0) this.#wake();
-    return created;
-  }
-
-  async triggerCheckpoint(trigger: string): Promise<LogCheckpoint | null> {
-    return this.#triggers.get(trigger) ?? null;
   }
 
   async claim(options: ClaimOptions): Promise<ClaimResult> {

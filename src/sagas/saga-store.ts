@@ -4,7 +4,7 @@
  * advances a saga is fenced by the lease token, so a worker that lost its
  * lease can never record a step.
  */
-import type { LogCheckpoint } from '../core/checkpoint.js';
+import type { SqlClient, SqlQueryable } from '../core/sql-client.js';
 import type {
   SagaDeadLetter,
   SagaErrorInfo,
@@ -119,14 +119,18 @@ export interface SagaStore {
   migrate(): Promise<void>;
   /** Create sagas; a saga id that exists already is left alone (`false`). */
   insert(sagas: readonly SagaInsert[]): Promise<boolean[]>;
-  /** Create sagas started by a trigger and move its checkpoint forward, atomically; returns the created ids. */
-  insertFromTrigger(
-    trigger: string,
-    sagas: readonly SagaInsert[],
-    checkpoint: LogCheckpoint,
-  ): Promise<string[]>;
-  /** A trigger's checkpoint, or null before its first batch. */
-  triggerCheckpoint(trigger: string): Promise<LogCheckpoint | null>;
+  /**
+   * True when this store writes through `sql` (same database, its schema reachable),
+   * so {@link SagaStore.insertIn} may join that client's transactions. Optional:
+   * without it a saga trigger inserts after its batch, idempotently by saga id.
+   */
+  isOn?(sql: SqlClient): boolean;
+  /**
+   * Create sagas inside `tx`, a transaction of the client `isOn` accepted (a
+   * saga trigger's batch), so they commit or roll back with its checkpoint;
+   * returns the ids created (existing ids are left alone).
+   */
+  insertIn?(tx: SqlQueryable, sagas: readonly SagaInsert[]): Promise<string[]>;
   /** Lease active sagas nobody holds (or whose lease expired): `FOR UPDATE SKIP LOCKED`. */
   claim(options: ClaimOptions): Promise<ClaimResult>;
   /** Extend the leases `owner` holds on `sagaIds`; returns the ids still held. */

@@ -1,17 +1,39 @@
 /**
- * Starting sagas from events: a reader of the global log maps each event to
- * a saga start (or nothing). The sagas of a batch and the reader's checkpoint
- * are written in one transaction, and a saga's id defaults to
- * `<trigger>:<event id>`, so every event starts its saga exactly once — even
- * when several processes run the same trigger, or one crashes mid-batch.
+ * Starting sagas from events: a processor of the global log (`src/processing`)
+ * maps each event to a saga start (or nothing). When the saga store lives on
+ * the event store's database, the sagas of a batch are inserted in the
+ * processor's batch transaction, so they commit with its checkpoint
+ * (exactly-once); otherwise they are inserted after the batch and before the
+ * checkpoint moves (at-least-once), and a redelivered event meets the saga it
+ * started already, because a saga's id defaults to `<trigger>:<event id>`.
+ * Either way every event starts its saga once — with several processes on the
+ * same trigger (the processor's lease), or after a crash mid-batch.
  */
-import { WakeableSleep } from '../runtime/wakeable-sleep.js';
-import type { Subscription } from 'rxjs';
 import { InvalidArgumentError } from '../core/errors.js';
-import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../core/checkpoint.js';
+import type { LogCheckpoint } from '../core/checkpoint.js';
 import type { EventStore, StoredEvent } from '../store/types.js';
+import {
+  createProcessor,
+  type HandlerContext,
+  type PostCommit,
+  type Processor,
+} from '../processing/index.js';
+import type { RetryPolicyInput } from '../runtime/retry-policy.js';
 import type { AnySagaDefinition } from './define-saga.js';
 import type { SagaRunner } from './saga-runner.js';
+import type { SagaInsert } from './saga-store.js';
+
+/**
+ * The processor name of the trigger named `name`: keys its checkpoint, lease and dead letters.
+ *
+ * @example
+ * ```ts
+ * const letters = await sqlDeadLetterQueue(sql, schema).list({ processor: sagaTriggerProcessorName('fulfil') });
+ * ```
+ */
+export function sagaTriggerProcessorName(name: string): string {
+  return `saga-trigger:${name}`;
+}
 
 /** What a trigger's `map` returns for an event that should start a saga. */
 export interface SagaTriggerStart {
@@ -30,12 +52,17 @@ export interface SagaTriggerStart {
  * ```
  */
 export interface SagaTriggerOptions<E extends StoredEvent = StoredEvent> {
-  /** Unique name; keys the stored checkpoint. */
+  /** Unique name; its processor is `saga-trigger:<name>` (checkpoint, lease, dead letters). */
   name: string;
   runner: SagaRunner;
   events: EventStore<E>;
   definition: AnySagaDefinition;
-  /** Map an event to a saga start, or null/undefined to skip it. Must be deterministic. */
+  /**
+   * Map an event to a saga start, or null/undefined to skip it. Must be
+   * deterministic. An event whose mapping throws, or whose input the definition
+   * rejects, is retried by `retry` and then dead-lettered in processing's queue
+   * (`trigger.processor.redrive()` runs it again).
+   */
   map: (event: E) => SagaTriggerStart | null | undefined;
   /** Where to begin when the trigger has no checkpoint yet. Default `'start'`. */
   from?: 'start' | 'end';
@@ -43,17 +70,21 @@ export interface SagaTriggerOptions<E extends StoredEvent = StoredEvent> {
   batchSize?: number;
   /** Backstop poll when no wake-up arrives, ms. Default 1 000. */
   pollIntervalMs?: number;
+  /** Attempts of a failing event before it is dead-lettered. Default: processing's policy (5 attempts). */
+  retry?: RetryPolicyInput;
 }
 
 /** A running trigger. */
 export interface SagaTrigger {
   readonly name: string;
-  /** Begin reading the log. */
-  start(): void;
+  /** The processor that reads the log for this trigger (lag, events, dead letters, redrive). */
+  readonly processor: Processor;
+  /** Migrate the saga and processing tables, then begin reading the log. */
+  start(): Promise<void>;
   /** Stop after the current batch. */
   stop(): Promise<void>;
   /** Resolve once the trigger has read up to the log head as of this call. */
-  whenCaughtUp(): Promise<void>;
+  whenCaughtUp(options?: { timeoutMs?: number; to?: LogCheckpoint }): Promise<void>;
   /** The checkpoint of the last event handled. */
   readonly checkpoint: LogCheckpoint | undefined;
 }
@@ -67,7 +98,7 @@ export interface SagaTrigger {
  *   name: 'order-fulfillment', runner, events: store, definition: orderFulfillment,
  *   map: (e) => (e.type === 'order.placed' ? { input: e.data, sagaId: `order-${e.aggregateId}` } : null),
  * });
- * trigger.start();
+ * await trigger.start();
  * ```
  */
 export function createSagaTrigger<E extends StoredEvent = StoredEvent>(
@@ -79,115 +110,87 @@ export function createSagaTrigger<E extends StoredEvent = StoredEvent>(
 
 class EventSagaTrigger implements SagaTrigger {
   readonly name: string;
+  readonly processor: Processor;
   readonly #o: SagaTriggerOptions;
-  #checkpoint: LogCheckpoint | undefined;
-  #running = false;
-  #loop: Promise<void> | undefined;
-  readonly #pause = new WakeableSleep();
-  #wakeups: Subscription | undefined;
-  #caughtUp: { target: LogCheckpoint; resolve: () => void; reject: (err: unknown) => void }[] = [];
 
   constructor(options: SagaTriggerOptions) {
     this.name = options.name;
     this.#o = options;
-    options.runner.register(options.definition);
+    const { runner, events } = options;
+    runner.register(options.definition);
+    const store = runner.store;
+    const transactional =
+      events.sql !== undefined && store.insertIn !== undefined && store.isOn?.(events.sql) === true;
+    this.processor = createProcessor({
+      store: events,
+      name: sagaTriggerProcessorName(options.name),
+      delivery: transactional ? 'exactly-once' : 'at-least-once',
+      startFrom: options.from === 'end' ? 'end' : 'beginning',
+      handleBatch: (batch, ctx) => this.#handle(batch, ctx),
+      logger: runner.logger,
+      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+    });
+    // Logged by the processor already; the runner is where saga failures are watched.
+    this.processor.on('error', (err) => runner.emit('error', asError(err)));
   }
 
   get checkpoint(): LogCheckpoint | undefined {
-    return this.#checkpoint;
+    return this.processor.checkpoint;
   }
 
-  start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#wakeups = this.#o.events.wakeups.subscribe(() => this.#pause.wake());
-    // Only the initial checkpoint read can end the loop with an error.
-    this.#loop = this.#run().catch((err: unknown) => {
-      this.#fail(err, 'saga trigger stopped');
-      for (const w of this.#caughtUp.splice(0)) w.reject(err);
-    });
+  async start(): Promise<void> {
+    // Moves checkpoints of triggers from before they were processors, before the processor reads its own.
+    await this.#o.runner.migrate();
+    await this.processor.start();
   }
 
-  async stop(): Promise<void> {
-    this.#running = false;
-    this.#wakeups?.unsubscribe();
-    this.#pause.wake();
-    await this.#loop;
+  stop(): Promise<void> {
+    return this.processor.stop();
   }
 
-  async whenCaughtUp(): Promise<void> {
-    const target = await this.#o.events.headCheckpoint();
-    return new Promise<void>((resolve, reject) => {
-      this.#caughtUp.push({ target, resolve, reject });
-      this.#pause.wake();
-    });
+  whenCaughtUp(options: { timeoutMs?: number; to?: LogCheckpoint } = {}): Promise<void> {
+    return this.processor.whenCaughtUp(options);
   }
 
-  async #run(): Promise<void> {
-    const { runner, events, definition } = this.#o;
-    const limit = this.#o.batchSize ?? 500;
-    const pollMs = this.#o.pollIntervalMs ?? 1_000;
-    this.#checkpoint =
-      (await runner.store.triggerCheckpoint(this.name)) ??
-      (this.#o.from === 'end' ? await events.headCheckpoint() : START_CHECKPOINT);
-    while (this.#running) {
-      let full = false;
-      try {
-        const page = await events.readAll({ after: this.#checkpoint, limit });
-        if (page.events.length > 0) {
-          const starts = page.events.flatMap((event) => this.#toStart(event));
-          const created = await runner.store.insertFromTrigger(this.name, starts, page.checkpoint);
-          this.#checkpoint = page.checkpoint;
-          for (const sagaId of created) runner.emit('saga:started', { sagaId, definition: definition.name });
-          if (created.length > 0) runner.wake();
-        }
-        this.#settleWaiters();
-        full = page.events.length >= limit;
-      } catch (err) {
-        // Database trouble: report it and try again after the poll interval.
-        this.#fail(err, 'saga trigger batch failed');
-      }
-      if (!full) await this.#pause.sleep(pollMs);
+  async #handle(batch: readonly StoredEvent[], ctx: HandlerContext): Promise<PostCommit | undefined> {
+    const { runner, definition } = this.#o;
+    const starts = batch.flatMap((event) => this.#toStart(event));
+    if (starts.length === 0) return undefined;
+    const store = runner.store;
+    let created: string[];
+    if (ctx.tx && store.insertIn) created = await store.insertIn(ctx.tx, starts);
+    else {
+      const inserted = await store.insert(starts);
+      created = starts.filter((_, i) => inserted[i]).map((s) => s.sagaId);
     }
+    if (created.length === 0) return undefined;
+    // After the commit: a rolled-back batch started nothing.
+    return () => {
+      for (const sagaId of created) runner.emit('saga:started', { sagaId, definition: definition.name });
+      runner.wake();
+    };
   }
 
-  /**
-   * An event whose mapping throws or whose input is invalid would fail the same
-   * way on every retry: it is reported as an `error` and skipped.
-   */
-  #toStart(event: StoredEvent): { sagaId: string; definition: string; input: unknown }[] {
+  /** The saga an event starts; throws (so the event is retried, then dead-lettered) when it cannot. */
+  #toStart(event: StoredEvent): SagaInsert[] {
     const { definition } = this.#o;
     try {
       const start = this.#o.map(event);
       if (!start) return [];
+      // Through JSON now, so steps see exactly what a resuming worker reads back.
       const input = JSON.parse(JSON.stringify(definition.parseInput(start.input) ?? null)) as unknown;
       return [{ sagaId: start.sagaId ?? `${this.name}:${event.id}`, definition: definition.name, input }];
     } catch (err) {
-      const error = new InvalidArgumentError(
-        `Saga trigger "${this.name}" skipped event ${event.id} (${event.type}): ${String(err)}`,
+      throw new InvalidArgumentError(
+        `Saga trigger "${this.name}" cannot start a saga from event ${event.id} (${event.type}): ${String(err)}`,
         { cause: err },
       );
-      this.#fail(error, 'saga trigger skipped an event', { eventId: event.id, eventType: event.type });
-      return [];
     }
   }
+}
 
-  /** Log through the runner's logger (seen with no listener) and emit on the runner as `'error'`. */
-  #fail(err: unknown, msg: string, fields: Record<string, unknown> = {}): void {
-    const error = err instanceof Error ? err : new Error(String(err));
-    this.#o.runner.logger.error({ component: `saga-trigger:${this.name}`, ...fields, err: error }, msg);
-    this.#o.runner.emit('error', error);
-  }
-
-  #settleWaiters(): void {
-    const current = this.#checkpoint ?? START_CHECKPOINT;
-    this.#caughtUp = this.#caughtUp.filter((w) => {
-      // Reading returned fewer than a page: everything up to the head seen at the call is handled.
-      if (compareCheckpoints(current, w.target) >= 0) {
-        w.resolve();
-        return false;
-      }
-      return true;
-    });
-  }
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }

@@ -4,8 +4,8 @@
  * which keeps a whole batch in one statement, one round trip and one commit.
  */
 import { runMigrations } from '../core/migrator.js';
-import { quoteIdent, type SqlClient } from '../core/sql-client.js';
-import { formatCheckpoint, parseCheckpoint, type LogCheckpoint } from '../core/checkpoint.js';
+import { quoteIdent, type SqlClient, type SqlQueryable } from '../core/sql-client.js';
+import { migrateProcessing } from '../processing/index.js';
 import type {
   ClaimOptions,
   ClaimResult,
@@ -69,6 +69,9 @@ class SqlSagaStore implements SagaStore {
   }
 
   async migrate(): Promise<void> {
+    // Saga triggers are processors: their checkpoints live in processing's table,
+    // which sagas migration 2 moves the old trigger checkpoints into.
+    await migrateProcessing(this.#sql, this.#schema);
     await runMigrations(this.#sql, { schema: this.#schema, component: 'sagas', migrations });
   }
 
@@ -80,30 +83,16 @@ class SqlSagaStore implements SagaStore {
     return created;
   }
 
-  async insertFromTrigger(
-    trigger: string,
-    sagas: readonly SagaInsert[],
-    checkpoint: LogCheckpoint,
-  ): Promise<string[]> {
-    const { transactionId, globalPosition } = parseCheckpoint(checkpoint);
-    const created = await this.#sql.transaction(async (tx) => {
-      const { rows } =
-        sagas.length === 0
-          ? { rows: [] }
-          : await tx.query<{ saga_id: string }>(this.#q.insert, [insertJson(sagas)]);
-      await tx.query(this.#q.upsertTrigger, [trigger, transactionId.toString(), globalPosition]);
-      return rows.map((r) => r.saga_id);
-    });
-    if (created.length > 0) await this.#notify();
-    return created;
+  isOn(sql: SqlClient): boolean {
+    return sql === this.#sql;
   }
 
-  async triggerCheckpoint(trigger: string): Promise<LogCheckpoint | null> {
-    const { rows } = await this.#sql.query<{ tx: string; pos: number | string }>(this.#q.getTrigger, [
-      trigger,
-    ]);
-    const row = rows[0];
-    return row ? formatCheckpoint(row.tx, Number(row.pos)) : null;
+  async insertIn(tx: SqlQueryable, sagas: readonly SagaInsert[]): Promise<string[]> {
+    if (sagas.length === 0) return [];
+    const { rows } = await tx.query<{ saga_id: string }>(this.#q.insert, [insertJson(sagas)]);
+    // Sent at commit, so workers elsewhere never look before the sagas are there.
+    if (rows.length > 0) await this.#notify(tx);
+    return rows.map((r) => r.saga_id);
   }
 
   async claim(options: ClaimOptions): Promise<ClaimResult> {
@@ -237,9 +226,9 @@ class SqlSagaStore implements SagaStore {
     return this.#sql.listen(this.#channel, () => listener());
   }
 
-  async #notify(): Promise<void> {
+  async #notify(sql: SqlQueryable = this.#sql): Promise<void> {
     // Only a hint: workers also poll, so a lost notification delays, never loses, work.
-    if (this.#sql.listen) await this.#sql.query('SELECT pg_notify($1, $2)', [this.#channel, '']);
+    if (this.#sql.listen) await sql.query('SELECT pg_notify($1, $2)', [this.#channel, '']);
   }
 }
 
@@ -272,12 +261,6 @@ function buildQueries(s: string) {
         FROM jsonb_to_recordset($1::jsonb) AS i(saga_id text, definition text, input jsonb, owner text, lease_ms double precision)
       ON CONFLICT (saga_id) DO NOTHING
       RETURNING saga_id`,
-    upsertTrigger: `
-      INSERT INTO ${s}.saga_triggers AS t (name, transaction_id, global_position) VALUES ($1, $2::numeric, $3)
-      ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
-        global_position = EXCLUDED.global_position, updated_at = now()
-      WHERE (t.transaction_id, t.global_position) < (EXCLUDED.transaction_id, EXCLUDED.global_position)`,
-    getTrigger: `SELECT transaction_id::text AS tx, global_position AS pos FROM ${s}.saga_triggers WHERE name = $1`,
     // SKIP LOCKED: concurrent claimers never wait on, nor take, the same row.
     claim: `
       WITH c AS (

@@ -12,7 +12,7 @@ export interface Progress {
   openSagas: number;
   /** Checkpoint of the newest event. */
   head: string;
-  /** Readers (processor names, `trigger:<name>`) whose checkpoint is before the head. */
+  /** Readers (processor names; a saga trigger is `saga-trigger:<name>`) whose checkpoint is before the head. */
   behind: string[];
 }
 
@@ -34,9 +34,7 @@ export async function readProgress(sql: SqlClient, schema: string): Promise<Prog
   );
   const head = heads[0]?.head ?? START_CHECKPOINT;
   const { rows: readers } = await sql.query<{ name: string; checkpoint: string }>(
-    `SELECT processor AS name, checkpoint FROM ${s}.processor_checkpoints
-     UNION ALL
-     SELECT 'trigger:' || name, transaction_id::text || ':' || global_position FROM ${s}.saga_triggers`,
+    `SELECT processor AS name, checkpoint FROM ${s}.processor_checkpoints`,
   );
   const { rows: open } = await sql.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM ${s}.sagas WHERE status IN ('running', 'compensating')`,

@@ -55,13 +55,19 @@ describe.each(commerceEngines.filter((e) => e.name !== 'postgres'))(
       await commerce.whenIdle();
       await commerce.whenIdle();
       expect(
-        await commerce.find<CommerceOrderRow>('commerce_orders', { creator_id: C, order_id: 'a1' }),
+        await commerce.readModels.find<CommerceOrderRow>('commerce_orders', {
+          creator_id: C,
+          order_id: 'a1',
+        }),
       ).toMatchObject({
         status: 'shipped',
         amount: 12,
       });
       expect(
-        await commerce.find<InventoryLevelRow>('inventory_levels', { creator_id: C, product_id: 'p1' }),
+        await commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+          creator_id: C,
+          product_id: 'p1',
+        }),
       ).toMatchObject({
         on_hand: 16,
         reserved: 0,
@@ -79,7 +85,7 @@ describe.each(commerceEngines.filter((e) => e.name !== 'postgres'))(
       ]);
       await commerce.readModels.whenCaughtUp();
       expect(
-        await commerce.find<SystemHealthRow>('system_health_metrics', {
+        await commerce.readModels.find<SystemHealthRow>('system_health_metrics', {
           creator_id: C,
           component: 'order_processing',
         }),

@@ -50,8 +50,12 @@ describe.each(commerceEngines)('sync conflicts in the commerce flows ($name)', (
     return result;
   }
   const onHand = async (productId: string) =>
-    (await bed.commerce.find<InventoryLevelRow>('inventory_levels', { creator_id: C, product_id: productId }))
-      ?.on_hand;
+    (
+      await bed.commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+        creator_id: C,
+        product_id: productId,
+      })
+    )?.on_hand;
 
   it('a lone report is applied as it is; it waits until its window has closed', async () => {
     await report('p1', 'tiktok_webhook', 40, 0);
@@ -75,7 +79,7 @@ describe.each(commerceEngines)('sync conflicts in the commerce flows ($name)', (
     const detected = events.filter((e) => e.type === 'inventory.sync_conflict_detected');
     expect(detected).toHaveLength(1);
     expect(detected[0]!.data).toMatchObject({ creatorId: C, productId: 'p1', resolvedQuantity: 48 });
-    const alerts = await bed.commerce.rows<InventoryAlertRow>('inventory_alerts');
+    const alerts = await bed.commerce.readModels.rows<InventoryAlertRow>('inventory_alerts');
     expect(alerts.some((a) => a.alert_type === 'sync_conflict' && a.product_id === 'p1')).toBe(true);
   });
 
@@ -111,12 +115,12 @@ describe.each(commerceEngines)('sync conflicts in the commerce flows ($name)', (
     await orderReport('o2', 'payment_processor', 0, { status: 'paid', totalAmount: 80 });
     await orderReport('o2', 'automated_system', 100, { status: 'paid', totalAmount: 80 });
     expect(await settle()).toEqual({ applied: 0, resolved: 1, escalated: 1 });
-    const o1 = await bed.commerce.find<CommerceOrderRow>('commerce_orders', {
+    const o1 = await bed.commerce.readModels.find<CommerceOrderRow>('commerce_orders', {
       creator_id: C,
       order_id: 'o1',
     });
     expect(o1).toBeNull();
-    const o2 = await bed.commerce.find<CommerceOrderRow>('commerce_orders', {
+    const o2 = await bed.commerce.readModels.find<CommerceOrderRow>('commerce_orders', {
       creator_id: C,
       order_id: 'o2',
     });
@@ -192,7 +196,7 @@ describe.each(commerceEngines)('sync conflicts in the commerce flows ($name)', (
     const [pending] = await conflicts.resolver.listPending({ entityType: 'order' });
     expect(pending!.resolution.entityId).toBe('r1');
     expect(pending!.resolution.escalation!.reasons.map((r) => r.code)).toEqual(['payment_amount']);
-    const r2 = await bed.commerce.find<CommerceOrderRow>('commerce_orders', {
+    const r2 = await bed.commerce.readModels.find<CommerceOrderRow>('commerce_orders', {
       creator_id: C,
       order_id: 'r2',
     });

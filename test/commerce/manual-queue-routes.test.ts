@@ -1,7 +1,8 @@
 /**
- * The manual conflict queue over HTTP: admin role required, pending conflicts
- * listed, a decision audited with who and why and folded into the read
- * models, a second decision refused. Memory, PGlite and PostgreSQL.
+ * The manual conflict queue over HTTP: scoped by creator (a creator sees only
+ * their conflicts, an admin every creator's, access-audited), admin role
+ * required to decide, a decision audited with who and why and folded into the
+ * read models, a second decision refused. Memory, PGlite and PostgreSQL.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -19,8 +20,10 @@ import { commerceEngines, type CommerceTestbed } from './support.js';
 const C = 'creator-1';
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 const CALLERS: Record<string, QueueCaller> = {
-  'admin-token': { userId: 'admin-7', roles: ['admin'] },
-  'creator-token': { userId: 'creator-1', roles: ['creator'] },
+  'admin-token': { userId: 'admin-7', tenantIds: [], roles: ['admin'] },
+  'creator-token': { userId: 'creator-1', tenantIds: [C], roles: ['creator'] },
+  'other-creator-token': { userId: 'creator-2', tenantIds: ['creator-2'], roles: ['creator'] },
+  'no-role-token': { userId: 'visitor', tenantIds: [C] },
 };
 
 describe.each(commerceEngines)('manual queue routes ($name)', (engine) => {
@@ -31,7 +34,7 @@ describe.each(commerceEngines)('manual queue routes ($name)', (engine) => {
     bed = await engine.open({ conflicts: { tickMs: 3_600_000 } });
     http = createRouter(
       manualQueueRoutes({
-        resolver: bed.commerce.conflicts!.resolver,
+        queue: bed.commerce.conflictQueue!,
         authorize: (req) => CALLERS[String(req.headers.authorization)] ?? null,
       }),
     );
@@ -78,16 +81,46 @@ describe.each(commerceEngines)('manual queue routes ($name)', (engine) => {
     return pending!.conflictId;
   }
 
-  it('refuses callers without a session (401) or without the admin role (403), and changes nothing', async () => {
+  it('refuses callers without a session (401), without a role (403), and deciding without the admin role (403); changes nothing', async () => {
     const id = await escalatedStockConflict();
     expect((await call('GET', '/api/conflicts/pending', null)).status).toBe(401);
-    expect((await call('GET', '/api/conflicts/pending', 'creator-token')).status).toBe(403);
+    expect(await call('GET', '/api/conflicts/pending', 'no-role-token')).toMatchObject({
+      status: 403,
+      body: { code: 'FORBIDDEN' },
+    });
     const refused = await call('POST', `/api/conflicts/${id}/decision`, 'creator-token', {
       values: { quantity: 1 },
       note: 'mine',
     });
     expect(refused).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
     expect(await bed.commerce.conflicts!.resolver.listPending()).toHaveLength(1);
+    expect(await bed.commerce.accessAudit.list()).toEqual([]);
+  });
+
+  it('shows each creator only their conflicts; an admin sees all of them and the read is access-audited', async () => {
+    const id = await escalatedStockConflict();
+    const mine = await call('GET', '/api/conflicts/pending', 'creator-token');
+    expect((mine.body!.conflicts as { conflictId: string }[]).map((c) => c.conflictId)).toEqual([id]);
+    expect(await call('GET', '/api/conflicts/pending', 'other-creator-token')).toMatchObject({
+      status: 200,
+      body: { conflicts: [] },
+    });
+    const theirs = await call('GET', '/api/conflicts/report', 'other-creator-token');
+    expect(theirs.body).toMatchObject({ total: 0 });
+    expect((await call('GET', '/api/conflicts/report', 'creator-token')).body).toMatchObject({ total: 1 });
+    expect(await bed.commerce.accessAudit.list()).toEqual([]);
+
+    const all = await call('GET', '/api/conflicts/pending', 'admin-token');
+    expect(all.body!.conflicts).toHaveLength(1);
+    const [entry] = await bed.commerce.accessAudit.list();
+    expect(entry).toMatchObject({
+      userId: 'admin-7',
+      roles: ['admin'],
+      action: 'conflicts.pending',
+      resource: 'conflict_audit',
+      tenantIds: null,
+      rowCount: 1,
+    });
   });
 
   it('lists the queue, records who decided and why, folds the decision into the read model, refuses a second one', async () => {
@@ -122,7 +155,7 @@ describe.each(commerceEngines)('manual queue routes ($name)', (engine) => {
     });
     await bed.commerce.conflicts!.whenCaughtUp();
     await bed.commerce.whenIdle();
-    const row = await bed.commerce.find<InventoryLevelRow>('inventory_levels', {
+    const row = await bed.commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
       creator_id: C,
       product_id: 'p1',
     });

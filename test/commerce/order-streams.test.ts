@@ -71,7 +71,10 @@ describe.each(commerceEngines)('two creators with one order id on $name', (engin
     expect(await commerce.inventory.held('creator-a', 'same')).toEqual(new Map([['p1', 2]]));
     expect(await commerce.inventory.held('creator-b', 'same')).toEqual(new Map([['p1', 0]]));
     const level = (creatorId: string) =>
-      commerce.find<InventoryLevelRow>('inventory_levels', { creator_id: creatorId, product_id: 'p1' });
+      commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+        creator_id: creatorId,
+        product_id: 'p1',
+      });
     expect(await level('creator-a')).toMatchObject({ on_hand: 10, reserved: 2, available: 8 });
     expect(await level('creator-b')).toMatchObject({ on_hand: 7, reserved: 0, available: 7 });
   });

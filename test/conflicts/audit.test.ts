@@ -407,6 +407,7 @@ describe.each(sqlEngines)('SQL audit store on $name', (engine) => {
           });
           return {
             conflictId: resolution.conflictId,
+            tenantId: n % 2 === 1 ? 'tenant-a' : null,
             status: 'resolved',
             resolution,
             manualOverride: null,
@@ -421,6 +422,15 @@ describe.each(sqlEngines)('SQL audit store on $name', (engine) => {
         await audit.insertMany([{ ...records[0]!, resolutionMs: 999 }, records[1]!, records[2]!]);
         for (const r of records) expect(await audit.get(r.conflictId)).toEqual(r);
         expect(await audit.list({ entityType: 'inventory' })).toHaveLength(3);
+        // tenant_id is written by insert and by insertMany's jsonb unpacking alike.
+        const ofTenant = await audit.list({ tenantIds: ['tenant-a'] });
+        expect(ofTenant.map((r) => r.conflictId).sort()).toEqual(
+          records
+            .filter((r) => r.tenantId === 'tenant-a')
+            .map((r) => r.conflictId)
+            .sort(),
+        );
+        expect(await audit.list({ tenantIds: [] })).toEqual([]);
       } finally {
         await db.close();
       }

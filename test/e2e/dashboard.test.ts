@@ -237,7 +237,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
           expect(d.channels[channel]!.dataCursors.at(-1)).toBe(last);
         }
         // As JSON: timestamps travel as strings.
-        const rows = await running.host.commerce.rows('order_metrics');
+        const rows = await running.host.commerce.readModels.rows('order_metrics');
         expect(d.channels.order_metrics!.rows).toEqual(JSON.parse(JSON.stringify(rows)));
       },
       { timeout: 30_000, interval: 500 },
@@ -287,7 +287,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
       expect(connections).toHaveLength(1);
       expect(await page.locator('#transport').textContent()).toBe(label);
       // Today's revenue (the latest UTC day), in cents.
-      const days = await running.host.commerce.rows<{ day: string; revenue: number }>(
+      const days = await running.host.commerce.readModels.rows<{ day: string; revenue: number }>(
         'daily_revenue_metrics',
       );
       const today = days.sort((a, b) => b.day.localeCompare(a.day))[0]!;

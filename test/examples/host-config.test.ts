@@ -4,7 +4,7 @@
  * malformed values refused before anything starts.
  */
 import { describe, expect, it } from 'vitest';
-import { DEMO_CREDENTIALS, DEMO_TOKEN } from '../../examples/shared/demo-credentials.js';
+import { DEMO_ADMIN_TOKEN, DEMO_CREDENTIALS, DEMO_TOKEN } from '../../examples/shared/demo-credentials.js';
 import { CREDENTIAL_VARIABLES, readHostConfig } from '../../examples/shared/host-config.js';
 
 const FULL = {
@@ -26,7 +26,8 @@ describe('readHostConfig', () => {
     expect(a.demo).toBe(true);
     expect(a.credentials).toEqual(DEMO_CREDENTIALS);
     expect(a.openAccess).toBe(true);
-    expect(Object.keys(a.tokens)).toEqual([DEMO_TOKEN]);
+    expect(Object.keys(a.tokens)).toEqual([DEMO_TOKEN, DEMO_ADMIN_TOKEN]);
+    expect(a.tokens[DEMO_ADMIN_TOKEN]!.roles).toEqual(['admin']);
     expect(b.demo).toBe(true);
     // Another module may have warned first in this worker: at most once, never twice.
     expect(warnings.length).toBeLessThanOrEqual(1);
@@ -44,7 +45,10 @@ describe('readHostConfig', () => {
   });
 
   it('reads every credential and secret from the environment', () => {
-    const tokens = { 'a-long-enough-token-1': { userId: 'u1', tenantIds: ['creator-1'] } };
+    const tokens = {
+      'a-long-enough-token-1': { userId: 'u1', tenantIds: ['creator-1'] },
+      'a-long-enough-token-2': { userId: 'ops', tenantIds: [], roles: ['admin'] },
+    };
     const config = readHostConfig(
       { ...FULL, REALTIME_TOKENS: JSON.stringify(tokens), HOST_ID: 'web-2' },
       () => undefined,

@@ -2,16 +2,17 @@
  * The HTTP contract both example hosts pass (Express and Fastify), on real
  * servers on ephemeral ports: health, dashboard files, signed webhooks in,
  * the commerce module's fulfillment saga and read models behind them, deltas
- * out over SSE and WebSocket.
+ * out over SSE and WebSocket, the manual conflict queue authorised with roles.
  */
 import { once } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { connectRealtime, type RealtimeClient } from '../../src/client/index.js';
-import { orderStream } from '../../src/commerce/inventory/streams.js';
+import { inventoryStream, orderStream } from '../../src/commerce/inventory/streams.js';
+import { stockReportEvent, type StockReported } from '../../src/commerce/conflicts/index.js';
 import type { Row } from '../../src/core/row-change.js';
-import { DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
+import { DEMO_ADMIN_TOKEN, DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
 import type { HostHealth } from '../../examples/shared/host-health.js';
 import type { RunningHost, StartHostOptions } from '../../examples/shared/running-host.js';
 import type { Notification, SimOrder } from '../../examples/simulator/fake-shop.js';
@@ -23,7 +24,6 @@ import { unknownOrder } from './unknown-order.js';
 export type StartHost = (options: StartHostOptions) => Promise<RunningHost>;
 
 const SETUP_TIMEOUT = 180_000;
-const ADMIN_TOKEN = 'contract-admin-token-0123456789';
 
 /**
  * Run the contract against one host.
@@ -55,7 +55,6 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
         tiktokApiUrl: sim.apiUrl,
         openAccess: false,
         heartbeatMs: 1000,
-        adminToken: ADMIN_TOKEN,
       });
       sim.retarget(running.url);
       target = { ...DEMO_CREDENTIALS, url: running.url };
@@ -80,13 +79,13 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       return client;
     };
 
-    it('runs a schedule on demand for an admin only, and lists the schedules and their runs', async () => {
-      const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    it('runs a schedule on demand for an admin only (401 without a token, 403 for a creator), and lists the schedules and their runs', async () => {
+      const admin = { authorization: `Bearer ${DEMO_ADMIN_TOKEN}` };
       const path = '/api/schedules/sync-inventory-levels/runs';
       expect((await get(path, { method: 'POST' })).status).toBe(401);
       expect(
         (await get(path, { method: 'POST', headers: { authorization: 'Bearer demo-token' } })).status,
-      ).toBe(401);
+      ).toBe(403); // a creator, not an admin
       const res = await get(path, {
         method: 'POST',
         headers: { ...admin, 'content-type': 'application/json' },
@@ -138,6 +137,73 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       expect(await bundle.text()).toMatch(/connectRealtime/);
       expect((await get('/dashboard/nope.js')).status).toBe(404);
     });
+
+    it('mounts the manual conflict queue: scoped by creator, admins access-audited, only admins decide', async () => {
+      const { commerce, engine } = running.host;
+      const C = DEMO_CREDENTIALS.creatorId;
+      const t0 = Date.now() - 120_000;
+      // A product of no poller: a lone figure, then two sources far apart in one window (escalated).
+      const report = (source: StockReported['source'], quantity: number, ms: number) =>
+        engine.store.append(inventoryStream(C, 'p-queue'), [
+          stockReportEvent({
+            creatorId: C,
+            productId: 'p-queue',
+            quantity,
+            source,
+            sourceId: source,
+            reportedAt: new Date(t0 + ms).toISOString(),
+          }),
+        ]);
+      await report('tiktok_webhook', 50, 0);
+      await report('tiktok_webhook', 20, 60_000);
+      await report('scheduled_sync', 44, 60_500);
+      const queue = async (path: string, token?: string, body?: unknown) => {
+        const res = await get(`/api/conflicts${path}`, {
+          method: body === undefined ? 'GET' : 'POST',
+          headers: {
+            ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        return { status: res.status, body: (await res.json()) as { conflicts: { conflictId: string }[] } };
+      };
+      expect((await queue('/pending')).status).toBe(401);
+      let id = '';
+      await vi.waitFor(
+        async () => {
+          const mine = await queue('/pending/inventory', 'demo-token');
+          expect(mine.body.conflicts).toHaveLength(1);
+          id = mine.body.conflicts[0]!.conflictId;
+        },
+        { timeout: 60_000, interval: 250 },
+      );
+      // A service key of another creator sees none of it; a revoked key is nobody.
+      const other = await running.host.serviceKeys.issue({
+        name: 'other-shop',
+        tenantIds: ['creator-other'],
+      });
+      expect(await queue('/pending', other.key)).toEqual({ status: 200, body: { conflicts: [] } });
+      await running.host.serviceKeys.revoke(other.info.keyId);
+      expect((await queue('/pending', other.key)).status).toBe(401);
+      // The admin reads every creator: written to the access audit.
+      const audited = (await commerce.accessAudit.list()).length;
+      expect((await queue('/pending', 'demo-admin-token')).body.conflicts).toHaveLength(1);
+      expect(await commerce.accessAudit.list()).toHaveLength(audited + 1);
+      const decision = { values: { quantity: 30 }, note: 'shelf count' };
+      expect((await queue(`/${id}/decision`, 'demo-token', decision)).status).toBe(403);
+      expect((await queue(`/${id}/decision`, 'demo-admin-token', decision)).status).toBe(200);
+      await vi.waitFor(
+        async () => {
+          const row = await commerce.readModels.find('inventory_levels', {
+            creator_id: C,
+            product_id: 'p-queue',
+          });
+          expect(Number(row?.on_hand)).toBe(30);
+        },
+        { timeout: 30_000, interval: 250 },
+      );
+    }, 120_000);
 
     it('refuses realtime requests without a known token, and bad filters', async () => {
       const anonymous = await get('/realtime/sse?channel=order_metrics');
@@ -219,7 +285,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       const creator = { creator_id: DEMO_CREDENTIALS.creatorId };
       // The receiver tests above shipped an order outside this flow: count from here.
       await running.host.engine.whenCaughtUp({ timeoutMs: 30_000 });
-      const before = (await commerce.find('order_metrics', creator)) ?? {};
+      const before = (await commerce.readModels.find('order_metrics', creator)) ?? {};
       const counter = (name: string) => Number(before[name] ?? 0);
       const metrics = subscribe('order_metrics');
       const revenue = subscribe('daily_revenue_metrics');
@@ -275,7 +341,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       // What the client holds is what the database holds (as JSON: timestamps are strings on the wire).
       await running.host.engine.whenCaughtUp({ timeoutMs: 30_000 });
       await vi.waitFor(async () => {
-        const rows = await commerce.rows('order_metrics');
+        const rows = await commerce.readModels.rows('order_metrics');
         expect(metrics.table.rows()).toEqual(JSON.parse(JSON.stringify(rows)));
       });
       expect(metrics.stats.duplicatesDropped).toBe(0);

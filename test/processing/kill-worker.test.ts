@@ -83,7 +83,6 @@ describe.skipIf(!postgresEngine.available)('processor lease across processes (Po
     await db.sql.query(
       `CREATE TABLE ${quoteIdent(db.schema)}.applied (position bigint PRIMARY KEY, worker text NOT NULL)`,
     );
-    await appendMany(store, 'order-1', EVENTS, 'order.placed', (i) => ({ i }), 40);
   });
 
   afterAll(async () => {
@@ -99,6 +98,8 @@ describe.skipIf(!postgresEngine.available)('processor lease across processes (Po
     const b = new Worker('b', db.schema);
     workers.push(b);
     await b.until((w) => w.count('started') === 1, 'b started');
+    // Appended only now: on a busy machine A could otherwise finish the log before B has started.
+    await appendMany(store, 'order-1', EVENTS, 'order.placed', (i) => ({ i }), 40);
 
     // Kill A after a few committed batches, early in the next one (≥ 15 events × 5 ms before it could commit).
     await a.until(

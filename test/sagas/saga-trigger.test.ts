@@ -1,5 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSagaTrigger, type SagaRunner } from '../../src/sagas/index.js';
+import {
+  createMemorySagaStore,
+  createSagaRunner,
+  createSagaTrigger,
+  sagaTriggerProcessorName,
+  type SagaRunner,
+  type SagaStore,
+  type SagaTriggerOptions,
+} from '../../src/sagas/index.js';
+import { isProcessorDeadLetteredError, sqlDeadLetterQueue } from '../../src/processing/index.js';
 import { createEventStore } from '../../src/store/index.js';
 import type { EventStore } from '../../src/store/types.js';
 import { sagaEngines, type SagaTestDatabase } from './fixtures/engines.js';
@@ -35,7 +44,7 @@ describe.each(sagaEngines)('saga trigger on $name', (engine) => {
         aggregateType: 'order',
       });
 
-    const trigger = () =>
+    const trigger = (options: Partial<SagaTriggerOptions> = {}) =>
       createSagaTrigger({
         name: 'fulfil-orders',
         runner,
@@ -46,13 +55,18 @@ describe.each(sagaEngines)('saga trigger on $name', (engine) => {
           event.type === 'order.placed'
             ? { input: event.data, sagaId: `order-${(event.data as { orderId: string }).orderId}` }
             : null,
+        ...options,
       });
+    const processorName = sagaTriggerProcessorName('fulfil-orders');
+    /** The checkpoint stored in processing's state (the trigger keeps none of its own), read by a trigger not started. */
+    const storedCheckpoint = async () => (await trigger().processor.lag()).checkpoint;
+    const fast = { attempts: 2, minTimeoutMs: 1, maxTimeoutMs: 5, jitter: false };
 
     it('starts one saga per matching event and skips other events', async () => {
       await placeOrder('o-1', 10);
       await events.append('o-1', [{ type: 'order.note_added', data: {} }]);
       const t = trigger();
-      t.start();
+      await t.start();
       await placeOrder('o-2', 20);
       await t.whenCaughtUp();
       await t.stop();
@@ -70,33 +84,41 @@ describe.each(sagaEngines)('saga trigger on $name', (engine) => {
     it('resumes from its stored checkpoint: a restarted trigger starts nothing twice', async () => {
       await placeOrder('o-1', 10);
       const first = trigger();
-      first.start();
+      await first.start();
       await first.whenCaughtUp();
       await first.stop();
-      expect(await db.store.triggerCheckpoint('fulfil-orders')).toBe(first.checkpoint);
+      expect(first.checkpoint).toBe(await events.headCheckpoint());
+      expect(await storedCheckpoint()).toBe(first.checkpoint);
 
       await placeOrder('o-2', 20);
       let started = 0;
       runner.on('saga:started', () => started++);
       const second = trigger();
-      second.start();
+      await second.start();
       await second.whenCaughtUp();
       await second.stop();
       expect(started).toBe(1);
       expect((await runner.list()).map((s) => s.sagaId).sort()).toEqual(['order-o-1', 'order-o-2']);
     });
 
-    it('reports and skips an event whose input is invalid; later events still start sagas', async () => {
+    it("dead-letters an event whose input is invalid in processing's queue; later events still start sagas", async () => {
       const errors: Error[] = [];
       runner.on('error', (err) => errors.push(err));
       await placeOrder('bad', -5);
       await placeOrder('o-3', 30);
-      const t = trigger();
-      t.start();
+      const t = trigger({ retry: fast });
+      const letters: { orderId: string; attempts: number }[] = [];
+      t.processor.on('processor:dead_lettered', ({ event, attempts }) =>
+        letters.push({ orderId: (event.data as { orderId: string }).orderId, attempts }),
+      );
+      await t.start();
       await t.whenCaughtUp();
       await t.stop();
+      expect(t.processor.name).toBe(processorName);
+      expect(letters).toEqual([{ orderId: 'bad', attempts: 2 }]);
       expect(errors).toHaveLength(1);
-      expect(errors[0]?.message).toContain('skipped event');
+      expect(isProcessorDeadLetteredError(errors[0])).toBe(true);
+      expect(String((errors[0]?.cause as Error).message)).toContain('cannot start a saga from event');
       expect((await runner.waitFor('order-o-3')).status).toBe('completed');
       expect(await runner.status('order-bad')).toBeNull();
     });
@@ -105,8 +127,8 @@ describe.each(sagaEngines)('saga trigger on $name', (engine) => {
       for (let i = 0; i < 20; i++) await placeOrder(`o-${i}`, i + 1);
       const a = trigger();
       const b = trigger();
-      a.start();
-      b.start();
+      await a.start();
+      await b.start();
       await Promise.all([a.whenCaughtUp(), b.whenCaughtUp()]);
       await Promise.all([a.stop(), b.stop()]);
       const sagas = await runner.list({ limit: 100 });
@@ -114,5 +136,73 @@ describe.each(sagaEngines)('saga trigger on $name', (engine) => {
       for (const s of sagas) await runner.waitFor(s.sagaId);
       expect(parties.calls.filter((c) => c.name === 'validate_order')).toHaveLength(20);
     });
+
+    it.skipIf(engine.name === 'memory')(
+      "inserts a batch's sagas in the batch's transaction: a failed batch starts none of them",
+      async () => {
+        // The store inserts the saga of o-2, then fails: the batch's transaction must take the insert back.
+        let failing = true;
+        const store = db.store;
+        const insertIn: NonNullable<SagaStore['insertIn']> = async (tx, sagas) => {
+          const created = await store.insertIn!(tx, sagas);
+          if (failing && sagas.some((s) => s.sagaId === 'order-o-2')) throw new Error('crash after insert');
+          return created;
+        };
+        const flaky = new Proxy(store, {
+          get(target, property) {
+            if (property === 'insertIn') return insertIn;
+            const value: unknown = Reflect.get(target, property, target);
+            return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+          },
+        });
+        runner = db.runner({ store: flaky });
+        runner.startWorker();
+        const started: string[] = [];
+        runner.on('saga:started', ({ sagaId }) => started.push(sagaId));
+        runner.on('error', () => undefined);
+        await placeOrder('o-1', 10);
+        await placeOrder('o-2', 20);
+        await placeOrder('o-3', 30);
+        const t = trigger({ retry: fast });
+        await t.start();
+        await t.whenCaughtUp();
+        expect(await runner.status('order-o-2')).toBeNull(); // rolled back with its batch
+        expect(started.sort()).toEqual(['order-o-1', 'order-o-3']);
+        const deadLetters = sqlDeadLetterQueue(db.sql!, db.schema);
+        const [letter] = await deadLetters.list({ processor: processorName });
+        expect(letter?.event.aggregateId).toBe('o-2');
+
+        failing = false;
+        expect(await t.processor.redrive()).toEqual({ redriven: [letter!.id], failed: [] });
+        await t.stop();
+        expect((await runner.waitFor('order-o-2')).status).toBe('completed');
+        expect(started.sort()).toEqual(['order-o-1', 'order-o-2', 'order-o-3']);
+        expect(await deadLetters.list({ processor: processorName })).toEqual([]);
+      },
+    );
+
+    it.skipIf(engine.name === 'memory')(
+      'with the saga store on another database, starts each saga once after the batch (idempotent by id)',
+      async () => {
+        runner = createSagaRunner({ store: createMemorySagaStore(), pollIntervalMs: 50 });
+        runner.startWorker();
+        let started = 0;
+        runner.on('saga:started', () => started++);
+        await placeOrder('o-1', 10);
+        const first = trigger();
+        await first.start();
+        await first.whenCaughtUp();
+        await first.stop();
+        await placeOrder('o-2', 20);
+        const second = trigger();
+        await second.start();
+        await second.whenCaughtUp();
+        await second.stop();
+        expect(started).toBe(2);
+        for (const id of ['order-o-1', 'order-o-2'])
+          expect((await runner.waitFor(id)).status).toBe('completed');
+        await runner.stop({ drainMs: 0 });
+      },
+    );
   });
 });

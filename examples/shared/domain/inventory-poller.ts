@@ -23,6 +23,7 @@ import type { EngineWorker } from '@creatorflow/sync';
 import type { TikTokShopHttpClient } from '@creatorflow/sync/commerce';
 import type { EventStore } from '@creatorflow/sync';
 import { stockReportEvent } from '@creatorflow/sync/commerce';
+import { COMMERCE_ROLES } from '@creatorflow/sync/commerce';
 import { fetchInventory } from './tiktok-inventory.js';
 
 const OPERATION = 'poll_tiktok_inventory';
@@ -61,7 +62,12 @@ export function inventoryPoller(options: InventoryPollerOptions): EngineWorker {
 
   async function reconcile(store: EventStore): Promise<void> {
     const stock = await fetchInventory(options.client);
-    const levels = (await commerce.rows('inventory_levels')).filter((r) => r.creator_id === creatorId);
+    // The poller reads as a service of its one creator: the scoped read returns no one else's rows.
+    const levels = await commerce.rows('inventory_levels', {
+      userId: 'service:inventory-poller',
+      tenantIds: [creatorId],
+      roles: [COMMERCE_ROLES.service],
+    });
     const byProduct = new Map(levels.map((r) => [String(r.product_id), r]));
     for (const s of stock) {
       const row = byProduct.get(s.productId);

@@ -6,3 +6,4 @@ export * from './sync-conflict-processor.js';
 export * from './manual-queue-routes.js';
 export * from './open-index.js';
 export * from './report-contender.js';
+export * from './conflict-queue.js';

@@ -1,28 +1,29 @@
 /**
  * The manual conflict queue over HTTP, framework-agnostic (mount the routes
- * with `createRouter` in Express, Fastify or `http`). Only an authenticated
- * caller with the admin role may read the queue or decide; the decision is
- * recorded with the admin's id and the reason they give, and flows back into
- * the read models through `resolve-sync-conflicts`.
+ * with `createRouter` in Express, Fastify or `http`). Every route needs an
+ * authenticated caller and is scoped by creator (`ConflictQueue`): a creator
+ * or service sees their creators' conflicts, an admin every creator's (each
+ * such read access-audited). Only an admin decides; the decision is recorded
+ * with the admin's id and the reason they give, and flows back into the read
+ * models through `resolve-sync-conflicts`.
  */
 import { z } from 'zod';
+import { AccessDeniedError } from '../../access/errors.js';
+import { ADMIN_ROLE, hasRole, type Authorization } from '../../core/authorization.js';
 import type { ConflictRecord } from '../../conflicts/audit/audit-record.js';
 import {
   ConflictNotFoundError,
   ConflictNotPendingError,
   MalformedConflictInputError,
 } from '../../conflicts/errors.js';
-import type { ConflictResolver } from '../../conflicts/resolver.js';
+import type { JsonObject } from '../../conflicts/json.js';
 import { problemResponse } from '../../http/problem.js';
 import type { Route } from '../../http/router.js';
 import { jsonResponse, withBodyLimit, type HttpRequestHead, type HttpResponse } from '../../http/types.js';
+import type { ConflictQueue } from './conflict-queue.js';
 
 /** Who calls the queue: the host's `authorize(request)` returns it, or null when unauthenticated. */
-export interface QueueCaller {
-  userId: string;
-  /** The queue needs `'admin'`. */
-  roles: readonly string[];
-}
+export type QueueCaller = Authorization;
 
 /**
  * Options of {@link manualQueueRoutes}.
@@ -30,16 +31,17 @@ export interface QueueCaller {
  * @example
  * ```ts
  * const options: ManualQueueRoutesOptions = {
- *   resolver: commerce.conflicts!.resolver,
- *   authorize: async (req) => sessionOf(req.headers.authorization), // { userId, roles } | null
+ *   queue: commerce.conflictQueue!,
+ *   authorize: async (req) => sessionOf(req.headers.authorization), // { userId, tenantIds, roles } | null
  *   prefix: '/admin/conflicts',
  * };
  * const handler = createRouter(manualQueueRoutes(options));
  * ```
  */
 export interface ManualQueueRoutesOptions {
-  resolver: ConflictResolver;
-  authorize: (request: HttpRequestHead) => QueueCaller | null | Promise<QueueCaller | null>;
+  /** The tenant-scoped queue: `commerce.conflictQueue`. */
+  queue: ConflictQueue;
+  authorize: (request: HttpRequestHead) => Authorization | null | Promise<Authorization | null>;
   /** Path prefix. Default `/api/conflicts`. */
   prefix?: string;
   /** Clock for the report's range, ms. Default `Date.now`. */
@@ -47,14 +49,14 @@ export interface ManualQueueRoutesOptions {
 }
 
 /**
- * The role allowed to read and decide the queue.
+ * The role allowed to decide the queue (and to read every creator's part of it).
  *
  * @example
  * ```ts
- * const caller: QueueCaller = { userId: 'u1', roles: [QUEUE_ADMIN_ROLE] };
+ * const caller: Authorization = { userId: 'u1', tenantIds: [], roles: [QUEUE_ADMIN_ROLE] };
  * ```
  */
-export const QUEUE_ADMIN_ROLE = 'admin';
+export const QUEUE_ADMIN_ROLE = ADMIN_ROLE;
 
 const decisionBodySchema = z
   .object({
@@ -69,41 +71,43 @@ const MAX_BODY = 64 * 1024;
 
 /**
  * Routes of the manual queue:
- * - `GET {prefix}/pending` and `GET {prefix}/pending/:entityType`: pending conflicts, oldest first;
- * - `GET {prefix}/report`: conflicts per hour of the last 24 hours with trend and automatic rate;
- * - `POST {prefix}/:conflictId/decision` with `{ values, note }`: decide one (409 when already decided).
+ * - `GET {prefix}/pending` and `GET {prefix}/pending/:entityType`: pending conflicts the caller may see, oldest first;
+ * - `GET {prefix}/report`: their conflicts per hour of the last 24 hours with trend and automatic rate;
+ * - `POST {prefix}/:conflictId/decision` with `{ values, note }`: decide one (admin; 409 when already decided).
  *
  * @example
  * ```ts
  * const handler = createRouter(manualQueueRoutes({
- *   resolver: commerce.conflicts!.resolver,
- *   authorize: (req) => sessionOf(req.headers.authorization), // { userId, roles } | null
+ *   queue: commerce.conflictQueue!,
+ *   authorize: (req) => sessionOf(req.headers.authorization), // { userId, tenantIds, roles } | null
  * }));
  * ```
  */
 export function manualQueueRoutes(options: ManualQueueRoutesOptions): Route[] {
   const prefix = options.prefix ?? '/api/conflicts';
   const now = options.now ?? Date.now;
-  const { resolver } = options;
+  const { queue } = options;
 
-  const admin = async (req: HttpRequestHead): Promise<QueueCaller | HttpResponse> => {
-    const caller = await options.authorize(req);
-    if (!caller) return problemResponse({ status: 401, code: 'UNAUTHENTICATED', message: 'Sign in first' });
-    if (!caller.roles.includes(QUEUE_ADMIN_ROLE))
-      return problemResponse({
-        status: 403,
-        code: 'FORBIDDEN',
-        message: 'The conflict queue needs the admin role',
-      });
-    return caller;
-  };
-  const listPending = withBodyLimit(async (req) => {
-    const caller = await admin(req);
-    if ('status' in caller) return caller;
-    const entityType = req.params.entityType;
-    const pending = await resolver.listPending(entityType === undefined ? {} : { entityType });
-    return jsonResponse(200, { conflicts: pending.map(summary) });
-  }, 0);
+  /** The caller, or the response refusing them; a refusal by the queue becomes its problem. */
+  const guarded =
+    (handle: (req: Parameters<Route['handler']>[0], caller: Authorization) => Promise<HttpResponse>) =>
+    async (req: Parameters<Route['handler']>[0]): Promise<HttpResponse> => {
+      const caller = await options.authorize(req);
+      if (!caller) return problemResponse({ status: 401, code: 'UNAUTHENTICATED', message: 'Sign in first' });
+      try {
+        return await handle(req, caller);
+      } catch (err) {
+        return queueProblem(err);
+      }
+    };
+  const listPending = withBodyLimit(
+    guarded(async (req, caller) => {
+      const entityType = req.params.entityType;
+      const pending = await queue.pending(caller, entityType === undefined ? {} : { entityType });
+      return jsonResponse(200, { conflicts: pending.map(summary) });
+    }),
+    0,
+  );
 
   return [
     { method: 'GET', path: `${prefix}/pending`, handler: listPending },
@@ -111,51 +115,53 @@ export function manualQueueRoutes(options: ManualQueueRoutesOptions): Route[] {
     {
       method: 'GET',
       path: `${prefix}/report`,
-      handler: withBodyLimit(async (req) => {
-        const caller = await admin(req);
-        if ('status' in caller) return caller;
-        const to = new Date(now());
-        const from = new Date(to.getTime() - 24 * 3_600_000);
-        return jsonResponse(200, await resolver.report({ from, to, bucket: 'hour' }));
-      }, 0),
+      handler: withBodyLimit(
+        guarded(async (_req, caller) => {
+          const to = new Date(now());
+          const from = new Date(to.getTime() - 24 * 3_600_000);
+          return jsonResponse(200, await queue.report(caller, { from, to, bucket: 'hour' }));
+        }),
+        0,
+      ),
     },
     {
       method: 'POST',
       path: `${prefix}/:conflictId/decision`,
-      handler: withBodyLimit(async (req) => {
-        const caller = await admin(req);
-        if ('status' in caller) return caller;
-        let body: unknown;
-        try {
-          body = JSON.parse(req.rawBody.toString('utf8'));
-        } catch {
-          return problemResponse({ status: 400, code: 'MALFORMED_JSON', message: 'The body is not JSON' });
-        }
-        const parsed = decisionBodySchema.safeParse(body);
-        if (!parsed.success) {
-          return problemResponse({
-            status: 400,
-            code: 'CONFLICT_MALFORMED_INPUT',
-            message: 'Invalid decision',
-            issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-          });
-        }
-        try {
-          const record = await resolver.resolveManually(req.params.conflictId!, {
-            values: parsed.data.values as ConflictRecord['resolution']['set'],
-            adminId: caller.userId,
+      handler: withBodyLimit(
+        guarded(async (req, caller) => {
+          // Refuse a non-admin before reading the body.
+          if (!hasRole(caller, QUEUE_ADMIN_ROLE))
+            throw new AccessDeniedError(caller.userId, [QUEUE_ADMIN_ROLE], 'Deciding a conflict');
+          let body: unknown;
+          try {
+            body = JSON.parse(req.rawBody.toString('utf8'));
+          } catch {
+            return problemResponse({ status: 400, code: 'MALFORMED_JSON', message: 'The body is not JSON' });
+          }
+          const parsed = decisionBodySchema.safeParse(body);
+          if (!parsed.success) {
+            return problemResponse({
+              status: 400,
+              code: 'CONFLICT_MALFORMED_INPUT',
+              message: 'Invalid decision',
+              issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+            });
+          }
+          const record = await queue.decide(caller, req.params.conflictId!, {
+            values: parsed.data.values as JsonObject,
             note: parsed.data.note,
           });
           return jsonResponse(200, { conflict: summary(record) });
-        } catch (err) {
-          return decisionProblem(err);
-        }
-      }, MAX_BODY),
+        }),
+        MAX_BODY,
+      ),
     },
   ];
 }
 
-function decisionProblem(err: unknown): HttpResponse {
+function queueProblem(err: unknown): HttpResponse {
+  if (err instanceof AccessDeniedError)
+    return problemResponse({ status: 403, code: err.code, message: err.message });
   if (err instanceof ConflictNotFoundError)
     return problemResponse({ status: 404, code: err.code, message: err.message });
   if (err instanceof ConflictNotPendingError)
@@ -172,7 +178,7 @@ function summary(r: ConflictRecord) {
     status: r.status,
     entityType: r.resolution.entityType,
     entityId: r.resolution.entityId,
-    creatorId: r.resolution.before.creatorId ?? null,
+    creatorId: r.tenantId ?? r.resolution.before.creatorId ?? null,
     kind: r.resolution.kind,
     detectedAt: r.detectedAt,
     before: r.resolution.before,

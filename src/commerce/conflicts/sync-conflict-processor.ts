@@ -301,7 +301,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
         contenders: window.map((r) => r.contender),
         base,
       },
-      { creatorId: entity.creatorId },
+      { creatorId: entity.creatorId, tenantId: entity.creatorId },
     );
     const after = record.resolution.after;
     if (record.status !== 'pending' && after) {

@@ -11,3 +11,4 @@ export * from './inventory-alerts.js';
 export * from './system-health-metrics.js';
 export * from './sync-operations.js';
 export * from './definitions.js';
+export * from './scoped-rows.js';

@@ -33,6 +33,8 @@ export interface ManualOverride {
  */
 export interface ConflictRecord {
   conflictId: string;
+  /** The tenant the entity belongs to (commerce: the creator), from `ResolveOptions.tenantId`; null when none was given. */
+  tenantId: string | null;
   status: AuditStatus;
   /** The current resolution (the admin's once decided; the escalation and markers are kept). */
   resolution: Resolution;
@@ -57,6 +59,8 @@ export interface AuditQuery {
   to?: Date;
   status?: AuditStatus;
   entityType?: string;
+  /** Only records of these tenants (absent: every tenant; records without a tenant only then). */
+  tenantIds?: readonly string[];
   limit?: number;
 }
 

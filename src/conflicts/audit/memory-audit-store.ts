@@ -49,7 +49,8 @@ export class MemoryAuditStore implements ConflictAuditStore {
           t >= from &&
           t < to &&
           (query.status === undefined || r.status === query.status) &&
-          (query.entityType === undefined || r.resolution.entityType === query.entityType)
+          (query.entityType === undefined || r.resolution.entityType === query.entityType) &&
+          (query.tenantIds === undefined || (r.tenantId !== null && query.tenantIds.includes(r.tenantId)))
         );
       })
       .sort(

@@ -43,8 +43,8 @@ export class SqlAuditStore implements ConflictAuditStore {
   async insert(r: ConflictRecord, tx?: SqlQueryable): Promise<boolean> {
     const { rowCount, rows } = await (tx ?? this.#sql).query(
       `INSERT INTO ${this.#table}
-         (conflict_id, entity_type, entity_id, kind, status, detected_at, resolved_at, resolution_ms, record)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
+         (conflict_id, entity_type, entity_id, kind, status, detected_at, resolved_at, resolution_ms, record, tenant_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)
        ON CONFLICT (conflict_id) DO NOTHING
        RETURNING conflict_id`,
       params(r),
@@ -61,10 +61,10 @@ export class SqlAuditStore implements ConflictAuditStore {
     // One round trip for a whole group-commit batch: the rows are unpacked from one jsonb array.
     await (tx ?? this.#sql).query(
       `INSERT INTO ${this.#table}
-         (conflict_id, entity_type, entity_id, kind, status, detected_at, resolved_at, resolution_ms, record)
+         (conflict_id, entity_type, entity_id, kind, status, detected_at, resolved_at, resolution_ms, record, tenant_id)
        SELECT (r->>'conflictId')::uuid, r->'resolution'->>'entityType', r->'resolution'->>'entityId',
               r->'resolution'->>'kind', r->>'status', (r->>'detectedAt')::timestamptz,
-              (r->>'resolvedAt')::timestamptz, (r->>'resolutionMs')::double precision, r
+              (r->>'resolvedAt')::timestamptz, (r->>'resolutionMs')::double precision, r, r->>'tenantId'
          FROM jsonb_array_elements($1::jsonb) AS r
        ON CONFLICT (conflict_id) DO NOTHING`,
       [JSON.stringify(records)],
@@ -76,7 +76,7 @@ export class SqlAuditStore implements ConflictAuditStore {
       `SELECT record FROM ${this.#table} WHERE conflict_id = $1`,
       [conflictId],
     );
-    return rows[0]?.record;
+    return rows[0] && withTenant(rows[0].record);
   }
 
   async completePending(r: ConflictRecord): Promise<boolean> {
@@ -86,7 +86,7 @@ export class SqlAuditStore implements ConflictAuditStore {
         WHERE conflict_id = $1 AND entity_type = $2 AND entity_id = $3 AND kind = $4
           AND status = 'pending' AND detected_at = $6
         RETURNING conflict_id`,
-      params(r),
+      params(r).slice(0, 9),
     );
     return rows.length > 0;
   }
@@ -102,6 +102,8 @@ export class SqlAuditStore implements ConflictAuditStore {
     if (query.to) add('detected_at < ?', query.to.toISOString());
     if (query.status) add('status = ?', query.status);
     if (query.entityType) add('entity_type = ?', query.entityType);
+    if (query.tenantIds)
+      add('tenant_id = ANY(SELECT jsonb_array_elements_text(?::jsonb))', JSON.stringify(query.tenantIds));
     let text = `SELECT record FROM ${this.#table}`;
     if (where.length > 0) text += ` WHERE ${where.join(' AND ')}`;
     text += ' ORDER BY detected_at, conflict_id';
@@ -110,7 +112,7 @@ export class SqlAuditStore implements ConflictAuditStore {
       text += ` LIMIT $${values.length}`;
     }
     const { rows } = await this.#sql.query<{ record: ConflictRecord }>(text, values);
-    return rows.map((row) => row.record);
+    return rows.map((row) => withTenant(row.record));
   }
 }
 
@@ -125,5 +127,11 @@ function params(r: ConflictRecord): unknown[] {
     r.resolvedAt,
     r.resolutionMs,
     JSON.stringify(r),
+    r.tenantId,
   ];
+}
+
+// Records audited before migration 2 have no tenantId field.
+function withTenant(record: ConflictRecord): ConflictRecord {
+  return record.tenantId === undefined ? { ...record, tenantId: null } : record;
 }

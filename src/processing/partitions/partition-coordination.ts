@@ -5,9 +5,9 @@
  */
 import type { LogCheckpoint } from '../../core/checkpoint.js';
 import type { EventStore } from '../../store/types.js';
-import { readCheckpoints } from '../checkpoint-store.js';
 import { ProcessorLayoutError } from '../errors.js';
-import { memoryProcessingState } from '../memory-state.js';
+import { memoryStoreState } from '../memory-state.js';
+import { processingStateOf } from '../state/processing-state-of.js';
 import { claimLayout, readLayout } from './layout-store.js';
 import { heartbeatMember, leaveMembers } from './member-store.js';
 import { partitionNames } from './partition-names.js';
@@ -46,19 +46,20 @@ export interface PartitionCoordination {
 export function partitionCoordination(store: EventStore): PartitionCoordination {
   const { sql, schema } = store;
   if (!sql) return memoryCoordination(store);
+  const state = processingStateOf(store);
   return {
     claimLayout: (name, partitions, initial) => claimLayout(sql, schema, name, partitions, initial),
     layout: (name) => readLayout(sql, schema, name),
     heartbeat: (name, member, ttlMs) => heartbeatMember(sql, schema, name, member, ttlMs),
     leave: (name, member) => leaveMembers(sql, schema, name, member),
-    checkpoints: (names) => readCheckpoints(sql, schema, names),
+    checkpoints: (names) => state.readCheckpoints(names),
     claim: () => true,
     release: () => undefined,
   };
 }
 
 function memoryCoordination(store: EventStore): PartitionCoordination {
-  const state = memoryProcessingState(store);
+  const state = memoryStoreState(store);
   return {
     async claimLayout(name, partitions, initial) {
       const legacy = partitions !== 1 && state.checkpoints.has(name) ? 1 : undefined;
@@ -84,14 +85,7 @@ function memoryCoordination(store: EventStore): PartitionCoordination {
     async leave(name, member) {
       state.members.get(name)?.delete(member);
     },
-    async checkpoints(names) {
-      const found = new Map<string, LogCheckpoint>();
-      for (const n of names) {
-        const cp = state.checkpoints.get(n);
-        if (cp !== undefined) found.set(n, cp);
-      }
-      return found;
-    },
+    checkpoints: (names) => processingStateOf(store).readCheckpoints(names),
     claim(partition, member) {
       const holder = state.claims.get(partition);
       if (holder !== undefined && holder !== member) return false;
@@ -119,7 +113,7 @@ export function memoryRelayout(
   partitions: number,
   checkpoint: LogCheckpoint,
 ): void {
-  const state = memoryProcessingState(store);
+  const state = memoryStoreState(store);
   const next = partitionNames(name, partitions);
   for (const row of partitionNames(name, state.layouts.get(name) ?? 1)) {
     if (!next.includes(row)) state.checkpoints.delete(row);

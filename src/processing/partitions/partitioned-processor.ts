@@ -20,8 +20,7 @@ import type { StoredEvent } from '../../store/types.js';
 import type { DeadLetterQueue } from '../dead-letter-queue.js';
 import { ProcessorLayoutError, ProcessorRetiredError } from '../errors.js';
 import { initialCheckpoint } from '../initial-checkpoint.js';
-import { deadLetterQueueOf } from '../store-dead-letters.js';
-import { migrateProcessing } from '../migrate-processing.js';
+import { processingStateOf } from '../state/processing-state-of.js';
 import { Processor, type RedriveResult } from '../processor.js';
 import type { ProcessorEventMap, ProcessorLag } from '../processor-events.js';
 import { assignPartitions } from './assign-partitions.js';
@@ -103,7 +102,7 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
     this.partitionNames = Object.freeze(partitionNames(this.name, this.partitions));
     const { store } = this.#o.resolved;
     this.#coord = partitionCoordination(store);
-    this.#dlq = deadLetterQueueOf(store);
+    this.#dlq = processingStateOf(store).deadLetters;
   }
 
   /** The dead letters of every processor on this store (list one partition with `{ processor: partitionNames[i] }`). */
@@ -145,8 +144,7 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
 
   /** Create the processing tables (done by `start()` too). */
   async migrate(): Promise<void> {
-    const { sql, schema } = this.#o.resolved.store;
-    if (sql && !this.#migrated) await migrateProcessing(sql, schema);
+    if (!this.#migrated) await processingStateOf(this.#o.resolved.store).migrate();
     this.#migrated = true;
   }
 

@@ -1,0 +1,95 @@
+/**
+ * The conflict audit, the manual queue and the reports, read per creator:
+ * every read takes the caller's `Authorization` and returns only the
+ * conflicts of creators they may see. An admin reads across creators (each
+ * such read is written to the access audit first) and alone decides a
+ * pending conflict; a decision on another creator's conflict is access-audited too.
+ */
+import type { AccessAuditStore } from '../../access/access-audit.js';
+import { auditedRead, requireRole } from '../../access/audited-read.js';
+import type { Authorization } from '../../core/authorization.js';
+import type { AuditQuery, ConflictRecord } from '../../conflicts/audit/audit-record.js';
+import { ConflictNotFoundError } from '../../conflicts/errors.js';
+import type { JsonObject } from '../../conflicts/json.js';
+import type { ConflictReport, ReportBucket } from '../../conflicts/reports.js';
+import type { ConflictResolver } from '../../conflicts/resolver.js';
+import { COMMERCE_DECIDE_ROLES, COMMERCE_READ_ROLES } from '../roles.js';
+
+/**
+ * The tenant-scoped face of a conflict resolver.
+ *
+ * @example
+ * ```ts
+ * const queue = new ConflictQueue(commerce.conflicts!.resolver, commerce.accessAudit);
+ * const mine = await queue.pending({ userId: 'u1', tenantIds: ['creator-1'], roles: ['creator'] });
+ * ```
+ */
+export class ConflictQueue {
+  readonly #resolver: ConflictResolver;
+  readonly #audit: AccessAuditStore;
+
+  constructor(resolver: ConflictResolver, audit: AccessAuditStore) {
+    this.#resolver = resolver;
+    this.#audit = audit;
+  }
+
+  /** Conflicts waiting for an admin, oldest first, of the creators the caller may see. */
+  async pending(auth: Authorization, query: Omit<AuditQuery, 'status'> = {}): Promise<ConflictRecord[]> {
+    return this.list(auth, { ...query, status: 'pending' }, 'conflicts.pending');
+  }
+
+  /** Audit records by detection time, of the creators the caller may see (`tenantIds` narrows them). */
+  async list(
+    auth: Authorization,
+    query: AuditQuery = {},
+    action = 'conflicts.audit',
+  ): Promise<ConflictRecord[]> {
+    requireRole(auth, COMMERCE_READ_ROLES, 'Reading conflicts');
+    const { tenantIds, ...rest } = query;
+    return auditedRead(
+      { audit: this.#audit, auth, action, resource: 'conflict_audit', tenantIds },
+      (scope) =>
+        this.#resolver.list(scope.tenantIds === null ? rest : { ...rest, tenantIds: scope.tenantIds }),
+      (records) => records.length,
+    );
+  }
+
+  /** A report over the conflicts of the creators the caller may see. */
+  async report(
+    auth: Authorization,
+    options: { from: Date; to: Date; bucket: ReportBucket; tenantIds?: readonly string[] },
+  ): Promise<ConflictReport> {
+    requireRole(auth, COMMERCE_READ_ROLES, 'Reading conflict reports');
+    const { tenantIds, ...range } = options;
+    return auditedRead(
+      { audit: this.#audit, auth, action: 'conflicts.report', resource: 'conflict_audit', tenantIds },
+      (scope) =>
+        this.#resolver.report(scope.tenantIds === null ? range : { ...range, tenantIds: scope.tenantIds }),
+      (report) => report.total,
+    );
+  }
+
+  /**
+   * Decide a pending conflict (admin only). A conflict of a creator outside
+   * the admin's own is access-audited before the decision is written.
+   */
+  async decide(
+    auth: Authorization,
+    conflictId: string,
+    decision: { values: JsonObject; note: string },
+  ): Promise<ConflictRecord> {
+    requireRole(auth, COMMERCE_DECIDE_ROLES, 'Deciding a conflict');
+    const record = await this.#resolver.get(conflictId);
+    if (!record) throw new ConflictNotFoundError(conflictId);
+    const tenantIds = record.tenantId === null ? undefined : [record.tenantId];
+    await auditedRead(
+      { audit: this.#audit, auth, action: 'conflicts.decide', resource: conflictId, tenantIds },
+      async () => undefined,
+    );
+    return this.#resolver.resolveManually(conflictId, {
+      values: decision.values,
+      adminId: auth.userId,
+      note: decision.note,
+    });
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Delivery of events to a processor's handler: a page as one batch, fenced on
+ * the checkpoint it started from; when the batch fails, event by event with
+ * retries, dead-lettering what keeps failing; redrives of dead letters.
+ */
+import type { LogCheckpoint } from '../core/checkpoint.js';
+import { isConnectionFailure } from '../runtime/classify-failure.js';
+import { withRetry } from '../runtime/with-retry.js';
+import type { StoredEvent } from '../store/types.js';
+import type { DeadLetter } from './dead-letter-queue.js';
+import { isCheckpointMovedError, isLeaseLostError, ProcessorDeadLetteredError } from './errors.js';
+import type { ProcessorContext } from './processor-context.js';
+import type { ProcessorLease } from './processor-lease.js';
+import type { ProgressObserver } from './processor-observer.js';
+import type { HandlerContext, PostCommit } from './processor-options.js';
+
+/** The signal a redrive's handler gets: a redrive is not leased. */
+const UNLEASED: AbortSignal = new AbortController().signal;
+
+type Work = (ctx: HandlerContext) => Promise<void | PostCommit> | void | PostCommit;
+
+/**
+ * Hands pages and dead letters to the handler and stores the checkpoint through
+ * the processing state.
+ *
+ * @example
+ * ```ts
+ * delivery.position = await state.loadCheckpoint(name, initial);
+ * await delivery.processPage(page.events, page.checkpoint);
+ * ```
+ */
+export class Delivery {
+  readonly #ctx: ProcessorContext;
+  readonly #lease: ProcessorLease;
+  readonly #observer: ProgressObserver;
+  #position: LogCheckpoint | undefined;
+
+  constructor(ctx: ProcessorContext, lease: ProcessorLease, observer: ProgressObserver) {
+    this.#ctx = ctx;
+    this.#lease = lease;
+    this.#observer = observer;
+  }
+
+  /** The checkpoint this instance processes from (only while it holds the lease; undefined: reload it). */
+  get position(): LogCheckpoint | undefined {
+    return this.#position;
+  }
+
+  set position(checkpoint: LogCheckpoint | undefined) {
+    this.#position = checkpoint;
+    if (checkpoint !== undefined) this.#observer.observe(checkpoint);
+  }
+
+  /** Deliver one page read after {@link position}, then stand at `pageCheckpoint`. */
+  async processPage(events: readonly StoredEvent[], pageCheckpoint: LogCheckpoint): Promise<void> {
+    const { eventTypes: types, filter } = this.#ctx.o;
+    const relevant =
+      types || filter
+        ? events.filter((e) => (!types || types.has(e.type)) && (!filter || filter(e)))
+        : events;
+    try {
+      await this.#commit(pageCheckpoint, relevant.length, (ctx) =>
+        relevant.length > 0 ? this.#ctx.o.batch(relevant, ctx) : undefined,
+      );
+      return;
+    } catch (err) {
+      if (isCheckpointMovedError(err) || isLeaseLostError(err) || !this.#ctx.running) throw err;
+      // The batch failed as a whole: go event by event to find (and retry) the culprit.
+    }
+    for (const event of relevant) await this.#processOne(event);
+    if (this.#position !== pageCheckpoint) await this.#commit(pageCheckpoint, 0, () => undefined);
+  }
+
+  /**
+   * Run a dead letter through the handler once; a success removes it (with the
+   * handler's effects, exactly-once). Throws `ProcessingNotFoundError` when it is gone.
+   */
+  async redrive(letter: DeadLetter, attempt: number): Promise<void> {
+    const { o, state, name } = this.#ctx;
+    const post = await state.redriveDeadLetter(
+      name,
+      letter.id,
+      (tx) =>
+        Promise.resolve(
+          o.batch([letter.event], { ...(tx ? { tx } : {}), processor: name, attempt, signal: UNLEASED }),
+        ),
+      { atomic: o.delivery === 'exactly-once' },
+    );
+    this.#runPost(post);
+  }
+
+  async #processOne(event: StoredEvent): Promise<void> {
+    const { o, name, events } = this.#ctx;
+    const policy = o.retry;
+    try {
+      await withRetry(
+        (attempt) => this.#commit(event.checkpoint, 1, (ctx) => o.batch([event], { ...ctx, attempt })),
+        policy,
+        {
+          signal: this.#ctx.stopSignal,
+          shouldRetry: (err) => !isCheckpointMovedError(err) && !isLeaseLostError(err) && this.#ctx.running,
+          onFailedAttempt: ({ error, attempt }) => {
+            if (!isCheckpointMovedError(error) && !isLeaseLostError(error) && attempt < policy.attempts) {
+              events.emit('processor:retry', { processor: name, event, error, attempt });
+            }
+          },
+        },
+      );
+    } catch (error) {
+      if (isCheckpointMovedError(error) || isLeaseLostError(error) || !this.#ctx.running) throw error;
+      // The database went away, not the event: never dead-letter it for that. The
+      // loop backs off and reads the page again from the stored checkpoint.
+      if (isConnectionFailure(error, { network: false })) throw error;
+      await this.#deadLetter(event, error);
+    }
+  }
+
+  async #deadLetter(event: StoredEvent, error: unknown): Promise<void> {
+    const { name, state, events } = this.#ctx;
+    const attempts = this.#ctx.o.retry.attempts;
+    let letter: DeadLetter | undefined;
+    // The dead letter is our own write, never the handler's: it always commits with the checkpoint.
+    await this.#commit(
+      event.checkpoint,
+      0,
+      async (ctx) => {
+        letter = await state.deadLetters.add({ processor: name, event, error, attempts }, ctx.tx);
+      },
+      true,
+    );
+    const deadLetterId = letter!.id;
+    events.emit('processor:dead_lettered', { processor: name, event, error, attempts, deadLetterId });
+    const failure = new ProcessorDeadLetteredError({
+      processor: name,
+      eventId: event.id,
+      eventType: event.type,
+      attempts,
+      deadLetterId,
+      cause: error,
+    });
+    this.#ctx.fail(failure, 'event dead-lettered', {
+      eventId: event.id,
+      eventType: event.type,
+      deadLetterId,
+    });
+  }
+
+  /**
+   * Run `work` and store `next`, fenced on the checkpoint we started from: atomically
+   * (`atomic`, the default for exactly-once), or `work` first and then the
+   * checkpoint (at-least-once). Nothing is stored once the lease tenure the work
+   * started in has ended: the handler's `ctx.signal` says so, and a
+   * `LeaseLostError` replaces whatever the handler threw.
+   */
+  async #commit(
+    next: LogCheckpoint,
+    handled: number,
+    work: Work,
+    atomic = this.#ctx.o.delivery === 'exactly-once',
+  ): Promise<void> {
+    const { name, state, events } = this.#ctx;
+    const started = performance.now(); // the batch's handler time, for 'processor:batch'
+    const expected = this.#position!;
+    const signal = this.#lease.signal;
+    const leased = () => this.#lease.assertTenure(signal);
+    leased();
+    const post = await state.commit(
+      name,
+      expected,
+      next,
+      async (tx) => {
+        try {
+          const result = await work({ ...(tx ? { tx } : {}), processor: name, attempt: 1, signal });
+          leased(); // finished after the lease was lost: not ours to commit
+          return result;
+        } catch (err) {
+          leased(); // a handler that stopped on ctx.signal failed because of the lease, not the event
+          throw err;
+        }
+      },
+      { atomic },
+    );
+    this.position = next;
+    this.#runPost(post);
+    if (handled > 0 || next !== expected) {
+      const durationMs = performance.now() - started;
+      events.emit('processor:batch', { processor: name, events: handled, checkpoint: next, durationMs });
+    }
+  }
+
+  #runPost(post: void | PostCommit): void {
+    if (typeof post !== 'function') return;
+    try {
+      post();
+    } catch (err) {
+      this.#ctx.fail(err, 'post-commit callback failed');
+    }
+  }
+}

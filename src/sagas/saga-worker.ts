@@ -1,0 +1,374 @@
+/**
+ * The worker half of a saga runner: claims sagas with leases (`FOR UPDATE SKIP
+ * LOCKED` hands each saga to one worker, and a dead worker's sagas are claimed
+ * by another once its lease expires), runs their steps and compensations
+ * (group-committing every outcome), keeps the leases alive with one heartbeat
+ * and retries what failed. A saga whose lease this worker could not renew for
+ * `leaseMs − heartbeatMs` (monotonic clock) is stopped here first, so two
+ * workers never run its step at once when both honour the signal.
+ */
+import { setMaxListeners } from 'node:events';
+import { allSucceed, GroupCommitter } from '../runtime/group-commit.js';
+import { Heartbeat } from '../runtime/heartbeat.js';
+import type { AnySagaDefinition } from './define-saga.js';
+import { SagaLeaseLostError, SagaRunnerStoppedError, UnknownSagaDefinitionError } from './errors.js';
+import { withStoreRetry, type RunnerContext } from './runner-context.js';
+import { executeSaga, type ExecutionEnvironment } from './saga-execution.js';
+import type { ClaimedSaga, SagaWrite } from './saga-store.js';
+import { isFinalSagaStatus, type SagaEventMap } from './types.js';
+
+/**
+ * Options of {@link SagaRunner.stop}.
+ *
+ * @example
+ * ```ts
+ * await runner.stop({ drainMs: 10_000, releaseLeases: true });
+ * ```
+ */
+export interface StopOptions {
+  /** How long in-flight steps may finish before they are aborted. Default 5 000 ms. */
+  drainMs?: number;
+  /** Give up the leases of unfinished sagas so others resume them at once. Default true. */
+  releaseLeases?: boolean;
+}
+
+interface Active {
+  controller: AbortController;
+  done: Promise<void>;
+  /** `performance.now()` past which this worker stops the saga unless a heartbeat renewed it. */
+  validUntil: number;
+}
+
+/**
+ * Runs the sagas of one process; made by the runner, which exposes it as
+ * `startWorker()`, `stop()`, `wake()` and `activeCount`.
+ */
+export class SagaWorker {
+  readonly #ctx: RunnerContext;
+  /** Called when a saga this worker ran stops here (finished, or its lease lost): `waitFor` looks again. */
+  readonly #onDone: (sagaId: string) => void;
+  readonly #active = new Map<string, Active>();
+  readonly #writes: GroupCommitter<SagaWrite, boolean>;
+  #reserved = 0;
+  #working = false;
+  #stopping = false;
+  #stopController = new AbortController();
+  #pumping = false;
+  #pumpAgain = false;
+  #pollTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Renews the leases of the running sagas, in one statement per beat. */
+  readonly #heartbeat: Heartbeat;
+  #fenceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the armed fence timer fires (`performance.now()`), or Infinity. */
+  #fenceAt = Number.POSITIVE_INFINITY;
+  #unlisten: (() => Promise<void>) | undefined;
+
+  constructor(ctx: RunnerContext, maxConcurrency: number, onDone: (sagaId: string) => void) {
+    this.#ctx = ctx;
+    this.#onDone = onDone;
+    const { options, store } = ctx;
+    // Several flushes in flight keep the database busy on more than one core; rows are
+    // locked in saga_id order and a saga has one pending write, so they cannot conflict.
+    // A batch that fails as a whole is written item by item, so a bad item fails only its own caller.
+    const maxInFlight = Math.max(1, Math.min(options.writeFlushes, maxConcurrency - 1));
+    this.#writes = new GroupCommitter(
+      allSucceed((items) => withStoreRetry(() => store.record(options.workerId, items))),
+      { maxBatch: options.batchSize, maxInFlight, isolateFailures: true },
+    );
+    this.#heartbeat = new Heartbeat({
+      intervalMs: options.heartbeatMs,
+      beat: (sentAt) => this.#renewLeases(sentAt),
+      onError: (err) => ctx.error(err),
+    });
+  }
+
+  /** Sagas this worker is running now. */
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  /**
+   * Take a slot for a saga the client is about to create leased to this worker;
+   * false when the worker is not running or full. Give it back with `unreserve()`.
+   */
+  reserve(): boolean {
+    const own =
+      this.#working && !this.#stopping && this.#active.size + this.#reserved < this.#ctx.options.concurrency;
+    if (own) this.#reserved += 1;
+    return own;
+  }
+
+  unreserve(): void {
+    this.#reserved -= 1;
+  }
+
+  /**
+   * Run a saga the client created leased to this worker (by a statement sent at
+   * `leasedAt`), or give its lease back when the worker stopped meanwhile.
+   */
+  async adopt(definition: AnySagaDefinition, leasedAt: number, claimed: ClaimedSaga): Promise<void> {
+    if (!this.#stopping) {
+      this.#launch(definition, leasedAt, claimed);
+      return;
+    }
+    // Stopped between the insert and here: give the lease back rather than let it run out.
+    await this.#ctx.store
+      .release(this.#ctx.options.workerId, [claimed.state.sagaId])
+      .catch((err: unknown) => this.#ctx.error(err));
+  }
+
+  /** Begin claiming and running sagas (resumes those of dead workers too). */
+  start(): void {
+    if (this.#working) return;
+    this.#working = true;
+    this.#stopping = false;
+    this.#stopController = new AbortController();
+    // Every running saga listens for the stop: the default limit of 10 would warn.
+    setMaxListeners(0, this.#stopController.signal);
+    this.#heartbeat.start();
+    this.#ctx.store
+      .onWake?.(() => this.#schedulePump(0))
+      .then((unlisten) => {
+        if (this.#working) this.#unlisten = unlisten;
+        else void unlisten();
+      })
+      .catch((err: unknown) => this.#ctx.error(err));
+    this.#schedulePump(0);
+  }
+
+  /**
+   * Stop claiming; let in-flight steps finish (up to `drainMs`), then abort the
+   * rest and release their leases so other workers resume them at once.
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
+    const drainMs = options.drainMs ?? 5_000;
+    this.#working = false;
+    this.#stopping = true;
+    clearTimeout(this.#pollTimer);
+    const unlisten = this.#unlisten;
+    this.#unlisten = undefined;
+    await unlisten?.().catch(() => undefined);
+    const held = [...this.#active.keys()];
+    const all = Promise.all([...this.#active.values()].map((a) => a.done));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, drainMs)))]);
+    clearTimeout(timer);
+    this.#stopController.abort(new SagaRunnerStoppedError());
+    await all;
+    // Heartbeats ran through the drain, so no lease ran out under a step that was finishing.
+    this.#heartbeat.stop();
+    this.#disarmFence();
+    await this.#writes.drained();
+    if (options.releaseLeases ?? true) {
+      const unfinished = await Promise.all(held.map((id) => this.#ctx.store.get(id)));
+      const release = unfinished.filter((s) => s && !isFinalSagaStatus(s.status)).map((s) => s!.sagaId);
+      await this.#ctx.store
+        .release(this.#ctx.options.workerId, release)
+        .catch((err: unknown) => this.#ctx.error(err));
+    }
+  }
+
+  /** Claim now instead of at the next poll (e.g. after sagas were created elsewhere, or a definition was registered). */
+  wake(): void {
+    if (this.#working) this.#schedulePump(0);
+  }
+
+  /** Run a saga leased to this worker by a statement sent at `leasedAt` (`performance.now()`). */
+  #launch(definition: AnySagaDefinition, leasedAt: number, claimed: ClaimedSaga): void {
+    const { sagaId } = claimed.state;
+    const controller = new AbortController();
+    const active: Active = {
+      controller,
+      done: Promise.resolve(),
+      validUntil: leasedAt + this.#ctx.options.selfFenceAfterMs,
+    };
+    const stop = this.#stopController.signal;
+    const onStop = () => controller.abort(stop.reason);
+    if (stop.aborted) controller.abort(stop.reason);
+    else stop.addEventListener('abort', onStop, { once: true });
+    const env: ExecutionEnvironment = {
+      write: (w) => this.#writes.submit(w),
+      emit: (event, ...args) => {
+        if (event === 'saga:dead_lettered')
+          this.#logDeadLetter(args[0] as SagaEventMap['saga:dead_lettered'][0]);
+        (this.#ctx.events.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args);
+      },
+      stopping: () => this.#stopping,
+      checkLease: () => this.#fenceIfExpired(sagaId, active),
+      signal: controller.signal,
+      stepTimeoutMs: this.#ctx.options.stepTimeoutMs,
+      retry: this.#ctx.options.retry,
+      compensationRetry: this.#ctx.options.compensationRetry,
+    };
+    active.done = executeSaga(definition, claimed, env)
+      .catch((err: unknown) => {
+        // The lease is not released: the saga resumes (here or elsewhere) once it expires.
+        this.#ctx.error(err);
+      })
+      .finally(() => {
+        stop.removeEventListener('abort', onStop);
+        this.#active.delete(sagaId);
+        this.#onDone(sagaId);
+        // Saturated with a backlog: claim again once a tenth of the slots is free, in one batch.
+        const free = this.#ctx.options.concurrency - this.#active.size - this.#reserved;
+        if (
+          this.#working &&
+          this.#pumpAgain &&
+          free >= Math.max(1, Math.floor(this.#ctx.options.concurrency / 10))
+        ) {
+          this.#schedulePump(0);
+        }
+      })
+      .then(() => undefined);
+    this.#active.set(sagaId, active);
+    if (active.validUntil < this.#fenceAt) this.#armFence(active.validUntil);
+  }
+
+  /**
+   * This worker claimed a saga again while an older run of it is still here (its
+   * lease ran out under that run, e.g. the process was paused): the old run's
+   * token is stale, so it could record nothing more. Stop it and run the new claim
+   * at once, rather than hold the fresh lease idle until it expires.
+   */
+  #relaunch(stale: Active, definition: AnySagaDefinition, claimedAt: number, claimed: ClaimedSaga): void {
+    const { sagaId } = claimed.state;
+    stale.controller.abort(new SagaLeaseLostError(sagaId, 'taken'));
+    void stale.done.then(() => {
+      if (this.#active.has(sagaId)) return; // claimed and launched again meanwhile
+      if (this.#working) this.#launch(definition, claimedAt, claimed);
+      else
+        void this.#ctx.store
+          .release(this.#ctx.options.workerId, [sagaId])
+          .catch((err: unknown) => this.#ctx.error(err));
+    });
+  }
+
+  #schedulePump(delayMs: number): void {
+    if (!this.#working) return;
+    if (this.#pumping) {
+      if (delayMs === 0) this.#pumpAgain = true;
+      return;
+    }
+    clearTimeout(this.#pollTimer);
+    this.#pollTimer = setTimeout(() => void this.#pump(), delayMs);
+    this.#pollTimer.unref?.();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping || !this.#working) return;
+    this.#pumping = true;
+    let nextDelay = this.#ctx.options.pollIntervalMs;
+    try {
+      do {
+        this.#pumpAgain = false;
+        const free = this.#ctx.options.concurrency - this.#active.size - this.#reserved;
+        if (free <= 0 || this.#ctx.definitions.size === 0) {
+          // Full: a finishing saga triggers the next claim.
+          this.#pumpAgain = free <= 0;
+          break;
+        }
+        const limit = Math.min(free, this.#ctx.options.batchSize);
+        const claimedAt = performance.now();
+        const result = await this.#ctx.store.claim({
+          owner: this.#ctx.options.workerId,
+          leaseMs: this.#ctx.options.leaseMs,
+          limit,
+          definitions: this.#ctx.definitions.names(),
+        });
+        for (const claimed of result.sagas) {
+          const definition = this.#ctx.definitions.get(claimed.state.definition);
+          if (!definition) {
+            this.#ctx.error(new UnknownSagaDefinitionError(claimed.state.definition));
+            continue;
+          }
+          const stale = this.#active.get(claimed.state.sagaId);
+          if (stale) this.#relaunch(stale, definition, claimedAt, claimed);
+          else this.#launch(definition, claimedAt, claimed);
+        }
+        if (result.sagas.length === limit) this.#pumpAgain = true;
+        // Wake up right when the next foreign lease expires, so recovery takes at most one lease.
+        if (result.nextExpiryMs !== null) nextDelay = Math.min(nextDelay, result.nextExpiryMs + 5);
+      } while (
+        this.#pumpAgain &&
+        this.#working &&
+        this.#active.size + this.#reserved < this.#ctx.options.concurrency
+      );
+    } catch (err) {
+      this.#ctx.error(err);
+    } finally {
+      this.#pumping = false;
+      if (this.#working) {
+        clearTimeout(this.#pollTimer);
+        this.#pollTimer = setTimeout(() => void this.#pump(), nextDelay);
+        this.#pollTimer.unref?.();
+      }
+    }
+  }
+
+  /**
+   * One heartbeat: renew the leases of the running sagas sent at `sentAt`. The
+   * heartbeat goes on until stop() has drained, so no lease runs out under a
+   * finishing step; a failed beat is reported and retried sooner by the heartbeat.
+   */
+  async #renewLeases(sentAt: number): Promise<void> {
+    const { leaseMs, selfFenceAfterMs } = this.#ctx.options;
+    const running = [...this.#active.entries()];
+    if (running.length === 0) return;
+    const held = new Set(
+      await this.#ctx.store.heartbeat(
+        this.#ctx.options.workerId,
+        running.map(([id]) => id),
+        leaseMs,
+      ),
+    );
+    for (const [id, active] of running) {
+      // Gone from the store's view: finished just now (harmless) or taken over by another worker.
+      if (!held.has(id)) active.controller.abort(new SagaLeaseLostError(id, 'taken'));
+      else active.validUntil = Math.max(active.validUntil, sentAt + selfFenceAfterMs);
+    }
+    this.#armFence();
+  }
+
+  /** Stop the saga (its signal aborts with `not_renewed`) once its self-fencing deadline has passed. */
+  #fenceIfExpired(sagaId: string, active: Active): void {
+    if (active.controller.signal.aborted || performance.now() < active.validUntil) return;
+    active.controller.abort(new SagaLeaseLostError(sagaId, 'not_renewed'));
+  }
+
+  /** Arm the fence timer for the earliest deadline among the running sagas (or `at`). */
+  #armFence(at?: number): void {
+    let earliest = at ?? Number.POSITIVE_INFINITY;
+    if (at === undefined) {
+      for (const active of this.#active.values()) {
+        if (!active.controller.signal.aborted) earliest = Math.min(earliest, active.validUntil);
+      }
+    }
+    this.#disarmFence();
+    if (earliest === Number.POSITIVE_INFINITY) return;
+    this.#fenceAt = earliest;
+    this.#fenceTimer = setTimeout(
+      () => {
+        this.#fenceAt = Number.POSITIVE_INFINITY;
+        for (const [id, active] of this.#active) this.#fenceIfExpired(id, active);
+        this.#armFence();
+      },
+      Math.max(0, earliest - performance.now()),
+    );
+    this.#fenceTimer.unref?.();
+  }
+
+  #disarmFence(): void {
+    clearTimeout(this.#fenceTimer);
+    this.#fenceTimer = undefined;
+    this.#fenceAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** A compensation needs a person: say so even when nobody listens to `saga:dead_lettered`. */
+  #logDeadLetter(info: SagaEventMap['saga:dead_lettered'][0]): void {
+    const { error, ...fields } = info;
+    this.#ctx.options.logger.error(
+      { component: `saga:${info.definition}`, ...fields, err: error },
+      'saga compensation dead-lettered',
+    );
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * The processing-state contract: what processors rely on from a
+ * `ProcessingState` adapter (in memory, PostgreSQL/PGlite tables, or a third
+ * party's) — fenced checkpoints, dead letters, redrives and leases.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  CheckpointMovedError,
+  ProcessingNotFoundError,
+  START_CHECKPOINT,
+  type ProcessingState,
+  type StoredEvent,
+} from '../index.js';
+
+/** Opens a fresh, empty state for one test; `close` releases it. */
+export type ProcessingStateFactory = () => Promise<{ state: ProcessingState; close(): Promise<void> }>;
+
+/** A stored event as a store would hand it to a processor. */
+function storedEvent(n: number): StoredEvent {
+  return {
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    aggregateId: `order-${n}`,
+    aggregateType: 'order',
+    type: 'order.placed',
+    data: { n, note: 'línea — ✓' },
+    metadata: {},
+    version: 1,
+    globalPosition: n,
+    occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)),
+    processedAt: new Date(Date.UTC(2026, 0, 1, 0, 1, n)),
+    checkpoint: `${n}:${n}`,
+  };
+}
+
+/**
+ * Register the processing-state contract with vitest: checkpoints load once
+ * and move only from the checkpoint a commit expects (one of two racing
+ * commits wins), failed work moves nothing, dead letters keep their event and
+ * count attempts, a redrive removes a letter only after its work succeeded,
+ * and leases have one owner at a time.
+ *
+ * @example
+ * ```ts
+ * import { processingStateContract } from '@creatorflow/sync/testing';
+ * processingStateContract('my state', async () => ({ state: createMyState(), close: async () => {} }));
+ * ```
+ */
+export function processingStateContract(
+  name: string,
+  factory: ProcessingStateFactory,
+  options: { skip?: boolean } = {},
+): void {
+  describe.skipIf(options.skip ?? false)(`processing state contract: ${name}`, () => {
+    let state: ProcessingState;
+    let close: () => Promise<void>;
+    const work = async () => 'done';
+
+    beforeEach(async () => {
+      ({ state, close } = await factory());
+      await state.migrate();
+      await state.migrate(); // migrating again is harmless
+    });
+    afterEach(async () => {
+      await close();
+    });
+
+    describe('checkpoints', () => {
+      it('reads null for an unknown processor, and only stored ones in bulk', async () => {
+        expect(await state.readCheckpoint('nobody')).toBeNull();
+        await state.saveCheckpoint('a', '5:5');
+        const found = await state.readCheckpoints(['a', 'nobody']);
+        expect([...found]).toEqual([['a', '5:5']]);
+      });
+
+      it('load stores the initial checkpoint once; later loads return the stored one', async () => {
+        let asked = 0;
+        const initial = async () => (asked++, '3:3');
+        expect(await state.loadCheckpoint('p', initial)).toBe('3:3');
+        await state.saveCheckpoint('p', '7:7');
+        expect(await state.loadCheckpoint('p', initial)).toBe('7:7');
+        expect(asked).toBe(1);
+        expect(await state.readCheckpoint('p')).toBe('7:7');
+      });
+
+      it('racing loads agree on one checkpoint', async () => {
+        const loads = await Promise.all(
+          ['1:1', '2:2', '3:3'].map((cp) => state.loadCheckpoint('p', async () => cp)),
+        );
+        expect(new Set(loads).size).toBe(1);
+        expect(await state.readCheckpoint('p')).toBe(loads[0]);
+      });
+
+      it('save overwrites unfenced (a stopped processor seeking)', async () => {
+        await state.saveCheckpoint('p', '9:9');
+        await state.saveCheckpoint('p', START_CHECKPOINT);
+        expect(await state.readCheckpoint('p')).toBe(START_CHECKPOINT);
+      });
+    });
+
+    describe.each([true, false])('commit (atomic: %s)', (atomic) => {
+      it('runs the work and moves the checkpoint from the expected one', async () => {
+        await state.loadCheckpoint('p', async () => START_CHECKPOINT);
+        const result = await state.commit('p', START_CHECKPOINT, '4:4', work, { atomic });
+        expect(result).toBe('done');
+        expect(await state.readCheckpoint('p')).toBe('4:4');
+      });
+
+      it('refuses to move a checkpoint that is not the expected one (the fence)', async () => {
+        await state.saveCheckpoint('p', '8:8');
+        const err = await state.commit('p', '4:4', '9:9', work, { atomic }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(CheckpointMovedError);
+        expect(err).toMatchObject({
+          code: 'CHECKPOINT_MOVED',
+          processor: 'p',
+          expected: '4:4',
+          actual: '8:8',
+        });
+        expect(await state.readCheckpoint('p')).toBe('8:8');
+      });
+
+      it('moves nothing when the work throws, and passes its error on', async () => {
+        await state.saveCheckpoint('p', '1:1');
+        const boom = new Error('handler failed');
+        await expect(state.commit('p', '1:1', '2:2', () => Promise.reject(boom), { atomic })).rejects.toBe(
+          boom,
+        );
+        expect(await state.readCheckpoint('p')).toBe('1:1');
+      });
+
+      it('lets exactly one of two commits from the same checkpoint through', async () => {
+        await state.saveCheckpoint('p', '1:1');
+        const outcomes = await Promise.allSettled([
+          state.commit('p', '1:1', '2:2', work, { atomic }),
+          state.commit('p', '1:1', '3:3', work, { atomic }),
+        ]);
+        const won = outcomes.filter((o) => o.status === 'fulfilled');
+        const lost = outcomes.filter((o) => o.status === 'rejected');
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(1);
+        expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(CheckpointMovedError);
+        expect(['2:2', '3:3']).toContain(await state.readCheckpoint('p'));
+      });
+    });
+
+    describe('dead letters', () => {
+      it('keeps the event as it was stored, with the error and attempts', async () => {
+        const event = storedEvent(1);
+        const letter = await state.deadLetters.add({
+          processor: 'p',
+          event,
+          error: new Error('bad data'),
+          attempts: 3,
+        });
+        expect(letter).toMatchObject({ processor: 'p', attempts: 3, event });
+        expect(letter.error).toContain('bad data');
+        expect(letter.failedAt).toBeInstanceOf(Date);
+        expect(await state.deadLetters.get(letter.id)).toEqual(letter);
+      });
+
+      it('counts attempts on one letter when the same event fails again', async () => {
+        const first = await state.deadLetters.add({
+          processor: 'p',
+          event: storedEvent(1),
+          error: 'x',
+          attempts: 2,
+        });
+        const again = await state.deadLetters.add({
+          processor: 'p',
+          event: storedEvent(1),
+          error: 'y',
+          attempts: 3,
+        });
+        expect(again.id).toBe(first.id);
+        expect(again.attempts).toBe(5);
+        await state.deadLetters.recordFailure(first.id, new Error('redrive failed'), 1);
+        const stored = await state.deadLetters.get(first.id);
+        expect(stored?.attempts).toBe(6);
+        expect(stored?.error).toContain('redrive failed');
+      });
+
+      it('lists by processor in id order, pages, counts and removes', async () => {
+        const ids: string[] = [];
+        for (let n = 1; n <= 4; n++) {
+          const processor = n === 3 ? 'other' : 'p';
+          ids.push(
+            (await state.deadLetters.add({ processor, event: storedEvent(n), error: 'e', attempts: 1 })).id,
+          );
+        }
+        const mine = await state.deadLetters.list({ processor: 'p' });
+        expect(mine.map((l) => l.event.globalPosition)).toEqual([1, 2, 4]);
+        const page = await state.deadLetters.list({ processor: 'p', afterId: mine[0]!.id, limit: 1 });
+        expect(page.map((l) => l.event.globalPosition)).toEqual([2]);
+        expect(await state.deadLetters.countByProcessor()).toEqual({ p: 3, other: 1 });
+        expect(await state.deadLetters.remove(ids[0]!)).toBe(true);
+        expect(await state.deadLetters.remove(ids[0]!)).toBe(false);
+        expect(await state.deadLetters.get(ids[0]!)).toBeNull();
+      });
+    });
+
+    describe.each([true, false])('redriveDeadLetter (atomic: %s)', (atomic) => {
+      it('removes the letter once its work succeeded', async () => {
+        await state.saveCheckpoint('p', '1:1');
+        const { id } = await state.deadLetters.add({
+          processor: 'p',
+          event: storedEvent(1),
+          error: 'e',
+          attempts: 1,
+        });
+        expect(await state.redriveDeadLetter('p', id, work, { atomic })).toBe('done');
+        expect(await state.deadLetters.get(id)).toBeNull();
+      });
+
+      it('keeps the letter when the work throws', async () => {
+        await state.saveCheckpoint('p', '1:1');
+        const { id } = await state.deadLetters.add({
+          processor: 'p',
+          event: storedEvent(1),
+          error: 'e',
+          attempts: 1,
+        });
+        const boom = new Error('still failing');
+        await expect(state.redriveDeadLetter('p', id, () => Promise.reject(boom), { atomic })).rejects.toBe(
+          boom,
+        );
+        expect(await state.deadLetters.get(id)).not.toBeNull();
+      });
+
+      it("refuses a letter that is gone or another processor's, without running the work", async () => {
+        await state.saveCheckpoint('p', '1:1');
+        const { id } = await state.deadLetters.add({
+          processor: 'other',
+          event: storedEvent(1),
+          error: 'e',
+          attempts: 1,
+        });
+        let ran = false;
+        const mark = async () => void (ran = true);
+        await expect(state.redriveDeadLetter('p', id, mark, { atomic })).rejects.toBeInstanceOf(
+          ProcessingNotFoundError,
+        );
+        await expect(state.redriveDeadLetter('p', '999999', mark, { atomic })).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+        });
+        expect(ran).toBe(false);
+        expect(await state.deadLetters.get(id)).not.toBeNull();
+      });
+    });
+
+    describe('leases (where the state shares them)', () => {
+      it('one owner at a time; renewal by the owner only; release lets another in', async (ctx) => {
+        const leases = state.leases;
+        if (!leases) return ctx.skip();
+        expect(await leases.acquire('job', 'a', 60_000)).toBe(true);
+        expect(await leases.acquire('job', 'a', 60_000)).toBe(true); // already ours
+        expect(await leases.acquire('job', 'b', 60_000)).toBe(false);
+        expect(await leases.renew('job', 'a', 60_000)).toBe(true);
+        expect(await leases.renew('job', 'b', 60_000)).toBe(false);
+        await leases.release('job', 'b'); // not b's: nothing happens
+        expect(await leases.acquire('job', 'b', 60_000)).toBe(false);
+        await leases.release('job', 'a');
+        expect(await leases.renew('job', 'a', 60_000)).toBe(false);
+        expect(await leases.acquire('job', 'b', 60_000)).toBe(true);
+        expect(await leases.acquire('other-job', 'a', 60_000)).toBe(true);
+      });
+    });
+  });
+}
