@@ -352,10 +352,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     scheduleRoutes({
       scheduler: engine.scheduler,
       prefix: SCHEDULES_PATH,
-      authorize: async (head) => {
-        const caller = await queueCaller(head);
-        return caller ? { userId: caller.userId, roles: caller.roles ?? [] } : null;
-      },
+      authorize: queueCaller,
     }),
   );
   const conflictQueue = createRouter(

@@ -14,7 +14,8 @@ import type { Scheduler } from './scheduler.js';
 /** Who calls: the host's `authorize(request)` returns it, or null when unauthenticated. */
 export interface ScheduleCaller {
   userId: string;
-  roles: readonly string[];
+  /** The routes need `role` (default `'admin'`) among them; the library's `Authorization` fits. */
+  roles?: readonly string[] | undefined;
 }
 
 /**
@@ -73,7 +74,7 @@ export function scheduleRoutes(options: ScheduleRoutesOptions): Route[] {
   const authorized = async (req: HttpRequestHead): Promise<ScheduleCaller | HttpResponse> => {
     const caller = await options.authorize(req);
     if (!caller) return problemResponse({ status: 401, code: 'UNAUTHENTICATED', message: 'Sign in first' });
-    if (!caller.roles.includes(role)) {
+    if (!(caller.roles ?? []).includes(role)) {
       return problemResponse({ status: 403, code: 'FORBIDDEN', message: `Schedules need the ${role} role` });
     }
     return caller;
