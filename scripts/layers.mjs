@@ -16,6 +16,7 @@ const GENERIC = [
   'realtime',
   'ingest',
   'sagas',
+  'scheduling',
 ];
 
 /** Part of src/ → the parts it may import (besides itself), lowest layer first. */
@@ -31,6 +32,7 @@ export const LAYERS = {
   realtime: ['core', 'runtime', 'store', 'http'],
   ingest: ['core', 'runtime', 'store', 'http'],
   sagas: ['core', 'runtime', 'store', 'processing'],
+  scheduling: ['core', 'runtime', 'http', 'processing'],
   cache: ['core', 'runtime', 'store', 'realtime'],
   adapters: ['core', 'runtime', 'store', 'processing', 'sagas', 'realtime', 'ingest', 'http'],
   'engine-options.ts': ['core', 'realtime'],

@@ -28,6 +28,11 @@ import { createSqlSnapshot } from './realtime/sql-snapshot.js';
 import type { AnySagaDefinition } from './sagas/define-saga.js';
 import { createSagaRunner, type SagaRunner } from './sagas/saga-runner.js';
 import { createSagaTrigger, type SagaTrigger, type SagaTriggerStart } from './sagas/saga-trigger.js';
+import type { LeaseTimingOptions } from './runtime/lease-timing.js';
+import { sqlLeases } from './processing/lease.js';
+import type { ScheduleDefinition } from './scheduling/schedule-definition.js';
+import { createScheduler, type Scheduler } from './scheduling/scheduler.js';
+import { SingletonWorkers } from './scheduling/singleton-workers.js';
 import { createEventStore } from './store/create-event-store.js';
 import type { EventOf, UntypedEvents } from './store/define-events.js';
 import type { EventStoreConfig } from './store/store-config.js';
@@ -135,7 +140,30 @@ export interface SyncEngineConfig<M = UntypedEvents> {
     | ((store: EventStore<EventOf<M>>) => readonly EngineSaga<EventOf<M>>[]);
   /** Saga worker concurrency. Default 16. */
   sagaConcurrency?: number;
+  /** Background jobs started on every host. */
   workers?: readonly EngineWorker<EventOf<M>>[];
+  /**
+   * Jobs that run on one host of many at a time (pollers, monitors), by a
+   * lease in the database (`singletons:default`): started after everything
+   * else on the host that holds it, moved within 10 s when that host dies;
+   * or a function building them on the engine's context (called after `readModels`).
+   */
+  singletons?:
+    | readonly EngineWorker<EventOf<M>>[]
+    | ((context: EngineContext<EventOf<M>>) => readonly EngineWorker<EventOf<M>>[]);
+  /**
+   * Named schedules (an interval or a cron expression in a time zone), run
+   * once per due time across hosts by the engine's scheduler
+   * (`engine.scheduler`, see `docs/scheduling.md`); or a function building
+   * them on the engine's context.
+   */
+  schedules?:
+    | readonly ScheduleDefinition[]
+    | ((context: EngineContext<EventOf<M>>) => readonly ScheduleDefinition[]);
+  /** This host's id in the leases of the scheduler and the singletons. Default host, pid and a random suffix. */
+  hostId?: string;
+  /** Lease timing of the scheduler and the singletons. Default a 6 s lease renewed every 2 s. */
+  lease?: LeaseTimingOptions;
   /**
    * Cross-process fan-out of deltas. Default: PostgreSQL notifications on a
    * server database, none on PGlite (a single process). Pass Redis for many hosts.
@@ -192,6 +220,10 @@ export interface SyncEngine<E extends StoredEvent = StoredEvent> {
   /** Every read model: the projections, then `config.readModels`. */
   readonly readModels: readonly EngineReadModel[];
   readonly sagas: SagaRunner;
+  /** Runs `config.schedules` on one host of many; trigger a run by hand with `scheduler.trigger(name)`. */
+  readonly scheduler: Scheduler;
+  /** Runs `config.singletons` on one host of many; `singletons.leading` is true on that host. */
+  readonly singletons: SingletonWorkers<EngineContext<E>>;
   /** The webhook receivers as one framework-agnostic handler. */
   readonly ingest: HttpHandler;
   /** Migrate, then start projections, sagas and workers. */
@@ -308,6 +340,20 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
   const limiter = config.rateLimiter === undefined ? {} : { rateLimiter: config.rateLimiter };
   const ingest = createIngestHandler(config.receivers ?? [], { store, ...limiter });
   const workers = config.workers ?? [];
+  const context: EngineContext<E> = { store, sql, schema };
+  const leaseOptions = { owner: config.hostId, lease: config.lease, logger };
+  const schedules =
+    typeof config.schedules === 'function' ? config.schedules(context) : (config.schedules ?? []);
+  const scheduler = createScheduler({ sql, schema, schedules, ...leaseOptions });
+  const singletonJobs =
+    typeof config.singletons === 'function' ? config.singletons(context) : (config.singletons ?? []);
+  const singletons = new SingletonWorkers<EngineContext<E>>({
+    leases: sqlLeases(sql, schema),
+    name: 'singletons:default',
+    jobs: singletonJobs,
+    context,
+    ...leaseOptions,
+  });
   let started = false;
 
   return {
@@ -316,6 +362,8 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
     projections,
     readModels,
     sagas,
+    scheduler,
+    singletons,
     ingest,
     async start() {
       if (started) return;
@@ -327,7 +375,10 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
       await sagas.migrate();
       sagas.startWorker();
       for (const t of triggers) await t.start();
-      for (const w of workers) await w.start({ store, sql, schema });
+      for (const w of workers) await w.start(context);
+      // Last: the jobs of one host of many read what the rest has built.
+      if (schedules.length > 0) await scheduler.start();
+      if (singletonJobs.length > 0) await singletons.start();
       await hub.ready;
     },
     async whenCaughtUp(options = {}) {
@@ -370,6 +421,9 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
       return result;
     },
     async close() {
+      // Released at once, so another host takes over without waiting out the lease.
+      await singletons.stop();
+      await scheduler.stop();
       for (const w of [...workers].reverse()) await w.stop();
       await Promise.all(triggers.map((t) => t.stop()));
       await sagas.stop();

@@ -376,6 +376,44 @@ export type {
   StopOptions,
 } from './sagas/index.js';
 
+// Scheduling: named schedules run once per due time across hosts, and singleton workers.
+export {
+  InvalidScheduleError,
+  MISSED_RUN_POLICIES,
+  SCHEDULE_RUN_STATUSES,
+  ScheduleNotFoundError,
+  Scheduler,
+  SingletonWorkers,
+  createScheduler,
+  isScheduleError,
+  memoryLeases,
+  memoryScheduleStorage,
+  scheduleRoutes,
+  sqlScheduleStorage,
+} from './scheduling/index.js';
+export type {
+  ClaimDue,
+  MissedRunPolicy,
+  RequestRun,
+  RunOutcome,
+  ScheduleCaller,
+  ScheduleDefinition,
+  ScheduleRoutesOptions,
+  ScheduleRun,
+  ScheduleRunContext,
+  ScheduleRunError,
+  ScheduleRunStatus,
+  ScheduleStatus,
+  ScheduleStorage,
+  ScheduleTrigger,
+  SchedulerEventMap,
+  SchedulerOptions,
+  SingletonJob,
+  SingletonWorkersEventMap,
+  SingletonWorkersOptions,
+  TriggerOptions,
+} from './scheduling/index.js';
+
 // Webhook intake (receivers as data, rate limits, Standard Webhooks) and the HTTP adapters.
 export {
   DEFAULT_RATE_LIMIT,
@@ -531,6 +569,8 @@ export type {
 export type { RetryPolicyInput } from './runtime/retry-policy.js';
 // A retry policy's attemptTimeoutMs ends an attempt with it (a dead letter's cause, say).
 export { AttemptTimeoutError } from './runtime/errors.js';
+export type { LeaseTimingOptions } from './runtime/lease-timing.js';
+export type { LeasePort } from './runtime/lease-keeper.js';
 export { DEFAULT_SAGA_COMPENSATION_RETRY, DEFAULT_SAGA_STEP_RETRY } from './sagas/runner-options.js';
 export type { FieldCandidate } from './conflicts/pipeline/strategies/strategy.js';
 export type { RateLimitSettings } from './ingest/rate-limiter.js';

@@ -1,7 +1,7 @@
 /**
  * The Express host: webhook receivers, realtime endpoints (SSE and
- * WebSocket), the manual conflict queue, `GET /healthz` and the dashboard,
- * on one `http.Server`.
+ * WebSocket), the manual conflict queue, the schedules' admin routes,
+ * `GET /healthz` and the dashboard, on one `http.Server`.
  */
 import express from 'express';
 import { createServer } from 'node:http';
@@ -15,7 +15,7 @@ import {
   parseAllowedOrigins,
 } from '@creatorflow/sync';
 import { loadDashboardAssets } from '../dashboard/assets.js';
-import { CONFLICT_QUEUE_PREFIX, createHost } from '../shared/host.js';
+import { CONFLICT_QUEUE_PREFIX, createHost, SCHEDULES_PATH } from '../shared/host.js';
 import { accessLogEnabled, describeError, logRequest } from '../shared/host-log.js';
 import {
   ConnectionTracker,
@@ -58,6 +58,8 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
   app.post(COMMERCE_WEBHOOK_PATHS.shipping, ingest);
   // The manual conflict queue (its own router: 404/405 as problem details; roles checked per route).
   app.use(CONFLICT_QUEUE_PREFIX, expressAdapter(host.conflictQueue));
+  // The schedules: list, history, run now (admins only).
+  app.use(SCHEDULES_PATH, expressAdapter(host.schedules));
   app.get('/realtime/sse', (req, res) => {
     // The page and the realtime routes give a browser its anonymous identity (open access).
     host.identifyBrowser(req, res);

@@ -16,7 +16,7 @@ import {
   parseAllowedOrigins,
 } from '@creatorflow/sync';
 import { loadDashboardAssets } from '../dashboard/assets.js';
-import { CONFLICT_QUEUE_PREFIX, createHost } from '../shared/host.js';
+import { CONFLICT_QUEUE_PREFIX, createHost, SCHEDULES_PATH } from '../shared/host.js';
 import { accessLogEnabled, logRequest } from '../shared/host-log.js';
 import {
   ConnectionTracker,
@@ -70,6 +70,15 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
       method: ['GET', 'POST'],
     }),
   );
+  // The schedules: list, history, run now (admins only). Reads and the
+  // trigger are registered apart: a route's body limit is its first method's.
+  await app.register(
+    fastifyAdapter(host.schedules, {
+      url: [SCHEDULES_PATH, `${SCHEDULES_PATH}/:name/runs`, `${SCHEDULES_PATH}/:name/runs/:runId`],
+      method: 'GET',
+    }),
+  );
+  await app.register(fastifyAdapter(host.schedules, { url: `${SCHEDULES_PATH}/:name/runs`, method: 'POST' }));
   app.get('/realtime/sse', (req, reply) => {
     // The page and the realtime routes give a browser its anonymous identity (open access).
     host.identifyBrowser(req.raw, reply.raw);

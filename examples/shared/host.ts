@@ -7,9 +7,12 @@
  * order-fulfillment saga over TikTok Shop and payment and shipping
  * providers, resolving competing stock figures by source priority), the
  * demo's singleton jobs (inventory poller, stock-counts feed, health monitor)
- * under a lease, authorisation (tokens with roles, service API keys,
+ * under a lease, the commerce schedules (`sync-inventory-levels` every 5
+ * minutes, the monthly log archival; the engine runs both on one host of
+ * many by lease), authorisation (tokens with roles, service API keys,
  * per-browser anonymous identities), `resolve-sync-conflicts` with its manual
- * queue routes, and the health answer. The framework files only mount routes.
+ * queue routes, the schedules' admin routes, and the health answer. The
+ * framework files only mount routes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -21,7 +24,8 @@ import { createCommerce, manualQueueRoutes, type Commerce } from '@creatorflow/s
 import { commerceReceivers } from '@creatorflow/sync/commerce';
 import { COMMERCE_EVENT_SCHEMAS } from '@creatorflow/sync/commerce';
 import { tikTokShopClientFromHttp } from '@creatorflow/sync/commerce';
-import { createSyncEngine, type SyncEngine } from '@creatorflow/sync';
+import { commerceSchedules } from '@creatorflow/sync/commerce';
+import { createSyncEngine, scheduleRoutes, type SyncEngine } from '@creatorflow/sync';
 import { createRouter, type HttpHandler, type HttpRequestHead } from '@creatorflow/sync/http';
 import { createTikTokShopHttpClient } from '@creatorflow/sync/commerce';
 import { createMemoryRateLimiter, type RateLimiter } from '@creatorflow/sync';
@@ -52,7 +56,6 @@ import { createHostLog, describeError, type HostLog } from './host-log.js';
 import { providerPorts } from './providers/index.js';
 import { pooledFetch } from './pooled-fetch.js';
 import { connectRedis } from './redis-clients.js';
-import { singletonWorkers } from './singleton-workers.js';
 
 /** Options of {@link createHost}; each overrides its environment variable. */
 export interface HostOptions {
@@ -84,8 +87,10 @@ export interface HostOptions {
   thresholds?: Readonly<Record<string, number>>;
   /** Poll interval of the inventory poller, ms. Default 1,000. */
   inventoryIntervalMs?: number;
-  /** Lease of the singleton jobs, ms. Default 6,000. */
+  /** Lease of the singleton jobs and the scheduler, ms. Default 6,000. */
   singletonLeaseMs?: number;
+  /** Interval of `sync-inventory-levels`, ms. Default `INVENTORY_SYNC_MS` or 300,000 (5 minutes). */
+  inventorySyncMs?: number;
   /** Where log lines go. Default stderr, prefixed with the host id. */
   log?: HostLog;
   /** Alert rules evaluated over this host's metrics. Default the library's `DEFAULT_ALERT_RULES`. */
@@ -93,6 +98,9 @@ export interface HostOptions {
   /** Alert evaluation interval, ms. Default 15,000. */
   alertIntervalMs?: number;
 }
+
+/** Where the schedules' admin routes are mounted. */
+export const SCHEDULES_PATH = '/api/schedules';
 
 /** A wired host, framework-independent. */
 export interface Host {
@@ -115,7 +123,9 @@ export interface Host {
   readonly conflictQueue: HttpHandler;
   /** Service API keys (`Authorization: Bearer cfsk_…`) for machine callers of the queue. */
   readonly serviceKeys: ServiceKeys;
-  /** True while this host runs the singleton jobs. */
+  /** `SCHEDULES_PATH…`: the schedules, their run history and a manual trigger; admins only. */
+  readonly schedules: HttpHandler;
+  /** True while this host runs the singleton jobs (and, usually, the schedules). */
   readonly leader: boolean;
   /** Identity of a realtime request (throws when refused). */
   authorize(req: IncomingMessage): Authorization;
@@ -252,7 +262,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     credentials.creatorId,
   );
   let built: Commerce | undefined;
-  const engine = createSyncEngine({
+  const engine: SyncEngine = createSyncEngine({
     sql,
     schema,
     store: { eventTypes: COMMERCE_EVENT_SCHEMAS },
@@ -301,6 +311,41 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       heartbeatMs: options.heartbeatMs ?? 30_000,
       ...(connectionLimiter ? { connectionLimiter } : {}),
     },
+    // One host of many runs these, by lease, and another takes them over
+    // within 10 s when it dies; started after the rest of the engine (they
+    // read the commerce read models), stopped before it.
+    hostId,
+    ...(options.singletonLeaseMs === undefined ? {} : { lease: { ttlMs: options.singletonLeaseMs } }),
+    singletons: () => [
+      inventoryPoller({
+        client,
+        commerce: built!,
+        creatorId: credentials.creatorId,
+        ...(thresholds ? { thresholds } : {}),
+        intervalMs: options.inventoryIntervalMs ?? 1000,
+        onPoll: ({ ok, at }) => {
+          if (ok) signals.inventoryPoll.lastOkAt = at;
+        },
+      }),
+      stockCountsFeed({ client, commerce: built!, creatorId: credentials.creatorId }),
+      healthMonitorWorker({
+        signals,
+        creatorIds: tenantIds,
+        engine: async () => {
+          const health = await engine.health();
+          const lags = Object.values(health.readModels);
+          return {
+            lagMs: Math.max(0, ...lags.map((r) => r.lagMs)),
+            queueDepth: lags.reduce((n, r) => n + r.lagEvents, 0) + built!.sagaRunner!.activeCount,
+          };
+        },
+      }),
+    ],
+    schedules: () =>
+      commerceSchedules(built!, {
+        creatorIds: tenantIds,
+        inventoryEveryMs: options.inventorySyncMs ?? Number(env.INVENTORY_SYNC_MS || 300_000),
+      }),
   });
   // createSyncEngine builds its read models synchronously.
   const commerce = built!;
@@ -315,41 +360,6 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const stopSagaMetrics = instrumentSagaRunner(sagas, monitoring.instruments);
   engine.hub.events.on('error', (err) => log.error(`realtime: ${describeError(err)}`));
   await engine.start();
-
-  // One host of many runs these (by lease); started after the engine (they
-  // read the commerce read models), stopped before it.
-  const singletons = singletonWorkers({
-    name: 'host:singletons',
-    owner: hostId,
-    log,
-    ...(options.singletonLeaseMs === undefined ? {} : { ttlMs: options.singletonLeaseMs }),
-    workers: [
-      inventoryPoller({
-        client,
-        commerce,
-        creatorId: credentials.creatorId,
-        ...(thresholds ? { thresholds } : {}),
-        intervalMs: options.inventoryIntervalMs ?? 1000,
-        onPoll: ({ ok, at }) => {
-          if (ok) signals.inventoryPoll.lastOkAt = at;
-        },
-      }),
-      stockCountsFeed({ client, commerce, creatorId: credentials.creatorId }),
-      healthMonitorWorker({
-        signals,
-        creatorIds: tenantIds,
-        engine: async () => {
-          const health = await engine.health();
-          const lags = Object.values(health.readModels);
-          return {
-            lagMs: Math.max(0, ...lags.map((r) => r.lagMs)),
-            queueDepth: lags.reduce((n, r) => n + r.lagEvents, 0) + sagas.activeCount,
-          };
-        },
-      }),
-    ],
-  });
-  await singletons.start({ store: engine.store, sql, schema });
   await alerts.alerting.start({ store: engine.store });
 
   const tokens = options.tokens ?? config.tokens;
@@ -365,6 +375,14 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     const browser = browsers.read({ headers: head.headers } as IncomingMessage);
     return browser === undefined ? null : { userId: `browser:${browser}`, tenantIds, roles: BROWSER_ROLES };
   };
+  // The schedules' routes: the same callers, admins only (scheduleRoutes checks the role).
+  const schedules = createRouter(
+    scheduleRoutes({
+      scheduler: engine.scheduler,
+      prefix: SCHEDULES_PATH,
+      authorize: queueCaller,
+    }),
+  );
   const conflictQueue = createRouter(
     manualQueueRoutes({
       queue: commerce.conflictQueue!,
@@ -397,8 +415,9 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     alerting: alerts.alerting,
     backends: { database: database.engine, redis: Boolean(redisUrl) },
     get leader() {
-      return singletons.leader;
+      return engine.singletons.leading;
     },
+    schedules,
     ingest: async (req) => {
       const started = performance.now();
       const response = await monitoring.ingest(req);
@@ -433,7 +452,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         engineHealth: () => engine.health(),
         redisUp,
         sagas: () => ({ active: sagas.activeCount, ...signals.sagas }),
-        leader: () => singletons.leader,
+        leader: () => engine.singletons.leading,
         deadlineMs: healthDeadlineMs,
       });
       return { status: healthHttpStatus(body), body };
@@ -446,7 +465,6 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       alerts.alerting.stop();
       stopSagaMetrics();
       monitoring.stop();
-      await singletons.stop();
       await engine.close();
       for (const close of closers.reverse()) await close();
     },

@@ -20,4 +20,5 @@ export * from './forecasting/index.js';
 export * from './cache-rules.js';
 export * from './monitoring/health-signals.js';
 export * from './conflicts/index.js';
+export * from './commerce-schedules.js';
 export * from './roles.js';

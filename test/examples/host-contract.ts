@@ -12,7 +12,7 @@ import { connectRealtime, type RealtimeClient } from '../../src/client/index.js'
 import { inventoryStream, orderStream } from '../../src/commerce/inventory/streams.js';
 import { stockReportEvent, type StockReported } from '../../src/commerce/conflicts/index.js';
 import type { Row } from '../../src/core/row-change.js';
-import { DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
+import { DEMO_ADMIN_TOKEN, DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
 import type { HostHealth } from '../../examples/shared/host-health.js';
 import type { RunningHost, StartHostOptions } from '../../examples/shared/running-host.js';
 import type { Notification, SimOrder } from '../../examples/simulator/fake-shop.js';
@@ -78,6 +78,32 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       clients.push(client);
       return client;
     };
+
+    it('runs a schedule on demand for an admin only (401 without a token, 403 for a creator), and lists the schedules and their runs', async () => {
+      const admin = { authorization: `Bearer ${DEMO_ADMIN_TOKEN}` };
+      const path = '/api/schedules/sync-inventory-levels/runs';
+      expect((await get(path, { method: 'POST' })).status).toBe(401);
+      expect(
+        (await get(path, { method: 'POST', headers: { authorization: 'Bearer demo-token' } })).status,
+      ).toBe(403); // a creator, not an admin
+      const res = await get(path, {
+        method: 'POST',
+        headers: { ...admin, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(res.status).toBe(200);
+      const { run } = (await res.json()) as {
+        run: { status: string; trigger: string; result: { creators: number } };
+      };
+      expect(run).toMatchObject({ status: 'succeeded', trigger: 'manual', result: { creators: 1 } });
+      const list = (await (await get('/api/schedules', { headers: admin })).json()) as {
+        schedules: { name: string }[];
+      };
+      expect(list.schedules.map((s) => s.name)).toEqual(['sync-inventory-levels', 'archive-event-log']);
+      const history = (await (await get(path, { headers: admin })).json()) as { runs: unknown[] };
+      expect(history.runs.length).toBeGreaterThanOrEqual(1);
+      expect((await get('/api/schedules/nope/runs', { headers: admin })).status).toBe(404);
+    });
 
     it('answers GET /healthz with a typed status per component and no error text', async () => {
       const res = await get('/healthz');

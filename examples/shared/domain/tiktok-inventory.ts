@@ -1,26 +1,10 @@
 /**
  * Reading the shop's stock from the TikTok Shop Open API (Search Inventory,
- * 202309), validated at the boundary. The library's TikTok port covers orders
- * and shipping only, so the demo's poller reads inventory itself.
+ * 202309), validated at the boundary by the library's parser (the same one
+ * the TikTok port's `getInventory` uses); the demo's poller reads through
+ * its HTTP client directly, every second.
  */
-import { z } from 'zod';
-import type { TikTokShopHttpClient } from '@creatorflow/sync/commerce';
-
-const inventoryResponse = z.looseObject({
-  inventory: z.array(
-    z.looseObject({
-      product_id: z.string(),
-      skus: z.array(
-        z.looseObject({
-          id: z.string(),
-          seller_sku: z.string().optional(),
-          total_available_quantity: z.int().min(0),
-          update_time: z.number().optional(),
-        }),
-      ),
-    }),
-  ),
-});
+import { parseTikTokInventory, type TikTokShopHttpClient } from '@creatorflow/sync/commerce';
 
 /** One SKU's stock on TikTok Shop. */
 export interface SkuStock {
@@ -39,7 +23,7 @@ export interface SkuStock {
  * ```
  */
 export async function fetchInventory(client: TikTokShopHttpClient): Promise<SkuStock[]> {
-  const data = inventoryResponse.parse(
+  return parseTikTokInventory(
     // A search: safe to send again after a 5xx or a lost answer.
     await client.request({
       method: 'POST',
@@ -47,13 +31,5 @@ export async function fetchInventory(client: TikTokShopHttpClient): Promise<SkuS
       body: {},
       idempotent: true,
     }),
-  );
-  return data.inventory.flatMap((p) =>
-    p.skus.map((s) => ({
-      productId: p.product_id,
-      sku: s.seller_sku ?? s.id,
-      quantity: s.total_available_quantity,
-      updateTime: s.update_time ?? 0,
-    })),
   );
 }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { TikTokShopHttpClient } from '../ingest/tiktok/shop-client.js';
 import type { TikTokOrderStatus } from '../events/common.js';
-import { OrderInvalidError } from '../errors.js';
+import { OrderInvalidError, ProviderRejectedError } from '../errors.js';
 
 /** An order as the saga needs it. */
 export interface TikTokOrderDetail {
@@ -29,16 +29,76 @@ export interface TikTokShippingUpdate {
 }
 
 /**
- * The TikTok Shop calls of the fulfillment saga.
+ * One SKU's stock on TikTok Shop. `quantity` is TikTok's
+ * `total_available_quantity`: units not yet promised to paid, unshipped orders.
+ */
+export interface TikTokSkuStock {
+  productId: string;
+  /** The seller SKU (TikTok's SKU id when the seller set none). */
+  sku: string;
+  quantity: number;
+  /** TikTok's `update_time` (seconds), 0 when absent. */
+  updateTime: number;
+}
+
+/**
+ * The TikTok Shop calls of the fulfillment saga, and the stock read of the
+ * scheduled inventory sync (optional: a port without it is not read).
  *
  * @example
  * ```ts
  * const order = await tiktok.getOrder({ shopId: 's1', orderId: '5764…' });
+ * const stock = (await tiktok.getInventory?.({ shopId: 's1' })) ?? [];
  * ```
  */
 export interface TikTokShopClient {
   getOrder(request: { shopId: string; orderId: string; signal?: AbortSignal }): Promise<TikTokOrderDetail>;
   updateShipping(update: TikTokShippingUpdate): Promise<void>;
+  /** The shop's stock per SKU (Search Inventory, 202309). */
+  getInventory?(request: { shopId: string; signal?: AbortSignal }): Promise<TikTokSkuStock[]>;
+}
+
+const inventorySchema = z.looseObject({
+  inventory: z.array(
+    z.looseObject({
+      product_id: z.string(),
+      skus: z.array(
+        z.looseObject({
+          id: z.string(),
+          seller_sku: z.string().optional(),
+          total_available_quantity: z.int().min(0),
+          update_time: z.number().optional(),
+        }),
+      ),
+    }),
+  ),
+});
+
+/**
+ * Parse TikTok's Search Inventory (202309) data into one {@link TikTokSkuStock} per SKU.
+ *
+ * @example
+ * ```ts
+ * const stock = parseTikTokInventory(await http.request({ method: 'POST', path: '/product/202309/inventory/search', body: {} }));
+ * ```
+ */
+export function parseTikTokInventory(data: unknown): TikTokSkuStock[] {
+  const parsed = inventorySchema.safeParse(data);
+  if (!parsed.success) {
+    throw new ProviderRejectedError(
+      'tiktok',
+      'getInventory',
+      `unexpected inventory: ${parsed.error.message}`,
+    );
+  }
+  return parsed.data.inventory.flatMap((p) =>
+    p.skus.map((s) => ({
+      productId: p.product_id,
+      sku: s.seller_sku ?? s.id,
+      quantity: s.total_available_quantity,
+      updateTime: s.update_time ?? 0,
+    })),
+  );
 }
 
 /**
@@ -145,6 +205,13 @@ export function tikTokShopClientFromHttp(options: TikTokShopHttpAdapterOptions):
         trackingNumber: update.trackingNumber,
         shippingProviderId: providerId(update.carrier, update.provider),
       });
+    },
+    async getInventory({ shopId }) {
+      // A search: safe to send again after a 5xx or a lost answer.
+      const data = await options
+        .clientFor(shopId)
+        .request({ method: 'POST', path: '/product/202309/inventory/search', body: {}, idempotent: true });
+      return parseTikTokInventory(data);
     },
   };
 }

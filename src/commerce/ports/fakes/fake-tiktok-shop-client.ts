@@ -2,11 +2,16 @@
  * An in-process TikTok Shop for examples and tests.
  */
 import { OrderInvalidError } from '../../errors.js';
-import type { TikTokOrderDetail, TikTokShippingUpdate, TikTokShopClient } from '../tiktok-shop-client.js';
+import type {
+  TikTokOrderDetail,
+  TikTokShippingUpdate,
+  TikTokShopClient,
+  TikTokSkuStock,
+} from '../tiktok-shop-client.js';
 import { FakeBehaviour, type FakeBehaviourOptions } from './fake-behaviour.js';
 
 /**
- * Orders seeded by the test or example; shipping updates recorded.
+ * Orders and stock seeded by the test or example; shipping updates recorded.
  *
  * @example
  * ```ts
@@ -20,6 +25,8 @@ export class FakeTikTokShopClient implements TikTokShopClient {
   readonly orders = new Map<string, TikTokOrderDetail>();
   /** Shipping updates by order id (the last one wins, as on TikTok). */
   readonly shipping = new Map<string, TikTokShippingUpdate>();
+  /** Stock per seller SKU, as `getInventory` answers it. */
+  readonly stock = new Map<string, TikTokSkuStock>();
 
   constructor(options: FakeBehaviourOptions = {}) {
     this.behaviour = new FakeBehaviour('tiktok', options);
@@ -29,6 +36,17 @@ export class FakeTikTokShopClient implements TikTokShopClient {
   addOrder(order: TikTokOrderDetail): this {
     this.orders.set(order.orderId, structuredClone(order));
     return this;
+  }
+
+  /** Set a SKU's available units (TikTok's `total_available_quantity`). */
+  setStock(productId: string, sku: string, quantity: number): this {
+    this.stock.set(sku, { productId, sku, quantity, updateTime: Math.floor(Date.now() / 1000) });
+    return this;
+  }
+
+  async getInventory(request: { shopId: string; signal?: AbortSignal }): Promise<TikTokSkuStock[]> {
+    await this.behaviour.call('getInventory', request.signal);
+    return [...this.stock.values()].map((s) => ({ ...s }));
   }
 
   async getOrder(request: {

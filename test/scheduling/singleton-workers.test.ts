@@ -1,15 +1,15 @@
 /**
- * The example hosts' singleton jobs under one lease (the library's defaults,
- * shortened here): exactly one host runs them; a host whose lease statements
- * stop getting through stops its jobs itself, and the other host starts them
- * only after that, once the lease has expired.
+ * The library's singleton workers under one lease (the defaults, shortened
+ * here), on PGlite and PostgreSQL: exactly one host runs the jobs; a host
+ * whose lease statements stop getting through stops its jobs itself, and the
+ * other host starts them only after that, once the lease has expired.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/core/logger.js';
 import type { EngineWorker } from '../../src/engine.js';
-import { migrateProcessing } from '../../src/processing/index.js';
-import { createEventStore } from '../../src/store/create-event-store.js';
-import { createHostLog } from '../../examples/shared/host-log.js';
-import { singletonWorkers, type SingletonWorkers } from '../../examples/shared/singleton-workers.js';
+import { migrateProcessing, sqlLeases } from '../../src/processing/index.js';
+import type { LeaseLostReason } from '../../src/runtime/errors.js';
+import { SingletonWorkers } from '../../src/scheduling/index.js';
 import { sqlEngines, type TestDatabase } from '../support/databases.js';
 import { hangingSql, type HangingSql } from '../support/hanging-sql.js';
 import { waitFor } from '../support/wait.js';
@@ -20,9 +20,9 @@ interface Transition {
   at: number;
 }
 
-describe.each(sqlEngines)('singleton jobs on $name', (engine) => {
+describe.each(sqlEngines)('singleton workers on $name', (engine) => {
   let db: TestDatabase;
-  const hosts: SingletonWorkers[] = [];
+  const hosts: SingletonWorkers<object>[] = [];
   const wires: HangingSql[] = [];
   beforeEach(async () => {
     if (!engine.available) return;
@@ -37,7 +37,7 @@ describe.each(sqlEngines)('singleton jobs on $name', (engine) => {
   });
 
   /** A host whose lease statements can be made to hang. */
-  async function host(id: string, timeline: Transition[], logs: string[]) {
+  async function host(id: string, timeline: Transition[], lost: LeaseLostReason[]) {
     const wire = hangingSql(db.sql, /\.leases\b/);
     wires.push(wire);
     const job: EngineWorker = {
@@ -45,15 +45,18 @@ describe.each(sqlEngines)('singleton jobs on $name', (engine) => {
       start: () => void timeline.push({ host: id, what: 'start', at: performance.now() }),
       stop: () => void timeline.push({ host: id, what: 'stop', at: performance.now() }),
     };
-    const singletons = singletonWorkers({
-      name: 'host:singletons',
+    const singletons = new SingletonWorkers<object>({
+      leases: sqlLeases(wire.sql, db.schema),
+      name: 'singletons:test',
       owner: id,
-      workers: [job],
-      log: createHostLog(id, (line) => logs.push(line)),
-      ttlMs: 3000,
+      jobs: [job],
+      context: {},
+      lease: { ttlMs: 3000 },
+      logger: silentLogger,
     });
+    singletons.on('singletons:lease_lost', ({ reason }) => lost.push(reason));
     hosts.push(singletons);
-    await singletons.start({ store: createEventStore(), sql: wire.sql, schema: db.schema });
+    await singletons.start();
     return { singletons, wire };
   }
 
@@ -61,22 +64,22 @@ describe.each(sqlEngines)('singleton jobs on $name', (engine) => {
     'a host that cannot renew stops its jobs before the other host starts them',
     async () => {
       const timeline: Transition[] = [];
-      const logs: string[] = [];
-      const a = await host('a', timeline, logs);
-      const b = await host('b', timeline, logs);
-      expect([a.singletons.leader, b.singletons.leader]).toEqual([true, false]);
+      const lost: LeaseLostReason[] = [];
+      const a = await host('a', timeline, lost);
+      const b = await host('b', timeline, []);
+      expect([a.singletons.leading, b.singletons.leading]).toEqual([true, false]);
 
       a.wire.hang(); // host a's database connection stops answering
-      await waitFor(() => b.singletons.leader, { timeoutMs: 30_000, what: 'host b taking over the jobs' });
-      expect(a.singletons.leader).toBe(false);
+      await waitFor(() => b.singletons.leading, { timeoutMs: 30_000, what: 'host b taking over the jobs' });
+      expect(a.singletons.leading).toBe(false);
       expect(timeline.map((t) => `${t.host} ${t.what}`)).toEqual(['a start', 'a stop', 'b start']);
       // Never both at once: a stopped (fenced) before b started.
       expect(timeline[2]!.at).toBeGreaterThan(timeline[1]!.at);
-      expect(logs.some((l) => /\[a\] warn singletons: lease not renewed for 2000 ms/.test(l))).toBe(true);
+      expect(lost).toEqual(['not_renewed']);
 
       a.wire.resume(); // a's database answers again: it is a standby now
       await b.singletons.stop(); // released at once: a takes over at its next attempt
-      await waitFor(() => a.singletons.leader, { timeoutMs: 30_000, what: 'host a taking the jobs back' });
+      await waitFor(() => a.singletons.leading, { timeoutMs: 30_000, what: 'host a taking the jobs back' });
     },
   );
 });

@@ -1,0 +1,185 @@
+/**
+ * The specification's periodic functions as schedules for the engine's
+ * scheduler: `sync-inventory-levels` every 5 minutes (and by hand), reading
+ * TikTok Shop's stock as scheduled-sync contenders when it can, and the
+ * monthly archival of old log partitions. Pass them to `createSyncEngine`'s
+ * `schedules`; one host of many runs each due time once.
+ */
+import type { ScheduleDefinition } from '../scheduling/schedule-definition.js';
+import { stockReportEvent } from './conflicts/report-events.js';
+import type { Commerce } from './create-commerce.js';
+import { inventoryStream } from './inventory/streams.js';
+import type { TikTokShopClient } from './ports/tiktok-shop-client.js';
+
+/** Name of the inventory sync schedule (also its manual-trigger route's). */
+export const SYNC_INVENTORY_SCHEDULE = 'sync-inventory-levels';
+/** Name of the monthly log archival schedule. */
+export const ARCHIVE_LOG_SCHEDULE = 'archive-event-log';
+
+/**
+ * Options of {@link commerceSchedules}.
+ *
+ * @example
+ * ```ts
+ * const options: CommerceSchedulesOptions = {
+ *   creatorIds: ['creator-1'],
+ *   inventoryEveryMs: 5 * 60_000,
+ *   archive: { cron: '0 3 1 * *', timeZone: 'UTC', keepMonths: 24 },
+ * };
+ * ```
+ */
+export interface CommerceSchedulesOptions {
+  /**
+   * The creators whose inventory is synced: a list, or a function read at
+   * each run. Default: every creator with a row in `inventory_levels`.
+   */
+  creatorIds?: readonly string[] | (() => readonly string[] | Promise<readonly string[]>);
+  /** Interval of `sync-inventory-levels`. Default 300 000 ms (5 minutes). */
+  inventoryEveryMs?: number;
+  /**
+   * Monthly archival of whole old months of the log (`store.archive`), or
+   * `false` to leave it out. Default: 03:00 UTC on the 1st, months older
+   * than the store's default cutoff (two years).
+   */
+  archive?: false | { cron?: string; timeZone?: string; keepMonths?: number };
+  /**
+   * Read TikTok Shop's stock at each sync and report each figure that differs
+   * from `on_hand` to `resolve-sync-conflicts` as the `scheduled_sync` source
+   * (priority 5), when the commerce runs it (`conflicts`) and the port has
+   * `getInventory`. TikTok counts units available, so on hand is its figure
+   * plus what commerce holds reserved.
+   */
+  tiktok?: { client: TikTokShopClient; shopOf: (creatorId: string) => string | undefined };
+}
+
+/** What one run of `sync-inventory-levels` did (kept in the run's history). */
+export interface InventorySyncRunSummary {
+  creators: number;
+  /** Stock figures read from TikTok Shop and reported as scheduled-sync contenders. */
+  reported: number;
+  products: number;
+  lowStock: number;
+  anomalies: number;
+}
+
+/**
+ * The commerce schedules for `createSyncEngine({ schedules })`.
+ *
+ * @example
+ * ```ts
+ * let commerce!: Commerce;
+ * const engine = createSyncEngine({
+ *   sql,
+ *   readModels: (store) => [(commerce = createCommerce({ store, readModels: 'async' })).readModels],
+ *   schedules: () => commerceSchedules(commerce, { creatorIds: ['creator-1'] }),
+ * });
+ * await engine.start();
+ * await engine.scheduler.trigger(SYNC_INVENTORY_SCHEDULE); // on demand
+ * ```
+ */
+export function commerceSchedules(
+  commerce: Commerce,
+  options: CommerceSchedulesOptions = {},
+): ScheduleDefinition[] {
+  const creators = async (): Promise<readonly string[]> => {
+    const given = options.creatorIds;
+    if (given === undefined) {
+      const rows = await commerce.readModels.rows('inventory_levels');
+      return [...new Set(rows.map((r) => String(r.creator_id)))].sort();
+    }
+    return typeof given === 'function' ? given() : given;
+  };
+  const schedules: ScheduleDefinition[] = [
+    {
+      name: SYNC_INVENTORY_SCHEDULE,
+      every: options.inventoryEveryMs ?? 5 * 60_000,
+      // Recomputing as of now covers every missed interval at once.
+      missed: 'latest',
+      retry: { attempts: 3, minTimeoutMs: 1_000, maxTimeoutMs: 30_000 },
+      run: async ({ signal, runId }): Promise<InventorySyncRunSummary> => {
+        const summary: InventorySyncRunSummary = {
+          creators: 0,
+          reported: 0,
+          products: 0,
+          lowStock: 0,
+          anomalies: 0,
+        };
+        for (const creatorId of await creators()) {
+          signal.throwIfAborted();
+          summary.reported += await reportTikTokStock(commerce, options.tiktok, creatorId, runId, signal);
+          const result = await commerce.syncInventoryLevels(creatorId);
+          summary.creators++;
+          summary.products += result.products;
+          summary.lowStock += result.lowStock;
+          summary.anomalies += result.anomalies;
+        }
+        return summary;
+      },
+    },
+  ];
+  if (options.archive !== false) {
+    const archive = options.archive ?? {};
+    schedules.push({
+      name: ARCHIVE_LOG_SCHEDULE,
+      cron: archive.cron ?? '0 3 1 * *',
+      timeZone: archive.timeZone ?? 'UTC',
+      missed: 'latest',
+      run: async ({ dueAt }) => {
+        const keep = archive.keepMonths;
+        const olderThan =
+          keep === undefined
+            ? undefined
+            : new Date(Date.UTC(dueAt.getUTCFullYear(), dueAt.getUTCMonth() - keep, 1));
+        const months = await commerce.store.archive(olderThan ? { olderThan } : {});
+        return { archived: months };
+      },
+    });
+  }
+  return schedules;
+}
+
+/** Report TikTok's figures that differ from `on_hand` as scheduled-sync contenders; returns how many. */
+async function reportTikTokStock(
+  commerce: Commerce,
+  tiktok: CommerceSchedulesOptions['tiktok'],
+  creatorId: string,
+  runId: string,
+  signal: AbortSignal,
+): Promise<number> {
+  const shopId = tiktok?.shopOf(creatorId);
+  if (!tiktok?.client.getInventory || !commerce.conflicts || shopId === undefined) return 0;
+  const stock = await tiktok.client.getInventory({ shopId, signal });
+  const levels = (await commerce.readModels.rows('inventory_levels')).filter(
+    (r) => r.creator_id === creatorId,
+  );
+  const byProduct = new Map(levels.map((r) => [String(r.product_id), r]));
+  const reportedAt = new Date().toISOString();
+  let reported = 0;
+  for (const s of stock) {
+    const row = byProduct.get(s.productId);
+    const quantity = s.quantity + Math.max(0, Number(row?.reserved ?? 0));
+    if (row !== undefined && Number(row.on_hand) === quantity) continue;
+    await commerce.store.append(
+      inventoryStream(creatorId, s.productId),
+      [
+        stockReportEvent({
+          creatorId,
+          productId: s.productId,
+          sku: s.sku,
+          quantity,
+          source: 'scheduled_sync',
+          sourceId: SYNC_INVENTORY_SCHEDULE,
+          reportedAt,
+        }),
+      ],
+      {
+        aggregateType: 'inventory',
+        // A retried or taken-over run reports each figure once.
+        idempotencyKey: `scheduled-sync:${runId}:${creatorId}:${s.productId}`,
+        metadata: { source: SYNC_INVENTORY_SCHEDULE },
+      },
+    );
+    reported++;
+  }
+  return reported;
+}
