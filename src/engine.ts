@@ -158,8 +158,7 @@ export interface SyncEngineConfig<M = UntypedEvents> {
    * them on the engine's context.
    */
   schedules?:
-    | readonly ScheduleDefinition[]
-    | ((context: EngineContext<EventOf<M>>) => readonly ScheduleDefinition[]);
+    readonly ScheduleDefinition[] | ((context: EngineContext<EventOf<M>>) => readonly ScheduleDefinition[]);
   /** This host's id in the leases of the scheduler and the singletons. Default host, pid and a random suffix. */
   hostId?: string;
   /** Lease timing of the scheduler and the singletons. Default a 6 s lease renewed every 2 s. */
