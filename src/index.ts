@@ -289,6 +289,7 @@ export type {
   PartitionedProcessorEventMap,
   PartitionedProcessorOptions,
   PostCommit,
+  MemoryProcessingMaps,
   ProcessingState,
   ProcessorEventMap,
   ProcessorLag,

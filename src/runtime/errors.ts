@@ -7,7 +7,7 @@ import { SyncError } from '../core/errors.js';
 export const RUNTIME_ERROR_CODES = ['ATTEMPT_TIMEOUT', 'LEASE_LOST'] as const;
 
 /**
- * One attempt of {@link withRetry} ran longer than its `attemptTimeoutMs`: its
+ * One attempt of `withRetry` ran longer than its `attemptTimeoutMs`: its
  * signal was aborted and its result is ignored (the call itself may still be
  * running, and may still have its effect).
  *

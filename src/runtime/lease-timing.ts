@@ -25,7 +25,7 @@ export const DEFAULT_LEASE_TTL_MS = 6_000;
  * ```
  */
 export interface LeaseTimingOptions {
-  /** Lifetime without a renewal. Default {@link DEFAULT_LEASE_TTL_MS}. */
+  /** Lifetime without a renewal. Default 6,000 ms (`DEFAULT_LEASE_TTL_MS`). */
   ttlMs?: number | undefined;
   /** Heartbeat: how often the holder renews. Default ttl / 3. Must be below the ttl. */
   renewIntervalMs?: number | undefined;
