@@ -64,6 +64,23 @@ export const syncEngineConfigSchema = z
       .optional(),
     sagaConcurrency: z.number().int().min(1).optional(),
     workers: z.array(withName('an EngineWorker', 'name', ['start', 'stop'])).optional(),
+    singletons: z
+      .union([z.array(withName('an EngineWorker', 'name', ['start', 'stop'])), functionSchema<unknown>()])
+      .optional(),
+    // Each definition is checked by the scheduler (cron, time zone, interval, policy).
+    schedules: z
+      .union([z.array(withName('a ScheduleDefinition', 'name', ['run'])), functionSchema<unknown>()])
+      .optional(),
+    hostId: z.string().min(1).optional(),
+    // Checked by resolveLeaseTiming (renewals below the ttl).
+    lease: z
+      .object({
+        ttlMs: z.number().positive().optional(),
+        renewIntervalMs: z.number().positive().optional(),
+        acquireIntervalMs: z.number().positive().optional(),
+      })
+      .strict()
+      .optional(),
     pubsub: portSchema('a PubSub', ['publish', 'subscribe']).nullable().optional(),
     rateLimiter: portSchema('a RateLimiter', ['consume']).optional(),
     receivers: z.array(withName('a WebhookReceiver', 'path', ['create'])).optional(),

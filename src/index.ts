@@ -290,6 +290,7 @@ export type {
   PartitionedProcessorOptions,
   PostCommit,
   MemoryProcessingMaps,
+  MemoryProcessingOptions,
   ProcessingState,
   ProcessorEventMap,
   ProcessorLag,

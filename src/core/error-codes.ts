@@ -14,6 +14,7 @@ export const ERROR_MODULES = [
   'runtime',
   'processing',
   'sagas',
+  'scheduling',
   'realtime',
   'ingest',
   'http',
@@ -103,6 +104,9 @@ export const ERROR_REGISTRY = Object.freeze({
   SAGA_NOT_FOUND: { module: 'sagas', status: 404, error: 'SagaNotFoundError' },
   SAGA_RUNNER_STOPPED: { module: 'sagas', status: 503, error: 'SagaRunnerStoppedError' },
   SAGA_WAIT_TIMEOUT: { module: 'sagas', status: 504, error: 'SagaWaitTimeoutError' },
+  // scheduling
+  INVALID_SCHEDULE: { module: 'scheduling', status: 400, error: 'InvalidScheduleError' },
+  SCHEDULE_NOT_FOUND: { module: 'scheduling', status: 404, error: 'ScheduleNotFoundError' },
   // realtime
   INVALID_FILTER: { module: 'realtime', status: 400, error: 'InvalidFilterError' },
   INVALID_SELECT: { module: 'realtime', status: 400, error: 'InvalidSelectError' },

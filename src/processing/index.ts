@@ -61,7 +61,11 @@ export {
 } from './checkpoint-store.js';
 export { readProcessorCheckpoint } from './checkpoint-reader.js';
 export type { ProcessingState, StateCommitOptions, StateWork } from './state/processing-state.js';
-export { memoryProcessingState, type MemoryProcessingMaps } from './state/memory-processing-state.js';
+export {
+  memoryProcessingState,
+  type MemoryProcessingMaps,
+  type MemoryProcessingOptions,
+} from './state/memory-processing-state.js';
 export { sqlProcessingState } from './state/sql-processing-state.js';
 export { processingStateOf } from './state/processing-state-of.js';
 export {

@@ -142,8 +142,8 @@ export function scheduleRoutes(options: ScheduleRoutesOptions): Route[] {
         const parsed = triggerBodySchema.safeParse(body);
         if (!parsed.success) {
           return problemResponse({
-            status: 400,
-            code: 'INVALID_SCHEDULE_TRIGGER',
+            status: 422,
+            code: 'VALIDATION_FAILED',
             message: 'Invalid trigger',
             issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
           });
