@@ -252,6 +252,29 @@ describe('sagas and providers', () => {
     );
     expect(problems(twoKeys)).toContain('order_effect_under_two_keys');
   });
+
+  it('takes a per-order refund as the compensation of its order, or the cancellation of a completed one', () => {
+    const refund = (orderId: string) => entry('refund', `order-refund:c1:${orderId}:pay_${orderId}`);
+    const completed = saga('o1', 'completed');
+    const cancelled: SagaRow = { ...completed, sagaId: 'order-cancellation:c1:o1', definition: 'x' };
+    const compensated = saga('o2', 'compensated');
+    const charges = [
+      entry('charge', `${completed.sagaId}:process_payment`),
+      entry('charge', `${compensated.sagaId}:process_payment`),
+      entry('create_label', `${completed.sagaId}:generate_shipping_label`),
+    ];
+    const fine = checkProviders(
+      [...charges, refund('o1'), refund('o2')],
+      [completed, cancelled, compensated],
+    );
+    expect(problems(fine)).toEqual([]);
+    // Refunded without a cancellation, or for an order no saga knows: both reported.
+    const bad = checkProviders(
+      [...charges, refund('o1'), refund('o2'), refund('o9')],
+      [completed, compensated],
+    );
+    expect(problems(bad).sort()).toEqual(['completed_but_undone', 'effect_without_saga']);
+  });
 });
 
 describe('realtime copies', () => {

@@ -3,7 +3,11 @@
  * per idempotency key, one order was charged (labelled) under one key only,
  * every completed saga's charge and label happened, and a compensated saga's
  * effects were undone (a step that failed after its provider acted is never
- * compensated, so its effect would stay).
+ * compensated, so its effect would stay). A refund is keyed per order
+ * (`order-refund:<creator>:<order>:<payment>`, shared by the fulfillment
+ * saga's compensation and the cancellation saga, so a buyer is refunded once):
+ * it belongs to the order's fulfillment or cancellation saga, and undoes the
+ * charge of a compensated fulfillment or of a completed one that was cancelled.
  */
 import type { LedgerEntry } from '../providers.js';
 import { groupBy } from './group-by.js';
@@ -39,15 +43,30 @@ export function checkProviders(entries: readonly LedgerEntry[], sagas: readonly 
       violations.push({ problem: 'order_effect_under_two_keys', group, keys: [...undone] });
   }
   const sagaIds = new Set(sagas.map((s) => s.sagaId));
+  const refundedOrders = new Set<string>();
   for (const e of acted.values()) {
+    const order = orderRefundOf(e.key);
+    if (order) {
+      refundedOrders.add(order);
+      const ofOrder = [`order-fulfillment:${order}`, `order-cancellation:${order}`];
+      if (!ofOrder.some((id) => sagaIds.has(id))) violations.push({ problem: 'effect_without_saga', ...e });
+      continue;
+    }
     const sagaId = e.key.slice(0, e.key.lastIndexOf(':'));
     if (!sagaIds.has(sagaId)) violations.push({ problem: 'effect_without_saga', ...e });
   }
   for (const saga of sagas) {
+    const order = saga.sagaId.startsWith('order-fulfillment:')
+      ? saga.sagaId.slice('order-fulfillment:'.length)
+      : undefined;
+    if (order === undefined) continue; // EFFECTS are the fulfillment saga's
+    const cancelled = sagaIds.has(`order-cancellation:${order}`);
     for (const effect of EFFECTS) {
       const done = acted.has(`${effect.operation}|${saga.sagaId}:${effect.step}`);
-      const undone = acted.has(`${effect.undo}|${saga.sagaId}:${effect.undoStep}`);
-      if (saga.status === 'completed' && (!done || undone)) {
+      const refunded = effect.undo === 'refund' && refundedOrders.has(order);
+      const undone = acted.has(`${effect.undo}|${saga.sagaId}:${effect.undoStep}`) || refunded;
+      // A completed order the buyer cancelled afterwards is refunded by the cancellation saga.
+      if (saga.status === 'completed' && (!done || (undone && !(refunded && cancelled)))) {
         violations.push({
           problem: done ? 'completed_but_undone' : 'completed_without_effect',
           sagaId: saga.sagaId,
@@ -66,4 +85,11 @@ export function checkProviders(entries: readonly LedgerEntry[], sagas: readonly 
     }
   }
   return verdict(entries.length, violations);
+}
+
+/** `<creator>:<order>` of a per-order refund key, or undefined for a step's key. */
+function orderRefundOf(key: string): string | undefined {
+  if (!key.startsWith('order-refund:')) return undefined;
+  const rest = key.slice('order-refund:'.length);
+  return rest.slice(0, rest.lastIndexOf(':'));
 }
