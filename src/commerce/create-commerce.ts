@@ -41,6 +41,7 @@ import {
 import { createInventoryHandler } from './inventory/inventory-handler.js';
 import { InventoryService } from './inventory/inventory-service.js';
 import { stockGuard } from './inventory/stock-guard.js';
+import { InventorySyncTrigger, type InventorySyncOptions } from './inventory/inventory-sync-trigger.js';
 import { syncInventoryLevels, type InventorySyncResult } from './inventory/sync-inventory-levels.js';
 import { resolveHealthThresholds, type HealthThresholdOverrides } from './metrics/system-health.js';
 import type { PaymentGateway } from './ports/payment-gateway.js';
@@ -113,6 +114,12 @@ export interface CommerceOptions {
    * (every 5 minutes between `start()` and `stop()`) or its options. Default off.
    */
   analytics?: boolean | CommerceAnalyticsOptions;
+  /**
+   * Run `sync-inventory-levels` on inventory events too (debounced per
+   * product, one host at a time), reading TikTok Shop's stock through the
+   * port as scheduled-sync contenders (see docs/commerce.md). Default off.
+   */
+  inventorySync?: InventorySyncOptions;
 }
 
 /** Events of a {@link Commerce}. */
@@ -158,6 +165,8 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
   readonly conflictQueue: ConflictQueue | undefined;
   /** Admins' reads across creators. */
   readonly accessAudit: AccessAuditStore;
+  /** `sync-inventory-levels` on inventory events (absent unless `inventorySync` is set). */
+  readonly inventorySync: InventorySyncTrigger | undefined;
   /** The analytics updater: `runOnce()` on demand (absent unless `analytics` is set). */
   readonly analytics: AnalyticsUpdater | undefined;
   readonly #scheduleAnalytics: boolean;
@@ -204,6 +213,21 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
         ...(options.conflicts === true ? {} : options.conflicts),
       });
       this.conflicts.on('error', (err) => this.emit('error', err));
+    }
+    if (options.inventorySync) {
+      this.inventorySync = new InventorySyncTrigger(
+        {
+          store: this.store,
+          readModels: this.readModels,
+          inventory: this.#inventoryOptions,
+          reportContenders: this.conflicts !== undefined,
+        },
+        {
+          ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+          ...options.inventorySync,
+        },
+      );
+      this.inventorySync.on('error', (err) => this.emit('error', err));
     }
     this.accessAudit =
       options.accessAudit ?? createAccessAudit({ sql: this.store.sql, schema: this.store.schema });
@@ -288,6 +312,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     await this.readModels.start();
     await this.inventoryHandler.start();
     await this.conflicts?.start();
+    await this.inventorySync?.start();
     if (this.sagaRunner) {
       await this.sagaRunner.migrate();
       this.sagaRunner.startWorker();
@@ -304,6 +329,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     await this.#trigger?.stop();
     await this.#cancelTrigger?.stop();
     if (this.#ownRunner) await this.sagaRunner?.stop();
+    await this.inventorySync?.stop();
     await this.conflicts?.stop();
     await this.inventoryHandler.stop();
     await this.readModels.stop();
@@ -406,6 +432,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     await this.readModels.whenCaughtUp({ timeoutMs });
     await this.inventoryHandler.whenCaughtUp({ timeoutMs });
     await this.conflicts?.whenCaughtUp({ timeoutMs });
+    await this.inventorySync?.whenCaughtUp({ timeoutMs });
   }
 }
 

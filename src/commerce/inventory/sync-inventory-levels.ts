@@ -68,6 +68,8 @@ export interface SyncInventoryLevelsOptions {
   readModels: ReadModelSet;
   options: ResolvedInventoryOptions;
   creatorId: string;
+  /** Only these products (the run on inventory events); default every product of the creator. */
+  productIds?: readonly string[];
   /** The instant to compute as of. Default now. */
   now?: Date;
 }
@@ -89,7 +91,7 @@ export async function syncInventoryLevels(input: SyncInventoryLevelsOptions): Pr
   const { store, readModels, options, creatorId } = input;
   const now = input.now ?? new Date();
   await readModels.whenCaughtUp();
-  const rows = await loadCreatorLevels(store, readModels, creatorId);
+  const rows = await loadCreatorLevels(store, readModels, creatorId, input.productIds);
   const loaded = performance.now();
 
   const recomputed: InventoryLevelRow[] = [];
@@ -123,8 +125,10 @@ export async function syncInventoryLevels(input: SyncInventoryLevelsOptions): Pr
       checkedAt: now.toISOString(),
       measurements: {
         items: rows.length,
-        low_stock_products: lowStock,
-        velocity_anomalies: anomalies,
+        // Counts over some products would read as the creator's: only a whole run sets them.
+        ...(input.productIds === undefined
+          ? { low_stock_products: lowStock, velocity_anomalies: anomalies }
+          : {}),
         duration_ms: Math.round(computeMs * 100) / 100,
       },
     },
@@ -178,14 +182,18 @@ async function loadCreatorLevels(
   store: EventStore,
   readModels: ReadModelSet,
   creatorId: string,
+  productIds: readonly string[] | undefined,
 ): Promise<InventoryLevelRow[]> {
   if (!store.sql) {
+    const wanted = productIds && new Set(productIds);
     const all = await readModels.rows<InventoryLevelRow>('inventory_levels');
-    return all.filter((r) => r.creator_id === creatorId);
+    return all.filter((r) => r.creator_id === creatorId && (!wanted || wanted.has(r.product_id)));
   }
   const { rows } = await store.sql.query<InventoryLevelRow>(
-    `SELECT * FROM ${table(store)} WHERE creator_id = $1 ORDER BY product_id`,
-    [creatorId],
+    productIds === undefined
+      ? `SELECT * FROM ${table(store)} WHERE creator_id = $1 ORDER BY product_id`
+      : `SELECT * FROM ${table(store)} WHERE creator_id = $1 AND product_id = ANY($2::text[]) ORDER BY product_id`,
+    productIds === undefined ? [creatorId] : [creatorId, productIds],
   );
   return rows;
 }
