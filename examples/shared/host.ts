@@ -8,8 +8,8 @@
  * providers, resolving competing stock figures by source priority), the
  * demo's singleton jobs (inventory poller, stock-counts feed, health monitor)
  * under a lease, the commerce schedules (`sync-inventory-levels` every 5
- * minutes, the monthly log archival; the engine runs both on one host of
- * many by lease), authorisation (tokens with roles, service API keys,
+ * minutes and on inventory events, reading TikTok's stock, the monthly log
+ * archival; the engine runs both on one host of many by lease), authorisation (tokens with roles, service API keys,
  * per-browser anonymous identities), `resolve-sync-conflicts` with its manual
  * queue routes, the schedules' admin routes, and the health answer. The
  * framework files only mount routes.
@@ -253,6 +253,13 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     // Four calls per order: a keep-alive pool on undici's request, not the global fetch.
     fetch: pooledFetch(),
   });
+  // TikTok Shop over the real HTTP client (the simulator's mock Open API in the demo); its stock
+  // is what sync-inventory-levels reads, on its schedule and on inventory events.
+  const tiktok = tikTokShopClientFromHttp({ clientFor: () => client });
+  const tiktokStock = {
+    client: tiktok,
+    shopOf: (creatorId: string) => (creatorId === credentials.creatorId ? credentials.shopId : undefined),
+  };
   const signals = new HostSignals();
   const tenantIds = [credentials.creatorId];
   const registry = createMetricsRegistry();
@@ -277,9 +284,10 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         // Stock figures from TikTok, the warehouse, the ERP and admins compete by source
         // priority; short windows so the dashboard moves (docs/conflicts.md).
         conflicts: { settleMs: 500, tickMs: 100, config: { entities: { inventory: { windowMs: 2_000 } } } },
+        // sync-inventory-levels on inventory events too, debounced per product (docs/commerce.md).
+        inventorySync: { tiktok: tiktokStock },
         ports: {
-          // TikTok Shop over the real HTTP client (the simulator's mock Open API in the demo).
-          tiktok: tikTokShopClientFromHttp({ clientFor: () => client }),
+          tiktok,
           ...providerPorts({
             providersUrl: options.providersUrl ?? env.PROVIDERS_URL,
             shippingProvider: credentials.shipping.provider,
@@ -344,6 +352,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     schedules: () =>
       commerceSchedules(built!, {
         creatorIds: tenantIds,
+        tiktok: tiktokStock,
         inventoryEveryMs: options.inventorySyncMs ?? Number(env.INVENTORY_SYNC_MS || 300_000),
       }),
   });
