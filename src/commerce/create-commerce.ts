@@ -219,7 +219,6 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
         {
           store: this.store,
           readModels: this.readModels,
-          inventory: this.#inventoryOptions,
           reportContenders: this.conflicts !== undefined,
         },
         {

@@ -15,7 +15,6 @@ import {
   FakeTikTokShopClient,
   InventorySyncTrigger,
   inventoryStream,
-  resolveInventoryOptions,
   stockReportEvent,
   SYNC_INVENTORY_ON_EVENTS,
   type InventoryLevelRow,
@@ -119,7 +118,7 @@ describe.each(commerceEngines)('sync-inventory-levels on inventory events ($name
 
     clock += 1;
     const runs = await trigger().flushDue();
-    expect(runs).toEqual([{ creatorId: C, productIds: ['p1', 'p2'], read: 2, reported: 1, products: 2 }]);
+    expect(runs).toEqual([{ creatorId: C, productIds: ['p1', 'p2'], read: 2, reported: 1 }]);
     // One search, of the marked products only (p3 moved nowhere and is not read).
     expect(tiktok.inventoryReads).toEqual([['p1', 'p2']]);
     expect(await trigger().flushDue(clock + 60_000)).toEqual([]);
@@ -177,7 +176,6 @@ describe.each(commerceEngines)('sync-inventory-levels on inventory events ($name
         {
           store: bed.store,
           readModels: bed.commerce.readModels,
-          inventory: resolveInventoryOptions(),
           reportContenders: true,
         },
         {

@@ -4,20 +4,20 @@
  * products; a product is synced once its events have paused for `debounceMs`,
  * and at the latest `maxWaitMs` after its first unsynced event, however long
  * a burst lasts. One run per creator and flush reads TikTok Shop's stock of
- * the marked products through the port (one search), reports the figures
- * that differ from on hand as scheduled-sync contenders (priority 5), and
- * recomputes those products' derived columns and alerts. The schedule every
- * 5 minutes (`commerceSchedules`) stays the backstop: marks live in memory
- * and are lost with the host that held them.
+ * the marked products through the port (one search) and reports the figures
+ * that differ from on hand as scheduled-sync contenders (priority 5). Their
+ * derived columns (velocity, stock-out, reorder) and alerts need no
+ * recompute here: the read models fold them as of each event, and the
+ * schedule every 5 minutes (`commerceSchedules`) recomputes every product as
+ * time passes. The schedule is the backstop too: marks live in memory and
+ * are lost with the host that held them.
  */
 import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import { RESOLVE_SYNC_CONFLICTS } from '../conflicts/sync-conflict-processor.js';
-import type { ResolvedInventoryOptions } from '../read-models/inventory-options.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
-import { syncInventoryLevels } from './sync-inventory-levels.js';
 import { reportTikTokStock, SYNC_INVENTORY_SOURCE, type TikTokStockFeed } from './tiktok-stock-report.js';
 
 /**
@@ -87,8 +87,6 @@ export interface InventoryEventSync {
   read: number;
   /** Figures that differed from on hand, reported as scheduled-sync contenders. */
   reported: number;
-  /** Products recomputed. */
-  products: number;
 }
 
 /** Events of an {@link InventorySyncTrigger}. */
@@ -108,7 +106,6 @@ interface Mark {
 export interface InventorySyncTriggerDeps {
   store: EventStore;
   readModels: ReadModelSet;
-  inventory: ResolvedInventoryOptions;
   /** Whether `resolve-sync-conflicts` runs (without it, TikTok's figures are not reported). */
   reportContenders: boolean;
 }
@@ -119,7 +116,7 @@ export interface InventorySyncTriggerDeps {
  * @example
  * ```ts
  * const trigger = new InventorySyncTrigger(
- *   { store, readModels, inventory: resolveInventoryOptions(), reportContenders: true },
+ *   { store, readModels, reportContenders: true },
  *   { tiktok: { client, shopOf: () => 'shop-1' } },
  * );
  * await trigger.start();
@@ -257,7 +254,7 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
   }
 
   async #sync(creatorId: string, marks: Map<string, Mark>): Promise<InventoryEventSync> {
-    const { store, readModels, inventory, reportContenders } = this.#deps;
+    const { store, readModels, reportContenders } = this.#deps;
     const productIds = [...marks.keys()].sort();
     // On hand as the log has it now, so only real differences are reported.
     await readModels.whenCaughtUp();
@@ -272,14 +269,7 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
           keyOf: (productId) => `sync-on-events:${creatorId}:${productId}:${marks.get(productId)!.position}`,
         })
       : { read: 0, reported: 0 };
-    const synced = await syncInventoryLevels({
-      store,
-      readModels,
-      options: inventory,
-      creatorId,
-      productIds,
-    });
-    return { creatorId, productIds, ...report, products: synced.products };
+    return { creatorId, productIds, ...report };
   }
 
   async #mark(events: readonly StoredEvent[]): Promise<void> {

@@ -68,8 +68,6 @@ export interface SyncInventoryLevelsOptions {
   readModels: ReadModelSet;
   options: ResolvedInventoryOptions;
   creatorId: string;
-  /** Only these products (the run on inventory events); default every product of the creator. */
-  productIds?: readonly string[];
   /** The instant to compute as of. Default now. */
   now?: Date;
 }
@@ -91,7 +89,7 @@ export async function syncInventoryLevels(input: SyncInventoryLevelsOptions): Pr
   const { store, readModels, options, creatorId } = input;
   const now = input.now ?? new Date();
   await readModels.whenCaughtUp();
-  const rows = await loadCreatorLevels(store, readModels, creatorId, input.productIds);
+  const rows = await loadCreatorLevels(store, readModels, creatorId);
   const loaded = performance.now();
 
   const recomputed: InventoryLevelRow[] = [];
@@ -125,10 +123,8 @@ export async function syncInventoryLevels(input: SyncInventoryLevelsOptions): Pr
       checkedAt: now.toISOString(),
       measurements: {
         items: rows.length,
-        // Counts over some products would read as the creator's: only a whole run sets them.
-        ...(input.productIds === undefined
-          ? { low_stock_products: lowStock, velocity_anomalies: anomalies }
-          : {}),
+        low_stock_products: lowStock,
+        velocity_anomalies: anomalies,
         duration_ms: Math.round(computeMs * 100) / 100,
       },
     },
@@ -182,18 +178,14 @@ async function loadCreatorLevels(
   store: EventStore,
   readModels: ReadModelSet,
   creatorId: string,
-  productIds: readonly string[] | undefined,
 ): Promise<InventoryLevelRow[]> {
   if (!store.sql) {
-    const wanted = productIds && new Set(productIds);
     const all = await readModels.rows<InventoryLevelRow>('inventory_levels');
-    return all.filter((r) => r.creator_id === creatorId && (!wanted || wanted.has(r.product_id)));
+    return all.filter((r) => r.creator_id === creatorId);
   }
   const { rows } = await store.sql.query<InventoryLevelRow>(
-    productIds === undefined
-      ? `SELECT * FROM ${table(store)} WHERE creator_id = $1 ORDER BY product_id`
-      : `SELECT * FROM ${table(store)} WHERE creator_id = $1 AND product_id = ANY($2::text[]) ORDER BY product_id`,
-    productIds === undefined ? [creatorId] : [creatorId, productIds],
+    `SELECT * FROM ${table(store)} WHERE creator_id = $1 ORDER BY product_id`,
+    [creatorId],
   );
   return rows;
 }
