@@ -102,7 +102,14 @@ interface Mark {
   position: number;
 }
 
-/** What the trigger needs of the commerce module. */
+/**
+ * What the trigger needs of the commerce module (`createCommerce` passes its own).
+ *
+ * @example
+ * ```ts
+ * const deps: InventorySyncTriggerDeps = { store, readModels: commerce.readModels, reportContenders: true };
+ * ```
+ */
 export interface InventorySyncTriggerDeps {
   store: EventStore;
   readModels: ReadModelSet;
