@@ -360,7 +360,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
         const d = await debugOf(page);
         for (const { channel } of CHANNELS) {
           const last = [...reference.get(channel)!.keys()].at(-1);
-          expect(d.channels[channel]!.dataCursors.at(-1)).toBe(last);
+          expect(d.channels[channel]!.dataCursors.at(-1), channel).toBe(last);
         }
         // As JSON: timestamps travel as strings.
         const rows = await running.host.commerce.readModels.rows('order_metrics');
