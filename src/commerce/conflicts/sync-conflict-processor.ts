@@ -1,12 +1,13 @@
 /**
  * `resolve-sync-conflicts` as a processor. It reads every stock and order
  * report from the log and stages it (durably: the checkpoint moves only once
- * the report is staged). A timer settles the windows that have closed: a lone
- * report is applied as it is; two or more go through the conflict resolver
- * (source priority, entity policies, business rules, escalation), which
- * appends `inventory.sync_conflict_detected` (or `conflict.detected`) and the
- * outcome and audits the conflict; the resolved value is then appended as the
- * event the read models fold. Escalated conflicts wait in the manual queue,
+ * the report is staged). A timer, woken when a window falls due, settles
+ * the closed windows in passes (passes of different entities overlap): a
+ * lone report is applied as it is; two or more go through the conflict
+ * resolver (source priority, entity policies, business rules, escalation),
+ * which appends `inventory.sync_conflict_detected` (or `conflict.detected`),
+ * the outcome and the resolved value the read models fold in one append, and
+ * audits the conflict in its transaction. Escalated conflicts wait in the manual queue,
  * and an admin's decision (`conflict.resolved`, manual) reaches the read
  * models through this processor too.
  */
@@ -74,15 +75,20 @@ export interface SyncConflictOptions {
   config?: ConflictConfigInput;
   /** Grace after a window's end for late reports, ms. Default 1,000. */
   settleMs?: number;
-  /** How often closed windows are settled, ms. Default 250. */
+  /**
+   * The settling timer's cadence, ms: it also wakes when a window falls due within it, so
+   * a window is settled as soon as it closes; a window already due when its report is staged
+   * waits for the next tick. Default 250.
+   */
   tickMs?: number;
   /** Backstop poll of the processor, ms. Default 1,000. */
   pollIntervalMs?: number;
   /** Lease of the processor (SQL stores); only the holder settles windows. */
   lease?: false | LeaseOptions;
   /**
-   * Entities settled together: their reads are one query per table and their appends
-   * share group commits (each entity's windows stay in order). Default 256.
+   * Most entities one pass settles: their reads are one query per table and their appends
+   * share group commits (each entity's windows stay in order). More due entities are taken
+   * by further passes, started while the appends of the one before commit. Default 256.
    */
   concurrency?: number;
   /** Physical clock, ms; injectable for tests. */
