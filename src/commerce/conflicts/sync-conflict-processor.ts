@@ -365,7 +365,6 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     }
     this.#timerAt = at;
     this.#timer = setTimeout(() => this.#tick(), delayMs);
-    this.#timer.unref?.();
   }
 
   #disarm(): void {
