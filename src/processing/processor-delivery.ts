@@ -4,6 +4,7 @@
  * retries, dead-lettering what keeps failing; redrives of dead letters.
  */
 import type { LogCheckpoint } from '../core/checkpoint.js';
+import { traceStage } from '../core/stage-trace.js';
 import { isConnectionFailure } from '../runtime/classify-failure.js';
 import { withRetry } from '../runtime/with-retry.js';
 import type { StoredEvent } from '../store/types.js';
@@ -62,6 +63,7 @@ export class Delivery {
       await this.#commit(pageCheckpoint, relevant.length, (ctx) =>
         relevant.length > 0 ? this.#ctx.o.batch(relevant, ctx) : undefined,
       );
+      traceStage(`processor.applied:${this.#ctx.name}`, () => relevant.map((e) => e.aggregateId));
       return;
     } catch (err) {
       if (isCheckpointMovedError(err) || isLeaseLostError(err) || !this.#ctx.running) throw err;

@@ -12,11 +12,13 @@ import {
   asyncScheduler,
   filter as rxFilter,
   merge,
+  tap,
 } from 'rxjs';
 import { ROW_OPERATIONS, type RowOperation } from '../core/row-change.js';
 import { InvalidArgumentError, StoreClosedError, SyncError } from '../core/errors.js';
 import { compareCheckpoints } from '../core/checkpoint.js';
 import { ChannelLog } from './channel-log.js';
+import { traceStage } from '../core/stage-trace.js';
 import { type ChannelDefinition, defineChannels } from './channels.js';
 import type { Envelope } from '../core/envelope.js';
 import { RealtimeUnavailableError, UnknownChannelError, isPubSubMessageError } from './errors.js';
@@ -50,6 +52,10 @@ export type {
   ResyncReason,
   HubSubscribeOptions,
 } from './hub-types.js';
+
+/** A batch's row keys, for the stage trace. */
+const batchKeys = (batch: ChangeBatch): string[] =>
+  batch.changes.map((c) => JSON.stringify(c.key));
 
 interface ChannelState {
   def: ChannelDefinition;
@@ -115,6 +121,7 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
   function ingest(batch: ChangeBatch & { previous?: string | null }): void {
     const state = states.get(batch.channel);
     if (!state) return;
+    traceStage(`hub.received:${batch.channel}`, () => batchKeys(batch));
     const missed = missedBefore(state.log, batch);
     if (missed !== null) {
       // A batch was lost between processes (or the producer changed): nobody may
@@ -148,6 +155,7 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
           ...[...channels.values()].map((def) =>
             options.changes!.pipe(
               rxFilter((c) => c.table === def.name),
+              tap((c) => traceStage(`hub.change:${c.table}`, () => [JSON.stringify(c.key)])),
               coalesceChanges(def, windowMs, scheduler),
             ),
           ),
@@ -183,6 +191,7 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
       const previous = new Map<string, string>();
       feed = batches$.subscribe({
         next: (batch) => {
+          traceStage(`hub.published:${batch.channel}`, () => batchKeys(batch));
           publisher.publish(
             encodeWire({ kind: 'batch', batch: { ...batch, previous: previous.get(batch.channel) ?? null } }),
           );
