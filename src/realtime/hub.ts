@@ -26,7 +26,7 @@ import { realtimeHubOptionsSchema } from './hub-options.js';
 import { parseOptions } from '../core/parse-options.js';
 import { type ParsedFilter, parseFilter } from './filter.js';
 import type { ChangeBatch } from './fold.js';
-import { OrderedPublisher, decodeWire, encodeWire } from './hub-wire.js';
+import { OrderedPublisher, decodeWireMessages, encodeWire, encodeWireBundle } from './hub-wire.js';
 import { coalesceChanges } from './operators.js';
 import { ConnectionLimiter, type ConnectionLimiterPort, type ReleaseSlot } from './connection-limiter.js';
 import type {
@@ -54,8 +54,7 @@ export type {
 } from './hub-types.js';
 
 /** A batch's row keys, for the stage trace. */
-const batchKeys = (batch: ChangeBatch): string[] =>
-  batch.changes.map((c) => JSON.stringify(c.key));
+const batchKeys = (batch: ChangeBatch): string[] => batch.changes.map((c) => JSON.stringify(c.key));
 
 interface ChannelState {
   def: ChannelDefinition;
@@ -166,16 +165,20 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
   // Tells this hub's own invalidation notices apart when they come back over the pub/sub.
   const hubId = randomUUID();
   let malformedMessages = 0;
-  const publisher = options.pubsub ? new OrderedPublisher(options.pubsub, topic, reportError) : null;
+  // Batches that queue behind a publish in flight go out together, in one message.
+  const publisher = options.pubsub
+    ? new OrderedPublisher(options.pubsub, topic, reportError, { combine: encodeWireBundle })
+    : null;
   const ready = (async () => {
     if (options.pubsub) {
       unsubscribePubSub = await options.pubsub.subscribe(
         topic,
         (text) => {
           try {
-            const message = decodeWire(text, topic);
-            if (message.kind === 'batch') ingest(message.batch);
-            else if (message.from !== hubId && states.has(message.channel)) invalidateHere(message.channel);
+            for (const message of decodeWireMessages(text, topic)) {
+              if (message.kind === 'batch') ingest(message.batch);
+              else if (message.from !== hubId && states.has(message.channel)) invalidateHere(message.channel);
+            }
           } catch (err) {
             // A malformed message is dropped and reported; the subscription goes on.
             if (isPubSubMessageError(err)) malformedMessages++;
