@@ -102,7 +102,12 @@ async function run(runIndex: number): Promise<RunResult> {
     if (traceDir) {
       // Let the hosts finish writing the last orders' hops before reading them.
       await deployment.close();
-      emit({ name: 'e2e.stage_breakdown', run: runIndex, rate_per_s: RATE, stages: stageBreakdown(deployment.traceFiles, traced) });
+      emit({
+        name: 'e2e.stage_breakdown',
+        run: runIndex,
+        rate_per_s: RATE,
+        stages: stageBreakdown(deployment.traceFiles, traced),
+      });
     }
     return {
       ...latencySummary(latencies),

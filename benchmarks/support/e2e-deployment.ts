@@ -175,7 +175,9 @@ export async function startE2eDeployment(options: E2eDeploymentOptions): Promise
       b,
       arrived,
       done,
-      traceFiles: options.traceDir ? ['bench-a', 'bench-b'].map((id) => `${options.traceDir}/${id}.trace`) : [],
+      traceFiles: options.traceDir
+        ? ['bench-a', 'bench-b'].map((id) => `${options.traceDir}/${id}.trace`)
+        : [],
       async sendOrder(i) {
         const order = paidOrder(sim, options.runIndex, i);
         const w = buildWebhook(

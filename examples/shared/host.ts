@@ -204,7 +204,9 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   // `STAGE_TRACE_FILE`: one line per traced hop (the e2e benchmark's stage breakdown); off by default.
   const traceFile = env.STAGE_TRACE_FILE;
   if (traceFile) {
-    setStageTraceSink((stage, ids, atMs) => appendFileSync(traceFile, `${atMs.toFixed(3)}\t${hostId}\t${stage}\t${ids.join(' ')}\n`));
+    setStageTraceSink((stage, ids, atMs) =>
+      appendFileSync(traceFile, `${atMs.toFixed(3)}\t${hostId}\t${stage}\t${ids.join(' ')}\n`),
+    );
     closers.push(() => setStageTraceSink(undefined));
   }
 

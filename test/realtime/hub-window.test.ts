@@ -19,7 +19,7 @@ function change(n: number, stock: number, old: number | null): RowChange {
 }
 
 describe('hub windowing on a virtual clock', () => {
-  it('sends a quiet channel\'s burst at once and folds the changes of the next window into one message, stamped with the last cursor', () => {
+  it("sends a quiet channel's burst at once and folds the changes of the next window into one message, stamped with the last cursor", () => {
     const scheduler = new VirtualTimeScheduler(VirtualAction, 1000);
     const changes = new Subject<RowChange>();
     const hub = createRealtimeHub({
