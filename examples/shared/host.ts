@@ -38,6 +38,8 @@ import {
   instrumentEngine,
   instrumentSagaRunner,
   teeMetrics,
+  setStageTraceSink,
+  traceStage,
   type Alerting,
   type AlertRule,
 } from '@creatorflow/sync/monitoring';
@@ -56,6 +58,7 @@ import { createHostLog, describeError, type HostLog } from './host-log.js';
 import { providerPorts } from './providers/index.js';
 import { pooledFetch } from './pooled-fetch.js';
 import { connectRedis } from './redis-clients.js';
+import { appendFileSync } from 'node:fs';
 
 /** Options of {@link createHost}; each overrides its environment variable. */
 export interface HostOptions {
@@ -198,6 +201,14 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const redisUrl = options.redisUrl ?? env.REDIS_URL;
   const thresholds = options.thresholds ?? parseThresholds(env.STOCK_THRESHOLDS);
   const closers: (() => Promise<unknown> | void)[] = [];
+  // `STAGE_TRACE_FILE`: one line per traced hop (the e2e benchmark's stage breakdown); off by default.
+  const traceFile = env.STAGE_TRACE_FILE;
+  if (traceFile) {
+    setStageTraceSink((stage, ids, atMs) =>
+      appendFileSync(traceFile, `${atMs.toFixed(3)}\t${hostId}\t${stage}\t${ids.join(' ')}\n`),
+    );
+    closers.push(() => setStageTraceSink(undefined));
+  }
 
   const database = await openDatabase({
     url: options.databaseUrl ?? env.DATABASE_URL,
@@ -429,7 +440,9 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     schedules,
     ingest: async (req) => {
       const started = performance.now();
+      traceStage('webhook.received', () => [req.rawBody.toString('utf8')]);
       const response = await monitoring.ingest(req);
+      traceStage('webhook.answered', () => [req.rawBody.toString('utf8')]);
       signals.webhook(response.status, performance.now() - started);
       return response;
     },

@@ -259,6 +259,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
         events: this.store,
         definition: this.fulfillment,
         pollIntervalMs: poll,
+        eventTypes: ['order.received_from_tiktok'],
         map: (event) => {
           if (event.type !== 'order.received_from_tiktok') return null;
           const d = event.data as EventPayload<'order.received_from_tiktok'>;
@@ -276,6 +277,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
         events: this.store,
         definition: this.cancellation,
         pollIntervalMs: poll,
+        eventTypes: ['order.cancelled'],
         map: (event) => {
           if (event.type !== 'order.cancelled') return null;
           const d = event.data as EventPayload<'order.cancelled'>;
