@@ -137,6 +137,41 @@ describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name
     expect(texts.filter((t) => t.includes('pg_current_snapshot'))).toHaveLength(2);
     await readers.close();
   });
+
+  it('sends the shared read once the microtasks of its turn have run, before the next callback of the event loop', async () => {
+    const texts: string[] = [];
+    const counting: SqlClient = {
+      ...db.sql,
+      query: (text, params, options) => {
+        texts.push(text);
+        return db.sql.query(text, params, options);
+      },
+    };
+    const readers = createEventStore({ sql: counting, schema: db.schema });
+    const before = await readers.headCheckpoint();
+    await store.append('turn-0', [{ type: 't', data: {} }]);
+    texts.length = 0;
+    // A callback already waiting in the event loop (another connection's rows, a
+    // timer, the handler's next step) must not hold the read back: the database
+    // would idle meanwhile.
+    const sentByNextCallback = new Promise<number>((resolve) => setImmediate(() => resolve(texts.length)));
+    // Readers woken by one notification reach the reader through chains of microtasks of any length.
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const reader = async (hops: number) => {
+      await woken;
+      for (let i = 0; i < hops; i++) await Promise.resolve();
+      return readers.readAll({ after: before, limit: 10 });
+    };
+    const reads = Promise.all([reader(0), reader(3), reader(12)]);
+    wake();
+    expect(await sentByNextCallback).toBeGreaterThanOrEqual(1); // the horizon (PGlite, in this thread, may have answered it)
+    const pages = await reads;
+    expect(texts.filter((t) => t.includes('pg_current_snapshot'))).toHaveLength(1);
+    expect(texts).toHaveLength(2); // one horizon, one page
+    for (const page of pages) expect(page.events.map((e) => e.aggregateId)).toStrictEqual(['turn-0']);
+    await readers.close();
+  });
 });
 
 describe.skipIf(!postgresEngine.available)('log reader horizon on PostgreSQL', () => {

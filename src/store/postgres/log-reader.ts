@@ -12,11 +12,15 @@
  *
  * One process often runs several readers of the same log (a read-model
  * processor, a handler, a saga trigger), and one append wakes them all at
- * once. Page reads asked for in the same turn of the event loop therefore
- * share their statements: one horizon, sent after every one of them was
- * asked for (so none misses a commit that woke it), and one page per
- * distinct checkpoint, read with the largest limit asked for — under one
- * horizon, the page for a smaller limit is a prefix of it.
+ * once. Page reads asked for in the same turn therefore share their
+ * statements: one horizon, sent after every one of them was asked for (so
+ * none misses a commit that woke it), and one page per distinct checkpoint,
+ * read with the largest limit asked for — under one horizon, the page for a
+ * smaller limit is a prefix of it. The turn ends when the microtasks queued
+ * so far have run (readers woken by one notification reach the reader
+ * through them), not at the event loop's next check phase: waiting for that
+ * held every page behind the rest of the I/O phase's callbacks — the
+ * handler's own work among them — while the database could idle.
  */
 import { quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
 import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
@@ -52,7 +56,7 @@ export class LogReader {
   readonly #heldBack: string;
   readonly #oldestWriter: string;
   readonly #readAhead: ReadAhead | undefined;
-  /** Pages asked for in this turn of the event loop, by checkpoint; read together at its end. */
+  /** Pages asked for in this turn, by checkpoint; read together once its microtasks have run. */
   #asked: Map<LogCheckpoint, PageRequest[]> | undefined;
 
   /**
@@ -118,7 +122,7 @@ export class LogReader {
     return new Promise<RawPage>((resolve, reject) => {
       if (!this.#asked) {
         this.#asked = new Map();
-        setImmediate(() => void this.#readAsked());
+        afterMicrotasks(() => void this.#readAsked());
       }
       const waiting = this.#asked.get(after);
       if (waiting) waiting.push({ limit, resolve, reject });
@@ -186,6 +190,15 @@ export class LogReader {
     const ms = age.rows[0]?.ms;
     return { heldBackEvents, oldestOpenTransactionMs: ms === null || ms === undefined ? null : Number(ms) };
   }
+}
+
+/**
+ * Run `fn` once the microtask queue has drained: a microtask queued now runs
+ * after the ones already queued, and the tick it schedules runs only when no
+ * microtask is left — before any timer, I/O callback or immediate.
+ */
+function afterMicrotasks(fn: () => void): void {
+  queueMicrotask(() => process.nextTick(fn));
 }
 
 /** The rows of one page, decoded on demand. */
