@@ -30,6 +30,7 @@ export * from './accuracy-ledger.js';
 export * from './capacity-plan.js';
 export * from './synthetic-demand.js';
 export * from './product-daily-sales.js';
+export * from './sales-import.js';
 export * from './analytics-tables.js';
 export { mergeFigures } from './analytics-rows.js';
 export * from './analytics-updater.js';
