@@ -35,6 +35,8 @@ export interface DemoSalesHistoryOptions {
   seed?: number;
   /** Clock ("today"). Default `Date.now()`. */
   now?: number;
+  /** Days between the viral spike's onset and today. Default 6 (a spike under way). */
+  viralDaysAgo?: number;
 }
 
 /** One product's generated history. */
@@ -49,7 +51,7 @@ const DAY_MS = 86_400_000;
 const UNITS_PER_WEIGHT = 2.5;
 /** Multipliers by `getUTCDay()` (Sunday first): a weekend peak. */
 const WEEKDAY = [1.3, 0.85, 0.85, 0.9, 1.0, 1.15, 1.4];
-/** The viral spike: onset this many days before today, height × base, half-life in days. */
+/** The viral spike: by default onset this many days before today; height × base, half-life in days. */
 const VIRAL = { daysAgo: 6, height: 4, halfLife: 6 };
 
 function poisson(rng: RandomSource, rate: number): number {
@@ -92,7 +94,7 @@ export function demoSalesHistory(options: DemoSalesHistoryOptions): DemoProductH
       const rate = base * WEEKDAY[new Date(ms).getUTCDay()]! * yearly(ms);
       // A seller of one or two a day sells in lumps on some days, nothing on most.
       if (product.weight <= 1) return rng() < 0.35 ? 1 + poisson(rng, rate) : 0;
-      const sinceOnset = t - (days - VIRAL.daysAgo);
+      const sinceOnset = t - (days - (options.viralDaysAgo ?? VIRAL.daysAgo));
       const spike =
         product.viral && sinceOnset >= 0
           ? VIRAL.height * base * Math.exp((-Math.LN2 * sinceOnset) / VIRAL.halfLife)
