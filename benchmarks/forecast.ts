@@ -96,7 +96,8 @@ function backtest(series: Series, tally: Tally): void {
       { horizon: HORIZON, paths: PATHS, seed: origin },
     );
     tally.ms.push(performance.now() - started);
-    tally.methods[f.method] = (tally.methods[f.method] ?? 0) + 1;
+    const method = f.parameters.yearlyAmplitude === undefined ? f.method : `${f.method}+yearly`;
+    tally.methods[method] = (tally.methods[method] ?? 0) + 1;
     const actual = series.sales.slice(origin, origin + HORIZON);
     const naive = history.slice(-7);
     let errors = 0;

@@ -22,7 +22,7 @@ if (hosts > 1 && !process.env.DATABASE_URL) {
 }
 const basePort = Number(process.env.PORT ?? 3000);
 const thresholds = Object.fromEntries(CATALOG.map((p) => [p.sellerSku, p.threshold]));
-// The shop's past year of daily sales, so the dashboard's forecast charts have a history.
+// The shop's past two years of daily sales, so the dashboard's forecast charts have a history.
 const salesHistory = {
   products: CATALOG.map((p) => ({ productId: p.id, weight: p.weight, viral: p.id === VIRAL_PRODUCT_ID })),
 };

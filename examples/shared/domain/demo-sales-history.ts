@@ -24,12 +24,12 @@ export interface HistoryProduct {
  *
  * @example
  * ```ts
- * const options: DemoSalesHistoryOptions = { products: [{ productId: "1729384756001", weight: 3, viral: true }], days: 365 };
+ * const options: DemoSalesHistoryOptions = { products: [{ productId: "1729384756001", weight: 3, viral: true }], days: 730 };
  * ```
  */
 export interface DemoSalesHistoryOptions {
   products: readonly HistoryProduct[];
-  /** Complete days of history, ending yesterday (UTC). Default 365. */
+  /** Complete days of history, ending yesterday (UTC). Default 730 (two years: the yearly swell shows). */
   days?: number;
   /** Seed of the noise. Default 2026. */
   seed?: number;
@@ -82,7 +82,7 @@ function yearly(ms: number): number {
  * ```
  */
 export function demoSalesHistory(options: DemoSalesHistoryOptions): DemoProductHistory[] {
-  const days = options.days ?? 365;
+  const days = options.days ?? 730;
   const today = Math.floor((options.now ?? Date.now()) / DAY_MS) * DAY_MS;
   const start = today - days * DAY_MS;
   const startDate = new Date(start).toISOString().slice(0, 10);

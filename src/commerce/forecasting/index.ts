@@ -22,6 +22,13 @@ export * from './select-model.js';
 export * from './spike-detector.js';
 export { fitSpikeDecay, type SpikeDecay } from './spike-model.js';
 export * from './clean-spikes.js';
+export {
+  YEAR_WEEKS,
+  YEARLY_MIN_DAYS,
+  yearWeek,
+  yearlyIndex,
+  withYearlySeasonality,
+} from './yearly-seasonality.js';
 export * from './forecast-demand.js';
 export { intervalCoverage } from './pit-coverage.js';
 export * from './stockout-forecast.js';
