@@ -180,7 +180,7 @@ export function mountForecastPanel(subscribe, container) {
         const head = document.createElement('figcaption');
         head.innerHTML = `<strong>${escape(t.product_id)}</strong> <small>${escape(t.method)} · 30 days ≈ ${formatInt(t.total_p50)} (${formatInt(t.total_p10)}–${formatInt(t.total_p90)})</small> ${badge}`;
         const reorder = document.createElement('p');
-        reorder.className = `reorder${t.reorder_message ? ' due' : ''}`;
+        reorder.className = `reorder${Number(t.reorder_quantity) > 0 ? ' due' : ''}`;
         reorder.textContent = reorderText(t);
         const seasonal = document.createElement('p');
         seasonal.className = 'seasonal';

@@ -20,6 +20,8 @@ export const YEARLY_MIN_DAYS = 420;
 /** Share by which the yearly variant must beat the plain one out of sample. */
 const MARGIN = 0.02;
 const SMOOTHING = new Set(['ses', 'holt-damped', 'holt-winters']);
+/** Smallest factor an index may have (a week selling a quarter of the average). */
+const MIN_FACTOR = 0.25;
 /** Smoothing weights over the neighbouring weeks (−2 … +2). */
 const SMOOTH = [1, 2, 3, 2, 1];
 
@@ -30,7 +32,8 @@ export function yearWeek(t: number): number {
 
 /**
  * The yearly index (52 factors with mean 1) of a daily series, or null with
- * less than {@link YEARLY_MIN_DAYS} days or no sales. Weekly totals are
+ * less than {@link YEARLY_MIN_DAYS} days, no sales, or a week of the year
+ * below a quarter of the average (too sparse to estimate). Weekly totals are
  * divided by their centred 52-week moving average (held flat beyond the
  * ends, where it is not defined), averaged per week of the year, smoothed
  * with weights 1-2-3-2-1 around the year and normalised.
@@ -77,7 +80,11 @@ export function yearlyIndex(y: readonly number[]): number[] | null {
     return s / 9;
   });
   const m = smoothed.reduce((a, b) => a + b, 0) / YEAR_WEEKS;
-  return m > 0 ? smoothed.map((v) => v / m) : null;
+  if (!(m > 0)) return null;
+  const index = smoothed.map((v) => v / m);
+  // Weeks that never sell (a sparse seller) would divide sales by ~0: too
+  // little to tell a yearly pattern from lumps.
+  return Math.min(...index) >= MIN_FACTOR ? index : null;
 }
 
 /** A model fitted on yearly-adjusted sales; its forecasts carry the index again. */

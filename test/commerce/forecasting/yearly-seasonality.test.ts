@@ -27,6 +27,14 @@ describe('yearlyIndex', () => {
     index.forEach((v, k) => expect(v).toBeCloseTo(1 + 0.3 * gain * Math.sin(theta * k), 9));
   });
 
+  it('declines a sparse seller whose quiet weeks would divide sales by zero', () => {
+    // Sells only in the first ten weeks of each year.
+    const y = Array.from({ length: 2 * 364 }, (_, t) => (yearWeek(t) < 10 && t % 5 === 0 ? 3 : 0));
+    expect(yearlyIndex(y)).toBeNull();
+    const f = forecastDemand({ sales: y, startDate: '2025-01-01' }, { paths: 100 });
+    for (const d of f.days) expect(Number.isFinite(d.mean) && Number.isFinite(d.p50)).toBe(true);
+  });
+
   it('needs more than a year of history', () => {
     expect(yearlyIndex(new Array<number>(400).fill(5))).toBeNull();
     expect(yearlyIndex(new Array<number>(420).fill(5))).not.toBeNull();
