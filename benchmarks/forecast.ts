@@ -23,9 +23,18 @@
  *   (confirmed alarms away from any shock, per product-year; every class).
  *
  * Environment: FORECAST_PRODUCTS (per class, default 60 → 300 products),
+ * FORECAST_CLASSES (comma-separated, default all, e.g. `seasonal,demo_replay`),
  * FORECAST_DAYS (default 730), FORECAST_ORIGINS (default 6, 30 days apart,
  * ending 30 days before the end), FORECAST_PATHS (default 500).
- * The demo-log replay named in issue 16 is not part of this harness yet.
+ *
+ * `forecast.demo_replay` replays the demo's log: the demo shop's daily sales
+ * history (`examples/shared/domain/demo-sales-history.ts`: weekend peak,
+ * yearly swell, a sparse seller, a viral spike) imported into an event store
+ * as the demo host imports it, folded by the real `product_daily_sales`
+ * projection, and read back per product and day, as the analytics updater
+ * reads it. One demo shop (5 products) per 5 of FORECAST_PRODUCTS, each with
+ * its own seed and its spike at a different day inside the evaluated span;
+ * no mentions (the demo has none).
  */
 import { detectSpikes } from '../src/commerce/forecasting/spike-detector.js';
 import { forecastDemand } from '../src/commerce/forecasting/forecast-demand.js';
@@ -36,6 +45,11 @@ import {
   type DemandClass,
   type SyntheticDemand,
 } from '../src/commerce/forecasting/synthetic-demand.js';
+import { createCommerce, type ProductDailySalesRow } from '../src/commerce/index.js';
+import { addDays, daysBetween } from '../src/commerce/forecasting/dates.js';
+import { createEventStore } from '../src/store/index.js';
+import { importDemoSalesHistory } from '../examples/shared/domain/demo-sales-history.js';
+import { CATALOG, VIRAL_PRODUCT_ID } from '../examples/simulator/catalog.js';
 import { emit, median, round } from './support/stats.js';
 
 const PRODUCTS = Number(process.env.FORECAST_PRODUCTS ?? 60);
@@ -65,17 +79,25 @@ function seasonalNaiveScale(history: readonly number[]): number {
   return history.length > 7 ? sum / (history.length - 7) : 1;
 }
 
-function backtest(series: SyntheticDemand, tally: Tally): void {
+/** A replayed or generated series: sales, optional mentions, known shock onsets. */
+type Series = Pick<SyntheticDemand, 'sales' | 'shockOnsets'> & { mentions?: number[] };
+
+function backtest(series: Series, tally: Tally): void {
   for (let k = 0; k < ORIGINS; k++) {
     const origin = DAYS - HORIZON - k * HORIZON;
     const history = series.sales.slice(0, origin);
     const started = performance.now();
     const f = forecastDemand(
-      { sales: history, startDate: START, mentions: series.mentions.slice(0, origin) },
+      {
+        sales: history,
+        startDate: START,
+        ...(series.mentions ? { mentions: series.mentions.slice(0, origin) } : {}),
+      },
       { horizon: HORIZON, paths: PATHS, seed: origin },
     );
     tally.ms.push(performance.now() - started);
-    tally.methods[f.method] = (tally.methods[f.method] ?? 0) + 1;
+    const method = f.parameters.yearlyAmplitude === undefined ? f.method : `${f.method}+yearly`;
+    tally.methods[method] = (tally.methods[method] ?? 0) + 1;
     const actual = series.sales.slice(origin, origin + HORIZON);
     const naive = history.slice(-7);
     let errors = 0;
@@ -101,7 +123,7 @@ function backtest(series: SyntheticDemand, tally: Tally): void {
   }
 }
 
-function salesOnlyDelays(series: SyntheticDemand, delays: number[]): void {
+function salesOnlyDelays(series: Series, delays: number[]): void {
   const { alarms } = detectSpikes(series.sales);
   for (const on of series.shockOnsets) {
     const hit = alarms.find((a) => a.confirmedIndex >= on && a.confirmedIndex <= on + 14);
@@ -109,8 +131,8 @@ function salesOnlyDelays(series: SyntheticDemand, delays: number[]): void {
   }
 }
 
-function detection(series: SyntheticDemand, delays: number[], flags: number[], missed: { n: number }) {
-  const { alarms } = detectSpikes(series.sales, { mentions: series.mentions });
+function detection(series: Series, delays: number[], flags: number[], missed: { n: number }) {
+  const { alarms } = detectSpikes(series.sales, series.mentions ? { mentions: series.mentions } : {});
   let falseAlarms = 0;
   for (const a of alarms) {
     if (!series.shockOnsets.some((on) => a.confirmedIndex >= on - 2 && a.confirmedIndex <= on + 30))
@@ -127,7 +149,7 @@ function detection(series: SyntheticDemand, delays: number[], flags: number[], m
   return falseAlarms;
 }
 
-function runClass(demandClass: DemandClass, classIndex: number): void {
+function runClass(name: string, all: readonly Series[]): void {
   const tally: Tally = {
     mase: [],
     maseMean: [],
@@ -147,16 +169,15 @@ function runClass(demandClass: DemandClass, classIndex: number): void {
   const missed = { n: 0 };
   let falseAlarms = 0;
   let shocks = 0;
-  for (let p = 0; p < PRODUCTS; p++) {
-    const series = syntheticDemand(demandClass, DAYS, 1 + classIndex * 100_003 + p * 7919);
+  for (const series of all) {
     backtest(series, tally);
     falseAlarms += detection(series, delays, flags, missed);
     salesOnlyDelays(series, salesOnly);
     shocks += series.shockOnsets.length;
   }
   emit({
-    name: `forecast.${demandClass}`,
-    products: PRODUCTS,
+    name: `forecast.${name}`,
+    products: all.length,
     days: DAYS,
     origins: ORIGINS,
     horizon_days: HORIZON,
@@ -170,13 +191,63 @@ function runClass(demandClass: DemandClass, classIndex: number): void {
     flag_delay_days: flags.length > 0 ? median(flags) : null,
     detect_delay_days_sales_only: salesOnly.length > 0 ? median(salesOnly) : null,
     detected_share: shocks > 0 ? round(1 - missed.n / shocks, 3) : null,
-    false_alarm_rate: round(falseAlarms / ((PRODUCTS * DAYS) / 365), 3),
+    false_alarm_rate: round(falseAlarms / ((all.length * DAYS) / 365), 3),
     methods: tally.methods,
     ms_per_forecast: round(median(tally.ms), 2),
   });
 }
 
-export default function forecastBenchmark(): Promise<void> {
-  DEMAND_CLASSES.forEach((c, i) => runClass(c, i));
-  return Promise.resolve();
+function synthetic(demandClass: DemandClass, classIndex: number): Series[] {
+  return Array.from({ length: PRODUCTS }, (_, p) =>
+    syntheticDemand(demandClass, DAYS, 1 + classIndex * 100_003 + p * 7919),
+  );
+}
+
+/** The demo shops' logs, replayed through the daily-sales projection. */
+async function demoReplay(): Promise<Series[]> {
+  const shops = Math.max(1, Math.round(PRODUCTS / CATALOG.length));
+  const now = Date.parse(`${addDays(START, DAYS)}T12:00:00Z`);
+  const products = CATALOG.map((p) => ({
+    productId: p.id,
+    weight: p.weight,
+    viral: p.id === VIRAL_PRODUCT_ID,
+  }));
+  const out: Series[] = [];
+  for (let shop = 0; shop < shops; shop++) {
+    const store = createEventStore({ occurredAtWindow: null });
+    const commerce = createCommerce({ store, pollIntervalMs: 5 });
+    await commerce.start();
+    // Spikes land inside the evaluated span (the last ORIGINS × 30 days but the last 30).
+    const viralDaysAgo = 40 + ((shop * 37) % Math.max(1, ORIGINS * HORIZON - 20));
+    const creatorId = `demo-shop-${shop}`;
+    await importDemoSalesHistory(store, creatorId, {
+      products,
+      days: DAYS,
+      now,
+      seed: 2026 + shop,
+      viralDaysAgo,
+    });
+    await commerce.whenIdle(300_000);
+    const rows = await commerce.readModels.rows<ProductDailySalesRow>('product_daily_sales');
+    await commerce.stop();
+    await store.close();
+    for (const p of products) {
+      const sales = new Array<number>(DAYS).fill(0);
+      for (const r of rows) {
+        if (r.product_id !== p.productId) continue;
+        const i = daysBetween(START, r.day);
+        if (i >= 0 && i < DAYS) sales[i] = Number(r.units);
+      }
+      out.push({ sales, shockOnsets: p.viral ? [DAYS - viralDaysAgo] : [] });
+    }
+  }
+  return out;
+}
+
+export default async function forecastBenchmark(): Promise<void> {
+  const only = process.env.FORECAST_CLASSES?.split(',');
+  DEMAND_CLASSES.forEach((c, i) => {
+    if (!only || only.includes(c)) runClass(c, synthetic(c, i));
+  });
+  if (!only || only.includes('demo_replay')) runClass('demo_replay', await demoReplay());
 }

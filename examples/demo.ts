@@ -10,7 +10,7 @@
  */
 import { startExpressHost } from './express-host/app.js';
 import { spawnHost, type HostProcess } from './shared/host-process.js';
-import { CATALOG } from './simulator/catalog.js';
+import { CATALOG, VIRAL_PRODUCT_ID } from './simulator/catalog.js';
 import { startSimulator } from './simulator/simulator.js';
 
 const rate = Number(process.env.SIM_RATE ?? 2);
@@ -22,6 +22,10 @@ if (hosts > 1 && !process.env.DATABASE_URL) {
 }
 const basePort = Number(process.env.PORT ?? 3000);
 const thresholds = Object.fromEntries(CATALOG.map((p) => [p.sellerSku, p.threshold]));
+// The shop's past two years of daily sales, so the dashboard's forecast charts have a history.
+const salesHistory = {
+  products: CATALOG.map((p) => ({ productId: p.id, weight: p.weight, viral: p.id === VIRAL_PRODUCT_ID })),
+};
 
 // The mock TikTok Shop API must be up before the hosts, which call it.
 const simulator = await startSimulator({ url: 'http://localhost', rate, autoStart: false });
@@ -31,6 +35,9 @@ if (hosts === 1) {
   const running = await startExpressHost({
     tiktokApiUrl: simulator.apiUrl,
     thresholds,
+    salesHistory,
+    // Forecasts every minute in the demo (the specification's 5 minutes otherwise).
+    analyticsEveryMs: 60_000,
   });
   urls = [running.url];
   close = () => running.close();

@@ -24,6 +24,8 @@ const STATIC = {
   'conflicts-panel.css': 'text/css; charset=utf-8',
   'alerts-panel.js': 'text/javascript; charset=utf-8',
   'alerts-panel.css': 'text/css; charset=utf-8',
+  'forecast-panel.js': 'text/javascript; charset=utf-8',
+  'forecast-panel.css': 'text/css; charset=utf-8',
 } as const;
 
 /**

@@ -8,6 +8,7 @@ import { connectMultiplexed } from '/dashboard/client.js';
 import { formatCents, formatInt, formatMs, formatReading, trend } from '/dashboard/format.js';
 import { mountConflictsPanel } from '/dashboard/conflicts-panel.js';
 import { alertsPanel } from '/dashboard/alerts-panel.js';
+import { mountForecastPanel } from '/dashboard/forecast-panel.js';
 
 const params = new URLSearchParams(location.search);
 // ?transport=ws: WebSocket; ?transport=eventsource: the browser's EventSource; default SSE over fetch.
@@ -337,3 +338,4 @@ subscribe(
   { filter: 'state=in.(pending,firing,acknowledged)' },
   alertsPanel($('alert-rows'), { headers: token ? { authorization: `Bearer ${token}` } : {} }),
 );
+mountForecastPanel(subscribe, $('forecast-charts'));

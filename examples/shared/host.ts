@@ -11,8 +11,10 @@
  * minutes and on inventory events, reading TikTok's stock, the monthly log
  * archival; the engine runs both on one host of many by lease), authorisation (tokens with roles, service API keys,
  * per-browser anonymous identities), `resolve-sync-conflicts` with its manual
- * queue routes, the schedules' admin routes, and the health answer. The
- * framework files only mount routes.
+ * queue routes, the schedules' admin routes, the analytics updater
+ * (forecasts, reorder plans; a schedule, and once at start) over an optional
+ * imported sales history, and the health answer. The framework files only
+ * mount routes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -48,6 +50,7 @@ import { HOST_CHANNELS } from './channels.js';
 import { openDatabase } from './database.js';
 import { commerceReadModel } from './domain/commerce-read-model.js';
 import { conflictQueueProjection } from './domain/conflict-queue.js';
+import { importDemoSalesHistory, type DemoSalesHistoryOptions } from './domain/demo-sales-history.js';
 import { stockCountsFeed } from './domain/stock-counts-feed.js';
 import { HostSignals, healthMonitorWorker } from './domain/health-monitor.js';
 import { inventoryPoller } from './domain/inventory-poller.js';
@@ -100,7 +103,14 @@ export interface HostOptions {
   alertRules?: readonly AlertRule[];
   /** Alert evaluation interval, ms. Default 15,000. */
   alertIntervalMs?: number;
+  /** Interval of the analytics updater (forecasts, reorder plans), ms. Default `ANALYTICS_EVERY_MS` or 300,000. */
+  analyticsEveryMs?: number;
+  /** Import a generated sales history of the demo creator's products at start (the demo's past). */
+  salesHistory?: DemoSalesHistoryOptions;
 }
+
+/** The analytics updater's schedule. */
+export const ANALYTICS_SCHEDULE = 'update-analytics';
 
 /** Where the schedules' admin routes are mounted. */
 export const SCHEDULES_PATH = '/api/schedules';
@@ -297,6 +307,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         conflicts: { settleMs: 500, tickMs: 100, config: { entities: { inventory: { windowMs: 2_000 } } } },
         // sync-inventory-levels on inventory events too, debounced per product (docs/commerce.md).
         inventorySync: { tiktok: tiktokStock },
+        // Forecasts and reorder plans; run by the engine's schedule below (one host of many).
+        analytics: { schedule: false },
         ports: {
           tiktok,
           ...providerPorts({
@@ -360,12 +372,22 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         },
       }),
     ],
-    schedules: () =>
-      commerceSchedules(built!, {
+    schedules: () => [
+      ...commerceSchedules(built!, {
         creatorIds: tenantIds,
         tiktok: tiktokStock,
         inventoryEveryMs: options.inventorySyncMs ?? Number(env.INVENTORY_SYNC_MS || 300_000),
       }),
+      {
+        name: ANALYTICS_SCHEDULE,
+        every: options.analyticsEveryMs ?? Number(env.ANALYTICS_EVERY_MS || 300_000),
+        missed: 'latest',
+        run: async () => {
+          const run = await built!.analytics!.runOnce();
+          return { products: run.products, insights: run.insights };
+        },
+      },
+    ],
   });
   // createSyncEngine builds its read models synchronously.
   const commerce = built!;
@@ -381,6 +403,15 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   engine.hub.events.on('error', (err) => log.error(`realtime: ${describeError(err)}`));
   await engine.start();
   await alerts.alerting.start({ store: engine.store });
+  if (options.salesHistory) {
+    const imported = await importDemoSalesHistory(engine.store, credentials.creatorId, options.salesHistory);
+    if (imported > 0) log.info(`imported ${imported} days of demo sales history`);
+    // A first forecast once the history is folded, rather than at the first scheduled run.
+    void commerce
+      .whenIdle(60_000)
+      .then(() => commerce.analytics!.runOnce())
+      .catch((err: unknown) => log.warn(`analytics: ${describeError(err)}`));
+  }
 
   const tokens = options.tokens ?? config.tokens;
   const openAccess = options.openAccess ?? config.openAccess;

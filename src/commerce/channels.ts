@@ -8,7 +8,8 @@ import type { ChannelDefinition } from '../realtime/channels.js';
  * The dashboard channels of the CreatorFlow read models (`./read-models`)
  * with the throttles the specification asks for (system health 1 s, order
  * metrics 5 s, inventory alerts 1 s, sync status 2 s), plus daily revenue (1 s)
- * for the live revenue card.
+ * for the live revenue card, and the analytics tables the analytics updater
+ * rewrites in batches (forecasts, creator performance, insights; 1 s).
  *
  * @example
  * ```ts
@@ -52,6 +53,27 @@ export const COMMERCE_CHANNELS: readonly ChannelDefinition[] = Object.freeze([
     keyColumns: ['creator_id', 'day'],
     tenantColumn: 'creator_id',
     filterableColumns: ['day', 'currency'],
+    throttleMs: 1000,
+  },
+  {
+    name: 'product_trend_analysis',
+    keyColumns: ['creator_id', 'product_id'],
+    tenantColumn: 'creator_id',
+    filterableColumns: ['product_id', 'method', 'spike_state'],
+    throttleMs: 1000,
+  },
+  {
+    name: 'creator_performance_analytics',
+    keyColumns: ['creator_id'],
+    tenantColumn: 'creator_id',
+    filterableColumns: ['top_product_id'],
+    throttleMs: 1000,
+  },
+  {
+    name: 'business_intelligence_insights',
+    keyColumns: ['insight_id'],
+    tenantColumn: 'creator_id',
+    filterableColumns: ['product_id', 'kind', 'severity'],
     throttleMs: 1000,
   },
 ]);

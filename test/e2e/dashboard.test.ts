@@ -67,6 +67,9 @@ const CHANNELS: SubscriptionRequest[] = [
   // The conflicts panel (examples/dashboard/conflicts-panel.js).
   { channel: 'conflict_queue', throttleMs: 0 },
   { channel: 'monitoring_alerts', filter: 'state=in.(pending,firing,acknowledged)', throttleMs: 0 },
+  // The forecast panel (examples/dashboard/forecast-panel.js).
+  { channel: 'product_trend_analysis', throttleMs: 0 },
+  { channel: 'product_daily_sales', throttleMs: 0 },
 ];
 const ALL_CONNECTED = CHANNELS.map(() => 'connected');
 

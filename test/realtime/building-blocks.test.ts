@@ -22,6 +22,9 @@ describe('defineChannels', () => {
       inventory_alerts: 1000,
       sync_operations: 2000,
       daily_revenue_metrics: 1000,
+      product_trend_analysis: 1000,
+      creator_performance_analytics: 1000,
+      business_intelligence_insights: 1000,
     });
     expect(channels.get('inventory_alerts')!.filterableColumns).toContain('creator_id');
   });

@@ -55,7 +55,7 @@ export interface AnalyticsUpdaterOptions {
   leadTimeDays?: number;
   /** Target chance of not stocking out. Default 0.95. */
   serviceLevel?: number;
-  /** Days of history each forecast reads. Default 365. */
+  /** Days of history each forecast reads (a yearly pattern needs more than a year). Default 730. */
   historyDays?: number;
   /** Clock (tests). */
   now?: () => number;
@@ -132,7 +132,7 @@ export class AnalyticsUpdater extends EventEmitter<AnalyticsUpdaterEventMap> {
     if (!(Number.isFinite(intervalMs) && intervalMs >= 1_000)) {
       throw new ForecastInputError('intervalMs', `expected at least 1000 ms, got ${String(intervalMs)}`);
     }
-    const historyDays = options.historyDays ?? 365;
+    const historyDays = options.historyDays ?? 730;
     assertIntegerIn('historyDays', historyDays, 28, 3_650);
     this.#o = {
       store: options.store,

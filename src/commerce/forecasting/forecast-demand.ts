@@ -12,6 +12,7 @@ import { fitMethod, selectModel, type CandidateScore } from './select-model.js';
 import { detectSpikes, type SpikeDetectorOptions, type SpikeSignal } from './spike-detector.js';
 import { fitSpikeDecay, SpikeAdjustedModel } from './spike-model.js';
 import { quantileSorted } from './statistics.js';
+import { withYearlySeasonality } from './yearly-seasonality.js';
 
 /** Longest horizon served. */
 export const MAX_HORIZON_DAYS = 90;
@@ -163,7 +164,7 @@ export function forecastDemand(history: DemandHistory, options: ForecastOptions 
   // A spike still under way (its window reaches today) reshapes the forecast.
   const live = windows.find((w) => w.end === sales.length && sales.length - w.start <= o.spikeMemory);
   const adapted = live ? adaptToSpike(sales, cleaned, live.start, options.methods, o.window) : null;
-  const model = adapted ?? selection.model;
+  const model = adapted ?? withYearlySeasonality(selection.model, cleaned, o.window);
   return distribution(model, o, firstDate, {
     spike: scan.latest,
     spikeAdjusted: adapted !== null,

@@ -22,6 +22,13 @@ export * from './select-model.js';
 export * from './spike-detector.js';
 export { fitSpikeDecay, type SpikeDecay } from './spike-model.js';
 export * from './clean-spikes.js';
+export {
+  YEAR_WEEKS,
+  YEARLY_MIN_DAYS,
+  yearWeek,
+  yearlyIndex,
+  withYearlySeasonality,
+} from './yearly-seasonality.js';
 export * from './forecast-demand.js';
 export { intervalCoverage } from './pit-coverage.js';
 export * from './stockout-forecast.js';
@@ -30,6 +37,7 @@ export * from './accuracy-ledger.js';
 export * from './capacity-plan.js';
 export * from './synthetic-demand.js';
 export * from './product-daily-sales.js';
+export * from './sales-import.js';
 export * from './analytics-tables.js';
 export { mergeFigures } from './analytics-rows.js';
 export * from './analytics-updater.js';

@@ -1,7 +1,8 @@
 /**
  * `product_daily_sales`: units sold per product and UTC day, the history the
  * forecasters read. Sales count as `inventory_levels` counts them: units
- * reserved for orders, plus stock decreases reported with reason `sale`.
+ * reserved for orders, plus stock decreases reported with reason `sale`;
+ * and imported history (`inventory.sales_imported`) adds to the day it names.
  */
 import type { Row } from '../../core/row-change.js';
 import {
@@ -12,6 +13,7 @@ import {
 import type { EventPayload } from '../events/index.js';
 import { utcDay } from '../metrics/revenue.js';
 import { eventTime, toNumber } from '../read-models/row-values.js';
+import { SALES_IMPORTED_EVENT, type SalesImported } from './sales-import.js';
 
 /** A `product_daily_sales` row. */
 export interface ProductDailySalesRow extends Row {
@@ -40,6 +42,21 @@ function adding(units: (data: never) => number): ProjectionHandler<ProductDailyS
   };
 }
 
+/** An imported day counts on the day it names, not the day it was imported. */
+const imported: ProjectionHandler<ProductDailySalesRow> = {
+  key: (e) => {
+    const d = e.data as SalesImported;
+    return d.units > 0 ? { creator_id: d.creatorId, product_id: d.productId, day: d.day } : null;
+  },
+  apply: (current, event, key) => ({
+    creator_id: key.creator_id as string,
+    product_id: key.product_id as string,
+    day: key.day as string,
+    units: toNumber(current?.units) + (event.data as SalesImported).units,
+    updated_at: eventTime(event),
+  }),
+};
+
 /**
  * The `product_daily_sales` projection.
  *
@@ -67,6 +84,7 @@ export function productDailySalesProjection(): ProjectionDefinition<ProductDaily
       'inventory.stock_updated': adding((d: EventPayload<'inventory.stock_updated'>) =>
         d.reason === 'sale' && d.previousQuantity !== undefined ? d.previousQuantity - d.quantity : 0,
       ),
+      [SALES_IMPORTED_EVENT]: imported,
     },
   });
 }

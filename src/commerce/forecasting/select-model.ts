@@ -115,8 +115,16 @@ export function selectModel(
 /** Widest inflation of the simulated errors. */
 const MAX_ERROR_SCALE = 1.5;
 
-/** Scale a smoothing model's errors by how much worse it did out of sample than in sample. */
-function widened(model: FittedDemandModel, holdoutRmse: number | null): FittedDemandModel {
+/**
+ * Scale a smoothing model's errors by how much worse it did out of sample
+ * than in sample (at most 1.5×); other models are returned as they are.
+ *
+ * @example
+ * ```ts
+ * const model = widened(fitMethod('holt-winters', sales)!, 4.2);
+ * ```
+ */
+export function widened(model: FittedDemandModel, holdoutRmse: number | null): FittedDemandModel {
   if (!(model instanceof SmoothingModel) || holdoutRmse === null) return model;
   const inSample = model.inSampleRmse();
   if (inSample <= 0) return model;

@@ -1,12 +1,20 @@
 /**
  * Simulated daily demand with known generating processes, for backtests,
  * calibration tests and demos: steady, trending, weekly-seasonal,
- * intermittent, and viral (a base process plus shocks that decay).
+ * intermittent, and viral (a base process plus shocks that decay); and
+ * `seasonal_yearly`, the weekly pattern times a yearly swell (a 364-day cycle).
  */
 import { poisson, seededRandom, type RandomSource } from './random.js';
 
 /** The demand classes the generators know. */
-export const DEMAND_CLASSES = ['steady', 'trending', 'seasonal', 'intermittent', 'viral'] as const;
+export const DEMAND_CLASSES = [
+  'steady',
+  'trending',
+  'seasonal',
+  'intermittent',
+  'viral',
+  'seasonal_yearly',
+] as const;
 /** One of {@link DEMAND_CLASSES}. */
 export type DemandClass = (typeof DEMAND_CLASSES)[number];
 
@@ -60,6 +68,11 @@ export function syntheticDemand(demandClass: DemandClass, days: number, seed: nu
   const growth = between(rng, 0.5, 1.5) / days;
   const probability = between(rng, 0.05, 0.3);
   const size = between(rng, 0.5, 3);
+  // seasonal_yearly also swells and ebbs over the year (±20–40 %, any phase).
+  const yearly =
+    demandClass === 'seasonal_yearly'
+      ? { amplitude: between(rng, 0.2, 0.4), phase: 2 * Math.PI * rng() }
+      : null;
   const onsets: number[] = [];
   const shocks: Array<{ at: number; height: number; decay: number }> = [];
   if (demandClass === 'viral') {
@@ -76,7 +89,9 @@ export function syntheticDemand(demandClass: DemandClass, days: number, seed: nu
   for (let t = 0; t < days; t++) {
     let rate = base;
     if (demandClass === 'trending') rate = base * (1 + growth * t);
-    if (demandClass === 'seasonal' || demandClass === 'viral') rate = base * WEEKLY[t % 7]!;
+    if (demandClass === 'seasonal' || demandClass === 'seasonal_yearly' || demandClass === 'viral')
+      rate = base * WEEKLY[t % 7]!;
+    if (yearly) rate *= 1 + yearly.amplitude * Math.sin((2 * Math.PI * t) / 364 + yearly.phase);
     let talk = 20;
     for (const s of shocks) {
       if (t >= s.at) rate += s.height * Math.exp(-s.decay * (t - s.at));

@@ -88,6 +88,33 @@ describe('forecast after a confirmed spike', () => {
     expect(d.excess).toBeCloseTo(50 * Math.exp(-0.2 * 7), 6);
   });
 
+  it('fits the decay from the peak, not from the rise before it', () => {
+    // An onset flagged a day before sales moved (mentions lead), a day of rise, then a 20 %/day fade.
+    const fade = Array.from({ length: 6 }, (_, i) => 50 * Math.exp(-0.2 * i));
+    const d = fitSpikeDecay([0.5, 30, ...fade]);
+    expect(d.decayPerDay).toBeCloseTo(0.2, 6);
+    expect(d.excess).toBeCloseTo(50 * Math.exp(-0.2 * 5), 6);
+    expect(Math.max(...d.residuals.map(Math.abs))).toBeLessThan(1e-6);
+  });
+
+  it('keeps the median of the futures on the point forecast after a spike', () => {
+    // A viral series confirmed two days into its second shock: the forecast is spike-adjusted.
+    const s = syntheticDemand('viral', 730, 1 + 4 * 100_003 + 7 * 7919);
+    const origin = 670;
+    const f = forecastDemand(
+      { sales: s.sales.slice(0, origin), startDate: '2025-01-01', mentions: s.mentions.slice(0, origin) },
+      { horizon: 30, paths: 1000, seed: 3 },
+    );
+    expect(f.spikeAdjusted).toBe(true);
+    for (const day of f.days) expect(Math.abs(day.p50 - day.mean)).toBeLessThanOrEqual(0.05 * day.mean + 1);
+    // And the spike fades in the forecast, as it does in the data.
+    expect(f.days[29]!.mean).toBeLessThan(0.5 * f.days[0]!.mean);
+    const actual = s.sales.slice(origin, origin + 30);
+    const mae = (point: (d: (typeof f.days)[number]) => number) =>
+      f.days.reduce((sum, d, h) => sum + Math.abs(actual[h]! - point(d)), 0) / 30;
+    expect(mae((d) => d.p50)).toBeLessThanOrEqual(1.05 * mae((d) => d.mean));
+  });
+
   it('cleans a faded spike out of the history models are fitted on', () => {
     const { sales, onset } = shocked(6, 10, 40, 3, 100, 200);
     const { cleaned, windows } = cleanSpikes(sales, [onset]);
