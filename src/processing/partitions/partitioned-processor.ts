@@ -23,7 +23,8 @@ import { processingStateOf } from '../state/processing-state-of.js';
 import { Processor, type RedriveResult } from '../processor.js';
 import type { ProcessorEventMap, ProcessorLag } from '../processor-events.js';
 import { assignPartitions } from './assign-partitions.js';
-import { partitionCoordination, type PartitionCoordination } from './partition-coordination.js';
+import type { PartitionCoordination } from './partition-coordination.js';
+import { partitionCoordinationOf } from '../state/processing-state-of.js';
 import { partitionOf } from './partition-key.js';
 import { partitionNames } from './partition-names.js';
 import {
@@ -102,7 +103,7 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
     this.member = this.#o.member;
     this.partitionNames = Object.freeze(partitionNames(this.name, this.partitions));
     const { store } = this.#o.resolved;
-    this.#coord = partitionCoordination(store);
+    this.#coord = partitionCoordinationOf(store);
     this.#dlq = processingStateOf(store).deadLetters;
   }
 
