@@ -33,7 +33,7 @@ export interface SqlProjectionStorage extends ProjectionStorageBase {
 export interface MemoryProjectionStorage extends ProjectionStorageBase {
   readonly kind: 'memory';
   /** Put a replayed table in place of the live one. */
-  replace(fresh: MemoryTable): void;
+  replace(fresh: TableBackend): void;
 }
 
 /**
@@ -83,7 +83,7 @@ export function sqlProjectionStorage(
  * ```
  */
 export function memoryProjectionStorage(definition: ProjectionDefinition): MemoryProjectionStorage {
-  let live = new MemoryTable(definition.key);
+  let live: TableBackend = new MemoryTable(definition.key);
   return {
     kind: 'memory',
     async migrate() {},
