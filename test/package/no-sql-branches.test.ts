@@ -3,8 +3,8 @@
  * state through ports (ProcessingState, projection storage, the conflict
  * audit, the EventStore), and one selector per module — a file named
  * `*-of.ts` — picks the SQL or the memory adapter. The store itself, the
- * driver adapters and the commerce domain (SQL adapters of its own) are
- * outside the rule.
+ * driver adapters, the commerce domain (SQL adapters of its own) and the
+ * contract suites (which check SQL adapters) are outside the rule.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -12,8 +12,8 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = join(import.meta.dirname, '../../src');
 
-/** Where `store.sql` may be read: adapter selectors, the store, drivers, the domain. */
-const ALLOWED = [/^store\//, /^adapters\//, /^commerce\//, /-of\.ts$/];
+/** Where `store.sql` may be read: adapter selectors, the store, drivers, the domain, the contract suites (they check adapters). */
+const ALLOWED = [/^store\//, /^adapters\//, /^commerce\//, /^testing\//, /-of\.ts$/];
 
 /** `store.sql`, `this.#store.sql`, `options.store.sql`, and `const { sql } = store`. */
 const READS_STORE_SQL = [
