@@ -296,6 +296,7 @@ export type {
   ProcessorLag,
   ProcessorOptions,
   ProjectionDefinition,
+  ProjectionStorage,
   ProjectionDefinitionInput,
   ProjectionChannel,
   ProjectionEventMap,

@@ -515,7 +515,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       return { contentType: prom.contentType, body: await prom.scrape() };
     },
     async close() {
-      alerts.alerting.stop();
+      await alerts.alerting.stop();
       stopSagaMetrics();
       monitoring.stop();
       await engine.close();

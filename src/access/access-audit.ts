@@ -44,7 +44,7 @@ export interface AccessAuditQuery {
  *
  * @example
  * ```ts
- * const audit: AccessAuditStore = createAccessAudit({ sql: store.sql, schema: store.schema });
+ * const audit: AccessAuditStore = createAccessAudit({ sql, schema: 'app' });
  * await audit.migrate();
  * const lastHour = await audit.list({ from: new Date(Date.now() - 3_600_000) });
  * ```
@@ -64,7 +64,7 @@ export interface AccessAuditStore {
  *
  * @example
  * ```ts
- * const options: AccessAuditOptions = { sql: store.sql, schema: store.schema };
+ * const options: AccessAuditOptions = { sql, schema: 'app' };
  * ```
  */
 export interface AccessAuditOptions {
@@ -79,7 +79,7 @@ export interface AccessAuditOptions {
  *
  * @example
  * ```ts
- * const audit = createAccessAudit({ sql: store.sql, schema: store.schema });
+ * const audit = createAccessAudit({ sql, schema: 'app' });
  * ```
  */
 export function createAccessAudit(options: AccessAuditOptions = {}): AccessAuditStore {
@@ -139,7 +139,7 @@ interface AuditRow {
  *
  * @example
  * ```ts
- * const audit = new SqlAccessAudit(store.sql!, store.schema);
+ * const audit = new SqlAccessAudit(sql, 'app');
  * await audit.migrate();
  * ```
  */

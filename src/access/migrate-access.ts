@@ -20,7 +20,7 @@ export const ACCESS_COMPONENT = 'access';
  *
  * @example
  * ```ts
- * await migrateAccess(store.sql!, store.schema);
+ * await migrateAccess(sql, 'app');
  * ```
  */
 export async function migrateAccess(sql: SqlClient, schema: string): Promise<void> {

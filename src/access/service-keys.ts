@@ -38,7 +38,7 @@ export interface ServiceKeyInfo {
  *
  * @example
  * ```ts
- * const options: ServiceKeysOptions = { sql: store.sql, schema: store.schema };
+ * const options: ServiceKeysOptions = { sql, schema: 'app' };
  * ```
  */
 export interface ServiceKeysOptions {
@@ -70,7 +70,7 @@ const hashOf = (secret: string): Buffer => createHash('sha256').update(secret, '
  *
  * @example
  * ```ts
- * const keys = new ServiceKeys({ sql: store.sql, schema: store.schema });
+ * const keys = new ServiceKeys({ sql, schema: 'app' });
  * await keys.migrate();
  * const { key } = await keys.issue({ name: 'inventory-sync', tenantIds: ['creator-1'] });
  * const auth = await keys.verify(key); // { userId: 'service:inventory-sync', tenantIds: ['creator-1'], roles: ['service'] }

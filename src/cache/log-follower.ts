@@ -8,6 +8,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Subscription } from 'rxjs';
 import type { LogCheckpoint } from '../core/checkpoint.js';
+import { PollLoop } from '../runtime/poll-loop.js';
 import type { EventStore } from '../store/types.js';
 import { tagsForEvent, type InvalidationRules } from './invalidation-rules.js';
 import { LagSamples } from './lag-samples.js';
@@ -56,7 +57,7 @@ export class LogFollower extends EventEmitter<LogFollowerEvents> {
   #running: Promise<void> | null = null;
   #failing = false;
   #lastError: unknown = undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #poll: PollLoop | undefined;
   #wakeups: Subscription | undefined;
   readonly lag = new LagSamples(2048);
   #events = 0;
@@ -98,16 +99,34 @@ export class LogFollower extends EventEmitter<LogFollowerEvents> {
     return this.#lastError;
   }
 
+  /**
+   * Follow the log: read to its end on every wake-up and at least every
+   * `pollIntervalMs` (the first read one interval after start, as `catchUp()`
+   * is the host's own first read). A failed read is reported as `'error'` and
+   * tried again at the next wake-up or poll.
+   */
   start(): void {
-    this.#wakeups = this.#options.store.wakeups.subscribe(() => this.#kick());
-    this.#timer = setInterval(() => this.#kick(), this.#options.pollIntervalMs);
-    this.#timer.unref?.();
+    if (this.#poll) return;
+    const poll = new PollLoop({
+      turn: async () => {
+        await this.catchUp();
+        return { ms: this.#options.pollIntervalMs };
+      },
+      onError: () => ({ ms: this.#options.pollIntervalMs }), // reported as an 'error' event
+      unref: true,
+    });
+    this.#poll = poll;
+    this.#wakeups = this.#options.store.wakeups.subscribe(() => poll.wake());
+    poll.start({ first: { ms: this.#options.pollIntervalMs } });
   }
 
-  stop(): Promise<void> {
-    clearInterval(this.#timer);
+  /** Stop following; resolves when the read in flight has finished. */
+  async stop(): Promise<void> {
     this.#wakeups?.unsubscribe();
-    return this.#running ?? Promise.resolve();
+    this.#wakeups = undefined;
+    await this.#poll?.stop();
+    this.#poll = undefined;
+    await (this.#running ?? Promise.resolve()).catch(() => undefined);
   }
 
   /**
@@ -153,10 +172,6 @@ export class LogFollower extends EventEmitter<LogFollowerEvents> {
     } catch {
       return false;
     }
-  }
-
-  #kick(): void {
-    this.catchUp().catch(() => undefined); // reported as an 'error' event
   }
 
   async #readToEnd(): Promise<void> {

@@ -13,8 +13,8 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { randomUUID } from 'node:crypto';
 import { resolveLogger, type Logger } from '../core/logger.js';
-import { acquireLease } from '../processing/lease.js';
-import { migrateProcessing } from '../processing/migrate-processing.js';
+import { processingStateOf } from '../processing/state/processing-state-of.js';
+import { PollLoop } from '../runtime/poll-loop.js';
 import type { EventStore } from '../store/types.js';
 import type { Alert } from './alerts/alert-book.js';
 import { AlertLog } from './alerts/alert-log.js';
@@ -100,8 +100,9 @@ export interface TickResult {
 export interface Alerting {
   readonly name: string;
   start(context: { store: EventStore }): Promise<void>;
-  stop(): void;
-  /** Evaluate and notify now (the timer calls it). */
+  /** Stop evaluating; resolves when an evaluation in flight has finished. */
+  stop(): Promise<void>;
+  /** Evaluate and notify now (the loop calls it every `intervalMs`). */
   tick(): Promise<TickResult>;
   acknowledge(fingerprint: string, by: string): Promise<void>;
   /** Create a silence; returns its id. */
@@ -156,7 +157,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
   const history = new MetricHistory(retain);
   let log: AlertLog | undefined;
   let store: EventStore | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let loop: PollLoop | undefined;
   let running: Promise<TickResult> | undefined;
 
   const view = (): AlertsView => {
@@ -236,13 +237,11 @@ export function createAlerting(options: AlertingOptions): Alerting {
   };
 
   const leased = async (): Promise<boolean> => {
-    const sql = store?.sql;
-    if (!options.lease || !sql || !store) return true;
+    // Leases live with the store's processing state; a memory store has one process, so none.
+    const leases = store && processingStateOf(store).leases;
+    if (!options.lease || !leases) return true;
     const ttl = options.lease.ttlMs ?? 3 * (options.intervalMs ?? 15_000);
-    return acquireLease(
-      { sql, schema: store.schema, name: 'monitoring:alerting', owner: options.lease.owner },
-      ttl,
-    );
+    return leases.acquire('monitoring:alerting', options.lease.owner, ttl);
   };
 
   const tick = async (): Promise<TickResult> => {
@@ -309,24 +308,31 @@ export function createAlerting(options: AlertingOptions): Alerting {
     changes: changes.asObservable(),
     async start(context) {
       store = context.store;
-      if (options.lease && store.sql) await migrateProcessing(store.sql, store.schema); // the lease table
+      if (options.lease) await processingStateOf(store).migrate(); // the lease table
       log = new AlertLog(context.store, options.stream);
       await log.load();
       changes.next(view());
       const interval = options.intervalMs ?? 15_000;
-      if (interval > 0) {
-        timer = setInterval(
-          () =>
-            void serialized().catch((err: unknown) =>
-              logger.error({ component: 'monitoring', err }, 'alert evaluation failed'),
-            ),
-          interval,
-        );
-        timer.unref();
+      if (interval > 0 && !loop) {
+        const every = { ms: interval, wakeable: false };
+        loop = new PollLoop({
+          turn: async () => {
+            await serialized();
+            return every;
+          },
+          onError: (err) => {
+            logger.error({ component: 'monitoring', err }, 'alert evaluation failed');
+            return every;
+          },
+          unref: true,
+        });
+        loop.start({ first: every });
       }
     },
-    stop() {
-      clearInterval(timer);
+    async stop() {
+      const stopping = loop;
+      loop = undefined;
+      await stopping?.stop();
     },
     tick: serialized,
     async acknowledge(fingerprint, by) {

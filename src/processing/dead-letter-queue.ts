@@ -39,7 +39,7 @@ export interface NewDeadLetter {
  *
  * @example
  * ```ts
- * const dlq = sqlDeadLetterQueue(store.sql!, store.schema);
+ * const dlq = sqlDeadLetterQueue(sql, 'app');
  * for (const letter of await dlq.list({ processor: 'projection:totals' })) console.log(letter.error);
  * ```
  */

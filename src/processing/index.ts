@@ -67,7 +67,14 @@ export {
   type MemoryProcessingOptions,
 } from './state/memory-processing-state.js';
 export { sqlProcessingState } from './state/sql-processing-state.js';
-export { processingStateOf } from './state/processing-state-of.js';
+export { processingStateOf, projectionStorageOf } from './state/processing-state-of.js';
+export {
+  memoryProjectionStorage,
+  sqlProjectionStorage,
+  type MemoryProjectionStorage,
+  type ProjectionStorage,
+  type SqlProjectionStorage,
+} from './projection/projection-storage.js';
 export {
   acquireLease,
   leaseHolder,

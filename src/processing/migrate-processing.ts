@@ -12,7 +12,7 @@ import { migrations } from './sql/index.generated.js';
  *
  * @example
  * ```ts
- * await migrateProcessing(store.sql!, store.schema);
+ * await migrateProcessing(sql, 'app');
  * ```
  */
 export async function migrateProcessing(sql: SqlClient, schema: string): Promise<void> {

@@ -8,6 +8,7 @@ import {
   START_CHECKPOINT,
   type LogCheckpoint,
 } from '../core/checkpoint.js';
+import { PollLoop } from '../runtime/poll-loop.js';
 import { ProcessorWaitTimeoutError } from './errors.js';
 import type { ProcessorContext } from './processor-context.js';
 import type { ProcessorLag } from './processor-events.js';
@@ -33,7 +34,7 @@ export class ProgressObserver {
   #pendingSince: Date | undefined;
   #caughtUp = false;
   #waiters: Waiter[] = [];
-  #lagTimer: ReturnType<typeof setInterval> | undefined;
+  #lagReports: PollLoop | undefined;
 
   constructor(ctx: ProcessorContext) {
     this.#ctx = ctx;
@@ -105,17 +106,26 @@ export class ProgressObserver {
   startLagReports(): void {
     const { lagIntervalMs } = this.#ctx.o;
     if (lagIntervalMs <= 0) return;
-    this.#lagTimer = setInterval(() => {
-      this.lag().then(
-        (lag) => this.#ctx.events.emit('processor:lag', lag),
-        (err: unknown) => this.#ctx.fail(err, 'lag check failed'),
-      );
-    }, lagIntervalMs);
-    this.#lagTimer.unref?.();
+    if (this.#lagReports) return;
+    const every = { ms: lagIntervalMs, wakeable: false };
+    this.#lagReports = new PollLoop({
+      turn: async () => {
+        this.#ctx.events.emit('processor:lag', await this.lag());
+        return every;
+      },
+      onError: (err) => {
+        this.#ctx.fail(err, 'lag check failed');
+        return every;
+      },
+      unref: true,
+    });
+    this.#lagReports.start({ first: every });
   }
 
-  stopLagReports(): void {
-    if (this.#lagTimer) clearInterval(this.#lagTimer);
-    this.#lagTimer = undefined;
+  /** Stop the lag reports; resolves when a check in flight has finished. */
+  async stopLagReports(): Promise<void> {
+    const reports = this.#lagReports;
+    this.#lagReports = undefined;
+    await reports?.stop();
   }
 }

@@ -133,7 +133,7 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
     this.#abort.abort(new ProcessorStoppedError(this.name));
     await this.#loop?.stop();
     this.#loop = undefined;
-    this.#observer.stopLagReports();
+    await this.#observer.stopLagReports();
     await this.#lease.release();
     this.#delivery.position = undefined;
   }

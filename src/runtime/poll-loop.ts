@@ -8,7 +8,7 @@ import { WakeableSleep } from './wakeable-sleep.js';
 
 /** A pause before the next turn. */
 export interface PollWait {
-  /** At most this long. */
+  /** At most this long; `Infinity` waits for a wake (or `stop()`) only. */
   ms: number;
   /** Whether a {@link PollLoop.wake} ends it early (default true). A wake during a pause that ignores it is kept for later. */
   wakeable?: boolean;
@@ -39,6 +39,22 @@ export interface PollLoopOptions {
   onError: (err: unknown) => PollOutcome | void;
   /** Pause after a failed turn when `onError` names none (default 1 000 ms). */
   errorBackoffMs?: number;
+  /** Let the process exit during a pause, as an unref'd timer does (default false). */
+  unref?: boolean;
+}
+
+/**
+ * Options of {@link PollLoop.start}.
+ *
+ * @example
+ * ```ts
+ * // A ticker: the first turn one interval after start, as setInterval would.
+ * const options: PollStartOptions = { first: { ms: 15_000 } };
+ * ```
+ */
+export interface PollStartOptions {
+  /** A pause before the first turn (default none: the first turn runs at once). */
+  first?: PollWait;
 }
 
 /**
@@ -60,6 +76,7 @@ export class PollLoop {
   readonly #turn: PollLoopOptions['turn'];
   readonly #onError: PollLoopOptions['onError'];
   readonly #errorBackoffMs: number;
+  readonly #unref: boolean;
   readonly #pause = new WakeableSleep();
   #running = false;
   #done: Promise<void> | undefined;
@@ -68,6 +85,7 @@ export class PollLoop {
     this.#turn = options.turn;
     this.#onError = options.onError;
     this.#errorBackoffMs = options.errorBackoffMs ?? 1_000;
+    this.#unref = options.unref ?? false;
   }
 
   /** True from `start()` until `stop()` or a turn's `'stop'`. */
@@ -76,10 +94,10 @@ export class PollLoop {
   }
 
   /** Start turning in the background (once; a stopped loop stays stopped). */
-  start(): void {
+  start(options: PollStartOptions = {}): void {
     if (this.#done) return;
     this.#running = true;
-    this.#done = this.#run();
+    this.#done = this.#run(options.first);
   }
 
   /** A notification: end the current wakeable pause, or skip the next one. */
@@ -94,7 +112,8 @@ export class PollLoop {
     await this.#done;
   }
 
-  async #run(): Promise<void> {
+  async #run(first: PollWait | undefined): Promise<void> {
+    if (first) await this.#sleep(first);
     while (this.#running) {
       // A wake that came before this turn's fetch is answered by the fetch itself.
       this.#pause.clear();
@@ -107,9 +126,13 @@ export class PollLoop {
       }
       if (next === 'stop') break;
       if (next === 'again' || !this.#running) continue;
-      await this.#pause.sleep(next.ms, { wakeable: next.wakeable ?? true });
+      await this.#sleep(next);
     }
     this.#running = false;
+  }
+
+  #sleep(wait: PollWait): Promise<void> {
+    return this.#pause.sleep(wait.ms, { wakeable: wait.wakeable ?? true, unref: this.#unref });
   }
 
   #failed(err: unknown): PollOutcome {

@@ -14,6 +14,8 @@ interface Pause {
 export interface SleepOptions {
   /** Whether a wake ends this pause (default true). A wake during a pause that ignores it is remembered. */
   wakeable?: boolean;
+  /** Whether the pause's timer may let the process exit (default false). */
+  unref?: boolean;
 }
 
 /**
@@ -40,7 +42,10 @@ export class WakeableSleep {
     return this.#pending;
   }
 
-  /** Wait `ms`, or less if {@link wake} (when `wakeable`) or {@link stop} is called. */
+  /**
+   * Wait `ms`, or less if {@link wake} (when `wakeable`) or {@link stop} is
+   * called. `Infinity` waits for one of those only (no timer).
+   */
   sleep(ms: number, options: SleepOptions = {}): Promise<void> {
     const wakeable = options.wakeable ?? true;
     if (this.#stopped) return Promise.resolve();
@@ -49,6 +54,7 @@ export class WakeableSleep {
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const pause: Pause = {
         wakeable,
         finish: () => {
@@ -57,7 +63,11 @@ export class WakeableSleep {
           resolve();
         },
       };
-      const timer = setTimeout(pause.finish, ms);
+      // setTimeout would fire at once for a delay past 2^31 − 1 ms.
+      if (Number.isFinite(ms)) {
+        timer = setTimeout(pause.finish, ms);
+        if (options.unref) timer.unref?.();
+      }
       this.#current = pause;
     });
   }

@@ -10,6 +10,7 @@
 import { setMaxListeners } from 'node:events';
 import { allSucceed, GroupCommitter } from '../runtime/group-commit.js';
 import { Heartbeat } from '../runtime/heartbeat.js';
+import { PollLoop, type PollOutcome } from '../runtime/poll-loop.js';
 import type { AnySagaDefinition } from './define-saga.js';
 import { SagaLeaseLostError, SagaRunnerStoppedError, UnknownSagaDefinitionError } from './errors.js';
 import { withStoreRetry, type RunnerContext } from './runner-context.js';
@@ -53,9 +54,10 @@ export class SagaWorker {
   #working = false;
   #stopping = false;
   #stopController = new AbortController();
-  #pumping = false;
-  #pumpAgain = false;
-  #pollTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Claims sagas; a new loop per start(), since a stopped PollLoop stays stopped. */
+  #poll: PollLoop | undefined;
+  /** The last claim found more than it could take: a saga that finishes should wake the loop. */
+  #backlog = false;
   /** Renews the leases of the running sagas, in one statement per beat. */
   readonly #heartbeat: Heartbeat;
   #fenceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -126,14 +128,23 @@ export class SagaWorker {
     // Every running saga listens for the stop: the default limit of 10 would warn.
     setMaxListeners(0, this.#stopController.signal);
     this.#heartbeat.start();
+    const poll = new PollLoop({
+      turn: () => this.#claim(),
+      onError: (err) => {
+        this.#ctx.error(err);
+        return { ms: this.#ctx.options.pollIntervalMs };
+      },
+      unref: true,
+    });
+    this.#poll = poll;
     this.#ctx.store
-      .onWake?.(() => this.#schedulePump(0))
+      .onWake?.(() => this.wake())
       .then((unlisten) => {
         if (this.#working) this.#unlisten = unlisten;
         else void unlisten();
       })
       .catch((err: unknown) => this.#ctx.error(err));
-    this.#schedulePump(0);
+    poll.start();
   }
 
   /**
@@ -144,7 +155,9 @@ export class SagaWorker {
     const drainMs = options.drainMs ?? 5_000;
     this.#working = false;
     this.#stopping = true;
-    clearTimeout(this.#pollTimer);
+    // Let a claim in flight finish, so the sagas it launched are drained with the rest.
+    await this.#poll?.stop();
+    this.#poll = undefined;
     const unlisten = this.#unlisten;
     this.#unlisten = undefined;
     await unlisten?.().catch(() => undefined);
@@ -170,7 +183,7 @@ export class SagaWorker {
 
   /** Claim now instead of at the next poll (e.g. after sagas were created elsewhere, or a definition was registered). */
   wake(): void {
-    if (this.#working) this.#schedulePump(0);
+    if (this.#working) this.#poll?.wake();
   }
 
   /** Run a saga leased to this worker by a statement sent at `leasedAt` (`performance.now()`). */
@@ -211,12 +224,8 @@ export class SagaWorker {
         this.#onDone(sagaId);
         // Saturated with a backlog: claim again once a tenth of the slots is free, in one batch.
         const free = this.#ctx.options.concurrency - this.#active.size - this.#reserved;
-        if (
-          this.#working &&
-          this.#pumpAgain &&
-          free >= Math.max(1, Math.floor(this.#ctx.options.concurrency / 10))
-        ) {
-          this.#schedulePump(0);
+        if (this.#backlog && free >= Math.max(1, Math.floor(this.#ctx.options.concurrency / 10))) {
+          this.wake();
         }
       })
       .then(() => undefined);
@@ -243,66 +252,42 @@ export class SagaWorker {
     });
   }
 
-  #schedulePump(delayMs: number): void {
-    if (!this.#working) return;
-    if (this.#pumping) {
-      if (delayMs === 0) this.#pumpAgain = true;
-      return;
+  /**
+   * One turn of the claim loop: claim as many sagas as there are free slots (a
+   * batch at a time), launch them, and say when to look again — at once while
+   * a full batch came back and slots remain, else at the poll interval or when
+   * the next foreign lease expires, so recovery takes at most one lease. A
+   * full worker waits for a finishing saga's wake.
+   */
+  async #claim(): Promise<PollOutcome> {
+    const { options, definitions, store } = this.#ctx;
+    const free = options.concurrency - this.#active.size - this.#reserved;
+    if (free <= 0 || definitions.size === 0) {
+      this.#backlog = free <= 0;
+      return { ms: options.pollIntervalMs };
     }
-    clearTimeout(this.#pollTimer);
-    this.#pollTimer = setTimeout(() => void this.#pump(), delayMs);
-    this.#pollTimer.unref?.();
-  }
-
-  async #pump(): Promise<void> {
-    if (this.#pumping || !this.#working) return;
-    this.#pumping = true;
-    let nextDelay = this.#ctx.options.pollIntervalMs;
-    try {
-      do {
-        this.#pumpAgain = false;
-        const free = this.#ctx.options.concurrency - this.#active.size - this.#reserved;
-        if (free <= 0 || this.#ctx.definitions.size === 0) {
-          // Full: a finishing saga triggers the next claim.
-          this.#pumpAgain = free <= 0;
-          break;
-        }
-        const limit = Math.min(free, this.#ctx.options.batchSize);
-        const claimedAt = performance.now();
-        const result = await this.#ctx.store.claim({
-          owner: this.#ctx.options.workerId,
-          leaseMs: this.#ctx.options.leaseMs,
-          limit,
-          definitions: this.#ctx.definitions.names(),
-        });
-        for (const claimed of result.sagas) {
-          const definition = this.#ctx.definitions.get(claimed.state.definition);
-          if (!definition) {
-            this.#ctx.error(new UnknownSagaDefinitionError(claimed.state.definition));
-            continue;
-          }
-          const stale = this.#active.get(claimed.state.sagaId);
-          if (stale) this.#relaunch(stale, definition, claimedAt, claimed);
-          else this.#launch(definition, claimedAt, claimed);
-        }
-        if (result.sagas.length === limit) this.#pumpAgain = true;
-        // Wake up right when the next foreign lease expires, so recovery takes at most one lease.
-        if (result.nextExpiryMs !== null) nextDelay = Math.min(nextDelay, result.nextExpiryMs + 5);
-      } while (
-        this.#pumpAgain &&
-        this.#working &&
-        this.#active.size + this.#reserved < this.#ctx.options.concurrency
-      );
-    } catch (err) {
-      this.#ctx.error(err);
-    } finally {
-      this.#pumping = false;
-      if (this.#working) {
-        clearTimeout(this.#pollTimer);
-        this.#pollTimer = setTimeout(() => void this.#pump(), nextDelay);
-        this.#pollTimer.unref?.();
+    const limit = Math.min(free, options.batchSize);
+    const claimedAt = performance.now();
+    const result = await store.claim({
+      owner: options.workerId,
+      leaseMs: options.leaseMs,
+      limit,
+      definitions: definitions.names(),
+    });
+    for (const claimed of result.sagas) {
+      const definition = definitions.get(claimed.state.definition);
+      if (!definition) {
+        this.#ctx.error(new UnknownSagaDefinitionError(claimed.state.definition));
+        continue;
       }
+      const stale = this.#active.get(claimed.state.sagaId);
+      if (stale) this.#relaunch(stale, definition, claimedAt, claimed);
+      else this.#launch(definition, claimedAt, claimed);
     }
+    this.#backlog = result.sagas.length === limit;
+    if (this.#backlog && this.#active.size + this.#reserved < options.concurrency) return 'again';
+    const nextExpiry = result.nextExpiryMs === null ? Infinity : result.nextExpiryMs + 5;
+    return { ms: Math.min(options.pollIntervalMs, nextExpiry) };
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 import { LeaseKeeper, type LeasePort } from '../runtime/lease-keeper.js';
 import { resolveLeaseTiming, type LeaseTimingOptions } from '../runtime/lease-timing.js';
-import { WakeableSleep } from '../runtime/wakeable-sleep.js';
+import { PollLoop } from '../runtime/poll-loop.js';
 import type { LeaseLostReason } from '../runtime/errors.js';
 
 /** Options of {@link Leadership}. */
@@ -43,12 +43,12 @@ export class Leadership {
   readonly #o: LeadershipOptions;
   readonly #keeper: LeaseKeeper;
   readonly #acquireIntervalMs: number;
-  readonly #sleep = new WakeableSleep();
   #stopping = false;
   /** Stopped for good: a second stop (say, the engine's close after a test abandoned the lease) does nothing. */
   #stopped = false;
   #leading = false;
-  #loop: Promise<void> | undefined;
+  /** The bidding loop: one turn = one bid, and the tenure when it wins. */
+  #loop: PollLoop | undefined;
   #wakeStop: (() => void) | undefined;
 
   constructor(options: LeadershipOptions) {
@@ -76,7 +76,15 @@ export class Leadership {
     if (this.#loop) return Promise.resolve();
     this.#stopping = false;
     return new Promise((resolve) => {
-      this.#loop = this.#run(resolve);
+      const loop = new PollLoop({
+        turn: async () => {
+          await this.#bid(resolve);
+          return { ms: this.#acquireIntervalMs, wakeable: false };
+        },
+        onError: (err) => this.#o.onError(err, 'bidding for the lease'),
+      });
+      this.#loop = loop;
+      loop.start();
     });
   }
 
@@ -88,27 +96,22 @@ export class Leadership {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#stopping = true;
-    this.#sleep.stop();
     this.#wakeStop?.();
-    await this.#loop;
+    await this.#loop?.stop();
     this.#loop = undefined;
     if (options.release === false) this.#keeper.abandon();
     else await this.#keeper.release().catch((err: unknown) => this.#o.onError(err, 'releasing the lease'));
   }
 
-  async #run(firstAttempt: () => void): Promise<void> {
-    while (!this.#stopping) {
-      let won = false;
-      try {
-        won = await this.#keeper.tryAcquire();
-      } catch (err) {
-        this.#o.onError(err, 'taking the lease');
-      }
-      if (won && !this.#stopping) await this.#lead(firstAttempt);
-      firstAttempt();
-      if (this.#stopping) break;
-      await this.#sleep.sleep(this.#acquireIntervalMs);
+  /** One bid: try for the lease, and lead until the tenure ends when it was won. */
+  async #bid(firstAttempt: () => void): Promise<void> {
+    let won = false;
+    try {
+      won = await this.#keeper.tryAcquire();
+    } catch (err) {
+      this.#o.onError(err, 'taking the lease');
     }
+    if (won && !this.#stopping) await this.#lead(firstAttempt);
     firstAttempt();
   }
 

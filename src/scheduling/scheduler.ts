@@ -15,6 +15,7 @@ import { sqlLeases } from '../processing/lease.js';
 import { LeaseLostError } from '../runtime/errors.js';
 import type { LeasePort } from '../runtime/lease-keeper.js';
 import type { LeaseTimingOptions } from '../runtime/lease-timing.js';
+import { PollLoop, type PollWait } from '../runtime/poll-loop.js';
 import { WakeableSleep } from '../runtime/wakeable-sleep.js';
 import { withRetry } from '../runtime/with-retry.js';
 import { dueBetween } from './due-times.js';
@@ -117,13 +118,13 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   readonly #now: () => number;
   readonly #pollIntervalMs: number;
   readonly #keepRuns: number;
-  readonly #sleep = new WakeableSleep();
   /** Runs in progress here, by schedule. */
   readonly #busy = new Map<string, Promise<void>>();
   /** Last due time handled per schedule, in this tenure. */
   #watermarks = new Map<string, number>();
   #tenure: AbortController | undefined;
-  #loop: Promise<void> | undefined;
+  /** The tenure's loop: one turn starts what is due or requested. */
+  #loop: PollLoop | undefined;
   #started: Promise<void> | undefined;
 
   constructor(options: SchedulerOptions) {
@@ -209,7 +210,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       key: options.key,
       requestedBy: options.requestedBy,
     });
-    this.#sleep.wake();
+    this.#loop?.wake();
     return run;
   }
 
@@ -269,13 +270,21 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       'scheduler lease taken; running schedules',
     );
     await this.#takeOverInterrupted(tenure.signal);
-    this.#loop = this.#run(tenure.signal);
+    const loop = new PollLoop({
+      turn: () => this.#turn(tenure.signal),
+      onError: (err) => {
+        this.#fail(err, 'scheduler: reading or claiming due runs failed');
+        return { ms: this.#pollIntervalMs };
+      },
+    });
+    this.#loop = loop;
+    loop.start();
   }
 
   async #end(): Promise<void> {
     this.#tenure?.abort(new LeaseLostError(this.#leaseName, this.owner, 'released'));
-    this.#sleep.wake();
-    await this.#loop;
+    await this.#loop?.stop();
+    this.#loop = undefined;
     // A job that ignores its signal is not waited for forever: its run stays
     // `running` (the next holder takes it over) and this host's #busy keeps
     // the schedule from starting it again here meanwhile.
@@ -284,26 +293,26 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     pause.stop();
   }
 
-  async #run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      let wait = this.#pollIntervalMs;
-      try {
-        for (const s of this.#schedules.values()) {
-          if (signal.aborted) return;
-          if (!this.#busy.has(s.name)) await this.#runDue(s, signal);
-        }
-        await this.#runRequested(signal);
-        const now = this.#now();
-        for (const s of this.#schedules.values()) {
-          const mark = this.#watermarks.get(s.name);
-          const next = mark === undefined || this.#busy.has(s.name) ? null : s.due.next(mark);
-          if (next !== null) wait = Math.min(wait, Math.max(0, next - now));
-        }
-      } catch (err) {
-        this.#fail(err, 'scheduler: reading or claiming due runs failed');
-      }
-      if (!signal.aborted) await this.#sleep.sleep(wait);
+  /**
+   * One turn of the tenure's loop: start what is due and what was requested,
+   * then wait until the next due time or the poll interval, whichever is first
+   * (a trigger or a finished run wakes it sooner).
+   */
+  async #turn(signal: AbortSignal): Promise<PollWait | 'stop'> {
+    for (const s of this.#schedules.values()) {
+      if (signal.aborted) return 'stop';
+      if (!this.#busy.has(s.name)) await this.#runDue(s, signal);
     }
+    await this.#runRequested(signal);
+    if (signal.aborted) return 'stop';
+    let wait = this.#pollIntervalMs;
+    const now = this.#now();
+    for (const s of this.#schedules.values()) {
+      const mark = this.#watermarks.get(s.name);
+      const next = mark === undefined || this.#busy.has(s.name) ? null : s.due.next(mark);
+      if (next !== null) wait = Math.min(wait, Math.max(0, next - now));
+    }
+    return { ms: wait };
   }
 
   /** Claim and start a schedule's due run, if one is due (or record the due times it skips). */
@@ -375,7 +384,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       .catch((err: unknown) => this.#fail(err, `scheduler: recording run ${run.id} of ${s.name} failed`))
       .finally(() => {
         this.#busy.delete(s.name);
-        this.#sleep.wake();
+        this.#loop?.wake();
       });
     this.#busy.set(s.name, work);
   }

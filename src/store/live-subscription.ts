@@ -8,6 +8,7 @@
 import { Observable, type Subscription } from 'rxjs';
 import { InvalidArgumentError, isSyncError } from '../core/errors.js';
 import { isConnectionFailure } from '../runtime/classify-failure.js';
+import { PollLoop, type PollOutcome, type PollWait } from '../runtime/poll-loop.js';
 import { isCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../core/checkpoint.js';
 import type { ReadAllResult, StoredEvent, SubscribeOptions } from './types.js';
 
@@ -46,63 +47,55 @@ export function followLog(
   return new Observable<StoredEvent>((subscriber) => {
     let checkpoint: LogCheckpoint | undefined =
       after === 'start' ? START_CHECKPOINT : after === 'end' ? undefined : after;
-    let reading = false;
-    let again = false;
     let closed = false;
-    let retry: ReturnType<typeof setTimeout> | undefined;
+    // Without a poll interval only wake-ups (and a failed read's retry) read again.
+    const idle: PollWait = { ms: pollMs > 0 ? pollMs : Number.POSITIVE_INFINITY };
 
-    const pump = async (): Promise<void> => {
-      if (reading) {
-        again = true;
-        return;
-      }
-      reading = true;
-      try {
-        checkpoint ??= await source.headCheckpoint();
-        do {
-          again = false;
-          for (;;) {
-            const page = await source.readAll({ after: checkpoint, limit: batchSize });
-            for (const event of page.events) {
-              if (closed) return;
-              subscriber.next(event);
-            }
-            checkpoint = page.checkpoint;
-            if (page.events.length < batchSize || closed) break;
-          }
-        } while (again && !closed);
-      } catch (err) {
-        if (closed) return;
-        if (isSyncError(err) && err.code === 'STORE_CLOSED') {
-          subscriber.complete();
-          return;
+    /** Read to the end of the log; a wake-up during the read makes the loop read again at once. */
+    const readToEnd = async (): Promise<PollOutcome> => {
+      checkpoint ??= await source.headCheckpoint();
+      for (;;) {
+        const page = await source.readAll({ after: checkpoint, limit: batchSize });
+        for (const event of page.events) {
+          if (closed) return 'stop';
+          subscriber.next(event);
         }
-        // The database restarting or a connection breaking: the next wake-up or
-        // poll reads again from the same checkpoint (reads have no effects).
-        if (isConnectionFailure(err, { network: false }))
-          retry ??= setTimeout(() => ((retry = undefined), void pump()), RETRY_MS);
-        else subscriber.error(err);
-      } finally {
-        reading = false;
+        checkpoint = page.checkpoint;
+        if (page.events.length < batchSize || closed) return closed ? 'stop' : idle;
       }
     };
 
+    const loop = new PollLoop({
+      turn: readToEnd,
+      onError: (err): PollOutcome => {
+        if (closed) return 'stop';
+        if (isSyncError(err) && err.code === 'STORE_CLOSED') {
+          subscriber.complete();
+          return 'stop';
+        }
+        // The database restarting or a connection breaking: the next wake-up,
+        // poll or retry reads again from the same checkpoint (reads have no effects).
+        if (isConnectionFailure(err, { network: false })) return { ms: Math.min(RETRY_MS, idle.ms) };
+        subscriber.error(err);
+        return 'stop';
+      },
+      unref: true,
+    });
+
     const wake: Subscription = source.wakeups.subscribe({
-      next: () => void pump(),
+      next: () => loop.wake(),
       // The store closed: nothing more will be appended through it.
       complete: () => {
         closed = true;
         subscriber.complete();
+        void loop.stop();
       },
     });
-    const timer = pollMs > 0 ? setInterval(() => void pump(), pollMs) : undefined;
-    timer?.unref?.();
-    void pump();
+    if (!closed) loop.start();
     return () => {
       closed = true;
       wake.unsubscribe();
-      if (timer) clearInterval(timer);
-      if (retry) clearTimeout(retry);
+      void loop.stop();
     };
   });
 }

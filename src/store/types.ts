@@ -126,6 +126,13 @@ export interface ReadAllOptions {
   after?: LogCheckpoint;
   /** At most this many events. Default 1000. */
   limit?: number;
+  /**
+   * Read inside this open transaction of the store's database, with what its
+   * snapshot sees and no reader horizon: the caller holds what keeps a
+   * concurrent commit out of the range it reads (a rebuild's swap holds every
+   * inline hook on the projection's lock). Ignored by the in-memory store.
+   */
+  tx?: SqlTransaction;
 }
 
 /** A page of the global log; `E` is the store's event union (`EventOf<M>` of a typed store). */

@@ -370,6 +370,22 @@ export function eventStoreContract(
         expect((await store.readAll({ after: checkpoint! })).events).toHaveLength(0);
       });
 
+      it('readAll({ tx }) reads the log inside the caller’s transaction (SQL stores)', async (ctx) => {
+        const sql = store.sql;
+        if (!sql) return ctx.skip(); // the in-memory store has no transactions to join
+        for (let i = 0; i < 4; i++) await store.append(`s${i}`, [order(i)]);
+        const outside = await store.readAll({ limit: 3 });
+        // On a single-connection database a read that ignored `tx` would wait for the transaction forever.
+        const inside = await sql.transaction(async (tx) => {
+          const first = await store.readAll({ limit: 3, tx });
+          const rest = await store.readAll({ after: first.checkpoint, tx });
+          return { first, rest };
+        });
+        expect(inside.first).toEqual(outside);
+        expect(inside.rest.events.map((e) => e.data)).toEqual([order(3).data]);
+        expect(inside.rest.checkpoint).toBe(await store.headCheckpoint());
+      }, 30_000);
+
       it('subscribe delivers history and then live events, resuming without gap or duplicate', async () => {
         await store.append('a', [order(1), order(2)]);
         const firstTwo = await firstValueFrom(

@@ -6,14 +6,33 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CheckpointMovedError,
+  defineProjection,
   ProcessingNotFoundError,
   START_CHECKPOINT,
   type ProcessingState,
+  type ProjectionDefinition,
+  type ProjectionStorage,
   type StoredEvent,
 } from '../index.js';
 
-/** Opens a fresh, empty state for one test; `close` releases it. */
-export type ProcessingStateFactory = () => Promise<{ state: ProcessingState; close(): Promise<void> }>;
+/**
+ * Opens a fresh, empty state for one test; `close` releases it.
+ * `projections`, when given, makes the storage of a projection's rows on the
+ * same database, and the suite checks it too.
+ */
+export type ProcessingStateFactory = () => Promise<{
+  state: ProcessingState;
+  projections?: (definition: ProjectionDefinition) => ProjectionStorage;
+  close(): Promise<void>;
+}>;
+
+/** A projection of counters by id, for the storage cases. */
+const counters = defineProjection({
+  name: 'contract_counters',
+  key: ['id'],
+  migrations: ['CREATE TABLE :TABLE: (id text PRIMARY KEY, n integer NOT NULL)'],
+  handlers: {},
+});
 
 /** A stored event as a store would hand it to a processor. */
 function storedEvent(n: number): StoredEvent {
@@ -52,11 +71,12 @@ export function processingStateContract(
 ): void {
   describe.skipIf(options.skip ?? false)(`processing state contract: ${name}`, () => {
     let state: ProcessingState;
+    let projections: ((definition: ProjectionDefinition) => ProjectionStorage) | undefined;
     let close: () => Promise<void>;
     const work = async () => 'done';
 
     beforeEach(async () => {
-      ({ state, close } = await factory());
+      ({ state, projections, close } = await factory());
       await state.migrate();
       await state.migrate(); // migrating again is harmless
     });
@@ -261,6 +281,60 @@ export function processingStateContract(
         expect(await leases.renew('job', 'a', 60_000)).toBe(false);
         expect(await leases.acquire('job', 'b', 60_000)).toBe(true);
         expect(await leases.acquire('other-job', 'a', 60_000)).toBe(true);
+      });
+    });
+
+    describe('projection storage', () => {
+      it('migrates twice, writes and deletes rows, and reads them back sorted by key', async (ctx) => {
+        if (!projections) return ctx.skip();
+        const storage = projections(counters);
+        await storage.migrate();
+        await storage.migrate();
+        const table = storage.table();
+        expect(await table.all()).toEqual([]);
+        await table.write({
+          upserts: [
+            { id: 'b', n: 2 },
+            { id: 'a', n: 1 },
+          ],
+          deletes: [],
+        });
+        await table.write({ upserts: [{ id: 'a', n: 3 }], deletes: [{ id: 'b' }] });
+        expect(await storage.table().all()).toEqual([{ id: 'a', n: 3 }]);
+        const found = await table.load([{ id: 'a' }, { id: 'zz' }]);
+        expect([...found.values()]).toEqual([{ id: 'a', n: 3 }]);
+      });
+
+      it('a SQL table joins the commit’s transaction: failed work leaves no row', async (ctx) => {
+        if (!projections) return ctx.skip();
+        const storage = projections(counters);
+        if (storage.kind !== 'sql') return ctx.skip(); // memory rows cannot roll back
+        await storage.migrate();
+        const from = await state.loadCheckpoint('projection:contract_counters', async () => START_CHECKPOINT);
+        const failing = state.commit(
+          'projection:contract_counters',
+          from,
+          '1:1',
+          async (tx) => {
+            await storage.table(tx).write({ upserts: [{ id: 'a', n: 1 }], deletes: [] });
+            throw new Error('work failed');
+          },
+          { atomic: true },
+        );
+        await expect(failing).rejects.toThrow('work failed');
+        expect(await storage.table().all()).toEqual([]);
+        expect(await state.readCheckpoint('projection:contract_counters')).toBe(from);
+      });
+
+      it('in memory, replace() puts a replayed table in place of the live one', async (ctx) => {
+        if (!projections) return ctx.skip();
+        const storage = projections(counters);
+        if (storage.kind !== 'memory') return ctx.skip(); // SQL rebuilds blue/green through the store
+        await storage.table().write({ upserts: [{ id: 'old', n: 1 }], deletes: [] });
+        const other = projections(counters);
+        await other.table().write({ upserts: [{ id: 'new', n: 2 }], deletes: [] });
+        storage.replace(other.table());
+        expect(await storage.table().all()).toEqual([{ id: 'new', n: 2 }]);
       });
     });
   });

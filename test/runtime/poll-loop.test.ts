@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PollLoop, type PollOutcome } from '../../src/runtime/index.js';
 
 /** Long enough that a pause only ends early because of what the test does. */
@@ -126,5 +126,54 @@ describe('PollLoop', () => {
     loop.start();
     await loop.stop();
     expect(turns).toBe(1);
+  });
+
+  it('start({ first }) pauses before the first turn, and a wake cuts that pause short', async () => {
+    let turns = 0;
+    const reached = deferred();
+    const loop = new PollLoop({
+      turn: async () => {
+        turns++;
+        reached.resolve();
+        return { ms: LONG };
+      },
+      onError: () => undefined,
+    });
+    loop.start({ first: { ms: LONG } });
+    await new Promise((r) => setImmediate(r));
+    expect(turns).toBe(0);
+    loop.wake();
+    await reached.promise;
+    expect(turns).toBe(1);
+    await loop.stop();
+  });
+
+  it('a pause of Infinity waits for a wake, not for an overflowed timer', async () => {
+    let turns = 0;
+    let reached = deferred();
+    const loop = new PollLoop({
+      turn: async () => {
+        turns++;
+        reached.resolve();
+        return { ms: Number.POSITIVE_INFINITY };
+      },
+      onError: () => undefined,
+    });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      loop.start();
+      await reached.promise;
+      reached = deferred();
+      // setTimeout(fn, Infinity) would fire after 1 ms: the pause must arm no timer at all.
+      expect(vi.getTimerCount()).toBe(0);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(turns).toBe(1);
+      loop.wake();
+      await reached.promise;
+      expect(turns).toBe(2);
+      await loop.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -17,7 +17,7 @@ import { StoreClosedError } from '../../core/errors.js';
 import type { AppendResult, EventMetadata, EventStore, NewEvent } from '../../store/types.js';
 import type { ConflictRecord, ConflictAuditStore, AuditQuery, ManualOverride } from './audit/audit-record.js';
 import { MemoryAuditStore } from './audit/memory-audit-store.js';
-import { SqlAuditStore } from './audit/sql-audit-store.js';
+import { auditStoreOf } from './audit/audit-store-of.js';
 import { policyFor, type ConflictConfigInput } from '../config.js';
 import { nameUuid } from '../pipeline/conflict-id.js';
 import type { Detection } from '../pipeline/detect.js';
@@ -51,7 +51,7 @@ import type { ConflictInput, ContenderInput, ManualDecision, Resolution } from '
  */
 export interface ConflictResolverOptions {
   store: EventStore;
-  /** Audit database; default `store.sql` (in memory when the store has none). */
+  /** Audit database; default the store's own (in memory for a memory store). */
   sql?: SqlClient;
   /** Schema of the audit table; default `store.schema`. */
   schema?: string;
@@ -158,17 +158,15 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
       options.strategies ? { strategies: options.strategies } : {},
     );
     this.#store = options.store;
-    const sql = options.sql ?? options.store.sql;
-    this.#audit = sql
-      ? new SqlAuditStore(sql, options.schema ?? options.store.schema)
-      : new MemoryAuditStore();
+    const { audit, onStoreDatabase } = auditStoreOf(options.store, options.sql, options.schema);
+    this.#audit = audit;
     this.#now = options.now ?? Date.now;
     this.#streamId = options.streamId ?? conflictStreamId;
     // A strict store must accept the resolver's own events.
     for (const [type, schema] of Object.entries(conflictEventSchemas))
       this.#store.registerEventType(type, schema);
     // The audit row commits with the outcome events, or not at all.
-    const auditOnSameDatabase = !options.sql || options.sql === options.store.sql;
+    const auditOnSameDatabase = onStoreDatabase;
     const memoryAudit = this.#audit instanceof MemoryAuditStore;
     this.#removeHook = this.#store.addInlineHook({
       name: 'conflicts.audit',

@@ -9,6 +9,7 @@ import { instrumentPool, type PoolLike } from './instrument-pool.js';
 import { instrumentProcessor, type ProcessorEventSource } from './instrument-processor.js';
 import { instrumentSagaRunner } from './instrument-sagas.js';
 import { instrumentEventStore } from './instrument-store.js';
+import { PollLoop } from '../../runtime/poll-loop.js';
 
 /**
  * Options of {@link instrumentEngine}.
@@ -87,9 +88,17 @@ export function instrumentEngine(
   };
   const interval = options.sampleIntervalMs ?? 5000;
   if (interval > 0) {
-    const timer = setInterval(() => void sample(), interval);
-    timer.unref();
-    stops.push(() => clearInterval(timer));
+    const every = { ms: interval, wakeable: false };
+    const sampler = new PollLoop({
+      turn: async () => {
+        await sample();
+        return every;
+      },
+      onError: () => every, // sample() reports a failed read as a gauge, never throws
+      unref: true,
+    });
+    sampler.start({ first: every });
+    stops.push(() => void sampler.stop());
   }
   return {
     instruments: m,

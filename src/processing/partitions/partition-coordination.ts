@@ -4,10 +4,11 @@
  * store's state for instances sharing one process.
  */
 import type { LogCheckpoint } from '../../core/checkpoint.js';
+import type { SqlClient } from '../../core/sql-client.js';
 import type { EventStore } from '../../store/types.js';
 import { ProcessorLayoutError } from '../errors.js';
 import { memoryStoreState } from '../memory-state.js';
-import { processingStateOf } from '../state/processing-state-of.js';
+import type { ProcessingState } from '../state/processing-state.js';
 import { claimLayout, readLayout } from './layout-store.js';
 import { heartbeatMember, leaveMembers } from './member-store.js';
 import { partitionNames } from './partition-names.js';
@@ -36,17 +37,19 @@ export interface PartitionCoordination {
 }
 
 /**
- * The coordination of `store`: SQL tables, or the in-memory store's state.
+ * Coordination in the tables of `schema` (`processor_layouts`,
+ * `processor_members`), checkpoints through `state`.
  *
  * @example
  * ```ts
- * const members = await partitionCoordination(store).heartbeat('projection:totals', owner, 20_000);
+ * const coordination = sqlCoordination(sql, 'app', sqlProcessingState(sql, 'app'));
  * ```
  */
-export function partitionCoordination(store: EventStore): PartitionCoordination {
-  const { sql, schema } = store;
-  if (!sql) return memoryCoordination(store);
-  const state = processingStateOf(store);
+export function sqlCoordination(
+  sql: SqlClient,
+  schema: string,
+  state: ProcessingState,
+): PartitionCoordination {
   return {
     claimLayout: (name, partitions, initial) => claimLayout(sql, schema, name, partitions, initial),
     layout: (name) => readLayout(sql, schema, name),
@@ -58,7 +61,15 @@ export function partitionCoordination(store: EventStore): PartitionCoordination 
   };
 }
 
-function memoryCoordination(store: EventStore): PartitionCoordination {
+/**
+ * Coordination in the in-memory store's state, for instances sharing one process.
+ *
+ * @example
+ * ```ts
+ * const coordination = memoryCoordination(store, processingStateOf(store));
+ * ```
+ */
+export function memoryCoordination(store: EventStore, processing: ProcessingState): PartitionCoordination {
   const state = memoryStoreState(store);
   return {
     async claimLayout(name, partitions, initial) {
@@ -85,7 +96,7 @@ function memoryCoordination(store: EventStore): PartitionCoordination {
     async leave(name, member) {
       state.members.get(name)?.delete(member);
     },
-    checkpoints: (names) => processingStateOf(store).readCheckpoints(names),
+    checkpoints: (names) => processing.readCheckpoints(names),
     claim(partition, member) {
       const holder = state.claims.get(partition);
       if (holder !== undefined && holder !== member) return false;

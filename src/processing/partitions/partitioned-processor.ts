@@ -8,7 +8,7 @@
  * joins, and takes over a dead member's once their leases expire.
  */
 import { EventEmitter } from 'eventemitter3';
-import { WakeableSleep } from '../../runtime/wakeable-sleep.js';
+import { PollLoop } from '../../runtime/poll-loop.js';
 import {
   compareCheckpoints,
   parseCheckpoint,
@@ -23,7 +23,8 @@ import { processingStateOf } from '../state/processing-state-of.js';
 import { Processor, type RedriveResult } from '../processor.js';
 import type { ProcessorEventMap, ProcessorLag } from '../processor-events.js';
 import { assignPartitions } from './assign-partitions.js';
-import { partitionCoordination, type PartitionCoordination } from './partition-coordination.js';
+import type { PartitionCoordination } from './partition-coordination.js';
+import { partitionCoordinationOf } from '../state/processing-state-of.js';
 import { partitionOf } from './partition-key.js';
 import { partitionNames } from './partition-names.js';
 import {
@@ -88,8 +89,10 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
   readonly #active = new Map<number, Processor>();
   #members: readonly string[] = [];
   #running = false;
+  /** The first share, then (shared state) the rebalancing loop's start. */
   #loop: Promise<void> | undefined;
-  #sleep = new WakeableSleep();
+  /** Heartbeats and rebalances every `heartbeatMs`. */
+  #rebalancing: PollLoop | undefined;
   #migrated = false;
 
   constructor(options: PartitionedProcessorOptions) {
@@ -100,7 +103,7 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
     this.member = this.#o.member;
     this.partitionNames = Object.freeze(partitionNames(this.name, this.partitions));
     const { store } = this.#o.resolved;
-    this.#coord = partitionCoordination(store);
+    this.#coord = partitionCoordinationOf(store);
     this.#dlq = processingStateOf(store).deadLetters;
   }
 
@@ -158,11 +161,10 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
     const { store, startFrom } = this.#o.resolved;
     await this.#coord.claimLayout(this.name, this.partitions, await initialCheckpoint(store, startFrom));
     this.#running = true;
-    this.#sleep = new WakeableSleep();
     // The first share is taken before start() returns; stop() waits for it through #loop.
     const first = this.#rebalance().catch((err: unknown) => this.#fail(err, 'rebalance failed'));
     // Without leases there are no members to follow: this instance runs every partition.
-    this.#loop = this.#o.shared ? first.then(() => this.#run()) : first;
+    this.#loop = this.#o.shared ? first.then(() => this.#followMembers()) : first;
     await first;
   }
 
@@ -170,8 +172,9 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
-    this.#sleep.wake();
     await this.#loop;
+    await this.#rebalancing?.stop();
+    this.#rebalancing = undefined;
     await Promise.all(this.assigned.map((i) => this.#release(i)));
     if (this.#o.shared) {
       await this.#coord
@@ -255,20 +258,24 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
 
   // ---- membership and rebalancing ----
 
-  async #run(): Promise<void> {
-    while (this.#running) {
-      await this.#sleep.sleep(this.#o.heartbeatMs);
-      if (!this.#running) break;
-      try {
+  /** Rebalance every heartbeat, one heartbeat after the first share was taken. */
+  #followMembers(): void {
+    if (!this.#running) return;
+    const beat = { ms: this.#o.heartbeatMs, wakeable: false };
+    const loop = new PollLoop({
+      turn: async () => {
         await this.#rebalance();
-      } catch (err) {
+        return beat;
+      },
+      onError: (err) => {
         this.#fail(err, 'rebalance failed');
-        if (err instanceof ProcessorLayoutError) {
-          void this.stop(); // a rebuild changed the layout: this instance's partitions are retired
-          break;
-        }
-      }
-    }
+        if (!(err instanceof ProcessorLayoutError)) return beat;
+        void this.stop(); // a rebuild changed the layout: this instance's partitions are retired
+        return 'stop';
+      },
+    });
+    this.#rebalancing = loop;
+    loop.start({ first: beat });
   }
 
   /** Heartbeat, then stop the partitions no longer ours and start the ones newly ours. */

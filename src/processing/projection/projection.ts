@@ -11,8 +11,7 @@ import type { SqlTransaction } from '../../core/sql-client.js';
 import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import { initialCheckpoint } from '../initial-checkpoint.js';
-import { migrateProcessing } from '../migrate-processing.js';
-import { partitionCoordination, memoryRelayout } from '../partitions/partition-coordination.js';
+import { memoryRelayout } from '../partitions/partition-coordination.js';
 import {
   createPartitionedProcessor,
   type PartitionedProcessor,
@@ -21,11 +20,12 @@ import { createProcessor, type Processor } from '../processor.js';
 import type { HandlerContext, PostCommit, ProcessorOptions, StartFrom } from '../processor-options.js';
 import { applyProjectionBatch } from './apply-batch.js';
 import type { ProjectionDefinition } from './definition.js';
+import { partitionCoordinationOf, projectionStorageOf } from '../state/processing-state-of.js';
 import { MemoryTable } from './memory-table.js';
-import { rebuildProjection, type RebuildProgress, type RebuildResult } from './rebuild.js';
-import { SqlTable } from './sql-table.js';
+import type { MemoryProjectionStorage, ProjectionStorage } from './projection-storage.js';
+import type { RebuildProgress, RebuildResult } from './rebuild.js';
 import type { TableBackend } from './table-backend.js';
-import { migrateProjectionTable, projectionLockKey, projectionProcessorName } from './table-names.js';
+import { projectionLockKey, projectionProcessorName } from './table-names.js';
 
 /**
  * Events of a projection. `error` carries its processor's background failures
@@ -116,7 +116,8 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
   /** The definition without its row type (handlers are invariant in it). */
   readonly #def: ProjectionDefinition;
   readonly #subject = new Subject<RowChange>();
-  #memory: MemoryTable | undefined;
+  /** Where the rows live: a SQL table, or a map of this projection's own. */
+  readonly #storage: ProjectionStorage;
   /** In memory, the checkpoint the table has applied up to (inline hook and rebuild share it). */
   #memoryThrough: LogCheckpoint = START_CHECKPOINT;
   #removeHook: (() => void) | undefined;
@@ -132,7 +133,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     this.#store = options.store;
     this.#startFrom = options.processor?.startFrom ?? 'beginning';
     this.changes = this.#subject.asObservable();
-    if (!this.#store.sql) this.#memory = new MemoryTable(this.definition.key);
+    this.#storage = projectionStorageOf(this.#store, this.#def);
     const shared = {
       ...options.processor,
       store: this.#store,
@@ -165,10 +166,8 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
 
   /** Create the processing tables and apply the projection's table migrations. */
   async migrate(): Promise<void> {
-    const sql = this.#store.sql;
-    if (this.#migrated || !sql) return;
-    await migrateProcessing(sql, this.#store.schema);
-    await migrateProjectionTable(sql, this.#store.schema, this.#def);
+    if (this.#migrated) return;
+    await this.#storage.migrate();
     this.#migrated = true;
   }
 
@@ -181,7 +180,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     await this.migrate();
     if (this.partitioned) return this.partitioned.start();
     if (this.processor) {
-      await partitionCoordination(this.#store).claimLayout(
+      await partitionCoordinationOf(this.#store).claimLayout(
         this.processor.name,
         1,
         await initialCheckpoint(this.#store, this.#startFrom),
@@ -246,14 +245,16 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
    */
   async rebuild(options: ProjectionRebuildOptions = {}): Promise<RebuildResult> {
     await this.migrate();
-    const result = this.#store.sql
-      ? await rebuildProjection({
-          ...options,
-          store: this.#store,
-          definition: this.#def,
-          onProgress: (p) => this.emit('projection:rebuild_progress', p),
-        })
-      : await this.#rebuildInMemory(options);
+    const storage = this.#storage;
+    const result =
+      storage.kind === 'sql'
+        ? await storage.rebuild({
+            ...options,
+            store: this.#store,
+            definition: this.#def,
+            onProgress: (p) => this.emit('projection:rebuild_progress', p),
+          })
+        : await this.#rebuildInMemory(storage, options);
     this.emit('projection:rebuilt', result);
     return result;
   }
@@ -263,7 +264,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     tx: SqlTransaction | undefined,
   ): Promise<PostCommit | undefined> {
     let relevant = events;
-    if (this.#memory && this.definition.mode === 'inline') {
+    if (this.#storage.kind === 'memory' && this.definition.mode === 'inline') {
       // Inline in memory: the hook and a rebuild's catch-up may both see an event; apply it once.
       const through = this.#memoryThrough;
       relevant = events.filter((e) => compareCheckpoints(e.checkpoint, through) > 0);
@@ -271,10 +272,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
       this.#memoryThrough = relevant.at(-1)!.checkpoint;
       this.#rebuildBuffer?.push(...relevant);
     }
-    const table =
-      this.#memory ??
-      new SqlTable(tx ?? this.#store.sql!, this.#store.schema, this.definition.table, this.definition.key);
-    const changes = await applyProjectionBatch(this.#def, table, relevant);
+    const changes = await applyProjectionBatch(this.#def, this.#storage.table(tx), relevant);
     if (changes.length === 0) return undefined;
     return () => {
       for (const change of changes) this.#subject.next(change);
@@ -282,14 +280,14 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
   }
 
   #table(): TableBackend {
-    return (
-      this.#memory ??
-      new SqlTable(this.#store.sql!, this.#store.schema, this.definition.table, this.definition.key)
-    );
+    return this.#storage.table();
   }
 
   /** In memory: replay into a fresh map, swap it in, and let the hook or processor continue after it. */
-  async #rebuildInMemory(options: ProjectionRebuildOptions): Promise<RebuildResult> {
+  async #rebuildInMemory(
+    storage: MemoryProjectionStorage,
+    options: ProjectionRebuildOptions,
+  ): Promise<RebuildResult> {
     const started = performance.now();
     const batchSize = options.batchSize ?? 5000;
     const runner = this.processor ?? this.partitioned;
@@ -318,7 +316,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
       });
     }
     if (runner) {
-      this.#memory = fresh;
+      storage.replace(fresh);
       memoryRelayout(this.#store, runner.name, this.definition.partitions, checkpoint);
       await this.processor?.seek(checkpoint); // so its `checkpoint` shows the rebuilt one while stopped
       if (wasRunning) await this.start();
@@ -335,7 +333,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
         done += pending.length;
         checkpoint = pending.at(-1)!.checkpoint;
       }
-      this.#memory = fresh;
+      storage.replace(fresh);
       this.#memoryThrough = checkpoint;
       this.#rebuildBuffer = undefined;
     }

@@ -1,10 +1,23 @@
 /**
  * The processing state that goes with an event store: its schema's tables on
- * PostgreSQL and PGlite, the in-process state of a memory store. The one
- * place processing looks at `store.sql` to pick where its state lives.
+ * PostgreSQL and PGlite, the in-process state of a memory store — and likewise
+ * a projection's rows and the partitions' coordination. The one place
+ * processing looks at `store.sql` to pick its adapters
+ * (`test/processing/no-sql-branches.test.ts` keeps it so).
  */
 import type { EventStore } from '../../store/types.js';
 import { memoryStoreState } from '../memory-state.js';
+import {
+  memoryCoordination,
+  sqlCoordination,
+  type PartitionCoordination,
+} from '../partitions/partition-coordination.js';
+import type { ProjectionDefinition } from '../projection/definition.js';
+import {
+  memoryProjectionStorage,
+  sqlProjectionStorage,
+  type ProjectionStorage,
+} from '../projection/projection-storage.js';
 import { memoryProcessingState } from './memory-processing-state.js';
 import type { ProcessingState } from './processing-state.js';
 import { sqlProcessingState } from './sql-processing-state.js';
@@ -33,4 +46,33 @@ export function processingStateOf(store: EventStore): ProcessingState {
     states.set(store, state);
   }
   return state;
+}
+
+/**
+ * Where a projection of `definition` on `store` keeps its rows: a table in the
+ * store's schema, or a map of its own on a memory store.
+ *
+ * @example
+ * ```ts
+ * const rows = await projectionStorageOf(store, orderTotals).table().all();
+ * ```
+ */
+export function projectionStorageOf(store: EventStore, definition: ProjectionDefinition): ProjectionStorage {
+  return store.sql
+    ? sqlProjectionStorage(store.sql, store.schema, definition)
+    : memoryProjectionStorage(definition);
+}
+
+/**
+ * What partitioned processors on `store` share: SQL tables, or the in-memory store's state.
+ *
+ * @example
+ * ```ts
+ * const members = await partitionCoordinationOf(store).heartbeat('projection:totals', owner, 20_000);
+ * ```
+ */
+export function partitionCoordinationOf(store: EventStore): PartitionCoordination {
+  return store.sql
+    ? sqlCoordination(store.sql, store.schema, processingStateOf(store))
+    : memoryCoordination(store, processingStateOf(store));
 }

@@ -1,6 +1,7 @@
 /**
  * The event store on PostgreSQL — a `pg` pool or embedded PGlite, same SQL.
  */
+import { readAllInTransaction } from './read-in-transaction.js';
 import type { Observable } from 'rxjs';
 import type { ZodType } from 'zod';
 import { AppendOutcomeUnknownError, StoreClosedError, StoreUnavailableError } from '../../core/errors.js';
@@ -152,7 +153,10 @@ export class PostgresEventStore implements EventStore {
   readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     try {
       this.#assertOpen();
-      return this.#reader.readAll(options.after ?? START_CHECKPOINT, options.limit ?? 1000);
+      const after = options.after ?? START_CHECKPOINT;
+      const limit = options.limit ?? 1000;
+      if (options.tx) return readAllInTransaction(options.tx, this.schema, after, limit);
+      return this.#reader.readAll(after, limit);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -69,7 +69,7 @@ export interface AuditQuery {
  *
  * @example
  * ```ts
- * const audit: ConflictAuditStore = store.sql ? new SqlAuditStore(store.sql, store.schema) : new MemoryAuditStore();
+ * const audit: ConflictAuditStore = sql ? new SqlAuditStore(sql, 'app') : new MemoryAuditStore();
  * ```
  */
 export interface ConflictAuditStore {

@@ -21,7 +21,7 @@ export const CONFLICTS_COMPONENT = 'conflicts';
  *
  * @example
  * ```ts
- * const audit = new SqlAuditStore(store.sql!, store.schema);
+ * const audit = new SqlAuditStore(sql, 'app');
  * await audit.migrate();
  * ```
  */

@@ -1,0 +1,182 @@
+/**
+ * Blue/green rebuild of a projection on a SQL store: replay the whole log into a
+ * fresh table, then swap it in when caught up, with progress reports. The SQL
+ * projection storage's `rebuild`; callers go through `rebuildProjection`.
+ */
+import { quoteIdent, type SqlClient, type SqlTransaction } from '../../core/sql-client.js';
+import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
+import type { EventStore, ReadAllResult } from '../../store/types.js';
+import { migrateProcessing } from '../migrate-processing.js';
+import { lockRelayout, writeRelayout } from '../partitions/layout-store.js';
+import { applyProjectionBatch } from './apply-batch.js';
+import type { ProjectionDefinition } from './definition.js';
+import type { RebuildOptions, RebuildPhase, RebuildResult } from './rebuild.js';
+import { SqlTable } from './sql-table.js';
+import {
+  migrateProjectionTable,
+  projectionGeneration,
+  projectionLockKey,
+  projectionProcessorName,
+  renderMigration,
+} from './table-names.js';
+
+/**
+ * Rebuild `options.definition`'s table in `schema` on `sql` (see `rebuildProjection`).
+ *
+ * @example
+ * ```ts
+ * const result = await rebuildSqlProjection(sql, 'app', { store, definition: orderTotals });
+ * ```
+ */
+export async function rebuildSqlProjection(
+  sql: SqlClient,
+  schema: string,
+  options: RebuildOptions,
+): Promise<RebuildResult> {
+  const { store, definition, signal } = options;
+  const batchSize = options.batchSize ?? 5000;
+  const interval = options.progressIntervalMs ?? 500;
+  await migrateProcessing(sql, schema);
+  await migrateProjectionTable(sql, schema, definition);
+
+  const generation = (await projectionGeneration(sql, schema, definition.name)) + 1;
+  const fresh = freshTable(definition, generation);
+  await sql.transaction(async (tx) => {
+    // A rebuild that crashed leaves its fresh table behind: start it over.
+    await tx.query(`DROP TABLE IF EXISTS ${quoteIdent(schema)}.${quoteIdent(fresh)}`);
+    for (const m of definition.migrations) await tx.exec(renderMigration(m, schema, fresh));
+  });
+
+  const started = performance.now();
+  let total = parseCheckpoint(await store.headCheckpoint()).globalPosition;
+  let done = 0;
+  let checkpoint: LogCheckpoint = START_CHECKPOINT;
+  let lastReport = -Infinity;
+  const report = (phase: RebuildPhase, force = false) => {
+    const now = performance.now();
+    if (!force && now - lastReport < interval) return;
+    lastReport = now;
+    total = Math.max(total, done);
+    const elapsed = (now - started) / 1000;
+    const ratePerSecond = elapsed > 0 ? done / elapsed : 0;
+    const etaMs = phase === 'done' ? 0 : ratePerSecond > 0 ? ((total - done) / ratePerSecond) * 1000 : null;
+    options.onProgress?.({
+      projection: definition.name,
+      phase,
+      done,
+      total,
+      ratePerSecond,
+      etaMs,
+      checkpoint,
+    });
+  };
+  report('replaying', true);
+
+  const table = new SqlTable(sql, schema, fresh, definition.key);
+  // Read the next page while the current one is applied.
+  let next: Promise<ReadAllResult> = store.readAll({ after: checkpoint, limit: batchSize });
+  for (;;) {
+    signal?.throwIfAborted();
+    const page = await next;
+    if (page.events.length === batchSize) next = store.readAll({ after: page.checkpoint, limit: batchSize });
+    await applyProjectionBatch(definition, table, page.events);
+    done += page.events.length;
+    checkpoint = page.checkpoint;
+    if (page.events.length < batchSize) break;
+    const head = parseCheckpoint(await store.headCheckpoint()).globalPosition;
+    if (head > total) total = head;
+    report('replaying');
+  }
+
+  report('swapping', true);
+  const swapped =
+    definition.mode === 'inline'
+      ? await swapInline(sql, store, definition, generation, checkpoint)
+      : await swapAsync(sql, schema, definition, generation, checkpoint);
+  done += swapped.extra;
+  checkpoint = swapped.checkpoint;
+  report('done', true);
+  return {
+    projection: definition.name,
+    events: done,
+    durationMs: performance.now() - started,
+    generation,
+    checkpoint,
+  };
+}
+
+/**
+ * Async projection: fence its processors on their checkpoint rows, swap, and
+ * move every partition of the definition's layout to the rebuilt checkpoint.
+ */
+async function swapAsync(
+  sql: SqlClient,
+  schema: string,
+  definition: ProjectionDefinition,
+  generation: number,
+  checkpoint: LogCheckpoint,
+): Promise<{ extra: number; checkpoint: LogCheckpoint }> {
+  await sql.transaction(async (tx) => {
+    // Locking the rows waits for the processors' in-flight batches; their next
+    // batch then finds the checkpoint moved and reloads it, against the new table
+    // — or, when the partition count changed, finds it gone and stops (retired).
+    const plan = await lockRelayout(tx, schema, projectionProcessorName(definition), definition.partitions);
+    await swapTables(tx, schema, definition, generation);
+    await writeRelayout(tx, schema, plan, checkpoint);
+  });
+  // Events after `checkpoint` are the processor's to apply, into the new table.
+  return { extra: 0, checkpoint };
+}
+
+/**
+ * Inline projection: hold every append's hook on the advisory lock, apply what
+ * committed since the replay (read in the swap's transaction, with no reader
+ * horizon: no hook-running append can be in flight), then swap.
+ */
+async function swapInline(
+  sql: SqlClient,
+  store: EventStore,
+  definition: ProjectionDefinition,
+  generation: number,
+  from: LogCheckpoint,
+): Promise<{ extra: number; checkpoint: LogCheckpoint }> {
+  const schema = store.schema;
+  return sql.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [projectionLockKey(schema, definition)]);
+    const table = new SqlTable(tx, schema, freshTable(definition, generation), definition.key);
+    let checkpoint = from;
+    let extra = 0;
+    for (;;) {
+      const { events } = await store.readAll({ after: checkpoint, limit: 5000, tx });
+      if (events.length === 0) break;
+      await applyProjectionBatch(definition, table, events);
+      extra += events.length;
+      checkpoint = events.at(-1)!.checkpoint;
+    }
+    await swapTables(tx, schema, definition, generation);
+    return { extra, checkpoint };
+  });
+}
+
+/** The name of a rebuild generation's table before the swap. */
+function freshTable(definition: ProjectionDefinition, generation: number): string {
+  return `${definition.table}__g${generation}`;
+}
+
+/** Drop the live table, rename the fresh one into its place and record the generation, in `tx`. */
+async function swapTables(
+  tx: SqlTransaction,
+  schema: string,
+  definition: ProjectionDefinition,
+  generation: number,
+): Promise<void> {
+  const s = quoteIdent(schema);
+  await tx.query(`DROP TABLE IF EXISTS ${s}.${quoteIdent(definition.table)}`);
+  await tx.query(
+    `ALTER TABLE ${s}.${quoteIdent(freshTable(definition, generation))} RENAME TO ${quoteIdent(definition.table)}`,
+  );
+  await tx.query(`UPDATE ${s}.projections SET generation = $2, rebuilt_at = now() WHERE name = $1`, [
+    definition.name,
+    generation,
+  ]);
+}

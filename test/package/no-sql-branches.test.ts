@@ -1,0 +1,65 @@
+/**
+ * Generic modules never branch on the store's SQL port: they reach their
+ * state through ports (ProcessingState, projection storage, the conflict
+ * audit, the EventStore), and one selector per module — a file named
+ * `*-of.ts` — picks the SQL or the memory adapter. The store itself, the
+ * driver adapters, the commerce domain (SQL adapters of its own) and the
+ * contract suites (which check SQL adapters) are outside the rule.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = join(import.meta.dirname, '../../src');
+
+/** Where `store.sql` may be read: adapter selectors, the store, drivers, the domain, the contract suites (they check adapters). */
+const ALLOWED = [/^store\//, /^adapters\//, /^commerce\//, /^testing\//, /-of\.ts$/];
+
+/** `store.sql`, `this.#store.sql`, `options.store.sql`, and `const { sql } = store`. */
+const READS_STORE_SQL = [
+  /\bstore\.sql\b/,
+  /\{[^}]*\bsql\b[^}]*\}\s*=\s*(?:this\.#?|options\.|context\.)?store\b/,
+];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** The files of `src` (relative paths) whose text matches one of the patterns, outside the allowed ones. */
+function offenders(patterns: readonly RegExp[]): string[] {
+  return sourceFiles(SRC)
+    .map((f) => ({ file: relative(SRC, f), text: readFileSync(f, 'utf8') }))
+    .filter(({ file }) => !ALLOWED.some((re) => re.test(file)))
+    .filter(({ text }) => patterns.some((re) => re.test(text)))
+    .map(({ file }) => file);
+}
+
+describe('no store.sql outside adapters', () => {
+  it('no generic module reads the store’s SQL port; selectors (*-of.ts) pick adapters', () => {
+    expect(offenders(READS_STORE_SQL)).toEqual([]);
+  });
+
+  it('the scan finds each form it forbids', () => {
+    const samples = [
+      'const sql = store.sql;',
+      'if (!this.#store.sql) return;',
+      'const db = options.store.sql ?? fallback;',
+      'const { sql, schema } = store;',
+    ];
+    for (const sample of samples)
+      expect(
+        READS_STORE_SQL.some((re) => re.test(sample)),
+        sample,
+      ).toBe(true);
+    expect(READS_STORE_SQL.some((re) => re.test('const state = processingStateOf(store);'))).toBe(false);
+  });
+
+  it('nothing outside the store reads the events table around the EventStore port', () => {
+    const readsEvents = [/\bFROM \$\{[^}]*\}\.events\b/, /\bFROM events\b/];
+    expect(offenders(readsEvents).filter((f) => !f.startsWith('commerce/'))).toEqual([]);
+  });
+});
