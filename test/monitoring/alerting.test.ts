@@ -130,7 +130,7 @@ describe.each(sqlEngines)('alerting on $name', (engine) => {
   );
 
   it.skipIf(!engine.available)(
-    'with a lease, only its holder evaluates; another takes over when it expires',
+    'with a lease, only its holder evaluates; another takes over once it expired',
     async () => {
       db = await engine.open();
       store = createEventStore({ sql: db.sql, schema: db.schema });
@@ -142,7 +142,9 @@ describe.each(sqlEngines)('alerting on $name', (engine) => {
         registry,
         now: () => MONDAY_10,
         intervalMs: 0,
-        lease: { owner, ttlMs: 300 },
+        // Long enough that no pause of a loaded machine expires it by itself:
+        // the test expires it below, as a dead holder's lease would.
+        lease: { owner, ttlMs: 60_000 },
         rules: DEFAULT_ALERT_RULES.filter((r) => r.name === 'system_down').map((r) => ({ ...r, forMs: 0 })),
         route: { receiver: 'team', groupWaitMs: 0 },
         receivers: {
@@ -156,7 +158,11 @@ describe.each(sqlEngines)('alerting on $name', (engine) => {
       await b.start({ store });
       expect((await a.tick()).owned).toBe(true);
       expect(await b.tick()).toEqual({ transitions: [], notifications: [], owned: false });
-      // host-a stops renewing (it died): host-b takes over once the lease expired.
+      // host-a stops renewing (it died) and its lease runs out: host-b takes over.
+      await db.sql.query(
+        `UPDATE ${db.schema}.leases SET expires_at = now() - interval '1 second' WHERE name = $1`,
+        ['monitoring:alerting'],
+      );
       await waitFor(async () => (await b.tick()).owned, { what: 'host-b to take the lease' });
       expect((await a.tick()).owned).toBe(false);
     },
