@@ -272,7 +272,7 @@ describe.each(storeEngines)('at-least-once processor on $name', (engine) => {
       run({
         name: 'leased',
         eventTypes: ['test.happened'],
-        lease: { ttlMs: 1000, acquireIntervalMs: 50, owner: id },
+        lease: { ttlMs: 30_000, acquireIntervalMs: 50, owner: id },
         handle: async (event) => {
           handledBy.push(id);
           await note(t.store, event);
