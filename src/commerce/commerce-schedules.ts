@@ -1,10 +1,15 @@
 /**
  * The specification's periodic functions as schedules for the engine's
  * scheduler: `sync-inventory-levels` every 5 minutes (and by hand), reading
- * TikTok Shop's stock as scheduled-sync contenders when it can, and the
- * monthly archival of old log partitions. Pass them to `createSyncEngine`'s
+ * TikTok Shop's stock as scheduled-sync contenders when it can, the
+ * monthly archival of old log partitions, and the daily pruning of the
+ * access audit (entries older than 90 days by default). Pass them to `createSyncEngine`'s
  * `schedules`; one host of many runs each due time once.
  */
+import {
+  accessAuditRetentionSchedule,
+  type AccessAuditRetentionOptions,
+} from '../scheduling/access-audit-retention.js';
 import type { ScheduleDefinition } from '../scheduling/schedule-definition.js';
 import { stockReportEvent } from './conflicts/report-events.js';
 import type { Commerce } from './create-commerce.js';
@@ -42,6 +47,11 @@ export interface CommerceSchedulesOptions {
    * than the store's default cutoff (two years).
    */
   archive?: false | { cron?: string; timeZone?: string; keepMonths?: number };
+  /**
+   * Daily pruning of `commerce.accessAudit` (`prune-access-audit`), or
+   * `false` to leave it out. Default: 03:30 UTC, entries older than 90 days.
+   */
+  accessAuditRetention?: false | Omit<AccessAuditRetentionOptions, 'audit'>;
   /**
    * Read TikTok Shop's stock at each sync and report each figure that differs
    * from `on_hand` to `resolve-sync-conflicts` as the `scheduled_sync` source
@@ -134,6 +144,11 @@ export function commerceSchedules(
         return { archived: months };
       },
     });
+  }
+  if (options.accessAuditRetention !== false) {
+    schedules.push(
+      accessAuditRetentionSchedule({ ...options.accessAuditRetention, audit: commerce.accessAudit }),
+    );
   }
   return schedules;
 }

@@ -99,7 +99,11 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       const list = (await (await get('/api/schedules', { headers: admin })).json()) as {
         schedules: { name: string }[];
       };
-      expect(list.schedules.map((s) => s.name)).toEqual(['sync-inventory-levels', 'archive-event-log']);
+      expect(list.schedules.map((s) => s.name)).toEqual([
+        'sync-inventory-levels',
+        'archive-event-log',
+        'prune-access-audit',
+      ]);
       const history = (await (await get(path, { headers: admin })).json()) as { runs: unknown[] };
       expect(history.runs.length).toBeGreaterThanOrEqual(1);
       expect((await get('/api/schedules/nope/runs', { headers: admin })).status).toBe(404);
