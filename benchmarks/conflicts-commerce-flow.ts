@@ -33,7 +33,7 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
  * statement, and the transactions among them (`BEGIN…`). Divided by the figures
  * settled they say what one figure costs the database, whatever the load.
  */
-function countRoundTrips(): { statements: number; transactions: number; stop(): void } {
+export function countRoundTrips(): { statements: number; transactions: number; stop(): void } {
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const original = proto.query;
   const counts = {

@@ -9,6 +9,8 @@
  * - `conflicts.commerce_flow`: stock figures from four sources through
  *   `resolve-sync-conflicts` into the inventory read model (see
  *   `conflicts-commerce-flow.ts`).
+ * - `conflicts.settle_pass`: the statements, transactions and CPU of one
+ *   settle pass over many due entities (see `conflicts-settle-pass.ts`).
  *
  * Each case reports the median of BENCH_RUNS runs (default 5 / 3).
  * Environment: BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test),
@@ -22,6 +24,7 @@ import {
   type ContenderInput,
 } from '../src/conflicts/index.js';
 import { commerceFlowCase } from './conflicts-commerce-flow.js';
+import { settlePassCase } from './conflicts-settle-pass.js';
 import { openOurStore } from './support/our-store.js';
 import { loadavg } from 'node:os';
 import { emit, latencySummary, nowMs, round, prng } from './support/stats.js';
@@ -274,4 +277,5 @@ export default async function conflictsBenchmark(): Promise<void> {
     await endToEndCase(8);
   }
   if (selected('conflicts.commerce_flow')) await commerceFlowCase();
+  if (selected('conflicts.settle_pass')) await settlePassCase();
 }

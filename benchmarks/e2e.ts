@@ -19,16 +19,24 @@
  *
  * Environment: BENCH_PG_URL, BENCH_REDIS_URL (default redis://127.0.0.1:6379),
  * BENCH_RUNS (default 3), BENCH_E2E_RATE (webhooks/s, default 500),
- * BENCH_E2E_SECONDS (measured, default 20), BENCH_E2E_WARMUP_SECONDS (default 3).
+ * BENCH_E2E_SECONDS (measured, default 20), BENCH_E2E_WARMUP_SECONDS (default 3),
+ * BENCH_E2E_TRACE=1 (the hosts trace each order's hops; one more JSON line per
+ * run, `e2e.stage_breakdown`: each hop's time since the send and its gap from
+ * the hop before, p50/p95 — run it at a low rate, 10–20/s).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startE2eDeployment } from './support/e2e-deployment.js';
 import { openLoop } from './support/load.js';
+import { stageBreakdown, type TracedOrder } from './support/stage-breakdown.js';
 import { emit, latencySummary, medianOf, nowMs, round } from './support/stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const RATE = Number(process.env.BENCH_E2E_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 20);
 const WARMUP_SECONDS = Number(process.env.BENCH_E2E_WARMUP_SECONDS ?? 3);
+const TRACE = process.env.BENCH_E2E_TRACE === '1';
 /** How long after the last send a delta may still arrive before its order counts as missing. */
 const DRAIN_MS = 30_000;
 
@@ -45,7 +53,8 @@ interface RunResult extends Record<string, number> {
 }
 
 async function run(runIndex: number): Promise<RunResult> {
-  const deployment = await startE2eDeployment({ runIndex, ratePerS: RATE });
+  const traceDir = TRACE ? mkdtempSync(join(tmpdir(), 'e2e-trace-')) : undefined;
+  const deployment = await startE2eDeployment({ runIndex, ratePerS: RATE, traceDir });
   try {
     const { arrived } = deployment;
     const calls = Math.round(RATE * (WARMUP_SECONDS + SECONDS));
@@ -74,12 +83,31 @@ async function run(runIndex: number): Promise<RunResult> {
     const latencies: number[] = [];
     const acks: number[] = [];
     let missing = 0;
+    const traced: TracedOrder[] = [];
+    // performance.now() of this process → wall-clock ms, as the hosts' traces stamp.
+    const wall = (ms: number) => performance.timeOrigin + ms;
     for (let i = warm; i < calls; i++) {
       if (statuses[i]! < 200 || statuses[i]! >= 300) continue;
       acks.push(answeredMs[i]! - dueMs[i]!);
       const at = arrived.get(ids[i]!);
+      traced.push({
+        id: ids[i]!,
+        sentAt: wall(dueMs[i]!),
+        answeredAt: wall(answeredMs[i]!),
+        receivedAt: at === undefined ? undefined : wall(at),
+      });
       if (at === undefined) missing++;
       else latencies.push(at - dueMs[i]!);
+    }
+    if (traceDir) {
+      // Let the hosts finish writing the last orders' hops before reading them.
+      await deployment.close();
+      emit({
+        name: 'e2e.stage_breakdown',
+        run: runIndex,
+        rate_per_s: RATE,
+        stages: stageBreakdown(deployment.traceFiles, traced),
+      });
     }
     return {
       ...latencySummary(latencies),
@@ -93,6 +121,7 @@ async function run(runIndex: number): Promise<RunResult> {
     };
   } finally {
     await deployment.close();
+    if (traceDir) rmSync(traceDir, { recursive: true, force: true });
   }
 }
 

@@ -37,6 +37,8 @@ export interface E2eDeployment {
   readonly done: ReadonlyMap<string, number>;
   /** POST order `i`'s signed webhook (a new paid order) to host A; resolves with its id and HTTP status (0: no answer). */
   sendOrder(i: number): Promise<{ id: string; status: number }>;
+  /** The hosts' stage-trace files (empty without `traceDir`). */
+  readonly traceFiles: readonly string[];
   /** Stop the client, the hosts and the simulator; drop the database. */
   close(): Promise<void>;
 }
@@ -47,6 +49,8 @@ export interface E2eDeploymentOptions {
   runIndex: number;
   /** Offered webhooks/s: the per-shop rate limit is lifted above it. */
   ratePerS: number;
+  /** Each host writes its stage trace to `<traceDir>/<host id>.trace` (`STAGE_TRACE_FILE`). Default: no tracing. */
+  traceDir?: string | undefined;
 }
 
 /** A paid order the fake shop knows (so the saga it starts finds it on the mock Open API). */
@@ -69,8 +73,14 @@ function paidOrder(sim: Simulator, run: number, i: number): SimOrder {
   return order;
 }
 
-async function startHosts(database: string, sim: Simulator, ratePerS: number): Promise<HostProcess[]> {
+async function startHosts(
+  database: string,
+  sim: Simulator,
+  ratePerS: number,
+  traceDir: string | undefined,
+): Promise<HostProcess[]> {
   const env = (id: string) => ({
+    ...(traceDir ? { STAGE_TRACE_FILE: `${traceDir}/${id}.trace` } : {}),
     DATABASE_URL: databaseUrl(database),
     REDIS_URL,
     // The Redis keys are prefixed by schema: unique per run.
@@ -130,9 +140,12 @@ export async function startE2eDeployment(options: E2eDeploymentOptions): Promise
   const database = freshSchemaName('bench_e2e');
   await createDatabase(database);
   const closers: (() => Promise<unknown>)[] = [() => dropDatabase(database)];
-  const close = async () => {
-    for (const fn of closers.reverse()) await fn().catch(() => undefined);
-  };
+  let closing: Promise<void> | undefined;
+  // Once, however often it is called (the traced benchmark closes before its finally block does).
+  const close = () =>
+    (closing ??= (async () => {
+      for (const fn of closers.reverse()) await fn().catch(() => undefined);
+    })());
   try {
     const sim = await startSimulator({
       url: 'http://localhost',
@@ -142,7 +155,7 @@ export async function startE2eDeployment(options: E2eDeploymentOptions): Promise
       providers: { payment: { latencyMs: 0 }, shipping: { latencyMs: 0 } },
     });
     closers.push(() => sim.stop());
-    const hosts = await startHosts(database, sim, options.ratePerS);
+    const hosts = await startHosts(database, sim, options.ratePerS, options.traceDir);
     closers.push(() => Promise.all(hosts.map((h) => h.stop())));
     const [a, b] = hosts as [HostProcess, HostProcess];
     const arrived = new Map<string, number>();
@@ -162,6 +175,9 @@ export async function startE2eDeployment(options: E2eDeploymentOptions): Promise
       b,
       arrived,
       done,
+      traceFiles: options.traceDir
+        ? ['bench-a', 'bench-b'].map((id) => `${options.traceDir}/${id}.trace`)
+        : [],
       async sendOrder(i) {
         const order = paidOrder(sim, options.runIndex, i);
         const w = buildWebhook(

@@ -1,6 +1,7 @@
 /* global document, setInterval */
-// The conflicts panel: the `conflict_queue` channel (one row per stock
-// conflict resolve-sync-conflicts audited) on the dashboard's one connection.
+// The conflicts panel: the `conflict_queue` channel (one row per conflict
+// resolve-sync-conflicts audited: stock figures, and orders whose status,
+// amount or refund the sources disagree on) on the dashboard's one connection.
 // It shows the manual queue (pending conflicts), how the queue moved over the
 // last minutes, and the latest automatic resolutions. Everything is derived
 // from the rows: a conflict was waiting at time t when it was detected by t
@@ -55,6 +56,28 @@ function sourcesOf(row) {
     .join(' · ');
 }
 
+/** Stock: ours → theirs, and the settled count once resolved. */
+function stockFigures(r) {
+  if (r.local_quantity === null) return '–';
+  return (
+    `${formatInt(r.local_quantity)} → ${formatInt(r.remote_quantity)}` +
+    (r.status === 'pending' ? '' : ` <small>settled ${formatInt(r.resolved_quantity ?? 0)}</small>`)
+  );
+}
+
+/** Orders: what the sources disagree on (status, amount, refund), and what was settled. */
+function orderFigures(r) {
+  const disputed = r.disputed
+    ? String(r.disputed)
+        .split('; ')
+        .map((field) => escape(field.replace(/\(([a-z_]+)\)/g, (_, s) => `(${SOURCES[s] ?? s})`)))
+        .join('<br />')
+    : '–';
+  return (
+    disputed + (r.settled && r.status !== 'pending' ? ` <small>settled ${escape(r.settled)}</small>` : '')
+  );
+}
+
 let latest = [];
 function render(rows) {
   latest = rows;
@@ -77,7 +100,7 @@ function render(rows) {
   const waiting = [...pending].sort((a, b) => ms(a.detected_at) - ms(b.detected_at));
   const body = $('conflict-rows');
   if (waiting.length + recent.length === 0) {
-    body.innerHTML = '<tr class="empty"><td colspan="4">No conflicting stock figures yet.</td></tr>';
+    body.innerHTML = '<tr class="empty"><td colspan="4">No conflicting figures yet.</td></tr>';
     return;
   }
   body.replaceChildren(
@@ -85,11 +108,8 @@ function render(rows) {
       const tr = document.createElement('tr');
       tr.dataset.status = r.status;
       tr.dataset.conflict = r.conflict_id;
-      const figures =
-        r.local_quantity === null
-          ? '–'
-          : `${formatInt(r.local_quantity)} → ${formatInt(r.remote_quantity)}` +
-            (r.status === 'pending' ? '' : ` <small>settled ${formatInt(r.resolved_quantity ?? 0)}</small>`);
+      tr.dataset.entityType = r.entity_type;
+      const figures = r.entity_type === 'inventory' ? stockFigures(r) : orderFigures(r);
       const label =
         r.status === 'pending'
           ? '<span class="badge warn">manual queue</span>'
@@ -98,7 +118,7 @@ function render(rows) {
             : '<span class="badge ok">resolved</span>';
       const why = r.reasons ? `<small>${escape(String(r.reasons).replace(/_/g, ' '))}</small>` : '';
       const cells = [
-        `<strong>${escape(r.entity_id)}</strong><small>${escape(String(r.kind).replace(/_/g, ' '))}</small>`,
+        `<strong>${r.entity_type === 'order' ? 'Order ' : ''}${escape(r.entity_id)}</strong><small>${escape(String(r.kind).replace(/_/g, ' '))}</small>`,
         figures,
         `${escape(sourcesOf(r))}${why}`,
         label,

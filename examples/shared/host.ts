@@ -8,8 +8,8 @@
  * providers, resolving competing stock figures by source priority), the
  * demo's singleton jobs (inventory poller, stock-counts feed, health monitor)
  * under a lease, the commerce schedules (`sync-inventory-levels` every 5
- * minutes, the monthly log archival; the engine runs both on one host of
- * many by lease), authorisation (tokens with roles, service API keys,
+ * minutes and on inventory events, reading TikTok's stock, the monthly log
+ * archival; the engine runs both on one host of many by lease), authorisation (tokens with roles, service API keys,
  * per-browser anonymous identities), `resolve-sync-conflicts` with its manual
  * queue routes, the schedules' admin routes, and the health answer. The
  * framework files only mount routes.
@@ -38,6 +38,8 @@ import {
   instrumentEngine,
   instrumentSagaRunner,
   teeMetrics,
+  setStageTraceSink,
+  traceStage,
   type Alerting,
   type AlertRule,
 } from '@creatorflow/sync/monitoring';
@@ -56,6 +58,7 @@ import { createHostLog, describeError, type HostLog } from './host-log.js';
 import { providerPorts } from './providers/index.js';
 import { pooledFetch } from './pooled-fetch.js';
 import { connectRedis } from './redis-clients.js';
+import { appendFileSync } from 'node:fs';
 
 /** Options of {@link createHost}; each overrides its environment variable. */
 export interface HostOptions {
@@ -201,6 +204,14 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const redisUrl = options.redisUrl ?? env.REDIS_URL;
   const thresholds = options.thresholds ?? parseThresholds(env.STOCK_THRESHOLDS);
   const closers: (() => Promise<unknown> | void)[] = [];
+  // `STAGE_TRACE_FILE`: one line per traced hop (the e2e benchmark's stage breakdown); off by default.
+  const traceFile = env.STAGE_TRACE_FILE;
+  if (traceFile) {
+    setStageTraceSink((stage, ids, atMs) =>
+      appendFileSync(traceFile, `${atMs.toFixed(3)}\t${hostId}\t${stage}\t${ids.join(' ')}\n`),
+    );
+    closers.push(() => setStageTraceSink(undefined));
+  }
 
   const database = await openDatabase({
     url: options.databaseUrl ?? env.DATABASE_URL,
@@ -256,6 +267,13 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     // Four calls per order: a keep-alive pool on undici's request, not the global fetch.
     fetch: pooledFetch(),
   });
+  // TikTok Shop over the real HTTP client (the simulator's mock Open API in the demo); its stock
+  // is what sync-inventory-levels reads, on its schedule and on inventory events.
+  const tiktok = tikTokShopClientFromHttp({ clientFor: () => client });
+  const tiktokStock = {
+    client: tiktok,
+    shopOf: (creatorId: string) => (creatorId === credentials.creatorId ? credentials.shopId : undefined),
+  };
   const signals = new HostSignals();
   const tenantIds = [credentials.creatorId];
   const registry = createMetricsRegistry();
@@ -280,9 +298,10 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         // Stock figures from TikTok, the warehouse, the ERP and admins compete by source
         // priority; short windows so the dashboard moves (docs/conflicts.md).
         conflicts: { settleMs: 500, tickMs: 100, config: { entities: { inventory: { windowMs: 2_000 } } } },
+        // sync-inventory-levels on inventory events too, debounced per product (docs/commerce.md).
+        inventorySync: { tiktok: tiktokStock },
         ports: {
-          // TikTok Shop over the real HTTP client (the simulator's mock Open API in the demo).
-          tiktok: tikTokShopClientFromHttp({ clientFor: () => client }),
+          tiktok,
           ...providerPorts({
             providersUrl: options.providersUrl ?? env.PROVIDERS_URL,
             shippingProvider: credentials.shipping.provider,
@@ -347,6 +366,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     schedules: () =>
       commerceSchedules(built!, {
         creatorIds: tenantIds,
+        tiktok: tiktokStock,
         inventoryEveryMs: options.inventorySyncMs ?? Number(env.INVENTORY_SYNC_MS || 300_000),
       }),
   });
@@ -424,7 +444,9 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     schedules,
     ingest: async (req) => {
       const started = performance.now();
+      traceStage('webhook.received', () => [req.rawBody.toString('utf8')]);
       const response = await monitoring.ingest(req);
+      traceStage('webhook.answered', () => [req.rawBody.toString('utf8')]);
       signals.webhook(response.status, performance.now() - started);
       return response;
     },

@@ -56,7 +56,10 @@ export function openApiHandler(shop: FakeShop, appSecret: string, counts?: Stock
         return send(res, 200, { code: 0, message: 'Success', data: { orders } });
       }
       if (req.method === 'POST' && url.pathname === '/product/202309/inventory/search') {
-        const inventory = CATALOG.map((p) => {
+        // `product_ids` narrows the search, as on TikTok.
+        const ids = body ? (JSON.parse(body) as { product_ids?: unknown }).product_ids : undefined;
+        const wanted = Array.isArray(ids) ? new Set(ids.map(String)) : null;
+        const inventory = CATALOG.filter((p) => !wanted || wanted.has(p.id)).map((p) => {
           const s = shop.stock(p.id)!;
           return {
             product_id: p.id,

@@ -3,18 +3,17 @@
  * scheduler: `sync-inventory-levels` every 5 minutes (and by hand), reading
  * TikTok Shop's stock as scheduled-sync contenders when it can, the
  * monthly archival of old log partitions, and the daily pruning of the
- * access audit (entries older than 90 days by default). Pass them to `createSyncEngine`'s
- * `schedules`; one host of many runs each due time once.
+ * access audit (entries older than 90 days by default). Pass them to
+ * `createSyncEngine`'s `schedules`; one host of many runs each due time
+ * once. (The same sync on inventory events is `createCommerce({ inventorySync })`.)
  */
 import {
   accessAuditRetentionSchedule,
   type AccessAuditRetentionOptions,
 } from '../scheduling/access-audit-retention.js';
 import type { ScheduleDefinition } from '../scheduling/schedule-definition.js';
-import { stockReportEvent } from './conflicts/report-events.js';
 import type { Commerce } from './create-commerce.js';
-import { inventoryStream } from './inventory/streams.js';
-import type { TikTokShopClient } from './ports/tiktok-shop-client.js';
+import { reportTikTokStock, type TikTokStockFeed } from './inventory/tiktok-stock-report.js';
 
 /** Name of the inventory sync schedule (also its manual-trigger route's). */
 export const SYNC_INVENTORY_SCHEDULE = 'sync-inventory-levels';
@@ -57,14 +56,17 @@ export interface CommerceSchedulesOptions {
    * from `on_hand` to `resolve-sync-conflicts` as the `scheduled_sync` source
    * (priority 5), when the commerce runs it (`conflicts`) and the port has
    * `getInventory`. TikTok counts units available, so on hand is its figure
-   * plus what commerce holds reserved.
+   * plus what commerce holds reserved. Default: the feed of
+   * `createCommerce({ inventorySync })`, if any.
    */
-  tiktok?: { client: TikTokShopClient; shopOf: (creatorId: string) => string | undefined };
+  tiktok?: TikTokStockFeed;
 }
 
 /** What one run of `sync-inventory-levels` did (kept in the run's history). */
 export interface InventorySyncRunSummary {
   creators: number;
+  /** SKU figures read from TikTok Shop. */
+  read: number;
   /** Stock figures read from TikTok Shop and reported as scheduled-sync contenders. */
   reported: number;
   products: number;
@@ -99,6 +101,7 @@ export function commerceSchedules(
     }
     return typeof given === 'function' ? given() : given;
   };
+  const feed = options.tiktok ?? commerce.inventorySync?.feed;
   const schedules: ScheduleDefinition[] = [
     {
       name: SYNC_INVENTORY_SCHEDULE,
@@ -109,6 +112,7 @@ export function commerceSchedules(
       run: async ({ signal, runId }): Promise<InventorySyncRunSummary> => {
         const summary: InventorySyncRunSummary = {
           creators: 0,
+          read: 0,
           reported: 0,
           products: 0,
           lowStock: 0,
@@ -116,7 +120,19 @@ export function commerceSchedules(
         };
         for (const creatorId of await creators()) {
           signal.throwIfAborted();
-          summary.reported += await reportTikTokStock(commerce, options.tiktok, creatorId, runId, signal);
+          if (feed && commerce.conflicts) {
+            const report = await reportTikTokStock({
+              store: commerce.store,
+              readModels: commerce.readModels,
+              feed,
+              creatorId,
+              // A retried or taken-over run reports each figure once.
+              keyOf: (productId) => `scheduled-sync:${runId}:${creatorId}:${productId}`,
+              signal,
+            });
+            summary.read += report.read;
+            summary.reported += report.reported;
+          }
           const result = await commerce.syncInventoryLevels(creatorId);
           summary.creators++;
           summary.products += result.products;
@@ -151,50 +167,4 @@ export function commerceSchedules(
     );
   }
   return schedules;
-}
-
-/** Report TikTok's figures that differ from `on_hand` as scheduled-sync contenders; returns how many. */
-async function reportTikTokStock(
-  commerce: Commerce,
-  tiktok: CommerceSchedulesOptions['tiktok'],
-  creatorId: string,
-  runId: string,
-  signal: AbortSignal,
-): Promise<number> {
-  const shopId = tiktok?.shopOf(creatorId);
-  if (!tiktok?.client.getInventory || !commerce.conflicts || shopId === undefined) return 0;
-  const stock = await tiktok.client.getInventory({ shopId, signal });
-  const levels = (await commerce.readModels.rows('inventory_levels')).filter(
-    (r) => r.creator_id === creatorId,
-  );
-  const byProduct = new Map(levels.map((r) => [String(r.product_id), r]));
-  const reportedAt = new Date().toISOString();
-  let reported = 0;
-  for (const s of stock) {
-    const row = byProduct.get(s.productId);
-    const quantity = s.quantity + Math.max(0, Number(row?.reserved ?? 0));
-    if (row !== undefined && Number(row.on_hand) === quantity) continue;
-    await commerce.store.append(
-      inventoryStream(creatorId, s.productId),
-      [
-        stockReportEvent({
-          creatorId,
-          productId: s.productId,
-          sku: s.sku,
-          quantity,
-          source: 'scheduled_sync',
-          sourceId: SYNC_INVENTORY_SCHEDULE,
-          reportedAt,
-        }),
-      ],
-      {
-        aggregateType: 'inventory',
-        // A retried or taken-over run reports each figure once.
-        idempotencyKey: `scheduled-sync:${runId}:${creatorId}:${s.productId}`,
-        metadata: { source: SYNC_INVENTORY_SCHEDULE },
-      },
-    );
-    reported++;
-  }
-  return reported;
 }

@@ -41,6 +41,7 @@ import {
 import { createInventoryHandler } from './inventory/inventory-handler.js';
 import { InventoryService } from './inventory/inventory-service.js';
 import { stockGuard } from './inventory/stock-guard.js';
+import { InventorySyncTrigger, type InventorySyncOptions } from './inventory/inventory-sync-trigger.js';
 import { syncInventoryLevels, type InventorySyncResult } from './inventory/sync-inventory-levels.js';
 import { resolveHealthThresholds, type HealthThresholdOverrides } from './metrics/system-health.js';
 import type { PaymentGateway } from './ports/payment-gateway.js';
@@ -113,6 +114,12 @@ export interface CommerceOptions {
    * (every 5 minutes between `start()` and `stop()`) or its options. Default off.
    */
   analytics?: boolean | CommerceAnalyticsOptions;
+  /**
+   * Run `sync-inventory-levels` on inventory events too (debounced per
+   * product, one host at a time), reading TikTok Shop's stock through the
+   * port as scheduled-sync contenders (see docs/commerce.md). Default off.
+   */
+  inventorySync?: InventorySyncOptions;
 }
 
 /** Events of a {@link Commerce}. */
@@ -158,6 +165,8 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
   readonly conflictQueue: ConflictQueue | undefined;
   /** Admins' reads across creators. */
   readonly accessAudit: AccessAuditStore;
+  /** `sync-inventory-levels` on inventory events (absent unless `inventorySync` is set). */
+  readonly inventorySync: InventorySyncTrigger | undefined;
   /** The analytics updater: `runOnce()` on demand (absent unless `analytics` is set). */
   readonly analytics: AnalyticsUpdater | undefined;
   readonly #scheduleAnalytics: boolean;
@@ -205,6 +214,20 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
       });
       this.conflicts.on('error', (err) => this.emit('error', err));
     }
+    if (options.inventorySync) {
+      this.inventorySync = new InventorySyncTrigger(
+        {
+          store: this.store,
+          readModels: this.readModels,
+          reportContenders: this.conflicts !== undefined,
+        },
+        {
+          ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+          ...options.inventorySync,
+        },
+      );
+      this.inventorySync.on('error', (err) => this.emit('error', err));
+    }
     this.accessAudit =
       options.accessAudit ?? createAccessAudit({ sql: this.store.sql, schema: this.store.schema });
     this.conflictQueue = this.conflicts && new ConflictQueue(this.conflicts.resolver, this.accessAudit);
@@ -236,6 +259,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
         events: this.store,
         definition: this.fulfillment,
         pollIntervalMs: poll,
+        eventTypes: ['order.received_from_tiktok'],
         map: (event) => {
           if (event.type !== 'order.received_from_tiktok') return null;
           const d = event.data as EventPayload<'order.received_from_tiktok'>;
@@ -253,6 +277,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
         events: this.store,
         definition: this.cancellation,
         pollIntervalMs: poll,
+        eventTypes: ['order.cancelled'],
         map: (event) => {
           if (event.type !== 'order.cancelled') return null;
           const d = event.data as EventPayload<'order.cancelled'>;
@@ -288,6 +313,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     await this.readModels.start();
     await this.inventoryHandler.start();
     await this.conflicts?.start();
+    await this.inventorySync?.start();
     if (this.sagaRunner) {
       await this.sagaRunner.migrate();
       this.sagaRunner.startWorker();
@@ -304,6 +330,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     await this.#trigger?.stop();
     await this.#cancelTrigger?.stop();
     if (this.#ownRunner) await this.sagaRunner?.stop();
+    await this.inventorySync?.stop();
     await this.conflicts?.stop();
     await this.inventoryHandler.stop();
     await this.readModels.stop();
@@ -406,6 +433,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     await this.readModels.whenCaughtUp({ timeoutMs });
     await this.inventoryHandler.whenCaughtUp({ timeoutMs });
     await this.conflicts?.whenCaughtUp({ timeoutMs });
+    await this.inventorySync?.whenCaughtUp({ timeoutMs });
   }
 }
 

@@ -41,3 +41,4 @@ export * from './notify/notification-channel.js';
 export * from './notify/reliable-channel.js';
 export * from './notify/webhook-channel.js';
 export * from './alerting.js';
+export * from '../core/stage-trace.js';

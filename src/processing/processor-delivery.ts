@@ -4,6 +4,7 @@
  * retries, dead-lettering what keeps failing; redrives of dead letters.
  */
 import type { LogCheckpoint } from '../core/checkpoint.js';
+import { traceStage } from '../core/stage-trace.js';
 import { isConnectionFailure } from '../runtime/classify-failure.js';
 import { withRetry } from '../runtime/with-retry.js';
 import type { StoredEvent } from '../store/types.js';
@@ -58,17 +59,22 @@ export class Delivery {
       types || filter
         ? events.filter((e) => (!types || types.has(e.type)) && (!filter || filter(e)))
         : events;
+    if (relevant.length === 0) {
+      // Nothing for the handler: only the checkpoint moves, and a fenced update
+      // alone is atomic — one statement instead of BEGIN, update, COMMIT.
+      await this.#commit(pageCheckpoint, 0, () => undefined, false);
+      return;
+    }
     try {
-      await this.#commit(pageCheckpoint, relevant.length, (ctx) =>
-        relevant.length > 0 ? this.#ctx.o.batch(relevant, ctx) : undefined,
-      );
+      await this.#commit(pageCheckpoint, relevant.length, (ctx) => this.#ctx.o.batch(relevant, ctx));
+      traceStage(`processor.applied:${this.#ctx.name}`, () => relevant.map((e) => e.aggregateId));
       return;
     } catch (err) {
       if (isCheckpointMovedError(err) || isLeaseLostError(err) || !this.#ctx.running) throw err;
       // The batch failed as a whole: go event by event to find (and retry) the culprit.
     }
     for (const event of relevant) await this.#processOne(event);
-    if (this.#position !== pageCheckpoint) await this.#commit(pageCheckpoint, 0, () => undefined);
+    if (this.#position !== pageCheckpoint) await this.#commit(pageCheckpoint, 0, () => undefined, false);
   }
 
   /**

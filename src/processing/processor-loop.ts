@@ -7,6 +7,7 @@
 import type { Subscription } from 'rxjs';
 import type { LogCheckpoint } from '../core/checkpoint.js';
 import { isSyncError } from '../core/errors.js';
+import { traceStage } from '../core/stage-trace.js';
 import { isConnectionFailure } from '../runtime/classify-failure.js';
 import { PollLoop, type PollOutcome } from '../runtime/poll-loop.js';
 import type { ReadAllResult } from '../store/types.js';
@@ -98,6 +99,7 @@ export class ProcessorLoop {
       return { ms: o.pollIntervalMs, wakeable: true };
     }
     this.#observer.behind(page.events[0]!.processedAt);
+    traceStage(`processor.read:${this.#ctx.name}`, () => page.events.map((e) => e.aggregateId));
     // A full page means more is waiting: read the next page while this one is applied.
     if (page.events.length === o.batchSize) this.#prefetch(page.checkpoint);
     await delivery.processPage(page.events, page.checkpoint);

@@ -12,11 +12,13 @@ import {
   asyncScheduler,
   filter as rxFilter,
   merge,
+  tap,
 } from 'rxjs';
 import { ROW_OPERATIONS, type RowOperation } from '../core/row-change.js';
 import { InvalidArgumentError, StoreClosedError, SyncError } from '../core/errors.js';
 import { compareCheckpoints } from '../core/checkpoint.js';
 import { ChannelLog } from './channel-log.js';
+import { traceStage } from '../core/stage-trace.js';
 import { type ChannelDefinition, defineChannels } from './channels.js';
 import type { Envelope } from '../core/envelope.js';
 import { RealtimeUnavailableError, UnknownChannelError, isPubSubMessageError } from './errors.js';
@@ -24,7 +26,7 @@ import { realtimeHubOptionsSchema } from './hub-options.js';
 import { parseOptions } from '../core/parse-options.js';
 import { type ParsedFilter, parseFilter } from './filter.js';
 import type { ChangeBatch } from './fold.js';
-import { OrderedPublisher, decodeWire, encodeWire } from './hub-wire.js';
+import { OrderedPublisher, decodeWireMessages, encodeWire, encodeWireBundle } from './hub-wire.js';
 import { coalesceChanges } from './operators.js';
 import { ConnectionLimiter, type ConnectionLimiterPort, type ReleaseSlot } from './connection-limiter.js';
 import type {
@@ -51,6 +53,9 @@ export type {
   ResyncReason,
   HubSubscribeOptions,
 } from './hub-types.js';
+
+/** A batch's row keys, for the stage trace. */
+const batchKeys = (batch: ChangeBatch): string[] => batch.changes.map((c) => JSON.stringify(c.key));
 
 interface ChannelState {
   def: ChannelDefinition;
@@ -116,6 +121,7 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
   function ingest(batch: ChangeBatch & { previous?: string | null }): void {
     const state = states.get(batch.channel);
     if (!state) return;
+    traceStage(`hub.received:${batch.channel}`, () => batchKeys(batch));
     const missed = missedBefore(state.log, batch);
     if (missed !== null) {
       // A batch was lost between processes (or the producer changed): nobody may
@@ -149,6 +155,7 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
           ...[...channels.values()].map((def) =>
             options.changes!.pipe(
               rxFilter((c) => c.table === def.name),
+              tap((c) => traceStage(`hub.change:${c.table}`, () => [JSON.stringify(c.key)])),
               coalesceChanges(def, windowMs, scheduler),
             ),
           ),
@@ -159,16 +166,20 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
   // Tells this hub's own invalidation notices apart when they come back over the pub/sub.
   const hubId = randomUUID();
   let malformedMessages = 0;
-  const publisher = options.pubsub ? new OrderedPublisher(options.pubsub, topic, reportError) : null;
+  // Batches that queue behind a publish in flight go out together, in one message.
+  const publisher = options.pubsub
+    ? new OrderedPublisher(options.pubsub, topic, reportError, { combine: encodeWireBundle })
+    : null;
   const ready = (async () => {
     if (options.pubsub) {
       unsubscribePubSub = await options.pubsub.subscribe(
         topic,
         (text) => {
           try {
-            const message = decodeWire(text, topic);
-            if (message.kind === 'batch') ingest(message.batch);
-            else if (message.from !== hubId && states.has(message.channel)) invalidateHere(message.channel);
+            for (const message of decodeWireMessages(text, topic)) {
+              if (message.kind === 'batch') ingest(message.batch);
+              else if (message.from !== hubId && states.has(message.channel)) invalidateHere(message.channel);
+            }
           } catch (err) {
             // A malformed message is dropped and reported; the subscription goes on.
             if (isPubSubMessageError(err)) malformedMessages++;
@@ -184,6 +195,7 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
       const previous = new Map<string, string>();
       feed = batches$.subscribe({
         next: (batch) => {
+          traceStage(`hub.published:${batch.channel}`, () => batchKeys(batch));
           publisher.publish(
             encodeWire({ kind: 'batch', batch: { ...batch, previous: previous.get(batch.channel) ?? null } }),
           );

@@ -4,9 +4,10 @@
 import {
   type OperatorFunction,
   type SchedulerLike,
+  Observable,
+  type Subscription,
   asyncScheduler,
   buffer,
-  bufferTime,
   connect,
   filter,
   map,
@@ -25,8 +26,13 @@ export interface DeltaBatch {
 }
 
 /**
- * Gather one channel's row changes for `windowMs` and fold them per key into
- * one batch per window (empty windows emit nothing).
+ * Fold one channel's row changes per key into batches, at most one batch per
+ * `windowMs`: the first change after a quiet window goes out on the
+ * scheduler's next turn (with the rest of its synchronous burst — a
+ * processor's batch emits its changes together), and changes that follow
+ * within `windowMs` of the last batch wait for the end of that window. An
+ * idle channel adds no wait and runs no timer; a busy one emits one batch per
+ * window, as a fixed window would.
  *
  * @example
  * ```ts
@@ -39,12 +45,36 @@ export function coalesceChanges(
   scheduler: SchedulerLike = asyncScheduler,
 ): OperatorFunction<RowChange, ChangeBatch> {
   return (source) =>
-    source.pipe(
-      bufferTime(windowMs, scheduler),
-      filter((window) => window.length > 0),
-      map((window) => foldChanges(channel, window)),
-      filter((batch): batch is ChangeBatch => batch !== null),
-    );
+    new Observable<ChangeBatch>((subscriber) => {
+      let pending: RowChange[] = [];
+      let timer: Subscription | null = null;
+      let lastEmitAt = Number.NEGATIVE_INFINITY;
+      const flush = () => {
+        timer = null;
+        const window = pending;
+        pending = [];
+        lastEmitAt = scheduler.now();
+        const batch = foldChanges(channel, window);
+        if (batch !== null) subscriber.next(batch);
+      };
+      const input = source.subscribe({
+        next: (change) => {
+          pending.push(change);
+          if (timer !== null) return;
+          timer = scheduler.schedule(flush, Math.max(0, lastEmitAt + windowMs - scheduler.now()));
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => {
+          timer?.unsubscribe();
+          if (pending.length > 0) flush();
+          subscriber.complete();
+        },
+      });
+      return () => {
+        input.unsubscribe();
+        timer?.unsubscribe();
+      };
+    });
 }
 
 /**

@@ -4,6 +4,7 @@
  * client) resumes with `Last-Event-ID`. Gzip when the client accepts it,
  * flushed after every message; backpressure reaches the subscription.
  */
+import { traceStage } from '../core/stage-trace.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { type Envelope, encodeEnvelope } from '../core/envelope.js';
@@ -148,7 +149,13 @@ export function createSseHandler(
       handle = hub.subscribe(request, auth, {
         write: (envelope) => {
           start();
-          return write(formatSseFrame(envelope));
+          const written = write(formatSseFrame(envelope));
+          if (envelope.type === 'data') {
+            traceStage(`sse.written:${envelope.channel}`, () =>
+              (envelope.deltas ?? []).map(([, key]) => JSON.stringify(key)),
+            );
+          }
+          return written;
         },
         close: (error) => {
           if (!started && error) {

@@ -64,6 +64,12 @@ export interface SagaTriggerOptions<E extends StoredEvent = StoredEvent> {
    * (`trigger.processor.redrive()` runs it again).
    */
   map: (event: E) => SagaTriggerStart | null | undefined;
+  /**
+   * The event types `map` can start a saga from; others never reach it, and a
+   * page without any moves only the checkpoint (one statement, no
+   * transaction). Default: every event reaches `map`.
+   */
+  eventTypes?: readonly E['type'][];
   /** Where to begin when the trigger has no checkpoint yet. Default `'start'`. */
   from?: 'start' | 'end';
   /** Events per read. Default 500. */
@@ -129,6 +135,7 @@ class EventSagaTrigger implements SagaTrigger {
       handleBatch: (batch, ctx) => this.#handle(batch, ctx),
       logger: runner.logger,
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      ...(options.eventTypes === undefined ? {} : { eventTypes: options.eventTypes }),
       ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       ...(options.retry === undefined ? {} : { retry: options.retry }),
     });

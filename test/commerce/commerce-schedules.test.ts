@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ARCHIVE_LOG_SCHEDULE,
   commerceSchedules,
+  FakeTikTokShopClient,
   SYNC_INVENTORY_SCHEDULE,
   type InventoryLevelRow,
   type InventorySyncRunSummary,
@@ -50,7 +51,7 @@ describe.each(commerceEngines)('commerce schedules ($name)', (engine) => {
     const asked = await scheduler.trigger(SYNC_INVENTORY_SCHEDULE, { requestedBy: 'admin-1' });
     const run = await scheduler.waitForRun(asked.id);
     expect(run.status).toBe('succeeded');
-    expect(run.result as InventorySyncRunSummary).toMatchObject({ creators: 1, reported: 2 });
+    expect(run.result as InventorySyncRunSummary).toMatchObject({ creators: 1, read: 2, reported: 2 });
 
     const reports = (await bed.store.readAll({ limit: 100 })).events.filter(
       (e) => e.type === 'inventory.stock_reported',
@@ -77,6 +78,28 @@ describe.each(commerceEngines)('commerce schedules ($name)', (engine) => {
     // Stock unchanged: the next run reports nothing.
     const again = await scheduler.waitForRun((await scheduler.trigger(SYNC_INVENTORY_SCHEDULE)).id);
     expect(again.result as InventorySyncRunSummary).toMatchObject({ creators: 1, reported: 0, products: 2 });
+  });
+
+  it('sync-inventory-levels reads the TikTok feed of createCommerce({ inventorySync }) when given none', async () => {
+    const tiktok = new FakeTikTokShopClient().setStock('p9', 'SKU-9', 12);
+    const own = await engine.open({
+      conflicts: { tickMs: 3_600_000 },
+      inventorySync: { tiktok: { client: tiktok, shopOf: () => 'shop-1' }, tickMs: 3_600_000 },
+    });
+    const alone = createScheduler({
+      ...(own.store.sql ? { sql: own.store.sql, schema: own.store.schema } : {}),
+      logger: silentLogger,
+      schedules: commerceSchedules(own.commerce, { creatorIds: [C], archive: false }),
+    });
+    await alone.start();
+    try {
+      const run = await alone.waitForRun((await alone.trigger(SYNC_INVENTORY_SCHEDULE)).id);
+      expect(run.result as InventorySyncRunSummary).toMatchObject({ creators: 1, read: 1, reported: 1 });
+      expect(tiktok.inventoryReads).toEqual([null]);
+    } finally {
+      await alone.stop();
+      await own.close();
+    }
   });
 
   it('archive-event-log is a monthly cron schedule that archives through the store', async () => {

@@ -7,7 +7,10 @@
  * snapshot reached the page exactly once, and the page's rows equal the
  * database's. The alerts panel shows a firing alert (a rule on webhook
  * traffic) with who was notified, and an admin acknowledges it (the page's
- * anonymous creator identity is refused). Takes
+ * anonymous creator identity is refused). The
+ * conflicts panel shows stock conflicts settled and queued, and an order
+ * conflict (TikTok vs the shipping provider) escalated, then decided by an
+ * admin over the queue route. Takes
  * screenshots (docs/dashboard.png and docs/monitoring-alerts.png with UPDATE_SCREENSHOT=1). Runs on PostgreSQL when the test
  * server is up (embedded PGlite is several times slower on a busy machine and
  * is covered by the host contract), else on PGlite.
@@ -21,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Subscription } from 'rxjs';
 import { startExpressHost } from '../../examples/express-host/app.js';
 import { DEMO_ADMIN_TOKEN, DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
+import { orderReportEvent, orderStream } from '../../src/commerce/index.js';
 import type { RunningHost } from '../../examples/shared/running-host.js';
 import { CATALOG } from '../../examples/simulator/catalog.js';
 import { startSimulator, type Simulator } from '../../examples/simulator/simulator.js';
@@ -231,6 +235,72 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
       },
       { timeout: 60_000, interval: 250 },
     );
+    // An order conflict: the shipping provider says delivered, TikTok says cancelled. The panel
+    // shows it waiting in the manual queue with what the sources say; an admin decides it over
+    // the queue route, and the panel shows the decision.
+    const orderId = 'e2e-order-conflict';
+    const creatorId = DEMO_CREDENTIALS.creatorId;
+    const reportedAt = Date.now();
+    for (const [source, status, ms] of [
+      ['shipping_provider', 'delivered', 0],
+      ['tiktok_webhook', 'cancelled', 300],
+    ] as const) {
+      await running.host.engine.store.append(orderStream(creatorId, orderId), [
+        orderReportEvent({
+          creatorId,
+          orderId,
+          source,
+          sourceId: source,
+          status,
+          reportedAt: new Date(reportedAt + ms).toISOString(),
+        }),
+      ]);
+    }
+    let orderConflictId = '';
+    await vi.waitFor(
+      async () => {
+        const pending = await running.host.commerce.conflicts!.resolver.listPending({ entityType: 'order' });
+        orderConflictId = pending.find((r) => r.resolution.entityId === orderId)!.conflictId;
+      },
+      { timeout: 30_000, interval: 250 },
+    );
+    const orderRow = page.locator(`#conflict-rows tr[data-conflict="${orderConflictId}"]`);
+    await vi.waitFor(
+      async () => {
+        expect(await orderRow.getAttribute('data-status')).toBe('pending');
+        expect(await orderRow.getAttribute('data-entity-type')).toBe('order');
+        expect(await orderRow.textContent()).toMatch(
+          /status: cancelled \(TikTok\) \/ delivered \(Shipping\)/,
+        );
+        expect(await orderRow.textContent()).toMatch(/cross platform mismatch/);
+      },
+      { timeout: 30_000, interval: 250 },
+    );
+    const decision = await fetch(`${running.url}/api/conflicts/${orderConflictId}/decision`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEMO_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ values: { status: 'cancelled' }, note: 'buyer cancelled before pickup' }),
+    });
+    expect(decision.status).toBe(200);
+    await vi.waitFor(
+      async () => {
+        expect(await orderRow.getAttribute('data-status')).toBe('manually_resolved');
+        expect(await orderRow.textContent()).toMatch(/decided by demo-admin/);
+        expect(await orderRow.textContent()).toMatch(/settled status: cancelled/);
+      },
+      { timeout: 30_000, interval: 250 },
+    );
+    // The decision reached the orders read model through resolve-sync-conflicts.
+    await vi.waitFor(
+      async () =>
+        expect(
+          await running.host.commerce.readModels.find('commerce_orders', {
+            creator_id: creatorId,
+            order_id: orderId,
+          }),
+        ).toMatchObject({ status: 'cancelled' }),
+      { timeout: 30_000, interval: 250 },
+    );
     // For a livelier screenshot, give deliveries and the viral product a few seconds (not asserted).
     await page
       .waitForFunction(
@@ -305,7 +375,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
         const d = await debugOf(page);
         for (const { channel } of CHANNELS) {
           const last = [...reference.get(channel)!.keys()].at(-1);
-          expect(d.channels[channel]!.dataCursors.at(-1)).toBe(last);
+          expect(d.channels[channel]!.dataCursors.at(-1), channel).toBe(last);
         }
         // As JSON: timestamps travel as strings.
         const rows = await running.host.commerce.readModels.rows('order_metrics');

@@ -11,6 +11,9 @@ import WebSocket from 'ws';
 import { connectRealtime, type RealtimeClient } from '../../src/client/index.js';
 import { inventoryStream, orderStream } from '../../src/commerce/inventory/streams.js';
 import { stockReportEvent, type StockReported } from '../../src/commerce/conflicts/index.js';
+import { commerceEvent } from '../../src/commerce/events/catalog.js';
+import type { InventoryEventSync } from '../../src/commerce/inventory/inventory-sync-trigger.js';
+import { CATALOG } from '../../examples/simulator/catalog.js';
 import type { Row } from '../../src/core/row-change.js';
 import { DEMO_ADMIN_TOKEN, DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
 import type { HostHealth } from '../../examples/shared/host-health.js';
@@ -93,9 +96,14 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       });
       expect(res.status).toBe(200);
       const { run } = (await res.json()) as {
-        run: { status: string; trigger: string; result: { creators: number } };
+        run: { status: string; trigger: string; result: { creators: number; read: number } };
       };
-      expect(run).toMatchObject({ status: 'succeeded', trigger: 'manual', result: { creators: 1 } });
+      // It read the fake TikTok Shop's stock through the port: every product of the catalog.
+      expect(run).toMatchObject({
+        status: 'succeeded',
+        trigger: 'manual',
+        result: { creators: 1, read: CATALOG.length },
+      });
       const list = (await (await get('/api/schedules', { headers: admin })).json()) as {
         schedules: { name: string }[];
       };
@@ -160,6 +168,31 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       creator.close();
       admin.close();
     });
+
+    it('runs sync-inventory-levels on inventory events: a reservation has its product read from TikTok', async () => {
+      const { commerce, engine } = running.host;
+      const C = DEMO_CREDENTIALS.creatorId;
+      const product = CATALOG[0]!.id;
+      const synced: InventoryEventSync[] = [];
+      const onSynced = (run: InventoryEventSync) => synced.push(run);
+      commerce.inventorySync!.on('synced', onSynced);
+      try {
+        await engine.store.append(inventoryStream(C, product), [
+          commerceEvent('inventory.reserved', {
+            creatorId: C,
+            productId: product,
+            orderId: 'contract-sync-on-events',
+            quantity: 1,
+          }),
+        ]);
+        await vi.waitFor(
+          () => expect(synced.find((r) => r.productIds.includes(product))).toMatchObject({ read: 1 }),
+          { timeout: 30_000, interval: 100 },
+        );
+      } finally {
+        commerce.inventorySync!.off('synced', onSynced);
+      }
+    }, 60_000);
 
     it('answers GET /healthz with a typed status per component and no error text', async () => {
       const res = await get('/healthz');

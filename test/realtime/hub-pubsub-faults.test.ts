@@ -171,4 +171,28 @@ describe('OrderedPublisher', () => {
     expect(attempts).toBe(after);
     expect(publisher.pending).toBe(0);
   });
+
+  it('with combine, joins the messages queued behind a publish in flight into one, in order', async () => {
+    const seen: string[] = [];
+    let release: () => void = () => undefined;
+    const publisher = new OrderedPublisher(
+      {
+        async publish(_topic, message) {
+          if (seen.length === 0) await new Promise<void>((resolve) => (release = resolve));
+          seen.push(message);
+        },
+        subscribe: async () => async () => undefined,
+      },
+      't',
+      () => undefined,
+      { combine: (messages) => messages.join('+') },
+    );
+    publisher.publish('1'); // in flight until released
+    for (const m of ['2', '3', '4']) publisher.publish(m);
+    await until(() => seen.length === 0 && publisher.pending === 4, 'the queue');
+    release();
+    await until(() => publisher.pending === 0, 'every message');
+    expect(seen).toEqual(['1', '2+3+4']);
+    await publisher.close();
+  });
 });

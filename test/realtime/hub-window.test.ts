@@ -19,7 +19,7 @@ function change(n: number, stock: number, old: number | null): RowChange {
 }
 
 describe('hub windowing on a virtual clock', () => {
-  it('folds the changes of one window into one message per subscriber, stamped with the last cursor', () => {
+  it("sends a quiet channel's burst at once and folds the changes of the next window into one message, stamped with the last cursor", () => {
     const scheduler = new VirtualTimeScheduler(VirtualAction, 1000);
     const changes = new Subject<RowChange>();
     const hub = createRealtimeHub({
@@ -35,14 +35,20 @@ describe('hub windowing on a virtual clock', () => {
     hub
       .messages({ channel: 'inventory_alerts', cursor: '0:0' }, { userId: 'u', tenantIds: ['c1'] })
       .subscribe((e) => seen.push([scheduler.now(), e]));
-    scheduler.schedule(() => changes.next(change(1, 5, null)), 10);
-    scheduler.schedule(() => changes.next(change(2, 4, 5)), 20);
-    scheduler.schedule(() => changes.next(change(3, 3, 4)), 150);
+    // One burst on a quiet channel (a processor batch), two changes inside the window that follows, then quiet again.
+    scheduler.schedule(() => {
+      changes.next(change(1, 5, null));
+      changes.next(change(2, 4, 5));
+    }, 10);
+    scheduler.schedule(() => changes.next(change(3, 3, 4)), 50);
+    scheduler.schedule(() => changes.next(change(4, 2, 3)), 70);
+    scheduler.schedule(() => changes.next(change(5, 1, 2)), 400);
     scheduler.flush();
     const data = seen.filter(([, e]) => e.type === 'data');
     expect(data.map(([t, e]) => [t, e.cursor, e.deltas])).toEqual([
-      [100, '1:2', [['INSERT', { creator_id: 'c1', sku: 'A' }, { creator_id: 'c1', sku: 'A', stock: 4 }]]],
-      [200, '1:3', [['UPDATE', { creator_id: 'c1', sku: 'A' }, { stock: 3 }]]],
+      [10, '1:2', [['INSERT', { creator_id: 'c1', sku: 'A' }, { creator_id: 'c1', sku: 'A', stock: 4 }]]],
+      [110, '1:4', [['UPDATE', { creator_id: 'c1', sku: 'A' }, { stock: 2 }]]],
+      [400, '1:5', [['UPDATE', { creator_id: 'c1', sku: 'A' }, { stock: 1 }]]],
     ]);
   });
 });

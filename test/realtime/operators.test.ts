@@ -1,4 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
+import { count as rxCount } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { defineChannels } from '../../src/realtime/channels.js';
 import type { RowChange } from '../../src/core/row-change.js';
@@ -30,15 +31,16 @@ function batch(cursor: string, ...keys: [string, number][]): DeltaBatch {
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 describe('coalesceChanges', () => {
-  it('folds one window of changes per key and stamps the last cursor', () => {
+  it('sends a burst after a quiet window at once, folded per key, and holds later changes to the end of the window', () => {
     scheduler().run(({ cold, expectObservable }) => {
-      const source = cold('a b c 6ms d 10ms |', {
+      // a, b, c: one processor batch's changes (one synchronous burst); d, 6 ms later, inside the 10 ms window.
+      const source = cold('(abc) 1ms d 10ms |', {
         a: change('x', 1, null),
         b: change('x', 2, 1),
         c: change('y', 3, 0),
         d: change('y', 4, 3),
       });
-      expectObservable(source.pipe(coalesceChanges(channel, 5))).toBe('5ms a 4ms b 9ms |', {
+      expectObservable(source.pipe(coalesceChanges(channel, 10))).toBe('a 9ms b 6ms |', {
         a: {
           channel: 't',
           cursor: '1:3',
@@ -86,7 +88,10 @@ describe('coalesceChanges', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const del: RowChange = { ...change('x', 2, 1), operation: 'DELETE', newRow: null };
       const source = cold('a b 10ms |', { a: change('x', 1, null), b: del });
-      expectObservable(source.pipe(coalesceChanges(channel, 5))).toBe('5ms a 6ms |', {
+      // a goes out alone (the channel was quiet), b ends the window; then a burst of both: one null/null fold.
+      const burst = cold('(ab) 10ms |', { a: change('x', 1, null), b: del });
+      expectObservable(source.pipe(coalesceChanges(channel, 5)).pipe(rxCount())).toBe('12ms (n|)', { n: 2 });
+      expectObservable(burst.pipe(coalesceChanges(channel, 5))).toBe('a 13ms |', {
         a: {
           channel: 't',
           cursor: '1:2',

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isPubSubMessageError } from '../../src/realtime/errors.js';
-import { decodeWire, encodeWire } from '../../src/realtime/hub-wire.js';
+import { decodeWire, decodeWireMessages, encodeWire, encodeWireBundle } from '../../src/realtime/hub-wire.js';
 import { createRealtimeHub } from '../../src/realtime/hub.js';
 import { createMemoryPubSub } from '../../src/realtime/pubsub.js';
 import { CHANNELS, TestClient, harness, sorted } from './support.js';
@@ -90,5 +90,44 @@ describe('malformed pub/sub messages', () => {
       channel: 'c',
       from: 'h',
     });
+  });
+
+  it('a bundle of batches (what a publisher sends after a backlog) is applied in order; a bad part drops the whole bundle', async () => {
+    const pubsub = createMemoryPubSub();
+    const source = harness();
+    const hub = createRealtimeHub({
+      channels: CHANNELS,
+      heartbeatMs: 0,
+      snapshot: source.model.snapshot,
+      pubsub,
+      topic: TOPIC,
+    });
+    const errors: unknown[] = [];
+    hub.events.on('error', (err) => errors.push(err));
+    await hub.ready;
+    const client = new TestClient(hub, alice, { channel: 'inventory_alerts' });
+    client.connect();
+    await until(() => client.table.cursor !== null, 'the snapshot');
+
+    source.model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'B', stock: 5 });
+    const first = source.takeBatch()!;
+    source.model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'B', stock: 3 });
+    const second = source.takeBatch()!;
+    const previous = client.table.cursor;
+    const parts = [
+      encodeWire({ kind: 'batch', batch: { ...first, previous } }),
+      encodeWire({ kind: 'batch', batch: { ...second, previous: first.cursor } }),
+    ];
+    expect(decodeWireMessages(encodeWireBundle(parts))).toHaveLength(2);
+    expect(() => decodeWireMessages(encodeWireBundle([parts[0]!, '{"channel":1}']))).toThrow();
+    await pubsub.publish(TOPIC, encodeWireBundle([parts[0]!, '{"channel":1}']));
+    await until(() => errors.length === 1, 'the bad bundle reported');
+    expect(client.table.get({ creator_id: 'c1', sku: 'B' })?.stock).not.toBe(5);
+
+    await pubsub.publish(TOPIC, encodeWireBundle(parts));
+    await until(() => client.table.get({ creator_id: 'c1', sku: 'B' })?.stock === 3, 'both batches');
+    expect(client.violations).toEqual([]);
+    expect(client.received.filter((e) => e.type === 'reset')).toHaveLength(1); // no gap: applied in order
+    await Promise.all([hub.close(), source.hub.close()]);
   });
 });

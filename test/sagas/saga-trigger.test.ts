@@ -81,6 +81,26 @@ describe.each(sagaEngines)('saga trigger on $name', (engine) => {
       ).toEqual(['order-o-1:validate_order', 'order-o-2:validate_order']);
     });
 
+    it('with eventTypes, map sees only those events, and the trigger still reads to the head', async () => {
+      await placeOrder('o-1', 10);
+      await events.append('o-1', [{ type: 'order.note_added', data: {} }]);
+      const mapped: string[] = [];
+      const t = trigger({
+        eventTypes: ['order.placed'],
+        map: (event) => {
+          mapped.push(event.type);
+          return { input: event.data, sagaId: `order-${(event.data as { orderId: string }).orderId}` };
+        },
+      });
+      await t.start();
+      await events.append('o-1', [{ type: 'order.note_added', data: {} }]);
+      await t.whenCaughtUp();
+      await t.stop();
+      expect(mapped).toEqual(['order.placed']);
+      expect(t.checkpoint).toBe(await events.headCheckpoint());
+      expect((await runner.waitFor('order-o-1')).status).toBe('completed');
+    });
+
     it('resumes from its stored checkpoint: a restarted trigger starts nothing twice', async () => {
       await placeOrder('o-1', 10);
       const first = trigger();

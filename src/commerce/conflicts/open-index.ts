@@ -85,6 +85,11 @@ export class OpenEntityIndex {
     return out;
   }
 
+  /** Visit every open entity (the settling timer looks for the next window to fall due). */
+  forEachOpen(visit: (entity: OpenEntity) => void): void {
+    for (const entry of this.#entries.values()) visit(entry.entity);
+  }
+
   /**
    * An entity's settle ended: `loaded` are the reports read from the table for it (if
    * any were), `settledIds` the reports its windows took. Reports noted meanwhile stay.

@@ -1,12 +1,13 @@
 /**
  * `resolve-sync-conflicts` as a processor. It reads every stock and order
  * report from the log and stages it (durably: the checkpoint moves only once
- * the report is staged). A timer settles the windows that have closed: a lone
- * report is applied as it is; two or more go through the conflict resolver
- * (source priority, entity policies, business rules, escalation), which
- * appends `inventory.sync_conflict_detected` (or `conflict.detected`) and the
- * outcome and audits the conflict; the resolved value is then appended as the
- * event the read models fold. Escalated conflicts wait in the manual queue,
+ * the report is staged). A timer, woken when a window falls due, settles
+ * the closed windows in passes (passes of different entities overlap): a
+ * lone report is applied as it is; two or more go through the conflict
+ * resolver (source priority, entity policies, business rules, escalation),
+ * which appends `inventory.sync_conflict_detected` (or `conflict.detected`),
+ * the outcome and the resolved value the read models fold in one append, and
+ * audits the conflict in its transaction. Escalated conflicts wait in the manual queue,
  * and an admin's decision (`conflict.resolved`, manual) reaches the read
  * models through this processor too.
  */
@@ -74,15 +75,20 @@ export interface SyncConflictOptions {
   config?: ConflictConfigInput;
   /** Grace after a window's end for late reports, ms. Default 1,000. */
   settleMs?: number;
-  /** How often closed windows are settled, ms. Default 250. */
+  /**
+   * The settling timer's cadence, ms: it also wakes when a window falls due within it, so
+   * a window is settled as soon as it closes; a window already due when its report is staged
+   * waits for the next tick. Default 250.
+   */
   tickMs?: number;
   /** Backstop poll of the processor, ms. Default 1,000. */
   pollIntervalMs?: number;
   /** Lease of the processor (SQL stores); only the holder settles windows. */
   lease?: false | LeaseOptions;
   /**
-   * Entities settled together: their reads are one query per table and their appends
-   * share group commits (each entity's windows stay in order). Default 256.
+   * Most entities one pass settles: their reads are one query per table and their appends
+   * share group commits (each entity's windows stay in order). More due entities are taken
+   * by further passes, started while the appends of the one before commit. Default 256.
    */
   concurrency?: number;
   /** Physical clock, ms; injectable for tests. */
@@ -97,6 +103,12 @@ export interface SettleResult {
   resolved: number;
   /** Conflicts handed to the manual queue. */
   escalated: number;
+}
+
+/** What one pass did, and its first failure (those entities stay open). */
+interface PassOutcome {
+  result: SettleResult;
+  failure: { error: unknown } | undefined;
 }
 
 /** Events of a {@link SyncConflictProcessor}. */
@@ -135,9 +147,17 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   #indexLoadedAt = -Infinity;
   /** Whether the lease was held at the last settle (a newly taken lease reloads the index). */
   #heldLease = false;
+  #running = false;
   #notedDuringReload: StagedContender[] | null = null;
   #timer: NodeJS.Timeout | null = null;
-  #settling: Promise<SettleResult> | null = null;
+  /** When the armed timer fires (performance.now() ms); Infinity when none is armed. */
+  #timerAt = Infinity;
+  /** Entities whose windows a pass is settling: no other pass takes them until it ends. */
+  readonly #inFlight = new Set<string>();
+  /** Passes not ended yet (their appends may still be committing). */
+  readonly #passes = new Set<Promise<PassOutcome>>();
+  /** The start of a pass (lease, index reload, choice of entities): one at a time. */
+  #starting: Promise<unknown> = Promise.resolve();
   /** Deletes of settled reports from the staging, in order. */
   #removing: Promise<void> = Promise.resolve();
 
@@ -193,23 +213,15 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   async start(): Promise<void> {
     await this.migrate();
     await this.processor.start();
-    const tick = () => {
-      this.#timer = setTimeout(() => {
-        void this.settleDue()
-          .catch((err: unknown) => this.emit('error', err))
-          .finally(() => {
-            if (this.#timer !== null) tick();
-          });
-      }, this.#tickMs);
-    };
-    tick();
+    this.#running = true;
+    this.#arm(this.#tickMs);
   }
 
-  /** Stop the timer (after a settle in progress) and the processor. */
+  /** Stop the timer, let the passes in progress end, stop the processor. */
   async stop(): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    await this.#settling?.catch(() => undefined);
+    this.#running = false;
+    this.#disarm();
+    await this.#drain();
     await this.#removing;
     await this.processor.stop();
     this.resolver.close();
@@ -221,32 +233,76 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   }
 
   /**
-   * Settle every window closed by `nowMs` (default now): the scheduled tick
-   * calls this; hosts may call it to settle at once (a manual trigger). One
-   * settle runs at a time; only the lease holder settles (elsewhere this
-   * returns zeros and changes nothing).
+   * Settle every window closed by `nowMs` (default now): hosts may call this to
+   * settle at once (a manual trigger). It lets the timer's passes in progress
+   * end first and returns once its own windows are committed. Only the lease
+   * holder settles (elsewhere this returns zeros and changes nothing).
    */
   async settleDue(nowMs: number = this.#now()): Promise<SettleResult> {
-    while (this.#settling) await this.#settling.catch(() => undefined);
-    const run = this.#settleAll(nowMs);
-    this.#settling = run;
-    try {
-      return await run;
-    } finally {
-      this.#settling = null;
+    await this.#drain();
+    // Passes of `concurrency` entities each, started back to back: their appends share group commits.
+    const passes: Promise<PassOutcome>[] = [];
+    for (;;) {
+      const pass = await this.#startPass(nowMs);
+      if (!pass) break;
+      passes.push(pass.done);
+      if (!pass.capped) break;
     }
+    const result = zeroResult();
+    let failure: { error: unknown } | undefined;
+    for (const outcome of await Promise.all(passes)) {
+      result.applied += outcome.result.applied;
+      result.resolved += outcome.result.resolved;
+      result.escalated += outcome.result.escalated;
+      failure ??= outcome.failure;
+    }
+    if (failure) throw failure.error;
+    return result;
   }
 
-  async #settleAll(nowMs: number): Promise<SettleResult> {
-    const result: SettleResult = { applied: 0, resolved: 0, escalated: 0 };
+  /** Resolves once no pass is in progress. */
+  async #drain(): Promise<void> {
+    await this.#starting.catch(() => undefined);
+    while (this.#passes.size > 0) await Promise.all(this.#passes);
+  }
+
+  #dueAt(entity: OpenEntity): number {
+    return entity.anchorMs + windowFor(this.resolver.engine.config, entity.entityType) + this.#settleMs;
+  }
+
+  /**
+   * Start settling up to `concurrency` due entities that no other pass holds. Null when
+   * there are none (or the lease is not held). `capped`: more were due than it took.
+   * Passes of different entities run side by side: one computes its resolutions while
+   * the appends of the one before commit.
+   */
+  #startPass(nowMs: number): Promise<{ done: Promise<PassOutcome>; capped: boolean } | null> {
+    const start = this.#starting.catch(() => undefined).then(() => this.#choose(nowMs));
+    this.#starting = start;
+    return start.then((chosen) => {
+      if (!chosen) return null;
+      const done = this.#settleBatch(chosen.due, nowMs)
+        .catch((error: unknown): PassOutcome => ({ result: zeroResult(), failure: { error } }))
+        .finally(() => {
+          for (const d of chosen.due) this.#inFlight.delete(entityKey(d.entity));
+          this.#passes.delete(done);
+        });
+      this.#passes.add(done);
+      return { done, capped: chosen.capped };
+    });
+  }
+
+  /** The entities a pass takes (marked in flight), after reloading the index when needed. */
+  async #choose(nowMs: number): Promise<{ due: DueEntity[]; capped: boolean } | null> {
     if (!this.processor.leaseHeld) {
       this.#heldLease = false;
-      return result;
+      return null;
     }
-    const config = this.resolver.engine.config;
     // Reports staged by the previous holder are found by a reload when the lease is taken, and
     // by a backstop reload now and then; the table is not scanned on every pass.
     if (!this.#heldLease || performance.now() - this.#indexLoadedAt >= INDEX_RELOAD_MS) {
+      // A reload forgets what passes in progress know: let them end first.
+      while (this.#passes.size > 0) await Promise.all(this.#passes);
       // Reports staged while the table is read may be missing from what it returns: noted again after.
       const during: StagedContender[] = [];
       this.#notedDuringReload = during;
@@ -260,29 +316,71 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       this.#indexLoadedAt = performance.now();
       this.#heldLease = true;
     }
-    const due = this.#index.due(
-      (e) => e.anchorMs + windowFor(config, e.entityType) + this.#settleMs <= nowMs,
-    );
-    if (due.length === 0) return result;
+    const all = this.#index.due((e) => this.#dueAt(e) <= nowMs && !this.#inFlight.has(entityKey(e)));
+    if (all.length === 0) return null;
+    const due = all.length > this.#concurrency ? all.slice(0, this.#concurrency) : all;
     // The bases come from the read models: let them fold what was appended so far.
     await this.#readModels.whenCaughtUp();
-    // Entities are independent and settled together, so their appends share group commits
-    // and their reads are one query per table; one entity's windows go in time order.
-    let failure: { error: unknown } | undefined;
-    for (let i = 0; i < due.length; i += this.#concurrency) {
-      const error = await this.#settleBatch(due.slice(i, i + this.#concurrency), nowMs, result);
-      failure ??= error;
-    }
-    if (failure) throw failure.error;
-    return result;
+    for (const d of due) this.#inFlight.add(entityKey(d.entity));
+    return { due, capped: due.length < all.length };
   }
 
-  /** Settle the due windows of some entities; returns the first failure (those entities stay open). */
-  async #settleBatch(
-    due: readonly DueEntity[],
-    nowMs: number,
-    result: SettleResult,
-  ): Promise<{ error: unknown } | undefined> {
+  /** One tick of the timer: start a pass, then arm for the next window to fall due. */
+  #tick(): void {
+    this.#timer = null;
+    this.#timerAt = Infinity;
+    const nowMs = this.#now();
+    this.#startPass(nowMs).then(
+      (pass) => {
+        void pass?.done.then((outcome) => {
+          if (outcome.failure) this.emit('error', outcome.failure.error);
+        });
+        if (!this.#running) return;
+        // More were due than one pass takes: the next pass starts while this one commits.
+        this.#arm(pass?.capped ? 0 : this.#untilNextDue(nowMs));
+      },
+      (err: unknown) => {
+        this.emit('error', err);
+        if (this.#running) this.#arm(this.#tickMs);
+      },
+    );
+  }
+
+  /** Ms until the next window falls due after `nowMs`, at most `tickMs` (the backstop cadence). */
+  #untilNextDue(nowMs: number): number {
+    let next = Infinity;
+    this.#index.forEachOpen((e) => {
+      const at = this.#dueAt(e);
+      if (at > nowMs && at < next) next = at;
+    });
+    return Math.min(this.#tickMs, next - nowMs);
+  }
+
+  /** Fire the timer in `delayMs`, or sooner if it is armed sooner. */
+  #arm(delayMs: number): void {
+    const at = performance.now() + delayMs;
+    if (this.#timer !== null) {
+      if (this.#timerAt <= at) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#tick(), delayMs);
+  }
+
+  #disarm(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#timerAt = Infinity;
+  }
+
+  /**
+   * Settle the due windows of some entities: their windows are resolved together and
+   * their appends submitted together (the store's group commit writes them in a few
+   * transactions, each with the audit rows and the read models' fold). A failure
+   * leaves its entity open for the next pass.
+   */
+  async #settleBatch(due: readonly DueEntity[], nowMs: number): Promise<PassOutcome> {
+    const result = zeroResult();
     const config = this.resolver.engine.config;
     // Reports the index does not know (after a reload) are read in one query.
     const unknown = due.filter((d) => d.rows === null).map((d) => d.entity);
@@ -347,7 +445,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
         .then(() => this.staging.remove(settledIds))
         .catch((err: unknown) => void this.emit('error', err));
     }
-    return failure;
+    return { result, failure };
   }
 
   // One window: a lone report is applied; a conflict is resolved (and audited) and its value applied.
@@ -480,6 +578,15 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   #note(rows: readonly StagedContender[]): void {
     this.#index.note(rows);
     this.#notedDuringReload?.push(...rows);
+    if (!this.#running || rows.length === 0) return;
+    // Wake when the earliest of these windows falls due (a window already due waits for the next tick).
+    const nowMs = this.#now();
+    let next = Infinity;
+    for (const r of rows) {
+      const at = r.atMs + windowFor(this.resolver.engine.config, r.entityType) + this.#settleMs;
+      if (at > nowMs && at < next) next = at;
+    }
+    if (next - nowMs < this.#tickMs) this.#arm(next - nowMs);
   }
 
   // An admin's decision on an escalated stock or order conflict reaches the read models.
@@ -495,6 +602,10 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       conflictId: data.conflictId,
     });
   }
+}
+
+function zeroResult(): SettleResult {
+  return { applied: 0, resolved: 0, escalated: 0 };
 }
 
 // Orders carry their refunds: a refund over the payment threshold ($500) in a conflict needs a person.

@@ -54,9 +54,19 @@ export interface TikTokSkuStock {
 export interface TikTokShopClient {
   getOrder(request: { shopId: string; orderId: string; signal?: AbortSignal }): Promise<TikTokOrderDetail>;
   updateShipping(update: TikTokShippingUpdate): Promise<void>;
-  /** The shop's stock per SKU (Search Inventory, 202309). */
-  getInventory?(request: { shopId: string; signal?: AbortSignal }): Promise<TikTokSkuStock[]>;
+  /**
+   * The shop's stock per SKU (Search Inventory, 202309); with `productIds`,
+   * of those products only (a port may answer more: callers filter).
+   */
+  getInventory?(request: {
+    shopId: string;
+    productIds?: readonly string[];
+    signal?: AbortSignal;
+  }): Promise<TikTokSkuStock[]>;
 }
+
+/** Product ids per Search Inventory request (TikTok's limit). */
+const INVENTORY_SEARCH_MAX_IDS = 100;
 
 const inventorySchema = z.looseObject({
   inventory: z.array(
@@ -206,12 +216,19 @@ export function tikTokShopClientFromHttp(options: TikTokShopHttpAdapterOptions):
         shippingProviderId: providerId(update.carrier, update.provider),
       });
     },
-    async getInventory({ shopId }) {
-      // A search: safe to send again after a 5xx or a lost answer.
-      const data = await options
-        .clientFor(shopId)
-        .request({ method: 'POST', path: '/product/202309/inventory/search', body: {}, idempotent: true });
-      return parseTikTokInventory(data);
+    async getInventory({ shopId, productIds }) {
+      const search = (body: Record<string, unknown>) =>
+        options
+          .clientFor(shopId)
+          // A search: safe to send again after a 5xx or a lost answer.
+          .request({ method: 'POST', path: '/product/202309/inventory/search', body, idempotent: true })
+          .then(parseTikTokInventory);
+      if (productIds === undefined) return search({});
+      // TikTok takes at most 100 product ids per search.
+      const stock: TikTokSkuStock[] = [];
+      for (let i = 0; i < productIds.length; i += INVENTORY_SEARCH_MAX_IDS)
+        stock.push(...(await search({ product_ids: productIds.slice(i, i + INVENTORY_SEARCH_MAX_IDS) })));
+      return stock;
     },
   };
 }

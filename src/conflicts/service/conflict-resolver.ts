@@ -87,8 +87,9 @@ export interface ResolveOptions {
   /** Default: the latest contender's event id. */
   causationId?: string;
   /**
-   * The creator the entity belongs to, for the commerce `inventory.sync_conflict_detected`
-   * payload (default: the base state's `creatorId`).
+   * The creator the entity belongs to, named on the detected event of every
+   * conflict (`creatorId`; a stock conflict's `inventory.sync_conflict_detected`
+   * needs it) so readers of the log can scope it. Default: the base state's `creatorId`.
    */
   creatorId?: string;
   /**

@@ -59,7 +59,11 @@ export interface StockConflictFields {
   resolvedQuantity?: number;
 }
 
-/** Payload of {@link CONFLICT_DETECTED_EVENT} / {@link GENERIC_CONFLICT_DETECTED_EVENT}. */
+/**
+ * Payload of {@link CONFLICT_DETECTED_EVENT} / {@link GENERIC_CONFLICT_DETECTED_EVENT}.
+ * `creatorId` is set whenever the creator is known (the base state's, or
+ * `ResolveOptions.creatorId`), for order and payment conflicts too.
+ */
 export interface ConflictDetectedData extends Partial<StockConflictFields> {
   conflictId: string;
   entityType: string;
@@ -114,10 +118,13 @@ export function detectedEvent(
 ): NewEvent<typeof CONFLICT_DETECTED_EVENT | typeof GENERIC_CONFLICT_DETECTED_EVENT, ConflictDetectedData> {
   const stock =
     options.stockField === undefined ? null : stockConflictFields(r, options.stockField, options.creatorId);
+  // Every conflict of a known creator names it (orders and payments too), so readers can scope it.
+  const creator = creatorOf(r, options.creatorId);
   return {
     id,
     type: stock ? CONFLICT_DETECTED_EVENT : GENERIC_CONFLICT_DETECTED_EVENT,
     data: {
+      ...(creator === undefined ? {} : { creatorId: creator }),
       ...stock,
       conflictId: r.conflictId,
       entityType: r.entityType,
@@ -138,6 +145,12 @@ export function detectedEvent(
 const isQuantity = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 200;
 
+/** The creator of a conflict: the base state's `creatorId`, else the one given. */
+function creatorOf(r: Resolution, creatorId: string | undefined): string | undefined {
+  const creator = isId(r.before.creatorId) ? r.before.creatorId : creatorId;
+  return isId(creator) ? creator : undefined;
+}
+
 /**
  * The commerce fields of a stock conflict, or null when one of them is unknown.
  *
@@ -151,7 +164,7 @@ export function stockConflictFields(
   field: string,
   creatorId?: string,
 ): StockConflictFields | null {
-  const creator = isId(r.before.creatorId) ? r.before.creatorId : creatorId;
+  const creator = creatorOf(r, creatorId);
   const local = r.before[field];
   if (!isId(creator) || !isId(r.entityId) || !isQuantity(local)) return null;
   const counts = r.contenders.filter((c) => isQuantity(c.changes[field]));

@@ -32,6 +32,7 @@ import type {
   SubscribeOptions,
 } from '../types.js';
 import { Wakeups } from '../wakeups.js';
+import { traceStage } from '../../core/stage-trace.js';
 import { hooksFor } from '../inline-hooks.js';
 import { AppendWriter, type WriteMode } from './append-writer.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-rows.js';
@@ -284,7 +285,7 @@ export class PostgresEventStore implements EventStore {
     if (hooks.length === 0) {
       // One statement in its own implicit transaction: one round trip per flush.
       const written = await this.#writer.write(this.sql, batch, { withEvents: false, mode });
-      if (written.wrote) this.#wakeups.notify();
+      if (written.wrote) this.#committed(batch);
       return written.outcomes;
     }
     const afterCommit: (() => void)[] = [];
@@ -298,8 +299,14 @@ export class PostgresEventStore implements EventStore {
       }
       return result;
     });
-    if (written.wrote) this.#wakeups.notify();
+    if (written.wrote) this.#committed(batch);
     for (const callback of afterCommit) callback();
     return written.outcomes;
+  }
+
+  /** A flush committed: wake this process's readers. */
+  #committed(batch: readonly PreparedAppend[]): void {
+    traceStage('append.committed', () => batch.map((r) => r.streamId));
+    this.#wakeups.notify();
   }
 }

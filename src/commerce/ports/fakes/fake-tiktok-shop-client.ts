@@ -44,9 +44,18 @@ export class FakeTikTokShopClient implements TikTokShopClient {
     return this;
   }
 
-  async getInventory(request: { shopId: string; signal?: AbortSignal }): Promise<TikTokSkuStock[]> {
+  /** Calls of `getInventory`, in order (the products asked for, or null for the whole shop). */
+  readonly inventoryReads: (readonly string[] | null)[] = [];
+
+  async getInventory(request: {
+    shopId: string;
+    productIds?: readonly string[];
+    signal?: AbortSignal;
+  }): Promise<TikTokSkuStock[]> {
+    this.inventoryReads.push(request.productIds ? [...request.productIds] : null);
     await this.behaviour.call('getInventory', request.signal);
-    return [...this.stock.values()].map((s) => ({ ...s }));
+    const wanted = request.productIds && new Set(request.productIds);
+    return [...this.stock.values()].filter((s) => !wanted || wanted.has(s.productId)).map((s) => ({ ...s }));
   }
 
   async getOrder(request: {

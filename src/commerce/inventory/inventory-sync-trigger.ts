@@ -1,0 +1,303 @@
+/**
+ * `sync-inventory-levels` on inventory events: a processor (one host at a
+ * time, by its lease) reads stock movements from the log and marks their
+ * products; a product is synced once its events have paused for `debounceMs`,
+ * and at the latest `maxWaitMs` after its first unsynced event, however long
+ * a burst lasts. One run per creator and flush reads TikTok Shop's stock of
+ * the marked products through the port (one search) and reports the figures
+ * that differ from on hand as scheduled-sync contenders (priority 5). Their
+ * derived columns (velocity, stock-out, reorder) and alerts need no
+ * recompute here: the read models fold them as of each event, and the
+ * schedule every 5 minutes (`commerceSchedules`) recomputes every product as
+ * time passes. The schedule is the backstop too: marks live in memory and
+ * are lost with the host that held them.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
+import type { EventStore, StoredEvent } from '../../store/types.js';
+import { RESOLVE_SYNC_CONFLICTS } from '../conflicts/sync-conflict-processor.js';
+import type { ReadModelSet } from '../read-models/read-model-set.js';
+import { reportTikTokStock, SYNC_INVENTORY_SOURCE, type TikTokStockFeed } from './tiktok-stock-report.js';
+
+/**
+ * The processor's name (checkpoint, lease, dead letters).
+ *
+ * @example
+ * ```ts
+ * await engine.processorLag(SYNC_INVENTORY_ON_EVENTS);
+ * ```
+ */
+export const SYNC_INVENTORY_ON_EVENTS = 'sync-inventory-levels-on-events';
+
+/**
+ * The events that mark a product for a sync: its stock moved.
+ *
+ * @example
+ * ```ts
+ * INVENTORY_SYNC_TRIGGER_EVENTS.includes(event.type);
+ * ```
+ */
+export const INVENTORY_SYNC_TRIGGER_EVENTS = [
+  'inventory.stock_updated',
+  'inventory.stock_reported',
+  'inventory.reserved',
+  'inventory.released',
+] as const;
+
+/**
+ * Options of `createCommerce({ inventorySync })`: where real stock is read,
+ * and how a burst of events is coalesced.
+ *
+ * @example
+ * ```ts
+ * const commerce = createCommerce({
+ *   store,
+ *   conflicts: true,
+ *   inventorySync: {
+ *     tiktok: { client: tiktok, shopOf: (creatorId) => shops.get(creatorId) },
+ *     debounceMs: 2_000,
+ *     maxWaitMs: 10_000,
+ *   },
+ * });
+ * ```
+ */
+export interface InventorySyncOptions {
+  /** TikTok Shop's stock (the port and each creator's shop). */
+  tiktok: TikTokStockFeed;
+  /** Sync a product once its events have paused this long, ms. Default 2,000. */
+  debounceMs?: number;
+  /** ... and at the latest this long after its first unsynced event, ms. Default 10,000. */
+  maxWaitMs?: number;
+  /** How often marked products are checked, ms. Default 250. */
+  tickMs?: number;
+  /** Backstop poll of the processor, ms. Default 1,000. */
+  pollIntervalMs?: number;
+  /** Lease of the processor (SQL stores); only the holder syncs. */
+  lease?: false | LeaseOptions;
+  /** Clock of the debounce, ms; injectable for tests. */
+  now?: () => number;
+}
+
+/** One run on events: a creator's marked products. */
+export interface InventoryEventSync {
+  creatorId: string;
+  productIds: string[];
+  /** SKU figures TikTok answered. */
+  read: number;
+  /** Figures that differed from on hand, reported as scheduled-sync contenders. */
+  reported: number;
+}
+
+/** Events of an {@link InventorySyncTrigger}. */
+export interface InventorySyncTriggerEvents {
+  synced: [run: InventoryEventSync];
+  error: [error: unknown];
+}
+
+/** A marked product: when its first unsynced event and its latest arrived, and the latest's position. */
+interface Mark {
+  firstMs: number;
+  lastMs: number;
+  position: number;
+}
+
+/**
+ * What the trigger needs of the commerce module (`createCommerce` passes its own).
+ *
+ * @example
+ * ```ts
+ * const deps: InventorySyncTriggerDeps = { store, readModels: commerce.readModels, reportContenders: true };
+ * ```
+ */
+export interface InventorySyncTriggerDeps {
+  store: EventStore;
+  readModels: ReadModelSet;
+  /** Whether `resolve-sync-conflicts` runs (without it, TikTok's figures are not reported). */
+  reportContenders: boolean;
+}
+
+/**
+ * Run `sync-inventory-levels` for the products inventory events touch, debounced.
+ *
+ * @example
+ * ```ts
+ * const trigger = new InventorySyncTrigger(
+ *   { store, readModels, reportContenders: true },
+ *   { tiktok: { client, shopOf: () => 'shop-1' } },
+ * );
+ * await trigger.start();
+ * ```
+ */
+export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvents> {
+  readonly processor: Processor;
+  /** Where real stock is read (also the schedule's, by default). */
+  readonly feed: TikTokStockFeed;
+  readonly #deps: InventorySyncTriggerDeps;
+  readonly #debounceMs: number;
+  readonly #maxWaitMs: number;
+  readonly #tickMs: number;
+  readonly #now: () => number;
+  /** Marked products per creator. */
+  readonly #marks = new Map<string, Map<string, Mark>>();
+  #timer: NodeJS.Timeout | null = null;
+  #flushing: Promise<InventoryEventSync[]> | null = null;
+
+  constructor(deps: InventorySyncTriggerDeps, options: InventorySyncOptions) {
+    super();
+    for (const [name, value] of [
+      ['debounceMs', options.debounceMs],
+      ['maxWaitMs', options.maxWaitMs],
+      ['tickMs', options.tickMs],
+    ] as const) {
+      if (value !== undefined && !(Number.isFinite(value) && value >= 0))
+        throw new InvalidArgumentError(`inventorySync.${name} must be a finite number >= 0, got ${value}`);
+    }
+    this.#deps = deps;
+    this.feed = options.tiktok;
+    this.#debounceMs = options.debounceMs ?? 2_000;
+    this.#maxWaitMs = Math.max(this.#debounceMs, options.maxWaitMs ?? 10_000);
+    this.#tickMs = options.tickMs ?? 250;
+    this.#now = options.now ?? Date.now;
+    this.processor = createProcessor({
+      store: deps.store,
+      name: SYNC_INVENTORY_ON_EVENTS,
+      // Marking is all it does; the checkpoint moves after it.
+      delivery: 'at-least-once',
+      eventTypes: [...INVENTORY_SYNC_TRIGGER_EVENTS],
+      // A first start does not sync every product the log ever moved: the schedule covers the past.
+      startFrom: 'end',
+      handleBatch: (events) => this.#mark(events),
+      ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+      ...(options.lease === undefined ? {} : { lease: options.lease }),
+    });
+    this.processor.on('error', (err: unknown) => this.emit('error', err));
+  }
+
+  /** Start the processor and the flush timer. */
+  async start(): Promise<void> {
+    await this.processor.migrate();
+    await this.processor.start();
+    const tick = () => {
+      this.#timer = setTimeout(() => {
+        void this.flushDue()
+          .catch((err: unknown) => this.emit('error', err))
+          .finally(() => {
+            if (this.#timer !== null) tick();
+          });
+      }, this.#tickMs);
+    };
+    tick();
+  }
+
+  /** Stop the timer (after a flush in progress) and the processor; marks are dropped. */
+  async stop(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#flushing?.catch(() => undefined);
+    await this.processor.stop();
+    this.#marks.clear();
+  }
+
+  /** Resolve once every inventory event in the log as it is now has been marked. */
+  async whenCaughtUp(options: { timeoutMs?: number } = {}): Promise<void> {
+    await this.processor.whenCaughtUp(options);
+  }
+
+  /** Products marked and not yet synced, per creator (for tests and health). */
+  pending(): Record<string, string[]> {
+    return Object.fromEntries(
+      [...this.#marks].map(([creator, marks]) => [creator, [...marks.keys()].sort()]),
+    );
+  }
+
+  /**
+   * Sync the products that are due by `nowMs` (default now): the timer calls
+   * this. One flush at a time; only the lease holder syncs (elsewhere the
+   * marks are dropped: the holder has them).
+   */
+  async flushDue(nowMs: number = this.#now()): Promise<InventoryEventSync[]> {
+    while (this.#flushing) await this.#flushing.catch(() => undefined);
+    const run = this.#flush(nowMs);
+    this.#flushing = run;
+    try {
+      return await run;
+    } finally {
+      this.#flushing = null;
+    }
+  }
+
+  async #flush(nowMs: number): Promise<InventoryEventSync[]> {
+    if (!this.processor.leaseHeld) {
+      this.#marks.clear();
+      return [];
+    }
+    const due = new Map<string, Map<string, Mark>>();
+    for (const [creatorId, marks] of this.#marks) {
+      for (const [productId, mark] of marks) {
+        if (mark.lastMs + this.#debounceMs > nowMs && mark.firstMs + this.#maxWaitMs > nowMs) continue;
+        marks.delete(productId);
+        let ofCreator = due.get(creatorId);
+        if (!ofCreator) due.set(creatorId, (ofCreator = new Map()));
+        ofCreator.set(productId, mark);
+      }
+      if (marks.size === 0) this.#marks.delete(creatorId);
+    }
+    const runs: InventoryEventSync[] = [];
+    let failure: { error: unknown } | undefined;
+    for (const [creatorId, marks] of due) {
+      try {
+        const run = await this.#sync(creatorId, marks);
+        runs.push(run);
+        this.emit('synced', run);
+      } catch (error) {
+        // Tried again after a pause; events meanwhile only move the pause on.
+        for (const [productId, mark] of marks) this.#note(creatorId, productId, mark.position, nowMs);
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
+    return runs;
+  }
+
+  async #sync(creatorId: string, marks: Map<string, Mark>): Promise<InventoryEventSync> {
+    const { store, readModels, reportContenders } = this.#deps;
+    const productIds = [...marks.keys()].sort();
+    // On hand as the log has it now, so only real differences are reported.
+    await readModels.whenCaughtUp();
+    const report = reportContenders
+      ? await reportTikTokStock({
+          store,
+          readModels,
+          feed: this.feed,
+          creatorId,
+          productIds,
+          // Marks replayed after a crash carry the same position: each figure is reported once.
+          keyOf: (productId) => `sync-on-events:${creatorId}:${productId}:${marks.get(productId)!.position}`,
+        })
+      : { read: 0, reported: 0 };
+    return { creatorId, productIds, ...report };
+  }
+
+  async #mark(events: readonly StoredEvent[]): Promise<void> {
+    const nowMs = this.#now();
+    for (const event of events) {
+      const source = event.metadata.source;
+      // Its own reports and their settled outcomes would only start it again.
+      if (source === SYNC_INVENTORY_SOURCE || source === RESOLVE_SYNC_CONFLICTS) continue;
+      const { creatorId, productId } = event.data as { creatorId?: unknown; productId?: unknown };
+      if (typeof creatorId !== 'string' || typeof productId !== 'string') continue;
+      this.#note(creatorId, productId, event.globalPosition, nowMs);
+    }
+  }
+
+  #note(creatorId: string, productId: string, position: number, nowMs: number): void {
+    let marks = this.#marks.get(creatorId);
+    if (!marks) this.#marks.set(creatorId, (marks = new Map()));
+    const mark = marks.get(productId);
+    if (mark) {
+      mark.lastMs = nowMs;
+      mark.position = Math.max(mark.position, position);
+    } else marks.set(productId, { firstMs: nowMs, lastMs: nowMs, position });
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * `sync-inventory-levels` on inventory events (`createCommerce({ inventorySync })`):
+ * a burst of stock movements is coalesced into one run per product — after
+ * the events pause (`debounceMs`), at the latest `maxWaitMs` after the first —
+ * which reads TikTok Shop's stock of those products through the port (one
+ * search) and reports the figures that differ from on hand as scheduled-sync
+ * contenders (priority 5) that resolve-sync-conflicts settles. Its own reports
+ * and their outcomes start nothing; on SQL stores one host of two syncs (the
+ * processor's lease). Memory, PGlite and PostgreSQL; the debounce runs on a
+ * clock the test moves.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  commerceEvent,
+  FakeTikTokShopClient,
+  InventorySyncTrigger,
+  inventoryStream,
+  stockReportEvent,
+  SYNC_INVENTORY_ON_EVENTS,
+  type InventoryLevelRow,
+  type StockReported,
+} from '../../src/commerce/index.js';
+import { waitFor } from '../support/wait.js';
+import { commerceEngines, type CommerceTestbed } from './support.js';
+
+const C = 'creator-1';
+const DEBOUNCE = 2_000;
+const MAX_WAIT = 10_000;
+
+describe.each(commerceEngines)('sync-inventory-levels on inventory events ($name)', (engine) => {
+  let bed: CommerceTestbed;
+  let tiktok: FakeTikTokShopClient;
+  let clock: number;
+
+  beforeEach(async () => {
+    clock = Date.parse('2026-12-03T12:00:00.000Z');
+    tiktok = new FakeTikTokShopClient();
+    bed = await engine.open({
+      conflicts: { tickMs: 3_600_000 },
+      inventorySync: {
+        tiktok: { client: tiktok, shopOf: (creator) => (creator === C ? 'shop-1' : undefined) },
+        debounceMs: DEBOUNCE,
+        maxWaitMs: MAX_WAIT,
+        // The timer never fires in a test: flushDue is called with the clock the test moves.
+        tickMs: 3_600_000,
+        now: () => clock,
+      },
+    });
+    // Products with stock levels, and nothing marked or read yet.
+    for (const productId of ['p1', 'p2', 'p3']) await stockUpdated(productId, 40);
+    await settleEverything();
+    tiktok.inventoryReads.length = 0;
+  });
+  afterEach(async () => {
+    await bed.close();
+  });
+
+  const trigger = () => bed.commerce.inventorySync!;
+  const stockUpdated = (productId: string, quantity: number) =>
+    bed.store.append(inventoryStream(C, productId), [
+      commerceEvent('inventory.stock_updated', { creatorId: C, productId, quantity, reason: 'restock' }),
+    ]);
+  const reserved = (productId: string, orderId: string) =>
+    bed.store.append(inventoryStream(C, productId), [
+      commerceEvent('inventory.reserved', { creatorId: C, productId, orderId, quantity: 1 }),
+    ]);
+  const warehouseCount = (productId: string, quantity: number) =>
+    bed.store.append(inventoryStream(C, productId), [
+      stockReportEvent({
+        creatorId: C,
+        productId,
+        quantity,
+        source: 'automated_system' satisfies StockReported['source'],
+        sourceId: 'warehouse',
+        reportedAt: new Date(clock).toISOString(),
+      }),
+    ]);
+  const scheduledReports = async () =>
+    (await bed.store.readAll()).events.filter(
+      (e) =>
+        e.type === 'inventory.stock_reported' &&
+        (e.data as StockReported).source === 'scheduled_sync' &&
+        e.metadata.source === 'sync-inventory-levels',
+    );
+  const onHand = async (productId: string) =>
+    Number(
+      (
+        await bed.commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+          creator_id: C,
+          product_id: productId,
+        })
+      )?.on_hand,
+    );
+  /** Mark, sync whatever is due long after, settle the conflicts: a quiet start. */
+  async function settleEverything(): Promise<void> {
+    await bed.commerce.whenIdle();
+    clock += MAX_WAIT;
+    await trigger().flushDue();
+    await bed.commerce.conflicts!.whenCaughtUp();
+    await bed.commerce.conflicts!.settleDue(Date.now() + 3_600_000);
+    await bed.commerce.whenIdle();
+  }
+
+  it('coalesces a burst into one run per product, reading only those products from TikTok', async () => {
+    tiktok.setStock('p1', 'SKU-1', 31).setStock('p2', 'SKU-2', 40).setStock('p3', 'SKU-3', 12);
+    for (let i = 0; i < 15; i++) {
+      await reserved('p1', `o-${i}`);
+      clock += 100;
+    }
+    for (let i = 0; i < 5; i++) await warehouseCount('p2', 40 - i);
+    await trigger().whenCaughtUp();
+    expect(trigger().pending()).toEqual({ [C]: ['p1', 'p2'] });
+
+    // Still within the pause after the last event: nothing runs.
+    clock += DEBOUNCE - 1;
+    expect(await trigger().flushDue()).toEqual([]);
+    expect(tiktok.inventoryReads).toEqual([]);
+
+    clock += 1;
+    const runs = await trigger().flushDue();
+    expect(runs).toEqual([{ creatorId: C, productIds: ['p1', 'p2'], read: 2, reported: 1 }]);
+    // One search, of the marked products only (p3 moved nowhere and is not read).
+    expect(tiktok.inventoryReads).toEqual([['p1', 'p2']]);
+    expect(await trigger().flushDue(clock + 60_000)).toEqual([]);
+
+    // p1: TikTok's 31 available + 15 reserved = 46 on hand, reported at priority 5.
+    const reports = await scheduledReports();
+    expect(
+      reports.map((e) => [(e.data as StockReported).productId, (e.data as StockReported).quantity]),
+    ).toEqual([['p1', 46]]);
+    const conflicts = bed.commerce.conflicts!;
+    await conflicts.whenCaughtUp();
+    await conflicts.settleDue(Date.now() + 3_600_000);
+    await bed.commerce.whenIdle();
+    expect(await onHand('p1')).toBe(46);
+    // Its own report and the settled figure start no second run.
+    expect(trigger().pending()).toEqual({});
+    expect(await trigger().flushDue(clock + 60_000)).toEqual([]);
+    expect(tiktok.inventoryReads).toHaveLength(1);
+  });
+
+  it('bounds a burst that never pauses: the product runs maxWaitMs after its first event', async () => {
+    tiktok.setStock('p1', 'SKU-1', 40);
+    const first = clock;
+    let runs: Awaited<ReturnType<InventorySyncTrigger['flushDue']>> = [];
+    let n = 0;
+    // An event every half pause, for longer than maxWaitMs: a debounce alone would never fire.
+    while (runs.length === 0 && clock - first <= MAX_WAIT + DEBOUNCE) {
+      await reserved('p1', `o-${n++}`);
+      await trigger().whenCaughtUp();
+      runs = await trigger().flushDue();
+      if (runs.length === 0) clock += DEBOUNCE / 2;
+    }
+    expect(runs.map((r) => r.productIds)).toEqual([['p1']]);
+    expect(clock - first).toBe(MAX_WAIT);
+    expect(tiktok.inventoryReads).toEqual([['p1']]);
+  });
+
+  it('a failed TikTok read keeps the products marked and tries again after a pause', async () => {
+    tiktok.setStock('p3', 'SKU-3', 5);
+    await reserved('p3', 'o-1');
+    await trigger().whenCaughtUp();
+    tiktok.behaviour.failNext('getInventory', 'transient');
+    clock += DEBOUNCE;
+    await expect(trigger().flushDue()).rejects.toThrow(/unavailable/);
+    expect(trigger().pending()).toEqual({ [C]: ['p3'] });
+    clock += DEBOUNCE;
+    expect((await trigger().flushDue()).map((r) => [r.productIds, r.reported])).toEqual([[['p3'], 1]]);
+  });
+
+  it.skipIf(engine.name === 'memory')(
+    'on SQL stores one host of two syncs: the processor lease',
+    async () => {
+      const other = new FakeTikTokShopClient();
+      const second = new InventorySyncTrigger(
+        {
+          store: bed.store,
+          readModels: bed.commerce.readModels,
+          reportContenders: true,
+        },
+        {
+          tiktok: { client: other, shopOf: () => 'shop-1' },
+          tickMs: 3_600_000,
+          debounceMs: DEBOUNCE,
+          now: () => clock,
+          lease: { ttlMs: 60_000 },
+        },
+      );
+      await second.start();
+      try {
+        await waitFor(() => trigger().processor.leaseHeld, { what: 'the first host holds the lease' });
+        expect(second.processor.leaseHeld).toBe(false);
+        tiktok.setStock('p1', 'SKU-1', 10);
+        other.setStock('p1', 'SKU-1', 10);
+        await reserved('p1', 'o-lease');
+        await trigger().whenCaughtUp();
+        clock += DEBOUNCE;
+        expect(await second.flushDue()).toEqual([]);
+        expect((await trigger().flushDue()).map((r) => r.productIds)).toEqual([['p1']]);
+        expect(other.inventoryReads).toEqual([]);
+        expect(tiktok.inventoryReads).toEqual([['p1']]);
+        expect(second.processor.name).toBe(SYNC_INVENTORY_ON_EVENTS);
+      } finally {
+        await second.stop();
+      }
+    },
+  );
+});
