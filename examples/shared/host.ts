@@ -130,8 +130,12 @@ export interface Host {
   readonly schedules: HttpHandler;
   /** True while this host runs the singleton jobs (and, usually, the schedules). */
   readonly leader: boolean;
-  /** Identity of a realtime request (throws when refused). */
-  authorize(req: IncomingMessage): Authorization;
+  /**
+   * Identity of a realtime request: a token, a service API key (its roles
+   * apply: an `admin` key is audited across creators), or the open-access
+   * browser; rejects when refused.
+   */
+  authorize(req: IncomingMessage): Promise<Authorization>;
   /**
    * In open-access mode, give a request that has neither a token nor a
    * browser identity its cookie on the response (the page and the SSE route
@@ -416,10 +420,10 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const acknowledge = createRouter(acknowledgeRoutes(alerts, queueCaller));
   const browserCookie = (req: IncomingMessage) =>
     openAccess && bearer(req) === undefined ? browsers.ensure(req) : undefined;
-  const authorize = (req: IncomingMessage): Authorization => {
+  const authorize = async (req: IncomingMessage): Promise<Authorization> => {
     const token = bearer(req);
     if (token !== undefined) {
-      const identity = tokens[token];
+      const identity = tokens[token] ?? (await serviceKeys.verify(token));
       if (!identity) throw new Error('Unknown token');
       return identity;
     }

@@ -150,11 +150,14 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       };
       const creator = open('demo-token');
       const admin = open(DEMO_ADMIN_TOKEN);
+      // A service key's roles apply: a plain one is scoped like a creator (not audited).
+      const { key } = await running.host.serviceKeys.issue({ name: 'realtime-reader', tenantIds: ['c-x'] });
+      const service = open(key);
       // Each got its snapshot (the admin's only after its audit entry was written).
-      await vi.waitFor(() => expect([creator.stats.resets, admin.stats.resets]).toEqual([1, 1]), {
-        timeout: 20_000,
-        interval: 100,
-      });
+      await vi.waitFor(
+        () => expect([creator.stats.resets, admin.stats.resets, service.stats.resets]).toEqual([1, 1, 1]),
+        { timeout: 20_000, interval: 100 },
+      );
       const entries = (await engine.accessAudit.list()).slice(0, -before || undefined);
       expect(entries).toEqual([
         expect.objectContaining({
@@ -167,6 +170,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       ]);
       creator.close();
       admin.close();
+      service.close();
     });
 
     it('runs sync-inventory-levels on inventory events: a reservation has its product read from TikTok', async () => {
