@@ -85,6 +85,7 @@ export const syncEngineConfigSchema = z
     rateLimiter: portSchema('a RateLimiter', ['consume']).optional(),
     receivers: z.array(withName('a WebhookReceiver', 'path', ['create'])).optional(),
     realtime: realtimeTuningSchema.optional(),
+    accessAudit: portSchema('an AccessAuditStore', ['migrate', 'record', 'list', 'prune']).optional(),
     logger: portSchema('a Logger', ['error', 'warn', 'info', 'debug']).optional(),
   })
   .strict();

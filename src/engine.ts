@@ -5,6 +5,7 @@
  * receivers. Thin on purpose: every part stays usable on its own.
  */
 import { merge, type Observable } from 'rxjs';
+import { createAccessAudit, type AccessAuditStore } from './access/access-audit.js';
 import { parseOptions } from './core/parse-options.js';
 import { syncEngineConfigSchema } from './engine-options.js';
 import { resolveLogger, type Logger } from './core/logger.js';
@@ -176,7 +177,13 @@ export interface SyncEngineConfig<M = UntypedEvents> {
    */
   receivers?: readonly WebhookReceiver[];
   /** Hub settings (window, heartbeats, limits). */
-  realtime?: Omit<RealtimeHubOptions, 'channels' | 'changes' | 'snapshot' | 'pubsub'>;
+  realtime?: Omit<RealtimeHubOptions, 'channels' | 'changes' | 'snapshot' | 'pubsub' | 'accessAudit'>;
+  /**
+   * Where admins' reads across tenants are recorded, realtime subscriptions
+   * included (`engine.accessAudit`). Default the `access_audit` table of
+   * `schema` (the table `createCommerce` writes too), migrated by `start()`.
+   */
+  accessAudit?: AccessAuditStore;
   /**
    * Where the projections and the saga runner log dead letters and background
    * errors (at `error`); a pino logger fits. Default: one line per record on
@@ -214,6 +221,8 @@ export interface SyncEngineHealth {
 export interface SyncEngine<E extends StoredEvent = StoredEvent> {
   readonly store: EventStore<E>;
   readonly hub: RealtimeHub;
+  /** Admins' cross-tenant reads and subscriptions (see `config.accessAudit`). */
+  readonly accessAudit: AccessAuditStore;
   /** The projections created from `config.projections`, by table. */
   readonly projections: ReadonlyMap<string, Projection>;
   /** Every read model: the projections, then `config.readModels`. */
@@ -299,10 +308,12 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
       : sql.dialect !== 'pglite' && sql.listen
         ? createPgPubSub(sql, { schema })
         : null;
+  const accessAudit = config.accessAudit ?? createAccessAudit({ sql, schema });
   const hub = createRealtimeHub({
     ...config.realtime,
     channels,
     changes,
+    accessAudit,
     snapshot: createSqlSnapshot(sql, { schema, checkpoint: readProcessorCheckpoint(schema, processorOf) }),
     ...(pubsub ? { pubsub } : {}),
   });
@@ -358,6 +369,7 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
   return {
     store,
     hub,
+    accessAudit,
     projections,
     readModels,
     sagas,
@@ -369,6 +381,7 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
       started = true;
       await store.migrate();
       await migrateProcessing(sql, schema); // health counts dead letters even with no processor
+      await accessAudit.migrate();
       if (pubsub && config.pubsub === undefined) await migrateRealtime(sql, schema);
       for (const m of readModels) await m.start();
       await sagas.migrate();

@@ -381,12 +381,14 @@ export type {
 
 // Scheduling: named schedules run once per due time across hosts, and singleton workers.
 export {
+  ACCESS_AUDIT_RETENTION_SCHEDULE,
   InvalidScheduleError,
   MISSED_RUN_POLICIES,
   SCHEDULE_RUN_STATUSES,
   ScheduleNotFoundError,
   Scheduler,
   SingletonWorkers,
+  accessAuditRetentionSchedule,
   createScheduler,
   isScheduleError,
   memoryLeases,
@@ -395,12 +397,14 @@ export {
   sqlScheduleStorage,
 } from './scheduling/index.js';
 export type {
+  AccessAuditRetentionOptions,
   ClaimDue,
   MissedRunPolicy,
   RequestRun,
   RunOutcome,
   ScheduleCaller,
   ScheduleDefinition,
+  ScheduleRouteRoles,
   ScheduleRoutesOptions,
   ScheduleRun,
   ScheduleRunContext,
@@ -494,6 +498,7 @@ export {
   MemoryReadModel,
   OriginNotAllowedError,
   PubSubMessageError,
+  REALTIME_SUBSCRIBE_ACTION,
   RealtimeUnavailableError,
   SnapshotError,
   TooManyConnectionsError,

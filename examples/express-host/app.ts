@@ -66,12 +66,8 @@ export async function startExpressHost(options: StartHostOptions = {}): Promise<
     tracker.add(req.socket);
     void sse(req, res);
   });
-  app.post('/alerts/:fingerprint/acknowledge', (req, res, next) => {
-    host
-      .acknowledgeAlert(req, req.params.fingerprint)
-      .then(({ status, body }) => (body === null ? res.status(status).end() : res.status(status).json(body)))
-      .catch(next);
-  });
+  // Acknowledging an alert: admins (or a service key), problem+json refusals.
+  app.post('/alerts/:fingerprint/acknowledge', expressAdapter(host.alerts));
   app.get('/metrics', (_req, res) => {
     void host.metrics().then(({ contentType, body }) => res.type(contentType).send(body));
   });

@@ -90,10 +90,10 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
     tracker.add(req.raw.socket);
     void handleWebSocket(hub, socket, req.raw, { authorize, allowedOrigins });
   });
-  app.post<{ Params: { fingerprint: string } }>('/alerts/:fingerprint/acknowledge', async (req, reply) => {
-    const { status, body } = await host.acknowledgeAlert(req.raw, req.params.fingerprint);
-    return body === null ? reply.code(status).send() : reply.code(status).send(body);
-  });
+  // Acknowledging an alert: admins (or a service key), problem+json refusals.
+  await app.register(
+    fastifyAdapter(host.alerts, { url: '/alerts/:fingerprint/acknowledge', method: 'POST' }),
+  );
   app.get('/metrics', async (_req, reply) => {
     const { contentType, body } = await host.metrics();
     return reply.type(contentType).send(body);

@@ -18,7 +18,24 @@ import {
   type MetricsRegistry,
   type NotificationChannel,
 } from '@creatorflow/sync/monitoring';
-import type { Authorization, ProjectionDefinition } from '@creatorflow/sync';
+import {
+  ADMIN_ROLE,
+  AccessDeniedError,
+  NotFoundError,
+  SERVICE_ROLE,
+  UnauthenticatedError,
+  hasRole,
+  type Authorization,
+  type ProjectionDefinition,
+} from '@creatorflow/sync';
+import {
+  problemOf,
+  problemResponse,
+  withBodyLimit,
+  type HttpRequestHead,
+  type HttpResponse,
+  type Route,
+} from '@creatorflow/sync/http';
 import type { HostLog } from './host-log.js';
 
 /** The channel kinds of the specification. */
@@ -51,18 +68,48 @@ export interface HostAlertingOptions {
   intervalMs?: number | undefined;
 }
 
-/** What a route answers. */
-export interface RouteAnswer {
-  status: number;
-  body: unknown;
-}
+/**
+ * Roles that may acknowledge an alert: an operator (admin), or a machine
+ * (service key, e.g. a paging integration) for the alerts of its creators.
+ */
+export const ACKNOWLEDGE_ROLES: readonly string[] = Object.freeze([ADMIN_ROLE, SERVICE_ROLE]);
 
 /** The host's alerting: the read model, the runtime, and the acknowledge route's logic. */
 export interface HostAlerting {
   projection: ProjectionDefinition<AlertRow>;
   alerting: Alerting;
-  /** `POST /alerts/:fingerprint/acknowledge` by `who`: 204, 403 outside the scope, 404 for no active alert. */
-  acknowledge(who: Authorization, fingerprint: string): Promise<RouteAnswer>;
+  /**
+   * `POST /alerts/:fingerprint/acknowledge` by `who`: 204; problem+json 401
+   * `UNAUTHENTICATED` without an identity, 403 `FORBIDDEN` without the admin
+   * or service role (or a service outside the alerts' creator), 404
+   * `NOT_FOUND` for no active alert.
+   */
+  acknowledge(who: Authorization | null, fingerprint: string): Promise<HttpResponse>;
+}
+
+/**
+ * The acknowledge route, for `createRouter`; `authorize` returns the caller or null.
+ *
+ * @example
+ * ```ts
+ * const alerts = createRouter(acknowledgeRoutes(hostAlerting(options, creatorId), caller));
+ * ```
+ */
+export function acknowledgeRoutes(
+  alerts: HostAlerting,
+  authorize: (req: HttpRequestHead) => Promise<Authorization | null>,
+): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/alerts/:fingerprint/acknowledge',
+      // No body is read: the fingerprint is in the path.
+      handler: withBodyLimit(
+        async (req) => alerts.acknowledge(await authorize(req), req.params.fingerprint!),
+        1_024,
+      ),
+    },
+  ];
 }
 
 /**
@@ -104,15 +151,25 @@ export function hostAlerting(options: HostAlertingOptions, scope: string): HostA
     projection: alertsProjection({ scope }),
     alerting,
     async acknowledge(who, fingerprint) {
-      // Whoever sees the alerts (the channel's tenant) may acknowledge them.
-      if (!who.tenantIds.includes(scope)) return { status: 403, body: { error: 'Not your alerts' } };
       try {
-        await alerting.acknowledge(fingerprint, who.userId);
-        return { status: 204, body: null };
+        if (!who) throw new UnauthenticatedError();
+        if (!ACKNOWLEDGE_ROLES.some((role) => hasRole(who, role)))
+          throw new AccessDeniedError(who.userId, ACKNOWLEDGE_ROLES, 'Acknowledging an alert');
+        // An admin acknowledges any alert; a service only its creators' (the channel's tenant).
+        if (!hasRole(who, ADMIN_ROLE) && !who.tenantIds.includes(scope))
+          throw new AccessDeniedError(who.userId, [ADMIN_ROLE], "Acknowledging another creator's alert");
+        try {
+          await alerting.acknowledge(fingerprint, who.userId);
+        } catch (err) {
+          if (err instanceof InvalidAlertConfigError)
+            throw new NotFoundError(`No active alert ${fingerprint}`, { cause: err });
+          throw err;
+        }
+        return { status: 204, headers: {}, body: '' };
       } catch (err) {
-        if (err instanceof InvalidAlertConfigError)
-          return { status: 404, body: { error: 'No active alert' } };
-        throw err;
+        const problem = problemOf(err);
+        if (problem.status === 500) throw err;
+        return problemResponse(problem);
       }
     },
   };

@@ -55,7 +55,7 @@ import { stockCountsFeed } from './domain/stock-counts-feed.js';
 import { HostSignals, healthMonitorWorker } from './domain/health-monitor.js';
 import { inventoryPoller } from './domain/inventory-poller.js';
 import { readHostConfig, type HostCredentials } from './host-config.js';
-import { hostAlerting } from './host-alerting.js';
+import { acknowledgeRoutes, hostAlerting } from './host-alerting.js';
 import { healthHttpStatus, probeHealth, type HostHealth } from './host-health.js';
 import { createHostLog, describeError, type HostLog } from './host-log.js';
 import { providerPorts } from './providers/index.js';
@@ -140,8 +140,12 @@ export interface Host {
   readonly schedules: HttpHandler;
   /** True while this host runs the singleton jobs (and, usually, the schedules). */
   readonly leader: boolean;
-  /** Identity of a realtime request (throws when refused). */
-  authorize(req: IncomingMessage): Authorization;
+  /**
+   * Identity of a realtime request: a token, a service API key (its roles
+   * apply: an `admin` key is audited across creators), or the open-access
+   * browser; rejects when refused.
+   */
+  authorize(req: IncomingMessage): Promise<Authorization>;
   /**
    * In open-access mode, give a request that has neither a token nor a
    * browser identity its cookie on the response (the page and the SSE route
@@ -152,8 +156,11 @@ export interface Host {
   identifyUpgrade(headers: string[], req: IncomingMessage): void;
   /** `GET /healthz`: 200 unless the host cannot take webhooks (`down`, 503). */
   healthz(): Promise<{ status: number; body: HostHealth }>;
-  /** `POST /alerts/:fingerprint/acknowledge` (401 without an identity). */
-  acknowledgeAlert(req: IncomingMessage, fingerprint: string): Promise<{ status: number; body: unknown }>;
+  /**
+   * `POST /alerts/:fingerprint/acknowledge`: admins (or a service key of the
+   * alerts' creator); problem+json 401 without an identity, 403 without the role.
+   */
+  readonly alerts: HttpHandler;
   /** `GET /metrics`: the Prometheus text exposition of this host's metrics. */
   metrics(): Promise<{ contentType: string; body: string }>;
   close(): Promise<void>;
@@ -441,12 +448,13 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       prefix: CONFLICT_QUEUE_PREFIX,
     }),
   );
+  const acknowledge = createRouter(acknowledgeRoutes(alerts, queueCaller));
   const browserCookie = (req: IncomingMessage) =>
     openAccess && bearer(req) === undefined ? browsers.ensure(req) : undefined;
-  const authorize = (req: IncomingMessage): Authorization => {
+  const authorize = async (req: IncomingMessage): Promise<Authorization> => {
     const token = bearer(req);
     if (token !== undefined) {
-      const identity = tokens[token];
+      const identity = tokens[token] ?? (await serviceKeys.verify(token));
       if (!identity) throw new Error('Unknown token');
       return identity;
     }
@@ -488,15 +496,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       const cookie = browserCookie(req);
       if (cookie) headers.push(`Set-Cookie: ${cookie}`);
     },
-    async acknowledgeAlert(req, fingerprint) {
-      let who: Authorization;
-      try {
-        who = authorize(req);
-      } catch (err) {
-        return { status: 401, body: { error: describeError(err) } };
-      }
-      return alerts.acknowledge(who, fingerprint);
-    },
+    alerts: acknowledge,
     async healthz() {
       const body = await probeHealth({
         hostId,

@@ -23,10 +23,12 @@ export interface AccessAuditEntry {
   tenantIds: readonly string[] | null;
   /** Rows (or records) returned, when known. */
   rowCount: number | null;
+  /** What the request asked for beyond `action` and `resource`, e.g. a realtime subscription's filter. */
+  detail: string | null;
 }
 
-/** What a caller records; the audit adds the id and the time. */
-export type AccessAuditInput = Omit<AccessAuditEntry, 'id' | 'at'>;
+/** What a caller records; the audit adds the id and the time (`detail` defaults to null). */
+export type AccessAuditInput = Omit<AccessAuditEntry, 'id' | 'at' | 'detail'> & { detail?: string | null };
 
 /** Filter of {@link AccessAuditStore.list}. */
 export interface AccessAuditQuery {
@@ -72,6 +74,8 @@ export interface AccessAuditOptions {
   sql?: SqlClient | undefined;
   /** Schema of `access_audit`. Default `public`. */
   schema?: string | undefined;
+  /** The clock entries are stamped with (ms since the epoch). Default `Date.now`; tests pass their own. */
+  now?: (() => number) | undefined;
 }
 
 /**
@@ -83,7 +87,9 @@ export interface AccessAuditOptions {
  * ```
  */
 export function createAccessAudit(options: AccessAuditOptions = {}): AccessAuditStore {
-  return options.sql ? new SqlAccessAudit(options.sql, options.schema ?? 'public') : new MemoryAccessAudit();
+  return options.sql
+    ? new SqlAccessAudit(options.sql, options.schema ?? 'public', options.now)
+    : new MemoryAccessAudit(options.now);
 }
 
 /**
@@ -96,11 +102,18 @@ export function createAccessAudit(options: AccessAuditOptions = {}): AccessAudit
  */
 export class MemoryAccessAudit implements AccessAuditStore {
   readonly #entries: AccessAuditEntry[] = [];
+  readonly #now: () => number;
+
+  /** `now`: the clock entries are stamped with. Default `Date.now`. */
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
 
   async migrate(): Promise<void> {}
 
   async record(input: AccessAuditInput): Promise<AccessAuditEntry> {
-    const entry = structuredClone({ ...input, id: randomUUID(), at: new Date().toISOString() });
+    const at = new Date(this.#now()).toISOString();
+    const entry = structuredClone({ ...input, detail: input.detail ?? null, id: randomUUID(), at });
     this.#entries.push(entry);
     return structuredClone(entry);
   }
@@ -132,6 +145,7 @@ interface AuditRow {
   resource: string;
   tenant_ids: string[] | null;
   row_count: number | null;
+  detail: string | null;
 }
 
 /**
@@ -147,11 +161,14 @@ export class SqlAccessAudit implements AccessAuditStore {
   readonly #sql: SqlClient;
   readonly #schema: string;
   readonly #table: string;
+  readonly #now: () => number;
 
-  constructor(sql: SqlClient, schema: string) {
+  /** `now`: the clock entries are stamped with (the host's, like the memory audit's). Default `Date.now`. */
+  constructor(sql: SqlClient, schema: string, now: () => number = Date.now) {
     this.#sql = sql;
     this.#schema = schema;
     this.#table = `${quoteIdent(schema)}.access_audit`;
+    this.#now = now;
   }
 
   async migrate(): Promise<void> {
@@ -160,8 +177,8 @@ export class SqlAccessAudit implements AccessAuditStore {
 
   async record(input: AccessAuditInput): Promise<AccessAuditEntry> {
     const { rows } = await this.#sql.query<AuditRow>(
-      `INSERT INTO ${this.#table} (id, user_id, roles, action, resource, tenant_ids, row_count)
-       VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, $7)
+      `INSERT INTO ${this.#table} (id, user_id, roles, action, resource, tenant_ids, row_count, detail, at)
+       VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, $7, $8, $9)
        RETURNING *`,
       [
         randomUUID(),
@@ -171,6 +188,8 @@ export class SqlAccessAudit implements AccessAuditStore {
         input.resource,
         input.tenantIds === null ? null : JSON.stringify(input.tenantIds),
         input.rowCount,
+        input.detail ?? null,
+        new Date(this.#now()).toISOString(),
       ],
     );
     return fromRow(rows[0]!);
@@ -213,5 +232,6 @@ function fromRow(row: AuditRow): AccessAuditEntry {
     resource: row.resource,
     tenantIds: row.tenant_ids,
     rowCount: row.row_count,
+    detail: row.detail ?? null,
   };
 }

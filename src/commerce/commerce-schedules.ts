@@ -1,11 +1,16 @@
 /**
  * The specification's periodic functions as schedules for the engine's
  * scheduler: `sync-inventory-levels` every 5 minutes (and by hand), reading
- * TikTok Shop's stock as scheduled-sync contenders when it can, and the
- * monthly archival of old log partitions. Pass them to `createSyncEngine`'s
- * `schedules`; one host of many runs each due time once. (The same sync on
- * inventory events is `createCommerce({ inventorySync })`.)
+ * TikTok Shop's stock as scheduled-sync contenders when it can, the
+ * monthly archival of old log partitions, and the daily pruning of the
+ * access audit (entries older than 90 days by default). Pass them to
+ * `createSyncEngine`'s `schedules`; one host of many runs each due time
+ * once. (The same sync on inventory events is `createCommerce({ inventorySync })`.)
  */
+import {
+  accessAuditRetentionSchedule,
+  type AccessAuditRetentionOptions,
+} from '../scheduling/access-audit-retention.js';
 import type { ScheduleDefinition } from '../scheduling/schedule-definition.js';
 import type { Commerce } from './create-commerce.js';
 import { reportTikTokStock, type TikTokStockFeed } from './inventory/tiktok-stock-report.js';
@@ -41,6 +46,11 @@ export interface CommerceSchedulesOptions {
    * than the store's default cutoff (two years).
    */
   archive?: false | { cron?: string; timeZone?: string; keepMonths?: number };
+  /**
+   * Daily pruning of `commerce.accessAudit` (`prune-access-audit`), or
+   * `false` to leave it out. Default: 03:30 UTC, entries older than 90 days.
+   */
+  accessAuditRetention?: false | Omit<AccessAuditRetentionOptions, 'audit'>;
   /**
    * Read TikTok Shop's stock at each sync and report each figure that differs
    * from `on_hand` to `resolve-sync-conflicts` as the `scheduled_sync` source
@@ -150,6 +160,11 @@ export function commerceSchedules(
         return { archived: months };
       },
     });
+  }
+  if (options.accessAuditRetention !== false) {
+    schedules.push(
+      accessAuditRetentionSchedule({ ...options.accessAuditRetention, audit: commerce.accessAudit }),
+    );
   }
   return schedules;
 }

@@ -17,7 +17,8 @@ export interface SqlWhere {
 }
 
 /**
- * Build the `WHERE` clause of a snapshot: the tenant restriction plus the filter.
+ * Build the `WHERE` clause of a snapshot: the tenant restriction (none when
+ * `tenantIds` is null: an admin's audited every-tenant subscription) plus the filter.
  *
  * @example
  * ```ts
@@ -28,11 +29,11 @@ export interface SqlWhere {
 export function filterToSql(
   channel: ChannelDefinition,
   filter: ParsedFilter,
-  tenantIds: readonly string[],
+  tenantIds: readonly string[] | null,
   firstParam = 1,
 ): SqlWhere {
-  const params: unknown[] = [[...tenantIds]];
-  const parts = [`${quoteIdent(channel.tenantColumn)} = ANY($${firstParam})`];
+  const params: unknown[] = tenantIds === null ? [] : [[...tenantIds]];
+  const parts = tenantIds === null ? [] : [`${quoteIdent(channel.tenantColumn)} = ANY($${firstParam})`];
   for (const c of filter.conditions) {
     if (!channel.filterableColumns.includes(c.column))
       throw new InvalidFilterError(c.column, 'the column is not allow-listed');
@@ -45,5 +46,5 @@ export function filterToSql(
       parts.push(`${col} ${SQL_OPERATORS[c.op]} $${firstParam + params.length - 1}`);
     }
   }
-  return { text: parts.join(' AND '), params };
+  return { text: parts.length > 0 ? parts.join(' AND ') : 'TRUE', params };
 }

@@ -8,6 +8,7 @@ import { isCheckpoint } from '../core/checkpoint.js';
 import { functionSchema, portSchema } from '../core/parse-options.js';
 import type { RowChange } from '../core/row-change.js';
 import type { ConnectionLimiterPort } from './connection-limiter.js';
+import type { AccessAuditStore } from '../access/access-audit.js';
 import type { PubSub } from './pubsub.js';
 import type { SnapshotPort } from './types.js';
 
@@ -60,5 +61,6 @@ export const realtimeHubOptionsSchema = realtimeTuningSchema
     changes: portSchema<Observable<RowChange>>('an Observable of row changes', ['subscribe']).optional(),
     snapshot: functionSchema<SnapshotPort>(),
     pubsub: portSchema<PubSub>('a PubSub', ['publish', 'subscribe']).optional(),
+    accessAudit: portSchema<AccessAuditStore>('an AccessAuditStore', ['record']).optional(),
   })
   .strict();

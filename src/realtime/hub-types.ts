@@ -12,6 +12,7 @@ import type { ConnectionLimiterPort, ReleaseSlot } from './connection-limiter.js
 import type { Envelope } from '../core/envelope.js';
 import type { ParsedFilter } from './filter.js';
 import type { ChangeBatch } from './fold.js';
+import type { AccessAuditStore } from '../access/access-audit.js';
 import type { PubSub } from './pubsub.js';
 import type { ResetReason } from './subscription.js';
 import type {
@@ -32,6 +33,7 @@ import type {
  *   changes: merge(...projections.map((p) => p.changes)),    // row changes, after commit
  *   snapshot: createSqlSnapshot(sql, { schema: 'app', checkpoint }),
  *   pubsub: createPgPubSub(sql, { schema: 'app' }),          // several hosts
+ *   accessAudit: createAccessAudit({ sql, schema: 'app' }), // admins' cross-tenant subscriptions
  *   maxConnectionsPerUser: 10,
  *   heartbeatMs: 15_000,
  * };
@@ -47,6 +49,13 @@ export interface RealtimeHubOptions {
   snapshot: SnapshotPort;
   /** Cross-process fan-out; without it batches stay in this process. */
   pubsub?: PubSub;
+  /**
+   * Where admins' cross-tenant subscriptions are recorded (once per
+   * subscription, before its first row: who, roles, channel, filter). Without
+   * it the admin role widens nothing: every subscription sees only its
+   * caller's own tenants. The engine passes its `accessAudit`.
+   */
+  accessAudit?: AccessAuditStore;
   /** Pub/sub topic. Default `'creatorflow_realtime'`. */
   topic?: string;
   /** Coalescing window in ms. Default 100. */

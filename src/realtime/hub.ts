@@ -40,6 +40,7 @@ import { parseSelect } from './select.js';
 export type { ResetReason } from './subscription.js';
 import { SubscriberIndex, type IndexTerm } from './subscriber-index.js';
 import { HubSubscription } from './subscription.js';
+import { subscriptionScope } from './subscription-scope.js';
 import type { Authorization, MessageSink, SubscriptionRequest } from './types.js';
 import { canonicalValue } from './values.js';
 
@@ -264,12 +265,36 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
     if (closed) throw new StoreClosedError('Realtime hub');
     const { channel, filter, select } = validate(request);
     const state = states.get(channel.name)!;
-    const slot: ReleaseSlot | Promise<ReleaseSlot> = slotHeld
+    const audit = options.accessAudit;
+    const scope = subscriptionScope(channel, filter, auth, audit !== undefined);
+    const acquired: ReleaseSlot | Promise<ReleaseSlot> = slotHeld
       ? () => undefined
       : limiter.acquire(auth.userId);
+    // An admin's cross-tenant subscription is audited once, after its slot is
+    // granted and before its first row: no entry, no rows (the refusal is a 503).
+    const slot: ReleaseSlot | Promise<ReleaseSlot> =
+      scope.crossTenant && audit
+        ? Promise.resolve(acquired).then(async (granted) => {
+            try {
+              await audit.record({
+                userId: auth.userId,
+                roles: auth.roles ?? [],
+                action: REALTIME_SUBSCRIBE_ACTION,
+                resource: channel.name,
+                tenantIds: scope.auditTenantIds,
+                rowCount: null,
+                detail: filter.text === '' ? null : filter.text,
+              });
+            } catch (err) {
+              granted();
+              throw err;
+            }
+            return granted;
+          })
+        : acquired;
     let release: ReleaseSlot | null = null;
     const id = `s${nextId++}`;
-    const tenantIds = [...new Set(auth.tenantIds)];
+    const tenantIds = scope.tenantIds;
     const sub: HubSubscription = new HubSubscription(
       id,
       auth.userId,
@@ -421,23 +446,38 @@ function missedBefore(log: ChannelLog, batch: ChangeBatch & { previous?: string 
   return previous !== null && floor !== null && compareCheckpoints(previous, floor) > 0 ? floor : null;
 }
 
-/** The most selective hashable term: an `eq`/`in` condition or the tenant ids, whichever has fewer values. */
+/**
+ * The most selective hashable term: an `eq`/`in` condition or the tenant ids,
+ * whichever has fewer values; null (every change) for an every-tenant
+ * subscription without such a condition.
+ */
 function indexTerm(
   channel: ChannelDefinition,
   filter: ParsedFilter,
-  tenantIds: readonly string[],
-): IndexTerm {
-  let best: IndexTerm = {
-    column: channel.tenantColumn,
-    values: tenantIds.map((id) => canonicalValue(id) ?? ''),
-  };
+  tenantIds: readonly string[] | null,
+): IndexTerm | null {
+  let best: IndexTerm | null =
+    tenantIds === null
+      ? null
+      : { column: channel.tenantColumn, values: tenantIds.map((id) => canonicalValue(id) ?? '') };
   for (const c of filter.conditions) {
-    if ((c.op === 'eq' || c.op === 'in') && c.values.length < best.values.length) {
+    if ((c.op === 'eq' || c.op === 'in') && (best === null || c.values.length < best.values.length)) {
       best = { column: c.column, values: c.values };
     }
   }
   return best;
 }
+
+/**
+ * The access-audit action of an admin's cross-tenant subscription (its
+ * resource is the channel, its detail the filter).
+ *
+ * @example
+ * ```ts
+ * const entries = (await audit.list()).filter((e) => e.action === REALTIME_SUBSCRIBE_ACTION);
+ * ```
+ */
+export const REALTIME_SUBSCRIBE_ACTION = 'realtime.subscribe';
 
 /** Every row operation, for `events`. */
 export const ALL_EVENTS: readonly RowOperation[] = ROW_OPERATIONS;

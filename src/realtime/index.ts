@@ -29,6 +29,7 @@ export * from './select.js';
 export * from './sql-snapshot.js';
 export * from './sse.js';
 export * from './subscriber-index.js';
+export * from './subscription-scope.js';
 export * from './types.js';
 export * from './values.js';
 export * from './websocket.js';

@@ -103,13 +103,15 @@ export class MemoryReadModel {
     async (
       channel: ChannelDefinition,
       filter: ParsedFilter,
-      tenantIds: readonly string[],
+      tenantIds: readonly string[] | null,
     ): Promise<Snapshot> => {
-      const ids = new Set(tenantIds);
+      const ids = tenantIds === null ? null : new Set(tenantIds);
       const checkpoint = this.checkpoint;
-      const rows = this.rows(channel.name).filter(
-        (r) => ids.has(String(r[channel.tenantColumn])) && matchesFilter(filter, r),
-      );
+      const rows = this.rows(channel.name).filter((r) => {
+        const tenant = r[channel.tenantColumn];
+        const inScope = ids === null ? tenant !== null && tenant !== undefined : ids.has(String(tenant));
+        return inScope && matchesFilter(filter, r);
+      });
       await Promise.resolve();
       return { rows, checkpoint };
     },

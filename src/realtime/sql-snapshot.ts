@@ -55,7 +55,7 @@ export function createSqlSnapshot(sql: SqlClient, options: SqlSnapshotOptions): 
   const take = (
     channel: ChannelDefinition,
     filter: ParsedFilter,
-    tenantIds: readonly string[],
+    tenantIds: readonly string[] | null,
     select?: readonly string[],
   ): Promise<Snapshot> =>
     sql

@@ -24,17 +24,23 @@ export interface IndexTerm {
  */
 export class SubscriberIndex<S> {
   readonly #byColumn = new Map<string, Map<string, Set<S>>>();
-  readonly #terms = new Map<S, IndexTerm>();
+  readonly #terms = new Map<S, IndexTerm | null>();
+  /** Subscribers with no hashable term (an admin's every-tenant subscription): offered every change. */
+  readonly #everyChange = new Set<S>();
 
   /** Number of subscribers filed. */
   get size(): number {
     return this.#terms.size;
   }
 
-  /** File a subscriber under one term. */
-  add(subscriber: S, term: IndexTerm): void {
+  /** File a subscriber under one term; `null`: it is a candidate for every change. */
+  add(subscriber: S, term: IndexTerm | null): void {
     this.remove(subscriber);
     this.#terms.set(subscriber, term);
+    if (term === null) {
+      this.#everyChange.add(subscriber);
+      return;
+    }
     let byValue = this.#byColumn.get(term.column);
     if (!byValue) this.#byColumn.set(term.column, (byValue = new Map()));
     for (const value of term.values) {
@@ -46,9 +52,11 @@ export class SubscriberIndex<S> {
 
   /** Remove a subscriber. */
   remove(subscriber: S): void {
+    if (!this.#terms.has(subscriber)) return;
     const term = this.#terms.get(subscriber);
-    if (!term) return;
     this.#terms.delete(subscriber);
+    this.#everyChange.delete(subscriber);
+    if (!term) return;
     const byValue = this.#byColumn.get(term.column);
     if (!byValue) return;
     for (const value of term.values) {
@@ -61,7 +69,7 @@ export class SubscriberIndex<S> {
 
   /** Subscribers filed under a value either row version carries. */
   candidates(oldRow: Row | null, newRow: Row | null): Set<S> {
-    const out = new Set<S>();
+    const out = new Set<S>(this.#everyChange);
     for (const [column, byValue] of this.#byColumn) {
       for (const row of [oldRow, newRow]) {
         if (!row) continue;

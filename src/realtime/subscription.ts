@@ -55,7 +55,8 @@ export class HubSubscription {
   readonly userId: string;
   readonly #ctx: SubscriptionContext;
   readonly #filter: ParsedFilter;
-  readonly #tenantIds: ReadonlySet<string>;
+  /** Null: every tenant (an admin's audited cross-tenant subscription). */
+  readonly #tenantIds: ReadonlySet<string> | null;
   readonly #events: ReadonlySet<RowOperation>;
   readonly #throttleMs: number;
   readonly #sink: MessageSink;
@@ -85,7 +86,7 @@ export class HubSubscription {
     userId: string,
     ctx: SubscriptionContext,
     filter: ParsedFilter,
-    tenantIds: readonly string[],
+    tenantIds: readonly string[] | null,
     events: readonly RowOperation[],
     throttleMs: number,
     sink: MessageSink,
@@ -95,7 +96,7 @@ export class HubSubscription {
     this.userId = userId;
     this.#ctx = ctx;
     this.#filter = filter;
-    this.#tenantIds = new Set(tenantIds);
+    this.#tenantIds = tenantIds === null ? null : new Set(tenantIds);
     this.#events = new Set(events);
     this.#throttleMs = throttleMs;
     this.#sink = sink;
@@ -180,12 +181,16 @@ export class HubSubscription {
     if (!row) return false;
     const tenant = tenantOf(row[this.#ctx.channel.tenantColumn]);
     // Exact comparison: the tenant check never normalises ('001' is not '1').
-    return tenant !== null && this.#tenantIds.has(tenant) && matchesFilter(this.#filter, row);
+    return this.#inScope(tenant) && matchesFilter(this.#filter, row);
   }
 
   #ownTenant(row: Row | null): boolean {
-    const tenant = row ? tenantOf(row[this.#ctx.channel.tenantColumn]) : null;
-    return tenant !== null && this.#tenantIds.has(tenant);
+    return this.#inScope(row ? tenantOf(row[this.#ctx.channel.tenantColumn]) : null);
+  }
+
+  /** A row without a tenant is nobody's, even for an every-tenant subscription. */
+  #inScope(tenant: string | null): boolean {
+    return tenant !== null && (this.#tenantIds === null || this.#tenantIds.has(tenant));
   }
 
   /** A change of the batch being fanned out that may concern this subscriber. */

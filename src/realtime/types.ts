@@ -62,6 +62,9 @@ export interface Snapshot {
  */
 export interface SnapshotPort {
   /**
+   * `tenantIds`: return only rows of these tenants (the channel's
+   * `tenantColumn`); `null` for every tenant (an admin's cross-tenant
+   * subscription, already written to the access audit).
    * `select` (when the subscription narrowed its columns): the port may read
    * only the key, tenant and filter columns plus these, and should refuse a
    * column the table lacks with `InvalidSelectError`.
@@ -69,7 +72,7 @@ export interface SnapshotPort {
   (
     channel: ChannelDefinition,
     filter: ParsedFilter,
-    tenantIds: readonly string[],
+    tenantIds: readonly string[] | null,
     select?: readonly string[],
   ): Promise<Snapshot>;
   /** The newest log position the channel's read model reflects (no rows read). */

@@ -33,4 +33,16 @@ export { SingletonWorkers } from './singleton-workers.js';
 export type { SingletonJob, SingletonWorkersEventMap, SingletonWorkersOptions } from './singleton-workers.js';
 export { InvalidScheduleError, ScheduleNotFoundError, isScheduleError } from './errors.js';
 export { cronDueTimes, intervalDueTimes, dueBetween, type DueTimes, type DueWindow } from './due-times.js';
-export { scheduleRoutes, type ScheduleCaller, type ScheduleRoutesOptions } from './schedule-routes.js';
+export {
+  SCHEDULE_ROUTE_ROLES,
+  scheduleRoutes,
+  type ScheduleCaller,
+  type ScheduleRouteRoles,
+  type ScheduleRoutesOptions,
+} from './schedule-routes.js';
+export {
+  ACCESS_AUDIT_RETENTION_SCHEDULE,
+  DEFAULT_ACCESS_AUDIT_MAX_AGE_DAYS,
+  accessAuditRetentionSchedule,
+  type AccessAuditRetentionOptions,
+} from './access-audit-retention.js';

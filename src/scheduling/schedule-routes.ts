@@ -1,10 +1,15 @@
 /**
  * The scheduler over HTTP, framework-agnostic (mount with `createRouter`):
  * list the schedules, read a schedule's history, and trigger a run by hand.
- * Only a caller with the admin role may; a manual run records who asked.
+ * Reading needs the admin role; triggering the admin or the service role (a
+ * machine calling `sync-inventory-levels`). A refusal is a typed error
+ * answered as problem+json (401 `UNAUTHENTICATED`, 403 `FORBIDDEN`); a
+ * manual run records who asked.
  */
 import { z } from 'zod';
-import { problemResponse } from '../http/problem.js';
+import { AccessDeniedError, UnauthenticatedError } from '../access/errors.js';
+import { ADMIN_ROLE, SERVICE_ROLE } from '../core/authorization.js';
+import { problemOf, problemResponse } from '../http/problem.js';
 import type { Route } from '../http/router.js';
 import { jsonResponse, withBodyLimit, type HttpRequestHead, type HttpResponse } from '../http/types.js';
 import { ScheduleNotFoundError } from './errors.js';
@@ -14,9 +19,37 @@ import type { Scheduler } from './scheduler.js';
 /** Who calls: the host's `authorize(request)` returns it, or null when unauthenticated. */
 export interface ScheduleCaller {
   userId: string;
-  /** The routes need `role` (default `'admin'`) among them; the library's `Authorization` fits. */
+  /** The routes need one of their roles (see {@link ScheduleRouteRoles}); the library's `Authorization` fits. */
   roles?: readonly string[] | undefined;
 }
+
+/**
+ * Who may use the schedule routes: any one of the listed roles.
+ *
+ * @example
+ * ```ts
+ * const roles: ScheduleRouteRoles = { read: ['admin'], trigger: ['admin', 'service'] };
+ * ```
+ */
+export interface ScheduleRouteRoles {
+  /** List schedules, read runs. Default `['admin']`. */
+  read?: readonly string[];
+  /** Run a schedule now. Default `['admin', 'service']`. */
+  trigger?: readonly string[];
+}
+
+/**
+ * The default roles of the schedule routes.
+ *
+ * @example
+ * ```ts
+ * scheduleRoutes({ scheduler, authorize, roles: { ...SCHEDULE_ROUTE_ROLES, trigger: ['admin'] } });
+ * ```
+ */
+export const SCHEDULE_ROUTE_ROLES: Readonly<Required<ScheduleRouteRoles>> = Object.freeze({
+  read: Object.freeze([ADMIN_ROLE]),
+  trigger: Object.freeze([ADMIN_ROLE, SERVICE_ROLE]),
+});
 
 /**
  * Options of {@link scheduleRoutes}.
@@ -36,8 +69,8 @@ export interface ScheduleRoutesOptions {
   authorize: (request: HttpRequestHead) => ScheduleCaller | null | Promise<ScheduleCaller | null>;
   /** Path prefix. Default `/api/schedules`. */
   prefix?: string;
-  /** The role a caller needs. Default `'admin'`. */
-  role?: string;
+  /** The roles a caller needs. Default {@link SCHEDULE_ROUTE_ROLES}. */
+  roles?: ScheduleRouteRoles;
   /** How long a trigger waits for its run before answering 202. Default 10 000 ms. */
   waitMs?: number;
 }
@@ -68,32 +101,37 @@ const triggerBodySchema = z
  */
 export function scheduleRoutes(options: ScheduleRoutesOptions): Route[] {
   const prefix = options.prefix ?? '/api/schedules';
-  const role = options.role ?? 'admin';
+  const readRoles = options.roles?.read ?? SCHEDULE_ROUTE_ROLES.read;
+  const triggerRoles = options.roles?.trigger ?? SCHEDULE_ROUTE_ROLES.trigger;
   const { scheduler } = options;
 
-  const authorized = async (req: HttpRequestHead): Promise<ScheduleCaller | HttpResponse> => {
+  /** The caller, or a typed refusal: no identity (401), none of `roles` (403). */
+  const authorized = async (req: HttpRequestHead, roles: readonly string[], what: string) => {
     const caller = await options.authorize(req);
-    if (!caller) return problemResponse({ status: 401, code: 'UNAUTHENTICATED', message: 'Sign in first' });
-    if (!(caller.roles ?? []).includes(role)) {
-      return problemResponse({ status: 403, code: 'FORBIDDEN', message: `Schedules need the ${role} role` });
-    }
+    if (!caller) throw new UnauthenticatedError();
+    if (!roles.some((r) => (caller.roles ?? []).includes(r)))
+      throw new AccessDeniedError(caller.userId, roles, what);
     return caller;
   };
   const guarded = (
     limit: number,
+    roles: readonly string[],
     handle: (
       req: Parameters<Parameters<typeof withBodyLimit>[0]>[0],
       caller: ScheduleCaller,
     ) => Promise<HttpResponse>,
   ) =>
     withBodyLimit(async (req) => {
-      const caller = await authorized(req);
-      if ('status' in caller) return caller;
       try {
-        return await handle(req, caller);
+        const what = req.method === 'POST' ? 'Running a schedule' : 'Reading schedules';
+        return await handle(req, await authorized(req, roles, what));
       } catch (err) {
-        if (err instanceof ScheduleNotFoundError) {
-          return problemResponse({ status: 404, code: err.code, message: err.message });
+        if (
+          err instanceof ScheduleNotFoundError ||
+          err instanceof UnauthenticatedError ||
+          err instanceof AccessDeniedError
+        ) {
+          return problemResponse(problemOf(err));
         }
         throw err;
       }
@@ -103,21 +141,21 @@ export function scheduleRoutes(options: ScheduleRoutesOptions): Route[] {
     {
       method: 'GET',
       path: prefix,
-      handler: guarded(NO_BODY, async () =>
+      handler: guarded(NO_BODY, readRoles, async () =>
         jsonResponse(200, { leading: scheduler.leading, schedules: scheduler.status() }),
       ),
     },
     {
       method: 'GET',
       path: `${prefix}/:name/runs`,
-      handler: guarded(NO_BODY, async (req) =>
+      handler: guarded(NO_BODY, readRoles, async (req) =>
         jsonResponse(200, { runs: (await scheduler.history(req.params.name!)).map(view) }),
       ),
     },
     {
       method: 'GET',
       path: `${prefix}/:name/runs/:runId`,
-      handler: guarded(NO_BODY, async (req) => {
+      handler: guarded(NO_BODY, readRoles, async (req) => {
         const run = await scheduler.run(req.params.runId!);
         if (!run || run.schedule !== req.params.name) {
           throw new ScheduleNotFoundError(
@@ -131,7 +169,7 @@ export function scheduleRoutes(options: ScheduleRoutesOptions): Route[] {
     {
       method: 'POST',
       path: `${prefix}/:name/runs`,
-      handler: guarded(1_024, async (req, caller) => {
+      handler: guarded(1_024, triggerRoles, async (req, caller) => {
         const text = req.rawBody.toString('utf8').trim();
         let body: unknown = {};
         try {

@@ -16,7 +16,11 @@ import {
   type InventorySyncRunSummary,
 } from '../../src/commerce/index.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { createScheduler, type Scheduler } from '../../src/scheduling/index.js';
+import {
+  ACCESS_AUDIT_RETENTION_SCHEDULE,
+  createScheduler,
+  type Scheduler,
+} from '../../src/scheduling/index.js';
 import { commerceEngines, type CommerceTestbed } from './support.js';
 
 const C = 'creator-1';
@@ -102,6 +106,7 @@ describe.each(commerceEngines)('commerce schedules ($name)', (engine) => {
     expect(scheduler.status().map((s) => [s.name, s.describe])).toEqual([
       [SYNC_INVENTORY_SCHEDULE, 'every 300000 ms'],
       [ARCHIVE_LOG_SCHEDULE, 'cron 0 3 1 * * (UTC)'],
+      [ACCESS_AUDIT_RETENTION_SCHEDULE, 'cron 30 3 * * * (UTC)'],
     ]);
     const run = await scheduler.waitForRun((await scheduler.trigger(ARCHIVE_LOG_SCHEDULE)).id);
     expect(run).toMatchObject({ status: 'succeeded', result: { archived: [] } });

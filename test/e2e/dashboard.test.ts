@@ -6,7 +6,8 @@
  * delta: every batch an in-process reference subscriber saw after the page's
  * snapshot reached the page exactly once, and the page's rows equal the
  * database's. The alerts panel shows a firing alert (a rule on webhook
- * traffic) with who was notified, and its button acknowledges it. The
+ * traffic) with who was notified, and an admin acknowledges it (the page's
+ * anonymous creator identity is refused). The
  * conflicts panel shows stock conflicts settled and queued, and an order
  * conflict (TikTok vs the shipping provider) escalated, then decided by an
  * admin over the queue route. Takes
@@ -326,13 +327,27 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
     await page.waitForTimeout(800); // let the counters finish animating
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     await page.locator('[data-testid="alerts"]').screenshot({ path: ALERTS_SCREENSHOT });
-    // Its button acknowledges it (as the page's browser identity), through the log to the read model.
-    await alert.locator('button.ack').click();
+    // Acknowledging needs the admin role: the page's browser identity (a creator) is refused; an
+    // admin's request acknowledges it, through the log to the read model.
+    const fingerprint = (await alert.locator('button.ack').getAttribute('data-ack'))!;
+    const acknowledge = (token?: string) =>
+      page.evaluate(
+        async ({ fp, token }) =>
+          (
+            await fetch(`/alerts/${encodeURIComponent(fp)}/acknowledge`, {
+              method: 'POST',
+              headers: token ? { authorization: `Bearer ${token}` } : {},
+            })
+          ).status,
+        { fp: fingerprint, token },
+      );
+    expect(await acknowledge()).toBe(403);
+    expect(await acknowledge(DEMO_ADMIN_TOKEN)).toBe(204);
     await vi.waitFor(async () => expect(await alert.getAttribute('data-state')).toBe('acknowledged'), {
       timeout: 15_000,
       interval: 250,
     });
-    expect(await alert.locator('.alert-state').textContent()).toMatch(/by browser:/);
+    expect(await alert.locator('.alert-state').textContent()).toMatch(/by demo-admin/);
 
     // Cut every realtime connection server-side, and keep the browser offline for a while.
     const before = (await debugOf(page)).channels.order_metrics!;

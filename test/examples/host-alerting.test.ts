@@ -1,7 +1,8 @@
 /**
- * The hosts' acknowledge route logic: 204 for an alert of the caller's
- * scope, also on a host that is not the evaluator and started before the
- * alert existed; 403 outside the scope; 404 for no active alert.
+ * The hosts' acknowledge route logic: 204 for an admin, also on a host that
+ * is not the evaluator and started before the alert existed; problem+json
+ * 401 without an identity, 403 for a creator or a service key of another
+ * creator, 404 for no active alert.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostAlerting } from '../../examples/shared/host-alerting.js';
@@ -38,13 +39,39 @@ describe('host alerting', () => {
     await evaluator.alerts.alerting.tick();
     const fingerprint = evaluator.alerts.alerting.view().active[0]!.fingerprint;
 
-    const stranger = { userId: 'u2', tenantIds: ['creator-2'] };
-    expect(await other.alerts.acknowledge(stranger, fingerprint)).toMatchObject({ status: 403 });
-    const operator = { userId: 'u1', tenantIds: ['creator-1'] };
-    expect(await other.alerts.acknowledge(operator, 'no-such-alert')).toMatchObject({ status: 404 });
-    expect(await other.alerts.acknowledge(operator, fingerprint)).toEqual({ status: 204, body: null });
+    const problem = (res: { status: number; headers: Record<string, string>; body: string }) => ({
+      status: res.status,
+      type: res.headers['content-type'],
+      code: (JSON.parse(res.body) as { code: string }).code,
+    });
+    const json = 'application/problem+json';
+    expect(problem(await other.alerts.acknowledge(null, fingerprint))).toEqual({
+      status: 401,
+      type: json,
+      code: 'UNAUTHENTICATED',
+    });
+    // A creator (even of the alerts' scope) may not acknowledge; neither may another creator's service key.
+    const creator = { userId: 'u1', tenantIds: ['creator-1'], roles: ['creator'] };
+    expect(problem(await other.alerts.acknowledge(creator, fingerprint))).toEqual({
+      status: 403,
+      type: json,
+      code: 'FORBIDDEN',
+    });
+    const foreignKey = { userId: 'service:x', tenantIds: ['creator-2'], roles: ['service'] };
+    expect(problem(await other.alerts.acknowledge(foreignKey, fingerprint))).toEqual({
+      status: 403,
+      type: json,
+      code: 'FORBIDDEN',
+    });
+    const admin = { userId: 'ops', tenantIds: [], roles: ['admin'] };
+    expect(problem(await other.alerts.acknowledge(admin, 'no-such-alert'))).toEqual({
+      status: 404,
+      type: json,
+      code: 'NOT_FOUND',
+    });
+    expect(await other.alerts.acknowledge(admin, fingerprint)).toMatchObject({ status: 204 });
     await evaluator.alerts.alerting.tick();
-    expect(evaluator.alerts.alerting.view().active[0]!.acknowledged).toMatchObject({ by: 'u1' });
+    expect(evaluator.alerts.alerting.view().active[0]!.acknowledged).toMatchObject({ by: 'ops' });
     await store.close();
   });
 });

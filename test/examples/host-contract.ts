@@ -110,11 +110,68 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       expect(list.schedules.map((s) => s.name)).toEqual([
         'sync-inventory-levels',
         'archive-event-log',
+        'prune-access-audit',
         'update-analytics',
       ]);
       const history = (await (await get(path, { headers: admin })).json()) as { runs: unknown[] };
       expect(history.runs.length).toBeGreaterThanOrEqual(1);
       expect((await get('/api/schedules/nope/runs', { headers: admin })).status).toBe(404);
+    });
+
+    it('acknowledges alerts for admins only: problem+json 401 without a token, 403 for a creator', async () => {
+      const path = '/alerts/no-such-alert/acknowledge';
+      const post = async (token?: string) => {
+        const res = await get(path, {
+          method: 'POST',
+          headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+        });
+        const body = (await res.json()) as { code: string };
+        return { status: res.status, type: res.headers.get('content-type')?.split(';')[0], code: body.code };
+      };
+      const json = 'application/problem+json';
+      expect(await post()).toEqual({ status: 401, type: json, code: 'UNAUTHENTICATED' });
+      expect(await post('demo-token')).toEqual({ status: 403, type: json, code: 'FORBIDDEN' });
+      // The admin passes the role check; there is no such alert.
+      expect(await post(DEMO_ADMIN_TOKEN)).toEqual({ status: 404, type: json, code: 'NOT_FOUND' });
+    });
+
+    it('audits an admin’s realtime subscription across creators once; a creator’s is scoped and not audited', async () => {
+      const { engine } = running.host;
+      const before = (await engine.accessAudit.list()).length;
+      const open = (token: string) => {
+        const client = connectRealtime({
+          url: `${running.url}/realtime/sse`,
+          channel: 'inventory_alerts',
+          throttleMs: 0,
+          headers: { authorization: `Bearer ${token}` },
+          filter: 'creator_id=eq.creator-other',
+        });
+        clients.push(client);
+        return client;
+      };
+      const creator = open('demo-token');
+      const admin = open(DEMO_ADMIN_TOKEN);
+      // A service key's roles apply: a plain one is scoped like a creator (not audited).
+      const { key } = await running.host.serviceKeys.issue({ name: 'realtime-reader', tenantIds: ['c-x'] });
+      const service = open(key);
+      // Each got its snapshot (the admin's only after its audit entry was written).
+      await vi.waitFor(
+        () => expect([creator.stats.resets, admin.stats.resets, service.stats.resets]).toEqual([1, 1, 1]),
+        { timeout: 20_000, interval: 100 },
+      );
+      const entries = (await engine.accessAudit.list()).slice(0, -before || undefined);
+      expect(entries).toEqual([
+        expect.objectContaining({
+          userId: 'demo-admin',
+          action: 'realtime.subscribe',
+          resource: 'inventory_alerts',
+          tenantIds: ['creator-other'],
+          detail: 'creator_id=eq.creator-other',
+        }),
+      ]);
+      creator.close();
+      admin.close();
+      service.close();
     });
 
     it('runs sync-inventory-levels on inventory events: a reservation has its product read from TikTok', async () => {

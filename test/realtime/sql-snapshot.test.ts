@@ -53,6 +53,25 @@ describe.each(sqlEngines)('SQL snapshot on $name', (engine) => {
   );
 
   it.skipIf(!engine.available)(
+    'reads every tenant’s rows for an every-tenant (admin) scope, still through the filter',
+    async () => {
+      await db.sql.query(
+        `INSERT INTO ${s}.inventory_alerts VALUES ('c1','A','critical',3), ('c2','A','critical',1), ('c3','B','warning',2)`,
+      );
+      const snapshot = createSqlSnapshot(db.sql, { schema: db.schema, checkpoint: async () => '0:0' });
+      const all = await snapshot(inventory, parseFilter(inventory, undefined), null);
+      expect(all.rows.map((r) => r.creator_id)).toEqual(['c1', 'c2', 'c3']);
+      const some = await snapshot(
+        inventory,
+        parseFilter(inventory, 'creator_id=neq.c1 AND stock=lt.2'),
+        null,
+      );
+      expect(some.rows).toEqual([{ creator_id: 'c2', sku: 'A', severity: 'critical', stock: 1 }]);
+      await db.sql.query(`DELETE FROM ${s}.inventory_alerts`);
+    },
+  );
+
+  it.skipIf(!engine.available)(
     'agrees with the in-memory matcher on every row and filter (law)',
     async () => {
       const snapshot = createSqlSnapshot(db.sql, { schema: db.schema, checkpoint: async () => '0:0' });
