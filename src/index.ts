@@ -332,6 +332,7 @@ export {
   SagaRunner,
   SagaRunnerStoppedError,
   SagaWaitTimeoutError,
+  SagaInputError,
   StepTimeoutError,
   TerminalError,
   UnknownSagaDefinitionError,
@@ -343,6 +344,7 @@ export {
   isFinalSagaStatus,
   isSagaDefinitionError,
   isSagaLeaseLostError,
+  isSagaInputError,
   isTerminalError,
 } from './sagas/index.js';
 export type {
@@ -352,6 +354,7 @@ export type {
   SagaConfig,
   SagaDeadLetter,
   SagaDeadLetterFilter,
+  InlineSagaConfig,
   SagaDefinition,
   SagaDefinitionIssue,
   SagaDefinitionProblem,
@@ -374,7 +377,9 @@ export type {
   StepContext,
   StepLogEntry,
   StepOutcome,
+  StepOutputOf,
   StepPhase,
+  StepResults,
   StopOptions,
 } from './sagas/index.js';
 
