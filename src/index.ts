@@ -333,6 +333,7 @@ export {
   SagaRunner,
   SagaRunnerStoppedError,
   SagaWaitTimeoutError,
+  SagaInputError,
   StepTimeoutError,
   TerminalError,
   UnknownSagaDefinitionError,
@@ -344,6 +345,7 @@ export {
   isFinalSagaStatus,
   isSagaDefinitionError,
   isSagaLeaseLostError,
+  isSagaInputError,
   isTerminalError,
 } from './sagas/index.js';
 export type {
@@ -353,6 +355,7 @@ export type {
   SagaConfig,
   SagaDeadLetter,
   SagaDeadLetterFilter,
+  InlineSagaConfig,
   SagaDefinition,
   SagaDefinitionIssue,
   SagaDefinitionProblem,
@@ -375,7 +378,9 @@ export type {
   StepContext,
   StepLogEntry,
   StepOutcome,
+  StepOutputOf,
   StepPhase,
+  StepResults,
   StopOptions,
 } from './sagas/index.js';
 

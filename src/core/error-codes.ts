@@ -104,6 +104,7 @@ export const ERROR_REGISTRY = Object.freeze({
   SAGA_NOT_FOUND: { module: 'sagas', status: 404, error: 'SagaNotFoundError' },
   SAGA_RUNNER_STOPPED: { module: 'sagas', status: 503, error: 'SagaRunnerStoppedError' },
   SAGA_WAIT_TIMEOUT: { module: 'sagas', status: 504, error: 'SagaWaitTimeoutError' },
+  SAGA_INPUT_INVALID: { module: 'sagas', status: 422, error: 'SagaInputError' },
   // scheduling
   INVALID_SCHEDULE: { module: 'scheduling', status: 400, error: 'InvalidScheduleError' },
   SCHEDULE_NOT_FOUND: { module: 'scheduling', status: 404, error: 'ScheduleNotFoundError' },

@@ -6,9 +6,16 @@ import { z, type ZodType } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { retryPolicySchema, type RetryPolicyInput } from '../runtime/retry-policy.js';
 import { SagaDefinitionError, type SagaDefinitionIssue } from './errors.js';
+import type { InlineSagaConfig } from './inline-steps.js';
 
-/** What an action receives. */
-export interface StepContext<Input = unknown> {
+/** Outputs of completed steps by step name, as an action or compensation sees them. */
+export type StepResults = Readonly<Record<string, unknown>>;
+
+/**
+ * What an action receives. `Results` types `results`: in a saga defined
+ * inline, the outputs of the steps before this one, by name (see `defineSaga`).
+ */
+export interface StepContext<Input = unknown, Results = StepResults> {
   sagaId: string;
   /** The step's name. */
   step: string;
@@ -19,8 +26,8 @@ export interface StepContext<Input = unknown> {
   attempt: number;
   /** Aborted when the attempt times out or the worker stops or loses the lease. */
   signal: AbortSignal;
-  /** Outputs of the steps completed so far, by step name. */
-  results: Readonly<Record<string, unknown>>;
+  /** Outputs of the steps completed so far, by step name (absent until that step completed). */
+  results: Results;
 }
 
 /** What a compensation receives; `Output` is what its step's action returns. */
@@ -44,8 +51,8 @@ export interface CompensationContext<Input = unknown, Output = unknown> extends 
 }
 
 /** A step's action: returns a JSON-serialisable output (or nothing), `Output` once awaited. */
-export type StepAction<Input = unknown, Output = unknown> = (
-  context: StepContext<Input>,
+export type StepAction<Input = unknown, Output = unknown, Results = StepResults> = (
+  context: StepContext<Input, Results>,
 ) => Output | Promise<Output>;
 
 /**
@@ -74,7 +81,9 @@ export interface CompensationConfig<Input = unknown, Output = unknown> {
 
 /**
  * One step of a saga definition. Give `Output` (what the action returns) to
- * have the compensation's `output` typed.
+ * have the compensation's `output` typed; in a saga defined inline,
+ * `defineSaga` infers it from the action. `Name` and `Results` (what
+ * `results` holds) are inferred there too.
  *
  * @example
  * ```ts
@@ -85,10 +94,15 @@ export interface CompensationConfig<Input = unknown, Output = unknown> {
  * };
  * ```
  */
-export interface SagaStepConfig<Input = unknown, Output = unknown> {
+export interface SagaStepConfig<
+  Input = unknown,
+  Output = unknown,
+  Name extends string = string,
+  Results = StepResults,
+> {
   /** e.g. `'allocate_inventory'`; unique within the saga. */
-  name: string;
-  action: StepAction<Input, Output>;
+  name: Name;
+  action: StepAction<Input, Output, Results>;
   /**
    * How to undo the step if a later step fails permanently. `'none'` declares,
    * explicitly, that the step has nothing to undo (no side effects, or it is
@@ -169,7 +183,9 @@ const configSchema = z.object({
  * Validate a saga definition. Rejects, with a {@link SagaDefinitionError}
  * listing every problem, duplicate step or compensation names, a step without
  * a compensation (declare `compensation: 'none'` when there is nothing to
- * undo) and malformed fields.
+ * undo) and malformed fields. Written inline, each step's output is
+ * inferred from its action: its compensation's `output` and the `results` of
+ * the steps after it are typed (the first eight steps; see `InlineSagaConfig`).
  *
  * @example
  * ```ts
@@ -182,7 +198,27 @@ const configSchema = z.object({
  * });
  * ```
  */
-export function defineSaga<Input = unknown>(config: SagaConfig<Input>): SagaDefinition<Input> {
+export function defineSaga<
+  Input = unknown,
+  O1 = unknown,
+  O2 = unknown,
+  O3 = unknown,
+  O4 = unknown,
+  O5 = unknown,
+  O6 = unknown,
+  O7 = unknown,
+  O8 = unknown,
+  N1 extends string = string,
+  N2 extends string = string,
+  N3 extends string = string,
+  N4 extends string = string,
+  N5 extends string = string,
+  N6 extends string = string,
+  N7 extends string = string,
+  N8 extends string = string,
+>(
+  config: InlineSagaConfig<Input, O1, O2, O3, O4, O5, O6, O7, O8, N1, N2, N3, N4, N5, N6, N7, N8>,
+): SagaDefinition<Input> {
   const raw = config as unknown as { name?: unknown; steps?: unknown };
   const sagaName = typeof raw?.name === 'string' ? raw.name : '(unnamed)';
   const issues: SagaDefinitionIssue[] = [];
@@ -234,7 +270,8 @@ export function defineSaga<Input = unknown>(config: SagaConfig<Input>): SagaDefi
 
   const inputSchema = config.input;
   const frozenSteps = Object.freeze(
-    config.steps.map((step) =>
+    // Validated above: every position holds a step (the tuple's are optional only for typing).
+    (config.steps as readonly SagaStepConfig<Input>[]).map((step) =>
       Object.freeze({
         ...step,
         compensation: step.compensation === 'none' ? 'none' : Object.freeze({ ...step.compensation }),

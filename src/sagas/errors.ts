@@ -15,6 +15,7 @@ export const SAGA_ERROR_CODES = [
   'SAGA_NOT_FOUND',
   'SAGA_RUNNER_STOPPED',
   'SAGA_WAIT_TIMEOUT',
+  'SAGA_INPUT_INVALID',
 ] as const;
 
 /** What is wrong with a rejected saga definition. */
@@ -257,4 +258,45 @@ export class SagaWaitTimeoutError extends SyncError {
     super('SAGA_WAIT_TIMEOUT', `Saga "${sagaId}" did not finish within ${timeoutMs} ms`);
     this.sagaId = sagaId;
   }
+}
+
+/**
+ * An event's saga start (a trigger's `map`, an engine saga's `startOn`) gave
+ * an input the saga definition's schema rejects: no saga is started, and the
+ * event is dead-lettered in processing's queue (after the trigger's retries).
+ *
+ * @example
+ * ```ts
+ * engine.sagas.on('error', (err) => {
+ *   if (isSagaInputError(err.cause)) log.error({ issues: err.cause.issues }, err.cause.message);
+ * });
+ * ```
+ */
+export class SagaInputError extends SyncError {
+  /** The saga definition whose input schema refused it. */
+  readonly definition: string;
+  /** The event mapped to the input. */
+  readonly eventId: string;
+  readonly issues: readonly ValidationIssue[];
+  constructor(
+    definition: string,
+    event: { id: string; type: string },
+    issues: readonly ValidationIssue[],
+    options?: { cause?: unknown },
+  ) {
+    const detail = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    super(
+      'SAGA_INPUT_INVALID',
+      `Event ${event.id} (${event.type}) maps to an input saga "${definition}" refuses: ${detail}`,
+      options,
+    );
+    this.definition = definition;
+    this.eventId = event.id;
+    this.issues = issues;
+  }
+}
+
+/** True when `err` is a {@link SagaInputError}. */
+export function isSagaInputError(err: unknown): err is SagaInputError {
+  return err instanceof SagaInputError;
 }

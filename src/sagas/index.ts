@@ -11,13 +11,16 @@ export type {
   SagaStepConfig,
   StepAction,
   StepContext,
+  StepResults,
 } from './define-saga.js';
+export type { InlineSagaConfig, StepOutputOf } from './inline-steps.js';
 export {
   SAGA_DEFINITION_PROBLEMS,
   SAGA_ERROR_CODES,
   SAGA_LEASE_LOST_REASONS,
   SagaDefinitionConflictError,
   SagaDefinitionError,
+  SagaInputError,
   SagaLeaseLostError,
   SagaNotFoundError,
   SagaRunnerStoppedError,
@@ -26,6 +29,7 @@ export {
   TerminalError,
   UnknownSagaDefinitionError,
   isSagaDefinitionError,
+  isSagaInputError,
   isSagaLeaseLostError,
   isTerminalError,
 } from './errors.js';

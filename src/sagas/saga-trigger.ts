@@ -9,7 +9,7 @@
  * Either way every event starts its saga once — with several processes on the
  * same trigger (the processor's lease), or after a crash mid-batch.
  */
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError, ValidationError } from '../core/errors.js';
 import type { LogCheckpoint } from '../core/checkpoint.js';
 import type { EventStore, StoredEvent } from '../store/types.js';
 import {
@@ -20,6 +20,7 @@ import {
 } from '../processing/index.js';
 import type { RetryPolicyInput } from '../runtime/retry-policy.js';
 import type { AnySagaDefinition } from './define-saga.js';
+import { SagaInputError } from './errors.js';
 import type { SagaRunner } from './saga-runner.js';
 import type { SagaInsert } from './saga-store.js';
 
@@ -180,21 +181,40 @@ class EventSagaTrigger implements SagaTrigger {
     };
   }
 
-  /** The saga an event starts; throws (so the event is retried, then dead-lettered) when it cannot. */
+  /**
+   * The saga an event starts; throws (so the event is retried, then
+   * dead-lettered) when it cannot: a `SagaInputError` when the definition's
+   * schema refuses the input, an `InvalidArgumentError` when `map` throws.
+   */
   #toStart(event: StoredEvent): SagaInsert[] {
     const { definition } = this.#o;
     try {
       const start = this.#o.map(event);
       if (!start) return [];
       // Through JSON now, so steps see exactly what a resuming worker reads back.
-      const input = JSON.parse(JSON.stringify(definition.parseInput(start.input) ?? null)) as unknown;
+      const input = JSON.parse(
+        JSON.stringify(parseStartInput(definition, start.input, event) ?? null),
+      ) as unknown;
       return [{ sagaId: start.sagaId ?? `${this.name}:${event.id}`, definition: definition.name, input }];
     } catch (err) {
+      if (err instanceof SagaInputError) throw err; // typed: the definition refused the input
       throw new InvalidArgumentError(
         `Saga trigger "${this.name}" cannot start a saga from event ${event.id} (${event.type}): ${String(err)}`,
         { cause: err },
       );
     }
+  }
+}
+
+/** The definition's input from an event's start: a refusal of its schema is a {@link SagaInputError}. */
+function parseStartInput(definition: AnySagaDefinition, raw: unknown, event: StoredEvent): unknown {
+  try {
+    return definition.parseInput(raw);
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      throw new SagaInputError(definition.name, event, err.issues, { cause: err });
+    }
+    throw err;
   }
 }
 

@@ -3,15 +3,18 @@
  * package's sources (issue 12: the docs' examples had rotted). Each block is a
  * module of its own; the host objects the docs assume (a pool, a store, a
  * logger, …) are declared in snippet-context.d.ts. A block that is a fragment
- * on purpose is fenced ```` ```ts no-check ````.
+ * on purpose is fenced ```` ```ts no-check ````. How each block runs (see
+ * `SnippetRun`; test/package/consumer-types.test.ts runs them on the packed
+ * tarball) is declared by a comment before its fence, read and checked here.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   documents,
   extractSnippets,
+  parseRunComment,
   repositorySnippets,
   snippetModule,
   type DocSnippet,
@@ -112,17 +115,58 @@ describe('documentation snippets', () => {
 
   it('skips blocks fenced `ts no-check` and adds the imports a block leaves implicit', () => {
     const md = '```ts\nconst a = 1;\n```\n\n```ts no-check\n{ partial }\n```\n```sh\nls\n```\n';
-    expect(extractSnippets('x.md', md)).toEqual([{ where: 'x.md:1', code: 'const a = 1;' }]);
+    expect(extractSnippets('x.md', md)).toEqual([
+      { where: 'x.md:1', code: 'const a = 1;', run: { kind: 'run', setups: [], then: '' } },
+    ]);
     expect(extractSnippets('x.md', md, true)).toHaveLength(2);
     const module = snippetModule(
       {
         where: 'x.md:1',
         code: "import { createEventStore } from '@creatorflow/sync';\nconst p = createProcessor({ store: createEventStore() });",
+        run: { kind: 'run', setups: [], then: 'await p.stop();' },
       },
       new Set(['createEventStore', 'createProcessor', 'defineSaga']),
     );
     expect(module.text.split('\n')[0]).toBe("import { createProcessor } from '@creatorflow/sync';");
     expect(module.headerLines).toBe(1);
+    // The run's closing code is part of the module (compiled with the block, sees its names).
+    expect(module.text.split('\n').slice(-3)).toEqual(['await p.stop();', 'export {};', '']);
+  });
+
+  it('reads how a block runs from the comment before its fence', () => {
+    const md = [
+      '<!-- doc-run setup="pglite engine" then="await engine.close();" -->',
+      '```ts',
+      'engine;',
+      '```',
+      '<!-- compile-only: browser code -->',
+      '```ts',
+      'render([]);',
+      '```',
+      '```ts',
+      'const a = 1;',
+      '```',
+    ].join('\n');
+    expect(extractSnippets('x.md', md).map((s) => s.run)).toEqual([
+      { kind: 'run', setups: ['pglite', 'engine'], then: 'await engine.close();' },
+      { kind: 'compile-only', reason: 'browser code' },
+      { kind: 'run', setups: [], then: '' },
+    ]);
+    expect(parseRunComment('<!-- a comment -->')).toBeUndefined();
+    expect(() => parseRunComment('<!-- compile-only: -->')).toThrow(/needs a reason/);
+    expect(() => parseRunComment('<!-- doc-run setups="pglite" -->')).toThrow(/setup=/);
+    expect(() => extractSnippets('x.md', '<!-- doc-run -->\n```ts\n1;\n```')).toThrow(/^x\.md:2: /);
+  });
+
+  it('names only setups that exist, and keeps compile-only rare', () => {
+    const setups = new Set(readdirSync(`${ROOT}test/docs/setups`).map((f) => f.replace(/\.ts$/, '')));
+    const named = snippets.flatMap((s) =>
+      s.run.kind === 'run' ? s.run.setups.map((n) => [s.where, n]) : [],
+    );
+    expect(named.filter(([, n]) => !setups.has(n!) || n === 'types' || n === 'host')).toEqual([]);
+    const compileOnly = snippets.filter((s) => s.run.kind === 'compile-only');
+    expect(compileOnly.length).toBeLessThanOrEqual(4);
+    expect(snippets.length - compileOnly.length).toBeGreaterThanOrEqual(45);
   });
 
   it.each(snippets.map((s) => [s.where, s] as const))('%s compiles', (_where, snippet) => {

@@ -8,11 +8,49 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/**
+ * How a block is run (test/package/consumer-types.test.ts runs every block
+ * against the packed tarball). Declared by an HTML comment on the line before
+ * the fence:
+ * - none: the block is complete and runs as printed;
+ * - `<!-- doc-run setup="pglite engine" then="await engine.close()" -->`: the
+ *   setups (files of test/docs/setups, in order) provide the host objects the
+ *   block names but does not make (snippet-context.d.ts), and `then` — code
+ *   appended to the block's module, so it sees the block's names — closes what
+ *   the block leaves open (a server a reader keeps running);
+ * - `<!-- compile-only: reason -->`: compiled, never run (rare, with a reason).
+ */
+export type SnippetRun =
+  | { readonly kind: 'run'; readonly setups: readonly string[]; readonly then: string }
+  | { readonly kind: 'compile-only'; readonly reason: string };
+
 /** One ```ts block of a document. */
 export interface DocSnippet {
   /** e.g. `docs/processing.md:42` (the line of the opening fence). */
   readonly where: string;
   readonly code: string;
+  /** How it runs; a block with no comment before it runs as printed. */
+  readonly run: SnippetRun;
+}
+
+const RUN_AS_PRINTED: SnippetRun = { kind: 'run', setups: [], then: '' };
+
+/** The run declared by the comment `line` (the one before a fence), if it is one. */
+export function parseRunComment(line: string): SnippetRun | undefined {
+  const compileOnly = /^<!--\s*compile-only:\s*(.*?)\s*-->$/.exec(line.trim());
+  if (compileOnly) {
+    if (!compileOnly[1]) throw new Error(`compile-only needs a reason: ${line}`);
+    return { kind: 'compile-only', reason: compileOnly[1] };
+  }
+  const run = /^<!--\s*doc-run\b(.*?)-->$/.exec(line.trim());
+  if (!run) return undefined;
+  const attributes = new Map<string, string>();
+  for (const m of run[1]!.matchAll(/(\w+)="([^"]*)"/g)) attributes.set(m[1]!, m[2]!);
+  const unknown = [...attributes.keys()].filter((k) => k !== 'setup' && k !== 'then');
+  if (unknown.length > 0 || attributes.size === 0)
+    throw new Error(`doc-run takes setup="…" and then="…": ${line}`);
+  const setups = (attributes.get('setup') ?? '').split(/\s+/).filter(Boolean);
+  return { kind: 'run', setups, then: attributes.get('then') ?? '' };
 }
 
 /** The info string that keeps a block out of the check. */
@@ -38,7 +76,14 @@ export function extractSnippets(file: string, markdown: string, includeNoCheck =
     const body: string[] = [];
     for (i++; i < lines.length && !lines[i]!.startsWith('```'); i++) body.push(lines[i]!);
     const skip = (open[2] ?? '').split(/\s+/).includes(NO_CHECK);
-    if (!skip || includeNoCheck) snippets.push({ where: `${file}:${start + 1}`, code: body.join('\n') });
+    const where = `${file}:${start + 1}`;
+    let run = RUN_AS_PRINTED;
+    try {
+      run = parseRunComment(lines[start - 1] ?? '') ?? RUN_AS_PRINTED;
+    } catch (err) {
+      throw new Error(`${where}: ${(err as Error).message}`);
+    }
+    if (!skip || includeNoCheck) snippets.push({ where, code: body.join('\n'), run });
   }
   return snippets;
 }
@@ -68,7 +113,7 @@ function ownNames(code: string): Set<string> {
 /**
  * The module compiled for `snippet`: an import of every name of `exports`
  * (the root entry's exports) it uses without importing or declaring it, then
- * the block as written (`export {}` keeps it a module).
+ * the block as written, then its run's `then` code (`export {}` keeps it a module).
  */
 export function snippetModule(
   snippet: DocSnippet,
@@ -80,7 +125,9 @@ export function snippetModule(
   const used = new Set(withoutComments.match(IDENTIFIER) ?? []);
   const missing = [...used].filter((n) => exports.has(n) && !own.has(n)).sort();
   const header = missing.length ? `import { ${missing.join(', ')} } from '@creatorflow/sync';\n` : '';
-  return { text: `${header}${code}\nexport {};\n`, headerLines: header ? 1 : 0 };
+  // The run's closing code is compiled too (it must fit the block), after the block.
+  const then = snippet.run.kind === 'run' && snippet.run.then ? `${snippet.run.then}\n` : '';
+  return { text: `${header}${code}\n${then}export {};\n`, headerLines: header ? 1 : 0 };
 }
 
 /** The README's quickstart: the first ```ts block after its "## Usage" heading. */

@@ -28,6 +28,8 @@ export const DOC_OPTIONS = {
 export interface ConsumerDocs {
   /** The sources to compile (the examples and the host context), relative to the consumer. */
   readonly files: string[];
+  /** The names the packed root entry exports (the imports a block leaves implicit come from these). */
+  readonly exports: ReadonlySet<string>;
   /** Rewrites compiler output naming an example's file to the document and line it comes from. */
   where(output: string): string;
 }
@@ -63,6 +65,7 @@ export function writeConsumerDocs(dir: string, packageName: string): ConsumerDoc
   });
   return {
     files,
+    exports,
     where: (output) =>
       output.replace(/(docs\/snippet-\d+\.ts)\((\d+),\d+\)/g, (match, file: string, line: string) => {
         const from = origin.get(file);

@@ -1,8 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  SagaInputError} from '../../src/sagas/index.js';
 import {
   createMemorySagaStore,
   createSagaRunner,
   createSagaTrigger,
+  isSagaInputError,
   sagaTriggerProcessorName,
   type SagaRunner,
   type SagaStore,
@@ -138,7 +141,14 @@ describe.each(sagaEngines)('saga trigger on $name', (engine) => {
       expect(letters).toEqual([{ orderId: 'bad', attempts: 2 }]);
       expect(errors).toHaveLength(1);
       expect(isProcessorDeadLetteredError(errors[0])).toBe(true);
-      expect(String((errors[0]?.cause as Error).message)).toContain('cannot start a saga from event');
+      // Checked against the definition's input schema: a typed error with its code and the schema's issues.
+      const cause = errors[0]?.cause;
+      expect(isSagaInputError(cause)).toBe(true);
+      expect(cause).toMatchObject({ code: 'SAGA_INPUT_INVALID', definition: 'order_fulfillment' });
+      expect((cause as SagaInputError).issues.map((i) => i.path)).toEqual(['amount']);
+      expect((cause as SagaInputError).message).toMatch(
+        /maps to an input saga "order_fulfillment" refuses: amount/,
+      );
       expect((await runner.waitFor('order-o-3')).status).toBe('completed');
       expect(await runner.status('order-bad')).toBeNull();
     });
