@@ -297,6 +297,8 @@ export type {
   ProcessorOptions,
   ProjectionDefinition,
   ProjectionStorage,
+  SqlProjectionStorage,
+  MemoryProjectionStorage,
   ProjectionDefinitionInput,
   ProjectionChannel,
   ProjectionEventMap,

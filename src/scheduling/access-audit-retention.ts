@@ -28,7 +28,7 @@ const DAY_MS = 86_400_000;
 export interface AccessAuditRetentionOptions {
   /** The audit to prune (`engine.accessAudit`, `commerce.accessAudit`). */
   audit: AccessAuditStore;
-  /** Entries older than this many days are deleted. Default {@link DEFAULT_ACCESS_AUDIT_MAX_AGE_DAYS} (90). */
+  /** Entries older than this many days are deleted. Default 90 (`DEFAULT_ACCESS_AUDIT_MAX_AGE_DAYS`). */
   maxAgeDays?: number;
   /** When it runs. Default daily at 03:30. */
   cron?: string;

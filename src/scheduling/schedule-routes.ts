@@ -69,7 +69,7 @@ export interface ScheduleRoutesOptions {
   authorize: (request: HttpRequestHead) => ScheduleCaller | null | Promise<ScheduleCaller | null>;
   /** Path prefix. Default `/api/schedules`. */
   prefix?: string;
-  /** The roles a caller needs. Default {@link SCHEDULE_ROUTE_ROLES}. */
+  /** The roles a caller needs. Default `SCHEDULE_ROUTE_ROLES` (read: admin; trigger: admin or service). */
   roles?: ScheduleRouteRoles;
   /** How long a trigger waits for its run before answering 202. Default 10 000 ms. */
   waitMs?: number;

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type {
-  SagaInputError} from '../../src/sagas/index.js';
+import type { SagaInputError } from '../../src/sagas/index.js';
 import {
   createMemorySagaStore,
   createSagaRunner,

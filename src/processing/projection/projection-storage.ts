@@ -37,7 +37,7 @@ export interface MemoryProjectionStorage extends ProjectionStorageBase {
 }
 
 /**
- * The storage of one projection: {@link SqlProjectionStorage} or {@link MemoryProjectionStorage}.
+ * The storage of one projection: `SqlProjectionStorage` (a table, blue/green rebuilds) or `MemoryProjectionStorage` (a map).
  *
  * @example
  * ```ts
