@@ -73,6 +73,26 @@ describe('checkReadModels', () => {
     await sql.exec(`UPDATE ${SCHEMA}.order_metrics SET active_orders = active_orders - 1`);
   });
 
+  it('accepts a sync run recomputing derived inventory columns, not a drifted fact of that row', async () => {
+    // What sync-inventory-levels does as time passes: derived columns, computed_at after the last event.
+    const recompute = `UPDATE ${SCHEMA}.inventory_levels
+       SET velocity_per_hour = velocity_per_hour + 1, computed_at = updated_at + interval '5 minutes'
+     WHERE product_id = 'p1'`;
+    await sql.exec(recompute);
+    const recomputed = await checkReadModels({ sql, schema: SCHEMA, scratchSchema: 'scratch_sync' });
+    expect(recomputed.examples).toEqual([]);
+    await sql.exec(`UPDATE ${SCHEMA}.inventory_levels SET on_hand = on_hand + 1 WHERE product_id = 'p1'`);
+    const drifted = await checkReadModels({ sql, schema: SCHEMA, scratchSchema: 'scratch_sync_drift' });
+    expect(drifted.examples).toContainEqual(
+      expect.objectContaining({
+        problem: 'read_model_differs',
+        table: 'inventory_levels',
+        side: 'live_only',
+      }),
+    );
+    await sql.exec(`UPDATE ${SCHEMA}.inventory_levels SET on_hand = on_hand - 1 WHERE product_id = 'p1'`);
+  });
+
   it('leaves no scratch schema behind', async () => {
     const { rows } = await sql.query(`SELECT 1 FROM pg_namespace WHERE nspname LIKE 'scratch_%'`);
     expect(rows).toEqual([]);

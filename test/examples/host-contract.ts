@@ -237,20 +237,22 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       const C = DEMO_CREDENTIALS.creatorId;
       const t0 = Date.now() - 120_000;
       // A product of no poller: a lone figure, then two sources far apart in one window (escalated).
-      const report = (source: StockReported['source'], quantity: number, ms: number) =>
-        engine.store.append(inventoryStream(C, 'p-queue'), [
-          stockReportEvent({
-            creatorId: C,
-            productId: 'p-queue',
-            quantity,
-            source,
-            sourceId: source,
-            reportedAt: new Date(t0 + ms).toISOString(),
-          }),
-        ]);
-      await report('tiktok_webhook', 50, 0);
-      await report('tiktok_webhook', 20, 60_000);
-      await report('scheduled_sync', 44, 60_500);
+      const figure = (source: StockReported['source'], quantity: number, ms: number) =>
+        stockReportEvent({
+          creatorId: C,
+          productId: 'p-queue',
+          quantity,
+          source,
+          sourceId: source,
+          reportedAt: new Date(t0 + ms).toISOString(),
+        });
+      await engine.store.append(inventoryStream(C, 'p-queue'), [figure('tiktok_webhook', 50, 0)]);
+      // Late figures whose window is already due settle as soon as they are staged:
+      // the two rivals go in one append so they are staged (and settled) together.
+      await engine.store.append(inventoryStream(C, 'p-queue'), [
+        figure('tiktok_webhook', 20, 60_000),
+        figure('scheduled_sync', 44, 60_500),
+      ]);
       const queue = async (path: string, token?: string, body?: unknown) => {
         const res = await get(`/api/conflicts${path}`, {
           method: body === undefined ? 'GET' : 'POST',
