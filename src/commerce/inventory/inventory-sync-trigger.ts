@@ -15,6 +15,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
+import { PollLoop } from '../../runtime/index.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import { RESOLVE_SYNC_CONFLICTS } from '../conflicts/sync-conflict-processor.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
@@ -140,7 +141,7 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
   readonly #now: () => number;
   /** Marked products per creator. */
   readonly #marks = new Map<string, Map<string, Mark>>();
-  #timer: NodeJS.Timeout | null = null;
+  #loop: PollLoop | null = null;
   #flushing: Promise<InventoryEventSync[]> | null = null;
 
   constructor(deps: InventorySyncTriggerDeps, options: InventorySyncOptions) {
@@ -174,26 +175,28 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
     this.processor.on('error', (err: unknown) => this.emit('error', err));
   }
 
-  /** Start the processor and the flush timer. */
+  /** Start the processor and the flush loop (a flush every `tickMs`). */
   async start(): Promise<void> {
     await this.processor.migrate();
     await this.processor.start();
-    const tick = () => {
-      this.#timer = setTimeout(() => {
-        void this.flushDue()
-          .catch((err: unknown) => this.emit('error', err))
-          .finally(() => {
-            if (this.#timer !== null) tick();
-          });
-      }, this.#tickMs);
-    };
-    tick();
+    const tick = { ms: this.#tickMs, wakeable: false };
+    this.#loop = new PollLoop({
+      turn: async () => {
+        await this.flushDue();
+        return tick;
+      },
+      onError: (err) => {
+        this.emit('error', err);
+      },
+      errorBackoffMs: this.#tickMs,
+    });
+    this.#loop.start({ first: tick });
   }
 
-  /** Stop the timer (after a flush in progress) and the processor; marks are dropped. */
+  /** Stop the flush loop (after a flush in progress) and the processor; marks are dropped. */
   async stop(): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
+    await this.#loop?.stop();
+    this.#loop = null;
     await this.#flushing?.catch(() => undefined);
     await this.processor.stop();
     this.#marks.clear();
