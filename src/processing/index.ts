@@ -142,4 +142,4 @@ export {
 export { applyProjectionBatch } from './projection/apply-batch.js';
 export { MemoryTable } from './projection/memory-table.js';
 export { SqlTable } from './projection/sql-table.js';
-export { rowKey, type TableBackend, type TableWrites } from './projection/table-backend.js';
+export { rowKey, rowMatches, type TableBackend, type TableWrites } from './projection/table-backend.js';

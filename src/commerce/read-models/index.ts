@@ -12,3 +12,4 @@ export * from './system-health-metrics.js';
 export * from './sync-operations.js';
 export * from './definitions.js';
 export * from './scoped-rows.js';
+export * from './inventory-sync-run.js';

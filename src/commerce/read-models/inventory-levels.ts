@@ -20,6 +20,7 @@ import {
 } from '../metrics/sales-history.js';
 import { deriveInventory, type DerivedInventory } from './inventory-derive.js';
 import type { ResolvedInventoryOptions } from './inventory-options.js';
+import { inventorySyncRunOf } from './inventory-sync-run.js';
 import { eventTime, toNumber } from './row-values.js';
 
 /** An `inventory_levels` row. */
@@ -135,6 +136,32 @@ function on<T extends InventoryEvent>(
   };
 }
 
+/**
+ * A sync run (`syncInventoryLevels`) recomputes the derived columns of every
+ * product of its creator as of the run's instant (its `checkedAt`), from the
+ * row as folded so far. Facts, the sales history and `updated_at` (the last
+ * fact's time) stay; alert flags clear, as on any event, when their
+ * condition is gone.
+ */
+function syncRun(options: ResolvedInventoryOptions): ProjectionHandler<InventoryLevelRow> {
+  return {
+    key: () => null,
+    scope: (event) => {
+      const run = inventorySyncRunOf(event);
+      return run ? { creator_id: run.creatorId } : null;
+    },
+    apply: (current, event) => {
+      if (!current) return undefined;
+      const derived = deriveInventory(current, inventorySyncRunOf(event)!.asOfMs, options);
+      return {
+        ...derived,
+        low_stock_alerted: current.low_stock_alerted && derived.low_stock,
+        reorder_alerted: current.reorder_alerted && derived.reorder_due,
+      };
+    },
+  };
+}
+
 function sold(f: Facts, units: number, atMs: number): Facts {
   if (units <= 0) return f;
   return {
@@ -146,7 +173,9 @@ function sold(f: Facts, units: number, atMs: number): Facts {
 
 /**
  * The `inventory_levels` projection. Sales are the units reserved for orders
- * plus stock decreases reported with reason `sale` (other channels).
+ * plus stock decreases reported with reason `sale` (other channels). Derived
+ * columns are as of the row's last event, or of the last sync run of its
+ * creator folded after it (`computed_at`).
  *
  * @example
  * ```ts
@@ -224,6 +253,7 @@ export function inventoryLevelsProjection(
         ...f,
         reorder_alerted: true,
       })),
+      'system.health_check_completed': syncRun(options),
     },
   });
 }

@@ -10,7 +10,7 @@
  */
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { Row } from '../../core/row-change.js';
-import { rowKey, type TableBackend, type TableWrites } from '../../processing/index.js';
+import { rowKey, rowMatches, type TableBackend, type TableWrites } from '../../processing/index.js';
 
 /** One table's rows by {@link rowKey}. */
 class MemoryRows implements TableBackend {
@@ -33,6 +33,10 @@ class MemoryRows implements TableBackend {
 
   async write(writes: TableWrites): Promise<void> {
     this.apply(writes);
+  }
+
+  async keysWhere(match: Row): Promise<Row[]> {
+    return [...this.rows.values()].filter((row) => rowMatches(row, match)).map((row) => keyOf(this.key, row));
   }
 
   /** Synchronous: a staged batch commits in one go, with no other work in between. */
@@ -76,6 +80,16 @@ class StagedRows implements TableBackend {
     for (const key of copy.deletes) this.#overlay.set(rowKey(this.#base.key, key), null);
     for (const row of copy.upserts) this.#overlay.set(rowKey(this.#base.key, row), row);
     this.writes.push(copy);
+  }
+
+  async keysWhere(match: Row): Promise<Row[]> {
+    const found = new Map<string, Row>();
+    for (const key of await this.#base.keysWhere(match)) found.set(rowKey(this.#base.key, key), key);
+    for (const [id, row] of this.#overlay) {
+      if (row && rowMatches(row, match)) found.set(id, keyOf(this.#base.key, row));
+      else found.delete(id);
+    }
+    return [...found.values()];
   }
 
   async all(): Promise<Row[]> {
@@ -161,4 +175,11 @@ export class MemoryTables {
     if (!rows) throw new InvalidArgumentError(`unknown read model "${name}"`);
     return rows;
   }
+}
+
+/** The key columns of a row. */
+function keyOf(key: readonly string[], row: Row): Row {
+  const out: Row = {};
+  for (const c of key) out[c] = row[c];
+  return out;
 }

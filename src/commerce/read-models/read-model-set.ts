@@ -361,35 +361,6 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
     for (const change of changes) this.#subject.next(change);
   }
 
-  /**
-   * Fold row changes of `table` made outside the event flow (e.g. a
-   * recomputation by `syncInventoryLevels`) into the tables that depend on
-   * it, in `tx`. `cause` stands for the event the changes are attributed to.
-   * Returns every resulting change; publish them with {@link publish} after the commit.
-   *
-   * @example
-   * ```ts
-   * const more = await set.applyDerived('inventory_levels', changes, cause, tx);
-   * ```
-   */
-  async applyDerived(
-    table: string,
-    changes: readonly RowChange[],
-    cause: StoredEvent,
-    tx: SqlTransaction | undefined,
-  ): Promise<RowChange[]> {
-    const index = this.definitions.findIndex((d) => d.table === table);
-    if (index < 0) throw new InvalidArgumentError(`unknown read model "${table}"`);
-    const anchor: StoredEvent = { ...cause, type: 'read_model:anchor' };
-    const seeded = changes.map((change): StoredEvent => ({
-      ...anchor,
-      type: rowEventType(table),
-      data: change,
-    }));
-    const derived = new Map([[anchor.globalPosition, seeded]]);
-    return this.#fold(this.definitions.slice(index + 1), [anchor], derived, (t) => this.table(t, tx));
-  }
-
   /** Apply `definitions` in order to `anchors` and the pseudo-events of earlier tables' changes. */
   async #fold(
     definitions: readonly ProjectionDefinition[],

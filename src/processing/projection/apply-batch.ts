@@ -7,12 +7,14 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import type { Row, RowChange } from '../../core/row-change.js';
 import type { StoredEvent } from '../../store/types.js';
 import type { ProjectionDefinition } from './definition.js';
-import { rowKey, type TableBackend } from './table-backend.js';
+import { rowKey, rowMatches, type TableBackend } from './table-backend.js';
 
+/** One event on one row (`key`), or on every row its `scope` matches when it is folded. */
 interface Touch {
   event: StoredEvent;
   key: Row;
   id: string;
+  scope?: Row;
 }
 
 /**
@@ -31,9 +33,16 @@ export async function applyProjectionBatch(
 ): Promise<RowChange[]> {
   const touches: Touch[] = [];
   const keys = new Map<string, Row>();
+  const scopes: Row[] = [];
   for (const event of events) {
     const handler = definition.handlers[event.type];
     if (!handler) continue;
+    const scope = handler.scope?.(event);
+    if (scope) {
+      scopes.push(scope);
+      touches.push({ event, key: scope, id: '', scope });
+      continue;
+    }
     const raw = handler.key(event);
     if (raw === null || raw === undefined) continue;
     for (const key of Array.isArray(raw) ? (raw as Row[]) : [raw as Row]) {
@@ -50,6 +59,13 @@ export async function applyProjectionBatch(
     }
   }
   if (touches.length === 0) return [];
+  // A scope reaches the rows stored now and those the batch creates before it.
+  for (const scope of scopes) {
+    if (!table.keysWhere) {
+      throw new InvalidArgumentError(`projection "${definition.name}": its table cannot look rows up by scope`);
+    }
+    for (const key of await table.keysWhere(scope)) keys.set(rowKey(definition.key, key), key);
+  }
 
   const original = await table.load([...keys.values()]);
   const current = new Map<string, Row | null>();
@@ -57,22 +73,34 @@ export async function applyProjectionBatch(
   const changes: RowChange[] = [];
   const recreated = new Set<string>();
 
-  for (const { event, key, id } of touches) {
+  const step = (event: StoredEvent, key: Row, id: string): void => {
     const before = rowOf(id);
     const result = definition.handlers[event.type]!.apply(before, event, key);
-    if (result === undefined) continue;
+    if (result === undefined) return;
     if (result === null) {
-      if (before === null) continue;
+      if (before === null) return;
       current.set(id, null);
       recreated.add(id); // a later insert of this key must replace the row, not merge into it
       changes.push(rowChange(definition.table, key, 'DELETE', null, before, event));
-      continue;
+      return;
     }
     const after: Row = Object.assign({}, before, result, key);
     current.set(id, after);
     changes.push(
       rowChange(definition.table, key, before === null ? 'INSERT' : 'UPDATE', after, before, event),
     );
+  };
+
+  for (const { event, key, id, scope } of touches) {
+    if (!scope) {
+      step(event, key, id);
+      continue;
+    }
+    const matching = [...keys.keys()].filter((k) => {
+      const row = rowOf(k);
+      return row !== null && rowMatches(row, scope);
+    });
+    for (const k of matching.sort()) step(event, keys.get(k)!, k);
   }
 
   const upserts: Row[] = [];

@@ -27,6 +27,15 @@ export interface ProjectionHandler<R extends Row = Row, E extends StoredEvent = 
   // ProjectionDefinition<Row> is expected (lists of projections, the CLI config).
   /** The key(s) of the row(s) this event touches; `null`/`undefined`/`[]` skips the event. */
   key(event: E): Partial<R> | readonly Partial<R>[] | null | undefined;
+  /**
+   * Optional: the event touches every row that exists when it is folded and
+   * whose columns equal these (e.g. `{ creator_id }`: every row of a tenant),
+   * one after another in key order; when it returns a scope, `key` is not
+   * asked. For something the event says about a set of rows the event cannot
+   * list (a recomputation as of its time). On SQL the table looks the rows
+   * up by these columns: index them (a prefix of the primary key is).
+   */
+  scope?(event: E): Partial<R> | null | undefined;
   /** The new row given the current one (`null` when absent). Pure: it may run again on retry. */
   apply(current: R | null, event: E, key: Partial<R>): ProjectionResult<R>;
 }
@@ -172,6 +181,7 @@ const identifier = z
   .regex(/^[a-z_][a-z0-9_]{0,47}$/, 'lower-case identifier of at most 48 characters');
 const handler = z.object({
   key: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'a function'),
+  scope: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'a function').optional(),
   apply: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'a function'),
 });
 const schema = z.object({

@@ -2,7 +2,7 @@
  * A read-model table in memory, for projections on the in-memory event store.
  */
 import type { Row } from '../../core/row-change.js';
-import { rowKey, type TableBackend, type TableWrites } from './table-backend.js';
+import { rowKey, rowMatches, type TableBackend, type TableWrites } from './table-backend.js';
 
 /**
  * Rows in a map keyed by {@link rowKey}.
@@ -36,9 +36,21 @@ export class MemoryTable implements TableBackend {
     for (const row of writes.upserts) this.#rows.set(rowKey(this.#key, row), { ...row });
   }
 
+  async keysWhere(match: Row): Promise<Row[]> {
+    const found: Row[] = [];
+    for (const row of this.#rows.values()) if (rowMatches(row, match)) found.push(pick(row, this.#key));
+    return found;
+  }
+
   async all(): Promise<Row[]> {
     return [...this.#rows.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, row]) => ({ ...row }));
   }
+}
+
+function pick(row: Row, columns: readonly string[]): Row {
+  const out: Row = {};
+  for (const c of columns) out[c] = row[c];
+  return out;
 }

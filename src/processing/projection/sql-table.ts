@@ -82,6 +82,23 @@ export class SqlTable implements TableBackend {
     }
   }
 
+  async keysWhere(match: Row): Promise<Row[]> {
+    const columns = Object.keys(match);
+    if (columns.length === 0) return this.#keys(`SELECT ${this.#keyList} FROM ${this.#qualified}`, []);
+    const list = columns.map(quoteIdent).join(', ');
+    // Typed through the table's row type, so a text parameter compares with any column type.
+    return this.#keys(
+      `SELECT ${this.#keyList} FROM ${this.#qualified}
+        WHERE (${list}) = (SELECT ${list} FROM jsonb_populate_record(NULL::${this.#qualified}, $1::jsonb))`,
+      [toJson(match)],
+    );
+  }
+
+  async #keys(text: string, params: unknown[]): Promise<Row[]> {
+    const { rows } = await this.#sql.query<Row>(text, params);
+    return rows;
+  }
+
   async all(): Promise<Row[]> {
     const { rows } = await this.#sql.query<Row>(`SELECT * FROM ${this.#qualified} ORDER BY ${this.#keyList}`);
     return rows;

@@ -15,6 +15,11 @@ export interface TableBackend {
   /** The current rows of these keys, by `rowKey`. */
   load(keys: readonly Row[]): Promise<Map<string, Row>>;
   write(writes: TableWrites): Promise<void>;
+  /**
+   * The keys of the rows whose columns equal `match` (what a handler's
+   * `scope` names). Optional for tables of projections without scopes.
+   */
+  keysWhere?(match: Row): Promise<Row[]>;
   /** Every row (tests, snapshots); sorted by key. */
   all(): Promise<Row[]>;
 }
@@ -39,4 +44,20 @@ function keyPart(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return value.toISOString();
   return String(value);
+}
+
+/**
+ * True when `row` has `match`'s value in each of its columns (compared as
+ * {@link rowKey} compares keys, so `5` and `'5'` agree).
+ *
+ * @example
+ * ```ts
+ * rowMatches({ creator_id: 'c1', product_id: 'p1' }, { creator_id: 'c1' }) // true
+ * ```
+ */
+export function rowMatches(row: Row, match: Row): boolean {
+  for (const column of Object.keys(match)) {
+    if (keyPart(row[column]) !== keyPart(match[column])) return false;
+  }
+  return true;
 }
