@@ -1,7 +1,7 @@
 /**
  * Laws of the batched projection fold: the read model and the row-change feed
  * do not depend on how the log is cut into batches, and match a naive
- * one-event-at-a-time model.
+ * one-event-at-a-time model — scope events (every row of a warehouse) included.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,18 +9,33 @@ import type { Row, RowChange } from '../../src/core/row-change.js';
 import { quoteIdent } from '../../src/core/sql-client.js';
 import {
   applyProjectionBatch,
+  defineProjection,
   MemoryTable,
   SqlTable,
   type TableBackend,
 } from '../../src/processing/index.js';
 import type { StoredEvent } from '../../src/store/types.js';
 import { pgliteEngine, type TestDatabase } from '../support/databases.js';
-import { stockLevels } from './fixtures/projections.js';
+import { stockLevels, type StockRow } from './fixtures/projections.js';
 
-const definition = stockLevels();
+/** The fixture plus `stock.counted`: a scope event, one more update on every row of a warehouse. */
+const base = stockLevels();
+const definition = defineProjection<StockRow>({
+  name: base.name,
+  key: ['sku', 'warehouse'],
+  migrations: base.migrations,
+  handlers: {
+    ...base.handlers,
+    'stock.counted': {
+      key: () => null,
+      scope: (e) => ({ warehouse: (e.data as { warehouse: string }).warehouse }),
+      apply: (row) => (row === null ? undefined : { updates: row.updates + 1 }),
+    },
+  },
+});
 
 const eventArb = fc.record({
-  type: fc.constantFrom('stock.set', 'stock.adjusted', 'stock.discontinued', 'noise.other'),
+  type: fc.constantFrom('stock.set', 'stock.adjusted', 'stock.discontinued', 'stock.counted', 'noise.other'),
   sku: fc.constantFrom('a', 'b', 'c'),
   warehouse: fc.constantFrom('w1', 'w2'),
   quantity: fc.integer({ min: -5, max: 20 }),
@@ -63,6 +78,15 @@ function model(events: readonly StoredEvent[]): { rows: Map<string, Row>; ops: s
     } else if (e.type === 'stock.adjusted' && row) {
       ops.push(`UPDATE ${k}`);
       rows.set(k, { ...row, on_hand: Number(row.on_hand) + d.quantity, updates: Number(row.updates) + 1 });
+    } else if (e.type === 'stock.counted') {
+      // Every row of the warehouse as it stands, in key order.
+      const inWarehouse = [...rows.values()]
+        .filter((r) => r.warehouse === d.warehouse)
+        .sort((a, b) => (String(a.sku) < String(b.sku) ? -1 : 1));
+      for (const r of inWarehouse) {
+        ops.push(`UPDATE ${String(r.sku)}/${d.warehouse}`);
+        rows.set(`${String(r.sku)}/${d.warehouse}`, { ...r, updates: Number(r.updates) + 1 });
+      }
     } else if (e.type === 'stock.discontinued' && row) {
       ops.push(`DELETE ${k}`);
       rows.delete(k);
