@@ -52,7 +52,10 @@ describe.each(modes)('sync-inventory-levels folded on $name', ({ engine, mode })
     }
     await commerce.whenIdle();
     const level = (productId: string) =>
-      commerce.readModels.find<InventoryLevelRow>('inventory_levels', { creator_id: C, product_id: productId });
+      commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+        creator_id: C,
+        product_id: productId,
+      });
     const before = (await level('b'))!;
 
     // Two runs, hours after the last sale: velocity decays, stock-out moves out.

@@ -62,7 +62,9 @@ export async function applyProjectionBatch(
   // A scope reaches the rows stored now and those the batch creates before it.
   for (const scope of scopes) {
     if (!table.keysWhere) {
-      throw new InvalidArgumentError(`projection "${definition.name}": its table cannot look rows up by scope`);
+      throw new InvalidArgumentError(
+        `projection "${definition.name}": its table cannot look rows up by scope`,
+      );
     }
     for (const key of await table.keysWhere(scope)) keys.set(rowKey(definition.key, key), key);
   }
