@@ -45,7 +45,7 @@ describe('checkReadModels', () => {
     }
     await commerce.whenIdle();
     await commerce.stop();
-  });
+  }, 180_000); // PGlite's first start and the migrations, on a loaded machine
 
   afterAll(async () => {
     await db.close();
