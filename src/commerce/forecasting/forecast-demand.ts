@@ -2,17 +2,22 @@
  * A product's demand forecast: the method chosen by out-of-sample error, a
  * spike check, and the forecast distribution read from simulated futures.
  */
-import { cleanSpikes, MAX_SPIKE_DAYS } from './clean-spikes.js';
+import { cleanSpikes, MAX_SPIKE_DAYS, type SpikeWindow } from './clean-spikes.js';
 import { addDays, dateMs, weekdayOf, type Weekday } from './dates.js';
 import type { FittedDemandModel, ForecastMethod } from './demand-model.js';
 import { assertDemandSeries, assertIntegerIn, ForecastInputError } from './errors.js';
 import { WEEK } from './exponential-smoothing.js';
 import { seededRandom } from './random.js';
 import { fitMethod, selectModel, type CandidateScore } from './select-model.js';
-import { detectSpikes, type SpikeDetectorOptions, type SpikeSignal } from './spike-detector.js';
+import {
+  detectSpikes,
+  type SpikeDetectorOptions,
+  type SpikeScan,
+  type SpikeSignal,
+} from './spike-detector.js';
 import { fitSpikeDecay, SpikeAdjustedModel } from './spike-model.js';
 import { quantileSorted } from './statistics.js';
-import { withYearlySeasonality } from './yearly-seasonality.js';
+import { withYearlySeasonality, YearlyAdjustedModel } from './yearly-seasonality.js';
 
 /** Longest horizon served. */
 export const MAX_HORIZON_DAYS = 90;
@@ -123,6 +128,81 @@ function adaptToSpike(
   return new SpikeAdjustedModel(baseline, lead, fitSpikeDecay(excess));
 }
 
+function assertHistory(history: DemandHistory): void {
+  assertDemandSeries('sales', history.sales);
+  dateMs('startDate', history.startDate);
+  if (history.mentions && history.mentions.length !== history.sales.length) {
+    throw new ForecastInputError(
+      'mentions',
+      `expected ${history.sales.length} days, got ${history.mentions.length}`,
+    );
+  }
+}
+
+/** What the history says before the forecast is drawn. */
+interface FittedHistory {
+  scan: SpikeScan;
+  cleaned: number[];
+  windows: SpikeWindow[];
+  selection: ReturnType<typeof selectModel>;
+  /** The selected model, with the yearly index when it wins out of sample. */
+  seasonal: FittedDemandModel;
+}
+
+function cleanAndSelect(
+  sales: readonly number[],
+  scan: SpikeScan,
+  window: number,
+  methods: readonly ForecastMethod[] | undefined,
+): Omit<FittedHistory, 'scan'> {
+  const { cleaned, windows } = cleanSpikes(
+    sales,
+    scan.alarms.map((a) => a.onsetIndex),
+  );
+  const selection = selectModel(cleaned.length > 0 ? cleaned : [0], window, methods);
+  return { cleaned, windows, selection, seasonal: withYearlySeasonality(selection.model, cleaned, window) };
+}
+
+/**
+ * Scan for spikes, take them out, choose the model. When the model carries a
+ * yearly index (chosen by out-of-sample error), the sales are scanned again
+ * with it, so a seasonal peak is not taken for a spike (and cleaned away);
+ * if that changes the alarms, the history is cleaned and the model chosen again.
+ */
+function fitHistory(
+  history: DemandHistory,
+  o: ReturnType<typeof resolved>,
+  options: ForecastOptions,
+): FittedHistory {
+  const { sales, mentions } = history;
+  const scan = detectSpikes(sales, { mentions, options: options.spikeDetector });
+  const first = cleanAndSelect(sales, scan, o.window, options.methods);
+  if (!(first.seasonal instanceof YearlyAdjustedModel)) return { scan, ...first };
+  const rescan = detectSpikes(sales, {
+    mentions,
+    options: options.spikeDetector,
+    yearlyIndex: first.seasonal.index,
+  });
+  const same = (a: SpikeScan, b: SpikeScan) =>
+    a.alarms.length === b.alarms.length && a.alarms.every((x, i) => x.onsetIndex === b.alarms[i]!.onsetIndex);
+  if (same(scan, rescan)) return { scan: rescan, ...first };
+  return { scan: rescan, ...cleanAndSelect(sales, rescan, o.window, options.methods) };
+}
+
+/**
+ * The spike scan {@link forecastDemand} bases its forecast on: the sales (and
+ * mentions) scanned with the yearly index when the chosen model has one.
+ *
+ * @example
+ * ```ts
+ * const { alarms, latest } = scanDemandSpikes({ sales, startDate: '2025-01-01', mentions });
+ * ```
+ */
+export function scanDemandSpikes(history: DemandHistory, options: ForecastOptions = {}): SpikeScan {
+  assertHistory(history);
+  return fitHistory(history, resolved(options), options).scan;
+}
+
 function seasonalAdjustment(model: FittedDemandModel, firstDate: string): SeasonalAdjustment {
   const offsets = model.seasonalOffsets();
   const byWeekday = {} as Record<Weekday, number>;
@@ -144,27 +224,15 @@ function seasonalAdjustment(model: FittedDemandModel, firstDate: string): Season
  * ```
  */
 export function forecastDemand(history: DemandHistory, options: ForecastOptions = {}): DemandForecast {
-  assertDemandSeries('sales', history.sales);
-  dateMs('startDate', history.startDate);
-  if (history.mentions && history.mentions.length !== history.sales.length) {
-    throw new ForecastInputError(
-      'mentions',
-      `expected ${history.sales.length} days, got ${history.mentions.length}`,
-    );
-  }
+  assertHistory(history);
   const o = resolved(options);
   const sales = history.sales;
   const firstDate = addDays(history.startDate, sales.length);
-  const scan = detectSpikes(sales, { mentions: history.mentions, options: options.spikeDetector });
-  const { cleaned, windows } = cleanSpikes(
-    sales,
-    scan.alarms.map((a) => a.onsetIndex),
-  );
-  const selection = selectModel(cleaned.length > 0 ? cleaned : [0], o.window, options.methods);
+  const { scan, cleaned, windows, selection, seasonal } = fitHistory(history, o, options);
   // A spike still under way (its window reaches today) reshapes the forecast.
   const live = windows.find((w) => w.end === sales.length && sales.length - w.start <= o.spikeMemory);
   const adapted = live ? adaptToSpike(sales, cleaned, live.start, options.methods, o.window) : null;
-  const model = adapted ?? withYearlySeasonality(selection.model, cleaned, o.window);
+  const model = adapted ?? seasonal;
   return distribution(model, o, firstDate, {
     spike: scan.latest,
     spikeAdjusted: adapted !== null,
