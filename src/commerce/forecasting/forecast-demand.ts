@@ -17,7 +17,7 @@ import {
 } from './spike-detector.js';
 import { fitSpikeDecay, SpikeAdjustedModel } from './spike-model.js';
 import { quantileSorted } from './statistics.js';
-import { withYearlySeasonality, YearlyAdjustedModel } from './yearly-seasonality.js';
+import { withYearlySeasonality, YearlyAdjustedModel, yearlyIndex } from './yearly-seasonality.js';
 
 /** Longest horizon served. */
 export const MAX_HORIZON_DAYS = 90;
@@ -166,8 +166,12 @@ function cleanAndSelect(
 /**
  * Scan for spikes, take them out, choose the model. When the model carries a
  * yearly index (chosen by out-of-sample error), the sales are scanned again
- * with it, so a seasonal peak is not taken for a spike (and cleaned away);
- * if that changes the alarms, the history is cleaned and the model chosen again.
+ * with it, so a seasonal peak is not taken for a spike (and cleaned away).
+ * A sharp holiday peak may already have been cleaned away by the first scan,
+ * leaving no yearly pattern to choose: when that scan raised alarms, the index
+ * of the raw sales is tried instead, and kept only if the model chosen on
+ * the history cleaned of the remaining alarms takes a yearly index out of
+ * sample. When the alarms change, the history is cleaned and the model chosen again.
  */
 function fitHistory(
   history: DemandHistory,
@@ -177,16 +181,17 @@ function fitHistory(
   const { sales, mentions } = history;
   const scan = detectSpikes(sales, { mentions, options: options.spikeDetector });
   const first = cleanAndSelect(sales, scan, o.window, options.methods);
-  if (!(first.seasonal instanceof YearlyAdjustedModel)) return { scan, ...first };
-  const rescan = detectSpikes(sales, {
-    mentions,
-    options: options.spikeDetector,
-    yearlyIndex: first.seasonal.index,
-  });
-  const same = (a: SpikeScan, b: SpikeScan) =>
-    a.alarms.length === b.alarms.length && a.alarms.every((x, i) => x.onsetIndex === b.alarms[i]!.onsetIndex);
-  if (same(scan, rescan)) return { scan: rescan, ...first };
-  return { scan: rescan, ...cleanAndSelect(sales, rescan, o.window, options.methods) };
+  const chosen = first.seasonal instanceof YearlyAdjustedModel ? first.seasonal.index : null;
+  const index = chosen ?? (scan.alarms.length > 0 ? yearlyIndex(sales) : null);
+  if (!index) return { scan, ...first };
+  const rescan = detectSpikes(sales, { mentions, options: options.spikeDetector, yearlyIndex: index });
+  const same =
+    scan.alarms.length === rescan.alarms.length &&
+    scan.alarms.every((a, i) => a.onsetIndex === rescan.alarms[i]!.onsetIndex);
+  if (same) return { scan: chosen ? rescan : scan, ...first };
+  const second = cleanAndSelect(sales, rescan, o.window, options.methods);
+  if (!chosen && !(second.seasonal instanceof YearlyAdjustedModel)) return { scan, ...first };
+  return { scan: rescan, ...second };
 }
 
 /**
