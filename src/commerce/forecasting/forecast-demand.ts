@@ -17,7 +17,10 @@ import {
 } from './spike-detector.js';
 import { fitSpikeDecay, SpikeAdjustedModel } from './spike-model.js';
 import { quantileSorted } from './statistics.js';
-import { withYearlySeasonality, YearlyAdjustedModel, yearlyIndex } from './yearly-seasonality.js';
+import { withYearlySeasonality, YEAR_WEEKS, YearlyAdjustedModel, yearlyIndex } from './yearly-seasonality.js';
+
+/** Days of the yearly cycle. */
+const YEAR_DAYS = YEAR_WEEKS * WEEK;
 
 /** Longest horizon served. */
 export const MAX_HORIZON_DAYS = 90;
@@ -163,13 +166,24 @@ function cleanAndSelect(
   return { cleaned, windows, selection, seasonal: withYearlySeasonality(selection.model, cleaned, window) };
 }
 
+/** Days a recurring alarm may drift from a year (364 days) after another. */
+const RECUR_SLACK_DAYS = 14;
+
+/** True when two alarms start a year apart (± {@link RECUR_SLACK_DAYS}). */
+function recurring(alarms: SpikeScan['alarms']): boolean {
+  return alarms.some((a) =>
+    alarms.some((b) => Math.abs(b.onsetIndex - a.onsetIndex - YEAR_DAYS) <= RECUR_SLACK_DAYS),
+  );
+}
+
 /**
  * Scan for spikes, take them out, choose the model. When the model carries a
  * yearly index (chosen by out-of-sample error), the sales are scanned again
  * with it, so a seasonal peak is not taken for a spike (and cleaned away).
  * A sharp holiday peak may already have been cleaned away by the first scan,
- * leaving no yearly pattern to choose: when that scan raised alarms, the index
- * of the raw sales is tried instead, and kept only if the model chosen on
+ * leaving no yearly pattern to choose: when that scan raised alarms a year
+ * apart (a peak that comes back is a season; a viral shock does not recur on
+ * the calendar), the index of the raw sales is tried instead, and kept only if the model chosen on
  * the history cleaned of the remaining alarms takes a yearly index out of
  * sample. When the alarms change, the history is cleaned and the model chosen again.
  */
@@ -182,7 +196,7 @@ function fitHistory(
   const scan = detectSpikes(sales, { mentions, options: options.spikeDetector });
   const first = cleanAndSelect(sales, scan, o.window, options.methods);
   const chosen = first.seasonal instanceof YearlyAdjustedModel ? first.seasonal.index : null;
-  const index = chosen ?? (scan.alarms.length > 0 ? yearlyIndex(sales) : null);
+  const index = chosen ?? (recurring(scan.alarms) ? yearlyIndex(sales) : null);
   if (!index) return { scan, ...first };
   const rescan = detectSpikes(sales, { mentions, options: options.spikeDetector, yearlyIndex: index });
   const same =
