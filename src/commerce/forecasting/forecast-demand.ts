@@ -183,9 +183,11 @@ function recurring(alarms: SpikeScan['alarms']): boolean {
  * A sharp holiday peak may already have been cleaned away by the first scan,
  * leaving no yearly pattern to choose: when that scan raised alarms a year
  * apart (a peak that comes back is a season; a viral shock does not recur on
- * the calendar), the index of the raw sales is tried instead, and kept only if the model chosen on
- * the history cleaned of the remaining alarms takes a yearly index out of
- * sample. When the alarms change, the history is cleaned and the model chosen again.
+ * the calendar), the index of the raw sales is tried instead. When the
+ * alarms change, the history is cleaned of the new alarms and the model
+ * chosen again; the new scan is kept only if that model still takes a
+ * yearly index out of sample (else a spurious index, fitted to a spike's
+ * residue, could hide the spike).
  */
 function fitHistory(
   history: DemandHistory,
@@ -204,7 +206,8 @@ function fitHistory(
     scan.alarms.every((a, i) => a.onsetIndex === rescan.alarms[i]!.onsetIndex);
   if (same) return { scan: chosen ? rescan : scan, ...first };
   const second = cleanAndSelect(sales, rescan, o.window, options.methods);
-  if (!chosen && !(second.seasonal instanceof YearlyAdjustedModel)) return { scan, ...first };
+  // The index that changed the alarms must still win out of sample on the history it leaves.
+  if (!(second.seasonal instanceof YearlyAdjustedModel)) return { scan, ...first };
   return { scan: rescan, ...second };
 }
 
