@@ -20,7 +20,9 @@
  * - `detect_delay_days` (median days from shock onset to a confirmed alarm, viral
  *   class, with mentions; `detect_delay_days_sales_only` without them),
  *   `flag_delay_days`, `detected_share`, and `false_alarm_rate`
- *   (confirmed alarms away from any shock, per product-year; every class).
+ *   (confirmed alarms away from any shock, per product-year; every class), all
+ *   from the scan the forecaster bases its forecast on (`scanDemandSpikes`:
+ *   with the yearly index when the chosen model carries one) over the whole series.
  *
  * Environment: FORECAST_PRODUCTS (per class, default 60 → 300 products),
  * FORECAST_CLASSES (comma-separated, default all, e.g. `seasonal,demo_replay`),
@@ -36,8 +38,7 @@
  * its own seed and its spike at a different day inside the evaluated span;
  * no mentions (the demo has none).
  */
-import { detectSpikes } from '../src/commerce/forecasting/spike-detector.js';
-import { forecastDemand } from '../src/commerce/forecasting/forecast-demand.js';
+import { forecastDemand, scanDemandSpikes } from '../src/commerce/forecasting/forecast-demand.js';
 import { intervalCoverage } from '../src/commerce/forecasting/pit-coverage.js';
 import {
   DEMAND_CLASSES,
@@ -123,8 +124,17 @@ function backtest(series: Series, tally: Tally): void {
   }
 }
 
+/** The scan the forecaster bases its forecast on (with the yearly index when it chose one). */
+function scan(series: Series, mentions: boolean) {
+  return scanDemandSpikes({
+    sales: series.sales,
+    startDate: START,
+    ...(mentions && series.mentions ? { mentions: series.mentions } : {}),
+  });
+}
+
 function salesOnlyDelays(series: Series, delays: number[]): void {
-  const { alarms } = detectSpikes(series.sales);
+  const { alarms } = scan(series, false);
   for (const on of series.shockOnsets) {
     const hit = alarms.find((a) => a.confirmedIndex >= on && a.confirmedIndex <= on + 14);
     if (hit) delays.push(hit.confirmedIndex - on);
@@ -132,7 +142,7 @@ function salesOnlyDelays(series: Series, delays: number[]): void {
 }
 
 function detection(series: Series, delays: number[], flags: number[], missed: { n: number }) {
-  const { alarms } = detectSpikes(series.sales, series.mentions ? { mentions: series.mentions } : {});
+  const { alarms } = scan(series, true);
   let falseAlarms = 0;
   for (const a of alarms) {
     if (!series.shockOnsets.some((on) => a.confirmedIndex >= on - 2 && a.confirmedIndex <= on + 30))

@@ -26,6 +26,7 @@ const STATIC = {
   'alerts-panel.css': 'text/css; charset=utf-8',
   'forecast-panel.js': 'text/javascript; charset=utf-8',
   'forecast-panel.css': 'text/css; charset=utf-8',
+  'forecast-accuracy.js': 'text/javascript; charset=utf-8',
 } as const;
 
 /**

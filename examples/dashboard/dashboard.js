@@ -9,6 +9,7 @@ import { formatCents, formatInt, formatMs, formatReading, trend } from '/dashboa
 import { mountConflictsPanel } from '/dashboard/conflicts-panel.js';
 import { alertsPanel } from '/dashboard/alerts-panel.js';
 import { mountForecastPanel } from '/dashboard/forecast-panel.js';
+import { mountAccuracyFigure } from '/dashboard/forecast-accuracy.js';
 
 const params = new URLSearchParams(location.search);
 // ?transport=ws: WebSocket; ?transport=eventsource: the browser's EventSource; default SSE over fetch.
@@ -339,3 +340,4 @@ subscribe(
   alertsPanel($('alert-rows'), { headers: token ? { authorization: `Bearer ${token}` } : {} }),
 );
 mountForecastPanel(subscribe, $('forecast-charts'));
+mountAccuracyFigure(subscribe, $('forecast-accuracy'));

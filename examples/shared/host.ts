@@ -22,7 +22,12 @@ import {
   createRedisRateLimiter,
   type RedisConnectionLimiter,
 } from '@creatorflow/sync/redis';
-import { createCommerce, manualQueueRoutes, type Commerce } from '@creatorflow/sync/commerce';
+import {
+  createCommerce,
+  instrumentAnalytics,
+  manualQueueRoutes,
+  type Commerce,
+} from '@creatorflow/sync/commerce';
 import { commerceReceivers } from '@creatorflow/sync/commerce';
 import { COMMERCE_EVENT_SCHEMAS } from '@creatorflow/sync/commerce';
 import { tikTokShopClientFromHttp } from '@creatorflow/sync/commerce';
@@ -407,6 +412,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const prom = fromPromClient(promClient);
   const monitoring = instrumentEngine(engine, { metrics: teeMetrics(registry, prom) });
   const stopSagaMetrics = instrumentSagaRunner(sagas, monitoring.instruments);
+  // Live forecast accuracy (within 20 %, interval coverage, forecasts scored) after each analytics run on this host.
+  const stopAnalyticsMetrics = instrumentAnalytics(commerce.analytics!, monitoring.instruments);
   engine.hub.events.on('error', (err) => log.error(`realtime: ${describeError(err)}`));
   await engine.start();
   await alerts.alerting.start({ store: engine.store });
@@ -517,6 +524,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     async close() {
       await alerts.alerting.stop();
       stopSagaMetrics();
+      stopAnalyticsMetrics();
       monitoring.stop();
       await engine.close();
       for (const close of closers.reverse()) await close();

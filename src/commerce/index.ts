@@ -19,6 +19,7 @@ export * from './conflicts/commerce-conflict-config.js';
 export * from './forecasting/index.js';
 export * from './cache-rules.js';
 export * from './monitoring/health-signals.js';
+export * from './monitoring/instrument-analytics.js';
 export * from './conflicts/index.js';
 export * from './commerce-schedules.js';
 export * from './roles.js';

@@ -71,6 +71,8 @@ const CHANNELS: SubscriptionRequest[] = [
   // The forecast panel (examples/dashboard/forecast-panel.js).
   { channel: 'product_trend_analysis', throttleMs: 0 },
   { channel: 'product_daily_sales', throttleMs: 0 },
+  // Its live-accuracy figure (examples/dashboard/forecast-accuracy.js).
+  { channel: 'creator_performance_analytics', throttleMs: 0 },
 ];
 const ALL_CONNECTED = CHANNELS.map(() => 'connected');
 

@@ -88,7 +88,10 @@ export interface AnalyticsRun {
   products: number;
   creators: number;
   insights: number;
+  /** Live accuracy over every kept forecast scored so far, all creators pooled. */
   accuracy: AccuracyFigures;
+  /** The same per creator (the figures of `creator_performance_analytics`). */
+  accuracyByCreator: Readonly<Record<string, AccuracyFigures>>;
   durationMs: number;
 }
 
@@ -217,12 +220,20 @@ export class AnalyticsUpdater extends EventEmitter<AnalyticsUpdaterEventMap> {
     await rm.table('demand_forecast_ledger').write({ upserts: newKept, deletes: [] });
     const checkpoint = await this.#o.store.headCheckpoint();
     rm.publish(changes.map((c) => ({ ...c, checkpoint })));
-    const accuracy = mergeFigures([...ledgers.values()].map((l) => l.figures(today)));
+    const figures = new Map([...ledgers].map(([id, l]) => [id, l.figures(today)]));
+    const accuracy = mergeFigures([...figures.values()]);
+    const accuracyByCreator = Object.fromEntries(
+      creators.map((c) => [
+        c.creator_id,
+        mergeFigures([...figures].filter(([id]) => splitId(id)[0] === c.creator_id).map(([, f]) => f)),
+      ]),
+    );
     const run: AnalyticsRun = {
       products: products.length,
       creators: creators.length,
       insights: insights.length,
       accuracy,
+      accuracyByCreator,
       durationMs: this.#o.now() - started,
     };
     this.emit('updated', run);

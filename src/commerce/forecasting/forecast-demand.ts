@@ -2,17 +2,25 @@
  * A product's demand forecast: the method chosen by out-of-sample error, a
  * spike check, and the forecast distribution read from simulated futures.
  */
-import { cleanSpikes, MAX_SPIKE_DAYS } from './clean-spikes.js';
+import { cleanSpikes, MAX_SPIKE_DAYS, type SpikeWindow } from './clean-spikes.js';
 import { addDays, dateMs, weekdayOf, type Weekday } from './dates.js';
 import type { FittedDemandModel, ForecastMethod } from './demand-model.js';
 import { assertDemandSeries, assertIntegerIn, ForecastInputError } from './errors.js';
 import { WEEK } from './exponential-smoothing.js';
 import { seededRandom } from './random.js';
 import { fitMethod, selectModel, type CandidateScore } from './select-model.js';
-import { detectSpikes, type SpikeDetectorOptions, type SpikeSignal } from './spike-detector.js';
+import {
+  detectSpikes,
+  type SpikeDetectorOptions,
+  type SpikeScan,
+  type SpikeSignal,
+} from './spike-detector.js';
 import { fitSpikeDecay, SpikeAdjustedModel } from './spike-model.js';
 import { quantileSorted } from './statistics.js';
-import { withYearlySeasonality } from './yearly-seasonality.js';
+import { withYearlySeasonality, YEAR_WEEKS, YearlyAdjustedModel, yearlyIndex } from './yearly-seasonality.js';
+
+/** Days of the yearly cycle. */
+const YEAR_DAYS = YEAR_WEEKS * WEEK;
 
 /** Longest horizon served. */
 export const MAX_HORIZON_DAYS = 90;
@@ -123,6 +131,100 @@ function adaptToSpike(
   return new SpikeAdjustedModel(baseline, lead, fitSpikeDecay(excess));
 }
 
+function assertHistory(history: DemandHistory): void {
+  assertDemandSeries('sales', history.sales);
+  dateMs('startDate', history.startDate);
+  if (history.mentions && history.mentions.length !== history.sales.length) {
+    throw new ForecastInputError(
+      'mentions',
+      `expected ${history.sales.length} days, got ${history.mentions.length}`,
+    );
+  }
+}
+
+/** What the history says before the forecast is drawn. */
+interface FittedHistory {
+  scan: SpikeScan;
+  cleaned: number[];
+  windows: SpikeWindow[];
+  selection: ReturnType<typeof selectModel>;
+  /** The selected model, with the yearly index when it wins out of sample. */
+  seasonal: FittedDemandModel;
+}
+
+function cleanAndSelect(
+  sales: readonly number[],
+  scan: SpikeScan,
+  window: number,
+  methods: readonly ForecastMethod[] | undefined,
+): Omit<FittedHistory, 'scan'> {
+  const { cleaned, windows } = cleanSpikes(
+    sales,
+    scan.alarms.map((a) => a.onsetIndex),
+  );
+  const selection = selectModel(cleaned.length > 0 ? cleaned : [0], window, methods);
+  return { cleaned, windows, selection, seasonal: withYearlySeasonality(selection.model, cleaned, window) };
+}
+
+/** Days a recurring alarm may drift from a year (364 days) after another. */
+const RECUR_SLACK_DAYS = 14;
+
+/** True when two alarms start a year apart (± {@link RECUR_SLACK_DAYS}). */
+function recurring(alarms: SpikeScan['alarms']): boolean {
+  return alarms.some((a) =>
+    alarms.some((b) => Math.abs(b.onsetIndex - a.onsetIndex - YEAR_DAYS) <= RECUR_SLACK_DAYS),
+  );
+}
+
+/**
+ * Scan for spikes, take them out, choose the model. When the model carries a
+ * yearly index (chosen by out-of-sample error), the sales are scanned again
+ * with it, so a seasonal peak is not taken for a spike (and cleaned away).
+ * A sharp holiday peak may already have been cleaned away by the first scan,
+ * leaving no yearly pattern to choose: when that scan raised alarms a year
+ * apart (a peak that comes back is a season; a viral shock does not recur on
+ * the calendar), the index of the raw sales is tried instead. When the
+ * alarms change, the history is cleaned of the new alarms and the model
+ * chosen again; the new scan is kept only if that model still takes a
+ * yearly index out of sample (else a spurious index, fitted to a spike's
+ * residue, could hide the spike).
+ */
+function fitHistory(
+  history: DemandHistory,
+  o: ReturnType<typeof resolved>,
+  options: ForecastOptions,
+): FittedHistory {
+  const { sales, mentions } = history;
+  const scan = detectSpikes(sales, { mentions, options: options.spikeDetector });
+  const first = cleanAndSelect(sales, scan, o.window, options.methods);
+  const chosen = first.seasonal instanceof YearlyAdjustedModel ? first.seasonal.index : null;
+  const index = chosen ?? (recurring(scan.alarms) ? yearlyIndex(sales) : null);
+  if (!index) return { scan, ...first };
+  const rescan = detectSpikes(sales, { mentions, options: options.spikeDetector, yearlyIndex: index });
+  const same =
+    scan.alarms.length === rescan.alarms.length &&
+    scan.alarms.every((a, i) => a.onsetIndex === rescan.alarms[i]!.onsetIndex);
+  if (same) return { scan: chosen ? rescan : scan, ...first };
+  const second = cleanAndSelect(sales, rescan, o.window, options.methods);
+  // The index that changed the alarms must still win out of sample on the history it leaves.
+  if (!(second.seasonal instanceof YearlyAdjustedModel)) return { scan, ...first };
+  return { scan: rescan, ...second };
+}
+
+/**
+ * The spike scan {@link forecastDemand} bases its forecast on: the sales (and
+ * mentions) scanned with the yearly index when the chosen model has one.
+ *
+ * @example
+ * ```ts
+ * const { alarms, latest } = scanDemandSpikes({ sales, startDate: '2025-01-01', mentions });
+ * ```
+ */
+export function scanDemandSpikes(history: DemandHistory, options: ForecastOptions = {}): SpikeScan {
+  assertHistory(history);
+  return fitHistory(history, resolved(options), options).scan;
+}
+
 function seasonalAdjustment(model: FittedDemandModel, firstDate: string): SeasonalAdjustment {
   const offsets = model.seasonalOffsets();
   const byWeekday = {} as Record<Weekday, number>;
@@ -144,27 +246,15 @@ function seasonalAdjustment(model: FittedDemandModel, firstDate: string): Season
  * ```
  */
 export function forecastDemand(history: DemandHistory, options: ForecastOptions = {}): DemandForecast {
-  assertDemandSeries('sales', history.sales);
-  dateMs('startDate', history.startDate);
-  if (history.mentions && history.mentions.length !== history.sales.length) {
-    throw new ForecastInputError(
-      'mentions',
-      `expected ${history.sales.length} days, got ${history.mentions.length}`,
-    );
-  }
+  assertHistory(history);
   const o = resolved(options);
   const sales = history.sales;
   const firstDate = addDays(history.startDate, sales.length);
-  const scan = detectSpikes(sales, { mentions: history.mentions, options: options.spikeDetector });
-  const { cleaned, windows } = cleanSpikes(
-    sales,
-    scan.alarms.map((a) => a.onsetIndex),
-  );
-  const selection = selectModel(cleaned.length > 0 ? cleaned : [0], o.window, options.methods);
+  const { scan, cleaned, windows, selection, seasonal } = fitHistory(history, o, options);
   // A spike still under way (its window reaches today) reshapes the forecast.
   const live = windows.find((w) => w.end === sales.length && sales.length - w.start <= o.spikeMemory);
   const adapted = live ? adaptToSpike(sales, cleaned, live.start, options.methods, o.window) : null;
-  const model = adapted ?? withYearlySeasonality(selection.model, cleaned, o.window);
+  const model = adapted ?? seasonal;
   return distribution(model, o, firstDate, {
     spike: scan.latest,
     spikeAdjusted: adapted !== null,

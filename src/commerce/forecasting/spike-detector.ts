@@ -10,10 +10,16 @@
  * (Siegmund's approximation, P ≈ e^(−2ks)); the reported confidence is
  * 1 − e^(−S), so a flag at S = 3 is "95 % sure" and a confirmation at S = 7
  * "99.9 % sure". The first four weeks only learn the baseline (no alarms).
+ *
+ * With a yearly index (52 weekly factors, see `yearly-seasonality.ts`) the
+ * baseline is multiplied by the week's factor and learns from sales divided
+ * by it, so a holiday swell is expected rather than read as a spike; the
+ * spread scales with the factor too (busier weeks are noisier).
  */
-import { assertDemandSeries } from './errors.js';
+import { assertDemandSeries, ForecastInputError } from './errors.js';
 import { WEEK } from './exponential-smoothing.js';
 import { mean } from './statistics.js';
+import { YEAR_WEEKS, yearWeek } from './yearly-seasonality.js';
 
 /** Where a series stands. */
 export const SPIKE_STATES = ['none', 'flagged', 'confirmed'] as const;
@@ -80,8 +86,8 @@ interface Cusum {
   size: number;
 }
 
-function newCusum(y: readonly number[]): Cusum {
-  const head = y.slice(0, Math.min(y.length, 2 * WEEK));
+function newCusum(y: readonly number[], factor: (t: number) => number): Cusum {
+  const head = y.slice(0, Math.min(y.length, 2 * WEEK)).map((v, t) => v / factor(t));
   const level = mean(head);
   const spread = Math.max(1, mean(head.map((v) => Math.abs(v - level))) * 1.25);
   const sold = head.filter((v) => v > 0);
@@ -96,20 +102,23 @@ function newCusum(y: readonly number[]): Cusum {
   };
 }
 
-/** One day of a CUSUM; the baseline learns only while no excursion is under way. */
-function step(c: Cusum, t: number, value: number, o: Required<SpikeDetectorOptions>): void {
+/**
+ * One day of a CUSUM; `factor` is the day's yearly factor (1 without an
+ * index). Level, weekly pattern and spread live in yearly-adjusted units.
+ */
+function step(c: Cusum, t: number, value: number, o: Required<SpikeDetectorOptions>, factor = 1): void {
   const slot = t % WEEK;
-  const error = value - (c.level + c.season[slot]!);
+  const error = value - (c.level + c.season[slot]!) * factor;
   // Poisson floor √level; a sparse seller's sales come in lumps of about
   // `size` units, and a compound-Poisson spread is √(level × size).
   const lumps = c.zeroShare > 0.3 ? Math.max(1, c.size) : 1;
-  const sigma = Math.max(c.spread, Math.sqrt(Math.max(c.level, 1) * lumps));
+  const sigma = Math.max(c.spread * factor, Math.sqrt(Math.max(c.level * factor, 1) * lumps));
   c.s = Math.max(0, c.s + Math.min(o.cap, error / sigma) - o.drift);
   if (c.s === 0) c.lastZero = t;
   // Robust learning (errors clipped at 2σ): a spike barely moves the baseline,
   // and learning on every day keeps it unbiased (learning only while S = 0
   // would learn mostly from low days and drift down).
-  const clipped = Math.max(-2 * sigma, Math.min(2 * sigma, error));
+  const clipped = Math.max(-2 * sigma, Math.min(2 * sigma, error)) / factor;
   c.level += o.alpha * clipped;
   c.season[slot] = c.season[slot]! + o.gamma * clipped;
   c.spread += 0.03 * (Math.abs(clipped) * 1.25 - c.spread);
@@ -124,9 +133,16 @@ const MAX_EXCURSION_DAYS = 14;
 /** A confirmation this soon after the previous one belongs to the same shock. */
 const MERGE_DAYS = 14;
 
-/** Restart a CUSUM at day t with the level of the days since `from` (default: its excursion). */
-function restart(c: Cusum, series: readonly number[], t: number, from = c.lastZero + 1): void {
-  const recent = series.slice(Math.max(0, Math.min(from, t)), t + 1);
+/** Restart a CUSUM at day t with the (yearly-adjusted) level of the days since `from` (default: its excursion). */
+function restart(
+  c: Cusum,
+  series: readonly number[],
+  t: number,
+  factor: (t: number) => number,
+  from = c.lastZero + 1,
+): void {
+  const start = Math.max(0, Math.min(from, t));
+  const recent = series.slice(start, t + 1).map((v, i) => v / factor(start + i));
   c.level = mean(recent) - mean(c.season);
   c.s = 0;
   c.lastZero = t;
@@ -146,30 +162,39 @@ function resolve(options: SpikeDetectorOptions): Required<SpikeDetectorOptions> 
 /**
  * Scan a daily sales series (and optionally aligned daily mention counts) for
  * upward shifts. A confirmed alarm resets the CUSUM (the baseline then learns
- * the new level), so later shifts are found too.
+ * the new level), so later shifts are found too. `yearlyIndex` (52 factors,
+ * `index[yearWeek(t)]` for day t of `sales`, as `yearlyIndex()` returns and
+ * `forecastDemand` chooses by out-of-sample error) makes yearly peaks part of
+ * the sales baseline; mentions are scanned without it.
  *
  * @example
  * ```ts
- * const { latest } = detectSpikes(sales, { mentions });
+ * const { latest } = detectSpikes(sales, { mentions, yearlyIndex: yearlyIndex(sales) });
  * if (latest.state === 'confirmed') console.log(`spike since day ${latest.onsetIndex}, ${latest.confidence}`);
  * ```
  */
 export function detectSpikes(
   sales: readonly number[],
-  input: { mentions?: readonly number[] | undefined; options?: SpikeDetectorOptions | undefined } = {},
+  input: {
+    mentions?: readonly number[] | undefined;
+    options?: SpikeDetectorOptions | undefined;
+    yearlyIndex?: readonly number[] | null | undefined;
+  } = {},
 ): SpikeScan {
   assertDemandSeries('sales', sales);
   if (input.mentions) assertDemandSeries('mentions', input.mentions);
   const o = resolve(input.options ?? {});
-  const demand = newCusum(sales);
-  const talk = input.mentions ? newCusum(input.mentions) : null;
+  const yearly = yearlyFactor(input.yearlyIndex);
+  const flat = () => 1;
+  const demand = newCusum(sales, yearly);
+  const talk = input.mentions ? newCusum(input.mentions, flat) : null;
   const alarms: SpikeScan['alarms'] = [];
   let flaggedIndex: number | null = null;
   let mentionsLed = false;
   let last: SpikeSignal = blank();
   let lastConfirmed: SpikeSignal | null = null;
   for (let t = 0; t < sales.length; t++) {
-    step(demand, t, sales[t]!, o);
+    step(demand, t, sales[t]!, o, yearly(t));
     if (talk && t < input.mentions!.length) step(talk, t, input.mentions![t]!, o);
     if (t < WARM_UP_DAYS) {
       demand.s = 0;
@@ -188,12 +213,13 @@ export function detectSpikes(
       mentionsLed = demand.s < o.flagAt;
     }
     if (!flagged && demand.s === 0) flaggedIndex = null;
-    for (const [c, series] of [
-      [demand, sales],
-      [talk, input.mentions],
+    for (const [c, series, factor] of [
+      [demand, sales, yearly],
+      [talk, input.mentions, flat],
     ] as const) {
       // A long, shallow excursion is a drift, not a spike: let the baseline catch up.
-      if (c && series && !flagged && c.s > 0 && t - c.lastZero > MAX_EXCURSION_DAYS) restart(c, series, t);
+      if (c && series && !flagged && c.s > 0 && t - c.lastZero > MAX_EXCURSION_DAYS)
+        restart(c, series, t, factor);
     }
     const onset = Math.min(demand.lastZero, talk && talkS > 0 ? talk.lastZero : Infinity) + 1;
     const evidence = Math.max(demand.s, demand.s + 0.5 * talkS);
@@ -214,8 +240,8 @@ export function detectSpikes(
         alarms.push({ onsetIndex: onset, flaggedIndex: flaggedIndex ?? t, confirmedIndex: t });
         last = signal('confirmed', sales, onset, flaggedIndex ?? t, t, evidence, mentionsLed);
       }
-      restart(demand, sales, t, onset);
-      if (talk) restart(talk, input.mentions!, t);
+      restart(demand, sales, t, yearly, onset);
+      if (talk) restart(talk, input.mentions!, t, flat);
       flaggedIndex = null;
       lastConfirmed = last;
     } else if (flagged) {
@@ -225,6 +251,15 @@ export function detectSpikes(
     }
   }
   return { alarms, latest: last, lastConfirmed };
+}
+
+/** Day t → its yearly factor (1 everywhere without an index). */
+function yearlyFactor(index: readonly number[] | null | undefined): (t: number) => number {
+  if (!index) return () => 1;
+  if (index.length !== YEAR_WEEKS || index.some((f) => !(Number.isFinite(f) && f > 0))) {
+    throw new ForecastInputError('yearlyIndex', `expected ${YEAR_WEEKS} finite factors > 0`);
+  }
+  return (t) => index[yearWeek(t)]!;
 }
 
 function blank(): SpikeSignal {

@@ -107,6 +107,11 @@ export class YearlyAdjustedModel implements FittedDemandModel {
     };
   }
 
+  /** The 52 weekly factors, `index[yearWeek(t)]` for day t of the history (the spike detector's yearly term). */
+  get index(): readonly number[] {
+    return this.#index;
+  }
+
   /** The yearly factor of forecast day `h` (0 = first). */
   factor(h: number): number {
     return this.#index[yearWeek(this.#next + h)]!;

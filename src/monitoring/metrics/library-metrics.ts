@@ -52,6 +52,9 @@ export const METRIC = {
   consistencyChecks: 'creatorflow_consistency_checks_total',
   conflicts: 'creatorflow_conflicts_total',
   stockoutsPredicted: 'creatorflow_inventory_stockouts_predicted',
+  forecastWithin20Pct: 'creatorflow_forecast_within_20pct_ratio',
+  forecastCoverage80: 'creatorflow_forecast_coverage_80_ratio',
+  forecastsScored: 'creatorflow_forecasts_scored',
   up: 'creatorflow_up',
 } as const;
 
@@ -95,6 +98,9 @@ export interface LibraryMetrics {
   consistencyChecks: Counter;
   conflicts: Counter;
   stockoutsPredicted: Gauge;
+  forecastWithin20Pct: Gauge;
+  forecastCoverage80: Gauge;
+  forecastsScored: Gauge;
   up: Gauge;
 }
 
@@ -206,6 +212,17 @@ export function libraryMetrics(metrics: Metrics): LibraryMetrics {
     stockoutsPredicted: gauge(METRIC.stockoutsPredicted, 'SKUs forecast to run out within the horizon', [
       'creator',
     ]),
+    forecastWithin20Pct: gauge(
+      METRIC.forecastWithin20Pct,
+      'Share of scored 30-day forecasts whose total was within 20 % of what sold (0..1; target 0.85)',
+      ['creator'],
+    ),
+    forecastCoverage80: gauge(
+      METRIC.forecastCoverage80,
+      'Share of scored forecast days inside the 10-90 % interval (0..1; calibrated: about 0.8)',
+      ['creator'],
+    ),
+    forecastsScored: gauge(METRIC.forecastsScored, 'Kept forecasts scored against what sold', ['creator']),
     up: gauge(METRIC.up, '1 while the host passes its health check, else 0'),
   };
 }

@@ -8,7 +8,9 @@ import {
   detectSpikes,
   fitSpikeDecay,
   forecastDemand,
+  scanDemandSpikes,
   syntheticDemand,
+  yearlyIndex,
 } from '../../../src/commerce/forecasting/index.js';
 import { poisson, seededRandom } from '../../../src/commerce/forecasting/random.js';
 
@@ -64,6 +66,59 @@ describe('detectSpikes', () => {
     }
     // 20 product-years: about one false alarm per ten product-years at most.
     expect(alarms).toBeLessThanOrEqual(2);
+  });
+});
+
+/**
+ * Two 364-day years at 20/day with a holiday season: weeks 44–50 of each year
+ * swell to 2.2× and back; optionally a viral shock of 80/day (half-life a
+ * week) on day `shockAt`.
+ */
+function holidays(seed: number, days = 728, shockAt?: number): number[] {
+  const rng = seededRandom(seed);
+  const sales: number[] = [];
+  for (let t = 0; t < days; t++) {
+    const week = Math.floor(t / 7) % 52;
+    const season = week >= 44 && week <= 50 ? 1 + 1.2 * Math.sin((Math.PI * ((t % 364) - 44 * 7)) / 49) : 1;
+    const shock = shockAt !== undefined && t >= shockAt ? 80 * Math.pow(0.5, (t - shockAt) / 7) : 0;
+    sales.push(poisson(rng, 20 * season + shock));
+  }
+  return sales;
+}
+
+describe('spikes on a yearly-seasonal seller', () => {
+  /** The second year's holiday season: days 672–720. */
+  const PEAK = 364 + 44 * 7;
+
+  it('expects the holiday peak given the yearly index, and still confirms a spike on top of it', () => {
+    for (const seed of [1, 2, 3]) {
+      const sales = holidays(seed);
+      const index = yearlyIndex(sales)!;
+      expect(Math.max(...index)).toBeGreaterThan(1.5);
+      // Without the yearly term, each year's peak is taken for a spike.
+      expect(detectSpikes(sales).alarms.length, `seed ${seed}`).toBeGreaterThan(0);
+      expect(detectSpikes(sales, { yearlyIndex: index }).alarms, `seed ${seed}`).toEqual([]);
+      // A viral shock in the middle of the season: confirmed within two days.
+      const shockAt = PEAK + 14;
+      const shocked = detectSpikes(holidays(seed, 728, shockAt), { yearlyIndex: index }).alarms;
+      expect(shocked, `seed ${seed}`).toHaveLength(1);
+      expect(shocked[0]!.confirmedIndex - shockAt).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('forecasts into the season without a spike: the forecaster hands its yearly index to the detector', () => {
+    for (const seed of [1, 2, 3]) {
+      const sales = holidays(seed).slice(0, PEAK + 21);
+      const f = forecastDemand({ sales, startDate: '2025-01-01' }, { paths: 200 });
+      expect(f.spike.state, `seed ${seed}`).toBe('none');
+      expect(f.spikeAdjusted).toBe(false);
+      expect(f.parameters.yearlyAmplitude).toBeGreaterThan(0.5);
+      expect(scanDemandSpikes({ sales, startDate: '2025-01-01' }).alarms).toEqual([]);
+    }
+  });
+
+  it('refuses a yearly index of the wrong length', () => {
+    expect(() => detectSpikes([1, 2, 3], { yearlyIndex: [1, 1] })).toThrow(/yearlyIndex/);
   });
 });
 
