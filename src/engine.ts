@@ -54,8 +54,11 @@ export interface EngineReadModel {
     | {
         readonly name: string;
         lag(): Promise<ProcessorLag>;
-        /** Lease changes: after a takeover the hub reloads the channels this processor writes. */
-        on?(event: 'processor:lease_acquired', listener: () => void): unknown;
+        /**
+         * Lease changes: after a takeover the hub reloads the channels this
+         * processor writes; not when this instance `resumed` its own lease.
+         */
+        on?(event: 'processor:lease_acquired', listener: (info: { resumed?: boolean }) => void): unknown;
       }
     | undefined;
   /**
@@ -320,12 +323,16 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
   // A host that died between committing a projection's rows and publishing
   // them leaves every hub without those rows until the channel's next batch:
   // whoever takes the projection over makes all hubs reload its channels.
+  // A lease that lapsed and came back to this instance with nobody committing
+  // meanwhile (`resumed`) is no takeover: this process published all it
+  // committed, and a reload would only cost every subscriber a snapshot.
   for (const m of readModels) {
     const name = m.processor?.name;
     if (name === undefined || !m.processor?.on) continue;
     const owned = [...hub.channels.values()].filter((c) => processorOf(c) === name).map((c) => c.name);
     if (owned.length === 0) continue;
-    m.processor.on('processor:lease_acquired', () => {
+    m.processor.on('processor:lease_acquired', (info) => {
+      if (info.resumed === true) return;
       for (const channel of owned) hub.invalidate(channel);
     });
   }

@@ -49,7 +49,9 @@ export class Delivery {
 
   set position(checkpoint: LogCheckpoint | undefined) {
     this.#position = checkpoint;
-    if (checkpoint !== undefined) this.#observer.observe(checkpoint);
+    if (checkpoint === undefined) return;
+    this.#observer.observe(checkpoint);
+    this.#lease.noteOwnCheckpoint(checkpoint);
   }
 
   /** Deliver one page read after {@link position}, then stand at `pageCheckpoint`. */

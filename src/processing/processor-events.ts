@@ -38,8 +38,13 @@ export interface ProcessorEventMap {
   'processor:batch': [
     info: { processor: string; events: number; checkpoint: LogCheckpoint; durationMs?: number },
   ];
-  /** This instance took the lease and starts processing. */
-  'processor:lease_acquired': [info: { processor: string; owner: string }];
+  /**
+   * This instance took the lease and starts processing. `resumed`: it takes
+   * back a lease nobody used meanwhile — the stored checkpoint is the one it
+   * last loaded or committed (its lease lapsed, e.g. renewals stalled under
+   * load) — so nothing was committed by another instance in between.
+   */
+  'processor:lease_acquired': [info: { processor: string; owner: string; resumed: boolean }];
   /**
    * This instance lost the lease: another instance holds it (`'taken'`), or no
    * renewal got through for ttl − heartbeat and it stopped itself before anyone

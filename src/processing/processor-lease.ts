@@ -4,6 +4,7 @@
  * to take it every `acquireIntervalMs`. Without a lease (disabled, or a state
  * with no `leases`) this instance always holds.
  */
+import { compareCheckpoints, type LogCheckpoint } from '../core/checkpoint.js';
 import { LeaseKeeper } from '../runtime/lease-keeper.js';
 import type { ProcessorContext } from './processor-context.js';
 
@@ -30,6 +31,8 @@ export class ProcessorLease {
   #verify = false;
   /** When a standby may next try to take the lease (`performance.now()`). */
   #nextAcquireAt = 0;
+  /** The stored checkpoint as this instance last knew it while holding the lease (loaded or committed). */
+  #own: LogCheckpoint | undefined;
 
   constructor(ctx: ProcessorContext) {
     this.#ctx = ctx;
@@ -69,6 +72,15 @@ export class ProcessorLease {
     });
   }
 
+  /**
+   * The stored checkpoint is `checkpoint`, loaded or committed by this
+   * instance. Noted only while the lease is held: nobody else can move the
+   * checkpoint then, so the note says what this instance left behind.
+   */
+  noteOwnCheckpoint(checkpoint: LogCheckpoint): void {
+    if (this.held) this.#own = checkpoint;
+  }
+
   /** Make the next {@link hold} confirm the lease with the store (the checkpoint moved under us). */
   verifyNext(): void {
     this.#verify = true;
@@ -92,8 +104,30 @@ export class ProcessorLease {
       return 'standby';
     }
     if (keeper.signal === before) return 'held';
-    this.#ctx.events.emit('processor:lease_acquired', { processor: this.#ctx.name, owner: keeper.owner });
+    const resumed = await this.#resumesOwnWork();
+    this.#ctx.events.emit('processor:lease_acquired', {
+      processor: this.#ctx.name,
+      owner: keeper.owner,
+      resumed,
+    });
     return 'acquired';
+  }
+
+  /**
+   * True when the new tenure takes up exactly where this instance left off:
+   * the stored checkpoint is the one it last loaded or committed, so nobody
+   * else committed in between (a lease that lapsed under load and came back).
+   * Anything else, or a failure to tell, counts as a takeover.
+   */
+  async #resumesOwnWork(): Promise<boolean> {
+    const own = this.#own;
+    if (own === undefined) return false;
+    try {
+      const stored = await this.#ctx.stored();
+      return stored !== null && compareCheckpoints(stored, own) === 0;
+    } catch {
+      return false;
+    }
   }
 
   /** Ms until a standby's next attempt to take the lease is due (at least 1). */

@@ -6,6 +6,8 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { runMigrations } from '../core/migrator.js';
 import { type SqlClient, quoteIdent } from '../core/sql-client.js';
+import type { RetryPolicy } from '../runtime/retry-policy.js';
+import { withRetry } from '../runtime/with-retry.js';
 import type { PubSub } from './pubsub.js';
 import { migrations } from './sql/index.generated.js';
 
@@ -28,6 +30,19 @@ export interface PgPubSubOptions {
 
 const POINTER = '@';
 const INLINE = '=';
+/**
+ * Reading a pointed-to payload that failed (the pool had no connection in
+ * time, a connection dropped) is tried again: a dropped message costs every
+ * subscriber of its channels a snapshot. Bounded by half the retention, while
+ * the row is surely still there.
+ */
+const FETCH_RETRY: RetryPolicy = {
+  attempts: 20,
+  minTimeoutMs: 50,
+  maxTimeoutMs: 2000,
+  factor: 2,
+  jitter: true,
+};
 
 /**
  * Create the realtime tables (the pointer table of {@link createPgPubSub}).
@@ -94,9 +109,10 @@ export function createPgPubSub(sql: SqlClient, options: PgPubSubOptions): PubSub
     },
     async subscribe(topic, onMessage, onResume) {
       const channel = channelName(options.schema, topic);
-      // Pointer fetches are chained so messages keep their order.
+      const stopped = new AbortController();
+      // Pointer fetches are chained so messages keep their order (a retried one holds the rest back).
       let chain = Promise.resolve();
-      return listen(
+      const unlisten = await listen(
         channel,
         (payload) => {
           chain = chain
@@ -106,16 +122,25 @@ export function createPgPubSub(sql: SqlClient, options: PgPubSubOptions): PubSub
                 return;
               }
               if (!payload.startsWith(POINTER)) return;
-              const { rows } = await sql.query<{ payload: string }>(
-                `SELECT payload FROM ${table} WHERE id = $1`,
-                [payload.slice(1)],
+              const { rows } = await withRetry(
+                () =>
+                  sql.query<{ payload: string }>(`SELECT payload FROM ${table} WHERE id = $1`, [
+                    payload.slice(1),
+                  ]),
+                FETCH_RETRY,
+                { signal: stopped.signal, maxRetryTimeMs: retentionMs / 2 },
               );
-              if (rows[0]) onMessage(rows[0].payload);
+              if (rows[0] && !stopped.signal.aborted) onMessage(rows[0].payload);
             })
+            // Given up (or unsubscribed): receivers see the broken `previous` chain at the next batch and reload.
             .catch(() => undefined);
         },
         onResume,
       );
+      return async () => {
+        stopped.abort();
+        await unlisten();
+      };
     },
   };
 }

@@ -7,7 +7,9 @@ import { MemoryReadModel } from '../../src/realtime/memory-read-model.js';
 import { createPgPubSub, migrateRealtime } from '../../src/realtime/pg-pubsub.js';
 import { type PubSub, createMemoryPubSub } from '../../src/realtime/pubsub.js';
 import { createRedisPubSub } from '../../src/realtime/redis-pubsub.js';
+import type { QueryOptions, SqlClient } from '../../src/core/sql-client.js';
 import { redisUrl, sqlEngines } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 
 async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((r) => setTimeout(r, 10));
@@ -86,6 +88,48 @@ describe.each(sqlEngines)('PostgreSQL LISTEN/NOTIFY pub/sub on $name', (engine) 
         );
         expect(rows[0]!.n).toBe(1);
         await fansOutAcrossHubs(pubsub, pubsub);
+      } finally {
+        await db.close();
+      }
+    },
+    BOOT_TIMEOUT_MS,
+  );
+});
+
+/** A SqlClient whose first read of a pointed-to payload fails, as when the pool has no connection in time. */
+function failingFirstFetch(inner: SqlClient): { sql: SqlClient; failed: () => number } {
+  let failed = 0;
+  const sql: SqlClient = {
+    ...inner,
+    query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions) {
+      if (failed === 0 && text.startsWith('SELECT payload FROM')) {
+        failed++;
+        return Promise.reject(new Error('timeout exceeded when trying to connect'));
+      }
+      return inner.query<Row>(text, params, options);
+    },
+  };
+  return { sql, failed: () => failed };
+}
+
+describe.each(sqlEngines)('PostgreSQL LISTEN/NOTIFY pub/sub on $name, a failed pointer read', (engine) => {
+  it.skipIf(!engine.available)(
+    'is read again: the large message still arrives, in order (dropping it would reload its channels)',
+    async () => {
+      const db = await engine.open();
+      try {
+        await migrateRealtime(db.sql, db.schema);
+        const failing = failingFirstFetch(db.sql);
+        const pubsub = createPgPubSub(failing.sql, { schema: db.schema });
+        const got: string[] = [];
+        const off = await pubsub.subscribe('t1', (m) => got.push(m));
+        const big = 'x'.repeat(20_000);
+        await pubsub.publish('t1', big);
+        await pubsub.publish('t1', 'after');
+        await waitFor(() => got.length === 2, { timeoutMs: 20_000, what: 'both messages' });
+        expect(failing.failed()).toBe(1);
+        expect(got).toEqual([big, 'after']);
+        await off();
       } finally {
         await db.close();
       }
