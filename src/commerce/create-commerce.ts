@@ -230,7 +230,8 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     }
     this.accessAudit =
       options.accessAudit ?? createAccessAudit({ sql: this.store.sql, schema: this.store.schema });
-    this.conflictQueue = this.conflicts && new ConflictQueue(this.conflicts.resolver, this.accessAudit);
+    this.conflictQueue =
+      this.conflicts && new ConflictQueue(this.conflicts.unscopedResolver, this.accessAudit);
     const { schedule = true, ...analytics } = options.analytics === true ? {} : options.analytics || {};
     this.#scheduleAnalytics = schedule;
     if (options.analytics) {
@@ -401,7 +402,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
         tenantIds: typeof creator === 'string' ? [creator] : undefined,
       },
       async (scope) => {
-        const row = await this.readModels.find<R>(table, key);
+        const row = await this.readModels.unscopedFind<R>(table, key);
         if (!row) return null;
         const tenant = row[COMMERCE_TENANT_COLUMN];
         return scope.tenantIds === null || scope.tenantIds.includes(String(tenant)) ? row : null;

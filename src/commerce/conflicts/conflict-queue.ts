@@ -20,7 +20,7 @@ import { COMMERCE_DECIDE_ROLES, COMMERCE_READ_ROLES } from '../roles.js';
  *
  * @example
  * ```ts
- * const queue = new ConflictQueue(commerce.conflicts!.resolver, commerce.accessAudit);
+ * const queue = new ConflictQueue(commerce.conflicts!.unscopedResolver, commerce.accessAudit);
  * const mine = await queue.pending({ userId: 'u1', tenantIds: ['creator-1'], roles: ['creator'] });
  * ```
  */
