@@ -62,7 +62,7 @@ export async function auditedRead<T>(
 
 /**
  * Throw {@link AccessDeniedError} unless the caller holds one of `roles`
- * ({@link MissingPrincipalError} / {@link InvalidPrincipalError} first when
+ * (`MissingPrincipalError` / `InvalidPrincipalError` first when
  * there is no well-formed caller at all).
  *
  * @example

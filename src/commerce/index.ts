@@ -12,6 +12,7 @@ export * from './ports/index.js';
 export * from './inventory/index.js';
 export * from './fulfillment/index.js';
 export * from './create-commerce.js';
+export * from './commerce-reader.js';
 export * from './channels.js';
 export * from './ingest/index.js';
 export * from './engine-config.js';
