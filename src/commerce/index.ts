@@ -23,3 +23,6 @@ export * from './monitoring/health-signals.js';
 export * from './conflicts/index.js';
 export * from './commerce-schedules.js';
 export * from './roles.js';
+// The principal checks of the scoped reads (the access module's; the root entry is at its name budget).
+export { InvalidPrincipalError, MissingPrincipalError } from '../access/errors.js';
+export { assertPrincipal } from '../access/principal.js';
