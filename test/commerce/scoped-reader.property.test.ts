@@ -44,11 +44,15 @@ type Read =
   | {
       kind: 'rows';
       table: CommerceTable;
-      tenantIds?: string[];
+      tenantIds?: string[] | undefined;
       where: Record<string, string | number | null>;
     }
   | { kind: 'find'; table: CommerceTable; pick: number }
-  | { kind: 'list' | 'pending' | 'report'; tenantIds?: string[]; status?: 'pending' | 'resolved' };
+  | {
+      kind: 'list' | 'pending' | 'report';
+      tenantIds?: string[] | undefined;
+      status?: 'pending' | 'resolved' | undefined;
+    };
 
 const arbNarrow = fc.option(fc.subarray(NAMED), { nil: undefined });
 const arbRead: fc.Arbitrary<Read> = fc.oneof(
