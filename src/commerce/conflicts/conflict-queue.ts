@@ -16,7 +16,14 @@ import type { ConflictReport, ReportBucket } from '../../conflicts/service/repor
 import type { ConflictResolver } from '../../conflicts/service/conflict-resolver.js';
 import { COMMERCE_DECIDE_ROLES, COMMERCE_READ_ROLES } from '../roles.js';
 
-/** What {@link ConflictQueue.report} takes besides the caller. */
+/**
+ * What {@link ConflictQueue.report} takes besides the caller.
+ *
+ * @example
+ * ```ts
+ * const options: ConflictReportOptions = { from: new Date(Date.now() - 86_400_000), to: new Date(), bucket: 'hour' };
+ * ```
+ */
 export interface ConflictReportOptions {
   from: Date;
   to: Date;
