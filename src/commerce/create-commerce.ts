@@ -361,7 +361,9 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
   /**
    * Rows of a read model the caller may see, sorted by key: their creators'
    * rows (an admin: every creator's, recorded in the access audit). Needs the
-   * role creator, service or admin (`AccessDeniedError` otherwise).
+   * role creator, service or admin (`AccessDeniedError` otherwise) and a
+   * well-formed principal (`MissingPrincipalError` / `InvalidPrincipalError`).
+   * `as(auth).rows(table, options)` is the same read bound to the caller.
    *
    * @example
    * ```ts
