@@ -238,7 +238,7 @@ async function demoReplay(): Promise<Series[]> {
       viralDaysAgo,
     });
     await commerce.whenIdle(300_000);
-    const rows = await commerce.readModels.rows<ProductDailySalesRow>('product_daily_sales');
+    const rows = await commerce.readModels.unscopedRows<ProductDailySalesRow>('product_daily_sales');
     await commerce.stop();
     await store.close();
     for (const p of products) {

@@ -6,6 +6,7 @@
 import { hasRole, type Authorization } from '../core/authorization.js';
 import type { AccessAuditStore } from './access-audit.js';
 import { AccessDeniedError } from './errors.js';
+import { assertPrincipal } from './principal.js';
 import { readScope, type ReadScope } from './read-scope.js';
 
 /**
@@ -42,6 +43,7 @@ export async function auditedRead<T>(
   count: (result: T) => number | null = () => null,
 ): Promise<T> {
   const { auth } = options;
+  assertPrincipal(auth, `${options.action} of ${options.resource}`);
   const scope = readScope(auth, options.tenantIds);
   const result = await read(scope);
   if (scope.crossTenant) {
@@ -59,7 +61,9 @@ export async function auditedRead<T>(
 }
 
 /**
- * Throw {@link AccessDeniedError} unless the caller holds one of `roles`.
+ * Throw {@link AccessDeniedError} unless the caller holds one of `roles`
+ * (`MissingPrincipalError` / `InvalidPrincipalError` first when
+ * there is no well-formed caller at all).
  *
  * @example
  * ```ts
@@ -67,5 +71,6 @@ export async function auditedRead<T>(
  * ```
  */
 export function requireRole(auth: Authorization, roles: readonly string[], what: string): void {
+  assertPrincipal(auth, what);
   if (!roles.some((role) => hasRole(auth, role))) throw new AccessDeniedError(auth.userId, roles, what);
 }

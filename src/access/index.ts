@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './principal.js';
 export * from './read-scope.js';
 export * from './audited-read.js';
 export * from './access-audit.js';

@@ -35,7 +35,7 @@ export const COMMERCE_CACHE_TAGS = [
  * ```ts
  * import { createTieredCache } from '@creatorflow/sync/cache';
  * const cache = createTieredCache({ store, rules: commerceCacheRules });
- * await cache.get('metrics:c1', () => commerce.find('order_metrics', { creator_id: 'c1' }), {
+ * await cache.get('metrics:c1', () => commerce.as(auth).find('order_metrics', { creator_id: 'c1' }), {
  *   tags: ['order_metrics:c1'],
  * });
  * ```

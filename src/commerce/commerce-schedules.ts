@@ -96,7 +96,7 @@ export function commerceSchedules(
   const creators = async (): Promise<readonly string[]> => {
     const given = options.creatorIds;
     if (given === undefined) {
-      const rows = await commerce.readModels.rows('inventory_levels');
+      const rows = await commerce.readModels.unscopedRows('inventory_levels');
       return [...new Set(rows.map((r) => String(r.creator_id)))].sort();
     }
     return typeof given === 'function' ? given() : given;

@@ -10,6 +10,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { Observable } from 'rxjs';
 import { createAccessAudit, type AccessAuditStore } from '../access/access-audit.js';
 import { auditedRead, requireRole } from '../access/audited-read.js';
+import { frozenPrincipal } from '../access/principal.js';
 import type { Authorization } from '../core/authorization.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Row, RowChange } from '../core/row-change.js';
@@ -24,6 +25,7 @@ import {
 } from '../sagas/index.js';
 import type { RetryPolicyInput } from '../runtime/retry-policy.js';
 import type { EventStore } from '../store/types.js';
+import type { CommerceReader } from './commerce-reader.js';
 import { ConflictQueue } from './conflicts/conflict-queue.js';
 import { SyncConflictProcessor, type SyncConflictOptions } from './conflicts/sync-conflict-processor.js';
 import { registerCommerceEvents, type EventPayload } from './events/catalog.js';
@@ -230,7 +232,8 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     }
     this.accessAudit =
       options.accessAudit ?? createAccessAudit({ sql: this.store.sql, schema: this.store.schema });
-    this.conflictQueue = this.conflicts && new ConflictQueue(this.conflicts.resolver, this.accessAudit);
+    this.conflictQueue =
+      this.conflicts && new ConflictQueue(this.conflicts.unscopedResolver, this.accessAudit);
     const { schedule = true, ...analytics } = options.analytics === true ? {} : options.analytics || {};
     this.#scheduleAnalytics = schedule;
     if (options.analytics) {
@@ -358,7 +361,9 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
   /**
    * Rows of a read model the caller may see, sorted by key: their creators'
    * rows (an admin: every creator's, recorded in the access audit). Needs the
-   * role creator, service or admin (`AccessDeniedError` otherwise).
+   * role creator, service or admin (`AccessDeniedError` otherwise) and a
+   * well-formed principal (`MissingPrincipalError` / `InvalidPrincipalError`).
+   * `as(auth).rows(table, options)` is the same read bound to the caller.
    *
    * @example
    * ```ts
@@ -401,13 +406,38 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
         tenantIds: typeof creator === 'string' ? [creator] : undefined,
       },
       async (scope) => {
-        const row = await this.readModels.find<R>(table, key);
+        const row = await this.readModels.unscopedFind<R>(table, key);
         if (!row) return null;
         const tenant = row[COMMERCE_TENANT_COLUMN];
         return scope.tenantIds === null || scope.tenantIds.includes(String(tenant)) ? row : null;
       },
       (row) => (row ? 1 : 0),
     );
+  }
+
+  /**
+   * Every read of this commerce bound to one caller: the principal is checked
+   * now (`MissingPrincipalError` without one, `InvalidPrincipalError` when
+   * malformed) and frozen, then each read checks the role, scopes by creator
+   * and access-audits an admin reaching beyond their own creators, exactly as
+   * `rows`, `find` and `conflictQueue` do. Hand this, not the commerce, to
+   * request handlers.
+   *
+   * @example
+   * ```ts
+   * const reader = commerce.as({ userId: 'u1', tenantIds: ['creator-1'], roles: ['creator'] });
+   * const levels = await reader.rows('inventory_levels', { where: { product_id: 'p1' } });
+   * ```
+   */
+  as(principal: Authorization): CommerceReader {
+    const auth = frozenPrincipal(principal, 'commerce.as');
+    return Object.freeze({
+      principal: auth,
+      rows: <R extends Row = Row>(table: CommerceTable, options?: CommerceReadOptions) =>
+        this.rows<R>(table, auth, options),
+      find: <R extends Row = Row>(table: CommerceTable, key: Row) => this.find<R>(table, key, auth),
+      conflicts: this.conflictQueue?.as(auth),
+    });
   }
 
   /** Wait for the fulfillment saga of an order to finish. */

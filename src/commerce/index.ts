@@ -12,6 +12,7 @@ export * from './ports/index.js';
 export * from './inventory/index.js';
 export * from './fulfillment/index.js';
 export * from './create-commerce.js';
+export * from './commerce-reader.js';
 export * from './channels.js';
 export * from './ingest/index.js';
 export * from './engine-config.js';
@@ -23,3 +24,6 @@ export * from './monitoring/instrument-analytics.js';
 export * from './conflicts/index.js';
 export * from './commerce-schedules.js';
 export * from './roles.js';
+// The principal checks of the scoped reads (the access module's; the root entry is at its name budget).
+export { InvalidPrincipalError, MissingPrincipalError } from '../access/errors.js';
+export { assertPrincipal } from '../access/principal.js';

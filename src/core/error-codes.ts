@@ -144,6 +144,8 @@ export const ERROR_REGISTRY = Object.freeze({
   // access (roles, service keys)
   UNAUTHENTICATED: { module: 'access', status: 401, error: 'UnauthenticatedError' },
   FORBIDDEN: { module: 'access', status: 403, error: 'AccessDeniedError' },
+  PRINCIPAL_MISSING: { module: 'access', status: 401, error: 'MissingPrincipalError' },
+  PRINCIPAL_INVALID: { module: 'access', status: 500, error: 'InvalidPrincipalError' },
   // conflicts
   CONFLICT_MALFORMED_INPUT: { module: 'conflicts', status: 400, error: 'MalformedConflictInputError' },
   CONFLICT_UNKNOWN_SOURCE: { module: 'conflicts', status: 400, error: 'UnknownSourceError' },

@@ -200,7 +200,7 @@ describe.each(RUNS)('allocation race on $name with $readModels read models', (en
         ]);
       }
       for (const h of hosts) {
-        const level = await h.commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+        const level = await h.commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
           creator_id: C,
           product_id: P,
         });
@@ -225,7 +225,7 @@ describe.each(RUNS)('allocation race on $name with $readModels read models', (en
       await restock(store, 2);
       const level = async () => {
         await commerce.whenIdle();
-        return commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+        return commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
           creator_id: C,
           product_id: P,
         });
@@ -342,7 +342,7 @@ describe.each(RUNS)('allocation race on $name with $readModels read models', (en
       expect(hosts.reduce((sum, h) => sum + h.payments.netCaptured(), 0)).toBe(stock * 10);
       expect(await reservedInLog(hosts[0]!.store)).toBe(stock);
       expect(Math.min(...available.values)).toBe(0);
-      const level = await hosts[0]!.commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+      const level = await hosts[0]!.commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
         creator_id: C,
         product_id: P,
       });

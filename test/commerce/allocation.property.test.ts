@@ -94,7 +94,7 @@ describe('allocation under races (in memory, inline read models)', () => {
         const direct = new InventoryService({ store, readModels });
         const final = new Map<string, number>();
         for (const p of PRODUCTS) {
-          const row = await readModels.find<InventoryLevelRow>('inventory_levels', {
+          const row = await readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
             creator_id: C,
             product_id: p,
           });

@@ -55,7 +55,7 @@ describe.each(commerceEngines.filter((e) => e.name !== 'postgres'))(
       await commerce.whenIdle();
       await commerce.whenIdle();
       expect(
-        await commerce.readModels.find<CommerceOrderRow>('commerce_orders', {
+        await commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
           creator_id: C,
           order_id: 'a1',
         }),
@@ -64,7 +64,7 @@ describe.each(commerceEngines.filter((e) => e.name !== 'postgres'))(
         amount: 12,
       });
       expect(
-        await commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+        await commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
           creator_id: C,
           product_id: 'p1',
         }),
@@ -85,7 +85,7 @@ describe.each(commerceEngines.filter((e) => e.name !== 'postgres'))(
       ]);
       await commerce.readModels.whenCaughtUp();
       expect(
-        await commerce.readModels.find<SystemHealthRow>('system_health_metrics', {
+        await commerce.readModels.unscopedFind<SystemHealthRow>('system_health_metrics', {
           creator_id: C,
           component: 'order_processing',
         }),

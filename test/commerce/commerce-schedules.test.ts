@@ -65,11 +65,11 @@ describe.each(commerceEngines)('commerce schedules ($name)', (engine) => {
     await conflicts.whenCaughtUp();
     await conflicts.settleDue(Date.now() + 3_600_000);
     await bed.commerce.whenIdle();
-    const p1 = await bed.commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+    const p1 = await bed.commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
       creator_id: C,
       product_id: 'p1',
     });
-    const p2 = await bed.commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+    const p2 = await bed.commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
       creator_id: C,
       product_id: 'p2',
     });

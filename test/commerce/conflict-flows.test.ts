@@ -51,7 +51,7 @@ describe.each(commerceEngines)('sync conflicts in the commerce flows ($name)', (
   }
   const onHand = async (productId: string) =>
     (
-      await bed.commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+      await bed.commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
         creator_id: C,
         product_id: productId,
       })
@@ -72,14 +72,14 @@ describe.each(commerceEngines)('sync conflicts in the commerce flows ($name)', (
     await report('p1', 'tiktok_webhook', 50, 2_000);
     expect(await settle()).toEqual({ applied: 0, resolved: 1, escalated: 0 });
     expect(await onHand('p1')).toBe(48);
-    const [record] = await conflicts.resolver.list({ entityType: 'inventory' });
+    const [record] = await conflicts.unscopedResolver.list({ entityType: 'inventory' });
     expect(record!.status).toBe('resolved');
     expect(record!.resolution.kind).toBe('tiktok_vs_manual_changes');
     const { events } = await bed.store.readAll();
     const detected = events.filter((e) => e.type === 'inventory.sync_conflict_detected');
     expect(detected).toHaveLength(1);
     expect(detected[0]!.data).toMatchObject({ creatorId: C, productId: 'p1', resolvedQuantity: 48 });
-    const alerts = await bed.commerce.readModels.rows<InventoryAlertRow>('inventory_alerts');
+    const alerts = await bed.commerce.readModels.unscopedRows<InventoryAlertRow>('inventory_alerts');
     expect(alerts.some((a) => a.alert_type === 'sync_conflict' && a.product_id === 'p1')).toBe(true);
   });
 
@@ -90,9 +90,9 @@ describe.each(commerceEngines)('sync conflicts in the commerce flows ($name)', (
     await report('p1', 'scheduled_sync', 45, 1_500);
     expect(await settle()).toEqual({ applied: 0, resolved: 0, escalated: 1 });
     expect(await onHand('p1')).toBe(50);
-    const [pending] = await conflicts.resolver.listPending();
+    const [pending] = await conflicts.unscopedResolver.listPending();
     expect(pending!.resolution.escalation!.reasons.map((r) => r.code)).toContain('cross_platform_mismatch');
-    await conflicts.resolver.resolveManually(pending!.conflictId, {
+    await conflicts.unscopedResolver.resolveManually(pending!.conflictId, {
       values: { quantity: 31 },
       adminId: 'admin-1',
       note: 'counted the shelf',
@@ -101,7 +101,7 @@ describe.each(commerceEngines)('sync conflicts in the commerce flows ($name)', (
     await conflicts.whenCaughtUp();
     await bed.commerce.whenIdle();
     expect(await onHand('p1')).toBe(31);
-    const [decided] = await conflicts.resolver.list({ status: 'manually_resolved' });
+    const [decided] = await conflicts.unscopedResolver.list({ status: 'manually_resolved' });
     expect(decided!.manualOverride).toMatchObject({ adminId: 'admin-1', note: 'counted the shelf' });
   });
 
@@ -115,17 +115,17 @@ describe.each(commerceEngines)('sync conflicts in the commerce flows ($name)', (
     await orderReport('o2', 'payment_processor', 0, { status: 'paid', totalAmount: 80 });
     await orderReport('o2', 'automated_system', 100, { status: 'paid', totalAmount: 80 });
     expect(await settle()).toEqual({ applied: 0, resolved: 1, escalated: 1 });
-    const o1 = await bed.commerce.readModels.find<CommerceOrderRow>('commerce_orders', {
+    const o1 = await bed.commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
       creator_id: C,
       order_id: 'o1',
     });
     expect(o1).toBeNull();
-    const o2 = await bed.commerce.readModels.find<CommerceOrderRow>('commerce_orders', {
+    const o2 = await bed.commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
       creator_id: C,
       order_id: 'o2',
     });
     expect(o2).toMatchObject({ status: 'paid', amount: 80 });
-    const [pending] = await conflicts.resolver.listPending({ entityType: 'order' });
+    const [pending] = await conflicts.unscopedResolver.listPending({ entityType: 'order' });
     expect(pending!.resolution.entityId).toBe('o1');
   });
 
@@ -193,10 +193,10 @@ describe.each(commerceEngines)('sync conflicts in the commerce flows ($name)', (
     await refund('r2', 'payment_processor', 0, 40);
     await refund('r2', 'manual_admin', 10, 40);
     expect(await settle()).toEqual({ applied: 0, resolved: 1, escalated: 1 });
-    const [pending] = await conflicts.resolver.listPending({ entityType: 'order' });
+    const [pending] = await conflicts.unscopedResolver.listPending({ entityType: 'order' });
     expect(pending!.resolution.entityId).toBe('r1');
     expect(pending!.resolution.escalation!.reasons.map((r) => r.code)).toEqual(['payment_amount']);
-    const r2 = await bed.commerce.readModels.find<CommerceOrderRow>('commerce_orders', {
+    const r2 = await bed.commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
       creator_id: C,
       order_id: 'r2',
     });
@@ -222,7 +222,7 @@ describe.each(commerceEngines)('sync conflicts in the commerce flows ($name)', (
       ]);
     }
     expect(await settle()).toEqual({ applied: 0, resolved: 0, escalated: 1 });
-    const [pending] = await conflicts.resolver.listPending({ entityType: 'order' });
+    const [pending] = await conflicts.unscopedResolver.listPending({ entityType: 'order' });
     expect(pending!.resolution.escalation!.reasons.map((r) => r.code)).toEqual(['order_value']);
   });
 });

@@ -253,14 +253,14 @@ describe.each(commerceEngines)('resolve-sync-conflicts against a reference model
 
         const expected = model(reports);
         for (const product of ['p1', 'p2']) {
-          const row = await bed.commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+          const row = await bed.commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
             creator_id: creator,
             product_id: product,
           });
           expect(row === null ? undefined : Number(row.on_hand)).toBe(expected.stock.get(product));
         }
         for (const order of ['o1', 'o2']) {
-          const row = await bed.commerce.readModels.find<CommerceOrderRow>('commerce_orders', {
+          const row = await bed.commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
             creator_id: creator,
             order_id: order,
           });
@@ -275,7 +275,7 @@ describe.each(commerceEngines)('resolve-sync-conflicts against a reference model
         }
 
         // Accounting: audited conflicts plus lone outcomes name every report once.
-        const records = (await conflicts.resolver.list()).filter(
+        const records = (await conflicts.unscopedResolver.list()).filter(
           (r) => r.resolution.before.creatorId === creator,
         );
         expect(records).toHaveLength(expected.conflicts);

@@ -121,13 +121,15 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       ]);
       await commerce.whenIdle();
 
-      const o1 = await commerce.readModels.find<CommerceOrderRow>('commerce_orders', {
+      const o1 = await commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
         creator_id: C,
         order_id: 'o1',
       });
       expect(o1).toMatchObject({ status: 'delivered', completed: true, automated: true, amount: 40 });
 
-      const metrics = await commerce.readModels.find<OrderMetricsRow>('order_metrics', { creator_id: C });
+      const metrics = await commerce.readModels.unscopedFind<OrderMetricsRow>('order_metrics', {
+        creator_id: C,
+      });
       expect(metrics).toMatchObject({
         active_orders: 1,
         received_orders: 3,
@@ -139,7 +141,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       // 30 min and 60 min from receipt to shipment.
       expect(metrics?.avg_processing_ms).toBe(45 * 60_000);
 
-      const days = await commerce.readModels.rows<DailyRevenueRow>('daily_revenue_metrics');
+      const days = await commerce.readModels.unscopedRows<DailyRevenueRow>('daily_revenue_metrics');
       const day1 = days.find((d) => d.day === '2026-03-01');
       const day2 = days.find((d) => d.day === '2026-03-02');
       expect(day1).toMatchObject({ orders_received: 3, cohort_completed: 1, revenue: 0 });
@@ -160,25 +162,25 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       );
       await commerce.whenIdle();
       expect(
-        await commerce.readModels.find<OrderMetricsRow>('order_metrics', { creator_id: C }),
+        await commerce.readModels.unscopedFind<OrderMetricsRow>('order_metrics', { creator_id: C }),
       ).toMatchObject({
         received_orders: 40,
         active_orders: 40,
       });
-      expect(await commerce.readModels.rows('commerce_orders')).toHaveLength(40);
+      expect(await commerce.readModels.unscopedRows('commerce_orders')).toHaveLength(40);
     });
 
     it('raises a low-stock alert when stock crosses the threshold, and resolves it on restock', async () => {
       await stock(store, 'p1', 12, 10);
       await commerce.whenIdle();
-      expect(await commerce.readModels.rows('inventory_alerts')).toEqual([]);
+      expect(await commerce.readModels.unscopedRows('inventory_alerts')).toEqual([]);
 
       await store.append(orderStream(C, 'o9'), [
         commerceEvent('inventory.reserved', { creatorId: C, productId: 'p1', orderId: 'o9', quantity: 5 }),
       ]);
       await commerce.whenIdle();
       await commerce.whenIdle(); // the alert event itself is read once more
-      const level = await commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+      const level = await commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
         creator_id: C,
         product_id: 'p1',
       });
@@ -189,7 +191,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
         low_stock: true,
         low_stock_alerted: true,
       });
-      const alerts = await commerce.readModels.rows<InventoryAlertRow>('inventory_alerts');
+      const alerts = await commerce.readModels.unscopedRows<InventoryAlertRow>('inventory_alerts');
       const low = alerts.find((a) => a.alert_type === 'low_stock');
       expect(low).toMatchObject({ status: 'active', quantity: 7, threshold: 10 });
       expect(['warning', 'critical']).toContain(low?.severity);
@@ -212,7 +214,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       await stock(store, 'p1', 100, 10);
       await commerce.whenIdle();
       await commerce.whenIdle();
-      const after = await commerce.readModels.rows<InventoryAlertRow>('inventory_alerts');
+      const after = await commerce.readModels.unscopedRows<InventoryAlertRow>('inventory_alerts');
       expect(after.find((a) => a.alert_type === 'low_stock')).toMatchObject({ status: 'resolved' });
       const all = (await store.readAll({ limit: 1000 })).events;
       expect(all.filter((e) => e.type === 'inventory.low_stock_detected')).toHaveLength(1);
@@ -255,17 +257,19 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       expect(bed.payments.netCaptured()).toBe(60);
       expect(bed.shipping.activeLabels()).toBe(1);
       expect(bed.tiktok.shipping.get('o1')).toMatchObject({ carrier: 'USPS', provider: 'shippo' });
-      const order = await commerce.readModels.find<CommerceOrderRow>('commerce_orders', {
+      const order = await commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
         creator_id: C,
         order_id: 'o1',
       });
       expect(order).toMatchObject({ status: 'shipped', automated: true, amount: 60 });
-      const p1 = await commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+      const p1 = await commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
         creator_id: C,
         product_id: 'p1',
       });
       expect(p1).toMatchObject({ on_hand: 48, reserved: 0, available: 48 });
-      const metrics = await commerce.readModels.find<OrderMetricsRow>('order_metrics', { creator_id: C });
+      const metrics = await commerce.readModels.unscopedFind<OrderMetricsRow>('order_metrics', {
+        creator_id: C,
+      });
       expect(metrics).toMatchObject({ active_orders: 0, automated_orders: 1, automation_health_pct: 100 });
     });
 
@@ -285,7 +289,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       ]);
       await commerce.whenIdle();
       await commerce.whenIdle();
-      const p1 = await commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+      const p1 = await commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
         creator_id: C,
         product_id: 'p1',
       });
@@ -295,12 +299,14 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       );
       // Released once, by the compensation; the cancellation found nothing left to release.
       expect(released.map((e) => (e.data as { reason: string }).reason)).toEqual(['compensation']);
-      const order = await commerce.readModels.find<CommerceOrderRow>('commerce_orders', {
+      const order = await commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
         creator_id: C,
         order_id: 'o2',
       });
       expect(order).toMatchObject({ status: 'cancelled', failed: true });
-      const metrics = await commerce.readModels.find<OrderMetricsRow>('order_metrics', { creator_id: C });
+      const metrics = await commerce.readModels.unscopedFind<OrderMetricsRow>('order_metrics', {
+        creator_id: C,
+      });
       expect(metrics).toMatchObject({
         active_orders: 0,
         failed_orders: 1,
@@ -330,7 +336,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       expect(bed.payments.netCaptured()).toBe(0);
       expect(bed.shipping.activeLabels()).toBe(0);
       await commerce.whenIdle();
-      const order = await commerce.readModels.find<CommerceOrderRow>('commerce_orders', {
+      const order = await commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
         creator_id: C,
         order_id: 'o3',
       });
@@ -403,7 +409,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       ]);
       await commerce.whenIdle();
       expect(
-        await commerce.readModels.find<SystemHealthRow>('system_health_metrics', {
+        await commerce.readModels.unscopedFind<SystemHealthRow>('system_health_metrics', {
           creator_id: C,
           component: 'tiktok_api',
         }),
@@ -427,7 +433,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       // Inline read models: the change is published when the append returns.
       if (commerce.readModels.mode === 'inline') expect(critical).toHaveLength(1);
       await commerce.whenIdle();
-      const row = await commerce.readModels.find<SystemHealthRow>('system_health_metrics', {
+      const row = await commerce.readModels.unscopedFind<SystemHealthRow>('system_health_metrics', {
         creator_id: C,
         component: 'tiktok_api',
       });
@@ -437,13 +443,13 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
         breaches: ['webhook_latency_ms'],
       });
       expect(row?.measurements).toEqual({ webhook_latency_ms: 2500, rate_limit_headroom: 0.9 });
-      const sync = await commerce.readModels.find<SyncOperationRow>('sync_operations', {
+      const sync = await commerce.readModels.unscopedFind<SyncOperationRow>('sync_operations', {
         creator_id: C,
         component: 'inventory_sync',
         operation: 'stock_pull',
       });
       expect(sync).toMatchObject({ status: 'failed', consecutive_failures: 1, last_error_code: 'TIMEOUT' });
-      const inv = await commerce.readModels.find<SystemHealthRow>('system_health_metrics', {
+      const inv = await commerce.readModels.unscopedFind<SystemHealthRow>('system_health_metrics', {
         creator_id: C,
         component: 'inventory_sync',
       });
@@ -462,7 +468,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       ]);
       expect((await commerce.waitForFulfillment(C, 'r2')).status).toBe('completed');
       await eventually(async () => {
-        const level = await commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+        const level = await commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
           creator_id: C,
           product_id: 'p1',
         });
@@ -472,7 +478,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       const snapshot = async () =>
         Object.fromEntries(
           await Promise.all(
-            COMMERCE_TABLES.map(async (t) => [t, await commerce.readModels.rows(t)] as const),
+            COMMERCE_TABLES.map(async (t) => [t, await commerce.readModels.unscopedRows(t)] as const),
           ),
         );
       const before = await snapshot();
@@ -490,7 +496,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       ]);
       await commerce.whenIdle();
       expect(
-        await commerce.readModels.find<OrderMetricsRow>('order_metrics', { creator_id: C }),
+        await commerce.readModels.unscopedFind<OrderMetricsRow>('order_metrics', { creator_id: C }),
       ).toMatchObject({
         received_orders: 2,
         shipped_orders: 1,
@@ -515,7 +521,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
         ),
       ]);
       await commerce.whenIdle();
-      const spike = await commerce.readModels.find<InventoryAlertRow>('inventory_alerts', {
+      const spike = await commerce.readModels.unscopedFind<InventoryAlertRow>('inventory_alerts', {
         creator_id: C,
         product_id: 'viral',
         alert_type: 'velocity_anomaly',
@@ -524,13 +530,13 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
 
       const later = await commerce.syncInventoryLevels(C, new Date(t + 6 * 3_600_000));
       expect(later.anomalies).toBe(0);
-      const resolved = await commerce.readModels.find<InventoryAlertRow>('inventory_alerts', {
+      const resolved = await commerce.readModels.unscopedFind<InventoryAlertRow>('inventory_alerts', {
         creator_id: C,
         product_id: 'viral',
         alert_type: 'velocity_anomaly',
       });
       expect(resolved).toMatchObject({ status: 'resolved' });
-      const level = await commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+      const level = await commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
         creator_id: C,
         product_id: 'viral',
       });
@@ -579,7 +585,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
         lowStockAlertsRaised: 0,
         reordersTriggered: 0,
       });
-      const active = (await commerce.readModels.rows<InventoryAlertRow>('inventory_alerts')).filter(
+      const active = (await commerce.readModels.unscopedRows<InventoryAlertRow>('inventory_alerts')).filter(
         (a) => a.alert_type === 'low_stock' && a.status === 'active',
       );
       const alerts = active.filter((a) => a.creator_id === C);
@@ -589,7 +595,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
         ['creator-2', 'x'],
       ]);
       expect(alerts.find((a) => a.product_id === 'p00')?.severity).toBe('critical');
-      const run = await commerce.readModels.find<SyncOperationRow>('sync_operations', {
+      const run = await commerce.readModels.unscopedFind<SyncOperationRow>('sync_operations', {
         creator_id: C,
         component: 'inventory_sync',
         operation: 'sync_inventory_levels',

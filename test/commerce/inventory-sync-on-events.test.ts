@@ -85,7 +85,7 @@ describe.each(commerceEngines)('sync-inventory-levels on inventory events ($name
   const onHand = async (productId: string) =>
     Number(
       (
-        await bed.commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+        await bed.commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
           creator_id: C,
           product_id: productId,
         })

@@ -77,7 +77,7 @@ describe.each(commerceEngines)('manual queue routes ($name)', (engine) => {
     await report('scheduled_sync', 44, 70_500);
     await conflicts.whenCaughtUp();
     expect(await conflicts.settleDue(T0 + 3_600_000)).toMatchObject({ escalated: 1 });
-    const [pending] = await conflicts.resolver.listPending();
+    const [pending] = await conflicts.unscopedResolver.listPending();
     return pending!.conflictId;
   }
 
@@ -93,7 +93,7 @@ describe.each(commerceEngines)('manual queue routes ($name)', (engine) => {
       note: 'mine',
     });
     expect(refused).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
-    expect(await bed.commerce.conflicts!.resolver.listPending()).toHaveLength(1);
+    expect(await bed.commerce.conflicts!.unscopedResolver.listPending()).toHaveLength(1);
     expect(await bed.commerce.accessAudit.list()).toEqual([]);
   });
 
@@ -155,7 +155,7 @@ describe.each(commerceEngines)('manual queue routes ($name)', (engine) => {
     });
     await bed.commerce.conflicts!.whenCaughtUp();
     await bed.commerce.whenIdle();
-    const row = await bed.commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+    const row = await bed.commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
       creator_id: C,
       product_id: 'p1',
     });

@@ -87,7 +87,7 @@ describe.each(commerceEngines)('order conflicts scoped by creator ($name)', (eng
     expect(byCreator(B)).toHaveLength(3);
 
     const queue = bed.commerce.conflictQueue!;
-    const all = await bed.commerce.conflicts!.resolver.list();
+    const all = await bed.commerce.conflicts!.unscopedResolver.list();
     const ofA = all.filter((r) => r.tenantId === A);
     const ofB = all.filter((r) => r.tenantId === B);
     expect([ofA.length, ofB.length]).toEqual([3, 3]);
@@ -137,7 +137,7 @@ describe.each(commerceEngines)('order conflicts scoped by creator ($name)', (eng
     await conflicts.whenCaughtUp();
     await bed.commerce.whenIdle();
     const order = (creator: string) =>
-      bed.commerce.readModels.find<CommerceOrderRow>('commerce_orders', {
+      bed.commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
         creator_id: creator,
         order_id: 'o1',
       });

@@ -82,14 +82,14 @@ describe('order read models', () => {
             const [queue, i] = open[it.next().value % open.length]!;
             await store.append(orderStream('c1', `o${i}`), [queue.shift()!]);
           }
-          const metrics = (await set.find<OrderMetricsRow>('order_metrics', { creator_id: 'c1' }))!;
+          const metrics = (await set.unscopedFind<OrderMetricsRow>('order_metrics', { creator_id: 'c1' }))!;
           const shipped = orders.filter((o) => o.fate === 'shipped' || o.fate === 'delivered');
           expect(metrics.received_orders).toBe(orders.length);
           expect(metrics.active_orders).toBe(orders.filter((o) => o.fate === 'open').length);
           expect(metrics.shipped_orders).toBe(shipped.length);
           expect(metrics.automated_orders).toBe(shipped.filter((o) => o.automated).length);
           expect(metrics.manual_orders).toBe(shipped.filter((o) => !o.automated).length);
-          const revenue = (await set.rows<DailyRevenueRow>('daily_revenue_metrics')).reduce(
+          const revenue = (await set.unscopedRows<DailyRevenueRow>('daily_revenue_metrics')).reduce(
             (a, r) => a + r.revenue,
             0,
           );
@@ -98,7 +98,7 @@ describe('order read models', () => {
             delivered.reduce((a, o) => a + o.amount, 0),
             6,
           );
-          const received = (await set.rows<DailyRevenueRow>('daily_revenue_metrics')).reduce(
+          const received = (await set.unscopedRows<DailyRevenueRow>('daily_revenue_metrics')).reduce(
             (a, r) => a + r.orders_received,
             0,
           );

@@ -40,7 +40,7 @@ async function reportPair(bed: CommerceTestbed, creatorId: string, productId: st
 
 const onHand = async (bed: CommerceTestbed, creatorId: string, productId: string) =>
   (
-    await bed.commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+    await bed.commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
       creator_id: creatorId,
       product_id: productId,
     })
@@ -65,7 +65,7 @@ describe.each(commerceEngines)('settling timer ($name)', (engine) => {
         what: 'the window settled by the timer',
       });
       // Not before it was due: the grace for late reports is kept.
-      const audit = await bed.commerce.conflicts!.resolver.list();
+      const audit = await bed.commerce.conflicts!.unscopedResolver.list();
       expect(audit).toHaveLength(1);
       expect(Date.parse(audit[0]!.detectedAt)).toBeGreaterThanOrEqual(reportedMs + WINDOW_MS + SETTLE_MS);
     },

@@ -54,7 +54,7 @@ describe.each(modes)('sync-inventory-levels folded on $name', ({ engine, mode })
       }
       await commerce.whenIdle();
       const level = (productId: string) =>
-        commerce.readModels.find<InventoryLevelRow>('inventory_levels', {
+        commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
           creator_id: C,
           product_id: productId,
         });
@@ -72,7 +72,7 @@ describe.each(modes)('sync-inventory-levels folded on $name', ({ engine, mode })
       const snapshot = async () =>
         Object.fromEntries(
           await Promise.all(
-            COMMERCE_TABLES.map(async (t) => [t, await commerce.readModels.rows(t)] as const),
+            COMMERCE_TABLES.map(async (t) => [t, await commerce.readModels.unscopedRows(t)] as const),
           ),
         );
       const live = await snapshot();

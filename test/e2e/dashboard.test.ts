@@ -292,7 +292,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
     let orderConflictId = '';
     await vi.waitFor(
       async () => {
-        const pending = await running.host.commerce.conflicts!.resolver.listPending({
+        const pending = await running.host.commerce.conflicts!.unscopedResolver.listPending({
           entityType: 'order',
         });
         orderConflictId = pending.find((r) => r.resolution.entityId === orderId)!.conflictId;
@@ -329,7 +329,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
     await vi.waitFor(
       async () =>
         expect(
-          await running.host.commerce.readModels.find('commerce_orders', {
+          await running.host.commerce.readModels.unscopedFind('commerce_orders', {
             creator_id: creatorId,
             order_id: orderId,
           }),
@@ -421,7 +421,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
           else expect(got && compareCheckpoints(got, last) >= 0, `${channel}: ${got} < ${last}`).toBe(true);
         }
         // As JSON: timestamps travel as strings.
-        const rows = await running.host.commerce.readModels.rows('order_metrics');
+        const rows = await running.host.commerce.readModels.unscopedRows('order_metrics');
         expect(d.channels.order_metrics!.rows).toEqual(JSON.parse(JSON.stringify(rows)));
       },
       { timeout: 30_000, interval: 500 },
@@ -460,7 +460,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
     await vi.waitFor(
       async () => {
         await running.host.engine.whenCaughtUp({ timeoutMs: 10_000 });
-        const pending = await running.host.commerce.conflicts!.resolver.listPending();
+        const pending = await running.host.commerce.conflicts!.unscopedResolver.listPending();
         const rows = (await debugOf(page)).channels.conflict_queue!.rows;
         const shown = rows.filter((r) => r.status === 'pending').map((r) => r.conflict_id);
         expect(shown.sort()).toEqual(pending.map((r) => r.conflictId).sort());
@@ -493,7 +493,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
       expect(connections).toHaveLength(1);
       expect(await page.locator('#transport').textContent()).toBe(label);
       // Today's revenue (the latest UTC day), in cents.
-      const days = await running.host.commerce.readModels.rows<{ day: string; revenue: number }>(
+      const days = await running.host.commerce.readModels.unscopedRows<{ day: string; revenue: number }>(
         'daily_revenue_metrics',
       );
       const today = days.sort((a, b) => b.day.localeCompare(a.day))[0]!;

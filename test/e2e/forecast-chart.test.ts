@@ -80,7 +80,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard forecast panel', () => {
     const { commerce } = running.host;
     // Stock levels come from the poller; forecast once every product has one.
     await vi.waitFor(
-      async () => expect(await commerce.readModels.rows('inventory_levels')).toHaveLength(CATALOG.length),
+      async () =>
+        expect(await commerce.readModels.unscopedRows('inventory_levels')).toHaveLength(CATALOG.length),
       { timeout: 60_000, interval: 250 },
     );
     await commerce.whenIdle(60_000);
@@ -108,7 +109,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard forecast panel', () => {
     const band = await viral.locator('svg polygon.band').getAttribute('points');
     expect(band?.split(' ').length).toBe(60);
     expect(await viral.locator('svg polyline.median').count()).toBe(1);
-    const trend = (await commerce.readModels.rows('product_trend_analysis')).find(
+    const trend = (await commerce.readModels.unscopedRows('product_trend_analysis')).find(
       (r) => r.product_id === VIRAL_PRODUCT_ID,
     )!;
     expect(trend.stockout_median_date, JSON.stringify({ ...trend, forecast: undefined })).not.toBeNull();
@@ -141,7 +142,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard forecast panel', () => {
     const creatorId = String(trend.creator_id);
     const today = String(trend.first_date).slice(0, 10);
     const sold = new Map(
-      (await commerce.readModels.rows('product_daily_sales'))
+      (await commerce.readModels.unscopedRows('product_daily_sales'))
         .filter((r) => r.product_id === VIRAL_PRODUCT_ID)
         .map((r) => [String(r.day).slice(0, 10), Number(r.units)]),
     );

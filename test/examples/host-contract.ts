@@ -291,7 +291,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       expect((await queue(`/${id}/decision`, 'demo-admin-token', decision)).status).toBe(200);
       await vi.waitFor(
         async () => {
-          const row = await commerce.readModels.find('inventory_levels', {
+          const row = await commerce.readModels.unscopedFind('inventory_levels', {
             creator_id: C,
             product_id: 'p-queue',
           });
@@ -381,7 +381,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       const creator = { creator_id: DEMO_CREDENTIALS.creatorId };
       // The receiver tests above shipped an order outside this flow: count from here.
       await running.host.engine.whenCaughtUp({ timeoutMs: 30_000 });
-      const before = (await commerce.readModels.find('order_metrics', creator)) ?? {};
+      const before = (await commerce.readModels.unscopedFind('order_metrics', creator)) ?? {};
       const counter = (name: string) => Number(before[name] ?? 0);
       const metrics = subscribe('order_metrics');
       const revenue = subscribe('daily_revenue_metrics');
@@ -437,7 +437,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       // What the client holds is what the database holds (as JSON: timestamps are strings on the wire).
       await running.host.engine.whenCaughtUp({ timeoutMs: 30_000 });
       await vi.waitFor(async () => {
-        const rows = await commerce.readModels.rows('order_metrics');
+        const rows = await commerce.readModels.unscopedRows('order_metrics');
         expect(metrics.table.rows()).toEqual(JSON.parse(JSON.stringify(rows)));
       });
       expect(metrics.stats.duplicatesDropped).toBe(0);

@@ -54,6 +54,11 @@ export interface InventoryPollerOptions {
  */
 export function inventoryPoller(options: InventoryPollerOptions): EngineWorker {
   const { commerce, creatorId } = options;
+  const reader = commerce.as({
+    userId: 'service:inventory-poller',
+    tenantIds: [creatorId],
+    roles: [COMMERCE_ROLES.service],
+  });
   // The last (TikTok count, on_hand seen) appended per product: skips a
   // repeat while the read model has not folded the previous append yet.
   const appended = new Map<string, string>();
@@ -63,12 +68,8 @@ export function inventoryPoller(options: InventoryPollerOptions): EngineWorker {
 
   async function reconcile(store: EventStore): Promise<void> {
     const stock = await fetchInventory(options.client);
-    // The poller reads as a service of its one creator: the scoped read returns no one else's rows.
-    const levels = await commerce.rows('inventory_levels', {
-      userId: 'service:inventory-poller',
-      tenantIds: [creatorId],
-      roles: [COMMERCE_ROLES.service],
-    });
+    // The poller reads as a service of its one creator: the scoped reader returns no one else's rows.
+    const levels = await reader.rows('inventory_levels');
     const byProduct = new Map(levels.map((r) => [String(r.product_id), r]));
     for (const s of stock) {
       const row = byProduct.get(s.productId);

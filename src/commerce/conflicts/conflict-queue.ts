@@ -7,6 +7,7 @@
  */
 import type { AccessAuditStore } from '../../access/access-audit.js';
 import { auditedRead, requireRole } from '../../access/audited-read.js';
+import { frozenPrincipal } from '../../access/principal.js';
 import type { Authorization } from '../../core/authorization.js';
 import type { AuditQuery, ConflictRecord } from '../../conflicts/service/audit/audit-record.js';
 import { ConflictNotFoundError } from '../../conflicts/errors.js';
@@ -16,11 +17,48 @@ import type { ConflictResolver } from '../../conflicts/service/conflict-resolver
 import { COMMERCE_DECIDE_ROLES, COMMERCE_READ_ROLES } from '../roles.js';
 
 /**
+ * What {@link ConflictQueue.report} takes besides the caller.
+ *
+ * @example
+ * ```ts
+ * const options: ConflictReportOptions = { from: new Date(Date.now() - 86_400_000), to: new Date(), bucket: 'hour' };
+ * ```
+ */
+export interface ConflictReportOptions {
+  from: Date;
+  to: Date;
+  bucket: ReportBucket;
+  /** Only these creators (within what the caller may see; an admin naming other creators is access-audited). */
+  tenantIds?: readonly string[];
+}
+
+/**
+ * The conflict audit, queue and reports bound to one caller
+ * (`queue.as(principal)` or `commerce.as(principal).conflicts`): the same
+ * reads as {@link ConflictQueue} without the principal argument to forget.
+ *
+ * @example
+ * ```ts
+ * const mine = commerce.as({ userId: 'u1', tenantIds: ['creator-1'], roles: ['creator'] }).conflicts!;
+ * const pending = await mine.pending({ entityType: 'inventory' });
+ * ```
+ */
+export interface ConflictReader {
+  /** The caller every read is scoped to (a frozen copy). */
+  readonly principal: Readonly<Authorization>;
+  pending(query?: Omit<AuditQuery, 'status'>): Promise<ConflictRecord[]>;
+  list(query?: AuditQuery): Promise<ConflictRecord[]>;
+  report(options: ConflictReportOptions): Promise<ConflictReport>;
+  /** Admin only. */
+  decide(conflictId: string, decision: { values: JsonObject; note: string }): Promise<ConflictRecord>;
+}
+
+/**
  * The tenant-scoped face of a conflict resolver.
  *
  * @example
  * ```ts
- * const queue = new ConflictQueue(commerce.conflicts!.resolver, commerce.accessAudit);
+ * const queue = new ConflictQueue(commerce.conflicts!.unscopedResolver, commerce.accessAudit);
  * const mine = await queue.pending({ userId: 'u1', tenantIds: ['creator-1'], roles: ['creator'] });
  * ```
  */
@@ -55,10 +93,7 @@ export class ConflictQueue {
   }
 
   /** A report over the conflicts of the creators the caller may see. */
-  async report(
-    auth: Authorization,
-    options: { from: Date; to: Date; bucket: ReportBucket; tenantIds?: readonly string[] },
-  ): Promise<ConflictReport> {
+  async report(auth: Authorization, options: ConflictReportOptions): Promise<ConflictReport> {
     requireRole(auth, COMMERCE_READ_ROLES, 'Reading conflict reports');
     const { tenantIds, ...range } = options;
     return auditedRead(
@@ -90,6 +125,29 @@ export class ConflictQueue {
       values: decision.values,
       adminId: auth.userId,
       note: decision.note,
+    });
+  }
+
+  /**
+   * This queue bound to one caller: checks the principal now
+   * (`MissingPrincipalError` / `InvalidPrincipalError`) and keeps a
+   * frozen copy, so later reads cannot drift from the scope it was given.
+   *
+   * @example
+   * ```ts
+   * const reader = commerce.conflictQueue!.as(auth);
+   * const report = await reader.report({ from, to, bucket: 'hour' });
+   * ```
+   */
+  as(principal: Authorization): ConflictReader {
+    const auth = frozenPrincipal(principal, 'ConflictQueue.as');
+    return Object.freeze({
+      principal: auth,
+      pending: (query?: Omit<AuditQuery, 'status'>) => this.pending(auth, query),
+      list: (query?: AuditQuery) => this.list(auth, query),
+      report: (options: ConflictReportOptions) => this.report(auth, options),
+      decide: (conflictId: string, decision: { values: JsonObject; note: string }) =>
+        this.decide(auth, conflictId, decision),
     });
   }
 }

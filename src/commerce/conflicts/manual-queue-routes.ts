@@ -8,7 +8,7 @@
  * models through `resolve-sync-conflicts`.
  */
 import { z } from 'zod';
-import { AccessDeniedError } from '../../access/errors.js';
+import { AccessDeniedError, InvalidPrincipalError } from '../../access/errors.js';
 import { ADMIN_ROLE, hasRole, type Authorization } from '../../core/authorization.js';
 import type { ConflictRecord } from '../../conflicts/service/audit/audit-record.js';
 import {
@@ -17,10 +17,10 @@ import {
   MalformedConflictInputError,
 } from '../../conflicts/errors.js';
 import type { JsonObject } from '../../conflicts/json.js';
-import { problemResponse } from '../../http/problem.js';
+import { problemOf, problemResponse } from '../../http/problem.js';
 import type { Route } from '../../http/router.js';
 import { jsonResponse, withBodyLimit, type HttpRequestHead, type HttpResponse } from '../../http/types.js';
-import type { ConflictQueue } from './conflict-queue.js';
+import type { ConflictQueue, ConflictReader } from './conflict-queue.js';
 
 /** Who calls the queue: the host's `authorize(request)` returns it, or null when unauthenticated. */
 export type QueueCaller = Authorization;
@@ -88,22 +88,26 @@ export function manualQueueRoutes(options: ManualQueueRoutesOptions): Route[] {
   const now = options.now ?? Date.now;
   const { queue } = options;
 
-  /** The caller, or the response refusing them; a refusal by the queue becomes its problem. */
+  /**
+   * The queue bound to the caller, or the response refusing them; a refusal by
+   * the queue becomes its problem. A malformed identity from `authorize` is the
+   * host's bug (`InvalidPrincipalError`, 500).
+   */
   const guarded =
-    (handle: (req: Parameters<Route['handler']>[0], caller: Authorization) => Promise<HttpResponse>) =>
+    (handle: (req: Parameters<Route['handler']>[0], reader: ConflictReader) => Promise<HttpResponse>) =>
     async (req: Parameters<Route['handler']>[0]): Promise<HttpResponse> => {
       const caller = await options.authorize(req);
       if (!caller) return problemResponse({ status: 401, code: 'UNAUTHENTICATED', message: 'Sign in first' });
       try {
-        return await handle(req, caller);
+        return await handle(req, queue.as(caller));
       } catch (err) {
         return queueProblem(err);
       }
     };
   const listPending = withBodyLimit(
-    guarded(async (req, caller) => {
+    guarded(async (req, reader) => {
       const entityType = req.params.entityType;
-      const pending = await queue.pending(caller, entityType === undefined ? {} : { entityType });
+      const pending = await reader.pending(entityType === undefined ? {} : { entityType });
       return jsonResponse(200, { conflicts: pending.map(summary) });
     }),
     0,
@@ -116,10 +120,10 @@ export function manualQueueRoutes(options: ManualQueueRoutesOptions): Route[] {
       method: 'GET',
       path: `${prefix}/report`,
       handler: withBodyLimit(
-        guarded(async (_req, caller) => {
+        guarded(async (_req, reader) => {
           const to = new Date(now());
           const from = new Date(to.getTime() - 24 * 3_600_000);
-          return jsonResponse(200, await queue.report(caller, { from, to, bucket: 'hour' }));
+          return jsonResponse(200, await reader.report({ from, to, bucket: 'hour' }));
         }),
         0,
       ),
@@ -128,10 +132,10 @@ export function manualQueueRoutes(options: ManualQueueRoutesOptions): Route[] {
       method: 'POST',
       path: `${prefix}/:conflictId/decision`,
       handler: withBodyLimit(
-        guarded(async (req, caller) => {
+        guarded(async (req, reader) => {
           // Refuse a non-admin before reading the body.
-          if (!hasRole(caller, QUEUE_ADMIN_ROLE))
-            throw new AccessDeniedError(caller.userId, [QUEUE_ADMIN_ROLE], 'Deciding a conflict');
+          if (!hasRole(reader.principal, QUEUE_ADMIN_ROLE))
+            throw new AccessDeniedError(reader.principal.userId, [QUEUE_ADMIN_ROLE], 'Deciding a conflict');
           let body: unknown;
           try {
             body = JSON.parse(req.rawBody.toString('utf8'));
@@ -147,7 +151,7 @@ export function manualQueueRoutes(options: ManualQueueRoutesOptions): Route[] {
               issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
             });
           }
-          const record = await queue.decide(caller, req.params.conflictId!, {
+          const record = await reader.decide(req.params.conflictId!, {
             values: parsed.data.values as JsonObject,
             note: parsed.data.note,
           });
@@ -160,6 +164,8 @@ export function manualQueueRoutes(options: ManualQueueRoutesOptions): Route[] {
 }
 
 function queueProblem(err: unknown): HttpResponse {
+  // The host's authorize() returned a malformed identity: its bug, answered without the detail.
+  if (err instanceof InvalidPrincipalError) return problemResponse(problemOf(err));
   if (err instanceof AccessDeniedError)
     return problemResponse({ status: 403, code: err.code, message: err.message });
   if (err instanceof ConflictNotFoundError)

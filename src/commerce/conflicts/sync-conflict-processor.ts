@@ -135,7 +135,12 @@ export interface SyncConflictEvents {
  */
 export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   readonly processor: Processor;
-  readonly resolver: ConflictResolver;
+  /**
+   * The conflict resolver, every creator's audit unscoped: the processor's
+   * own access. A caller reads the audit, queue and reports through
+   * `commerce.conflictQueue` or `commerce.as(principal).conflicts`.
+   */
+  readonly unscopedResolver: ConflictResolver;
   readonly staging: ContenderStaging;
   readonly #store: EventStore;
   readonly #readModels: ReadModelSet;
@@ -184,7 +189,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     this.#now = options.now ?? Date.now;
     this.#concurrency = options.concurrency ?? 256;
     registerSyncReportEvents(store);
-    this.resolver = new ConflictResolver({
+    this.unscopedResolver = new ConflictResolver({
       store,
       now: this.#now,
       config: withRefundsOnOrders(commerceConflictConfig(options.config)),
@@ -205,7 +210,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   /** Create the staging table, the conflict audit and the processing tables. */
   async migrate(): Promise<void> {
     await this.staging.migrate();
-    await this.resolver.migrate();
+    await this.unscopedResolver.migrate();
     await this.processor.migrate();
   }
 
@@ -224,7 +229,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     await this.#drain();
     await this.#removing;
     await this.processor.stop();
-    this.resolver.close();
+    this.unscopedResolver.close();
   }
 
   /** Resolve once the processor has staged every report in the log as it is now. */
@@ -267,7 +272,9 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   }
 
   #dueAt(entity: OpenEntity): number {
-    return entity.anchorMs + windowFor(this.resolver.engine.config, entity.entityType) + this.#settleMs;
+    return (
+      entity.anchorMs + windowFor(this.unscopedResolver.engine.config, entity.entityType) + this.#settleMs
+    );
   }
 
   /**
@@ -381,7 +388,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
    */
   async #settleBatch(due: readonly DueEntity[], nowMs: number): Promise<PassOutcome> {
     const result = zeroResult();
-    const config = this.resolver.engine.config;
+    const config = this.unscopedResolver.engine.config;
     // Reports the index does not know (after a reload) are read in one query.
     const unknown = due.filter((d) => d.rows === null).map((d) => d.entity);
     const loaded = unknown.length === 0 ? new Map() : await this.staging.loadMany(unknown);
@@ -457,7 +464,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     if (window.length === 1) {
       const only = window[0]!;
       // A lone report is no conflict, but a shipped order still cannot be modified.
-      const terminal = policyFor(this.resolver.engine.config, entity.entityType).terminal;
+      const terminal = policyFor(this.unscopedResolver.engine.config, entity.entityType).terminal;
       const absorbed = terminal !== undefined && terminal.values.includes(String(base[terminal.field]));
       await this.#apply(entity, absorbed ? base : { ...base, ...only.contender.changes }, base, {
         key: `sync-report:${only.eventId}`,
@@ -467,7 +474,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     }
     // The resolved value rides in the resolver's append: it commits with the audit row, in
     // one transaction per group commit instead of a second append per conflict.
-    return this.resolver.resolve(
+    return this.unscopedResolver.resolve(
       {
         entityType: entity.entityType,
         entityId: entity.entityId,
@@ -583,7 +590,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     const nowMs = this.#now();
     let next = Infinity;
     for (const r of rows) {
-      const at = r.atMs + windowFor(this.resolver.engine.config, r.entityType) + this.#settleMs;
+      const at = r.atMs + windowFor(this.unscopedResolver.engine.config, r.entityType) + this.#settleMs;
       if (at > nowMs && at < next) next = at;
     }
     if (next - nowMs < this.#tickMs) this.#arm(next - nowMs);
@@ -592,7 +599,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   // An admin's decision on an escalated stock or order conflict reaches the read models.
   async #applyDecision(data: ConflictResolvedData): Promise<void> {
     if (!data.manual || (data.entityType !== 'inventory' && data.entityType !== 'order')) return;
-    const record = await this.resolver.get(data.conflictId);
+    const record = await this.unscopedResolver.get(data.conflictId);
     const creatorId = record?.resolution.before.creatorId;
     if (!record || typeof creatorId !== 'string') return; // not one of ours
     const entity = { creatorId, entityType: data.entityType as SettledEntityType, entityId: data.entityId };

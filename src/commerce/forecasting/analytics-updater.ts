@@ -47,7 +47,7 @@ export interface MentionsPort {
 export interface AnalyticsUpdaterOptions {
   store: Pick<EventStore, 'headCheckpoint'>;
   /** The commerce read-model set (holds the sales history and the analytics tables). */
-  readModels: Pick<ReadModelSet, 'rows' | 'table' | 'publish'>;
+  readModels: Pick<ReadModelSet, 'unscopedRows' | 'table' | 'publish'>;
   /** Batch period. Default 300 000 (5 minutes). */
   intervalMs?: number;
   mentions?: MentionsPort;
@@ -179,10 +179,10 @@ export class AnalyticsUpdater extends EventEmitter<AnalyticsUpdaterEventMap> {
     const started = this.#o.now();
     const today = utcDay(started);
     const rm = this.#o.readModels;
-    const sales = await rm.rows<ProductDailySalesRow>('product_daily_sales');
-    const levels = await rm.rows('inventory_levels');
-    const revenue = await rm.rows('daily_revenue_metrics');
-    const kept = await rm.rows<KeptForecastRow>('demand_forecast_ledger');
+    const sales = await rm.unscopedRows<ProductDailySalesRow>('product_daily_sales');
+    const levels = await rm.unscopedRows('inventory_levels');
+    const revenue = await rm.unscopedRows('daily_revenue_metrics');
+    const kept = await rm.unscopedRows<KeptForecastRow>('demand_forecast_ledger');
     const available = new Map(
       levels.map((l) => [`${String(l.creator_id)}/${String(l.product_id)}`, toNumber(l.available)]),
     );

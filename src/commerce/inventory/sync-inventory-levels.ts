@@ -166,7 +166,7 @@ async function loadCreatorLevels(
   creatorId: string,
 ): Promise<InventoryLevelRow[]> {
   if (!store.sql) {
-    const all = await readModels.rows<InventoryLevelRow>('inventory_levels');
+    const all = await readModels.unscopedRows<InventoryLevelRow>('inventory_levels');
     return all.filter((r) => r.creator_id === creatorId);
   }
   const { rows } = await store.sql.query<InventoryLevelRow>(

@@ -345,13 +345,31 @@ export class ReadModelSet extends EventEmitter<ReadModelSetEventMap> {
     return this.#guardCopies ? this.#guardCopies.table(guardCopyName(table), tx) : this.table(table, tx);
   }
 
-  /** Every row of a table, sorted by key. */
-  async rows<R extends Row = Row>(table: string): Promise<R[]> {
+  /**
+   * Every row of a table, of every creator, sorted by key. Unscoped on
+   * purpose: the domain's own access (processors, jobs, tests). A caller's
+   * read goes through `commerce.as(principal).rows()`, which checks roles,
+   * scopes by creator and access-audits admins.
+   *
+   * @example
+   * ```ts
+   * const everyLevel = await commerce.readModels.unscopedRows('inventory_levels'); // a job, not a request
+   * ```
+   */
+  async unscopedRows<R extends Row = Row>(table: string): Promise<R[]> {
     return (await this.table(table).all()) as R[];
   }
 
-  /** One row by key, or null. */
-  async find<R extends Row = Row>(table: string, key: Row): Promise<R | null> {
+  /**
+   * One row by key, or null, whoever's creator it is. Unscoped on purpose
+   * like {@link ReadModelSet.unscopedRows}; a caller's read is `commerce.as(principal).find()`.
+   *
+   * @example
+   * ```ts
+   * const level = await commerce.readModels.unscopedFind('inventory_levels', { creator_id: 'c1', product_id: 'p1' });
+   * ```
+   */
+  async unscopedFind<R extends Row = Row>(table: string, key: Row): Promise<R | null> {
     const found = await this.table(table).load([key]);
     return ([...found.values()][0] as R | undefined) ?? null;
   }

@@ -61,7 +61,7 @@ export async function scopedRows(
     throw new InvalidArgumentError(`limit must be an integer >= 0, got ${String(options.limit)}`);
   if (scope.tenantIds?.length === 0 || options.limit === 0) return [];
   if (!store.sql) {
-    const rows = (await readModels.rows(table)).filter(
+    const rows = (await readModels.unscopedRows(table)).filter(
       (row) =>
         (scope.tenantIds === null || scope.tenantIds.includes(String(row[COMMERCE_TENANT_COLUMN]))) &&
         where.every(([column, value]) => matches(row[column], value)),

@@ -75,7 +75,7 @@ describe.each(commerceEngines)('analytics updater on $name', (engine) => {
   it('keeps the trend, creator and insight read models current, and scores its forecasts later', async () => {
     await sell(bed, 0, 90, 7);
     const { commerce } = bed;
-    const daily = await commerce.readModels.rows<ProductDailySalesRow>('product_daily_sales');
+    const daily = await commerce.readModels.unscopedRows<ProductDailySalesRow>('product_daily_sales');
     expect(
       daily.filter((r) => r.product_id === 'p-viral' && r.day === addDays(START, 88))[0]?.units,
     ).toBeGreaterThan(20);
@@ -92,7 +92,7 @@ describe.each(commerceEngines)('analytics updater on $name', (engine) => {
     const first = await updater.runOnce();
     expect(first).toMatchObject({ products: 2, creators: 1 });
 
-    const trends = await commerce.readModels.rows<ProductTrendRow>('product_trend_analysis');
+    const trends = await commerce.readModels.unscopedRows<ProductTrendRow>('product_trend_analysis');
     const steady = trends.find((t) => t.product_id === 'p-steady')!;
     const viral = trends.find((t) => t.product_id === 'p-viral')!;
     expect(steady.first_date).toBe(addDays(START, 90));
@@ -109,7 +109,9 @@ describe.each(commerceEngines)('analytics updater on $name', (engine) => {
     expect(viral.reorder_message).toMatch(/^reorder \d+ units/);
     expect(steady.stockout_median_date).not.toBeNull();
 
-    const [creator] = await commerce.readModels.rows<CreatorPerformanceRow>('creator_performance_analytics');
+    const [creator] = await commerce.readModels.unscopedRows<CreatorPerformanceRow>(
+      'creator_performance_analytics',
+    );
     expect(creator).toMatchObject({
       creator_id: C,
       products_selling: 2,
@@ -117,7 +119,7 @@ describe.each(commerceEngines)('analytics updater on $name', (engine) => {
       forecasts_scored: 0,
     });
     expect(creator!.units_30d).toBeGreaterThan(200);
-    const insights = await commerce.readModels.rows<InsightRow>('business_intelligence_insights');
+    const insights = await commerce.readModels.unscopedRows<InsightRow>('business_intelligence_insights');
     expect(insights.map((i) => i.kind)).toEqual(
       expect.arrayContaining(['viral_spike', 'reorder_due', 'stockout_risk']),
     );
@@ -132,9 +134,9 @@ describe.each(commerceEngines)('analytics updater on $name', (engine) => {
     const later = await updater.runOnce();
     expect(later.accuracy.scored).toBe(2);
     expect(later.accuracy.coverage80).toBeGreaterThan(0);
-    const steadyLater = (await commerce.readModels.rows<ProductTrendRow>('product_trend_analysis')).find(
-      (t) => t.product_id === 'p-steady',
-    )!;
+    const steadyLater = (
+      await commerce.readModels.unscopedRows<ProductTrendRow>('product_trend_analysis')
+    ).find((t) => t.product_id === 'p-steady')!;
     expect(steadyLater.forecasts_scored).toBe(1);
     expect(steadyLater.accuracy_within_20pct).toBe(1);
     // The steady seller's 80 % interval held most of its 30 days.

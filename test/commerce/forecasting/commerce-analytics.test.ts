@@ -67,7 +67,7 @@ describe('createCommerce({ analytics })', () => {
     expect(run.products).toBe(1);
     const onDemand = await commerce.analytics!.runOnce();
     expect(onDemand.products).toBe(1);
-    const rows = await commerce.readModels.rows<ProductTrendRow>('product_trend_analysis');
+    const rows = await commerce.readModels.unscopedRows<ProductTrendRow>('product_trend_analysis');
     expect(rows.map((r) => [r.creator_id, r.product_id, r.first_date])).toEqual([[C, 'p1', '2026-11-10']]);
     expect(rows[0]!.forecast).toHaveLength(30);
   });
@@ -78,10 +78,10 @@ describe('createCommerce({ analytics })', () => {
     await commerce.start();
     expect(scheduled).not.toHaveBeenCalled();
     await sell(commerce);
-    expect(await commerce.readModels.rows('product_trend_analysis')).toEqual([]);
+    expect(await commerce.readModels.unscopedRows('product_trend_analysis')).toEqual([]);
     const run = await commerce.analytics!.runOnce();
     expect(run.products).toBe(1);
-    expect(await commerce.readModels.rows('product_trend_analysis')).toHaveLength(1);
+    expect(await commerce.readModels.unscopedRows('product_trend_analysis')).toHaveLength(1);
   });
 
   it('reports a failed scheduled run as a commerce error', async () => {
@@ -91,7 +91,7 @@ describe('createCommerce({ analytics })', () => {
     const reported = new Promise<unknown>((resolve) =>
       commerce!.on('error', (err) => err === boom && resolve(err)),
     );
-    vi.spyOn(commerce.readModels, 'rows').mockRejectedValue(boom);
+    vi.spyOn(commerce.readModels, 'unscopedRows').mockRejectedValue(boom);
     const err = await Promise.race([
       reported,
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no error event')), 20_000)),

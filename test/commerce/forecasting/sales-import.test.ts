@@ -46,20 +46,20 @@ describe('importDailySales', () => {
     expect((await importDailySales(store, history))?.duplicate).toBe(true);
     await commerce.whenIdle();
 
-    const rows = await commerce.readModels.rows<ProductDailySalesRow>('product_daily_sales');
+    const rows = await commerce.readModels.unscopedRows<ProductDailySalesRow>('product_daily_sales');
     const byDay = new Map(rows.map((r) => [r.day, Number(r.units)]));
     expect(rows).toHaveLength(units.filter((u) => u > 0).length);
     expect(byDay.get('2026-09-29')).toBe(5);
     expect(byDay.has('2026-10-02')).toBe(false); // a day that sold nothing has no row
     expect(byDay.get('2026-11-01')).toBe(units[33]! + 2);
     // Only the reservation moved stock.
-    const [level] = await commerce.readModels.rows('inventory_levels');
+    const [level] = await commerce.readModels.unscopedRows('inventory_levels');
     expect(Number(level!.reserved)).toBe(2);
 
     const { events } = await store.readStream(`sales-import-${C}-p1`);
     expect(events.every((e) => e.type === SALES_IMPORTED_EVENT)).toBe(true);
     await commerce.analytics!.runOnce();
-    const [trend] = await commerce.readModels.rows<ProductTrendRow>('product_trend_analysis');
+    const [trend] = await commerce.readModels.unscopedRows<ProductTrendRow>('product_trend_analysis');
     expect(trend!.first_date).toBe('2026-11-10');
     expect(trend!.total_p50).toBeGreaterThan(30 * 4);
   });
