@@ -69,6 +69,15 @@ describe('no store.sql outside adapters', () => {
     expect(ALLOWED.some((re) => re.test('commerce/inventory/sync-inventory-levels.ts'))).toBe(true);
   });
 
+  it('no generic module picks SQL or memory adapters by its own `sql` option outside a selector', () => {
+    const picksBySqlOption = [/\boptions\.sql\s*\?(?![?.])/];
+    expect(picksBySqlOption.some((re) => re.test('options.storage ?? (options.sql ? a : b)'))).toBe(true);
+    expect(picksBySqlOption.some((re) => re.test('const db = options.sql ?? fallback;'))).toBe(false);
+    // createAccessAudit({ sql }) is itself the access module's public selector.
+    const selectors = [...ALLOWED, /^access\/access-audit\.ts$/];
+    expect(offenders(picksBySqlOption, selectors)).toEqual([]);
+  });
+
   it('nothing outside the store reads the events table around the EventStore port', () => {
     const readsEvents = [/\bFROM \$\{[^}]*\}\.events\b/, /\bFROM events\b/];
     expect(offenders(readsEvents, [/^store\//])).toEqual([]);
