@@ -67,7 +67,11 @@ export {
   type MemoryProcessingOptions,
 } from './state/memory-processing-state.js';
 export { sqlProcessingState } from './state/sql-processing-state.js';
-export { processingStateOf, projectionSetStorageOf, projectionStorageOf } from './state/processing-state-of.js';
+export {
+  processingStateOf,
+  projectionSetStorageOf,
+  projectionStorageOf,
+} from './state/processing-state-of.js';
 export {
   memoryProjectionStorage,
   sqlProjectionStorage,
@@ -143,10 +147,7 @@ export { applyProjectionBatch } from './projection/apply-batch.js';
 export { MemoryTable } from './projection/memory-table.js';
 export { SqlTable } from './projection/sql-table.js';
 export { rowKey, type TableBackend, type TableWrites } from './projection/table-backend.js';
-export {
-  createProjectionSet,
-  ProjectionSet,
-} from './projection-set/projection-set.js';
+export { createProjectionSet, ProjectionSet } from './projection-set/projection-set.js';
 export {
   PROJECTION_SET_MODES,
   type GuardedBatch,

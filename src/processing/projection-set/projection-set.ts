@@ -341,7 +341,11 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
     // transactions touching one tenant's rows take turns (else updates are lost).
     // Under this lock the rows read are the latest committed ones, which is also
     // what makes the guards' verdict hold for concurrent appends.
-    if (tx) await this.lockTenants(tx, relevant.map((e) => this.#tenantOf(e)));
+    if (tx)
+      await this.lockTenants(
+        tx,
+        relevant.map((e) => this.#tenantOf(e)),
+      );
     const all = await foldSet(this.definitions, relevant, new Map(), (t) => this.table(t, tx));
     if (guarded) this.#check(relevant, all);
     if (all.length === 0) return undefined;
