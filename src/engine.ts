@@ -42,7 +42,8 @@ import type { EventStore, StoredEvent } from './store/types.js';
 
 /**
  * A running read model the engine starts, stops and streams from: a
- * `Projection`, or a set of tables updated together (the commerce read models).
+ * `Projection`, or a set of tables updated together (a `ProjectionSet` from
+ * `@creatorflow/sync/processing`, such as the commerce read models).
  */
 export interface EngineReadModel {
   /** Row changes of its tables, after their transaction committed. */
