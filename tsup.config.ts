@@ -16,6 +16,7 @@ export default defineConfig([
       commerce: 'src/commerce/index.ts',
       cache: 'src/cache/index.ts',
       monitoring: 'src/monitoring/index.ts',
+      processing: 'src/processing/public-entry.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -34,6 +34,7 @@ import { sqlLeases } from './processing/lease.js';
 import type { ScheduleDefinition } from './scheduling/schedule-definition.js';
 import { createScheduler, type Scheduler } from './scheduling/scheduler.js';
 import { SingletonWorkers } from './scheduling/singleton-workers.js';
+import { sqlScheduleStorage } from './scheduling/sql-schedule-storage.js';
 import { createEventStore } from './store/create-event-store.js';
 import type { EventOf, UntypedEvents } from './store/define-events.js';
 import type { EventStoreConfig } from './store/store-config.js';
@@ -41,7 +42,8 @@ import type { EventStore, StoredEvent } from './store/types.js';
 
 /**
  * A running read model the engine starts, stops and streams from: a
- * `Projection`, or a set of tables updated together (the commerce read models).
+ * `Projection`, or a set of tables updated together (a `ProjectionSet` from
+ * `@creatorflow/sync/processing`, such as the commerce read models).
  */
 export interface EngineReadModel {
   /** Row changes of its tables, after their transaction committed. */
@@ -359,13 +361,20 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
   const workers = config.workers ?? [];
   const context: EngineContext<E> = { store, sql, schema };
   const leaseOptions = { owner: config.hostId, lease: config.lease, logger };
+  // The engine's database holds the scheduler's runs and every lease: its ports, handed over.
+  const leases = sqlLeases(sql, schema);
   const schedules =
     typeof config.schedules === 'function' ? config.schedules(context) : (config.schedules ?? []);
-  const scheduler = createScheduler({ sql, schema, schedules, ...leaseOptions });
+  const scheduler = createScheduler({
+    storage: sqlScheduleStorage(sql, schema),
+    leases,
+    schedules,
+    ...leaseOptions,
+  });
   const singletonJobs =
     typeof config.singletons === 'function' ? config.singletons(context) : (config.singletons ?? []);
   const singletons = new SingletonWorkers<EngineContext<E>>({
-    leases: sqlLeases(sql, schema),
+    leases,
     name: 'singletons:default',
     jobs: singletonJobs,
     context,

@@ -67,7 +67,11 @@ export {
   type MemoryProcessingOptions,
 } from './state/memory-processing-state.js';
 export { sqlProcessingState } from './state/sql-processing-state.js';
-export { processingStateOf, projectionStorageOf } from './state/processing-state-of.js';
+export {
+  processingStateOf,
+  projectionSetStorageOf,
+  projectionStorageOf,
+} from './state/processing-state-of.js';
 export {
   memoryProjectionStorage,
   sqlProjectionStorage,
@@ -143,3 +147,22 @@ export { applyProjectionBatch } from './projection/apply-batch.js';
 export { MemoryTable } from './projection/memory-table.js';
 export { SqlTable } from './projection/sql-table.js';
 export { rowKey, rowMatches, type TableBackend, type TableWrites } from './projection/table-backend.js';
+export { createProjectionSet, ProjectionSet } from './projection-set/projection-set.js';
+export {
+  PROJECTION_SET_MODES,
+  type GuardedBatch,
+  type ProjectionSetEventMap,
+  type ProjectionSetGuard,
+  type ProjectionSetMode,
+  type ProjectionSetOptions,
+  type TenantOf,
+} from './projection-set/projection-set-options.js';
+export { rowChangeOf, rowEventType } from './projection-set/fold-set.js';
+export type { RowFilterValue, RowQuery } from './projection-set/row-query.js';
+export {
+  memoryProjectionSetStorage,
+  sqlProjectionSetStorage,
+  type MemoryProjectionSetStorage,
+  type ProjectionSetStorage,
+  type SqlProjectionSetStorage,
+} from './projection-set/projection-set-storage.js';

@@ -9,13 +9,12 @@ import { EventEmitter } from 'eventemitter3';
 import type { Logger } from '../core/logger.js';
 import type { AnySagaDefinition, SagaDefinition } from './define-saga.js';
 import { SagaRunnerStoppedError } from './errors.js';
-import { createMemorySagaStore } from './memory-saga-store.js';
 import { resolveRunnerOptions, type SagaRunnerOptions } from './runner-options.js';
 import { runnerContext, type RunnerContext } from './runner-context.js';
 import { SagaClient, type StartSagaOptions, type StartSagaResult } from './saga-client.js';
 import type { SagaDeadLetterFilter, SagaListFilter, SagaStore } from './saga-store.js';
+import { sagaStoreOf } from './saga-store-of.js';
 import { SagaWorker, type StopOptions } from './saga-worker.js';
-import { createSqlSagaStore } from './sql-saga-store.js';
 import type { SagaDeadLetter, SagaEventMap, SagaState, StepLogEntry } from './types.js';
 
 export type { StartSagaOptions, StartSagaResult } from './saga-client.js';
@@ -56,11 +55,7 @@ export class SagaRunner extends EventEmitter<SagaEventMap> {
   constructor(options: SagaRunnerOptions = {}) {
     super();
     const resolved = resolveRunnerOptions(options);
-    this.store =
-      options.store ??
-      (options.sql
-        ? createSqlSagaStore({ sql: options.sql, ...(options.schema ? { schema: options.schema } : {}) })
-        : createMemorySagaStore());
+    this.store = sagaStoreOf(options);
     this.#ctx = runnerContext(resolved, this.store, this);
     this.#worker = new SagaWorker(this.#ctx, options.sql?.maxConcurrency ?? 1, (sagaId) =>
       this.#client.sagaDone(sagaId),

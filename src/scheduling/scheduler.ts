@@ -11,7 +11,6 @@ import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError } from '../core/errors.js';
 import { resolveLogger, type Logger } from '../core/logger.js';
 import type { SqlClient } from '../core/sql-client.js';
-import { sqlLeases } from '../processing/lease.js';
 import { LeaseLostError } from '../runtime/errors.js';
 import type { LeasePort } from '../runtime/lease-keeper.js';
 import type { LeaseTimingOptions } from '../runtime/lease-timing.js';
@@ -21,17 +20,16 @@ import { withRetry } from '../runtime/with-retry.js';
 import { dueBetween } from './due-times.js';
 import { ScheduleNotFoundError } from './errors.js';
 import { Leadership } from './leadership.js';
-import { memoryLeases } from './memory-leases.js';
-import { memoryScheduleStorage } from './memory-schedule-storage.js';
 import { resolveSchedule, type ResolvedSchedule, type ScheduleDefinition } from './schedule-definition.js';
 import { isFinished, type ScheduleRun, type ScheduleRunError, type ScheduleStorage } from './schedule-run.js';
 import type { SchedulerEventMap } from './scheduler-events.js';
-import { sqlScheduleStorage } from './sql-schedule-storage.js';
+import { schedulerPortsOf } from './scheduler-ports-of.js';
 
 /**
- * Options of {@link createScheduler}. Give `sql` (runs and the lease in the
- * database), or `storage` and `leases`; with none of them everything is kept
- * in memory (one process).
+ * Options of {@link createScheduler}. Give `storage` and `leases` (the
+ * engine passes its own), or `sql` as a shorthand for
+ * `sqlScheduleStorage(sql, schema)` and `sqlLeases(sql, schema)`; with none
+ * of them everything is kept in memory (one process).
  *
  * @example
  * ```ts
@@ -45,7 +43,7 @@ import { sqlScheduleStorage } from './sql-schedule-storage.js';
  */
 export interface SchedulerOptions {
   schedules: readonly ScheduleDefinition[];
-  /** The database: runs in `schema.schedule_runs`, the lease in `schema.leases`. */
+  /** Shorthand for SQL ports: runs in `schema.schedule_runs`, the lease in `schema.leases`. */
   sql?: SqlClient | undefined;
   /** Default `'creatorflow'`. */
   schema?: string | undefined;
@@ -136,10 +134,8 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       schedules.set(s.name, s);
     }
     this.#schedules = schedules;
-    const schema = options.schema ?? 'creatorflow';
-    this.#storage =
-      options.storage ?? (options.sql ? sqlScheduleStorage(options.sql, schema) : memoryScheduleStorage());
-    const leases = options.leases ?? (options.sql ? sqlLeases(options.sql, schema) : memoryLeases());
+    const { storage, leases } = schedulerPortsOf(options);
+    this.#storage = storage;
     this.#logger = resolveLogger(options.logger, 'scheduler');
     this.#now = options.now ?? Date.now;
     this.#pollIntervalMs = positive('pollIntervalMs', options.pollIntervalMs ?? 1_000);

@@ -1,27 +1,16 @@
 /**
  * Guards: rules over the read models that an append must not break, checked
- * where they can still stop it.
+ * where they can still stop it (the projection set's guards).
  */
-import type { RowChange } from '../../core/row-change.js';
-import type { StoredEvent } from '../../store/types.js';
+import type { GuardedBatch as SetGuardedBatch, ProjectionSetGuard } from '../../processing/index.js';
 
 /** What a guard sees: one append batch and the row changes it made. */
-export interface GuardedBatch {
-  /** The batch's events that the set folds, in log order. */
-  readonly events: readonly StoredEvent[];
-  /** Every row change the batch made, in log order (the last change of a key holds its final row). */
-  readonly changes: readonly RowChange[];
-}
+export type GuardedBatch = SetGuardedBatch;
 
 /**
- * A check run by a read-model set after it applied an append's events, inside
- * the append's transaction (in memory: before the append commits). Throwing
- * fails that append: its events, its row changes and its idempotency key are
- * all rolled back, and the caller gets the error.
- *
- * Guards run for appends, not during a rebuild (history is replayed as it
- * was). In async mode the set keeps inline copies of its `guardTables` for
- * them (the async tables see events only after they commit).
+ * A check run by the read-model set after it applied an append's events,
+ * inside the append's transaction (see `ProjectionSetGuard`). Throwing fails
+ * that append.
  *
  * @example
  * ```ts
@@ -30,4 +19,4 @@ export interface GuardedBatch {
  * };
  * ```
  */
-export type ReadModelGuard = (batch: GuardedBatch) => void;
+export type ReadModelGuard = ProjectionSetGuard;

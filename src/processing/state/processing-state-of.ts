@@ -14,6 +14,11 @@ import {
 } from '../partitions/partition-coordination.js';
 import type { ProjectionDefinition } from '../projection/definition.js';
 import {
+  memoryProjectionSetStorage,
+  sqlProjectionSetStorage,
+  type ProjectionSetStorage,
+} from '../projection-set/projection-set-storage.js';
+import {
   memoryProjectionStorage,
   sqlProjectionStorage,
   type ProjectionStorage,
@@ -61,6 +66,25 @@ export function projectionStorageOf(store: EventStore, definition: ProjectionDef
   return store.sql
     ? sqlProjectionStorage(store.sql, store.schema, definition)
     : memoryProjectionStorage(definition);
+}
+
+/**
+ * Where a projection set named `name` on `store` keeps its tables: in the
+ * store's schema, or maps of its own on a memory store.
+ *
+ * @example
+ * ```ts
+ * const rows = await projectionSetStorageOf(store, 'shop', [orders, orderStats]).table('orders').all();
+ * ```
+ */
+export function projectionSetStorageOf(
+  store: EventStore,
+  name: string,
+  definitions: readonly ProjectionDefinition[],
+): ProjectionSetStorage {
+  return store.sql
+    ? sqlProjectionSetStorage(store.sql, store.schema, name, definitions)
+    : memoryProjectionSetStorage(definitions);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The tables of a read-model set when the store is in memory, with batches
+ * The tables of a projection set when the store is in memory, with batches
  * staged until their append commits.
  *
  * Why staging: an inline hook runs before the in-memory store commits, and a
@@ -10,7 +10,7 @@
  */
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { Row } from '../../core/row-change.js';
-import { rowKey, rowMatches, type TableBackend, type TableWrites } from '../../processing/index.js';
+import { rowKey, rowMatches, type TableBackend, type TableWrites } from '../projection/table-backend.js';
 
 /** One table's rows by {@link rowKey}. */
 class MemoryRows implements TableBackend {
@@ -135,7 +135,7 @@ export class MemoryBatch {
 }
 
 /**
- * Every table of a read-model set, in memory.
+ * Every table of a projection set, in memory.
  *
  * @example
  * ```ts
@@ -172,7 +172,7 @@ export class MemoryTables {
   /** @internal */
   rows(name: string): MemoryRows {
     const rows = this.#rows.get(name);
-    if (!rows) throw new InvalidArgumentError(`unknown read model "${name}"`);
+    if (!rows) throw new InvalidArgumentError(`unknown table "${name}" in the projection set`);
     return rows;
   }
 }

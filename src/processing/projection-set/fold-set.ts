@@ -1,0 +1,69 @@
+/**
+ * Folding a batch through the tables of a set in order, where a later table
+ * may fold the row changes of earlier ones as `row:<table>` pseudo-events.
+ */
+import type { RowChange } from '../../core/row-change.js';
+import type { StoredEvent } from '../../store/types.js';
+import { applyProjectionBatch } from '../projection/apply-batch.js';
+import type { ProjectionDefinition } from '../projection/definition.js';
+import type { TableBackend } from '../projection/table-backend.js';
+
+/**
+ * The pseudo-event type carrying the row changes of `table`.
+ *
+ * @example
+ * ```ts
+ * const handlers = { [rowEventType('orders')]: { key: (e) => ({ shop_id: rowChangeOf(e).key['shop_id'] }), apply } };
+ * ```
+ */
+export function rowEventType(table: string): string {
+  return `row:${table}`;
+}
+
+/**
+ * The row change a `row:<table>` pseudo-event carries.
+ *
+ * @example
+ * ```ts
+ * const { oldRow, newRow } = rowChangeOf(event);
+ * ```
+ */
+export function rowChangeOf(event: StoredEvent): RowChange {
+  return event.data as RowChange;
+}
+
+/**
+ * Apply `definitions` in order to `anchors` and to the pseudo-events of
+ * earlier tables' changes (`derived`, by the position of the event they are
+ * attributed to; seeded by the caller, extended here). Returns every change.
+ */
+export async function foldSet(
+  definitions: readonly ProjectionDefinition[],
+  anchors: readonly StoredEvent[],
+  derived: Map<number, StoredEvent[]>,
+  tableOf: (table: string) => TableBackend,
+): Promise<RowChange[]> {
+  const all: RowChange[] = [];
+  const causes = new Map(anchors.map((e) => [e.globalPosition, e]));
+  for (const def of definitions) {
+    const input: StoredEvent[] = [];
+    for (const event of anchors) {
+      input.push(event);
+      const more = derived.get(event.globalPosition);
+      if (more) input.push(...more);
+    }
+    const changes = await applyProjectionBatch(def, tableOf(def.table), input);
+    for (const change of changes) {
+      const pseudo: StoredEvent = {
+        ...causes.get(change.position)!,
+        type: rowEventType(change.table),
+        data: change,
+      };
+      const list = derived.get(change.position);
+      if (list) list.push(pseudo);
+      else derived.set(change.position, [pseudo]);
+    }
+    all.push(...changes);
+  }
+  return all;
+}

@@ -1,0 +1,146 @@
+/**
+ * Where a projection set's tables live: tables in the store's SQL schema
+ * (with the advisory locks that order the set's writers) or maps in this
+ * process, whose batches stay staged until their append commits.
+ * `projectionSetStorageOf` picks the one that goes with a store.
+ */
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { Row } from '../../core/row-change.js';
+import { quoteIdent, type SqlClient, type SqlQueryable, type SqlTransaction } from '../../core/sql-client.js';
+import { migrateProcessing } from '../migrate-processing.js';
+import type { ProjectionDefinition } from '../projection/definition.js';
+import { SqlTable } from '../projection/sql-table.js';
+import type { TableBackend } from '../projection/table-backend.js';
+import { migrateProjectionTable } from '../projection/table-names.js';
+import { MemoryTables, type MemoryBatch } from './memory-set-tables.js';
+import { rowMatches, selectRows, type RowQuery } from './row-query.js';
+
+/** What every projection-set storage does. */
+interface ProjectionSetStorageBase {
+  /** Create or upgrade what the set needs (processing tables, its tables); safe to call again. */
+  migrate(): Promise<void>;
+  /** One live table, joining `tx` when the caller has one open. */
+  table(name: string, tx?: SqlQueryable): TableBackend;
+  /** The rows of `table` in `query`, sorted by key. */
+  select(table: string, query: RowQuery): Promise<Row[]>;
+}
+
+/** A set's tables in SQL; the set's writers take turns on advisory locks. */
+export interface SqlProjectionSetStorage extends ProjectionSetStorageBase {
+  readonly kind: 'sql';
+  /** Run `work` in one transaction of the store's database. */
+  transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  /** Empty every table of the set, in `tx`. */
+  truncate(tx: SqlTransaction): Promise<void>;
+  /** Until the end of `tx`: shared by appends' inline hooks, so a rebuild waits for them. */
+  lockShared(tx: SqlQueryable): Promise<void>;
+  /** Until the end of `tx`: exclusive, a rebuild holds appends' hooks back. */
+  lockExclusive(tx: SqlQueryable): Promise<void>;
+  /** Until the end of `tx`: the tenants' locks, in sorted order (concurrent holders never deadlock). */
+  lockTenants(tx: SqlQueryable, tenants: readonly string[]): Promise<void>;
+}
+
+/** A set's tables in maps of this process; a batch is staged until its append commits. */
+export interface MemoryProjectionSetStorage extends ProjectionSetStorageBase {
+  readonly kind: 'memory';
+  /** Start a batch whose writes stay invisible until it commits. */
+  batch(): MemoryBatch;
+  /** Empty every table. */
+  clear(): void;
+}
+
+/**
+ * The storage of a projection set: SQL tables or maps.
+ *
+ * @example
+ * ```ts
+ * const storage = projectionSetStorageOf(store, 'shop', [orders, orderStats]);
+ * await storage.migrate();
+ * console.log(await storage.table('orders').all());
+ * ```
+ */
+export type ProjectionSetStorage = SqlProjectionSetStorage | MemoryProjectionSetStorage;
+
+/**
+ * A set's tables in `schema`; its locks are named after `schema` and `name`.
+ *
+ * @example
+ * ```ts
+ * const storage = sqlProjectionSetStorage(sql, 'app', 'shop', [orders, orderStats]);
+ * ```
+ */
+export function sqlProjectionSetStorage(
+  sql: SqlClient,
+  schema: string,
+  name: string,
+  definitions: readonly ProjectionDefinition[],
+): SqlProjectionSetStorage {
+  // The key names of the read-model set this primitive came from: a host still
+  // running the old code during a rolling deploy takes the same locks.
+  const lockKey = `creatorflow.read_models:${schema}.${name}`;
+  const keyOf = (table: string) => definitionOf(definitions, table).key;
+  return {
+    kind: 'sql',
+    async migrate() {
+      await migrateProcessing(sql, schema);
+      for (const def of definitions) await migrateProjectionTable(sql, schema, def);
+    },
+    table: (table, tx) => new SqlTable(tx ?? sql, schema, table, keyOf(table)),
+    select: (table, query) => selectRows(sql, schema, table, keyOf(table), query),
+    transaction: (work) => sql.transaction(work),
+    async truncate(tx) {
+      const q = quoteIdent(schema);
+      await tx.query(`TRUNCATE ${definitions.map((d) => `${q}.${quoteIdent(d.table)}`).join(', ')}`);
+    },
+    async lockShared(tx) {
+      await tx.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [lockKey]);
+    },
+    async lockExclusive(tx) {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey]);
+    },
+    async lockTenants(tx, tenants) {
+      for (const id of [...new Set(tenants)].sort()) {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${lockKey}:${id}`]);
+      }
+    },
+  };
+}
+
+/**
+ * A set's tables in maps of their own.
+ *
+ * @example
+ * ```ts
+ * const storage = memoryProjectionSetStorage([orders, orderStats]);
+ * ```
+ */
+export function memoryProjectionSetStorage(
+  definitions: readonly ProjectionDefinition[],
+): MemoryProjectionSetStorage {
+  const tables = new MemoryTables(definitions);
+  const tableOf = (name: string) => {
+    definitionOf(definitions, name);
+    return tables.table(name)!;
+  };
+  return {
+    kind: 'memory',
+    async migrate() {},
+    table: (name) => tableOf(name),
+    async select(table, query) {
+      const rows = (await tableOf(table).all()).filter((row) => rowMatches(row, query));
+      return query.limit === undefined ? rows : rows.slice(0, query.limit);
+    },
+    batch: () => tables.batch(),
+    clear: () => tables.clear(),
+  };
+}
+
+/** The definition of `table`, or an InvalidArgumentError. */
+export function definitionOf(
+  definitions: readonly ProjectionDefinition[],
+  table: string,
+): ProjectionDefinition {
+  const def = definitions.find((d) => d.table === table);
+  if (!def) throw new InvalidArgumentError(`unknown table "${table}" in the projection set`);
+  return def;
+}

@@ -1,0 +1,413 @@
+/**
+ * A set of projections updated together, in one transaction per batch, where
+ * later tables may fold the row changes of earlier ones.
+ *
+ * Why not one `createProjection` per table: a projection handler sees one row
+ * and one event, but a table of order statistics may need each order's
+ * receive time when it ships, and a table of alerts a product's stock level.
+ * Here a table can subscribe to `row:<earlier table>` pseudo-events (the
+ * earlier table's {@link RowChange}, carrying both the old and the new row),
+ * so every definition stays a plain, pure {@link ProjectionDefinition} folded
+ * by `applyProjectionBatch`. The rows of one tenant (see {@link TenantOf})
+ * are changed by one transaction at a time.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { Subject, filter, type Observable } from 'rxjs';
+import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { Row, RowChange } from '../../core/row-change.js';
+import type { SqlQueryable, SqlTransaction } from '../../core/sql-client.js';
+import type { EventStore, StoredEvent } from '../../store/types.js';
+import { createProcessor, type Processor } from '../processor.js';
+import type { ProjectionDefinition } from '../projection/definition.js';
+import type { TableBackend } from '../projection/table-backend.js';
+import { projectionSetStorageOf } from '../state/processing-state-of.js';
+import { foldSet, rowEventType } from './fold-set.js';
+import type {
+  ProjectionSetEventMap,
+  ProjectionSetGuard,
+  ProjectionSetMode,
+  ProjectionSetOptions,
+  TenantOf,
+} from './projection-set-options.js';
+import { definitionOf, type ProjectionSetStorage } from './projection-set-storage.js';
+import type { RowQuery } from './row-query.js';
+
+/** Every event in one tenant: one lock for all batches. */
+const ONE_TENANT: TenantOf = () => '*';
+
+/**
+ * Run several projections as one set on a store.
+ *
+ * @example
+ * ```ts
+ * const shop = createProjectionSet({
+ *   store, name: 'shop', definitions: [orders, orderStats],
+ *   tenantOf: (e) => String((e.data as { shopId: string }).shopId),
+ * });
+ * shop.changesOf('order_stats').subscribe((c) => console.log(c.operation, c.newRow));
+ * await shop.start();
+ * ```
+ */
+export function createProjectionSet(options: ProjectionSetOptions): ProjectionSet {
+  return new ProjectionSet(options);
+}
+
+/** See {@link createProjectionSet}. */
+export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
+  /** Every row change of every table, after its transaction committed. */
+  readonly changes: Observable<RowChange>;
+  readonly definitions: readonly ProjectionDefinition[];
+  readonly mode: ProjectionSetMode;
+  /** The processor in async mode. */
+  readonly processor: Processor | undefined;
+  readonly #store: EventStore;
+  readonly #name: string;
+  readonly #tenantOf: TenantOf;
+  readonly #subject = new Subject<RowChange>();
+  readonly #storage: ProjectionSetStorage;
+  readonly #rawTypes: ReadonlySet<string>;
+  readonly #guards: readonly ProjectionSetGuard[];
+  /** Async mode with guards: the inline guard copies of the guarded tables. */
+  readonly #guardCopies: ProjectionSet | undefined;
+  /** In memory, the checkpoint the inline tables have applied up to. */
+  #memoryThrough: LogCheckpoint = START_CHECKPOINT;
+  #removeHook: (() => void) | undefined;
+  #migrated = false;
+
+  constructor(options: ProjectionSetOptions) {
+    super();
+    this.#store = options.store;
+    this.#name = options.name;
+    this.#tenantOf = options.tenantOf ?? ONE_TENANT;
+    this.definitions = options.definitions;
+    this.mode = options.mode ?? 'inline';
+    this.changes = this.#subject.asObservable();
+    const tables = new Set<string>();
+    const raw = new Set<string>();
+    for (const def of options.definitions) {
+      for (const type of def.eventTypes) {
+        if (!type.startsWith('row:')) raw.add(type);
+        else if (!tables.has(type.slice(4))) {
+          throw new InvalidArgumentError(
+            `projection "${def.name}" folds ${type}, which is not defined before it`,
+          );
+        }
+      }
+      tables.add(def.table);
+    }
+    this.#rawTypes = raw;
+    this.#guards = options.guards ?? [];
+    this.#guardCopies =
+      this.mode === 'async' && this.#guards.length > 0 ? this.#inlineGuardCopies(options) : undefined;
+    this.#storage = projectionSetStorageOf(this.#store, options.name, options.definitions);
+    this.processor =
+      this.mode === 'async'
+        ? createProcessor({
+            store: this.#store,
+            name: options.name,
+            eventTypes: [...raw],
+            batchSize: options.batchSize ?? 500,
+            pollIntervalMs: options.pollIntervalMs ?? 1000,
+            handleBatch: (events, { tx }) => this.#apply(events, tx),
+          })
+        : undefined;
+    this.processor?.on('error', (err: unknown) => this.emit('error', err));
+  }
+
+  /** The set's name (its processor's or inline hook's). */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** Row changes of one table (a realtime channel). */
+  changesOf(table: string): Observable<RowChange> {
+    return this.changes.pipe(filter((c) => c.table === table));
+  }
+
+  /** Create the tables (and, in async mode, the processing tables and guard copies). */
+  async migrate(): Promise<void> {
+    await this.#guardCopies?.migrate();
+    if (this.#migrated) return;
+    await this.#storage.migrate();
+    this.#migrated = true;
+  }
+
+  /** Migrate, then register the inline hook or start the processor. */
+  async start(): Promise<void> {
+    await this.migrate();
+    await this.#guardCopies?.start();
+    if (this.processor) return this.processor.start();
+    if (this.#removeHook) return;
+    const storage = this.#storage;
+    this.#removeHook = this.#store.addInlineHook({
+      name: this.#name,
+      // A batch with none of them changes no table: no transaction, no lock.
+      eventTypes: this.#rawTypes,
+      apply: async ({ tx, events }) => {
+        if (storage.kind === 'memory') return this.#applyStaged(events);
+        // Shared with other appends (that write events the tables fold); a rebuild takes it exclusively.
+        if (tx) await storage.lockShared(tx);
+        return this.#apply(events, tx, true);
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#removeHook?.();
+    this.#removeHook = undefined;
+    await this.processor?.stop();
+    await this.#guardCopies?.stop();
+  }
+
+  /**
+   * Rebuild every table from the start of the log (e.g. after a definition
+   * changed). Inline on SQL: one transaction that holds appends' hooks back,
+   * empties the tables and replays the log read through it — readers see the
+   * old rows until it commits. Async: the processor is stopped, the tables
+   * emptied and the processor restarted from the beginning. Returns the
+   * number of events replayed (async: 0, the processor replays them).
+   *
+   * @example
+   * ```ts
+   * await shop.rebuild({ batchSize: 2_000 });
+   * ```
+   */
+  async rebuild(options: { batchSize?: number } = {}): Promise<number> {
+    await this.migrate();
+    const batch = options.batchSize ?? 5000;
+    const storage = this.#storage;
+    if (this.processor) {
+      await this.#guardCopies?.rebuild(options);
+      const wasRunning = this.processor.running;
+      await this.processor.stop();
+      if (storage.kind === 'sql') await storage.transaction((tx) => storage.truncate(tx));
+      else storage.clear();
+      await this.processor.seek(START_CHECKPOINT);
+      if (wasRunning) await this.processor.start();
+      return 0;
+    }
+    if (storage.kind === 'memory') {
+      storage.clear();
+      const { replayed, through } = await this.#replay(batch, undefined);
+      this.#memoryThrough = through;
+      return replayed;
+    }
+    return storage.transaction(async (tx) => {
+      await storage.lockExclusive(tx);
+      await storage.truncate(tx);
+      return (await this.#replay(batch, tx)).replayed;
+    });
+  }
+
+  /** Fold the whole log into the (emptied) tables, reading through `tx` when given. */
+  async #replay(
+    batch: number,
+    tx: SqlTransaction | undefined,
+  ): Promise<{ replayed: number; through: LogCheckpoint }> {
+    let replayed = 0;
+    let after: LogCheckpoint = START_CHECKPOINT;
+    for (;;) {
+      // Through the transaction: appends that would add events wait on the exclusive lock.
+      const page = await this.#store.readAll({ after, limit: batch, ...(tx ? { tx } : {}) });
+      if (page.events.length === 0) break;
+      const relevant = page.events.filter((e) => this.#rawTypes.has(e.type));
+      if (relevant.length > 0) {
+        await foldSet(this.definitions, relevant, new Map(), (t) => this.table(t, tx));
+      }
+      replayed += page.events.length;
+      after = page.checkpoint;
+    }
+    return { replayed, through: after };
+  }
+
+  /**
+   * Take, until the end of `tx`, the locks that serialize changes to these
+   * tenants' rows (in sorted order, so concurrent holders never deadlock).
+   * Anything that reads, changes and writes back the set's rows outside the
+   * event flow takes them too. Nothing to take in memory.
+   *
+   * @example
+   * ```ts
+   * await sql.transaction(async (tx) => { await shop.lockTenants(tx, ['s1']); … });
+   * ```
+   */
+  async lockTenants(tx: SqlQueryable, tenantIds: readonly string[]): Promise<void> {
+    if (this.#storage.kind === 'sql') await this.#storage.lockTenants(tx, tenantIds);
+  }
+
+  /** Resolve when the tables include everything in the log now (immediate inline). */
+  async whenCaughtUp(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.processor) await this.processor.whenCaughtUp(options);
+  }
+
+  /**
+   * Storage of one table, reading through `tx` when given.
+   *
+   * @example
+   * ```ts
+   * const stock = await shop.table('stock').load([{ shop_id: 's1', sku: 'a' }]);
+   * ```
+   */
+  table(table: string, tx?: SqlQueryable): TableBackend {
+    return this.#storage.table(table, tx);
+  }
+
+  /**
+   * The rows guards judge for `table`, current with every committed append:
+   * the table itself inline, its guard copy in async mode.
+   *
+   * @example
+   * ```ts
+   * const stock = await shop.guardedTable('stock').load([{ shop_id: 's1', sku: 'a' }]);
+   * ```
+   */
+  guardedTable(table: string, tx?: SqlQueryable): TableBackend {
+    return this.#guardCopies ? this.#guardCopies.table(guardCopyName(table), tx) : this.table(table, tx);
+  }
+
+  /**
+   * Every row of a table, of every tenant, sorted by key. Unscoped on
+   * purpose, for the host's own jobs and tests; a request's read goes through
+   * {@link ProjectionSet.select} with the caller's tenants.
+   *
+   * @example
+   * ```ts
+   * const everyRow = await shop.unscopedRows('stock');
+   * ```
+   */
+  async unscopedRows<R extends Row = Row>(table: string): Promise<R[]> {
+    return (await this.table(table).all()) as R[];
+  }
+
+  /**
+   * One row by key, or null, whichever tenant it belongs to (unscoped like
+   * {@link ProjectionSet.unscopedRows}).
+   *
+   * @example
+   * ```ts
+   * const row = await shop.unscopedFind('stock', { shop_id: 's1', sku: 'a' });
+   * ```
+   */
+  async unscopedFind<R extends Row = Row>(table: string, key: Row): Promise<R | null> {
+    const found = await this.table(table).load([key]);
+    return ([...found.values()][0] as R | undefined) ?? null;
+  }
+
+  /**
+   * The rows of `table` of some tenants matching equality filters, sorted by
+   * key; on SQL the filter runs in the database.
+   *
+   * @example
+   * ```ts
+   * const open = await shop.select('orders', { tenantColumn: 'shop_id', tenantIds: ['s1'], where: { status: 'open' } });
+   * ```
+   */
+  async select<R extends Row = Row>(table: string, query: RowQuery = {}): Promise<R[]> {
+    if (query.tenantIds?.length === 0 || query.limit === 0) return [];
+    return (await this.#storage.select(table, query)) as R[];
+  }
+
+  /** Publish changes made outside a batch (e.g. a recomputation), after their commit. */
+  publish(changes: readonly RowChange[]): void {
+    for (const change of changes) this.#subject.next(change);
+  }
+
+  /**
+   * Apply a batch through `tx` (inline on SQL, or the processor's transaction)
+   * or straight to the memory tables (async in memory); check the guards when
+   * `guarded`. Returns the publisher of the changes.
+   */
+  async #apply(
+    events: readonly StoredEvent[],
+    tx: SqlTransaction | undefined,
+    guarded = false,
+  ): Promise<(() => void) | undefined> {
+    const relevant = events.filter((e) => this.#rawTypes.has(e.type));
+    if (relevant.length === 0) return undefined;
+    // Appends run concurrently and rows are read, changed and written back, so the
+    // transactions touching one tenant's rows take turns (else updates are lost).
+    // Under this lock the rows read are the latest committed ones, which is also
+    // what makes the guards' verdict hold for concurrent appends.
+    if (tx)
+      await this.lockTenants(
+        tx,
+        relevant.map((e) => this.#tenantOf(e)),
+      );
+    const all = await foldSet(this.definitions, relevant, new Map(), (t) => this.table(t, tx));
+    if (guarded) this.#check(relevant, all);
+    if (all.length === 0) return undefined;
+    return () => this.publish(all);
+  }
+
+  /**
+   * The inline hook in memory: the batch is staged and applied to the tables
+   * only once the append commits, so an append that fails (a guard, another
+   * hook) leaves no trace in the tables.
+   */
+  async #applyStaged(events: readonly StoredEvent[]): Promise<(() => void) | undefined> {
+    if (this.#storage.kind !== 'memory') return undefined;
+    // Apply an event once even if the hook sees it again; the mark moves on commit only.
+    const through = this.#memoryThrough;
+    const relevant = events.filter(
+      (e) => this.#rawTypes.has(e.type) && compareCheckpoints(e.checkpoint, through) > 0,
+    );
+    if (relevant.length === 0) return undefined;
+    const batch = this.#storage.batch();
+    const all = await foldSet(this.definitions, relevant, new Map(), (t) => batch.table(t));
+    this.#check(relevant, all);
+    const last = relevant.at(-1)!.checkpoint;
+    return () => {
+      batch.commit();
+      if (compareCheckpoints(last, this.#memoryThrough) > 0) this.#memoryThrough = last;
+      if (all.length > 0) this.publish(all);
+    };
+  }
+
+  #check(events: readonly StoredEvent[], changes: readonly RowChange[]): void {
+    for (const guard of this.#guards) guard({ events, changes });
+  }
+
+  /**
+   * An inline set of copies of the guarded tables, whose guards see the
+   * copies' changes under the original table names.
+   */
+  #inlineGuardCopies(options: ProjectionSetOptions): ProjectionSet {
+    const tables = options.guardTables ?? [];
+    if (tables.length === 0) {
+      throw new InvalidArgumentError(
+        `projection set "${options.name}" runs async with guards but names no guardTables`,
+      );
+    }
+    const copies = tables.map((table): ProjectionDefinition => {
+      const def = definitionOf(options.definitions, table);
+      if (def.eventTypes.some((t) => t.startsWith('row:'))) {
+        throw new InvalidArgumentError(
+          `guard table "${table}" folds other tables' rows; it must fold log events only`,
+        );
+      }
+      return { ...def, name: guardCopyName(def.name), table: guardCopyName(def.table) };
+    });
+    const original = new Map(tables.map((t) => [guardCopyName(t), t]));
+    return new ProjectionSet({
+      store: this.#store,
+      name: guardCopyName(options.name),
+      definitions: copies,
+      tenantOf: this.#tenantOf,
+      mode: 'inline',
+      guards: this.#guards.map(
+        (guard): ProjectionSetGuard =>
+          ({ events, changes }) =>
+            guard({
+              events,
+              changes: changes.map((c) => ({ ...c, table: original.get(c.table) ?? c.table })),
+            }),
+      ),
+    });
+  }
+}
+
+/** The name of a guard copy of a table (or of a set). */
+function guardCopyName(name: string): string {
+  return `${name}_guard`;
+}
