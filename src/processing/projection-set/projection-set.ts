@@ -22,7 +22,7 @@ import { createProcessor, type Processor } from '../processor.js';
 import type { ProjectionDefinition } from '../projection/definition.js';
 import type { TableBackend } from '../projection/table-backend.js';
 import { projectionSetStorageOf } from '../state/processing-state-of.js';
-import { foldSet, rowEventType } from './fold-set.js';
+import { foldSet } from './fold-set.js';
 import type {
   ProjectionSetEventMap,
   ProjectionSetGuard,
