@@ -84,7 +84,8 @@ export class Delivery {
 
   /** Store the position reached through skipped pages (fenced, like any commit). */
   async storeSkipped(): Promise<void> {
-    if (this.skipped && this.#position !== undefined) await this.#commit(this.#position, 0, () => undefined, false);
+    if (this.skipped && this.#position !== undefined)
+      await this.#commit(this.#position, 0, () => undefined, false);
   }
 
   /** Deliver one page read after {@link position}, then stand at `pageCheckpoint`. */

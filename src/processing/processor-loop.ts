@@ -168,11 +168,11 @@ export class ProcessorLoop {
     const ahead = this.#ahead;
     this.#ahead = undefined;
     if (ahead && ahead.after === checkpoint) return ahead.page;
-    return this.#ctx.o.store.readAll({ after: checkpoint, limit: this.#ctx.o.batchSize });
+    return this.#ctx.o.store.readAll({ after: checkpoint, limit: this.#ctx.o.batchSize, follow: true });
   }
 
   #prefetch(after: LogCheckpoint): void {
-    const page = this.#ctx.o.store.readAll({ after, limit: this.#ctx.o.batchSize });
+    const page = this.#ctx.o.store.readAll({ after, limit: this.#ctx.o.batchSize, follow: true });
     page.catch(() => undefined); // a failed prefetch is reported when its page is used
     this.#ahead = { after, page };
   }
