@@ -96,8 +96,11 @@ export class Delivery {
         ? events.filter((e) => (!types || types.has(e.type)) && (!filter || filter(e)))
         : events;
     if (relevant.length === 0) {
-      // Nothing for the handler: only the position moves; the stored checkpoint follows later.
-      this.#advance(pageCheckpoint);
+      // Nothing for the handler: only the position moves; the stored checkpoint follows later
+      // (at once with skippedCheckpointMs 0: one fenced update, no transaction around it).
+      if (this.#ctx.o.skippedCheckpointMs === 0)
+        await this.#commit(pageCheckpoint, 0, () => undefined, false);
+      else this.#advance(pageCheckpoint);
       return;
     }
     try {
