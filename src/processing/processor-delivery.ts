@@ -1,7 +1,17 @@
 /**
  * Delivery of events to a processor's handler: a page as one batch, fenced on
- * the checkpoint it started from; when the batch fails, event by event with
+ * the checkpoint stored last; when the batch fails, event by event with
  * retries, dead-lettering what keeps failing; redrives of dead letters.
+ *
+ * A page with nothing for the handler (every event filtered out) moves the
+ * processor's position but not, at once, its stored checkpoint: most pages of
+ * a processor that takes a few event types are such pages, and a statement per
+ * page for each of them was most of a host's transactions. The stored
+ * checkpoint catches up with the next handled batch (its fenced update moves
+ * it from the stored one past the skipped events too), or after
+ * `skippedCheckpointMs` ({@link Delivery.skippedDue}), or at stop. A crash
+ * before that reads the skipped events again and skips them again: they had
+ * no effects to repeat.
  */
 import type { LogCheckpoint } from '../core/checkpoint.js';
 import { traceStage } from '../core/stage-trace.js';
@@ -35,6 +45,10 @@ export class Delivery {
   readonly #lease: ProcessorLease;
   readonly #observer: ProgressObserver;
   #position: LogCheckpoint | undefined;
+  /** The checkpoint stored last (the fence of the next commit); behind `#position` after skipped pages. */
+  #stored: LogCheckpoint | undefined;
+  /** When `#stored` last caught up with `#position` (performance.now()). */
+  #storedAt = 0;
 
   constructor(ctx: ProcessorContext, lease: ProcessorLease, observer: ProgressObserver) {
     this.#ctx = ctx;
@@ -47,11 +61,33 @@ export class Delivery {
     return this.#position;
   }
 
+  /** Set to the checkpoint stored now (loaded), or undefined to reload it. */
   set position(checkpoint: LogCheckpoint | undefined) {
-    this.#position = checkpoint;
-    if (checkpoint === undefined) return;
-    this.#observer.observe(checkpoint);
-    this.#lease.noteOwnCheckpoint(checkpoint);
+    this.#stored = checkpoint;
+    this.#storedAt = performance.now();
+    this.#advance(checkpoint);
+    // What the store holds now is ours: a lease this instance takes back resumes from it.
+    if (checkpoint !== undefined) this.#lease.noteOwnCheckpoint(checkpoint);
+  }
+
+  /** True when skipped pages moved the position past the stored checkpoint. */
+  get skipped(): boolean {
+    return this.#position !== this.#stored;
+  }
+
+  /**
+   * Milliseconds until the skipped pages' checkpoint should be stored (0: now),
+   * or undefined when nothing is skipped.
+   */
+  skippedDue(now = performance.now()): number | undefined {
+    if (!this.skipped) return undefined;
+    return Math.max(0, this.#storedAt + this.#ctx.o.skippedCheckpointMs - now);
+  }
+
+  /** Store the position reached through skipped pages (fenced, like any commit). */
+  async storeSkipped(): Promise<void> {
+    if (this.skipped && this.#position !== undefined)
+      await this.#commit(this.#position, 0, () => undefined, false);
   }
 
   /** Deliver one page read after {@link position}, then stand at `pageCheckpoint`. */
@@ -62,9 +98,11 @@ export class Delivery {
         ? events.filter((e) => (!types || types.has(e.type)) && (!filter || filter(e)))
         : events;
     if (relevant.length === 0) {
-      // Nothing for the handler: only the checkpoint moves, and a fenced update
-      // alone is atomic — one statement instead of BEGIN, update, COMMIT.
-      await this.#commit(pageCheckpoint, 0, () => undefined, false);
+      // Nothing for the handler: only the position moves; the stored checkpoint follows later
+      // (at once with skippedCheckpointMs 0: one fenced update, no transaction around it).
+      if (this.#ctx.o.skippedCheckpointMs === 0)
+        await this.#commit(pageCheckpoint, 0, () => undefined, false);
+      else this.#advance(pageCheckpoint);
       return;
     }
     try {
@@ -153,8 +191,14 @@ export class Delivery {
     });
   }
 
+  /** Move the position (not the stored checkpoint); the holder's progress as its observers see it. */
+  #advance(checkpoint: LogCheckpoint | undefined): void {
+    this.#position = checkpoint;
+    if (checkpoint !== undefined) this.#observer.observe(checkpoint);
+  }
+
   /**
-   * Run `work` and store `next`, fenced on the checkpoint we started from: atomically
+   * Run `work` and store `next`, fenced on the checkpoint stored last: atomically
    * (`atomic`, the default for exactly-once), or `work` first and then the
    * checkpoint (at-least-once). Nothing is stored once the lease tenure the work
    * started in has ended: the handler's `ctx.signal` says so, and a
@@ -168,7 +212,7 @@ export class Delivery {
   ): Promise<void> {
     const { name, state, events } = this.#ctx;
     const started = performance.now(); // the batch's handler time, for 'processor:batch'
-    const expected = this.#position!;
+    const expected = this.#stored!;
     const signal = this.#lease.signal;
     const leased = () => this.#lease.assertTenure(signal);
     leased();

@@ -3,6 +3,10 @@
  * time: hold the lease (or follow the holder as a standby), load the
  * checkpoint, read the next page — prefetching the one after a full page —
  * and deliver it; wake on the store's notifications and poll as a backstop.
+ * A page shorter than the batch size reached the head of the log as its read
+ * saw it, so the loop waits for the next wake-up instead of reading again to
+ * find an empty page: a commit after that read notifies, and a wake-up that
+ * comes during a turn is kept for the pause after it.
  */
 import type { Subscription } from 'rxjs';
 import type { LogCheckpoint } from '../core/checkpoint.js';
@@ -72,11 +76,20 @@ export class ProcessorLoop {
     this.#poll.start();
   }
 
-  /** End the pause, let the batch in flight finish, stop following wake-ups. */
+  /**
+   * End the pause, let the batch in flight finish, stop following wake-ups,
+   * and store the checkpoint of pages skipped since the last store (so the
+   * next holder does not read them again).
+   */
   async stop(): Promise<void> {
     await this.#poll.stop();
     this.#wakeups?.unsubscribe();
     this.#wakeups = undefined;
+    const holder = this.#ctx.o.lease === false || this.#lease.held;
+    if (holder && this.#delivery.skipped) {
+      // A lost lease or a dropped connection only costs the next holder a re-read.
+      await this.#delivery.storeSkipped().catch(() => undefined);
+    }
   }
 
   async #turn(): Promise<PollOutcome> {
@@ -93,17 +106,26 @@ export class ProcessorLoop {
       return { ms: Math.min(o.pollIntervalMs, this.#lease.untilNextAttemptMs()), wakeable: false };
     }
     if (delivery.position === undefined) delivery.position = await this.#load();
+    if (delivery.skippedDue() === 0) await delivery.storeSkipped();
     const page = await this.#read(delivery.position!);
     if (page.events.length === 0) {
       this.#observer.caughtUp(delivery.position!);
-      return { ms: o.pollIntervalMs, wakeable: true };
+      return this.#idle();
     }
     this.#observer.behind(page.events[0]!.processedAt);
     traceStage(`processor.read:${this.#ctx.name}`, () => page.events.map((e) => e.aggregateId));
     // A full page means more is waiting: read the next page while this one is applied.
     if (page.events.length === o.batchSize) this.#prefetch(page.checkpoint);
     await delivery.processPage(page.events, page.checkpoint);
-    return 'again';
+    if (page.events.length === o.batchSize) return 'again';
+    this.#observer.caughtUp(page.checkpoint);
+    return this.#idle();
+  }
+
+  /** Caught up: wait for a wake-up, the backstop poll, or the store of skipped pages' checkpoint. */
+  #idle(): PollOutcome {
+    const due = this.#delivery.skippedDue() ?? Infinity;
+    return { ms: Math.min(this.#ctx.o.pollIntervalMs, due), wakeable: true };
   }
 
   #failed(err: unknown): PollOutcome {
@@ -146,11 +168,11 @@ export class ProcessorLoop {
     const ahead = this.#ahead;
     this.#ahead = undefined;
     if (ahead && ahead.after === checkpoint) return ahead.page;
-    return this.#ctx.o.store.readAll({ after: checkpoint, limit: this.#ctx.o.batchSize });
+    return this.#ctx.o.store.readAll({ after: checkpoint, limit: this.#ctx.o.batchSize, follow: true });
   }
 
   #prefetch(after: LogCheckpoint): void {
-    const page = this.#ctx.o.store.readAll({ after, limit: this.#ctx.o.batchSize });
+    const page = this.#ctx.o.store.readAll({ after, limit: this.#ctx.o.batchSize, follow: true });
     page.catch(() => undefined); // a failed prefetch is reported when its page is used
     this.#ahead = { after, page };
   }

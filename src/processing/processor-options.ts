@@ -122,6 +122,13 @@ export interface ProcessorOptions<E extends StoredEvent = StoredEvent, T extends
   batchSize?: number;
   /** Backstop poll interval when no wake-up arrives (default 1000 ms). */
   pollIntervalMs?: number;
+  /**
+   * Pages with no event for the handler move the position at once but the
+   * stored checkpoint at most this often (default 1000 ms; 0: every page).
+   * A standby, and `lag()` read from the database, see the skipped events
+   * that much later; a crash reads them again, and skips them again.
+   */
+  skippedCheckpointMs?: number;
   /** Used only when no checkpoint is stored yet (default `'beginning'`). */
   startFrom?: StartFrom;
   /** Retries before an event is dead-lettered (default 5 attempts, exponential backoff with jitter). */
@@ -144,6 +151,7 @@ const nameSchema = z.string().min(1).max(200);
 const schema = z.object({
   batchSize: z.number().int().min(1).max(100_000).default(500),
   pollIntervalMs: z.number().int().min(1).default(1000),
+  skippedCheckpointMs: z.number().int().min(0).default(1000),
   lagIntervalMs: z.number().int().min(0).default(5000),
   errorBackoffMs: z.number().int().min(0).default(1000),
   delivery: z.enum(DELIVERY_MODES).default('exactly-once'),
@@ -178,6 +186,7 @@ export interface ResolvedProcessorOptions {
   readonly requireCheckpoint: boolean;
   readonly batchSize: number;
   readonly pollIntervalMs: number;
+  readonly skippedCheckpointMs: number;
   readonly lagIntervalMs: number;
   readonly errorBackoffMs: number;
   readonly startFrom: StartFrom;
@@ -235,6 +244,7 @@ export function resolveProcessorOptions(options: ProcessorOptions): ResolvedProc
     requireCheckpoint: options.requireCheckpoint === true,
     batchSize: o.batchSize,
     pollIntervalMs: o.pollIntervalMs,
+    skippedCheckpointMs: o.skippedCheckpointMs,
     lagIntervalMs: o.lagIntervalMs,
     errorBackoffMs: o.errorBackoffMs,
     startFrom: o.startFrom,

@@ -133,6 +133,16 @@ export interface ReadAllOptions {
    * inline hook on the projection's lock). Ignored by the in-memory store.
    */
   tx?: SqlTransaction;
+  /**
+   * The caller follows the log: it reads again on every wake-up of
+   * {@link EventStore.wakeups} it subscribes to (and polls as a backstop), as
+   * processors do. Its page may then be one read for another follower of this
+   * store in this process since the last wake-up (at most 50 ms before), which
+   * saves a read per follower; it holds every commit that woke the caller.
+   * A reader that does not follow wake-ups (a commit in another process,
+   * then a read) leaves it off. Ignored by the in-memory store and with `tx`.
+   */
+  follow?: boolean;
 }
 
 /** A page of the global log; `E` is the store's event union (`EventOf<M>` of a typed store). */

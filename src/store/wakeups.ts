@@ -12,6 +12,7 @@ export class Wakeups {
   readonly #channel: string;
   #subscribers = 0;
   #unlisten: Promise<Unlisten | undefined> | undefined;
+  #generation = 0;
 
   /** Subscribe to wake-ups; emissions carry no data, only "read the log again". */
   readonly signals: Observable<void>;
@@ -29,8 +30,22 @@ export class Wakeups {
     });
   }
 
+  /**
+   * Counts the wake-ups so far: a read sent after it last changed sees every
+   * commit that woke anyone until now (the log reader shares followers' pages
+   * within one generation).
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** Signal a local commit. */
   notify(): void {
+    this.#signal();
+  }
+
+  #signal(): void {
+    this.#generation++;
     this.#local.next();
   }
 
@@ -44,7 +59,7 @@ export class Wakeups {
     const listen = this.#sql?.listen;
     if (!listen) return;
     // A failed LISTEN is not fatal: subscribers still poll.
-    this.#unlisten = listen.call(this.#sql, this.#channel, () => this.#local.next()).catch(() => undefined);
+    this.#unlisten = listen.call(this.#sql, this.#channel, () => this.#signal()).catch(() => undefined);
   }
 
   async #stop(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * A page with no event for the handler (none of its `eventTypes`, or all
- * filtered out) moves only the checkpoint: one fenced statement, no
- * transaction around it. Every append wakes every processor of a host, so
+ * filtered out) moves only the checkpoint, with no transaction around it
+ * (and, since skippedCheckpointMs, not at once: skipped-checkpoint.test.ts). Every append wakes every processor of a host, so
  * this is most of their wake-ups (a saga trigger reads one event type in a
  * busy log). A page with events still runs the handler and the checkpoint in
  * one transaction.

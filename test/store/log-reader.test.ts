@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventStore, type EventStore, type SqlClient, type StoredEvent } from '../../src/index.js';
+import { LogReader } from '../../src/store/postgres/log-reader.js';
 import { postgresEngine, postgresUrl, sqlEngines, type TestDatabase } from '../support/databases.js';
 
 /** Text no JSON encoder may pass through unescaped. */
@@ -136,6 +137,76 @@ describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name
     await readers.readAll({ after: before, limit: 10 });
     expect(texts.filter((t) => t.includes('pg_current_snapshot'))).toHaveLength(2);
     await readers.close();
+  });
+
+  it('shares a followed page across turns until the next wake-up, then reads afresh', async () => {
+    const texts: string[] = [];
+    const counting: SqlClient = {
+      ...db.sql,
+      query: (text, params, options) => {
+        texts.push(text);
+        return db.sql.query(text, params, options);
+      },
+    };
+    // The wake-up generation under the test's control; no expiry in the way.
+    let generation = 0;
+    const reader = new LogReader(counting, db.schema, {
+      generation: () => generation,
+      followedTtlMs: 600_000,
+    });
+    const before = await reader.head();
+    await store.append('follow-0', [{ type: 't', data: {} }]);
+    generation++; // the append's wake-up
+    texts.length = 0;
+    // Followers asking one after the other (one was still committing its last batch): one read.
+    const first = await reader.readFollowing(before, 10);
+    const second = await reader.readFollowing(before, 10);
+    const larger = await reader.readFollowing(before, 500); // the page was short: whole for any limit
+    expect(texts).toHaveLength(2); // one horizon, one page
+    expect(first.events.map((e) => e.aggregateId)).toStrictEqual(['follow-0']);
+    expect(second).toStrictEqual(first);
+    expect(larger).toStrictEqual(first);
+    // A reader that does not follow wake-ups reads afresh.
+    await reader.readAll(before, 10);
+    expect(texts).toHaveLength(4);
+
+    // A commit, then its wake-up: the next follower reads afresh and sees it.
+    await store.append('follow-1', [{ type: 't', data: {} }]);
+    const stale = await reader.readFollowing(before, 10);
+    expect(stale.events.map((e) => e.aggregateId)).toStrictEqual(['follow-0']); // no wake-up yet: still shared
+    generation++;
+    const woken = await reader.readFollowing(before, 10);
+    expect(woken.events.map((e) => e.aggregateId)).toStrictEqual(['follow-0', 'follow-1']);
+    expect(texts).toHaveLength(6);
+
+    // A full page is not served for a larger limit.
+    generation++;
+    const full = await reader.readFollowing(before, 1);
+    const more = await reader.readFollowing(before, 10);
+    expect(full.events).toHaveLength(1);
+    expect(more.events).toHaveLength(2);
+    expect(texts).toHaveLength(10);
+  });
+
+  it('serves a followed page until its time is up, without a wake-up (the backstop poll)', async () => {
+    const texts: string[] = [];
+    const counting: SqlClient = {
+      ...db.sql,
+      query: (text, params, options) => {
+        texts.push(text);
+        return db.sql.query(text, params, options);
+      },
+    };
+    // No wake-up ever (a lost notification): the page expires once its time-to-live (0 ms) has passed.
+    const reader = new LogReader(counting, db.schema, { generation: () => 1, followedTtlMs: 0 });
+    const before = await reader.head();
+    await store.append('poll-0', [{ type: 't', data: {} }]);
+    texts.length = 0;
+    await reader.readFollowing(before, 10);
+    await store.append('poll-1', [{ type: 't', data: {} }]);
+    const polled = await reader.readFollowing(before, 10);
+    expect(polled.events.map((e) => e.aggregateId)).toStrictEqual(['poll-0', 'poll-1']);
+    expect(texts).toHaveLength(4);
   });
 
   it('sends the shared read once the microtasks of its turn have run, before the next callback of the event loop', async () => {

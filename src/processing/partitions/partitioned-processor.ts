@@ -331,6 +331,8 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
             filter: (e: StoredEvent) => partitionOf(partitionKey(e), partitions) === i && (!only || only(e)),
           }),
       requireCheckpoint: true, // stored with the layout; gone means a rebuild retired this layout
+      // Members judge progress and hand partitions over by the stored checkpoints: store every page.
+      skippedCheckpointMs: o.processor.skippedCheckpointMs ?? 0,
       lease: o.processor.lease === false ? false : { ...o.processor.lease, owner: this.member },
     });
     processor.on('processor:caught_up', (info) => this.emit('processor:caught_up', info));

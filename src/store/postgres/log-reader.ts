@@ -21,6 +21,18 @@
  * through them), not at the event loop's next check phase: waiting for that
  * held every page behind the rest of the I/O phase's callbacks — the
  * handler's own work among them — while the database could idle.
+ *
+ * Readers that follow the log (processors: they read again on every wake-up
+ * of the store and poll as a backstop) share pages across turns as well: a
+ * page read for a follower is served to every other follower that asks for
+ * the page after the same checkpoint before the next wake-up arrives (and at
+ * most {@link FOLLOWED_PAGE_TTL_MS} after its rows arrived). Its horizon was
+ * sent after every wake-up received before it, so it holds every commit that
+ * woke any of them; a commit notified after it starts a new generation, and
+ * a follower woken by it reads afresh. Before, the processors of one host
+ * asked for the same page a few milliseconds apart — one still committing
+ * its last batch while the others had read — and each paid a horizon and a
+ * page of its own.
  */
 import { quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
 import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
@@ -43,8 +55,28 @@ const eventJson = (row: PageRow): string => (Array.isArray(row) ? row[0] : row.e
 /** A page asked for, waiting for the turn's shared read. */
 interface PageRequest {
   limit: number;
-  resolve: (page: RawPage) => void;
+  resolve: (rows: PageRow[]) => void;
   reject: (err: unknown) => void;
+}
+
+/**
+ * The longest a followed page is served after its rows arrived, ms: a
+ * follower's backstop poll (no wake-up came) still reads what committed
+ * since, give or take this much.
+ */
+export const FOLLOWED_PAGE_TTL_MS = 50;
+
+/** A page read for a follower, shared until the next wake-up. */
+interface FollowedPage {
+  /** The wake-up generation it was asked for in (its horizon was sent after that began). */
+  generation: number;
+  limit: number;
+  /** When its rows arrived (performance.now()); undefined while it is read. */
+  arrivedAt: number | undefined;
+  /** The rows (never decoded in place: each follower gets a copy). */
+  rows: Promise<PageRow[]>;
+  /** Fewer rows than the limit: the page is whole for any limit. Unknown until read. */
+  short: boolean | undefined;
 }
 
 /** The SQL of the log reader, prepared once per schema. */
@@ -56,17 +88,30 @@ export class LogReader {
   readonly #heldBack: string;
   readonly #oldestWriter: string;
   readonly #readAhead: ReadAhead | undefined;
+  readonly #generation: () => number;
+  readonly #followedTtlMs: number;
   /** Pages asked for in this turn, by checkpoint; read together once its microtasks have run. */
   #asked: Map<LogCheckpoint, PageRequest[]> | undefined;
+  /** Followers' pages of the current wake-up generation, by the checkpoint they follow. */
+  readonly #followed = new Map<LogCheckpoint, FollowedPage>();
 
   /**
    * `readAhead`: overlap a sequential reader's page reads with its decoding
    * (read-ahead.ts). Only worth it when the database can work while this
    * process decodes: not on PGlite, which runs in this thread.
+   * `generation`: the store's wake-up count (`Wakeups.generation`); without
+   * it followers share pages within a turn only. `followedTtlMs`: see
+   * {@link FOLLOWED_PAGE_TTL_MS}.
    */
-  constructor(sql: SqlQueryable, schema: string, options: { readAhead?: boolean } = {}) {
+  constructor(
+    sql: SqlQueryable,
+    schema: string,
+    options: { readAhead?: boolean; generation?: () => number; followedTtlMs?: number } = {},
+  ) {
     const s = quoteIdent(schema);
     this.#sql = sql;
+    this.#generation = options.generation ?? (() => Number.NaN);
+    this.#followedTtlMs = options.followedTtlMs ?? FOLLOWED_PAGE_TTL_MS;
     this.#readAhead = options.readAhead
       ? new ReadAhead((after, limit) => this.#readPage(after, limit))
       : undefined;
@@ -112,14 +157,56 @@ export class LogReader {
     return (await this.#readPage(after, limit)).decode();
   }
 
+  /**
+   * At most `limit` events after `after`, for a reader that follows the log:
+   * shared with the other followers that ask for it until the next wake-up.
+   */
+  async readFollowing(after: LogCheckpoint, limit: number): Promise<ReadAllResult> {
+    const rows = await this.#followedRows(after, limit);
+    return rawPage(rows.slice(0, limit), after).decode();
+  }
+
   /** Drop pages read ahead (after the log changed under them: archive, restore). */
   forgetReadAhead(): void {
     this.#readAhead?.clear();
+    this.#followed.clear();
   }
 
-  /** Ask for a page; it is read at the end of this turn, with every other page asked for meanwhile. */
-  #readPage(after: LogCheckpoint, limit: number): Promise<RawPage> {
-    return new Promise<RawPage>((resolve, reject) => {
+  #followedRows(after: LogCheckpoint, limit: number): Promise<PageRow[]> {
+    const generation = this.#generation();
+    const now = performance.now();
+    const fresh = (p: FollowedPage) =>
+      p.generation === generation && (p.arrivedAt === undefined || now - p.arrivedAt <= this.#followedTtlMs);
+    const shared = this.#followed.get(after);
+    if (shared && fresh(shared) && (shared.limit >= limit || shared.short === true)) return shared.rows;
+    for (const [key, p] of this.#followed) if (!fresh(p)) this.#followed.delete(key);
+    const page: FollowedPage = {
+      generation,
+      limit,
+      arrivedAt: undefined,
+      rows: this.#askRows(after, limit),
+      short: undefined,
+    };
+    page.rows.then(
+      (rows) => {
+        page.arrivedAt = performance.now();
+        page.short = rows.length < limit;
+      },
+      () => {
+        if (this.#followed.get(after) === page) this.#followed.delete(after);
+      },
+    );
+    this.#followed.set(after, page);
+    return page.rows;
+  }
+
+  async #readPage(after: LogCheckpoint, limit: number): Promise<RawPage> {
+    return rawPage(await this.#askRows(after, limit), after);
+  }
+
+  /** Ask for a page's rows (its own array); read at the end of this turn, with every other page asked for meanwhile. */
+  #askRows(after: LogCheckpoint, limit: number): Promise<PageRow[]> {
+    return new Promise<PageRow[]>((resolve, reject) => {
       if (!this.#asked) {
         this.#asked = new Map();
         afterMicrotasks(() => void this.#readAsked());
@@ -151,7 +238,7 @@ export class LogReader {
           const rows = await this.#pageRows(after, limit, horizon);
           for (const r of requests) {
             // Each its own array: decoding empties it.
-            r.resolve(rawPage(requests.length === 1 ? rows : rows.slice(0, r.limit), after));
+            r.resolve(requests.length === 1 ? rows : rows.slice(0, r.limit));
           }
         } catch (err) {
           for (const r of requests) r.reject(err);

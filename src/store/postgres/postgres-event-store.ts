@@ -94,9 +94,13 @@ export class PostgresEventStore implements EventStore {
     this.#now = now;
     const channel = `creatorflow_events_${config.schema}`;
     this.#partitions = new PartitionManager(sql, config.schema);
-    this.#reader = new LogReader(sql, config.schema, { readAhead: (sql.maxConcurrency ?? 1) > 1 });
-    this.#writer = new AppendWriter(config.schema, channel);
     this.#wakeups = new Wakeups(sql, channel);
+    const wakeups = this.#wakeups;
+    this.#reader = new LogReader(sql, config.schema, {
+      readAhead: (sql.maxConcurrency ?? 1) > 1,
+      generation: () => wakeups.generation,
+    });
+    this.#writer = new AppendWriter(config.schema, channel);
     this.wakeups = this.#wakeups.signals;
     this.#committer = new GroupCommitter((batch) => this.#flush(batch), {
       maxBatch: config.maxBatch,
@@ -156,6 +160,7 @@ export class PostgresEventStore implements EventStore {
       const after = options.after ?? START_CHECKPOINT;
       const limit = options.limit ?? 1000;
       if (options.tx) return readAllInTransaction(options.tx, this.schema, after, limit);
+      if (options.follow) return this.#reader.readFollowing(after, limit);
       return this.#reader.readAll(after, limit);
     } catch (err) {
       return Promise.reject(err);
