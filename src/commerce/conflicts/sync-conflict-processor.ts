@@ -312,24 +312,36 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   }
 
   async #preparePass(nowMs: number): Promise<number> {
-    // Only the holder settles, and only from an index it has loaded.
-    if (!this.processor.leaseHeld || !this.#heldLease) return 0;
+    // Only the holder settles. A reload of the index is queued with the starts of passes.
+    if (!this.processor.leaseHeld) return 0;
+    const indexed = this.#starting.catch(() => undefined).then(() => this.#loadIndexIfDue());
+    this.#starting = indexed;
+    await indexed;
     const config = this.resolver.engine.config;
-    const chosen: { entity: OpenEntity; window: StagedContender[] }[] = [];
-    for (const d of this.#index.due(
+    const candidates = this.#index.due(
       (e) =>
         this.#prepareAt(e) <= nowMs &&
         this.#dueAt(e) > nowMs &&
         !this.#inFlight.has(entityKey(e)) &&
         this.#prepared.get(entityKey(e))?.anchorMs !== e.anchorMs,
-    )) {
-      const key = entityKey(d.entity);
-      const window =
-        d.rows === null
-          ? []
-          : d.rows.filter((r) => r.atMs <= d.entity.anchorMs + windowFor(config, d.entity.entityType));
-      // A lone report costs nothing to settle; an entity known only from the table is read when due.
-      this.#prepared.set(key, { anchorMs: d.entity.anchorMs, ids: [], base: {}, conflict: null });
+    );
+    if (candidates.length === 0) return 0;
+    for (const d of candidates)
+      this.#prepared.set(entityKey(d.entity), {
+        anchorMs: d.entity.anchorMs,
+        ids: [],
+        base: {},
+        conflict: null,
+      });
+    // Entities known only from a reload of the index: their reports in one read.
+    const unknown = candidates.filter((d) => d.rows === null).map((d) => d.entity);
+    const loaded = unknown.length === 0 ? new Map() : await this.staging.loadMany(unknown);
+    const chosen: { entity: OpenEntity; window: StagedContender[] }[] = [];
+    for (const d of candidates) {
+      const rows: StagedContender[] = d.rows ?? loaded.get(entityKey(d.entity)) ?? [];
+      const end = d.entity.anchorMs + windowFor(config, d.entity.entityType);
+      const window = rows.filter((r) => r.atMs <= end);
+      // A lone report costs nothing to resolve: only conflicts are prepared.
       if (window.length >= 2) chosen.push({ entity: { ...d.entity }, window });
     }
     if (chosen.length === 0) return 0;
@@ -392,8 +404,21 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       this.#heldLease = false;
       return null;
     }
-    // Reports staged by the previous holder are found by a reload when the lease is taken, and
-    // by a backstop reload now and then; the table is not scanned on every pass.
+    await this.#loadIndexIfDue();
+    const all = this.#index.due((e) => this.#dueAt(e) <= nowMs && !this.#inFlight.has(entityKey(e)));
+    if (all.length === 0) return null;
+    const due = all.length > this.#concurrency ? all.slice(0, this.#concurrency) : all;
+    // The bases come from the read models: let them fold what was appended so far.
+    await this.#readModels.whenCaughtUp();
+    for (const d of due) this.#inFlight.add(entityKey(d.entity));
+    return { due, capped: due.length < all.length };
+  }
+
+  /**
+   * Reports staged by the previous holder are found by a reload when the lease is taken, and
+   * by a backstop reload now and then; the table is not scanned on every pass. Lease held.
+   */
+  async #loadIndexIfDue(): Promise<void> {
     if (!this.#heldLease || performance.now() - this.#indexLoadedAt >= INDEX_RELOAD_MS) {
       // A reload forgets what passes in progress know: let them end first.
       while (this.#passes.size > 0) await Promise.all(this.#passes);
@@ -411,13 +436,6 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       this.#indexLoadedAt = performance.now();
       this.#heldLease = true;
     }
-    const all = this.#index.due((e) => this.#dueAt(e) <= nowMs && !this.#inFlight.has(entityKey(e)));
-    if (all.length === 0) return null;
-    const due = all.length > this.#concurrency ? all.slice(0, this.#concurrency) : all;
-    // The bases come from the read models: let them fold what was appended so far.
-    await this.#readModels.whenCaughtUp();
-    for (const d of due) this.#inFlight.add(entityKey(d.entity));
-    return { due, capped: due.length < all.length };
   }
 
   /** One tick of the timer: start a pass, then arm for the next window to fall due. */
