@@ -7,7 +7,9 @@
  * resolver (source priority, entity policies, business rules, escalation),
  * which appends `inventory.sync_conflict_detected` (or `conflict.detected`),
  * the outcome and the resolved value the read models fold in one append, and
- * audits the conflict in its transaction. Escalated conflicts wait in the manual queue,
+ * audits the conflict in its transaction. Halfway through a window's grace it
+ * is resolved ahead, and that resolution is written when due if the window and
+ * its base did not change. Escalated conflicts wait in the manual queue,
  * and an admin's decision (`conflict.resolved`, manual) reaches the read
  * models through this processor too.
  */
@@ -81,7 +83,10 @@ const SOURCE = RESOLVE_SYNC_CONFLICTS;
 export interface SyncConflictOptions {
   /** Conflict configuration (priorities, windows, thresholds, policies), merged over the defaults. */
   config?: ConflictConfigInput;
-  /** Grace after a window's end for late reports, ms. Default 1,000. */
+  /**
+   * Grace after a window's end for late reports, ms. Default 1,000. Halfway through it the
+   * window is resolved ahead (nothing written), so that settling it when due is only the write.
+   */
   settleMs?: number;
   /**
    * The settling timer's cadence, ms: it also wakes when a window falls due within it, so
