@@ -94,6 +94,7 @@ export {
   ConflictResolver,
   type ConflictResolverEvents,
   type ConflictResolverOptions,
+  type PreparedResolution,
   type ProcessResult,
   type ResolveOptions,
   type ResolveRequest,

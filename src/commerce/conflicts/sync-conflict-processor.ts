@@ -7,7 +7,9 @@
  * resolver (source priority, entity policies, business rules, escalation),
  * which appends `inventory.sync_conflict_detected` (or `conflict.detected`),
  * the outcome and the resolved value the read models fold in one append, and
- * audits the conflict in its transaction. Escalated conflicts wait in the manual queue,
+ * audits the conflict in its transaction. Halfway through a window's grace it
+ * is resolved ahead, and that resolution is written when due if the window and
+ * its base did not change. Escalated conflicts wait in the manual queue,
  * and an admin's decision (`conflict.resolved`, manual) reaches the read
  * models through this processor too.
  */
@@ -16,7 +18,12 @@ import type { ConflictRecord } from '../../conflicts/service/audit/audit-record.
 import { policyFor, windowFor, type ConflictConfigInput } from '../../conflicts/config.js';
 import { CONFLICT_RESOLVED_EVENT, type ConflictResolvedData } from '../../conflicts/service/events.js';
 import type { JsonObject } from '../../conflicts/json.js';
-import { ConflictResolver } from '../../conflicts/service/conflict-resolver.js';
+import {
+  ConflictResolver,
+  type PreparedResolution,
+  type ResolveOptions,
+} from '../../conflicts/service/conflict-resolver.js';
+import { jsonEquals } from '../../conflicts/json.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
@@ -56,6 +63,9 @@ export const RESOLVE_SYNC_CONFLICTS = 'resolve-sync-conflicts';
  */
 const INDEX_RELOAD_MS = 10_000;
 
+/** Entities one slice of a prepare pass resolves before it yields the event loop. */
+const PREPARE_SLICE = 64;
+
 /** The metadata `source` of the events it appends. */
 const SOURCE = RESOLVE_SYNC_CONFLICTS;
 
@@ -73,7 +83,10 @@ const SOURCE = RESOLVE_SYNC_CONFLICTS;
 export interface SyncConflictOptions {
   /** Conflict configuration (priorities, windows, thresholds, policies), merged over the defaults. */
   config?: ConflictConfigInput;
-  /** Grace after a window's end for late reports, ms. Default 1,000. */
+  /**
+   * Grace after a window's end for late reports, ms. Default 1,000. Halfway through it the
+   * window is resolved ahead (nothing written), so that settling it when due is only the write.
+   */
   settleMs?: number;
   /**
    * The settling timer's cadence, ms: it also wakes when a window falls due within it, so
@@ -165,6 +178,13 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   #starting: Promise<unknown> = Promise.resolve();
   /** Deletes of settled reports from the staging, in order. */
   #removing: Promise<void> = Promise.resolve();
+  /**
+   * Windows resolved ahead, halfway through their grace, by entity key: used when the
+   * window falls due with the same reports and the same base, else resolved afresh.
+   */
+  readonly #prepared = new Map<string, PreparedWindow>();
+  /** The prepare pass in progress (one at a time). */
+  #preparing: Promise<void> | null = null;
 
   constructor(store: EventStore, readModels: ReadModelSet, options: SyncConflictOptions = {}) {
     super();
@@ -226,6 +246,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   async stop(): Promise<void> {
     this.#running = false;
     this.#disarm();
+    await this.#preparing;
     await this.#drain();
     await this.#removing;
     await this.processor.stop();
@@ -277,6 +298,96 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     );
   }
 
+  /** Halfway through the grace: late reports have had half of it to arrive. */
+  #prepareAt(entity: OpenEntity): number {
+    return this.#dueAt(entity) - this.#settleMs / 2;
+  }
+
+  /**
+   * Resolve ahead (nothing written) the windows whose grace is half gone by `nowMs`
+   * and that are not due yet, so that settling them when due is only the write. The
+   * timer does this on its own; hosts and tests may call it. A window a late report
+   * joins afterwards, or whose base moves, is resolved afresh when due.
+   */
+  async prepareClosing(nowMs: number = this.#now()): Promise<number> {
+    while (this.#preparing) await this.#preparing;
+    const run = this.#preparePass(nowMs);
+    this.#preparing = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      return await run;
+    } finally {
+      this.#preparing = null;
+    }
+  }
+
+  async #preparePass(nowMs: number): Promise<number> {
+    // Only the holder settles. A reload of the index is queued with the starts of passes.
+    if (!this.processor.leaseHeld) return 0;
+    const indexed = this.#starting.catch(() => undefined).then(() => this.#loadIndexIfDue());
+    this.#starting = indexed;
+    await indexed;
+    const config = this.unscopedResolver.engine.config;
+    const candidates = this.#index.due(
+      (e) =>
+        this.#prepareAt(e) <= nowMs &&
+        this.#dueAt(e) > nowMs &&
+        !this.#inFlight.has(entityKey(e)) &&
+        this.#prepared.get(entityKey(e))?.anchorMs !== e.anchorMs,
+    );
+    if (candidates.length === 0) return 0;
+    for (const d of candidates)
+      this.#prepared.set(entityKey(d.entity), {
+        anchorMs: d.entity.anchorMs,
+        ids: [],
+        base: {},
+        conflict: null,
+      });
+    // Entities known only from a reload of the index: their reports in one read.
+    const unknown = candidates.filter((d) => d.rows === null).map((d) => d.entity);
+    const loaded = unknown.length === 0 ? new Map() : await this.staging.loadMany(unknown);
+    const chosen: { entity: OpenEntity; window: StagedContender[] }[] = [];
+    for (const d of candidates) {
+      const rows: StagedContender[] = d.rows ?? loaded.get(entityKey(d.entity)) ?? [];
+      const end = d.entity.anchorMs + windowFor(config, d.entity.entityType);
+      const window = rows.filter((r) => r.atMs <= end);
+      // A lone report costs nothing to resolve: only conflicts are prepared.
+      if (window.length >= 2) chosen.push({ entity: { ...d.entity }, window });
+    }
+    if (chosen.length === 0) return 0;
+    await this.#readModels.whenCaughtUp();
+    const bases = await this.#bases(chosen.map((c) => c.entity));
+    let prepared = 0;
+    for (let i = 0; i < chosen.length; i += PREPARE_SLICE) {
+      // The resolutions are CPU: yield between slices so due windows and staging are not held up.
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (const { entity, window } of chosen.slice(i, i + PREPARE_SLICE)) {
+        const key = entityKey(entity);
+        if (this.#inFlight.has(key) || this.#prepared.get(key)?.anchorMs !== entity.anchorMs) continue;
+        const base = bases.get(key)!;
+        let conflict: PreparedResolution;
+        try {
+          conflict = this.unscopedResolver.prepare(
+            this.#request(entity, window, base),
+            this.#resolveOptions(entity, base),
+          );
+        } catch {
+          continue; // the same input fails again when due, where the failure is reported
+        }
+        this.#prepared.set(key, {
+          anchorMs: entity.anchorMs,
+          ids: window.map((r) => r.eventId),
+          base,
+          conflict,
+        });
+        prepared += 1;
+      }
+    }
+    return prepared;
+  }
+
   /**
    * Start settling up to `concurrency` due entities that no other pass holds. Null when
    * there are none (or the lease is not held). `capped`: more were due than it took.
@@ -305,8 +416,21 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       this.#heldLease = false;
       return null;
     }
-    // Reports staged by the previous holder are found by a reload when the lease is taken, and
-    // by a backstop reload now and then; the table is not scanned on every pass.
+    await this.#loadIndexIfDue();
+    const all = this.#index.due((e) => this.#dueAt(e) <= nowMs && !this.#inFlight.has(entityKey(e)));
+    if (all.length === 0) return null;
+    const due = all.length > this.#concurrency ? all.slice(0, this.#concurrency) : all;
+    // The bases come from the read models: let them fold what was appended so far.
+    await this.#readModels.whenCaughtUp();
+    for (const d of due) this.#inFlight.add(entityKey(d.entity));
+    return { due, capped: due.length < all.length };
+  }
+
+  /**
+   * Reports staged by the previous holder are found by a reload when the lease is taken, and
+   * by a backstop reload now and then; the table is not scanned on every pass. Lease held.
+   */
+  async #loadIndexIfDue(): Promise<void> {
     if (!this.#heldLease || performance.now() - this.#indexLoadedAt >= INDEX_RELOAD_MS) {
       // A reload forgets what passes in progress know: let them end first.
       while (this.#passes.size > 0) await Promise.all(this.#passes);
@@ -317,19 +441,13 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
         await this.#removing; // rows already settled must not come back from the table
         this.#index.reload(await this.staging.open());
         this.#index.note(during);
+        this.#prepared.clear();
       } finally {
         this.#notedDuringReload = null;
       }
       this.#indexLoadedAt = performance.now();
       this.#heldLease = true;
     }
-    const all = this.#index.due((e) => this.#dueAt(e) <= nowMs && !this.#inFlight.has(entityKey(e)));
-    if (all.length === 0) return null;
-    const due = all.length > this.#concurrency ? all.slice(0, this.#concurrency) : all;
-    // The bases come from the read models: let them fold what was appended so far.
-    await this.#readModels.whenCaughtUp();
-    for (const d of due) this.#inFlight.add(entityKey(d.entity));
-    return { due, capped: due.length < all.length };
   }
 
   /** One tick of the timer: start a pass, then arm for the next window to fall due. */
@@ -343,6 +461,8 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
           if (outcome.failure) this.emit('error', outcome.failure.error);
         });
         if (!this.#running) return;
+        // Ahead of the next windows' due times, while nothing is due (a prepare is only a cache).
+        if (!pass && !this.#preparing) void this.prepareClosing(nowMs).catch(() => undefined);
         // More were due than one pass takes: the next pass starts while this one commits.
         this.#arm(pass?.capped ? 0 : this.#untilNextDue(nowMs));
       },
@@ -353,11 +473,13 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     );
   }
 
-  /** Ms until the next window falls due after `nowMs`, at most `tickMs` (the backstop cadence). */
+  /** Ms until the next window is to be prepared or falls due after `nowMs`, at most `tickMs`. */
   #untilNextDue(nowMs: number): number {
     let next = Infinity;
     this.#index.forEachOpen((e) => {
-      const at = this.#dueAt(e);
+      const due = this.#dueAt(e);
+      const prepare = this.#prepareAt(e);
+      const at = prepare > nowMs ? prepare : due;
       if (at > nowMs && at < next) next = at;
     });
     return Math.min(this.#tickMs, next - nowMs);
@@ -443,7 +565,10 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
         );
       }
     }
-    for (const state of states) this.#index.settled(state.entity, state.fromTable, state.settledIds);
+    for (const state of states) {
+      this.#index.settled(state.entity, state.fromTable, state.settledIds);
+      this.#prepared.delete(entityKey(state.entity));
+    }
     // The settled reports leave the staging off the settling path: settling them again
     // (after a crash before the delete) writes nothing, every outcome being keyed.
     const settledIds = states.flatMap((s) => s.settledIds);
@@ -472,34 +597,52 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       });
       return undefined;
     }
-    // The resolved value rides in the resolver's append: it commits with the audit row, in
-    // one transaction per group commit instead of a second append per conflict.
+    // Resolved ahead with these very reports and this base: only the write is left.
+    const ahead = this.#prepared.get(entityKey(entity));
+    if (
+      ahead?.conflict &&
+      ahead.anchorMs === window[0]!.atMs &&
+      ahead.ids.length === window.length &&
+      ahead.ids.every((id, i) => id === window[i]!.eventId) &&
+      jsonEquals(ahead.base, base)
+    )
+      return this.unscopedResolver.commitPrepared(ahead.conflict);
     return this.unscopedResolver.resolve(
-      {
-        entityType: entity.entityType,
-        entityId: entity.entityId,
-        contenders: window.map((r) => r.contender),
-        base,
-      },
-      {
-        creatorId: entity.creatorId,
-        tenantId: entity.creatorId,
-        followUp: (resolution) => {
-          if (resolution.status !== 'resolved' || !resolution.after) return [];
-          const { conflictId } = resolution;
-          const outcome = settledOutcome(
-            entity.entityType,
-            entity.creatorId,
-            entity.entityId,
-            resolution.after,
-            base,
-            conflictId,
-          );
-          if (!outcome) return [];
-          return [{ ...outcome.event, metadata: { source: SOURCE, correlationId: conflictId } }];
-        },
-      },
+      this.#request(entity, window, base),
+      this.#resolveOptions(entity, base),
     );
+  }
+
+  #request(entity: Omit<OpenEntity, 'anchorMs'>, window: readonly StagedContender[], base: JsonObject) {
+    return {
+      entityType: entity.entityType,
+      entityId: entity.entityId,
+      contenders: window.map((r) => r.contender),
+      base,
+    };
+  }
+
+  // The resolved value rides in the resolver's append: it commits with the audit row, in
+  // one transaction per group commit instead of a second append per conflict.
+  #resolveOptions(entity: Omit<OpenEntity, 'anchorMs'>, base: JsonObject): ResolveOptions {
+    return {
+      creatorId: entity.creatorId,
+      tenantId: entity.creatorId,
+      followUp: (resolution) => {
+        if (resolution.status !== 'resolved' || !resolution.after) return [];
+        const { conflictId } = resolution;
+        const outcome = settledOutcome(
+          entity.entityType,
+          entity.creatorId,
+          entity.entityId,
+          resolution.after,
+          base,
+          conflictId,
+        );
+        if (!outcome) return [];
+        return [{ ...outcome.event, metadata: { source: SOURCE, correlationId: conflictId } }];
+      },
+    };
   }
 
   /** The entities' states before their windows, from the read models: one read per table. */
@@ -586,11 +729,14 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     this.#index.note(rows);
     this.#notedDuringReload?.push(...rows);
     if (!this.#running || rows.length === 0) return;
-    // Wake when the earliest of these windows falls due (a window already due waits for the next tick).
+    // Wake when the earliest of these windows is to be prepared or falls due (a window
+    // already due waits for the next tick).
     const nowMs = this.#now();
     let next = Infinity;
     for (const r of rows) {
-      const at = r.atMs + windowFor(this.unscopedResolver.engine.config, r.entityType) + this.#settleMs;
+      const due = r.atMs + windowFor(this.unscopedResolver.engine.config, r.entityType) + this.#settleMs;
+      const prepare = due - this.#settleMs / 2;
+      const at = prepare > nowMs ? prepare : due;
       if (at > nowMs && at < next) next = at;
     }
     if (next - nowMs < this.#tickMs) this.#arm(next - nowMs);
@@ -609,6 +755,16 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       conflictId: data.conflictId,
     });
   }
+}
+
+/** A window resolved ahead; `conflict` null when there was nothing to prepare (a lone report). */
+interface PreparedWindow {
+  anchorMs: number;
+  /** The window's reports by time, as resolved. */
+  ids: string[];
+  /** The state before the window, as read then. */
+  base: JsonObject;
+  conflict: PreparedResolution | null;
 }
 
 function zeroResult(): SettleResult {

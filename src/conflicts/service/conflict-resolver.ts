@@ -13,7 +13,7 @@ import { conflictEventSchemas, conflictStreamId } from './event-schemas.js';
 import { EventEmitter } from 'eventemitter3';
 import { z } from 'zod';
 import type { SqlClient } from '../../core/sql-client.js';
-import { StoreClosedError } from '../../core/errors.js';
+import { InvalidArgumentError, StoreClosedError } from '../../core/errors.js';
 import type { AppendResult, EventMetadata, EventStore, NewEvent } from '../../store/types.js';
 import type { ConflictRecord, ConflictAuditStore, AuditQuery, ManualOverride } from './audit/audit-record.js';
 import { MemoryAuditStore } from './audit/memory-audit-store.js';
@@ -112,6 +112,29 @@ export interface ProcessResult {
   unconflicted: ContenderInput[];
 }
 
+/**
+ * A conflict resolved by {@link ConflictResolver.prepare} and not written yet.
+ *
+ * @example
+ * ```ts
+ * const prepared = resolver.prepare(conflict);
+ * if (prepared.resolution.status === 'escalated') console.log('will wait for an admin');
+ * await resolver.commitPrepared(prepared);
+ * ```
+ */
+export interface PreparedResolution {
+  /** The resolution as of `preparedAt`. */
+  readonly resolution: Resolution;
+  /** When it was resolved, ms. */
+  readonly preparedAt: number;
+}
+
+/** A resolution's events and audit record, ready to append (its detection time set at the write). */
+interface BuiltConflict {
+  record: ConflictRecord;
+  events: NewEvent[];
+}
+
 /** Lifecycle events of the resolver. */
 export interface ConflictResolverEvents {
   'conflict:resolved': (record: ConflictRecord) => void;
@@ -149,6 +172,11 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
   /** Records waiting for their append, by outcome event id (shared by concurrent callers of one conflict). */
   readonly #staged = new Map<string, { record: ConflictRecord; written: boolean; users: number }>();
   readonly #removeHook: () => void;
+  /** What a {@link prepare}d conflict needs to be written (kept off the caller's object). */
+  readonly #prepared = new WeakMap<
+    PreparedResolution,
+    { built: BuiltConflict; request: ResolveRequest; options: ResolveOptions }
+  >();
   #closed = false;
 
   constructor(options: ConflictResolverOptions) {
@@ -256,24 +284,66 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
   async resolve(request: ResolveRequest, options: ResolveOptions = {}): Promise<ConflictRecord> {
     this.#assertOpen();
     const detectedAt = request.detectedAt ?? this.#now();
-    return this.#commit(this.engine.resolve({ ...request, detectedAt }), detectedAt, options);
+    const built = this.#build(this.engine.resolve({ ...request, detectedAt }), options);
+    return this.#commit(built, detectedAt);
   }
 
-  /** Append a pure resolution's events and audit it (in the append's transaction). */
-  async #commit(
-    resolution: Resolution,
-    detectedAt: number,
-    options: ResolveOptions,
-  ): Promise<ConflictRecord> {
+  /**
+   * Resolve a conflict now and write it later with {@link commitPrepared}: the
+   * pure work (the engine, the events, the audit record) done ahead, say while
+   * a detection window's grace runs, so that committing is only the write.
+   * Nothing is written; bad input throws here as it would in `resolve`.
+   *
+   * @example
+   * ```ts
+   * const prepared = resolver.prepare({ entityType: 'inventory', entityId: 'sku-1', contenders, base });
+   * // … later, if no contender joined and the base did not move:
+   * const record = await resolver.commitPrepared(prepared);
+   * ```
+   */
+  prepare(request: ResolveRequest, options: ResolveOptions = {}): PreparedResolution {
+    this.#assertOpen();
+    const preparedAt = request.detectedAt ?? this.#now();
+    const resolution = this.engine.resolve({ ...request, detectedAt: preparedAt });
+    const prepared: PreparedResolution = Object.freeze({ resolution, preparedAt });
+    this.#prepared.set(prepared, { built: this.#build(resolution, options), request, options });
+    return prepared;
+  }
+
+  /**
+   * Write a {@link prepare}d conflict as `resolve` would now: detected now, and
+   * resolved afresh when the time of detection would change the result (a
+   * contender whose clock was ahead at preparation is trusted by now). The
+   * caller owns the rest of the check: same contenders, same base.
+   */
+  async commitPrepared(prepared: PreparedResolution): Promise<ConflictRecord> {
+    this.#assertOpen();
+    const inner = this.#prepared.get(prepared);
+    if (!inner) throw new InvalidArgumentError('commitPrepared takes a conflict prepared by this resolver');
+    const detectedAt = this.#now();
+    // Trust only grows with the time of detection (a clock ahead by more than the drift is
+    // trusted once we catch up): a result with every contender trusted stands.
+    const stands =
+      detectedAt >= prepared.preparedAt && prepared.resolution.contenders.every((c) => c.trusted);
+    if (!stands) return this.resolve({ ...inner.request, detectedAt }, inner.options);
+    return this.#commit(inner.built, detectedAt);
+  }
+
+  /** The events and the audit record of a pure resolution (nothing written). */
+  #build(resolution: Resolution, options: ResolveOptions): BuiltConflict {
     const { conflictId } = resolution;
     const escalated = resolution.status === 'escalated';
     const ids = {
       detected: nameUuid(`${conflictId}:detected`),
       outcome: nameUuid(`${conflictId}:${escalated ? 'escalated' : 'resolved'}`),
     };
-    const latest = [...resolution.contenders].sort(
-      (a, b) => b.hlc.wallMs - a.hlc.wallMs || b.hlc.logical - a.hlc.logical,
-    )[0]!;
+    let latest = resolution.contenders[0]!;
+    for (const c of resolution.contenders)
+      if (
+        c.hlc.wallMs > latest.hlc.wallMs ||
+        (c.hlc.wallMs === latest.hlc.wallMs && c.hlc.logical > latest.hlc.logical)
+      )
+        latest = c;
     const correlationId = options.correlationId ?? conflictId;
     const stockField = policyFor(this.engine.config, resolution.entityType).stockFields[0];
     const detected = detectedEvent(resolution, ids.detected, {
@@ -295,27 +365,38 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
       status: escalated ? 'pending' : 'resolved',
       resolution,
       manualOverride: null,
-      detectedAt: new Date(detectedAt).toISOString(),
+      detectedAt: '',
       resolvedAt: null,
       resolutionMs: null,
       correlationId,
       events: { ...ids, manual: null },
     };
+    return { record, events: [detected, outcome, ...followUp] };
+  }
+
+  /** Append a built resolution's events and audit it (in the append's transaction). */
+  async #commit(built: BuiltConflict, detectedAt: number): Promise<ConflictRecord> {
+    const { resolution, conflictId, events } = built.record;
+    const record: ConflictRecord = { ...built.record, detectedAt: new Date(detectedAt).toISOString() };
+    const escalated = record.status === 'pending';
     // The audit row is written by the inline hook, in the append's transaction.
-    const staged = this.#stage(ids.outcome, record);
+    const staged = this.#stage(events.outcome, record);
     let appended: AppendResult;
     try {
       appended = await this.#store.append(
         this.#streamId(resolution.entityType, resolution.entityId),
-        [detected, outcome, ...followUp],
+        built.events,
         {
           aggregateType: CONFLICT_AGGREGATE_TYPE,
           idempotencyKey: `conflict:${conflictId}`,
-          metadata: { correlationId, source: 'conflict_resolver' } satisfies EventMetadata,
+          metadata: {
+            correlationId: record.correlationId,
+            source: 'conflict_resolver',
+          } satisfies EventMetadata,
         },
       );
     } finally {
-      this.#unstage(ids.outcome);
+      this.#unstage(events.outcome);
     }
     if (appended.duplicate || !staged.written) {
       // Resolved before (or by a concurrent caller), or audited in another database.
@@ -360,7 +441,9 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     // Resolve (and so validate) every conflict before writing any: one bad conflict writes nothing.
     const resolutions = requests.map((r) => this.engine.resolve(r));
     const { base: _base, ...correlation } = options;
-    const records = await Promise.all(resolutions.map((r) => this.#commit(r, detectedAt, correlation)));
+    const records = await Promise.all(
+      resolutions.map((r) => this.#commit(this.#build(r, correlation), detectedAt)),
+    );
     return { records, unconflicted: detection.unconflicted };
   }
 
