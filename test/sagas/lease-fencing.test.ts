@@ -42,9 +42,10 @@ describe.each(sagaEngines)('leases and fencing on $name', (engine) => {
           { name: 'three', action: () => void calls.push({ step: 'three', key: '' }), compensation: 'none' },
         ],
       });
-      // Worker A: its self-fencing deadline is far away (40 s), so A itself never notices.
+      // Worker A: its self-fencing deadline is far away (400 s, past the test's bound even on a
+      // loaded machine), so A itself never notices; only the store's refusal can stop it.
       const frozen = hangingLeases(db.store);
-      const a = db.runner({ store: frozen.store, leaseMs: 60_000, definitions: [saga] });
+      const a = db.runner({ store: frozen.store, leaseMs: 600_000, definitions: [saga] });
       const lost: { sagaId: string; reason: string }[] = [];
       a.on('saga:lease_lost', (e) => lost.push({ sagaId: e.sagaId, reason: e.reason }));
       a.startWorker();
