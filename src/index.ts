@@ -203,6 +203,7 @@ export type {
   ConflictResolverEvents,
   ConflictResolverOptions,
   ConflictStrategy,
+  PreparedResolution,
   Contender,
   ContenderInput,
   ContenderRole,

@@ -25,3 +25,4 @@ export {
   type SqlProjectionSetStorage,
 } from './projection-set/projection-set-storage.js';
 export { projectionSetStorageOf } from './state/processing-state-of.js';
+export type { MemoryBatch } from './projection-set/memory-set-tables.js';

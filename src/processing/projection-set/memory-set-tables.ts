@@ -105,7 +105,7 @@ class StagedRows implements TableBackend {
 }
 
 /**
- * The writes of one batch over {@link MemoryTables}, invisible to others
+ * The writes of one batch over the memory tables, invisible to others
  * until {@link MemoryBatch.commit}.
  */
 export class MemoryBatch {
