@@ -380,7 +380,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     const { tenantIds, ...filter } = options;
     return auditedRead(
       { audit: this.accessAudit, auth, action: 'commerce.rows', resource: table, tenantIds },
-      async (scope) => (await scopedRows(this.readModels, this.store, table, scope, filter)) as R[],
+      async (scope) => (await scopedRows(this.readModels, table, scope, filter)) as R[],
       (rows) => rows.length,
     );
   }

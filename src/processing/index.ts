@@ -147,22 +147,5 @@ export { applyProjectionBatch } from './projection/apply-batch.js';
 export { MemoryTable } from './projection/memory-table.js';
 export { SqlTable } from './projection/sql-table.js';
 export { rowKey, rowMatches, type TableBackend, type TableWrites } from './projection/table-backend.js';
-export { createProjectionSet, ProjectionSet } from './projection-set/projection-set.js';
-export {
-  PROJECTION_SET_MODES,
-  type GuardedBatch,
-  type ProjectionSetEventMap,
-  type ProjectionSetGuard,
-  type ProjectionSetMode,
-  type ProjectionSetOptions,
-  type TenantOf,
-} from './projection-set/projection-set-options.js';
-export { rowChangeOf, rowEventType } from './projection-set/fold-set.js';
-export type { RowFilterValue, RowQuery } from './projection-set/row-query.js';
-export {
-  memoryProjectionSetStorage,
-  sqlProjectionSetStorage,
-  type MemoryProjectionSetStorage,
-  type ProjectionSetStorage,
-  type SqlProjectionSetStorage,
-} from './projection-set/projection-set-storage.js';
+// Projection sets: the same names as the public `/processing` entry.
+export * from './public-entry.js';

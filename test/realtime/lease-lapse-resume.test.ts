@@ -12,34 +12,23 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Subscription } from 'rxjs';
 import type { Envelope } from '../../src/core/envelope.js';
-import type { QueryOptions, SqlClient, SqlResult } from '../../src/core/sql-client.js';
+import type { SqlClient } from '../../src/core/sql-client.js';
 import type { SyncEngine } from '../../src/engine.js';
 import { sqlEngines, type TestDatabase } from '../support/databases.js';
+import { interceptSql } from '../support/intercept-sql.js';
 import { waitFor } from '../support/wait.js';
 import { setStock, stockEngine } from './engine-fixture.js';
 
 /** A SqlClient whose next renewal of lease `name` is answered "not yours any more" (the row had expired). */
 function lapsingLease(inner: SqlClient, name: string): { sql: SqlClient; lapseNextRenewal(): void } {
   let lapse = false;
-  const sql: SqlClient = {
-    query<Row = Record<string, unknown>>(
-      text: string,
-      params?: readonly unknown[],
-      options?: QueryOptions,
-    ): Promise<SqlResult<Row>> {
-      if (lapse && params?.[0] === name && /^\s*UPDATE\b[^;]*\.leases\b/.test(text)) {
-        lapse = false;
-        return Promise.resolve({ rows: [], rowCount: 0 });
-      }
-      return inner.query<Row>(text, params, options);
-    },
-    exec: (text) => inner.exec(text),
-    transaction: (fn) => inner.transaction(fn),
-    ...(inner.listen ? { listen: inner.listen.bind(inner) } : {}),
-    ...(inner.maxConcurrency !== undefined ? { maxConcurrency: inner.maxConcurrency } : {}),
-    ...(inner.dialect !== undefined ? { dialect: inner.dialect } : {}),
-    ...(inner.close ? { close: inner.close.bind(inner) } : {}),
-  };
+  const sql = interceptSql(inner, (text, params, next) => {
+    if (lapse && params?.[0] === name && /^\s*UPDATE\b[^;]*\.leases\b/.test(text)) {
+      lapse = false;
+      return Promise.resolve({ rows: [], rowCount: 0 });
+    }
+    return next();
+  });
   return { sql, lapseNextRenewal: () => (lapse = true) };
 }
 

@@ -4,8 +4,9 @@
  * behind the same port as the real adapter, so the code under test cannot
  * tell the difference.
  */
-import type { QueryOptions, SqlClient, SqlResult } from '../../src/core/sql-client.js';
+import type { SqlClient } from '../../src/core/sql-client.js';
 import { HangGate } from './hang-gate.js';
+import { interceptSql } from './intercept-sql.js';
 
 /** The wrapper and its switch. */
 export interface HangingSql {
@@ -30,23 +31,11 @@ export interface HangingSql {
 export function hangingSql(inner: SqlClient, pattern: RegExp): HangingSql {
   const gate = new HangGate();
   let held = 0;
-  const sql: SqlClient = {
-    query<Row = Record<string, unknown>>(
-      text: string,
-      params?: readonly unknown[],
-      options?: QueryOptions,
-    ): Promise<SqlResult<Row>> {
-      if (!gate.hanging || !pattern.test(text)) return inner.query<Row>(text, params, options);
-      held++;
-      return gate.hold(() => inner.query<Row>(text, params, options));
-    },
-    exec: (text) => inner.exec(text),
-    transaction: (fn) => inner.transaction(fn),
-    ...(inner.listen ? { listen: inner.listen.bind(inner) } : {}),
-    ...(inner.maxConcurrency !== undefined ? { maxConcurrency: inner.maxConcurrency } : {}),
-    ...(inner.dialect !== undefined ? { dialect: inner.dialect } : {}),
-    ...(inner.close ? { close: inner.close.bind(inner) } : {}),
-  };
+  const sql = interceptSql(inner, (text, _params, next) => {
+    if (!gate.hanging || !pattern.test(text)) return next();
+    held++;
+    return gate.hold(next);
+  });
   return {
     sql,
     hang: () => gate.hang(),

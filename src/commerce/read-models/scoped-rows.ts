@@ -7,7 +7,6 @@
 import type { ReadScope } from '../../access/read-scope.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { Row } from '../../core/row-change.js';
-import type { EventStore } from '../../store/types.js';
 import type { RowFilterValue as SetRowFilterValue } from '../../processing/index.js';
 import type { ReadModelSet } from './read-model-set.js';
 
@@ -37,17 +36,15 @@ export interface CommerceReadOptions {
 const COLUMN = /^[a-z_][a-z0-9_]*$/;
 
 /**
- * The rows of `table` in `scope` matching `where`, sorted by key. (`store` is
- * no longer read — the set knows its storage — and stays for compatibility.)
+ * The rows of `table` in `scope` matching `where`, sorted by key.
  *
  * @example
  * ```ts
- * const rows = await scopedRows(readModels, store, 'inventory_alerts', readScope(auth), { where: { status: 'active' } });
+ * const rows = await scopedRows(readModels, 'inventory_alerts', readScope(auth), { where: { status: 'active' } });
  * ```
  */
 export async function scopedRows(
   readModels: ReadModelSet,
-  _store: EventStore,
   table: string,
   scope: ReadScope,
   options: Pick<CommerceReadOptions, 'where' | 'limit'> = {},

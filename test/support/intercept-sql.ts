@@ -1,0 +1,40 @@
+/**
+ * A SqlClient in front of a real one that decides each `query` itself and
+ * passes everything else through: the base of the test doubles that hang or
+ * answer chosen statements, behind the same port as the real adapter.
+ */
+import type { QueryOptions, SqlClient, SqlResult } from '../../src/core/sql-client.js';
+
+/** Answer one query: call `next()` to send it to the real client, or answer it yourself. */
+export type QueryInterceptor = (
+  text: string,
+  params: readonly unknown[] | undefined,
+  next: () => Promise<SqlResult<Record<string, unknown>>>,
+) => Promise<SqlResult<Record<string, unknown>>>;
+
+/**
+ * Wrap `inner`, routing every `query` through `intercept`.
+ *
+ * @example
+ * ```ts
+ * const sql = interceptSql(inner, (text, params, next) => (/\.leases\b/.test(text) ? never : next()));
+ * ```
+ */
+export function interceptSql(inner: SqlClient, intercept: QueryInterceptor): SqlClient {
+  return {
+    query<Row = Record<string, unknown>>(
+      text: string,
+      params?: readonly unknown[],
+      options?: QueryOptions,
+    ): Promise<SqlResult<Row>> {
+      const next = () => inner.query<Record<string, unknown>>(text, params, options);
+      return intercept(text, params, next) as Promise<SqlResult<Row>>;
+    },
+    exec: (text) => inner.exec(text),
+    transaction: (fn) => inner.transaction(fn),
+    ...(inner.listen ? { listen: inner.listen.bind(inner) } : {}),
+    ...(inner.maxConcurrency !== undefined ? { maxConcurrency: inner.maxConcurrency } : {}),
+    ...(inner.dialect !== undefined ? { dialect: inner.dialect } : {}),
+    ...(inner.close ? { close: inner.close.bind(inner) } : {}),
+  };
+}
