@@ -7,13 +7,13 @@
  * `inventory_levels` projection, so a rebuild from the log reproduces it.
  */
 import type { EventStore, NewEvent } from '../../store/types.js';
-import { quoteIdent } from '../../core/sql-client.js';
 import { commerceEvent } from '../events/catalog.js';
 import { deriveInventory, type DerivedInventory } from '../read-models/inventory-derive.js';
 import type { InventoryLevelRow } from '../read-models/inventory-levels.js';
 import type { ResolvedInventoryOptions } from '../read-models/inventory-options.js';
 import { SYNC_INVENTORY_OPERATION } from '../read-models/inventory-sync-run.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
+import { COMMERCE_TENANT_COLUMN } from '../read-models/scoped-rows.js';
 import { SYNC_OPERATION_METADATA } from '../read-models/sync-operations.js';
 import { stockAlertEvents } from './stock-alerts.js';
 
@@ -97,7 +97,7 @@ export async function syncInventoryLevels(input: SyncInventoryLevelsOptions): Pr
   const { store, readModels, options, creatorId } = input;
   const now = input.now ?? new Date();
   await readModels.whenCaughtUp();
-  const rows = await loadCreatorLevels(store, readModels, creatorId);
+  const rows = await loadCreatorLevels(readModels, creatorId);
   const loaded = performance.now();
 
   // What the run will find, to raise the alerts that are due; the rows are
@@ -160,22 +160,14 @@ function isLowStockEvent(event: NewEvent): boolean {
   return event.type === 'inventory.low_stock_detected';
 }
 
-async function loadCreatorLevels(
-  store: EventStore,
-  readModels: ReadModelSet,
-  creatorId: string,
-): Promise<InventoryLevelRow[]> {
-  if (!store.sql) {
-    const all = await readModels.unscopedRows<InventoryLevelRow>('inventory_levels');
-    return all.filter((r) => r.creator_id === creatorId);
-  }
-  const { rows } = await store.sql.query<InventoryLevelRow>(
-    `SELECT * FROM ${table(store)} WHERE creator_id = $1 ORDER BY product_id`,
-    [creatorId],
-  );
-  return rows;
-}
-
-function table(store: EventStore): string {
-  return `${quoteIdent(store.schema)}.${quoteIdent('inventory_levels')}`;
+/**
+ * The creator's rows, sorted by product, through the read-model set's port:
+ * the same read on memory, PGlite and PostgreSQL (on SQL the creator is in
+ * the WHERE clause).
+ */
+function loadCreatorLevels(readModels: ReadModelSet, creatorId: string): Promise<InventoryLevelRow[]> {
+  return readModels.select<InventoryLevelRow>('inventory_levels', {
+    tenantColumn: COMMERCE_TENANT_COLUMN,
+    tenantIds: [creatorId],
+  });
 }
