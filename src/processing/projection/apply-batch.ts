@@ -107,12 +107,15 @@ export async function applyProjectionBatch(
 
   const upserts: Row[] = [];
   const deletes: Row[] = [];
+  // Rows updated in place (read above, in this transaction): the backend may write only what changed.
+  const stored = new Map<string, Row>();
   for (const [id, row] of current) {
     if (row !== null) upserts.push(row);
     // Deletes run before upserts, so a key deleted and inserted again is written fresh.
     if ((row === null || recreated.has(id)) && original.has(id)) deletes.push(keys.get(id)!);
+    else if (row !== null && original.has(id)) stored.set(id, original.get(id)!);
   }
-  if (upserts.length > 0 || deletes.length > 0) await table.write({ upserts, deletes });
+  if (upserts.length > 0 || deletes.length > 0) await table.write({ upserts, deletes, stored });
   return changes;
 }
 

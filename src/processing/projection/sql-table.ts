@@ -52,10 +52,12 @@ export class SqlTable implements TableBackend {
         [toJson(writes.deletes.map((k) => pick(k, this.#key)))],
       );
     }
+    const { whole, changed } = this.#splitByStored(writes);
+    if (changed) await this.#updateChanged(changed.rows, changed.columns);
     // Rows with different column sets need separate statements (a missing column
     // would otherwise be written as NULL instead of keeping its default).
     const groups = new Map<string, Row[]>();
-    for (const row of writes.upserts) {
+    for (const row of whole) {
       const columns = Object.keys(row)
         .filter((c) => row[c] !== undefined)
         .sort()
@@ -82,6 +84,53 @@ export class SqlTable implements TableBackend {
     }
   }
 
+  /**
+   * Upserts of rows stored before (`writes.stored`) become one UPDATE of the
+   * columns that differ in any of them (rows where none differ are not
+   * written); the others are upserted whole.
+   */
+  #splitByStored(writes: TableWrites): { whole: Row[]; changed?: { rows: Row[]; columns: string[] } } {
+    const stored = writes.stored;
+    if (!stored || stored.size === 0) return { whole: writes.upserts };
+    const whole: Row[] = [];
+    const updates: { row: Row; before: Row }[] = [];
+    const columns = new Set<string>();
+    for (const row of writes.upserts) {
+      const before = stored.get(rowKey(this.#key, row));
+      if (!before) {
+        whole.push(row);
+        continue;
+      }
+      let differs = false;
+      for (const c of Object.keys(row)) {
+        if (row[c] === undefined || this.#key.includes(c) || sameValue(row[c], before[c])) continue;
+        columns.add(c);
+        differs = true;
+      }
+      if (differs) updates.push({ row, before });
+    }
+    if (updates.length === 0) return { whole };
+    const list = [...columns].sort();
+    // Every row carries every column set: its own value, or the stored one it keeps.
+    const rows = updates.map(({ row, before }) => {
+      const out = pick(row, this.#key);
+      for (const c of list) out[c] = row[c] === undefined ? before[c] : row[c];
+      return out;
+    });
+    return { whole, changed: { rows, columns: list } };
+  }
+
+  async #updateChanged(rows: Row[], columns: readonly string[]): Promise<void> {
+    const t = this.#qualified;
+    const set = columns.map((c) => `${quoteIdent(c)} = r.${quoteIdent(c)}`).join(', ');
+    const match = this.#key.map((c) => `t.${quoteIdent(c)} = r.${quoteIdent(c)}`).join(' AND ');
+    await this.#sql.query(
+      `UPDATE ${t} AS t SET ${set}
+         FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb) AS r WHERE ${match}`,
+      [toJson(rows)],
+    );
+  }
+
   async keysWhere(match: Row): Promise<Row[]> {
     const columns = Object.keys(match);
     if (columns.length === 0) return this.#keys(`SELECT ${this.#keyList} FROM ${this.#qualified}`, []);
@@ -103,6 +152,21 @@ export class SqlTable implements TableBackend {
     const { rows } = await this.#sql.query<Row>(`SELECT * FROM ${this.#qualified} ORDER BY ${this.#keyList}`);
     return rows;
   }
+}
+
+/**
+ * Whether a value to write equals the stored one for sure (else it is written):
+ * identical, the same instant, or the same JSON (a jsonb column's content).
+ */
+function sameValue(next: unknown, stored: unknown): boolean {
+  if (next === stored) return true;
+  if (next instanceof Date || stored instanceof Date) {
+    return next instanceof Date && stored instanceof Date && next.getTime() === stored.getTime();
+  }
+  if (typeof next === 'object' && next !== null && typeof stored === 'object' && stored !== null) {
+    return toJson(next) === toJson(stored);
+  }
+  return false;
 }
 
 function pick(row: Row, columns: readonly string[]): Row {
