@@ -27,7 +27,12 @@ import type { SqlQueryable } from '../../core/sql-client.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import { RESOLVE_SYNC_CONFLICTS } from '../conflicts/sync-conflict-processor.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
-import { markKey, mergeMark, type InventorySyncMark, type InventorySyncMarks } from './inventory-sync-marks.js';
+import {
+  markKey,
+  mergeMark,
+  type InventorySyncMark,
+  type InventorySyncMarks,
+} from './inventory-sync-marks.js';
 import { inventorySyncMarksOf } from './inventory-sync-marks-of.js';
 import { reportTikTokStock, SYNC_INVENTORY_SOURCE, type TikTokStockFeed } from './tiktok-stock-report.js';
 
