@@ -15,30 +15,17 @@ import {
   type StagedContender,
 } from '../../src/commerce/index.js';
 import { createEventStore } from '../../src/store/index.js';
-import { sqlEngines } from '../support/databases.js';
+import { portEngines } from './port-engines.js';
 
 interface Opened {
   staging: ContenderStaging;
   close(): Promise<void>;
 }
 
-const adapters = [
-  {
-    name: 'memory',
-    available: true,
-    open: async (): Promise<Opened> => ({ staging: new MemoryContenderStaging(), close: async () => {} }),
-  },
-  ...sqlEngines.map((engine) => ({
-    name: engine.name,
-    get available() {
-      return engine.available;
-    },
-    async open(): Promise<Opened> {
-      const db = await engine.open();
-      return { staging: new SqlContenderStaging(db.sql, db.schema), close: () => db.close() };
-    },
-  })),
-];
+const adapters = portEngines<Omit<Opened, 'close'>>(
+  () => ({ staging: new MemoryContenderStaging() }),
+  (db) => ({ staging: new SqlContenderStaging(db.sql, db.schema) }),
+);
 
 const report = (eventId: string, entityId: string, atMs: number, value: number): StagedContender => ({
   eventId,

@@ -13,7 +13,7 @@ import {
   type InventorySyncMarks,
 } from '../../src/commerce/index.js';
 import type { SqlClient } from '../../src/core/sql-client.js';
-import { sqlEngines } from '../support/databases.js';
+import { portEngines } from './port-engines.js';
 
 interface Opened {
   marks: InventorySyncMarks;
@@ -21,23 +21,10 @@ interface Opened {
   close(): Promise<void>;
 }
 
-const adapters = [
-  {
-    name: 'memory',
-    available: true,
-    open: async (): Promise<Opened> => ({ marks: new MemoryInventorySyncMarks(), close: async () => {} }),
-  },
-  ...sqlEngines.map((engine) => ({
-    name: engine.name,
-    get available() {
-      return engine.available;
-    },
-    async open(): Promise<Opened> {
-      const db = await engine.open();
-      return { marks: new SqlInventorySyncMarks(db.sql, db.schema), sql: db.sql, close: () => db.close() };
-    },
-  })),
-];
+const adapters = portEngines<Omit<Opened, 'close'>>(
+  () => ({ marks: new MemoryInventorySyncMarks() }),
+  (db) => ({ marks: new SqlInventorySyncMarks(db.sql, db.schema), sql: db.sql }),
+);
 
 const mark = (productId: string, at: number, position: number, creatorId = 'c1'): InventorySyncMark => ({
   creatorId,

@@ -92,3 +92,24 @@ export function entityKey(e: { creatorId: string; entityType: string; entityId: 
 export function compareStaged(a: StagedContender, b: StagedContender): number {
   return a.atMs - b.atMs || (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0);
 }
+
+/**
+ * Reports grouped by entity ({@link entityKey}), each list in
+ * {@link compareStaged} order: the answer of {@link ContenderStaging.loadMany}.
+ *
+ * @example
+ * ```ts
+ * const byEntity = groupByEntity(rows);
+ * ```
+ */
+export function groupByEntity(rows: Iterable<StagedContender>): Map<string, StagedContender[]> {
+  const out = new Map<string, StagedContender[]>();
+  for (const row of rows) {
+    const key = entityKey(row);
+    const list = out.get(key);
+    if (list) list.push(row);
+    else out.set(key, [row]);
+  }
+  for (const list of out.values()) list.sort(compareStaged);
+  return out;
+}

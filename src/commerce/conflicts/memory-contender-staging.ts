@@ -5,6 +5,7 @@
 import {
   compareStaged,
   entityKey,
+  groupByEntity,
   type ContenderStaging,
   type OpenEntity,
   type StagedContender,
@@ -57,16 +58,7 @@ export class MemoryContenderStaging implements ContenderStaging {
 
   async loadMany(entities: readonly Omit<OpenEntity, 'anchorMs'>[]): Promise<Map<string, StagedContender[]>> {
     const wanted = new Set(entities.map(entityKey));
-    const out = new Map<string, StagedContender[]>();
-    for (const r of this.#rows.values()) {
-      const key = entityKey(r);
-      if (!wanted.has(key)) continue;
-      const list = out.get(key);
-      if (list) list.push(r);
-      else out.set(key, [r]);
-    }
-    for (const list of out.values()) list.sort(compareStaged);
-    return out;
+    return groupByEntity([...this.#rows.values()].filter((r) => wanted.has(entityKey(r))));
   }
 
   async remove(eventIds: readonly string[]): Promise<void> {

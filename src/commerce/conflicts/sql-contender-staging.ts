@@ -8,7 +8,7 @@ import { quoteIdent, type SqlClient } from '../../core/sql-client.js';
 import type { ContenderInput } from '../../conflicts/types.js';
 import {
   compareStaged,
-  entityKey,
+  groupByEntity,
   SYNC_CONTENDERS_COMPONENT,
   type ContenderStaging,
   type OpenEntity,
@@ -103,8 +103,7 @@ export class SqlContenderStaging implements ContenderStaging {
   }
 
   async loadMany(entities: readonly Omit<OpenEntity, 'anchorMs'>[]): Promise<Map<string, StagedContender[]>> {
-    const out = new Map<string, StagedContender[]>();
-    if (entities.length === 0) return out;
+    if (entities.length === 0) return new Map();
     const { rows } = await this.#sql.query<{
       creator_id: string;
       entity_type: SettledEntityType;
@@ -119,8 +118,9 @@ export class SqlContenderStaging implements ContenderStaging {
            ON s.creator_id = e.creator_id AND s.entity_type = e.entity_type AND s.entity_id = e.entity_id`,
       [entities.map((e) => e.creatorId), entities.map((e) => e.entityType), entities.map((e) => e.entityId)],
     );
-    for (const r of rows) {
-      const row: StagedContender = {
+    // Sorted here, by the same comparison as load(): the database's collation may order ids differently.
+    return groupByEntity(
+      rows.map((r): StagedContender => ({
         creatorId: r.creator_id,
         entityType: r.entity_type,
         entityId: r.entity_id,
@@ -128,15 +128,8 @@ export class SqlContenderStaging implements ContenderStaging {
         atMs: Number(r.at_ms),
         contender:
           typeof r.contender === 'string' ? (JSON.parse(r.contender) as ContenderInput) : r.contender,
-      };
-      const key = entityKey(row);
-      const list = out.get(key);
-      if (list) list.push(row);
-      else out.set(key, [row]);
-    }
-    // Sorted here, by the same comparison as load(): the database's collation may order ids differently.
-    for (const list of out.values()) list.sort(compareStaged);
-    return out;
+      })),
+    );
   }
 
   async remove(eventIds: readonly string[]): Promise<void> {
