@@ -186,11 +186,13 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
       ...(options.lease === undefined ? {} : { lease: options.lease }),
     });
     this.processor.on('error', (err: unknown) => this.emit('error', err));
-    // A new tenure loads the marks the table holds: the previous holder's too.
+    // A new tenure loads the marks the table holds: the previous holder's too. A lost
+    // lease drops the copy at once: the next holder may sync and remove those marks.
     this.processor.on('processor:lease_acquired', () => {
       this.#reload = true;
     });
     this.processor.on('processor:lease_lost', () => {
+      this.#marks.clear();
       this.#reload = true;
     });
   }
