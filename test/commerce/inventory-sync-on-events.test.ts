@@ -6,14 +6,18 @@
  * search) and reports the figures that differ from on hand as scheduled-sync
  * contenders (priority 5) that resolve-sync-conflicts settles. Its own reports
  * and their outcomes start nothing; on SQL stores one host of two syncs (the
- * processor's lease). Memory, PGlite and PostgreSQL; the debounce runs on a
- * clock the test moves.
+ * processor's lease). Marks are durable: a host stopped (or killed) after
+ * marking and before flushing leaves them to the next holder of the lease,
+ * which syncs them once. Memory, PGlite and PostgreSQL; the debounce runs on
+ * a clock the test moves.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   commerceEvent,
   FakeTikTokShopClient,
   InventorySyncTrigger,
+  inventorySyncMarksOf,
+  type InventorySyncOptions,
   inventoryStream,
   stockReportEvent,
   SYNC_INVENTORY_ON_EVENTS,
@@ -56,6 +60,21 @@ describe.each(commerceEngines)('sync-inventory-levels on inventory events ($name
   });
 
   const trigger = () => bed.commerce.inventorySync!;
+  /** Another host's trigger on the same store (standby while the first holds the lease). */
+  const anotherHost = (client: FakeTikTokShopClient, options: Partial<InventorySyncOptions> = {}) =>
+    new InventorySyncTrigger(
+      { store: bed.store, readModels: bed.commerce.readModels, reportContenders: true },
+      {
+        tiktok: { client, shopOf: () => 'shop-1' },
+        tickMs: 3_600_000,
+        debounceMs: DEBOUNCE,
+        maxWaitMs: MAX_WAIT,
+        now: () => clock,
+        ...options,
+      },
+    );
+  const storedMarks = async () =>
+    (await inventorySyncMarksOf(bed.store).load()).map((m) => [m.creatorId, m.productId]).sort();
   const stockUpdated = (productId: string, quantity: number) =>
     bed.store.append(inventoryStream(C, productId), [
       commerceEvent('inventory.stock_updated', { creatorId: C, productId, quantity, reason: 'restock' }),
@@ -200,6 +219,90 @@ describe.each(commerceEngines)('sync-inventory-levels on inventory events ($name
         expect(other.inventoryReads).toEqual([]);
         expect(tiktok.inventoryReads).toEqual([['p1']]);
         expect(second.processor.name).toBe(SYNC_INVENTORY_ON_EVENTS);
+      } finally {
+        await second.stop();
+      }
+    },
+  );
+
+  it('a host stopped after marking and before flushing leaves its marks to the next, which syncs them', async () => {
+    tiktok.setStock('p1', 'SKU-1', 7).setStock('p2', 'SKU-2', 40);
+    await reserved('p1', 'o-crash');
+    await stockUpdated('p2', 41);
+    await trigger().whenCaughtUp();
+    expect(trigger().pending()).toEqual({ [C]: ['p1', 'p2'] });
+    // Committed with the checkpoint that moved past the events.
+    expect(await storedMarks()).toEqual([
+      [C, 'p1'],
+      [C, 'p2'],
+    ]);
+    // The host goes away without flushing: its copy in memory is gone with it.
+    await trigger().stop();
+    expect(trigger().pending()).toEqual({});
+
+    const next = new FakeTikTokShopClient().setStock('p1', 'SKU-1', 7).setStock('p2', 'SKU-2', 40);
+    const host = anotherHost(next);
+    await host.start();
+    try {
+      await waitFor(() => host.processor.leaseHeld, { what: 'the next host holds the lease' });
+      clock += DEBOUNCE;
+      const runs = await host.flushDue();
+      expect(runs.map((r) => [r.productIds, r.reported])).toEqual([[['p1', 'p2'], 2]]);
+      expect(next.inventoryReads).toEqual([['p1', 'p2']]);
+      expect(tiktok.inventoryReads).toEqual([]);
+      expect(await storedMarks()).toEqual([]);
+      expect(await host.flushDue(clock + 60_000)).toEqual([]);
+      expect(next.inventoryReads).toHaveLength(1);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('a mark made while its product is being synced stays for the next run', async () => {
+    tiktok.setStock('p1', 'SKU-1', 40);
+    await reserved('p1', 'o-before');
+    await trigger().whenCaughtUp();
+    clock += DEBOUNCE;
+    // The run reads TikTok; meanwhile p1 moves again and is marked (a later position).
+    const read = tiktok.getInventory.bind(tiktok);
+    tiktok.getInventory = async (request) => {
+      tiktok.getInventory = read;
+      await reserved('p1', 'o-during');
+      await trigger().whenCaughtUp();
+      return read(request);
+    };
+    expect((await trigger().flushDue()).map((r) => r.productIds)).toEqual([['p1']]);
+    expect(await storedMarks()).toEqual([[C, 'p1']]);
+    expect(trigger().pending()).toEqual({ [C]: ['p1'] });
+    clock += DEBOUNCE;
+    expect((await trigger().flushDue()).map((r) => r.productIds)).toEqual([['p1']]);
+    expect(await storedMarks()).toEqual([]);
+  });
+
+  it.skipIf(engine.name === 'memory')(
+    'one mark set under two hosts is synced once: by the holder that takes the lease over',
+    async () => {
+      const other = new FakeTikTokShopClient().setStock('p1', 'SKU-1', 3);
+      tiktok.setStock('p1', 'SKU-1', 3);
+      const second = anotherHost(other, { lease: { ttlMs: 6_000, acquireIntervalMs: 50 } });
+      await second.start();
+      try {
+        await waitFor(() => trigger().processor.leaseHeld, { what: 'the first host holds the lease' });
+        await reserved('p1', 'o-two-hosts');
+        await trigger().whenCaughtUp();
+        clock += DEBOUNCE;
+        // The standby has nothing to flush, however late it is.
+        expect(await second.flushDue(clock + 60_000)).toEqual([]);
+        await trigger().stop();
+        await waitFor(() => second.processor.leaseHeld, { what: 'the second host takes the lease' });
+        expect((await second.flushDue()).map((r) => r.productIds)).toEqual([['p1']]);
+        // The first host comes back as a standby: the set is gone, nothing runs twice.
+        await trigger().start();
+        expect(await trigger().flushDue(clock + 60_000)).toEqual([]);
+        expect(await second.flushDue(clock + 60_000)).toEqual([]);
+        expect(other.inventoryReads).toEqual([['p1']]);
+        expect(tiktok.inventoryReads).toEqual([]);
+        expect((await scheduledReports()).length).toBe(1);
       } finally {
         await second.stop();
       }

@@ -4,8 +4,9 @@
  * audit, the EventStore), and one selector per module — a file named
  * `*-of.ts` — picks the SQL or the memory adapter. The store itself, the
  * driver adapters, the commerce domain's own SQL adapters (but not its read
- * models: they are a configuration of processing's projection set; nor the
- * inventory sync, which reads them through the set's port) and the
+ * models, a configuration of processing's projection set; nor its conflict
+ * flow, whose staging is a port picked in `contender-staging-of.ts`; nor the
+ * inventory sync, which reads the read models through the set's port) and the
  * contract suites (which check SQL adapters) are outside the rule. Nothing
  * outside the store reads the `events` table: `EventStore.readAll({ tx })`
  * reads the log inside a caller's transaction.
@@ -18,13 +19,13 @@ const SRC = join(import.meta.dirname, '../../src');
 
 /**
  * Where `store.sql` may be read: adapter selectors, the store, drivers, the
- * domain outside its read models and the inventory sync, the contract suites
- * (they check adapters).
+ * domain outside its read models, its conflict flow and the inventory sync,
+ * the contract suites (they check adapters).
  */
 const ALLOWED = [
   /^store\//,
   /^adapters\//,
-  /^commerce\/(?!read-models\/|inventory\/sync-inventory-levels\.ts$)/,
+  /^commerce\/(?!read-models\/|conflicts\/|inventory\/sync-inventory-levels\.ts$)/,
   /^testing\//,
   /-of\.ts$/,
 ];
@@ -72,8 +73,10 @@ describe('no store.sql outside adapters', () => {
     expect(READS_STORE_SQL.some((re) => re.test('const state = processingStateOf(store);'))).toBe(false);
   });
 
-  it('the commerce read models and the inventory sync are inside the rule', () => {
+  it('the commerce read models, conflict flow and inventory sync are inside the rule', () => {
     expect(ALLOWED.some((re) => re.test('commerce/read-models/read-model-set.ts'))).toBe(false);
+    expect(ALLOWED.some((re) => re.test('commerce/conflicts/sync-conflict-processor.ts'))).toBe(false);
+    expect(ALLOWED.some((re) => re.test('commerce/conflicts/contender-staging-of.ts'))).toBe(true);
     expect(ALLOWED.some((re) => re.test('commerce/inventory/sync-inventory-levels.ts'))).toBe(false);
     expect(ALLOWED.some((re) => re.test('commerce/inventory/inventory-service.ts'))).toBe(true);
   });

@@ -7,3 +7,6 @@ export * from './manual-queue-routes.js';
 export * from './open-index.js';
 export * from './report-contender.js';
 export * from './conflict-queue.js';
+export * from './memory-contender-staging.js';
+export * from './sql-contender-staging.js';
+export * from './contender-staging-of.js';

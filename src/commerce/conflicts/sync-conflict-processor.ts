@@ -31,14 +31,13 @@ import type { CommerceOrderRow } from '../read-models/commerce-orders.js';
 import type { InventoryLevelRow } from '../read-models/inventory-levels.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
 import {
-  MemoryContenderStaging,
-  SqlContenderStaging,
   entityKey,
   type ContenderStaging,
   type OpenEntity,
   type SettledEntityType,
   type StagedContender,
 } from './contender-staging.js';
+import { contenderStagingOf } from './contender-staging-of.js';
 import { commerceConflictConfig } from './commerce-conflict-config.js';
 import { ORDER_REPORTED_EVENT, STOCK_REPORTED_EVENT, registerSyncReportEvents } from './report-events.js';
 import { OpenEntityIndex, type DueEntity } from './open-index.js';
@@ -214,7 +213,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       now: this.#now,
       config: withRefundsOnOrders(commerceConflictConfig(options.config)),
     });
-    this.staging = store.sql ? new SqlContenderStaging(store.sql, store.schema) : memoryStagingOf(store);
+    this.staging = contenderStagingOf(store);
     this.processor = createProcessor({
       store,
       name: RESOLVE_SYNC_CONFLICTS,
@@ -778,12 +777,4 @@ function withRefundsOnOrders(config: ConflictConfigInput): ConflictConfigInput {
     ...config,
     entities: { ...config.entities, order: { paymentAmountField: 'refundedAmount', ...order } },
   };
-}
-
-// In memory the staging lives as long as the store, so a restarted processor finds its open windows.
-const memoryStagings = new WeakMap<EventStore, MemoryContenderStaging>();
-function memoryStagingOf(store: EventStore): MemoryContenderStaging {
-  let staging = memoryStagings.get(store);
-  if (!staging) memoryStagings.set(store, (staging = new MemoryContenderStaging()));
-  return staging;
 }

@@ -6,3 +6,7 @@ export * from './inventory-handler.js';
 export * from './sync-inventory-levels.js';
 export * from './tiktok-stock-report.js';
 export * from './inventory-sync-trigger.js';
+export * from './inventory-sync-marks.js';
+export * from './memory-inventory-sync-marks.js';
+export * from './sql-inventory-sync-marks.js';
+export * from './inventory-sync-marks-of.js';

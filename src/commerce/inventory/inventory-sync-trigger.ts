@@ -9,16 +9,31 @@
  * derived columns (velocity, stock-out, reorder) and alerts need no
  * recompute here: the read models fold them as of each event, and the
  * schedule every 5 minutes (`commerceSchedules`) recomputes every product as
- * time passes. The schedule is the backstop too: marks live in memory and
- * are lost with the host that held them.
+ * time passes.
+ *
+ * Marks are durable (`InventorySyncMarks`): the batch that marks products
+ * writes them in the transaction that moves the processor's checkpoint past
+ * their events, and a flush removes them only once its sync run committed
+ * its reports. The lease holder keeps a copy in memory to decide what is due;
+ * a host that takes the lease (a start, a takeover after a crash) loads what
+ * the table holds and flushes it, so a host killed between marking and
+ * flushing loses nothing.
  */
 import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
 import { PollLoop } from '../../runtime/index.js';
+import type { SqlQueryable } from '../../core/sql-client.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import { RESOLVE_SYNC_CONFLICTS } from '../conflicts/sync-conflict-processor.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
+import {
+  markKey,
+  mergeMark,
+  type InventorySyncMark,
+  type InventorySyncMarks,
+} from './inventory-sync-marks.js';
+import { inventorySyncMarksOf } from './inventory-sync-marks-of.js';
 import { reportTikTokStock, SYNC_INVENTORY_SOURCE, type TikTokStockFeed } from './tiktok-stock-report.js';
 
 /**
@@ -96,13 +111,6 @@ export interface InventorySyncTriggerEvents {
   error: [error: unknown];
 }
 
-/** A marked product: when its first unsynced event and its latest arrived, and the latest's position. */
-interface Mark {
-  firstMs: number;
-  lastMs: number;
-  position: number;
-}
-
 /**
  * What the trigger needs of the commerce module (`createCommerce` passes its own).
  *
@@ -139,8 +147,12 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
   readonly #maxWaitMs: number;
   readonly #tickMs: number;
   readonly #now: () => number;
-  /** Marked products per creator. */
-  readonly #marks = new Map<string, Map<string, Mark>>();
+  /** Where the marks outlive this host. */
+  readonly #durable: InventorySyncMarks;
+  /** The lease holder's copy of the marks, per creator then product. */
+  readonly #marks = new Map<string, Map<string, InventorySyncMark>>();
+  /** True until the marks are loaded in this lease tenure (another holder may have left some). */
+  #reload = true;
   #loop: PollLoop | null = null;
   #flushing: Promise<InventoryEventSync[]> | null = null;
 
@@ -160,24 +172,36 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
     this.#maxWaitMs = Math.max(this.#debounceMs, options.maxWaitMs ?? 10_000);
     this.#tickMs = options.tickMs ?? 250;
     this.#now = options.now ?? Date.now;
+    this.#durable = inventorySyncMarksOf(deps.store);
     this.processor = createProcessor({
       store: deps.store,
       name: SYNC_INVENTORY_ON_EVENTS,
-      // Marking is all it does; the checkpoint moves after it.
-      delivery: 'at-least-once',
+      // Marking is all it does: the marks commit with the checkpoint, in its transaction.
+      delivery: 'exactly-once',
       eventTypes: [...INVENTORY_SYNC_TRIGGER_EVENTS],
       // A first start does not sync every product the log ever moved: the schedule covers the past.
       startFrom: 'end',
-      handleBatch: (events) => this.#mark(events),
+      handleBatch: (events, ctx) => this.#mark(events, ctx.tx),
       ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       ...(options.lease === undefined ? {} : { lease: options.lease }),
     });
     this.processor.on('error', (err: unknown) => this.emit('error', err));
+    // A new tenure loads the marks the table holds: the previous holder's too. A lost
+    // lease drops the copy at once: the next holder may sync and remove those marks.
+    this.processor.on('processor:lease_acquired', () => {
+      this.#reload = true;
+    });
+    this.processor.on('processor:lease_lost', () => {
+      this.#marks.clear();
+      this.#reload = true;
+    });
   }
 
-  /** Start the processor and the flush loop (a flush every `tickMs`). */
+  /** Start the processor and the flush loop (a flush every `tickMs`); marks left unflushed are flushed. */
   async start(): Promise<void> {
+    await this.#durable.migrate();
     await this.processor.migrate();
+    this.#reload = true;
     await this.processor.start();
     const tick = { ms: this.#tickMs, wakeable: false };
     this.#loop = new PollLoop({
@@ -193,7 +217,7 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
     this.#loop.start({ first: tick });
   }
 
-  /** Stop the flush loop (after a flush in progress) and the processor; marks are dropped. */
+  /** Stop the flush loop (after a flush in progress) and the processor; marks stay stored for the next holder. */
   async stop(): Promise<void> {
     await this.#loop?.stop();
     this.#loop = null;
@@ -217,7 +241,8 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
   /**
    * Sync the products that are due by `nowMs` (default now): the timer calls
    * this. One flush at a time; only the lease holder syncs (elsewhere the
-   * marks are dropped: the holder has them).
+   * copy in memory is dropped: the holder has the marks). The first flush of
+   * a lease tenure loads the stored marks, those a previous holder left too.
    */
   async flushDue(nowMs: number = this.#now()): Promise<InventoryEventSync[]> {
     while (this.#flushing) await this.#flushing.catch(() => undefined);
@@ -233,9 +258,19 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
   async #flush(nowMs: number): Promise<InventoryEventSync[]> {
     if (!this.processor.leaseHeld) {
       this.#marks.clear();
+      this.#reload = true;
       return [];
     }
-    const due = new Map<string, Map<string, Mark>>();
+    if (this.#reload) {
+      this.#reload = false;
+      try {
+        for (const mark of await this.#durable.load()) this.#hold(mark);
+      } catch (error) {
+        this.#reload = true;
+        throw error;
+      }
+    }
+    const due = new Map<string, Map<string, InventorySyncMark>>();
     for (const [creatorId, marks] of this.#marks) {
       for (const [productId, mark] of marks) {
         if (mark.lastMs + this.#debounceMs > nowMs && mark.firstMs + this.#maxWaitMs > nowMs) continue;
@@ -251,11 +286,13 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
     for (const [creatorId, marks] of due) {
       try {
         const run = await this.#sync(creatorId, marks);
+        // Its reports are committed: the marks go (a crash before this syncs them again, reported once by key).
+        await this.#durable.remove([...marks.values()]);
         runs.push(run);
         this.emit('synced', run);
       } catch (error) {
         // Tried again after a pause; events meanwhile only move the pause on.
-        for (const [productId, mark] of marks) this.#note(creatorId, productId, mark.position, nowMs);
+        for (const mark of marks.values()) this.#hold({ ...mark, firstMs: nowMs, lastMs: nowMs });
         failure ??= { error };
       }
     }
@@ -263,7 +300,7 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
     return runs;
   }
 
-  async #sync(creatorId: string, marks: Map<string, Mark>): Promise<InventoryEventSync> {
+  async #sync(creatorId: string, marks: Map<string, InventorySyncMark>): Promise<InventoryEventSync> {
     const { store, readModels, reportContenders } = this.#deps;
     const productIds = [...marks.keys()].sort();
     // On hand as the log has it now, so only real differences are reported.
@@ -282,25 +319,34 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
     return { creatorId, productIds, ...report };
   }
 
-  async #mark(events: readonly StoredEvent[]): Promise<void> {
+  /**
+   * Mark the products of a batch in its transaction (`tx`, absent in memory);
+   * the copy in memory takes them once the batch committed.
+   */
+  async #mark(events: readonly StoredEvent[], tx: SqlQueryable | undefined): Promise<(() => void) | void> {
     const nowMs = this.#now();
+    const batch = new Map<string, InventorySyncMark>();
     for (const event of events) {
       const source = event.metadata.source;
       // Its own reports and their settled outcomes would only start it again.
       if (source === SYNC_INVENTORY_SOURCE || source === RESOLVE_SYNC_CONFLICTS) continue;
       const { creatorId, productId } = event.data as { creatorId?: unknown; productId?: unknown };
       if (typeof creatorId !== 'string' || typeof productId !== 'string') continue;
-      this.#note(creatorId, productId, event.globalPosition, nowMs);
+      const mark = { creatorId, productId, firstMs: nowMs, lastMs: nowMs, position: event.globalPosition };
+      batch.set(markKey(mark), mergeMark(batch.get(markKey(mark)), mark));
     }
+    if (batch.size === 0) return;
+    const marks = [...batch.values()];
+    await this.#durable.add(marks, tx);
+    return () => {
+      for (const mark of marks) this.#hold(mark);
+    };
   }
 
-  #note(creatorId: string, productId: string, position: number, nowMs: number): void {
-    let marks = this.#marks.get(creatorId);
-    if (!marks) this.#marks.set(creatorId, (marks = new Map()));
-    const mark = marks.get(productId);
-    if (mark) {
-      mark.lastMs = nowMs;
-      mark.position = Math.max(mark.position, position);
-    } else marks.set(productId, { firstMs: nowMs, lastMs: nowMs, position });
+  /** Fold a mark into the copy in memory. */
+  #hold(mark: InventorySyncMark): void {
+    let marks = this.#marks.get(mark.creatorId);
+    if (!marks) this.#marks.set(mark.creatorId, (marks = new Map()));
+    marks.set(mark.productId, mergeMark(marks.get(mark.productId), mark));
   }
 }

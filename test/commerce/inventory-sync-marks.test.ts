@@ -1,0 +1,89 @@
+/**
+ * The inventory sync's marks port (`InventorySyncMarks`) on memory, PGlite and
+ * PostgreSQL, the same laws for each adapter: a product holds one mark
+ * (earliest first time, latest last time, highest position), a removal takes
+ * only marks at or below the synced position, and on SQL a mark written in a
+ * transaction that rolls back is not there.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  MemoryInventorySyncMarks,
+  SqlInventorySyncMarks,
+  type InventorySyncMark,
+  type InventorySyncMarks,
+} from '../../src/commerce/index.js';
+import type { SqlClient } from '../../src/core/sql-client.js';
+import { portEngines } from './port-engines.js';
+
+interface Opened {
+  marks: InventorySyncMarks;
+  sql?: SqlClient;
+  close(): Promise<void>;
+}
+
+const adapters = portEngines<Omit<Opened, 'close'>>(
+  () => ({ marks: new MemoryInventorySyncMarks() }),
+  (db) => ({ marks: new SqlInventorySyncMarks(db.sql, db.schema), sql: db.sql }),
+);
+
+const mark = (productId: string, at: number, position: number, creatorId = 'c1'): InventorySyncMark => ({
+  creatorId,
+  productId,
+  firstMs: at,
+  lastMs: at,
+  position,
+});
+
+const sorted = (marks: InventorySyncMark[]) =>
+  [...marks].sort((a, b) => a.creatorId.localeCompare(b.creatorId) || a.productId.localeCompare(b.productId));
+
+describe.each(adapters)('inventory sync marks ($name)', (adapter) => {
+  let opened: Opened;
+  beforeEach(async () => {
+    opened = await adapter.open();
+    await opened.marks.migrate();
+    await opened.marks.migrate(); // twice: safe
+  });
+  afterEach(async () => {
+    await opened.close();
+  });
+
+  it('holds one mark a product: earliest first time, latest last time, highest position', async () => {
+    const { marks } = opened;
+    await marks.add([mark('p1', 100, 5), mark('p2', 100, 6), mark('p1', 300, 9)]);
+    await marks.add([mark('p1', 200, 7), mark('p1', 50, 8, 'c2')]);
+    expect(sorted(await marks.load())).toEqual([
+      { creatorId: 'c1', productId: 'p1', firstMs: 100, lastMs: 300, position: 9 },
+      { creatorId: 'c1', productId: 'p2', firstMs: 100, lastMs: 100, position: 6 },
+      { creatorId: 'c2', productId: 'p1', firstMs: 50, lastMs: 50, position: 8 },
+    ]);
+  });
+
+  it('removes a mark only at or below the synced position: a later event keeps it', async () => {
+    const { marks } = opened;
+    await marks.add([mark('p1', 100, 5), mark('p2', 100, 6), mark('p3', 100, 7)]);
+    await marks.remove([
+      { creatorId: 'c1', productId: 'p1', position: 5 },
+      { creatorId: 'c1', productId: 'p2', position: 4 },
+      { creatorId: 'c1', productId: 'p3', position: 9 },
+      { creatorId: 'c1', productId: 'absent', position: 9 },
+    ]);
+    await marks.remove([]);
+    expect((await marks.load()).map((m) => [m.productId, m.position])).toEqual([['p2', 6]]);
+  });
+
+  it.skipIf(adapter.name === 'memory')(
+    'a mark written in a transaction that rolls back is not there',
+    async () => {
+      const { marks, sql } = opened;
+      await expect(
+        sql!.transaction(async (tx) => {
+          await marks.add([mark('p1', 100, 5)], tx);
+          throw new Error('the checkpoint moved');
+        }),
+      ).rejects.toThrow(/checkpoint moved/);
+      await sql!.transaction((tx) => marks.add([mark('p2', 100, 6)], tx));
+      expect((await marks.load()).map((m) => m.productId)).toEqual(['p2']);
+    },
+  );
+});
