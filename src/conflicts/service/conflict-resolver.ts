@@ -17,6 +17,8 @@ import { InvalidArgumentError, StoreClosedError } from '../../core/errors.js';
 import type { AppendResult, EventMetadata, EventStore, NewEvent } from '../../store/types.js';
 import type { ConflictRecord, ConflictAuditStore, AuditQuery, ManualOverride } from './audit/audit-record.js';
 import { MemoryAuditStore } from './audit/memory-audit-store.js';
+import { SqlAuditStore } from './audit/sql-audit-store.js';
+import { encodeResolution } from './audit/audit-codec.js';
 import { auditStoreOf } from './audit/audit-store-of.js';
 import { policyFor, type ConflictConfigInput } from '../config.js';
 import { nameUuid } from '../pipeline/conflict-id.js';
@@ -307,6 +309,8 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     const resolution = this.engine.resolve({ ...request, detectedAt: preparedAt });
     const prepared: PreparedResolution = Object.freeze({ resolution, preparedAt });
     this.#prepared.set(prepared, { built: this.#build(resolution, options), request, options });
+    // The audit row's JSON too, so that the write only adds the times around it.
+    if (this.#audit instanceof SqlAuditStore) encodeResolution(resolution);
     return prepared;
   }
 
