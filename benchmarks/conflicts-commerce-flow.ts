@@ -148,6 +148,8 @@ export async function commerceFlowCase(): Promise<void> {
     emit({
       name: 'conflicts.commerce_flow',
       engine: 'postgres',
+      // The run's own schema: its statements in pg_stat_statements name it.
+      schema: bench.schema,
       products,
       sources: SOURCES.length,
       reports_per_s_offered: rate,

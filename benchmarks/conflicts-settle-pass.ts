@@ -97,6 +97,8 @@ export async function settlePassCase(): Promise<void> {
     emit({
       name: 'conflicts.settle_pass',
       engine: 'postgres',
+      // The run's own schema: its statements in pg_stat_statements name it.
+      schema: bench.schema,
       entities,
       reports_per_window: reports,
       windows,

@@ -3,7 +3,7 @@
  * passes everything else through: the base of the test doubles that hang or
  * answer chosen statements, behind the same port as the real adapter.
  */
-import type { QueryOptions, SqlClient, SqlResult } from '../../src/core/sql-client.js';
+import type { QueryOptions, SqlClient, SqlQueryable, SqlResult } from '../../src/core/sql-client.js';
 
 /** Answer one query: call `next()` to send it to the real client, or answer it yourself. */
 export type QueryInterceptor = (
@@ -13,25 +13,35 @@ export type QueryInterceptor = (
 ) => Promise<SqlResult<Record<string, unknown>>>;
 
 /**
- * Wrap `inner`, routing every `query` through `intercept`.
+ * Wrap `inner`, routing every `query` through `intercept`; with `inTransactions`,
+ * the queries a transaction runs too (by default they go straight to `inner`).
  *
  * @example
  * ```ts
  * const sql = interceptSql(inner, (text, params, next) => (/\.leases\b/.test(text) ? never : next()));
+ * const counted = interceptSql(inner, (text, _p, next) => (seen.push(text), next()), { inTransactions: true });
  * ```
  */
-export function interceptSql(inner: SqlClient, intercept: QueryInterceptor): SqlClient {
-  return {
-    query<Row = Record<string, unknown>>(
+export function interceptSql(
+  inner: SqlClient,
+  intercept: QueryInterceptor,
+  options: { inTransactions?: boolean } = {},
+): SqlClient {
+  const routed = (target: SqlQueryable) =>
+    function query<Row = Record<string, unknown>>(
       text: string,
       params?: readonly unknown[],
-      options?: QueryOptions,
+      queryOptions?: QueryOptions,
     ): Promise<SqlResult<Row>> {
-      const next = () => inner.query<Record<string, unknown>>(text, params, options);
+      const next = () => target.query<Record<string, unknown>>(text, params, queryOptions);
       return intercept(text, params, next) as Promise<SqlResult<Row>>;
-    },
+    };
+  return {
+    query: routed(inner),
     exec: (text) => inner.exec(text),
-    transaction: (fn) => inner.transaction(fn),
+    transaction: options.inTransactions
+      ? (fn) => inner.transaction((tx) => fn({ query: routed(tx), exec: (text) => tx.exec(text) }))
+      : (fn) => inner.transaction(fn),
     ...(inner.listen ? { listen: inner.listen.bind(inner) } : {}),
     ...(inner.maxConcurrency !== undefined ? { maxConcurrency: inner.maxConcurrency } : {}),
     ...(inner.dialect !== undefined ? { dialect: inner.dialect } : {}),

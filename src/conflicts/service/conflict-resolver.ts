@@ -17,6 +17,9 @@ import { InvalidArgumentError, StoreClosedError } from '../../core/errors.js';
 import type { AppendResult, EventMetadata, EventStore, NewEvent } from '../../store/types.js';
 import type { ConflictRecord, ConflictAuditStore, AuditQuery, ManualOverride } from './audit/audit-record.js';
 import { MemoryAuditStore } from './audit/memory-audit-store.js';
+import { SqlAuditStore } from './audit/sql-audit-store.js';
+import { trustingOwnPayloads } from './own-payloads.js';
+import { encodeResolution } from './audit/audit-codec.js';
 import { auditStoreOf } from './audit/audit-store-of.js';
 import { policyFor, type ConflictConfigInput } from '../config.js';
 import { nameUuid } from '../pipeline/conflict-id.js';
@@ -190,9 +193,9 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     this.#audit = audit;
     this.#now = options.now ?? Date.now;
     this.#streamId = options.streamId ?? conflictStreamId;
-    // A strict store must accept the resolver's own events.
+    // A strict store must accept the resolver's own events; the payloads it built pass unchecked.
     for (const [type, schema] of Object.entries(conflictEventSchemas))
-      this.#store.registerEventType(type, schema);
+      this.#store.registerEventType(type, trustingOwnPayloads(schema));
     // The audit row commits with the outcome events, or not at all.
     const auditOnSameDatabase = onStoreDatabase;
     const memoryAudit = this.#audit instanceof MemoryAuditStore;
@@ -307,6 +310,8 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     const resolution = this.engine.resolve({ ...request, detectedAt: preparedAt });
     const prepared: PreparedResolution = Object.freeze({ resolution, preparedAt });
     this.#prepared.set(prepared, { built: this.#build(resolution, options), request, options });
+    // The audit row's JSON too, so that the write only adds the times around it.
+    if (this.#audit instanceof SqlAuditStore) encodeResolution(resolution);
     return prepared;
   }
 

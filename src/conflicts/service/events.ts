@@ -4,6 +4,7 @@
 import { formatHlc } from '../../core/hlc.js';
 import type { NewEvent } from '../../store/types.js';
 import type { JsonObject } from '../json.js';
+import { ownPayload } from './own-payloads.js';
 import type { ConflictKind, EscalationReason, ConflictMarker, Resolution } from '../types.js';
 
 /**
@@ -123,7 +124,7 @@ export function detectedEvent(
   return {
     id,
     type: stock ? CONFLICT_DETECTED_EVENT : GENERIC_CONFLICT_DETECTED_EVENT,
-    data: {
+    data: ownPayload({
       ...(creator === undefined ? {} : { creatorId: creator }),
       ...stock,
       conflictId: r.conflictId,
@@ -138,7 +139,7 @@ export function detectedEvent(
         trusted: c.trusted,
       })),
       escalated: r.status === 'escalated',
-    },
+    }),
   };
 }
 
@@ -197,7 +198,7 @@ export function resolvedEvent(
   return {
     id,
     type: CONFLICT_RESOLVED_EVENT,
-    data: {
+    data: ownPayload({
       conflictId: r.conflictId,
       entityType: r.entityType,
       entityId: r.entityId,
@@ -209,7 +210,7 @@ export function resolvedEvent(
       set: r.set,
       adjust: r.adjust,
       ...manual,
-    },
+    }),
   };
 }
 
@@ -228,12 +229,12 @@ export function escalatedEvent(
   return {
     id,
     type: CONFLICT_ESCALATED_EVENT,
-    data: {
+    data: ownPayload({
       conflictId: r.conflictId,
       entityType: r.entityType,
       entityId: r.entityId,
       reasons: r.escalation?.reasons ?? [],
       markers: r.markers,
-    },
+    }),
   };
 }

@@ -5,6 +5,7 @@ import { runMigrations } from '../../../core/migrator.js';
 import { quoteIdent, type SqlClient, type SqlQueryable } from '../../../core/sql-client.js';
 import { migrations } from '../sql/index.generated.js';
 import type { AuditQuery, ConflictAuditStore, ConflictRecord } from './audit-record.js';
+import { decodeAuditRecord, encodeAuditRecord } from './audit-codec.js';
 
 /**
  * Migration component name of the conflict audit.
@@ -17,7 +18,8 @@ import type { AuditQuery, ConflictAuditStore, ConflictRecord } from './audit-rec
 export const CONFLICTS_COMPONENT = 'conflicts';
 
 /**
- * Audit records in `<schema>.conflict_audit`.
+ * Audit records in `<schema>.conflict_audit`, each in its stored form (format 2,
+ * `audit-codec.ts`: contenders once, as tuples) and read back whole.
  *
  * @example
  * ```ts
@@ -59,6 +61,8 @@ export class SqlAuditStore implements ConflictAuditStore {
       return;
     }
     // One round trip for a whole group-commit batch: the rows are unpacked from one jsonb array.
+    let array = '[';
+    for (let i = 0; i < records.length; i++) array += (i === 0 ? '' : ',') + encodeAuditRecord(records[i]!);
     await (tx ?? this.#sql).query(
       `INSERT INTO ${this.#table}
          (conflict_id, entity_type, entity_id, kind, status, detected_at, resolved_at, resolution_ms, record, tenant_id)
@@ -67,16 +71,16 @@ export class SqlAuditStore implements ConflictAuditStore {
               (r->>'resolvedAt')::timestamptz, (r->>'resolutionMs')::double precision, r, r->>'tenantId'
          FROM jsonb_array_elements($1::jsonb) AS r
        ON CONFLICT (conflict_id) DO NOTHING`,
-      [JSON.stringify(records)],
+      [`${array}]`],
     );
   }
 
   async get(conflictId: string): Promise<ConflictRecord | undefined> {
-    const { rows } = await this.#sql.query<{ record: ConflictRecord }>(
+    const { rows } = await this.#sql.query<{ record: unknown }>(
       `SELECT record FROM ${this.#table} WHERE conflict_id = $1`,
       [conflictId],
     );
-    return rows[0] && withTenant(rows[0].record);
+    return rows[0] && decodeAuditRecord(rows[0].record);
   }
 
   async completePending(r: ConflictRecord): Promise<boolean> {
@@ -111,8 +115,8 @@ export class SqlAuditStore implements ConflictAuditStore {
       values.push(query.limit);
       text += ` LIMIT $${values.length}`;
     }
-    const { rows } = await this.#sql.query<{ record: ConflictRecord }>(text, values);
-    return rows.map((row) => withTenant(row.record));
+    const { rows } = await this.#sql.query<{ record: unknown }>(text, values);
+    return rows.map((row) => decodeAuditRecord(row.record));
   }
 }
 
@@ -126,12 +130,7 @@ function params(r: ConflictRecord): unknown[] {
     r.detectedAt,
     r.resolvedAt,
     r.resolutionMs,
-    JSON.stringify(r),
+    encodeAuditRecord(r),
     r.tenantId,
   ];
-}
-
-// Records audited before migration 2 have no tenantId field.
-function withTenant(record: ConflictRecord): ConflictRecord {
-  return record.tenantId === undefined ? { ...record, tenantId: null } : record;
 }
