@@ -7,10 +7,10 @@
  * `inventory.reserved` events are marked ({@link STOCK_GUARD_METADATA}), and
  * this guard runs after the inline read models (in async mode: the inline
  * copy of `inventory_levels`) applied the append — inside
- * its transaction, under the per-creator lock that makes appends for one
- * creator apply their changes one after another, so the level it sees
- * includes every reservation committed before. If a marked reservation left
- * its product's `available` below zero, it throws
+ * its transaction, under the lock of each product row it touched, which
+ * makes appends on one product apply their changes one after another, so
+ * the level it sees includes every reservation committed before. If a
+ * marked reservation left its product's `available` below zero, it throws
  * {@link InsufficientStockError} and the whole append rolls back.
  *
  * Only marked reservations are judged: other writers (a reservation for an

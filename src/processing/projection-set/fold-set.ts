@@ -4,7 +4,7 @@
  */
 import type { RowChange } from '../../core/row-change.js';
 import type { StoredEvent } from '../../store/types.js';
-import { applyProjectionBatch } from '../projection/apply-batch.js';
+import { applyProjectionBatch, type LockRows } from '../projection/apply-batch.js';
 import type { ProjectionDefinition } from '../projection/definition.js';
 import type { TableBackend } from '../projection/table-backend.js';
 
@@ -36,12 +36,15 @@ export function rowChangeOf(event: StoredEvent): RowChange {
  * Apply `definitions` in order to `anchors` and to the pseudo-events of
  * earlier tables' changes (`derived`, by the position of the event they are
  * attributed to; seeded by the caller, extended here). Returns every change.
+ * `lockRowsOf(table)` locks the rows of a table before they are read (in
+ * table order, so the set's row locks are taken in one global order).
  */
 export async function foldSet(
   definitions: readonly ProjectionDefinition[],
   anchors: readonly StoredEvent[],
   derived: Map<number, StoredEvent[]>,
   tableOf: (table: string) => TableBackend,
+  lockRowsOf?: (table: string) => LockRows,
 ): Promise<RowChange[]> {
   const all: RowChange[] = [];
   const causes = new Map(anchors.map((e) => [e.globalPosition, e]));
@@ -52,7 +55,7 @@ export async function foldSet(
       const more = derived.get(event.globalPosition);
       if (more) input.push(...more);
     }
-    const changes = await applyProjectionBatch(def, tableOf(def.table), input);
+    const changes = await applyProjectionBatch(def, tableOf(def.table), input, lockRowsOf?.(def.table));
     for (const change of changes) {
       const pseudo: StoredEvent = {
         ...causes.get(change.position)!,

@@ -9,6 +9,7 @@ import type { Row } from '../../core/row-change.js';
 import { quoteIdent, type SqlClient, type SqlQueryable, type SqlTransaction } from '../../core/sql-client.js';
 import { migrateProcessing } from '../migrate-processing.js';
 import type { ProjectionDefinition } from '../projection/definition.js';
+import { rowLocks, takeAdvisoryLocks, type AdvisoryLock } from '../projection/advisory-locks.js';
 import { SqlTable } from '../projection/sql-table.js';
 import type { TableBackend } from '../projection/table-backend.js';
 import { migrateProjectionTable } from '../projection/table-names.js';
@@ -32,12 +33,19 @@ export interface SqlProjectionSetStorage extends ProjectionSetStorageBase {
   transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   /** Empty every table of the set, in `tx`. */
   truncate(tx: SqlTransaction): Promise<void>;
-  /** Until the end of `tx`: shared by appends' inline hooks, so a rebuild waits for them. */
-  lockShared(tx: SqlQueryable): Promise<void>;
   /** Until the end of `tx`: exclusive, a rebuild holds appends' hooks back. */
   lockExclusive(tx: SqlQueryable): Promise<void>;
-  /** Until the end of `tx`: the tenants' locks, in sorted order (concurrent holders never deadlock). */
+  /** Until the end of `tx`: the tenants' locks, exclusive, in sorted order (concurrent holders never deadlock), in one statement. */
   lockTenants(tx: SqlQueryable, tenants: readonly string[]): Promise<void>;
+  /**
+   * What an inline apply locks before it reads rows (for `takeAdvisoryLocks`):
+   * the set's lock (shared, or exclusive for a batch that reaches rows by
+   * scope) and the tenants' (shared: a holder of {@link lockTenants} waits for
+   * them, and they for it), in that order; the rows follow, see `rowLocks`.
+   */
+  applyLocks(tenants: readonly string[], exclusive: boolean): AdvisoryLock[];
+  /** The locks of `keys` of `table`, sorted: taken table after table, in the set's order. */
+  rowLocks(table: string, keys: readonly Row[]): AdvisoryLock[];
 }
 
 /** A set's tables in maps of this process; a batch is staged until its append commits. */
@@ -79,6 +87,9 @@ export function sqlProjectionSetStorage(
   // running the old code during a rolling deploy takes the same locks.
   const lockKey = `creatorflow.read_models:${schema}.${name}`;
   const keyOf = (table: string) => definitionOf(definitions, table).key;
+  // Sorted by id, the order every holder takes them in.
+  const tenantLocks = (tenants: readonly string[], mode: AdvisoryLock['mode']): AdvisoryLock[] =>
+    [...new Set(tenants)].sort().map((id) => ({ name: `${lockKey}:${id}`, mode }));
   return {
     kind: 'sql',
     async migrate() {
@@ -92,17 +103,15 @@ export function sqlProjectionSetStorage(
       const q = quoteIdent(schema);
       await tx.query(`TRUNCATE ${definitions.map((d) => `${q}.${quoteIdent(d.table)}`).join(', ')}`);
     },
-    async lockShared(tx) {
-      await tx.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [lockKey]);
-    },
     async lockExclusive(tx) {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey]);
+      await takeAdvisoryLocks(tx, [{ name: lockKey, mode: 'exclusive' }]);
     },
-    async lockTenants(tx, tenants) {
-      for (const id of [...new Set(tenants)].sort()) {
-        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${lockKey}:${id}`]);
-      }
-    },
+    lockTenants: (tx, tenants) => takeAdvisoryLocks(tx, tenantLocks(tenants, 'exclusive')),
+    applyLocks: (tenants, exclusive) => [
+      { name: lockKey, mode: exclusive ? 'exclusive' : 'shared' },
+      ...tenantLocks(tenants, 'shared'),
+    ],
+    rowLocks: (table, keys) => rowLocks(`${lockKey}.${table}`, keyOf(table), keys),
   };
 }
 

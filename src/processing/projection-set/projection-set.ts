@@ -19,6 +19,8 @@ import type { Row, RowChange } from '../../core/row-change.js';
 import type { SqlQueryable, SqlTransaction } from '../../core/sql-client.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import { createProcessor, type Processor } from '../processor.js';
+import { takeAdvisoryLocks } from '../projection/advisory-locks.js';
+import type { LockRows } from '../projection/apply-batch.js';
 import type { ProjectionDefinition } from '../projection/definition.js';
 import type { TableBackend } from '../projection/table-backend.js';
 import { projectionSetStorageOf } from '../state/processing-state-of.js';
@@ -68,6 +70,8 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
   readonly #storage: ProjectionSetStorage;
   readonly #rawTypes: ReadonlySet<string>;
   readonly #guards: readonly ProjectionSetGuard[];
+  /** A table reaches rows by scope on an earlier table's row changes: every inline batch locks the set exclusively. */
+  readonly #scopesRows: boolean;
   /** Async mode with guards: the inline guard copies of the guarded tables. */
   readonly #guardCopies: ProjectionSet | undefined;
   /** In memory, the checkpoint the inline tables have applied up to. */
@@ -97,6 +101,9 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       tables.add(def.table);
     }
     this.#rawTypes = raw;
+    this.#scopesRows = options.definitions.some((def) =>
+      Object.entries(def.handlers).some(([type, handler]) => type.startsWith('row:') && handler.scope),
+    );
     this.#guards = options.guards ?? [];
     this.#guardCopies =
       this.mode === 'async' && this.#guards.length > 0 ? this.#inlineGuardCopies(options) : undefined;
@@ -144,12 +151,8 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       name: this.#name,
       // A batch with none of them changes no table: no transaction, no lock.
       eventTypes: this.#rawTypes,
-      apply: async ({ tx, events }) => {
-        if (storage.kind === 'memory') return this.#applyStaged(events);
-        // Shared with other appends (that write events the tables fold); a rebuild takes it exclusively.
-        if (tx) await storage.lockShared(tx);
-        return this.#apply(events, tx, true);
-      },
+      apply: ({ tx, events }) =>
+        storage.kind === 'memory' || !tx ? this.#applyStaged(events) : this.#applyInline(events, tx),
     });
   }
 
@@ -314,30 +317,69 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
   }
 
   /**
-   * Apply a batch through `tx` (inline on SQL, or the processor's transaction)
-   * or straight to the memory tables (async in memory); check the guards when
-   * `guarded`. Returns the publisher of the changes.
+   * Apply a batch through the processor's transaction `tx` (async on SQL) or
+   * straight to the memory tables (async in memory). Returns the publisher of
+   * the changes.
    */
   async #apply(
     events: readonly StoredEvent[],
     tx: SqlTransaction | undefined,
-    guarded = false,
   ): Promise<(() => void) | undefined> {
     const relevant = events.filter((e) => this.#rawTypes.has(e.type));
     if (relevant.length === 0) return undefined;
-    // Appends run concurrently and rows are read, changed and written back, so the
-    // transactions touching one tenant's rows take turns (else updates are lost).
-    // Under this lock the rows read are the latest committed ones, which is also
-    // what makes the guards' verdict hold for concurrent appends.
-    if (tx)
-      await this.lockTenants(
-        tx,
-        relevant.map((e) => this.#tenantOf(e)),
-      );
+    // One processor holds the lease; the tenants' locks make whoever changes their
+    // rows outside the event flow (holding `lockTenants`) and it take turns.
+    if (tx) await this.lockTenants(tx, relevant.map(this.#tenantOf));
     const all = await foldSet(this.definitions, relevant, new Map(), (t) => this.table(t, tx));
-    if (guarded) this.#check(relevant, all);
     if (all.length === 0) return undefined;
     return () => this.publish(all);
+  }
+
+  /**
+   * The inline hook on SQL: apply a batch in its append's transaction `tx` and
+   * check the guards. Group-commit flushes run concurrently and read rows,
+   * change them and write them back, so each locks the rows it touches before
+   * it reads them (else their updates are lost), table after table: flushes on
+   * one row take turns, in the order they commit, and the rows read are the
+   * latest committed ones — which is what makes the guards' verdict hold for
+   * concurrent appends. Flushes on other rows go on meanwhile. The first
+   * statement also takes the set's lock (shared; exclusive for a rebuild, or
+   * for a batch reaching rows by scope, since rows it did not lock could be
+   * written under it) and the tenants' locks (shared, so `lockTenants` holders
+   * keep the batch out).
+   */
+  async #applyInline(events: readonly StoredEvent[], tx: SqlTransaction): Promise<(() => void) | undefined> {
+    const storage = this.#storage;
+    const relevant = events.filter((e) => this.#rawTypes.has(e.type));
+    if (relevant.length === 0 || storage.kind !== 'sql') return undefined;
+    const exclusive = this.#reachesByScope(relevant);
+    let first = storage.applyLocks(relevant.map(this.#tenantOf), exclusive);
+    const lockRowsOf =
+      (table: string): LockRows =>
+      async (keys, scoped) => {
+        if (scoped && !exclusive) throw new Error(`projection set "${this.#name}": unforeseen scope`);
+        const locks = exclusive ? first : [...first, ...storage.rowLocks(table, keys)];
+        first = [];
+        await takeAdvisoryLocks(tx, locks);
+      };
+    const all = await foldSet(this.definitions, relevant, new Map(), (t) => this.table(t, tx), lockRowsOf);
+    this.#check(relevant, all);
+    if (all.length === 0) return undefined;
+    return () => this.publish(all);
+  }
+
+  /**
+   * Whether a batch may reach rows by scope: a raw event a scope handler
+   * scopes, or any change when a table scopes an earlier table's rows.
+   */
+  #reachesByScope(events: readonly StoredEvent[]): boolean {
+    if (this.#scopesRows) return true;
+    for (const event of events) {
+      for (const def of this.definitions) {
+        if (def.handlers[event.type]?.scope?.(event)) return true;
+      }
+    }
+    return false;
   }
 
   /**

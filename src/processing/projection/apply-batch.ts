@@ -18,8 +18,16 @@ interface Touch {
 }
 
 /**
+ * Called once per batch that touches rows, before it reads any: `keys` are
+ * the rows it names by key, `scoped` whether it also reaches rows by scope
+ * (which only an exclusive lock of the whole table keeps still).
+ */
+export type LockRows = (keys: readonly Row[], scoped: boolean) => Promise<void>;
+
+/**
  * Apply `events` to `table`; returns the row changes in log order. Events
- * without a handler are skipped.
+ * without a handler are skipped. `lockRows`, when given, runs before the
+ * batch reads a row (inline applies lock what they read and write back).
  *
  * @example
  * ```ts
@@ -30,6 +38,7 @@ export async function applyProjectionBatch(
   definition: ProjectionDefinition,
   table: TableBackend,
   events: readonly StoredEvent[],
+  lockRows?: LockRows,
 ): Promise<RowChange[]> {
   const touches: Touch[] = [];
   const keys = new Map<string, Row>();
@@ -59,6 +68,7 @@ export async function applyProjectionBatch(
     }
   }
   if (touches.length === 0) return [];
+  await lockRows?.([...keys.values()], scopes.length > 0);
   // A scope reaches the rows stored now and those the batch creates before it.
   for (const scope of scopes) {
     if (!table.keysWhere) {

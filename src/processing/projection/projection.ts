@@ -18,7 +18,8 @@ import {
 } from '../partitions/partitioned-processor.js';
 import { createProcessor, type Processor } from '../processor.js';
 import type { HandlerContext, PostCommit, ProcessorOptions, StartFrom } from '../processor-options.js';
-import { applyProjectionBatch } from './apply-batch.js';
+import { rowLocks, takeAdvisoryLocks } from './advisory-locks.js';
+import { applyProjectionBatch, type LockRows } from './apply-batch.js';
 import type { ProjectionDefinition } from './definition.js';
 import { partitionCoordinationOf, projectionStorageOf } from '../state/processing-state-of.js';
 import { MemoryTable } from './memory-table.js';
@@ -191,12 +192,22 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     const lockKey = projectionLockKey(this.#store.schema, this.#def);
     this.#removeHook = this.#store.addInlineHook({
       name: projectionProcessorName(this.#def),
-      apply: async ({ tx, events }) => {
-        // Exclusive: concurrent group-commit flushes would otherwise read the same
-        // rows and overwrite each other's updates. Held to COMMIT, it orders the
-        // inline applies like their commits; a rebuild swap takes the same lock.
-        if (tx) await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey]);
-        return this.#apply(events, tx);
+      apply: ({ tx, events }) => {
+        if (!tx) return this.#apply(events, undefined);
+        // Concurrent group-commit flushes that read one row and write it back would
+        // overwrite each other's updates: each locks the rows it touches (held to
+        // COMMIT, so applies to a row run in the order they commit), and flushes on
+        // other rows go on meanwhile. The projection's lock is shared by applies and
+        // exclusive for a rebuild's swap, and for a batch reaching rows by scope
+        // (rows it did not lock could be written under it). One statement.
+        return this.#apply(events, tx, (keys, scoped) =>
+          takeAdvisoryLocks(
+            tx,
+            scoped
+              ? [{ name: lockKey, mode: 'exclusive' }]
+              : [{ name: lockKey, mode: 'shared' }, ...rowLocks(lockKey, this.#def.key, keys)],
+          ),
+        );
       },
     });
   }
@@ -262,6 +273,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
   async #apply(
     events: readonly StoredEvent[],
     tx: SqlTransaction | undefined,
+    lockRows?: LockRows,
   ): Promise<PostCommit | undefined> {
     let relevant = events;
     if (this.#storage.kind === 'memory' && this.definition.mode === 'inline') {
@@ -272,7 +284,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
       this.#memoryThrough = relevant.at(-1)!.checkpoint;
       this.#rebuildBuffer?.push(...relevant);
     }
-    const changes = await applyProjectionBatch(this.#def, this.#storage.table(tx), relevant);
+    const changes = await applyProjectionBatch(this.#def, this.#storage.table(tx), relevant, lockRows);
     if (changes.length === 0) return undefined;
     return () => {
       for (const change of changes) this.#subject.next(change);

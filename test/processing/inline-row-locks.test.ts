@@ -1,0 +1,294 @@
+/**
+ * Inline applies lock the rows they touch, not the whole projection or
+ * tenant, on real PostgreSQL: a flush that holds some rows does not hold back
+ * flushes on other rows, flushes on shared rows still lose no update, a set's
+ * rebuild under concurrent appends ends where a quiet rebuild does, and a
+ * flush takes its locks in one statement per table it touches.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Row } from '../../src/core/row-change.js';
+import type { SqlClient } from '../../src/core/sql-client.js';
+import {
+  createProjection,
+  createProjectionSet,
+  defineProjection,
+  rowChangeOf,
+  rowEventType,
+  type Projection,
+  type ProjectionSet,
+} from '../../src/processing/index.js';
+import { createEventStore } from '../../src/store/create-event-store.js';
+import type { EventStore, StoredEvent } from '../../src/store/types.js';
+import { postgresEngine, type TestDatabase } from '../support/databases.js';
+import { interceptSql } from '../support/intercept-sql.js';
+import { waitFor } from '../support/wait.js';
+import { stockLevels, type StockRow } from './fixtures/projections.js';
+
+interface Sale {
+  shopId: string;
+  orderId: string;
+  total: number;
+  /** Test only: the gate hook holds this append's transaction open. */
+  hold?: boolean;
+}
+
+const saleOf = (e: StoredEvent) => e.data as Sale;
+
+const orders = defineProjection({
+  name: 'rl_orders',
+  key: ['shop_id', 'order_id'],
+  migrations: [
+    'CREATE TABLE :TABLE: (shop_id text, order_id text, total int NOT NULL, lines int NOT NULL, PRIMARY KEY (shop_id, order_id))',
+  ],
+  handlers: {
+    'sale.line_added': {
+      key: (e) => ({ shop_id: saleOf(e).shopId, order_id: saleOf(e).orderId }),
+      apply: (row, e) => ({
+        total: Number(row?.['total'] ?? 0) + saleOf(e).total,
+        lines: Number(row?.['lines'] ?? 0) + 1,
+      }),
+    },
+  },
+});
+
+/** Per shop, folded from the orders' row changes: every change of a shop's orders touches its one row. */
+const revenue = defineProjection({
+  name: 'rl_revenue',
+  key: ['shop_id'],
+  migrations: ['CREATE TABLE :TABLE: (shop_id text PRIMARY KEY, revenue int NOT NULL, lines int NOT NULL)'],
+  handlers: {
+    [rowEventType('rl_orders')]: {
+      key: (e) => ({ shop_id: String(rowChangeOf(e).key['shop_id']) }),
+      apply: (row, e) => {
+        const { oldRow, newRow } = rowChangeOf(e);
+        const total = (r: Row | null) => Number(r?.['total'] ?? 0);
+        return {
+          revenue: Number(row?.['revenue'] ?? 0) + total(newRow) - total(oldRow),
+          lines: Number(row?.['lines'] ?? 0) + 1,
+        };
+      },
+    },
+  },
+});
+
+function line(shopId: string, orderId: string, total: number, hold = false) {
+  return { type: 'sale.line_added', data: { shopId, orderId, total, ...(hold ? { hold } : {}) } };
+}
+
+/** A client that records the statements of each transaction run through it. */
+function recordingSql(inner: SqlClient, transactions: string[][]): SqlClient {
+  return {
+    ...interceptSql(inner, (_text, _params, next) => next()),
+    transaction: (fn) =>
+      inner.transaction((tx) => {
+        const statements: string[] = [];
+        transactions.push(statements);
+        return fn({
+          query: (text, params, options) => {
+            statements.push(text);
+            return tx.query(text, params, options);
+          },
+          exec: (text) => tx.exec(text),
+        });
+      }),
+  };
+}
+
+/**
+ * An inline hook, run after the projections' (added later), that holds the
+ * transaction of an append marked `hold` open until `release()`.
+ */
+function gate(store: EventStore) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let holding = false;
+  const remove = store.addInlineHook({
+    name: 'test_gate',
+    apply: async ({ events }) => {
+      if (!events.some((e) => (e.data as Partial<Sale>).hold)) return;
+      holding = true;
+      await released;
+    },
+  });
+  return { release, remove, holding: () => holding };
+}
+
+describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () => {
+  let db: TestDatabase;
+  let store: EventStore;
+  let transactions: string[][];
+  const stoppers: (() => Promise<void>)[] = [];
+
+  beforeEach(async () => {
+    db = await postgresEngine.open();
+    transactions = [];
+    store = createEventStore({
+      sql: recordingSql(db.sql, transactions),
+      schema: db.schema,
+      pollIntervalMs: 200,
+    });
+    await store.migrate();
+  });
+  afterEach(async () => {
+    for (const stop of stoppers.splice(0)) await stop();
+    await store.close();
+    await db.close();
+  });
+
+  const openSet = async (name = 'rl_shop', tenantOf?: (e: StoredEvent) => string): Promise<ProjectionSet> => {
+    const set = createProjectionSet({
+      store,
+      name,
+      definitions: [orders, revenue],
+      // One tenant for every shop, as the commerce read models have one creator per deployment.
+      tenantOf: tenantOf ?? (() => 'one-tenant'),
+    });
+    await set.start();
+    stoppers.push(() => set.stop());
+    return set;
+  };
+  /** Backends of this database waiting for a row lock (the statement that takes them). */
+  const rowLockWaiters = async () => {
+    const { rows } = await db.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event = 'advisory' AND query LIKE '%hashtextextended%'`,
+    );
+    return rows[0]!.n;
+  };
+  const openProjection = async (): Promise<Projection<StockRow>> => {
+    const projection = createProjection({ store, definition: stockLevels('inline', 'rl_stock') });
+    await projection.start();
+    stoppers.push(() => projection.stop());
+    return projection;
+  };
+
+  it('a flush holding rows of a projection and a set does not hold back flushes on other rows', async () => {
+    const projection = await openProjection();
+    const set = await openSet();
+    const g = gate(store);
+    stoppers.push(async () => g.remove());
+    // One append holds its transaction open with the rows of sku a and of order o1 of shop s1 locked…
+    const held = store.append('held', [
+      { type: 'stock.set', data: { sku: 'a', warehouse: 'w', quantity: 1 } },
+      line('s1', 'o1', 5, true),
+    ]);
+    try {
+      await waitFor(g.holding, { what: 'the held append inside its transaction' });
+      // …while appends on other rows of the same projection, tenant and tables commit
+      // (with a lock of the whole projection or tenant they would wait for it).
+      let otherDone = false;
+      const other = store
+        .append('other', [
+          { type: 'stock.set', data: { sku: 'b', warehouse: 'w', quantity: 2 } },
+          line('s2', 'o2', 7),
+        ])
+        .then(() => (otherDone = true));
+      await waitFor(() => otherDone, { timeoutMs: 20_000, what: 'the append on other rows' });
+      await other;
+      expect(await projection.find({ sku: 'b', warehouse: 'w' })).toMatchObject({ on_hand: 2 });
+      expect(await projection.find({ sku: 'a', warehouse: 'w' })).toBeNull();
+      expect(await set.unscopedFind('rl_orders', { shop_id: 's2', order_id: 'o2' })).toMatchObject({
+        total: 7,
+      });
+      // An append on a held row waits for its lock, then applies on top of the held
+      // append (without the lock it would read no row a, and skip its adjustment).
+      const same = store.append('same', [
+        { type: 'stock.adjusted', data: { sku: 'a', warehouse: 'w', quantity: 10 } },
+      ]);
+      await waitFor(async () => (await rowLockWaiters()) > 0, { what: 'the append on a held row waiting' });
+      g.release();
+      await Promise.all([held, same]);
+    } finally {
+      g.release();
+    }
+    expect(await projection.find({ sku: 'a', warehouse: 'w' })).toMatchObject({ on_hand: 11, updates: 2 });
+    expect(await set.unscopedRows('rl_revenue')).toEqual([
+      { shop_id: 's1', revenue: 5, lines: 1 },
+      { shop_id: 's2', revenue: 7, lines: 1 },
+    ]);
+  }, 60_000);
+
+  it('concurrent flushes on shared and distinct rows lose no update', async () => {
+    const projection = await openProjection();
+    const set = await openSet();
+    await store.append('seed', [
+      { type: 'stock.set', data: { sku: 'hot', warehouse: 'w', quantity: 0 } },
+      { type: 'stock.set', data: { sku: 'cold', warehouse: 'w', quantity: 0 } },
+    ]);
+    // 80 appends on distinct streams, over every flush slot at once: a hot row and a
+    // cold one of the projection; orders o0..o4 of shops s0..s2 (one revenue row each).
+    await Promise.all(
+      Array.from({ length: 80 }, (_, i) =>
+        store.append(`adjust-${i}`, [
+          {
+            type: 'stock.adjusted',
+            data: { sku: i % 4 === 0 ? 'cold' : 'hot', warehouse: 'w', quantity: 1 },
+          },
+          line(`s${i % 3}`, `o${i % 5}`, i),
+        ]),
+      ),
+    );
+    expect(await projection.find({ sku: 'hot', warehouse: 'w' })).toMatchObject({ on_hand: 60, updates: 61 });
+    expect(await projection.find({ sku: 'cold', warehouse: 'w' })).toMatchObject({
+      on_hand: 20,
+      updates: 21,
+    });
+    const expected = [0, 1, 2].map((s) => {
+      const mine = Array.from({ length: 80 }, (_, i) => i).filter((i) => i % 3 === s);
+      return { shop_id: `s${s}`, revenue: mine.reduce((a, i) => a + i, 0), lines: mine.length };
+    });
+    expect(await set.unscopedRows('rl_revenue')).toEqual(expected);
+    const lines = (await set.unscopedRows('rl_orders')).reduce((a, r) => a + Number(r['lines']), 0);
+    expect(lines).toBe(80);
+  }, 60_000);
+
+  it("a set's rebuild under concurrent appends ends where a quiet rebuild does", async () => {
+    const set = await openSet();
+    for (let i = 0; i < 30; i++) await store.append(`pre-${i}`, [line(`s${i % 3}`, `o${i % 4}`, i)]);
+    let stop = false;
+    let n = 0;
+    const writers = Array.from({ length: 4 }, async (_, w) => {
+      while (!stop) {
+        const i = n++;
+        await store.append(`during-${w}-${i}`, [line(`s${i % 3}`, `o${i % 4}`, i)]);
+      }
+    });
+    try {
+      await set.rebuild({ batchSize: 7 });
+      // Appends went on after the rebuild's transaction too.
+      const after = n;
+      await waitFor(() => n >= after + 8, { what: 'appends after the rebuild' });
+    } finally {
+      stop = true;
+      await Promise.all(writers);
+    }
+    const live = {
+      orders: await set.unscopedRows('rl_orders'),
+      revenue: await set.unscopedRows('rl_revenue'),
+    };
+    expect(live.orders.reduce((a, r) => a + Number(r['lines']), 0)).toBe(30 + n);
+    await set.rebuild();
+    expect({
+      orders: await set.unscopedRows('rl_orders'),
+      revenue: await set.unscopedRows('rl_revenue'),
+    }).toEqual(live);
+  }, 120_000);
+
+  it('a flush takes its locks in one statement per table it touches, whatever its tenants', async () => {
+    await openSet('rl_shop', (e) => saleOf(e).shopId);
+    await openProjection();
+    transactions.length = 0;
+    // Three shops, two tables of the set and one projection in one flush.
+    await store.append('many', [
+      line('s1', 'o1', 1),
+      line('s2', 'o2', 2),
+      line('s3', 'o3', 3),
+      { type: 'stock.set', data: { sku: 'a', warehouse: 'w', quantity: 1 } },
+    ]);
+    const flush = transactions.find((statements) => statements.some((s) => s.includes('append_batch')));
+    expect(flush).toBeDefined();
+    const locks = flush!.filter((s) => /pg_advisory/.test(s));
+    // The set: rl_orders (with the set's and tenants' locks) and rl_revenue; the projection: one.
+    expect(locks).toHaveLength(3);
+  }, 60_000);
+});
