@@ -25,20 +25,25 @@ $$;
 -- lock table does not show yet gets an id at or past xmax.
 CREATE FUNCTION :SCHEMA:.log_horizon(p_lock_class oid, p_lock_key oid)
 RETURNS xid8
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 AS $$
-  SELECT least(s.xmax, min(:SCHEMA:.widen_xid(s.xmin, w.xid)))::text::xid8
-    FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS xmin,
-                 pg_snapshot_xmax(pg_current_snapshot())::text::int8 AS xmax) s
-    LEFT JOIN (SELECT t.transactionid::text::int8 AS xid
-                 FROM pg_locks w
-                 JOIN pg_locks t ON t.pid = w.pid AND t.locktype = 'transactionid'
-                                AND t.mode = 'ExclusiveLock' AND t.granted
-                WHERE w.locktype = 'advisory' AND w.granted AND w.objsubid = 2
-                  AND w.classid = p_lock_class AND w.objid = p_lock_key
-                  AND w.database = (SELECT oid FROM pg_database WHERE datname = current_database())) w
-      ON true
-   GROUP BY s.xmin, s.xmax
+BEGIN
+  -- PL/pgSQL, not SQL: its plan is cached for the session (a SQL function's
+  -- body is planned again on every call, and this one joins pg_locks twice).
+  RETURN (
+    SELECT least(s.xmax, min(:SCHEMA:.widen_xid(s.xmin, w.xid)))::text::xid8
+      FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS xmin,
+                   pg_snapshot_xmax(pg_current_snapshot())::text::int8 AS xmax) s
+      LEFT JOIN (SELECT t.transactionid::text::int8 AS xid
+                   FROM pg_locks w
+                   JOIN pg_locks t ON t.pid = w.pid AND t.locktype = 'transactionid'
+                                  AND t.mode = 'ExclusiveLock' AND t.granted
+                  WHERE w.locktype = 'advisory' AND w.granted AND w.objsubid = 2
+                    AND w.classid = p_lock_class AND w.objid = p_lock_key
+                    AND w.database = (SELECT oid FROM pg_database WHERE datname = current_database())) w
+        ON true
+     GROUP BY s.xmin, s.xmax);
+END
 $$;
 
 -- Pages of the log under one horizon: page i holds at most p_limit[i] events
