@@ -45,7 +45,10 @@ describe.each(sqlEngines.filter((e) => e.available))('widen_xid on $name', (engi
       { numRuns: 300, seed: 10 },
     );
     // Edges: a writer at xmin, one 2^32 - 1 past it, and xmin at an epoch's last id.
-    samples.push({ epoch: 1n, low: EPOCH - 1n, offset: 0n }, { epoch: 2n, low: EPOCH - 1n, offset: EPOCH - 1n });
+    samples.push(
+      { epoch: 1n, low: EPOCH - 1n, offset: 0n },
+      { epoch: 2n, low: EPOCH - 1n, offset: EPOCH - 1n },
+    );
     const bases = samples.map((s) => s.epoch * EPOCH + s.low);
     const writers = samples.map((s, i) => bases[i]! + s.offset);
     const { rows } = await db.sql.query<{ widened: string }>(
