@@ -28,7 +28,14 @@ export interface PgQueryConfig {
   rowMode?: 'array';
 }
 
-/** What a pg query's result holds (the part the adapter reads). */
+/**
+ * What a pg query's result holds (the part the adapter reads).
+ *
+ * @example
+ * ```ts
+ * const { rows, rowCount }: PgResultLike = await pool.query('SELECT 1 AS one');
+ * ```
+ */
 export interface PgResultLike {
   rows: unknown[];
   rowCount: number | null;
