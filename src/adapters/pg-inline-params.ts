@@ -48,6 +48,9 @@ function paramText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case 'string':
+      // A simple-protocol message is a C string: a NUL would end it early. Sent as a
+      // parameter instead, the server refuses the value as it always did.
+      if (value.includes('\0')) throw new NotInlinable();
       return value;
     case 'number':
     case 'bigint':

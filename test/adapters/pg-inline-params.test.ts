@@ -31,6 +31,8 @@ describe('inlineParams', () => {
 
   it('leaves alone what it cannot write out exactly', () => {
     expect(inlineParams('SELECT $1', [Buffer.from('x')])).toBeUndefined();
+    expect(inlineParams('SELECT $1', ['nul \0 inside'])).toBeUndefined();
+    expect(inlineParams('SELECT $1', [['nul \0 in an array']])).toBeUndefined();
     expect(inlineParams('SELECT $1', [new Date(0)])).toBeUndefined();
     expect(inlineParams('SELECT $1', [[new Date(0)]])).toBeUndefined();
     expect(inlineParams('SELECT $1', [{ toPostgres: () => 'x' }])).toBeUndefined();
