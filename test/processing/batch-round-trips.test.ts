@@ -32,7 +32,7 @@ describe.skipIf(!postgresEngine.available)('an exactly-once batch on PostgreSQL'
     const counting = countingPgPool(readerPool);
     sent = counting.sent;
     reader = createEventStore({ sql: fromPg(counting.pool), schema });
-    await reader.sql.exec(`CREATE TABLE "${schema}".seen (id uuid PRIMARY KEY)`);
+    await readerPool.query(`CREATE TABLE "${schema}".seen (id uuid PRIMARY KEY)`);
   });
   afterAll(async () => {
     await reader.close();
