@@ -1,7 +1,8 @@
 /**
  * The log reader's page: the values it decodes (one JSON text per row), the
- * statements readers of one process share, and its horizon (own writes always
- * visible, unrelated transactions never wait).
+ * statements readers of one process share (one round trip per read: the
+ * horizon and the pages in one call of `read_log`), and its horizon (own
+ * writes always visible, unrelated transactions never wait).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,7 +102,7 @@ describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name
     expect(seen).toStrictEqual(all);
   });
 
-  it('shares one horizon and one page between readers asking in the same turn', async () => {
+  it('reads the horizon and every page asked for in the same turn in one round trip', async () => {
     const texts: string[] = [];
     const counting: SqlClient = {
       ...db.sql,
@@ -121,9 +122,9 @@ describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name
       readers.readAll({ after: before, limit: 10 }),
       readers.readAll({ limit: 1 }),
     ]);
-    const horizons = texts.filter((t) => t.includes('pg_current_snapshot'));
-    expect(horizons).toHaveLength(1);
-    expect(texts).toHaveLength(3); // the horizon, a page after `before`, a page from the start
+    // One statement: the horizon, a page after `before`, a page from the start.
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toContain('read_log(');
     const all = await storedRows(db);
     const fresh = all.filter((e) => e.aggregateId.startsWith('shared-'));
     expect(big.events).toStrictEqual(fresh);
@@ -135,7 +136,12 @@ describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name
     texts.length = 0;
     await readers.readAll({ after: before, limit: 10 });
     await readers.readAll({ after: before, limit: 10 });
-    expect(texts.filter((t) => t.includes('pg_current_snapshot'))).toHaveLength(2);
+    expect(texts.filter((t) => t.includes('read_log('))).toHaveLength(2);
+    expect(texts).toHaveLength(2);
+    // The head: its horizon and its row in one round trip too.
+    texts.length = 0;
+    await readers.headCheckpoint();
+    expect(texts).toHaveLength(1);
     await readers.close();
   });
 
@@ -162,13 +168,13 @@ describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name
     const first = await reader.readFollowing(before, 10);
     const second = await reader.readFollowing(before, 10);
     const larger = await reader.readFollowing(before, 500); // the page was short: whole for any limit
-    expect(texts).toHaveLength(2); // one horizon, one page
+    expect(texts).toHaveLength(1); // one read: its horizon and its page
     expect(first.events.map((e) => e.aggregateId)).toStrictEqual(['follow-0']);
     expect(second).toStrictEqual(first);
     expect(larger).toStrictEqual(first);
     // A reader that does not follow wake-ups reads afresh.
     await reader.readAll(before, 10);
-    expect(texts).toHaveLength(4);
+    expect(texts).toHaveLength(2);
 
     // A commit, then its wake-up: the next follower reads afresh and sees it.
     await store.append('follow-1', [{ type: 't', data: {} }]);
@@ -177,7 +183,7 @@ describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name
     generation++;
     const woken = await reader.readFollowing(before, 10);
     expect(woken.events.map((e) => e.aggregateId)).toStrictEqual(['follow-0', 'follow-1']);
-    expect(texts).toHaveLength(6);
+    expect(texts).toHaveLength(3);
 
     // A full page is not served for a larger limit.
     generation++;
@@ -185,7 +191,7 @@ describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name
     const more = await reader.readFollowing(before, 10);
     expect(full.events).toHaveLength(1);
     expect(more.events).toHaveLength(2);
-    expect(texts).toHaveLength(10);
+    expect(texts).toHaveLength(5);
   });
 
   it('serves a followed page until its time is up, without a wake-up (the backstop poll)', async () => {
@@ -206,7 +212,7 @@ describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name
     await store.append('poll-1', [{ type: 't', data: {} }]);
     const polled = await reader.readFollowing(before, 10);
     expect(polled.events.map((e) => e.aggregateId)).toStrictEqual(['poll-0', 'poll-1']);
-    expect(texts).toHaveLength(4);
+    expect(texts).toHaveLength(2);
   });
 
   it('sends the shared read once the microtasks of its turn have run, before the next callback of the event loop', async () => {
@@ -236,10 +242,9 @@ describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name
     };
     const reads = Promise.all([reader(0), reader(3), reader(12)]);
     wake();
-    expect(await sentByNextCallback).toBeGreaterThanOrEqual(1); // the horizon (PGlite, in this thread, may have answered it)
+    expect(await sentByNextCallback).toBe(1); // the read (PGlite, in this thread, may have answered it)
     const pages = await reads;
-    expect(texts.filter((t) => t.includes('pg_current_snapshot'))).toHaveLength(1);
-    expect(texts).toHaveLength(2); // one horizon, one page
+    expect(texts).toHaveLength(1); // one read: the horizon and the page
     for (const page of pages) expect(page.events.map((e) => e.aggregateId)).toStrictEqual(['turn-0']);
     await readers.close();
   });

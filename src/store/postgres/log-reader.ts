@@ -8,15 +8,20 @@
  * writer-lock.ts), or the next unassigned id when none is. Everything below it
  * has finished, so nothing can still appear behind the checkpoint. The horizon
  * is read by one statement and the rows by the next, whose snapshot is newer —
- * the order the proof needs; each row is one JSON text (event-rows.ts).
+ * the order the proof needs; each row is one JSON text (event-rows.ts). Both
+ * statements run inside one call of the store's `read_log` function (store
+ * migration 0004), whose statements each take a snapshot of their own: one
+ * round trip per read, where the client used to send the two itself (each
+ * round trip costs the host about a tenth of a millisecond of CPU, and the
+ * horizon was the statement hosts sent most).
  *
  * One process often runs several readers of the same log (a read-model
  * processor, a handler, a saga trigger), and one append wakes them all at
- * once. Page reads asked for in the same turn therefore share their
- * statements: one horizon, sent after every one of them was asked for (so
- * none misses a commit that woke it), and one page per distinct checkpoint,
- * read with the largest limit asked for — under one horizon, the page for a
- * smaller limit is a prefix of it. The turn ends when the microtasks queued
+ * once. Page reads asked for in the same turn therefore share one call: one
+ * horizon, sent after every one of them was asked for (so none misses a
+ * commit that woke it), and one page per distinct checkpoint, read with the
+ * largest limit asked for — under one horizon, the page for a smaller limit
+ * is a prefix of it. The turn ends when the microtasks queued
  * so far have run (readers woken by one notification reach the reader
  * through them), not at the event loop's next check phase: waiting for that
  * held every page behind the rest of the I/O phase's callbacks — the
@@ -31,31 +36,27 @@
  * woke any of them; a commit notified after it starts a new generation, and
  * a follower woken by it reads afresh. Before, the processors of one host
  * asked for the same page a few milliseconds apart — one still committing
- * its last batch while the others had read — and each paid a horizon and a
- * page of its own.
+ * its last batch while the others had read — and each paid a read of its own.
  */
 import { quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
 import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
 import type { ReadAllResult, ReaderLag, StoredEvent } from '../types.js';
-import { EVENT_JSON, parseStoredEvent } from './event-rows.js';
+import { parseStoredEvent } from './event-rows.js';
 import { ReadAhead, type RawPage } from './read-ahead.js';
-import { horizonFrom, WRITER_HORIZON, writerLockKeys } from './writer-lock.js';
+import { writerLockKeys } from './writer-lock.js';
 
 /** The reader's statements have fixed texts: prepared once per connection. */
 const PREPARED = { prepare: true } as const;
 /** Pages: also as arrays where the driver can (pg builds each row object with a spread). */
 const PAGE = { prepare: true, arrayRows: true } as const;
 
-/** A page row, whichever shape the adapter returned. */
-type PageRow = [string] | { event_json: string };
+/** A row of `read_log`, whichever shape the adapter returned: the page's index (1-based) and the event. */
+type ReadLogRow = [number, string] | { page: number; event_json: string };
 
-/** A page row's one column. */
-const eventJson = (row: PageRow): string => (Array.isArray(row) ? row[0] : row.event_json);
-
-/** A page asked for, waiting for the turn's shared read. */
+/** A page asked for, waiting for the turn's shared read (its rows: one JSON text per event). */
 interface PageRequest {
   limit: number;
-  resolve: (rows: PageRow[]) => void;
+  resolve: (rows: string[]) => void;
   reject: (err: unknown) => void;
 }
 
@@ -74,7 +75,7 @@ interface FollowedPage {
   /** When its rows arrived (performance.now()); undefined while it is read. */
   arrivedAt: number | undefined;
   /** The rows (never decoded in place: each follower gets a copy). */
-  rows: Promise<PageRow[]>;
+  rows: Promise<string[]>;
   /** Fewer rows than the limit: the page is whole for any limit. Unknown until read. */
   short: boolean | undefined;
 }
@@ -85,6 +86,7 @@ export class LogReader {
   readonly #lockKeys: [number, number];
   readonly #readAll: string;
   readonly #head: string;
+  readonly #horizon: string;
   readonly #heldBack: string;
   readonly #oldestWriter: string;
   readonly #readAhead: ReadAhead | undefined;
@@ -116,20 +118,11 @@ export class LogReader {
       ? new ReadAhead((after, limit) => this.#readPage(after, limit))
       : undefined;
     this.#lockKeys = writerLockKeys(schema);
-    // The page's arguments are read through a CTE, so the planner's estimate
-    // never depends on their values: the plan is the same for every page and
-    // the generic plan is chosen after five executions, which saves the
-    // planning (about half a millisecond per page on this partitioned table).
-    this.#readAll = `WITH page AS MATERIALIZED (
-        SELECT $1::xid8 AS after_txid, $2::bigint AS after_position, $3::bigint AS max_count, $4::xid8 AS horizon)
-      SELECT ${EVENT_JSON} AS event_json FROM ${s}.events
-       WHERE (transaction_id, global_position) > ((SELECT after_txid FROM page), (SELECT after_position FROM page))
-         AND transaction_id < (SELECT horizon FROM page)
-       ORDER BY transaction_id, global_position
-       LIMIT (SELECT max_count FROM page)`;
-    this.#head = `SELECT transaction_id::text AS txid, global_position FROM ${s}.events
-      WHERE transaction_id < $1::xid8
-      ORDER BY transaction_id DESC, global_position DESC LIMIT 1`;
+    // Horizon, then pages, in one call (store migration 0004).
+    this.#readAll = `SELECT page, event_json
+      FROM ${s}.read_log($1::oid, $2::oid, $3::xid8[], $4::int8[], $5::int8[])`;
+    this.#head = `SELECT head_txid, head_position FROM ${s}.read_head($1::oid, $2::oid)`;
+    this.#horizon = `SELECT ${s}.log_horizon($1::oid, $2::oid)::text AS horizon`;
     this.#heldBack = `SELECT count(*)::int AS n FROM ${s}.events WHERE transaction_id >= $1::xid8`;
     this.#oldestWriter = `SELECT extract(epoch FROM clock_timestamp() - min(a.xact_start)) * 1000 AS ms
       FROM pg_locks w JOIN pg_stat_activity a ON a.pid = w.pid
@@ -142,13 +135,8 @@ export class LogReader {
    * Statements run after this one see all their rows (for head and lag).
    */
   async horizon(): Promise<bigint> {
-    const { rows } = await this.#sql.query<{ xmin: string; xmax: string; writers: string[] | string }>(
-      WRITER_HORIZON,
-      this.#lockKeys,
-      PREPARED,
-    );
-    const row = rows[0]!;
-    return horizonFrom(row.xmin, row.xmax, parseTextArray(row.writers));
+    const { rows } = await this.#sql.query<{ horizon: string }>(this.#horizon, this.#lockKeys, PREPARED);
+    return BigInt(rows[0]!.horizon);
   }
 
   /** At most `limit` events after `after`, in commit order. */
@@ -172,7 +160,7 @@ export class LogReader {
     this.#followed.clear();
   }
 
-  #followedRows(after: LogCheckpoint, limit: number): Promise<PageRow[]> {
+  #followedRows(after: LogCheckpoint, limit: number): Promise<string[]> {
     const generation = this.#generation();
     const now = performance.now();
     const fresh = (p: FollowedPage) =>
@@ -205,8 +193,8 @@ export class LogReader {
   }
 
   /** Ask for a page's rows (its own array); read at the end of this turn, with every other page asked for meanwhile. */
-  #askRows(after: LogCheckpoint, limit: number): Promise<PageRow[]> {
-    return new Promise<PageRow[]>((resolve, reject) => {
+  #askRows(after: LogCheckpoint, limit: number): Promise<string[]> {
+    return new Promise<string[]>((resolve, reject) => {
       if (!this.#asked) {
         this.#asked = new Map();
         afterMicrotasks(() => void this.#readAsked());
@@ -217,55 +205,61 @@ export class LogReader {
     });
   }
 
-  /** One horizon for every page asked for in the turn, then one page per checkpoint. */
+  /** One call for every page asked for in the turn: one horizon, then one page per checkpoint. */
   async #readAsked(): Promise<void> {
-    const asked = this.#asked!;
+    const asked = [...this.#asked!];
     this.#asked = undefined;
-    let horizon: bigint;
+    let pages: string[][];
     try {
-      // Horizon first, rows in the next statement: under READ COMMITTED its
-      // snapshot is newer, so it sees every writer below the horizon. Sent
-      // now, after every request of the turn: none misses what woke it.
-      horizon = await this.horizon();
+      // Sent now, after every request of the turn: none misses what woke it.
+      pages = await this.#pagesRows(
+        asked.map(([after, requests]) => ({ after, limit: Math.max(...requests.map((r) => r.limit)) })),
+      );
     } catch (err) {
-      for (const requests of asked.values()) for (const r of requests) r.reject(err);
+      for (const [, requests] of asked) for (const r of requests) r.reject(err);
       return;
     }
-    await Promise.all(
-      [...asked].map(async ([after, requests]) => {
-        try {
-          const limit = Math.max(...requests.map((r) => r.limit));
-          const rows = await this.#pageRows(after, limit, horizon);
-          for (const r of requests) {
-            // Each its own array: decoding empties it.
-            r.resolve(requests.length === 1 ? rows : rows.slice(0, r.limit));
-          }
-        } catch (err) {
-          for (const r of requests) r.reject(err);
-        }
-      }),
-    );
+    asked.forEach(([, requests], i) => {
+      const rows = pages[i]!;
+      // Each its own array: decoding empties it.
+      for (const r of requests) r.resolve(requests.length === 1 ? rows : rows.slice(0, r.limit));
+    });
   }
 
-  async #pageRows(after: LogCheckpoint, limit: number, horizon: bigint): Promise<PageRow[]> {
-    const { transactionId, globalPosition } = parseCheckpoint(after);
-    const { rows } = await this.#sql.query<PageRow>(
+  /** The rows of each page (one JSON text per event), read under one horizon in one round trip. */
+  async #pagesRows(pages: readonly { after: LogCheckpoint; limit: number }[]): Promise<string[][]> {
+    const txids: string[] = [];
+    const positions: number[] = [];
+    for (const { after } of pages) {
+      const { transactionId, globalPosition } = parseCheckpoint(after);
+      txids.push(transactionId.toString());
+      positions.push(globalPosition);
+    }
+    const { rows } = await this.#sql.query<ReadLogRow>(
       this.#readAll,
-      [transactionId.toString(), globalPosition, limit, horizon.toString()],
+      [...this.#lockKeys, txids, positions, pages.map((p) => p.limit)],
       PAGE,
     );
-    return rows;
+    const out = pages.map((): string[] => []);
+    for (const row of rows) {
+      if (Array.isArray(row)) out[row[0] - 1]!.push(row[1]);
+      else out[row.page - 1]!.push(row.event_json);
+    }
+    // Drop the driver's references now: in a process that also appends, V8
+    // pretenures the driver's result objects, and a dead old-generation array
+    // would keep every row alive through young-generation GCs.
+    rows.length = 0;
+    return out;
   }
 
   async head(): Promise<LogCheckpoint> {
-    const horizon = await this.horizon();
-    const { rows } = await this.#sql.query<{ txid: string; global_position: string | number }>(
+    const { rows } = await this.#sql.query<{ head_txid: string; head_position: string | number }>(
       this.#head,
-      [horizon.toString()],
+      this.#lockKeys,
       PREPARED,
     );
     const row = rows[0];
-    return row ? `${row.txid}:${Number(row.global_position)}` : START_CHECKPOINT;
+    return row ? `${row.head_txid}:${Number(row.head_position)}` : START_CHECKPOINT;
   }
 
   async lag(): Promise<ReaderLag> {
@@ -289,30 +283,23 @@ function afterMicrotasks(fn: () => void): void {
 }
 
 /** The rows of one page, decoded on demand. */
-function rawPage(rows: PageRow[], after: LogCheckpoint): RawPage {
+function rawPage(rows: string[], after: LogCheckpoint): RawPage {
   const last = rows.at(-1);
   return {
     count: rows.length,
-    checkpoint: last ? parseStoredEvent(eventJson(last)).checkpoint : after,
+    checkpoint: last ? parseStoredEvent(last).checkpoint : after,
     decode: async (yieldEvery = Infinity) => {
       const events: StoredEvent[] = [];
       for (let i = 0; i < rows.length; i++) {
         if (i > 0 && i % yieldEvery === 0) await new Promise(setImmediate);
-        events.push(parseStoredEvent(eventJson(rows[i]!)));
+        events.push(parseStoredEvent(rows[i]!));
       }
-      // Drop the driver's references now: in a process that also appends, V8
-      // pretenures the driver's result objects, and a dead old-generation array
-      // would keep every row text alive through young-generation GCs (about
-      // 2 µs of client CPU per event in the catch-up benchmark).
+      // Drop the texts now: in a process that also appends, V8 pretenures
+      // long-lived arrays, and a dead old-generation array would keep every
+      // row text alive through young-generation GCs (about 2 µs of client CPU
+      // per event in the catch-up benchmark).
       rows.length = 0;
       return { events, checkpoint: events.at(-1)?.checkpoint ?? after };
     },
   };
-}
-
-/** Drivers return text[] as an array, or (some configurations) as a `{a,b}` literal. */
-function parseTextArray(value: string[] | string): string[] {
-  if (Array.isArray(value)) return value;
-  const inner = value.slice(1, -1);
-  return inner ? inner.split(',') : [];
 }
