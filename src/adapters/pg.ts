@@ -3,14 +3,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { QueryOptions, SqlClient, SqlResult, SqlTransaction, Unlisten } from '../core/sql-client.js';
-import { inlineParams } from './pg-inline-params.js';
-
-/**
- * What opens every transaction. Prepared statements keep their parse but get
- * a plan for their actual arguments: generic plans guess array sizes and
- * picked sequential scans.
- */
-const BEGIN = 'BEGIN; SET LOCAL plan_cache_mode = force_custom_plan';
 
 /**
  * A query as node-postgres takes it; `name` makes it a prepared statement.
@@ -28,21 +20,8 @@ export interface PgQueryConfig {
   rowMode?: 'array';
 }
 
-/**
- * What a pg query's result holds (the part the adapter reads).
- *
- * @example
- * ```ts
- * const { rows, rowCount }: PgResultLike = await pool.query('SELECT 1 AS one');
- * ```
- */
-export interface PgResultLike {
-  rows: unknown[];
-  rowCount: number | null;
-}
-
-/** What a pg client's `query` resolves to: one result, or one per statement of a simple-protocol text. */
-export type PgQueryResult = Promise<PgResultLike | PgResultLike[]>;
+/** What a pg client's `query` resolves to (the part the adapter reads). */
+export type PgQueryResult = Promise<{ rows: unknown[]; rowCount: number | null }>;
 
 /** The subset of a `pg` client this adapter uses (declared, so the core never imports `pg`). */
 export interface PgClientLike {
@@ -94,11 +73,6 @@ export interface FromPgOptions {
  * call cannot hang on a connection that went silent; the event store finds out
  * what a write whose answer was lost did before writing again.
  *
- * A transaction opens lazily: its first statement travels in the message that
- * begins it (`BEGIN; …; <statement>`, its parameters written out as literals
- * by `inlineParams`), so a transaction costs one round trip fewer, and one
- * that sends nothing costs none.
- *
  * @example
  * ```ts
  * import pg from 'pg';
@@ -139,7 +113,7 @@ export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient
       params?: readonly unknown[],
       opts?: QueryOptions,
     ): Promise<SqlResult<Row>> {
-      return single(await pool.query(toConfig(text, params, opts))) as SqlResult<Row>;
+      return (await pool.query(toConfig(text, params, opts))) as SqlResult<Row>;
     },
     async exec(text: string): Promise<void> {
       await pool.query(text);
@@ -151,46 +125,26 @@ export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient
       // gets the error too, and fails the transaction.
       const onError = (err: Error) => onConnectionError(err);
       client.on('error', onError as (arg: never) => void);
-      // Settles when the transaction is open (with its first statement): later statements wait for it.
-      let opened: Promise<unknown> | undefined;
-      /** Send `text` as the transaction's first statement, in the message that opens it. */
-      const openWith = async (text: string, rowMode: boolean): Promise<PgResultLike> => {
-        const first = client.query({ text: `${BEGIN}; ${text}`, ...(rowMode ? { rowMode: 'array' } : {}) });
-        opened = first;
-        const results = await first;
-        return Array.isArray(results) ? results.at(-1)! : results;
-      };
       const tx: SqlTransaction = {
-        query: async <Row>(text: string, params?: readonly unknown[], opts?: QueryOptions) => {
-          if (opened === undefined) {
-            const inlined = inlineParams(text, params ?? []);
-            if (inlined !== undefined)
-              return (await openWith(inlined, opts?.arrayRows === true)) as SqlResult<Row>;
-            opened = client.query(BEGIN);
-          }
-          await opened;
-          return single(await client.query(toConfig(text, params, opts))) as SqlResult<Row>;
-        },
+        query: async <Row>(text: string, params?: readonly unknown[], opts?: QueryOptions) =>
+          (await client.query(toConfig(text, params, opts))) as SqlResult<Row>,
         // Without parameters node-postgres uses the simple protocol, which runs several statements.
         exec: async (text: string) => {
-          if (opened === undefined) {
-            await openWith(text, false);
-            return;
-          }
-          await opened;
           await client.query(text);
         },
       };
       try {
+        // Prepared statements keep their parse but get a plan for their actual
+        // arguments: generic plans guess array sizes and picked sequential scans.
+        await client.query('BEGIN; SET LOCAL plan_cache_mode = force_custom_plan');
         const result = await fn(tx);
-        // Nothing sent, nothing to commit.
-        if (opened !== undefined) await client.query('COMMIT');
+        await client.query('COMMIT');
         client.removeListener?.('error', onError);
         client.release();
         return result;
       } catch (err) {
         try {
-          if (opened !== undefined) await client.query('ROLLBACK');
+          await client.query('ROLLBACK');
           client.removeListener?.('error', onError);
           client.release();
         } catch (rollbackErr) {
@@ -310,11 +264,6 @@ class PgListener {
       }
     }
   }
-}
-
-/** The one result of a single statement. */
-function single(result: PgResultLike | PgResultLike[]): PgResultLike {
-  return Array.isArray(result) ? result.at(-1)! : result;
 }
 
 function quoteChannel(channel: string): string {
