@@ -255,8 +255,17 @@ function markCreated(sagas: readonly SagaInsert[], rows: readonly { saga_id: str
   return sagas.map((s) => created.delete(s.sagaId));
 }
 
+/**
+ * `LIMIT` the array's length: a set-returning function is estimated at 100 rows,
+ * which makes a join with the sagas table a hash join over a scan of the whole
+ * table (every saga ever run). The statements are planned with their
+ * parameters bound, so the limit folds to a constant and the planner looks
+ * each row up by its key instead.
+ */
+const sized = (param: string) => `LIMIT jsonb_array_length(${param}::jsonb)`;
+
 function buildQueries(s: string) {
-  const ids = (param: string) => `(SELECT jsonb_array_elements_text(${param}::jsonb))`;
+  const ids = (param: string) => `(SELECT jsonb_array_elements_text(${param}::jsonb) ${sized(param)})`;
   return {
     insert: `
       INSERT INTO ${s}.sagas (saga_id, definition, input, status, step_cursor, lease_owner, lease_expires_at, lease_token)
@@ -310,7 +319,8 @@ function buildQueries(s: string) {
           saga_id text, token integer, transition boolean, status text, cursor integer,
           compensation_failed boolean, error jsonb, finish boolean, step_name text, step_index integer,
           phase text, outcome text, attempts integer, output jsonb, step_error jsonb, started_at timestamptz,
-          dl_definition text, dl_step text, dl_compensation text, dl_error jsonb, dl_attempts integer)),
+          dl_definition text, dl_step text, dl_compensation text, dl_error jsonb, dl_attempts integer)
+         ${sized('$2')}),
       l AS (
         SELECT g.saga_id FROM ${s}.sagas AS g JOIN i ON i.saga_id = g.saga_id
          WHERE g.lease_token = i.token AND g.lease_owner = $1
