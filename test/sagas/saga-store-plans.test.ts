@@ -1,10 +1,9 @@
 /**
  * The saga store's hot statements reach the saga rows by key, however many
- * finished sagas the table holds: a step's write (`record`) and the lease
- * renewal are planned with their parameters bound, so a plan that scans the
- * whole table would make every step cost more the longer the system runs.
- * The statements are captured as the store sends them and explained with the
- * same parameters.
+ * finished sagas the table holds, so a step does not cost more the longer the
+ * system runs; and they are prepared, so no call pays for planning them. The
+ * statements are captured as the store sends them and explained with the same
+ * parameters, both as planned for those values and as the cached generic plan.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqlClient } from '../../src/core/sql-client.js';
@@ -19,6 +18,7 @@ const OWNER = 'host-a:1:plans';
 interface Sent {
   text: string;
   params: readonly unknown[] | undefined;
+  prepared: boolean;
 }
 
 /** Relations a plan (EXPLAIN FORMAT JSON) reads with a sequential scan. */
@@ -37,10 +37,14 @@ describe.each(sqlEngines)('saga store plans on $name', (engine) => {
     beforeEach(async () => {
       db = await engine.open();
       sent = [];
-      const sql: SqlClient = interceptSql(db.sql, (text, params, next) => {
-        sent.push({ text, params });
-        return next();
-      });
+      const inner = db.sql;
+      const sql: SqlClient = {
+        ...interceptSql(inner, (_text, _params, next) => next()),
+        query: (text, params, options) => {
+          sent.push({ text, params, prepared: options?.prepare === true });
+          return inner.query(text, params, options);
+        },
+      };
       store = createSqlSagaStore({ sql, schema: db.schema });
       await store.migrate();
       await db.sql.exec(`
@@ -54,17 +58,20 @@ describe.each(sqlEngines)('saga store plans on $name', (engine) => {
       await db.close();
     });
 
-    const explain = async (statement: Sent): Promise<string[]> => {
-      const { rows } = await db.sql.query<{ 'QUERY PLAN': unknown }>(
-        `EXPLAIN (FORMAT JSON) ${statement.text}`,
-        statement.params,
-      );
-      const plan = rows[0]!['QUERY PLAN'];
-      const [root] = (typeof plan === 'string' ? JSON.parse(plan) : plan) as [
-        { Plan: Record<string, unknown> },
-      ];
-      return seqScans(root.Plan);
-    };
+    /** Relations scanned whole by the plan of `statement`, custom (for its values) or generic. */
+    const explain = (statement: Sent, plan: 'custom' | 'generic'): Promise<string[]> =>
+      db.sql.transaction(async (tx) => {
+        if (plan === 'generic') await tx.query('SET LOCAL plan_cache_mode = force_generic_plan');
+        const { rows } = await tx.query<{ 'QUERY PLAN': unknown }>(
+          `EXPLAIN (FORMAT JSON) ${statement.text}`,
+          statement.params,
+        );
+        const json = rows[0]!['QUERY PLAN'];
+        const [root] = (typeof json === 'string' ? JSON.parse(json) : json) as [
+          { Plan: Record<string, unknown> },
+        ];
+        return seqScans(root.Plan);
+      });
 
     it("locks a step's saga rows by key, not by scanning every saga ever run", async () => {
       const ids = ['live-1', 'live-2', 'live-3', 'live-4'];
@@ -94,7 +101,9 @@ describe.each(sqlEngines)('saga store plans on $name', (engine) => {
       expect(await store.record(OWNER, writes)).toEqual([true, true, true, true]);
       const [record] = sent;
       expect(record?.text).toContain('jsonb_to_recordset');
-      expect(await explain(record!)).not.toContain('sagas');
+      expect(record?.prepared).toBe(true);
+      expect(await explain(record!, 'custom')).not.toContain('sagas');
+      expect(await explain(record!, 'generic')).not.toContain('sagas');
     });
 
     it('renews leases by key as well', async () => {
@@ -104,7 +113,9 @@ describe.each(sqlEngines)('saga store plans on $name', (engine) => {
       );
       sent = [];
       expect(await store.heartbeat(OWNER, ids, 60_000)).toEqual(expect.arrayContaining(ids));
-      expect(await explain(sent[0]!)).not.toContain('sagas');
+      expect(sent[0]?.prepared).toBe(true);
+      expect(await explain(sent[0]!, 'custom')).not.toContain('sagas');
+      expect(await explain(sent[0]!, 'generic')).not.toContain('sagas');
     });
   });
 });
