@@ -24,6 +24,7 @@ import type { PaymentGateway } from '../ports/payment-gateway.js';
 import type { ShippingLabel, ShippingProvider } from '../ports/shipping-provider.js';
 import type { TikTokShopClient } from '../ports/tiktok-shop-client.js';
 import { FULFILLMENT_SAGA_SOURCE } from '../read-models/commerce-orders.js';
+import { CancellationWatch } from './cancellation-watch.js';
 import { orderRefundKey } from './order-cancellation-saga.js';
 
 /** The saga's definition name (stored with every instance: keep it stable). */
@@ -133,18 +134,23 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
     source: FULFILLMENT_SAGA_SOURCE,
     correlationId: ctx.sagaId,
   });
-  const append = (ctx: StepContext<OrderFulfillmentInput>, events: NewEvent[]) =>
-    store.append(orderStream(ctx.input.creatorId, ctx.input.orderId), events, {
+  // Each guard reads only what was appended since the last look (or this saga's own append).
+  const cancellations = new CancellationWatch(store);
+  /** Append to the order's stream under the step's key. */
+  const append = async (ctx: StepContext<OrderFulfillmentInput>, events: NewEvent[]) => {
+    const streamId = orderStream(ctx.input.creatorId, ctx.input.orderId);
+    const result = await store.append(streamId, events, {
       aggregateType: 'order',
       idempotencyKey: ctx.idempotencyKey,
       metadata: meta(ctx),
     });
+    cancellations.appended(streamId, result, events);
+    return result;
+  };
   const validated = (ctx: StepContext<OrderFulfillmentInput>) =>
     ctx.results['validate_order'] as ValidatedOrder;
-  const isCancelled = async (creatorId: string, orderId: string) =>
-    (await store.readStream(orderStream(creatorId, orderId))).events.some(
-      (e) => e.type === 'order.cancelled',
-    );
+  const isCancelled = (creatorId: string, orderId: string) =>
+    cancellations.isCancelled(orderStream(creatorId, orderId));
 
   return defineSaga<OrderFulfillmentInput>({
     name: ORDER_FULFILLMENT_SAGA,

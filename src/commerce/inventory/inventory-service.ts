@@ -67,6 +67,13 @@ export class InventoryService {
    * `inventory_levels`), so of concurrent allocations for the last units only
    * those that fit are written, the others throw {@link InsufficientStockError}
    * and write nothing.
+   *
+   * A repeated call (a retry) returns what the order holds already. Without an
+   * `idempotencyKey` the order's stream is read first to find out; with one the
+   * repeated append is answered by the key (nothing is written twice) and the
+   * stream is read only when the stock looks short — the first call's
+   * reservations may be what took it. So with a key, units the order holds
+   * from anything other than this call are not looked for.
    */
   async allocate(request: {
     creatorId: string;
@@ -80,10 +87,14 @@ export class InventoryService {
     for (const line of request.lines)
       wanted.set(line.productId, (wanted.get(line.productId) ?? 0) + line.quantity);
     const allocations = [...wanted].map(([productId, quantity]) => ({ productId, quantity }));
-    // Allocated already (a retry after the append went through): our own reservations are not a shortfall.
-    const held = await this.held(creatorId, orderId);
-    if ([...held.values()].some((q) => q > 0)) {
-      return [...held].filter(([, q]) => q > 0).map(([productId, quantity]) => ({ productId, quantity }));
+    // Allocated already (a retry after the append went through): our own reservations are not a
+    // shortfall. With a key the append answers a retry itself (the first append's result), so the
+    // order's stream is read only when the stock looks short, which our own reservation may explain.
+    const keyed = request.idempotencyKey !== undefined;
+    const alreadyHeld = async () => heldLines(await this.held(creatorId, orderId));
+    if (!keyed) {
+      const held = await alreadyHeld();
+      if (held.length > 0) return held;
     }
     // The rows the guard judges: current with every committed append in both modes.
     const levels = await this.#readModels
@@ -99,7 +110,11 @@ export class InventoryService {
         available: byProduct.get(a.productId) ?? 0,
       }))
       .filter((s) => s.available < s.requested);
-    if (shortfalls.length > 0) throw new InsufficientStockError(orderId, shortfalls);
+    if (shortfalls.length > 0) {
+      const held = keyed ? await alreadyHeld() : [];
+      if (held.length > 0) return held;
+      throw new InsufficientStockError(orderId, shortfalls);
+    }
     const events: NewEvent[] = [
       commerceEvent('order.inventory_allocated', { creatorId, orderId, allocations }),
       ...allocations.map((a) =>
@@ -251,4 +266,9 @@ export class InventoryService {
       }
     }
   }
+}
+
+/** The lines an order holds units of. */
+function heldLines(held: Map<string, number>): AllocationLine[] {
+  return [...held].filter(([, q]) => q > 0).map(([productId, quantity]) => ({ productId, quantity }));
 }
