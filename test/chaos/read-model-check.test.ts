@@ -130,6 +130,7 @@ describe('checkReadModels', () => {
       analytics: { schedule: false, now: () => now },
     });
     await commerce.start();
+    await commerce.whenIdle();
     expect((await commerce.analytics!.runOnce()).products).toBe(2);
     now += day;
     await commerce.analytics!.runOnce();

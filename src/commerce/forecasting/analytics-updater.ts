@@ -117,7 +117,8 @@ export interface AnalyticsUpdaterEventMap {
 export class AnalyticsUpdater extends EventEmitter<AnalyticsUpdaterEventMap> {
   readonly #o: Required<Omit<AnalyticsUpdaterOptions, 'mentions'>> & { mentions?: MentionsPort };
   #timer: ReturnType<typeof setInterval> | undefined;
-  #running: Promise<AnalyticsRun> | undefined;
+  /** The last run started (`current`: as of its start, so a request for one now joins it). */
+  #running: { promise: Promise<AnalyticsRun>; current: boolean } | undefined;
 
   constructor(options: AnalyticsUpdaterOptions) {
     super();
@@ -154,15 +155,36 @@ export class AnalyticsUpdater extends EventEmitter<AnalyticsUpdaterEventMap> {
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
-    await this.#running?.catch(() => undefined);
+    await this.#running?.promise.catch(() => undefined);
   }
 
-  /** Recompute everything now (a run already in progress is joined, not doubled). */
-  runOnce(): Promise<AnalyticsRun> {
-    this.#running ??= this.#run(this.#o.now()).finally(() => {
-      this.#running = undefined;
+  /**
+   * Recompute everything now (a run already in progress is joined, not
+   * doubled), or as of `asOf` (after the run in progress, never joined): a
+   * run as of an earlier instant forecasts from the history before it, e.g.
+   * to keep forecasts whose outcome is known by now.
+   *
+   * @example
+   * ```ts
+   * await analytics.runOnce();                                              // now
+   * await analytics.runOnce({ asOf: new Date(Date.now() - 31 * 86_400_000) }); // as of a month ago
+   * ```
+   */
+  runOnce(options: { asOf?: Date } = {}): Promise<AnalyticsRun> {
+    const asOfMs = options.asOf?.getTime();
+    if (asOfMs === undefined && this.#running?.current) return this.#running.promise;
+    if (asOfMs !== undefined && !Number.isFinite(asOfMs)) {
+      throw new ForecastInputError('asOf', 'expected a valid date');
+    }
+    const previous = this.#running?.promise.catch(() => undefined);
+    const promise: Promise<AnalyticsRun> = (async () => {
+      await previous;
+      return this.#run(asOfMs ?? this.#o.now());
+    })().finally(() => {
+      if (this.#running?.promise === promise) this.#running = undefined;
     });
-    return this.#running;
+    this.#running = { promise, current: asOfMs === undefined };
+    return promise;
   }
 
   /**
