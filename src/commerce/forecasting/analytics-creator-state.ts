@@ -77,6 +77,12 @@ function empty(): CreatorStateColumns {
 
 const byCreator = (creatorId: unknown) => ({ creator_id: String(creatorId) });
 
+/** The creator of the row change a `row:<table>` pseudo-event carries. */
+function changedCreator(event: StoredEvent): Partial<CreatorAnalyticsStateRow> {
+  const c = rowChangeOf(event);
+  return byCreator((c.newRow ?? c.oldRow)!.creator_id);
+}
+
 /** The state with the run finished: its creator row computed. */
 function finished(row: CreatorAnalyticsStateRow): Partial<CreatorAnalyticsStateRow> {
   return {
@@ -86,10 +92,7 @@ function finished(row: CreatorAnalyticsStateRow): Partial<CreatorAnalyticsStateR
 }
 
 const revenueChanged: ProjectionHandler<CreatorAnalyticsStateRow> = {
-  key: (e) => {
-    const c = rowChangeOf(e);
-    return byCreator((c.newRow ?? c.oldRow)!.creator_id);
-  },
+  key: changedCreator,
   apply: (current, event) => {
     const c = rowChangeOf(event);
     const day = String((c.newRow ?? c.oldRow)!.day);
@@ -109,10 +112,7 @@ const revenueChanged: ProjectionHandler<CreatorAnalyticsStateRow> = {
 };
 
 const productChanged: ProjectionHandler<CreatorAnalyticsStateRow> = {
-  key: (e) => {
-    const c = rowChangeOf(e);
-    return byCreator((c.newRow ?? c.oldRow)!.creator_id);
-  },
+  key: changedCreator,
   apply: (current, event) => {
     const change = rowChangeOf(event);
     const product = change.newRow as ProductAnalyticsStateRow | null;
