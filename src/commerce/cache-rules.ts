@@ -45,6 +45,7 @@ export const commerceCacheRules: InvalidationRules = Object.freeze({
     { eventTypes: ['order.*', 'tiktok.order_status_changed'], tags: ['orders:{creatorId}'] },
     { eventTypes: ['inventory.*', 'tiktok.product_updated'], tags: ['inventory:{creatorId}'] },
     { eventTypes: ['system.*'], tags: ['system_health:{creatorId}'] },
+    { eventTypes: ['analytics.*'], tags: ['predictions:{creatorId}'] },
   ],
   rows: [
     { table: 'commerce_orders', tags: ['orders:{creator_id}'] },

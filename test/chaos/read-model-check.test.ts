@@ -3,8 +3,8 @@
  * models were folded by the commerce processor passes; the same database with
  * one live row changed behind the processor's back (drift), or with an event
  * the processor never saw the way the log says (a doubled event), fails. A
- * sync-inventory-levels run is folded from the log, so its recomputed
- * inventory rows are compared whole.
+ * sync-inventory-levels run and an analytics run are folded from the log, so
+ * their recomputed inventory and analytics rows are compared whole.
  */
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +106,56 @@ describe('checkReadModels', () => {
     await sql.exec(`UPDATE ${SCHEMA}.inventory_levels
        SET velocity_per_hour = velocity_per_hour - 1, computed_at = computed_at - interval '5 minutes'
      WHERE product_id = 'p1'`);
+  });
+
+  it('accepts analytics runs, not an analytics row or kept forecast that differs from a rebuild', async () => {
+    // A week of sales of both products, then two runs after it, folded by the async read models.
+    const day = 86_400_000;
+    const store = createEventStore({ sql, schema: SCHEMA });
+    for (const productId of ['p1', 'p2']) {
+      const sold = Array.from({ length: 7 }, (_, d) =>
+        commerceEvent(
+          'inventory.reserved',
+          { creatorId: C, productId, orderId: `sold-${productId}-${d}`, quantity: 1 + (d % 3) },
+          { occurredAt: new Date(Date.now() - (7 - d) * day) },
+        ),
+      );
+      await store.append(`sales-${C}-${productId}`, sold);
+    }
+    let now = Date.now() + day;
+    const commerce = createCommerce({
+      store,
+      readModels: 'async',
+      pollIntervalMs: 20,
+      analytics: { schedule: false, now: () => now },
+    });
+    await commerce.start();
+    await commerce.whenIdle();
+    expect((await commerce.analytics!.runOnce()).products).toBe(2);
+    now += day;
+    await commerce.analytics!.runOnce();
+    await commerce.whenIdle();
+    await commerce.stop();
+    const ran = await checkReadModels({ sql, schema: SCHEMA, scratchSchema: 'scratch_analytics' });
+    expect(ran.examples).toEqual([]);
+    expect(ran.ok).toBe(true);
+
+    // A forecast or a kept forecast the log does not explain (as the updater wrote before its runs were folded).
+    const tampered = [
+      ['product_trend_analysis', 'total_p50'],
+      ['demand_forecast_ledger', 'days'],
+    ] as const;
+    await sql.exec(`UPDATE ${SCHEMA}.product_trend_analysis SET total_p50 = total_p50 + 1 WHERE product_id = 'p1';
+      UPDATE ${SCHEMA}.demand_forecast_ledger SET days = '[]' WHERE product_id = 'p2'`);
+    const drifted = await checkReadModels({ sql, schema: SCHEMA, scratchSchema: 'scratch_analytics_drift' });
+    expect(drifted.ok).toBe(false);
+    for (const [table] of tampered) {
+      for (const side of ['live_only', 'rebuild_only']) {
+        expect(drifted.examples).toContainEqual(
+          expect.objectContaining({ problem: 'read_model_differs', table, side }),
+        );
+      }
+    }
   });
 
   it('leaves no scratch schema behind', async () => {

@@ -5,9 +5,9 @@
  * only, a chart per product: the history, the median, the 10–90 % band and
  * the predicted stock-out, with the reorder suggestion and the weekly
  * adjustment under it; above them, the live-accuracy figure ("not enough
- * scored forecasts yet" at first; once kept forecasts with known outcomes are
- * scored, the within-20 % share and the interval coverage against their
- * targets, the same figures as the host's /metrics gauges). Takes
+ * scored forecasts yet" at first; once forecasts kept by runs as of 45 and
+ * 31 days ago are scored, the within-20 % share and the interval coverage
+ * against their targets, the same figures as the host's /metrics gauges). Takes
  * docs/forecast-chart.png with UPDATE_SCREENSHOT=1.
  */
 import { existsSync } from 'node:fs';
@@ -137,60 +137,32 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard forecast panel', () => {
     const accuracy = page.locator('#forecast-accuracy figure.forecast-accuracy');
     await expect.poll(() => accuracy.getAttribute('data-scored')).toBe('0');
     expect(await accuracy.textContent()).toMatch(/not enough scored forecasts yet/);
-    // Two kept forecasts of the viral product whose 30 days have passed: one exactly on
-    // what sold (inside its interval every day), one at twice the sales, its interval above them.
+    // Two runs as of 45 and 31 days ago keep forecasts whose 30 days have passed: the run now scores them.
     const creatorId = String(trend.creator_id);
-    const today = String(trend.first_date).slice(0, 10);
-    const sold = new Map(
-      (await commerce.readModels.unscopedRows('product_daily_sales'))
-        .filter((r) => r.product_id === VIRAL_PRODUCT_ID)
-        .map((r) => [String(r.day).slice(0, 10), Number(r.units)]),
-    );
-    const dayMs = (d: string) => Date.parse(`${d}T00:00:00Z`);
-    const addDays = (d: string, n: number) => new Date(dayMs(d) + n * 86_400_000).toISOString().slice(0, 10);
-    const kept = (firstDate: string, scale: number, above: number) => ({
-      creator_id: creatorId,
-      product_id: VIRAL_PRODUCT_ID,
-      first_date: firstDate,
-      method: 'ses',
-      updated_at: new Date().toISOString(),
-      days: Array.from({ length: 30 }, (_, i) => {
-        const units = sold.get(addDays(firstDate, i)) ?? 0;
-        return {
-          date: addDays(firstDate, i),
-          mean: scale * units,
-          p10: units + above - 1,
-          p90: units + above + 1,
-          pZero: 0,
-        };
-      }),
-    });
-    await commerce.readModels.table('demand_forecast_ledger').write({
-      upserts: [kept(addDays(today, -31), 1, 0), kept(addDays(today, -45), 2, 1_000)],
-      deletes: [],
-    });
+    for (const daysAgo of [45, 31]) {
+      await commerce.analytics!.runOnce({ asOf: new Date(Date.now() - daysAgo * 86_400_000) });
+    }
     const scored = await commerce.analytics!.runOnce();
-    expect(scored.accuracyByCreator[creatorId]).toMatchObject({
-      scored: 2,
-      within20Pct: 0.5,
-      coverage80: 0.5,
-    });
-    await expect.poll(() => accuracy.getAttribute('data-scored'), { timeout: 30_000 }).toBe('2');
-    expect(await accuracy.getAttribute('data-within')).toBe('0.500');
-    expect(await accuracy.getAttribute('data-coverage')).toBe('0.500');
+    const figures = scored.accuracyByCreator[creatorId]!;
+    // Every product kept two forecasts that are scored now.
+    expect(figures.scored).toBe(2 * CATALOG.length);
+    const scoredCount = String(figures.scored);
+    await expect.poll(() => accuracy.getAttribute('data-scored'), { timeout: 30_000 }).toBe(scoredCount);
+    expect(await accuracy.getAttribute('data-within')).toBe(figures.within20Pct!.toFixed(3));
+    expect(await accuracy.getAttribute('data-coverage')).toBe(figures.coverage80!.toFixed(3));
     expect(await accuracy.locator('figcaption').textContent()).toMatch(
-      /^Live accuracy of 2 scored forecasts/,
+      new RegExp(`^Live accuracy of ${scoredCount} scored forecasts`),
     );
-    // Both bars drawn against their targets, below target here.
-    expect(await accuracy.locator('svg rect.acc-value.off-target').count()).toBe(2);
+    // Both bars drawn against their targets.
+    expect(await accuracy.locator('svg rect.acc-value').count()).toBe(2);
     expect(await accuracy.locator('svg line.acc-target').first().getAttribute('data-target')).toBe('0.85');
     // The same figures on the host's /metrics.
     const metrics = await (await fetch(`${running.url}/metrics`)).text();
     const gauge = (name: string) =>
       Number(new RegExp(`^${name}\\{creator="${creatorId}"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
-    expect(gauge('creatorflow_forecast_within_20pct_ratio')).toBe(0.5);
-    expect(gauge('creatorflow_forecast_coverage_80_ratio')).toBe(0.5);
-    expect(gauge('creatorflow_forecasts_scored')).toBe(2);
+    expect(gauge('creatorflow_forecast_within_20pct_ratio')).toBeCloseTo(figures.within20Pct!, 12);
+    expect(gauge('creatorflow_forecast_coverage_80_ratio')).toBeCloseTo(figures.coverage80!, 12);
+    expect(gauge('creatorflow_forecasts_scored')).toBe(figures.scored);
 
     await page.locator('[data-testid="forecasts"]').screenshot({ path: SCREENSHOT });
     expect(pageErrors).toEqual([]);

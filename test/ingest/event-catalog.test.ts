@@ -34,11 +34,21 @@ const SPEC_TYPES = [
   'tiktok.product_updated',
   'tiktok.rate_limit_hit',
   'tiktok.api_error',
+  // Not the specification's: the analytics updater's run, folded by the analytics read models.
+  'analytics.run_completed',
 ];
 
 const at = '2026-01-15T12:00:00.000Z';
 /** One valid payload per type. */
 const SAMPLES: Record<string, unknown> = {
+  'analytics.run_completed': {
+    creatorId: 'c1',
+    asOf: at,
+    leadTimeDays: 7,
+    serviceLevel: 0.95,
+    historyDays: 730,
+    mentions: [{ productId: 'p1', fromDate: '2026-01-01', daily: [0, 3, 40] }],
+  },
   'inventory.stock_updated': { creatorId: 'c1', productId: 'p1', quantity: 5, reason: 'sale' },
   'inventory.reserved': { creatorId: 'c1', productId: 'p1', orderId: 'o1', quantity: 2 },
   'inventory.released': { creatorId: 'c1', productId: 'p1', orderId: 'o1', quantity: 2, reason: 'cancelled' },
@@ -145,7 +155,7 @@ const SAMPLES: Record<string, unknown> = {
 };
 
 describe('event catalog', () => {
-  it('holds exactly the event types of the specification', () => {
+  it('holds exactly the event types of the specification, and the analytics run', () => {
     expect([...COMMERCE_EVENT_TYPES].sort()).toEqual([...SPEC_TYPES].sort());
     for (const type of SPEC_TYPES) expect(isCommerceEventType(type)).toBe(true);
     expect(isCommerceEventType('order.teleported')).toBe(false);
@@ -173,6 +183,15 @@ describe('event catalog', () => {
     const seen: string[] = [];
     registerCommerceEvents({ registerEventType: (type) => void seen.push(type) });
     expect(seen.sort()).toEqual([...SPEC_TYPES].sort());
+  });
+
+  it('rejects an analytics run with a service level of 1 or a mentions day that is not a date', () => {
+    const run = SAMPLES['analytics.run_completed'] as object;
+    const schema = COMMERCE_EVENT_SCHEMAS['analytics.run_completed'];
+    expect(schema.safeParse({ ...run, serviceLevel: 1 }).success).toBe(false);
+    expect(
+      schema.safeParse({ ...run, mentions: [{ productId: 'p1', fromDate: 'monday', daily: [] }] }).success,
+    ).toBe(false);
   });
 
   it('rejects negative quantities and malformed instants', () => {

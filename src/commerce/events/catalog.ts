@@ -1,9 +1,10 @@
 /**
- * The CreatorFlow event catalog: every event type of the specification with
- * the zod schema its payload must satisfy.
+ * The CreatorFlow event catalog: every event type of the specification, and
+ * the analytics updater's run, with the zod schema its payload must satisfy.
  */
 import type { z } from 'zod';
 import type { EventStore, NewEvent } from '../../store/types.js';
+import { analyticsRunCompletedSchema } from './analytics-events.js';
 import {
   inventoryReleasedSchema,
   inventoryReservedSchema,
@@ -70,6 +71,7 @@ export const COMMERCE_EVENT_SCHEMAS = {
   'tiktok.product_updated': productUpdatedSchema,
   'tiktok.rate_limit_hit': rateLimitHitSchema,
   'tiktok.api_error': apiErrorSchema,
+  'analytics.run_completed': analyticsRunCompletedSchema,
 } as const;
 
 /**
@@ -77,7 +79,7 @@ export const COMMERCE_EVENT_SCHEMAS = {
  *
  * @example
  * ```ts
- * COMMERCE_EVENT_TYPES.length // 24
+ * COMMERCE_EVENT_TYPES.length // 25
  * ```
  */
 export const COMMERCE_EVENT_TYPES = Object.keys(COMMERCE_EVENT_SCHEMAS) as CommerceEventType[];

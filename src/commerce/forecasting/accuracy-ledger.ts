@@ -133,36 +133,95 @@ export class ForecastLedger {
    */
   figures(today: string): AccuracyFigures {
     dateMs('today', today);
-    let scored = 0;
-    let within = 0;
-    let covered = 0;
-    let days = 0;
-    let ape = 0;
-    let apeCount = 0;
+    let sums = NO_SCORES;
     for (const f of this.#forecasts) {
       const last = f.days.at(-1);
       if (!last || addDays(last.date, 1) > today) continue;
       const sold = this.#sales.get(f.productId);
       const actual = f.days.map((d) => sold?.get(d.date));
       if (actual.some((a) => a === undefined)) continue;
-      scored++;
-      const total = actual.reduce<number>((a, b) => a + b!, 0);
-      const predicted = f.days.reduce((a, d) => a + d.mean, 0);
-      if (Math.abs(predicted - total) <= 0.2 * total) within++;
-      if (total > 0) {
-        ape += Math.abs(predicted - total) / total;
-        apeCount++;
-      }
-      f.days.forEach((d, i) => {
-        days++;
-        covered += dayCoverage(d, actual[i]!);
-      });
+      sums = addScore(sums, f.days, actual as number[]);
     }
-    return {
-      scored,
-      within20Pct: scored > 0 ? within / scored : null,
-      coverage80: days > 0 ? covered / days : null,
-      totalMape: apeCount > 0 ? ape / apeCount : null,
-    };
+    return figuresOf(sums);
   }
+}
+
+/**
+ * Running sums over scored forecasts, from which {@link AccuracyFigures}
+ * follow: what the analytics read models keep instead of every forecast
+ * once it is scored.
+ */
+export interface AccuracySums {
+  scored: number;
+  /** Forecasts whose horizon total was within 20 % of what sold. */
+  within: number;
+  /** Forecast days inside the interval (a zero day on the atom at zero in part). */
+  covered: number;
+  days: number;
+  /** Sum of absolute percentage errors of the totals, over `apeCount` forecasts that sold something. */
+  ape: number;
+  apeCount: number;
+}
+
+/**
+ * Nothing scored yet.
+ *
+ * @example
+ * ```ts
+ * figuresOf(NO_SCORES) // { scored: 0, within20Pct: null, coverage80: null, totalMape: null }
+ * ```
+ */
+export const NO_SCORES: AccuracySums = Object.freeze({
+  scored: 0,
+  within: 0,
+  covered: 0,
+  days: 0,
+  ape: 0,
+  apeCount: 0,
+});
+
+/**
+ * The sums with one more forecast scored: its kept days against `actual`
+ * (units sold on each of those days).
+ *
+ * @example
+ * ```ts
+ * const sums = addScore(NO_SCORES, kept.days, [12, 9, 14]);
+ * ```
+ */
+export function addScore(
+  sums: AccuracySums,
+  days: readonly KeptForecastDay[],
+  actual: readonly number[],
+): AccuracySums {
+  const next = { ...sums, scored: sums.scored + 1 };
+  const total = actual.reduce((a, b) => a + b, 0);
+  const predicted = days.reduce((a, d) => a + d.mean, 0);
+  if (Math.abs(predicted - total) <= 0.2 * total) next.within++;
+  if (total > 0) {
+    next.ape += Math.abs(predicted - total) / total;
+    next.apeCount++;
+  }
+  days.forEach((d, i) => {
+    next.days++;
+    next.covered += dayCoverage(d, actual[i]!);
+  });
+  return next;
+}
+
+/**
+ * The figures of some running sums.
+ *
+ * @example
+ * ```ts
+ * figuresOf(addScore(NO_SCORES, kept.days, sold)).within20Pct // 1 or 0
+ * ```
+ */
+export function figuresOf(sums: AccuracySums): AccuracyFigures {
+  return {
+    scored: sums.scored,
+    within20Pct: sums.scored > 0 ? sums.within / sums.scored : null,
+    coverage80: sums.days > 0 ? sums.covered / sums.days : null,
+    totalMape: sums.apeCount > 0 ? sums.ape / sums.apeCount : null,
+  };
 }

@@ -2,11 +2,10 @@
  * Rows of `creator_performance_analytics` and `business_intelligence_insights`
  * from one analytics run's per-product results.
  */
-import { toNumber } from '../read-models/row-values.js';
-import type { AccuracyFigures, ForecastLedger } from './accuracy-ledger.js';
-import type { CreatorPerformanceRow, InsightRow } from './analytics-tables.js';
-import type { ProductResult } from './analytics-updater.js';
+import type { AccuracyFigures } from './accuracy-ledger.js';
+import type { CreatorPerformanceRow, InsightKind, InsightRow } from './analytics-tables.js';
 import { addDays } from './dates.js';
+import type { ProductResult } from './product-forecast-run.js';
 
 /**
  * Pool accuracy figures (weighted by forecasts scored; coverage by days).
@@ -40,68 +39,91 @@ export function mergeFigures(all: readonly AccuracyFigures[]): AccuracyFigures {
   };
 }
 
-/** One row per creator: the last 30 days' revenue, orders and units, and the next 30 days' forecast. */
-export function creatorRows(
-  products: readonly ProductResult[],
-  revenue: readonly Record<string, unknown>[],
-  ledgers: ReadonlyMap<string, ForecastLedger>,
+/** What one product adds to its creator's row in a run. */
+export interface CreatorContribution {
+  productId: string;
+  /** Units sold in the last 30 complete days. */
+  units30d: number;
+  /** Median of the next 30 days' forecast total. */
+  forecastP50: number;
+  figures: AccuracyFigures;
+}
+
+/** One day of `daily_revenue_metrics` as the creator row reads it. */
+export interface RevenueDay {
+  day: string;
+  revenue: number;
+  ordersCompleted: number;
+}
+
+/**
+ * A creator's row: the last 30 complete days' revenue, orders and units, and
+ * the next 30 days' forecast, from its products' contributions (in product
+ * order) and its revenue days (in day order); null when neither has anything.
+ *
+ * @example
+ * ```ts
+ * const row = creatorRow('c1', contributions, revenueDays, '2026-11-10', stamp);
+ * ```
+ */
+export function creatorRow(
+  creatorId: string,
+  contributions: readonly CreatorContribution[],
+  revenue: readonly RevenueDay[],
   today: string,
   stamp: string,
-): CreatorPerformanceRow[] {
+): CreatorPerformanceRow | null {
   const since = addDays(today, -30);
-  const creators = new Map<string, CreatorPerformanceRow & { best: number; figures: AccuracyFigures[] }>();
-  const rowOf = (creatorId: string) => {
-    let row = creators.get(creatorId);
-    if (!row) {
-      row = {
-        creator_id: creatorId,
-        revenue_30d: 0,
-        orders_completed_30d: 0,
-        units_30d: 0,
-        forecast_units_30d: 0,
-        products_selling: 0,
-        top_product_id: null,
-        accuracy_within_20pct: null,
-        accuracy_coverage_80: null,
-        forecasts_scored: 0,
-        updated_at: stamp,
-        best: -1,
-        figures: [],
-      };
-      creators.set(creatorId, row);
-    }
-    return row;
+  const row: CreatorPerformanceRow = {
+    creator_id: creatorId,
+    revenue_30d: 0,
+    orders_completed_30d: 0,
+    units_30d: 0,
+    forecast_units_30d: 0,
+    products_selling: 0,
+    top_product_id: null,
+    accuracy_within_20pct: null,
+    accuracy_coverage_80: null,
+    forecasts_scored: 0,
+    updated_at: stamp,
   };
+  let days = 0;
   for (const r of revenue) {
-    const day = String(r.day);
-    if (day < since || day >= today) continue;
-    const row = rowOf(String(r.creator_id));
-    row.revenue_30d = Math.round((row.revenue_30d + toNumber(r.revenue)) * 100) / 100;
-    row.orders_completed_30d += toNumber(r.orders_completed);
+    if (r.day < since || r.day >= today) continue;
+    days++;
+    row.revenue_30d = Math.round((row.revenue_30d + r.revenue) * 100) / 100;
+    row.orders_completed_30d += r.ordersCompleted;
   }
-  for (const p of products) {
-    const row = rowOf(p.row.creator_id);
-    const units = p.recentUnits30d;
-    row.units_30d += units;
-    row.forecast_units_30d += p.forecast.total.p50;
-    if (units > 0) row.products_selling++;
-    if (units > row.best) {
-      row.best = units;
-      row.top_product_id = p.row.product_id;
+  if (days === 0 && contributions.length === 0) return null;
+  let best = -1;
+  for (const c of contributions) {
+    row.units_30d += c.units30d;
+    row.forecast_units_30d += c.forecastP50;
+    if (c.units30d > 0) row.products_selling++;
+    if (c.units30d > best) {
+      best = c.units30d;
+      row.top_product_id = c.productId;
     }
-    const ledger = ledgers.get(`${p.row.creator_id}/${p.row.product_id}`);
-    if (ledger) row.figures.push(ledger.figures(today));
   }
-  return [...creators.values()].map(({ best, figures, ...row }) => {
-    void best;
-    const f = mergeFigures(figures);
-    return {
-      ...row,
-      accuracy_within_20pct: f.within20Pct,
-      accuracy_coverage_80: f.coverage80,
-      forecasts_scored: f.scored,
-    };
-  });
+  const f = mergeFigures(contributions.map((c) => c.figures));
+  return {
+    ...row,
+    accuracy_within_20pct: f.within20Pct,
+    accuracy_coverage_80: f.coverage80,
+    forecasts_scored: f.scored,
+  };
+}
+
+/**
+ * The id of a product's insight of one kind.
+ *
+ * @example
+ * ```ts
+ * insightId('reorder_due', 'c1', 'p1') // 'reorder_due:c1:p1'
+ * ```
+ */
+export function insightId(kind: InsightKind, creatorId: string, productId: string): string {
+  return `${kind}:${creatorId}:${productId}`;
 }
 
 /** Insights worth a creator's attention, one per product and kind. */
@@ -109,7 +131,7 @@ export function insightRows(products: readonly ProductResult[], stamp: string): 
   const out: InsightRow[] = [];
   for (const { row, stockout, reorder, forecast } of products) {
     const base = { creator_id: row.creator_id, product_id: row.product_id, updated_at: stamp };
-    const id = (kind: string) => `${kind}:${row.creator_id}:${row.product_id}`;
+    const id = (kind: InsightKind) => insightId(kind, row.creator_id, row.product_id);
     if (
       forecast.spike.state !== 'none' &&
       forecast.spike.onsetIndex !== null &&

@@ -1,18 +1,37 @@
 /**
  * The analytics read models of the specification's `analytics_updater`:
  * `product_trend_analysis`, `creator_performance_analytics` and
- * `business_intelligence_insights`. No event folds into them: the
- * {@link AnalyticsUpdater} recomputes them from the sales history in batches
- * (every 5 minutes, and on demand) and writes them through the read-model set,
- * so they live where the other read models live (SQL or memory) and their
- * changes reach the realtime channels.
+ * `business_intelligence_insights`, and the ledger of kept forecasts. They
+ * are folded from the log like every read model: the {@link AnalyticsUpdater}
+ * appends an `analytics.run_completed` per creator (every 5 minutes, and on
+ * demand), the state tables (`analytics_product_state`,
+ * `analytics_creator_state`) compute the run from what the log says up to it,
+ * and these tables copy each run's outcome — so a rebuild reproduces them and
+ * their changes reach the realtime channels.
  */
 import type { Row } from '../../core/row-change.js';
-import { defineProjection, type ProjectionDefinition } from '../../processing/index.js';
-import type { ForecastDay } from './forecast-demand.js';
+import {
+  defineProjection,
+  type ProjectionDefinition,
+  type ProjectionHandler,
+} from '../../processing/index.js';
+import type { StoredEvent } from '../../store/types.js';
+import { rowChangeOf, rowEventType } from '../read-models/read-model-set.js';
 import type { KeptForecastDay } from './accuracy-ledger.js';
+import { insightId } from './analytics-rows.js';
+import {
+  analyticsCreatorStateProjection,
+  CREATOR_STATE_TABLE,
+  finishedRunOf,
+} from './analytics-creator-state.js';
+import {
+  analyticsProductStateProjection,
+  PRODUCT_STATE_TABLE,
+  runOutcomeOf,
+} from './analytics-product-state.js';
+import type { ForecastDay } from './forecast-demand.js';
 
-/** The analytics tables. */
+/** The analytics tables (realtime channels). */
 export const ANALYTICS_TABLES = [
   'product_trend_analysis',
   'creator_performance_analytics',
@@ -104,17 +123,31 @@ export interface KeptForecastRow extends Row {
   updated_at: string | Date;
 }
 
-function written<R extends Row>(name: string, key: string[], columns: string): ProjectionDefinition<R> {
-  return defineProjection<R>({
+/** The state tables the analytics tables copy from (not realtime channels). */
+export const ANALYTICS_STATE_TABLES = [PRODUCT_STATE_TABLE, CREATOR_STATE_TABLE] as const;
+
+/** A table copying what a run made of the rows of `from` (keys and rows from each change). */
+function copied<R extends Row>(
+  name: string,
+  key: string[],
+  columns: string,
+  from: string,
+  copy: Pick<ProjectionHandler<R>, 'key' | 'apply'>,
+): ProjectionDefinition<R> {
+  return defineProjection<R, StoredEvent>({
     name,
     key,
     migrations: [`CREATE TABLE :TABLE: (${columns}, PRIMARY KEY (${key.join(', ')}))`],
-    handlers: {},
+    handlers: { [rowEventType(from)]: copy },
   });
 }
 
+/** The outcome of a run a `row:analytics_product_state` pseudo-event carries, if it is one. */
+const outcomeOf = (e: StoredEvent) => runOutcomeOf(rowChangeOf(e))?.outcome ?? null;
+
 /**
- * The definitions of the analytics tables (and of the kept-forecast ledger).
+ * The definitions of the analytics tables, of the kept-forecast ledger and of
+ * the state tables they copy from (these first).
  *
  * @example
  * ```ts
@@ -123,7 +156,9 @@ function written<R extends Row>(name: string, key: string[], columns: string): P
  */
 export function analyticsTableDefinitions(): ProjectionDefinition[] {
   const defs = [
-    written<ProductTrendRow>(
+    analyticsProductStateProjection(),
+    analyticsCreatorStateProjection(),
+    copied<ProductTrendRow>(
       'product_trend_analysis',
       ['creator_id', 'product_id'],
       `creator_id text NOT NULL, product_id text NOT NULL, method text NOT NULL, first_date text NOT NULL,
@@ -135,8 +170,16 @@ export function analyticsTableDefinitions(): ProjectionDefinition[] {
        spike_state text NOT NULL, spike_confidence double precision NOT NULL, spike_onset_date text,
        accuracy_within_20pct double precision, accuracy_coverage_80 double precision,
        forecasts_scored integer NOT NULL, updated_at timestamptz NOT NULL`,
+      PRODUCT_STATE_TABLE,
+      {
+        key: (e) => {
+          const trend = outcomeOf(e)?.trend;
+          return trend ? { creator_id: trend.creator_id, product_id: trend.product_id } : null;
+        },
+        apply: (_row, e) => outcomeOf(e)!.trend,
+      },
     ),
-    written<CreatorPerformanceRow>(
+    copied<CreatorPerformanceRow>(
       'creator_performance_analytics',
       ['creator_id'],
       `creator_id text NOT NULL, revenue_30d double precision NOT NULL, orders_completed_30d integer NOT NULL,
@@ -144,19 +187,51 @@ export function analyticsTableDefinitions(): ProjectionDefinition[] {
        products_selling integer NOT NULL, top_product_id text,
        accuracy_within_20pct double precision, accuracy_coverage_80 double precision,
        forecasts_scored integer NOT NULL, updated_at timestamptz NOT NULL`,
+      CREATOR_STATE_TABLE,
+      {
+        key: (e) => {
+          const c = rowChangeOf(e);
+          return finishedRunOf(c) === undefined ? null : { creator_id: String(c.newRow!.creator_id) };
+        },
+        // A creator with nothing to show (no sales, no recent revenue) has no row.
+        apply: (_row, e) => finishedRunOf(rowChangeOf(e)) ?? null,
+      },
     ),
-    written<InsightRow>(
+    copied<InsightRow>(
       'business_intelligence_insights',
       ['insight_id'],
       `insight_id text NOT NULL, creator_id text NOT NULL, product_id text, kind text NOT NULL,
        severity text NOT NULL, message text NOT NULL, confidence double precision,
        updated_at timestamptz NOT NULL`,
+      PRODUCT_STATE_TABLE,
+      {
+        // Every kind of the product: the run's insights are upserted, the others deleted.
+        key: (e) => {
+          const trend = outcomeOf(e)?.trend;
+          return trend
+            ? INSIGHT_KINDS.map((kind) => ({
+                insight_id: insightId(kind, trend.creator_id, trend.product_id),
+              }))
+            : null;
+        },
+        apply: (_row, e, key) => outcomeOf(e)!.insights.find((i) => i.insight_id === key.insight_id) ?? null,
+      },
     ),
-    written<KeptForecastRow>(
+    copied<KeptForecastRow>(
       'demand_forecast_ledger',
       ['creator_id', 'product_id', 'first_date'],
       `creator_id text NOT NULL, product_id text NOT NULL, first_date text NOT NULL, method text NOT NULL,
        days jsonb NOT NULL, updated_at timestamptz NOT NULL`,
+      PRODUCT_STATE_TABLE,
+      {
+        key: (e) => {
+          const kept = outcomeOf(e)?.kept;
+          return kept
+            ? { creator_id: kept.creator_id, product_id: kept.product_id, first_date: kept.first_date }
+            : null;
+        },
+        apply: (_row, e) => outcomeOf(e)!.kept,
+      },
     ),
   ];
   return defs as unknown as ProjectionDefinition[];

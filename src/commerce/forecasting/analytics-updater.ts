@@ -1,27 +1,28 @@
 /**
  * The specification's `analytics_updater`: every 5 minutes (and on demand) it
- * forecasts every product from `product_daily_sales`, keeps the forecasts in
- * a ledger and scores the old ones against what sold, and rewrites
- * `product_trend_analysis`, `creator_performance_analytics` and
- * `business_intelligence_insights`. Row changes are published on the
- * read-model set, so the realtime channels of those tables see them.
+ * appends one `analytics.run_completed` per creator — the run's instant, its
+ * settings and the mentions the host's port reported, everything the log
+ * does not already hold — and waits for the read models to fold it. The fold
+ * forecasts every product from the sales history as of the run, keeps the
+ * forecasts in a ledger and scores the old ones against what sold, and
+ * rewrites `product_trend_analysis`, `creator_performance_analytics` and
+ * `business_intelligence_insights` (see `analytics-product-state.ts`), so a
+ * rebuild from the log reproduces every run. Row changes are published by
+ * the read-model set, so the realtime channels of those tables see them.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
-import type { Row, RowChange } from '../../core/row-change.js';
-import { rowKey } from '../../processing/index.js';
 import type { EventStore } from '../../store/types.js';
+import { commerceEvent, type EventPayload } from '../events/catalog.js';
 import { utcDay } from '../metrics/revenue.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
-import { toNumber } from '../read-models/row-values.js';
-import { ForecastLedger, keptDays, type AccuracyFigures } from './accuracy-ledger.js';
-import { creatorRows, insightRows, mergeFigures } from './analytics-rows.js';
-import type { KeptForecastRow, ProductTrendRow } from './analytics-tables.js';
-import { addDays, daysBetween } from './dates.js';
+import type { AccuracyFigures } from './accuracy-ledger.js';
+import type { CreatorAnalyticsStateRow } from './analytics-creator-state.js';
+import type { ProductAnalyticsStateRow } from './analytics-product-state.js';
+import { mergeFigures } from './analytics-rows.js';
+import { ANALYTICS_RUN_EVENT } from './analytics-run-event.js';
 import { assertIntegerIn, assertProbability, ForecastInputError } from './errors.js';
-import { forecastDemand, type DemandForecast } from './forecast-demand.js';
-import type { ProductDailySalesRow } from './product-daily-sales.js';
-import { planReorder, type ReorderPlan } from './reorder-plan.js';
-import { forecastStockout, type StockoutForecast } from './stockout-forecast.js';
+import { historyWindow } from './product-forecast-run.js';
 
 /** Host-supplied social-media mention counts (the optional driver of the spike detector). */
 export interface MentionsPort {
@@ -45,9 +46,10 @@ export interface MentionsPort {
  * ```
  */
 export interface AnalyticsUpdaterOptions {
-  store: Pick<EventStore, 'headCheckpoint'>;
-  /** The commerce read-model set (holds the sales history and the analytics tables). */
-  readModels: Pick<ReadModelSet, 'unscopedRows' | 'table' | 'publish'>;
+  /** Where the runs are appended (it must know `analytics.run_completed`: the commerce catalog). */
+  store: Pick<EventStore, 'append'>;
+  /** The commerce read-model set (folds the runs; holds the sales history and the analytics tables). */
+  readModels: Pick<ReadModelSet, 'unscopedRows' | 'whenCaughtUp'>;
   /** Batch period. Default 300 000 (5 minutes). */
   intervalMs?: number;
   mentions?: MentionsPort;
@@ -57,7 +59,7 @@ export interface AnalyticsUpdaterOptions {
   serviceLevel?: number;
   /** Days of history each forecast reads (a yearly pattern needs more than a year). Default 730. */
   historyDays?: number;
-  /** Clock (tests). */
+  /** Clock: the instant each run is as of (tests). */
   now?: () => number;
 }
 
@@ -101,18 +103,6 @@ export interface AnalyticsUpdaterEventMap {
   error: [error: unknown];
 }
 
-const HORIZON = 30;
-
-/** One product's outcome of a run. */
-export interface ProductResult {
-  row: ProductTrendRow;
-  forecast: DemandForecast;
-  stockout: StockoutForecast | null;
-  reorder: ReorderPlan | null;
-  /** Units sold in the last 30 complete days. */
-  recentUnits30d: number;
-}
-
 /**
  * Keeps the analytics read models current.
  *
@@ -127,7 +117,8 @@ export interface ProductResult {
 export class AnalyticsUpdater extends EventEmitter<AnalyticsUpdaterEventMap> {
   readonly #o: Required<Omit<AnalyticsUpdaterOptions, 'mentions'>> & { mentions?: MentionsPort };
   #timer: ReturnType<typeof setInterval> | undefined;
-  #running: Promise<AnalyticsRun> | undefined;
+  /** The last run started (`current`: as of its start, so a request for one now joins it). */
+  #running: { promise: Promise<AnalyticsRun>; current: boolean } | undefined;
 
   constructor(options: AnalyticsUpdaterOptions) {
     super();
@@ -164,216 +155,120 @@ export class AnalyticsUpdater extends EventEmitter<AnalyticsUpdaterEventMap> {
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
-    await this.#running?.catch(() => undefined);
+    await this.#running?.promise.catch(() => undefined);
   }
 
-  /** Recompute everything now (a run already in progress is joined, not doubled). */
-  runOnce(): Promise<AnalyticsRun> {
-    this.#running ??= this.#run().finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
-  }
-
-  async #run(): Promise<AnalyticsRun> {
-    const started = this.#o.now();
-    const today = utcDay(started);
-    const rm = this.#o.readModels;
-    const sales = await rm.unscopedRows<ProductDailySalesRow>('product_daily_sales');
-    const levels = await rm.unscopedRows('inventory_levels');
-    const revenue = await rm.unscopedRows('daily_revenue_metrics');
-    const kept = await rm.unscopedRows<KeptForecastRow>('demand_forecast_ledger');
-    const available = new Map(
-      levels.map((l) => [`${String(l.creator_id)}/${String(l.product_id)}`, toNumber(l.available)]),
-    );
-    const byProduct = groupSales(sales);
-    const stamp = new Date(started).toISOString();
-    const products: ProductResult[] = [];
-    const ledgers = new Map<string, ForecastLedger>();
-    for (const [id, days] of byProduct) {
-      const [creatorId, productId] = splitId(id);
-      const ledger = ledgerFor(kept, creatorId, productId, days, today);
-      ledgers.set(id, ledger);
-      products.push(
-        await this.#product(creatorId, productId, days, today, available.get(id) ?? null, ledger, stamp),
-      );
+  /**
+   * Recompute everything now (a run already in progress is joined, not
+   * doubled), or as of `asOf` (after the run in progress, never joined): a
+   * run as of an earlier instant forecasts from the history before it, e.g.
+   * to keep forecasts whose outcome is known by now.
+   *
+   * @example
+   * ```ts
+   * await analytics.runOnce();                                              // now
+   * await analytics.runOnce({ asOf: new Date(Date.now() - 31 * 86_400_000) }); // as of a month ago
+   * ```
+   */
+  runOnce(options: { asOf?: Date } = {}): Promise<AnalyticsRun> {
+    const asOfMs = options.asOf?.getTime();
+    if (asOfMs === undefined && this.#running?.current) return this.#running.promise;
+    if (asOfMs !== undefined && !Number.isFinite(asOfMs)) {
+      throw new ForecastInputError('asOf', 'expected a valid date');
     }
-    const creators = creatorRows(products, revenue, ledgers, today, stamp);
-    const insights = insightRows(products, stamp);
-    const newKept: KeptForecastRow[] = products.map((p) => ({
-      creator_id: p.row.creator_id,
-      product_id: p.row.product_id,
-      first_date: p.forecast.firstDate,
-      method: p.forecast.method,
-      days: keptDays(p.forecast),
-      updated_at: stamp,
-    }));
-    const changes = [
-      ...(await this.#replace(
-        'product_trend_analysis',
-        ['creator_id', 'product_id'],
-        products.map((p) => p.row),
-      )),
-      ...(await this.#replace('creator_performance_analytics', ['creator_id'], creators)),
-      ...(await this.#replace('business_intelligence_insights', ['insight_id'], insights)),
-    ];
-    await rm.table('demand_forecast_ledger').write({ upserts: newKept, deletes: [] });
-    const checkpoint = await this.#o.store.headCheckpoint();
-    rm.publish(changes.map((c) => ({ ...c, checkpoint })));
-    const figures = new Map([...ledgers].map(([id, l]) => [id, l.figures(today)]));
-    const accuracy = mergeFigures([...figures.values()]);
-    const accuracyByCreator = Object.fromEntries(
-      creators.map((c) => [
-        c.creator_id,
-        mergeFigures([...figures].filter(([id]) => splitId(id)[0] === c.creator_id).map(([, f]) => f)),
-      ]),
-    );
-    const run: AnalyticsRun = {
-      products: products.length,
-      creators: creators.length,
-      insights: insights.length,
-      accuracy,
-      accuracyByCreator,
-      durationMs: this.#o.now() - started,
-    };
+    const previous = this.#running?.promise.catch(() => undefined);
+    const promise: Promise<AnalyticsRun> = (async () => {
+      await previous;
+      return this.#run(asOfMs ?? this.#o.now());
+    })().finally(() => {
+      if (this.#running?.promise === promise) this.#running = undefined;
+    });
+    this.#running = { promise, current: asOfMs === undefined };
+    return promise;
+  }
+
+  /**
+   * Append one run per creator known to the read models, as of `asOfMs`, and
+   * report what the fold made of it.
+   */
+  async #run(asOfMs: number): Promise<AnalyticsRun> {
+    const started = performance.now();
+    const rm = this.#o.readModels;
+    await rm.whenCaughtUp();
+    const creators = await rm.unscopedRows<CreatorAnalyticsStateRow>('analytics_creator_state');
+    const products = this.#o.mentions
+      ? await rm.unscopedRows<ProductAnalyticsStateRow>('analytics_product_state')
+      : [];
+    const asOf = new Date(asOfMs).toISOString();
+    const events = [];
+    for (const { creator_id: creatorId } of creators) {
+      const data: EventPayload<typeof ANALYTICS_RUN_EVENT> = {
+        creatorId,
+        asOf,
+        leadTimeDays: this.#o.leadTimeDays,
+        serviceLevel: this.#o.serviceLevel,
+        historyDays: this.#o.historyDays,
+      };
+      const mine = products.filter((p) => p.creator_id === creatorId);
+      if (this.#o.mentions) data.mentions = await this.#mentions(this.#o.mentions, mine, utcDay(asOfMs));
+      events.push(commerceEvent(ANALYTICS_RUN_EVENT, data, { id: randomUUID() }));
+    }
+    // The event ids name the run in the state rows the fold leaves.
+    const runIds = new Set(events.map((e) => e.id!));
+    if (events.length > 0) {
+      await this.#o.store.append(ANALYTICS_RUN_STREAM, events, {
+        aggregateType: 'analytics_run',
+        metadata: { source: 'analytics_updater' },
+      });
+      await rm.whenCaughtUp();
+    }
+    const run = await this.#outcome(runIds, performance.now() - started);
     this.emit('updated', run);
     return run;
   }
 
-  async #product(
-    creatorId: string,
-    productId: string,
-    days: Map<string, number>,
+  /** What the port reports for each product's history window (the fold reads them from the event). */
+  async #mentions(
+    port: MentionsPort,
+    products: readonly ProductAnalyticsStateRow[],
     today: string,
-    available: number | null,
-    ledger: ForecastLedger,
-    stamp: string,
-  ): Promise<ProductResult> {
-    const first = [...days.keys()].sort()[0]!;
-    const startDate =
-      daysBetween(first, today) > this.#o.historyDays ? addDays(today, -this.#o.historyDays) : first;
-    const length = Math.max(0, daysBetween(startDate, today));
-    const series = Array.from({ length }, (_, i) => days.get(addDays(startDate, i)) ?? 0);
-    const mentions = this.#o.mentions
-      ? await this.#o.mentions.dailyMentions(creatorId, productId, startDate, length)
-      : undefined;
-    const forecast = forecastDemand(
-      { sales: series, startDate, ...(mentions ? { mentions } : {}) },
-      { horizon: HORIZON },
-    );
-    const stockout = available === null ? null : forecastStockout(forecast, Math.max(0, available));
-    const reorder =
-      available === null
-        ? null
-        : planReorder(forecast, {
-            available: Math.max(0, available),
-            leadTimeDays: this.#o.leadTimeDays,
-            serviceLevel: this.#o.serviceLevel,
-          });
-    const last7 = series.slice(-7).reduce((a, b) => a + b, 0);
-    const prior7 = series.slice(-14, -7).reduce((a, b) => a + b, 0);
-    const figures = ledger.figures(today);
-    const row: ProductTrendRow = {
-      creator_id: creatorId,
-      product_id: productId,
-      method: forecast.method,
-      first_date: forecast.firstDate,
-      forecast: forecast.days,
-      total_p10: forecast.total.p10,
-      total_p50: forecast.total.p50,
-      total_p90: forecast.total.p90,
-      trend_pct: prior7 > 0 ? (last7 - prior7) / prior7 : null,
-      available,
-      stockout_p10_date: stockout?.p10Date ?? null,
-      stockout_median_date: stockout?.medianDate ?? null,
-      stockout_p90_date: stockout?.p90Date ?? null,
-      reorder_quantity: reorder?.quantity ?? 0,
-      reorder_by: reorder?.orderBy ?? null,
-      reorder_message: reorder?.message ?? null,
-      seasonal_adjustment: forecast.seasonality.byWeekday,
-      seasonal_adjustment_units: reorder?.seasonalAdjustmentUnits ?? 0,
-      spike_state: forecast.spike.state,
-      spike_confidence: forecast.spike.confidence,
-      spike_onset_date:
-        forecast.spike.onsetIndex === null ? null : addDays(startDate, forecast.spike.onsetIndex),
-      accuracy_within_20pct: figures.within20Pct,
-      accuracy_coverage_80: figures.coverage80,
-      forecasts_scored: figures.scored,
-      updated_at: stamp,
-    };
-    const recentUnits30d = series.slice(-30).reduce((a, b) => a + b, 0);
-    return { row, forecast, stockout, reorder, recentUnits30d };
-  }
-
-  /** Upsert `rows` and delete the table's other rows; returns the changes (checkpoint filled by the caller). */
-  async #replace(table: string, key: readonly string[], rows: readonly Row[]): Promise<RowChange[]> {
-    const backend = this.#o.readModels.table(table);
-    const before = new Map((await backend.all()).map((r) => [rowKey(key, r), r]));
-    const keep = new Set(rows.map((r) => rowKey(key, r)));
-    const deletes = [...before.entries()].filter(([k]) => !keep.has(k)).map(([, r]) => keyOf(key, r));
-    await backend.write({ upserts: [...rows], deletes });
-    const changes: RowChange[] = rows.map((newRow) => {
-      const oldRow = before.get(rowKey(key, newRow)) ?? null;
-      return {
-        table,
-        key: keyOf(key, newRow),
-        operation: oldRow ? 'UPDATE' : 'INSERT',
-        newRow,
-        oldRow,
-        position: 0,
-        checkpoint: '',
-      };
-    });
-    for (const r of deletes) {
-      changes.push({
-        table,
-        key: r,
-        operation: 'DELETE',
-        newRow: null,
-        oldRow: before.get(rowKey(key, r))!,
-        position: 0,
-        checkpoint: '',
-      });
+  ): Promise<NonNullable<EventPayload<typeof ANALYTICS_RUN_EVENT>['mentions']>> {
+    const out = [];
+    for (const p of products) {
+      if (p.sales_from === null || p.sales_from >= today) continue;
+      const { startDate, length } = historyWindow(p.sales_from, today, this.#o.historyDays);
+      const daily = await port.dailyMentions(p.creator_id, p.product_id, startDate, length);
+      out.push({ productId: p.product_id, fromDate: startDate, daily });
     }
-    return changes;
+    return out;
+  }
+
+  /** The run's figures, read from the state the fold left. */
+  async #outcome(runIds: ReadonlySet<string>, durationMs: number): Promise<AnalyticsRun> {
+    const rm = this.#o.readModels;
+    const creators = (await rm.unscopedRows<CreatorAnalyticsStateRow>('analytics_creator_state')).filter(
+      (c) => c.result_run_id !== null && runIds.has(c.result_run_id),
+    );
+    const shown = creators.filter((c) => c.result !== null);
+    const figures = creators.flatMap((c) => c.contributions.map((x) => x.figures));
+    let insights = 0;
+    if (creators.length > 0) {
+      const products = await rm.unscopedRows<ProductAnalyticsStateRow>('analytics_product_state');
+      for (const p of products)
+        if (p.run_id !== null && runIds.has(p.run_id)) insights += p.result?.insights.length ?? 0;
+    }
+    return {
+      products: creators.reduce((n, c) => n + c.contributions.length, 0),
+      creators: shown.length,
+      insights,
+      accuracy: mergeFigures(figures),
+      accuracyByCreator: Object.fromEntries(
+        shown.map((c) => [c.creator_id, mergeFigures(c.contributions.map((x) => x.figures))]),
+      ),
+      durationMs,
+    };
   }
 }
 
-function keyOf(key: readonly string[], row: Row): Row {
-  return Object.fromEntries(key.map((k) => [k, row[k]]));
-}
-
-function splitId(id: string): [string, string] {
-  const slash = id.indexOf('/');
-  return [id.slice(0, slash), id.slice(slash + 1)];
-}
-
-function groupSales(rows: readonly ProductDailySalesRow[]): Map<string, Map<string, number>> {
-  const out = new Map<string, Map<string, number>>();
-  for (const r of rows) {
-    const id = `${r.creator_id}/${r.product_id}`;
-    let days = out.get(id);
-    if (!days) out.set(id, (days = new Map()));
-    days.set(r.day, toNumber(r.units));
-  }
-  return out;
-}
-
-function ledgerFor(
-  kept: readonly KeptForecastRow[],
-  creatorId: string,
-  productId: string,
-  days: ReadonlyMap<string, number>,
-  today: string,
-): ForecastLedger {
-  const ledger = new ForecastLedger();
-  const mine = kept.filter((k) => k.creator_id === creatorId && k.product_id === productId);
-  for (const k of mine)
-    ledger.keepSummary({ productId, firstDate: k.first_date, method: k.method, days: k.days });
-  const observedFrom = mine.map((k) => k.first_date).sort()[0];
-  if (observedFrom) {
-    // Complete days without a sales row sold nothing (a row exists only once something sold).
-    for (let d = observedFrom; d < today; d = addDays(d, 1)) ledger.observe(productId, d, days.get(d) ?? 0);
-  }
-  return ledger;
-}
+/** The stream the runs are appended to. */
+export const ANALYTICS_RUN_STREAM = 'analytics-runs';

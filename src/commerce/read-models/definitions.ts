@@ -10,7 +10,11 @@ import { inventoryLevelsProjection } from './inventory-levels.js';
 import type { ResolvedInventoryOptions } from './inventory-options.js';
 import { orderMetricsProjection } from './order-metrics.js';
 import { syncOperationsProjection } from './sync-operations.js';
-import { ANALYTICS_TABLES, analyticsTableDefinitions } from '../forecasting/analytics-tables.js';
+import {
+  ANALYTICS_STATE_TABLES,
+  ANALYTICS_TABLES,
+  analyticsTableDefinitions,
+} from '../forecasting/analytics-tables.js';
 import { productDailySalesProjection } from '../forecasting/product-daily-sales.js';
 import { systemHealthProjection } from './system-health-metrics.js';
 
@@ -24,6 +28,7 @@ export const COMMERCE_TABLES = [
   'system_health_metrics',
   'sync_operations',
   'product_daily_sales',
+  ...ANALYTICS_STATE_TABLES,
   ...ANALYTICS_TABLES,
   'demand_forecast_ledger',
 ] as const;
