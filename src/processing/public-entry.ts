@@ -26,3 +26,4 @@ export {
 } from './projection-set/projection-set-storage.js';
 export { projectionSetStorageOf } from './state/processing-state-of.js';
 export type { MemoryBatch } from './projection-set/memory-set-tables.js';
+export type { AdvisoryLock } from './projection/advisory-locks.js';

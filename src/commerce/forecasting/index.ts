@@ -40,7 +40,7 @@ export * from './product-daily-sales.js';
 export * from './sales-import.js';
 export * from './product-forecast-run.js';
 export * from './analytics-tables.js';
-export { mergeFigures } from './analytics-rows.js';
+export { mergeFigures, type CreatorContribution, type RevenueDay } from './analytics-rows.js';
 export { ANALYTICS_RUN_EVENT, analyticsRunOf, type FoldedAnalyticsRun } from './analytics-run-event.js';
 export * from './analytics-product-state.js';
 export * from './analytics-creator-state.js';

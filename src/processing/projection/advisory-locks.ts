@@ -9,7 +9,7 @@ import type { Row } from '../../core/row-change.js';
 import type { SqlQueryable } from '../../core/sql-client.js';
 import { rowKey } from './table-backend.js';
 
-/** One lock of {@link takeAdvisoryLocks}. */
+/** One lock of `takeAdvisoryLocks` (one statement takes a batch's locks). */
 export interface AdvisoryLock {
   /**
    * Its name. Named locks are `hashtext(name)`, the ids earlier releases took

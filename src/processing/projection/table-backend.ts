@@ -9,7 +9,7 @@ export interface TableWrites {
   /** Keys of rows to delete. */
   deletes: Row[];
   /**
-   * Optional: the stored rows (by {@link rowKey}) that some upserts replace, as
+   * Optional: the stored rows (by `rowKey`) that some upserts replace, as
    * read in this same transaction and not deleted by these writes. A backend
    * may then write only the columns that differ (and skip a row where none
    * do): rewriting 1,000 whole rows to change a few columns of each is most
