@@ -26,6 +26,7 @@ import {
 import { jsonEquals } from '../../conflicts/json.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
+import type { LogCheckpoint } from '../../core/checkpoint.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import type { CommerceOrderRow } from '../read-models/commerce-orders.js';
 import type { InventoryLevelRow } from '../read-models/inventory-levels.js';
@@ -252,8 +253,13 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     this.unscopedResolver.close();
   }
 
-  /** Resolve once the processor has staged every report in the log as it is now. */
-  async whenCaughtUp(options: { timeoutMs?: number } = {}): Promise<void> {
+  /**
+   * Resolve once the processor has staged every report in the log as it is now.
+   * The log's head stops below another session's open append, so a report
+   * committed after that append began may not be included: pass `to` (the
+   * report's append checkpoint) to wait for it.
+   */
+  async whenCaughtUp(options: { timeoutMs?: number; to?: LogCheckpoint } = {}): Promise<void> {
     await this.processor.whenCaughtUp(options);
   }
 
