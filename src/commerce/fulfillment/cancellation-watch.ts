@@ -5,6 +5,7 @@
  * previous one reached (or this process's own append of events that are no
  * cancellation), and still sees a cancellation committed just before it.
  */
+import { LRUCache } from 'lru-cache';
 import type { AppendResult, EventStore, NewEvent } from '../../store/types.js';
 
 /** Streams remembered per process; the oldest is forgotten first (its next look reads it whole). */
@@ -23,7 +24,7 @@ const MAX_STREAMS = 10_000;
 export class CancellationWatch {
   readonly #store: EventStore;
   /** Stream → the version up to which it holds no cancellation. */
-  readonly #clean = new Map<string, number>();
+  readonly #clean = new LRUCache<string, number>({ max: MAX_STREAMS });
 
   constructor(store: EventStore) {
     this.#store = store;
@@ -51,8 +52,6 @@ export class CancellationWatch {
   }
 
   #advance(streamId: string, from: number, to: number): void {
-    this.#clean.delete(streamId);
     this.#clean.set(streamId, Math.max(from, to));
-    if (this.#clean.size > MAX_STREAMS) this.#clean.delete(this.#clean.keys().next().value!);
   }
 }
