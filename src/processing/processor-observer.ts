@@ -9,6 +9,7 @@ import {
   type LogCheckpoint,
 } from '../core/checkpoint.js';
 import { PollLoop } from '../runtime/poll-loop.js';
+import { SHARED_HEAD_MAX_AGE_MS } from '../store/shared-head.js';
 import { ProcessorWaitTimeoutError } from './errors.js';
 import type { ProcessorContext } from './processor-context.js';
 import type { ProcessorLag } from './processor-events.js';
@@ -71,8 +72,9 @@ export class ProgressObserver {
 
   /** See `Processor.whenCaughtUp`. */
   async whenCaughtUp(options: { timeoutMs?: number; to?: LogCheckpoint }): Promise<void> {
-    // `to` (e.g. an append's checkpoint) avoids the head lagging behind another session's open transaction.
-    const head = options.to ?? (await this.#ctx.o.store.headCheckpoint());
+    // The newest committed event, not the readable head: an open append below
+    // an event committed before this call holds the readable head under it.
+    const head = options.to ?? (await this.#ctx.o.store.committedCheckpoint());
     if (this.#observed !== undefined && compareCheckpoints(this.#observed, head) >= 0) return;
     await new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { head, resolve };
@@ -92,7 +94,8 @@ export class ProgressObserver {
 
   /** See `Processor.lag`. */
   async lag(): Promise<ProcessorLag> {
-    const head = await this.#ctx.o.store.headCheckpoint();
+    // The processors of a store report together (see startLagReports) and share one head read.
+    const head = await this.#ctx.o.store.committedCheckpoint({ maxAgeMs: SHARED_HEAD_MAX_AGE_MS });
     const checkpoint = this.#observed ?? (await this.#ctx.stored()) ?? START_CHECKPOINT;
     const behind = compareCheckpoints(checkpoint, head) < 0;
     const events = behind
@@ -107,19 +110,21 @@ export class ProgressObserver {
     const { lagIntervalMs } = this.#ctx.o;
     if (lagIntervalMs <= 0) return;
     if (this.#lagReports) return;
-    const every = { ms: lagIntervalMs, wakeable: false };
+    // On the wall clock's multiples of the interval: every processor of the
+    // process reports in the same timers phase and shares one head read.
+    const next = () => ({ ms: lagIntervalMs - (Date.now() % lagIntervalMs), wakeable: false });
     this.#lagReports = new PollLoop({
       turn: async () => {
         this.#ctx.events.emit('processor:lag', await this.lag());
-        return every;
+        return next();
       },
       onError: (err) => {
         this.#ctx.fail(err, 'lag check failed');
-        return every;
+        return next();
       },
       unref: true,
     });
-    this.#lagReports.start({ first: every });
+    this.#lagReports.start({ first: next() });
   }
 
   /** Stop the lag reports; resolves when a check in flight has finished. */

@@ -202,6 +202,11 @@ export class MemoryEventStore implements EventStore {
     return this.#log.at(-1)?.checkpoint ?? START_CHECKPOINT;
   }
 
+  /** Appends commit one at a time here: the newest committed event is the log's last. */
+  async committedCheckpoint(): Promise<LogCheckpoint> {
+    return this.headCheckpoint();
+  }
+
   async readerLag(): Promise<ReaderLag> {
     return { heldBackEvents: 0, oldestOpenTransactionMs: null };
   }

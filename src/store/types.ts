@@ -238,8 +238,27 @@ export interface EventStore<E extends StoredEvent = StoredEvent> {
   readAll(options?: ReadAllOptions): Promise<ReadAllResult<E>>;
   /** Live stream of stored events in commit order, from a checkpoint. */
   subscribe(options?: SubscribeOptions): Observable<E>;
-  /** The checkpoint of the last event readers can see now. */
+  /**
+   * The checkpoint of the last event readers can pass now: an append still
+   * open holds it below events committed after that append began. Where to
+   * start reading "from the end" without skipping that append's events.
+   */
   headCheckpoint(): Promise<LogCheckpoint>;
+  /**
+   * The checkpoint of the newest committed event, also one that readers
+   * cannot pass yet (see {@link EventStore.headCheckpoint}): a reader at or
+   * past it has read every event committed before the call. What
+   * `whenCaughtUp()` waits for. Callers in one turn share one read; with
+   * `maxAgeMs` (lag reports) the store's last read serves while it is that
+   * recent and no wake-up came since.
+   *
+   * @example
+   * ```ts
+   * const target = await store.committedCheckpoint();
+   * await processor.whenCaughtUp({ to: target });
+   * ```
+   */
+  committedCheckpoint(options?: { maxAgeMs?: number }): Promise<LogCheckpoint>;
   /** How far log readers are held back by open transactions. */
   readerLag(): Promise<ReaderLag>;
   /** Validate payloads of `type` with a zod schema on append. */

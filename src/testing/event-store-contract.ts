@@ -370,6 +370,19 @@ export function eventStoreContract(
         expect((await store.readAll({ after: checkpoint! })).events).toHaveLength(0);
       });
 
+      it('committedCheckpoint is the newest committed event, answered again after every append', async () => {
+        expect(await store.committedCheckpoint()).toBe(await store.headCheckpoint());
+        const first = await store.append('a', [order(1)]);
+        expect(await store.committedCheckpoint({ maxAgeMs: 60_000 })).toBe(first.checkpoint);
+        // A lag report's read is not served after this store's own commit.
+        const second = await store.append('b', [order(2), order(3)]);
+        const [exact, recent] = await Promise.all([
+          store.committedCheckpoint(),
+          store.committedCheckpoint({ maxAgeMs: 60_000 }),
+        ]);
+        expect([exact, recent]).toEqual([second.checkpoint, second.checkpoint]);
+      });
+
       it('readAll({ tx }) reads the log inside the caller’s transaction (SQL stores)', async (ctx) => {
         const sql = store.sql;
         if (!sql) return ctx.skip(); // the in-memory store has no transactions to join

@@ -16,6 +16,7 @@ import {
   type LogCheckpoint,
 } from '../../core/checkpoint.js';
 import type { StoredEvent } from '../../store/types.js';
+import { SHARED_HEAD_MAX_AGE_MS } from '../../store/shared-head.js';
 import type { DeadLetterQueue } from '../dead-letter-queue.js';
 import { ProcessorLayoutError, ProcessorRetiredError, ProcessorWaitTimeoutError } from '../errors.js';
 import { initialCheckpoint } from '../initial-checkpoint.js';
@@ -194,7 +195,7 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
    * ```
    */
   async whenCaughtUp(options: { timeoutMs?: number; to?: LogCheckpoint } = {}): Promise<void> {
-    const target = options.to ?? (await this.#o.resolved.store.headCheckpoint());
+    const target = options.to ?? (await this.#o.resolved.store.committedCheckpoint());
     const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     for (;;) {
       const stored = await this.#coord.checkpoints(this.partitionNames);
@@ -221,7 +222,7 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
    * ```
    */
   async lag(): Promise<ProcessorLag> {
-    const head = await this.#o.resolved.store.headCheckpoint();
+    const head = await this.#o.resolved.store.committedCheckpoint({ maxAgeMs: SHARED_HEAD_MAX_AGE_MS });
     const stored = await this.#coord.checkpoints(this.partitionNames);
     let slowest = head;
     for (const n of this.partitionNames) {

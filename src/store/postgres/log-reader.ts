@@ -86,6 +86,7 @@ export class LogReader {
   readonly #lockKeys: [number, number];
   readonly #readAll: string;
   readonly #head: string;
+  readonly #committedHead: string;
   readonly #horizon: string;
   readonly #heldBack: string;
   readonly #oldestWriter: string;
@@ -122,6 +123,10 @@ export class LogReader {
     this.#readAll = `SELECT page, event_json
       FROM ${s}.read_log($1::oid, $2::oid, $3::xid8[], $4::int8[], $5::int8[])`;
     this.#head = `SELECT head_txid, head_position FROM ${s}.read_head($1::oid, $2::oid)`;
+    // No horizon: an event committed above an open append counts. No parameter
+    // either, so the prepared statement keeps one plan (a probe per partition).
+    this.#committedHead = `SELECT transaction_id::text AS head_txid, global_position AS head_position
+      FROM ${s}.events ORDER BY transaction_id DESC, global_position DESC LIMIT 1`;
     this.#horizon = `SELECT ${s}.log_horizon($1::oid, $2::oid)::text AS horizon`;
     this.#heldBack = `SELECT count(*)::int AS n FROM ${s}.events WHERE transaction_id >= $1::xid8`;
     this.#oldestWriter = `SELECT extract(epoch FROM clock_timestamp() - min(a.xact_start)) * 1000 AS ms
@@ -252,14 +257,17 @@ export class LogReader {
     return out;
   }
 
+  /** The checkpoint of the newest event below the horizon: readers can reach it now. */
   async head(): Promise<LogCheckpoint> {
-    const { rows } = await this.#sql.query<{ head_txid: string; head_position: string | number }>(
-      this.#head,
-      this.#lockKeys,
-      PREPARED,
-    );
-    const row = rows[0];
-    return row ? `${row.head_txid}:${Number(row.head_position)}` : START_CHECKPOINT;
+    return headOf(await this.#sql.query<HeadRow>(this.#head, this.#lockKeys, PREPARED));
+  }
+
+  /**
+   * The checkpoint of the newest committed event, also one above the horizon
+   * (an open append that took an older transaction id holds readers below it).
+   */
+  async committedHead(): Promise<LogCheckpoint> {
+    return headOf(await this.#sql.query<HeadRow>(this.#committedHead, [], PREPARED));
   }
 
   async lag(): Promise<ReaderLag> {
@@ -271,6 +279,17 @@ export class LogReader {
     const ms = age.rows[0]?.ms;
     return { heldBackEvents, oldestOpenTransactionMs: ms === null || ms === undefined ? null : Number(ms) };
   }
+}
+
+/** A row of the head statements (none: the log is empty). */
+interface HeadRow {
+  head_txid: string;
+  head_position: string | number;
+}
+
+function headOf({ rows }: { rows: HeadRow[] }): LogCheckpoint {
+  const row = rows[0];
+  return row ? `${row.head_txid}:${Number(row.head_position)}` : START_CHECKPOINT;
 }
 
 /**

@@ -38,6 +38,7 @@ import { hooksFor } from '../inline-hooks.js';
 import { AppendWriter, type WriteMode } from './append-writer.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-rows.js';
 import { LogReader } from './log-reader.js';
+import { SharedHead } from '../shared-head.js';
 import { archiveMonths, restoreMonth } from './archive.js';
 import { defaultArchiveCutoff, monthKey, monthStart, PartitionManager } from './partitions.js';
 
@@ -83,6 +84,7 @@ export class PostgresEventStore implements EventStore {
   readonly #committer: GroupCommitter<PreparedAppend, AppendResult>;
   readonly #hooks = new Set<InlineHook>();
   readonly #wakeups: Wakeups;
+  readonly #committedHead: SharedHead;
   readonly #readStream: string;
   #closed = false;
 
@@ -101,6 +103,11 @@ export class PostgresEventStore implements EventStore {
       generation: () => wakeups.generation,
     });
     this.#writer = new AppendWriter(config.schema, channel);
+    const reader = this.#reader;
+    this.#committedHead = new SharedHead(
+      () => reader.committedHead(),
+      () => wakeups.generation,
+    );
     this.wakeups = this.#wakeups.signals;
     this.#committer = new GroupCommitter((batch) => this.#flush(batch), {
       maxBatch: config.maxBatch,
@@ -175,6 +182,15 @@ export class PostgresEventStore implements EventStore {
     return this.#reader.head();
   }
 
+  committedCheckpoint(options: { maxAgeMs?: number } = {}): Promise<LogCheckpoint> {
+    try {
+      this.#assertOpen();
+      return this.#committedHead.read(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   readerLag(): Promise<ReaderLag> {
     return this.#reader.lag();
   }
@@ -194,6 +210,7 @@ export class PostgresEventStore implements EventStore {
     const archived = await archiveMonths(this.sql, this.schema, await this.#partitions.list(), olderThan);
     this.#partitions.invalidate();
     this.#reader.forgetReadAhead();
+    this.#committedHead.forget();
     return archived;
   }
 
@@ -202,6 +219,7 @@ export class PostgresEventStore implements EventStore {
     await restoreMonth(this.sql, this.schema, month);
     this.#partitions.invalidate();
     this.#reader.forgetReadAhead();
+    this.#committedHead.forget();
   }
 
   async close(): Promise<void> {
