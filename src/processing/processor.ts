@@ -139,8 +139,11 @@ export class Processor extends EventEmitter<ProcessorEventMap> {
   }
 
   /**
-   * Resolve once this processor has processed everything that was in the log when
-   * called, or up to `to` (by this instance or, for a standby, by the holder of the lease).
+   * Resolve once this processor has processed every event committed before the
+   * call (`store.committedCheckpoint()`: also one above an append still open,
+   * once that append ended), or up to `to` (by this instance or, for a standby,
+   * by the holder of the lease). Inside an open append (an inline hook) pass
+   * `to`: without it the wait would include the append itself.
    *
    * @example
    * ```ts

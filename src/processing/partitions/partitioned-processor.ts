@@ -187,7 +187,7 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
 
   /**
    * Resolve once every partition — run here or by another host — has processed
-   * everything the log held when called, or up to `to`.
+   * every event committed before the call (`store.committedCheckpoint()`), or up to `to`.
    *
    * @example
    * ```ts
