@@ -24,7 +24,9 @@
  * default 50), BENCH_COST_SECONDS (default 15), BENCH_COST_WARMUP_SECONDS
  * (orders sent first and not counted, default 3), BENCH_COST_IDLE_SECONDS
  * (default 5). BENCH_HOST_NODE_ARGS adds Node.js flags to both hosts (e.g.
- * `--cpu-prof --cpu-prof-dir=/tmp/prof`, to see where the time goes).
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`, to see where the time goes, or
+ * `--import $PWD/benchmarks/support/count-queries.mjs` to count each host's
+ * statements).
  */
 import { costBetween, startCostMeter, type CostDelta } from './support/cost-meter.js';
 import { startE2eDeployment } from './support/e2e-deployment.js';

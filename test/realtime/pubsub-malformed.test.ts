@@ -92,6 +92,34 @@ describe('malformed pub/sub messages', () => {
     });
   });
 
+  it('a row must be a JSON object (null only where the change allows it); a bundle decodes as its parts do', () => {
+    const change = (row: unknown) => ({
+      key: { creator_id: 'c1' },
+      keyId: '["c1"]',
+      oldRow: null,
+      newRow: row,
+      lastSeen: null,
+      firstCheckpoint: '1:1',
+      lastCheckpoint: '1:1',
+    });
+    const batch = (row: unknown) => JSON.stringify({ channel: 'c', cursor: '1:1', changes: [change(row)] });
+    for (const bad of [[1, 2], 'row', 7, true]) {
+      expect(() => decodeWire(batch(bad), 't'), JSON.stringify(bad)).toThrow(/changes\.0\.newRow/);
+    }
+    const row = { creator_id: 'c1', stock: 2, history: { '2026-06-01': [1, null] }, tags: ['a'] };
+    const single = decodeWire(batch(row), 't');
+    expect(single).toEqual({
+      kind: 'batch',
+      batch: { channel: 'c', cursor: '1:1', changes: [change(row)], previous: null },
+    });
+    const notice = encodeWire({ kind: 'invalidate', channel: 'c', from: 'h' });
+    expect(decodeWireMessages(encodeWireBundle([batch(row), notice, batch(row)]), 't')).toEqual([
+      single,
+      decodeWire(notice),
+      single,
+    ]);
+  });
+
   it('a bundle of batches (what a publisher sends after a backlog) is applied in order; a bad part drops the whole bundle', async () => {
     const pubsub = createMemoryPubSub();
     const source = harness();

@@ -129,12 +129,25 @@ const sold = byChangedProduct((current, event) => {
   return { ...(current ?? empty()), ...next };
 });
 
-const stocked = byChangedProduct((current, event) => {
-  const { newRow } = rowChangeOf(event);
-  const available = newRow ? toNumber(newRow.available) : null;
-  if ((current?.available ?? null) === available) return undefined;
-  return { ...(current ?? empty()), available };
-});
+/** `available` of an `inventory_levels` row as this table keeps it (null: no row). */
+const availableOf = (row: Row | null): number | null => (row ? toNumber(row.available) : null);
+
+const stocked: ProjectionHandler<ProductAnalyticsStateRow> = {
+  // Most stock changes (a shipment takes units off the shelf and the
+  // reservation together, a sync run, an alert flag) leave `available` as it
+  // was. The state holds the `available` of every level change folded before,
+  // so such a change cannot alter it: no row to read, none to write.
+  key: (e) => {
+    const { oldRow, newRow } = rowChangeOf(e);
+    if (oldRow && newRow && availableOf(oldRow) === availableOf(newRow)) return null;
+    return productKey((newRow ?? oldRow)!);
+  },
+  apply: (current, event) => {
+    const available = availableOf(rowChangeOf(event).newRow);
+    if ((current?.available ?? null) === available) return undefined;
+    return { ...(current ?? empty()), available };
+  },
+};
 
 /**
  * A run forecasts every product of its creator that has sold something:

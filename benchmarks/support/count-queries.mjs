@@ -1,0 +1,53 @@
+/**
+ * A preload that counts the statements a host process sends to PostgreSQL,
+ * by statement text, for `e2e-cost`'s hosts:
+ *
+ *   COUNT_QUERIES_DIR=/tmp/counts \
+ *   BENCH_HOST_NODE_ARGS="--import $PWD/benchmarks/support/count-queries.mjs" \
+ *   npm run bench -- e2e-cost
+ *
+ * Each host writes `<HOST_ID>-<pid>.jsonl`: one line a second,
+ * `{ t, counts }` (ms since the epoch, statement text with the run's schema
+ * name removed → calls so far). Differences between two lines give the
+ * statements of any window (the idle seconds before the load, the load);
+ * divided by the orders, statements per order, which unlike CPU per order
+ * do not move with the machine's load. Plain JavaScript: it is loaded before
+ * the host's `--import tsx`. node-postgres's `Client#query` is wrapped (every
+ * statement goes through it, pooled or in a transaction).
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import process from 'node:process';
+import { setInterval } from 'node:timers';
+
+const require = createRequire(join(process.cwd(), 'package.json'));
+const { Client } = require('pg');
+
+const dir = process.env.COUNT_QUERIES_DIR ?? '/tmp/creatorflow-query-counts';
+const file = join(dir, `${process.env.HOST_ID ?? 'host'}-${process.pid}.jsonl`);
+/** @type {Map<string, number>} */
+const counts = new Map();
+
+/** Statement text without the run's schema (so runs compare) and with whitespace folded. */
+const normalise = (text) =>
+  String(text)
+    .replace(/\s+/g, ' ')
+    .replace(/"?bench_[a-z]+_[0-9a-f]+"?\./g, '')
+    .trim();
+
+const query = Client.prototype.query;
+Client.prototype.query = function countedQuery(config, ...rest) {
+  const text = typeof config === 'string' ? config : config?.text;
+  if (text) {
+    const key = normalise(text);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return query.call(this, config, ...rest);
+};
+
+mkdirSync(dir, { recursive: true });
+const write = () =>
+  appendFileSync(file, `${JSON.stringify({ t: Date.now(), counts: Object.fromEntries(counts) })}\n`);
+setInterval(write, 1000).unref();
+process.on('exit', write);
