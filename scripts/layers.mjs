@@ -56,9 +56,29 @@ const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** How an import specifier names a part from a file `depth` folders below src/. */
 function specifierOf(part, depth) {
   const up = depth === 0 ? '\\./' : `(?:\\.\\./){${depth}}`;
-  const name = part.endsWith('.ts') ? `${escape(part.slice(0, -3))}\\.js$` : `${escape(part)}/`;
+  const name = part.endsWith('.ts') ? `${escape(part.slice(0, -3))}\\.js$` : `${escape(part)}(?:/|$)`;
   return `^${up}${name}`;
 }
+
+/**
+ * The rules above read a specifier as written, so it must be written plainly:
+ * no `.` or `..` segment after the leading ones (`./../x`, `../a/../b`), and no
+ * relative dynamic `import()`, either of which would pass any part unseen.
+ */
+const UNNORMALISED = {
+  regex: '^\\./\\.\\.?/|(?:^|/)[^./][^/]*/\\.\\.?(?:/|$)',
+  message: 'Layer rule: write relative imports without ./ or ../ after the first segment.',
+};
+const DYNAMIC_RELATIVE_IMPORT = [
+  {
+    selector: "ImportExpression[source.type='Literal'][source.value=/^\\./]",
+    message: 'Layer rule: import relative modules statically, so the layer rule sees them.',
+  },
+  {
+    selector: "ImportExpression[source.type='TemplateLiteral']",
+    message: 'Layer rule: import relative modules statically, so the layer rule sees them.',
+  },
+];
 
 /** The `no-restricted-imports` options of a file of `part`, `depth` folders below src/. */
 export function restrictedImports(part, depth) {
@@ -69,6 +89,7 @@ export function restrictedImports(part, depth) {
     paths: part === 'adapters' ? [] : DRIVERS,
     patterns: [
       RXJS_INTERNAL,
+      UNNORMALISED,
       {
         regex: `(?:${forbidden.map((p) => specifierOf(p, depth)).join('|')})`,
         message: `Layer rule (docs/architecture.md): src/${part} may import only ${allowed}.`,
@@ -79,7 +100,9 @@ export function restrictedImports(part, depth) {
 
 /** One flat-config entry per part and nesting depth. */
 export function layerConfigs() {
-  const configs = [];
+  const configs = [
+    { files: ['src/**/*.ts'], rules: { 'no-restricted-syntax': ['error', ...DYNAMIC_RELATIVE_IMPORT] } },
+  ];
   for (const part of Object.keys(LAYERS)) {
     if (part.endsWith('.ts')) {
       configs.push({

@@ -1,7 +1,23 @@
-export * from './errors.js';
-export * from './principal.js';
-export * from './read-scope.js';
-export * from './audited-read.js';
-export * from './access-audit.js';
-export * from './service-keys.js';
-export * from './migrate-access.js';
+export {
+  ACCESS_ERROR_CODES,
+  AccessDeniedError,
+  InvalidPrincipalError,
+  MissingPrincipalError,
+  UnauthenticatedError,
+} from './errors.js';
+export { assertPrincipal, frozenPrincipal } from './principal.js';
+export { inScope, readScope } from './read-scope.js';
+export type { ReadScope } from './read-scope.js';
+export { auditedRead, requireRole } from './audited-read.js';
+export type { AuditedReadOptions } from './audited-read.js';
+export { createAccessAudit, MemoryAccessAudit, SqlAccessAudit } from './access-audit.js';
+export type {
+  AccessAuditEntry,
+  AccessAuditInput,
+  AccessAuditOptions,
+  AccessAuditQuery,
+  AccessAuditStore,
+} from './access-audit.js';
+export { ServiceKeys } from './service-keys.js';
+export type { ServiceKeyGrant, ServiceKeyInfo, ServiceKeysOptions } from './service-keys.js';
+export { ACCESS_COMPONENT, migrateAccess } from './migrate-access.js';

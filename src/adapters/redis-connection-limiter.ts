@@ -23,6 +23,7 @@ import {
   type ReleaseSlot,
 } from '../realtime/connection-limiter.js';
 import { TooManyConnectionsError } from '../realtime/errors.js';
+import { Heartbeat } from '../runtime/heartbeat.js';
 
 /** The subset of an ioredis client this limiter uses (declared, so nothing imports ioredis types). */
 export interface RedisScriptClient {
@@ -257,8 +258,9 @@ export function createRedisConnectionLimiter(options: RedisConnectionLimiterOpti
   redis.on?.('error', onClientError);
   redis.on?.('ready', onClientReady);
 
-  const timer = heartbeatMs > 0 ? setInterval(() => void heartbeat(), heartbeatMs) : null;
-  timer?.unref?.();
+  // The runtime's one heartbeat: a refresh that overruns delays the next instead of overlapping it.
+  const beats = heartbeatMs > 0 ? new Heartbeat({ intervalMs: heartbeatMs, beat: () => heartbeat() }) : null;
+  beats?.start();
 
   return {
     acquire,
@@ -268,7 +270,7 @@ export function createRedisConnectionLimiter(options: RedisConnectionLimiterOpti
     events,
     heartbeat,
     async close() {
-      if (timer) clearInterval(timer);
+      beats?.stop();
       redis.off?.('error', onClientError);
       redis.off?.('ready', onClientReady);
       await beating;

@@ -156,4 +156,10 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
   });
 }
 
-export * from './redis-connection-limiter.js';
+export { createRedisConnectionLimiter } from './redis-connection-limiter.js';
+export type {
+  RedisConnectionLimiter,
+  RedisConnectionLimiterEventMap,
+  RedisConnectionLimiterOptions,
+  RedisScriptClient,
+} from './redis-connection-limiter.js';

@@ -25,10 +25,36 @@ export {
   type HlcTimestamp,
   type HybridLogicalClockOptions,
 } from '../core/hlc.js';
-export * from './types.js';
-export type * from './json.js';
+export { BUILT_IN_STRATEGIES, CONFLICT_KINDS } from './types.js';
+export type {
+  ConflictImpact,
+  ConflictInput,
+  ConflictKind,
+  ConflictMarker,
+  Contender,
+  ContenderInput,
+  ContenderRole,
+  EscalationReason,
+  FieldRule,
+  ManualDecision,
+  Resolution,
+  SourceName,
+  StrategyName,
+} from './types.js';
+export type { Json, JsonObject } from './json.js';
 export { canonicalJson, jsonEquals } from './json.js';
-export * from './errors.js';
+export {
+  CONFLICT_ERROR_CODES,
+  ConflictError,
+  ConflictNotFoundError,
+  ConflictNotPendingError,
+  EntityMismatchError,
+  isConflictError,
+  MalformedConflictInputError,
+  UnknownSourceError,
+  UnknownStrategyError,
+} from './errors.js';
+export type { ConflictErrorCode } from './errors.js';
 export {
   DEFAULT_THRESHOLDS,
   DEFAULT_WINDOW_MS,
@@ -55,7 +81,12 @@ export { conflictIdFor } from './pipeline/conflict-id.js';
 export { detectConflicts, type DetectedConflict, type Detection } from './pipeline/detect.js';
 export { resolveConflict } from './pipeline/resolve.js';
 export { applyManualDecision, manualDecisionSchema } from './pipeline/manual-decision.js';
-export type * from './pipeline/strategies/strategy.js';
+export type {
+  ConflictStrategy,
+  FieldCandidate,
+  FieldDecision,
+  FieldStrategyInput,
+} from './pipeline/strategies/strategy.js';
 export { businessRules } from './pipeline/strategies/business-rules.js';
 export { fieldMerge } from './pipeline/strategies/field-merge.js';
 export { lastWriteWins } from './pipeline/strategies/last-write-wins.js';
@@ -66,7 +97,13 @@ export {
   createConflictEngine,
   type ConflictEngineOptions,
 } from './pipeline/conflict-engine.js';
-export type * from './service/audit/audit-record.js';
+export type {
+  AuditQuery,
+  AuditStatus,
+  ConflictAuditStore,
+  ConflictRecord,
+  ManualOverride,
+} from './service/audit/audit-record.js';
 export { AUDIT_STATUSES } from './service/audit/audit-record.js';
 export { MemoryAuditStore } from './service/audit/memory-audit-store.js';
 export { CONFLICTS_COMPONENT, SqlAuditStore } from './service/audit/sql-audit-store.js';

@@ -30,8 +30,8 @@ export type ExpressMiddleware = (
  * @example
  * ```ts
  * const app = express();
- * app.post('/api/webhooks/tiktok', expressAdapter(createTikTokWebhookHandler({ store, appKey, appSecret })));
- * app.use(expressAdapter(createIngestHandler({ shipping }))); // or one catch-all router
+ * app.post('/api/webhooks/stripe', expressAdapter(createStripeHandler({ store, secret })));
+ * app.use(expressAdapter(createIngestHandler(receivers, { store }))); // or one router for every receiver
  * ```
  */
 export function expressAdapter(handler: HttpHandler, options: NodeAdapterOptions = {}): ExpressMiddleware {

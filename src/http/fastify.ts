@@ -85,8 +85,8 @@ function send(reply: FastifyReplyLike, response: HttpResponse): FastifyReplyLike
  * @example
  * ```ts
  * const app = Fastify();
- * await app.register(fastifyAdapter(createIngestHandler({ tiktok, shipping }), {
- *   url: ['/api/webhooks/tiktok', '/api/webhooks/shipping/:provider'],
+ * await app.register(fastifyAdapter(createIngestHandler(receivers, { store }), {
+ *   url: receivers.map((r) => r.path), // e.g. '/api/webhooks/stripe', '/api/webhooks/carrier/:provider'
  * }));
  * ```
  */

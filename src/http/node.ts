@@ -144,7 +144,7 @@ export interface NodeAdapterOptions {
  *
  * @example
  * ```ts
- * http.createServer(nodeAdapter(createIngestHandler({ tiktok }))).listen(3000);
+ * http.createServer(nodeAdapter(createIngestHandler(receivers, { store }))).listen(3000);
  * ```
  */
 export function nodeAdapter(

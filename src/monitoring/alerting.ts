@@ -14,6 +14,7 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import { randomUUID } from 'node:crypto';
 import { resolveLogger, type Logger } from '../core/logger.js';
 import { processingStateOf } from '../processing/state/processing-state-of.js';
+import { defaultLeaseOwner } from '../runtime/lease-owner.js';
 import { PollLoop } from '../runtime/poll-loop.js';
 import type { EventStore } from '../store/types.js';
 import type { Alert } from './alerts/alert-book.js';
@@ -47,7 +48,7 @@ export type AlertAction = (alert: Alert) => Promise<void> | void;
  *   receivers: { team: { timeZone: 'Europe/Berlin', matrix: SPEC_ESCALATION_MATRIX, escalateAfterMs: 300_000, contacts } },
  *   channels: [reliableChannel(slackChannel()), reliableChannel(webhookChannel())],
  *   intervalMs: 30_000,
- *   lease: { owner: `${hostname()}:${process.pid}` }, // one host evaluates at a time
+ *   lease: { ttlMs: 90_000 }, // one host evaluates at a time
  * };
  * const alerting = createAlerting(options);
  * ```
@@ -74,9 +75,10 @@ export interface AlertingOptions {
   /**
    * Evaluate only while holding the database lease `monitoring:alerting`
    * (on a SQL store): one host evaluates, another takes over within `ttlMs`
-   * of its death. `owner` is this process's unique id. Default ttl: 3 × `intervalMs`.
+   * of its death. `owner` is this process's unique id, by default the runtime's
+   * `<host>:<pid>:<random>` (the one place that builds it). Default ttl: 3 × `intervalMs`.
    */
-  lease?: { owner: string; ttlMs?: number };
+  lease?: { owner?: string; ttlMs?: number };
 }
 
 /** The alerts read model. */
@@ -236,12 +238,14 @@ export function createAlerting(options: AlertingOptions): Alerting {
     return failures;
   };
 
+  let leaseOwner: string | undefined;
   const leased = async (): Promise<boolean> => {
     // Leases live with the store's processing state; a memory store has one process, so none.
     const leases = store && processingStateOf(store).leases;
     if (!options.lease || !leases) return true;
     const ttl = options.lease.ttlMs ?? 3 * (options.intervalMs ?? 15_000);
-    return leases.acquire('monitoring:alerting', options.lease.owner, ttl);
+    leaseOwner ??= options.lease.owner ?? defaultLeaseOwner();
+    return leases.acquire('monitoring:alerting', leaseOwner, ttl);
   };
 
   const tick = async (): Promise<TickResult> => {

@@ -148,4 +148,27 @@ export { MemoryTable } from './projection/memory-table.js';
 export { SqlTable } from './projection/sql-table.js';
 export { rowKey, rowMatches, type TableBackend, type TableWrites } from './projection/table-backend.js';
 // Projection sets: the same names as the public `/processing` entry.
-export * from './public-entry.js';
+export {
+  createProjectionSet,
+  memoryProjectionSetStorage,
+  PROJECTION_SET_MODES,
+  ProjectionSet,
+  rowChangeOf,
+  rowEventType,
+  sqlProjectionSetStorage,
+} from './public-entry.js';
+export type {
+  AdvisoryLock,
+  GuardedBatch,
+  MemoryBatch,
+  MemoryProjectionSetStorage,
+  ProjectionSetEventMap,
+  ProjectionSetGuard,
+  ProjectionSetMode,
+  ProjectionSetOptions,
+  ProjectionSetStorage,
+  RowFilterValue,
+  RowQuery,
+  SqlProjectionSetStorage,
+  TenantOf,
+} from './public-entry.js';

@@ -63,7 +63,7 @@ export type StepAction<Input = unknown, Output = unknown, Results = StepResults>
  * const refund: CompensationConfig<{ amount: number }, { chargeId: string }> = {
  *   name: 'refund_payment',
  *   run: async ({ output, idempotencyKey }) => { if (output) await payments.refund(output.chargeId, idempotencyKey); },
- *   retry: { retries: 10 },
+ *   retry: { attempts: 11 },
  *   timeoutMs: 5_000,
  * };
  * ```

@@ -24,7 +24,7 @@ import type { SagaStore } from './saga-store.js';
  * const runner = createSagaRunner({
  *   sql: fromPg(pool), schema: 'app', definitions: [orderFulfillment],
  *   concurrency: 8, stepTimeoutMs: 10_000, leaseMs: 15_000,
- *   retry: { retries: 3, minTimeoutMs: 200 }, compensationRetry: { retries: 10 },
+ *   retry: { attempts: 4, minTimeoutMs: 200 }, compensationRetry: { attempts: 11 },
  * });
  * ```
  */

@@ -1,6 +1,22 @@
 export { createEventStore } from './create-event-store.js';
 export type { EventStoreConfig } from './store-config.js';
-export type * from './types.js';
+export type {
+  AppendOptions,
+  AppendResult,
+  ArchiveOptions,
+  EventMetadata,
+  EventStore,
+  ExpectedVersion,
+  InlineHook,
+  NewEvent,
+  ReadAllOptions,
+  ReadAllResult,
+  ReaderLag,
+  ReadStreamOptions,
+  ReadStreamResult,
+  StoredEvent,
+  SubscribeOptions,
+} from './types.js';
 export {
   START_CHECKPOINT,
   compareCheckpoints,

@@ -160,4 +160,16 @@ describe('the error-code registry', () => {
     ];
     for (const name of guarded) expect(typeof EXPORTED.get(name), name).toBe('function');
   });
+
+  it('throws a plain Error, TypeError or RangeError only where docs/errors.md says why', () => {
+    const doc = readFileSync(join(SRC, '../docs/errors.md'), 'utf8');
+    const section = doc.split('## Plain errors left in the source')[1]!.split('\n## ')[0]!;
+    const named = [...section.matchAll(/`([^`]+)`/g)].map((m) => m[1]!.replace(/^src\//, ''));
+    const plain = /^(?!\s*(?:\*|\/\/)).*(?:throw|reject\()\s*new (?:Error|TypeError|RangeError)\(/m;
+    const unexplained = sourceFiles(SRC)
+      .map((f) => relative(SRC, f))
+      .filter((f) => plain.test(readFileSync(join(SRC, f), 'utf8')))
+      .filter((f) => !named.some((n) => f === n || f.startsWith(`${n}/`)));
+    expect(unexplained).toEqual([]);
+  });
 });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { hostname } from 'node:os';
 import { createEventStore } from '../../src/store/create-event-store.js';
 import type { EventStore } from '../../src/store/types.js';
 import {
@@ -165,6 +166,39 @@ describe.each(sqlEngines)('alerting on $name', (engine) => {
       );
       await waitFor(async () => (await b.tick()).owned, { what: 'host-b to take the lease' });
       expect((await a.tick()).owned).toBe(false);
+    },
+  );
+
+  it.skipIf(!engine.available)(
+    'a lease without an owner is held under the process owner id: one of two evaluators owns it',
+    async () => {
+      db = await engine.open();
+      store = createEventStore({ sql: db.sql, schema: db.schema });
+      await store.migrate();
+      const registry = createMetricsRegistry();
+      const options: AlertingOptions = {
+        registry,
+        now: () => MONDAY_10,
+        intervalMs: 0,
+        lease: { ttlMs: 60_000 },
+        route: { receiver: 'team', groupWaitMs: 0 },
+        receivers: {
+          team: { timeZone: 'UTC', matrix: SPEC_ESCALATION_MATRIX, escalateAfterMs: 5 * MIN, contacts },
+        },
+        channels: recorder(['sms', 'phone', 'slack']).channels,
+      };
+      const a = createAlerting(options);
+      const b = createAlerting(options);
+      await a.start({ store });
+      await b.start({ store });
+      expect((await a.tick()).owned).toBe(true);
+      expect((await b.tick()).owned).toBe(false);
+      expect((await a.tick()).owned).toBe(true);
+      const { rows } = await db.sql.query<{ owner: string }>(
+        `SELECT owner FROM ${db.schema}.leases WHERE name = $1`,
+        ['monitoring:alerting'],
+      );
+      expect(rows[0]?.owner).toMatch(new RegExp(`^${hostname()}:${process.pid}:[0-9a-f]{8}$`));
     },
   );
 

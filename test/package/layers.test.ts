@@ -3,15 +3,29 @@
  * import fails the lint, an allowed one passes, every folder of src/ has a
  * row, and the table is acyclic — so no import cycle between folders can pass.
  */
-import { readdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { LAYERS } from '../../scripts/layers.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const eslint = new ESLint({ cwd: ROOT });
+
+/** Every .ts file under `dir`. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((d) => d.isFile() && d.name.endsWith('.ts'))
+    .map((d) => resolve(d.parentPath, d.name));
+}
+
+/** The part of src/ (row of the table) a path lies in; a root file's `.js` import names its `.ts`. */
+function partOf(path: string): string {
+  const first = relative(resolve(ROOT, 'src'), path).split(sep)[0]!;
+  return first.endsWith('.js') ? `${first.slice(0, -3)}.ts` : first;
+}
 
 /** The layer-rule messages ESLint reports for `code` as the file `path`. */
 async function layerErrors(path: string, code: string): Promise<string[]> {
@@ -57,6 +71,49 @@ describe('the layer rule', () => {
     ['src/engine.ts', "export { createRealtimeHub } from './realtime/hub.js';"],
   ])('allows %s', async (path, code) => {
     expect(await layerErrors(path, code)).toEqual([]);
+  });
+
+  it.each([
+    ['src/realtime/sneaky.ts', "export { createProcessor } from './../processing/processor.js';"],
+    ['src/realtime/sneaky.ts', "export { createProcessor } from '../realtime/../processing/processor.js';"],
+    ['src/realtime/sql/sneaky.ts', "export * from '../../core/./../processing/index.js';"],
+  ])('refuses %s written round about: %s', async (path, code) => {
+    const errors = await layerErrors(path, code);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.join('\n')).toMatch(/Layer rule: write relative imports without/);
+  });
+
+  it('refuses a bare folder import of a forbidden part', async () => {
+    expect(await layerErrors('src/realtime/bare.ts', "export * from '../processing';")).toHaveLength(1);
+  });
+
+  it.each([
+    "export const load = () => import('../processing/processor.js');",
+    'export const load = (n: string) => import(`../processing/${n}.js`);',
+  ])('refuses a relative dynamic import, which the import rule cannot see: %s', async (code) => {
+    const [result] = await eslint.lintText(code, { filePath: resolve(ROOT, 'src/realtime/lazy.ts') });
+    const messages = result!.messages
+      .filter((m) => m.ruleId === 'no-restricted-syntax')
+      .map((m) => m.message);
+    expect(messages).toEqual([
+      'Layer rule: import relative modules statically, so the layer rule sees them.',
+    ]);
+  });
+
+  it('holds for every import of src/ as it is, at any depth', () => {
+    const wrong: string[] = [];
+    for (const file of sourceFiles(resolve(ROOT, 'src'))) {
+      const from = partOf(file);
+      const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+      for (const { fileName } of importedFiles) {
+        if (!fileName.startsWith('.')) continue;
+        const to = partOf(resolve(dirname(file), fileName));
+        if (to !== from && !(LAYERS as Record<string, string[]>)[from]!.includes(to)) {
+          wrong.push(`${relative(ROOT, file)} imports ${fileName} (${to})`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('still keeps database drivers in the adapters', async () => {

@@ -26,14 +26,18 @@ export const streamPartitionKey: PartitionKey = (event) => event.aggregateId;
 /**
  * Key events by tenant: `metadata[field]`, else `data[field]`, else the stream id
  * (so an event without a tenant still has a stable home). Every event of a stream
- * must carry the same tenant, or lack it throughout.
+ * must carry the same tenant, or lack it throughout. The field has no default:
+ * which field names the tenant is the domain's to say (commerce's is `creatorId`).
  *
  * @example
  * ```ts
  * defineProjection({ ..., partitions: 8, partitionKey: tenantPartitionKey('creatorId') });
  * ```
  */
-export function tenantPartitionKey(field = 'creatorId'): PartitionKey {
+export function tenantPartitionKey(field: string): PartitionKey {
+  if (typeof field !== 'string' || field === '') {
+    throw new InvalidArgumentError('tenantPartitionKey needs the name of the tenant field');
+  }
   return (event) => {
     const fromMetadata = event.metadata[field];
     if (typeof fromMetadata === 'string' && fromMetadata !== '') return fromMetadata;

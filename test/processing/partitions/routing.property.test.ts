@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assignPartitions } from '../../../src/processing/partitions/assign-partitions.js';
+import { InvalidArgumentError } from '../../../src/core/errors.js';
 import {
   fnv1a32,
   partitionOf,
@@ -91,6 +92,11 @@ describe('partition routing', () => {
     expect(key(event('s1', { metadata: { creatorId: 'c1' }, data: { creatorId: 'c2' } }))).toBe('c1');
     expect(key(event('s1', { data: { creatorId: 'c2' } }))).toBe('c2');
     expect(key(event('s1', { data: 'not an object' }))).toBe('s1');
+  });
+
+  it('needs the tenant field named: the generic layer knows no tenant field', () => {
+    expect(() => (tenantPartitionKey as (field?: string) => unknown)()).toThrow(InvalidArgumentError);
+    expect(() => tenantPartitionKey('')).toThrow(/tenant field/);
   });
 
   it('rejects a key that is not a string', () => {
