@@ -3,14 +3,15 @@
  * that `sync-inventory-levels-on-events` has not synced yet. Durable on
  * PostgreSQL/PGlite (`sql-inventory-sync-marks.ts`), kept as long as the
  * store in memory (`memory-inventory-sync-marks.ts`);
- * `inventorySyncMarksOf(store)` picks one. Marks are added before the
- * processor's checkpoint moves past their events (at-least-once: a crash in
- * between adds them again) and settled once the sync run that covered them
+ * `inventorySyncMarksOf(store)` picks one. Marks are added with the
+ * processor's checkpoint update past their events (SQL: one statement), or
+ * before it (memory; at-least-once: the events are delivered again after a
+ * failure in between), and settled once the sync run that covered them
  * committed, so a host that dies in between leaves them to the next lease
  * holder. Adding is idempotent: a product keeps the position its last run
  * synced, and an event at or below it (delivered again) marks nothing.
  */
-import type { SqlQueryable } from '../../core/sql-client.js';
+import type { CheckpointWrite } from '../../processing/index.js';
 
 /**
  * A marked product: when its first unsynced event and its latest were marked
@@ -39,21 +40,22 @@ export type SyncedMark = Pick<InventorySyncMark, 'creatorId' | 'productId' | 'po
  * ```ts
  * const marks = inventorySyncMarksOf(store);
  * await marks.migrate();
- * const pending = await marks.add([mark]); // [] when a run already synced position 42
+ * const pending = await marks.add([mark], ctx.withCheckpoint); // [] when a run already synced position 42
  * await marks.remove([{ creatorId: 'c1', productId: 'p1', position: 42 }]);
  * ```
  */
 export interface InventorySyncMarks {
   migrate(): Promise<void>;
   /**
-   * Mark products (inside `tx` where given) in one statement, idempotently: a
+   * Mark products in one statement — sent through `via` where given (the
+   * processor's `ctx.withCheckpoint`: with its checkpoint update) — idempotently: a
    * mark at or below the position its product was last synced at is ignored;
    * a product marked already keeps its first time and takes the later last
    * time and the higher position; one synced before starts a new mark.
    * Resolves with the resulting pending mark of each product it marked (what
    * the caller holds), none for those it ignored.
    */
-  add(marks: readonly InventorySyncMark[], tx?: SqlQueryable): Promise<InventorySyncMark[]>;
+  add(marks: readonly InventorySyncMark[], via?: CheckpointWrite): Promise<InventorySyncMark[]>;
   /** Every pending mark (what a new lease holder has to flush). */
   load(): Promise<InventorySyncMark[]>;
   /**

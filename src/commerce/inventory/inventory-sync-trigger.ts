@@ -12,9 +12,10 @@
  * time passes.
  *
  * Marks are durable (`InventorySyncMarks`): the batch that marks products
- * upserts them before the processor's checkpoint moves past their events
- * (at-least-once: two statements a batch; a crash in between delivers the
- * events again, and the upsert is idempotent), and a flush settles them only
+ * upserts them in the statement that moves the processor's checkpoint past
+ * their events (SQL: one statement a batch; at-least-once delivery, so a
+ * failure before the checkpoint moved — in memory, or a fence that fails —
+ * delivers the events again, and the upsert is idempotent), and a flush settles them only
  * once its sync run committed its reports. A settled product keeps the
  * position it was synced at, so events delivered again mark nothing and are
  * never synced twice. The lease holder keeps a copy in memory to decide what
@@ -24,7 +25,12 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
+import {
+  createProcessor,
+  type CheckpointWrite,
+  type LeaseOptions,
+  type Processor,
+} from '../../processing/index.js';
 import { PollLoop } from '../../runtime/index.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import { RESOLVE_SYNC_CONFLICTS } from '../conflicts/sync-conflict-processor.js';
@@ -179,13 +185,13 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
       store: deps.store,
       name: SYNC_INVENTORY_ON_EVENTS,
       // Marking is all it does, idempotently (a mark at or below its product's synced
-      // position is ignored): the upsert, then the checkpoint — 2 statements, not a
-      // transaction's 4. A crash in between marks the same events again.
+      // position is ignored): on SQL one statement upserts the marks and moves the
+      // checkpoint (ctx.withCheckpoint), not a transaction's 4 round trips.
       delivery: 'at-least-once',
       eventTypes: [...INVENTORY_SYNC_TRIGGER_EVENTS],
       // A first start does not sync every product the log ever moved: the schedule covers the past.
       startFrom: 'end',
-      handleBatch: (events) => this.#mark(events),
+      handleBatch: (events, ctx) => this.#mark(events, ctx.withCheckpoint),
       ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       ...(options.lease === undefined ? {} : { lease: options.lease }),
     });
@@ -331,12 +337,13 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
   }
 
   /**
-   * Mark the products of a batch (one upsert, committed on its own before the
-   * checkpoint moves); the copy in memory takes what the upsert marked at once,
-   * so a checkpoint update whose outcome is unknown leaves nothing stored and
-   * unheld. Events at or below a synced position come back empty.
+   * Mark the products of a batch: one upsert, sent with the checkpoint update
+   * where the processor offers it (`withCheckpoint`, SQL). The copy in memory
+   * takes what the upsert marked at once (it is committed when it answers),
+   * so a later failure leaves nothing stored and unheld. Events at or below a
+   * synced position come back empty.
    */
-  async #mark(events: readonly StoredEvent[]): Promise<void> {
+  async #mark(events: readonly StoredEvent[], withCheckpoint: CheckpointWrite | undefined): Promise<void> {
     const nowMs = this.#now();
     const batch = new Map<string, InventorySyncMark>();
     for (const event of events) {
@@ -349,7 +356,7 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
       batch.set(markKey(mark), mergeMark(batch.get(markKey(mark)), mark));
     }
     if (batch.size === 0) return;
-    for (const mark of await this.#durable.add([...batch.values()])) this.#hold(mark);
+    for (const mark of await this.#durable.add([...batch.values()], withCheckpoint)) this.#hold(mark);
   }
 
   /** Fold a mark into the copy in memory. */

@@ -7,7 +7,8 @@
  * mark's position is above it.
  */
 import { runMigrations } from '../../core/migrator.js';
-import { quoteIdent, type SqlClient, type SqlQueryable } from '../../core/sql-client.js';
+import { quoteIdent, type SqlClient } from '../../core/sql-client.js';
+import type { CheckpointWrite } from '../../processing/index.js';
 import {
   INVENTORY_SYNC_MARKS_COMPONENT,
   markKey,
@@ -66,7 +67,7 @@ export class SqlInventorySyncMarks implements InventorySyncMarks {
     });
   }
 
-  async add(marks: readonly InventorySyncMark[], tx?: SqlQueryable): Promise<InventorySyncMark[]> {
+  async add(marks: readonly InventorySyncMark[], via?: CheckpointWrite): Promise<InventorySyncMark[]> {
     // One row a product per statement: an upsert may not touch a row twice.
     const byProduct = new Map<string, InventorySyncMark>();
     for (const m of marks) byProduct.set(markKey(m), mergeMark(byProduct.get(markKey(m)), m));
@@ -74,8 +75,7 @@ export class SqlInventorySyncMarks implements InventorySyncMarks {
     const rows = [...byProduct.values()];
     // An event at or below the synced position (delivered again) changes nothing and
     // returns nothing; a row synced already starts a new mark; a pending one merges.
-    const { rows: marked } = await (tx ?? this.#sql).query<MarkRow>(
-      `INSERT INTO ${this.#table} AS m (creator_id, product_id, first_ms, last_ms, position)
+    const text = `INSERT INTO ${this.#table} AS m (creator_id, product_id, first_ms, last_ms, position)
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
        ON CONFLICT (creator_id, product_id) DO UPDATE SET
          first_ms = CASE WHEN m.position > m.synced_position
@@ -84,15 +84,17 @@ export class SqlInventorySyncMarks implements InventorySyncMarks {
                         THEN greatest(m.last_ms, excluded.last_ms) ELSE excluded.last_ms END,
          position = greatest(m.position, excluded.position)
        WHERE excluded.position > m.synced_position
-       RETURNING ${COLUMNS}`,
-      [
-        rows.map((r) => r.creatorId),
-        rows.map((r) => r.productId),
-        rows.map((r) => r.firstMs),
-        rows.map((r) => r.lastMs),
-        rows.map((r) => r.position),
-      ],
-    );
+       RETURNING ${COLUMNS}`;
+    const params = [
+      rows.map((r) => r.creatorId),
+      rows.map((r) => r.productId),
+      rows.map((r) => r.firstMs),
+      rows.map((r) => r.lastMs),
+      rows.map((r) => r.position),
+    ];
+    const marked = via
+      ? await via<MarkRow>(text, params)
+      : (await this.#sql.query<MarkRow>(text, params)).rows;
     return marked.map(toMark);
   }
 
