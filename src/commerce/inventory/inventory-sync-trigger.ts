@@ -275,10 +275,10 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
       this.#reload = false;
       try {
         // The table is the truth (every mark held was stored first): a copy left from
-        // an earlier tenure may hold marks another holder has synced since.
-        const stored = await this.#durable.load();
+        // an earlier tenure may hold marks another holder has synced since. Cleared
+        // before the read, so a mark stored and held meanwhile is kept either way.
         this.#marks.clear();
-        for (const mark of stored) this.#hold(mark);
+        for (const mark of await this.#durable.load()) this.#hold(mark);
       } catch (error) {
         this.#reload = true;
         throw error;
