@@ -14,6 +14,7 @@ import {
   type OpenEntity,
   type SettledEntityType,
   type StagedContender,
+  type StagedEntity,
 } from './contender-staging.js';
 import { migrations } from './sql/index.generated.js';
 
@@ -62,14 +63,17 @@ export class SqlContenderStaging implements ContenderStaging {
     );
   }
 
-  async open(): Promise<OpenEntity[]> {
+  async open(): Promise<StagedEntity[]> {
     const { rows } = await this.#sql.query<{
       creator_id: string;
       entity_type: SettledEntityType;
       entity_id: string;
       anchor_ms: string | number;
+      reports: string | number;
+      at_ms_sum: string | number;
     }>(
-      `SELECT creator_id, entity_type, entity_id, min(at_ms) AS anchor_ms
+      `SELECT creator_id, entity_type, entity_id, min(at_ms) AS anchor_ms,
+              count(*) AS reports, sum(at_ms) AS at_ms_sum
          FROM ${this.#table} GROUP BY creator_id, entity_type, entity_id`,
     );
     return rows.map((r) => ({
@@ -77,6 +81,8 @@ export class SqlContenderStaging implements ContenderStaging {
       entityType: r.entity_type,
       entityId: r.entity_id,
       anchorMs: Number(r.anchor_ms),
+      reports: Number(r.reports),
+      atMsSum: Number(r.at_ms_sum),
     }));
   }
 

@@ -444,9 +444,16 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       this.#notedDuringReload = during;
       try {
         await this.#removing; // rows already settled must not come back from the table
-        this.#index.reload(await this.staging.open());
+        const open = await this.staging.open();
+        // Held all along (a backstop reload): this instance staged and settled every report
+        // since the last reload, so an entity the table holds as the index does keeps its
+        // reports and its window resolved ahead. A newly taken lease forgets everything.
+        const kept = this.#index.reload(open, {
+          keepKnown: this.#heldLease,
+          changed: new Set(during.map(entityKey)),
+        });
         this.#index.note(during);
-        this.#prepared.clear();
+        for (const key of this.#prepared.keys()) if (!kept.has(key)) this.#prepared.delete(key);
       } finally {
         this.#notedDuringReload = null;
       }
