@@ -50,7 +50,7 @@ export class SqlContenderStaging implements ContenderStaging {
     if (rows.length === 0) return;
     await this.#sql.query(
       `INSERT INTO ${this.#table} (event_id, creator_id, entity_type, entity_id, at_ms, contender)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::jsonb[])
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[])
        ON CONFLICT (event_id) DO NOTHING`,
       [
         rows.map((r) => r.eventId),
