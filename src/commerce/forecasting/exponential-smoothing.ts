@@ -184,17 +184,26 @@ export class SmoothingModel implements FittedDemandModel {
   readonly #shape: SmoothingShape;
   readonly #p: SmoothingParameters;
   readonly #fit: SmoothingFit;
-  readonly #errors: number[];
+  readonly #errorScale: number;
+  /** The errors paths are drawn from; computed on first use (most fits only score a holdout). */
+  #errorsMemo: number[] | undefined;
 
   constructor(shape: SmoothingShape, p: SmoothingParameters, fit: SmoothingFit, errorScale = 1) {
     this.method = methodOf(shape);
     this.#shape = shape;
     this.#p = p;
     this.#fit = fit;
+    this.#errorScale = errorScale;
     this.parameters = { ...p };
+  }
+
+  get #errors(): number[] {
+    if (this.#errorsMemo) return this.#errorsMemo;
     // Skip the first two weeks of residuals: they mostly measure the initial states.
-    const settled = fit.residuals.slice(Math.min(2 * WEEK, Math.floor(fit.residuals.length / 2)));
-    this.#errors = settled.length > 0 ? winsorize(settled).map((e) => e * errorScale) : [0];
+    const { residuals } = this.#fit;
+    const settled = residuals.slice(Math.min(2 * WEEK, Math.floor(residuals.length / 2)));
+    this.#errorsMemo = settled.length > 0 ? winsorize(settled).map((e) => e * this.#errorScale) : [0];
+    return this.#errorsMemo;
   }
 
   /** Root mean squared one-step error in sample (after the first two weeks). */
@@ -257,8 +266,10 @@ export class SmoothingModel implements FittedDemandModel {
  */
 export function fitSmoothing(y: readonly number[], shape: SmoothingShape): SmoothingModel {
   let best: { p: SmoothingParameters; fit: SmoothingFit } | null = null;
+  // The initial states depend on the series only: computed once, not per grid point.
+  const initial = initialStates(y, shape);
   for (const p of parameterGrid(shape)) {
-    const fit = runSmoothing(y, shape, p);
+    const fit = runSmoothing(y, shape, p, initial);
     if (best === null || fit.sse < best.fit.sse) best = { p, fit };
   }
   return new SmoothingModel(shape, best!.p, best!.fit);
