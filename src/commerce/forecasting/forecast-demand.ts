@@ -75,6 +75,12 @@ export interface SeasonalAdjustment {
   present: boolean;
   /** Units/day the weekday adds to (or takes from) the level. */
   byWeekday: Record<Weekday, number>;
+  /**
+   * Units the yearly index adds to (or takes from) each forecast day's mean,
+   * first day first (the holiday swell, made visible); all zero when the
+   * model carries no yearly index.
+   */
+  yearlyByDay: number[];
 }
 
 /** A demand forecast: a distribution per day, kept sample paths, and how it was made. */
@@ -289,11 +295,23 @@ export function scanDemandSpikes(history: DemandHistory, options: ForecastOption
   return fitHistory(history, resolved(options), options).scan;
 }
 
-function seasonalAdjustment(model: FittedDemandModel, firstDate: string): SeasonalAdjustment {
+function seasonalAdjustment(
+  model: FittedDemandModel,
+  firstDate: string,
+  means: readonly number[],
+): SeasonalAdjustment {
   const offsets = model.seasonalOffsets();
   const byWeekday = {} as Record<Weekday, number>;
   for (let i = 0; i < WEEK; i++) byWeekday[weekdayOf(addDays(firstDate, i))] = offsets[i] ?? 0;
-  return { present: offsets.some((o) => Math.abs(o) > 1e-9), byWeekday };
+  // mean = (level + weekly offset) × factor. The offsets in byWeekday already
+  // carry the factor, so the index's own part is the level's: level × (factor − 1).
+  const yearlyByDay = means.map((m, h) => {
+    if (!(model instanceof YearlyAdjustedModel)) return 0;
+    const factor = model.factor(h);
+    const offset = (offsets[h % WEEK] ?? 0) / model.factor(h % WEEK);
+    return (m / factor - offset) * (factor - 1);
+  });
+  return { present: offsets.some((o) => Math.abs(o) > 1e-9), byWeekday, yearlyByDay };
 }
 
 /**
@@ -361,7 +379,7 @@ function distribution(
       p50: quantileSorted(totals, 0.5),
       p90: quantileSorted(totals, 0.9),
     },
-    seasonality: seasonalAdjustment(model, firstDate),
+    seasonality: seasonalAdjustment(model, firstDate, means),
     ...extra,
     paths,
   };
