@@ -10,6 +10,11 @@ import {
   SmoothingModel,
   tsbStates,
 } from '../../../src/commerce/forecasting/index.js';
+import {
+  fitSmoothing,
+  fitSmoothingPrefixes,
+} from '../../../src/commerce/forecasting/exponential-smoothing.js';
+import { syntheticDemand } from '../../../src/commerce/forecasting/synthetic-demand.js';
 
 const SES = { trend: false, seasonal: false } as const;
 
@@ -80,6 +85,27 @@ describe("Holt's damped trend", () => {
     const [h1, h2] = new SmoothingModel(shape, p, fit).forecastMean(2);
     expect(h1).toBeCloseTo(12.1979819, 10);
     expect(h2).toBeCloseTo(12.68239511, 10);
+  });
+});
+
+describe('fitSmoothingPrefixes', () => {
+  it('fits each prefix exactly as fitSmoothing on the prefix alone, from one grid pass', () => {
+    const { sales } = syntheticDemand('seasonal_yearly', 400, 5);
+    const ends = [30, 56, 57, 200, 372, 400];
+    for (const shape of [
+      { trend: false, seasonal: false },
+      { trend: true, seasonal: false },
+      { trend: true, seasonal: true },
+    ]) {
+      const fitAt = fitSmoothingPrefixes(sales, shape, ends);
+      for (const end of ends) {
+        const alone = fitSmoothing(sales.slice(0, end), shape);
+        const shared = fitAt(end);
+        expect(shared.parameters, `${JSON.stringify(shape)} ${end}`).toEqual(alone.parameters);
+        expect(shared.forecastMean(14)).toEqual(alone.forecastMean(14));
+        expect(shared.inSampleRmse()).toBe(alone.inSampleRmse());
+      }
+    }
   });
 });
 
