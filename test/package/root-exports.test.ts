@@ -80,13 +80,21 @@ describe('the root entry', () => {
     expect(domain).toEqual([]);
   });
 
-  it('and every barrel of the generic engine lists its names (no `export *`)', () => {
-    // Commerce's barrels are still star exports (issue 11; converted when its parallel work has landed).
-    const star = /^export (?:type )?\* from /m;
-    const barrels = readdirSync(SRC, { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.ts') && !f.startsWith(`commerce${sep}`))
-      .filter((f) => star.test(readFileSync(resolve(SRC, f), 'utf8')));
-    expect(barrels).toEqual([]);
+  it('and every barrel, commerce included, lists its names (no `export *`)', () => {
+    // The commerce conflicts barrel is converted last (its vocabulary is moving in from src/conflicts).
+    const pending = [
+      'commerce/conflicts/index.ts',
+      "commerce/index.ts: export * from './conflicts/index.js';",
+    ];
+    const star = /^export (?:type )?\* from .*$/gm;
+    const found = readdirSync(SRC, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.split(sep).join('/'))
+      .flatMap((f) =>
+        [...readFileSync(resolve(SRC, f), 'utf8').matchAll(star)].map(([line]) => `${f}: ${line}`),
+      )
+      .filter((line) => !pending.some((allowed) => line === allowed || line.startsWith(`${allowed}: `)));
+    expect(found).toEqual([]);
   });
 
   it('the graph walker does see commerce from the commerce entry', () => {

@@ -6,7 +6,7 @@
 export { ForecastInputError } from './errors.js';
 export { WEEKDAYS, type Weekday } from './dates.js';
 export { seededRandom, type RandomSource } from './random.js';
-export * from './demand-model.js';
+export { FORECAST_METHODS, type FittedDemandModel, type ForecastMethod } from './demand-model.js';
 export {
   WEEK,
   fitSmoothing,
@@ -17,11 +17,33 @@ export {
   type SmoothingParameters,
   type SmoothingShape,
 } from './exponential-smoothing.js';
-export * from './intermittent-demand.js';
-export * from './select-model.js';
-export * from './spike-detector.js';
+export {
+  crostonStates,
+  fitSba,
+  fitTsb,
+  IntermittentModel,
+  tsbStates,
+  type CrostonState,
+  type TsbState,
+} from './intermittent-demand.js';
+export {
+  candidateMethods,
+  fitMethod,
+  selectModel,
+  widened,
+  type CandidateScore,
+  type ModelSelection,
+} from './select-model.js';
+export {
+  detectSpikes,
+  SPIKE_STATES,
+  type SpikeDetectorOptions,
+  type SpikeScan,
+  type SpikeSignal,
+  type SpikeState,
+} from './spike-detector.js';
 export { fitSpikeDecay, type SpikeDecay } from './spike-model.js';
-export * from './clean-spikes.js';
+export { cleanSpikes, MAX_SPIKE_DAYS, type SpikeWindow } from './clean-spikes.js';
 export {
   YEAR_WEEKS,
   YEARLY_MIN_DAYS,
@@ -29,19 +51,95 @@ export {
   yearlyIndex,
   withYearlySeasonality,
 } from './yearly-seasonality.js';
-export * from './forecast-demand.js';
+export {
+  forecastDemand,
+  forecastWithMethod,
+  MAX_HORIZON_DAYS,
+  scanDemandSpikes,
+  type DemandForecast,
+  type DemandHistory,
+  type ForecastDay,
+  type ForecastOptions,
+  type SeasonalAdjustment,
+} from './forecast-demand.js';
 export { intervalCoverage } from './pit-coverage.js';
-export * from './stockout-forecast.js';
-export * from './reorder-plan.js';
-export * from './accuracy-ledger.js';
-export * from './capacity-plan.js';
-export * from './synthetic-demand.js';
-export * from './product-daily-sales.js';
-export * from './sales-import.js';
-export * from './product-forecast-run.js';
-export * from './analytics-tables.js';
+export { forecastStockout, type StockoutForecast } from './stockout-forecast.js';
+export { planReorder, type ReorderPlan, type ReorderPlanInput } from './reorder-plan.js';
+export {
+  addScore,
+  figuresOf,
+  ForecastLedger,
+  keptDays,
+  NO_SCORES,
+  type AccuracyFigures,
+  type AccuracySums,
+  type KeptForecast,
+  type KeptForecastDay,
+} from './accuracy-ledger.js';
+export {
+  CAPACITY_SIGNAL_SHARE,
+  planCapacity,
+  type CapacityInput,
+  type CapacitySignal,
+} from './capacity-plan.js';
+export {
+  DEMAND_CLASSES,
+  syntheticDemand,
+  type DemandClass,
+  type SyntheticDemand,
+} from './synthetic-demand.js';
+export { productDailySalesProjection, type ProductDailySalesRow } from './product-daily-sales.js';
+export {
+  importDailySales,
+  SALES_IMPORTED_EVENT,
+  salesImportedSchema,
+  type ImportedSales,
+  type SalesImported,
+} from './sales-import.js';
+export {
+  ANALYTICS_HORIZON_DAYS,
+  forecastProductRun,
+  historyWindow,
+  type AnalyticsRunSettings,
+  type ProductResult,
+  type ProductRunInput,
+} from './product-forecast-run.js';
+export {
+  ANALYTICS_STATE_TABLES,
+  ANALYTICS_TABLES,
+  analyticsTableDefinitions,
+  INSIGHT_KINDS,
+  type CreatorPerformanceRow,
+  type InsightKind,
+  type InsightRow,
+  type KeptForecastRow,
+  type ProductTrendRow,
+} from './analytics-tables.js';
 export { mergeFigures, type CreatorContribution, type RevenueDay } from './analytics-rows.js';
 export { ANALYTICS_RUN_EVENT, analyticsRunOf, type FoldedAnalyticsRun } from './analytics-run-event.js';
-export * from './analytics-product-state.js';
-export * from './analytics-creator-state.js';
-export * from './analytics-updater.js';
+export {
+  analyticsProductStateProjection,
+  PRODUCT_STATE_TABLE,
+  runOutcomeOf,
+  type PendingForecast,
+  type ProductAnalyticsStateRow,
+  type ProductRunOutcome,
+  type ProductStateColumns,
+} from './analytics-product-state.js';
+export {
+  analyticsCreatorStateProjection,
+  CREATOR_STATE_TABLE,
+  finishedRunOf,
+  REVENUE_DAYS_KEPT,
+  type CreatorAnalyticsStateRow,
+  type CreatorStateColumns,
+} from './analytics-creator-state.js';
+export {
+  ANALYTICS_RUN_STREAM,
+  AnalyticsUpdater,
+  type AnalyticsRun,
+  type AnalyticsUpdaterEventMap,
+  type AnalyticsUpdaterOptions,
+  type CommerceAnalyticsOptions,
+  type MentionsPort,
+} from './analytics-updater.js';

@@ -1,4 +1,32 @@
-export type * from './payment-gateway.js';
-export type * from './shipping-provider.js';
-export * from './tiktok-shop-client.js';
-export * from './fakes/index.js';
+export type {
+  ChargeLookup,
+  ChargeRequest,
+  Payment,
+  PaymentGateway,
+  RefundRequest,
+} from './payment-gateway.js';
+export type {
+  CancelLabelRequest,
+  LabelLookup,
+  LabelRequest,
+  ShippingLabel,
+  ShippingProvider,
+} from './shipping-provider.js';
+export {
+  parseTikTokInventory,
+  parseTikTokOrderDetail,
+  tikTokShopClientFromHttp,
+  type TikTokOrderDetail,
+  type TikTokShippingUpdate,
+  type TikTokShopClient,
+  type TikTokShopHttpAdapterOptions,
+  type TikTokSkuStock,
+} from './tiktok-shop-client.js';
+export {
+  FakeBehaviour,
+  FakePaymentGateway,
+  FakeShippingProvider,
+  FakeTikTokShopClient,
+  type FakeBehaviourOptions,
+  type ScriptedFailure,
+} from './fakes/index.js';
