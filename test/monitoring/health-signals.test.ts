@@ -70,8 +70,38 @@ describe('health signals from measurements', () => {
       const { events } = await store.readStream('system-health-order_processing');
       expect(events.length).toBeGreaterThan(3); // appended through the store's schema validation
     } finally {
-      signals.stop();
+      await signals.stop();
       await store.close();
     }
+  });
+
+  it('checks every interval on the runtime poll loop, and stop() waits for the check in flight', async () => {
+    const store = createEventStore({ eventTypes: COMMERCE_EVENT_SCHEMAS });
+    await store.migrate();
+    const signals = createHealthSignals({ registry: createMetricsRegistry(), intervalMs: 5 });
+    // Hold the first interval's check inside its append until released.
+    let entered!: () => void;
+    const inFlight = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let appended = 0;
+    const append = store.append.bind(store);
+    store.append = (async (...args: Parameters<typeof store.append>) => {
+      entered();
+      await gate;
+      const result = await append(...args);
+      appended += 1;
+      return result;
+    }) as typeof store.append;
+    signals.start({ store });
+    await inFlight;
+    let stopped = false;
+    const stopping = signals.stop().then(() => (stopped = true));
+    for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false); // the check is still held: stop() has not returned
+    release();
+    await stopping;
+    expect(appended).toBe(4); // that check ran to its end (one health row per component) before stop() resolved
+    await store.close();
   });
 });

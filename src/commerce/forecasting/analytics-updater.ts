@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
+import { PollLoop } from '../../runtime/poll-loop.js';
 import type { EventStore } from '../../store/types.js';
 import { commerceEvent, type EventPayload } from '../events/catalog.js';
 import { utcDay } from '../metrics/revenue.js';
@@ -116,7 +117,7 @@ export interface AnalyticsUpdaterEventMap {
  */
 export class AnalyticsUpdater extends EventEmitter<AnalyticsUpdaterEventMap> {
   readonly #o: Required<Omit<AnalyticsUpdaterOptions, 'mentions'>> & { mentions?: MentionsPort };
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #loop: PollLoop | undefined;
   /** The last run started (`current`: as of its start, so a request for one now joins it). */
   #running: { promise: Promise<AnalyticsRun>; current: boolean } | undefined;
 
@@ -142,19 +143,32 @@ export class AnalyticsUpdater extends EventEmitter<AnalyticsUpdaterEventMap> {
     assertProbability('serviceLevel', this.#o.serviceLevel);
   }
 
-  /** Run every `intervalMs` until {@link stop}; failures become `'error'` events. */
+  /**
+   * Run every `intervalMs` until {@link stop} (the first one interval after
+   * start; the next one interval after a run ends); failures become `'error'`
+   * events.
+   */
   start(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      this.runOnce().catch((err: unknown) => this.emit('error', err));
-    }, this.#o.intervalMs);
-    this.#timer.unref?.();
+    if (this.#loop) return;
+    const every = { ms: this.#o.intervalMs, wakeable: false };
+    this.#loop = new PollLoop({
+      turn: async () => {
+        await this.runOnce();
+        return every;
+      },
+      onError: (err) => {
+        this.emit('error', err);
+        return every;
+      },
+      unref: true,
+    });
+    this.#loop.start({ first: every });
   }
 
-  /** Stop the timer and wait for a run in progress. */
+  /** Stop the runs every interval and wait for a run in progress (its own or one asked for). */
   async stop(): Promise<void> {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = undefined;
+    await this.#loop?.stop();
+    this.#loop = undefined;
     await this.#running?.promise.catch(() => undefined);
   }
 

@@ -8,6 +8,7 @@
 import { componentHealth, DEFAULT_HEALTH_THRESHOLDS, measurementStatus } from '../metrics/system-health.js';
 import type { HealthThresholds } from '../metrics/system-health.js';
 import { resolveLogger, type Logger } from '../../core/logger.js';
+import { PollLoop } from '../../runtime/poll-loop.js';
 import type { EventStore, NewEvent } from '../../store/types.js';
 import type { MetricsRegistry } from '../../monitoring/metrics/metrics-registry.js';
 import {
@@ -46,8 +47,10 @@ export interface HealthSignalsOptions {
 /** A running producer of health signals (an engine worker). */
 export interface HealthSignals {
   readonly name: string;
+  /** Check every `intervalMs` (the first one interval after start). */
   start(context: { store: EventStore }): void;
-  stop(): void;
+  /** Stop checking; resolves once a check in flight has finished. */
+  stop(): Promise<void>;
   /** Measure and append now; returns what was appended. */
   check(): Promise<NewEvent[]>;
   /** The last measurements. */
@@ -71,7 +74,7 @@ export function createHealthSignals(options: HealthSignalsOptions): HealthSignal
   const memory = new Map<string, number>();
   const breached = new Map<string, string>();
   let store: EventStore | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let loop: PollLoop | undefined;
   let last: HealthMeasurements | null = null;
 
   const check = async (): Promise<NewEvent[]> => {
@@ -132,18 +135,26 @@ export function createHealthSignals(options: HealthSignalsOptions): HealthSignal
       return last;
     },
     start(context) {
+      if (loop) return;
       store = context.store;
-      timer = setInterval(
-        () =>
-          void check().catch((err: unknown) =>
-            logger.error({ component: 'monitoring', err }, 'health check failed'),
-          ),
-        intervalMs,
-      );
-      timer.unref();
+      // One interval between checks, not woken early; a failed check waits one too.
+      const every = { ms: intervalMs, wakeable: false };
+      loop = new PollLoop({
+        turn: async () => {
+          await check();
+          return every;
+        },
+        onError: (err) => {
+          logger.error({ component: 'monitoring', err }, 'health check failed');
+          return every;
+        },
+        unref: true,
+      });
+      loop.start({ first: every });
     },
-    stop() {
-      clearInterval(timer);
+    async stop() {
+      await loop?.stop();
+      loop = undefined;
       store = undefined;
     },
     check,

@@ -147,6 +147,38 @@ describe.each(commerceEngines)('analytics updater on $name', (engine) => {
     sub.unsubscribe();
   });
 
+  it('runs every interval on the runtime poll loop, and stop() waits for the run in flight', async () => {
+    const rm = bed.commerce.readModels;
+    const updater = new AnalyticsUpdater({ store: bed.store, readModels: rm, intervalMs: 1_000 });
+    const runs: unknown[] = [];
+    updater.on('updated', (run) => runs.push(run));
+    // Hold the first interval's run at its start (it waits for the read models) until released.
+    let entered!: () => void;
+    const inFlight = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const whenCaughtUp = rm.whenCaughtUp.bind(rm);
+    rm.whenCaughtUp = async (...args: Parameters<typeof rm.whenCaughtUp>) => {
+      entered();
+      await gate;
+      return whenCaughtUp(...args);
+    };
+    try {
+      updater.start();
+      updater.start(); // a second start is a no-op
+      await inFlight;
+      let stopped = false;
+      const stopping = updater.stop().then(() => (stopped = true));
+      for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
+      expect(stopped).toBe(false);
+      release();
+      await stopping;
+      expect(runs).toHaveLength(1); // the run in flight finished, and no other started
+    } finally {
+      rm.whenCaughtUp = whenCaughtUp;
+    }
+  });
+
   it('refuses bad options', () => {
     expect(
       () => new AnalyticsUpdater({ store: bed.store, readModels: bed.commerce.readModels, intervalMs: 5 }),
