@@ -280,8 +280,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     accessToken: credentials.accessToken,
     shopId: credentials.shopId,
     baseUrl: options.tiktokApiUrl ?? env.TIKTOK_API_URL ?? 'http://127.0.0.1:3100',
-    maxRetries: 1,
-    baseDelayMs: 100,
+    retry: { attempts: 2, minTimeoutMs: 100 },
     timeoutMs: 3000,
     // Four calls per order: a keep-alive pool on undici's request, not the global fetch.
     fetch: pooledFetch(),

@@ -30,7 +30,7 @@ describe('mock TikTok Shop Open API', () => {
       appSecret: DEMO_CREDENTIALS.appSecret,
       accessToken: 't',
       baseUrl: url,
-      maxRetries: 0,
+      retry: { attempts: 1 },
     });
 
   it('serves order details the commerce port can read', async () => {

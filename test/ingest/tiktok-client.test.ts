@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TikTokApiError } from '../../src/commerce/ingest/tiktok/api-error.js';
 import { signTikTokRequest } from '../../src/commerce/ingest/tiktok/request-signature.js';
 import { createTikTokShopHttpClient, retryAfterToMs } from '../../src/commerce/ingest/tiktok/shop-client.js';
+import { ValidationError } from '../../src/core/errors.js';
 import type { EventStore } from '../../src/store/types.js';
 import { allEvents, memoryStore } from './support.js';
 
@@ -100,9 +101,9 @@ function client(extra: Partial<Parameters<typeof createTikTokShopHttpClient>[0]>
     shopId: 'shop-1',
     baseUrl,
     store,
-    baseDelayMs: 1,
     sleep: async (ms) => void sleeps.push(ms),
     ...extra,
+    retry: { minTimeoutMs: 1, ...extra.retry },
   });
 }
 
@@ -216,16 +217,48 @@ describe('TikTok Shop client against a fake server', () => {
     ]);
   });
 
-  it('gives up after maxRetries with a TikTokApiError', async () => {
+  it('gives up after the retry policy attempts with a TikTokApiError', async () => {
     script = Array.from({ length: 5 }, () => ({
       status: 500,
       body: { code: 2, message: 'down', request_id: 'r-1' },
     }));
-    const call = client({ maxRetries: 2 }).getOrderDetail(['1']);
+    const call = client({ retry: { attempts: 3 } }).getOrderDetail(['1']);
     await expect(call).rejects.toMatchObject({ code: 'TIKTOK_API_ERROR', httpStatus: 500, requestId: 'r-1' });
     expect(seen).toHaveLength(3);
     const willRetry = (await allEvents(store)).map((e) => (e.data as { willRetry: boolean }).willRetry);
     expect(willRetry).toEqual([true, true, false]);
+  });
+
+  it('still takes the deprecated maxRetries / baseDelayMs / maxDelayMs, under retry', async () => {
+    const down = () => Array.from({ length: 5 }, () => ({ status: 500, body: { code: 2, message: 'down' } }));
+    const legacy = (extra: Partial<Parameters<typeof createTikTokShopHttpClient>[0]>) =>
+      createTikTokShopHttpClient({
+        appKey: APP_KEY,
+        appSecret: APP_SECRET,
+        accessToken: TOKEN,
+        baseUrl,
+        baseDelayMs: 1,
+        sleep: async (ms) => void sleeps.push(ms),
+        ...extra,
+      });
+    script = down();
+    await expect(legacy({ maxRetries: 1 }).getOrderDetail(['1'])).rejects.toMatchObject({ httpStatus: 500 });
+    expect(seen).toHaveLength(2); // maxRetries 1 = attempts 2
+    seen.length = 0;
+    script = down();
+    const both = legacy({ maxRetries: 4, retry: { attempts: 2 } }).getOrderDetail(['1']);
+    await expect(both).rejects.toMatchObject({ httpStatus: 500 });
+    expect(seen).toHaveLength(2); // retry wins over the alias
+    // maxDelayMs is still the longest Retry-After waited out.
+    script = [{ status: 429, headers: { 'retry-after': '5' } }];
+    await expect(legacy({ maxDelayMs: 1_000 }).getOrderDetail(['1'])).rejects.toMatchObject({
+      code: 'TIKTOK_RATE_LIMITED',
+    });
+    expect(sleeps).toEqual([]);
+  });
+
+  it('refuses a bad retry policy', () => {
+    expect(() => client({ retry: { attempts: 0 } })).toThrow(ValidationError);
   });
 
   it('does not retry a business error (HTTP 200 with a non-zero code)', async () => {
@@ -239,7 +272,7 @@ describe('TikTok Shop client against a fake server', () => {
 
   it('fails at once when Retry-After is longer than it may wait', async () => {
     script = [{ status: 429, headers: { 'retry-after': '120' } }];
-    await expect(client({ maxDelayMs: 30_000 }).getOrderDetail(['1'])).rejects.toMatchObject({
+    await expect(client({ retry: { maxTimeoutMs: 30_000 } }).getOrderDetail(['1'])).rejects.toMatchObject({
       code: 'TIKTOK_RATE_LIMITED',
     });
     expect(sleeps).toEqual([]);
@@ -261,7 +294,7 @@ describe('TikTok Shop client against a fake server', () => {
       accessToken: () => Promise.resolve(TOKEN),
       baseUrl: 'http://127.0.0.1:9',
       store,
-      maxRetries: 1,
+      retry: { attempts: 2, minTimeoutMs: 1 },
       sleep: async (ms) => void sleeps.push(ms),
     });
     await expect(dead.getOrderDetail(['1'])).rejects.toMatchObject({
@@ -300,7 +333,7 @@ describe('TikTok Shop client: what is sent again', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const { port } = probe.address() as AddressInfo;
     await new Promise<void>((r) => probe.close(() => r()));
-    const dead = client({ baseUrl: `http://127.0.0.1:${port}`, maxRetries: 2 });
+    const dead = client({ baseUrl: `http://127.0.0.1:${port}`, retry: { attempts: 3 } });
     await expect(dead.shipPackage('pk-refused')).rejects.toMatchObject({
       code: 'TIKTOK_NETWORK_ERROR',
       outcomeUnknown: false,

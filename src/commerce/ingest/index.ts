@@ -27,6 +27,7 @@ export {
   createTikTokShopHttpClient,
   retryAfterToMs,
   TIKTOK_CLIENT_SOURCE,
+  TIKTOK_RETRY_POLICY,
   type TikTokRequest,
   type TikTokShopHttpClient,
   type TikTokShopHttpClientOptions,

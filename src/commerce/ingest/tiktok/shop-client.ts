@@ -7,7 +7,12 @@
 import { z } from 'zod';
 import type { EventPayload } from '../../events/catalog.js';
 import { classifyFailure } from '../../../runtime/classify-failure.js';
-import { nominalRetryDelayMs, type RetryPolicy } from '../../../runtime/retry-policy.js';
+import {
+  nominalRetryDelayMs,
+  resolveRetryPolicy,
+  type RetryPolicy,
+  type RetryPolicyInput,
+} from '../../../runtime/retry-policy.js';
 import { withRetry } from '../../../runtime/with-retry.js';
 import type { EventStore } from '../../../store/types.js';
 import { accessTokens, type AccessTokenOptions } from './access-token.js';
@@ -32,7 +37,7 @@ export const TIKTOK_CLIENT_SOURCE = 'tiktok_client';
  * const client = createTikTokShopHttpClient({
  *   appKey, appSecret, shopCipher: 'GCP_abc', shopId: 'shop-1',
  *   accessToken: () => tokens.current('shop-1'),
- *   store, maxRetries: 5, timeoutMs: 5_000, // rate limits and API errors recorded as events
+ *   store, retry: { attempts: 6 }, timeoutMs: 5_000, // rate limits and API errors recorded as events
  * });
  * ```
  */
@@ -47,11 +52,18 @@ export interface TikTokShopHttpClientOptions extends AccessTokenOptions {
   baseUrl?: string;
   /** Where `tiktok.rate_limit_hit` / `tiktok.api_error` go; none when absent. */
   store?: Pick<EventStore, 'append'>;
-  /** Retries after the first attempt. Default 3. */
+  /**
+   * The runtime's retry policy for what is safe to send again. Default
+   * {@link TIKTOK_RETRY_POLICY} (4 attempts, 500 ms doubling to 30 s, with
+   * jitter); `maxTimeoutMs` is also the longest `Retry-After` it waits out (a
+   * longer one fails the call at once).
+   */
+  retry?: RetryPolicyInput;
+  /** @deprecated Use `retry: { attempts: maxRetries + 1 }`. Retries after the first attempt (0–10); `retry` wins. */
   maxRetries?: number;
-  /** First backoff delay (the runtime's retry policy: doubles per retry, times a random 1–2). Default 500 ms. */
+  /** @deprecated Use `retry: { minTimeoutMs }`; `retry` wins. */
   baseDelayMs?: number;
-  /** Longest backoff delay; a longer `Retry-After` fails the call instead. Default 30 s. */
+  /** @deprecated Use `retry: { maxTimeoutMs }`; `retry` wins. */
   maxDelayMs?: number;
   /** Per-exchange timeout. Default 10 s. */
   timeoutMs?: number;
@@ -68,10 +80,27 @@ const optionsSchema = z.object({
   appKey: z.string().min(1),
   appSecret: z.string().min(1),
   baseUrl: z.url().default('https://open-api.tiktokglobalshop.com'),
-  maxRetries: z.int().min(0).max(10).default(3),
-  baseDelayMs: z.number().min(0).default(500),
-  maxDelayMs: z.number().min(0).default(30_000),
+  maxRetries: z.int().min(0).max(10).optional(),
+  baseDelayMs: z.number().min(0).optional(),
+  maxDelayMs: z.number().min(0).optional(),
   timeoutMs: z.int().min(1).default(10_000),
+});
+
+/**
+ * The client's default retry policy: 4 attempts, 500 ms doubling to at most
+ * 30 s (also the longest `Retry-After` waited out), with jitter.
+ *
+ * @example
+ * ```ts
+ * createTikTokShopHttpClient({ ...credentials, retry: { ...TIKTOK_RETRY_POLICY, attempts: 6 } });
+ * ```
+ */
+export const TIKTOK_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
+  attempts: 4,
+  minTimeoutMs: 500,
+  maxTimeoutMs: 30_000,
+  factor: 2,
+  jitter: true,
 });
 
 /** One API call. */
@@ -172,13 +201,13 @@ class RetryableFailure extends Error {
  */
 export function createTikTokShopHttpClient(options: TikTokShopHttpClientOptions): TikTokShopHttpClient {
   const config = Object.freeze(optionsSchema.parse(options));
-  const retry: Readonly<RetryPolicy> = Object.freeze({
-    attempts: config.maxRetries + 1,
+  // `retry` over the deprecated aliases over the client's defaults.
+  const aliases: RetryPolicyInput = {
+    attempts: config.maxRetries === undefined ? undefined : config.maxRetries + 1,
     minTimeoutMs: config.baseDelayMs,
     maxTimeoutMs: config.maxDelayMs,
-    factor: 2,
-    jitter: true,
-  });
+  };
+  const retry = resolveRetryPolicy(options.retry, resolveRetryPolicy(aliases, TIKTOK_RETRY_POLICY));
   const doFetch = options.fetch ?? globalThis.fetch;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = options.now ?? Date.now;
@@ -252,7 +281,7 @@ export function createTikTokShopHttpClient(options: TikTokShopHttpClientOptions)
   /** One attempt: an exchange, and one more with a renewed token if TikTok says it expired. */
   async function attempt<T>(req: TikTokRequest, body: string | undefined, attemptNumber: number): Promise<T> {
     const idempotent = req.idempotent ?? req.method !== 'POST';
-    const canRetry = attemptNumber <= config.maxRetries;
+    const canRetry = attemptNumber < retry.attempts;
     const where = { method: req.method, path: req.path, ...shop, attempt: attemptNumber };
     const token = await tokens.current().catch(tokenFailure);
     let result = await exchange(req, body, token);
@@ -296,7 +325,7 @@ export function createTikTokShopHttpClient(options: TikTokShopHttpClientOptions)
     if (response.status === 429) {
       // Refused before acting: safe to send again, after TikTok's wait when it names one.
       const retryAfter = retryAfterToMs(response.headers.get('retry-after'), now());
-      const retryable = retryAfter === undefined || retryAfter <= config.maxDelayMs;
+      const retryable = retryAfter === undefined || retryAfter <= retry.maxTimeoutMs;
       const wait = retryAfter ?? nominalRetryDelayMs(retry, attemptNumber);
       await record({ type: 'tiktok.rate_limit_hit', data: { ...where, retryAfterMs: Math.round(wait) } });
       const error = failed('TIKTOK_RATE_LIMITED');
