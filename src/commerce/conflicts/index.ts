@@ -1,12 +1,46 @@
-export * from './report-events.js';
-export * from './contender-staging.js';
-export * from './settle-window.js';
-export * from './settled-outcome.js';
-export * from './sync-conflict-processor.js';
-export * from './manual-queue-routes.js';
-export * from './open-index.js';
-export * from './report-contender.js';
-export * from './conflict-queue.js';
-export * from './memory-contender-staging.js';
-export * from './sql-contender-staging.js';
-export * from './contender-staging-of.js';
+export {
+  ORDER_RECONCILED_EVENT,
+  ORDER_REPORTED_EVENT,
+  orderReconciledSchema,
+  orderReportedSchema,
+  orderReportEvent,
+  registerSyncReportEvents,
+  STOCK_REPORTED_EVENT,
+  stockReportedSchema,
+  stockReportEvent,
+  type OrderReconciled,
+  type OrderReported,
+  type StockReported,
+} from './report-events.js';
+export {
+  compareStaged,
+  entityKey,
+  groupByEntity,
+  SYNC_CONTENDERS_COMPONENT,
+  type ContenderStaging,
+  type OpenEntity,
+  type SettledEntityType,
+  type StagedContender,
+  type StagedEntity,
+} from './contender-staging.js';
+export { dueWindow } from './settle-window.js';
+export { settledOutcome, type SettledOutcome } from './settled-outcome.js';
+export {
+  RESOLVE_SYNC_CONFLICTS,
+  SyncConflictProcessor,
+  type SettleResult,
+  type SyncConflictEvents,
+  type SyncConflictOptions,
+} from './sync-conflict-processor.js';
+export {
+  manualQueueRoutes,
+  QUEUE_ADMIN_ROLE,
+  type ManualQueueRoutesOptions,
+  type QueueCaller,
+} from './manual-queue-routes.js';
+export { OpenEntityIndex, type DueEntity } from './open-index.js';
+export { toStaged } from './report-contender.js';
+export { ConflictQueue, type ConflictReader, type ConflictReportOptions } from './conflict-queue.js';
+export { MemoryContenderStaging } from './memory-contender-staging.js';
+export { SqlContenderStaging } from './sql-contender-staging.js';
+export { contenderStagingOf } from './contender-staging-of.js';
