@@ -23,6 +23,9 @@
  *   (confirmed alarms away from any shock, per product-year; every class), all
  *   from the scan the forecaster bases its forecast on (`scanDemandSpikes`:
  *   with the yearly index when the chosen model carries one) over the whole series.
+ * - `ms_per_forecast` (wall clock) and `cpu_ms_per_forecast` (this process's
+ *   CPU time, user + system, around each `forecastDemand` call): medians. On a
+ *   shared machine compare CPU, and old against new run alternately.
  *
  * Environment: FORECAST_PRODUCTS (per class, default 60 → 300 products),
  * FORECAST_CLASSES (comma-separated, default all, e.g. `seasonal,demo_replay`),
@@ -72,6 +75,7 @@ interface Tally {
   days: number;
   methods: Record<string, number>;
   ms: number[];
+  cpuMs: number[];
 }
 
 function seasonalNaiveScale(history: readonly number[]): number {
@@ -88,6 +92,7 @@ function backtest(series: Series, tally: Tally): void {
     const origin = DAYS - HORIZON - k * HORIZON;
     const history = series.sales.slice(0, origin);
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const f = forecastDemand(
       {
         sales: history,
@@ -96,7 +101,9 @@ function backtest(series: Series, tally: Tally): void {
       },
       { horizon: HORIZON, paths: PATHS, seed: origin },
     );
+    const used = process.cpuUsage(cpu);
     tally.ms.push(performance.now() - started);
+    tally.cpuMs.push((used.user + used.system) / 1000);
     const method = f.parameters.yearlyAmplitude === undefined ? f.method : `${f.method}+yearly`;
     tally.methods[method] = (tally.methods[method] ?? 0) + 1;
     const actual = series.sales.slice(origin, origin + HORIZON);
@@ -172,6 +179,7 @@ function runClass(name: string, all: readonly Series[]): void {
     days: 0,
     methods: {},
     ms: [],
+    cpuMs: [],
   };
   const delays: number[] = [];
   const flags: number[] = [];
@@ -204,6 +212,7 @@ function runClass(name: string, all: readonly Series[]): void {
     false_alarm_rate: round(falseAlarms / ((all.length * DAYS) / 365), 3),
     methods: tally.methods,
     ms_per_forecast: round(median(tally.ms), 2),
+    cpu_ms_per_forecast: round(median(tally.cpuMs), 2),
   });
 }
 

@@ -122,6 +122,43 @@ export async function advanceCheckpoint(
 }
 
 /**
+ * Move the checkpoint from `expected` to `next` in the statement of one write
+ * (`text`, parameters `$1..$n`, ending in `RETURNING`): a data-modifying WITH
+ * runs both in one statement, so both commit together in one round trip.
+ * Resolves with the write's returned rows (as JSON). The write runs whether
+ * the fence holds or not (it cannot be made to depend on it from outside), so
+ * it must be idempotent; a failed fence then throws `CheckpointMovedError`.
+ *
+ * @example
+ * ```ts
+ * const rows = await advanceCheckpointWith(sql, schema, name, cp, page.checkpoint, 'INSERT … RETURNING id', [id]);
+ * ```
+ */
+export async function advanceCheckpointWith<Row>(
+  sql: SqlQueryable,
+  schema: string,
+  processor: string,
+  expected: LogCheckpoint,
+  next: LogCheckpoint,
+  text: string,
+  params: readonly unknown[],
+): Promise<Row[]> {
+  const n = params.length;
+  const { rows } = await sql.query<{ advanced: number; written: Row[] }>(
+    `WITH checkpoint_advanced AS (
+       UPDATE ${table(schema)} SET checkpoint = $${n + 3}, updated_at = now()
+        WHERE processor = $${n + 1} AND checkpoint = $${n + 2} RETURNING processor
+     ), written AS (${text})
+     SELECT (SELECT count(*) FROM checkpoint_advanced)::int AS advanced,
+            coalesce((SELECT json_agg(w) FROM written w), '[]'::json) AS written`,
+    [...params, processor, expected, next],
+  );
+  if (rows[0]!.advanced !== 1)
+    throw new CheckpointMovedError(processor, expected, await readCheckpoint(sql, schema, processor));
+  return rows[0]!.written;
+}
+
+/**
  * Lock a processor's checkpoint row for the rest of `tx` without checking it
  * (redrives and rebuild swaps use it to serialize with live batches).
  *

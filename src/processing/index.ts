@@ -60,7 +60,12 @@ export {
   saveCheckpoint,
 } from './checkpoint-store.js';
 export { readProcessorCheckpoint } from './checkpoint-reader.js';
-export type { ProcessingState, StateCommitOptions, StateWork } from './state/processing-state.js';
+export type {
+  CheckpointWrite,
+  ProcessingState,
+  StateCommitOptions,
+  StateWork,
+} from './state/processing-state.js';
 export {
   memoryProcessingState,
   type MemoryProcessingMaps,

@@ -24,6 +24,7 @@ import type { ProcessorContext } from './processor-context.js';
 import type { ProcessorLease } from './processor-lease.js';
 import type { ProgressObserver } from './processor-observer.js';
 import type { HandlerContext, PostCommit } from './processor-options.js';
+import type { CheckpointWrite } from './state/processing-state.js';
 
 /** The signal a redrive's handler gets: a redrive is not leased. */
 const UNLEASED: AbortSignal = new AbortController().signal;
@@ -220,9 +221,16 @@ export class Delivery {
       name,
       expected,
       next,
-      async (tx) => {
+      async (tx, withCheckpoint) => {
         try {
-          const result = await work({ ...(tx ? { tx } : {}), processor: name, attempt: 1, signal });
+          const result = await work({
+            ...(tx ? { tx } : {}),
+            // Not ours to store once the lease tenure has ended.
+            ...(withCheckpoint ? { withCheckpoint: leasedWrite(withCheckpoint, leased) } : {}),
+            processor: name,
+            attempt: 1,
+            signal,
+          });
           leased(); // finished after the lease was lost: not ours to commit
           return result;
         } catch (err) {
@@ -248,4 +256,12 @@ export class Delivery {
       this.#ctx.fail(err, 'post-commit callback failed');
     }
   }
+}
+
+/** `write`, refused (`LeaseLostError`) once the lease tenure its batch started in has ended. */
+function leasedWrite(write: CheckpointWrite, leased: () => void): CheckpointWrite {
+  return async (text, params) => {
+    leased();
+    return write(text, params);
+  };
 }

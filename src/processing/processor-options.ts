@@ -10,6 +10,7 @@ import type { EventOfType } from '../store/define-events.js';
 import type { EventStore, StoredEvent } from '../store/types.js';
 import { resolveLeaseTiming, type LeaseTiming } from '../runtime/lease-timing.js';
 import { resolveRetryPolicy, type RetryPolicy, type RetryPolicyInput } from '../runtime/retry-policy.js';
+import type { CheckpointWrite } from './state/processing-state.js';
 
 /** Run after the batch's checkpoint was stored (its transaction committed), e.g. to publish row changes. */
 export type PostCommit = () => void;
@@ -42,6 +43,17 @@ export interface HandlerContext {
    * batch will not be committed. Never aborted without a lease.
    */
   signal: AbortSignal;
+  /**
+   * `'at-least-once'` on a SQL store: send the batch's one write (an idempotent
+   * statement ending in `RETURNING`) in the statement that moves the fenced
+   * checkpoint — one round trip and one commit for the batch instead of two —
+   * and get its returned rows (as JSON: bigint columns come back as numbers).
+   * At most once a batch; the processor stores nothing more for it. A failed
+   * fence throws `CheckpointMovedError` (the write is applied regardless, as
+   * any at-least-once effect may be). Absent in memory and with
+   * `'exactly-once'` (write through `tx`).
+   */
+  withCheckpoint?: CheckpointWrite;
 }
 
 /** Handles one event (of type `E`); may return a {@link PostCommit}. */

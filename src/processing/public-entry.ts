@@ -3,7 +3,8 @@
  * entry's processors and projections (the root stays under its name budget).
  * Today: projection sets — several tables folded together per batch, later
  * tables folding earlier ones' row changes, rows locked per tenant — and
- * their storage port.
+ * their storage port; the type of an at-least-once handler's
+ * `ctx.withCheckpoint`.
  */
 export { createProjectionSet, ProjectionSet } from './projection-set/projection-set.js';
 export {
@@ -27,3 +28,4 @@ export {
 export { projectionSetStorageOf } from './state/processing-state-of.js';
 export type { MemoryBatch } from './projection-set/memory-set-tables.js';
 export type { AdvisoryLock } from './projection/advisory-locks.js';
+export type { CheckpointWrite } from './state/processing-state.js';

@@ -16,6 +16,10 @@ import {
 } from '../../src/commerce/index.js';
 import { createEventStore } from '../../src/store/index.js';
 import { portEngines } from './port-engines.js';
+import { sqlEngines } from '../support/databases.js';
+import { runMigrations } from '../../src/core/migrator.js';
+import { SYNC_CONTENDERS_COMPONENT } from '../../src/commerce/conflicts/contender-staging.js';
+import { migrations } from '../../src/commerce/conflicts/sql/index.generated.js';
 
 interface Opened {
   staging: ContenderStaging;
@@ -63,8 +67,8 @@ describe.each(adapters)('contender staging ($name)', (adapter) => {
     await staging.add([]);
     expect(await staging.open()).toEqual(
       expect.arrayContaining([
-        { ...entity('p1'), anchorMs: 100 },
-        { ...entity('p2'), anchorMs: 300 },
+        { ...entity('p1'), anchorMs: 100, reports: 2, atMsSum: 300 },
+        { ...entity('p2'), anchorMs: 300, reports: 1, atMsSum: 300 },
       ]),
     );
     expect(await staging.open()).toHaveLength(2);
@@ -86,6 +90,28 @@ describe.each(adapters)('contender staging ($name)', (adapter) => {
     await staging.remove([]);
     expect((await staging.open()).map((e) => e.entityId)).toEqual(['p1']);
     expect((await staging.load(entity('p1'))).map((r) => r.eventId)).toEqual(['b']);
+  });
+});
+
+describe.each(sqlEngines)('contender staging, upgraded ($name)', (engine) => {
+  it.skipIf(!engine.available)('reads back a report staged as jsonb before migration 2', async () => {
+    const db = await engine.open();
+    try {
+      const component = { schema: db.schema, component: SYNC_CONTENDERS_COMPONENT };
+      await runMigrations(db.sql, { ...component, migrations: migrations.slice(0, 1) });
+      const old = report('e1', 'p1', 100, 4);
+      await db.sql.query(
+        `INSERT INTO "${db.schema}".sync_contenders (event_id, creator_id, entity_type, entity_id, at_ms, contender)
+         VALUES ($1, 'c1', 'inventory', 'p1', 100, $2::jsonb)`,
+        ['e1', JSON.stringify(old.contender)],
+      );
+      const staging = new SqlContenderStaging(db.sql, db.schema);
+      await staging.migrate();
+      await staging.add([report('e2', 'p1', 200, 5)]);
+      expect(await staging.load(entity('p1'))).toEqual([old, report('e2', 'p1', 200, 5)]);
+    } finally {
+      await db.close();
+    }
   });
 });
 

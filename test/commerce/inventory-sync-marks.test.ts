@@ -2,8 +2,10 @@
  * The inventory sync's marks port (`InventorySyncMarks`) on memory, PGlite and
  * PostgreSQL, the same laws for each adapter: a product holds one mark
  * (earliest first time, latest last time, highest position), a removal takes
- * only marks at or below the synced position, and on SQL a mark written in a
- * transaction that rolls back is not there.
+ * only marks at or below the synced position, adding is idempotent (a mark at
+ * or below the position a run synced — an event delivered again after a
+ * crash — marks nothing; a later one starts a new mark), and on SQL the
+ * upsert goes in the statement that moves a processor's checkpoint.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -13,17 +15,19 @@ import {
   type InventorySyncMarks,
 } from '../../src/commerce/index.js';
 import type { SqlClient } from '../../src/core/sql-client.js';
+import { sqlProcessingState } from '../../src/processing/index.js';
 import { portEngines } from './port-engines.js';
 
 interface Opened {
   marks: InventorySyncMarks;
   sql?: SqlClient;
+  schema?: string;
   close(): Promise<void>;
 }
 
 const adapters = portEngines<Omit<Opened, 'close'>>(
   () => ({ marks: new MemoryInventorySyncMarks() }),
-  (db) => ({ marks: new SqlInventorySyncMarks(db.sql, db.schema), sql: db.sql }),
+  (db) => ({ marks: new SqlInventorySyncMarks(db.sql, db.schema), sql: db.sql, schema: db.schema }),
 );
 
 const mark = (productId: string, at: number, position: number, creatorId = 'c1'): InventorySyncMark => ({
@@ -72,18 +76,67 @@ describe.each(adapters)('inventory sync marks ($name)', (adapter) => {
     expect((await marks.load()).map((m) => [m.productId, m.position])).toEqual([['p2', 6]]);
   });
 
+  it('add returns the pending mark of each product it marked', async () => {
+    const { marks } = opened;
+    expect(sorted(await marks.add([mark('p1', 100, 5), mark('p2', 100, 6)]))).toEqual([
+      mark('p1', 100, 5),
+      mark('p2', 100, 6),
+    ]);
+    expect(await marks.add([mark('p1', 300, 4)])).toEqual([
+      { creatorId: 'c1', productId: 'p1', firstMs: 100, lastMs: 300, position: 5 },
+    ]);
+    expect(await marks.add([])).toEqual([]);
+  });
+
+  it('is idempotent past a run: events at or below the synced position mark nothing, a later one starts anew', async () => {
+    const { marks } = opened;
+    await marks.add([mark('p1', 100, 5), mark('p2', 100, 6)]);
+    await marks.remove([
+      { creatorId: 'c1', productId: 'p1', position: 5 },
+      { creatorId: 'c1', productId: 'p2', position: 6 },
+    ]);
+    // The same batch delivered again (a crash before its checkpoint moved), and an older event.
+    expect(await marks.add([mark('p1', 900, 5), mark('p2', 900, 6), mark('p2', 900, 3)])).toEqual([]);
+    expect(await marks.load()).toEqual([]);
+    // A later event starts a new mark: its own first time, not the synced one's.
+    expect(await marks.add([mark('p1', 1_000, 8)])).toEqual([mark('p1', 1_000, 8)]);
+    await marks.add([mark('p1', 1_200, 7)]);
+    expect(await marks.load()).toEqual([
+      { creatorId: 'c1', productId: 'p1', firstMs: 1_000, lastMs: 1_200, position: 8 },
+    ]);
+    // A stale settlement moves nothing back.
+    await marks.remove([{ creatorId: 'c1', productId: 'p1', position: 2 }]);
+    expect(await marks.add([mark('p1', 1_300, 5)])).toEqual([]);
+  });
+
   it.skipIf(adapter.name === 'memory')(
-    'a mark written in a transaction that rolls back is not there',
+    'sent with a processor’s checkpoint: one statement moves it and marks; a failed fence throws, the marks stay',
     async () => {
       const { marks, sql } = opened;
+      const state = sqlProcessingState(sql!, opened.schema!);
+      await state.migrate();
+      await state.saveCheckpoint('marker', '1:1');
+      const marked = await state.commit(
+        'marker',
+        '1:1',
+        '2:2',
+        (_tx, withCheckpoint) => marks.add([mark('p1', 100, 5)], withCheckpoint),
+        { atomic: false },
+      );
+      expect(marked).toEqual([mark('p1', 100, 5)]);
+      expect(await state.readCheckpoint('marker')).toBe('2:2');
+      // A holder whose fence fails (another moved the checkpoint) still wrote its marks: they are idempotent.
       await expect(
-        sql!.transaction(async (tx) => {
-          await marks.add([mark('p1', 100, 5)], tx);
-          throw new Error('the checkpoint moved');
-        }),
-      ).rejects.toThrow(/checkpoint moved/);
-      await sql!.transaction((tx) => marks.add([mark('p2', 100, 6)], tx));
-      expect((await marks.load()).map((m) => m.productId)).toEqual(['p2']);
+        state.commit(
+          'marker',
+          '1:1',
+          '3:3',
+          (_tx, withCheckpoint) => marks.add([mark('p2', 100, 6)], withCheckpoint),
+          { atomic: false },
+        ),
+      ).rejects.toMatchObject({ code: 'CHECKPOINT_MOVED' });
+      expect(await state.readCheckpoint('marker')).toBe('2:2');
+      expect(sorted(await marks.load()).map((m) => m.productId)).toEqual(['p1', 'p2']);
     },
   );
 });

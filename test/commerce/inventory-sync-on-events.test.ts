@@ -258,6 +258,36 @@ describe.each(commerceEngines)('sync-inventory-levels on inventory events ($name
     }
   });
 
+  it('the same events delivered again after their run (a crash before the checkpoint moved) sync nothing', async () => {
+    tiktok.setStock('p1', 'SKU-1', 9);
+    const before = await bed.store.headCheckpoint();
+    await reserved('p1', 'o-again');
+    await trigger().whenCaughtUp();
+    clock += DEBOUNCE;
+    expect((await trigger().flushDue()).map((r) => r.productIds)).toEqual([['p1']]);
+    // Marking is at-least-once: a host that died after its upsert and before its
+    // checkpoint update leaves the next one to deliver the batch again.
+    await trigger().stop();
+    await trigger().processor.seek(before);
+    const next = new FakeTikTokShopClient().setStock('p1', 'SKU-1', 9);
+    const host = anotherHost(next);
+    await host.start();
+    try {
+      await waitFor(() => host.processor.leaseHeld, { what: 'the next host holds the lease' });
+      await host.whenCaughtUp();
+      expect(host.pending()).toEqual({});
+      expect(await host.flushDue(clock + 60_000)).toEqual([]);
+      expect(next.inventoryReads).toEqual([]);
+      expect(await storedMarks()).toEqual([]);
+      // A later event of the product is marked and synced as usual.
+      await reserved('p1', 'o-later');
+      await host.whenCaughtUp();
+      expect((await host.flushDue(clock + 60_000)).map((r) => r.productIds)).toEqual([['p1']]);
+    } finally {
+      await host.stop();
+    }
+  });
+
   it('a mark made while its product is being synced stays for the next run', async () => {
     tiktok.setStock('p1', 'SKU-1', 40);
     await reserved('p1', 'o-before');

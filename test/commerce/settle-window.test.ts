@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OpenEntityIndex, dueWindow, type StagedContender } from '../../src/commerce/conflicts/index.js';
 import type { DueEntity } from '../../src/commerce/conflicts/open-index.js';
+import { entityKey } from '../../src/commerce/conflicts/contender-staging.js';
 
 function staged(eventId: string, atMs: number, entityId = 'p1'): StagedContender {
   return {
@@ -85,7 +86,9 @@ describe('OpenEntityIndex', () => {
 
   it('after a reload reads an entity from the table once, keeping what was noted meanwhile', () => {
     const index = new OpenEntityIndex();
-    index.reload([{ creatorId: 'c1', entityType: 'inventory', entityId: 'p1', anchorMs: 100 }]);
+    index.reload([
+      { creatorId: 'c1', entityType: 'inventory', entityId: 'p1', anchorMs: 100, reports: 2, atMsSum: 250 },
+    ]);
     index.note([staged('z', 2_000)]);
     const [first] = index.due(() => true);
     expect(first!.rows).toBeNull(); // unknown: the processor loads the table
@@ -94,5 +97,35 @@ describe('OpenEntityIndex', () => {
     expect(view(index.due(() => true))).toEqual([['p1', 2_000, ['z']]]);
     index.settled(first!.entity, null, ['z']);
     expect(index.due(() => true)).toEqual([]);
+  });
+
+  it('a backstop reload keeps an entity the table holds as the index does, and reads the others again', () => {
+    const index = new OpenEntityIndex();
+    index.note([staged('a', 100), staged('b', 300), staged('c', 50, 'p2'), staged('e', 70, 'p3')]);
+    const row = (entityId: string, anchorMs: number, reports: number, atMsSum: number) => ({
+      creatorId: 'c1',
+      entityType: 'inventory' as const,
+      entityId,
+      anchorMs,
+      reports,
+      atMsSum,
+    });
+    const kept = index.reload(
+      // p1 as known; p2 gained a report staged elsewhere (same count would need the same times);
+      // p3 had a report staged while the table was read; p4 is new to the index.
+      [row('p1', 100, 2, 400), row('p2', 20, 2, 70), row('p3', 70, 1, 70), row('p4', 10, 1, 10)],
+      { keepKnown: true, changed: new Set([entityKey(staged('e', 70, 'p3'))]) },
+    );
+    expect([...kept]).toEqual([entityKey(staged('a', 100))]);
+    const due = index.due(() => true);
+    expect(due.map((d) => [d.entity.entityId, d.rows?.map((r) => r.eventId) ?? null])).toEqual([
+      ['p1', ['a', 'b']],
+      ['p2', null],
+      ['p3', null],
+      ['p4', null],
+    ]);
+    // Without keepKnown (a newly taken lease) nothing is kept.
+    expect(index.reload([row('p1', 100, 2, 400)]).size).toBe(0);
+    expect(index.due(() => true)[0]!.rows).toBeNull();
   });
 });

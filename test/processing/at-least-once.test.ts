@@ -7,7 +7,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProcessor, type Processor, type ProcessorOptions } from '../../src/processing/index.js';
-import type { QueryOptions, SqlClient, SqlQueryable } from '../../src/core/sql-client.js';
+import {
+  quoteIdent,
+  type QueryOptions,
+  type SqlClient,
+  type SqlQueryable,
+} from '../../src/core/sql-client.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
 import type { EventStore, StoredEvent } from '../../src/store/types.js';
 import { appendMany, storeEngines, type TestStore } from './support.js';
@@ -319,6 +324,46 @@ describe.each(storeEngines)('at-least-once processor on $name', (engine) => {
       expect(all.every((x) => seen.of(x) >= 1)).toBe(true);
       expect(await noted(t.store)).toEqual(all);
       expect(letters).toEqual([]);
+    },
+  );
+
+  it.skipIf(!engine.available)(
+    'ctx.withCheckpoint (SQL only) sends the batch’s write in the statement that moves its checkpoint',
+    async () => {
+      await appendMany(t.store, 'order-1', 6);
+      const sql = t.store.sql;
+      const table = sql ? `${quoteIdent(t.store.schema)}.with_checkpoint` : '';
+      if (sql) await sql.query(`CREATE TABLE ${table} (position bigint PRIMARY KEY)`);
+      const offered: boolean[] = [];
+      const returned: number[] = [];
+      const p = await run({
+        name: 'with-checkpoint',
+        eventTypes: ['test.happened'],
+        batchSize: 4,
+        handleBatch: async (events, ctx) => {
+          offered.push(ctx.withCheckpoint !== undefined);
+          if (!ctx.withCheckpoint) return;
+          const rows = await ctx.withCheckpoint<{ position: number }>(
+            `INSERT INTO ${table} (position) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING RETURNING position`,
+            [events.map((e) => e.globalPosition)],
+          );
+          returned.push(...rows.map((r) => r.position));
+          // One write a batch: the checkpoint has moved with the first.
+          await expect(ctx.withCheckpoint('SELECT 1', [])).rejects.toThrow(/one write a batch/);
+        },
+      });
+      await p.whenCaughtUp({ timeoutMs: 20_000 });
+      // Absent in memory (nothing to join the checkpoint to); present on every SQL batch.
+      expect(offered).toEqual(engine.name === 'memory' ? [false, false] : [true, true]);
+      if (!sql) return;
+      const all = await happened(t.store);
+      expect(returned).toEqual(all);
+      expect(await p.lag()).toMatchObject({ events: 0 });
+      const stored = await sql.query<{ checkpoint: string }>(
+        `SELECT checkpoint FROM ${quoteIdent(t.store.schema)}.processor_checkpoints WHERE processor = $1`,
+        ['with-checkpoint'],
+      );
+      expect(stored.rows[0]?.checkpoint).toBe(p.checkpoint);
     },
   );
 

@@ -32,6 +32,18 @@ export interface OpenEntity {
 }
 
 /**
+ * An open entity as the staging holds it: how many reports wait and the sum of
+ * their times, so that a reload can tell whether what an index already holds
+ * for the entity is all of it (the same reports, without reading them again).
+ */
+export interface StagedEntity extends OpenEntity {
+  /** Reports waiting. */
+  reports: number;
+  /** The sum of their `atMs`. */
+  atMsSum: number;
+}
+
+/**
  * Storage of waiting reports (the port `resolve-sync-conflicts` stages through).
  *
  * @example
@@ -45,8 +57,8 @@ export interface ContenderStaging {
   migrate(): Promise<void>;
   /** Stage reports; a report staged before is ignored. */
   add(rows: readonly StagedContender[]): Promise<void>;
-  /** Every entity with waiting reports. */
-  open(): Promise<OpenEntity[]>;
+  /** Every entity with waiting reports, with their count and the sum of their times. */
+  open(): Promise<StagedEntity[]>;
   /** The waiting reports of one entity, by time then event id. */
   load(entity: Omit<OpenEntity, 'anchorMs'>): Promise<StagedContender[]>;
   /**

@@ -9,6 +9,7 @@ import {
   type ContenderStaging,
   type OpenEntity,
   type StagedContender,
+  type StagedEntity,
 } from './contender-staging.js';
 
 /**
@@ -28,8 +29,8 @@ export class MemoryContenderStaging implements ContenderStaging {
     for (const row of rows) if (!this.#rows.has(row.eventId)) this.#rows.set(row.eventId, row);
   }
 
-  async open(): Promise<OpenEntity[]> {
-    const open = new Map<string, OpenEntity>();
+  async open(): Promise<StagedEntity[]> {
+    const open = new Map<string, StagedEntity>();
     for (const r of this.#rows.values()) {
       const key = entityKey(r);
       const seen = open.get(key);
@@ -39,8 +40,14 @@ export class MemoryContenderStaging implements ContenderStaging {
           entityType: r.entityType,
           entityId: r.entityId,
           anchorMs: r.atMs,
+          reports: 1,
+          atMsSum: r.atMs,
         });
-      else seen.anchorMs = Math.min(seen.anchorMs, r.atMs);
+      else {
+        seen.anchorMs = Math.min(seen.anchorMs, r.atMs);
+        seen.reports += 1;
+        seen.atMsSum += r.atMs;
+      }
     }
     return [...open.values()];
   }

@@ -6,7 +6,7 @@
  * are read from the table once (its first settle) and followed in memory from
  * then on, since this instance stages every new report itself.
  */
-import { entityKey, type OpenEntity, type StagedContender } from './contender-staging.js';
+import { entityKey, type OpenEntity, type StagedContender, type StagedEntity } from './contender-staging.js';
 
 interface Entry {
   entity: OpenEntity;
@@ -47,11 +47,40 @@ function byTime(a: StagedContender, b: StagedContender): number {
 export class OpenEntityIndex {
   readonly #entries = new Map<string, Entry>();
 
-  /** Replace everything with what the staging holds (reports to be read from it). */
-  reload(open: readonly OpenEntity[]): void {
+  /**
+   * Replace everything with what the staging holds (reports to be read from it). With
+   * `keepKnown`, an entity whose reports the index knows in full and that the staging
+   * holds as many of, with the same sum of times, keeps them (and is not read again),
+   * unless `changed` names it. Sound only where the staging can have gained reports
+   * but lost none since the index learned them (this instance staged and settled
+   * everything meanwhile, and no report of the entity was staged while `open` was
+   * read): the staging's reports then include the index's, and as many means the same.
+   * Returns the keys kept.
+   */
+  reload(
+    open: readonly StagedEntity[],
+    options: { keepKnown?: boolean; changed?: ReadonlySet<string> } = {},
+  ): Set<string> {
+    const kept = new Set<string>();
+    const previous = new Map(this.#entries);
     this.#entries.clear();
-    for (const entity of open)
-      this.#entries.set(entityKey(entity), { entity: { ...entity }, rows: new Map(), complete: false });
+    for (const staged of open) {
+      const key = entityKey(staged);
+      const known = options.keepKnown ? previous.get(key) : undefined;
+      if (known?.complete && !options.changed?.has(key) && sameReports(known, staged)) {
+        known.entity.anchorMs = staged.anchorMs;
+        this.#entries.set(key, known);
+        kept.add(key);
+        continue;
+      }
+      const { creatorId, entityType, entityId, anchorMs } = staged;
+      this.#entries.set(key, {
+        entity: { creatorId, entityType, entityId, anchorMs },
+        rows: new Map(),
+        complete: false,
+      });
+    }
+    return kept;
   }
 
   /** Reports just staged. */
@@ -116,4 +145,12 @@ export class OpenEntityIndex {
     for (const r of entry.rows.values()) anchor = Math.min(anchor, r.atMs);
     entry.entity.anchorMs = anchor;
   }
+}
+
+/** Whether the index's reports of an entity are as many as the staging's, with the same sum of times. */
+function sameReports(known: Entry, staged: StagedEntity): boolean {
+  if (known.rows.size !== staged.reports) return false;
+  let sum = 0;
+  for (const r of known.rows.values()) sum += r.atMs;
+  return sum === staged.atMsSum;
 }

@@ -14,6 +14,7 @@ import {
   type OpenEntity,
   type SettledEntityType,
   type StagedContender,
+  type StagedEntity,
 } from './contender-staging.js';
 import { migrations } from './sql/index.generated.js';
 
@@ -49,7 +50,7 @@ export class SqlContenderStaging implements ContenderStaging {
     if (rows.length === 0) return;
     await this.#sql.query(
       `INSERT INTO ${this.#table} (event_id, creator_id, entity_type, entity_id, at_ms, contender)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::jsonb[])
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[])
        ON CONFLICT (event_id) DO NOTHING`,
       [
         rows.map((r) => r.eventId),
@@ -62,14 +63,17 @@ export class SqlContenderStaging implements ContenderStaging {
     );
   }
 
-  async open(): Promise<OpenEntity[]> {
+  async open(): Promise<StagedEntity[]> {
     const { rows } = await this.#sql.query<{
       creator_id: string;
       entity_type: SettledEntityType;
       entity_id: string;
       anchor_ms: string | number;
+      reports: string | number;
+      at_ms_sum: string | number;
     }>(
-      `SELECT creator_id, entity_type, entity_id, min(at_ms) AS anchor_ms
+      `SELECT creator_id, entity_type, entity_id, min(at_ms) AS anchor_ms,
+              count(*) AS reports, sum(at_ms) AS at_ms_sum
          FROM ${this.#table} GROUP BY creator_id, entity_type, entity_id`,
     );
     return rows.map((r) => ({
@@ -77,6 +81,8 @@ export class SqlContenderStaging implements ContenderStaging {
       entityType: r.entity_type,
       entityId: r.entity_id,
       anchorMs: Number(r.anchor_ms),
+      reports: Number(r.reports),
+      atMsSum: Number(r.at_ms_sum),
     }));
   }
 

@@ -167,6 +167,13 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   #heldLease = false;
   #running = false;
   #notedDuringReload: StagedContender[] | null = null;
+  /**
+   * Held while a reload reads the staging table: reports wait to be staged until it is
+   * read, so the table holds every report the index knows and none staged meanwhile.
+   */
+  #reloadGate: Promise<void> | null = null;
+  /** Stagings in progress (the insert and the note in the index). */
+  readonly #stagings = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | null = null;
   /** When the armed timer fires (performance.now() ms); Infinity when none is armed. */
   #timerAt = Infinity;
@@ -441,14 +448,28 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       while (this.#passes.size > 0) await Promise.all(this.#passes);
       // Reports staged while the table is read may be missing from what it returns: noted again after.
       const during: StagedContender[] = [];
-      this.#notedDuringReload = during;
+      let release = () => {};
+      this.#reloadGate = new Promise<void>((resolve) => (release = resolve));
       try {
         await this.#removing; // rows already settled must not come back from the table
-        this.#index.reload(await this.staging.open());
+        // Reports being staged finish first; later ones wait for the table to be read
+        // (so `during` stays empty, and no entity is read again for a report staged meanwhile).
+        while (this.#stagings.size > 0) await Promise.allSettled(this.#stagings);
+        this.#notedDuringReload = during;
+        const open = await this.staging.open();
+        // Held all along (a backstop reload): this instance staged and settled every report
+        // since the last reload, so an entity the table holds as the index does keeps its
+        // reports and its window resolved ahead. A newly taken lease forgets everything.
+        const kept = this.#index.reload(open, {
+          keepKnown: this.#heldLease,
+          changed: new Set(during.map(entityKey)),
+        });
         this.#index.note(during);
-        this.#prepared.clear();
+        for (const key of this.#prepared.keys()) if (!kept.has(key)) this.#prepared.delete(key);
       } finally {
         this.#notedDuringReload = null;
+        this.#reloadGate = null;
+        release();
       }
       this.#indexLoadedAt = performance.now();
       this.#heldLease = true;
@@ -716,18 +737,25 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     const staged: StagedContender[] = [];
     for (const event of events) {
       if (event.type === CONFLICT_RESOLVED_EVENT) {
-        if (staged.length > 0) {
-          const batch = staged.splice(0);
-          await this.staging.add(batch);
-          this.#note(batch);
-        }
+        if (staged.length > 0) await this.#stage(staged.splice(0));
         await this.#applyDecision(event.data as ConflictResolvedData);
       } else {
         staged.push(toStaged(event));
       }
     }
-    await this.staging.add(staged);
-    this.#note(staged);
+    await this.#stage(staged);
+  }
+
+  /** Stage reports and note them in the index, once no reload is reading the table. */
+  async #stage(rows: StagedContender[]): Promise<void> {
+    while (this.#reloadGate) await this.#reloadGate;
+    const staging = this.staging.add(rows).then(() => this.#note(rows));
+    this.#stagings.add(staging);
+    try {
+      await staging;
+    } finally {
+      this.#stagings.delete(staging);
+    }
   }
 
   #note(rows: readonly StagedContender[]): void {

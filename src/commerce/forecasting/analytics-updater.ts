@@ -49,7 +49,7 @@ export interface AnalyticsUpdaterOptions {
   /** Where the runs are appended (it must know `analytics.run_completed`: the commerce catalog). */
   store: Pick<EventStore, 'append'>;
   /** The commerce read-model set (folds the runs; holds the sales history and the analytics tables). */
-  readModels: Pick<ReadModelSet, 'unscopedRows' | 'whenCaughtUp'>;
+  readModels: Pick<ReadModelSet, 'unscopedRows' | 'whenCaughtUp' | 'processor'>;
   /** Batch period. Default 300 000 (5 minutes). */
   intervalMs?: number;
   mentions?: MentionsPort;
@@ -216,11 +216,14 @@ export class AnalyticsUpdater extends EventEmitter<AnalyticsUpdaterEventMap> {
     // The event ids name the run in the state rows the fold leaves.
     const runIds = new Set(events.map((e) => e.id!));
     if (events.length > 0) {
-      await this.#o.store.append(ANALYTICS_RUN_STREAM, events, {
+      const { checkpoint } = await this.#o.store.append(ANALYTICS_RUN_STREAM, events, {
         aggregateType: 'analytics_run',
         metadata: { source: 'analytics_updater' },
       });
-      await rm.whenCaughtUp();
+      // Wait for the run's own checkpoint, not the log's head: on PostgreSQL the
+      // head readers see stops below any open transaction (another session's),
+      // so it can lie below this append and the outcome would miss the run.
+      await (rm.processor ? rm.processor.whenCaughtUp({ to: checkpoint }) : rm.whenCaughtUp());
     }
     const run = await this.#outcome(runIds, performance.now() - started);
     this.emit('updated', run);

@@ -95,19 +95,29 @@ export function runSmoothing(
   p: SmoothingParameters,
   initial?: InitialStates,
 ): SmoothingFit {
-  const start = initial
-    ? {
-        level: initial.level,
-        trend: initial.trend ?? 0,
-        season: initial.season ?? new Array<number>(WEEK).fill(0),
-      }
-    : initialStates(y, shape);
-  let level = start.level;
-  let trend = shape.trend ? start.trend : 0;
-  const season = shape.seasonal ? [...start.season] : new Array<number>(WEEK).fill(0);
+  return recurse(y, shape, p, initial ?? initialStates(y, shape));
+}
+
+/**
+ * The recursions of {@link runSmoothing}; with `marks` (ascending day
+ * counts), `sseAt[i]` gets the squared error summed over the first
+ * `marks[i]` days: a prefix's own fit's `sse`, as the recursions are causal.
+ */
+function recurse(
+  y: readonly number[],
+  shape: SmoothingShape,
+  p: SmoothingParameters,
+  initial: InitialStates,
+  marks: readonly number[] = [],
+  sseAt: number[] = [],
+): SmoothingFit {
+  let level = initial.level;
+  let trend = shape.trend ? (initial.trend ?? 0) : 0;
+  const season = shape.seasonal && initial.season ? [...initial.season] : new Array<number>(WEEK).fill(0);
   const phi = shape.trend ? p.phi : 0;
   const residuals = new Array<number>(y.length);
   let sse = 0;
+  let mark = 0;
   for (let t = 0; t < y.length; t++) {
     const slot = t % WEEK;
     const error = y[t]! - (level + phi * trend + season[slot]!);
@@ -116,6 +126,7 @@ export function runSmoothing(
     level = level + phi * trend + p.alpha * error;
     if (shape.trend) trend = phi * trend + p.beta * error;
     if (shape.seasonal) season[slot] = season[slot]! + p.gamma * error;
+    if (t + 1 === marks[mark]) sseAt[mark++] = sse;
   }
   // Reorder the season so that index 0 is the slot of day y.length (the first forecast day).
   const next = y.length % WEEK;
@@ -184,17 +195,26 @@ export class SmoothingModel implements FittedDemandModel {
   readonly #shape: SmoothingShape;
   readonly #p: SmoothingParameters;
   readonly #fit: SmoothingFit;
-  readonly #errors: number[];
+  readonly #errorScale: number;
+  /** The errors paths are drawn from; computed on first use (most fits only score a holdout). */
+  #errorsMemo: number[] | undefined;
 
   constructor(shape: SmoothingShape, p: SmoothingParameters, fit: SmoothingFit, errorScale = 1) {
     this.method = methodOf(shape);
     this.#shape = shape;
     this.#p = p;
     this.#fit = fit;
+    this.#errorScale = errorScale;
     this.parameters = { ...p };
+  }
+
+  get #errors(): number[] {
+    if (this.#errorsMemo) return this.#errorsMemo;
     // Skip the first two weeks of residuals: they mostly measure the initial states.
-    const settled = fit.residuals.slice(Math.min(2 * WEEK, Math.floor(fit.residuals.length / 2)));
-    this.#errors = settled.length > 0 ? winsorize(settled).map((e) => e * errorScale) : [0];
+    const { residuals } = this.#fit;
+    const settled = residuals.slice(Math.min(2 * WEEK, Math.floor(residuals.length / 2)));
+    this.#errorsMemo = settled.length > 0 ? winsorize(settled).map((e) => e * this.#errorScale) : [0];
+    return this.#errorsMemo;
   }
 
   /** Root mean squared one-step error in sample (after the first two weeks). */
@@ -257,9 +277,59 @@ export class SmoothingModel implements FittedDemandModel {
  */
 export function fitSmoothing(y: readonly number[], shape: SmoothingShape): SmoothingModel {
   let best: { p: SmoothingParameters; fit: SmoothingFit } | null = null;
+  // The initial states depend on the series only: computed once, not per grid point.
+  const initial = initialStates(y, shape);
   for (const p of parameterGrid(shape)) {
-    const fit = runSmoothing(y, shape, p);
+    const fit = runSmoothing(y, shape, p, initial);
     if (best === null || fit.sse < best.fit.sse) best = { p, fit };
   }
   return new SmoothingModel(shape, best!.p, best!.fit);
+}
+
+/** Shortest prefix whose initial states are those of the whole series (the slope reads eight weeks). */
+const SHARED_START_DAYS = 8 * WEEK;
+
+/**
+ * `fitSmoothing(y.slice(0, end), shape)` for each of `ends`, with one pass of
+ * the parameter grid over the longest: the recursions are causal and
+ * prefixes of at least eight weeks share the initial states, so each grid
+ * point's squared error over a prefix is the prefix's own, and the prefix's
+ * best grid point (first lowest, as `fitSmoothing` picks it) is read off the
+ * pass. The same models, bit for bit; the chosen point is rerun only for the
+ * ends asked for with `fitAt`. Shorter prefixes are fitted alone.
+ *
+ * @example
+ * ```ts
+ * const fitAt = fitSmoothingPrefixes(sales, { trend: true, seasonal: true }, [n - 56, n - 28, n]);
+ * fitAt(n - 28).forecastMean(28) // as if fitted on the first n − 28 days only
+ * ```
+ */
+export function fitSmoothingPrefixes(
+  y: readonly number[],
+  shape: SmoothingShape,
+  ends: readonly number[],
+): (end: number) => SmoothingModel {
+  const marks = [...new Set(ends)]
+    .filter((e) => e >= SHARED_START_DAYS && e <= y.length)
+    .sort((a, b) => a - b);
+  const best = new Map<number, { p: SmoothingParameters; sse: number }>();
+  if (marks.length > 0) {
+    const longest = y.slice(0, marks.at(-1));
+    const initial = initialStates(longest, shape);
+    const sseAt: number[] = [];
+    for (const p of parameterGrid(shape)) {
+      recurse(longest, shape, p, initial, marks, sseAt);
+      marks.forEach((end, i) => {
+        const known = best.get(end);
+        if (known === undefined || sseAt[i]! < known.sse) best.set(end, { p, sse: sseAt[i]! });
+      });
+    }
+  }
+  return (end) => {
+    const prefix = y.slice(0, end);
+    const chosen = best.get(end);
+    return chosen
+      ? new SmoothingModel(shape, chosen.p, runSmoothing(prefix, shape, chosen.p))
+      : fitSmoothing(prefix, shape);
+  };
 }

@@ -75,6 +75,12 @@ export interface SeasonalAdjustment {
   present: boolean;
   /** Units/day the weekday adds to (or takes from) the level. */
   byWeekday: Record<Weekday, number>;
+  /**
+   * Units the yearly index adds to (or takes from) each forecast day's mean,
+   * first day first (the holiday swell, made visible); all zero when the
+   * model carries no yearly index.
+   */
+  yearlyByDay: number[];
 }
 
 /** A demand forecast: a distribution per day, kept sample paths, and how it was made. */
@@ -166,45 +172,84 @@ function cleanAndSelect(
   return { cleaned, windows, selection, seasonal: withYearlySeasonality(selection.model, cleaned, window) };
 }
 
-/** Days a recurring alarm may drift from a year (364 days) after another. */
-const RECUR_SLACK_DAYS = 14;
+/** Days an alarm of one scan may sit from the same alarm of another. */
+const SAME_ALARM_DAYS = 7;
+/** Days before an alarm's onset its rise is measured against. */
+const RISE_BASE_DAYS = 4 * WEEK;
+/** Days after an onset a rise is measured over (fewer at the end of the series, but at least a week). */
+const RISE_DAYS = 4 * WEEK;
+const MIN_RISE_DAYS = WEEK;
+/** How much more an alarm's rise may be than the same weeks' rise a year apart and still be the season. */
+const SEASON_TOLERANCE = 0.15;
 
-/** True when two alarms start a year apart (± {@link RECUR_SLACK_DAYS}). */
-function recurring(alarms: SpikeScan['alarms']): boolean {
-  return alarms.some((a) =>
-    alarms.some((b) => Math.abs(b.onsetIndex - a.onsetIndex - YEAR_DAYS) <= RECUR_SLACK_DAYS),
-  );
+/** Mean sales of the `days` from `at` over the mean of the {@link RISE_BASE_DAYS} before (null: no sales before). */
+function riseAt(sales: readonly number[], at: number, days: number): number | null {
+  let before = 0;
+  let after = 0;
+  for (let t = at - RISE_BASE_DAYS; t < at; t++) before += sales[t]!;
+  for (let t = at; t < at + days; t++) after += sales[t]!;
+  return before > 0 ? after / days / (before / RISE_BASE_DAYS) : null;
+}
+
+/**
+ * True when the rise after an alarm's onset was there a year before or after
+ * too ({@link YEAR_DAYS} days apart, so on the same weekdays): the alarm's
+ * rise is at most {@link SEASON_TOLERANCE} above the other year's over the
+ * same days. A season does that, a viral shock does not. Needs the other
+ * year in the series: a product's first season seen alone cannot tell.
+ */
+function seasonRecurs(sales: readonly number[], onset: number): boolean {
+  const verdicts: boolean[] = [];
+  for (const other of [onset - YEAR_DAYS, onset + YEAR_DAYS]) {
+    const days = Math.min(RISE_DAYS, sales.length - Math.max(onset, other));
+    if (Math.min(onset, other) < RISE_BASE_DAYS || days < MIN_RISE_DAYS) continue;
+    const here = riseAt(sales, onset, days);
+    const then = riseAt(sales, other, days);
+    if (here !== null && then !== null) verdicts.push(here <= then * (1 + SEASON_TOLERANCE));
+  }
+  return verdicts.length > 0 && verdicts.every(Boolean);
+}
+
+/**
+ * True when the scan with a yearly index (`seasonal`) drops alarms of the
+ * plain one (`plain`), raises none of its own, and every alarm it drops was
+ * a rise that recurs a year apart ({@link seasonRecurs}).
+ */
+function explainedBySeason(sales: readonly number[], plain: SpikeScan, seasonal: SpikeScan): boolean {
+  const near = (a: { onsetIndex: number }, b: { onsetIndex: number }) =>
+    Math.abs(a.onsetIndex - b.onsetIndex) <= SAME_ALARM_DAYS;
+  if (seasonal.alarms.some((a) => !plain.alarms.some((b) => near(a, b)))) return false;
+  const dropped = plain.alarms.filter((a) => !seasonal.alarms.some((b) => near(a, b)));
+  return dropped.length > 0 && dropped.every((a) => seasonRecurs(sales, a.onsetIndex));
 }
 
 /**
  * Scan for spikes, take them out, choose the model. When the model carries a
  * yearly index (chosen by out-of-sample error), the sales are scanned again
- * with it, so a seasonal peak is not taken for a spike (and cleaned away).
- * A sharp holiday peak may already have been cleaned away by the first scan,
- * leaving no yearly pattern to choose: when that scan raised alarms a year
- * apart (a peak that comes back is a season; a viral shock does not recur on
- * the calendar), the index of the raw sales is tried instead. When the
- * alarms change, the history is cleaned of the new alarms and the model
- * chosen again; the new scan is kept only if that model still takes a
- * yearly index out of sample (else a spurious index, fitted to a spike's
- * residue, could hide the spike).
+ * with it, so a seasonal peak is not taken for a spike (and cleaned away);
+ * when the alarms change, the history is cleaned of the new alarms and the
+ * model chosen again, and the new scan is kept only if that model still
+ * takes a yearly index out of sample (else a spurious index, fitted to a
+ * spike's residue, could hide the spike).
  */
-function fitHistory(
-  history: DemandHistory,
+function fitWithChosenIndex(
+  sales: readonly number[],
+  mentions: readonly number[] | undefined,
   o: ReturnType<typeof resolved>,
   options: ForecastOptions,
 ): FittedHistory {
-  const { sales, mentions } = history;
   const scan = detectSpikes(sales, { mentions, options: options.spikeDetector });
   const first = cleanAndSelect(sales, scan, o.window, options.methods);
-  const chosen = first.seasonal instanceof YearlyAdjustedModel ? first.seasonal.index : null;
-  const index = chosen ?? (recurring(scan.alarms) ? yearlyIndex(sales) : null);
-  if (!index) return { scan, ...first };
-  const rescan = detectSpikes(sales, { mentions, options: options.spikeDetector, yearlyIndex: index });
+  if (!(first.seasonal instanceof YearlyAdjustedModel)) return { scan, ...first };
+  const rescan = detectSpikes(sales, {
+    mentions,
+    options: options.spikeDetector,
+    yearlyIndex: first.seasonal.index,
+  });
   const same =
     scan.alarms.length === rescan.alarms.length &&
     scan.alarms.every((a, i) => a.onsetIndex === rescan.alarms[i]!.onsetIndex);
-  if (same) return { scan: chosen ? rescan : scan, ...first };
+  if (same) return { scan: rescan, ...first };
   const second = cleanAndSelect(sales, rescan, o.window, options.methods);
   // The index that changed the alarms must still win out of sample on the history it leaves.
   if (!(second.seasonal instanceof YearlyAdjustedModel)) return { scan, ...first };
@@ -212,8 +257,33 @@ function fitHistory(
 }
 
 /**
+ * {@link fitWithChosenIndex}, then a second look at the alarms it left: the
+ * first scan's alarms may have cleaned a swell away before the index was
+ * chosen (leaving none, or a weak one). So the raw sales' yearly index is
+ * tried on them: if the scan with it only drops alarms, and each dropped
+ * alarm's rise came back a year apart (a season recurs on the calendar, a
+ * viral shock does not), that scan is kept and the model chosen again on the
+ * history cleaned of what remains.
+ */
+function fitHistory(
+  history: DemandHistory,
+  o: ReturnType<typeof resolved>,
+  options: ForecastOptions,
+): FittedHistory {
+  const { sales, mentions } = history;
+  const fitted = fitWithChosenIndex(sales, mentions, o, options);
+  const index = fitted.scan.alarms.length > 0 ? yearlyIndex(sales) : null;
+  if (!index) return fitted;
+  const rescan = detectSpikes(sales, { mentions, options: options.spikeDetector, yearlyIndex: index });
+  if (!explainedBySeason(sales, fitted.scan, rescan)) return fitted;
+  return { scan: rescan, ...cleanAndSelect(sales, rescan, o.window, options.methods) };
+}
+
+/**
  * The spike scan {@link forecastDemand} bases its forecast on: the sales (and
- * mentions) scanned with the yearly index when the chosen model has one.
+ * mentions) scanned with the yearly index when the chosen model has one, or
+ * with the raw sales' index when the alarms it drops are a season that
+ * recurs a year apart.
  *
  * @example
  * ```ts
@@ -225,11 +295,23 @@ export function scanDemandSpikes(history: DemandHistory, options: ForecastOption
   return fitHistory(history, resolved(options), options).scan;
 }
 
-function seasonalAdjustment(model: FittedDemandModel, firstDate: string): SeasonalAdjustment {
+function seasonalAdjustment(
+  model: FittedDemandModel,
+  firstDate: string,
+  means: readonly number[],
+): SeasonalAdjustment {
   const offsets = model.seasonalOffsets();
   const byWeekday = {} as Record<Weekday, number>;
   for (let i = 0; i < WEEK; i++) byWeekday[weekdayOf(addDays(firstDate, i))] = offsets[i] ?? 0;
-  return { present: offsets.some((o) => Math.abs(o) > 1e-9), byWeekday };
+  // mean = (level + weekly offset) × factor. The offsets in byWeekday already
+  // carry the factor, so the index's own part is the level's: level × (factor − 1).
+  const yearlyByDay = means.map((m, h) => {
+    if (!(model instanceof YearlyAdjustedModel)) return 0;
+    const factor = model.factor(h);
+    const offset = (offsets[h % WEEK] ?? 0) / model.factor(h % WEEK);
+    return (m / factor - offset) * (factor - 1);
+  });
+  return { present: offsets.some((o) => Math.abs(o) > 1e-9), byWeekday, yearlyByDay };
 }
 
 /**
@@ -297,7 +379,7 @@ function distribution(
       p50: quantileSorted(totals, 0.5),
       p90: quantileSorted(totals, 0.9),
     },
-    seasonality: seasonalAdjustment(model, firstDate),
+    seasonality: seasonalAdjustment(model, firstDate, means),
     ...extra,
     paths,
   };

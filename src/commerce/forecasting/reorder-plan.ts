@@ -46,8 +46,9 @@ export interface ReorderPlan {
   /** Service-level quantile of demand over the days the order must cover. */
   coveredDemand: number;
   /**
-   * Units the weekly pattern adds to (positive) or takes from the covered
-   * demand, compared with a flat week: the seasonal adjustment, made visible.
+   * Units the weekly pattern and the yearly index add to (positive) or take
+   * from the covered demand's mean, compared with a flat week and a flat
+   * year: the seasonal adjustment, made visible.
    */
   seasonalAdjustmentUnits: number;
   /** False when the cover period runs past the forecast horizon (the quantity is then a floor). */
@@ -136,8 +137,9 @@ export function planReorder(forecast: DemandForecast, input: ReorderPlanInput): 
 
 function seasonalUnits(forecast: DemandForecast, days: number): number {
   let total = 0;
-  for (const day of forecast.days.slice(0, days))
-    total += forecast.seasonality.byWeekday[weekdayOf(day.date)];
+  forecast.days.slice(0, days).forEach((day, h) => {
+    total += forecast.seasonality.byWeekday[weekdayOf(day.date)] + (forecast.seasonality.yearlyByDay[h] ?? 0);
+  });
   return Math.round(total * 10) / 10;
 }
 

@@ -5,7 +5,7 @@
  * squared error wins and is refitted on the whole history.
  */
 import type { FittedDemandModel, ForecastMethod } from './demand-model.js';
-import { fitSmoothing, SmoothingModel, WEEK } from './exponential-smoothing.js';
+import { fitSmoothing, fitSmoothingPrefixes, SmoothingModel, WEEK } from './exponential-smoothing.js';
 import { fitSba, fitTsb } from './intermittent-demand.js';
 import { rootMeanSquaredError } from './statistics.js';
 
@@ -49,6 +49,34 @@ export function fitMethod(method: ForecastMethod, y: readonly number[]): FittedD
   }
 }
 
+const SMOOTHING_SHAPES = {
+  ses: { trend: false, seasonal: false },
+  'holt-damped': { trend: true, seasonal: false },
+  'holt-winters': { trend: true, seasonal: true },
+} as const;
+
+/**
+ * `fitMethod(method, y.slice(0, end))` for each of `ends`, sharing one pass
+ * of a smoothing method's parameter grid between them (the same models, see
+ * `fitSmoothingPrefixes`); other methods are fitted per prefix.
+ *
+ * @example
+ * ```ts
+ * const fitAt = fitMethodPrefixes('holt-winters', sales, [n - 28, n]);
+ * fitAt(n - 28)?.forecastMean(28)
+ * ```
+ */
+export function fitMethodPrefixes(
+  method: ForecastMethod,
+  y: readonly number[],
+  ends: readonly number[],
+): (end: number) => FittedDemandModel | null {
+  if (method === 'ses' || method === 'holt-damped' || method === 'holt-winters') {
+    return fitSmoothingPrefixes(y, SMOOTHING_SHAPES[method], ends);
+  }
+  return (end) => fitMethod(method, y.slice(0, end));
+}
+
 /**
  * The methods worth trying on a series of this length and sparsity.
  *
@@ -69,18 +97,28 @@ export function candidateMethods(
   return chosen.length > 0 ? chosen : ['ses'];
 }
 
-function holdoutScore(method: ForecastMethod, y: readonly number[], window: number): number | null {
+/** Origins of the holdout windows: up to three, `window` days apart, ending with the series. */
+function holdoutOrigins(n: number, window: number): number[] {
+  return [3 * window, 2 * window, window].map((back) => n - back).filter((origin) => origin >= 2 * WEEK);
+}
+
+/** A candidate's holdout score, and its fit on the whole series (one grid pass for both). */
+function holdoutScore(
+  method: ForecastMethod,
+  y: readonly number[],
+  window: number,
+): { score: number | null; fitAll: () => FittedDemandModel | null } {
+  const origins = holdoutOrigins(y.length, window);
+  const fitAt = fitMethodPrefixes(method, y, [...origins, y.length]);
   let total = 0;
   let scored = 0;
-  for (const back of [3 * window, 2 * window, window]) {
-    const origin = y.length - back;
-    if (origin < 2 * WEEK) continue;
-    const model = fitMethod(method, y.slice(0, origin));
+  for (const origin of origins) {
+    const model = fitAt(origin);
     if (!model) continue;
     total += rootMeanSquaredError(y.slice(origin, origin + window), model.forecastMean(window));
     scored++;
   }
-  return scored > 0 ? total / scored : null;
+  return { score: scored > 0 ? total / scored : null, fitAll: () => fitAt(y.length) };
 }
 
 /**
@@ -100,16 +138,14 @@ export function selectModel(
   allowed?: readonly ForecastMethod[],
 ): ModelSelection {
   const size = Math.max(WEEK, Math.min(window, Math.floor(y.length / 5)));
-  const candidates = candidateMethods(y, allowed).map((method) => ({
-    method,
-    holdoutRmse: holdoutScore(method, y, size),
-  }));
-  let best = candidates[0]!;
-  for (const c of candidates) {
-    if (c.holdoutRmse !== null && (best.holdoutRmse === null || c.holdoutRmse < best.holdoutRmse)) best = c;
+  const scored = candidateMethods(y, allowed).map((method) => ({ method, ...holdoutScore(method, y, size) }));
+  const candidates: CandidateScore[] = scored.map((c) => ({ method: c.method, holdoutRmse: c.score }));
+  let best = scored[0]!;
+  for (const c of scored) {
+    if (c.score !== null && (best.score === null || c.score < best.score)) best = c;
   }
-  const model = fitMethod(best.method, y) ?? fitMethod('ses', y)!;
-  return { model: widened(model, best.holdoutRmse), candidates };
+  const model = best.fitAll() ?? fitMethod('ses', y)!;
+  return { model: widened(model, best.score), candidates };
 }
 
 /** Widest inflation of the simulated errors. */

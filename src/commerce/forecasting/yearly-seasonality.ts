@@ -10,7 +10,7 @@
  */
 import type { FittedDemandModel } from './demand-model.js';
 import type { RandomSource } from './random.js';
-import { fitMethod, widened } from './select-model.js';
+import { fitMethod, fitMethodPrefixes, widened } from './select-model.js';
 import { rootMeanSquaredError } from './statistics.js';
 
 /** Weeks in the yearly cycle (a 364-day year keeps weekdays aligned). */
@@ -156,16 +156,27 @@ export function withYearlySeasonality(
   if (!SMOOTHING.has(inner.method)) return inner;
   const index = yearlyIndex(y);
   if (!index) return inner;
+  // The origins, newest first, up to the first whose history is too short for an index.
+  const origins: Array<{ origin: number; priorIndex: number[] }> = [];
+  for (let k = 1; k <= 6; k++) {
+    const origin = y.length - k * window;
+    const priorIndex = yearlyIndex(y.slice(0, origin));
+    if (!priorIndex) break;
+    origins.push({ origin, priorIndex });
+  }
+  // The plain fits share one pass of the parameter grid (their histories are prefixes of y).
+  const plainAt = fitMethodPrefixes(
+    inner.method,
+    y,
+    origins.map((o) => o.origin),
+  );
   let plain = 0;
   let yearly = 0;
   let scored = 0;
-  for (let k = 1; k <= 6; k++) {
-    const origin = y.length - k * window;
+  for (const { origin, priorIndex } of origins) {
     const prior = y.slice(0, origin);
-    const priorIndex = yearlyIndex(prior);
-    if (!priorIndex) break;
     const actual = y.slice(origin, origin + window);
-    const a = fitMethod(inner.method, prior);
+    const a = plainAt(origin);
     const b = fitMethod(inner.method, deseasonalised(prior, priorIndex));
     if (!a || !b) continue;
     plain += rootMeanSquaredError(actual, a.forecastMean(window));

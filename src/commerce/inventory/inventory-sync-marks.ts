@@ -3,12 +3,15 @@
  * that `sync-inventory-levels-on-events` has not synced yet. Durable on
  * PostgreSQL/PGlite (`sql-inventory-sync-marks.ts`), kept as long as the
  * store in memory (`memory-inventory-sync-marks.ts`);
- * `inventorySyncMarksOf(store)` picks one. Marks are added in the
- * transaction that moves the processor's checkpoint past their events and
- * removed once the sync run that covered them committed, so a host that
- * dies in between leaves them to the next lease holder.
+ * `inventorySyncMarksOf(store)` picks one. Marks are added with the
+ * processor's checkpoint update past their events (SQL: one statement), or
+ * before it (memory; at-least-once: the events are delivered again after a
+ * failure in between), and settled once the sync run that covered them
+ * committed, so a host that dies in between leaves them to the next lease
+ * holder. Adding is idempotent: a product keeps the position its last run
+ * synced, and an event at or below it (delivered again) marks nothing.
  */
-import type { SqlQueryable } from '../../core/sql-client.js';
+import type { CheckpointWrite } from '../../processing/index.js';
 
 /**
  * A marked product: when its first unsynced event and its latest were marked
@@ -37,23 +40,29 @@ export type SyncedMark = Pick<InventorySyncMark, 'creatorId' | 'productId' | 'po
  * ```ts
  * const marks = inventorySyncMarksOf(store);
  * await marks.migrate();
- * await marks.add([mark], ctx.tx);
+ * const pending = await marks.add([mark], ctx.withCheckpoint); // [] when a run already synced position 42
  * await marks.remove([{ creatorId: 'c1', productId: 'p1', position: 42 }]);
  * ```
  */
 export interface InventorySyncMarks {
   migrate(): Promise<void>;
   /**
-   * Mark products, inside `tx` where given (the batch's transaction). A
-   * product marked already keeps its first time and takes the later last
-   * time and the higher position.
+   * Mark products in one statement — sent through `via` where given (the
+   * processor's `ctx.withCheckpoint`: with its checkpoint update) — idempotently: a
+   * mark at or below the position its product was last synced at is ignored;
+   * a product marked already keeps its first time and takes the later last
+   * time and the higher position; one synced before starts a new mark.
+   * Resolves with the resulting pending mark of each product it marked (what
+   * the caller holds), none for those it ignored.
    */
-  add(marks: readonly InventorySyncMark[], tx?: SqlQueryable): Promise<void>;
-  /** Every mark not removed yet (what a new lease holder has to flush). */
+  add(marks: readonly InventorySyncMark[], via?: CheckpointWrite): Promise<InventorySyncMark[]>;
+  /** Every pending mark (what a new lease holder has to flush). */
   load(): Promise<InventorySyncMark[]>;
   /**
-   * Remove what a committed sync run covered: a mark goes only while its
-   * position is at most the synced one, so an event marked during the run keeps it.
+   * Settle what a committed sync run covered: a product's synced position
+   * becomes the run's, so its mark is no longer pending unless an event
+   * after that position (marked during the run) moved it on, and the same
+   * events delivered again mark nothing.
    */
   remove(synced: readonly SyncedMark[]): Promise<void>;
 }

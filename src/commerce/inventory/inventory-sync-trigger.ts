@@ -12,18 +12,26 @@
  * time passes.
  *
  * Marks are durable (`InventorySyncMarks`): the batch that marks products
- * writes them in the transaction that moves the processor's checkpoint past
- * their events, and a flush removes them only once its sync run committed
- * its reports. The lease holder keeps a copy in memory to decide what is due;
- * a host that takes the lease (a start, a takeover after a crash) loads what
- * the table holds and flushes it, so a host killed between marking and
- * flushing loses nothing.
+ * upserts them in the statement that moves the processor's checkpoint past
+ * their events (SQL: one statement a batch; at-least-once delivery, so a
+ * failure before the checkpoint moved — in memory, or a fence that fails —
+ * delivers the events again, and the upsert is idempotent), and a flush settles them only
+ * once its sync run committed its reports. A settled product keeps the
+ * position it was synced at, so events delivered again mark nothing and are
+ * never synced twice. The lease holder keeps a copy in memory to decide what
+ * is due; a host that takes the lease (a start, a takeover after a crash)
+ * loads what the table holds and flushes it, so a host killed between
+ * marking and flushing loses nothing.
  */
 import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
+import {
+  createProcessor,
+  type CheckpointWrite,
+  type LeaseOptions,
+  type Processor,
+} from '../../processing/index.js';
 import { PollLoop } from '../../runtime/index.js';
-import type { SqlQueryable } from '../../core/sql-client.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import { RESOLVE_SYNC_CONFLICTS } from '../conflicts/sync-conflict-processor.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
@@ -176,12 +184,14 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
     this.processor = createProcessor({
       store: deps.store,
       name: SYNC_INVENTORY_ON_EVENTS,
-      // Marking is all it does: the marks commit with the checkpoint, in its transaction.
-      delivery: 'exactly-once',
+      // Marking is all it does, idempotently (a mark at or below its product's synced
+      // position is ignored): on SQL one statement upserts the marks and moves the
+      // checkpoint (ctx.withCheckpoint), not a transaction's 4 round trips.
+      delivery: 'at-least-once',
       eventTypes: [...INVENTORY_SYNC_TRIGGER_EVENTS],
       // A first start does not sync every product the log ever moved: the schedule covers the past.
       startFrom: 'end',
-      handleBatch: (events, ctx) => this.#mark(events, ctx.tx),
+      handleBatch: (events, ctx) => this.#mark(events, ctx.withCheckpoint),
       ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       ...(options.lease === undefined ? {} : { lease: options.lease }),
     });
@@ -264,6 +274,10 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
     if (this.#reload) {
       this.#reload = false;
       try {
+        // The table is the truth (every mark held was stored first): a copy left from
+        // an earlier tenure may hold marks another holder has synced since. Cleared
+        // before the read, so a mark stored and held meanwhile is kept either way.
+        this.#marks.clear();
         for (const mark of await this.#durable.load()) this.#hold(mark);
       } catch (error) {
         this.#reload = true;
@@ -286,8 +300,11 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
     for (const [creatorId, marks] of due) {
       try {
         const run = await this.#sync(creatorId, marks);
-        // Its reports are committed: the marks go (a crash before this syncs them again, reported once by key).
+        // Its reports are committed: the marks are settled (a crash before this syncs them
+        // again, reported once by key). The same events delivered again meanwhile were held
+        // again: drop them too; a later event (a higher position) stays.
         await this.#durable.remove([...marks.values()]);
+        for (const mark of marks.values()) this.#drop(mark);
         runs.push(run);
         this.emit('synced', run);
       } catch (error) {
@@ -320,10 +337,13 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
   }
 
   /**
-   * Mark the products of a batch in its transaction (`tx`, absent in memory);
-   * the copy in memory takes them once the batch committed.
+   * Mark the products of a batch: one upsert, sent with the checkpoint update
+   * where the processor offers it (`withCheckpoint`, SQL). The copy in memory
+   * takes what the upsert marked at once (it is committed when it answers),
+   * so a later failure leaves nothing stored and unheld. Events at or below a
+   * synced position come back empty.
    */
-  async #mark(events: readonly StoredEvent[], tx: SqlQueryable | undefined): Promise<(() => void) | void> {
+  async #mark(events: readonly StoredEvent[], withCheckpoint: CheckpointWrite | undefined): Promise<void> {
     const nowMs = this.#now();
     const batch = new Map<string, InventorySyncMark>();
     for (const event of events) {
@@ -336,11 +356,7 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
       batch.set(markKey(mark), mergeMark(batch.get(markKey(mark)), mark));
     }
     if (batch.size === 0) return;
-    const marks = [...batch.values()];
-    await this.#durable.add(marks, tx);
-    return () => {
-      for (const mark of marks) this.#hold(mark);
-    };
+    for (const mark of await this.#durable.add([...batch.values()], withCheckpoint)) this.#hold(mark);
   }
 
   /** Fold a mark into the copy in memory. */
@@ -348,5 +364,14 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
     let marks = this.#marks.get(mark.creatorId);
     if (!marks) this.#marks.set(mark.creatorId, (marks = new Map()));
     marks.set(mark.productId, mergeMark(marks.get(mark.productId), mark));
+  }
+
+  /** Drop a product's mark from the copy if a run synced its position. */
+  #drop(synced: InventorySyncMark): void {
+    const marks = this.#marks.get(synced.creatorId);
+    const held = marks?.get(synced.productId);
+    if (!marks || !held || held.position > synced.position) return;
+    marks.delete(synced.productId);
+    if (marks.size === 0) this.#marks.delete(synced.creatorId);
   }
 }

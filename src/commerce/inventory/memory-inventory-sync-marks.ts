@@ -1,7 +1,9 @@
 /**
  * The in-memory adapter of {@link InventorySyncMarks}: one per in-memory
  * store (`inventorySyncMarksOf`), so a trigger stopped without flushing
- * leaves its marks to the next one started on the same store.
+ * leaves its marks to the next one started on the same store. Same laws as
+ * the SQL adapter: a product keeps the position its last run synced, and a
+ * mark at or below it is ignored.
  */
 import {
   markKey,
@@ -10,6 +12,14 @@ import {
   type InventorySyncMarks,
   type SyncedMark,
 } from './inventory-sync-marks.js';
+
+/** A product's latest mark and the position its last run synced (pending while below the mark's). */
+interface ProductMarks {
+  mark: InventorySyncMark;
+  syncedPosition: number;
+}
+
+const pending = (p: ProductMarks) => p.mark.position > p.syncedPosition;
 
 /**
  * Marks in a Map (the in-memory store's companion).
@@ -21,26 +31,31 @@ import {
  * ```
  */
 export class MemoryInventorySyncMarks implements InventorySyncMarks {
-  readonly #marks = new Map<string, InventorySyncMark>();
+  readonly #products = new Map<string, ProductMarks>();
 
   async migrate(): Promise<void> {}
 
-  async add(marks: readonly InventorySyncMark[]): Promise<void> {
+  async add(marks: readonly InventorySyncMark[]): Promise<InventorySyncMark[]> {
+    const marked = new Map<string, InventorySyncMark>();
     for (const mark of marks) {
       const key = markKey(mark);
-      this.#marks.set(key, mergeMark(this.#marks.get(key), mark));
+      const held = this.#products.get(key);
+      if (held && mark.position <= held.syncedPosition) continue; // covered by a run already
+      const next = mergeMark(held && pending(held) ? held.mark : undefined, mark);
+      this.#products.set(key, { mark: next, syncedPosition: held?.syncedPosition ?? 0 });
+      marked.set(key, next);
     }
+    return [...marked.values()].map((m) => ({ ...m }));
   }
 
   async load(): Promise<InventorySyncMark[]> {
-    return [...this.#marks.values()].map((m) => ({ ...m }));
+    return [...this.#products.values()].filter(pending).map((p) => ({ ...p.mark }));
   }
 
   async remove(synced: readonly SyncedMark[]): Promise<void> {
     for (const s of synced) {
-      const key = markKey(s);
-      const held = this.#marks.get(key);
-      if (held && held.position <= s.position) this.#marks.delete(key);
+      const held = this.#products.get(markKey(s));
+      if (held) held.syncedPosition = Math.max(held.syncedPosition, s.position);
     }
   }
 }

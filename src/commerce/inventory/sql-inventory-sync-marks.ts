@@ -2,10 +2,13 @@
  * The SQL adapter of {@link InventorySyncMarks}: marks in
  * `<schema>.inventory_sync_marks` (PostgreSQL and PGlite), migrated as
  * component {@link INVENTORY_SYNC_MARKS_COMPONENT}. A batch's marks are one
- * upsert, a run's removal one delete.
+ * upsert (returning what it marked), a run's settlement one update. A row is
+ * kept per product with the position its last run synced: pending while its
+ * mark's position is above it.
  */
 import { runMigrations } from '../../core/migrator.js';
-import { quoteIdent, type SqlClient, type SqlQueryable } from '../../core/sql-client.js';
+import { quoteIdent, type SqlClient } from '../../core/sql-client.js';
+import type { CheckpointWrite } from '../../processing/index.js';
 import {
   INVENTORY_SYNC_MARKS_COMPONENT,
   markKey,
@@ -15,6 +18,26 @@ import {
   type SyncedMark,
 } from './inventory-sync-marks.js';
 import { migrations } from './sql/index.generated.js';
+
+const COLUMNS = 'creator_id, product_id, first_ms, last_ms, position';
+
+interface MarkRow {
+  creator_id: string;
+  product_id: string;
+  first_ms: string | number;
+  last_ms: string | number;
+  position: string | number;
+}
+
+function toMark(r: MarkRow): InventorySyncMark {
+  return {
+    creatorId: r.creator_id,
+    productId: r.product_id,
+    firstMs: Number(r.first_ms),
+    lastMs: Number(r.last_ms),
+    position: Number(r.position),
+  };
+}
 
 /**
  * Marks in `<schema>.inventory_sync_marks`.
@@ -44,52 +67,50 @@ export class SqlInventorySyncMarks implements InventorySyncMarks {
     });
   }
 
-  async add(marks: readonly InventorySyncMark[], tx?: SqlQueryable): Promise<void> {
+  async add(marks: readonly InventorySyncMark[], via?: CheckpointWrite): Promise<InventorySyncMark[]> {
     // One row a product per statement: an upsert may not touch a row twice.
     const byProduct = new Map<string, InventorySyncMark>();
     for (const m of marks) byProduct.set(markKey(m), mergeMark(byProduct.get(markKey(m)), m));
-    if (byProduct.size === 0) return;
+    if (byProduct.size === 0) return [];
     const rows = [...byProduct.values()];
-    await (tx ?? this.#sql).query(
-      `INSERT INTO ${this.#table} AS m (creator_id, product_id, first_ms, last_ms, position)
+    // An event at or below the synced position (delivered again) changes nothing and
+    // returns nothing; a row synced already starts a new mark; a pending one merges.
+    const text = `INSERT INTO ${this.#table} AS m (creator_id, product_id, first_ms, last_ms, position)
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
        ON CONFLICT (creator_id, product_id) DO UPDATE SET
-         first_ms = least(m.first_ms, excluded.first_ms),
-         last_ms = greatest(m.last_ms, excluded.last_ms),
-         position = greatest(m.position, excluded.position)`,
-      [
-        rows.map((r) => r.creatorId),
-        rows.map((r) => r.productId),
-        rows.map((r) => r.firstMs),
-        rows.map((r) => r.lastMs),
-        rows.map((r) => r.position),
-      ],
-    );
+         first_ms = CASE WHEN m.position > m.synced_position
+                         THEN least(m.first_ms, excluded.first_ms) ELSE excluded.first_ms END,
+         last_ms = CASE WHEN m.position > m.synced_position
+                        THEN greatest(m.last_ms, excluded.last_ms) ELSE excluded.last_ms END,
+         position = greatest(m.position, excluded.position)
+       WHERE excluded.position > m.synced_position
+       RETURNING ${COLUMNS}`;
+    const params = [
+      rows.map((r) => r.creatorId),
+      rows.map((r) => r.productId),
+      rows.map((r) => r.firstMs),
+      rows.map((r) => r.lastMs),
+      rows.map((r) => r.position),
+    ];
+    const marked = via
+      ? await via<MarkRow>(text, params)
+      : (await this.#sql.query<MarkRow>(text, params)).rows;
+    return marked.map(toMark);
   }
 
   async load(): Promise<InventorySyncMark[]> {
-    const { rows } = await this.#sql.query<{
-      creator_id: string;
-      product_id: string;
-      first_ms: string | number;
-      last_ms: string | number;
-      position: string | number;
-    }>(`SELECT creator_id, product_id, first_ms, last_ms, position FROM ${this.#table}`);
-    return rows.map((r) => ({
-      creatorId: r.creator_id,
-      productId: r.product_id,
-      firstMs: Number(r.first_ms),
-      lastMs: Number(r.last_ms),
-      position: Number(r.position),
-    }));
+    const { rows } = await this.#sql.query<MarkRow>(
+      `SELECT ${COLUMNS} FROM ${this.#table} WHERE position > synced_position`,
+    );
+    return rows.map(toMark);
   }
 
   async remove(synced: readonly SyncedMark[]): Promise<void> {
     if (synced.length === 0) return;
     await this.#sql.query(
-      `DELETE FROM ${this.#table} m
-        USING unnest($1::text[], $2::text[], $3::bigint[]) AS s(creator_id, product_id, position)
-        WHERE m.creator_id = s.creator_id AND m.product_id = s.product_id AND m.position <= s.position`,
+      `UPDATE ${this.#table} m SET synced_position = greatest(m.synced_position, s.position)
+        FROM unnest($1::text[], $2::text[], $3::bigint[]) AS s(creator_id, product_id, position)
+        WHERE m.creator_id = s.creator_id AND m.product_id = s.product_id`,
       [synced.map((s) => s.creatorId), synced.map((s) => s.productId), synced.map((s) => s.position)],
     );
   }

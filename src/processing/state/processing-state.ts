@@ -26,8 +26,29 @@ export interface StateCommitOptions {
   atomic: boolean;
 }
 
-/** The work of a commit or a redrive: gets the transaction when one is open. */
-export type StateWork<T> = (tx: SqlTransaction | undefined) => Promise<T>;
+/**
+ * Send one write together with a commit's fenced checkpoint update, as one
+ * statement (one round trip, one commit); resolves with the rows its
+ * `RETURNING` gave, as JSON (bigint columns come back as numbers). Throws a
+ * `CheckpointMovedError` when the fence fails — the write is applied
+ * nonetheless, so it must be idempotent.
+ *
+ * @example
+ * ```ts
+ * const rows = await withCheckpoint<{ id: string }>('INSERT INTO app.seen (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id', [id]);
+ * ```
+ */
+export type CheckpointWrite = <Row = Record<string, unknown>>(
+  text: string,
+  params: readonly unknown[],
+) => Promise<Row[]>;
+
+/**
+ * The work of a commit or a redrive: gets the transaction when one is open,
+ * and, in a non-atomic commit on a SQL adapter, a {@link CheckpointWrite}
+ * (used at most once: the checkpoint is then stored, and not again after the work).
+ */
+export type StateWork<T> = (tx: SqlTransaction | undefined, withCheckpoint?: CheckpointWrite) => Promise<T>;
 
 /**
  * Checkpoints, dead letters and leases of processors. Every checkpoint write is

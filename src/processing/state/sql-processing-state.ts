@@ -4,8 +4,10 @@
  * locked first, so a second holder blocks on it and then finds it moved.
  */
 import type { SqlClient } from '../../core/sql-client.js';
+import { InvalidArgumentError } from '../../core/errors.js';
 import {
   advanceCheckpoint,
+  advanceCheckpointWith,
   loadCheckpoint,
   lockCheckpointRow,
   readCheckpoint,
@@ -46,9 +48,16 @@ export function sqlProcessingState(sql: SqlClient, schema: string): ProcessingSt
       }
       // No transaction is open while the work runs, so its own writes (appends
       // through the store) get a connection — on PGlite, the only one. The fenced
-      // update comes after; when it fails the work is done again.
-      const result = await work(undefined);
-      await advanceCheckpoint(sql, schema, processor, expected, next);
+      // update comes after, or with the work's one write; when it fails the work
+      // is done again.
+      let stored = false;
+      const result = await work(undefined, async (text, params) => {
+        if (stored)
+          throw new InvalidArgumentError(`${processor}: one write a batch goes with the checkpoint`);
+        stored = true;
+        return advanceCheckpointWith(sql, schema, processor, expected, next, text, params);
+      });
+      if (!stored) await advanceCheckpoint(sql, schema, processor, expected, next);
       return result;
     },
     async redriveDeadLetter(processor, id, work, { atomic }) {

@@ -3,7 +3,18 @@
  * examples and hand-worked applications of the published update equations.
  */
 import { describe, expect, it } from 'vitest';
-import { crostonStates, fitSba, runSmoothing, tsbStates } from '../../../src/commerce/forecasting/index.js';
+import {
+  crostonStates,
+  fitSba,
+  runSmoothing,
+  SmoothingModel,
+  tsbStates,
+} from '../../../src/commerce/forecasting/index.js';
+import {
+  fitSmoothing,
+  fitSmoothingPrefixes,
+} from '../../../src/commerce/forecasting/exponential-smoothing.js';
+import { syntheticDemand } from '../../../src/commerce/forecasting/synthetic-demand.js';
 
 const SES = { trend: false, seasonal: false } as const;
 
@@ -45,6 +56,55 @@ describe('Holt-Winters (additive, damped trend)', () => {
       expect(fit.level).toBeCloseTo(10 + 0.5 * 70, 9);
       // The rotated season starts at the slot of day 70 (70 % 7 = 0).
       expect(fit.season).toEqual(season);
+    }
+  });
+});
+
+describe("Holt's damped trend", () => {
+  // The fpp3 §8.2 equations (ŷ = ℓ + φb; ℓ ← ℓ + φb + αe; b ← φb + βe; forecast
+  // ℓ + (φ + … + φ^h)b), worked by hand for y = 10, 12, 11 from ℓ₀ = 10, b₀ = 1
+  // with α = 0.5, β = 0.1, φ = 0.9:
+  //   t=1: ŷ = 10.9,      e = −0.9;     ℓ = 10.45;      b = 0.81
+  //   t=2: ŷ = 11.179,    e = 0.821;    ℓ = 11.5895;    b = 0.8111
+  //   t=3: ŷ = 12.31949,  e = −1.31949; ℓ = 11.659745;  b = 0.598041
+  //   h=1: 11.659745 + 0.9·0.598041 = 12.1979819;  h=2: + 1.71·0.598041 = 12.68239511
+  const shape = { trend: true, seasonal: false } as const;
+  const p = { alpha: 0.5, beta: 0.1, gamma: 0, phi: 0.9 };
+
+  it('updates level and damped slope as worked by hand', () => {
+    const fit = runSmoothing([10, 12, 11], shape, p, { level: 10, trend: 1 });
+    expect(fit.residuals[0]).toBeCloseTo(-0.9, 12);
+    expect(fit.residuals[1]).toBeCloseTo(0.821, 12);
+    expect(fit.residuals[2]).toBeCloseTo(-1.31949, 12);
+    expect(fit.level).toBeCloseTo(11.659745, 12);
+    expect(fit.trend).toBeCloseTo(0.598041, 12);
+  });
+
+  it('damps the slope over the horizon: ℓ + (φ + φ²)b two days ahead', () => {
+    const fit = runSmoothing([10, 12, 11], shape, p, { level: 10, trend: 1 });
+    const [h1, h2] = new SmoothingModel(shape, p, fit).forecastMean(2);
+    expect(h1).toBeCloseTo(12.1979819, 10);
+    expect(h2).toBeCloseTo(12.68239511, 10);
+  });
+});
+
+describe('fitSmoothingPrefixes', () => {
+  it('fits each prefix exactly as fitSmoothing on the prefix alone, from one grid pass', () => {
+    const { sales } = syntheticDemand('seasonal_yearly', 400, 5);
+    const ends = [30, 56, 57, 200, 372, 400];
+    for (const shape of [
+      { trend: false, seasonal: false },
+      { trend: true, seasonal: false },
+      { trend: true, seasonal: true },
+    ]) {
+      const fitAt = fitSmoothingPrefixes(sales, shape, ends);
+      for (const end of ends) {
+        const alone = fitSmoothing(sales.slice(0, end), shape);
+        const shared = fitAt(end);
+        expect(shared.parameters, `${JSON.stringify(shape)} ${end}`).toEqual(alone.parameters);
+        expect(shared.forecastMean(14)).toEqual(alone.forecastMean(14));
+        expect(shared.inSampleRmse()).toBe(alone.inSampleRmse());
+      }
     }
   });
 });

@@ -83,6 +83,25 @@ describe('planReorder', () => {
     expect(planReorder(flat, { available: 10, leadTimeDays: 2 }).seasonalAdjustmentUnits).toBe(0);
   });
 
+  it('shows what the yearly index adds in the season and takes in the trough', () => {
+    // Two-year `seasonal_yearly` sellers whose forecast carries the yearly index:
+    // seed 3 forecasts into its swell, seed 2 into its trough.
+    const plans = [3, 2].map((seed) => {
+      const sales = syntheticDemand('seasonal_yearly', 730, seed).sales.slice(0, 700);
+      const f = forecastDemand({ sales, startDate: '2025-01-01' }, { paths: 200 });
+      expect(f.parameters.yearlyAmplitude, `seed ${seed}`).toBeGreaterThan(0.5);
+      expect(f.seasonality.yearlyByDay).toHaveLength(30);
+      const yearly = f.seasonality.yearlyByDay.slice(0, 14).reduce((a, b) => a + b, 0);
+      return { yearly, plan: planReorder(f, { available: 10, leadTimeDays: 7, reviewDays: 7 }) };
+    });
+    expect(plans[0]!.yearly).toBeGreaterThan(50);
+    expect(plans[0]!.plan.seasonalAdjustmentUnits).toBeGreaterThan(50);
+    expect(plans[1]!.yearly).toBeLessThan(-50);
+    expect(plans[1]!.plan.seasonalAdjustmentUnits).toBeLessThan(-50);
+    // Without a yearly index the yearly part is zero.
+    expect(flat.seasonality.yearlyByDay.every((u) => u === 0)).toBe(true);
+  });
+
   it.each([
     ['serviceLevel', { available: 1, leadTimeDays: 1, serviceLevel: 1 }],
     ['leadTimeDays', { available: 1, leadTimeDays: -1 }],
