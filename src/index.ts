@@ -4,7 +4,11 @@
  * driver is imported here; adapters live behind `@creatorflow/sync/pg`,
  * `/pglite` and `/redis`, the CreatorFlow domain behind
  * `@creatorflow/sync/commerce`, the browser client behind `/client`.
- * test/package/root-exports.test.ts keeps the count in check.
+ * The root keeps what a first app needs; specialised groups have their own
+ * subpaths (`/conflicts`, `/access`, `/scheduling`, `/ingest`, `/http`,
+ * `/errors`, and `/sagas`, `/realtime`, `/processing` for the advanced
+ * parts). test/package/root-exports.test.ts keeps the count (types
+ * included) under 250.
  */
 
 // Errors with stable codes.
@@ -32,49 +36,13 @@ export {
 } from './core/errors.js';
 export type { ErrorCode, ExpectedVersionDescription, ValidationIssue } from './core/errors.js';
 
-// The error-code registry: every code, its module, class and HTTP status (docs/errors.md).
-export {
-  ERROR_CODE_PATTERN,
-  ERROR_MODULES,
-  ERROR_REGISTRY,
-  errorCodesOf,
-  httpStatusOfCode,
-} from './core/error-codes.js';
-export type { ErrorCodeInfo, ErrorCodeOf, ErrorModule, RegisteredErrorCode } from './core/error-codes.js';
+// The error-code registry (every code, its module, class and HTTP status) is `/errors`.
 
 // The logger port (pino fits).
 export { LOG_LEVELS, consoleLogger, defaultLogger, silentLogger } from './core/logger.js';
 export type { ConsoleLoggerOptions, LogFn, LogLevel, Logger } from './core/logger.js';
 
-// Who is asking: roles, read scopes, the access audit of cross-tenant reads, service API keys.
-export { ADMIN_ROLE, SERVICE_ROLE, hasRole } from './core/authorization.js';
-export {
-  ACCESS_COMPONENT,
-  ACCESS_ERROR_CODES,
-  AccessDeniedError,
-  MemoryAccessAudit,
-  ServiceKeys,
-  SqlAccessAudit,
-  UnauthenticatedError,
-  auditedRead,
-  createAccessAudit,
-  inScope,
-  migrateAccess,
-  readScope,
-  requireRole,
-} from './access/index.js';
-export type {
-  AccessAuditEntry,
-  AccessAuditInput,
-  AccessAuditOptions,
-  AccessAuditQuery,
-  AccessAuditStore,
-  AuditedReadOptions,
-  ReadScope,
-  ServiceKeyGrant,
-  ServiceKeyInfo,
-  ServiceKeysOptions,
-} from './access/index.js';
+// Roles, read scopes, the access audit and service API keys are `/access`.
 
 // The SQL port the adapters implement (`/pg`, `/pglite`).
 export { PG_ERROR, pgErrorCode, quoteIdent } from './core/sql-client.js';
@@ -135,105 +103,7 @@ export type {
   SubscribeOptions,
 } from './store/index.js';
 
-// Conflict resolution.
-export {
-  AUDIT_STATUSES,
-  BUILT_IN_STRATEGIES,
-  CONFLICT_DETECTED_EVENT,
-  CONFLICT_ERROR_CODES,
-  CONFLICT_ESCALATED_EVENT,
-  CONFLICT_KINDS,
-  CONFLICT_RESOLVED_EVENT,
-  ConflictEngine,
-  ConflictError,
-  ConflictNotFoundError,
-  ConflictNotPendingError,
-  ConflictResolver,
-  conflictEventSchemas,
-  conflictStreamId,
-  DEFAULT_MAX_DRIFT_MS,
-  DEFAULT_THRESHOLDS,
-  DEFAULT_WINDOW_MS,
-  EntityMismatchError,
-  GENERIC_CONFLICT_DETECTED_EVENT,
-  HybridLogicalClock,
-  MalformedConflictInputError,
-  MemoryAuditStore,
-  REPORT_BUCKETS,
-  SqlAuditStore,
-  UnknownSourceError,
-  UnknownStrategyError,
-  applyManualDecision,
-  buildConflictReport,
-  builtInStrategies,
-  businessRules,
-  compareHlc,
-  createConflictConfig,
-  createConflictEngine,
-  createStrategyRegistry,
-  detectConflicts,
-  fieldMerge,
-  formatHlc,
-  isConflictError,
-  lastWriteWins,
-  manual,
-  manualDecisionSchema,
-  parseHlc,
-  policyFor,
-  resolveConflict,
-  windowFor,
-} from './conflicts/index.js';
-export type {
-  AuditQuery,
-  AuditStatus,
-  ConflictAuditStore,
-  ConflictConfig,
-  ConflictConfigInput,
-  ConflictDetectedData,
-  ConflictEngineOptions,
-  ConflictErrorCode,
-  ConflictEscalatedData,
-  ConflictImpact,
-  ConflictInput,
-  ConflictKind,
-  ConflictMarker,
-  ConflictRecord,
-  ConflictReport,
-  ConflictResolvedData,
-  ConflictResolverEvents,
-  ConflictResolverOptions,
-  ConflictStrategy,
-  PreparedResolution,
-  Contender,
-  ContenderInput,
-  ContenderRole,
-  CrossPlatformRule,
-  DetectedConflict,
-  Detection,
-  EntityPolicy,
-  EscalationReason,
-  EscalationThresholds,
-  FieldDecision,
-  FieldRule,
-  FieldStrategyInput,
-  HlcReceipt,
-  HlcTimestamp,
-  HybridLogicalClockOptions,
-  Json,
-  JsonObject,
-  ManualDecision,
-  ManualOverride,
-  ProcessResult,
-  ReportBucket,
-  ReportBucketRow,
-  Resolution,
-  ResolveOptions,
-  ResolveRequest,
-  SourceName,
-  StockConflictFields,
-  StrategyName,
-  TerminalStates,
-} from './conflicts/index.js';
+// Conflict resolution is `/conflicts`.
 
 // Processors, projections, rebuilds and dead letters.
 export {
@@ -321,34 +191,15 @@ export type {
 
 // Sagas.
 export {
-  ACTIVE_SAGA_STATUSES,
-  FINAL_SAGA_STATUSES,
-  SAGA_DEFINITION_PROBLEMS,
-  SAGA_ERROR_CODES,
-  SAGA_LEASE_LOST_REASONS,
   SAGA_STATUSES,
-  STEP_OUTCOMES,
-  STEP_PHASES,
-  SagaDefinitionConflictError,
-  SagaDefinitionError,
-  SagaLeaseLostError,
   SagaNotFoundError,
   SagaRunner,
-  SagaRunnerStoppedError,
-  SagaWaitTimeoutError,
-  SagaInputError,
-  StepTimeoutError,
   TerminalError,
-  UnknownSagaDefinitionError,
   createMemorySagaStore,
   createSagaRunner,
   createSagaTrigger,
   createSqlSagaStore,
   defineSaga,
-  isFinalSagaStatus,
-  isSagaDefinitionError,
-  isSagaLeaseLostError,
-  isSagaInputError,
   isTerminalError,
 } from './sagas/index.js';
 export type {
@@ -356,16 +207,7 @@ export type {
   CompensationConfig,
   CompensationContext,
   SagaConfig,
-  SagaDeadLetter,
-  SagaDeadLetterFilter,
-  InlineSagaConfig,
   SagaDefinition,
-  SagaDefinitionIssue,
-  SagaDefinitionProblem,
-  SagaErrorInfo,
-  SagaEventMap,
-  SagaLeaseLostReason,
-  SagaListFilter,
   SagaRunnerOptions,
   SagaState,
   SagaStatus,
@@ -373,196 +215,48 @@ export type {
   SagaStore,
   SagaTrigger,
   SagaTriggerOptions,
-  SagaTriggerStart,
-  SqlSagaStoreOptions,
   StartSagaOptions,
   StartSagaResult,
   StepAction,
   StepContext,
-  StepLogEntry,
-  StepOutcome,
   StepOutputOf,
-  StepPhase,
   StepResults,
   StopOptions,
 } from './sagas/index.js';
 
-// Scheduling: named schedules run once per due time across hosts, and singleton workers.
-export {
-  ACCESS_AUDIT_RETENTION_SCHEDULE,
-  InvalidScheduleError,
-  MISSED_RUN_POLICIES,
-  SCHEDULE_RUN_STATUSES,
-  ScheduleNotFoundError,
-  Scheduler,
-  SingletonWorkers,
-  accessAuditRetentionSchedule,
-  createScheduler,
-  isScheduleError,
-  memoryLeases,
-  memoryScheduleStorage,
-  scheduleRoutes,
-  sqlScheduleStorage,
-} from './scheduling/index.js';
-export type {
-  AccessAuditRetentionOptions,
-  ClaimDue,
-  MissedRunPolicy,
-  RequestRun,
-  RunOutcome,
-  ScheduleCaller,
-  ScheduleDefinition,
-  ScheduleRouteRoles,
-  ScheduleRoutesOptions,
-  ScheduleRun,
-  ScheduleRunContext,
-  ScheduleRunError,
-  ScheduleRunStatus,
-  ScheduleStatus,
-  ScheduleStorage,
-  ScheduleTrigger,
-  SchedulerEventMap,
-  SchedulerOptions,
-  SingletonJob,
-  SingletonWorkersEventMap,
-  SingletonWorkersOptions,
-  TriggerOptions,
-} from './scheduling/index.js';
+// Schedules and singleton workers are `/scheduling`.
 
-// Webhook intake (receivers as data, rate limits, Standard Webhooks) and the HTTP adapters.
-export {
-  DEFAULT_RATE_LIMIT,
-  DEFAULT_SOURCE_TIME_BOUNDS,
-  INGEST_ERROR_CODES,
-  INGEST_ERROR_STATUS,
-  HttpError,
-  IngestError,
-  PROBLEM_CONTENT_TYPE,
-  RATE_LIMITER_UNAVAILABLE_POLICIES,
-  STANDARD_WEBHOOK_TOLERANCE_SECONDS,
-  assertSourceTime,
-  createIngestHandler,
-  createMemoryRateLimiter,
-  createResilientRateLimiter,
-  createRouter,
-  decodeWebhookSecret,
-  errorToProblem,
-  expressAdapter,
-  fastifyAdapter,
-  headerValue,
-  isHttpError,
-  isIngestError,
-  jsonResponse,
-  nodeAdapter,
-  problemOf,
-  problemResponse,
-  signStandardWebhook,
-  unlimitedRateLimiter,
-  verifyStandardWebhook,
-  webhookIdempotencyKey,
-  withBodyLimit,
-} from './ingest/index.js';
-export type {
-  ExpressMiddleware,
-  ExpressRequestLike,
-  FastifyAdapterOptions,
-  FastifyInstanceLike,
-  FastifyReplyLike,
-  FastifyRequestLike,
-  HttpHandler,
-  HttpHeaders,
-  HttpErrorCode,
-  HttpProblemError,
-  HttpRequest,
-  HttpRequestHead,
-  HttpResponse,
-  IngestErrorCode,
-  MemoryRateLimiterOptions,
-  NodeAdapterOptions,
-  ProblemDetails,
-  RateLimitDecision,
-  RateLimitOptions,
-  RateLimiter,
-  RateLimiterEvents,
-  RateLimiterStatus,
-  RateLimiterUnavailablePolicy,
-  ReceiverContext,
-  ResilientRateLimiter,
-  ResilientRateLimiterOptions,
-  Route,
-  SourceTimeBounds,
-  StandardWebhookInput,
-  WebhookReceiver,
-} from './ingest/index.js';
+// Webhook intake is `/ingest`; the HTTP handler shape and adapters are `/http`.
 
 // The realtime delta stream: channels, the hub, snapshots, pub/sub, SSE and WebSocket.
 export {
-  COLUMN_TYPES,
-  ConnectionLimiter,
-  ENVELOPE_TYPES,
-  FILTER_OPERATORS,
-  InvalidFilterError,
-  InvalidSelectError,
-  MemoryReadModel,
-  OriginNotAllowedError,
-  PubSubMessageError,
-  REALTIME_SUBSCRIBE_ACTION,
-  RealtimeUnavailableError,
-  SnapshotError,
-  TooManyConnectionsError,
-  TooManySubscriptionsError,
   UnauthorizedError,
   UnknownChannelError,
   WEBSOCKET_SERVER_OPTIONS,
   attachWebSocketServer,
-  checkOrigin,
   createMemoryPubSub,
-  createPgPubSub,
   createRealtimeHub,
-  createRedisPubSub,
   createSqlSnapshot,
   createSseHandler,
-  decodeEnvelope,
   defineChannels,
   handleWebSocket,
-  isPubSubMessageError,
   migrateRealtime,
   parseAllowedOrigins,
-  parseFilter,
 } from './realtime/index.js';
 export type {
   Authorization,
   Authorize,
   ChannelDefinition,
-  CheckpointReader,
-  ColumnType,
-  ConnectionLimiterPort,
   Delta,
-  DeltaTuple,
-  Envelope,
-  EnvelopeType,
-  FilterCondition,
-  FilterOperator,
   OriginPolicy,
-  ParsedFilter,
-  PgPubSubOptions,
   PubSub,
-  PubSubUnsubscribe,
-  RealtimeEventMap,
   RealtimeHub,
   RealtimeHubOptions,
-  RealtimeStats,
   RealtimeSubscription,
-  RedisPubSubOptions,
-  RedisPublisherLike,
-  RedisSubscriberLike,
-  ReplayLimits,
-  ResyncReason,
   Snapshot,
   SnapshotPort,
   SqlSnapshotOptions,
   SseHandlerOptions,
-  SubscriberBufferLimits,
   SubscriptionRequest,
   WebSocketHandlerOptions,
   WebSocketLike,
@@ -587,13 +281,4 @@ export type { RetryPolicyInput } from './runtime/retry-policy.js';
 export { AttemptTimeoutError } from './runtime/errors.js';
 export type { LeaseTimingOptions } from './runtime/lease-timing.js';
 export type { LeasePort } from './runtime/lease-keeper.js';
-export { DEFAULT_SAGA_COMPENSATION_RETRY, DEFAULT_SAGA_STEP_RETRY } from './sagas/runner-options.js';
-export type { FieldCandidate } from './conflicts/pipeline/strategies/strategy.js';
-export type { RateLimitSettings } from './ingest/rate-limiter.js';
-export type { ReleaseSlot } from './realtime/connection-limiter.js';
 export type { TableBackend, TableWrites } from './processing/projection/table-backend.js';
-export type { ClaimedSaga, ClaimOptions, ClaimResult, SagaInsert, SagaWrite } from './sagas/saga-store.js';
-export type { ResetReason } from './realtime/hub.js';
-export type { ChangeBatch, FoldedChange } from './realtime/fold.js';
-export type { MessageSink } from './realtime/types.js';
-export type { HubSubscribeOptions } from './realtime/hub-types.js';

@@ -18,16 +18,14 @@ import {
   type MetricsRegistry,
   type NotificationChannel,
 } from '@creatorflow/sync/monitoring';
+import { NotFoundError, type Authorization, type ProjectionDefinition } from '@creatorflow/sync';
 import {
   ADMIN_ROLE,
   AccessDeniedError,
-  NotFoundError,
   SERVICE_ROLE,
   UnauthenticatedError,
   hasRole,
-  type Authorization,
-  type ProjectionDefinition,
-} from '@creatorflow/sync';
+} from '@creatorflow/sync/access';
 import {
   problemOf,
   problemResponse,

@@ -32,12 +32,14 @@ import { commerceReceivers } from '@creatorflow/sync/commerce';
 import { COMMERCE_EVENT_SCHEMAS } from '@creatorflow/sync/commerce';
 import { tikTokShopClientFromHttp } from '@creatorflow/sync/commerce';
 import { commerceSchedules } from '@creatorflow/sync/commerce';
-import { createSyncEngine, scheduleRoutes, type SyncEngine } from '@creatorflow/sync';
+import { createSyncEngine, type SyncEngine } from '@creatorflow/sync';
+import { scheduleRoutes } from '@creatorflow/sync/scheduling';
 import { createRouter, type HttpHandler, type HttpRequestHead } from '@creatorflow/sync/http';
 import { createTikTokShopHttpClient } from '@creatorflow/sync/commerce';
-import { createMemoryRateLimiter, type RateLimiter } from '@creatorflow/sync';
-import { createRedisPubSub, type Authorization, type PubSub } from '@creatorflow/sync';
-import { ServiceKeys } from '@creatorflow/sync';
+import { createMemoryRateLimiter, type RateLimiter } from '@creatorflow/sync/ingest';
+import type { Authorization, PubSub } from '@creatorflow/sync';
+import { createRedisPubSub } from '@creatorflow/sync/realtime';
+import { ServiceKeys } from '@creatorflow/sync/access';
 import * as promClient from 'prom-client';
 import {
   createMetricsRegistry,

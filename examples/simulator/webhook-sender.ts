@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { signTikTokWebhook } from '@creatorflow/sync/commerce';
-import { signStandardWebhook } from '@creatorflow/sync';
+import { signStandardWebhook } from '@creatorflow/sync/ingest';
 import type { Notification } from './fake-shop.js';
 
 /** Credentials and addresses of the receivers. */

@@ -7,16 +7,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import {
-  ConflictResolver,
   createSseHandler,
   createSyncEngine,
   isConcurrencyError,
   isSyncError,
   PayloadTooLargeError,
-  type ConflictRecord,
   type SqlClient,
   type SyncEngine,
 } from '@creatorflow/sync';
+import { ConflictResolver, type ConflictRecord } from '@creatorflow/sync/conflicts';
 import { z } from 'zod';
 import {
   boardChannel,

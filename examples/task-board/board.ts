@@ -10,15 +10,14 @@
  * Built only from the package's public entry points, as any user's app is.
  */
 import {
-  conflictEventSchemas,
   defineEvents,
   defineProjection,
   defineSaga,
   type CatalogEvent,
   type ChannelDefinition,
-  type ConflictConfigInput,
   type SagaStepConfig,
 } from '@creatorflow/sync';
+import { conflictEventSchemas, type ConflictConfigInput } from '@creatorflow/sync/conflicts';
 import { z } from 'zod';
 
 /** The board's columns. */

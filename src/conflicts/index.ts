@@ -5,7 +5,8 @@
  *
  * @example
  * ```ts
- * import { ConflictResolver, createEventStore } from '@creatorflow/sync';
+ * import { createEventStore } from '@creatorflow/sync';
+ * import { ConflictResolver } from '@creatorflow/sync/conflicts';
  * import { commerceConflictConfig } from '@creatorflow/sync/commerce';
  * const resolver = new ConflictResolver({ store: createEventStore(), config: commerceConflictConfig() });
  * await resolver.migrate();

@@ -3,7 +3,7 @@
  * `RateLimiter` (in memory, Redis, or a third party's).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RateLimiter } from '../index.js';
+import type { RateLimiter } from '../ingest/public-entry.js';
 import { waitFor } from './wait-for.js';
 
 /** Opens a limiter allowing `limit` requests per `windowMs` per key; `close` releases it. */

@@ -5,7 +5,10 @@
  * the step log, dead letters and their redrive.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SagaStore, SagaWrite } from '../index.js';
+import type { SagaStore } from '../index.js';
+
+/** One write of `SagaStore.record` (named by `/sagas`; derived here so `testing` stays on the root's names). */
+type SagaWrite = Parameters<SagaStore['record']>[1][number];
 
 /** Opens a fresh, empty saga store for one test; `close` releases it. */
 export type SagaStoreFactory = () => Promise<{ store: SagaStore; close(): Promise<void> }>;

@@ -13,24 +13,26 @@ import type { Observable } from 'rxjs';
 import type { WebSocketServer } from 'ws';
 import type { Express } from 'express';
 import type {
-  ConflictRecord,
-  ConflictResolver,
-  ContenderInput,
   EventStore,
-  JsonObject,
   Logger,
   Processor,
   ProjectionDefinition,
   PubSub,
-  RateLimiter,
   RealtimeHub,
   RowChange,
   SqlClient,
   StepContext,
   CompensationContext,
-  HttpRequestHead,
   SyncEngine,
 } from '@creatorflow/sync';
+import type {
+  ConflictRecord,
+  ConflictResolver,
+  ContenderInput,
+  JsonObject,
+} from '@creatorflow/sync/conflicts';
+import type { HttpRequestHead } from '@creatorflow/sync/http';
+import type { RateLimiter } from '@creatorflow/sync/ingest';
 import type { Commerce, QueueCaller, ShippingProviderConfig } from '@creatorflow/sync/commerce';
 
 declare global {

@@ -5,7 +5,7 @@
  * and concurrent moves from two apps decided by source priority with an audit
  * record. It imports the package by name, as a user's app does.
  */
-import { formatHlc } from '@creatorflow/sync';
+import { formatHlc } from '@creatorflow/sync/conflicts';
 import { connectRealtime, LiveTable, type RealtimeClient } from '@creatorflow/sync/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTaskBoard, type TaskBoard } from '../../examples/task-board/app.js';

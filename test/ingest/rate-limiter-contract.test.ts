@@ -3,7 +3,7 @@
  * limiter and the Redis limiter (real Redis).
  */
 import { Redis } from 'ioredis';
-import { createMemoryRateLimiter } from '@creatorflow/sync';
+import { createMemoryRateLimiter } from '@creatorflow/sync/ingest';
 import { createRedisRateLimiter } from '@creatorflow/sync/redis';
 import { rateLimiterContract } from '@creatorflow/sync/testing';
 import { redisUrl } from '../support/databases.js';

@@ -3,7 +3,8 @@
  * order conflict pending for an admin (order statuses are decided by hand
  * here), as docs/conflicts.md's queue examples expect.
  */
-import { ConflictResolver, type EventStore } from '@creatorflow/sync';
+import type { EventStore } from '@creatorflow/sync';
+import { ConflictResolver } from '@creatorflow/sync/conflicts';
 import { commerceConflictConfig } from '@creatorflow/sync/commerce';
 import type { DocSetup } from './types.js';
 

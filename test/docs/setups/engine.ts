@@ -3,7 +3,8 @@
  * in schema `app`, with the two schedules of docs/scheduling.md — `engine`,
  * and its realtime `hub`. Closed after the example.
  */
-import { createSyncEngine, type ScheduleDefinition, type SqlClient } from '@creatorflow/sync';
+import { createSyncEngine, type SqlClient } from '@creatorflow/sync';
+import type { ScheduleDefinition } from '@creatorflow/sync/scheduling';
 import type { DocSetup } from './types.js';
 
 const schedules: ScheduleDefinition[] = [

@@ -6,7 +6,8 @@
  */
 import express from 'express';
 import { WebSocketServer } from 'ws';
-import { silentLogger, type ContenderInput } from '@creatorflow/sync';
+import { silentLogger } from '@creatorflow/sync';
+import type { ContenderInput } from '@creatorflow/sync/conflicts';
 import type { DocSetup } from './types.js';
 
 const changes: ContenderInput[] = [
