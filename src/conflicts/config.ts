@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_DRIFT_MS } from '../core/hlc.js';
 import { MalformedConflictInputError } from './errors.js';
-import { CONFLICT_KINDS, type ConflictKind, type StrategyName } from './types.js';
+import type { JsonObject } from './json.js';
+import { CONFLICT_KINDS, type ConflictKind, type Contender, type StrategyName } from './types.js';
 
 /** Absorbing states of one status field. */
 export interface TerminalStates {
@@ -65,6 +66,22 @@ export interface EscalationThresholds {
 }
 
 /**
+ * One figure of a conflict's impact (reports sum it over conflicts), measured
+ * over the entity's state before the contenders and the contenders.
+ *
+ * @example
+ * ```ts
+ * const disputed: ImpactEstimator = (base, contenders) => contenders.length - 1;
+ * createConflictConfig({ impact: { disputed } });
+ * ```
+ */
+export type ImpactEstimator = (
+  base: JsonObject,
+  contenders: readonly Contender[],
+  policy: Readonly<EntityPolicy>,
+) => number;
+
+/**
  * The validated, frozen configuration.
  *
  * @example
@@ -83,6 +100,8 @@ export interface ConflictConfig {
   fallback: Readonly<EntityPolicy>;
   /** The platform whose mismatches are their own kind; none by default. */
   crossPlatform: Readonly<CrossPlatformRule> | null;
+  /** Impact estimators by figure name, in report order; none by default. */
+  impact: Readonly<Record<string, ImpactEstimator>>;
 }
 
 /**
@@ -112,6 +131,7 @@ export interface ConflictConfigInput {
   entities?: Record<string, Partial<EntityPolicy>>;
   fallback?: Partial<EntityPolicy>;
   crossPlatform?: CrossPlatformRule | null;
+  impact?: Record<string, ImpactEstimator>;
 }
 
 const fieldName = z.string().min(1);
@@ -158,6 +178,10 @@ const configSchema = z
       })
       .strict()
       .nullable(),
+    impact: z.record(
+      z.string().min(1),
+      z.custom<ImpactEstimator>((v) => typeof v === 'function', 'expected a function'),
+    ),
   })
   .partial()
   .strict();
@@ -237,6 +261,7 @@ export function createConflictConfig(input: ConflictConfigInput = {}): ConflictC
             ...stripUndefined(rule),
             manualSources: Object.freeze([...rule.manualSources]) as string[],
           }),
+    impact: Object.freeze({ ...c.impact }),
   });
 }
 

@@ -66,6 +66,7 @@ export {
   type CrossPlatformRule,
   type EntityPolicy,
   type EscalationThresholds,
+  type ImpactEstimator,
   type TerminalStates,
 } from './config.js';
 export { compareContenders, compareEarliest } from './pipeline/total-order.js';

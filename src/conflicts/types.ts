@@ -139,13 +139,11 @@ export interface FieldRule {
 /** A contender's part in a resolution. */
 export type ContenderRole = 'winner' | 'loser' | 'merged' | 'pending';
 
-/** Business impact of a conflict, for reports. */
-export interface ConflictImpact {
-  /** Largest order value or payment amount at stake (0 when none). */
-  revenue: number;
-  /** Stock units in dispute: spread of the absolute stock values (plus adjustments). */
-  stockUnits: number;
-}
+/**
+ * Impact of a conflict, for reports: one figure per impact estimator of the
+ * configuration (`ConflictConfig.impact`), e.g. commerce's `revenue` and `stockUnits`.
+ */
+export type ConflictImpact = Record<string, number>;
 
 /**
  * The outcome of resolving one conflict: deterministic in its input (the

@@ -3,7 +3,13 @@
  * TikTok Shop cross-platform rule: the conflict engine configured for this
  * domain. The engine in `src/conflicts` knows none of them.
  */
-import type { ConflictConfigInput, CrossPlatformRule, EntityPolicy } from '../../conflicts/config.js';
+import type {
+  ConflictConfigInput,
+  CrossPlatformRule,
+  EntityPolicy,
+  ImpactEstimator,
+} from '../../conflicts/config.js';
+import { absoluteRange, maxNumber } from '../../conflicts/pipeline/measures.js';
 
 /**
  * The TikTok Shop source.
@@ -104,8 +110,40 @@ export const COMMERCE_ENTITY_POLICIES: Readonly<Record<string, Readonly<Partial<
   });
 
 /**
+ * Commerce's impact figures, in the audit's order: `revenue` is the largest
+ * order value or payment amount at stake (0 when none), `stockUnits` the
+ * spread of the absolute stock values summed over the stock fields.
+ *
+ * @example
+ * ```ts
+ * createConflictConfig({ impact: COMMERCE_IMPACT_ESTIMATORS }); // impact { revenue, stockUnits }
+ * ```
+ */
+export const COMMERCE_IMPACT_ESTIMATORS: Readonly<Record<'revenue' | 'stockUnits', ImpactEstimator>> =
+  Object.freeze({
+    revenue: (base, contenders, policy) => {
+      let revenue = 0;
+      if (policy.orderValueField !== undefined) {
+        revenue = Math.max(revenue, maxNumber(base, contenders, policy.orderValueField));
+      }
+      if (policy.paymentAmountField !== undefined) {
+        revenue = Math.max(revenue, maxNumber(base, contenders, policy.paymentAmountField));
+      }
+      return revenue;
+    },
+    stockUnits: (_base, contenders, policy) => {
+      let stockUnits = 0;
+      for (const field of policy.stockFields) {
+        const range = absoluteRange(contenders, field);
+        if (range.count >= 2) stockUnits += range.max - range.min;
+      }
+      return stockUnits;
+    },
+  });
+
+/**
  * Conflict configuration for the commerce domain: its sources and
- * priorities, entity policies and TikTok rule, with `input` merged over them
+ * priorities, entity policies, TikTok rule and impact estimators, with `input` merged over them
  * (an entity's fields over its commerce policy). Pass it wherever the engine
  * takes a `ConflictConfigInput`.
  *
@@ -127,5 +165,6 @@ export function commerceConflictConfig(input: ConflictConfigInput = {}): Conflic
     // The specification's kind for commerce entity types without a policy.
     fallback: { kind: 'cross_platform_inconsistency', ...input.fallback },
     crossPlatform: input.crossPlatform === undefined ? TIKTOK_CROSS_PLATFORM_RULE : input.crossPlatform,
+    impact: input.impact ?? COMMERCE_IMPACT_ESTIMATORS,
   };
 }

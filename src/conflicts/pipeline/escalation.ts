@@ -3,65 +3,14 @@
  * spreads), so it is order-independent too. A threshold fires when the
  * measured value is strictly greater than it.
  */
-import type { ConflictConfig, EntityPolicy } from '../config.js';
+import type { ConflictConfig, EntityPolicy, ImpactEstimator } from '../config.js';
 import { hasCrossPlatformMismatch } from './classify.js';
 import type { JsonObject } from '../json.js';
 import type { ConflictImpact, Contender, EscalationReason } from '../types.js';
-
-/**
- * Numeric values of a field: the base's and every contender's absolute value.
- *
- * @example
- * ```ts
- * fieldNumbers({ amount: 10 }, contenders, 'amount') // [10, 12, ...]
- * ```
- */
-export function fieldNumbers(base: JsonObject, contenders: readonly Contender[], field: string): number[] {
-  const out: number[] = [];
-  const b = base[field];
-  if (typeof b === 'number') out.push(b);
-  for (const c of contenders) {
-    const v = c.changes[field];
-    if (typeof v === 'number') out.push(v);
-  }
-  return out;
-}
+import { absoluteRange, fieldNumbers, maxNumber } from './measures.js';
 
 function absolutes(contenders: readonly Contender[], field: string): number[] {
   return fieldNumbers({}, contenders, field);
-}
-
-// Largest numeric value of `field` in the base and the contenders (-Infinity when none).
-// A Math.max fold equals Math.max(...values), -0 included, without the array.
-function maxNumber(base: JsonObject, contenders: readonly Contender[], field: string): number {
-  const b = base[field];
-  let max = typeof b === 'number' ? b : -Infinity;
-  for (const c of contenders) {
-    const v = c.changes[field];
-    if (typeof v === 'number') max = Math.max(max, v);
-  }
-  return max;
-}
-
-/** Count, minimum and maximum of the contenders' absolute values of a field. */
-interface Range {
-  count: number;
-  min: number;
-  max: number;
-}
-
-function absoluteRange(contenders: readonly Contender[], field: string): Range {
-  let count = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const c of contenders) {
-    const v = c.changes[field];
-    if (typeof v !== 'number') continue;
-    count++;
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-  }
-  return { count, min, max };
 }
 
 /**
@@ -159,29 +108,23 @@ export function thresholdReasons(
 }
 
 /**
- * Business impact of a conflict: revenue at stake and stock units in dispute.
+ * Impact of a conflict, for reports: one figure per estimator of the
+ * configuration, in its order (none by default; commerce's are revenue at
+ * stake and stock units in dispute).
  *
  * @example
  * ```ts
- * measureImpact(prepared.base, prepared.contenders, prepared.policy) // { revenue: 1250, stockUnits: 0 }
+ * measureImpact(prepared.base, prepared.contenders, prepared.policy, config.impact) // { revenue: 1250, stockUnits: 0 }
  * ```
  */
 export function measureImpact(
   base: JsonObject,
   contenders: readonly Contender[],
   policy: Readonly<EntityPolicy>,
+  estimators: Readonly<Record<string, ImpactEstimator>>,
 ): ConflictImpact {
-  let revenue = 0;
-  if (policy.orderValueField !== undefined) {
-    revenue = Math.max(revenue, maxNumber(base, contenders, policy.orderValueField));
-  }
-  if (policy.paymentAmountField !== undefined) {
-    revenue = Math.max(revenue, maxNumber(base, contenders, policy.paymentAmountField));
-  }
-  let stockUnits = 0;
-  for (const field of policy.stockFields) {
-    const range = absoluteRange(contenders, field);
-    if (range.count >= 2) stockUnits += range.max - range.min;
-  }
-  return { revenue, stockUnits };
+  const impact: ConflictImpact = {};
+  for (const [name, estimate] of Object.entries(estimators))
+    impact[name] = estimate(base, contenders, policy);
+  return impact;
 }
