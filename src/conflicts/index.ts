@@ -66,6 +66,7 @@ export {
   type CrossPlatformRule,
   type EntityPolicy,
   type EscalationThresholds,
+  type FieldLimit,
   type ImpactEstimator,
   type TerminalStates,
 } from './config.js';

@@ -101,17 +101,15 @@ export interface ConflictInput {
 
 /** Why a conflict was handed to a person. */
 export interface EscalationReason {
-  code:
-    | 'order_value'
-    | 'payment_amount'
-    | 'inventory_discrepancy'
-    | 'cross_platform_mismatch'
-    | 'overlapping_fields'
-    | 'manual_strategy'
-    | 'strategy';
+  /**
+   * `'cross_platform_mismatch'`, `'overlapping_fields'`, `'manual_strategy'`,
+   * `'strategy'`, or the `code` of a crossed `FieldLimit` (commerce's
+   * `order_value`, `payment_amount`, `inventory_discrepancy`).
+   */
+  code: 'cross_platform_mismatch' | 'overlapping_fields' | 'manual_strategy' | 'strategy' | (string & {});
   message: string;
   field?: string;
-  /** The measured value (order value, amount, discrepancy in percent). */
+  /** The measured value (a maximum, or a spread in percent). */
   value?: number;
   /** The threshold it crossed. */
   threshold?: number;
