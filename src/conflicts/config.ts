@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_DRIFT_MS } from '../core/hlc.js';
 import { MalformedConflictInputError } from './errors.js';
-import { CONFLICT_KINDS, type ConflictKind, type StrategyName } from './types.js';
+import type { JsonObject } from './json.js';
+import { CONFLICT_KINDS, type ConflictKind, type Contender, type StrategyName } from './types.js';
 
 /** Absorbing states of one status field. */
 export interface TerminalStates {
@@ -15,6 +16,35 @@ export interface TerminalStates {
   values: string[];
   /** Among contenders reaching the same terminal value: the earliest (`'first'`) or the highest-ranked (`'rank'`). */
   pick: 'first' | 'rank';
+}
+
+/**
+ * A limit on one field's values: a measure strictly greater than `limit`
+ * escalates the conflict with the reason `code`. Commerce's are its order
+ * value, payment amount and stock discrepancy thresholds.
+ *
+ * @example
+ * ```ts
+ * const budget: FieldLimit = {
+ *   code: 'budget', field: 'estimate', measure: 'maximum', limit: 40,
+ *   message: 'estimate {value} is over {limit}',
+ * };
+ * createConflictConfig({ entities: { task: { limits: [budget] } } });
+ * ```
+ */
+export interface FieldLimit {
+  /** The escalation reason code stored in the audit. */
+  code: string;
+  field: string;
+  /**
+   * `'maximum'`: the largest value of the field in the base and the contenders.
+   * `'spreadPercent'`: the spread of at least two contenders' absolute values,
+   * in percent of the base value when positive, else of the largest value.
+   */
+  measure: 'maximum' | 'spreadPercent';
+  limit: number;
+  /** The escalation message; `{value}`, `{limit}` and `{field}` are replaced. */
+  message: string;
 }
 
 /** How conflicts on one entity type are detected and resolved. */
@@ -33,10 +63,8 @@ export interface EntityPolicy {
   terminal?: TerminalStates;
   /** Sources whose changes override others under business rules (payment events on payments). */
   preferredSources: string[];
-  /** Field holding the order value, checked against `thresholds.orderValue`. */
-  orderValueField?: string;
-  /** Field holding the payment amount, checked against `thresholds.paymentAmount`. */
-  paymentAmountField?: string;
+  /** Limits whose crossing escalates, checked in this order; numeric fields. */
+  limits: FieldLimit[];
 }
 
 /**
@@ -54,15 +82,27 @@ export interface CrossPlatformRule {
   manualSources: string[];
 }
 
-/** Escalation thresholds: crossing one (strictly greater) hands the conflict to a person. */
+/** Escalations of the whole configuration (per-field limits are {@link EntityPolicy.limits}). */
 export interface EscalationThresholds {
-  orderValue: number;
-  paymentAmount: number;
-  /** Spread of the absolute stock values, in percent of the stock. */
-  inventoryDiscrepancyPercent: number;
   /** Escalate any mismatch of the {@link CrossPlatformRule} platform with another platform. */
   crossPlatformMismatch: boolean;
 }
+
+/**
+ * One figure of a conflict's impact (reports sum it over conflicts), measured
+ * over the entity's state before the contenders and the contenders.
+ *
+ * @example
+ * ```ts
+ * const disputed: ImpactEstimator = (base, contenders) => contenders.length - 1;
+ * createConflictConfig({ impact: { disputed } });
+ * ```
+ */
+export type ImpactEstimator = (
+  base: JsonObject,
+  contenders: readonly Contender[],
+  policy: Readonly<EntityPolicy>,
+) => number;
 
 /**
  * The validated, frozen configuration.
@@ -83,6 +123,8 @@ export interface ConflictConfig {
   fallback: Readonly<EntityPolicy>;
   /** The platform whose mismatches are their own kind; none by default. */
   crossPlatform: Readonly<CrossPlatformRule> | null;
+  /** Impact estimators by figure name, in report order; none by default. */
+  impact: Readonly<Record<string, ImpactEstimator>>;
 }
 
 /**
@@ -99,7 +141,7 @@ export interface ConflictConfig {
  *     task: { strategy: 'lastWriteWins' },
  *     note: { strategy: 'fieldMerge', fieldStrategies: { body: 'manual' } },
  *   },
- *   thresholds: { inventoryDiscrepancyPercent: 20 },
+ *   thresholds: { crossPlatformMismatch: false },
  * };
  * new ConflictResolver({ store, config });
  * ```
@@ -112,6 +154,7 @@ export interface ConflictConfigInput {
   entities?: Record<string, Partial<EntityPolicy>>;
   fallback?: Partial<EntityPolicy>;
   crossPlatform?: CrossPlatformRule | null;
+  impact?: Record<string, ImpactEstimator>;
 }
 
 const fieldName = z.string().min(1);
@@ -129,8 +172,17 @@ const policySchema = z
     stockFields: z.array(fieldName),
     terminal: terminalSchema,
     preferredSources: z.array(z.string().min(1)),
-    orderValueField: fieldName,
-    paymentAmountField: fieldName,
+    limits: z.array(
+      z
+        .object({
+          code: z.string().min(1),
+          field: fieldName,
+          measure: z.enum(['maximum', 'spreadPercent']),
+          limit: z.number().finite(),
+          message: z.string(),
+        })
+        .strict(),
+    ),
   })
   .partial()
   .strict();
@@ -139,15 +191,7 @@ const configSchema = z
     priorities: z.record(z.string().min(1), z.number().finite()),
     defaultWindowMs: z.number().int().nonnegative(),
     maxDriftMs: z.number().finite().nonnegative(),
-    thresholds: z
-      .object({
-        orderValue: z.number().finite(),
-        paymentAmount: z.number().finite(),
-        inventoryDiscrepancyPercent: z.number().finite().nonnegative(),
-        crossPlatformMismatch: z.boolean(),
-      })
-      .partial()
-      .strict(),
+    thresholds: z.object({ crossPlatformMismatch: z.boolean() }).partial().strict(),
     entities: z.record(z.string().min(1), policySchema),
     fallback: policySchema,
     crossPlatform: z
@@ -158,6 +202,10 @@ const configSchema = z
       })
       .strict()
       .nullable(),
+    impact: z.record(
+      z.string().min(1),
+      z.custom<ImpactEstimator>((v) => typeof v === 'function', 'expected a function'),
+    ),
   })
   .partial()
   .strict();
@@ -169,20 +217,18 @@ const BASE_POLICY: EntityPolicy = {
   fieldStrategies: {},
   stockFields: [],
   preferredSources: [],
+  limits: [],
 };
 
 /**
- * Default thresholds (from the specification).
+ * Default thresholds.
  *
  * @example
  * ```ts
- * createConflictConfig({ thresholds: { ...DEFAULT_THRESHOLDS, orderValue: 2_000 } });
+ * createConflictConfig({ thresholds: { ...DEFAULT_THRESHOLDS, crossPlatformMismatch: false } });
  * ```
  */
 export const DEFAULT_THRESHOLDS: EscalationThresholds = {
-  orderValue: 1000,
-  paymentAmount: 500,
-  inventoryDiscrepancyPercent: 10,
   crossPlatformMismatch: true,
 };
 
@@ -203,9 +249,8 @@ export const DEFAULT_WINDOW_MS = 5_000;
  * @example
  * ```ts
  * const config = createConflictConfig({
- *   priorities: { shopify_webhook: 9 },
- *   thresholds: { orderValue: 2_000 },
- *   entities: { inventory: { windowMs: 2_000 }, product: { strategy: 'fieldMerge' } },
+ *   priorities: { board_app: 10 },
+ *   entities: { task: { windowMs: 2_000 }, note: { strategy: 'fieldMerge' } },
  * });
  * ```
  */
@@ -237,6 +282,7 @@ export function createConflictConfig(input: ConflictConfigInput = {}): ConflictC
             ...stripUndefined(rule),
             manualSources: Object.freeze([...rule.manualSources]) as string[],
           }),
+    impact: Object.freeze({ ...c.impact }),
   });
 }
 
@@ -270,6 +316,7 @@ function freezePolicy(p: EntityPolicy): EntityPolicy {
     fieldStrategies: Object.freeze({ ...p.fieldStrategies }),
     stockFields: Object.freeze([...p.stockFields]) as string[],
     preferredSources: Object.freeze([...p.preferredSources]) as string[],
+    limits: Object.freeze(p.limits.map((l) => Object.freeze({ ...l }))) as FieldLimit[],
   };
   if (p.terminal) {
     frozen.terminal = Object.freeze({

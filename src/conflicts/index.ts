@@ -67,6 +67,8 @@ export {
   type CrossPlatformRule,
   type EntityPolicy,
   type EscalationThresholds,
+  type FieldLimit,
+  type ImpactEstimator,
   type TerminalStates,
 } from './config.js';
 export { compareContenders, compareEarliest } from './pipeline/total-order.js';

@@ -101,17 +101,15 @@ export interface ConflictInput {
 
 /** Why a conflict was handed to a person. */
 export interface EscalationReason {
-  code:
-    | 'order_value'
-    | 'payment_amount'
-    | 'inventory_discrepancy'
-    | 'cross_platform_mismatch'
-    | 'overlapping_fields'
-    | 'manual_strategy'
-    | 'strategy';
+  /**
+   * `'cross_platform_mismatch'`, `'overlapping_fields'`, `'manual_strategy'`,
+   * `'strategy'`, or the `code` of a crossed `FieldLimit` (commerce's
+   * `order_value`, `payment_amount`, `inventory_discrepancy`).
+   */
+  code: 'cross_platform_mismatch' | 'overlapping_fields' | 'manual_strategy' | 'strategy' | (string & {});
   message: string;
   field?: string;
-  /** The measured value (order value, amount, discrepancy in percent). */
+  /** The measured value (a maximum, or a spread in percent). */
   value?: number;
   /** The threshold it crossed. */
   threshold?: number;
@@ -139,13 +137,11 @@ export interface FieldRule {
 /** A contender's part in a resolution. */
 export type ContenderRole = 'winner' | 'loser' | 'merged' | 'pending';
 
-/** Business impact of a conflict, for reports. */
-export interface ConflictImpact {
-  /** Largest order value or payment amount at stake (0 when none). */
-  revenue: number;
-  /** Stock units in dispute: spread of the absolute stock values (plus adjustments). */
-  stockUnits: number;
-}
+/**
+ * Impact of a conflict, for reports: one figure per impact estimator of the
+ * configuration (`ConflictConfig.impact`), e.g. commerce's `revenue` and `stockUnits`.
+ */
+export type ConflictImpact = Record<string, number>;
 
 /**
  * The outcome of resolving one conflict: deterministic in its input (the

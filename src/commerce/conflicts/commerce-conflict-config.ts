@@ -3,7 +3,17 @@
  * TikTok Shop cross-platform rule: the conflict engine configured for this
  * domain. The engine in `src/conflicts` knows none of them.
  */
-import type { ConflictConfigInput, CrossPlatformRule, EntityPolicy } from '../../conflicts/config.js';
+import { z } from 'zod';
+import type {
+  ConflictConfigInput,
+  CrossPlatformRule,
+  EntityPolicy,
+  EscalationThresholds,
+  FieldLimit,
+  ImpactEstimator,
+} from '../../conflicts/config.js';
+import { MalformedConflictInputError } from '../../conflicts/errors.js';
+import { absoluteRange, maxNumber } from '../../conflicts/pipeline/measures.js';
 
 /**
  * The TikTok Shop source.
@@ -69,6 +79,59 @@ export const TIKTOK_CROSS_PLATFORM_RULE: Readonly<CrossPlatformRule> = Object.fr
   manualSources: Object.freeze([MANUAL_SOURCE]) as string[],
 });
 
+/**
+ * Commerce's escalation thresholds: crossing one (strictly greater) hands the
+ * conflict to a person.
+ */
+export interface CommerceThresholds extends EscalationThresholds {
+  /** Largest order value (an entity's `orderValueField`). */
+  orderValue: number;
+  /** Largest payment amount (an entity's `paymentAmountField`). */
+  paymentAmount: number;
+  /** Spread of the absolute stock values (an entity's `stockFields`), in percent of the stock. */
+  inventoryDiscrepancyPercent: number;
+}
+
+/**
+ * Default thresholds (from the specification).
+ *
+ * @example
+ * ```ts
+ * commerceConflictConfig({ thresholds: { ...COMMERCE_THRESHOLDS, orderValue: 2_000 } });
+ * ```
+ */
+export const COMMERCE_THRESHOLDS: Readonly<CommerceThresholds> = Object.freeze({
+  orderValue: 1000,
+  paymentAmount: 500,
+  inventoryDiscrepancyPercent: 10,
+  crossPlatformMismatch: true,
+});
+
+/** A commerce entity policy: the engine's, plus the fields the commerce thresholds read. */
+export interface CommerceEntityPolicy extends EntityPolicy {
+  /** Field holding the order value, checked against `thresholds.orderValue`. */
+  orderValueField?: string;
+  /** Field holding the payment amount, checked against `thresholds.paymentAmount`. */
+  paymentAmountField?: string;
+}
+
+/**
+ * The engine's configuration input with commerce's thresholds and policies.
+ *
+ * @example
+ * ```ts
+ * const input: CommerceConflictConfigInput = { thresholds: { orderValue: 2_000 }, entities: { order: { orderValueField: 'total' } } };
+ * ```
+ */
+export interface CommerceConflictConfigInput extends Omit<
+  ConflictConfigInput,
+  'thresholds' | 'entities' | 'fallback'
+> {
+  thresholds?: Partial<CommerceThresholds>;
+  entities?: Record<string, Partial<CommerceEntityPolicy>>;
+  fallback?: Partial<CommerceEntityPolicy>;
+}
+
 const ORDER_STATUS_RACE = {
   kind: 'order_status_race_condition',
   strategy: 'businessRules',
@@ -82,7 +145,7 @@ const ORDER_STATUS_RACE = {
  * COMMERCE_ENTITY_POLICIES.payment.terminal; // { field: 'status', values: ['completed'], pick: 'first' }
  * ```
  */
-export const COMMERCE_ENTITY_POLICIES: Readonly<Record<string, Readonly<Partial<EntityPolicy>>>> =
+export const COMMERCE_ENTITY_POLICIES: Readonly<Record<string, Readonly<Partial<CommerceEntityPolicy>>>> =
   Object.freeze({
     inventory: { kind: 'inventory_concurrent_update', strategy: 'businessRules', stockFields: ['quantity'] },
     order: {
@@ -104,8 +167,39 @@ export const COMMERCE_ENTITY_POLICIES: Readonly<Record<string, Readonly<Partial<
   });
 
 /**
+ * Commerce's impact figures, in the audit's order: `revenue` is the largest
+ * order value or payment amount at stake (0 when none), `stockUnits` the
+ * spread of the absolute stock values summed over the stock fields.
+ *
+ * @example
+ * ```ts
+ * createConflictConfig({ impact: COMMERCE_IMPACT_ESTIMATORS }); // impact { revenue, stockUnits }
+ * ```
+ */
+export const COMMERCE_IMPACT_ESTIMATORS: Readonly<Record<'revenue' | 'stockUnits', ImpactEstimator>> =
+  Object.freeze({
+    revenue: (base, contenders, policy) => {
+      let revenue = 0;
+      for (const limit of policy.limits) {
+        if (limit.code === 'order_value' || limit.code === 'payment_amount') {
+          revenue = Math.max(revenue, maxNumber(base, contenders, limit.field));
+        }
+      }
+      return revenue;
+    },
+    stockUnits: (_base, contenders, policy) => {
+      let stockUnits = 0;
+      for (const field of policy.stockFields) {
+        const range = absoluteRange(contenders, field);
+        if (range.count >= 2) stockUnits += range.max - range.min;
+      }
+      return stockUnits;
+    },
+  });
+
+/**
  * Conflict configuration for the commerce domain: its sources and
- * priorities, entity policies and TikTok rule, with `input` merged over them
+ * priorities, entity policies, TikTok rule and impact estimators, with `input` merged over them
  * (an entity's fields over its commerce policy). Pass it wherever the engine
  * takes a `ConflictConfigInput`.
  *
@@ -114,18 +208,81 @@ export const COMMERCE_ENTITY_POLICIES: Readonly<Record<string, Readonly<Partial<
  * const resolver = new ConflictResolver({ store, config: commerceConflictConfig({ thresholds: { orderValue: 2_000 } }) });
  * ```
  */
-export function commerceConflictConfig(input: ConflictConfigInput = {}): ConflictConfigInput {
+export function commerceConflictConfig(input: CommerceConflictConfigInput = {}): ConflictConfigInput {
+  const thresholds = commerceThresholds(input.thresholds);
   const entities: Record<string, Partial<EntityPolicy>> = {};
-  for (const [type, policy] of Object.entries(COMMERCE_ENTITY_POLICIES)) entities[type] = { ...policy };
+  const merged: Record<string, Partial<CommerceEntityPolicy>> = {};
+  for (const [type, policy] of Object.entries(COMMERCE_ENTITY_POLICIES)) merged[type] = { ...policy };
   for (const [type, policy] of Object.entries(input.entities ?? {})) {
-    entities[type] = { ...entities[type], ...policy };
+    merged[type] = { ...merged[type], ...policy };
   }
+  for (const [type, policy] of Object.entries(merged)) entities[type] = withLimits(policy, thresholds);
   return {
     ...input,
     priorities: { ...COMMERCE_SOURCE_PRIORITIES, ...input.priorities },
+    thresholds: { crossPlatformMismatch: thresholds.crossPlatformMismatch },
     entities,
     // The specification's kind for commerce entity types without a policy.
-    fallback: { kind: 'cross_platform_inconsistency', ...input.fallback },
+    fallback: withLimits({ kind: 'cross_platform_inconsistency', ...input.fallback }, thresholds),
     crossPlatform: input.crossPlatform === undefined ? TIKTOK_CROSS_PLATFORM_RULE : input.crossPlatform,
+    impact: input.impact ?? COMMERCE_IMPACT_ESTIMATORS,
   };
+}
+
+const thresholdsSchema = z
+  .object({
+    orderValue: z.number().finite(),
+    paymentAmount: z.number().finite(),
+    inventoryDiscrepancyPercent: z.number().finite().nonnegative(),
+    crossPlatformMismatch: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+function commerceThresholds(input: Partial<CommerceThresholds> = {}): CommerceThresholds {
+  const parsed = thresholdsSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new MalformedConflictInputError(
+      'Invalid conflict configuration',
+      parsed.error.issues.map((i) => ({ path: ['thresholds', ...i.path].join('.'), message: i.message })),
+    );
+  }
+  const given = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
+  return { ...COMMERCE_THRESHOLDS, ...given };
+}
+
+// The engine's policy: commerce's threshold fields become limits, checked in
+// the order the audit has always listed them (order value, payment amount,
+// stock fields), before the host's own limits.
+function withLimits(policy: Partial<CommerceEntityPolicy>, t: CommerceThresholds): Partial<EntityPolicy> {
+  const { orderValueField, paymentAmountField, ...rest } = policy;
+  const limits: FieldLimit[] = [];
+  if (orderValueField !== undefined) {
+    limits.push({
+      code: 'order_value',
+      field: orderValueField,
+      measure: 'maximum',
+      limit: t.orderValue,
+      message: 'order value {value} is over {limit}',
+    });
+  }
+  if (paymentAmountField !== undefined) {
+    limits.push({
+      code: 'payment_amount',
+      field: paymentAmountField,
+      measure: 'maximum',
+      limit: t.paymentAmount,
+      message: 'payment amount {value} is over {limit}',
+    });
+  }
+  for (const field of policy.stockFields ?? []) {
+    limits.push({
+      code: 'inventory_discrepancy',
+      field,
+      measure: 'spreadPercent',
+      limit: t.inventoryDiscrepancyPercent,
+      message: 'stock values of "{field}" differ by more than {limit}%',
+    });
+  }
+  return { ...rest, limits: [...limits, ...(policy.limits ?? [])] };
 }

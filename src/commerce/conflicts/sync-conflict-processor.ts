@@ -15,7 +15,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { ConflictRecord } from '../../conflicts/service/audit/audit-record.js';
-import { policyFor, windowFor, type ConflictConfigInput } from '../../conflicts/config.js';
+import { policyFor, windowFor } from '../../conflicts/config.js';
 import { CONFLICT_RESOLVED_EVENT, type ConflictResolvedData } from '../../conflicts/service/events.js';
 import type { JsonObject } from '../../conflicts/json.js';
 import {
@@ -39,7 +39,7 @@ import {
   type StagedContender,
 } from './contender-staging.js';
 import { contenderStagingOf } from './contender-staging-of.js';
-import { commerceConflictConfig } from './commerce-conflict-config.js';
+import { commerceConflictConfig, type CommerceConflictConfigInput } from './commerce-conflict-config.js';
 import { ORDER_REPORTED_EVENT, STOCK_REPORTED_EVENT, registerSyncReportEvents } from './report-events.js';
 import { OpenEntityIndex, type DueEntity } from './open-index.js';
 import { toStaged } from './report-contender.js';
@@ -82,7 +82,7 @@ const SOURCE = RESOLVE_SYNC_CONFLICTS;
  */
 export interface SyncConflictOptions {
   /** Conflict configuration (priorities, windows, thresholds, policies), merged over the defaults. */
-  config?: ConflictConfigInput;
+  config?: CommerceConflictConfigInput;
   /**
    * Grace after a window's end for late reports, ms. Default 1,000. Halfway through it the
    * window is resolved ahead (nothing written), so that settling it when due is only the write.
@@ -219,7 +219,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     this.unscopedResolver = new ConflictResolver({
       store,
       now: this.#now,
-      config: withRefundsOnOrders(commerceConflictConfig(options.config)),
+      config: commerceConflictConfig(withRefundsOnOrders(options.config ?? {})),
     });
     this.staging = contenderStagingOf(store);
     this.processor = createProcessor({
@@ -805,7 +805,7 @@ function zeroResult(): SettleResult {
 }
 
 // Orders carry their refunds: a refund over the payment threshold ($500) in a conflict needs a person.
-function withRefundsOnOrders(config: ConflictConfigInput): ConflictConfigInput {
+function withRefundsOnOrders(config: CommerceConflictConfigInput): CommerceConflictConfigInput {
   const order = config.entities?.order ?? {};
   return {
     ...config,

@@ -300,9 +300,7 @@ const numericCache = new WeakMap<Readonly<EntityPolicy>, readonly string[]>();
 function numericFields(policy: Readonly<EntityPolicy>): readonly string[] {
   let fields = numericCache.get(policy);
   if (!fields) {
-    fields = [...policy.stockFields, policy.orderValueField, policy.paymentAmountField].filter(
-      (f): f is string => f !== undefined,
-    );
+    fields = [...new Set([...policy.stockFields, ...policy.limits.map((l) => l.field)])];
     numericCache.set(policy, fields);
   }
   return fields;

@@ -3,70 +3,19 @@
  * spreads), so it is order-independent too. A threshold fires when the
  * measured value is strictly greater than it.
  */
-import type { ConflictConfig, EntityPolicy } from '../config.js';
+import type { ConflictConfig, EntityPolicy, FieldLimit, ImpactEstimator } from '../config.js';
 import { hasCrossPlatformMismatch } from './classify.js';
 import type { JsonObject } from '../json.js';
 import type { ConflictImpact, Contender, EscalationReason } from '../types.js';
-
-/**
- * Numeric values of a field: the base's and every contender's absolute value.
- *
- * @example
- * ```ts
- * fieldNumbers({ amount: 10 }, contenders, 'amount') // [10, 12, ...]
- * ```
- */
-export function fieldNumbers(base: JsonObject, contenders: readonly Contender[], field: string): number[] {
-  const out: number[] = [];
-  const b = base[field];
-  if (typeof b === 'number') out.push(b);
-  for (const c of contenders) {
-    const v = c.changes[field];
-    if (typeof v === 'number') out.push(v);
-  }
-  return out;
-}
+import { absoluteRange, fieldNumbers, maxNumber } from './measures.js';
 
 function absolutes(contenders: readonly Contender[], field: string): number[] {
   return fieldNumbers({}, contenders, field);
 }
 
-// Largest numeric value of `field` in the base and the contenders (-Infinity when none).
-// A Math.max fold equals Math.max(...values), -0 included, without the array.
-function maxNumber(base: JsonObject, contenders: readonly Contender[], field: string): number {
-  const b = base[field];
-  let max = typeof b === 'number' ? b : -Infinity;
-  for (const c of contenders) {
-    const v = c.changes[field];
-    if (typeof v === 'number') max = Math.max(max, v);
-  }
-  return max;
-}
-
-/** Count, minimum and maximum of the contenders' absolute values of a field. */
-interface Range {
-  count: number;
-  min: number;
-  max: number;
-}
-
-function absoluteRange(contenders: readonly Contender[], field: string): Range {
-  let count = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const c of contenders) {
-    const v = c.changes[field];
-    if (typeof v !== 'number') continue;
-    count++;
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-  }
-  return { count, min, max };
-}
-
 /**
- * Spread of the absolute stock values of `field` in percent of the stock
- * (the base value when positive, else the largest value); null when fewer than
+ * Spread of the absolute values of `field` in percent of the base value
+ * (when positive, else of the largest value); null when fewer than
  * two contenders set it. Infinity when the reference stock is 0.
  *
  * @example
@@ -89,11 +38,12 @@ export function discrepancyPercent(
 }
 
 /**
- * Every threshold the contender set crosses.
+ * Every limit of the policy the contender set crosses, in the policy's
+ * order, then the cross-platform mismatch.
  *
  * @example
  * ```ts
- * thresholdReasons(prepared.base, prepared.contenders, prepared.policy, config) // [{ code: 'order_value', ... }]
+ * thresholdReasons(prepared.base, prepared.contenders, prepared.policy, config) // [{ code: 'budget', ... }]
  * ```
  */
 export function thresholdReasons(
@@ -102,86 +52,89 @@ export function thresholdReasons(
   policy: Readonly<EntityPolicy>,
   config: ConflictConfig,
 ): EscalationReason[] {
-  const { thresholds } = config;
   const reasons: EscalationReason[] = [];
-  if (policy.orderValueField !== undefined) {
-    const field = policy.orderValueField;
-    const max = maxNumber(base, contenders, field);
-    if (max > thresholds.orderValue) {
-      reasons.push({
-        code: 'order_value',
-        field,
-        value: max,
-        threshold: thresholds.orderValue,
-        message: `order value ${max} is over ${thresholds.orderValue}`,
-      });
-    }
+  for (const limit of policy.limits) {
+    const reason =
+      limit.measure === 'maximum'
+        ? maximumReason(base, contenders, limit)
+        : spreadReason(base, contenders, limit);
+    if (reason !== null) reasons.push(reason);
   }
-  if (policy.paymentAmountField !== undefined) {
-    const field = policy.paymentAmountField;
-    const max = maxNumber(base, contenders, field);
-    if (max > thresholds.paymentAmount) {
-      reasons.push({
-        code: 'payment_amount',
-        field,
-        value: max,
-        threshold: thresholds.paymentAmount,
-        message: `payment amount ${max} is over ${thresholds.paymentAmount}`,
-      });
-    }
-  }
-  for (const field of policy.stockFields) {
-    const range = absoluteRange(contenders, field);
-    if (range.count < 2) continue;
-    const percentLimit = thresholds.inventoryDiscrepancyPercent;
-    // Compare spread*100 with percent*reference (no division) so "exactly 10 %" never escalates by rounding.
-    const spread = range.max - range.min;
-    if (spread <= 0) continue;
-    const b = base[field];
-    const reference = typeof b === 'number' && b > 0 ? b : range.max;
-    if (reference > 0 && !(spread * 100 > percentLimit * reference)) continue;
-    const reason: EscalationReason = {
-      code: 'inventory_discrepancy',
-      field,
-      threshold: percentLimit,
-      message: `stock values of "${field}" differ by more than ${percentLimit}%`,
-    };
-    // The same figure discrepancyPercent() reports.
-    const percent = reference > 0 ? (spread * 100) / reference : Infinity;
-    if (Number.isFinite(percent)) reason.value = percent;
-    reasons.push(reason);
-  }
-  if (thresholds.crossPlatformMismatch && hasCrossPlatformMismatch(contenders, config.crossPlatform)) {
+  if (config.thresholds.crossPlatformMismatch && hasCrossPlatformMismatch(contenders, config.crossPlatform)) {
     const platform = config.crossPlatform!.name ?? config.crossPlatform!.source;
     reasons.push({ code: 'cross_platform_mismatch', message: `${platform} disagrees with another platform` });
   }
   return reasons;
 }
 
+function messageOf(limit: Readonly<FieldLimit>, value: number): string {
+  return limit.message
+    .replaceAll('{value}', String(value))
+    .replaceAll('{limit}', String(limit.limit))
+    .replaceAll('{field}', limit.field);
+}
+
+function maximumReason(
+  base: JsonObject,
+  contenders: readonly Contender[],
+  limit: Readonly<FieldLimit>,
+): EscalationReason | null {
+  const max = maxNumber(base, contenders, limit.field);
+  if (!(max > limit.limit)) return null;
+  return {
+    code: limit.code,
+    field: limit.field,
+    value: max,
+    threshold: limit.limit,
+    message: messageOf(limit, max),
+  };
+}
+
+function spreadReason(
+  base: JsonObject,
+  contenders: readonly Contender[],
+  limit: Readonly<FieldLimit>,
+): EscalationReason | null {
+  const { field } = limit;
+  const range = absoluteRange(contenders, field);
+  if (range.count < 2) return null;
+  const percentLimit = limit.limit;
+  // Compare spread*100 with percent*reference (no division) so "exactly 10 %" never escalates by rounding.
+  const spread = range.max - range.min;
+  if (spread <= 0) return null;
+  const b = base[field];
+  const reference = typeof b === 'number' && b > 0 ? b : range.max;
+  if (reference > 0 && !(spread * 100 > percentLimit * reference)) return null;
+  // The same figure discrepancyPercent() reports.
+  const percent = reference > 0 ? (spread * 100) / reference : Infinity;
+  const reason: EscalationReason = {
+    code: limit.code,
+    field,
+    threshold: percentLimit,
+    message: messageOf(limit, percent),
+  };
+  if (Number.isFinite(percent)) reason.value = percent;
+  return reason;
+}
+
 /**
- * Business impact of a conflict: revenue at stake and stock units in dispute.
+ * Impact of a conflict, for reports: one figure per estimator of the
+ * configuration, in its order (none by default; commerce's are revenue at
+ * stake and stock units in dispute).
  *
  * @example
  * ```ts
- * measureImpact(prepared.base, prepared.contenders, prepared.policy) // { revenue: 1250, stockUnits: 0 }
+ * measureImpact(prepared.base, prepared.contenders, prepared.policy, config.impact) // { revenue: 1250, stockUnits: 0 }
  * ```
  */
 export function measureImpact(
   base: JsonObject,
   contenders: readonly Contender[],
   policy: Readonly<EntityPolicy>,
+  estimators: Readonly<Record<string, ImpactEstimator>>,
 ): ConflictImpact {
-  let revenue = 0;
-  if (policy.orderValueField !== undefined) {
-    revenue = Math.max(revenue, maxNumber(base, contenders, policy.orderValueField));
-  }
-  if (policy.paymentAmountField !== undefined) {
-    revenue = Math.max(revenue, maxNumber(base, contenders, policy.paymentAmountField));
-  }
-  let stockUnits = 0;
-  for (const field of policy.stockFields) {
-    const range = absoluteRange(contenders, field);
-    if (range.count >= 2) stockUnits += range.max - range.min;
-  }
-  return { revenue, stockUnits };
+  const impact: ConflictImpact = {};
+  for (const [name, estimate] of Object.entries(estimators))
+    impact[name] = estimate(base, contenders, policy);
+  return impact;
 }

@@ -48,7 +48,7 @@ export function resolveConflict(
   const head: Head = {
     conflictId: conflictIdFor(p.entityType, p.entityId, eventIds),
     kind: classifyConflict(contenders, p.policy, config.crossPlatform),
-    impact: measureImpact(base, contenders, p.policy),
+    impact: measureImpact(base, contenders, p.policy, config.impact),
   };
 
   if (terminal && isTerminal(base[terminal.field], terminal.values)) {

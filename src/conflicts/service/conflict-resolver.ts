@@ -547,7 +547,10 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
       to: options.to,
       ...(tenantIds === undefined ? {} : { tenantIds }),
     });
-    return buildConflictReport(records, options);
+    return buildConflictReport(records, {
+      ...options,
+      impactFigures: Object.keys(this.engine.config.impact),
+    });
   }
 
   async #fromLoggedDecision(

@@ -3,7 +3,7 @@
  * automatic vs manual resolution rates, business impact.
  */
 import type { ConflictRecord } from './audit/audit-record.js';
-import { CONFLICT_KINDS, type ConflictKind } from '../types.js';
+import { CONFLICT_KINDS, type ConflictImpact, type ConflictKind } from '../types.js';
 
 /**
  * Report bucket sizes.
@@ -48,8 +48,8 @@ export interface ConflictReport {
   /** Least-squares slope of conflicts per bucket, and its direction. */
   trend: { slopePerBucket: number; direction: 'rising' | 'falling' | 'flat' };
   byKind: Record<ConflictKind, number>;
-  /** Revenue at stake (sum of order values / payment amounts) and stock units in dispute. */
-  impact: { revenue: number; stockUnits: number };
+  /** Per impact figure (`ConflictConfig.impact`), its sum over the conflicts. */
+  impact: ConflictImpact;
   /** Mean detection-to-resolution time of resolved conflicts, ms (null when none). */
   meanResolutionMs: number | null;
 }
@@ -57,7 +57,9 @@ export interface ConflictReport {
 const BUCKET_MS: Record<ReportBucket, number> = { hour: 3_600_000, day: 86_400_000 };
 
 /**
- * Build a report from audit records detected in [from, to).
+ * Build a report from audit records detected in [from, to). `impactFigures`
+ * (the names of the configuration's impact estimators) are reported even
+ * when no record has them.
  *
  * @example
  * ```ts
@@ -67,7 +69,7 @@ const BUCKET_MS: Record<ReportBucket, number> = { hour: 3_600_000, day: 86_400_0
  */
 export function buildConflictReport(
   records: readonly ConflictRecord[],
-  options: { from: Date; to: Date; bucket: ReportBucket },
+  options: { from: Date; to: Date; bucket: ReportBucket; impactFigures?: readonly string[] },
 ): ConflictReport {
   const size = BUCKET_MS[options.bucket];
   const first = Math.floor(options.from.getTime() / size) * size;
@@ -78,7 +80,7 @@ export function buildConflictReport(
   }
   const byKind = Object.fromEntries(CONFLICT_KINDS.map((k) => [k, 0])) as Record<ConflictKind, number>;
   const totals = { automatic: 0, manual: 0, pending: 0 };
-  const impact = { revenue: 0, stockUnits: 0 };
+  const impact: ConflictImpact = Object.fromEntries((options.impactFigures ?? []).map((f) => [f, 0]));
   let resolvedCount = 0;
   let resolvedMs = 0;
   let total = 0;
@@ -93,8 +95,8 @@ export function buildConflictReport(
     row[kind] += 1;
     totals[kind] += 1;
     byKind[r.resolution.kind] += 1;
-    impact.revenue += r.resolution.impact.revenue;
-    impact.stockUnits += r.resolution.impact.stockUnits;
+    for (const [figure, value] of Object.entries(r.resolution.impact))
+      impact[figure] = (impact[figure] ?? 0) + value;
     if (r.resolutionMs !== null) {
       resolvedCount += 1;
       resolvedMs += r.resolutionMs;

@@ -5,7 +5,10 @@
 import { ConflictResolver, type ConflictResolverOptions } from '../../../src/conflicts/index.js';
 import { createEventStore, type EventStore } from '../../../src/store/index.js';
 import { sqlEngines, type TestDatabase } from '../../support/databases.js';
-import { commerceConflictConfig } from '../../../src/commerce/conflicts/commerce-conflict-config.js';
+import {
+  commerceConflictConfig,
+  type CommerceConflictConfigInput,
+} from '../../../src/commerce/conflicts/commerce-conflict-config.js';
 
 /** A store + resolver under test and how to close them. */
 export interface ResolverFixture {
@@ -18,7 +21,9 @@ export interface ResolverFixture {
 export interface Backend {
   name: string;
   available: boolean;
-  open(options?: Omit<ConflictResolverOptions, 'store'>): Promise<ResolverFixture>;
+  open(
+    options?: Omit<ConflictResolverOptions, 'store' | 'config'> & { config?: CommerceConflictConfigInput },
+  ): Promise<ResolverFixture>;
 }
 
 const memory: Backend = {
