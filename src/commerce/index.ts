@@ -329,13 +329,18 @@ export {
 export { commerceEngineConfig, type CommerceEngineConfig } from './engine-config.js';
 export {
   COMMERCE_ENTITY_POLICIES,
+  COMMERCE_IMPACT_ESTIMATORS,
   COMMERCE_SOURCE_PRIORITIES,
   COMMERCE_SOURCES,
+  COMMERCE_THRESHOLDS,
   commerceConflictConfig,
   MANUAL_SOURCE,
   TIKTOK_CROSS_PLATFORM_RULE,
   TIKTOK_SOURCE,
+  type CommerceConflictConfigInput,
+  type CommerceEntityPolicy,
   type CommerceSource,
+  type CommerceThresholds,
 } from './conflicts/commerce-conflict-config.js';
 export {
   addScore,

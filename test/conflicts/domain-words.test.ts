@@ -81,6 +81,7 @@ const PENDING: Readonly<Record<string, readonly string[]>> = {
   'src/conflicts/pipeline/classify.ts': ['tiktok_vs_manual_changes'],
   'src/conflicts/pipeline/contender.ts': ['stockFields'],
   'src/conflicts/pipeline/strategies/business-rules.ts': ['stockFields', 'stock_minimum'],
+  'src/conflicts/public-entry.ts': ['StockConflictFields'],
   'src/conflicts/service/conflict-resolver.ts': ['creatorId', 'stockField', 'stockFields'],
   'src/conflicts/service/event-schemas.ts': ['creatorId', 'productId'],
   'src/conflicts/service/events.ts': [

@@ -12,6 +12,14 @@ import * as cache from '../../src/cache/index.js';
 import * as commerce from '../../src/commerce/index.js';
 import * as http from '../../src/http/index.js';
 import * as monitoring from '../../src/monitoring/index.js';
+import * as access from '../../src/access/public-entry.js';
+import * as conflicts from '../../src/conflicts/public-entry.js';
+import * as errors from '../../src/core/errors-entry.js';
+import * as ingest from '../../src/ingest/public-entry.js';
+import * as processing from '../../src/processing/public-entry.js';
+import * as realtime from '../../src/realtime/public-entry.js';
+import * as sagas from '../../src/sagas/public-entry.js';
+import * as scheduling from '../../src/scheduling/public-entry.js';
 import { ERROR_CODE_PATTERN, ERROR_REGISTRY, errorCodesOf } from '../../src/core/error-codes.js';
 import { SyncError } from '../../src/core/errors.js';
 import { COMMERCE_ERROR_REGISTRY } from '../../src/commerce/error-codes.js';
@@ -62,7 +70,21 @@ function raisedCodes(): Map<string, string[]> {
 }
 
 const EXPORTED = new Map<string, unknown>(
-  [root, cache, commerce, http, monitoring].flatMap((m) => Object.entries(m)),
+  [
+    root,
+    cache,
+    commerce,
+    http,
+    monitoring,
+    access,
+    conflicts,
+    errors,
+    ingest,
+    processing,
+    realtime,
+    sagas,
+    scheduling,
+  ].flatMap((m) => Object.entries(m)),
 );
 
 describe('the error-code registry', () => {
