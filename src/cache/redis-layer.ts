@@ -7,6 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
+import { nominalRetryDelayMs, type RetryPolicy } from '../runtime/retry-policy.js';
+import { PollLoop, type PollWait } from '../runtime/poll-loop.js';
 import { parseEntry, type CacheEntry } from './cache-entry.js';
 
 /**
@@ -32,6 +34,22 @@ export interface CacheRedisLike {
 
 const ACQUIRE = `return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * The pauses of {@link RedisLayer.waitForCopy} between looks for another
+ * host's copy: 2 ms doubling to 50 ms (only the delay formula is used; the
+ * wait is bounded by its timeout, not by attempts).
+ */
+const COPY_POLL_POLICY: Readonly<RetryPolicy> = Object.freeze({
+  attempts: Number.MAX_SAFE_INTEGER,
+  minTimeoutMs: 2,
+  maxTimeoutMs: 50,
+  factor: 2,
+  jitter: false,
+});
+
+/** A look found the lock still held. */
+const LOADING = Symbol('loading');
 
 /** Events of a {@link RedisLayer}. */
 export interface RedisLayerEvents {
@@ -134,24 +152,51 @@ export class RedisLayer extends EventEmitter<RedisLayerEvents> {
 
   /**
    * Poll for the copy another host is loading under its lock, until one that
-   * `accept`s lands, the lock is gone, or `timeoutMs` passes; null then.
+   * `accept`s lands, the lock is gone, or `timeoutMs` passes; null then. The
+   * runtime's poll loop waits between looks, 2 ms doubling to 50 ms
+   * ({@link COPY_POLL_POLICY}), first of all before the first look: the lock
+   * was just seen held.
    */
-  async waitForCopy(
+  waitForCopy(
     key: string,
     accept: (entry: CacheEntry) => boolean | Promise<boolean>,
     timeoutMs: number,
   ): Promise<CacheEntry | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (let delay = 2; Date.now() < deadline && this.up; delay = Math.min(delay * 2, 50)) {
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      const copy = await this.get(key);
-      if (copy && (await accept(copy))) return copy;
-      if (!(await this.locked(key))) {
-        const last = await this.get(key);
-        return last && (await accept(last)) ? last : null;
-      }
-    }
-    return null;
+    const deadline = performance.now() + timeoutMs;
+    let looks = 0;
+    const pause = (): PollWait | 'stop' => {
+      const left = deadline - performance.now();
+      if (left <= 0 || !this.up) return 'stop';
+      return { ms: Math.min(left, nominalRetryDelayMs(COPY_POLL_POLICY, ++looks)), wakeable: false };
+    };
+    return new Promise((resolve, reject) => {
+      const first = pause();
+      if (first === 'stop') return resolve(null);
+      new PollLoop({
+        turn: async () => {
+          const copy = await this.#copyOrGone(key, accept);
+          const next = copy === LOADING ? pause() : 'stop';
+          if (next === 'stop') resolve(copy === LOADING ? null : copy);
+          return next;
+        },
+        onError: (err) => {
+          reject(err); // `accept` threw
+          return 'stop';
+        },
+      }).start({ first });
+    });
+  }
+
+  /** One look: an accepted copy; null when the lock is gone without one; LOADING while it is held. */
+  async #copyOrGone(
+    key: string,
+    accept: (entry: CacheEntry) => boolean | Promise<boolean>,
+  ): Promise<CacheEntry | null | typeof LOADING> {
+    const copy = await this.get(key);
+    if (copy && (await accept(copy))) return copy;
+    if (await this.locked(key)) return LOADING;
+    const last = await this.get(key);
+    return last && (await accept(last)) ? last : null;
   }
 
   /** Stop listening to the client (the client stays open: it is the host's). */

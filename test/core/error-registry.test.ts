@@ -140,6 +140,13 @@ describe('the error-code registry', () => {
     }
   });
 
+  it('maps a caught error to HTTP only through problemOf, never by a status written next to its code', () => {
+    const byHand = /problemResponse\(\{\s*status: \d+,\s*code: (?!')/;
+    expect([...TEXT].filter(([, text]) => byHand.test(text)).map(([file]) => file)).toEqual([]);
+    expect(byHand.test('problemResponse({ status: 409, code: err.code, message: err.message })')).toBe(true);
+    expect(byHand.test("problemResponse({ status: 400, code: 'MALFORMED_JSON', message: 'x' })")).toBe(false);
+  });
+
   it("is the source of each module's own code list", () => {
     expect([...RUNTIME_ERROR_CODES]).toEqual(errorCodesOf('runtime'));
     expect([...SAGA_ERROR_CODES]).toEqual(errorCodesOf('sagas'));

@@ -3,6 +3,8 @@
  * before anything starts: a bad or unknown field is an InvalidOptionsError
  * naming it by its path.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { InvalidOptionsError } from '../../src/core/errors.js';
 import { isInvalidOptionsError } from '../../src/core/errors.js';
@@ -94,5 +96,20 @@ describe('createSyncEngine options', () => {
 
     const typo = refusal(() => createSyncEngine({ sql: sql as never, projection: [] } as never));
     expect(typo.message).toContain('unknown option(s) projection');
+  });
+});
+
+describe('every factory', () => {
+  it('parses its options with parseOptions, never a throwing zod parse (a raw ZodError has no code)', () => {
+    const src = resolve(import.meta.dirname, '../../src');
+    const throwingParse = /^(?!\s*(?:\*|\/\/)).*\b(?!JSON\b|Date\b)[A-Za-z_$][\w$]*\.parse\(/m;
+    const offenders = readdirSync(src, { withFileTypes: true, recursive: true })
+      .filter((d) => d.isFile() && d.name.endsWith('.ts'))
+      .map((d) => resolve(d.parentPath, d.name))
+      .filter((path) => throwingParse.test(readFileSync(path, 'utf8')))
+      .map((path) => relative(src, path));
+    expect(offenders).toEqual([]);
+    expect(throwingParse.test('  const config = optionsSchema.parse(options);')).toBe(true);
+    expect(throwingParse.test('  const body = JSON.parse(text);')).toBe(false);
   });
 });

@@ -17,7 +17,7 @@ import {
   MalformedConflictInputError,
 } from '../../conflicts/errors.js';
 import type { JsonObject } from '../../conflicts/json.js';
-import { problemOf, problemResponse } from '../../http/problem.js';
+import { errorToProblem, problemResponse } from '../../http/problem.js';
 import type { Route } from '../../http/router.js';
 import { jsonResponse, withBodyLimit, type HttpRequestHead, type HttpResponse } from '../../http/types.js';
 import type { ConflictQueue, ConflictReader } from './conflict-queue.js';
@@ -164,18 +164,20 @@ export function manualQueueRoutes(options: ManualQueueRoutesOptions): Route[] {
 }
 
 function queueProblem(err: unknown): HttpResponse {
-  // The host's authorize() returned a malformed identity: its bug, answered without the detail.
-  if (err instanceof InvalidPrincipalError) return problemResponse(problemOf(err));
-  if (err instanceof AccessDeniedError)
-    return problemResponse({ status: 403, code: err.code, message: err.message });
-  if (err instanceof ConflictNotFoundError)
-    return problemResponse({ status: 404, code: err.code, message: err.message });
-  if (err instanceof ConflictNotPendingError)
-    return problemResponse({ status: 409, code: err.code, message: err.message });
-  if (err instanceof MalformedConflictInputError)
-    return problemResponse({ status: 400, code: err.code, message: err.message, issues: err.issues });
+  // The refusals of the queue (and a malformed identity from authorize(): the
+  // host's bug, a 500 without the detail) are answered by the one mapping.
+  if (QUEUE_REFUSALS.some((refusal) => err instanceof refusal)) return errorToProblem(err);
   throw err;
 }
+
+/** The errors the queue refuses a caller with; anything else is the adapter's to answer. */
+const QUEUE_REFUSALS = [
+  InvalidPrincipalError,
+  AccessDeniedError,
+  ConflictNotFoundError,
+  ConflictNotPendingError,
+  MalformedConflictInputError,
+];
 
 /** What an admin needs to decide: the entity, the reasons, every source's value, the state before. */
 function summary(r: ConflictRecord) {

@@ -33,6 +33,7 @@ import {
 } from '../../../ingest/standard-webhooks.js';
 import { mapTrackingUpdate } from './map-webhook.js';
 import { shippingEnvelopeSchema, trackingUpdateSchema } from './webhook-schemas.js';
+import { parseOptions } from '../../../core/parse-options.js';
 
 /**
  * Credentials of one shipping provider.
@@ -139,7 +140,7 @@ const memberOf = (set: ReadonlySet<string>) => (id: string) => set.has(id);
  * ```
  */
 export function createShippingWebhookHandler(options: ShippingWebhookOptions): HttpHandler {
-  const config = optionsSchema.parse(options);
+  const config = parseOptions('createShippingWebhookHandler', optionsSchema, options);
   const providers = new Map<string, Provider>();
   for (const [name, p] of Object.entries(config.providers)) {
     const secrets = typeof p.secrets === 'string' ? [p.secrets] : p.secrets;

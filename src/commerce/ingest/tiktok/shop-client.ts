@@ -18,6 +18,7 @@ import type { EventStore } from '../../../store/types.js';
 import { accessTokens, type AccessTokenOptions } from './access-token.js';
 import { TikTokApiError, type TIKTOK_API_ERROR_CODES } from './api-error.js';
 import { signTikTokRequest } from './request-signature.js';
+import { parseOptions } from '../../../core/parse-options.js';
 
 /**
  * The source recorded in the metadata of the client's events.
@@ -200,7 +201,7 @@ class RetryableFailure extends Error {
  * ```
  */
 export function createTikTokShopHttpClient(options: TikTokShopHttpClientOptions): TikTokShopHttpClient {
-  const config = Object.freeze(optionsSchema.parse(options));
+  const config = parseOptions('createTikTokShopHttpClient', optionsSchema, options);
   // `retry` over the deprecated aliases over the client's defaults.
   const aliases: RetryPolicyInput = {
     attempts: config.maxRetries === undefined ? undefined : config.maxRetries + 1,

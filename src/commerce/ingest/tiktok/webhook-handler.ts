@@ -24,6 +24,7 @@ import {
 import { mapTikTokWebhook } from './map-webhook.js';
 import { verifyTikTokWebhook } from './webhook-signature.js';
 import { tiktokEnvelopeSchema } from './webhook-schemas.js';
+import { parseOptions } from '../../../core/parse-options.js';
 
 /**
  * Options of {@link createTikTokWebhookHandler}.
@@ -110,7 +111,7 @@ export const TIKTOK_WEBHOOK_SOURCE = 'tiktok_webhook';
  * ```
  */
 export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpHandler {
-  const config = Object.freeze(optionsSchema.parse(options));
+  const config = parseOptions('createTikTokWebhookHandler', optionsSchema, options);
   const { store } = options;
   const limiter = options.rateLimiter ?? createMemoryRateLimiter();
   const now = options.now ?? Date.now;
