@@ -1,5 +1,7 @@
 // Types of scripts/layers.mjs for the TypeScript tests that import it.
 
+/** The generic parts the wiring layers (engine, root entry, monitoring, commerce) build on. */
+export declare const GENERIC: readonly string[];
 /** Part of src/ → the parts it may import (besides itself), lowest layer first. */
 export declare const LAYERS: Readonly<Record<string, readonly string[]>>;
 /** Deepest folder nesting below a part that the rules cover. */

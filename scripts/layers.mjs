@@ -5,7 +5,7 @@
 // test/package/layers.test.ts lints deliberately forbidden imports with it.
 
 /** The generic parts the wiring layers (engine, root entry, monitoring, commerce) build on. */
-const GENERIC = [
+export const GENERIC = [
   'core',
   'runtime',
   'access',

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { LAYERS } from '../../scripts/layers.mjs';
+import { GENERIC, LAYERS } from '../../scripts/layers.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const eslint = new ESLint({ cwd: ROOT });
@@ -127,6 +127,22 @@ describe('the layer rule', () => {
   it('has a row for every folder and root file of src/', () => {
     const parts = readdirSync(resolve(ROOT, 'src'), { withFileTypes: true }).map((d) => d.name);
     expect(parts.filter((p) => !(p in LAYERS))).toEqual([]);
+  });
+
+  it('matches the table of docs/architecture.md row by row', () => {
+    // A row: | `part/` (subpath) | owns | may import |, where "the generic parts" names GENERIC.
+    const doc = readFileSync(resolve(ROOT, 'docs/architecture.md'), 'utf8');
+    const rows = [...doc.matchAll(/^\| `([^`]+)`[^|]*\|[^\n]*\| ([^|\n]+) \|$/gm)].map(
+      ([, part, imports]) => {
+        const named = [...imports!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!.replace(/\/$/, ''));
+        const all = /generic part/.test(imports!) ? [...GENERIC, ...named] : named;
+        return [part!.replace(/\/$/, ''), [...new Set(all)].filter((p) => p !== part).sort()] as const;
+      },
+    );
+    const table = Object.fromEntries(
+      Object.entries(LAYERS).map(([part, allowed]) => [part, [...allowed].sort()]),
+    );
+    expect(Object.fromEntries(rows)).toEqual(table);
   });
 
   it('is acyclic: every part imports only parts on earlier rows', () => {
