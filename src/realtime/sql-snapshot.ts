@@ -67,10 +67,10 @@ export function createSqlSnapshot(sql: SqlClient, options: SqlSnapshotOptions): 
         // columns also makes the database refuse one the table lacks (42703, below).
         const names = select ? snapshotColumns(channel, filter, select) : channel.columns;
         const columns = names ? names.map(quoteIdent).join(', ') : '*';
-        const order = channel.keyColumns.map(quoteIdent).join(', ');
+        const orderBy = channel.keyColumns.map(quoteIdent).join(', ');
         const table = `${quoteIdent(options.schema)}.${quoteIdent(channel.table ?? channel.name)}`;
         const { rows } = await tx.query<Record<string, unknown>>(
-          `SELECT ${columns} FROM ${table} WHERE ${where.text} ORDER BY ${order} LIMIT ${Number(maxRows)}`,
+          `SELECT ${columns} FROM ${table} WHERE ${where.text} ORDER BY ${orderBy} LIMIT ${Number(maxRows)}`,
           where.params,
         );
         return { rows, checkpoint };

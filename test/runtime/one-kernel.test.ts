@@ -1,8 +1,8 @@
 /**
  * One of each (issue 11): retries, backoff and sleep loops come from
  * src/runtime only. p-retry is imported by one file, the host name is asked
- * for by one file, and no other part of src/ doubles its own delays or sleeps
- * in a loop of its own. The browser client (imports `core` only, so it keeps
+ * for by one file, and no other part of src/ doubles its own delays, counts
+ * its own attempts or sleeps in a loop of its own. The browser client (imports `core` only, so it keeps
  * its own reconnect backoff) and the contract suites (test helpers) are
  * outside the rule.
  */
@@ -27,6 +27,9 @@ const OWN_BACKOFF = [
   /\*\*\s*\(?\s*(?:attempt|attempts|retry|retries|tries)\b/,
 ];
 
+/** A retry loop written out: `for (let attempt = 1; ; attempt++) { try … catch … }`. */
+const OWN_RETRY_LOOP = [/for \(let (?:attempt|attempts|tries|retry|retries)\b[^;]*;[^;]*;\s*\w+\+\+\)/];
+
 /** A sleep written out: `await new Promise((resolve) => setTimeout(resolve, ms))`. */
 const OWN_SLEEP = [/await new Promise(?:<void>)?\(\s*\(?(\w+)\)?\s*=>\s*setTimeout\(\s*\1\s*,/];
 
@@ -45,6 +48,10 @@ describe('one runtime kernel', () => {
 
   it('no part of src/ outside the runtime doubles its own delays', () => {
     expect(filesMatching(OWN_BACKOFF)).toEqual([]);
+  });
+
+  it('no part of src/ outside the runtime counts its own attempts', () => {
+    expect(filesMatching(OWN_RETRY_LOOP)).toEqual([]);
   });
 
   it('no part of src/ outside the runtime sleeps in a loop of its own', () => {

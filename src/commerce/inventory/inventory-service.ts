@@ -4,7 +4,9 @@
  * outstanding units of an order are read from one stream and every release
  * is guarded by optimistic concurrency (never released twice).
  */
-import { ConcurrencyError } from '../../core/errors.js';
+import { isConcurrencyError } from '../../core/errors.js';
+import type { RetryPolicy } from '../../runtime/retry-policy.js';
+import { withRetry } from '../../runtime/with-retry.js';
 import type { EventMetadata, EventStore, NewEvent } from '../../store/types.js';
 import { commerceEvent, type EventPayload } from '../events/catalog.js';
 import type { RELEASE_REASONS } from '../events/inventory-events.js';
@@ -240,7 +242,7 @@ export class InventoryService {
     return { version, held, shipped };
   }
 
-  /** Read the order stream, decide, append at the version read; retry on a concurrent write. */
+  /** Read the order stream, decide, append at the version read; again on a concurrent write. */
   async #withStream<T>(
     creatorId: string,
     orderId: string,
@@ -250,23 +252,35 @@ export class InventoryService {
       shipped: Map<string, number>,
     ) => Promise<{ events: NewEvent[]; result: T; version?: number; metadata?: EventMetadata }>,
   ): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const { version, held, shipped } = await this.#read(creatorId, orderId);
-      const decision = await decide(version, held, shipped);
-      if (decision.events.length === 0) return decision.result;
-      try {
+    return withRetry(
+      async () => {
+        const { version, held, shipped } = await this.#read(creatorId, orderId);
+        const decision = await decide(version, held, shipped);
+        if (decision.events.length === 0) return decision.result;
         await this.#store.append(orderStream(creatorId, orderId), decision.events, {
           aggregateType: 'order',
           expectedVersion: version,
           ...(decision.metadata === undefined ? {} : { metadata: decision.metadata }),
         });
         return decision.result;
-      } catch (err) {
-        if (!(err instanceof ConcurrencyError) || attempt >= 10) throw err;
-      }
-    }
+      },
+      REREAD_ON_CONFLICT,
+      { shouldRetry: isConcurrencyError },
+    );
   }
 }
+
+/**
+ * Another write to the order stream moved its version: read it again and
+ * decide anew, at once (waiting would not help), up to 10 times in all.
+ */
+const REREAD_ON_CONFLICT: Readonly<RetryPolicy> = Object.freeze({
+  attempts: 10,
+  minTimeoutMs: 0,
+  maxTimeoutMs: 0,
+  factor: 1,
+  jitter: false,
+});
 
 /** The lines an order holds units of. */
 function heldLines(held: Map<string, number>): AllocationLine[] {
