@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../core/errors.js';
 import { GroupCommitter, allSucceed } from '../runtime/group-commit.js';
+import { WakeableSleep } from '../runtime/wakeable-sleep.js';
 import type { SagaDefinition } from './define-saga.js';
 import { SagaNotFoundError, SagaRunnerStoppedError, SagaWaitTimeoutError } from './errors.js';
 import { withStoreRetry, type RunnerContext } from './runner-context.js';
@@ -162,28 +163,32 @@ export class SagaClient {
     );
   }
 
-  /** Resolve with the saga's state once it is final (completed, compensated or compensation_failed). */
+  /**
+   * Resolve with the saga's state once it is final (completed, compensated or
+   * compensation_failed): read it, then pause until the saga stops running in
+   * this process or `pollMs` passes (another host may run it). A stop that
+   * comes during a read is remembered by the pause, so it is never missed.
+   */
   async waitFor(sagaId: string, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<SagaState> {
     const timeoutMs = options.timeoutMs ?? 60_000;
     const pollMs = options.pollMs ?? Math.min(this.#ctx.options.pollIntervalMs, 200);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const state = await this.#ctx.store.get(sagaId);
-      if (state && isFinalSagaStatus(state.status)) return state;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new SagaWaitTimeoutError(sagaId, timeoutMs);
-      await new Promise<void>((resolve) => {
-        const waiters = this.#finishWaiters.get(sagaId) ?? new Set();
-        const done = () => {
-          clearTimeout(timer);
-          waiters.delete(done);
-          if (waiters.size === 0) this.#finishWaiters.delete(sagaId);
-          resolve();
-        };
-        const timer = setTimeout(done, Math.min(pollMs, left));
-        waiters.add(done);
-        this.#finishWaiters.set(sagaId, waiters);
-      });
+    const deadline = performance.now() + timeoutMs;
+    const pause = new WakeableSleep();
+    const wake = () => pause.wake();
+    const waiters = this.#finishWaiters.get(sagaId) ?? new Set();
+    waiters.add(wake);
+    this.#finishWaiters.set(sagaId, waiters);
+    try {
+      for (;;) {
+        const state = await this.#ctx.store.get(sagaId);
+        if (state && isFinalSagaStatus(state.status)) return state;
+        const left = deadline - performance.now();
+        if (left <= 0) throw new SagaWaitTimeoutError(sagaId, timeoutMs);
+        await pause.sleep(Math.min(pollMs, left));
+      }
+    } finally {
+      waiters.delete(wake);
+      if (waiters.size === 0) this.#finishWaiters.delete(sagaId);
     }
   }
 
