@@ -343,6 +343,17 @@ export {
   type CommerceThresholds,
 } from './conflicts/commerce-conflict-config.js';
 export {
+  COMMERCE_CONFLICT_KINDS,
+  COMMERCE_DETECTED_EVENT_RULE,
+  CONFLICT_DETECTED_EVENT,
+  CONFLICT_KINDS,
+  STOCK_MINIMUM_RULE,
+  SYNC_CONFLICT_DETECTED_EVENT,
+  stockConflictFields,
+  type CommerceConflictKind,
+  type StockConflictFields,
+} from './conflicts/commerce-conflict-names.js';
+export {
   addScore,
   ANALYTICS_HORIZON_DAYS,
   ANALYTICS_RUN_EVENT,

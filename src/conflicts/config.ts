@@ -1,13 +1,20 @@
 /**
  * Configuration of the conflict engine: source priorities, detection windows,
- * escalation thresholds and per-entity policies. Validated once with zod and
- * frozen.
+ * escalation thresholds, per-entity policies, and the names a domain gives
+ * (conflict kinds, minimum rules, the detected event's keys). Validated once
+ * with zod and frozen.
  */
 import { z } from 'zod';
 import { DEFAULT_MAX_DRIFT_MS } from '../core/hlc.js';
 import { MalformedConflictInputError } from './errors.js';
 import type { JsonObject } from './json.js';
-import { CONFLICT_KINDS, type ConflictKind, type Contender, type StrategyName } from './types.js';
+import {
+  DEFAULT_CONFLICT_KIND,
+  DEFAULT_MISMATCH_KIND,
+  type ConflictKind,
+  type Contender,
+  type StrategyName,
+} from './types.js';
 
 /** Absorbing states of one status field. */
 export interface TerminalStates {
@@ -57,8 +64,16 @@ export interface EntityPolicy {
   strategy: StrategyName;
   /** Per-field strategies. */
   fieldStrategies: Record<string, StrategyName>;
-  /** Stock fields: under business rules the lowest absolute value wins; deltas always apply. */
-  stockFields: string[];
+  /**
+   * Numeric fields where, under business rules, the lowest absolute value wins
+   * (a decrease beats an increase); deltas always apply. Commerce's are its stock fields.
+   */
+  minimumFields: string[];
+  /**
+   * The rule name a minimum field's decision records (`FieldRule.rule`, kept in
+   * the audit); default {@link DEFAULT_MINIMUM_RULE}. Commerce's is `stock_minimum`.
+   */
+  minimumRule: string;
   /** A status whose terminal values absorb (nothing changes a completed payment or a shipped order). */
   terminal?: TerminalStates;
   /** Sources whose changes override others under business rules (payment events on payments). */
@@ -69,9 +84,18 @@ export interface EntityPolicy {
 
 /**
  * A platform whose disagreement with the other sources is a conflict kind of
- * its own: `tiktok_vs_manual_changes` against a manual source,
- * `cross_platform_inconsistency` (and, with `thresholds.crossPlatformMismatch`,
- * an escalation) against any other. Commerce's names TikTok Shop.
+ * its own: `manualKind` against a manual source, `mismatchKind` (and, with
+ * `thresholds.crossPlatformMismatch`, an escalation) against any other.
+ * Commerce's names TikTok Shop.
+ *
+ * @example
+ * ```ts
+ * const rule: CrossPlatformRule = {
+ *   source: 'calendar_sync', name: 'the calendar', manualSources: ['board_app'],
+ *   manualKind: 'calendar_vs_board_edits',
+ * };
+ * createConflictConfig({ priorities: { calendar_sync: 2, board_app: 1 }, crossPlatform: rule });
+ * ```
  */
 export interface CrossPlatformRule {
   /** The platform's source name. */
@@ -80,6 +104,53 @@ export interface CrossPlatformRule {
   name?: string;
   /** Sources of people (admins): a disagreement with one is not a platform mismatch. */
   manualSources: string[];
+  /** Kind of a conflict between the platform and a manual source. */
+  manualKind: ConflictKind;
+  /** Kind of a mismatch with another platform; default {@link DEFAULT_MISMATCH_KIND}. */
+  mismatchKind?: ConflictKind;
+}
+
+/**
+ * How the resolver's detected event names what a domain knows about the
+ * entity. The owner (the base state's `ownerKey`, else `ResolveOptions.ownerId`)
+ * is written under `ownerKey` on every detected event. With `quantityEvent`, a
+ * conflict over a policy's first minimum field whose owner, value before and a
+ * contender's value are known (non-negative integers) is appended as that
+ * event type instead of `conflict.detected`, the entity id under `subjectKey`
+ * and the counts as {@link QuantityConflictFields}. Commerce's names
+ * `inventory.sync_conflict_detected`, `creatorId` and `productId`.
+ *
+ * @example
+ * ```ts
+ * createConflictConfig({
+ *   entities: { seat: { strategy: 'businessRules', minimumFields: ['free'] } },
+ *   detectedEvent: { ownerKey: 'venueId', quantityEvent: { type: 'seats.conflict_detected', subjectKey: 'showId' } },
+ * });
+ * ```
+ */
+export interface DetectedEventRule {
+  /** Payload key of the entity's owner, and the base state's key it is read from. */
+  ownerKey: string;
+  /** The event type and entity-id key of a quantity conflict; none by default. */
+  quantityEvent?: { type: string; subjectKey: string };
+}
+
+/**
+ * The counts of a quantity conflict's detected event (see {@link DetectedEventRule}).
+ *
+ * @example
+ * ```ts
+ * const fields: QuantityConflictFields = { localQuantity: 50, remoteQuantity: 48, remoteSource: 'tiktok_webhook' };
+ * ```
+ */
+export interface QuantityConflictFields {
+  /** The field's value before the conflict (our side). */
+  localQuantity: number;
+  /** The highest-ranked contender's value that differs from ours. */
+  remoteQuantity: number;
+  remoteSource: string;
+  /** The resolved value, when resolved automatically. */
+  resolvedQuantity?: number;
 }
 
 /** Escalations of the whole configuration (per-field limits are {@link EntityPolicy.limits}). */
@@ -125,6 +196,13 @@ export interface ConflictConfig {
   crossPlatform: Readonly<CrossPlatformRule> | null;
   /** Impact estimators by figure name, in report order; none by default. */
   impact: Readonly<Record<string, ImpactEstimator>>;
+  /**
+   * The kinds reports count (zero included), in report order: as given, else
+   * every kind the policies and the cross-platform rule name.
+   */
+  kinds: readonly ConflictKind[];
+  /** What the detected event names beyond the conflict; nothing by default. */
+  detectedEvent: Readonly<DetectedEventRule> | null;
 }
 
 /**
@@ -155,9 +233,27 @@ export interface ConflictConfigInput {
   fallback?: Partial<EntityPolicy>;
   crossPlatform?: CrossPlatformRule | null;
   impact?: Record<string, ImpactEstimator>;
+  /** Every kind the configuration may report, in report order; a policy or rule naming another is refused. */
+  kinds?: readonly ConflictKind[];
+  detectedEvent?: DetectedEventRule | null;
 }
 
 const fieldName = z.string().min(1);
+const kindName = z.string().min(1);
+// The detected event's own keys: an owner or subject key must not overwrite one.
+const DETECTED_KEYS = new Set([
+  'conflictId',
+  'entityType',
+  'entityId',
+  'kind',
+  'contenders',
+  'escalated',
+  'localQuantity',
+  'remoteQuantity',
+  'remoteSource',
+  'resolvedQuantity',
+]);
+const payloadKey = fieldName.refine((k) => !DETECTED_KEYS.has(k), 'is a key of the detected event itself');
 const terminalSchema = z.object({
   field: fieldName,
   values: z.array(z.string().min(1)).min(1),
@@ -166,10 +262,11 @@ const terminalSchema = z.object({
 const policySchema = z
   .object({
     windowMs: z.number().int().nonnegative(),
-    kind: z.enum(CONFLICT_KINDS),
+    kind: kindName,
     strategy: z.string().min(1),
     fieldStrategies: z.record(fieldName, z.string().min(1)),
-    stockFields: z.array(fieldName),
+    minimumFields: z.array(fieldName),
+    minimumRule: z.string().min(1),
     terminal: terminalSchema,
     preferredSources: z.array(z.string().min(1)),
     limits: z.array(
@@ -199,6 +296,8 @@ const configSchema = z
         source: z.string().min(1),
         name: z.string().min(1).optional(),
         manualSources: z.array(z.string().min(1)),
+        manualKind: kindName,
+        mismatchKind: kindName.optional(),
       })
       .strict()
       .nullable(),
@@ -206,16 +305,38 @@ const configSchema = z
       z.string().min(1),
       z.custom<ImpactEstimator>((v) => typeof v === 'function', 'expected a function'),
     ),
+    kinds: z.array(kindName).min(1),
+    detectedEvent: z
+      .object({
+        ownerKey: payloadKey,
+        quantityEvent: z
+          .object({ type: z.string().min(1), subjectKey: payloadKey })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .nullable(),
   })
   .partial()
   .strict();
 
-// Generic: a domain names its own kinds in its policies (commerce does).
+/**
+ * The rule name of a minimum field's decision when its policy names none.
+ *
+ * @example
+ * ```ts
+ * policyFor(createConflictConfig(), 'task').minimumRule === DEFAULT_MINIMUM_RULE; // true
+ * ```
+ */
+export const DEFAULT_MINIMUM_RULE = 'minimum';
+
+// Generic: a domain names its own kinds and rules in its policies (commerce does).
 const BASE_POLICY: EntityPolicy = {
-  kind: 'concurrent_update',
+  kind: DEFAULT_CONFLICT_KIND,
   strategy: 'lastWriteWins',
   fieldStrategies: {},
-  stockFields: [],
+  minimumFields: [],
+  minimumRule: DEFAULT_MINIMUM_RULE,
   preferredSources: [],
   limits: [],
 };
@@ -267,23 +388,60 @@ export function createConflictConfig(input: ConflictConfigInput = {}): ConflictC
   for (const [type, policy] of Object.entries(c.entities ?? {})) {
     entities[type] = freezePolicy({ ...BASE_POLICY, ...stripUndefined(policy) });
   }
-  const rule = c.crossPlatform ?? null;
+  const given = c.crossPlatform ?? null;
+  const rule: Readonly<CrossPlatformRule> | null =
+    given === null
+      ? null
+      : Object.freeze({
+          ...stripUndefined(given),
+          manualSources: Object.freeze([...given.manualSources]) as string[],
+        });
+  const fallback = freezePolicy({ ...BASE_POLICY, ...stripUndefined(c.fallback ?? {}) });
+  const kinds = kindsOf(c.kinds, [...Object.values(entities), fallback], rule);
+  const detected = c.detectedEvent ?? null;
   return Object.freeze({
     priorities: Object.freeze({ ...c.priorities }),
     defaultWindowMs: c.defaultWindowMs ?? DEFAULT_WINDOW_MS,
     maxDriftMs: c.maxDriftMs ?? DEFAULT_MAX_DRIFT_MS,
     thresholds: Object.freeze({ ...DEFAULT_THRESHOLDS, ...stripUndefined(c.thresholds ?? {}) }),
     entities: Object.freeze(entities),
-    fallback: freezePolicy({ ...BASE_POLICY, ...stripUndefined(c.fallback ?? {}) }),
-    crossPlatform:
-      rule === null
+    fallback,
+    crossPlatform: rule,
+    impact: Object.freeze({ ...c.impact }),
+    kinds,
+    detectedEvent:
+      detected === null
         ? null
         : Object.freeze({
-            ...stripUndefined(rule),
-            manualSources: Object.freeze([...rule.manualSources]) as string[],
+            ownerKey: detected.ownerKey,
+            ...(detected.quantityEvent
+              ? { quantityEvent: Object.freeze({ ...detected.quantityEvent }) }
+              : {}),
           }),
-    impact: Object.freeze({ ...c.impact }),
   });
+}
+
+// The kinds a configuration reports: the given list (which must name every kind
+// the policies and the rule can produce), else those kinds in first-use order.
+function kindsOf(
+  given: readonly string[] | undefined,
+  policies: readonly Readonly<EntityPolicy>[],
+  rule: Readonly<CrossPlatformRule> | null,
+): readonly ConflictKind[] {
+  const used = new Set(policies.map((p) => p.kind));
+  if (rule !== null) {
+    used.add(rule.manualKind);
+    used.add(rule.mismatchKind ?? DEFAULT_MISMATCH_KIND);
+  }
+  if (given === undefined) return Object.freeze([...used]);
+  const unknown = [...used].filter((k) => !given.includes(k));
+  if (unknown.length > 0) {
+    throw new MalformedConflictInputError(
+      'Invalid conflict configuration',
+      unknown.map((k) => ({ path: 'kinds', message: `kind "${k}" is used but not listed` })),
+    );
+  }
+  return Object.freeze([...new Set(given)]);
 }
 
 /**
@@ -291,7 +449,7 @@ export function createConflictConfig(input: ConflictConfigInput = {}): ConflictC
  *
  * @example
  * ```ts
- * policyFor(config, 'inventory').stockFields // ['quantity']
+ * policyFor(config, 'seat').minimumFields // ['free']
  * ```
  */
 export function policyFor(config: ConflictConfig, entityType: string): Readonly<EntityPolicy> {
@@ -314,7 +472,7 @@ function freezePolicy(p: EntityPolicy): EntityPolicy {
   const frozen: EntityPolicy = {
     ...p,
     fieldStrategies: Object.freeze({ ...p.fieldStrategies }),
-    stockFields: Object.freeze([...p.stockFields]) as string[],
+    minimumFields: Object.freeze([...p.minimumFields]) as string[],
     preferredSources: Object.freeze([...p.preferredSources]) as string[],
     limits: Object.freeze(p.limits.map((l) => Object.freeze({ ...l }))) as FieldLimit[],
   };

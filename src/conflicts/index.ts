@@ -26,7 +26,7 @@ export {
   type HlcTimestamp,
   type HybridLogicalClockOptions,
 } from '../core/hlc.js';
-export { BUILT_IN_STRATEGIES, CONFLICT_KINDS } from './types.js';
+export { BUILT_IN_STRATEGIES, DEFAULT_CONFLICT_KIND, DEFAULT_MISMATCH_KIND } from './types.js';
 export type {
   ConflictImpact,
   ConflictInput,
@@ -57,6 +57,7 @@ export {
 } from './errors.js';
 export type { ConflictErrorCode } from './errors.js';
 export {
+  DEFAULT_MINIMUM_RULE,
   DEFAULT_THRESHOLDS,
   DEFAULT_WINDOW_MS,
   createConflictConfig,
@@ -65,10 +66,12 @@ export {
   type ConflictConfig,
   type ConflictConfigInput,
   type CrossPlatformRule,
+  type DetectedEventRule,
   type EntityPolicy,
   type EscalationThresholds,
   type FieldLimit,
   type ImpactEstimator,
+  type QuantityConflictFields,
   type TerminalStates,
 } from './config.js';
 export { compareContenders, compareEarliest } from './pipeline/total-order.js';
@@ -113,12 +116,10 @@ export { CONFLICTS_COMPONENT, SqlAuditStore } from './service/audit/sql-audit-st
 export { migrations as conflictMigrations } from './service/sql/index.generated.js';
 export { conflictEventSchemas, conflictStreamId } from './service/event-schemas.js';
 export {
-  CONFLICT_DETECTED_EVENT,
   CONFLICT_ESCALATED_EVENT,
   CONFLICT_RESOLVED_EVENT,
   GENERIC_CONFLICT_DETECTED_EVENT,
-  stockConflictFields,
-  type StockConflictFields,
+  quantityConflictFields,
   type ConflictDetectedData,
   type ConflictEscalatedData,
   type ConflictResolvedData,

@@ -12,24 +12,39 @@ import type { Json, JsonObject } from './json.js';
 export type SourceName = string;
 
 /**
- * The kinds of conflict the engine reports. `concurrent_update` is the generic
- * one, of entity types without a policy naming another (a task board's
- * tasks); the others are the commerce domain's, named by its policies.
+ * A kind of conflict, as reports count it and the audit stores it. Kinds are
+ * configuration: an entity policy names its own (`EntityPolicy.kind`, default
+ * {@link DEFAULT_CONFLICT_KIND}) and a `CrossPlatformRule` names the kinds of
+ * its platform's disagreements. Commerce's are `COMMERCE_CONFLICT_KINDS` in
+ * `@creatorflow/sync/commerce`.
  *
  * @example
  * ```ts
- * report.byKind[CONFLICT_KINDS[0]]; // inventory_concurrent_update count
+ * const kind: ConflictKind = 'task_edit_race';
+ * createConflictConfig({ entities: { task: { kind } }, kinds: [kind, DEFAULT_CONFLICT_KIND] });
  * ```
  */
-export const CONFLICT_KINDS = [
-  'inventory_concurrent_update',
-  'order_status_race_condition',
-  'tiktok_vs_manual_changes',
-  'cross_platform_inconsistency',
-  'concurrent_update',
-] as const;
-/** One of {@link CONFLICT_KINDS}. */
-export type ConflictKind = (typeof CONFLICT_KINDS)[number];
+export type ConflictKind = string;
+
+/**
+ * The kind of a conflict whose policy names none.
+ *
+ * @example
+ * ```ts
+ * policyFor(createConflictConfig(), 'task').kind === DEFAULT_CONFLICT_KIND; // true
+ * ```
+ */
+export const DEFAULT_CONFLICT_KIND = 'concurrent_update';
+
+/**
+ * The kind of a cross-platform mismatch when its `CrossPlatformRule` names none.
+ *
+ * @example
+ * ```ts
+ * record.resolution.kind === DEFAULT_MISMATCH_KIND; // the platform disagreed with another platform
+ * ```
+ */
+export const DEFAULT_MISMATCH_KIND = 'cross_platform_inconsistency';
 
 /**
  * Names of the built-in strategies.
@@ -128,7 +143,7 @@ export interface ConflictMarker {
 /** How one field was decided. */
 export interface FieldRule {
   strategy: StrategyName;
-  /** The rule applied, e.g. `'stock_minimum'`, `'highest_rank'`, `'deltas_summed'`. */
+  /** The rule applied, e.g. a policy's `minimumRule`, `'highest_rank'`, `'deltas_summed'`. */
   rule: string;
   /** Event ids whose values made the field's result. */
   contributors: string[];

@@ -12,7 +12,12 @@ import {
   TIKTOK_SOURCE,
   commerceConflictConfig,
 } from '../../src/commerce/conflicts/commerce-conflict-config.js';
-import { createConflictEngine, UnknownSourceError, type ContenderInput } from '../../src/conflicts/index.js';
+import {
+  createConflictEngine,
+  MalformedConflictInputError,
+  UnknownSourceError,
+  type ContenderInput,
+} from '../../src/conflicts/index.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12);
 let seq = 0;
@@ -109,6 +114,41 @@ describe('commerceConflictConfig', () => {
     ).config;
     expect(config.priorities.shopify_webhook).toBe(9);
     expect(config.priorities[TIKTOK_SOURCE]).toBe(10);
-    expect(config.entities.inventory).toMatchObject({ windowMs: 2_000, stockFields: ['quantity'] });
+    expect(config.entities.inventory).toMatchObject({
+      windowMs: 2_000,
+      minimumFields: ['quantity'],
+      minimumRule: 'stock_minimum',
+    });
+  });
+
+  it("keeps a host's commerce input working: its own platform rule gets commerce's manual kind, its stock fields the stock minimum", () => {
+    const engine = createConflictEngine(
+      commerceConflictConfig({
+        crossPlatform: { source: 'scheduled_sync', manualSources: [MANUAL_SOURCE] },
+        entities: {
+          bundle: { kind: 'inventory_concurrent_update', strategy: 'businessRules', stockFields: ['units'] },
+        },
+      }),
+    );
+    const r = engine.resolve(conflict([stock('scheduled_sync', 18), stock(MANUAL_SOURCE, 19)]));
+    expect(r.kind).toBe('tiktok_vs_manual_changes');
+    const bundle = engine.resolve({
+      ...conflict([]),
+      entityType: 'bundle',
+      entityId: 'b1',
+      base: { units: 20 },
+      contenders: [5, 4].map((units) => ({
+        ...stock('automated_system', 0),
+        entityType: 'bundle',
+        entityId: 'b1',
+        changes: { units },
+      })),
+    });
+    expect(bundle.fields.units).toMatchObject({ rule: 'stock_minimum' });
+    expect(bundle.set).toEqual({ units: 4 });
+    // A kind outside commerce's list is refused, as the engine's kind enum refused it before.
+    expect(() =>
+      createConflictEngine(commerceConflictConfig({ entities: { bundle: { kind: 'bundle_race' } } })),
+    ).toThrow(MalformedConflictInputError);
   });
 });

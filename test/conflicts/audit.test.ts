@@ -4,7 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CONFLICT_DETECTED_EVENT,
   CONFLICT_ESCALATED_EVENT,
   CONFLICT_RESOLVED_EVENT,
   ConflictNotFoundError,
@@ -18,6 +17,7 @@ import {
   type ContenderInput,
 } from '../../src/conflicts/index.js';
 import { StoreClosedError } from '../../src/core/errors.js';
+import { SYNC_CONFLICT_DETECTED_EVENT } from '../../src/commerce/conflicts/commerce-conflict-names.js';
 import { registerCommerceEvents, syncConflictDetectedSchema } from '../../src/commerce/events/index.js';
 import { createEventStore } from '../../src/store/index.js';
 import { pgliteEngine, sqlEngines } from '../support/databases.js';
@@ -77,7 +77,7 @@ describe.each(backends)('conflict resolver on $name', (backend) => {
       expect(record.conflictId).toMatch(/^[0-9a-f-]{36}$/);
 
       const { events } = await f.store.readStream('conflicts-inventory-sku-1');
-      expect(events.map((e) => e.type)).toEqual([CONFLICT_DETECTED_EVENT, CONFLICT_RESOLVED_EVENT]);
+      expect(events.map((e) => e.type)).toEqual([SYNC_CONFLICT_DETECTED_EVENT, CONFLICT_RESOLVED_EVENT]);
       const [detected, resolved] = events;
       expect(detected!.metadata).toMatchObject({
         correlationId: record.conflictId,

@@ -7,7 +7,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  CONFLICT_DETECTED_EVENT,
   ConflictResolver,
   conflictEventSchemas,
   createConflictEngine,
@@ -15,6 +14,7 @@ import {
 } from '../../src/conflicts/index.js';
 import { detectedEvent, escalatedEvent, resolvedEvent } from '../../src/conflicts/service/events.js';
 import { commerceConflictConfig } from '../../src/commerce/conflicts/commerce-conflict-config.js';
+import { SYNC_CONFLICT_DETECTED_EVENT } from '../../src/commerce/conflicts/commerce-conflict-names.js';
 import { syncConflictDetectedSchema } from '../../src/commerce/events/index.js';
 import { ValidationError } from '../../src/core/errors.js';
 import { createEventStore } from '../../src/store/index.js';
@@ -30,11 +30,12 @@ describe('own payloads', () => {
       fc.property(anyConflictArb, fc.constantFrom(undefined, 'creator-1'), (input, creatorId) => {
         const r = engine.resolve(input);
         const detected = detectedEvent(r, 'd', {
-          stockField: 'quantity',
-          ...(creatorId === undefined ? {} : { creatorId }),
+          rule: engine.config.detectedEvent,
+          quantityField: 'quantity',
+          ...(creatorId === undefined ? {} : { ownerId: creatorId }),
         });
         const detectedSchema =
-          detected.type === CONFLICT_DETECTED_EVENT
+          detected.type === SYNC_CONFLICT_DETECTED_EVENT
             ? syncConflictDetectedSchema
             : conflictEventSchemas['conflict.detected'];
         expect(detectedSchema.safeParse(detected.data).success).toBe(true);
@@ -66,7 +67,7 @@ describe('own payloads', () => {
     }));
     const record = await resolver.resolve(
       { entityType: 'order', entityId: 'o-1', contenders },
-      { creatorId: 'c1' },
+      { ownerId: 'c1' },
     );
     expect(record.status).toBe('pending');
     expect(parse).not.toHaveBeenCalled();

@@ -1,7 +1,8 @@
 /**
  * The CreatorFlow sources, their priorities, the entity policies and the
  * TikTok Shop cross-platform rule: the conflict engine configured for this
- * domain. The engine in `src/conflicts` knows none of them.
+ * domain, with the names of commerce-conflict-names.ts. The engine in
+ * `src/conflicts` knows none of them.
  */
 import { z } from 'zod';
 import type {
@@ -14,6 +15,12 @@ import type {
 } from '../../conflicts/config.js';
 import { MalformedConflictInputError } from '../../conflicts/errors.js';
 import { absoluteRange, maxNumber } from '../../conflicts/pipeline/measures.js';
+import {
+  COMMERCE_CONFLICT_KINDS,
+  COMMERCE_DETECTED_EVENT_RULE,
+  STOCK_MINIMUM_RULE,
+  type CommerceConflictKind,
+} from './commerce-conflict-names.js';
 
 /**
  * The TikTok Shop source.
@@ -77,6 +84,7 @@ export const TIKTOK_CROSS_PLATFORM_RULE: Readonly<CrossPlatformRule> = Object.fr
   source: TIKTOK_SOURCE,
   name: 'TikTok Shop',
   manualSources: Object.freeze([MANUAL_SOURCE]) as string[],
+  manualKind: 'tiktok_vs_manual_changes' satisfies CommerceConflictKind,
 });
 
 /**
@@ -107,8 +115,18 @@ export const COMMERCE_THRESHOLDS: Readonly<CommerceThresholds> = Object.freeze({
   crossPlatformMismatch: true,
 });
 
-/** A commerce entity policy: the engine's, plus the fields the commerce thresholds read. */
+/**
+ * A commerce entity policy: the engine's, plus the fields the commerce
+ * thresholds read and its stock fields. Its `minimumRule` defaults to
+ * `stock_minimum`.
+ */
 export interface CommerceEntityPolicy extends EntityPolicy {
+  /**
+   * Stock fields: the engine's minimum fields (under business rules the
+   * lowest count wins; deltas always apply), checked against
+   * `thresholds.inventoryDiscrepancyPercent`.
+   */
+  stockFields?: string[];
   /** Field holding the order value, checked against `thresholds.orderValue`. */
   orderValueField?: string;
   /** Field holding the payment amount, checked against `thresholds.paymentAmount`. */
@@ -125,15 +143,17 @@ export interface CommerceEntityPolicy extends EntityPolicy {
  */
 export interface CommerceConflictConfigInput extends Omit<
   ConflictConfigInput,
-  'thresholds' | 'entities' | 'fallback'
+  'thresholds' | 'entities' | 'fallback' | 'crossPlatform'
 > {
   thresholds?: Partial<CommerceThresholds>;
   entities?: Record<string, Partial<CommerceEntityPolicy>>;
   fallback?: Partial<CommerceEntityPolicy>;
+  /** The platform rule; its `manualKind` defaults to `tiktok_vs_manual_changes`. */
+  crossPlatform?: (Omit<CrossPlatformRule, 'manualKind'> & { manualKind?: string }) | null;
 }
 
 const ORDER_STATUS_RACE = {
-  kind: 'order_status_race_condition',
+  kind: 'order_status_race_condition' satisfies CommerceConflictKind,
   strategy: 'businessRules',
 } as const satisfies Partial<EntityPolicy>;
 
@@ -147,7 +167,11 @@ const ORDER_STATUS_RACE = {
  */
 export const COMMERCE_ENTITY_POLICIES: Readonly<Record<string, Readonly<Partial<CommerceEntityPolicy>>>> =
   Object.freeze({
-    inventory: { kind: 'inventory_concurrent_update', strategy: 'businessRules', stockFields: ['quantity'] },
+    inventory: {
+      kind: 'inventory_concurrent_update' satisfies CommerceConflictKind,
+      strategy: 'businessRules',
+      stockFields: ['quantity'],
+    },
     order: {
       ...ORDER_STATUS_RACE,
       terminal: { field: 'status', values: ['delivered', 'shipped'], pick: 'first' },
@@ -169,7 +193,8 @@ export const COMMERCE_ENTITY_POLICIES: Readonly<Record<string, Readonly<Partial<
 /**
  * Commerce's impact figures, in the audit's order: `revenue` is the largest
  * order value or payment amount at stake (0 when none), `stockUnits` the
- * spread of the absolute stock values summed over the stock fields.
+ * spread of the absolute stock values summed over the stock fields (the
+ * engine policy's minimum fields).
  *
  * @example
  * ```ts
@@ -189,7 +214,7 @@ export const COMMERCE_IMPACT_ESTIMATORS: Readonly<Record<'revenue' | 'stockUnits
     },
     stockUnits: (_base, contenders, policy) => {
       let stockUnits = 0;
-      for (const field of policy.stockFields) {
+      for (const field of policy.minimumFields) {
         const range = absoluteRange(contenders, field);
         if (range.count >= 2) stockUnits += range.max - range.min;
       }
@@ -199,7 +224,8 @@ export const COMMERCE_IMPACT_ESTIMATORS: Readonly<Record<'revenue' | 'stockUnits
 
 /**
  * Conflict configuration for the commerce domain: its sources and
- * priorities, entity policies, TikTok rule and impact estimators, with `input` merged over them
+ * priorities, entity policies, TikTok rule, impact estimators, conflict kinds
+ * and detected event (commerce-conflict-names.ts), with `input` merged over them
  * (an entity's fields over its commerce policy). Pass it wherever the engine
  * takes a `ConflictConfigInput`.
  *
@@ -224,9 +250,17 @@ export function commerceConflictConfig(input: CommerceConflictConfigInput = {}):
     entities,
     // The specification's kind for commerce entity types without a policy.
     fallback: withLimits({ kind: 'cross_platform_inconsistency', ...input.fallback }, thresholds),
-    crossPlatform: input.crossPlatform === undefined ? TIKTOK_CROSS_PLATFORM_RULE : input.crossPlatform,
+    crossPlatform: crossPlatformRule(input.crossPlatform),
     impact: input.impact ?? COMMERCE_IMPACT_ESTIMATORS,
+    kinds: input.kinds ?? COMMERCE_CONFLICT_KINDS,
+    detectedEvent: input.detectedEvent === undefined ? COMMERCE_DETECTED_EVENT_RULE : input.detectedEvent,
   };
+}
+
+function crossPlatformRule(rule: CommerceConflictConfigInput['crossPlatform']): CrossPlatformRule | null {
+  if (rule === undefined) return TIKTOK_CROSS_PLATFORM_RULE;
+  if (rule === null) return null;
+  return { ...rule, manualKind: rule.manualKind ?? TIKTOK_CROSS_PLATFORM_RULE.manualKind };
 }
 
 const thresholdsSchema = z
@@ -253,9 +287,10 @@ function commerceThresholds(input: Partial<CommerceThresholds> = {}): CommerceTh
 
 // The engine's policy: commerce's threshold fields become limits, checked in
 // the order the audit has always listed them (order value, payment amount,
-// stock fields), before the host's own limits.
+// stock fields), before the host's own limits; stock fields are minimum
+// fields under commerce's rule name.
 function withLimits(policy: Partial<CommerceEntityPolicy>, t: CommerceThresholds): Partial<EntityPolicy> {
-  const { orderValueField, paymentAmountField, ...rest } = policy;
+  const { orderValueField, paymentAmountField, stockFields = [], ...rest } = policy;
   const limits: FieldLimit[] = [];
   if (orderValueField !== undefined) {
     limits.push({
@@ -275,7 +310,7 @@ function withLimits(policy: Partial<CommerceEntityPolicy>, t: CommerceThresholds
       message: 'payment amount {value} is over {limit}',
     });
   }
-  for (const field of policy.stockFields ?? []) {
+  for (const field of stockFields) {
     limits.push({
       code: 'inventory_discrepancy',
       field,
@@ -284,5 +319,10 @@ function withLimits(policy: Partial<CommerceEntityPolicy>, t: CommerceThresholds
       message: 'stock values of "{field}" differ by more than {limit}%',
     });
   }
-  return { ...rest, limits: [...limits, ...(policy.limits ?? [])] };
+  return {
+    ...rest,
+    minimumFields: [...new Set([...stockFields, ...(policy.minimumFields ?? [])])],
+    minimumRule: policy.minimumRule ?? STOCK_MINIMUM_RULE,
+    limits: [...limits, ...(policy.limits ?? [])],
+  };
 }

@@ -652,7 +652,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   // one transaction per group commit instead of a second append per conflict.
   #resolveOptions(entity: Omit<OpenEntity, 'anchorMs'>, base: JsonObject): ResolveOptions {
     return {
-      creatorId: entity.creatorId,
+      ownerId: entity.creatorId,
       tenantId: entity.creatorId,
       followUp: (resolution) => {
         if (resolution.status !== 'resolved' || !resolution.after) return [];

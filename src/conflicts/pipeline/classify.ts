@@ -4,7 +4,7 @@
  */
 import type { CrossPlatformRule, EntityPolicy } from '../config.js';
 import { jsonEquals } from '../json.js';
-import type { ConflictKind, Contender } from '../types.js';
+import { DEFAULT_MISMATCH_KIND, type ConflictKind, type Contender } from '../types.js';
 
 /**
  * True when the rule's platform and another platform (any source but the
@@ -34,13 +34,13 @@ export function hasCrossPlatformMismatch(
 }
 
 /**
- * Classify a conflict: the platform against a manual source first, then a
- * cross-platform mismatch (see {@link CrossPlatformRule}), else the entity
- * policy's kind.
+ * Classify a conflict: the platform against a manual source first (the rule's
+ * `manualKind`), then a cross-platform mismatch (its `mismatchKind`, see
+ * {@link CrossPlatformRule}), else the entity policy's kind.
  *
  * @example
  * ```ts
- * classifyConflict(contenders, policyFor(config, 'inventory'), config.crossPlatform) // 'inventory_concurrent_update'
+ * classifyConflict(contenders, policyFor(config, 'task'), config.crossPlatform) // 'concurrent_update'
  * ```
  */
 export function classifyConflict(
@@ -55,8 +55,9 @@ export function classifyConflict(
     if (c.source === rule.source) platform = true;
     else if (rule.manualSources.includes(c.source)) manual = true;
   }
-  if (platform && manual) return 'tiktok_vs_manual_changes';
+  if (platform && manual) return rule.manualKind;
   // A mismatch needs a contender of the platform.
-  if (platform && hasCrossPlatformMismatch(contenders, rule)) return 'cross_platform_inconsistency';
+  if (platform && hasCrossPlatformMismatch(contenders, rule))
+    return rule.mismatchKind ?? DEFAULT_MISMATCH_KIND;
   return policy.kind;
 }

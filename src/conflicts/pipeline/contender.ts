@@ -300,7 +300,7 @@ const numericCache = new WeakMap<Readonly<EntityPolicy>, readonly string[]>();
 function numericFields(policy: Readonly<EntityPolicy>): readonly string[] {
   let fields = numericCache.get(policy);
   if (!fields) {
-    fields = [...new Set([...policy.stockFields, ...policy.limits.map((l) => l.field)])];
+    fields = [...new Set([...policy.minimumFields, ...policy.limits.map((l) => l.field)])];
     numericCache.set(policy, fields);
   }
   return fields;

@@ -90,14 +90,16 @@ export interface ResolveOptions {
   /** Default: the latest contender's event id. */
   causationId?: string;
   /**
-   * The creator the entity belongs to, named on the detected event of every
-   * conflict (`creatorId`; a stock conflict's `inventory.sync_conflict_detected`
-   * needs it) so readers of the log can scope it. Default: the base state's `creatorId`.
+   * The owner the entity belongs to, named on the detected event of every
+   * conflict under the configuration's `detectedEvent.ownerKey` (a quantity
+   * event needs it) so readers of the log can scope it. Default: the base
+   * state's value of that key. Ignored without a `detectedEvent` rule.
+   * Commerce passes the creator (`creatorId`).
    */
-  creatorId?: string;
+  ownerId?: string;
   /**
    * The tenant the entity belongs to, kept in the audit (`tenant_id`) so the
-   * queue, the audit and the reports can be read per tenant. Commerce passes the creator.
+   * queue, the audit and the reports can be read per tenant. Commerce passes the creator here too.
    */
   tenantId?: string;
   /**
@@ -350,10 +352,12 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
       )
         latest = c;
     const correlationId = options.correlationId ?? conflictId;
-    const stockField = policyFor(this.engine.config, resolution.entityType).stockFields[0];
+    const { config } = this.engine;
+    const quantityField = policyFor(config, resolution.entityType).minimumFields[0];
     const detected = detectedEvent(resolution, ids.detected, {
-      ...(stockField === undefined ? {} : { stockField }),
-      ...(options.creatorId === undefined ? {} : { creatorId: options.creatorId }),
+      rule: config.detectedEvent,
+      ...(quantityField === undefined ? {} : { quantityField }),
+      ...(options.ownerId === undefined ? {} : { ownerId: options.ownerId }),
     });
     detected.metadata = { causationId: options.causationId ?? latest.eventId };
     const outcome = escalated
@@ -550,6 +554,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     return buildConflictReport(records, {
       ...options,
       impactFigures: Object.keys(this.engine.config.impact),
+      kinds: this.engine.config.kinds,
     });
   }
 

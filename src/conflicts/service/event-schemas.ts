@@ -24,8 +24,7 @@ const detected = z.object({
     z.object({ eventId: id, source: id, sourceId: z.string(), hlc: id, trusted: z.boolean() }),
   ),
   escalated: z.boolean(),
-  creatorId: z.string().optional(),
-  productId: z.string().optional(),
+  // The owner key of the configuration's DetectedEventRule is one of the other keys, which pass.
   localQuantity: quantity.optional(),
   remoteQuantity: quantity.optional(),
   remoteSource: z.string().optional(),
@@ -55,8 +54,8 @@ const escalated = z.object({
 
 /**
  * Schemas of `conflict.detected`, `conflict.resolved` and `conflict.escalated`
- * (a stock conflict's `inventory.sync_conflict_detected` belongs to the
- * commerce catalog). Typed by the payload interfaces the resolver writes.
+ * (a quantity event of the configuration's `detectedEvent` rule belongs to the
+ * host's catalog; commerce's is in its catalog). Typed by the payload interfaces the resolver writes.
  *
  * @example
  * ```ts

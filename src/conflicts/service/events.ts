@@ -3,28 +3,18 @@
  */
 import { formatHlc } from '../../core/hlc.js';
 import type { NewEvent } from '../../store/types.js';
-import type { JsonObject } from '../json.js';
+import type { DetectedEventRule, QuantityConflictFields } from '../config.js';
+import type { Json, JsonObject } from '../json.js';
 import { ownPayload } from './own-payloads.js';
 import type { ConflictKind, EscalationReason, ConflictMarker, Resolution } from '../types.js';
 
 /**
- * Appended when a stock conflict is detected (the name the specification uses;
- * the payload also satisfies the commerce catalog's schema).
+ * Appended when a conflict is detected, unless the configuration's
+ * `detectedEvent.quantityEvent` names another type for it.
  *
  * @example
  * ```ts
- * events.filter((e) => e.type === CONFLICT_DETECTED_EVENT);
- * ```
- */
-export const CONFLICT_DETECTED_EVENT = 'inventory.sync_conflict_detected';
-/**
- * Appended instead of {@link CONFLICT_DETECTED_EVENT} when the conflict is not
- * a stock conflict the commerce catalog's `inventory.sync_conflict_detected`
- * schema can describe (orders, payments, or no creator id known).
- *
- * @example
- * ```ts
- * events.filter((e) => e.type === CONFLICT_DETECTED_EVENT || e.type === GENERIC_CONFLICT_DETECTED_EVENT);
+ * events.filter((e) => e.type === GENERIC_CONFLICT_DETECTED_EVENT);
  * ```
  */
 export const GENERIC_CONFLICT_DETECTED_EVENT = 'conflict.detected';
@@ -47,31 +37,22 @@ export const CONFLICT_RESOLVED_EVENT = 'conflict.resolved';
  */
 export const CONFLICT_ESCALATED_EVENT = 'conflict.escalated';
 
-/** Fields of the commerce catalog's `inventory.sync_conflict_detected` payload. */
-export interface StockConflictFields {
-  creatorId: string;
-  productId: string;
-  /** Stock before the conflict (our side). */
-  localQuantity: number;
-  /** The highest-ranked contender's count that differs from ours. */
-  remoteQuantity: number;
-  remoteSource: string;
-  /** The resolved stock, when resolved automatically. */
-  resolvedQuantity?: number;
-}
-
 /**
- * Payload of {@link CONFLICT_DETECTED_EVENT} / {@link GENERIC_CONFLICT_DETECTED_EVENT}.
- * `creatorId` is set whenever the creator is known (the base state's, or
- * `ResolveOptions.creatorId`), for order and payment conflicts too.
+ * Payload of a detected event: {@link GENERIC_CONFLICT_DETECTED_EVENT}, or the
+ * quantity event of the configuration's {@link DetectedEventRule}. With a rule,
+ * its `ownerKey` names the owner whenever it is known (the base state's, or
+ * `ResolveOptions.ownerId`), and a quantity event adds its `subjectKey` (the
+ * entity id) and the {@link QuantityConflictFields}, owner and subject first.
  */
-export interface ConflictDetectedData extends Partial<StockConflictFields> {
+export interface ConflictDetectedData extends Partial<QuantityConflictFields> {
   conflictId: string;
   entityType: string;
   entityId: string;
   kind: ConflictKind;
   contenders: { eventId: string; source: string; sourceId: string; hlc: string; trusted: boolean }[];
   escalated: boolean;
+  /** The rule's owner and subject keys. */
+  [key: string]: Json | undefined;
 }
 
 /** Payload of {@link CONFLICT_RESOLVED_EVENT}: apply `set`, then add `adjust`, to the entity. */
@@ -102,31 +83,32 @@ export interface ConflictEscalatedData {
 }
 
 /**
- * The detected event of a resolution. A stock conflict whose creator, stock
- * before and a contender's count are known is an `inventory.sync_conflict_detected`
- * that also satisfies the commerce catalog's schema (extra keys are allowed);
- * anything else is a `conflict.detected`.
+ * The detected event of a resolution. Without a quantity event in `rule`, or
+ * when one of its fields is unknown, it is a `conflict.detected`.
  *
  * @example
  * ```ts
- * const event = detectedEvent(resolution, id, { stockField: 'quantity', creatorId: 'creator-1' });
+ * const event = detectedEvent(resolution, id, { rule: config.detectedEvent, quantityField: 'free', ownerId: 'venue-1' });
  * ```
  */
 export function detectedEvent(
   r: Resolution,
   id: string,
-  options: { stockField?: string; creatorId?: string } = {},
-): NewEvent<typeof CONFLICT_DETECTED_EVENT | typeof GENERIC_CONFLICT_DETECTED_EVENT, ConflictDetectedData> {
-  const stock =
-    options.stockField === undefined ? null : stockConflictFields(r, options.stockField, options.creatorId);
-  // Every conflict of a known creator names it (orders and payments too), so readers can scope it.
-  const creator = creatorOf(r, options.creatorId);
+  options: { rule?: Readonly<DetectedEventRule> | null; quantityField?: string; ownerId?: string } = {},
+): NewEvent<string, ConflictDetectedData> {
+  const rule = options.rule ?? null;
+  const quantity =
+    rule?.quantityEvent === undefined || options.quantityField === undefined
+      ? null
+      : quantityConflictFields(r, options.quantityField, rule, options.ownerId);
+  // Every conflict of a known owner names it, so readers can scope it.
+  const owner = rule === null ? undefined : ownerOf(r, rule, options.ownerId);
   return {
     id,
-    type: stock ? CONFLICT_DETECTED_EVENT : GENERIC_CONFLICT_DETECTED_EVENT,
+    type: quantity ? rule!.quantityEvent!.type : GENERIC_CONFLICT_DETECTED_EVENT,
     data: ownPayload({
-      ...(creator === undefined ? {} : { creatorId: creator }),
-      ...stock,
+      ...(owner === undefined ? {} : { [rule!.ownerKey]: owner }),
+      ...quantity,
       conflictId: r.conflictId,
       entityType: r.entityType,
       entityId: r.entityId,
@@ -146,40 +128,50 @@ export function detectedEvent(
 const isQuantity = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 200;
 
-/** The creator of a conflict: the base state's `creatorId`, else the one given. */
-function creatorOf(r: Resolution, creatorId: string | undefined): string | undefined {
-  const creator = isId(r.before.creatorId) ? r.before.creatorId : creatorId;
-  return isId(creator) ? creator : undefined;
+/** The owner of a conflict: the base state's value of the owner key, else the one given. */
+function ownerOf(
+  r: Resolution,
+  rule: Readonly<DetectedEventRule>,
+  ownerId: string | undefined,
+): string | undefined {
+  const stated = r.before[rule.ownerKey];
+  const owner = isId(stated) ? stated : ownerId;
+  return isId(owner) ? owner : undefined;
 }
 
 /**
- * The commerce fields of a stock conflict, or null when one of them is unknown.
+ * The owner, subject and counts of a quantity conflict over `field`, keyed as
+ * `rule` says (owner, subject, then the counts), or null when one of them is
+ * unknown or the rule has no quantity event.
  *
  * @example
  * ```ts
- * stockConflictFields(resolution, 'quantity', 'creator-1') // { creatorId, productId, localQuantity, ... } | null
+ * quantityConflictFields(resolution, 'free', config.detectedEvent!, 'venue-1')
+ * // { venueId: 'venue-1', showId: 'show-9', localQuantity: 50, remoteQuantity: 48, remoteSource: 'box_office' } | null
  * ```
  */
-export function stockConflictFields(
+export function quantityConflictFields(
   r: Resolution,
   field: string,
-  creatorId?: string,
-): StockConflictFields | null {
-  const creator = creatorOf(r, creatorId);
+  rule: Readonly<DetectedEventRule>,
+  ownerId?: string,
+): (QuantityConflictFields & Record<string, Json>) | null {
+  if (rule.quantityEvent === undefined) return null;
+  const owner = ownerOf(r, rule, ownerId);
   const local = r.before[field];
-  if (!isId(creator) || !isId(r.entityId) || !isQuantity(local)) return null;
+  if (owner === undefined || !isId(r.entityId) || !isQuantity(local)) return null;
   const counts = r.contenders.filter((c) => isQuantity(c.changes[field]));
   const remote = counts.find((c) => c.changes[field] !== local) ?? counts[0];
   if (!remote) return null;
   const resolved = r.status === 'resolved' ? r.after?.[field] : undefined;
   return {
-    creatorId: creator,
-    productId: r.entityId,
+    [rule.ownerKey]: owner,
+    [rule.quantityEvent.subjectKey]: r.entityId,
     localQuantity: local,
     remoteQuantity: remote.changes[field] as number,
     remoteSource: remote.source,
     ...(isQuantity(resolved) ? { resolvedQuantity: resolved } : {}),
-  };
+  } as QuantityConflictFields & Record<string, Json>;
 }
 
 /**

@@ -3,7 +3,7 @@
  * automatic vs manual resolution rates, business impact.
  */
 import type { ConflictRecord } from './audit/audit-record.js';
-import { CONFLICT_KINDS, type ConflictImpact, type ConflictKind } from '../types.js';
+import type { ConflictImpact, ConflictKind } from '../types.js';
 
 /**
  * Report bucket sizes.
@@ -47,6 +47,7 @@ export interface ConflictReport {
   manualRate: number;
   /** Least-squares slope of conflicts per bucket, and its direction. */
   trend: { slopePerBucket: number; direction: 'rising' | 'falling' | 'flat' };
+  /** Conflicts per kind: the configuration's kinds first (zero included, in its order), then any other seen. */
   byKind: Record<ConflictKind, number>;
   /** Per impact figure (`ConflictConfig.impact`), its sum over the conflicts. */
   impact: ConflictImpact;
@@ -58,8 +59,8 @@ const BUCKET_MS: Record<ReportBucket, number> = { hour: 3_600_000, day: 86_400_0
 
 /**
  * Build a report from audit records detected in [from, to). `impactFigures`
- * (the names of the configuration's impact estimators) are reported even
- * when no record has them.
+ * (the names of the configuration's impact estimators) and `kinds` (its
+ * `ConflictConfig.kinds`) are reported even when no record has them.
  *
  * @example
  * ```ts
@@ -69,7 +70,13 @@ const BUCKET_MS: Record<ReportBucket, number> = { hour: 3_600_000, day: 86_400_0
  */
 export function buildConflictReport(
   records: readonly ConflictRecord[],
-  options: { from: Date; to: Date; bucket: ReportBucket; impactFigures?: readonly string[] },
+  options: {
+    from: Date;
+    to: Date;
+    bucket: ReportBucket;
+    impactFigures?: readonly string[];
+    kinds?: readonly ConflictKind[];
+  },
 ): ConflictReport {
   const size = BUCKET_MS[options.bucket];
   const first = Math.floor(options.from.getTime() / size) * size;
@@ -78,7 +85,7 @@ export function buildConflictReport(
   for (let t = first; t < end; t += size) {
     buckets.push({ start: new Date(t).toISOString(), conflicts: 0, automatic: 0, manual: 0, pending: 0 });
   }
-  const byKind = Object.fromEntries(CONFLICT_KINDS.map((k) => [k, 0])) as Record<ConflictKind, number>;
+  const byKind: Record<ConflictKind, number> = Object.fromEntries((options.kinds ?? []).map((k) => [k, 0]));
   const totals = { automatic: 0, manual: 0, pending: 0 };
   const impact: ConflictImpact = Object.fromEntries((options.impactFigures ?? []).map((f) => [f, 0]));
   let resolvedCount = 0;
@@ -94,7 +101,7 @@ export function buildConflictReport(
       r.status === 'resolved' ? 'automatic' : r.status === 'manually_resolved' ? 'manual' : 'pending';
     row[kind] += 1;
     totals[kind] += 1;
-    byKind[r.resolution.kind] += 1;
+    byKind[r.resolution.kind] = (byKind[r.resolution.kind] ?? 0) + 1;
     for (const [figure, value] of Object.entries(r.resolution.impact))
       impact[figure] = (impact[figure] ?? 0) + value;
     if (r.resolutionMs !== null) {
