@@ -61,6 +61,7 @@ export type {
   ConflictEngineOptions,
   ConflictErrorCode,
   ConflictEscalatedData,
+  ConflictEventDetail,
   ConflictImpact,
   ConflictInput,
   ConflictKind,

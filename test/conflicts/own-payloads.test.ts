@@ -14,6 +14,7 @@ import {
   type ContenderInput,
 } from '../../src/conflicts/index.js';
 import { detectedEvent, escalatedEvent, resolvedEvent } from '../../src/conflicts/service/events.js';
+import { summariseDetected, summariseEscalated } from '../../src/conflicts/service/summary-events.js';
 import { commerceConflictConfig } from '../../src/commerce/conflicts/commerce-conflict-config.js';
 import { syncConflictDetectedSchema } from '../../src/commerce/events/index.js';
 import { ValidationError } from '../../src/core/errors.js';
@@ -38,6 +39,11 @@ describe('own payloads', () => {
             ? syncConflictDetectedSchema
             : conflictEventSchemas['conflict.detected'];
         expect(detectedSchema.safeParse(detected.data).success).toBe(true);
+        expect(detectedSchema.safeParse(summariseDetected(detected.data)).success).toBe(true);
+        if (r.status === 'escalated') {
+          const summary = summariseEscalated(escalatedEvent(r, 'o').data);
+          expect(conflictEventSchemas['conflict.escalated'].safeParse(summary).success).toBe(true);
+        }
         const outcome =
           r.status === 'escalated'
             ? conflictEventSchemas['conflict.escalated'].safeParse(escalatedEvent(r, 'o').data)

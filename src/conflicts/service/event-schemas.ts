@@ -23,6 +23,7 @@ const detected = z.object({
   contenders: z.array(
     z.object({ eventId: id, source: id, sourceId: z.string(), hlc: id, trusted: z.boolean() }),
   ),
+  contenderCount: z.number().int().min(1).optional(),
   escalated: z.boolean(),
   creatorId: z.string().optional(),
   productId: z.string().optional(),
