@@ -140,3 +140,4 @@ export {
   type ResolveOptions,
   type ResolveRequest,
 } from './service/conflict-resolver.js';
+export type { ConflictEventDetail } from './service/summary-events.js';

@@ -63,6 +63,7 @@ export type {
   ConflictEngineOptions,
   ConflictErrorCode,
   ConflictEscalatedData,
+  ConflictEventDetail,
   ConflictImpact,
   ConflictInput,
   ConflictKind,

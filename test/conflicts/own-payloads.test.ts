@@ -13,6 +13,7 @@ import {
   type ContenderInput,
 } from '../../src/conflicts/index.js';
 import { detectedEvent, escalatedEvent, resolvedEvent } from '../../src/conflicts/service/events.js';
+import { summariseDetected, summariseEscalated } from '../../src/conflicts/service/summary-events.js';
 import { commerceConflictConfig } from '../../src/commerce/conflicts/commerce-conflict-config.js';
 import { SYNC_CONFLICT_DETECTED_EVENT } from '../../src/commerce/conflicts/commerce-conflict-names.js';
 import { syncConflictDetectedSchema } from '../../src/commerce/events/index.js';
@@ -39,6 +40,11 @@ describe('own payloads', () => {
             ? syncConflictDetectedSchema
             : conflictEventSchemas['conflict.detected'];
         expect(detectedSchema.safeParse(detected.data).success).toBe(true);
+        expect(detectedSchema.safeParse(summariseDetected(detected.data)).success).toBe(true);
+        if (r.status === 'escalated') {
+          const summary = summariseEscalated(escalatedEvent(r, 'o').data);
+          expect(conflictEventSchemas['conflict.escalated'].safeParse(summary).success).toBe(true);
+        }
         const outcome =
           r.status === 'escalated'
             ? conflictEventSchemas['conflict.escalated'].safeParse(escalatedEvent(r, 'o').data)

@@ -7,6 +7,7 @@
  * a crash never loses an open window.
  */
 import type { ContenderInput } from '../../conflicts/types.js';
+import type { SqlQueryable } from '../../core/sql-client.js';
 
 /** The entity types `resolve-sync-conflicts` settles. */
 export type SettledEntityType = 'inventory' | 'order';
@@ -66,8 +67,11 @@ export interface ContenderStaging {
    * each list by time then event id (an entity without reports is absent).
    */
   loadMany(entities: readonly Omit<OpenEntity, 'anchorMs'>[]): Promise<Map<string, StagedContender[]>>;
-  /** Drop settled reports. */
-  remove(eventIds: readonly string[]): Promise<void>;
+  /**
+   * Drop settled reports; in `tx` when given (the transaction of the append that settled
+   * them, so that they leave with their outcome or not at all).
+   */
+  remove(eventIds: readonly string[], tx?: SqlQueryable): Promise<void>;
 }
 
 /**

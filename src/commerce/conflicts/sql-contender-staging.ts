@@ -4,7 +4,7 @@
  * {@link SYNC_CONTENDERS_COMPONENT}.
  */
 import { runMigrations } from '../../core/migrator.js';
-import { quoteIdent, type SqlClient } from '../../core/sql-client.js';
+import { quoteIdent, type SqlClient, type SqlQueryable } from '../../core/sql-client.js';
 import type { ContenderInput } from '../../conflicts/types.js';
 import {
   compareStaged,
@@ -138,8 +138,10 @@ export class SqlContenderStaging implements ContenderStaging {
     );
   }
 
-  async remove(eventIds: readonly string[]): Promise<void> {
+  async remove(eventIds: readonly string[], tx?: SqlQueryable): Promise<void> {
     if (eventIds.length === 0) return;
-    await this.#sql.query(`DELETE FROM ${this.#table} WHERE event_id = ANY($1::text[])`, [[...eventIds]]);
+    await (tx ?? this.#sql).query(`DELETE FROM ${this.#table} WHERE event_id = ANY($1::text[])`, [
+      [...eventIds],
+    ]);
   }
 }

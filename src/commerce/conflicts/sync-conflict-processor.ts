@@ -24,9 +24,16 @@ import {
   type ResolveOptions,
 } from '../../conflicts/service/conflict-resolver.js';
 import { jsonEquals } from '../../conflicts/json.js';
+import { conflictIdFor } from '../../conflicts/pipeline/conflict-id.js';
+import {
+  CONFLICT_DETECTED_EVENT,
+  GENERIC_CONFLICT_DETECTED_EVENT,
+  type ConflictDetectedData,
+} from '../../conflicts/service/events.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
 import type { LogCheckpoint } from '../../core/checkpoint.js';
+import type { SqlQueryable } from '../../core/sql-client.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import type { CommerceOrderRow } from '../read-models/commerce-orders.js';
 import type { InventoryLevelRow } from '../read-models/inventory-levels.js';
@@ -40,7 +47,12 @@ import {
 } from './contender-staging.js';
 import { contenderStagingOf } from './contender-staging-of.js';
 import { commerceConflictConfig, type CommerceConflictConfigInput } from './commerce-conflict-config.js';
-import { ORDER_REPORTED_EVENT, STOCK_REPORTED_EVENT, registerSyncReportEvents } from './report-events.js';
+import {
+  ORDER_RECONCILED_EVENT,
+  ORDER_REPORTED_EVENT,
+  STOCK_REPORTED_EVENT,
+  registerSyncReportEvents,
+} from './report-events.js';
 import { OpenEntityIndex, type DueEntity } from './open-index.js';
 import { toStaged } from './report-contender.js';
 import { dueWindow } from './settle-window.js';
@@ -192,6 +204,15 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   readonly #prepared = new Map<string, PreparedWindow>();
   /** The prepare pass in progress (one at a time). */
   #preparing: Promise<void> | null = null;
+  /**
+   * The reports of the windows being written, by what their append names them with: the
+   * conflict id (a conflict) or the report's id (a lone report, the outcome's causation).
+   * The staging hook deletes them in that append's transaction.
+   */
+  readonly #writing = new Map<string, readonly string[]>();
+  /** Reports deleted with their outcome (the pass's own delete skips them). */
+  readonly #removedWithOutcome = new Set<string>();
+  readonly #removeStagingHook: () => void;
 
   constructor(store: EventStore, readModels: ReadModelSet, options: SyncConflictOptions = {}) {
     super();
@@ -220,6 +241,9 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       store,
       now: this.#now,
       config: commerceConflictConfig(withRefundsOnOrders(options.config ?? {})),
+      // Twenty figures from four sources make a 5.5 kB detected + escalated pair in full; the
+      // audit row keeps every contender, the log names each source once.
+      eventDetail: 'summary',
     });
     this.staging = contenderStagingOf(store);
     this.processor = createProcessor({
@@ -232,6 +256,43 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       ...(options.lease === undefined ? {} : { lease: options.lease }),
     });
     this.processor.on('error', (err: unknown) => this.emit('error', err));
+    this.#removeStagingHook = store.addInlineHook({
+      name: 'resolve-sync-conflicts.staging',
+      eventTypes: new Set([
+        CONFLICT_DETECTED_EVENT,
+        GENERIC_CONFLICT_DETECTED_EVENT,
+        'inventory.stock_updated',
+        ORDER_RECONCILED_EVENT,
+      ]),
+      apply: ({ tx, events }) => this.#removeSettled(tx, events),
+    });
+  }
+
+  /**
+   * Delete the staged reports of the windows an append settles, in its transaction: a
+   * processor that dies after the commit cannot leave them staged, to be cut into another
+   * window with a late report by the next holder (and audited twice).
+   */
+  async #removeSettled(
+    tx: SqlQueryable | undefined,
+    events: readonly StoredEvent[],
+  ): Promise<void | (() => void)> {
+    const ids: string[] = [];
+    for (const e of events) {
+      const key =
+        e.type === CONFLICT_DETECTED_EVENT || e.type === GENERIC_CONFLICT_DETECTED_EVENT
+          ? (e.data as ConflictDetectedData).conflictId
+          : e.metadata.causationId;
+      const reports = key === undefined ? undefined : this.#writing.get(key);
+      if (reports) ids.push(...reports);
+    }
+    if (ids.length === 0) return;
+    if (tx) await this.staging.remove(ids, tx);
+    return () => {
+      // In memory (no transaction): right after the commit.
+      if (!tx) void this.staging.remove(ids);
+      for (const id of ids) this.#removedWithOutcome.add(id);
+    };
   }
 
   /** Create the staging table, the conflict audit and the processing tables. */
@@ -257,6 +318,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     await this.#drain();
     await this.#removing;
     await this.processor.stop();
+    this.#removeStagingHook();
     this.unscopedResolver.close();
   }
 
@@ -597,7 +659,10 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     }
     // The settled reports leave the staging off the settling path: settling them again
     // (after a crash before the delete) writes nothing, every outcome being keyed.
-    const settledIds = states.flatMap((s) => s.settledIds);
+    // Those not deleted with their outcome: a repeat of an append that committed before.
+    const settledIds = states
+      .flatMap((s) => s.settledIds)
+      .filter((id) => !this.#removedWithOutcome.delete(id));
     if (settledIds.length > 0) {
       this.#removing = this.#removing
         .then(() => this.staging.remove(settledIds))
@@ -608,6 +673,21 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
 
   // One window: a lone report is applied; a conflict is resolved (and audited) and its value applied.
   async #settle(
+    entity: OpenEntity,
+    window: readonly StagedContender[],
+    base: JsonObject,
+  ): Promise<ConflictRecord | undefined> {
+    const ids = window.map((r) => r.eventId);
+    const key = window.length === 1 ? ids[0]! : conflictIdFor(entity.entityType, entity.entityId, ids);
+    this.#writing.set(key, ids);
+    try {
+      return await this.#settleWindow(entity, window, base);
+    } finally {
+      this.#writing.delete(key);
+    }
+  }
+
+  async #settleWindow(
     entity: OpenEntity,
     window: readonly StagedContender[],
     base: JsonObject,

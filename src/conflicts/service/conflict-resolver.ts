@@ -19,6 +19,7 @@ import type { ConflictRecord, ConflictAuditStore, AuditQuery, ManualOverride } f
 import { MemoryAuditStore } from './audit/memory-audit-store.js';
 import { SqlAuditStore } from './audit/sql-audit-store.js';
 import { trustingOwnPayloads } from './own-payloads.js';
+import { summariseDetected, summariseEscalated, type ConflictEventDetail } from './summary-events.js';
 import { encodeResolution } from './audit/audit-codec.js';
 import { auditStoreOf } from './audit/audit-store-of.js';
 import { policyFor, type ConflictConfigInput } from '../config.js';
@@ -32,6 +33,7 @@ import {
   detectedEvent,
   escalatedEvent,
   resolvedEvent,
+  type ConflictEscalatedData,
   type ConflictResolvedData,
 } from './events.js';
 import { jsonEquals, type JsonObject } from '../json.js';
@@ -68,6 +70,13 @@ export interface ConflictResolverOptions {
    * stream: appending there would move its version under clients' expected versions.
    */
   streamId?: (entityType: string, entityId: string) => string;
+  /**
+   * How much of a conflict its events carry: `'full'` (default; every contender in the
+   * detected event, every marker in the escalated one) or `'summary'` (one contender per
+   * source with `contenderCount`, one marker per source and value): the audit record,
+   * by `conflictId`, is whole either way. Commerce's `resolve-sync-conflicts` uses `'summary'`.
+   */
+  eventDetail?: ConflictEventDetail;
 }
 
 /** The aggregate type of conflict streams. */
@@ -174,6 +183,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
   readonly #audit: ConflictAuditStore;
   readonly #now: () => number;
   readonly #streamId: (entityType: string, entityId: string) => string;
+  readonly #summary: boolean;
   /** Records waiting for their append, by outcome event id (shared by concurrent callers of one conflict). */
   readonly #staged = new Map<string, { record: ConflictRecord; written: boolean; users: number }>();
   readonly #removeHook: () => void;
@@ -195,6 +205,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     this.#audit = audit;
     this.#now = options.now ?? Date.now;
     this.#streamId = options.streamId ?? conflictStreamId;
+    this.#summary = options.eventDetail === 'summary';
     // A strict store must accept the resolver's own events; the payloads it built pass unchecked.
     for (const [type, schema] of Object.entries(conflictEventSchemas))
       this.#store.registerEventType(type, trustingOwnPayloads(schema));
@@ -363,6 +374,10 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     const outcome = escalated
       ? escalatedEvent(resolution, ids.outcome)
       : resolvedEvent(resolution, ids.outcome, { manual: false });
+    if (this.#summary) {
+      detected.data = summariseDetected(detected.data);
+      if (escalated) outcome.data = summariseEscalated(outcome.data as ConflictEscalatedData);
+    }
     outcome.metadata = { causationId: ids.detected };
     const followUp = (options.followUp?.(resolution) ?? []).map((e) => ({
       ...e,

@@ -23,6 +23,7 @@ const detected = z.object({
   contenders: z.array(
     z.object({ eventId: id, source: id, sourceId: z.string(), hlc: id, trusted: z.boolean() }),
   ),
+  contenderCount: z.number().int().min(1).optional(),
   escalated: z.boolean(),
   // The owner key of the configuration's DetectedEventRule is one of the other keys, which pass.
   localQuantity: quantity.optional(),

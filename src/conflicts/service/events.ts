@@ -49,7 +49,10 @@ export interface ConflictDetectedData extends Partial<QuantityConflictFields> {
   entityType: string;
   entityId: string;
   kind: ConflictKind;
+  /** Every contender; in summary form (`eventDetail: 'summary'`), the first of each source. */
   contenders: { eventId: string; source: string; sourceId: string; hlc: string; trusted: boolean }[];
+  /** How many contenders the conflict had, when `contenders` is a summary (absent: all are listed). */
+  contenderCount?: number;
   escalated: boolean;
   /** The rule's owner and subject keys. */
   [key: string]: Json | undefined;
