@@ -25,11 +25,8 @@ import {
 } from '../../conflicts/service/conflict-resolver.js';
 import { jsonEquals } from '../../conflicts/json.js';
 import { conflictIdFor } from '../../conflicts/pipeline/conflict-id.js';
-import {
-  CONFLICT_DETECTED_EVENT,
-  GENERIC_CONFLICT_DETECTED_EVENT,
-  type ConflictDetectedData,
-} from '../../conflicts/service/events.js';
+import { GENERIC_CONFLICT_DETECTED_EVENT, type ConflictDetectedData } from '../../conflicts/service/events.js';
+import { SYNC_CONFLICT_DETECTED_EVENT } from './commerce-conflict-names.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
 import type { LogCheckpoint } from '../../core/checkpoint.js';
@@ -259,7 +256,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     this.#removeStagingHook = store.addInlineHook({
       name: 'resolve-sync-conflicts.staging',
       eventTypes: new Set([
-        CONFLICT_DETECTED_EVENT,
+        SYNC_CONFLICT_DETECTED_EVENT,
         GENERIC_CONFLICT_DETECTED_EVENT,
         'inventory.stock_updated',
         ORDER_RECONCILED_EVENT,
@@ -280,7 +277,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     const ids: string[] = [];
     for (const e of events) {
       const key =
-        e.type === CONFLICT_DETECTED_EVENT || e.type === GENERIC_CONFLICT_DETECTED_EVENT
+        e.type === SYNC_CONFLICT_DETECTED_EVENT || e.type === GENERIC_CONFLICT_DETECTED_EVENT
           ? (e.data as ConflictDetectedData).conflictId
           : e.metadata.causationId;
       const reports = key === undefined ? undefined : this.#writing.get(key);
