@@ -4,8 +4,10 @@
  * those writers can still commit events behind a reader's checkpoint, so only
  * they hold readers back — not every open transaction on the server, as a
  * plain `pg_snapshot_xmin` horizon would. The horizon itself is computed by
- * the server (`log_horizon`, store migration 0004), in the same round trip as
- * the read it bounds.
+ * the server (`log_horizon`, store migrations 0004 and 0005), in the same
+ * round trip as the read it bounds; it reads `pg_locks` only when neither an
+ * empty snapshot nor a momentary exclusive grant of this lock proves that no
+ * writer with an id is running.
  */
 
 /** `pg_locks.classid` of the store's writer lock ("CFSY"). */
