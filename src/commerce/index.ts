@@ -236,6 +236,7 @@ export {
   type InventorySyncResult,
   type InventorySyncTriggerDeps,
   type InventorySyncTriggerEvents,
+  type OrderHoldings,
   type ReleaseReason,
   type StockAlertInput,
   type SyncedMark,

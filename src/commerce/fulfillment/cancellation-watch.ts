@@ -4,12 +4,35 @@
  * v" stays true for good: a look reads only the events after the version the
  * previous one reached (or this process's own append of events that are no
  * cancellation), and still sees a cancellation committed just before it.
+ * Each look also folds the order's holdings up to that version, so the
+ * shipment can release exactly what the order holds without reading again.
  */
 import { LRUCache } from 'lru-cache';
 import type { AppendResult, EventStore, NewEvent } from '../../store/types.js';
+import {
+  copyHoldings,
+  emptyHoldings,
+  foldHoldings,
+  type OrderHoldings,
+} from '../inventory/order-holdings.js';
 
 /** Streams remembered per process; the oldest is forgotten first (its next look reads it whole). */
 const MAX_STREAMS = 10_000;
+
+/** A stream as far as it was looked at: every event up to `version` folded, none a cancellation. */
+interface Clean {
+  version: number;
+  holdings: OrderHoldings;
+}
+
+/** What a look found. */
+export interface OrderLook {
+  cancelled: boolean;
+  /** The version read up to (the stream's version as of the look). */
+  version: number;
+  /** What the order holds at `version` (a copy: the caller may keep it). */
+  holdings: OrderHoldings;
+}
 
 /**
  * Cancellation checks of order streams, each reading only the stream's tail.
@@ -23,8 +46,7 @@ const MAX_STREAMS = 10_000;
  */
 export class CancellationWatch {
   readonly #store: EventStore;
-  /** Stream → the version up to which it holds no cancellation. */
-  readonly #clean = new LRUCache<string, number>({ max: MAX_STREAMS });
+  readonly #clean = new LRUCache<string, Clean>({ max: MAX_STREAMS });
 
   constructor(store: EventStore) {
     this.#store = store;
@@ -32,26 +54,42 @@ export class CancellationWatch {
 
   /** True when the stream holds an `order.cancelled`, as of now. */
   async isCancelled(streamId: string): Promise<boolean> {
-    const from = this.#clean.get(streamId) ?? 0;
-    const { events } = await this.#store.readStream(streamId, { fromVersion: from + 1 });
-    if (events.some((e) => e.type === 'order.cancelled')) return true;
+    return (await this.look(streamId)).cancelled;
+  }
+
+  /** Read the stream's tail: whether it is cancelled, and its version and holdings as of now. */
+  async look(streamId: string): Promise<OrderLook> {
+    const known = this.#clean.get(streamId) ?? { version: 0, holdings: emptyHoldings() };
+    const { events } = await this.#store.readStream(streamId, { fromVersion: known.version + 1 });
     // Only versions actually read count: the stream's own version may be ahead of a capped read.
-    this.#advance(streamId, from, events.at(-1)?.version ?? from);
-    return false;
+    const version = events.at(-1)?.version ?? known.version;
+    const holdings = foldHoldings(copyHoldings(known.holdings), events);
+    const cancelled = events.some((e) => e.type === 'order.cancelled');
+    if (!cancelled) this.#advance(streamId, { version, holdings });
+    return { cancelled, version, holdings: copyHoldings(holdings) };
   }
 
   /**
-   * This process appended `events` (`result` of that append, a replayed one
-   * too: it names the same events). When they follow what was looked at
-   * already and none is a cancellation, the next look starts after them.
+   * This process appended `events` (`result` of that append). When they
+   * directly follow what was looked at already and none is a cancellation,
+   * the next look starts after them. A replayed append is not folded: the
+   * events stored may differ from the ones given now (the next look reads them).
    */
   appended(streamId: string, result: AppendResult, events: readonly NewEvent[]): void {
-    const from = this.#clean.get(streamId);
-    if (from === undefined || events.some((e) => e.type === 'order.cancelled')) return;
-    if (result.nextVersion - events.length <= from) this.#advance(streamId, from, result.nextVersion);
+    const known = this.#clean.get(streamId);
+    if (known === undefined || events.some((e) => e.type === 'order.cancelled')) return;
+    if (result.nextVersion <= known.version) return;
+    const first = result.nextVersion - events.length + 1;
+    if (result.duplicate || first !== known.version + 1) return;
+    this.#advance(streamId, {
+      version: result.nextVersion,
+      holdings: foldHoldings(copyHoldings(known.holdings), events),
+    });
   }
 
-  #advance(streamId: string, from: number, to: number): void {
-    this.#clean.set(streamId, Math.max(from, to));
+  /** Remember `next` unless a concurrent look got further already. */
+  #advance(streamId: string, next: Clean): void {
+    const current = this.#clean.get(streamId);
+    if (current === undefined || current.version < next.version) this.#clean.set(streamId, next);
   }
 }

@@ -311,8 +311,8 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
           guard(async () => {
             const { creatorId, shopId, orderId } = ctx.input;
             // Cancelled while the label was bought: refund, void the label, release (compensations).
-            if (await isCancelled(creatorId, orderId))
-              throw new OrderInvalidError(orderId, 'the order was cancelled');
+            const look = await cancellations.look(orderStream(creatorId, orderId));
+            if (look.cancelled) throw new OrderInvalidError(orderId, 'the order was cancelled');
             const label = ctx.results['generate_shipping_label'] as ShippingLabel;
             await tiktok.updateShipping({
               shopId,
@@ -323,16 +323,26 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
               idempotencyKey: ctx.idempotencyKey,
               signal: ctx.signal,
             });
-            await append(ctx, [
-              commerceEvent('order.shipped', {
-                creatorId,
-                orderId,
-                provider: shipping.name,
-                trackingNumber: label.trackingNumber,
-                carrier: label.carrier,
-                shippedAt: new Date().toISOString(),
-              }),
-            ]);
+            // The shipment takes what the order holds, released in the same append at the
+            // version just looked at (read again only if the stream moved meanwhile).
+            await inventory.appendWithRelease({
+              creatorId,
+              orderId,
+              reason: 'fulfilled',
+              events: [
+                commerceEvent('order.shipped', {
+                  creatorId,
+                  orderId,
+                  provider: shipping.name,
+                  trackingNumber: label.trackingNumber,
+                  carrier: label.carrier,
+                  shippedAt: new Date().toISOString(),
+                }),
+              ],
+              idempotencyKey: ctx.idempotencyKey,
+              metadata: meta(ctx),
+              known: { version: look.version, holdings: look.holdings },
+            });
             return { trackingNumber: label.trackingNumber };
           }),
         // The last step: once TikTok knows the tracking number the order is on its way.

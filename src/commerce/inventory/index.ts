@@ -6,6 +6,7 @@ export {
   type InventoryServiceOptions,
   type ReleaseReason,
 } from './inventory-service.js';
+export type { OrderHoldings } from './order-holdings.js';
 export { STOCK_GUARD_METADATA, stockGuard } from './stock-guard.js';
 export {
   createInventoryHandler,

@@ -1,7 +1,7 @@
 /**
  * The inventory handler: a processor of the global log that reserves stock on
  * allocation, releases it on cancellation unless the cancellation saga does
- * (and consumes it on shipment), and
+ * (and consumes it on shipment, unless the shipment's append released it), and
  * raises `inventory.low_stock_detected` / `inventory.reorder_triggered` when a
  * product's level calls for them.
  */
@@ -87,6 +87,7 @@ export function createInventoryHandler(options: InventoryHandlerOptions): Proces
     handleBatch: async (events) => {
       const touched = new Map<string, { creatorId: string; productId: string; cause: StoredEvent }>();
       const reservedAt = lastReservations(events);
+      const releasedWith = shipmentsReleased(events);
       for (const [index, event] of events.entries()) {
         const caused = { ...metadata, causationId: event.id };
         switch (event.type) {
@@ -103,6 +104,9 @@ export function createInventoryHandler(options: InventoryHandlerOptions): Proces
           case 'order.cancelled':
           case 'order.shipped': {
             if (event.type === 'order.cancelled' && options.releaseOnCancel === false) break;
+            // The fulfillment saga releases what the order holds in the shipment's own append
+            // (at the version it read): nothing is left to release, so the stream is not read.
+            if (event.type === 'order.shipped' && releasedWith.has(versionKey(event, 0))) break;
             const d = event.data as EventPayload<'order.cancelled' | 'order.shipped'>;
             await inventory.release({
               creatorId: d.creatorId,
@@ -144,6 +148,26 @@ export function createInventoryHandler(options: InventoryHandlerOptions): Proces
 function orderKey(data: unknown): string {
   const d = data as { creatorId: string; orderId: string };
   return JSON.stringify([d.creatorId, d.orderId]);
+}
+
+/** An event's stream and version, `offset` versions on. */
+function versionKey(event: StoredEvent, offset: number): string {
+  return `${event.aggregateId}@${event.version + offset}`;
+}
+
+/**
+ * The shipments of the batch whose very next version is a `fulfilled`
+ * release: written in the same append as the release of everything the order
+ * held at that version (`InventoryService.appendWithRelease`, or a release of
+ * an earlier delivery of this shipment), so there is nothing left to release.
+ */
+function shipmentsReleased(events: readonly StoredEvent[]): Set<string> {
+  const out = new Set<string>();
+  for (const e of events) {
+    if (e.type !== 'inventory.released') continue;
+    if ((e.data as EventPayload<'inventory.released'>).reason === 'fulfilled') out.add(versionKey(e, -1));
+  }
+  return out;
 }
 
 /** The index of each order's last `inventory.reserved` in the batch. */

@@ -7,12 +7,13 @@
 import { isConcurrencyError } from '../../core/errors.js';
 import type { RetryPolicy } from '../../runtime/retry-policy.js';
 import { withRetry } from '../../runtime/with-retry.js';
-import type { EventMetadata, EventStore, NewEvent } from '../../store/types.js';
+import type { AppendResult, EventMetadata, EventStore, NewEvent } from '../../store/types.js';
 import { commerceEvent, type EventPayload } from '../events/catalog.js';
 import type { RELEASE_REASONS } from '../events/inventory-events.js';
 import { InsufficientStockError, type StockShortfall } from '../errors.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
 import { toNumber } from '../read-models/row-values.js';
+import { emptyHoldings, foldHoldings, type OrderHoldings } from './order-holdings.js';
 import { STOCK_GUARD_METADATA } from './stock-guard.js';
 import { orderStream } from './streams.js';
 
@@ -143,13 +144,15 @@ export class InventoryService {
     payload: EventPayload<'order.inventory_allocated'>,
     metadata?: EventMetadata,
   ): Promise<number> {
-    return this.#withStream(payload.creatorId, payload.orderId, async (version, reserved) => {
-      if (reserved.size > 0) return { events: [], result: 0 };
+    const { creatorId, orderId } = payload;
+    const done = await this.#withStream(creatorId, orderId, async ({ held }) => {
+      if (held.size > 0) return { events: [], result: 0 };
       const events = payload.allocations.map((a) =>
-        commerceEvent('inventory.reserved', { creatorId: payload.creatorId, orderId: payload.orderId, ...a }),
+        commerceEvent('inventory.reserved', { creatorId, orderId, ...a }),
       );
-      return { events, result: events.length, version, ...(metadata === undefined ? {} : { metadata }) };
+      return { events, result: events.length, ...(metadata === undefined ? {} : { metadata }) };
     });
+    return done.result;
   }
 
   /**
@@ -164,20 +167,12 @@ export class InventoryService {
     metadata?: EventMetadata;
   }): Promise<number> {
     const { creatorId, orderId, reason } = request;
-    return this.#withStream(creatorId, orderId, async (version, held) => {
-      const events = [...held]
-        .filter(([, quantity]) => quantity > 0)
-        .map(([productId, quantity]) =>
-          commerceEvent('inventory.released', { creatorId, orderId, productId, quantity, reason }),
-        );
-      const units = [...held.values()].reduce((a, b) => a + Math.max(0, b), 0);
-      return {
-        events,
-        result: units,
-        version,
-        ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
-      };
-    });
+    const done = await this.#withStream(creatorId, orderId, async ({ held }) => ({
+      events: releaseEvents(creatorId, orderId, held, reason),
+      result: unitsOf(held),
+      ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+    }));
+    return done.result;
   }
 
   /**
@@ -192,77 +187,98 @@ export class InventoryService {
     metadata?: EventMetadata;
   }): Promise<number> {
     const { creatorId, orderId } = request;
-    return this.#withStream(creatorId, orderId, async (version, _held, shipped) => {
-      const events = [...shipped]
-        .filter(([, quantity]) => quantity > 0)
-        .map(([productId, quantity]) =>
-          commerceEvent('inventory.released', {
-            creatorId,
-            orderId,
-            productId,
-            quantity,
-            reason: 'returned',
-          }),
-        );
-      const units = [...shipped.values()].reduce((a, b) => a + Math.max(0, b), 0);
-      return {
-        events,
-        result: units,
-        version,
+    const done = await this.#withStream(creatorId, orderId, async ({ shipped }) => ({
+      events: releaseEvents(creatorId, orderId, shipped, 'returned'),
+      result: unitsOf(shipped),
+      ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+    }));
+    return done.result;
+  }
+
+  /**
+   * Append `events` (an order's shipment: `order.shipped`) and, in the same
+   * append, the release of every unit the order holds, one
+   * `inventory.released` per product with `reason`: what the shipment takes
+   * is exactly what the order holds at that version, and the inventory
+   * handler, seeing the release written with the shipment, reads and
+   * releases nothing more. `known` (the stream's version and holdings as the
+   * caller folded them, e.g. the fulfillment saga's cancellation watch) saves
+   * the read; after a concurrent write the stream is read again and the
+   * release decided anew. Returns the append's result and the units released
+   * (by this call: 0 when the key's earlier append is replayed).
+   *
+   * @example
+   * ```ts
+   * await inventory.appendWithRelease({
+   *   creatorId: 'c1', orderId: 'o1', reason: 'fulfilled', idempotencyKey: 'ship:o1',
+   *   events: [commerceEvent('order.shipped', { creatorId: 'c1', orderId: 'o1', provider: 'shippo' })],
+   * });
+   * ```
+   */
+  async appendWithRelease(request: {
+    creatorId: string;
+    orderId: string;
+    events: readonly NewEvent[];
+    reason: ReleaseReason;
+    idempotencyKey?: string;
+    metadata?: EventMetadata;
+    known?: { version: number; holdings: OrderHoldings };
+  }): Promise<{ units: number; append: AppendResult }> {
+    const { creatorId, orderId, reason } = request;
+    const done = await this.#withStream(
+      creatorId,
+      orderId,
+      async ({ held }) => ({
+        events: [...request.events, ...releaseEvents(creatorId, orderId, held, reason)],
+        result: unitsOf(held),
+        ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
         ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
-      };
-    });
+      }),
+      request.known,
+    );
+    const append = done.append!; // the shipment's events are never empty
+    return { units: append.duplicate ? 0 : done.result, append };
   }
 
   /** Units the creator's order holds per product (reserved minus released). */
   async held(creatorId: string, orderId: string): Promise<Map<string, number>> {
-    return (await this.#read(creatorId, orderId)).held;
+    return (await this.#read(creatorId, orderId)).holdings.held;
   }
 
-  async #read(
-    creatorId: string,
-    orderId: string,
-  ): Promise<{ version: number; held: Map<string, number>; shipped: Map<string, number> }> {
+  async #read(creatorId: string, orderId: string): Promise<{ version: number; holdings: OrderHoldings }> {
     const { version, events } = await this.#store.readStream(orderStream(creatorId, orderId));
-    const held = new Map<string, number>();
-    // Units a shipment took and no return brought back.
-    const shipped = new Map<string, number>();
-    const add = (m: Map<string, number>, productId: string, n: number) =>
-      m.set(productId, (m.get(productId) ?? 0) + n);
-    for (const e of events) {
-      if (e.type !== 'inventory.reserved' && e.type !== 'inventory.released') continue;
-      const d = e.data as { productId: string; quantity: number; reason?: ReleaseReason };
-      if (e.type === 'inventory.reserved') add(held, d.productId, d.quantity);
-      else if (d.reason === 'returned') add(shipped, d.productId, -d.quantity);
-      else {
-        add(held, d.productId, -d.quantity);
-        if (d.reason === 'fulfilled') add(shipped, d.productId, d.quantity);
-      }
-    }
-    return { version, held, shipped };
+    return { version, holdings: foldHoldings(emptyHoldings(), events) };
   }
 
-  /** Read the order stream, decide, append at the version read; again on a concurrent write. */
+  /**
+   * Decide on the order stream as read (or as `known`), append at that
+   * version; on a concurrent write read it again and decide anew.
+   */
   async #withStream<T>(
     creatorId: string,
     orderId: string,
-    decide: (
-      version: number,
-      held: Map<string, number>,
-      shipped: Map<string, number>,
-    ) => Promise<{ events: NewEvent[]; result: T; version?: number; metadata?: EventMetadata }>,
-  ): Promise<T> {
+    decide: (holdings: OrderHoldings) => Promise<{
+      events: NewEvent[];
+      result: T;
+      idempotencyKey?: string;
+      metadata?: EventMetadata;
+    }>,
+    known?: { version: number; holdings: OrderHoldings },
+  ): Promise<{ result: T; append?: AppendResult }> {
+    let given = known;
     return withRetry(
       async () => {
-        const { version, held, shipped } = await this.#read(creatorId, orderId);
-        const decision = await decide(version, held, shipped);
-        if (decision.events.length === 0) return decision.result;
-        await this.#store.append(orderStream(creatorId, orderId), decision.events, {
+        const state = given ?? (await this.#read(creatorId, orderId));
+        given = undefined; // a retry follows a concurrent write: read again
+        const decision = await decide(state.holdings);
+        if (decision.events.length === 0) return { result: decision.result };
+        const append = await this.#store.append(orderStream(creatorId, orderId), decision.events, {
           aggregateType: 'order',
-          expectedVersion: version,
+          expectedVersion: state.version,
+          ...(decision.idempotencyKey === undefined ? {} : { idempotencyKey: decision.idempotencyKey }),
           ...(decision.metadata === undefined ? {} : { metadata: decision.metadata }),
         });
-        return decision.result;
+        return { result: decision.result, append };
       },
       REREAD_ON_CONFLICT,
       { shouldRetry: isConcurrencyError },
@@ -281,6 +297,25 @@ const REREAD_ON_CONFLICT: Readonly<RetryPolicy> = Object.freeze({
   factor: 1,
   jitter: false,
 });
+
+/** One `inventory.released` per product the order holds units of. */
+function releaseEvents(
+  creatorId: string,
+  orderId: string,
+  held: ReadonlyMap<string, number>,
+  reason: ReleaseReason,
+): NewEvent[] {
+  return [...held]
+    .filter(([, quantity]) => quantity > 0)
+    .map(([productId, quantity]) =>
+      commerceEvent('inventory.released', { creatorId, orderId, productId, quantity, reason }),
+    );
+}
+
+/** The units of a per-product count (positive entries only). */
+function unitsOf(units: ReadonlyMap<string, number>): number {
+  return [...units.values()].reduce((a, b) => a + Math.max(0, b), 0);
+}
 
 /** The lines an order holds units of. */
 function heldLines(held: Map<string, number>): AllocationLine[] {
