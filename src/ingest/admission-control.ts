@@ -10,6 +10,7 @@
  * interval with the signals (the engine does, see `docs/ingestion.md`).
  */
 import { EventEmitter } from 'node:events';
+import { InvalidArgumentError } from '../core/errors.js';
 import { nextAdmissionRate, type AdmissionRateSettings, type PressureSignal } from './admission-rate.js';
 
 /** Why a webhook was refused. */
@@ -22,7 +23,15 @@ export const ADMISSION_REFUSAL_REASONS: readonly AdmissionRefusalReason[] = Obje
   'concurrency',
 ]);
 
-/** Settings of {@link AdmissionControl}; every field has a default. */
+/**
+ * Settings of {@link AdmissionControl}; every field has a default.
+ *
+ * @example
+ * ```ts
+ * const options: AdmissionOptions = { targetLagMs: 500, maxInFlight: 256 };
+ * createSyncEngine({ sql, receivers, admission: options });
+ * ```
+ */
 export interface AdmissionOptions {
   /** Processor lag (webhook → read model) above which intake is cut. Default 1,000 ms. */
   targetLagMs?: number;
@@ -150,7 +159,7 @@ export class AdmissionControl {
     this.settings = Object.freeze({ ...ADMISSION_DEFAULTS, ...defined });
     const s = this.settings;
     if (!(s.minPerS > 0 && s.maxPerS >= s.minPerS && s.targetLagMs > 0 && s.targetEventLoopDelayMs > 0)) {
-      throw new RangeError('admission: need 0 < minPerS ≤ maxPerS and positive targets');
+      throw new InvalidArgumentError('admission: need 0 < minPerS ≤ maxPerS and positive targets');
     }
     this.#now = now ?? (() => performance.now());
     this.#rate = s;

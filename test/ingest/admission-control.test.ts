@@ -3,6 +3,7 @@
  * signals (processor lag, event-loop delay), no timers.
  */
 import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../src/core/errors.js';
 import { AdmissionControl, type AdmissionOptions } from '../../src/ingest/admission-control.js';
 import { nextAdmissionRate } from '../../src/ingest/admission-rate.js';
 
@@ -154,7 +155,7 @@ describe('AdmissionControl', () => {
   });
 
   it('refuses settings that cannot work', () => {
-    expect(() => new AdmissionControl({ minPerS: 10, maxPerS: 5 })).toThrow(RangeError);
-    expect(() => new AdmissionControl({ targetLagMs: 0 })).toThrow(RangeError);
+    expect(() => new AdmissionControl({ minPerS: 10, maxPerS: 5 })).toThrow(InvalidArgumentError);
+    expect(() => new AdmissionControl({ targetLagMs: 0 })).toThrow(InvalidArgumentError);
   });
 });
