@@ -13,7 +13,8 @@
  * webhook's scheduled send time to that arrival (signature check, append,
  * the read-model processor, Redis fan-out, the hub's coalescing window, SSE).
  * Reports p50/p95/p99 after a warm-up, the p95 of the webhook's own answer
- * (`ack_p95_ms`), webhooks/s answered 2xx, non-2xx and orders whose delta
+ * (`ack_p95_ms`), webhooks/s answered 2xx, non-2xx (of which 503 — admission
+ * control refusing, docs/ingestion.md *Overload* — and no answer) and orders whose delta
  * never came; the median run by p95. Target p95 ≤ 150 ms. The work per
  * order, which latency on a shared machine does not show, is `e2e-cost`.
  *
@@ -47,6 +48,9 @@ interface RunResult extends Record<string, number> {
   webhooks_per_s: number;
   webhooks: number;
   non_2xx: number;
+  /** Of those: 503 (admission control refusing, or the database away) and no answer at all. */
+  refused_503: number;
+  no_answer: number;
   missing: number;
   sender_lag_ms: number;
   ack_p95_ms: number;
@@ -116,6 +120,8 @@ async function run(runIndex: number): Promise<RunResult> {
       webhooks_per_s: round(accepted / sendSeconds, 1),
       webhooks: calls,
       non_2xx: calls - accepted,
+      refused_503: statuses.filter((s) => s === 503).length,
+      no_answer: statuses.filter((s) => s === 0).length,
       missing,
       sender_lag_ms: lagMs,
     };

@@ -84,6 +84,23 @@ export const syncEngineConfigSchema = z
     pubsub: portSchema('a PubSub', ['publish', 'subscribe']).nullable().optional(),
     rateLimiter: portSchema('a RateLimiter', ['consume']).optional(),
     receivers: z.array(withName('a WebhookReceiver', 'path', ['create'])).optional(),
+    admission: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            targetLagMs: z.number().positive().optional(),
+            targetEventLoopDelayMs: z.number().positive().optional(),
+            minPerS: z.number().positive().optional(),
+            maxPerS: z.number().positive().optional(),
+            maxInFlight: z.number().int().min(1).optional(),
+            sampleIntervalMs: z.number().int().min(10).optional(),
+            degradedForMs: z.number().nonnegative().optional(),
+            now: functionSchema<() => number>().optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
     realtime: realtimeTuningSchema.optional(),
     accessAudit: portSchema('an AccessAuditStore', ['migrate', 'record', 'list', 'prune']).optional(),
     logger: portSchema('a Logger', ['error', 'warn', 'info', 'debug']).optional(),

@@ -11,7 +11,9 @@ import { syncEngineConfigSchema } from './engine-options.js';
 import { resolveLogger, type Logger } from './core/logger.js';
 import type { Row, RowChange } from './core/row-change.js';
 import type { SqlClient } from './core/sql-client.js';
+import type { AdmissionControl, AdmissionOptions, AdmissionStatus } from './ingest/admission-control.js';
 import type { RateLimiter, RateLimiterStatus } from './ingest/rate-limiter.js';
+import { engineAdmission, pipelineLagProbe } from './engine-admission.js';
 import { createIngestHandler, type WebhookReceiver } from './ingest/webhook-receiver.js';
 import type { HttpHandler } from './http/types.js';
 import { readProcessorCheckpoint } from './processing/checkpoint-reader.js';
@@ -181,6 +183,15 @@ export interface SyncEngineConfig<M = UntypedEvents> {
    * and `rateLimiter` (commerce's: `commerceReceivers()`). None by default.
    */
   receivers?: readonly WebhookReceiver[];
+  /**
+   * Admission control in front of `engine.ingest` (docs/ingestion.md,
+   * "Overload"): while the processors lag behind the log by more than
+   * `targetLagMs` or this process's event loop is late by more than
+   * `targetEventLoopDelayMs`, the rate of webhooks let in is cut and the rest
+   * are refused with 503 `OVERLOADED` and `Retry-After`, before anything is
+   * written. `{}` turns it on with the defaults; off by default.
+   */
+  admission?: AdmissionOptions | false;
   /** Hub settings (window, heartbeats, limits). */
   realtime?: Omit<RealtimeHubOptions, 'channels' | 'changes' | 'snapshot' | 'pubsub' | 'accessAudit'>;
   /**
@@ -220,6 +231,8 @@ export interface SyncEngineHealth {
    * while it is unreachable and the limiter's policy decides instead.
    */
   rateLimiter?: RateLimiterStatus;
+  /** Webhook admission, when on: `degraded` while it sheds load. */
+  admission?: AdmissionStatus;
 }
 
 /** A wired engine; `E` is its event union (typed by `store.events`). */
@@ -239,6 +252,8 @@ export interface SyncEngine<E extends StoredEvent = StoredEvent> {
   readonly singletons: SingletonWorkers<EngineContext<E>>;
   /** The webhook receivers as one framework-agnostic handler. */
   readonly ingest: HttpHandler;
+  /** The admission control in front of `ingest` (`config.admission`); undefined when off. */
+  readonly admission: AdmissionControl | undefined;
   /** Migrate, then start projections, sagas and workers. */
   start(): Promise<void>;
   /** Resolves when every projection has applied the log as of now. */
@@ -357,7 +372,24 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
     }),
   );
   const limiter = config.rateLimiter === undefined ? {} : { rateLimiter: config.rateLimiter };
-  const ingest = createIngestHandler(config.receivers ?? [], { store, ...limiter });
+  const admission = config.admission
+    ? engineAdmission(
+        config.admission,
+        pipelineLagProbe([
+          ...readModels.flatMap((m) => {
+            const runner = m.processor ?? m.partitioned;
+            return runner ? [runner] : [];
+          }),
+          ...triggers.map((t) => t.processor),
+        ]),
+        (err) => logger.warn({ component: 'admission', err }, 'reading the pipeline lag failed'),
+      )
+    : undefined;
+  const ingest = createIngestHandler(config.receivers ?? [], {
+    store,
+    ...limiter,
+    ...(admission ? { admission: admission.control } : {}),
+  });
   const workers = config.workers ?? [];
   const context: EngineContext<E> = { store, sql, schema };
   const leaseOptions = { owner: config.hostId, lease: config.lease, logger };
@@ -392,6 +424,7 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
     scheduler,
     singletons,
     ingest,
+    admission: admission?.control,
     async start() {
       if (started) return;
       started = true;
@@ -407,6 +440,7 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
       // Last: the jobs of one host of many read what the rest has built.
       if (schedules.length > 0) await scheduler.start();
       if (singletonJobs.length > 0) await singletons.start();
+      admission?.start();
       await hub.ready;
     },
     async whenCaughtUp(options = {}) {
@@ -442,6 +476,11 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
       // Redis down: intake and realtime go on with per-process limits, but the
       // host is not whole until it is back.
       if (limiter?.state === 'degraded' || result.realtime.limiterDegraded) result.status = 'degraded';
+      // Shedding: some webhooks are being refused (and will be redelivered), so the host is not whole.
+      if (admission) {
+        result.admission = admission.control.status();
+        if (result.admission.state === 'shedding') result.status = 'degraded';
+      }
       for (const [name, lag] of lags) {
         result.readModels[name] = { lagEvents: lag?.events ?? 0, lagMs: lag?.ms ?? 0 };
         if ((lag?.ms ?? 0) > READ_MODEL_DEGRADED_LAG_MS) result.status = 'degraded';
@@ -449,6 +488,7 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
       return result;
     },
     async close() {
+      await admission?.stop();
       // Released at once, so another host takes over without waiting out the lease.
       await singletons.stop();
       await scheduler.stop();

@@ -37,6 +37,16 @@ export interface HostHealth {
     };
     /** Whether this host runs the singleton jobs (inventory poller, health monitor) now. */
     singletons: { status: 'ok'; leader: boolean };
+    /**
+     * Webhook admission: `degraded` while it sheds load (webhooks refused
+     * with 503 `OVERLOADED`, to be redelivered), with the rate it lets in
+     * and its refusals since start by reason.
+     */
+    intake: {
+      status: 'ok' | 'degraded' | 'disabled' | 'unknown';
+      ratePerS: number | null;
+      refused: Readonly<Record<string, number>> | null;
+    };
   };
   realtime: SyncEngineHealth['realtime'] | null;
 }
@@ -104,10 +114,18 @@ function deadLetterStatus(health: SyncEngineHealth | undefined): HostHealth['com
   return { status: events + compensations > 0 ? 'degraded' : 'ok', events, compensations };
 }
 
+function intakeStatus(health: SyncEngineHealth | undefined): HostHealth['components']['intake'] {
+  if (!health) return { status: 'unknown', ratePerS: null, refused: null };
+  const admission = health.admission;
+  if (!admission) return { status: 'disabled', ratePerS: null, refused: null };
+  const status = admission.state === 'shedding' ? 'degraded' : 'ok';
+  return { status, ratePerS: admission.ratePerS, refused: admission.refused };
+}
+
 /**
  * Grade the readings (pure). The database down means `down`: nothing can be
- * appended. Redis down, lagging or unreadable read models, or dead letters
- * waiting, mean `degraded`: webhooks are still taken.
+ * appended. Redis down, lagging or unreadable read models, dead letters
+ * waiting, or intake shedding load, mean `degraded`: webhooks are still taken.
  *
  * @example
  * ```ts
@@ -131,6 +149,7 @@ export function gradeHealth(r: HealthReadings): HostHealth {
     sagas: { status: r.engineHealth ? 'ok' : 'unknown', ...r.sagas },
     deadLetters: deadLetterStatus(r.engineHealth),
     singletons: { status: 'ok', leader: r.leader },
+    intake: intakeStatus(r.engineHealth),
   };
   const statuses: ComponentStatus[] = Object.values(components).map((c) => c.status);
   const status: HostStatus = !r.databaseUp

@@ -36,7 +36,7 @@ import { createSyncEngine, type SyncEngine } from '@creatorflow/sync';
 import { scheduleRoutes } from '@creatorflow/sync/scheduling';
 import { createRouter, type HttpHandler, type HttpRequestHead } from '@creatorflow/sync/http';
 import { createTikTokShopHttpClient } from '@creatorflow/sync/commerce';
-import { createMemoryRateLimiter, type RateLimiter } from '@creatorflow/sync/ingest';
+import { createMemoryRateLimiter, type AdmissionOptions, type RateLimiter } from '@creatorflow/sync/ingest';
 import type { Authorization, PubSub } from '@creatorflow/sync';
 import { createRedisPubSub } from '@creatorflow/sync/realtime';
 import { ServiceKeys } from '@creatorflow/sync/access';
@@ -62,6 +62,7 @@ import { stockCountsFeed } from './domain/stock-counts-feed.js';
 import { HostSignals, healthMonitorWorker } from './domain/health-monitor.js';
 import { inventoryPoller } from './domain/inventory-poller.js';
 import { readHostConfig, type HostCredentials } from './host-config.js';
+import { admissionFromEnv } from './host-admission.js';
 import { acknowledgeRoutes, hostAlerting } from './host-alerting.js';
 import { healthHttpStatus, probeHealth, type HostHealth } from './host-health.js';
 import { createHostLog, describeError, type HostLog } from './host-log.js';
@@ -94,6 +95,11 @@ export interface HostOptions {
   openAccess?: boolean;
   /** Webhooks per minute per shop. Default `RATE_LIMIT_PER_MINUTE` or 10,000. */
   rateLimitPerMinute?: number;
+  /**
+   * Webhook admission (503 `OVERLOADED` while the pipeline is behind); false
+   * turns it off. Default from `ADMISSION*` (`host-admission.ts`): on.
+   */
+  admission?: AdmissionOptions | false;
   /** Realtime heartbeats, ms. Default 30,000. */
   heartbeatMs?: number;
   /** Low-stock thresholds per seller SKU (the commerce default otherwise). Default `STOCK_THRESHOLDS` (JSON). */
@@ -334,6 +340,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     },
     ...(pubsub ? { pubsub } : {}),
     rateLimiter,
+    // Refuse early rather than queue: accepted webhooks keep a bounded latency, TikTok redelivers the rest.
+    admission: options.admission ?? admissionFromEnv(env),
     receivers: commerceReceivers({
       tiktok: {
         appKey: credentials.appKey,

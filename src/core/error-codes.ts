@@ -134,6 +134,7 @@ export const ERROR_REGISTRY = Object.freeze({
   SCHEMA_VIOLATION: { module: 'ingest', status: 422, error: 'IngestError' },
   RATE_LIMITED: { module: 'ingest', status: 429, error: 'IngestError' },
   RATE_LIMITER_UNAVAILABLE: { module: 'ingest', status: 503, error: 'IngestError' },
+  OVERLOADED: { module: 'ingest', status: 503, error: 'IngestError' },
   RAW_BODY_UNAVAILABLE: { module: 'ingest', status: 500, error: 'IngestError' },
   // http (answers of the router and the framework adapters)
   METHOD_NOT_ALLOWED: { module: 'http', status: 405, error: 'HttpError' },

@@ -1,3 +1,23 @@
+export { ADMISSION_DEFAULTS, ADMISSION_REFUSAL_REASONS, AdmissionControl } from './admission-control.js';
+export type {
+  AdmissionEvents,
+  AdmissionOptions,
+  AdmissionRefusalReason,
+  AdmissionSettings,
+  AdmissionSignals,
+  AdmissionStatus,
+  Admitted,
+  Refused,
+} from './admission-control.js';
+export { nextAdmissionRate } from './admission-rate.js';
+export type {
+  AdmissionRateSettings,
+  AdmissionRateStep,
+  PressureSample,
+  PressureSignal,
+} from './admission-rate.js';
+export { sampleEventLoopDelay } from './event-loop-delay.js';
+export type { EventLoopDelaySampler } from './event-loop-delay.js';
 export { INGEST_ERROR_CODES, INGEST_ERROR_STATUS, IngestError, isIngestError } from './errors.js';
 export type { IngestErrorCode } from './errors.js';
 export {

@@ -3,9 +3,12 @@
  * `createSyncEngine`) calls with its store and shared rate limiter. The
  * library knows no provider; a domain supplies its receivers.
  */
+import { problemResponse } from '../http/problem.js';
 import { createRouter } from '../http/router.js';
-import type { HttpHandler } from '../http/types.js';
+import type { HttpHandler, HttpRequest } from '../http/types.js';
 import type { EventStore } from '../store/types.js';
+import type { AdmissionControl } from './admission-control.js';
+import { INGEST_ERROR_STATUS } from './errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** What a receiver is built with. */
@@ -14,6 +17,12 @@ export interface ReceiverContext {
   readonly store: Pick<EventStore, 'append'>;
   /** A limiter shared by every receiver (e.g. Redis); each receiver's own default when absent. */
   readonly rateLimiter?: RateLimiter;
+  /**
+   * Admission control in front of every receiver: a webhook it refuses gets
+   * 503 `OVERLOADED` with `Retry-After` before anything is read or written.
+   * None by default (the engine's `admission` option builds one).
+   */
+  readonly admission?: Pick<AdmissionControl, 'admit'>;
 }
 
 /**
@@ -47,5 +56,33 @@ export function createIngestHandler(
   receivers: readonly WebhookReceiver[],
   context: ReceiverContext,
 ): HttpHandler {
-  return createRouter(receivers.map((r) => ({ method: 'POST', path: r.path, handler: r.create(context) })));
+  const { admission } = context;
+  return createRouter(
+    receivers.map((r) => {
+      const handler = r.create(context);
+      return { method: 'POST', path: r.path, handler: admission ? admitted(handler, admission) : handler };
+    }),
+  );
+}
+
+/** `handler` behind admission control: refused before it runs, released once it answered. */
+function admitted(handler: HttpHandler, admission: Pick<AdmissionControl, 'admit'>): HttpHandler {
+  const guarded: HttpHandler = async (req: HttpRequest) => {
+    const ticket = admission.admit();
+    if (!ticket.admitted) {
+      return problemResponse({
+        status: INGEST_ERROR_STATUS.OVERLOADED,
+        code: 'OVERLOADED',
+        message: `Intake is shedding load (${ticket.reason}); nothing was written, retry later`,
+        headers: { 'retry-after': String(ticket.retryAfterS) },
+      });
+    }
+    try {
+      return await handler(req);
+    } finally {
+      ticket.release();
+    }
+  };
+  if (handler.maxBodyBytes) guarded.maxBodyBytes = handler.maxBodyBytes;
+  return guarded;
 }

@@ -117,6 +117,9 @@ export async function openEnvironment(
         DB_SCHEMA: CHAOS_SCHEMA,
         TIKTOK_API_URL: api.url,
         PROVIDERS_URL: providers.url,
+        // Off: the checks (health nominal at the end, webhooks acknowledged) assume refusals come
+        // from the faults alone; shedding under faults is not in the suite yet (docs/ingestion.md, Overload).
+        ADMISSION: 'off',
       }),
     });
     closers.push(() => cluster.stopAll());

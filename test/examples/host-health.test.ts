@@ -89,6 +89,27 @@ describe('gradeHealth', () => {
     expect(gradeHealth(readings({ engineHealth: undefined })).components.deadLetters.status).toBe('unknown');
   });
 
+  it('says degraded while intake sheds load, ok when it is open, disabled without admission', () => {
+    const refused = { pipeline_lag: 40, event_loop_delay: 0, concurrency: 0 };
+    const admission = (state: 'open' | 'shedding') => ({
+      ...engineHealth(),
+      admission: { state, ratePerS: 48.5, lagMs: 1800, eventLoopDelayMs: 3, inFlight: 2, refused },
+    });
+    const shedding = gradeHealth(readings({ engineHealth: admission('shedding') }));
+    expect(shedding.components.intake).toEqual({ status: 'degraded', ratePerS: 48.5, refused });
+    expect(shedding.status).toBe('degraded');
+    expect(healthHttpStatus(shedding)).toBe(200);
+    const open = gradeHealth(readings({ engineHealth: admission('open') }));
+    expect(open.components.intake.status).toBe('ok');
+    expect(open.status).toBe('ok');
+    expect(gradeHealth(readings()).components.intake).toEqual({
+      status: 'disabled',
+      ratePerS: null,
+      refused: null,
+    });
+    expect(gradeHealth(readings({ engineHealth: undefined })).components.intake.status).toBe('unknown');
+  });
+
   it('counts a host without Redis as ok', () => {
     const h = gradeHealth(readings({ redisUp: undefined }));
     expect(h.components.redis.status).toBe('disabled');

@@ -78,6 +78,13 @@ export function instrumentEngine(
   );
   if (options.pool) stops.push(instrumentPool(options.pool, metrics, m));
   stops.push(metrics.onCollect(() => m.sagasActive.set(undefined, engine.sagas.activeCount)));
+  const admission = engine.admission;
+  if (admission) {
+    const refused = (reason: string) => m.webhookRefused.inc({ reason });
+    admission.events.on('refused', refused);
+    stops.push(() => admission.events.off('refused', refused));
+    stops.push(metrics.onCollect(() => m.admissionRate.set(undefined, admission.status().ratePerS)));
+  }
   const sample = async () => {
     const [lag, health] = await Promise.all([
       engine.store.readerLag().catch(() => null),

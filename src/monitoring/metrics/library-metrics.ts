@@ -31,6 +31,8 @@ export const METRIC = {
   sagasActive: 'creatorflow_sagas_active',
   webhookDuration: 'creatorflow_webhook_duration_seconds',
   webhookRequests: 'creatorflow_webhook_requests_total',
+  webhookRefused: 'creatorflow_webhook_refused_total',
+  admissionRate: 'creatorflow_webhook_admission_rate',
   realtimeDelivery: 'creatorflow_realtime_delivery_seconds',
   realtimeFrames: 'creatorflow_realtime_frames_total',
   realtimeSubscriptions: 'creatorflow_realtime_subscriptions',
@@ -77,6 +79,8 @@ export interface LibraryMetrics {
   sagasActive: Gauge;
   webhookDuration: Histogram;
   webhookRequests: Counter;
+  webhookRefused: Counter;
+  admissionRate: Gauge;
   realtimeDelivery: Histogram;
   realtimeFrames: Counter;
   realtimeSubscriptions: Gauge;
@@ -162,6 +166,8 @@ export function libraryMetrics(metrics: Metrics): LibraryMetrics {
     sagasActive: gauge(METRIC.sagasActive, 'Sagas running on this host'),
     webhookDuration: latency(METRIC.webhookDuration, 'Webhook handling latency', ['route', 'code']),
     webhookRequests: counter(METRIC.webhookRequests, 'Webhook requests by response code', ['route', 'code']),
+    webhookRefused: counter(METRIC.webhookRefused, 'Webhooks refused by admission control', ['reason']),
+    admissionRate: gauge(METRIC.admissionRate, 'Webhooks per second admission control lets in'),
     realtimeDelivery: latency(
       METRIC.realtimeDelivery,
       'Row change published to frame written to a connection',
