@@ -36,6 +36,9 @@ const normalise = (text) =>
     .replace(/"?bench_[a-z]+_[0-9a-f]+"?\./g, '')
     .trim();
 
+let roundTrips = 0;
+const unanswered = Symbol('unanswered');
+
 const query = Client.prototype.query;
 Client.prototype.query = function countedQuery(config, ...rest) {
   const text = typeof config === 'string' ? config : config?.text;
@@ -43,11 +46,32 @@ Client.prototype.query = function countedQuery(config, ...rest) {
     const key = normalise(text);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
-  return query.call(this, config, ...rest);
+  if (!this.pipeline || !this[unanswered]) roundTrips++;
+  this[unanswered] = (this[unanswered] ?? 0) + 1;
+  const answered = () => {
+    this[unanswered]--;
+  };
+  // node-postgres answers through a callback (the pool's queries) or a promise.
+  const last = rest.length - 1;
+  if (typeof rest[last] === 'function') {
+    const callback = rest[last];
+    rest[last] = (...args) => {
+      answered();
+      return callback(...args);
+    };
+    return query.call(this, config, ...rest);
+  }
+  const result = query.call(this, config, ...rest);
+  if (result && typeof result.then === 'function') result.then(answered, answered);
+  else answered();
+  return result;
 };
 
 mkdirSync(dir, { recursive: true });
 const write = () =>
-  appendFileSync(file, `${JSON.stringify({ t: Date.now(), counts: Object.fromEntries(counts) })}\n`);
+  appendFileSync(
+    file,
+    `${JSON.stringify({ t: Date.now(), counts: Object.fromEntries(counts), roundTrips })}\n`,
+  );
 setInterval(write, 1000).unref();
 process.on('exit', write);

@@ -3,6 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { QueryOptions, SqlClient, SqlResult, SqlTransaction, Unlisten } from '../core/sql-client.js';
+import { runPgTransaction } from './pg-transaction.js';
 
 /**
  * A query as node-postgres takes it; `name` makes it a prepared statement.
@@ -21,13 +22,19 @@ export interface PgQueryConfig {
 }
 
 /** What a pg client's `query` resolves to (the part the adapter reads). */
-export type PgQueryResult = Promise<{ rows: unknown[]; rowCount: number | null }>;
+export type PgQueryResult = Promise<{ rows: unknown[]; rowCount: number | null; command?: string }>;
 
 /** The subset of a `pg` client this adapter uses (declared, so the core never imports `pg`). */
 export interface PgClientLike {
   query(text: string, params?: unknown[]): PgQueryResult;
   query(config: PgQueryConfig): PgQueryResult;
   release(err?: Error | boolean): void;
+  /**
+   * node-postgres 8.2x's pipeline mode: statements are written without waiting
+   * for earlier answers. Absent in older versions (transactions then send one
+   * statement at a time).
+   */
+  pipeline?: boolean;
   on(event: 'notification' | 'error', listener: (arg: never) => void): unknown;
   removeListener?(event: 'error', listener: (err: Error) => void): unknown;
 }
@@ -60,6 +67,14 @@ export interface FromPgOptions {
    * the error themselves. Default: ignored.
    */
   onConnectionError?: (err: Error) => void;
+  /**
+   * Pipeline each transaction where node-postgres can (8.2x's
+   * `client.pipeline`, switched on for the checked-out client while the
+   * transaction runs): BEGIN goes out with the first statement, and statements
+   * sent with `SqlTransaction.queue` with the next one or with COMMIT — fewer
+   * round trips, the same statements in the same order. Default true.
+   */
+  pipeline?: boolean;
 }
 
 /**
@@ -83,6 +98,7 @@ export interface FromPgOptions {
  */
 export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient {
   const onConnectionError = options.onConnectionError ?? (() => undefined);
+  const pipeline = options.pipeline ?? true;
   pool.on?.('error', onConnectionError);
   const listener = new PgListener(pool, options.listenReconnectMs ?? 500);
   const names = new Map<string, string>();
@@ -120,40 +136,7 @@ export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient
     },
     async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
       const client = await pool.connect();
-      // A checked-out client has no pool listener: a connection breaking under
-      // the transaction would otherwise end the process. The running query
-      // gets the error too, and fails the transaction.
-      const onError = (err: Error) => onConnectionError(err);
-      client.on('error', onError as (arg: never) => void);
-      const tx: SqlTransaction = {
-        query: async <Row>(text: string, params?: readonly unknown[], opts?: QueryOptions) =>
-          (await client.query(toConfig(text, params, opts))) as SqlResult<Row>,
-        // Without parameters node-postgres uses the simple protocol, which runs several statements.
-        exec: async (text: string) => {
-          await client.query(text);
-        },
-      };
-      try {
-        // Prepared statements keep their parse but get a plan for their actual
-        // arguments: generic plans guess array sizes and picked sequential scans.
-        await client.query('BEGIN; SET LOCAL plan_cache_mode = force_custom_plan');
-        const result = await fn(tx);
-        await client.query('COMMIT');
-        client.removeListener?.('error', onError);
-        client.release();
-        return result;
-      } catch (err) {
-        try {
-          await client.query('ROLLBACK');
-          client.removeListener?.('error', onError);
-          client.release();
-        } catch (rollbackErr) {
-          // A connection that cannot roll back is broken: destroy it rather
-          // than reuse it. It keeps the listener: it may still emit.
-          client.release(rollbackErr instanceof Error ? rollbackErr : true);
-        }
-        throw err;
-      }
+      return runPgTransaction({ client, toConfig, pipeline, onConnectionError }, fn);
     },
     listen: (channel, onNotify, onReconnect) => listener.listen(channel, onNotify, onReconnect),
     close: () => listener.close(),
@@ -269,3 +252,6 @@ class PgListener {
 function quoteChannel(channel: string): string {
   return `"${channel.replace(/"/g, '""')}"`;
 }
+
+/** Thrown when COMMIT answers `ROLLBACK` (code `TRANSACTION_ROLLED_BACK`). */
+export { TransactionRolledBackError } from './pg-transaction.js';

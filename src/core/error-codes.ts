@@ -81,6 +81,7 @@ export const ERROR_REGISTRY = Object.freeze({
   STORE_CLOSED: { module: 'store', status: 503, error: 'StoreClosedError' },
   STORE_UNAVAILABLE: { module: 'store', status: 503, error: 'StoreUnavailableError' },
   APPEND_OUTCOME_UNKNOWN: { module: 'store', status: 503, error: 'AppendOutcomeUnknownError' },
+  TRANSACTION_ROLLED_BACK: { module: 'store', status: 500, error: 'TransactionRolledBackError' },
   SCHEMA_TOO_NEW: { module: 'store', status: 500, error: 'MigrationError' },
   MIGRATION_FAILED: { module: 'store', status: 500, error: 'MigrationError' },
   // runtime

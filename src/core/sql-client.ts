@@ -45,7 +45,22 @@ export interface SqlQueryable {
 }
 
 /** An open transaction; queries on it run inside BEGIN … COMMIT. */
-export type SqlTransaction = SqlQueryable;
+export interface SqlTransaction extends SqlQueryable {
+  /**
+   * Send a statement without waiting for its answer, where the adapter can
+   * pipeline (pg with node-postgres 8.2x; absent elsewhere — use
+   * {@link queueStatement}, which falls back to `query`). It runs before every
+   * later statement of the transaction, and goes out with the next one or with
+   * COMMIT: for writes whose rows nobody reads and locks taken before a read.
+   * Its failure fails the next statement or the commit. The promise (its
+   * result) may be ignored: a rejection is never unhandled.
+   */
+  queue?<Row = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<SqlResult<Row>>;
+}
 
 /** Stops a LISTEN subscription. */
 export type Unlisten = () => Promise<void>;
@@ -107,4 +122,27 @@ export function pgErrorCode(err: unknown): string | undefined {
  */
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Send a statement whose rows the caller does not need: queued in `sql`'s
+ * transaction where the adapter pipelines ({@link SqlTransaction.queue}:
+ * resolves at once, a failure fails the transaction's next statement or its
+ * commit), otherwise run and waited for. Either way it runs before any later
+ * statement sent through `sql`.
+ *
+ * @example
+ * ```ts
+ * await queueStatement(tx, 'SELECT pg_advisory_xact_lock($1)', [42]); // goes out with the next statement
+ * const { rows } = await tx.query('SELECT * FROM app.stock WHERE sku = $1', ['a']);
+ * ```
+ */
+export async function queueStatement(
+  sql: SqlQueryable | SqlTransaction,
+  text: string,
+  params?: readonly unknown[],
+  options?: QueryOptions,
+): Promise<void> {
+  if ('queue' in sql && sql.queue) void sql.queue(text, params, options);
+  else await sql.query(text, params, options);
 }

@@ -112,13 +112,46 @@ export async function advanceCheckpoint(
   expected: LogCheckpoint,
   next: LogCheckpoint,
 ): Promise<void> {
-  const { rows } = await tx.query(
-    `UPDATE ${table(schema)} SET checkpoint = $3, updated_at = now()
-      WHERE processor = $1 AND checkpoint = $2 RETURNING processor`,
-    [processor, expected, next],
-  );
+  const { rows } = await tx.query(ADVANCE(schema), [processor, expected, next]);
   if (rows.length === 1) return;
   throw new CheckpointMovedError(processor, expected, await readCheckpoint(tx, schema, processor));
+}
+
+/**
+ * {@link advanceCheckpoint}, queued where `tx` pipelines
+ * (`SqlTransaction.queue`): the update goes out with the next statement, which
+ * runs after it (a second holder's statements wait behind its row lock).
+ * Await `held` before COMMIT: it throws `CheckpointMovedError` when the fence
+ * failed. Without `queue` the update is run and checked before this resolves.
+ *
+ * @example
+ * ```ts
+ * await sql.transaction(async (tx) => {
+ *   const fence = await queueCheckpointAdvance(tx, schema, name, cp, page.checkpoint);
+ *   await tx.query('INSERT …'); // sent without waiting for the fence
+ *   await fence.held;
+ * });
+ * ```
+ */
+export async function queueCheckpointAdvance(
+  tx: SqlTransaction,
+  schema: string,
+  processor: string,
+  expected: LogCheckpoint,
+  next: LogCheckpoint,
+): Promise<{ held: Promise<void> }> {
+  if (!tx.queue) {
+    await advanceCheckpoint(tx, schema, processor, expected, next);
+    return { held: Promise.resolve() };
+  }
+  const held = tx.queue(ADVANCE(schema), [processor, expected, next]).then(async ({ rows }) => {
+    if (rows.length === 1) return;
+    // The transaction may have failed since (the work ran on): then the actual value is unknown.
+    const actual = await readCheckpoint(tx, schema, processor).catch(() => null);
+    throw new CheckpointMovedError(processor, expected, actual);
+  });
+  held.catch(() => undefined); // the caller awaits it later; never an unhandled rejection meanwhile
+  return { held };
 }
 
 /**
@@ -194,6 +227,12 @@ export async function saveCheckpoint(
      ON CONFLICT (processor) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()`,
     [processor, checkpoint],
   );
+}
+
+/** The fenced update: one row back when the checkpoint was `$2` and is now `$3`. */
+function ADVANCE(schema: string): string {
+  return `UPDATE ${table(schema)} SET checkpoint = $3, updated_at = now()
+      WHERE processor = $1 AND checkpoint = $2 RETURNING processor`;
 }
 
 function table(schema: string): string {

@@ -13,6 +13,7 @@ import * as commerce from '../../src/commerce/index.js';
 import * as http from '../../src/http/index.js';
 import * as monitoring from '../../src/monitoring/index.js';
 import * as access from '../../src/access/public-entry.js';
+import * as pg from '../../src/adapters/pg.js';
 import * as conflicts from '../../src/conflicts/public-entry.js';
 import * as errors from '../../src/core/errors-entry.js';
 import * as ingest from '../../src/ingest/public-entry.js';
@@ -77,6 +78,7 @@ const EXPORTED = new Map<string, unknown>(
     http,
     monitoring,
     access,
+    pg,
     conflicts,
     errors,
     ingest,

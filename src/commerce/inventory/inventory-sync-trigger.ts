@@ -186,7 +186,7 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
       name: SYNC_INVENTORY_ON_EVENTS,
       // Marking is all it does, idempotently (a mark at or below its product's synced
       // position is ignored): on SQL one statement upserts the marks and moves the
-      // checkpoint (ctx.withCheckpoint), not a transaction's 4 round trips.
+      // checkpoint (ctx.withCheckpoint), not a transaction's four statements.
       delivery: 'at-least-once',
       eventTypes: [...INVENTORY_SYNC_TRIGGER_EVENTS],
       // A first start does not sync every product the log ever moved: the schedule covers the past.

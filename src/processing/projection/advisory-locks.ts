@@ -6,7 +6,7 @@
  * flushes on different rows run side by side and those on one row take turns.
  */
 import type { Row } from '../../core/row-change.js';
-import type { SqlQueryable } from '../../core/sql-client.js';
+import { queueStatement, type SqlQueryable } from '../../core/sql-client.js';
 import { rowKey } from './table-backend.js';
 
 /** One lock of `takeAdvisoryLocks` (one statement takes a batch's locks). */
@@ -37,7 +37,9 @@ const TAKE_LOCKS = `SELECT count(*)::int AS taken FROM (
     FROM unnest($1::text[], $2::int4[]) AS l(name, mode)) AS taken`;
 
 /**
- * Take `locks` until the end of `tx`, in their order, in one round trip.
+ * Take `locks` until the end of `tx`, in their order, in one statement —
+ * queued where the transaction pipelines, so it goes out with the read that
+ * follows it (which still runs after the locks are held, with a snapshot of its own).
  * Callers keep one global order (named locks first, then rows sorted by name,
  * see {@link rowLocks}), so holders wait on each other but never deadlock.
  *
@@ -48,7 +50,7 @@ const TAKE_LOCKS = `SELECT count(*)::int AS taken FROM (
  */
 export async function takeAdvisoryLocks(tx: SqlQueryable, locks: readonly AdvisoryLock[]): Promise<void> {
   if (locks.length === 0) return;
-  await tx.query(TAKE_LOCKS, [locks.map((l) => l.name), locks.map((l) => MODE_CODES[l.mode])]);
+  await queueStatement(tx, TAKE_LOCKS, [locks.map((l) => l.name), locks.map((l) => MODE_CODES[l.mode])]);
 }
 
 /**

@@ -2,11 +2,12 @@
  * A read-model table in PostgreSQL, read and written a batch at a time:
  * one SELECT for the rows a batch touches, one upsert and one DELETE per
  * batch (rows passed as one jsonb parameter), so catch-up runs at tens of
- * thousands of events per second.
+ * thousands of events per second. Writes are queued in a pipelining
+ * transaction (`queueStatement`): they go out with the next statement or COMMIT.
  */
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { Row } from '../../core/row-change.js';
-import { quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
+import { queueStatement, quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
 import { rowKey, type TableBackend, type TableWrites } from './table-backend.js';
 
 /**
@@ -46,7 +47,8 @@ export class SqlTable implements TableBackend {
   async write(writes: TableWrites): Promise<void> {
     const t = this.#qualified;
     if (writes.deletes.length > 0) {
-      await this.#sql.query(
+      await queueStatement(
+        this.#sql,
         `DELETE FROM ${t} WHERE (${this.#keyList}) IN
            (SELECT ${this.#keyList} FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb))`,
         [toJson(writes.deletes.map((k) => pick(k, this.#key)))],
@@ -75,7 +77,8 @@ export class SqlTable implements TableBackend {
       const updates = columns
         .filter((c) => !this.#key.includes(c))
         .map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`);
-      await this.#sql.query(
+      await queueStatement(
+        this.#sql,
         `INSERT INTO ${t} (${list})
          SELECT ${list} FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb)
          ON CONFLICT (${this.#keyList}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
@@ -124,7 +127,8 @@ export class SqlTable implements TableBackend {
     const t = this.#qualified;
     const set = columns.map((c) => `${quoteIdent(c)} = r.${quoteIdent(c)}`).join(', ');
     const match = this.#key.map((c) => `t.${quoteIdent(c)} = r.${quoteIdent(c)}`).join(' AND ');
-    await this.#sql.query(
+    await queueStatement(
+      this.#sql,
       `UPDATE ${t} AS t SET ${set}
          FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb) AS r WHERE ${match}`,
       [toJson(rows)],

@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import {
   advanceCheckpoint,
   advanceCheckpointWith,
+  queueCheckpointAdvance,
   loadCheckpoint,
   lockCheckpointRow,
   readCheckpoint,
@@ -41,9 +42,16 @@ export function sqlProcessingState(sql: SqlClient, schema: string): ProcessingSt
     async commit(processor, expected, next, work, { atomic }) {
       if (atomic) {
         return sql.transaction(async (tx) => {
-          // Fence and advance first (one round trip); failing work rolls both back.
-          await advanceCheckpoint(tx, schema, processor, expected, next);
-          return work(tx);
+          // Fence and advance first; failing work rolls both back. Where the
+          // transaction pipelines, the fence goes out with BEGIN and the work's
+          // first statement, and is checked before COMMIT.
+          const fence = await queueCheckpointAdvance(tx, schema, processor, expected, next);
+          const result = await work(tx).catch(async (err: unknown) => {
+            await fence.held; // a moved checkpoint explains the failure
+            throw err;
+          });
+          await fence.held;
+          return result;
         });
       }
       // No transaction is open while the work runs, so its own writes (appends
