@@ -33,6 +33,8 @@ describe.skipIf(postgresBinDir() === null)('a host process across a PostgreSQL r
         DATABASE_URL: server.url,
         PORT: '0',
         HOST_ID: 'pg-restart',
+        // Faults, not overload, are under test here: a loaded CI must not see 503s (test/ingest/admission-host.test.ts covers shedding).
+        ADMISSION: 'off',
         DB_SCHEMA: 'restart',
         TIKTOK_API_URL: sim.apiUrl,
         PROVIDERS_URL: sim.providersUrl,

@@ -34,6 +34,8 @@ describe.skipIf(databaseUrl === null || redisServerBinary() === null)(
         env: {
           DATABASE_URL: databaseUrl!,
           REDIS_URL: redis.url,
+          // Faults, not overload, are under test here: a loaded CI must not see 503s (test/ingest/admission-host.test.ts covers shedding).
+          ADMISSION: 'off',
           DB_SCHEMA: schema,
           PORT: '0',
           HOST_ID: 'redis-outage',

@@ -38,6 +38,8 @@ describe.skipIf(databaseUrl === null || redis === null)('two host processes on P
     const env = (id: string) => ({
       DATABASE_URL: databaseUrl!,
       REDIS_URL: redis!,
+      // Faults, not overload, are under test here: a loaded CI must not see 503s (test/ingest/admission-host.test.ts covers shedding).
+      ADMISSION: 'off',
       DB_SCHEMA: schema,
       PORT: '0',
       HOST_ID: id,
