@@ -122,7 +122,9 @@ describe('FollowedWindow', () => {
           const follower = async (batch: number) => {
             const seen: LogCheckpoint[] = [];
             let checkpoint = START_CHECKPOINT;
-            for (;;) {
+            for (let reads = 0; ; reads++) {
+              // A follower told "nothing more" for good would loop here forever.
+              if (reads > 1_000) throw new Error(`follower ${batch} never reached the end of the log`);
               await s.schedule(Promise.resolve(), `follower ${batch} wakes`);
               // A read asked for after the last wake-up must reach the end of the log.
               const afterLastWakeUp = writerDone;

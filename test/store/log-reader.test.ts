@@ -269,6 +269,33 @@ describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name
     expect(texts).toHaveLength(2);
   });
 
+  it('shares readerLag() like the head: one read a turn, and a recent one for reports until a wake-up', async () => {
+    const texts: string[] = [];
+    const counting: SqlClient = {
+      ...db.sql,
+      query: (text, params, options) => {
+        texts.push(text);
+        return db.sql.query(text, params, options);
+      },
+    };
+    const readers = createEventStore({ sql: counting, schema: db.schema });
+    // The engine's health and the metrics sampler ask together.
+    const [a, b] = await Promise.all([readers.readerLag(), readers.readerLag()]);
+    expect(a).toStrictEqual({ heldBackEvents: 0, oldestOpenTransactionMs: null });
+    expect(b).toStrictEqual(a);
+    const oneRead = texts.length;
+    expect(texts.filter((t) => t.includes('log_horizon('))).toHaveLength(1);
+    expect(await readers.readerLag({ maxAgeMs: 60_000 })).toStrictEqual(a); // a report: the last read serves
+    expect(texts).toHaveLength(oneRead);
+    await readers.readerLag(); // an exact caller reads afresh
+    expect(texts).toHaveLength(2 * oneRead);
+    await readers.append('lag-0', [{ type: 't', data: {} }]); // a wake-up retires the last read
+    texts.length = 0;
+    await readers.readerLag({ maxAgeMs: 60_000 });
+    expect(texts.filter((t) => t.includes('log_horizon('))).toHaveLength(1);
+    await readers.close();
+  });
+
   it('sends the shared read once the microtasks of its turn have run, before the next callback of the event loop', async () => {
     const texts: string[] = [];
     const counting: SqlClient = {

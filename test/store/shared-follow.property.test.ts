@@ -108,3 +108,13 @@ describe.each(engines)('shared follower reads on $name', ({ name, available, ope
     },
   );
 });
+
+describe('followWindowBytes', () => {
+  it('refuses a budget that is not a whole number of bytes, 0 or more (INVALID_ARGUMENT)', () => {
+    for (const followWindowBytes of [-1, 1.5, Number.NaN])
+      expect(() => createEventStore({ followWindowBytes })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      );
+    expect(() => createEventStore({ followWindowBytes: 0 })).not.toThrow();
+  });
+});
