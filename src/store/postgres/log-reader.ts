@@ -154,7 +154,7 @@ export class LogReader {
 
   /**
    * At most `limit` events after `after`, for a reader that follows the log:
-   * shared with the other followers that ask for it until the next wake-up.
+   * served from pages read for other followers where they hold it (followed-window.ts).
    */
   async readFollowing(after: LogCheckpoint, limit: number): Promise<ReadAllResult> {
     return rawPage(await this.#followed.read(after, limit), after).decode();
