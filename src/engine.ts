@@ -38,6 +38,7 @@ import { createScheduler, type Scheduler } from './scheduling/scheduler.js';
 import { SingletonWorkers } from './scheduling/singleton-workers.js';
 import { sqlScheduleStorage } from './scheduling/sql-schedule-storage.js';
 import { createEventStore } from './store/create-event-store.js';
+import { SHARED_HEAD_MAX_AGE_MS } from './store/shared-head.js';
 import type { EventOf, UntypedEvents } from './store/define-events.js';
 import type { EventStoreConfig } from './store/store-config.js';
 import type { EventStore, StoredEvent } from './store/types.js';
@@ -456,7 +457,8 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
           .map(async (p) => [p.name, await p.lag()] as const),
       );
       const [reader, letters, sagaLetters] = await Promise.all([
-        store.readerLag(),
+        // A report: a read under a second old serves while no wake-up came since.
+        store.readerLag({ maxAgeMs: SHARED_HEAD_MAX_AGE_MS }),
         deadLetters.countByProcessor(),
         sagas.deadLetterCount(),
       ]);

@@ -56,6 +56,13 @@ export interface EventStoreConfig<M = UntypedEvents> {
    * STORE_UNAVAILABLE when nothing was sent). Default 15,000 ms.
    */
   outcomeRecoveryMs?: number;
+  /**
+   * Bytes of log pages (their event JSON texts) a SQL store keeps for its
+   * followers (processors), so those a few events apart read the log once
+   * between them; the oldest pages go first. 0 keeps none (followers then
+   * share only pages still being read). Default 4 MiB.
+   */
+  followWindowBytes?: number;
 }
 
 const configSchema = z.object({
@@ -89,6 +96,11 @@ const configSchema = z.object({
     .nullable()
     .default({ pastMs: 7 * 24 * 3600_000, futureMs: 5 * 60_000 }),
   outcomeRecoveryMs: z.number().int().min(0).default(15_000),
+  followWindowBytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(4 * 1024 * 1024),
 });
 
 /** Validated, frozen store settings. */

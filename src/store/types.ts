@@ -259,8 +259,12 @@ export interface EventStore<E extends StoredEvent = StoredEvent> {
    * ```
    */
   committedCheckpoint(options?: { maxAgeMs?: number }): Promise<LogCheckpoint>;
-  /** How far log readers are held back by open transactions. */
-  readerLag(): Promise<ReaderLag>;
+  /**
+   * How far log readers are held back by open transactions. Callers in one
+   * turn share one read; with `maxAgeMs` (reports) the store's last read
+   * serves while it is that recent and no wake-up came since.
+   */
+  readerLag(options?: { maxAgeMs?: number }): Promise<ReaderLag>;
   /** Validate payloads of `type` with a zod schema on append. */
   registerEventType(type: string, schema: ZodType): void;
   /** Run `hook` inside every append transaction; returns a function that removes it. */

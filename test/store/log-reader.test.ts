@@ -185,13 +185,67 @@ describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name
     expect(woken.events.map((e) => e.aggregateId)).toStrictEqual(['follow-0', 'follow-1']);
     expect(texts).toHaveLength(3);
 
-    // A full page is not served for a larger limit.
+    // After a wake-up the kept pages still serve what they hold (whole for
+    // good), and the follower reads on after their end: one read.
     generation++;
     const full = await reader.readFollowing(before, 1);
     const more = await reader.readFollowing(before, 10);
-    expect(full.events).toHaveLength(1);
-    expect(more.events).toHaveLength(2);
-    expect(texts).toHaveLength(5);
+    expect(full.events.map((e) => e.aggregateId)).toStrictEqual(['follow-0']);
+    expect(more.events.map((e) => e.aggregateId)).toStrictEqual(['follow-0', 'follow-1']);
+    expect(texts).toHaveLength(4);
+  });
+
+  it('serves followers a few events apart with one page read, not one each', async () => {
+    const texts: string[] = [];
+    const counting: SqlClient = {
+      ...db.sql,
+      query: (text, params, options) => {
+        texts.push(text);
+        return db.sql.query(text, params, options);
+      },
+    };
+    let generation = 0;
+    const reader = new LogReader(counting, db.schema, {
+      generation: () => generation,
+      followedTtlMs: 600_000,
+    });
+    const before = await reader.head();
+    const appended = [];
+    for (let i = 0; i < 5; i++) appended.push(await store.append(`apart-${i}`, [{ type: 't', data: {} }]));
+    generation++;
+    texts.length = 0;
+    // The read-model processor reads first; the handler, three events further, a moment later.
+    const leader = await reader.readFollowing(before, 10);
+    const handler = await reader.readFollowing(appended[2]!.checkpoint, 10);
+    expect(leader.events.map((e) => e.aggregateId)).toStrictEqual([
+      'apart-0',
+      'apart-1',
+      'apart-2',
+      'apart-3',
+      'apart-4',
+    ]);
+    expect(handler.events.map((e) => e.aggregateId)).toStrictEqual(['apart-3', 'apart-4']);
+    expect(handler.checkpoint).toBe(appended[4]!.checkpoint);
+    expect(texts.filter((t) => t.includes('read_log('))).toHaveLength(1);
+
+    // The next commit wakes both: the one behind takes what the window holds
+    // and reads on from the same checkpoint as the one ahead, in the same read.
+    const next = await store.append('apart-5', [{ type: 't', data: {} }]);
+    generation++;
+    texts.length = 0;
+    const [ahead, behind] = await Promise.all([
+      reader.readFollowing(leader.checkpoint, 10),
+      reader.readFollowing(appended[1]!.checkpoint, 10),
+    ]);
+    expect(ahead.events.map((e) => e.aggregateId)).toStrictEqual(['apart-5']);
+    expect(behind.events.map((e) => e.aggregateId)).toStrictEqual([
+      'apart-2',
+      'apart-3',
+      'apart-4',
+      'apart-5',
+    ]);
+    expect(behind.checkpoint).toBe(next.checkpoint);
+    expect(texts).toHaveLength(1);
   });
 
   it('serves a followed page until its time is up, without a wake-up (the backstop poll)', async () => {
@@ -213,6 +267,33 @@ describe.each(sqlEngines.filter((e) => e.available))('log reader values on $name
     const polled = await reader.readFollowing(before, 10);
     expect(polled.events.map((e) => e.aggregateId)).toStrictEqual(['poll-0', 'poll-1']);
     expect(texts).toHaveLength(2);
+  });
+
+  it('shares readerLag() like the head: one read a turn, and a recent one for reports until a wake-up', async () => {
+    const texts: string[] = [];
+    const counting: SqlClient = {
+      ...db.sql,
+      query: (text, params, options) => {
+        texts.push(text);
+        return db.sql.query(text, params, options);
+      },
+    };
+    const readers = createEventStore({ sql: counting, schema: db.schema });
+    // The engine's health and the metrics sampler ask together.
+    const [a, b] = await Promise.all([readers.readerLag(), readers.readerLag()]);
+    expect(a).toStrictEqual({ heldBackEvents: 0, oldestOpenTransactionMs: null });
+    expect(b).toStrictEqual(a);
+    const oneRead = texts.length;
+    expect(texts.filter((t) => t.includes('log_horizon('))).toHaveLength(1);
+    expect(await readers.readerLag({ maxAgeMs: 60_000 })).toStrictEqual(a); // a report: the last read serves
+    expect(texts).toHaveLength(oneRead);
+    await readers.readerLag(); // an exact caller reads afresh
+    expect(texts).toHaveLength(2 * oneRead);
+    await readers.append('lag-0', [{ type: 't', data: {} }]); // a wake-up retires the last read
+    texts.length = 0;
+    await readers.readerLag({ maxAgeMs: 60_000 });
+    expect(texts.filter((t) => t.includes('log_horizon('))).toHaveLength(1);
+    await readers.close();
   });
 
   it('sends the shared read once the microtasks of its turn have run, before the next callback of the event loop', async () => {

@@ -1,3 +1,4 @@
+import type { LogCheckpoint } from '../../core/checkpoint.js';
 import type { EventMetadata, StoredEvent } from '../types.js';
 
 /**
@@ -65,6 +66,21 @@ export function parseStoredEvent(json: string): StoredEvent {
     // The text formatCheckpoint() makes.
     checkpoint: `${t[1]}:${t[0]}`,
   };
+}
+
+/**
+ * The checkpoint of one {@link EVENT_JSON} text without parsing it: its
+ * first two fields, `[global_position,"txid",…`.
+ *
+ * @example
+ * ```ts
+ * checkpointOfEventJson('[40,"812",1,…]') // '812:40'
+ * ```
+ */
+export function checkpointOfEventJson(json: string): LogCheckpoint {
+  const comma = json.indexOf(',');
+  const txid = json.slice(comma + 2, json.indexOf('"', comma + 2));
+  return `${txid}:${json.slice(1, comma)}`;
 }
 
 /** Map a row of {@link EVENT_COLUMNS} to a {@link StoredEvent}. */

@@ -28,20 +28,24 @@
  * handler's own work among them — while the database could idle.
  *
  * Readers that follow the log (processors: they read again on every wake-up
- * of the store and poll as a backstop) share pages across turns as well: a
- * page read for a follower is served to every other follower that asks for
- * the page after the same checkpoint before the next wake-up arrives (and at
- * most {@link FOLLOWED_PAGE_TTL_MS} after its rows arrived). Its horizon was
- * sent after every wake-up received before it, so it holds every commit that
- * woke any of them; a commit notified after it starts a new generation, and
- * a follower woken by it reads afresh. Before, the processors of one host
- * asked for the same page a few milliseconds apart — one still committing
- * its last batch while the others had read — and each paid a read of its own.
+ * of the store and poll as a backstop) share pages across turns and across
+ * positions as well (followed-window.ts): a page read for one follower serves
+ * every follower whose checkpoint it holds — the same one, or one a few
+ * events further — from that checkpoint to its end, and the follower reads on
+ * after it only where no kept page does. Any page is whole from its start
+ * to its last event for good; "nothing after it" (a short page) holds only
+ * until the next wake-up, and at most {@link FOLLOWED_PAGE_TTL_MS} after its
+ * rows arrived: its horizon was sent after every wake-up received before
+ * it, so it holds every commit that woke any of them. Before, the processors
+ * of one host asked for the same pages a few milliseconds or a few events
+ * apart — one still committing its last batch while the others had read —
+ * and each paid a read of its own.
  */
 import { quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
 import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
 import type { ReadAllResult, ReaderLag, StoredEvent } from '../types.js';
-import { parseStoredEvent } from './event-rows.js';
+import { FollowedWindow } from '../followed-window.js';
+import { checkpointOfEventJson, parseStoredEvent } from './event-rows.js';
 import { ReadAhead, type RawPage } from './read-ahead.js';
 import { writerLockKeys } from './writer-lock.js';
 
@@ -61,24 +65,14 @@ interface PageRequest {
 }
 
 /**
- * The longest a followed page is served after its rows arrived, ms: a
- * follower's backstop poll (no wake-up came) still reads what committed
- * since, give or take this much.
+ * The longest a short followed page proves "nothing after it" without a
+ * wake-up, ms: a follower's backstop poll (no wake-up came) still reads what
+ * committed since, give or take this much.
  */
 export const FOLLOWED_PAGE_TTL_MS = 50;
 
-/** A page read for a follower, shared until the next wake-up. */
-interface FollowedPage {
-  /** The wake-up generation it was asked for in (its horizon was sent after that began). */
-  generation: number;
-  limit: number;
-  /** When its rows arrived (performance.now()); undefined while it is read. */
-  arrivedAt: number | undefined;
-  /** The rows (never decoded in place: each follower gets a copy). */
-  rows: Promise<string[]>;
-  /** Fewer rows than the limit: the page is whole for any limit. Unknown until read. */
-  short: boolean | undefined;
-}
+/** Bytes of followed pages kept for other followers by default (4 MiB). */
+export const FOLLOW_WINDOW_BYTES = 4 * 1024 * 1024;
 
 /** The SQL of the log reader, prepared once per schema. */
 export class LogReader {
@@ -91,30 +85,38 @@ export class LogReader {
   readonly #heldBack: string;
   readonly #oldestWriter: string;
   readonly #readAhead: ReadAhead | undefined;
-  readonly #generation: () => number;
-  readonly #followedTtlMs: number;
   /** Pages asked for in this turn, by checkpoint; read together once its microtasks have run. */
   #asked: Map<LogCheckpoint, PageRequest[]> | undefined;
-  /** Followers' pages of the current wake-up generation, by the checkpoint they follow. */
-  readonly #followed = new Map<LogCheckpoint, FollowedPage>();
+  /** Pages read for followers, shared with the others (followed-window.ts). */
+  readonly #followed: FollowedWindow<string>;
 
   /**
    * `readAhead`: overlap a sequential reader's page reads with its decoding
    * (read-ahead.ts). Only worth it when the database can work while this
    * process decodes: not on PGlite, which runs in this thread.
    * `generation`: the store's wake-up count (`Wakeups.generation`); without
-   * it followers share pages within a turn only. `followedTtlMs`: see
-   * {@link FOLLOWED_PAGE_TTL_MS}.
+   * it a short page never ends another follower's read. `followedTtlMs`: see
+   * {@link FOLLOWED_PAGE_TTL_MS}; `followWindowBytes`: see {@link FOLLOW_WINDOW_BYTES}.
    */
   constructor(
     sql: SqlQueryable,
     schema: string,
-    options: { readAhead?: boolean; generation?: () => number; followedTtlMs?: number } = {},
+    options: {
+      readAhead?: boolean;
+      generation?: () => number;
+      followedTtlMs?: number;
+      followWindowBytes?: number;
+    } = {},
   ) {
     const s = quoteIdent(schema);
     this.#sql = sql;
-    this.#generation = options.generation ?? (() => Number.NaN);
-    this.#followedTtlMs = options.followedTtlMs ?? FOLLOWED_PAGE_TTL_MS;
+    this.#followed = new FollowedWindow((after, limit) => this.#askRows(after, limit), {
+      checkpointOf: checkpointOfEventJson,
+      sizeOf: (row) => row.length,
+      generation: options.generation ?? (() => Number.NaN),
+      maxBytes: options.followWindowBytes ?? FOLLOW_WINDOW_BYTES,
+      tailTtlMs: options.followedTtlMs ?? FOLLOWED_PAGE_TTL_MS,
+    });
     this.#readAhead = options.readAhead
       ? new ReadAhead((after, limit) => this.#readPage(after, limit))
       : undefined;
@@ -152,45 +154,16 @@ export class LogReader {
 
   /**
    * At most `limit` events after `after`, for a reader that follows the log:
-   * shared with the other followers that ask for it until the next wake-up.
+   * served from pages read for other followers where they hold it (followed-window.ts).
    */
   async readFollowing(after: LogCheckpoint, limit: number): Promise<ReadAllResult> {
-    const rows = await this.#followedRows(after, limit);
-    return rawPage(rows.slice(0, limit), after).decode();
+    return rawPage(await this.#followed.read(after, limit), after).decode();
   }
 
   /** Drop pages read ahead (after the log changed under them: archive, restore). */
   forgetReadAhead(): void {
     this.#readAhead?.clear();
     this.#followed.clear();
-  }
-
-  #followedRows(after: LogCheckpoint, limit: number): Promise<string[]> {
-    const generation = this.#generation();
-    const now = performance.now();
-    const fresh = (p: FollowedPage) =>
-      p.generation === generation && (p.arrivedAt === undefined || now - p.arrivedAt <= this.#followedTtlMs);
-    const shared = this.#followed.get(after);
-    if (shared && fresh(shared) && (shared.limit >= limit || shared.short === true)) return shared.rows;
-    for (const [key, p] of this.#followed) if (!fresh(p)) this.#followed.delete(key);
-    const page: FollowedPage = {
-      generation,
-      limit,
-      arrivedAt: undefined,
-      rows: this.#askRows(after, limit),
-      short: undefined,
-    };
-    page.rows.then(
-      (rows) => {
-        page.arrivedAt = performance.now();
-        page.short = rows.length < limit;
-      },
-      () => {
-        if (this.#followed.get(after) === page) this.#followed.delete(after);
-      },
-    );
-    this.#followed.set(after, page);
-    return page.rows;
   }
 
   async #readPage(after: LogCheckpoint, limit: number): Promise<RawPage> {

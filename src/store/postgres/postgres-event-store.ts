@@ -84,7 +84,8 @@ export class PostgresEventStore implements EventStore {
   readonly #committer: GroupCommitter<PreparedAppend, AppendResult>;
   readonly #hooks = new Set<InlineHook>();
   readonly #wakeups: Wakeups;
-  readonly #committedHead: SharedHead;
+  readonly #committedHead: SharedHead<LogCheckpoint>;
+  readonly #readerLag: SharedHead<ReaderLag>;
   readonly #readStream: string;
   #closed = false;
 
@@ -101,11 +102,16 @@ export class PostgresEventStore implements EventStore {
     this.#reader = new LogReader(sql, config.schema, {
       readAhead: (sql.maxConcurrency ?? 1) > 1,
       generation: () => wakeups.generation,
+      followWindowBytes: config.followWindowBytes,
     });
     this.#writer = new AppendWriter(config.schema, channel);
     const reader = this.#reader;
     this.#committedHead = new SharedHead(
       () => reader.committedHead(),
+      () => wakeups.generation,
+    );
+    this.#readerLag = new SharedHead(
+      () => reader.lag(),
       () => wakeups.generation,
     );
     this.wakeups = this.#wakeups.signals;
@@ -191,8 +197,8 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  readerLag(): Promise<ReaderLag> {
-    return this.#reader.lag();
+  readerLag(options: { maxAgeMs?: number } = {}): Promise<ReaderLag> {
+    return this.#readerLag.read(options);
   }
 
   registerEventType(type: string, schema: ZodType): void {
@@ -211,6 +217,7 @@ export class PostgresEventStore implements EventStore {
     this.#partitions.invalidate();
     this.#reader.forgetReadAhead();
     this.#committedHead.forget();
+    this.#readerLag.forget();
     return archived;
   }
 
@@ -220,6 +227,7 @@ export class PostgresEventStore implements EventStore {
     this.#partitions.invalidate();
     this.#reader.forgetReadAhead();
     this.#committedHead.forget();
+    this.#readerLag.forget();
   }
 
   async close(): Promise<void> {
