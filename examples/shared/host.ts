@@ -97,7 +97,7 @@ export interface HostOptions {
   rateLimitPerMinute?: number;
   /**
    * Webhook admission (503 `OVERLOADED` while the pipeline is behind); false
-   * turns it off. Default from `ADMISSION*` (`host-admission.ts`): on.
+   * turns it off. Default from `ADMISSION*` (`host-admission.ts`): off.
    */
   admission?: AdmissionOptions | false;
   /** Realtime heartbeats, ms. Default 30,000. */
