@@ -411,10 +411,26 @@ export function eventStoreContract(
         await store.append('c', [order(4), order(5)]);
         const rest = await live;
         expect(rest.map((e) => (e.data as { total: number }).total)).toEqual([3, 4, 5]);
-        const fromEnd = firstValueFrom(store.subscribe({ after: 'end', pollIntervalMs: 50 }).pipe(take(1)));
-        await new Promise((r) => setTimeout(r, 100));
-        await store.append('d', [order(6)]);
-        expect(((await fromEnd).data as { total: number }).total).toBe(6);
+        // 'end' is taken when the subscription starts, which the caller cannot see: append
+        // until one arrives instead of sleeping. No history comes, and nothing after it is skipped.
+        const fromEnd: number[] = [];
+        const subscription = store
+          .subscribe({ after: 'end', pollIntervalMs: 50 })
+          .subscribe((e) => fromEnd.push((e.data as { total: number }).total));
+        let next = 6;
+        await waitFor(
+          async () => {
+            if (fromEnd.length > 0) return true;
+            await store.append('d', [order(next++)]);
+            return false;
+          },
+          { what: 'a live event after the end', intervalMs: 50 },
+        );
+        await store.append('d', [order(next)]);
+        await waitFor(() => fromEnd.at(-1) === next, { what: 'the event after it' });
+        subscription.unsubscribe();
+        expect(fromEnd[0]).toBeGreaterThanOrEqual(6);
+        expect(fromEnd).toEqual(Array.from({ length: next - fromEnd[0]! + 1 }, (_, i) => fromEnd[0]! + i));
       });
 
       it('closing the store completes its live subscriptions, with no read after', async () => {
