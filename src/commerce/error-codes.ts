@@ -1,8 +1,9 @@
 /**
  * The commerce domain's part of the error-code registry: same shape and
  * naming rule as `ERROR_REGISTRY`, codes disjoint from it (docs/errors.md).
- * These errors stay inside sagas and clients; over HTTP a host maps them
- * itself (`problemOf` answers a code outside `ERROR_REGISTRY` with 500).
+ * Over HTTP they keep these statuses when the registry is passed to the one
+ * mapping: `errorToProblem(err, COMMERCE_ERROR_REGISTRY)` (the commerce routes
+ * and webhook handlers do; without it a code outside `ERROR_REGISTRY` is a 500).
  */
 import type { ErrorCodeInfo } from '../core/error-codes.js';
 

@@ -110,12 +110,15 @@ const INTERNAL: HttpProblemError = Object.freeze({
  * @example
  * ```ts
  * problemOf(new InvalidArgumentError('bad')) // { status: 400, code: 'INVALID_ARGUMENT', message: 'bad' }
+ * // A domain's own codes, from its registry (same shape as ERROR_REGISTRY):
+ * problemOf(new InsufficientStockError(shortfalls), COMMERCE_ERROR_REGISTRY).status // 409
  * ```
  */
-export function problemOf(err: unknown): HttpProblemError {
+export function problemOf(err: unknown, statuses?: ErrorStatuses): HttpProblemError {
   if (isHttpProblemError(err)) return err;
   if (isSyncError(err)) {
-    const status = httpStatusOfCode(err.code);
+    const own = statuses !== undefined && Object.hasOwn(statuses, err.code) ? statuses[err.code] : undefined;
+    const status = own?.status ?? httpStatusOfCode(err.code);
     if (status !== 500) {
       const issues = (err as { issues?: unknown }).issues;
       const headers = retryAfterOf(err);
@@ -157,6 +160,18 @@ function isIssue(value: unknown): value is { path: string; message: string } {
  * try { return await inner(req); } catch (err) { return errorToProblem(err); }
  * ```
  */
-export function errorToProblem(err: unknown): HttpResponse {
-  return problemResponse(problemOf(err));
+export function errorToProblem(err: unknown, statuses?: ErrorStatuses): HttpResponse {
+  return problemResponse(problemOf(err, statuses));
 }
+
+/**
+ * A domain's codes and their HTTP statuses, in the shape of `ERROR_REGISTRY`
+ * (for example `COMMERCE_ERROR_REGISTRY`): what {@link problemOf} answers
+ * for codes the generic registry does not know.
+ *
+ * @example
+ * ```ts
+ * const statuses: ErrorStatuses = { INSUFFICIENT_STOCK: { status: 409 } };
+ * ```
+ */
+export type ErrorStatuses = Readonly<Record<string, { readonly status: number }>>;

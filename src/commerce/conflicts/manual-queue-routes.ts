@@ -18,6 +18,7 @@ import {
 } from '../../conflicts/errors.js';
 import type { JsonObject } from '../../conflicts/json.js';
 import { errorToProblem, problemResponse } from '../../http/problem.js';
+import { COMMERCE_ERROR_REGISTRY } from '../error-codes.js';
 import type { Route } from '../../http/router.js';
 import { jsonResponse, withBodyLimit, type HttpRequestHead, type HttpResponse } from '../../http/types.js';
 import type { ConflictQueue, ConflictReader } from './conflict-queue.js';
@@ -166,7 +167,8 @@ export function manualQueueRoutes(options: ManualQueueRoutesOptions): Route[] {
 function queueProblem(err: unknown): HttpResponse {
   // The refusals of the queue (and a malformed identity from authorize(): the
   // host's bug, a 500 without the detail) are answered by the one mapping.
-  if (QUEUE_REFUSALS.some((refusal) => err instanceof refusal)) return errorToProblem(err);
+  if (QUEUE_REFUSALS.some((refusal) => err instanceof refusal))
+    return errorToProblem(err, COMMERCE_ERROR_REGISTRY);
   throw err;
 }
 

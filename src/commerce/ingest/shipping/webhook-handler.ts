@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { orderStream } from '../../inventory/streams.js';
 import { isConcurrencyError } from '../../../core/errors.js';
 import { errorToProblem } from '../../../http/problem.js';
+import { COMMERCE_ERROR_REGISTRY } from '../../error-codes.js';
 import {
   headerValue,
   jsonResponse,
@@ -225,5 +226,8 @@ export function createShippingWebhookHandler(options: ShippingWebhookOptions): H
   }
 
   // The adapters stop reading past the limit, rather than buffer what assertBodySize refuses.
-  return withBodyLimit((req) => handle(req).catch(errorToProblem), config.maxBodyBytes);
+  return withBodyLimit(
+    (req) => handle(req).catch((err: unknown) => errorToProblem(err, COMMERCE_ERROR_REGISTRY)),
+    config.maxBodyBytes,
+  );
 }

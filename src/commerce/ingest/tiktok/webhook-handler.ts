@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import { errorToProblem } from '../../../http/problem.js';
+import { COMMERCE_ERROR_REGISTRY } from '../../error-codes.js';
 import {
   headerValue,
   jsonResponse,
@@ -168,5 +169,8 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
   }
 
   // The adapters stop reading past the limit, rather than buffer what assertBodySize refuses.
-  return withBodyLimit((req) => handle(req).catch(errorToProblem), config.maxBodyBytes);
+  return withBodyLimit(
+    (req) => handle(req).catch((err: unknown) => errorToProblem(err, COMMERCE_ERROR_REGISTRY)),
+    config.maxBodyBytes,
+  );
 }
