@@ -25,6 +25,9 @@ export const COMMERCE_ERROR_REGISTRY = Object.freeze({
   TIKTOK_RATE_LIMITED: { module: 'commerce', status: 503, error: 'TikTokApiError' },
   TIKTOK_NETWORK_ERROR: { module: 'commerce', status: 503, error: 'TikTokApiError' },
   TIKTOK_TOKEN_EXPIRED: { module: 'commerce', status: 502, error: 'TikTokApiError' },
+  UNKNOWN_SHOP: { module: 'commerce', status: 403, error: 'WebhookSubjectUnknownError' },
+  UNKNOWN_CREATOR: { module: 'commerce', status: 403, error: 'WebhookSubjectUnknownError' },
+  UNKNOWN_ORDER: { module: 'commerce', status: 404, error: 'WebhookSubjectUnknownError' },
 } as const satisfies Record<string, ErrorCodeInfo<'commerce'>>);
 
 /** A code of {@link COMMERCE_ERROR_REGISTRY}. */

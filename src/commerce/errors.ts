@@ -113,3 +113,22 @@ export function isPermanentCommerceError(err: unknown): boolean {
     err instanceof InsufficientStockError
   );
 }
+
+/**
+ * A webhook names a shop, creator or order this host does not serve for its
+ * sender (an unbound TikTok shop, a shipping provider not bound to the
+ * creator, an order the creator does not have). Nothing was written; the
+ * answer is 403 (`UNKNOWN_SHOP`, `UNKNOWN_CREATOR`) or 404 (`UNKNOWN_ORDER`).
+ *
+ * @example
+ * ```ts
+ * throw new WebhookSubjectUnknownError('UNKNOWN_ORDER', 'Creator c-1 has no order o-9');
+ * ```
+ */
+export class WebhookSubjectUnknownError extends SyncError {
+  override readonly code: 'UNKNOWN_SHOP' | 'UNKNOWN_CREATOR' | 'UNKNOWN_ORDER';
+  constructor(code: WebhookSubjectUnknownError['code'], message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.code = code;
+  }
+}

@@ -69,6 +69,7 @@ export {
   ProviderRejectedError,
   ProviderUnavailableError,
   type StockShortfall,
+  WebhookSubjectUnknownError,
 } from './errors.js';
 export { COMMERCE_ERROR_REGISTRY, type CommerceErrorCode } from './error-codes.js';
 export {

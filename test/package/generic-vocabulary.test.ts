@@ -61,14 +61,8 @@ const DOMAIN_WORDS = new Set([
 /** Generic phrases holding a domain word, on the lowercase word sequence. */
 const ALLOWED_PHRASES = ['order by', 'cursor order', 'in order', 'key order', 'total order'];
 
-/**
- * Domain words still in the generic parts, per file: the ingest error codes
- * of the commerce receivers (registered with ingest's codes, so that
- * `IngestError` carries them). This list only shrinks.
- */
-const PENDING: Readonly<Record<string, readonly string[]>> = {
-  'core/error-codes.ts': ['UNKNOWN_CREATOR', 'UNKNOWN_ORDER', 'UNKNOWN_SHOP'],
-};
+/** Domain words still in the generic parts, per file. Empty; it stays so. */
+const PENDING: Readonly<Record<string, readonly string[]>> = {};
 
 function words(text: string): string[] {
   return text

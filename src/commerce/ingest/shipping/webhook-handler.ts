@@ -8,6 +8,7 @@ import { orderStream } from '../../inventory/streams.js';
 import { isConcurrencyError } from '../../../core/errors.js';
 import { errorToProblem } from '../../../http/problem.js';
 import { COMMERCE_ERROR_REGISTRY } from '../../error-codes.js';
+import { WebhookSubjectUnknownError } from '../../errors.js';
 import {
   headerValue,
   jsonResponse,
@@ -191,7 +192,10 @@ export function createShippingWebhookHandler(options: ShippingWebhookOptions): H
     const creatorId = update.creator_id;
     // The payload names the creator; only the provider's binding makes it trusted.
     if (!(await provider.serves(creatorId))) {
-      throw new IngestError('UNKNOWN_CREATOR', `Provider "${name}" does not ship for creator ${creatorId}`);
+      throw new WebhookSubjectUnknownError(
+        'UNKNOWN_CREATOR',
+        `Provider "${name}" does not ship for creator ${creatorId}`,
+      );
     }
     await enforceRateLimit(limiter, `shipping:${name}:${creatorId}`);
     const events = mapTrackingUpdate(name, update, envelope.timestamp ?? new Date(nowMs).toISOString());
@@ -221,7 +225,9 @@ export function createShippingWebhookHandler(options: ShippingWebhookOptions): H
       return await store.append(orderStream(creatorId, orderId), events, appendOptions);
     } catch (err) {
       if (!isConcurrencyError(err)) throw err;
-      throw new IngestError('UNKNOWN_ORDER', `Creator ${creatorId} has no order ${orderId}`, { cause: err });
+      throw new WebhookSubjectUnknownError('UNKNOWN_ORDER', `Creator ${creatorId} has no order ${orderId}`, {
+        cause: err,
+      });
     }
   }
 

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { errorToProblem } from '../../../http/problem.js';
 import { COMMERCE_ERROR_REGISTRY } from '../../error-codes.js';
+import { WebhookSubjectUnknownError } from '../../errors.js';
 import {
   headerValue,
   jsonResponse,
@@ -147,7 +148,10 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
     await enforceRateLimit(limiter, `tiktok:${envelope.shop_id}`);
     const creatorId = await resolveCreatorId(envelope.shop_id);
     if (creatorId === undefined) {
-      throw new IngestError('UNKNOWN_SHOP', `Shop ${envelope.shop_id} is not served by this receiver`);
+      throw new WebhookSubjectUnknownError(
+        'UNKNOWN_SHOP',
+        `Shop ${envelope.shop_id} is not served by this receiver`,
+      );
     }
     const { streamId, aggregateType, events } = mapTikTokWebhook(envelope, {
       creatorId,
