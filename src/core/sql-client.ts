@@ -49,7 +49,7 @@ export interface SqlTransaction extends SqlQueryable {
   /**
    * Send a statement without waiting for its answer, where the adapter can
    * pipeline (pg with node-postgres 8.2x; absent elsewhere — use
-   * {@link queueStatement}, which falls back to `query`). It runs before every
+   * `queueStatement`, which falls back to `query`). It runs before every
    * later statement of the transaction, and goes out with the next one or with
    * COMMIT: for writes whose rows nobody reads and locks taken before a read.
    * Its failure fails the next statement or the commit. The promise (its

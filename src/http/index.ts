@@ -2,7 +2,13 @@ export { headerValue, jsonResponse, withBodyLimit } from './types.js';
 export type { HttpHandler, HttpHeaders, HttpRequest, HttpRequestHead, HttpResponse } from './types.js';
 export { HttpError, isHttpError } from './errors.js';
 export type { HttpErrorCode } from './errors.js';
-export { errorToProblem, PROBLEM_CONTENT_TYPE, problemOf, problemResponse, type ErrorStatuses } from './problem.js';
+export {
+  errorToProblem,
+  PROBLEM_CONTENT_TYPE,
+  problemOf,
+  problemResponse,
+  type ErrorStatuses,
+} from './problem.js';
 export type { HttpProblemError, ProblemDetails } from './problem.js';
 export { createRouter } from './router.js';
 export type { Route } from './router.js';

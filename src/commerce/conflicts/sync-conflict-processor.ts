@@ -25,7 +25,10 @@ import {
 } from '../../conflicts/service/conflict-resolver.js';
 import { jsonEquals } from '../../conflicts/json.js';
 import { conflictIdFor } from '../../conflicts/pipeline/conflict-id.js';
-import { GENERIC_CONFLICT_DETECTED_EVENT, type ConflictDetectedData } from '../../conflicts/service/events.js';
+import {
+  GENERIC_CONFLICT_DETECTED_EVENT,
+  type ConflictDetectedData,
+} from '../../conflicts/service/events.js';
 import { SYNC_CONFLICT_DETECTED_EVENT } from './commerce-conflict-names.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
