@@ -19,10 +19,19 @@
  *   "p10 ≤ y ≤ p90" count, which over-covers such days.
  * - `detect_delay_days` (median days from shock onset to a confirmed alarm, viral
  *   class, with mentions; `detect_delay_days_sales_only` without them),
- *   `flag_delay_days`, `detected_share`, and `false_alarm_rate`
- *   (confirmed alarms away from any shock, per product-year; every class), all
- *   from the scan the forecaster bases its forecast on (`scanDemandSpikes`:
- *   with the yearly index when the chosen model carries one) over the whole series.
+ *   `flag_delay_days`, `detected_share`, all from the scan the forecaster
+ *   bases its forecast on (`scanDemandSpikes`: with the yearly index when the
+ *   chosen model carries one) over the whole series.
+ * - `false_alarm_rate`: measured live, as production would raise them —
+ *   confirmed alarms counted on the day they were confirmed, from a scan of
+ *   the history up to that day only (the yearly index, if any, chosen from
+ *   that history) — per product-year, on the series with no true shock
+ *   (`false_alarm_products` of them; null for a class where every series has
+ *   one). `false_alarm_rate_first_year`: the same over each series' first 364
+ *   days, where no yearly index can be known yet (a seasonal seller's first
+ *   season). `false_alarm_rate_hindsight`: confirmed alarms away from any
+ *   shock in the whole-series scan (which sees the yearly index fitted on
+ *   the whole series, so it under-counts a first season), every series.
  * - `ms_per_forecast` (wall clock) and `cpu_ms_per_forecast` (this process's
  *   CPU time, user + system, around each `forecastDemand` call): medians. On a
  *   shared machine compare CPU, and old against new run alternately.
@@ -30,7 +39,8 @@
  * Environment: FORECAST_PRODUCTS (per class, default 60 → 300 products),
  * FORECAST_CLASSES (comma-separated, default all, e.g. `seasonal,demo_replay`),
  * FORECAST_DAYS (default 730), FORECAST_ORIGINS (default 6, 30 days apart,
- * ending 30 days before the end), FORECAST_PATHS (default 500).
+ * ending 30 days before the end), FORECAST_PATHS (default 500),
+ * FORECAST_LIVE_STEP (days between the live scans after the first 420, default 7).
  *
  * `forecast.demo_replay` replays the demo's log: the demo shop's daily sales
  * history (`examples/shared/domain/demo-sales-history.ts`: weekend peak,
@@ -42,6 +52,8 @@
  * no mentions (the demo has none).
  */
 import { forecastDemand, scanDemandSpikes } from '../src/commerce/forecasting/forecast-demand.js';
+import { detectSpikes } from '../src/commerce/forecasting/spike-detector.js';
+import { YEARLY_MIN_DAYS } from '../src/commerce/forecasting/yearly-seasonality.js';
 import { intervalCoverage } from '../src/commerce/forecasting/pit-coverage.js';
 import {
   DEMAND_CLASSES,
@@ -60,7 +72,9 @@ const PRODUCTS = Number(process.env.FORECAST_PRODUCTS ?? 60);
 const DAYS = Number(process.env.FORECAST_DAYS ?? 730);
 const ORIGINS = Number(process.env.FORECAST_ORIGINS ?? 6);
 const PATHS = Number(process.env.FORECAST_PATHS ?? 500);
+const LIVE_STEP = Number(process.env.FORECAST_LIVE_STEP ?? 7);
 const HORIZON = 30;
+const YEAR = 364;
 const START = '2025-01-01';
 
 interface Tally {
@@ -166,6 +180,52 @@ function detection(series: Series, delays: number[], flags: number[], missed: { 
   return falseAlarms;
 }
 
+/**
+ * Confirmed alarms the detector raised at the time, as production sees them:
+ * an alarm counts on the day it was confirmed, from a scan of the history up
+ * to that day only. Before {@link YEARLY_MIN_DAYS} no yearly index can be
+ * fitted, so `scanDemandSpikes` is the plain online CUSUM, and one plain scan
+ * of the whole series gives every day's live answer exactly; from then on the
+ * history up to day T is scanned every {@link LIVE_STEP} days (the yearly index
+ * is chosen from that history) and its alarms confirmed since the previous
+ * scan are the ones raised live. Returns the confirmation days.
+ */
+function liveAlarms(series: Series): number[] {
+  const history = (end: number) => ({
+    sales: series.sales.slice(0, end),
+    startDate: START,
+    ...(series.mentions ? { mentions: series.mentions.slice(0, end) } : {}),
+  });
+  const early = Math.min(DAYS, YEARLY_MIN_DAYS - 1);
+  const plain = detectSpikes(series.sales.slice(0, early), { mentions: series.mentions?.slice(0, early) });
+  const days = plain.alarms.map((a) => a.confirmedIndex);
+  for (let from = early; from < DAYS; from += LIVE_STEP) {
+    const end = Math.min(DAYS, from + LIVE_STEP);
+    const { alarms } = scanDemandSpikes(history(end));
+    for (const a of alarms)
+      if (a.confirmedIndex >= from && a.confirmedIndex < end) days.push(a.confirmedIndex);
+  }
+  return days;
+}
+
+/** Live false alarms on series with no true shock: in all, and in the first year alone. */
+function liveFalseAlarms(all: readonly Series[]) {
+  const quiet = all.filter((s) => s.shockOnsets.length === 0);
+  let alarms = 0;
+  let firstYear = 0;
+  for (const series of quiet) {
+    const days = liveAlarms(series);
+    alarms += days.length;
+    firstYear += days.filter((d) => d < YEAR).length;
+  }
+  return {
+    false_alarm_rate: quiet.length > 0 ? round(alarms / ((quiet.length * DAYS) / 365), 3) : null,
+    false_alarm_rate_first_year:
+      quiet.length > 0 && DAYS >= YEAR ? round(firstYear / ((quiet.length * YEAR) / 365), 3) : null,
+    false_alarm_products: quiet.length,
+  };
+}
+
 function runClass(name: string, all: readonly Series[]): void {
   const tally: Tally = {
     mase: [],
@@ -209,7 +269,8 @@ function runClass(name: string, all: readonly Series[]): void {
     flag_delay_days: flags.length > 0 ? median(flags) : null,
     detect_delay_days_sales_only: salesOnly.length > 0 ? median(salesOnly) : null,
     detected_share: shocks > 0 ? round(1 - missed.n / shocks, 3) : null,
-    false_alarm_rate: round(falseAlarms / ((all.length * DAYS) / 365), 3),
+    ...liveFalseAlarms(all),
+    false_alarm_rate_hindsight: round(falseAlarms / ((all.length * DAYS) / 365), 3),
     methods: tally.methods,
     ms_per_forecast: round(median(tally.ms), 2),
     cpu_ms_per_forecast: round(median(tally.cpuMs), 2),
