@@ -35,6 +35,7 @@ export {
   type ModelSelection,
 } from './select-model.js';
 export {
+  DEFAULT_MIN_LIFT,
   detectSpikes,
   SPIKE_STATES,
   type SpikeDetectorOptions,

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   cleanSpikes,
+  DEFAULT_MIN_LIFT,
   detectSpikes,
   fitSpikeDecay,
   forecastDemand,
@@ -95,8 +96,11 @@ describe('spikes on a yearly-seasonal seller', () => {
       const sales = holidays(seed);
       const index = yearlyIndex(sales)!;
       expect(Math.max(...index)).toBeGreaterThan(1.5);
-      // Without the yearly term, each year's peak is taken for a spike.
-      expect(detectSpikes(sales).alarms.length, `seed ${seed}`).toBeGreaterThan(0);
+      // Without the yearly term (and without the lift rule, which alone now
+      // stops most swells), each year's peak is taken for a spike.
+      expect(detectSpikes(sales, { options: { minLift: 1 } }).alarms.length, `seed ${seed}`).toBeGreaterThan(
+        0,
+      );
       expect(detectSpikes(sales, { yearlyIndex: index }).alarms, `seed ${seed}`).toEqual([]);
       // A viral shock in the middle of the season: confirmed within two days.
       const shockAt = PEAK + 14;
@@ -125,9 +129,13 @@ describe('spikes on a yearly-seasonal seller', () => {
   it('drops an alarm on a yearly swell whose rise came back a year apart', () => {
     // The forecaster's scan confirmed one alarm on each swell: the first scan's alarm cleaned the
     // swell away before a yearly index was chosen, or left a weak one that still expected too little.
+    // (Without the lift rule: the plain detector now drops these swells by itself.)
     for (const { sales } of swells) {
-      expect(detectSpikes(sales).alarms.length).toBeGreaterThan(0);
+      expect(detectSpikes(sales, { options: { minLift: 1 } }).alarms.length).toBeGreaterThan(0);
       expect(scanDemandSpikes({ sales, startDate: '2025-01-01' }).alarms).toEqual([]);
+      expect(
+        scanDemandSpikes({ sales, startDate: '2025-01-01' }, { spikeDetector: { minLift: 1 } }).alarms,
+      ).toEqual([]);
     }
   });
 
@@ -209,5 +217,63 @@ describe('forecast after a confirmed spike', () => {
     expect(windows[0]!.end).toBeLessThan(200);
     expect(Math.max(...cleaned.slice(onset, windows[0]!.end))).toBeLessThan(20);
     expect(cleaned.slice(windows[0]!.end)).toEqual(sales.slice(windows[0]!.end));
+  });
+});
+
+describe('the lift a confirmation needs', () => {
+  /** 120 days at 20/day, then `after`/day: a step with no noise. */
+  const step = (after: number) => Array.from({ length: 150 }, (_, t) => (t < 120 ? 20 : after));
+
+  it('confirms a step to three times the level, not one to 1.5 times (a level shift the baseline catches up with)', () => {
+    // 20 → 30: z = 10/√20 ≈ 2.2 a day, so S passes 7 on the fifth day, with a lift of 30/20 = 1.5 < 1.75.
+    expect(DEFAULT_MIN_LIFT).toBe(1.75);
+    expect(detectSpikes(step(30)).alarms).toEqual([]);
+    expect(detectSpikes(step(30), { options: { minLift: 1 } }).alarms).toHaveLength(1);
+    // 20 → 60: lift 3, confirmed on the second day as before.
+    const [alarm] = detectSpikes(step(60)).alarms;
+    expect(alarm).toMatchObject({ onsetIndex: 120, confirmedIndex: 121 });
+  });
+
+  /** Seeds of the bench's `seasonal_yearly` and `viral` products (class index 5 and 4). */
+  const bench = (demandClass: 'seasonal_yearly' | 'viral', classIndex: number) =>
+    Array.from({ length: 60 }, (_, p) =>
+      syntheticDemand(demandClass, 730, 1 + classIndex * 100_003 + p * 7919),
+    );
+
+  it('raises few alarms in a yearly seller’s first season, where no yearly index can be known yet', () => {
+    // Live in the first 419 days the forecaster's scan is the plain detector (a yearly index needs 420).
+    const firstYear = (minLift: number) =>
+      bench('seasonal_yearly', 5).reduce(
+        (n, s) =>
+          n +
+          detectSpikes(s.sales.slice(0, 419), {
+            mentions: s.mentions.slice(0, 419),
+            options: { minLift },
+          }).alarms.filter((a) => a.confirmedIndex < 364).length,
+        0,
+      ) / 60;
+    expect(firstYear(1)).toBeGreaterThan(0.1);
+    expect(firstYear(DEFAULT_MIN_LIFT)).toBeLessThanOrEqual(0.05);
+  });
+
+  it('still confirms viral shocks as fast and as often', () => {
+    const found = (minLift: number) => {
+      const delays: number[] = [];
+      let shocks = 0;
+      for (const s of bench('viral', 4)) {
+        const { alarms } = detectSpikes(s.sales, { mentions: s.mentions, options: { minLift } });
+        for (const on of s.shockOnsets) {
+          shocks++;
+          const hit = alarms.find((a) => a.confirmedIndex >= on - 2 && a.confirmedIndex <= on + 14);
+          if (hit) delays.push(Math.max(0, hit.confirmedIndex - on));
+        }
+      }
+      delays.sort((a, b) => a - b);
+      return { share: delays.length / shocks, median: delays[Math.floor((delays.length - 1) / 2)] };
+    };
+    const without = found(1);
+    const withLift = found(DEFAULT_MIN_LIFT);
+    expect(withLift.median).toBe(without.median);
+    expect(withLift.share).toBeGreaterThanOrEqual(without.share - 0.03);
   });
 });
