@@ -124,13 +124,15 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard forecast panel', () => {
     upper.forEach((u, i) => expect(u).toBeLessThanOrEqual(lower[i]!));
     // The reorder suggestion in words, with a weekday, and the weekly adjustment.
     expect(await viral.locator('p.reorder').textContent()).toMatch(
-      /^reorder \d+ units (now: .+|by \w{3} \d{1,2} \w{3} to keep a 95 % chance of not stocking out)$/,
+      /^reorder \d+ units (now \(lead time \d+ days?\): .+|by \w{3} \d{1,2} \w{3} \(lead time \d+ days?\) to keep a 95 % chance of not stocking out)(; seasonal adjustment [+−]\d+ units over the \d+ days covered)?$/,
     );
     // A product with time to spare gets a date to order by, as a weekday.
     const reorders = await page.locator('#forecast-charts p.reorder').allTextContents();
-    expect(reorders.some((r) => /^reorder \d+ units by \w{3} \d{1,2} \w{3} to keep a 95 %/.test(r))).toBe(
-      true,
-    );
+    expect(
+      reorders.some((r) =>
+        /^reorder \d+ units by \w{3} \d{1,2} \w{3} \(lead time \d+ days?\) to keep a 95 %/.test(r),
+      ),
+    ).toBe(true);
     expect(await viral.locator('p.seasonal').textContent()).toMatch(/Seasonal adjustment [+−]\d+ units/);
 
     // Live accuracy: nothing scored yet (every kept forecast's 30 days are still ahead).

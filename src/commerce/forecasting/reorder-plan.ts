@@ -1,7 +1,8 @@
 /**
  * Reorder suggestions from the forecast distribution, the supplier lead time
- * and a target service level: "reorder 140 units by 2026-12-05 to keep a 95 %
- * chance of not stocking out".
+ * and a target service level: "reorder 140 units by 2026-12-05 (lead time 5
+ * days) to keep a 95 % chance of not stocking out; seasonal adjustment +18
+ * units over the 13 days covered".
  *
  * The latest safe order day d is the last day such that stock on hand and on
  * order still covers demand until an order placed on d arrives (d + lead
@@ -53,7 +54,10 @@ export interface ReorderPlan {
   seasonalAdjustmentUnits: number;
   /** False when the cover period runs past the forecast horizon (the quantity is then a floor). */
   coverWithinHorizon: boolean;
-  /** The sentence for people. */
+  /**
+   * The sentence for people: units, order-by date, lead time, service level,
+   * and the seasonal adjustment when it rounds to at least one unit.
+   */
   message: string;
 }
 
@@ -95,7 +99,9 @@ function validate(input: ReorderPlanInput) {
  * @example
  * ```ts
  * const plan = planReorder(forecast, { available: 60, leadTimeDays: 5, serviceLevel: 0.95 });
- * plan.message // 'reorder 140 units by 2026-12-05 to keep a 95 % chance of not stocking out'
+ * plan.message
+ * // 'reorder 140 units by 2026-12-05 (lead time 5 days) to keep a 95 % chance of not stocking out;
+ * //  seasonal adjustment +18 units over the 13 days covered'
  * ```
  */
 export function planReorder(forecast: DemandForecast, input: ReorderPlanInput): ReorderPlan {
@@ -120,6 +126,7 @@ export function planReorder(forecast: DemandForecast, input: ReorderPlanInput): 
   const quantity = Math.ceil(raw / v.packSize) * v.packSize;
   const orderBy = addDays(forecast.firstDate, day);
   const percent = Math.round(v.serviceLevel * 100);
+  const seasonal = seasonalUnits(forecast, coverDays);
   return {
     reorder: true,
     quantity,
@@ -127,12 +134,38 @@ export function planReorder(forecast: DemandForecast, input: ReorderPlanInput): 
     urgent,
     serviceLevel: v.serviceLevel,
     coveredDemand,
-    seasonalAdjustmentUnits: seasonalUnits(forecast, coverDays),
+    seasonalAdjustmentUnits: seasonal,
     coverWithinHorizon: coverDays <= horizon,
-    message: urgent
-      ? `reorder ${quantity} units now: even today's order arrives after a ${100 - percent} % risk of stocking out`
-      : `reorder ${quantity} units by ${orderBy} to keep a ${percent} % chance of not stocking out`,
+    message: reorderMessage({ quantity, orderBy, urgent, lead, percent, seasonal, coverDays }),
   };
+}
+
+/** "1 day", "5 days". */
+function days(n: number): string {
+  return `${n} ${n === 1 ? 'day' : 'days'}`;
+}
+
+/**
+ * The sentence: units, date, lead time, service level, and the seasonal
+ * adjustment (rounded to whole units; left out when it rounds to 0).
+ */
+function reorderMessage(m: {
+  quantity: number;
+  orderBy: string;
+  urgent: boolean;
+  lead: number;
+  percent: number;
+  seasonal: number;
+  coverDays: number;
+}): string {
+  const lead = `(lead time ${days(m.lead)})`;
+  const head = m.urgent
+    ? `reorder ${m.quantity} units now ${lead}: even an order today leaves more than a ${100 - m.percent} % risk of stocking out before it arrives`
+    : `reorder ${m.quantity} units by ${m.orderBy} ${lead} to keep a ${m.percent} % chance of not stocking out`;
+  const units = Math.round(m.seasonal);
+  if (units === 0) return head;
+  const sign = units > 0 ? '+' : '−';
+  return `${head}; seasonal adjustment ${sign}${Math.abs(units)} units over the ${days(m.coverDays)} covered`;
 }
 
 function seasonalUnits(forecast: DemandForecast, days: number): number {

@@ -50,7 +50,36 @@ describe('planReorder', () => {
     expect(plan.urgent).toBe(false);
     // Cover through arrival (day 10) plus a review week: 17 days × 10 − 100 on hand.
     expect(plan.quantity).toBe(70);
-    expect(plan.message).toBe('reorder 70 units by 2027-01-06 to keep a 95 % chance of not stocking out');
+    // A flat week and year: no seasonal adjustment to name.
+    expect(plan.message).toBe(
+      'reorder 70 units by 2027-01-06 (lead time 3 days) to keep a 95 % chance of not stocking out',
+    );
+  });
+
+  it('names the lead time and service level in words, and an urgent order as one', () => {
+    // Order by day 8 (arrives day 9, as the 100 units run out); cover 8 + 1 + 7 = 17 days × 10 − 100.
+    const oneDay = planReorder(flat, { available: 100, leadTimeDays: 1, serviceLevel: 0.9 });
+    expect(oneDay.message).toBe(
+      'reorder 70 units by 2027-01-08 (lead time 1 day) to keep a 90 % chance of not stocking out',
+    );
+    const late = planReorder(flat, { available: 5, leadTimeDays: 3 });
+    expect(late.message).toBe(
+      'reorder 95 units now (lead time 3 days): even an order today leaves more than a 5 % risk of stocking out before it arrives',
+    );
+  });
+
+  it('makes the seasonal adjustment visible in the sentence', () => {
+    const f = forecastDemand({ sales: syntheticDemand('seasonal', 300, 12).sales, startDate: START });
+    const plan = planReorder(f, { available: 10, leadTimeDays: 2, reviewDays: 3 });
+    const units = Math.round(plan.seasonalAdjustmentUnits);
+    expect(units).not.toBe(0);
+    const sign = units > 0 ? '+' : '−';
+    expect(plan.message).toMatch(
+      new RegExp(
+        `^reorder ${plan.quantity} units (by ${plan.orderBy} \\(lead time 2 days\\) to keep a 95 % chance of not stocking out|now \\(lead time 2 days\\): .+); ` +
+          `seasonal adjustment \\${sign}${Math.abs(units)} units over the \\d+ days covered$`,
+      ),
+    );
   });
 
   it('rounds to packs, counts stock on order, and says when no order is needed', () => {
@@ -96,8 +125,10 @@ describe('planReorder', () => {
     });
     expect(plans[0]!.yearly).toBeGreaterThan(50);
     expect(plans[0]!.plan.seasonalAdjustmentUnits).toBeGreaterThan(50);
+    expect(plans[0]!.plan.message).toMatch(/; seasonal adjustment \+\d{2,} units over the 14 days covered$/);
     expect(plans[1]!.yearly).toBeLessThan(-50);
     expect(plans[1]!.plan.seasonalAdjustmentUnits).toBeLessThan(-50);
+    expect(plans[1]!.plan.message).toMatch(/; seasonal adjustment −\d{2,} units over the 14 days covered$/);
     // Without a yearly index the yearly part is zero.
     expect(flat.seasonality.yearlyByDay.every((u) => u === 0)).toBe(true);
   });
