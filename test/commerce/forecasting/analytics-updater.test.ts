@@ -3,7 +3,7 @@
  * one run fills the three analytics read models (published on their realtime
  * channels), and a later run scores the kept forecasts against what sold.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RowChange } from '../../../src/core/row-change.js';
 import {
   AnalyticsUpdater,
@@ -190,5 +190,26 @@ describe.each(commerceEngines)('analytics updater on $name', (engine) => {
       () =>
         new AnalyticsUpdater({ store: bed.store, readModels: bed.commerce.readModels, serviceLevel: 1.2 }),
     ).toThrow(ForecastInputError);
+  });
+});
+
+describe('AnalyticsUpdater default interval', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runs every 5 minutes unless told otherwise', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    // The constructor only keeps store and read models; runOnce is replaced, so neither is used.
+    const updater = new AnalyticsUpdater({ store: {} as never, readModels: {} as never });
+    const runOnce = vi.spyOn(updater, 'runOnce').mockResolvedValue({} as never);
+    updater.start();
+    await vi.advanceTimersByTimeAsync(5 * 60_000 - 1);
+    expect(runOnce).toHaveBeenCalledTimes(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(runOnce).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(runOnce).toHaveBeenCalledTimes(2);
+    await updater.stop();
   });
 });

@@ -3,7 +3,7 @@
  * about 80 % of what actually sold, counted by the nonrandomized PIT (Czado,
  * Gneiting & Held 2009) so whole-number outcomes on an atom of the forecast
  * (zero days) count only partly, the same rule as the bench. Seeded generators, so the figure is the
- * same every run; the band is wide enough for the sample (≈ 1,400 days) and
+ * same every run; the band is wide enough for the sample (≈ 1,400 days a class) and
  * narrow enough to catch an interval that is too narrow or too wide.
  */
 import { describe, expect, it } from 'vitest';
@@ -14,21 +14,47 @@ import {
   type DemandClass,
 } from '../../../src/commerce/forecasting/index.js';
 
-const memo = new Map<DemandClass, { coverage: number; within20: number }>();
+/** How a class is held out: series length and forecast origins (a yearly seller needs two seasons). */
+const HOLDOUT: Record<DemandClass, { days: number; origins: number[] }> = {
+  steady: { days: 400, origins: [340, 370] },
+  trending: { days: 400, origins: [340, 370] },
+  seasonal: { days: 400, origins: [340, 370] },
+  intermittent: { days: 400, origins: [340, 370] },
+  viral: { days: 400, origins: [340, 370] },
+  seasonal_yearly: { days: 730, origins: [670, 700] },
+};
 
-function coverage(demandClass: DemandClass, products: number): { coverage: number; within20: number } {
+const memo = new Map<DemandClass, { coverage: number; within20: number; windows: number }>();
+
+/**
+ * Coverage of the 80 % interval and the within-20 % rate over `products`
+ * seeded series of a class. A viral seller is forecast with its mentions, and
+ * a window in which a new shock begins is left out: no forecast can know a
+ * shock before its first sign, so those days say nothing of calibration.
+ */
+function coverage(
+  demandClass: DemandClass,
+  products: number,
+): { coverage: number; within20: number; windows: number } {
   const known = memo.get(demandClass);
   if (known) return known;
+  const { days: length, origins } = HOLDOUT[demandClass];
+  const withMentions = demandClass === 'viral';
   let covered = 0;
   let days = 0;
   let within = 0;
   let totals = 0;
   for (let p = 0; p < products; p++) {
-    const series = syntheticDemand(demandClass, 400, 500 + p);
-    for (const origin of [340, 370]) {
+    const series = syntheticDemand(demandClass, length, 500 + p);
+    for (const origin of origins) {
+      if (series.shockOnsets.some((on) => on >= origin && on < origin + 30)) continue;
       const f = forecastDemand(
-        { sales: series.sales.slice(0, origin), startDate: '2026-01-01' },
-        { horizon: 30, seed: p },
+        {
+          sales: series.sales.slice(0, origin),
+          startDate: '2026-01-01',
+          ...(withMentions ? { mentions: series.mentions.slice(0, origin) } : {}),
+        },
+        { horizon: 30, seed: p, paths: length > 400 ? 500 : 1000 },
       );
       const actual = series.sales.slice(origin, origin + 30);
       const column = new Float64Array(f.paths.length);
@@ -42,16 +68,20 @@ function coverage(demandClass: DemandClass, products: number): { coverage: numbe
       if (Math.abs(f.total.mean - sold) <= 0.2 * sold) within++;
     }
   }
-  const figures = { coverage: covered / days, within20: within / totals };
+  const figures = { coverage: covered / days, within20: within / totals, windows: totals };
   memo.set(demandClass, figures);
   return figures;
 }
 
 describe('interval calibration on held-out data', () => {
-  it.each(['steady', 'seasonal', 'trending', 'intermittent'] as const)(
+  // Measured (seeds 500–523, 24 products × 2 origins): steady 0.813, seasonal 0.825, trending 0.765,
+  // intermittent 0.754, viral 0.781 over the 47 windows without a new shock (0.771 counting the
+  // window a shock starts in), seasonal_yearly 0.805 (two years each, the yearly index known).
+  it.each(['steady', 'seasonal', 'trending', 'intermittent', 'viral', 'seasonal_yearly'] as const)(
     '%s sellers: the 80-percent interval covers 74 to 86 percent of days',
     (c) => {
-      const { coverage: share } = coverage(c, 24);
+      const { coverage: share, windows } = coverage(c, 24);
+      expect(windows).toBeGreaterThanOrEqual(40);
       expect(share).toBeGreaterThanOrEqual(0.74);
       expect(share).toBeLessThanOrEqual(0.86);
     },
