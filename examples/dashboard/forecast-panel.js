@@ -131,7 +131,7 @@ export function forecastChart(trend, sales) {
   return svg;
 }
 
-/** "reorder 140 units by Fri 11 Dec to keep a 95 % chance of not stocking out". */
+/** "reorder 140 units by Fri 11 Dec (lead time 5 days) to keep a 95 % chance of not stocking out; …". */
 export function reorderText(trend) {
   const message = trend.reorder_message;
   if (!message)
