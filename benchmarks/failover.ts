@@ -10,7 +10,8 @@
  *
  * - `seconds` (target ≤ 10): from the kill until work resumed on the other
  *   worker — the later of `projection_seconds` (its first projected event)
- *   and `saga_seconds` (its first step of the last orphaned saga to move);
+ *   and `saga_seconds` (when the last orphaned saga moved: the other
+ *   worker's first call or recorded step of it, or its finish);
  * - `doubled_steps` (must be 0): a step's effect recorded twice for one
  *   idempotency key (two executions at once), or after the step was recorded done;
  * - `lost_events` (must be 0): appended events the projection never saw;
@@ -176,11 +177,18 @@ async function failoverRun(run: number): Promise<RunResult> {
     const { rows: firstProjected } = await sql.query<{ at: Date | null }>(
       `SELECT min(at) AS at FROM ${s}.projected WHERE worker = 'worker-b'`,
     );
-    const { rows: resumed } = await sql.query<{ saga_id: string; at: Date }>(
-      `SELECT saga_id, min(at) AS at FROM ${s}.calls
-        WHERE worker = 'worker-b' AND saga_id = ANY($1::text[]) GROUP BY saga_id`,
-      [orphans.map((o) => o.saga_id)],
+    // An orphan resumed when B first called a step of it, recorded a step of
+    // it, or finished it (one whose steps were all done by A has no call left).
+    const { rows: movedAt } = await sql.query<{ saga_id: string; at: Date | null }>(
+      `SELECT o.saga_id, LEAST(
+                (SELECT min(c.at) FROM ${s}.calls c WHERE c.worker = 'worker-b' AND c.saga_id = o.saga_id),
+                (SELECT min(st.finished_at) FROM ${s}.saga_steps st
+                  WHERE st.worker_id = 'worker-b' AND st.saga_id = o.saga_id),
+                (SELECT g.finished_at FROM ${s}.sagas g WHERE g.saga_id = o.saga_id AND g.finished_at > $2)) AS at
+         FROM unnest($1::text[]) AS o(saga_id)`,
+      [orphans.map((o) => o.saga_id), killedAt],
     );
+    const resumed = movedAt.filter((r) => r.at !== null);
     const projectionSeconds = sinceKill(firstProjected[0]?.at);
     const sagaSeconds =
       resumed.length === orphans.length && orphans.length > 0

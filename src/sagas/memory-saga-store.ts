@@ -54,9 +54,10 @@ class MemorySagaStore implements SagaStore {
           options.definitions.includes(r.state.definition) &&
           (r.state.leaseExpiresAt === null || r.state.leaseExpiresAt.getTime() < now),
       )
+      // Expired leases first (oldest expiry first), then sagas never leased.
       .sort(
         (a, b) =>
-          (a.state.leaseExpiresAt?.getTime() ?? -Infinity) - (b.state.leaseExpiresAt?.getTime() ?? -Infinity),
+          (a.state.leaseExpiresAt?.getTime() ?? Infinity) - (b.state.leaseExpiresAt?.getTime() ?? Infinity),
       )
       .slice(0, options.limit);
     for (const row of candidates) {

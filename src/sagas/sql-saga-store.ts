@@ -289,6 +289,9 @@ function buildQueries(s: string) {
       ON CONFLICT (saga_id) DO NOTHING
       RETURNING saga_id`,
     // SKIP LOCKED: concurrent claimers never wait on, nor take, the same row.
+    // Expired leases (a dead worker's sagas) come first, oldest expiry first,
+    // then sagas never leased: new sagas must not push a dead host's sagas out
+    // of every batch (the claimable index has the same order).
     // The next expiry (of a lease held elsewhere) is read from the statement's
     // snapshot, without the rows claimed here.
     claim: `
@@ -297,7 +300,7 @@ function buildQueries(s: string) {
          WHERE status IN ${ACTIVE}
            AND (lease_expires_at IS NULL OR lease_expires_at < now())
            AND definition IN ${ids('$3')}
-         ORDER BY lease_expires_at NULLS FIRST
+         ORDER BY lease_expires_at NULLS LAST
          LIMIT $2
          FOR UPDATE SKIP LOCKED),
       u AS (

@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SagaStore } from '../index.js';
+import { waitFor } from './wait-for.js';
 
 /** One write of `SagaStore.record` (named by `/sagas`; derived here so `testing` stays on the root's names). */
 type SagaWrite = Parameters<SagaStore['record']>[1][number];
@@ -104,6 +105,24 @@ export function sagaStoreContract(
       // The only active lease of someone else expires within the lease time.
       expect(b.nextExpiryMs).not.toBeNull();
       expect(b.nextExpiryMs!).toBeLessThanOrEqual(LEASE_MS);
+    });
+
+    it("claims a dead worker's expired lease before sagas never leased", async () => {
+      await store.insert([{ sagaId: 'orphan', definition: 'order', input: null, owner: 'dead', leaseMs: 1 }]);
+      // More new sagas than one claim takes: the orphan must still be in the first batch.
+      await store.insert(
+        Array.from({ length: claimAll.limit + 5 }, (_, i) => ({
+          sagaId: `new-${i}`,
+          definition: 'order',
+          input: null,
+        })),
+      );
+      const expiresAt = (await store.get('orphan'))!.leaseExpiresAt!.getTime();
+      await waitFor(() => Date.now() > expiresAt + 20, { what: "the dead worker's lease to expire" });
+      const { sagas } = await store.claim({ ...claimAll, owner: 'b' });
+      expect(sagas).toHaveLength(claimAll.limit);
+      expect(sagas[0]!.state.sagaId).toBe('orphan');
+      expect(sagas[0]!.state.leaseOwner).toBe('b');
     });
 
     it('a saga inserted with an owner is leased to it at once (token 1)', async () => {

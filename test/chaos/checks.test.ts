@@ -1,9 +1,10 @@
 /**
  * The chaos checker on synthetic histories and log rows: a clean run passes,
  * and each kind of violation (a doubled event id, a version gap or repeat, an
- * acknowledged webhook missing or written twice, a stuck saga, a provider
- * effect twice or left in place, a client copy that drifted, an outage health
- * did not report, a host that died) is reported with its evidence.
+ * acknowledged webhook missing or written twice, a refused webhook that wrote,
+ * a stuck saga, a provider effect twice or left in place, a client copy that
+ * drifted, an outage health did not report, a host that died) is reported
+ * with its evidence.
  */
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../examples/simulator/random.js';
@@ -14,6 +15,7 @@ import { checkHealthDuringFaults, checkHealthNominalAtEnd } from './checker/chec
 import { checkHostsSurvived } from './checker/check-hosts.js';
 import { checkEventIds, checkStreamVersions } from './checker/check-log.js';
 import { checkProviders } from './checker/check-providers.js';
+import { checkRefusalsWroteNothing } from './checker/check-refusals.js';
 import { checkWorkDone } from './checker/check-work.js';
 import { checkSagas } from './checker/check-sagas.js';
 import { checkWebhooksAcknowledged, checkWebhooksInLog } from './checker/check-webhooks.js';
@@ -163,6 +165,43 @@ describe('webhooks', () => {
       webhook('n4', 0, { attempt: 2, error: 'fetch failed' }),
     ]);
     expect(result.examples).toEqual([expect.objectContaining({ problem: 'never_acknowledged', id: 'n4' })]);
+  });
+});
+
+describe('admission refusals', () => {
+  const logged = (id: string) =>
+    event(`order-${id}`, 1, { correlationId: id, source: TIKTOK_WEBHOOK_SOURCE });
+  const overloaded = (id: string, attempt: number) =>
+    webhook(id, 503, { attempt, answer: { status: 'OVERLOADED' } });
+
+  it('passes refusals that wrote nothing: never written, or acknowledged later as new', () => {
+    const records = [
+      overloaded('r1', 1),
+      overloaded('r1', 2),
+      overloaded('r2', 1),
+      webhook('r2', 200, { attempt: 2 }),
+    ];
+    const result = checkRefusalsWroteNothing(records, [logged('r2')]);
+    expect(result).toMatchObject({ ok: true, checked: 2 });
+  });
+
+  it('reports a refused webhook found in the log, and a refusal followed by a duplicate answer', () => {
+    const records = [
+      overloaded('r3', 1),
+      overloaded('r4', 1),
+      webhook('r4', 200, { attempt: 2, answer: { status: 'accepted', duplicate: true } }),
+    ];
+    const result = checkRefusalsWroteNothing(records, [logged('r3'), logged('r4')]);
+    expect(result.examples).toEqual([
+      expect.objectContaining({ problem: 'refused_but_written', id: 'r3' }),
+      expect.objectContaining({ problem: 'refused_then_duplicate', id: 'r4' }),
+    ]);
+  });
+
+  it('leaves webhooks with an ambiguous failure before the refusal to the log check', () => {
+    const records = [webhook('r5', 0, { attempt: 1, error: 'TimeoutError' }), overloaded('r5', 2)];
+    expect(checkRefusalsWroteNothing(records, [logged('r5')])).toMatchObject({ ok: true, checked: 0 });
+    expect(checkRefusalsWroteNothing([webhook('r6', 503)], [])).toMatchObject({ checked: 0 });
   });
 });
 

@@ -36,6 +36,8 @@ export interface ChaosConfig {
   readonly hostEntry: string;
   /** Framework of each host, round robin (`CHAOS_FRAMEWORKS`, default express,express,fastify). */
   readonly frameworks: readonly ('express' | 'fastify')[];
+  /** Hosts run with admission control (`CHAOS_ADMISSION=on`; `ADMISSION=on` in the host). Default off. */
+  readonly admission: boolean;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -46,6 +48,13 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
   return n;
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? '').toLowerCase();
+  if (raw === '' || raw === 'off') return false;
+  if (raw === 'on') return true;
+  throw new Error(`${name} must be on or off, got "${env[name]}"`);
 }
 
 function frameworks(raw: string): ('express' | 'fastify')[] {
@@ -88,5 +97,6 @@ export function chaosConfig(env: NodeJS.ProcessEnv = process.env): ChaosConfig {
     keep: env.CHAOS_KEEP === '1',
     hostEntry: env.CHAOS_HOST_ENTRY ?? path.join(here, 'host-main.ts'),
     frameworks: frameworks(env.CHAOS_FRAMEWORKS ?? 'express,express,fastify'),
+    admission: onOff(env, 'CHAOS_ADMISSION'),
   });
 }

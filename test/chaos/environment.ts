@@ -117,9 +117,9 @@ export async function openEnvironment(
         DB_SCHEMA: CHAOS_SCHEMA,
         TIKTOK_API_URL: api.url,
         PROVIDERS_URL: providers.url,
-        // Off: the checks (health nominal at the end, webhooks acknowledged) assume refusals come
-        // from the faults alone; shedding under faults is not in the suite yet (docs/ingestion.md, Overload).
-        ADMISSION: 'off',
+        // Off unless CHAOS_ADMISSION=on: then the hosts shed load (503 OVERLOADED, docs/ingestion.md,
+        // Overload) and `refusals_wrote_nothing` judges that a refusal left nothing in the log.
+        ADMISSION: config.admission ? 'on' : 'off',
       }),
     });
     closers.push(() => cluster.stopAll());

@@ -31,6 +31,8 @@ export interface ChaosReport {
   /** Framework of each host, by index. */
   frameworks: string[];
   rate: number;
+  /** Whether the hosts ran with admission control (`CHAOS_ADMISSION`). */
+  admission: 'on' | 'off';
   durationS: number;
   traffic: RunVerdict['traffic'];
   faults: RunVerdict['faults'];
@@ -65,6 +67,7 @@ export function buildReport(
       (_, i) => config.frameworks[i % config.frameworks.length]!,
     ),
     rate: config.rate,
+    admission: config.admission ? 'on' : 'off',
     durationS: Math.round(durationMs / 100) / 10,
     traffic: verdict.traffic,
     faults: verdict.faults,

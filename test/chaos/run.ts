@@ -9,7 +9,8 @@
  *   CHAOS_MINUTES=15 npm run chaos   # the long form (default 15 minutes)
  *
  * Other settings: CHAOS_SEED, CHAOS_HOSTS, CHAOS_RATE, CHAOS_QUERY_TIMEOUT_MS,
- * CHAOS_KEEP=1 (keep the run directory), CHAOS_HOST_ENTRY, CHAOS_FRAMEWORKS.
+ * CHAOS_KEEP=1 (keep the run directory), CHAOS_HOST_ENTRY, CHAOS_FRAMEWORKS,
+ * CHAOS_ADMISSION=on (hosts shed load with admission control).
  */
 import { DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
 import { seededRandom } from '../../examples/simulator/random.js';

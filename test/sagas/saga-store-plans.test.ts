@@ -105,6 +105,16 @@ describe.each(sqlEngines)('saga store plans on $name', (engine) => {
       expect(await explain(record!)).not.toContain('sagas');
     });
 
+    it('claims through the claimable index, expired leases first, not by scanning every saga', async () => {
+      await store.insert([{ sagaId: 'orphan', definition: 'order', input: {}, owner: 'dead', leaseMs: 1 }]);
+      await store.insert([{ sagaId: 'new-1', definition: 'order', input: {} }]);
+      sent = [];
+      await store.claim({ owner: OWNER, leaseMs: 60_000, limit: 16, definitions: ['order'] });
+      const claim = sent.find((q) => q.text.includes('SKIP LOCKED'))!;
+      expect(claim.text).toContain('NULLS LAST');
+      expect(await explain(claim)).not.toContain('sagas');
+    });
+
     it('renews leases by key as well', async () => {
       const ids = ['live-1', 'live-2'];
       await store.insert(

@@ -19,6 +19,7 @@ import { checkHealthDuringFaults, checkHealthNominalAtEnd, faultWindows, faultsA
 import { checkHostsSurvived } from './check-hosts.js';
 import { checkEventIds, checkStreamVersions } from './check-log.js';
 import { checkProviders } from './check-providers.js';
+import { checkRefusalsWroteNothing } from './check-refusals.js';
 import { checkWorkDone } from './check-work.js';
 import { checkReadModels } from './check-read-models.js';
 import { checkSagas } from './check-sagas.js';
@@ -41,6 +42,7 @@ export const INVARIANTS = [
   'hosts_survived',
   'webhooks_acknowledged',
   'work_done',
+  'refusals_wrote_nothing',
 ] as const;
 /** One of {@link INVARIANTS}. */
 export type InvariantName = (typeof INVARIANTS)[number];
@@ -123,6 +125,7 @@ export async function checkRun(options: {
     hosts_survived: checkHostsSurvived(hosts, faults),
     webhooks_acknowledged: checkWebhooksAcknowledged(webhooks),
     work_done: checkWorkDone(data.sagas, ledger?.entries ?? []),
+    refusals_wrote_nothing: checkRefusalsWroteNothing(webhooks, data.events),
   };
   const sagaStatuses = Object.fromEntries(
     [...groupBy(data.sagas, (s) => s.status)].map(([s, l]) => [s, l.length]),
