@@ -15,6 +15,7 @@ import {
   StoreClosedError,
   ValidationError,
   createEventStore,
+  type AppendResult,
   type EventStore,
   type EventStoreConfig,
   type StoredEvent,
@@ -498,6 +499,40 @@ export function eventStoreContract(
           const { version, events } = await serial.readStream('held');
           expect(version).toBe(3);
           expect(events.map((e) => (e.data as { orderId: string }).orderId)).toEqual(['o-0', 'o-2', 'o-3']);
+        } finally {
+          await serial.close();
+          await closeSerial();
+        }
+      });
+
+      it('in one group commit, a key whose first append conflicts belongs to the stream that writes it', async () => {
+        // One flush slot, so the two queued appends form one batch: the first (stream a2)
+        // conflicts, the second (stream b2, same key) writes. The key is b2's from then on.
+        const { store: serial, close: closeSerial } = await factory({ maxConcurrentFlushes: 1 });
+        try {
+          await serial.migrate();
+          await serial.append('a2', [order(0)]);
+          const [conflicted, written] = await Promise.allSettled([
+            serial.append('a2', [order(1)], { idempotencyKey: 'k5', expectedVersion: 'no_stream' }),
+            serial.append('b2', [order(2)], { idempotencyKey: 'k5' }),
+          ]);
+          expect(conflicted).toMatchObject({ status: 'rejected', reason: { code: 'CONCURRENCY_CONFLICT' } });
+          expect(written).toMatchObject({
+            status: 'fulfilled',
+            value: { streamId: 'b2', nextVersion: 1, duplicate: false },
+          });
+          const first = (written as PromiseFulfilledResult<AppendResult>).value;
+          // The writer's retry is a duplicate of its own write.
+          const again = await serial.append('b2', [order(3)], { idempotencyKey: 'k5' });
+          expect(again).toEqual({ ...first, duplicate: true });
+          // The conflicting stream's retry is a key reused on another stream.
+          const err = await serial
+            .append('a2', [order(4)], { idempotencyKey: 'k5' })
+            .catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(IdempotencyKeyReusedError);
+          expect(err).toMatchObject({ key: 'k5', streamId: 'a2', firstStreamId: 'b2' });
+          expect((await serial.readStream('a2')).version).toBe(1);
+          expect((await serial.readStream('b2')).version).toBe(1);
         } finally {
           await serial.close();
           await closeSerial();
