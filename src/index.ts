@@ -86,6 +86,7 @@ export type {
   NewEventOf,
   UntypedEvents,
   AppendOptions,
+  AppendRequest,
   AppendResult,
   ArchiveOptions,
   EventMetadata,

@@ -8,6 +8,11 @@
 /** The outcome of one request inside a flush. */
 export type FlushOutcome<Result> = { ok: true; value: Result } | { ok: false; error: unknown };
 
+/** The outcome of a request the flush gave none (a broken flush function). */
+function missingOutcome<Result>(): FlushOutcome<Result> {
+  return { ok: false, error: new Error('group commit returned no outcome for a request') };
+}
+
 /** Writes a batch; returns one outcome per request, in order. Throwing fails the whole batch. */
 export type FlushFn<Request, Result> = (batch: readonly Request[]) => Promise<FlushOutcome<Result>[]>;
 
@@ -26,10 +31,11 @@ export interface GroupCommitOptions {
   isolateFailures?: boolean | undefined;
 }
 
+/** A queued unit: one request, or several that must share one flush. */
 interface Pending<Request, Result> {
-  request: Request;
-  resolve(value: Result): void;
-  reject(error: unknown): void;
+  requests: readonly Request[];
+  /** Called once with one outcome per request. */
+  settle(outcomes: readonly FlushOutcome<Result>[]): void;
 }
 
 /**
@@ -52,6 +58,8 @@ export class GroupCommitter<Request, Result> {
   readonly #maxInFlight: number;
   readonly #isolateFailures: boolean;
   #queue: Pending<Request, Result>[] = [];
+  /** Requests in the queue (a unit of several counts each). */
+  #queued = 0;
   #inFlight = 0;
   #scheduled = false;
   #idle: (() => void)[] = [];
@@ -66,8 +74,36 @@ export class GroupCommitter<Request, Result> {
   /** Queue a request; resolves with its own result once its flush committed. */
   submit(request: Request): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
-      this.#queue.push({ request, resolve, reject });
-      this.#schedule();
+      this.#enqueue({
+        requests: [request],
+        settle: ([outcome = missingOutcome<Result>()]) => {
+          if (outcome.ok) resolve(outcome.value);
+          else reject(outcome.error);
+        },
+      });
+    });
+  }
+
+  /**
+   * Queue several requests that must be written by one flush (never split
+   * between flushes, whatever `maxBatch`; other requests may join it).
+   * Resolves with one outcome per request, in order, once the flush ended:
+   * a flush that throws fails every one of them (with `isolateFailures`,
+   * each is then flushed alone).
+   *
+   * @example
+   * ```ts
+   * const outcomes = await writes.submitMany([first, second]);
+   * if (!outcomes[1]!.ok) console.error(outcomes[1]!.error);
+   * ```
+   */
+  submitMany(requests: readonly Request[]): Promise<FlushOutcome<Result>[]> {
+    if (requests.length === 0) return Promise.resolve([]);
+    return new Promise<FlushOutcome<Result>[]>((resolve) => {
+      this.#enqueue({
+        requests: [...requests],
+        settle: (outcomes) => resolve(requests.map((_, i) => outcomes[i] ?? missingOutcome<Result>())),
+      });
     });
   }
 
@@ -75,6 +111,12 @@ export class GroupCommitter<Request, Result> {
   drained(): Promise<void> {
     if (this.#queue.length === 0 && this.#inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #enqueue(pending: Pending<Request, Result>): void {
+    this.#queue.push(pending);
+    this.#queued += pending.requests.length;
+    this.#schedule();
   }
 
   #schedule(): void {
@@ -93,9 +135,17 @@ export class GroupCommitter<Request, Result> {
     // connections idle while it commits.
     const free = this.#maxInFlight - this.#inFlight;
     if (free <= 0 || this.#queue.length === 0) return;
-    const size = Math.min(this.#maxBatch, Math.ceil(this.#queue.length / free));
+    const size = Math.min(this.#maxBatch, Math.ceil(this.#queued / free));
     while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, size);
+      // Whole units only: the first always, then those that still fit.
+      const batch = [this.#queue.shift()!];
+      let count = batch[0]!.requests.length;
+      while (this.#queue.length > 0 && count + this.#queue[0]!.requests.length <= size) {
+        const next = this.#queue.shift()!;
+        count += next.requests.length;
+        batch.push(next);
+      }
+      this.#queued -= count;
       this.#inFlight++;
       void this.#run(batch);
     }
@@ -114,21 +164,37 @@ export class GroupCommitter<Request, Result> {
   async #settle(batch: Pending<Request, Result>[]): Promise<void> {
     let outcomes: FlushOutcome<Result>[];
     try {
-      outcomes = await this.#flush(batch.map((p) => p.request));
+      outcomes = await this.#flush(batch.flatMap((p) => p.requests));
     } catch (err) {
-      if (!this.#isolateFailures || batch.length === 1) {
-        for (const pending of batch) pending.reject(err);
+      const requests = batch.reduce((n, p) => n + p.requests.length, 0);
+      if (!this.#isolateFailures || requests === 1) {
+        for (const pending of batch) pending.settle(pending.requests.map(() => ({ ok: false, error: err })));
         return;
       }
-      for (const pending of batch) await this.#settle([pending]);
+      // Each unit alone, then each request of a unit alone.
+      if (batch.length > 1) for (const pending of batch) await this.#settle([pending]);
+      else await this.#settleEach(batch[0]!);
       return;
     }
-    batch.forEach((pending, i) => {
-      const outcome = outcomes[i];
-      if (!outcome) pending.reject(new Error('group commit returned no outcome for a request'));
-      else if (outcome.ok) pending.resolve(outcome.value);
-      else pending.reject(outcome.error);
-    });
+    let next = 0;
+    for (const pending of batch) {
+      pending.settle(outcomes.slice(next, next + pending.requests.length));
+      next += pending.requests.length;
+    }
+  }
+
+  /** The requests of one unit flushed one by one (a unit whose flush threw, with `isolateFailures`). */
+  async #settleEach(pending: Pending<Request, Result>): Promise<void> {
+    const outcomes: FlushOutcome<Result>[] = [];
+    for (const request of pending.requests) {
+      await this.#settle([
+        {
+          requests: [request],
+          settle: ([outcome = missingOutcome<Result>()]) => outcomes.push(outcome),
+        },
+      ]);
+    }
+    pending.settle(outcomes);
   }
 }
 

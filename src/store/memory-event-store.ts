@@ -21,11 +21,12 @@ import type { EventTypeRegistry } from './event-registry.js';
 import { satisfiesExpectedVersion } from './expected-version.js';
 import { hooksFor } from './inline-hooks.js';
 import { followLog } from './live-subscription.js';
-import { prepareAppend, storedEventOf } from './prepare-append.js';
+import { prepareAppend, storedEventOf, type PreparedAppend } from './prepare-append.js';
 import { defaultArchiveCutoff, monthKey, monthStart } from './postgres/partitions.js';
 import type { ResolvedStoreConfig } from './store-config.js';
 import type {
   AppendOptions,
+  AppendRequest,
   AppendResult,
   ArchiveOptions,
   EventStore,
@@ -40,6 +41,9 @@ import type {
   SubscribeOptions,
 } from './types.js';
 import { Wakeups } from './wakeups.js';
+
+/** One request's outcome in a transaction. */
+type AppendOutcome = { ok: true; value: AppendResult } | { ok: false; error: unknown };
 
 interface StreamState {
   version: number;
@@ -83,72 +87,150 @@ export class MemoryEventStore implements EventStore {
     try {
       this.#assertOpen();
       const req = prepareAppend(streamId, events, options, this.#registry, this.#config, this.#now);
-      // Appends run one at a time, like transactions on one row lock.
-      const run = this.#tail.then(() => this.#write(req));
-      this.#tail = run.catch(() => undefined);
-      return run;
+      return this.#queue(() => this.#write([req])).then(([outcome]) => {
+        if (outcome!.ok) return outcome!.value;
+        throw outcome!.error;
+      });
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
-  async #write(req: ReturnType<typeof prepareAppend>): Promise<AppendResult> {
-    const key = req.idempotencyKey;
-    const earlier = key === undefined ? undefined : this.#keys.get(key);
-    if (earlier) {
-      if (earlier.streamId !== req.streamId)
-        throw new IdempotencyKeyReusedError(key!, req.streamId, earlier.streamId);
-      return { ...earlier, duplicate: true };
+  async appendMany(requests: readonly AppendRequest[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    this.#assertOpen();
+    // A request that fails its checks fails alone; the others are one transaction.
+    const checked = requests.map((r) => {
+      try {
+        const prepared = prepareAppend(
+          r.streamId,
+          r.events,
+          r.options,
+          this.#registry,
+          this.#config,
+          this.#now,
+        );
+        return { ok: true as const, prepared };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    });
+    const prepared = checked.flatMap((c) => (c.ok ? [c.prepared] : []));
+    const outcomes =
+      prepared.length === 0 ? [] : await this.#queue(() => this.#writeApartOnFailure(prepared));
+    let next = 0;
+    return checked.map((c): PromiseSettledResult<AppendResult> => {
+      const outcome = c.ok ? outcomes[next++]! : { ok: false as const, error: c.error };
+      return outcome.ok
+        ? { status: 'fulfilled', value: outcome.value }
+        : { status: 'rejected', reason: outcome.error };
+    });
+  }
+
+  /** Appends run one at a time, like transactions on one row lock. */
+  #queue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(work);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** One transaction for the requests; when it fails as a whole (a hook threw), each apart. */
+  async #writeApartOnFailure(reqs: readonly PreparedAppend[]): Promise<AppendOutcome[]> {
+    try {
+      return await this.#write(reqs);
+    } catch (error) {
+      if (reqs.length === 1) return [{ ok: false, error }];
+      const outcomes: AppendOutcome[] = [];
+      for (const req of reqs) outcomes.push(...(await this.#writeApartOnFailure([req])));
+      return outcomes;
     }
-    const stored = this.#storedAlready(req);
-    if (stored) return stored;
-    const current = this.#streams.get(req.streamId)?.version ?? 0;
-    if (!satisfiesExpectedVersion(req.expectedVersion, current)) {
-      throw new ConcurrencyError(req.streamId, req.expectedVersion, current);
-    }
+  }
+
+  /**
+   * Decide each request in order (requests on one stream chain their versions),
+   * run the hooks on everything written, then commit it all. Throws only when a
+   * hook does, leaving no trace.
+   */
+  async #write(reqs: readonly PreparedAppend[]): Promise<AppendOutcome[]> {
     const transactionId = ++this.#transaction;
     const processedAt = this.#now();
-    const written = req.events.map((e, i) =>
-      storedEventOf(req, e, {
-        version: current + i + 1,
-        globalPosition: this.#position + i + 1,
-        transactionId,
-        processedAt,
-      }),
-    );
+    // What this transaction wrote so far, over the committed state.
+    const versions = new Map<string, number>();
+    const keys = new Map<string, AppendResult>();
+    const ids = new Map<string, StoredEvent>();
+    const written: StoredEvent[] = [];
+    const writers: PreparedAppend[] = [];
+    const outcomes = reqs.map((req): AppendOutcome => {
+      try {
+        const key = req.idempotencyKey;
+        const earlier = key === undefined ? undefined : (keys.get(key) ?? this.#keys.get(key));
+        if (earlier) {
+          if (earlier.streamId !== req.streamId)
+            throw new IdempotencyKeyReusedError(key!, req.streamId, earlier.streamId);
+          return { ok: true, value: { ...earlier, duplicate: true } };
+        }
+        const stored = this.#storedAlready(req, (id) => ids.get(id) ?? this.#eventIds.get(id));
+        if (stored) return { ok: true, value: stored };
+        const current = versions.get(req.streamId) ?? this.#streams.get(req.streamId)?.version ?? 0;
+        if (!satisfiesExpectedVersion(req.expectedVersion, current)) {
+          throw new ConcurrencyError(req.streamId, req.expectedVersion, current);
+        }
+        const events = req.events.map((e, i) =>
+          storedEventOf(req, e, {
+            version: current + i + 1,
+            globalPosition: this.#position + written.length + i + 1,
+            transactionId,
+            processedAt,
+          }),
+        );
+        written.push(...events);
+        writers.push(req);
+        versions.set(req.streamId, current + events.length);
+        for (const event of events) ids.set(event.id, event);
+        const result: AppendResult = {
+          streamId: req.streamId,
+          nextVersion: current + events.length,
+          positions: events.map((e) => e.globalPosition),
+          checkpoint: events.at(-1)!.checkpoint,
+          duplicate: false,
+        };
+        if (key !== undefined) keys.set(key, result);
+        return { ok: true, value: result };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    });
+    if (written.length === 0) return outcomes;
     const afterCommit: (() => void)[] = [];
-    for (const hook of hooksFor(this.#hooks, [req])) {
+    for (const hook of hooksFor(this.#hooks, writers)) {
       const callback = await hook.apply({ events: written });
       if (callback) afterCommit.push(callback);
     }
     // Commit: nothing above changed state, so a failing hook leaves no trace.
     this.#position += written.length;
-    const stream = this.#streams.get(req.streamId) ?? { version: 0, events: [] };
-    stream.version = current + written.length;
-    stream.events.push(...written);
-    this.#streams.set(req.streamId, stream);
+    for (const event of written) {
+      const stream = this.#streams.get(event.aggregateId) ?? { version: 0, events: [] };
+      stream.version = event.version;
+      stream.events.push(event);
+      this.#streams.set(event.aggregateId, stream);
+      this.#eventIds.set(event.id, event);
+    }
     this.#log.push(...written);
-    for (const event of written) this.#eventIds.set(event.id, event);
-    const last = written.at(-1)!;
-    const result: AppendResult = {
-      streamId: req.streamId,
-      nextVersion: stream.version,
-      positions: written.map((e) => e.globalPosition),
-      checkpoint: last.checkpoint,
-      duplicate: false,
-    };
-    if (key !== undefined) this.#keys.set(key, result);
+    for (const [key, result] of keys) this.#keys.set(key, result);
     this.#wakeups.notify();
     for (const callback of afterCommit) callback();
-    return result;
+    return outcomes;
   }
 
   /**
-   * An append whose event ids are stored already: the same events in the same
-   * stream are that earlier append (its result again); anything else is refused.
+   * An append whose event ids are stored already (`find`: by this transaction
+   * or committed): the same events in the same stream are that earlier append
+   * (its result again); anything else is refused.
    */
-  #storedAlready(req: ReturnType<typeof prepareAppend>): AppendResult | undefined {
-    const found = req.events.map((e) => this.#eventIds.get(e.id));
+  #storedAlready(
+    req: PreparedAppend,
+    find: (id: string) => StoredEvent | undefined,
+  ): AppendResult | undefined {
+    const found = req.events.map((e) => find(e.id));
     const first = found.find((e) => e !== undefined);
     if (!first) return undefined;
     const same = found.every(

@@ -72,6 +72,24 @@ export interface AppendResult {
   duplicate: boolean;
 }
 
+/**
+ * One append of {@link EventStore.appendMany}: what {@link EventStore.append} takes.
+ *
+ * @example
+ * ```ts
+ * const request: AppendRequest = {
+ *   streamId: 'inventory-sku-1',
+ *   events: [{ type: 'inventory.stock_updated', data: { quantity: 7 } }],
+ *   options: { aggregateType: 'inventory', idempotencyKey: 'settle:w-1' },
+ * };
+ * ```
+ */
+export interface AppendRequest<E extends StoredEvent = StoredEvent> {
+  streamId: string;
+  events: readonly NewEventFor<E>[];
+  options?: AppendOptions;
+}
+
 /** An event as stored. */
 export interface StoredEvent<Data = unknown, Type extends string = string> {
   id: string;
@@ -233,6 +251,26 @@ export interface EventStore<E extends StoredEvent = StoredEvent> {
   migrate(): Promise<void>;
   /** Append events to one stream atomically. */
   append(streamId: string, events: readonly NewEventFor<E>[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Append to several streams in one transaction (one group-commit flush,
+   * which concurrent appends may join): each request has its own expected
+   * version and idempotency key and gets its own outcome, in order, as if
+   * appended one after the other — a version conflict, a repeated key or a bad
+   * argument fails only its request; requests on one stream chain their
+   * versions. Inline hooks see the whole transaction's events at once. Should
+   * the transaction fail as a whole (an inline hook throws), the requests are
+   * written apart, as concurrent appends are, so that only the culprits fail.
+   *
+   * @example
+   * ```ts
+   * const outcomes = await store.appendMany([
+   *   { streamId: 'order-1', events: [{ type: 'order.reconciled', data: {} }], options: { expectedVersion: 3 } },
+   *   { streamId: 'order-2', events: [{ type: 'order.reconciled', data: {} }], options: { idempotencyKey: 'r-2' } },
+   * ]);
+   * for (const o of outcomes) if (o.status === 'rejected') console.error(o.reason);
+   * ```
+   */
+  appendMany(requests: readonly AppendRequest<E>[]): Promise<PromiseSettledResult<AppendResult>[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamResult<E>>;
   /** Read the global log in commit order; never skips nor repeats an event. */
   readAll(options?: ReadAllOptions): Promise<ReadAllResult<E>>;

@@ -15,6 +15,7 @@ import {
   StoreClosedError,
   ValidationError,
   createEventStore,
+  type AppendResult,
   type EventStore,
   type EventStoreConfig,
   type StoredEvent,
@@ -504,6 +505,40 @@ export function eventStoreContract(
         }
       });
 
+      it('in one group commit, a key whose first append conflicts belongs to the stream that writes it', async () => {
+        // One flush slot, so the two queued appends form one batch: the first (stream a2)
+        // conflicts, the second (stream b2, same key) writes. The key is b2's from then on.
+        const { store: serial, close: closeSerial } = await factory({ maxConcurrentFlushes: 1 });
+        try {
+          await serial.migrate();
+          await serial.append('a2', [order(0)]);
+          const [conflicted, written] = await Promise.allSettled([
+            serial.append('a2', [order(1)], { idempotencyKey: 'k5', expectedVersion: 'no_stream' }),
+            serial.append('b2', [order(2)], { idempotencyKey: 'k5' }),
+          ]);
+          expect(conflicted).toMatchObject({ status: 'rejected', reason: { code: 'CONCURRENCY_CONFLICT' } });
+          expect(written).toMatchObject({
+            status: 'fulfilled',
+            value: { streamId: 'b2', nextVersion: 1, duplicate: false },
+          });
+          const first = (written as PromiseFulfilledResult<AppendResult>).value;
+          // The writer's retry is a duplicate of its own write.
+          const again = await serial.append('b2', [order(3)], { idempotencyKey: 'k5' });
+          expect(again).toEqual({ ...first, duplicate: true });
+          // The conflicting stream's retry is a key reused on another stream.
+          const err = await serial
+            .append('a2', [order(4)], { idempotencyKey: 'k5' })
+            .catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(IdempotencyKeyReusedError);
+          expect(err).toMatchObject({ key: 'k5', streamId: 'a2', firstStreamId: 'b2' });
+          expect((await serial.readStream('a2')).version).toBe(1);
+          expect((await serial.readStream('b2')).version).toBe(1);
+        } finally {
+          await serial.close();
+          await closeSerial();
+        }
+      });
+
       it('a stream whose only append conflicted is not left behind', async () => {
         await expect(store.append('ghost', [order(1)], { expectedVersion: 3 })).rejects.toMatchObject({
           code: 'CONCURRENCY_CONFLICT',
@@ -542,6 +577,136 @@ export function eventStoreContract(
         expect(reused).toMatchObject({ status: 'rejected', reason: { code: 'IDEMPOTENCY_KEY_REUSED' } });
         expect(other).toMatchObject({ status: 'fulfilled', value: { nextVersion: 1 } });
         expect((await store.readAll()).events.map((e) => e.aggregateId)).toEqual(['a1', 'c1']);
+      });
+    });
+
+    describe('appendMany', () => {
+      const txOf = (r: PromiseSettledResult<AppendResult>) =>
+        (r as PromiseFulfilledResult<AppendResult>).value.checkpoint.split(':')[0];
+
+      it('writes several streams in one transaction, each request with its own result', async () => {
+        const batches: string[][] = [];
+        const remove = store.addInlineHook({
+          name: 'sees',
+          async apply({ events }) {
+            batches.push(events.map((e) => `${e.aggregateId}@${e.version}`));
+          },
+        });
+        await store.append('m-a', [order(0)]);
+        batches.length = 0;
+        const outcomes = await store.appendMany([
+          { streamId: 'm-a', events: [order(1)], options: { expectedVersion: 1, aggregateType: 'order' } },
+          { streamId: 'm-b', events: [order(2), order(3)], options: { expectedVersion: 'no_stream' } },
+          { streamId: 'm-a', events: [order(4)], options: { expectedVersion: 2 } },
+        ]);
+        remove();
+        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+        expect(outcomes).toMatchObject([
+          { value: { streamId: 'm-a', nextVersion: 2, duplicate: false } },
+          { value: { streamId: 'm-b', nextVersion: 2, duplicate: false } },
+          { value: { streamId: 'm-a', nextVersion: 3, duplicate: false } },
+        ]);
+        // One transaction: one checkpoint transaction for all, one call of the hook with every event.
+        expect(new Set(outcomes.map(txOf)).size).toBe(1);
+        expect(batches).toEqual([['m-a@2', 'm-b@1', 'm-b@2', 'm-a@3']]);
+        const log = (await store.readAll()).events;
+        expect(log.map((e) => `${e.aggregateId}@${e.version}`)).toEqual([
+          'm-a@1',
+          'm-a@2',
+          'm-b@1',
+          'm-b@2',
+          'm-a@3',
+        ]);
+        expect(log[1]!.aggregateType).toBe('order');
+        expect(await store.appendMany([])).toEqual([]);
+      });
+
+      it('a conflict, a reused key or a bad argument fails only its own request', async () => {
+        await store.append('n-a', [order(0)], { idempotencyKey: 'n-key' });
+        const outcomes = await store.appendMany([
+          { streamId: 'n-a', events: [order(1)], options: { expectedVersion: 'no_stream' } },
+          { streamId: 'n-b', events: [order(2)], options: { idempotencyKey: 'n-key' } },
+          { streamId: 'n-a', events: [order(3)], options: { idempotencyKey: 'n-key' } },
+          { streamId: 'n-c', events: [] },
+          { streamId: 'n-d', events: [order(4)], options: { idempotencyKey: 'n-new' } },
+          { streamId: 'n-d', events: [order(5)], options: { idempotencyKey: 'n-new' } },
+        ]);
+        expect(outcomes.map((o) => o.status)).toEqual([
+          'rejected',
+          'rejected',
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+          'fulfilled',
+        ]);
+        expect(outcomes[0]).toMatchObject({ reason: { code: 'CONCURRENCY_CONFLICT', actualVersion: 1 } });
+        expect(outcomes[1]).toMatchObject({
+          reason: { code: 'IDEMPOTENCY_KEY_REUSED', firstStreamId: 'n-a' },
+        });
+        expect(outcomes[2]).toMatchObject({ value: { streamId: 'n-a', nextVersion: 1, duplicate: true } });
+        expect(outcomes[3]).toMatchObject({ reason: { code: 'INVALID_ARGUMENT' } });
+        const written = (outcomes[4] as PromiseFulfilledResult<AppendResult>).value;
+        expect(outcomes[5]).toEqual({ status: 'fulfilled', value: { ...written, duplicate: true } });
+        expect((await store.readAll()).events.map((e) => e.aggregateId)).toEqual(['n-a', 'n-d']);
+      });
+
+      it('a key whose first request conflicts belongs to the request that writes with it', async () => {
+        await store.append('o-a', [order(0)]);
+        const [conflicted, written] = await store.appendMany([
+          { streamId: 'o-a', events: [order(1)], options: { idempotencyKey: 'o-k', expectedVersion: 0 } },
+          { streamId: 'o-b', events: [order(2)], options: { idempotencyKey: 'o-k' } },
+        ]);
+        expect(conflicted).toMatchObject({ status: 'rejected', reason: { code: 'CONCURRENCY_CONFLICT' } });
+        expect(written).toMatchObject({ status: 'fulfilled', value: { streamId: 'o-b', nextVersion: 1 } });
+        const again = await store.append('o-b', [order(3)], { idempotencyKey: 'o-k' });
+        expect(again).toEqual({
+          ...(written as PromiseFulfilledResult<AppendResult>).value,
+          duplicate: true,
+        });
+        await expect(store.append('o-a', [order(4)], { idempotencyKey: 'o-k' })).rejects.toMatchObject({
+          code: 'IDEMPOTENCY_KEY_REUSED',
+          firstStreamId: 'o-b',
+        });
+      });
+
+      it('when an inline hook fails the transaction, only its request fails', async () => {
+        const remove = store.addInlineHook({
+          name: 'picky',
+          async apply({ events }) {
+            if (events.some((e) => (e.data as { total?: number }).total === 13)) throw new Error('unlucky');
+          },
+        });
+        const outcomes = await store.appendMany(
+          [1, 2, 13, 4, 5].map((n) => ({ streamId: `p-${n}`, events: [order(n)] })),
+        );
+        remove();
+        expect(outcomes.map((o) => o.status)).toEqual([
+          'fulfilled',
+          'fulfilled',
+          'rejected',
+          'fulfilled',
+          'fulfilled',
+        ]);
+        expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ message: 'unlucky' });
+        expect((await store.readAll()).events.map((e) => e.aggregateId)).toEqual([
+          'p-1',
+          'p-2',
+          'p-4',
+          'p-5',
+        ]);
+      });
+
+      it('refuses once the store is closed', async () => {
+        const { store: closing, close: closeClosing } = await factory();
+        try {
+          await closing.migrate();
+          await closing.close();
+          await expect(closing.appendMany([{ streamId: 'x', events: [order(1)] }])).rejects.toBeInstanceOf(
+            StoreClosedError,
+          );
+        } finally {
+          await closeClosing();
+        }
       });
     });
 

@@ -92,4 +92,42 @@ describe('GroupCommitter', () => {
     await Promise.all([...pending, done]);
     expect(drained).toBe(true);
   });
+
+  it('submitMany keeps its requests in one flush, whatever maxBatch and the free slots', async () => {
+    const { batches, flush, hold } = recordingFlush();
+    const committer = new GroupCommitter(flush, { maxInFlight: 2, maxBatch: 2 });
+    const release = hold();
+    const before = committer.submit(1);
+    const many = committer.submitMany([2, 3, 4]);
+    const after = [5, 6].map((n) => committer.submit(n));
+    await Promise.resolve();
+    await Promise.resolve();
+    release();
+    expect(await many).toEqual([
+      { ok: true, value: 20 },
+      { ok: true, value: 30 },
+      { ok: true, value: 40 },
+    ]);
+    expect(await Promise.all([before, ...after])).toEqual([10, 50, 60]);
+    // Whole units: the group is never split between flushes, nor joined beyond maxBatch.
+    expect(batches).toEqual([[1], [2, 3, 4], [5, 6]]);
+    expect(await committer.submitMany([])).toEqual([]);
+  });
+
+  it('a submitMany whose flush throws: every request fails, or with isolateFailures each is flushed alone', async () => {
+    const plain = recordingFlush();
+    const all = await new GroupCommitter(plain.flush).submitMany([1, -2]);
+    expect(all).toMatchObject([
+      { ok: false, error: { message: 'refused 1,-2' } },
+      { ok: false, error: { message: 'refused 1,-2' } },
+    ]);
+    const isolating = recordingFlush();
+    const apart = await new GroupCommitter(isolating.flush, { isolateFailures: true }).submitMany([1, -2, 3]);
+    expect(apart).toMatchObject([
+      { ok: true, value: 10 },
+      { ok: false, error: { message: 'refused -2' } },
+      { ok: true, value: 30 },
+    ]);
+    expect(isolating.batches).toEqual([[1, -2, 3], [1], [-2], [3]]);
+  });
 });

@@ -55,6 +55,7 @@ import {
 } from './report-events.js';
 import { OpenEntityIndex, type DueEntity } from './open-index.js';
 import { toStaged } from './report-contender.js';
+import { AppendCollector } from './append-collector.js';
 import { dueWindow } from './settle-window.js';
 import { settledOutcome } from './settled-outcome.js';
 
@@ -592,9 +593,9 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
 
   /**
    * Settle the due windows of some entities: their windows are resolved together and
-   * their appends submitted together (the store's group commit writes them in a few
-   * transactions, each with the audit rows and the read models' fold). A failure
-   * leaves its entity open for the next pass.
+   * their appends written together, by one `appendMany` per round (an entity's first due
+   * window, then its next, …): one transaction with the audit rows, the staging delete and
+   * the read models' fold. A failure leaves its entity open for the next pass.
    */
   async #settleBatch(due: readonly DueEntity[], nowMs: number): Promise<PassOutcome> {
     const result = zeroResult();
@@ -621,9 +622,15 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       }
       if (windows.length === 0) break;
       const bases = await this.#bases(windows.map((w) => w.state.entity));
-      const outcomes = await Promise.allSettled(
-        windows.map((w) => this.#settle(w.state.entity, w.window, bases.get(entityKey(w.state.entity))!)),
+      // Every window's append is collected (each is made before its first await), then all
+      // are written by one appendMany: one transaction for the round, its audit rows and
+      // its staging delete; an append made later would still be written, on its own.
+      const collector = new AppendCollector(this.#store);
+      const settling = windows.map((w) =>
+        this.#settle(w.state.entity, w.window, bases.get(entityKey(w.state.entity))!, collector.append),
       );
+      await collector.flush();
+      const outcomes = await Promise.allSettled(settling);
       open = [];
       for (const [i, { state, window }] of windows.entries()) {
         const outcome = outcomes[i]!;
@@ -676,12 +683,13 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     entity: OpenEntity,
     window: readonly StagedContender[],
     base: JsonObject,
+    append: EventStore['append'],
   ): Promise<ConflictRecord | undefined> {
     const ids = window.map((r) => r.eventId);
     const key = window.length === 1 ? ids[0]! : conflictIdFor(entity.entityType, entity.entityId, ids);
     this.#writing.set(key, ids);
     try {
-      return await this.#settleWindow(entity, window, base);
+      return await this.#settleWindow(entity, window, base, append);
     } finally {
       this.#writing.delete(key);
     }
@@ -691,16 +699,23 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     entity: OpenEntity,
     window: readonly StagedContender[],
     base: JsonObject,
+    append: EventStore['append'],
   ): Promise<ConflictRecord | undefined> {
     if (window.length === 1) {
       const only = window[0]!;
       // A lone report is no conflict, but a shipped order still cannot be modified.
       const terminal = policyFor(this.unscopedResolver.engine.config, entity.entityType).terminal;
       const absorbed = terminal !== undefined && terminal.values.includes(String(base[terminal.field]));
-      await this.#apply(entity, absorbed ? base : { ...base, ...only.contender.changes }, base, {
-        key: `sync-report:${only.eventId}`,
-        causationId: only.eventId,
-      });
+      await this.#apply(
+        entity,
+        absorbed ? base : { ...base, ...only.contender.changes },
+        base,
+        {
+          key: `sync-report:${only.eventId}`,
+          causationId: only.eventId,
+        },
+        append,
+      );
       return undefined;
     }
     // Resolved ahead with these very reports and this base: only the write is left.
@@ -712,11 +727,11 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       ahead.ids.every((id, i) => id === window[i]!.eventId) &&
       jsonEquals(ahead.base, base)
     )
-      return this.unscopedResolver.commitPrepared(ahead.conflict);
-    return this.unscopedResolver.resolve(
-      this.#request(entity, window, base),
-      this.#resolveOptions(entity, base),
-    );
+      return this.unscopedResolver.commitPrepared(ahead.conflict, { append });
+    return this.unscopedResolver.resolve(this.#request(entity, window, base), {
+      ...this.#resolveOptions(entity, base),
+      append,
+    });
   }
 
   #request(entity: Omit<OpenEntity, 'anchorMs'>, window: readonly StagedContender[], base: JsonObject) {
@@ -792,6 +807,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     after: JsonObject,
     before: JsonObject,
     cause: { key: string; causationId: string; conflictId?: string },
+    append: EventStore['append'] = (...args) => this.#store.append(...args),
   ): Promise<void> {
     const outcome = settledOutcome(
       entity.entityType,
@@ -802,7 +818,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       cause.conflictId,
     );
     if (!outcome) return;
-    await this.#store.append(outcome.streamId, [outcome.event], {
+    await append(outcome.streamId, [outcome.event], {
       aggregateType: outcome.aggregateType,
       idempotencyKey: cause.key,
       metadata: {

@@ -117,6 +117,13 @@ export interface ResolveOptions {
    * they commit with the audit row or not at all, and a repeat writes none of them.
    */
   followUp?: (resolution: Resolution) => readonly NewEvent[];
+  /**
+   * Writes the conflict's events instead of the store's `append` (same
+   * arguments and result; the audit row still commits in its transaction):
+   * e.g. a collector that writes the conflicts of a pass with one
+   * `EventStore.appendMany`, in one transaction. Default: `store.append`.
+   */
+  append?: EventStore['append'];
 }
 
 /** Result of {@link ConflictResolver.process}. */
@@ -301,7 +308,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     this.#assertOpen();
     const detectedAt = request.detectedAt ?? this.#now();
     const built = this.#build(this.engine.resolve({ ...request, detectedAt }), options);
-    return this.#commit(built, detectedAt);
+    return this.#commit(built, detectedAt, options.append);
   }
 
   /**
@@ -332,9 +339,13 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
    * Write a {@link prepare}d conflict as `resolve` would now: detected now, and
    * resolved afresh when the time of detection would change the result (a
    * contender whose clock was ahead at preparation is trusted by now). The
-   * caller owns the rest of the check: same contenders, same base.
+   * caller owns the rest of the check: same contenders, same base. `append`
+   * as in {@link ResolveOptions.append}.
    */
-  async commitPrepared(prepared: PreparedResolution): Promise<ConflictRecord> {
+  async commitPrepared(
+    prepared: PreparedResolution,
+    options: Pick<ResolveOptions, 'append'> = {},
+  ): Promise<ConflictRecord> {
     this.#assertOpen();
     const inner = this.#prepared.get(prepared);
     if (!inner) throw new InvalidArgumentError('commitPrepared takes a conflict prepared by this resolver');
@@ -343,8 +354,16 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     // trusted once we catch up): a result with every contender trusted stands.
     const stands =
       detectedAt >= prepared.preparedAt && prepared.resolution.contenders.every((c) => c.trusted);
-    if (!stands) return this.resolve({ ...inner.request, detectedAt }, inner.options);
-    return this.#commit(inner.built, detectedAt);
+    const append = options.append ?? inner.options.append;
+    if (!stands)
+      return this.resolve(
+        { ...inner.request, detectedAt },
+        {
+          ...inner.options,
+          ...(append === undefined ? {} : { append }),
+        },
+      );
+    return this.#commit(inner.built, detectedAt, append);
   }
 
   /** The events and the audit record of a pure resolution (nothing written). */
@@ -399,7 +418,11 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
   }
 
   /** Append a built resolution's events and audit it (in the append's transaction). */
-  async #commit(built: BuiltConflict, detectedAt: number): Promise<ConflictRecord> {
+  async #commit(
+    built: BuiltConflict,
+    detectedAt: number,
+    append: EventStore['append'] = (...args) => this.#store.append(...args),
+  ): Promise<ConflictRecord> {
     const { resolution, conflictId, events } = built.record;
     const record: ConflictRecord = { ...built.record, detectedAt: new Date(detectedAt).toISOString() };
     const escalated = record.status === 'pending';
@@ -407,18 +430,14 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     const staged = this.#stage(events.outcome, record);
     let appended: AppendResult;
     try {
-      appended = await this.#store.append(
-        this.#streamId(resolution.entityType, resolution.entityId),
-        built.events,
-        {
-          aggregateType: CONFLICT_AGGREGATE_TYPE,
-          idempotencyKey: `conflict:${conflictId}`,
-          metadata: {
-            correlationId: record.correlationId,
-            source: 'conflict_resolver',
-          } satisfies EventMetadata,
-        },
-      );
+      appended = await append(this.#streamId(resolution.entityType, resolution.entityId), built.events, {
+        aggregateType: CONFLICT_AGGREGATE_TYPE,
+        idempotencyKey: `conflict:${conflictId}`,
+        metadata: {
+          correlationId: record.correlationId,
+          source: 'conflict_resolver',
+        } satisfies EventMetadata,
+      });
     } finally {
       this.#unstage(events.outcome);
     }
@@ -466,7 +485,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     const resolutions = requests.map((r) => this.engine.resolve(r));
     const { base: _base, ...correlation } = options;
     const records = await Promise.all(
-      resolutions.map((r) => this.#commit(this.#build(r, correlation), detectedAt)),
+      resolutions.map((r) => this.#commit(this.#build(r, correlation), detectedAt, correlation.append)),
     );
     return { records, unconflicted: detection.unconflicted };
   }

@@ -19,6 +19,7 @@ import { migrations } from '../sql/index.generated.js';
 import type { ResolvedStoreConfig } from '../store-config.js';
 import type {
   AppendOptions,
+  AppendRequest,
   AppendResult,
   ArchiveOptions,
   EventStore,
@@ -150,6 +151,34 @@ export class PostgresEventStore implements EventStore {
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  async appendMany(requests: readonly AppendRequest[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    this.#assertOpen();
+    // A request that fails its checks fails alone; the others share one flush.
+    const checked = requests.map((r) => {
+      try {
+        const prepared = prepareAppend(
+          r.streamId,
+          r.events,
+          r.options,
+          this.#registry,
+          this.#config,
+          this.#now,
+        );
+        return { ok: true as const, prepared };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    });
+    const outcomes = await this.#committer.submitMany(checked.flatMap((c) => (c.ok ? [c.prepared] : [])));
+    let next = 0;
+    return checked.map((c): PromiseSettledResult<AppendResult> => {
+      const outcome = c.ok ? outcomes[next++]! : { ok: false as const, error: c.error };
+      return outcome.ok
+        ? { status: 'fulfilled', value: outcome.value }
+        : { status: 'rejected', reason: outcome.error };
+    });
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
