@@ -35,6 +35,7 @@ import {
   orderCancellationSaga,
   type OrderCancellationInput,
 } from './fulfillment/order-cancellation-saga.js';
+import { cleanVersionOf } from './fulfillment/cancellation-watch.js';
 import {
   ORDER_FULFILLMENT_SAGA,
   orderFulfillmentSaga,
@@ -43,6 +44,7 @@ import {
 import { createInventoryHandler } from './inventory/inventory-handler.js';
 import { InventoryService } from './inventory/inventory-service.js';
 import { stockGuard } from './inventory/stock-guard.js';
+import { orderStream } from './inventory/streams.js';
 import { InventorySyncTrigger, type InventorySyncOptions } from './inventory/inventory-sync-trigger.js';
 import { syncInventoryLevels, type InventorySyncResult } from './inventory/sync-inventory-levels.js';
 import { resolveHealthThresholds, type HealthThresholdOverrides } from './metrics/system-health.js';
@@ -263,10 +265,16 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
         definition: this.fulfillment,
         pollIntervalMs: poll,
         eventTypes: ['order.received_from_tiktok'],
-        map: (event) => {
+        map: (event, context) => {
           if (event.type !== 'order.received_from_tiktok') return null;
           const d = event.data as EventPayload<'order.received_from_tiktok'>;
-          return { input: fulfillmentInput(d), sagaId: fulfillmentSagaId(d.creatorId, d.orderId) };
+          // The page held the order's whole stream so far: the saga need not read it to validate.
+          const own = event.aggregateId === orderStream(d.creatorId, d.orderId);
+          const cleanThrough = own ? cleanVersionOf(context.streamSoFar()) : undefined;
+          return {
+            input: fulfillmentInput(d, cleanThrough),
+            sagaId: fulfillmentSagaId(d.creatorId, d.orderId),
+          };
         },
       });
       this.cancellation = orderCancellationSaga({
@@ -484,7 +492,10 @@ export function cancellationSagaId(creatorId: string, orderId: string): string {
   return `order-cancellation:${creatorId}:${orderId}`;
 }
 
-function fulfillmentInput(d: EventPayload<'order.received_from_tiktok'>): OrderFulfillmentInput {
+function fulfillmentInput(
+  d: EventPayload<'order.received_from_tiktok'>,
+  cleanThrough: number | undefined,
+): OrderFulfillmentInput {
   return {
     creatorId: d.creatorId,
     shopId: d.shopId,
@@ -494,5 +505,6 @@ function fulfillmentInput(d: EventPayload<'order.received_from_tiktok'>): OrderF
       : {}),
     ...(d.totalAmount === undefined ? {} : { totalAmount: d.totalAmount }),
     ...(d.currency === undefined ? {} : { currency: d.currency }),
+    ...(cleanThrough === undefined ? {} : { cleanThrough }),
   };
 }

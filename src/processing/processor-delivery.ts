@@ -107,7 +107,9 @@ export class Delivery {
       return;
     }
     try {
-      await this.#commit(pageCheckpoint, relevant.length, (ctx) => this.#ctx.o.batch(relevant, ctx));
+      await this.#commit(pageCheckpoint, relevant.length, (ctx) =>
+        this.#ctx.o.batch(relevant, { ...ctx, page: events }),
+      );
       traceStage(`processor.applied:${this.#ctx.name}`, () => relevant.map((e) => e.aggregateId));
       return;
     } catch (err) {

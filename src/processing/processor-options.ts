@@ -54,6 +54,13 @@ export interface HandlerContext {
    * `'exactly-once'` (write through `tx`).
    */
   withCheckpoint?: CheckpointWrite;
+  /**
+   * The whole page the batch was taken from, before `eventTypes` and `filter`
+   * (in log order; the batch's events are among them): what else the log held
+   * around the handled events, e.g. the earlier events of their streams.
+   * Absent when events go one by one (retries after a failed batch, redrives).
+   */
+  page?: readonly StoredEvent[];
 }
 
 /** Handles one event (of type `E`); may return a {@link PostCommit}. */

@@ -55,7 +55,12 @@ export {
   type SagaRunnerOptions,
 } from './runner-options.js';
 export { createSagaTrigger, sagaTriggerProcessorName } from './saga-trigger.js';
-export type { SagaTrigger, SagaTriggerOptions, SagaTriggerStart } from './saga-trigger.js';
+export type {
+  SagaTrigger,
+  SagaTriggerMapContext,
+  SagaTriggerOptions,
+  SagaTriggerStart,
+} from './saga-trigger.js';
 export { toErrorInfo } from './run-step.js';
 export {
   ACTIVE_SAGA_STATUSES,

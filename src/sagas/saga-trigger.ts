@@ -22,6 +22,7 @@ import type { RetryPolicyInput } from '../runtime/retry-policy.js';
 import type { AnySagaDefinition } from './define-saga.js';
 import { SagaInputError } from './errors.js';
 import type { SagaRunner } from './saga-runner.js';
+import { PageStreams } from './page-streams.js';
 import type { SagaInsert } from './saga-store.js';
 
 /**
@@ -44,6 +45,25 @@ export interface SagaTriggerStart {
 }
 
 /**
+ * What a trigger's `map` may know besides the event.
+ *
+ * @example
+ * ```ts
+ * const map = (e: StoredEvent, ctx: SagaTriggerMapContext) => ({ input: { version: e.version, whole: ctx.streamSoFar() !== undefined } });
+ * ```
+ */
+export interface SagaTriggerMapContext<E extends StoredEvent = StoredEvent> {
+  /**
+   * The event's stream from version 1 through the event, when the page being
+   * handled holds all of it (an append's events usually share a page);
+   * undefined otherwise, and always when the event is retried alone or
+   * redriven. What it returns is true of the stream for good (a stream is
+   * append-only), so a saga may start from it instead of reading the stream.
+   */
+  streamSoFar(): readonly E[] | undefined;
+}
+
+/**
  * Options of {@link createSagaTrigger}. On a typed store (event union `E`), `map`
  * sees the union of its events, discriminated by `type`.
  *
@@ -62,9 +82,11 @@ export interface SagaTriggerOptions<E extends StoredEvent = StoredEvent> {
    * Map an event to a saga start, or null/undefined to skip it. Must be
    * deterministic. An event whose mapping throws, or whose input the definition
    * rejects, is retried by `retry` and then dead-lettered in processing's queue
-   * (`trigger.processor.redrive()` runs it again).
+   * (`trigger.processor.redrive()` runs it again). What it builds from
+   * `context.streamSoFar()` may differ between deliveries of one event (the
+   * first insert of a saga id wins), so it must be true either way.
    */
-  map: (event: E) => SagaTriggerStart | null | undefined;
+  map: (event: E, context: SagaTriggerMapContext<E>) => SagaTriggerStart | null | undefined;
   /**
    * The event types `map` can start a saga from; others never reach it, and a
    * page without any moves only the checkpoint (one statement, no
@@ -164,7 +186,8 @@ class EventSagaTrigger implements SagaTrigger {
 
   async #handle(batch: readonly StoredEvent[], ctx: HandlerContext): Promise<PostCommit | undefined> {
     const { runner, definition } = this.#o;
-    const starts = batch.flatMap((event) => this.#toStart(event));
+    const streams = new PageStreams(ctx.page);
+    const starts = batch.flatMap((event) => this.#toStart(event, streams));
     if (starts.length === 0) return undefined;
     const store = runner.store;
     let created: string[];
@@ -186,10 +209,10 @@ class EventSagaTrigger implements SagaTrigger {
    * dead-lettered) when it cannot: a `SagaInputError` when the definition's
    * schema refuses the input, an `InvalidArgumentError` when `map` throws.
    */
-  #toStart(event: StoredEvent): SagaInsert[] {
+  #toStart(event: StoredEvent, streams: PageStreams): SagaInsert[] {
     const { definition } = this.#o;
     try {
-      const start = this.#o.map(event);
+      const start = this.#o.map(event, { streamSoFar: () => streams.soFar(event) });
       if (!start) return [];
       // Through JSON now, so steps see exactly what a resuming worker reads back.
       const input = JSON.parse(

@@ -89,4 +89,30 @@ describe('CancellationWatch', () => {
     first.holdings.held.set('p1', 99);
     expect((await watch.look(S)).holdings.held.get('p1')).toBe(2);
   });
+
+  it('a watch seeded on another process (the clean version a saga stored) reads only the tail, and sees a cancellation in it', async () => {
+    const { store, reads } = countedStore();
+    await store.append(S, [commerceEvent('order.validated', { creatorId: C, orderId: 'o1' })]);
+    await store.append(S, [reserved(2)]);
+    const watch = new CancellationWatch(store); // a fresh process: nothing remembered
+    watch.seed(S, 1);
+    const look = await watch.look(S);
+    expect(reads).toEqual([2]);
+    expect(look).toMatchObject({ cancelled: false, version: 2 });
+    expect(look.holdings.held.get('p1')).toBe(2);
+    // Holding stock, the stream is no longer clean in the seed's sense.
+    expect(watch.cleanThrough(S)).toBeUndefined();
+    // A seed behind what is known changes nothing.
+    watch.seed(S, 1);
+    await store.append(S, [
+      commerceEvent('order.cancelled', {
+        creatorId: C,
+        orderId: 'o1',
+        cancelledBy: 'buyer',
+        cancelledAt: '2026-03-01T10:00:00.000Z',
+      }),
+    ]);
+    expect(await watch.isCancelled(S)).toBe(true);
+    expect(reads).toEqual([2, 3]);
+  });
 });

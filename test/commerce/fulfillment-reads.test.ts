@@ -37,6 +37,8 @@ describe('the fulfillment saga reading its order stream', () => {
   let reads: StreamRead[];
   /** Runs once, just before the first read that starts past version 1 (a later guard). */
   let beforeTailRead: (() => Promise<void>) | undefined;
+  /** Runs once, just before the saga's first append (validate_order's). */
+  let beforeFirstAppend: (() => Promise<void>) | undefined;
   let saga: ReturnType<typeof orderFulfillmentSaga>;
 
   beforeEach(async () => {
@@ -45,6 +47,7 @@ describe('the fulfillment saga reading its order stream', () => {
     await commerce.start();
     reads = [];
     beforeTailRead = undefined;
+    beforeFirstAppend = undefined;
     // The real store, its reads recorded.
     const counted = new Proxy(store, {
       get(target, prop) {
@@ -57,6 +60,14 @@ describe('the fulfillment saga reading its order stream', () => {
             const result = await target.readStream(streamId, options);
             reads.push({ streamId, fromVersion, versions: result.events.map((e) => e.version) });
             return result;
+          };
+        }
+        if (prop === 'append') {
+          return async (...args: Parameters<EventStore['append']>) => {
+            const hook = beforeFirstAppend;
+            beforeFirstAppend = undefined;
+            await hook?.();
+            return target.append(...args);
           };
         }
         const value: unknown = Reflect.get(target, prop);
@@ -92,8 +103,8 @@ describe('the fulfillment saga reading its order stream', () => {
     await store.close();
   });
 
-  /** Receive order `orderId` and run its saga to the end. */
-  const fulfil = async (orderId: string) => {
+  /** Receive order `orderId` and run its saga to the end (`extra` input: what a trigger adds). */
+  const fulfil = async (orderId: string, extra: { cleanThrough?: number } = {}) => {
     await store.append(orderStream(C, orderId), [
       commerceEvent('order.received_from_tiktok', {
         creatorId: C,
@@ -111,6 +122,7 @@ describe('the fulfillment saga reading its order stream', () => {
       lineItems: [{ productId: 'p1', quantity: 2 }],
       totalAmount: 30,
       currency: 'USD',
+      ...extra,
     });
     return runner.waitFor(sagaId, { timeoutMs: 20_000 });
   };
@@ -144,6 +156,39 @@ describe('the fulfillment saga reading its order stream', () => {
     const state = await fulfil('o2');
     expect(state.status).toBe('compensated');
     expect(state.error?.message).toMatch(/cancelled/);
+    expect(payments.netCaptured()).toBe(0);
+  });
+
+  it('validates without a read when the trigger saw the stream clean: two tail looks in all', async () => {
+    const state = await fulfil('o3', { cleanThrough: 1 });
+    expect(state.status).toBe('completed');
+    const looks = reads.filter((r) => r.streamId === orderStream(C, 'o3'));
+    // Before charging and before telling TikTok, each from after what is known clean.
+    expect(looks.map((r) => r.fromVersion)).toEqual([3, looks[1]!.fromVersion]);
+    expect(looks[1]!.fromVersion).toBeGreaterThan(3);
+    // What validate_order found clean is in the saga's state, for a guard on any process.
+    const log = await runner.history(state.sagaId);
+    const validate = log.find((e) => e.name === 'validate_order' && e.phase === 'action');
+    expect(validate?.output).toMatchObject({ cleanThrough: 2 });
+  });
+
+  it('still sees a cancellation appended after the trigger saw the stream', async () => {
+    // The trigger saw version 1 (received); the cancellation lands at 2 before validate_order runs.
+    beforeFirstAppend = async () => {
+      await store.append(orderStream(C, 'o4'), [
+        commerceEvent('order.cancelled', {
+          creatorId: C,
+          orderId: 'o4',
+          cancelledBy: 'buyer',
+          cancelledAt: '2026-03-01T10:01:00.000Z',
+        }),
+      ]);
+    };
+    const state = await fulfil('o4', { cleanThrough: 1 });
+    expect(reads.filter((r) => r.streamId === orderStream(C, 'o4')).map((r) => r.fromVersion)).toEqual([2]);
+    expect(state.error?.message).toMatch(/cancelled/);
+    const { events } = await store.readStream(orderStream(C, 'o4'));
+    expect(events.map((e) => e.type)).not.toContain('order.validated');
     expect(payments.netCaptured()).toBe(0);
   });
 });

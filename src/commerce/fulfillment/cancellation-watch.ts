@@ -8,7 +8,7 @@
  * shipment can release exactly what the order holds without reading again.
  */
 import { LRUCache } from 'lru-cache';
-import type { AppendResult, EventStore, NewEvent } from '../../store/types.js';
+import type { AppendResult, EventStore, NewEvent, StoredEvent } from '../../store/types.js';
 import {
   copyHoldings,
   emptyHoldings,
@@ -52,6 +52,26 @@ export class CancellationWatch {
     this.#store = store;
   }
 
+  /**
+   * Known from elsewhere (a saga's state, the page that triggered it): the
+   * stream holds no cancellation and no inventory event up to `version`. The
+   * next look reads only what comes after (unless it knows more already).
+   */
+  seed(streamId: string, version: number | undefined): void {
+    if (version !== undefined && version > 0) this.#advance(streamId, { version, holdings: emptyHoldings() });
+  }
+
+  /**
+   * The version up to which the stream is known to hold no cancellation and
+   * no inventory event (what {@link seed} takes back), or undefined.
+   */
+  cleanThrough(streamId: string): number | undefined {
+    const known = this.#clean.get(streamId);
+    if (known === undefined || known.holdings.held.size > 0 || known.holdings.shipped.size > 0)
+      return undefined;
+    return known.version;
+  }
+
   /** True when the stream holds an `order.cancelled`, as of now. */
   async isCancelled(streamId: string): Promise<boolean> {
     return (await this.look(streamId)).cancelled;
@@ -93,3 +113,23 @@ export class CancellationWatch {
     if (current === undefined || current.version < next.version) this.#clean.set(streamId, next);
   }
 }
+
+/**
+ * The version of the last of `history` (a stream from version 1 on, e.g. a
+ * saga trigger's `streamSoFar()`) when none of it is a cancellation or an
+ * inventory event: what {@link CancellationWatch.seed} takes. Undefined
+ * otherwise, or without a history.
+ *
+ * @example
+ * ```ts
+ * cleanVersionOf(undefined); // undefined
+ * ```
+ */
+export function cleanVersionOf(history: readonly StoredEvent[] | undefined): number | undefined {
+  if (history === undefined || history.length === 0) return undefined;
+  const clean = history.every((e) => !DIRTY.has(e.type));
+  return clean ? history.at(-1)!.version : undefined;
+}
+
+/** Event types a clean stream prefix holds none of. */
+const DIRTY: ReadonlySet<string> = new Set(['order.cancelled', 'inventory.reserved', 'inventory.released']);

@@ -14,7 +14,8 @@ import {
   type SagaDefinition,
   type StepContext,
 } from '../../sagas/index.js';
-import type { EventStore, NewEvent } from '../../store/types.js';
+import { isConcurrencyError } from '../../core/errors.js';
+import type { AppendResult, EventStore, NewEvent } from '../../store/types.js';
 import { amountSchema, currencySchema, idSchema, positiveQuantitySchema } from '../events/common.js';
 import { commerceEvent } from '../events/catalog.js';
 import { OrderInvalidError, ProviderRejectedError, isPermanentCommerceError } from '../errors.js';
@@ -55,6 +56,12 @@ export const orderFulfillmentInputSchema = z.object({
   lineItems: z.array(z.object({ productId: idSchema, quantity: positiveQuantitySchema })).optional(),
   totalAmount: amountSchema.optional(),
   currency: currencySchema.optional(),
+  /**
+   * The order stream's version up to which it held no cancellation and no
+   * inventory event when the trigger saw it (its page held the whole stream):
+   * validate_order then appends at that version instead of reading the stream.
+   */
+  cleanThrough: z.number().int().positive().optional(),
 });
 /** Input of the saga. */
 export type OrderFulfillmentInput = z.infer<typeof orderFulfillmentInputSchema>;
@@ -64,6 +71,8 @@ interface ValidatedOrder {
   lines: { productId: string; quantity: number }[];
   totalAmount: number;
   currency: string;
+  /** The order stream holds no cancellation and no inventory event up to this version (later checks read after it). */
+  cleanThrough?: number;
 }
 
 /** What the saga needs. */
@@ -136,19 +145,52 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
   });
   // Each guard reads only what was appended since the last look (or this saga's own append).
   const cancellations = new CancellationWatch(store);
-  /** Append to the order's stream under the step's key. */
-  const append = async (ctx: StepContext<OrderFulfillmentInput>, events: NewEvent[]) => {
+  /** Append to the order's stream under the step's key (at `expectedVersion` when given). */
+  const append = async (
+    ctx: StepContext<OrderFulfillmentInput>,
+    events: NewEvent[],
+    expectedVersion?: number,
+  ) => {
     const streamId = orderStream(ctx.input.creatorId, ctx.input.orderId);
     const result = await store.append(streamId, events, {
       aggregateType: 'order',
       idempotencyKey: ctx.idempotencyKey,
       metadata: meta(ctx),
+      ...(expectedVersion === undefined ? {} : { expectedVersion }),
     });
     cancellations.appended(streamId, result, events);
     return result;
   };
+  /**
+   * Append unless the order was cancelled. A stream known clean up to a
+   * version (the trigger's page) is appended to at that version without a
+   * read: if it succeeds nothing came in between, so no cancellation. A write
+   * in between (or a replay of the key) reads what came after and decides.
+   */
+  const appendUnlessCancelled = async (
+    ctx: StepContext<OrderFulfillmentInput>,
+    events: NewEvent[],
+    clean: number | undefined,
+  ): Promise<AppendResult> => {
+    const { creatorId, orderId } = ctx.input;
+    let result: AppendResult | undefined;
+    if (clean !== undefined) {
+      try {
+        result = await append(ctx, events, clean);
+      } catch (err) {
+        if (!isConcurrencyError(err)) throw err;
+      }
+    }
+    if (result !== undefined && !result.duplicate) return result;
+    if (await isCancelled(creatorId, orderId))
+      throw new OrderInvalidError(orderId, 'the order was cancelled');
+    return result ?? (await append(ctx, events));
+  };
   const validated = (ctx: StepContext<OrderFulfillmentInput>) =>
     ctx.results['validate_order'] as ValidatedOrder;
+  /** What validate_order (possibly on another process) found clean, so a check reads only the tail. */
+  const seed = (ctx: StepContext<OrderFulfillmentInput>) =>
+    cancellations.seed(orderStream(ctx.input.creatorId, ctx.input.orderId), validated(ctx).cleanThrough);
   const isCancelled = (creatorId: string, orderId: string) =>
     cancellations.isCancelled(orderStream(creatorId, orderId));
 
@@ -174,10 +216,15 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
               currency ??= detail.currency;
             }
             if (lines.length === 0) throw new OrderInvalidError(orderId, 'the order has no line items');
-            if (await isCancelled(creatorId, orderId))
-              throw new OrderInvalidError(orderId, 'the order was cancelled');
-            await append(ctx, [commerceEvent('order.validated', { creatorId, orderId })]);
-            return { lines, totalAmount, currency };
+            const streamId = orderStream(creatorId, orderId);
+            cancellations.seed(streamId, ctx.input.cleanThrough);
+            await appendUnlessCancelled(
+              ctx,
+              [commerceEvent('order.validated', { creatorId, orderId })],
+              ctx.input.cleanThrough,
+            );
+            const cleanThrough = cancellations.cleanThrough(streamId);
+            return { lines, totalAmount, currency, ...(cleanThrough === undefined ? {} : { cleanThrough }) };
           }),
         compensation: {
           name: 'mark_order_failed',
@@ -225,6 +272,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
           guard(async () => {
             const { creatorId, orderId } = ctx.input;
             // A buyer who cancelled meanwhile is not charged (the compensations release the stock).
+            seed(ctx);
             if (await isCancelled(creatorId, orderId))
               throw new OrderInvalidError(orderId, 'the order was cancelled');
             const { totalAmount, currency } = validated(ctx);
@@ -311,6 +359,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
           guard(async () => {
             const { creatorId, shopId, orderId } = ctx.input;
             // Cancelled while the label was bought: refund, void the label, release (compensations).
+            seed(ctx);
             const look = await cancellations.look(orderStream(creatorId, orderId));
             if (look.cancelled) throw new OrderInvalidError(orderId, 'the order was cancelled');
             const label = ctx.results['generate_shipping_label'] as ShippingLabel;
