@@ -200,6 +200,7 @@ export {
   type ScriptedFailure,
   type ShippingLabel,
   type ShippingProvider,
+  type TikTokInventoryUpdate,
   type TikTokOrderDetail,
   type TikTokShippingUpdate,
   type TikTokShopClient,
