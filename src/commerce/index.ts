@@ -515,6 +515,7 @@ export {
   stockReportEvent,
   SYNC_CONTENDERS_COMPONENT,
   SyncConflictProcessor,
+  syncReportRoutes,
   toStaged,
   type ConflictReader,
   type ConflictReportOptions,
@@ -533,6 +534,7 @@ export {
   type StockReported,
   type SyncConflictEvents,
   type SyncConflictOptions,
+  type SyncReportRoutesOptions,
 } from './conflicts/index.js';
 export {
   ARCHIVE_LOG_SCHEDULE,
