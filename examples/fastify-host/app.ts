@@ -61,12 +61,17 @@ export async function startFastifyHost(options: StartHostOptions = {}): Promise<
   await app.register(
     fastifyAdapter(host.ingest, { url: [COMMERCE_WEBHOOK_PATHS.tiktok, COMMERCE_WEBHOOK_PATHS.shipping] }),
   );
-  // The manual conflict queue: one handler (its own router checks roles per route).
+  // The manual conflict queue and other sources' reports: one handler (its own router checks roles per route).
   await app.register(
     fastifyAdapter(host.conflictQueue, {
-      url: ['/pending', '/pending/:entityType', '/report', '/:conflictId/decision'].map(
-        (path) => `${CONFLICT_QUEUE_PREFIX}${path}`,
-      ),
+      url: [
+        '/pending',
+        '/pending/:entityType',
+        '/report',
+        '/:conflictId/decision',
+        '/reports/stock',
+        '/reports/order',
+      ].map((path) => `${CONFLICT_QUEUE_PREFIX}${path}`),
       method: ['GET', 'POST'],
     }),
   );

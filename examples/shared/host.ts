@@ -26,6 +26,7 @@ import {
   createCommerce,
   instrumentAnalytics,
   manualQueueRoutes,
+  syncReportRoutes,
   type Commerce,
 } from '@creatorflow/sync/commerce';
 import { commerceReceivers } from '@creatorflow/sync/commerce';
@@ -144,7 +145,8 @@ export interface Host {
   readonly ingest: HttpHandler;
   /**
    * The manual conflict queue under {@link CONFLICT_QUEUE_PREFIX}: creators (and
-   * the open-access browser) read their part, admins read all and decide.
+   * the open-access browser) read their part, admins read all and decide; and
+   * `POST …/reports/stock|order`, other sources' figures (service keys, admins).
    */
   readonly conflictQueue: HttpHandler;
   /** Service API keys (`Authorization: Bearer cfsk_…`) for machine callers of the queue. */
@@ -181,7 +183,7 @@ export interface Host {
 
 const REALTIME_PREFIX = '/realtime/';
 
-/** Where the hosts mount the manual conflict queue (`GET …/pending`, `GET …/report`, `POST …/:id/decision`). */
+/** Where the hosts mount the manual conflict queue (`GET …/pending`, `GET …/report`, `POST …/:id/decision`) and the reports (`POST …/reports/stock|order`). */
 export const CONFLICT_QUEUE_PREFIX = '/api/conflicts';
 
 /** The role an open-access browser gets: the demo creator's reads, no decisions. */
@@ -457,13 +459,16 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       authorize: queueCaller,
     }),
   );
-  const conflictQueue = createRouter(
-    manualQueueRoutes({
+  // The queue, and the reports of other sources (service keys within their creators, admins):
+  // each report a contender of resolve-sync-conflicts with its source's priority.
+  const conflictQueue = createRouter([
+    ...manualQueueRoutes({
       queue: commerce.conflictQueue!,
       authorize: queueCaller,
       prefix: CONFLICT_QUEUE_PREFIX,
     }),
-  );
+    ...syncReportRoutes({ store: engine.store, authorize: queueCaller, prefix: CONFLICT_QUEUE_PREFIX }),
+  ]);
   const acknowledge = createRouter(acknowledgeRoutes(alerts, queueCaller));
   const browserCookie = (req: IncomingMessage) =>
     openAccess && bearer(req) === undefined ? browsers.ensure(req) : undefined;

@@ -21,6 +21,22 @@ export const SYNC_INVENTORY_SCHEDULE = 'sync-inventory-levels';
 export const ARCHIVE_LOG_SCHEDULE = 'archive-event-log';
 
 /**
+ * The archival cutoff of a run due at `dueAt` keeping `keepMonths` months:
+ * midnight UTC on the 1st of the month `keepMonths` before the run's UTC
+ * month. The log's partitions are UTC months, so the computation is in UTC
+ * whatever the process's time zone (`TZ`) or the schedule's: a run due at
+ * 03:00 UTC on 1 March keeping 2 archives the months ending by 1 January.
+ *
+ * @example
+ * ```ts
+ * archiveCutoff(new Date('2026-03-01T03:00:00Z'), 2).toISOString(); // '2026-01-01T00:00:00.000Z'
+ * ```
+ */
+export function archiveCutoff(dueAt: Date, keepMonths: number): Date {
+  return new Date(Date.UTC(dueAt.getUTCFullYear(), dueAt.getUTCMonth() - keepMonths, 1));
+}
+
+/**
  * Options of {@link commerceSchedules}.
  *
  * @example
@@ -152,10 +168,7 @@ export function commerceSchedules(
       missed: 'latest',
       run: async ({ dueAt }) => {
         const keep = archive.keepMonths;
-        const olderThan =
-          keep === undefined
-            ? undefined
-            : new Date(Date.UTC(dueAt.getUTCFullYear(), dueAt.getUTCMonth() - keep, 1));
+        const olderThan = keep === undefined ? undefined : archiveCutoff(dueAt, keep);
         const months = await commerce.store.archive(olderThan ? { olderThan } : {});
         return { archived: months };
       },

@@ -200,6 +200,7 @@ export {
   type ScriptedFailure,
   type ShippingLabel,
   type ShippingProvider,
+  type TikTokInventoryUpdate,
   type TikTokOrderDetail,
   type TikTokShippingUpdate,
   type TikTokShopClient,
@@ -514,6 +515,7 @@ export {
   stockReportEvent,
   SYNC_CONTENDERS_COMPONENT,
   SyncConflictProcessor,
+  syncReportRoutes,
   toStaged,
   type ConflictReader,
   type ConflictReportOptions,
@@ -532,6 +534,7 @@ export {
   type StockReported,
   type SyncConflictEvents,
   type SyncConflictOptions,
+  type SyncReportRoutesOptions,
 } from './conflicts/index.js';
 export {
   ARCHIVE_LOG_SCHEDULE,

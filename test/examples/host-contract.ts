@@ -2,7 +2,8 @@
  * The HTTP contract both example hosts pass (Express and Fastify), on real
  * servers on ephemeral ports: health, dashboard files, signed webhooks in,
  * the commerce module's fulfillment saga and read models behind them, deltas
- * out over SSE and WebSocket, the manual conflict queue authorised with roles.
+ * out over SSE and WebSocket, a buyer's cancellation refunded and its stock
+ * released, the manual conflict queue authorised with roles.
  */
 import { once } from 'node:events';
 import net from 'node:net';
@@ -310,6 +311,40 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       );
     }, 120_000);
 
+    it('takes stock reports of other sources: service keys within their creator, typed refusals, settled by priority', async () => {
+      const { commerce, serviceKeys } = running.host;
+      const C = DEMO_CREDENTIALS.creatorId;
+      const warehouse = await serviceKeys.issue({ name: 'warehouse', tenantIds: [C], roles: ['service'] });
+      const report = async (token: string, body: unknown) => {
+        const res = await get('/api/conflicts/reports/stock', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      const figure = { creatorId: C, productId: 'p-report', quantity: 17, source: 'shipping_provider' };
+      expect(await report('demo-token', figure)).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+      expect(await report(warehouse.key, { ...figure, quantity: -3 })).toMatchObject({
+        status: 400,
+        body: { code: 'CONFLICT_MALFORMED_INPUT' },
+      });
+      expect(await report(warehouse.key, figure)).toMatchObject({
+        status: 202,
+        body: { entityType: 'inventory', entityId: 'p-report', priority: 8 },
+      });
+      await vi.waitFor(
+        async () => {
+          const row = await commerce.readModels.unscopedFind('inventory_levels', {
+            creator_id: C,
+            product_id: 'p-report',
+          });
+          expect(Number(row?.on_hand)).toBe(17);
+        },
+        { timeout: 30_000, interval: 250 },
+      );
+    }, 120_000);
+
     it('refuses realtime requests without a known token, and bad filters', async () => {
       const anonymous = await get('/realtime/sse?channel=order_metrics');
       expect(anonymous.status).toBe(401);
@@ -450,6 +485,55 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
         expect(metrics.table.rows()).toEqual(JSON.parse(JSON.stringify(rows)));
       });
       expect(metrics.stats.duplicatesDropped).toBe(0);
+    }, 120_000);
+
+    it('refunds a buyer-cancelled paid order through the payment port and releases its stock', async () => {
+      const { commerce, engine } = running.host;
+      const C = DEMO_CREDENTIALS.creatorId;
+      // One order from the fake shop, driven to paid (AWAITING_SHIPMENT) and fulfilled.
+      let t = Date.now();
+      sim.shop.setRate(2);
+      let order: SimOrder | undefined;
+      while (!order) {
+        t += 500;
+        for (const n of sim.shop.tick(t)) {
+          if (n.kind === 'order_status' && n.status === 'UNPAID') {
+            order ??= n.order;
+            sim.shop.setRate(0);
+          }
+          if (n.kind !== 'order_status' || n.order === order)
+            expect((await postWebhook(target, n, Date.now())).status).toBe(200);
+        }
+      }
+      while (order.status !== 'AWAITING_SHIPMENT') {
+        t += 500;
+        for (const n of sim.shop.tick(t))
+          if (n.kind !== 'order_status' || n.order === order)
+            expect((await postWebhook(target, n, Date.now())).status).toBe(200);
+      }
+      // The fake shop moves it no further: the buyer cancels it after fulfillment.
+      order.nextAt = Infinity;
+      expect((await commerce.waitForFulfillment(C, order.id, 60_000)).status).toBe('completed');
+      order.status = 'CANCELLED';
+      const cancel = { kind: 'order_status', order, status: 'CANCELLED' } as const;
+      expect((await postWebhook(target, cancel, Date.now())).status).toBe(200);
+      expect((await commerce.waitForCancellation(C, order.id, 60_000)).status).toBe('completed');
+      const { events } = await engine.store.readStream(orderStream(C, order.id));
+      const refunded = events.filter((e) => e.type === 'order.refunded');
+      expect(refunded.map((e) => Math.round((e.data as { amount: number }).amount * 100))).toEqual([
+        Math.round(order.total * 100),
+      ]);
+      const released = events.filter(
+        (e) =>
+          e.type === 'inventory.released' &&
+          ['cancelled', 'returned'].includes((e.data as { reason: string }).reason),
+      );
+      expect(released.reduce((n, e) => n + (e.data as { quantity: number }).quantity, 0)).toBe(
+        order.quantity,
+      );
+      expect(released.every((e) => (e.data as { productId: string }).productId === order.product.id)).toBe(
+        true,
+      );
     }, 120_000);
 
     it('streams the same envelopes over WebSocket', async () => {

@@ -38,6 +38,7 @@ export {
   type ManualQueueRoutesOptions,
   type QueueCaller,
 } from './manual-queue-routes.js';
+export { syncReportRoutes, type SyncReportRoutesOptions } from './report-routes.js';
 export { OpenEntityIndex, type DueEntity } from './open-index.js';
 export { toStaged } from './report-contender.js';
 export { ConflictQueue, type ConflictReader, type ConflictReportOptions } from './conflict-queue.js';

@@ -16,6 +16,7 @@ export {
   parseTikTokInventory,
   parseTikTokOrderDetail,
   tikTokShopClientFromHttp,
+  type TikTokInventoryUpdate,
   type TikTokOrderDetail,
   type TikTokShippingUpdate,
   type TikTokShopClient,

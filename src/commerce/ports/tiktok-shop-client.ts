@@ -39,16 +39,38 @@ export interface TikTokSkuStock {
   quantity: number;
   /** TikTok's `update_time` (seconds), 0 when absent. */
   updateTime: number;
+  /** TikTok's own SKU id, which {@link TikTokShopClient.updateInventory} takes (absent when a port has none). */
+  skuId?: string;
 }
 
 /**
- * The TikTok Shop calls of the fulfillment saga, and the stock read of the
- * scheduled inventory sync (optional: a port without it is not read).
+ * A stock write: set one SKU's units available for sale on TikTok Shop
+ * (Update Inventory, 202309). An absolute figure, not a delta.
+ */
+export interface TikTokInventoryUpdate {
+  shopId: string;
+  productId: string;
+  /** TikTok's SKU id ({@link TikTokSkuStock.skuId}), not the seller SKU. */
+  skuId: string;
+  /** Units available to sell (TikTok's `quantity` of the warehouse). */
+  quantity: number;
+  /** The warehouse; absent: the shop's default warehouse. */
+  warehouseId?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * The TikTok Shop calls of the fulfillment saga, the stock read of the
+ * scheduled inventory sync (optional: a port without it is not read), and
+ * the stock write (optional) a host uses to push a figure decided off TikTok
+ * back to it.
  *
  * @example
  * ```ts
  * const order = await tiktok.getOrder({ shopId: 's1', orderId: '5764…' });
  * const stock = (await tiktok.getInventory?.({ shopId: 's1' })) ?? [];
+ * const [sku] = stock;
+ * if (sku?.skuId) await tiktok.updateInventory?.({ shopId: 's1', productId: sku.productId, skuId: sku.skuId, quantity: 12 });
  * ```
  */
 export interface TikTokShopClient {
@@ -63,6 +85,17 @@ export interface TikTokShopClient {
     productIds?: readonly string[];
     signal?: AbortSignal;
   }): Promise<TikTokSkuStock[]>;
+  /**
+   * Set a SKU's available units (Update Inventory, 202309). Not sent again
+   * after TikTok may have acted (a 5xx, a reply lost): an absolute figure
+   * resent after a sale in between would undo the sale's deduction, so the
+   * caller sees the failure (`outcomeUnknown`) and reads the stock again.
+   * No library flow calls it: TikTok's figure is the highest-priority
+   * source, so a settled stock figure never needs pushing back by default;
+   * the host calls it when its own decision (an admin's count) must reach
+   * TikTok.
+   */
+  updateInventory?(update: TikTokInventoryUpdate): Promise<void>;
 }
 
 /** Product ids per Search Inventory request (TikTok's limit). */
@@ -107,6 +140,7 @@ export function parseTikTokInventory(data: unknown): TikTokSkuStock[] {
       sku: s.seller_sku ?? s.id,
       quantity: s.total_available_quantity,
       updateTime: s.update_time ?? 0,
+      skuId: s.id,
     })),
   );
 }
@@ -229,6 +263,23 @@ export function tikTokShopClientFromHttp(options: TikTokShopHttpAdapterOptions):
       for (let i = 0; i < productIds.length; i += INVENTORY_SEARCH_MAX_IDS)
         stock.push(...(await search({ product_ids: productIds.slice(i, i + INVENTORY_SEARCH_MAX_IDS) })));
       return stock;
+    },
+    async updateInventory({ shopId, productId, skuId, quantity, warehouseId }) {
+      await options.clientFor(shopId).request({
+        method: 'POST',
+        path: `/product/202309/products/${encodeURIComponent(productId)}/inventory/update`,
+        body: {
+          skus: [
+            {
+              id: skuId,
+              inventory: [{ quantity, ...(warehouseId === undefined ? {} : { warehouse_id: warehouseId }) }],
+            },
+          ],
+        },
+        // An absolute figure: sent again after a sale TikTok counted in between, it would
+        // undo that sale's deduction. A 5xx or a lost reply fails the call (outcome unknown).
+        idempotent: false,
+      });
     },
   };
 }

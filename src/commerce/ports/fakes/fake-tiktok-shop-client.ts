@@ -1,8 +1,9 @@
 /**
  * An in-process TikTok Shop for examples and tests.
  */
-import { OrderInvalidError } from '../../errors.js';
+import { OrderInvalidError, ProviderRejectedError } from '../../errors.js';
 import type {
+  TikTokInventoryUpdate,
   TikTokOrderDetail,
   TikTokShippingUpdate,
   TikTokShopClient,
@@ -40,8 +41,35 @@ export class FakeTikTokShopClient implements TikTokShopClient {
 
   /** Set a SKU's available units (TikTok's `total_available_quantity`). */
   setStock(productId: string, sku: string, quantity: number): this {
-    this.stock.set(sku, { productId, sku, quantity, updateTime: Math.floor(Date.now() / 1000) });
+    this.stock.set(sku, { productId, sku, quantity, updateTime: Math.floor(Date.now() / 1000), skuId: sku });
     return this;
+  }
+
+  /** Calls of `updateInventory` that TikTok acted on, in order (a lost reply included). */
+  readonly inventoryWrites: Omit<TikTokInventoryUpdate, 'signal'>[] = [];
+
+  /**
+   * Set a SKU's available units, as TikTok's Update Inventory does: the SKU
+   * (by its id, which is the seller SKU here) must exist on the product; a
+   * negative or fractional figure is refused.
+   */
+  async updateInventory(update: TikTokInventoryUpdate): Promise<void> {
+    await this.behaviour.call('updateInventory', update.signal);
+    if (!Number.isInteger(update.quantity) || update.quantity < 0)
+      throw new ProviderRejectedError('tiktok', 'updateInventory', `invalid quantity ${update.quantity}`);
+    const sku = [...this.stock.values()].find(
+      (s) => (s.skuId ?? s.sku) === update.skuId && s.productId === update.productId,
+    );
+    if (!sku)
+      throw new ProviderRejectedError(
+        'tiktok',
+        'updateInventory',
+        `unknown SKU ${update.skuId} of ${update.productId}`,
+      );
+    const { signal: _signal, ...recorded } = update;
+    this.inventoryWrites.push(recorded);
+    this.stock.set(sku.sku, { ...sku, quantity: update.quantity, updateTime: Math.floor(Date.now() / 1000) });
+    this.behaviour.reply('updateInventory');
   }
 
   /** Calls of `getInventory`, in order (the products asked for, or null for the whole shop). */
