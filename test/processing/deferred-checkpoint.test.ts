@@ -175,3 +175,41 @@ describe.each(sqlEngines)('deferred at-least-once checkpoints, on $name', (engin
     },
   );
 });
+
+describe('deferred at-least-once checkpoints, in memory', () => {
+  it('stop stores the deferred checkpoint (no lease there): a restart delivers nothing twice', async () => {
+    const store = createEventStore();
+    await store.migrate();
+    const seen = new Map<number, number>();
+    const run = async () => {
+      const p = createProcessor({
+        store,
+        name: 'quiet',
+        delivery: 'at-least-once',
+        eventTypes: ['test.happened'],
+        skippedCheckpointMs: 600_000,
+        handle: (event: StoredEvent) => {
+          seen.set(event.globalPosition, (seen.get(event.globalPosition) ?? 0) + 1);
+        },
+      });
+      await p.start();
+      return p;
+    };
+    try {
+      const first = await run();
+      for (let i = 0; i < 3; i++) {
+        await appendMany(store, `order-${i}`, 1);
+        await first.whenCaughtUp({ timeoutMs: 20_000 });
+      }
+      await first.stop();
+      const second = await run();
+      await appendMany(store, 'order-9', 1);
+      await second.whenCaughtUp({ timeoutMs: 20_000 });
+      await second.stop();
+      expect(seen.size).toBe(4);
+      expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
