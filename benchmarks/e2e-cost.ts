@@ -27,11 +27,24 @@
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`, to see where the time goes, or
  * `--import $PWD/benchmarks/support/count-queries.mjs` to count each host's
  * statements).
+ *
+ * BENCH_COST_STATEMENTS=1 also counts the statements the hosts send
+ * (`support/statement-meter.ts`, the same preload): per order, net of idle,
+ * `statements_per_order` and `round_trips_per_order` with their breakdown by
+ * kind (`append`, `log_read`, `checkpoint`, `lease`, `transaction`, …) and
+ * the ten costliest statements.
  */
 import { costBetween, startCostMeter, type CostDelta } from './support/cost-meter.js';
 import { startE2eDeployment } from './support/e2e-deployment.js';
 import { openLoop } from './support/load.js';
 import { emit, nowMs, round } from './support/stats.js';
+import {
+  sampleStatements,
+  statementCounting,
+  statementsBetween,
+  statementsPerOrder,
+  type StatementSample,
+} from './support/statement-meter.js';
 
 const RATE = Number(process.env.BENCH_COST_RATE ?? 50);
 const SECONDS = Number(process.env.BENCH_COST_SECONDS ?? 15);
@@ -39,6 +52,7 @@ const IDLE_SECONDS = Number(process.env.BENCH_COST_IDLE_SECONDS ?? 5);
 const WARMUP_SECONDS = Number(process.env.BENCH_COST_WARMUP_SECONDS ?? 3);
 /** Transactions/s below which the warm-up's after-effects count as over (idle is about 45/s). */
 const QUIET_PER_S = 80;
+const COUNT_STATEMENTS = process.env.BENCH_COST_STATEMENTS === '1';
 /** Longest wait for the last saga after the last send. */
 const DRAIN_MS = 60_000;
 
@@ -56,6 +70,11 @@ function per(delta: CostDelta, n: number, idle?: CostDelta): Record<string, numb
 
 /** Run the benchmark (default export, see benchmarks/run.ts). */
 export default async function e2eCost(): Promise<void> {
+  const counting = COUNT_STATEMENTS ? statementCounting() : undefined;
+  if (counting) {
+    process.env.COUNT_QUERIES_DIR = counting.dir;
+    process.env.BENCH_HOST_NODE_ARGS = `${process.env.BENCH_HOST_NODE_ARGS ?? ''} ${counting.nodeArgs}`;
+  }
   const deployment = await startE2eDeployment({ runIndex: 0, ratePerS: RATE });
   try {
     const { a, b, done } = deployment;
@@ -63,6 +82,9 @@ export default async function e2eCost(): Promise<void> {
       database: deployment.database,
       processes: { host_a: a.child.pid!, host_b: b.child.pid!, bench: process.pid },
     });
+    const hostPids = { host_a: a.child.pid!, host_b: b.child.pid! };
+    const statements = async (): Promise<StatementSample | undefined> =>
+      counting ? sampleStatements(counting.dir, hostPids) : undefined;
     /** POST `count` orders from index `first` on at RATE; the accepted orders' ids. */
     const sendOrders = async (first: number, count: number) => {
       const ids: string[] = [];
@@ -89,8 +111,10 @@ export default async function e2eCost(): Promise<void> {
       await meter.quiet(QUIET_PER_S);
       // The idle cost (both hosts running, nothing to do), subtracted below.
       const s0 = await meter.sample();
+      const q0 = await statements();
       await sleep(IDLE_SECONDS * 1000);
       const s1 = await meter.sample();
+      const q1 = await statements();
       const idle = costBetween(s0, s1);
       const idlePerS = idle.xacts / idle.seconds;
 
@@ -100,6 +124,7 @@ export default async function e2eCost(): Promise<void> {
       // Until what the orders caused downstream (handlers, read models) is done too.
       const settled = await meter.quiet(Math.max(idlePerS * 1.3, idlePerS + 10));
       const s2 = await meter.sample();
+      const q2 = await statements();
       const load = costBetween(s1, s2);
 
       const n = Math.max(1, accepted);
@@ -123,6 +148,9 @@ export default async function e2eCost(): Promise<void> {
         cpu_ms_per_order_raw: per(load, n),
         idle_xacts_per_s: round(idle.xacts / idle.seconds, 1),
         idle_cpu_ms_per_s: per(idle, idle.seconds),
+        ...(q0 && q1 && q2
+          ? statementsPerOrder(statementsBetween(q1, q2), statementsBetween(q0, q1), n)
+          : {}),
       });
     } finally {
       await meter.stop();

@@ -13,7 +13,11 @@
  * divided by the orders, statements per order, which unlike CPU per order
  * do not move with the machine's load. Plain JavaScript: it is loaded before
  * the host's `--import tsx`. node-postgres's `Client#query` is wrapped (every
- * statement goes through it, pooled or in a transaction).
+ * statement goes through it, pooled or in a transaction). `trips` counts
+ * the statements that opened a round trip (the first of a pipelined run), by
+ * text. On SIGUSR2 a host appends the same line at once to
+ * `<HOST_ID>-<pid>.snap.jsonl`: a snapshot at a moment the benchmark chooses
+ * (`e2e-cost` with BENCH_COST_STATEMENTS=1 takes one at each of its samples).
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,20 +37,23 @@ const counts = new Map();
 const normalise = (text) =>
   String(text)
     .replace(/\s+/g, ' ')
-    .replace(/"?bench_[a-z]+_[0-9a-f]+"?\./g, '')
+    .replace(/"?bench_[a-z0-9]+_[0-9a-f]+"?\./g, '')
     .trim();
 
 let roundTrips = 0;
+/** @type {Map<string, number>} */
+const trips = new Map();
 const unanswered = Symbol('unanswered');
 
 const query = Client.prototype.query;
 Client.prototype.query = function countedQuery(config, ...rest) {
   const text = typeof config === 'string' ? config : config?.text;
-  if (text) {
-    const key = normalise(text);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+  const key = text ? normalise(text) : '';
+  if (text) counts.set(key, (counts.get(key) ?? 0) + 1);
+  if (!this.pipeline || !this[unanswered]) {
+    roundTrips++;
+    trips.set(key, (trips.get(key) ?? 0) + 1);
   }
-  if (!this.pipeline || !this[unanswered]) roundTrips++;
   this[unanswered] = (this[unanswered] ?? 0) + 1;
   const answered = () => {
     this[unanswered]--;
@@ -68,10 +75,9 @@ Client.prototype.query = function countedQuery(config, ...rest) {
 };
 
 mkdirSync(dir, { recursive: true });
-const write = () =>
-  appendFileSync(
-    file,
-    `${JSON.stringify({ t: Date.now(), counts: Object.fromEntries(counts), roundTrips })}\n`,
-  );
+const line = () =>
+  `${JSON.stringify({ t: Date.now(), counts: Object.fromEntries(counts), roundTrips, trips: Object.fromEntries(trips) })}\n`;
+const write = () => appendFileSync(file, line());
 setInterval(write, 1000).unref();
 process.on('exit', write);
+process.on('SIGUSR2', () => appendFileSync(file.replace(/\.jsonl$/, '.snap.jsonl'), line()));

@@ -12,6 +12,14 @@
  * `skippedCheckpointMs` ({@link Delivery.skippedDue}), or at stop. A crash
  * before that reads the skipped events again and skips them again: they had
  * no effects to repeat.
+ *
+ * At-least-once batches defer their checkpoint the same way: a batch whose
+ * handler sends no write with the checkpoint (`ctx.withCheckpoint`) moves the
+ * position, and the stored checkpoint follows with the next write fenced on
+ * it (a `withCheckpoint` batch, a retried event, a dead letter), after
+ * `skippedCheckpointMs`, once `batchSize` handled events are waiting, or at
+ * stop. A handler that decided nothing no longer costs a statement a batch;
+ * a crash delivers those batches again, as at-least-once allows.
  */
 import type { LogCheckpoint } from '../core/checkpoint.js';
 import { traceStage } from '../core/stage-trace.js';
@@ -50,6 +58,8 @@ export class Delivery {
   #stored: LogCheckpoint | undefined;
   /** When `#stored` last caught up with `#position` (performance.now()). */
   #storedAt = 0;
+  /** Events handled in at-least-once batches since `#stored` (their checkpoint deferred). */
+  #deferredEvents = 0;
 
   constructor(ctx: ProcessorContext, lease: ProcessorLease, observer: ProgressObserver) {
     this.#ctx = ctx;
@@ -66,12 +76,13 @@ export class Delivery {
   set position(checkpoint: LogCheckpoint | undefined) {
     this.#stored = checkpoint;
     this.#storedAt = performance.now();
+    this.#deferredEvents = 0;
     this.#advance(checkpoint);
     // What the store holds now is ours: a lease this instance takes back resumes from it.
     if (checkpoint !== undefined) this.#lease.noteOwnCheckpoint(checkpoint);
   }
 
-  /** True when skipped pages moved the position past the stored checkpoint. */
+  /** True when skipped pages (or deferred at-least-once batches) moved the position past the stored checkpoint. */
   get skipped(): boolean {
     return this.#position !== this.#stored;
   }
@@ -107,8 +118,12 @@ export class Delivery {
       return;
     }
     try {
-      await this.#commit(pageCheckpoint, relevant.length, (ctx) =>
-        this.#ctx.o.batch(relevant, { ...ctx, page: events }),
+      await this.#commit(
+        pageCheckpoint,
+        relevant.length,
+        (ctx) => this.#ctx.o.batch(relevant, { ...ctx, page: events }),
+        undefined,
+        this.#mayDefer(relevant.length),
       );
       traceStage(`processor.applied:${this.#ctx.name}`, () => relevant.map((e) => e.aggregateId));
       return;
@@ -194,6 +209,18 @@ export class Delivery {
     });
   }
 
+  /**
+   * Whether a batch of `handled` events may leave its checkpoint unstored:
+   * at-least-once, deferral on, and fewer than `batchSize` handled events
+   * waiting with it (a crash delivers at most that many again).
+   */
+  #mayDefer(handled: number): boolean {
+    const { delivery, skippedCheckpointMs, batchSize } = this.#ctx.o;
+    return (
+      delivery === 'at-least-once' && skippedCheckpointMs > 0 && this.#deferredEvents + handled < batchSize
+    );
+  }
+
   /** Move the position (not the stored checkpoint); the holder's progress as its observers see it. */
   #advance(checkpoint: LogCheckpoint | undefined): void {
     this.#position = checkpoint;
@@ -205,13 +232,16 @@ export class Delivery {
    * (`atomic`, the default for exactly-once), or `work` first and then the
    * checkpoint (at-least-once). Nothing is stored once the lease tenure the work
    * started in has ended: the handler's `ctx.signal` says so, and a
-   * `LeaseLostError` replaces whatever the handler threw.
+   * `LeaseLostError` replaces whatever the handler threw. `deferred`
+   * (at-least-once): unless the handler sends a write with the checkpoint,
+   * only the position moves ({@link Delivery.skipped}).
    */
   async #commit(
     next: LogCheckpoint,
     handled: number,
     work: Work,
     atomic = this.#ctx.o.delivery === 'exactly-once',
+    deferred = false,
   ): Promise<void> {
     const { name, state, events } = this.#ctx;
     const started = performance.now(); // the batch's handler time, for 'processor:batch'
@@ -219,6 +249,7 @@ export class Delivery {
     const signal = this.#lease.signal;
     const leased = () => this.#lease.assertTenure(signal);
     leased();
+    let wrote = false;
     const post = await state.commit(
       name,
       expected,
@@ -228,7 +259,13 @@ export class Delivery {
           const result = await work({
             ...(tx ? { tx } : {}),
             // Not ours to store once the lease tenure has ended.
-            ...(withCheckpoint ? { withCheckpoint: leasedWrite(withCheckpoint, leased) } : {}),
+            ...(withCheckpoint
+              ? {
+                  withCheckpoint: leasedWrite(withCheckpoint, leased, () => {
+                    wrote = true;
+                  }),
+                }
+              : {}),
             processor: name,
             attempt: 1,
             signal,
@@ -240,9 +277,12 @@ export class Delivery {
           throw err;
         }
       },
-      { atomic },
+      { atomic, deferred },
     );
-    this.position = next;
+    if (deferred && !wrote) {
+      this.#deferredEvents += handled;
+      this.#advance(next);
+    } else this.position = next;
     this.#runPost(post);
     if (handled > 0 || next !== expected) {
       const durationMs = performance.now() - started;
@@ -260,10 +300,14 @@ export class Delivery {
   }
 }
 
-/** `write`, refused (`LeaseLostError`) once the lease tenure its batch started in has ended. */
-function leasedWrite(write: CheckpointWrite, leased: () => void): CheckpointWrite {
+/**
+ * `write`, refused (`LeaseLostError`) once the lease tenure its batch started
+ * in has ended; `sent` is called as it goes out (the checkpoint moves with it).
+ */
+function leasedWrite(write: CheckpointWrite, leased: () => void, sent: () => void): CheckpointWrite {
   return async (text, params) => {
     leased();
+    sent();
     return write(text, params);
   };
 }

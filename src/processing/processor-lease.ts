@@ -43,6 +43,11 @@ export class ProcessorLease {
     return this.#keeper ? this.#keeper.held : this.#ctx.running;
   }
 
+  /** True when this instance runs under a lease (a SQL state, `lease` not false). */
+  get leasing(): boolean {
+    return this.#keeper !== undefined;
+  }
+
   /** The current tenure's signal (never aborted without a lease). */
   get signal(): AbortSignal {
     return this.#keeper ? this.#keeper.signal : UNLEASED;

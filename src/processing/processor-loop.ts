@@ -85,7 +85,8 @@ export class ProcessorLoop {
     await this.#poll.stop();
     this.#wakeups?.unsubscribe();
     this.#wakeups = undefined;
-    const holder = this.#ctx.o.lease === false || this.#lease.held;
+    // Unleased (lease: false, or a state without leases such as memory) it is ours to store.
+    const holder = !this.#lease.leasing || this.#lease.held;
     if (holder && this.#delivery.skipped) {
       // A lost lease or a dropped connection only costs the next holder a re-read.
       await this.#delivery.storeSkipped().catch(() => undefined);

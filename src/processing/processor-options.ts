@@ -145,7 +145,10 @@ export interface ProcessorOptions<E extends StoredEvent = StoredEvent, T extends
    * Pages with no event for the handler move the position at once but the
    * stored checkpoint at most this often (default 1000 ms; 0: every page).
    * A standby, and `lag()` read from the database, see the skipped events
-   * that much later; a crash reads them again, and skips them again.
+   * that much later; a crash reads them again, and skips them again. With
+   * `delivery: 'at-least-once'` handled batches defer their checkpoint the
+   * same way (unless the handler writes through `ctx.withCheckpoint`), also
+   * stored once `batchSize` handled events wait: a crash delivers those again.
    */
   skippedCheckpointMs?: number;
   /** Used only when no checkpoint is stored yet (default `'beginning'`). */

@@ -162,6 +162,17 @@ export function processingStateContract(
       });
     });
 
+    describe('deferred commit (non-atomic)', () => {
+      it('runs the work and leaves the checkpoint when no write goes with it', async () => {
+        await state.saveCheckpoint('p', '1:1');
+        expect(await state.commit('p', '1:1', '2:2', work, { atomic: false, deferred: true })).toBe('done');
+        expect(await state.readCheckpoint('p')).toBe('1:1');
+        // The caller stores it later, fenced on the one it left.
+        await state.commit('p', '1:1', '3:3', work, { atomic: false });
+        expect(await state.readCheckpoint('p')).toBe('3:3');
+      });
+    });
+
     describe('dead letters', () => {
       it('keeps the event as it was stored, with the error and attempts', async () => {
         const event = storedEvent(1);

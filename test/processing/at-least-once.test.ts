@@ -209,6 +209,8 @@ describe.each(storeEngines)('at-least-once processor on $name', (engine) => {
         name: 'lost-save',
         eventTypes: ['test.happened'],
         retry: FAST_RETRY,
+        // Each batch's save at once (deferred saves: deferred-checkpoint.test.ts).
+        skippedCheckpointMs: 0,
         handle: async (event) => {
           seen.count(event);
           await note(flaky, event);

@@ -70,8 +70,10 @@ export function memoryProcessingState(
     async saveCheckpoint(processor, checkpoint) {
       checkpoints.set(processor, checkpoint);
     },
-    async commit(processor, expected, next, work) {
+    async commit(processor, expected, next, work, options) {
       const result = await work(undefined);
+      // No write goes with the checkpoint in memory: a deferred commit stores nothing.
+      if (!options.atomic && options.deferred) return result;
       const actual = checkpoints.get(processor) ?? null;
       if (fence && actual !== expected) throw new CheckpointMovedError(processor, expected, actual);
       checkpoints.set(processor, next);

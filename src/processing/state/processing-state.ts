@@ -14,7 +14,7 @@ import type { DeadLetterQueue } from '../dead-letter-queue.js';
  *
  * @example
  * ```ts
- * const options: StateCommitOptions = { atomic: true };
+ * const options: StateCommitOptions = { atomic: false, deferred: true };
  * ```
  */
 export interface StateCommitOptions {
@@ -24,6 +24,14 @@ export interface StateCommitOptions {
    * False: the work runs first with no transaction open, the checkpoint moves after.
    */
   atomic: boolean;
+  /**
+   * Non-atomic only: when the work sends no write with the checkpoint (it
+   * never calls its `withCheckpoint`, and in memory there is none), leave the
+   * stored checkpoint as it is; the caller stores it later, fenced on
+   * `expected` (an at-least-once processor's deferred checkpoint). A write
+   * sent with the checkpoint moves it from `expected` to `next` as always.
+   */
+  deferred?: boolean;
 }
 
 /**

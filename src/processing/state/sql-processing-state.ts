@@ -39,7 +39,7 @@ export function sqlProcessingState(sql: SqlClient, schema: string): ProcessingSt
     readCheckpoints: (processors) => readCheckpoints(sql, schema, processors),
     loadCheckpoint: (processor, initial) => loadCheckpoint(sql, schema, processor, initial),
     saveCheckpoint: (processor, checkpoint) => saveCheckpoint(sql, schema, processor, checkpoint),
-    async commit(processor, expected, next, work, { atomic }) {
+    async commit(processor, expected, next, work, { atomic, deferred = false }) {
       if (atomic) {
         return sql.transaction(async (tx) => {
           // Fence and advance first; failing work rolls both back. Where the
@@ -57,7 +57,7 @@ export function sqlProcessingState(sql: SqlClient, schema: string): ProcessingSt
       // No transaction is open while the work runs, so its own writes (appends
       // through the store) get a connection — on PGlite, the only one. The fenced
       // update comes after, or with the work's one write; when it fails the work
-      // is done again.
+      // is done again. Deferred: no update when the work sent no write with it.
       let stored = false;
       const result = await work(undefined, async (text, params) => {
         if (stored)
@@ -65,7 +65,7 @@ export function sqlProcessingState(sql: SqlClient, schema: string): ProcessingSt
         stored = true;
         return advanceCheckpointWith(sql, schema, processor, expected, next, text, params);
       });
-      if (!stored) await advanceCheckpoint(sql, schema, processor, expected, next);
+      if (!stored && !deferred) await advanceCheckpoint(sql, schema, processor, expected, next);
       return result;
     },
     async redriveDeadLetter(processor, id, work, { atomic }) {
