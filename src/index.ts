@@ -215,6 +215,7 @@ export type {
   SagaStepConfig,
   SagaStore,
   SagaTrigger,
+  SagaTriggerMapContext,
   SagaTriggerOptions,
   StartSagaOptions,
   StartSagaResult,

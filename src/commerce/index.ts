@@ -374,6 +374,7 @@ export {
   CREATOR_STATE_TABLE,
   crostonStates,
   DEMAND_CLASSES,
+  DEFAULT_MIN_LIFT,
   detectSpikes,
   figuresOf,
   finishedRunOf,
