@@ -1,0 +1,110 @@
+/**
+ * One sample of every resource the capacity check plans: the database's
+ * size, the events appended in the last 24 hours, the server's connections
+ * and the host's pool use. What cannot be measured here (no SQL database, a
+ * query the server refuses, no pool recorded) is skipped with its reason.
+ */
+import { quoteIdent } from '../../core/sql-client.js';
+import { METRIC } from '../../monitoring/metrics/library-metrics.js';
+import type { MetricsRegistry } from '../../monitoring/metrics/metrics-registry.js';
+import type { EventStore } from '../../store/types.js';
+import type { CapacityBudgets } from './capacity-options.js';
+
+/** The resources sampled, in order. */
+export const CAPACITY_RESOURCES = [
+  'database_size',
+  'event_log_daily',
+  'db_connections',
+  'pool_connections',
+] as const;
+/** One of {@link CAPACITY_RESOURCES}. */
+export type CapacityResource = (typeof CAPACITY_RESOURCES)[number];
+
+/** A resource's use now, in its unit (bytes, events, connections), and its capacity when known. */
+export interface CapacitySample {
+  resource: CapacityResource;
+  value: number;
+  capacity: number | null;
+}
+
+/** A resource that was not sampled, and why. */
+export interface SkippedResource {
+  resource: CapacityResource;
+  reason: string;
+}
+
+/** What one sampling found. */
+export interface CapacitySampling {
+  samples: CapacitySample[];
+  skipped: SkippedResource[];
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Sample every resource once.
+ *
+ * @example
+ * ```ts
+ * const { samples, skipped } = await sampleCapacity(store, { diskGb: 200 }, new Date(), registry);
+ * ```
+ */
+export async function sampleCapacity(
+  store: EventStore,
+  capacities: CapacityBudgets,
+  at: Date,
+  registry?: MetricsRegistry,
+): Promise<CapacitySampling> {
+  const out: CapacitySampling = { samples: [], skipped: [] };
+  const measure = async (resource: CapacityResource, read: () => Promise<CapacitySample | string>) => {
+    try {
+      const r = await read();
+      if (typeof r === 'string') out.skipped.push({ resource, reason: r });
+      else out.samples.push(r);
+    } catch (err) {
+      out.skipped.push({ resource, reason: `query failed: ${(err as Error).message}`.slice(0, 500) });
+    }
+  };
+  const sql = store.sql;
+  const noSql = 'the store has no SQL database (in-memory store)';
+  await measure('database_size', async () => {
+    if (!sql) return noSql;
+    const { rows } = await sql.query<{ bytes: string }>(
+      'SELECT pg_database_size(current_database())::text AS bytes',
+    );
+    const capacity = capacities.diskGb === undefined ? null : capacities.diskGb * 1e9;
+    return { resource: 'database_size', value: Number(rows[0]!.bytes), capacity };
+  });
+  await measure('event_log_daily', async () => {
+    if (!sql) return noSql;
+    const { rows } = await sql.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM ${quoteIdent(store.schema)}.events WHERE occurred_at > $1 AND occurred_at <= $2`,
+      [new Date(at.getTime() - DAY_MS), at],
+    );
+    return {
+      resource: 'event_log_daily',
+      value: Number(rows[0]!.n),
+      capacity: capacities.eventsPerDay ?? null,
+    };
+  });
+  await measure('db_connections', async () => {
+    if (!sql) return noSql;
+    const { rows } = await sql.query<{ used: string; max: string }>(
+      `SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::text AS used,
+              current_setting('max_connections') AS max`,
+    );
+    const max = Number(rows[0]!.max);
+    return {
+      resource: 'db_connections',
+      value: Number(rows[0]!.used),
+      capacity: capacities.connections ?? (max > 0 ? max : null),
+    };
+  });
+  await measure('pool_connections', () => {
+    const max = registry?.value(METRIC.poolMax) ?? 0;
+    if (!registry || !(max > 0)) return Promise.resolve('no pool measured (instrumentPool on the registry)');
+    const inUse = registry.value(METRIC.poolConnections, { state: 'in_use' });
+    return Promise.resolve({ resource: 'pool_connections' as const, value: inUse, capacity: max });
+  });
+  return out;
+}
