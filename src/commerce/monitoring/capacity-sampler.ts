@@ -89,6 +89,7 @@ export async function sampleCapacity(
   });
   await measure('db_connections', async () => {
     if (!sql) return noSql;
+    if (sql.dialect === 'pglite') return 'PGlite is embedded: it has no server connections';
     const { rows } = await sql.query<{ used: string; max: string }>(
       `SELECT (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::text AS used,
               current_setting('max_connections') AS max`,
