@@ -504,6 +504,13 @@ export {
 } from './monitoring/capacity-options.js';
 export { CAPACITY_STREAM, type CapacityCheck } from './monitoring/capacity-history.js';
 export {
+  capacityGauges,
+  latestCapacityCheck,
+  recordCapacityGauges,
+  type CapacityGauges,
+  type CapacityGaugesOptions,
+} from './monitoring/capacity-gauges.js';
+export {
   CAPACITY_RESOURCES,
   type CapacityResource,
   type CapacitySample,

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMERCE_EVENT_SCHEMAS } from '../../src/commerce/events/index.js';
 import { CapacityConfigError } from '../../src/commerce/errors.js';
 import { capacityCheckSchedule, runCapacityCheck } from '../../src/commerce/monitoring/capacity-check.js';
+import { capacityGauges } from '../../src/commerce/monitoring/capacity-gauges.js';
 import { CAPACITY_STREAM, dailyPeaks } from '../../src/commerce/monitoring/capacity-history.js';
 import { resolveCapacityCheck } from '../../src/commerce/monitoring/capacity-options.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
@@ -71,6 +72,17 @@ describe('the scheduled capacity check', () => {
       plan.daysToThreshold,
     );
     expect(registry.value(METRIC.capacityUsage, { resource: 'pool_connections' })).toBeCloseTo(0.6);
+
+    // Another host (the alert evaluator's, say) reads the newest check back from the log.
+    const elsewhere = createMetricsRegistry();
+    const gauges = capacityGauges({ metrics: libraryMetrics(elsewhere) });
+    gauges.start({ store });
+    await gauges.refresh();
+    await gauges.stop();
+    expect(elsewhere.value(METRIC.capacityScaleUp, { resource: 'pool_connections' })).toBe(1);
+    expect(elsewhere.value(METRIC.capacityDaysToThreshold, { resource: 'pool_connections' })).toBe(
+      plan.daysToThreshold,
+    );
 
     const sent: string[] = [];
     const channels: NotificationChannel[] = ['email', 'dashboard'].map((kind) => ({

@@ -22,6 +22,7 @@ import {
   type CapacityCheckOptions,
   type ResolvedCapacityCheck,
 } from './capacity-options.js';
+import { recordCapacityGauges } from './capacity-gauges.js';
 import { sampleCapacity } from './capacity-sampler.js';
 
 const DAY_MS = 86_400_000;
@@ -111,21 +112,9 @@ export async function runCapacityCheck(o: ResolvedCapacityCheck, at: Date): Prom
     idempotencyKey: `${o.name}:${checkedAt}`,
     metadata: { source: 'monitoring' },
   });
-  recordGauges(o, current);
-  return { ...current, waiting };
-}
-
-function recordGauges(o: ResolvedCapacityCheck, check: CapacityCheck): void {
   const m = o.metrics();
-  if (!m) return;
-  for (const s of check.samples) {
-    if (s.capacity !== null) m.capacityUsage.set({ resource: s.resource }, s.value / s.capacity);
-  }
-  for (const p of check.plans) {
-    const labels = { resource: p.resource };
-    m.capacityDaysToThreshold.set(labels, p.daysToThreshold ?? Number.POSITIVE_INFINITY);
-    m.capacityScaleUp.set(labels, p.scaleUp ? 1 : 0);
-  }
+  if (m) recordCapacityGauges(m, current);
+  return { ...current, waiting };
 }
 
 /**
