@@ -2,8 +2,8 @@
  * The capacity check under the scheduler on a real database (PGlite and
  * PostgreSQL; `REQUIRE_SERVICES=1` makes PostgreSQL mandatory): two hosts
  * share the runs and the lease, the clock passes two hourly due times, and
- * each due time is sampled once — the database's size, the events of the
- * last 24 hours, the server's connections against max_connections — and
+ * each due time is sampled once — the database's size, the log's growth per
+ * day, the server's connections against max_connections — and
  * kept as `system.capacity_checked` in the log.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,7 +22,8 @@ import { sqlEngines, type TestDatabase } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
 
 const HOUR = 3_600_000;
-const FAST = { ttlMs: 300, renewIntervalMs: 100, acquireIntervalMs: 50 };
+// Short enough to take over quickly, long enough that a loaded machine does not lose it mid-run.
+const LEASE = { ttlMs: 5_000, renewIntervalMs: 1_000, acquireIntervalMs: 200 };
 
 describe.each(sqlEngines)('the capacity check on $name', (engine) => {
   const running: Scheduler[] = [];
@@ -65,7 +66,7 @@ describe.each(sqlEngines)('the capacity check on $name', (engine) => {
           schema: db.schema,
           schedules: [schedule],
           owner,
-          lease: FAST,
+          lease: LEASE,
           now: () => now,
           pollIntervalMs: 20,
           logger: silentLogger,
@@ -84,6 +85,15 @@ describe.each(sqlEngines)('the capacity check on $name', (engine) => {
 
       now = first + 1_000;
       await waitFor(() => succeeded(1), { timeoutMs: 60_000, what: 'the first due time to run' });
+      for (let i = 5; i < 8; i++) {
+        await store.append(
+          `order-${i}`,
+          [{ type: 'order.validated', data: { creatorId: 'c1', orderId: `o${i}` } }],
+          {
+            aggregateType: 'order',
+          },
+        );
+      }
       now = first + HOUR + 1_000;
       await waitFor(() => succeeded(2), { timeoutMs: 60_000, what: 'the second due time to run' });
 
@@ -93,20 +103,27 @@ describe.each(sqlEngines)('the capacity check on $name', (engine) => {
         [new Date(first).toISOString(), 'schedule', 'succeeded'],
       ]);
       const result = runs[1]!.result as CapacityCheckResult;
+      const second = runs[0]!.result as CapacityCheckResult;
       const sample = (r: string) => result.samples.find((s) => s.resource === r);
-      expect(sample('database_size')!.value).toBeGreaterThan(1_000_000); // a real database: megabytes
-      expect(sample('database_size')!.capacity).toBe(100e9);
-      expect(sample('event_log_daily')).toEqual({
+      // Log growth needs an earlier check; an hour later: the first check's event and 3 orders, times 24.
+      expect(result.skipped[0]).toEqual({
         resource: 'event_log_daily',
-        value: 5,
+        reason: 'no earlier check (at least an hour old) to measure the log growth from',
+      });
+      expect(second.samples.find((s) => s.resource === 'event_log_daily')).toEqual({
+        resource: 'event_log_daily',
+        value: 4 * 24,
         capacity: 1_000_000,
       });
+      expect(result.logPosition).toBe(5);
+      expect(sample('database_size')!.value).toBeGreaterThan(1_000_000); // a real database: megabytes
+      expect(sample('database_size')!.capacity).toBe(100e9);
       const pool = {
         resource: 'pool_connections',
         reason: 'no pool measured (instrumentPool on the registry)',
       };
       if (engine.name === 'pglite') {
-        expect(result.skipped).toEqual([
+        expect(result.skipped.slice(1)).toEqual([
           { resource: 'db_connections', reason: 'PGlite is embedded: it has no server connections' },
           pool,
         ]);
@@ -114,11 +131,11 @@ describe.each(sqlEngines)('the capacity check on $name', (engine) => {
         const connections = sample('db_connections')!;
         expect(connections.value).toBeGreaterThanOrEqual(1); // this test's own
         expect(connections.capacity).toBeGreaterThanOrEqual(connections.value); // max_connections
-        expect(result.skipped).toEqual([pool]);
+        expect(result.skipped.slice(1)).toEqual([pool]);
       }
       // One day of history so far: sampled, not yet planned.
       expect(result.plans).toEqual([]);
-      expect(result.waiting).toMatchObject({ database_size: 1, event_log_daily: 1 });
+      expect(second.waiting).toMatchObject({ database_size: 1, event_log_daily: 1 });
 
       const { events } = await store.readStream(CAPACITY_STREAM);
       const checks = events.map((e) => e.data as CapacityCheck);
@@ -127,7 +144,7 @@ describe.each(sqlEngines)('the capacity check on $name', (engine) => {
         new Date(first).toISOString(),
         new Date(first + HOUR).toISOString(),
       ]);
-      expect(registry.value(METRIC.capacityUsage, { resource: 'event_log_daily' })).toBeCloseTo(5e-6);
+      expect(registry.value(METRIC.capacityUsage, { resource: 'event_log_daily' })).toBeCloseTo(96e-6);
     },
     150_000,
   );

@@ -108,6 +108,8 @@ const capacityResourceSchema = z
  */
 export const capacityCheckedSchema = z.object({
   checkedAt: instantSchema,
+  /** The log's committed global position at the check (the next check's growth is measured from it). */
+  logPosition: z.int().min(0).optional(),
   samples: z.array(
     z.object({
       resource: capacityResourceSchema,

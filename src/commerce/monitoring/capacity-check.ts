@@ -45,15 +45,21 @@ export type CapacityCheckResult = CapacityCheck & {
  */
 export async function runCapacityCheck(o: ResolvedCapacityCheck, at: Date): Promise<CapacityCheckResult> {
   const checkedAt = at.toISOString();
-  const { samples, skipped } = await sampleCapacity(o.store, o.capacities, at, o.registry);
   const runsPerDay = Math.ceil(DAY_MS / o.everyMs);
   // Two events at most per check; manual runs add a few more.
   const { checks, version } = await readCapacityHistory(
     o.store,
     Math.min(50_000, 2 * runsPerDay * o.historyDays + 100),
   );
+  const { samples, skipped, logPosition } = await sampleCapacity(
+    o.store,
+    o.capacities,
+    at,
+    o.registry,
+    checks,
+  );
   const previous = checks.at(-1);
-  const current: CapacityCheck = { checkedAt, samples, skipped, plans: [] };
+  const current: CapacityCheck = { checkedAt, logPosition, samples, skipped, plans: [] };
   const history = [...checks, current];
   const today = Math.floor(at.getTime() / DAY_MS);
   const waiting: Record<string, number> = {};

@@ -1,13 +1,15 @@
 /**
  * One sample of every resource the capacity check plans: the database's
- * size, the events appended in the last 24 hours, the server's connections
+ * size, the events appended per day (from the log's position, through the
+ * EventStore port), the server's connections
  * and the host's pool use. What cannot be measured here (no SQL database, a
  * query the server refuses, no pool recorded) is skipped with its reason.
  */
-import { quoteIdent } from '../../core/sql-client.js';
+import { parseCheckpoint } from '../../core/checkpoint.js';
 import { METRIC } from '../../monitoring/metrics/library-metrics.js';
 import type { MetricsRegistry } from '../../monitoring/metrics/metrics-registry.js';
 import type { EventStore } from '../../store/types.js';
+import type { CapacityCheck } from './capacity-history.js';
 import type { CapacityBudgets } from './capacity-options.js';
 
 /** The resources sampled, in order. */
@@ -37,16 +39,44 @@ export interface SkippedResource {
 export interface CapacitySampling {
   samples: CapacitySample[];
   skipped: SkippedResource[];
+  /** The log's committed global position, kept so the next check measures growth from it. */
+  logPosition: number;
 }
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/**
+ * Events appended per day: the growth of the log's global position since the
+ * check nearest to 24 hours ago (at least an hour ago), scaled to a day. The
+ * position comes from a sequence, so an append rolled back counts too (a
+ * slight over-count), and the check's own events are log growth like any.
+ */
+function logGrowth(
+  history: readonly CapacityCheck[],
+  position: number,
+  at: Date,
+  capacities: CapacityBudgets,
+): CapacitySample | string {
+  let from: CapacityCheck | undefined;
+  for (const c of history) {
+    const age = at.getTime() - Date.parse(c.checkedAt);
+    if (c.logPosition === undefined || age < HOUR_MS) continue;
+    if (!from || Math.abs(age - DAY_MS) < Math.abs(at.getTime() - Date.parse(from.checkedAt) - DAY_MS))
+      from = c;
+  }
+  if (!from) return 'no earlier check (at least an hour old) to measure the log growth from';
+  const elapsed = at.getTime() - Date.parse(from.checkedAt);
+  const value = Math.max(0, Math.round(((position - from.logPosition!) * DAY_MS) / elapsed));
+  return { resource: 'event_log_daily', value, capacity: capacities.eventsPerDay ?? null };
+}
 
 /**
  * Sample every resource once.
  *
  * @example
  * ```ts
- * const { samples, skipped } = await sampleCapacity(store, { diskGb: 200 }, new Date(), registry);
+ * const { samples, skipped } = await sampleCapacity(store, { diskGb: 200 }, new Date(), registry, history);
  * ```
  */
 export async function sampleCapacity(
@@ -54,8 +84,9 @@ export async function sampleCapacity(
   capacities: CapacityBudgets,
   at: Date,
   registry?: MetricsRegistry,
+  history: readonly CapacityCheck[] = [],
 ): Promise<CapacitySampling> {
-  const out: CapacitySampling = { samples: [], skipped: [] };
+  const out: CapacitySampling = { samples: [], skipped: [], logPosition: 0 };
   const measure = async (resource: CapacityResource, read: () => Promise<CapacitySample | string>) => {
     try {
       const r = await read();
@@ -75,18 +106,9 @@ export async function sampleCapacity(
     const capacity = capacities.diskGb === undefined ? null : capacities.diskGb * 1e9;
     return { resource: 'database_size', value: Number(rows[0]!.bytes), capacity };
   });
-  await measure('event_log_daily', async () => {
-    if (!sql) return noSql;
-    const { rows } = await sql.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM ${quoteIdent(store.schema)}.events WHERE occurred_at > $1 AND occurred_at <= $2`,
-      [new Date(at.getTime() - DAY_MS), at],
-    );
-    return {
-      resource: 'event_log_daily',
-      value: Number(rows[0]!.n),
-      capacity: capacities.eventsPerDay ?? null,
-    };
-  });
+  const logPosition = parseCheckpoint(await store.committedCheckpoint()).globalPosition;
+  out.logPosition = logPosition;
+  await measure('event_log_daily', () => Promise.resolve(logGrowth(history, logPosition, at, capacities)));
   await measure('db_connections', async () => {
     if (!sql) return noSql;
     if (sql.dialect === 'pglite') return 'PGlite is embedded: it has no server connections';
