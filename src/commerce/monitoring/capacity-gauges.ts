@@ -47,7 +47,14 @@ export async function latestCapacityCheck(store: EventStore): Promise<CapacityCh
   return last ? (last.data as CapacityCheck) : null;
 }
 
-/** Options of {@link capacityGauges}. */
+/**
+ * Options of {@link capacityGauges}.
+ *
+ * @example
+ * ```ts
+ * const options: CapacityGaugesOptions = { metrics: () => monitoring?.instruments, intervalMs: 30_000 };
+ * ```
+ */
 export interface CapacityGaugesOptions {
   /** Where the gauges are set (`instrumentEngine(...).instruments`), or a function read at each refresh. */
   metrics: LibraryMetrics | (() => LibraryMetrics | undefined);
