@@ -396,13 +396,6 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     // Every host keeps the capacity gauges of the newest check, wherever the schedule ran.
     workers: [capacityGauges({ metrics: () => monitoring.instruments })],
     schedules: ({ store }) => [
-      // Hourly: database size, log growth, connections; alerts when one is forecast at 70 % within 30 days.
-      capacityCheckSchedule({
-        store,
-        registry,
-        metrics: () => monitoring.instruments,
-        capacities: { diskGb: Number(env.CAPACITY_DISK_GB || 10) },
-      }),
       ...commerceSchedules(built!, {
         creatorIds: tenantIds,
         tiktok: tiktokStock,
@@ -417,6 +410,13 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
           return { products: run.products, insights: run.insights };
         },
       },
+      // Hourly: database size, log growth, connections; alerts when one is forecast at 70 % within 30 days.
+      capacityCheckSchedule({
+        store,
+        registry,
+        metrics: () => monitoring.instruments,
+        capacities: { diskGb: Number(env.CAPACITY_DISK_GB || 10) },
+      }),
     ],
   });
   // createSyncEngine builds its read models synchronously.
