@@ -32,7 +32,7 @@ import {
 import { commerceReceivers } from '@creatorflow/sync/commerce';
 import { COMMERCE_EVENT_SCHEMAS } from '@creatorflow/sync/commerce';
 import { tikTokShopClientFromHttp } from '@creatorflow/sync/commerce';
-import { commerceSchedules } from '@creatorflow/sync/commerce';
+import { capacityCheckSchedule, capacityGauges, commerceSchedules } from '@creatorflow/sync/commerce';
 import { createSyncEngine, type SyncEngine } from '@creatorflow/sync';
 import { scheduleRoutes } from '@creatorflow/sync/scheduling';
 import { createRouter, type HttpHandler, type HttpRequestHead } from '@creatorflow/sync/http';
@@ -395,7 +395,9 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         },
       }),
     ],
-    schedules: () => [
+    // Every host keeps the capacity gauges of the newest check, wherever the schedule ran.
+    workers: [capacityGauges({ metrics: () => monitoring.instruments })],
+    schedules: ({ store }) => [
       ...commerceSchedules(built!, {
         creatorIds: tenantIds,
         tiktok: tiktokStock,
@@ -410,6 +412,13 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
           return { products: run.products, insights: run.insights };
         },
       },
+      // Hourly: database size, log growth, connections; alerts when one is forecast at 70 % within 30 days.
+      capacityCheckSchedule({
+        store,
+        registry,
+        metrics: () => monitoring.instruments,
+        capacities: { diskGb: Number(env.CAPACITY_DISK_GB || 10) },
+      }),
     ],
   });
   // createSyncEngine builds its read models synchronously.

@@ -21,6 +21,7 @@ export const COMMERCE_ERROR_REGISTRY = Object.freeze({
   ORDER_INVALID: { module: 'commerce', status: 422, error: 'OrderInvalidError' },
   INSUFFICIENT_STOCK: { module: 'commerce', status: 409, error: 'InsufficientStockError' },
   FORECAST_INPUT_INVALID: { module: 'commerce', status: 400, error: 'ForecastInputError' },
+  INVALID_CAPACITY_CONFIG: { module: 'commerce', status: 500, error: 'CapacityConfigError' },
   TIKTOK_API_ERROR: { module: 'commerce', status: 502, error: 'TikTokApiError' },
   TIKTOK_RATE_LIMITED: { module: 'commerce', status: 503, error: 'TikTokApiError' },
   TIKTOK_NETWORK_ERROR: { module: 'commerce', status: 503, error: 'TikTokApiError' },

@@ -132,3 +132,22 @@ export class WebhookSubjectUnknownError extends SyncError {
     this.code = code;
   }
 }
+
+/**
+ * The capacity check's options are impossible (a capacity that is not a
+ * positive finite number, a threshold share outside (0, 1], an interval
+ * shorter than a minute …). Thrown when the schedule is built; `issues`
+ * lists every problem.
+ *
+ * @example
+ * ```ts
+ * throw new CapacityConfigError(['capacities.diskGb: expected a positive number, got -1']);
+ * ```
+ */
+export class CapacityConfigError extends SyncError {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super('INVALID_CAPACITY_CONFIG', `Invalid capacity check options: ${issues.join('; ')}`);
+    this.issues = issues;
+  }
+}

@@ -63,6 +63,7 @@ export {
   type TikTokWebhookTypeName,
 } from './events/index.js';
 export {
+  CapacityConfigError,
   InsufficientStockError,
   isPermanentCommerceError,
   OrderInvalidError,
@@ -491,6 +492,32 @@ export {
   type HealthSignalsOptions,
 } from './monitoring/health-signals.js';
 export { instrumentAnalytics, type AnalyticsEventSource } from './monitoring/instrument-analytics.js';
+export {
+  capacityCheckSchedule,
+  runCapacityCheck,
+  type CapacityCheckResult,
+} from './monitoring/capacity-check.js';
+export {
+  CAPACITY_CHECK_SCHEDULE,
+  resolveCapacityCheck,
+  type CapacityBudgets,
+  type CapacityCheckOptions,
+  type ResolvedCapacityCheck,
+} from './monitoring/capacity-options.js';
+export { CAPACITY_STREAM, type CapacityCheck } from './monitoring/capacity-history.js';
+export {
+  capacityGauges,
+  latestCapacityCheck,
+  recordCapacityGauges,
+  type CapacityGauges,
+  type CapacityGaugesOptions,
+} from './monitoring/capacity-gauges.js';
+export {
+  CAPACITY_RESOURCES,
+  type CapacityResource,
+  type CapacitySample,
+  type SkippedResource,
+} from './monitoring/capacity-sampler.js';
 export {
   compareStaged,
   ConflictQueue,

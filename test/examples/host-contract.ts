@@ -116,6 +116,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
         'archive-event-log',
         'prune-access-audit',
         'update-analytics',
+        'capacity-check',
       ]);
       const history = (await (await get(path, { headers: admin })).json()) as { runs: unknown[] };
       expect(history.runs.length).toBeGreaterThanOrEqual(1);

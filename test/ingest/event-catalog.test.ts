@@ -36,6 +36,9 @@ const SPEC_TYPES = [
   'tiktok.api_error',
   // Not the specification's: the analytics updater's run, folded by the analytics read models.
   'analytics.run_completed',
+  // Not the specification's events but its capacity planning: the scheduled capacity check.
+  'system.capacity_checked',
+  'system.capacity_threshold_predicted',
 ];
 
 const at = '2026-01-15T12:00:00.000Z';
@@ -118,6 +121,31 @@ const SAMPLES: Record<string, unknown> = {
     message: 'x',
   },
   'system.recovery_completed': { component: 'inventory_sync' },
+  'system.capacity_checked': {
+    checkedAt: at,
+    samples: [{ resource: 'database_size', value: 2.5e9, capacity: 1e10 }],
+    skipped: [{ resource: 'pool_connections', reason: 'no pool measured' }],
+    plans: [
+      {
+        resource: 'database_size',
+        scaleUp: false,
+        reachesThresholdOn: null,
+        daysToThreshold: null,
+        threshold: 0.7,
+        p50Share: 0.3,
+        p90Share: 0.35,
+        historyDays: 14,
+      },
+    ],
+  },
+  'system.capacity_threshold_predicted': {
+    resource: 'database_size',
+    value: 6e9,
+    capacity: 1e10,
+    threshold: 0.7,
+    reachesThresholdOn: '2026-12-20',
+    daysToThreshold: 12,
+  },
   'tiktok.webhook_received': {
     notificationId: 'n1',
     shopId: 's1',

@@ -3,6 +3,8 @@
  * `prometheus`) scrapes a host's `/metrics` and PromQL over the scraped
  * series returns what the host recorded; the Alertmanager sink delivers to a
  * real Alertmanager (`prometheus-alertmanager`) whose API then lists the alert.
+ * The capacity gauges scrape too, and the default rule `capacity_predicted`
+ * written as PromQL selects the resource forecast to reach 70 %.
  * Each server runs on a free loopback port in a temporary directory and is
  * stopped at the end. `.ci/run` installs both packages.
  */
@@ -24,6 +26,7 @@ import {
   teeMetrics,
   type EngineInstrumentation,
 } from '../../src/monitoring/index.js';
+import { recordCapacityGauges } from '../../src/commerce/monitoring/capacity-gauges.js';
 import { pgliteEngine, type TestDatabase } from '../support/databases.js';
 import { freePort, waitForPort } from '../support/free-port.js';
 import { waitFor } from '../support/wait.js';
@@ -91,6 +94,37 @@ describe.skipIf(!haveTools)('with a real Prometheus and Alertmanager', () => {
     await engine.start();
     for (let i = 0; i < 5; i++) await setStock(engine, 'c1', `sku-${i}`, i);
     await engine.whenCaughtUp();
+    // A capacity check's gauges: the database is forecast to reach 70 % in 12 days, the pool is not.
+    recordCapacityGauges(monitoring.instruments, {
+      checkedAt: new Date().toISOString(),
+      samples: [
+        { resource: 'database_size', value: 6e9, capacity: 1e10 },
+        { resource: 'pool_connections', value: 2, capacity: 10 },
+      ],
+      skipped: [],
+      plans: [
+        {
+          resource: 'database_size',
+          scaleUp: true,
+          reachesThresholdOn: '2026-12-16',
+          daysToThreshold: 12,
+          threshold: 0.7,
+          p50Share: 0.75,
+          p90Share: 0.8,
+          historyDays: 30,
+        },
+        {
+          resource: 'pool_connections',
+          scaleUp: false,
+          reachesThresholdOn: null,
+          daysToThreshold: null,
+          threshold: 0.7,
+          p50Share: 0.2,
+          p90Share: 0.3,
+          historyDays: 30,
+        },
+      ],
+    });
     await monitoring.sample();
     server = createServer((req, res) => {
       if (req.url !== '/metrics') return void res.writeHead(404).end();
@@ -137,6 +171,23 @@ describe.skipIf(!haveTools)('with a real Prometheus and Alertmanager', () => {
       5,
     ]);
     expect(await query('creatorflow_up')).toEqual([1]);
+    // The default rule capacity_predicted, as PromQL over the scraped gauges: one alert, the database.
+    const labelled = async (q: string) => {
+      const res = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(q)}`);
+      const body = (await res.json()) as {
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
+      return body.data.result.map((r) => [r.metric['resource'], r.value[1]]);
+    };
+    expect(await labelled('max by (resource) (creatorflow_capacity_scale_up) > 0')).toEqual([
+      ['database_size', '1'],
+    ]);
+    expect(await labelled('creatorflow_capacity_days_to_threshold')).toEqual(
+      expect.arrayContaining([
+        ['database_size', '12'],
+        ['pool_connections', '+Inf'],
+      ]),
+    );
     const [p95] = await query(
       'histogram_quantile(0.95, sum by (le) (creatorflow_store_append_duration_seconds_bucket))',
     );

@@ -25,6 +25,8 @@ import {
 } from './order-events.js';
 import {
   apiRateLimitApproachedSchema,
+  capacityCheckedSchema,
+  capacityThresholdPredictedSchema,
   healthCheckCompletedSchema,
   performanceThresholdExceededSchema,
   recoveryCompletedSchema,
@@ -72,6 +74,8 @@ export const COMMERCE_EVENT_SCHEMAS = {
   'tiktok.rate_limit_hit': rateLimitHitSchema,
   'tiktok.api_error': apiErrorSchema,
   'analytics.run_completed': analyticsRunCompletedSchema,
+  'system.capacity_checked': capacityCheckedSchema,
+  'system.capacity_threshold_predicted': capacityThresholdPredictedSchema,
 } as const;
 
 /**
@@ -79,7 +83,7 @@ export const COMMERCE_EVENT_SCHEMAS = {
  *
  * @example
  * ```ts
- * COMMERCE_EVENT_TYPES.length // 25
+ * COMMERCE_EVENT_TYPES.length // 27
  * ```
  */
 export const COMMERCE_EVENT_TYPES = Object.keys(COMMERCE_EVENT_SCHEMAS) as CommerceEventType[];

@@ -38,6 +38,8 @@ export {
 } from './order-events.js';
 export {
   apiRateLimitApproachedSchema,
+  capacityCheckedSchema,
+  capacityThresholdPredictedSchema,
   healthCheckCompletedSchema,
   performanceThresholdExceededSchema,
   recoveryCompletedSchema,

@@ -89,3 +89,63 @@ export const recoveryCompletedSchema = z.object({
   downtimeMs: z.int().min(0).optional(),
   creatorId: idSchema.optional(),
 });
+
+const capacityResourceSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/)
+  .max(64);
+
+/**
+ * `system.capacity_checked`: the scheduled capacity check's samples (one
+ * value per resource, in its unit, with the capacity it is compared with),
+ * the resources it could not sample and why, and the 30-day plan per
+ * resource with enough history.
+ *
+ * @example
+ * ```ts
+ * const parsed = capacityCheckedSchema.safeParse(input);
+ * ```
+ */
+export const capacityCheckedSchema = z.object({
+  checkedAt: instantSchema,
+  /** The log's committed global position at the check (the next check's growth is measured from it). */
+  logPosition: z.int().min(0).optional(),
+  samples: z.array(
+    z.object({
+      resource: capacityResourceSchema,
+      value: z.number().finite().min(0),
+      capacity: z.number().finite().positive().nullable(),
+    }),
+  ),
+  skipped: z.array(z.object({ resource: capacityResourceSchema, reason: z.string().min(1).max(500) })),
+  plans: z.array(
+    z.object({
+      resource: capacityResourceSchema,
+      scaleUp: z.boolean(),
+      reachesThresholdOn: z.iso.date().nullable(),
+      daysToThreshold: z.int().min(0).nullable(),
+      threshold: z.number().gt(0).max(1),
+      p50Share: z.number().finite(),
+      p90Share: z.number().finite(),
+      historyDays: z.int().min(1),
+    }),
+  ),
+});
+
+/**
+ * `system.capacity_threshold_predicted`: a resource is newly forecast to
+ * reach its threshold share of capacity (70 % by default) within the horizon.
+ *
+ * @example
+ * ```ts
+ * const parsed = capacityThresholdPredictedSchema.safeParse(input);
+ * ```
+ */
+export const capacityThresholdPredictedSchema = z.object({
+  resource: capacityResourceSchema,
+  value: z.number().finite().min(0),
+  capacity: z.number().finite().positive(),
+  threshold: z.number().gt(0).max(1),
+  reachesThresholdOn: z.iso.date(),
+  daysToThreshold: z.int().min(0),
+});

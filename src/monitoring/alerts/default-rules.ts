@@ -150,4 +150,18 @@ export const DEFAULT_ALERT_RULES: readonly AlertRule[] = defineAlertRules([
     annotations: { summary: 'A stock-out is forecast within the horizon' },
     channels: ['email', 'slack', 'dashboard'],
   },
+  {
+    name: 'capacity_predicted',
+    severity: 'warning',
+    signal: { kind: 'value', of: { metric: METRIC.capacityScaleUp }, aggregate: 'max' },
+    condition: { op: '>', threshold: 0 },
+    by: ['resource'],
+    labels: { component: 'capacity' },
+    annotations: {
+      summary: 'A resource is forecast to reach 70 % of its capacity within 30 days',
+      description: 'Capacity planning review: scale up before it is reached',
+    },
+    channels: ['email', 'dashboard'],
+    actions: ['scale_up_resources'],
+  },
 ]);

@@ -57,6 +57,9 @@ export const METRIC = {
   forecastWithin20Pct: 'creatorflow_forecast_within_20pct_ratio',
   forecastCoverage80: 'creatorflow_forecast_coverage_80_ratio',
   forecastsScored: 'creatorflow_forecasts_scored',
+  capacityUsage: 'creatorflow_capacity_usage_ratio',
+  capacityDaysToThreshold: 'creatorflow_capacity_days_to_threshold',
+  capacityScaleUp: 'creatorflow_capacity_scale_up',
   up: 'creatorflow_up',
 } as const;
 
@@ -105,6 +108,9 @@ export interface LibraryMetrics {
   forecastWithin20Pct: Gauge;
   forecastCoverage80: Gauge;
   forecastsScored: Gauge;
+  capacityUsage: Gauge;
+  capacityDaysToThreshold: Gauge;
+  capacityScaleUp: Gauge;
   up: Gauge;
 }
 
@@ -229,6 +235,19 @@ export function libraryMetrics(metrics: Metrics): LibraryMetrics {
       ['creator'],
     ),
     forecastsScored: gauge(METRIC.forecastsScored, 'Kept forecasts scored against what sold', ['creator']),
+    capacityUsage: gauge(METRIC.capacityUsage, 'Last sampled use of a resource as a share of its capacity', [
+      'resource',
+    ]),
+    capacityDaysToThreshold: gauge(
+      METRIC.capacityDaysToThreshold,
+      'Days until the forecast 90 % quantile of a resource reaches its threshold share (+Inf: not within the horizon)',
+      ['resource'],
+    ),
+    capacityScaleUp: gauge(
+      METRIC.capacityScaleUp,
+      '1 when a resource is forecast to reach its threshold share of capacity within the horizon, else 0',
+      ['resource'],
+    ),
     up: gauge(METRIC.up, '1 while the host passes its health check, else 0'),
   };
 }
