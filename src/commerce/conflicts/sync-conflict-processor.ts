@@ -251,6 +251,10 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       store,
       name: RESOLVE_SYNC_CONFLICTS,
       delivery: 'at-least-once',
+      // Every batch's checkpoint is stored at once (no deferral): a report delivered again
+      // after its window settled would be staged again and cut, with a late report, into a
+      // window of its own — audited twice (test/commerce/staging-takeover-late.test.ts).
+      skippedCheckpointMs: 0,
       eventTypes: [STOCK_REPORTED_EVENT, ORDER_REPORTED_EVENT, CONFLICT_RESOLVED_EVENT],
       handleBatch: (events) => this.#handle(events),
       ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
