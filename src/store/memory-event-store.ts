@@ -22,6 +22,7 @@ import { satisfiesExpectedVersion } from './expected-version.js';
 import { hooksFor } from './inline-hooks.js';
 import { followLog } from './live-subscription.js';
 import { prepareAppend, storedEventOf, type PreparedAppend } from './prepare-append.js';
+import { appendManyWith } from './append-many.js';
 import { defaultArchiveCutoff, monthKey, monthStart } from './postgres/partitions.js';
 import type { ResolvedStoreConfig } from './store-config.js';
 import type {
@@ -98,32 +99,12 @@ export class MemoryEventStore implements EventStore {
 
   async appendMany(requests: readonly AppendRequest[]): Promise<PromiseSettledResult<AppendResult>[]> {
     this.#assertOpen();
-    // A request that fails its checks fails alone; the others are one transaction.
-    const checked = requests.map((r) => {
-      try {
-        const prepared = prepareAppend(
-          r.streamId,
-          r.events,
-          r.options,
-          this.#registry,
-          this.#config,
-          this.#now,
-        );
-        return { ok: true as const, prepared };
-      } catch (error) {
-        return { ok: false as const, error };
-      }
-    });
-    const prepared = checked.flatMap((c) => (c.ok ? [c.prepared] : []));
-    const outcomes =
-      prepared.length === 0 ? [] : await this.#queue(() => this.#writeApartOnFailure(prepared));
-    let next = 0;
-    return checked.map((c): PromiseSettledResult<AppendResult> => {
-      const outcome = c.ok ? outcomes[next++]! : { ok: false as const, error: c.error };
-      return outcome.ok
-        ? { status: 'fulfilled', value: outcome.value }
-        : { status: 'rejected', reason: outcome.error };
-    });
+    // The checked requests are one transaction (apart only when it fails as a whole).
+    return appendManyWith(
+      requests,
+      (r) => prepareAppend(r.streamId, r.events, r.options, this.#registry, this.#config, this.#now),
+      (prepared) => this.#queue(() => this.#writeApartOnFailure(prepared)),
+    );
   }
 
   /** Appends run one at a time, like transactions on one row lock. */

@@ -15,6 +15,7 @@ import { START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
 import type { EventTypeRegistry } from '../event-registry.js';
 import { followLog } from '../live-subscription.js';
 import { prepareAppend, type PreparedAppend } from '../prepare-append.js';
+import { appendManyWith } from '../append-many.js';
 import { migrations } from '../sql/index.generated.js';
 import type { ResolvedStoreConfig } from '../store-config.js';
 import type {
@@ -155,30 +156,12 @@ export class PostgresEventStore implements EventStore {
 
   async appendMany(requests: readonly AppendRequest[]): Promise<PromiseSettledResult<AppendResult>[]> {
     this.#assertOpen();
-    // A request that fails its checks fails alone; the others share one flush.
-    const checked = requests.map((r) => {
-      try {
-        const prepared = prepareAppend(
-          r.streamId,
-          r.events,
-          r.options,
-          this.#registry,
-          this.#config,
-          this.#now,
-        );
-        return { ok: true as const, prepared };
-      } catch (error) {
-        return { ok: false as const, error };
-      }
-    });
-    const outcomes = await this.#committer.submitMany(checked.flatMap((c) => (c.ok ? [c.prepared] : [])));
-    let next = 0;
-    return checked.map((c): PromiseSettledResult<AppendResult> => {
-      const outcome = c.ok ? outcomes[next++]! : { ok: false as const, error: c.error };
-      return outcome.ok
-        ? { status: 'fulfilled', value: outcome.value }
-        : { status: 'rejected', reason: outcome.error };
-    });
+    // The checked requests share one flush.
+    return appendManyWith(
+      requests,
+      (r) => prepareAppend(r.streamId, r.events, r.options, this.#registry, this.#config, this.#now),
+      (prepared) => this.#committer.submitMany(prepared),
+    );
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
