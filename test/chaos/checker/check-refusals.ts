@@ -14,13 +14,12 @@ import type { WebhookRecord } from '../history.js';
 import { groupBy } from './group-by.js';
 import { verdict, type InvariantResult } from './invariant.js';
 import type { LogEvent } from './log-data.js';
-import { WEBHOOK_SOURCES } from './check-webhooks.js';
+import { acknowledged, webhookEventsById } from './check-webhooks.js';
 
 /** The problem code of an admission refusal. */
 export const OVERLOADED = 'OVERLOADED';
 
 const refused = (r: WebhookRecord) => r.status === 503 && r.answer?.status === OVERLOADED;
-const acknowledged = (r: WebhookRecord) => r.status >= 200 && r.status < 300;
 
 /**
  * Every webhook refused with 503 `OVERLOADED` left nothing in the log.
@@ -34,10 +33,7 @@ export function checkRefusalsWroteNothing(
   records: readonly WebhookRecord[],
   events: readonly LogEvent[],
 ): InvariantResult {
-  const logged = groupBy(
-    events.filter((e) => e.source !== null && WEBHOOK_SOURCES.has(e.source)),
-    (e) => e.correlationId,
-  );
+  const logged = webhookEventsById(events);
   const violations: unknown[] = [];
   let checked = 0;
   for (const [id, attempts] of groupBy(records, (r) => r.id)) {

@@ -15,7 +15,15 @@ import type { LogEvent } from './log-data.js';
 /** Sources the receivers record on webhook events. */
 export const WEBHOOK_SOURCES: ReadonlySet<string> = new Set([TIKTOK_WEBHOOK_SOURCE, SHIPPING_WEBHOOK_SOURCE]);
 
-const acknowledged = (r: WebhookRecord) => r.status >= 200 && r.status < 300;
+/** A 2xx answer: the webhook was acknowledged. */
+export const acknowledged = (r: WebhookRecord) => r.status >= 200 && r.status < 300;
+
+/** The log's webhook events, by the notification id they carry as correlation id. */
+export const webhookEventsById = (events: readonly LogEvent[]) =>
+  groupBy(
+    events.filter((e) => e.source !== null && WEBHOOK_SOURCES.has(e.source)),
+    (e) => e.correlationId,
+  );
 
 /**
  * Every acknowledged webhook is in the log exactly once.
@@ -29,10 +37,7 @@ export function checkWebhooksInLog(
   records: readonly WebhookRecord[],
   events: readonly LogEvent[],
 ): InvariantResult {
-  const logged = groupBy(
-    events.filter((e) => e.source !== null && WEBHOOK_SOURCES.has(e.source)),
-    (e) => e.correlationId,
-  );
+  const logged = webhookEventsById(events);
   const violations: unknown[] = [];
   let checked = 0;
   for (const [id, attempts] of groupBy(records, (r) => r.id)) {
