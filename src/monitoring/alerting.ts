@@ -15,7 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { resolveLogger, type Logger } from '../core/logger.js';
 import { processingStateOf } from '../processing/state/processing-state-of.js';
 import { defaultLeaseOwner } from '../runtime/lease-owner.js';
-import { PollLoop } from '../runtime/poll-loop.js';
+import { everyInterval } from '../runtime/every-interval.js';
+import type { PollLoop } from '../runtime/poll-loop.js';
 import type { EventStore } from '../store/types.js';
 import type { Alert } from './alerts/alert-book.js';
 import { AlertLog } from './alerts/alert-log.js';
@@ -318,19 +319,9 @@ export function createAlerting(options: AlertingOptions): Alerting {
       changes.next(view());
       const interval = options.intervalMs ?? 15_000;
       if (interval > 0 && !loop) {
-        const every = { ms: interval, wakeable: false };
-        loop = new PollLoop({
-          turn: async () => {
-            await serialized();
-            return every;
-          },
-          onError: (err) => {
-            logger.error({ component: 'monitoring', err }, 'alert evaluation failed');
-            return every;
-          },
-          unref: true,
-        });
-        loop.start({ first: every });
+        loop = everyInterval(interval, serialized, (err) =>
+          logger.error({ component: 'monitoring', err }, 'alert evaluation failed'),
+        );
       }
     },
     async stop() {

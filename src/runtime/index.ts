@@ -52,4 +52,5 @@ export {
   type LeaseTimingOptions,
 } from './lease-timing.js';
 export { PollLoop, type PollLoopOptions, type PollOutcome, type PollWait } from './poll-loop.js';
+export { everyInterval } from './every-interval.js';
 export { WakeableSleep, type SleepOptions } from './wakeable-sleep.js';

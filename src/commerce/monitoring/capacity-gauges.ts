@@ -6,7 +6,8 @@
  */
 import { resolveLogger, type Logger } from '../../core/logger.js';
 import type { LibraryMetrics } from '../../monitoring/metrics/library-metrics.js';
-import { PollLoop } from '../../runtime/poll-loop.js';
+import { everyInterval } from '../../runtime/every-interval.js';
+import type { PollLoop } from '../../runtime/poll-loop.js';
 import type { EventStore } from '../../store/types.js';
 import { CAPACITY_STREAM, type CapacityCheck } from './capacity-history.js';
 
@@ -102,19 +103,12 @@ export function capacityGauges(options: CapacityGaugesOptions): CapacityGauges {
     start(context) {
       if (loop) return;
       store = context.store;
-      const every = { ms: intervalMs, wakeable: false };
-      loop = new PollLoop({
-        turn: async () => {
-          await refresh();
-          return every;
-        },
-        onError: (err) => {
-          logger.error({ component: 'monitoring', err }, 'capacity gauges refresh failed');
-          return every;
-        },
-        unref: true,
-      });
-      loop.start({ first: { ms: 0, wakeable: false } });
+      loop = everyInterval(
+        intervalMs,
+        refresh,
+        (err) => logger.error({ component: 'monitoring', err }, 'capacity gauges refresh failed'),
+        0,
+      );
     },
     async stop() {
       await loop?.stop();

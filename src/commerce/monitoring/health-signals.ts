@@ -8,7 +8,8 @@
 import { componentHealth, DEFAULT_HEALTH_THRESHOLDS, measurementStatus } from '../metrics/system-health.js';
 import type { HealthThresholds } from '../metrics/system-health.js';
 import { resolveLogger, type Logger } from '../../core/logger.js';
-import { PollLoop } from '../../runtime/poll-loop.js';
+import { everyInterval } from '../../runtime/every-interval.js';
+import type { PollLoop } from '../../runtime/poll-loop.js';
 import type { EventStore, NewEvent } from '../../store/types.js';
 import type { MetricsRegistry } from '../../monitoring/metrics/metrics-registry.js';
 import {
@@ -138,19 +139,9 @@ export function createHealthSignals(options: HealthSignalsOptions): HealthSignal
       if (loop) return;
       store = context.store;
       // One interval between checks, not woken early; a failed check waits one too.
-      const every = { ms: intervalMs, wakeable: false };
-      loop = new PollLoop({
-        turn: async () => {
-          await check();
-          return every;
-        },
-        onError: (err) => {
-          logger.error({ component: 'monitoring', err }, 'health check failed');
-          return every;
-        },
-        unref: true,
-      });
-      loop.start({ first: every });
+      loop = everyInterval(intervalMs, check, (err) =>
+        logger.error({ component: 'monitoring', err }, 'health check failed'),
+      );
     },
     async stop() {
       await loop?.stop();

@@ -9,7 +9,7 @@ import { instrumentPool, type PoolLike } from './instrument-pool.js';
 import { instrumentProcessor, type ProcessorEventSource } from './instrument-processor.js';
 import { instrumentSagaRunner } from './instrument-sagas.js';
 import { instrumentEventStore } from './instrument-store.js';
-import { PollLoop } from '../../runtime/poll-loop.js';
+import { everyInterval } from '../../runtime/every-interval.js';
 
 /**
  * Options of {@link instrumentEngine}.
@@ -95,16 +95,8 @@ export function instrumentEngine(
   };
   const interval = options.sampleIntervalMs ?? 5000;
   if (interval > 0) {
-    const every = { ms: interval, wakeable: false };
-    const sampler = new PollLoop({
-      turn: async () => {
-        await sample();
-        return every;
-      },
-      onError: () => every, // sample() reports a failed read as a gauge, never throws
-      unref: true,
-    });
-    sampler.start({ first: every });
+    // sample() reports a failed read as a gauge, never throws.
+    const sampler = everyInterval(interval, sample, () => undefined);
     stops.push(() => void sampler.stop());
   }
   return {
