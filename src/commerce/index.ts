@@ -482,6 +482,7 @@ export {
   type SpikeWindow,
   type StockoutForecast,
   type SyntheticDemand,
+  type TsbStart,
   type TsbState,
   type Weekday,
 } from './forecasting/index.js';

@@ -36,7 +36,11 @@ export interface SmoothingShape {
 export interface SmoothingFit {
   level: number;
   trend: number;
-  /** The seasonal states of the last {@link WEEK} days, oldest first. */
+  /**
+   * The seasonal states of the last cycle, oldest first: index 0 is the slot
+   * of the first forecast day ({@link WEEK} slots unless the initial season
+   * had another length).
+   */
   season: number[];
   /** One-step-ahead errors, y − ŷ. */
   residuals: number[];
@@ -48,6 +52,12 @@ export interface SmoothingFit {
 export interface InitialStates {
   level: number;
   trend?: number;
+  /**
+   * One state per slot of the seasonal cycle, index 0 the slot of the first
+   * observation. Its length is the period: {@link WEEK} for daily sales;
+   * another length runs the same recursions with that period (a published
+   * quarterly example, say).
+   */
   season?: number[];
 }
 
@@ -80,8 +90,10 @@ function initialStates(y: readonly number[], shape: SmoothingShape): Required<In
 /**
  * Run the ETS(A,Ad,A) recursions over `y` (components off per `shape`):
  *
- *     ŷ_t = ℓ + φb + s_{t−7};  e_t = y_t − ŷ_t
- *     ℓ ← ℓ + φb + αe;  b ← φb + βe;  s_t = s_{t−7} + γe
+ *     ŷ_t = ℓ + φb + s_{t−m};  e_t = y_t − ŷ_t
+ *     ℓ ← ℓ + φb + αe;  b ← φb + βe;  s_t = s_{t−m} + γe
+ *
+ * with period m = 7, or the length of `initial.season` when given.
  *
  * @example
  * ```ts
@@ -114,12 +126,13 @@ function recurse(
   let level = initial.level;
   let trend = shape.trend ? (initial.trend ?? 0) : 0;
   const season = shape.seasonal && initial.season ? [...initial.season] : new Array<number>(WEEK).fill(0);
+  const period = season.length;
   const phi = shape.trend ? p.phi : 0;
   const residuals = new Array<number>(y.length);
   let sse = 0;
   let mark = 0;
   for (let t = 0; t < y.length; t++) {
-    const slot = t % WEEK;
+    const slot = t % period;
     const error = y[t]! - (level + phi * trend + season[slot]!);
     residuals[t] = error;
     sse += error * error;
@@ -129,7 +142,7 @@ function recurse(
     if (t + 1 === marks[mark]) sseAt[mark++] = sse;
   }
   // Reorder the season so that index 0 is the slot of day y.length (the first forecast day).
-  const next = y.length % WEEK;
+  const next = y.length % period;
   const rotated = [...season.slice(next), ...season.slice(0, next)];
   return { level, trend, season: rotated, residuals, sse };
 }
@@ -240,7 +253,7 @@ export class SmoothingModel implements FittedDemandModel {
     for (let h = 1; h <= horizon; h++) {
       power *= phi;
       damp += power;
-      out.push(Math.max(0, level + damp * trend + season[(h - 1) % WEEK]!));
+      out.push(Math.max(0, level + damp * trend + season[(h - 1) % season.length]!));
     }
     return out;
   }
@@ -251,7 +264,7 @@ export class SmoothingModel implements FittedDemandModel {
     const phi = this.#shape.trend ? this.#p.phi : 0;
     const out: number[] = [];
     for (let h = 0; h < horizon; h++) {
-      const slot = h % WEEK;
+      const slot = h % season.length;
       const error = pick(rng, this.#errors);
       out.push(Math.max(0, level + phi * trend + season[slot]! + error));
       level = level + phi * trend + this.#p.alpha * error;

@@ -24,6 +24,7 @@ export {
   IntermittentModel,
   tsbStates,
   type CrostonState,
+  type TsbStart,
   type TsbState,
 } from './intermittent-demand.js';
 export {

@@ -66,9 +66,18 @@ export interface TsbState {
   fitted: number[];
 }
 
+/** TSB's states before the first period, when the caller knows them. */
+export interface TsbStart {
+  probability: number;
+  size: number;
+}
+
 /**
  * TSB's recursions: every period d ← d + β(1[y>0] − d); on demand days
- * z ← z + α(y − z). Null without any demand.
+ * z ← z + α(y − z). By default they start after the first demand, from
+ * z = that demand and d = 1 / (periods up to and including it); with `start`
+ * they run from the first period on (as published examples initialise them).
+ * Null without any demand.
  *
  * @example
  * ```ts
@@ -76,13 +85,18 @@ export interface TsbState {
  * s.probability * s.size // TSB's rate per period
  * ```
  */
-export function tsbStates(y: readonly number[], alpha: number, beta: number): TsbState | null {
+export function tsbStates(
+  y: readonly number[],
+  alpha: number,
+  beta: number,
+  start?: TsbStart,
+): TsbState | null {
   const first = y.findIndex((v) => v > 0);
   if (first < 0) return null;
-  let size = y[first]!;
-  let probability = 1 / (first + 1);
+  let size = start ? start.size : y[first]!;
+  let probability = start ? start.probability : 1 / (first + 1);
   const fitted = new Array<number>(y.length).fill(Number.NaN);
-  for (let t = first + 1; t < y.length; t++) {
+  for (let t = start ? 0 : first + 1; t < y.length; t++) {
     fitted[t] = probability * size;
     const occurred = y[t]! > 0 ? 1 : 0;
     probability += beta * (occurred - probability);
