@@ -62,9 +62,9 @@ describe('Holt-Winters (additive, damped trend)', () => {
 });
 
 describe('Holt-Winters (additive) worked by hand, with every component updating', () => {
-  // No published Holt-Winters example with a 7-day season was found (fpp3 §8.3's worked table is
-  // quarterly, and the recursions here fix the period at a week), so this is worked by hand from
-  // the recursions — the error-correction form of fpp3 §8.3's component form, with β* = β/α:
+  // No published Holt-Winters example with a 7-day season was found (R's, on quarterly data, is in
+  // published-answers.test.ts), so this one, on a week, is worked by hand from the recursions —
+  // the error-correction form of fpp3 §8.3's component form, with β* = β/α:
   //   ŷ = ℓ + φb + s_slot;  e = y − ŷ;  ℓ ← ℓ + φb + αe;  b ← φb + βe;  s_slot ← s_slot + γe
   // ℓ₀ = 10, b₀ = 0, s = [1, −1, 0, 0, 0, 0, 0]; α = 0.5, β = 0.1, γ = 0.2, φ = 1; y = 12, 8, 11:
   //   t=0 (s=1):  ŷ = 11;    e = 1;     ℓ = 10.5;  b = 0.1;    s₀ = 1.2

@@ -101,7 +101,7 @@ describe("exponential smoothing against R's forecast::ets (fpp2 data, via statsm
 });
 
 describe("TSB against sktime's published answers on the PBS scripts series", () => {
-  // sktime/sktime, sktime/forecasting/tests/test_tsb.py: TSB(alpha, beta) on
+  // sktime/sktime (commit 5d4f645617a3), sktime/forecasting/tests/test_tsb.py: TSB(alpha, beta) on
   // load_PBS_dataset() forecasts 0.015194 (α = 0.1, β = 0.1), 0.106244
   // (α = 0.4, β = 0.05) and 0.116315 (α = 0.5, β = 0.05), α smoothing the
   // size and β the probability, as ours. sktime (sktime/forecasting/tsb.py)
