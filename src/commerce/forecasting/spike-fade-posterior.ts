@@ -16,7 +16,7 @@
  * a count's variance grows with its level, faster than linearly when
  * demand itself wobbles, so the noise of a spike's peak days does not carry
  * over unchanged to its faded tail. A flat prior on `E`, a scaled-inverse-χ²
- * prior on `σ²` (scale 1, two days' worth: as noisy as the history said
+ * prior on `σ²` (scale 1, a week's worth: as noisy as the history said
  * until the spike's own days say otherwise), and a log-normal prior on
  * the half-life `ln 2 / r` around a week (the assumption the point fit makes
  * with fewer than three days), read on a log grid from 1 to 180 days.
@@ -32,8 +32,8 @@ const HALF_LIVES = Array.from({ length: 48 }, (_, k) => Math.exp((k / 47) * Math
 /** Prior on the half-life: log-normal, median a week, σ = 1 in log days (80 % in 2–25 days). */
 const PRIOR_MEDIAN_DAYS = 7;
 const PRIOR_LOG_SD = 1;
-/** Degrees of freedom of the noise scale's prior: two days' worth. */
-const PRIOR_DOF = 2;
+/** Degrees of freedom of the noise scale's prior: a week's worth of days (ω itself was measured on eight weeks). */
+const PRIOR_DOF = 7;
 
 /** One rate of the grid with its posterior weight and what it implies for the height and noise. */
 export interface SpikeFade {
