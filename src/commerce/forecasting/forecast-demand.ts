@@ -136,7 +136,7 @@ function adaptToSpike(
   const expected = baseline.forecastMean(lead);
   const excess = sales.slice(onset).map((v, i) => v - expected[i]!);
   const noise = { baseline: expected, extraPoisson: extraPoissonVariance(cleaned.slice(0, onset)) };
-  return new SpikeAdjustedModel(baseline, lead, fitSpikeDecay(excess, noise), noise.extraPoisson);
+  return new SpikeAdjustedModel(baseline, lead, fitSpikeDecay(excess, noise));
 }
 
 function assertHistory(history: DemandHistory): void {

@@ -34,6 +34,8 @@ export interface SpikeDecay {
    * a few days after a shock say about how fast it fades.
    */
   fades: SpikeFade[];
+  /** The extra-Poisson variance `ω` the noise was weighed with ({@link SpikeNoise}). */
+  extraPoisson: number;
 }
 
 /** What the spike's noise is measured against (both optional). */
@@ -103,7 +105,7 @@ export function fitSpikeDecay(since: readonly number[], noise: SpikeNoise = {}):
   if (n < 3) {
     const height = n > 0 ? profile(excess, DEFAULT_DECAY).height : 0;
     const fades = spikeFadePosterior(excess, level(height, DEFAULT_DECAY), extraPoisson);
-    return { excess: height, decayPerDay: DEFAULT_DECAY, residuals: [0], fades };
+    return { excess: height, decayPerDay: DEFAULT_DECAY, residuals: [0], fades, extraPoisson };
   }
   let best = 0;
   for (let r = 0; r <= MAX_DECAY + 1e-9; r += GRID_STEP) {
@@ -116,7 +118,7 @@ export function fitSpikeDecay(since: readonly number[], noise: SpikeNoise = {}):
     return (e - fitted) / Math.sqrt(Math.max(1, fitted));
   });
   const fades = spikeFadePosterior(excess, level(height, decayPerDay), extraPoisson);
-  return { excess: height, decayPerDay, residuals, fades };
+  return { excess: height, decayPerDay, residuals, fades, extraPoisson };
 }
 
 /**
@@ -130,14 +132,12 @@ export class SpikeAdjustedModel implements FittedDemandModel {
   readonly #baseline: FittedDemandModel;
   readonly #lead: number;
   readonly #decay: SpikeDecay;
-  readonly #extraPoisson: number;
 
-  constructor(baseline: FittedDemandModel, baselineLead: number, decay: SpikeDecay, extraPoisson = 0) {
+  constructor(baseline: FittedDemandModel, baselineLead: number, decay: SpikeDecay) {
     this.method = baseline.method;
     this.#baseline = baseline;
     this.#lead = baselineLead;
     this.#decay = decay;
-    this.#extraPoisson = extraPoisson;
     this.parameters = {
       ...baseline.parameters,
       spikeExcess: decay.excess,
@@ -158,7 +158,8 @@ export class SpikeAdjustedModel implements FittedDemandModel {
     return base.map((b, i) => {
       const excess = fade.height * Math.exp(-fade.decayPerDay * (i + 1));
       // The baseline path already carries the baseline's noise: add what the excess adds to the day's variance.
-      const added = countVariance(b + excess, this.#extraPoisson) - countVariance(b, this.#extraPoisson);
+      const omega = this.#decay.extraPoisson;
+      const added = countVariance(b + excess, omega) - countVariance(b, omega);
       return Math.max(0, b + excess + Math.sqrt(fade.noiseScale * added) * standardNormal(rng));
     });
   }
