@@ -17,6 +17,10 @@
  *   sitting on an atom of the forecast (a zero day when p10 = 0) counts for the
  *   part of its PIT range inside [0.1, 0.9]; `coverage_80_closed` is the naive
  *   "p10 ≤ y ≤ p90" count, which over-covers such days.
+ *   `coverage_80_post_shock`: the same over the windows whose origin falls
+ *   within 60 days after a shock onset (and no new shock starts inside),
+ *   `post_shock_windows` of them (null coverage without any): the forecasts
+ *   that carry a live spike's fade, or a history just cleaned of one.
  * - `detect_delay_days` (median days from shock onset to a confirmed alarm, viral
  *   class, with mentions; `detect_delay_days_sales_only` without them),
  *   `flag_delay_days`, `detected_share`, all from the scan the forecaster
@@ -75,6 +79,8 @@ const PATHS = Number(process.env.FORECAST_PATHS ?? 500);
 const LIVE_STEP = Number(process.env.FORECAST_LIVE_STEP ?? 7);
 const HORIZON = 30;
 const YEAR = 364;
+/** A window is post-shock when a shock began at most this many days before its origin. */
+const POST_SHOCK_DAYS = 60;
 const START = '2025-01-01';
 
 interface Tally {
@@ -87,6 +93,8 @@ interface Tally {
   covered: number;
   coveredClosed: number;
   days: number;
+  /** Windows that start within {@link POST_SHOCK_DAYS} after a shock onset, no new shock inside. */
+  postShock: { covered: number; days: number; windows: number };
   methods: Record<string, number>;
   ms: number[];
   cpuMs: number[];
@@ -125,6 +133,10 @@ function backtest(series: Series, tally: Tally): void {
     let errors = 0;
     let errorsMean = 0;
     const column = new Float64Array(f.paths.length);
+    const postShock =
+      series.shockOnsets.some((on) => on < origin && on >= origin - POST_SHOCK_DAYS) &&
+      !series.shockOnsets.some((on) => on >= origin && on < origin + HORIZON);
+    if (postShock) tally.postShock.windows++;
     f.days.forEach((day, h) => {
       const y = actual[h]!;
       errors += Math.abs(y - day.p50);
@@ -132,7 +144,12 @@ function backtest(series: Series, tally: Tally): void {
       tally.maeNaive += Math.abs(y - naive[h % 7]!);
       tally.days++;
       f.paths.forEach((path, i) => (column[i] = path[h]!));
-      tally.covered += intervalCoverage(column.sort(), y, 0.1, 0.9);
+      const covered = intervalCoverage(column.sort(), y, 0.1, 0.9);
+      tally.covered += covered;
+      if (postShock) {
+        tally.postShock.covered += covered;
+        tally.postShock.days++;
+      }
       if (y >= day.p10 && y <= day.p90) tally.coveredClosed++;
     });
     tally.maeForecast += errors;
@@ -237,6 +254,7 @@ function runClass(name: string, all: readonly Series[]): void {
     covered: 0,
     coveredClosed: 0,
     days: 0,
+    postShock: { covered: 0, days: 0, windows: 0 },
     methods: {},
     ms: [],
     cpuMs: [],
@@ -265,6 +283,9 @@ function runClass(name: string, all: readonly Series[]): void {
     within_20pct: round(tally.within / tally.totals, 3),
     coverage_80: round(tally.covered / tally.days, 3),
     coverage_80_closed: round(tally.coveredClosed / tally.days, 3),
+    coverage_80_post_shock:
+      tally.postShock.days > 0 ? round(tally.postShock.covered / tally.postShock.days, 3) : null,
+    post_shock_windows: tally.postShock.windows,
     detect_delay_days: delays.length > 0 ? median(delays) : null,
     flag_delay_days: flags.length > 0 ? median(flags) : null,
     detect_delay_days_sales_only: salesOnly.length > 0 ? median(salesOnly) : null,

@@ -475,6 +475,8 @@ export {
   type SmoothingParameters,
   type SmoothingShape,
   type SpikeDecay,
+  type SpikeFade,
+  type SpikeNoise,
   type SpikeDetectorOptions,
   type SpikeScan,
   type SpikeSignal,

@@ -15,6 +15,7 @@ import {
   type SpikeScan,
   type SpikeSignal,
 } from './spike-detector.js';
+import { extraPoissonVariance } from './spike-fade-posterior.js';
 import { fitSpikeDecay, SpikeAdjustedModel } from './spike-model.js';
 import { quantileSorted } from './statistics.js';
 import { withYearlySeasonality, YEAR_WEEKS, YearlyAdjustedModel, yearlyIndex } from './yearly-seasonality.js';
@@ -134,7 +135,8 @@ function adaptToSpike(
   const lead = sales.length - onset;
   const expected = baseline.forecastMean(lead);
   const excess = sales.slice(onset).map((v, i) => v - expected[i]!);
-  return new SpikeAdjustedModel(baseline, lead, fitSpikeDecay(excess));
+  const noise = { baseline: expected, extraPoisson: extraPoissonVariance(cleaned.slice(0, onset)) };
+  return new SpikeAdjustedModel(baseline, lead, fitSpikeDecay(excess, noise));
 }
 
 function assertHistory(history: DemandHistory): void {

@@ -44,7 +44,8 @@ export {
   type SpikeSignal,
   type SpikeState,
 } from './spike-detector.js';
-export { fitSpikeDecay, type SpikeDecay } from './spike-model.js';
+export { fitSpikeDecay, type SpikeDecay, type SpikeNoise } from './spike-model.js';
+export type { SpikeFade } from './spike-fade-posterior.js';
 export { cleanSpikes, MAX_SPIKE_DAYS, type SpikeWindow } from './clean-spikes.js';
 export {
   YEAR_WEEKS,

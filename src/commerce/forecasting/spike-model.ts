@@ -6,7 +6,14 @@
  * slow-moving level average it away, and lets it fade as it actually fades.
  */
 import type { FittedDemandModel, ForecastMethod } from './demand-model.js';
-import { pick, type RandomSource } from './random.js';
+import { standardNormal, type RandomSource } from './random.js';
+import {
+  countVariance,
+  drawFade,
+  meanFadedExcess,
+  spikeFadePosterior,
+  type SpikeFade,
+} from './spike-fade-posterior.js';
 
 /** Decay per day assumed with fewer than three days since onset (half-life a week). */
 const DEFAULT_DECAY = Math.LN2 / 7;
@@ -19,11 +26,27 @@ export interface SpikeDecay {
   excess: number;
   /** Exponential decay rate per day. */
   decayPerDay: number;
-  /**
-   * Residuals of the fit in units of `√max(1, fitted)` (a count's spread),
-   * resampled with a random sign for sample paths.
-   */
+  /** Residuals of the fit in units of `√max(1, fitted)` (a count's spread). */
   residuals: number[];
+  /**
+   * The posterior over the fade (rate, height and noise; `spike-fade-posterior.ts`):
+   * each simulated future draws its own, so the interval carries how little
+   * a few days after a shock say about how fast it fades.
+   */
+  fades: SpikeFade[];
+  /** The extra-Poisson variance `ω` the noise was weighed with ({@link SpikeNoise}). */
+  extraPoisson: number;
+}
+
+/** What the spike's noise is measured against (both optional). */
+export interface SpikeNoise {
+  /** The baseline's expected units on each day of `since` (a count's spread grows with the day's whole level). */
+  baseline?: readonly number[];
+  /**
+   * Extra-Poisson variance `ω` of the sales before the spike (variance `μ + ω·μ²`;
+   * default 0, Poisson): how the noise grows with the level.
+   */
+  extraPoisson?: number;
 }
 
 /** For a decay rate, the least-squares height and the squared error of excess ≈ E·e^(−r·(t−last)). */
@@ -68,16 +91,21 @@ function refine(excess: readonly number[], low: number, high: number): number {
  * fitSpikeDecay([40, 30, 22, 17]).decayPerDay // ≈ 0.29
  * ```
  */
-export function fitSpikeDecay(since: readonly number[]): SpikeDecay {
+export function fitSpikeDecay(since: readonly number[], noise: SpikeNoise = {}): SpikeDecay {
   // The decay starts at the peak: the days of the rise (an onset flagged by
   // mentions a day before sales move, a shock building over two days) are
   // not part of it.
   const peak = since.reduce((best, e, i) => (e > since[best]! ? i : best), 0);
   const excess = since.slice(peak);
   const n = excess.length;
+  // The expected total of each day from the peak (baseline + fitted excess): a count's spread grows with it.
+  const level = (height: number, rate: number) =>
+    excess.map((_, i) => (noise.baseline?.[peak + i] ?? 0) + height * Math.exp(-rate * (i - (n - 1))));
+  const extraPoisson = noise.extraPoisson ?? 0;
   if (n < 3) {
     const height = n > 0 ? profile(excess, DEFAULT_DECAY).height : 0;
-    return { excess: height, decayPerDay: DEFAULT_DECAY, residuals: [0] };
+    const fades = spikeFadePosterior(excess, level(height, DEFAULT_DECAY), extraPoisson);
+    return { excess: height, decayPerDay: DEFAULT_DECAY, residuals: [0], fades, extraPoisson };
   }
   let best = 0;
   for (let r = 0; r <= MAX_DECAY + 1e-9; r += GRID_STEP) {
@@ -89,7 +117,8 @@ export function fitSpikeDecay(since: readonly number[]): SpikeDecay {
     const fitted = height * Math.exp(-decayPerDay * (i - (n - 1)));
     return (e - fitted) / Math.sqrt(Math.max(1, fitted));
   });
-  return { excess: height, decayPerDay, residuals };
+  const fades = spikeFadePosterior(excess, level(height, decayPerDay), extraPoisson);
+  return { excess: height, decayPerDay, residuals, fades, extraPoisson };
 }
 
 /**
@@ -116,23 +145,22 @@ export class SpikeAdjustedModel implements FittedDemandModel {
     };
   }
 
-  #excessAt(h: number): number {
-    return this.#decay.excess * Math.exp(-this.#decay.decayPerDay * h);
-  }
-
+  /** The posterior mean: the fitted curves averaged by how well each rate explains the days since the peak. */
   forecastMean(horizon: number): number[] {
     const base = this.#baseline.forecastMean(this.#lead + horizon).slice(this.#lead);
-    return base.map((b, i) => b + this.#excessAt(i + 1));
+    return base.map((b, i) => b + meanFadedExcess(this.#decay.fades, i + 1));
   }
 
+  /** A future with its own fade (rate, height, noise) drawn from the posterior, on a baseline path. */
   simulatePath(rng: RandomSource, horizon: number): number[] {
+    const fade = drawFade(rng, this.#decay.fades);
     const base = this.#baseline.simulatePath(rng, this.#lead + horizon).slice(this.#lead);
     return base.map((b, i) => {
-      const excess = this.#excessAt(i + 1);
-      // A residual with a random sign: symmetric around the fitted excess, so
-      // the paths' median and mean stay on the point forecast.
-      const noise = pick(rng, this.#decay.residuals) * (rng() < 0.5 ? -1 : 1);
-      return Math.max(0, b + excess + noise * Math.sqrt(Math.max(1, excess)));
+      const excess = fade.height * Math.exp(-fade.decayPerDay * (i + 1));
+      // The baseline path already carries the baseline's noise: add what the excess adds to the day's variance.
+      const omega = this.#decay.extraPoisson;
+      const added = countVariance(b + excess, omega) - countVariance(b, omega);
+      return Math.max(0, b + excess + Math.sqrt(fade.noiseScale * added) * standardNormal(rng));
     });
   }
 

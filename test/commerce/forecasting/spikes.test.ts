@@ -191,7 +191,7 @@ describe('forecast after a confirmed spike', () => {
     expect(Math.max(...d.residuals.map(Math.abs))).toBeLessThan(1e-6);
   });
 
-  it('keeps the median of the futures on the point forecast after a spike', () => {
+  it('keeps the median of the futures near the point forecast after a spike, and at least as accurate', () => {
     // A viral series confirmed two days into its second shock: the forecast is spike-adjusted.
     const s = syntheticDemand('viral', 730, 1 + 4 * 100_003 + 7 * 7919);
     const origin = 670;
@@ -200,7 +200,13 @@ describe('forecast after a confirmed spike', () => {
       { horizon: 30, paths: 1000, seed: 3 },
     );
     expect(f.spikeAdjusted).toBe(true);
-    for (const day of f.days) expect(Math.abs(day.p50 - day.mean)).toBeLessThanOrEqual(0.05 * day.mean + 1);
+    // The futures draw their own fade from its posterior, so they skew up (a slow fade stays high
+    // longer) and the median sits below the posterior mean, but near it: the log fit's median was
+    // twice its mean (222 against 104 units) on a series like this one.
+    for (const day of f.days) {
+      expect(day.p50).toBeLessThanOrEqual(day.mean * 1.05 + 1);
+      expect(day.p50).toBeGreaterThanOrEqual(day.mean * 0.65);
+    }
     // And the spike fades in the forecast, as it does in the data.
     expect(f.days[29]!.mean).toBeLessThan(0.5 * f.days[0]!.mean);
     const actual = s.sales.slice(origin, origin + 30);
