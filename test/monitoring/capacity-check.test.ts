@@ -86,7 +86,10 @@ describe('the scheduled capacity check', () => {
 
     const { transitions, sent } = await evaluateCapacityAlert(registry, store);
     expect(transitions).toEqual([
-      ['alert.fired', expect.objectContaining({ alertname: 'capacity_predicted', resource: 'pool_connections' })],
+      [
+        'alert.fired',
+        expect.objectContaining({ alertname: 'capacity_predicted', resource: 'pool_connections' }),
+      ],
     ]);
     expect(sent).toEqual(['dashboard:ops', 'email:dev@x']);
     await store.close();

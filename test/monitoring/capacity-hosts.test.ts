@@ -11,7 +11,7 @@ import { CapacityConfigError } from '../../src/commerce/errors.js';
 import { COMMERCE_EVENT_SCHEMAS } from '../../src/commerce/events/index.js';
 import { runCapacityCheck } from '../../src/commerce/monitoring/capacity-check.js';
 import { recordCapacityGauges } from '../../src/commerce/monitoring/capacity-gauges.js';
-import { CAPACITY_STREAM } from '../../src/commerce/monitoring/capacity-history.js';
+import { CAPACITY_STREAM, type CapacityCheck } from '../../src/commerce/monitoring/capacity-history.js';
 import { resolveCapacityCheck } from '../../src/commerce/monitoring/capacity-options.js';
 import {
   hostCapacitySampler,
@@ -79,7 +79,7 @@ async function simulate(rssOnDay: (day: number) => number, days: number) {
   return { store, registry, results };
 }
 
-const planOf = (r: { plans: { resource: string; host?: string }[] }, resource: string) =>
+const planOf = (r: CapacityCheck, resource: string) =>
   r.plans.find((p) => p.resource === resource && p.host === 'api-1');
 
 describe('host resources in the capacity check', () => {
@@ -87,9 +87,15 @@ describe('host resources in the capacity check', () => {
     // 1 GB growing by 60 MB a day out of a 4 GB cgroup limit: 55 % on day 20, 70 % ten days later.
     const { store, registry, results } = await simulate((d) => 1 * GB + d * 60e6, 21);
     const last = results.at(-1)!;
-    const sample = (resource: string) => last.samples.find((s) => s.resource === resource && s.host === 'api-1');
+    const sample = (resource: string) =>
+      last.samples.find((s) => s.resource === resource && s.host === 'api-1');
     // The hour's peak resident set against the limit; CPU is the p95 of the per-minute cores, not the burst.
-    expect(sample('host_memory')).toEqual({ resource: 'host_memory', host: 'api-1', value: 2.2 * GB, capacity: 4 * GB });
+    expect(sample('host_memory')).toEqual({
+      resource: 'host_memory',
+      host: 'api-1',
+      value: 2.2 * GB,
+      capacity: 4 * GB,
+    });
     expect(sample('host_cpu')!.value).toBeCloseTo(0.2);
     expect(sample('host_cpu')!.capacity).toBe(2);
     expect(sample('host_event_loop')!.value).toBeCloseTo(0.1);
@@ -100,7 +106,8 @@ describe('host resources in the capacity check', () => {
     expect(memory.scaleUp).toBe(true);
     expect(memory.daysToThreshold).toBeGreaterThanOrEqual(1);
     expect(memory.daysToThreshold).toBeLessThanOrEqual(12);
-    for (const flat of ['host_cpu', 'host_event_loop', 'host_heap']) expect(planOf(last, flat)!.scaleUp).toBe(false);
+    for (const flat of ['host_cpu', 'host_event_loop', 'host_heap'])
+      expect(planOf(last, flat)!.scaleUp).toBe(false);
 
     const { events } = await store.readStream(CAPACITY_STREAM);
     const signals = events.filter((e) => e.type === 'system.capacity_threshold_predicted');
@@ -165,7 +172,22 @@ describe('host resources in the capacity check', () => {
 
     const registry = createMetricsRegistry();
     const m = libraryMetrics(registry);
-    recordCapacityGauges(m, { ...first, plans: [{ resource: 'host_memory', host: 'api-2', scaleUp: true, reachesThresholdOn: '2026-11-05', daysToThreshold: 4, threshold: 0.7, p50Share: 0.6, p90Share: 0.8, historyDays: 7 }] });
+    recordCapacityGauges(m, {
+      ...first,
+      plans: [
+        {
+          resource: 'host_memory',
+          host: 'api-2',
+          scaleUp: true,
+          reachesThresholdOn: '2026-11-05',
+          daysToThreshold: 4,
+          threshold: 0.7,
+          p50Share: 0.6,
+          p90Share: 0.8,
+          historyDays: 7,
+        },
+      ],
+    });
     expect(registry.value(METRIC.capacityScaleUp, { host: 'api-2' })).toBe(1);
     // api-2 stops; two check intervals later only api-1 reports.
     await Promise.all(hosts.map(({ sampler }) => sampler.stop()));
@@ -243,6 +265,9 @@ describe('host resources in the capacity check', () => {
       'limits.cores: expected a positive number, got NaN',
       'limits.gpus: unknown',
     ]);
-    expect(hostCapacitySampler({ host: 'api-1' })).toMatchObject({ name: 'monitoring:host-capacity', host: 'api-1' });
+    expect(hostCapacitySampler({ host: 'api-1' })).toMatchObject({
+      name: 'monitoring:host-capacity',
+      host: 'api-1',
+    });
   });
 });

@@ -64,7 +64,10 @@ export async function latestCapacityCheck(store: EventStore): Promise<CapacityCh
   // A check is followed by at most one signal per resource and host: usually found in the first page.
   for (let upTo = head.version; upTo > 0; upTo -= 64) {
     const fromVersion = Math.max(1, upTo - 63);
-    const { events } = await store.readStream(CAPACITY_STREAM, { fromVersion, maxCount: upTo - fromVersion + 1 });
+    const { events } = await store.readStream(CAPACITY_STREAM, {
+      fromVersion,
+      maxCount: upTo - fromVersion + 1,
+    });
     const last = events.findLast((e) => e.type === 'system.capacity_checked');
     if (last) return last.data as CapacityCheck;
   }

@@ -92,7 +92,13 @@ async function text(path: string): Promise<string | null> {
 function lineage(path: string): string[] {
   const parts = path.split('/').filter((p) => p !== '' && p !== '..');
   const out: string[] = [];
-  for (let i = parts.length; i >= 0; i--) out.push(parts.slice(0, i).map((p) => `/${p}`).join(''));
+  for (let i = parts.length; i >= 0; i--)
+    out.push(
+      parts
+        .slice(0, i)
+        .map((p) => `/${p}`)
+        .join(''),
+    );
   return out;
 }
 
@@ -140,11 +146,22 @@ export async function readCgroupLimits(options: CgroupLimitsOptions = {}): Promi
     return t === null ? null : parse(t);
   };
   const v1Memory = self.get('memory');
-  if (v1Memory !== undefined || (self.size === 0 && (await text(`${root}/memory/memory.limit_in_bytes`)) !== null)) {
+  if (
+    v1Memory !== undefined ||
+    (self.size === 0 && (await text(`${root}/memory/memory.limit_in_bytes`)) !== null)
+  ) {
     const cpuPath = self.get('cpu') ?? v1Memory ?? '/';
-    const quota = async (dir: string) => coresOf((await text(`${dir}/cpu.cfs_quota_us`))?.trim(), (await text(`${dir}/cpu.cfs_period_us`))?.trim());
+    const quota = async (dir: string) =>
+      coresOf(
+        (await text(`${dir}/cpu.cfs_quota_us`))?.trim(),
+        (await text(`${dir}/cpu.cfs_period_us`))?.trim(),
+      );
     return {
-      memoryBytes: await tightest(`${root}/memory`, v1Memory ?? '/', number('memory.limit_in_bytes', parseMemoryLimit)),
+      memoryBytes: await tightest(
+        `${root}/memory`,
+        v1Memory ?? '/',
+        number('memory.limit_in_bytes', parseMemoryLimit),
+      ),
       cores: await tightest(`${root}/cpu`, cpuPath, quota),
       version: 'cgroup v1',
     };

@@ -76,7 +76,8 @@ const intIn = (v: unknown, min: number, max: number): boolean =>
 
 function validate(o: HostCapacitySamplerOptions, host: string, sampleMs: number, reportMs: number): void {
   const issues: string[] = [];
-  if (!HOST_NAME.test(host)) issues.push(`host: "${host}" is not a host name (letters, digits, _ . : -; 128 at most)`);
+  if (!HOST_NAME.test(host))
+    issues.push(`host: "${host}" is not a host name (letters, digits, _ . : -; 128 at most)`);
   if (!intIn(reportMs, 60_000, 86_400_000))
     issues.push(`reportEveryMs: expected an integer from 60000 (a minute) to a day, got ${String(reportMs)}`);
   if (!intIn(sampleMs, 1_000, Math.max(1_000, reportMs)))

@@ -68,7 +68,11 @@ export function processProbe(cgroup: CgroupLimitsOptions = {}): HostProbe {
     },
     memory: () => {
       const heap = getHeapStatistics();
-      return { rss: process.memoryUsage.rss(), heapUsed: heap.used_heap_size, heapLimit: heap.heap_size_limit };
+      return {
+        rss: process.memoryUsage.rss(),
+        heapUsed: heap.used_heap_size,
+        heapLimit: heap.heap_size_limit,
+      };
     },
     limits: async () => {
       const limits = await readCgroupLimits(cgroup);

@@ -29,12 +29,18 @@ export async function readHostReports(
 ): Promise<HostResourcesReport[]> {
   const end = at.getTime();
   const start = end - windowMs;
-  const head = await store.readStream(HOST_CAPACITY_STREAM, { fromVersion: Number.MAX_SAFE_INTEGER, maxCount: 1 });
+  const head = await store.readStream(HOST_CAPACITY_STREAM, {
+    fromVersion: Number.MAX_SAFE_INTEGER,
+    maxCount: 1,
+  });
   const found: HostResourcesReport[] = [];
   let upTo = head.version;
   for (let page = 0; page < MAX_PAGES && upTo > 0; page++) {
     const fromVersion = Math.max(1, upTo - PAGE + 1);
-    const { events } = await store.readStream(HOST_CAPACITY_STREAM, { fromVersion, maxCount: upTo - fromVersion + 1 });
+    const { events } = await store.readStream(HOST_CAPACITY_STREAM, {
+      fromVersion,
+      maxCount: upTo - fromVersion + 1,
+    });
     let oldest = Number.POSITIVE_INFINITY;
     for (const e of events) {
       if (e.type !== 'system.host_resources_reported') continue;

@@ -47,7 +47,10 @@ export async function evaluateCapacityAlert(
   try {
     const tick = await alerting.tick();
     return {
-      transitions: tick.transitions.map((e) => [e.type, (e.data as { labels?: Record<string, string> }).labels]),
+      transitions: tick.transitions.map((e) => [
+        e.type,
+        (e.data as { labels?: Record<string, string> }).labels,
+      ]),
       sent: sent.sort(),
     };
   } finally {
