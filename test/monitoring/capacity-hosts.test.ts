@@ -17,36 +17,15 @@ import {
   hostCapacitySampler,
   HOST_CAPACITY_STREAM,
 } from '../../src/commerce/monitoring/host-capacity-sampler.js';
-import type { HostProbe } from '../../src/commerce/monitoring/host-probe.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
 import type { EventStore } from '../../src/store/types.js';
 import { createMetricsRegistry, libraryMetrics, METRIC } from '../../src/monitoring/index.js';
 import { evaluateCapacityAlert } from './support/capacity-alerting.js';
+import { GB, MINUTE, scriptedHost } from './support/scripted-host.js';
 
-const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const START = Date.parse('2026-11-01T12:00:00Z');
-const GB = 1e9;
-
-/** A process whose readings the test sets: cumulative CPU µs and event-loop ms, memory now. */
-function scriptedHost(limits = { cores: 2, memoryBytes: 4 * GB }) {
-  const state = { cpuMicros: 0, active: 0, idle: 0, rss: 0, heapUsed: 100e6 };
-  const probe: HostProbe = {
-    cpuMicros: () => state.cpuMicros,
-    eventLoop: () => ({ active: state.active, idle: state.idle }),
-    memory: () => ({ rss: state.rss, heapUsed: state.heapUsed, heapLimit: 2 * GB }),
-    limits: async () => ({ ...limits, coresFrom: 'host', memoryFrom: 'cgroup v2' }),
-  };
-  /** One minute passes at `cores` of CPU and `busy` event-loop share, ending with `rss` resident. */
-  const minute = (cores: number, busy: number, rss: number) => {
-    state.cpuMicros += cores * MINUTE * 1000;
-    state.active += busy * MINUTE;
-    state.idle += (1 - busy) * MINUTE;
-    state.rss = rss;
-  };
-  return { probe, minute, state };
-}
 
 /** `days` daily checks; before each, the host lives the hour before it: 60 samples and a report. */
 async function simulate(rssOnDay: (day: number) => number, days: number) {
