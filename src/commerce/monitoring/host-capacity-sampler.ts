@@ -35,7 +35,7 @@ export type HostResourcesReport = EventPayload<'system.host_resources_reported'>
  * ```
  */
 export interface HostCapacitySamplerOptions {
-  /** The host's name in the plans and gauges. Default `os.hostname()`. */
+  /** The host's name in the plans and gauges. Default `os.hostname()` (characters a label refuses become `-`). */
   host?: string | undefined;
   /** Interval of the samples in ms. Default 60 000; from 1 000 to `reportEveryMs`. */
   sampleEveryMs?: number;
@@ -70,6 +70,12 @@ export interface HostCapacitySampler {
 }
 
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+/** The machine's name made a valid label, so the default never fails validation. */
+const machineName = (): string =>
+  hostname()
+    .replace(/[^A-Za-z0-9_.:-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 128) || 'host';
 const positive = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v > 0;
 const intIn = (v: unknown, min: number, max: number): boolean =>
   typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
@@ -104,7 +110,7 @@ function validate(o: HostCapacitySamplerOptions, host: string, sampleMs: number,
  * ```
  */
 export function hostCapacitySampler(options: HostCapacitySamplerOptions = {}): HostCapacitySampler {
-  const host = options.host ?? hostname();
+  const host = options.host ?? machineName();
   const sampleEveryMs = options.sampleEveryMs ?? 60_000;
   const reportEveryMs = options.reportEveryMs ?? 3_600_000;
   validate(options, host, sampleEveryMs, reportEveryMs);

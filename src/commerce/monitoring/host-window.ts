@@ -27,7 +27,14 @@ const PLANNED_ON_PEAK: ReadonlySet<HostCapacityResource> = new Set(['host_memory
 // A report every hour of per-minute samples holds 60; this bounds a misconfigured one.
 const MAX_SAMPLES = 10_000;
 
-/** The nearest-rank quantile of unsorted values (`q` in (0, 1]). */
+/**
+ * The nearest-rank quantile of unsorted values (`q` in (0, 1]; 0 for none).
+ *
+ * @example
+ * ```ts
+ * nearestRank([0.2, 0.2, 1.8, 0.3], 0.95) // 1.8
+ * ```
+ */
 export function nearestRank(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? 0;
