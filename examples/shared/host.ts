@@ -32,7 +32,12 @@ import {
 import { commerceReceivers } from '@creatorflow/sync/commerce';
 import { COMMERCE_EVENT_SCHEMAS } from '@creatorflow/sync/commerce';
 import { tikTokShopClientFromHttp } from '@creatorflow/sync/commerce';
-import { capacityCheckSchedule, capacityGauges, commerceSchedules } from '@creatorflow/sync/commerce';
+import {
+  capacityCheckSchedule,
+  capacityGauges,
+  commerceSchedules,
+  hostCapacitySampler,
+} from '@creatorflow/sync/commerce';
 import { createSyncEngine, type SyncEngine } from '@creatorflow/sync';
 import { scheduleRoutes } from '@creatorflow/sync/scheduling';
 import { createRouter, type HttpHandler, type HttpRequestHead } from '@creatorflow/sync/http';
@@ -395,8 +400,12 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         },
       }),
     ],
-    // Every host keeps the capacity gauges of the newest check, wherever the schedule ran.
-    workers: [capacityGauges({ metrics: () => monitoring.instruments })],
+    // Every host keeps the capacity gauges of the newest check, wherever the schedule ran, and
+    // reports its own CPU and memory to it (HOST_NAME: a name that outlives restarts keeps the history).
+    workers: [
+      capacityGauges({ metrics: () => monitoring.instruments }),
+      hostCapacitySampler({ host: env.HOST_NAME || undefined }),
+    ],
     schedules: ({ store }) => [
       ...commerceSchedules(built!, {
         creatorIds: tenantIds,
@@ -412,7 +421,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
           return { products: run.products, insights: run.insights };
         },
       },
-      // Hourly: database size, log growth, connections; alerts when one is forecast at 70 % within 30 days.
+      // Hourly: database size, log growth, connections, every host's CPU and memory; alerts when one is
+      // forecast at 70 % within 30 days.
       capacityCheckSchedule({
         store,
         registry,

@@ -134,10 +134,11 @@ export class WebhookSubjectUnknownError extends SyncError {
 }
 
 /**
- * The capacity check's options are impossible (a capacity that is not a
- * positive finite number, a threshold share outside (0, 1], an interval
- * shorter than a minute …). Thrown when the schedule is built; `issues`
- * lists every problem.
+ * The capacity check's or a host sampler's options are impossible (a
+ * capacity or memory limit that is not a positive finite number, a
+ * threshold share outside (0, 1], an interval shorter than a minute …).
+ * Thrown when the schedule or the sampler is built; `issues` lists every
+ * problem.
  *
  * @example
  * ```ts
@@ -147,7 +148,7 @@ export class WebhookSubjectUnknownError extends SyncError {
 export class CapacityConfigError extends SyncError {
   readonly issues: readonly string[];
   constructor(issues: readonly string[]) {
-    super('INVALID_CAPACITY_CONFIG', `Invalid capacity check options: ${issues.join('; ')}`);
+    super('INVALID_CAPACITY_CONFIG', `Invalid capacity planning options: ${issues.join('; ')}`);
     this.issues = issues;
   }
 }

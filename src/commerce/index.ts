@@ -18,6 +18,7 @@ export {
   HEALTH_COMPONENTS,
   HEALTH_STATUSES,
   healthCheckCompletedSchema,
+  hostResourcesReportedSchema,
   idSchema,
   instantSchema,
   inventoryReleasedSchema,
@@ -521,6 +522,28 @@ export {
   type CapacitySample,
   type SkippedResource,
 } from './monitoring/capacity-sampler.js';
+export {
+  hostCapacitySampler,
+  HOST_CAPACITY_STREAM,
+  type HostCapacitySampler,
+  type HostCapacitySamplerOptions,
+  type HostResourcesReport,
+} from './monitoring/host-capacity-sampler.js';
+export {
+  HOST_CAPACITY_RESOURCES,
+  type HostCapacityResource,
+  type HostResourceSummary,
+} from './monitoring/host-window.js';
+export { processProbe, type HostLimits, type HostProbe, type LimitSource } from './monitoring/host-probe.js';
+export {
+  parseCpuMax,
+  parseMemoryLimit,
+  readCgroupLimits,
+  type CgroupLimits,
+  type CgroupLimitsOptions,
+  type CgroupVersion,
+} from './monitoring/cgroup-limits.js';
+export { readHostReports } from './monitoring/host-reports.js';
 export {
   compareStaged,
   ConflictQueue,

@@ -39,6 +39,7 @@ const SPEC_TYPES = [
   // Not the specification's events but its capacity planning: the scheduled capacity check.
   'system.capacity_checked',
   'system.capacity_threshold_predicted',
+  'system.host_resources_reported',
 ];
 
 const at = '2026-01-15T12:00:00.000Z';
@@ -137,6 +138,17 @@ const SAMPLES: Record<string, unknown> = {
         historyDays: 14,
       },
     ],
+  },
+  'system.host_resources_reported': {
+    host: 'api-1',
+    from: '2026-01-15T11:00:00.000Z',
+    to: at,
+    samples: 60,
+    resources: [
+      { resource: 'host_cpu', value: 0.8, peak: 1.1, p95: 0.8, capacity: 2 },
+      { resource: 'host_memory', value: 4.1e8, peak: 4.1e8, p95: 3.9e8, capacity: 5.36870912e8 },
+    ],
+    limits: { coresFrom: 'host', memoryFrom: 'cgroup v2' },
   },
   'system.capacity_threshold_predicted': {
     resource: 'database_size',

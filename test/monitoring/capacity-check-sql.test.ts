@@ -3,7 +3,8 @@
  * PostgreSQL; `REQUIRE_SERVICES=1` makes PostgreSQL mandatory): two hosts
  * share the runs and the lease, the clock passes two hourly due times, and
  * each due time is sampled once — the database's size, the log's growth per
- * day, the server's connections against max_connections — and
+ * day, the server's connections against max_connections, and each host's
+ * CPU and memory from the reports of its sampler (scripted readings) — and
  * kept as `system.capacity_checked` in the log.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,12 +15,18 @@ import {
   type CapacityCheckResult,
 } from '../../src/commerce/monitoring/capacity-check.js';
 import { CAPACITY_STREAM, type CapacityCheck } from '../../src/commerce/monitoring/capacity-history.js';
+import {
+  hostCapacitySampler,
+  type HostCapacitySampler,
+} from '../../src/commerce/monitoring/host-capacity-sampler.js';
+import { HOST_CAPACITY_RESOURCES } from '../../src/commerce/monitoring/host-window.js';
 import { createMetricsRegistry, libraryMetrics, METRIC } from '../../src/monitoring/index.js';
 import { createScheduler, type Scheduler } from '../../src/scheduling/index.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
 import type { EventStore } from '../../src/store/types.js';
 import { sqlEngines, type TestDatabase } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
+import { GB, MINUTE, scriptedHost } from './support/scripted-host.js';
 
 const HOUR = 3_600_000;
 // Short enough to take over quickly, long enough that a loaded machine does not lose it mid-run.
@@ -27,10 +34,12 @@ const LEASE = { ttlMs: 5_000, renewIntervalMs: 1_000, acquireIntervalMs: 200 };
 
 describe.each(sqlEngines)('the capacity check on $name', (engine) => {
   const running: Scheduler[] = [];
+  const samplers: HostCapacitySampler[] = [];
   let db: TestDatabase | undefined;
   let store: EventStore | undefined;
   afterEach(async () => {
     await Promise.all(running.splice(0).map((s) => s.stop()));
+    await Promise.all(samplers.splice(0).map((s) => s.stop()));
     await store?.close();
     await db?.close();
   });
@@ -52,6 +61,20 @@ describe.each(sqlEngines)('the capacity check on $name', (engine) => {
             aggregateType: 'order',
           },
         );
+      }
+      // Every host samples its own process (a minute of scripted load) and reports before the due time.
+      now = first - 1_000 - MINUTE;
+      for (const [i, name] of ['host-a', 'host-b'].entries()) {
+        const host = scriptedHost();
+        const sampler = hostCapacitySampler({ host: name, probe: host.probe, now: () => now });
+        samplers.push(sampler);
+        sampler.start({ store });
+        host.minute(0.5 + i, 0.25, (1 + i) * GB);
+      }
+      now = first - 1_000;
+      for (const s of samplers) {
+        s.sample();
+        await s.report();
       }
       const registry = createMetricsRegistry();
       const metrics = libraryMetrics(registry);
@@ -115,7 +138,7 @@ describe.each(sqlEngines)('the capacity check on $name', (engine) => {
         value: 4 * 24,
         capacity: 1_000_000,
       });
-      expect(result.logPosition).toBe(5);
+      expect(result.logPosition).toBe(7); // 5 orders and the two hosts' reports
       expect(sample('database_size')!.value).toBeGreaterThan(1_000_000); // a real database: megabytes
       expect(sample('database_size')!.capacity).toBe(100e9);
       const pool = {
@@ -133,6 +156,20 @@ describe.each(sqlEngines)('the capacity check on $name', (engine) => {
         expect(connections.capacity).toBeGreaterThanOrEqual(connections.value); // max_connections
         expect(result.skipped.slice(1)).toEqual([pool]);
       }
+      // Each host's own figures, from its report: cores used of 2, resident memory of the 4 GB limit.
+      for (const [i, host] of ['host-a', 'host-b'].entries()) {
+        const own = result.samples.filter((s) => s.host === host);
+        expect(own.map((s) => s.resource)).toEqual([...HOST_CAPACITY_RESOURCES]);
+        expect(own.find((s) => s.resource === 'host_cpu')).toMatchObject({ value: 0.5 + i, capacity: 2 });
+        expect(own.find((s) => s.resource === 'host_memory')).toMatchObject({
+          value: (1 + i) * GB,
+          capacity: 4 * GB,
+        });
+      }
+      expect(registry.value(METRIC.capacityUsage, { resource: 'host_cpu', host: 'host-b' })).toBeCloseTo(
+        0.75,
+      );
+      expect(second.waiting).toMatchObject({ 'host_memory@host-a': 1, 'host_cpu@host-b': 1 });
       // One day of history so far: sampled, not yet planned.
       expect(result.plans).toEqual([]);
       expect(second.waiting).toMatchObject({ database_size: 1, event_log_daily: 1 });

@@ -27,6 +27,7 @@ import {
   apiRateLimitApproachedSchema,
   capacityCheckedSchema,
   capacityThresholdPredictedSchema,
+  hostResourcesReportedSchema,
   healthCheckCompletedSchema,
   performanceThresholdExceededSchema,
   recoveryCompletedSchema,
@@ -76,6 +77,7 @@ export const COMMERCE_EVENT_SCHEMAS = {
   'analytics.run_completed': analyticsRunCompletedSchema,
   'system.capacity_checked': capacityCheckedSchema,
   'system.capacity_threshold_predicted': capacityThresholdPredictedSchema,
+  'system.host_resources_reported': hostResourcesReportedSchema,
 } as const;
 
 /**
@@ -83,7 +85,7 @@ export const COMMERCE_EVENT_SCHEMAS = {
  *
  * @example
  * ```ts
- * COMMERCE_EVENT_TYPES.length // 27
+ * COMMERCE_EVENT_TYPES.length // 28
  * ```
  */
 export const COMMERCE_EVENT_TYPES = Object.keys(COMMERCE_EVENT_SCHEMAS) as CommerceEventType[];

@@ -40,6 +40,7 @@ export {
   apiRateLimitApproachedSchema,
   capacityCheckedSchema,
   capacityThresholdPredictedSchema,
+  hostResourcesReportedSchema,
   healthCheckCompletedSchema,
   performanceThresholdExceededSchema,
   recoveryCompletedSchema,

@@ -94,6 +94,11 @@ const capacityResourceSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_]*$/)
   .max(64);
+/** The host a per-host resource (CPU, memory) was measured on; absent for the shared ones (the database). */
+const capacityHostSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/)
+  .max(128);
 
 /**
  * `system.capacity_checked`: the scheduled capacity check's samples (one
@@ -113,14 +118,22 @@ export const capacityCheckedSchema = z.object({
   samples: z.array(
     z.object({
       resource: capacityResourceSchema,
+      host: capacityHostSchema.optional(),
       value: z.number().finite().min(0),
       capacity: z.number().finite().positive().nullable(),
     }),
   ),
-  skipped: z.array(z.object({ resource: capacityResourceSchema, reason: z.string().min(1).max(500) })),
+  skipped: z.array(
+    z.object({
+      resource: capacityResourceSchema,
+      host: capacityHostSchema.optional(),
+      reason: z.string().min(1).max(500),
+    }),
+  ),
   plans: z.array(
     z.object({
       resource: capacityResourceSchema,
+      host: capacityHostSchema.optional(),
       scaleUp: z.boolean(),
       reachesThresholdOn: z.iso.date().nullable(),
       daysToThreshold: z.int().min(0).nullable(),
@@ -143,9 +156,41 @@ export const capacityCheckedSchema = z.object({
  */
 export const capacityThresholdPredictedSchema = z.object({
   resource: capacityResourceSchema,
+  host: capacityHostSchema.optional(),
   value: z.number().finite().min(0),
   capacity: z.number().finite().positive(),
   threshold: z.number().gt(0).max(1),
   reachesThresholdOn: z.iso.date(),
   daysToThreshold: z.int().min(0),
+});
+
+/**
+ * `system.host_resources_reported`: one host's CPU, event loop, memory and
+ * heap over the interval since its previous report (per-minute samples
+ * reduced to peak and p95; `value` is the figure the capacity check plans),
+ * with the limits they are compared with and where those came from.
+ *
+ * @example
+ * ```ts
+ * const parsed = hostResourcesReportedSchema.safeParse(input);
+ * ```
+ */
+export const hostResourcesReportedSchema = z.object({
+  host: capacityHostSchema,
+  from: instantSchema,
+  to: instantSchema,
+  samples: z.int().min(1),
+  resources: z.array(
+    z.object({
+      resource: capacityResourceSchema,
+      value: z.number().finite().min(0),
+      peak: z.number().finite().min(0),
+      p95: z.number().finite().min(0),
+      capacity: z.number().finite().positive(),
+    }),
+  ),
+  limits: z.object({
+    coresFrom: z.enum(['cgroup v2', 'cgroup v1', 'host', 'configured']),
+    memoryFrom: z.enum(['cgroup v2', 'cgroup v1', 'host', 'configured']),
+  }),
 });

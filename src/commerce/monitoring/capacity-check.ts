@@ -24,12 +24,16 @@ import {
 } from './capacity-options.js';
 import { recordCapacityGauges } from './capacity-gauges.js';
 import { sampleCapacity } from './capacity-sampler.js';
+import { hostSamples, readHostReports } from './host-reports.js';
 
 const DAY_MS = 86_400_000;
 
 /** What one check found and decided (also the schedule run's kept result). */
 export type CapacityCheckResult = CapacityCheck & {
-  /** Resources with a capacity but fewer days of history than `minHistoryDays`: days so far. */
+  /**
+   * Resources with a capacity but fewer days of history than `minHistoryDays`:
+   * days so far, by resource (`resource@host` for a host's own).
+   */
   waiting: Record<string, number>;
 };
 
@@ -58,6 +62,11 @@ export async function runCapacityCheck(o: ResolvedCapacityCheck, at: Date): Prom
     o.registry,
     checks,
   );
+  // Hosts report their own CPU and memory; a report can be up to one interval behind the check.
+  const hostWindowMs = 2 * o.everyMs;
+  const hosts = hostSamples(await readHostReports(o.store, at, hostWindowMs), hostWindowMs);
+  samples.push(...hosts.samples);
+  skipped.push(...hosts.skipped);
   const previous = checks.at(-1);
   const current: CapacityCheck = { checkedAt, logPosition, samples, skipped, plans: [] };
   const history = [...checks, current];
@@ -66,9 +75,11 @@ export async function runCapacityCheck(o: ResolvedCapacityCheck, at: Date): Prom
   const signals: NewEvent[] = [];
   for (const sample of samples) {
     if (sample.capacity === null) continue;
-    const series = dailyPeaks(history, sample.resource, o.historyDays);
+    const host = sample.host === undefined ? {} : { host: sample.host };
+    const series = dailyPeaks(history, sample.resource, o.historyDays, sample.host);
     if (!series || series.usage.length < o.minHistoryDays) {
-      waiting[sample.resource] = series?.usage.length ?? 0;
+      waiting[sample.host === undefined ? sample.resource : `${sample.resource}@${sample.host}`] =
+        series?.usage.length ?? 0;
       continue;
     }
     const plan = planCapacity({
@@ -88,6 +99,7 @@ export async function runCapacityCheck(o: ResolvedCapacityCheck, at: Date): Prom
     const scaleUp = reachedNow || plan.scaleUp;
     current.plans.push({
       resource: sample.resource,
+      ...host,
       scaleUp,
       reachesThresholdOn,
       daysToThreshold,
@@ -96,13 +108,14 @@ export async function runCapacityCheck(o: ResolvedCapacityCheck, at: Date): Prom
       p90Share: plan.predictedShare.p90,
       historyDays: series.usage.length,
     });
-    const before = previous?.plans.find((p) => p.resource === sample.resource);
+    const before = previous?.plans.find((p) => p.resource === sample.resource && p.host === sample.host);
     // Only a change is a signal: a resource forecast to fill for a week is one event, not 168.
     if (scaleUp && !before?.scaleUp && reachesThresholdOn !== null && daysToThreshold !== null) {
       signals.push({
         type: 'system.capacity_threshold_predicted',
         data: {
           resource: sample.resource,
+          ...host,
           value: sample.value,
           capacity: sample.capacity,
           threshold: o.signalAt,

@@ -11,9 +11,15 @@ import type { PollLoop } from '../../runtime/poll-loop.js';
 import type { EventStore } from '../../store/types.js';
 import { CAPACITY_STREAM, type CapacityCheck } from './capacity-history.js';
 
+// The series each registry's gauges were set for, so one that left the check (a host that stopped) is reset.
+const seriesSet = new WeakMap<LibraryMetrics, Map<string, { resource: string; host: string }>>();
+
 /**
  * Set `creatorflow_capacity_usage_ratio`, `_days_to_threshold` (+Inf when
- * not within the horizon) and `_scale_up` from one check.
+ * not within the horizon) and `_scale_up` from one check, labelled by
+ * `resource` and `host` (empty for the shared resources). A series set by
+ * an earlier check but absent from this one (a host that stopped
+ * reporting) is reset to no signal: scale-up 0, +Inf days, usage NaN.
  *
  * @example
  * ```ts
@@ -21,14 +27,28 @@ import { CAPACITY_STREAM, type CapacityCheck } from './capacity-history.js';
  * ```
  */
 export function recordCapacityGauges(m: LibraryMetrics, check: CapacityCheck): void {
+  const before = seriesSet.get(m) ?? new Map<string, { resource: string; host: string }>();
+  const now = new Map<string, { resource: string; host: string }>();
+  const labelsOf = (x: { resource: string; host?: string | undefined }) => {
+    const labels = { resource: x.resource, host: x.host ?? '' };
+    now.set(`${labels.resource}\u0000${labels.host}`, labels);
+    return labels;
+  };
   for (const s of check.samples) {
-    if (s.capacity !== null) m.capacityUsage.set({ resource: s.resource }, s.value / s.capacity);
+    if (s.capacity !== null) m.capacityUsage.set(labelsOf(s), s.value / s.capacity);
   }
   for (const p of check.plans) {
-    const labels = { resource: p.resource };
+    const labels = labelsOf(p);
     m.capacityDaysToThreshold.set(labels, p.daysToThreshold ?? Number.POSITIVE_INFINITY);
     m.capacityScaleUp.set(labels, p.scaleUp ? 1 : 0);
   }
+  for (const [key, labels] of before) {
+    if (now.has(key) || labels.host === '') continue;
+    m.capacityUsage.set(labels, Number.NaN);
+    m.capacityDaysToThreshold.set(labels, Number.POSITIVE_INFINITY);
+    m.capacityScaleUp.set(labels, 0);
+  }
+  seriesSet.set(m, now);
 }
 
 /**
@@ -41,11 +61,17 @@ export function recordCapacityGauges(m: LibraryMetrics, check: CapacityCheck): v
  */
 export async function latestCapacityCheck(store: EventStore): Promise<CapacityCheck | null> {
   const head = await store.readStream(CAPACITY_STREAM, { fromVersion: Number.MAX_SAFE_INTEGER, maxCount: 1 });
-  // A check is followed by at most one signal per resource.
-  const fromVersion = Math.max(1, head.version - 15);
-  const { events } = await store.readStream(CAPACITY_STREAM, { fromVersion });
-  const last = events.findLast((e) => e.type === 'system.capacity_checked');
-  return last ? (last.data as CapacityCheck) : null;
+  // A check is followed by at most one signal per resource and host: usually found in the first page.
+  for (let upTo = head.version; upTo > 0; upTo -= 64) {
+    const fromVersion = Math.max(1, upTo - 63);
+    const { events } = await store.readStream(CAPACITY_STREAM, {
+      fromVersion,
+      maxCount: upTo - fromVersion + 1,
+    });
+    const last = events.findLast((e) => e.type === 'system.capacity_checked');
+    if (last) return last.data as CapacityCheck;
+  }
+  return null;
 }
 
 /**

@@ -48,22 +48,24 @@ export interface DailySeries {
 }
 
 /**
- * The daily peaks of `resource` over the `days` UTC days ending with the
- * newest check's day.
+ * The daily peaks of `resource` (of `host`, for a host's own resource) over
+ * the `days` UTC days ending with the newest check's day that sampled it.
  *
  * @example
  * ```ts
  * dailyPeaks(checks, 'database_size', 90) // { startDate: '2026-09-06', usage: [1.2e9, …] }
+ * dailyPeaks(checks, 'host_memory', 90, 'api-1')
  * ```
  */
 export function dailyPeaks(
   checks: readonly CapacityCheck[],
   resource: string,
   days: number,
+  host?: string,
 ): DailySeries | null {
   const peaks = new Map<number, number>();
   for (const c of checks) {
-    const s = c.samples.find((x) => x.resource === resource);
+    const s = c.samples.find((x) => x.resource === resource && x.host === host);
     if (!s) continue;
     const d = dayOf(c.checkedAt);
     peaks.set(d, Math.max(peaks.get(d) ?? 0, s.value));

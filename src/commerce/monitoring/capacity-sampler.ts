@@ -11,20 +11,25 @@ import type { MetricsRegistry } from '../../monitoring/metrics/metrics-registry.
 import type { EventStore } from '../../store/types.js';
 import type { CapacityCheck } from './capacity-history.js';
 import type { CapacityBudgets } from './capacity-options.js';
+import type { HostCapacityResource } from './host-window.js';
 
-/** The resources sampled, in order. */
+/** The resources shared by every host, sampled here, in order (the hosts' own: `HOST_CAPACITY_RESOURCES`). */
 export const CAPACITY_RESOURCES = [
   'database_size',
   'event_log_daily',
   'db_connections',
   'pool_connections',
 ] as const;
-/** One of {@link CAPACITY_RESOURCES}. */
-export type CapacityResource = (typeof CAPACITY_RESOURCES)[number];
+/** One of {@link CAPACITY_RESOURCES} or a host resource. */
+export type CapacityResource = (typeof CAPACITY_RESOURCES)[number] | HostCapacityResource;
 
-/** A resource's use now, in its unit (bytes, events, connections), and its capacity when known. */
+/**
+ * A resource's use now, in its unit (bytes, events, connections, cores, a
+ * share), and its capacity when known; `host` for a host's own resource.
+ */
 export interface CapacitySample {
   resource: CapacityResource;
+  host?: string;
   value: number;
   capacity: number | null;
 }
@@ -32,6 +37,7 @@ export interface CapacitySample {
 /** A resource that was not sampled, and why. */
 export interface SkippedResource {
   resource: CapacityResource;
+  host?: string;
   reason: string;
 }
 

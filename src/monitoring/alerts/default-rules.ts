@@ -155,7 +155,7 @@ export const DEFAULT_ALERT_RULES: readonly AlertRule[] = defineAlertRules([
     severity: 'warning',
     signal: { kind: 'value', of: { metric: METRIC.capacityScaleUp }, aggregate: 'max' },
     condition: { op: '>', threshold: 0 },
-    by: ['resource'],
+    by: ['resource', 'host'],
     labels: { component: 'capacity' },
     annotations: {
       summary: 'A resource is forecast to reach 70 % of its capacity within 30 days',

@@ -235,18 +235,20 @@ export function libraryMetrics(metrics: Metrics): LibraryMetrics {
       ['creator'],
     ),
     forecastsScored: gauge(METRIC.forecastsScored, 'Kept forecasts scored against what sold', ['creator']),
+    // `host` names the host of a per-host resource (CPU, memory) and is empty for the shared ones.
     capacityUsage: gauge(METRIC.capacityUsage, 'Last sampled use of a resource as a share of its capacity', [
       'resource',
+      'host',
     ]),
     capacityDaysToThreshold: gauge(
       METRIC.capacityDaysToThreshold,
       'Days until the forecast 90 % quantile of a resource reaches its threshold share (+Inf: not within the horizon)',
-      ['resource'],
+      ['resource', 'host'],
     ),
     capacityScaleUp: gauge(
       METRIC.capacityScaleUp,
       '1 when a resource is forecast to reach its threshold share of capacity within the horizon, else 0',
-      ['resource'],
+      ['resource', 'host'],
     ),
     up: gauge(METRIC.up, '1 while the host passes its health check, else 0'),
   };
