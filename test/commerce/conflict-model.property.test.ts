@@ -5,7 +5,8 @@
  * windows are settled, the read models end equal to a model written apart
  * from the engine: windows cut by source time, the source priority table,
  * the stock minimum, terminal states, the thresholds and the TikTok
- * mismatch rule. Every report is accounted for exactly once: in one audited
+ * mismatch rule; a settled order status only moves an order forward (as
+ * commerce_orders folds an automatic settlement). Every report is accounted for exactly once: in one audited
  * conflict, or as the cause of one lone outcome. Memory, PGlite, PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
@@ -144,7 +145,16 @@ function settleStock(state: ModelState, entity: string, window: Report[]): void 
 
 const TERMINAL = ['delivered', 'shipped'];
 /** commerce_orders' lifecycle order: a settled status only moves an order forward (an admin's decision aside). */
-const LIFECYCLE = ['received', 'validated', 'allocated', 'paid', 'shipped', 'delivered', 'cancelled', 'refunded'];
+const LIFECYCLE = [
+  'received',
+  'validated',
+  'allocated',
+  'paid',
+  'shipped',
+  'delivered',
+  'cancelled',
+  'refunded',
+];
 
 /** `next` folded over `base` as commerce_orders folds an automatic settlement. */
 function settled(
@@ -153,7 +163,8 @@ function settled(
 ): { status?: string; totalAmount?: number } {
   const merged = { ...base, ...next };
   if (next.status !== undefined && base.status !== undefined) {
-    merged.status = LIFECYCLE.indexOf(next.status) > LIFECYCLE.indexOf(base.status) ? next.status : base.status;
+    merged.status =
+      LIFECYCLE.indexOf(next.status) > LIFECYCLE.indexOf(base.status) ? next.status : base.status;
   }
   return merged;
 }

@@ -80,147 +80,162 @@ async function send(ingest: HttpHandler, req: HttpRequest): Promise<Record<strin
   return json(res);
 }
 
-describe.each(commerceEngines)('order state from the webhooks in resolve-sync-conflicts ($name)', (engine) => {
-  let bed: CommerceTestbed;
-  let conflicts: SyncConflictProcessor;
-  let ingest: HttpHandler;
+describe.each(commerceEngines)(
+  'order state from the webhooks in resolve-sync-conflicts ($name)',
+  (engine) => {
+    let bed: CommerceTestbed;
+    let conflicts: SyncConflictProcessor;
+    let ingest: HttpHandler;
 
-  beforeEach(async () => {
-    // No sagas: the order's state is what the webhooks say. The timer never fires: settleDue is called.
-    bed = await engine.open({ ports: null, conflicts: { tickMs: 3_600_000 } });
-    conflicts = bed.commerce.conflicts!;
-    ingest = ingestOn(bed, true);
-  });
-  afterEach(async () => {
-    await bed.close();
-  });
-
-  async function settle() {
-    await conflicts.whenCaughtUp();
-    const result = await conflicts.settleDue(LATER);
-    await bed.commerce.whenIdle();
-    return result;
-  }
-  const order = () =>
-    bed.commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
-      creator_id: CREATOR,
-      order_id: ORDER,
+    beforeEach(async () => {
+      // No sagas: the order's state is what the webhooks say. The timer never fires: settleDue is called.
+      bed = await engine.open({ ports: null, conflicts: { tickMs: 3_600_000 } });
+      conflicts = bed.commerce.conflicts!;
+      ingest = ingestOn(bed, true);
     });
-  const reports = async (): Promise<StoredEvent[]> =>
-    (await bed.store.readAll({ limit: 10_000 })).events.filter((e) => e.type === 'order.state_reported');
+    afterEach(async () => {
+      await bed.close();
+    });
 
-  it('TikTok CANCELLED vs the carrier delivered in one window: escalated, audited with both, the decision folds back', async () => {
-    await send(ingest, tiktokStatus('AWAITING_SHIPMENT', 120));
-    expect(await settle()).toEqual({ applied: 1, resolved: 0, escalated: 0 });
-    await send(ingest, tiktokStatus('CANCELLED', 3));
-    await send(ingest, tracking('delivered', 1_000));
-
-    // Each report is in the append of its lifecycle event: same stream, the next version.
-    const { events } = await bed.store.readAll({ limit: 10_000 });
-    for (const lifecycle of ['order.cancelled', 'order.delivered']) {
-      const at = events.findIndex((e) => e.type === lifecycle);
-      expect(events[at + 1]).toMatchObject({
-        type: 'order.state_reported',
-        aggregateId: events[at]!.aggregateId,
-        version: events[at]!.version + 1,
-      });
+    async function settle() {
+      await conflicts.whenCaughtUp();
+      const result = await conflicts.settleDue(LATER);
+      await bed.commerce.whenIdle();
+      return result;
     }
-    expect((await reports()).map((e) => e.data as OrderReported)).toEqual([
-      expect.objectContaining({ status: 'received', source: 'tiktok_webhook', sourceId: SHOP_ID }),
-      {
-        creatorId: CREATOR,
-        orderId: ORDER,
-        status: 'cancelled',
-        source: 'tiktok_webhook',
-        sourceId: SHOP_ID,
-        reportedAt: new Date((NOW_S - 3) * 1000).toISOString(),
-      },
-      {
-        creatorId: CREATOR,
-        orderId: ORDER,
-        status: 'delivered',
-        source: 'shipping_provider',
-        sourceId: 'shippo',
-        reportedAt: new Date(NOW_MS - 1_000).toISOString(),
-      },
-    ]);
+    const order = () =>
+      bed.commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
+        creator_id: CREATOR,
+        order_id: ORDER,
+      });
+    const reports = async (): Promise<StoredEvent[]> =>
+      (await bed.store.readAll({ limit: 10_000 })).events.filter((e) => e.type === 'order.state_reported');
 
-    expect(await settle()).toEqual({ applied: 0, resolved: 0, escalated: 1 });
-    const [pending, ...others] = await conflicts.unscopedResolver.listPending({ entityType: 'order' });
-    expect(others).toEqual([]);
-    expect(pending!.resolution.entityId).toBe(ORDER);
-    expect(pending!.resolution.escalation!.reasons.map((r) => r.code)).toEqual(['cross_platform_mismatch']);
-    expect(
-      pending!.resolution.contenders.map((c) => [c.source, c.sourceId, c.changes.status]).sort(),
-    ).toEqual([
-      ['shipping_provider', 'shippo', 'delivered'],
-      ['tiktok_webhook', SHOP_ID, 'cancelled'],
-    ]);
-    // While the admin has not decided, the row shows what the lifecycle events said.
-    expect((await order())!.status).toBe('cancelled');
+    it('TikTok CANCELLED vs the carrier delivered in one window: escalated, audited with both, the decision folds back', async () => {
+      await send(ingest, tiktokStatus('AWAITING_SHIPMENT', 120));
+      expect(await settle()).toEqual({ applied: 1, resolved: 0, escalated: 0 });
+      await send(ingest, tiktokStatus('CANCELLED', 3));
+      await send(ingest, tracking('delivered', 1_000));
 
-    await conflicts.unscopedResolver.resolveManually(pending!.conflictId, {
-      values: { status: 'delivered' },
-      adminId: 'admin-1',
-      note: 'the carrier has a signature',
+      // Each report is in the append of its lifecycle event: same stream, the next version.
+      const { events } = await bed.store.readAll({ limit: 10_000 });
+      for (const lifecycle of ['order.cancelled', 'order.delivered']) {
+        const at = events.findIndex((e) => e.type === lifecycle);
+        expect(events[at + 1]).toMatchObject({
+          type: 'order.state_reported',
+          aggregateId: events[at]!.aggregateId,
+          version: events[at]!.version + 1,
+        });
+      }
+      expect((await reports()).map((e) => e.data as OrderReported)).toEqual([
+        expect.objectContaining({ status: 'received', source: 'tiktok_webhook', sourceId: SHOP_ID }),
+        {
+          creatorId: CREATOR,
+          orderId: ORDER,
+          status: 'cancelled',
+          source: 'tiktok_webhook',
+          sourceId: SHOP_ID,
+          reportedAt: new Date((NOW_S - 3) * 1000).toISOString(),
+        },
+        {
+          creatorId: CREATOR,
+          orderId: ORDER,
+          status: 'delivered',
+          source: 'shipping_provider',
+          sourceId: 'shippo',
+          reportedAt: new Date(NOW_MS - 1_000).toISOString(),
+        },
+      ]);
+
+      expect(await settle()).toEqual({ applied: 0, resolved: 0, escalated: 1 });
+      const [pending, ...others] = await conflicts.unscopedResolver.listPending({ entityType: 'order' });
+      expect(others).toEqual([]);
+      expect(pending!.resolution.entityId).toBe(ORDER);
+      expect(pending!.resolution.escalation!.reasons.map((r) => r.code)).toEqual(['cross_platform_mismatch']);
+      expect(
+        pending!.resolution.contenders.map((c) => [c.source, c.sourceId, c.changes.status]).sort(),
+      ).toEqual([
+        ['shipping_provider', 'shippo', 'delivered'],
+        ['tiktok_webhook', SHOP_ID, 'cancelled'],
+      ]);
+      // While the admin has not decided, the row shows what the lifecycle events said.
+      expect((await order())!.status).toBe('cancelled');
+
+      await conflicts.unscopedResolver.resolveManually(pending!.conflictId, {
+        values: { status: 'delivered' },
+        adminId: 'admin-1',
+        note: 'the carrier has a signature',
+      });
+      await conflicts.whenCaughtUp();
+      await bed.commerce.whenIdle();
+      // The decision sets the status, though `delivered` comes before `cancelled` in the lifecycle.
+      expect(await order()).toMatchObject({ status: 'delivered', completed: true });
+      const [decided] = await conflicts.unscopedResolver.list({ status: 'manually_resolved' });
+      expect(decided!.manualOverride).toMatchObject({
+        adminId: 'admin-1',
+        note: 'the carrier has a signature',
+      });
     });
-    await conflicts.whenCaughtUp();
-    await bed.commerce.whenIdle();
-    // The decision sets the status, though `delivered` comes before `cancelled` in the lifecycle.
-    expect(await order()).toMatchObject({ status: 'delivered', completed: true });
-    const [decided] = await conflicts.unscopedResolver.list({ status: 'manually_resolved' });
-    expect(decided!.manualOverride).toMatchObject({ adminId: 'admin-1', note: 'the carrier has a signature' });
-  });
 
-  it('TikTok AWAITING_SHIPMENT and the carrier shipped: settled automatically, no escalation', async () => {
-    await send(ingest, tiktokStatus('AWAITING_SHIPMENT', 3));
-    await send(ingest, tracking('picked_up', 1_000));
-    expect((await reports()).map((e) => (e.data as OrderReported).status)).toEqual(['received', 'shipped']);
-    expect(await settle()).toEqual({ applied: 0, resolved: 1, escalated: 0 });
-    expect(await conflicts.unscopedResolver.listPending()).toEqual([]);
-    const [record] = await conflicts.unscopedResolver.list({ entityType: 'order' });
-    expect(record).toMatchObject({ status: 'resolved' });
-    expect(record!.resolution.contenders).toHaveLength(2);
-    // The settlement (older than the shipment in the lifecycle) moves nothing back.
-    expect((await order())!.status).toBe('shipped');
-  });
-
-  it('a settlement never undoes a refund folded since: only an admin decision moves the status back', async () => {
-    await send(ingest, tiktokStatus('AWAITING_SHIPMENT', 120));
-    await send(ingest, tiktokStatus('CANCELLED', 3));
-    // The cancellation saga's refund, folded before the lone report's window settles.
-    await bed.store.append(
-      orderStream(CREATOR, ORDER),
-      [commerceEvent('order.refunded', { creatorId: CREATOR, orderId: ORDER, amount: 25, currency: 'USD' })],
-      { metadata: { source: 'order_cancellation_saga' } },
-    );
-    expect(await settle()).toEqual({ applied: 2, resolved: 0, escalated: 0 });
-    const { events } = await bed.store.readAll({ limit: 10_000 });
-    expect(
-      events.filter((e) => e.type === 'order.reconciled').map((e) => (e.data as { status?: string }).status),
-    ).toEqual(['received', 'cancelled']);
-    expect(await order()).toMatchObject({ status: 'refunded', refunded_amount: 25 });
-  });
-
-  it('a redelivered webhook (same notification id, same webhook-id) reports nothing twice', async () => {
-    const cancelled = tiktokStatus('CANCELLED', 3, 'n-redelivered');
-    const delivered = tracking('delivered', 1_000, 'msg_redelivered');
-    expect(await send(ingest, cancelled)).toMatchObject({ duplicate: false, events: 4 });
-    expect(await send(ingest, delivered)).toMatchObject({ duplicate: false, events: 2 });
-    expect(await send(ingest, tiktokStatus('CANCELLED', 3, 'n-redelivered'))).toMatchObject({
-      duplicate: true,
-      events: 0,
+    it('TikTok AWAITING_SHIPMENT and the carrier shipped: settled automatically, no escalation', async () => {
+      await send(ingest, tiktokStatus('AWAITING_SHIPMENT', 3));
+      await send(ingest, tracking('picked_up', 1_000));
+      expect((await reports()).map((e) => (e.data as OrderReported).status)).toEqual(['received', 'shipped']);
+      expect(await settle()).toEqual({ applied: 0, resolved: 1, escalated: 0 });
+      expect(await conflicts.unscopedResolver.listPending()).toEqual([]);
+      const [record] = await conflicts.unscopedResolver.list({ entityType: 'order' });
+      expect(record).toMatchObject({ status: 'resolved' });
+      expect(record!.resolution.contenders).toHaveLength(2);
+      // The settlement (older than the shipment in the lifecycle) moves nothing back.
+      expect((await order())!.status).toBe('shipped');
     });
-    expect(await send(ingest, tracking('delivered', 1_000, 'msg_redelivered'))).toMatchObject({
-      duplicate: true,
-      events: 0,
+
+    it('a settlement never undoes a refund folded since: only an admin decision moves the status back', async () => {
+      await send(ingest, tiktokStatus('AWAITING_SHIPMENT', 120));
+      await send(ingest, tiktokStatus('CANCELLED', 3));
+      // The cancellation saga's refund, folded before the lone report's window settles.
+      await bed.store.append(
+        orderStream(CREATOR, ORDER),
+        [
+          commerceEvent('order.refunded', {
+            creatorId: CREATOR,
+            orderId: ORDER,
+            amount: 25,
+            currency: 'USD',
+          }),
+        ],
+        { metadata: { source: 'order_cancellation_saga' } },
+      );
+      expect(await settle()).toEqual({ applied: 2, resolved: 0, escalated: 0 });
+      const { events } = await bed.store.readAll({ limit: 10_000 });
+      expect(
+        events
+          .filter((e) => e.type === 'order.reconciled')
+          .map((e) => (e.data as { status?: string }).status),
+      ).toEqual(['received', 'cancelled']);
+      expect(await order()).toMatchObject({ status: 'refunded', refunded_amount: 25 });
     });
-    expect(await reports()).toHaveLength(2);
-    expect(await settle()).toEqual({ applied: 0, resolved: 0, escalated: 1 });
-    const [pending] = await conflicts.unscopedResolver.listPending();
-    expect(pending!.resolution.contenders).toHaveLength(2);
-  });
-});
+
+    it('a redelivered webhook (same notification id, same webhook-id) reports nothing twice', async () => {
+      const cancelled = tiktokStatus('CANCELLED', 3, 'n-redelivered');
+      const delivered = tracking('delivered', 1_000, 'msg_redelivered');
+      expect(await send(ingest, cancelled)).toMatchObject({ duplicate: false, events: 4 });
+      expect(await send(ingest, delivered)).toMatchObject({ duplicate: false, events: 2 });
+      expect(await send(ingest, tiktokStatus('CANCELLED', 3, 'n-redelivered'))).toMatchObject({
+        duplicate: true,
+        events: 0,
+      });
+      expect(await send(ingest, tracking('delivered', 1_000, 'msg_redelivered'))).toMatchObject({
+        duplicate: true,
+        events: 0,
+      });
+      expect(await reports()).toHaveLength(2);
+      expect(await settle()).toEqual({ applied: 0, resolved: 0, escalated: 1 });
+      const [pending] = await conflicts.unscopedResolver.listPending();
+      expect(pending!.resolution.contenders).toHaveLength(2);
+    });
+  },
+);
 
 describe.each(commerceEngines)('webhooks without reportOrderState ($name)', (engine) => {
   it('report no order state; their lifecycle events are unchanged', async () => {

@@ -26,7 +26,9 @@ export interface CommerceTestbed {
 }
 
 /** Commerce options of a testbed; `ports: null` runs without the sagas (default: the fakes). */
-export type CommerceTestbedOptions = Omit<Partial<CommerceOptions>, 'ports'> & { ports?: CommercePorts | null };
+export type CommerceTestbedOptions = Omit<Partial<CommerceOptions>, 'ports'> & {
+  ports?: CommercePorts | null;
+};
 
 /** An engine for `describe.each`. */
 export interface CommerceEngine {
