@@ -185,6 +185,8 @@ describe.each(commerceEngines)(
       expect(await conflicts.unscopedResolver.listPending()).toEqual([]);
       const [record] = await conflicts.unscopedResolver.list({ entityType: 'order' });
       expect(record).toMatchObject({ status: 'resolved' });
+      // The carrier's order.shipped made the state before the window terminal: TikTok's lag is absorbed.
+      expect(record!.resolution.rule).toBe('terminal_state_absorbs');
       expect(record!.resolution.contenders).toHaveLength(2);
       // The settlement (older than the shipment in the lifecycle) moves nothing back.
       expect((await order())!.status).toBe('shipped');
