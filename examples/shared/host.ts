@@ -350,6 +350,9 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     // Refuse early rather than queue: accepted webhooks keep a bounded latency, TikTok redelivers the rest.
     admission: options.admission ?? admissionFromEnv(env),
     receivers: commerceReceivers({
+      // The commerce runs with conflicts: TikTok's order statuses and the carrier's tracking compete
+      // as order reports too (TikTok against the carrier goes to the manual queue; docs/conflicts.md).
+      reportOrderState: true,
       tiktok: {
         appKey: credentials.appKey,
         appSecret: credentials.appSecret,

@@ -5,7 +5,8 @@
  * windows are settled, the read models end equal to a model written apart
  * from the engine: windows cut by source time, the source priority table,
  * the stock minimum, terminal states, the thresholds and the TikTok
- * mismatch rule. Every report is accounted for exactly once: in one audited
+ * mismatch rule; a settled order status only moves an order forward (as
+ * commerce_orders folds an automatic settlement). Every report is accounted for exactly once: in one audited
  * conflict, or as the cause of one lone outcome. Memory, PGlite, PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
@@ -143,6 +144,30 @@ function settleStock(state: ModelState, entity: string, window: Report[]): void 
 }
 
 const TERMINAL = ['delivered', 'shipped'];
+/** commerce_orders' lifecycle order: a settled status only moves an order forward (an admin's decision aside). */
+const LIFECYCLE = [
+  'received',
+  'validated',
+  'allocated',
+  'paid',
+  'shipped',
+  'delivered',
+  'cancelled',
+  'refunded',
+];
+
+/** `next` folded over `base` as commerce_orders folds an automatic settlement. */
+function settled(
+  base: { status?: string; totalAmount?: number },
+  next: { status?: string; totalAmount?: number },
+): { status?: string; totalAmount?: number } {
+  const merged = { ...base, ...next };
+  if (next.status !== undefined && base.status !== undefined) {
+    merged.status =
+      LIFECYCLE.indexOf(next.status) > LIFECYCLE.indexOf(base.status) ? next.status : base.status;
+  }
+  return merged;
+}
 
 function settleOrder(state: ModelState, entity: string, window: Report[]): void {
   const base = state.orders.get(entity) ?? {};
@@ -152,7 +177,7 @@ function settleOrder(state: ModelState, entity: string, window: Report[]): void 
     ...(r.totalAmount === undefined ? {} : { totalAmount: r.totalAmount }),
   });
   if (window.length === 1) {
-    if (!terminalBase) state.orders.set(entity, { ...base, ...own(window[0]!) });
+    if (!terminalBase) state.orders.set(entity, settled(base, own(window[0]!)));
     return;
   }
   state.conflicts += 1;
@@ -180,10 +205,10 @@ function settleOrder(state: ModelState, entity: string, window: Report[]): void 
       before,
       (['totalAmount'] as Field[]).filter((f) => winner[f] === undefined),
     );
-    state.orders.set(entity, { ...base, ...rest, ...own(winner) });
+    state.orders.set(entity, settled(base, { ...rest, ...own(winner) }));
     return;
   }
-  state.orders.set(entity, { ...base, ...pickFields(byRank, ['status', 'totalAmount']) });
+  state.orders.set(entity, settled(base, pickFields(byRank, ['status', 'totalAmount'])));
 }
 
 function model(reports: readonly Report[]): ModelState {

@@ -12,6 +12,7 @@ import {
   FakeTikTokShopClient,
   type Commerce,
   type CommerceOptions,
+  type CommercePorts,
 } from '../../src/commerce/index.js';
 
 /** A store with the commerce domain on fakes. */
@@ -24,11 +25,16 @@ export interface CommerceTestbed {
   close(): Promise<void>;
 }
 
+/** Commerce options of a testbed; `ports: null` runs without the sagas (default: the fakes). */
+export type CommerceTestbedOptions = Omit<Partial<CommerceOptions>, 'ports'> & {
+  ports?: CommercePorts | null;
+};
+
 /** An engine for `describe.each`. */
 export interface CommerceEngine {
   name: 'memory' | 'pglite' | 'postgres';
   readonly available: boolean;
-  open(options?: Partial<CommerceOptions>): Promise<CommerceTestbed>;
+  open(options?: CommerceTestbedOptions): Promise<CommerceTestbed>;
 }
 
 /** Fast retries so failure paths do not wait. */
@@ -36,18 +42,19 @@ export const FAST_RETRY = { attempts: 3, minTimeoutMs: 1, maxTimeoutMs: 5, facto
 
 async function wire(
   store: EventStore,
-  options: Partial<CommerceOptions>,
+  options: CommerceTestbedOptions,
   closeDb: () => Promise<void>,
 ): Promise<CommerceTestbed> {
   const payments = new FakePaymentGateway();
   const shipping = new FakeShippingProvider({ name: 'shippo', carrier: 'USPS' });
   const tiktok = new FakeTikTokShopClient();
+  const { ports = { payments, shipping, tiktok }, ...rest } = options;
   const commerce = createCommerce({
     store,
-    ports: { payments, shipping, tiktok },
+    ...(ports === null ? {} : { ports }),
     stepRetry: FAST_RETRY,
     pollIntervalMs: 20,
-    ...options,
+    ...rest,
   });
   await commerce.start();
   return {

@@ -111,6 +111,12 @@ export const orderReconciledSchema = z.object({
   refundedAmount: amountSchema.optional(),
   /** The conflict it settles; absent for a lone report. */
   conflictId: z.string().min(1).optional(),
+  /**
+   * The admin whose decision on an escalated conflict it carries; absent when
+   * settled automatically. Only a decision sets the status against the
+   * lifecycle order in `commerce_orders`.
+   */
+  decidedBy: z.string().min(1).optional(),
 });
 /** An {@link ORDER_RECONCILED_EVENT} payload. */
 export type OrderReconciled = z.infer<typeof orderReconciledSchema>;

@@ -25,6 +25,7 @@ export interface SettledOutcome {
  * @example
  * ```ts
  * settledOutcome('inventory', 'c1', 'p1', { quantity: 8 }, { quantity: 10 }) // inventory.stock_updated 8
+ * settledOutcome('order', 'c1', 'o1', { status: 'delivered' }, { status: 'cancelled' }, conflictId, 'admin-1')
  * ```
  */
 export function settledOutcome(
@@ -34,6 +35,7 @@ export function settledOutcome(
   after: JsonObject,
   before: JsonObject,
   conflictId?: string,
+  decidedBy?: string,
 ): SettledOutcome | null {
   if (entityType === 'inventory') {
     const quantity = after.quantity;
@@ -62,6 +64,7 @@ export function settledOutcome(
   if (data.status === undefined && data.totalAmount === undefined && data.refundedAmount === undefined)
     return null;
   if (conflictId !== undefined) data.conflictId = conflictId;
+  if (decidedBy !== undefined) data.decidedBy = decidedBy;
   return {
     streamId: orderStream(creatorId, entityId),
     aggregateType: 'order',

@@ -810,7 +810,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     entity: Omit<OpenEntity, 'anchorMs'>,
     after: JsonObject,
     before: JsonObject,
-    cause: { key: string; causationId: string; conflictId?: string },
+    cause: { key: string; causationId: string; conflictId?: string; decidedBy?: string },
     append: EventStore['append'] = (...args) => this.#store.append(...args),
   ): Promise<void> {
     const outcome = settledOutcome(
@@ -820,6 +820,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       after,
       before,
       cause.conflictId,
+      cause.decidedBy,
     );
     if (!outcome) return;
     await append(outcome.streamId, [outcome.event], {
@@ -886,6 +887,8 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       key: `sync-conflict:${data.conflictId}:manual`,
       causationId: record.events.manual ?? record.events.outcome,
       conflictId: data.conflictId,
+      // A decision without its admin is still a decision (the resolver reads it the same way).
+      decidedBy: data.adminId ?? 'unknown',
     });
   }
 }

@@ -91,6 +91,7 @@ export function shippingReceiver(options: ShippingReceiverOptions): WebhookRecei
  * ```ts
  * const options: CommerceReceiversOptions = {
  *   tiktok: { appKey, appSecret },
+ *   reportOrderState: true, // createCommerce({ store, conflicts: true }) on the same store
  *   shipping: { providers: { shippo: { apiKey: process.env.SHIPPO_KEY!, secrets: 'whsec_…', creators: ['c1'] } } },
  * };
  * createSyncEngine({ sql, rateLimiter, receivers: commerceReceivers(options) });
@@ -99,6 +100,13 @@ export function shippingReceiver(options: ShippingReceiverOptions): WebhookRecei
 export interface CommerceReceiversOptions {
   tiktok?: TikTokReceiverOptions;
   shipping?: ShippingReceiverOptions;
+  /**
+   * The default of both receivers' `reportOrderState`: report order status
+   * changes and tracking transitions to `resolve-sync-conflicts` as
+   * `order.state_reported`. Set it when `createCommerce` runs with `conflicts`
+   * on the same store. Default false.
+   */
+  reportOrderState?: boolean;
 }
 
 /**
@@ -110,9 +118,10 @@ export interface CommerceReceiversOptions {
  * ```
  */
 export function commerceReceivers(options: CommerceReceiversOptions): WebhookReceiver[] {
+  const report = options.reportOrderState === undefined ? {} : { reportOrderState: options.reportOrderState };
   return [
-    ...(options.tiktok ? [tikTokReceiver(options.tiktok)] : []),
-    ...(options.shipping ? [shippingReceiver(options.shipping)] : []),
+    ...(options.tiktok ? [tikTokReceiver({ ...report, ...options.tiktok })] : []),
+    ...(options.shipping ? [shippingReceiver({ ...report, ...options.shipping })] : []),
   ];
 }
 

@@ -214,10 +214,15 @@ export function commerceOrdersProjection(): ProjectionDefinition<CommerceOrderRo
         }),
         { createIfMissing: false },
       ),
-      // The settled state from resolve-sync-conflicts: the resolution decides, even against the lifecycle order.
+      // The settled state from resolve-sync-conflicts. An admin's decision sets the status even
+      // against the lifecycle order; an automatic settlement moves it forward only, like the
+      // lifecycle events the same sources wrote: it was worked out from a state read before its
+      // append, and a refund or delivery folded since must not be undone (docs/conflicts.md).
       'order.reconciled': on<'order.reconciled'>((row, d, e) => ({
         ...(d.status === 'delivered' ? complete(row, eventTime(e)) : {}),
-        ...(d.status === undefined ? {} : { status: d.status }),
+        ...(d.status === undefined
+          ? {}
+          : { status: d.decidedBy === undefined ? advance(row.status, d.status) : d.status }),
         ...(d.totalAmount === undefined ? {} : { amount: d.totalAmount }),
         ...(d.refundedAmount === undefined ? {} : { refunded_amount: d.refundedAmount }),
       })),

@@ -82,6 +82,13 @@ export interface ShippingWebhookOptions {
   maxBodyBytes?: number;
   /** How far the carrier's times may lie from now. Default {@link DEFAULT_SOURCE_TIME_BOUNDS}. */
   sourceTimeBounds?: SourceTimeBounds;
+  /**
+   * Also append each `order.shipped` / `order.delivered` as `order.state_reported`
+   * (source `shipping_provider`, `sourceId` the provider), a contender of
+   * `resolve-sync-conflicts`, in the same append: set it when the commerce on
+   * this store runs with `conflicts`. Default false.
+   */
+  reportOrderState?: boolean;
   now?: () => number;
 }
 
@@ -104,6 +111,7 @@ const optionsSchema = z.object({
     .min(1)
     .default(256 * 1024),
   sourceTimeBounds: sourceTimeBoundsSchema.default(DEFAULT_SOURCE_TIME_BOUNDS),
+  reportOrderState: z.boolean().default(false),
 });
 
 /**
@@ -198,7 +206,9 @@ export function createShippingWebhookHandler(options: ShippingWebhookOptions): H
       );
     }
     await enforceRateLimit(limiter, `shipping:${name}:${creatorId}`);
-    const events = mapTrackingUpdate(name, update, envelope.timestamp ?? new Date(nowMs).toISOString());
+    const events = mapTrackingUpdate(name, update, envelope.timestamp ?? new Date(nowMs).toISOString(), {
+      reportOrderState: config.reportOrderState,
+    });
     if (events.length === 0) return jsonResponse(200, { status: 'ignored', trackingStatus: update.status });
     const result = await appendToOrder(creatorId, update.order_id, events, {
       aggregateType: 'order',

@@ -8,6 +8,7 @@ import { TIKTOK_WEBHOOK_TYPES } from '../../events/tiktok-events.js';
 import { orderStream } from '../../inventory/streams.js';
 import type { EventMetadata, NewEvent } from '../../../store/types.js';
 import { parseWith } from '../../../ingest/parse-json.js';
+import { orderStateReport, TIKTOK_REPORTED_STATUS } from '../order-state-report.js';
 import {
   DEFAULT_SOURCE_TIME_BOUNDS,
   assertSourceTime,
@@ -68,6 +69,12 @@ export function mapTikTokWebhook(
     /** The receive time in ms, for checking `update_time`. Default `Date.now()`. */
     nowMs?: number;
     sourceTimeBounds?: SourceTimeBounds;
+    /**
+     * Also append an order status change as `order.state_reported` (source
+     * `tiktok_webhook`, `sourceId` the shop, `reportedAt` the `update_time`),
+     * a contender of `resolve-sync-conflicts`. Default false.
+     */
+    reportOrderState?: boolean;
   },
 ): TikTokWebhookAppend {
   const newId = context.newId ?? randomUUID;
@@ -137,6 +144,23 @@ export function mapTikTokWebhook(
           catalogEvent(
             'order.cancelled',
             { creatorId, orderId: data.order_id, cancelledBy: 'tiktok', cancelledAt: updateTime },
+            caused,
+          ),
+        );
+      }
+      // Conflicts on: what TikTok says competes with the other sources (lifecycle events stay, sagas need them).
+      const reported = context.reportOrderState === true ? TIKTOK_REPORTED_STATUS[status] : undefined;
+      if (reported !== undefined) {
+        events.push(
+          orderStateReport(
+            {
+              creatorId,
+              orderId: data.order_id,
+              status: reported,
+              source: 'tiktok_webhook',
+              sourceId: shopId,
+              reportedAt: updateTime,
+            },
             caused,
           ),
         );

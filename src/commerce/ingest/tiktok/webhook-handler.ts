@@ -62,6 +62,13 @@ export interface TikTokWebhookOptions {
   sourceTimeBounds?: SourceTimeBounds;
   /** Map a TikTok shop to its creator; return undefined for shops this host does not serve. Default: the shop id. */
   resolveCreatorId?: (shopId: string) => string | undefined | Promise<string | undefined>;
+  /**
+   * Also append each order status change as `order.state_reported`, a
+   * contender of `resolve-sync-conflicts`, in the same append as its lifecycle
+   * events: set it when the commerce on this store runs with `conflicts` (whose
+   * processor registers the report's schema). Default false.
+   */
+  reportOrderState?: boolean;
   /** Time source in ms (tests). Default `Date.now`. */
   now?: () => number;
 }
@@ -87,6 +94,7 @@ const optionsSchema = z.object({
     .min(1)
     .default(256 * 1024),
   sourceTimeBounds: sourceTimeBoundsSchema.default(DEFAULT_SOURCE_TIME_BOUNDS),
+  reportOrderState: z.boolean().default(false),
 });
 
 /**
@@ -158,6 +166,7 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
       body,
       nowMs,
       sourceTimeBounds: config.sourceTimeBounds,
+      reportOrderState: config.reportOrderState,
     });
     const result = await store.append(streamId, events, {
       aggregateType,
