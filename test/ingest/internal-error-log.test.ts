@@ -8,8 +8,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createShippingWebhookHandler } from '../../src/commerce/ingest/shipping/webhook-handler.js';
-import { createTikTokWebhookHandler } from '../../src/commerce/ingest/tiktok/webhook-handler.js';
 import { tikTokReceiver } from '../../src/commerce/ingest/commerce-ingest-handler.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';
 import type { Logger } from '../../src/core/logger.js';
@@ -21,11 +19,10 @@ import type { EventStore } from '../../src/store/types.js';
 import {
   APP_KEY,
   APP_SECRET,
-  CREATOR,
   NOW_MS,
-  SHIPPO_API_KEY,
-  SHIPPO_SECRET,
   json,
+  shippingHandlerOn,
+  tiktokHandlerOn,
   shippingRequest,
   tiktokEnvelope,
   tiktokRequest,
@@ -52,24 +49,8 @@ const failingStore = (err: unknown): Pick<EventStore, 'append'> => ({
   append: () => Promise.reject(err),
 });
 
-const tiktok = (store: Pick<EventStore, 'append'>, logger: Logger) =>
-  createTikTokWebhookHandler({
-    store,
-    appKey: APP_KEY,
-    appSecret: APP_SECRET,
-    rateLimiter: unlimitedRateLimiter,
-    now: () => NOW_MS,
-    logger,
-  });
-
-const shipping = (store: Pick<EventStore, 'append'>, logger: Logger) =>
-  createShippingWebhookHandler({
-    store,
-    providers: { shippo: { apiKey: SHIPPO_API_KEY, secrets: SHIPPO_SECRET, creators: [CREATOR] } },
-    rateLimiter: unlimitedRateLimiter,
-    now: () => NOW_MS,
-    logger,
-  });
+const tiktok = tiktokHandlerOn;
+const shipping = shippingHandlerOn;
 
 describe('receivers log what they answer with 500', () => {
   it.each([

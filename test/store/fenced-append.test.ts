@@ -13,25 +13,20 @@
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fromPg } from '../../src/adapters/pg.js';
-import { createShippingWebhookHandler } from '../../src/commerce/ingest/shipping/webhook-handler.js';
-import { createTikTokWebhookHandler } from '../../src/commerce/ingest/tiktok/webhook-handler.js';
 import { orderStream } from '../../src/commerce/inventory/streams.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { HttpRequest } from '../../src/http/types.js';
-import { unlimitedRateLimiter } from '../../src/ingest/rate-limiter.js';
 import { createEventStore, type EventStore, type NewEvent } from '../../src/index.js';
 import { AppendWriter } from '../../src/store/postgres/append-writer.js';
 import { postgresUrl, uniqueSchema } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
 import {
-  APP_KEY,
-  APP_SECRET,
   CREATOR,
   NOW_MS,
-  SHIPPO_API_KEY,
-  SHIPPO_SECRET,
   SHOP_ID,
   json,
+  shippingHandlerOn,
+  tiktokHandlerOn,
   seedOrder,
   shippingRequest,
   tiktokEnvelope,
@@ -132,23 +127,8 @@ describe.skipIf(!url)('appends fenced off by recoveries on PostgreSQL', () => {
     expect(await storedIds()).toEqual([ID.seed, ID.one]);
   });
 
-  const tiktok = (store: EventStore) =>
-    createTikTokWebhookHandler({
-      store,
-      appKey: APP_KEY,
-      appSecret: APP_SECRET,
-      rateLimiter: unlimitedRateLimiter,
-      now: () => NOW_MS,
-      logger: silentLogger,
-    });
-  const shipping = (store: EventStore) =>
-    createShippingWebhookHandler({
-      store,
-      providers: { shippo: { apiKey: SHIPPO_API_KEY, secrets: SHIPPO_SECRET, creators: [CREATOR] } },
-      rateLimiter: unlimitedRateLimiter,
-      now: () => NOW_MS,
-      logger: silentLogger,
-    });
+  const tiktok = (store: EventStore) => tiktokHandlerOn(store, silentLogger);
+  const shipping = (store: EventStore) => shippingHandlerOn(store, silentLogger);
   const ORDER = 'o-fenced';
   const cases: [string, typeof tiktok, string, (store: EventStore) => Promise<void>, () => HttpRequest][] = [
     [
