@@ -388,6 +388,7 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
     : undefined;
   const ingest = createIngestHandler(config.receivers ?? [], {
     store,
+    logger,
     ...limiter,
     ...(admission ? { admission: admission.control } : {}),
   });

@@ -5,6 +5,7 @@
  * WebSocket can carry one) must never reach a log.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LogFn, Logger } from '@creatorflow/sync';
 
 /** Levels of {@link HostLog}. */
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -123,4 +124,53 @@ export function logRequest(log: HostLog, req: IncomingMessage, res: ServerRespon
  */
 export function accessLogEnabled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
   return env.ACCESS_LOG === '1';
+}
+
+/** An error and its causes, each described by {@link describeError}. */
+function describeChain(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err, depth = 0; e !== undefined && depth < 4; depth++) {
+    parts.push(describeError(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(' <- caused by: ');
+}
+
+/**
+ * The library's logger port writing to the host's log: `[component] message:
+ * error (and its causes)`, the other fields as JSON. Given to
+ * `createSyncEngine({ logger })`, so what the library logs — a webhook answered
+ * 500 with the error it hid, a processor's failure — carries the host id.
+ *
+ * @example
+ * ```ts
+ * createSyncEngine({ sql, logger: hostLogger(log) });
+ * ```
+ */
+export function hostLogger(log: HostLog): Logger {
+  const method =
+    (write: (message: string) => void): LogFn =>
+    (objOrMsg: object | string, msg?: string) => {
+      if (typeof objOrMsg === 'string') return write(objOrMsg);
+      const { component, err, ...rest } = objOrMsg as Record<string, unknown>;
+      const where = typeof component === 'string' ? `[${component}] ` : '';
+      const error = err === undefined ? '' : `: ${describeChain(err)}`;
+      const fields = Object.keys(rest).length > 0 ? ` ${safeJson(rest)}` : '';
+      write(`${where}${msg ?? ''}${error}${fields}`);
+    };
+  return {
+    error: method(log.error),
+    warn: method(log.warn),
+    info: method(log.info),
+    // The host's log has no debug level: the library's debug records are dropped.
+    debug: () => undefined,
+  };
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return '"[unserializable]"';
+  }
 }

@@ -71,7 +71,7 @@ import { readHostConfig, type HostCredentials } from './host-config.js';
 import { admissionFromEnv } from './host-admission.js';
 import { acknowledgeRoutes, hostAlerting } from './host-alerting.js';
 import { healthHttpStatus, probeHealth, type HostHealth } from './host-health.js';
-import { createHostLog, describeError, type HostLog } from './host-log.js';
+import { createHostLog, describeError, hostLogger, type HostLog } from './host-log.js';
 import { providerPorts } from './providers/index.js';
 import { pooledFetch } from './pooled-fetch.js';
 import { connectRedis } from './redis-clients.js';
@@ -319,6 +319,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const engine: SyncEngine = createSyncEngine({
     sql,
     schema,
+    // What the library logs (a webhook answered 500 with the error it hid, a processor's failure) goes to the host's log.
+    logger: hostLogger(log),
     store: { eventTypes: COMMERCE_EVENT_SCHEMAS },
     channels: HOST_CHANNELS,
     // The conflicts panel's channel (`conflict_queue`) and the alerts panel's (`monitoring_alerts`).

@@ -4,7 +4,8 @@
  * checked over exactly what was sent. Other routes of the host keep their parsers.
  */
 import { DEFAULT_ADAPTER_BODY_LIMIT, bodyLimitOf } from './node.js';
-import { problemResponse } from './problem.js';
+import { resolveLogger, type Logger } from '../core/logger.js';
+import { logInternalError, problemResponse } from './problem.js';
 import type { HttpHandler, HttpHeaders, HttpResponse } from './types.js';
 
 /** The subset of a Fastify request the adapter uses. */
@@ -70,6 +71,8 @@ export interface FastifyAdapterOptions {
    * route (the receivers' `maxBodyBytes`), else 1 MiB; a smaller value here wins.
    */
   maxBodyBytes?: number;
+  /** Where an error answered 500 (`INTERNAL_ERROR`, hidden from the client) is logged. Default: the library's stderr logger. */
+  logger?: Logger | undefined;
 }
 
 function send(reply: FastifyReplyLike, response: HttpResponse): FastifyReplyLike {
@@ -96,6 +99,7 @@ export function fastifyAdapter(
 ): (instance: FastifyInstanceLike) => Promise<void> {
   const urls = typeof options.url === 'string' ? [options.url] : options.url;
   const method = options.method ?? 'POST';
+  const logger = resolveLogger(options.logger, 'fastifyAdapter');
   return async (instance) => {
     // Each route gets the handler's limit for it, so Fastify stops reading there (413).
     const limitOf = (path: string, requestMethod: string) =>
@@ -123,6 +127,13 @@ export function fastifyAdapter(
         error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
           ? error.statusCode
           : 500;
+      if (status === 500)
+        logInternalError(
+          logger,
+          'http:fastify',
+          { method: request.method, path: request.url.split('?')[0] ?? '/' },
+          error,
+        );
       const problem =
         status === 500
           ? { status, code: 'INTERNAL_ERROR', message: 'The request failed' }

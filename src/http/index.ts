@@ -4,6 +4,7 @@ export { HttpError, isHttpError } from './errors.js';
 export type { HttpErrorCode } from './errors.js';
 export {
   errorToProblem,
+  logInternalError,
   PROBLEM_CONTENT_TYPE,
   problemOf,
   problemResponse,

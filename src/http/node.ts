@@ -3,7 +3,8 @@
  * adapter shares.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { problemResponse } from './problem.js';
+import { resolveLogger, type Logger } from '../core/logger.js';
+import { logInternalError, problemResponse } from './problem.js';
 import type { HttpHandler, HttpRequestHead, HttpResponse } from './types.js';
 
 /**
@@ -137,6 +138,12 @@ export interface NodeAdapterOptions {
    * receivers' `maxBodyBytes`), else 1 MiB; a smaller value here wins.
    */
   maxBodyBytes?: number;
+  /**
+   * Where an error the handler threw (answered 500 `INTERNAL_ERROR`, hidden
+   * from the client) is logged. Default: the library's stderr logger. The
+   * Express adapter hands such errors to `next` instead, as Express expects.
+   */
+  logger?: Logger | undefined;
 }
 
 /**
@@ -151,6 +158,7 @@ export function nodeAdapter(
   handler: HttpHandler,
   options: NodeAdapterOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const logger = resolveLogger(options.logger, 'nodeAdapter');
   return (req, res) => {
     void (async () => {
       const url = req.url ?? '/';
@@ -170,7 +178,13 @@ export function nodeAdapter(
         params: head.params,
       });
       sendResponse(res, response);
-    })().catch(() => {
+    })().catch((err: unknown) => {
+      logInternalError(
+        logger,
+        'http:node',
+        { method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0] ?? '/' },
+        err,
+      );
       if (!res.headersSent) {
         sendResponse(
           res,

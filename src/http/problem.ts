@@ -5,7 +5,8 @@
 import { httpStatusOfCode } from '../core/error-codes.js';
 import { type SyncError, isRetryableStoreError, isSyncError } from '../core/errors.js';
 import { isConnectionFailure } from '../runtime/classify-failure.js';
-import type { HttpResponse } from './types.js';
+import type { Logger } from '../core/logger.js';
+import type { HttpRequestHead, HttpResponse } from './types.js';
 
 /**
  * The content type of problem responses.
@@ -153,15 +154,45 @@ function isIssue(value: unknown): value is { path: string; message: string } {
 
 /**
  * Turn any thrown value into a problem response ({@link problemOf}). Library
- * errors keep their code; anything else becomes a 500 whose detail does not leak internals.
+ * errors keep their code; anything else becomes a 500 whose detail does not
+ * leak internals. The client never sees what a 500 hid, so `onInternal`
+ * (when given) is called with the error whenever the answer is 500: log it there.
  *
  * @example
  * ```ts
  * try { return await inner(req); } catch (err) { return errorToProblem(err); }
+ * // A receiver's 500s in the host's log (see logInternalError):
+ * catch (err) { return errorToProblem(err, statuses, (e) => logInternalError(logger, 'webhook:stripe', req, e)); }
  * ```
  */
-export function errorToProblem(err: unknown, statuses?: ErrorStatuses): HttpResponse {
-  return problemResponse(problemOf(err, statuses));
+export function errorToProblem(
+  err: unknown,
+  statuses?: ErrorStatuses,
+  onInternal?: (err: unknown) => void,
+): HttpResponse {
+  const problem = problemOf(err, statuses);
+  if (problem.status === 500) onInternal?.(err);
+  return problemResponse(problem);
+}
+
+/**
+ * Log an error answered as 500 (`INTERNAL_ERROR` hides it from the client):
+ * at `error`, under `err`, with the request's method and path (never its
+ * query string, headers or body, which may carry credentials).
+ *
+ * @example
+ * ```ts
+ * logInternalError(logger, 'webhook:tiktok', req, err);
+ * // 2026-12-04T16:00:00.000Z ERROR [webhook:tiktok] request answered 500 {"method":"POST","path":"/api/webhooks/tiktok","err":{…}}
+ * ```
+ */
+export function logInternalError(
+  logger: Logger,
+  component: string,
+  request: Pick<HttpRequestHead, 'method' | 'path'>,
+  err: unknown,
+): void {
+  logger.error({ component, method: request.method, path: request.path, err }, 'request answered 500');
 }
 
 /**

@@ -10,6 +10,7 @@ import type { EventStore } from '../store/types.js';
 import type { AdmissionControl } from './admission-control.js';
 import { INGEST_ERROR_STATUS } from './errors.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { Logger } from '../core/logger.js';
 
 /** What a receiver is built with. */
 export interface ReceiverContext {
@@ -23,6 +24,8 @@ export interface ReceiverContext {
    * None by default (the engine's `admission` option builds one).
    */
   readonly admission?: Pick<AdmissionControl, 'admit'>;
+  /** Where receivers log what they answer with 500 (the engine's `logger`); each receiver's default when absent. */
+  readonly logger?: Logger;
 }
 
 /**

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
 import { BROWSER_COOKIE, BrowserIdentities, cookieValue } from '../../examples/shared/browser-identity.js';
-import { createHostLog, redactUrl } from '../../examples/shared/host-log.js';
+import { createHostLog, hostLogger, redactUrl } from '../../examples/shared/host-log.js';
+import { logInternalError } from '../../src/http/problem.js';
 
 const SECRET = 'a-test-session-secret-of-enough-length';
 const request = (cookie?: string) => ({ headers: cookie ? { cookie } : {} }) as IncomingMessage;
@@ -69,5 +70,21 @@ describe('host log', () => {
     const lines: string[] = [];
     createHostLog('web-7', (l) => lines.push(l)).warn('redis: down');
     expect(lines[0]).toMatch(/^\S+ \[web-7\] warn redis: down$/);
+  });
+
+  it("carries the library's records with the error a 500 hid and its causes", () => {
+    const lines: string[] = [];
+    const logger = hostLogger(createHostLog('web-7', (l) => lines.push(l)));
+    const cause = Object.assign(new Error('append attempt fenced'), { code: '40001' });
+    logInternalError(
+      logger,
+      'webhook:tiktok',
+      { method: 'POST', path: '/api/webhooks/tiktok' },
+      new Error('boom', { cause }),
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^\S+ \[web-7\] error \[webhook:tiktok\] request answered 500: Error: boom <- caused by: 40001 Error: append attempt fenced \{"method":"POST","path":"\/api\/webhooks\/tiktok"\}$/,
+    );
   });
 });

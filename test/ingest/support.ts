@@ -9,6 +9,10 @@ import { signStandardWebhook } from '../../src/ingest/standard-webhooks.js';
 import { signTikTokWebhook } from '../../src/commerce/ingest/tiktok/webhook-signature.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
 import type { EventStore } from '../../src/store/types.js';
+import type { Logger } from '../../src/core/logger.js';
+import { unlimitedRateLimiter } from '../../src/ingest/rate-limiter.js';
+import { createShippingWebhookHandler } from '../../src/commerce/ingest/shipping/webhook-handler.js';
+import { createTikTokWebhookHandler } from '../../src/commerce/ingest/tiktok/webhook-handler.js';
 
 export const APP_KEY = 'test-app-key';
 export const APP_SECRET = 'test-app-secret-0123456789';
@@ -150,4 +154,27 @@ export async function allEvents(store: EventStore) {
 /** The parsed JSON body of a response. */
 export function json(response: { body: string }): Record<string, unknown> {
   return JSON.parse(response.body) as Record<string, unknown>;
+}
+
+/** The TikTok receiver on `store` with the test credentials, no rate limit and a fixed clock. */
+export function tiktokHandlerOn(store: Pick<EventStore, 'append'>, logger?: Logger) {
+  return createTikTokWebhookHandler({
+    store,
+    appKey: APP_KEY,
+    appSecret: APP_SECRET,
+    rateLimiter: unlimitedRateLimiter,
+    now: () => NOW_MS,
+    logger,
+  });
+}
+
+/** The shipping receiver on `store`: provider `shippo` serving {@link CREATOR}, no rate limit, a fixed clock. */
+export function shippingHandlerOn(store: Pick<EventStore, 'append'>, logger?: Logger) {
+  return createShippingWebhookHandler({
+    store,
+    providers: { shippo: { apiKey: SHIPPO_API_KEY, secrets: SHIPPO_SECRET, creators: [CREATOR] } },
+    rateLimiter: unlimitedRateLimiter,
+    now: () => NOW_MS,
+    logger,
+  });
 }

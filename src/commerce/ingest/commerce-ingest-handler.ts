@@ -5,6 +5,7 @@
  */
 import { createRouter, type Route } from '../../http/router.js';
 import type { HttpHandler } from '../../http/types.js';
+import type { Logger } from '../../core/logger.js';
 import type { ReceiverContext, WebhookReceiver } from '../../ingest/webhook-receiver.js';
 import { createShippingWebhookHandler, type ShippingWebhookOptions } from './shipping/webhook-handler.js';
 import { createTikTokWebhookHandler, type TikTokWebhookOptions } from './tiktok/webhook-handler.js';
@@ -50,8 +51,13 @@ export type TikTokReceiverOptions = Omit<TikTokWebhookOptions, 'store' | 'rateLi
  */
 export type ShippingReceiverOptions = Omit<ShippingWebhookOptions, 'store' | 'rateLimiter'>;
 
-function fromContext({ store, rateLimiter }: ReceiverContext) {
-  return rateLimiter === undefined ? { store } : { store, rateLimiter };
+/** The engine's store, limiter and logger; a logger the receiver's options name wins. */
+function fromContext({ store, rateLimiter, logger }: ReceiverContext, own: { logger?: Logger | undefined }) {
+  return {
+    store,
+    ...(rateLimiter === undefined ? {} : { rateLimiter }),
+    logger: own.logger ?? logger,
+  };
 }
 
 /**
@@ -65,7 +71,7 @@ function fromContext({ store, rateLimiter }: ReceiverContext) {
 export function tikTokReceiver(options: TikTokReceiverOptions): WebhookReceiver {
   return {
     path: COMMERCE_WEBHOOK_PATHS.tiktok,
-    create: (context) => createTikTokWebhookHandler({ ...options, ...fromContext(context) }),
+    create: (context) => createTikTokWebhookHandler({ ...options, ...fromContext(context, options) }),
   };
 }
 
@@ -80,7 +86,7 @@ export function tikTokReceiver(options: TikTokReceiverOptions): WebhookReceiver 
 export function shippingReceiver(options: ShippingReceiverOptions): WebhookReceiver {
   return {
     path: COMMERCE_WEBHOOK_PATHS.shipping,
-    create: (context) => createShippingWebhookHandler({ ...options, ...fromContext(context) }),
+    create: (context) => createShippingWebhookHandler({ ...options, ...fromContext(context, options) }),
   };
 }
 

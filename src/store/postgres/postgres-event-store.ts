@@ -44,7 +44,7 @@ import { SharedHead } from '../shared-head.js';
 import { archiveMonths, restoreMonth } from './archive.js';
 import { defaultArchiveCutoff, monthKey, monthStart, PartitionManager } from './partitions.js';
 
-/** Definite failures (rolled back, a taken event id, a missing partition) get this many more tries. */
+/** Definite failures of the batch's own (a taken event id, a missing partition) get this many more tries. */
 const MAX_RETRIES = 3;
 /** Until the recovery window ends: finding out what an attempt of unknown outcome did may take a while. */
 const FLUSH_RETRY = { ...DATABASE_RETRY_POLICY, attempts: Number.POSITIVE_INFINITY };
@@ -58,6 +58,17 @@ function outcomeOf(err: unknown) {
 function isUnreachable(err: unknown): boolean {
   const kind = outcomeOf(err);
   return kind === 'not_sent' || kind === 'unknown';
+}
+
+/**
+ * The server rolled the attempt back for reasons outside the batch: fenced by
+ * another flush's recovery (40001), a serialization failure or a deadlock.
+ * Nothing was written, and running it again is right however often it
+ * happens: one long lock wait during which several flushes of several hosts
+ * recover fences an attempt once per recovery.
+ */
+function isRolledBack(err: unknown): boolean {
+  return outcomeOf(err) === 'rolled_back';
 }
 
 /** An event id of the flush is stored already (event_ids' primary key). */
@@ -277,10 +288,9 @@ export class PostgresEventStore implements EventStore {
         {
           maxRetryTimeMs: this.#config.outcomeRecoveryMs,
           shouldRetry: (error) => {
-            // Unreachable or broken: keep finding out until maxRetryTimeMs.
-            if (isUnreachable(error)) return true;
-            const retryable =
-              outcomeOf(error) === 'rolled_back' || isEventIdTaken(error) || isMissingPartition(error);
+            // Unreachable, broken or rolled back: keep trying until maxRetryTimeMs.
+            if (isUnreachable(error) || isRolledBack(error)) return true;
+            const retryable = isEventIdTaken(error) || isMissingPartition(error);
             return retryable && ++definiteRetries <= MAX_RETRIES;
           },
           onFailedAttempt: ({ error }) => {
@@ -294,8 +304,9 @@ export class PostgresEventStore implements EventStore {
         },
       );
     } catch (err) {
-      if (isUnreachable(err)) {
-        // The database stayed unreachable for the whole recovery window.
+      if (isUnreachable(err) || isRolledBack(err)) {
+        // The database stayed unreachable, or kept rolling the flush back, for
+        // the whole recovery window: a typed, retryable answer for every caller.
         return batch.map((req) => ({
           ok: false,
           error: unknown
@@ -304,7 +315,12 @@ export class PostgresEventStore implements EventStore {
                 req.events.map((e) => e.id),
                 err,
               )
-            : new StoreUnavailableError('The database is unreachable; nothing was written', err),
+            : new StoreUnavailableError(
+                isRolledBack(err)
+                  ? 'The database rolled the append back (fenced by a recovery, a serialization failure or a deadlock); nothing was written'
+                  : 'The database is unreachable; nothing was written',
+                err,
+              ),
         }));
       }
       if (batch.length === 1) throw err;

@@ -6,7 +6,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { orderStream } from '../../inventory/streams.js';
 import { isConcurrencyError } from '../../../core/errors.js';
-import { errorToProblem } from '../../../http/problem.js';
+import { errorToProblem, logInternalError } from '../../../http/problem.js';
+import { resolveLogger, type Logger } from '../../../core/logger.js';
 import { COMMERCE_ERROR_REGISTRY } from '../../error-codes.js';
 import { WebhookSubjectUnknownError } from '../../errors.js';
 import {
@@ -90,6 +91,12 @@ export interface ShippingWebhookOptions {
    */
   reportOrderState?: boolean;
   now?: () => number;
+  /**
+   * Where an error answered as 500 (`INTERNAL_ERROR`, hidden from the sender)
+   * is logged, at `error` with the request's method and path. Default: the
+   * library's stderr logger; `createSyncEngine` passes its own `logger`.
+   */
+  logger?: Logger | undefined;
 }
 
 const providerName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/);
@@ -160,6 +167,7 @@ export function createShippingWebhookHandler(options: ShippingWebhookOptions): H
   const { store } = options;
   const limiter = options.rateLimiter ?? createMemoryRateLimiter();
   const now = options.now ?? Date.now;
+  const logger = resolveLogger(options.logger, 'createShippingWebhookHandler');
 
   async function handle(req: HttpRequest) {
     const name = req.params.provider ?? '';
@@ -243,7 +251,12 @@ export function createShippingWebhookHandler(options: ShippingWebhookOptions): H
 
   // The adapters stop reading past the limit, rather than buffer what assertBodySize refuses.
   return withBodyLimit(
-    (req) => handle(req).catch((err: unknown) => errorToProblem(err, COMMERCE_ERROR_REGISTRY)),
+    (req) =>
+      handle(req).catch((err: unknown) =>
+        errorToProblem(err, COMMERCE_ERROR_REGISTRY, (e) =>
+          logInternalError(logger, 'webhook:shipping', req, e),
+        ),
+      ),
     config.maxBodyBytes,
   );
 }

@@ -2,7 +2,8 @@
  * The TikTok Shop webhook receiver (`POST /api/webhooks/tiktok`), framework-agnostic.
  */
 import { z } from 'zod';
-import { errorToProblem } from '../../../http/problem.js';
+import { errorToProblem, logInternalError } from '../../../http/problem.js';
+import { resolveLogger, type Logger } from '../../../core/logger.js';
 import { COMMERCE_ERROR_REGISTRY } from '../../error-codes.js';
 import { WebhookSubjectUnknownError } from '../../errors.js';
 import {
@@ -71,6 +72,12 @@ export interface TikTokWebhookOptions {
   reportOrderState?: boolean;
   /** Time source in ms (tests). Default `Date.now`. */
   now?: () => number;
+  /**
+   * Where an error answered as 500 (`INTERNAL_ERROR`, hidden from the sender)
+   * is logged, at `error` with the request's method and path. Default: the
+   * library's stderr logger; `createSyncEngine` passes its own `logger`.
+   */
+  logger?: Logger | undefined;
 }
 
 /**
@@ -125,6 +132,7 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
   const { store } = options;
   const limiter = options.rateLimiter ?? createMemoryRateLimiter();
   const now = options.now ?? Date.now;
+  const logger = resolveLogger(options.logger, 'createTikTokWebhookHandler');
   const resolveCreatorId = options.resolveCreatorId ?? ((shopId: string) => shopId);
 
   async function handle(req: HttpRequest) {
@@ -183,7 +191,12 @@ export function createTikTokWebhookHandler(options: TikTokWebhookOptions): HttpH
 
   // The adapters stop reading past the limit, rather than buffer what assertBodySize refuses.
   return withBodyLimit(
-    (req) => handle(req).catch((err: unknown) => errorToProblem(err, COMMERCE_ERROR_REGISTRY)),
+    (req) =>
+      handle(req).catch((err: unknown) =>
+        errorToProblem(err, COMMERCE_ERROR_REGISTRY, (e) =>
+          logInternalError(logger, 'webhook:tiktok', req, e),
+        ),
+      ),
     config.maxBodyBytes,
   );
 }
