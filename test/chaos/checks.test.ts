@@ -122,6 +122,17 @@ describe('the log', () => {
       ]),
     );
   });
+  it("reports a stream whose versions the log holds out of order (a flush's older transaction id)", () => {
+    const events = [event('order-9', 1), event('order-9', 3), event('order-9', 2), event('order-8', 1)];
+    const result = checkStreamVersions(events, [
+      { streamId: 'order-9', version: 3 },
+      { streamId: 'order-8', version: 1 },
+    ]);
+    expect(result.ok).toBe(false);
+    expect(result.examples).toEqual([
+      { problem: 'version_out_of_log_order', stream: 'order-9', logOrder: [1, 3, 2] },
+    ]);
+  });
 });
 
 describe('webhooks', () => {

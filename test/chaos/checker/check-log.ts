@@ -1,6 +1,7 @@
 /**
  * The log itself: no event id stored twice, and every stream's versions are
- * exactly 1..n with the `streams` row at n.
+ * exactly 1..n with the `streams` row at n, in log order (events are loaded
+ * in the order readers get them: transaction id, then position).
  */
 import { groupBy } from './group-by.js';
 import { verdict, type InvariantResult } from './invariant.js';
@@ -37,7 +38,8 @@ export function checkEventIds(events: readonly LogEvent[], locate?: Locate): Inv
 }
 
 /**
- * Per stream: versions 1..n, none missing, none repeated, and `streams.version` = n.
+ * Per stream: versions 1..n, none missing, none repeated, read from the log in
+ * version order, and `streams.version` = n.
  *
  * @example
  * ```ts
@@ -64,6 +66,13 @@ export function checkStreamVersions(
       violations.push({ problem: 'version_repeated', stream, versions: [...new Set(repeated)] });
     if (missing.length > 0)
       violations.push({ problem: 'version_gap', stream, missing: missing.slice(0, 20) });
+    const inversion = list.findIndex((v, i) => i > 0 && v < list[i - 1]!);
+    if (inversion > 0)
+      violations.push({
+        problem: 'version_out_of_log_order',
+        stream,
+        logOrder: list.slice(Math.max(0, inversion - 2), inversion + 2),
+      });
     const head = heads.get(stream);
     if (head !== max)
       violations.push({ problem: 'head_mismatch', stream, streamsVersion: head ?? null, lastEvent: max });
