@@ -1,6 +1,6 @@
 /**
- * The owner id of this process in leases and step logs, built in this one
- * place (the only file that asks for the host name).
+ * The owner id of this process in leases and step logs, and the machine's
+ * host name, built in this one place (the only file that asks for it).
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -15,5 +15,18 @@ import { hostname } from 'node:os';
  * ```
  */
 export function defaultLeaseOwner(): string {
-  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  return `${machineHostName()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * The machine's host name (`os.hostname()`), asked for here only, so every
+ * place that names this host (leases, capacity reports) agrees.
+ *
+ * @example
+ * ```ts
+ * machineHostName() // 'web-1'
+ * ```
+ */
+export function machineHostName(): string {
+  return hostname();
 }

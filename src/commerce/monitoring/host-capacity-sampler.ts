@@ -6,10 +6,10 @@
  * once per report interval; the check plans each host's figures from the
  * reports (see `host-reports.ts`).
  */
-import { hostname } from 'node:os';
 import { resolveLogger, type Logger } from '../../core/logger.js';
 import { everyInterval } from '../../runtime/every-interval.js';
 import type { PollLoop } from '../../runtime/poll-loop.js';
+import { machineHostName } from '../../runtime/lease-owner.js';
 import type { EventStore } from '../../store/types.js';
 import { CapacityConfigError } from '../errors.js';
 import type { EventPayload } from '../events/catalog.js';
@@ -35,7 +35,7 @@ export type HostResourcesReport = EventPayload<'system.host_resources_reported'>
  * ```
  */
 export interface HostCapacitySamplerOptions {
-  /** The host's name in the plans and gauges. Default `os.hostname()` (characters a label refuses become `-`). */
+  /** The host's name in the plans and gauges. Default the machine's host name (characters a label refuses become `-`). */
   host?: string | undefined;
   /** Interval of the samples in ms. Default 60 000; from 1 000 to `reportEveryMs`. */
   sampleEveryMs?: number;
@@ -72,7 +72,7 @@ export interface HostCapacitySampler {
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 /** The machine's name made a valid label, so the default never fails validation. */
 const machineName = (): string =>
-  hostname()
+  machineHostName()
     .replace(/[^A-Za-z0-9_.:-]/g, '-')
     .replace(/^[^A-Za-z0-9]+/, '')
     .slice(0, 128) || 'host';
