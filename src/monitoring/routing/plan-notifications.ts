@@ -132,7 +132,10 @@ export function planNotifications(now: number, book: AlertBook, setup: RoutingSe
       continue; // acknowledged: a person is on it, no repeats and no escalation
     } else if (
       escalation.roleAt(severity, notice.level + 1, now) !== null &&
-      now >= notice.levelAt + escalation.escalateAfterMs(severity)
+      now >= notice.levelAt + escalation.escalateAfterMs(severity) &&
+      // Like every notification after a group's first, an escalation waits out the group interval:
+      // a change notified just before it holds it back by at most that interval.
+      now >= notice.at + route.groupIntervalMs
     ) {
       level = notice.level + 1;
       reason = 'escalated';
