@@ -1,7 +1,10 @@
 /**
  * The in-process layer of a tier: an `lru-cache` bounded by bytes, plus an
  * `lru-cache` per user bounded by that user's budget. Each side's evictions
- * remove the entry from the other, so both limits hold.
+ * remove the entry from the other, so both limits hold. Those removals run in
+ * `disposeAfter`, never `dispose`: removing from the other cache calls back
+ * into this one, and lru-cache must not be re-entered mid-eviction (it would
+ * free the evicted slot twice and its byte count would become NaN).
  */
 import { LRUCache } from 'lru-cache';
 import type { CacheEntry } from './cache-entry.js';
@@ -36,7 +39,7 @@ export class MemoryLayer {
     this.#entries = new LRUCache<string, CacheEntry>({
       maxSize: limits.maxBytes,
       sizeCalculation: (entry) => Math.max(1, entry.size),
-      dispose: (entry, key, reason) => {
+      disposeAfter: (entry, key, reason) => {
         if (reason === 'evict') this.#evictions++;
         if (entry.user !== undefined) this.#users?.peek(entry.user)?.delete(key);
       },
@@ -44,7 +47,7 @@ export class MemoryLayer {
     if (limits.maxBytesPerUser !== undefined) {
       this.#users = new LRUCache<string, LRUCache<string, number>>({
         max: limits.maxUsers,
-        dispose: (keys) => {
+        disposeAfter: (keys) => {
           for (const key of keys.keys()) this.#entries.delete(key);
         },
       });
@@ -91,7 +94,7 @@ export class MemoryLayer {
         keys = new LRUCache<string, number>({
           maxSize: this.#perUser,
           sizeCalculation: (bytes) => bytes,
-          dispose: (_bytes, evictedKey, reason) => {
+          disposeAfter: (_bytes, evictedKey, reason) => {
             if (reason !== 'evict') return;
             // Over the user's budget: drop it from the tier too.
             if (this.#entries.peek(evictedKey)?.user === user) {

@@ -173,7 +173,29 @@ describe('LRU limits', () => {
           }
         },
       ),
+      // The NaN of seed 59575998 can take hundreds of runs to show up: 100 runs would often miss a relapse.
+      { numRuns: 1000 },
     );
+  });
+
+  it("keeps a user's byte count exact when their budget evicts several entries (seed 59575998)", () => {
+    // lru-cache was re-entered from its own eviction: the slot was freed twice and the count became NaN.
+    const layer = new MemoryLayer({ maxBytes: 1000, maxBytesPerUser: 300, maxUsers: 2 });
+    const writes: [string, number][] = [
+      ['b', 1],
+      ['d', 1],
+      ['f', 95],
+      ['a', 206],
+      ['e', 95],
+    ];
+    for (const [key, size] of writes) {
+      expect(layer.set(key, entry(size, 'u2'), 60_000)).toBe(true);
+      expect(layer.get(key)?.size).toBe(size);
+    }
+    expect(layer.userBytes('u2')).toBe(95);
+    expect(layer.bytes).toBe(95);
+    expect(layer.size).toBe(1);
+    expect(layer.evictions).toBe(4);
   });
 
   it('evicts the least recently used entry first and counts it', () => {
