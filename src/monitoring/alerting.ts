@@ -31,7 +31,7 @@ import type { MetricsRegistry } from './metrics/metrics-registry.js';
 import { notificationText, type NotificationChannel } from './notify/notification-channel.js';
 import { compileEscalation, type Escalation, type EscalationPolicy } from './routing/escalation-policy.js';
 import { DEFAULT_INHIBIT_RULES, type InhibitRule } from './routing/inhibition.js';
-import { planNotifications, type PlannedNotification } from './routing/plan-notifications.js';
+import { notifiedEvent, planNotifications, type PlannedNotification } from './routing/plan-notifications.js';
 import { compileRoutes, type RouteConfig } from './routing/route.js';
 
 /** An automatic action a rule names, supplied by the host (pause a processor, trigger a backup, ...). */
@@ -272,20 +272,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
     await l.append(audit);
     const sent: PlannedNotification[] = [];
     for (const n of planNotifications(t, l.book, setup)) {
-      const notified: AlertEvent = {
-        type: 'alert.notified',
-        data: {
-          groupKey: n.groupKey,
-          receiver: n.receiver,
-          severity: n.severity,
-          fingerprints: n.alerts.map((a) => a.fingerprint),
-          digest: n.digest,
-          level: n.level,
-          recipients: n.recipients,
-          channels: n.channels,
-          at: t,
-        },
-      };
+      const notified = notifiedEvent(n, t);
       // Recorded first: whoever records it sends it, and nobody sends it again after a restart.
       if (!(await l.append([notified]))) break;
       sent.push(n);

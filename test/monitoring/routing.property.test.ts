@@ -20,6 +20,7 @@ import {
   type AlertSeverity,
   type PlannedNotification,
 } from '../../src/monitoring/index.js';
+import { notifiedEvent } from '../../src/monitoring/routing/plan-notifications.js';
 
 const SEC = 1000;
 const MIN = 60 * SEC;
@@ -159,20 +160,7 @@ function checkLaws(steps: readonly Step[], startHour: number): (PlannedNotificat
         }
       }
       sent.push({ ...n, at: now });
-      apply({
-        type: 'alert.notified',
-        data: {
-          groupKey: n.groupKey,
-          receiver: n.receiver,
-          severity: n.severity,
-          fingerprints: n.alerts.map((a) => a.fingerprint),
-          digest: n.digest,
-          level: n.level,
-          recipients: n.recipients,
-          channels: n.channels,
-          at: now,
-        },
-      });
+      apply(notifiedEvent(n, now));
     }
   }
   // Every critical still firing (unsilenced) reaches a person within the group wait plus one group interval.

@@ -20,6 +20,7 @@ import { createEventStore, type EventStore, type NewEvent } from '../../src/inde
 import { AppendWriter } from '../../src/store/postgres/append-writer.js';
 import { postgresUrl, uniqueSchema } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
+import { lockStreamRow } from './support/lock-stream-row.js';
 import {
   CREATOR,
   NOW_MS,
@@ -66,16 +67,7 @@ describe.skipIf(!url)('appends fenced off by recoveries on PostgreSQL', () => {
     return rows[0]!.n;
   }
 
-  /** Take `streamId`'s row lock in a transaction; resolves once held, with a function ending it. */
-  async function lockRow(streamId: string): Promise<() => Promise<void>> {
-    const client = await admin.connect();
-    await client.query('BEGIN');
-    await client.query(`SELECT version FROM "${schema}".streams WHERE stream_id = $1 FOR UPDATE`, [streamId]);
-    return async () => {
-      await client.query('ROLLBACK');
-      client.release();
-    };
-  }
+  const lockRow = (streamId: string) => lockStreamRow(admin, schema, streamId);
 
   /**
    * While `streamId`'s row is locked, fence off `times` attempts of the append

@@ -16,6 +16,7 @@ import { fromPg } from '../../src/adapters/pg.js';
 import { createEventStore, type EventStore, type NewEvent } from '../../src/index.js';
 import { postgresUrl, uniqueSchema } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
+import { lockStreamRow } from './support/lock-stream-row.js';
 
 const url = postgresUrl();
 const event = (n: number): NewEvent => ({ type: 'order.updated', data: { n } });
@@ -45,15 +46,7 @@ describe.skipIf(!url)('stream order in the log on PostgreSQL', () => {
     return rows[0]!.n;
   }
 
-  async function lockRow(streamId: string): Promise<() => Promise<void>> {
-    const client = await admin.connect();
-    await client.query('BEGIN');
-    await client.query(`SELECT version FROM "${schema}".streams WHERE stream_id = $1 FOR UPDATE`, [streamId]);
-    return async () => {
-      await client.query('ROLLBACK');
-      client.release();
-    };
-  }
+  const lockRow = (streamId: string) => lockStreamRow(admin, schema, streamId);
 
   /** Every event of the log, in the order readers get them. */
   async function logOrder(store: EventStore): Promise<{ stream: string; version: number }[]> {

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Alert, AlertBook } from '../alerts/alert-book.js';
+import type { AlertEvent } from '../alerts/alert-events.js';
 import { ALERT_SEVERITIES, type AlertSeverity } from '../alerts/alert-rule.js';
 import { fingerprintOf } from '../alerts/evaluate-rules.js';
 import { DELAYED, LOGS_ONLY, type Escalation } from './escalation-policy.js';
@@ -179,4 +180,30 @@ export function planNotifications(now: number, book: AlertBook, setup: RoutingSe
     });
   }
   return planned;
+}
+
+/**
+ * The `alert.notified` event recording that `n` was sent at `at` (what the
+ * alert book folds to plan the group's next notification).
+ *
+ * @example
+ * ```ts
+ * for (const n of planNotifications(now, book, setup)) await append([notifiedEvent(n, now)]);
+ * ```
+ */
+export function notifiedEvent(n: PlannedNotification, at: number): AlertEvent {
+  return {
+    type: 'alert.notified',
+    data: {
+      groupKey: n.groupKey,
+      receiver: n.receiver,
+      severity: n.severity,
+      fingerprints: n.alerts.map((a) => a.fingerprint),
+      digest: n.digest,
+      level: n.level,
+      recipients: n.recipients,
+      channels: n.channels,
+      at,
+    },
+  };
 }

@@ -1,0 +1,30 @@
+/**
+ * Hold a stream row's lock from another session, as a concurrent flush (or a
+ * chaos fault) would, so a test can make an append wait for it.
+ */
+import type pg from 'pg';
+
+/**
+ * Take `streamId`'s row lock in a transaction of `admin`; resolves once held,
+ * with a function that ends the transaction and frees the connection.
+ *
+ * @example
+ * ```ts
+ * const release = await lockStreamRow(admin, schema, 'order-1');
+ * const pending = store.append('order-1', events); // waits for the row
+ * await release();
+ * ```
+ */
+export async function lockStreamRow(
+  admin: pg.Pool,
+  schema: string,
+  streamId: string,
+): Promise<() => Promise<void>> {
+  const client = await admin.connect();
+  await client.query('BEGIN');
+  await client.query(`SELECT version FROM "${schema}".streams WHERE stream_id = $1 FOR UPDATE`, [streamId]);
+  return async () => {
+    await client.query('ROLLBACK');
+    client.release();
+  };
+}
