@@ -65,6 +65,11 @@ export async function executeSaga<Input>(
       if (status === 'running') cursor = Math.max(cursor, entry.stepIndex + 1);
     } else compensationDone.add(entry.stepIndex);
   }
+  // A run that took the saga over (its lease token is not the first) cannot know whether
+  // the previous holder started the step at its cursor before it died: that step's first
+  // refusal here proves nothing about the earlier run's attempts (a charge made just
+  // before a crash, then refused as "cancelled" after the takeover, is still a charge).
+  const resumedAt = claimed.token > 1 && status === 'running' ? cursor : -1;
   // Actions complete in order, so the failed one (if any) follows the last completed.
   let failedIndex = actionDone.size === 0 ? 0 : Math.max(...actionDone) + 1;
   // A failed action whose effect is unknown is undone too: a charge whose reply
@@ -152,12 +157,14 @@ export async function executeSaga<Input>(
         continue;
       }
       // A TerminalError proves only that its own attempt did nothing: an earlier
-      // attempt that failed otherwise (it was retried) may still have acted.
+      // attempt that failed otherwise (it was retried, or ran before a takeover) may
+      // still have acted.
       const provenNone =
         result.error instanceof TerminalError &&
         result.error.effect === 'none' &&
         !result.acted &&
-        result.attempts === 1;
+        result.attempts === 1 &&
+        cursor !== resumedAt;
       const effect = provenNone ? 'none' : 'unknown';
       failure = { ...toErrorInfo(result.error), effect };
       failedIndex = cursor;

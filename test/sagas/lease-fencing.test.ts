@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defineSaga, SagaLeaseLostError } from '../../src/sagas/index.js';
+import { defineSaga, SagaLeaseLostError, TerminalError } from '../../src/sagas/index.js';
 import { sagaEngines, type SagaTestDatabase } from './fixtures/engines.js';
 import { hangingLeases } from './fixtures/hanging-leases.js';
 
@@ -178,6 +178,58 @@ describe.each(sagaEngines)('leases and fencing on $name', (engine) => {
         ['one', a.workerId],
         ['slow', a.workerId],
       ]);
+    });
+
+    it("a step the previous owner may have started is undone after a takeover, even when the new owner's attempt is refused with effect 'none'", async () => {
+      // The chaos suite's case: a host charges, dies before recording the step; the buyer
+      // cancels; the next host's attempt refuses ("cancelled") without charging. The
+      // earlier charge is still there, so the step's own compensation must run.
+      const charged: string[] = [];
+      const refunded: string[] = [];
+      let releaseStale!: () => void;
+      const stale = new Promise<void>((r) => (releaseStale = r));
+      let charging!: () => void;
+      const entered = new Promise<void>((r) => (charging = r));
+      const saga = defineSaga({
+        name: 'charge_then_refused',
+        steps: [
+          {
+            name: 'charge',
+            action: async ({ idempotencyKey }) => {
+              if (charged.length === 0) {
+                charged.push(idempotencyKey); // the provider acted …
+                charging();
+                await stale; // … and the worker "dies" before the step is recorded
+                return 'late';
+              }
+              throw new TerminalError('the order was cancelled'); // effect 'none' by default
+            },
+            compensation: {
+              name: 'refund',
+              run: ({ actionIdempotencyKey, actionOutcome }) =>
+                void refunded.push(`${actionIdempotencyKey} ${actionOutcome}`),
+            },
+          },
+          { name: 'ship', action: () => 'shipped', compensation: 'none' },
+        ],
+      });
+      const frozen = hangingLeases(db.store);
+      const a = db.runner({ store: frozen.store, leaseMs: 600_000, definitions: [saga] });
+      a.startWorker();
+      const { sagaId } = await a.start(saga, null, { sagaId: 'takeover-refused-1' });
+      await entered;
+      frozen.hang();
+      await db.store.release(a.workerId, [sagaId]);
+
+      const b = db.runner({ definitions: [saga] });
+      b.startWorker();
+      const finished = await b.waitFor(sagaId);
+      releaseStale();
+      frozen.resume();
+      expect(finished.status).toBe('compensated');
+      expect(finished.error).toMatchObject({ name: 'TerminalError', effect: 'unknown' });
+      expect(charged).toEqual(['takeover-refused-1:charge']);
+      expect(refunded).toEqual(['takeover-refused-1:charge unknown']);
     });
 
     it('concurrent workers never run the same saga: each saga has one owner and each step one entry', async () => {
