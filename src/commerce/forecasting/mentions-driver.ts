@@ -147,6 +147,12 @@ export function meanDrivenExcess(driver: MentionsDriver, h: number): number {
 /**
  * One future's excess from the driver: a lag by its weight, `E` and `σ²`
  * given it, and the mentions' own fade beyond the last mention.
+ *
+ * @example
+ * ```ts
+ * const { excessAt, noiseScale } = drawDrivenExcess(seededRandom(1), driver);
+ * excessAt(1) // this future's excess tomorrow
+ * ```
  */
 export function drawDrivenExcess(
   rng: RandomSource,

@@ -89,7 +89,11 @@ export function spikeFadePosterior(
  * {@link spikeFadePosterior} with the log evidence of the fade model: the log
  * marginal likelihood of the excess (up to the constants every model with one
  * flat-prior height and this noise prior shares, so evidences of such models
- * on the same days compare), the prior over the rates normalised on the grid.
+ * on the same days compare), the prior over the rates normalised on the grid. *
+ * @example
+ * ```ts
+ * const { fades, logEvidence } = spikeFadeFit([40, 30, 22, 17], [50, 40, 33, 27], 0.03);
+ * ```
  */
 export function spikeFadeFit(
   excess: readonly number[],
@@ -137,7 +141,11 @@ const LOG_PRIOR_MASS = Math.log(
  * The log marginal likelihood of `excess ≈ E·shape` (flat prior on `E`, the
  * noise prior of {@link spikeFadePosterior}, the same weights), with the
  * posterior of `E` and `σ²`: the evidence of one fixed shape, comparable
- * with {@link spikeFadeFit}'s on the same days.
+ * with {@link spikeFadeFit}'s on the same days. *
+ * @example
+ * ```ts
+ * shapeFit([40, 30, 22], [1.8, 1.3, 1], [0.02, 0.025, 0.03]).height // ≈ 22
+ * ```
  */
 export function shapeFit(
   excess: readonly number[],
@@ -164,7 +172,14 @@ export function shapeFit(
   };
 }
 
-/** The noise weights {@link spikeFadePosterior} gives each day: one over the count variance of its level. */
+/**
+ * The noise weights {@link spikeFadePosterior} gives each day: one over the count variance of its level.
+ *
+ * @example
+ * ```ts
+ * fadeWeights([50, 40], 0) // [0.02, 0.025]
+ * ```
+ */
 export function fadeWeights(level: readonly number[], extraPoisson: number): number[] {
   return level.map((l) => 1 / Math.max(1, countVariance(l, extraPoisson)));
 }
@@ -203,7 +218,14 @@ export function drawFade(rng: RandomSource, fades: readonly SpikeFade[]): SpikeF
 /** The height's posterior spread and the noise's: what a height fit needs to be drawn from. */
 export type HeightPosterior = Pick<SpikeFade, 'height' | 'information' | 'dof' | 'scale'>;
 
-/** `σ²` from its scaled inverse χ², then the height given it (a height below zero is no excess). */
+/**
+ * `σ²` from its scaled inverse χ², then the height given it (a height below zero is no excess).
+ *
+ * @example
+ * ```ts
+ * drawHeight(seededRandom(1), fades[0]!) // { height, noiseScale } of one future
+ * ```
+ */
 export function drawHeight(rng: RandomSource, fit: HeightPosterior): { height: number; noiseScale: number } {
   const noiseScale = (fit.dof * fit.scale) / chiSquare(rng, fit.dof);
   const height = fit.height + Math.sqrt(noiseScale / fit.information) * standardNormal(rng);
