@@ -89,7 +89,8 @@ export function spikeFadePosterior(
  * {@link spikeFadePosterior} with the log evidence of the fade model: the log
  * marginal likelihood of the excess (up to the constants every model with one
  * flat-prior height and this noise prior shares, so evidences of such models
- * on the same days compare), the prior over the rates normalised on the grid. *
+ * on the same days compare), the prior over the rates normalised on the grid.
+ *
  * @example
  * ```ts
  * const { fades, logEvidence } = spikeFadeFit([40, 30, 22, 17], [50, 40, 33, 27], 0.03);
@@ -141,7 +142,8 @@ const LOG_PRIOR_MASS = Math.log(
  * The log marginal likelihood of `excess ≈ E·shape` (flat prior on `E`, the
  * noise prior of {@link spikeFadePosterior}, the same weights), with the
  * posterior of `E` and `σ²`: the evidence of one fixed shape, comparable
- * with {@link spikeFadeFit}'s on the same days. *
+ * with {@link spikeFadeFit}'s on the same days.
+ *
  * @example
  * ```ts
  * shapeFit([40, 30, 22], [1.8, 1.3, 1], [0.02, 0.025, 0.03]).height // ≈ 22
