@@ -15,7 +15,8 @@ import {
   type SpikeScan,
   type SpikeSignal,
 } from './spike-detector.js';
-import { extraPoissonVariance } from './spike-fade-posterior.js';
+import { MAX_MENTIONS_LAG, type MentionsExcess } from './mentions-driver.js';
+import { countVariance, extraPoissonVariance } from './spike-fade-posterior.js';
 import { fitSpikeDecay, SpikeAdjustedModel } from './spike-model.js';
 import { quantileSorted } from './statistics.js';
 import { withYearlySeasonality, YEAR_WEEKS, YearlyAdjustedModel, yearlyIndex } from './yearly-seasonality.js';
@@ -122,9 +123,32 @@ function resolved(options: ForecastOptions) {
   };
 }
 
-/** Baseline (fitted on the history before onset) plus the decaying excess since. */
+/** Days before a spike's onset (and its mentions' lead) the mentions' usual level is read from. */
+const MENTIONS_BASE_DAYS = 4 * WEEK;
+
+/**
+ * The mentions around a spike, as the driver reads them: their excess over
+ * the median of the four weeks before (ending {@link MAX_MENTIONS_LAG} days
+ * before onset, as talk may lead the sales), from that many days before onset,
+ * and their own fade from their peak. Null without mentions or history for a level.
+ */
+function mentionsAround(mentions: readonly number[] | undefined, onset: number): MentionsExcess | null {
+  const start = onset - MAX_MENTIONS_LAG;
+  if (!mentions || start < MENTIONS_BASE_DAYS) return null;
+  const before = mentions.slice(start - MENTIONS_BASE_DAYS, start);
+  const level = quantileSorted(Float64Array.from(before).sort(), 0.5);
+  const extraPoisson = extraPoissonVariance(before);
+  const excess = mentions.slice(start).map((m) => m - level);
+  // A mention excess within three standard deviations of a day's count is noise.
+  const noiseFloor = 3 * Math.sqrt(Math.max(1, countVariance(level, extraPoisson)));
+  const fade = fitSpikeDecay(excess, { baseline: excess.map(() => level), extraPoisson });
+  return { excess, noiseFloor, fades: fade.fades };
+}
+
+/** Baseline (fitted on the history before onset) plus the decaying excess since (driven by mentions when they have it). */
 function adaptToSpike(
   sales: readonly number[],
+  mentions: readonly number[] | undefined,
   cleaned: readonly number[],
   onset: number,
   methods: readonly ForecastMethod[] | undefined,
@@ -136,7 +160,8 @@ function adaptToSpike(
   const expected = baseline.forecastMean(lead);
   const excess = sales.slice(onset).map((v, i) => v - expected[i]!);
   const noise = { baseline: expected, extraPoisson: extraPoissonVariance(cleaned.slice(0, onset)) };
-  return new SpikeAdjustedModel(baseline, lead, fitSpikeDecay(excess, noise));
+  const talk = mentionsAround(mentions, onset);
+  return new SpikeAdjustedModel(baseline, lead, fitSpikeDecay(excess, noise, talk ?? undefined));
 }
 
 function assertHistory(history: DemandHistory): void {
@@ -337,7 +362,9 @@ export function forecastDemand(history: DemandHistory, options: ForecastOptions 
   const { scan, cleaned, windows, selection, seasonal } = fitHistory(history, o, options);
   // A spike still under way (its window reaches today) reshapes the forecast.
   const live = windows.find((w) => w.end === sales.length && sales.length - w.start <= o.spikeMemory);
-  const adapted = live ? adaptToSpike(sales, cleaned, live.start, options.methods, o.window) : null;
+  const adapted = live
+    ? adaptToSpike(sales, history.mentions, cleaned, live.start, options.methods, o.window)
+    : null;
   const model = adapted ?? seasonal;
   return distribution(model, o, firstDate, {
     spike: scan.latest,

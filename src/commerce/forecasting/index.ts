@@ -22,6 +22,7 @@ export {
   fitSba,
   fitTsb,
   IntermittentModel,
+  sbaStates,
   tsbStates,
   type CrostonState,
   type TsbStart,
@@ -46,6 +47,13 @@ export {
 } from './spike-detector.js';
 export { fitSpikeDecay, type SpikeDecay, type SpikeNoise } from './spike-model.js';
 export type { SpikeFade } from './spike-fade-posterior.js';
+export {
+  fitMentionsDriver,
+  MAX_MENTIONS_LAG,
+  type MentionsDriver,
+  type MentionsExcess,
+  type MentionsLagFit,
+} from './mentions-driver.js';
 export { cleanSpikes, MAX_SPIKE_DAYS, type SpikeWindow } from './clean-spikes.js';
 export {
   YEAR_WEEKS,

@@ -31,8 +31,10 @@ export interface CrostonState {
 }
 
 /**
- * Croston's recursions: on a demand day, z ← z + α(y − z) and p ← p + α(q − p)
- * where q is the periods since the previous demand. Null without any demand.
+ * Croston's recursions: on a demand day, z ← z + α(y − z) and p ← p + β(q − p)
+ * where q is the periods since the previous demand; β (`intervalAlpha`) is α
+ * unless given (R's `forecast::croston` uses one constant, Syntetos & Boylan
+ * and other implementations allow two). Null without any demand.
  *
  * @example
  * ```ts
@@ -40,7 +42,11 @@ export interface CrostonState {
  * s.size / s.interval // Croston's rate per period
  * ```
  */
-export function crostonStates(y: readonly number[], alpha: number): CrostonState | null {
+export function crostonStates(
+  y: readonly number[],
+  alpha: number,
+  intervalAlpha: number = alpha,
+): CrostonState | null {
   const first = y.findIndex((v) => v > 0);
   if (first < 0) return null;
   let size = y[first]!;
@@ -52,11 +58,36 @@ export function crostonStates(y: readonly number[], alpha: number): CrostonState
     since++;
     if (y[t]! > 0) {
       size += alpha * (y[t]! - size);
-      interval += alpha * (since - interval);
+      interval += intervalAlpha * (since - interval);
       since = 0;
     }
   }
   return { size, interval, fitted };
+}
+
+/**
+ * SBA (Syntetos & Boylan 2005): Croston's states with the rate and every
+ * one-step forecast multiplied by 1 − β/2, β the interval's smoothing
+ * constant (the bias comes from smoothing the intervals). Null without any demand.
+ *
+ * @example
+ * ```ts
+ * sbaStates([0, 0, 3, 0, 4, 0, 0, 0, 2, 0], 0.5, 0.2)!.rate // 0.8141447
+ * ```
+ */
+export function sbaStates(
+  y: readonly number[],
+  alpha: number,
+  intervalAlpha: number = alpha,
+): (CrostonState & { rate: number }) | null {
+  const state = crostonStates(y, alpha, intervalAlpha);
+  if (!state) return null;
+  const factor = 1 - intervalAlpha / 2;
+  return {
+    ...state,
+    fitted: state.fitted.map((f) => factor * f),
+    rate: factor * (state.size / state.interval),
+  };
 }
 
 /** TSB states after a series. */
@@ -181,7 +212,7 @@ export function fitSba(y: readonly number[]): IntermittentModel | null {
     if (best === null || sse < best.sse) best = { alpha, state, sse };
   }
   const { alpha, state } = best!;
-  const rate = (1 - alpha / 2) * (state.size / state.interval);
+  const { rate } = sbaStates(y, alpha)!;
   return new IntermittentModel('croston-sba', { alpha }, rate, 1 / state.interval, y);
 }
 

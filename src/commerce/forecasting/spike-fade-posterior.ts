@@ -82,8 +82,27 @@ export function spikeFadePosterior(
   level: readonly number[],
   extraPoisson: number,
 ): SpikeFade[] {
+  return spikeFadeFit(excess, level, extraPoisson).fades;
+}
+
+/**
+ * {@link spikeFadePosterior} with the log evidence of the fade model: the log
+ * marginal likelihood of the excess (up to the constants every model with one
+ * flat-prior height and this noise prior shares, so evidences of such models
+ * on the same days compare), the prior over the rates normalised on the grid.
+ *
+ * @example
+ * ```ts
+ * const { fades, logEvidence } = spikeFadeFit([40, 30, 22, 17], [50, 40, 33, 27], 0.03);
+ * ```
+ */
+export function spikeFadeFit(
+  excess: readonly number[],
+  level: readonly number[],
+  extraPoisson: number,
+): { fades: SpikeFade[]; logEvidence: number } {
   const n = excess.length;
-  if (n === 0) return [];
+  if (n === 0) return { fades: [], logEvidence: 0 };
   const last = n - 1;
   const weights = level.map((l) => 1 / Math.max(1, countVariance(l, extraPoisson)));
   const dof = PRIOR_DOF + n - 1;
@@ -108,7 +127,63 @@ export function spikeFadePosterior(
   let total = 0;
   for (const f of fades) total += f.weight = Math.exp(f.weight - top);
   for (const f of fades) f.weight /= total;
-  return fades;
+  return { fades, logEvidence: top + Math.log(total) - LOG_PRIOR_MASS };
+}
+
+/** Log of the rate prior's mass on the grid (its normalising constant). */
+const LOG_PRIOR_MASS = Math.log(
+  HALF_LIVES.reduce(
+    (sum, h) => sum + Math.exp(-0.5 * (Math.log(h / PRIOR_MEDIAN_DAYS) / PRIOR_LOG_SD) ** 2),
+    0,
+  ),
+);
+
+/**
+ * The log marginal likelihood of `excess ≈ E·shape` (flat prior on `E`, the
+ * noise prior of {@link spikeFadePosterior}, the same weights), with the
+ * posterior of `E` and `σ²`: the evidence of one fixed shape, comparable
+ * with {@link spikeFadeFit}'s on the same days.
+ *
+ * @example
+ * ```ts
+ * shapeFit([40, 30, 22], [1.8, 1.3, 1], [0.02, 0.025, 0.03]).height // ≈ 22
+ * ```
+ */
+export function shapeFit(
+  excess: readonly number[],
+  shape: readonly number[],
+  weights: readonly number[],
+): { height: number; information: number; dof: number; scale: number; logEvidence: number } {
+  let sxx = 0;
+  let sxy = 0;
+  excess.forEach((e, i) => {
+    sxx += weights[i]! * shape[i]! * shape[i]!;
+    sxy += weights[i]! * shape[i]! * e;
+  });
+  const height = sxy / sxx;
+  let sse = 0;
+  excess.forEach((e, i) => (sse += weights[i]! * (e - height * shape[i]!) ** 2));
+  const dof = PRIOR_DOF + excess.length - 1;
+  const spread = PRIOR_DOF + sse;
+  return {
+    height,
+    information: sxx,
+    dof,
+    scale: spread / dof,
+    logEvidence: -0.5 * Math.log(sxx) - (dof / 2) * Math.log(spread),
+  };
+}
+
+/**
+ * The noise weights {@link spikeFadePosterior} gives each day: one over the count variance of its level.
+ *
+ * @example
+ * ```ts
+ * fadeWeights([50, 40], 0) // [0.02, 0.025]
+ * ```
+ */
+export function fadeWeights(level: readonly number[], extraPoisson: number): number[] {
+  return level.map((l) => 1 / Math.max(1, countVariance(l, extraPoisson)));
 }
 
 /** The posterior mean of the excess `h` days after the last observed day (heights below zero count as zero). */
@@ -139,9 +214,24 @@ export function drawFade(rng: RandomSource, fades: readonly SpikeFade[]): SpikeF
       break;
     }
   }
-  const noiseScale = (chosen.dof * chosen.scale) / chiSquare(rng, chosen.dof);
-  const height = chosen.height + Math.sqrt(noiseScale / chosen.information) * standardNormal(rng);
-  return { decayPerDay: chosen.decayPerDay, height: Math.max(0, height), noiseScale };
+  return { decayPerDay: chosen.decayPerDay, ...drawHeight(rng, chosen) };
+}
+
+/** The height's posterior spread and the noise's: what a height fit needs to be drawn from. */
+export type HeightPosterior = Pick<SpikeFade, 'height' | 'information' | 'dof' | 'scale'>;
+
+/**
+ * `σ²` from its scaled inverse χ², then the height given it (a height below zero is no excess).
+ *
+ * @example
+ * ```ts
+ * drawHeight(seededRandom(1), fades[0]!) // { height, noiseScale } of one future
+ * ```
+ */
+export function drawHeight(rng: RandomSource, fit: HeightPosterior): { height: number; noiseScale: number } {
+  const noiseScale = (fit.dof * fit.scale) / chiSquare(rng, fit.dof);
+  const height = fit.height + Math.sqrt(noiseScale / fit.information) * standardNormal(rng);
+  return { height: Math.max(0, height), noiseScale };
 }
 
 /**

@@ -6,12 +6,20 @@
  * slow-moving level average it away, and lets it fade as it actually fades.
  */
 import type { FittedDemandModel, ForecastMethod } from './demand-model.js';
+import {
+  drawDrivenExcess,
+  fitMentionsDriver,
+  meanDrivenExcess,
+  type MentionsDriver,
+  type MentionsExcess,
+} from './mentions-driver.js';
 import { standardNormal, type RandomSource } from './random.js';
 import {
   countVariance,
   drawFade,
+  fadeWeights,
   meanFadedExcess,
-  spikeFadePosterior,
+  spikeFadeFit,
   type SpikeFade,
 } from './spike-fade-posterior.js';
 
@@ -36,6 +44,11 @@ export interface SpikeDecay {
   fades: SpikeFade[];
   /** The extra-Poisson variance `ω` the noise was weighed with ({@link SpikeNoise}). */
   extraPoisson: number;
+  /**
+   * With mentions: the sales excess regressed on the mentions' shape, and
+   * how far it is trusted against {@link fades} (`mentions-driver.ts`).
+   */
+  driver?: MentionsDriver;
 }
 
 /** What the spike's noise is measured against (both optional). */
@@ -91,7 +104,11 @@ function refine(excess: readonly number[], low: number, high: number): number {
  * fitSpikeDecay([40, 30, 22, 17]).decayPerDay // ≈ 0.29
  * ```
  */
-export function fitSpikeDecay(since: readonly number[], noise: SpikeNoise = {}): SpikeDecay {
+export function fitSpikeDecay(
+  since: readonly number[],
+  noise: SpikeNoise = {},
+  mentions?: MentionsExcess,
+): SpikeDecay {
   // The decay starts at the peak: the days of the rise (an onset flagged by
   // mentions a day before sales move, a shock building over two days) are
   // not part of it.
@@ -102,10 +119,21 @@ export function fitSpikeDecay(since: readonly number[], noise: SpikeNoise = {}):
   const level = (height: number, rate: number) =>
     excess.map((_, i) => (noise.baseline?.[peak + i] ?? 0) + height * Math.exp(-rate * (i - (n - 1))));
   const extraPoisson = noise.extraPoisson ?? 0;
+  // The sales' own fade, and (with mentions) the mentions' shape, weighed on the same days and weights.
+  const posterior = (levels: readonly number[]) => {
+    const { fades, logEvidence } = spikeFadeFit(excess, levels, extraPoisson);
+    const weights = fadeWeights(levels, extraPoisson);
+    const driver = mentions && fitMentionsDriver(excess, peak, weights, logEvidence, mentions);
+    return driver ? { fades, extraPoisson, driver } : { fades, extraPoisson };
+  };
   if (n < 3) {
     const height = n > 0 ? profile(excess, DEFAULT_DECAY).height : 0;
-    const fades = spikeFadePosterior(excess, level(height, DEFAULT_DECAY), extraPoisson);
-    return { excess: height, decayPerDay: DEFAULT_DECAY, residuals: [0], fades, extraPoisson };
+    return {
+      excess: height,
+      decayPerDay: DEFAULT_DECAY,
+      residuals: [0],
+      ...posterior(level(height, DEFAULT_DECAY)),
+    };
   }
   let best = 0;
   for (let r = 0; r <= MAX_DECAY + 1e-9; r += GRID_STEP) {
@@ -117,8 +145,7 @@ export function fitSpikeDecay(since: readonly number[], noise: SpikeNoise = {}):
     const fitted = height * Math.exp(-decayPerDay * (i - (n - 1)));
     return (e - fitted) / Math.sqrt(Math.max(1, fitted));
   });
-  const fades = spikeFadePosterior(excess, level(height, decayPerDay), extraPoisson);
-  return { excess: height, decayPerDay, residuals, fades, extraPoisson };
+  return { excess: height, decayPerDay, residuals, ...posterior(level(height, decayPerDay)) };
 }
 
 /**
@@ -142,25 +169,45 @@ export class SpikeAdjustedModel implements FittedDemandModel {
       ...baseline.parameters,
       spikeExcess: decay.excess,
       spikeDecayPerDay: decay.decayPerDay,
+      ...(decay.driver ? { mentionsDriverWeight: decay.driver.probability } : {}),
+    };
+  }
+
+  /** The posterior mean excess `h` days ahead: the fade's, mixed with the mentions driver's when there is one. */
+  #meanExcess(h: number): number {
+    const faded = meanFadedExcess(this.#decay.fades, h);
+    const driver = this.#decay.driver;
+    if (!driver) return faded;
+    return (1 - driver.probability) * faded + driver.probability * meanDrivenExcess(driver, h);
+  }
+
+  /** One future's excess curve and noise scale, from the fade or (with its probability) the driver. */
+  #drawExcess(rng: RandomSource): { excessAt: (h: number) => number; noiseScale: number } {
+    const driver = this.#decay.driver;
+    if (driver && rng() < driver.probability) return drawDrivenExcess(rng, driver);
+    const fade = drawFade(rng, this.#decay.fades);
+    return {
+      excessAt: (h) => fade.height * Math.exp(-fade.decayPerDay * h),
+      noiseScale: fade.noiseScale,
     };
   }
 
   /** The posterior mean: the fitted curves averaged by how well each rate explains the days since the peak. */
   forecastMean(horizon: number): number[] {
     const base = this.#baseline.forecastMean(this.#lead + horizon).slice(this.#lead);
-    return base.map((b, i) => b + meanFadedExcess(this.#decay.fades, i + 1));
+    return base.map((b, i) => b + this.#meanExcess(i + 1));
   }
 
   /** A future with its own fade (rate, height, noise) drawn from the posterior, on a baseline path. */
   simulatePath(rng: RandomSource, horizon: number): number[] {
-    const fade = drawFade(rng, this.#decay.fades);
+    const drawn = this.#drawExcess(rng);
     const base = this.#baseline.simulatePath(rng, this.#lead + horizon).slice(this.#lead);
     return base.map((b, i) => {
-      const excess = fade.height * Math.exp(-fade.decayPerDay * (i + 1));
+      const excess = drawn.excessAt(i + 1);
       // The baseline path already carries the baseline's noise: add what the excess adds to the day's variance.
       const omega = this.#decay.extraPoisson;
       const added = countVariance(b + excess, omega) - countVariance(b, omega);
-      return Math.max(0, b + excess + Math.sqrt(fade.noiseScale * added) * standardNormal(rng));
+      return Math.max(0, b + excess + Math.sqrt(drawn.noiseScale * added) * standardNormal(rng));
     });
   }
 

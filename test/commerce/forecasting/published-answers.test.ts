@@ -8,7 +8,10 @@
  *   `forecast::ets` on fpp2's `austourists` and `oil`, as published in
  *   statsmodels' test results (see `fixtures/r-ets-reference.ts`);
  * - TSB against sktime's published known answers on the PBS scripts series
- *   (repository sktime/sktime, `sktime/forecasting/tests/test_tsb.py`).
+ *   (repository sktime/sktime, `sktime/forecasting/tests/test_tsb.py`);
+ * - Croston and SBA against the published known answers of the
+ *   `intermittent-forecast` Python package (repository
+ *   pmrgn/intermittent-forecast, `tests/test_croston.py`).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,7 +21,11 @@ import {
   type SmoothingParameters,
   type SmoothingShape,
 } from '../../../src/commerce/forecasting/exponential-smoothing.js';
-import { tsbStates } from '../../../src/commerce/forecasting/intermittent-demand.js';
+import {
+  crostonStates,
+  sbaStates,
+  tsbStates,
+} from '../../../src/commerce/forecasting/intermittent-demand.js';
 import {
   AUSTOURISTS,
   type EtsReference,
@@ -116,5 +123,44 @@ describe("TSB against sktime's published answers on the PBS scripts series", () 
     const firstDemand = PBS_SCRIPTS.find((v) => v > 0)!;
     const state = tsbStates(PBS_SCRIPTS, alpha, beta, { probability: 0.5, size: firstDemand })!;
     expect(Math.abs(state.probability * state.size - expected)).toBeLessThanOrEqual(5e-7);
+  });
+});
+
+describe("Croston and SBA against intermittent-forecast's published answers", () => {
+  // Repository pmrgn/intermittent-forecast (the `intermittent-forecast` package
+  // on PyPI), tests/test_croston.py at commit 069cca24d1d97d9658c6ee9604ea0d1df5db2b33,
+  // classes TestCROForecast and TestSBAForecast: the series
+  // [0, 0, 3, 0, 4, 0, 0, 0, 2, 0], size smoothing α = 0.5 and interval
+  // smoothing β = 0.2; `forecast(start=0, end=11)` lists the one-step forecast
+  // made before each period (NaN up to the first demand) and, last, the
+  // out-of-sample rate. SBA multiplies by 1 − β/2 = 0.9. Its interval starts
+  // at the mean of the intervals (3, 2, 4), which is 3, the same as the first
+  // interval R's forecast::croston (and ours) starts from, so the series
+  // exercises the recursions, not a difference of initialisation.
+  const y = [0, 0, 3, 0, 4, 0, 0, 0, 2, 0];
+  const NAN = Number.NaN;
+  const CROSTON = [NAN, NAN, NAN, 1, 1, 1.25, 1.25, 1.25, 1.25, 0.904605, 0.904605];
+  const SBA = [NAN, NAN, NAN, 0.9, 0.9, 1.125, 1.125, 1.125, 1.125, 0.8141447, 0.8141447];
+
+  /** Our one-step forecasts before each period, then the rate: the package's layout. */
+  const layout = (fitted: readonly number[], rate: number) => [...fitted, rate];
+
+  /** The package's tolerance: `assert_allclose(..., rtol=1e-5)`. */
+  function expectClose(actual: readonly number[], expected: readonly number[]) {
+    expect(actual).toHaveLength(expected.length);
+    expected.forEach((e, t) => {
+      if (Number.isNaN(e)) expect(actual[t], `t = ${t}`).toBeNaN();
+      else expect(Math.abs(actual[t]! - e), `t = ${t}`).toBeLessThanOrEqual(1e-5 * Math.abs(e));
+    });
+  }
+
+  it('Croston (size α = 0.5, interval β = 0.2): every one-step forecast and the rate', () => {
+    const s = crostonStates(y, 0.5, 0.2)!;
+    expectClose(layout(s.fitted, s.size / s.interval), CROSTON);
+  });
+
+  it('SBA (the same, times 1 − β/2): every one-step forecast and the rate', () => {
+    const s = sbaStates(y, 0.5, 0.2)!;
+    expectClose(layout(s.fitted, s.rate), SBA);
   });
 });
