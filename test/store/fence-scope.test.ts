@@ -183,4 +183,52 @@ describe('the recovery fence on PGlite', () => {
     expect((await store.readStream('order-1')).events.map((e) => e.id)).toEqual([ID.seed, ID.other]);
     await store.close();
   });
+
+  it('keeps fenced ids for 2 hours; attempts older than the purge horizon roll back', async () => {
+    const store = createEventStore({ sql: db.sql, schema: db.schema });
+    await store.migrate();
+    const s = `"${db.schema}"`;
+    const writer = new AppendWriter(db.schema, `creatorflow_events_${db.schema}`);
+    const old = '6a1b7f00-0000-4000-8000-0000000000a1';
+    const recent = '6a1b7f00-0000-4000-8000-0000000000a2';
+    await db.sql.query(
+      `INSERT INTO ${s}.fenced_attempts (attempt_id, fenced_at)
+       VALUES ($1, now() - interval '3 hours'), ($2, now() - interval '90 minutes')`,
+      [old, recent],
+    );
+    const fresh = '6a1b7f00-0000-4000-8000-0000000000a3';
+    await writer.fence(db.sql, [fresh]);
+    const { rows } = await db.sql.query<{ attempt_id: string }>(
+      `SELECT attempt_id FROM ${s}.fenced_attempts ORDER BY attempt_id`,
+    );
+    expect(rows.map((r) => r.attempt_id)).toEqual([recent, fresh]);
+    // The horizon moved to an hour before the purge: an attempt that started
+    // before it could be one whose fence is gone.
+    const horizon = await db.sql.query<{ behind_s: number }>(
+      `SELECT extract(epoch FROM now() - purged_before)::int AS behind_s FROM ${s}.append_fence`,
+    );
+    expect(horizon.rows[0]!.behind_s).toBeGreaterThanOrEqual(3599);
+    expect(horizon.rows[0]!.behind_s).toBeLessThan(3700);
+
+    // Stand in for an attempt that started before the horizon: move the horizon past now.
+    await db.sql.query(`UPDATE ${s}.append_fence SET purged_before = now() + interval '1 minute'`);
+    const limits = { maxPayloadBytes: 1 << 20, maxEventsPerAppend: 10, occurredAtWindow: null };
+    const request = prepareAppend(
+      'order-9',
+      [event(ID.other, 1)],
+      {},
+      new EventTypeRegistry(false),
+      limits,
+      () => new Date(),
+    );
+    await expect(
+      writer.write(db.sql, [request], {
+        withEvents: false,
+        mode: 'normal',
+        attemptId: '6a1b7f00-0000-4000-8000-0000000000a4',
+      }),
+    ).rejects.toMatchObject({ code: '40001' });
+    expect((await store.readStream('order-9')).version).toBe(0);
+    await store.close();
+  });
 });
