@@ -36,7 +36,7 @@ export interface StatementDelta {
 
 const KINDS: readonly [string, RegExp][] = [
   ['append', /append_batch\(/],
-  ['append_recovery', /stored_event_runs|append_fence/],
+  ['append_recovery', /stored_event_runs|append_fence|fence_attempts/],
   ['log_read', /read_log\(|read_head\(|log_horizon\(/],
   ['checkpoint_with_write', /^WITH checkpoint_advanced/],
   ['checkpoint', /processor_checkpoints/],

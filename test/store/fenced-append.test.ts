@@ -1,14 +1,18 @@
 /**
- * An append attempt fenced off by another flush's recovery (40001, raised by
- * append_batch when a recovery moved the fence after the attempt was sent) is
- * proven rolled back: running it again is right, however often it happens.
- * Chaos found it: during a held `LOCK TABLE streams`, hosts with a short
- * `query_timeout` recover flush after flush, each recovery fences every
- * attempt then waiting (on every host), and a flush fenced a fourth time used
- * up the three retries meant for failures of its own; the raw 40001 reached
- * the webhook receiver and was answered 500 INTERNAL_ERROR. Now a fenced flush
- * is retried until the recovery window ends, then every caller gets a typed,
- * retryable STORE_UNAVAILABLE (503, Retry-After), and nothing was written.
+ * An append attempt rolled back by the server (40001) is proven not written:
+ * running it again is right, however often it happens. Chaos found it: during
+ * a held `LOCK TABLE streams`, hosts with a short `query_timeout` recovered
+ * flush after flush, each recovery then fenced every attempt waiting (on every
+ * host), and a flush fenced a fourth time used up the three retries meant for
+ * failures of its own; the raw 40001 reached the webhook receiver and was
+ * answered 500 INTERNAL_ERROR. Now a rolled-back flush is retried until the
+ * recovery window ends, then every caller gets a typed, retryable
+ * STORE_UNAVAILABLE (503, Retry-After), and nothing was written.
+ *
+ * A recovery fences only its own flush's lost attempts now (store migration
+ * 0009; `fence-scope.test.ts`), so these tests fence the waiting attempt by
+ * its id, as a source of repeated rollbacks (a stream's newer last writer,
+ * 0008, or a deadlock roll an attempt back the same way).
  */
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -21,6 +25,7 @@ import { AppendWriter } from '../../src/store/postgres/append-writer.js';
 import { postgresUrl, uniqueSchema } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
 import { lockStreamRow } from './support/lock-stream-row.js';
+import { recordAttempts } from './support/record-attempts.js';
 import {
   CREATOR,
   NOW_MS,
@@ -47,11 +52,13 @@ describe.skipIf(!url)('appends fenced off by recoveries on PostgreSQL', () => {
   let admin: pg.Pool;
   const pools: pg.Pool[] = [];
   const stores: EventStore[] = [];
+  /** Ids of the append attempts the stores sent, in order. */
+  let attempts: string[];
 
   function openStore(config: Parameters<typeof createEventStore>[0] = {}): EventStore {
     const pool = new pg.Pool({ connectionString: url!, max: 4 });
     pools.push(pool);
-    const store = createEventStore({ sql: fromPg(pool), schema, ...config });
+    const store = createEventStore({ sql: recordAttempts(fromPg(pool), attempts), schema, ...config });
     stores.push(store);
     return store;
   }
@@ -71,16 +78,20 @@ describe.skipIf(!url)('appends fenced off by recoveries on PostgreSQL', () => {
 
   /**
    * While `streamId`'s row is locked, fence off `times` attempts of the append
-   * waiting for it, one after the other, as recoveries of other flushes would:
-   * each attempt waits, the fence moves, the next holder queues behind the
-   * attempt, and the attempt gets the row, finds the fence and rolls back.
+   * waiting for it, one after the other: each attempt waits, its id is
+   * fenced, the next holder queues behind the attempt, and the attempt gets
+   * the row, finds its fence and rolls back.
    */
   async function fenceAttempts(streamId: string, release: () => Promise<void>, times: number) {
     const writer = new AppendWriter(schema, `creatorflow_events_${schema}`);
+    const sent = attempts.length;
     let holder = release;
     for (let i = 1; i <= times; i++) {
-      await waitFor(async () => (await waiting('%append_batch%')) === 1, { what: `attempt ${i} to wait` });
-      await writer.fence(fromPg(admin));
+      // Attempt i is sent once attempt i - 1 has rolled back.
+      await waitFor(async () => attempts.length === sent + i && (await waiting('%append_batch%')) === 1, {
+        what: `attempt ${i} to wait`,
+      });
+      await writer.fence(fromPg(admin), [attempts.at(-1)!]);
       const last = i === times;
       const next = last ? undefined : lockRow(streamId);
       if (next) await waitFor(async () => (await waiting('%FOR UPDATE%')) === 1, { what: 'the next holder' });
@@ -97,6 +108,7 @@ describe.skipIf(!url)('appends fenced off by recoveries on PostgreSQL', () => {
   }
 
   beforeEach(async () => {
+    attempts = [];
     schema = uniqueSchema();
     admin = new pg.Pool({ connectionString: url!, max: 4 });
     await openStore().migrate();
@@ -109,7 +121,7 @@ describe.skipIf(!url)('appends fenced off by recoveries on PostgreSQL', () => {
     await admin.end();
   });
 
-  it('an append fenced four times by recoveries is written once, not failed with the raw 40001', async () => {
+  it('an append rolled back four times (its attempts fenced) is written once, not failed with the raw 40001', async () => {
     const store = openStore();
     await store.append('order-1', [event(ID.seed, 0)]);
     const release = await lockRow('order-1');

@@ -5,6 +5,7 @@
  * stored twice, and every caller gets the true answer (or a typed error after
  * which a retry with the same ids is safe).
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fromPg } from '../../src/adapters/pg.js';
@@ -164,28 +165,36 @@ describe.skipIf(!url)('appends with an unknown outcome on PostgreSQL', () => {
     await store.close();
   });
 
-  it('an attempt sent before the fence moved rolls back when it gets its locks', async () => {
+  it('an attempt whose id is fenced rolls back when it gets its locks; another waiting attempt commits', async () => {
     await openStore({}).append('order-1', [event(ID.seed, 0)]);
     const release = await lockStream('order-1');
     const writer = new AppendWriter(schema, `creatorflow_events_${schema}`);
     const limits = { maxPayloadBytes: 1 << 20, maxEventsPerAppend: 10, occurredAtWindow: null };
-    const request = prepareAppend(
-      'order-1',
-      [event(ID.one, 1)],
-      {},
-      new EventTypeRegistry(false),
-      limits,
-      () => new Date(),
-    );
+    const prepare = (id: string, n: number) =>
+      prepareAppend('order-1', [event(id, n)], {}, new EventTypeRegistry(false), limits, () => new Date());
+    const attempt = (id: string, n: number) =>
+      writer
+        .write(fromPg(admin), [prepare(id, n)], {
+          withEvents: false,
+          mode: 'normal',
+          attemptId: randomUUID(),
+        })
+        .catch((e: unknown) => e);
+    const lostId = randomUUID();
     const lost = writer
-      .write(fromPg(admin), [request], { withEvents: false, mode: 'normal' })
+      .write(fromPg(admin), [prepare(ID.one, 1)], { withEvents: false, mode: 'normal', attemptId: lostId })
       .catch((e: unknown) => e);
-    await waitFor(async () => (await appendBackends()).some((b) => b.waiting), {
-      what: 'the attempt to wait',
+    await waitFor(async () => (await appendBackends()).filter((b) => b.waiting).length === 1, {
+      what: 'the lost attempt to wait',
     });
-    await writer.fence(fromPg(admin));
+    const other = attempt(ID.two, 2);
+    await waitFor(async () => (await appendBackends()).filter((b) => b.waiting).length === 2, {
+      what: 'the other attempt to wait',
+    });
+    await writer.fence(fromPg(admin), [lostId]);
     await release();
     expect(await lost).toMatchObject({ code: '40001' });
-    expect((await storedEvents()).map((e) => e.id)).toEqual([ID.seed]);
+    expect(await other).toMatchObject({ outcomes: [{ ok: true, value: { nextVersion: 2 } }] });
+    expect((await storedEvents()).map((e) => e.id)).toEqual([ID.seed, ID.two]);
   });
 });

@@ -7,8 +7,8 @@
  * The function takes the shared writer lock (see writer-lock.ts) first, claims
  * idempotency keys (INSERT … ON CONFLICT DO NOTHING waits for a concurrent
  * claimer, so a key is never written twice), creates-or-locks the batch's
- * streams in id order (no deadlocks between flushes), checks the recovery
- * fence, decides every request against the locked versions, then writes the
+ * streams in id order (no deadlocks between flushes), checks the attempt's
+ * recovery fence (sql/0009_attempt_fence.sql), decides every request against the locked versions, then writes the
  * event ids (unique: an id is stored at most once) and the events, moves the
  * versions, records the keys and notifies.
  */
@@ -36,8 +36,8 @@ const STATUS = {
 
 /**
  * How a flush is written: `normal`; `check-ids` after an event id was found
- * taken; `recover` after an attempt's outcome was unknown: the fence moves
- * first, then the ids are checked (sql/0003_event_ids.sql).
+ * taken; `recover` after an attempt's outcome was unknown: its lost attempts
+ * are fenced first, then the ids are checked (sql/0009_attempt_fence.sql).
  */
 export type WriteMode = 'normal' | 'check-ids' | 'recover';
 
@@ -87,8 +87,8 @@ export class AppendWriter {
     const s = quoteIdent(schema);
     this.#channel = channel;
     this.#lockKeys = writerLockKeys(schema);
-    this.#appendBatch = `SELECT * FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
-    this.#fence = `UPDATE ${s}.append_fence SET fenced_at = clock_timestamp()`;
+    this.#appendBatch = `SELECT * FROM ${s}.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`;
+    this.#fence = `SELECT FROM ${s}.fence_attempts($1::uuid[])`;
     this.#keyEvents = `SELECT version, global_position, transaction_id::text AS txid FROM ${s}.events
       WHERE aggregate_id = $1 AND version BETWEEN $2 AND $3 ORDER BY version`;
   }
@@ -98,14 +98,16 @@ export class AppendWriter {
    * transaction). Throws only for failures that are not one request's fault.
    * In the `check-ids` and `recover` modes, requests whose event ids are
    * already stored are answered from the stored events. `recover` needs the
-   * fence moved first ({@link AppendWriter.fence}).
+   * flush's lost attempts fenced first ({@link AppendWriter.fence}).
+   * `attemptId` names this attempt (a fresh uuid per attempt), so that a
+   * recovery can fence it should its outcome be lost.
    */
   async write(
     sql: SqlQueryable,
     batch: readonly PreparedAppend[],
-    options: { withEvents: boolean; mode: WriteMode },
+    options: { withEvents: boolean; mode: WriteMode; attemptId: string },
   ): Promise<WrittenBatch> {
-    const { withEvents, mode } = options;
+    const { withEvents, mode, attemptId } = options;
     const rStream: string[] = [];
     const rAgg: string[] = [];
     const rExpected: number[] = [];
@@ -153,6 +155,7 @@ export class AppendWriter {
         `[${eData.join(',')}]`,
         `[${eMeta.join(',')}]`,
         eOccurred,
+        attemptId,
       ],
       PREPARED,
     );
@@ -213,13 +216,14 @@ export class AppendWriter {
   }
 
   /**
-   * Fence off earlier attempts of flushes that have not locked their streams
-   * yet: they fail when they do, so no attempt the client lost track of can
-   * commit after the flush was run again and answered for. Its own statement,
-   * committed before the flush runs again.
+   * Fence off the given attempts (lost attempts of one flush): each fails when
+   * it reads its fence after locking its streams, so no attempt the client
+   * lost track of can commit after the flush was run again and answered for.
+   * Other flushes' attempts are not touched. Its own statement, committed
+   * before the flush runs again.
    */
-  async fence(sql: SqlQueryable): Promise<void> {
-    await sql.query(this.#fence);
+  async fence(sql: SqlQueryable, attemptIds: readonly string[]): Promise<void> {
+    await sql.query(this.#fence, [attemptIds]);
   }
 
   /** Rebuild the result of an append already stored, from its stream's versions. */

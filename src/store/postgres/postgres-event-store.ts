@@ -1,6 +1,7 @@
 /**
  * The event store on PostgreSQL — a `pg` pool or embedded PGlite, same SQL.
  */
+import { randomUUID } from 'node:crypto';
 import { readAllInTransaction } from './read-in-transaction.js';
 import type { Observable } from 'rxjs';
 import type { ZodType } from 'zod';
@@ -61,11 +62,10 @@ function isUnreachable(err: unknown): boolean {
 }
 
 /**
- * The server rolled the attempt back for reasons outside the batch: fenced by
- * another flush's recovery (40001), a serialization failure or a deadlock.
- * Nothing was written, and running it again is right however often it
- * happens: one long lock wait during which several flushes of several hosts
- * recover fences an attempt once per recovery.
+ * The server rolled the attempt back for reasons outside the batch: a
+ * serialization failure (40001: a stream's newer last writer, see
+ * sql/0008_stream_order_in_log.sql) or a deadlock. Nothing was written, and
+ * running it again is right however often it happens.
  */
 function isRolledBack(err: unknown): boolean {
   return outcomeOf(err) === 'rolled_back';
@@ -81,6 +81,17 @@ function isEventIdTaken(err: unknown): boolean {
 /** The insert found no partition for its month. */
 function isMissingPartition(err: unknown): boolean {
   return pgErrorCode(err) === PG_ERROR.checkViolation && /no partition/i.test(String(err));
+}
+
+/**
+ * The attempts of one flush whose outcome the client lost (timeout, broken
+ * connection): each is fenced before the flush runs again. Shared with the
+ * halves of a split flush.
+ */
+interface LostAttempts {
+  ids: string[];
+  /** How many of `ids` are fenced (committed) already. */
+  fenced: number;
 }
 
 /** The PostgreSQL implementation of {@link EventStore}; build it with `createEventStore({ sql })`. */
@@ -272,17 +283,28 @@ export class PostgresEventStore implements EventStore {
   async #flush(
     batch: readonly PreparedAppend[],
     mode: WriteMode = 'normal',
+    lost: LostAttempts = { ids: [], fenced: 0 },
   ): Promise<FlushOutcome<AppendResult>[]> {
     const months = new Set(batch.flatMap((req) => req.events.map((e) => monthKey(e.occurredAt))));
     let current = mode;
     let unknown = mode === 'recover';
     let definiteRetries = 0;
+    /** The attempt on its way to the server, if the current try got that far. */
+    let sent: string | undefined;
     try {
       return await withRetry(
         async () => {
+          sent = undefined;
           await this.#partitions.ensure(months);
-          if (current === 'recover') await this.#writer.fence(this.sql);
-          return await this.#writeBatch(batch, current);
+          if (lost.fenced < lost.ids.length) {
+            // Only this flush's own lost attempts: other flushes (of this host
+            // or any other) are not touched by its recovery.
+            const ids = lost.ids.slice();
+            await this.#writer.fence(this.sql, ids);
+            lost.fenced = Math.max(lost.fenced, ids.length);
+          }
+          sent = randomUUID();
+          return await this.#writeBatch(batch, current, sent);
         },
         FLUSH_RETRY,
         {
@@ -295,8 +317,13 @@ export class PostgresEventStore implements EventStore {
           },
           onFailedAttempt: ({ error }) => {
             // An attempt that may have committed: every later attempt fences it
-            // off and looks for its ids before deciding anything again.
-            if (outcomeOf(error) === 'unknown') unknown = true;
+            // off and looks for its ids before deciding anything again. (An
+            // unknown outcome of the fence statement itself fences nothing new:
+            // it is sent again before the next attempt.)
+            if (outcomeOf(error) === 'unknown') {
+              unknown = true;
+              if (sent !== undefined) lost.ids.push(sent);
+            }
             if (unknown) current = 'recover';
             else if (isEventIdTaken(error)) current = 'check-ids';
             else if (isMissingPartition(error)) this.#partitions.invalidate(); // archived or dropped under us
@@ -331,7 +358,7 @@ export class PostgresEventStore implements EventStore {
       const outcomes: FlushOutcome<AppendResult>[] = [];
       for (const half of [batch.slice(0, mid), batch.slice(mid)]) {
         try {
-          outcomes.push(...(await this.#flush(half, current)));
+          outcomes.push(...(await this.#flush(half, current, lost)));
         } catch (error) {
           outcomes.push({ ok: false, error }); // a single request's own failure
         }
@@ -343,17 +370,18 @@ export class PostgresEventStore implements EventStore {
   async #writeBatch(
     batch: readonly PreparedAppend[],
     mode: WriteMode,
+    attemptId: string,
   ): Promise<FlushOutcome<AppendResult>[]> {
     const hooks = hooksFor(this.#hooks, batch);
     if (hooks.length === 0) {
       // One statement in its own implicit transaction: one round trip per flush.
-      const written = await this.#writer.write(this.sql, batch, { withEvents: false, mode });
+      const written = await this.#writer.write(this.sql, batch, { withEvents: false, mode, attemptId });
       if (written.wrote) this.#committed(batch);
       return written.outcomes;
     }
     const afterCommit: (() => void)[] = [];
     const written = await this.sql.transaction(async (tx) => {
-      const result = await this.#writer.write(tx, batch, { withEvents: true, mode });
+      const result = await this.#writer.write(tx, batch, { withEvents: true, mode, attemptId });
       if (result.events.length > 0) {
         for (const hook of hooks) {
           const callback = await hook.apply({ tx, events: result.events });
