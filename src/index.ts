@@ -86,6 +86,7 @@ export type {
   NewEventOf,
   UntypedEvents,
   AppendOptions,
+  AppendManyOptions,
   AppendRequest,
   AppendResult,
   ArchiveOptions,

@@ -2,6 +2,7 @@ export { createEventStore } from './create-event-store.js';
 export type { EventStoreConfig } from './store-config.js';
 export type {
   AppendOptions,
+  AppendManyOptions,
   AppendRequest,
   AppendResult,
   ArchiveOptions,

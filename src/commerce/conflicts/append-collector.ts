@@ -55,7 +55,11 @@ export class AppendCollector {
     if (collected.length === 0) return;
     let outcomes: PromiseSettledResult<AppendResult>[];
     try {
-      outcomes = await this.#store.appendMany(collected.map((c) => c.request));
+      // Due windows: ahead of the sources' reports queued in the group commit (their own path).
+      outcomes = await this.#store.appendMany(
+        collected.map((c) => c.request),
+        { urgent: true },
+      );
     } catch (error) {
       for (const c of collected) c.reject(error);
       return;

@@ -20,6 +20,7 @@ import { migrations } from '../sql/index.generated.js';
 import type { ResolvedStoreConfig } from '../store-config.js';
 import type {
   AppendOptions,
+  AppendManyOptions,
   AppendRequest,
   AppendResult,
   ArchiveOptions,
@@ -128,9 +129,13 @@ export class PostgresEventStore implements EventStore {
       () => wakeups.generation,
     );
     this.wakeups = this.#wakeups.signals;
+    const maxInFlight = config.maxConcurrentFlushes ?? Math.min(4, sql.maxConcurrency ?? 4);
     this.#committer = new GroupCommitter((batch) => this.#flush(batch), {
       maxBatch: config.maxBatch,
-      maxInFlight: config.maxConcurrentFlushes ?? Math.min(4, sql.maxConcurrency ?? 4),
+      maxInFlight,
+      // A connection of its own for urgent appendMany calls when the pool has one to spare
+      // (never on PGlite's single connection).
+      urgentSlots: (sql.maxConcurrency ?? 0) > maxInFlight ? 1 : 0,
     });
     const s = quoteIdent(config.schema);
     this.#readStream = `SELECT st.version AS stream_version, e.*
@@ -165,13 +170,17 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  async appendMany(requests: readonly AppendRequest[]): Promise<PromiseSettledResult<AppendResult>[]> {
+  async appendMany(
+    requests: readonly AppendRequest[],
+    options: AppendManyOptions = {},
+  ): Promise<PromiseSettledResult<AppendResult>[]> {
     this.#assertOpen();
     // The checked requests share one flush.
+    const urgent = options.urgent === true;
     return appendManyWith(
       requests,
       (r) => prepareAppend(r.streamId, r.events, r.options, this.#registry, this.#config, this.#now),
-      (prepared) => this.#committer.submitMany(prepared),
+      (prepared) => this.#committer.submitMany(prepared, { urgent }),
     );
   }
 
