@@ -86,7 +86,6 @@ export type {
   NewEventOf,
   UntypedEvents,
   AppendOptions,
-  AppendManyOptions,
   AppendRequest,
   AppendResult,
   ArchiveOptions,

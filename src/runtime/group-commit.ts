@@ -29,13 +29,6 @@ export interface GroupCommitOptions {
    * itself, as the event store's does by bisection).
    */
   isolateFailures?: boolean | undefined;
-  /**
-   * Flush slots on top of `maxInFlight` that only urgent units use (see
-   * {@link GroupCommitter.submitMany}), so an urgent write never waits for a
-   * running flush of ordinary ones to commit. Default 0: urgent units still go
-   * first, into the next free slot.
-   */
-  urgentSlots?: number | undefined;
 }
 
 /** A queued unit: one request, or several that must share one flush. */
@@ -64,15 +57,10 @@ export class GroupCommitter<Request, Result> {
   readonly #maxBatch: number;
   readonly #maxInFlight: number;
   readonly #isolateFailures: boolean;
-  readonly #urgentSlots: number;
   #queue: Pending<Request, Result>[] = [];
   /** Requests in the queue (a unit of several counts each). */
   #queued = 0;
-  /** Urgent units: flushed before anything in `#queue`, never batched with it. */
-  #urgent: Pending<Request, Result>[] = [];
   #inFlight = 0;
-  /** Flushes holding one of the `urgentSlots`. */
-  #urgentInFlight = 0;
   #scheduled = false;
   #idle: (() => void)[] = [];
 
@@ -81,7 +69,6 @@ export class GroupCommitter<Request, Result> {
     this.#maxBatch = Math.max(1, options.maxBatch ?? 500);
     this.#maxInFlight = Math.max(1, options.maxInFlight ?? 2);
     this.#isolateFailures = options.isolateFailures ?? false;
-    this.#urgentSlots = Math.max(0, options.urgentSlots ?? 0);
   }
 
   /** Queue a request; resolves with its own result once its flush committed. */
@@ -104,41 +91,25 @@ export class GroupCommitter<Request, Result> {
    * a flush that throws fails every one of them (with `isolateFailures`,
    * each is then flushed alone).
    *
-   * `urgent`: the unit goes ahead of every ordinary request queued, in a flush
-   * of urgent units only (a latency-bound write is not held up by the
-   * requests queued before it, nor made larger by them), in an urgent slot
-   * when one is free, else in the next free slot.
-   *
    * @example
    * ```ts
    * const outcomes = await writes.submitMany([first, second]);
    * if (!outcomes[1]!.ok) console.error(outcomes[1]!.error);
-   * await writes.submitMany([due], { urgent: true }); // ahead of the queue
    * ```
    */
-  submitMany(
-    requests: readonly Request[],
-    options: { urgent?: boolean } = {},
-  ): Promise<FlushOutcome<Result>[]> {
+  submitMany(requests: readonly Request[]): Promise<FlushOutcome<Result>[]> {
     if (requests.length === 0) return Promise.resolve([]);
     return new Promise<FlushOutcome<Result>[]>((resolve) => {
-      const pending: Pending<Request, Result> = {
+      this.#enqueue({
         requests: [...requests],
         settle: (outcomes) => resolve(requests.map((_, i) => outcomes[i] ?? missingOutcome<Result>())),
-      };
-      if (!options.urgent) {
-        this.#enqueue(pending);
-        return;
-      }
-      this.#urgent.push(pending);
-      this.#schedule();
+      });
     });
   }
 
   /** Resolves when nothing is queued or in flight. */
   drained(): Promise<void> {
-    if (this.#queue.length === 0 && this.#urgent.length === 0 && this.#inFlight + this.#urgentInFlight === 0)
-      return Promise.resolve();
+    if (this.#queue.length === 0 && this.#inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
@@ -159,7 +130,6 @@ export class GroupCommitter<Request, Result> {
   }
 
   #pump(): void {
-    this.#pumpUrgent();
     // Spread the queue over the free slots: callers released together by one
     // flush come back together, and one big batch would leave the other
     // connections idle while it commits.
@@ -177,37 +147,17 @@ export class GroupCommitter<Request, Result> {
       }
       this.#queued -= count;
       this.#inFlight++;
-      void this.#run(batch, false);
+      void this.#run(batch);
     }
   }
 
-  /** Urgent units, together up to `maxBatch`, into an urgent slot or else an ordinary one. */
-  #pumpUrgent(): void {
-    while (this.#urgent.length > 0) {
-      const urgentSlot = this.#urgentInFlight < this.#urgentSlots;
-      if (!urgentSlot && this.#inFlight >= this.#maxInFlight) return;
-      const batch = [this.#urgent.shift()!];
-      let count = batch[0]!.requests.length;
-      while (this.#urgent.length > 0 && count + this.#urgent[0]!.requests.length <= this.#maxBatch) {
-        const next = this.#urgent.shift()!;
-        count += next.requests.length;
-        batch.push(next);
-      }
-      if (urgentSlot) this.#urgentInFlight++;
-      else this.#inFlight++;
-      void this.#run(batch, urgentSlot);
-    }
-  }
-
-  async #run(batch: Pending<Request, Result>[], urgentSlot: boolean): Promise<void> {
+  async #run(batch: Pending<Request, Result>[]): Promise<void> {
     try {
       await this.#settle(batch);
     } finally {
-      if (urgentSlot) this.#urgentInFlight--;
-      else this.#inFlight--;
-      if (this.#queue.length > 0 || this.#urgent.length > 0) this.#pump();
-      else if (this.#inFlight + this.#urgentInFlight === 0)
-        for (const resolve of this.#idle.splice(0)) resolve();
+      this.#inFlight--;
+      if (this.#queue.length > 0) this.#pump();
+      else if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
 

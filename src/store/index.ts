@@ -2,7 +2,6 @@ export { createEventStore } from './create-event-store.js';
 export type { EventStoreConfig } from './store-config.js';
 export type {
   AppendOptions,
-  AppendManyOptions,
   AppendRequest,
   AppendResult,
   ArchiveOptions,

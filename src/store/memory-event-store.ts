@@ -27,7 +27,6 @@ import { defaultArchiveCutoff, monthKey, monthStart } from './postgres/partition
 import type { ResolvedStoreConfig } from './store-config.js';
 import type {
   AppendOptions,
-  AppendManyOptions,
   AppendRequest,
   AppendResult,
   ArchiveOptions,
@@ -98,11 +97,7 @@ export class MemoryEventStore implements EventStore {
     }
   }
 
-  // `urgent` changes nothing here: appends run one at a time, in the order they are made.
-  async appendMany(
-    requests: readonly AppendRequest[],
-    _options?: AppendManyOptions,
-  ): Promise<PromiseSettledResult<AppendResult>[]> {
+  async appendMany(requests: readonly AppendRequest[]): Promise<PromiseSettledResult<AppendResult>[]> {
     this.#assertOpen();
     // The checked requests are one transaction (apart only when it fails as a whole).
     return appendManyWith(

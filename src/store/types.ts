@@ -90,25 +90,6 @@ export interface AppendRequest<E extends StoredEvent = StoredEvent> {
   options?: AppendOptions;
 }
 
-/**
- * Options of {@link EventStore.appendMany}.
- *
- * @example
- * ```ts
- * const options: AppendManyOptions = { urgent: true };
- * ```
- */
-export interface AppendManyOptions {
-  /**
-   * A latency-bound write (a conflict window falling due): on PostgreSQL it is
-   * flushed ahead of the ordinary appends queued before it, with none of them
-   * joining its transaction, on a flush slot kept for urgent writes when the
-   * pool has a connection to spare (else the next slot to come free). What it
-   * writes and its outcomes are those of any `appendMany`. Default false.
-   */
-  urgent?: boolean;
-}
-
 /** An event as stored. */
 export interface StoredEvent<Data = unknown, Type extends string = string> {
   id: string;
@@ -287,13 +268,9 @@ export interface EventStore<E extends StoredEvent = StoredEvent> {
    *   { streamId: 'order-2', events: [{ type: 'order.reconciled', data: {} }], options: { idempotencyKey: 'r-2' } },
    * ]);
    * for (const o of outcomes) if (o.status === 'rejected') console.error(o.reason);
-   * await store.appendMany(dueWrites, { urgent: true }); // ahead of the appends queued before it
    * ```
    */
-  appendMany(
-    requests: readonly AppendRequest<E>[],
-    options?: AppendManyOptions,
-  ): Promise<PromiseSettledResult<AppendResult>[]>;
+  appendMany(requests: readonly AppendRequest<E>[]): Promise<PromiseSettledResult<AppendResult>[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamResult<E>>;
   /** Read the global log in commit order; never skips nor repeats an event. */
   readAll(options?: ReadAllOptions): Promise<ReadAllResult<E>>;

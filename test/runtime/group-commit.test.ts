@@ -44,40 +44,6 @@ describe('GroupCommitter', () => {
     expect(batches).toEqual([[1], [2, 3], [4]]);
   });
 
-  it('an urgent unit goes ahead of the queued requests, in a flush of its own', async () => {
-    const { batches, flush, hold } = recordingFlush();
-    const committer = new GroupCommitter(flush, { maxInFlight: 1 });
-    const release = hold();
-    const first = committer.submit(1);
-    await Promise.resolve();
-    // Queued behind the running flush: ordinary requests first, then an urgent unit.
-    const queued = [2, 3].map((n) => committer.submit(n));
-    const urgent = committer.submitMany([7, 8], { urgent: true });
-    release();
-    expect(await Promise.all([first, ...queued])).toEqual([10, 20, 30]);
-    expect((await urgent).map((o) => o.ok && o.value)).toEqual([70, 80]);
-    expect(batches).toEqual([[1], [7, 8], [2, 3]]);
-  });
-
-  it('an urgent unit takes an urgent slot while every ordinary slot is busy', async () => {
-    const { batches, flush, hold } = recordingFlush();
-    const committer = new GroupCommitter(flush, { maxInFlight: 1, urgentSlots: 1 });
-    const release = hold();
-    const first = committer.submit(1);
-    await Promise.resolve();
-    const queued = committer.submit(2);
-    const urgent = committer.submitMany([7], { urgent: true });
-    await Promise.resolve();
-    await Promise.resolve();
-    // The ordinary flush still holds its slot; the urgent one runs beside it, the queued request waits.
-    expect(batches).toEqual([[1], [7]]);
-    release();
-    expect(await Promise.all([first, queued])).toEqual([10, 20]);
-    expect((await urgent)[0]).toEqual({ ok: true, value: 70 });
-    expect(batches).toEqual([[1], [7], [2]]);
-    await committer.drained();
-  });
-
   it('with isolateFailures, a bad request fails only its own caller', async () => {
     const { batches, flush } = recordingFlush();
     const committer = new GroupCommitter(flush, { maxInFlight: 1, isolateFailures: true });

@@ -55,11 +55,7 @@ export class AppendCollector {
     if (collected.length === 0) return;
     let outcomes: PromiseSettledResult<AppendResult>[];
     try {
-      // Due windows: ahead of the sources' reports queued in the group commit (their own path).
-      outcomes = await this.#store.appendMany(
-        collected.map((c) => c.request),
-        { urgent: true },
-      );
+      outcomes = await this.#store.appendMany(collected.map((c) => c.request));
     } catch (error) {
       for (const c of collected) c.reject(error);
       return;

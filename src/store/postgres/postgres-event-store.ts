@@ -20,7 +20,6 @@ import { migrations } from '../sql/index.generated.js';
 import type { ResolvedStoreConfig } from '../store-config.js';
 import type {
   AppendOptions,
-  AppendManyOptions,
   AppendRequest,
   AppendResult,
   ArchiveOptions,
@@ -129,13 +128,9 @@ export class PostgresEventStore implements EventStore {
       () => wakeups.generation,
     );
     this.wakeups = this.#wakeups.signals;
-    const maxInFlight = config.maxConcurrentFlushes ?? Math.min(4, sql.maxConcurrency ?? 4);
     this.#committer = new GroupCommitter((batch) => this.#flush(batch), {
       maxBatch: config.maxBatch,
-      maxInFlight,
-      // A connection of its own for urgent appendMany calls when the pool has one to spare
-      // (never on PGlite's single connection).
-      urgentSlots: (sql.maxConcurrency ?? 0) > maxInFlight ? 1 : 0,
+      maxInFlight: config.maxConcurrentFlushes ?? Math.min(4, sql.maxConcurrency ?? 4),
     });
     const s = quoteIdent(config.schema);
     this.#readStream = `SELECT st.version AS stream_version, e.*
@@ -170,17 +165,13 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  async appendMany(
-    requests: readonly AppendRequest[],
-    options: AppendManyOptions = {},
-  ): Promise<PromiseSettledResult<AppendResult>[]> {
+  async appendMany(requests: readonly AppendRequest[]): Promise<PromiseSettledResult<AppendResult>[]> {
     this.#assertOpen();
     // The checked requests share one flush.
-    const urgent = options.urgent === true;
     return appendManyWith(
       requests,
       (r) => prepareAppend(r.streamId, r.events, r.options, this.#registry, this.#config, this.#now),
-      (prepared) => this.#committer.submitMany(prepared, { urgent }),
+      (prepared) => this.#committer.submitMany(prepared),
     );
   }
 
