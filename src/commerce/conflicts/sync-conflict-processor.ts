@@ -139,11 +139,15 @@ interface PassOutcome {
 
 /** Events of a {@link SyncConflictProcessor}. */
 export interface SyncConflictEvents {
-  /** A window was settled; `record` is the audited conflict (absent for a lone report). */
+  /**
+   * A window was settled; `record` is the audited conflict (absent for a lone report).
+   * `dueAtMs` is when it closed, `takenAtMs` when a pass took it (both on the processor's
+   * clock): the wait before the work, then the work and its commit up to now.
+   */
   settled: [
     entity: Omit<OpenEntity, 'anchorMs'>,
     record: ConflictRecord | undefined,
-    window: { reports: number; anchorMs: number; dueAtMs: number },
+    window: { reports: number; anchorMs: number; dueAtMs: number; takenAtMs: number },
   ];
   error: [error: unknown];
 }
@@ -602,6 +606,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
    * the read models' fold. A failure leaves its entity open for the next pass.
    */
   async #settleBatch(due: readonly DueEntity[], nowMs: number): Promise<PassOutcome> {
+    const takenAtMs = this.#now();
     const result = zeroResult();
     const config = this.unscopedResolver.engine.config;
     // Reports the index does not know (after a reload) are read in one query.
@@ -660,6 +665,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
             reports: window.length,
             anchorMs,
             dueAtMs: anchorMs + windowFor(config, entity.entityType) + this.#settleMs,
+            takenAtMs,
           },
         );
       }
