@@ -47,8 +47,13 @@ export interface FieldLimit {
    * `'maximum'`: the largest value of the field in the base and the contenders.
    * `'spreadPercent'`: the spread of at least two contenders' absolute values,
    * in percent of the base value when positive, else of the largest value.
+   * `'deviationPercent'`: the largest distance of a contender's value from
+   * its own `reference` value (a figure and the figure it was asked to
+   * match, both set by the contender), in percent of the reference.
    */
-  measure: 'maximum' | 'spreadPercent';
+  measure: 'maximum' | 'spreadPercent' | 'deviationPercent';
+  /** `'deviationPercent'` only (and required there): the field the value is measured against. */
+  reference?: string | undefined;
   limit: number;
   /** The escalation message; `{value}`, `{limit}` and `{field}` are replaced. */
   message: string;
@@ -274,11 +279,15 @@ const policySchema = z
         .object({
           code: z.string().min(1),
           field: fieldName,
-          measure: z.enum(['maximum', 'spreadPercent']),
+          measure: z.enum(['maximum', 'spreadPercent', 'deviationPercent']),
+          reference: fieldName.optional(),
           limit: z.number().finite(),
           message: z.string(),
         })
-        .strict(),
+        .strict()
+        .refine((l) => (l.measure === 'deviationPercent') === (l.reference !== undefined), {
+          message: "a 'deviationPercent' limit names its reference, no other limit does",
+        }),
     ),
   })
   .partial()

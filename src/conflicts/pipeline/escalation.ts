@@ -57,7 +57,9 @@ export function thresholdReasons(
     const reason =
       limit.measure === 'maximum'
         ? maximumReason(base, contenders, limit)
-        : spreadReason(base, contenders, limit);
+        : limit.measure === 'deviationPercent'
+          ? deviationReason(contenders, limit)
+          : spreadReason(base, contenders, limit);
     if (reason !== null) reasons.push(reason);
   }
   if (config.thresholds.crossPlatformMismatch && hasCrossPlatformMismatch(contenders, config.crossPlatform)) {
@@ -114,6 +116,36 @@ function spreadReason(
     message: messageOf(limit, percent),
   };
   if (Number.isFinite(percent)) reason.value = percent;
+  return reason;
+}
+
+/**
+ * The largest distance of a contender's value of `limit.field` from its own
+ * value of `limit.reference`, in percent of the reference, when it crosses
+ * the limit. Compared as `distance*100 > pct*reference` (no division), so
+ * exactly the limit does not escalate; a reference of 0 or less with any
+ * distance escalates (no percentage of it is meaningful). Contenders that do
+ * not set both fields are not measured.
+ */
+function deviationReason(contenders: readonly Contender[], limit: Readonly<FieldLimit>): EscalationReason | null {
+  let worst = -1;
+  for (const c of contenders) {
+    const value = c.changes[limit.field];
+    const reference = c.changes[limit.reference!];
+    if (typeof value !== 'number' || typeof reference !== 'number') continue;
+    const distance = Math.abs(value - reference);
+    if (distance === 0) continue;
+    if (reference > 0 && !(distance * 100 > limit.limit * reference)) continue;
+    worst = Math.max(worst, reference > 0 ? (distance * 100) / reference : Infinity);
+  }
+  if (worst < 0) return null;
+  const reason: EscalationReason = {
+    code: limit.code,
+    field: limit.field,
+    threshold: limit.limit,
+    message: messageOf(limit, worst),
+  };
+  if (Number.isFinite(worst)) reason.value = worst;
   return reason;
 }
 
