@@ -54,6 +54,13 @@ export interface FieldLimit {
   measure: 'maximum' | 'spreadPercent' | 'deviationPercent';
   /** `'deviationPercent'` only (and required there): the field the value is measured against. */
   reference?: string | undefined;
+  /**
+   * Checked even when the entity is already in a terminal state, which
+   * otherwise absorbs the conflict: a figure that a person must see though
+   * nothing changes by itself (a capture that differs from the order total
+   * of a shipped order). Default false.
+   */
+  evenWhenTerminal?: boolean | undefined;
   limit: number;
   /** The escalation message; `{value}`, `{limit}` and `{field}` are replaced. */
   message: string;
@@ -281,6 +288,7 @@ const policySchema = z
           field: fieldName,
           measure: z.enum(['maximum', 'spreadPercent', 'deviationPercent']),
           reference: fieldName.optional(),
+          evenWhenTerminal: z.boolean().optional(),
           limit: z.number().finite(),
           message: z.string(),
         })

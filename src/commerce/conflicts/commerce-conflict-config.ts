@@ -333,6 +333,8 @@ function withLimits(policy: Partial<CommerceEntityPolicy>, t: CommerceThresholds
       field: orderValueField,
       measure: 'deviationPercent',
       reference: amountReferenceField,
+      // A capture is reported when the order has usually shipped already.
+      evenWhenTerminal: true,
       limit: t.amountDiscrepancyPercent,
       message: `"{field}" differs from "${amountReferenceField}" by more than {limit}% ({value}%)`,
     });

@@ -39,7 +39,8 @@ export function discrepancyPercent(
 
 /**
  * Every limit of the policy the contender set crosses, in the policy's
- * order, then the cross-platform mismatch.
+ * order, then the cross-platform mismatch. On a terminal base
+ * (`terminalBase`), only the limits checked `evenWhenTerminal`.
  *
  * @example
  * ```ts
@@ -51,9 +52,11 @@ export function thresholdReasons(
   contenders: readonly Contender[],
   policy: Readonly<EntityPolicy>,
   config: ConflictConfig,
+  terminalBase = false,
 ): EscalationReason[] {
   const reasons: EscalationReason[] = [];
   for (const limit of policy.limits) {
+    if (terminalBase && limit.evenWhenTerminal !== true) continue;
     const reason =
       limit.measure === 'maximum'
         ? maximumReason(base, contenders, limit)
@@ -62,6 +65,7 @@ export function thresholdReasons(
           : spreadReason(base, contenders, limit);
     if (reason !== null) reasons.push(reason);
   }
+  if (terminalBase) return reasons;
   if (config.thresholds.crossPlatformMismatch && hasCrossPlatformMismatch(contenders, config.crossPlatform)) {
     const platform = config.crossPlatform!.name ?? config.crossPlatform!.source;
     reasons.push({ code: 'cross_platform_mismatch', message: `${platform} disagrees with another platform` });
@@ -127,7 +131,10 @@ function spreadReason(
  * distance escalates (no percentage of it is meaningful). Contenders that do
  * not set both fields are not measured.
  */
-function deviationReason(contenders: readonly Contender[], limit: Readonly<FieldLimit>): EscalationReason | null {
+function deviationReason(
+  contenders: readonly Contender[],
+  limit: Readonly<FieldLimit>,
+): EscalationReason | null {
   let worst = -1;
   for (const c of contenders) {
     const value = c.changes[limit.field];
