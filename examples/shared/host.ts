@@ -333,6 +333,10 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         // Stock figures from TikTok, the warehouse, the ERP and admins compete by source
         // priority; short windows so the dashboard moves (docs/conflicts.md).
         conflicts: { settleMs: 500, tickMs: 100, config: { entities: { inventory: { windowMs: 2_000 } } } },
+        // The sagas report what the payment processor captured and refunded as order reports too,
+        // beside the receivers' reportOrderState below (a capture 10 % off the order total, or a
+        // refund over $500, goes to the manual queue; docs/conflicts.md).
+        reportOrderState: true,
         // sync-inventory-levels on inventory events too, debounced per product (docs/commerce.md).
         inventorySync: { tiktok: tiktokStock },
         // Forecasts and reorder plans; run by the engine's schedule below (one host of many).

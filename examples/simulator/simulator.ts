@@ -96,7 +96,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const counts =
     options.stockCounts === false ? undefined : new StockCounts(shop, random, options.stockCounts);
   const api = await serveOpenApi(shop, credentials.appSecret, options.apiPort ?? 0, '127.0.0.1', counts);
-  const providers = await serveFakeProviders(options.providers, options.providersPort ?? 0);
+  // One charge in fifty captures 80 % of the order: the hosts report it, and the dashboard's
+  // queue shows it as an amount escalation (docs/demo.md).
+  const providers = await serveFakeProviders(
+    { partialCaptureRate: 0.02, ...options.providers },
+    options.providersPort ?? 0,
+  );
   const stats: SimulatorStats = { sent: 0, failed: 0, orders: 0, byStatus: {} };
   const concurrency = options.concurrency ?? 16;
   // Per-order chains keep one order's webhooks in order; chains run concurrently.

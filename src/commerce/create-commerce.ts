@@ -28,6 +28,7 @@ import type { EventStore } from '../store/types.js';
 import type { CommerceReader } from './commerce-reader.js';
 import { ConflictQueue } from './conflicts/conflict-queue.js';
 import { SyncConflictProcessor, type SyncConflictOptions } from './conflicts/sync-conflict-processor.js';
+import { registerSyncReportEvents } from './conflicts/report-events.js';
 import { registerCommerceEvents, type EventPayload } from './events/catalog.js';
 import { AnalyticsUpdater, type CommerceAnalyticsOptions } from './forecasting/analytics-updater.js';
 import {
@@ -106,6 +107,16 @@ export interface CommerceOptions {
    * see docs/conflicts.md): `true` or its options. Default off.
    */
   conflicts?: boolean | SyncConflictOptions;
+  /**
+   * The sagas report what the payment processor captured and refunded as
+   * `order.state_reported` (source `payment_processor`), in the append of
+   * `order.payment_processed` / `order.refunded`: contenders of
+   * `resolve-sync-conflicts` (docs/conflicts.md, "Amounts from the payment
+   * processor"). Set it with `conflicts`, as the receivers'
+   * `reportOrderState` (`commerceReceivers`). Default false: the sagas write
+   * exactly what they wrote without it.
+   */
+  reportOrderState?: boolean;
   /**
    * Where admins' reads across creators are recorded (see docs/commerce.md,
    * "Tenants and roles"). Default: the `access_audit` table on the store's
@@ -253,10 +264,14 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
         });
       runner.on('error', (err) => this.emit('error', err));
       this.sagaRunner = runner;
+      const reportOrderState = options.reportOrderState === true;
+      // A strict store needs the report's schema even before (or without) the processor.
+      if (reportOrderState) registerSyncReportEvents(this.store);
       this.fulfillment = orderFulfillmentSaga({
         store: this.store,
         inventory: this.inventory,
         ...options.ports,
+        ...(reportOrderState ? { reportOrderState } : {}),
       });
       this.#trigger = createSagaTrigger({
         name: `${ORDER_FULFILLMENT_SAGA}_trigger`,
@@ -281,6 +296,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
         store: this.store,
         inventory: this.inventory,
         payments: options.ports.payments,
+        ...(reportOrderState ? { reportOrderState } : {}),
       });
       this.#cancelTrigger = createSagaTrigger({
         name: `${ORDER_CANCELLATION_SAGA}_trigger`,

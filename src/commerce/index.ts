@@ -194,6 +194,7 @@ export {
   type ChargeLookup,
   type ChargeRequest,
   type FakeBehaviourOptions,
+  type FakePaymentGatewayOptions,
   type LabelLookup,
   type LabelRequest,
   type Payment,

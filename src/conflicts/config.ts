@@ -47,8 +47,20 @@ export interface FieldLimit {
    * `'maximum'`: the largest value of the field in the base and the contenders.
    * `'spreadPercent'`: the spread of at least two contenders' absolute values,
    * in percent of the base value when positive, else of the largest value.
+   * `'deviationPercent'`: the largest distance of a contender's value from
+   * its own `reference` value (a figure and the figure it was asked to
+   * match, both set by the contender), in percent of the reference.
    */
-  measure: 'maximum' | 'spreadPercent';
+  measure: 'maximum' | 'spreadPercent' | 'deviationPercent';
+  /** `'deviationPercent'` only (and required there): the field the value is measured against. */
+  reference?: string | undefined;
+  /**
+   * Checked even when the entity is already in a terminal state, which
+   * otherwise absorbs the conflict: a figure that a person must see though
+   * nothing changes by itself (a capture that differs from the order total
+   * of a shipped order). Default false.
+   */
+  evenWhenTerminal?: boolean | undefined;
   limit: number;
   /** The escalation message; `{value}`, `{limit}` and `{field}` are replaced. */
   message: string;
@@ -274,11 +286,16 @@ const policySchema = z
         .object({
           code: z.string().min(1),
           field: fieldName,
-          measure: z.enum(['maximum', 'spreadPercent']),
+          measure: z.enum(['maximum', 'spreadPercent', 'deviationPercent']),
+          reference: fieldName.optional(),
+          evenWhenTerminal: z.boolean().optional(),
           limit: z.number().finite(),
           message: z.string(),
         })
-        .strict(),
+        .strict()
+        .refine((l) => (l.measure === 'deviationPercent') === (l.reference !== undefined), {
+          message: "a 'deviationPercent' limit names its reference, no other limit does",
+        }),
     ),
   })
   .partial()

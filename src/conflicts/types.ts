@@ -124,7 +124,7 @@ export interface EscalationReason {
   code: 'cross_platform_mismatch' | 'overlapping_fields' | 'manual_strategy' | 'strategy' | (string & {});
   message: string;
   field?: string;
-  /** The measured value (a maximum, or a spread in percent). */
+  /** The measured value (a maximum, or a spread or deviation in percent). */
   value?: number;
   /** The threshold it crossed. */
   threshold?: number;

@@ -50,6 +50,8 @@ interface Report {
   quantity?: number;
   status?: string;
   totalAmount?: number;
+  /** A capture's order total (the payment processor's reports): more than 10 % off escalates. */
+  orderTotal?: number;
 }
 
 const reportArb: fc.Arbitrary<Omit<Report, 'id'>> = fc.oneof(
@@ -76,6 +78,16 @@ const reportArb: fc.Arbitrary<Omit<Report, 'id'>> = fc.oneof(
       { requiredKeys: ['kind', 'entity', 'source', 't', 'lag'] },
     )
     .filter((r) => r.status !== undefined || r.totalAmount !== undefined),
+  // The payment processor's captures of an order of 100: equal, within 10 %, more than 10 % off.
+  fc.record({
+    kind: fc.constant('order' as const),
+    entity: fc.constantFrom('o1', 'o2'),
+    source: fc.constant('payment_processor' as const),
+    t: fc.integer({ min: 0, max: 16_000 }),
+    lag: fc.integer({ min: 0, max: SETTLE - 1 }),
+    totalAmount: fc.constantFrom(80, 95, 100, 110, 111),
+    orderTotal: fc.constant(100),
+  }),
 );
 
 /** Reports, and after which arrivals the windows are settled, or resolved ahead (by the clock of that arrival). */
@@ -169,6 +181,16 @@ function settled(
   return merged;
 }
 
+/** A capture more than 10 % off the order total it was asked for (checked even on a shipped order). */
+function amountDiscrepancy(window: readonly Report[]): boolean {
+  return window.some(
+    (r) =>
+      r.orderTotal !== undefined &&
+      r.totalAmount !== undefined &&
+      Math.abs(r.totalAmount - r.orderTotal) * 100 > 10 * r.orderTotal,
+  );
+}
+
 function settleOrder(state: ModelState, entity: string, window: Report[]): void {
   const base = state.orders.get(entity) ?? {};
   const terminalBase = base.status !== undefined && TERMINAL.includes(base.status);
@@ -176,14 +198,30 @@ function settleOrder(state: ModelState, entity: string, window: Report[]): void 
     ...(r.status === undefined ? {} : { status: r.status }),
     ...(r.totalAmount === undefined ? {} : { totalAmount: r.totalAmount }),
   });
-  if (window.length === 1) {
-    if (!terminalBase) state.orders.set(entity, settled(base, own(window[0]!)));
+  const only = window.length === 1 ? window[0]! : undefined;
+  // A lone report is applied, unless its own figures call for the rules: an order value over
+  // $1000, or a capture that is not the order total it was asked for.
+  if (
+    only &&
+    !(
+      (only.totalAmount ?? 0) > 1_000 ||
+      (only.orderTotal !== undefined && only.orderTotal !== only.totalAmount)
+    )
+  ) {
+    if (!terminalBase) state.orders.set(entity, settled(base, own(only)));
     return;
   }
   state.conflicts += 1;
-  if (terminalBase) return;
+  if (terminalBase) {
+    if (amountDiscrepancy(window)) state.escalated += 1;
+    return;
+  }
   const amounts = [base.totalAmount ?? -Infinity, ...window.map((r) => r.totalAmount ?? -Infinity)];
-  if (Math.max(...amounts) > 1_000 || tiktokMismatch(window, ['status', 'totalAmount'])) {
+  if (
+    Math.max(...amounts) > 1_000 ||
+    amountDiscrepancy(window) ||
+    tiktokMismatch(window, ['status', 'totalAmount'])
+  ) {
     state.escalated += 1;
     return;
   }
@@ -277,6 +315,7 @@ describe.each(commerceEngines)('resolve-sync-conflicts against a reference model
                   orderId: r.entity,
                   ...(r.status === undefined ? {} : { status: r.status as 'paid' }),
                   ...(r.totalAmount === undefined ? {} : { totalAmount: r.totalAmount }),
+                  ...(r.orderTotal === undefined ? {} : { orderTotal: r.orderTotal }),
                 }),
                 id: r.id,
               },

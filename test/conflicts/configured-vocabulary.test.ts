@@ -107,6 +107,53 @@ describe('a domain names the kinds, the minimum rule and the detected event', ()
     expect(DEFAULT_MISMATCH_KIND).toBe('cross_platform_inconsistency');
   });
 
+  it('measures a deviation from a reference the contender sets, on a terminal base too when asked, and refuses one without its reference', () => {
+    const limit = {
+      code: 'resale_markup',
+      field: 'price',
+      measure: 'deviationPercent' as const,
+      reference: 'faceValue',
+      limit: 25,
+      message: 'price is {value}% off face value',
+    };
+    const engine = createConflictEngine({
+      ...SEATING,
+      entities: {
+        ticket: {
+          terminal: { field: 'state', values: ['used'], pick: 'first' },
+          limits: [{ ...limit, evenWhenTerminal: true }],
+        },
+      },
+    });
+    const ticket = (eventId: string, price: number): ContenderInput => ({
+      entityType: 'ticket',
+      entityId: 't-1',
+      source: 'reseller',
+      sourceId: 'r',
+      eventId,
+      hlc: { wallMs: NOW - 100, logical: 0, node: 'r' },
+      changes: { price, faceValue: 40 },
+    });
+    const resolve = (price: number, state: string) =>
+      engine.resolve({
+        entityType: 'ticket',
+        entityId: 't-1',
+        contenders: [ticket(`p${price}`, price)],
+        base: { state },
+        detectedAt: NOW,
+      });
+    expect(resolve(50, 'sold').status).toBe('resolved'); // exactly 25 %
+    expect(resolve(51, 'sold').escalation!.reasons).toEqual([
+      expect.objectContaining({ code: 'resale_markup', value: 27.5, threshold: 25 }),
+    ]);
+    expect(resolve(20, 'used').status).toBe('escalated'); // 50 % under, though terminal
+    expect(resolve(45, 'used').rule).toBe('terminal_state_absorbs');
+    const { reference: _dropped, ...noReference } = limit;
+    expect(() =>
+      createConflictConfig({ ...SEATING, entities: { ticket: { limits: [noReference] } } }),
+    ).toThrow(MalformedConflictInputError);
+  });
+
   it('appends the quantity event with the owner and subject keys, and counts every configured kind in reports', async () => {
     const store = createEventStore();
     await store.migrate();

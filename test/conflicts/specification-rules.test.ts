@@ -138,3 +138,59 @@ describe('documented choices', () => {
     expect(r.escalation!.reasons.map((x) => x.code)).toEqual(['cross_platform_mismatch']);
   });
 });
+
+describe("orders: a capture against the order's TikTok total", () => {
+  const capture = (eventId: string, captured: number, orderTotal = 100) =>
+    contender('order', eventId, 'payment_processor', 0, { totalAmount: captured, orderTotal });
+  const status = (s: string) => contender('order', 'tiktok', 'tiktok_webhook', 100, { status: s });
+
+  it.each([{ baseStatus: 'paid' }, { baseStatus: 'shipped' }, { baseStatus: 'delivered' }])(
+    'twenty per cent off escalates with both figures when the order is $baseStatus (terminal or not)',
+    ({ baseStatus }) => {
+      const r = resolve('order', [capture('cap', 80), status('received')], {
+        status: baseStatus,
+        totalAmount: 80,
+      });
+      expect(r.status).toBe('escalated');
+      expect(r.escalation!.reasons).toEqual([
+        expect.objectContaining({
+          code: 'amount_discrepancy',
+          field: 'totalAmount',
+          value: 20,
+          threshold: 10,
+        }),
+      ]);
+      expect(r.contenders.find((c) => c.eventId === 'cap')!.changes).toEqual({
+        totalAmount: 80,
+        orderTotal: 100,
+      });
+    },
+  );
+
+  it('exactly 10 % off does not escalate; an equal capture settles to its amount', () => {
+    for (const captured of [90, 110, 100]) {
+      const r = resolve('order', [capture('cap', captured), status('received')], { status: 'paid' });
+      expect(r.status).toBe('resolved');
+      expect(r.after!.totalAmount).toBe(captured);
+    }
+  });
+
+  it('an order over $1000 escalates (order value), a refund over $500 too (payment amount on refunds)', () => {
+    const big = resolve('order', [capture('cap', 1_050, 1_100), status('received')], { status: 'paid' });
+    expect(big.escalation!.reasons.map((x) => x.code)).toEqual(['order_value']);
+    const refunds = createConflictEngine(
+      commerceConflictConfig({ entities: { order: { paymentAmountField: 'refundedAmount' } } }),
+    );
+    const refund = refunds.resolve({
+      entityType: 'order',
+      entityId: 'order-1',
+      contenders: [
+        contender('order', 'refund', 'payment_processor', 0, { refundedAmount: 600 }),
+        status('cancelled'),
+      ],
+      base: { status: 'refunded' },
+      detectedAt: DETECTED_AT,
+    });
+    expect(refund.escalation!.reasons.map((x) => [x.code, x.value])).toEqual([['payment_amount', 600]]);
+  });
+});

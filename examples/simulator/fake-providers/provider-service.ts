@@ -33,6 +33,13 @@ export interface FakeProvidersOptions {
   shipping?: FakeBehaviourOptions;
   /** Probability (0–1) that a request acts and then answers 503 (a lost response). Default 0. */
   lostResponseRate?: number;
+  /**
+   * Probability (0–1) that a charge captures 80 % of the amount asked (a
+   * partial capture): with the hosts' `reportOrderState` it differs from the
+   * order's TikTok total by more than 10 % and lands in the manual queue.
+   * Default 0.
+   */
+  partialCaptureRate?: number;
   /** Carrier on labels. Default `'UPS'`. */
   carrier?: string;
   random?: () => number;
@@ -134,8 +141,10 @@ export function fakeProvidersHandler(options: FakeProvidersOptions = {}): FakePr
         async () => {
           await payment.call('charge');
           const paymentId = `pay_${randomUUID()}`;
-          payments.set(paymentId, { orderId: String(orderId), amount, refunded: 0 });
-          return { paymentId, amount, currency };
+          const partial = random() < (options.partialCaptureRate ?? 0);
+          const captured = partial ? Math.round(amount * 80) / 100 : amount;
+          payments.set(paymentId, { orderId: String(orderId), amount: captured, refunded: 0 });
+          return { paymentId, amount: captured, currency };
         },
       );
       return [200, result];

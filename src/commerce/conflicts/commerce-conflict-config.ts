@@ -98,6 +98,12 @@ export interface CommerceThresholds extends EscalationThresholds {
   paymentAmount: number;
   /** Spread of the absolute stock values (an entity's `stockFields`), in percent of the stock. */
   inventoryDiscrepancyPercent: number;
+  /**
+   * Distance of a reported order value from the figure its source was asked
+   * to match (an entity's `amountReferenceField`: a capture against the
+   * order's TikTok total), in percent of that figure.
+   */
+  amountDiscrepancyPercent: number;
 }
 
 /**
@@ -112,6 +118,7 @@ export const COMMERCE_THRESHOLDS: Readonly<CommerceThresholds> = Object.freeze({
   orderValue: 1000,
   paymentAmount: 500,
   inventoryDiscrepancyPercent: 10,
+  amountDiscrepancyPercent: 10,
   crossPlatformMismatch: true,
 });
 
@@ -131,6 +138,13 @@ export interface CommerceEntityPolicy extends EntityPolicy {
   orderValueField?: string;
   /** Field holding the payment amount, checked against `thresholds.paymentAmount`. */
   paymentAmountField?: string;
+  /**
+   * Field a source sets beside `orderValueField` with the value it was asked
+   * to match (the payment processor's capture carries the order's TikTok
+   * total): the two more than `thresholds.amountDiscrepancyPercent` apart
+   * escalate (reason `amount_discrepancy`). Needs `orderValueField`.
+   */
+  amountReferenceField?: string;
 }
 
 /**
@@ -176,6 +190,7 @@ export const COMMERCE_ENTITY_POLICIES: Readonly<Record<string, Readonly<Partial<
       ...ORDER_STATUS_RACE,
       terminal: { field: 'status', values: ['delivered', 'shipped'], pick: 'first' },
       orderValueField: 'totalAmount',
+      amountReferenceField: 'orderTotal',
     },
     payment: {
       ...ORDER_STATUS_RACE,
@@ -268,6 +283,7 @@ const thresholdsSchema = z
     orderValue: z.number().finite(),
     paymentAmount: z.number().finite(),
     inventoryDiscrepancyPercent: z.number().finite().nonnegative(),
+    amountDiscrepancyPercent: z.number().finite().nonnegative(),
     crossPlatformMismatch: z.boolean(),
   })
   .partial()
@@ -287,10 +303,11 @@ function commerceThresholds(input: Partial<CommerceThresholds> = {}): CommerceTh
 
 // The engine's policy: commerce's threshold fields become limits, checked in
 // the order the audit has always listed them (order value, payment amount,
-// stock fields), before the host's own limits; stock fields are minimum
-// fields under commerce's rule name.
+// stock fields; the amount discrepancy, newer, after the payment amount),
+// before the host's own limits; stock fields are minimum fields under
+// commerce's rule name.
 function withLimits(policy: Partial<CommerceEntityPolicy>, t: CommerceThresholds): Partial<EntityPolicy> {
-  const { orderValueField, paymentAmountField, stockFields = [], ...rest } = policy;
+  const { orderValueField, paymentAmountField, amountReferenceField, stockFields = [], ...rest } = policy;
   const limits: FieldLimit[] = [];
   if (orderValueField !== undefined) {
     limits.push({
@@ -308,6 +325,18 @@ function withLimits(policy: Partial<CommerceEntityPolicy>, t: CommerceThresholds
       measure: 'maximum',
       limit: t.paymentAmount,
       message: 'payment amount {value} is over {limit}',
+    });
+  }
+  if (orderValueField !== undefined && amountReferenceField !== undefined) {
+    limits.push({
+      code: 'amount_discrepancy',
+      field: orderValueField,
+      measure: 'deviationPercent',
+      reference: amountReferenceField,
+      // A capture is reported when the order has usually shipped already.
+      evenWhenTerminal: true,
+      limit: t.amountDiscrepancyPercent,
+      message: `"{field}" differs from "${amountReferenceField}" by more than {limit}% ({value}%)`,
     });
   }
   for (const field of stockFields) {

@@ -31,6 +31,7 @@ export function toStaged(event: StoredEvent): StagedContender {
     if (o.status !== undefined) changes.status = o.status;
     if (o.totalAmount !== undefined) changes.totalAmount = o.totalAmount;
     if (o.refundedAmount !== undefined) changes.refundedAmount = o.refundedAmount;
+    if (o.orderTotal !== undefined) changes.orderTotal = o.orderTotal;
   }
   const entityType: SettledEntityType = stock ? 'inventory' : 'order';
   const contender: ContenderInput = {

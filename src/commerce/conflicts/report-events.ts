@@ -85,13 +85,23 @@ export const orderReportedSchema = z
     orderId: idSchema,
     status: z.enum(ORDER_STATUSES).optional(),
     totalAmount: amountSchema.optional(),
-    /** Total refunded so far (a refund over $500 in a conflict goes to the manual queue). */
+    /** Total refunded so far (a refund over $500 goes to the manual queue). */
     refundedAmount: amountSchema.optional(),
+    /**
+     * With `totalAmount`: the figure the source was asked to match (a capture
+     * carries the order's TikTok total); more than 10 % apart goes to the
+     * manual queue with both figures.
+     */
+    orderTotal: amountSchema.optional(),
   })
   .refine(
     (d) => d.status !== undefined || d.totalAmount !== undefined || d.refundedAmount !== undefined,
     'status, totalAmount or refundedAmount is required',
-  );
+  )
+  .refine((d) => d.orderTotal === undefined || d.totalAmount !== undefined, {
+    message: 'orderTotal is reported beside totalAmount',
+    path: ['orderTotal'],
+  });
 /** An {@link ORDER_REPORTED_EVENT} payload. */
 export type OrderReported = z.infer<typeof orderReportedSchema>;
 

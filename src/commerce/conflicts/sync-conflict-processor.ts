@@ -57,6 +57,7 @@ import { OpenEntityIndex, type DueEntity } from './open-index.js';
 import { toStaged } from './report-contender.js';
 import { AppendCollector } from './append-collector.js';
 import { dueWindow } from './settle-window.js';
+import { loneReportNeedsRules } from './lone-report.js';
 import { settledOutcome } from './settled-outcome.js';
 
 /**
@@ -696,10 +697,11 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     append: EventStore['append'],
   ): Promise<ConflictRecord | undefined> {
     const ids = window.map((r) => r.eventId);
-    const key = window.length === 1 ? ids[0]! : conflictIdFor(entity.entityType, entity.entityId, ids);
+    const lone = window.length === 1 && !this.#loneNeedsRules(entity, window[0]!);
+    const key = lone ? ids[0]! : conflictIdFor(entity.entityType, entity.entityId, ids);
     this.#writing.set(key, ids);
     try {
-      return await this.#settleWindow(entity, window, base, append);
+      return await this.#settleWindow(entity, window, base, append, lone);
     } finally {
       this.#writing.delete(key);
     }
@@ -710,8 +712,9 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     window: readonly StagedContender[],
     base: JsonObject,
     append: EventStore['append'],
+    lone: boolean,
   ): Promise<ConflictRecord | undefined> {
-    if (window.length === 1) {
+    if (lone) {
       const only = window[0]!;
       // A lone report is no conflict, but a shipped order still cannot be modified.
       const terminal = policyFor(this.unscopedResolver.engine.config, entity.entityType).terminal;
@@ -742,6 +745,12 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       ...this.#resolveOptions(entity, base),
       append,
     });
+  }
+
+  /** A report alone in its window whose figures still call for the rules (lone-report.ts). */
+  #loneNeedsRules(entity: OpenEntity, only: StagedContender): boolean {
+    const policy = policyFor(this.unscopedResolver.engine.config, entity.entityType);
+    return loneReportNeedsRules(only.contender.changes ?? {}, policy);
   }
 
   #request(entity: Omit<OpenEntity, 'anchorMs'>, window: readonly StagedContender[], base: JsonObject) {

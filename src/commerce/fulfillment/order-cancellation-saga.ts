@@ -16,7 +16,7 @@ import {
   type SagaDefinition,
   type StepContext,
 } from '../../sagas/index.js';
-import type { EventStore, StoredEvent } from '../../store/types.js';
+import type { EventStore, NewEvent, StoredEvent } from '../../store/types.js';
 import { CANCELLED_BY } from '../events/order-events.js';
 import { idSchema } from '../events/common.js';
 import { commerceEvent, type EventPayload } from '../events/catalog.js';
@@ -24,6 +24,7 @@ import { isPermanentCommerceError, ProviderRejectedError } from '../errors.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import { orderStream } from '../inventory/streams.js';
 import type { PaymentGateway } from '../ports/payment-gateway.js';
+import { refundReport } from './payment-report.js';
 
 /** The saga's definition name (stored with every instance: keep it stable). */
 export const ORDER_CANCELLATION_SAGA = 'commerce_order_cancellation';
@@ -48,6 +49,12 @@ export interface OrderCancellationDeps {
   store: EventStore;
   inventory: InventoryService;
   payments: PaymentGateway;
+  /**
+   * Report the refund as `order.state_reported` (source `payment_processor`,
+   * `refundedAmount` the refunds so far) in the append of `order.refunded`
+   * (`createCommerce`'s `reportOrderState`). Default false.
+   */
+  reportOrderState?: boolean;
 }
 
 /**
@@ -66,7 +73,8 @@ export function orderRefundKey(creatorId: string, orderId: string, paymentId: st
 
 /**
  * What an order still owes its buyer: its captured payment minus the refunds
- * recorded on its stream (null when it was never paid or is refunded in full).
+ * recorded on its stream (null when it was never paid or is refunded in full),
+ * and what was refunded before (`refunded`).
  *
  * @example
  * ```ts
@@ -75,7 +83,7 @@ export function orderRefundKey(creatorId: string, orderId: string, paymentId: st
  */
 export function refundDue(
   events: readonly StoredEvent[],
-): { paymentId: string; amount: number; currency: string } | null {
+): { paymentId: string; amount: number; currency: string; refunded: number } | null {
   let paid: EventPayload<'order.payment_processed'> | undefined;
   let refundedCents = 0;
   for (const e of events) {
@@ -86,7 +94,12 @@ export function refundDue(
   if (!paid) return null;
   const dueCents = Math.round(paid.amount * 100) - refundedCents;
   if (dueCents <= 0) return null;
-  return { paymentId: paid.paymentId, amount: dueCents / 100, currency: paid.currency };
+  return {
+    paymentId: paid.paymentId,
+    amount: dueCents / 100,
+    currency: paid.currency,
+    refunded: refundedCents / 100,
+  };
 }
 
 /**
@@ -99,7 +112,7 @@ export function refundDue(
  * ```
  */
 export async function refundOrder(
-  deps: { store: EventStore; payments: PaymentGateway },
+  deps: { store: EventStore; payments: PaymentGateway; reportOrderState?: boolean },
   request: {
     creatorId: string;
     orderId: string;
@@ -113,26 +126,34 @@ export async function refundOrder(
   const due = refundDue((await deps.store.readStream(stream)).events);
   if (!due) return 0;
   const idempotencyKey = orderRefundKey(creatorId, orderId, due.paymentId);
-  await deps.payments.refund({
+  const { refundId } = await deps.payments.refund({
     creatorId,
     orderId,
-    ...due,
+    paymentId: due.paymentId,
+    amount: due.amount,
+    currency: due.currency,
     idempotencyKey,
     ...(request.signal ? { signal: request.signal } : {}),
   });
-  await deps.store.append(
-    stream,
-    [
-      commerceEvent('order.refunded', {
-        creatorId,
-        orderId,
-        amount: due.amount,
-        currency: due.currency,
-        reason: request.reason,
-      }),
-    ],
-    { aggregateType: 'order', idempotencyKey, ...(request.metadata ? { metadata: request.metadata } : {}) },
-  );
+  const events: NewEvent[] = [
+    commerceEvent('order.refunded', {
+      creatorId,
+      orderId,
+      amount: due.amount,
+      currency: due.currency,
+      reason: request.reason,
+    }),
+  ];
+  // Under the refund key: whichever path appends first reports it, once.
+  if (deps.reportOrderState === true) {
+    const refundedSoFar = (Math.round(due.refunded * 100) + Math.round(due.amount * 100)) / 100;
+    events.push(refundReport({ creatorId, orderId, refundId, refundedSoFar }));
+  }
+  await deps.store.append(stream, events, {
+    aggregateType: 'order',
+    idempotencyKey,
+    ...(request.metadata ? { metadata: request.metadata } : {}),
+  });
   return due.amount;
 }
 
@@ -159,6 +180,7 @@ function releasedBy(events: readonly StoredEvent[], sagaId: string): Map<string,
  */
 export function orderCancellationSaga(deps: OrderCancellationDeps): SagaDefinition<OrderCancellationInput> {
   const { store, inventory, payments } = deps;
+  const reportOrderState = deps.reportOrderState === true;
   const meta = (ctx: StepContext<OrderCancellationInput>) => ({
     source: CANCELLATION_SAGA_SOURCE,
     correlationId: ctx.sagaId,
@@ -201,7 +223,7 @@ export function orderCancellationSaga(deps: OrderCancellationDeps): SagaDefiniti
           try {
             return {
               refunded: await refundOrder(
-                { store, payments },
+                { store, payments, reportOrderState },
                 {
                   creatorId: ctx.input.creatorId,
                   orderId: ctx.input.orderId,

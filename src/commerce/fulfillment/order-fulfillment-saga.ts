@@ -27,6 +27,7 @@ import type { TikTokShopClient } from '../ports/tiktok-shop-client.js';
 import { FULFILLMENT_SAGA_SOURCE } from '../read-models/commerce-orders.js';
 import { CancellationWatch } from './cancellation-watch.js';
 import { orderRefundKey } from './order-cancellation-saga.js';
+import { captureReport, refundReport } from './payment-report.js';
 
 /** The saga's definition name (stored with every instance: keep it stable). */
 export const ORDER_FULFILLMENT_SAGA = 'commerce_order_fulfillment';
@@ -82,6 +83,14 @@ export interface OrderFulfillmentDeps {
   payments: PaymentGateway;
   shipping: ShippingProvider;
   tiktok: TikTokShopClient;
+  /**
+   * Report what the payment processor captured and refunded as
+   * `order.state_reported` (source `payment_processor`), in the append of
+   * `order.payment_processed` / `order.refunded`, for `resolve-sync-conflicts`
+   * (`createCommerce`'s `reportOrderState`). Default false: the appends are
+   * exactly what they were without it.
+   */
+  reportOrderState?: boolean;
 }
 
 /** Permanent failures end the step at once (and start compensation); others are retried. */
@@ -139,6 +148,7 @@ async function undoTarget<T>(
  */
 export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition<OrderFulfillmentInput> {
   const { store, inventory, payments, shipping, tiktok } = deps;
+  const reporting = deps.reportOrderState === true;
   const meta = (ctx: StepContext<OrderFulfillmentInput>) => ({
     source: FULFILLMENT_SAGA_SOURCE,
     correlationId: ctx.sagaId,
@@ -284,7 +294,21 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
               idempotencyKey: ctx.idempotencyKey,
               signal: ctx.signal,
             });
-            await append(ctx, [commerceEvent('order.payment_processed', { creatorId, orderId, ...payment })]);
+            const events: NewEvent[] = [
+              commerceEvent('order.payment_processed', { creatorId, orderId, ...payment }),
+            ];
+            // The step's key makes the report as once-only as the event it describes.
+            if (reporting)
+              events.push(
+                captureReport({
+                  creatorId,
+                  orderId,
+                  paymentId: payment.paymentId,
+                  captured: payment.amount,
+                  orderTotal: totalAmount,
+                }),
+              );
+            await append(ctx, events);
             return payment;
           }),
         compensation: {
@@ -302,7 +326,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
             const dueCents = Math.round(payment.amount * 100) - refunded;
             if (dueCents <= 0) return;
             const idempotencyKey = orderRefundKey(creatorId, orderId, payment.paymentId);
-            await payments.refund({
+            const { refundId } = await payments.refund({
               creatorId,
               orderId,
               ...payment,
@@ -310,19 +334,24 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
               idempotencyKey,
               signal: ctx.signal,
             });
-            await store.append(
-              orderStream(creatorId, orderId),
-              [
-                commerceEvent('order.refunded', {
-                  creatorId,
-                  orderId,
-                  amount: dueCents / 100,
-                  currency: payment.currency,
-                  reason: 'fulfillment failed',
-                }),
-              ],
-              { aggregateType: 'order', idempotencyKey, metadata: meta(ctx) },
-            );
+            const refundEvents: NewEvent[] = [
+              commerceEvent('order.refunded', {
+                creatorId,
+                orderId,
+                amount: dueCents / 100,
+                currency: payment.currency,
+                reason: 'fulfillment failed',
+              }),
+            ];
+            if (reporting)
+              refundEvents.push(
+                refundReport({ creatorId, orderId, refundId, refundedSoFar: (refunded + dueCents) / 100 }),
+              );
+            await store.append(orderStream(creatorId, orderId), refundEvents, {
+              aggregateType: 'order',
+              idempotencyKey,
+              metadata: meta(ctx),
+            });
           },
         },
       },

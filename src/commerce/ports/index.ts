@@ -29,5 +29,6 @@ export {
   FakeShippingProvider,
   FakeTikTokShopClient,
   type FakeBehaviourOptions,
+  type FakePaymentGatewayOptions,
   type ScriptedFailure,
 } from './fakes/index.js';

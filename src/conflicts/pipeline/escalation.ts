@@ -39,7 +39,8 @@ export function discrepancyPercent(
 
 /**
  * Every limit of the policy the contender set crosses, in the policy's
- * order, then the cross-platform mismatch.
+ * order, then the cross-platform mismatch. On a terminal base
+ * (`terminalBase`), only the limits checked `evenWhenTerminal`.
  *
  * @example
  * ```ts
@@ -51,15 +52,20 @@ export function thresholdReasons(
   contenders: readonly Contender[],
   policy: Readonly<EntityPolicy>,
   config: ConflictConfig,
+  terminalBase = false,
 ): EscalationReason[] {
   const reasons: EscalationReason[] = [];
   for (const limit of policy.limits) {
+    if (terminalBase && limit.evenWhenTerminal !== true) continue;
     const reason =
       limit.measure === 'maximum'
         ? maximumReason(base, contenders, limit)
-        : spreadReason(base, contenders, limit);
+        : limit.measure === 'deviationPercent'
+          ? deviationReason(contenders, limit)
+          : spreadReason(base, contenders, limit);
     if (reason !== null) reasons.push(reason);
   }
+  if (terminalBase) return reasons;
   if (config.thresholds.crossPlatformMismatch && hasCrossPlatformMismatch(contenders, config.crossPlatform)) {
     const platform = config.crossPlatform!.name ?? config.crossPlatform!.source;
     reasons.push({ code: 'cross_platform_mismatch', message: `${platform} disagrees with another platform` });
@@ -114,6 +120,39 @@ function spreadReason(
     message: messageOf(limit, percent),
   };
   if (Number.isFinite(percent)) reason.value = percent;
+  return reason;
+}
+
+/**
+ * The largest distance of a contender's value of `limit.field` from its own
+ * value of `limit.reference`, in percent of the reference, when it crosses
+ * the limit. Compared as `distance*100 > pct*reference` (no division), so
+ * exactly the limit does not escalate; a reference of 0 or less with any
+ * distance escalates (no percentage of it is meaningful). Contenders that do
+ * not set both fields are not measured.
+ */
+function deviationReason(
+  contenders: readonly Contender[],
+  limit: Readonly<FieldLimit>,
+): EscalationReason | null {
+  let worst = -1;
+  for (const c of contenders) {
+    const value = c.changes[limit.field];
+    const reference = c.changes[limit.reference!];
+    if (typeof value !== 'number' || typeof reference !== 'number') continue;
+    const distance = Math.abs(value - reference);
+    if (distance === 0) continue;
+    if (reference > 0 && !(distance * 100 > limit.limit * reference)) continue;
+    worst = Math.max(worst, reference > 0 ? (distance * 100) / reference : Infinity);
+  }
+  if (worst < 0) return null;
+  const reason: EscalationReason = {
+    code: limit.code,
+    field: limit.field,
+    threshold: limit.limit,
+    message: messageOf(limit, worst),
+  };
+  if (Number.isFinite(worst)) reason.value = worst;
   return reason;
 }
 

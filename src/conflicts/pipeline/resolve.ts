@@ -1,7 +1,8 @@
 /**
  * The pure resolution of one conflict. Steps, each a function of the whole
  * (deduplicated, totally ordered) contender set:
- *   1. the entity is already in a terminal state -> nothing changes;
+ *   1. the entity is already in a terminal state -> nothing changes (unless a
+ *      limit checked `evenWhenTerminal` is crossed -> escalate);
  *   2. a threshold is crossed -> escalate;
  *   3. a contender reaches a terminal state -> it wins the entity;
  *   4. otherwise each field: its strategy picks the absolute value, deltas
@@ -52,6 +53,9 @@ export function resolveConflict(
   };
 
   if (terminal && isTerminal(base[terminal.field], terminal.values)) {
+    // Nothing changes by itself, but some figures still need a person.
+    const overTerminal = thresholdReasons(base, contenders, p.policy, config, true);
+    if (overTerminal.length > 0) return escalate(p, head, eventIds, overTerminal);
     return assemble(p, head, {
       status: 'resolved',
       rule: 'terminal_state_absorbs',

@@ -1,0 +1,238 @@
+/**
+ * Amounts from the payment processor in resolve-sync-conflicts: with
+ * `reportOrderState`, the fulfillment saga's capture and the refunds of the
+ * cancellation saga report `order.state_reported` (source
+ * `payment_processor`) in the append of their lifecycle events. A capture
+ * equal to the order's TikTok total settles with nothing escalated; more
+ * than 10 % apart goes to the manual queue with both figures, though the
+ * order has shipped; a refund over $500 goes there too. Off by default: the
+ * sagas write what they always wrote. Memory, PGlite and PostgreSQL.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  commerceEvent,
+  orderStream,
+  type CommerceOrderRow,
+  type OrderReported,
+} from '../../src/commerce/index.js';
+import type { EventStore, StoredEvent } from '../../src/store/types.js';
+import { commerceEngines, type CommerceTestbed } from './support.js';
+
+const C = 'creator-1';
+const T0 = '2026-03-01T10:00:00.000Z';
+/** Far past every window: settleDue settles all. */
+const LATER = Date.now() + 3_600_000;
+
+async function stock(store: EventStore, quantity: number) {
+  await store.append(`inventory-${C}-p1`, [
+    commerceEvent('inventory.stock_updated', { creatorId: C, productId: 'p1', quantity, reason: 'restock' }),
+  ]);
+}
+
+function received(orderId: string, totalAmount: number) {
+  return commerceEvent('order.received_from_tiktok', {
+    creatorId: C,
+    shopId: 'shop-1',
+    orderId,
+    status: 'AWAITING_SHIPMENT',
+    updateTime: T0,
+    currency: 'USD',
+    lineItems: [{ productId: 'p1', quantity: 1 }],
+    totalAmount,
+  });
+}
+
+describe.each(commerceEngines)('amounts from the payment processor ($name)', (engine) => {
+  describe.skipIf(!engine.available)('', () => {
+    let bed: CommerceTestbed;
+    afterEach(async () => {
+      await bed?.close();
+    });
+
+    const open = async (reportOrderState = true) => {
+      bed = await engine.open({ conflicts: { tickMs: 3_600_000 }, reportOrderState });
+      await stock(bed.store, 50);
+      return bed;
+    };
+    /** Receive, fulfil (ship) and settle an order of `total`. */
+    async function fulfil(orderId: string, total: number) {
+      await bed.store.append(orderStream(C, orderId), [received(orderId, total)]);
+      expect((await bed.commerce.waitForFulfillment(C, orderId)).status).toBe('completed');
+      await bed.commerce.whenIdle();
+    }
+    async function settle() {
+      await bed.commerce.conflicts!.whenCaughtUp();
+      const result = await bed.commerce.conflicts!.settleDue(LATER);
+      await bed.commerce.whenIdle();
+      return result;
+    }
+    const reports = async (): Promise<StoredEvent[]> =>
+      (await bed.store.readAll({ limit: 10_000 })).events.filter((e) => e.type === 'order.state_reported');
+    const order = (orderId: string) =>
+      bed.commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
+        creator_id: C,
+        order_id: orderId,
+      });
+
+    it('a capture equal to the order total is reported once, in the append of order.payment_processed, and settles with nothing escalated', async () => {
+      await open();
+      // The charge acts and its reply is lost: the step runs again (same key, same payment).
+      bed.payments.behaviour.failNext('charge', 'lost_reply');
+      await fulfil('o1', 25);
+      const { events } = await bed.store.readStream(orderStream(C, 'o1'));
+      const paid = events.find((e) => e.type === 'order.payment_processed')!;
+      const report = events[events.indexOf(paid) + 1]!;
+      // The same append: the next version, the step's metadata, the same transaction (its checkpoint's first part).
+      expect(report).toMatchObject({
+        type: 'order.state_reported',
+        version: paid.version + 1,
+        metadata: paid.metadata,
+      });
+      const txOf = (e: StoredEvent) => String(e.checkpoint).split(':')[0];
+      expect(txOf(report)).toBe(txOf(paid));
+      expect(events.filter((e) => e.type === 'order.payment_processed')).toHaveLength(1);
+      const paymentId = (paid.data as { paymentId: string }).paymentId;
+      expect(report.data).toEqual({
+        creatorId: C,
+        orderId: 'o1',
+        totalAmount: 25,
+        orderTotal: 25,
+        source: 'payment_processor',
+        sourceId: paymentId,
+        reportedAt: (report.data as OrderReported).reportedAt,
+      });
+      expect(await reports()).toHaveLength(1);
+      const result = await settle();
+      expect(result.escalated).toBe(0);
+      expect(await bed.commerce.conflicts!.unscopedResolver.listPending()).toEqual([]);
+      expect(await order('o1')).toMatchObject({ status: 'shipped', amount: 25 });
+    });
+
+    it('a capture more than 10 % off the TikTok total goes to the manual queue with both figures, though the order shipped', async () => {
+      await open();
+      bed.payments.captureNext(80);
+      await fulfil('o2', 100);
+      expect(await settle()).toMatchObject({ escalated: 1 });
+      const [pending, ...others] = await bed.commerce.conflicts!.unscopedResolver.listPending({
+        entityType: 'order',
+      });
+      expect(others).toEqual([]);
+      expect(pending!.resolution.entityId).toBe('o2');
+      expect(pending!.resolution.escalation!.reasons).toEqual([
+        expect.objectContaining({
+          code: 'amount_discrepancy',
+          field: 'totalAmount',
+          value: 20,
+          threshold: 10,
+        }),
+      ]);
+      expect(pending!.resolution.contenders.map((c) => [c.source, c.changes])).toEqual([
+        ['payment_processor', { totalAmount: 80, orderTotal: 100 }],
+      ]);
+      expect(pending!.resolution.before).toMatchObject({ status: 'shipped' });
+      // The creator's queue shows it (the audit's tenant is the order's creator).
+      const mine = await bed.commerce.conflictQueue!.pending({
+        userId: 'u',
+        tenantIds: [C],
+        roles: ['creator'],
+      });
+      expect(mine.map((r) => r.conflictId)).toEqual([pending!.conflictId]);
+      // An admin decides the order's amount; it folds back.
+      await bed.commerce.conflicts!.unscopedResolver.resolveManually(pending!.conflictId, {
+        values: { totalAmount: 80 },
+        adminId: 'admin-1',
+        note: 'partial capture confirmed with the processor',
+      });
+      await bed.commerce.conflicts!.whenCaughtUp();
+      await bed.commerce.whenIdle();
+      expect(await order('o2')).toMatchObject({ status: 'shipped', amount: 80 });
+    });
+
+    it('a capture within 10 % of the TikTok total settles automatically, audited with both figures', async () => {
+      await open();
+      await bed.store.append(orderStream(C, 'o3'), [received('o3', 100)]);
+      bed.payments.captureNext(95);
+      // The order has not shipped when its window settles: the label fails for good.
+      bed.shipping.behaviour.failNext('createLabel', 'permanent');
+      await bed.commerce.waitForFulfillment(C, 'o3');
+      await bed.commerce.whenIdle();
+      const result = await settle();
+      expect(result.escalated).toBe(0);
+      const audited = await bed.commerce.conflicts!.unscopedResolver.list({ entityType: 'order' });
+      const capture = audited.find((r) => r.resolution.contenders.some((c) => c.changes.totalAmount === 95));
+      expect(capture).toMatchObject({ status: 'resolved' });
+      expect(capture!.resolution.contenders.find((c) => c.changes.totalAmount === 95)!.changes).toEqual({
+        totalAmount: 95,
+        orderTotal: 100,
+      });
+    });
+
+    it('a refund over $500 is reported in the append of order.refunded and goes to the manual queue', async () => {
+      await open();
+      await fulfil('o4', 600);
+      expect((await settle()).escalated).toBe(0);
+      await bed.store.append(orderStream(C, 'o4'), [
+        commerceEvent('order.cancelled', {
+          creatorId: C,
+          orderId: 'o4',
+          cancelledBy: 'buyer',
+          cancelledAt: T0,
+        }),
+      ]);
+      expect((await bed.commerce.waitForCancellation(C, 'o4')).status).toBe('completed');
+      await bed.commerce.whenIdle();
+      const { events } = await bed.store.readStream(orderStream(C, 'o4'));
+      const refunded = events.find((e) => e.type === 'order.refunded')!;
+      expect(events[events.indexOf(refunded) + 1]).toMatchObject({
+        type: 'order.state_reported',
+        version: refunded.version + 1,
+        data: { refundedAmount: 600, source: 'payment_processor' },
+      });
+      expect(await settle()).toMatchObject({ escalated: 1 });
+      const [pending] = await bed.commerce.conflicts!.unscopedResolver.listPending({ entityType: 'order' });
+      expect(pending!.resolution.escalation!.reasons.map((r) => [r.code, r.value])).toEqual([
+        ['payment_amount', 600],
+      ]);
+      expect(await order('o4')).toMatchObject({ status: 'refunded', refunded_amount: 600 });
+    });
+
+    it('a refund of $25 settles with nothing escalated', async () => {
+      await open();
+      await fulfil('o5', 25);
+      await bed.store.append(orderStream(C, 'o5'), [
+        commerceEvent('order.cancelled', {
+          creatorId: C,
+          orderId: 'o5',
+          cancelledBy: 'buyer',
+          cancelledAt: T0,
+        }),
+      ]);
+      await bed.commerce.waitForCancellation(C, 'o5');
+      await bed.commerce.whenIdle();
+      expect((await reports()).map((e) => (e.data as OrderReported).refundedAmount ?? null)).toEqual([
+        null,
+        25,
+      ]);
+      expect((await settle()).escalated).toBe(0);
+      expect(await bed.commerce.conflicts!.unscopedResolver.listPending()).toEqual([]);
+    });
+
+    it('off by default: the sagas report nothing and write what they wrote before', async () => {
+      await open(false);
+      bed.payments.captureNext(80);
+      await fulfil('o6', 100);
+      await bed.store.append(orderStream(C, 'o6'), [
+        commerceEvent('order.cancelled', {
+          creatorId: C,
+          orderId: 'o6',
+          cancelledBy: 'buyer',
+          cancelledAt: T0,
+        }),
+      ]);
+      await bed.commerce.waitForCancellation(C, 'o6');
+      await bed.commerce.whenIdle();
+      expect(await reports()).toEqual([]);
+      expect(await settle()).toEqual({ applied: 0, resolved: 0, escalated: 0 });
+    });
+  });
+});
