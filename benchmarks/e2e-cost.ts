@@ -32,7 +32,9 @@
  * (`support/statement-meter.ts`, the same preload): per order, net of idle,
  * `statements_per_order` and `round_trips_per_order` with their breakdown by
  * kind (`append`, `log_read`, `checkpoint`, `lease`, `transaction`, …) and
- * the ten costliest statements.
+ * the ten costliest statements, and the same without the idle subtraction
+ * (`_raw`). BENCH_COST_STATEMENTS_FILE=path also writes every statement
+ * text with its count per order during the load (raw), costliest first.
  */
 import { costBetween, startCostMeter, type CostDelta } from './support/cost-meter.js';
 import { startE2eDeployment } from './support/e2e-deployment.js';
@@ -43,6 +45,7 @@ import {
   statementCounting,
   statementsBetween,
   statementsPerOrder,
+  writeStatementList,
   type StatementSample,
 } from './support/statement-meter.js';
 
@@ -128,6 +131,9 @@ export default async function e2eCost(): Promise<void> {
       const load = costBetween(s1, s2);
 
       const n = Math.max(1, accepted);
+      if (q1 && q2 && process.env.BENCH_COST_STATEMENTS_FILE) {
+        writeStatementList(process.env.BENCH_COST_STATEMENTS_FILE, statementsBetween(q1, q2), n);
+      }
       const netXacts = load.xacts - (idle.xacts / idle.seconds) * load.seconds;
       const cpu = per(load, n, idle);
       const hostsAndDb = (cpu.host_a ?? 0) + (cpu.host_b ?? 0) + (cpu.postgres ?? 0);

@@ -6,7 +6,7 @@
  * moments it samples its other meters. Unlike CPU or latency, these counts
  * do not move with the machine's load.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +36,7 @@ export interface StatementDelta {
 
 const KINDS: readonly [string, RegExp][] = [
   ['append', /append_batch\(/],
-  ['append_recovery', /stored_event_runs|append_fence|fence_attempts/],
+  ['append_recovery', /stored_event_runs|append_fence/],
   ['log_read', /read_log\(|read_head\(|log_horizon\(/],
   ['checkpoint_with_write', /^WITH checkpoint_advanced/],
   ['checkpoint', /processor_checkpoints/],
@@ -168,6 +168,8 @@ export function statementsPerOrder(load: StatementDelta, idle: StatementDelta, o
   const trips = net(load.trips, idle.trips);
   const s = byKind(statements);
   const t = byKind(trips);
+  const raw = byKind(load.statements);
+  const rawTrips = byKind(load.trips);
   const top = [...statements]
     .sort((x, y) => y[1] - x[1])
     .slice(0, 10)
@@ -181,6 +183,28 @@ export function statementsPerOrder(load: StatementDelta, idle: StatementDelta, o
     statements_per_order_by_kind: s.kinds,
     round_trips_per_order: t.total,
     round_trips_per_order_by_kind: t.kinds,
+    // Without the idle subtraction: a long window (a loaded machine) adds idle work, never removes order work.
+    statements_per_order_raw: raw.total,
+    statements_per_order_raw_by_kind: raw.kinds,
+    round_trips_per_order_raw: rawTrips.total,
     top_statements_per_order: top,
   };
+}
+
+/**
+ * Write every statement text of `load` with its count per order (raw), costliest
+ * first, one JSON line each: the full breakdown behind the top ten.
+ *
+ * @example
+ * ```ts
+ * writeStatementList('/tmp/statements.jsonl', statementsBetween(s1, s2), orders);
+ * ```
+ */
+export function writeStatementList(file: string, load: StatementDelta, orders: number): void {
+  const lines = [...load.statements]
+    .sort((x, y) => y[1] - x[1])
+    .map(([text, n]) =>
+      JSON.stringify({ per_order: Math.round((n / orders) * 1000) / 1000, kind: statementKind(text), text }),
+    );
+  writeFileSync(file, `${lines.join('\n')}\n`);
 }

@@ -280,10 +280,13 @@ const sized = (param: string) => `LIMIT jsonb_array_length(${param}::jsonb)`;
 function buildQueries(s: string) {
   const ids = (param: string) => `(SELECT jsonb_array_elements_text(${param}::jsonb) ${sized(param)})`;
   return {
+    // A lease written at the insert counts from the statement (clock_timestamp),
+    // not from the start of a transaction it runs in (a batch open a while
+    // already): the owner's self-fencing deadline counts from before the send.
     insert: `
       INSERT INTO ${s}.sagas (saga_id, definition, input, status, step_cursor, lease_owner, lease_expires_at, lease_token)
       SELECT i.saga_id, i.definition, COALESCE(i.input, 'null'::jsonb), 'running', 0, i.owner,
-             CASE WHEN i.owner IS NULL THEN NULL ELSE now() + i.lease_ms * interval '1 millisecond' END,
+             CASE WHEN i.owner IS NULL THEN NULL ELSE clock_timestamp() + i.lease_ms * interval '1 millisecond' END,
              CASE WHEN i.owner IS NULL THEN 0 ELSE 1 END
         FROM jsonb_to_recordset($1::jsonb) AS i(saga_id text, definition text, input jsonb, owner text, lease_ms double precision)
       ON CONFLICT (saga_id) DO NOTHING
