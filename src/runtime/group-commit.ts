@@ -54,6 +54,11 @@ interface Pending<Request, Result> {
   settle(outcomes: readonly FlushOutcome<Result>[]): void;
 }
 
+/** Every key of the unit is in `keys` (a unit without keys is in none). */
+function covers(keys: ReadonlySet<string>, pending: { keys: readonly string[] }): boolean {
+  return pending.keys.length > 0 && pending.keys.every((key) => keys.has(key));
+}
+
 /**
  * A batcher with no timer: a request is flushed at once when a flush slot is
  * free, and otherwise joins the next flush. Under load batches grow by
@@ -195,6 +200,7 @@ export class GroupCommitter<Request, Result> {
   #take(size: number): Pending<Request, Result>[] {
     const queue = this.#queue;
     const batch: Pending<Request, Result>[] = [];
+    const batchKeys = new Set<string>();
     let count = 0;
     let held = this.#heldCount;
     let next = held;
@@ -205,9 +211,14 @@ export class GroupCommitter<Request, Result> {
         for (const key of pending.keys) this.#heldKeys.add(key);
         continue;
       }
-      if (batch.length > 0 && count + pending.requests.length > size) break;
+      const fits = count + pending.requests.length <= size;
+      // A unit whose keys are all in this flush would be held behind it:
+      // it joins the flush instead (up to maxBatch) rather than wait a round.
+      const joins = !fits && count + pending.requests.length <= this.#maxBatch && covers(batchKeys, pending);
+      if (batch.length > 0 && !fits && !joins) break;
       batch.push(pending);
       count += pending.requests.length;
+      for (const key of pending.keys) batchKeys.add(key);
     }
     // Close the gaps the taken units left: held units first, then the rest.
     queue.copyWithin(held, next);
