@@ -89,7 +89,7 @@ export class GroupCommitter<Request, Result> {
   #heldCount = 0;
   /** The keys of the held units. */
   readonly #heldKeys = new Set<string>();
-  /** The keys of the flushes in flight, with how many flushes hold each. */
+  /** The keys of the flushes in flight, with how many of their units hold each. */
   readonly #busyKeys = new Map<string, number>();
   /** Requests in the queue (a unit of several counts each). */
   #queued = 0;
@@ -168,6 +168,7 @@ export class GroupCommitter<Request, Result> {
   #keysOfAll(requests: readonly Request[]): readonly string[] {
     const keysOf = this.#keysOf;
     if (keysOf === undefined) return [];
+    if (requests.length === 1) return [...keysOf(requests[0]!)];
     const keys = new Set<string>();
     for (const request of requests) for (const key of keysOf(request)) keys.add(key);
     return [...keys];
@@ -233,15 +234,14 @@ export class GroupCommitter<Request, Result> {
     return false;
   }
 
-  /** Mark the keys of a flush as in flight (+1) or no longer (-1). */
+  /** Mark the keys of a flush as in flight (+1) or no longer (-1); a key counts once per unit holding it. */
   #holdKeys(batch: readonly Pending<Request, Result>[], delta: 1 | -1): void {
-    if (this.#keysOf === undefined) return;
-    const keys = new Set<string>();
-    for (const pending of batch) for (const key of pending.keys) keys.add(key);
-    for (const key of keys) {
-      const holders = (this.#busyKeys.get(key) ?? 0) + delta;
-      if (holders > 0) this.#busyKeys.set(key, holders);
-      else this.#busyKeys.delete(key);
+    for (const pending of batch) {
+      for (const key of pending.keys) {
+        const holders = (this.#busyKeys.get(key) ?? 0) + delta;
+        if (holders > 0) this.#busyKeys.set(key, holders);
+        else this.#busyKeys.delete(key);
+      }
     }
   }
 
