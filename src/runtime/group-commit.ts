@@ -205,7 +205,11 @@ export class GroupCommitter<Request, Result> {
     let count = 0;
     let held = this.#heldCount;
     let next = held;
-    for (; next < queue.length; next++) {
+    // Look past at most this many held units: a queue of thousands behind
+    // hot keys is not scanned whole for each flush (the units further back
+    // wait for the ones ahead to go).
+    const lookAhead = held + this.#maxBatch * this.#maxInFlight;
+    for (; next < queue.length && held < lookAhead; next++) {
       const pending = queue[next]!;
       if (this.#isHeld(pending)) {
         queue[held++] = pending;
@@ -222,8 +226,7 @@ export class GroupCommitter<Request, Result> {
       for (const key of pending.keys) batchKeys.add(key);
     }
     // Close the gaps the taken units left: held units first, then the rest.
-    queue.copyWithin(held, next);
-    queue.length -= next - held;
+    if (next > held) queue.splice(held, next - held);
     this.#heldCount = held;
     this.#holdKeys(batch, +1);
     return batch;
