@@ -31,11 +31,32 @@ export interface GroupCommitOptions {
   isolateFailures?: boolean | undefined;
 }
 
+/** Options of a {@link GroupCommitter} whose requests name what they lock. */
+export interface KeyedGroupCommitOptions<Request> extends GroupCommitOptions {
+  /**
+   * The keys (rows, streams) a request locks while its flush runs. A queued
+   * unit sharing a key with a flush in flight is held back until that flush
+   * ends, instead of waiting in the database on its lock with a connection
+   * and a flush slot; a later unit sharing a key with a held one is held
+   * too, so each key's requests are flushed in submission order. Units on
+   * other keys pass held ones, and units sharing a key may still share one
+   * flush. Default: no keys, nothing is held.
+   */
+  keysOf?: ((request: Request) => Iterable<string>) | undefined;
+}
+
 /** A queued unit: one request, or several that must share one flush. */
 interface Pending<Request, Result> {
   requests: readonly Request[];
+  /** What its requests lock (see `keysOf`); empty without `keysOf`. */
+  keys: readonly string[];
   /** Called once with one outcome per request. */
   settle(outcomes: readonly FlushOutcome<Result>[]): void;
+}
+
+/** Every key of the unit is in `keys` (a unit without keys is in none). */
+function covers(keys: ReadonlySet<string>, pending: { keys: readonly string[] }): boolean {
+  return pending.keys.length > 0 && pending.keys.every((key) => keys.has(key));
 }
 
 /**
@@ -57,18 +78,31 @@ export class GroupCommitter<Request, Result> {
   readonly #maxBatch: number;
   readonly #maxInFlight: number;
   readonly #isolateFailures: boolean;
+  readonly #keysOf: ((request: Request) => Iterable<string>) | undefined;
+  /**
+   * Queued units in submission order. The first `#heldCount` of them were
+   * held back (a key in flight, or shared with an earlier held unit) since the
+   * last flush ended: until one ends, a pump looks only at the units after
+   * them, so a long queue behind a hot key is not rescanned per submission.
+   */
   #queue: Pending<Request, Result>[] = [];
+  #heldCount = 0;
+  /** The keys of the held units. */
+  readonly #heldKeys = new Set<string>();
+  /** The keys of the flushes in flight, with how many of their units hold each. */
+  readonly #busyKeys = new Map<string, number>();
   /** Requests in the queue (a unit of several counts each). */
   #queued = 0;
   #inFlight = 0;
   #scheduled = false;
   #idle: (() => void)[] = [];
 
-  constructor(flush: FlushFn<Request, Result>, options: GroupCommitOptions = {}) {
+  constructor(flush: FlushFn<Request, Result>, options: KeyedGroupCommitOptions<Request> = {}) {
     this.#flush = flush;
     this.#maxBatch = Math.max(1, options.maxBatch ?? 500);
     this.#maxInFlight = Math.max(1, options.maxInFlight ?? 2);
     this.#isolateFailures = options.isolateFailures ?? false;
+    this.#keysOf = options.keysOf;
   }
 
   /** Queue a request; resolves with its own result once its flush committed. */
@@ -76,6 +110,7 @@ export class GroupCommitter<Request, Result> {
     return new Promise<Result>((resolve, reject) => {
       this.#enqueue({
         requests: [request],
+        keys: this.#keysOfAll([request]),
         settle: ([outcome = missingOutcome<Result>()]) => {
           if (outcome.ok) resolve(outcome.value);
           else reject(outcome.error);
@@ -102,6 +137,7 @@ export class GroupCommitter<Request, Result> {
     return new Promise<FlushOutcome<Result>[]>((resolve) => {
       this.#enqueue({
         requests: [...requests],
+        keys: this.#keysOfAll(requests),
         settle: (outcomes) => resolve(requests.map((_, i) => outcomes[i] ?? missingOutcome<Result>())),
       });
     });
@@ -129,25 +165,86 @@ export class GroupCommitter<Request, Result> {
     });
   }
 
+  #keysOfAll(requests: readonly Request[]): readonly string[] {
+    const keysOf = this.#keysOf;
+    if (keysOf === undefined) return [];
+    if (requests.length === 1) return [...keysOf(requests[0]!)];
+    const keys = new Set<string>();
+    for (const request of requests) for (const key of keysOf(request)) keys.add(key);
+    return [...keys];
+  }
+
   #pump(): void {
     // Spread the queue over the free slots: callers released together by one
     // flush come back together, and one big batch would leave the other
     // connections idle while it commits.
     const free = this.#maxInFlight - this.#inFlight;
-    if (free <= 0 || this.#queue.length === 0) return;
+    if (free <= 0 || this.#queue.length <= this.#heldCount) return;
     const size = Math.min(this.#maxBatch, Math.ceil(this.#queued / free));
-    while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
-      // Whole units only: the first always, then those that still fit.
-      const batch = [this.#queue.shift()!];
-      let count = batch[0]!.requests.length;
-      while (this.#queue.length > 0 && count + this.#queue[0]!.requests.length <= size) {
-        const next = this.#queue.shift()!;
-        count += next.requests.length;
-        batch.push(next);
-      }
+    while (this.#inFlight < this.#maxInFlight && this.#queue.length > this.#heldCount) {
+      const batch = this.#take(size);
+      if (batch.length === 0) return; // every unit left is held back
+      let count = 0;
+      for (const pending of batch) count += pending.requests.length;
       this.#queued -= count;
       this.#inFlight++;
       void this.#run(batch);
+    }
+  }
+
+  /**
+   * The next flush's units: whole units in submission order, the first one
+   * that is not held always, then those that still fit in `size`. A unit is
+   * held if a key of it is in flight or held already; it stays queued, ahead
+   * of the units not looked at yet.
+   */
+  #take(size: number): Pending<Request, Result>[] {
+    const queue = this.#queue;
+    const batch: Pending<Request, Result>[] = [];
+    const batchKeys = new Set<string>();
+    let count = 0;
+    let held = this.#heldCount;
+    let next = held;
+    // Look past at most this many held units: a queue of thousands behind
+    // hot keys is not scanned whole for each flush (the units further back
+    // wait for the ones ahead to go).
+    const lookAhead = held + this.#maxBatch * this.#maxInFlight;
+    for (; next < queue.length && held < lookAhead; next++) {
+      const pending = queue[next]!;
+      if (this.#isHeld(pending)) {
+        queue[held++] = pending;
+        for (const key of pending.keys) this.#heldKeys.add(key);
+        continue;
+      }
+      const fits = count + pending.requests.length <= size;
+      // A unit whose keys are all in this flush would be held behind it:
+      // it joins the flush instead (up to maxBatch) rather than wait a round.
+      const joins = !fits && count + pending.requests.length <= this.#maxBatch && covers(batchKeys, pending);
+      if (batch.length > 0 && !fits && !joins) break;
+      batch.push(pending);
+      count += pending.requests.length;
+      for (const key of pending.keys) batchKeys.add(key);
+    }
+    // Close the gaps the taken units left: held units first, then the rest.
+    if (next > held) queue.splice(held, next - held);
+    this.#heldCount = held;
+    this.#holdKeys(batch, +1);
+    return batch;
+  }
+
+  #isHeld(pending: Pending<Request, Result>): boolean {
+    for (const key of pending.keys) if (this.#busyKeys.has(key) || this.#heldKeys.has(key)) return true;
+    return false;
+  }
+
+  /** Mark the keys of a flush as in flight (+1) or no longer (-1); a key counts once per unit holding it. */
+  #holdKeys(batch: readonly Pending<Request, Result>[], delta: 1 | -1): void {
+    for (const pending of batch) {
+      for (const key of pending.keys) {
+        const holders = (this.#busyKeys.get(key) ?? 0) + delta;
+        if (holders > 0) this.#busyKeys.set(key, holders);
+        else this.#busyKeys.delete(key);
+      }
     }
   }
 
@@ -156,6 +253,10 @@ export class GroupCommitter<Request, Result> {
       await this.#settle(batch);
     } finally {
       this.#inFlight--;
+      this.#holdKeys(batch, -1);
+      // Keys came free: the held units are looked at again, in order.
+      this.#heldCount = 0;
+      this.#heldKeys.clear();
       if (this.#queue.length > 0) this.#pump();
       else if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
     }
@@ -190,6 +291,7 @@ export class GroupCommitter<Request, Result> {
       await this.#settle([
         {
           requests: [request],
+          keys: pending.keys,
           settle: ([outcome = missingOutcome<Result>()]) => outcomes.push(outcome),
         },
       ]);

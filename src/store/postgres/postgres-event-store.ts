@@ -84,6 +84,16 @@ function isMissingPartition(err: unknown): boolean {
 }
 
 /**
+ * The rows an append locks in `append_batch` until its flush commits: its
+ * stream's row and its idempotency key's claim. (Event ids are unique per
+ * append, and the writer lock is shared.)
+ */
+function lockedRowsOf(request: PreparedAppend): string[] {
+  const stream = `stream:${request.streamId}`;
+  return request.idempotencyKey === undefined ? [stream] : [stream, `key:${request.idempotencyKey}`];
+}
+
+/**
  * The attempts of one flush whose outcome the client lost (timeout, broken
  * connection): each is fenced before the flush runs again. Shared with the
  * halves of a split flush.
@@ -142,6 +152,9 @@ export class PostgresEventStore implements EventStore {
     this.#committer = new GroupCommitter((batch) => this.#flush(batch), {
       maxBatch: config.maxBatch,
       maxInFlight: config.maxConcurrentFlushes ?? Math.min(4, sql.maxConcurrency ?? 4),
+      // The rows append_batch locks: a request for a stream (or key) that a
+      // flush in flight holds waits in the queue, not in the database.
+      keysOf: lockedRowsOf,
     });
     const s = quoteIdent(config.schema);
     this.#readStream = `SELECT st.version AS stream_version, e.*
