@@ -15,6 +15,7 @@ import type {
   WebhookRecord,
 } from '../history.js';
 import { checkClients } from './check-clients.js';
+import { checkNoDeadLetters } from './check-dead-letters.js';
 import { checkHealthDuringFaults, checkHealthNominalAtEnd, faultWindows, faultsAt } from './check-health.js';
 import { checkHostsSurvived } from './check-hosts.js';
 import { checkEventIds, checkStreamVersions } from './check-log.js';
@@ -43,6 +44,7 @@ export const INVARIANTS = [
   'webhooks_acknowledged',
   'work_done',
   'refusals_wrote_nothing',
+  'no_dead_letters',
 ] as const;
 /** One of {@link INVARIANTS}. */
 export type InvariantName = (typeof INVARIANTS)[number];
@@ -126,6 +128,7 @@ export async function checkRun(options: {
     webhooks_acknowledged: checkWebhooksAcknowledged(webhooks),
     work_done: checkWorkDone(data.sagas, ledger?.entries ?? []),
     refusals_wrote_nothing: checkRefusalsWroteNothing(webhooks, data.events),
+    no_dead_letters: await checkNoDeadLetters(options.sql, options.schema, data.events.length),
   };
   const sagaStatuses = Object.fromEntries(
     [...groupBy(data.sagas, (s) => s.status)].map(([s, l]) => [s, l.length]),
