@@ -39,7 +39,7 @@ export const MAX_MENTIONS_LAG = 2;
 /** Mentions around a spike, as the driver needs them. */
 export interface MentionsExcess {
   /**
-   * Mentions minus their pre-onset level, from {@link MAX_MENTIONS_LAG} days
+   * Mentions minus their pre-onset level, from `MAX_MENTIONS_LAG` (2) days
    * before the spike's onset to the last observed day.
    */
   excess: readonly number[];
