@@ -16,7 +16,7 @@ import { AppendWriter } from '../../src/store/postgres/append-writer.js';
 import { EventTypeRegistry } from '../../src/store/event-registry.js';
 import { prepareAppend } from '../../src/store/prepare-append.js';
 import { holdingProxy, type HoldingProxy } from './support/holding-proxy.js';
-import { lockStreamRow } from './support/lock-stream-row.js';
+import { appendsWaitingOnLock, lockStreamRow } from './support/lock-stream-row.js';
 import { recordAttempts } from './support/record-attempts.js';
 
 const url = postgresUrl();
@@ -48,16 +48,7 @@ describe.skipIf(!url)('the recovery fence on PostgreSQL', () => {
     return store;
   }
 
-  /** Backends of this schema in append_batch waiting for a lock. */
-  async function appendsWaiting(): Promise<number> {
-    const { rows } = await admin.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE state = 'active' AND wait_event_type = 'Lock' AND query LIKE '%append_batch%'
-          AND query LIKE $1 AND pid <> pg_backend_pid()`,
-      [`%"${schema}"%`],
-    );
-    return rows[0]!.n;
-  }
+  const appendsWaiting = () => appendsWaitingOnLock(admin, schema);
 
   /** Every stored event id, by stream and version, once no append runs any more. */
   async function storedIds(): Promise<string[]> {

@@ -16,7 +16,7 @@ import { fromPg } from '../../src/adapters/pg.js';
 import { createEventStore, type EventStore, type NewEvent } from '../../src/index.js';
 import { postgresUrl, uniqueSchema } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
-import { lockStreamRow } from './support/lock-stream-row.js';
+import { appendsWaitingOnLock, lockStreamRow } from './support/lock-stream-row.js';
 
 const url = postgresUrl();
 const event = (n: number): NewEvent => ({ type: 'order.updated', data: { n } });
@@ -35,16 +35,7 @@ describe.skipIf(!url)('stream order in the log on PostgreSQL', () => {
     return store;
   }
 
-  /** Backends of this schema waiting for a lock inside append_batch. */
-  async function appendsWaiting(): Promise<number> {
-    const { rows } = await admin.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE state = 'active' AND wait_event_type = 'Lock' AND query LIKE '%append_batch%'
-          AND query LIKE $1 AND pid <> pg_backend_pid()`,
-      [`%"${schema}"%`],
-    );
-    return rows[0]!.n;
-  }
+  const appendsWaiting = () => appendsWaitingOnLock(admin, schema);
 
   const lockRow = (streamId: string) => lockStreamRow(admin, schema, streamId);
 

@@ -19,7 +19,7 @@ import { createEventStore, type EventStore, type NewEvent } from '../../src/inde
 import { writerLockKeys } from '../../src/store/postgres/writer-lock.js';
 import { postgresUrl, uniqueSchema } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
-import { lockStreamRow } from './support/lock-stream-row.js';
+import { appendsWaitingOnLock, lockStreamRow } from './support/lock-stream-row.js';
 
 const url = postgresUrl();
 const event = (n: number): NewEvent => ({ type: 'order.updated', data: { n } });
@@ -82,16 +82,7 @@ describe.skipIf(!url)('the writer lock of both append_batch overloads on Postgre
     ];
   }
 
-  /** Backends of this schema waiting for a lock inside append_batch. */
-  async function appendsWaiting(): Promise<number> {
-    const { rows } = await admin.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE state = 'active' AND wait_event_type = 'Lock' AND query LIKE '%append_batch%'
-          AND query LIKE $1 AND pid <> pg_backend_pid()`,
-      [`%"${schema}"%`],
-    );
-    return rows[0]!.n;
-  }
+  const appendsWaiting = () => appendsWaitingOnLock(admin, schema);
 
   /** Read on to the end of the log as a processor does (`follow`), noting each event's id. */
   async function readOn(after: LogCheckpoint, seen: string[], follow: boolean): Promise<LogCheckpoint> {
