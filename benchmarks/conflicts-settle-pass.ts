@@ -19,19 +19,11 @@
  */
 import { loadavg } from 'node:os';
 import { createCommerce } from '../src/commerce/create-commerce.js';
-import { inventoryStream } from '../src/commerce/inventory/streams.js';
-import { stockReportEvent, type StockReported } from '../src/commerce/conflicts/report-events.js';
 import { countRoundTrips } from './conflicts-commerce-flow.js';
 import { startCpuMeter } from './support/cpu-meter.js';
 import { openOurStore } from './support/our-store.js';
-import { emit, nowMs, prng, round } from './support/stats.js';
-
-const SOURCES: StockReported['source'][] = [
-  'tiktok_webhook',
-  'manual_admin',
-  'automated_system',
-  'scheduled_sync',
-];
+import { settlePassReports } from './support/settle-pass-reports.js';
+import { emit, nowMs, round } from './support/stats.js';
 
 /**
  * Run the case once and emit its JSON line.
@@ -51,34 +43,8 @@ export async function settlePassCase(): Promise<void> {
   try {
     await commerce.start();
     const conflicts = commerce.conflicts!;
-    const rand = prng(11);
-    const creatorId = 'bench-creator';
-    const truth = Array.from({ length: entities }, () => 100 + Math.floor(rand() * 100));
     // Two windows per product in the past (200 ms between figures): the first gives it a stock level.
-    const stage = async (fromMs: number) => {
-      const appends: Promise<unknown>[] = [];
-      for (let p = 0; p < entities; p++) {
-        for (let j = 0; j < reports; j++) {
-          const r = rand();
-          const quantity = r < 0.9 ? truth[p]! : r < 0.97 ? truth[p]! - 1 : Math.floor(rand() * 300);
-          const source = SOURCES[j % SOURCES.length]!;
-          appends.push(
-            bench.store.append(inventoryStream(creatorId, `p${p}`), [
-              stockReportEvent({
-                creatorId,
-                productId: `p${p}`,
-                quantity,
-                source,
-                sourceId: source,
-                reportedAt: new Date(fromMs + j * 200).toISOString(),
-              }),
-            ]),
-          );
-        }
-      }
-      await Promise.all(appends);
-      await conflicts.whenCaughtUp({ timeoutMs: 120_000 });
-    };
+    const stage = settlePassReports(bench.store, conflicts, entities, reports);
     const t0 = Date.now() - 120_000;
     await stage(t0);
     await conflicts.settleDue();

@@ -18,19 +18,12 @@ import type { ChildProcess } from 'node:child_process';
 import type { Session } from 'node:inspector';
 import pg from 'pg';
 import { createCommerce } from '../../src/commerce/create-commerce.js';
-import { inventoryStream } from '../../src/commerce/inventory/streams.js';
-import { stockReportEvent, type StockReported } from '../../src/commerce/conflicts/report-events.js';
 import { startCpuMeter } from '../support/cpu-meter.js';
 import { openOurStore } from '../support/our-store.js';
-import { nowMs, prng } from '../support/stats.js';
+import { settlePassReports } from '../support/settle-pass-reports.js';
+import { nowMs } from '../support/stats.js';
 import { PG_URL } from '../support/pg-bench.js';
 
-const SOURCES: StockReported['source'][] = [
-  'tiktok_webhook',
-  'manual_admin',
-  'automated_system',
-  'scheduled_sync',
-];
 const entities = Number(process.env.BENCH_PASS_ENTITIES ?? 500);
 const reports = Number(process.env.BENCH_PASS_REPORTS ?? 20);
 const ahead = process.env.BENCH_PASS_AHEAD === '1';
@@ -60,32 +53,8 @@ const bench = await openOurStore(16);
 const commerce = createCommerce({ store: bench.store, conflicts: { tickMs: 3_600_000 } });
 await commerce.start();
 const conflicts = commerce.conflicts!;
-const rand = prng(11);
-const creatorId = 'bench-creator';
-const truth = Array.from({ length: entities }, () => 100 + Math.floor(rand() * 100));
-const stage = async (fromMs: number) => {
-  const appends: Promise<unknown>[] = [];
-  for (let p = 0; p < entities; p++)
-    for (let j = 0; j < reports; j++) {
-      const r = rand();
-      const quantity = r < 0.9 ? truth[p]! : r < 0.97 ? truth[p]! - 1 : Math.floor(rand() * 300);
-      const source = SOURCES[j % SOURCES.length]!;
-      appends.push(
-        bench.store.append(inventoryStream(creatorId, `p${p}`), [
-          stockReportEvent({
-            creatorId,
-            productId: `p${p}`,
-            quantity,
-            source,
-            sourceId: source,
-            reportedAt: new Date(fromMs + j * 200).toISOString(),
-          }),
-        ]),
-      );
-    }
-  await Promise.all(appends);
-  await conflicts.whenCaughtUp({ timeoutMs: 120_000 });
-};
+// Two windows per product in the past (200 ms between figures): the first gives it a stock level.
+const stage = settlePassReports(bench.store, conflicts, entities, reports);
 const t0 = Date.now() - 120_000;
 await stage(t0);
 await conflicts.settleDue();
