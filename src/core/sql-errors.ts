@@ -5,10 +5,19 @@
  */
 import { PG_ERROR } from './sql-client.js';
 
-/** SQLSTATEs the server raises to abort a transaction that may simply run again: nothing it did was kept. */
+/**
+ * SQLSTATEs the server raises to abort a transaction that may simply run
+ * again: nothing it did was kept, and the cause is the server's condition at
+ * that moment (another transaction, a timeout, memory or disk), not the
+ * request. A canceled statement never commits, so a timeout proves a rollback.
+ */
 export const ROLLED_BACK_SQLSTATES: ReadonlySet<string> = new Set([
   PG_ERROR.serializationFailure, // 40001
   PG_ERROR.deadlockDetected, // 40P01
+  '57014', // query_canceled: statement_timeout, pg_cancel_backend
+  '55P03', // lock_not_available: lock_timeout, NOWAIT
+  '53100', // disk_full
+  '53200', // out_of_memory
 ]);
 
 /** SQLSTATEs of a server going away under a running statement: admin_shutdown, crash_shutdown. */

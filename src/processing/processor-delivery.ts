@@ -23,7 +23,8 @@
  */
 import type { LogCheckpoint } from '../core/checkpoint.js';
 import { traceStage } from '../core/stage-trace.js';
-import { isConnectionFailure } from '../runtime/classify-failure.js';
+import { isTransientFailure } from '../runtime/classify-failure.js';
+import { isRetryableStoreError } from '../core/errors.js';
 import { withRetry } from '../runtime/with-retry.js';
 import type { StoredEvent } from '../store/types.js';
 import type { DeadLetter } from './dead-letter-queue.js';
@@ -172,9 +173,11 @@ export class Delivery {
       );
     } catch (error) {
       if (isCheckpointMovedError(error) || isLeaseLostError(error) || !this.#ctx.running) throw error;
-      // The database went away, not the event: never dead-letter it for that. The
+      // The database went away or aborted the transaction for its own reasons (a
+      // deadlock, a lock or statement timeout), or the store gave a retryable
+      // answer: not the event's fault, so never dead-letter it for that. The
       // loop backs off and reads the page again from the stored checkpoint.
-      if (isConnectionFailure(error, { network: false })) throw error;
+      if (isTransientFailure(error, { network: false }) || isRetryableStoreError(error)) throw error;
       await this.#deadLetter(event, error);
     }
   }

@@ -27,7 +27,8 @@ import {
  * How a failed call ended, as far as the caller can know:
  * - `'not_sent'`: no connection could be made; the request never reached the server;
  * - `'unknown'`: the connection broke or timed out while the call ran; it may have taken effect;
- * - `'rolled_back'`: the server aborted it so that it may simply run again (deadlock, serialization failure);
+ * - `'rolled_back'`: the server aborted it so that it may simply run again (deadlock, serialization failure,
+ *   a statement or lock timeout, memory or disk exhausted);
  * - `'failed'`: the server refused it (or the error is not about the connection); retrying will not help.
  *
  * @example
