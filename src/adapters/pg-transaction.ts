@@ -10,6 +10,7 @@
  */
 import { SyncError } from '../core/errors.js';
 import type { QueryOptions, SqlResult, SqlTransaction } from '../core/sql-client.js';
+import { markDatabaseError } from '../core/sql-errors.js';
 import type { PgClientLike, PgQueryConfig, PgQueryResult } from './pg.js';
 
 /** Opens every transaction: prepared statements get plans for their actual arguments. */
@@ -153,8 +154,9 @@ class PgTransactionRun {
   /** Write a statement; its failure is kept for COMMIT, and is never unhandled. */
   #write(config: PgQueryConfig): Promise<PgAnswer> {
     const answer = this.#client.query(config);
+    // Registered first, so the error is marked before anyone else sees it.
     answer.catch((err: unknown) => {
-      this.#failure ??= err;
+      this.#failure ??= markDatabaseError(err);
     });
     return answer;
   }

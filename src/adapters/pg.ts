@@ -3,6 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { QueryOptions, SqlClient, SqlResult, SqlTransaction, Unlisten } from '../core/sql-client.js';
+import { markDatabaseError } from '../core/sql-errors.js';
 import { runPgTransaction } from './pg-transaction.js';
 
 /**
@@ -129,13 +130,17 @@ export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient
       params?: readonly unknown[],
       opts?: QueryOptions,
     ): Promise<SqlResult<Row>> {
-      return (await pool.query(toConfig(text, params, opts))) as SqlResult<Row>;
+      try {
+        return (await pool.query(toConfig(text, params, opts))) as SqlResult<Row>;
+      } catch (err) {
+        throw markDatabaseError(err);
+      }
     },
     async exec(text: string): Promise<void> {
-      await pool.query(text);
+      await pool.query(text).catch((err: unknown) => Promise.reject(markDatabaseError(err)));
     },
     async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((err: unknown) => Promise.reject(markDatabaseError(err)));
       return runPgTransaction({ client, toConfig, pipeline, onConnectionError }, fn);
     },
     listen: (channel, onNotify, onReconnect) => listener.listen(channel, onNotify, onReconnect),

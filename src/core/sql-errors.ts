@@ -68,3 +68,36 @@ export const FETCH_FAILURE_MESSAGES: ReadonlySet<string> = new Set([
   'Network request failed',
   'terminated',
 ]);
+
+/** Set on errors the library's SQL adapters raised (non-enumerable): they came from the database. */
+const FROM_DATABASE = Symbol.for('creatorflow.sync.fromDatabase');
+
+/**
+ * Mark `err` as raised by the database through one of the library's SQL
+ * adapters (`fromPg`, `fromPglite`), and return it. A failure of the host's
+ * own database can then be told from the same socket error raised by a
+ * provider's HTTP client (`ECONNRESET`, `socket hang up`).
+ *
+ * @example
+ * ```ts
+ * try { return await pool.query(text); } catch (err) { throw markDatabaseError(err); }
+ * ```
+ */
+export function markDatabaseError(err: unknown): unknown {
+  if (typeof err === 'object' && err !== null && Object.isExtensible(err) && !isDatabaseError(err)) {
+    Object.defineProperty(err, FROM_DATABASE, { value: true, configurable: true });
+  }
+  return err;
+}
+
+/**
+ * True when `err` was raised by the database through one of the library's SQL adapters.
+ *
+ * @example
+ * ```ts
+ * if (isDatabaseError(err) && isConnectionFailure(err)) pauseAndRetry();
+ * ```
+ */
+export function isDatabaseError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[FROM_DATABASE] === true;
+}

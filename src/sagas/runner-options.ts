@@ -53,6 +53,13 @@ export interface SagaRunnerOptions {
   concurrency?: number;
   /** Per-attempt timeout of steps and compensations that set none. Default 30 000. */
   stepTimeoutMs?: number;
+  /**
+   * A step (or compensation) whose every attempt failed on an outage of the
+   * runner's own database or store — not on anything about the step — is
+   * neither compensated nor dead-lettered: it runs again after this pause
+   * (`saga:step_deferred`). Default 2 000.
+   */
+  outagePauseMs?: number;
   /** Retry policy of actions. Default {@link DEFAULT_SAGA_STEP_RETRY}: 4 attempts, 100 ms doubling to 5 s, with jitter. */
   retry?: RetryPolicyInput;
   /** Retry policy of compensations. Default {@link DEFAULT_SAGA_COMPENSATION_RETRY}: 6 attempts, 200 ms doubling to 10 s, with jitter. */
@@ -79,6 +86,7 @@ export interface ResolvedRunnerOptions {
   pollIntervalMs: number;
   concurrency: number;
   stepTimeoutMs: number;
+  outagePauseMs: number;
   retry: Readonly<RetryPolicy>;
   compensationRetry: Readonly<RetryPolicy>;
   batchSize: number;
@@ -93,6 +101,7 @@ const schema = z.object({
   pollIntervalMs: z.number().int().min(10).optional(),
   concurrency: z.number().int().min(1).max(10_000).optional(),
   stepTimeoutMs: z.number().int().min(1).optional(),
+  outagePauseMs: z.number().int().min(1).max(600_000).optional(),
   retry: retryPolicySchema.optional(),
   compensationRetry: retryPolicySchema.optional(),
   batchSize: z.number().int().min(1).max(10_000).optional(),
@@ -167,6 +176,7 @@ export function resolveRunnerOptions(options: SagaRunnerOptions): Readonly<Resol
     pollIntervalMs: o.pollIntervalMs ?? 1_000,
     concurrency: o.concurrency ?? 100,
     stepTimeoutMs: o.stepTimeoutMs ?? 30_000,
+    outagePauseMs: o.outagePauseMs ?? 2_000,
     retry: resolveRetryPolicy(o.retry, DEFAULT_SAGA_STEP_RETRY),
     compensationRetry: resolveRetryPolicy(o.compensationRetry, DEFAULT_SAGA_COMPENSATION_RETRY),
     batchSize: o.batchSize ?? 500,

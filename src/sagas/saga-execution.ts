@@ -4,6 +4,9 @@
  * written, fenced by the lease token, before the next step starts, so a step
  * recorded as done is never run again, by this worker or another.
  */
+import { isRetryableStoreError } from '../core/errors.js';
+import { isDatabaseError } from '../core/sql-errors.js';
+import { isTransientFailure } from '../runtime/classify-failure.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../runtime/retry-policy.js';
 import type { RetryAttemptContext } from '../runtime/with-retry.js';
 import { printableErrorInfo } from './printable-error-info.js';
@@ -12,6 +15,33 @@ import { SagaLeaseLostError, TerminalError } from './errors.js';
 import { runStep, toErrorInfo, type StepRunResult } from './run-step.js';
 import type { ClaimedSaga, SagaWrite } from './saga-store.js';
 import type { SagaErrorInfo, SagaEventMap, SagaStatus } from './types.js';
+
+/**
+ * The failure is our own database's or store's — unreachable, a broken
+ * connection, a transaction it rolled back (deadlock, lock or statement
+ * timeout), a retryable store error — not the step's: it says nothing about
+ * the order, so it never starts compensation nor dead-letters a compensation.
+ * Only errors the library's SQL adapters raised count: the same socket error
+ * from a provider's HTTP client is the step's, under its retry policy.
+ */
+function isOutage(err: unknown): boolean {
+  return (isDatabaseError(err) && isTransientFailure(err, { network: false })) || isRetryableStoreError(err);
+}
+
+/** Wait `ms` unless `signal` aborts first; false when it did. */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const finish = (waited: boolean) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(waited);
+    };
+    const onAbort = () => finish(false);
+    const timer = setTimeout(() => finish(true), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 /** How an execution ended. */
 export type ExecutionOutcome = 'finished' | 'lease_lost' | 'stopped';
@@ -28,6 +58,8 @@ export interface ExecutionEnvironment {
   /** Aborted when the runner stops for good or the lease is lost (reason: a `SagaLeaseLostError`). */
   signal: AbortSignal;
   stepTimeoutMs: number;
+  /** The pause before a step whose attempts all failed on an outage of our own database runs again. */
+  outagePauseMs: number;
   retry: Readonly<RetryPolicy>;
   compensationRetry: Readonly<RetryPolicy>;
 }
@@ -69,7 +101,8 @@ export async function executeSaga<Input>(
   // the previous holder started the step at its cursor before it died: that step's first
   // refusal here proves nothing about the earlier run's attempts (a charge made just
   // before a crash, then refused as "cancelled" after the takeover, is still a charge).
-  const resumedAt = claimed.token > 1 && status === 'running' ? cursor : -1;
+  // The same holds for a step run again after an outage deferred it (below).
+  let uncertainAt = claimed.token > 1 && status === 'running' ? cursor : -1;
   // Actions complete in order, so the failed one (if any) follows the last completed.
   let failedIndex = actionDone.size === 0 ? 0 : Math.max(...actionDone) + 1;
   // A failed action whose effect is unknown is undone too: a charge whose reply
@@ -90,6 +123,24 @@ export async function executeSaga<Input>(
     if (!(reason instanceof SagaLeaseLostError)) return 'stopped';
     env.emit('saga:lease_lost', { sagaId, definition: name, reason: reason.reason });
     return 'lease_lost';
+  };
+
+  /** Report a step deferred by an outage and pause; false when the run was aborted meanwhile. */
+  const deferred = (
+    step: string,
+    phase: 'action' | 'compensation',
+    result: Extract<StepRunResult, { ok: false }>,
+  ): Promise<boolean> => {
+    env.emit('saga:step_deferred', {
+      sagaId,
+      definition: name,
+      step,
+      phase,
+      attempts: result.attempts,
+      error: toErrorInfo(result.error),
+      retryInMs: env.outagePauseMs,
+    });
+    return pause(env.outagePauseMs, env.signal);
   };
 
   for (;;) {
@@ -127,6 +178,13 @@ export async function executeSaga<Input>(
         }),
       );
       if (!result.ok && result.aborted) return aborted();
+      if (!result.ok && isOutage(result.error)) {
+        // Our own database failed, not the step: never compensate an order for
+        // that. Run it again after a pause; its earlier attempts may have acted.
+        uncertainAt = cursor;
+        if (!(await deferred(step.name, 'action', result))) return aborted();
+        continue;
+      }
       if (result.ok) {
         const last = cursor === steps.length - 1;
         const applied = await write(
@@ -164,7 +222,7 @@ export async function executeSaga<Input>(
         result.error.effect === 'none' &&
         !result.acted &&
         result.attempts === 1 &&
-        cursor !== resumedAt;
+        cursor !== uncertainAt;
       const effect = provenNone ? 'none' : 'unknown';
       failure = { ...toErrorInfo(result.error), effect };
       failedIndex = cursor;
@@ -249,6 +307,11 @@ export async function executeSaga<Input>(
       ),
     );
     if (!result.ok && result.aborted) return aborted();
+    if (!result.ok && isOutage(result.error)) {
+      // Not a compensation that failed for good: a person is not needed for an outage.
+      if (!(await deferred(compensation.name, 'compensation', result))) return aborted();
+      continue;
+    }
     const log = entryOf(compensation.name, cursor, 'compensation', result, startedAt);
     if (result.ok) {
       if (!(await write({ status, cursor: cursor - 1, compensationFailed, finish: false, log }, false))) {

@@ -210,6 +210,7 @@ export class SagaWorker {
       checkLease: () => this.#fenceIfExpired(sagaId, active),
       signal: controller.signal,
       stepTimeoutMs: this.#ctx.options.stepTimeoutMs,
+      outagePauseMs: this.#ctx.options.outagePauseMs,
       retry: this.#ctx.options.retry,
       compensationRetry: this.#ctx.options.compensationRetry,
     };

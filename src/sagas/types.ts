@@ -141,6 +141,22 @@ export interface SagaEventMap {
       error: SagaErrorInfo;
     },
   ];
+  /**
+   * Every attempt of a step failed on an outage of the runner's own database
+   * or store (not the step's fault): it is neither compensated nor
+   * dead-lettered, and runs again after `retryInMs`.
+   */
+  'saga:step_deferred': [
+    event: {
+      sagaId: string;
+      definition: string;
+      step: string;
+      phase: StepPhase;
+      attempts: number;
+      error: SagaErrorInfo;
+      retryInMs: number;
+    },
+  ];
   'saga:compensating': [
     event: { sagaId: string; definition: string; failedStep: string; error: SagaErrorInfo },
   ];

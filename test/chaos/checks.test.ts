@@ -261,6 +261,20 @@ describe('sagas and providers', () => {
     expect(checkWorkDone([done, saga('o4', 'completed'), failed[0]!], effects(done)).ok).toBe(true);
   });
 
+  it('reports a saga compensated for a fault of ours rather than a refusal', () => {
+    const refused = { ...saga('o1', 'compensated'), error: { name: 'TerminalError', message: 'cancelled' } };
+    const outage = {
+      ...saga('o2', 'compensated'),
+      error: { name: 'Error', message: 'connect ECONNREFUSED', code: 'ECONNREFUSED' },
+    };
+    const orders = [
+      { creatorId: 'c1', orderId: 'o1' },
+      { creatorId: 'c1', orderId: 'o2' },
+    ];
+    expect(checkSagas([refused], [], orders.slice(0, 1)).ok).toBe(true);
+    expect(problems(checkSagas([refused, outage], [], orders))).toEqual(['compensated_without_refusal']);
+  });
+
   it('reports a stuck saga, one never started and a step recorded twice', () => {
     const result = checkSagas(
       [saga('o1', 'running'), saga('o2', 'compensating'), saga('o3', 'compensation_failed')],
