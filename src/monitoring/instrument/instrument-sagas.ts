@@ -45,6 +45,8 @@ export function instrumentSagaRunner(
     'saga:lease_lost': outcome('lease_lost'),
     'saga:step_completed': step,
     'saga:step_failed': failed,
+    'saga:step_deferred': (e: SagaEventMap['saga:step_deferred'][0]) =>
+      m.sagaStepsDeferred.inc({ definition: e.definition, phase: e.phase }),
   } as const;
   for (const [event, fn] of Object.entries(listeners)) runner.on(event as 'saga:started', fn as never);
   return () => {

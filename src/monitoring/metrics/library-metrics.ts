@@ -27,6 +27,7 @@ export const METRIC = {
   processorDeadLetters: 'creatorflow_processor_dead_letters_total',
   sagaStepDuration: 'creatorflow_saga_step_duration_seconds',
   sagaStepFailures: 'creatorflow_saga_step_failures_total',
+  sagaStepsDeferred: 'creatorflow_saga_steps_deferred_total',
   sagaOutcomes: 'creatorflow_sagas_total',
   sagasActive: 'creatorflow_sagas_active',
   webhookDuration: 'creatorflow_webhook_duration_seconds',
@@ -78,6 +79,7 @@ export interface LibraryMetrics {
   processorDeadLetters: Counter;
   sagaStepDuration: Histogram;
   sagaStepFailures: Counter;
+  sagaStepsDeferred: Counter;
   sagaOutcomes: Counter;
   sagasActive: Gauge;
   webhookDuration: Histogram;
@@ -168,6 +170,11 @@ export function libraryMetrics(metrics: Metrics): LibraryMetrics {
       'definition',
       'phase',
     ]),
+    sagaStepsDeferred: counter(
+      METRIC.sagaStepsDeferred,
+      'Saga steps whose retries all failed on an outage of the database, run again after a pause',
+      ['definition', 'phase'],
+    ),
     sagaOutcomes: counter(METRIC.sagaOutcomes, 'Sagas by lifecycle outcome', ['definition', 'outcome']),
     sagasActive: gauge(METRIC.sagasActive, 'Sagas running on this host'),
     webhookDuration: latency(METRIC.webhookDuration, 'Webhook handling latency', ['route', 'code']),
