@@ -257,9 +257,7 @@ describe.each(commerceEngines)('amounts from the payment processor ($name)', (en
       const refunds = (await reports())
         .map((e) => [e.aggregateId, (e.data as OrderReported).refundedAmount])
         .filter(([, refunded]) => refunded !== undefined);
-      expect(refunds).toEqual([
-        [orderStream(C, 'o8'), 1_200],
-      ]);
+      expect(refunds).toEqual([[orderStream(C, 'o8'), 1_200]]);
       expect((await appendOf('o8', 'order.refunded')).with.map((e) => e.type)).toEqual([
         'order.state_reported',
       ]);

@@ -103,7 +103,7 @@ export interface OrderFulfillmentDeps {
   reportOrderState?: boolean;
   /**
    * The order policy the reports are settled under (`createCommerce` passes
-   * its processor's). Default: commerce's ({@link orderReportPolicy}).
+   * its processor's). Default: commerce's (`orderReportPolicy()`).
    */
   reportPolicy?: Readonly<EntityPolicy>;
 }
@@ -362,9 +362,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
             ];
             const refundedSoFar = (refunded + dueCents) / 100;
             if (policy && refundMatters({ refundedSoFar, captured: payment.amount }, policy))
-              refundEvents.push(
-                refundReport({ creatorId, orderId, refundId, refundedSoFar }),
-              );
+              refundEvents.push(refundReport({ creatorId, orderId, refundId, refundedSoFar }));
             await store.append(orderStream(creatorId, orderId), refundEvents, {
               aggregateType: 'order',
               idempotencyKey,
