@@ -265,6 +265,26 @@ describe.each(commerceEngines)('amounts from the payment processor ($name)', (en
       expect((await appendOf('o9', 'order.refunded')).with).toEqual([]);
     });
 
+    it("the fulfillment saga's compensation reports a refund over $500 and not a small one", async () => {
+      await open();
+      for (const [orderId, total] of [
+        ['o10', 700],
+        ['o11', 30],
+      ] as const) {
+        await bed.store.append(orderStream(C, orderId), [received(orderId, total)]);
+        // The label fails for good: the compensations refund the capture.
+        bed.shipping.behaviour.failNext('createLabel', 'permanent');
+        expect((await bed.commerce.waitForFulfillment(C, orderId)).status).toBe('compensated');
+        await bed.commerce.whenIdle();
+      }
+      const big = await appendOf('o10', 'order.refunded');
+      expect(big.with.map((e) => [e.type, (e.data as OrderReported).refundedAmount])).toEqual([
+        ['order.state_reported', 700],
+      ]);
+      expect((await appendOf('o11', 'order.refunded')).with).toEqual([]);
+      expect(await order('o11')).toMatchObject({ refunded_amount: 30 });
+    });
+
     it('off by default: the sagas report nothing and write what they wrote before', async () => {
       await open(false);
       bed.payments.captureNext(80);
