@@ -17,8 +17,11 @@
  * database) and `cpu_ms_per_order` of host A, host B, the PostgreSQL
  * backends serving the database, and this process (sender, mock TikTok
  * API, providers, SSE client); each net of the idle rate over the same
- * time, with the raw figure beside it (`_raw`). The idle rates are reported
- * per second (`idle_xacts_per_s`, `idle_cpu_ms_per_s`).
+ * time, with the raw figure beside it (`_raw`). `rows_written_per_order`
+ * (`pg_stat_database` tup_inserted + tup_updated + tup_deleted: events,
+ * streams, staged contenders, audit rows, read-model rows, checkpoints), net
+ * and raw likewise. The idle rates are reported per second
+ * (`idle_xacts_per_s`, `idle_rows_per_s`, `idle_cpu_ms_per_s`).
  *
  * Environment: BENCH_PG_URL, BENCH_REDIS_URL, BENCH_COST_RATE (webhooks/s,
  * default 50), BENCH_COST_SECONDS (default 15), BENCH_COST_WARMUP_SECONDS
@@ -135,6 +138,7 @@ export default async function e2eCost(): Promise<void> {
         writeStatementList(process.env.BENCH_COST_STATEMENTS_FILE, statementsBetween(q1, q2), n);
       }
       const netXacts = load.xacts - (idle.xacts / idle.seconds) * load.seconds;
+      const netRows = load.rows - (idle.rows / idle.seconds) * load.seconds;
       const cpu = per(load, n, idle);
       const hostsAndDb = (cpu.host_a ?? 0) + (cpu.host_b ?? 0) + (cpu.postgres ?? 0);
       emit({
@@ -149,10 +153,13 @@ export default async function e2eCost(): Promise<void> {
         window_s: round(load.seconds, 1),
         xacts_per_order: round(netXacts / n, 2),
         xacts_per_order_raw: round(load.xacts / n, 2),
+        rows_written_per_order: round(netRows / n, 2),
+        rows_written_per_order_raw: round(load.rows / n, 2),
         cpu_ms_per_order: cpu,
         cpu_ms_per_order_hosts_and_db: round(hostsAndDb, 3),
         cpu_ms_per_order_raw: per(load, n),
         idle_xacts_per_s: round(idle.xacts / idle.seconds, 1),
+        idle_rows_per_s: round(idle.rows / idle.seconds, 1),
         idle_cpu_ms_per_s: per(idle, idle.seconds),
         ...(q0 && q1 && q2
           ? statementsPerOrder(statementsBetween(q1, q2), statementsBetween(q0, q1), n)

@@ -35,6 +35,8 @@ export interface CostSample {
   atMs: number;
   /** xact_commit + xact_rollback of the database. */
   xacts: number;
+  /** Rows written: tup_inserted + tup_updated + tup_deleted of the database. */
+  rows: number;
   /** CPU ms of each named process. */
   cpuMs: Record<string, number>;
   /** CPU ms of every backend seen on the database since the meter started. */
@@ -100,13 +102,15 @@ export async function startCostMeter(options: CostMeterOptions): Promise<CostMet
     sampling = sampling.then(sampleBackends).catch(() => undefined);
   }, options.sampleMs ?? 250);
 
-  const xacts = async () => {
-    const { rows } = await pool.query<{ xacts: string }>(
-      'SELECT xact_commit + xact_rollback AS xacts FROM pg_stat_database WHERE datname = $1',
+  const counters = async () => {
+    const { rows } = await pool.query<{ xacts: string; rows: string }>(
+      'SELECT xact_commit + xact_rollback AS xacts, tup_inserted + tup_updated + tup_deleted AS rows ' +
+        'FROM pg_stat_database WHERE datname = $1',
       [options.database],
     );
-    return Number(rows[0]?.xacts ?? Number.NaN);
+    return { xacts: Number(rows[0]?.xacts ?? Number.NaN), rows: Number(rows[0]?.rows ?? Number.NaN) };
   };
+  const xacts = async () => (await counters()).xacts;
 
   return {
     async quiet(perS, { windowMs = 2000, timeoutMs = 60_000 } = {}) {
@@ -125,7 +129,7 @@ export async function startCostMeter(options: CostMeterOptions): Promise<CostMet
       await new Promise((resolve) => setTimeout(resolve, 1500));
       sampling = sampling.then(sampleBackends).catch(() => undefined);
       await sampling;
-      const total = await xacts();
+      const total = await counters();
       const cpuMs: Record<string, number> = {};
       for (const [name, pid] of Object.entries(options.processes)) {
         cpuMs[name] = ((processTicks(pid) ?? Number.NaN) * 1000) / TICKS_PER_S;
@@ -134,7 +138,8 @@ export async function startCostMeter(options: CostMeterOptions): Promise<CostMet
       for (const b of backends.values()) ticks += b.last - b.first;
       return {
         atMs: performance.now(),
-        xacts: total,
+        xacts: total.xacts,
+        rows: total.rows,
         cpuMs,
         postgresCpuMs: (ticks * 1000) / TICKS_PER_S,
       };
@@ -151,6 +156,7 @@ export async function startCostMeter(options: CostMeterOptions): Promise<CostMet
 export interface CostDelta {
   seconds: number;
   xacts: number;
+  rows: number;
   cpuMs: Record<string, number>;
 }
 
@@ -166,5 +172,5 @@ export function costBetween(a: CostSample, b: CostSample): CostDelta {
   const cpuMs: Record<string, number> = {};
   for (const name of Object.keys(b.cpuMs)) cpuMs[name] = b.cpuMs[name]! - (a.cpuMs[name] ?? 0);
   cpuMs.postgres = b.postgresCpuMs - a.postgresCpuMs;
-  return { seconds: (b.atMs - a.atMs) / 1000, xacts: b.xacts - a.xacts, cpuMs };
+  return { seconds: (b.atMs - a.atMs) / 1000, xacts: b.xacts - a.xacts, rows: b.rows - a.rows, cpuMs };
 }

@@ -13,6 +13,7 @@ import { auditedRead, requireRole } from '../access/audited-read.js';
 import { frozenPrincipal } from '../access/principal.js';
 import type { Authorization } from '../core/authorization.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { policyFor } from '../conflicts/config.js';
 import type { Row, RowChange } from '../core/row-change.js';
 import type { Processor } from '../processing/index.js';
 import {
@@ -37,6 +38,7 @@ import {
   type OrderCancellationInput,
 } from './fulfillment/order-cancellation-saga.js';
 import { cleanVersionOf } from './fulfillment/cancellation-watch.js';
+import { orderReportPolicy } from './fulfillment/payment-report.js';
 import {
   ORDER_FULFILLMENT_SAGA,
   orderFulfillmentSaga,
@@ -113,8 +115,10 @@ export interface CommerceOptions {
    * `order.payment_processed` / `order.refunded`: contenders of
    * `resolve-sync-conflicts` (docs/conflicts.md, "Amounts from the payment
    * processor"). Set it with `conflicts`, as the receivers'
-   * `reportOrderState` (`commerceReceivers`). Default false: the sagas write
-   * exactly what they wrote without it.
+   * `reportOrderState` (`commerceReceivers`). Only what a rule could act on is
+   * reported: a capture that differs from the order's total or is over a
+   * limit, a refund over a limit or of an order over one. Default false: the
+   * sagas write exactly what they wrote without it.
    */
   reportOrderState?: boolean;
   /**
@@ -267,11 +271,20 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
       const reportOrderState = options.reportOrderState === true;
       // A strict store needs the report's schema even before (or without) the processor.
       if (reportOrderState) registerSyncReportEvents(this.store);
+      // The sagas report only the figures a rule of the policy the processor settles under could act on.
+      const reporting = reportOrderState
+        ? {
+            reportOrderState,
+            reportPolicy: this.conflicts
+              ? policyFor(this.conflicts.unscopedResolver.engine.config, 'order')
+              : orderReportPolicy(),
+          }
+        : {};
       this.fulfillment = orderFulfillmentSaga({
         store: this.store,
         inventory: this.inventory,
         ...options.ports,
-        ...(reportOrderState ? { reportOrderState } : {}),
+        ...reporting,
       });
       this.#trigger = createSagaTrigger({
         name: `${ORDER_FULFILLMENT_SAGA}_trigger`,
@@ -296,7 +309,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
         store: this.store,
         inventory: this.inventory,
         payments: options.ports.payments,
-        ...(reportOrderState ? { reportOrderState } : {}),
+        ...reporting,
       });
       this.#cancelTrigger = createSagaTrigger({
         name: `${ORDER_CANCELLATION_SAGA}_trigger`,

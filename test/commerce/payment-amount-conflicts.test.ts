@@ -2,11 +2,13 @@
  * Amounts from the payment processor in resolve-sync-conflicts: with
  * `reportOrderState`, the fulfillment saga's capture and the refunds of the
  * cancellation saga report `order.state_reported` (source
- * `payment_processor`) in the append of their lifecycle events. A capture
- * equal to the order's TikTok total settles with nothing escalated; more
- * than 10 % apart goes to the manual queue with both figures, though the
- * order has shipped; a refund over $500 goes there too. Off by default: the
- * sagas write what they always wrote. Memory, PGlite and PostgreSQL.
+ * `payment_processor`) in the append of their lifecycle events — only when a
+ * rule could act on them. A capture equal to the order's TikTok total (under
+ * $1000) is not reported and nothing escalates; more than 10 % apart goes to
+ * the manual queue with both figures, though the order has shipped; a refund
+ * over $500 goes there too; a refund under every limit of an order under
+ * every limit is not reported. Off by default: the sagas write what they
+ * always wrote. Memory, PGlite and PostgreSQL.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -74,38 +76,55 @@ describe.each(commerceEngines)('amounts from the payment processor ($name)', (en
         order_id: orderId,
       });
 
-    it('a capture equal to the order total is reported once, in the append of order.payment_processed, and settles with nothing escalated', async () => {
+    /** The order's lifecycle append of `type` and what came in the same append (same transaction). */
+    async function appendOf(orderId: string, type: string) {
+      const { events } = await bed.store.readStream(orderStream(C, orderId));
+      const event = events.find((e) => e.type === type)!;
+      const txOf = (e: StoredEvent) => String(e.checkpoint).split(':')[0];
+      return { event, with: events.filter((e) => e !== event && txOf(e) === txOf(event)), events };
+    }
+
+    it('a capture equal to the order total is not reported: nothing to settle, nothing escalated, the row holds the capture', async () => {
       await open();
       // The charge acts and its reply is lost: the step runs again (same key, same payment).
       bed.payments.behaviour.failNext('charge', 'lost_reply');
       await fulfil('o1', 25);
-      const { events } = await bed.store.readStream(orderStream(C, 'o1'));
-      const paid = events.find((e) => e.type === 'order.payment_processed')!;
-      const report = events[events.indexOf(paid) + 1]!;
-      // The same append: the next version, the step's metadata, the same transaction (its checkpoint's first part).
+      const paid = await appendOf('o1', 'order.payment_processed');
+      expect(paid.events.filter((e) => e.type === 'order.payment_processed')).toHaveLength(1);
+      expect(paid.with).toEqual([]);
+      expect(await reports()).toEqual([]);
+      expect(await settle()).toEqual({ applied: 0, resolved: 0, escalated: 0 });
+      expect(await bed.commerce.conflicts!.unscopedResolver.list({ entityType: 'order' })).toEqual([]);
+      expect(await order('o1')).toMatchObject({ status: 'shipped', amount: 25 });
+    });
+
+    it('an equal capture over $1000 is reported once, in the append of order.payment_processed (the order_value rule reads it)', async () => {
+      await open();
+      bed.payments.behaviour.failNext('charge', 'lost_reply');
+      await fulfil('o7', 1_200);
+      const paid = await appendOf('o7', 'order.payment_processed');
+      const [report, ...more] = paid.with;
+      expect(more).toEqual([]);
+      // The same append: the next version, the step's metadata, the same transaction.
       expect(report).toMatchObject({
         type: 'order.state_reported',
-        version: paid.version + 1,
-        metadata: paid.metadata,
+        version: paid.event.version + 1,
+        metadata: paid.event.metadata,
       });
-      const txOf = (e: StoredEvent) => String(e.checkpoint).split(':')[0];
-      expect(txOf(report)).toBe(txOf(paid));
-      expect(events.filter((e) => e.type === 'order.payment_processed')).toHaveLength(1);
-      const paymentId = (paid.data as { paymentId: string }).paymentId;
-      expect(report.data).toEqual({
+      const paymentId = (paid.event.data as { paymentId: string }).paymentId;
+      expect(report!.data).toEqual({
         creatorId: C,
-        orderId: 'o1',
-        totalAmount: 25,
-        orderTotal: 25,
+        orderId: 'o7',
+        totalAmount: 1_200,
+        orderTotal: 1_200,
         source: 'payment_processor',
         sourceId: paymentId,
-        reportedAt: (report.data as OrderReported).reportedAt,
+        reportedAt: (report!.data as OrderReported).reportedAt,
       });
       expect(await reports()).toHaveLength(1);
-      const result = await settle();
-      expect(result.escalated).toBe(0);
-      expect(await bed.commerce.conflicts!.unscopedResolver.listPending()).toEqual([]);
-      expect(await order('o1')).toMatchObject({ status: 'shipped', amount: 25 });
+      // Settled after the order shipped: the shipped order absorbs the order value limit.
+      expect((await settle()).escalated).toBe(0);
+      expect(await order('o7')).toMatchObject({ status: 'shipped', amount: 1_200 });
     });
 
     it('a capture more than 10 % off the TikTok total goes to the manual queue with both figures, though the order shipped', async () => {
@@ -196,7 +215,7 @@ describe.each(commerceEngines)('amounts from the payment processor ($name)', (en
       expect(await order('o4')).toMatchObject({ status: 'refunded', refunded_amount: 600 });
     });
 
-    it('a refund of $25 settles with nothing escalated', async () => {
+    it('a refund of $25 of a $25 order is not reported: nothing to settle, refunded_amount from order.refunded', async () => {
       await open();
       await fulfil('o5', 25);
       await bed.store.append(orderStream(C, 'o5'), [
@@ -207,14 +226,63 @@ describe.each(commerceEngines)('amounts from the payment processor ($name)', (en
           cancelledAt: T0,
         }),
       ]);
-      await bed.commerce.waitForCancellation(C, 'o5');
+      expect((await bed.commerce.waitForCancellation(C, 'o5')).status).toBe('completed');
       await bed.commerce.whenIdle();
-      expect((await reports()).map((e) => (e.data as OrderReported).refundedAmount ?? null)).toEqual([
-        null,
-        25,
-      ]);
-      expect((await settle()).escalated).toBe(0);
+      expect((await appendOf('o5', 'order.refunded')).with).toEqual([]);
+      expect(await reports()).toEqual([]);
+      expect(await settle()).toEqual({ applied: 0, resolved: 0, escalated: 0 });
       expect(await bed.commerce.conflicts!.unscopedResolver.listPending()).toEqual([]);
+      expect(await order('o5')).toMatchObject({ status: 'refunded', refunded_amount: 25 });
+    });
+
+    it('a refund under the payment limit is still reported when the order is over the order value limit', async () => {
+      // The host lifts the refund limit over the order value limit: a $1200 refund is under it,
+      // but the order's $1200 is what order_value reads (from the order too, in a window of two).
+      bed = await engine.open({
+        conflicts: { tickMs: 3_600_000, config: { thresholds: { paymentAmount: 2_000 } } },
+        reportOrderState: true,
+      });
+      await stock(bed.store, 50);
+      for (const [orderId, total] of [
+        ['o8', 1_200],
+        ['o9', 900],
+      ] as const) {
+        await fulfil(orderId, total);
+        await bed.store.append(orderStream(C, orderId), [
+          commerceEvent('order.cancelled', { creatorId: C, orderId, cancelledBy: 'buyer', cancelledAt: T0 }),
+        ]);
+        expect((await bed.commerce.waitForCancellation(C, orderId)).status).toBe('completed');
+        await bed.commerce.whenIdle();
+      }
+      const refunds = (await reports())
+        .map((e) => [e.aggregateId, (e.data as OrderReported).refundedAmount])
+        .filter(([, refunded]) => refunded !== undefined);
+      expect(refunds).toEqual([[orderStream(C, 'o8'), 1_200]]);
+      expect((await appendOf('o8', 'order.refunded')).with.map((e) => e.type)).toEqual([
+        'order.state_reported',
+      ]);
+      // A $900 refund of a $900 order, under both limits: no report.
+      expect((await appendOf('o9', 'order.refunded')).with).toEqual([]);
+    });
+
+    it("the fulfillment saga's compensation reports a refund over $500 and not a small one", async () => {
+      await open();
+      for (const [orderId, total] of [
+        ['o10', 700],
+        ['o11', 30],
+      ] as const) {
+        await bed.store.append(orderStream(C, orderId), [received(orderId, total)]);
+        // The label fails for good: the compensations refund the capture.
+        bed.shipping.behaviour.failNext('createLabel', 'permanent');
+        expect((await bed.commerce.waitForFulfillment(C, orderId)).status).toBe('compensated');
+        await bed.commerce.whenIdle();
+      }
+      const big = await appendOf('o10', 'order.refunded');
+      expect(big.with.map((e) => [e.type, (e.data as OrderReported).refundedAmount])).toEqual([
+        ['order.state_reported', 700],
+      ]);
+      expect((await appendOf('o11', 'order.refunded')).with).toEqual([]);
+      expect(await order('o11')).toMatchObject({ refunded_amount: 30 });
     });
 
     it('off by default: the sagas report nothing and write what they wrote before', async () => {

@@ -272,6 +272,25 @@ export function commerceConflictConfig(input: CommerceConflictConfigInput = {}):
   };
 }
 
+/**
+ * The configuration `resolve-sync-conflicts` settles under: orders carry
+ * their refunds, so the order policy's `paymentAmountField` is
+ * `refundedAmount` (a refund over the payment threshold, $500, needs a
+ * person) unless the host's `entities.order` names another.
+ *
+ * @example
+ * ```ts
+ * commerceConflictConfig(withRefundsOnOrders({ thresholds: { paymentAmount: 800 } }));
+ * ```
+ */
+export function withRefundsOnOrders(config: CommerceConflictConfigInput): CommerceConflictConfigInput {
+  const order = config.entities?.order ?? {};
+  return {
+    ...config,
+    entities: { ...config.entities, order: { paymentAmountField: 'refundedAmount', ...order } },
+  };
+}
+
 function crossPlatformRule(rule: CommerceConflictConfigInput['crossPlatform']): CrossPlatformRule | null {
   if (rule === undefined) return TIKTOK_CROSS_PLATFORM_RULE;
   if (rule === null) return null;

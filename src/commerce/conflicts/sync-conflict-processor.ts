@@ -46,7 +46,11 @@ import {
   type StagedContender,
 } from './contender-staging.js';
 import { contenderStagingOf } from './contender-staging-of.js';
-import { commerceConflictConfig, type CommerceConflictConfigInput } from './commerce-conflict-config.js';
+import {
+  commerceConflictConfig,
+  withRefundsOnOrders,
+  type CommerceConflictConfigInput,
+} from './commerce-conflict-config.js';
 import {
   ORDER_RECONCILED_EVENT,
   ORDER_REPORTED_EVENT,
@@ -920,13 +924,4 @@ interface PreparedWindow {
 
 function zeroResult(): SettleResult {
   return { applied: 0, resolved: 0, escalated: 0 };
-}
-
-// Orders carry their refunds: a refund over the payment threshold ($500) in a conflict needs a person.
-function withRefundsOnOrders(config: CommerceConflictConfigInput): CommerceConflictConfigInput {
-  const order = config.entities?.order ?? {};
-  return {
-    ...config,
-    entities: { ...config.entities, order: { paymentAmountField: 'refundedAmount', ...order } },
-  };
 }

@@ -16,6 +16,7 @@ import {
   type SagaDefinition,
   type StepContext,
 } from '../../sagas/index.js';
+import type { EntityPolicy } from '../../conflicts/config.js';
 import type { EventStore, NewEvent, StoredEvent } from '../../store/types.js';
 import { CANCELLED_BY } from '../events/order-events.js';
 import { idSchema } from '../events/common.js';
@@ -24,7 +25,7 @@ import { isPermanentCommerceError, ProviderRejectedError } from '../errors.js';
 import type { InventoryService } from '../inventory/inventory-service.js';
 import { orderStream } from '../inventory/streams.js';
 import type { PaymentGateway } from '../ports/payment-gateway.js';
-import { refundReport } from './payment-report.js';
+import { orderReportPolicy, refundMatters, refundReport } from './payment-report.js';
 
 /** The saga's definition name (stored with every instance: keep it stable). */
 export const ORDER_CANCELLATION_SAGA = 'commerce_order_cancellation';
@@ -52,9 +53,15 @@ export interface OrderCancellationDeps {
   /**
    * Report the refund as `order.state_reported` (source `payment_processor`,
    * `refundedAmount` the refunds so far) in the append of `order.refunded`
-   * (`createCommerce`'s `reportOrderState`). Default false.
+   * (`createCommerce`'s `reportOrderState`) when a rule of `reportPolicy`
+   * could act on it (payment-report.ts `refundMatters`). Default false.
    */
   reportOrderState?: boolean;
+  /**
+   * The order policy the reports are settled under (`createCommerce` passes
+   * its processor's). Default: commerce's (`orderReportPolicy()`).
+   */
+  reportPolicy?: Readonly<EntityPolicy>;
 }
 
 /**
@@ -74,7 +81,8 @@ export function orderRefundKey(creatorId: string, orderId: string, paymentId: st
 /**
  * What an order still owes its buyer: its captured payment minus the refunds
  * recorded on its stream (null when it was never paid or is refunded in full),
- * and what was refunded before (`refunded`).
+ * what was refunded before (`refunded`) and what the payment captured
+ * (`captured`).
  *
  * @example
  * ```ts
@@ -83,7 +91,7 @@ export function orderRefundKey(creatorId: string, orderId: string, paymentId: st
  */
 export function refundDue(
   events: readonly StoredEvent[],
-): { paymentId: string; amount: number; currency: string; refunded: number } | null {
+): { paymentId: string; amount: number; currency: string; refunded: number; captured: number } | null {
   let paid: EventPayload<'order.payment_processed'> | undefined;
   let refundedCents = 0;
   for (const e of events) {
@@ -99,6 +107,7 @@ export function refundDue(
     amount: dueCents / 100,
     currency: paid.currency,
     refunded: refundedCents / 100,
+    captured: paid.amount,
   };
 }
 
@@ -112,7 +121,12 @@ export function refundDue(
  * ```
  */
 export async function refundOrder(
-  deps: { store: EventStore; payments: PaymentGateway; reportOrderState?: boolean },
+  deps: {
+    store: EventStore;
+    payments: PaymentGateway;
+    reportOrderState?: boolean;
+    reportPolicy?: Readonly<EntityPolicy>;
+  },
   request: {
     creatorId: string;
     orderId: string;
@@ -144,10 +158,12 @@ export async function refundOrder(
       reason: request.reason,
     }),
   ];
-  // Under the refund key: whichever path appends first reports it, once.
+  // Under the refund key: whichever path appends first reports it, once (if a rule could act on it).
   if (deps.reportOrderState === true) {
     const refundedSoFar = (Math.round(due.refunded * 100) + Math.round(due.amount * 100)) / 100;
-    events.push(refundReport({ creatorId, orderId, refundId, refundedSoFar }));
+    const policy = deps.reportPolicy ?? orderReportPolicy();
+    if (refundMatters({ refundedSoFar, captured: due.captured }, policy))
+      events.push(refundReport({ creatorId, orderId, refundId, refundedSoFar }));
   }
   await deps.store.append(stream, events, {
     aggregateType: 'order',
@@ -181,6 +197,7 @@ function releasedBy(events: readonly StoredEvent[], sagaId: string): Map<string,
 export function orderCancellationSaga(deps: OrderCancellationDeps): SagaDefinition<OrderCancellationInput> {
   const { store, inventory, payments } = deps;
   const reportOrderState = deps.reportOrderState === true;
+  const reportPolicy = reportOrderState ? (deps.reportPolicy ?? orderReportPolicy()) : undefined;
   const meta = (ctx: StepContext<OrderCancellationInput>) => ({
     source: CANCELLATION_SAGA_SOURCE,
     correlationId: ctx.sagaId,
@@ -223,7 +240,7 @@ export function orderCancellationSaga(deps: OrderCancellationDeps): SagaDefiniti
           try {
             return {
               refunded: await refundOrder(
-                { store, payments, reportOrderState },
+                { store, payments, reportOrderState, ...(reportPolicy ? { reportPolicy } : {}) },
                 {
                   creatorId: ctx.input.creatorId,
                   orderId: ctx.input.orderId,

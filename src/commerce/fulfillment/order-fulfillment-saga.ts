@@ -15,6 +15,7 @@ import {
   type StepContext,
 } from '../../sagas/index.js';
 import { isConcurrencyError } from '../../core/errors.js';
+import type { EntityPolicy } from '../../conflicts/config.js';
 import type { AppendResult, EventStore, NewEvent } from '../../store/types.js';
 import { amountSchema, currencySchema, idSchema, positiveQuantitySchema } from '../events/common.js';
 import { commerceEvent } from '../events/catalog.js';
@@ -27,7 +28,13 @@ import type { TikTokShopClient } from '../ports/tiktok-shop-client.js';
 import { FULFILLMENT_SAGA_SOURCE } from '../read-models/commerce-orders.js';
 import { CancellationWatch } from './cancellation-watch.js';
 import { orderRefundKey } from './order-cancellation-saga.js';
-import { captureReport, refundReport } from './payment-report.js';
+import {
+  captureMatters,
+  captureReport,
+  orderReportPolicy,
+  refundMatters,
+  refundReport,
+} from './payment-report.js';
 
 /** The saga's definition name (stored with every instance: keep it stable). */
 export const ORDER_FULFILLMENT_SAGA = 'commerce_order_fulfillment';
@@ -88,9 +95,17 @@ export interface OrderFulfillmentDeps {
    * `order.state_reported` (source `payment_processor`), in the append of
    * `order.payment_processed` / `order.refunded`, for `resolve-sync-conflicts`
    * (`createCommerce`'s `reportOrderState`). Default false: the appends are
-   * exactly what they were without it.
+   * exactly what they were without it. Only figures a rule of `reportPolicy`
+   * could act on are reported: a capture that differs from the order total
+   * or is over a limit, a refund over a limit or of an order over one
+   * (payment-report.ts).
    */
   reportOrderState?: boolean;
+  /**
+   * The order policy the reports are settled under (`createCommerce` passes
+   * its processor's). Default: commerce's (`orderReportPolicy()`).
+   */
+  reportPolicy?: Readonly<EntityPolicy>;
 }
 
 /** Permanent failures end the step at once (and start compensation); others are retried. */
@@ -149,6 +164,7 @@ async function undoTarget<T>(
 export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition<OrderFulfillmentInput> {
   const { store, inventory, payments, shipping, tiktok } = deps;
   const reporting = deps.reportOrderState === true;
+  const policy = reporting ? (deps.reportPolicy ?? orderReportPolicy()) : undefined;
   const meta = (ctx: StepContext<OrderFulfillmentInput>) => ({
     source: FULFILLMENT_SAGA_SOURCE,
     correlationId: ctx.sagaId,
@@ -297,8 +313,9 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
             const events: NewEvent[] = [
               commerceEvent('order.payment_processed', { creatorId, orderId, ...payment }),
             ];
-            // The step's key makes the report as once-only as the event it describes.
-            if (reporting)
+            // The step's key makes the report as once-only as the event it describes; a capture
+            // no rule could act on (equal to the order total, under the limits) is not reported.
+            if (policy && captureMatters({ captured: payment.amount, orderTotal: totalAmount }, policy))
               events.push(
                 captureReport({
                   creatorId,
@@ -343,10 +360,9 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
                 reason: 'fulfillment failed',
               }),
             ];
-            if (reporting)
-              refundEvents.push(
-                refundReport({ creatorId, orderId, refundId, refundedSoFar: (refunded + dueCents) / 100 }),
-              );
+            const refundedSoFar = (refunded + dueCents) / 100;
+            if (policy && refundMatters({ refundedSoFar, captured: payment.amount }, policy))
+              refundEvents.push(refundReport({ creatorId, orderId, refundId, refundedSoFar }));
             await store.append(orderStream(creatorId, orderId), refundEvents, {
               aggregateType: 'order',
               idempotencyKey,
