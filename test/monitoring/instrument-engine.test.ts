@@ -1,9 +1,11 @@
+import { EventEmitter } from 'eventemitter3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSyncEngine, type SyncEngine } from '../../src/engine.js';
 import {
   createMetricsRegistry,
   instrumentEngine,
   instrumentPool,
+  instrumentSagaRunner,
   libraryMetrics,
   METRIC,
   recordApiCall,
@@ -111,6 +113,24 @@ describe('sagas, pools and external APIs', () => {
       await engine.close();
       await db.close();
     }
+  });
+
+  it('counts steps deferred by a database outage', () => {
+    const registry = createMetricsRegistry();
+    const runner = new EventEmitter();
+    instrumentSagaRunner(Object.assign(runner, { activeCount: () => 0 }) as never, libraryMetrics(registry));
+    const deferred = {
+      sagaId: 's1',
+      definition: 'demo',
+      step: 'one',
+      phase: 'action',
+      attempts: 4,
+      error: { name: 'Error', message: 'connect ECONNREFUSED', code: 'ECONNREFUSED' },
+      retryInMs: 2000,
+    };
+    runner.emit('saga:step_deferred', deferred);
+    runner.emit('saga:step_deferred', deferred);
+    expect(registry.value(METRIC.sagaStepsDeferred, { definition: 'demo', phase: 'action' })).toBe(2);
   });
 
   it('samples a pool and reads rate-limit headroom from response headers', () => {
