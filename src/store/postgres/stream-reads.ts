@@ -51,10 +51,13 @@ export class StreamReads {
          WHERE aggregate_id = st.stream_id AND version >= $2
          ORDER BY version LIMIT $3) e ON true
      WHERE st.stream_id = $1`;
-    // Streams that do not exist return no row (version 0, no events).
+    // Streams that do not exist return no row (version 0, no events). Each stream
+    // row is reached by its primary key (the LIMIT keeps the subquery from being
+    // flattened into a join whose generic plan depends on the array's size).
     this.#many = `SELECT r.ord, st.version AS stream_version, e.*
       FROM unnest($1::text[], $2::int8[], $3::int8[]) WITH ORDINALITY AS r(stream_id, from_version, max_count, ord)
-      JOIN ${s}.streams st ON st.stream_id = r.stream_id
+      CROSS JOIN LATERAL (
+        SELECT s.stream_id, s.version FROM ${s}.streams s WHERE s.stream_id = r.stream_id LIMIT 1) st
       LEFT JOIN LATERAL (
         SELECT ${EVENT_COLUMNS}, version AS event_version FROM ${s}.events
          WHERE aggregate_id = st.stream_id AND version >= r.from_version
