@@ -297,8 +297,10 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
           if (event.type !== 'order.received_from_tiktok') return null;
           const d = event.data as EventPayload<'order.received_from_tiktok'>;
           // The page held the order's whole stream so far: the saga need not read it to validate.
+          // As far as the page holds it, so the events appended with this one (the intake's
+          // order.state_reported after it) do not make validate_order's append conflict.
           const own = event.aggregateId === orderStream(d.creatorId, d.orderId);
-          const cleanThrough = own ? cleanVersionOf(context.streamSoFar()) : undefined;
+          const cleanThrough = own ? cleanVersionOf(context.streamInPage()) : undefined;
           return {
             input: fulfillmentInput(d, cleanThrough),
             sagaId: fulfillmentSagaId(d.creatorId, d.orderId),

@@ -13,6 +13,7 @@ import type { StoredEvent } from '../store/types.js';
  * ```ts
  * const streams = new PageStreams(ctx.page);
  * const history = streams.soFar(event); // versions 1..event.version, or undefined
+ * const held = streams.inPage(event); // versions 1..the last the page holds, or undefined
  * ```
  */
 export class PageStreams<E extends StoredEvent = StoredEvent> {
@@ -29,11 +30,33 @@ export class PageStreams<E extends StoredEvent = StoredEvent> {
    * earlier version was in an earlier page) or there is no page.
    */
   soFar(event: E): readonly E[] | undefined {
+    return this.#from1(event, event.version);
+  }
+
+  /**
+   * `event`'s stream from version 1 through the last of its versions the page
+   * holds (at least `event`: the events appended with it, or after it, are
+   * often in the same page), when the page holds every one of them;
+   * undefined otherwise.
+   */
+  inPage(event: E): readonly E[] | undefined {
+    const held = this.#held(event);
+    return held && this.#from1(event, Math.max(event.version, ...held.map((e) => e.version)));
+  }
+
+  /** The page's events of `event`'s stream (undefined without a page). */
+  #held(event: E): readonly E[] | undefined {
     if (this.#page === undefined) return undefined;
     this.#byStream ??= index(this.#page);
-    const stream = this.#byStream.get(event.aggregateId) ?? [];
-    const through = stream.filter((e) => e.version <= event.version).sort((a, b) => a.version - b.version);
-    if (through.length !== event.version) return undefined;
+    return this.#byStream.get(event.aggregateId) ?? [];
+  }
+
+  /** Versions 1..`last` of `event`'s stream, when the page holds every one. */
+  #from1(event: E, last: number): readonly E[] | undefined {
+    const stream = this.#held(event);
+    if (stream === undefined) return undefined;
+    const through = stream.filter((e) => e.version <= last).sort((a, b) => a.version - b.version);
+    if (through.length !== last) return undefined;
     return through.every((e, i) => e.version === i + 1) ? through : undefined;
   }
 }

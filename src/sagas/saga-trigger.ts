@@ -50,6 +50,7 @@ export interface SagaTriggerStart {
  * @example
  * ```ts
  * const map = (e: StoredEvent, ctx: SagaTriggerMapContext) => ({ input: { version: e.version, whole: ctx.streamSoFar() !== undefined } });
+ * const known = (e: StoredEvent, ctx: SagaTriggerMapContext) => ctx.streamInPage()?.at(-1)?.version ?? 0;
  * ```
  */
 export interface SagaTriggerMapContext<E extends StoredEvent = StoredEvent> {
@@ -61,6 +62,14 @@ export interface SagaTriggerMapContext<E extends StoredEvent = StoredEvent> {
    * append-only), so a saga may start from it instead of reading the stream.
    */
   streamSoFar(): readonly E[] | undefined;
+  /**
+   * Like {@link SagaTriggerMapContext.streamSoFar}, but through the last
+   * version of the event's stream that the page holds (the events appended
+   * with it and after it, when they share its page), from version 1 on;
+   * undefined unless the page holds every one of those versions. As true of
+   * the stream for good, and never less than `streamSoFar()` says.
+   */
+  streamInPage(): readonly E[] | undefined;
 }
 
 /**
@@ -212,7 +221,10 @@ class EventSagaTrigger implements SagaTrigger {
   #toStart(event: StoredEvent, streams: PageStreams): SagaInsert[] {
     const { definition } = this.#o;
     try {
-      const start = this.#o.map(event, { streamSoFar: () => streams.soFar(event) });
+      const start = this.#o.map(event, {
+        streamSoFar: () => streams.soFar(event),
+        streamInPage: () => streams.inPage(event),
+      });
       if (!start) return [];
       // Through JSON now, so steps see exactly what a resuming worker reads back.
       const input = JSON.parse(

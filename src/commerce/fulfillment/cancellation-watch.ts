@@ -116,7 +116,7 @@ export class CancellationWatch {
 
 /**
  * The version of the last of `history` (a stream from version 1 on, e.g. a
- * saga trigger's `streamSoFar()`) when none of it is a cancellation or an
+ * saga trigger's `streamInPage()`) when none of it is a cancellation or an
  * inventory event: what {@link CancellationWatch.seed} takes. Undefined
  * otherwise, or without a history.
  *

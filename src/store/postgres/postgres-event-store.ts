@@ -11,7 +11,7 @@ import { classifyFailure } from '../../runtime/classify-failure.js';
 import { GroupCommitter, type FlushOutcome } from '../../runtime/group-commit.js';
 import { DATABASE_RETRY_POLICY } from '../../runtime/retry-policy.js';
 import { withRetry } from '../../runtime/with-retry.js';
-import { PG_ERROR, pgErrorCode, quoteIdent, type SqlClient } from '../../core/sql-client.js';
+import { PG_ERROR, pgErrorCode, type SqlClient } from '../../core/sql-client.js';
 import { START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
 import type { EventTypeRegistry } from '../event-registry.js';
 import { followLog } from '../live-subscription.js';
@@ -39,7 +39,7 @@ import { Wakeups } from '../wakeups.js';
 import { traceStage } from '../../core/stage-trace.js';
 import { hooksFor } from '../inline-hooks.js';
 import { AppendWriter, type WriteMode } from './append-writer.js';
-import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-rows.js';
+import { StreamReads } from './stream-reads.js';
 import { LogReader } from './log-reader.js';
 import { SharedHead } from '../shared-head.js';
 import { archiveMonths, restoreMonth } from './archive.js';
@@ -120,7 +120,7 @@ export class PostgresEventStore implements EventStore {
   readonly #wakeups: Wakeups;
   readonly #committedHead: SharedHead<LogCheckpoint>;
   readonly #readerLag: SharedHead<ReaderLag>;
-  readonly #readStream: string;
+  readonly #streamReads: StreamReads;
   #closed = false;
 
   constructor(sql: SqlClient, config: ResolvedStoreConfig, registry: EventTypeRegistry, now: () => Date) {
@@ -156,14 +156,7 @@ export class PostgresEventStore implements EventStore {
       // flush in flight holds waits in the queue, not in the database.
       keysOf: lockedRowsOf,
     });
-    const s = quoteIdent(config.schema);
-    this.#readStream = `SELECT st.version AS stream_version, e.*
-      FROM ${s}.streams st
-      LEFT JOIN LATERAL (
-        SELECT ${EVENT_COLUMNS} FROM ${s}.events
-         WHERE aggregate_id = st.stream_id AND version >= $2
-         ORDER BY version LIMIT $3) e ON true
-     WHERE st.stream_id = $1`;
+    this.#streamReads = new StreamReads(sql, config.schema);
   }
 
   async migrate(): Promise<void> {
@@ -199,19 +192,14 @@ export class PostgresEventStore implements EventStore {
     );
   }
 
-  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
-    this.#assertOpen();
-    const { rows } = await this.sql.query<EventRow & { stream_version: string | number }>(
-      this.#readStream,
-      [streamId, options.fromVersion ?? 1, options.maxCount ?? null],
-      { prepare: true },
-    );
-    const first = rows[0];
-    if (!first) return { version: 0, events: [] };
-    return {
-      version: Number(first.stream_version),
-      events: rows.filter((r) => r.id !== null).map(toStoredEvent),
-    };
+  readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
+    try {
+      this.#assertOpen();
+      // Concurrent reads share one statement (stream-reads.ts).
+      return this.#streamReads.read(streamId, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
