@@ -51,7 +51,12 @@ describe.each(sqlEngines)('the capacity check on $name', (engine) => {
       store = createEventStore({ sql: db.sql, schema: db.schema, eventTypes: COMMERCE_EVENT_SCHEMAS });
       await store.migrate();
       // The clock is now (the log's events are counted over the 24 hours before the due time).
-      const first = Math.ceil(Date.now() / HOUR) * HOUR;
+      // Both due times on one UTC day: history is counted in days, and a first check at
+      // 23:00 would put the second on the next day (the test failed from 22:00 to 23:00 UTC).
+      const nextHour = Math.ceil(Date.now() / HOUR) * HOUR;
+      const sameDay = (a: number, b: number) =>
+        new Date(a).toISOString().slice(0, 10) === new Date(b).toISOString().slice(0, 10);
+      const first = sameDay(nextHour, nextHour + HOUR) ? nextHour : nextHour + HOUR;
       let now = first - 1_000;
       for (let i = 0; i < 5; i++) {
         await store.append(
