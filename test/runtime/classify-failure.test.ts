@@ -22,7 +22,11 @@ describe('classifyFailure', () => {
     ['the server refused the statement', pgError('duplicate key value', '23505'), 'failed'],
     ['a serialization failure', pgError('could not serialize access', '40001'), 'rolled_back'],
     ['a deadlock', pgError('deadlock detected', '40P01'), 'rolled_back'],
-    ['a statement timeout (server side, rolled back)', pgError('canceling statement', '57014'), 'rolled_back'],
+    [
+      'a statement timeout (server side, rolled back)',
+      pgError('canceling statement', '57014'),
+      'rolled_back',
+    ],
     ['a lock timeout', pgError('canceling statement due to lock timeout', '55P03'), 'rolled_back'],
     ['the server out of memory', pgError('out of memory', '53200'), 'rolled_back'],
     ['a full disk', pgError('could not extend file', '53100'), 'rolled_back'],
