@@ -69,9 +69,18 @@ export function statementCounting(): { dir: string; nodeArgs: string } {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The complete snapshot lines of `file`. The host appends a snapshot while
+ * this may read: a line without its newline is still being written and does
+ * not count yet (reading it once crashed a run on a half-written line).
+ */
 function lastLine(file: string): { lines: number; last: HostCounts | undefined } {
   if (!existsSync(file)) return { lines: 0, last: undefined };
-  const lines = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean);
+  const text = readFileSync(file, 'utf8');
+  const lines = text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter(Boolean);
   return { lines: lines.length, last: lines.length ? (JSON.parse(lines.at(-1)!) as HostCounts) : undefined };
 }
 
