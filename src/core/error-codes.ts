@@ -139,6 +139,7 @@ export const ERROR_REGISTRY = Object.freeze({
   BAD_REQUEST: { module: 'http', status: 400, error: 'HttpError' },
   BODY_READ_FAILED: { module: 'http', status: 400, error: 'HttpError' },
   DATABASE_UNAVAILABLE: { module: 'http', status: 503, error: 'HttpError' },
+  DATABASE_BUSY: { module: 'http', status: 503, error: 'HttpError' },
   INTERNAL_ERROR: { module: 'http', status: 500, error: 'HttpError' },
   // access (roles, service keys)
   UNAUTHENTICATED: { module: 'access', status: 401, error: 'UnauthenticatedError' },

@@ -4,7 +4,7 @@
  */
 import { httpStatusOfCode } from '../core/error-codes.js';
 import { type SyncError, isRetryableStoreError, isSyncError } from '../core/errors.js';
-import { isConnectionFailure } from '../runtime/classify-failure.js';
+import { classifyFailure, isConnectionFailure } from '../runtime/classify-failure.js';
 import type { Logger } from '../core/logger.js';
 import type { HttpRequestHead, HttpResponse } from './types.js';
 
@@ -137,6 +137,17 @@ export function problemOf(err: unknown, statuses?: ErrorStatuses): HttpProblemEr
       status: 503,
       code: 'DATABASE_UNAVAILABLE',
       message: 'The database is unreachable; try again shortly',
+      headers: { 'retry-after': RETRY_SOON },
+    };
+  }
+  if (classifyFailure(err, { network: false }) === 'rolled_back') {
+    // The server aborted the request for its own reasons (a deadlock, a lock or
+    // statement timeout): nothing was kept, and the same request may well pass.
+    return {
+      status: 503,
+      code: 'DATABASE_BUSY',
+      message:
+        'The database rolled the request back (a deadlock or a lock or statement timeout); try again shortly',
       headers: { 'retry-after': RETRY_SOON },
     };
   }

@@ -78,6 +78,18 @@ describe('errorToProblem', () => {
     expect(JSON.parse(errorToProblem(cases[2]).body).code).toBe('DATABASE_UNAVAILABLE');
   });
 
+  it('asks the sender to retry a request the database rolled back for its own reasons', () => {
+    for (const code of ['40P01', '40001', '55P03', '57014']) {
+      const res = errorToProblem(Object.assign(new Error(`rolled back at db.internal (${code})`), { code }));
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(JSON.parse(res.body).code).toBe('DATABASE_BUSY');
+      expect(res.body).not.toContain('db.internal');
+    }
+    // A statement the server refused for what it asked stays a 500.
+    expect(errorToProblem(Object.assign(new Error('division by zero'), { code: '22012' })).status).toBe(500);
+  });
+
   it('maps what contradicts the stored log to 409', () => {
     for (const err of [
       new IdempotencyKeyReusedError('k', 'b', 'a'),
