@@ -3,7 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { QueryOptions, SqlClient, SqlResult, SqlTransaction, Unlisten } from '../core/sql-client.js';
-import { markDatabaseError } from '../core/sql-errors.js';
+import { fromDatabase } from '../core/sql-errors.js';
 import { runPgTransaction } from './pg-transaction.js';
 
 /**
@@ -130,17 +130,13 @@ export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient
       params?: readonly unknown[],
       opts?: QueryOptions,
     ): Promise<SqlResult<Row>> {
-      try {
-        return (await pool.query(toConfig(text, params, opts))) as SqlResult<Row>;
-      } catch (err) {
-        throw markDatabaseError(err);
-      }
+      return (await fromDatabase(pool.query(toConfig(text, params, opts)))) as SqlResult<Row>;
     },
     async exec(text: string): Promise<void> {
-      await pool.query(text).catch((err: unknown) => Promise.reject(markDatabaseError(err)));
+      await fromDatabase(pool.query(text));
     },
     async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
-      const client = await pool.connect().catch((err: unknown) => Promise.reject(markDatabaseError(err)));
+      const client = await fromDatabase(pool.connect());
       return runPgTransaction({ client, toConfig, pipeline, onConnectionError }, fn);
     },
     listen: (channel, onNotify, onReconnect) => listener.listen(channel, onNotify, onReconnect),

@@ -2,7 +2,7 @@
  * `@creatorflow/sync/pglite`: the SQL port over an embedded PGlite database.
  */
 import type { SqlClient, SqlResult, SqlTransaction } from '../core/sql-client.js';
-import { markDatabaseError } from '../core/sql-errors.js';
+import { fromDatabase } from '../core/sql-errors.js';
 
 /** What a PGlite `query` resolves to (the part the adapter reads). */
 export interface PgliteResults {
@@ -50,18 +50,18 @@ export function fromPglite(db: PgliteLike): SqlClient {
     dialect: 'pglite',
     maxConcurrency: 1,
     async query<Row>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>> {
-      return toResult<Row>(await marked(db.query(text, params as unknown[] | undefined)));
+      return toResult<Row>(await fromDatabase(db.query(text, params as unknown[] | undefined)));
     },
     async exec(text: string): Promise<void> {
-      await marked(db.exec(text));
+      await fromDatabase(db.exec(text));
     },
     transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
       return db.transaction(async (raw) => {
         const tx: SqlTransaction = {
           query: async <Row>(text: string, params?: readonly unknown[]) =>
-            toResult<Row>(await marked(raw.query(text, params as unknown[] | undefined))),
+            toResult<Row>(await fromDatabase(raw.query(text, params as unknown[] | undefined))),
           exec: async (text: string) => {
-            await marked(raw.exec(text));
+            await fromDatabase(raw.exec(text));
           },
         };
         try {
@@ -74,11 +74,6 @@ export function fromPglite(db: PgliteLike): SqlClient {
     },
     listen: (channel, onNotify) => db.listen(channel, onNotify),
   };
-}
-
-/** `answer`, its failure marked as the database's. */
-function marked<T>(answer: Promise<T>): Promise<T> {
-  return answer.catch((err: unknown) => Promise.reject(markDatabaseError(err)));
 }
 
 export { openPglite, type OpenedPglite, type OpenPgliteOptions } from './open-pglite.js';

@@ -91,6 +91,19 @@ export function markDatabaseError(err: unknown): unknown {
 }
 
 /**
+ * `answer`, its failure marked as the database's ({@link markDatabaseError}):
+ * how the SQL adapters hand on what their driver returned.
+ *
+ * @example
+ * ```ts
+ * const result = await fromDatabase(pool.query(text));
+ * ```
+ */
+export function fromDatabase<T>(answer: Promise<T>): Promise<T> {
+  return answer.catch((err: unknown) => Promise.reject(markDatabaseError(err)));
+}
+
+/**
  * True when `err` was raised by the database through one of the library's SQL adapters.
  *
  * @example

@@ -4,7 +4,7 @@
  */
 import { httpStatusOfCode } from '../core/error-codes.js';
 import { type SyncError, isRetryableStoreError, isSyncError } from '../core/errors.js';
-import { classifyFailure, isConnectionFailure } from '../runtime/classify-failure.js';
+import { classifyFailure } from '../runtime/classify-failure.js';
 import type { Logger } from '../core/logger.js';
 import type { HttpRequestHead, HttpResponse } from './types.js';
 
@@ -132,7 +132,8 @@ export function problemOf(err: unknown, statuses?: ErrorStatuses): HttpProblemEr
       };
     }
   }
-  if (isConnectionFailure(err, { network: false })) {
+  const failure = classifyFailure(err, { network: false });
+  if (failure === 'not_sent' || failure === 'unknown') {
     return {
       status: 503,
       code: 'DATABASE_UNAVAILABLE',
@@ -140,7 +141,7 @@ export function problemOf(err: unknown, statuses?: ErrorStatuses): HttpProblemEr
       headers: { 'retry-after': RETRY_SOON },
     };
   }
-  if (classifyFailure(err, { network: false }) === 'rolled_back') {
+  if (failure === 'rolled_back') {
     // The server aborted the request for its own reasons (a deadlock, a lock or
     // statement timeout): nothing was kept, and the same request may well pass.
     return {

@@ -4,6 +4,7 @@
  * written, fenced by the lease token, before the next step starts, so a step
  * recorded as done is never run again, by this worker or another.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { isRetryableStoreError } from '../core/errors.js';
 import { isDatabaseError } from '../core/sql-errors.js';
 import { isTransientFailure } from '../runtime/classify-failure.js';
@@ -30,17 +31,10 @@ function isOutage(err: unknown): boolean {
 
 /** Wait `ms` unless `signal` aborts first; false when it did. */
 function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const finish = (waited: boolean) => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(waited);
-    };
-    const onAbort = () => finish(false);
-    const timer = setTimeout(() => finish(true), ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return delay(ms, undefined, { signal }).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** How an execution ended. */

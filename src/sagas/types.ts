@@ -146,17 +146,7 @@ export interface SagaEventMap {
    * or store (not the step's fault): it is neither compensated nor
    * dead-lettered, and runs again after `retryInMs`.
    */
-  'saga:step_deferred': [
-    event: {
-      sagaId: string;
-      definition: string;
-      step: string;
-      phase: StepPhase;
-      attempts: number;
-      error: SagaErrorInfo;
-      retryInMs: number;
-    },
-  ];
+  'saga:step_deferred': [event: SagaEventMap['saga:step_failed'][0] & { retryInMs: number }];
   'saga:compensating': [
     event: { sagaId: string; definition: string; failedStep: string; error: SagaErrorInfo },
   ];

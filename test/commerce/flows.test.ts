@@ -19,7 +19,7 @@ import {
   type SystemHealthRow,
 } from '../../src/commerce/index.js';
 import type { EventStore } from '../../src/store/index.js';
-import { commerceEngines, type CommerceTestbed } from './support.js';
+import { commerceEngines, receivedOrder, type CommerceTestbed } from './support.js';
 
 const C = 'creator-1';
 
@@ -48,20 +48,8 @@ async function stock(store: EventStore, productId: string, quantity: number, thr
   ]);
 }
 
-function received(
-  orderId: string,
-  extra: { lineItems?: { productId: string; quantity: number }[]; totalAmount?: number } = {},
-) {
-  return commerceEvent('order.received_from_tiktok', {
-    creatorId: C,
-    shopId: 'shop-1',
-    orderId,
-    status: 'AWAITING_SHIPMENT',
-    updateTime: T0,
-    currency: 'USD',
-    ...extra,
-  });
-}
+const received = (orderId: string, order: Parameters<typeof receivedOrder>[2] = {}) =>
+  receivedOrder(C, orderId, order);
 
 describe.each(commerceEngines)('commerce on $name', (engine) => {
   describe.skipIf(!engine.available)('', () => {

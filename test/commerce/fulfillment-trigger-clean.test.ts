@@ -9,22 +9,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commerceEvent, orderStream, type Commerce } from '../../src/commerce/index.js';
 import { PageStreams } from '../../src/sagas/page-streams.js';
 import type { EventStore, StoredEvent } from '../../src/store/index.js';
-import { commerceEngines, type CommerceTestbed } from './support.js';
+import { commerceEngines, receivedOrder, type CommerceTestbed } from './support.js';
 
 const C = 'creator-1';
 const T0 = '2026-03-01T10:00:00.000Z';
 
 const received = (orderId: string) =>
-  commerceEvent('order.received_from_tiktok', {
-    creatorId: C,
-    shopId: 'shop-1',
-    orderId,
-    status: 'AWAITING_SHIPMENT',
-    updateTime: T0,
-    currency: 'USD',
-    lineItems: [{ productId: 'p1', quantity: 1 }],
-    totalAmount: 10,
-  });
+  receivedOrder(C, orderId, { lineItems: [{ productId: 'p1', quantity: 1 }], totalAmount: 10 });
 
 /** How many times `store` reads `streamId` from now on. */
 function countReads(store: EventStore, streamId: string): () => number {

@@ -15,7 +15,7 @@ import {
   type InventoryLevelRow,
 } from '../../src/commerce/index.js';
 import type { EventStore } from '../../src/store/index.js';
-import { commerceEngines, type CommerceTestbed } from './support.js';
+import { commerceEngines, receivedOrder, type CommerceTestbed } from './support.js';
 
 const C = 'creator-1';
 const T0 = '2026-03-01T10:00:00.000Z';
@@ -26,18 +26,8 @@ async function stock(store: EventStore, productId: string, quantity: number) {
   ]);
 }
 
-function received(orderId: string, quantity: number, totalAmount: number) {
-  return commerceEvent('order.received_from_tiktok', {
-    creatorId: C,
-    shopId: 'shop-1',
-    orderId,
-    status: 'AWAITING_SHIPMENT',
-    updateTime: T0,
-    currency: 'USD',
-    lineItems: [{ productId: 'p1', quantity }],
-    totalAmount,
-  });
-}
+const received = (orderId: string, quantity: number, totalAmount: number) =>
+  receivedOrder(C, orderId, { lineItems: [{ productId: 'p1', quantity }], totalAmount });
 
 const cancelled = (orderId: string, cancelledBy: 'buyer' | 'tiktok' = 'buyer') =>
   commerceEvent('order.cancelled', { creatorId: C, orderId, cancelledBy, cancelledAt: T0 });

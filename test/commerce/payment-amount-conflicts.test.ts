@@ -18,7 +18,7 @@ import {
   type OrderReported,
 } from '../../src/commerce/index.js';
 import type { EventStore, StoredEvent } from '../../src/store/types.js';
-import { commerceEngines, type CommerceTestbed } from './support.js';
+import { commerceEngines, receivedOrder, type CommerceTestbed } from './support.js';
 
 const C = 'creator-1';
 const T0 = '2026-03-01T10:00:00.000Z';
@@ -31,18 +31,8 @@ async function stock(store: EventStore, quantity: number) {
   ]);
 }
 
-function received(orderId: string, totalAmount: number) {
-  return commerceEvent('order.received_from_tiktok', {
-    creatorId: C,
-    shopId: 'shop-1',
-    orderId,
-    status: 'AWAITING_SHIPMENT',
-    updateTime: T0,
-    currency: 'USD',
-    lineItems: [{ productId: 'p1', quantity: 1 }],
-    totalAmount,
-  });
-}
+const received = (orderId: string, totalAmount: number) =>
+  receivedOrder(C, orderId, { lineItems: [{ productId: 'p1', quantity: 1 }], totalAmount });
 
 describe.each(commerceEngines)('amounts from the payment processor ($name)', (engine) => {
   describe.skipIf(!engine.available)('', () => {
@@ -57,6 +47,16 @@ describe.each(commerceEngines)('amounts from the payment processor ($name)', (en
       return bed;
     };
     /** Receive, fulfil (ship) and settle an order of `total`. */
+    /** The buyer cancels: the cancellation saga's final state, once everything it set off is done. */
+    async function cancelByBuyer(orderId: string) {
+      await bed.store.append(orderStream(C, orderId), [
+        commerceEvent('order.cancelled', { creatorId: C, orderId, cancelledBy: 'buyer', cancelledAt: T0 }),
+      ]);
+      const cancellation = await bed.commerce.waitForCancellation(C, orderId);
+      await bed.commerce.whenIdle();
+      return cancellation;
+    }
+
     async function fulfil(orderId: string, total: number) {
       await bed.store.append(orderStream(C, orderId), [received(orderId, total)]);
       expect((await bed.commerce.waitForFulfillment(C, orderId)).status).toBe('completed');
@@ -190,16 +190,7 @@ describe.each(commerceEngines)('amounts from the payment processor ($name)', (en
       await open();
       await fulfil('o4', 600);
       expect((await settle()).escalated).toBe(0);
-      await bed.store.append(orderStream(C, 'o4'), [
-        commerceEvent('order.cancelled', {
-          creatorId: C,
-          orderId: 'o4',
-          cancelledBy: 'buyer',
-          cancelledAt: T0,
-        }),
-      ]);
-      expect((await bed.commerce.waitForCancellation(C, 'o4')).status).toBe('completed');
-      await bed.commerce.whenIdle();
+      expect((await cancelByBuyer('o4')).status).toBe('completed');
       const { events } = await bed.store.readStream(orderStream(C, 'o4'));
       const refunded = events.find((e) => e.type === 'order.refunded')!;
       expect(events[events.indexOf(refunded) + 1]).toMatchObject({
@@ -218,16 +209,7 @@ describe.each(commerceEngines)('amounts from the payment processor ($name)', (en
     it('a refund of $25 of a $25 order is not reported: nothing to settle, refunded_amount from order.refunded', async () => {
       await open();
       await fulfil('o5', 25);
-      await bed.store.append(orderStream(C, 'o5'), [
-        commerceEvent('order.cancelled', {
-          creatorId: C,
-          orderId: 'o5',
-          cancelledBy: 'buyer',
-          cancelledAt: T0,
-        }),
-      ]);
-      expect((await bed.commerce.waitForCancellation(C, 'o5')).status).toBe('completed');
-      await bed.commerce.whenIdle();
+      expect((await cancelByBuyer('o5')).status).toBe('completed');
       expect((await appendOf('o5', 'order.refunded')).with).toEqual([]);
       expect(await reports()).toEqual([]);
       expect(await settle()).toEqual({ applied: 0, resolved: 0, escalated: 0 });
@@ -248,11 +230,7 @@ describe.each(commerceEngines)('amounts from the payment processor ($name)', (en
         ['o9', 900],
       ] as const) {
         await fulfil(orderId, total);
-        await bed.store.append(orderStream(C, orderId), [
-          commerceEvent('order.cancelled', { creatorId: C, orderId, cancelledBy: 'buyer', cancelledAt: T0 }),
-        ]);
-        expect((await bed.commerce.waitForCancellation(C, orderId)).status).toBe('completed');
-        await bed.commerce.whenIdle();
+        expect((await cancelByBuyer(orderId)).status).toBe('completed');
       }
       const refunds = (await reports())
         .map((e) => [e.aggregateId, (e.data as OrderReported).refundedAmount])
@@ -289,16 +267,7 @@ describe.each(commerceEngines)('amounts from the payment processor ($name)', (en
       await open(false);
       bed.payments.captureNext(80);
       await fulfil('o6', 100);
-      await bed.store.append(orderStream(C, 'o6'), [
-        commerceEvent('order.cancelled', {
-          creatorId: C,
-          orderId: 'o6',
-          cancelledBy: 'buyer',
-          cancelledAt: T0,
-        }),
-      ]);
-      await bed.commerce.waitForCancellation(C, 'o6');
-      await bed.commerce.whenIdle();
+      await cancelByBuyer('o6');
       expect(await reports()).toEqual([]);
       expect(await settle()).toEqual({ applied: 0, resolved: 0, escalated: 0 });
     });

@@ -20,22 +20,13 @@ import {
 } from '../../src/commerce/index.js';
 import type { Processor } from '../../src/processing/index.js';
 import type { EventStore } from '../../src/store/index.js';
-import { commerceEngines, type CommerceTestbed } from './support.js';
+import { commerceEngines, receivedOrder, type CommerceTestbed } from './support.js';
 
 const C = 'creator-ship';
 const T0 = '2026-03-01T10:00:00.000Z';
 
 const received = (orderId: string, quantity: number) =>
-  commerceEvent('order.received_from_tiktok', {
-    creatorId: C,
-    shopId: 'shop-1',
-    orderId,
-    status: 'AWAITING_SHIPMENT',
-    updateTime: T0,
-    currency: 'USD',
-    lineItems: [{ productId: 'p1', quantity }],
-    totalAmount: 20,
-  });
+  receivedOrder(C, orderId, { lineItems: [{ productId: 'p1', quantity }], totalAmount: 20 });
 
 const released = (orderId: string, quantity: number, reason: 'cancelled' | 'fulfilled') =>
   commerceEvent('inventory.released', { creatorId: C, orderId, productId: 'p1', quantity, reason });

@@ -6,6 +6,7 @@
 import { sqlEngines } from '../support/databases.js';
 import { createEventStore, type EventStore } from '../../src/store/index.js';
 import {
+  commerceEvent,
   createCommerce,
   FakePaymentGateway,
   FakeShippingProvider,
@@ -92,3 +93,28 @@ export const commerceEngines: readonly CommerceEngine[] = [
     },
   })),
 ];
+
+/**
+ * A paid TikTok order as the intake records it: `AWAITING_SHIPMENT`, USD,
+ * shop-1, updated 2026-03-01 10:00 UTC; `order` adds its lines and total.
+ *
+ * @example
+ * ```ts
+ * await store.append(orderStream('c1', 'o1'), [receivedOrder('c1', 'o1', { totalAmount: 40 })]);
+ * ```
+ */
+export function receivedOrder(
+  creatorId: string,
+  orderId: string,
+  order: { lineItems?: { productId: string; quantity: number }[]; totalAmount?: number } = {},
+) {
+  return commerceEvent('order.received_from_tiktok', {
+    creatorId,
+    shopId: 'shop-1',
+    orderId,
+    status: 'AWAITING_SHIPMENT',
+    updateTime: '2026-03-01T10:00:00.000Z',
+    currency: 'USD',
+    ...order,
+  });
+}

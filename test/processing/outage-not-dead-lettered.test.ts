@@ -12,11 +12,35 @@ import { StoreUnavailableError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { createProcessor } from '../../src/processing/index.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
+import type { EventStore, StoredEvent } from '../../src/store/types.js';
 import { postgresEngine, postgresUrl, uniqueSchema } from '../support/databases.js';
 
 /** A driver error as node-postgres raises it. */
 function pgError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
+}
+
+/**
+ * A processor with a small retry budget (two attempts) and a short backoff,
+ * recording its dead letters and the codes of the errors it reports.
+ */
+function watchedProcessor(store: EventStore, name: string, handle: (event: StoredEvent) => Promise<void>) {
+  const processor = createProcessor({
+    store,
+    name,
+    retry: { attempts: 2, minTimeoutMs: 1, maxTimeoutMs: 2, jitter: false },
+    errorBackoffMs: 10,
+    logger: silentLogger,
+    handle,
+  });
+  const dead: unknown[] = [];
+  const errorCodes: string[] = [];
+  processor.on('processor:dead_lettered', (info) => dead.push(info));
+  processor.on('error', (err: unknown) => {
+    const cause = (err as { cause?: { code?: string } }).cause ?? err;
+    errorCodes.push(String((cause as { code?: string }).code));
+  });
+  return { processor, dead, errorCodes };
 }
 
 describe('a database outage during a handler', () => {
@@ -42,24 +66,14 @@ describe('a database outage during a handler', () => {
     await store.append('order-1', [{ type: 'test.happened', data: {} }]);
     let failures = 0;
     const applied: string[] = [];
-    const processor = createProcessor({
-      store,
-      name: 'outage',
-      retry: { attempts: 2, minTimeoutMs: 1, maxTimeoutMs: 2, jitter: false },
-      errorBackoffMs: 10,
-      logger: silentLogger,
-      handle: async (event) => {
-        // Longer than the retry budget: three rounds of two attempts.
-        if (failures < 6) {
-          failures++;
-          throw failure();
-        }
-        applied.push(event.id);
-      },
+    const { processor, dead } = watchedProcessor(store, 'outage', async (event) => {
+      // Longer than the retry budget: three rounds of two attempts.
+      if (failures < 6) {
+        failures++;
+        throw failure();
+      }
+      applied.push(event.id);
     });
-    const dead: unknown[] = [];
-    processor.on('processor:dead_lettered', (info) => dead.push(info));
-    processor.on('error', () => undefined);
     await processor.start();
     await processor.whenCaughtUp({ timeoutMs: 20_000 });
     expect(dead).toEqual([]);
@@ -72,19 +86,9 @@ describe('a database outage during a handler', () => {
   it('a bug in the handler is still dead-lettered once its retries are spent', async () => {
     const store = createEventStore();
     await store.append('order-1', [{ type: 'test.happened', data: {} }]);
-    const processor = createProcessor({
-      store,
-      name: 'bug',
-      retry: { attempts: 2, minTimeoutMs: 1, maxTimeoutMs: 2, jitter: false },
-      errorBackoffMs: 10,
-      logger: silentLogger,
-      handle: async () => {
-        throw pgError('duplicate key value violates unique constraint', '23505');
-      },
+    const { processor, dead } = watchedProcessor(store, 'bug', async () => {
+      throw pgError('duplicate key value violates unique constraint', '23505');
     });
-    const dead: unknown[] = [];
-    processor.on('processor:dead_lettered', (info) => dead.push(info));
-    processor.on('error', () => undefined);
     await processor.start();
     await processor.whenCaughtUp({ timeoutMs: 20_000 });
     expect(dead).toHaveLength(1);
@@ -110,27 +114,13 @@ describe.skipIf(!postgresEngine.available)('a lock held on a read model row, on 
       await holder.query(`SELECT n FROM "${schema}".counts WHERE id = 1 FOR UPDATE`);
       await store.append('order-1', [{ type: 'test.happened', data: {} }]);
 
-      const processor = createProcessor({
-        store,
-        name: 'locked-row',
-        retry: { attempts: 2, minTimeoutMs: 1, maxTimeoutMs: 2, jitter: false },
-        errorBackoffMs: 10,
-        logger: silentLogger,
-        handle: async () => {
-          await handlerPool.query(`UPDATE "${schema}".counts SET n = n + 1 WHERE id = 1`);
-        },
-      });
-      const dead: unknown[] = [];
-      const lockErrors: string[] = [];
-      processor.on('processor:dead_lettered', (info) => dead.push(info));
-      processor.on('error', (err: unknown) => {
-        const cause = (err as { cause?: { code?: string } }).cause ?? err;
-        lockErrors.push(String((cause as { code?: string }).code));
+      const { processor, dead, errorCodes } = watchedProcessor(store, 'locked-row', async () => {
+        await handlerPool.query(`UPDATE "${schema}".counts SET n = n + 1 WHERE id = 1`);
       });
       await processor.start();
       // Past the retry budget more than once: the old processor dead-lettered the event here.
       await expect
-        .poll(() => lockErrors.filter((code) => code === '55P03').length, { timeout: 20_000 })
+        .poll(() => errorCodes.filter((code) => code === '55P03').length, { timeout: 20_000 })
         .toBeGreaterThanOrEqual(2);
       await holder.query('ROLLBACK');
       await processor.whenCaughtUp({ timeoutMs: 20_000 });

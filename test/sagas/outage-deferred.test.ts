@@ -36,6 +36,29 @@ function failingFirst<T>(n: number, failure: () => unknown, value: T): { run: ()
   };
 }
 
+/**
+ * Reserve (undone by `release`, counted in `released()`), then `charge`: the
+ * shape of an order's saga, with the step under test second.
+ */
+function reserveThenCharge(
+  name: string,
+  charge: () => unknown,
+): { saga: ReturnType<typeof defineSaga>; released: () => number } {
+  let released = 0;
+  const saga = defineSaga({
+    name,
+    steps: [
+      {
+        name: 'reserve',
+        action: () => ({ id: 'r-1' }),
+        compensation: { name: 'release', run: () => void released++ },
+      },
+      { name: 'charge', action: charge, compensation: 'none' },
+    ],
+  });
+  return { saga, released: () => released };
+}
+
 describe.each(sagaEngines)('a database outage under a saga step on $name', (engine) => {
   describe.skipIf(!engine.available)('', () => {
     let db: SagaTestDatabase;
@@ -70,24 +93,13 @@ describe.each(sagaEngines)('a database outage under a saga step on $name', (engi
     ])(
       '%s past the retry budget defers the step; the saga completes, nothing compensated',
       async (_, failure) => {
-        let undone = 0;
         // Three rounds of three attempts fail, then the database is back.
         const charge = failingFirst(9, failure, { chargeId: 'ch-1' });
-        const saga = defineSaga({
-          name: 'outage-action',
-          steps: [
-            {
-              name: 'reserve',
-              action: () => ({ id: 'r-1' }),
-              compensation: { name: 'release', run: () => void undone++ },
-            },
-            { name: 'charge', action: charge.run, compensation: 'none' },
-          ],
-        });
+        const { saga, released } = reserveThenCharge('outage-action', charge.run);
         const { sagaId } = await runner.start(saga, null);
         const state = await runner.waitFor(sagaId, { timeoutMs: 20_000 });
         expect(state.status).toBe('completed');
-        expect(undone).toBe(0);
+        expect(released()).toBe(0);
         expect(charge.calls()).toBe(10);
         expect(deferred.map((e) => [e.step, e.phase, e.attempts])).toEqual([
           ['charge', 'action', 3],
@@ -151,29 +163,14 @@ describe.each(sagaEngines)('a database outage under a saga step on $name', (engi
     });
 
     it("a provider's socket error past the retry budget is the step's failure: it compensates", async () => {
-      let undone = 0;
-      const saga = defineSaga({
-        name: 'provider-down',
-        steps: [
-          {
-            name: 'reserve',
-            action: () => ({ id: 'r-1' }),
-            compensation: { name: 'release', run: () => void undone++ },
-          },
-          {
-            name: 'charge',
-            action: () => {
-              // Node's HTTP client, not the database: the same code and message a pg socket gives.
-              throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-            },
-            compensation: 'none',
-          },
-        ],
+      const { saga, released } = reserveThenCharge('provider-down', () => {
+        // Node's HTTP client, not the database: the same code and message a pg socket gives.
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
       });
       const { sagaId } = await runner.start(saga, null);
       const state = await runner.waitFor(sagaId, { timeoutMs: 20_000 });
       expect(state.status).toBe('compensated');
-      expect(undone).toBe(1);
+      expect(released()).toBe(1);
       expect(deferred).toEqual([]);
     });
 
@@ -211,28 +208,13 @@ describe.each(sagaEngines)('a database outage under a saga step on $name', (engi
     );
 
     it('a bug past the retry budget still compensates', async () => {
-      let undone = 0;
-      const saga = defineSaga({
-        name: 'bug',
-        steps: [
-          {
-            name: 'reserve',
-            action: () => ({ id: 'r-1' }),
-            compensation: { name: 'release', run: () => void undone++ },
-          },
-          {
-            name: 'charge',
-            action: () => {
-              throw pgError('duplicate key value violates unique constraint', '23505');
-            },
-            compensation: 'none',
-          },
-        ],
+      const { saga, released } = reserveThenCharge('bug', () => {
+        throw pgError('duplicate key value violates unique constraint', '23505');
       });
       const { sagaId } = await runner.start(saga, null);
       const state = await runner.waitFor(sagaId, { timeoutMs: 20_000 });
       expect(state.status).toBe('compensated');
-      expect(undone).toBe(1);
+      expect(released()).toBe(1);
       expect(deferred).toEqual([]);
     });
   });

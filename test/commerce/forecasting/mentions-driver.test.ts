@@ -56,20 +56,19 @@ function salesSide(since: readonly number[], baseline: number) {
   return { fromPeak, peak, weights, fadeLogEvidence: spikeFadeFit(fromPeak, levels, 0).logEvidence };
 }
 
+/** The driver fitted to the sales side of `since` over `baseline` and the day's `mentions`. */
+function driverOf(since: readonly number[], baseline: number, mentions: readonly number[]) {
+  const s = salesSide(since, baseline);
+  return fitMentionsDriver(s.fromPeak, s.peak, s.weights, s.fadeLogEvidence, mentionsExcess(mentions));
+}
+
 describe('mentions driver', () => {
   it('takes the shape of sales that follow their mentions a day later, and reads tomorrow off today’s mentions', () => {
     // Sales excess = mentions excess of the day before / 40, exactly (the bench's viral class).
     const days = 12;
     const mentions = plateauMentions(days);
     const since = Array.from({ length: days }, (_, i) => mentions[i + MAX_MENTIONS_LAG - 1]! / 40);
-    const s = salesSide(since, 30);
-    const driver = fitMentionsDriver(
-      s.fromPeak,
-      s.peak,
-      s.weights,
-      s.fadeLogEvidence,
-      mentionsExcess(mentions),
-    )!;
+    const driver = driverOf(since, 30, mentions)!;
     // Exact data: the fade's best curve misses the plateau; the noise prior (a week of days) bounds the odds.
     expect(driver.probability).toBeGreaterThan(0.95);
     const lag1 = driver.fits.find((f) => f.lag === 1)!;
@@ -95,24 +94,14 @@ describe('mentions driver', () => {
       i < MAX_MENTIONS_LAG - 1 ? 0 : 4000 * 0.5 ** ((i - MAX_MENTIONS_LAG + 1) / 2),
     );
     const since = Array.from({ length: days }, (_, i) => 50 + (i % 2 === 0 ? 3 : -3));
-    const s = salesSide(since, 30);
-    const driver = fitMentionsDriver(
-      s.fromPeak,
-      s.peak,
-      s.weights,
-      s.fadeLogEvidence,
-      mentionsExcess(mentions),
-    )!;
+    const driver = driverOf(since, 30, mentions)!;
     expect(driver.probability).toBeLessThan(0.01);
   });
 
   it('stays out when the mentions are not clearly raised', () => {
     const since = [60, 50, 45, 40];
-    const s = salesSide(since, 30);
     const flat = Array.from({ length: since.length + MAX_MENTIONS_LAG }, (_, i) => (i % 2 === 0 ? 4 : -4));
-    expect(
-      fitMentionsDriver(s.fromPeak, s.peak, s.weights, s.fadeLogEvidence, mentionsExcess(flat)),
-    ).toBeNull();
+    expect(driverOf(since, 30, flat)).toBeNull();
   });
 
   it('leaves a forecast bit for bit as it was when the mentions carry nothing', () => {
