@@ -74,13 +74,20 @@ describe.skipIf(!postgresEngine.available)('a marking batch of the inventory syn
         commerceEvent('inventory.reserved', { creatorId: C, productId, orderId, quantity: 1 }),
       ),
     );
-  /** The statements sent to mark what `append` wrote, reads of the log left out. */
+  /**
+   * The statements sent to mark what `append` wrote. Left out: reads of the log, and
+   * the store of a position reached through pages with nothing to mark (a lone
+   * checkpoint update, due a second after such a page): other tests' transactions
+   * move the log's horizon (transaction ids are the cluster's), so in a full run it
+   * may fall inside any batch's window.
+   */
   async function statementsToMark(append: Promise<{ checkpoint: string }>): Promise<string[]> {
     sent.length = 0;
     const { checkpoint } = await append;
     await trigger.processor.whenCaughtUp({ to: checkpoint, timeoutMs: 30_000 });
     return sent
       .filter((text) => !text.includes('read_log(') && !text.includes('read_head('))
+      .filter((text) => !/^\s*UPDATE \S+\.processor_checkpoints SET checkpoint/.test(text))
       .map((text) => text.replace(/\s+/g, ' ').trim().slice(0, 60));
   }
 
