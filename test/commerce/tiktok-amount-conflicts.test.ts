@@ -102,6 +102,7 @@ describe.each(commerceEngines)("TikTok's order total against the capture ($name)
       const [conflict, ...others] = await pending();
       expect(others).toEqual([]);
       expect(conflict!.resolution.before).toMatchObject({ status: 'shipped' });
+      expect(conflict!.resolution.kind).toBe('cross_platform_inconsistency');
       expect(conflict!.resolution.contenders.map((c) => [c.source, c.changes])).toEqual([
         ['tiktok_webhook', { totalAmount: 100 }],
         ['payment_processor', { totalAmount: 80, orderTotal: 100 }],
