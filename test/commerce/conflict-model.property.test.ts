@@ -5,7 +5,9 @@
  * windows are settled, the read models end equal to a model written apart
  * from the engine: windows cut by source time, the source priority table,
  * the stock minimum, terminal states, the thresholds and the TikTok
- * mismatch rule; a settled order status only moves an order forward (as
+ * mismatch rule (TikTok's order total reported beside a capture it disagrees
+ * with beyond a limit, in the capture's append, as the fulfillment saga
+ * does); a settled order status only moves an order forward (as
  * commerce_orders folds an automatic settlement). Every report is accounted for exactly once: in one audited
  * conflict, or as the cause of one lone outcome. Memory, PGlite, PostgreSQL.
  */
@@ -52,6 +54,10 @@ interface Report {
   totalAmount?: number;
   /** A capture's order total (the payment processor's reports): more than 10 % off escalates. */
   orderTotal?: number;
+  /** The saga's capture: TikTok's total is reported beside it when they disagree beyond a limit. */
+  withTikTok?: boolean;
+  /** TikTok's total, appended in the append of the capture with this id. */
+  beside?: string;
 }
 
 const reportArb: fc.Arbitrary<Omit<Report, 'id'>> = fc.oneof(
@@ -88,7 +94,27 @@ const reportArb: fc.Arbitrary<Omit<Report, 'id'>> = fc.oneof(
     totalAmount: fc.constantFrom(80, 95, 100, 110, 111),
     orderTotal: fc.constant(100),
   }),
+  // The fulfillment saga's captures against TikTok's total: beyond a limit TikTok's figure comes too.
+  fc
+    .record({
+      kind: fc.constant('order' as const),
+      entity: fc.constantFrom('o1', 'o2'),
+      source: fc.constant('payment_processor' as const),
+      t: fc.integer({ min: 0, max: 16_000 }),
+      lag: fc.integer({ min: 0, max: SETTLE - 1 }),
+      figures: fc.constantFrom([80, 100], [111, 100], [95, 100], [990, 1_050], [1_200, 1_200]),
+      withTikTok: fc.constant(true),
+    })
+    .map(({ figures, ...r }) => ({ ...r, totalAmount: figures[0], orderTotal: figures[1] })),
 );
+
+/** The saga reports TikTok's total when it and the capture differ beyond a limit (10 %, or over $1000). */
+function tiktokTotalReported(capture: Omit<Report, 'id'>): boolean {
+  const { totalAmount: captured, orderTotal: total } = capture;
+  if (!capture.withTikTok || captured === undefined || total === undefined || captured === total)
+    return false;
+  return Math.abs(captured - total) * 100 > 10 * total || Math.max(captured, total) > 1_000;
+}
 
 /** Reports, and after which arrivals the windows are settled, or resolved ahead (by the clock of that arrival). */
 const scenarioArb = fc.record({
@@ -279,15 +305,24 @@ describe.each(commerceEngines)('resolve-sync-conflicts against a reference model
   it('final stock and order state equal the model; every report is accounted for exactly once', async () => {
     const conflicts = bed.commerce.conflicts!;
     const store = bed.store;
-    let covered = { resolved: 0, escalated: 0, lone: 0 };
+    let covered = { resolved: 0, escalated: 0, lone: 0, tiktokBeside: 0 };
     // Windows resolved ahead and written unchanged when due: the path must be taken too.
     const aheadCommits = vi.spyOn(conflicts.unscopedResolver, 'commitPrepared');
     await fc.assert(
       fc.asyncProperty(scenarioArb, async ({ reports: drafts, settleAfter, prepareAfter }) => {
         // A creator per run keeps runs apart in one database.
         const creator = `c-${randomUUID()}`;
-        const reports: Report[] = drafts.map((d) => ({ ...d, id: randomUUID() }));
-        const arrivals = [...reports].sort((a, b) => a.t + a.lag - (b.t + b.lag));
+        const reports: Report[] = drafts.flatMap((d): Report[] => {
+          const capture = { ...d, id: randomUUID() };
+          if (!tiktokTotalReported(d)) return [capture];
+          const { t, lag, entity, orderTotal } = d;
+          const tiktok = { kind: 'order' as const, entity, source: 'tiktok_webhook' as const, t, lag };
+          return [capture, { ...tiktok, totalAmount: orderTotal!, id: randomUUID(), beside: capture.id }];
+        });
+        // TikTok's total beside a capture arrives with it, in its append.
+        const arrivals = reports
+          .filter((r) => r.beside === undefined)
+          .sort((a, b) => a.t + a.lag - (b.t + b.lag));
         // The last append's checkpoint: the log's head alone stops below the inventory
         // handler's append in flight, so a report committed after it began could be missed.
         let appended: LogCheckpoint | undefined;
@@ -296,30 +331,33 @@ describe.each(commerceEngines)('resolve-sync-conflicts against a reference model
           await caughtUp();
           await conflicts.settleDue(T0 + nowMs);
         };
+        const common = (r: Report) => ({
+          creatorId: creator,
+          source: r.source,
+          sourceId: r.source,
+          reportedAt: new Date(T0 + r.t).toISOString(),
+        });
+        const orderReport = (r: Report) => ({
+          ...orderReportEvent({
+            ...common(r),
+            orderId: r.entity,
+            ...(r.status === undefined ? {} : { status: r.status as 'paid' }),
+            ...(r.totalAmount === undefined ? {} : { totalAmount: r.totalAmount }),
+            ...(r.orderTotal === undefined ? {} : { orderTotal: r.orderTotal }),
+          }),
+          id: r.id,
+        });
         for (const [i, r] of arrivals.entries()) {
-          const common = {
-            creatorId: creator,
-            source: r.source,
-            sourceId: r.source,
-            reportedAt: new Date(T0 + r.t).toISOString(),
-          };
           if (r.kind === 'stock') {
             ({ checkpoint: appended } = await store.append(inventoryStream(creator, r.entity), [
-              { ...stockReportEvent({ ...common, productId: r.entity, quantity: r.quantity! }), id: r.id },
+              { ...stockReportEvent({ ...common(r), productId: r.entity, quantity: r.quantity! }), id: r.id },
             ]));
           } else {
-            ({ checkpoint: appended } = await store.append(orderStream(creator, r.entity), [
-              {
-                ...orderReportEvent({
-                  ...common,
-                  orderId: r.entity,
-                  ...(r.status === undefined ? {} : { status: r.status as 'paid' }),
-                  ...(r.totalAmount === undefined ? {} : { totalAmount: r.totalAmount }),
-                  ...(r.orderTotal === undefined ? {} : { orderTotal: r.orderTotal }),
-                }),
-                id: r.id,
-              },
-            ]));
+            const beside = reports.filter((b) => b.beside === r.id);
+            ({ checkpoint: appended } = await store.append(
+              orderStream(creator, r.entity),
+              [r, ...beside].map(orderReport),
+            ));
           }
           if (prepareAfter[i]) {
             // As the timer would until the next arrival: windows reaching half their grace are resolved ahead.
@@ -378,6 +416,7 @@ describe.each(commerceEngines)('resolve-sync-conflicts against a reference model
           resolved: covered.resolved + expected.conflicts - expected.escalated,
           escalated: covered.escalated + expected.escalated,
           lone: covered.lone + lone.length,
+          tiktokBeside: covered.tiktokBeside + reports.filter((r) => r.beside !== undefined).length,
         };
       }),
       // Memory explores new cases every run; the SQL engines' 12 runs are a fixed set, chosen to go
@@ -388,6 +427,7 @@ describe.each(commerceEngines)('resolve-sync-conflicts against a reference model
     expect(covered.resolved).toBeGreaterThan(0);
     expect(covered.escalated).toBeGreaterThan(0);
     expect(covered.lone).toBeGreaterThan(0);
+    expect(covered.tiktokBeside).toBeGreaterThan(0);
     // Taken in about one SQL run in five (12 runs each; settle-ahead.test.ts covers it there).
     if (engine.name === 'memory') expect(aheadCommits).toHaveBeenCalled();
     aheadCommits.mockRestore();

@@ -145,7 +145,9 @@ describe.each(commerceEngines)('amounts from the payment processor ($name)', (en
           threshold: 10,
         }),
       ]);
+      // TikTok's total is its own contender beside the capture (tiktok-amount-conflicts.test.ts).
       expect(pending!.resolution.contenders.map((c) => [c.source, c.changes])).toEqual([
+        ['tiktok_webhook', { totalAmount: 100 }],
         ['payment_processor', { totalAmount: 80, orderTotal: 100 }],
       ]);
       expect(pending!.resolution.before).toMatchObject({ status: 'shipped' });

@@ -175,6 +175,26 @@ describe("orders: a capture against the order's TikTok total", () => {
     }
   });
 
+  it("TikTok's total beside the capture: more than 10 % escalates though shipped; over $1000 apart while unshipped", () => {
+    const tiktokTotal = (total: number) =>
+      contender('order', 'tiktok-total', 'tiktok_webhook', 0, { totalAmount: total });
+    const reasons = (r: ReturnType<typeof resolve>) => r.escalation?.reasons.map((x) => x.code);
+    const off = [capture('cap', 80), tiktokTotal(100)];
+    const unshipped = resolve('order', off, { status: 'paid', totalAmount: 80 });
+    expect(reasons(unshipped)).toEqual(['amount_discrepancy', 'cross_platform_mismatch']);
+    expect(unshipped.kind).toBe('cross_platform_inconsistency');
+    expect(reasons(resolve('order', off, { status: 'shipped', totalAmount: 80 }))).toEqual([
+      'amount_discrepancy',
+    ]);
+    const big = [capture('cap', 990, 1_050), tiktokTotal(1_050)];
+    expect(reasons(resolve('order', big, { status: 'paid', totalAmount: 990 }))).toEqual([
+      'order_value',
+      'cross_platform_mismatch',
+    ]);
+    // A shipped order absorbs every limit but the capture's discrepancy (5.7 % here).
+    expect(resolve('order', big, { status: 'shipped', totalAmount: 990 }).status).toBe('resolved');
+  });
+
   it('an order over $1000 escalates (order value), a refund over $500 too (payment amount on refunds)', () => {
     const big = resolve('order', [capture('cap', 1_050, 1_100), status('received')], { status: 'paid' });
     expect(big.escalation!.reasons.map((x) => x.code)).toEqual(['order_value']);

@@ -35,6 +35,7 @@ import {
   refundMatters,
   refundReport,
 } from './payment-report.js';
+import { tiktokTotalMatters, tiktokTotalReport } from './tiktok-total-report.js';
 
 /** The saga's definition name (stored with every instance: keep it stable). */
 export const ORDER_FULFILLMENT_SAGA = 'commerce_order_fulfillment';
@@ -98,7 +99,9 @@ export interface OrderFulfillmentDeps {
    * exactly what they were without it. Only figures a rule of `reportPolicy`
    * could act on are reported: a capture that differs from the order total
    * or is over a limit, a refund over a limit or of an order over one
-   * (payment-report.ts).
+   * (payment-report.ts); beside a capture more than 10 % off TikTok's total,
+   * or disagreeing with it over $1000, TikTok's total as its own report
+   * (source `tiktok_webhook`, tiktok-total-report.ts).
    */
   reportOrderState?: boolean;
   /**
@@ -315,16 +318,24 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
             ];
             // The step's key makes the report as once-only as the event it describes; a capture
             // no rule could act on (equal to the order total, under the limits) is not reported.
-            if (policy && captureMatters({ captured: payment.amount, orderTotal: totalAmount }, policy))
+            const capture = { captured: payment.amount, orderTotal: totalAmount };
+            if (policy && captureMatters(capture, policy)) {
+              const reportedAt = new Date().toISOString();
               events.push(
-                captureReport({
-                  creatorId,
-                  orderId,
-                  paymentId: payment.paymentId,
-                  captured: payment.amount,
-                  orderTotal: totalAmount,
-                }),
+                captureReport({ creatorId, orderId, paymentId: payment.paymentId, ...capture, reportedAt }),
               );
+              // TikTok's total against it, when the two are a case for a person (one window holds both).
+              if (tiktokTotalMatters(capture, policy))
+                events.push(
+                  tiktokTotalReport({
+                    creatorId,
+                    orderId,
+                    shopId: ctx.input.shopId,
+                    orderTotal: totalAmount,
+                    reportedAt,
+                  }),
+                );
+            }
             await append(ctx, events);
             return payment;
           }),

@@ -41,6 +41,8 @@ export function captureReport(capture: {
   paymentId: string;
   captured: number;
   orderTotal: number;
+  /** The processor's reply time; default now. */
+  reportedAt?: string;
 }): NewEvent {
   return orderStateReport({
     creatorId: capture.creatorId,
@@ -49,7 +51,7 @@ export function captureReport(capture: {
     orderTotal: capture.orderTotal,
     source: PAYMENT_SOURCE,
     sourceId: capture.paymentId,
-    reportedAt: new Date().toISOString(),
+    reportedAt: capture.reportedAt ?? new Date().toISOString(),
   });
 }
 
