@@ -37,7 +37,8 @@ export interface ActorRef {
 
 // One registry per process, even if two bundles of this module are loaded (the ESM and CJS builds).
 const REGISTRY = Symbol.for('@creatorflow/sync.system-principals');
-const registry = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= new WeakSet<object>()) as WeakSet<object>;
+const registry = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??=
+  new WeakSet<object>()) as WeakSet<object>;
 
 /**
  * The principal of one of the host's or the library's own jobs (a schedule,
