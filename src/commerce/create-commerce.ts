@@ -9,7 +9,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Observable } from 'rxjs';
 import { createAccessAudit, type AccessAuditStore } from '../access/access-audit.js';
-import { authorizeWrite } from '../access/acting-principal.js';
+import { authorizeWrite, isSystemPrincipal } from '../access/acting-principal.js';
 import { auditedRead, requireRole } from '../access/audited-read.js';
 import { frozenPrincipal } from '../access/principal.js';
 import type { Authorization } from '../core/authorization.js';
@@ -492,7 +492,8 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
    * ```
    */
   as(principal: Authorization): CommerceReader {
-    const auth = frozenPrincipal(principal, 'commerce.as');
+    // A system principal is frozen already, and a copy would not be one.
+    const auth = isSystemPrincipal(principal) ? principal : frozenPrincipal(principal, 'commerce.as');
     return Object.freeze({
       principal: auth,
       rows: <R extends Row = Row>(table: CommerceTable, options?: CommerceReadOptions) =>

@@ -139,7 +139,7 @@ describe.each(commerceEngines)('principal-scoped writes ($name)', (engine) => {
         resource: 'inventory_levels',
         tenantIds: ['creator-a'],
       });
-      await bed.commerce.syncInventoryLevels('creator-b', systemPrincipal('nightly'));
+      await bed.commerce.as(systemPrincipal('nightly')).syncInventoryLevels('creator-b');
       expect(await lastSyncMetadata('creator-b')).toMatchObject({
         actor: { kind: 'system', id: 'system:nightly' },
       });
