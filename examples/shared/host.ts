@@ -45,7 +45,7 @@ import { createTikTokShopHttpClient } from '@creatorflow/sync/commerce';
 import { createMemoryRateLimiter, type AdmissionOptions, type RateLimiter } from '@creatorflow/sync/ingest';
 import type { Authorization, PubSub } from '@creatorflow/sync';
 import { createRedisPubSub } from '@creatorflow/sync/realtime';
-import { ServiceKeys } from '@creatorflow/sync/access';
+import { ADMIN_ROLE, ServiceKeys } from '@creatorflow/sync/access';
 import * as promClient from 'prom-client';
 import {
   createMetricsRegistry,
@@ -479,12 +479,16 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     const browser = browsers.read({ headers: head.headers } as IncomingMessage);
     return browser === undefined ? null : { userId: `browser:${browser}`, tenantIds, roles: BROWSER_ROLES };
   };
-  // The schedules' routes: the same callers, admins only (scheduleRoutes checks the role).
+  // The schedules' routes: the same callers, admins only (scheduleRoutes checks the role). A run
+  // acts for every creator as the schedule's system principal, so a service key scoped to its
+  // creators may not trigger one either; each trigger is access-audited.
   const schedules = createRouter(
     scheduleRoutes({
       scheduler: engine.scheduler,
       prefix: SCHEDULES_PATH,
       authorize: queueCaller,
+      roles: { read: [ADMIN_ROLE], trigger: [ADMIN_ROLE] },
+      audit: commerce.accessAudit,
     }),
   );
   // The queue, and the reports of other sources (service keys within their creators, admins):
@@ -495,7 +499,12 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       authorize: queueCaller,
       prefix: CONFLICT_QUEUE_PREFIX,
     }),
-    ...syncReportRoutes({ store: engine.store, authorize: queueCaller, prefix: CONFLICT_QUEUE_PREFIX }),
+    ...syncReportRoutes({
+      store: engine.store,
+      audit: commerce.accessAudit,
+      authorize: queueCaller,
+      prefix: CONFLICT_QUEUE_PREFIX,
+    }),
   ]);
   const acknowledge = createRouter(acknowledgeRoutes(alerts, queueCaller));
   const browserCookie = (req: IncomingMessage) =>

@@ -9,6 +9,15 @@ export { assertPrincipal, frozenPrincipal } from './principal.js';
 export { inScope, readScope } from './read-scope.js';
 export type { ReadScope } from './read-scope.js';
 export { auditedRead, requireRole } from './audited-read.js';
+export {
+  actorMetadata,
+  actorOf,
+  authorizeWrite,
+  isSystemPrincipal,
+  SYSTEM_ROLE,
+  systemPrincipal,
+} from './acting-principal.js';
+export type { ActorKind, ActorRef, WriteAccess } from './acting-principal.js';
 export type { AuditedReadOptions } from './audited-read.js';
 export { createAccessAudit, MemoryAccessAudit, SqlAccessAudit } from './access-audit.js';
 export type {

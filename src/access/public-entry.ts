@@ -1,6 +1,7 @@
 /**
- * `@creatorflow/sync/access`: who is asking — roles, read scopes, the audit
- * of cross-tenant reads, and service API keys.
+ * `@creatorflow/sync/access`: who is asking — roles, read scopes, write
+ * checks and the actor they record, system principals for jobs, the audit of
+ * cross-tenant reads and writes, and service API keys.
  */
 export { ADMIN_ROLE, SERVICE_ROLE, hasRole } from '../core/authorization.js';
 export {
@@ -10,6 +11,12 @@ export {
   MemoryAccessAudit,
   ServiceKeys,
   SqlAccessAudit,
+  SYSTEM_ROLE,
+  actorMetadata,
+  actorOf,
+  authorizeWrite,
+  isSystemPrincipal,
+  systemPrincipal,
   UnauthenticatedError,
   auditedRead,
   createAccessAudit,
@@ -19,6 +26,9 @@ export {
   requireRole,
 } from './index.js';
 export type {
+  ActorKind,
+  ActorRef,
+  WriteAccess,
   AccessAuditEntry,
   AccessAuditInput,
   AccessAuditOptions,

@@ -3,11 +3,13 @@
  * principal once and returns reads that carry it, so a request handler holds
  * an object that can only ever read that caller's creators (an admin's reads
  * beyond their own creators access-audited), with no principal argument to
- * forget or swap.
+ * forget or swap. Its writes (`syncInventoryLevels`) are checked and
+ * recorded as that caller.
  */
 import type { Authorization } from '../core/authorization.js';
 import type { Row } from '../core/row-change.js';
 import type { ConflictReader } from './conflicts/conflict-queue.js';
+import type { InventorySyncResult } from './inventory/sync-inventory-levels.js';
 import type { CommerceTable } from './read-models/definitions.js';
 import type { CommerceReadOptions } from './read-models/scoped-rows.js';
 
@@ -20,6 +22,7 @@ import type { CommerceReadOptions } from './read-models/scoped-rows.js';
  * const alerts = await reader.rows('inventory_alerts', { where: { status: 'active' } });
  * const level = await reader.find('inventory_levels', { creator_id: 'creator-1', product_id: 'p1' });
  * const pending = await reader.conflicts?.pending();
+ * await reader.syncInventoryLevels('creator-1'); // as the caller: their creator only
  * ```
  */
 export interface CommerceReader {
@@ -31,4 +34,6 @@ export interface CommerceReader {
   find<R extends Row = Row>(table: CommerceTable, key: Row): Promise<R | null>;
   /** The conflict audit, queue and reports for this caller (absent unless `conflicts` is set). */
   readonly conflicts: ConflictReader | undefined;
+  /** `Commerce.syncInventoryLevels(creatorId, principal, now)`: one of the caller's creators (an admin: any, access-audited). */
+  syncInventoryLevels(creatorId: string, now?: Date): Promise<InventorySyncResult>;
 }

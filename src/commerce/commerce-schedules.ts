@@ -3,10 +3,13 @@
  * scheduler: `sync-inventory-levels` every 5 minutes (and by hand), reading
  * TikTok Shop's stock as scheduled-sync contenders when it can, the
  * monthly archival of old log partitions, and the daily pruning of the
- * access audit (entries older than 90 days by default). Pass them to
+ * access audit (entries older than 90 days by default). Each job acts as a
+ * system principal named after its schedule (`system:schedule:<name>`),
+ * recorded in the events it writes with who asked for a manual run. Pass them to
  * `createSyncEngine`'s `schedules`; one host of many runs each due time
  * once. (The same sync on inventory events is `createCommerce({ inventorySync })`.)
  */
+import { actorOf, systemPrincipal } from '../access/acting-principal.js';
 import {
   accessAuditRetentionSchedule,
   type AccessAuditRetentionOptions,
@@ -125,7 +128,9 @@ export function commerceSchedules(
       // Recomputing as of now covers every missed interval at once.
       missed: 'latest',
       retry: { attempts: 3, minTimeoutMs: 1_000, maxTimeoutMs: 30_000 },
-      run: async ({ signal, runId }): Promise<InventorySyncRunSummary> => {
+      run: async ({ signal, runId, requestedBy }): Promise<InventorySyncRunSummary> => {
+        // The run acts as the schedule; a manual run also records who asked.
+        const principal = systemPrincipal(`schedule:${SYNC_INVENTORY_SCHEDULE}`, requestedBy ?? undefined);
         const summary: InventorySyncRunSummary = {
           creators: 0,
           read: 0,
@@ -145,11 +150,12 @@ export function commerceSchedules(
               // A retried or taken-over run reports each figure once.
               keyOf: (productId) => `scheduled-sync:${runId}:${creatorId}:${productId}`,
               signal,
+              actor: actorOf(principal),
             });
             summary.read += report.read;
             summary.reported += report.reported;
           }
-          const result = await commerce.syncInventoryLevels(creatorId);
+          const result = await commerce.syncInventoryLevels(creatorId, principal);
           summary.creators++;
           summary.products += result.products;
           summary.lowStock += result.lowStock;

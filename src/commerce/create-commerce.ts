@@ -9,6 +9,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Observable } from 'rxjs';
 import { createAccessAudit, type AccessAuditStore } from '../access/access-audit.js';
+import { authorizeWrite, isSystemPrincipal } from '../access/acting-principal.js';
 import { auditedRead, requireRole } from '../access/audited-read.js';
 import { frozenPrincipal } from '../access/principal.js';
 import type { Authorization } from '../core/authorization.js';
@@ -62,7 +63,7 @@ import {
 } from './read-models/inventory-options.js';
 import { ReadModelSet, type ReadModelMode } from './read-models/read-model-set.js';
 import { COMMERCE_TENANT_COLUMN, scopedRows, type CommerceReadOptions } from './read-models/scoped-rows.js';
-import { COMMERCE_READ_ROLES } from './roles.js';
+import { COMMERCE_READ_ROLES, COMMERCE_WRITE_ROLES } from './roles.js';
 
 /** The third parties the fulfillment and cancellation sagas call. */
 export interface CommercePorts {
@@ -158,7 +159,7 @@ export interface CommerceEventMap {
  * });
  * commerce.changesOf('system_health_metrics').subscribe((c) => console.log(c.newRow));
  * await commerce.start();
- * await commerce.syncInventoryLevels('creator-1');
+ * await commerce.syncInventoryLevels('creator-1', { userId: 'u1', tenantIds: ['creator-1'], roles: ['creator'] });
  * ```
  */
 export function createCommerce(options: CommerceOptions): Commerce {
@@ -380,19 +381,41 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
   }
 
   /**
-   * Recompute stock, velocity and alerts of every product of a creator.
+   * Recompute stock, velocity and alerts of every product of a creator, as
+   * `principal`: checked as reads are (role creator, service or admin; without
+   * admin only the caller's own creators; `MissingPrincipalError`,
+   * `InvalidPrincipalError` or `AccessDeniedError` and nothing is written),
+   * an admin syncing a creator not their own access-audited first. The run's
+   * events carry the caller as metadata `actor` (`{ kind, id }`) and `userId`.
+   * Jobs pass a `systemPrincipal(name)`.
    *
    * @example
    * ```ts
-   * const { products, lowStock, durationMs } = await commerce.syncInventoryLevels('creator-1');
+   * const auth = { userId: 'u1', tenantIds: ['creator-1'], roles: ['creator'] };
+   * const { products, lowStock, durationMs } = await commerce.syncInventoryLevels('creator-1', auth);
    * ```
    */
-  syncInventoryLevels(creatorId: string, now?: Date): Promise<InventorySyncResult> {
+  async syncInventoryLevels(
+    creatorId: string,
+    principal: Authorization,
+    now?: Date,
+  ): Promise<InventorySyncResult> {
+    if (typeof creatorId !== 'string' || creatorId === '')
+      throw new InvalidArgumentError('syncInventoryLevels needs a creator id');
+    const actor = await authorizeWrite({
+      audit: this.accessAudit,
+      auth: principal,
+      roles: COMMERCE_WRITE_ROLES,
+      action: 'commerce.sync_inventory',
+      resource: 'inventory_levels',
+      tenantId: creatorId,
+    });
     return syncInventoryLevels({
       store: this.store,
       readModels: this.readModels,
       options: this.#inventoryOptions,
       creatorId,
+      actor,
       ...(now ? { now } : {}),
     });
   }
@@ -469,13 +492,15 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
    * ```
    */
   as(principal: Authorization): CommerceReader {
-    const auth = frozenPrincipal(principal, 'commerce.as');
+    // A system principal is frozen already, and a copy would not be one.
+    const auth = isSystemPrincipal(principal) ? principal : frozenPrincipal(principal, 'commerce.as');
     return Object.freeze({
       principal: auth,
       rows: <R extends Row = Row>(table: CommerceTable, options?: CommerceReadOptions) =>
         this.rows<R>(table, auth, options),
       find: <R extends Row = Row>(table: CommerceTable, key: Row) => this.find<R>(table, key, auth),
       conflicts: this.conflictQueue?.as(auth),
+      syncInventoryLevels: (creatorId: string, now?: Date) => this.syncInventoryLevels(creatorId, auth, now),
     });
   }
 

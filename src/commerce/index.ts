@@ -602,7 +602,8 @@ export {
   type CommerceSchedulesOptions,
   type InventorySyncRunSummary,
 } from './commerce-schedules.js';
-export { COMMERCE_DECIDE_ROLES, COMMERCE_READ_ROLES, COMMERCE_ROLES } from './roles.js';
-// The principal checks of the scoped reads (the access module's; the root entry is at its name budget).
+export { COMMERCE_DECIDE_ROLES, COMMERCE_READ_ROLES, COMMERCE_ROLES, COMMERCE_WRITE_ROLES } from './roles.js';
+// The principal checks of the scoped reads and writes (the access module's; the root entry is at its name budget).
 export { InvalidPrincipalError, MissingPrincipalError } from '../access/errors.js';
 export { assertPrincipal } from '../access/principal.js';
+export { systemPrincipal, type ActorRef } from '../access/acting-principal.js';

@@ -1,9 +1,13 @@
 /**
  * The roles the commerce domain uses and what each may do:
- * - `creator`: reads their own creators' rows, conflicts and reports;
- * - `service`: a machine caller (service API key), reads like a creator, scoped to its key's creators;
- * - `admin`: reads every creator (each read beyond their own creators is
- *   written to the access audit) and decides conflicts in the manual queue.
+ * - `creator`: reads their own creators' rows, conflicts and reports, and
+ *   syncs their own inventory;
+ * - `service`: a machine caller (service API key), reads and writes like a
+ *   creator, scoped to its key's creators;
+ * - `admin`: reads and writes every creator (each read or write beyond their
+ *   own creators is written to the access audit) and decides conflicts in
+ *   the manual queue.
+ * The library's jobs act as system principals (`systemPrincipal`).
  */
 import { ADMIN_ROLE, SERVICE_ROLE } from '../core/authorization.js';
 
@@ -44,3 +48,15 @@ export const COMMERCE_READ_ROLES: readonly string[] = Object.freeze([
  * ```
  */
 export const COMMERCE_DECIDE_ROLES: readonly string[] = Object.freeze([COMMERCE_ROLES.admin]);
+
+/**
+ * Roles that may write for their creators (`syncInventoryLevels`): the same
+ * scoping as reads; an admin beyond their own creators is access-audited.
+ *
+ * @example
+ * ```ts
+ * await authorizeWrite({ audit, auth, roles: COMMERCE_WRITE_ROLES, action: 'commerce.sync_inventory',
+ *   resource: 'inventory_levels', tenantId: 'creator-1' });
+ * ```
+ */
+export const COMMERCE_WRITE_ROLES: readonly string[] = COMMERCE_READ_ROLES;

@@ -30,6 +30,8 @@ export interface ScheduleRunContext {
   /** The due time this run stands for (for a manual run, when it was asked for). */
   readonly dueAt: Date;
   readonly trigger: ScheduleTrigger;
+  /** Who asked for a manual run (`trigger(name, { requestedBy })`); null for a due run. */
+  readonly requestedBy: string | null;
   /** 1-based attempt number (retries and a run taken over after a host died count on). */
   readonly attempt: number;
   /**

@@ -4,9 +4,13 @@
  * Reading needs the admin role; triggering the admin or the service role (a
  * machine calling `sync-inventory-levels`). A refusal is a typed error
  * answered as problem+json (401 `UNAUTHENTICATED`, 403 `FORBIDDEN`); a
- * manual run records who asked.
+ * manual run records who asked (in its history, in its job's context as
+ * `requestedBy`, and with `audit` in the access audit). A run acts for every
+ * tenant its job covers: a host whose callers are scoped to tenants
+ * restricts `roles.trigger` to admins.
  */
 import { z } from 'zod';
+import type { AccessAuditStore } from '../access/access-audit.js';
 import { AccessDeniedError, UnauthenticatedError } from '../access/errors.js';
 import { ADMIN_ROLE, SERVICE_ROLE } from '../core/authorization.js';
 import { problemOf, problemResponse } from '../http/problem.js';
@@ -73,6 +77,12 @@ export interface ScheduleRoutesOptions {
   roles?: ScheduleRouteRoles;
   /** How long a trigger waits for its run before answering 202. Default 10 000 ms. */
   waitMs?: number;
+  /**
+   * Where manual triggers are recorded before the run is asked for (action
+   * `schedules.trigger`, every tenant: a job acts for all the tenants it
+   * covers, as its system principal). Give `commerce.accessAudit`; none: not recorded.
+   */
+  audit?: AccessAuditStore;
 }
 
 /** GETs read no body; not 0, which Fastify refuses as a route's body limit. */
@@ -186,6 +196,18 @@ export function scheduleRoutes(options: ScheduleRoutesOptions): Route[] {
             issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
           });
         }
+        // A run acts for every tenant its job covers: who asked is on the record first.
+        const name = req.params.name!;
+        if (!scheduler.status().some((s) => s.name === name)) throw new ScheduleNotFoundError(name);
+        await options.audit?.record({
+          userId: caller.userId,
+          roles: caller.roles ?? [],
+          action: 'schedules.trigger',
+          resource: req.params.name!,
+          tenantIds: null,
+          rowCount: null,
+          ...(parsed.data.key === undefined ? {} : { detail: `key ${parsed.data.key}` }),
+        });
         const asked = await scheduler.trigger(req.params.name!, {
           key: parsed.data.key,
           requestedBy: caller.userId,

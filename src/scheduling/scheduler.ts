@@ -415,6 +415,7 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
             runId: run.id,
             dueAt: run.dueAt,
             trigger: run.trigger,
+            requestedBy: run.requestedBy,
             attempt: attempts,
             signal: context.signal,
           });

@@ -9,7 +9,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromPglite } from '../../src/adapters/pglite.js';
-import { commerceEvent, createCommerce } from '../../src/commerce/index.js';
+import { commerceEvent, createCommerce, systemPrincipal } from '../../src/commerce/index.js';
 import type { SqlClient } from '../../src/core/sql-client.js';
 import { createEventStore } from '../../src/store/index.js';
 import { checkReadModels } from './checker/check-read-models.js';
@@ -81,7 +81,7 @@ describe('checkReadModels', () => {
     const store = createEventStore({ sql, schema: SCHEMA });
     const commerce = createCommerce({ store, readModels: 'async', pollIntervalMs: 20 });
     await commerce.start();
-    await commerce.syncInventoryLevels(C, later);
+    await commerce.syncInventoryLevels(C, systemPrincipal('test'), later);
     await commerce.whenIdle();
     await commerce.stop();
     const { rows } = await sql.query<{ computed_at: Date }>(

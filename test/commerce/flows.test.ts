@@ -17,11 +17,14 @@ import {
   type OrderMetricsRow,
   type SyncOperationRow,
   type SystemHealthRow,
+  systemPrincipal,
 } from '../../src/commerce/index.js';
 import type { EventStore } from '../../src/store/index.js';
 import { commerceEngines, receivedOrder, type CommerceTestbed } from './support.js';
 
 const C = 'creator-1';
+/** The tests' own job: the sync acts as a system principal. */
+const JOB = systemPrincipal('test-sync');
 
 /** Retry an assertion until it holds (background work settles), for up to 20 s. */
 async function eventually(check: () => Promise<void>): Promise<void> {
@@ -519,7 +522,7 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
       });
       expect(spike).toMatchObject({ status: 'active', severity: 'warning', details: { kind: 'spike' } });
 
-      const later = await commerce.syncInventoryLevels(C, new Date(t + 6 * 3_600_000));
+      const later = await commerce.syncInventoryLevels(C, JOB, new Date(t + 6 * 3_600_000));
       expect(later.anomalies).toBe(0);
       const resolved = await commerce.readModels.unscopedFind<InventoryAlertRow>('inventory_alerts', {
         creator_id: C,
@@ -563,13 +566,13 @@ describe.each(commerceEngines)('commerce on $name', (engine) => {
           reason: 'sync',
         }),
       ]);
-      const first = await commerce.syncInventoryLevels(C);
+      const first = await commerce.syncInventoryLevels(C, JOB);
       expect(first).toMatchObject({ creatorId: C, products: 30, lowStock: 6, lowStockAlertsRaised: 6 });
       // The handler, catching up, finds those alerts open and raises nothing more.
       await commerce.inventoryHandler.start();
       await commerce.whenIdle();
       await commerce.whenIdle();
-      const second = await commerce.syncInventoryLevels(C);
+      const second = await commerce.syncInventoryLevels(C, JOB);
       expect(second).toMatchObject({
         products: 30,
         lowStock: 6,

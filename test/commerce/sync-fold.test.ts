@@ -11,11 +11,14 @@ import {
   commerceEvent,
   orderStream,
   type InventoryLevelRow,
+  systemPrincipal,
 } from '../../src/commerce/index.js';
 import { toIso } from '../../src/commerce/read-models/row-values.js';
 import { commerceEngines, type CommerceTestbed } from './support.js';
 
 const C = 'creator-fold';
+/** The tests' own job: the sync acts as a system principal. */
+const JOB = systemPrincipal('test-sync');
 const HOUR = 3_600_000;
 const T = Date.UTC(2026, 2, 1, 12);
 
@@ -70,8 +73,8 @@ describe.each(modes)('sync-inventory-levels folded on $name', ({ engine, mode })
       const before = (await level('b'))!;
 
       // Two runs, hours after the last sale: velocity decays, stock-out moves out.
-      await commerce.syncInventoryLevels(C, new Date(T + 3 * HOUR));
-      await commerce.syncInventoryLevels(C, new Date(T + 9 * HOUR));
+      await commerce.syncInventoryLevels(C, JOB, new Date(T + 3 * HOUR));
+      await commerce.syncInventoryLevels(C, JOB, new Date(T + 9 * HOUR));
       await commerce.whenIdle();
       const after = (await level('b'))!;
       expect(toIso(after.computed_at)).toBe(new Date(T + 9 * HOUR).toISOString());

@@ -39,6 +39,7 @@ describe.each(commerceEngines.filter((e) => e.name !== 'postgres' || e.available
       bed = await engine.open({ conflicts: { tickMs: 3_600_000 } });
       const routes = syncReportRoutes({
         store: bed.store,
+        audit: bed.commerce.accessAudit,
         authorize: (req) => CALLERS[String(req.headers.authorization)] ?? null,
         now: () => T0,
       });
@@ -149,10 +150,24 @@ describe.each(commerceEngines.filter((e) => e.name !== 'postgres' || e.available
           sourceId: 'wh-1',
           reportedAt: new Date(T0).toISOString(),
         },
-        metadata: { source: 'shipping_provider', actor: 'svc-warehouse' },
+        metadata: {
+          source: 'shipping_provider',
+          actor: { kind: 'service', id: 'svc-warehouse' },
+          userId: 'svc-warehouse',
+        },
       });
       // sourceId defaults to the caller.
       expect(second!.data).toMatchObject({ source: 'manual_admin', sourceId: 'admin-7' });
+      expect(second!.metadata).toMatchObject({ actor: { kind: 'admin', id: 'admin-7' } });
+      // The admin reported for a creator not their own: access-audited; the service within its own: not.
+      expect(await bed.commerce.accessAudit.list()).toEqual([
+        expect.objectContaining({
+          userId: 'admin-7',
+          action: 'conflicts.report_stock',
+          resource: inventoryStream(C, 'p1'),
+          tenantIds: [C],
+        }),
+      ]);
 
       const conflicts = bed.commerce.conflicts!;
       await conflicts.whenCaughtUp();

@@ -93,6 +93,14 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       expect(
         (await get(path, { method: 'POST', headers: { authorization: 'Bearer demo-token' } })).status,
       ).toBe(403); // a creator, not an admin
+      // A service key acts for its creators only; a run acts for every creator: refused too.
+      const cron = await running.host.serviceKeys.issue({
+        name: 'cron',
+        tenantIds: [DEMO_CREDENTIALS.creatorId],
+      });
+      expect(
+        (await get(path, { method: 'POST', headers: { authorization: `Bearer ${cron.key}` } })).status,
+      ).toBe(403);
       const res = await get(path, {
         method: 'POST',
         headers: { ...admin, 'content-type': 'application/json' },
@@ -118,6 +126,20 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
         'update-analytics',
         'capacity-check',
       ]);
+      // The run acted as the schedule's system principal, on the admin's request, and the
+      // trigger is in the access audit.
+      const { events } = await running.host.engine.store.readStream(
+        `inventory-sync-${DEMO_CREDENTIALS.creatorId}`,
+      );
+      // (A due run may have appended since: look for the one the admin asked for.)
+      expect(events.map((e) => e.metadata)).toContainEqual(
+        expect.objectContaining({
+          actor: { kind: 'system', id: 'system:schedule:sync-inventory-levels', requestedBy: 'demo-admin' },
+        }),
+      );
+      expect(await running.host.commerce.accessAudit.list({ userId: 'demo-admin' })).toContainEqual(
+        expect.objectContaining({ action: 'schedules.trigger', resource: 'sync-inventory-levels' }),
+      );
       const history = (await (await get(path, { headers: admin })).json()) as { runs: unknown[] };
       expect(history.runs.length).toBeGreaterThanOrEqual(1);
       expect((await get('/api/schedules/nope/runs', { headers: admin })).status).toBe(404);

@@ -6,6 +6,7 @@
  * roles can be changed per route kind.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryAccessAudit } from '../../src/access/index.js';
 import { httpStatusOfCode } from '../../src/core/error-codes.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { PROBLEM_CONTENT_TYPE } from '../../src/http/problem.js';
@@ -109,5 +110,37 @@ describe('schedule routes roles', () => {
     const http = open({ read: ['admin', 'service'], trigger: ['admin'] });
     expect((await call(http, 'GET', '/api/schedules', 'service')).status).toBe(200);
     expect((await call(http, 'POST', '/api/schedules/sync/runs', 'service')).status).toBe(403);
+  });
+
+  it('hands the job who asked, and with an audit records each trigger before the run (an unknown schedule: 404, nothing recorded)', async () => {
+    const audit = new MemoryAccessAudit();
+    const asked: (string | null)[] = [];
+    await scheduler.stop();
+    scheduler = createScheduler({
+      schedules: [{ name: 'sync', every: 3_600_000, run: ({ requestedBy }) => asked.push(requestedBy) }],
+      logger: silentLogger,
+    });
+    await scheduler.start();
+    const http = createRouter(
+      scheduleRoutes({
+        scheduler,
+        authorize: (req) => CALLERS[String(req.headers.authorization)] ?? null,
+        waitMs: 5_000,
+        audit,
+      }),
+    );
+    expect((await call(http, 'POST', '/api/schedules/nope/runs', 'admin')).status).toBe(404);
+    expect((await call(http, 'POST', '/api/schedules/sync/runs', 'creator')).status).toBe(403);
+    expect(await audit.list()).toEqual([]);
+    expect((await call(http, 'POST', '/api/schedules/sync/runs', 'admin')).status).toBe(200);
+    expect(asked).toEqual(['ops']);
+    expect(await audit.list()).toEqual([
+      expect.objectContaining({
+        userId: 'ops',
+        action: 'schedules.trigger',
+        resource: 'sync',
+        tenantIds: null,
+      }),
+    ]);
   });
 });

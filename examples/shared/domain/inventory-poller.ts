@@ -25,9 +25,12 @@ import type { TikTokShopHttpClient } from '@creatorflow/sync/commerce';
 import type { EventStore } from '@creatorflow/sync';
 import { stockReportEvent } from '@creatorflow/sync/commerce';
 import { COMMERCE_ROLES } from '@creatorflow/sync/commerce';
+import { actorMetadata, actorOf, systemPrincipal } from '@creatorflow/sync/access';
 import { fetchInventory } from './tiktok-inventory.js';
 
 const OPERATION = 'poll_tiktok_inventory';
+/** The poller is a job: it writes as its system principal, recorded in each event's metadata. */
+const ACTOR = actorMetadata(actorOf(systemPrincipal('inventory-poller')));
 
 /** Options of {@link inventoryPoller}. */
 export interface InventoryPollerOptions {
@@ -106,7 +109,7 @@ export function inventoryPoller(options: InventoryPollerOptions): EngineWorker {
         aggregateType: 'inventory',
         // Hosts that see the same counts write once.
         idempotencyKey: `inventory-poll:${creatorId}:${s.productId}:${s.updateTime}:${seen}`,
-        metadata: { source: OPERATION },
+        metadata: { source: OPERATION, ...ACTOR },
       });
       appended.set(s.productId, seen);
     }

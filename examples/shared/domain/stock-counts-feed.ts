@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Commerce, TikTokShopHttpClient } from '@creatorflow/sync/commerce';
 import { inventoryStream, stockReportEvent } from '@creatorflow/sync/commerce';
 import type { EngineWorker, EventStore } from '@creatorflow/sync';
+import { actorMetadata, actorOf, systemPrincipal } from '@creatorflow/sync/access';
 
 const countsResponse = z.looseObject({
   counts: z.array(
@@ -26,6 +27,9 @@ const countsResponse = z.looseObject({
     }),
   ),
 });
+
+/** The feed is a job: it writes as its system principal (each count's own source stays in its data). */
+const ACTOR = actorMetadata(actorOf(systemPrincipal('stock-counts-feed')));
 
 /** Options of {@link stockCountsFeed}. */
 export interface StockCountsFeedOptions {
@@ -79,7 +83,7 @@ export function stockCountsFeed(options: StockCountsFeedOptions): EngineWorker {
         {
           aggregateType: 'inventory',
           idempotencyKey: `stock-count:${c.id}`,
-          metadata: { source: c.sourceId },
+          metadata: { source: c.sourceId, ...ACTOR },
         },
       );
       after = Math.max(after, c.seq);

@@ -7,7 +7,9 @@
  * Framework-agnostic routes for `createRouter`.
  */
 import { z } from 'zod';
-import { AccessDeniedError, InvalidPrincipalError } from '../../access/errors.js';
+import { actorMetadata, authorizeWrite } from '../../access/acting-principal.js';
+import type { AccessAuditStore } from '../../access/access-audit.js';
+import { AccessDeniedError, InvalidPrincipalError, MissingPrincipalError } from '../../access/errors.js';
 import { ADMIN_ROLE, hasRole, SERVICE_ROLE, type Authorization } from '../../core/authorization.js';
 import { errorToProblem, problemResponse } from '../../http/problem.js';
 import type { Route } from '../../http/router.js';
@@ -39,12 +41,15 @@ import { orderReportEvent, stockReportEvent } from './report-events.js';
  * ```ts
  * const options: SyncReportRoutesOptions = {
  *   store: engine.store,
+ *   audit: commerce.accessAudit,
  *   authorize: async (req) => serviceKeys.verify(bearerOf(req)), // { userId, tenantIds, roles } | null
  * };
  * ```
  */
 export interface SyncReportRoutesOptions {
   store: Pick<EventStore, 'append'>;
+  /** Where an admin's report for a creator not their own is recorded first (`commerce.accessAudit`). */
+  audit: AccessAuditStore;
   authorize: (request: HttpRequestHead) => Authorization | null | Promise<Authorization | null>;
   /** Path prefix. Default `/api/conflicts` (routes `…/reports/stock`, `…/reports/order`). */
   prefix?: string;
@@ -71,7 +76,10 @@ const MAX_BODY = 16 * 1024;
  * 202 with `{ eventId, entityType, entityId, source, priority, duplicate }`;
  * 401 without an identity, 403 without the role or the creator (or
  * `manual_admin` reported by a non-admin), 400 `MALFORMED_JSON` /
- * `CONFLICT_MALFORMED_INPUT` with the issues. `sourceId` defaults to the
+ * `CONFLICT_MALFORMED_INPUT` with the issues. An admin's report for a
+ * creator not their own is written to the access audit before it is
+ * appended; every report's metadata carries its `actor` (`{ kind, id }`) and
+ * `userId`. `sourceId` defaults to the
  * caller's id, `reportedAt` to now; an `Idempotency-Key` header makes a
  * retried report count once.
  *
@@ -79,7 +87,7 @@ const MAX_BODY = 16 * 1024;
  * ```ts
  * const handler = createRouter([
  *   ...manualQueueRoutes({ queue: commerce.conflictQueue!, authorize }),
- *   ...syncReportRoutes({ store: commerce.store, authorize }),
+ *   ...syncReportRoutes({ store: commerce.store, audit: commerce.accessAudit, authorize }),
  * ]);
  * ```
  */
@@ -146,11 +154,21 @@ export function syncReportRoutes(options: SyncReportRoutesOptions): Route[] {
           });
         }
         const body = parsed.data;
-        if (!admin && !caller.tenantIds.includes(body.creatorId))
-          throw new AccessDeniedError(caller.userId, [ADMIN_ROLE], `Reporting for creator ${body.creatorId}`);
         // An admin's count outranks every automated source: only an admin reports it.
         if (body.source === MANUAL_SOURCE && !admin)
           throw new AccessDeniedError(caller.userId, [ADMIN_ROLE], `Reporting as ${MANUAL_SOURCE}`);
+        const entity = 'productId' in body ? body.productId : body.orderId;
+        const stream =
+          kind === 'stock' ? inventoryStream(body.creatorId, entity) : orderStream(body.creatorId, entity);
+        // Scoped as reads are: the caller's creators, or an admin anywhere (audited beyond their own).
+        const actor = await authorizeWrite({
+          audit: options.audit,
+          auth: caller,
+          roles: [SERVICE_ROLE, ADMIN_ROLE],
+          action: `conflicts.report_${kind}`,
+          resource: stream,
+          tenantId: body.creatorId,
+        });
         const base = {
           creatorId: body.creatorId,
           source: body.source as CommerceSource,
@@ -158,7 +176,7 @@ export function syncReportRoutes(options: SyncReportRoutesOptions): Route[] {
           reportedAt: body.reportedAt ?? new Date(now()).toISOString(),
         };
         const idempotencyKey = headerValue(req.headers, 'idempotency-key') || undefined;
-        const append = { metadata: { source: body.source, actor: caller.userId } };
+        const append = { metadata: { source: body.source, ...actorMetadata(actor) } };
         let event;
         let entityId: string;
         if ('productId' in body) {
@@ -179,10 +197,6 @@ export function syncReportRoutes(options: SyncReportRoutesOptions): Route[] {
             ...(body.refundedAmount === undefined ? {} : { refundedAmount: body.refundedAmount }),
           });
         }
-        const stream =
-          kind === 'stock'
-            ? inventoryStream(body.creatorId, entityId)
-            : orderStream(body.creatorId, entityId);
         const result = await options.store.append(stream, [event], {
           aggregateType: kind === 'stock' ? 'inventory' : 'order',
           ...append,
@@ -200,7 +214,11 @@ export function syncReportRoutes(options: SyncReportRoutesOptions): Route[] {
           duplicate: result.duplicate,
         });
       } catch (err) {
-        if (err instanceof AccessDeniedError || err instanceof InvalidPrincipalError)
+        if (
+          err instanceof AccessDeniedError ||
+          err instanceof InvalidPrincipalError ||
+          err instanceof MissingPrincipalError
+        )
           return errorToProblem(err, COMMERCE_ERROR_REGISTRY);
         throw err;
       }

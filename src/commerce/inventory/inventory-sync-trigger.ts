@@ -42,7 +42,11 @@ import {
   type InventorySyncMarks,
 } from './inventory-sync-marks.js';
 import { inventorySyncMarksOf } from './inventory-sync-marks-of.js';
+import { actorOf, systemPrincipal } from '../../access/acting-principal.js';
 import { reportTikTokStock, SYNC_INVENTORY_SOURCE, type TikTokStockFeed } from './tiktok-stock-report.js';
+
+/** Who the sync on inventory events acts as: a system principal named after it. */
+const ON_EVENTS_ACTOR = actorOf(systemPrincipal('sync-inventory-levels:on-events'));
 
 /**
  * The processor's name (checkpoint, lease, dead letters).
@@ -331,6 +335,7 @@ export class InventorySyncTrigger extends EventEmitter<InventorySyncTriggerEvent
           productIds,
           // Marks replayed after a crash carry the same position: each figure is reported once.
           keyOf: (productId) => `sync-on-events:${creatorId}:${productId}:${marks.get(productId)!.position}`,
+          actor: ON_EVENTS_ACTOR,
         })
       : { read: 0, reported: 0 };
     return { creatorId, productIds, ...report };

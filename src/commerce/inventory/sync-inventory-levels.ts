@@ -6,6 +6,7 @@
  * function. The recomputation is folded from the run's event by the
  * `inventory_levels` projection, so a rebuild from the log reproduces it.
  */
+import { actorMetadata, type ActorRef } from '../../access/acting-principal.js';
 import type { EventStore, NewEvent } from '../../store/types.js';
 import { commerceEvent } from '../events/catalog.js';
 import { deriveInventory, type DerivedInventory } from '../read-models/inventory-derive.js';
@@ -74,6 +75,12 @@ export interface SyncInventoryLevelsOptions {
   creatorId: string;
   /** The instant to compute as of. Default now. */
   now?: Date;
+  /**
+   * Who runs it, recorded in the run's events' metadata (`actor`, `userId`).
+   * This function checks no one: `commerce.syncInventoryLevels(creatorId,
+   * principal)` checks the caller first.
+   */
+  actor?: ActorRef;
 }
 
 /**
@@ -134,7 +141,7 @@ export async function syncInventoryLevels(input: SyncInventoryLevelsOptions): Pr
   );
   await store.append(`inventory-sync-${creatorId}`, [...alerts, health], {
     aggregateType: 'inventory_sync',
-    metadata: { source: SYNC_INVENTORY_OPERATION },
+    metadata: { source: SYNC_INVENTORY_OPERATION, ...actorMetadata(input.actor) },
   });
   const appendedAt = performance.now();
   await readModels.whenCaughtUp();

@@ -3,6 +3,7 @@
  * `resolve-sync-conflicts` as scheduled-sync contenders (priority 5): what
  * `sync-inventory-levels` does on its schedule and on inventory events.
  */
+import { actorMetadata, type ActorRef } from '../../access/acting-principal.js';
 import type { EventStore } from '../../store/types.js';
 import { stockReportEvent } from '../conflicts/report-events.js';
 import type { TikTokShopClient } from '../ports/tiktok-shop-client.js';
@@ -57,6 +58,8 @@ export interface TikTokStockReportOptions {
   /** Idempotency key of a product's report: a retried run reports each figure once. */
   keyOf: (productId: string) => string;
   signal?: AbortSignal;
+  /** Who reads and reports (the schedule's or the trigger's system principal), recorded in the metadata. */
+  actor?: ActorRef;
 }
 
 /**
@@ -114,7 +117,7 @@ export async function reportTikTokStock(options: TikTokStockReportOptions): Prom
       {
         aggregateType: 'inventory',
         idempotencyKey: options.keyOf(s.productId),
-        metadata: { source: SYNC_INVENTORY_SOURCE },
+        metadata: { source: SYNC_INVENTORY_SOURCE, ...actorMetadata(options.actor) },
       },
     );
     reported++;
