@@ -26,7 +26,11 @@
  * Environment: BENCH_PG_URL, BENCH_REDIS_URL, BENCH_COST_RATE (webhooks/s,
  * default 50), BENCH_COST_SECONDS (default 15), BENCH_COST_WARMUP_SECONDS
  * (orders sent first and not counted, default 3), BENCH_COST_IDLE_SECONDS
- * (default 5). BENCH_HOST_NODE_ARGS adds Node.js flags to both hosts (e.g.
+ * (default 5). Of each process's CPU, the part in the kernel
+ * (`kernel_ms_per_order`, /proc/<pid>/stat's stime: system calls, mostly
+ * socket writes and reads) and its write system calls
+ * (`write_syscalls_per_order`, /proc/<pid>/io's syscw: one per flush of a
+ * socket, whatever its size), net and raw. BENCH_HOST_NODE_ARGS adds Node.js flags to both hosts (e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`, to see where the time goes, or
  * `--import $PWD/benchmarks/support/count-queries.mjs` to count each host's
  * statements).
@@ -64,12 +68,17 @@ const DRAIN_MS = 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** `x / n` of each process, rounded. */
-function per(delta: CostDelta, n: number, idle?: CostDelta): Record<string, number> {
+/** `x / n` of each process (of `field`, default CPU ms), rounded; net of `idle` when given. */
+function per(
+  delta: CostDelta,
+  n: number,
+  idle?: CostDelta,
+  field: 'cpuMs' | 'sysMs' | 'writes' = 'cpuMs',
+): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [name, ms] of Object.entries(delta.cpuMs)) {
-    const idleMs = idle ? (idle.cpuMs[name]! / idle.seconds) * delta.seconds : 0;
-    out[name] = round((ms - idleMs) / n, 3);
+  for (const [name, x] of Object.entries(delta[field])) {
+    const idleX = idle ? (idle[field][name]! / idle.seconds) * delta.seconds : 0;
+    out[name] = round((x - idleX) / n, 3);
   }
   return out;
 }
@@ -158,6 +167,10 @@ export default async function e2eCost(): Promise<void> {
         cpu_ms_per_order: cpu,
         cpu_ms_per_order_hosts_and_db: round(hostsAndDb, 3),
         cpu_ms_per_order_raw: per(load, n),
+        kernel_ms_per_order: per(load, n, idle, 'sysMs'),
+        kernel_ms_per_order_raw: per(load, n, undefined, 'sysMs'),
+        write_syscalls_per_order: per(load, n, idle, 'writes'),
+        write_syscalls_per_order_raw: per(load, n, undefined, 'writes'),
         idle_xacts_per_s: round(idle.xacts / idle.seconds, 1),
         idle_rows_per_s: round(idle.rows / idle.seconds, 1),
         idle_cpu_ms_per_s: per(idle, idle.seconds),

@@ -30,6 +30,18 @@ function processTicks(pid: number): number | undefined {
   }
 }
 
+/** Kernel-mode CPU (stime, ticks) and write system calls (syscw of /proc/<pid>/io) of a process. */
+function processKernel(pid: number): { sysTicks: number; writes: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return { sysTicks: Number(fields[12]), writes: Number(/syscw:\s*(\d+)/.exec(io)?.[1] ?? Number.NaN) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Counters at one moment. */
 export interface CostSample {
   atMs: number;
@@ -39,8 +51,16 @@ export interface CostSample {
   rows: number;
   /** CPU ms of each named process. */
   cpuMs: Record<string, number>;
+  /** Of that, ms in the kernel (system calls: sockets, mostly). */
+  sysMs: Record<string, number>;
+  /** Write system calls (write, writev, sendto …) of each named process. */
+  writes: Record<string, number>;
   /** CPU ms of every backend seen on the database since the meter started. */
   postgresCpuMs: number;
+  /** Of that, ms in the kernel. */
+  postgresSysMs: number;
+  /** Write system calls of those backends. */
+  postgresWrites: number;
 }
 
 /** Options of {@link startCostMeter}. */
@@ -80,7 +100,9 @@ export interface CostMeter {
 export async function startCostMeter(options: CostMeterOptions): Promise<CostMeter> {
   // On the default database: the meter's own queries must not count in the measured one.
   const pool: pg.Pool = openPool({ max: 1 });
-  const backends = new Map<number, { first: number; last: number }>();
+  type Counts = { ticks: number; sysTicks: number; writes: number };
+  const backends = new Map<number, { first: Counts; last: Counts }>();
+  const zero: Counts = { ticks: 0, sysTicks: 0, writes: 0 };
   let started = false;
   const sampleBackends = async () => {
     const { rows } = await pool.query<{ pid: number }>(
@@ -89,10 +111,12 @@ export async function startCostMeter(options: CostMeterOptions): Promise<CostMet
     );
     for (const { pid } of rows) {
       const ticks = processTicks(pid);
-      if (ticks === undefined) continue;
+      const kernel = processKernel(pid);
+      if (ticks === undefined || kernel === undefined) continue;
+      const now: Counts = { ticks, ...kernel };
       const seen = backends.get(pid);
-      if (seen) seen.last = ticks;
-      else backends.set(pid, { first: started ? 0 : ticks, last: ticks });
+      if (seen) seen.last = now;
+      else backends.set(pid, { first: started ? zero : now, last: now });
     }
     started = true;
   };
@@ -131,17 +155,32 @@ export async function startCostMeter(options: CostMeterOptions): Promise<CostMet
       await sampling;
       const total = await counters();
       const cpuMs: Record<string, number> = {};
+      const sysMs: Record<string, number> = {};
+      const writes: Record<string, number> = {};
       for (const [name, pid] of Object.entries(options.processes)) {
         cpuMs[name] = ((processTicks(pid) ?? Number.NaN) * 1000) / TICKS_PER_S;
+        const kernel = processKernel(pid);
+        sysMs[name] = ((kernel?.sysTicks ?? Number.NaN) * 1000) / TICKS_PER_S;
+        writes[name] = kernel?.writes ?? Number.NaN;
       }
       let ticks = 0;
-      for (const b of backends.values()) ticks += b.last - b.first;
+      let sysTicks = 0;
+      let pgWrites = 0;
+      for (const b of backends.values()) {
+        ticks += b.last.ticks - b.first.ticks;
+        sysTicks += b.last.sysTicks - b.first.sysTicks;
+        pgWrites += b.last.writes - b.first.writes;
+      }
       return {
         atMs: performance.now(),
         xacts: total.xacts,
         rows: total.rows,
         cpuMs,
+        sysMs,
+        writes,
         postgresCpuMs: (ticks * 1000) / TICKS_PER_S,
+        postgresSysMs: (sysTicks * 1000) / TICKS_PER_S,
+        postgresWrites: pgWrites,
       };
     },
     async stop() {
@@ -158,6 +197,10 @@ export interface CostDelta {
   xacts: number;
   rows: number;
   cpuMs: Record<string, number>;
+  /** Kernel-mode part of `cpuMs`. */
+  sysMs: Record<string, number>;
+  /** Write system calls. */
+  writes: Record<string, number>;
 }
 
 /**
@@ -169,8 +212,20 @@ export interface CostDelta {
  * ```
  */
 export function costBetween(a: CostSample, b: CostSample): CostDelta {
-  const cpuMs: Record<string, number> = {};
-  for (const name of Object.keys(b.cpuMs)) cpuMs[name] = b.cpuMs[name]! - (a.cpuMs[name] ?? 0);
+  const grown = (x: Record<string, number>, y: Record<string, number>) =>
+    Object.fromEntries(Object.keys(y).map((name) => [name, y[name]! - (x[name] ?? 0)]));
+  const cpuMs = grown(a.cpuMs, b.cpuMs);
   cpuMs.postgres = b.postgresCpuMs - a.postgresCpuMs;
-  return { seconds: (b.atMs - a.atMs) / 1000, xacts: b.xacts - a.xacts, rows: b.rows - a.rows, cpuMs };
+  const sysMs = grown(a.sysMs, b.sysMs);
+  sysMs.postgres = b.postgresSysMs - a.postgresSysMs;
+  const writes = grown(a.writes, b.writes);
+  writes.postgres = b.postgresWrites - a.postgresWrites;
+  return {
+    seconds: (b.atMs - a.atMs) / 1000,
+    xacts: b.xacts - a.xacts,
+    rows: b.rows - a.rows,
+    cpuMs,
+    sysMs,
+    writes,
+  };
 }

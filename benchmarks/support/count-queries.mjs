@@ -15,7 +15,9 @@
  * the host's `--import tsx`. node-postgres's `Client#query` is wrapped (every
  * statement goes through it, pooled or in a transaction). `trips` counts
  * the statements that opened a round trip (the first of a pipelined run), by
- * text. On SIGUSR2 a host appends the same line at once to
+ * text. `flushes` counts the writes to the connections' sockets (calls of
+ * `_write`/`_writev`: one system call each, however many statements went
+ * out in it). On SIGUSR2 a host appends the same line at once to
  * `<HOST_ID>-<pid>.snap.jsonl`: a snapshot at a moment the benchmark chooses
  * (`e2e-cost` with BENCH_COST_STATEMENTS=1 takes one at each of its samples).
  */
@@ -45,8 +47,26 @@ let roundTrips = 0;
 const trips = new Map();
 const unanswered = Symbol('unanswered');
 
+let flushes = 0;
+const watched = Symbol('watched');
+/** Count the flushes of a client's socket (patched once per connection). */
+const watchFlushes = (client) => {
+  const stream = client.connection?.stream;
+  if (!stream || stream[watched]) return;
+  stream[watched] = true;
+  for (const method of ['_write', '_writev']) {
+    const original = stream[method];
+    if (typeof original !== 'function') continue;
+    stream[method] = function countedFlush(...args) {
+      flushes++;
+      return original.apply(this, args);
+    };
+  }
+};
+
 const query = Client.prototype.query;
 Client.prototype.query = function countedQuery(config, ...rest) {
+  watchFlushes(this);
   const text = typeof config === 'string' ? config : config?.text;
   const key = text ? normalise(text) : '';
   if (text) counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -76,7 +96,13 @@ Client.prototype.query = function countedQuery(config, ...rest) {
 
 mkdirSync(dir, { recursive: true });
 const line = () =>
-  `${JSON.stringify({ t: Date.now(), counts: Object.fromEntries(counts), roundTrips, trips: Object.fromEntries(trips) })}\n`;
+  `${JSON.stringify({
+    t: Date.now(),
+    counts: Object.fromEntries(counts),
+    roundTrips,
+    trips: Object.fromEntries(trips),
+    flushes,
+  })}\n`;
 const write = () => appendFileSync(file, line());
 setInterval(write, 1000).unref();
 process.on('exit', write);

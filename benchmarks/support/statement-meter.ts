@@ -17,6 +17,8 @@ interface HostCounts {
   counts: Record<string, number>;
   trips: Record<string, number>;
   roundTrips: number;
+  /** Writes to the PostgreSQL sockets (absent in counts from before it was added). */
+  flushes?: number;
 }
 
 /** Every host's counters at one moment. */
@@ -32,6 +34,8 @@ export interface StatementDelta {
   statements: Map<string, number>;
   /** Round trips by the text of the statement that opened them. */
   trips: Map<string, number>;
+  /** Writes to the PostgreSQL sockets (system calls). */
+  flushes: number;
 }
 
 const KINDS: readonly [string, RegExp][] = [
@@ -135,12 +139,14 @@ export function statementsBetween(a: StatementSample, b: StatementSample): State
       if (d !== 0) into.set(text, (into.get(text) ?? 0) + d);
     }
   };
+  let flushes = 0;
   for (const [name, counts] of Object.entries(b.hosts)) {
     const base = a.hosts[name];
     add(statements, counts.counts, base?.counts ?? {});
     add(trips, counts.trips, base?.trips ?? {});
+    flushes += (counts.flushes ?? 0) - (base?.flushes ?? 0);
   }
-  return { seconds: (b.atMs - a.atMs) / 1000, statements, trips };
+  return { seconds: (b.atMs - a.atMs) / 1000, statements, trips, flushes };
 }
 
 /**
@@ -196,6 +202,9 @@ export function statementsPerOrder(load: StatementDelta, idle: StatementDelta, o
     statements_per_order_raw: raw.total,
     statements_per_order_raw_by_kind: raw.kinds,
     round_trips_per_order_raw: rawTrips.total,
+    // One system call each, however many statements it carried (pipelined ones share).
+    pg_socket_writes_per_order: round((load.flushes - idle.flushes * idleScale) / orders),
+    pg_socket_writes_per_order_raw: round(load.flushes / orders),
     top_statements_per_order: top,
   };
 }

@@ -7,6 +7,10 @@
  * statements) go out with the next statement or with COMMIT. The server still
  * runs them one after the other, each with its own snapshot, so nothing but
  * the waiting changes: a lock queued before a read is held when the read runs.
+ * The statements written in one turn of the event loop leave in one write to
+ * the socket (it is corked until the turn's microtasks have run): on a
+ * loopback or virtualised network the system call, not the bytes, is what
+ * each write costs both processes.
  */
 import { SyncError } from '../core/errors.js';
 import type { QueryOptions, SqlResult, SqlTransaction } from '../core/sql-client.js';
@@ -110,6 +114,8 @@ class PgTransactionRun {
   #unchecked: Promise<PgAnswer>[] = [];
   /** The first failure of a statement, for a COMMIT that rolled back. */
   #failure: unknown;
+  /** The socket is corked until the current turn's microtasks have run. */
+  #corked = false;
 
   constructor(client: PgClientLike, toConfig: ToPgConfig, pipelined: boolean) {
     this.#client = client;
@@ -153,11 +159,32 @@ class PgTransactionRun {
 
   /** Write a statement; its failure is kept for COMMIT, and is never unhandled. */
   #write(config: PgQueryConfig): Promise<PgAnswer> {
+    if (this.#pipelined) this.#cork();
     const answer = this.#client.query(config);
     // Registered first, so the error is marked before anyone else sees it.
     answer.catch((err: unknown) => {
       this.#failure ??= markDatabaseError(err);
     });
     return answer;
+  }
+
+  /**
+   * Hold the socket's writes until every microtask queued in this turn has
+   * run, so BEGIN and the first statement, or queued statements and the one
+   * after them, go out in one system call. Nothing waits longer: an answer
+   * needs I/O, which comes after the uncork. Node's `cork` nests, so
+   * node-postgres's own cork around each statement's messages is unaffected.
+   */
+  #cork(): void {
+    const stream = this.#client.connection?.stream;
+    if (this.#corked || !stream?.cork || !stream.uncork) return;
+    stream.cork();
+    this.#corked = true;
+    queueMicrotask(() =>
+      process.nextTick(() => {
+        this.#corked = false;
+        stream.uncork!();
+      }),
+    );
   }
 }

@@ -38,6 +38,8 @@ export interface PgClientLike {
   pipeline?: boolean;
   on(event: 'notification' | 'error', listener: (arg: never) => void): unknown;
   removeListener?(event: 'error', listener: (err: Error) => void): unknown;
+  /** node-postgres's connection: its socket is corked while a transaction writes several statements in one turn. */
+  connection?: { stream?: { cork?(): void; uncork?(): void } };
 }
 
 /** The subset of a `pg.Pool` this adapter uses. */
