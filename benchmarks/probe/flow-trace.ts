@@ -11,6 +11,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import { AppendCollector } from '../../src/commerce/conflicts/append-collector.js';
+import { SyncConflictProcessor } from '../../src/commerce/conflicts/sync-conflict-processor.js';
 import { commerceFlowCase } from '../conflicts-commerce-flow.js';
 import { percentile } from '../support/stats.js';
 
@@ -25,7 +26,8 @@ const kindOf = (text: string): string => {
   if (/INSERT INTO \S*sync_contenders/.test(text)) return 'staging_insert';
   if (text.includes('read_log')) return 'read_log';
   if (text.includes('pg_advisory')) return 'advisory';
-  if (text.includes('inventory_levels')) return text.trimStart().startsWith('SELECT') ? 'levels_select' : 'levels_write';
+  if (text.includes('inventory_levels'))
+    return text.trimStart().startsWith('SELECT') ? 'levels_select' : 'levels_write';
   return text.replace(/\s+/g, ' ').slice(0, 50);
 };
 const txs: { stmts: Stmt[] }[] = [];
@@ -77,10 +79,13 @@ AppendCollector.prototype.flush = async function (this: AppendCollector) {
   }
 };
 // The pass's take time, from the processor's 'settled' events (Date.now ms → performance ms).
-import { SyncConflictProcessor } from '../../src/commerce/conflicts/sync-conflict-processor.js';
 const taken = new Map<number, number>();
 const emit = SyncConflictProcessor.prototype.emit;
-SyncConflictProcessor.prototype.emit = function (this: SyncConflictProcessor, name: string, ...args: unknown[]) {
+SyncConflictProcessor.prototype.emit = function (
+  this: SyncConflictProcessor,
+  name: string,
+  ...args: unknown[]
+) {
   if (name === 'settled') {
     const w = args[2] as { takenAtMs: number };
     const at = w.takenAtMs - performance.timeOrigin;
@@ -93,8 +98,15 @@ h.enable();
 await commerceFlowCase();
 h.disable();
 const q = (xs: number[]) =>
-  xs.length === 0 ? '-' : `p50 ${percentile(xs, 50).toFixed(1)} p95 ${percentile(xs, 95).toFixed(1)} max ${Math.max(...xs).toFixed(1)} n ${xs.length}`;
-console.log('event loop delay ms', (h.percentile(50) / 1e6).toFixed(1), (h.percentile(99) / 1e6).toFixed(1), (h.max / 1e6).toFixed(1));
+  xs.length === 0
+    ? '-'
+    : `p50 ${percentile(xs, 50).toFixed(1)} p95 ${percentile(xs, 95).toFixed(1)} max ${Math.max(...xs).toFixed(1)} n ${xs.length}`;
+console.log(
+  'event loop delay ms',
+  (h.percentile(50) / 1e6).toFixed(1),
+  (h.percentile(99) / 1e6).toFixed(1),
+  (h.max / 1e6).toFixed(1),
+);
 const settle = txs.filter((t) => t.stmts.some((s) => s.kind === 'audit'));
 const other = txs.filter((t) => !t.stmts.some((s) => s.kind === 'audit'));
 console.log('settle transactions', settle.length, 'other transactions', other.length);
@@ -142,11 +154,12 @@ console.log('first hot-row lock+read (wait)', q(hotWait));
 console.log('first hot-row lock → COMMIT done (held)', q(hotHeld));
 for (const [k, v] of byKind) console.log('  ', k.padEnd(20), q(v));
 const ob = new Map<string, number[]>();
-for (const t of other) for (const s of t.stmts) {
-  const k = ob.get(s.kind) ?? [];
-  k.push(s.end - s.start);
-  ob.set(s.kind, k);
-}
+for (const t of other)
+  for (const s of t.stmts) {
+    const k = ob.get(s.kind) ?? [];
+    k.push(s.end - s.start);
+    ob.set(s.kind, k);
+  }
 for (const s of loose) {
   const k = ob.get('loose ' + s.kind) ?? [];
   k.push(s.end - s.start);
@@ -171,6 +184,11 @@ console.log('windows per pass', q([...taken.values()]));
 const sample = settle.filter((_, i) => i % Math.max(1, Math.floor(settle.length / 6)) === 0).slice(0, 6);
 for (const t of sample) {
   const t0 = t.stmts[0]!.start;
-  console.log('--- settle tx', t.stmts.map((s) => `${s.kind}[${(s.start - t0).toFixed(1)}+${(s.end - s.start).toFixed(1)} r${s.rows}]`).join(' '));
+  console.log(
+    '--- settle tx',
+    t.stmts
+      .map((s) => `${s.kind}[${(s.start - t0).toFixed(1)}+${(s.end - s.start).toFixed(1)} r${s.rows}]`)
+      .join(' '),
+  );
 }
 process.exit(0);

@@ -83,7 +83,9 @@ describe('the settling transaction (postgres)', () => {
       const transactions: Seen[] = [];
       const sql = noting(db.sql, transactions);
       store = createEventStore({ sql, schema: db.schema, occurredAtWindow: null });
-      commerce = createCommerce({ store, conflicts: {
+      commerce = createCommerce({
+        store,
+        conflicts: {
           tickMs: 3_600_000,
           settleMs: 1_000,
           lease: false,
