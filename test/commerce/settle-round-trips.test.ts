@@ -13,7 +13,7 @@ import {
   stockReportEvent,
   type Commerce,
 } from '../../src/commerce/index.js';
-import type { SqlClient, SqlTransaction } from '../../src/core/sql-client.js';
+import type { QueryOptions, SqlClient, SqlTransaction } from '../../src/core/sql-client.js';
 import { createEventStore, type EventStore } from '../../src/store/index.js';
 import { sqlEngines, type TestDatabase } from '../support/databases.js';
 
@@ -42,18 +42,26 @@ function noting(inner: SqlClient, transactions: Seen[]): SqlClient {
         transactions.push(seen);
         let unanswered = 0;
         const wrapped: SqlTransaction = {
-          query: (text, params, options) => {
+          query: <Row = Record<string, unknown>>(
+            text: string,
+            params?: readonly unknown[],
+            options?: QueryOptions,
+          ) => {
             if (unanswered === 0) seen.rounds.push([]);
             seen.rounds.at(-1)!.push(text);
             unanswered += 1;
-            return tx.query(text, params, options).finally(() => (unanswered -= 1));
+            return tx.query<Row>(text, params, options).finally(() => (unanswered -= 1));
           },
           exec: (text) => tx.exec(text),
           ...(tx.queue
             ? {
-                queue: (text: string, params?: readonly unknown[], options?: object) => {
+                queue: <Row = Record<string, unknown>>(
+                  text: string,
+                  params?: readonly unknown[],
+                  options?: QueryOptions,
+                ) => {
                   seen.queued.push(text);
-                  return tx.queue!(text, params, options);
+                  return tx.queue!<Row>(text, params, options);
                 },
               }
             : {}),
