@@ -28,6 +28,30 @@ import { interceptSql } from '../support/intercept-sql.js';
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 const SOURCES = ['tiktok_webhook', 'manual_admin', 'automated_system', 'scheduled_sync'] as const;
 
+/** Eight figures for each product from the four sources, 100 ms apart from `fromMs`. */
+async function reportWindow(
+  store: EventStore,
+  products: readonly string[],
+  fromMs: number,
+  quantity: (product: number, figure: number) => number,
+): Promise<void> {
+  for (const [p, productId] of products.entries()) {
+    await store.append(
+      inventoryStream('c1', productId),
+      Array.from({ length: 8 }, (_, j) =>
+        stockReportEvent({
+          creatorId: 'c1',
+          productId,
+          quantity: quantity(p, j),
+          source: SOURCES[j % 4]!,
+          sourceId: SOURCES[j % 4]!,
+          reportedAt: new Date(fromMs + j * 100).toISOString(),
+        }),
+      ),
+    );
+  }
+}
+
 /**
  * Per transaction, the statements it waited for (`query`), cut into round trips (a
  * statement sent while another is unanswered goes in the same one), and those it queued.
@@ -110,22 +134,8 @@ describe.each(sqlEngines)('a pass of N due windows ($name)', (engine) => {
       conflicts.on('settled', (_entity, record) => record && records.push(record));
 
       const pass = async (n: number, fromMs: number) => {
-        for (let p = 0; p < n; p++) {
-          const productId = `p${n}-${p}`;
-          await store!.append(
-            inventoryStream('c1', productId),
-            Array.from({ length: 8 }, (_, j) =>
-              stockReportEvent({
-                creatorId: 'c1',
-                productId,
-                quantity: j === 5 ? 40 : 150,
-                source: SOURCES[j % 4]!,
-                sourceId: SOURCES[j % 4]!,
-                reportedAt: new Date(fromMs + j * 100).toISOString(),
-              }),
-            ),
-          );
-        }
+        const products = Array.from({ length: n }, (_, p) => `p${n}-${p}`);
+        await reportWindow(store!, products, fromMs, (_p, j) => (j === 5 ? 40 : 150));
         await conflicts.whenCaughtUp();
         await commerce!.whenIdle();
         sent.length = 0;
@@ -180,23 +190,10 @@ describe.each(sqlEngines)('a pass of N due windows ($name)', (engine) => {
       // A first window gives each product its stock, so the second is a stock conflict
       // (`inventory.sync_conflict_detected`, counted in `sync_operations`).
       const window = async (fromMs: number, stock: number) => {
-        for (let p = 0; p < 6; p++) {
-          const productId = `p${p}`;
-          await store!.append(
-            inventoryStream('c1', productId),
-            Array.from({ length: 8 }, (_, j) =>
-              stockReportEvent({
-                creatorId: 'c1',
-                productId,
-                // Resolved (stock minimum) for even products, escalated (over 10 % apart) for odd ones.
-                quantity: j === 5 ? (p % 2 === 0 ? stock - 1 : 40) : stock,
-                source: SOURCES[j % 4]!,
-                sourceId: SOURCES[j % 4]!,
-                reportedAt: new Date(fromMs + j * 100).toISOString(),
-              }),
-            ),
-          );
-        }
+        // Resolved (stock minimum) for even products, escalated (over 10 % apart) for odd ones.
+        await reportWindow(store!, ['p0', 'p1', 'p2', 'p3', 'p4', 'p5'], fromMs, (p, j) =>
+          j === 5 ? (p % 2 === 0 ? stock - 1 : 40) : stock,
+        );
         await conflicts.whenCaughtUp();
         await commerce!.whenIdle();
       };
