@@ -4,7 +4,7 @@
  * {@link SYNC_CONTENDERS_COMPONENT}.
  */
 import { runMigrations } from '../../core/migrator.js';
-import { quoteIdent, type SqlClient, type SqlQueryable } from '../../core/sql-client.js';
+import { queueStatement, quoteIdent, type SqlClient, type SqlQueryable } from '../../core/sql-client.js';
 import type { ContenderInput } from '../../conflicts/types.js';
 import {
   compareStaged,
@@ -140,8 +140,10 @@ export class SqlContenderStaging implements ContenderStaging {
 
   async remove(eventIds: readonly string[], tx?: SqlQueryable): Promise<void> {
     if (eventIds.length === 0) return;
-    await (tx ?? this.#sql).query(`DELETE FROM ${this.#table} WHERE event_id = ANY($1::text[])`, [
-      [...eventIds],
-    ]);
+    const text = `DELETE FROM ${this.#table} WHERE event_id = ANY($1::text[])`;
+    // In the settling append's transaction it goes out with the next statement: one round
+    // trip less while the window's append holds its rows (a failure fails the transaction).
+    if (tx) await queueStatement(tx, text, [[...eventIds]]);
+    else await this.#sql.query(text, [[...eventIds]]);
   }
 }

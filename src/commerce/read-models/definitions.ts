@@ -16,6 +16,7 @@ import {
   analyticsTableDefinitions,
 } from '../forecasting/analytics-tables.js';
 import { productDailySalesProjection } from '../forecasting/product-daily-sales.js';
+import { CREATOR_STATE_TABLE } from '../forecasting/analytics-creator-state.js';
 import { systemHealthProjection } from './system-health-metrics.js';
 
 /** Read-model tables of the commerce domain. */
@@ -57,16 +58,25 @@ export function commerceReadModelDefinitions(
   inventory: ResolvedInventoryOptions,
   thresholds: HealthThresholds,
 ): ProjectionDefinition[] {
+  const analytics = analyticsTableDefinitions();
+  const creatorState = analytics.findIndex((d) => d.table === CREATOR_STATE_TABLE) + 1;
   const defs = [
     commerceOrdersProjection(),
     orderMetricsProjection(),
     dailyRevenueProjection(),
     inventoryLevelsProjection(inventory),
+    // Before the alerts: the product state folds its rows and the levels', so it joins the
+    // alerts' round trip (fold-set.ts) instead of taking one of its own.
+    productDailySalesProjection(),
     inventoryAlertsProjection(inventory),
     systemHealthProjection(thresholds),
+    ...analytics.slice(0, creatorState),
+    // Beside the other row per creator that every settled stock conflict locks: an inline
+    // apply holds a row's lock from its read until COMMIT, and tables that fold none of
+    // each other's rows are read in one round trip (fold-set.ts), so both are locked in
+    // the last round trip before COMMIT and concurrent settle passes queue on them briefly.
     syncOperationsProjection(),
-    productDailySalesProjection(),
-    ...analyticsTableDefinitions(),
+    ...analytics.slice(creatorState),
   ];
   return defs as unknown as ProjectionDefinition[];
 }

@@ -40,6 +40,35 @@ export async function applyProjectionBatch(
   events: readonly StoredEvent[],
   lockRows?: LockRows,
 ): Promise<RowChange[]> {
+  return startProjectionBatch(definition, table, events, lockRows).finish();
+}
+
+/** A batch whose rows are being locked and read; {@link StartedBatch.finish} folds and writes it. */
+export interface StartedBatch {
+  /** Run the handlers on the rows read, queue the writes; the row changes in log order. */
+  finish(): Promise<RowChange[]>;
+}
+
+/**
+ * The first half of {@link applyProjectionBatch}: lock and read the rows the
+ * batch touches, without waiting for them. Batches of several tables started
+ * one after the other lock in that order and have their reads in flight
+ * together (one round trip where the transaction pipelines); finish them in
+ * the same order.
+ *
+ * @example
+ * ```ts
+ * const levels = startProjectionBatch(levelsDef, levelsTable, events, lockLevels);
+ * const syncs = startProjectionBatch(syncsDef, syncsTable, events, lockSyncs); // reads nothing of levels'
+ * const changes = [...(await levels.finish()), ...(await syncs.finish())];
+ * ```
+ */
+export function startProjectionBatch(
+  definition: ProjectionDefinition,
+  table: TableBackend,
+  events: readonly StoredEvent[],
+  lockRows?: LockRows,
+): StartedBatch {
   const touches: Touch[] = [];
   const keys = new Map<string, Row>();
   const scopes: Row[] = [];
@@ -67,19 +96,33 @@ export async function applyProjectionBatch(
       touches.push({ event, key, id });
     }
   }
-  if (touches.length === 0) return [];
-  await lockRows?.([...keys.values()], scopes.length > 0);
-  // A scope reaches the rows stored now and those the batch creates before it.
-  for (const scope of scopes) {
-    if (!table.keysWhere) {
-      throw new InvalidArgumentError(
-        `projection "${definition.name}": its table cannot look rows up by scope`,
-      );
+  if (touches.length === 0) return { finish: async () => [] };
+  const read = (async () => {
+    await lockRows?.([...keys.values()], scopes.length > 0);
+    // A scope reaches the rows stored now and those the batch creates before it.
+    for (const scope of scopes) {
+      if (!table.keysWhere) {
+        throw new InvalidArgumentError(
+          `projection "${definition.name}": its table cannot look rows up by scope`,
+        );
+      }
+      for (const key of await table.keysWhere(scope)) keys.set(rowKey(definition.key, key), key);
     }
-    for (const key of await table.keysWhere(scope)) keys.set(rowKey(definition.key, key), key);
-  }
+    return table.load([...keys.values()]);
+  })();
+  // Awaited by finish(); a batch never finished (an earlier one failed) must not reject unheard.
+  read.catch(() => undefined);
+  return { finish: async () => foldRead(definition, table, touches, keys, await read) };
+}
 
-  const original = await table.load([...keys.values()]);
+/** The second half: the handlers in log order on the rows read, then one write. */
+async function foldRead(
+  definition: ProjectionDefinition,
+  table: TableBackend,
+  touches: readonly Touch[],
+  keys: ReadonlyMap<string, Row>,
+  original: Map<string, Row>,
+): Promise<RowChange[]> {
   const current = new Map<string, Row | null>();
   const rowOf = (id: string): Row | null => (current.has(id) ? current.get(id)! : (original.get(id) ?? null));
   const changes: RowChange[] = [];
