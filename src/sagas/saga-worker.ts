@@ -9,6 +9,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { setImmediate as afterPendingIo } from 'node:timers/promises';
+import { traceStage } from '../core/stage-trace.js';
 import { allSucceed, GroupCommitter } from '../runtime/group-commit.js';
 import { Heartbeat } from '../runtime/heartbeat.js';
 import { PollLoop, type PollOutcome } from '../runtime/poll-loop.js';
@@ -16,7 +17,7 @@ import type { AnySagaDefinition } from './define-saga.js';
 import { SagaLeaseLostError, SagaRunnerStoppedError, UnknownSagaDefinitionError } from './errors.js';
 import { withStoreRetry, type RunnerContext } from './runner-context.js';
 import { executeSaga, type ExecutionEnvironment } from './saga-execution.js';
-import type { ClaimedSaga, SagaWrite } from './saga-store.js';
+import type { ClaimedSaga, SagaWrite, TakenOverLease } from './saga-store.js';
 import { isFinalSagaStatus, type SagaEventMap } from './types.js';
 
 /**
@@ -210,6 +211,10 @@ export class SagaWorker {
     const env: ExecutionEnvironment = {
       write: (w) => this.#writes.submit(w),
       emit: (event, ...args) => {
+        if (event === 'saga:lease_lost') {
+          const { reason } = args[0] as SagaEventMap['saga:lease_lost'][0];
+          traceStage('saga.lease_lost', () => [sagaId, `reason=${reason}`, `token=${claimed.token}`]);
+        }
         if (event === 'saga:dead_lettered')
           this.#logDeadLetter(args[0] as SagaEventMap['saga:dead_lettered'][0]);
         (this.#ctx.events.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args);
@@ -293,6 +298,7 @@ export class SagaWorker {
         this.#ctx.error(new UnknownSagaDefinitionError(claimed.state.definition));
         continue;
       }
+      if (claimed.takenOver) this.#reportTakeover(claimed, claimed.takenOver);
       const stale = this.#active.get(claimed.state.sagaId);
       if (stale) this.#relaunch(stale, definition, claimedAt, claimed);
       else this.#launch(definition, claimedAt, claimed);
@@ -301,6 +307,25 @@ export class SagaWorker {
     if (this.#backlog && this.#active.size + this.#reserved < options.concurrency) return 'again';
     const nextExpiry = result.nextExpiryMs === null ? Infinity : result.nextExpiryMs + 5;
     return { ms: Math.min(options.pollIntervalMs, nextExpiry) };
+  }
+
+  /** A claim took over a lease that ran out: say whose, and how long ago (`BENCH_E2E_TRACE` shows it too). */
+  #reportTakeover(claimed: ClaimedSaga, lease: TakenOverLease): void {
+    const { sagaId, definition } = claimed.state;
+    const { previousOwner, expiredForMs } = lease;
+    traceStage('saga.taken_over', () => [
+      sagaId,
+      `token=${claimed.token}`,
+      `from=${previousOwner}`,
+      `expired_ms=${Math.round(expiredForMs)}`,
+    ]);
+    this.#ctx.events.emit('saga:taken_over', {
+      sagaId,
+      definition,
+      previousOwner,
+      expiredForMs,
+      token: claimed.token,
+    });
   }
 
   /**
