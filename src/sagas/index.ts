@@ -46,6 +46,7 @@ export type {
   SagaListFilter,
   SagaStore,
   SagaWrite,
+  TakenOverLease,
 } from './saga-store.js';
 export { SagaRunner, createSagaRunner } from './saga-runner.js';
 export type { StartSagaOptions, StartSagaResult, StopOptions } from './saga-runner.js';

@@ -11,6 +11,7 @@ import type {
   SagaListFilter,
   SagaStore,
   SagaWrite,
+  TakenOverLease,
 } from './saga-store.js';
 import type { SagaDeadLetter, SagaState, StepLogEntry } from './types.js';
 
@@ -60,7 +61,15 @@ class MemorySagaStore implements SagaStore {
           (a.state.leaseExpiresAt?.getTime() ?? Infinity) - (b.state.leaseExpiresAt?.getTime() ?? Infinity),
       )
       .slice(0, options.limit);
+    const takenOver = new Map<string, TakenOverLease>();
     for (const row of candidates) {
+      const { leaseOwner, leaseExpiresAt } = row.state;
+      if (leaseOwner !== null && leaseExpiresAt !== null) {
+        takenOver.set(row.state.sagaId, {
+          previousOwner: leaseOwner,
+          expiredForMs: now - leaseExpiresAt.getTime(),
+        });
+      }
       row.token += 1;
       row.state = {
         ...row.state,
@@ -87,6 +96,7 @@ class MemorySagaStore implements SagaStore {
         state: { ...r.state },
         token: r.token,
         completed: (this.#steps.get(r.state.sagaId) ?? []).filter((e) => e.outcome === 'completed'),
+        ...(takenOver.has(r.state.sagaId) ? { takenOver: takenOver.get(r.state.sagaId)! } : {}),
       })),
       nextExpiryMs,
     };

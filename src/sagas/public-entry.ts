@@ -42,4 +42,11 @@ export type {
   StepPhase,
 } from './index.js';
 export { DEFAULT_SAGA_COMPENSATION_RETRY, DEFAULT_SAGA_STEP_RETRY } from './runner-options.js';
-export type { ClaimedSaga, ClaimOptions, ClaimResult, SagaInsert, SagaWrite } from './saga-store.js';
+export type {
+  ClaimedSaga,
+  ClaimOptions,
+  ClaimResult,
+  SagaInsert,
+  SagaWrite,
+  TakenOverLease,
+} from './saga-store.js';

@@ -47,8 +47,11 @@ export interface ExecutionEnvironment {
   emit<K extends keyof SagaEventMap>(event: K, ...args: SagaEventMap[K]): void;
   /** True once the runner is stopping: exit at the next step boundary. */
   stopping(): boolean;
-  /** Abort `signal` now if the lease is past its self-fencing deadline (the timer may be late). */
-  checkLease(): void;
+  /**
+   * Abort `signal` if the lease is past its self-fencing deadline (the timer may
+   * be late), judged after the I/O already waiting (a heartbeat's reply) has run.
+   */
+  checkLease(): Promise<void>;
   /** Aborted when the runner stops for good or the lease is lost (reason: a `SagaLeaseLostError`). */
   signal: AbortSignal;
   stepTimeoutMs: number;
@@ -138,7 +141,7 @@ export async function executeSaga<Input>(
   };
 
   for (;;) {
-    env.checkLease();
+    await env.checkLease();
     if (env.signal.aborted) return aborted();
     if (env.stopping()) return 'stopped';
 

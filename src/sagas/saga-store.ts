@@ -32,6 +32,27 @@ export interface ClaimedSaga {
   token: number;
   /** Completed entries of the step log, in order. */
   completed: StepLogEntry[];
+  /**
+   * Set when this claim took a lease another holder (or this worker, earlier)
+   * let run out, rather than a saga never leased or given back: its holder died,
+   * stalled or fenced itself. Optional for stores of your own.
+   */
+  takenOver?: TakenOverLease;
+}
+
+/**
+ * The lease a claim took over.
+ *
+ * @example
+ * ```ts
+ * const lease: TakenOverLease = { previousOwner: 'host-a:4242:1f2e3d4c', expiredForMs: 180 };
+ * ```
+ */
+export interface TakenOverLease {
+  /** Its holder's worker id. */
+  previousOwner: string;
+  /** How long it had been expired at the claim (database clock), ms. */
+  expiredForMs: number;
 }
 
 /**

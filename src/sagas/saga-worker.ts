@@ -8,6 +8,8 @@
  * workers never run its step at once when both honour the signal.
  */
 import { setMaxListeners } from 'node:events';
+import { setImmediate as afterPendingIo } from 'node:timers/promises';
+import { traceStage } from '../core/stage-trace.js';
 import { allSucceed, GroupCommitter } from '../runtime/group-commit.js';
 import { Heartbeat } from '../runtime/heartbeat.js';
 import { PollLoop, type PollOutcome } from '../runtime/poll-loop.js';
@@ -15,7 +17,7 @@ import type { AnySagaDefinition } from './define-saga.js';
 import { SagaLeaseLostError, SagaRunnerStoppedError, UnknownSagaDefinitionError } from './errors.js';
 import { withStoreRetry, type RunnerContext } from './runner-context.js';
 import { executeSaga, type ExecutionEnvironment } from './saga-execution.js';
-import type { ClaimedSaga, SagaWrite } from './saga-store.js';
+import type { ClaimedSaga, SagaWrite, TakenOverLease } from './saga-store.js';
 import { isFinalSagaStatus, type SagaEventMap } from './types.js';
 
 /**
@@ -63,6 +65,10 @@ export class SagaWorker {
   #fenceTimer: ReturnType<typeof setTimeout> | undefined;
   /** When the armed fence timer fires (`performance.now()`), or Infinity. */
   #fenceAt = Number.POSITIVE_INFINITY;
+  /** Sagas that left at a step boundary because the worker stops, their leases not yet given back. */
+  readonly #stoppedHere = new Set<string>();
+  /** The fence check the fired timer deferred until the pending I/O has run. */
+  #fenceImmediate: ReturnType<typeof setImmediate> | undefined;
   #unlisten: (() => Promise<void>) | undefined;
 
   constructor(ctx: RunnerContext, maxConcurrency: number, onDone: (sagaId: string) => void) {
@@ -161,7 +167,7 @@ export class SagaWorker {
     const unlisten = this.#unlisten;
     this.#unlisten = undefined;
     await unlisten?.().catch(() => undefined);
-    const held = [...this.#active.keys()];
+    const held = new Set(this.#active.keys());
     const all = Promise.all([...this.#active.values()].map((a) => a.done));
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, drainMs)))]);
@@ -172,8 +178,11 @@ export class SagaWorker {
     this.#heartbeat.stop();
     this.#disarmFence();
     await this.#writes.drained();
+    // Also those that reached a step boundary and left while the claim loop stopped.
+    for (const id of this.#stoppedHere) held.add(id);
+    this.#stoppedHere.clear();
     if (options.releaseLeases ?? true) {
-      const unfinished = await Promise.all(held.map((id) => this.#ctx.store.get(id)));
+      const unfinished = await Promise.all([...held].map((id) => this.#ctx.store.get(id)));
       const release = unfinished.filter((s) => s && !isFinalSagaStatus(s.status)).map((s) => s!.sagaId);
       await this.#ctx.store
         .release(this.#ctx.options.workerId, release)
@@ -202,12 +211,16 @@ export class SagaWorker {
     const env: ExecutionEnvironment = {
       write: (w) => this.#writes.submit(w),
       emit: (event, ...args) => {
+        if (event === 'saga:lease_lost') {
+          const { reason } = args[0] as SagaEventMap['saga:lease_lost'][0];
+          traceStage('saga.lease_lost', () => [sagaId, `reason=${reason}`, `token=${claimed.token}`]);
+        }
         if (event === 'saga:dead_lettered')
           this.#logDeadLetter(args[0] as SagaEventMap['saga:dead_lettered'][0]);
         (this.#ctx.events.emit as (name: string, ...rest: unknown[]) => boolean)(event, ...args);
       },
       stopping: () => this.#stopping,
-      checkLease: () => this.#fenceIfExpired(sagaId, active),
+      checkLease: () => this.#fenceAfterPendingIo(sagaId, active),
       signal: controller.signal,
       stepTimeoutMs: this.#ctx.options.stepTimeoutMs,
       outagePauseMs: this.#ctx.options.outagePauseMs,
@@ -215,6 +228,10 @@ export class SagaWorker {
       compensationRetry: this.#ctx.options.compensationRetry,
     };
     active.done = executeSaga(definition, claimed, env)
+      .then((outcome) => {
+        // Left at a step boundary because the worker stops: the lease is still ours to give back.
+        if (outcome === 'stopped') this.#stoppedHere.add(sagaId);
+      })
       .catch((err: unknown) => {
         // The lease is not released: the saga resumes (here or elsewhere) once it expires.
         this.#ctx.error(err);
@@ -281,6 +298,7 @@ export class SagaWorker {
         this.#ctx.error(new UnknownSagaDefinitionError(claimed.state.definition));
         continue;
       }
+      if (claimed.takenOver) this.#reportTakeover(claimed, claimed.takenOver);
       const stale = this.#active.get(claimed.state.sagaId);
       if (stale) this.#relaunch(stale, definition, claimedAt, claimed);
       else this.#launch(definition, claimedAt, claimed);
@@ -289,6 +307,25 @@ export class SagaWorker {
     if (this.#backlog && this.#active.size + this.#reserved < options.concurrency) return 'again';
     const nextExpiry = result.nextExpiryMs === null ? Infinity : result.nextExpiryMs + 5;
     return { ms: Math.min(options.pollIntervalMs, nextExpiry) };
+  }
+
+  /** A claim took over a lease that ran out: say whose, and how long ago (`BENCH_E2E_TRACE` shows it too). */
+  #reportTakeover(claimed: ClaimedSaga, lease: TakenOverLease): void {
+    const { sagaId, definition } = claimed.state;
+    const { previousOwner, expiredForMs } = lease;
+    traceStage('saga.taken_over', () => [
+      sagaId,
+      `token=${claimed.token}`,
+      `from=${previousOwner}`,
+      `expired_ms=${Math.round(expiredForMs)}`,
+    ]);
+    this.#ctx.events.emit('saga:taken_over', {
+      sagaId,
+      definition,
+      previousOwner,
+      expiredForMs,
+      token: claimed.token,
+    });
   }
 
   /**
@@ -315,6 +352,22 @@ export class SagaWorker {
     this.#armFence();
   }
 
+  /**
+   * The check before a step: past the deadline, look again once the I/O already
+   * waiting has run. After a stall (CPU starvation, a long GC, synchronous work)
+   * Node runs the overdue timers and the continuations first; a heartbeat's
+   * reply that arrived meanwhile, renewing the lease in time, is handled after
+   * them. Fencing before reading it stopped sagas whose lease was current, and
+   * they were claimed again once it ran out. The reply proves no one else could
+   * take the saga (only a claim changes the owner), so acting on it is safe;
+   * nothing waits for a reply that has not arrived.
+   */
+  async #fenceAfterPendingIo(sagaId: string, active: Active): Promise<void> {
+    if (active.controller.signal.aborted || performance.now() < active.validUntil) return;
+    await afterPendingIo();
+    this.#fenceIfExpired(sagaId, active);
+  }
+
   /** Stop the saga (its signal aborts with `not_renewed`) once its self-fencing deadline has passed. */
   #fenceIfExpired(sagaId: string, active: Active): void {
     if (active.controller.signal.aborted || performance.now() < active.validUntil) return;
@@ -334,9 +387,15 @@ export class SagaWorker {
     this.#fenceAt = earliest;
     this.#fenceTimer = setTimeout(
       () => {
-        this.#fenceAt = Number.POSITIVE_INFINITY;
-        for (const [id, active] of this.#active) this.#fenceIfExpired(id, active);
-        this.#armFence();
+        this.#fenceTimer = undefined;
+        // Decide after the I/O already waiting: see #fenceAfterPendingIo.
+        this.#fenceImmediate = setImmediate(() => {
+          this.#fenceImmediate = undefined;
+          this.#fenceAt = Number.POSITIVE_INFINITY;
+          for (const [id, active] of this.#active) this.#fenceIfExpired(id, active);
+          this.#armFence();
+        });
+        this.#fenceImmediate.unref?.();
       },
       Math.max(0, earliest - performance.now()),
     );
@@ -346,6 +405,8 @@ export class SagaWorker {
   #disarmFence(): void {
     clearTimeout(this.#fenceTimer);
     this.#fenceTimer = undefined;
+    clearImmediate(this.#fenceImmediate);
+    this.#fenceImmediate = undefined;
     this.#fenceAt = Number.POSITIVE_INFINITY;
   }
 

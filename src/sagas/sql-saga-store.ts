@@ -14,6 +14,7 @@ import type {
   SagaListFilter,
   SagaStore,
   SagaWrite,
+  TakenOverLease,
 } from './saga-store.js';
 import { migrations } from './sql/index.generated.js';
 import {
@@ -52,7 +53,13 @@ const ACTIVE = `('running', 'compensating')`;
 const PREPARED = { prepare: true } as const;
 
 /** A row of the claim: a claimed saga, or only the next expiry (saga columns null) when none was. */
-type ClaimRow = Omit<SagaRow, 'saga_id'> & { saga_id: string | null; next_expiry_ms: number | string | null };
+type ClaimRow = Omit<SagaRow, 'saga_id'> & {
+  saga_id: string | null;
+  next_expiry_ms: number | string | null;
+  /** The lease this claim replaced: its owner (null when never leased or given back) and how long it had expired. */
+  previous_owner: string | null;
+  expired_for_ms: number | string | null;
+};
 
 /**
  * A {@link SagaStore} on PostgreSQL or PGlite.
@@ -141,6 +148,7 @@ class SqlSagaStore implements SagaStore {
         state: toSagaState(row),
         token: Number(row.lease_token),
         completed: bySaga.get(row.saga_id) ?? [],
+        ...takenOverOf(row),
       })),
       nextExpiryMs,
     };
@@ -299,7 +307,7 @@ function buildQueries(s: string) {
     // snapshot, without the rows claimed here.
     claim: `
       WITH c AS (
-        SELECT saga_id FROM ${s}.sagas
+        SELECT saga_id, lease_owner AS previous_owner, lease_expires_at AS previous_expiry FROM ${s}.sagas
          WHERE status IN ${ACTIVE}
            AND (lease_expires_at IS NULL OR lease_expires_at < now())
            AND definition IN ${ids('$3')}
@@ -316,7 +324,9 @@ function buildQueries(s: string) {
         SELECT EXTRACT(EPOCH FROM (min(lease_expires_at) - now())) * 1000 AS next_expiry_ms FROM ${s}.sagas
          WHERE status IN ${ACTIVE} AND lease_expires_at IS NOT NULL AND definition IN ${ids('$3')}
            AND saga_id NOT IN (SELECT saga_id FROM c))
-      SELECT n.next_expiry_ms, u.* FROM n LEFT JOIN u ON true`,
+      SELECT n.next_expiry_ms, u.*, c.previous_owner,
+             EXTRACT(EPOCH FROM (now() - c.previous_expiry)) * 1000 AS expired_for_ms
+        FROM n LEFT JOIN u ON true LEFT JOIN c ON c.saga_id = u.saga_id`,
     completedSteps: `
       SELECT * FROM ${s}.saga_steps
        WHERE saga_id IN ${ids('$1')} AND outcome = 'completed' ORDER BY id`,
@@ -392,5 +402,13 @@ function buildQueries(s: string) {
        WHERE saga_id = $1 AND status = 'compensation_failed'
       RETURNING saga_id`,
     resolveDeadLetters: `UPDATE ${s}.saga_dead_letters SET resolved_at = now() WHERE saga_id = $1 AND resolved_at IS NULL`,
+  };
+}
+
+/** The lease a claimed row had run out (its owner still set), if any. */
+function takenOverOf(row: ClaimRow): { takenOver?: TakenOverLease } {
+  if (row.previous_owner === null || row.expired_for_ms === null) return {};
+  return {
+    takenOver: { previousOwner: row.previous_owner, expiredForMs: Math.max(0, Number(row.expired_for_ms)) },
   };
 }

@@ -157,5 +157,14 @@ export interface SagaEventMap {
     event: { sagaId: string; definition: string; step: string; compensation: string; error: SagaErrorInfo },
   ];
   'saga:lease_lost': [event: { sagaId: string; definition: string; reason: SagaLeaseLostReason }];
+  /**
+   * This worker claimed a saga whose lease `previousOwner` let run out
+   * `expiredForMs` ago (database clock) — a dead, stalled or self-fenced
+   * holder, possibly this worker — rather than a saga never leased or given
+   * back. The step at its place runs again (uncertain, under its key).
+   */
+  'saga:taken_over': [
+    event: { sagaId: string; definition: string; previousOwner: string; expiredForMs: number; token: number },
+  ];
   error: [error: Error];
 }

@@ -4,6 +4,8 @@
  * as the separate statements did.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ClaimedSaga } from '../../src/sagas/index.js';
+import { waitFor } from '../support/wait.js';
 import { sagaEngines, type SagaTestDatabase } from './fixtures/engines.js';
 
 const LEASE_MS = 60_000;
@@ -20,6 +22,30 @@ describe.each(sagaEngines)('saga store on $name', (engine) => {
 
     const claim = (owner: string, limit = 10) =>
       db.store.claim({ owner, leaseMs: LEASE_MS, limit, definitions: ['d'] });
+
+    it('says which claims took over a lease that ran out, and whose it was', async () => {
+      await db.store.insert([
+        { sagaId: 'fresh', definition: 'd', input: null },
+        { sagaId: 'given-back', definition: 'd', input: null },
+      ]);
+      // Never leased: not a takeover. Then 'given-back' is given back: no takeover either.
+      const first = await db.store.claim({ owner: 'w1', leaseMs: LEASE_MS, limit: 2, definitions: ['d'] });
+      expect(first.sagas.map((s) => s.takenOver)).toEqual([undefined, undefined]);
+      await db.store.release('w1', ['given-back']);
+      await db.store.insert([{ sagaId: 'lapsed', definition: 'd', input: null, owner: 'w0', leaseMs: 50 }]);
+      // w0's 50 ms lease runs out (the database's clock decides): w2 takes it over.
+      const byId = new Map<string, ClaimedSaga>();
+      await waitFor(
+        async () => {
+          for (const s of (await claim('w2')).sagas) byId.set(s.state.sagaId, s);
+          return byId.has('lapsed');
+        },
+        { what: "w0's lease to run out" },
+      );
+      expect(byId.get('lapsed')?.takenOver?.previousOwner).toBe('w0');
+      expect(byId.get('lapsed')?.takenOver?.expiredForMs).toBeGreaterThanOrEqual(0);
+      expect(byId.get('given-back')?.takenOver).toBeUndefined();
+    });
 
     it('claims free sagas and tells when the next lease held elsewhere expires', async () => {
       expect(await claim('w1')).toEqual({ sagas: [], nextExpiryMs: null });

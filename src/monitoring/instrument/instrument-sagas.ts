@@ -43,6 +43,7 @@ export function instrumentSagaRunner(
     'saga:compensated': outcome('compensated'),
     'saga:compensation_failed': outcome('compensation_failed'),
     'saga:lease_lost': outcome('lease_lost'),
+    'saga:taken_over': outcome('taken_over'),
     'saga:step_completed': step,
     'saga:step_failed': failed,
     'saga:step_deferred': (e: SagaEventMap['saga:step_deferred'][0]) =>
