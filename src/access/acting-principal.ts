@@ -8,6 +8,7 @@
  * or a key is an ordinary, unknown role.
  */
 import { ADMIN_ROLE, SERVICE_ROLE, hasRole, type Authorization } from '../core/authorization.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import type { AccessAuditStore } from './access-audit.js';
 import { requireRole } from './audited-read.js';
 import { AccessDeniedError } from './errors.js';
@@ -52,7 +53,7 @@ const registry = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??=
  * ```
  */
 export function systemPrincipal(name: string, requestedBy?: string): Readonly<Authorization> {
-  if (typeof name !== 'string' || name === '') throw new TypeError('a system principal needs a name');
+  if (typeof name !== 'string' || name === '') throw new InvalidArgumentError('a system principal needs a name');
   const principal = Object.freeze({
     userId: `system:${name}`,
     tenantIds: Object.freeze([] as string[]),
