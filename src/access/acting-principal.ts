@@ -18,7 +18,7 @@ import { assertPrincipal } from './principal.js';
 export const SYSTEM_ROLE = 'system';
 
 /** What kind of caller acted, most privileged first. */
-export type ActorKind = 'system' | 'admin' | 'service' | 'creator' | 'user';
+export type ActorKind = 'system' | 'admin' | 'service' | 'user';
 
 /**
  * Who did it, as written into events' metadata (`actor`) and audits: the
@@ -53,7 +53,8 @@ const registry = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??=
  * ```
  */
 export function systemPrincipal(name: string, requestedBy?: string): Readonly<Authorization> {
-  if (typeof name !== 'string' || name === '') throw new InvalidArgumentError('a system principal needs a name');
+  if (typeof name !== 'string' || name === '')
+    throw new InvalidArgumentError('a system principal needs a name');
   const principal = Object.freeze({
     userId: `system:${name}`,
     tenantIds: Object.freeze([] as string[]),
@@ -81,7 +82,7 @@ export function isSystemPrincipal(auth: unknown): boolean {
  *
  * @example
  * ```ts
- * actorOf({ userId: 'u1', tenantIds: ['c1'], roles: ['creator'] }); // { kind: 'creator', id: 'u1' }
+ * actorOf({ userId: 'u1', tenantIds: ['c1'], roles: ['creator'] }); // { kind: 'user', id: 'u1' }
  * ```
  */
 export function actorOf(auth: Authorization): ActorRef {
@@ -97,9 +98,7 @@ export function actorOf(auth: Authorization): ActorRef {
     ? 'admin'
     : hasRole(auth, SERVICE_ROLE)
       ? 'service'
-      : hasRole(auth, 'creator')
-        ? 'creator'
-        : 'user';
+      : 'user';
   return { kind, id: auth.userId };
 }
 
@@ -152,7 +151,7 @@ export async function authorizeWrite(access: WriteAccess): Promise<ActorRef> {
     throw new AccessDeniedError(
       auth.userId,
       [ADMIN_ROLE],
-      tenantId === null ? `${action} for every creator` : `${action} for ${tenantId}`,
+      tenantId === null ? `${action} for every tenant` : `${action} for ${tenantId}`,
     );
   }
   await access.audit.record({

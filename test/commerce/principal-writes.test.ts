@@ -114,7 +114,7 @@ describe.each(commerceEngines)('principal-scoped writes ($name)', (engine) => {
         roles: ['creator'],
       });
       expect(await lastSyncMetadata('creator-a')).toMatchObject({
-        actor: { kind: 'creator', id: 'u-a' },
+        actor: { kind: 'user', id: 'u-a' },
         userId: 'u-a',
       });
       await bed.commerce
