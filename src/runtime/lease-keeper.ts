@@ -89,6 +89,8 @@ export class LeaseKeeper {
   /** `performance.now()` at which the holder fences itself unless a renewal succeeds first. */
   #validUntil = 0;
   #fenceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The fence check a fired timer deferred until the I/O already waiting has run. */
+  #fenceImmediate: ReturnType<typeof setImmediate> | undefined;
 
   constructor(options: LeaseKeeperOptions) {
     const timing = resolveLeaseTiming({ ttlMs: options.ttlMs, renewIntervalMs: options.renewIntervalMs });
@@ -196,8 +198,7 @@ export class LeaseKeeper {
 
   #end(reason: LeaseLostReason, notify: boolean): void {
     this.#heartbeat.stop();
-    clearTimeout(this.#fenceTimer);
-    this.#fenceTimer = undefined;
+    this.#disarmFence();
     if (!this.#held) return;
     this.#held = false;
     const error = new LeaseLostError(this.name, this.owner, reason);
@@ -206,15 +207,30 @@ export class LeaseKeeper {
   }
 
   #armFence(): void {
-    clearTimeout(this.#fenceTimer);
+    this.#disarmFence();
     this.#fenceTimer = setTimeout(
       () => {
+        this.#fenceTimer = undefined;
         // A timer may fire a little early by the monotonic clock: check again then.
-        if (this.#live()) this.#armFence();
+        if (performance.now() < this.#validUntil) return this.#armFence();
+        // After an event-loop stall Node runs overdue timers before the I/O that
+        // arrived meanwhile: a renewal answered in time is read first, then this decides.
+        // Not unref'd: an unref'd immediate waits until some other I/O or timer wakes the loop.
+        this.#fenceImmediate = setImmediate(() => {
+          this.#fenceImmediate = undefined;
+          if (this.#live()) this.#armFence();
+        });
       },
       Math.max(0, this.#validUntil - performance.now()),
     );
     this.#fenceTimer.unref?.();
+  }
+
+  #disarmFence(): void {
+    clearTimeout(this.#fenceTimer);
+    this.#fenceTimer = undefined;
+    if (this.#fenceImmediate) clearImmediate(this.#fenceImmediate);
+    this.#fenceImmediate = undefined;
   }
 
   /** One renewal; false ends the heartbeat (the tenure is over). */
@@ -229,13 +245,16 @@ export class LeaseKeeper {
       if (tenure !== this.#tenure || !this.#live()) return false;
       throw err;
     }
-    // A renewal that hung past the deadline, or raced a release, belongs to a tenure that is over.
-    if (tenure !== this.#tenure || !this.#live()) return false;
+    // A renewal that raced a release, or came after the holder fenced itself, belongs to a tenure that is over.
+    if (tenure !== this.#tenure || !this.#held) return false;
     if (!ok) {
       this.#end('taken', true);
       return false;
     }
+    // The store renewed the lease no earlier than `sentAt`, and only an acquire
+    // changes its owner: nobody held it meanwhile, even when this answer is read
+    // after the old deadline (an event-loop stall). The tenure lasts from `sentAt`.
     this.#renewed(sentAt);
-    return true;
+    return this.#live();
   }
 }

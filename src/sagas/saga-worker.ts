@@ -388,14 +388,14 @@ export class SagaWorker {
     this.#fenceTimer = setTimeout(
       () => {
         this.#fenceTimer = undefined;
-        // Decide after the I/O already waiting: see #fenceAfterPendingIo.
+        // Decide after the I/O already waiting: see #fenceAfterPendingIo. Not
+        // unref'd: an unref'd immediate waits until other I/O or a timer wakes the loop.
         this.#fenceImmediate = setImmediate(() => {
           this.#fenceImmediate = undefined;
           this.#fenceAt = Number.POSITIVE_INFINITY;
           for (const [id, active] of this.#active) this.#fenceIfExpired(id, active);
           this.#armFence();
         });
-        this.#fenceImmediate.unref?.();
       },
       Math.max(0, earliest - performance.now()),
     );
