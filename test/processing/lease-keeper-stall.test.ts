@@ -6,18 +6,13 @@
  * had, docs/sagas.md "Re-claims without a fault"). The fence now decides after
  * that I/O, and a renewal read late still counts from the time it was sent.
  */
-import { stat } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LeaseKeeper, type LeasePort } from '../../src/processing/index.js';
+import { answerAfterStall } from '../support/event-loop-stall.js';
 
 const TTL_MS = 3_000;
 const RENEW_MS = 1_000;
 const SELF_FENCE_AFTER_MS = TTL_MS - RENEW_MS;
-
-/** Keep the process busy (no timer, no I/O runs) until `until` (`performance.now()`). */
-function stallUntil(until: number): void {
-  for (;;) if (performance.now() >= until) return;
-}
 
 /**
  * One lease in memory; the second renewal stalls the process past the deadline
@@ -47,15 +42,7 @@ function stallingLeases() {
       if (performance.now() >= deadline - 100) {
         throw new Error('the renewal was sent after the deadline: the machine is too slow for this test');
       }
-      return new Promise<boolean>((resolve) => {
-        setImmediate(() => {
-          stat(process.cwd(), () => {
-            resolve(held);
-            onStalled();
-          });
-          stallUntil(deadline + 100);
-        });
-      });
+      return answerAfterStall(held, deadline + 100, onStalled);
     },
     release: async (_name, who) => {
       if (owner === who) owner = null;

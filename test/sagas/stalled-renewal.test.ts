@@ -7,19 +7,14 @@
  * benchmark: 53 of 899 sagas re-claimed on a host whose event loop stalled
  * 1–2.3 s, every one in its first step). The fence now decides after that I/O.
  */
-import { stat } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineSaga, type SagaStore } from '../../src/sagas/index.js';
+import { answerAfterStall } from '../support/event-loop-stall.js';
 import { sagaEngines, type SagaTestDatabase } from './fixtures/engines.js';
 
 const LEASE_MS = 3_000;
 const HEARTBEAT_MS = 1_000;
 const SELF_FENCE_AFTER_MS = LEASE_MS - HEARTBEAT_MS;
-
-/** Keep the process busy (no timer, no I/O runs) until `until` (`performance.now()`). */
-function stallUntil(until: number): void {
-  for (;;) if (performance.now() >= until) return;
-}
 
 /**
  * A store whose second heartbeat renews the leases, then stalls the process
@@ -44,17 +39,7 @@ function stallingRenewal(inner: SagaStore) {
     if (performance.now() >= deadline - 100) {
       throw new Error('the renewal came back after the deadline: the machine is too slow for this test');
     }
-    // The stall comes in the check phase on every engine (a socket's answer arrives in the poll
-    // phase, an in-memory one in a microtask), so the next phase is the timers'.
-    return new Promise<string[]>((resolve) => {
-      setImmediate(() => {
-        stat(process.cwd(), () => {
-          resolve(held);
-          onStalled();
-        });
-        stallUntil(deadline + 100);
-      });
-    });
+    return answerAfterStall(held, deadline + 100, onStalled);
   };
   const reclaimed: number[] = [];
   const claim: SagaStore['claim'] = async (options) => {
