@@ -75,7 +75,9 @@ describe.skipIf(!postgresEngine.available)('a marking batch of the inventory syn
       ),
     );
   /**
-   * The statements sent to mark what `append` wrote. Left out: reads of the log, and
+   * The statements sent to mark what `append` wrote. Left out: reads (of the log,
+   * and the lag report's read of the newest event, due on the wall clock's
+   * multiples of five seconds, so inside any batch's window of a slow run), and
    * the store of a position reached through pages with nothing to mark (a lone
    * checkpoint update, due a second after such a page): other tests' transactions
    * move the log's horizon (transaction ids are the cluster's), so in a full run it
@@ -86,7 +88,7 @@ describe.skipIf(!postgresEngine.available)('a marking batch of the inventory syn
     const { checkpoint } = await append;
     await trigger.processor.whenCaughtUp({ to: checkpoint, timeoutMs: 30_000 });
     return sent
-      .filter((text) => !text.includes('read_log(') && !text.includes('read_head('))
+      .filter((text) => !/^\s*SELECT /.test(text))
       .filter((text) => !/^\s*UPDATE \S+\.processor_checkpoints SET checkpoint/.test(text))
       .map((text) => text.replace(/\s+/g, ' ').trim().slice(0, 60));
   }
