@@ -29,7 +29,9 @@ const payload = { note: 'x'.repeat(Number(process.env.PROBE_BYTES ?? 100)), n: 1
 
 const admin = new pg.Pool({ connectionString: PG_URL, max: 1 });
 const bench = await openOurStore(1, { maxBatch: Math.max(...NS) });
-const track = await bench.pool.query<{ t: string }>("SELECT current_setting('pg_stat_statements.track') AS t");
+const track = await bench.pool.query<{ t: string }>(
+  "SELECT current_setting('pg_stat_statements.track') AS t",
+);
 if (track.rows[0]!.t !== 'all') throw new Error("run with PGOPTIONS='-c pg_stat_statements.track=all'");
 if (process.env.PROBE_TIMED) await instrument();
 
@@ -90,7 +92,9 @@ async function snapshot(): Promise<Snapshot> {
         AND query LIKE '%' || $1 || '%'`,
     [bench.schema],
   );
-  return new Map(rows.map((r) => [r.id, { label: label(r.query), ms: r.ms, calls: Number(r.calls), top: r.top }]));
+  return new Map(
+    rows.map((r) => [r.id, { label: label(r.query), ms: r.ms, calls: Number(r.calls), top: r.top }]),
+  );
 }
 
 let round = 0;

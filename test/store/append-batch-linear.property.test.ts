@@ -130,8 +130,12 @@ describe.each(sqlEngines.filter((e) => e.available))('append_batch 0010 against 
         WHERE stream_id LIKE $1 ORDER BY stream_id`),
       events: await q(`SELECT id::text, aggregate_id, aggregate_type, event_type, event_data::text,
         metadata::text, version::text, occurred_at::text FROM ${s}.events WHERE aggregate_id LIKE $1 ORDER BY global_position`),
-      ids: await q(`SELECT id::text, stream_id, version::text FROM ${s}.event_ids WHERE stream_id LIKE $1 ORDER BY id`),
-      keys: await q(`SELECT key, stream_id, result::text FROM ${s}.idempotency_keys WHERE key LIKE $1 ORDER BY key`),
+      ids: await q(
+        `SELECT id::text, stream_id, version::text FROM ${s}.event_ids WHERE stream_id LIKE $1 ORDER BY id`,
+      ),
+      keys: await q(
+        `SELECT key, stream_id, result::text FROM ${s}.idempotency_keys WHERE key LIKE $1 ORDER BY key`,
+      ),
     };
   }
 
@@ -142,7 +146,8 @@ describe.each(sqlEngines.filter((e) => e.available))('append_batch 0010 against 
       await db.sql.transaction(async (tx) => {
         const { rows } = await call(tx, fn, batch, inputs);
         const row = rows[0]!;
-        const list = (v: unknown) => ((v as unknown[] | null) ?? []).map((x) => (x === null ? null : String(x)));
+        const list = (v: unknown) =>
+          ((v as unknown[] | null) ?? []).map((x) => (x === null ? null : String(x)));
         observed = {
           answer: {
             statuses: list(row.statuses),
