@@ -26,6 +26,7 @@ import type { InventoryService } from '../inventory/inventory-service.js';
 import { orderStream } from '../inventory/streams.js';
 import type { PaymentGateway } from '../ports/payment-gateway.js';
 import { orderReportPolicy, refundMatters, refundReport } from './payment-report.js';
+import { checkingSagaActor, sagaActorMetadata, sagaActorSchema } from './saga-actor.js';
 
 /** The saga's definition name (stored with every instance: keep it stable). */
 export const ORDER_CANCELLATION_SAGA = 'commerce_order_cancellation';
@@ -41,6 +42,13 @@ export const orderCancellationInputSchema = z.object({
   creatorId: idSchema,
   orderId: idSchema,
   cancelledBy: z.enum(CANCELLED_BY),
+  /**
+   * Who started the saga (`actorOf(principal)`, or the actor recorded on the
+   * `order.cancelled` that triggered it), recorded on every event it writes;
+   * default the system principal `system:saga:commerce_order_cancellation`.
+   * Stored with the input, so a resumed or taken-over saga keeps it.
+   */
+  actor: sagaActorSchema.optional(),
 });
 /** Input of the saga. */
 export type OrderCancellationInput = z.infer<typeof orderCancellationInputSchema>;
@@ -201,75 +209,78 @@ export function orderCancellationSaga(deps: OrderCancellationDeps): SagaDefiniti
   const meta = (ctx: StepContext<OrderCancellationInput>) => ({
     source: CANCELLATION_SAGA_SOURCE,
     correlationId: ctx.sagaId,
+    ...sagaActorMetadata(ORDER_CANCELLATION_SAGA, ctx.input),
   });
-  return defineSaga<OrderCancellationInput>({
-    name: ORDER_CANCELLATION_SAGA,
-    input: orderCancellationInputSchema,
-    steps: [
-      {
-        name: 'release_inventory',
-        action: async (ctx) => ({
-          units: await inventory.release({
-            creatorId: ctx.input.creatorId,
-            orderId: ctx.input.orderId,
-            reason: 'cancelled',
-            metadata: meta(ctx),
+  return checkingSagaActor(
+    defineSaga<OrderCancellationInput>({
+      name: ORDER_CANCELLATION_SAGA,
+      input: orderCancellationInputSchema,
+      steps: [
+        {
+          name: 'release_inventory',
+          action: async (ctx) => ({
+            units: await inventory.release({
+              creatorId: ctx.input.creatorId,
+              orderId: ctx.input.orderId,
+              reason: 'cancelled',
+              metadata: meta(ctx),
+            }),
           }),
-        }),
-        compensation: {
-          name: 'restore_reservation',
-          run: async (ctx: CompensationContext<OrderCancellationInput>) => {
-            const { creatorId, orderId } = ctx.input;
-            const { events } = await store.readStream(orderStream(creatorId, orderId));
-            const released = releasedBy(events, ctx.sagaId);
-            if (released.size === 0) return;
-            // The key makes a retried compensation write once.
-            await store.append(
-              orderStream(creatorId, orderId),
-              [...released].map(([productId, quantity]) =>
-                commerceEvent('inventory.reserved', { creatorId, orderId, productId, quantity }),
-              ),
-              { aggregateType: 'order', idempotencyKey: ctx.idempotencyKey, metadata: meta(ctx) },
-            );
+          compensation: {
+            name: 'restore_reservation',
+            run: async (ctx: CompensationContext<OrderCancellationInput>) => {
+              const { creatorId, orderId } = ctx.input;
+              const { events } = await store.readStream(orderStream(creatorId, orderId));
+              const released = releasedBy(events, ctx.sagaId);
+              if (released.size === 0) return;
+              // The key makes a retried compensation write once.
+              await store.append(
+                orderStream(creatorId, orderId),
+                [...released].map(([productId, quantity]) =>
+                  commerceEvent('inventory.reserved', { creatorId, orderId, productId, quantity }),
+                ),
+                { aggregateType: 'order', idempotencyKey: ctx.idempotencyKey, metadata: meta(ctx) },
+              );
+            },
           },
         },
-      },
-      {
-        name: 'refund_payment',
-        action: async (ctx) => {
-          try {
-            return {
-              refunded: await refundOrder(
-                { store, payments, reportOrderState, ...(reportPolicy ? { reportPolicy } : {}) },
-                {
-                  creatorId: ctx.input.creatorId,
-                  orderId: ctx.input.orderId,
-                  reason: `cancelled by ${ctx.input.cancelledBy}`,
-                  signal: ctx.signal,
-                  metadata: meta(ctx),
-                },
-              ),
-            };
-          } catch (err) {
-            if (!isPermanentCommerceError(err)) throw err; // retried
-            const effect = err instanceof ProviderRejectedError && err.mayHaveActed ? 'unknown' : 'none';
-            throw new TerminalError((err as Error).message, { cause: err, effect });
-          }
+        {
+          name: 'refund_payment',
+          action: async (ctx) => {
+            try {
+              return {
+                refunded: await refundOrder(
+                  { store, payments, reportOrderState, ...(reportPolicy ? { reportPolicy } : {}) },
+                  {
+                    creatorId: ctx.input.creatorId,
+                    orderId: ctx.input.orderId,
+                    reason: `cancelled by ${ctx.input.cancelledBy}`,
+                    signal: ctx.signal,
+                    metadata: meta(ctx),
+                  },
+                ),
+              };
+            } catch (err) {
+              if (!isPermanentCommerceError(err)) throw err; // retried
+              const effect = err instanceof ProviderRejectedError && err.mayHaveActed ? 'unknown' : 'none';
+              throw new TerminalError((err as Error).message, { cause: err, effect });
+            }
+          },
+          // Money sent back cannot be called back: nothing to undo.
+          compensation: 'none',
         },
-        // Money sent back cannot be called back: nothing to undo.
-        compensation: 'none',
-      },
-      {
-        name: 'restock_shipped',
-        action: async (ctx) => ({
-          units: await inventory.returnShipped({
-            creatorId: ctx.input.creatorId,
-            orderId: ctx.input.orderId,
-            metadata: meta(ctx),
+        {
+          name: 'restock_shipped',
+          action: async (ctx) => ({
+            units: await inventory.returnShipped({
+              creatorId: ctx.input.creatorId,
+              orderId: ctx.input.orderId,
+              metadata: meta(ctx),
+            }),
           }),
-        }),
-        compensation: 'none',
-      },
-    ],
-  });
+          compensation: 'none',
+        },
+      ],
+    }),
+  );
 }
