@@ -26,7 +26,7 @@ import type { InventoryService } from '../inventory/inventory-service.js';
 import { orderStream } from '../inventory/streams.js';
 import type { PaymentGateway } from '../ports/payment-gateway.js';
 import { orderReportPolicy, refundMatters, refundReport } from './payment-report.js';
-import { checkingSagaActor, sagaActorMetadata, sagaActorSchema } from './saga-actor.js';
+import { checkingSagaActor, sagaActorMetadata, sagaActorOf, sagaActorSchema } from './saga-actor.js';
 
 /** The saga's definition name (stored with every instance: keep it stable). */
 export const ORDER_CANCELLATION_SAGA = 'commerce_order_cancellation';
@@ -223,6 +223,7 @@ export function orderCancellationSaga(deps: OrderCancellationDeps): SagaDefiniti
               creatorId: ctx.input.creatorId,
               orderId: ctx.input.orderId,
               reason: 'cancelled',
+              actor: sagaActorOf(ORDER_CANCELLATION_SAGA, ctx.input),
               metadata: meta(ctx),
             }),
           }),
@@ -275,6 +276,7 @@ export function orderCancellationSaga(deps: OrderCancellationDeps): SagaDefiniti
             units: await inventory.returnShipped({
               creatorId: ctx.input.creatorId,
               orderId: ctx.input.orderId,
+              actor: sagaActorOf(ORDER_CANCELLATION_SAGA, ctx.input),
               metadata: meta(ctx),
             }),
           }),

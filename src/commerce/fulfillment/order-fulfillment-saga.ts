@@ -35,7 +35,7 @@ import {
   refundMatters,
   refundReport,
 } from './payment-report.js';
-import { checkingSagaActor, sagaActorMetadata, sagaActorSchema } from './saga-actor.js';
+import { checkingSagaActor, sagaActorMetadata, sagaActorOf, sagaActorSchema } from './saga-actor.js';
 import { tiktokTotalMatters, tiktokTotalReport } from './tiktok-total-report.js';
 
 /** The saga's definition name (stored with every instance: keep it stable). */
@@ -296,6 +296,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
                 orderId: ctx.input.orderId,
                 lines: validated(ctx).lines,
                 idempotencyKey: ctx.idempotencyKey,
+                actor: sagaActorOf(ORDER_FULFILLMENT_SAGA, ctx.input),
                 metadata: meta(ctx),
               }),
             ),
@@ -306,6 +307,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
                 creatorId: ctx.input.creatorId,
                 orderId: ctx.input.orderId,
                 reason: 'compensation',
+                actor: sagaActorOf(ORDER_FULFILLMENT_SAGA, ctx.input),
                 metadata: meta(ctx),
               }),
           },
@@ -460,6 +462,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
                   }),
                 ],
                 idempotencyKey: ctx.idempotencyKey,
+                actor: sagaActorOf(ORDER_FULFILLMENT_SAGA, ctx.input),
                 metadata: meta(ctx),
                 known: { version: look.version, holdings: look.holdings },
               });
