@@ -211,78 +211,77 @@ export function orderCancellationSaga(deps: OrderCancellationDeps): SagaDefiniti
     correlationId: ctx.sagaId,
     ...sagaActorMetadata(ORDER_CANCELLATION_SAGA, ctx.input),
   });
-  return checkingSagaActor(
-    defineSaga<OrderCancellationInput>({
-      name: ORDER_CANCELLATION_SAGA,
-      input: orderCancellationInputSchema,
-      steps: [
-        {
-          name: 'release_inventory',
-          action: async (ctx) => ({
-            units: await inventory.release({
-              creatorId: ctx.input.creatorId,
-              orderId: ctx.input.orderId,
-              reason: 'cancelled',
-              actor: sagaActorOf(ORDER_CANCELLATION_SAGA, ctx.input),
-              metadata: meta(ctx),
-            }),
+  const definition = defineSaga<OrderCancellationInput>({
+    name: ORDER_CANCELLATION_SAGA,
+    input: orderCancellationInputSchema,
+    steps: [
+      {
+        name: 'release_inventory',
+        action: async (ctx) => ({
+          units: await inventory.release({
+            creatorId: ctx.input.creatorId,
+            orderId: ctx.input.orderId,
+            reason: 'cancelled',
+            actor: sagaActorOf(ORDER_CANCELLATION_SAGA, ctx.input),
+            metadata: meta(ctx),
           }),
-          compensation: {
-            name: 'restore_reservation',
-            run: async (ctx: CompensationContext<OrderCancellationInput>) => {
-              const { creatorId, orderId } = ctx.input;
-              const { events } = await store.readStream(orderStream(creatorId, orderId));
-              const released = releasedBy(events, ctx.sagaId);
-              if (released.size === 0) return;
-              // The key makes a retried compensation write once.
-              await store.append(
-                orderStream(creatorId, orderId),
-                [...released].map(([productId, quantity]) =>
-                  commerceEvent('inventory.reserved', { creatorId, orderId, productId, quantity }),
-                ),
-                { aggregateType: 'order', idempotencyKey: ctx.idempotencyKey, metadata: meta(ctx) },
-              );
-            },
+        }),
+        compensation: {
+          name: 'restore_reservation',
+          run: async (ctx: CompensationContext<OrderCancellationInput>) => {
+            const { creatorId, orderId } = ctx.input;
+            const { events } = await store.readStream(orderStream(creatorId, orderId));
+            const released = releasedBy(events, ctx.sagaId);
+            if (released.size === 0) return;
+            // The key makes a retried compensation write once.
+            await store.append(
+              orderStream(creatorId, orderId),
+              [...released].map(([productId, quantity]) =>
+                commerceEvent('inventory.reserved', { creatorId, orderId, productId, quantity }),
+              ),
+              { aggregateType: 'order', idempotencyKey: ctx.idempotencyKey, metadata: meta(ctx) },
+            );
           },
         },
-        {
-          name: 'refund_payment',
-          action: async (ctx) => {
-            try {
-              return {
-                refunded: await refundOrder(
-                  { store, payments, reportOrderState, ...(reportPolicy ? { reportPolicy } : {}) },
-                  {
-                    creatorId: ctx.input.creatorId,
-                    orderId: ctx.input.orderId,
-                    reason: `cancelled by ${ctx.input.cancelledBy}`,
-                    signal: ctx.signal,
-                    metadata: meta(ctx),
-                  },
-                ),
-              };
-            } catch (err) {
-              if (!isPermanentCommerceError(err)) throw err; // retried
-              const effect = err instanceof ProviderRejectedError && err.mayHaveActed ? 'unknown' : 'none';
-              throw new TerminalError((err as Error).message, { cause: err, effect });
-            }
-          },
-          // Money sent back cannot be called back: nothing to undo.
-          compensation: 'none',
+      },
+      {
+        name: 'refund_payment',
+        action: async (ctx) => {
+          try {
+            return {
+              refunded: await refundOrder(
+                { store, payments, reportOrderState, ...(reportPolicy ? { reportPolicy } : {}) },
+                {
+                  creatorId: ctx.input.creatorId,
+                  orderId: ctx.input.orderId,
+                  reason: `cancelled by ${ctx.input.cancelledBy}`,
+                  signal: ctx.signal,
+                  metadata: meta(ctx),
+                },
+              ),
+            };
+          } catch (err) {
+            if (!isPermanentCommerceError(err)) throw err; // retried
+            const effect = err instanceof ProviderRejectedError && err.mayHaveActed ? 'unknown' : 'none';
+            throw new TerminalError((err as Error).message, { cause: err, effect });
+          }
         },
-        {
-          name: 'restock_shipped',
-          action: async (ctx) => ({
-            units: await inventory.returnShipped({
-              creatorId: ctx.input.creatorId,
-              orderId: ctx.input.orderId,
-              actor: sagaActorOf(ORDER_CANCELLATION_SAGA, ctx.input),
-              metadata: meta(ctx),
-            }),
+        // Money sent back cannot be called back: nothing to undo.
+        compensation: 'none',
+      },
+      {
+        name: 'restock_shipped',
+        action: async (ctx) => ({
+          units: await inventory.returnShipped({
+            creatorId: ctx.input.creatorId,
+            orderId: ctx.input.orderId,
+            actor: sagaActorOf(ORDER_CANCELLATION_SAGA, ctx.input),
+            metadata: meta(ctx),
           }),
-          compensation: 'none',
-        },
-      ],
-    }),
-  );
+        }),
+        compensation: 'none',
+      },
+    ],
+  });
+  return checkingSagaActor(definition);
 }

@@ -232,246 +232,245 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
   const isCancelled = (creatorId: string, orderId: string) =>
     cancellations.isCancelled(orderStream(creatorId, orderId));
 
-  return checkingSagaActor(
-    defineSaga<OrderFulfillmentInput>({
-      name: ORDER_FULFILLMENT_SAGA,
-      input: orderFulfillmentInputSchema,
-      steps: [
-        {
-          name: 'validate_order',
-          action: (ctx) =>
-            guard(async (): Promise<ValidatedOrder> => {
-              const { creatorId, shopId, orderId } = ctx.input;
-              let lines = ctx.input.lineItems;
-              let totalAmount = ctx.input.totalAmount;
-              let currency = ctx.input.currency;
-              if (!lines || totalAmount === undefined || currency === undefined) {
-                // TikTok's status webhook carries no lines: read the order.
-                const detail = await tiktok.getOrder({ shopId, orderId, signal: ctx.signal });
-                if (detail.status === 'CANCELLED')
-                  throw new OrderInvalidError(orderId, 'cancelled on TikTok Shop');
-                lines ??= detail.lines.map((l) => ({ productId: l.productId, quantity: l.quantity }));
-                totalAmount ??= detail.totalAmount;
-                currency ??= detail.currency;
-              }
-              if (lines.length === 0) throw new OrderInvalidError(orderId, 'the order has no line items');
-              const streamId = orderStream(creatorId, orderId);
-              cancellations.seed(streamId, ctx.input.cleanThrough);
-              await appendUnlessCancelled(
-                ctx,
-                [commerceEvent('order.validated', { creatorId, orderId })],
-                ctx.input.cleanThrough,
+  const definition = defineSaga<OrderFulfillmentInput>({
+    name: ORDER_FULFILLMENT_SAGA,
+    input: orderFulfillmentInputSchema,
+    steps: [
+      {
+        name: 'validate_order',
+        action: (ctx) =>
+          guard(async (): Promise<ValidatedOrder> => {
+            const { creatorId, shopId, orderId } = ctx.input;
+            let lines = ctx.input.lineItems;
+            let totalAmount = ctx.input.totalAmount;
+            let currency = ctx.input.currency;
+            if (!lines || totalAmount === undefined || currency === undefined) {
+              // TikTok's status webhook carries no lines: read the order.
+              const detail = await tiktok.getOrder({ shopId, orderId, signal: ctx.signal });
+              if (detail.status === 'CANCELLED')
+                throw new OrderInvalidError(orderId, 'cancelled on TikTok Shop');
+              lines ??= detail.lines.map((l) => ({ productId: l.productId, quantity: l.quantity }));
+              totalAmount ??= detail.totalAmount;
+              currency ??= detail.currency;
+            }
+            if (lines.length === 0) throw new OrderInvalidError(orderId, 'the order has no line items');
+            const streamId = orderStream(creatorId, orderId);
+            cancellations.seed(streamId, ctx.input.cleanThrough);
+            await appendUnlessCancelled(
+              ctx,
+              [commerceEvent('order.validated', { creatorId, orderId })],
+              ctx.input.cleanThrough,
+            );
+            const cleanThrough = cancellations.cleanThrough(streamId);
+            return {
+              lines,
+              totalAmount,
+              currency,
+              ...(cleanThrough === undefined ? {} : { cleanThrough }),
+            };
+          }),
+        compensation: {
+          name: 'mark_order_failed',
+          run: async (ctx) => {
+            const { creatorId, orderId } = ctx.input;
+            if (await isCancelled(creatorId, orderId)) return;
+            await append(ctx, [
+              commerceEvent('order.cancelled', {
+                creatorId,
+                orderId,
+                cancelledBy: 'system',
+                reason: 'fulfillment failed',
+                cancelledAt: new Date().toISOString(),
+              }),
+            ]);
+          },
+        },
+      },
+      {
+        name: 'allocate_inventory',
+        action: (ctx) =>
+          guard(() =>
+            inventory.allocate({
+              creatorId: ctx.input.creatorId,
+              orderId: ctx.input.orderId,
+              lines: validated(ctx).lines,
+              idempotencyKey: ctx.idempotencyKey,
+              actor: sagaActorOf(ORDER_FULFILLMENT_SAGA, ctx.input),
+              metadata: meta(ctx),
+            }),
+          ),
+        compensation: {
+          name: 'release_inventory',
+          run: (ctx) =>
+            inventory.release({
+              creatorId: ctx.input.creatorId,
+              orderId: ctx.input.orderId,
+              reason: 'compensation',
+              actor: sagaActorOf(ORDER_FULFILLMENT_SAGA, ctx.input),
+              metadata: meta(ctx),
+            }),
+        },
+      },
+      {
+        name: 'process_payment',
+        action: (ctx) =>
+          guard(async () => {
+            const { creatorId, orderId } = ctx.input;
+            // A buyer who cancelled meanwhile is not charged (the compensations release the stock).
+            seed(ctx);
+            if (await isCancelled(creatorId, orderId))
+              throw new OrderInvalidError(orderId, 'the order was cancelled');
+            const { totalAmount, currency } = validated(ctx);
+            const payment = await payments.charge({
+              creatorId,
+              orderId,
+              amount: totalAmount,
+              currency,
+              idempotencyKey: ctx.idempotencyKey,
+              signal: ctx.signal,
+            });
+            const events: NewEvent[] = [
+              commerceEvent('order.payment_processed', { creatorId, orderId, ...payment }),
+            ];
+            // The step's key makes the report as once-only as the event it describes; a capture
+            // no rule could act on (equal to the order total, under the limits) is not reported.
+            const capture = { captured: payment.amount, orderTotal: totalAmount };
+            if (policy && captureMatters(capture, policy)) {
+              const reportedAt = new Date().toISOString();
+              events.push(
+                captureReport({ creatorId, orderId, paymentId: payment.paymentId, ...capture, reportedAt }),
               );
-              const cleanThrough = cancellations.cleanThrough(streamId);
-              return {
-                lines,
-                totalAmount,
-                currency,
-                ...(cleanThrough === undefined ? {} : { cleanThrough }),
-              };
-            }),
-          compensation: {
-            name: 'mark_order_failed',
-            run: async (ctx) => {
-              const { creatorId, orderId } = ctx.input;
-              if (await isCancelled(creatorId, orderId)) return;
-              await append(ctx, [
-                commerceEvent('order.cancelled', {
-                  creatorId,
-                  orderId,
-                  cancelledBy: 'system',
-                  reason: 'fulfillment failed',
-                  cancelledAt: new Date().toISOString(),
-                }),
-              ]);
-            },
-          },
-        },
-        {
-          name: 'allocate_inventory',
-          action: (ctx) =>
-            guard(() =>
-              inventory.allocate({
-                creatorId: ctx.input.creatorId,
-                orderId: ctx.input.orderId,
-                lines: validated(ctx).lines,
-                idempotencyKey: ctx.idempotencyKey,
-                actor: sagaActorOf(ORDER_FULFILLMENT_SAGA, ctx.input),
-                metadata: meta(ctx),
-              }),
-            ),
-          compensation: {
-            name: 'release_inventory',
-            run: (ctx) =>
-              inventory.release({
-                creatorId: ctx.input.creatorId,
-                orderId: ctx.input.orderId,
-                reason: 'compensation',
-                actor: sagaActorOf(ORDER_FULFILLMENT_SAGA, ctx.input),
-                metadata: meta(ctx),
-              }),
-          },
-        },
-        {
-          name: 'process_payment',
-          action: (ctx) =>
-            guard(async () => {
-              const { creatorId, orderId } = ctx.input;
-              // A buyer who cancelled meanwhile is not charged (the compensations release the stock).
-              seed(ctx);
-              if (await isCancelled(creatorId, orderId))
-                throw new OrderInvalidError(orderId, 'the order was cancelled');
-              const { totalAmount, currency } = validated(ctx);
-              const payment = await payments.charge({
-                creatorId,
-                orderId,
-                amount: totalAmount,
-                currency,
-                idempotencyKey: ctx.idempotencyKey,
-                signal: ctx.signal,
-              });
-              const events: NewEvent[] = [
-                commerceEvent('order.payment_processed', { creatorId, orderId, ...payment }),
-              ];
-              // The step's key makes the report as once-only as the event it describes; a capture
-              // no rule could act on (equal to the order total, under the limits) is not reported.
-              const capture = { captured: payment.amount, orderTotal: totalAmount };
-              if (policy && captureMatters(capture, policy)) {
-                const reportedAt = new Date().toISOString();
+              // TikTok's total against it, when the two are a case for a person (one window holds both).
+              if (tiktokTotalMatters(capture, policy))
                 events.push(
-                  captureReport({ creatorId, orderId, paymentId: payment.paymentId, ...capture, reportedAt }),
-                );
-                // TikTok's total against it, when the two are a case for a person (one window holds both).
-                if (tiktokTotalMatters(capture, policy))
-                  events.push(
-                    tiktokTotalReport({
-                      creatorId,
-                      orderId,
-                      shopId: ctx.input.shopId,
-                      orderTotal: totalAmount,
-                      reportedAt,
-                    }),
-                  );
-              }
-              await append(ctx, events);
-              return payment;
-            }),
-          compensation: {
-            name: 'refund_payment',
-            run: async (ctx) => {
-              const { creatorId, orderId } = ctx.input;
-              const payment = await undoTarget(ctx, 'charge', (lookup) => payments.findCharge?.(lookup));
-              if (payment === null) return; // the lost charge never happened
-              // What a buyer's cancellation refunded already is not refunded again; both
-              // paths use the order's refund key, so the provider acts once either way.
-              const { events } = await store.readStream(orderStream(creatorId, orderId));
-              const refunded = events
-                .filter((e) => e.type === 'order.refunded')
-                .reduce((cents, e) => cents + Math.round((e.data as { amount: number }).amount * 100), 0);
-              const dueCents = Math.round(payment.amount * 100) - refunded;
-              if (dueCents <= 0) return;
-              const idempotencyKey = orderRefundKey(creatorId, orderId, payment.paymentId);
-              const { refundId } = await payments.refund({
-                creatorId,
-                orderId,
-                ...payment,
-                amount: dueCents / 100,
-                idempotencyKey,
-                signal: ctx.signal,
-              });
-              const refundEvents: NewEvent[] = [
-                commerceEvent('order.refunded', {
-                  creatorId,
-                  orderId,
-                  amount: dueCents / 100,
-                  currency: payment.currency,
-                  reason: 'fulfillment failed',
-                }),
-              ];
-              const refundedSoFar = (refunded + dueCents) / 100;
-              if (policy && refundMatters({ refundedSoFar, captured: payment.amount }, policy))
-                refundEvents.push(refundReport({ creatorId, orderId, refundId, refundedSoFar }));
-              await store.append(orderStream(creatorId, orderId), refundEvents, {
-                aggregateType: 'order',
-                idempotencyKey,
-                metadata: meta(ctx),
-              });
-            },
-          },
-        },
-        {
-          name: 'generate_shipping_label',
-          action: (ctx) =>
-            guard(() =>
-              shipping.createLabel({
-                creatorId: ctx.input.creatorId,
-                orderId: ctx.input.orderId,
-                lines: validated(ctx).lines,
-                idempotencyKey: ctx.idempotencyKey,
-                signal: ctx.signal,
-              }),
-            ),
-          compensation: {
-            name: 'cancel_shipping',
-            run: async (ctx) => {
-              const label = await undoTarget(ctx, 'label', (lookup) => shipping.findLabel?.(lookup));
-              if (label === null) return; // the lost label was never bought
-              await shipping.cancelLabel({
-                creatorId: ctx.input.creatorId,
-                orderId: ctx.input.orderId,
-                labelId: label.labelId,
-                idempotencyKey: ctx.idempotencyKey,
-                signal: ctx.signal,
-              });
-            },
-          },
-        },
-        {
-          name: 'update_tiktok_status',
-          action: (ctx) =>
-            guard(async () => {
-              const { creatorId, shopId, orderId } = ctx.input;
-              // Cancelled while the label was bought: refund, void the label, release (compensations).
-              seed(ctx);
-              const look = await cancellations.look(orderStream(creatorId, orderId));
-              if (look.cancelled) throw new OrderInvalidError(orderId, 'the order was cancelled');
-              const label = ctx.results['generate_shipping_label'] as ShippingLabel;
-              await tiktok.updateShipping({
-                shopId,
-                orderId,
-                trackingNumber: label.trackingNumber,
-                carrier: label.carrier,
-                provider: shipping.name,
-                idempotencyKey: ctx.idempotencyKey,
-                signal: ctx.signal,
-              });
-              // The shipment takes what the order holds, released in the same append at the
-              // version just looked at (read again only if the stream moved meanwhile).
-              await inventory.appendWithRelease({
-                creatorId,
-                orderId,
-                reason: 'fulfilled',
-                events: [
-                  commerceEvent('order.shipped', {
+                  tiktokTotalReport({
                     creatorId,
                     orderId,
-                    provider: shipping.name,
-                    trackingNumber: label.trackingNumber,
-                    carrier: label.carrier,
-                    shippedAt: new Date().toISOString(),
+                    shopId: ctx.input.shopId,
+                    orderTotal: totalAmount,
+                    reportedAt,
                   }),
-                ],
-                idempotencyKey: ctx.idempotencyKey,
-                actor: sagaActorOf(ORDER_FULFILLMENT_SAGA, ctx.input),
-                metadata: meta(ctx),
-                known: { version: look.version, holdings: look.holdings },
-              });
-              return { trackingNumber: label.trackingNumber };
-            }),
-          // The last step: once TikTok knows the tracking number the order is on its way.
-          compensation: 'none',
+                );
+            }
+            await append(ctx, events);
+            return payment;
+          }),
+        compensation: {
+          name: 'refund_payment',
+          run: async (ctx) => {
+            const { creatorId, orderId } = ctx.input;
+            const payment = await undoTarget(ctx, 'charge', (lookup) => payments.findCharge?.(lookup));
+            if (payment === null) return; // the lost charge never happened
+            // What a buyer's cancellation refunded already is not refunded again; both
+            // paths use the order's refund key, so the provider acts once either way.
+            const { events } = await store.readStream(orderStream(creatorId, orderId));
+            const refunded = events
+              .filter((e) => e.type === 'order.refunded')
+              .reduce((cents, e) => cents + Math.round((e.data as { amount: number }).amount * 100), 0);
+            const dueCents = Math.round(payment.amount * 100) - refunded;
+            if (dueCents <= 0) return;
+            const idempotencyKey = orderRefundKey(creatorId, orderId, payment.paymentId);
+            const { refundId } = await payments.refund({
+              creatorId,
+              orderId,
+              ...payment,
+              amount: dueCents / 100,
+              idempotencyKey,
+              signal: ctx.signal,
+            });
+            const refundEvents: NewEvent[] = [
+              commerceEvent('order.refunded', {
+                creatorId,
+                orderId,
+                amount: dueCents / 100,
+                currency: payment.currency,
+                reason: 'fulfillment failed',
+              }),
+            ];
+            const refundedSoFar = (refunded + dueCents) / 100;
+            if (policy && refundMatters({ refundedSoFar, captured: payment.amount }, policy))
+              refundEvents.push(refundReport({ creatorId, orderId, refundId, refundedSoFar }));
+            await store.append(orderStream(creatorId, orderId), refundEvents, {
+              aggregateType: 'order',
+              idempotencyKey,
+              metadata: meta(ctx),
+            });
+          },
         },
-      ],
-    }),
-  );
+      },
+      {
+        name: 'generate_shipping_label',
+        action: (ctx) =>
+          guard(() =>
+            shipping.createLabel({
+              creatorId: ctx.input.creatorId,
+              orderId: ctx.input.orderId,
+              lines: validated(ctx).lines,
+              idempotencyKey: ctx.idempotencyKey,
+              signal: ctx.signal,
+            }),
+          ),
+        compensation: {
+          name: 'cancel_shipping',
+          run: async (ctx) => {
+            const label = await undoTarget(ctx, 'label', (lookup) => shipping.findLabel?.(lookup));
+            if (label === null) return; // the lost label was never bought
+            await shipping.cancelLabel({
+              creatorId: ctx.input.creatorId,
+              orderId: ctx.input.orderId,
+              labelId: label.labelId,
+              idempotencyKey: ctx.idempotencyKey,
+              signal: ctx.signal,
+            });
+          },
+        },
+      },
+      {
+        name: 'update_tiktok_status',
+        action: (ctx) =>
+          guard(async () => {
+            const { creatorId, shopId, orderId } = ctx.input;
+            // Cancelled while the label was bought: refund, void the label, release (compensations).
+            seed(ctx);
+            const look = await cancellations.look(orderStream(creatorId, orderId));
+            if (look.cancelled) throw new OrderInvalidError(orderId, 'the order was cancelled');
+            const label = ctx.results['generate_shipping_label'] as ShippingLabel;
+            await tiktok.updateShipping({
+              shopId,
+              orderId,
+              trackingNumber: label.trackingNumber,
+              carrier: label.carrier,
+              provider: shipping.name,
+              idempotencyKey: ctx.idempotencyKey,
+              signal: ctx.signal,
+            });
+            // The shipment takes what the order holds, released in the same append at the
+            // version just looked at (read again only if the stream moved meanwhile).
+            await inventory.appendWithRelease({
+              creatorId,
+              orderId,
+              reason: 'fulfilled',
+              events: [
+                commerceEvent('order.shipped', {
+                  creatorId,
+                  orderId,
+                  provider: shipping.name,
+                  trackingNumber: label.trackingNumber,
+                  carrier: label.carrier,
+                  shippedAt: new Date().toISOString(),
+                }),
+              ],
+              idempotencyKey: ctx.idempotencyKey,
+              actor: sagaActorOf(ORDER_FULFILLMENT_SAGA, ctx.input),
+              metadata: meta(ctx),
+              known: { version: look.version, holdings: look.holdings },
+            });
+            return { trackingNumber: label.trackingNumber };
+          }),
+        // The last step: once TikTok knows the tracking number the order is on its way.
+        compensation: 'none',
+      },
+    ],
+  });
+  return checkingSagaActor(definition);
 }
