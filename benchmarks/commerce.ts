@@ -12,6 +12,7 @@
  */
 import { loadavg } from 'node:os';
 import { fromPg } from '../src/adapters/pg.js';
+import { systemActor } from '../src/access/index.js';
 import {
   ReadModelSet,
   commerceEvent,
@@ -95,7 +96,15 @@ export default async function run(): Promise<void> {
       stock.map(({ type, data }) => ({ type, data, occurredAt: new Date(start) })),
     );
 
-    const first = await syncInventoryLevels({ store, readModels, options, creatorId, now: new Date(start) });
+    const actor = systemActor('bench');
+    const first = await syncInventoryLevels({
+      store,
+      readModels,
+      options,
+      creatorId,
+      now: new Date(start),
+      actor,
+    });
     const times: number[] = [];
     const phases: InventorySyncResult['phases'][] = [];
     for (let i = 1; i <= RUNS; i++) {
@@ -104,6 +113,7 @@ export default async function run(): Promise<void> {
         readModels,
         options,
         creatorId,
+        actor,
         now: new Date(start + i * HOUR),
       });
       if (result.products !== PRODUCTS) throw new Error(`synced ${result.products} products`);

@@ -103,6 +103,20 @@ export function actorOf(auth: Authorization): ActorRef {
 }
 
 /**
+ * The actor of a {@link systemPrincipal} named `name`, for a job that
+ * records who acts without a principal to check (a saga started by no one):
+ * `{ kind: 'system', id: 'system:<name>' }`.
+ *
+ * @example
+ * ```ts
+ * systemActor('saga:order_review'); // { kind: 'system', id: 'system:saga:order_review' }
+ * ```
+ */
+export function systemActor(name: string): ActorRef {
+  return actorOf(systemPrincipal(name));
+}
+
+/**
  * What {@link authorizeWrite} checks.
  *
  * @example

@@ -15,8 +15,10 @@ export {
   authorizeWrite,
   isSystemPrincipal,
   SYSTEM_ROLE,
+  systemActor,
   systemPrincipal,
 } from './acting-principal.js';
+export { actorFromMetadata, assertActor, isActorRef } from './actor-check.js';
 export type { ActorKind, ActorRef, WriteAccess } from './acting-principal.js';
 export type { AuditedReadOptions } from './audited-read.js';
 export { createAccessAudit, MemoryAccessAudit, SqlAccessAudit } from './access-audit.js';

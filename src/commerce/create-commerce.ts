@@ -39,6 +39,7 @@ import {
   type OrderCancellationInput,
 } from './fulfillment/order-cancellation-saga.js';
 import { cleanVersionOf } from './fulfillment/cancellation-watch.js';
+import { actorFromMetadata } from '../access/actor-check.js';
 import { orderReportPolicy } from './fulfillment/payment-report.js';
 import {
   ORDER_FULFILLMENT_SAGA,
@@ -303,7 +304,7 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
           const own = event.aggregateId === orderStream(d.creatorId, d.orderId);
           const cleanThrough = own ? cleanVersionOf(context.streamInPage()) : undefined;
           return {
-            input: fulfillmentInput(d, cleanThrough),
+            input: { ...fulfillmentInput(d, cleanThrough), ...actorFromMetadata(event.metadata) },
             sagaId: fulfillmentSagaId(d.creatorId, d.orderId),
           };
         },
@@ -327,7 +328,13 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
           // The fulfillment saga's own cancellation (mark_order_failed) has compensated already.
           if (d.cancelledBy === 'system') return null;
           return {
-            input: { creatorId: d.creatorId, orderId: d.orderId, cancelledBy: d.cancelledBy },
+            // Whoever cancelled (an admin's route, a service) is who the refund acts as.
+            input: {
+              creatorId: d.creatorId,
+              orderId: d.orderId,
+              cancelledBy: d.cancelledBy,
+              ...actorFromMetadata(event.metadata),
+            },
             sagaId: cancellationSagaId(d.creatorId, d.orderId),
           };
         },

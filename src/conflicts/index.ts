@@ -37,6 +37,7 @@ export type {
   ContenderRole,
   EscalationReason,
   FieldRule,
+  DecisionActor,
   ManualDecision,
   Resolution,
   SourceName,

@@ -95,6 +95,7 @@ export type {
   ImpactEstimator,
   Json,
   JsonObject,
+  DecisionActor,
   ManualDecision,
   ManualOverride,
   ProcessResult,

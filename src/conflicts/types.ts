@@ -195,10 +195,30 @@ export interface Resolution {
   impact: ConflictImpact;
 }
 
+/**
+ * Who decided, as the host's access layer names them (commerce: `actorOf(principal)`,
+ * `{ kind: 'admin', id }`); its `id` is the decision's `adminId`.
+ *
+ * @example
+ * ```ts
+ * const actor: DecisionActor = { kind: 'admin', id: 'admin-1' };
+ * ```
+ */
+export interface DecisionActor {
+  kind: string;
+  id: string;
+  requestedBy?: string;
+}
+
 /** A decision taken by an admin for an escalated conflict. */
 export interface ManualDecision {
   /** Final absolute values of the fields the admin decided; other fields keep their state. */
   values: JsonObject;
   adminId: string;
   note?: string;
+  /**
+   * Recorded as `actor` in the metadata of the decision's `conflict.resolved`
+   * and in the audit (`manualOverride.actor`); its `id` must be `adminId`.
+   */
+  actor?: DecisionActor;
 }

@@ -25,6 +25,10 @@ import type { ReadModelMode } from '../../src/commerce/read-models/read-model-se
 import { createEventStore, type EventStore } from '../../src/store/index.js';
 import { pgliteEngine, postgresEngine, postgresUrl } from '../support/databases.js';
 import { FAST_RETRY } from './support.js';
+import { systemActor } from '../../src/access/index.js';
+
+/** Who these tests' direct inventory writes act as. */
+const TEST_ACTOR = systemActor('test');
 
 const C = 'creator-race';
 const P = 'p-last-units';
@@ -179,6 +183,7 @@ describe.each(RUNS)('allocation race on $name with $readModels read models', (en
       const outcomes = await Promise.allSettled(
         Array.from({ length: ORDERS }, (_, i) =>
           hosts[i % hosts.length]!.commerce.inventory.allocate({
+            actor: TEST_ACTOR,
             creatorId: C,
             orderId: `race-${i}`,
             lines: [{ productId: P, quantity: 1 }],
@@ -272,6 +277,7 @@ describe.each(RUNS)('allocation race on $name with $readModels read models', (en
       expect(await level()).toMatchObject({ on_hand: 1, reserved: 5, available: -4 });
       await expect(
         commerce.inventory.allocate({
+          actor: TEST_ACTOR,
           creatorId: C,
           orderId: 'late',
           lines: [{ productId: P, quantity: 1 }],

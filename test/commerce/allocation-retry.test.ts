@@ -13,6 +13,10 @@ import {
   type InventoryLevelRow,
 } from '../../src/commerce/index.js';
 import { createEventStore, type EventStore } from '../../src/store/index.js';
+import { systemActor } from '../../src/access/index.js';
+
+/** Who these tests' direct inventory writes act as. */
+const TEST_ACTOR = systemActor('test');
 
 const C = 'creator-1';
 const P = 'p1';
@@ -59,6 +63,7 @@ describe('allocate with an idempotency key, again', () => {
     ]);
   const allocate = (orderId: string, quantity: number) =>
     inventory.allocate({
+      actor: TEST_ACTOR,
       creatorId: C,
       orderId,
       lines: [{ productId: P, quantity }],

@@ -20,6 +20,10 @@ import {
   type InventoryLevelRow,
 } from '../../src/commerce/index.js';
 import { createEventStore, type EventStore } from '../../src/store/index.js';
+import { systemActor } from '../../src/access/index.js';
+
+/** Who these tests' direct inventory writes act as. */
+const TEST_ACTOR = systemActor('test');
 
 const C = 'c1';
 const PRODUCTS = ['a', 'b'] as const;
@@ -87,7 +91,9 @@ describe('allocation under races (in memory, inline read models)', () => {
 
         const outcomes = await s.waitFor(
           Promise.allSettled(
-            orders.map((lines, i) => inventory.allocate({ creatorId: C, orderId: `o${i}`, lines })),
+            orders.map((lines, i) =>
+              inventory.allocate({ actor: TEST_ACTOR, creatorId: C, orderId: `o${i}`, lines }),
+            ),
           ),
         );
 

@@ -7,6 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { commerceEvent, inventoryStream, orderStream } from '../../src/commerce/index.js';
 import { START_CHECKPOINT } from '../../src/core/checkpoint.js';
 import { commerceEngines, type CommerceTestbed } from './support.js';
+import { systemActor } from '../../src/access/index.js';
+
+/** Who these tests' direct inventory writes act as. */
+const TEST_ACTOR = systemActor('test');
 
 const C = 'creator-handler';
 
@@ -38,7 +42,12 @@ describe.each(commerceEngines)('inventory handler on $name', (engine) => {
         }),
       ]);
       await commerce.whenIdle();
-      await inventory.allocate({ creatorId: C, orderId: 'own', lines: [{ productId: 'p1', quantity: 2 }] });
+      await inventory.allocate({
+        actor: TEST_ACTOR,
+        creatorId: C,
+        orderId: 'own',
+        lines: [{ productId: 'p1', quantity: 2 }],
+      });
       // Written by someone else: the allocation alone, which the handler must reserve.
       await store.append(orderStream(C, 'foreign'), [
         commerceEvent('order.inventory_allocated', {

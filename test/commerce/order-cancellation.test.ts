@@ -16,6 +16,10 @@ import {
 } from '../../src/commerce/index.js';
 import type { EventStore } from '../../src/store/index.js';
 import { commerceEngines, receivedOrder, type CommerceTestbed } from './support.js';
+import { systemActor } from '../../src/access/index.js';
+
+/** Who these tests' direct inventory writes act as. */
+const TEST_ACTOR = systemActor('test');
 
 const C = 'creator-1';
 const T0 = '2026-03-01T10:00:00.000Z';
@@ -89,6 +93,7 @@ describe.each(commerceEngines)('order cancellation on $name', (engine) => {
     it('a cancellation of an allocated, unpaid order releases what it holds and refunds nothing', async () => {
       await stock(store, 'p1', 10);
       await commerce.inventory.allocate({
+        actor: TEST_ACTOR,
         creatorId: C,
         orderId: 'o2',
         lines: [{ productId: 'p1', quantity: 3 }],
@@ -108,6 +113,7 @@ describe.each(commerceEngines)('order cancellation on $name', (engine) => {
     it('a refund the processor refuses restores the reservation (compensation) and refunds nothing', async () => {
       await stock(store, 'p1', 10);
       await commerce.inventory.allocate({
+        actor: TEST_ACTOR,
         creatorId: C,
         orderId: 'o3',
         lines: [{ productId: 'p1', quantity: 2 }],

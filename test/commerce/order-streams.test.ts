@@ -6,6 +6,10 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commerceEvent, orderStream, type InventoryLevelRow } from '../../src/commerce/index.js';
 import { commerceEngines, type CommerceTestbed } from './support.js';
+import { systemActor } from '../../src/access/index.js';
+
+/** Who these tests' direct inventory writes act as. */
+const TEST_ACTOR = systemActor('test');
 
 describe('orderStream', () => {
   it('gives distinct ids to distinct (creator, order) pairs, within the store limit', () => {
@@ -47,11 +51,13 @@ describe.each(commerceEngines)('two creators with one order id on $name', (engin
       ]);
     }
     await commerce.inventory.allocate({
+      actor: TEST_ACTOR,
       creatorId: 'creator-a',
       orderId: 'same',
       lines: [{ productId: 'p1', quantity: 2 }],
     });
     await commerce.inventory.allocate({
+      actor: TEST_ACTOR,
       creatorId: 'creator-b',
       orderId: 'same',
       lines: [{ productId: 'p1', quantity: 3 }],

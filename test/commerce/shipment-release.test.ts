@@ -21,6 +21,10 @@ import {
 import type { Processor } from '../../src/processing/index.js';
 import type { EventStore } from '../../src/store/index.js';
 import { commerceEngines, receivedOrder, type CommerceTestbed } from './support.js';
+import { systemActor } from '../../src/access/index.js';
+
+/** Who these tests' direct inventory writes act as. */
+const TEST_ACTOR = systemActor('test');
 
 const C = 'creator-ship';
 const T0 = '2026-03-01T10:00:00.000Z';
@@ -154,6 +158,7 @@ describe.each(commerceEngines)('shipment release on $name', (engine) => {
 
     it("releases a carrier's shipment that came without its release", async () => {
       await commerce.inventory.allocate({
+        actor: TEST_ACTOR,
         creatorId: C,
         orderId: 'w1',
         lines: [{ productId: 'p1', quantity: 3 }],

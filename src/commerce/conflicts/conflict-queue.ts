@@ -6,6 +6,7 @@
  * pending conflict; a decision on another creator's conflict is access-audited too.
  */
 import type { AccessAuditStore } from '../../access/access-audit.js';
+import { actorOf } from '../../access/acting-principal.js';
 import { auditedRead, requireRole } from '../../access/audited-read.js';
 import { frozenPrincipal } from '../../access/principal.js';
 import type { Authorization } from '../../core/authorization.js';
@@ -106,7 +107,10 @@ export class ConflictQueue {
 
   /**
    * Decide a pending conflict (admin only). A conflict of a creator outside
-   * the admin's own is access-audited before the decision is written.
+   * the admin's own is access-audited before the decision is written. The
+   * admin's actor (`{ kind: 'admin', id }`) is recorded in the metadata of
+   * the decision's `conflict.resolved` and of the settled event that follows,
+   * and in the audit (`manualOverride.actor`).
    */
   async decide(
     auth: Authorization,
@@ -125,6 +129,8 @@ export class ConflictQueue {
       values: decision.values,
       adminId: auth.userId,
       note: decision.note,
+      // Recorded on the decision's events and in the audit, as every other write records its actor.
+      actor: actorOf(auth),
     });
   }
 

@@ -34,7 +34,9 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
 import type { LogCheckpoint } from '../../core/checkpoint.js';
 import type { SqlQueryable } from '../../core/sql-client.js';
-import type { EventStore, StoredEvent } from '../../store/types.js';
+import { actorMetadata, type ActorRef } from '../../access/acting-principal.js';
+import { actorFromMetadata } from '../../access/actor-check.js';
+import type { EventMetadata, EventStore, StoredEvent } from '../../store/types.js';
 import type { CommerceOrderRow } from '../read-models/commerce-orders.js';
 import type { InventoryLevelRow } from '../read-models/inventory-levels.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
@@ -829,7 +831,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     entity: Omit<OpenEntity, 'anchorMs'>,
     after: JsonObject,
     before: JsonObject,
-    cause: { key: string; causationId: string; conflictId?: string; decidedBy?: string },
+    cause: { key: string; causationId: string; conflictId?: string; decidedBy?: string; actor?: ActorRef },
     append: EventStore['append'] = (...args) => this.#store.append(...args),
   ): Promise<void> {
     const outcome = settledOutcome(
@@ -849,6 +851,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
         source: SOURCE,
         causationId: cause.causationId,
         ...(cause.conflictId === undefined ? {} : { correlationId: cause.conflictId }),
+        ...actorMetadata(cause.actor),
       },
     });
   }
@@ -858,7 +861,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     for (const event of events) {
       if (event.type === CONFLICT_RESOLVED_EVENT) {
         if (staged.length > 0) await this.#stage(staged.splice(0));
-        await this.#applyDecision(event.data as ConflictResolvedData);
+        await this.#applyDecision(event.data as ConflictResolvedData, event.metadata);
       } else {
         staged.push(toStaged(event));
       }
@@ -896,7 +899,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
   }
 
   // An admin's decision on an escalated stock or order conflict reaches the read models.
-  async #applyDecision(data: ConflictResolvedData): Promise<void> {
+  async #applyDecision(data: ConflictResolvedData, metadata: EventMetadata): Promise<void> {
     if (!data.manual || (data.entityType !== 'inventory' && data.entityType !== 'order')) return;
     const record = await this.unscopedResolver.get(data.conflictId);
     const creatorId = record?.resolution.before.creatorId;
@@ -908,6 +911,8 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       conflictId: data.conflictId,
       // A decision without its admin is still a decision (the resolver reads it the same way).
       decidedBy: data.adminId ?? 'unknown',
+      // The admin who decided is the settled event's actor too.
+      ...actorFromMetadata(metadata),
     });
   }
 }

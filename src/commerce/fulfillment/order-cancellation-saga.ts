@@ -26,6 +26,7 @@ import type { InventoryService } from '../inventory/inventory-service.js';
 import { orderStream } from '../inventory/streams.js';
 import type { PaymentGateway } from '../ports/payment-gateway.js';
 import { orderReportPolicy, refundMatters, refundReport } from './payment-report.js';
+import { checkingSagaActor, sagaActorMetadata, sagaActorOf, sagaActorSchema } from './saga-actor.js';
 
 /** The saga's definition name (stored with every instance: keep it stable). */
 export const ORDER_CANCELLATION_SAGA = 'commerce_order_cancellation';
@@ -41,6 +42,13 @@ export const orderCancellationInputSchema = z.object({
   creatorId: idSchema,
   orderId: idSchema,
   cancelledBy: z.enum(CANCELLED_BY),
+  /**
+   * Who started the saga (`actorOf(principal)`, or the actor recorded on the
+   * `order.cancelled` that triggered it), recorded on every event it writes;
+   * default the system principal `system:saga:commerce_order_cancellation`.
+   * Stored with the input, so a resumed or taken-over saga keeps it.
+   */
+  actor: sagaActorSchema.optional(),
 });
 /** Input of the saga. */
 export type OrderCancellationInput = z.infer<typeof orderCancellationInputSchema>;
@@ -201,8 +209,9 @@ export function orderCancellationSaga(deps: OrderCancellationDeps): SagaDefiniti
   const meta = (ctx: StepContext<OrderCancellationInput>) => ({
     source: CANCELLATION_SAGA_SOURCE,
     correlationId: ctx.sagaId,
+    ...sagaActorMetadata(ORDER_CANCELLATION_SAGA, ctx.input),
   });
-  return defineSaga<OrderCancellationInput>({
+  const definition = defineSaga<OrderCancellationInput>({
     name: ORDER_CANCELLATION_SAGA,
     input: orderCancellationInputSchema,
     steps: [
@@ -213,6 +222,7 @@ export function orderCancellationSaga(deps: OrderCancellationDeps): SagaDefiniti
             creatorId: ctx.input.creatorId,
             orderId: ctx.input.orderId,
             reason: 'cancelled',
+            actor: sagaActorOf(ORDER_CANCELLATION_SAGA, ctx.input),
             metadata: meta(ctx),
           }),
         }),
@@ -265,6 +275,7 @@ export function orderCancellationSaga(deps: OrderCancellationDeps): SagaDefiniti
           units: await inventory.returnShipped({
             creatorId: ctx.input.creatorId,
             orderId: ctx.input.orderId,
+            actor: sagaActorOf(ORDER_CANCELLATION_SAGA, ctx.input),
             metadata: meta(ctx),
           }),
         }),
@@ -272,4 +283,5 @@ export function orderCancellationSaga(deps: OrderCancellationDeps): SagaDefiniti
       },
     ],
   });
+  return checkingSagaActor(definition);
 }

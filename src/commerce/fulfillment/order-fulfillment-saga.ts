@@ -35,6 +35,7 @@ import {
   refundMatters,
   refundReport,
 } from './payment-report.js';
+import { checkingSagaActor, sagaActorMetadata, sagaActorOf, sagaActorSchema } from './saga-actor.js';
 import { tiktokTotalMatters, tiktokTotalReport } from './tiktok-total-report.js';
 
 /** The saga's definition name (stored with every instance: keep it stable). */
@@ -71,6 +72,13 @@ export const orderFulfillmentInputSchema = z.object({
    * validate_order then appends at that version instead of reading the stream.
    */
   cleanThrough: z.number().int().positive().optional(),
+  /**
+   * Who started the saga (`actorOf(principal)`, or the actor of the event that
+   * triggered it), recorded on every event it writes; default the system
+   * principal `system:saga:commerce_order_fulfillment`. Stored with the input,
+   * so a resumed or taken-over saga keeps it.
+   */
+  actor: sagaActorSchema.optional(),
 });
 /** Input of the saga. */
 export type OrderFulfillmentInput = z.infer<typeof orderFulfillmentInputSchema>;
@@ -171,6 +179,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
   const meta = (ctx: StepContext<OrderFulfillmentInput>) => ({
     source: FULFILLMENT_SAGA_SOURCE,
     correlationId: ctx.sagaId,
+    ...sagaActorMetadata(ORDER_FULFILLMENT_SAGA, ctx.input),
   });
   // Each guard reads only what was appended since the last look (or this saga's own append).
   const cancellations = new CancellationWatch(store);
@@ -223,7 +232,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
   const isCancelled = (creatorId: string, orderId: string) =>
     cancellations.isCancelled(orderStream(creatorId, orderId));
 
-  return defineSaga<OrderFulfillmentInput>({
+  const definition = defineSaga<OrderFulfillmentInput>({
     name: ORDER_FULFILLMENT_SAGA,
     input: orderFulfillmentInputSchema,
     steps: [
@@ -253,7 +262,12 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
               ctx.input.cleanThrough,
             );
             const cleanThrough = cancellations.cleanThrough(streamId);
-            return { lines, totalAmount, currency, ...(cleanThrough === undefined ? {} : { cleanThrough }) };
+            return {
+              lines,
+              totalAmount,
+              currency,
+              ...(cleanThrough === undefined ? {} : { cleanThrough }),
+            };
           }),
         compensation: {
           name: 'mark_order_failed',
@@ -281,6 +295,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
               orderId: ctx.input.orderId,
               lines: validated(ctx).lines,
               idempotencyKey: ctx.idempotencyKey,
+              actor: sagaActorOf(ORDER_FULFILLMENT_SAGA, ctx.input),
               metadata: meta(ctx),
             }),
           ),
@@ -291,6 +306,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
               creatorId: ctx.input.creatorId,
               orderId: ctx.input.orderId,
               reason: 'compensation',
+              actor: sagaActorOf(ORDER_FULFILLMENT_SAGA, ctx.input),
               metadata: meta(ctx),
             }),
         },
@@ -445,6 +461,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
                 }),
               ],
               idempotencyKey: ctx.idempotencyKey,
+              actor: sagaActorOf(ORDER_FULFILLMENT_SAGA, ctx.input),
               metadata: meta(ctx),
               known: { version: look.version, holdings: look.holdings },
             });
@@ -455,4 +472,5 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
       },
     ],
   });
+  return checkingSagaActor(definition);
 }

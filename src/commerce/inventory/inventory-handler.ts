@@ -5,6 +5,8 @@
  * raises `inventory.low_stock_detected` / `inventory.reorder_triggered` when a
  * product's level calls for them.
  */
+import { systemActor, type ActorRef } from '../../access/acting-principal.js';
+import { actorFromMetadata } from '../../access/actor-check.js';
 import type { Row } from '../../core/row-change.js';
 import { createProcessor, type Processor, type ProcessorOptions } from '../../processing/index.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
@@ -59,6 +61,14 @@ export interface InventoryHandlerOptions {
   >;
 }
 
+/** The handler's own actor, for what it does on an event that names none. */
+const HANDLER_ACTOR = systemActor('inventory-handler');
+
+/** Who a reaction to `event` acts for: the actor the event records, else the handler. */
+function actingFor(event: StoredEvent): ActorRef {
+  return actorFromMetadata(event.metadata).actor ?? HANDLER_ACTOR;
+}
+
 /**
  * Create the handler (call `start()` on it): a processor with
  * `delivery: 'at-least-once'`, since its effects are appends through the store,
@@ -98,6 +108,7 @@ export function createInventoryHandler(options: InventoryHandlerOptions): Proces
             if ((reservedAt.get(orderKey(event.data)) ?? -1) > index) break;
             await inventory.reserveAllocation(
               event.data as EventPayload<'order.inventory_allocated'>,
+              actingFor(event),
               caused,
             );
             break;
@@ -112,6 +123,7 @@ export function createInventoryHandler(options: InventoryHandlerOptions): Proces
               creatorId: d.creatorId,
               orderId: d.orderId,
               reason: event.type === 'order.shipped' ? 'fulfilled' : 'cancelled',
+              actor: actingFor(event),
               metadata: caused,
             });
             break;

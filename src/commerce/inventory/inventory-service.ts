@@ -4,6 +4,8 @@
  * outstanding units of an order are read from one stream and every release
  * is guarded by optimistic concurrency (never released twice).
  */
+import { actorMetadata, type ActorRef } from '../../access/acting-principal.js';
+import { assertActor } from '../../access/actor-check.js';
 import { isConcurrencyError } from '../../core/errors.js';
 import type { RetryPolicy } from '../../runtime/retry-policy.js';
 import { withRetry } from '../../runtime/with-retry.js';
@@ -40,13 +42,18 @@ export interface InventoryServiceOptions {
 }
 
 /**
- * Allocation and release of stock for orders.
+ * Allocation and release of stock for orders. It checks no principal (the
+ * sagas and the inventory handler that call it act for no request), but every
+ * write names its actor (`actor`, recorded as metadata `actor` and `userId`):
+ * a missing one throws `PRINCIPAL_MISSING`, a malformed or forged one
+ * `PRINCIPAL_INVALID`, before anything is read or written.
  *
  * @example
  * ```ts
  * const inventory = new InventoryService({ store, readModels });
- * await inventory.allocate({ creatorId: 'c1', orderId: 'o1', lines: [{ productId: 'p1', quantity: 2 }] });
- * await inventory.release({ creatorId: 'c1', orderId: 'o1', reason: 'cancelled' });
+ * const actor = systemActor('restock-import');
+ * await inventory.allocate({ creatorId: 'c1', orderId: 'o1', lines: [{ productId: 'p1', quantity: 2 }], actor });
+ * await inventory.release({ creatorId: 'c1', orderId: 'o1', reason: 'cancelled', actor });
  * ```
  */
 export class InventoryService {
@@ -83,9 +90,12 @@ export class InventoryService {
     orderId: string;
     lines: readonly AllocationLine[];
     idempotencyKey?: string;
+    /** Who allocates (required: `PRINCIPAL_MISSING` / `PRINCIPAL_INVALID`). */
+    actor: ActorRef;
     metadata?: EventMetadata;
   }): Promise<AllocationLine[]> {
     const { creatorId, orderId } = request;
+    const metadata = actingMetadata(request, 'InventoryService.allocate');
     const wanted = new Map<string, number>();
     for (const line of request.lines)
       wanted.set(line.productId, (wanted.get(line.productId) ?? 0) + line.quantity);
@@ -131,7 +141,7 @@ export class InventoryService {
     await this.#store.append(orderStream(creatorId, orderId), events, {
       aggregateType: 'order',
       ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
-      ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+      metadata,
     });
     return allocations;
   }
@@ -142,15 +152,17 @@ export class InventoryService {
    */
   async reserveAllocation(
     payload: EventPayload<'order.inventory_allocated'>,
-    metadata?: EventMetadata,
+    actor: ActorRef,
+    extra?: EventMetadata,
   ): Promise<number> {
     const { creatorId, orderId } = payload;
+    const metadata = actingMetadata({ actor, metadata: extra }, 'InventoryService.reserveAllocation');
     const done = await this.#withStream(creatorId, orderId, async ({ held }) => {
       if (held.size > 0) return { events: [], result: 0 };
       const events = payload.allocations.map((a) =>
         commerceEvent('inventory.reserved', { creatorId, orderId, ...a }),
       );
-      return { events, result: events.length, ...(metadata === undefined ? {} : { metadata }) };
+      return { events, result: events.length, metadata };
     });
     return done.result;
   }
@@ -164,13 +176,16 @@ export class InventoryService {
     creatorId: string;
     orderId: string;
     reason: ReleaseReason;
+    /** Who releases (required: `PRINCIPAL_MISSING` / `PRINCIPAL_INVALID`). */
+    actor: ActorRef;
     metadata?: EventMetadata;
   }): Promise<number> {
     const { creatorId, orderId, reason } = request;
+    const metadata = actingMetadata(request, 'InventoryService.release');
     const done = await this.#withStream(creatorId, orderId, async ({ held }) => ({
       events: releaseEvents(creatorId, orderId, held, reason),
       result: unitsOf(held),
-      ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+      metadata,
     }));
     return done.result;
   }
@@ -184,13 +199,16 @@ export class InventoryService {
   async returnShipped(request: {
     creatorId: string;
     orderId: string;
+    /** Who returns the units (required: `PRINCIPAL_MISSING` / `PRINCIPAL_INVALID`). */
+    actor: ActorRef;
     metadata?: EventMetadata;
   }): Promise<number> {
     const { creatorId, orderId } = request;
+    const metadata = actingMetadata(request, 'InventoryService.returnShipped');
     const done = await this.#withStream(creatorId, orderId, async ({ shipped }) => ({
       events: releaseEvents(creatorId, orderId, shipped, 'returned'),
       result: unitsOf(shipped),
-      ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+      metadata,
     }));
     return done.result;
   }
@@ -210,7 +228,7 @@ export class InventoryService {
    * @example
    * ```ts
    * await inventory.appendWithRelease({
-   *   creatorId: 'c1', orderId: 'o1', reason: 'fulfilled', idempotencyKey: 'ship:o1',
+   *   creatorId: 'c1', orderId: 'o1', reason: 'fulfilled', idempotencyKey: 'ship:o1', actor,
    *   events: [commerceEvent('order.shipped', { creatorId: 'c1', orderId: 'o1', provider: 'shippo' })],
    * });
    * ```
@@ -221,10 +239,13 @@ export class InventoryService {
     events: readonly NewEvent[];
     reason: ReleaseReason;
     idempotencyKey?: string;
+    /** Who ships (required: `PRINCIPAL_MISSING` / `PRINCIPAL_INVALID`). */
+    actor: ActorRef;
     metadata?: EventMetadata;
     known?: { version: number; holdings: OrderHoldings };
   }): Promise<{ units: number; append: AppendResult }> {
     const { creatorId, orderId, reason } = request;
+    const metadata = actingMetadata(request, 'InventoryService.appendWithRelease');
     const done = await this.#withStream(
       creatorId,
       orderId,
@@ -232,7 +253,7 @@ export class InventoryService {
         events: [...request.events, ...releaseEvents(creatorId, orderId, held, reason)],
         result: unitsOf(held),
         ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
-        ...(request.metadata === undefined ? {} : { metadata: request.metadata }),
+        metadata,
       }),
       request.known,
     );
@@ -284,6 +305,15 @@ export class InventoryService {
       { shouldRetry: isConcurrencyError },
     );
   }
+}
+
+/** The metadata of a write by `actor` (checked first: nothing is written without one). */
+function actingMetadata(
+  request: { actor: ActorRef; metadata?: EventMetadata | undefined },
+  what: string,
+): EventMetadata {
+  assertActor(request.actor, what);
+  return { ...request.metadata, ...actorMetadata(request.actor) };
 }
 
 /**

@@ -7,6 +7,7 @@
  * `inventory_levels` projection, so a rebuild from the log reproduces it.
  */
 import { actorMetadata, type ActorRef } from '../../access/acting-principal.js';
+import { assertActor } from '../../access/actor-check.js';
 import type { EventStore, NewEvent } from '../../store/types.js';
 import { commerceEvent } from '../events/catalog.js';
 import { deriveInventory, type DerivedInventory } from '../read-models/inventory-derive.js';
@@ -65,6 +66,7 @@ export interface InventorySyncResult {
  * ```ts
  * const result = await syncInventoryLevels({
  *   store, readModels, options: resolveInventoryOptions(), creatorId: 'c1', now: new Date('2026-12-01T00:00:00Z'),
+ *   actor: systemActor('nightly-sync'),
  * });
  * ```
  */
@@ -77,10 +79,12 @@ export interface SyncInventoryLevelsOptions {
   now?: Date;
   /**
    * Who runs it, recorded in the run's events' metadata (`actor`, `userId`).
-   * This function checks no one: `commerce.syncInventoryLevels(creatorId,
-   * principal)` checks the caller first.
+   * Required: a missing one throws `PRINCIPAL_MISSING`, a malformed or
+   * forged one `PRINCIPAL_INVALID`, before anything is read or written. This
+   * function checks no principal's rights: `commerce.syncInventoryLevels(creatorId,
+   * principal)` checks the caller first and passes its actor.
    */
-  actor?: ActorRef;
+  actor: ActorRef;
 }
 
 /**
@@ -95,11 +99,12 @@ export interface SyncInventoryLevelsOptions {
  *
  * @example
  * ```ts
- * const result = await syncInventoryLevels({ store, readModels, options, creatorId: 'c1' });
+ * const result = await syncInventoryLevels({ store, readModels, options, creatorId: 'c1', actor: systemActor('nightly-sync') });
  * console.log(result.products, result.lowStock, result.durationMs);
  * ```
  */
 export async function syncInventoryLevels(input: SyncInventoryLevelsOptions): Promise<InventorySyncResult> {
+  assertActor(input.actor, 'syncInventoryLevels');
   const started = performance.now();
   const { store, readModels, options, creatorId } = input;
   const now = input.now ?? new Date();

@@ -4,6 +4,7 @@
  * `sync-inventory-levels` does on its schedule and on inventory events.
  */
 import { actorMetadata, type ActorRef } from '../../access/acting-principal.js';
+import { assertActor } from '../../access/actor-check.js';
 import type { EventStore } from '../../store/types.js';
 import { stockReportEvent } from '../conflicts/report-events.js';
 import type { TikTokShopClient } from '../ports/tiktok-shop-client.js';
@@ -45,7 +46,7 @@ export interface TikTokStockReportResult {
  * @example
  * ```ts
  * await reportTikTokStock({ store, readModels, feed, creatorId: 'c1', productIds: ['p1'],
- *   keyOf: (productId) => `scheduled-sync:${runId}:c1:${productId}` });
+ *   keyOf: (productId) => `scheduled-sync:${runId}:c1:${productId}`, actor: systemActor('stock-read') });
  * ```
  */
 export interface TikTokStockReportOptions {
@@ -58,8 +59,13 @@ export interface TikTokStockReportOptions {
   /** Idempotency key of a product's report: a retried run reports each figure once. */
   keyOf: (productId: string) => string;
   signal?: AbortSignal;
-  /** Who reads and reports (the schedule's or the trigger's system principal), recorded in the metadata. */
-  actor?: ActorRef;
+  /**
+   * Who reads and reports (the schedule's or the trigger's system principal),
+   * recorded in the metadata. Required: a missing one throws
+   * `PRINCIPAL_MISSING`, a malformed or forged one `PRINCIPAL_INVALID`,
+   * before TikTok is asked or anything is written.
+   */
+  actor: ActorRef;
 }
 
 /**
@@ -71,10 +77,11 @@ export interface TikTokStockReportOptions {
  * @example
  * ```ts
  * const { read, reported } = await reportTikTokStock({ store, readModels, feed, creatorId: 'c1',
- *   keyOf: (p) => `scheduled-sync:${runId}:c1:${p}` });
+ *   keyOf: (p) => `scheduled-sync:${runId}:c1:${p}`, actor: systemActor('stock-read') });
  * ```
  */
 export async function reportTikTokStock(options: TikTokStockReportOptions): Promise<TikTokStockReportResult> {
+  assertActor(options.actor, 'reportTikTokStock');
   const { store, readModels, feed, creatorId, productIds, signal } = options;
   const shopId = feed.shopOf(creatorId);
   if (!feed.client.getInventory || shopId === undefined || productIds?.length === 0)

@@ -23,8 +23,17 @@ export const manualDecisionSchema = z
     values: z.record(z.string().min(1), z.json()),
     adminId: z.string().min(1),
     note: z.string().max(2000).optional(),
+    actor: z
+      .object({ kind: z.string().min(1), id: z.string().min(1), requestedBy: z.string().min(1).optional() })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  // An actor naming someone else than the deciding admin is not who decided.
+  .refine((d) => d.actor === undefined || d.actor.id === d.adminId, {
+    path: ['actor', 'id'],
+    message: 'must be the adminId',
+  });
 
 /**
  * The resolution an admin's decision produces for an escalated conflict.

@@ -39,7 +39,7 @@ import {
 import { jsonEquals, type JsonObject } from '../json.js';
 import { buildConflictReport, REPORT_BUCKETS, type ConflictReport, type ReportBucket } from './reports.js';
 import type { ConflictStrategy } from '../pipeline/strategies/strategy.js';
-import type { ConflictInput, ContenderInput, ManualDecision, Resolution } from '../types.js';
+import type { ConflictInput, ContenderInput, DecisionActor, ManualDecision, Resolution } from '../types.js';
 
 /**
  * Options of {@link ConflictResolver}.
@@ -520,17 +520,24 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     }
     const decided = this.engine.decide(record.resolution, decision);
     const decidedAt = this.#now();
-    const override: ManualOverride = {
+    const actor = decision.actor && copyActor(decision.actor);
+    const inEvent = {
       adminId: decision.adminId,
-      values: decided.set,
       decidedAt: new Date(decidedAt).toISOString(),
       ...(decision.note === undefined ? {} : { note: decision.note }),
     };
+    const inData = { ...inEvent, values: decided.set };
+    const override: ManualOverride = { ...inData, ...(actor ? { actor } : {}) };
     const manualId = nameUuid(`${conflictId}:manual`);
     const { entityType, entityId } = decided;
     const streamId = this.#streamId(entityType, entityId);
-    const event = resolvedEvent(decided, manualId, { manual: true, ...override });
-    event.metadata = { causationId: record.events.outcome, userId: decision.adminId };
+    const event = resolvedEvent(decided, manualId, { manual: true, ...inData });
+    // Who decided goes where every other write records its actor: the event's metadata.
+    event.metadata = {
+      causationId: record.events.outcome,
+      userId: decision.adminId,
+      ...(actor ? { actor: { ...actor } } : {}),
+    };
     const appended = await this.#store.append(streamId, [event], {
       aggregateType: CONFLICT_AGGREGATE_TYPE,
       idempotencyKey: `conflict:${conflictId}:manual`,
@@ -603,6 +610,8 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     const data = logged.data as ConflictResolvedData;
     const decision: ManualDecision = { values: data.set, adminId: data.adminId ?? 'unknown' };
     if (data.note !== undefined) decision.note = data.note;
+    const actor = loggedActor(logged.metadata['actor']);
+    if (actor?.id === decision.adminId) decision.actor = actor;
     const decided = this.engine.decide(record.resolution, decision);
     const decidedAt = data.decidedAt ?? logged.occurredAt.toISOString();
     return {
@@ -615,6 +624,22 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
       events: { ...record.events, manual: manualId },
     };
   }
+}
+
+function copyActor(actor: DecisionActor): DecisionActor {
+  return {
+    kind: actor.kind,
+    id: actor.id,
+    ...(actor.requestedBy === undefined ? {} : { requestedBy: actor.requestedBy }),
+  };
+}
+
+/** The actor a logged decision recorded in its metadata, if a well-formed one. */
+function loggedActor(value: unknown): DecisionActor | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { kind, id, requestedBy } = value as Record<string, unknown>;
+  if (typeof kind !== 'string' || typeof id !== 'string') return undefined;
+  return copyActor({ kind, id, ...(typeof requestedBy === 'string' ? { requestedBy } : {}) });
 }
 
 function sameDecision(override: ManualOverride, decision: ManualDecision): boolean {

@@ -3,7 +3,7 @@
  */
 import type { SqlQueryable } from '../../../core/sql-client.js';
 import type { JsonObject } from '../../json.js';
-import type { Resolution } from '../../types.js';
+import type { DecisionActor, Resolution } from '../../types.js';
 
 /**
  * Lifecycle of an audited conflict.
@@ -20,6 +20,8 @@ export type AuditStatus = (typeof AUDIT_STATUSES)[number];
 /** An admin's intervention. */
 export interface ManualOverride {
   adminId: string;
+  /** Who decided as the host names them (`ManualDecision.actor`), when given. */
+  actor?: DecisionActor;
   values: JsonObject;
   note?: string;
   /** ISO time of the decision. */
