@@ -24,7 +24,7 @@ import { waitFor } from '../support/wait.js';
 const LEASE_MS = 2_000;
 const HEARTBEAT_MS = 500;
 // Self-fencing after 1.5 s without a renewal; the pool below stays busy three times as long.
-const SLOW_STATEMENTS = 6;
+const SLOW_STATEMENTS = 3;
 const SLOW_SECONDS = 1.5;
 
 /** The store, counting the renewals that came back (and whether the pool was busy then). */
@@ -52,6 +52,7 @@ describe.skipIf(postgresUrl() === null)('saga leases under a saturated pool (Pos
   let runner: SagaRunner | undefined;
   const connectionErrors: Error[] = [];
   beforeEach(async () => {
+    // One connection carries the runner's LISTEN: one is left for the load.
     pool = new pg.Pool({ connectionString: postgresUrl()!, max: 2 });
     connectionErrors.length = 0;
     sql = fromPg(pool, { onConnectionError: (err) => connectionErrors.push(err) });
@@ -114,13 +115,13 @@ describe.skipIf(postgresUrl() === null)('saga leases under a saturated pool (Pos
     busy = true;
     const load = occupyPool(pool, SLOW_STATEMENTS, SLOW_SECONDS);
     void load.done.then(() => (busy = false));
-    // Both connections run a slow statement and the rest wait in the pool's queue.
-    expect(pool.waitingCount).toBeGreaterThanOrEqual(SLOW_STATEMENTS - 2);
+    // The free connection runs a slow statement and the rest wait in the pool's queue.
+    expect(pool.waitingCount).toBeGreaterThanOrEqual(SLOW_STATEMENTS - 1);
     await load.done;
 
+    expect(parked.lost).toEqual([]);
     // About nine beats fit in the busy time; on the pool they waited for all of it.
     expect(parked.renewals.filter((r) => r.busy).length).toBeGreaterThanOrEqual(2);
-    expect(parked.lost).toEqual([]);
     parked.finish();
     expect((await parked.runner.waitFor(parked.sagaId, { timeoutMs: 30_000 })).status).toBe('completed');
     expect(parked.lost).toEqual([]);
