@@ -300,3 +300,6 @@ function quoteChannel(channel: string): string {
 
 /** Thrown when COMMIT answers `ROLLBACK` (code `TRANSACTION_ROLLED_BACK`). */
 export { TransactionRolledBackError } from './pg-transaction.js';
+
+/** The connection the priority lane opens outside the pool (`FromPgOptions.priorityLane`). */
+export type { PgLaneClientLike } from './pg-priority-lane.js';
