@@ -23,8 +23,8 @@ export interface PgLaneClientLike {
   query(text: string): PgQueryResult;
   end(): Promise<void>;
   on(event: 'error' | 'end', listener: (err?: Error) => void): unknown;
-  /** node-postgres's connection: its socket is unref'd while the lane is idle. */
-  connection?: { stream?: { ref?(): void; unref?(): void } };
+  /** node-postgres's connection: its socket (a `net.Socket`) is unref'd while the lane is idle. */
+  connection?: { stream?: unknown };
 }
 
 /** What the lane needs from the adapter. */
@@ -72,7 +72,10 @@ export class PgPriorityLane implements SqlQueryable {
   }
 
   async exec(text: string): Promise<void> {
-    await this.#run((client) => client.query(text), () => this.#options.fallback.exec(text));
+    await this.#run(
+      (client) => client.query(text),
+      () => this.#options.fallback.exec(text),
+    );
   }
 
   /** Close the lane's connection; later statements take the pool's path. */
@@ -83,12 +86,15 @@ export class PgPriorityLane implements SqlQueryable {
     if (lane) this.#end(lane);
   }
 
-  async #run(send: (client: PgLaneClientLike) => PgQueryResult, onPool: () => Promise<unknown>): Promise<unknown> {
+  async #run(
+    send: (client: PgLaneClientLike) => PgQueryResult,
+    onPool: () => Promise<unknown>,
+  ): Promise<unknown> {
     const lane = await this.#open()?.catch(() => undefined);
     if (!lane || lane.ended) return onPool();
     if (lane.inFlight++ === 0) {
       clearTimeout(lane.idleTimer);
-      lane.client.connection?.stream?.ref?.();
+      holdsProcess(lane.client, true);
     }
     try {
       return await fromDatabase(send(lane.client));
@@ -146,7 +152,7 @@ export class PgPriorityLane implements SqlQueryable {
 
   /** An idle lane does not keep the process alive (as pg's `allowExitOnIdle`), and closes after `idleCloseMs`. */
   #idle(lane: LaneConnection): void {
-    lane.client.connection?.stream?.unref?.();
+    holdsProcess(lane.client, false);
     clearTimeout(lane.idleTimer);
     lane.idleTimer = setTimeout(() => {
       if (lane.inFlight === 0) this.#end(lane);
@@ -169,6 +175,13 @@ interface LaneConnection {
   inFlight: number;
   ended: boolean;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Let the lane's socket keep the process alive, or not (a socket's `ref`/`unref`, where it has them). */
+function holdsProcess(client: PgLaneClientLike, hold: boolean): void {
+  const socket = client.connection?.stream as { ref?: () => void; unref?: () => void } | undefined;
+  if (hold) socket?.ref?.();
+  else socket?.unref?.();
 }
 
 /** An error the server raised for the statement itself (a SQLSTATE outside connection failures and shutdowns). */

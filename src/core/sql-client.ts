@@ -94,7 +94,7 @@ export interface SqlClient extends SqlQueryable {
    * renews its leases in time, instead of fencing its own work after
    * `leaseMs − heartbeatMs` for another host to claim. pg: one connection of
    * its own, outside the pool. Absent (PGlite has one connection): such
-   * statements take the usual path ({@link priorityLaneOf}). Never for data
+   * statements take the usual path (`priorityLaneOf`). Never for data
    * statements, claims or anything slow: they would queue the renewals again.
    */
   readonly priorityLane?: SqlQueryable;

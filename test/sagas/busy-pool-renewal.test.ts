@@ -106,7 +106,15 @@ describe.skipIf(postgresUrl() === null)('saga leases under a saturated pool (Pos
     started.startWorker();
     const { sagaId } = await started.start(saga, null, { sagaId: 'parked-1' });
     await running;
-    return { runner: started, sagaId, renewals: counting.renewals, lost, takenOver, runs: () => runs, finish };
+    return {
+      runner: started,
+      sagaId,
+      renewals: counting.renewals,
+      lost,
+      takenOver,
+      runs: () => runs,
+      finish,
+    };
   }
 
   it('renewals come back while every pooled connection is busy: no self-fence, no re-claim', async () => {
@@ -150,14 +158,18 @@ describe.skipIf(postgresUrl() === null)('saga leases under a saturated pool (Pos
     const observer = new pg.Client({ connectionString: postgresUrl()! });
     await observer.connect();
     try {
-      const { rows } = await observer.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [before]);
+      const { rows } = await observer.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [
+        before,
+      ]);
       expect(rows[0]!.ok).toBe(true);
     } finally {
       await observer.end();
     }
     await waitFor(() => connectionErrors.length > 0, { what: "the lane's connection error" });
     const renewed = parked.renewals.length;
-    await waitFor(() => parked.renewals.length >= renewed + 2, { what: 'two renewals after the termination' });
+    await waitFor(() => parked.renewals.length >= renewed + 2, {
+      what: 'two renewals after the termination',
+    });
     expect(await lanePid()).not.toBe(before);
 
     parked.finish();

@@ -45,7 +45,8 @@ describe.skipIf(postgresUrl() === null)('the pg priority lane (PostgreSQL)', () 
     const held = await pool.connect(); // the pool's only connection
     try {
       const lanePid = await pidOf(lane);
-      expect(lanePid).not.toBe(await pidOf(held));
+      const { rows } = await held.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      expect(lanePid).not.toBe(Number(rows[0]!.pid));
     } finally {
       held.release();
     }
@@ -68,8 +69,11 @@ describe.skipIf(postgresUrl() === null)('the pg priority lane (PostgreSQL)', () 
     running.catch(() => undefined);
     await waitFor(
       async () =>
-        (await observer.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND query LIKE '%pg_sleep%'`, [first]))
-          .rows.length === 1,
+        (
+          await observer.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND query LIKE '%pg_sleep%'`, [
+            first,
+          ])
+        ).rows.length === 1,
       { what: 'the sleep to run on the lane' },
     );
     await observer.query('SELECT pg_terminate_backend($1)', [first]);
