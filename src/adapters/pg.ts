@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { QueryOptions, SqlClient, SqlResult, SqlTransaction, Unlisten } from '../core/sql-client.js';
 import { fromDatabase } from '../core/sql-errors.js';
+import { PgPriorityLane, type PgLaneClientLike } from './pg-priority-lane.js';
 import { runPgTransaction } from './pg-transaction.js';
 
 /**
@@ -48,7 +49,13 @@ export interface PgPoolLike {
   query(config: PgQueryConfig): PgQueryResult;
   connect(): Promise<PgClientLike>;
   on?(event: 'error', listener: (err: Error) => void): unknown;
-  readonly options?: { max?: number };
+  readonly options?: { max?: number; idleTimeoutMillis?: number | null };
+  /**
+   * node-postgres's `Client` class, which a `pg.Pool` carries (undeclared in
+   * `@types/pg`): the priority lane opens its connection with it and the
+   * pool's `options`, as the pool opens its own.
+   */
+  readonly Client?: new (config: never) => PgLaneClientLike;
 }
 
 /**
@@ -78,11 +85,21 @@ export interface FromPgOptions {
    * round trips, the same statements in the same order. Default true.
    */
   pipeline?: boolean;
+  /**
+   * The priority lane ({@link SqlClient.priorityLane}): one connection outside
+   * the pool, opened on first use, for lease renewals and releases, so they
+   * never queue behind the pool's statements. `true` (default) opens it like
+   * the pool opens its own (the pool's `Client` and options); a function
+   * opens it yourself (an unconnected client); `false`: no lane, lease
+   * statements take the pool's path. One connection more per host.
+   */
+  priorityLane?: boolean | (() => PgLaneClientLike);
 }
 
 /**
  * Adapt a `pg.Pool` to the library's {@link SqlClient} port. The pool stays the
- * host's: `close()` only releases the connection held for LISTEN.
+ * host's: `close()` only releases the connection held for LISTEN and closes
+ * the priority lane's (see {@link FromPgOptions.priorityLane}).
  *
  * The adapter listens for the pool's `error` events: node-postgres emits one
  * when the server closes an idle connection (a restart, an administrator's
@@ -124,7 +141,7 @@ export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient
     config.name = name;
     return config;
   };
-  return {
+  const sql: SqlClient = {
     dialect: 'pg',
     maxConcurrency: pool.options?.max ?? 10,
     async query<Row>(
@@ -142,8 +159,33 @@ export function fromPg(pool: PgPoolLike, options: FromPgOptions = {}): SqlClient
       return runPgTransaction({ client, toConfig, pipeline, onConnectionError }, fn);
     },
     listen: (channel, onNotify, onReconnect) => listener.listen(channel, onNotify, onReconnect),
-    close: () => listener.close(),
+    close: async () => {
+      await Promise.all([lane?.close(), listener.close()]);
+    },
   };
+  const newClient = priorityLaneClient(pool, options.priorityLane ?? true);
+  const lane =
+    newClient &&
+    new PgPriorityLane({
+      newClient,
+      fallback: sql,
+      toConfig,
+      onConnectionError,
+      retryOpenMs: options.listenReconnectMs ?? 500,
+      idleCloseMs: pool.options?.idleTimeoutMillis || 10_000,
+    });
+  return lane ? { ...sql, priorityLane: lane } : sql;
+}
+
+/** How the priority lane opens its connection, or undefined for no lane. */
+function priorityLaneClient(
+  pool: PgPoolLike,
+  choice: boolean | (() => PgLaneClientLike),
+): (() => PgLaneClientLike) | undefined {
+  if (typeof choice === 'function') return choice;
+  const Client = pool.Client;
+  if (!choice || !Client) return undefined;
+  return () => new Client(pool.options as never);
 }
 
 type NotifyHandler = (payload: string) => void;
@@ -258,3 +300,6 @@ function quoteChannel(channel: string): string {
 
 /** Thrown when COMMIT answers `ROLLBACK` (code `TRANSACTION_ROLLED_BACK`). */
 export { TransactionRolledBackError } from './pg-transaction.js';
+
+/** The connection the priority lane opens outside the pool (`FromPgOptions.priorityLane`). */
+export type { PgLaneClientLike } from './pg-priority-lane.js';

@@ -88,8 +88,31 @@ export interface SqlClient extends SqlQueryable {
   readonly maxConcurrency?: number;
   /** A short name of the engine, e.g. `'pg'` or `'pglite'`, for logs and benchmarks. */
   readonly dialect?: string;
-  /** Release what the adapter itself opened (listen connections); never closes the host's pool. */
+  /**
+   * A lane for tiny statements that must not wait behind the others: lease
+   * renewals and releases. A host whose pooled connections are all busy still
+   * renews its leases in time, instead of fencing its own work after
+   * `leaseMs − heartbeatMs` for another host to claim. pg: one connection of
+   * its own, outside the pool. Absent (PGlite has one connection): such
+   * statements take the usual path (`priorityLaneOf`). Never for data
+   * statements, claims or anything slow: they would queue the renewals again.
+   */
+  readonly priorityLane?: SqlQueryable;
+  /** Release what the adapter itself opened (listen and lane connections); never closes the host's pool. */
   close?(): Promise<void>;
+}
+
+/**
+ * Where lease renewals and releases go: `sql`'s priority lane when it has one
+ * ({@link SqlClient.priorityLane}), else `sql` itself (a transaction, PGlite).
+ *
+ * @example
+ * ```ts
+ * await priorityLaneOf(sql).query('UPDATE app.leases SET expires_at = now() + interval \'6 s\' WHERE name = $1', ['x']);
+ * ```
+ */
+export function priorityLaneOf(sql: SqlQueryable): SqlQueryable {
+  return (sql as SqlClient).priorityLane ?? sql;
 }
 
 /** PostgreSQL error codes the library branches on. */

@@ -6,7 +6,7 @@
  * does not use this table: it leases each saga in the saga's own row, fenced by
  * a token, renewed by the same runtime `Heartbeat` with the same timing defaults.
  */
-import { quoteIdent, type SqlQueryable } from '../core/sql-client.js';
+import { priorityLaneOf, quoteIdent, type SqlQueryable } from '../core/sql-client.js';
 import type { LeasePort } from '../runtime/lease-keeper.js';
 
 /** Where the lease table lives and who asks. */
@@ -125,6 +125,9 @@ function leaseTable(schema: string): string {
 
 /**
  * The lease rows of `schema` as the runtime's {@link LeasePort}, for a `LeaseKeeper`.
+ * Renewals and releases take `sql`'s priority lane where it has one
+ * ({@link priorityLaneOf}), so a busy pool cannot delay them past the
+ * holder's self-fencing deadline; acquiring waits in the pool like any claim.
  *
  * @example
  * ```ts
@@ -132,9 +135,10 @@ function leaseTable(schema: string): string {
  * ```
  */
 export function sqlLeases(sql: SqlQueryable, schema: string): LeasePort {
+  const lane = priorityLaneOf(sql);
   return {
     acquire: (name, owner, ttlMs) => acquireLease({ sql, schema, name, owner }, ttlMs),
-    renew: (name, owner, ttlMs) => renewLease({ sql, schema, name, owner }, ttlMs),
-    release: (name, owner) => releaseLease({ sql, schema, name, owner }),
+    renew: (name, owner, ttlMs) => renewLease({ sql: lane, schema, name, owner }, ttlMs),
+    release: (name, owner) => releaseLease({ sql: lane, schema, name, owner }),
   };
 }

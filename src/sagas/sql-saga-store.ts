@@ -4,7 +4,7 @@
  * which keeps a whole batch in one statement, one round trip and one commit.
  */
 import { runMigrations } from '../core/migrator.js';
-import { quoteIdent, type SqlClient, type SqlQueryable } from '../core/sql-client.js';
+import { priorityLaneOf, quoteIdent, type SqlClient, type SqlQueryable } from '../core/sql-client.js';
 import { migrateProcessing } from '../processing/index.js';
 import type {
   ClaimOptions,
@@ -156,7 +156,8 @@ class SqlSagaStore implements SagaStore {
 
   async heartbeat(owner: string, sagaIds: readonly string[], leaseMs: number): Promise<string[]> {
     if (sagaIds.length === 0) return [];
-    const { rows } = await this.#sql.query<{ saga_id: string }>(this.#q.heartbeat, [
+    // On the priority lane: a renewal queued behind the pool's statements came back past the self-fencing deadline.
+    const { rows } = await priorityLaneOf(this.#sql).query<{ saga_id: string }>(this.#q.heartbeat, [
       owner,
       JSON.stringify(sagaIds),
       leaseMs,
@@ -199,7 +200,7 @@ class SqlSagaStore implements SagaStore {
 
   async release(owner: string, sagaIds: readonly string[]): Promise<void> {
     if (sagaIds.length === 0) return;
-    await this.#sql.query(this.#q.release, [owner, JSON.stringify(sagaIds)]);
+    await priorityLaneOf(this.#sql).query(this.#q.release, [owner, JSON.stringify(sagaIds)]);
     await this.#notify();
   }
 

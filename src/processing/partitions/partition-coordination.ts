@@ -4,7 +4,7 @@
  * store's state for instances sharing one process.
  */
 import type { LogCheckpoint } from '../../core/checkpoint.js';
-import type { SqlClient } from '../../core/sql-client.js';
+import { priorityLaneOf, type SqlClient } from '../../core/sql-client.js';
 import type { EventStore } from '../../store/types.js';
 import { ProcessorLayoutError } from '../errors.js';
 import { memoryStoreState } from '../memory-state.js';
@@ -53,8 +53,9 @@ export function sqlCoordination(
   return {
     claimLayout: (name, partitions, initial) => claimLayout(sql, schema, name, partitions, initial),
     layout: (name) => readLayout(sql, schema, name),
-    heartbeat: (name, member, ttlMs) => heartbeatMember(sql, schema, name, member, ttlMs),
-    leave: (name, member) => leaveMembers(sql, schema, name, member),
+    // Membership is renewed like a lease: on the priority lane, so a busy pool does not make a live member look gone.
+    heartbeat: (name, member, ttlMs) => heartbeatMember(priorityLaneOf(sql), schema, name, member, ttlMs),
+    leave: (name, member) => leaveMembers(priorityLaneOf(sql), schema, name, member),
     checkpoints: (names) => state.readCheckpoints(names),
     claim: () => true,
     release: () => undefined,
