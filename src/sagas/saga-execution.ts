@@ -198,12 +198,12 @@ export async function executeSaga<Input>(
       });
       // An append committed the step's entry: it is done, whatever the action did after.
       const result: StepRunResult = joined ? { ok: true, ...joined } : toJsonOutput(ran);
+      if (!result.ok && result.aborted) return aborted();
       if (!result.ok && result.error instanceof SagaLeaseLostError) {
-        // The joined append was refused by the fence: nothing of it was written.
+        // The store refused the joined append (the fence): nothing of it was written.
         env.emit('saga:lease_lost', { sagaId, definition: name, reason: 'taken' });
         return 'lease_lost';
       }
-      if (!result.ok && result.aborted) return aborted();
       if (!result.ok && isOutage(result.error)) {
         // Our own database failed, not the step: never compensate an order for
         // that. Run it again after a pause; its earlier attempts may have acted.
