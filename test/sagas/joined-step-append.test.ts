@@ -185,7 +185,12 @@ describe.each(sqlEngines)('a joined step on $name', (engine) => {
         key: () => undefined,
       });
       const frozen = hangingLeases(sagaStore);
-      const a = runnerOf({ store: frozen.store, leaseMs: 600_000, heartbeatMs: 200_000, definitions: [saga] });
+      const a = runnerOf({
+        store: frozen.store,
+        leaseMs: 600_000,
+        heartbeatMs: 200_000,
+        definitions: [saga],
+      });
       const lost = new Promise<string>((resolve) => a.on('saga:lease_lost', (e) => resolve(e.reason)));
       a.startWorker();
       const { sagaId } = await a.start(saga, null, { sagaId: 'fenced-1' });
