@@ -18,6 +18,7 @@ import {
   createSagaRunner,
   createSqlSagaStore,
   defineSaga,
+  SagaLeaseLostError,
   type SagaRunner,
   type SagaStore,
 } from '../../src/sagas/index.js';
@@ -213,6 +214,57 @@ describe.each(sqlEngines)('a joined step on $name', (engine) => {
         ['pay', 'completed', b.workerId],
         ['after', 'completed', b.workerId],
       ]);
+    });
+
+    it('in one flush with other appends, only the fenced one fails, and it writes nothing', async () => {
+      await open(db.sql);
+      await sagaStore.insert([
+        { sagaId: 'held', definition: 'd', input: null, owner: 'w1', leaseMs: 60_000 },
+        { sagaId: 'lost', definition: 'd', input: null, owner: 'w1', leaseMs: 60_000 },
+      ]);
+      const committed: string[] = [];
+      const step = (sagaId: string, owner: string) =>
+        sagaStore.joinStep!(
+          owner,
+          {
+            sagaId,
+            token: 1,
+            transition: false,
+            status: 'running',
+            cursor: 1,
+            compensationFailed: false,
+            finish: false,
+            log: {
+              name: 'pay',
+              stepIndex: 0,
+              phase: 'action',
+              outcome: 'completed',
+              attempts: 1,
+              output: { sagaId },
+              error: null,
+              startedAt: new Date(),
+            },
+          },
+          () => committed.push(sagaId),
+        );
+      const paid = [{ type: 'paid', data: { amount: 1 } }];
+      const outcomes = await store.appendMany([
+        { streamId: 'paid-held', events: paid, options: { joined: step('held', 'w1') } },
+        { streamId: 'paid-lost', events: paid, options: { joined: step('lost', 'w2') } }, // not its owner
+        { streamId: 'plain', events: paid },
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      const refused = outcomes[1] as PromiseRejectedResult;
+      expect(refused.reason).toBeInstanceOf(SagaLeaseLostError);
+      expect((refused.reason as SagaLeaseLostError).sagaId).toBe('lost');
+      expect(committed).toEqual(['held']);
+      expect((await store.readStream('paid-held')).events).toHaveLength(1);
+      expect((await store.readStream('paid-lost')).events).toHaveLength(0);
+      expect((await store.readStream('plain')).events).toHaveLength(1);
+      expect((await sagaStore.history('held')).map((h) => [h.name, h.output])).toEqual([
+        ['pay', { sagaId: 'held' }],
+      ]);
+      expect(await sagaStore.history('lost')).toEqual([]);
     });
 
     it('an append whose answer was lost after it committed is recovered without a second entry or event', async () => {
