@@ -164,7 +164,10 @@ describe.each(sqlEngines)('a joined step on $name', (engine) => {
     beforeEach(async () => {
       db = await engine.open();
     });
+    /** Held lease calls to let go before the runners stop (a stop waits for its claim in flight). */
+    const resumes: (() => void)[] = [];
     afterEach(async () => {
+      for (const resume of resumes.splice(0)) resume();
       for (const r of runners.splice(0)) await r.stop({ drainMs: 0, releaseLeases: false });
       await store.close();
       await db.close();
@@ -186,6 +189,7 @@ describe.each(sqlEngines)('a joined step on $name', (engine) => {
         key: () => undefined,
       });
       const frozen = hangingLeases(sagaStore);
+      resumes.push(() => frozen.resume());
       const a = runnerOf({
         store: frozen.store,
         leaseMs: 600_000,
@@ -203,16 +207,16 @@ describe.each(sqlEngines)('a joined step on $name', (engine) => {
       expect(await lost).toBe('taken');
       expect((await store.readStream(`paid-${sagaId}`)).events).toHaveLength(0);
       expect(await stepsOf(a, sagaId)).toEqual([]);
-      frozen.resume();
 
       const b = runnerOf({ definitions: [saga], pollIntervalMs: 50 });
       b.startWorker();
       expect((await b.waitFor(sagaId)).status).toBe('completed');
       expect((await store.readStream(`paid-${sagaId}`)).events).toHaveLength(1);
-      const history = await b.history(sagaId);
-      expect(history.map((h) => [h.name, h.outcome, h.workerId])).toEqual([
-        ['pay', 'completed', b.workerId],
-        ['after', 'completed', b.workerId],
+      // Recorded once, under the new lease (B's, or A's own new claim when its first claim,
+      // sent before the hang, reached the database after the release: a busy machine).
+      expect(await stepsOf(b, sagaId)).toEqual([
+        ['pay', 'completed'],
+        ['after', 'completed'],
       ]);
     });
 
@@ -302,6 +306,7 @@ describe.each(sqlEngines)('a joined step on $name', (engine) => {
       const hold = gate();
       const saga = paySaga(store, { runs, hold: hold.wait });
       const frozen = hangingLeases(sagaStore);
+      resumes.push(() => frozen.resume());
       const a = runnerOf({ store: frozen.store, definitions: [saga] });
       const paid = new Promise<void>((resolve) =>
         a.on('saga:step_completed', (e) => e.step === 'pay' && resolve()),
