@@ -86,6 +86,8 @@ export type {
   NewEventOf,
   UntypedEvents,
   AppendOptions,
+  JoinedWrite,
+  JoinedWriter,
   AppendRequest,
   AppendResult,
   ArchiveOptions,

@@ -7,6 +7,7 @@ import { ValidationError } from '../core/errors.js';
 import { retryPolicySchema, type RetryPolicyInput } from '../runtime/retry-policy.js';
 import { SagaDefinitionError, type SagaDefinitionIssue } from './errors.js';
 import type { InlineSagaConfig } from './inline-steps.js';
+import type { AppendOptions } from '../store/types.js';
 
 /** Outputs of completed steps by step name, as an action or compensation sees them. */
 export type StepResults = Readonly<Record<string, unknown>>;
@@ -28,6 +29,17 @@ export interface StepContext<Input = unknown, Results = StepResults> {
   signal: AbortSignal;
   /** Outputs of the steps completed so far, by step name (absent until that step completed). */
   results: Results;
+  /**
+   * Append options that record this step as completed with `output` in the
+   * action's last append's own statement (one write instead of two): spread
+   * them into that append's options and return `output`. The entry is fenced
+   * like every step write (a lost lease fails the append: neither is
+   * written); once that append has committed the step is done, whatever the
+   * action does after it. Empty (the step is then recorded after the action,
+   * as usual) for a compensation, a store that cannot join the event store's
+   * statement (in-memory, another database), or an output that is not JSON.
+   */
+  completeWith(output: unknown): Pick<AppendOptions, 'joined'>;
 }
 
 /** What a compensation receives; `Output` is what its step's action returns. */

@@ -7,7 +7,7 @@
 import { isSyncError } from '../core/errors.js';
 import type { RetryPolicy } from '../runtime/retry-policy.js';
 import { withRetry, type RetryAttemptContext } from '../runtime/with-retry.js';
-import { StepTimeoutError, TerminalError } from './errors.js';
+import { SagaLeaseLostError, StepTimeoutError, TerminalError } from './errors.js';
 import type { SagaErrorInfo } from './types.js';
 
 /** One attempt; `context.signal` is created on first read and aborts on timeout or when the run stops. */
@@ -59,7 +59,8 @@ export async function runStep(attempt: StepAttempt, options: RunStepOptions): Pr
         signal,
         attemptTimeoutMs: options.timeoutMs,
         timeoutError: (ms) => new StepTimeoutError(options.name, ms),
-        shouldRetry: (error) => !(error instanceof TerminalError),
+        // A lease lost (a joined append the fence refused) is not the step's failure to retry.
+        shouldRetry: (error) => !(error instanceof TerminalError) && !(error instanceof SagaLeaseLostError),
       },
     );
     return { ok: true, output, attempts };

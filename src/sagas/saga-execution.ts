@@ -14,6 +14,7 @@ import { printableErrorInfo } from './printable-error-info.js';
 import type { CompensationConfig, SagaDefinition, StepContext } from './define-saga.js';
 import { SagaLeaseLostError, TerminalError } from './errors.js';
 import { runStep, toErrorInfo, type StepRunResult } from './run-step.js';
+import type { JoinedWrite } from '../store/types.js';
 import type { ClaimedSaga, SagaWrite } from './saga-store.js';
 import type { SagaErrorInfo, SagaEventMap, SagaStatus } from './types.js';
 
@@ -44,6 +45,8 @@ export type ExecutionOutcome = 'finished' | 'lease_lost' | 'stopped';
 export interface ExecutionEnvironment {
   /** Apply a fenced write; false when the lease was lost. */
   write(write: SagaWrite): Promise<boolean>;
+  /** `write` as a write an append commits in its statement (`SagaStore.joinStep`); absent when the store cannot. */
+  joinStep?(write: SagaWrite, committed: () => void): JoinedWrite;
   emit<K extends keyof SagaEventMap>(event: K, ...args: SagaEventMap[K]): void;
   /** True once the runner is stopping: exit at the next step boundary. */
   stopping(): boolean;
@@ -155,6 +158,14 @@ export async function executeSaga<Input>(
         return 'finished';
       }
       const startedAt = new Date();
+      const last = cursor === steps.length - 1;
+      /** The completion an append committed for this step (`completeWith`), if one did. */
+      let joined: { output: unknown; attempts: number } | undefined;
+      const completion = (w: Omit<SagaWrite, 'sagaId' | 'token' | 'transition'>): SagaWrite => ({
+        ...base,
+        transition: last,
+        ...w,
+      });
       const context = (attempt: number, attemptContext: RetryAttemptContext): StepContext<Input> => ({
         sagaId,
         step: step.name,
@@ -165,16 +176,34 @@ export async function executeSaga<Input>(
           return attemptContext.signal;
         },
         results: { ...results },
+        completeWith(output) {
+          const json = jsonOf(output);
+          if (!env.joinStep || json === undefined) return {};
+          const done = { ok: true as const, output: json.value, attempts: attempt };
+          const w = completion({
+            status: last ? 'completed' : 'running',
+            cursor: cursor + 1,
+            compensationFailed,
+            finish: last,
+            log: entryOf(step.name, cursor, 'action', done, startedAt),
+          });
+          return { joined: env.joinStep(w, () => (joined ??= { output: json.value, attempts: attempt })) };
+        },
       });
-      const result = toJsonOutput(
-        await runStep((attempt, attemptContext) => step.action(context(attempt, attemptContext)), {
-          name: step.name,
-          timeoutMs: step.timeoutMs ?? env.stepTimeoutMs,
-          retry: step.retry ? resolveRetryPolicy(step.retry, env.retry) : env.retry,
-          signal: env.signal,
-        }),
-      );
+      const ran = await runStep((attempt, attemptContext) => step.action(context(attempt, attemptContext)), {
+        name: step.name,
+        timeoutMs: step.timeoutMs ?? env.stepTimeoutMs,
+        retry: step.retry ? resolveRetryPolicy(step.retry, env.retry) : env.retry,
+        signal: env.signal,
+      });
+      // An append committed the step's entry: it is done, whatever the action did after.
+      const result: StepRunResult = joined ? { ok: true, ...joined } : toJsonOutput(ran);
       if (!result.ok && result.aborted) return aborted();
+      if (!result.ok && result.error instanceof SagaLeaseLostError) {
+        // The store refused the joined append (the fence): nothing of it was written.
+        env.emit('saga:lease_lost', { sagaId, definition: name, reason: 'taken' });
+        return 'lease_lost';
+      }
       if (!result.ok && isOutage(result.error)) {
         // Our own database failed, not the step: never compensate an order for
         // that. Run it again after a pause; its earlier attempts may have acted.
@@ -183,17 +212,18 @@ export async function executeSaga<Input>(
         continue;
       }
       if (result.ok) {
-        const last = cursor === steps.length - 1;
-        const applied = await write(
-          {
-            status: last ? 'completed' : 'running',
-            cursor: cursor + 1,
-            compensationFailed,
-            finish: last,
-            log: entryOf(step.name, cursor, 'action', result, startedAt),
-          },
-          last,
-        );
+        const applied =
+          joined !== undefined ||
+          (await write(
+            {
+              status: last ? 'completed' : 'running',
+              cursor: cursor + 1,
+              compensationFailed,
+              finish: last,
+              log: entryOf(step.name, cursor, 'action', result, startedAt),
+            },
+            last,
+          ));
         if (!applied) return 'lease_lost';
         results[step.name] = result.output;
         actionDone.add(cursor);
@@ -292,6 +322,8 @@ export async function executeSaga<Input>(
             actionIdempotencyKey: `${sagaId}:${step.name}`,
             actionOutcome: actionDone.has(cursor) ? 'completed' : 'unknown',
             output: results[step.name] ?? null,
+            // A compensation's completion is always recorded on its own.
+            completeWith: () => ({}),
           }),
         {
           name: compensation.name,
@@ -363,6 +395,16 @@ export async function executeSaga<Input>(
       });
     }
     cursor -= 1;
+  }
+}
+
+/** `value` as the step log stores it (through JSON), or undefined when it is not JSON. */
+function jsonOf(value: unknown): { value: unknown } | undefined {
+  try {
+    const text = JSON.stringify(value ?? null);
+    return { value: text === undefined ? null : (JSON.parse(text) as unknown) };
+  } catch {
+    return undefined;
   }
 }
 

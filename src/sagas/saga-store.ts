@@ -5,6 +5,7 @@
  * lease can never record a step.
  */
 import type { SqlClient, SqlQueryable } from '../core/sql-client.js';
+import type { JoinedWrite } from '../store/types.js';
 import type {
   SagaDeadLetter,
   SagaErrorInfo,
@@ -167,6 +168,14 @@ export interface SagaStore {
   heartbeat(owner: string, sagaIds: readonly string[], leaseMs: number): Promise<string[]>;
   /** Apply fenced writes; `true` for each write whose lease token still matched. */
   record(owner: string, writes: readonly SagaWrite[]): Promise<boolean[]>;
+  /**
+   * `write` (an action's completion, no dead letter) as a write an append on
+   * the same database commits in its own statement (`AppendOptions.joined`),
+   * fenced like {@link SagaStore.record}: a lease lost fails the append with a
+   * `SagaLeaseLostError` and writes neither. `committed` is called once it
+   * committed. Optional: without it every step is recorded on its own.
+   */
+  joinStep?(owner: string, write: SagaWrite, committed: () => void): JoinedWrite;
   /** Give up leases so another worker may claim the sagas at once. */
   release(owner: string, sagaIds: readonly string[]): Promise<void>;
   get(sagaId: string): Promise<SagaState | null>;

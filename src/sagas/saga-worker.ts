@@ -210,6 +210,9 @@ export class SagaWorker {
     else stop.addEventListener('abort', onStop, { once: true });
     const env: ExecutionEnvironment = {
       write: (w) => this.#writes.submit(w),
+      ...(this.#ctx.store.joinStep
+        ? { joinStep: (w, committed) => this.#ctx.store.joinStep!(this.#ctx.options.workerId, w, committed) }
+        : {}),
       emit: (event, ...args) => {
         if (event === 'saga:lease_lost') {
           const { reason } = args[0] as SagaEventMap['saga:lease_lost'][0];

@@ -16,6 +16,8 @@ import type {
   SagaWrite,
   TakenOverLease,
 } from './saga-store.js';
+import type { JoinedWrite, JoinedWriter } from '../store/types.js';
+import { SagaLeaseLostError } from './errors.js';
 import { migrations } from './sql/index.generated.js';
 import {
   toDeadLetter,
@@ -79,12 +81,15 @@ class SqlSagaStore implements SagaStore {
   readonly #schema: string;
   readonly #channel: string;
   readonly #q: ReturnType<typeof buildQueries>;
+  /** One per store: the writes of its sagas in one flush go in one call. */
+  readonly #joinedSteps: JoinedWriter;
 
   constructor(sql: SqlClient, schema: string) {
     this.#sql = sql;
     this.#schema = schema;
     this.#channel = `creatorflow_sagas_${schema}`.slice(0, 63);
     this.#q = buildQueries(quoteIdent(schema));
+    this.#joinedSteps = joinedStepWriter(sql, quoteIdent(schema));
   }
 
   async migrate(): Promise<void> {
@@ -198,6 +203,29 @@ class SqlSagaStore implements SagaStore {
     return writes.map((w) => done.has(w.sagaId));
   }
 
+  joinStep(owner: string, write: SagaWrite, committed: () => void): JoinedWrite {
+    const log = write.log!;
+    return {
+      writer: this.#joinedSteps,
+      item: {
+        owner,
+        saga_id: write.sagaId,
+        token: write.token,
+        transition: write.transition,
+        status: write.status,
+        cursor: write.cursor,
+        compensation_failed: write.compensationFailed,
+        finish: write.finish,
+        step_name: log.name,
+        step_index: log.stepIndex,
+        attempts: log.attempts,
+        output: log.output ?? null,
+        started_at: log.startedAt,
+      },
+      committed,
+    };
+  }
+
   async release(owner: string, sagaIds: readonly string[]): Promise<void> {
     if (sagaIds.length === 0) return;
     await priorityLaneOf(this.#sql).query(this.#q.release, [owner, JSON.stringify(sagaIds)]);
@@ -257,6 +285,28 @@ class SqlSagaStore implements SagaStore {
     // Only a hint: workers also poll, so a lost notification delays, never loses, work.
     if (this.#sql.listen) await sql.query('SELECT pg_notify($1, $2)', [this.#channel, '']);
   }
+}
+
+/** What `record_joined_steps` raises when a joined step's lease no longer holds (sql/0004). */
+const LEASE_LOST_SQLSTATE = 'SAGF1';
+
+/**
+ * The step log's side of a joined append: `record_joined_steps` after
+ * `append_batch` (sql/0004_step_joined_to_append.sql). Its refusal becomes a
+ * `SagaLeaseLostError` (for the batch's one saga; a batch of several is split
+ * by the event store until the fenced one fails alone).
+ */
+function joinedStepWriter(sql: SqlClient, s: string): JoinedWriter {
+  return {
+    isOn: (other) => other === sql,
+    expression: (items, ok) => `${s}.record_joined_steps(${items}::jsonb, ${ok})`,
+    errorOf(error, items) {
+      if ((error as { code?: unknown } | null)?.code !== LEASE_LOST_SQLSTATE) return undefined;
+      const detail = String((error as { detail?: unknown }).detail ?? '');
+      const sagaId = items.length === 1 ? String(items[0]!['saga_id']) : detail.split(',')[0]!;
+      return new SagaLeaseLostError(sagaId, 'taken');
+    },
+  };
 }
 
 function insertJson(sagas: readonly SagaInsert[]): string {

@@ -2,6 +2,8 @@ export { createEventStore } from './create-event-store.js';
 export type { EventStoreConfig } from './store-config.js';
 export type {
   AppendOptions,
+  JoinedWrite,
+  JoinedWriter,
   AppendRequest,
   AppendResult,
   ArchiveOptions,

@@ -7,7 +7,14 @@ import { InvalidArgumentError, PayloadTooLargeError, ValidationError } from '../
 import type { EventTypeRegistry } from './event-registry.js';
 import { assertExpectedVersion } from './expected-version.js';
 import { formatCheckpoint } from '../core/checkpoint.js';
-import type { AppendOptions, EventMetadata, ExpectedVersion, NewEvent, StoredEvent } from './types.js';
+import type {
+  AppendOptions,
+  EventMetadata,
+  ExpectedVersion,
+  JoinedWrite,
+  NewEvent,
+  StoredEvent,
+} from './types.js';
 
 /** An event checked and serialised, ready to write. */
 export interface PreparedEvent {
@@ -26,6 +33,8 @@ export interface PreparedAppend {
   expectedVersion: ExpectedVersion;
   idempotencyKey: string | undefined;
   events: PreparedEvent[];
+  /** Committed in the flush's statement, on a store that applies it (see AppendOptions.joined). */
+  joined?: JoinedWrite;
 }
 
 /** Limits applied to appends. */
@@ -156,7 +165,14 @@ export function prepareAppend(
     return { id: eventId, type, dataJson, metadataJson, occurredAt };
   });
 
-  return { streamId: id, aggregateType, expectedVersion, idempotencyKey, events: prepared };
+  return {
+    streamId: id,
+    aggregateType,
+    expectedVersion,
+    idempotencyKey,
+    events: prepared,
+    ...(opts.joined === undefined ? {} : { joined: opts.joined }),
+  };
 }
 
 /** Where a prepared event landed: what the store assigned when writing it. */

@@ -57,6 +57,59 @@ export interface AppendOptions {
   idempotencyKey?: string;
   /** Metadata applied to every event of the append. */
   metadata?: EventMetadata;
+  /**
+   * A write of another component committed in this append's own statement
+   * (a saga step's log entry). Only a SQL store whose client the writer
+   * accepts (`writer.isOn`) applies it; any other store ignores it, and
+   * `committed` is then never called, so its owner writes it the usual way.
+   */
+  joined?: JoinedWrite;
+}
+
+/**
+ * A write committed in an append's statement, after the events: see
+ * {@link AppendOptions.joined}.
+ *
+ * @example
+ * ```ts
+ * const joined: JoinedWrite = { writer, item: { sagaId: 'o-1', token: 3 }, committed: () => done.add('o-1') };
+ * await store.append('order-1', events, { idempotencyKey: 'o-1:pay', joined });
+ * ```
+ */
+export interface JoinedWrite {
+  /** Writes that share a writer go in one call per flush. */
+  readonly writer: JoinedWriter;
+  /** This write, as the writer's call takes it (JSON). */
+  readonly item: Readonly<Record<string, unknown>>;
+  /** Called once the append committed with this write applied. */
+  committed(): void;
+}
+
+/**
+ * The SQL side of {@link JoinedWrite}s: an expression evaluated once per
+ * flush, after `append_batch`, in the same statement. It raises to refuse the
+ * flush (the statement rolls back: no events, no write).
+ *
+ * @example
+ * ```ts
+ * const writer: JoinedWriter = {
+ *   isOn: (sql) => sql === client,
+ *   expression: (items, ok) => `app.record_joined(${items}::jsonb, ${ok})`,
+ *   errorOf: () => undefined,
+ * };
+ * ```
+ */
+export interface JoinedWriter {
+  /** True when its tables are reachable through `sql` (same database). */
+  isOn(sql: SqlClient): boolean;
+  /**
+   * The call, given the parameter holding the flush's items (a JSON array,
+   * each with `req`: its request's 1-based position in the flush) and a
+   * `boolean[]` expression: whether each request's append succeeded.
+   */
+  expression(itemsParam: string, okExpression: string): string;
+  /** Its own typed error for a failure of the statement its call raised (else undefined). */
+  errorOf(error: unknown, items: readonly Readonly<Record<string, unknown>>[]): Error | undefined;
 }
 
 /** What an append wrote. */

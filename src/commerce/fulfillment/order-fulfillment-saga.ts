@@ -16,7 +16,7 @@ import {
 } from '../../sagas/index.js';
 import { isConcurrencyError } from '../../core/errors.js';
 import type { EntityPolicy } from '../../conflicts/config.js';
-import type { AppendResult, EventStore, NewEvent } from '../../store/types.js';
+import type { AppendOptions, AppendResult, EventStore, NewEvent } from '../../store/types.js';
 import { amountSchema, currencySchema, idSchema, positiveQuantitySchema } from '../events/common.js';
 import { commerceEvent } from '../events/catalog.js';
 import { OrderInvalidError, ProviderRejectedError, isPermanentCommerceError } from '../errors.js';
@@ -188,6 +188,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
     ctx: StepContext<OrderFulfillmentInput>,
     events: NewEvent[],
     expectedVersion?: number,
+    completion: Pick<AppendOptions, 'joined'> = {},
   ) => {
     const streamId = orderStream(ctx.input.creatorId, ctx.input.orderId);
     const result = await store.append(streamId, events, {
@@ -195,6 +196,7 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
       idempotencyKey: ctx.idempotencyKey,
       metadata: meta(ctx),
       ...(expectedVersion === undefined ? {} : { expectedVersion }),
+      ...completion,
     });
     cancellations.appended(streamId, result, events);
     return result;
@@ -352,7 +354,8 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
                   }),
                 );
             }
-            await append(ctx, events);
+            // The step's last write: its log entry goes in the same statement.
+            await append(ctx, events, undefined, ctx.completeWith(payment));
             return payment;
           }),
         compensation: {
@@ -445,7 +448,9 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
               signal: ctx.signal,
             });
             // The shipment takes what the order holds, released in the same append at the
-            // version just looked at (read again only if the stream moved meanwhile).
+            // version just looked at (read again only if the stream moved meanwhile); the
+            // step's (and saga's) completion is written in that append's statement.
+            const output = { trackingNumber: label.trackingNumber };
             await inventory.appendWithRelease({
               creatorId,
               orderId,
@@ -464,8 +469,9 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
               actor: sagaActorOf(ORDER_FULFILLMENT_SAGA, ctx.input),
               metadata: meta(ctx),
               known: { version: look.version, holdings: look.holdings },
+              ...ctx.completeWith(output),
             });
-            return { trackingNumber: label.trackingNumber };
+            return output;
           }),
         // The last step: once TikTok knows the tracking number the order is on its way.
         compensation: 'none',

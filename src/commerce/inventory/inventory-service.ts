@@ -9,7 +9,7 @@ import { assertActor } from '../../access/actor-check.js';
 import { isConcurrencyError } from '../../core/errors.js';
 import type { RetryPolicy } from '../../runtime/retry-policy.js';
 import { withRetry } from '../../runtime/with-retry.js';
-import type { AppendResult, EventMetadata, EventStore, NewEvent } from '../../store/types.js';
+import type { AppendResult, EventMetadata, EventStore, JoinedWrite, NewEvent } from '../../store/types.js';
 import { commerceEvent, type EventPayload } from '../events/catalog.js';
 import type { RELEASE_REASONS } from '../events/inventory-events.js';
 import { InsufficientStockError, type StockShortfall } from '../errors.js';
@@ -243,6 +243,8 @@ export class InventoryService {
     actor: ActorRef;
     metadata?: EventMetadata;
     known?: { version: number; holdings: OrderHoldings };
+    /** Committed in the append's statement (a saga step's completion, `StepContext.completeWith`). */
+    joined?: JoinedWrite;
   }): Promise<{ units: number; append: AppendResult }> {
     const { creatorId, orderId, reason } = request;
     const metadata = actingMetadata(request, 'InventoryService.appendWithRelease');
@@ -254,6 +256,7 @@ export class InventoryService {
         result: unitsOf(held),
         ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
         metadata,
+        ...(request.joined === undefined ? {} : { joined: request.joined }),
       }),
       request.known,
     );
@@ -283,6 +286,7 @@ export class InventoryService {
       result: T;
       idempotencyKey?: string;
       metadata?: EventMetadata;
+      joined?: JoinedWrite;
     }>,
     known?: { version: number; holdings: OrderHoldings },
   ): Promise<{ result: T; append?: AppendResult }> {
@@ -298,6 +302,7 @@ export class InventoryService {
           expectedVersion: state.version,
           ...(decision.idempotencyKey === undefined ? {} : { idempotencyKey: decision.idempotencyKey }),
           ...(decision.metadata === undefined ? {} : { metadata: decision.metadata }),
+          ...(decision.joined === undefined ? {} : { joined: decision.joined }),
         });
         return { result: decision.result, append };
       },

@@ -17,7 +17,7 @@ import { quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
 import { formatCheckpoint } from '../../core/checkpoint.js';
 import type { FlushOutcome } from '../../runtime/group-commit.js';
 import { storedEventOf, type PreparedAppend } from '../prepare-append.js';
-import type { AppendResult, ExpectedVersion, StoredEvent } from '../types.js';
+import type { AppendResult, ExpectedVersion, JoinedWriter, StoredEvent } from '../types.js';
 import { writerLockKeys } from './writer-lock.js';
 
 /** The writer's statements have fixed texts: prepared once per connection. */
@@ -59,6 +59,27 @@ interface BatchRow {
   written_positions: (number | string)[] | null;
   txid: string | null;
   processed_ms: number | string;
+}
+
+/** The statuses of a request whose append succeeded (written now, or an earlier append's result). */
+const OK_STATUSES = [STATUS.written, STATUS.earlierKey, STATUS.batchKey, STATUS.alreadyStored];
+
+/** One joined writer's items in a flush. */
+interface JoinedCall {
+  writer: JoinedWriter;
+  items: Record<string, unknown>[];
+}
+
+/** The batch's joined writes, grouped by writer, each item told its request's position. */
+export function joinedCalls(batch: readonly PreparedAppend[]): JoinedCall[] {
+  const calls = new Map<JoinedWriter, Record<string, unknown>[]>();
+  batch.forEach((req, i) => {
+    if (!req.joined) return;
+    const items = calls.get(req.joined.writer) ?? [];
+    items.push({ ...req.joined.item, req: i + 1 });
+    calls.set(req.joined.writer, items);
+  });
+  return [...calls].map(([writer, items]) => ({ writer, items }));
 }
 
 /** ExpectedVersion as the function's int8 code. */
@@ -136,8 +157,9 @@ export class AppendWriter {
         eOccurred.push(e.occurredAt.getTime());
       });
     });
+    const joined = joinedCalls(batch);
     const { rows } = await sql.query<BatchRow>(
-      this.#appendBatch,
+      joined.length === 0 ? this.#appendBatch : this.#withJoined(joined),
       [
         ...this.#lockKeys,
         this.#channel,
@@ -156,6 +178,7 @@ export class AppendWriter {
         `[${eMeta.join(',')}]`,
         eOccurred,
         attemptId,
+        ...joined.map((call) => JSON.stringify(call.items)),
       ],
       PREPARED,
     );
@@ -213,6 +236,18 @@ export class AppendWriter {
       }
     }
     return { outcomes, wrote: positions.length > 0, events };
+  }
+
+  /**
+   * The flush with its joined writes: each writer's call runs after
+   * `append_batch` (the subquery is not flattened, and the function's result
+   * is complete before a row comes out of it), in the same statement, told
+   * which requests succeeded. A call that raises rolls the statement back.
+   */
+  #withJoined(calls: readonly JoinedCall[]): string {
+    const ok = `(SELECT array_agg(x.s IN (${OK_STATUSES.join(', ')}) ORDER BY x.n) FROM unnest(b.statuses) WITH ORDINALITY AS x(s, n))`;
+    const columns = calls.map((call, i) => `${call.writer.expression(`$${18 + i}`, ok)} AS joined_${i}`);
+    return `SELECT b.*, ${columns.join(', ')} FROM (${this.#appendBatch} OFFSET 0) AS b`;
   }
 
   /**

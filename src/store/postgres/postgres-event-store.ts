@@ -38,12 +38,32 @@ import type {
 import { Wakeups } from '../wakeups.js';
 import { traceStage } from '../../core/stage-trace.js';
 import { hooksFor } from '../inline-hooks.js';
-import { AppendWriter, type WriteMode } from './append-writer.js';
+import { AppendWriter, joinedCalls, type WriteMode } from './append-writer.js';
 import { StreamReads } from './stream-reads.js';
 import { LogReader } from './log-reader.js';
 import { SharedHead } from '../shared-head.js';
 import { archiveMonths, restoreMonth } from './archive.js';
 import { defaultArchiveCutoff, monthKey, monthStart, PartitionManager } from './partitions.js';
+
+/** Tell each joined write whose append succeeded that it committed with it (the flush is committed). */
+function joinedCommitted(
+  batch: readonly PreparedAppend[],
+  outcomes: FlushOutcome<AppendResult>[],
+): FlushOutcome<AppendResult>[] {
+  batch.forEach((req, i) => {
+    if (req.joined && outcomes[i]?.ok) req.joined.committed();
+  });
+  return outcomes;
+}
+
+/** A joined writer's own typed error for a statement its call raised, if it was that. */
+function joinedErrorOf(batch: readonly PreparedAppend[], err: unknown): Error | undefined {
+  for (const call of joinedCalls(batch)) {
+    const error = call.writer.errorOf(err, call.items);
+    if (error) return error;
+  }
+  return undefined;
+}
 
 /** Definite failures of the batch's own (a taken event id, a missing partition) get this many more tries. */
 const MAX_RETRIES = 3;
@@ -149,7 +169,7 @@ export class PostgresEventStore implements EventStore {
       () => wakeups.generation,
     );
     this.wakeups = this.#wakeups.signals;
-    this.#committer = new GroupCommitter((batch) => this.#flush(batch), {
+    this.#committer = new GroupCommitter((batch) => this.#flush(this.#joinable(batch)), {
       maxBatch: config.maxBatch,
       maxInFlight: config.maxConcurrentFlushes ?? Math.min(4, sql.maxConcurrency ?? 4),
       // The rows append_batch locks: a request for a stream (or key) that a
@@ -374,26 +394,40 @@ export class PostgresEventStore implements EventStore {
     attemptId: string,
   ): Promise<FlushOutcome<AppendResult>[]> {
     const hooks = hooksFor(this.#hooks, batch);
-    if (hooks.length === 0) {
-      // One statement in its own implicit transaction: one round trip per flush.
-      const written = await this.#writer.write(this.sql, batch, { withEvents: false, mode, attemptId });
-      if (written.wrote) this.#committed(batch);
-      return written.outcomes;
-    }
-    const afterCommit: (() => void)[] = [];
-    const written = await this.sql.transaction(async (tx) => {
-      const result = await this.#writer.write(tx, batch, { withEvents: true, mode, attemptId });
-      if (result.events.length > 0) {
-        for (const hook of hooks) {
-          const callback = await hook.apply({ tx, events: result.events });
-          if (callback) afterCommit.push(callback);
-        }
+    try {
+      if (hooks.length === 0) {
+        // One statement in its own implicit transaction: one round trip per flush.
+        const written = await this.#writer.write(this.sql, batch, { withEvents: false, mode, attemptId });
+        if (written.wrote) this.#committed(batch);
+        return joinedCommitted(batch, written.outcomes);
       }
-      return result;
+      const afterCommit: (() => void)[] = [];
+      const written = await this.sql.transaction(async (tx) => {
+        const result = await this.#writer.write(tx, batch, { withEvents: true, mode, attemptId });
+        if (result.events.length > 0) {
+          for (const hook of hooks) {
+            const callback = await hook.apply({ tx, events: result.events });
+            if (callback) afterCommit.push(callback);
+          }
+        }
+        return result;
+      });
+      if (written.wrote) this.#committed(batch);
+      for (const callback of afterCommit) callback();
+      return joinedCommitted(batch, written.outcomes);
+    } catch (err) {
+      throw joinedErrorOf(batch, err) ?? err;
+    }
+  }
+
+  /** Joined writes only go where their writer's tables are: on this store's client. */
+  #joinable(batch: readonly PreparedAppend[]): readonly PreparedAppend[] {
+    if (!batch.some((req) => req.joined && !req.joined.writer.isOn(this.sql))) return batch;
+    return batch.map((req) => {
+      if (!req.joined || req.joined.writer.isOn(this.sql)) return req;
+      const { joined: _elsewhere, ...rest } = req;
+      return rest;
     });
-    if (written.wrote) this.#committed(batch);
-    for (const callback of afterCommit) callback();
-    return written.outcomes;
   }
 
   /** A flush committed: wake this process's readers. */
