@@ -22,6 +22,9 @@
  * streams, staged contenders, audit rows, read-model rows, checkpoints), net
  * and raw likewise. The idle rates are reported per second
  * (`idle_xacts_per_s`, `idle_rows_per_s`, `idle_cpu_ms_per_s`).
+ * `sagas_claimed_again` counts the run's sagas (warm-up included) claimed
+ * more than once, `saga_max_lease_token` the highest token: a live host
+ * that fenced its own sagas under load shows there (`support/saga-claims.ts`).
  *
  * Environment: BENCH_PG_URL, BENCH_REDIS_URL, BENCH_COST_RATE (webhooks/s,
  * default 50), BENCH_COST_SECONDS (default 15), BENCH_COST_WARMUP_SECONDS
@@ -46,6 +49,7 @@
 import { costBetween, startCostMeter, type CostDelta } from './support/cost-meter.js';
 import { startE2eDeployment } from './support/e2e-deployment.js';
 import { openLoop } from './support/load.js';
+import { sagasClaimedAgain } from './support/saga-claims.js';
 import { emit, nowMs, round } from './support/stats.js';
 import {
   sampleStatements,
@@ -143,6 +147,7 @@ export default async function e2eCost(): Promise<void> {
       const load = costBetween(s1, s2);
 
       const n = Math.max(1, accepted);
+      const claims = await sagasClaimedAgain(deployment.database);
       if (q1 && q2 && process.env.BENCH_COST_STATEMENTS_FILE) {
         writeStatementList(process.env.BENCH_COST_STATEMENTS_FILE, statementsBetween(q1, q2), n);
       }
@@ -159,6 +164,8 @@ export default async function e2eCost(): Promise<void> {
         non_2xx: calls - accepted,
         unfinished,
         settled,
+        sagas_claimed_again: claims.claimedAgain,
+        saga_max_lease_token: claims.maxToken,
         window_s: round(load.seconds, 1),
         xacts_per_order: round(netXacts / n, 2),
         xacts_per_order_raw: round(load.xacts / n, 2),
