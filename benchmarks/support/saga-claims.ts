@@ -10,7 +10,9 @@ import pg from 'pg';
 import { databaseUrl } from './pg-bench.js';
 
 /** Sagas claimed again, and the highest lease token, of every saga table in `database`. */
-export async function sagasClaimedAgain(database: string): Promise<{ claimedAgain: number; maxToken: number }> {
+export async function sagasClaimedAgain(
+  database: string,
+): Promise<{ claimedAgain: number; maxToken: number }> {
   const client = new pg.Client({ connectionString: databaseUrl(database) });
   await client.connect();
   try {
