@@ -161,10 +161,13 @@ export async function executeSaga<Input>(
       const last = cursor === steps.length - 1;
       /** The completion an append committed for this step (`completeWith`), if one did. */
       let joined: { output: unknown; attempts: number } | undefined;
-      const completion = (w: Omit<SagaWrite, 'sagaId' | 'token' | 'transition'>): SagaWrite => ({
-        ...base,
-        transition: last,
-        ...w,
+      /** The step's completion with its action's result: written after it, or joined to its last append. */
+      const completed = (done: StepRunResult) => ({
+        status: (last ? 'completed' : 'running') as SagaStatus,
+        cursor: cursor + 1,
+        compensationFailed,
+        finish: last,
+        log: entryOf(step.name, cursor, 'action', done, startedAt),
       });
       const context = (attempt: number, attemptContext: RetryAttemptContext): StepContext<Input> => ({
         sagaId,
@@ -178,15 +181,9 @@ export async function executeSaga<Input>(
         results: { ...results },
         completeWith(output) {
           const json = jsonOf(output);
-          if (!env.joinStep || json === undefined) return {};
+          if (!env.joinStep || !json.ok) return {};
           const done = { ok: true as const, output: json.value, attempts: attempt };
-          const w = completion({
-            status: last ? 'completed' : 'running',
-            cursor: cursor + 1,
-            compensationFailed,
-            finish: last,
-            log: entryOf(step.name, cursor, 'action', done, startedAt),
-          });
+          const w: SagaWrite = { ...base, transition: last, ...completed(done) };
           return { joined: env.joinStep(w, () => (joined ??= { output: json.value, attempts: attempt })) };
         },
       });
@@ -212,18 +209,7 @@ export async function executeSaga<Input>(
         continue;
       }
       if (result.ok) {
-        const applied =
-          joined !== undefined ||
-          (await write(
-            {
-              status: last ? 'completed' : 'running',
-              cursor: cursor + 1,
-              compensationFailed,
-              finish: last,
-              log: entryOf(step.name, cursor, 'action', result, startedAt),
-            },
-            last,
-          ));
+        const applied = joined !== undefined || (await write(completed(result), last));
         if (!applied) return 'lease_lost';
         results[step.name] = result.output;
         actionDone.add(cursor);
@@ -398,13 +384,13 @@ export async function executeSaga<Input>(
   }
 }
 
-/** `value` as the step log stores it (through JSON), or undefined when it is not JSON. */
-function jsonOf(value: unknown): { value: unknown } | undefined {
+/** `value` as the step log stores it (through JSON), or why it is not JSON. */
+function jsonOf(value: unknown): { ok: true; value: unknown } | { ok: false; error: unknown } {
   try {
     const text = JSON.stringify(value ?? null);
-    return { value: text === undefined ? null : (JSON.parse(text) as unknown) };
-  } catch {
-    return undefined;
+    return { ok: true, value: text === undefined ? null : (JSON.parse(text) as unknown) };
+  } catch (error) {
+    return { ok: false, error };
   }
 }
 
@@ -414,19 +400,18 @@ function jsonOf(value: unknown): { value: unknown } | undefined {
  */
 function toJsonOutput(result: StepRunResult): StepRunResult {
   if (!result.ok) return result;
-  try {
-    const text = JSON.stringify(result.output ?? null);
-    return { ...result, output: text === undefined ? null : JSON.parse(text) };
-  } catch (err) {
-    return {
-      ok: false,
-      error: new TerminalError(`step output is not JSON-serialisable: ${String(err)}`, { cause: err }),
-      attempts: result.attempts,
-      aborted: false,
-      // The action ran to its end: whatever it did, it did.
-      acted: true,
-    };
-  }
+  const json = jsonOf(result.output);
+  if (json.ok) return { ...result, output: json.value };
+  return {
+    ok: false,
+    error: new TerminalError(`step output is not JSON-serialisable: ${String(json.error)}`, {
+      cause: json.error,
+    }),
+    attempts: result.attempts,
+    aborted: false,
+    // The action ran to its end: whatever it did, it did.
+    acted: true,
+  };
 }
 
 function entryOf(

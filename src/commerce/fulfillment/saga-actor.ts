@@ -7,27 +7,22 @@
  */
 import { z } from 'zod';
 import { actorMetadata, systemActor, type ActorRef } from '../../access/acting-principal.js';
-import { assertActor } from '../../access/actor-check.js';
+import { assertActor, isActorRef } from '../../access/actor-check.js';
 import type { SagaDefinition } from '../../sagas/index.js';
 
 /**
- * The `actor` field of a commerce saga's input (what `actorOf(principal)` gives).
+ * The `actor` field of a commerce saga's input (what `actorOf(principal)`
+ * gives): a well-formed {@link ActorRef}, as `assertActor` checks it.
  *
  * @example
  * ```ts
  * sagaActorSchema.parse({ kind: 'admin', id: 'admin-1' });
  * ```
  */
-export const sagaActorSchema = z
-  .object({
-    kind: z.enum(['system', 'admin', 'service', 'user']),
-    id: z.string().min(1),
-    requestedBy: z.string().min(1).optional(),
-  })
-  .strict();
+export const sagaActorSchema = z.custom<ActorRef>(isActorRef, 'not a well-formed actor ({ kind, id })');
 
 /** An actor as a saga's input holds it. */
-export type SagaActor = z.infer<typeof sagaActorSchema>;
+export type SagaActor = ActorRef;
 
 /**
  * The actor a saga of `definition` records: the one its input carries, else
@@ -39,9 +34,7 @@ export type SagaActor = z.infer<typeof sagaActorSchema>;
  * ```
  */
 export function sagaActorOf(definition: string, input: { actor?: SagaActor | undefined }): ActorRef {
-  if (input.actor === undefined) return systemActor(`saga:${definition}`);
-  const { kind, id, requestedBy } = input.actor;
-  return { kind, id, ...(requestedBy === undefined ? {} : { requestedBy }) };
+  return input.actor ?? systemActor(`saga:${definition}`);
 }
 
 /** The metadata fields (`actor`, `userId`) of a saga's writes. */
