@@ -53,11 +53,12 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<HostDa
     keepAlive: true,
   });
   const lost = connectionLossLog(options.log);
-  pool.on('error', lost);
   // A checked-out client whose connection dies between queries emits `error`
   // on itself, where the pool does not listen.
   pool.on('connect', (client) => client.on('error', lost));
-  const sql = fromPg(pool);
+  // fromPg listens on the pool's `error` and reports its own connections'
+  // losses (the priority lane that lease renewals take) to the same log.
+  const sql = fromPg(pool, { onConnectionError: lost });
   return {
     sql,
     engine: 'postgres',
