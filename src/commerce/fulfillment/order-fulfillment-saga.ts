@@ -16,7 +16,7 @@ import {
 } from '../../sagas/index.js';
 import { isConcurrencyError } from '../../core/errors.js';
 import type { EntityPolicy } from '../../conflicts/config.js';
-import type { AppendOptions, AppendResult, EventStore, NewEvent } from '../../store/types.js';
+import type { AppendOptions, EventStore, NewEvent } from '../../store/types.js';
 import { amountSchema, currencySchema, idSchema, positiveQuantitySchema } from '../events/common.js';
 import { commerceEvent } from '../events/catalog.js';
 import { OrderInvalidError, ProviderRejectedError, isPermanentCommerceError } from '../errors.js';
