@@ -25,7 +25,7 @@ import { createEventStore, type EventStore } from '../../src/store/index.js';
 import type { SqlClient } from '../../src/core/sql-client.js';
 import { interceptSql } from '../support/intercept-sql.js';
 import { sqlEngines, type TestDatabase } from '../support/databases.js';
-import { FAST_RETRY, receivedOrder } from './support.js';
+import { FAST_RETRY, receivedOrder, restock } from './support.js';
 
 const C = 'creator-1';
 const T0 = '2026-03-01T10:00:00.000Z';
@@ -101,14 +101,7 @@ describe.each(sqlEngines)('fulfillment steps joined to their appends on $name', 
         pollIntervalMs: 20,
       });
       await commerce.start();
-      await store.append(`inventory-${C}-p1`, [
-        commerceEvent('inventory.stock_updated', {
-          creatorId: C,
-          productId: 'p1',
-          quantity: 10,
-          reason: 'restock',
-        }),
-      ]);
+      await restock(store, C, 'p1', 10);
     });
 
     afterEach(async () => {
