@@ -292,14 +292,15 @@ const LEASE_LOST_SQLSTATE = 'SAGF1';
 
 /**
  * The step log's side of a joined append: `record_joined_steps` after
- * `append_batch` (sql/0004_step_joined_to_append.sql). Its refusal becomes a
+ * `append_batch` (sql/0004_step_joined_to_append.sql; with only the events
+ * it writes, sql/0005_joined_step_only_with_its_events.sql). Its refusal becomes a
  * `SagaLeaseLostError` (for the batch's one saga; a batch of several is split
  * by the event store until the fenced one fails alone).
  */
 function joinedStepWriter(sql: SqlClient, s: string): JoinedWriter {
   return {
     isOn: (other) => other === sql,
-    expression: (items, ok) => `${s}.record_joined_steps(${items}::jsonb, ${ok})`,
+    expression: (items, ok, written) => `${s}.record_joined_steps(${items}::jsonb, ${ok}, ${written})`,
     errorOf(error, items) {
       if ((error as { code?: unknown } | null)?.code !== LEASE_LOST_SQLSTATE) return undefined;
       const detail = String((error as { detail?: unknown }).detail ?? '');

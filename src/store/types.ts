@@ -60,8 +60,10 @@ export interface AppendOptions {
   /**
    * A write of another component committed in this append's own statement
    * (a saga step's log entry). Only a SQL store whose client the writer
-   * accepts (`writer.isOn`) applies it; any other store ignores it, and
-   * `committed` is then never called, so its owner writes it the usual way.
+   * accepts (`writer.isOn`) applies it, and only with events this append
+   * writes: an append answered by an earlier one (`duplicate`) carries it
+   * only where the writer finds it applied already. Wherever it is not
+   * applied, `committed` is never called, so its owner writes it the usual way.
    */
   joined?: JoinedWrite;
 }
@@ -81,20 +83,22 @@ export interface JoinedWrite {
   readonly writer: JoinedWriter;
   /** This write, as the writer's call takes it (JSON). */
   readonly item: Readonly<Record<string, unknown>>;
-  /** Called once the append committed with this write applied. */
+  /** Called once the append committed with this write applied (the writer's call returned its `req`). */
   committed(): void;
 }
 
 /**
  * The SQL side of {@link JoinedWrite}s: an expression evaluated once per
  * flush, after `append_batch`, in the same statement. It raises to refuse the
- * flush (the statement rolls back: no events, no write).
+ * flush (the statement rolls back: no events, no write), and returns the
+ * `req` of each item it applied (an `integer[]`): only those are told they
+ * committed.
  *
  * @example
  * ```ts
  * const writer: JoinedWriter = {
  *   isOn: (sql) => sql === client,
- *   expression: (items, ok) => `app.record_joined(${items}::jsonb, ${ok})`,
+ *   expression: (items, ok, written) => `app.record_joined(${items}::jsonb, ${ok}, ${written})`,
  *   errorOf: () => undefined,
  * };
  * ```
@@ -104,10 +108,12 @@ export interface JoinedWriter {
   isOn(sql: SqlClient): boolean;
   /**
    * The call, given the parameter holding the flush's items (a JSON array,
-   * each with `req`: its request's 1-based position in the flush) and a
-   * `boolean[]` expression: whether each request's append succeeded.
+   * each with `req`: its request's 1-based position in the flush) and two
+   * `boolean[]` expressions: whether each request's append succeeded, and
+   * whether it wrote its events now (not answered by an earlier append).
+   * It evaluates to the `req`s of the items applied.
    */
-  expression(itemsParam: string, okExpression: string): string;
+  expression(itemsParam: string, okExpression: string, writtenExpression: string): string;
   /** Its own typed error for a failure of the statement its call raised (else undefined). */
   errorOf(error: unknown, items: readonly Readonly<Record<string, unknown>>[]): Error | undefined;
 }

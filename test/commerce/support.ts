@@ -118,3 +118,17 @@ export function receivedOrder(
     ...order,
   });
 }
+
+/**
+ * Put `quantity` units of `productId` on the creator's shelf (`inventory.stock_updated`, `restock`).
+ *
+ * @example
+ * ```ts
+ * await restock(store, 'c1', 'p1', 10);
+ * ```
+ */
+export function restock(store: EventStore, creatorId: string, productId: string, quantity: number) {
+  return store.append(`inventory-${creatorId}-${productId}`, [
+    commerceEvent('inventory.stock_updated', { creatorId, productId, quantity, reason: 'restock' }),
+  ]);
+}

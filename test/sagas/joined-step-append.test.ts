@@ -271,6 +271,59 @@ describe.each(sqlEngines)('a joined step on $name', (engine) => {
       expect(await sagaStore.history('lost')).toEqual([]);
     });
 
+    it("an append its key's earlier append answers writes no entry: the action goes on, the runner records it", async () => {
+      await open(db.sql);
+      const saga = paySaga(store);
+      const runner = runnerOf({ definitions: [saga], pollIntervalMs: 50 });
+      const sagaId = 'replayed-1';
+      // An earlier run's append went through without the step's entry (it died before recording).
+      await store.append(`paid-${sagaId}`, [{ type: 'paid', data: { amount: 7 } }], {
+        idempotencyKey: `${sagaId}:pay`,
+      });
+      const committed: boolean[] = [];
+      const step = sagaStore.joinStep!(
+        'w1',
+        {
+          sagaId,
+          token: 1,
+          transition: false,
+          status: 'running',
+          cursor: 1,
+          compensationFailed: false,
+          finish: false,
+          log: {
+            name: 'pay',
+            stepIndex: 0,
+            phase: 'action',
+            outcome: 'completed',
+            attempts: 1,
+            output: { paid: 42 },
+            error: null,
+            startedAt: new Date(),
+          },
+        },
+        () => committed.push(true),
+      );
+      await sagaStore.insert([{ sagaId, definition: saga.name, input: null, owner: 'w1', leaseMs: 60_000 }]);
+      const replay = await store.append(`paid-${sagaId}`, [{ type: 'paid', data: { amount: 42 } }], {
+        idempotencyKey: `${sagaId}:pay`,
+        joined: step,
+      });
+      // The earlier append answered; the output given for this one is not the step's: no entry.
+      expect(replay.duplicate).toBe(true);
+      expect(committed).toEqual([]);
+      expect(await sagaStore.history(sagaId)).toEqual([]);
+      expect((await store.readStream(`paid-${sagaId}`)).events.map((e) => e.data)).toEqual([{ amount: 7 }]);
+      // Run by a runner, the step is recorded after its action, once.
+      await sagaStore.release('w1', [sagaId]);
+      runner.startWorker();
+      expect((await runner.waitFor(sagaId)).status).toBe('completed');
+      expect(await stepsOf(runner, sagaId)).toEqual([
+        ['pay', 'completed'],
+        ['after', 'completed'],
+      ]);
+    });
+
     it('an append whose answer was lost after it committed is recovered without a second entry or event', async () => {
       let lose = true;
       await open(

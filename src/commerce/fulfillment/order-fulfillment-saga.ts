@@ -16,7 +16,7 @@ import {
 } from '../../sagas/index.js';
 import { isConcurrencyError } from '../../core/errors.js';
 import type { EntityPolicy } from '../../conflicts/config.js';
-import type { AppendOptions, AppendResult, EventStore, NewEvent } from '../../store/types.js';
+import type { AppendOptions, EventStore, NewEvent } from '../../store/types.js';
 import { amountSchema, currencySchema, idSchema, positiveQuantitySchema } from '../events/common.js';
 import { commerceEvent } from '../events/catalog.js';
 import { OrderInvalidError, ProviderRejectedError, isPermanentCommerceError } from '../errors.js';
@@ -202,29 +202,61 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
     return result;
   };
   /**
-   * Append unless the order was cancelled. A stream known clean up to a
-   * version (the trigger's page) is appended to at that version without a
-   * read: if it succeeds nothing came in between, so no cancellation. A write
-   * in between (or a replay of the key) reads what came after and decides.
+   * Append unless the order was cancelled, as the step's last write, and
+   * return the step's output: `outputOf` the version the stream is then known
+   * clean through. A stream known clean up to a version (the trigger's page)
+   * is appended to at that version without a read: if it succeeds nothing
+   * came in between, so no cancellation. A write in between (or a replay of
+   * the key) reads what came after and decides; the append then goes at the
+   * version read, or (after another write in between) anywhere, as before.
    */
-  const appendUnlessCancelled = async (
+  const appendUnlessCancelled = async <T>(
     ctx: StepContext<OrderFulfillmentInput>,
     events: NewEvent[],
     clean: number | undefined,
-  ): Promise<AppendResult> => {
+    outputOf: (cleanThrough: number | undefined) => T,
+  ): Promise<T> => {
     const { creatorId, orderId } = ctx.input;
-    let result: AppendResult | undefined;
+    const streamId = orderStream(creatorId, orderId);
+    const outputNow = () => outputOf(cancellations.cleanThrough(streamId));
+    let replayed = false;
     if (clean !== undefined) {
-      try {
-        result = await append(ctx, events, clean);
-      } catch (err) {
-        if (!isConcurrencyError(err)) throw err;
-      }
+      const written = await appendAt(ctx, events, clean, outputOf);
+      if (written.ok) return written.output;
+      replayed = written.replayed;
     }
-    if (result !== undefined && !result.duplicate) return result;
-    if (await isCancelled(creatorId, orderId))
-      throw new OrderInvalidError(orderId, 'the order was cancelled');
-    return result ?? (await append(ctx, events));
+    const look = await cancellations.look(streamId);
+    if (look.cancelled) throw new OrderInvalidError(orderId, 'the order was cancelled');
+    if (replayed) return outputNow();
+    // Just read: the append goes at the version read, its output known before it.
+    const written = await appendAt(ctx, events, look.version, outputOf);
+    if (written.ok) return written.output;
+    if (!written.replayed) await append(ctx, events);
+    return outputNow();
+  };
+  /**
+   * Append at `version` with the step's completion in the append's statement:
+   * written there, the stream is clean through its end when it was clean
+   * through `version` (so the output is known before the append). Not
+   * written: another write came in between, or the key's earlier append
+   * answered (`replayed`; then no completion was written with it).
+   */
+  const appendAt = async <T>(
+    ctx: StepContext<OrderFulfillmentInput>,
+    events: NewEvent[],
+    version: number,
+    outputOf: (cleanThrough: number | undefined) => T,
+  ): Promise<{ ok: true; output: T } | { ok: false; replayed: boolean }> => {
+    const streamId = orderStream(ctx.input.creatorId, ctx.input.orderId);
+    const clean = cancellations.cleanThrough(streamId) === version;
+    const output = outputOf(clean ? version + events.length : undefined);
+    try {
+      const result = await append(ctx, events, version, ctx.completeWith(output));
+      return result.duplicate ? { ok: false, replayed: true } : { ok: true, output };
+    } catch (err) {
+      if (!isConcurrencyError(err)) throw err;
+      return { ok: false, replayed: false };
+    }
   };
   const validated = (ctx: StepContext<OrderFulfillmentInput>) =>
     ctx.results['validate_order'] as ValidatedOrder;
@@ -256,20 +288,19 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
               currency ??= detail.currency;
             }
             if (lines.length === 0) throw new OrderInvalidError(orderId, 'the order has no line items');
-            const streamId = orderStream(creatorId, orderId);
-            cancellations.seed(streamId, ctx.input.cleanThrough);
-            await appendUnlessCancelled(
+            cancellations.seed(orderStream(creatorId, orderId), ctx.input.cleanThrough);
+            // The output is known before the append, so the step's completion goes in its statement.
+            return appendUnlessCancelled(
               ctx,
               [commerceEvent('order.validated', { creatorId, orderId })],
               ctx.input.cleanThrough,
+              (cleanThrough): ValidatedOrder => ({
+                lines: lines!,
+                totalAmount: totalAmount!,
+                currency: currency!,
+                ...(cleanThrough === undefined ? {} : { cleanThrough }),
+              }),
             );
-            const cleanThrough = cancellations.cleanThrough(streamId);
-            return {
-              lines,
-              totalAmount,
-              currency,
-              ...(cleanThrough === undefined ? {} : { cleanThrough }),
-            };
           }),
         compensation: {
           name: 'mark_order_failed',
@@ -299,6 +330,8 @@ export function orderFulfillmentSaga(deps: OrderFulfillmentDeps): SagaDefinition
               idempotencyKey: ctx.idempotencyKey,
               actor: sagaActorOf(ORDER_FULFILLMENT_SAGA, ctx.input),
               metadata: meta(ctx),
+              // What allocate returns is known before its append: the step's completion goes in it.
+              completeWith: (allocated) => ctx.completeWith(allocated),
             }),
           ),
         compensation: {

@@ -9,7 +9,14 @@ import { assertActor } from '../../access/actor-check.js';
 import { isConcurrencyError } from '../../core/errors.js';
 import type { RetryPolicy } from '../../runtime/retry-policy.js';
 import { withRetry } from '../../runtime/with-retry.js';
-import type { AppendResult, EventMetadata, EventStore, JoinedWrite, NewEvent } from '../../store/types.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventMetadata,
+  EventStore,
+  JoinedWrite,
+  NewEvent,
+} from '../../store/types.js';
 import { commerceEvent, type EventPayload } from '../events/catalog.js';
 import type { RELEASE_REASONS } from '../events/inventory-events.js';
 import { InsufficientStockError, type StockShortfall } from '../errors.js';
@@ -84,6 +91,11 @@ export class InventoryService {
    * stream is read only when the stock looks short — the first call's
    * reservations may be what took it. So with a key, units the order holds
    * from anything other than this call are not looked for.
+   *
+   * `completeWith` (a saga step's `StepContext.completeWith`) is given what
+   * the call returns when it appends, before the append, and its options go
+   * into the append: the step's completion commits in the append's statement.
+   * A call that returns without appending (held already) never calls it.
    */
   async allocate(request: {
     creatorId: string;
@@ -93,6 +105,8 @@ export class InventoryService {
     /** Who allocates (required: `PRINCIPAL_MISSING` / `PRINCIPAL_INVALID`). */
     actor: ActorRef;
     metadata?: EventMetadata;
+    /** Options committed in the append's statement, given what the call returns (`StepContext.completeWith`). */
+    completeWith?: (allocated: AllocationLine[]) => Pick<AppendOptions, 'joined'>;
   }): Promise<AllocationLine[]> {
     const { creatorId, orderId } = request;
     const metadata = actingMetadata(request, 'InventoryService.allocate');
@@ -138,10 +152,12 @@ export class InventoryService {
         ),
       ),
     ];
+    // What this call returns is known before its append, so a step's completion can go in it.
     await this.#store.append(orderStream(creatorId, orderId), events, {
       aggregateType: 'order',
       ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
       metadata,
+      ...request.completeWith?.(allocations),
     });
     return allocations;
   }

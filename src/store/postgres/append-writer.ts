@@ -48,6 +48,8 @@ export interface WrittenBatch {
   wrote: boolean;
   /** The stored events, built only when asked for (inline hooks need them). */
   events: StoredEvent[];
+  /** The 0-based positions of the requests whose joined write was applied (its writer said so). */
+  joinedApplied: ReadonlySet<number>;
 }
 
 /** The function's one result row (arrays may come back as strings of numbers). */
@@ -59,10 +61,17 @@ interface BatchRow {
   written_positions: (number | string)[] | null;
   txid: string | null;
   processed_ms: number | string;
+  /** `joined_<i>`: the `req`s (1-based) each joined writer's call applied. */
+  [joined: `joined_${number}`]: (number | string)[] | null | undefined;
 }
 
 /** The statuses of a request whose append succeeded (written now, or an earlier append's result). */
 const OK_STATUSES = [STATUS.written, STATUS.earlierKey, STATUS.batchKey, STATUS.alreadyStored];
+
+/** Per request of the flush (`b`, append_batch's row): whether its status is one of `statuses`. */
+function statusIn(statuses: readonly number[]): string {
+  return `(SELECT array_agg(x.s IN (${statuses.join(', ')}) ORDER BY x.n) FROM unnest(b.statuses) WITH ORDINALITY AS x(s, n))`;
+}
 
 /** One joined writer's items in a flush. */
 interface JoinedCall {
@@ -235,18 +244,26 @@ export class AppendWriter {
         throw new Error(`append_batch returned an unknown status ${status}`);
       }
     }
-    return { outcomes, wrote: positions.length > 0, events };
+    const joinedApplied = new Set<number>();
+    joined.forEach((_, c) => {
+      for (const req of row[`joined_${c}`] ?? []) joinedApplied.add(Number(req) - 1);
+    });
+    return { outcomes, wrote: positions.length > 0, events, joinedApplied };
   }
 
   /**
    * The flush with its joined writes: each writer's call runs after
    * `append_batch` (the subquery is not flattened, and the function's result
    * is complete before a row comes out of it), in the same statement, told
-   * which requests succeeded. A call that raises rolls the statement back.
+   * which requests succeeded and which of them wrote their events now (not
+   * answered by an earlier append). A call that raises rolls the statement back.
    */
   #withJoined(calls: readonly JoinedCall[]): string {
-    const ok = `(SELECT array_agg(x.s IN (${OK_STATUSES.join(', ')}) ORDER BY x.n) FROM unnest(b.statuses) WITH ORDINALITY AS x(s, n))`;
-    const columns = calls.map((call, i) => `${call.writer.expression(`$${18 + i}`, ok)} AS joined_${i}`);
+    const ok = statusIn(OK_STATUSES);
+    const written = statusIn([STATUS.written]);
+    const columns = calls.map(
+      (call, i) => `${call.writer.expression(`$${18 + i}`, ok, written)} AS joined_${i}`,
+    );
     return `SELECT b.*, ${columns.join(', ')} FROM (${this.#appendBatch} OFFSET 0) AS b`;
   }
 

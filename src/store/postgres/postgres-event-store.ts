@@ -38,20 +38,20 @@ import type {
 import { Wakeups } from '../wakeups.js';
 import { traceStage } from '../../core/stage-trace.js';
 import { hooksFor } from '../inline-hooks.js';
-import { AppendWriter, joinedCalls, type WriteMode } from './append-writer.js';
+import { AppendWriter, joinedCalls, type WriteMode, type WrittenBatch } from './append-writer.js';
 import { StreamReads } from './stream-reads.js';
 import { LogReader } from './log-reader.js';
 import { SharedHead } from '../shared-head.js';
 import { archiveMonths, restoreMonth } from './archive.js';
 import { defaultArchiveCutoff, monthKey, monthStart, PartitionManager } from './partitions.js';
 
-/** Tell each joined write whose append succeeded that it committed with it (the flush is committed). */
+/** Tell each joined write its writer applied that it committed (the flush is committed). */
 function joinedCommitted(
   batch: readonly PreparedAppend[],
-  outcomes: FlushOutcome<AppendResult>[],
+  { outcomes, joinedApplied }: WrittenBatch,
 ): FlushOutcome<AppendResult>[] {
   batch.forEach((req, i) => {
-    if (req.joined && outcomes[i]?.ok) req.joined.committed();
+    if (req.joined && outcomes[i]?.ok && joinedApplied.has(i)) req.joined.committed();
   });
   return outcomes;
 }
@@ -399,7 +399,7 @@ export class PostgresEventStore implements EventStore {
         // One statement in its own implicit transaction: one round trip per flush.
         const written = await this.#writer.write(this.sql, batch, { withEvents: false, mode, attemptId });
         if (written.wrote) this.#committed(batch);
-        return joinedCommitted(batch, written.outcomes);
+        return joinedCommitted(batch, written);
       }
       const afterCommit: (() => void)[] = [];
       const written = await this.sql.transaction(async (tx) => {
@@ -414,7 +414,7 @@ export class PostgresEventStore implements EventStore {
       });
       if (written.wrote) this.#committed(batch);
       for (const callback of afterCommit) callback();
-      return joinedCommitted(batch, written.outcomes);
+      return joinedCommitted(batch, written);
     } catch (err) {
       throw joinedErrorOf(batch, err) ?? err;
     }
