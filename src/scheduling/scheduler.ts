@@ -518,9 +518,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 }
 
 function describeError(error: unknown): ScheduleRunError {
-  const message = (error instanceof Error ? error.message : String(error)).slice(0, 2_000);
+  const message = storable((error instanceof Error ? error.message : String(error)).slice(0, 2_000));
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? { message, code } : { message };
+  return typeof code === 'string' ? { message, code: storable(code) } : { message };
+}
+
+/** Text jsonb can store: a NUL character (which it refuses) becomes U+FFFD. */
+function storable(text: string): string {
+  return text.replaceAll('\0', '\uFFFD');
 }
 
 function positive(name: string, value: number): number {
