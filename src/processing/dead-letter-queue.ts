@@ -4,6 +4,7 @@
  */
 import { quoteIdent, type SqlQueryable } from '../core/sql-client.js';
 import type { StoredEvent } from '../store/types.js';
+import { storableText } from '../core/storable-text.js';
 
 /** One dead-lettered event. */
 export interface DeadLetter {
@@ -189,7 +190,7 @@ export function memoryDeadLetterQueue(): DeadLetterQueue {
  */
 export function describeError(error: unknown): string {
   const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-  return text.replaceAll('\0', '\uFFFD');
+  return storableText(text);
 }
 
 interface DeadLetterRow {

@@ -10,6 +10,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError } from '../core/errors.js';
 import { resolveLogger, type Logger } from '../core/logger.js';
+import { storableText } from '../core/storable-text.js';
 import type { SqlClient } from '../core/sql-client.js';
 import { LeaseLostError } from '../runtime/errors.js';
 import type { LeasePort } from '../runtime/lease-keeper.js';
@@ -518,14 +519,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 }
 
 function describeError(error: unknown): ScheduleRunError {
-  const message = storable((error instanceof Error ? error.message : String(error)).slice(0, 2_000));
+  const message = storableText((error instanceof Error ? error.message : String(error)).slice(0, 2_000));
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? { message, code: storable(code) } : { message };
-}
-
-/** Text jsonb can store: a NUL character (which it refuses) becomes U+FFFD. */
-function storable(text: string): string {
-  return text.replaceAll('\0', '\uFFFD');
+  return typeof code === 'string' ? { message, code: storableText(code) } : { message };
 }
 
 function positive(name: string, value: number): number {
