@@ -33,7 +33,8 @@ import { CacheNotStartedError } from './errors.js';
 import { publishBus, subscribeBus, type BusMessage } from './invalidation-bus.js';
 import { expandCascades, tagsForRowChange, type InvalidationRules } from './invalidation-rules.js';
 import { LogFollower } from './log-follower.js';
-import { checkpointOf, logPosition } from './log-position.js';
+import { KeyDeletions } from './key-deletions.js';
+import { checkpointOf, logPosition, type LogPosition } from './log-position.js';
 import { MemoryLayer } from './memory-layer.js';
 import { RedisLayer, type CacheRedisLike } from './redis-layer.js';
 import { TagPositions } from './tag-positions.js';
@@ -44,6 +45,14 @@ const MAX_KEY_LENGTH = 1024;
 interface Kept {
   entry: CacheEntry;
   source: CacheSource;
+}
+
+/** A read under way for a key, and what this host had read of the log when it began. */
+interface Flight {
+  read: Promise<CacheResult<unknown>>;
+  tags: readonly string[];
+  position: LogPosition;
+  startedAtMs: number;
 }
 
 /**
@@ -85,8 +94,9 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
   /** Each tier's Redis layer (one per client: tiers sharing a client share it). */
   readonly #redisOf: Record<CacheTier, RedisLayer | undefined>;
   readonly #redisLayers: RedisLayer[];
-  readonly #inflight = new Map<string, Promise<CacheResult<unknown>>>();
+  readonly #inflight = new Map<string, Flight>();
   #positions: TagPositions | undefined;
+  #deletions: KeyDeletions | undefined;
   #follower: LogFollower | undefined;
   #bus: PubSubUnsubscribe | undefined;
   #degraded = false;
@@ -155,6 +165,7 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
       this.#checkHealth();
     });
     this.#positions = positions;
+    this.#deletions = new KeyDeletions(this.#options.maxTags);
     this.#follower = follower;
     follower.start();
     await Promise.all(this.#redisLayers.map((l) => l.ready(this.#options.redisConnectTimeoutMs)));
@@ -168,6 +179,7 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
     const follower = this.#follower;
     this.#follower = undefined;
     this.#positions = undefined;
+    this.#deletions = undefined;
     await follower?.stop();
     await this.#bus?.();
     this.#bus = undefined;
@@ -215,15 +227,25 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
     // Fast path: a current in-process copy and a log read within the bound.
     if (this.#follower.confirmedAgoMs <= this.#options.maxStalenessMs) {
       const local = this.#memory[tier].get(key);
-      if (local && this.#current(local))
+      if (local && this.#current(key, local))
         return Promise.resolve(this.#hit<T>(local, 'memory', this.#counters[tier]));
     }
     const flightKey = `${tier}\u0000${key}`;
     const running = this.#inflight.get(flightKey);
-    if (running) return running as Promise<CacheResult<T>>;
-    const read = this.#read(key, loader, options, tier).finally(() => this.#inflight.delete(flightKey));
-    this.#inflight.set(flightKey, read);
-    return read;
+    // Join a read under way only if nothing it answers for changed since it began:
+    // a read begun after this host learnt of a change must not get a value loaded before it.
+    if (running && this.#unchangedSince(key, running, options.tags))
+      return running.read as Promise<CacheResult<T>>;
+    const flight: Flight = {
+      read: this.#read(key, loader, options, tier).finally(() => {
+        if (this.#inflight.get(flightKey) === flight) this.#inflight.delete(flightKey);
+      }),
+      tags: options.tags ?? [],
+      position: this.#follower.position,
+      startedAtMs: this.#now(),
+    };
+    this.#inflight.set(flightKey, flight);
+    return flight.read as Promise<CacheResult<T>>;
   }
 
   /**
@@ -236,6 +258,7 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
    */
   async delete(key: string): Promise<void> {
     this.#check(key, {});
+    this.#deletionsOrThrow().record(key, this.#now());
     this.#dropLocal(key);
     await Promise.all(this.#redisLayers.map((l) => l.delete(key)));
     if (this.#input.pubsub)
@@ -355,12 +378,12 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
     const fresh =
       this.#follower!.confirmedAgoMs <= this.#options.maxStalenessMs || (await this.#ensureFresh());
     const local = this.#memory[tier].get(key);
-    if (local && fresh && this.#current(local)) return this.#hit(local, 'memory', counters);
+    if (local && fresh && this.#current(key, local)) return this.#hit(local, 'memory', counters);
     let kept: Kept | undefined = local && { entry: local, source: 'memory' };
     const redis = this.#redisOf[tier];
     if (redis) {
       const shared = await redis.get(key);
-      if (shared && fresh && (this.#current(shared) || (await this.#backfilled(shared))))
+      if (shared && fresh && (this.#current(key, shared) || (await this.#backfilled(key, shared))))
         return this.#adopt(key, tier, shared, options);
       if (shared && (!kept || shared.loadedAtMs > kept.entry.loadedAtMs))
         kept = { entry: shared, source: 'redis' };
@@ -370,7 +393,7 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
           counters.lockWaits++;
           const copy = await redis.waitForCopy(
             key,
-            async (e) => this.#current(e) || (await this.#backfilled(e)),
+            async (e) => this.#current(key, e) || (await this.#backfilled(key, e)),
             this.#options.lockTtlMs,
           );
           if (copy) return this.#adopt(key, tier, copy, options);
@@ -428,6 +451,9 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
       return { value, source: 'loader', stale: false };
     }
     const { entry, serialized } = built;
+    // Outdated while loading (an invalidation or a delete was read meanwhile): answer
+    // this caller, whose read began before the change, but keep no copy.
+    if (!this.#current(key, entry)) return { value, source: 'loader', stale: false };
     const retainMs = entry.staleUntil - now;
     if (!this.#memory[tier].set(key, entry, retainMs)) counters.uncacheable++;
     await this.#redisOf[tier]?.set(key, serialized, retainMs);
@@ -439,7 +465,7 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
    * loaded it, or this one before a restart): read the log from the copy's
    * position up to the floor once, then judge it. Bounded by `backfillMaxEvents`.
    */
-  async #backfilled(entry: CacheEntry): Promise<boolean> {
+  async #backfilled(key: string, entry: CacheEntry): Promise<boolean> {
     const positions = this.#positionsOrThrow();
     const floor = positions.floor;
     if (entry.loadedAt >= floor || entry.tags.length === 0) return false;
@@ -451,7 +477,7 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
     ).finally(() => (this.#backfilling = undefined));
     const done = await this.#backfilling;
     if (!done && positions.floor === floor) this.#backfillFailedAt = entry.loadedAt;
-    return this.#current(entry);
+    return this.#current(key, entry);
   }
 
   #adopt<T>(key: string, tier: CacheTier, shared: CacheEntry, options: CacheGetOptions): CacheResult<T> {
@@ -467,11 +493,21 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
     return { value: entryValue(entry) as T, source, stale: false };
   }
 
-  /** Fresh, and no tag of it invalidated since it was loaded. */
-  #current(entry: CacheEntry): boolean {
+  /** Fresh, not deleted, and no tag of it invalidated since it was loaded. */
+  #current(key: string, entry: CacheEntry): boolean {
     return (
       this.#now() < entry.expiresAt &&
+      !this.#deletionsOrThrow().deletedSince(key, entry.loadedAtMs) &&
       this.#positionsOrThrow().isCurrent(entry.tags, entry.loadedAt, entry.loadedAtMs)
+    );
+  }
+
+  /** Whether a read under way still answers for `key` (and `tags`): nothing deleted or invalidated since it began. */
+  #unchangedSince(key: string, flight: Flight, tags: readonly string[] | undefined): boolean {
+    const all = tags === undefined ? flight.tags : [...flight.tags, ...tags];
+    return (
+      !this.#deletionsOrThrow().deletedSince(key, flight.startedAtMs) &&
+      this.#positionsOrThrow().isCurrent(all, flight.position, flight.startedAtMs)
     );
   }
 
@@ -506,8 +542,10 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
   }
 
   #onBus(message: BusMessage): void {
-    if (message.kind === 'delete') this.#dropLocal(message.key);
-    else this.#positions?.invalidateAt(message.tags, this.#now());
+    if (message.kind === 'delete') {
+      this.#deletions?.record(message.key, this.#now());
+      this.#dropLocal(message.key);
+    } else this.#positions?.invalidateAt(message.tags, this.#now());
   }
 
   #reportBus(error: unknown): void {
@@ -535,6 +573,11 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
     this.#degraded = degraded;
     if (degraded) this.emit('cache:degraded', health.reasons.join('; '));
     else this.emit('cache:recovered');
+  }
+
+  #deletionsOrThrow(): KeyDeletions {
+    if (!this.#deletions) throw new CacheNotStartedError();
+    return this.#deletions;
   }
 
   #positionsOrThrow(): TagPositions {

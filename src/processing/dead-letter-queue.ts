@@ -4,6 +4,7 @@
  */
 import { quoteIdent, type SqlQueryable } from '../core/sql-client.js';
 import type { StoredEvent } from '../store/types.js';
+import { storableText } from '../core/storable-text.js';
 
 /** One dead-lettered event. */
 export interface DeadLetter {
@@ -177,7 +178,10 @@ export function memoryDeadLetterQueue(): DeadLetterQueue {
 }
 
 /**
- * A readable one-string description of anything thrown.
+ * A readable one-string description of anything thrown, storable in a
+ * PostgreSQL `text` column: a NUL character (which PostgreSQL refuses, so a
+ * dead letter could not be written and the processor would fail the same
+ * batch forever) becomes U+FFFD.
  *
  * @example
  * ```ts
@@ -185,8 +189,8 @@ export function memoryDeadLetterQueue(): DeadLetterQueue {
  * ```
  */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
-  return String(error);
+  const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  return storableText(text);
 }
 
 interface DeadLetterRow {

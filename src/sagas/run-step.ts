@@ -9,6 +9,7 @@ import type { RetryPolicy } from '../runtime/retry-policy.js';
 import { withRetry, type RetryAttemptContext } from '../runtime/with-retry.js';
 import { SagaLeaseLostError, StepTimeoutError, TerminalError } from './errors.js';
 import type { SagaErrorInfo } from './types.js';
+import { storableText } from '../core/storable-text.js';
 
 /** One attempt; `context.signal` is created on first read and aborts on timeout or when the run stops. */
 export type StepAttempt = (attemptNumber: number, context: RetryAttemptContext) => unknown;
@@ -78,11 +79,12 @@ export async function runStep(attempt: StepAttempt, options: RunStepOptions): Pr
  * ```
  */
 export function toErrorInfo(err: unknown): SagaErrorInfo {
+  // Stored as jsonb: a NUL character, which PostgreSQL refuses, would make recording the failure fail.
   if (err instanceof Error) {
-    const info: SagaErrorInfo = { name: err.name, message: err.message };
+    const info: SagaErrorInfo = { name: storableText(err.name), message: storableText(err.message) };
     const code = isSyncError(err) ? err.code : (err as { code?: unknown }).code;
-    if (typeof code === 'string') info.code = code;
+    if (typeof code === 'string') info.code = storableText(code);
     return info;
   }
-  return { name: 'Error', message: String(err) };
+  return { name: 'Error', message: storableText(String(err)) };
 }

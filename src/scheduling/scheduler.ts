@@ -10,6 +10,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError } from '../core/errors.js';
 import { resolveLogger, type Logger } from '../core/logger.js';
+import { storableText } from '../core/storable-text.js';
 import type { SqlClient } from '../core/sql-client.js';
 import { LeaseLostError } from '../runtime/errors.js';
 import type { LeasePort } from '../runtime/lease-keeper.js';
@@ -21,7 +22,13 @@ import { dueBetween } from './due-times.js';
 import { ScheduleNotFoundError } from './errors.js';
 import { Leadership } from './leadership.js';
 import { resolveSchedule, type ResolvedSchedule, type ScheduleDefinition } from './schedule-definition.js';
-import { isFinished, type ScheduleRun, type ScheduleRunError, type ScheduleStorage } from './schedule-run.js';
+import {
+  isFinished,
+  type RunOutcome,
+  type ScheduleRun,
+  type ScheduleRunError,
+  type ScheduleStorage,
+} from './schedule-run.js';
 import type { SchedulerEventMap } from './scheduler-events.js';
 import { schedulerPortsOf } from './scheduler-ports-of.js';
 
@@ -124,6 +131,12 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   /** The tenure's loop: one turn starts what is due or requested. */
   #loop: PollLoop | undefined;
   #started: Promise<void> | undefined;
+  /**
+   * A read or write of the runs failed: a claim may have committed unseen, or
+   * an outcome not been recorded, leaving a run `running` that nothing here
+   * runs. The next turn looks for such runs and takes them over again.
+   */
+  #recheckInterrupted = false;
 
   constructor(options: SchedulerOptions) {
     super();
@@ -265,10 +278,14 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
       { component: 'scheduler', owner: this.owner },
       'scheduler lease taken; running schedules',
     );
-    await this.#takeOverInterrupted(tenure.signal);
+    await this.#takeOverInterrupted(tenure.signal).catch((err: unknown) => {
+      this.#recheckInterrupted = true;
+      this.#fail(err, 'scheduler: reading interrupted runs failed');
+    });
     const loop = new PollLoop({
       turn: () => this.#turn(tenure.signal),
       onError: (err) => {
+        this.#recheckInterrupted = true;
         this.#fail(err, 'scheduler: reading or claiming due runs failed');
         return { ms: this.#pollIntervalMs };
       },
@@ -295,6 +312,13 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
    * (a trigger or a finished run wakes it sooner).
    */
   async #turn(signal: AbortSignal): Promise<PollWait | 'stop'> {
+    if (this.#recheckInterrupted) {
+      this.#recheckInterrupted = false;
+      await this.#takeOverInterrupted(signal).catch((err: unknown) => {
+        this.#recheckInterrupted = true;
+        throw err;
+      });
+    }
     for (const s of this.#schedules.values()) {
       if (signal.aborted) return 'stop';
       if (!this.#busy.has(s.name)) await this.#runDue(s, signal);
@@ -355,13 +379,15 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     }
   }
 
-  /** Runs left `running` by an earlier holder: take each over and try it again, attempts counting on. */
+  /**
+   * Runs left `running` and not running here — by an earlier holder, or by
+   * this host when a write failed midway: take each over and try it again,
+   * attempts counting on.
+   */
   async #takeOverInterrupted(signal: AbortSignal): Promise<void> {
-    const runs = await this.#storage.running([...this.#schedules.keys()]).catch((err: unknown) => {
-      this.#fail(err, 'scheduler: reading interrupted runs failed');
-      return [];
-    });
+    const runs = await this.#storage.running([...this.#schedules.keys()]);
     for (const stale of runs) {
+      if (signal.aborted) return;
       if (this.#busy.has(stale.schedule)) continue;
       const run = await this.#storage.takeOver(stale.id, stale.owner, this.owner);
       if (!run) continue;
@@ -377,7 +403,10 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
   #execute(s: ResolvedSchedule, run: ScheduleRun, before: number, signal: AbortSignal): void {
     const started = performance.now();
     const work = this.#attempts(s, run, before, signal, started)
-      .catch((err: unknown) => this.#fail(err, `scheduler: recording run ${run.id} of ${s.name} failed`))
+      .catch((err: unknown) => {
+        this.#recheckInterrupted = true; // its outcome may be unrecorded: run it again
+        this.#fail(err, `scheduler: recording run ${run.id} of ${s.name} failed`);
+      })
       .finally(() => {
         this.#busy.delete(s.name);
         this.#loop?.wake();
@@ -402,6 +431,8 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
     this.emit('schedule:run_started', { run });
     let attempts = before;
     let lastError: ScheduleRunError | null = null;
+    let outcome: RunOutcome;
+    let failure: unknown;
     try {
       const result = await withRetry(
         async (n, context) => {
@@ -431,21 +462,25 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
           },
         },
       );
-      const durationMs = performance.now() - started;
-      if (await this.#storage.finish(run.id, this.owner, { status: 'succeeded', attempts, result })) {
-        this.emit('schedule:run_succeeded', { run, result, attempts, durationMs });
-      }
+      outcome = { status: 'succeeded', attempts, result };
     } catch (error) {
       // Lease lost or stopping: the run stays `running` for the next holder to take over.
       if (signal.aborted || error instanceof LeaseLostError) return;
-      const durationMs = performance.now() - started;
-      const stored = describeError(error);
-      if (await this.#storage.finish(run.id, this.owner, { status: 'failed', attempts, error: stored })) {
+      failure = error;
+      outcome = { status: 'failed', attempts, error: describeError(error) };
+    }
+    // Recording is not part of the job: a failure here is not the job's, and
+    // propagates (the run stays `running`; #execute has it run again).
+    const durationMs = performance.now() - started;
+    if (await this.#storage.finish(run.id, this.owner, outcome)) {
+      if (outcome.status === 'succeeded') {
+        this.emit('schedule:run_succeeded', { run, result: outcome.result, attempts, durationMs });
+      } else {
         this.#logger.error(
-          { component: 'scheduler', schedule: s.name, runId: run.id, attempts, err: error },
+          { component: 'scheduler', schedule: s.name, runId: run.id, attempts, err: failure },
           'scheduled run failed every attempt',
         );
-        this.emit('schedule:run_failed', { run, error, attempts, durationMs });
+        this.emit('schedule:run_failed', { run, error: failure, attempts, durationMs });
       }
     }
     if (Number(run.id) % 50 === 0) await this.#storage.prune(s.name, this.#keepRuns);
@@ -484,9 +519,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 }
 
 function describeError(error: unknown): ScheduleRunError {
-  const message = (error instanceof Error ? error.message : String(error)).slice(0, 2_000);
+  const message = storableText((error instanceof Error ? error.message : String(error)).slice(0, 2_000));
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? { message, code } : { message };
+  return typeof code === 'string' ? { message, code: storableText(code) } : { message };
 }
 
 function positive(name: string, value: number): number {

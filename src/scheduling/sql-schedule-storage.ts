@@ -63,12 +63,20 @@ function toRun(row: RunRow): ScheduleRun {
   };
 }
 
-/** A result kept only when it is JSON of at most 64 KiB; anything else is dropped, never fails the run. */
+/**
+ * A result kept only when it is JSON of at most 64 KiB that jsonb accepts (no
+ * NUL character, which JSON allows and jsonb refuses); anything else is
+ * dropped, never fails the run.
+ */
 function resultJson(result: unknown): string | null {
   if (result === undefined) return null;
+  let nul = false;
   try {
-    const text = JSON.stringify(result);
-    return text !== undefined && text.length <= 65_536 ? text : null;
+    const text = JSON.stringify(result, (key, value: unknown) => {
+      if (key.includes('\0') || (typeof value === 'string' && value.includes('\0'))) nul = true;
+      return value;
+    });
+    return text !== undefined && !nul && text.length <= 65_536 ? text : null;
   } catch {
     return null;
   }

@@ -169,6 +169,33 @@ describe.skipIf(!postgresEngine.available && !process.env.REQUIRE_SERVICES)('cac
     );
   });
 
+  it('a delete on one host is not undone by a load the other host began before it', async () => {
+    const pubsub = createRedisPubSub({ publisher: client(), subscriber: client(), prefix });
+    const [a, b] = [await host({ pubsub }), await host({ pubsub })];
+    let version = 1;
+    await b.get('probe', () => 'old', { tier: 'hot' });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    const slow = b.get('row', async () => {
+      started = true;
+      const v = version; // b reads the row before a changes it
+      await gate;
+      return v;
+    });
+    await waitFor(() => started, { what: "b's load to start" });
+    version = 2;
+    await a.delete('row'); // a changed the row and drops every copy
+    await a.delete('probe'); // the bus delivers in order: once b drops 'probe', it has heard of 'row'
+    await waitFor(async () => (await b.get('probe', () => 'new', { tier: 'hot' })) === 'new', {
+      what: 'the deletes to reach host b',
+    });
+    release();
+    expect(await slow).toBe(1); // began before the delete
+    expect(await a.lookup('row', () => version)).toMatchObject({ value: 2, source: 'loader' });
+    expect(await b.get('row', () => version)).toBe(2);
+  });
+
   it('Redis down: reads go on, health is degraded; entries invalidated meanwhile are never served after', async () => {
     const [a, b] = [await host(), await host()];
     const degraded: string[] = [];

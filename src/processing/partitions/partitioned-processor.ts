@@ -299,7 +299,14 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
       if (!this.#coord.claim(this.partitionNames[i]!, this.member)) continue;
       const processor = this.#partition(i);
       this.#active.set(i, processor);
-      await processor.start();
+      try {
+        await processor.start();
+      } catch (err) {
+        // Not running (its migration failed, the database is down): forget it,
+        // so the next heartbeat starts it again rather than leave it assigned here and idle.
+        await this.#release(i).catch(() => undefined);
+        this.#fail(err, `partition ${i} failed to start`);
+      }
     }
     if (this.assigned.join() !== before) {
       this.emit('processor:partitions_assigned', {
