@@ -21,6 +21,7 @@ const STATIC = {
   'dashboard.js': 'text/javascript; charset=utf-8',
   'format.js': 'text/javascript; charset=utf-8',
   'conflicts-panel.js': 'text/javascript; charset=utf-8',
+  'conflict-rows.js': 'text/javascript; charset=utf-8',
   'conflicts-panel.css': 'text/css; charset=utf-8',
   'alerts-panel.js': 'text/javascript; charset=utf-8',
   'alerts-panel.css': 'text/css; charset=utf-8',

@@ -7,6 +7,7 @@
 // from the rows: a conflict was waiting at time t when it was detected by t
 // and not resolved by t.
 import { formatInt } from '/dashboard/format.js';
+import { listedConflicts } from '/dashboard/conflict-rows.js';
 
 const $ = (id) => document.getElementById(id);
 const TREND_POINTS = 24;
@@ -96,15 +97,14 @@ function render(rows) {
   trend.innerHTML = sparkline(points);
   trend.dataset.direction = last > first ? 'up' : last < first ? 'down' : 'flat';
   trend.title = `Manual queue over the last ${(TREND_POINTS * TREND_STEP_MS) / 60_000} minutes`;
-  const recent = [...auto, ...manual].sort((a, b) => ms(b.resolved_at) - ms(a.resolved_at)).slice(0, 5);
-  const waiting = [...pending].sort((a, b) => ms(a.detected_at) - ms(b.detected_at));
+  const listed = listedConflicts(rows);
   const body = $('conflict-rows');
-  if (waiting.length + recent.length === 0) {
+  if (listed.length === 0) {
     body.innerHTML = '<tr class="empty"><td colspan="4">No conflicting figures yet.</td></tr>';
     return;
   }
   body.replaceChildren(
-    ...[...waiting, ...recent].map((r) => {
+    ...listed.map((r) => {
       const tr = document.createElement('tr');
       tr.dataset.status = r.status;
       tr.dataset.conflict = r.conflict_id;

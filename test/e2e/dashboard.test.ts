@@ -299,15 +299,22 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
       },
       { timeout: 30_000, interval: 250 },
     );
-    const orderRow = page.locator(`#conflict-rows tr[data-conflict="${orderConflictId}"]`);
+    // The row as the page shows it now, in one read: a locator would wait its 30 s default for a
+    // row that is not listed, and waitFor would then report the attempt before it, if any.
+    const shownRow = () =>
+      page.evaluate((id) => {
+        const tr = document.querySelector<HTMLElement>(`#conflict-rows tr[data-conflict="${id}"]`);
+        return tr
+          ? { status: tr.dataset.status, entityType: tr.dataset.entityType, text: tr.textContent ?? '' }
+          : null;
+      }, orderConflictId);
     await vi.waitFor(
       async () => {
-        expect(await orderRow.getAttribute('data-status')).toBe('pending');
-        expect(await orderRow.getAttribute('data-entity-type')).toBe('order');
-        expect(await orderRow.textContent()).toMatch(
-          /status: cancelled \(TikTok\) \/ delivered \(Shipping\)/,
-        );
-        expect(await orderRow.textContent()).toMatch(/cross platform mismatch/);
+        const row = await shownRow();
+        expect(row?.status ?? 'not listed').toBe('pending');
+        expect(row?.entityType).toBe('order');
+        expect(row?.text).toMatch(/status: cancelled \(TikTok\) \/ delivered \(Shipping\)/);
+        expect(row?.text).toMatch(/cross platform mismatch/);
       },
       { timeout: 30_000, interval: 250 },
     );
@@ -317,11 +324,13 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
       body: JSON.stringify({ values: { status: 'cancelled' }, note: 'buyer cancelled before pickup' }),
     });
     expect(decision.status).toBe(200);
+    // The decision stays listed while automatic resolutions keep coming (conflict-rows.js).
     await vi.waitFor(
       async () => {
-        expect(await orderRow.getAttribute('data-status')).toBe('manually_resolved');
-        expect(await orderRow.textContent()).toMatch(/decided by demo-admin/);
-        expect(await orderRow.textContent()).toMatch(/settled status: cancelled/);
+        const row = await shownRow();
+        expect(row?.status ?? 'not listed').toBe('manually_resolved');
+        expect(row?.text).toMatch(/decided by demo-admin/);
+        expect(row?.text).toMatch(/settled status: cancelled/);
       },
       { timeout: 30_000, interval: 250 },
     );
