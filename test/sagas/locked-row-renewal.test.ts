@@ -245,7 +245,7 @@ describe.skipIf(postgresUrl() === null)('saga lease renewals and row locks (Post
 
   it('a saga found busy by a beat is renewed again soon after, before the next beat would be too late', async () => {
     // The defaults' ratio: the self-fence comes 2 beats after a renewal, so the beat after a missed one is too late.
-    const parked = await parkedSagas(['a', 'b'], 1_500, 500);
+    const parked = await parkedSagas(['a', 'b'], 3_000, 1_000);
     // Its deadline now counts from a beat (not from its start, which may come later than a beat).
     await waitFor(() => parked.renewalsOf('a', 0).length > 0, { what: 'a renewed once' });
     await lockRow('a');
