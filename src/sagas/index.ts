@@ -43,6 +43,7 @@ export type {
   ClaimResult,
   SagaDeadLetterFilter,
   SagaInsert,
+  SagaLeaseRenewal,
   SagaListFilter,
   SagaStore,
   SagaWrite,

@@ -8,6 +8,7 @@ import type {
   ClaimResult,
   SagaDeadLetterFilter,
   SagaInsert,
+  SagaLeaseRenewal,
   SagaListFilter,
   SagaStore,
   SagaWrite,
@@ -102,15 +103,16 @@ class MemorySagaStore implements SagaStore {
     };
   }
 
-  async heartbeat(owner: string, sagaIds: readonly string[], leaseMs: number): Promise<string[]> {
-    const held: string[] = [];
+  async heartbeat(owner: string, sagaIds: readonly string[], leaseMs: number): Promise<SagaLeaseRenewal> {
+    const renewed: string[] = [];
     for (const id of sagaIds) {
       const row = this.#sagas.get(id);
       if (!row || row.state.leaseOwner !== owner || !isActive(row)) continue;
       row.state = { ...row.state, leaseExpiresAt: new Date(Date.now() + leaseMs) };
-      held.push(id);
+      renewed.push(id);
     }
-    return held;
+    // No row locks here: a write never holds a renewal up, so none is busy.
+    return { renewed, busy: [] };
   }
 
   async record(owner: string, writes: readonly SagaWrite[]): Promise<boolean[]> {

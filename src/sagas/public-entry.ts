@@ -47,6 +47,7 @@ export type {
   ClaimOptions,
   ClaimResult,
   SagaInsert,
+  SagaLeaseRenewal,
   SagaWrite,
   TakenOverLease,
 } from './saga-store.js';

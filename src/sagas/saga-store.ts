@@ -119,6 +119,26 @@ export interface ClaimResult {
   nextExpiryMs: number | null;
 }
 
+/**
+ * What {@link SagaStore.heartbeat} did. A renewed lease lasts `leaseMs` from the
+ * statement; a busy one keeps the expiry it had, so its holder keeps the
+ * self-fencing deadline of its last renewal (nobody else can claim it before
+ * that expiry). A store whose renewals never meet a locked row (in memory)
+ * reports none busy.
+ *
+ * @example
+ * ```ts
+ * const { renewed, busy } = await sagaStore.heartbeat('host-a:1234', ['order-1', 'order-2'], 6_000);
+ * // renewed: ['order-1']; busy: ['order-2'] (its step was being recorded): try it again soon
+ * ```
+ */
+export interface SagaLeaseRenewal {
+  /** The ids whose lease now runs `leaseMs` from the statement. */
+  renewed: string[];
+  /** The ids still this owner's, lease unexpired, whose row was locked by a write in flight: not renewed this time. */
+  busy: string[];
+}
+
 /** Filter of {@link SagaStore.list}. */
 export interface SagaListFilter {
   status?: SagaStatus;
@@ -164,8 +184,14 @@ export interface SagaStore {
   insertIn?(tx: SqlQueryable, sagas: readonly SagaInsert[]): Promise<string[]>;
   /** Lease active sagas nobody holds (or whose lease expired): `FOR UPDATE SKIP LOCKED`. */
   claim(options: ClaimOptions): Promise<ClaimResult>;
-  /** Extend the leases `owner` holds on `sagaIds`; returns the ids still held. */
-  heartbeat(owner: string, sagaIds: readonly string[], leaseMs: number): Promise<string[]>;
+  /**
+   * Extend the leases `owner` holds on `sagaIds` to `leaseMs` from now, without
+   * waiting on a saga's row: a saga whose row a write in flight has locked (its
+   * step being recorded) is not renewed this time but reported `busy` while it is
+   * still `owner`'s with an unexpired lease. An id in neither list is no longer
+   * held (finished, or taken by another worker).
+   */
+  heartbeat(owner: string, sagaIds: readonly string[], leaseMs: number): Promise<SagaLeaseRenewal>;
   /** Apply fenced writes; `true` for each write whose lease token still matched. */
   record(owner: string, writes: readonly SagaWrite[]): Promise<boolean[]>;
   /**
@@ -176,7 +202,11 @@ export interface SagaStore {
    * committed. Optional: without it every step is recorded on its own.
    */
   joinStep?(owner: string, write: SagaWrite, committed: () => void): JoinedWrite;
-  /** Give up leases so another worker may claim the sagas at once. */
+  /**
+   * Give up leases so another worker may claim the sagas at once. Resolves once
+   * every lease asked for is given back (or was not `owner`'s); it may wait for
+   * writes in flight on those sagas, but not where renewals would wait behind it.
+   */
   release(owner: string, sagaIds: readonly string[]): Promise<void>;
   get(sagaId: string): Promise<SagaState | null>;
   history(sagaId: string): Promise<StepLogEntry[]>;

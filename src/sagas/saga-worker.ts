@@ -11,12 +11,12 @@ import { setMaxListeners } from 'node:events';
 import { setImmediate as afterPendingIo } from 'node:timers/promises';
 import { traceStage } from '../core/stage-trace.js';
 import { allSucceed, GroupCommitter } from '../runtime/group-commit.js';
-import { Heartbeat } from '../runtime/heartbeat.js';
 import { PollLoop, type PollOutcome } from '../runtime/poll-loop.js';
 import type { AnySagaDefinition } from './define-saga.js';
 import { SagaLeaseLostError, SagaRunnerStoppedError, UnknownSagaDefinitionError } from './errors.js';
 import { withStoreRetry, type RunnerContext } from './runner-context.js';
 import { executeSaga, type ExecutionEnvironment } from './saga-execution.js';
+import { SagaLeaseRenewals, type LeasedRun } from './saga-lease-renewals.js';
 import type { ClaimedSaga, SagaWrite, TakenOverLease } from './saga-store.js';
 import { isFinalSagaStatus, type SagaEventMap } from './types.js';
 
@@ -35,11 +35,8 @@ export interface StopOptions {
   releaseLeases?: boolean;
 }
 
-interface Active {
-  controller: AbortController;
+interface Active extends LeasedRun {
   done: Promise<void>;
-  /** `performance.now()` past which this worker stops the saga unless a heartbeat renewed it. */
-  validUntil: number;
 }
 
 /**
@@ -61,7 +58,7 @@ export class SagaWorker {
   /** The last claim found more than it could take: a saga that finishes should wake the loop. */
   #backlog = false;
   /** Renews the leases of the running sagas, in one statement per beat. */
-  readonly #heartbeat: Heartbeat;
+  readonly #renewals: SagaLeaseRenewals;
   #fenceTimer: ReturnType<typeof setTimeout> | undefined;
   /** When the armed fence timer fires (`performance.now()`), or Infinity. */
   #fenceAt = Number.POSITIVE_INFINITY;
@@ -83,9 +80,14 @@ export class SagaWorker {
       allSucceed((items) => withStoreRetry(() => store.record(options.workerId, items))),
       { maxBatch: options.batchSize, maxInFlight, isolateFailures: true },
     );
-    this.#heartbeat = new Heartbeat({
-      intervalMs: options.heartbeatMs,
-      beat: (sentAt) => this.#renewLeases(sentAt),
+    this.#renewals = new SagaLeaseRenewals({
+      store,
+      workerId: options.workerId,
+      leaseMs: options.leaseMs,
+      heartbeatMs: options.heartbeatMs,
+      selfFenceAfterMs: options.selfFenceAfterMs,
+      running: this.#active,
+      onAnswer: () => this.#armFence(),
       onError: (err) => ctx.error(err),
     });
   }
@@ -133,7 +135,7 @@ export class SagaWorker {
     this.#stopController = new AbortController();
     // Every running saga listens for the stop: the default limit of 10 would warn.
     setMaxListeners(0, this.#stopController.signal);
-    this.#heartbeat.start();
+    this.#renewals.start();
     const poll = new PollLoop({
       turn: () => this.#claim(),
       onError: (err) => {
@@ -175,7 +177,7 @@ export class SagaWorker {
     this.#stopController.abort(new SagaRunnerStoppedError());
     await all;
     // Heartbeats ran through the drain, so no lease ran out under a step that was finishing.
-    this.#heartbeat.stop();
+    this.#renewals.stop();
     this.#disarmFence();
     await this.#writes.drained();
     // Also those that reached a step boundary and left while the claim loop stopped.
@@ -329,30 +331,6 @@ export class SagaWorker {
       expiredForMs,
       token: claimed.token,
     });
-  }
-
-  /**
-   * One heartbeat: renew the leases of the running sagas sent at `sentAt`. The
-   * heartbeat goes on until stop() has drained, so no lease runs out under a
-   * finishing step; a failed beat is reported and retried sooner by the heartbeat.
-   */
-  async #renewLeases(sentAt: number): Promise<void> {
-    const { leaseMs, selfFenceAfterMs } = this.#ctx.options;
-    const running = [...this.#active.entries()];
-    if (running.length === 0) return;
-    const held = new Set(
-      await this.#ctx.store.heartbeat(
-        this.#ctx.options.workerId,
-        running.map(([id]) => id),
-        leaseMs,
-      ),
-    );
-    for (const [id, active] of running) {
-      // Gone from the store's view: finished just now (harmless) or taken over by another worker.
-      if (!held.has(id)) active.controller.abort(new SagaLeaseLostError(id, 'taken'));
-      else active.validUntil = Math.max(active.validUntil, sentAt + selfFenceAfterMs);
-    }
-    this.#armFence();
   }
 
   /**

@@ -11,6 +11,7 @@ import type {
   ClaimResult,
   SagaDeadLetterFilter,
   SagaInsert,
+  SagaLeaseRenewal,
   SagaListFilter,
   SagaStore,
   SagaWrite,
@@ -159,15 +160,17 @@ class SqlSagaStore implements SagaStore {
     };
   }
 
-  async heartbeat(owner: string, sagaIds: readonly string[], leaseMs: number): Promise<string[]> {
-    if (sagaIds.length === 0) return [];
+  async heartbeat(owner: string, sagaIds: readonly string[], leaseMs: number): Promise<SagaLeaseRenewal> {
+    const renewal: SagaLeaseRenewal = { renewed: [], busy: [] };
+    if (sagaIds.length === 0) return renewal;
     // On the priority lane: a renewal queued behind the pool's statements came back past the self-fencing deadline.
-    const { rows } = await priorityLaneOf(this.#sql).query<{ saga_id: string }>(this.#q.heartbeat, [
+    const { rows } = await priorityLaneOf(this.#sql).query<LeaseRow>(this.#q.heartbeat, [
       owner,
       JSON.stringify(sagaIds),
       leaseMs,
     ]);
-    return rows.map((r) => r.saga_id);
+    for (const row of rows) (row.done ? renewal.renewed : renewal.busy).push(row.saga_id);
+    return renewal;
   }
 
   async record(owner: string, writes: readonly SagaWrite[]): Promise<boolean[]> {
@@ -228,7 +231,15 @@ class SqlSagaStore implements SagaStore {
 
   async release(owner: string, sagaIds: readonly string[]): Promise<void> {
     if (sagaIds.length === 0) return;
-    await priorityLaneOf(this.#sql).query(this.#q.release, [owner, JSON.stringify(sagaIds)]);
+    // The lane's one connection must not wait on a row lock (the renewals queue
+    // behind it): a saga whose row a write in flight holds is given back on the
+    // pool instead, once that write is done.
+    const { rows } = await priorityLaneOf(this.#sql).query<LeaseRow>(this.#q.release, [
+      owner,
+      JSON.stringify(sagaIds),
+    ]);
+    const busy = rows.filter((r) => !r.done).map((r) => r.saga_id);
+    if (busy.length > 0) await this.#sql.query(this.#q.releaseWaiting, [owner, JSON.stringify(busy)]);
     await this.#notify();
   }
 
@@ -337,8 +348,36 @@ function markCreated(sagas: readonly SagaInsert[], rows: readonly { saga_id: str
  */
 const sized = (param: string) => `LIMIT jsonb_array_length(${param}::jsonb)`;
 
+/** A row of a lease statement: a saga it updated (`done`), or one it left because a write in flight has its row locked. */
+interface LeaseRow {
+  saga_id: string;
+  done: boolean;
+}
+
+const RELEASED = 'lease_owner = NULL, lease_expires_at = NULL, updated_at = now()';
+
 function buildQueries(s: string) {
   const ids = (param: string) => `(SELECT jsonb_array_elements_text(${param}::jsonb) ${sized(param)})`;
+  /**
+   * A lease statement (renewal, release; owner `$1`) that never waits on a row
+   * lock, so a slow write on one saga holds up neither the others' renewals
+   * nor the lane they share. `SKIP LOCKED` leaves the rows a write in flight
+   * has locked (a step being recorded, `record_joined_steps`); it sets `set` on
+   * the rest and returns both: the updated rows (`done`), and, read from the
+   * statement's snapshot without a lock, the skipped rows that still match
+   * `where` and `busy`. It locks no row it waits for, so it cannot deadlock.
+   */
+  const skipLocked = (where: string, set: string, busy: string) => `
+      WITH l AS (
+        SELECT saga_id FROM ${s}.sagas WHERE ${where} FOR NO KEY UPDATE SKIP LOCKED),
+      u AS (
+        UPDATE ${s}.sagas AS g SET ${set}
+          FROM l WHERE g.saga_id = l.saga_id AND g.lease_owner = $1
+        RETURNING g.saga_id)
+      SELECT saga_id, true AS done FROM u
+      UNION ALL
+      SELECT saga_id, false AS done FROM ${s}.sagas
+       WHERE ${where} AND ${busy} AND saga_id NOT IN (SELECT saga_id FROM l)`;
   return {
     // A lease written at the insert counts from the statement (clock_timestamp),
     // not from the start of a transaction it runs in (a batch open a while
@@ -382,15 +421,12 @@ function buildQueries(s: string) {
     completedSteps: `
       SELECT * FROM ${s}.saga_steps
        WHERE saga_id IN ${ids('$1')} AND outcome = 'completed' ORDER BY id`,
-    // Rows are locked in saga_id order so concurrent multi-row updates cannot deadlock.
-    heartbeat: `
-      WITH l AS (
-        SELECT saga_id FROM ${s}.sagas
-         WHERE lease_owner = $1 AND saga_id IN ${ids('$2')} AND status IN ${ACTIVE}
-         ORDER BY saga_id FOR UPDATE)
-      UPDATE ${s}.sagas AS g SET lease_expires_at = now() + $3 * interval '1 millisecond'
-        FROM l WHERE g.saga_id = l.saga_id AND g.lease_owner = $1
-      RETURNING g.saga_id`,
+    // A busy saga's lease keeps its committed expiry: nobody else can claim it before then.
+    heartbeat: skipLocked(
+      `lease_owner = $1 AND saga_id IN ${ids('$2')} AND status IN ${ACTIVE}`,
+      `lease_expires_at = now() + $3 * interval '1 millisecond'`,
+      'lease_expires_at > now()',
+    ),
     // The saga rows are locked (in saga_id order, so concurrent batches cannot
     // deadlock) only where owner and token still match: that is the fence. Only
     // transitions rewrite the row; plain step completions just append to the log.
@@ -425,11 +461,13 @@ function buildQueries(s: string) {
         SELECT saga_id, dl_definition, dl_step, dl_compensation, dl_error, dl_attempts
           FROM ok WHERE dl_step IS NOT NULL)
       SELECT saga_id FROM ok`,
-    release: `
+    release: skipLocked(`lease_owner = $1 AND saga_id IN ${ids('$2')}`, RELEASED, 'true'),
+    // Waits for the rows' locks, in saga_id order so concurrent batches cannot deadlock.
+    releaseWaiting: `
       WITH l AS (
         SELECT saga_id FROM ${s}.sagas WHERE lease_owner = $1 AND saga_id IN ${ids('$2')}
-         ORDER BY saga_id FOR UPDATE)
-      UPDATE ${s}.sagas AS g SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         ORDER BY saga_id FOR NO KEY UPDATE)
+      UPDATE ${s}.sagas AS g SET ${RELEASED}
         FROM l WHERE g.saga_id = l.saga_id AND g.lease_owner = $1`,
     get: `SELECT * FROM ${s}.sagas WHERE saga_id = $1`,
     history: `SELECT * FROM ${s}.saga_steps WHERE saga_id = $1 ORDER BY id`,

@@ -121,7 +121,7 @@ describe.each(sqlEngines)('saga store plans on $name', (engine) => {
         ids.map((sagaId) => ({ sagaId, definition: 'order', input: {}, owner: OWNER, leaseMs: 60_000 })),
       );
       sent = [];
-      expect(await store.heartbeat(OWNER, ids, 60_000)).toEqual(expect.arrayContaining(ids));
+      expect((await store.heartbeat(OWNER, ids, 60_000)).renewed).toEqual(expect.arrayContaining(ids));
       expect(await explain(sent[0]!)).not.toContain('sagas');
     });
   });
