@@ -21,6 +21,7 @@ import {
   SagaLeaseLostError,
   type SagaRunner,
   type SagaStore,
+  type SagaWrite,
 } from '../../src/sagas/index.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
 import type { EventStore } from '../../src/store/types.js';
@@ -75,6 +76,27 @@ function paySaga(
     ],
   });
 }
+
+/** The first step `pay` of a saga held under token 1, completed with `output` (no transition). */
+const payCompleted = (sagaId: string, output: unknown): SagaWrite => ({
+  sagaId,
+  token: 1,
+  transition: false,
+  status: 'running',
+  cursor: 1,
+  compensationFailed: false,
+  finish: false,
+  log: {
+    name: 'pay',
+    stepIndex: 0,
+    phase: 'action',
+    outcome: 'completed',
+    attempts: 1,
+    output,
+    error: null,
+    startedAt: new Date(),
+  },
+});
 
 const stepsOf = async (runner: SagaRunner, sagaId: string) =>
   (await runner.history(sagaId)).map((h) => [h.name, h.outcome]);
@@ -228,29 +250,7 @@ describe.each(sqlEngines)('a joined step on $name', (engine) => {
       ]);
       const committed: string[] = [];
       const step = (sagaId: string, owner: string) =>
-        sagaStore.joinStep!(
-          owner,
-          {
-            sagaId,
-            token: 1,
-            transition: false,
-            status: 'running',
-            cursor: 1,
-            compensationFailed: false,
-            finish: false,
-            log: {
-              name: 'pay',
-              stepIndex: 0,
-              phase: 'action',
-              outcome: 'completed',
-              attempts: 1,
-              output: { sagaId },
-              error: null,
-              startedAt: new Date(),
-            },
-          },
-          () => committed.push(sagaId),
-        );
+        sagaStore.joinStep!(owner, payCompleted(sagaId, { sagaId }), () => committed.push(sagaId));
       const paid = [{ type: 'paid', data: { amount: 1 } }];
       const outcomes = await store.appendMany([
         { streamId: 'paid-held', events: paid, options: { joined: step('held', 'w1') } },
@@ -281,29 +281,7 @@ describe.each(sqlEngines)('a joined step on $name', (engine) => {
         idempotencyKey: `${sagaId}:pay`,
       });
       const committed: boolean[] = [];
-      const step = sagaStore.joinStep!(
-        'w1',
-        {
-          sagaId,
-          token: 1,
-          transition: false,
-          status: 'running',
-          cursor: 1,
-          compensationFailed: false,
-          finish: false,
-          log: {
-            name: 'pay',
-            stepIndex: 0,
-            phase: 'action',
-            outcome: 'completed',
-            attempts: 1,
-            output: { paid: 42 },
-            error: null,
-            startedAt: new Date(),
-          },
-        },
-        () => committed.push(true),
-      );
+      const step = sagaStore.joinStep!('w1', payCompleted(sagaId, { paid: 42 }), () => committed.push(true));
       await sagaStore.insert([{ sagaId, definition: saga.name, input: null, owner: 'w1', leaseMs: 60_000 }]);
       const replay = await store.append(`paid-${sagaId}`, [{ type: 'paid', data: { amount: 42 } }], {
         idempotencyKey: `${sagaId}:pay`,
