@@ -1,0 +1,95 @@
+/**
+ * Text PostgreSQL cannot store — a NUL character or a lone UTF-16 surrogate
+ * (half of an emoji) — in an append is refused with a typed error before the
+ * database, the same on every store, and writes nothing. A lone surrogate in a
+ * name would otherwise reach `text` as U+FFFD: `s\ud800` and `s\udfff` would
+ * be one stream, read back under a third name.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createEventStore, type EventStore } from '../../src/index.js';
+import { InvalidArgumentError, ValidationError } from '../../src/core/errors.js';
+import { sqlEngines } from '../support/databases.js';
+
+const engines = [
+  {
+    name: 'memory',
+    available: true,
+    open: async () => ({ store: createEventStore(), close: async () => {} }),
+  },
+  ...sqlEngines.map((engine) => ({
+    name: engine.name,
+    get available() {
+      return engine.available;
+    },
+    async open() {
+      const db = await engine.open();
+      return { store: createEventStore({ sql: db.sql, schema: db.schema }), close: () => db.close() };
+    },
+  })),
+];
+
+describe.each(engines)('unstorable text in an append on $name', (engine) => {
+  describe.skipIf(!engine.available)('', () => {
+    let store: EventStore;
+    let close: () => Promise<void>;
+    beforeEach(async () => {
+      ({ store, close } = await engine.open());
+      await store.migrate();
+    });
+    afterEach(async () => {
+      await store.close();
+      await close();
+    });
+
+    it.each([
+      ['a lone high surrogate in the data', { type: 't', data: { note: 'cut \ud83d' } }],
+      ['a lone low surrogate in a key of the data', { type: 't', data: { ['\ude00']: 1 } }],
+      ['a lone surrogate in the metadata', { type: 't', data: {}, metadata: { note: '\ud800' } }],
+      ['a NUL character in the data', { type: 't', data: { note: 'a\u0000b' } }],
+    ])('%s: ValidationError, nothing written', async (_what, event) => {
+      const append = store.append('s-1', [event]);
+      await expect(append).rejects.toBeInstanceOf(ValidationError);
+      await expect(append).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect((await store.readStream('s-1')).version).toBe(0);
+    });
+
+    it.each([
+      ['stream id', (bad: string) => store.append(bad, [{ type: 't', data: {} }])],
+      ['event type', (bad: string) => store.append('s-2', [{ type: bad, data: {} }])],
+      [
+        'aggregate type',
+        (bad: string) => store.append('s-2', [{ type: 't', data: {} }], { aggregateType: bad }),
+      ],
+      [
+        'idempotency key',
+        (bad: string) => store.append('s-2', [{ type: 't', data: {} }], { idempotencyKey: bad }),
+      ],
+    ])(
+      'a NUL or a lone surrogate in the %s: InvalidArgumentError, nothing written',
+      async (_what, append) => {
+        for (const bad of ['x\u0000', 'x\ud800', 'x\udfff']) {
+          await expect(append(bad)).rejects.toBeInstanceOf(InvalidArgumentError);
+          await expect(append(bad)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+        }
+        expect((await store.readStream('s-2')).version).toBe(0);
+        expect((await store.readAll()).events).toEqual([]);
+      },
+    );
+
+    it('keeps well-formed text: emoji, and the six characters \\u0000 after a backslash', async () => {
+      const data = { emoji: '\u{1F600}', escaped: '\\u0000 and \\ud800', key: { ['\\u0000']: 1 } };
+      await store.append('s-3', [{ type: 't', data }]);
+      expect((await store.readStream('s-3')).events[0]!.data).toEqual(data);
+    });
+
+    it('refuses only the bad append of a concurrent batch', async () => {
+      const results = await Promise.allSettled([
+        store.append('s-4', [{ type: 't', data: { n: 1 } }]),
+        store.append('s-5', [{ type: 't', data: { note: '\ud800' } }]),
+        store.append('s-6', [{ type: 't', data: { n: 3 } }]),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(ValidationError);
+    });
+  });
+});
