@@ -215,4 +215,25 @@ describe.each(commerceEngines)('manual queue routes ($name)', (engine) => {
     });
     expect(Number(row!.on_hand)).toBe(7);
   });
+
+  it('answers an id that names no conflict with 404 (not a uuid, a NUL) and an entity type with a NUL with nothing, never a 500', async () => {
+    const id = await escalatedStockConflict();
+    for (const unknown of ['not-a-uuid', 'a%00b', `${id}x`]) {
+      const res = await call(
+        'POST',
+        `/api/conflicts/${decodeURIComponent(unknown)}/decision`,
+        'admin-token',
+        {
+          values: { quantity: 3 },
+          note: 'n',
+        },
+      );
+      expect(res, unknown).toMatchObject({ status: 404, body: { code: 'CONFLICT_NOT_FOUND' } });
+    }
+    expect(await call('GET', '/api/conflicts/pending/inventory\u0000', 'admin-token')).toMatchObject({
+      status: 200,
+      body: { conflicts: [] },
+    });
+    expect(await bed.commerce.conflicts!.unscopedResolver.listPending()).toHaveLength(1);
+  });
 });
