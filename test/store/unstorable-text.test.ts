@@ -3,7 +3,8 @@
  * (half of an emoji) — in an append is refused with a typed error before the
  * database, the same on every store, and writes nothing. A lone surrogate in a
  * name would otherwise reach `text` as U+FFFD: `s\ud800` and `s\udfff` would
- * be one stream, read back under a third name.
+ * be one stream, read back under a third name. A read no store can answer
+ * is refused alone: on the SQL stores concurrent reads share one statement.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEventStore, type EventStore } from '../../src/index.js';
@@ -91,5 +92,30 @@ describe.each(engines)('unstorable text in an append on $name', (engine) => {
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(ValidationError);
     });
+
+    it.each([
+      ['a NUL in the stream id', () => store.readStream('a\u0000b')],
+      ['a lone surrogate in the stream id', () => store.readStream('a\ud800')],
+      ['a fractional fromVersion', () => store.readStream('s-7', { fromVersion: 1.5 })],
+      ['a NaN fromVersion', () => store.readStream('s-7', { fromVersion: NaN })],
+      ['a negative maxCount', () => store.readStream('s-7', { maxCount: -1 })],
+      ['a maxCount beyond a safe integer', () => store.readStream('s-7', { maxCount: 2 ** 70 })],
+    ])(
+      'a read with %s is refused alone (InvalidArgumentError); the reads sharing its statement answer',
+      async (_what, badRead) => {
+        await store.append('s-7', [
+          { type: 't', data: {} },
+          { type: 't', data: {} },
+        ]);
+        const [before, bad, after] = await Promise.allSettled([
+          store.readStream('s-7'),
+          badRead(),
+          store.readStream('s-7', { maxCount: 1 }),
+        ]);
+        expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'INVALID_ARGUMENT' } });
+        expect(before).toMatchObject({ status: 'fulfilled', value: { version: 2 } });
+        expect(after).toMatchObject({ status: 'fulfilled', value: { version: 2 } });
+      },
+    );
   });
 });
