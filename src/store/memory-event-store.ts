@@ -22,7 +22,7 @@ import { satisfiesExpectedVersion } from './expected-version.js';
 import { hooksFor } from './inline-hooks.js';
 import { followLog } from './live-subscription.js';
 import { prepareAppend, storedEventOf, type PreparedAppend } from './prepare-append.js';
-import { assertReadStreamArgs } from './read-stream-args.js';
+import { assertReadAllLimit, assertReadStreamArgs } from './read-args.js';
 import { appendManyWith } from './append-many.js';
 import { defaultArchiveCutoff, monthKey, monthStart } from './postgres/partitions.js';
 import type { ResolvedStoreConfig } from './store-config.js';
@@ -245,6 +245,7 @@ export class MemoryEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     this.#assertOpen();
+    assertReadAllLimit(options.limit);
     const after = options.after ?? START_CHECKPOINT;
     const { globalPosition } = parseCheckpoint(after);
     const limit = options.limit ?? 1000;

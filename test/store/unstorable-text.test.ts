@@ -117,5 +117,26 @@ describe.each(engines)('unstorable text in an append on $name', (engine) => {
         expect(after).toMatchObject({ status: 'fulfilled', value: { version: 2 } });
       },
     );
+
+    it.each([
+      ['negative', -1],
+      ['fractional', 1.5],
+      ['NaN', NaN],
+    ])(
+      'a readAll with a %s limit is refused alone (InvalidArgumentError); followers answer',
+      async (_what, limit) => {
+        await store.append('s-8', [{ type: 't', data: {} }]);
+        const [before, bad, badFollowing, after] = await Promise.allSettled([
+          store.readAll({ follow: true }),
+          store.readAll({ limit }),
+          store.readAll({ limit, follow: true }),
+          store.readAll({ follow: true }),
+        ]);
+        expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'INVALID_ARGUMENT' } });
+        expect(badFollowing).toMatchObject({ status: 'rejected', reason: { code: 'INVALID_ARGUMENT' } });
+        expect(before).toMatchObject({ status: 'fulfilled', value: { events: [{ aggregateId: 's-8' }] } });
+        expect(after).toMatchObject({ status: 'fulfilled', value: { events: [{ aggregateId: 's-8' }] } });
+      },
+    );
   });
 });

@@ -16,7 +16,7 @@ import { START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
 import type { EventTypeRegistry } from '../event-registry.js';
 import { followLog } from '../live-subscription.js';
 import { prepareAppend, type PreparedAppend } from '../prepare-append.js';
-import { assertReadStreamArgs } from '../read-stream-args.js';
+import { assertReadAllLimit, assertReadStreamArgs } from '../read-args.js';
 import { appendManyWith } from '../append-many.js';
 import { migrations } from '../sql/index.generated.js';
 import type { ResolvedStoreConfig } from '../store-config.js';
@@ -227,6 +227,8 @@ export class PostgresEventStore implements EventStore {
   readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     try {
       this.#assertOpen();
+      // Followers share pages: a bad limit must not reach one.
+      assertReadAllLimit(options.limit);
       const after = options.after ?? START_CHECKPOINT;
       const limit = options.limit ?? 1000;
       if (options.tx) return readAllInTransaction(options.tx, this.schema, after, limit);

@@ -1,8 +1,9 @@
 /**
- * The arguments of `EventStore.readStream`, checked before any database sees
- * them. On the SQL stores concurrent reads share one statement: one read with
- * a NUL in its stream id, or a fractional or negative `maxCount`, would fail
- * that statement for every reader in it, each getting the database's error.
+ * The arguments of `EventStore.readStream` and `readAll`, checked before any
+ * database sees them, the same on every store. On the SQL stores concurrent
+ * reads share one statement (and followers one page): one read with a NUL in
+ * its stream id, or a fractional or negative `maxCount` or `limit`, would fail
+ * it for every reader in it, each getting the database's error.
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import { isStorableText } from '../core/storable-text.js';
@@ -32,4 +33,18 @@ export function assertReadStreamArgs(streamId: unknown, options: ReadStreamOptio
     throw new InvalidArgumentError(
       `readStream: maxCount must be a non-negative integer, got ${String(maxCount)}`,
     );
+}
+
+/**
+ * Throw an `InvalidArgumentError` for a `readAll` limit that is not a non-negative safe integer.
+ *
+ * @example
+ * ```ts
+ * assertReadAllLimit(500); // passes
+ * assertReadAllLimit(1.5); // throws InvalidArgumentError
+ * ```
+ */
+export function assertReadAllLimit(limit: number | undefined): void {
+  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 0))
+    throw new InvalidArgumentError(`readAll: limit must be a non-negative integer, got ${String(limit)}`);
 }
