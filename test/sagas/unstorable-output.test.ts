@@ -3,12 +3,13 @@
  * NUL character, a lone UTF-16 surrogate), or that is not JSON at all, fails
  * for good: run once, compensated (it ran to its end, so it acted), the saga
  * finished. Before, on PostgreSQL/PGlite, the step log's write failed on
- * every retry and the step ran again after each lost lease. A start input of
- * that kind is refused with a `ValidationError` and starts nothing.
+ * every retry and the step ran again after each lost lease. A compensation's
+ * output of that kind fails the compensation for good (one dead letter). A
+ * start input of that kind is refused with a `ValidationError` and starts nothing.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
-import { defineSaga, type SagaRunner } from '../../src/sagas/index.js';
+import { TerminalError, defineSaga, type SagaRunner } from '../../src/sagas/index.js';
 import { sagaEngines, type SagaTestDatabase } from './fixtures/engines.js';
 import { FAST_RETRY } from './fixtures/order-fulfillment.js';
 
@@ -76,6 +77,40 @@ describe.each(sagaEngines)('a step output the step log cannot store, on $name', 
         code: 'INVALID_ARGUMENT',
       });
       expect(await runner.list()).toEqual([]);
+    });
+
+    it('a compensation output with a lone surrogate fails that compensation for good: dead-lettered once, the saga finished', async () => {
+      let releases = 0;
+      const saga = defineSaga({
+        name: 'unstorable-compensation',
+        steps: [
+          {
+            name: 'reserve',
+            action: () => ({ id: 'r-1' }),
+            compensation: {
+              name: 'release',
+              run: () => {
+                releases++;
+                return { reply: 'cut \ud83d' };
+              },
+            },
+          },
+          {
+            name: 'charge',
+            action: () => {
+              throw new TerminalError('declined');
+            },
+            compensation: 'none',
+          },
+        ],
+      });
+      const { sagaId } = await runner.start(saga, null);
+      const state = await runner.waitFor(sagaId, { timeoutMs: 15_000 });
+      expect(state.status).toBe('compensation_failed');
+      expect(releases).toBe(1);
+      expect(await runner.deadLetters({ sagaId })).toMatchObject([
+        { step: 'reserve', compensation: 'release', error: { code: 'SAGA_STEP_TERMINAL' } },
+      ]);
     });
   });
 });
