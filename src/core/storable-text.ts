@@ -1,18 +1,64 @@
 /**
- * Text PostgreSQL can store. JSON and JavaScript strings allow the NUL
- * character; PostgreSQL's `text` and `jsonb` refuse it. An error message that
- * carries one (an upstream API echoing bytes) would make the write recording
- * the failure fail itself, again on every retry.
+ * Text PostgreSQL can store. JavaScript strings allow the NUL character and
+ * lone UTF-16 surrogates (half of a pair, e.g. from slicing an emoji);
+ * PostgreSQL refuses both: `text` and `jsonb` reject NUL, `jsonb` rejects a
+ * lone surrogate's `\udXXX` escape, and the driver silently turns a lone
+ * surrogate in `text` into U+FFFD (so two different names would become one).
+ * An error message that carries one (an upstream API echoing bytes) would
+ * make the write recording the failure fail itself, again on every retry.
  */
 
+/** A NUL or a lone surrogate (`\p{Cs}` matches only unpaired halves under the `u` flag). */
+const UNSTORABLE_CHARACTER = /[\0\p{Cs}]/u;
+const UNSTORABLE_CHARACTERS = /[\0\p{Cs}]/gu;
+
 /**
- * `text` with every NUL character replaced by U+FFFD (the replacement character).
+ * In `JSON.stringify` output, the escape of a NUL or of a lone surrogate (the only
+ * characters it escapes as `\u0000` and `\ud800`–`\udfff`), not preceded by an
+ * escaped backslash: `"\\u0000"` is the six characters `\u0000`, which PostgreSQL stores.
+ */
+const UNSTORABLE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/;
+
+/**
+ * `text` with every NUL character and lone surrogate replaced by U+FFFD (the replacement character).
  *
  * @example
  * ```ts
  * storableText('bad\u0000bytes') // 'bad\uFFFDbytes'
+ * storableText('cut \ud83d') // 'cut \uFFFD'
  * ```
  */
 export function storableText(text: string): string {
-  return text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
+  return UNSTORABLE_CHARACTER.test(text) ? text.replace(UNSTORABLE_CHARACTERS, '\uFFFD') : text;
+}
+
+/**
+ * True when PostgreSQL stores `text` as it is: no NUL character, no lone surrogate.
+ *
+ * @example
+ * ```ts
+ * isStorableText('order-7') // true
+ * isStorableText('order-\ud800') // false
+ * ```
+ */
+export function isStorableText(text: string): boolean {
+  return !UNSTORABLE_CHARACTER.test(text);
+}
+
+/**
+ * What in `json` (the output of `JSON.stringify`) PostgreSQL's `jsonb` refuses:
+ * `'a NUL character'`, `'a lone UTF-16 surrogate'`, or undefined when it stores it.
+ *
+ * @example
+ * ```ts
+ * unstorableInJson(JSON.stringify({ note: 'x\ud800' })) // 'a lone UTF-16 surrogate'
+ * unstorableInJson(JSON.stringify({ note: 'x' })) // undefined
+ * ```
+ */
+export function unstorableInJson(json: string): string | undefined {
+  // Most JSON has no \u escape at all: one scan, no regex.
+  if (!json.includes('\\u')) return undefined;
+  const escape = UNSTORABLE_ESCAPE.exec(json)?.[0];
+  if (escape === undefined) return undefined;
+  return escape.endsWith('0000') ? 'a NUL character' : 'a lone UTF-16 surrogate';
 }

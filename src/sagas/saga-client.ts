@@ -7,9 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../core/errors.js';
+import { isStorableText } from '../core/storable-text.js';
 import { GroupCommitter, allSucceed } from '../runtime/group-commit.js';
 import { WakeableSleep } from '../runtime/wakeable-sleep.js';
 import type { SagaDefinition } from './define-saga.js';
+import { storableInputJson } from './storable-input.js';
 import { SagaNotFoundError, SagaRunnerStoppedError, SagaWaitTimeoutError } from './errors.js';
 import { withStoreRetry, type RunnerContext } from './runner-context.js';
 import type { SagaDeadLetterFilter, SagaInsert, SagaListFilter } from './saga-store.js';
@@ -77,11 +79,13 @@ export class SagaClient {
     const { options: o, definitions, events } = this.#ctx;
     if (definitions.add(definition)) this.#worker.wake();
     const sagaId = options.sagaId ?? randomUUID();
-    if (typeof sagaId !== 'string' || sagaId.length === 0 || sagaId.length > 200) {
-      throw new InvalidArgumentError('sagaId must be a non-empty string of at most 200 characters');
+    if (typeof sagaId !== 'string' || sagaId.length === 0 || sagaId.length > 200 || !isStorableText(sagaId)) {
+      throw new InvalidArgumentError(
+        'sagaId must be a non-empty string of at most 200 characters, without a NUL character or a lone surrogate',
+      );
     }
     // Through JSON now, so steps see exactly what a resuming worker reads back.
-    const stored = JSON.parse(JSON.stringify(definition.parseInput(input) ?? null)) as unknown;
+    const stored = JSON.parse(storableInputJson(definition.name, definition.parseInput(input))) as unknown;
     const own = this.#worker.reserve();
     // Before the insert is sent: the lease it writes lasts at least leaseMs from here.
     const leasedAt = performance.now();

@@ -7,6 +7,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { isRetryableStoreError } from '../core/errors.js';
 import { isDatabaseError } from '../core/sql-errors.js';
+import { unstorableInJson } from '../core/storable-text.js';
 import { isTransientFailure } from '../runtime/classify-failure.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../runtime/retry-policy.js';
 import type { RetryAttemptContext } from '../runtime/with-retry.js';
@@ -384,11 +385,16 @@ export async function executeSaga<Input>(
   }
 }
 
-/** `value` as the step log stores it (through JSON), or why it is not JSON. */
+/** `value` as the step log stores it (through JSON), or why it cannot be stored. */
 function jsonOf(value: unknown): { ok: true; value: unknown } | { ok: false; error: unknown } {
   try {
     const text = JSON.stringify(value ?? null);
-    return { ok: true, value: text === undefined ? null : (JSON.parse(text) as unknown) };
+    if (text === undefined) return { ok: true, value: null };
+    // JSON, but not jsonb: the step log's write would fail on every retry while the
+    // step ran again after each lost lease. Refused on every store alike.
+    const unstorable = unstorableInJson(text);
+    if (unstorable !== undefined) return { ok: false, error: `it contains ${unstorable}` };
+    return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
     return { ok: false, error };
   }
@@ -396,7 +402,8 @@ function jsonOf(value: unknown): { ok: true; value: unknown } | { ok: false; err
 
 /**
  * Outputs go through JSON now, so the next step sees exactly what a worker
- * resuming from the step log would see. A non-JSON output fails the step for good.
+ * resuming from the step log would see. An output that is not JSON, or that
+ * PostgreSQL cannot store (a NUL character, a lone surrogate), fails the step for good.
  */
 function toJsonOutput(result: StepRunResult): StepRunResult {
   if (!result.ok) return result;
@@ -404,7 +411,7 @@ function toJsonOutput(result: StepRunResult): StepRunResult {
   if (json.ok) return { ...result, output: json.value };
   return {
     ok: false,
-    error: new TerminalError(`step output is not JSON-serialisable: ${String(json.error)}`, {
+    error: new TerminalError(`step output cannot be stored as JSON: ${String(json.error)}`, {
       cause: json.error,
     }),
     attempts: result.attempts,

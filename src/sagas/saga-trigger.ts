@@ -21,6 +21,7 @@ import {
 import type { RetryPolicyInput } from '../runtime/retry-policy.js';
 import type { AnySagaDefinition } from './define-saga.js';
 import { SagaInputError } from './errors.js';
+import { storableInputJson } from './storable-input.js';
 import type { SagaRunner } from './saga-runner.js';
 import { PageStreams } from './page-streams.js';
 import type { SagaInsert } from './saga-store.js';
@@ -228,7 +229,7 @@ class EventSagaTrigger implements SagaTrigger {
       if (!start) return [];
       // Through JSON now, so steps see exactly what a resuming worker reads back.
       const input = JSON.parse(
-        JSON.stringify(parseStartInput(definition, start.input, event) ?? null),
+        storableInputJson(definition.name, parseStartInput(definition, start.input, event)),
       ) as unknown;
       return [{ sagaId: start.sagaId ?? `${this.name}:${event.id}`, definition: definition.name, input }];
     } catch (err) {

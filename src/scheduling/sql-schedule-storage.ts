@@ -4,6 +4,7 @@
  * due_at) makes a second claim of the same due time insert nothing, on any
  * host, whatever the leases did.
  */
+import { unstorableInJson } from '../core/storable-text.js';
 import { runMigrations } from '../core/migrator.js';
 import { quoteIdent, type SqlClient } from '../core/sql-client.js';
 import { migrateProcessing } from '../processing/migrate-processing.js';
@@ -65,18 +66,14 @@ function toRun(row: RunRow): ScheduleRun {
 
 /**
  * A result kept only when it is JSON of at most 64 KiB that jsonb accepts (no
- * NUL character, which JSON allows and jsonb refuses); anything else is
- * dropped, never fails the run.
+ * NUL character or lone surrogate, which JSON allows and jsonb refuses);
+ * anything else is dropped, never fails the run.
  */
 function resultJson(result: unknown): string | null {
   if (result === undefined) return null;
-  let nul = false;
   try {
-    const text = JSON.stringify(result, (key, value: unknown) => {
-      if (key.includes('\0') || (typeof value === 'string' && value.includes('\0'))) nul = true;
-      return value;
-    });
-    return text !== undefined && !nul && text.length <= 65_536 ? text : null;
+    const text = JSON.stringify(result);
+    return text !== undefined && text.length <= 65_536 && unstorableInJson(text) === undefined ? text : null;
   } catch {
     return null;
   }

@@ -22,6 +22,7 @@ import { satisfiesExpectedVersion } from './expected-version.js';
 import { hooksFor } from './inline-hooks.js';
 import { followLog } from './live-subscription.js';
 import { prepareAppend, storedEventOf, type PreparedAppend } from './prepare-append.js';
+import { assertReadAllLimit, assertReadStreamArgs } from './read-args.js';
 import { appendManyWith } from './append-many.js';
 import { defaultArchiveCutoff, monthKey, monthStart } from './postgres/partitions.js';
 import type { ResolvedStoreConfig } from './store-config.js';
@@ -233,6 +234,8 @@ export class MemoryEventStore implements EventStore {
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
     this.#assertOpen();
+    // The same refusals as the SQL stores'.
+    assertReadStreamArgs(streamId, options);
     const stream = this.#streams.get(streamId);
     if (!stream) return { version: 0, events: [] };
     const from = options.fromVersion ?? 1;
@@ -242,6 +245,7 @@ export class MemoryEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     this.#assertOpen();
+    assertReadAllLimit(options.limit);
     const after = options.after ?? START_CHECKPOINT;
     const { globalPosition } = parseCheckpoint(after);
     const limit = options.limit ?? 1000;

@@ -7,6 +7,7 @@ import { InvalidArgumentError, PayloadTooLargeError, ValidationError } from '../
 import type { EventTypeRegistry } from './event-registry.js';
 import { assertExpectedVersion } from './expected-version.js';
 import { formatCheckpoint } from '../core/checkpoint.js';
+import { isStorableText, unstorableInJson } from '../core/storable-text.js';
 import type {
   AppendOptions,
   EventMetadata,
@@ -54,6 +55,11 @@ function requireName(value: unknown, what: string): string {
       `${what} must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`,
     );
   }
+  // PostgreSQL refuses a NUL, and the driver turns a lone surrogate into U+FFFD: two
+  // names would name one stream (or one key), and reads would return another name.
+  if (!isStorableText(value)) {
+    throw new InvalidArgumentError(`${what} must not contain a NUL character or a lone UTF-16 surrogate`);
+  }
   return value;
 }
 
@@ -69,10 +75,12 @@ function toJson(value: unknown, what: string): string {
   if (json === undefined) {
     throw new ValidationError(`${what} is not serialisable as JSON`, [{ path: '', message: 'undefined' }]);
   }
-  // PostgreSQL jsonb rejects NUL characters; refuse them here rather than fail a whole batch.
-  if (json.includes('\\u0000')) {
-    throw new ValidationError(`${what} contains a NUL character, which PostgreSQL cannot store`, [
-      { path: '', message: 'contains \\u0000' },
+  // PostgreSQL jsonb rejects NUL characters and lone surrogates; refuse them here, typed,
+  // rather than with the database's error (and the same on every store).
+  const unstorable = unstorableInJson(json);
+  if (unstorable !== undefined) {
+    throw new ValidationError(`${what} contains ${unstorable}, which PostgreSQL cannot store`, [
+      { path: '', message: `contains ${unstorable}` },
     ]);
   }
   return json;

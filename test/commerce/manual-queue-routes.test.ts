@@ -2,7 +2,8 @@
  * The manual conflict queue over HTTP: scoped by creator (a creator sees only
  * their conflicts, an admin every creator's, access-audited), admin role
  * required to decide, a decision audited with who and why and folded into the
- * read models, a second decision refused. Memory, PGlite and PostgreSQL.
+ * read models, a second decision refused, a decision the entity cannot hold
+ * refused while the conflict stays pending. Memory, PGlite and PostgreSQL.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -179,5 +180,60 @@ describe.each(commerceEngines)('manual queue routes ($name)', (engine) => {
     const report = await call('GET', '/api/conflicts/report', 'admin-token');
     expect(report.status).toBe(200);
     expect(report.body).toHaveProperty('trend');
+  });
+
+  it('refuses values the stock cannot hold and text PostgreSQL cannot store (400); the conflict stays pending and the next decision applies', async () => {
+    const id = await escalatedStockConflict();
+    const refusals: [Record<string, unknown>, string][] = [
+      [{ quantity: -5 }, 'negative'],
+      [{ quantity: 1.5 }, 'fraction'],
+      [{ quantity: 'abc' }, 'text'],
+      [{ quantity: null }, 'null'],
+      [{ quantity: 1e308 }, 'beyond a safe integer'],
+      [{ quantity: 3 }, 'NUL \u0000 in the note'],
+      [{ quantity: 3 }, 'half an emoji \ud83d in the note'],
+    ];
+    for (const [values, note] of refusals) {
+      const refused = await call('POST', `/api/conflicts/${id}/decision`, 'admin-token', { values, note });
+      expect(refused, note).toMatchObject({ status: 400, body: { code: 'CONFLICT_MALFORMED_INPUT' } });
+    }
+    const [pending] = await bed.commerce.conflicts!.unscopedResolver.listPending();
+    expect(pending).toMatchObject({ conflictId: id, status: 'pending', manualOverride: null });
+    const conflictStream = await bed.store.readStream('conflicts-inventory-p1');
+    expect(conflictStream.events.filter((e) => e.metadata['source'] === 'manual_admin')).toEqual([]);
+
+    const decided = await call('POST', `/api/conflicts/${id}/decision`, 'admin-token', {
+      values: { quantity: 7 },
+      note: 'counted',
+    });
+    expect(decided.status).toBe(200);
+    await bed.commerce.conflicts!.whenCaughtUp();
+    await bed.commerce.whenIdle();
+    const row = await bed.commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
+      creator_id: C,
+      product_id: 'p1',
+    });
+    expect(Number(row!.on_hand)).toBe(7);
+  });
+
+  it('answers an id that names no conflict with 404 (not a uuid, a NUL) and an entity type with a NUL with nothing, never a 500', async () => {
+    const id = await escalatedStockConflict();
+    for (const unknown of ['not-a-uuid', 'a%00b', `${id}x`]) {
+      const res = await call(
+        'POST',
+        `/api/conflicts/${decodeURIComponent(unknown)}/decision`,
+        'admin-token',
+        {
+          values: { quantity: 3 },
+          note: 'n',
+        },
+      );
+      expect(res, unknown).toMatchObject({ status: 404, body: { code: 'CONFLICT_NOT_FOUND' } });
+    }
+    expect(await call('GET', '/api/conflicts/pending/inventory\u0000', 'admin-token')).toMatchObject({
+      status: 200,
+      body: { conflicts: [] },
+    });
+    expect(await bed.commerce.conflicts!.unscopedResolver.listPending()).toHaveLength(1);
   });
 });

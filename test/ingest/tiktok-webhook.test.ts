@@ -504,4 +504,29 @@ describe.each(sqlEngines)('TikTok webhook receiver on $name', (engine) => {
     expect(res.status).toBe(422);
     expect((await allEvents(store)).length).toBe(before);
   });
+
+  it.skipIf(!engine.available)(
+    'refuses a notification or order id with a lone surrogate: 400 and nothing written, not a 500 the sender retries forever',
+    async () => {
+      const before = (await allEvents(store)).length;
+      // JSON escapes of half a pair: jsonb refuses them, and a name would be stored as U+FFFD.
+      const notification = (id: string, orderId: string) =>
+        tiktokRequest(
+          Buffer.from(
+            `{"type":1,"tts_notification_id":"${id}","shop_id":"${SHOP_ID}","timestamp":${NOW_S},` +
+              `"data":{"order_id":"${orderId}","order_status":"UNPAID","update_time":${NOW_S}}}`,
+          ),
+        );
+      const responses = [
+        await handlerFor(store)(notification('n-half-\\ud800', 'o-half-1')),
+        await handlerFor(store)(notification('n-half-\\udfff', 'o-half-2')),
+        await handlerFor(store)(notification('n-half-3', 'o-half-\\ud800')),
+        await handlerFor(store)(notification('n-half-4', 'o-half-\\udfff')),
+      ];
+      expect(responses.map((r) => [r.status, json(r).code])).toEqual(
+        Array.from({ length: 4 }, () => [400, 'INVALID_ARGUMENT']),
+      );
+      expect((await allEvents(store)).length).toBe(before);
+    },
+  );
 });

@@ -1,6 +1,7 @@
 /**
  * A job's result or error that JSON can express but PostgreSQL's jsonb
- * cannot store (a NUL character, `\u0000`): the result is dropped and the
+ * cannot store (a NUL character, `\u0000`, or a lone UTF-16 surrogate, half of
+ * an emoji): the result is dropped and the
  * error's text cleaned, never turning a succeeded run into a failed one or
  * leaving a run unfinished.
  */
@@ -61,5 +62,29 @@ describe.each(sqlEngines)('outcomes jsonb cannot store, on $name', (engine) => {
       timeoutMs: 15_000,
     });
     expect((await s.run(asked.id))?.error).toEqual({ message: 'bad\uFFFDinput' });
+  });
+
+  it.skipIf(!engine.available)('a result with a lone surrogate is dropped; the run succeeds', async () => {
+    const s = await start(() => ({ note: 'half an emoji: \ud83d' }));
+    const asked = await s.trigger('job');
+    await waitFor(
+      async () =>
+        (await s.run(asked.id))?.status !== 'running' && (await s.run(asked.id))?.status !== 'pending',
+      { what: 'the run to finish', timeoutMs: 15_000 },
+    );
+    expect(await s.run(asked.id)).toMatchObject({ status: 'succeeded', result: null, error: null });
+  });
+
+  it.skipIf(!engine.available)('an error message cut inside an emoji is kept with U+FFFD', async () => {
+    // The message is cut to 2,000 characters: here between the two halves of the emoji.
+    const s = await start(() => {
+      throw new Error(`${'x'.repeat(1_999)}\u{1F600} and more`);
+    });
+    const asked = await s.trigger('job');
+    await waitFor(async () => (await s.run(asked.id))?.status === 'failed', {
+      what: 'the run to be recorded failed',
+      timeoutMs: 15_000,
+    });
+    expect((await s.run(asked.id))?.error).toEqual({ message: `${'x'.repeat(1_999)}\uFFFD` });
   });
 });

@@ -65,6 +65,7 @@ import { AppendCollector } from './append-collector.js';
 import { dueWindow } from './settle-window.js';
 import { loneReportNeedsRules } from './lone-report.js';
 import { settledOutcome } from './settled-outcome.js';
+import { commerceDecisionIssues } from './decision-values.js';
 
 /**
  * The processor's name (checkpoint, lease, dead letters), the specification's function name.
@@ -256,6 +257,8 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       // Twenty figures from four sources make a 5.5 kB detected + escalated pair in full; the
       // audit row keeps every contender, the log names each source once.
       eventDetail: 'summary',
+      // A decided value the settled event cannot carry is refused, not dropped after the audit.
+      validateDecision: commerceDecisionIssues,
     });
     this.staging = contenderStagingOf(store);
     this.processor = createProcessor({

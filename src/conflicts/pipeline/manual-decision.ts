@@ -4,6 +4,7 @@
  * winner and merged, the others lose.
  */
 import { z } from 'zod';
+import { unstorableInJson } from '../../core/storable-text.js';
 import { MalformedConflictInputError } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import { jsonEquals } from '../json.js';
@@ -33,6 +34,12 @@ export const manualDecisionSchema = z
   .refine((d) => d.actor === undefined || d.actor.id === d.adminId, {
     path: ['actor', 'id'],
     message: 'must be the adminId',
+  })
+  // Written as jsonb: refused here, typed, rather than by the database at the append.
+  .superRefine((d, ctx) => {
+    const unstorable = unstorableInJson(JSON.stringify(d));
+    if (unstorable !== undefined)
+      ctx.addIssue({ code: 'custom', message: `contains ${unstorable}, which PostgreSQL cannot store` });
   });
 
 /**

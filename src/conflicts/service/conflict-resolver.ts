@@ -13,7 +13,7 @@ import { conflictEventSchemas, conflictStreamId } from './event-schemas.js';
 import { EventEmitter } from 'eventemitter3';
 import { z } from 'zod';
 import type { SqlClient } from '../../core/sql-client.js';
-import { InvalidArgumentError, StoreClosedError } from '../../core/errors.js';
+import { InvalidArgumentError, StoreClosedError, type ValidationIssue } from '../../core/errors.js';
 import type { AppendResult, EventMetadata, EventStore, NewEvent } from '../../store/types.js';
 import type { ConflictRecord, ConflictAuditStore, AuditQuery, ManualOverride } from './audit/audit-record.js';
 import { MemoryAuditStore } from './audit/memory-audit-store.js';
@@ -77,6 +77,15 @@ export interface ConflictResolverOptions {
    * by `conflictId`, is whole either way. Commerce's `resolve-sync-conflicts` uses `'summary'`.
    */
   eventDetail?: ConflictEventDetail;
+  /**
+   * What an entity may hold, checked on an admin's decided values before
+   * anything is written (the engine checks only their shape and that a
+   * contender changed each field): issues refuse the decision with
+   * `MalformedConflictInputError` and the conflict stays pending. Without it,
+   * a value the entity cannot hold (a negative stock) would be audited as
+   * decided and never reach the entity. Default: every JSON value passes.
+   */
+  validateDecision?: (entityType: string, values: JsonObject) => readonly ValidationIssue[];
 }
 
 /** The aggregate type of conflict streams. */
@@ -191,6 +200,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
   readonly #now: () => number;
   readonly #streamId: (entityType: string, entityId: string) => string;
   readonly #summary: boolean;
+  readonly #validateDecision: ConflictResolverOptions['validateDecision'];
   /** Records waiting for their append, by outcome event id (shared by concurrent callers of one conflict). */
   readonly #staged = new Map<string, { record: ConflictRecord; written: boolean; users: number }>();
   readonly #removeHook: () => void;
@@ -213,6 +223,7 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
     this.#now = options.now ?? Date.now;
     this.#streamId = options.streamId ?? conflictStreamId;
     this.#summary = options.eventDetail === 'summary';
+    this.#validateDecision = options.validateDecision;
     // A strict store must accept the resolver's own events; the payloads it built pass unchecked.
     for (const [type, schema] of Object.entries(conflictEventSchemas))
       this.#store.registerEventType(type, trustingOwnPayloads(schema));
@@ -519,6 +530,8 @@ export class ConflictResolver extends EventEmitter<ConflictResolverEvents> {
       throw new ConflictNotPendingError(conflictId, record.status);
     }
     const decided = this.engine.decide(record.resolution, decision);
+    const issues = this.#validateDecision?.(decided.entityType, decided.set) ?? [];
+    if (issues.length > 0) throw new MalformedConflictInputError('Invalid manual decision', issues);
     const decidedAt = this.#now();
     const actor = decision.actor && copyActor(decision.actor);
     const inEvent = {

@@ -16,6 +16,7 @@ import { START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
 import type { EventTypeRegistry } from '../event-registry.js';
 import { followLog } from '../live-subscription.js';
 import { prepareAppend, type PreparedAppend } from '../prepare-append.js';
+import { assertReadAllLimit, assertReadStreamArgs } from '../read-args.js';
 import { appendManyWith } from '../append-many.js';
 import { migrations } from '../sql/index.generated.js';
 import type { ResolvedStoreConfig } from '../store-config.js';
@@ -215,7 +216,8 @@ export class PostgresEventStore implements EventStore {
   readStream(streamId: string, options: ReadStreamOptions = {}): Promise<ReadStreamResult> {
     try {
       this.#assertOpen();
-      // Concurrent reads share one statement (stream-reads.ts).
+      // Concurrent reads share one statement (stream-reads.ts): a bad read must not join it.
+      assertReadStreamArgs(streamId, options);
       return this.#streamReads.read(streamId, options);
     } catch (err) {
       return Promise.reject(err);
@@ -225,6 +227,8 @@ export class PostgresEventStore implements EventStore {
   readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     try {
       this.#assertOpen();
+      // Followers share pages: a bad limit must not reach one.
+      assertReadAllLimit(options.limit);
       const after = options.after ?? START_CHECKPOINT;
       const limit = options.limit ?? 1000;
       if (options.tx) return readAllInTransaction(options.tx, this.schema, after, limit);

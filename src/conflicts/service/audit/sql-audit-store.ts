@@ -1,6 +1,7 @@
 /**
  * The audit on PostgreSQL or PGlite, through the SQL port.
  */
+import { isStorableText } from '../../../core/storable-text.js';
 import { runMigrations } from '../../../core/migrator.js';
 import { queueStatement, quoteIdent, type SqlClient, type SqlQueryable } from '../../../core/sql-client.js';
 import { migrations } from '../sql/index.generated.js';
@@ -16,6 +17,9 @@ import { decodeAuditRecord, encodeAuditRecord } from './audit-codec.js';
  * ```
  */
 export const CONFLICTS_COMPONENT = 'conflicts';
+
+/** A conflict id as `nameUuid` writes it (what the `conflict_id uuid` column returns). */
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Audit records in `<schema>.conflict_audit`, each in its stored form (format 2,
@@ -77,6 +81,9 @@ export class SqlAuditStore implements ConflictAuditStore {
   }
 
   async get(conflictId: string): Promise<ConflictRecord | undefined> {
+    // The column is a uuid: another id (from a URL, say) names no conflict, as in the memory store,
+    // rather than failing with the database's error.
+    if (!CANONICAL_UUID.test(conflictId)) return undefined;
     const { rows } = await this.#sql.query<{ record: unknown }>(
       `SELECT record FROM ${this.#table} WHERE conflict_id = $1`,
       [conflictId],
@@ -106,9 +113,14 @@ export class SqlAuditStore implements ConflictAuditStore {
     if (query.from) add('detected_at >= ?', query.from.toISOString());
     if (query.to) add('detected_at < ?', query.to.toISOString());
     if (query.status) add('status = ?', query.status);
+    // Text PostgreSQL cannot store is in no row: match nothing rather than fail with its error.
+    if (query.entityType !== undefined && !isStorableText(query.entityType)) return [];
     if (query.entityType) add('entity_type = ?', query.entityType);
     if (query.tenantIds)
-      add('tenant_id = ANY(SELECT jsonb_array_elements_text(?::jsonb))', JSON.stringify(query.tenantIds));
+      add(
+        'tenant_id = ANY(SELECT jsonb_array_elements_text(?::jsonb))',
+        JSON.stringify(query.tenantIds.filter(isStorableText)),
+      );
     let text = `SELECT record FROM ${this.#table}`;
     if (where.length > 0) text += ` WHERE ${where.join(' AND ')}`;
     text += ' ORDER BY detected_at, conflict_id';
