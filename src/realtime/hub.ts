@@ -42,7 +42,7 @@ import { SubscriberIndex, type IndexTerm } from './subscriber-index.js';
 import { HubSubscription } from './subscription.js';
 import { subscriptionScope } from './subscription-scope.js';
 import type { Authorization, MessageSink, SubscriptionRequest } from './types.js';
-import { canonicalValue } from './values.js';
+import { canonicalValueAs, columnComparedAs } from './values.js';
 
 export type {
   RealtimeEventMap,
@@ -91,7 +91,7 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
     states.set(def.name, {
       def,
       log: new ChannelLog(options.replay, options.startCursor ?? null),
-      index: new SubscriberIndex(),
+      index: new SubscriberIndex((column, value) => canonicalValueAs(columnComparedAs(def, column), value)),
       unaligned: new Set(),
     });
   }
@@ -459,7 +459,12 @@ function indexTerm(
   let best: IndexTerm | null =
     tenantIds === null
       ? null
-      : { column: channel.tenantColumn, values: tenantIds.map((id) => canonicalValue(id) ?? '') };
+      : {
+          column: channel.tenantColumn,
+          values: tenantIds.map(
+            (id) => canonicalValueAs(columnComparedAs(channel, channel.tenantColumn), id) ?? '',
+          ),
+        };
   for (const c of filter.conditions) {
     if ((c.op === 'eq' || c.op === 'in') && (best === null || c.values.length < best.values.length)) {
       best = { column: c.column, values: c.values };
