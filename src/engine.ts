@@ -479,6 +479,8 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
       // Redis down: intake and realtime go on with per-process limits, but the
       // host is not whole until it is back.
       if (limiter?.state === 'degraded' || result.realtime.limiterDegraded) result.status = 'degraded';
+      // Realtime's pub/sub never held since start: live changes wait for it (the hub keeps trying).
+      if (result.realtime.pubsubDown) result.status = 'degraded';
       // Shedding: some webhooks are being refused (and will be redelivered), so the host is not whole.
       if (admission) {
         result.admission = admission.control.status();

@@ -39,8 +39,10 @@ export interface ChannelDefinition {
   /** Schema-qualified table for SQL snapshots; `name` when absent. */
   readonly table?: string;
   /**
-   * Types of non-text filterable columns: a filter value of the wrong type is
-   * an `INVALID_FILTER` (400) at subscribe time, before any SQL runs.
+   * Types of filterable columns: a filter value of the wrong type is an
+   * `INVALID_FILTER` (400) at subscribe time, before any SQL runs, and values
+   * compare as the type says (`text`: as written, `'007'` is not `'7'`;
+   * `date`, `timestamp`: as days and instants). Undeclared columns compare by content.
    */
   readonly columnTypes?: Readonly<Record<string, ColumnType>>;
 }

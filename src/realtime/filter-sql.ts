@@ -39,11 +39,15 @@ export function filterToSql(
       throw new InvalidFilterError(c.column, 'the column is not allow-listed');
     const col = quoteIdent(c.column);
     if (c.op === 'in') {
-      params.push([...c.values]);
+      params.push([...c.literals]);
       parts.push(`${col} = ANY($${firstParam + params.length - 1})`);
     } else {
-      params.push(c.values[0]);
-      parts.push(`${col} ${SQL_OPERATORS[c.op]} $${firstParam + params.length - 1}`);
+      params.push(c.literals[0]);
+      // A declared text column orders by code point, as the in-memory matcher does, whatever the database's collation.
+      const ordered = c.op !== 'eq' && c.op !== 'neq' && channel.columnTypes?.[c.column] === 'text';
+      parts.push(
+        `${col}${ordered ? ' COLLATE "C"' : ''} ${SQL_OPERATORS[c.op]} $${firstParam + params.length - 1}`,
+      );
     }
   }
   return { text: parts.length > 0 ? parts.join(' AND ') : 'TRUE', params };

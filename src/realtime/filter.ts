@@ -8,7 +8,7 @@ import type { Row } from '../core/row-change.js';
 import type { ChannelDefinition } from './channels.js';
 import { columnValueProblem } from './column-types.js';
 import { InvalidFilterError } from './errors.js';
-import { canonicalValue, compareValues } from './values.js';
+import { type ComparedAs, canonicalValueAs, columnComparedAs, compareValuesAs } from './values.js';
 
 /** Filter operators. */
 export const FILTER_OPERATORS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in'] as const;
@@ -19,8 +19,16 @@ export type FilterOperator = (typeof FILTER_OPERATORS)[number];
 export interface FilterCondition {
   readonly column: string;
   readonly op: FilterOperator;
-  /** Canonical values (see `canonicalValue`). */
+  /** Canonical values (see `canonicalValueAs`), matched against a row's canonical value. */
   readonly values: readonly string[];
+  /** How the column is compared (see `columnComparedAs`); undefined: by content. */
+  readonly comparedAs?: ComparedAs;
+  /**
+   * The values bound as SQL parameters: the canonical ones of a typed column,
+   * else the text as written (so the database compares `'007'` with a text
+   * column's `'007'`, not with a normalised `'7'`).
+   */
+  readonly literals: readonly string[];
 }
 
 /** A parsed filter: all conditions must hold. */
@@ -122,7 +130,15 @@ export function parseFilter(channel: ChannelDefinition, text: string | undefined
       const problem = columnValueProblem(type!, value);
       if (problem) throw new InvalidFilterError(source, `"${value}" for ${column} ${problem}`);
     }
-    conditions.push({ column, op: op as FilterOperator, values: values.map((v) => canonicalValue(v) ?? '') });
+    const comparedAs = columnComparedAs(channel, column);
+    const canonical = values.map((v) => canonicalValueAs(comparedAs, v) ?? '');
+    conditions.push({
+      column,
+      op: op as FilterOperator,
+      values: canonical,
+      ...(comparedAs ? { comparedAs } : {}),
+      literals: comparedAs ? canonical : values,
+    });
   }
   const text2 = conditions
     .map(
@@ -135,7 +151,8 @@ export function parseFilter(channel: ChannelDefinition, text: string | undefined
 
 /** True when one condition holds for a row value. */
 function holds(condition: FilterCondition, value: unknown): boolean {
-  const v = canonicalValue(value);
+  const type = condition.comparedAs;
+  const v = canonicalValueAs(type, value);
   // SQL semantics: a comparison with NULL is never true.
   if (v === null) return false;
   const first = condition.values[0] ?? '';
@@ -147,13 +164,13 @@ function holds(condition: FilterCondition, value: unknown): boolean {
     case 'in':
       return condition.values.includes(v);
     case 'lt':
-      return compareValues(v, first) < 0;
+      return compareValuesAs(type, v, first) < 0;
     case 'lte':
-      return compareValues(v, first) <= 0;
+      return compareValuesAs(type, v, first) <= 0;
     case 'gt':
-      return compareValues(v, first) > 0;
+      return compareValuesAs(type, v, first) > 0;
     case 'gte':
-      return compareValues(v, first) >= 0;
+      return compareValuesAs(type, v, first) >= 0;
   }
 }
 

@@ -145,6 +145,11 @@ export interface RealtimeStats {
   queuedMessages: number;
   /** The connection limiter runs on its fallback (e.g. Redis unreachable: per-process limit). */
   limiterDegraded: boolean;
+  /**
+   * The hub's pub/sub subscription has not held since it started (the broker
+   * was unreachable): it keeps trying, and reloads every channel once it holds.
+   */
+  pubsubDown: boolean;
   /** Pub/sub messages dropped because they were not valid (each also an `'error'` event). */
   malformedMessages: number;
 }
@@ -153,7 +158,11 @@ export interface RealtimeStats {
 export interface RealtimeHub {
   readonly channels: ReadonlyMap<string, ChannelDefinition>;
   readonly events: EventEmitter<RealtimeEventMap>;
-  /** Resolves once the hub receives batches (pub/sub subscription active). */
+  /**
+   * Resolves once the hub receives batches (pub/sub subscription active), or
+   * once the first attempt to subscribe failed: the hub then serves meanwhile
+   * (`stats().pubsubDown`), keeps trying and reloads every channel when it holds.
+   */
   readonly ready: Promise<void>;
   /**
    * Subscribe a connection. Validates synchronously: throws `InvalidFilterError`,

@@ -28,6 +28,7 @@ import { type ParsedFilter, parseFilter } from './filter.js';
 import type { ChangeBatch } from './fold.js';
 import { OrderedPublisher, decodeWireMessages, encodeWire, encodeWireBundle } from './hub-wire.js';
 import { coalesceChanges } from './operators.js';
+import { subscribeUntilHeld } from './pubsub-subscription.js';
 import { ConnectionLimiter, type ConnectionLimiterPort, type ReleaseSlot } from './connection-limiter.js';
 import type {
   RealtimeEventMap,
@@ -42,7 +43,7 @@ import { SubscriberIndex, type IndexTerm } from './subscriber-index.js';
 import { HubSubscription } from './subscription.js';
 import { subscriptionScope } from './subscription-scope.js';
 import type { Authorization, MessageSink, SubscriptionRequest } from './types.js';
-import { canonicalValue } from './values.js';
+import { canonicalValueAs, columnComparedAs } from './values.js';
 
 export type {
   RealtimeEventMap,
@@ -91,7 +92,7 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
     states.set(def.name, {
       def,
       log: new ChannelLog(options.replay, options.startCursor ?? null),
-      index: new SubscriberIndex(),
+      index: new SubscriberIndex((column, value) => canonicalValueAs(columnComparedAs(def, column), value)),
       unaligned: new Set(),
     });
   }
@@ -170,44 +171,70 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
   const publisher = options.pubsub
     ? new OrderedPublisher(options.pubsub, topic, reportError, { combine: encodeWireBundle })
     : null;
-  const ready = (async () => {
-    if (options.pubsub) {
-      unsubscribePubSub = await options.pubsub.subscribe(
-        topic,
-        (text) => {
-          try {
-            for (const message of decodeWireMessages(text, topic)) {
-              if (message.kind === 'batch') ingest(message.batch);
-              else if (message.from !== hubId && states.has(message.channel)) invalidateHere(message.channel);
-            }
-          } catch (err) {
-            // A malformed message is dropped and reported; the subscription goes on.
-            if (isPubSubMessageError(err)) malformedMessages++;
-            reportError(err);
-          }
-        },
-        // The connection broke: batches sent meanwhile are lost, and a quiet
-        // channel might never send the next one that would reveal the gap.
-        () => resync('pubsub_resumed'),
-      );
-      if (closed || !batches$ || !publisher) return;
-      // Each batch names its predecessor so a receiver can detect one lost in transit.
-      const previous = new Map<string, string>();
-      feed = batches$.subscribe({
-        next: (batch) => {
-          traceStage(`hub.published:${batch.channel}`, () => batchKeys(batch));
-          publisher.publish(
-            encodeWire({ kind: 'batch', batch: { ...batch, previous: previous.get(batch.channel) ?? null } }),
-          );
-          previous.set(batch.channel, batch.cursor);
-        },
-        error: reportError,
-      });
-    } else if (batches$) {
-      feed = batches$.subscribe({ next: ingest, error: reportError });
+  const onText = (text: string): void => {
+    try {
+      for (const message of decodeWireMessages(text, topic)) {
+        if (message.kind === 'batch') ingest(message.batch);
+        else if (message.from !== hubId && states.has(message.channel)) invalidateHere(message.channel);
+      }
+    } catch (err) {
+      // A malformed message is dropped and reported; the subscription goes on.
+      if (isPubSubMessageError(err)) malformedMessages++;
+      reportError(err);
     }
-  })();
-  ready.catch(reportError);
+  };
+  /** Publish this host's batches; each names its predecessor so a receiver can detect one lost in transit. */
+  const startFeed = (): void => {
+    if (closed || feed || !batches$ || !publisher) return;
+    const previous = new Map<string, string>();
+    feed = batches$.subscribe({
+      next: (batch) => {
+        traceStage(`hub.published:${batch.channel}`, () => batchKeys(batch));
+        publisher.publish(
+          encodeWire({ kind: 'batch', batch: { ...batch, previous: previous.get(batch.channel) ?? null } }),
+        );
+        previous.set(batch.channel, batch.cursor);
+      },
+      error: reportError,
+    });
+  };
+  const closing = new AbortController();
+  let pubsubDown = false;
+  let announceReady!: () => void;
+  const ready = new Promise<void>((resolve) => (announceReady = resolve));
+  if (options.pubsub) {
+    void subscribeUntilHeld(
+      options.pubsub,
+      topic,
+      onText,
+      // The connection broke: batches sent meanwhile are lost, and a quiet
+      // channel might never send the next one that would reveal the gap.
+      () => resync('pubsub_resumed'),
+      {
+        signal: closing.signal,
+        // The broker is unreachable: serve and publish (the publisher waits for it) meanwhile.
+        onFirstFailure: (err) => {
+          pubsubDown = true;
+          reportError(err);
+          startFeed();
+          announceReady();
+        },
+      },
+    ).then((off) => {
+      if (!off) return;
+      unsubscribePubSub = off;
+      if (pubsubDown) {
+        pubsubDown = false;
+        // Whatever was published before the subscription held never reached this hub.
+        resync('pubsub_resumed');
+      }
+      startFeed();
+      announceReady();
+    });
+  } else {
+    if (batches$) feed = batches$.subscribe({ next: ingest, error: reportError });
+    announceReady();
+  }
 
   /** Every channel may have missed batches: reload them all, on this host only. */
   function resync(reason: ResyncReason): void {
@@ -416,13 +443,14 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
         bufferedBatches,
         queuedMessages,
         limiterDegraded: limiter.degraded === true,
+        pubsubDown,
         malformedMessages,
       };
     },
     async close() {
       if (closed) return;
       closed = true;
-      await ready.catch(() => undefined);
+      closing.abort();
       feed?.unsubscribe();
       for (const sub of [...subscriptions]) sub.close();
       await publisher?.close();
@@ -459,7 +487,12 @@ function indexTerm(
   let best: IndexTerm | null =
     tenantIds === null
       ? null
-      : { column: channel.tenantColumn, values: tenantIds.map((id) => canonicalValue(id) ?? '') };
+      : {
+          column: channel.tenantColumn,
+          values: tenantIds.map(
+            (id) => canonicalValueAs(columnComparedAs(channel, channel.tenantColumn), id) ?? '',
+          ),
+        };
   for (const c of filter.conditions) {
     if ((c.op === 'eq' || c.op === 'in') && (best === null || c.values.length < best.values.length)) {
       best = { column: c.column, values: c.values };

@@ -94,7 +94,14 @@ export type {
   SubscriberBufferLimits,
   SubscriptionRequest,
 } from './types.js';
-export { canonicalValue, compareValues } from './values.js';
+export {
+  canonicalValue,
+  canonicalValueAs,
+  columnComparedAs,
+  compareValues,
+  compareValuesAs,
+  type ComparedAs,
+} from './values.js';
 export {
   attachWebSocketServer,
   closeCodeOf,

@@ -76,8 +76,15 @@ export function createRedisPubSub(options: RedisPubSubOptions): PubSub {
       const channel = prefix + topic;
       let set = handlers.get(channel);
       if (!set) {
-        handlers.set(channel, (set = new Set()));
-        await options.subscriber.subscribe(channel);
+        const fresh = new Set<(message: string) => void>();
+        handlers.set(channel, (set = fresh));
+        try {
+          await options.subscriber.subscribe(channel);
+        } catch (err) {
+          // Not subscribed: a retry must send SUBSCRIBE again, not find the channel taken.
+          if (handlers.get(channel) === fresh && fresh.size === 0) handlers.delete(channel);
+          throw err;
+        }
       }
       const handler = (m: string) => onMessage(m);
       set.add(handler);

@@ -15,6 +15,8 @@ import type { Snapshot, SnapshotPort } from './types.js';
 
 /** SQLSTATE of a column the table does not have. */
 const UNDEFINED_COLUMN = '42703';
+/** SQLSTATE of an operator the column's type lacks (`json = …`, `point < …`). */
+const UNDEFINED_FUNCTION = '42883';
 
 /** Reads the log position a channel's read model reflects, inside the snapshot's transaction. */
 export type CheckpointReader = (tx: SqlQueryable, channel: ChannelDefinition) => Promise<LogCheckpoint>;
@@ -84,6 +86,12 @@ export function createSqlSnapshot(sql: SqlClient, options: SqlSnapshotOptions): 
         // cannot hold, on a channel that declares no column types. Bad input, not an outage.
         if (pgErrorCode(err)?.startsWith('22')) {
           throw new InvalidFilterError(filter.text, 'a value does not fit its column', { cause: err });
+        }
+        // Only the filter adds operators to the query: a column type without them cannot be filtered on.
+        if (filter.conditions.length > 0 && pgErrorCode(err) === UNDEFINED_FUNCTION) {
+          throw new InvalidFilterError(filter.text, 'a column cannot be compared with this operator', {
+            cause: err,
+          });
         }
         throw err;
       });

@@ -27,6 +27,15 @@ export class SubscriberIndex<S> {
   readonly #terms = new Map<S, IndexTerm | null>();
   /** Subscribers with no hashable term (an admin's every-tenant subscription): offered every change. */
   readonly #everyChange = new Set<S>();
+  readonly #canonical: (column: string, value: unknown) => string | null;
+
+  /**
+   * `canonical`: a row value's canonical text, as the filter's values were
+   * made (a channel's typed columns: `canonicalValueAs`); default `canonicalValue`.
+   */
+  constructor(canonical: (column: string, value: unknown) => string | null = (_, v) => canonicalValue(v)) {
+    this.#canonical = canonical;
+  }
 
   /** Number of subscribers filed. */
   get size(): number {
@@ -73,7 +82,7 @@ export class SubscriberIndex<S> {
     for (const [column, byValue] of this.#byColumn) {
       for (const row of [oldRow, newRow]) {
         if (!row) continue;
-        const value = canonicalValue(row[column]);
+        const value = this.#canonical(column, row[column]);
         if (value === null) continue;
         const set = byValue.get(value);
         if (set) for (const s of set) out.add(s);

@@ -4,6 +4,9 @@
  * text), booleans or dates. One canonical text form makes equality hashable.
  */
 
+import type { ChannelDefinition } from './channels.js';
+import type { ColumnType } from './column-types.js';
+
 const NUMERIC = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
@@ -42,4 +45,91 @@ export function canonicalValue(value: unknown): string | null {
 export function compareValues(a: string, b: string): number {
   if (NUMERIC.test(a) && NUMERIC.test(b)) return Number(a) - Number(b);
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** What a column's values are compared as: its declared type, else `undefined` (by content, as above). */
+export type ComparedAs = ColumnType | undefined;
+
+/**
+ * How a channel's column is compared: its declared type; the tenant column,
+ * undeclared, as exact text (tenant ids are never normalised: `'001'` is not
+ * `'1'`); any other undeclared column by content ({@link canonicalValue}).
+ *
+ * @example
+ * ```ts
+ * columnComparedAs(channel, 'sku') // 'text' when the channel declares it, else undefined
+ * ```
+ */
+export function columnComparedAs(channel: ChannelDefinition, column: string): ComparedAs {
+  return channel.columnTypes?.[column] ?? (column === channel.tenantColumn ? 'text' : undefined);
+}
+
+const DAY_PREFIX = /^\d{4}-\d{2}-\d{2}/;
+
+/**
+ * The canonical text of a value of a typed column, so a row value (as the
+ * driver or a projection hands it over) equals a filter literal exactly when
+ * the database says so: `text` as written (no numeric normalisation: `'007'`
+ * is not `'7'`), `date` as `YYYY-MM-DD` (a driver's `Date` at midnight, UTC
+ * or local), `timestamp` as an ISO instant in UTC; numbers and booleans as
+ * {@link canonicalValue}. Untyped (`undefined`): {@link canonicalValue}.
+ *
+ * @example
+ * ```ts
+ * canonicalValueAs('text', '007') === '007'; canonicalValueAs(undefined, '007') === '7'
+ * canonicalValueAs('date', new Date('2026-12-05T00:00:00Z')) === '2026-12-05'
+ * ```
+ */
+export function canonicalValueAs(type: ComparedAs, value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  switch (type) {
+    case 'text':
+      return typeof value === 'string' ? value : canonicalValue(value);
+    case 'date':
+      if (value instanceof Date) return dayOf(value);
+      if (typeof value === 'string' && DAY_PREFIX.test(value)) return value.slice(0, 10);
+      return canonicalValue(value);
+    case 'timestamp': {
+      const time =
+        value instanceof Date ? value.getTime() : typeof value === 'string' ? parseTime(value) : NaN;
+      return Number.isNaN(time) ? canonicalValue(value) : new Date(time).toISOString();
+    }
+    default:
+      // PostgreSQL reads '+5' as 5.
+      return canonicalValue(
+        typeof value === 'string' && type !== undefined ? value.replace(/^\+/, '') : value,
+      );
+  }
+}
+
+/**
+ * Order two canonical values of a column compared as `type`: text, dates and
+ * timestamps by their text (fixed-width ISO forms sort in time order), the
+ * rest as {@link compareValues}.
+ *
+ * @example
+ * ```ts
+ * compareValuesAs('text', '9', '10') > 0; compareValuesAs('integer', '9', '10') < 0
+ * ```
+ */
+export function compareValuesAs(type: ComparedAs, a: string, b: string): number {
+  if (type === 'text' || type === 'date' || type === 'timestamp') return a < b ? -1 : a > b ? 1 : 0;
+  return compareValues(a, b);
+}
+
+/** The calendar day of a driver's `Date` for a `date` column: UTC midnight (PGlite) or local midnight (pg). */
+function dayOf(date: Date): string {
+  const utcMidnight =
+    date.getUTCHours() === 0 &&
+    date.getUTCMinutes() === 0 &&
+    date.getUTCSeconds() === 0 &&
+    date.getUTCMilliseconds() === 0;
+  if (utcMidnight) return date.toISOString().slice(0, 10);
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  return `${pad(date.getFullYear(), 4)}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** Milliseconds of an ISO 8601 timestamp (a space may separate date and time, as PostgreSQL writes it). */
+function parseTime(text: string): number {
+  return Date.parse(text.replace(' ', 'T'));
 }

@@ -23,6 +23,7 @@ const engineHealth = (status: 'ok' | 'degraded' = 'ok'): SyncEngineHealth => ({
     queuedMessages: 0,
     bufferedBatches: 0,
     limiterDegraded: false,
+    pubsubDown: false,
     malformedMessages: 0,
   },
 });

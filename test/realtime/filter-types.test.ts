@@ -85,8 +85,19 @@ describe.each(sqlEngines)('a wrongly typed filter value over SSE on $name', (eng
     };
     delete (untyped as { columnTypes?: unknown }).columnTypes;
     await db.sql.exec(`CREATE TABLE ${s}.untyped_alerts (LIKE ${s}.inventory_alerts INCLUDING ALL)`);
+    // A column whose type has no comparison operators at all (json has no '=').
+    await db.sql.exec(
+      `CREATE TABLE ${s}.documents (creator_id text NOT NULL, id text PRIMARY KEY, body json)`,
+    );
+    const documents = {
+      name: 'documents',
+      keyColumns: ['id'],
+      tenantColumn: 'creator_id',
+      filterableColumns: ['body'],
+      throttleMs: 0,
+    };
     const hub = createRealtimeHub({
-      channels: [...COMMERCE_CHANNELS, { ...untyped, table: 'untyped_alerts' }],
+      channels: [...COMMERCE_CHANNELS, { ...untyped, table: 'untyped_alerts' }, documents],
       heartbeatMs: 0,
       snapshot: createSqlSnapshot(db.sql, { schema: db.schema, checkpoint: async () => '0:0' }),
     });
@@ -122,6 +133,17 @@ describe.each(sqlEngines)('a wrongly typed filter value over SSE on $name', (eng
       );
       expect(res.status).toBe(400);
       expect(((await res.json()) as { code: string }).code).toBe('INVALID_FILTER');
+    },
+  );
+
+  it.skipIf(!engine.available)(
+    'a filter on a column without comparison operators (json) is a 400, never a retried 503',
+    async () => {
+      for (const filter of ['body=eq.1', 'body=in.(1,2)', 'body=gt.{}']) {
+        const res = await fetch(`${base}/?channel=documents&filter=${encodeURIComponent(filter)}`);
+        expect({ filter, status: res.status }).toEqual({ filter, status: 400 });
+        expect(((await res.json()) as { code: string }).code).toBe('INVALID_FILTER');
+      }
     },
   );
 });

@@ -23,16 +23,18 @@ describe('parseFilter', () => {
       'severity=in.(warning,"crit,ical") AND stock=lt.10&sku=neq.A and stock=gte.1',
     );
     expect(f.conditions).toEqual([
-      { column: 'severity', op: 'in', values: ['warning', 'crit,ical'] },
-      { column: 'stock', op: 'lt', values: ['10'] },
-      { column: 'sku', op: 'neq', values: ['A'] },
-      { column: 'stock', op: 'gte', values: ['1'] },
+      { column: 'severity', op: 'in', values: ['warning', 'crit,ical'], literals: ['warning', 'crit,ical'] },
+      { column: 'stock', op: 'lt', values: ['10'], literals: ['10'] },
+      { column: 'sku', op: 'neq', values: ['A'], literals: ['A'] },
+      { column: 'stock', op: 'gte', values: ['1'], literals: ['1'] },
     ]);
   });
 
   it('keeps hostile text as a bound value, never as SQL', () => {
     const f = parseFilter(channel, "sku=eq.1'; drop table x --");
-    expect(f.conditions).toEqual([{ column: 'sku', op: 'eq', values: ["1'; drop table x --"] }]);
+    expect(f.conditions).toEqual([
+      { column: 'sku', op: 'eq', values: ["1'; drop table x --"], literals: ["1'; drop table x --"] },
+    ]);
   });
 
   it('treats an empty filter as match-all', () => {

@@ -24,7 +24,7 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000): Pr
 function breakablePubSub() {
   const inner = createMemoryPubSub();
   const resumes = new Set<() => void>();
-  const state = { down: false, dropping: false, failedPublishes: 0 };
+  const state = { down: false, dropping: false, failedPublishes: 0, failedSubscribes: 0 };
   const pubsub: PubSub = {
     async publish(topic, message) {
       if (state.down) {
@@ -35,6 +35,10 @@ function breakablePubSub() {
       await inner.publish(topic, message);
     },
     async subscribe(topic, onMessage, onResume) {
+      if (state.down) {
+        state.failedSubscribes++;
+        throw new Error('broker unreachable');
+      }
       const off = await inner.subscribe(topic, onMessage);
       if (onResume) resumes.add(onResume);
       return async () => {
@@ -98,6 +102,51 @@ describe('batches lost between hosts', () => {
     await until(() => client.table.get({ creator_id: 'c1', sku: 'A' })?.stock === 3, 'the row on host B');
     expect(sorted(client.table.rows())).toEqual(sorted(client.expected(a.model)));
     expect(client.violations).toEqual([]);
+    await Promise.all([feeder.close(), a.hub.close(), b.close()]);
+  });
+
+  it('a hub whose broker was down when it started subscribes once it is back, and misses nothing', async () => {
+    const broker = breakablePubSub();
+    const { a, b } = await twoHosts(broker.pubsub);
+    broker.state.down = true;
+    // Host A's feeding hub starts during the outage (a host restarted while Redis was down).
+    const feeder = createRealtimeHub({
+      channels: CHANNELS,
+      heartbeatMs: 0,
+      snapshot: a.model.snapshot,
+      changes: a.model.changes,
+      pubsub: broker.pubsub,
+      topic: 'rt_faults',
+      windowMs: 5,
+    });
+    const errors: unknown[] = [];
+    feeder.events.on('error', (err) => errors.push(err));
+    // Not a rejection: the host starts and serves; the hub keeps trying in the background.
+    await feeder.ready;
+    await until(() => broker.state.failedSubscribes >= 2, 'the subscription to be retried');
+    expect(errors).toHaveLength(1); // reported once, not per attempt
+    expect(feeder.stats().pubsubDown).toBe(true);
+    const onB = new TestClient(b, alice, { channel: 'inventory_alerts' });
+    const onFeeder = new TestClient(feeder, alice, { channel: 'inventory_alerts' });
+    onB.connect();
+    onFeeder.connect();
+    await until(() => onFeeder.received.some((e) => e.type === 'ready'), 'ready on the feeder');
+    a.model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'A', stock: 3 });
+
+    broker.state.down = false;
+    await until(() => !feeder.stats().pubsubDown, 'the subscription');
+    for (const [client, host] of [
+      [onB, 'host B'],
+      [onFeeder, 'the feeding host'],
+    ] as const) {
+      await until(() => client.table.get({ creator_id: 'c1', sku: 'A' })?.stock === 3, `the row on ${host}`);
+      expect(sorted(client.table.rows())).toEqual(sorted(client.expected(a.model)));
+      expect(client.violations).toEqual([]);
+    }
+    // Live from then on, on both hosts.
+    a.model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'B', stock: 4 });
+    await until(() => onFeeder.table.get({ creator_id: 'c1', sku: 'B' })?.stock === 4, 'a later row');
+    await until(() => onB.table.get({ creator_id: 'c1', sku: 'B' })?.stock === 4, 'a later row on host B');
     await Promise.all([feeder.close(), a.hub.close(), b.close()]);
   });
 

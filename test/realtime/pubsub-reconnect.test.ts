@@ -12,6 +12,8 @@ import type { SyncEngine } from '../../src/engine.js';
 import { createPgPubSub, migrateRealtime } from '../../src/realtime/pg-pubsub.js';
 import type { PubSub } from '../../src/realtime/pubsub.js';
 import { createRedisPubSub } from '../../src/realtime/redis-pubsub.js';
+import { createRealtimeHub } from '../../src/realtime/hub.js';
+import { CHANNELS, TestClient, harness } from './support.js';
 import { postgresEngine, postgresUrl, redisUrl } from '../support/databases.js';
 import { redisServerBinary, startPrivateRedis } from '../support/private-redis.js';
 import { waitFor } from '../support/wait.js';
@@ -60,6 +62,50 @@ describe('pub/sub adapters tell when a broken subscription is active again', () 
     await waitFor(() => seen.messages.includes('after'), { timeoutMs: 10_000 });
     await pubsub.close?.();
   });
+
+  it.skipIf(redisServerBinary() === null)(
+    'Redis: a hub started while the server was down subscribes once it is up, and its rows arrive',
+    async () => {
+      const redis = await startPrivateRedis();
+      cleanup.push(() => redis.close());
+      const options = { maxRetriesPerRequest: 1, retryStrategy: () => 50 };
+      const clients = [0, 1, 2].map(() => new Redis(redis.url, options));
+      for (const c of clients) c.on('error', () => undefined);
+      cleanup.push(() => clients.forEach((c) => c.disconnect()));
+      const [publisher, subscriber, otherHost] = clients as [Redis, Redis, Redis];
+      const { model, takeBatch } = harness(); // the rows, and the batches another host publishes
+      await redis.stop();
+      const hub = createRealtimeHub({
+        channels: CHANNELS,
+        heartbeatMs: 0,
+        snapshot: model.snapshot,
+        pubsub: createRedisPubSub({ publisher, subscriber }),
+      });
+      hub.events.on('error', () => undefined);
+      cleanup.push(() => hub.close());
+      await hub.ready; // resolves, does not reject, although Redis is down
+      expect(hub.stats().pubsubDown).toBe(true);
+      await redis.start();
+      await waitFor(() => !hub.stats().pubsubDown, { timeoutMs: 20_000 });
+      const client = new TestClient(
+        hub,
+        { userId: 'u1', tenantIds: ['c1'] },
+        { channel: 'inventory_alerts' },
+      );
+      client.connect();
+      await waitFor(() => client.received.some((e) => e.type === 'ready'), { timeoutMs: 10_000 });
+      // Another host publishes a batch: it arrives, so the subscription really holds.
+      await waitFor(async () => (await otherHost.ping().catch(() => '')) === 'PONG', { timeoutMs: 20_000 });
+      model.upsert('inventory_alerts', { creator_id: 'c1', sku: 'A', stock: 5 });
+      await otherHost.publish(
+        'creatorflow:creatorflow_realtime',
+        JSON.stringify({ ...takeBatch()!, previous: null }),
+      );
+      await waitFor(() => client.table.get({ creator_id: 'c1', sku: 'A' })?.stock === 5, {
+        timeoutMs: 10_000,
+      });
+    },
+  );
 
   it.skipIf(postgresUrl() === null)('PostgreSQL: after the LISTEN backend was terminated', async () => {
     const db = await postgresEngine.open();
