@@ -226,3 +226,32 @@ describe('subscription fingerprint', () => {
     expect(checkResumeCursor('junk', 'aaaaaaaaaa')).toEqual({ resumeFrom: 'junk', mismatch: null });
   });
 });
+
+describe('multiplexed WebSocket', () => {
+  it('a subscription added with another subscription’s cursor gets a reset unless it is the same subscription', async () => {
+    const socket = new WebSocket(`ws://${base}/ws?user=alice`);
+    const seen: (Envelope & { sub?: string })[] = [];
+    socket.on('message', (data: Buffer) => seen.push(JSON.parse(data.toString()) as Envelope));
+    await new Promise((resolve) => socket.once('open', resolve));
+    const readyOf = async (sub: string) => {
+      while (!seen.some((e) => e.sub === sub && e.type === 'ready'))
+        await new Promise((r) => setTimeout(r, 5));
+      return seen.filter((e) => e.sub === sub);
+    };
+    const send = (m: Record<string, string>) => socket.send(JSON.stringify({ type: 'subscribe', ...m }));
+
+    send({ sub: 'a', channel: 'items', filter: 'sku=eq.A' });
+    const cursor = cursorAfter(await readyOf('a'));
+    model.upsert('items', { id: '1', creator_id: 'c1', sku: 'A', n: Date.now() });
+    await settled(viaWebSocket, 'channel=items&filter=sku=eq.A', cursor);
+    resets.length = 0;
+
+    send({ sub: 'b', channel: 'items', filter: 'sku=eq.B', cursor });
+    const b = await readyOf('b');
+    expect(byId(b.find((e) => e.type === 'reset')!.rows!)).toEqual(byId(serverRows('items', 'B')));
+    send({ sub: 'c', channel: 'items', filter: 'sku=eq.A', cursor });
+    expect((await readyOf('c')).map((e) => e.type)).toEqual(['data', 'ready']);
+    expect(resets).toEqual(['cursor_mismatch']);
+    socket.close();
+  });
+});
