@@ -5,6 +5,7 @@
  * the multiplexed connection. Browser-safe.
  */
 import { compareCheckpoints, isCheckpoint } from '../core/checkpoint.js';
+import { resumeCursorCheckpoint } from '../core/resume-cursor.js';
 import type { Envelope } from '../core/envelope.js';
 
 /**
@@ -48,8 +49,11 @@ export class CursorKeeper {
     return true;
   }
 
+  /** Cursors are opaque but for their order: by the checkpoint they stand at (see core/resume-cursor.ts). */
   #isAfter(cursor: string): boolean {
-    if (!isCheckpoint(cursor) || !isCheckpoint(this.#cursor)) return cursor !== this.#cursor;
-    return compareCheckpoints(cursor, this.#cursor) > 0;
+    const next = resumeCursorCheckpoint(cursor);
+    const held = this.#cursor === null ? null : resumeCursorCheckpoint(this.#cursor);
+    if (!isCheckpoint(next) || !isCheckpoint(held)) return cursor !== this.#cursor;
+    return compareCheckpoints(next, held) > 0;
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { Row } from '../core/row-change.js';
 import { compareCheckpoints, isCheckpoint } from '../core/checkpoint.js';
+import { resumeCursorCheckpoint } from '../core/resume-cursor.js';
 import { applyDelta, fromTuple } from '../core/delta.js';
 import type { Envelope } from '../core/envelope.js';
 
@@ -80,8 +81,11 @@ export class LiveTable {
     return false;
   }
 
+  /** Cursors are opaque but for their order: by the checkpoint they stand at (see core/resume-cursor.ts). */
   #after(cursor: string): boolean {
-    if (!isCheckpoint(cursor) || !isCheckpoint(this.#cursor)) return cursor !== this.#cursor;
-    return compareCheckpoints(cursor, this.#cursor) > 0;
+    const next = resumeCursorCheckpoint(cursor);
+    const held = this.#cursor === null ? null : resumeCursorCheckpoint(this.#cursor);
+    if (!isCheckpoint(next) || !isCheckpoint(held)) return cursor !== this.#cursor;
+    return compareCheckpoints(next, held) > 0;
   }
 }

@@ -124,6 +124,12 @@ export interface RealtimeEventMap {
 export interface HubSubscribeOptions {
   /** The caller holds a slot from `acquireConnection` for this connection: take none for this subscription. */
   slotHeld?: boolean;
+  /**
+   * Cursors handed to the client carry a fingerprint of this subscription, and
+   * a presented cursor resumes only with the same one (otherwise a `reset`).
+   * Set by every transport a client reaches (SSE, WebSocket); see docs/realtime.md.
+   */
+  bindCursors?: boolean;
 }
 
 /** A live subscription handed to a transport. */

@@ -38,6 +38,7 @@ import type {
   ResyncReason,
 } from './hub-types.js';
 import { parseSelect } from './select.js';
+import { bindingSink, checkResumeCursor, subscriptionFingerprint } from './cursor-binding.js';
 export type { ResetReason } from './subscription.js';
 import { SubscriberIndex, type IndexTerm } from './subscriber-index.js';
 import { HubSubscription } from './subscription.js';
@@ -281,6 +282,7 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
   /**
    * `trusted`: in-process code, whose throttle is taken as given; a connection's never goes below the channel's.
    * `slotHeld`: the caller holds a connection slot (`acquireConnection`) shared by many subscriptions.
+   * `bindCursors`: cursors out carry the subscription's fingerprint, cursors in must (cursor-binding.ts).
    */
   function subscribe(
     request: SubscriptionRequest,
@@ -288,6 +290,7 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
     sink: MessageSink,
     trusted = false,
     slotHeld = false,
+    bindCursors = false,
   ): RealtimeSubscription {
     if (closed) throw new StoreClosedError('Realtime hub');
     const { channel, filter, select } = validate(request);
@@ -322,6 +325,13 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
     let release: ReleaseSlot | null = null;
     const id = `s${nextId++}`;
     const tenantIds = scope.tenantIds;
+    const events = request.events ?? ROW_OPERATIONS;
+    const fingerprint = bindCursors
+      ? subscriptionFingerprint({ channel: channel.name, filter, tenantIds, select: select ?? null, events })
+      : null;
+    const resume = fingerprint
+      ? checkResumeCursor(request.cursor, fingerprint)
+      : { resumeFrom: request.cursor ?? null, mismatch: null };
     const sub: HubSubscription = new HubSubscription(
       id,
       auth.userId,
@@ -353,12 +363,12 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
       },
       filter,
       tenantIds,
-      request.events ?? ROW_OPERATIONS,
+      events,
       // The channel's throttle is a floor: a client may slow its stream down, never speed it up.
       trusted
         ? (request.throttleMs ?? channel.throttleMs)
         : Math.max(request.throttleMs ?? 0, channel.throttleMs),
-      sink,
+      fingerprint ? bindingSink(sink, fingerprint) : sink,
       select,
     );
     subscriptions.add(sub);
@@ -369,7 +379,7 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
       // Filed before it pins its position, so nothing arriving meanwhile is missed.
       state.index.add(sub, indexTerm(channel, filter, tenantIds));
       state.unaligned.add(sub);
-      sub.start(request.cursor);
+      sub.start(resume.resumeFrom, resume.mismatch ?? undefined);
     };
     if (typeof slot === 'function') {
       try {
@@ -411,7 +421,14 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
     events,
     ready,
     subscribe: (request, auth, sink, subscribeOptions) =>
-      subscribe(request, auth, sink, false, subscribeOptions?.slotHeld === true),
+      subscribe(
+        request,
+        auth,
+        sink,
+        false,
+        subscribeOptions?.slotHeld === true,
+        subscribeOptions?.bindCursors === true,
+      ),
     acquireConnection: (userId) => limiter.acquire(userId),
     validate,
     ingest,

@@ -156,7 +156,7 @@ export class MultiplexSession {
           write: (envelope) => this.#out.write({ ...envelope, sub: id }),
           close: (error) => this.#ended(id, entry, request.channel, error),
         },
-        { slotHeld: true },
+        { slotHeld: true, bindCursors: true },
       );
       entry.subscribing = false;
       return true;

@@ -146,27 +146,32 @@ export function createSseHandler(
     const write = (text: string): boolean => out.write(text);
 
     try {
-      handle = hub.subscribe(request, auth, {
-        write: (envelope) => {
-          start();
-          const written = write(formatSseFrame(envelope));
-          if (envelope.type === 'data') {
-            traceStage(`sse.written:${envelope.channel}`, () =>
-              (envelope.deltas ?? []).map(([, key]) => JSON.stringify(key)),
-            );
-          }
-          return written;
+      handle = hub.subscribe(
+        request,
+        auth,
+        {
+          write: (envelope) => {
+            start();
+            const written = write(formatSseFrame(envelope));
+            if (envelope.type === 'data') {
+              traceStage(`sse.written:${envelope.channel}`, () =>
+                (envelope.deltas ?? []).map(([, key]) => JSON.stringify(key)),
+              );
+            }
+            return written;
+          },
+          close: (error) => {
+            if (!started && error) {
+              sendHttpError(res, error);
+              return;
+            }
+            start();
+            if (error) write(formatSseFrame(errorEnvelope(error, undefined, request.channel)));
+            out.end();
+          },
         },
-        close: (error) => {
-          if (!started && error) {
-            sendHttpError(res, error);
-            return;
-          }
-          start();
-          if (error) write(formatSseFrame(errorEnvelope(error, undefined, request.channel)));
-          out.end();
-        },
-      });
+        { bindCursors: true },
+      );
     } catch (err) {
       sendHttpError(res, err);
       return;

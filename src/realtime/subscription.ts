@@ -44,8 +44,18 @@ export interface SubscriptionContext {
  * Why a subscriber got a snapshot. `cursor_ahead`: the resume cursor is past
  * every position this server knows (a cursor from another database instance,
  * e.g. after a restart on a fresh or restored database, or made up).
+ * `cursor_mismatch`: the cursor was issued for another subscription (channel,
+ * filter, scope, `select` or `events`); `cursor_unverified`: it carries no
+ * subscription fingerprint (issued before they existed). See cursor-binding.ts.
  */
-export type ResetReason = 'initial' | 'cursor_too_old' | 'cursor_ahead' | 'slow_consumer' | 'invalidated';
+export type ResetReason =
+  | 'initial'
+  | 'cursor_too_old'
+  | 'cursor_ahead'
+  | 'cursor_mismatch'
+  | 'cursor_unverified'
+  | 'slow_consumer'
+  | 'invalidated';
 
 type State = 'pinning' | 'live' | 'stalled' | 'closed';
 
@@ -132,15 +142,16 @@ export class HubSubscription {
    * A cursor past everything this process has seen is only resumed once the
    * read model is known to be at or past it (another host handed it out);
    * otherwise it describes rows this database never had, and gets a snapshot.
+   * `unusable`: the reason of the snapshot when a cursor was presented but refused (no `cursor` then).
    */
-  start(cursor: LogCheckpoint | null | undefined): void {
+  start(cursor: LogCheckpoint | null | undefined, unusable?: ResetReason): void {
     if (this.#ctx.heartbeatMs > 0) {
       this.#heartbeat = interval(this.#ctx.heartbeatMs, this.#ctx.scheduler).subscribe(() =>
         this.#sendHeartbeat(),
       );
     }
     const log = this.#ctx.log;
-    if (!cursor) this.#resync('initial');
+    if (!cursor) this.#resync(unusable ?? 'initial');
     else if (log.knows(cursor)) {
       if (log.covers(cursor)) this.#resume(cursor);
       else this.#resync('cursor_too_old');

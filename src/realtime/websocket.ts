@@ -143,18 +143,23 @@ export async function handleWebSocket(
     }
   };
   try {
-    handle = hub.subscribe(subscriptionRequest, auth, {
-      write: (envelope) => {
-        if (socket.readyState !== OPEN) return true;
-        socket.send(encodeEnvelope(envelope), afterSend);
-        if (socket.bufferedAmount >= highWater) blocked = true;
-        return !blocked;
+    handle = hub.subscribe(
+      subscriptionRequest,
+      auth,
+      {
+        write: (envelope) => {
+          if (socket.readyState !== OPEN) return true;
+          socket.send(encodeEnvelope(envelope), afterSend);
+          if (socket.bufferedAmount >= highWater) blocked = true;
+          return !blocked;
+        },
+        close: (error) => {
+          if (error) refuse(error, subscriptionRequest.channel);
+          else socket.close(1001, 'going away');
+        },
       },
-      close: (error) => {
-        if (error) refuse(error, subscriptionRequest.channel);
-        else socket.close(1001, 'going away');
-      },
-    });
+      { bindCursors: true },
+    );
   } catch (err) {
     refuse(err, subscriptionRequest.channel);
     return;

@@ -23,6 +23,7 @@ import { createSseHandler } from '../../src/realtime/sse.js';
 import { SseParser } from '../../src/client/sse-parser.js';
 import { WEBSOCKET_SERVER_OPTIONS, attachWebSocketServer } from '../../src/realtime/websocket.js';
 import { compareCheckpoints } from '../../src/core/checkpoint.js';
+import { resumeCursorCheckpoint } from '../../src/core/resume-cursor.js';
 import { waitFor } from '../support/wait.js';
 
 const CHANNELS: ChannelDefinition[] = [
@@ -102,7 +103,10 @@ function watchOrder(sub: LiveSubscription): string[] {
   let last: string | null = null;
   sub.messages$.subscribe((e) => {
     if (e.type !== 'data' || e.cursor === null) return;
-    if (last !== null && compareCheckpoints(e.cursor, last) <= 0)
+    if (
+      last !== null &&
+      compareCheckpoints(resumeCursorCheckpoint(e.cursor), resumeCursorCheckpoint(last)) <= 0
+    )
       violations.push(`${e.cursor} after ${last}`);
     last = e.cursor;
   });

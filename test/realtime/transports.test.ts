@@ -16,6 +16,7 @@ import { createSseHandler } from '../../src/realtime/sse.js';
 import { UnauthorizedError } from '../../src/realtime/errors.js';
 import { WEBSOCKET_SERVER_OPTIONS, attachWebSocketServer } from '../../src/realtime/websocket.js';
 import { compareCheckpoints } from '../../src/core/checkpoint.js';
+import { resumeCursorCheckpoint } from '../../src/core/resume-cursor.js';
 
 const CHANNELS: ChannelDefinition[] = [
   {
@@ -81,7 +82,11 @@ function watch(client: RealtimeClient) {
   let last: string | null = null;
   client.messages$.subscribe((e) => {
     seen.push(e);
-    if (e.type === 'data' && last !== null && compareCheckpoints(e.cursor!, last) <= 0) {
+    if (
+      e.type === 'data' &&
+      last !== null &&
+      compareCheckpoints(resumeCursorCheckpoint(e.cursor!), resumeCursorCheckpoint(last)) <= 0
+    ) {
       violations.push(`${e.cursor} after ${last}`);
     }
     if (e.type === 'data' || e.type === 'reset') last = e.cursor;
@@ -161,7 +166,7 @@ describe('sse specifics', () => {
     const reader = res.body!.getReader();
     let text = '';
     while (!text.includes('event: ready')) text += new TextDecoder().decode((await reader.read()).value);
-    expect(text).toMatch(/id: \d+:\d+\nevent: reset\ndata: \{/);
+    expect(text).toMatch(/id: \d+:\d+\.[0-9a-f]{10}\nevent: reset\ndata: \{/);
     await reader.cancel();
   });
 
