@@ -285,7 +285,10 @@ export class Delivery {
     if (deferred && !wrote) {
       this.#deferredEvents += handled;
       this.#advance(next);
-    } else this.position = next;
+    } else {
+      this.position = next;
+      this.#lease.noteCommitted(next);
+    }
     this.#runPost(post);
     if (handled > 0 || next !== expected) {
       const durationMs = performance.now() - started;

@@ -86,6 +86,18 @@ export class ProcessorLease {
     if (this.held) this.#own = checkpoint;
   }
 
+  /**
+   * This instance's own commit stored `checkpoint`. Noted even when the lease
+   * lapsed while that commit was in flight (it had passed its lease check):
+   * its fence proved nobody else had moved the checkpoint, and its
+   * post-commit work (the rows it publishes) runs as usual, so taking the
+   * lease back with the checkpoint still there resumes this instance's own
+   * work — no takeover, no reload of its channels.
+   */
+  noteCommitted(checkpoint: LogCheckpoint): void {
+    if (this.#keeper) this.#own = checkpoint;
+  }
+
   /** Make the next {@link hold} confirm the lease with the store (the checkpoint moved under us). */
   verifyNext(): void {
     this.#verify = true;

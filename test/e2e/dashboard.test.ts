@@ -122,6 +122,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
   let browser: Browser;
   /** Per channel: the reference's rows after each of its data messages, by cursor. */
   const reference = new Map<string, Map<string, string>>();
+  /** Per channel: the reference's rows now. */
+  const referenceTables = new Map<string, LiveTable>();
   /**
    * What made the hub reload channels (a batch lost between processes, a pub/sub
    * reconnect, a processor's lease changing hands), and every snapshot it sent
@@ -179,6 +181,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
     for (const request of CHANNELS) {
       const states = new Map<string, string>();
       const table = new LiveTable();
+      referenceTables.set(request.channel, table);
       reference.set(request.channel, states);
       subscriptions.push(
         running.host.engine.hub.messages(request, auth).subscribe((e) => {
@@ -325,16 +328,31 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
       body: JSON.stringify({ values: { status: 'cancelled' }, note: 'buyer cancelled before pickup' }),
     });
     expect(decision.status).toBe(200);
+    const decidedAt = Date.now();
     // The decision stays listed while automatic resolutions keep coming (conflict-rows.js).
-    await vi.waitFor(
-      async () => {
-        const row = await shownRow();
-        expect(row?.status ?? 'not listed').toBe('manually_resolved');
-        expect(row?.text).toMatch(/decided by demo-admin/);
-        expect(row?.text).toMatch(/settled status: cancelled/);
-      },
-      { timeout: 30_000, interval: 250 },
-    );
+    await vi
+      .waitFor(
+        async () => {
+          const row = await shownRow();
+          expect(row?.status ?? 'not listed').toBe('manually_resolved');
+          expect(row?.text).toMatch(/decided by demo-admin/);
+          expect(row?.text).toMatch(/settled status: cancelled/);
+        },
+        { timeout: 30_000, interval: 250 },
+      )
+      .catch(async (err: unknown) => {
+        // Which link held the decision back: the read model, the hub (the in-process
+        // reference subscriber), or the way to the page (transport, client).
+        const key = { conflict_id: orderConflictId };
+        const stored = await running.host.engine.projections.get('conflict_queue')!.find(key);
+        const referenced = referenceTables.get('conflict_queue')!.get(key);
+        const since = reloads.filter((r) => r.at >= decidedAt).map((r) => r.what);
+        throw new Error(
+          `${String(err)} — read model: ${String(stored?.status)}, reference subscriber: ` +
+            `${String(referenced?.status)}; since the decision: ${since.join('; ') || 'no reload'}`,
+          { cause: err },
+        );
+      });
     // The decision reached the orders read model through resolve-sync-conflicts.
     await vi.waitFor(
       async () =>
