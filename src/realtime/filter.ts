@@ -6,9 +6,9 @@
  */
 import type { Row } from '../core/row-change.js';
 import type { ChannelDefinition } from './channels.js';
-import { columnValueProblem } from './column-types.js';
+import { columnValueProblem, type ColumnType } from './column-types.js';
 import { InvalidFilterError } from './errors.js';
-import { type ComparedAs, canonicalValueAs, columnComparedAs, compareValuesAs } from './values.js';
+import { canonicalValueAs, columnComparedAs, compareValuesAs } from './values.js';
 
 /** Filter operators. */
 export const FILTER_OPERATORS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in'] as const;
@@ -22,7 +22,7 @@ export interface FilterCondition {
   /** Canonical values (see `canonicalValueAs`), matched against a row's canonical value. */
   readonly values: readonly string[];
   /** How the column is compared (see `columnComparedAs`); undefined: by content. */
-  readonly comparedAs?: ComparedAs;
+  readonly comparedAs?: ColumnType;
   /**
    * The values bound as SQL parameters: the canonical ones of a typed column,
    * else the text as written (so the database compares `'007'` with a text
