@@ -37,9 +37,11 @@ export async function subscribeUntilHeld(
 ): Promise<(() => Promise<void>) | null> {
   const { signal } = options;
   let off: () => Promise<void>;
+  // The attempt last started: an abort rejects the retry loop at once, while it may still subscribe.
+  let inFlight: Promise<() => Promise<void>> | undefined;
   try {
     off = await withRetry(
-      () => pubsub.subscribe(topic, onMessage, onResume),
+      () => (inFlight = pubsub.subscribe(topic, onMessage, onResume)),
       { attempts: Number.POSITIVE_INFINITY, minTimeoutMs: 50, maxTimeoutMs: 2000, factor: 2, jitter: true },
       {
         signal,
@@ -49,7 +51,13 @@ export async function subscribeUntilHeld(
       },
     );
   } catch {
-    return null; // aborted while retrying
+    // Aborted while retrying. An attempt in flight that still subscribes is undone, or its
+    // connection (a LISTEN client, a Redis subscriber) would keep the process alive.
+    void inFlight?.then(
+      (late) => late().catch(() => undefined),
+      () => undefined,
+    );
+    return null;
   }
   if (signal.aborted) {
     await off().catch(() => undefined);
