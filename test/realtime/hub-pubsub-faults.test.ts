@@ -73,20 +73,25 @@ async function twoHosts(pubsub: PubSub) {
   return { a, b };
 }
 
+/** A hub on host A's read model that publishes its changes, as a projection does. */
+function feedingHub(a: Awaited<ReturnType<typeof twoHosts>>['a'], pubsub: PubSub) {
+  return createRealtimeHub({
+    channels: CHANNELS,
+    heartbeatMs: 0,
+    snapshot: a.model.snapshot,
+    changes: a.model.changes,
+    pubsub,
+    topic: 'rt_faults',
+    windowMs: 5,
+  });
+}
+
 describe('batches lost between hosts', () => {
   it('a batch whose publish failed while the broker was down reaches the other host once it is back', async () => {
     const broker = breakablePubSub();
     const { a, b } = await twoHosts(broker.pubsub);
     // Feed host A's hub from its read model, as a projection does.
-    const feeder = createRealtimeHub({
-      channels: CHANNELS,
-      heartbeatMs: 0,
-      snapshot: a.model.snapshot,
-      changes: a.model.changes,
-      pubsub: broker.pubsub,
-      topic: 'rt_faults',
-      windowMs: 5,
-    });
+    const feeder = feedingHub(a, broker.pubsub);
     const errors: unknown[] = [];
     feeder.events.on('error', (err) => errors.push(err));
     await feeder.ready;
@@ -110,15 +115,7 @@ describe('batches lost between hosts', () => {
     const { a, b } = await twoHosts(broker.pubsub);
     broker.state.down = true;
     // Host A's feeding hub starts during the outage (a host restarted while Redis was down).
-    const feeder = createRealtimeHub({
-      channels: CHANNELS,
-      heartbeatMs: 0,
-      snapshot: a.model.snapshot,
-      changes: a.model.changes,
-      pubsub: broker.pubsub,
-      topic: 'rt_faults',
-      windowMs: 5,
-    });
+    const feeder = feedingHub(a, broker.pubsub);
     const errors: unknown[] = [];
     feeder.events.on('error', (err) => errors.push(err));
     // Not a rejection: the host starts and serves; the hub keeps trying in the background.
