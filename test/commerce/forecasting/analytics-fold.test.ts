@@ -70,7 +70,9 @@ describe.each(modes)('analytics runs folded on $name', ({ engine, mode }) => {
   it.skipIf(!engine.available)(
     'a rebuild from the log gives the rows, kept forecasts and scores the runs left',
     async () => {
-      bed = await engine.open({ readModels: mode });
+      // No sagas: o-1's fulfillment would fail on its unstocked product and cancel the order
+      // at some later instant, between the live snapshot and the rebuilt one (seen in CI).
+      bed = await engine.open({ readModels: mode, ports: null });
       const { commerce, store } = bed;
       await importSales(store, START, 45);
       await store.append(`inventory-${C}-p-flat`, [
