@@ -28,6 +28,17 @@ export function assertExpectedVersion(value: unknown): asserts value is Expected
   if (value === 'any' || value === 'no_stream' || value === 'stream_exists') return;
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return;
   throw new InvalidArgumentError(
-    `expectedVersion must be a non-negative integer, 'any', 'no_stream' or 'stream_exists', got ${JSON.stringify(value)}`,
+    `expectedVersion must be a non-negative integer, 'any', 'no_stream' or 'stream_exists', got ${describeValue(value)}`,
   );
+}
+
+/** The refused value as the message shows it: JSON where it has one (a BigInt or a symbol has none). */
+function describeValue(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol' || typeof value === 'function') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }

@@ -13,7 +13,7 @@ import type { ReadStreamOptions } from './types.js';
  * Throw an `InvalidArgumentError` for a read no store can answer: a stream id
  * that is not a string or holds text PostgreSQL cannot store (a NUL character,
  * a lone surrogate: no append can name such a stream), a `fromVersion` that is
- * not a safe integer, a `maxCount` that is not a non-negative safe integer.
+ * not a non-negative safe integer, a `maxCount` that is not a non-negative safe integer.
  *
  * @example
  * ```ts
@@ -27,8 +27,10 @@ export function assertReadStreamArgs(streamId: unknown, options: ReadStreamOptio
       'readStream: streamId must be a string without a NUL character or a lone UTF-16 surrogate',
     );
   const { fromVersion, maxCount } = options;
-  if (fromVersion !== undefined && !Number.isSafeInteger(fromVersion))
-    throw new InvalidArgumentError(`readStream: fromVersion must be an integer, got ${String(fromVersion)}`);
+  if (fromVersion !== undefined && !(Number.isSafeInteger(fromVersion) && fromVersion >= 0))
+    throw new InvalidArgumentError(
+      `readStream: fromVersion must be a non-negative integer, got ${String(fromVersion)}`,
+    );
   if (maxCount !== undefined && !(Number.isSafeInteger(maxCount) && maxCount >= 0))
     throw new InvalidArgumentError(
       `readStream: maxCount must be a non-negative integer, got ${String(maxCount)}`,

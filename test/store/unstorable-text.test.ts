@@ -94,10 +94,27 @@ describe.each(engines)('unstorable text in an append on $name', (engine) => {
     });
 
     it.each([
+      ['a negative number', -1],
+      ['a fraction', 1.5],
+      ['an unknown word', 'latest'],
+      ['a BigInt', 2n],
+      ['a symbol', Symbol('v')],
+      ['an object', { version: 1 }],
+    ])('an expectedVersion that is %s: InvalidArgumentError naming it, nothing written', async (_what, bad) => {
+      const append = store.append('s-9', [{ type: 't', data: {} }], {
+        expectedVersion: bad as unknown as number,
+      });
+      await expect(append).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(append).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: /expectedVersion/ });
+      expect((await store.readStream('s-9')).version).toBe(0);
+    });
+
+    it.each([
       ['a NUL in the stream id', () => store.readStream('a\u0000b')],
       ['a lone surrogate in the stream id', () => store.readStream('a\ud800')],
       ['a fractional fromVersion', () => store.readStream('s-7', { fromVersion: 1.5 })],
       ['a NaN fromVersion', () => store.readStream('s-7', { fromVersion: NaN })],
+      ['a negative fromVersion', () => store.readStream('s-7', { fromVersion: -1 })],
       ['a negative maxCount', () => store.readStream('s-7', { maxCount: -1 })],
       ['a maxCount beyond a safe integer', () => store.readStream('s-7', { maxCount: 2 ** 70 })],
     ])(
