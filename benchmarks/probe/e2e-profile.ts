@@ -10,7 +10,8 @@
  * compilation, migrations) and shut-down are left out.
  *
  * Prints one JSON line: `cpu_ms_per_order` of each host (/proc, the same
- * window, raw: idle work included), `sampled_ms_per_order` (the profiles'
+ * window, raw: idle work included), `events_per_order` appended in the
+ * window, `sampled_ms_per_order` (the profiles'
  * non-idle samples), and the top functions by self time per order, summed
  * over both hosts (`fn file`, no line numbers so trees compare). Files stay
  * in BENCH_PROF_DIR (default: a temporary folder) for a closer look, e.g.
@@ -27,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startE2eDeployment } from '../support/e2e-deployment.js';
 import { openLoop } from '../support/load.js';
+import { openPool } from '../support/pg-bench.js';
 import { emit, nowMs, round } from '../support/stats.js';
 
 const RATE = Number(process.env.BENCH_PROF_RATE ?? 50);
@@ -88,7 +90,20 @@ async function main(): Promise<void> {
   const deployment = await startE2eDeployment({ runIndex: 0, ratePerS: RATE });
   const { a, b, done } = deployment;
   const pids = { host_a: a.child.pid!, host_b: b.child.pid! };
-  let window: { fromUs: number; toUs: number; orders: number; cpu: Record<string, number> };
+  // The deployment's schema is named after its database.
+  const pool = openPool({ max: 1, database: deployment.database });
+  const eventCount = async (): Promise<number> =>
+    Number(
+      (await pool.query<{ n: string }>(`SELECT count(*) AS n FROM "${deployment.database}".events`)).rows[0]!
+        .n,
+    );
+  let window: {
+    fromUs: number;
+    toUs: number;
+    orders: number;
+    events: number;
+    cpu: Record<string, number>;
+  };
   try {
     const send = async (first: number, count: number) => {
       const ids: string[] = [];
@@ -107,6 +122,7 @@ async function main(): Promise<void> {
     const warm = Math.round(RATE * WARMUP_SECONDS);
     await send(0, warm);
     await sleep(SETTLE_MS);
+    const events0 = await eventCount();
     const cpu0 = { host_a: cpuMs(pids.host_a), host_b: cpuMs(pids.host_b) };
     const fromUs = monotonicUs();
     const ids = await send(warm, Math.round(RATE * SECONDS));
@@ -116,8 +132,9 @@ async function main(): Promise<void> {
       host_a: cpuMs(pids.host_a) - cpu0.host_a,
       host_b: cpuMs(pids.host_b) - cpu0.host_b,
     };
-    window = { fromUs, toUs, orders: ids.length, cpu };
+    window = { fromUs, toUs, orders: ids.length, events: (await eventCount()) - events0, cpu };
   } finally {
+    await pool.end();
     // The hosts write their profiles as they exit.
     await deployment.close();
   }
@@ -151,6 +168,7 @@ async function main(): Promise<void> {
     rate_per_s: RATE,
     orders: window.orders,
     window_s: round((window.toUs - window.fromUs) / 1e6, 1),
+    events_per_order: round(window.events / n, 2),
     cpu_ms_per_order: Object.fromEntries(Object.entries(window.cpu).map(([k, v]) => [k, round(v / n, 3)])),
     sampled_ms_per_order: sampled,
     profiles: dir,
