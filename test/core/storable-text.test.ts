@@ -52,6 +52,20 @@ describe('storable text', () => {
     );
   });
 
+  it('isStorableText and storableText agree with the definition (no match of /[\\0\\p{Cs}]/u, each match replaced by U+FFFD)', () => {
+    const unstorable = /[\0\p{Cs}]/u;
+    fc.assert(
+      fc.property(fc.oneof(tricky, fc.string({ unit: 'binary' })), (s) => {
+        expect(isStorableText(s)).toBe(!unstorable.test(s));
+        expect(storableText(s)).toBe(s.replace(/[\0\p{Cs}]/gu, '\uFFFD'));
+      }),
+      { numRuns: 1_000 },
+    );
+    // A non-string reaching it (an HTTP query's repeated parameter) is judged by its text, as before.
+    expect(isStorableText(['a', 'b'] as unknown as string)).toBe(true);
+    expect(isStorableText(['a\0'] as unknown as string)).toBe(false);
+  });
+
   it('names the problem', () => {
     expect(unstorableInJson(JSON.stringify('a\u0000'))).toBe('a NUL character');
     expect(unstorableInJson(JSON.stringify('a\ud800'))).toBe('a lone UTF-16 surrogate');
