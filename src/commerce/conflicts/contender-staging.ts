@@ -8,6 +8,7 @@
  */
 import type { ContenderInput } from '../../conflicts/types.js';
 import type { SqlQueryable } from '../../core/sql-client.js';
+import type { CheckpointWrite } from '../../processing/index.js';
 
 /** The entity types `resolve-sync-conflicts` settles. */
 export type SettledEntityType = 'inventory' | 'order';
@@ -56,8 +57,12 @@ export interface StagedEntity extends OpenEntity {
  */
 export interface ContenderStaging {
   migrate(): Promise<void>;
-  /** Stage reports; a report staged before is ignored. */
-  add(rows: readonly StagedContender[]): Promise<void>;
+  /**
+   * Stage reports; a report staged before is ignored. With `via` (the processor's
+   * `ctx.withCheckpoint`, SQL) the insert goes out in the statement that moves the
+   * checkpoint past the reports: one round trip, and staged no later than the move.
+   */
+  add(rows: readonly StagedContender[], via?: CheckpointWrite): Promise<void>;
   /** Every entity with waiting reports, with their count and the sum of their times. */
   open(): Promise<StagedEntity[]>;
   /** The waiting reports of one entity, by time then event id. */

@@ -12,6 +12,20 @@ import { appendOutcome } from './append-outcome.js';
 import type { SettledEntityType } from './contender-staging.js';
 
 /**
+ * Whether `data` is a manual decision on a stock or order conflict: the only
+ * `conflict.resolved` {@link applyManualDecision} acts on (the resolver's own
+ * resolutions, and other kinds, it leaves alone).
+ *
+ * @example
+ * ```ts
+ * if (isSyncDecision(event.data as ConflictResolvedData)) await applyManualDecision(…);
+ * ```
+ */
+export function isSyncDecision(data: ConflictResolvedData): boolean {
+  return Boolean(data.manual) && (data.entityType === 'inventory' || data.entityType === 'order');
+}
+
+/**
  * Apply a manual decision to the read models; a decision on another kind of conflict,
  * or on one this processor did not audit, is left alone.
  *
@@ -27,7 +41,7 @@ export async function applyManualDecision(
   data: ConflictResolvedData,
   metadata: EventMetadata,
 ): Promise<void> {
-  if (!data.manual || (data.entityType !== 'inventory' && data.entityType !== 'order')) return;
+  if (!isSyncDecision(data)) return;
   const record = await resolver.get(data.conflictId);
   const creatorId = record?.resolution.before.creatorId;
   if (!record || typeof creatorId !== 'string') return; // not one of ours

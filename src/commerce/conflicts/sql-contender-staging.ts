@@ -6,6 +6,7 @@
 import { runMigrations } from '../../core/migrator.js';
 import { queueStatement, quoteIdent, type SqlClient, type SqlQueryable } from '../../core/sql-client.js';
 import type { ContenderInput } from '../../conflicts/types.js';
+import type { CheckpointWrite } from '../../processing/index.js';
 import {
   compareStaged,
   groupByEntity,
@@ -46,21 +47,22 @@ export class SqlContenderStaging implements ContenderStaging {
     });
   }
 
-  async add(rows: readonly StagedContender[]): Promise<void> {
+  async add(rows: readonly StagedContender[], via?: CheckpointWrite): Promise<void> {
     if (rows.length === 0) return;
-    await this.#sql.query(
-      `INSERT INTO ${this.#table} (event_id, creator_id, entity_type, entity_id, at_ms, contender)
+    // `RETURNING`: a statement sent with the checkpoint must return rows (none are read).
+    const text = `INSERT INTO ${this.#table} (event_id, creator_id, entity_type, entity_id, at_ms, contender)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[])
-       ON CONFLICT (event_id) DO NOTHING`,
-      [
-        rows.map((r) => r.eventId),
-        rows.map((r) => r.creatorId),
-        rows.map((r) => r.entityType),
-        rows.map((r) => r.entityId),
-        rows.map((r) => r.atMs),
-        rows.map((r) => JSON.stringify(r.contender)),
-      ],
-    );
+       ON CONFLICT (event_id) DO NOTHING${via ? ' RETURNING 1 AS staged' : ''}`;
+    const params = [
+      rows.map((r) => r.eventId),
+      rows.map((r) => r.creatorId),
+      rows.map((r) => r.entityType),
+      rows.map((r) => r.entityId),
+      rows.map((r) => r.atMs),
+      rows.map((r) => JSON.stringify(r.contender)),
+    ];
+    if (via) await via(text, params);
+    else await this.#sql.query(text, params);
   }
 
   async open(): Promise<StagedEntity[]> {

@@ -8,6 +8,7 @@
  * table, so that the table holds every report the index knows and none staged
  * meanwhile.
  */
+import { isCheckpointMovedError, type CheckpointWrite } from '../../processing/index.js';
 import { entityKey, type ContenderStaging, type StagedContender } from './contender-staging.js';
 import { OpenEntityIndex } from './open-index.js';
 import type { PreparedWindows } from './prepared-windows.js';
@@ -56,10 +57,21 @@ export class StagedReports {
     this.#prepared = prepared;
   }
 
-  /** Stage reports and note them in the index, once no reload is reading the table. */
-  async stage(rows: StagedContender[]): Promise<void> {
+  /**
+   * Stage reports and note them in the index, once no reload is reading the table; through
+   * `via` (the processor's `ctx.withCheckpoint`) with the checkpoint's move in one statement.
+   */
+  async stage(rows: StagedContender[], via?: CheckpointWrite): Promise<void> {
     while (this.#reloadGate) await this.#reloadGate;
-    const staging = this.#staging.add(rows).then(() => this.#note(rows));
+    const staging = this.#staging.add(rows, via).then(
+      () => this.#note(rows),
+      (err: unknown) => {
+        // The checkpoint had moved, but the insert in its statement was applied: the rows are
+        // in the table, so the index knows them (as when the insert went alone).
+        if (via && isCheckpointMovedError(err)) this.#note(rows);
+        throw err;
+      },
+    );
     this.#stagings.add(staging);
     try {
       await staging;

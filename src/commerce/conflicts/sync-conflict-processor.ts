@@ -24,7 +24,12 @@ import { EventEmitter } from 'eventemitter3';
 import { CONFLICT_RESOLVED_EVENT, type ConflictResolvedData } from '../../conflicts/service/events.js';
 import { ConflictResolver } from '../../conflicts/service/conflict-resolver.js';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { createProcessor, type LeaseOptions, type Processor } from '../../processing/index.js';
+import {
+  createProcessor,
+  type CheckpointWrite,
+  type LeaseOptions,
+  type Processor,
+} from '../../processing/index.js';
 import type { LogCheckpoint } from '../../core/checkpoint.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import type { ReadModelSet } from '../read-models/read-model-set.js';
@@ -48,7 +53,7 @@ import { WindowSettler } from './window-settler.js';
 import { SettlePasses, type SettleResult } from './settle-passes.js';
 import { PreparePasses } from './prepare-passes.js';
 import { SettleTimer } from './settle-timer.js';
-import { applyManualDecision } from './manual-decision.js';
+import { applyManualDecision, isSyncDecision } from './manual-decision.js';
 
 export { RESOLVE_SYNC_CONFLICTS } from './resolve-sync-conflicts-name.js';
 export type { SyncConflictEvents } from './sync-conflict-events.js';
@@ -163,7 +168,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       // window of its own — audited twice (test/commerce/staging-takeover-late.test.ts).
       skippedCheckpointMs: 0,
       eventTypes: [STOCK_REPORTED_EVENT, ORDER_REPORTED_EVENT, CONFLICT_RESOLVED_EVENT],
-      handleBatch: (events) => this.#handle(events),
+      handleBatch: (events, ctx) => this.#handle(events, ctx.withCheckpoint),
       ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       ...(options.lease === undefined ? {} : { lease: options.lease }),
     });
@@ -257,28 +262,29 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     return this.#preparer.prepareClosing(nowMs);
   }
 
-  async #handle(events: readonly StoredEvent[]): Promise<void> {
+  async #handle(events: readonly StoredEvent[], withCheckpoint?: CheckpointWrite): Promise<void> {
     const staged: StagedContender[] = [];
     for (const event of events) {
       if (event.type === CONFLICT_RESOLVED_EVENT) {
+        // The resolver's own resolutions (most of them) change nothing here: the reports
+        // around them stay in one staging.
+        const data = event.data as ConflictResolvedData;
+        if (!isSyncDecision(data)) continue;
         if (staged.length > 0) await this.#stage(staged.splice(0));
         // An admin's decision on an escalated stock or order conflict reaches the read models.
-        await applyManualDecision(
-          this.unscopedResolver,
-          this.#store,
-          event.data as ConflictResolvedData,
-          event.metadata,
-        );
+        await applyManualDecision(this.unscopedResolver, this.#store, data, event.metadata);
       } else {
         staged.push(toStaged(event));
       }
     }
-    await this.#stage(staged);
+    // The batch's last staging goes with the checkpoint's move (one statement, SQL stores);
+    // with nothing left to stage, the processor moves the checkpoint itself.
+    await this.#stage(staged, withCheckpoint);
   }
 
   /** Stage reports (noted in the index), then wake the timer for their windows. */
-  async #stage(rows: StagedContender[]): Promise<void> {
-    await this.#reports.stage(rows);
+  async #stage(rows: StagedContender[], withCheckpoint?: CheckpointWrite): Promise<void> {
+    await this.#reports.stage(rows, withCheckpoint);
     this.#timer.wakeFor(rows);
   }
 }
