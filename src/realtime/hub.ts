@@ -31,6 +31,7 @@ import { coalesceChanges } from './operators.js';
 import { subscribeUntilHeld } from './pubsub-subscription.js';
 import { ConnectionLimiter, type ConnectionLimiterPort, type ReleaseSlot } from './connection-limiter.js';
 import type {
+  InvalidateOptions,
   RealtimeEventMap,
   RealtimeHub,
   RealtimeHubOptions,
@@ -54,6 +55,7 @@ export type {
   RealtimeSubscription,
   ResyncReason,
   HubSubscribeOptions,
+  InvalidateOptions,
 } from './hub-types.js';
 
 /** A batch's row keys, for the stage trace. */
@@ -251,9 +253,11 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
     for (const sub of [...subscriptions]) if (sub.channelName === channel) sub.invalidate();
   }
 
-  function invalidate(channel: string): void {
+  function invalidate(channel: string, invalidateOptions: InvalidateOptions = {}): void {
     if (!states.has(channel)) throw new UnknownChannelError(channel);
     invalidateHere(channel);
+    // Each host noticed by itself (e.g. a rebuild's generation): no notice, or it would reload twice.
+    if (invalidateOptions.thisHostOnly === true) return;
     // Every host serves this channel from the same rows: they all reload.
     publisher?.publish(encodeWire({ kind: 'invalidate', channel, from: hubId }));
   }

@@ -11,6 +11,7 @@ import { lockRelayout, writeRelayout } from '../partitions/layout-store.js';
 import { applyProjectionBatch } from './apply-batch.js';
 import type { ProjectionDefinition } from './definition.js';
 import type { RebuildOptions, RebuildPhase, RebuildResult } from './rebuild.js';
+import { notifyProjectionRebuilt } from './rebuild-watch.js';
 import { SqlTable } from './sql-table.js';
 import {
   migrateProjectionTable,
@@ -163,7 +164,10 @@ function freshTable(definition: ProjectionDefinition, generation: number): strin
   return `${definition.table}__g${generation}`;
 }
 
-/** Drop the live table, rename the fresh one into its place and record the generation, in `tx`. */
+/**
+ * Drop the live table, rename the fresh one into its place, record the
+ * generation and wake the hosts' rebuild watchers, in `tx`.
+ */
 async function swapTables(
   tx: SqlTransaction,
   schema: string,
@@ -179,4 +183,6 @@ async function swapTables(
     definition.name,
     generation,
   ]);
+  // Delivered on commit: every host's watcher compares the generation (rebuild-watch.ts).
+  await notifyProjectionRebuilt(tx, schema, definition.name);
 }
