@@ -8,17 +8,21 @@
  */
 import type { Logger } from './core/logger.js';
 import type { SqlClient } from './core/sql-client.js';
-import type { Projection } from './processing/projection/projection.js';
-import { type ProjectionRebuildWatch, watchProjectionRebuilds } from './processing/projection/rebuild-watch.js';
+import { Projection } from './processing/projection/projection.js';
+import {
+  type ProjectionRebuildWatch,
+  watchProjectionRebuilds,
+} from './processing/projection/rebuild-watch.js';
 import type { RealtimeHub } from './realtime/hub.js';
 
 /**
- * Watch the rebuilds of the engine's projections that feed a channel of
- * `hub`, and reload those channels on this host (null: none feeds one).
+ * Watch the rebuilds of the engine's projections (`config.projections`, and
+ * `Projection`s among `config.readModels`) that feed a channel of `hub`, and
+ * reload those channels on this host (null: none feeds one).
  *
  * @example
  * ```ts
- * const rebuilds = watchRebuiltChannels(config, sql, schema, hub, projections, logger);
+ * const rebuilds = watchRebuiltChannels(config, sql, schema, hub, readModels, logger);
  * await rebuilds?.start(); // in engine.start(), after migrateProcessing
  * ```
  */
@@ -27,11 +31,12 @@ export function watchRebuiltChannels(
   sql: SqlClient,
   schema: string,
   hub: RealtimeHub,
-  projections: ReadonlyMap<string, Projection>,
+  readModels: readonly object[],
   logger: Logger,
 ): ProjectionRebuildWatch | null {
+  const projections = readModels.filter((m): m is Projection => m instanceof Projection);
   const channelsOf = new Map<string, string[]>();
-  for (const projection of projections.values()) {
+  for (const projection of projections) {
     const { name, table } = projection.definition;
     const fed = [...hub.channels.values()].filter((c) => (c.table ?? c.name) === table).map((c) => c.name);
     if (fed.length > 0) channelsOf.set(name, fed);
@@ -54,7 +59,7 @@ export function watchRebuiltChannels(
     onError: (err) => logger.warn({ component: 'realtime', err }, 'reading projection generations failed'),
   });
   // A rebuild run here: compare at once rather than wait for the notification.
-  for (const projection of projections.values()) {
+  for (const projection of projections) {
     if (!channelsOf.has(projection.definition.name)) continue;
     projection.on('projection:rebuild_progress', (p) => {
       if (p.phase === 'done') void watch.check();

@@ -352,7 +352,7 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
   // A lease that lapsed and came back to this instance with nobody committing
   // meanwhile (`resumed`) is no takeover: this process published all it
   // committed, and a reload would only cost every subscriber a snapshot.
-  const rebuilds = watchRebuiltChannels(config, sql, schema, hub, projections, logger);
+  const rebuilds = watchRebuiltChannels(config, sql, schema, hub, readModels, logger);
   for (const m of readModels) {
     const name = m.processor?.name;
     if (name === undefined || !m.processor?.on) continue;
