@@ -47,14 +47,14 @@ export function watchRebuiltChannels(
     schema,
     projections: [...channelsOf.keys()],
     ...(config.rebuildPollIntervalMs !== undefined ? { pollIntervalMs: config.rebuildPollIntervalMs } : {}),
-    onRebuilt: ({ projection, generation }) => {
+    onRebuilt: ({ projection, generation, through }) => {
       const channels = channelsOf.get(projection) ?? [];
       logger.info(
         { component: 'realtime', projection, generation, channels },
         'projection rebuilt: reloading its channels',
       );
       // Every other host's watcher sees the same generation: no notice over the pub/sub.
-      for (const channel of channels) hub.invalidate(channel, { thisHostOnly: true });
+      for (const channel of channels) hub.invalidate(channel, { thisHostOnly: true, before: through });
     },
     onError: (err) => logger.warn({ component: 'realtime', err }, 'reading projection generations failed'),
   });
@@ -65,5 +65,18 @@ export function watchRebuiltChannels(
       if (p.phase === 'done') void watch.check();
     });
   }
-  return watch;
+  return {
+    ...watch,
+    async start() {
+      await watch.start();
+      // Rebuilt before this host started: a client's cursor from the old rows
+      // (handed out by another host) must not resume here. Nobody has subscribed yet, or reloads.
+      for (const { projection, through } of watch.current()) {
+        if (through === null) continue;
+        for (const channel of channelsOf.get(projection) ?? []) {
+          hub.invalidate(channel, { thisHostOnly: true, before: through });
+        }
+      }
+    },
+  };
 }

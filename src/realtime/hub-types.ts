@@ -102,6 +102,12 @@ export type ResyncReason = 'pubsub_resumed';
 export interface InvalidateOptions {
   /** Reload this hub's subscribers without telling the other hosts (each notices by itself). Default false. */
   thisHostOnly?: boolean;
+  /**
+   * The newest position of the replaced rows (a rebuild's `through`): a
+   * cursor at or before it resumes with a snapshot on this hub from now on,
+   * even one this hub never handed out. Default: what this hub has seen.
+   */
+  before?: LogCheckpoint | null;
 }
 
 /** Lifecycle events of the hub. */

@@ -74,4 +74,20 @@ describe('hubs on several hosts', () => {
     expect(resets).toEqual([['invalidated', 'invalidated'], ['invalidated']]);
     await Promise.all([a.hub.close(), b.close()]);
   });
+
+  it('refuses a before that is no log checkpoint, and reloads nobody', async () => {
+    const a = harness({});
+    await a.hub.ready;
+    const client = new TestClient(a.hub, alice, { channel: 'inventory_alerts' });
+    client.connect();
+    await until(() => client.received.some((e) => e.type === 'ready'));
+    const resets: string[] = [];
+    a.hub.events.on('realtime:reset', (info) => resets.push(info.reason));
+    expect(() => a.hub.invalidate('inventory_alerts', { before: 'yesterday' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
+    await tick();
+    expect(resets).toEqual([]);
+    await a.hub.close();
+  });
 });

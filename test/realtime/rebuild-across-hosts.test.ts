@@ -112,11 +112,11 @@ async function host(sql: SqlClient, schema: string, engineName: string, rebuildP
   return engine;
 }
 
-/** A subscriber of `channel` on `engine`: its rows and the envelopes it got. */
-function subscriber(engine: SyncEngine, channel: string) {
+/** A subscriber of `channel` on `engine` (resuming from `cursor`): its rows and the envelopes it got. */
+function subscriber(engine: SyncEngine, channel: string, cursor?: string) {
   const table = new LiveTable();
   const seen: Envelope[] = [];
-  const sub = engine.hub.messages({ channel }, alice).subscribe((e) => {
+  const sub = engine.hub.messages({ channel, ...(cursor ? { cursor } : {}) }, alice).subscribe((e) => {
     seen.push(e);
     table.apply(e);
   });
@@ -125,6 +125,7 @@ function subscriber(engine: SyncEngine, channel: string) {
     table,
     seen,
     resets: () => seen.filter((e) => e.type === 'reset').length,
+    cursor: () => seen.findLast((e) => e.type === 'reset' || e.type === 'data')?.cursor,
     ready: () => until(() => seen.some((e) => e.type === 'ready')),
   };
 }
@@ -246,6 +247,35 @@ describe.each(sqlEngines)('a projection rebuilt by the CLI, on $name', (engine) 
         expect(onA.resets()).toBe(2);
       }
       for (const c of otherSubs) expect(c.resets()).toBe(1);
+    },
+    60_000,
+  );
+
+  it.skipIf(!engine.available)(
+    'a cursor from before the rebuild resumes with a snapshot on a host started after it, too',
+    async () => {
+      const db = await engine.open();
+      cleanup.push(() => db.close());
+      const sqls: [SqlClient, SqlClient] = [db.sql, anotherConnection(db, engine.name)];
+      const { b, rebuiltSubs } = await hostsWithStaleRows(db, engine.name, sqls, [undefined, undefined]);
+      // A client of host A holds the old rows and their cursor; it is away during the rebuild.
+      const cursor = rebuiltSubs[0].cursor()!;
+      expect(cursor).toBeTruthy();
+
+      await rebuildThroughCli(anotherConnection(db, engine.name), db.schema, 'rb_stock');
+      const rebuilt = await tableRows(db.sql, db.schema, 'rb_stock');
+      await until(() => rebuiltSubs.every((c) => c.resets() === 2));
+      // Host C starts after the rebuild; a subscriber's snapshot tells its buffer where it starts.
+      const c = await host(anotherConnection(db, engine.name), db.schema, engine.name);
+      await subscriber(c, 'rb_stock').ready();
+
+      for (const target of [b, c]) {
+        const back = subscriber(target, 'rb_stock', cursor);
+        await back.ready();
+        // Not resumed as deltas against the old rows: a snapshot of the rebuilt ones.
+        expect(back.seen[0]?.type).toBe('reset');
+        expect(byKey(back.table.rows())).toEqual(rebuilt);
+      }
     },
     60_000,
   );

@@ -7,6 +7,7 @@
  * none, or whose notification was lost) still notices at its next poll.
  */
 import { createHash } from 'node:crypto';
+import type { LogCheckpoint } from '../../core/checkpoint.js';
 import { quoteIdent, type SqlClient, type SqlQueryable, type Unlisten } from '../../core/sql-client.js';
 
 /** What a watcher reports when a projection's generation moved. */
@@ -14,6 +15,11 @@ export interface ProjectionRebuilt {
   projection: string;
   /** The live generation now (one more per rebuild; several rebuilds between two checks report once). */
   generation: number;
+  /**
+   * The newest log position the previous generation handed out (null before
+   * any rebuild): a cursor at or before it was read from the old rows.
+   */
+  through: LogCheckpoint | null;
 }
 
 /**
@@ -23,7 +29,7 @@ export interface ProjectionRebuilt {
  * ```ts
  * const options: ProjectionRebuildWatchOptions = {
  *   sql, schema: 'app', projections: ['order_totals'], pollIntervalMs: 5_000,
- *   onRebuilt: ({ projection }) => hub.invalidate('order_totals', { thisHostOnly: true }),
+ *   onRebuilt: ({ through }) => hub.invalidate('order_totals', { thisHostOnly: true, before: through }),
  * };
  * ```
  */
@@ -46,6 +52,8 @@ export interface ProjectionRebuildWatch {
   start(): Promise<void>;
   /** Compare the generations now (what a notification or the poll does). */
   check(): Promise<void>;
+  /** The generations last read (after `start()`), rebuilt or not. */
+  current(): ProjectionRebuilt[];
   stop(): Promise<void>;
 }
 
@@ -77,7 +85,7 @@ export async function notifyProjectionRebuilt(tx: SqlQueryable, schema: string, 
  * @example
  * ```ts
  * const watch = watchProjectionRebuilds({ sql, schema: 'app', projections: ['order_totals'],
- *   onRebuilt: () => hub.invalidate('order_totals', { thisHostOnly: true }) });
+ *   onRebuilt: ({ through }) => hub.invalidate('order_totals', { thisHostOnly: true, before: through }) });
  * await watch.start();
  * ```
  */
@@ -86,7 +94,7 @@ export function watchProjectionRebuilds(options: ProjectionRebuildWatchOptions):
   const names = [...new Set(options.projections)];
   const pollIntervalMs = options.pollIntervalMs ?? 5000;
   const onError = options.onError ?? (() => undefined);
-  const seen = new Map<string, number>();
+  const seen = new Map<string, ProjectionRebuilt>();
   let timer: NodeJS.Timeout | undefined;
   let unlisten: Unlisten | undefined;
   let stopped = false;
@@ -96,18 +104,24 @@ export function watchProjectionRebuilds(options: ProjectionRebuildWatchOptions):
   let again = false;
 
   async function compare(): Promise<void> {
-    const { rows } = await sql.query<{ name: string; generation: number }>(
-      `SELECT name, generation FROM ${quoteIdent(schema)}.projections WHERE name = ANY($1::text[])`,
+    const { rows } = await sql.query<{ name: string; generation: number; rebuilt_through: string | null }>(
+      `SELECT name, generation, rebuilt_through FROM ${quoteIdent(schema)}.projections
+        WHERE name = ANY($1::text[])`,
       [names],
     );
-    const stored = new Map(rows.map((r) => [r.name, Number(r.generation)]));
+    const stored = new Map(rows.map((r) => [r.name, r]));
     for (const name of names) {
-      const generation = stored.get(name) ?? 0;
+      const row = stored.get(name);
+      const now: ProjectionRebuilt = {
+        projection: name,
+        generation: Number(row?.generation ?? 0),
+        through: row?.rebuilt_through ?? null,
+      };
       const before = seen.get(name);
-      seen.set(name, generation);
-      if (before !== undefined && before !== generation && !stopped) {
+      seen.set(name, now);
+      if (before !== undefined && before.generation !== now.generation && !stopped) {
         try {
-          options.onRebuilt({ projection: name, generation });
+          options.onRebuilt(now);
         } catch (err) {
           onError(err);
         }
@@ -160,6 +174,7 @@ export function watchProjectionRebuilds(options: ProjectionRebuildWatchOptions):
       timer.unref?.();
     },
     check,
+    current: () => [...seen.values()],
     async stop() {
       stopped = true;
       clearInterval(timer);
