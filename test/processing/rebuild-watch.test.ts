@@ -50,7 +50,7 @@ describe.each(sqlEngines)('watchProjectionRebuilds on $name', (engine) => {
     await watch.start();
     await rebuild();
     await until(() => seen.length === 1);
-    expect(seen).toEqual([{ projection: 'stock_levels', generation: 1 }]);
+    expect(seen).toEqual([{ projection: 'stock_levels', generation: 1, through: expect.any(String) }]);
   });
 
   it.skipIf(!engine.available)(
@@ -84,7 +84,7 @@ describe.each(sqlEngines)('watchProjectionRebuilds on $name', (engine) => {
       expect(seen).toEqual([]);
       failing = false;
       await watch.check();
-      expect(seen).toEqual([{ projection: 'stock_levels', generation: 2 }]);
+      expect(seen).toEqual([{ projection: 'stock_levels', generation: 2, through: expect.any(String) }]);
       await watch.check();
       expect(seen).toHaveLength(1);
     },
