@@ -279,4 +279,24 @@ describe.each(sqlEngines)('a projection rebuilt by the CLI, on $name', (engine) 
     },
     60_000,
   );
+
+  it.skipIf(!engine.available)(
+    "a rebuild run inside one host's process resets every host's subscribers once, with no call",
+    async () => {
+      const db = await engine.open();
+      cleanup.push(() => db.close());
+      const sqls: [SqlClient, SqlClient] = [db.sql, anotherConnection(db, engine.name)];
+      const { a, rebuiltSubs, otherSubs } = await hostsWithStaleRows(db, engine.name, sqls, [200, 200]);
+      await a.projections.get('rb_stock')!.rebuild();
+      const rebuilt = await tableRows(db.sql, db.schema, 'rb_stock');
+      await until(() =>
+        rebuiltSubs.every((c) => JSON.stringify(byKey(c.table.rows())) === JSON.stringify(rebuilt)),
+      );
+      // The progress event, the notification and the polls compare one generation: one reload
+      // (that a generation is reported once is rebuild-watch.test.ts's).
+      for (const c of rebuiltSubs) expect(c.resets()).toBe(2);
+      for (const c of otherSubs) expect(c.resets()).toBe(1);
+    },
+    60_000,
+  );
 });
