@@ -81,6 +81,7 @@ export const syncEngineConfigSchema = z
       })
       .strict()
       .optional(),
+    rebuildPollIntervalMs: z.number().int().min(10).optional(),
     pubsub: portSchema('a PubSub', ['publish', 'subscribe']).nullable().optional(),
     rateLimiter: portSchema('a RateLimiter', ['consume']).optional(),
     receivers: z.array(withName('a WebhookReceiver', 'path', ['create'])).optional(),

@@ -28,6 +28,7 @@ import { refusePartitionedChannels } from './realtime/partitioned-channels.js';
 import { createPgPubSub, migrateRealtime } from './realtime/pg-pubsub.js';
 import type { PubSub } from './realtime/pubsub.js';
 import { createSqlSnapshot } from './realtime/sql-snapshot.js';
+import { watchRebuiltChannels } from './engine-rebuilds.js';
 import type { AnySagaDefinition } from './sagas/define-saga.js';
 import { createSagaRunner, type SagaRunner } from './sagas/saga-runner.js';
 import { createSagaTrigger, type SagaTrigger, type SagaTriggerStart } from './sagas/saga-trigger.js';
@@ -172,6 +173,13 @@ export interface SyncEngineConfig<M = UntypedEvents> {
   hostId?: string;
   /** Lease timing of the scheduler and the singletons. Default a 6 s lease renewed every 2 s. */
   lease?: LeaseTimingOptions;
+  /**
+   * How often each host compares its projections' generations with the
+   * database's, in ms: the backstop that reloads a channel after a rebuild run
+   * elsewhere (the CLI, another host) when the rebuild's notification did not
+   * reach this host (LISTEN down, no LISTEN). Default 5,000.
+   */
+  rebuildPollIntervalMs?: number;
   /**
    * Cross-process fan-out of deltas. Default: PostgreSQL notifications on a
    * server database, none on PGlite (a single process). Pass Redis for many hosts.
@@ -344,6 +352,7 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
   // A lease that lapsed and came back to this instance with nobody committing
   // meanwhile (`resumed`) is no takeover: this process published all it
   // committed, and a reload would only cost every subscriber a snapshot.
+  const rebuilds = watchRebuiltChannels(config, sql, schema, hub, readModels, logger);
   for (const m of readModels) {
     const name = m.processor?.name;
     if (name === undefined || !m.processor?.on) continue;
@@ -432,6 +441,8 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
       started = true;
       await store.migrate();
       await migrateProcessing(sql, schema); // health counts dead letters even with no processor
+      // The generations the hub's snapshots are read from: a later one is a rebuild to reload for.
+      await rebuilds?.start();
       await accessAudit.migrate();
       if (pubsub && config.pubsub === undefined) await migrateRealtime(sql, schema);
       for (const m of readModels) await m.start();
@@ -500,6 +511,7 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
       for (const w of [...workers].reverse()) await w.stop();
       await Promise.all(triggers.map((t) => t.stop()));
       await sagas.stop();
+      await rebuilds?.stop();
       await hub.close();
       for (const m of readModels) await m.stop();
       await pubsub?.close?.();

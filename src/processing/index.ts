@@ -148,6 +148,13 @@ export {
   type RebuildProgress,
   type RebuildResult,
 } from './projection/rebuild.js';
+export {
+  projectionRebuiltTopic,
+  watchProjectionRebuilds,
+  type ProjectionRebuildWatch,
+  type ProjectionRebuildWatchOptions,
+  type ProjectionRebuilt,
+} from './projection/rebuild-watch.js';
 export { applyProjectionBatch } from './projection/apply-batch.js';
 export { MemoryTable } from './projection/memory-table.js';
 export { SqlTable } from './projection/sql-table.js';

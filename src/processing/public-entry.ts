@@ -4,7 +4,7 @@
  * Today: projection sets — several tables folded together per batch, later
  * tables folding earlier ones' row changes, rows locked per tenant — and
  * their storage port; the type of an at-least-once handler's
- * `ctx.withCheckpoint`.
+ * `ctx.withCheckpoint`; the watcher of rebuilds run by other processes.
  */
 export { createProjectionSet, ProjectionSet } from './projection-set/projection-set.js';
 export {
@@ -29,3 +29,10 @@ export { projectionSetStorageOf } from './state/processing-state-of.js';
 export type { MemoryBatch } from './projection-set/memory-set-tables.js';
 export type { AdvisoryLock } from './projection/advisory-locks.js';
 export type { CheckpointWrite } from './state/processing-state.js';
+export {
+  projectionRebuiltTopic,
+  watchProjectionRebuilds,
+  type ProjectionRebuildWatch,
+  type ProjectionRebuildWatchOptions,
+  type ProjectionRebuilt,
+} from './projection/rebuild-watch.js';

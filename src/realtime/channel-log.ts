@@ -106,13 +106,21 @@ export class ChannelLog {
     if (this.#floor === null) this.#floor = checkpoint;
   }
 
-  /** Forget everything: resumes from before now need a snapshot (after a rebuild). */
-  clear(): void {
+  /**
+   * Forget everything: resumes from before now need a snapshot (after a
+   * rebuild) — and from at or before `before`, the newest position of the
+   * replaced rows, which cursors handed out elsewhere may reach.
+   */
+  clear(before: LogCheckpoint | null = null): void {
     this.#batches = [];
     this.#changes = 0;
     this.#floor = null;
     // A cursor handed out before now describes rows that no longer exist.
-    this.#barrier = this.#latest;
+    let barrier = this.#latest;
+    for (const c of [this.#barrier, isCheckpoint(before) ? before : null]) {
+      if (c !== null && (barrier === null || compareCheckpoints(c, barrier) > 0)) barrier = c;
+    }
+    this.#barrier = barrier;
   }
 
   /** True when every batch after `cursor` is still here (so a resume needs no snapshot). */

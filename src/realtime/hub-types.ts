@@ -90,6 +90,26 @@ export interface RealtimeHubOptions {
  */
 export type ResyncReason = 'pubsub_resumed';
 
+/**
+ * Options of {@link RealtimeHub.invalidate}.
+ *
+ * @example
+ * ```ts
+ * // Every host noticed the rebuild itself (the engine's rebuild watcher): reload here only.
+ * hub.invalidate('order_totals', { thisHostOnly: true });
+ * ```
+ */
+export interface InvalidateOptions {
+  /** Reload this hub's subscribers without telling the other hosts (each notices by itself). Default false. */
+  thisHostOnly?: boolean;
+  /**
+   * The newest position of the replaced rows (a rebuild's `through`): a
+   * cursor at or before it resumes with a snapshot on this hub from now on,
+   * even one this hub never handed out. Default: what this hub has seen.
+   */
+  before?: LogCheckpoint | null;
+}
+
 /** Lifecycle events of the hub. */
 export interface RealtimeEventMap {
   /** A background failure (pub/sub, malformed message); never thrown. */
@@ -204,9 +224,11 @@ export interface RealtimeHub {
   /**
    * The channel's rows changed behind the stream's back (a projection rebuild,
    * a manual repair): drop its replay buffer and send every subscriber a fresh
-   * snapshot — on every host sharing the pub/sub.
+   * snapshot — on every host sharing the pub/sub (only on this one with
+   * `thisHostOnly`). An engine does it by itself after a rebuild of one of its
+   * projections, whichever process ran it.
    */
-  invalidate(channel: string): void;
+  invalidate(channel: string, options?: InvalidateOptions): void;
   /** Validate a request without subscribing (parsed filter). */
   validate(request: SubscriptionRequest): {
     channel: ChannelDefinition;

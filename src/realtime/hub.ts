@@ -16,7 +16,7 @@ import {
 } from 'rxjs';
 import { ROW_OPERATIONS, type RowOperation } from '../core/row-change.js';
 import { InvalidArgumentError, StoreClosedError, SyncError } from '../core/errors.js';
-import { compareCheckpoints } from '../core/checkpoint.js';
+import { compareCheckpoints, isCheckpoint } from '../core/checkpoint.js';
 import { ChannelLog } from './channel-log.js';
 import { traceStage } from '../core/stage-trace.js';
 import { type ChannelDefinition, defineChannels } from './channels.js';
@@ -31,6 +31,7 @@ import { coalesceChanges } from './operators.js';
 import { subscribeUntilHeld } from './pubsub-subscription.js';
 import { ConnectionLimiter, type ConnectionLimiterPort, type ReleaseSlot } from './connection-limiter.js';
 import type {
+  InvalidateOptions,
   RealtimeEventMap,
   RealtimeHub,
   RealtimeHubOptions,
@@ -54,6 +55,7 @@ export type {
   RealtimeSubscription,
   ResyncReason,
   HubSubscribeOptions,
+  InvalidateOptions,
 } from './hub-types.js';
 
 /** A batch's row keys, for the stage trace. */
@@ -246,14 +248,20 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
   }
 
   /** Drop the channel's buffer and reload its subscribers, on this host only. */
-  function invalidateHere(channel: string): void {
-    states.get(channel)!.log.clear();
+  function invalidateHere(channel: string, before: string | null = null): void {
+    states.get(channel)!.log.clear(before);
     for (const sub of [...subscriptions]) if (sub.channelName === channel) sub.invalidate();
   }
 
-  function invalidate(channel: string): void {
+  function invalidate(channel: string, invalidateOptions: InvalidateOptions = {}): void {
     if (!states.has(channel)) throw new UnknownChannelError(channel);
-    invalidateHere(channel);
+    const before = invalidateOptions.before ?? null;
+    if (before !== null && !isCheckpoint(before)) {
+      throw new InvalidArgumentError('invalidate: before must be a log checkpoint "<txid>:<position>"');
+    }
+    invalidateHere(channel, before);
+    // Each host noticed by itself (e.g. a rebuild's generation): no notice, or it would reload twice.
+    if (invalidateOptions.thisHostOnly === true) return;
     // Every host serves this channel from the same rows: they all reload.
     publisher?.publish(encodeWire({ kind: 'invalidate', channel, from: hubId }));
   }

@@ -37,6 +37,7 @@ export type { ChangeBatch, FoldedChange } from './fold.js';
 export { ALL_EVENTS, createRealtimeHub, REALTIME_SUBSCRIBE_ACTION } from './hub.js';
 export type {
   HubSubscribeOptions,
+  InvalidateOptions,
   RealtimeEventMap,
   RealtimeHub,
   RealtimeHubOptions,

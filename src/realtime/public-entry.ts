@@ -51,4 +51,4 @@ export type { ReleaseSlot } from './connection-limiter.js';
 export type { ResetReason } from './hub.js';
 export type { ChangeBatch, FoldedChange } from './fold.js';
 export type { MessageSink } from './types.js';
-export type { HubSubscribeOptions } from './hub-types.js';
+export type { HubSubscribeOptions, InvalidateOptions } from './hub-types.js';

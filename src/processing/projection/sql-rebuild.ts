@@ -4,13 +4,20 @@
  * projection storage's `rebuild`; callers go through `rebuildProjection`.
  */
 import { quoteIdent, type SqlClient, type SqlTransaction } from '../../core/sql-client.js';
-import { parseCheckpoint, START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
+import {
+  compareCheckpoints,
+  parseCheckpoint,
+  START_CHECKPOINT,
+  type LogCheckpoint,
+} from '../../core/checkpoint.js';
+import { readCheckpoints } from '../checkpoint-store.js';
 import type { EventStore, ReadAllResult } from '../../store/types.js';
 import { migrateProcessing } from '../migrate-processing.js';
 import { lockRelayout, writeRelayout } from '../partitions/layout-store.js';
 import { applyProjectionBatch } from './apply-batch.js';
 import type { ProjectionDefinition } from './definition.js';
 import type { RebuildOptions, RebuildPhase, RebuildResult } from './rebuild.js';
+import { notifyProjectionRebuilt } from './rebuild-watch.js';
 import { SqlTable } from './sql-table.js';
 import {
   migrateProjectionTable,
@@ -121,7 +128,13 @@ async function swapAsync(
     // batch then finds the checkpoint moved and reloads it, against the new table
     // — or, when the partition count changed, finds it gone and stops (retired).
     const plan = await lockRelayout(tx, schema, projectionProcessorName(definition), definition.partitions);
-    await swapTables(tx, schema, definition, generation);
+    // A processor may have gone past the replay's end: its cursors are the old table's too.
+    const old = await readCheckpoints(tx, schema, [...plan.retired, ...plan.next]);
+    const through = [...old.values()].reduce(
+      (newest, c) => (compareCheckpoints(c, newest) > 0 ? c : newest),
+      checkpoint,
+    );
+    await swapTables(tx, schema, definition, generation, through);
     await writeRelayout(tx, schema, plan, checkpoint);
   });
   // Events after `checkpoint` are the processor's to apply, into the new table.
@@ -153,7 +166,8 @@ async function swapInline(
       extra += events.length;
       checkpoint = events.at(-1)!.checkpoint;
     }
-    await swapTables(tx, schema, definition, generation);
+    // Held hooks: every change of the old table came from an event read above.
+    await swapTables(tx, schema, definition, generation, checkpoint);
     return { extra, checkpoint };
   });
 }
@@ -163,20 +177,27 @@ function freshTable(definition: ProjectionDefinition, generation: number): strin
   return `${definition.table}__g${generation}`;
 }
 
-/** Drop the live table, rename the fresh one into its place and record the generation, in `tx`. */
+/**
+ * Drop the live table, rename the fresh one into its place, record the
+ * generation and the newest position the old table handed out (`through`),
+ * and wake the hosts' rebuild watchers, in `tx`.
+ */
 async function swapTables(
   tx: SqlTransaction,
   schema: string,
   definition: ProjectionDefinition,
   generation: number,
+  through: LogCheckpoint,
 ): Promise<void> {
   const s = quoteIdent(schema);
   await tx.query(`DROP TABLE IF EXISTS ${s}.${quoteIdent(definition.table)}`);
   await tx.query(
     `ALTER TABLE ${s}.${quoteIdent(freshTable(definition, generation))} RENAME TO ${quoteIdent(definition.table)}`,
   );
-  await tx.query(`UPDATE ${s}.projections SET generation = $2, rebuilt_at = now() WHERE name = $1`, [
-    definition.name,
-    generation,
-  ]);
+  await tx.query(
+    `UPDATE ${s}.projections SET generation = $2, rebuilt_at = now(), rebuilt_through = $3 WHERE name = $1`,
+    [definition.name, generation, through],
+  );
+  // Delivered on commit: every host's watcher compares the generation (rebuild-watch.ts).
+  await notifyProjectionRebuilt(tx, schema, definition.name);
 }
