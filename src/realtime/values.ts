@@ -48,8 +48,33 @@ export function canonicalValue(value: unknown): string | null {
 }
 
 /**
+ * Order two texts by Unicode code point, as PostgreSQL's `COLLATE "C"` does on
+ * UTF-8 (JavaScript's `<` compares UTF-16 code units, which puts an emoji
+ * before `'\uFFFD'`).
+ *
+ * @example
+ * ```ts
+ * compareCodePoints('\u{1F600}', '\uFFFD') > 0 // true, while '\u{1F600}' < '\uFFFD' in JavaScript
+ * ```
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (0xD800-0xDFFF) stand for code points above every other unit.
+    const surrogateX = x >= 0xd800 && x <= 0xdfff;
+    const surrogateY = y >= 0xd800 && y <= 0xdfff;
+    if (surrogateX !== surrogateY) return surrogateX ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/**
  * Order two values by content: exactly as decimal numbers when both are
- * numeric text, else as text.
+ * numeric text, else as text by code point.
  *
  * @example
  * ```ts
@@ -58,7 +83,7 @@ export function canonicalValue(value: unknown): string | null {
  */
 export function compareValues(a: string, b: string): number {
   if (isNumericText(a) && isNumericText(b)) return compareDecimalText(a, b);
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareCodePoints(a, b);
 }
 
 /** What a column's values are compared as: its declared type, else `undefined` (by content, as above). */
@@ -127,7 +152,7 @@ export function canonicalValueAs(type: ComparedAs, value: unknown): string | nul
  * ```
  */
 export function compareValuesAs(type: ComparedAs, a: string, b: string): number {
-  if (type === 'text' || type === 'date' || type === 'timestamp') return a < b ? -1 : a > b ? 1 : 0;
+  if (type === 'text' || type === 'date' || type === 'timestamp') return compareCodePoints(a, b);
   return compareValues(a, b);
 }
 

@@ -4,12 +4,14 @@
  * accepts, on PGlite and PostgreSQL. Each case is a disagreement the property
  * once found.
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteIdent } from '../../src/core/sql-client.js';
 import type { Row } from '../../src/core/row-change.js';
 import { defineChannels } from '../../src/realtime/channels.js';
 import { matchesFilter, parseFilter } from '../../src/realtime/filter.js';
 import { createSqlSnapshot } from '../../src/realtime/sql-snapshot.js';
+import { compareCodePoints } from '../../src/realtime/values.js';
 import { type TestDatabase, sqlEngines } from '../support/databases.js';
 
 const channel = defineChannels([
@@ -17,16 +19,16 @@ const channel = defineChannels([
     name: 'examples',
     keyColumns: ['tenant_id', 'id'],
     tenantColumn: 'tenant_id',
-    filterableColumns: ['big', 'num'],
-    columnTypes: { big: 'bigint', num: 'number' },
+    filterableColumns: ['big', 'num', 'code'],
+    columnTypes: { big: 'bigint', num: 'number', code: 'text' },
     throttleMs: 0,
   },
 ]).get('examples')!;
 
 /** The rows as a projection hands them over (`id` names each). */
 const ROWS: readonly Row[] = [
-  { tenant_id: 't1', id: 1, big: '9007199254740993', num: '0.1' },
-  { tenant_id: 't1', id: 2, big: '9007199254740992', num: '0.10000000000000001' },
+  { tenant_id: 't1', id: 1, big: '9007199254740993', num: '0.1', code: '\u{1F600}' },
+  { tenant_id: 't1', id: 2, big: '9007199254740992', num: '0.10000000000000001', code: '\uFFFD' },
 ];
 
 /** Filter → the ids both sides must pick. */
@@ -37,6 +39,9 @@ const CASES: readonly [string, number[]][] = [
   ['big=in.(+9007199254740993,1)', [1]],
   ['num=lt.0.10000000000000001', [1]],
   ['num=eq.0.1', [1]],
+  // COLLATE "C" orders by code point: U+1F600 after U+FFFD, though its first UTF-16 unit (0xD83D) is smaller.
+  ['code=gt.\uFFFD', [1]],
+  ['code=lt.\u{1F600}', [2]],
 ];
 
 describe.each(sqlEngines)('filter agreement examples on $name', (engine) => {
@@ -47,9 +52,15 @@ describe.each(sqlEngines)('filter agreement examples on $name', (engine) => {
     db = await engine.open();
     const table = `${quoteIdent(db.schema)}.examples`;
     await db.sql.exec(`CREATE SCHEMA ${quoteIdent(db.schema)};
-      CREATE TABLE ${table} (tenant_id text, id integer, big bigint, num numeric, PRIMARY KEY (tenant_id, id));`);
+      CREATE TABLE ${table} (tenant_id text, id integer, big bigint, num numeric, code text, PRIMARY KEY (tenant_id, id));`);
     for (const r of ROWS) {
-      await db.sql.query(`INSERT INTO ${table} VALUES ($1, $2, $3, $4)`, [r.tenant_id, r.id, r.big, r.num]);
+      await db.sql.query(`INSERT INTO ${table} VALUES ($1, $2, $3, $4, $5)`, [
+        r.tenant_id,
+        r.id,
+        r.big,
+        r.num,
+        r.code,
+      ]);
     }
   });
   afterAll(async () => db?.close());
@@ -62,5 +73,23 @@ describe.each(sqlEngines)('filter agreement examples on $name', (engine) => {
     expect(ids((await snapshot(channel, filter, ['t1'])).rows)).toEqual(want);
     expect(ids(ROWS.filter((r) => matchesFilter(filter, r)))).toEqual(want);
     expect(ids(stored.filter((r) => matchesFilter(filter, r)))).toEqual(want);
+  });
+});
+
+describe('compareCodePoints', () => {
+  it('orders as the code points do, which is how UTF-8 bytes (COLLATE "C") order (law)', () => {
+    const points = (s: string) => Array.from(s, (c) => c.codePointAt(0)!);
+    const byPoints = (a: string, b: string) => {
+      const [x, y] = [points(a), points(b)];
+      for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+      return Math.sign(x.length - y.length);
+    };
+    const text = fc.string({ unit: 'grapheme', maxLength: 4 });
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        expect(Math.sign(compareCodePoints(a, b))).toBe(byPoints(a, b));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
