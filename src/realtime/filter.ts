@@ -8,7 +8,7 @@ import type { Row } from '../core/row-change.js';
 import type { ChannelDefinition } from './channels.js';
 import { columnValueProblem, type ColumnType } from './column-types.js';
 import { InvalidFilterError } from './errors.js';
-import { canonicalValueAs, columnComparedAs, compareValuesAs } from './values.js';
+import { canonicalValueAs, columnComparedAs, compareValues, compareValuesAs, valueText } from './values.js';
 
 /** Filter operators. */
 export const FILTER_OPERATORS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in'] as const;
@@ -149,9 +149,36 @@ export function parseFilter(channel: ChannelDefinition, text: string | undefined
   return { conditions, text: text2 };
 }
 
+/**
+ * True when a condition on an undeclared column holds: the row value's text
+ * and the literal as written compare by content ({@link compareValues}), as
+ * the SQL filter compares `column::text` (see `filterToSql`).
+ */
+function holdsByContent(condition: FilterCondition, value: unknown): boolean {
+  const text = valueText(value);
+  if (text === null) return false;
+  if (condition.op === 'in') return condition.literals.some((l) => compareValues(text, l) === 0);
+  const order = compareValues(text, condition.literals[0] ?? '');
+  switch (condition.op) {
+    case 'eq':
+      return order === 0;
+    case 'neq':
+      return order !== 0;
+    case 'lt':
+      return order < 0;
+    case 'lte':
+      return order <= 0;
+    case 'gt':
+      return order > 0;
+    case 'gte':
+      return order >= 0;
+  }
+}
+
 /** True when one condition holds for a row value. */
 function holds(condition: FilterCondition, value: unknown): boolean {
   const type = condition.comparedAs;
+  if (type === undefined) return holdsByContent(condition, value);
   const v = canonicalValueAs(type, value);
   // SQL semantics: a comparison with NULL is never true.
   if (v === null) return false;

@@ -19,7 +19,7 @@ const channel = defineChannels([
     name: 'examples',
     keyColumns: ['tenant_id', 'id'],
     tenantColumn: 'tenant_id',
-    filterableColumns: ['big', 'num', 'code'],
+    filterableColumns: ['big', 'num', 'code', 'u'],
     columnTypes: { big: 'bigint', num: 'number', code: 'text' },
     throttleMs: 0,
   },
@@ -27,8 +27,9 @@ const channel = defineChannels([
 
 /** The rows as a projection hands them over (`id` names each). */
 const ROWS: readonly Row[] = [
-  { tenant_id: 't1', id: 1, big: '9007199254740993', num: '0.1', code: '\u{1F600}' },
-  { tenant_id: 't1', id: 2, big: '9007199254740992', num: '0.10000000000000001', code: '\uFFFD' },
+  { tenant_id: 't1', id: 1, big: '9007199254740993', num: '0.1', code: '\u{1F600}', u: '007' },
+  { tenant_id: 't1', id: 2, big: '9007199254740992', num: '0.10000000000000001', code: '\uFFFD', u: '10' },
+  { tenant_id: 't1', id: 3, big: null, num: null, code: null, u: '9' },
 ];
 
 /** Filter → the ids both sides must pick. */
@@ -42,6 +43,13 @@ const CASES: readonly [string, number[]][] = [
   // COLLATE "C" orders by code point: U+1F600 after U+FFFD, though its first UTF-16 unit (0xD83D) is smaller.
   ['code=gt.\uFFFD', [1]],
   ['code=lt.\u{1F600}', [2]],
+  // An undeclared column compares by content on both sides: numeric text as numbers, the rest as text.
+  ['u=eq.7', [1]],
+  ['u=lt.10', [1, 3]],
+  ['u=gt.9', [2]],
+  ['u=in.(7,10)', [1, 2]],
+  ['u=neq.9.0', [1, 2]],
+  ['u=lt.abc', [1, 2, 3]],
 ];
 
 describe.each(sqlEngines)('filter agreement examples on $name', (engine) => {
@@ -52,14 +60,15 @@ describe.each(sqlEngines)('filter agreement examples on $name', (engine) => {
     db = await engine.open();
     const table = `${quoteIdent(db.schema)}.examples`;
     await db.sql.exec(`CREATE SCHEMA ${quoteIdent(db.schema)};
-      CREATE TABLE ${table} (tenant_id text, id integer, big bigint, num numeric, code text, PRIMARY KEY (tenant_id, id));`);
+      CREATE TABLE ${table} (tenant_id text, id integer, big bigint, num numeric, code text, u text, PRIMARY KEY (tenant_id, id));`);
     for (const r of ROWS) {
-      await db.sql.query(`INSERT INTO ${table} VALUES ($1, $2, $3, $4, $5)`, [
+      await db.sql.query(`INSERT INTO ${table} VALUES ($1, $2, $3, $4, $5, $6)`, [
         r.tenant_id,
         r.id,
         r.big,
         r.num,
         r.code,
+        r.u,
       ]);
     }
   });
