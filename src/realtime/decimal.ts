@@ -101,3 +101,24 @@ export function formatDecimalText(text: string): string {
   if (exponent >= digits.length) return `${sign}${digits}${'0'.repeat(exponent - digits.length)}`;
   return `${sign}${digits.slice(0, exponent)}.${digits.slice(exponent)}`;
 }
+
+/** Smallest positive normal double: below it doubles lose precision and 15 digits no longer tell them apart. */
+const MIN_NORMAL = 2 ** -1022;
+
+/**
+ * A double that orders exactly like numeric `text` against every double's
+ * shortest text (`String(x)`), or null when there is none: numeric text
+ * with at most 15 significant digits (every such decimal has a double of its
+ * own) whose double is zero or normal. Lets the matcher compare a number row
+ * value without writing and parsing it.
+ *
+ * @example
+ * ```ts
+ * orderingDouble('0.1') === 0.1; orderingDouble('0.10000000000000001') === null
+ * ```
+ */
+export function orderingDouble(text: string): number | null {
+  if (!isNumericText(text) || parse(text).digits.length > 15) return null;
+  const double = Number(text);
+  return double === 0 || (Number.isFinite(double) && Math.abs(double) >= MIN_NORMAL) ? double : null;
+}

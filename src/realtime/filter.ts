@@ -8,7 +8,14 @@ import type { Row } from '../core/row-change.js';
 import type { ChannelDefinition } from './channels.js';
 import { columnValueProblem, type ColumnType } from './column-types.js';
 import { InvalidFilterError } from './errors.js';
-import { canonicalValueAs, columnComparedAs, compareValues, compareValuesAs, valueText } from './values.js';
+import { compareDecimalText, isNumericText, orderingDouble } from './decimal.js';
+import {
+  canonicalValueAs,
+  columnComparedAs,
+  compareCodePoints,
+  compareValuesAs,
+  valueText,
+} from './values.js';
 
 /** Filter operators. */
 export const FILTER_OPERATORS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in'] as const;
@@ -149,16 +156,49 @@ export function parseFilter(channel: ChannelDefinition, text: string | undefined
   return { conditions, text: text2 };
 }
 
+/** A literal of a by-content condition, read once per filter rather than once per row. */
+interface ContentLiteral {
+  text: string;
+  numeric: boolean;
+  /** See `orderingDouble`: a number row value compares with it directly. */
+  double: number | null;
+}
+
+const contentLiterals = new WeakMap<FilterCondition, readonly ContentLiteral[]>();
+
+function literalsOf(condition: FilterCondition): readonly ContentLiteral[] {
+  let literals = contentLiterals.get(condition);
+  if (!literals) {
+    literals = condition.literals.map((text) => ({
+      text,
+      numeric: isNumericText(text),
+      double: orderingDouble(text),
+    }));
+    contentLiterals.set(condition, literals);
+  }
+  return literals;
+}
+
+/** `compareValues` of a row value's text and a literal, without the text for a finite number. */
+function compareContent(value: unknown, literal: ContentLiteral): number {
+  if (typeof value === 'number' && Number.isFinite(value) && literal.double !== null)
+    return value < literal.double ? -1 : value > literal.double ? 1 : 0;
+  const text = valueText(value) ?? '';
+  return literal.numeric && isNumericText(text)
+    ? compareDecimalText(text, literal.text)
+    : compareCodePoints(text, literal.text);
+}
+
 /**
  * True when a condition on an undeclared column holds: the row value's text
- * and the literal as written compare by content ({@link compareValues}), as
+ * and the literal as written compare by content (`compareValues`), as
  * the SQL filter compares `column::text` (see `filterToSql`).
  */
 function holdsByContent(condition: FilterCondition, value: unknown): boolean {
-  const text = valueText(value);
-  if (text === null) return false;
-  if (condition.op === 'in') return condition.literals.some((l) => compareValues(text, l) === 0);
-  const order = compareValues(text, condition.literals[0] ?? '');
+  if (value === null || value === undefined) return false;
+  const literals = literalsOf(condition);
+  if (condition.op === 'in') return literals.some((l) => compareContent(value, l) === 0);
+  const order = compareContent(value, literals[0]!);
   switch (condition.op) {
     case 'eq':
       return order === 0;

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareDecimalText, formatDecimalText, isNumericText } from '../../src/realtime/decimal.js';
+import {
+  compareDecimalText,
+  formatDecimalText,
+  isNumericText,
+  orderingDouble,
+} from '../../src/realtime/decimal.js';
 
 /** A decimal as `unscaled × 10^-scale`, written in one of the forms numeric text allows. */
 const written = fc
@@ -42,6 +47,28 @@ describe('decimal text', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('a literal’s ordering double orders like its text against every double (law)', () => {
+    const literal = fc.oneof(
+      written.map((w) => w.text),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+      fc.constantFrom('0.1', '0.3', '1e-320', '2.2250738585072014e-308', '9007199254740993', '1e308'),
+    );
+    const double = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.constantFrom(0.1, 1e-320, -0),
+    );
+    fc.assert(
+      fc.property(double, literal, (x, text) => {
+        const d = orderingDouble(text);
+        if (d === null) return;
+        expect(Math.sign(x - d) || 0).toBe(Math.sign(compareDecimalText(String(x), text)));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(orderingDouble('0.10000000000000001')).toBeNull();
+    expect(orderingDouble('1e-320')).toBeNull(); // subnormal: 15 digits no longer name one double
   });
 
   it.each([
