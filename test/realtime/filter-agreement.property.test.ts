@@ -113,7 +113,10 @@ const COLUMNS: Record<string, Column> = {
   u_int: {
     sql: 'integer',
     value: nullable(fc.oneof(fc.integer({ min: -20, max: 20 }), fc.constantFrom(-0, 2147483647))),
-    literal: fc.oneof(fc.constantFrom(...INTEGERS), fc.integer({ min: -20, max: 20 }).map(String)),
+    literal: fc.oneof(
+      fc.constantFrom(...INTEGERS, 'abc', '1.5'),
+      fc.integer({ min: -20, max: 20 }).map(String),
+    ),
   },
   u_num: {
     sql: 'numeric',
