@@ -26,14 +26,17 @@ export type FilterOperator = (typeof FILTER_OPERATORS)[number];
 export interface FilterCondition {
   readonly column: string;
   readonly op: FilterOperator;
-  /** Canonical values (see `canonicalValueAs`), matched against a row's canonical value. */
+  /**
+   * Canonical values (see `canonicalValueAs`): matched against a row's
+   * canonical value on a typed column; the hash index's keys on any column.
+   */
   readonly values: readonly string[];
   /** How the column is compared (see `columnComparedAs`); undefined: by content. */
   readonly comparedAs?: ColumnType;
   /**
-   * The values bound as SQL parameters: the canonical ones of a typed column,
-   * else the text as written (so the database compares `'007'` with a text
-   * column's `'007'`, not with a normalised `'7'`).
+   * The values as SQL parameters and by-content operands: the canonical ones
+   * of a typed column, else the text as written (an undeclared column
+   * compares `column::text` with it by content, in SQL and in memory alike).
    */
   readonly literals: readonly string[];
 }
