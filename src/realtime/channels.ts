@@ -42,7 +42,8 @@ export interface ChannelDefinition {
    * Types of filterable columns: a filter value of the wrong type is an
    * `INVALID_FILTER` (400) at subscribe time, before any SQL runs, and values
    * compare as the type says (`text`: as written, `'007'` is not `'7'`;
-   * `date`, `timestamp`: as days and instants). Undeclared columns compare by content.
+   * `date`, `timestamp`: as days and instants). Undeclared columns compare by
+   * content, in the SQL snapshot and in memory alike (see docs/realtime.md).
    */
   readonly columnTypes?: Readonly<Record<string, ColumnType>>;
 }

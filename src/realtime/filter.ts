@@ -8,7 +8,14 @@ import type { Row } from '../core/row-change.js';
 import type { ChannelDefinition } from './channels.js';
 import { columnValueProblem, type ColumnType } from './column-types.js';
 import { InvalidFilterError } from './errors.js';
-import { canonicalValueAs, columnComparedAs, compareValuesAs } from './values.js';
+import { compareDecimalText, isNumericText, orderingDouble } from './decimal.js';
+import {
+  canonicalValueAs,
+  columnComparedAs,
+  compareCodePoints,
+  compareValuesAs,
+  valueText,
+} from './values.js';
 
 /** Filter operators. */
 export const FILTER_OPERATORS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in'] as const;
@@ -19,14 +26,17 @@ export type FilterOperator = (typeof FILTER_OPERATORS)[number];
 export interface FilterCondition {
   readonly column: string;
   readonly op: FilterOperator;
-  /** Canonical values (see `canonicalValueAs`), matched against a row's canonical value. */
+  /**
+   * Canonical values (see `canonicalValueAs`): matched against a row's
+   * canonical value on a typed column; the hash index's keys on any column.
+   */
   readonly values: readonly string[];
   /** How the column is compared (see `columnComparedAs`); undefined: by content. */
   readonly comparedAs?: ColumnType;
   /**
-   * The values bound as SQL parameters: the canonical ones of a typed column,
-   * else the text as written (so the database compares `'007'` with a text
-   * column's `'007'`, not with a normalised `'7'`).
+   * The values as SQL parameters and by-content operands: the canonical ones
+   * of a typed column, else the text as written (an undeclared column
+   * compares `column::text` with it by content, in SQL and in memory alike).
    */
   readonly literals: readonly string[];
 }
@@ -149,9 +159,69 @@ export function parseFilter(channel: ChannelDefinition, text: string | undefined
   return { conditions, text: text2 };
 }
 
+/** A literal of a by-content condition, read once per filter rather than once per row. */
+interface ContentLiteral {
+  text: string;
+  numeric: boolean;
+  /** See `orderingDouble`: a number row value compares with it directly. */
+  double: number | null;
+}
+
+const contentLiterals = new WeakMap<FilterCondition, readonly ContentLiteral[]>();
+
+function literalsOf(condition: FilterCondition): readonly ContentLiteral[] {
+  let literals = contentLiterals.get(condition);
+  if (!literals) {
+    literals = condition.literals.map((text) => ({
+      text,
+      numeric: isNumericText(text),
+      double: orderingDouble(text),
+    }));
+    contentLiterals.set(condition, literals);
+  }
+  return literals;
+}
+
+/** `compareValues` of a row value's text and a literal, without the text for a finite number. */
+function compareContent(value: unknown, literal: ContentLiteral): number {
+  if (typeof value === 'number' && Number.isFinite(value) && literal.double !== null)
+    return value < literal.double ? -1 : value > literal.double ? 1 : 0;
+  const text = valueText(value) ?? '';
+  return literal.numeric && isNumericText(text)
+    ? compareDecimalText(text, literal.text)
+    : compareCodePoints(text, literal.text);
+}
+
+/**
+ * True when a condition on an undeclared column holds: the row value's text
+ * and the literal as written compare by content (`compareValues`), as
+ * the SQL filter compares `column::text` (see `filterToSql`).
+ */
+function holdsByContent(condition: FilterCondition, value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  const literals = literalsOf(condition);
+  if (condition.op === 'in') return literals.some((l) => compareContent(value, l) === 0);
+  const order = compareContent(value, literals[0]!);
+  switch (condition.op) {
+    case 'eq':
+      return order === 0;
+    case 'neq':
+      return order !== 0;
+    case 'lt':
+      return order < 0;
+    case 'lte':
+      return order <= 0;
+    case 'gt':
+      return order > 0;
+    case 'gte':
+      return order >= 0;
+  }
+}
+
 /** True when one condition holds for a row value. */
 function holds(condition: FilterCondition, value: unknown): boolean {
   const type = condition.comparedAs;
+  if (type === undefined) return holdsByContent(condition, value);
   const v = canonicalValueAs(type, value);
   // SQL semantics: a comparison with NULL is never true.
   if (v === null) return false;

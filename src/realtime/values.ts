@@ -6,36 +6,75 @@
 
 import type { ChannelDefinition } from './channels.js';
 import type { ColumnType } from './column-types.js';
-
-const NUMERIC = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+import { compareDecimalText, formatDecimalText, isNumericText } from './decimal.js';
 
 /**
- * The canonical text of a value: numbers and numeric text as `String(Number(x))`,
- * dates as ISO strings, null/undefined as `null`.
+ * The text of a row value as written, before any normalisation: what
+ * `value::text` gives in PostgreSQL for the usual column types (strings as
+ * they are, numbers as `String(n)`, booleans as `true`/`false`); dates as ISO
+ * strings and other objects as JSON. `null` for null/undefined.
  *
  * @example
  * ```ts
- * canonicalValue(5) === canonicalValue('5.0') // true
+ * valueText('007') === '007'; valueText(7) === '7'; valueText(true) === 'true'
  * ```
  */
-export function canonicalValue(value: unknown): string | null {
+export function valueText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'string') {
-    if (NUMERIC.test(value)) {
-      const n = Number(value);
-      if (Number.isFinite(n) && Number.isSafeInteger(Math.trunc(n))) return String(n);
-    }
-    return value;
-  }
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value instanceof Date) return value.toISOString();
   return JSON.stringify(value);
 }
 
 /**
- * Order two canonical values: numerically when both are numbers, else as text.
+ * The canonical text of a value: numbers and numeric text (see
+ * `isNumericText`) in plain decimal notation without redundant zeros (as
+ * PostgreSQL's `trim_scale(x::numeric)`), other values as {@link valueText}.
+ * Two values have the same canonical text exactly when they compare equal,
+ * which makes equality hashable.
+ *
+ * @example
+ * ```ts
+ * canonicalValue(5) === canonicalValue('5.0') // true
+ * canonicalValue('9007199254740993') === '9007199254740993' // exact, not rounded to a double
+ * ```
+ */
+export function canonicalValue(value: unknown): string | null {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value); // also -0 → '0'
+  const text = valueText(value);
+  return text !== null && isNumericText(text) ? formatDecimalText(text) : text;
+}
+
+/**
+ * Order two texts by Unicode code point, as PostgreSQL's `COLLATE "C"` does on
+ * UTF-8 (JavaScript's `<` compares UTF-16 code units, which puts an emoji
+ * before `'\uFFFD'`).
+ *
+ * @example
+ * ```ts
+ * compareCodePoints('\u{1F600}', '\uFFFD') > 0 // true, while '\u{1F600}' < '\uFFFD' in JavaScript
+ * ```
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (0xD800-0xDFFF) stand for code points above every other unit.
+    const surrogateX = x >= 0xd800 && x <= 0xdfff;
+    const surrogateY = y >= 0xd800 && y <= 0xdfff;
+    if (surrogateX !== surrogateY) return surrogateX ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Order two values by content: exactly as decimal numbers when both are
+ * numeric text, else as text by code point.
  *
  * @example
  * ```ts
@@ -43,8 +82,8 @@ export function canonicalValue(value: unknown): string | null {
  * ```
  */
 export function compareValues(a: string, b: string): number {
-  if (NUMERIC.test(a) && NUMERIC.test(b)) return Number(a) - Number(b);
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (isNumericText(a) && isNumericText(b)) return compareDecimalText(a, b);
+  return compareCodePoints(a, b);
 }
 
 /** What a column's values are compared as: its declared type, else `undefined` (by content, as above). */
@@ -113,7 +152,7 @@ export function canonicalValueAs(type: ComparedAs, value: unknown): string | nul
  * ```
  */
 export function compareValuesAs(type: ComparedAs, a: string, b: string): number {
-  if (type === 'text' || type === 'date' || type === 'timestamp') return a < b ? -1 : a > b ? 1 : 0;
+  if (type === 'text' || type === 'date' || type === 'timestamp') return compareCodePoints(a, b);
   return compareValues(a, b);
 }
 

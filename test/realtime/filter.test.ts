@@ -4,6 +4,7 @@ import { defineChannels } from '../../src/realtime/channels.js';
 import { InvalidFilterError } from '../../src/realtime/errors.js';
 import { matchesFilter, parseFilter } from '../../src/realtime/filter.js';
 import { filterToSql } from '../../src/realtime/filter-sql.js';
+import { NUMERIC_TEXT_PATTERN } from '../../src/realtime/decimal.js';
 import { isSyncError } from '../../src/core/errors.js';
 
 const channel = defineChannels([
@@ -95,9 +96,28 @@ describe('filterToSql', () => {
       parseFilter(channel, "severity=in.(a,b) AND stock=lt.10 AND sku=eq.x'y"),
       ['c1'],
     );
+    // Undeclared columns compare by content (see filter-agreement.property.test.ts); the
+    // always-true first term of each keeps the database's type check of the value.
+    const numeric = (col: string, p: number) =>
+      `char_length("${col}"::text) <= 1000 AND "${col}"::text ~ $${p}::text`;
     expect(where.text).toBe(
-      '"creator_id" = ANY($1) AND "severity" = ANY($2) AND "stock" < $3 AND "sku" = $4',
+      [
+        '"creator_id" = ANY($1)',
+        '("severity" = ANY($2) OR TRUE) AND "severity"::text = ANY($3::text[])',
+        `("stock" < $4 OR TRUE) AND CASE WHEN ${numeric('stock', 6)} THEN "stock"::text::numeric < $7::numeric ELSE "stock"::text COLLATE "C" < $5::text END`,
+        '("sku" = $8 OR TRUE) AND "sku"::text COLLATE "C" = $9::text',
+      ].join(' AND '),
     );
-    expect(where.params).toEqual([['c1'], ['a', 'b'], '10', "x'y"]);
+    expect(where.params).toEqual([
+      ['c1'],
+      ['a', 'b'],
+      ['a', 'b'],
+      '10',
+      '10',
+      NUMERIC_TEXT_PATTERN,
+      '10',
+      "x'y",
+      "x'y",
+    ]);
   });
 });
