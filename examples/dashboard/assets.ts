@@ -22,6 +22,7 @@ const STATIC = {
   'format.js': 'text/javascript; charset=utf-8',
   'conflicts-panel.js': 'text/javascript; charset=utf-8',
   'conflict-rows.js': 'text/javascript; charset=utf-8',
+  'rows-digest.js': 'text/javascript; charset=utf-8',
   'conflicts-panel.css': 'text/css; charset=utf-8',
   'alerts-panel.js': 'text/javascript; charset=utf-8',
   'alerts-panel.css': 'text/css; charset=utf-8',

@@ -1,4 +1,4 @@
-/* global URLSearchParams, structuredClone, location, document, window, performance, cancelAnimationFrame, requestAnimationFrame, setTimeout */
+/* global URLSearchParams, location, document, window, performance, cancelAnimationFrame, requestAnimationFrame, setTimeout */
 // The live dashboard: delta-stream subscriptions to the commerce read models
 // (system health, order metrics, daily revenue, inventory alerts) and the
 // panels in their own files (conflicts-panel.js: the conflict queue), on
@@ -9,6 +9,7 @@ import { formatCents, formatInt, formatMs, formatReading, trend } from '/dashboa
 import { mountConflictsPanel } from '/dashboard/conflicts-panel.js';
 import { alertsPanel } from '/dashboard/alerts-panel.js';
 import { mountForecastPanel } from '/dashboard/forecast-panel.js';
+import { rowsDigest } from '/dashboard/rows-digest.js';
 import { mountAccuracyFigure } from '/dashboard/forecast-accuracy.js';
 
 const params = new URLSearchParams(location.search);
@@ -58,9 +59,14 @@ function subscribe(channel, options, render) {
     resetCursors: [],
     duplicatesDropped: 0,
     reconnects: 0,
+    // When the last envelope of any type (heartbeats too) arrived, and how many heartbeats:
+    // a stream that stopped reaching the page shows here.
+    lastAt: 0,
+    heartbeats: 0,
     cursor: null,
     rows: [],
-    // The rows after every reset/data message (bounded), to compare with a reference.
+    // A digest of the rows after every reset/data message (bounded), to compare with a
+    // reference: a digest, not a copy, so the debug state stays small enough to read.
     history: [],
   };
   debug.channels[channel] = d;
@@ -70,6 +76,8 @@ function subscribe(channel, options, render) {
     ...(throttle !== null ? { throttleMs: Number(throttle) } : {}),
   });
   client.messages$.subscribe((envelope) => {
+    d.lastAt = Date.now();
+    if (envelope.type === 'heartbeat') d.heartbeats++;
     if (envelope.type === 'reset') {
       d.resets++;
       d.resetCursors.push(envelope.cursor);
@@ -83,7 +91,7 @@ function subscribe(channel, options, render) {
     d.reconnects = connection.stats.reconnects;
     if (envelope.type === 'reset' || envelope.type === 'data') {
       d.rows = client.table.rows();
-      d.history.push({ type: envelope.type, cursor: envelope.cursor, rows: structuredClone(d.rows) });
+      d.history.push({ type: envelope.type, cursor: envelope.cursor, digest: rowsDigest(d.rows) });
       if (d.history.length > 2000) d.history.shift();
       render(d.rows);
       $('cursor').textContent = client.cursor ?? '–';

@@ -17,7 +17,6 @@
  * limit, a malformed `sub.*` parameter, none or too many subscriptions).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Writable } from 'node:stream';
 import type { ReleaseSlot } from './connection-limiter.js';
 import { type Envelope, encodeEnvelope } from '../core/envelope.js';
 import type { RealtimeHub } from './hub.js';
@@ -25,7 +24,7 @@ import { encodeMultiplexCursor, parseMultiplexUrl } from './multiplex-params.js'
 import { MultiplexSession } from './multiplex-session.js';
 import { type OriginPolicy, checkOrigin } from './origin.js';
 import { type SseHandlerOptions, authorizeRequest, sendHttpError } from './sse.js';
-import { acceptsGzip, openEventStream } from './sse-stream.js';
+import { type EventStreamOutput, acceptsGzip, openEventStream } from './sse-stream.js';
 
 /** What {@link serveMultiplexSse} takes from the SSE handler. */
 export interface MultiplexSseOptions extends SseHandlerOptions {
@@ -65,7 +64,7 @@ export async function serveMultiplexSse(
   let release: ReleaseSlot;
   let requests;
   const cursors = new Map<string, string>();
-  let out: Writable | null = null;
+  let out: EventStreamOutput | null = null;
   const write = (envelope: Envelope): boolean => {
     if (!out) return true;
     const sub = envelope.sub;

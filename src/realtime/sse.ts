@@ -2,11 +2,10 @@
  * Server-Sent Events transport for Node `http`, Express and Fastify. Each
  * message's `id:` is its cursor, so a reconnecting EventSource (or our
  * client) resumes with `Last-Event-ID`. Gzip when the client accepts it,
- * flushed after every message; backpressure reaches the subscription.
+ * flushed after each tick's frames; backpressure reaches the subscription.
  */
 import { traceStage } from '../core/stage-trace.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Writable } from 'node:stream';
 import { type Envelope, encodeEnvelope } from '../core/envelope.js';
 import { errorToProblem } from '../http/problem.js';
 import { UnauthorizedError } from './errors.js';
@@ -15,7 +14,7 @@ import { isMultiplexUrl } from './multiplex-params.js';
 import { errorEnvelope } from './multiplex-session.js';
 import { serveMultiplexSse } from './multiplex-sse.js';
 import { checkOrigin, compileOrigins } from './origin.js';
-import { acceptsGzip, openEventStream } from './sse-stream.js';
+import { type EventStreamOutput, acceptsGzip, openEventStream } from './sse-stream.js';
 import { parseSubscriptionRequest } from './request-params.js';
 import type { Authorization } from './types.js';
 
@@ -135,7 +134,7 @@ export function createSseHandler(
     if (req.destroyed) return;
 
     const gzip = acceptsGzip(req, options.compress);
-    let out: Writable = res;
+    let out: EventStreamOutput | null = null;
     let started = false;
     let handle: RealtimeSubscription | undefined;
     const start = () => {
@@ -143,7 +142,7 @@ export function createSseHandler(
       started = true;
       out = openEventStream(res, { gzip, retryMs, onDrain: () => handle?.drained() });
     };
-    const write = (text: string): boolean => out.write(text);
+    const write = (text: string): boolean => out?.write(text) ?? true;
 
     try {
       handle = hub.subscribe(
@@ -167,7 +166,7 @@ export function createSseHandler(
             }
             start();
             if (error) write(formatSseFrame(errorEnvelope(error, undefined, request.channel)));
-            out.end();
+            out?.end();
           },
         },
         { bindCursors: true },

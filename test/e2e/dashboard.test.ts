@@ -20,7 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
+import type { ServerResponse } from 'node:http';
+import type { Readable, Writable } from 'node:stream';
 import type { Subscription } from 'rxjs';
 import { startExpressHost } from '../../examples/express-host/app.js';
 import { DEMO_ADMIN_TOKEN, DEMO_CREDENTIALS } from '../../examples/shared/demo-credentials.js';
@@ -33,6 +35,7 @@ import { compareCheckpoints } from '../../src/core/checkpoint.js';
 import { resumeCursorCheckpoint } from '../../src/core/resume-cursor.js';
 import { dropPostgresSchema, postgresUrl, uniqueSchema } from '../support/databases.js';
 import { LiveTable } from '../../src/client/index.js';
+import { rowsDigest } from '../../examples/dashboard/rows-digest.js';
 import { METRIC, type AlertRule } from '../../src/monitoring/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -85,19 +88,23 @@ interface ChannelDebug {
   duplicatesDropped: number;
   reconnects: number;
   cursor: string | null;
+  /** When the page last received an envelope of this subscription (heartbeats too), and how many heartbeats. */
+  lastAt: number;
+  heartbeats: number;
   rows: Record<string, unknown>[];
-  history: { type: string; cursor: string; rows: Record<string, unknown>[] }[];
+  /** After every reset/data message: a digest of the rows (examples/dashboard/rows-digest.js). */
+  history: { type: string; cursor: string; digest: string }[];
+}
+/** An SSE response the host served, and its compressor when gzipped. */
+interface RealtimeResponse {
+  at: number;
+  res: ServerResponse;
+  compressor: (Readable & Writable) | null;
 }
 interface Debug {
   channels: Record<string, ChannelDebug>;
   states: Record<string, string>;
 }
-
-/** Rows as a canonical string (order-independent). */
-const canonical = (rows: readonly Record<string, unknown>[]): string =>
-  JSON.stringify(
-    rows.map((r) => JSON.stringify(Object.entries(r).sort(([a], [b]) => a.localeCompare(b)))).sort(),
-  );
 
 /** Every realtime connection the page opens (SSE requests and WebSockets). */
 function realtimeConnections(page: Page): string[] {
@@ -109,7 +116,27 @@ function realtimeConnections(page: Page): string[] {
   return urls;
 }
 
-const debugOf = (page: Page) => page.evaluate(() => (window as unknown as { __cfDebug: Debug }).__cfDebug);
+/** How long the page's debug state took to read, latest last: a slow read shows in a failure's report. */
+const debugReads: { at: number; ms: number; what: string }[] = [];
+
+/**
+ * The page's debug state; without its history unless `full` (the polling loops
+ * need the states, cursors and rows only, and each read blocks the page).
+ */
+async function debugOf(page: Page, full = false): Promise<Debug> {
+  const startedAt = Date.now();
+  const d = await page.evaluate((withHistory) => {
+    const debug = (window as unknown as { __cfDebug: Debug }).__cfDebug;
+    if (withHistory) return debug;
+    const channels = Object.fromEntries(
+      Object.entries(debug.channels).map(([name, c]) => [name, { ...c, history: [] }]),
+    );
+    return { ...debug, channels };
+  }, full);
+  debugReads.push({ at: startedAt, ms: Date.now() - startedAt, what: full ? 'full' : 'light' });
+  if (debugReads.length > 5) debugReads.shift();
+  return d;
+}
 
 // CI (REQUIRE_SERVICES=1) installs Debian's chromium; there a missing browser is a failure, not a skip.
 if (process.env.REQUIRE_SERVICES === '1' && !existsSync(CHROMIUM)) {
@@ -120,7 +147,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
   let sim: Simulator;
   let running: RunningHost;
   let browser: Browser;
-  /** Per channel: the reference's rows after each of its data messages, by cursor. */
+  /** Per channel: a digest of the reference's rows after each of its data messages, by cursor. */
   const reference = new Map<string, Map<string, string>>();
   /** Per channel: the reference's rows now. */
   const referenceTables = new Map<string, LiveTable>();
@@ -131,6 +158,55 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
    */
   const reloads: { at: number; what: string; channels: string[]; justifies: boolean }[] = [];
   const subscriptions: Subscription[] = [];
+  /** The SSE responses the host served, for a failure's report. */
+  const realtimeResponses: RealtimeResponse[] = [];
+
+  /**
+   * Where the realtime link stood when a test failed: per channel, how long ago
+   * the page last received anything (heartbeats are sent every second); per SSE
+   * response, the bytes the page has not taken off the socket; the hub's queues;
+   * and how long the latest reads of the page's state took. Tells a stream held
+   * by the server from a page that stopped reading from one that was slow to answer.
+   */
+  async function linkReport(page: Page): Promise<string> {
+    const lines: string[] = [];
+    const now = Date.now();
+    const pageState = await Promise.race([
+      page.evaluate(() => {
+        const debug = (window as unknown as { __cfDebug: Debug }).__cfDebug;
+        const at = Date.now();
+        return Object.entries(debug.channels).map(
+          ([name, c]) =>
+            `${name} ${debug.states[name]}: last envelope ${c.lastAt ? at - c.lastAt : 'never'} ms ago, ` +
+            `${c.heartbeats} heartbeats, ${c.reconnects} reconnects`,
+        );
+      }),
+      new Promise<string[]>((resolve) =>
+        setTimeout(() => resolve(['the page did not answer in 10 s']), 10_000),
+      ),
+    ]).catch((err: unknown) => [`page unreadable: ${String(err)}`]);
+    lines.push(`page: ${pageState.join('; ')}`);
+    for (const { at, res, compressor: z } of realtimeResponses) {
+      const socket = res.socket;
+      lines.push(
+        `sse response opened ${now - at} ms ago: ${res.destroyed ? 'closed' : 'open'}; socket ` +
+          (socket
+            ? `${socket.bytesWritten} bytes written, ${socket.writableLength} not yet taken by the kernel`
+            : 'gone') +
+          `; response ${res.writableLength} buffered, needs drain ${res.writableNeedDrain}` +
+          (z
+            ? `; compressor ${z.writableLength} bytes in (needs drain ${z.writableNeedDrain}, ` +
+              `${z.listenerCount('drain')} drain listeners), ${z.readableLength} out ` +
+              `(flowing ${String(z.readableFlowing)})`
+            : '; no compressor'),
+      );
+    }
+    lines.push(`hub: ${JSON.stringify(running.host.engine.hub.stats())}`);
+    lines.push(
+      `latest page state reads: ${debugReads.map((r) => `${r.what} ${r.ms} ms at -${now - r.at} ms`).join(', ')}`,
+    );
+    return lines.join('\n');
+  }
   const databaseUrl = postgresUrl() ?? undefined;
   const schema = uniqueSchema('e2e');
 
@@ -157,6 +233,13 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
       alertIntervalMs: 500,
     });
     sim.retarget(running.url);
+    running.server.on('request', (req, res: ServerResponse) => {
+      if (!req.url?.startsWith('/realtime/sse')) return;
+      const entry: RealtimeResponse = { at: Date.now(), res, compressor: null };
+      // With gzip the handler pipes its compressor into the response.
+      res.on('pipe', (source: Readable & Writable) => (entry.compressor = source));
+      realtimeResponses.push(entry);
+    });
     const { hub, readModels } = running.host.engine;
     const note = (what: string, channels: string[], justifies = false) =>
       reloads.push({ at: Date.now(), what, channels, justifies });
@@ -186,7 +269,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
       subscriptions.push(
         running.host.engine.hub.messages(request, auth).subscribe((e) => {
           table.apply(e);
-          if (e.type === 'data' && e.cursor) states.set(e.cursor, canonical(table.rows()));
+          if (e.type === 'data' && e.cursor) states.set(e.cursor, rowsDigest(table.rows()));
         }),
       );
     }
@@ -217,6 +300,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
     const startedAt = Date.now();
     const context = await browser.newContext({ viewport: { width: 1440, height: 420 } });
     const page = await context.newPage();
+    onTestFailed(async () => console.error(`realtime link when the test failed:\n${await linkReport(page)}`));
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
     const connections = realtimeConnections(page);
@@ -457,7 +541,10 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
       { timeout: 30_000, interval: 500 },
     );
 
-    const d = await debugOf(page);
+    const d = await debugOf(page, true);
+    // Small enough to read in a moment on a loaded machine: copies of the rows after every
+    // message made it megabytes, and one read took longer than the waits above (27-39 s).
+    expect(JSON.stringify(d).length).toBeLessThan(1_000_000);
     for (const { channel } of CHANNELS) {
       const c = d.channels[channel]!;
       const ref = reference.get(channel)!;
@@ -489,9 +576,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
       const data = c.history.filter((h) => h.type === 'data');
       expect(data.length).toBe(c.data);
       for (const h of data)
-        expect(canonical(h.rows), `${channel} at ${h.cursor}`).toBe(
-          ref.get(resumeCursorCheckpoint(h.cursor)),
-        );
+        expect(h.digest, `${channel} at ${h.cursor}`).toBe(ref.get(resumeCursorCheckpoint(h.cursor)));
     }
     expect(d.channels.order_metrics!.dataCursors.length).toBeGreaterThan(before.dataCursors.length);
     // The panel's queue is the audit's: the same pending conflicts, shown on the page.
@@ -518,6 +603,9 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
     async (transport, label) => {
       const context = await browser.newContext({ viewport: { width: 1280, height: 400 } });
       const page = await context.newPage();
+      onTestFailed(async () =>
+        console.error(`realtime link when the test failed:\n${await linkReport(page)}`),
+      );
       const connections = realtimeConnections(page);
       await page.goto(`${running.url}/?transport=${transport}`);
       await vi.waitFor(
