@@ -100,14 +100,17 @@ describe.each(engines)('unstorable text in an append on $name', (engine) => {
       ['a BigInt', 2n],
       ['a symbol', Symbol('v')],
       ['an object', { version: 1 }],
-    ])('an expectedVersion that is %s: InvalidArgumentError naming it, nothing written', async (_what, bad) => {
-      const append = store.append('s-9', [{ type: 't', data: {} }], {
-        expectedVersion: bad as unknown as number,
-      });
-      await expect(append).rejects.toBeInstanceOf(InvalidArgumentError);
-      await expect(append).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: /expectedVersion/ });
-      expect((await store.readStream('s-9')).version).toBe(0);
-    });
+    ])(
+      'an expectedVersion that is %s: InvalidArgumentError naming it, nothing written',
+      async (_what, bad) => {
+        const append = store.append('s-9', [{ type: 't', data: {} }], {
+          expectedVersion: bad as unknown as number,
+        });
+        await expect(append).rejects.toBeInstanceOf(InvalidArgumentError);
+        await expect(append).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: /expectedVersion/ });
+        expect((await store.readStream('s-9')).version).toBe(0);
+      },
+    );
 
     it.each([
       ['a NUL in the stream id', () => store.readStream('a\u0000b')],
