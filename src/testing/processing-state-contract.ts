@@ -226,6 +226,35 @@ export function processingStateContract(
         expect(await state.deadLetters.remove(ids[0]!)).toBe(false);
         expect(await state.deadLetters.get(ids[0]!)).toBeNull();
       });
+
+      it('an id that names no letter (not a number, a NUL, past bigint) is none, never an error', async () => {
+        await state.saveCheckpoint('p', '1:1');
+        const { id } = await state.deadLetters.add({
+          processor: 'p',
+          event: storedEvent(1),
+          error: 'e',
+          attempts: 1,
+        });
+        for (const bad of ['abc', '', ' 1', '1.5', '-1', '1e3', 'a\u0000', '99999999999999999999999']) {
+          expect(await state.deadLetters.get(bad), bad).toBeNull();
+          expect(await state.deadLetters.remove(bad), bad).toBe(false);
+          await state.deadLetters.recordFailure(bad, new Error('x'), 1);
+          await expect(state.redriveDeadLetter('p', bad, work, { atomic: false }), bad).rejects.toMatchObject(
+            {
+              code: 'NOT_FOUND',
+            },
+          );
+        }
+        expect(await state.deadLetters.get(id)).toMatchObject({ attempts: 1 });
+      });
+
+      it('a list filter no store can answer is INVALID_ARGUMENT', async () => {
+        for (const filter of [{ afterId: 'abc' }, { afterId: '-1' }, { limit: -1 }, { limit: 1.5 }]) {
+          await expect(state.deadLetters.list(filter), JSON.stringify(filter)).rejects.toMatchObject({
+            code: 'INVALID_ARGUMENT',
+          });
+        }
+      });
     });
 
     describe.each([true, false])('redriveDeadLetter (atomic: %s)', (atomic) => {
