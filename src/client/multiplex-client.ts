@@ -386,9 +386,22 @@ class Connection implements RealtimeConnection {
         // Every subscription resumes from its own cursor.
         for (const sub of this.#subs.values()) subscribe(sub);
       };
+      let malformed = false;
       socket.onmessage = (ev) => {
+        if (malformed) return;
+        let envelope: Envelope;
         try {
-          this.#receive(decodeEnvelope(typeof ev.data === 'string' ? ev.data : String(ev.data)));
+          envelope = decodeEnvelope(typeof ev.data === 'string' ? ev.data : String(ev.data));
+        } catch (err) {
+          // Every subscription resumes from the last message it applied (a later
+          // message's cursor would move past what this one carried).
+          malformed = true;
+          this.lastError = err;
+          socket.close(4000, 'malformed message');
+          return;
+        }
+        try {
+          this.#receive(envelope);
         } catch (err) {
           this.lastError = err;
         }
@@ -450,6 +463,7 @@ class Connection implements RealtimeConnection {
     return new Promise<boolean>((resolve) => {
       const source = new Ctor(this.#sseUrl(), { withCredentials: this.#options.withCredentials === true });
       let restart = false;
+      let malformed = false;
       const finish = () => {
         source.close();
         resolve(restart);
@@ -464,9 +478,19 @@ class Connection implements RealtimeConnection {
       for (const type of ['reset', 'data', 'ready', 'heartbeat', 'error']) {
         source.addEventListener(type, (ev) => {
           // A bare 'error' event is the EventSource's own: the stream broke or was refused.
-          if (typeof ev.data !== 'string') return;
+          if (typeof ev.data !== 'string' || malformed) return;
+          let envelope: Envelope;
           try {
-            this.#receive(decodeEnvelope(ev.data));
+            envelope = decodeEnvelope(ev.data);
+          } catch (err) {
+            // Resume from the last message applied, with fresh cursors.
+            malformed = true;
+            this.lastError = err;
+            finish();
+            return;
+          }
+          try {
+            this.#receive(envelope);
           } catch (err) {
             this.lastError = err;
           }

@@ -233,9 +233,22 @@ class Client implements RealtimeClient {
       this.#abort = () => socket.close(4000, 'client abort');
       this.#touch();
       socket.onopen = () => this.#state.next('connected');
+      let malformed = false;
       socket.onmessage = (ev) => {
+        // Messages still arriving after a malformed one are not applied either.
+        if (malformed) return;
+        let envelope: Envelope;
         try {
-          const envelope = decodeEnvelope(typeof ev.data === 'string' ? ev.data : String(ev.data));
+          envelope = decodeEnvelope(typeof ev.data === 'string' ? ev.data : String(ev.data));
+        } catch (err) {
+          // A message it cannot apply: resume from the last one applied, as SSE does, rather than
+          // let the next message's cursor move past what this one carried.
+          malformed = true;
+          this.lastError = err;
+          socket.close(4000, 'malformed message');
+          return;
+        }
+        try {
           if (envelope.type === 'error' && envelope.error) {
             const status = Number(envelope.error.code === 'TOO_MANY_CONNECTIONS' ? 429 : 0);
             if (status !== 429 && /^(INVALID_|UNKNOWN_|UNAUTHORIZED|VALIDATION_)/.test(envelope.error.code)) {
