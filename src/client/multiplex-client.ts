@@ -10,9 +10,10 @@
  */
 import { BehaviorSubject, type Observable, Subject, distinctUntilChanged } from 'rxjs';
 import type { RowOperation } from '../core/row-change.js';
-import { type Envelope, decodeEnvelope } from '../core/envelope.js';
+import type { Envelope } from '../core/envelope.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { CursorKeeper } from './cursor-keeper.js';
+import { frameDecoder } from './frame-decoder.js';
 import { LiveTable } from './live-table.js';
 import type { ClientWebSocket, ConnectionState } from './realtime-client.js';
 import { FatalConnectionError, isFatalStatus, readEnvelopes, refusalOf } from './sse-fetch.js';
@@ -386,20 +387,15 @@ class Connection implements RealtimeConnection {
         // Every subscription resumes from its own cursor.
         for (const sub of this.#subs.values()) subscribe(sub);
       };
-      let malformed = false;
+      // Every subscription resumes from the last message it applied (a later
+      // message's cursor would move past what a malformed one carried).
+      const decode = frameDecoder((err) => {
+        this.lastError = err;
+        socket.close(4000, 'malformed message');
+      });
       socket.onmessage = (ev) => {
-        if (malformed) return;
-        let envelope: Envelope;
-        try {
-          envelope = decodeEnvelope(typeof ev.data === 'string' ? ev.data : String(ev.data));
-        } catch (err) {
-          // Every subscription resumes from the last message it applied (a later
-          // message's cursor would move past what this one carried).
-          malformed = true;
-          this.lastError = err;
-          socket.close(4000, 'malformed message');
-          return;
-        }
+        const envelope = decode(ev.data);
+        if (!envelope) return;
         try {
           this.#receive(envelope);
         } catch (err) {
@@ -463,11 +459,15 @@ class Connection implements RealtimeConnection {
     return new Promise<boolean>((resolve) => {
       const source = new Ctor(this.#sseUrl(), { withCredentials: this.#options.withCredentials === true });
       let restart = false;
-      let malformed = false;
       const finish = () => {
         source.close();
         resolve(restart);
       };
+      // Resume from the last message applied, with fresh cursors.
+      const decode = frameDecoder((err) => {
+        this.lastError = err;
+        finish();
+      });
       const changed = () => {
         restart = true;
         this.#restart();
@@ -478,17 +478,9 @@ class Connection implements RealtimeConnection {
       for (const type of ['reset', 'data', 'ready', 'heartbeat', 'error']) {
         source.addEventListener(type, (ev) => {
           // A bare 'error' event is the EventSource's own: the stream broke or was refused.
-          if (typeof ev.data !== 'string' || malformed) return;
-          let envelope: Envelope;
-          try {
-            envelope = decodeEnvelope(ev.data);
-          } catch (err) {
-            // Resume from the last message applied, with fresh cursors.
-            malformed = true;
-            this.lastError = err;
-            finish();
-            return;
-          }
+          if (typeof ev.data !== 'string') return;
+          const envelope = decode(ev.data);
+          if (!envelope) return;
           try {
             this.#receive(envelope);
           } catch (err) {
