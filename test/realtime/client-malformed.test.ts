@@ -7,7 +7,7 @@
  * it; WebSocket took the next message's cursor).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { connectRealtime, type ClientWebSocket } from '../../src/client/realtime-client.js';
+import { connectRealtime } from '../../src/client/realtime-client.js';
 import { connectMultiplexed } from '../../src/client/multiplex-client.js';
 import { decodeEnvelope, type Envelope } from '../../src/core/envelope.js';
 import { formatSseFrame } from '../../src/realtime/sse.js';
@@ -47,6 +47,34 @@ describe('decodeEnvelope', () => {
   });
 });
 
+/** Reconnect after 100 ms, no jitter. */
+const QUICK = { backoff: { initialMs: 100, jitter: 0 } };
+
+/** A WebSocket the test drives: `deliver` hands it server frames, `sent` keeps the client's. */
+class FakeSocket {
+  static made: FakeSocket[] = [];
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  closed = false;
+  sent: Record<string, unknown>[] = [];
+  constructor(readonly url: string) {
+    FakeSocket.made.push(this);
+  }
+  send(data: string): void {
+    this.sent.push(JSON.parse(data) as Record<string, unknown>);
+  }
+  close(code = 1000, reason = ''): void {
+    if (this.closed) return;
+    this.closed = true;
+    queueMicrotask(() => this.onclose?.({ code, reason }));
+  }
+  deliver(extra: object, ...envelopes: object[]): void {
+    for (const envelope of envelopes) this.onmessage?.({ data: JSON.stringify({ ...envelope, ...extra }) });
+  }
+}
+
 describe('a message the client cannot apply', () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -70,12 +98,7 @@ describe('a message the client cannot apply', () => {
       });
       return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
     }) as unknown as typeof fetch;
-    const client = connectRealtime({
-      url: 'http://host/rt',
-      channel: 'm',
-      fetch: fetchFake,
-      backoff: { initialMs: 100, jitter: 0 },
-    });
+    const client = connectRealtime({ ...QUICK, url: 'http://host/rt', channel: 'm', fetch: fetchFake });
     await vi.advanceTimersByTimeAsync(1000);
     expect(lastEventIds.slice(0, 2)).toEqual([null, '1:5']);
     expect(client.table.rows()).toEqual([
@@ -87,42 +110,20 @@ describe('a message the client cannot apply', () => {
 
   it('over WebSocket: the socket is closed and the client resumes from the last message it applied', async () => {
     vi.useFakeTimers();
-    const sockets: FakeSocket[] = [];
-    class FakeSocket implements ClientWebSocket {
-      onopen: ((ev: unknown) => void) | null = null;
-      onmessage: ((ev: { data: unknown }) => void) | null = null;
-      onclose: ((ev: { code: number; reason: string }) => void) | null = null;
-      onerror: ((ev: unknown) => void) | null = null;
-      closed = false;
-      constructor(readonly url: string) {
-        sockets.push(this);
-      }
-      close(code = 1000, reason = ''): void {
-        if (this.closed) return;
-        this.closed = true;
-        queueMicrotask(() => this.onclose?.({ code, reason }));
-      }
-      send(...envelopes: object[]): void {
-        for (const envelope of envelopes) this.onmessage?.({ data: JSON.stringify(envelope) });
-      }
-    }
-    const client = connectRealtime({
-      url: 'ws://host/rt',
-      channel: 'm',
-      WebSocket: FakeSocket,
-      backoff: { initialMs: 100, jitter: 0 },
-    });
+    FakeSocket.made = [];
+    const sockets = FakeSocket.made;
+    const client = connectRealtime({ ...QUICK, url: 'ws://host/rt', channel: 'm', WebSocket: FakeSocket });
     await vi.advanceTimersByTimeAsync(0);
     sockets[0]!.onopen?.({});
     // The server keeps talking after the broken message: 1:7 must not be taken either.
-    sockets[0]!.send(reset, ready, broken, insert('1:7', 2));
+    sockets[0]!.deliver({}, reset, ready, broken, insert('1:7', 2));
     expect(client.cursor).toBe('1:5');
     await vi.advanceTimersByTimeAsync(1000);
     expect(sockets[0]!.closed).toBe(true);
     expect(sockets).toHaveLength(2);
     expect(new URL(sockets[1]!.url).searchParams.get('cursor')).toBe('1:5');
     sockets[1]!.onopen?.({});
-    sockets[1]!.send(insert('1:6', 1), insert('1:7', 2));
+    sockets[1]!.deliver({}, insert('1:6', 1), insert('1:7', 2));
     expect(client.table.rows()).toEqual([
       { id: 1, n: 1 },
       { id: 2, n: 2 },
@@ -139,38 +140,13 @@ describe('a message the multiplexed client cannot apply', () => {
 
   it('over WebSocket: every subscription resumes from the last message it applied', async () => {
     vi.useFakeTimers();
-    const sockets: MuxSocket[] = [];
-    class MuxSocket {
-      onopen: ((ev: unknown) => void) | null = null;
-      onmessage: ((ev: { data: unknown }) => void) | null = null;
-      onclose: ((ev: { code: number; reason: string }) => void) | null = null;
-      onerror: ((ev: unknown) => void) | null = null;
-      closed = false;
-      sent: Record<string, unknown>[] = [];
-      constructor(readonly url: string) {
-        sockets.push(this);
-      }
-      send(data: string): void {
-        this.sent.push(JSON.parse(data) as Record<string, unknown>);
-      }
-      close(code = 1000, reason = ''): void {
-        if (this.closed) return;
-        this.closed = true;
-        queueMicrotask(() => this.onclose?.({ code, reason }));
-      }
-      deliver(sub: string, ...envelopes: object[]): void {
-        for (const envelope of envelopes) this.onmessage?.({ data: JSON.stringify({ ...envelope, sub }) });
-      }
-    }
-    const connection = connectMultiplexed({
-      url: 'ws://host/rt',
-      WebSocket: MuxSocket,
-      backoff: { initialMs: 100, jitter: 0 },
-    });
+    FakeSocket.made = [];
+    const sockets = FakeSocket.made;
+    const connection = connectMultiplexed({ ...QUICK, url: 'ws://host/rt', WebSocket: FakeSocket });
     const live = connection.subscribe({ channel: 'm' });
     await vi.advanceTimersByTimeAsync(0);
     sockets[0]!.onopen?.({});
-    sockets[0]!.deliver(live.id, reset, ready, broken, insert('1:7', 2));
+    sockets[0]!.deliver({ sub: live.id }, reset, ready, broken, insert('1:7', 2));
     expect(live.cursor).toBe('1:5');
     await vi.advanceTimersByTimeAsync(1000);
     expect(sockets[0]!.closed).toBe(true);
@@ -179,7 +155,7 @@ describe('a message the multiplexed client cannot apply', () => {
     expect(sockets[1]!.sent).toEqual([
       expect.objectContaining({ type: 'subscribe', sub: live.id, cursor: '1:5' }),
     ]);
-    sockets[1]!.deliver(live.id, insert('1:6', 1), insert('1:7', 2));
+    sockets[1]!.deliver({ sub: live.id }, insert('1:6', 1), insert('1:7', 2));
     expect(live.table.rows()).toEqual([
       { id: 1, n: 1 },
       { id: 2, n: 2 },
