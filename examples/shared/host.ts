@@ -471,10 +471,14 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const browsers = new BrowserIdentities(config.sessionSecret);
   const serviceKeys = new ServiceKeys({ sql, schema });
   await serviceKeys.migrate();
+  // Own entries only: `tokens['constructor']` is Object itself, which a lookup by
+  // index took for an identity (a 500 from the queue, 403s elsewhere, for no token at all).
+  const identityOfToken = async (token: string): Promise<Authorization | null> =>
+    Object.hasOwn(tokens, token) ? tokens[token]! : await serviceKeys.verify(token);
   // The queue's caller: a token, a service API key, or (open access) the browser's identity.
   const queueCaller = async (head: HttpRequestHead): Promise<Authorization | null> => {
     const token = bearer({ headers: head.headers as IncomingMessage['headers'], url: head.path });
-    if (token !== undefined) return tokens[token] ?? (await serviceKeys.verify(token));
+    if (token !== undefined) return identityOfToken(token);
     if (!openAccess) return null;
     const browser = browsers.read({ headers: head.headers } as IncomingMessage);
     return browser === undefined ? null : { userId: `browser:${browser}`, tenantIds, roles: BROWSER_ROLES };
@@ -512,7 +516,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const authorize = async (req: IncomingMessage): Promise<Authorization> => {
     const token = bearer(req);
     if (token !== undefined) {
-      const identity = tokens[token] ?? (await serviceKeys.verify(token));
+      const identity = await identityOfToken(token);
       if (!identity) throw new Error('Unknown token');
       return identity;
     }

@@ -3,7 +3,7 @@
  * the host had read when the loader started: the entry is current while no
  * tag of it was invalidated after that position.
  */
-import type { LogPosition } from './log-position.js';
+import { isLogPosition, type LogPosition } from './log-position.js';
 
 /** A cached value with what decides whether it may still be served. */
 export interface CacheEntry {
@@ -32,16 +32,28 @@ export function entryValue(entry: CacheEntry): unknown {
   return entry.undef ? undefined : entry.value;
 }
 
-/** Parse an entry read from Redis; null when it is not one of ours. */
+/**
+ * Parse an entry read from Redis; null when it is not one of ours. Every field
+ * a read decides on is checked, so a garbled or foreign value under the key
+ * (another version, another application on the prefix) is a miss: a
+ * `loadedAt` that is not a log position made every read of the key throw
+ * (it is turned back into a checkpoint) or be served as current forever.
+ */
 export function parseEntry(text: string): CacheEntry | null {
   try {
-    const e = JSON.parse(text) as Partial<CacheEntry>;
+    const e = JSON.parse(text) as Partial<CacheEntry> | null;
     if (
-      typeof e.loadedAt !== 'string' ||
+      typeof e !== 'object' ||
+      e === null ||
+      !isLogPosition(e.loadedAt) ||
       typeof e.expiresAt !== 'number' ||
       typeof e.staleUntil !== 'number' ||
       typeof e.loadedAtMs !== 'number' ||
-      !Array.isArray(e.tags)
+      typeof e.negative !== 'boolean' ||
+      typeof e.undef !== 'boolean' ||
+      (e.user !== undefined && typeof e.user !== 'string') ||
+      !Array.isArray(e.tags) ||
+      !e.tags.every((tag) => typeof tag === 'string')
     )
       return null;
     return { ...(e as CacheEntry), size: Buffer.byteLength(text) };

@@ -20,6 +20,23 @@ export function logPosition(checkpoint: LogCheckpoint): LogPosition {
   return `${String(transactionId).padStart(20, '0')}:${String(globalPosition).padStart(16, '0')}`;
 }
 
+const LOG_POSITION = /^\d{20}:\d{16}$/;
+
+/**
+ * True when `value` is a position as {@link logPosition} writes it. Another
+ * string would compare wrongly with `<` (`'3:3'` sorts after every real
+ * position) or not convert back to a checkpoint.
+ *
+ * @example
+ * ```ts
+ * isLogPosition(logPosition('9:40')) // true
+ * isLogPosition('9:40') // false
+ * ```
+ */
+export function isLogPosition(value: unknown): value is LogPosition {
+  return typeof value === 'string' && LOG_POSITION.test(value);
+}
+
 /**
  * The checkpoint a sortable position stands for.
  *

@@ -10,9 +10,10 @@
  */
 import { BehaviorSubject, type Observable, Subject, distinctUntilChanged } from 'rxjs';
 import type { RowOperation } from '../core/row-change.js';
-import { type Envelope, decodeEnvelope } from '../core/envelope.js';
+import type { Envelope } from '../core/envelope.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { CursorKeeper } from './cursor-keeper.js';
+import { frameDecoder } from './frame-decoder.js';
 import { LiveTable } from './live-table.js';
 import type { ClientWebSocket, ConnectionState } from './realtime-client.js';
 import { FatalConnectionError, isFatalStatus, readEnvelopes, refusalOf } from './sse-fetch.js';
@@ -386,9 +387,17 @@ class Connection implements RealtimeConnection {
         // Every subscription resumes from its own cursor.
         for (const sub of this.#subs.values()) subscribe(sub);
       };
+      // Every subscription resumes from the last message it applied (a later
+      // message's cursor would move past what a malformed one carried).
+      const decode = frameDecoder((err) => {
+        this.lastError = err;
+        socket.close(4000, 'malformed message');
+      });
       socket.onmessage = (ev) => {
+        const envelope = decode(ev.data);
+        if (!envelope) return;
         try {
-          this.#receive(decodeEnvelope(typeof ev.data === 'string' ? ev.data : String(ev.data)));
+          this.#receive(envelope);
         } catch (err) {
           this.lastError = err;
         }
@@ -454,6 +463,11 @@ class Connection implements RealtimeConnection {
         source.close();
         resolve(restart);
       };
+      // Resume from the last message applied, with fresh cursors.
+      const decode = frameDecoder((err) => {
+        this.lastError = err;
+        finish();
+      });
       const changed = () => {
         restart = true;
         this.#restart();
@@ -465,8 +479,10 @@ class Connection implements RealtimeConnection {
         source.addEventListener(type, (ev) => {
           // A bare 'error' event is the EventSource's own: the stream broke or was refused.
           if (typeof ev.data !== 'string') return;
+          const envelope = decode(ev.data);
+          if (!envelope) return;
           try {
-            this.#receive(decodeEnvelope(ev.data));
+            this.#receive(envelope);
           } catch (err) {
             this.lastError = err;
           }

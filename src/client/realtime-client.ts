@@ -6,9 +6,10 @@
  */
 import { BehaviorSubject, type Observable, Subject, distinctUntilChanged } from 'rxjs';
 import type { RowOperation } from '../core/row-change.js';
-import { type Envelope, decodeEnvelope } from '../core/envelope.js';
+import type { Envelope } from '../core/envelope.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import { CursorKeeper } from './cursor-keeper.js';
+import { frameDecoder } from './frame-decoder.js';
 import { LiveTable } from './live-table.js';
 import { FatalConnectionError, isFatalStatus, readEnvelopes, refusalOf } from './sse-fetch.js';
 
@@ -233,9 +234,16 @@ class Client implements RealtimeClient {
       this.#abort = () => socket.close(4000, 'client abort');
       this.#touch();
       socket.onopen = () => this.#state.next('connected');
+      // A message it cannot apply: resume from the last one applied, as SSE does, rather than
+      // let the next message's cursor move past what this one carried.
+      const decode = frameDecoder((err) => {
+        this.lastError = err;
+        socket.close(4000, 'malformed message');
+      });
       socket.onmessage = (ev) => {
+        const envelope = decode(ev.data);
+        if (!envelope) return;
         try {
-          const envelope = decodeEnvelope(typeof ev.data === 'string' ? ev.data : String(ev.data));
           if (envelope.type === 'error' && envelope.error) {
             const status = Number(envelope.error.code === 'TOO_MANY_CONNECTIONS' ? 429 : 0);
             if (status !== 429 && /^(INVALID_|UNKNOWN_|UNAUTHORIZED|VALIDATION_)/.test(envelope.error.code)) {

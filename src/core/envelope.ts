@@ -3,7 +3,7 @@
  * Browser-safe: the client imports it too.
  */
 import { InvalidArgumentError } from './errors.js';
-import type { Row } from './row-change.js';
+import { ROW_OPERATIONS, type Row } from './row-change.js';
 import type { LogCheckpoint } from './checkpoint.js';
 import type { DeltaTuple } from './delta.js';
 
@@ -67,7 +67,12 @@ export function encodeEnvelope(envelope: Envelope): string {
 }
 
 /**
- * Parse an envelope from the wire; throws `InvalidArgumentError` on anything else.
+ * Parse an envelope from the wire; throws `InvalidArgumentError` on anything
+ * else: text that is not JSON, an unknown `type`, no `channel`, a `cursor`
+ * that is not a string, or (what a client applies) `deltas` that are not
+ * `[op, key, fields]` tuples and `rows` / `keyColumns` of the wrong shape. A
+ * client checks before it takes the message's cursor: a message it cannot
+ * apply must not move its resume position past what it has.
  *
  * @example
  * ```ts
@@ -75,14 +80,41 @@ export function encodeEnvelope(envelope: Envelope): string {
  * ```
  */
 export function decodeEnvelope(text: string): Envelope {
-  const value: unknown = JSON.parse(text);
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    !(ENVELOPE_TYPES as readonly unknown[]).includes((value as { type?: unknown }).type) ||
-    typeof (value as { channel?: unknown }).channel !== 'string'
-  ) {
-    throw new InvalidArgumentError('Not a realtime envelope');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new InvalidArgumentError('Not a realtime envelope: not JSON', { cause });
   }
+  const problem = envelopeProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(`Not a realtime envelope: ${problem}`);
   return value as Envelope;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isDeltaTuple = (value: unknown): boolean =>
+  Array.isArray(value) &&
+  (ROW_OPERATIONS as readonly unknown[]).includes(value[0]) &&
+  isObject(value[1]) &&
+  (value[2] === undefined || value[2] === null || isObject(value[2]));
+
+/** What makes `value` no envelope, or undefined when it is one. */
+function envelopeProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return 'not an object';
+  if (!(ENVELOPE_TYPES as readonly unknown[]).includes(value.type)) return 'unknown type';
+  if (typeof value.channel !== 'string') return 'no channel';
+  if (value.cursor !== undefined && value.cursor !== null && typeof value.cursor !== 'string')
+    return 'cursor is not a string';
+  if (value.deltas !== undefined && !(Array.isArray(value.deltas) && value.deltas.every(isDeltaTuple)))
+    return 'deltas are not [op, key, fields] tuples';
+  if (value.rows !== undefined && !(Array.isArray(value.rows) && value.rows.every(isObject)))
+    return 'rows are not objects';
+  if (
+    value.keyColumns !== undefined &&
+    !(Array.isArray(value.keyColumns) && value.keyColumns.every((c) => typeof c === 'string'))
+  )
+    return 'keyColumns are not strings';
+  return undefined;
 }

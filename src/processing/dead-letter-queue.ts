@@ -5,6 +5,36 @@
 import { quoteIdent, type SqlQueryable } from '../core/sql-client.js';
 import type { StoredEvent } from '../store/types.js';
 import { storableText } from '../core/storable-text.js';
+import { InvalidArgumentError } from '../core/errors.js';
+
+/** The largest `bigserial` id. */
+const MAX_ID = 9223372036854775807n;
+
+/**
+ * True when `id` can name a letter: the decimal form of a positive `bigint`.
+ * Any other string names none (in memory as in SQL, where casting it would be
+ * the database's raw error).
+ */
+function isLetterId(id: string): boolean {
+  return /^[1-9]\d{0,18}$/.test(id) && BigInt(id) <= MAX_ID;
+}
+
+/**
+ * The filter with its defaults, or `INVALID_ARGUMENT` for one no store can
+ * answer (a negative or fractional limit, an `afterId` that is no id).
+ */
+function checkedFilter(filter: DeadLetterFilter): {
+  processor: string | null;
+  afterId: string;
+  limit: number;
+} {
+  const { limit = 100, afterId = '0' } = filter;
+  if (!Number.isSafeInteger(limit) || limit < 0)
+    throw new InvalidArgumentError(`Dead letter list limit must be a non-negative integer, got ${limit}`);
+  if (typeof afterId !== 'string' || (afterId !== '0' && !isLetterId(afterId)))
+    throw new InvalidArgumentError(`Dead letter list afterId must be a letter id, got ${String(afterId)}`);
+  return { processor: filter.processor ?? null, afterId, limit };
+}
 
 /** One dead-lettered event. */
 export interface DeadLetter {
@@ -89,25 +119,29 @@ export function sqlDeadLetterQueue(sql: SqlQueryable, schema: string): DeadLette
       return fromRow(rows[0]!);
     },
     async list(filter = {}) {
+      const { processor, afterId, limit } = checkedFilter(filter);
       const { rows } = await sql.query<DeadLetterRow>(
         `SELECT ${columns} FROM ${t}
           WHERE ($1::text IS NULL OR processor = $1) AND id > $2::bigint
           ORDER BY id LIMIT $3`,
-        [filter.processor ?? null, filter.afterId ?? '0', filter.limit ?? 100],
+        [processor, afterId, limit],
       );
       return rows.map(fromRow);
     },
     async get(id, tx = sql) {
+      if (!isLetterId(id)) return null;
       const { rows } = await tx.query<DeadLetterRow>(`SELECT ${columns} FROM ${t} WHERE id = $1::bigint`, [
         id,
       ]);
       return rows[0] ? fromRow(rows[0]) : null;
     },
     async remove(id, tx = sql) {
+      if (!isLetterId(id)) return false;
       const { rows } = await tx.query(`DELETE FROM ${t} WHERE id = $1::bigint RETURNING id`, [id]);
       return rows.length > 0;
     },
     async recordFailure(id, error, attempts) {
+      if (!isLetterId(id)) return;
       await sql.query(
         `UPDATE ${t} SET error = $2, attempts = attempts + $3, failed_at = now() WHERE id = $1::bigint`,
         [id, describeError(error), attempts],
@@ -150,13 +184,12 @@ export function memoryDeadLetterQueue(): DeadLetterQueue {
       return stored;
     },
     async list(filter = {}) {
-      const after = Number(filter.afterId ?? 0);
+      const { processor, afterId, limit } = checkedFilter(filter);
+      const after = Number(afterId);
       return [...letters.values()]
-        .filter(
-          (l) => (filter.processor === undefined || l.processor === filter.processor) && Number(l.id) > after,
-        )
+        .filter((l) => (processor === null || l.processor === processor) && Number(l.id) > after)
         .sort((a, b) => Number(a.id) - Number(b.id))
-        .slice(0, filter.limit ?? 100);
+        .slice(0, limit);
     },
     async get(id) {
       return letters.get(id) ?? null;

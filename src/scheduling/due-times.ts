@@ -75,9 +75,9 @@ export function intervalDueTimes(schedule: string, everyMs: number): DueTimes {
     },
     previous(upTo, n) {
       const last = Math.floor(upTo / everyMs);
-      return Array.from({ length: Math.min(n, last + 1) }, (_, i) => (last - n + 1 + i) * everyMs).filter(
-        (t) => t >= 0,
-      );
+      // From the epoch at the earliest: fewer than n due times lie before upTo when it is near it.
+      const first = Math.max(0, last - n + 1);
+      return Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => (first + i) * everyMs);
     },
   };
 }

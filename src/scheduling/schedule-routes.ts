@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { AccessAuditStore } from '../access/access-audit.js';
 import { AccessDeniedError, UnauthenticatedError } from '../access/errors.js';
 import { ADMIN_ROLE, SERVICE_ROLE } from '../core/authorization.js';
+import { isStorableText } from '../core/storable-text.js';
 import { problemOf, problemResponse } from '../http/problem.js';
 import type { Route } from '../http/router.js';
 import { jsonResponse, withBodyLimit, type HttpRequestHead, type HttpResponse } from '../http/types.js';
@@ -91,7 +92,13 @@ const NO_BODY = 1;
 const triggerBodySchema = z
   .object({
     /** Idempotency key: a retried request gets the first run. */
-    key: z.string().min(1).max(200).optional(),
+    key: z
+      .string()
+      .min(1)
+      .max(200)
+      // Refused before the audit records it: the run's row could not keep it as sent.
+      .refine(isStorableText, 'must not contain a NUL character or a lone UTF-16 surrogate')
+      .optional(),
   })
   .strict();
 

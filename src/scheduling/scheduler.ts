@@ -20,6 +20,7 @@ import { WakeableSleep } from '../runtime/wakeable-sleep.js';
 import { withRetry } from '../runtime/with-retry.js';
 import { dueBetween } from './due-times.js';
 import { ScheduleNotFoundError } from './errors.js';
+import { assertTriggerTexts } from './trigger-options.js';
 import { Leadership } from './leadership.js';
 import { resolveSchedule, type ResolvedSchedule, type ScheduleDefinition } from './schedule-definition.js';
 import {
@@ -209,10 +210,13 @@ export class Scheduler extends EventEmitter<SchedulerEventMap> {
 
   /**
    * Ask for a run now; whichever host leads runs it, after the schedule's
-   * run in progress if any. Throws {@link ScheduleNotFoundError} for an unknown name.
+   * run in progress if any. Throws {@link ScheduleNotFoundError} for an unknown name,
+   * and `INVALID_ARGUMENT` (nothing asked for) for a `key` or `requestedBy` that is
+   * empty or holds a NUL character or a lone UTF-16 surrogate.
    */
   async trigger(name: string, options: TriggerOptions = {}): Promise<ScheduleRun> {
     this.#schedule(name);
+    assertTriggerTexts(options);
     const run = await this.#storage.request({
       schedule: name,
       at: this.#now(),

@@ -74,6 +74,11 @@ export function processingStateContract(
     let projections: ((definition: ProjectionDefinition) => ProjectionStorage) | undefined;
     let close: () => Promise<void>;
     const work = async () => 'done';
+    /** A letter of `processor` for event 1, after its checkpoint is at 1:1. */
+    const firstLetter = async (processor = 'p') => {
+      await state.saveCheckpoint('p', '1:1');
+      return state.deadLetters.add({ processor, event: storedEvent(1), error: 'e', attempts: 1 });
+    };
 
     beforeEach(async () => {
       ({ state, projections, close } = await factory());
@@ -226,29 +231,40 @@ export function processingStateContract(
         expect(await state.deadLetters.remove(ids[0]!)).toBe(false);
         expect(await state.deadLetters.get(ids[0]!)).toBeNull();
       });
+
+      it('an id that names no letter (not a number, a NUL, past bigint) is none, never an error', async () => {
+        const { id } = await firstLetter();
+        for (const bad of ['abc', '', ' 1', '1.5', '-1', '1e3', 'a\u0000', '99999999999999999999999']) {
+          expect(await state.deadLetters.get(bad), bad).toBeNull();
+          expect(await state.deadLetters.remove(bad), bad).toBe(false);
+          await state.deadLetters.recordFailure(bad, new Error('x'), 1);
+          await expect(state.redriveDeadLetter('p', bad, work, { atomic: false }), bad).rejects.toMatchObject(
+            {
+              code: 'NOT_FOUND',
+            },
+          );
+        }
+        expect(await state.deadLetters.get(id)).toMatchObject({ attempts: 1 });
+      });
+
+      it('a list filter no store can answer is INVALID_ARGUMENT', async () => {
+        for (const filter of [{ afterId: 'abc' }, { afterId: '-1' }, { limit: -1 }, { limit: 1.5 }]) {
+          await expect(state.deadLetters.list(filter), JSON.stringify(filter)).rejects.toMatchObject({
+            code: 'INVALID_ARGUMENT',
+          });
+        }
+      });
     });
 
     describe.each([true, false])('redriveDeadLetter (atomic: %s)', (atomic) => {
       it('removes the letter once its work succeeded', async () => {
-        await state.saveCheckpoint('p', '1:1');
-        const { id } = await state.deadLetters.add({
-          processor: 'p',
-          event: storedEvent(1),
-          error: 'e',
-          attempts: 1,
-        });
+        const { id } = await firstLetter();
         expect(await state.redriveDeadLetter('p', id, work, { atomic })).toBe('done');
         expect(await state.deadLetters.get(id)).toBeNull();
       });
 
       it('keeps the letter when the work throws', async () => {
-        await state.saveCheckpoint('p', '1:1');
-        const { id } = await state.deadLetters.add({
-          processor: 'p',
-          event: storedEvent(1),
-          error: 'e',
-          attempts: 1,
-        });
+        const { id } = await firstLetter();
         const boom = new Error('still failing');
         await expect(state.redriveDeadLetter('p', id, () => Promise.reject(boom), { atomic })).rejects.toBe(
           boom,
@@ -257,13 +273,7 @@ export function processingStateContract(
       });
 
       it("refuses a letter that is gone or another processor's, without running the work", async () => {
-        await state.saveCheckpoint('p', '1:1');
-        const { id } = await state.deadLetters.add({
-          processor: 'other',
-          event: storedEvent(1),
-          error: 'e',
-          attempts: 1,
-        });
+        const { id } = await firstLetter('other');
         let ran = false;
         const mark = async () => void (ran = true);
         await expect(state.redriveDeadLetter('p', id, mark, { atomic })).rejects.toBeInstanceOf(

@@ -214,5 +214,39 @@ describe.each(commerceEngines.filter((e) => e.name !== 'postgres' || e.available
         ['order.state_reported', 'payment_processor'],
       ]);
     });
+
+    // Both were 500 INTERNAL_ERROR (the store's error escaped the route), which a caller retries forever.
+    it('an Idempotency-Key reused for another entity is 409 IDEMPOTENCY_KEY_REUSED and writes nothing', async () => {
+      const order = { creatorId: C, orderId: 'o1', source: 'shipping_provider', status: 'delivered' };
+      expect(await post('stock', 'warehouse', stock(), { 'idempotency-key': 'k-1' })).toMatchObject({
+        status: 202,
+        body: { duplicate: false },
+      });
+      expect(await post('order', 'warehouse', order, { 'idempotency-key': 'k-1' })).toMatchObject({
+        status: 409,
+        body: { code: 'IDEMPOTENCY_KEY_REUSED' },
+      });
+      expect(await reportsOn(orderStream(C, 'o1'))).toBe(0);
+      expect(await reportsOn(inventoryStream(C, 'p1'))).toBe(1);
+    });
+
+    it('an Idempotency-Key longer than the store keeps is accepted, and its retry counts once', async () => {
+      const long = { 'idempotency-key': 'k'.repeat(300) };
+      expect(await post('stock', 'warehouse', stock(), long)).toMatchObject({
+        status: 202,
+        body: { duplicate: false },
+      });
+      expect(await post('stock', 'warehouse', stock(), long)).toMatchObject({
+        status: 202,
+        body: { duplicate: true },
+      });
+      // Another long key, equal to the first for its first 299 characters, is another report.
+      const other = { 'idempotency-key': `${'k'.repeat(299)}x` };
+      expect(await post('stock', 'warehouse', stock(), other)).toMatchObject({
+        status: 202,
+        body: { duplicate: false },
+      });
+      expect(await reportsOn(inventoryStream(C, 'p1'))).toBe(2);
+    });
   },
 );

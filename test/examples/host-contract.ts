@@ -379,6 +379,32 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       expect(unknown.status).toBe(404);
     });
 
+    it('takes a token named like an Object.prototype member for no identity: 401 on every route', async () => {
+      for (const token of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+        const bearer = { headers: { authorization: `Bearer ${token}` } };
+        const statuses = {
+          realtime: (await get(`/realtime/sse?channel=order_metrics&token=${token}`)).status,
+          queue: (await get('/api/conflicts/pending', bearer)).status,
+          report: (
+            await get('/api/conflicts/reports/stock', {
+              method: 'POST',
+              headers: { ...bearer.headers, 'content-type': 'application/json' },
+              body: JSON.stringify({ creatorId: 'c', productId: 'p', quantity: 1, source: 'warehouse' }),
+            })
+          ).status,
+          schedules: (await get('/api/schedules', bearer)).status,
+          acknowledge: (await get('/alerts/none/acknowledge', { ...bearer, method: 'POST' })).status,
+        };
+        expect(statuses, token).toEqual({
+          realtime: 401,
+          queue: 401,
+          report: 401,
+          schedules: 401,
+          acknowledge: 401,
+        });
+      }
+    });
+
     it('rejects a TikTok webhook whose signature does not match, writing nothing', async () => {
       const order = unknownOrder('900000000000000001');
       const { path, headers, body } = buildWebhook(

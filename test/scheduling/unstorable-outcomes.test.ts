@@ -6,8 +6,10 @@
  * leaving a run unfinished.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryAccessAudit } from '../../src/access/index.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { createScheduler, type Scheduler } from '../../src/scheduling/index.js';
+import { createRouter } from '../../src/http/router.js';
+import { createScheduler, scheduleRoutes, type Scheduler } from '../../src/scheduling/index.js';
 import { sqlEngines, type TestDatabase } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
 
@@ -92,4 +94,46 @@ describe.each(sqlEngines)('outcomes jsonb cannot store, on $name', (engine) => {
     });
     expect((await s.run(asked.id))?.error).toEqual({ message: `${'x'.repeat(1_999)}\uFFFD` });
   });
+
+  // A manual trigger's key the run's row cannot keep as sent: PostgreSQL refused a NUL
+  // (the route answered its raw error, a 500, after auditing the trigger), and stored a
+  // lone surrogate as U+FFFD (two keys named one run). Refused before anything is written.
+  it.skipIf(!engine.available)(
+    'a trigger key with a NUL or a lone surrogate is 422 on the route, INVALID_ARGUMENT from trigger(); nothing audited or run',
+    async () => {
+      const s = await start(() => 'done');
+      const audit = new MemoryAccessAudit();
+      const http = createRouter(
+        scheduleRoutes({ scheduler: s, authorize: () => ({ userId: 'ops', roles: ['admin'] }), audit }),
+      );
+      for (const key of ['a\u0000b', 'half \ud83d', 'other half \udc00']) {
+        const res = await http({
+          method: 'POST',
+          path: '/api/schedules/job/runs',
+          headers: {},
+          rawBody: Buffer.from(JSON.stringify({ key })),
+          params: {},
+        });
+        expect(
+          { status: res.status, body: JSON.parse(res.body) as unknown },
+          JSON.stringify(key),
+        ).toMatchObject({
+          status: 422,
+          body: { code: 'VALIDATION_FAILED', issues: [{ path: 'key' }] },
+        });
+      }
+      for (const options of [
+        { key: 'a\u0000b' },
+        { key: '\ud83d' },
+        { key: '' },
+        { requestedBy: 'x\udfff' },
+      ]) {
+        await expect(s.trigger('job', options), JSON.stringify(options)).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+        });
+      }
+      expect(await audit.list({})).toEqual([]);
+      expect(await s.history('job')).toEqual([]);
+    },
+  );
 });

@@ -6,12 +6,13 @@
  * contender of `resolve-sync-conflicts` with its source's priority.
  * Framework-agnostic routes for `createRouter`.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { actorMetadata, authorizeWrite } from '../../access/acting-principal.js';
 import type { AccessAuditStore } from '../../access/access-audit.js';
 import { AccessDeniedError, InvalidPrincipalError, MissingPrincipalError } from '../../access/errors.js';
 import { ADMIN_ROLE, hasRole, SERVICE_ROLE, type Authorization } from '../../core/authorization.js';
-import { errorToProblem, problemResponse } from '../../http/problem.js';
+import { errorToProblem, problemOf, problemResponse } from '../../http/problem.js';
 import type { Route } from '../../http/router.js';
 import {
   headerValue,
@@ -66,6 +67,23 @@ export interface SyncReportRoutesOptions {
 }
 
 const MAX_BODY = 16 * 1024;
+
+/** The store's longest idempotency key (`src/store/prepare-append.ts`). */
+const MAX_KEY_LENGTH = 256;
+
+/**
+ * The store key of a caller's `Idempotency-Key`: `sync-report:<userId>:<key>`
+ * when it fits, else `sync-report#sha256:<digest of both>` (HTTP sets no
+ * length, and a retry must still count once). The two forms cannot meet: the
+ * eleventh character is `:` in one and `#` in the other.
+ */
+function reportIdempotencyKey(userId: string, key: string): string {
+  const literal = `sync-report:${userId}:${key}`;
+  if (literal.length <= MAX_KEY_LENGTH) return literal;
+  return `sync-report#sha256:${createHash('sha256')
+    .update(JSON.stringify([userId, key]))
+    .digest('base64url')}`;
+}
 
 /**
  * Routes taking reports from machine callers (role `service`, within their
@@ -202,7 +220,7 @@ export function syncReportRoutes(options: SyncReportRoutesOptions): Route[] {
           ...append,
           ...(idempotencyKey === undefined
             ? {}
-            : { idempotencyKey: `sync-report:${caller.userId}:${idempotencyKey}` }),
+            : { idempotencyKey: reportIdempotencyKey(caller.userId, idempotencyKey) }),
         });
         return jsonResponse(202, {
           // A replayed report answers the first one's outcome; its id is not this request's.
@@ -220,6 +238,10 @@ export function syncReportRoutes(options: SyncReportRoutesOptions): Route[] {
           err instanceof MissingPrincipalError
         )
           return errorToProblem(err, COMMERCE_ERROR_REGISTRY);
+        // What the store refuses (a key reused for another entity, 409) or cannot
+        // reach (503) is the caller's to know; only a 500 is the adapter's to answer.
+        const problem = problemOf(err, COMMERCE_ERROR_REGISTRY);
+        if (problem.status !== 500) return problemResponse(problem);
         throw err;
       }
     }, MAX_BODY),

@@ -26,21 +26,33 @@ const escapeId = (id: string): string => id.replace(/%/g, '%25').replace(/:/g, '
  * ```
  */
 export function orderStream(creatorId: string, orderId: string): string {
-  const id = `order-${escapeId(creatorId)}:${escapeId(orderId)}`;
-  if (id.length <= MAX_STREAM_ID_LENGTH) return id;
-  return `order-sha256-${createHash('sha256')
-    .update(JSON.stringify([creatorId, orderId]))
-    .digest('hex')}`;
+  return scopedStream('order', creatorId, orderId);
 }
 
 /**
- * The stream of a product's inventory alerts.
+ * The stream of a creator's product: its stock reports, alerts and settled
+ * counts. Built as {@link orderStream} is, so two (creator, product) pairs
+ * never share a stream and every pair fits the store: `inventory-<creatorId>:<productId>`
+ * with `%` and `:` percent-escaped, or `inventory-sha256-<hex>` of both ids
+ * when longer than the store allows (no `:`, so it cannot meet the readable
+ * form). The plain `inventory-<creatorId>-<productId>` of earlier versions
+ * let creator `a` write to creator `a-b`'s stream (product `b-p1` against
+ * `p1`), and a long pair (ids up to 200 characters each) was refused by the store.
  *
  * @example
  * ```ts
- * inventoryStream('creator-1', 'p1') // 'inventory-creator-1-p1'
+ * inventoryStream('creator-1', 'p1') // 'inventory-creator-1:p1'
  * ```
  */
 export function inventoryStream(creatorId: string, productId: string): string {
-  return `inventory-${creatorId}-${productId}`;
+  return scopedStream('inventory', creatorId, productId);
+}
+
+/** `<kind>-<creatorId>:<id>` escaped, or `<kind>-sha256-<hex>` past the store's limit. */
+function scopedStream(kind: string, creatorId: string, id: string): string {
+  const readable = `${kind}-${escapeId(creatorId)}:${escapeId(id)}`;
+  if (readable.length <= MAX_STREAM_ID_LENGTH) return readable;
+  return `${kind}-sha256-${createHash('sha256')
+    .update(JSON.stringify([creatorId, id]))
+    .digest('hex')}`;
 }

@@ -2,6 +2,7 @@
  * The in-memory audit, used with the in-memory event store.
  */
 import type { AuditQuery, ConflictAuditStore, ConflictRecord } from './audit-record.js';
+import { assertAuditQuery } from './audit-query.js';
 
 /**
  * Audit records in a Map (deep-copied in and out, like a database would).
@@ -40,6 +41,7 @@ export class MemoryAuditStore implements ConflictAuditStore {
   }
 
   async list(query: AuditQuery = {}): Promise<ConflictRecord[]> {
+    assertAuditQuery(query);
     const from = query.from?.getTime() ?? -Infinity;
     const to = query.to?.getTime() ?? Infinity;
     const out = [...this.#records.values()]

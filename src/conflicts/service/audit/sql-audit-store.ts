@@ -7,6 +7,7 @@ import { queueStatement, quoteIdent, type SqlClient, type SqlQueryable } from '.
 import { migrations } from '../sql/index.generated.js';
 import type { AuditQuery, ConflictAuditStore, ConflictRecord } from './audit-record.js';
 import { decodeAuditRecord, encodeAuditRecord } from './audit-codec.js';
+import { assertAuditQuery } from './audit-query.js';
 
 /**
  * Migration component name of the conflict audit.
@@ -104,6 +105,7 @@ export class SqlAuditStore implements ConflictAuditStore {
   }
 
   async list(query: AuditQuery = {}): Promise<ConflictRecord[]> {
+    assertAuditQuery(query);
     const where: string[] = [];
     const values: unknown[] = [];
     const add = (clause: string, value: unknown) => {
