@@ -220,6 +220,7 @@ export {
   InventoryService,
   inventoryStream,
   inventorySyncMarksOf,
+  inventorySyncStream,
   InventorySyncTrigger,
   MemoryInventorySyncMarks,
   orderStream,

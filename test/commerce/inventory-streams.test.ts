@@ -10,7 +10,12 @@ import fc from 'fast-check';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { inventoryStream, orderStream, syncReportRoutes } from '../../src/commerce/index.js';
+import {
+  inventoryStream,
+  inventorySyncStream,
+  orderStream,
+  syncReportRoutes,
+} from '../../src/commerce/index.js';
 import type { Authorization } from '../../src/core/authorization.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { nodeAdapter } from '../../src/http/node.js';
@@ -31,6 +36,22 @@ describe('inventoryStream', () => {
     expect(inventoryStream('creator', '1-p1')).not.toBe(inventoryStream('creator-1', 'p1'));
     expect(inventoryStream('a:b', 'c')).not.toBe(inventoryStream('a', 'b:c'));
     expect(inventoryStream('creator-1', 'p1')).toBe('inventory-creator-1:p1');
+  });
+});
+
+describe('inventorySyncStream', () => {
+  it("is no product's inventory stream and no other creator's sync stream, within the store limit", () => {
+    const id = fc.string({ minLength: 1, maxLength: 200 });
+    fc.assert(
+      fc.property(id, id, id, (c1, c2, p2) => {
+        expect(inventorySyncStream(c1)).not.toBe(inventoryStream(c2, p2));
+        expect(inventorySyncStream(c1).length).toBeLessThanOrEqual(256);
+        if (c1 !== c2) expect(inventorySyncStream(c1)).not.toBe(inventorySyncStream(c2));
+      }),
+    );
+    // The plain form put creator `a:b`'s runs in creator `sync-a`'s stream of product `b`.
+    expect(inventorySyncStream('a:b')).not.toBe(inventoryStream('sync-a', 'b'));
+    expect(inventorySyncStream('creator-1')).toBe('inventory-sync-creator-1');
   });
 });
 

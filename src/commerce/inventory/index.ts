@@ -1,4 +1,4 @@
-export { inventoryStream, orderStream } from './streams.js';
+export { inventoryStream, inventorySyncStream, orderStream } from './streams.js';
 export { stockAlertEvents, type StockAlertInput } from './stock-alerts.js';
 export {
   InventoryService,

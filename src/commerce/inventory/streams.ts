@@ -48,6 +48,27 @@ export function inventoryStream(creatorId: string, productId: string): string {
   return scopedStream('inventory', creatorId, productId);
 }
 
+/**
+ * The stream of a creator's inventory sync runs (their alerts and the run's
+ * health record): `inventory-sync-<creatorId>` with `%` and `:` percent-escaped
+ * (unchanged for ids without them), or `inventory-sync-sha256-<hex>` past the
+ * store's limit. With no raw `:` it can never be an {@link inventoryStream}:
+ * the plain form let creator `a:b`'s runs land in creator `sync-a`'s stream of
+ * product `b`.
+ *
+ * @example
+ * ```ts
+ * inventorySyncStream('creator-1') // 'inventory-sync-creator-1'
+ * ```
+ */
+export function inventorySyncStream(creatorId: string): string {
+  const readable = `inventory-sync-${escapeId(creatorId)}`;
+  if (readable.length <= MAX_STREAM_ID_LENGTH) return readable;
+  return `inventory-sync-sha256-${createHash('sha256')
+    .update(JSON.stringify([creatorId]))
+    .digest('hex')}`;
+}
+
 /** `<kind>-<creatorId>:<id>` escaped, or `<kind>-sha256-<hex>` past the store's limit. */
 function scopedStream(kind: string, creatorId: string, id: string): string {
   const readable = `${kind}-${escapeId(creatorId)}:${escapeId(id)}`;

@@ -18,6 +18,7 @@ import type { ReadModelSet } from '../read-models/read-model-set.js';
 import { COMMERCE_TENANT_COLUMN } from '../read-models/scoped-rows.js';
 import { SYNC_OPERATION_METADATA } from '../read-models/sync-operations.js';
 import { stockAlertEvents } from './stock-alerts.js';
+import { inventorySyncStream } from './streams.js';
 
 /**
  * The columns a sync run recomputes (as of its instant, when the projection
@@ -144,7 +145,7 @@ export async function syncInventoryLevels(input: SyncInventoryLevelsOptions): Pr
     },
     { metadata: { [SYNC_OPERATION_METADATA]: SYNC_INVENTORY_OPERATION } },
   );
-  await store.append(`inventory-sync-${creatorId}`, [...alerts, health], {
+  await store.append(inventorySyncStream(creatorId), [...alerts, health], {
     aggregateType: 'inventory_sync',
     metadata: { source: SYNC_INVENTORY_OPERATION, ...actorMetadata(input.actor) },
   });
