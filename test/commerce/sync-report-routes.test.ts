@@ -24,6 +24,8 @@ const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 const CALLERS: Record<string, Authorization> = {
   'Bearer admin': { userId: 'admin-7', tenantIds: [], roles: ['admin'] },
   'Bearer warehouse': { userId: 'svc-warehouse', tenantIds: [C], roles: ['service'] },
+  'Bearer colon-a': { userId: 'svc:a', tenantIds: [C], roles: ['service'] },
+  'Bearer colon': { userId: 'svc', tenantIds: [C], roles: ['service'] },
   'Bearer other-service': { userId: 'svc-other', tenantIds: ['creator-2'], roles: ['service'] },
   'Bearer creator': { userId: C, tenantIds: [C], roles: ['creator'] },
 };
@@ -228,6 +230,19 @@ describe.each(commerceEngines.filter((e) => e.name !== 'postgres' || e.available
       });
       expect(await reportsOn(orderStream(C, 'o1'))).toBe(0);
       expect(await reportsOn(inventoryStream(C, 'p1'))).toBe(1);
+    });
+
+    // Both were `sync-report:svc:a:k`: the second caller's report was taken as the first's retry.
+    it("two callers' keys never meet, whatever ':' their user ids and keys hold", async () => {
+      expect(await post('stock', 'colon-a', stock(), { 'idempotency-key': 'k' })).toMatchObject({
+        status: 202,
+        body: { duplicate: false },
+      });
+      expect(await post('stock', 'colon', stock(), { 'idempotency-key': 'a:k' })).toMatchObject({
+        status: 202,
+        body: { duplicate: false },
+      });
+      expect(await reportsOn(inventoryStream(C, 'p1'))).toBe(2);
     });
 
     it('an Idempotency-Key longer than the store keeps is accepted, and its retry counts once', async () => {

@@ -24,7 +24,7 @@ import {
 import type { EventStore } from '../../store/types.js';
 import { COMMERCE_ERROR_REGISTRY } from '../error-codes.js';
 import { amountSchema, idSchema, instantSchema, quantitySchema } from '../events/common.js';
-import { inventoryStream, orderStream } from '../inventory/streams.js';
+import { escapeId, inventoryStream, orderStream } from '../inventory/streams.js';
 import { ORDER_STATUSES } from '../read-models/commerce-orders.js';
 import {
   COMMERCE_SOURCE_PRIORITIES,
@@ -73,12 +73,13 @@ const MAX_KEY_LENGTH = 256;
 
 /**
  * The store key of a caller's `Idempotency-Key`: `sync-report:<userId>:<key>`
- * when it fits, else `sync-report#sha256:<digest of both>` (HTTP sets no
+ * when it fits (the user id's `%` and `:` percent-escaped, so user `a:b` with
+ * key `c` and user `a` with key `b:c` name two reports), else `sync-report#sha256:<digest of both>` (HTTP sets no
  * length, and a retry must still count once). The two forms cannot meet: the
  * eleventh character is `:` in one and `#` in the other.
  */
 function reportIdempotencyKey(userId: string, key: string): string {
-  const literal = `sync-report:${userId}:${key}`;
+  const literal = `sync-report:${escapeId(userId)}:${key}`;
   if (literal.length <= MAX_KEY_LENGTH) return literal;
   return `sync-report#sha256:${createHash('sha256')
     .update(JSON.stringify([userId, key]))

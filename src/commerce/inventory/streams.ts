@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 const MAX_STREAM_ID_LENGTH = 256;
 
 /** `%` and `:` escaped, so the `:` between creator and order never appears inside either. */
-const escapeId = (id: string): string => id.replace(/%/g, '%25').replace(/:/g, '%3A');
+export const escapeId = (id: string): string => id.replace(/%/g, '%25').replace(/:/g, '%3A');
 
 /**
  * The stream of an order: its lifecycle events and its reservations. Scoped by
