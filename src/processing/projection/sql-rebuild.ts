@@ -147,7 +147,7 @@ async function swapAsync(
 }
 
 /**
- * Apply the events after `from` up to `through` to `table`, in `tx`. A
+ * Apply the events after `from` up to `through` to `target`, in `tx`. A
  * processor reached `through`, so every event up to it has committed.
  */
 async function catchUp(
