@@ -99,7 +99,7 @@ export async function rebuildSqlProjection(
   const swapped =
     definition.mode === 'inline'
       ? await swapInline(sql, store, definition, generation, checkpoint)
-      : await swapAsync(sql, schema, definition, generation, checkpoint);
+      : await swapAsync(sql, schema, store, definition, generation, checkpoint);
   done += swapped.extra;
   checkpoint = swapped.checkpoint;
   report('done', true);
@@ -113,32 +113,62 @@ export async function rebuildSqlProjection(
 }
 
 /**
- * Async projection: fence its processors on their checkpoint rows, swap, and
- * move every partition of the definition's layout to the rebuilt checkpoint.
+ * Async projection: fence its processors on their checkpoint rows, catch the
+ * fresh table up to the furthest of them, swap, and move every partition of
+ * the definition's layout there.
  */
 async function swapAsync(
   sql: SqlClient,
   schema: string,
+  store: EventStore,
   definition: ProjectionDefinition,
   generation: number,
-  checkpoint: LogCheckpoint,
+  from: LogCheckpoint,
 ): Promise<{ extra: number; checkpoint: LogCheckpoint }> {
-  await sql.transaction(async (tx) => {
+  return sql.transaction(async (tx) => {
     // Locking the rows waits for the processors' in-flight batches; their next
     // batch then finds the checkpoint moved and reloads it, against the new table
     // — or, when the partition count changed, finds it gone and stops (retired).
     const plan = await lockRelayout(tx, schema, projectionProcessorName(definition), definition.partitions);
-    // A processor may have gone past the replay's end: its cursors are the old table's too.
+    // A processor may have gone past the replay's end: its changes reached the
+    // hubs, whose buffers drop a position they already hold. The fresh table
+    // must not apply them again after the swap, so it catches up to there now.
     const old = await readCheckpoints(tx, schema, [...plan.retired, ...plan.next]);
     const through = [...old.values()].reduce(
       (newest, c) => (compareCheckpoints(c, newest) > 0 ? c : newest),
-      checkpoint,
+      from,
     );
+    const fresh = new SqlTable(tx, schema, freshTable(definition, generation), definition.key);
+    const extra = await catchUp(tx, store, definition, fresh, from, through);
     await swapTables(tx, schema, definition, generation, through);
-    await writeRelayout(tx, schema, plan, checkpoint);
+    await writeRelayout(tx, schema, plan, through);
+    return { extra, checkpoint: through };
   });
-  // Events after `checkpoint` are the processor's to apply, into the new table.
-  return { extra: 0, checkpoint };
+}
+
+/**
+ * Apply the events after `from` up to `through` to `target`, in `tx`. A
+ * processor reached `through`, so every event up to it has committed.
+ */
+async function catchUp(
+  tx: SqlTransaction,
+  store: EventStore,
+  definition: ProjectionDefinition,
+  target: SqlTable,
+  from: LogCheckpoint,
+  through: LogCheckpoint,
+): Promise<number> {
+  let checkpoint = from;
+  let applied = 0;
+  while (compareCheckpoints(checkpoint, through) < 0) {
+    const { events } = await store.readAll({ after: checkpoint, limit: 5000, tx });
+    const upTo = events.filter((e) => compareCheckpoints(e.checkpoint, through) <= 0);
+    if (upTo.length > 0) await applyProjectionBatch(definition, target, upTo);
+    applied += upTo.length;
+    if (upTo.length < events.length || events.length < 5000) break;
+    checkpoint = events.at(-1)!.checkpoint;
+  }
+  return applied;
 }
 
 /**
