@@ -201,20 +201,20 @@ function holdsByContent(condition: FilterCondition, value: unknown): boolean {
   if (value === null || value === undefined) return false;
   const literals = literalsOf(condition);
   if (condition.op === 'in') return literals.some((l) => compareContent(value, l) === 0);
-  const order = compareContent(value, literals[0]!);
+  const sign = compareContent(value, literals[0]!);
   switch (condition.op) {
     case 'eq':
-      return order === 0;
+      return sign === 0;
     case 'neq':
-      return order !== 0;
+      return sign !== 0;
     case 'lt':
-      return order < 0;
+      return sign < 0;
     case 'lte':
-      return order <= 0;
+      return sign <= 0;
     case 'gt':
-      return order > 0;
+      return sign > 0;
     case 'gte':
-      return order >= 0;
+      return sign >= 0;
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CacheEntry } from '../../src/cache/cache-entry.js';
+import { logPosition } from '../../src/cache/log-position.js';
 import { RedisLayer, type CacheRedisLike } from '../../src/cache/redis-layer.js';
 import { waitFor } from '../../src/testing/wait-for.js';
 
@@ -34,7 +35,8 @@ const entry = (value: unknown): CacheEntry => ({
   negative: false,
   undef: false,
   tags: [],
-  loadedAt: '0',
+  // A position as the cache writes it: anything else is read as a garbled entry, a miss.
+  loadedAt: logPosition('0:0'),
   loadedAtMs: 0,
   expiresAt: Number.MAX_SAFE_INTEGER,
   staleUntil: Number.MAX_SAFE_INTEGER,
