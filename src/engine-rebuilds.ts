@@ -6,6 +6,7 @@
  * projection (`watchProjectionRebuilds`), so none depends on a notice another
  * host published while it was not listening.
  */
+import type { LogCheckpoint } from './core/checkpoint.js';
 import type { Logger } from './core/logger.js';
 import type { SqlClient } from './core/sql-client.js';
 import { Projection } from './processing/projection/projection.js';
@@ -42,6 +43,12 @@ export function watchRebuiltChannels(
     if (fed.length > 0) channelsOf.set(name, fed);
   }
   if (channelsOf.size === 0) return null;
+  // Every other host's watcher sees the same generation: no notice over the pub/sub.
+  const reload = (projection: string, through: LogCheckpoint | null) => {
+    for (const channel of channelsOf.get(projection) ?? []) {
+      hub.invalidate(channel, { thisHostOnly: true, before: through });
+    }
+  };
   const watch = watchProjectionRebuilds({
     sql,
     schema,
@@ -53,8 +60,7 @@ export function watchRebuiltChannels(
         { component: 'realtime', projection, generation, channels },
         'projection rebuilt: reloading its channels',
       );
-      // Every other host's watcher sees the same generation: no notice over the pub/sub.
-      for (const channel of channels) hub.invalidate(channel, { thisHostOnly: true, before: through });
+      reload(projection, through);
     },
     onError: (err) => logger.warn({ component: 'realtime', err }, 'reading projection generations failed'),
   });
@@ -72,10 +78,7 @@ export function watchRebuiltChannels(
       // Rebuilt before this host started: a client's cursor from the old rows
       // (handed out by another host) must not resume here. Nobody has subscribed yet, or reloads.
       for (const { projection, through } of watch.current()) {
-        if (through === null) continue;
-        for (const channel of channelsOf.get(projection) ?? []) {
-          hub.invalidate(channel, { thisHostOnly: true, before: through });
-        }
+        if (through !== null) reload(projection, through);
       }
     },
   };

@@ -9,6 +9,8 @@
 import { createHash } from 'node:crypto';
 import type { LogCheckpoint } from '../../core/checkpoint.js';
 import { quoteIdent, type SqlClient, type SqlQueryable, type Unlisten } from '../../core/sql-client.js';
+import { everyInterval } from '../../runtime/every-interval.js';
+import type { PollLoop } from '../../runtime/poll-loop.js';
 
 /** What a watcher reports when a projection's generation moved. */
 export interface ProjectionRebuilt {
@@ -95,7 +97,7 @@ export function watchProjectionRebuilds(options: ProjectionRebuildWatchOptions):
   const pollIntervalMs = options.pollIntervalMs ?? 5000;
   const onError = options.onError ?? (() => undefined);
   const seen = new Map<string, ProjectionRebuilt>();
-  let timer: NodeJS.Timeout | undefined;
+  let poll: PollLoop | undefined;
   let unlisten: Unlisten | undefined;
   let stopped = false;
   // One read at a time; a request during a read runs one more after it (it may
@@ -152,7 +154,7 @@ export function watchProjectionRebuilds(options: ProjectionRebuildWatchOptions):
 
   return {
     async start() {
-      if (names.length === 0 || timer) return;
+      if (names.length === 0 || poll) return;
       await compare(); // the baseline: what this process's hubs serve now
       if (sql.listen) {
         try {
@@ -170,14 +172,14 @@ export function watchProjectionRebuilds(options: ProjectionRebuildWatchOptions):
         await unlisten?.().catch(onError);
         return;
       }
-      timer = setInterval(() => void check(), pollIntervalMs);
-      timer.unref?.();
+      // check() reports its own failures: the ticker's handler never sees one.
+      poll = everyInterval(pollIntervalMs, check, onError);
     },
     check,
     current: () => [...seen.values()],
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      await poll?.stop();
       await running;
       await unlisten?.().catch(onError);
     },

@@ -139,7 +139,7 @@ async function swapAsync(
       from,
     );
     const fresh = new SqlTable(tx, schema, freshTable(definition, generation), definition.key);
-    const extra = await catchUp(tx, store, definition, fresh, from, through);
+    const { applied: extra } = await catchUp(tx, store, definition, fresh, from, through);
     await swapTables(tx, schema, definition, generation, through);
     await writeRelayout(tx, schema, plan, through);
     return { extra, checkpoint: through };
@@ -147,8 +147,9 @@ async function swapAsync(
 }
 
 /**
- * Apply the events after `from` up to `through` to `target`, in `tx`. A
- * processor reached `through`, so every event up to it has committed.
+ * Apply the events after `from` to `target`, in `tx`: up to `through` (a
+ * processor reached it, so every event up to it has committed), or to the
+ * log's end when null. Returns how many applied and the last one's checkpoint.
  */
 async function catchUp(
   tx: SqlTransaction,
@@ -156,19 +157,22 @@ async function catchUp(
   definition: ProjectionDefinition,
   target: SqlTable,
   from: LogCheckpoint,
-  through: LogCheckpoint,
-): Promise<number> {
+  through: LogCheckpoint | null,
+): Promise<{ applied: number; checkpoint: LogCheckpoint }> {
   let checkpoint = from;
   let applied = 0;
-  while (compareCheckpoints(checkpoint, through) < 0) {
+  for (;;) {
     const { events } = await store.readAll({ after: checkpoint, limit: 5000, tx });
-    const upTo = events.filter((e) => compareCheckpoints(e.checkpoint, through) <= 0);
-    if (upTo.length > 0) await applyProjectionBatch(definition, target, upTo);
-    applied += upTo.length;
-    if (upTo.length < events.length || events.length < 5000) break;
-    checkpoint = events.at(-1)!.checkpoint;
+    const upTo =
+      through === null ? events : events.filter((e) => compareCheckpoints(e.checkpoint, through) <= 0);
+    if (upTo.length > 0) {
+      await applyProjectionBatch(definition, target, upTo);
+      applied += upTo.length;
+      checkpoint = upTo.at(-1)!.checkpoint;
+    }
+    if (events.length === 0 || upTo.length < events.length) break;
   }
-  return applied;
+  return { applied, checkpoint };
 }
 
 /**
@@ -187,15 +191,7 @@ async function swapInline(
   return sql.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [projectionLockKey(schema, definition)]);
     const table = new SqlTable(tx, schema, freshTable(definition, generation), definition.key);
-    let checkpoint = from;
-    let extra = 0;
-    for (;;) {
-      const { events } = await store.readAll({ after: checkpoint, limit: 5000, tx });
-      if (events.length === 0) break;
-      await applyProjectionBatch(definition, table, events);
-      extra += events.length;
-      checkpoint = events.at(-1)!.checkpoint;
-    }
+    const { applied: extra, checkpoint } = await catchUp(tx, store, definition, table, from, null);
     // Held hooks: every change of the old table came from an event read above.
     await swapTables(tx, schema, definition, generation, checkpoint);
     return { extra, checkpoint };
