@@ -7,7 +7,10 @@ import { fromPg } from '../../src/adapters/pg.js';
 import { dropSchema, freshSchemaName, openPool } from './pg-bench.js';
 
 /** Public tuning knobs of the store that benchmarks may set. */
-export type StoreTuning = Pick<EventStoreConfig, 'maxBatch' | 'maxConcurrentFlushes' | 'pollIntervalMs'>;
+export type StoreTuning = Pick<
+  EventStoreConfig,
+  'maxBatch' | 'maxConcurrentFlushes' | 'minSplitSize' | 'pollIntervalMs'
+>;
 
 /** A migrated store in a fresh schema. */
 export interface BenchStore {

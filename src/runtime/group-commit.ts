@@ -29,6 +29,15 @@ export interface GroupCommitOptions {
    * itself, as the event store's does by bisection).
    */
   isolateFailures?: boolean | undefined;
+  /**
+   * Fewest requests a flush is given when the queue is split over several
+   * free slots: a queue shorter than twice this goes out as one flush. Each
+   * flush costs both processes a round trip and a transaction, which on a
+   * busy or virtualised machine cost more than the extra requests a flush
+   * carries; only a queue long enough to keep several flushes busy is worth
+   * splitting. Default 1 (the queue is spread evenly over every free slot).
+   */
+  minSplitSize?: number | undefined;
 }
 
 /** Options of a {@link GroupCommitter} whose requests name what they lock. */
@@ -78,6 +87,7 @@ export class GroupCommitter<Request, Result> {
   readonly #maxBatch: number;
   readonly #maxInFlight: number;
   readonly #isolateFailures: boolean;
+  readonly #minSplitSize: number;
   readonly #keysOf: ((request: Request) => Iterable<string>) | undefined;
   /**
    * Queued units in submission order. The first `#heldCount` of them were
@@ -102,6 +112,7 @@ export class GroupCommitter<Request, Result> {
     this.#maxBatch = Math.max(1, options.maxBatch ?? 500);
     this.#maxInFlight = Math.max(1, options.maxInFlight ?? 2);
     this.#isolateFailures = options.isolateFailures ?? false;
+    this.#minSplitSize = Math.max(1, options.minSplitSize ?? 1);
     this.#keysOf = options.keysOf;
   }
 
@@ -175,12 +186,13 @@ export class GroupCommitter<Request, Result> {
   }
 
   #pump(): void {
-    // Spread the queue over the free slots: callers released together by one
-    // flush come back together, and one big batch would leave the other
-    // connections idle while it commits.
+    // Spread a long queue over the free slots: callers released together by
+    // one flush come back together, and one big batch would leave the other
+    // connections idle while it commits. A short one goes as one flush.
     const free = this.#maxInFlight - this.#inFlight;
     if (free <= 0 || this.#queue.length <= this.#heldCount) return;
-    const size = Math.min(this.#maxBatch, Math.ceil(this.#queued / free));
+    const flushes = Math.max(1, Math.min(free, Math.floor(this.#queued / this.#minSplitSize)));
+    const size = Math.min(this.#maxBatch, Math.ceil(this.#queued / flushes));
     while (this.#inFlight < this.#maxInFlight && this.#queue.length > this.#heldCount) {
       const batch = this.#take(size);
       if (batch.length === 0) return; // every unit left is held back

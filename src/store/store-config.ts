@@ -35,6 +35,13 @@ export interface EventStoreConfig<M = UntypedEvents> {
   maxBatch?: number;
   /** Group commit: flushes in flight at once. Default: 1 on PGlite, 4 on a pool. */
   maxConcurrentFlushes?: number;
+  /**
+   * Group commit: the queue is split over several flushes in flight only into
+   * flushes of at least this many appends (a shorter queue goes as one flush:
+   * every flush is a round trip and a transaction for both processes).
+   * Default 16; 1 spreads every queue evenly over the free flushes.
+   */
+  minSplitSize?: number;
   /** Months of partitions created ahead by migrate(). Default 3. */
   partitionsAhead?: number;
   /** Backstop poll interval of subscriptions, ms. Default 1000. */
@@ -79,6 +86,7 @@ const configSchema = z.object({
   maxEventsPerAppend: z.number().int().positive().default(10_000),
   maxBatch: z.number().int().positive().default(500),
   maxConcurrentFlushes: z.number().int().positive().optional(),
+  minSplitSize: z.number().int().positive().default(16),
   partitionsAhead: z.number().int().min(0).max(24).default(3),
   pollIntervalMs: z.number().int().min(0).default(1000),
   occurredAtWindow: z

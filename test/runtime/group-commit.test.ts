@@ -93,6 +93,30 @@ describe('GroupCommitter', () => {
     expect(drained).toBe(true);
   });
 
+  it('with minSplitSize, a short queue goes as one flush and a long one is split into flushes of at least that many', async () => {
+    const { batches, flush, hold } = recordingFlush();
+    const committer = new GroupCommitter(flush, { maxInFlight: 4, minSplitSize: 3 });
+    const release = hold();
+    const short = [1, 2, 3, 4, 5].map((n) => committer.submit(n));
+    await Promise.resolve();
+    await Promise.resolve();
+    // 5 queued: two flushes would carry fewer than 3 each.
+    expect(batches).toEqual([[1, 2, 3, 4, 5]]);
+    // 7 arriving while it is in flight, 3 slots free: two flushes (7 / 3), not three.
+    const long = [6, 7, 8, 9, 10, 11, 12].map((n) => committer.submit(n));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(batches).toEqual([
+      [1, 2, 3, 4, 5],
+      [6, 7, 8, 9],
+      [10, 11, 12],
+    ]);
+    release();
+    expect(await Promise.all([...short, ...long])).toEqual([
+      10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120,
+    ]);
+  });
+
   it('submitMany keeps its requests in one flush, whatever maxBatch and the free slots', async () => {
     const { batches, flush, hold } = recordingFlush();
     const committer = new GroupCommitter(flush, { maxInFlight: 2, maxBatch: 2 });

@@ -173,6 +173,7 @@ export class PostgresEventStore implements EventStore {
     this.#committer = new GroupCommitter((batch) => this.#flush(this.#joinable(batch)), {
       maxBatch: config.maxBatch,
       maxInFlight: config.maxConcurrentFlushes ?? Math.min(4, sql.maxConcurrency ?? 4),
+      minSplitSize: config.minSplitSize,
       // The rows append_batch locks: a request for a stream (or key) that a
       // flush in flight holds waits in the queue, not in the database.
       keysOf: lockedRowsOf,
