@@ -4,25 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProjection } from '../../src/processing/index.js';
-import { stockLevels, type StockRow } from './fixtures/projections.js';
+import { foldStockLevels as fold, showStockRows as show, stockLevels } from './fixtures/projections.js';
 import { storeEngines, visible, type TestStore } from './support.js';
-
-/** The expected table: a plain fold of the stock events. */
-function fold(events: { type: string; data: unknown }[]): string[] {
-  const rows = new Map<string, { on_hand: number; updates: number }>();
-  for (const e of events) {
-    const d = e.data as { sku: string; warehouse: string; quantity: number };
-    const k = `${d.sku}/${d.warehouse}`;
-    const row = rows.get(k);
-    if (e.type === 'stock.set') rows.set(k, { on_hand: d.quantity, updates: (row?.updates ?? 0) + 1 });
-    if (e.type === 'stock.adjusted' && row)
-      rows.set(k, { on_hand: row.on_hand + d.quantity, updates: row.updates + 1 });
-  }
-  return [...rows.entries()].map(([k, r]) => `${k}=${r.on_hand}:${r.updates}`).sort();
-}
-
-const show = (rows: StockRow[]) =>
-  rows.map((r) => `${r.sku}/${r.warehouse}=${Number(r.on_hand)}:${Number(r.updates)}`).sort();
 
 describe.each(storeEngines)('rebuild under concurrent appends on $name', (engine) => {
   let t: TestStore;

@@ -21,7 +21,7 @@ export interface ChildProgram {
 }
 
 /**
- * Start `npx tsx <script>` with `env` added to this process's environment.
+ * Start `npx tsx <script> …args` with `env` added to this process's environment.
  *
  * @example
  * ```ts
@@ -29,8 +29,12 @@ export interface ChildProgram {
  * await child.line(/^ready$/);
  * ```
  */
-export function runProgram(script: string, env: Record<string, string>): ChildProgram {
-  const child = spawn('npx', ['tsx', script], {
+export function runProgram(
+  script: string,
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): ChildProgram {
+  const child = spawn('npx', ['tsx', script, ...args], {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
