@@ -7,7 +7,6 @@
  * `monitoring_alerts` read model, which records who was notified.
  */
 import {
-  InvalidAlertConfigError,
   alertsProjection,
   createAlerting,
   DEFAULT_ALERT_RULES,
@@ -18,7 +17,7 @@ import {
   type MetricsRegistry,
   type NotificationChannel,
 } from '@creatorflow/sync/monitoring';
-import { NotFoundError, type Authorization, type ProjectionDefinition } from '@creatorflow/sync';
+import type { Authorization, ProjectionDefinition } from '@creatorflow/sync';
 import {
   ADMIN_ROLE,
   AccessDeniedError,
@@ -27,6 +26,7 @@ import {
   hasRole,
 } from '@creatorflow/sync/access';
 import {
+  jsonResponse,
   problemOf,
   problemResponse,
   withBodyLimit,
@@ -77,10 +77,13 @@ export interface HostAlerting {
   projection: ProjectionDefinition<AlertRow>;
   alerting: Alerting;
   /**
-   * `POST /alerts/:fingerprint/acknowledge` by `who`: 204; problem+json 401
-   * `UNAUTHENTICATED` without an identity, 403 `FORBIDDEN` without the admin
-   * or service role (or a service outside the alerts' creator), 404
-   * `NOT_FOUND` for no active alert.
+   * `POST /alerts/:fingerprint/acknowledge` by `who`: 200 with the
+   * acknowledgement `{ fingerprint, acknowledgedBy, acknowledgedAt, duplicate }`
+   * — the first one of the alert's life, so a retry answers the same and
+   * records nothing (`duplicate: true`); problem+json 401 `UNAUTHENTICATED`
+   * without an identity, 403 `FORBIDDEN` without the admin or service role
+   * (or a service outside the alerts' creator), 404 `ALERT_NOT_FOUND` for an
+   * unknown alert, 409 `ALERT_RESOLVED` for a resolved one.
    */
   acknowledge(who: Authorization | null, fingerprint: string): Promise<HttpResponse>;
 }
@@ -156,14 +159,14 @@ export function hostAlerting(options: HostAlertingOptions, scope: string): HostA
         // An admin acknowledges any alert; a service only its creators' (the channel's tenant).
         if (!hasRole(who, ADMIN_ROLE) && !who.tenantIds.includes(scope))
           throw new AccessDeniedError(who.userId, [ADMIN_ROLE], "Acknowledging another creator's alert");
-        try {
-          await alerting.acknowledge(fingerprint, who.userId);
-        } catch (err) {
-          if (err instanceof InvalidAlertConfigError)
-            throw new NotFoundError(`No active alert ${fingerprint}`, { cause: err });
-          throw err;
-        }
-        return { status: 204, headers: {}, body: '' };
+        // Idempotent by itself (first acknowledgement wins): a retry needs no Idempotency-Key.
+        const ack = await alerting.acknowledge(fingerprint, who.userId);
+        return jsonResponse(200, {
+          fingerprint: ack.fingerprint,
+          acknowledgedBy: ack.by,
+          acknowledgedAt: new Date(ack.at).toISOString(),
+          duplicate: ack.duplicate,
+        });
       } catch (err) {
         const problem = problemOf(err);
         if (problem.status === 500) throw err;

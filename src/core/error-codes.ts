@@ -159,6 +159,8 @@ export const ERROR_REGISTRY = Object.freeze({
   INVALID_METRIC: { module: 'monitoring', status: 500, error: 'InvalidMetricError' },
   INVALID_ALERT_CONFIG: { module: 'monitoring', status: 500, error: 'InvalidAlertConfigError' },
   NOTIFICATION_FAILED: { module: 'monitoring', status: 500, error: 'NotificationFailedError' },
+  ALERT_NOT_FOUND: { module: 'monitoring', status: 404, error: 'AlertNotFoundError' },
+  ALERT_RESOLVED: { module: 'monitoring', status: 409, error: 'AlertResolvedError' },
 } as const satisfies Record<string, ErrorCodeInfo>);
 
 /** A code of {@link ERROR_REGISTRY}. */

@@ -18,6 +18,7 @@ import { defaultLeaseOwner } from '../runtime/lease-owner.js';
 import { everyInterval } from '../runtime/every-interval.js';
 import type { PollLoop } from '../runtime/poll-loop.js';
 import type { EventStore } from '../store/types.js';
+import { decideAcknowledgement, type AlertAcknowledgement } from './alerts/acknowledge-alert.js';
 import type { Alert } from './alerts/alert-book.js';
 import { AlertLog } from './alerts/alert-log.js';
 import type { AlertEvent, Silence } from './alerts/alert-events.js';
@@ -107,7 +108,14 @@ export interface Alerting {
   stop(): Promise<void>;
   /** Evaluate and notify now (the loop calls it every `intervalMs`). */
   tick(): Promise<TickResult>;
-  acknowledge(fingerprint: string, by: string): Promise<void>;
+  /**
+   * Acknowledge an active (pending or firing) alert. Idempotent: the first
+   * acknowledgement of the alert's life wins, and a later one (a retry, or
+   * someone else) records nothing and answers the first with `duplicate: true`.
+   * Throws `AlertResolvedError` (`ALERT_RESOLVED`) for a resolved alert and
+   * `AlertNotFoundError` (`ALERT_NOT_FOUND`) for an unknown one.
+   */
+  acknowledge(fingerprint: string, by: string): Promise<AlertAcknowledgement>;
   /** Create a silence; returns its id. */
   silence(silence: Omit<Silence, 'id'>): Promise<string>;
   expireSilence(id: string): Promise<void>;
@@ -318,12 +326,18 @@ export function createAlerting(options: AlertingOptions): Alerting {
     },
     tick: serialized,
     async acknowledge(fingerprint, by) {
-      // Another host may have raised it (only the lease holder evaluates): read the log first.
-      await ready().load();
-      if (!ready().book.alerts.has(fingerprint)) {
-        throw new InvalidAlertConfigError(`no active alert ${fingerprint}`);
+      const l = ready();
+      for (;;) {
+        // Another host may have raised (or acknowledged) it: decide on the log as it is now, and
+        // again after losing a race, so two concurrent acknowledgements record one.
+        await l.load();
+        const decision = decideAcknowledgement(l.book, fingerprint, by, now());
+        if (decision.kind === 'existing') return decision.acknowledgement;
+        if (await l.append([decision.event])) {
+          changes.next(view());
+          return { ...decision.event.data, duplicate: false };
+        }
       }
-      await record([{ type: 'alert.acknowledged', data: { fingerprint, by, at: now() } }]);
     },
     async silence(silence) {
       if (!(silence.endsAt > silence.startsAt))

@@ -53,3 +53,43 @@ export class NotificationFailedError extends SyncError {
     this.attempts = options.attempts ?? 1;
   }
 }
+
+/**
+ * No alert with this fingerprint: it never fired, its pending breach cleared,
+ * or it resolved long enough ago to have left the log's memory of resolutions.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof AlertNotFoundError) reply(404, err.fingerprint); }
+ * ```
+ */
+export class AlertNotFoundError extends SyncError {
+  readonly fingerprint: string;
+  constructor(fingerprint: string) {
+    super('ALERT_NOT_FOUND', `No active alert ${fingerprint}`);
+    this.fingerprint = fingerprint;
+  }
+}
+
+/**
+ * The alert resolved: there is nothing left to acknowledge. `acknowledged`
+ * is the acknowledgement it had, if any, so a client retrying an
+ * acknowledgement whose answer it lost can tell that it landed.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof AlertResolvedError && err.acknowledged) showAckedBy(err.acknowledged.by); }
+ * ```
+ */
+export class AlertResolvedError extends SyncError {
+  readonly fingerprint: string;
+  /** When it resolved, ms since the epoch. */
+  readonly resolvedAt: number;
+  readonly acknowledged: { by: string; at: number } | null;
+  constructor(fingerprint: string, resolvedAt: number, acknowledged: { by: string; at: number } | null) {
+    super('ALERT_RESOLVED', `Alert ${fingerprint} resolved at ${new Date(resolvedAt).toISOString()}`);
+    this.fingerprint = fingerprint;
+    this.resolvedAt = resolvedAt;
+    this.acknowledged = acknowledged;
+  }
+}

@@ -5,7 +5,13 @@
  * notification channels). Never loaded by the root entry; prom-client is an
  * optional peer the host passes in.
  */
-export { InvalidAlertConfigError, InvalidMetricError, NotificationFailedError } from './errors.js';
+export {
+  AlertNotFoundError,
+  AlertResolvedError,
+  InvalidAlertConfigError,
+  InvalidMetricError,
+  NotificationFailedError,
+} from './errors.js';
 export type {
   Counter,
   Gauge,
@@ -60,6 +66,7 @@ export { ALERT_EVENT_TYPES, ALERT_STREAM } from './alerts/alert-events.js';
 export type { AlertEvent, AlertEventData, AlertIdentity, Silence } from './alerts/alert-events.js';
 export { AlertBook } from './alerts/alert-book.js';
 export type { Alert, AlertState, GroupNotice } from './alerts/alert-book.js';
+export type { AlertAcknowledgement } from './alerts/acknowledge-alert.js';
 export { AlertLog } from './alerts/alert-log.js';
 export { ALERT_ROW_STATES, alertsProjection } from './alerts/alerts-projection.js';
 export type {

@@ -486,7 +486,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard end to end', () => {
         { fp: fingerprint, token },
       );
     expect(await acknowledge()).toBe(403);
-    expect(await acknowledge(DEMO_ADMIN_TOKEN)).toBe(204);
+    expect(await acknowledge(DEMO_ADMIN_TOKEN)).toBe(200);
     await vi.waitFor(async () => expect(await alert.getAttribute('data-state')).toBe('acknowledged'), {
       timeout: 15_000,
       interval: 250,

@@ -1,8 +1,10 @@
 /**
- * The hosts' acknowledge route logic: 204 for an admin, also on a host that
- * is not the evaluator and started before the alert existed; problem+json
+ * The hosts' acknowledge route logic: 200 with the acknowledgement for an
+ * admin, also on a host that is not the evaluator and started before the
+ * alert existed, and the same answer (`duplicate`) to a retry; problem+json
  * 401 without an identity, 403 for a creator or a service key of another
- * creator, 404 for no active alert.
+ * creator, 404 `ALERT_NOT_FOUND` for no such alert (also once its pending
+ * breach cleared). `ALERT_RESOLVED` is shown in test/monitoring/acknowledge-alert.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostAlerting } from '../../examples/shared/host-alerting.js';
@@ -67,11 +69,38 @@ describe('host alerting', () => {
     expect(problem(await other.alerts.acknowledge(admin, 'no-such-alert'))).toEqual({
       status: 404,
       type: json,
-      code: 'NOT_FOUND',
+      code: 'ALERT_NOT_FOUND',
     });
-    expect(await other.alerts.acknowledge(admin, fingerprint)).toMatchObject({ status: 204 });
+    const answer = (res: { status: number; body: string }) => ({
+      status: res.status,
+      ...(JSON.parse(res.body) as Record<string, unknown>),
+    });
+    const first = answer(await other.alerts.acknowledge(admin, fingerprint));
+    expect(first).toEqual({
+      status: 200,
+      fingerprint,
+      acknowledgedBy: 'ops',
+      acknowledgedAt: expect.any(String),
+      duplicate: false,
+    });
+    // A retry (or another admin) is answered the first acknowledgement and records nothing.
+    const otherAdmin = { ...admin, userId: 'ops-2' };
+    expect(answer(await evaluator.alerts.acknowledge(otherAdmin, fingerprint))).toEqual({
+      ...first,
+      duplicate: true,
+    });
     await evaluator.alerts.alerting.tick();
     expect(evaluator.alerts.alerting.view().active[0]!.acknowledged).toMatchObject({ by: 'ops' });
+    const { events } = await store.readStream('monitoring-alerts');
+    expect(events.filter((e) => e.type === 'alert.acknowledged')).toHaveLength(1);
+    // Up again while still pending (the rule's `for` has not passed): the breach cleared, no such alert.
+    libraryMetrics(evaluator.registry).up.set(undefined, 1);
+    await evaluator.alerts.alerting.tick();
+    expect(problem(await other.alerts.acknowledge(admin, fingerprint))).toEqual({
+      status: 404,
+      type: json,
+      code: 'ALERT_NOT_FOUND',
+    });
     await store.close();
   });
 });

@@ -159,7 +159,7 @@ export function hostContract(name: string, start: StartHost, extra: StartHostOpt
       expect(await post()).toEqual({ status: 401, type: json, code: 'UNAUTHENTICATED' });
       expect(await post('demo-token')).toEqual({ status: 403, type: json, code: 'FORBIDDEN' });
       // The admin passes the role check; there is no such alert.
-      expect(await post(DEMO_ADMIN_TOKEN)).toEqual({ status: 404, type: json, code: 'NOT_FOUND' });
+      expect(await post(DEMO_ADMIN_TOKEN)).toEqual({ status: 404, type: json, code: 'ALERT_NOT_FOUND' });
     });
 
     it('audits an admin’s realtime subscription across creators once; a creator’s is scoped and not audited', async () => {

@@ -95,8 +95,9 @@ export class AlertBook {
         return;
       }
       case 'alert.acknowledged': {
+        // The first acknowledgement of a life wins (a log written before acknowledging was idempotent may hold two).
         const alert = this.alerts.get(event.data.fingerprint);
-        if (alert) alert.acknowledged = { by: event.data.by, at: event.data.at };
+        if (alert && !alert.acknowledged) alert.acknowledged = { by: event.data.by, at: event.data.at };
         return;
       }
       case 'alert.notified': {

@@ -190,7 +190,9 @@ export function alertsProjection(options: AlertsProjectionOptions = {}): Project
       'alert.acknowledged': {
         key: byFingerprint,
         apply: (current, e) => {
-          if (current === null || !LIVE.has(current.state)) return undefined;
+          // The first acknowledgement of a life wins, as in the alerting runtime's book.
+          if (current === null || !LIVE.has(current.state) || current.acknowledged_by !== null)
+            return undefined;
           const firing = current.state !== 'pending';
           return {
             acknowledged_by: e.data.by,
