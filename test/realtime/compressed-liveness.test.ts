@@ -212,7 +212,7 @@ function kernelBufferBytes(): number {
   }
   return 64 * 1024 * 1024;
 }
-/** Past this many bytes sent to a stopped reader, its connection should long have backed up. */
+/** Past this many incompressible bytes written for a stopped reader, its connection should long have backed up. */
 const BACK_UP_BOUND_BYTES = 2 * kernelBufferBytes() + 16 * 1024 * 1024;
 
 /** The `n` of the next row written (each row's is distinct). */
@@ -227,7 +227,8 @@ let nextN = 0;
 async function backUp(reader: Reader, channels: readonly string[]): Promise<void> {
   reader.pause();
   const from = reader.server.bytesWritten;
-  for (;;) {
+  // Counted as written, not as sent: a server that stops sending while the socket could take more fails here too.
+  for (let written = 0; ; written += channels.length * ROWS_PER_ROUND * ROW_RANDOM_BYTES) {
     const before = hub.stats().queuedMessages;
     // Incompressible, so the bytes reach the socket; distinct keys, so nothing is folded away.
     // Written in one tick: one batch, so one message per channel.
@@ -245,10 +246,11 @@ async function backUp(reader: Reader, channels: readonly string[]): Promise<void
     });
     const everyQueued = hub.stats().queuedMessages - before >= channels.length;
     if (everyQueued && reader.server.writableLength > 0) break;
-    const sent = reader.server.bytesWritten - from;
-    if (sent > BACK_UP_BOUND_BYTES) {
+    if (written > BACK_UP_BOUND_BYTES) {
+      const sent = reader.server.bytesWritten - from;
+      const held = reader.server.writableLength;
       throw new Error(
-        `the connection never backed up: ${sent} bytes sent; hub ${JSON.stringify(hub.stats())}`,
+        `the connection never backed up: ${written} bytes written, ${sent} sent, ${held} held by the socket; hub ${JSON.stringify(hub.stats())}`,
       );
     }
   }
