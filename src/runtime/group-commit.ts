@@ -30,12 +30,13 @@ export interface GroupCommitOptions {
    */
   isolateFailures?: boolean | undefined;
   /**
-   * Fewest requests a flush is given when the queue is split over several
-   * free slots: a queue shorter than twice this goes out as one flush. Each
-   * flush costs both processes a round trip and a transaction, which on a
-   * busy or virtualised machine cost more than the extra requests a flush
-   * carries; only a queue long enough to keep several flushes busy is worth
-   * splitting. Default 1 (the queue is spread evenly over every free slot).
+   * The least work (see `sizeOf`) a flush is given when the queue is split
+   * over several free slots: a queue of less than twice this goes out as one
+   * flush. Each flush costs both processes a round trip and a transaction,
+   * which on a busy or virtualised machine cost more than the small requests
+   * a flush carries; only a queue with enough work to keep several flushes
+   * busy is worth splitting. Default 1 (the queue is spread evenly over every
+   * free slot).
    */
   minSplitSize?: number | undefined;
 }
@@ -52,6 +53,8 @@ export interface KeyedGroupCommitOptions<Request> extends GroupCommitOptions {
    * flush. Default: no keys, nothing is held.
    */
   keysOf?: ((request: Request) => Iterable<string>) | undefined;
+  /** The work of a request, for `minSplitSize` (the event store's: its events). Default 1. */
+  sizeOf?: ((request: Request) => number) | undefined;
 }
 
 /** A queued unit: one request, or several that must share one flush. */
@@ -59,6 +62,8 @@ interface Pending<Request, Result> {
   requests: readonly Request[];
   /** What its requests lock (see `keysOf`); empty without `keysOf`. */
   keys: readonly string[];
+  /** The work of its requests (see `sizeOf`). */
+  size: number;
   /** Called once with one outcome per request. */
   settle(outcomes: readonly FlushOutcome<Result>[]): void;
 }
@@ -88,6 +93,7 @@ export class GroupCommitter<Request, Result> {
   readonly #maxInFlight: number;
   readonly #isolateFailures: boolean;
   readonly #minSplitSize: number;
+  readonly #sizeOf: ((request: Request) => number) | undefined;
   readonly #keysOf: ((request: Request) => Iterable<string>) | undefined;
   /**
    * Queued units in submission order. The first `#heldCount` of them were
@@ -103,6 +109,8 @@ export class GroupCommitter<Request, Result> {
   readonly #busyKeys = new Map<string, number>();
   /** Requests in the queue (a unit of several counts each). */
   #queued = 0;
+  /** Their work (see `sizeOf`). */
+  #queuedSize = 0;
   #inFlight = 0;
   #scheduled = false;
   #idle: (() => void)[] = [];
@@ -113,6 +121,7 @@ export class GroupCommitter<Request, Result> {
     this.#maxInFlight = Math.max(1, options.maxInFlight ?? 2);
     this.#isolateFailures = options.isolateFailures ?? false;
     this.#minSplitSize = Math.max(1, options.minSplitSize ?? 1);
+    this.#sizeOf = options.sizeOf;
     this.#keysOf = options.keysOf;
   }
 
@@ -122,6 +131,7 @@ export class GroupCommitter<Request, Result> {
       this.#enqueue({
         requests: [request],
         keys: this.#keysOfAll([request]),
+        size: this.#sizeOf ? this.#sizeOf(request) : 1,
         settle: ([outcome = missingOutcome<Result>()]) => {
           if (outcome.ok) resolve(outcome.value);
           else reject(outcome.error);
@@ -149,6 +159,7 @@ export class GroupCommitter<Request, Result> {
       this.#enqueue({
         requests: [...requests],
         keys: this.#keysOfAll(requests),
+        size: this.#sizeOfAll(requests),
         settle: (outcomes) => resolve(requests.map((_, i) => outcomes[i] ?? missingOutcome<Result>())),
       });
     });
@@ -163,6 +174,7 @@ export class GroupCommitter<Request, Result> {
   #enqueue(pending: Pending<Request, Result>): void {
     this.#queue.push(pending);
     this.#queued += pending.requests.length;
+    this.#queuedSize += pending.size;
     this.#schedule();
   }
 
@@ -174,6 +186,14 @@ export class GroupCommitter<Request, Result> {
       this.#scheduled = false;
       this.#pump();
     });
+  }
+
+  #sizeOfAll(requests: readonly Request[]): number {
+    const sizeOf = this.#sizeOf;
+    if (sizeOf === undefined) return requests.length;
+    let size = 0;
+    for (const request of requests) size += sizeOf(request);
+    return size;
   }
 
   #keysOfAll(requests: readonly Request[]): readonly string[] {
@@ -191,14 +211,19 @@ export class GroupCommitter<Request, Result> {
     // connections idle while it commits. A short one goes as one flush.
     const free = this.#maxInFlight - this.#inFlight;
     if (free <= 0 || this.#queue.length <= this.#heldCount) return;
-    const flushes = Math.max(1, Math.min(free, Math.floor(this.#queued / this.#minSplitSize)));
+    const flushes = Math.max(1, Math.min(free, Math.floor(this.#queuedSize / this.#minSplitSize)));
     const size = Math.min(this.#maxBatch, Math.ceil(this.#queued / flushes));
     while (this.#inFlight < this.#maxInFlight && this.#queue.length > this.#heldCount) {
       const batch = this.#take(size);
       if (batch.length === 0) return; // every unit left is held back
       let count = 0;
-      for (const pending of batch) count += pending.requests.length;
+      let work = 0;
+      for (const pending of batch) {
+        count += pending.requests.length;
+        work += pending.size;
+      }
       this.#queued -= count;
+      this.#queuedSize -= work;
       this.#inFlight++;
       void this.#run(batch);
     }
@@ -304,6 +329,7 @@ export class GroupCommitter<Request, Result> {
         {
           requests: [request],
           keys: pending.keys,
+          size: 1,
           settle: ([outcome = missingOutcome<Result>()]) => outcomes.push(outcome),
         },
       ]);

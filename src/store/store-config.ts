@@ -37,9 +37,9 @@ export interface EventStoreConfig<M = UntypedEvents> {
   maxConcurrentFlushes?: number;
   /**
    * Group commit: the queue is split over several flushes in flight only into
-   * flushes of at least this many appends (a shorter queue goes as one flush:
-   * every flush is a round trip and a transaction for both processes).
-   * Default 16; 1 spreads every queue evenly over the free flushes.
+   * flushes of at least this many events (a queue of fewer than twice this
+   * goes as one flush: every flush is a round trip and a transaction for both
+   * processes). Default 16; 1 spreads every queue evenly over the free flushes.
    */
   minSplitSize?: number;
   /** Months of partitions created ahead by migrate(). Default 3. */

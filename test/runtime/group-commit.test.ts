@@ -117,6 +117,25 @@ describe('GroupCommitter', () => {
     ]);
   });
 
+  it('minSplitSize counts the work sizeOf gives: a few large requests are still split', async () => {
+    const { batches, flush, hold } = recordingFlush();
+    const committer = new GroupCommitter(flush, {
+      maxInFlight: 2,
+      minSplitSize: 16,
+      sizeOf: (n: number) => n,
+    });
+    const release = hold();
+    const large = [20, 20].map((n) => committer.submit(n));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(batches).toEqual([[20], [20]]);
+    release();
+    await Promise.all(large);
+    const small = [1, 2, 3].map((n) => committer.submit(n));
+    await Promise.all(small);
+    expect(batches.slice(2)).toEqual([[1, 2, 3]]);
+  });
+
   it('submitMany keeps its requests in one flush, whatever maxBatch and the free slots', async () => {
     const { batches, flush, hold } = recordingFlush();
     const committer = new GroupCommitter(flush, { maxInFlight: 2, maxBatch: 2 });

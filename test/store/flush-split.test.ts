@@ -2,8 +2,9 @@
  * How the PostgreSQL store's group commit splits a burst of appends over its
  * flush slots: a short burst goes as one `append_batch` call (one round trip
  * and transaction for both processes), a long one is split over the free
- * slots into flushes of at least `minSplitSize`; `minSplitSize: 1` spreads
- * every burst evenly, as before the option existed.
+ * slots into flushes of at least `minSplitSize` events (so a few large
+ * appends are still split); `minSplitSize: 1` spreads every burst evenly, as
+ * before the option existed.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,13 +34,18 @@ describe.skipIf(!postgresEngine.available)('group commit flush splitting on Post
     return store;
   };
 
-  /** Append `n` single events to distinct streams in one synchronous burst; the append_batch calls sent. */
-  const burst = async (store: EventStore, tag: string, n: number): Promise<number> => {
+  /** Append `n` times `size` events to distinct streams in one synchronous burst; the append_batch calls sent. */
+  const burst = async (store: EventStore, tag: string, n: number, size = 1): Promise<number> => {
     counting.sent.length = 0;
     const results = await Promise.all(
-      Array.from({ length: n }, (_, i) => store.append(`${tag}-${i}`, [event(i)])),
+      Array.from({ length: n }, (_, i) =>
+        store.append(
+          `${tag}-${i}`,
+          Array.from({ length: size }, (_, j) => event(j)),
+        ),
+      ),
     );
-    expect(results.map((r) => r.nextVersion)).toEqual(Array.from({ length: n }, () => 1));
+    expect(results.map((r) => r.nextVersion)).toEqual(Array.from({ length: n }, () => size));
     return counting.sent.filter((text) => text.includes('append_batch')).length;
   };
 
@@ -54,11 +60,13 @@ describe.skipIf(!postgresEngine.available)('group commit flush splitting on Post
     await inner.end();
   });
 
-  it('by default a burst shorter than twice 16 appends is one flush; 64 fill the four slots', async () => {
+  it('by default a burst of fewer than twice 16 events is one flush; 64 events, or 8 appends of 100, fill the four slots', async () => {
     const store = await open();
     expect(await burst(store, 'short', 12)).toBe(1);
     expect(await burst(store, 'pair', 31)).toBe(1);
     expect(await burst(store, 'long', 64)).toBe(4);
+    // Eight appends of 100 events: enough work for every slot.
+    expect(await burst(store, 'large', 8, 100)).toBe(4);
   });
 
   it('minSplitSize 1 spreads a short burst over every free slot', async () => {

@@ -173,7 +173,9 @@ export class PostgresEventStore implements EventStore {
     this.#committer = new GroupCommitter((batch) => this.#flush(this.#joinable(batch)), {
       maxBatch: config.maxBatch,
       maxInFlight: config.maxConcurrentFlushes ?? Math.min(4, sql.maxConcurrency ?? 4),
+      // Counted in events: a flush of a few large appends is worth splitting, one of a few events is not.
       minSplitSize: config.minSplitSize,
+      sizeOf: (request) => Math.max(1, request.events.length),
       // The rows append_batch locks: a request for a stream (or key) that a
       // flush in flight holds waits in the queue, not in the database.
       keysOf: lockedRowsOf,
