@@ -127,11 +127,12 @@ export class GroupCommitter<Request, Result> {
 
   /** Queue a request; resolves with its own result once its flush committed. */
   submit(request: Request): Promise<Result> {
+    const requests = [request];
     return new Promise<Result>((resolve, reject) => {
       this.#enqueue({
-        requests: [request],
-        keys: this.#keysOfAll([request]),
-        size: this.#sizeOf ? this.#sizeOf(request) : 1,
+        requests,
+        keys: this.#keysOfAll(requests),
+        size: this.#sizeOfAll(requests),
         settle: ([outcome = missingOutcome<Result>()]) => {
           if (outcome.ok) resolve(outcome.value);
           else reject(outcome.error);

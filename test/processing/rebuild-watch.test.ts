@@ -13,16 +13,13 @@ import {
 import { migrateProcessing } from '../../src/processing/migrate-processing.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
 import { sqlEngines, type TestDatabase } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 import { stockLevels } from './fixtures/projections.js';
 
 const cleanup: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
-
-async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 10));
-}
 
 async function opened(engine: (typeof sqlEngines)[number]) {
   const db: TestDatabase = await engine.open();
@@ -49,7 +46,7 @@ describe.each(sqlEngines)('watchProjectionRebuilds on $name', (engine) => {
     cleanup.push(() => watch.stop());
     await watch.start();
     await rebuild();
-    await until(() => seen.length === 1);
+    await waitFor(() => seen.length === 1);
     expect(seen).toEqual([{ projection: 'stock_levels', generation: 1, through: expect.any(String) }]);
   });
 

@@ -295,34 +295,33 @@ async function expectCaughtUp(reader: Reader, channels: readonly string[]): Prom
 
 const NAMES = CHANNELS.map((c) => c.name);
 
+/** Three cycles of: back the connection up, then read it all and check every channel caught up. */
+async function backUpAndCatchUp(reader: Reader, channels: readonly string[]): Promise<void> {
+  for (let cycle = 0; cycle < 3; cycle++) {
+    await backUp(reader, channels);
+    await expectCaughtUp(reader, channels);
+  }
+}
+
 describe('a compressed connection whose reader stopped reading', () => {
   it('multiplexed SSE with gzip: every subscription catches up, heartbeats included', async () => {
     const reader = await openSse(`/sse?${NAMES.map((c) => `sub.${c}.channel=${c}`).join('&')}`, NAMES);
     await waitFor(() => NAMES.every((c) => reader.seen.get(c)!.ready), { what: 'ready on every channel' });
-    for (let cycle = 0; cycle < 3; cycle++) {
-      await backUp(reader, NAMES);
-      await expectCaughtUp(reader, NAMES);
-    }
+    await backUpAndCatchUp(reader, NAMES);
     reader.close();
   }, 120_000);
 
   it('single-subscription SSE with gzip: catches up, heartbeats included', async () => {
     const reader = await openSse('/sse?channel=alpha', ['alpha']);
     await waitFor(() => reader.seen.get('alpha')!.ready, { what: 'ready' });
-    for (let cycle = 0; cycle < 3; cycle++) {
-      await backUp(reader, ['alpha']);
-      await expectCaughtUp(reader, ['alpha']);
-    }
+    await backUpAndCatchUp(reader, ['alpha']);
     reader.close();
   }, 120_000);
 
   it('multiplexed WebSocket with permessage-deflate: every subscription catches up, heartbeats included', async () => {
     const reader = await openWebSocket(NAMES);
     await waitFor(() => NAMES.every((c) => reader.seen.get(c)!.ready), { what: 'ready on every channel' });
-    for (let cycle = 0; cycle < 3; cycle++) {
-      await backUp(reader, NAMES);
-      await expectCaughtUp(reader, NAMES);
-    }
+    await backUpAndCatchUp(reader, NAMES);
     reader.close();
   }, 120_000);
 

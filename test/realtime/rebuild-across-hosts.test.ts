@@ -17,6 +17,7 @@ import type { ProjectionDefinition } from '../../src/processing/projection/defin
 import { createEventStore } from '../../src/store/create-event-store.js';
 import type { StoredEvent } from '../../src/store/types.js';
 import { postgresUrl, sqlEngines, type TestDatabase } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 
 interface StockRow extends Record<string, unknown> {
   creator_id: string;
@@ -54,11 +55,6 @@ const cleanup: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
-
-/** Resolves when `check()` holds (polling); the test's own timeout bounds it. */
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 10));
-}
 
 /** Another connection to the same database: a pool of its own on PostgreSQL, the one instance on PGlite. */
 function anotherConnection(db: TestDatabase, engineName: string): SqlClient {
@@ -126,7 +122,7 @@ function subscriber(engine: SyncEngine, channel: string, cursor?: string) {
     seen,
     resets: () => seen.filter((e) => e.type === 'reset').length,
     cursor: () => seen.findLast((e) => e.type === 'reset' || e.type === 'data')?.cursor,
-    ready: () => until(() => seen.some((e) => e.type === 'ready')),
+    ready: () => waitFor(() => seen.some((e) => e.type === 'ready')),
   };
 }
 
@@ -201,7 +197,7 @@ describe.each(sqlEngines)('a projection rebuilt by the CLI, on $name', (engine) 
       const rebuilt = await tableRows(db.sql, db.schema, 'rb_stock');
       expect(rebuilt).toEqual(['S0=0', 'S1=1', 'S2=2']);
       // Default poll (5 s) or the swap's notification: either way, within the test's bound.
-      await until(() =>
+      await waitFor(() =>
         rebuiltSubs.every((c) => JSON.stringify(byKey(c.table.rows())) === JSON.stringify(rebuilt)),
       );
       // The initial snapshot, then the rebuilt one (the stray row gone with it).
@@ -233,8 +229,8 @@ describe.each(sqlEngines)('a projection rebuilt by the CLI, on $name', (engine) 
 
       await rebuildThroughCli(anotherConnection(db, engine.name), db.schema, 'rb_stock');
       const rebuilt = await tableRows(db.sql, db.schema, 'rb_stock');
-      await until(() => onB.resets() === 2);
-      await until(() => JSON.stringify(byKey(onB.table.rows())) === JSON.stringify(rebuilt));
+      await waitFor(() => onB.resets() === 2);
+      await waitFor(() => JSON.stringify(byKey(onB.table.rows())) === JSON.stringify(rebuilt));
       // A has not noticed: its notification was lost and it does not poll.
       expect(onA.resets()).toBe(1);
       expect(byKey(onA.table.rows())).toContain('STRAY=7');
@@ -243,7 +239,7 @@ describe.each(sqlEngines)('a projection rebuilt by the CLI, on $name', (engine) 
         // Its LISTEN comes back: notifications sent meanwhile were lost, so it compares at once.
         deafA.state.deaf = false;
         for (const reconnected of deafA.state.reconnected) reconnected();
-        await until(() => JSON.stringify(byKey(onA.table.rows())) === JSON.stringify(rebuilt));
+        await waitFor(() => JSON.stringify(byKey(onA.table.rows())) === JSON.stringify(rebuilt));
         expect(onA.resets()).toBe(2);
       }
       for (const c of otherSubs) expect(c.resets()).toBe(1);
@@ -264,7 +260,7 @@ describe.each(sqlEngines)('a projection rebuilt by the CLI, on $name', (engine) 
 
       await rebuildThroughCli(anotherConnection(db, engine.name), db.schema, 'rb_stock');
       const rebuilt = await tableRows(db.sql, db.schema, 'rb_stock');
-      await until(() => rebuiltSubs.every((c) => c.resets() === 2));
+      await waitFor(() => rebuiltSubs.every((c) => c.resets() === 2));
       // Host C starts after the rebuild; a subscriber's snapshot tells its buffer where it starts.
       const c = await host(anotherConnection(db, engine.name), db.schema, engine.name);
       await subscriber(c, 'rb_stock').ready();
@@ -289,7 +285,7 @@ describe.each(sqlEngines)('a projection rebuilt by the CLI, on $name', (engine) 
       const { a, rebuiltSubs, otherSubs } = await hostsWithStaleRows(db, engine.name, sqls, [200, 200]);
       await a.projections.get('rb_stock')!.rebuild();
       const rebuilt = await tableRows(db.sql, db.schema, 'rb_stock');
-      await until(() =>
+      await waitFor(() =>
         rebuiltSubs.every((c) => JSON.stringify(byKey(c.table.rows())) === JSON.stringify(rebuilt)),
       );
       // The progress event, the notification and the polls compare one generation: one reload

@@ -13,6 +13,7 @@ import { defineProjection, rebuildProjection } from '../../src/processing/index.
 import type { ProjectionDefinition } from '../../src/processing/projection/definition.js';
 import type { EventStore, ReadAllOptions, StoredEvent } from '../../src/store/types.js';
 import { sqlEngines } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 
 interface StockRow extends Record<string, unknown> {
   creator_id: string;
@@ -46,11 +47,6 @@ const cleanup: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
-
-/** Resolves when `check()` holds (polling); the test's own timeout bounds it. */
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 10));
-}
 
 /** A subscriber of the channel (resuming from `cursor`): its rows and the envelopes it got. */
 function subscriber(engine: SyncEngine, cursor?: string) {
@@ -120,7 +116,7 @@ describe.each(sqlEngines)('a rebuild behind the live processor, on $name', (engi
       for (let i = 0; i < 3; i++) await set(`S${i}`, i);
       await host.whenCaughtUp({ timeoutMs: 30_000 });
       const live = subscriber(host);
-      await until(() => live.seen.some((e) => e.type === 'ready'));
+      await waitFor(() => live.seen.some((e) => e.type === 'ready'));
 
       const projection = host.projections.get('rg_stock')!;
       let ahead: string | undefined;
@@ -130,7 +126,7 @@ describe.each(sqlEngines)('a rebuild behind the live processor, on $name', (engi
         await set('S1', 100);
         await set('S9', 9);
         await host.whenCaughtUp({ timeoutMs: 30_000 });
-        await until(() => show(live.table.rows()).includes('c1/S9=9:1'));
+        await waitFor(() => show(live.table.rows()).includes('c1/S9=9:1'));
         ahead = live.seen.findLast((e) => e.type === 'data')?.cursor ?? undefined;
         await projection.stop();
       });
@@ -140,7 +136,7 @@ describe.each(sqlEngines)('a rebuild behind the live processor, on $name', (engi
       // fix the fresh table stopped at the replay's end, behind the hub's buffer: every snapshot
       // was too old for it and the subscription ended in SNAPSHOT_FAILED; the processor would
       // then apply the changes again, at positions the hub had already seen.)
-      await until(
+      await waitFor(
         () => live.state.error !== undefined || (live.resets() === 2 && live.seen.at(-1)?.type === 'ready'),
       );
       expect(live.state.error).toBeUndefined();
@@ -150,7 +146,7 @@ describe.each(sqlEngines)('a rebuild behind the live processor, on $name', (engi
       // A later change: once it arrived, everything before it was delivered (or dropped).
       await set('MARK', 1);
       await host.whenCaughtUp({ timeoutMs: 30_000 });
-      await until(() => show(live.table.rows()).some((r) => r.startsWith('c1/MARK=')));
+      await waitFor(() => show(live.table.rows()).some((r) => r.startsWith('c1/MARK=')));
 
       const { rows } = await db.sql.query<StockRow>(`SELECT * FROM "${db.schema}"."rg_stock"`);
       expect(show(rows)).toEqual(['c1/MARK=1:1', 'c1/S0=0:1', 'c1/S1=100:2', 'c1/S2=2:1', 'c1/S9=9:1']);
@@ -158,7 +154,7 @@ describe.each(sqlEngines)('a rebuild behind the live processor, on $name', (engi
 
       // A client that got the processor's changes past the replay's end comes back.
       const back = subscriber(host, ahead);
-      await until(() => back.seen.some((e) => e.type === 'ready'));
+      await waitFor(() => back.seen.some((e) => e.type === 'ready'));
       expect(back.seen[0]?.type).toBe('reset');
       expect(show(back.table.rows())).toEqual(show(rows));
     },
