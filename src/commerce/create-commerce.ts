@@ -13,9 +13,11 @@ import { authorizeWrite, isSystemPrincipal } from '../access/acting-principal.js
 import { auditedRead, requireRole } from '../access/audited-read.js';
 import { frozenPrincipal } from '../access/principal.js';
 import type { Authorization } from '../core/authorization.js';
+import { compareCheckpoints } from '../core/checkpoint.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { policyFor } from '../conflicts/config.js';
 import type { Row, RowChange } from '../core/row-change.js';
+import { ProcessorWaitTimeoutError } from '../processing/errors.js';
 import type { Processor } from '../processing/index.js';
 import {
   createSagaRunner,
@@ -527,14 +529,31 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     return this.sagaRunner.waitFor(cancellationSagaId(creatorId, orderId), { timeoutMs });
   }
 
-  /** Resolve once the triggers, the handler and the read models have read the log as it is now. */
+  /**
+   * Resolve once the triggers, the handler and the read models have read the
+   * log, including what they appended while catching up: the inventory
+   * handler's alerts and the conflict processor's outcomes are events the read
+   * models fold, so passes repeat until one leaves the log where it found it.
+   *
+   * @throws ProcessorWaitTimeoutError (`PROCESSOR_WAIT_TIMEOUT`) when the log
+   * has not come to rest within `timeoutMs` (a steady stream of appends).
+   */
   async whenIdle(timeoutMs = 30_000): Promise<void> {
-    await this.#trigger?.whenCaughtUp();
-    await this.#cancelTrigger?.whenCaughtUp();
-    await this.readModels.whenCaughtUp({ timeoutMs });
-    await this.inventoryHandler.whenCaughtUp({ timeoutMs });
-    await this.conflicts?.whenCaughtUp({ timeoutMs });
-    await this.inventorySync?.whenCaughtUp({ timeoutMs });
+    const deadline = Date.now() + timeoutMs;
+    let head = await this.store.committedCheckpoint();
+    for (;;) {
+      const left = Math.max(1, deadline - Date.now());
+      await this.#trigger?.whenCaughtUp();
+      await this.#cancelTrigger?.whenCaughtUp();
+      await this.readModels.whenCaughtUp({ timeoutMs: left });
+      await this.inventoryHandler.whenCaughtUp({ timeoutMs: left });
+      await this.conflicts?.whenCaughtUp({ timeoutMs: left });
+      await this.inventorySync?.whenCaughtUp({ timeoutMs: left });
+      const now = await this.store.committedCheckpoint();
+      if (compareCheckpoints(now, head) <= 0) return;
+      if (Date.now() >= deadline) throw new ProcessorWaitTimeoutError('commerce', now, timeoutMs, 'Commerce');
+      head = now;
+    }
   }
 }
 

@@ -1,8 +1,11 @@
 /**
  * Which inline hooks see an append batch: those that read one of its event
- * types (`InlineHook.eventTypes`), or every hook that names none.
+ * types (`InlineHook.eventTypes`), or every hook that names none; and the
+ * batch's events as `lockBeforeWrite` sees them, before they are written.
  */
-import type { InlineHook } from './types.js';
+import { START_CHECKPOINT } from '../core/checkpoint.js';
+import type { PreparedAppend } from './prepare-append.js';
+import type { EventMetadata, InlineHook, StoredEvent } from './types.js';
 
 /**
  * The hooks that read an event of the batch.
@@ -22,4 +25,40 @@ export function hooksFor(
     if (!types || batch.some((req) => req.events.some((e) => types.has(e.type)))) chosen.push(hook);
   }
   return chosen;
+}
+
+/**
+ * The events of a batch about to be written, for `InlineHook.lockBeforeWrite`:
+ * parsed from the JSON the write sends, so a hook computes from them what it
+ * will compute from the stored events. Only the types `hooks` read are parsed;
+ * what the write assigns (version, position, checkpoint, processing time) is
+ * zero.
+ *
+ * @example
+ * ```ts
+ * for (const hook of hooks) await hook.lockBeforeWrite?.({ tx, events: pendingEvents(hooks, batch) });
+ * ```
+ */
+export function pendingEvents(hooks: readonly InlineHook[], batch: readonly PreparedAppend[]): StoredEvent[] {
+  const all = hooks.some((h) => !h.eventTypes);
+  const events: StoredEvent[] = [];
+  for (const req of batch) {
+    for (const e of req.events) {
+      if (!all && !hooks.some((h) => h.eventTypes!.has(e.type))) continue;
+      events.push({
+        id: e.id,
+        aggregateId: req.streamId,
+        aggregateType: req.aggregateType,
+        type: e.type,
+        data: JSON.parse(e.dataJson) as unknown,
+        metadata: JSON.parse(e.metadataJson) as EventMetadata,
+        version: 0,
+        globalPosition: 0,
+        occurredAt: e.occurredAt,
+        processedAt: new Date(0),
+        checkpoint: START_CHECKPOINT,
+      });
+    }
+  }
+  return events;
 }

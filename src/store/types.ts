@@ -283,6 +283,16 @@ export interface InlineHook {
    * append. May return a callback run after the commit.
    */
   apply(context: { tx?: SqlTransaction; events: readonly StoredEvent[] }): Promise<void | (() => void)>;
+  /**
+   * Called on a SQL store inside the batch's transaction before its events are
+   * written, so before the transaction has an id: the log orders transactions
+   * by id, so flushes that wait on each other here also follow each other in
+   * the log. An inline fold that takes its row locks here folds concurrent
+   * flushes in log order, and equals a rebuild. Not called in memory (one
+   * batch at a time). `events` lack what only the write gives (version,
+   * global position, checkpoint, processing time: zero values).
+   */
+  lockBeforeWrite?(context: { tx: SqlTransaction; events: readonly StoredEvent[] }): Promise<void>;
 }
 
 /**

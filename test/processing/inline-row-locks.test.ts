@@ -2,8 +2,9 @@
  * Inline applies lock the rows they touch, not the whole projection or
  * tenant, on real PostgreSQL: a flush that holds some rows does not hold back
  * flushes on other rows, flushes on shared rows still lose no update, a set's
- * rebuild under concurrent appends ends where a quiet rebuild does, and a
- * flush takes its locks in one statement per table it touches.
+ * rebuild under concurrent appends ends where a quiet rebuild does,
+ * concurrent flushes on one row fold in log order, and a flush takes its
+ * locks in one statement per table it touches.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Row } from '../../src/core/row-change.js';
@@ -17,6 +18,8 @@ import {
   type Projection,
   type ProjectionSet,
 } from '../../src/processing/index.js';
+import { rowLocks } from '../../src/processing/projection/advisory-locks.js';
+import { projectionLockKey } from '../../src/processing/projection/table-names.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
 import type { EventStore, StoredEvent } from '../../src/store/types.js';
 import { postgresEngine, type TestDatabase } from '../support/databases.js';
@@ -67,6 +70,19 @@ const revenue = defineProjection({
           lines: Number(row?.['lines'] ?? 0) + 1,
         };
       },
+    },
+  },
+});
+
+/** Per shop, the last order a line was added to: the fold's result depends on the order of events. */
+const lastOrder = defineProjection({
+  name: 'rl_last',
+  key: ['shop_id'],
+  migrations: ['CREATE TABLE :TABLE: (shop_id text PRIMARY KEY, last_order text NOT NULL)'],
+  handlers: {
+    'sale.line_added': {
+      key: (e) => ({ shop_id: saleOf(e).shopId }),
+      apply: (_row, e) => ({ last_order: saleOf(e).orderId }),
     },
   },
 });
@@ -273,6 +289,76 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
       revenue: await set.unscopedRows('rl_revenue'),
     }).toEqual(live);
   }, 120_000);
+
+  it('concurrent flushes on one row fold in log order, as a rebuild does', async () => {
+    // Two hosts: each store flushes on its own, with its own projection and set.
+    const second = createEventStore({ sql: db.sql, schema: db.schema, pollIntervalMs: 200 });
+    stoppers.push(() => second.close());
+    const stockDef = stockLevels('inline', 'rl_stock');
+    const open = async (on: EventStore) => {
+      const projection = createProjection({ store: on, definition: stockDef });
+      const set = createProjectionSet({
+        store: on,
+        name: 'rl_last',
+        definitions: [lastOrder],
+        tenantOf: () => 't',
+      });
+      await projection.start();
+      await set.start();
+      stoppers.push(
+        () => set.stop(),
+        () => projection.stop(),
+      );
+      return { projection, set };
+    };
+    const { projection, set } = await open(store);
+    await open(second);
+    // Another session holds the rows of sku a and of shop s0, which sort before b and s1.
+    const held = [
+      ...rowLocks(projectionLockKey(db.schema, stockDef), stockDef.key, [{ sku: 'a', warehouse: 'w' }]),
+      ...rowLocks(`creatorflow.read_models:${db.schema}.rl_last.rl_last`, ['shop_id'], [{ shop_id: 's0' }]),
+    ];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    const holder = db.sql.transaction(async (tx) => {
+      for (const lock of held)
+        await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lock.name]);
+      holding = true;
+      await released;
+    });
+    try {
+      await waitFor(() => holding, { what: 'the other session holding rows a and s0' });
+      // A touches a, b, s0 and s1, and waits for a; B touches b and s1 meanwhile.
+      const first = store.append('first', [
+        { type: 'stock.set', data: { sku: 'a', warehouse: 'w', quantity: 1 } },
+        { type: 'stock.set', data: { sku: 'b', warehouse: 'w', quantity: 1 } },
+        line('s0', 'first', 1),
+        line('s1', 'first', 1),
+      ]);
+      await waitFor(async () => (await rowLockWaiters()) > 0, { what: 'the first append waiting for row a' });
+      await second.append('second', [
+        { type: 'stock.set', data: { sku: 'b', warehouse: 'w', quantity: 2 } },
+        line('s1', 'second', 2),
+      ]);
+      release();
+      await holder;
+      await first;
+    } finally {
+      release();
+    }
+    // Whichever came first in the log, the rows hold the later one's values.
+    const { events } = await store.readAll({ limit: 100 });
+    const lastOf = (type: string, match: (d: Record<string, unknown>) => boolean) =>
+      events.filter((e) => e.type === type && match(e.data as Record<string, unknown>)).at(-1)!
+        .data as Record<string, unknown>;
+    expect(await projection.find({ sku: 'b', warehouse: 'w' })).toMatchObject({
+      on_hand: lastOf('stock.set', (d) => d['sku'] === 'b')['quantity'],
+    });
+    expect(await set.unscopedFind('rl_last', { shop_id: 's1' })).toMatchObject({
+      last_order: lastOf('sale.line_added', (d) => d['shopId'] === 's1')['orderId'],
+    });
+  }, 60_000);
 
   it('a flush takes its locks in one statement per table it touches, whatever its tenants', async () => {
     await openSet('rl_shop', (e) => saleOf(e).shopId);

@@ -19,8 +19,9 @@ import type { Row, RowChange } from '../../core/row-change.js';
 import type { SqlQueryable, SqlTransaction } from '../../core/sql-client.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import { createProcessor, type Processor } from '../processor.js';
-import { takeAdvisoryLocks } from '../projection/advisory-locks.js';
+import { lockId, takeAdvisoryLocks, type AdvisoryLock } from '../projection/advisory-locks.js';
 import type { LockRows } from '../projection/apply-batch.js';
+import { keysTouched } from '../projection/keys-touched.js';
 import type { ProjectionDefinition } from '../projection/definition.js';
 import type { TableBackend } from '../projection/table-backend.js';
 import { projectionSetStorageOf } from '../state/processing-state-of.js';
@@ -72,6 +73,8 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
   readonly #guards: readonly ProjectionSetGuard[];
   /** A table reaches rows by scope on an earlier table's row changes: every inline batch locks the set exclusively. */
   readonly #scopesRows: boolean;
+  /** The locks each inline transaction took before its write (the fold does not take them again). */
+  readonly #lockedBeforeWrite = new WeakMap<SqlTransaction, ReadonlySet<string>>();
   /** Async mode with guards: the inline guard copies of the guarded tables. */
   readonly #guardCopies: ProjectionSet | undefined;
   /** In memory, the checkpoint the inline tables have applied up to. */
@@ -153,6 +156,7 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       eventTypes: this.#rawTypes,
       apply: ({ tx, events }) =>
         storage.kind === 'memory' || !tx ? this.#applyStaged(events) : this.#applyInline(events, tx),
+      lockBeforeWrite: ({ tx, events }) => this.#lockBeforeWrite(events, tx),
     });
   }
 
@@ -360,12 +364,45 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
         if (scoped && !exclusive) throw new Error(`projection set "${this.#name}": unforeseen scope`);
         const locks = exclusive ? first : [...first, ...storage.rowLocks(table, keys)];
         first = [];
-        await takeAdvisoryLocks(tx, locks);
+        // Those taken before the write are held: a statement for the others only.
+        const held = this.#lockedBeforeWrite.get(tx);
+        await takeAdvisoryLocks(tx, held ? locks.filter((l) => !held.has(lockId(l))) : locks);
       };
     const all = await foldSet(this.definitions, relevant, new Map(), (t) => this.table(t, tx), lockRowsOf);
     this.#check(relevant, all);
     if (all.length === 0) return undefined;
     return () => this.publish(all);
+  }
+
+  /**
+   * Before an inline batch is written: lock the rows its raw events will
+   * fold into, so flushes folding one row follow each other in the log as
+   * they fold (the log orders transactions by the id the write gives them)
+   * and the tables equal a rebuild. A batch reaching rows by scope, or whose
+   * keys need the written event, takes the set's lock exclusively. The rows
+   * of tables folding row changes are known only once the batch is folded,
+   * so the fold locks them (see docs/projections.md, "Inline folds in log order").
+   */
+  async #lockBeforeWrite(events: readonly StoredEvent[], tx: SqlTransaction): Promise<void> {
+    const storage = this.#storage;
+    const relevant = events.filter((e) => this.#rawTypes.has(e.type));
+    if (relevant.length === 0 || storage.kind !== 'sql') return;
+    const tenants = relevant.map(this.#tenantOf);
+    let locks: AdvisoryLock[] | null = [];
+    if (!this.#reachesByScope(relevant)) {
+      for (const def of this.definitions) {
+        const keys = keysTouched(def, relevant);
+        if (keys === null) {
+          locks = null;
+          break;
+        }
+        locks.push(...storage.rowLocks(def.table, keys));
+      }
+    }
+    locks =
+      locks === null ? storage.applyLocks(tenants, true) : [...storage.applyLocks(tenants, false), ...locks];
+    this.#lockedBeforeWrite.set(tx, new Set(locks.map(lockId)));
+    await takeAdvisoryLocks(tx, locks);
   }
 
   /**

@@ -54,6 +54,19 @@ export async function takeAdvisoryLocks(tx: SqlQueryable, locks: readonly Adviso
 }
 
 /**
+ * A lock's identity within a transaction (its mode and name), to tell which
+ * of a list are held already.
+ *
+ * @example
+ * ```ts
+ * const held = new Set(before.map(lockId)); takeAdvisoryLocks(tx, later.filter((l) => !held.has(lockId(l))));
+ * ```
+ */
+export function lockId(lock: AdvisoryLock): string {
+  return `${lock.mode} ${lock.name}`;
+}
+
+/**
  * The row locks of `keys` of a table whose locks are named after `namespace`:
  * one per distinct key, sorted by name (the order every holder takes them in).
  *

@@ -18,7 +18,8 @@ import {
 } from '../partitions/partitioned-processor.js';
 import { createProcessor, type Processor } from '../processor.js';
 import type { HandlerContext, PostCommit, ProcessorOptions, StartFrom } from '../processor-options.js';
-import { rowLocks, takeAdvisoryLocks } from './advisory-locks.js';
+import { lockId, rowLocks, takeAdvisoryLocks, type AdvisoryLock } from './advisory-locks.js';
+import { keysTouched } from './keys-touched.js';
 import { applyProjectionBatch, type LockRows } from './apply-batch.js';
 import type { ProjectionDefinition } from './definition.js';
 import { partitionCoordinationOf, projectionStorageOf } from '../state/processing-state-of.js';
@@ -190,24 +191,36 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     }
     if (this.#removeHook) return;
     const lockKey = projectionLockKey(this.#store.schema, this.#def);
+    // Concurrent group-commit flushes that read one row and write it back would
+    // overwrite each other's updates: each locks the rows it touches, held to
+    // COMMIT, and flushes on other rows go on meanwhile. The projection's lock is
+    // shared by applies and exclusive for a rebuild's swap, and for a batch
+    // reaching rows by scope (rows it did not lock could be written under it).
+    const locksOf = (keys: readonly Row[] | null): AdvisoryLock[] =>
+      keys === null
+        ? [{ name: lockKey, mode: 'exclusive' }]
+        : [{ name: lockKey, mode: 'shared' }, ...rowLocks(lockKey, this.#def.key, keys)];
+    const lockedBeforeWrite = new WeakMap<SqlTransaction, ReadonlySet<string>>();
     this.#removeHook = this.#store.addInlineHook({
       name: projectionProcessorName(this.#def),
+      // A batch with none of them changes no row: no transaction, no lock.
+      eventTypes: new Set(this.#def.eventTypes),
+      // Taken before the write gives the transaction its place in the log, so
+      // flushes on one row fold in log order, as a rebuild does. One statement.
+      lockBeforeWrite: ({ tx, events }) => {
+        const keys = keysTouched(this.#def, events);
+        if (keys?.length === 0) return Promise.resolve();
+        const locks = locksOf(keys);
+        lockedBeforeWrite.set(tx, new Set(locks.map(lockId)));
+        return takeAdvisoryLocks(tx, locks);
+      },
       apply: ({ tx, events }) => {
         if (!tx) return this.#apply(events, undefined);
-        // Concurrent group-commit flushes that read one row and write it back would
-        // overwrite each other's updates: each locks the rows it touches (held to
-        // COMMIT, so applies to a row run in the order they commit), and flushes on
-        // other rows go on meanwhile. The projection's lock is shared by applies and
-        // exclusive for a rebuild's swap, and for a batch reaching rows by scope
-        // (rows it did not lock could be written under it). One statement.
-        return this.#apply(events, tx, (keys, scoped) =>
-          takeAdvisoryLocks(
-            tx,
-            scoped
-              ? [{ name: lockKey, mode: 'exclusive' }]
-              : [{ name: lockKey, mode: 'shared' }, ...rowLocks(lockKey, this.#def.key, keys)],
-          ),
-        );
+        const held = lockedBeforeWrite.get(tx);
+        return this.#apply(events, tx, (keys, scoped) => {
+          const locks = locksOf(scoped ? null : keys);
+          return takeAdvisoryLocks(tx, held ? locks.filter((l) => !held.has(lockId(l))) : locks);
+        });
       },
     });
   }

@@ -38,7 +38,7 @@ import type {
 } from '../types.js';
 import { Wakeups } from '../wakeups.js';
 import { traceStage } from '../../core/stage-trace.js';
-import { hooksFor } from '../inline-hooks.js';
+import { hooksFor, pendingEvents } from '../inline-hooks.js';
 import { AppendWriter, joinedCalls, type WriteMode, type WrittenBatch } from './append-writer.js';
 import { StreamReads } from './stream-reads.js';
 import { LogReader } from './log-reader.js';
@@ -409,7 +409,11 @@ export class PostgresEventStore implements EventStore {
         return joinedCommitted(batch, written);
       }
       const afterCommit: (() => void)[] = [];
+      const locking = hooks.filter((h) => h.lockBeforeWrite);
+      const pending = locking.length > 0 ? pendingEvents(locking, batch) : [];
       const written = await this.sql.transaction(async (tx) => {
+        // Before the write gives the transaction its id, and so its place in the log.
+        for (const hook of locking) await hook.lockBeforeWrite!({ tx, events: pending });
         const result = await this.#writer.write(tx, batch, { withEvents: true, mode, attemptId });
         if (result.events.length > 0) {
           for (const hook of hooks) {
