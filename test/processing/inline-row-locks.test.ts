@@ -87,6 +87,19 @@ const lastOrder = defineProjection({
   },
 });
 
+/** Per shop, the order whose row changed last (folded from rl_orders' row changes): order-dependent too. */
+const lastChanged = defineProjection({
+  name: 'rl_last_changed',
+  key: ['shop_id'],
+  migrations: ['CREATE TABLE :TABLE: (shop_id text PRIMARY KEY, order_id text NOT NULL)'],
+  handlers: {
+    [rowEventType('rl_orders')]: {
+      key: (e) => ({ shop_id: String(rowChangeOf(e).key['shop_id']) }),
+      apply: (_row, e) => ({ order_id: String(rowChangeOf(e).key['order_id']) }),
+    },
+  },
+});
+
 function line(shopId: string, orderId: string, total: number, hold = false) {
   return { type: 'sale.line_added', data: { shopId, orderId, total, ...(hold ? { hold } : {}) } };
 }
@@ -357,6 +370,58 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
     });
     expect(await set.unscopedFind('rl_last', { shop_id: 's1' })).toMatchObject({
       last_order: lastOf('sale.line_added', (d) => d['shopId'] === 's1')['orderId'],
+    });
+  }, 60_000);
+
+  it('flushes reaching one row of a table that folds row changes fold it in log order', async () => {
+    const second = createEventStore({ sql: db.sql, schema: db.schema, pollIntervalMs: 200 });
+    stoppers.push(() => second.close());
+    const open = async (on: EventStore) => {
+      const set = createProjectionSet({
+        store: on,
+        name: 'rl_changes',
+        definitions: [orders, lastChanged],
+        tenantOf: () => 't',
+      });
+      await set.start();
+      stoppers.push(() => set.stop());
+      return set;
+    };
+    const set = await open(store);
+    await open(second);
+    // Another session holds shop s0's row of rl_last_changed, which sorts before s1's.
+    const [held] = rowLocks(
+      `creatorflow.read_models:${db.schema}.rl_changes.rl_last_changed`,
+      ['shop_id'],
+      [{ shop_id: 's0' }],
+    );
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    const holder = db.sql.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [held!.name]);
+      holding = true;
+      await released;
+    });
+    try {
+      await waitFor(() => holding, { what: 'the other session holding row s0' });
+      // The first reaches s0 and s1 through orders of its own, and waits for s0; the
+      // second reaches s1 through another order meanwhile: no order row in common.
+      const first = store.append('first', [line('s0', 'first', 1), line('s1', 'first', 1)]);
+      await waitFor(async () => (await rowLockWaiters()) > 0, {
+        what: 'the first append waiting for row s0',
+      });
+      await second.append('second', [line('s1', 'second', 2)]);
+      release();
+      await holder;
+      await first;
+    } finally {
+      release();
+    }
+    const { events } = await store.readAll({ limit: 100 });
+    const lastS1 = events.filter((e) => e.type === 'sale.line_added' && saleOf(e).shopId === 's1').at(-1)!;
+    expect(await set.unscopedFind('rl_last_changed', { shop_id: 's1' })).toMatchObject({
+      order_id: saleOf(lastS1).orderId,
     });
   }, 60_000);
 

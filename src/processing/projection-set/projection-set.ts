@@ -26,6 +26,7 @@ import type { ProjectionDefinition } from '../projection/definition.js';
 import type { TableBackend } from '../projection/table-backend.js';
 import { projectionSetStorageOf } from '../state/processing-state-of.js';
 import { foldSet } from './fold-set.js';
+import { RowsReadBeforeWrite } from './rows-read-before-write.js';
 import type {
   ProjectionSetEventMap,
   ProjectionSetGuard,
@@ -73,8 +74,12 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
   readonly #guards: readonly ProjectionSetGuard[];
   /** A table reaches rows by scope on an earlier table's row changes: every inline batch locks the set exclusively. */
   readonly #scopesRows: boolean;
+  /** A table folds an earlier table's row changes: its rows are known only once the batch is folded. */
+  readonly #foldsRows: boolean;
   /** The locks each inline transaction took before its write (the fold does not take them again). */
   readonly #lockedBeforeWrite = new WeakMap<SqlTransaction, ReadonlySet<string>>();
+  /** The rows each inline transaction's dry fold read before its write (served to the fold after it). */
+  readonly #readBeforeWrite = new WeakMap<SqlTransaction, RowsReadBeforeWrite>();
   /** Async mode with guards: the inline guard copies of the guarded tables. */
   readonly #guardCopies: ProjectionSet | undefined;
   /** In memory, the checkpoint the inline tables have applied up to. */
@@ -104,6 +109,7 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       tables.add(def.table);
     }
     this.#rawTypes = raw;
+    this.#foldsRows = options.definitions.some((def) => def.eventTypes.some((t) => t.startsWith('row:')));
     this.#scopesRows = options.definitions.some((def) =>
       Object.entries(def.handlers).some(([type, handler]) => type.startsWith('row:') && handler.scope),
     );
@@ -368,41 +374,76 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
         const held = this.#lockedBeforeWrite.get(tx);
         await takeAdvisoryLocks(tx, held ? locks.filter((l) => !held.has(lockId(l))) : locks);
       };
-    const all = await foldSet(this.definitions, relevant, new Map(), (t) => this.table(t, tx), lockRowsOf);
+    const reads = this.#readBeforeWrite.get(tx);
+    const tableOf = reads
+      ? (t: string) => reads.serving(t, definitionOf(this.definitions, t).key, this.table(t, tx))
+      : (t: string) => this.table(t, tx);
+    const all = await foldSet(this.definitions, relevant, new Map(), tableOf, lockRowsOf);
     this.#check(relevant, all);
     if (all.length === 0) return undefined;
     return () => this.publish(all);
   }
 
   /**
-   * Before an inline batch is written: lock the rows its raw events will
-   * fold into, so flushes folding one row follow each other in the log as
-   * they fold (the log orders transactions by the id the write gives them)
-   * and the tables equal a rebuild. A batch reaching rows by scope, or whose
-   * keys need the written event, takes the set's lock exclusively. The rows
-   * of tables folding row changes are known only once the batch is folded,
-   * so the fold locks them (see docs/projections.md, "Inline folds in log order").
+   * Before an inline batch is written: lock the rows its fold will change, so
+   * flushes folding one row follow each other in the log as they fold (the
+   * log orders transactions by the id the write gives them) and the tables
+   * equal a rebuild. The rows of the raw events' tables are known from the
+   * events. Those of tables folding row changes are known once the earlier
+   * tables are folded: the batch is folded once here without writing, its
+   * locks taken and rows read as the fold does, and the fold after the write
+   * is served those rows. A batch reaching rows by scope, or whose keys need
+   * the written event, takes the set's lock exclusively.
    */
   async #lockBeforeWrite(events: readonly StoredEvent[], tx: SqlTransaction): Promise<void> {
     const storage = this.#storage;
     const relevant = events.filter((e) => this.#rawTypes.has(e.type));
     if (relevant.length === 0 || storage.kind !== 'sql') return;
     const tenants = relevant.map(this.#tenantOf);
-    let locks: AdvisoryLock[] | null = [];
-    if (!this.#reachesByScope(relevant)) {
-      for (const def of this.definitions) {
-        const keys = keysTouched(def, relevant);
-        if (keys === null) {
-          locks = null;
-          break;
-        }
-        locks.push(...storage.rowLocks(def.table, keys));
-      }
+    const held = new Set<string>();
+    this.#lockedBeforeWrite.set(tx, held);
+    const take = (locks: readonly AdvisoryLock[]) => {
+      for (const lock of locks) held.add(lockId(lock));
+      return takeAdvisoryLocks(tx, locks);
+    };
+    const rawKeys = this.#reachesByScope(relevant) ? null : this.#rawRowLocks(relevant);
+    if (rawKeys === null) return take(storage.applyLocks(tenants, true));
+    if (!this.#foldsRows) return take([...storage.applyLocks(tenants, false), ...rawKeys]);
+    let first = storage.applyLocks(tenants, false);
+    const lockRowsOf =
+      (table: string): LockRows =>
+      async (keys) => {
+        const locks = [...first, ...storage.rowLocks(table, keys)];
+        first = [];
+        await take(locks);
+      };
+    const reads = new RowsReadBeforeWrite();
+    // Distinct positions, in batch order, for the fold's bookkeeping of row changes.
+    const numbered = relevant.map((e, i) => ({ ...e, globalPosition: i + 1 }));
+    try {
+      await foldSet(
+        this.definitions,
+        numbered,
+        new Map(),
+        (t) => reads.recording(t, definitionOf(this.definitions, t).key, this.table(t, tx)),
+        lockRowsOf,
+      );
+      this.#readBeforeWrite.set(tx, reads);
+    } catch {
+      // A handler that needs the written event: the fold after the write locks what is left.
     }
-    locks =
-      locks === null ? storage.applyLocks(tenants, true) : [...storage.applyLocks(tenants, false), ...locks];
-    this.#lockedBeforeWrite.set(tx, new Set(locks.map(lockId)));
-    await takeAdvisoryLocks(tx, locks);
+  }
+
+  /** The locks of the rows `events` fold into in the raw events' tables, or null when one cannot be keyed. */
+  #rawRowLocks(events: readonly StoredEvent[]): AdvisoryLock[] | null {
+    const storage = this.#storage as Extract<ProjectionSetStorage, { kind: 'sql' }>;
+    const locks: AdvisoryLock[] = [];
+    for (const def of this.definitions) {
+      const keys = keysTouched(def, events);
+      if (keys === null) return null;
+      locks.push(...storage.rowLocks(def.table, keys));
+    }
+    return locks;
   }
 
   /**
