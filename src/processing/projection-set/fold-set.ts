@@ -81,8 +81,15 @@ export async function foldSet(
   return all;
 }
 
-/** `definitions` cut, in order, into runs in which no table folds another's row changes. */
-function independentRuns(definitions: readonly ProjectionDefinition[]): ProjectionDefinition[][] {
+/**
+ * `definitions` cut, in order, into runs in which no table folds another's row changes.
+ *
+ * @example
+ * ```ts
+ * independentRuns([orders, stock, revenue]) // [[orders, stock], [revenue]] (revenue folds row:orders)
+ * ```
+ */
+export function independentRuns(definitions: readonly ProjectionDefinition[]): ProjectionDefinition[][] {
   const runs: ProjectionDefinition[][] = [];
   let run: ProjectionDefinition[] = [];
   let tables = new Set<string>();

@@ -16,7 +16,7 @@ import { Subject, filter, type Observable } from 'rxjs';
 import { compareCheckpoints, START_CHECKPOINT, type LogCheckpoint } from '../../core/checkpoint.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { Row, RowChange } from '../../core/row-change.js';
-import type { SqlQueryable, SqlTransaction } from '../../core/sql-client.js';
+import type { QueryOptions, SqlQueryable, SqlTransaction } from '../../core/sql-client.js';
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import { createProcessor, type Processor } from '../processor.js';
 import { lockId, takeAdvisoryLocks, type AdvisoryLock } from '../projection/advisory-locks.js';
@@ -25,7 +25,7 @@ import { keysTouched } from '../projection/keys-touched.js';
 import type { ProjectionDefinition } from '../projection/definition.js';
 import type { TableBackend } from '../projection/table-backend.js';
 import { projectionSetStorageOf } from '../state/processing-state-of.js';
-import { foldSet } from './fold-set.js';
+import { foldSet, independentRuns } from './fold-set.js';
 import { RowsReadBeforeWrite } from './rows-read-before-write.js';
 import type {
   ProjectionSetEventMap,
@@ -76,6 +76,8 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
   readonly #scopesRows: boolean;
   /** A table folds an earlier table's row changes: its rows are known only once the batch is folded. */
   readonly #foldsRows: boolean;
+  /** The tables whose row changes another table folds. */
+  readonly #foldedByOthers: ReadonlySet<string>;
   /** The locks each inline transaction took before its write (the fold does not take them again). */
   readonly #lockedBeforeWrite = new WeakMap<SqlTransaction, ReadonlySet<string>>();
   /** The rows each inline transaction's dry fold read before its write (served to the fold after it). */
@@ -109,7 +111,12 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       tables.add(def.table);
     }
     this.#rawTypes = raw;
-    this.#foldsRows = options.definitions.some((def) => def.eventTypes.some((t) => t.startsWith('row:')));
+    this.#foldsRows = independentRuns(options.definitions).length > 1;
+    this.#foldedByOthers = new Set(
+      options.definitions.flatMap((def) =>
+        def.eventTypes.filter((t) => t.startsWith('row:')).map((t) => t.slice(4)),
+      ),
+    );
     this.#scopesRows = options.definitions.some((def) =>
       Object.entries(def.handlers).some(([type, handler]) => type.startsWith('row:') && handler.scope),
     );
@@ -398,7 +405,8 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
   async #lockBeforeWrite(events: readonly StoredEvent[], tx: SqlTransaction): Promise<void> {
     const storage = this.#storage;
     const relevant = events.filter((e) => this.#rawTypes.has(e.type));
-    if (relevant.length === 0 || storage.kind !== 'sql') return;
+    // PGlite runs one transaction at a time: flushes already fold in log order.
+    if (relevant.length === 0 || storage.kind !== 'sql' || this.#store.sql?.dialect === 'pglite') return;
     const tenants = relevant.map(this.#tenantOf);
     const held = new Set<string>();
     this.#lockedBeforeWrite.set(tx, held);
@@ -418,16 +426,26 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
         await take(locks);
       };
     const reads = new RowsReadBeforeWrite();
+    // The reads of tables whose changes no table folds are queued: they go out with the
+    // next read or the write, and the dry fold sees none of their rows.
+    const queued: SqlQueryable = {
+      query: <R>(text: string, params?: readonly unknown[], options?: QueryOptions) =>
+        tx.queue ? tx.queue<R>(text, params, options) : tx.query<R>(text, params, options),
+      exec: (text) => tx.exec(text),
+    };
+    const tableOf = (t: string) => {
+      const deferred = !this.#foldedByOthers.has(t);
+      return reads.recording(
+        t,
+        definitionOf(this.definitions, t).key,
+        this.table(t, deferred ? queued : tx),
+        deferred,
+      );
+    };
     // Distinct positions, in batch order, for the fold's bookkeeping of row changes.
     const numbered = relevant.map((e, i) => ({ ...e, globalPosition: i + 1 }));
     try {
-      await foldSet(
-        this.definitions,
-        numbered,
-        new Map(),
-        (t) => reads.recording(t, definitionOf(this.definitions, t).key, this.table(t, tx)),
-        lockRowsOf,
-      );
+      await foldSet(this.definitions, numbered, new Map(), tableOf, lockRowsOf);
       this.#readBeforeWrite.set(tx, reads);
     } catch {
       // A handler that needs the written event: the fold after the write locks what is left.

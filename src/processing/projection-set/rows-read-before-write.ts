@@ -19,20 +19,28 @@ import { rowKey, type TableBackend } from '../projection/table-backend.js';
  * ```
  */
 export class RowsReadBeforeWrite {
-  /** By table: each key read (by `rowKey`) and its row, or null for none. */
-  readonly #read = new Map<string, Map<string, Row | null>>();
+  /** By table: each key read (by `rowKey`) and the read that has its row, if any. */
+  readonly #read = new Map<string, Map<string, Promise<Map<string, Row>>>>();
 
-  /** A table that reads through `inner` and keeps what it read, and writes nothing (a dry fold). */
-  recording(table: string, keyColumns: readonly string[], inner: TableBackend): TableBackend {
+  /**
+   * A table that reads through `inner`, keeps what it read and writes nothing
+   * (a dry fold). `deferred`: the read is not waited for, and the dry fold
+   * sees no rows — for the last tables of a set, whose changes no table folds:
+   * their reads then go out with the write, in its round trip.
+   */
+  recording(
+    table: string,
+    keyColumns: readonly string[],
+    inner: TableBackend,
+    deferred = false,
+  ): TableBackend {
     const read = this.#tableRead(table);
     return {
-      load: async (keys) => {
-        const rows = await inner.load(keys);
-        for (const key of keys) {
-          const id = rowKey(keyColumns, key);
-          read.set(id, rows.get(id) ?? null);
-        }
-        return rows;
+      load: (keys) => {
+        const rows = inner.load(keys);
+        rows.catch(() => undefined); // the fold after the write sees the failure, if it runs
+        for (const key of keys) read.set(rowKey(keyColumns, key), rows);
+        return deferred ? Promise.resolve(new Map()) : rows;
       },
       write: async () => undefined,
       ...(inner.keysWhere ? { keysWhere: (match: Row) => inner.keysWhere!(match) } : {}),
@@ -49,8 +57,12 @@ export class RowsReadBeforeWrite {
         const unread: Row[] = [];
         for (const key of keys) {
           const id = rowKey(keyColumns, key);
-          if (!read.has(id)) unread.push(key);
-          else if (read.get(id)) rows.set(id, read.get(id)!);
+          const found = read.get(id);
+          if (!found) unread.push(key);
+          else {
+            const row = (await found).get(id);
+            if (row) rows.set(id, row);
+          }
         }
         if (unread.length > 0) for (const [id, row] of await inner.load(unread)) rows.set(id, row);
         return rows;
@@ -61,7 +73,7 @@ export class RowsReadBeforeWrite {
     };
   }
 
-  #tableRead(table: string): Map<string, Row | null> {
+  #tableRead(table: string): Map<string, Promise<Map<string, Row>>> {
     let read = this.#read.get(table);
     if (!read) this.#read.set(table, (read = new Map()));
     return read;
