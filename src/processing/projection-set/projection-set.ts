@@ -448,7 +448,9 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       await foldSet(this.definitions, numbered, new Map(), tableOf, lockRowsOf);
       this.#readBeforeWrite.set(tx, reads);
     } catch {
-      // A handler that needs the written event: the fold after the write locks what is left.
+      // A read failed: so does the flush. Otherwise a handler needed the written
+      // event: the fold after the write locks what is left.
+      if (reads.failure) throw reads.failure.error;
     }
   }
 

@@ -21,6 +21,12 @@ import { rowKey, type TableBackend } from '../projection/table-backend.js';
 export class RowsReadBeforeWrite {
   /** By table: each key read (by `rowKey`) and the read that has its row, if any. */
   readonly #read = new Map<string, Map<string, Promise<Map<string, Row>>>>();
+  #failure: unknown;
+
+  /** Whether a read failed (the database's error, not a handler's), and how. */
+  get failure(): { error: unknown } | undefined {
+    return this.#failure === undefined ? undefined : { error: this.#failure };
+  }
 
   /**
    * A table that reads through `inner`, keeps what it read and writes nothing
@@ -38,7 +44,8 @@ export class RowsReadBeforeWrite {
     return {
       load: (keys) => {
         const rows = inner.load(keys);
-        rows.catch(() => undefined); // the fold after the write sees the failure, if it runs
+        // Noted for the caller; the fold after the write, if it runs, sees it too.
+        rows.catch((error: unknown) => (this.#failure ??= error));
         for (const key of keys) read.set(rowKey(keyColumns, key), rows);
         return deferred ? Promise.resolve(new Map()) : rows;
       },
