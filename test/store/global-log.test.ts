@@ -24,7 +24,15 @@ describe.skipIf(!postgresEngine.available)('global log on PostgreSQL', () => {
   beforeAll(async () => {
     db = await postgresEngine.open();
     // Eight flushes in flight at once: eight transactions open together.
-    store = createEventStore({ sql: db.sql, schema: db.schema, maxConcurrentFlushes: 8, maxBatch: 4 });
+    // Small flushes spread over many slots (minSplitSize 1): transactions that overlap and
+    // commit out of position order are what these tests are about.
+    store = createEventStore({
+      sql: db.sql,
+      schema: db.schema,
+      maxConcurrentFlushes: 8,
+      maxBatch: 4,
+      minSplitSize: 1,
+    });
     await store.migrate();
   });
   afterAll(async () => {

@@ -405,8 +405,7 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
   async #lockBeforeWrite(events: readonly StoredEvent[], tx: SqlTransaction): Promise<void> {
     const storage = this.#storage;
     const relevant = events.filter((e) => this.#rawTypes.has(e.type));
-    // PGlite runs one transaction at a time: flushes already fold in log order.
-    if (relevant.length === 0 || storage.kind !== 'sql' || this.#store.sql?.dialect === 'pglite') return;
+    if (relevant.length === 0 || storage.kind !== 'sql') return;
     const tenants = relevant.map(this.#tenantOf);
     const held = new Set<string>();
     this.#lockedBeforeWrite.set(tx, held);
@@ -428,13 +427,16 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
     const reads = new RowsReadBeforeWrite();
     // The reads of tables whose changes no table folds are queued: they go out with the
     // next read or the write, and the dry fold sees none of their rows.
+    // Only where the transaction pipelines: elsewhere a read not waited for would run on
+    // the connection while the next statement is sent.
+    const queue = tx.queue?.bind(tx);
     const queued: SqlQueryable = {
       query: <R>(text: string, params?: readonly unknown[], options?: QueryOptions) =>
-        tx.queue ? tx.queue<R>(text, params, options) : tx.query<R>(text, params, options),
+        queue ? queue<R>(text, params, options) : tx.query<R>(text, params, options),
       exec: (text) => tx.exec(text),
     };
     const tableOf = (t: string) => {
-      const deferred = !this.#foldedByOthers.has(t);
+      const deferred = queue !== undefined && !this.#foldedByOthers.has(t);
       return reads.recording(
         t,
         definitionOf(this.definitions, t).key,

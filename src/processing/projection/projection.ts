@@ -208,8 +208,6 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
       // Taken before the write gives the transaction its place in the log, so
       // flushes on one row fold in log order, as a rebuild does. One statement.
       lockBeforeWrite: ({ tx, events }) => {
-        // PGlite runs one transaction at a time: flushes already fold in log order.
-        if (this.#store.sql?.dialect === 'pglite') return Promise.resolve();
         const keys = keysTouched(this.#def, events);
         if (keys?.length === 0) return Promise.resolve();
         const locks = locksOf(keys);

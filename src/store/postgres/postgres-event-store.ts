@@ -138,6 +138,8 @@ export class PostgresEventStore implements EventStore {
   readonly #writer: AppendWriter;
   readonly #committer: GroupCommitter<PreparedAppend, AppendResult>;
   readonly #hooks = new Set<InlineHook>();
+  /** PGlite: the database runs one transaction at a time, for this process only. */
+  readonly #oneTransactionAtATime: boolean;
   readonly #wakeups: Wakeups;
   readonly #committedHead: SharedHead<LogCheckpoint>;
   readonly #readerLag: SharedHead<ReaderLag>;
@@ -147,6 +149,7 @@ export class PostgresEventStore implements EventStore {
   constructor(sql: SqlClient, config: ResolvedStoreConfig, registry: EventTypeRegistry, now: () => Date) {
     this.sql = sql;
     this.schema = config.schema;
+    this.#oneTransactionAtATime = sql.dialect === 'pglite';
     this.#config = config;
     this.#registry = registry;
     this.#now = now;
@@ -409,7 +412,8 @@ export class PostgresEventStore implements EventStore {
         return joinedCommitted(batch, written);
       }
       const afterCommit: (() => void)[] = [];
-      const locking = hooks.filter((h) => h.lockBeforeWrite);
+      // PGlite runs one transaction at a time: flushes are written in the order they fold.
+      const locking = this.#oneTransactionAtATime ? [] : hooks.filter((h) => h.lockBeforeWrite);
       const pending = locking.length > 0 ? pendingEvents(locking, batch) : [];
       const written = await this.sql.transaction(async (tx) => {
         // Before the write gives the transaction its id, and so its place in the log.
