@@ -3,9 +3,16 @@
  * types (`InlineHook.eventTypes`), or every hook that names none; and the
  * batch's events as `lockBeforeWrite` sees them, before they are written.
  */
-import { START_CHECKPOINT } from '../core/checkpoint.js';
-import type { PreparedAppend } from './prepare-append.js';
-import type { EventMetadata, InlineHook, StoredEvent } from './types.js';
+import { storedEventOf, type EventPlacement, type PreparedAppend } from './prepare-append.js';
+import type { InlineHook, StoredEvent } from './types.js';
+
+/** What the write would assign, before it: zero (checkpoint `0:0`). */
+const NOT_WRITTEN: EventPlacement = {
+  version: 0,
+  globalPosition: 0,
+  transactionId: 0,
+  processedAt: new Date(0),
+};
 
 /**
  * The hooks that read an event of the batch.
@@ -45,19 +52,7 @@ export function pendingEvents(hooks: readonly InlineHook[], batch: readonly Prep
   for (const req of batch) {
     for (const e of req.events) {
       if (!all && !hooks.some((h) => h.eventTypes!.has(e.type))) continue;
-      events.push({
-        id: e.id,
-        aggregateId: req.streamId,
-        aggregateType: req.aggregateType,
-        type: e.type,
-        data: JSON.parse(e.dataJson) as unknown,
-        metadata: JSON.parse(e.metadataJson) as EventMetadata,
-        version: 0,
-        globalPosition: 0,
-        occurredAt: e.occurredAt,
-        processedAt: new Date(0),
-        checkpoint: START_CHECKPOINT,
-      });
+      events.push(storedEventOf(req, e, NOT_WRITTEN));
     }
   }
   return events;

@@ -16,9 +16,10 @@ import {
   rowChangeOf,
   rowEventType,
   type Projection,
+  type ProjectionDefinition,
   type ProjectionSet,
 } from '../../src/processing/index.js';
-import { rowLocks } from '../../src/processing/projection/advisory-locks.js';
+import { rowLocks, type AdvisoryLock } from '../../src/processing/projection/advisory-locks.js';
 import { projectionLockKey } from '../../src/processing/projection/table-names.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
 import type { EventStore, StoredEvent } from '../../src/store/types.js';
@@ -191,6 +192,43 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
     return projection;
   };
 
+  /** Another host: a store of its own on the same schema, whose flushes run beside this one's. */
+  const secondHost = (): EventStore => {
+    const second = createEventStore({ sql: db.sql, schema: db.schema, pollIntervalMs: 200 });
+    stoppers.push(() => second.close());
+    return second;
+  };
+  /** A set (one tenant) started on this host and on `second`; returns this host's. */
+  const openOnBoth = async (second: EventStore, name: string, definitions: ProjectionDefinition[]) => {
+    const sets: ProjectionSet[] = [];
+    for (const on of [store, second]) {
+      const set = createProjectionSet({ store: on, name, definitions, tenantOf: () => 't' });
+      await set.start();
+      stoppers.push(() => set.stop());
+      sets.push(set);
+    }
+    return sets[0]!;
+  };
+  /** Another session holding row locks (by name) until `release()`; resolves once they are held. */
+  const holdRows = async (locks: readonly AdvisoryLock[], what: string) => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    const done = db.sql.transaction(async (tx) => {
+      for (const lock of locks)
+        await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lock.name]);
+      holding = true;
+      await released;
+    });
+    try {
+      await waitFor(() => holding, { what });
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return { release, done };
+  };
+
   it('a flush holding rows of a projection and a set does not hold back flushes on other rows', async () => {
     const projection = await openProjection();
     const set = await openSet();
@@ -305,8 +343,7 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
 
   it('concurrent flushes on one row fold in log order, as a rebuild does', async () => {
     // Two hosts: each store flushes on its own, with its own projection and set.
-    const second = createEventStore({ sql: db.sql, schema: db.schema, pollIntervalMs: 200 });
-    stoppers.push(() => second.close());
+    const second = secondHost();
     const stockDef = stockLevels('inline', 'rl_stock');
     const open = async (on: EventStore) => {
       const projection = createProjection({ store: on, definition: stockDef });
@@ -331,17 +368,8 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
       ...rowLocks(projectionLockKey(db.schema, stockDef), stockDef.key, [{ sku: 'a', warehouse: 'w' }]),
       ...rowLocks(`creatorflow.read_models:${db.schema}.rl_last.rl_last`, ['shop_id'], [{ shop_id: 's0' }]),
     ];
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let holding = false;
-    const holder = db.sql.transaction(async (tx) => {
-      for (const lock of held)
-        await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lock.name]);
-      holding = true;
-      await released;
-    });
+    const other = await holdRows(held, 'the other session holding rows a and s0');
     try {
-      await waitFor(() => holding, { what: 'the other session holding rows a and s0' });
       // A touches a, b, s0 and s1, and waits for a; B touches b and s1 meanwhile.
       const first = store.append('first', [
         { type: 'stock.set', data: { sku: 'a', warehouse: 'w', quantity: 1 } },
@@ -354,11 +382,11 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
         { type: 'stock.set', data: { sku: 'b', warehouse: 'w', quantity: 2 } },
         line('s1', 'second', 2),
       ]);
-      release();
-      await holder;
+      other.release();
+      await other.done;
       await first;
     } finally {
-      release();
+      other.release();
     }
     // Whichever came first in the log, the rows hold the later one's values.
     const { events } = await store.readAll({ limit: 100 });
@@ -374,37 +402,18 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
   }, 60_000);
 
   it('flushes reaching one row of a table that folds row changes fold it in log order', async () => {
-    const second = createEventStore({ sql: db.sql, schema: db.schema, pollIntervalMs: 200 });
-    stoppers.push(() => second.close());
-    const open = async (on: EventStore) => {
-      const set = createProjectionSet({
-        store: on,
-        name: 'rl_changes',
-        definitions: [orders, lastChanged],
-        tenantOf: () => 't',
-      });
-      await set.start();
-      stoppers.push(() => set.stop());
-      return set;
-    };
-    const set = await open(store);
-    await open(second);
+    const second = secondHost();
+    const set = await openOnBoth(second, 'rl_changes', [orders, lastChanged]);
     // Another session holds shop s0's row of rl_last_changed, which sorts before s1's.
-    const [held] = rowLocks(
-      `creatorflow.read_models:${db.schema}.rl_changes.rl_last_changed`,
-      ['shop_id'],
-      [{ shop_id: 's0' }],
+    const other = await holdRows(
+      rowLocks(
+        `creatorflow.read_models:${db.schema}.rl_changes.rl_last_changed`,
+        ['shop_id'],
+        [{ shop_id: 's0' }],
+      ),
+      'the other session holding row s0',
     );
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let holding = false;
-    const holder = db.sql.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [held!.name]);
-      holding = true;
-      await released;
-    });
     try {
-      await waitFor(() => holding, { what: 'the other session holding row s0' });
       // The first reaches s0 and s1 through orders of its own, and waits for s0; the
       // second reaches s1 through another order meanwhile: no order row in common.
       const first = store.append('first', [line('s0', 'first', 1), line('s1', 'first', 1)]);
@@ -412,11 +421,11 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
         what: 'the first append waiting for row s0',
       });
       await second.append('second', [line('s1', 'second', 2)]);
-      release();
-      await holder;
+      other.release();
+      await other.done;
       await first;
     } finally {
-      release();
+      other.release();
     }
     const { events } = await store.readAll({ limit: 100 });
     const lastS1 = events.filter((e) => e.type === 'sale.line_added' && saleOf(e).shopId === 's1').at(-1)!;
@@ -426,21 +435,8 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
   }, 60_000);
 
   it('two hosts appending at once on shared rows end equal to a rebuild, order-dependent folds included', async () => {
-    const second = createEventStore({ sql: db.sql, schema: db.schema, pollIntervalMs: 200 });
-    stoppers.push(() => second.close());
-    const open = async (on: EventStore) => {
-      const set = createProjectionSet({
-        store: on,
-        name: 'rl_hosts',
-        definitions: [lastOrder, orders, lastChanged, revenue],
-        tenantOf: () => 't',
-      });
-      await set.start();
-      stoppers.push(() => set.stop());
-      return set;
-    };
-    const set = await open(store);
-    await open(second);
+    const second = secondHost();
+    const set = await openOnBoth(second, 'rl_hosts', [lastOrder, orders, lastChanged, revenue]);
     // Four writers a host; each append touches two of three shops through orders of five.
     let n = 0;
     const writers = [store, second].flatMap((host, h) =>

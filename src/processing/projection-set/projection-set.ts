@@ -34,7 +34,11 @@ import type {
   ProjectionSetOptions,
   TenantOf,
 } from './projection-set-options.js';
-import { definitionOf, type ProjectionSetStorage } from './projection-set-storage.js';
+import {
+  definitionOf,
+  type ProjectionSetStorage,
+  type SqlProjectionSetStorage,
+} from './projection-set-storage.js';
 import type { RowQuery } from './row-query.js';
 
 /** Every event in one tenant: one lock for all batches. */
@@ -413,7 +417,7 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       for (const lock of locks) held.add(lockId(lock));
       return takeAdvisoryLocks(tx, locks);
     };
-    const rawKeys = this.#reachesByScope(relevant) ? null : this.#rawRowLocks(relevant);
+    const rawKeys = this.#reachesByScope(relevant) ? null : this.#rawRowLocks(storage, relevant);
     if (rawKeys === null) return take(storage.applyLocks(tenants, true));
     if (!this.#foldsRows) return take([...storage.applyLocks(tenants, false), ...rawKeys]);
     let first = storage.applyLocks(tenants, false);
@@ -457,8 +461,7 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
   }
 
   /** The locks of the rows `events` fold into in the raw events' tables, or null when one cannot be keyed. */
-  #rawRowLocks(events: readonly StoredEvent[]): AdvisoryLock[] | null {
-    const storage = this.#storage as Extract<ProjectionSetStorage, { kind: 'sql' }>;
+  #rawRowLocks(storage: SqlProjectionSetStorage, events: readonly StoredEvent[]): AdvisoryLock[] | null {
     const locks: AdvisoryLock[] = [];
     for (const def of this.definitions) {
       const keys = keysTouched(def, events);
