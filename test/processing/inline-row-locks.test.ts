@@ -434,6 +434,54 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
     });
   }, 60_000);
 
+  it('a flush whose connection is cut while it waits for a row before its write leaves nothing half done', async () => {
+    const set = await openOnBoth(secondHost(), 'rl_cut', [orders, lastChanged]);
+    const other = await holdRows(
+      rowLocks(
+        `creatorflow.read_models:${db.schema}.rl_cut.rl_last_changed`,
+        ['shop_id'],
+        [{ shop_id: 's0' }],
+      ),
+      'the other session holding row s0',
+    );
+    let outcome: Promise<unknown>;
+    try {
+      outcome = store.append('cut', [line('s0', 'cut', 1)]).then(
+        () => 'stored',
+        (err: unknown) => err,
+      );
+      await waitFor(async () => (await rowLockWaiters()) > 0, { what: 'the append waiting for row s0' });
+      // Its backend is cut where it waits: before append_batch, inside the flush's transaction.
+      const { rows } = await db.sql.query<{ cut: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event = 'advisory' AND query LIKE '%hashtextextended%'`,
+      );
+      expect(rows.map((r) => r.cut)).toEqual([true]);
+    } finally {
+      other.release();
+      await other.done;
+    }
+    const result = await outcome;
+    const stored = (await store.readStream('cut')).events;
+    // Nothing was written when the connection went: the store runs the flush again, and the
+    // event is there once, the tables holding exactly what the log holds.
+    expect(result).toBe('stored');
+    expect(stored).toHaveLength(1);
+    const live = {
+      orders: await set.unscopedRows('rl_orders'),
+      changed: await set.unscopedRows('rl_last_changed'),
+    };
+    expect(live.orders).toHaveLength(stored.length);
+    await set.rebuild();
+    expect({
+      orders: await set.unscopedRows('rl_orders'),
+      changed: await set.unscopedRows('rl_last_changed'),
+    }).toEqual(live);
+    // The store goes on.
+    await store.append('after', [line('s0', 'after', 1)]);
+    expect(await set.unscopedFind('rl_last_changed', { shop_id: 's0' })).toMatchObject({ order_id: 'after' });
+  }, 60_000);
+
   it('two hosts appending at once on shared rows end equal to a rebuild, order-dependent folds included', async () => {
     const second = secondHost();
     const set = await openOnBoth(second, 'rl_hosts', [lastOrder, orders, lastChanged, revenue]);
