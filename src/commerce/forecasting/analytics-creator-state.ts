@@ -111,8 +111,23 @@ const revenueChanged: ProjectionHandler<CreatorAnalyticsStateRow> = {
   },
 };
 
+/**
+ * The creator a product state's change can change: a first sale (the product joins
+ * `products`) or a run's outcome. Any other change (a stock level, a day's sales of a
+ * product that sold before) leaves the creator row as it is, so it keys none: the
+ * inline fold neither reads nor locks the creator's row for it, the one row every
+ * stock settle of that creator would otherwise share.
+ */
+function creatorAffected(event: StoredEvent): Partial<CreatorAnalyticsStateRow> | null {
+  const change = rowChangeOf(event);
+  const product = change.newRow as ProductAnalyticsStateRow | null;
+  if (!product) return null;
+  const firstSale = product.sales_from !== null && (change.oldRow?.sales_from ?? null) === null;
+  return firstSale || runOutcomeOf(change) ? byCreator(product.creator_id) : null;
+}
+
 const productChanged: ProjectionHandler<CreatorAnalyticsStateRow> = {
-  key: changedCreator,
+  key: creatorAffected,
   apply: (current, event) => {
     const change = rowChangeOf(event);
     const product = change.newRow as ProductAnalyticsStateRow | null;
