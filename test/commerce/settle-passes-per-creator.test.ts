@@ -117,12 +117,15 @@ describe.each(commerceEngines)('settle passes per creator ($name)', (engine) => 
   it.runIf(engine.available)(
     'the timer starts the windows that waited as soon as a pass of their creator ends',
     async () => {
-      // The processor's clock reaches the windows' due time a moment after the reports; the
-      // timer ticks once an hour, so only a window falling due or a pass ending wakes it.
-      const startedAt = Date.now();
-      const now = () => T0 + WINDOW + (Date.now() - startedAt);
+      // The processor's clock stands at the windows' end until every report is staged (a
+      // window already due when staged would wait for the next tick), then runs: they fall due
+      // a second later. The timer ticks once an hour, so only a window falling due or a pass
+      // ending wakes it.
+      let runningSince: number | undefined;
+      const now = () => T0 + WINDOW + (runningSince === undefined ? 0 : Date.now() - runningSince);
       const { conflicts, held } = await openHeld({ tickMs: 3_600_000, now });
       await report(conflicts, (i) => T0 + i);
+      runningSince = Date.now();
       await waitFor(() => held.length === 3, {
         what: "two passes of A's and one of B's held",
         timeoutMs: 30_000,
