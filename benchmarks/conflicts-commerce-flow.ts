@@ -15,8 +15,7 @@
  *
  * Environment: BENCH_PG_URL, BENCH_FLOW_PRODUCTS (500), BENCH_FLOW_RATE
  * (2000), BENCH_FLOW_SECONDS (20), BENCH_FLOW_WINDOW_MS (5000),
- * BENCH_FLOW_SETTLE_MS (1000), BENCH_FLOW_TICK_MS (10),
- * BENCH_FLOW_PASSES_PER_CREATOR (the processor's default, 2).
+ * BENCH_FLOW_SETTLE_MS (1000), BENCH_FLOW_TICK_MS (10).
  */
 import { loadavg } from 'node:os';
 import pg from 'pg';
@@ -75,11 +74,10 @@ export async function commerceFlowCase(): Promise<void> {
   const windowMs = env('BENCH_FLOW_WINDOW_MS', 5_000);
   const settleMs = env('BENCH_FLOW_SETTLE_MS', 1_000);
   const tickMs = env('BENCH_FLOW_TICK_MS', 10);
-  const passesPerCreator = env('BENCH_FLOW_PASSES_PER_CREATOR', 2);
   const bench = await openOurStore(16);
   const commerce = createCommerce({
     store: bench.store,
-    conflicts: { tickMs, settleMs, passesPerCreator, config: { entities: { inventory: { windowMs } } } },
+    conflicts: { tickMs, settleMs, config: { entities: { inventory: { windowMs } } } },
   });
   try {
     await commerce.start();
@@ -168,7 +166,6 @@ export async function commerceFlowCase(): Promise<void> {
       window_ms: windowMs,
       settle_ms: settleMs,
       tick_ms: tickMs,
-      passes_per_creator: passesPerCreator,
       windows,
       p50_ms: s.p50_ms,
       p95_ms: s.p95_ms,

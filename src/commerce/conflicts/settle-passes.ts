@@ -7,12 +7,6 @@
  * round written by one `appendMany`. Passes of different entities overlap:
  * the next starts while the appends of the one before commit; their starts
  * (lease, index reload, choice of entities) go one at a time.
- *
- * At most `passesPerCreator` passes of one creator are in flight: each
- * settle transaction writes that creator's own rows (its `sync_operations`
- * row), so a third would only queue on their locks behind the two before,
- * holding its own rows meanwhile. Its windows wait here instead and go,
- * with those falling due meanwhile, into the pass that starts when one ends.
  */
 import type { EventEmitter } from 'eventemitter3';
 import type { Processor } from '../../processing/index.js';
@@ -64,15 +58,6 @@ export interface StartedPass {
   capped: boolean;
 }
 
-/** The entities a pass takes; `capped`: more could go; `blocked`: due ones wait for their creator's passes. */
-interface Chosen {
-  due: DueEntity[];
-  /** The creators of `due`, each counted in flight once for the pass. */
-  creators: string[];
-  capped: boolean;
-  blocked: boolean;
-}
-
 /** What passes read, write and tell: the processor's parts. */
 export interface SettlePassParts {
   store: EventStore;
@@ -91,8 +76,6 @@ export interface SettlePassParts {
   now: () => number;
   /** Most entities one pass settles. */
   concurrency: number;
-  /** Most passes in flight holding entities of one creator. */
-  passesPerCreator: number;
 }
 
 /**
@@ -109,8 +92,6 @@ export class SettlePasses {
   readonly #p: SettlePassParts;
   /** Entities whose windows a pass is settling: no other pass takes them until it ends. */
   readonly #inFlight = new Set<string>();
-  /** Passes in flight, by creator. */
-  readonly #passesOf = new Map<string, number>();
   /** Passes not ended yet (their appends may still be committing). */
   readonly #passes = new Set<Promise<PassOutcome>>();
   /** The start of a pass (lease, index reload, choice of entities): one at a time. */
@@ -135,12 +116,10 @@ export class SettlePasses {
     // Passes of `concurrency` entities each, started back to back: their appends share group commits.
     const passes: Promise<PassOutcome>[] = [];
     for (;;) {
-      const { pass, blocked } = await this.#begin(nowMs);
-      if (pass) passes.push(pass.done);
-      if (pass?.capped) continue;
-      if (!blocked) break;
-      // Due entities whose creator has its passes in flight: they go when one of those ends.
-      await Promise.race(this.#passes);
+      const pass = await this.start(nowMs);
+      if (!pass) break;
+      passes.push(pass.done);
+      if (!pass.capped) break;
     }
     const result = zeroResult();
     let failure: { error: unknown } | undefined;
@@ -166,31 +145,20 @@ export class SettlePasses {
    * Passes of different entities run side by side: one computes its resolutions while
    * the appends of the one before commit.
    */
-  async start(nowMs: number): Promise<StartedPass | null> {
-    return (await this.#begin(nowMs)).pass;
-  }
-
-  /** Start a pass, and tell whether due entities were left for their creator's passes to end. */
-  async #begin(nowMs: number): Promise<{ pass: StartedPass | null; blocked: boolean }> {
+  start(nowMs: number): Promise<StartedPass | null> {
     const start = this.#starting.catch(() => undefined).then(() => this.#choose(nowMs));
     this.#starting = start;
-    const chosen = await start;
-    if (!chosen) return { pass: null, blocked: false };
-    if (chosen.due.length === 0) return { pass: null, blocked: chosen.blocked };
-    const { creators } = chosen;
-    const done = this.#settleBatch(chosen.due, nowMs)
-      .catch((error: unknown): PassOutcome => ({ result: zeroResult(), failure: { error } }))
-      .finally(() => {
-        for (const d of chosen.due) this.#inFlight.delete(entityKey(d.entity));
-        for (const c of creators) {
-          const left = this.#passesOf.get(c)! - 1;
-          if (left === 0) this.#passesOf.delete(c);
-          else this.#passesOf.set(c, left);
-        }
-        this.#passes.delete(done);
-      });
-    this.#passes.add(done);
-    return { pass: { done, capped: chosen.capped }, blocked: chosen.blocked };
+    return start.then((chosen) => {
+      if (!chosen) return null;
+      const done = this.#settleBatch(chosen.due, nowMs)
+        .catch((error: unknown): PassOutcome => ({ result: zeroResult(), failure: { error } }))
+        .finally(() => {
+          for (const d of chosen.due) this.#inFlight.delete(entityKey(d.entity));
+          this.#passes.delete(done);
+        });
+      this.#passes.add(done);
+      return { done, capped: chosen.capped };
+    });
   }
 
   /** Reload the index if due, queued with the starts of passes (a prepare pass reads it too). */
@@ -201,28 +169,20 @@ export class SettlePasses {
   }
 
   /** The entities a pass takes (marked in flight), after reloading the index when needed. */
-  async #choose(nowMs: number): Promise<Chosen | null> {
-    const { processor, reports, schedule, readModels, concurrency, passesPerCreator } = this.#p;
+  async #choose(nowMs: number): Promise<{ due: DueEntity[]; capped: boolean } | null> {
+    const { processor, reports, schedule, readModels, concurrency } = this.#p;
     if (!processor.leaseHeld) {
       reports.leaseLost();
       return null;
     }
     await this.#loadIndexIfDue();
-    let blocked = false;
-    const all = reports.index.due((e) => {
-      if (schedule.dueAt(e) > nowMs || this.#inFlight.has(entityKey(e))) return false;
-      if ((this.#passesOf.get(e.creatorId) ?? 0) < passesPerCreator) return true;
-      blocked = true;
-      return false;
-    });
-    if (all.length === 0) return { due: [], creators: [], capped: false, blocked };
+    const all = reports.index.due((e) => schedule.dueAt(e) <= nowMs && !this.#inFlight.has(entityKey(e)));
+    if (all.length === 0) return null;
     const due = all.length > concurrency ? all.slice(0, concurrency) : all;
     // The bases come from the read models: let them fold what was appended so far.
     await readModels.whenCaughtUp();
     for (const d of due) this.#inFlight.add(entityKey(d.entity));
-    const creators = [...new Set(due.map((d) => d.entity.creatorId))];
-    for (const c of creators) this.#passesOf.set(c, (this.#passesOf.get(c) ?? 0) + 1);
-    return { due, creators, capped: due.length < all.length, blocked };
+    return { due, capped: due.length < all.length };
   }
 
   /** Reload the index from the staging table when it is due (staged-reports.ts). Lease held. */

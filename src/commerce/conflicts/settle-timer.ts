@@ -4,8 +4,7 @@
  * window is settled as soon as it closes. A tick starts a settle pass; while
  * nothing is due it prepares the windows halfway through their grace; when
  * more were due than one pass takes, the next tick is at once, so the next
- * pass starts while this one commits; when a pass ends, at once too, for
- * windows that waited for their creator's passes in flight.
+ * pass starts while this one commits.
  */
 import type { EventEmitter } from 'eventemitter3';
 import type { StagedContender } from './contender-staging.js';
@@ -85,8 +84,6 @@ export class SettleTimer {
       (pass) => {
         void pass?.done.then((outcome) => {
           if (outcome.failure) events.emit('error', outcome.failure.error);
-          // Windows left for this pass's creators to end theirs go now.
-          if (this.#running) this.#arm(0);
         });
         if (!this.#running) return;
         // Ahead of the next windows' due times, while nothing is due (a prepare is only a cache).

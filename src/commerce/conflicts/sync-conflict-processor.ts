@@ -94,13 +94,6 @@ export interface SyncConflictOptions {
    * by further passes, started while the appends of the one before commit. Default 256.
    */
   concurrency?: number;
-  /**
-   * Most passes in flight holding one creator's entities. Every settle transaction writes
-   * rows of its creator (its `sync_operations` row), so further passes of that creator
-   * would only queue on their locks; their windows wait in the processor instead and go
-   * together, in one pass, when one ends. Default 2: one commits while the next is built.
-   */
-  passesPerCreator?: number;
   /** Physical clock, ms; injectable for tests. */
   now?: () => number;
 }
@@ -142,13 +135,13 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       if (value !== undefined && !(Number.isFinite(value) && value >= 0))
         throw new InvalidArgumentError(`${name} must be a finite number >= 0, got ${String(value)}`);
     }
-    for (const [name, value] of [
-      ['concurrency', options.concurrency],
-      ['passesPerCreator', options.passesPerCreator],
-    ] as const) {
-      if (value !== undefined && !(Number.isInteger(value) && value >= 1))
-        throw new InvalidArgumentError(`${name} must be an integer >= 1, got ${String(value)}`);
-    }
+    if (
+      options.concurrency !== undefined &&
+      !(Number.isInteger(options.concurrency) && options.concurrency >= 1)
+    )
+      throw new InvalidArgumentError(
+        `concurrency must be an integer >= 1, got ${String(options.concurrency)}`,
+      );
     this.#store = store;
     this.#now = options.now ?? Date.now;
     const settleMs = options.settleMs ?? 1_000;
@@ -196,7 +189,6 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       events: this,
       now: this.#now,
       concurrency,
-      passesPerCreator: options.passesPerCreator ?? 2,
     });
     this.#preparer = new PreparePasses({
       ...parts,
