@@ -11,6 +11,11 @@
  * broken lane never ends the process. While it cannot be opened, statements
  * take the pool's path, as they did before the lane. It keeps the process
  * alive only while a statement is in flight, and closes after being idle.
+ *
+ * Its statements go one after another: each is sent once the one before
+ * answered. node-postgres queues a statement sent while another runs, but
+ * warns that pg@9 will refuse it; a statement still waiting when the
+ * connection broke takes the pool's path instead of failing.
  */
 import type { QueryOptions, SqlQueryable, SqlResult } from '../core/sql-client.js';
 import { CONNECTION_EXCEPTION_CLASS, fromDatabase } from '../core/sql-errors.js';
@@ -96,7 +101,12 @@ export class PgPriorityLane implements SqlQueryable {
       clearTimeout(lane.idleTimer);
       holdsProcess(lane.client, true);
     }
+    const before = lane.turn;
+    let done!: () => void;
+    lane.turn = new Promise<void>((resolve) => (done = resolve));
     try {
+      await before;
+      if (lane.ended) return await onPool();
       return await fromDatabase(send(lane.client));
     } catch (err) {
       // A statement the server refused leaves the connection usable; anything
@@ -104,6 +114,7 @@ export class PgPriorityLane implements SqlQueryable {
       if (!isStatementError(err)) this.#end(lane);
       throw err;
     } finally {
+      done();
       if (--lane.inFlight === 0) this.#idle(lane);
     }
   }
@@ -133,7 +144,13 @@ export class PgPriorityLane implements SqlQueryable {
 
   async #connect(): Promise<LaneConnection> {
     const client = this.#options.newClient();
-    const lane: LaneConnection = { client, inFlight: 0, ended: false, idleTimer: undefined };
+    const lane: LaneConnection = {
+      client,
+      inFlight: 0,
+      turn: Promise.resolve(),
+      ended: false,
+      idleTimer: undefined,
+    };
     // Listened to before connecting: an `error` event nobody listens to ends the process.
     client.on('error', (err) => {
       if (!lane.ended && err) this.#options.onConnectionError(err);
@@ -173,6 +190,8 @@ export class PgPriorityLane implements SqlQueryable {
 interface LaneConnection {
   client: PgLaneClientLike;
   inFlight: number;
+  /** Settles when the last statement given the connection has answered (the next one's turn). */
+  turn: Promise<void>;
   ended: boolean;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
 }

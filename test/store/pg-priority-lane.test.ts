@@ -62,11 +62,14 @@ describe.skipIf(postgresUrl() === null)('the pg priority lane (PostgreSQL)', () 
     expect(await alive(second)).toBe(true);
   });
 
-  it('fails the statement running when its connection was terminated, and the next one runs on a new connection', async () => {
+  it('fails the statement running when its connection was terminated; one waiting takes the pool, the next a new connection', async () => {
     const lane = open().priorityLane!;
     const first = await pidOf(lane);
     const running = lane.query('SELECT pg_sleep(30)');
     running.catch(() => undefined);
+    // Sent while the sleep runs: it waits for its turn on the lane.
+    const waiting = pidOf(lane);
+    waiting.catch(() => undefined);
     await waitFor(
       async () =>
         (
@@ -78,8 +81,29 @@ describe.skipIf(postgresUrl() === null)('the pg priority lane (PostgreSQL)', () 
     );
     await observer.query('SELECT pg_terminate_backend($1)', [first]);
     await expect(running).rejects.toThrow();
+    // Not sent on the broken connection (it failed with it when the driver queued it).
+    expect(await waiting).not.toBe(first);
     const second = await pidOf(lane);
     expect(second).not.toBe(first);
+  });
+
+  it('sends its statements one after another, never two at once on its connection (pg@9 refuses that)', async () => {
+    let running = 0;
+    let most = 0;
+    const lane = open({
+      priorityLane: () => {
+        const client = new pg.Client({ connectionString: postgresUrl()! });
+        const query = client.query.bind(client) as (config: unknown) => Promise<unknown>;
+        (client as unknown as { query: (config: unknown) => Promise<unknown> }).query = (config) => {
+          most = Math.max(most, ++running);
+          return query(config).finally(() => (running -= 1));
+        };
+        return client;
+      },
+    }).priorityLane!;
+    const pids = await Promise.all(Array.from({ length: 8 }, () => pidOf(lane)));
+    expect(new Set(pids).size).toBe(1);
+    expect(most).toBe(1);
   });
 
   it('keeps its connection after a statement the server refused', async () => {
