@@ -178,11 +178,21 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
     return set;
   };
   /** Backends of this database waiting for a row lock (the statement that takes them). */
-  const rowLockWaiters = async () => {
-    const { rows } = await db.sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND wait_event = 'advisory' AND query LIKE '%hashtextextended%'`,
-    );
+  /**
+   * Backends waiting for a row lock; with `blockedBy`, only those that session holds back
+   * (other test files share the database, and their flushes wait on row locks too).
+   */
+  const rowLockWaiters = async (blockedBy?: number) => {
+    const { rows } =
+      blockedBy === undefined
+        ? await db.sql.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event = 'advisory' AND query LIKE '%hashtextextended%'`,
+          )
+        : await db.sql.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))`,
+            [blockedBy],
+          );
     return rows[0]!.n;
   };
   const openProjection = async (): Promise<Projection<StockRow>> => {
@@ -209,12 +219,17 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
     }
     return sets[0]!;
   };
-  /** Another session holding row locks (by name) until `release()`; resolves once they are held. */
+  /**
+   * Another session holding row locks (by name) until `release()`; resolves once they are
+   * held, with its backend's `pid`.
+   */
   const holdRows = async (locks: readonly AdvisoryLock[], what: string) => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     let holding = false;
+    let pid = 0;
     const done = db.sql.transaction(async (tx) => {
+      pid = Number((await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
       for (const lock of locks)
         await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lock.name]);
       holding = true;
@@ -226,7 +241,7 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
       release();
       throw err;
     }
-    return { release, done };
+    return { release, done, pid };
   };
 
   it('a flush holding rows of a projection and a set does not hold back flushes on other rows', async () => {
@@ -377,7 +392,9 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
         line('s0', 'first', 1),
         line('s1', 'first', 1),
       ]);
-      await waitFor(async () => (await rowLockWaiters()) > 0, { what: 'the first append waiting for row a' });
+      await waitFor(async () => (await rowLockWaiters(other.pid)) > 0, {
+        what: 'the first append waiting for row a',
+      });
       await second.append('second', [
         { type: 'stock.set', data: { sku: 'b', warehouse: 'w', quantity: 2 } },
         line('s1', 'second', 2),
@@ -417,7 +434,7 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
       // The first reaches s0 and s1 through orders of its own, and waits for s0; the
       // second reaches s1 through another order meanwhile: no order row in common.
       const first = store.append('first', [line('s0', 'first', 1), line('s1', 'first', 1)]);
-      await waitFor(async () => (await rowLockWaiters()) > 0, {
+      await waitFor(async () => (await rowLockWaiters(other.pid)) > 0, {
         what: 'the first append waiting for row s0',
       });
       await second.append('second', [line('s1', 'second', 2)]);
@@ -450,11 +467,13 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
         () => 'stored',
         (err: unknown) => err,
       );
-      await waitFor(async () => (await rowLockWaiters()) > 0, { what: 'the append waiting for row s0' });
+      await waitFor(async () => (await rowLockWaiters(other.pid)) > 0, {
+        what: 'the append waiting for row s0',
+      });
       // Its backend is cut where it waits: before append_batch, inside the flush's transaction.
       const { rows } = await db.sql.query<{ cut: boolean }>(
-        `SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event = 'advisory' AND query LIKE '%hashtextextended%'`,
+        `SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))`,
+        [other.pid],
       );
       expect(rows.map((r) => r.cut)).toEqual([true]);
     } finally {
