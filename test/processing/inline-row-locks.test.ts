@@ -55,6 +55,9 @@ const orders = defineProjection({
   },
 });
 
+/** The shop of the order a `row:rl_orders` change is about: the row the shop tables fold it into. */
+const shopOfChangedOrder = (e: StoredEvent) => ({ shop_id: String(rowChangeOf(e).key['shop_id']) });
+
 /** Per shop, folded from the orders' row changes: every change of a shop's orders touches its one row. */
 const revenue = defineProjection({
   name: 'rl_revenue',
@@ -62,7 +65,7 @@ const revenue = defineProjection({
   migrations: ['CREATE TABLE :TABLE: (shop_id text PRIMARY KEY, revenue int NOT NULL, lines int NOT NULL)'],
   handlers: {
     [rowEventType('rl_orders')]: {
-      key: (e) => ({ shop_id: String(rowChangeOf(e).key['shop_id']) }),
+      key: shopOfChangedOrder,
       apply: (row, e) => {
         const { oldRow, newRow } = rowChangeOf(e);
         const total = (r: Row | null) => Number(r?.['total'] ?? 0);
@@ -95,7 +98,7 @@ const lastChanged = defineProjection({
   migrations: ['CREATE TABLE :TABLE: (shop_id text PRIMARY KEY, order_id text NOT NULL)'],
   handlers: {
     [rowEventType('rl_orders')]: {
-      key: (e) => ({ shop_id: String(rowChangeOf(e).key['shop_id']) }),
+      key: shopOfChangedOrder,
       apply: (_row, e) => ({ order_id: String(rowChangeOf(e).key['order_id']) }),
     },
   },
@@ -535,7 +538,7 @@ describe.skipIf(!postgresEngine.available)('inline row locks on postgres', () =>
       migrations: ['CREATE TABLE :TABLE: (shop_id text PRIMARY KEY, version int NOT NULL)'],
       handlers: {
         [rowEventType('rl_orders')]: {
-          key: (e) => ({ shop_id: String(rowChangeOf(e).key['shop_id']) }),
+          key: shopOfChangedOrder,
           apply: (_row, e) => {
             if (e.version === 0) throw new Error('needs the written event');
             return { version: e.version };
