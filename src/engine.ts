@@ -343,7 +343,16 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
     channels,
     changes,
     accessAudit,
-    snapshot: createSqlSnapshot(sql, { schema, checkpoint: readProcessorCheckpoint(schema, processorOf) }),
+    snapshot: createSqlSnapshot(sql, {
+      schema,
+      checkpoint: readProcessorCheckpoint(schema, processorOf),
+      // A table no processor builds changes in its writers' transactions (inline): its
+      // rows hold the log up to the head read before the snapshot. Without that they
+      // claimed the log's start, which a replay buffer cleared by a reload (or past its
+      // first evicted batch) no longer covers: every resync failed as stale.
+      positionBefore: (channel) =>
+        owner.has(channel.table ?? channel.name) ? undefined : store.headCheckpoint(),
+    }),
     ...(pubsub ? { pubsub } : {}),
   });
   // A host that died between committing a projection's rows and publishing

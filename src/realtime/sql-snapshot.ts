@@ -38,6 +38,14 @@ export interface SqlSnapshotOptions {
   schema: string;
   /** The position of the read model (processing's `readProcessorCheckpoint` on a processor-built one). */
   checkpoint: CheckpointReader;
+  /**
+   * For a channel whose rows change in the writers' own transactions (an
+   * inline read model, which no processor's checkpoint describes): the log
+   * position to give its snapshots, read before the snapshot's transaction
+   * starts, so every change up to it is in the rows (a later one may be too,
+   * and is sent again). `undefined` for a channel `checkpoint` describes.
+   */
+  positionBefore?: (channel: ChannelDefinition) => Promise<LogCheckpoint> | undefined;
   /** Most rows a snapshot returns. Default 10,000. */
   maxRows?: number;
 }
@@ -60,23 +68,25 @@ export function createSqlSnapshot(sql: SqlClient, options: SqlSnapshotOptions): 
     tenantIds: readonly string[] | null,
     select?: readonly string[],
   ): Promise<Snapshot> =>
-    sql
-      .transaction(async (tx) => {
-        await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-        const checkpoint = await options.checkpoint(tx, channel);
-        const where = filterToSql(channel, filter, tenantIds);
-        // A selective subscription reads only what it is sent and re-checked on; naming the
-        // columns also makes the database refuse one the table lacks (42703, below).
-        const names = select ? snapshotColumns(channel, filter, select) : channel.columns;
-        const columns = names ? names.map(quoteIdent).join(', ') : '*';
-        const orderBy = channel.keyColumns.map(quoteIdent).join(', ');
-        const table = `${quoteIdent(options.schema)}.${quoteIdent(channel.table ?? channel.name)}`;
-        const { rows } = await tx.query<Record<string, unknown>>(
-          `SELECT ${columns} FROM ${table} WHERE ${where.text} ORDER BY ${orderBy} LIMIT ${Number(maxRows)}`,
-          where.params,
-        );
-        return { rows, checkpoint };
-      })
+    Promise.resolve(options.positionBefore?.(channel))
+      .then((before) =>
+        sql.transaction(async (tx) => {
+          await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+          const checkpoint = before ?? (await options.checkpoint(tx, channel));
+          const where = filterToSql(channel, filter, tenantIds);
+          // A selective subscription reads only what it is sent and re-checked on; naming the
+          // columns also makes the database refuse one the table lacks (42703, below).
+          const names = select ? snapshotColumns(channel, filter, select) : channel.columns;
+          const columns = names ? names.map(quoteIdent).join(', ') : '*';
+          const orderBy = channel.keyColumns.map(quoteIdent).join(', ');
+          const table = `${quoteIdent(options.schema)}.${quoteIdent(channel.table ?? channel.name)}`;
+          const { rows } = await tx.query<Record<string, unknown>>(
+            `SELECT ${columns} FROM ${table} WHERE ${where.text} ORDER BY ${orderBy} LIMIT ${Number(maxRows)}`,
+            where.params,
+          );
+          return { rows, checkpoint };
+        }),
+      )
       .catch((err: unknown) => {
         if (select && pgErrorCode(err) === UNDEFINED_COLUMN) {
           const missing = select.find((c) => String((err as Error).message).includes(`"${c}"`));
@@ -96,6 +106,7 @@ export function createSqlSnapshot(sql: SqlClient, options: SqlSnapshotOptions): 
         throw err;
       });
   return Object.assign(take, {
-    position: (channel: ChannelDefinition): Promise<LogCheckpoint> => options.checkpoint(sql, channel),
+    position: (channel: ChannelDefinition): Promise<LogCheckpoint> =>
+      options.positionBefore?.(channel) ?? options.checkpoint(sql, channel),
   });
 }
