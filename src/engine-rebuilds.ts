@@ -10,6 +10,7 @@ import type { LogCheckpoint } from './core/checkpoint.js';
 import type { Logger } from './core/logger.js';
 import type { SqlClient } from './core/sql-client.js';
 import { Projection } from './processing/projection/projection.js';
+import { ProjectionSet } from './processing/projection-set/projection-set.js';
 import {
   type ProjectionRebuildWatch,
   watchProjectionRebuilds,
@@ -18,7 +19,8 @@ import type { RealtimeHub } from './realtime/hub.js';
 
 /**
  * Watch the rebuilds of the engine's projections (`config.projections`, and
- * `Projection`s among `config.readModels`) that feed a channel of `hub`, and
+ * the `Projection`s and `ProjectionSet`s' tables among `config.readModels`)
+ * that feed a channel of `hub`, and
  * reload those channels on this host (null: none feeds one).
  *
  * @example
@@ -36,9 +38,12 @@ export function watchRebuiltChannels(
   logger: Logger,
 ): ProjectionRebuildWatch | null {
   const projections = readModels.filter((m): m is Projection => m instanceof Projection);
+  // A projection set's tables are registered and rebuilt under their definitions' names too.
+  const definitions = readModels.flatMap((m) =>
+    m instanceof Projection ? [m.definition] : m instanceof ProjectionSet ? m.definitions : [],
+  );
   const channelsOf = new Map<string, string[]>();
-  for (const projection of projections) {
-    const { name, table } = projection.definition;
+  for (const { name, table } of definitions) {
     const fed = [...hub.channels.values()].filter((c) => (c.table ?? c.name) === table).map((c) => c.name);
     if (fed.length > 0) channelsOf.set(name, fed);
   }

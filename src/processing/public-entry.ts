@@ -23,6 +23,7 @@ export {
   sqlProjectionSetStorage,
   type MemoryProjectionSetStorage,
   type ProjectionSetStorage,
+  type SetGeneration,
   type SqlProjectionSetStorage,
 } from './projection-set/projection-set-storage.js';
 export { projectionSetStorageOf } from './state/processing-state-of.js';

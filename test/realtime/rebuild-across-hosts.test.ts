@@ -2,7 +2,8 @@
  * A projection rebuilt by another process (the CLI) reaches every host's
  * subscribers: each engine notices the projection's new generation (woken by
  * the swap's notification, or by its poll when it missed it) and reloads the
- * channels that projection feeds, and only those.
+ * channels that projection feeds, and only those. The same for a projection
+ * set's tables (a host's `readModels`, e.g. the commerce read models).
  */
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,7 +13,12 @@ import { LiveTable } from '../../src/client/live-table.js';
 import type { Envelope } from '../../src/core/envelope.js';
 import type { SqlClient } from '../../src/core/sql-client.js';
 import { type SyncEngine, createSyncEngine } from '../../src/engine.js';
-import { defineProjection, projectionRebuiltTopic } from '../../src/processing/index.js';
+import {
+  createProjectionSet,
+  defineProjection,
+  projectionRebuiltTopic,
+  type ProjectionSet,
+} from '../../src/processing/index.js';
 import type { ProjectionDefinition } from '../../src/processing/projection/definition.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
 import type { StoredEvent } from '../../src/store/types.js';
@@ -292,6 +298,58 @@ describe.each(sqlEngines)('a projection rebuilt by the CLI, on $name', (engine) 
       // (that a generation is reported once is rebuild-watch.test.ts's).
       for (const c of rebuiltSubs) expect(c.resets()).toBe(2);
       for (const c of otherSubs) expect(c.resets()).toBe(1);
+    },
+    60_000,
+  );
+
+  it.skipIf(!engine.available)(
+    "a projection set rebuilt on one host resets every host's subscribers of its tables' channels",
+    async () => {
+      const db = await engine.open();
+      cleanup.push(() => db.close());
+      const SET_TABLE = stockProjection('rbs_stock');
+      const channel = {
+        name: 'rbs_stock',
+        keyColumns: ['creator_id', 'sku'],
+        tenantColumn: 'creator_id',
+        filterableColumns: [],
+        throttleMs: 0,
+      };
+      const sets: ProjectionSet[] = [];
+      const setHost = async (sql: SqlClient) => {
+        const engineOfHost = createSyncEngine({
+          sql,
+          schema: db.schema,
+          store: { pollIntervalMs: 100 },
+          readModels: (store) => {
+            const set = createProjectionSet({ store, name: 'rbs', definitions: [SET_TABLE] });
+            sets.push(set);
+            return [set];
+          },
+          channels: [channel],
+          ...(engine.name === 'postgres' ? {} : { pubsub: null }),
+          rebuildPollIntervalMs: 3_600_000,
+          realtime: { windowMs: 10, heartbeatMs: 0 },
+        });
+        await engineOfHost.start();
+        cleanup.push(() => engineOfHost.close());
+        return engineOfHost;
+      };
+      const a = await setHost(db.sql);
+      const b = await setHost(anotherConnection(db, engine.name));
+      await a.store.append('stock-0', [
+        { type: 'stock.set', data: { creator_id: 'c1', sku: 'S0', quantity: 3 } },
+      ]);
+      await db.sql.query(`INSERT INTO "${db.schema}".rbs_stock VALUES ('c1', 'STRAY', 7)`);
+      const subs = [subscriber(a, 'rbs_stock'), subscriber(b, 'rbs_stock')];
+      await Promise.all(subs.map((c) => c.ready()));
+      for (const c of subs) expect(byKey(c.table.rows())).toEqual(['S0=3', 'STRAY=7']);
+
+      // No poll for an hour: the swap's notification (PGlite: one instance, the same
+      // connection's) is what tells both hosts.
+      await sets[0]!.rebuild();
+      await waitFor(() => subs.every((c) => JSON.stringify(byKey(c.table.rows())) === '["S0=3"]'));
+      for (const c of subs) expect(c.resets()).toBe(2);
     },
     60_000,
   );

@@ -12,7 +12,8 @@ import type { ProjectionDefinition } from '../projection/definition.js';
 import { rowLocks, takeAdvisoryLocks, type AdvisoryLock } from '../projection/advisory-locks.js';
 import { SqlTable } from '../projection/sql-table.js';
 import type { TableBackend } from '../projection/table-backend.js';
-import { migrateProjectionTable } from '../projection/table-names.js';
+import { notifyProjectionRebuilt } from '../projection/rebuild-watch.js';
+import { migrateProjectionTable, projectionGeneration, renderMigration } from '../projection/table-names.js';
 import { MemoryTables, type MemoryBatch } from './memory-set-tables.js';
 import { rowMatches, selectRows, type RowQuery } from './row-query.js';
 
@@ -46,6 +47,27 @@ export interface SqlProjectionSetStorage extends ProjectionSetStorageBase {
   applyLocks(tenants: readonly string[], exclusive: boolean): AdvisoryLock[];
   /** The locks of `keys` of `table`, sorted: taken table after table, in the set's order. */
   rowLocks(table: string, keys: readonly Row[]): AdvisoryLock[];
+  /** Whether a transaction can stay open while other statements run (false on PGlite: one connection). */
+  readonly concurrent: boolean;
+  /**
+   * In `tx`, after taking the set's rebuild lock (rebuilds take turns; appends
+   * go on): an empty table of the next generation beside each live one.
+   */
+  createGeneration(tx: SqlTransaction): Promise<SetGeneration>;
+  /** A table of `generation`, joining `tx`. */
+  generationTable(generation: SetGeneration, table: string, tx: SqlQueryable): TableBackend;
+  /**
+   * In `tx`, under the set's exclusive lock: put `generation`'s tables in the
+   * live ones' place, record it with the position it holds everything up to
+   * (`through`), and tell every host's rebuild watcher on commit.
+   */
+  swapGeneration(tx: SqlTransaction, generation: SetGeneration, through: string): Promise<void>;
+}
+
+/** A rebuild's tables before they are swapped in. */
+export interface SetGeneration {
+  /** By live table: the generation's table and its number. */
+  readonly tables: ReadonlyMap<string, { readonly name: string; readonly generation: number }>;
 }
 
 /** A set's tables in maps of this process; a batch is staged until its append commits. */
@@ -112,6 +134,38 @@ export function sqlProjectionSetStorage(
       ...tenantLocks(tenants, 'shared'),
     ],
     rowLocks: (table, keys) => rowLocks(`${lockKey}.${table}`, keyOf(table), keys),
+    concurrent: (sql.maxConcurrency ?? 1) > 1,
+    async createGeneration(tx) {
+      await takeAdvisoryLocks(tx, [{ name: `${lockKey}:rebuild`, mode: 'exclusive' }]);
+      const tables = new Map<string, { name: string; generation: number }>();
+      for (const def of definitions) {
+        // Numbered like a projection's rebuild, so the names its migrations give
+        // indexes and constraints never meet the live table's.
+        const generation = (await projectionGeneration(tx, schema, def.name)) + 1;
+        const name = `${def.table}__g${generation}`;
+        await tx.query(`DROP TABLE IF EXISTS ${quoteIdent(schema)}.${quoteIdent(name)}`);
+        for (const m of def.migrations) await tx.exec(renderMigration(m, schema, name));
+        tables.set(def.table, { name, generation });
+      }
+      return { tables };
+    },
+    generationTable: (generation, table, tx) => {
+      const fresh = generation.tables.get(definitionOf(definitions, table).table)!;
+      return new SqlTable(tx, schema, fresh.name, keyOf(table));
+    },
+    async swapGeneration(tx, generation, through) {
+      const q = quoteIdent(schema);
+      for (const def of definitions) {
+        const fresh = generation.tables.get(def.table)!;
+        await tx.query(`DROP TABLE ${q}.${quoteIdent(def.table)}`);
+        await tx.query(`ALTER TABLE ${q}.${quoteIdent(fresh.name)} RENAME TO ${quoteIdent(def.table)}`);
+        await tx.query(
+          `UPDATE ${q}.projections SET generation = $2, rebuilt_at = now(), rebuilt_through = $3 WHERE name = $1`,
+          [def.name, fresh.generation, through],
+        );
+        await notifyProjectionRebuilt(tx, schema, def.name);
+      }
+    },
   };
 }
 

@@ -186,11 +186,17 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
 
   /**
    * Rebuild every table from the start of the log (e.g. after a definition
-   * changed). Inline on SQL: one transaction that holds appends' hooks back,
-   * empties the tables and replays the log read through it — readers see the
-   * old rows until it commits. Async: the processor is stopped, the tables
-   * emptied and the processor restarted from the beginning. Returns the
-   * number of events replayed (async: 0, the processor replays them).
+   * changed). Inline on SQL, blue/green in one transaction: the log is
+   * replayed into tables of the next generation while appends go on and
+   * readers see the live tables; then, holding appends' hooks back only for
+   * that, the events committed meanwhile are folded in and the new tables
+   * swapped into the live ones' place. The generation is recorded with each
+   * table (as a projection's rebuild does), so every host's engine reloads the
+   * channels the tables feed. Rebuilds of one set take turns; one that fails
+   * leaves nothing behind. On PGlite (one connection) appends wait for the
+   * whole rebuild. Async: the processor is stopped, the tables emptied and the
+   * processor restarted from the beginning. Returns the number of events
+   * replayed (async: 0, the processor replays them).
    *
    * @example
    * ```ts
@@ -218,31 +224,40 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       return replayed;
     }
     return storage.transaction(async (tx) => {
+      const generation = await storage.createGeneration(tx);
+      const into = (t: string) => storage.generationTable(generation, t, tx);
+      // Read on the pool, whose reader horizon keeps the pages gapless while appends commit.
+      const replay = await this.#replay(batch, storage.concurrent ? undefined : tx, into);
+      // Appends that would add events now wait on the exclusive lock: what committed
+      // before it is read through this transaction, and nothing can commit behind it.
       await storage.lockExclusive(tx);
-      await storage.truncate(tx);
-      return (await this.#replay(batch, tx)).replayed;
+      const rest = await this.#replay(batch, tx, into, replay.through);
+      await storage.swapGeneration(tx, generation, rest.through);
+      return replay.replayed + rest.replayed;
     });
   }
 
-  /** Fold the whole log into the (emptied) tables, reading through `tx` when given. */
+  /**
+   * Fold the log after `after` into the tables `into` gives (default: the
+   * live ones), reading through `tx` when given.
+   */
   async #replay(
     batch: number,
     tx: SqlTransaction | undefined,
+    into: (table: string) => TableBackend = (t) => this.table(t, tx),
+    after: LogCheckpoint = START_CHECKPOINT,
   ): Promise<{ replayed: number; through: LogCheckpoint }> {
     let replayed = 0;
-    let after: LogCheckpoint = START_CHECKPOINT;
+    let through = after;
     for (;;) {
-      // Through the transaction: appends that would add events wait on the exclusive lock.
-      const page = await this.#store.readAll({ after, limit: batch, ...(tx ? { tx } : {}) });
+      const page = await this.#store.readAll({ after: through, limit: batch, ...(tx ? { tx } : {}) });
       if (page.events.length === 0) break;
       const relevant = page.events.filter((e) => this.#rawTypes.has(e.type));
-      if (relevant.length > 0) {
-        await foldSet(this.definitions, relevant, new Map(), (t) => this.table(t, tx));
-      }
+      if (relevant.length > 0) await foldSet(this.definitions, relevant, new Map(), into);
       replayed += page.events.length;
-      after = page.checkpoint;
+      through = page.checkpoint;
     }
-    return { replayed, through: after };
+    return { replayed, through };
   }
 
   /**
