@@ -67,6 +67,11 @@ export class ChannelLog {
     return this.#floor;
   }
 
+  /** Whether a batch with this cursor is held (a second delivery of it changes nothing). */
+  holds(cursor: LogCheckpoint): boolean {
+    return this.#batches.some((b) => b.cursor === cursor);
+  }
+
   /** Number of batches held. */
   get size(): number {
     return this.#batches.length;

@@ -2,7 +2,7 @@
  * Coalescing row changes inside a batching window: all changes to one key
  * become one folded change holding the row before the window and after it.
  */
-import type { LogCheckpoint } from '../core/checkpoint.js';
+import { compareCheckpoints, type LogCheckpoint } from '../core/checkpoint.js';
 import type { Row, RowChange } from '../core/row-change.js';
 import { type ChannelDefinition, keyIdOf } from './channels.js';
 
@@ -28,7 +28,7 @@ export interface FoldedChange {
   lastCheckpoint: LogCheckpoint;
 }
 
-/** One channel's folded changes of one window; `cursor` = checkpoint of the last change folded in. */
+/** One channel's folded changes of one window; `cursor` = the newest checkpoint folded in. */
 export interface ChangeBatch {
   channel: string;
   cursor: LogCheckpoint;
@@ -46,10 +46,13 @@ export interface ChangeBatch {
  * ```
  */
 export function foldChanges(channel: ChannelDefinition, changes: readonly RowChange[]): ChangeBatch | null {
-  const last = changes[changes.length - 1];
-  if (!last) return null;
+  if (changes.length === 0) return null;
+  // The newest position folded in, not the last to arrive: inline read models publish in
+  // commit order, which may put a transaction before one that took its place in the log earlier.
+  let cursor = changes[0]!.checkpoint;
   const byKey = new Map<string, FoldedChange>();
   for (const change of changes) {
+    if (compareCheckpoints(change.checkpoint, cursor) > 0) cursor = change.checkpoint;
     const keyId = keyIdOf(channel, change.key);
     const seen = byKey.get(keyId);
     if (seen) {
@@ -68,5 +71,5 @@ export function foldChanges(channel: ChannelDefinition, changes: readonly RowCha
       });
     }
   }
-  return { channel: channel.name, cursor: last.checkpoint, changes: [...byKey.values()] };
+  return { channel: channel.name, cursor, changes: [...byKey.values()] };
 }

@@ -114,7 +114,11 @@ export interface InvalidateOptions {
 export interface RealtimeEventMap {
   /** A background failure (pub/sub, malformed message); never thrown. */
   error: [error: unknown];
-  /** A batch from another process did not follow the last one received: the channel was invalidated. */
+  /**
+   * A batch did not follow the last one received — one from another process
+   * lost in transit, or one whose transaction committed after a later one's
+   * batch was sent (`head`: the newest cursor received): the channel was invalidated.
+   */
   'realtime:gap': [info: { channel: string; expected: string | null; head: string }];
   /** Channels were reloaded because batches may have been lost (see {@link ResyncReason}). */
   'realtime:resync': [info: { channels: string[]; reason: ResyncReason }];

@@ -133,7 +133,18 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
       notify('realtime:gap', { channel: batch.channel, expected: batch.previous ?? null, head: missed });
       invalidateHere(batch.channel);
     }
-    if (!state.log.append(batch)) return;
+    if (!state.log.append(batch)) {
+      // Not newer than the head and not one the buffer holds: a transaction that took its
+      // place in the log before one already sent committed after it (inline read models
+      // publish in commit order). Its rows cannot be slotted in behind the cursors handed
+      // out, and dropping it lost them: every subscriber of the channel reloads a snapshot.
+      if (!state.log.holds(batch.cursor)) {
+        const head = state.log.head ?? batch.cursor;
+        notify('realtime:gap', { channel: batch.channel, expected: batch.previous ?? null, head });
+        invalidateHere(batch.channel);
+      }
+      return;
+    }
     const touched = new Set<HubSubscription>();
     for (const change of batch.changes) {
       for (const sub of state.index.candidates(change.oldRow, change.newRow)) {
