@@ -66,8 +66,13 @@ export async function checkReadModels(
       `CREATE VIEW ${scratch}.events AS SELECT * FROM ${live}.events
         WHERE (transaction_id, global_position) <= ('${transactionId}'::xid8, ${Number(globalPosition)})`,
     );
+    // The scratch schema has the log's view and nothing of the store: its pages are read
+    // in a transaction of their own (no reader horizon, the view is cut at a committed point).
+    const store = createEventStore({ sql, schema: options.scratchSchema });
+    const readAll = store.readAll.bind(store);
+    store.readAll = (o) => (o?.tx ? readAll(o) : sql.transaction((tx) => readAll({ ...o, tx })));
     const rebuilt = new ReadModelSet({
-      store: createEventStore({ sql, schema: options.scratchSchema }),
+      store,
       name: COMMERCE_READ_MODELS,
       definitions: commerceReadModelDefinitions(resolveInventoryOptions(), resolveHealthThresholds()),
       mode: 'inline',
