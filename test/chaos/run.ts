@@ -52,6 +52,7 @@ async function runScenario(
   const health = new HealthPoller(cluster, history);
   health.start();
   const observers = new RealtimeObservers(observerPlan(config.hosts), (i) => cluster.url(i));
+  let late: RealtimeObservers | undefined;
   const driver = new WebhookDriver({ shop: env.shop, target: DEMO_CREDENTIALS, hosts: cluster, history });
   try {
     driver.start();
@@ -98,17 +99,26 @@ async function runScenario(
       timeoutMs: 30_000,
       intervalMs: 1000,
     });
-    log('comparing realtime copies with the server');
-    const clients = await observers.compare(
-      serverRows(sql, CHAOS_SCHEMA, [DEMO_CREDENTIALS.creatorId]),
-      config.convergeMs,
-      () => history.now(),
+    // Clients that subscribe only now, after every fault and more batches than a channel's
+    // replay buffer keeps: their first snapshot must hold every row too.
+    late = new RealtimeObservers(
+      observerPlan(config.hosts).map((spec) => ({ ...spec, name: `late-${spec.name}` })),
+      (i) => cluster.url(i),
     );
-    for (const record of clients) history.record(record);
+    log(
+      'comparing realtime copies with the server (clients of the whole run, and clients that joined at its end)',
+    );
+    const rows = serverRows(sql, CHAOS_SCHEMA, [DEMO_CREDENTIALS.creatorId]);
+    for (const set of [observers, late]) {
+      for (const record of await set.compare(rows, config.convergeMs, () => history.now())) {
+        history.record(record);
+      }
+    }
     history.record({ type: 'phase', phase: 'quiesced' });
   } finally {
     health.stop();
     observers.close();
+    late?.close();
     driver.stopGenerating();
   }
   history.record({ type: 'ledger', entries: env.providers.ledger() });
