@@ -10,34 +10,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LiveTable } from '../../src/client/live-table.js';
 import type { Envelope } from '../../src/core/envelope.js';
 import { createSyncEngine, type SyncEngine } from '../../src/engine.js';
-import { defineProjection } from '../../src/processing/index.js';
-import type { ProjectionDefinition } from '../../src/processing/projection/definition.js';
-import type { StoredEvent } from '../../src/store/types.js';
 import { sqlEngines } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
+import { counted, inlineShelves } from './inline-shelves.js';
 
-interface Shelf extends Record<string, unknown> {
-  creator_id: string;
-  sku: string;
-  quantity: number;
-}
-
-const shelves = defineProjection<Shelf>({
-  name: 'isp_shelves',
-  mode: 'inline',
-  key: ['creator_id', 'sku'],
-  migrations: [
-    `CREATE TABLE :TABLE: (creator_id text NOT NULL, sku text NOT NULL, quantity int NOT NULL,
-       PRIMARY KEY (creator_id, sku))`,
-  ],
-  channel: { tenantColumn: 'creator_id', throttleMs: 0 },
-  handlers: {
-    'shelf.counted': {
-      key: (e: StoredEvent) => ({ creator_id: (e.data as Shelf).creator_id, sku: (e.data as Shelf).sku }),
-      apply: (_row, e: StoredEvent) => ({ quantity: (e.data as Shelf).quantity }),
-    },
-  },
-}) as unknown as ProjectionDefinition;
+const shelves = inlineShelves('isp_shelves');
 
 const alice = { userId: 'alice', tenantIds: ['c1'] };
 const cleanup: (() => Promise<unknown> | void)[] = [];
@@ -64,11 +41,6 @@ function subscriber(engine: SyncEngine) {
       .sort();
   return { seen, errors, rows, resets: () => seen.filter((e) => e.type === 'reset').length };
 }
-
-const counted = (sku: string, quantity: number) => ({
-  type: 'shelf.counted',
-  data: { creator_id: 'c1', sku, quantity },
-});
 
 describe.each(sqlEngines)('snapshots of an inline read model’s channel, on $name', (engine) => {
   const open = async () => {

@@ -10,40 +10,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LiveTable } from '../../src/client/live-table.js';
 import type { Envelope } from '../../src/core/envelope.js';
 import { createSyncEngine } from '../../src/engine.js';
-import { defineProjection } from '../../src/processing/index.js';
-import type { ProjectionDefinition } from '../../src/processing/projection/definition.js';
 import { foldChanges } from '../../src/realtime/fold.js';
-import type { StoredEvent } from '../../src/store/types.js';
 import { postgresEngine } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
+import { counted, inlineShelves, type Shelf } from './inline-shelves.js';
 
-interface Shelf extends Record<string, unknown> {
-  creator_id: string;
-  sku: string;
-  quantity: number;
-}
-
-const shelves = defineProjection<Shelf>({
-  name: 'late_shelves',
-  mode: 'inline',
-  key: ['creator_id', 'sku'],
-  migrations: [
-    `CREATE TABLE :TABLE: (creator_id text NOT NULL, sku text NOT NULL, quantity int NOT NULL,
-       PRIMARY KEY (creator_id, sku))`,
-  ],
-  channel: { tenantColumn: 'creator_id', throttleMs: 0 },
-  handlers: {
-    'shelf.counted': {
-      key: (e: StoredEvent) => ({ creator_id: (e.data as Shelf).creator_id, sku: (e.data as Shelf).sku }),
-      apply: (_row, e: StoredEvent) => ({ quantity: (e.data as Shelf).quantity }),
-    },
-  },
-}) as unknown as ProjectionDefinition;
-
-const counted = (sku: string, quantity: number) => ({
-  type: 'shelf.counted',
-  data: { creator_id: 'c1', sku, quantity },
-});
+const shelves = inlineShelves('late_shelves');
 
 const cleanup: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {

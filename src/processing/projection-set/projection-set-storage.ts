@@ -12,8 +12,12 @@ import type { ProjectionDefinition } from '../projection/definition.js';
 import { rowLocks, takeAdvisoryLocks, type AdvisoryLock } from '../projection/advisory-locks.js';
 import { SqlTable } from '../projection/sql-table.js';
 import type { TableBackend } from '../projection/table-backend.js';
-import { notifyProjectionRebuilt } from '../projection/rebuild-watch.js';
-import { migrateProjectionTable, projectionGeneration, renderMigration } from '../projection/table-names.js';
+import {
+  createGenerationTable,
+  generationTableName,
+  swapGenerationTable,
+} from '../projection/generation-tables.js';
+import { migrateProjectionTable, projectionGeneration } from '../projection/table-names.js';
 import { MemoryTables, type MemoryBatch } from './memory-set-tables.js';
 import { rowMatches, selectRows, type RowQuery } from './row-query.js';
 
@@ -66,8 +70,8 @@ export interface SqlProjectionSetStorage extends ProjectionSetStorageBase {
 
 /** A rebuild's tables before they are swapped in. */
 export interface SetGeneration {
-  /** By live table: the generation's table and its number. */
-  readonly tables: ReadonlyMap<string, { readonly name: string; readonly generation: number }>;
+  /** By live table: the generation its new table was created for (named by `generationTableName`). */
+  readonly tables: ReadonlyMap<string, number>;
 }
 
 /** A set's tables in maps of this process; a batch is staged until its append commits. */
@@ -137,33 +141,22 @@ export function sqlProjectionSetStorage(
     concurrent: (sql.maxConcurrency ?? 1) > 1,
     async createGeneration(tx) {
       await takeAdvisoryLocks(tx, [{ name: `${lockKey}:rebuild`, mode: 'exclusive' }]);
-      const tables = new Map<string, { name: string; generation: number }>();
+      const tables = new Map<string, number>();
       for (const def of definitions) {
-        // Numbered like a projection's rebuild, so the names its migrations give
-        // indexes and constraints never meet the live table's.
         const generation = (await projectionGeneration(tx, schema, def.name)) + 1;
-        const name = `${def.table}__g${generation}`;
-        await tx.query(`DROP TABLE IF EXISTS ${quoteIdent(schema)}.${quoteIdent(name)}`);
-        for (const m of def.migrations) await tx.exec(renderMigration(m, schema, name));
-        tables.set(def.table, { name, generation });
+        await createGenerationTable(tx, schema, def, generation);
+        tables.set(def.table, generation);
       }
       return { tables };
     },
     generationTable: (generation, table, tx) => {
-      const fresh = generation.tables.get(definitionOf(definitions, table).table)!;
-      return new SqlTable(tx, schema, fresh.name, keyOf(table));
+      const def = definitionOf(definitions, table);
+      const name = generationTableName(def, generation.tables.get(def.table)!);
+      return new SqlTable(tx, schema, name, def.key);
     },
     async swapGeneration(tx, generation, through) {
-      const q = quoteIdent(schema);
       for (const def of definitions) {
-        const fresh = generation.tables.get(def.table)!;
-        await tx.query(`DROP TABLE ${q}.${quoteIdent(def.table)}`);
-        await tx.query(`ALTER TABLE ${q}.${quoteIdent(fresh.name)} RENAME TO ${quoteIdent(def.table)}`);
-        await tx.query(
-          `UPDATE ${q}.projections SET generation = $2, rebuilt_at = now(), rebuilt_through = $3 WHERE name = $1`,
-          [def.name, fresh.generation, through],
-        );
-        await notifyProjectionRebuilt(tx, schema, def.name);
+        await swapGenerationTable(tx, schema, def, generation.tables.get(def.table)!, through);
       }
     },
   };

@@ -3,7 +3,7 @@
  * fresh table, then swap it in when caught up, with progress reports. The SQL
  * projection storage's `rebuild`; callers go through `rebuildProjection`.
  */
-import { quoteIdent, type SqlClient, type SqlTransaction } from '../../core/sql-client.js';
+import type { SqlClient, SqlTransaction } from '../../core/sql-client.js';
 import {
   compareCheckpoints,
   parseCheckpoint,
@@ -17,14 +17,13 @@ import { lockRelayout, writeRelayout } from '../partitions/layout-store.js';
 import { applyProjectionBatch } from './apply-batch.js';
 import type { ProjectionDefinition } from './definition.js';
 import type { RebuildOptions, RebuildPhase, RebuildResult } from './rebuild.js';
-import { notifyProjectionRebuilt } from './rebuild-watch.js';
+import { createGenerationTable, generationTableName, swapGenerationTable } from './generation-tables.js';
 import { SqlTable } from './sql-table.js';
 import {
   migrateProjectionTable,
   projectionGeneration,
   projectionLockKey,
   projectionProcessorName,
-  renderMigration,
 } from './table-names.js';
 
 /**
@@ -47,12 +46,8 @@ export async function rebuildSqlProjection(
   await migrateProjectionTable(sql, schema, definition);
 
   const generation = (await projectionGeneration(sql, schema, definition.name)) + 1;
-  const fresh = freshTable(definition, generation);
-  await sql.transaction(async (tx) => {
-    // A rebuild that crashed leaves its fresh table behind: start it over.
-    await tx.query(`DROP TABLE IF EXISTS ${quoteIdent(schema)}.${quoteIdent(fresh)}`);
-    for (const m of definition.migrations) await tx.exec(renderMigration(m, schema, fresh));
-  });
+  // A rebuild that crashed leaves its fresh table behind: start it over.
+  const fresh = await sql.transaction((tx) => createGenerationTable(tx, schema, definition, generation));
 
   const started = performance.now();
   let total = parseCheckpoint(await store.headCheckpoint()).globalPosition;
@@ -138,9 +133,9 @@ async function swapAsync(
       (newest, c) => (compareCheckpoints(c, newest) > 0 ? c : newest),
       from,
     );
-    const fresh = new SqlTable(tx, schema, freshTable(definition, generation), definition.key);
+    const fresh = new SqlTable(tx, schema, generationTableName(definition, generation), definition.key);
     const { applied: extra } = await catchUp(tx, store, definition, fresh, from, through);
-    await swapTables(tx, schema, definition, generation, through);
+    await swapGenerationTable(tx, schema, definition, generation, through);
     await writeRelayout(tx, schema, plan, through);
     return { extra, checkpoint: through };
   });
@@ -190,40 +185,10 @@ async function swapInline(
   const schema = store.schema;
   return sql.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [projectionLockKey(schema, definition)]);
-    const table = new SqlTable(tx, schema, freshTable(definition, generation), definition.key);
+    const table = new SqlTable(tx, schema, generationTableName(definition, generation), definition.key);
     const { applied: extra, checkpoint } = await catchUp(tx, store, definition, table, from, null);
     // Held hooks: every change of the old table came from an event read above.
-    await swapTables(tx, schema, definition, generation, checkpoint);
+    await swapGenerationTable(tx, schema, definition, generation, checkpoint);
     return { extra, checkpoint };
   });
-}
-
-/** The name of a rebuild generation's table before the swap. */
-function freshTable(definition: ProjectionDefinition, generation: number): string {
-  return `${definition.table}__g${generation}`;
-}
-
-/**
- * Drop the live table, rename the fresh one into its place, record the
- * generation and the newest position the old table handed out (`through`),
- * and wake the hosts' rebuild watchers, in `tx`.
- */
-async function swapTables(
-  tx: SqlTransaction,
-  schema: string,
-  definition: ProjectionDefinition,
-  generation: number,
-  through: LogCheckpoint,
-): Promise<void> {
-  const s = quoteIdent(schema);
-  await tx.query(`DROP TABLE IF EXISTS ${s}.${quoteIdent(definition.table)}`);
-  await tx.query(
-    `ALTER TABLE ${s}.${quoteIdent(freshTable(definition, generation))} RENAME TO ${quoteIdent(definition.table)}`,
-  );
-  await tx.query(
-    `UPDATE ${s}.projections SET generation = $2, rebuilt_at = now(), rebuilt_through = $3 WHERE name = $1`,
-    [definition.name, generation, through],
-  );
-  // Delivered on commit: every host's watcher compares the generation (rebuild-watch.ts).
-  await notifyProjectionRebuilt(tx, schema, definition.name);
 }
