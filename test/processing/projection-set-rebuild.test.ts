@@ -233,6 +233,49 @@ describe.each(sqlStoreEngines)('projection set rebuild on $name', (engine) => {
     },
   );
 
+  it.skipIf(!engine.available || engine.name !== 'postgres')(
+    'a rebuild whose connection is cut mid-replay leaves the live tables, and appends go on',
+    async () => {
+      const before = await set.unscopedRows('rb_items');
+      const held = holdReplay(t.store, 2);
+      const rebuilt = set.rebuild({ batchSize: 4 });
+      const outcome = rebuilt.then(
+        () => 'committed',
+        (err: unknown) => String(err),
+      );
+      try {
+        await held.atPage;
+        // The rebuild's own session: idle in its transaction, having created the next generation.
+        const { sql } = sqlOf(t.store);
+        const { rows } = await sql.query<{ cut: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity
+            WHERE datname = current_database() AND state LIKE 'idle in transaction%'
+              AND query LIKE $1`,
+          [`%${t.store.schema}%rb\\_%\\_\\_g1%`],
+        );
+        expect(rows.map((r) => r.cut)).toEqual([true]);
+      } finally {
+        held.release();
+        held.restore();
+      }
+      expect(await outcome).not.toBe('committed');
+      expect(await set.unscopedRows('rb_items')).toEqual(before);
+      expect(await generations()).toEqual([
+        ['rb_items', 0, false],
+        ['rb_totals', 0, false],
+      ]);
+      expect(await generationTables()).toEqual([]);
+      await t.store.append('item-after-cut', [stocked('w2', 'sku-after-cut', 4)]);
+      expect(await set.unscopedFind('rb_items', { warehouse: 'w2', sku: 'sku-after-cut' })).not.toBeNull();
+      // The next rebuild starts over and completes.
+      await set.rebuild({ batchSize: 4 });
+      expect(await generations()).toEqual([
+        ['rb_items', 1, true],
+        ['rb_totals', 1, true],
+      ]);
+    },
+  );
+
   it.skipIf(!engine.available)('rebuilds of one set run at once take turns', async () => {
     const before = await set.unscopedRows('rb_totals');
     await Promise.all([set.rebuild({ batchSize: 4 }), set.rebuild({ batchSize: 4 })]);
