@@ -178,6 +178,8 @@ export type {
   ProjectionEventMap,
   ProjectionHandler,
   ProjectionHandlers,
+  ProjectionMerge,
+  MergeOperation,
   ProjectionMode,
   ProjectionRebuildOptions,
   ProjectionResult,
@@ -285,4 +287,5 @@ export type { RetryPolicyInput } from './runtime/retry-policy.js';
 export { AttemptTimeoutError } from './runtime/errors.js';
 export type { LeaseTimingOptions } from './runtime/lease-timing.js';
 export type { LeasePort } from './runtime/lease-keeper.js';
-export type { TableBackend, TableWrites } from './processing/projection/table-backend.js';
+export type { MergedRows, TableBackend, TableWrites } from './processing/projection/table-backend.js';
+export type { MergeSpec } from './processing/projection/merge-columns.js';

@@ -179,6 +179,19 @@ for (const w of windows) {
 console.log('per window (ms), weighted by window:');
 for (const [name, xs] of Object.entries(phases)) console.log(`  ${name.padEnd(12)} ${q(xs)}`);
 rounds.forEach((xs, i) => console.log(`  tx rt${i}       ${q(xs)}`));
+if (process.env['PROBE_PRINT_TX'] === '1') {
+  // One settle transaction of median length, statement by statement (start/end relative to BEGIN).
+  const sorted = [...settleTxs].sort(
+    (a, b) => a.stmts.at(-1)!.end - a.stmts[0]!.start - (b.stmts.at(-1)!.end - b.stmts[0]!.start),
+  );
+  const mid = sorted[Math.floor(sorted.length / 2)];
+  const t0 = mid?.stmts[0]?.start ?? 0;
+  for (const s of mid?.stmts ?? []) {
+    console.log(
+      `  ${(s.start - t0).toFixed(1).padStart(7)} ${(s.end - t0).toFixed(1).padStart(7)}  ${s.text.replace(/\s+/g, ' ').slice(0, 110)}`,
+    );
+  }
+}
 console.log(`base reads outside transactions  ${q(baseReads.map((s) => s.end - s.start))}`);
 console.log(`windows per pass  ${q([...passes.values()].map((g) => g.length))}`);
 const inFlight = [...passes.keys()].map(

@@ -158,7 +158,15 @@ export {
 export { applyProjectionBatch } from './projection/apply-batch.js';
 export { MemoryTable } from './projection/memory-table.js';
 export { SqlTable } from './projection/sql-table.js';
-export { rowKey, rowMatches, type TableBackend, type TableWrites } from './projection/table-backend.js';
+export {
+  rowKey,
+  rowMatches,
+  withoutMerge,
+  type MergedRows,
+  type TableBackend,
+  type TableWrites,
+} from './projection/table-backend.js';
+export type { MergeOperation, MergeSpec, ProjectionMerge } from './projection/merge-columns.js';
 // Projection sets: the same names as the public `/processing` entry.
 export {
   createProjectionSet,

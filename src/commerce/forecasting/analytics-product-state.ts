@@ -91,7 +91,7 @@ function productKey(row: Row): Partial<ProductAnalyticsStateRow> {
 
 /** Keyed by the product of the row change a `row:<table>` pseudo-event carries. */
 function byChangedProduct(
-  apply: ProjectionHandler<ProductAnalyticsStateRow>['apply'],
+  apply: NonNullable<ProjectionHandler<ProductAnalyticsStateRow>['apply']>,
 ): ProjectionHandler<ProductAnalyticsStateRow> {
   return {
     key: (e) => {

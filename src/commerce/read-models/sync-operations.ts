@@ -8,7 +8,7 @@ import { defineProjection, type ProjectionDefinition } from '../../processing/in
 import type { StoredEvent } from '../../store/types.js';
 import type { HealthComponent } from '../events/common.js';
 import type { EventPayload } from '../events/catalog.js';
-import { SYSTEM_CREATOR_ID, eventTime, toNumber } from './row-values.js';
+import { SYSTEM_CREATOR_ID, eventTime } from './row-values.js';
 
 /** Outcomes of a sync operation. */
 export const SYNC_OPERATION_STATUSES = ['completed', 'failed', 'recovered', 'conflict'] as const;
@@ -158,23 +158,43 @@ export function syncOperationsProjection(): ProjectionDefinition<SyncOperationRo
           };
         },
       },
+      // Every settled stock conflict of a creator lands on this one row: a merge, so
+      // concurrent settles do not queue on it from their first read to COMMIT (the
+      // row's lock is held only while their COMMIT runs). Status: the latest conflict's.
       'inventory.sync_conflict_detected': {
         key: (e) => {
           const d = e.data as EventPayload<'inventory.sync_conflict_detected'>;
           return { creator_id: d.creatorId, component: 'inventory_sync', operation: 'stock_reconciliation' };
         },
-        apply: (current, event) => {
-          const d = event.data as EventPayload<'inventory.sync_conflict_detected'>;
-          const row = base(current, event);
-          const at = eventTime(event);
-          return {
-            ...row,
-            status: d.resolvedQuantity === undefined ? 'conflict' : 'completed',
-            conflicts: toNumber(row.conflicts) + 1,
-            total_runs: row.total_runs + 1,
-            ...(d.resolvedQuantity === undefined ? {} : { last_success_at: at }),
-            updated_at: at,
-          };
+        merge: {
+          columns: {
+            status: { latestBy: 'updated_at' },
+            conflicts: 'sum',
+            total_runs: 'sum',
+            last_success_at: 'max',
+            updated_at: 'max',
+          },
+          initial: {
+            consecutive_failures: 0,
+            total_failures: 0,
+            items: null,
+            duration_ms: null,
+            last_error_code: null,
+            last_error_message: null,
+            last_failure_at: null,
+          },
+          delta: (event) => {
+            const d = event.data as EventPayload<'inventory.sync_conflict_detected'>;
+            const at = eventTime(event);
+            const resolved = d.resolvedQuantity !== undefined;
+            return {
+              status: resolved ? 'completed' : 'conflict',
+              conflicts: 1,
+              total_runs: 1,
+              ...(resolved ? { last_success_at: at } : {}),
+              updated_at: at,
+            };
+          },
         },
       },
     },

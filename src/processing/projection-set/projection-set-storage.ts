@@ -50,7 +50,7 @@ export interface SqlProjectionSetStorage extends ProjectionSetStorageBase {
    */
   applyLocks(tenants: readonly string[], exclusive: boolean): AdvisoryLock[];
   /** The locks of `keys` of `table`, sorted: taken table after table, in the set's order. */
-  rowLocks(table: string, keys: readonly Row[]): AdvisoryLock[];
+  rowLocks(table: string, keys: readonly Row[], merged?: readonly Row[]): AdvisoryLock[];
   /** Whether a transaction can stay open while other statements run (false on PGlite: one connection). */
   readonly concurrent: boolean;
   /**
@@ -137,7 +137,7 @@ export function sqlProjectionSetStorage(
       { name: lockKey, mode: exclusive ? 'exclusive' : 'shared' },
       ...tenantLocks(tenants, 'shared'),
     ],
-    rowLocks: (table, keys) => rowLocks(`${lockKey}.${table}`, keyOf(table), keys),
+    rowLocks: (table, keys, merged) => rowLocks(`${lockKey}.${table}`, keyOf(table), keys, merged),
     concurrent: (sql.maxConcurrency ?? 1) > 1,
     async createGeneration(tx) {
       await takeAdvisoryLocks(tx, [{ name: `${lockKey}:rebuild`, mode: 'exclusive' }]);

@@ -20,10 +20,10 @@ import type { QueryOptions, SqlQueryable, SqlTransaction } from '../../core/sql-
 import type { EventStore, StoredEvent } from '../../store/types.js';
 import { createProcessor, type Processor } from '../processor.js';
 import { lockId, takeAdvisoryLocks, type AdvisoryLock } from '../projection/advisory-locks.js';
-import type { LockRows } from '../projection/apply-batch.js';
+import { whenRowsKnown, type LockRows } from '../projection/apply-batch.js';
 import { keysTouched } from '../projection/keys-touched.js';
 import type { ProjectionDefinition } from '../projection/definition.js';
-import type { TableBackend } from '../projection/table-backend.js';
+import { withoutMerge, type TableBackend } from '../projection/table-backend.js';
 import { projectionSetStorageOf } from '../state/processing-state-of.js';
 import { foldSet, independentRuns } from './fold-set.js';
 import { RowsReadBeforeWrite } from './rows-read-before-write.js';
@@ -82,6 +82,8 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
   readonly #foldsRows: boolean;
   /** The tables whose row changes another table folds. */
   readonly #foldedByOthers: ReadonlySet<string>;
+  /** Tables whose merge handlers fold in JavaScript inline (a guard judges their rows before COMMIT). */
+  readonly #guardedTables: ReadonlySet<string>;
   /** The locks each inline transaction took before its write (the fold does not take them again). */
   readonly #lockedBeforeWrite = new WeakMap<SqlTransaction, ReadonlySet<string>>();
   /** The rows each inline transaction's dry fold read before its write (served to the fold after it). */
@@ -120,6 +122,19 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       options.definitions.flatMap((def) =>
         def.eventTypes.filter((t) => t.startsWith('row:')).map((t) => t.slice(4)),
       ),
+    );
+    for (const def of options.definitions) {
+      if (this.#foldedByOthers.has(def.table) && Object.values(def.handlers).some((h) => h.merge)) {
+        // A merged row is known only once the database has merged it, after the fold.
+        throw new InvalidArgumentError(
+          `projection "${def.name}" has merge handlers, and a later table folds the rows of ${def.table}`,
+        );
+      }
+    }
+    this.#guardedTables = new Set(
+      (options.guards?.length ?? 0) === 0
+        ? []
+        : (options.guardTables ?? options.definitions.map((d) => d.table)),
     );
     this.#scopesRows = options.definitions.some((def) =>
       Object.entries(def.handlers).some(([type, handler]) => type.startsWith('row:') && handler.scope),
@@ -349,7 +364,9 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
 
   /** Publish changes made outside a batch (e.g. a recomputation), after their commit. */
   publish(changes: readonly RowChange[]): void {
-    for (const change of changes) this.#subject.next(change);
+    whenRowsKnown(changes, () => {
+      for (const change of changes) this.#subject.next(change);
+    });
   }
 
   /**
@@ -392,9 +409,9 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
     let first = storage.applyLocks(relevant.map(this.#tenantOf), exclusive);
     const lockRowsOf =
       (table: string): LockRows =>
-      async (keys, scoped) => {
+      async (keys, scoped, merged) => {
         if (scoped && !exclusive) throw new Error(`projection set "${this.#name}": unforeseen scope`);
-        const locks = exclusive ? first : [...first, ...storage.rowLocks(table, keys)];
+        const locks = exclusive ? first : [...first, ...storage.rowLocks(table, keys, merged)];
         first = [];
         // Those taken before the write are held: a statement for the others only.
         const held = this.#lockedBeforeWrite.get(tx);
@@ -402,8 +419,8 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       };
     const reads = this.#readBeforeWrite.get(tx);
     const tableOf = reads
-      ? (t: string) => reads.serving(t, definitionOf(this.definitions, t).key, this.table(t, tx))
-      : (t: string) => this.table(t, tx);
+      ? (t: string) => reads.serving(t, definitionOf(this.definitions, t).key, this.#inlineTable(t, tx))
+      : (t: string) => this.#inlineTable(t, tx);
     const all = await foldSet(this.definitions, relevant, new Map(), tableOf, lockRowsOf);
     this.#check(relevant, all);
     if (all.length === 0) return undefined;
@@ -438,8 +455,8 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
     let first = storage.applyLocks(tenants, false);
     const lockRowsOf =
       (table: string): LockRows =>
-      async (keys) => {
-        const locks = [...first, ...storage.rowLocks(table, keys)];
+      async (keys, _scoped, merged) => {
+        const locks = [...first, ...storage.rowLocks(table, keys, merged)];
         first = [];
         await take(locks);
       };
@@ -459,7 +476,7 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       return reads.recording(
         t,
         definitionOf(this.definitions, t).key,
-        this.table(t, deferred ? queued : tx),
+        this.#inlineTable(t, deferred ? queued : tx),
         deferred,
       );
     };
@@ -479,9 +496,9 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
   #rawRowLocks(storage: SqlProjectionSetStorage, events: readonly StoredEvent[]): AdvisoryLock[] | null {
     const locks: AdvisoryLock[] = [];
     for (const def of this.definitions) {
-      const keys = keysTouched(def, events);
-      if (keys === null) return null;
-      locks.push(...storage.rowLocks(def.table, keys));
+      const touched = keysTouched(def, events, !this.#guardedTables.has(def.table));
+      if (touched === null) return null;
+      locks.push(...storage.rowLocks(def.table, touched.keys, touched.merged));
     }
     return locks;
   }
@@ -522,6 +539,12 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       if (compareCheckpoints(last, this.#memoryThrough) > 0) this.#memoryThrough = last;
       if (all.length > 0) this.publish(all);
     };
+  }
+
+  /** A table in an inline transaction: a guarded one folds merges on rows it reads (its guard sees them). */
+  #inlineTable(table: string, tx: SqlQueryable): TableBackend {
+    const backend = this.table(table, tx);
+    return this.#guardedTables.has(table) ? withoutMerge(backend) : backend;
   }
 
   #check(events: readonly StoredEvent[], changes: readonly RowChange[]): void {

@@ -50,6 +50,10 @@ export class RowsReadBeforeWrite {
         return deferred ? Promise.resolve(new Map()) : rows;
       },
       write: async () => undefined,
+      // Rows merged in the database are not read: the dry fold leaves them (and locks them shared).
+      ...(inner.merge
+        ? { merge: async () => ({ rows: Promise.resolve({ before: new Map(), after: new Map() }) }) }
+        : {}),
       ...(inner.keysWhere ? { keysWhere: (match: Row) => inner.keysWhere!(match) } : {}),
       all: () => inner.all(),
     };
@@ -75,6 +79,7 @@ export class RowsReadBeforeWrite {
         return rows;
       },
       write: (writes) => inner.write(writes),
+      ...(inner.merge ? { merge: inner.merge.bind(inner) } : {}),
       ...(inner.keysWhere ? { keysWhere: (match: Row) => inner.keysWhere!(match) } : {}),
       all: () => inner.all(),
     };

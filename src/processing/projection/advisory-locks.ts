@@ -3,7 +3,9 @@
  * one statement: a projection's (or set's) own lock — shared by applies,
  * exclusive for a rebuild's swap or a batch that reaches rows by scope — and
  * one exclusive lock per row a batch reads and writes back, so concurrent
- * flushes on different rows run side by side and those on one row take turns.
+ * flushes on different rows run side by side and those on one row take turns;
+ * a shared one per row a batch only merges into (see `ProjectionHandler.merge`),
+ * so merging flushes do not wait for each other, only for one that reads the row.
  */
 import type { Row } from '../../core/row-change.js';
 import { queueStatement, type SqlQueryable } from '../../core/sql-client.js';
@@ -18,11 +20,11 @@ export interface AdvisoryLock {
    * never share one).
    */
   readonly name: string;
-  readonly mode: 'shared' | 'exclusive' | 'row';
+  readonly mode: 'shared' | 'exclusive' | 'row' | 'row-shared';
 }
 
 /** The mode codes of the statement below. */
-const MODE_CODES = { shared: 1, exclusive: 2, row: 3 } as const;
+const MODE_CODES = { shared: 1, exclusive: 2, row: 3, 'row-shared': 4 } as const;
 
 /**
  * In array order: unnest yields the rows in order and each CASE runs as its
@@ -32,6 +34,7 @@ const TAKE_LOCKS = `SELECT count(*)::int AS taken FROM (
   SELECT CASE l.mode
            WHEN 1 THEN pg_advisory_xact_lock_shared(hashtext(l.name))
            WHEN 2 THEN pg_advisory_xact_lock(hashtext(l.name))
+           WHEN 4 THEN pg_advisory_xact_lock_shared(hashtextextended(l.name, 0))
            ELSE pg_advisory_xact_lock(hashtextextended(l.name, 0))
          END AS locked
     FROM unnest($1::text[], $2::int4[]) AS l(name, mode)) AS taken`;
@@ -68,7 +71,8 @@ export function lockId(lock: AdvisoryLock): string {
 
 /**
  * The row locks of `keys` of a table whose locks are named after `namespace`:
- * one per distinct key, sorted by name (the order every holder takes them in).
+ * one per distinct key, sorted by name (the order every holder takes them in);
+ * those of `merged` (rows only merged into) shared.
  *
  * @example
  * ```ts
@@ -79,9 +83,12 @@ export function rowLocks(
   namespace: string,
   keyColumns: readonly string[],
   keys: Iterable<Row>,
+  merged: Iterable<Row> = [],
 ): AdvisoryLock[] {
-  const names = new Set<string>();
-  for (const key of keys) names.add(`${namespace}#${rowKey(keyColumns, key)}`);
+  const modes = new Map<string, AdvisoryLock['mode']>();
+  for (const key of merged) modes.set(`${namespace}#${rowKey(keyColumns, key)}`, 'row-shared');
+  // A row a batch reads is locked exclusively, whatever else the batch does with it.
+  for (const key of keys) modes.set(`${namespace}#${rowKey(keyColumns, key)}`, 'row');
   // Code-unit order, the same in every process whatever its locale.
-  return [...names].sort().map((name) => ({ name, mode: 'row' }));
+  return [...modes.keys()].sort().map((name) => ({ name, mode: modes.get(name)! }));
 }

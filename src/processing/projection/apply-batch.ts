@@ -7,7 +7,8 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import type { Row, RowChange } from '../../core/row-change.js';
 import type { StoredEvent } from '../../store/types.js';
 import type { ProjectionDefinition } from './definition.js';
-import { rowKey, rowMatches, type TableBackend } from './table-backend.js';
+import { deltaOf, mergeInto, newMergedRow, type MergeSpec } from './merge-columns.js';
+import { rowKey, rowMatches, type MergedRows, type TableBackend } from './table-backend.js';
 
 /** One event on one row (`key`), or on every row its `scope` matches when it is folded. */
 interface Touch {
@@ -19,10 +20,13 @@ interface Touch {
 
 /**
  * Called once per batch that touches rows, before it reads any: `keys` are
- * the rows it names by key, `scoped` whether it also reaches rows by scope
- * (which only an exclusive lock of the whole table keeps still).
+ * the rows it reads and writes back, `scoped` whether it also reaches rows by
+ * scope (which only an exclusive lock of the whole table keeps still),
+ * `merged` the rows it only merges deltas into without reading them (see
+ * `ProjectionHandler.merge`): their changes commute, so a shared lock keeps
+ * out only batches that read them.
  */
-export type LockRows = (keys: readonly Row[], scoped: boolean) => Promise<void>;
+export type LockRows = (keys: readonly Row[], scoped: boolean, merged: readonly Row[]) => Promise<void>;
 
 /**
  * Apply `events` to `table`; returns the row changes in log order. Events
@@ -72,6 +76,8 @@ export function startProjectionBatch(
   const touches: Touch[] = [];
   const keys = new Map<string, Row>();
   const scopes: Row[] = [];
+  // Rows some touch reads (an apply), against rows only merged into.
+  const read = new Set<string>();
   for (const event of events) {
     const handler = definition.handlers[event.type];
     if (!handler) continue;
@@ -93,12 +99,19 @@ export function startProjectionBatch(
       }
       const id = rowKey(definition.key, key);
       keys.set(id, key);
+      if (!handler.merge) read.add(id);
       touches.push({ event, key, id });
     }
   }
   if (touches.length === 0) return { finish: async () => [] };
-  const read = (async () => {
-    await lockRows?.([...keys.values()], scopes.length > 0);
+  // Merged in the database where the table can (and no scope could reach them): not read.
+  const mergedKeys = new Map<string, Row>();
+  if (table.merge && scopes.length === 0) {
+    for (const [id, key] of keys) if (!read.has(id)) mergedKeys.set(id, key);
+    for (const id of mergedKeys.keys()) keys.delete(id);
+  }
+  const rows = (async () => {
+    await lockRows?.([...keys.values()], scopes.length > 0, [...mergedKeys.values()]);
     // A scope reaches the rows stored now and those the batch creates before it.
     for (const scope of scopes) {
       if (!table.keysWhere) {
@@ -108,11 +121,11 @@ export function startProjectionBatch(
       }
       for (const key of await table.keysWhere(scope)) keys.set(rowKey(definition.key, key), key);
     }
-    return table.load([...keys.values()]);
+    return keys.size > 0 ? table.load([...keys.values()]) : new Map<string, Row>();
   })();
   // Awaited by finish(); a batch never finished (an earlier one failed) must not reject unheard.
-  read.catch(() => undefined);
-  return { finish: async () => foldRead(definition, table, touches, keys, await read) };
+  rows.catch(() => undefined);
+  return { finish: async () => foldRead(definition, table, touches, keys, await rows, mergedKeys) };
 }
 
 /** The second half: the handlers in log order on the rows read, then one write. */
@@ -122,15 +135,39 @@ async function foldRead(
   touches: readonly Touch[],
   keys: ReadonlyMap<string, Row>,
   original: Map<string, Row>,
+  mergedKeys: ReadonlyMap<string, Row>,
 ): Promise<RowChange[]> {
   const current = new Map<string, Row | null>();
   const rowOf = (id: string): Row | null => (current.has(id) ? current.get(id)! : (original.get(id) ?? null));
   const changes: RowChange[] = [];
   const recreated = new Set<string>();
 
+  // Rows merged in the database: each merge's deltas combined, and the change they will report.
+  const merges = new Map<MergeSpec, Map<string, { key: Row; delta: Row; change: RowChange }>>();
   const step = (event: StoredEvent, key: Row, id: string): void => {
+    const handler = definition.handlers[event.type]!;
+    const merge = handler.merge as MergeSpec | undefined;
+    if (merge && mergedKeys.has(id)) {
+      const delta = deltaOf(definition.name, merge, event, key);
+      if (delta === undefined) return;
+      let rows = merges.get(merge);
+      if (!rows) merges.set(merge, (rows = new Map()));
+      const pending = rows.get(id);
+      if (!pending) {
+        const change = rowChange(definition.table, key, 'UPDATE', { ...delta, ...key }, null, event);
+        rows.set(id, { key, delta, change });
+        changes.push(change);
+      } else {
+        pending.delta = mergeInto(merge, pending.delta, delta);
+        pending.change.position = event.globalPosition;
+        pending.change.checkpoint = event.checkpoint;
+      }
+      return;
+    }
     const before = rowOf(id);
-    const result = definition.handlers[event.type]!.apply(before, event, key);
+    const result = merge
+      ? mergedResult(definition.name, merge, before, event, key)
+      : handler.apply!(before, event, key);
     if (result === undefined) return;
     if (result === null) {
       if (before === null) return;
@@ -169,7 +206,67 @@ async function foldRead(
     else if (row !== null && original.has(id)) stored.set(id, original.get(id)!);
   }
   if (upserts.length > 0 || deletes.length > 0) await table.write({ upserts, deletes, stored });
+  for (const [merge, rows] of merges) {
+    const pending = [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    // Its rows are not waited for: where the transaction pipelines they come back with
+    // COMMIT. The changes are published after the commit, by when they are filled in.
+    const sent = await table.merge!(
+      merge,
+      pending.map(([, p]) => newMergedRow(merge, p.key, p.delta)),
+    );
+    const reported = sent.rows.then(
+      (merged) => reportMerged(pending, merged),
+      () => undefined, // the transaction fails with it
+    );
+    for (const [, p] of pending) mergesInFlight.set(p.change, reported);
+  }
   return changes;
+}
+
+/** The changes of rows merged in the database, until their rows have come back. */
+const mergesInFlight = new WeakMap<RowChange, Promise<void>>();
+
+/**
+ * Run `publish` once every change of `changes` is complete: at once, or, where
+ * a change is of a row merged in the database whose answer is still on its
+ * way (it comes before COMMIT's), once it has come.
+ *
+ * @example
+ * ```ts
+ * return () => whenRowsKnown(changes, () => changes.forEach((c) => subject.next(c)));
+ * ```
+ */
+export function whenRowsKnown(changes: readonly RowChange[], publish: () => void): void {
+  let pending: Promise<void>[] | undefined;
+  for (const change of changes) {
+    const merged = mergesInFlight.get(change);
+    if (merged) (pending ??= []).push(merged);
+  }
+  if (!pending) return publish();
+  void Promise.all(pending).then(publish);
+}
+
+/** A merge handler's result on a row read here (memory, a processor, a replay, a guarded table). */
+function mergedResult(
+  projection: string,
+  merge: MergeSpec,
+  before: Row | null,
+  event: StoredEvent,
+  key: Row,
+): Row | undefined {
+  const delta = deltaOf(projection, merge, event, key);
+  if (delta === undefined) return undefined;
+  return before === null ? newMergedRow(merge, key, delta) : mergeInto(merge, before, delta);
+}
+
+/** The rows before and after a merge, into the changes reported for them. */
+function reportMerged(pending: readonly [string, { change: RowChange }][], merged: MergedRows): void {
+  for (const [id, { change }] of pending) {
+    const before = merged.before.get(id) ?? null;
+    change.oldRow = before;
+    change.operation = before === null ? 'INSERT' : 'UPDATE';
+    change.newRow = merged.after.get(id) ?? change.newRow;
+  }
 }
 
 /** One literal per change: spreading a shared base object here cost ~25 µs per event in V8. */

@@ -20,7 +20,7 @@ import { createProcessor, type Processor } from '../processor.js';
 import type { HandlerContext, PostCommit, ProcessorOptions, StartFrom } from '../processor-options.js';
 import { lockId, rowLocks, takeAdvisoryLocks, type AdvisoryLock } from './advisory-locks.js';
 import { keysTouched } from './keys-touched.js';
-import { applyProjectionBatch, type LockRows } from './apply-batch.js';
+import { applyProjectionBatch, whenRowsKnown, type LockRows } from './apply-batch.js';
 import type { ProjectionDefinition } from './definition.js';
 import { partitionCoordinationOf, projectionStorageOf } from '../state/processing-state-of.js';
 import { MemoryTable } from './memory-table.js';
@@ -196,10 +196,10 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     // COMMIT, and flushes on other rows go on meanwhile. The projection's lock is
     // shared by applies and exclusive for a rebuild's swap, and for a batch
     // reaching rows by scope (rows it did not lock could be written under it).
-    const locksOf = (keys: readonly Row[] | null): AdvisoryLock[] =>
+    const locksOf = (keys: readonly Row[] | null, merged: readonly Row[] = []): AdvisoryLock[] =>
       keys === null
         ? [{ name: lockKey, mode: 'exclusive' }]
-        : [{ name: lockKey, mode: 'shared' }, ...rowLocks(lockKey, this.#def.key, keys)];
+        : [{ name: lockKey, mode: 'shared' }, ...rowLocks(lockKey, this.#def.key, keys, merged)];
     const lockedBeforeWrite = new WeakMap<SqlTransaction, ReadonlySet<string>>();
     this.#removeHook = this.#store.addInlineHook({
       name: projectionProcessorName(this.#def),
@@ -208,17 +208,18 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
       // Taken before the write gives the transaction its place in the log, so
       // flushes on one row fold in log order, as a rebuild does. One statement.
       lockBeforeWrite: ({ tx, events }) => {
-        const keys = keysTouched(this.#def, events);
-        if (keys?.length === 0) return Promise.resolve();
-        const locks = locksOf(keys);
+        // Its table is a SqlTable: merge handlers' rows are merged in the database.
+        const touched = keysTouched(this.#def, events, true);
+        if (touched && touched.keys.length === 0 && touched.merged.length === 0) return Promise.resolve();
+        const locks = touched ? locksOf(touched.keys, touched.merged) : locksOf(null);
         lockedBeforeWrite.set(tx, new Set(locks.map(lockId)));
         return takeAdvisoryLocks(tx, locks);
       },
       apply: ({ tx, events }) => {
         if (!tx) return this.#apply(events, undefined);
         const held = lockedBeforeWrite.get(tx);
-        return this.#apply(events, tx, (keys, scoped) => {
-          const locks = locksOf(scoped ? null : keys);
+        return this.#apply(events, tx, (keys, scoped, merged) => {
+          const locks = locksOf(scoped ? null : keys, merged);
           return takeAdvisoryLocks(tx, held ? locks.filter((l) => !held.has(lockId(l))) : locks);
         });
       },
@@ -300,7 +301,9 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     const changes = await applyProjectionBatch(this.#def, this.#storage.table(tx), relevant, lockRows);
     if (changes.length === 0) return undefined;
     return () => {
-      for (const change of changes) this.#subject.next(change);
+      whenRowsKnown(changes, () => {
+        for (const change of changes) this.#subject.next(change);
+      });
     };
   }
 

@@ -7,8 +7,9 @@
  */
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { Row } from '../../core/row-change.js';
-import { queueStatement, quoteIdent, type SqlQueryable } from '../../core/sql-client.js';
-import { rowKey, type TableBackend, type TableWrites } from './table-backend.js';
+import { queueStatement, quoteIdent, type SqlQueryable, type SqlResult } from '../../core/sql-client.js';
+import { mergeAssignments, type MergeSpec } from './merge-columns.js';
+import { rowKey, type MergedRows, type TableBackend, type TableWrites } from './table-backend.js';
 
 /**
  * The table `schema.table` through `sql` (a pool or the batch's transaction).
@@ -133,6 +134,48 @@ export class SqlTable implements TableBackend {
          FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb) AS r WHERE ${match}`,
       [toJson(rows)],
     );
+  }
+
+  /**
+   * Two statements, sent without waiting where the transaction pipelines: the
+   * stored rows, locked in key order (the order every merge locks them in),
+   * then the upsert that merges the deltas in and returns the rows. A row's
+   * lock is held from there to COMMIT, not from a read before the write.
+   */
+  async merge(merge: MergeSpec, rows: readonly Row[]): Promise<{ rows: Promise<MergedRows> }> {
+    const t = this.#qualified;
+    const columns = Object.keys(rows[0] ?? {}).filter((c) => rows[0]![c] !== undefined);
+    const list = columns.map(quoteIdent).join(', ');
+    const keyParam = toJson(rows.map((r) => pick(r, this.#key)));
+    const before = await this.#send(
+      `SELECT * FROM ${t} WHERE (${this.#keyList}) IN
+         (SELECT ${this.#keyList} FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb))
+        ORDER BY ${this.#keyList} FOR UPDATE`,
+      [keyParam],
+    );
+    const after = await this.#send(
+      `INSERT INTO ${t} AS t (${list})
+       SELECT ${list} FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb) ORDER BY ${this.#keyList}
+       ON CONFLICT (${this.#keyList}) DO UPDATE SET ${mergeAssignments(merge)}
+       RETURNING t.*`,
+      [toJson(rows)],
+    );
+    const byKey = (result: SqlResult<Row>) => new Map(result.rows.map((r) => [rowKey(this.#key, r), r]));
+    const merged = Promise.all([before.result, after.result]).then(([b, a]) => ({
+      before: byKey(b),
+      after: byKey(a),
+    }));
+    merged.catch(() => undefined); // it fails the transaction's next statement or COMMIT
+    return { rows: merged };
+  }
+
+  /** Queued where the transaction pipelines (`result` settles later), else run. */
+  async #send(text: string, params: readonly unknown[]): Promise<{ result: Promise<SqlResult<Row>> }> {
+    const sql = this.#sql as SqlQueryable & { queue?: SqlQueryable['query'] };
+    if (!sql.queue) return { result: Promise.resolve(await sql.query<Row>(text, params)) };
+    const result = sql.queue<Row>(text, params);
+    result.catch(() => undefined); // it fails the transaction's next statement or COMMIT
+    return { result };
   }
 
   async keysWhere(match: Row): Promise<Row[]> {

@@ -2,6 +2,7 @@
  * Where a projection's rows live: a SQL table (read and written in batches) or a map.
  */
 import type { Row } from '../../core/row-change.js';
+import type { MergeSpec } from './merge-columns.js';
 
 /** The rows to write after a batch. */
 export interface TableWrites {
@@ -18,11 +19,28 @@ export interface TableWrites {
   stored?: ReadonlyMap<string, Row>;
 }
 
+/** The rows a merge changed, by `rowKey`: as they were (absent: created) and as they are. */
+export interface MergedRows {
+  before: ReadonlyMap<string, Row>;
+  after: ReadonlyMap<string, Row>;
+}
+
 /** Storage of one read-model table. */
 export interface TableBackend {
   /** The current rows of these keys, by `rowKey`. */
   load(keys: readonly Row[]): Promise<Map<string, Row>>;
   write(writes: TableWrites): Promise<void>;
+  /**
+   * Optional: merge `rows` (each a key, the merge's `initial` and a delta
+   * filled as `newMergedRow` fills it) into the stored rows in the database,
+   * without the caller reading them (a merge handler's fold; see
+   * `ProjectionHandler.merge`). Resolves once the statements are sent (where
+   * the transaction pipelines: queued, to go out with the next statement or
+   * COMMIT) or have run; `rows` settles with their answer, so a pipelining
+   * caller must not wait for it before sending another statement. Without
+   * it, merge handlers fold on rows read like any other.
+   */
+  merge?(merge: MergeSpec, rows: readonly Row[]): Promise<{ rows: Promise<MergedRows> }>;
   /**
    * The keys of the rows whose columns equal `match` (what a handler's
    * `scope` names). Optional for tables of projections without scopes.
@@ -68,4 +86,23 @@ export function rowMatches(row: Row, match: Row): boolean {
     if (keyPart(row[column]) !== keyPart(match[column])) return false;
   }
   return true;
+}
+
+/**
+ * `table` without `merge`: merge handlers then fold on rows they read (a table
+ * whose changes a guard judges before COMMIT needs its rows then).
+ *
+ * @example
+ * ```ts
+ * const guarded = withoutMerge(set.table('stock', tx));
+ * ```
+ */
+export function withoutMerge(table: TableBackend): TableBackend {
+  if (!table.merge) return table;
+  return {
+    load: (keys) => table.load(keys),
+    write: (writes) => table.write(writes),
+    ...(table.keysWhere ? { keysWhere: (match: Row) => table.keysWhere!(match) } : {}),
+    all: () => table.all(),
+  };
 }
