@@ -9,7 +9,9 @@ import type { Row } from '../../core/row-change.js';
 import { quoteIdent, type SqlClient, type SqlQueryable, type SqlTransaction } from '../../core/sql-client.js';
 import { migrateProcessing } from '../migrate-processing.js';
 import type { ProjectionDefinition } from '../projection/definition.js';
+import type { LogCheckpoint } from '../../core/checkpoint.js';
 import { rowLocks, takeAdvisoryLocks, type AdvisoryLock } from '../projection/advisory-locks.js';
+import { lockCheckpointRow, readCheckpoint, saveCheckpoint } from '../checkpoint-store.js';
 import { SqlTable } from '../projection/sql-table.js';
 import type { TableBackend } from '../projection/table-backend.js';
 import {
@@ -66,6 +68,14 @@ export interface SqlProjectionSetStorage extends ProjectionSetStorageBase {
    * (`through`), and tell every host's rebuild watcher on commit.
    */
   swapGeneration(tx: SqlTransaction, generation: SetGeneration, through: string): Promise<void>;
+  /**
+   * In `tx`: lock the checkpoint row of the set's processor (async mode; its
+   * batch in flight commits first) and return the checkpoint, or null when it
+   * has none yet.
+   */
+  lockProcessor(tx: SqlTransaction, processor: string): Promise<LogCheckpoint | null>;
+  /** In `tx`: move the set's processor to `checkpoint` (its next batch finds it moved and reloads it). */
+  moveProcessor(tx: SqlTransaction, processor: string, checkpoint: LogCheckpoint): Promise<void>;
 }
 
 /** A rebuild's tables before they are swapped in. */
@@ -159,6 +169,11 @@ export function sqlProjectionSetStorage(
         await swapGenerationTable(tx, schema, def, generation.tables.get(def.table)!, through);
       }
     },
+    async lockProcessor(tx, processor) {
+      await lockCheckpointRow(tx, schema, processor);
+      return readCheckpoint(tx, schema, processor);
+    },
+    moveProcessor: (tx, processor, checkpoint) => saveCheckpoint(tx, schema, processor, checkpoint),
   };
 }
 

@@ -209,9 +209,11 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
    * table (as a projection's rebuild does), so every host's engine reloads the
    * channels the tables feed. Rebuilds of one set take turns; one that fails
    * leaves nothing behind. On PGlite (one connection) appends wait for the
-   * whole rebuild. Async: the processor is stopped, the tables emptied and the
-   * processor restarted from the beginning. Returns the number of events
-   * replayed (async: 0, the processor replays them).
+   * whole rebuild. Async on SQL the same, except that the processor goes on
+   * folding into the live tables during the replay and is moved to where the
+   * new tables are at the swap. Async in memory: the processor is stopped,
+   * the tables emptied and the processor restarted from the beginning (0
+   * returned: it replays them). Returns the number of events replayed.
    *
    * @example
    * ```ts
@@ -222,6 +224,10 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
     await this.migrate();
     const batch = options.batchSize ?? 5000;
     const storage = this.#storage;
+    if (this.processor && storage.kind === 'sql') {
+      await this.#guardCopies?.rebuild(options);
+      return this.#rebuildAsync(storage, this.processor, batch);
+    }
     if (this.processor) {
       await this.#guardCopies?.rebuild(options);
       const wasRunning = this.processor.running;
@@ -253,24 +259,60 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
   }
 
   /**
-   * Fold the log after `after` into the tables `into` gives (default: the
-   * live ones), reading through `tx` when given.
+   * Async on SQL, blue/green as inline: the log replayed into the next
+   * generation's tables while the processor goes on folding into the live
+   * ones; then, in the same transaction, the processor's checkpoint row is
+   * locked (its batch in flight commits first), the new tables caught up to
+   * where it is when it is ahead of the replay, swapped in, and the processor
+   * moved to where they are — its next batch finds its checkpoint moved,
+   * reloads it and folds on into the new tables. Nothing is folded twice or
+   * skipped; readers see the live tables throughout.
+   */
+  async #rebuildAsync(
+    storage: SqlProjectionSetStorage,
+    processor: Processor,
+    batch: number,
+  ): Promise<number> {
+    return storage.transaction(async (tx) => {
+      const generation = await storage.createGeneration(tx);
+      const into = (t: string) => storage.generationTable(generation, t, tx);
+      const replay = await this.#replay(batch, storage.concurrent ? undefined : tx, into);
+      const at = await storage.lockProcessor(tx, processor.name);
+      // Every event up to a processor's checkpoint has committed (it read them): read in tx.
+      const ahead = at !== null && compareCheckpoints(at, replay.through) > 0;
+      const rest = ahead ? await this.#replay(batch, tx, into, replay.through, at) : { replayed: 0 };
+      const through = ahead ? at : replay.through;
+      await storage.moveProcessor(tx, processor.name, through);
+      await storage.swapGeneration(tx, generation, through);
+      return replay.replayed + rest.replayed;
+    });
+  }
+
+  /**
+   * Fold the log after `after` (up to `upTo`, when given) into the tables
+   * `into` gives (default: the live ones), reading through `tx` when given.
    */
   async #replay(
     batch: number,
     tx: SqlTransaction | undefined,
     into: (table: string) => TableBackend = (t) => this.table(t, tx),
     after: LogCheckpoint = START_CHECKPOINT,
+    upTo?: LogCheckpoint,
   ): Promise<{ replayed: number; through: LogCheckpoint }> {
     let replayed = 0;
     let through = after;
     for (;;) {
       const page = await this.#store.readAll({ after: through, limit: batch, ...(tx ? { tx } : {}) });
-      if (page.events.length === 0) break;
-      const relevant = page.events.filter((e) => this.#rawTypes.has(e.type));
+      const events =
+        upTo === undefined
+          ? page.events
+          : page.events.filter((e) => compareCheckpoints(e.checkpoint, upTo) <= 0);
+      if (events.length === 0) break;
+      const relevant = events.filter((e) => this.#rawTypes.has(e.type));
       if (relevant.length > 0) await foldSet(this.definitions, relevant, new Map(), into);
-      replayed += page.events.length;
-      through = page.checkpoint;
+      replayed += events.length;
+      through = events.length === page.events.length ? page.checkpoint : events.at(-1)!.checkpoint;
+      if (events.length < page.events.length) break;
     }
     return { replayed, through };
   }
