@@ -52,8 +52,8 @@ export interface ProjectionHandler<R extends Row = Row, E extends StoredEvent = 
    *
    * @example
    * ```ts
-   * 'order.placed': { key: (e) => ({ shop: e.data.shop }),
-   *   merge: { columns: { orders: 'sum', last_at: 'max' }, delta: (e) => ({ orders: 1, last_at: e.createdAt }) } }
+   * 'page.visited': { key: (e) => ({ page: e.data.page }),
+   *   merge: { columns: { visits: 'sum', last_at: 'max' }, delta: (e) => ({ visits: 1, last_at: e.occurredAt }) } }
    * ```
    */
   readonly merge?: ProjectionMerge<R, E>;

@@ -30,9 +30,9 @@ export type MergeOperation = 'sum' | 'max' | 'min' | { readonly latestBy: string
  *
  * @example
  * ```ts
- * const merge: ProjectionMerge<{ shop: string; orders: number; last_at: string }> = {
- *   columns: { orders: 'sum', last_at: 'max' },
- *   delta: (e) => ({ orders: 1, last_at: e.createdAt }),
+ * const merge: ProjectionMerge<{ page: string; visits: number; last_at: string }> = {
+ *   columns: { visits: 'sum', last_at: 'max' },
+ *   delta: (e) => ({ visits: 1, last_at: e.occurredAt }),
  * };
  * ```
  */
@@ -62,7 +62,7 @@ export type MergeSpec = ProjectionMerge<Row, never>;
  *
  * @example
  * ```ts
- * checkMerge('sync_operations', ['creator_id'], 'job.failed', { columns: { failures: 'sum' }, delta: () => ({ failures: 1 }) });
+ * checkMerge('job_stats', ['queue'], 'job.failed', { columns: { failures: 'sum' }, delta: () => ({ failures: 1 }) });
  * ```
  */
 export function checkMerge(projection: string, key: readonly string[], type: string, merge: MergeSpec): void {
@@ -76,7 +76,7 @@ export function checkMerge(projection: string, key: readonly string[], type: str
     if (op === 'sum' || op === 'max' || op === 'min') continue;
     const by = typeof op === 'object' && op !== null ? op.latestBy : undefined;
     if (typeof by !== 'string') fail(`has an unknown operation for "${column}"`);
-    if (merge.columns[by!] !== 'max') fail(`orders "${column}" by "${by}", which is not merged with 'max'`);
+    if (merge.columns[by!] !== 'max') fail(`takes "${column}" latest by "${by}", which is not merged with 'max'`);
   }
   for (const column of Object.keys(merge.initial ?? {})) {
     if (key.includes(column) || column in merge.columns)
@@ -90,7 +90,7 @@ export function checkMerge(projection: string, key: readonly string[], type: str
  *
  * @example
  * ```ts
- * const delta = deltaOf('counts', merge, event, { shop: 's1' }); // { orders: 1 }
+ * const delta = deltaOf('page_visits', merge, event, { page: '/home' }); // { visits: 1 }
  * ```
  */
 export function deltaOf(projection: string, merge: MergeSpec, event: unknown, key: Row): Row | undefined {
@@ -133,7 +133,7 @@ export function deltaOf(projection: string, merge: MergeSpec, event: unknown, ke
  *
  * @example
  * ```ts
- * mergeInto(merge, { orders: 2, last_at: '2026-01-01T00:00:00Z' }, { orders: 1 }) // { orders: 3, last_at: … }
+ * mergeInto(merge, { visits: 2, last_at: '2026-01-01T00:00:00Z' }, { visits: 1 }) // { visits: 3, last_at: … }
  * ```
  */
 export function mergeInto(merge: MergeSpec, current: Row | null, delta: Row): Row {
@@ -166,7 +166,7 @@ export function mergeInto(merge: MergeSpec, current: Row | null, delta: Row): Ro
  *
  * @example
  * ```ts
- * newMergedRow(merge, { shop: 's1' }, { orders: 1 }) // { shop: 's1', orders: 1, last_at: null }
+ * newMergedRow(merge, { page: '/home' }, { visits: 1 }) // { page: '/home', visits: 1, last_at: null }
  * ```
  */
 export function newMergedRow(merge: MergeSpec, key: Row, delta: Row): Row {
@@ -179,7 +179,7 @@ export function newMergedRow(merge: MergeSpec, key: Row, delta: Row): Row {
  *
  * @example
  * ```ts
- * mergeAssignments(merge) // '"orders" = COALESCE(t."orders", 0) + EXCLUDED."orders", …'
+ * mergeAssignments(merge) // '"visits" = COALESCE(t."visits", 0) + EXCLUDED."visits", …'
  * ```
  */
 export function mergeAssignments(merge: MergeSpec): string {
