@@ -76,7 +76,8 @@ export function checkMerge(projection: string, key: readonly string[], type: str
     if (op === 'sum' || op === 'max' || op === 'min') continue;
     const by = typeof op === 'object' && op !== null ? op.latestBy : undefined;
     if (typeof by !== 'string') fail(`has an unknown operation for "${column}"`);
-    if (merge.columns[by!] !== 'max') fail(`takes "${column}" latest by "${by}", which is not merged with 'max'`);
+    if (merge.columns[by!] !== 'max')
+      fail(`takes "${column}" latest by "${by}", which is not merged with 'max'`);
   }
   for (const column of Object.keys(merge.initial ?? {})) {
     if (key.includes(column) || column in merge.columns)
