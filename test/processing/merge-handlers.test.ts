@@ -195,8 +195,21 @@ async function stepsInLog(store: EventStore): Promise<Step[]> {
   });
 }
 
-/** Each row's last published change is the row as stored. */
+/**
+ * Each row's last published change is the row as stored, and its changes add
+ * up to it (each one's row before is the row the change before left: exact
+ * before-images, none missing).
+ */
 function expectLastChanges(changes: readonly RowChange[], rows: readonly ShopRow[]): void {
+  for (const row of rows) {
+    let sales = 0;
+    let revenue = 0;
+    for (const c of changes.filter((x) => x.key['shop'] === row.shop)) {
+      sales += Number(c.newRow?.['sales'] ?? 0) - Number(c.oldRow?.['sales'] ?? 0);
+      revenue += Number(c.newRow?.['revenue'] ?? 0) - Number(c.oldRow?.['revenue'] ?? 0);
+    }
+    expect({ sales, revenue }).toEqual({ sales: Number(row.sales), revenue: Number(row.revenue) });
+  }
   const last = new Map(changes.map((c) => [String(c.key['shop']), c]));
   for (const row of rows) {
     const change = last.get(row.shop)!;

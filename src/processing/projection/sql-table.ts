@@ -137,34 +137,39 @@ export class SqlTable implements TableBackend {
   }
 
   /**
-   * Two statements, sent without waiting where the transaction pipelines: the
-   * stored rows, locked in key order (the order every merge locks them in),
-   * then the upsert that merges the deltas in and returns the rows. A row's
-   * lock is held from there to COMMIT, not from a read before the write.
+   * One statement, sent without waiting where the transaction pipelines: the
+   * stored rows locked in key order (the order every merge locks them in) and
+   * read as they were, then the upsert that merges the deltas in — it waits
+   * for that read (the scalar subquery runs before its first row), so the
+   * rows come back as they were and as they are. A row's lock is held from
+   * there to COMMIT, not from a read before the write.
    */
   async merge(merge: MergeSpec, rows: readonly Row[]): Promise<{ rows: Promise<MergedRows> }> {
     const t = this.#qualified;
+    const keys = this.#keyList;
     const columns = Object.keys(rows[0] ?? {}).filter((c) => rows[0]![c] !== undefined);
     const list = columns.map(quoteIdent).join(', ');
-    const keyParam = toJson(rows.map((r) => pick(r, this.#key)));
-    const before = await this.#send(
-      `SELECT * FROM ${t} WHERE (${this.#keyList}) IN
-         (SELECT ${this.#keyList} FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb))
-        ORDER BY ${this.#keyList} FOR UPDATE`,
-      [keyParam],
-    );
-    const after = await this.#send(
-      `INSERT INTO ${t} AS t (${list})
-       SELECT ${list} FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb) ORDER BY ${this.#keyList}
-       ON CONFLICT (${this.#keyList}) DO UPDATE SET ${mergeAssignments(merge)}
-       RETURNING t.*`,
+    const sent = await this.#send(
+      `WITH input AS (SELECT * FROM jsonb_populate_recordset(NULL::${t}, $1::jsonb)),
+       old AS (SELECT t.* FROM ${t} AS t WHERE (${keys}) IN (SELECT ${keys} FROM input)
+                ORDER BY ${keys} FOR UPDATE OF t),
+       merged AS (
+         INSERT INTO ${t} AS t (${list})
+         SELECT ${list} FROM input WHERE (SELECT count(*) FROM old) >= 0 ORDER BY ${keys}
+         ON CONFLICT (${keys}) DO UPDATE SET ${mergeAssignments(merge)}
+         RETURNING t.*)
+       SELECT false AS ${MERGED_SIDE}, old.* FROM old
+       UNION ALL SELECT true, merged.* FROM merged`,
       [toJson(rows)],
     );
-    const byKey = (result: SqlResult<Row>) => new Map(result.rows.map((r) => [rowKey(this.#key, r), r]));
-    const merged = Promise.all([before.result, after.result]).then(([b, a]) => ({
-      before: byKey(b),
-      after: byKey(a),
-    }));
+    const merged = sent.result.then((result) => {
+      const before = new Map<string, Row>();
+      const after = new Map<string, Row>();
+      for (const { [MERGED_SIDE_NAME]: side, ...row } of result.rows) {
+        (side === true ? after : before).set(rowKey(this.#key, row), row);
+      }
+      return { before, after };
+    });
     merged.catch(() => undefined); // it fails the transaction's next statement or COMMIT
     return { rows: merged };
   }
@@ -215,6 +220,10 @@ function sameValue(next: unknown, stored: unknown): boolean {
   }
   return false;
 }
+
+/** The column telling a merge's rows before (false) from after (true); no table has it. */
+const MERGED_SIDE_NAME = '~merged';
+const MERGED_SIDE = quoteIdent(MERGED_SIDE_NAME);
 
 function pick(row: Row, columns: readonly string[]): Row {
   const out: Row = {};
