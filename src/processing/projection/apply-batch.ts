@@ -214,17 +214,24 @@ async function foldRead(
       merge,
       pending.map(([, p]) => newMergedRow(merge, p.key, p.delta)),
     );
-    const reported = sent.rows.then(
-      (merged) => reportMerged(pending, merged),
-      () => undefined, // the transaction fails with it
-    );
+    const reported = sent.rows
+      .then(
+        (merged) => reportMerged(pending, merged),
+        () => undefined, // the transaction fails with it
+      )
+      .finally(() => {
+        for (const [, p] of pending) mergesInFlight.delete(p.change);
+        merging -= pending.length;
+      });
     for (const [, p] of pending) mergesInFlight.set(p.change, reported);
+    merging += pending.length;
   }
   return changes;
 }
 
-/** The changes of rows merged in the database, until their rows have come back. */
+/** The changes of rows merged in the database, until their rows have come back, and how many. */
 const mergesInFlight = new WeakMap<RowChange, Promise<void>>();
+let merging = 0;
 
 /**
  * Run `publish` once every change of `changes` is complete: at once, or, where
@@ -237,6 +244,8 @@ const mergesInFlight = new WeakMap<RowChange, Promise<void>>();
  * ```
  */
 export function whenRowsKnown(changes: readonly RowChange[], publish: () => void): void {
+  // The usual case (no merge answer outstanding anywhere): no lookup per change.
+  if (merging === 0) return publish();
   let pending: Promise<void>[] | undefined;
   for (const change of changes) {
     const merged = mergesInFlight.get(change);
