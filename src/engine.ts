@@ -52,6 +52,11 @@ import type { EventStore, StoredEvent } from './store/types.js';
 export interface EngineReadModel {
   /** Row changes of its tables, after their transaction committed. */
   readonly changes: Observable<RowChange>;
+  /**
+   * Tables whose `changes` missed a committed transaction (its append's
+   * outcome was lost and recovered): the hub reloads the channels they feed.
+   */
+  readonly changesLost?: Observable<readonly string[]>;
   /** Its tables: `definition.table` of a projection, `definitions[].table` of a set. */
   readonly definition?: { readonly table: string };
   readonly definitions?: readonly { readonly table: string }[];
@@ -372,6 +377,17 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
       for (const channel of owned) hub.invalidate(channel);
     });
   }
+  // Changes a recovered append never published: every host's subscribers reload those channels.
+  const lostFeeds = readModels.flatMap((m) =>
+    m.changesLost
+      ? [
+          m.changesLost.subscribe((tables) => {
+            for (const c of hub.channels.values())
+              if (tables.includes(c.table ?? c.name)) hub.invalidate(c.name);
+          }),
+        ]
+      : [],
+  );
   const sagaList = typeof config.sagas === 'function' ? config.sagas(store) : (config.sagas ?? []);
   const sagas = createSagaRunner({
     sql,
@@ -521,6 +537,7 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
       await Promise.all(triggers.map((t) => t.stop()));
       await sagas.stop();
       await rebuilds?.stop();
+      for (const feed of lostFeeds) feed.unsubscribe();
       await hub.close();
       for (const m of readModels) await m.stop();
       await pubsub?.close?.();

@@ -21,9 +21,9 @@
  * stop. A handler that decided nothing no longer costs a statement a batch;
  * a crash delivers those batches again, as at-least-once allows.
  */
-import type { LogCheckpoint } from '../core/checkpoint.js';
+import { compareCheckpoints, type LogCheckpoint } from '../core/checkpoint.js';
 import { traceStage } from '../core/stage-trace.js';
-import { isTransientFailure } from '../runtime/classify-failure.js';
+import { isConnectionFailure, isTransientFailure } from '../runtime/classify-failure.js';
 import { isRetryableStoreError } from '../core/errors.js';
 import { withRetry } from '../runtime/with-retry.js';
 import type { StoredEvent } from '../store/types.js';
@@ -61,6 +61,12 @@ export class Delivery {
   #storedAt = 0;
   /** Events handled in at-least-once batches since `#stored` (their checkpoint deferred). */
   #deferredEvents = 0;
+  /**
+   * The checkpoint a commit whose answer was lost would have stored, until a
+   * reload shows it stored (it committed) or a commit of ours fenced on an
+   * earlier one succeeds (it did not).
+   */
+  #unknownCommit: LogCheckpoint | undefined;
 
   constructor(ctx: ProcessorContext, lease: ProcessorLease, observer: ProgressObserver) {
     this.#ctx = ctx;
@@ -81,6 +87,11 @@ export class Delivery {
     this.#advance(checkpoint);
     // What the store holds now is ours: a lease this instance takes back resumes from it.
     if (checkpoint !== undefined) this.#lease.noteOwnCheckpoint(checkpoint);
+    const unknown = this.#unknownCommit;
+    if (checkpoint !== undefined && unknown !== undefined && compareCheckpoints(checkpoint, unknown) >= 0) {
+      this.#unknownCommit = undefined;
+      this.#ctx.events.emit('processor:commit_recovered', { processor: this.#ctx.name, checkpoint: unknown });
+    }
   }
 
   /** True when skipped pages (or deferred at-least-once batches) moved the position past the stored checkpoint. */
@@ -253,34 +264,36 @@ export class Delivery {
     const leased = () => this.#lease.assertTenure(signal);
     leased();
     let wrote = false;
-    const post = await state.commit(
-      name,
-      expected,
-      next,
-      async (tx, withCheckpoint) => {
-        try {
-          const result = await work({
-            ...(tx ? { tx } : {}),
-            // Not ours to store once the lease tenure has ended.
-            ...(withCheckpoint
-              ? {
-                  withCheckpoint: leasedWrite(withCheckpoint, leased, () => {
-                    wrote = true;
-                  }),
-                }
-              : {}),
-            processor: name,
-            attempt: 1,
-            signal,
-          });
-          leased(); // finished after the lease was lost: not ours to commit
-          return result;
-        } catch (err) {
-          leased(); // a handler that stopped on ctx.signal failed because of the lease, not the event
-          throw err;
-        }
-      },
-      { atomic, deferred },
+    const post = await this.#commitOrNote(next, () =>
+      state.commit(
+        name,
+        expected,
+        next,
+        async (tx, withCheckpoint) => {
+          try {
+            const result = await work({
+              ...(tx ? { tx } : {}),
+              // Not ours to store once the lease tenure has ended.
+              ...(withCheckpoint
+                ? {
+                    withCheckpoint: leasedWrite(withCheckpoint, leased, () => {
+                      wrote = true;
+                    }),
+                  }
+                : {}),
+              processor: name,
+              attempt: 1,
+              signal,
+            });
+            leased(); // finished after the lease was lost: not ours to commit
+            return result;
+          } catch (err) {
+            leased(); // a handler that stopped on ctx.signal failed because of the lease, not the event
+            throw err;
+          }
+        },
+        { atomic, deferred },
+      ),
     );
     if (deferred && !wrote) {
       this.#deferredEvents += handled;
@@ -293,6 +306,25 @@ export class Delivery {
     if (handled > 0 || next !== expected) {
       const durationMs = performance.now() - started;
       events.emit('processor:batch', { processor: name, events: handled, checkpoint: next, durationMs });
+    }
+  }
+
+  /**
+   * Run a commit; one whose answer is lost may have stored `next` (the loop
+   * reloads the checkpoint, and the setter tells). One that succeeds was
+   * fenced on the checkpoint before: an earlier lost one did not commit.
+   */
+  async #commitOrNote(
+    next: LogCheckpoint,
+    commit: () => Promise<void | PostCommit>,
+  ): Promise<void | PostCommit> {
+    try {
+      const post = await commit();
+      this.#unknownCommit = undefined;
+      return post;
+    } catch (err) {
+      if (isConnectionFailure(err, { network: false })) this.#unknownCommit = next;
+      throw err;
     }
   }
 

@@ -52,6 +52,13 @@ export interface ProcessorEventMap {
    * `ctx.signal` is aborted and its batch is not committed.
    */
   'processor:lease_lost': [info: { processor: string; owner: string; reason: LeaseLostReason }];
+  /**
+   * A batch whose commit's answer was lost (a dropped connection, a client
+   * timeout) turned out committed: the checkpoint reloaded afterwards is at
+   * or past `checkpoint`, the one it stored. Its post-commit callback (a
+   * projection's row changes) never ran.
+   */
+  'processor:commit_recovered': [info: { processor: string; checkpoint: LogCheckpoint }];
   /** A failed attempt that will be retried. */
   'processor:retry': [info: { processor: string; event: StoredEvent; error: unknown; attempt: number }];
   error: [error: unknown];

@@ -293,6 +293,15 @@ export interface InlineHook {
    * global position, checkpoint, processing time: zero values).
    */
   lockBeforeWrite?(context: { tx: SqlTransaction; events: readonly StoredEvent[] }): Promise<void>;
+  /**
+   * Called on a SQL store after a flush it shows this hook committed, when an
+   * earlier attempt of that flush had an unknown outcome (a client timeout, a
+   * dropped connection) and some of its events were found stored: that
+   * attempt committed them, its `apply` ran in its transaction, and the
+   * callback `apply` returned never ran. A hook that publishes after commit
+   * (row changes) tells its consumers here that they missed some.
+   */
+  outcomeRecovered?(): void;
 }
 
 /**

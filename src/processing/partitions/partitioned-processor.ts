@@ -350,6 +350,7 @@ export class PartitionedProcessor extends EventEmitter<PartitionedProcessorEvent
     processor.on('processor:lease_acquired', (info) => this.emit('processor:lease_acquired', info));
     processor.on('processor:lease_lost', (info) => this.emit('processor:lease_lost', info));
     processor.on('processor:retry', (info) => this.emit('processor:retry', info));
+    processor.on('processor:commit_recovered', (info) => this.emit('processor:commit_recovered', info));
     processor.on('error', (err) => {
       this.emit('error', err); // the partition logged it already
       if (err instanceof ProcessorRetiredError) void this.stop();

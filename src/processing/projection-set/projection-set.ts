@@ -65,6 +65,16 @@ export function createProjectionSet(options: ProjectionSetOptions): ProjectionSe
 export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
   /** Every row change of every table, after its transaction committed. */
   readonly changes: Observable<RowChange>;
+  /**
+   * The set's tables, each time `changes` missed a committed transaction's
+   * row changes (see `Projection.changesLost`): consumers reload their rows.
+   *
+   * @example
+   * ```ts
+   * set.changesLost.subscribe((tables) => tables.forEach((t) => hub.invalidate(t)));
+   * ```
+   */
+  readonly changesLost: Observable<readonly string[]>;
   readonly definitions: readonly ProjectionDefinition[];
   readonly mode: ProjectionSetMode;
   /** The processor in async mode. */
@@ -73,6 +83,7 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
   readonly #name: string;
   readonly #tenantOf: TenantOf;
   readonly #subject = new Subject<RowChange>();
+  readonly #lost = new Subject<readonly string[]>();
   readonly #storage: ProjectionSetStorage;
   readonly #rawTypes: ReadonlySet<string>;
   readonly #guards: readonly ProjectionSetGuard[];
@@ -103,6 +114,7 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
     this.definitions = options.definitions;
     this.mode = options.mode ?? 'inline';
     this.changes = this.#subject.asObservable();
+    this.changesLost = this.#lost.asObservable();
     const tables = new Set<string>();
     const raw = new Set<string>();
     for (const def of options.definitions) {
@@ -155,6 +167,10 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
           })
         : undefined;
     this.processor?.on('error', (err: unknown) => this.emit('error', err));
+    // A batch committed whose answer was lost: its changes were never published.
+    this.processor?.on('processor:commit_recovered', () =>
+      this.#lost.next(this.definitions.map((d) => d.table)),
+    );
   }
 
   /** The set's name (its processor's or inline hook's). */
@@ -189,6 +205,7 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       apply: ({ tx, events }) =>
         storage.kind === 'memory' || !tx ? this.#applyStaged(events) : this.#applyInline(events, tx),
       lockBeforeWrite: ({ tx, events }) => this.#lockBeforeWrite(events, tx),
+      outcomeRecovered: () => this.#lost.next(this.definitions.map((d) => d.table)),
     });
   }
 

@@ -107,6 +107,20 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
   /** Every row change, after the transaction that made it committed. */
   readonly changes: Observable<RowChange>;
   /**
+   * The projection's table, each time `changes` missed a committed
+   * transaction's row changes: its answer was lost (a client timeout, a
+   * dropped connection) and it turned out committed — inline, an append the
+   * store's recovery found stored; async, a batch whose checkpoint was found
+   * stored. Consumers of `changes` reload the table's rows (the engine
+   * reloads the realtime channels it feeds).
+   *
+   * @example
+   * ```ts
+   * projection.changesLost.subscribe(([table]) => hub.invalidate(table!));
+   * ```
+   */
+  readonly changesLost: Observable<readonly string[]>;
+  /**
    * The processor of an unpartitioned async projection (lag, lifecycle events,
    * dead letters). Start it through `start()`, which records its layout and
    * checkpoint first.
@@ -118,6 +132,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
   /** The definition without its row type (handlers are invariant in it). */
   readonly #def: ProjectionDefinition;
   readonly #subject = new Subject<RowChange>();
+  readonly #lost = new Subject<readonly string[]>();
   /** Where the rows live: a SQL table, or a map of this projection's own. */
   readonly #storage: ProjectionStorage;
   /** In memory, the checkpoint the table has applied up to (inline hook and rebuild share it). */
@@ -135,6 +150,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     this.#store = options.store;
     this.#startFrom = options.processor?.startFrom ?? 'beginning';
     this.changes = this.#subject.asObservable();
+    this.changesLost = this.#lost.asObservable();
     this.#storage = projectionStorageOf(this.#store, this.#def);
     const shared = {
       ...options.processor,
@@ -159,6 +175,10 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     const forward = (err: unknown) => void this.emit('error', err);
     this.processor?.on('error', forward);
     this.partitioned?.on('error', forward);
+    // A batch committed whose answer was lost: its changes were never published.
+    const lost = () => this.#lost.next([this.#def.table]);
+    this.processor?.on('processor:commit_recovered', lost);
+    this.partitioned?.on('processor:commit_recovered', lost);
   }
 
   /** The projection's name. */
@@ -223,6 +243,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
           return takeAdvisoryLocks(tx, held ? locks.filter((l) => !held.has(lockId(l))) : locks);
         });
       },
+      outcomeRecovered: () => this.#lost.next([this.#def.table]),
     });
   }
 

@@ -50,6 +50,12 @@ export interface WrittenBatch {
   events: StoredEvent[];
   /** The 0-based positions of the requests whose joined write was applied (its writer said so). */
   joinedApplied: ReadonlySet<number>;
+  /**
+   * Recovering (`recover` mode), some requests were found stored: a lost
+   * attempt of this flush may have committed them, so what ran after that
+   * attempt's commit (inline hooks' callbacks) may never have run.
+   */
+  foundWhileRecovering: boolean;
 }
 
 /** The function's one result row (arrays may come back as strings of numbers). */
@@ -196,6 +202,7 @@ export class AppendWriter {
     const processedAt = new Date(Number(row.processed_ms));
     const events: StoredEvent[] = [];
     const outcomes: FlushOutcome<AppendResult>[] = [];
+    let found = false;
     let next = 0;
     for (const [i, req] of batch.entries()) {
       const status = Number(row.statuses[i]);
@@ -228,9 +235,11 @@ export class AppendWriter {
         const first = outcomes[from - 1]!;
         outcomes.push(first.ok ? { ok: true, value: { ...first.value, duplicate: true } } : first);
       } else if (status === STATUS.earlierKey) {
+        found = true;
         const prior = { streamId: row.dup_streams[i]!, from, to };
         outcomes.push({ ok: true, value: await this.#replay(sql, prior, true) });
       } else if (status === STATUS.alreadyStored) {
+        found = true;
         // While recovering, an earlier attempt of this very flush stored them:
         // the caller's own first write. Otherwise an earlier call did.
         const prior = { streamId: req.streamId, from, to };
@@ -248,7 +257,13 @@ export class AppendWriter {
     joined.forEach((_, c) => {
       for (const req of row[`joined_${c}`] ?? []) joinedApplied.add(Number(req) - 1);
     });
-    return { outcomes, wrote: positions.length > 0, events, joinedApplied };
+    return {
+      outcomes,
+      wrote: positions.length > 0,
+      events,
+      joinedApplied,
+      foundWhileRecovering: found && mode === 'recover',
+    };
   }
 
   /**

@@ -408,7 +408,8 @@ export class PostgresEventStore implements EventStore {
       if (hooks.length === 0) {
         // One statement in its own implicit transaction: one round trip per flush.
         const written = await this.#writer.write(this.sql, batch, { withEvents: false, mode, attemptId });
-        if (written.wrote) this.#committed(batch);
+        // Found while recovering: a lost attempt committed them, and nobody woke the readers.
+        if (written.wrote || written.foundWhileRecovering) this.#committed(batch);
         return joinedCommitted(batch, written);
       }
       const afterCommit: (() => void)[] = [];
@@ -427,8 +428,10 @@ export class PostgresEventStore implements EventStore {
         }
         return result;
       });
-      if (written.wrote) this.#committed(batch);
+      if (written.wrote || written.foundWhileRecovering) this.#committed(batch);
       for (const callback of afterCommit) callback();
+      // A lost attempt may have committed some of the batch: its callbacks never ran.
+      if (written.foundWhileRecovering) for (const hook of hooks) hook.outcomeRecovered?.();
       return joinedCommitted(batch, written);
     } catch (err) {
       throw joinedErrorOf(batch, err) ?? err;
