@@ -6,6 +6,7 @@
  * generation recorded. A failed rebuild leaves the live tables as they were
  * and no table of its generation; concurrent rebuilds take turns.
  */
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { quoteIdent, type SqlClient } from '../../src/core/sql-client.js';
 import {
@@ -16,6 +17,8 @@ import {
   type ProjectionSet,
 } from '../../src/processing/index.js';
 import type { EventStore, ReadAllOptions, StoredEvent } from '../../src/store/types.js';
+import { postgresUrl } from '../support/databases.js';
+import { waitFor } from '../support/wait.js';
 import { sqlStoreEngines, type TestStore } from './support.js';
 
 interface Stocked {
@@ -374,6 +377,81 @@ describe.each(sqlStoreEngines)('async projection set rebuild on $name', (engine)
       const expected = await set.unscopedRows('rb_items');
       await set.rebuild();
       expect(await set.unscopedRows('rb_items')).toEqual(expected);
+    },
+  );
+
+  it.skipIf(!engine.available || engine.name !== 'postgres')(
+    'a swap whose connection is cut while it waits for the processor: nothing of it shows, the next one swaps',
+    async () => {
+      const { schema } = sqlOf(t.store);
+      const processor = `${schema}.processor_checkpoints`;
+      const admin = new pg.Client({ connectionString: postgresUrl()! });
+      await admin.connect();
+      const tables = async () => [await set.unscopedRows('rb_items'), await set.unscopedRows('rb_totals')];
+      const generations = async () =>
+        (
+          await admin.query<{ name: string; generation: number }>(
+            `SELECT name, generation FROM ${schema}.projections WHERE name IN ('rb_items', 'rb_totals') ORDER BY name`,
+          )
+        ).rows.map((r) => [r.name, Number(r.generation)]);
+      const schemaTables = async () =>
+        (
+          await admin.query<{ tablename: string }>(
+            'SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename',
+            [t.store.schema],
+          )
+        ).rows.map((r) => r.tablename);
+      const holder = new pg.Client({ connectionString: postgresUrl()! });
+      await holder.connect();
+      try {
+        const before = {
+          rows: await tables(),
+          generations: await generations(),
+          tables: await schemaTables(),
+        };
+        // Hold the processor's checkpoint row: the swap, its replay done, waits for it there.
+        await holder.query('BEGIN');
+        await holder.query(`SELECT 1 FROM ${processor} WHERE processor = 'rb_async' FOR UPDATE`);
+        const rebuilt = set.rebuild({ batchSize: 4 }).catch((e: unknown) => e);
+        const swapWaiting = async () =>
+          (
+            await admin.query<{ pid: number }>(
+              `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+                AND query LIKE 'SELECT checkpoint FROM %FOR UPDATE' AND query LIKE $1`,
+              [`%${processor}%`],
+            )
+          ).rows.map((r) => r.pid);
+        await waitFor(async () => (await swapWaiting()).length === 1, {
+          what: 'the swap waiting for the processor',
+        });
+        const [swap] = await swapWaiting();
+        // Appends go on meanwhile; the processor folds them once the row is free.
+        await t.store.append('item-cut', [stocked('w1', 'sku-cut', 9)]);
+        await admin.query('SELECT pg_terminate_backend($1)', [swap]);
+        expect(await rebuilt).toBeInstanceOf(Error);
+        await holder.query('COMMIT');
+
+        // Nothing of the swap: the same generations and tables (none of the next generation left behind).
+        expect(await generations()).toEqual(before.generations);
+        expect(await schemaTables()).toEqual(before.tables);
+        // The processor folds on into the live tables, each event once.
+        await set.whenCaughtUp({ timeoutMs: 30_000 });
+        expect(await set.unscopedFind('rb_items', { warehouse: 'w1', sku: 'sku-cut' })).toMatchObject({
+          quantity: 9,
+        });
+        expect(await set.unscopedFind('rb_totals', { warehouse: 'w1' })).toEqual({
+          warehouse: 'w1',
+          units: await unitsIn('w1'),
+        });
+        // The next rebuild swaps, and equals the live tables.
+        const live = await tables();
+        await set.rebuild({ batchSize: 4 });
+        expect(await tables()).toEqual(live);
+        expect((await generations()).map(([, g]) => g)).toEqual([1, 1]);
+      } finally {
+        await holder.end();
+        await admin.end();
+      }
     },
   );
 
