@@ -16,6 +16,7 @@ import {
   rowEventType,
   type ProjectionSet,
 } from '../../src/processing/index.js';
+import { createEventStore } from '../../src/store/create-event-store.js';
 import type { EventStore, ReadAllOptions, StoredEvent } from '../../src/store/types.js';
 import { postgresUrl } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
@@ -488,4 +489,140 @@ describe.each(sqlStoreEngines)('async projection set rebuild on $name', (engine)
       });
     },
   );
+});
+
+describe('projection set rebuild in memory (blue/green)', () => {
+  /** The two tables as a fold of every `item.stocked` in the log gives them. */
+  async function folded(store: EventStore) {
+    const items = new Map<string, { warehouse: string; sku: string; quantity: number }>();
+    const units = new Map<string, number>();
+    for (const e of (await store.readAll({ limit: 10_000 })).events) {
+      const d = stockedOf(e);
+      const key = `${d.warehouse}/${d.sku}`;
+      const row = items.get(key) ?? { warehouse: d.warehouse, sku: d.sku, quantity: 0 };
+      row.quantity += d.quantity;
+      items.set(key, row);
+      units.set(d.warehouse, (units.get(d.warehouse) ?? 0) + d.quantity);
+    }
+    const byKey = <T extends { warehouse: string }>(rows: T[], key: (r: T) => string) =>
+      rows.sort((a, b) => (key(a) < key(b) ? -1 : 1));
+    return {
+      items: byKey([...items.values()], (r) => `${r.warehouse}/${r.sku}`),
+      totals: byKey(
+        [...units].map(([warehouse, n]) => ({ warehouse, units: n })),
+        (r) => r.warehouse,
+      ),
+    };
+  }
+  async function tables(set: ProjectionSet) {
+    const items = (await set.unscopedRows('rb_items')) as {
+      warehouse: string;
+      sku: string;
+      quantity: number;
+    }[];
+    const totals = (await set.unscopedRows('rb_totals')) as { warehouse: string; units: number }[];
+    return {
+      items: items
+        .map((r) => ({ warehouse: r.warehouse, sku: r.sku, quantity: Number(r.quantity) }))
+        .sort((a, b) => (`${a.warehouse}/${a.sku}` < `${b.warehouse}/${b.sku}` ? -1 : 1)),
+      totals: totals
+        .map((r) => ({ warehouse: r.warehouse, units: Number(r.units) }))
+        .sort((a, b) => (a.warehouse < b.warehouse ? -1 : 1)),
+    };
+  }
+
+  async function openSet(mode: 'inline' | 'async') {
+    const store = createEventStore();
+    await store.migrate();
+    const set = createProjectionSet({
+      store,
+      name: `rb_memory_${mode}`,
+      definitions: [items, totals],
+      mode,
+      ...(mode === 'async' ? { pollIntervalMs: 10 } : {}),
+    });
+    await set.start();
+    for (let i = 0; i < 30; i++) {
+      await store.append(`item-${i % 6}`, [stocked(i % 2 === 0 ? 'w1' : 'w2', `sku-${i % 6}`, 1 + i)]);
+    }
+    await set.whenCaughtUp({ timeoutMs: 30_000 });
+    return { store, set };
+  }
+
+  for (const mode of ['inline', 'async'] as const) {
+    it(`${mode}: readers see the live tables while the log is replayed; appends meanwhile are folded once`, async () => {
+      const { store, set } = await openSet(mode);
+      try {
+        const before = await tables(set);
+        const held = holdReplay(store, 2);
+        const rebuilt = set.rebuild({ batchSize: 4 });
+        try {
+          await held.atPage;
+          // The old rebuild emptied the maps first: readers saw partial tables.
+          expect(await tables(set)).toEqual(before);
+          await store.append('item-during', [stocked('w2', 'sku-during', 7)]);
+          await set.whenCaughtUp({ timeoutMs: 30_000 });
+          expect(await set.unscopedFind('rb_items', { warehouse: 'w2', sku: 'sku-during' })).toMatchObject({
+            quantity: 7,
+          });
+        } finally {
+          held.release();
+          held.restore();
+        }
+        await rebuilt;
+        await store.append('item-after', [stocked('w1', 'sku-0', 5)]);
+        await set.whenCaughtUp({ timeoutMs: 30_000 });
+        expect(await tables(set)).toEqual(await folded(store));
+      } finally {
+        await set.stop();
+        await store.close();
+      }
+    });
+  }
+
+  it('inline: a batch committing between the rebuild’s last read and its swap is in the new tables', async () => {
+    const { store, set } = await openSet('inline');
+    // A hook after the set's holds the `late` batch after the set folded it, before its commit.
+    let letCommit!: () => void;
+    const commitHeld = new Promise<void>((resolve) => (letCommit = resolve));
+    let folded1 = false;
+    const removeGate = store.addInlineHook({
+      name: 'rb_gate',
+      apply: async ({ events }) => {
+        if (events.some((e) => e.aggregateId === 'item-late')) {
+          folded1 = true;
+          await commitHeld;
+        }
+      },
+    });
+    const readAll = store.readAll.bind(store);
+    try {
+      const late = store.append('item-late', [stocked('w1', 'sku-late', 13)]);
+      await waitFor(() => folded1, { what: 'the late batch folded, its commit held' });
+      // The rebuild's second empty page is its last read before the swap: the late batch
+      // commits after that read was answered and before the rebuild sees the answer.
+      let empty = 0;
+      store.readAll = async (options?: ReadAllOptions) => {
+        const page = await readAll(options);
+        if (page.events.length === 0 && ++empty === 2) {
+          letCommit();
+          await late;
+        }
+        return page;
+      };
+      await set.rebuild({ batchSize: 4 });
+      expect(empty).toBeGreaterThanOrEqual(2);
+      await late;
+      expect(await set.unscopedFind('rb_items', { warehouse: 'w1', sku: 'sku-late' })).toMatchObject({
+        quantity: 13,
+      });
+      expect(await tables(set)).toEqual(await folded(store));
+    } finally {
+      letCommit();
+      store.readAll = readAll;
+      removeGate();
+      await set.stop();
+      await store.close();
+    }
+  });
 });

@@ -169,6 +169,16 @@ export class MemoryTables {
     for (const def of this.#definitions) this.#rows.set(def.table, new MemoryRows(def.key));
   }
 
+  /** Empty tables of the same definitions (a rebuild's next generation). */
+  next(): MemoryTables {
+    return new MemoryTables(this.#definitions);
+  }
+
+  /** Take `other`'s rows as these tables' own (batches committing later write into them). */
+  swapIn(other: MemoryTables): void {
+    for (const def of this.#definitions) this.#rows.set(def.table, other.rows(def.table));
+  }
+
   /** @internal */
   rows(name: string): MemoryRows {
     const rows = this.#rows.get(name);

@@ -91,6 +91,11 @@ export interface MemoryProjectionSetStorage extends ProjectionSetStorageBase {
   batch(): MemoryBatch;
   /** Empty every table. */
   clear(): void;
+  /**
+   * Empty tables of the next generation, for a rebuild to replay into while
+   * readers see the live ones; `swapIn()` makes them the live tables.
+   */
+  nextGeneration(): { table(name: string): TableBackend; swapIn(): void };
 }
 
 /**
@@ -203,6 +208,10 @@ export function memoryProjectionSetStorage(
     },
     batch: () => tables.batch(),
     clear: () => tables.clear(),
+    nextGeneration() {
+      const next = tables.next();
+      return { table: (name) => next.table(name)!, swapIn: () => tables.swapIn(next) };
+    },
   };
 }
 

@@ -37,6 +37,7 @@ import type {
 import {
   definitionOf,
   type ProjectionSetStorage,
+  type MemoryProjectionSetStorage,
   type SqlProjectionSetStorage,
 } from './projection-set-storage.js';
 import type { RowQuery } from './row-query.js';
@@ -103,6 +104,8 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
   readonly #guardCopies: ProjectionSet | undefined;
   /** In memory, the checkpoint the inline tables have applied up to. */
   #memoryThrough: LogCheckpoint = START_CHECKPOINT;
+  /** In memory, while a rebuild folds the log's rest and swaps: appends' hooks wait for it. */
+  #memoryHold: Promise<void> | undefined;
   #removeHook: (() => void) | undefined;
   #migrated = false;
 
@@ -228,9 +231,9 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
    * leaves nothing behind. On PGlite (one connection) appends wait for the
    * whole rebuild. Async on SQL the same, except that the processor goes on
    * folding into the live tables during the replay and is moved to where the
-   * new tables are at the swap. Async in memory: the processor is stopped,
-   * the tables emptied and the processor restarted from the beginning (0
-   * returned: it replays them). Returns the number of events replayed.
+   * new tables are at the swap. In memory too, with maps of the next
+   * generation swapped in while appends' hooks wait (inline) or the
+   * processor is stopped (async). Returns the number of events replayed.
    *
    * @example
    * ```ts
@@ -245,21 +248,9 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       await this.#guardCopies?.rebuild(options);
       return this.#rebuildAsync(storage, this.processor, batch);
     }
-    if (this.processor) {
-      await this.#guardCopies?.rebuild(options);
-      const wasRunning = this.processor.running;
-      await this.processor.stop();
-      if (storage.kind === 'sql') await storage.transaction((tx) => storage.truncate(tx));
-      else storage.clear();
-      await this.processor.seek(START_CHECKPOINT);
-      if (wasRunning) await this.processor.start();
-      return 0;
-    }
     if (storage.kind === 'memory') {
-      storage.clear();
-      const { replayed, through } = await this.#replay(batch, undefined);
-      this.#memoryThrough = through;
-      return replayed;
+      await this.#guardCopies?.rebuild(options);
+      return this.#rebuildInMemory(storage, batch);
     }
     return storage.transaction(async (tx) => {
       const generation = await storage.createGeneration(tx);
@@ -273,6 +264,45 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       await storage.swapGeneration(tx, generation, rest.through);
       return replay.replayed + rest.replayed;
     });
+  }
+
+  /**
+   * In memory, blue/green too: the log replayed into the next generation's
+   * maps while readers see the live ones and appends (or the processor) go on
+   * folding into them; then, with appends' hooks held at their start (inline)
+   * or the processor stopped (async), the rest of the log folded in and the
+   * maps swapped in, and the processor moved to where they are. Appends are
+   * one at a time in memory, so a batch whose fold began before the hold
+   * commits after it onto rows equal to the new ones.
+   */
+  async #rebuildInMemory(storage: MemoryProjectionSetStorage, batch: number): Promise<number> {
+    const next = storage.nextGeneration();
+    const into = (t: string) => next.table(t);
+    const replay = await this.#replay(batch, undefined, into);
+    const processor = this.processor;
+    const wasRunning = processor?.running ?? false;
+    let release!: () => void;
+    this.#memoryHold = new Promise<void>((resolve) => (release = resolve));
+    try {
+      await processor?.stop();
+      let { through, replayed } = replay;
+      for (;;) {
+        const rest = await this.#replay(batch, undefined, into, through);
+        through = rest.through;
+        replayed += rest.replayed;
+        // A batch whose fold began before the hold may have committed meanwhile: fold it
+        // in too. Checked and swapped with no await between, so none lands in between.
+        if (compareCheckpoints(this.#memoryThrough, through) <= 0) break;
+      }
+      next.swapIn();
+      this.#memoryThrough = through;
+      await processor?.seek(through);
+      return replayed;
+    } finally {
+      this.#memoryHold = undefined;
+      release();
+      if (processor && wasRunning) await processor.start();
+    }
   }
 
   /**
@@ -583,6 +613,7 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
    */
   async #applyStaged(events: readonly StoredEvent[]): Promise<(() => void) | undefined> {
     if (this.#storage.kind !== 'memory') return undefined;
+    while (this.#memoryHold) await this.#memoryHold;
     // Apply an event once even if the hook sees it again; the mark moves on commit only.
     const through = this.#memoryThrough;
     const relevant = events.filter(
