@@ -349,6 +349,21 @@ export class Commerce extends EventEmitter<CommerceEventMap> {
     return this.readModels.changes;
   }
 
+  /**
+   * Read-model tables whose `changes` missed a committed transaction (its
+   * answer was lost and recovered): whoever follows `changes` reloads them.
+   * Give it to the engine beside `changes` (`EngineReadModel.changesLost`),
+   * which reloads the realtime channels they feed.
+   *
+   * @example
+   * ```ts
+   * commerce.changesLost.subscribe((tables) => tables.forEach((t) => hub.invalidate(t)));
+   * ```
+   */
+  get changesLost(): Observable<readonly string[]> {
+    return this.readModels.changesLost;
+  }
+
   /** Row changes of one read model (= realtime channel). */
   changesOf(table: CommerceTable): Observable<RowChange> {
     return this.readModels.changesOf(table);

@@ -19,6 +19,8 @@ import type { EngineReadModel } from '@creatorflow/sync';
 export function commerceReadModel(commerce: Commerce): EngineReadModel {
   return {
     changes: commerce.changes,
+    // Changes a recovered append never published: the engine reloads their channels.
+    changesLost: commerce.changesLost,
     definitions: commerce.readModels.definitions,
     processor: commerce.readModels.processor,
     start: () => commerce.start(),
