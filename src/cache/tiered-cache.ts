@@ -299,17 +299,46 @@ export class TieredCache extends EventEmitter<TieredCacheEvents> {
   }
 
   /**
-   * Apply every row change of a feed (see {@link applyRowChange}); unsubscribe to stop.
+   * Invalidate everything the `rows` rules map `tables`' rows to (each rule's
+   * broad tag, and its cascades): for changes a read model says it never
+   * published (`changesLost`: a transaction whose answer was lost committed).
+   * Other hosts hear of it over the bus.
    *
    * @example
    * ```ts
-   * const sub = cache.followRowChanges(commerce.changes);
+   * commerce.changesLost.subscribe((tables) => void cache.applyChangesLost(tables));
    * ```
    */
-  followRowChanges(changes: Observable<RowChange>): Subscription {
-    return changes.subscribe((change) => {
-      this.applyRowChange(change).catch((err: unknown) => this.emit('error', err));
+  async applyChangesLost(tables: readonly string[]): Promise<void> {
+    const tags = new Set<string>();
+    for (const table of tables) {
+      const none = { table, key: {}, newRow: null, oldRow: null };
+      for (const tag of tagsForRowChange(this.#rules, none)) tags.add(tag);
+    }
+    if (tags.size > 0) await this.invalidateTags([...tags]);
+  }
+
+  /**
+   * Apply every row change of a feed (see {@link applyRowChange}), and with
+   * `changesLost` the tables whose changes it missed (see
+   * {@link applyChangesLost}); unsubscribe to stop.
+   *
+   * @example
+   * ```ts
+   * const sub = cache.followRowChanges(commerce.changes, commerce.changesLost);
+   * ```
+   */
+  followRowChanges(
+    changes: Observable<RowChange>,
+    changesLost?: Observable<readonly string[]>,
+  ): Subscription {
+    const report = (err: unknown) => this.emit('error', err);
+    const subscription = changes.subscribe((change) => {
+      this.applyRowChange(change).catch(report);
     });
+    if (changesLost)
+      subscription.add(changesLost.subscribe((tables) => void this.applyChangesLost(tables).catch(report)));
+    return subscription;
   }
 
   /**

@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Subject } from 'rxjs';
 import { createTieredCache, type TieredCache } from '../../src/cache/index.js';
 import { CacheNotStartedError } from '../../src/cache/errors.js';
 import { commerceCacheRules } from '../../src/commerce/cache-rules.js';
 import { InvalidArgumentError } from '../../src/core/errors.js';
+import type { RowChange } from '../../src/core/row-change.js';
 import { storeEngines, visible, type TestStore } from '../processing/support.js';
 import { waitFor } from '../support/wait.js';
 
@@ -148,6 +150,30 @@ describe.each(storeEngines)('tiered cache on $name', (engine) => {
       checkpoint: '1:1',
     });
     expect(await cache.get('om', () => version, { tags: ['dashboard_stats:c4'] })).toBe(2);
+  });
+
+  it('tables whose changes were lost invalidate every tag their rows map to', async () => {
+    let version = 1;
+    await cache.get('s4', () => version, { tags: ['dashboard_stats:c4'] });
+    await cache.get('s5', () => version, { tags: ['dashboard_stats:c5'] });
+    await cache.get('other', () => version, { tags: ['orders:c4'] });
+    version = 2;
+    const lost = new Subject<readonly string[]>();
+    const sub = cache.followRowChanges(new Subject<RowChange>(), lost);
+    try {
+      lost.next(['daily_revenue_metrics']);
+      await waitFor(
+        async () => (await cache.get('s4', () => version, { tags: ['dashboard_stats:c4'] })) === 2,
+        {
+          what: 'the lost table’s tags invalidated',
+        },
+      );
+      expect(await cache.get('s5', () => version, { tags: ['dashboard_stats:c5'] })).toBe(2);
+      // A tag no rule of that table maps to stays.
+      expect(await cache.get('other', () => version, { tags: ['orders:c4'] })).toBe(1);
+    } finally {
+      sub.unsubscribe();
+    }
   });
 
   it('grace: a failing loader gets the stale copy only when the caller allows it', async () => {
