@@ -171,9 +171,12 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
         : undefined;
     this.processor?.on('error', (err: unknown) => this.emit('error', err));
     // A batch committed whose answer was lost: its changes were never published.
-    this.processor?.on('processor:commit_recovered', () =>
-      this.#lost.next(this.definitions.map((d) => d.table)),
-    );
+    this.processor?.on('processor:commit_recovered', () => this.#changesWereLost());
+  }
+
+  /** A committed transaction's changes were never published: `changesLost` says so. */
+  #changesWereLost(): void {
+    this.#lost.next(this.definitions.map((d) => d.table));
   }
 
   /** The set's name (its processor's or inline hook's). */
@@ -208,7 +211,7 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
       apply: ({ tx, events }) =>
         storage.kind === 'memory' || !tx ? this.#applyStaged(events) : this.#applyInline(events, tx),
       lockBeforeWrite: ({ tx, events }) => this.#lockBeforeWrite(events, tx),
-      outcomeRecovered: () => this.#lost.next(this.definitions.map((d) => d.table)),
+      outcomeRecovered: () => this.#changesWereLost(),
     });
   }
 

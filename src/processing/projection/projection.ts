@@ -176,9 +176,14 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
     this.processor?.on('error', forward);
     this.partitioned?.on('error', forward);
     // A batch committed whose answer was lost: its changes were never published.
-    const lost = () => this.#lost.next([this.#def.table]);
+    const lost = () => this.#changesWereLost();
     this.processor?.on('processor:commit_recovered', lost);
     this.partitioned?.on('processor:commit_recovered', lost);
+  }
+
+  /** A committed transaction's changes were never published: `changesLost` says so. */
+  #changesWereLost(): void {
+    this.#lost.next([this.#def.table]);
   }
 
   /** The projection's name. */
@@ -243,7 +248,7 @@ export class Projection<R extends Row = Row> extends EventEmitter<ProjectionEven
           return takeAdvisoryLocks(tx, held ? locks.filter((l) => !held.has(lockId(l))) : locks);
         });
       },
-      outcomeRecovered: () => this.#lost.next([this.#def.table]),
+      outcomeRecovered: () => this.#changesWereLost(),
     });
   }
 
