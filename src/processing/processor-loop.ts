@@ -6,7 +6,9 @@
  * A page shorter than the batch size reached the head of the log as its read
  * saw it, so the loop waits for the next wake-up instead of reading again to
  * find an empty page: a commit after that read notifies, and a wake-up that
- * comes during a turn is kept for the pause after it.
+ * comes during a turn is kept for the pause after it. With `coalesceMs` a
+ * short page that held events is followed by a pause no wake-up ends, so the
+ * commits meanwhile are read as one page.
  */
 import type { Subscription } from 'rxjs';
 import type { LogCheckpoint } from '../core/checkpoint.js';
@@ -120,6 +122,8 @@ export class ProcessorLoop {
     await delivery.processPage(page.events, page.checkpoint);
     if (page.events.length === o.batchSize) return 'again';
     this.#observer.caughtUp(page.checkpoint);
+    // More is likely on its way: let it gather into one batch instead of a batch per commit.
+    if (o.coalesceMs > 0) return { ms: o.coalesceMs, wakeable: false };
     return this.#idle();
   }
 
