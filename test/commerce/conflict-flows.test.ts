@@ -151,6 +151,10 @@ describe.each(commerceEngines)('sync conflicts in the commerce flows ($name)', (
     expect(() => new SyncConflictProcessor(bed.store, bed.commerce.readModels, { settleMs: -1 })).toThrow(
       InvalidArgumentError,
     );
+    for (const stagingCoalesceMs of [-1, Number.POSITIVE_INFINITY, 120_000])
+      expect(
+        () => new SyncConflictProcessor(bed.store, bed.commerce.readModels, { stagingCoalesceMs }),
+      ).toThrow(InvalidArgumentError);
   });
 
   it('an open window survives a restart: staged reports are settled by the next instance', async () => {
