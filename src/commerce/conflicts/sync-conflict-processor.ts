@@ -90,8 +90,8 @@ export interface SyncConflictOptions {
    * How long the processor gathers reports after staging a batch before it reads again, ms
    * (the processor's `coalesceMs`): under a stream of reports their batches grow and cost
    * less each; a report after a quiet spell is staged at once. Keep it well inside
-   * `settleMs`, which a report's staging must beat. Default 25; 0 stages every commit's
-   * reports on its own wake-up.
+   * `settleMs`, which a report's staging must beat. Default 25, or a tenth of `settleMs`
+   * when that is less; 0 stages every commit's reports on its own wake-up.
    */
   stagingCoalesceMs?: number;
   /** Lease of the processor (SQL stores); only the holder settles windows. */
@@ -180,7 +180,8 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       handleBatch: (events, ctx) => this.#handle(events, ctx.withCheckpoint),
       // Reports come a commit or two at a time: staged in batches of what arrives in this pause,
       // each report's rows, read and checkpoint cost less (docs/conflicts.md, stop 41).
-      coalesceMs: Math.round(options.stagingCoalesceMs ?? 25),
+      // The default never takes more than a tenth of the grace a late report has.
+      coalesceMs: Math.round(options.stagingCoalesceMs ?? Math.min(25, settleMs / 10)),
       ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
       ...(options.lease === undefined ? {} : { lease: options.lease }),
     });
