@@ -343,7 +343,11 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
         ? createPgPubSub(sql, { schema })
         : null;
   const accessAudit = config.accessAudit ?? createAccessAudit({ sql, schema });
+  // Known once started (the store migrated): cursors handed out before then carry none,
+  // and resume afterwards with a snapshot at worst.
+  let logIdentity: string | undefined;
   const hub = createRealtimeHub({
+    logIdentity: () => logIdentity,
     ...config.realtime,
     channels,
     changes,
@@ -465,6 +469,7 @@ export function createSyncEngine<M extends UntypedEvents = UntypedEvents>(
       if (started) return;
       started = true;
       await store.migrate();
+      logIdentity = await store.logIdentity();
       await migrateProcessing(sql, schema); // health counts dead letters even with no processor
       // The generations the hub's snapshots are read from: a later one is a rebuild to reload for.
       await rebuilds?.start();

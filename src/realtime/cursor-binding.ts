@@ -10,7 +10,9 @@
  * silent resume. A malformed cursor is passed on as it is (the hub answers it
  * as before). The fingerprint is deterministic (no per-process salt), so a
  * cursor from one host resumes on another; it is no secret: forging one only
- * lets a client spoil its own copy, never widen what it may see.
+ * lets a client spoil its own copy, never widen what it may see. Where the
+ * hub knows the identity of its log, the fingerprint covers it too: a
+ * position means nothing on another log (a fresh database that has passed it).
  */
 import { createHash } from 'node:crypto';
 import type { RowOperation } from '../core/row-change.js';
@@ -28,6 +30,8 @@ export interface CursorSubject {
   /** Null: every column. */
   select: readonly string[] | null;
   events: readonly RowOperation[];
+  /** The log the cursor's position belongs to (`EventStore.logIdentity()`); null or absent: unknown. */
+  logIdentity?: string | null;
 }
 
 /**
@@ -47,6 +51,8 @@ export function subscriptionFingerprint(subject: CursorSubject): string {
     sorted(subject.tenantIds),
     sorted(subject.select),
     sorted(subject.events),
+    // Only when known, so a hub without one hands out the fingerprints it always did.
+    ...(subject.logIdentity ? [subject.logIdentity] : []),
   ]);
   return createHash('sha256').update(normalised).digest('hex').slice(0, 10);
 }

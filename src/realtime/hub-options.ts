@@ -62,5 +62,6 @@ export const realtimeHubOptionsSchema = realtimeTuningSchema
     snapshot: functionSchema<SnapshotPort>(),
     pubsub: portSchema<PubSub>('a PubSub', ['publish', 'subscribe']).optional(),
     accessAudit: portSchema<AccessAuditStore>('an AccessAuditStore', ['record']).optional(),
+    logIdentity: functionSchema<() => string | undefined>().optional(),
   })
   .strict();

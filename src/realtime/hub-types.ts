@@ -64,6 +64,15 @@ export interface RealtimeHubOptions {
   replay?: ReplayLimits;
   /** Everything after this position will reach the hub (lets early resumes skip a snapshot). */
   startCursor?: LogCheckpoint;
+  /**
+   * The identity of the log the positions come from (`EventStore.logIdentity()`),
+   * or undefined while it is not known yet. Cursors handed out are bound to it,
+   * so a cursor from another log — a fresh database whose log has already
+   * passed its position — gets a snapshot instead of resuming from rows it
+   * never had. Every hub of one database must give the same. The engine passes
+   * its store's once started.
+   */
+  logIdentity?: () => string | undefined;
   /** Connections per user (a multiplexed connection counts once). Default 10. */
   maxConnectionsPerUser?: number;
   /** `Retry-After` past the connection limit, in seconds. Default 5. */

@@ -346,7 +346,14 @@ export function createRealtimeHub(input: RealtimeHubOptions): RealtimeHub {
     const tenantIds = scope.tenantIds;
     const events = request.events ?? ROW_OPERATIONS;
     const fingerprint = bindCursors
-      ? subscriptionFingerprint({ channel: channel.name, filter, tenantIds, select: select ?? null, events })
+      ? subscriptionFingerprint({
+          channel: channel.name,
+          filter,
+          tenantIds,
+          select: select ?? null,
+          events,
+          logIdentity: options.logIdentity?.() ?? null,
+        })
       : null;
     const resume = fingerprint
       ? checkResumeCursor(request.cursor, fingerprint)

@@ -2,6 +2,7 @@
  * The in-memory event store: the same contract as the PostgreSQL store, for
  * tests and hosts that need no persistence.
  */
+import { randomUUID } from 'node:crypto';
 import type { Observable } from 'rxjs';
 import type { ZodType } from 'zod';
 import {
@@ -65,6 +66,7 @@ export class MemoryEventStore implements EventStore {
   /** Every stored event by id (archived ones too): an id is stored at most once. */
   readonly #eventIds = new Map<string, StoredEvent>();
   readonly #hooks = new Set<InlineHook>();
+  readonly #identity = `memory.${randomUUID()}`;
   readonly #wakeups = new Wakeups(undefined, 'memory');
   #log: StoredEvent[] = [];
   readonly #archived = new Map<string, StoredEvent[]>();
@@ -267,6 +269,11 @@ export class MemoryEventStore implements EventStore {
 
   async headCheckpoint(): Promise<LogCheckpoint> {
     return this.#log.at(-1)?.checkpoint ?? START_CHECKPOINT;
+  }
+
+  /** A log in memory lives and dies with this store: its identity is made with it. */
+  async logIdentity(): Promise<string> {
+    return this.#identity;
   }
 
   /** Appends commit one at a time here: the newest committed event is the log's last. */

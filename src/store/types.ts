@@ -361,6 +361,21 @@ export interface EventStore<E extends StoredEvent = StoredEvent> {
    */
   headCheckpoint(): Promise<LogCheckpoint>;
   /**
+   * What tells this log from every other: positions (checkpoints) of two logs
+   * are not comparable, so whoever keeps a position for later — a realtime
+   * cursor — keeps this with it and trusts the position only on a log with the
+   * same identity. On SQL a random id made when the schema's log was created
+   * (store migration 11) with the events table's oid (a fresh database, a
+   * schema made again or a logical restore changes it; the hosts of one
+   * database share it); in memory a random id per store.
+   *
+   * @example
+   * ```ts
+   * const identity = await store.logIdentity(); // '5b0c…-….16423'
+   * ```
+   */
+  logIdentity(): Promise<string>;
+  /**
    * The checkpoint of the newest committed event, also one that readers
    * cannot pass yet (see {@link EventStore.headCheckpoint}): a reader at or
    * past it has read every event committed before the call. What

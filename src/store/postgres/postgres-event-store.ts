@@ -42,6 +42,7 @@ import { hooksFor, pendingEvents } from '../inline-hooks.js';
 import { AppendWriter, joinedCalls, type WriteMode, type WrittenBatch } from './append-writer.js';
 import { StreamReads } from './stream-reads.js';
 import { LogReader } from './log-reader.js';
+import { readLogIdentity } from './log-identity.js';
 import { SharedHead } from '../shared-head.js';
 import { archiveMonths, restoreMonth } from './archive.js';
 import { defaultArchiveCutoff, monthKey, monthStart, PartitionManager } from './partitions.js';
@@ -138,6 +139,7 @@ export class PostgresEventStore implements EventStore {
   readonly #writer: AppendWriter;
   readonly #committer: GroupCommitter<PreparedAppend, AppendResult>;
   readonly #hooks = new Set<InlineHook>();
+  #identity: Promise<string> | undefined;
   /** PGlite: the database runs one transaction at a time, for this process only. */
   readonly #oneTransactionAtATime: boolean;
   readonly #wakeups: Wakeups;
@@ -251,6 +253,15 @@ export class PostgresEventStore implements EventStore {
 
   headCheckpoint(): Promise<LogCheckpoint> {
     return this.#reader.head();
+  }
+
+  logIdentity(): Promise<string> {
+    // Read once; a failed read (the schema not migrated yet, a dropped connection) is read again.
+    this.#identity ??= readLogIdentity(this.sql, this.schema).catch((err: unknown) => {
+      this.#identity = undefined;
+      throw err;
+    });
+    return this.#identity;
   }
 
   committedCheckpoint(options: { maxAgeMs?: number } = {}): Promise<LogCheckpoint> {
