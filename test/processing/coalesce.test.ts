@@ -49,7 +49,7 @@ describe.each(storeEngines)('processor coalesceMs on $name', (engine) => {
 
   it.skipIf(!engine.available)('handles the commits made during the pause as one batch', async () => {
     const batches: string[][] = [];
-    const p = processorWith(1_000, batches);
+    const p = processorWith(3_000, batches);
     await p.start();
     await t.store.append('a', [{ type: 't', data: {} }]);
     await until(() => batches.length === 1);

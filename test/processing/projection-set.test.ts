@@ -153,6 +153,25 @@ describe.each(storeEngines)('projection set on $name', (engine) => {
     expect(await set.unscopedFind('ps_revenue', { shop_id: 's1' })).toMatchObject({ revenue: 60, orders: 1 });
   });
 
+  it.skipIf(!engine.available)(
+    'async with coalesceMs folds the appends of its pause in one batch',
+    async () => {
+      const set = await open({ mode: 'async', pollIntervalMs: 600_000, coalesceMs: 3_000 });
+      const batches: number[] = [];
+      set.processor!.on('processor:batch', (info) => batches.push(info.events));
+      await t.store.append('o0', [sale('sale.placed', 's1', 'o0', 3)]);
+      await set.whenCaughtUp({ timeoutMs: 20_000 });
+      // The pause after o0's batch has begun: three appends, each waking the processor.
+      for (let i = 1; i <= 3; i++) await t.store.append(`o${i}`, [sale('sale.placed', 's1', `o${i}`, 3)]);
+      await set.whenCaughtUp({ timeoutMs: 20_000 });
+      expect(batches).toEqual([1, 3]);
+      expect(await set.unscopedFind('ps_revenue', { shop_id: 's1' })).toMatchObject({
+        revenue: 12,
+        orders: 4,
+      });
+    },
+  );
+
   it.skipIf(!engine.available)('runs async as a processor and catches up', async () => {
     const set = await open({ mode: 'async', pollIntervalMs: 50 });
     expect(set.processor?.name).toBe('ps_shop');

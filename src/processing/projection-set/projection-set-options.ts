@@ -83,6 +83,12 @@ export interface ProjectionSetOptions {
   batchSize?: number;
   /** Processor backstop poll in async mode, ms. Default 1000. */
   pollIntervalMs?: number;
+  /**
+   * Async mode: after a short batch, gather commits this long before reading
+   * again (the processor's `coalesceMs`), so a stream of small appends is
+   * folded in fewer, larger transactions. Default 0.
+   */
+  coalesceMs?: number;
   /** Checked after each append's batch, in its transaction; a throwing guard fails the append. */
   guards?: readonly ProjectionSetGuard[];
   /**

@@ -166,6 +166,7 @@ export class ProjectionSet extends EventEmitter<ProjectionSetEventMap> {
             eventTypes: [...raw],
             batchSize: options.batchSize ?? 500,
             pollIntervalMs: options.pollIntervalMs ?? 1000,
+            coalesceMs: options.coalesceMs ?? 0,
             handleBatch: (events, { tx }) => this.#apply(events, tx),
           })
         : undefined;
