@@ -3,6 +3,8 @@
  * writers' own transactions, no processor checkpoint), for the realtime
  * suites about such channels: quantity per creator and sku.
  */
+import type { SqlClient } from '../../src/core/sql-client.js';
+import { createSyncEngine, type SyncEngine } from '../../src/engine.js';
 import { defineProjection } from '../../src/processing/index.js';
 import type { ProjectionDefinition } from '../../src/processing/projection/definition.js';
 import type { StoredEvent } from '../../src/store/types.js';
@@ -37,4 +39,24 @@ export function inlineShelves(name: string): ProjectionDefinition {
 /** `shelf.counted` for creator c1. */
 export function counted(sku: string, quantity: number) {
   return { type: 'shelf.counted', data: { creator_id: 'c1', sku, quantity } };
+}
+
+/**
+ * A started engine serving `shelves` as its one read model, on `db`, with no
+ * pub/sub, a 10 ms coalescing window and no heartbeats (`realtime` adds to those).
+ */
+export async function startShelvesEngine(
+  db: { sql: SqlClient; schema: string },
+  shelves: ProjectionDefinition,
+  realtime: { replay?: { maxBatches?: number } } = {},
+): Promise<SyncEngine> {
+  const engine = createSyncEngine({
+    sql: db.sql,
+    schema: db.schema,
+    projections: [shelves],
+    pubsub: null,
+    realtime: { windowMs: 10, heartbeatMs: 0, ...realtime },
+  });
+  await engine.start();
+  return engine;
 }

@@ -9,10 +9,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveTable } from '../../src/client/live-table.js';
 import type { Envelope } from '../../src/core/envelope.js';
-import { createSyncEngine, type SyncEngine } from '../../src/engine.js';
+import type { SyncEngine } from '../../src/engine.js';
 import { sqlEngines } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
-import { counted, inlineShelves } from './inline-shelves.js';
+import { counted, inlineShelves, startShelvesEngine } from './inline-shelves.js';
 
 const shelves = inlineShelves('isp_shelves');
 
@@ -46,15 +46,8 @@ describe.each(sqlEngines)('snapshots of an inline read model’s channel, on $na
   const open = async () => {
     const db = await engine.open();
     cleanup.push(() => db.close());
-    const host = createSyncEngine({
-      sql: db.sql,
-      schema: db.schema,
-      projections: [shelves],
-      pubsub: null,
-      // A small replay buffer: its first batch is evicted after three.
-      realtime: { windowMs: 10, heartbeatMs: 0, replay: { maxBatches: 3 } },
-    });
-    await host.start();
+    // A small replay buffer: its first batch is evicted after three.
+    const host = await startShelvesEngine(db, shelves, { replay: { maxBatches: 3 } });
     cleanup.push(() => host.close());
     return { db, host };
   };

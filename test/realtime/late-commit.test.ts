@@ -9,11 +9,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveTable } from '../../src/client/live-table.js';
 import type { Envelope } from '../../src/core/envelope.js';
-import { createSyncEngine } from '../../src/engine.js';
 import { foldChanges } from '../../src/realtime/fold.js';
 import { postgresEngine } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
-import { counted, inlineShelves, type Shelf } from './inline-shelves.js';
+import { counted, inlineShelves, startShelvesEngine, type Shelf } from './inline-shelves.js';
 
 const shelves = inlineShelves('late_shelves');
 
@@ -48,14 +47,7 @@ describe('a transaction committing after a later one', () => {
     async () => {
       const db = await postgresEngine.open();
       cleanup.push(() => db.close());
-      const host = createSyncEngine({
-        sql: db.sql,
-        schema: db.schema,
-        projections: [shelves],
-        pubsub: null,
-        realtime: { windowMs: 10, heartbeatMs: 0 },
-      });
-      await host.start();
+      const host = await startShelvesEngine(db, shelves);
       cleanup.push(() => host.close());
       const gaps: unknown[] = [];
       host.hub.events.on('realtime:gap', (info) => gaps.push(info));

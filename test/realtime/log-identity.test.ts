@@ -11,11 +11,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveTable } from '../../src/client/live-table.js';
 import type { Envelope } from '../../src/core/envelope.js';
-import { createSyncEngine, type SyncEngine } from '../../src/engine.js';
+import type { SyncEngine } from '../../src/engine.js';
 import { createEventStore } from '../../src/store/create-event-store.js';
 import { sqlEngines } from '../support/databases.js';
 import { waitFor } from '../support/wait.js';
-import { counted, inlineShelves } from './inline-shelves.js';
+import { counted, inlineShelves, startShelvesEngine } from './inline-shelves.js';
 
 const shelves = inlineShelves('lid_shelves');
 const alice = { userId: 'alice', tenantIds: ['c1'] };
@@ -61,14 +61,7 @@ describe.each(sqlEngines)('realtime cursors bound to their log, on $name', (engi
   const host = async (db?: Awaited<ReturnType<typeof engine.open>>) => {
     const opened = db ?? (await engine.open());
     if (!db) cleanup.push(() => opened.close());
-    const h = createSyncEngine({
-      sql: opened.sql,
-      schema: opened.schema,
-      projections: [shelves],
-      pubsub: null,
-      realtime: { windowMs: 10, heartbeatMs: 0 },
-    });
-    await h.start();
+    const h = await startShelvesEngine(opened, shelves);
     cleanup.push(() => h.close());
     return { db: opened, host: h };
   };
