@@ -13,6 +13,13 @@
  * the product's true stock; some differ by a unit (resolved by the stock
  * minimum) and some by a lot or across platforms (escalated).
  *
+ * The case runs once per window alignment: `conflicts.commerce_flow` with
+ * `windowAlignment: 'staggered'` (each product's windows on its own phase, so
+ * the 500 windows fall due spread over the 5 s), and
+ * `conflicts.commerce_flow_anchored` with the default `'anchored'` (every
+ * product's window opens at its first report: the sources report every product
+ * within a quarter of a second, so all 500 fall due in that quarter second).
+ *
  * Environment: BENCH_PG_URL, BENCH_FLOW_PRODUCTS (500), BENCH_FLOW_RATE
  * (2000), BENCH_FLOW_SECONDS (20), BENCH_FLOW_WINDOW_MS (5000),
  * BENCH_FLOW_SETTLE_MS (1000), BENCH_FLOW_TICK_MS (10).
@@ -22,6 +29,7 @@ import pg from 'pg';
 import { createCommerce } from '../src/commerce/create-commerce.js';
 import { inventoryStream } from '../src/commerce/inventory/streams.js';
 import { stockReportEvent, type StockReported } from '../src/commerce/conflicts/report-events.js';
+import type { WindowAlignment } from '../src/commerce/conflicts/window-schedule.js';
 import { startCpuMeter } from './support/cpu-meter.js';
 import { openOurStore } from './support/our-store.js';
 import { emit, latencySummary, nowMs, prng, round } from './support/stats.js';
@@ -64,10 +72,10 @@ const SOURCES: StockReported['source'][] = [
  *
  * @example
  * ```ts
- * await commerceFlowCase(); // BENCH_FLOW_SECONDS=3 BENCH_FLOW_PRODUCTS=50 for a smoke run
+ * await commerceFlowCase('staggered'); // BENCH_FLOW_SECONDS=3 BENCH_FLOW_PRODUCTS=50 for a smoke run
  * ```
  */
-export async function commerceFlowCase(): Promise<void> {
+export async function commerceFlowCase(windowAlignment: WindowAlignment): Promise<void> {
   const products = env('BENCH_FLOW_PRODUCTS', 500);
   const rate = env('BENCH_FLOW_RATE', 2_000);
   const seconds = env('BENCH_FLOW_SECONDS', 20);
@@ -77,7 +85,7 @@ export async function commerceFlowCase(): Promise<void> {
   const bench = await openOurStore(16);
   const commerce = createCommerce({
     store: bench.store,
-    conflicts: { tickMs, settleMs, config: { entities: { inventory: { windowMs } } } },
+    conflicts: { tickMs, settleMs, windowAlignment, config: { entities: { inventory: { windowMs } } } },
   });
   try {
     await commerce.start();
@@ -154,8 +162,9 @@ export async function commerceFlowCase(): Promise<void> {
     const wait = latencySummary(waits);
     const write = latencySummary(writes);
     emit({
-      name: 'conflicts.commerce_flow',
+      name: windowAlignment === 'anchored' ? 'conflicts.commerce_flow_anchored' : 'conflicts.commerce_flow',
       engine: 'postgres',
+      window_alignment: windowAlignment,
       // The run's own schema: its statements in pg_stat_statements name it.
       schema: bench.schema,
       products,

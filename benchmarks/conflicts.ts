@@ -6,8 +6,9 @@
  * - `conflicts.end_to_end`: detect, resolve, append the outcome events and write
  *   the audit row on real PostgreSQL, one conflict per call; latency per call
  *   at concurrency 1 and 8.
- * - `conflicts.commerce_flow`: stock figures from four sources through
- *   `resolve-sync-conflicts` into the inventory read model (see
+ * - `conflicts.commerce_flow` / `conflicts.commerce_flow_anchored`: stock
+ *   figures from four sources through `resolve-sync-conflicts` into the
+ *   inventory read model, staggered and anchored windows (see
  *   `conflicts-commerce-flow.ts`).
  * - `conflicts.settle_pass`: the statements, transactions and CPU of one
  *   settle pass over many due entities (see `conflicts-settle-pass.ts`).
@@ -276,6 +277,7 @@ export default async function conflictsBenchmark(): Promise<void> {
     await endToEndCase(1);
     await endToEndCase(8);
   }
-  if (selected('conflicts.commerce_flow')) await commerceFlowCase();
+  if (selected('conflicts.commerce_flow')) await commerceFlowCase('staggered');
+  if (selected('conflicts.commerce_flow_anchored')) await commerceFlowCase('anchored');
   if (selected('conflicts.settle_pass')) await settlePassCase();
 }

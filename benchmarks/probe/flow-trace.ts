@@ -95,7 +95,7 @@ SyncConflictProcessor.prototype.emit = function (
 } as typeof emit;
 const h = monitorEventLoopDelay({ resolution: 5 });
 h.enable();
-await commerceFlowCase();
+await commerceFlowCase(process.env.BENCH_FLOW_ALIGNMENT === 'staggered' ? 'staggered' : 'anchored');
 h.disable();
 const q = (xs: number[]) =>
   xs.length === 0

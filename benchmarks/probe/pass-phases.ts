@@ -114,7 +114,7 @@ const sampler = new Worker(
 );
 const loop = monitorEventLoopDelay({ resolution: 2 });
 loop.enable();
-await commerceFlowCase();
+await commerceFlowCase(process.env.BENCH_FLOW_ALIGNMENT === 'staggered' ? 'staggered' : 'anchored');
 loop.disable();
 const cpu = await new Promise<[number, number, number][]>((resolve) => {
   sampler.once('message', resolve);

@@ -570,6 +570,7 @@ export {
   RESOLVE_SYNC_CONFLICTS,
   settledOutcome,
   SqlContenderStaging,
+  staggeredWindowEnd,
   STOCK_REPORTED_EVENT,
   stockReportedSchema,
   stockReportEvent,
@@ -577,6 +578,7 @@ export {
   SyncConflictProcessor,
   syncReportRoutes,
   toStaged,
+  windowPhaseMs,
   type ConflictReader,
   type ConflictReportOptions,
   type ContenderStaging,
@@ -595,6 +597,7 @@ export {
   type SyncConflictEvents,
   type SyncConflictOptions,
   type SyncReportRoutesOptions,
+  type WindowAlignment,
 } from './conflicts/index.js';
 export {
   ARCHIVE_LOG_SCHEDULE,

@@ -3,7 +3,8 @@
  * order reports from the six sources, any arrival order (each report arrives
  * less than the settle grace after its source time) and any moments the
  * windows are settled, the read models end equal to a model written apart
- * from the engine: windows cut by source time, the source priority table,
+ * from the engine: windows cut by source time (anchored at an entity's first
+ * report, or staggered in fixed slots on the entity's phase), the source priority table,
  * the stock minimum, terminal states, the thresholds and the TikTok
  * mismatch rule (TikTok's order total reported beside a capture it disagrees
  * with beyond a limit, in the capture's append, as the fulfillment saga
@@ -19,9 +20,12 @@ import {
   inventoryStream,
   orderReportEvent,
   orderStream,
+  staggeredWindowEnd,
   stockReportEvent,
+  windowPhaseMs,
   type CommerceOrderRow,
   type InventoryLevelRow,
+  type WindowAlignment,
 } from '../../src/commerce/index.js';
 import { commerceEngines, type CommerceTestbed } from './support.js';
 
@@ -275,14 +279,27 @@ function settleOrder(state: ModelState, entity: string, window: Report[]): void 
   state.orders.set(entity, settled(base, pickFields(byRank, ['status', 'totalAmount'])));
 }
 
-function model(reports: readonly Report[]): ModelState {
+/**
+ * Where the window holding `first` ends, and whether a report at that end is in it: anchored, its
+ * first report's time plus the window (inclusive); staggered, the end of the entity's fixed slot
+ * (`[phase + k·WINDOW, phase + (k+1)·WINDOW)`, the phase a function of the creator and entity).
+ */
+function windowOf(alignment: WindowAlignment, creator: string, first: Report): (r: Report) => boolean {
+  if (alignment === 'anchored') return (r) => r.t <= first.t + WINDOW;
+  const entityType = first.kind === 'stock' ? 'inventory' : 'order';
+  const phase = windowPhaseMs({ creatorId: creator, entityType, entityId: first.entity }, WINDOW);
+  const end = staggeredWindowEnd(T0 + first.t, phase, WINDOW) - T0;
+  return (r) => r.t < end;
+}
+
+function model(reports: readonly Report[], alignment: WindowAlignment, creator: string): ModelState {
   const state: ModelState = { stock: new Map(), orders: new Map(), conflicts: 0, escalated: 0 };
   for (const entity of new Set(reports.map((r) => r.entity))) {
     let left = reports.filter((r) => r.entity === entity).sort((a, b) => a.t - b.t || (a.id < b.id ? -1 : 1));
     while (left.length > 0) {
-      const end = left[0]!.t + WINDOW;
-      const window = left.filter((r) => r.t <= end);
-      left = left.filter((r) => r.t > end);
+      const inWindow = windowOf(alignment, creator, left[0]!);
+      const window = left.filter(inWindow);
+      left = left.filter((r) => !inWindow(r));
       if (window[0]!.kind === 'stock') settleStock(state, entity, window);
       else settleOrder(state, entity, window);
     }
@@ -292,144 +309,156 @@ function model(reports: readonly Report[]): ModelState {
 
 // ---------------------------------------------------------------- the system
 
-describe.each(commerceEngines)('resolve-sync-conflicts against a reference model ($name)', (engine) => {
-  let bed: CommerceTestbed;
-  beforeAll(async () => {
-    // No lease: a lease lost on a starved machine would make settleDue a no-op, which is not under test here.
-    bed = await engine.open({ conflicts: { tickMs: 3_600_000, settleMs: SETTLE, lease: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+const cases = commerceEngines.flatMap((engine) =>
+  (['anchored', 'staggered'] as const).map((alignment) => ({ engine, name: engine.name, alignment })),
+);
 
-  it('final stock and order state equal the model; every report is accounted for exactly once', async () => {
-    const conflicts = bed.commerce.conflicts!;
-    const store = bed.store;
-    let covered = { resolved: 0, escalated: 0, lone: 0, tiktokBeside: 0 };
-    // Windows resolved ahead and written unchanged when due: the path must be taken too.
-    const aheadCommits = vi.spyOn(conflicts.unscopedResolver, 'commitPrepared');
-    await fc.assert(
-      fc.asyncProperty(scenarioArb, async ({ reports: drafts, settleAfter, prepareAfter }) => {
-        // A creator per run keeps runs apart in one database.
-        const creator = `c-${randomUUID()}`;
-        const reports: Report[] = drafts.flatMap((d): Report[] => {
-          const capture = { ...d, id: randomUUID() };
-          if (!tiktokTotalReported(d)) return [capture];
-          const { t, lag, entity, orderTotal } = d;
-          const tiktok = { kind: 'order' as const, entity, source: 'tiktok_webhook' as const, t, lag };
-          return [capture, { ...tiktok, totalAmount: orderTotal!, id: randomUUID(), beside: capture.id }];
-        });
-        // TikTok's total beside a capture arrives with it, in its append.
-        const arrivals = reports
-          .filter((r) => r.beside === undefined)
-          .sort((a, b) => a.t + a.lag - (b.t + b.lag));
-        // The last append's checkpoint: the log's head alone stops below the inventory
-        // handler's append in flight, so a report committed after it began could be missed.
-        let appended: LogCheckpoint | undefined;
-        const caughtUp = () => conflicts.whenCaughtUp(appended === undefined ? {} : { to: appended });
-        const settle = async (nowMs: number) => {
-          await caughtUp();
-          await conflicts.settleDue(T0 + nowMs);
-        };
-        const common = (r: Report) => ({
-          creatorId: creator,
-          source: r.source,
-          sourceId: r.source,
-          reportedAt: new Date(T0 + r.t).toISOString(),
-        });
-        const orderReport = (r: Report) => ({
-          ...orderReportEvent({
-            ...common(r),
-            orderId: r.entity,
-            ...(r.status === undefined ? {} : { status: r.status as 'paid' }),
-            ...(r.totalAmount === undefined ? {} : { totalAmount: r.totalAmount }),
-            ...(r.orderTotal === undefined ? {} : { orderTotal: r.orderTotal }),
-          }),
-          id: r.id,
-        });
-        for (const [i, r] of arrivals.entries()) {
-          if (r.kind === 'stock') {
-            ({ checkpoint: appended } = await store.append(inventoryStream(creator, r.entity), [
-              { ...stockReportEvent({ ...common(r), productId: r.entity, quantity: r.quantity! }), id: r.id },
-            ]));
-          } else {
-            const beside = reports.filter((b) => b.beside === r.id);
-            ({ checkpoint: appended } = await store.append(
-              orderStream(creator, r.entity),
-              [r, ...beside].map(orderReport),
-            ));
-          }
-          if (prepareAfter[i]) {
-            // As the timer would until the next arrival: windows reaching half their grace are resolved ahead.
+describe.each(cases)(
+  'resolve-sync-conflicts against a reference model ($name, $alignment windows)',
+  ({ engine, alignment }) => {
+    let bed: CommerceTestbed;
+    beforeAll(async () => {
+      // No lease: a lease lost on a starved machine would make settleDue a no-op, which is not under test here.
+      bed = await engine.open({
+        conflicts: { tickMs: 3_600_000, settleMs: SETTLE, lease: false, windowAlignment: alignment },
+      });
+    });
+    afterAll(async () => {
+      await bed.close();
+    });
+
+    it('final stock and order state equal the model; every report is accounted for exactly once', async () => {
+      const conflicts = bed.commerce.conflicts!;
+      const store = bed.store;
+      let covered = { resolved: 0, escalated: 0, lone: 0, tiktokBeside: 0 };
+      // Windows resolved ahead and written unchanged when due: the path must be taken too.
+      const aheadCommits = vi.spyOn(conflicts.unscopedResolver, 'commitPrepared');
+      await fc.assert(
+        fc.asyncProperty(scenarioArb, async ({ reports: drafts, settleAfter, prepareAfter }) => {
+          // A creator per run keeps runs apart in one database.
+          const creator = `c-${randomUUID()}`;
+          const reports: Report[] = drafts.flatMap((d): Report[] => {
+            const capture = { ...d, id: randomUUID() };
+            if (!tiktokTotalReported(d)) return [capture];
+            const { t, lag, entity, orderTotal } = d;
+            const tiktok = { kind: 'order' as const, entity, source: 'tiktok_webhook' as const, t, lag };
+            return [capture, { ...tiktok, totalAmount: orderTotal!, id: randomUUID(), beside: capture.id }];
+          });
+          // TikTok's total beside a capture arrives with it, in its append.
+          const arrivals = reports
+            .filter((r) => r.beside === undefined)
+            .sort((a, b) => a.t + a.lag - (b.t + b.lag));
+          // The last append's checkpoint: the log's head alone stops below the inventory
+          // handler's append in flight, so a report committed after it began could be missed.
+          let appended: LogCheckpoint | undefined;
+          const caughtUp = () => conflicts.whenCaughtUp(appended === undefined ? {} : { to: appended });
+          const settle = async (nowMs: number) => {
             await caughtUp();
-            const next = arrivals[i + 1];
-            const until = next ? next.t + next.lag : r.t + r.lag + SETTLE;
-            for (let at = r.t + r.lag; at < until; at += 250) await conflicts.prepareClosing(T0 + at);
-          }
-          if (settleAfter[i]) await settle(r.t + r.lag);
-        }
-        await settle(30_000);
-        await bed.commerce.whenIdle();
-
-        const expected = model(reports);
-        for (const product of ['p1', 'p2']) {
-          const row = await bed.commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
-            creator_id: creator,
-            product_id: product,
+            await conflicts.settleDue(T0 + nowMs);
+          };
+          const common = (r: Report) => ({
+            creatorId: creator,
+            source: r.source,
+            sourceId: r.source,
+            reportedAt: new Date(T0 + r.t).toISOString(),
           });
-          expect(row === null ? undefined : Number(row.on_hand)).toBe(expected.stock.get(product));
-        }
-        for (const order of ['o1', 'o2']) {
-          const row = await bed.commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
-            creator_id: creator,
-            order_id: order,
+          const orderReport = (r: Report) => ({
+            ...orderReportEvent({
+              ...common(r),
+              orderId: r.entity,
+              ...(r.status === undefined ? {} : { status: r.status as 'paid' }),
+              ...(r.totalAmount === undefined ? {} : { totalAmount: r.totalAmount }),
+              ...(r.orderTotal === undefined ? {} : { orderTotal: r.orderTotal }),
+            }),
+            id: r.id,
           });
-          const want = expected.orders.get(order);
-          if (want === undefined) expect(row).toBeNull();
-          else {
-            expect(row?.status).toBe(want.status ?? 'received');
-            expect(row?.amount === null || row?.amount === undefined ? undefined : Number(row.amount)).toBe(
-              want.totalAmount,
-            );
+          for (const [i, r] of arrivals.entries()) {
+            if (r.kind === 'stock') {
+              ({ checkpoint: appended } = await store.append(inventoryStream(creator, r.entity), [
+                {
+                  ...stockReportEvent({ ...common(r), productId: r.entity, quantity: r.quantity! }),
+                  id: r.id,
+                },
+              ]));
+            } else {
+              const beside = reports.filter((b) => b.beside === r.id);
+              ({ checkpoint: appended } = await store.append(
+                orderStream(creator, r.entity),
+                [r, ...beside].map(orderReport),
+              ));
+            }
+            if (prepareAfter[i]) {
+              // As the timer would until the next arrival: windows reaching half their grace are resolved ahead.
+              await caughtUp();
+              const next = arrivals[i + 1];
+              const until = next ? next.t + next.lag : r.t + r.lag + SETTLE;
+              for (let at = r.t + r.lag; at < until; at += 250) await conflicts.prepareClosing(T0 + at);
+            }
+            if (settleAfter[i]) await settle(r.t + r.lag);
           }
-        }
+          await settle(30_000);
+          await bed.commerce.whenIdle();
 
-        // Accounting: audited conflicts plus lone outcomes name every report once.
-        const records = (await conflicts.unscopedResolver.list()).filter(
-          (r) => r.resolution.before.creatorId === creator,
-        );
-        expect(records).toHaveLength(expected.conflicts);
-        expect(records.filter((r) => r.status === 'pending')).toHaveLength(expected.escalated);
-        const { events } = await store.readAll({ limit: 100_000 });
-        const lone = events.filter(
-          (e) =>
-            (e.data as { creatorId?: string }).creatorId === creator &&
-            e.metadata.source === 'resolve-sync-conflicts' &&
-            e.metadata.correlationId === undefined,
-        );
-        const accounted = [
-          ...records.flatMap((r) => r.resolution.contenders.map((c) => c.eventId)),
-          ...lone.map((e) => e.metadata.causationId),
-        ].sort();
-        expect(accounted).toEqual(reports.map((r) => r.id).sort());
-        covered = {
-          resolved: covered.resolved + expected.conflicts - expected.escalated,
-          escalated: covered.escalated + expected.escalated,
-          lone: covered.lone + lone.length,
-          tiktokBeside: covered.tiktokBeside + reports.filter((r) => r.beside !== undefined).length,
-        };
-      }),
-      // Memory explores new cases every run; the SQL engines' 12 runs are a fixed set, chosen to go
-      // down every path below (12 random runs missed one now and then, failing the coverage check).
-      engine.name === 'memory' ? { numRuns: 60 } : { numRuns: 12, seed: SQL_SEED },
-    );
-    // The runs went down every path.
-    expect(covered.resolved).toBeGreaterThan(0);
-    expect(covered.escalated).toBeGreaterThan(0);
-    expect(covered.lone).toBeGreaterThan(0);
-    expect(covered.tiktokBeside).toBeGreaterThan(0);
-    // Taken in about one SQL run in five (12 runs each; settle-ahead.test.ts covers it there).
-    if (engine.name === 'memory') expect(aheadCommits).toHaveBeenCalled();
-    aheadCommits.mockRestore();
-  }, 600_000);
-});
+          const expected = model(reports, alignment, creator);
+          for (const product of ['p1', 'p2']) {
+            const row = await bed.commerce.readModels.unscopedFind<InventoryLevelRow>('inventory_levels', {
+              creator_id: creator,
+              product_id: product,
+            });
+            expect(row === null ? undefined : Number(row.on_hand)).toBe(expected.stock.get(product));
+          }
+          for (const order of ['o1', 'o2']) {
+            const row = await bed.commerce.readModels.unscopedFind<CommerceOrderRow>('commerce_orders', {
+              creator_id: creator,
+              order_id: order,
+            });
+            const want = expected.orders.get(order);
+            if (want === undefined) expect(row).toBeNull();
+            else {
+              expect(row?.status).toBe(want.status ?? 'received');
+              expect(row?.amount === null || row?.amount === undefined ? undefined : Number(row.amount)).toBe(
+                want.totalAmount,
+              );
+            }
+          }
+
+          // Accounting: audited conflicts plus lone outcomes name every report once.
+          const records = (await conflicts.unscopedResolver.list()).filter(
+            (r) => r.resolution.before.creatorId === creator,
+          );
+          expect(records).toHaveLength(expected.conflicts);
+          expect(records.filter((r) => r.status === 'pending')).toHaveLength(expected.escalated);
+          const { events } = await store.readAll({ limit: 100_000 });
+          const lone = events.filter(
+            (e) =>
+              (e.data as { creatorId?: string }).creatorId === creator &&
+              e.metadata.source === 'resolve-sync-conflicts' &&
+              e.metadata.correlationId === undefined,
+          );
+          const accounted = [
+            ...records.flatMap((r) => r.resolution.contenders.map((c) => c.eventId)),
+            ...lone.map((e) => e.metadata.causationId),
+          ].sort();
+          expect(accounted).toEqual(reports.map((r) => r.id).sort());
+          covered = {
+            resolved: covered.resolved + expected.conflicts - expected.escalated,
+            escalated: covered.escalated + expected.escalated,
+            lone: covered.lone + lone.length,
+            tiktokBeside: covered.tiktokBeside + reports.filter((r) => r.beside !== undefined).length,
+          };
+        }),
+        // Memory explores new cases every run; the SQL engines' 12 runs are a fixed set, chosen to go
+        // down every path below (12 random runs missed one now and then, failing the coverage check).
+        engine.name === 'memory' ? { numRuns: 60 } : { numRuns: 12, seed: SQL_SEED },
+      );
+      // The runs went down every path.
+      expect(covered.resolved).toBeGreaterThan(0);
+      expect(covered.escalated).toBeGreaterThan(0);
+      expect(covered.lone).toBeGreaterThan(0);
+      expect(covered.tiktokBeside).toBeGreaterThan(0);
+      // Taken in about one SQL run in five (12 runs each; settle-ahead.test.ts covers it there).
+      if (engine.name === 'memory') expect(aheadCommits).toHaveBeenCalled();
+      aheadCommits.mockRestore();
+    }, 600_000);
+  },
+);

@@ -24,6 +24,7 @@ export {
   type StagedEntity,
 } from './contender-staging.js';
 export { dueWindow } from './settle-window.js';
+export { staggeredWindowEnd, windowPhaseMs, type WindowAlignment } from './window-schedule.js';
 export { settledOutcome, type SettledOutcome } from './settled-outcome.js';
 export {
   RESOLVE_SYNC_CONFLICTS,

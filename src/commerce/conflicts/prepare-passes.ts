@@ -103,8 +103,7 @@ export class PreparePasses {
     const chosen: { entity: OpenEntity; window: StagedContender[] }[] = [];
     for (const d of candidates) {
       const rows: StagedContender[] = d.rows ?? loaded.get(entityKey(d.entity)) ?? [];
-      const end = d.entity.anchorMs + schedule.windowMs(d.entity.entityType);
-      const window = rows.filter((r) => r.atMs <= end);
+      const window = schedule.cut(rows, d.entity);
       // A lone report costs nothing to resolve: only conflicts are prepared.
       if (window.length >= 2) chosen.push({ entity: { ...d.entity }, window });
     }

@@ -21,7 +21,6 @@ import {
 } from './contender-staging.js';
 import type { DueEntity } from './open-index.js';
 import type { PreparedWindows } from './prepared-windows.js';
-import { dueWindow } from './settle-window.js';
 import type { SettledReportRemoval } from './settled-report-removal.js';
 import type { StagedReports } from './staged-reports.js';
 import type { SyncConflictEvents } from './sync-conflict-events.js';
@@ -216,12 +215,7 @@ export class SettlePasses {
     while (open.length > 0) {
       const windows: { state: (typeof states)[number]; window: StagedContender[] }[] = [];
       for (const state of open) {
-        const window = dueWindow(
-          state.rows,
-          nowMs,
-          schedule.windowMs(state.entity.entityType),
-          schedule.settleMs,
-        );
+        const window = schedule.dueWindow(state.rows, nowMs, state.entity);
         if (window && window.length > 0) windows.push({ state, window });
       }
       if (windows.length === 0) break;
@@ -262,7 +256,7 @@ export class SettlePasses {
           {
             reports: window.length,
             anchorMs,
-            dueAtMs: schedule.dueAt({ entityType: entity.entityType, anchorMs }),
+            dueAtMs: schedule.dueAt({ ...entity, anchorMs }),
             takenAtMs,
           },
         );

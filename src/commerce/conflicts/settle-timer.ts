@@ -4,7 +4,9 @@
  * window is settled as soon as it closes. A tick starts a settle pass; while
  * nothing is due it prepares the windows halfway through their grace; when
  * more were due than one pass takes, the next tick is at once, so the next
- * pass starts while this one commits.
+ * pass starts while this one commits. Otherwise a tick comes no sooner than
+ * `gatherMs` after the one before, so that windows falling due a few ms apart
+ * (staggered windows do, all the time) are prepared and written by one pass.
  */
 import type { EventEmitter } from 'eventemitter3';
 import type { StagedContender } from './contender-staging.js';
@@ -27,6 +29,8 @@ export interface SettleTimerParts {
   now: () => number;
   /** The cadence, ms. */
   tickMs: number;
+  /** Least time between two ticks, ms (the tick after a capped pass excepted). */
+  gatherMs: number;
 }
 
 /**
@@ -46,6 +50,8 @@ export class SettleTimer {
   #timer: NodeJS.Timeout | null = null;
   /** When the armed timer fires (performance.now() ms); Infinity when none is armed. */
   #timerAt = Infinity;
+  /** When the last tick ran (performance.now() ms). */
+  #tickedAt = -Infinity;
 
   constructor(parts: SettleTimerParts) {
     this.#p = parts;
@@ -69,8 +75,7 @@ export class SettleTimer {
     // A window already due waits for the next tick.
     const nowMs = this.#p.now();
     let next = Infinity;
-    for (const r of rows)
-      next = Math.min(next, this.#p.schedule.wakeAt({ entityType: r.entityType, anchorMs: r.atMs }, nowMs));
+    for (const r of rows) next = Math.min(next, this.#p.schedule.wakeAt({ ...r, anchorMs: r.atMs }, nowMs));
     if (next - nowMs < this.#p.tickMs) this.#arm(next - nowMs);
   }
 
@@ -80,6 +85,7 @@ export class SettleTimer {
     this.#timerAt = Infinity;
     const { passes, preparer, events, now, tickMs } = this.#p;
     const nowMs = now();
+    this.#tickedAt = performance.now();
     passes.start(nowMs).then(
       (pass) => {
         void pass?.done.then((outcome) => {
@@ -89,7 +95,8 @@ export class SettleTimer {
         // Ahead of the next windows' due times, while nothing is due (a prepare is only a cache).
         if (!pass && !preparer.busy) void preparer.prepareClosing(nowMs).catch(() => undefined);
         // More were due than one pass takes: the next pass starts while this one commits.
-        this.#arm(pass?.capped ? 0 : this.#untilNextDue(nowMs));
+        if (pass?.capped) this.#arm(0, { continuing: true });
+        else this.#arm(this.#untilNextDue(nowMs));
       },
       (err: unknown) => {
         events.emit('error', err);
@@ -107,9 +114,14 @@ export class SettleTimer {
     return Math.min(this.#p.tickMs, next - nowMs);
   }
 
-  /** Fire the timer in `delayMs`, or sooner if it is armed sooner. */
-  #arm(delayMs: number): void {
-    const at = performance.now() + delayMs;
+  /**
+   * Fire the timer in `delayMs`, or sooner if it is armed sooner; never sooner than
+   * `gatherMs` after the last tick, unless `continuing` a capped pass.
+   */
+  #arm(delayMs: number, { continuing = false } = {}): void {
+    const now = performance.now();
+    const at = continuing ? now + delayMs : Math.max(now + delayMs, this.#tickedAt + this.#p.gatherMs);
+    delayMs = at - now;
     if (this.#timer !== null) {
       if (this.#timerAt <= at) return;
       clearTimeout(this.#timer);

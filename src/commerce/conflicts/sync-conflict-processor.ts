@@ -47,7 +47,7 @@ import { RESOLVE_SYNC_CONFLICTS } from './resolve-sync-conflicts-name.js';
 import type { SyncConflictEvents } from './sync-conflict-events.js';
 import { SettledReportRemoval } from './settled-report-removal.js';
 import { PreparedWindows } from './prepared-windows.js';
-import { WindowSchedule } from './window-schedule.js';
+import { WINDOW_ALIGNMENTS, WindowSchedule, type WindowAlignment } from './window-schedule.js';
 import { StagedReports } from './staged-reports.js';
 import { WindowSettler } from './window-settler.js';
 import { SettlePasses, type SettleResult } from './settle-passes.js';
@@ -84,6 +84,24 @@ export interface SyncConflictOptions {
    * waits for the next tick. Default 250.
    */
   tickMs?: number;
+  /**
+   * How reports are cut into windows. `'anchored'` (default): a window opens at an
+   * entity's earliest waiting report and holds every report up to its type's `windowMs`
+   * after it, so a burst after a quiet spell is always one conflict. `'staggered'`: each
+   * entity's windows are fixed slots of `windowMs` shifted by a hash of its key, so
+   * entities updated together (every product of a scheduled sync, sources polling in
+   * step) fall due spread over `windowMs` rather than all at once, which keeps the
+   * settling latency flat under load; reports straddling a slot's end settle in two
+   * windows (docs/conflicts.md, "Windows").
+   */
+  windowAlignment?: WindowAlignment;
+  /**
+   * Least time between the starts of two settle passes, ms (a pass that took only part of
+   * what was due is followed at once): windows falling due a few ms apart are then written
+   * by one pass, one transaction instead of several, for at most this much latency.
+   * Default 20 with staggered windows (they fall due all the time), 0 with anchored ones.
+   */
+  gatherMs?: number;
   /** Backstop poll of the processor, ms. Default 1,000. */
   pollIntervalMs?: number;
   /**
@@ -140,6 +158,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       ['settleMs', options.settleMs],
       ['tickMs', options.tickMs],
       ['stagingCoalesceMs', options.stagingCoalesceMs],
+      ['gatherMs', options.gatherMs],
     ] as const) {
       if (value !== undefined && !(Number.isFinite(value) && value >= 0))
         throw new InvalidArgumentError(`${name} must be a finite number >= 0, got ${String(value)}`);
@@ -151,10 +170,18 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       throw new InvalidArgumentError(
         `concurrency must be an integer >= 1, got ${String(options.concurrency)}`,
       );
+    if (options.gatherMs !== undefined && options.gatherMs > 60_000)
+      throw new InvalidArgumentError(`gatherMs must be at most 60000, got ${options.gatherMs}`);
+    const alignment = options.windowAlignment ?? 'anchored';
+    if (!WINDOW_ALIGNMENTS.includes(alignment))
+      throw new InvalidArgumentError(
+        `windowAlignment must be one of ${WINDOW_ALIGNMENTS.join(', ')}, got ${String(alignment)}`,
+      );
     this.#store = store;
     this.#now = options.now ?? Date.now;
     const settleMs = options.settleMs ?? 1_000;
     const tickMs = options.tickMs ?? 250;
+    const gatherMs = options.gatherMs ?? (alignment === 'staggered' ? 20 : 0);
     const concurrency = options.concurrency ?? 256;
     registerSyncReportEvents(store);
     this.unscopedResolver = new ConflictResolver({
@@ -189,7 +216,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     // The parts, each in its own file (see the header), wired once.
     this.#removal = new SettledReportRemoval(store, this.staging, this);
     const prepared = new PreparedWindows();
-    const schedule = new WindowSchedule(this.unscopedResolver.engine.config, settleMs);
+    const schedule = new WindowSchedule(this.unscopedResolver.engine.config, settleMs, alignment);
     this.#reports = new StagedReports(this.staging, this.#removal, prepared);
     const settler = new WindowSettler(this.unscopedResolver, prepared, this.#removal);
     const parts = { readModels, staging: this.staging, processor: this.processor, schedule, prepared };
@@ -217,6 +244,7 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
       events: this,
       now: this.#now,
       tickMs,
+      gatherMs,
     });
   }
 
