@@ -1,5 +1,6 @@
 /**
- * Cutting an entity's waiting reports into detection windows. A window opens
+ * Cutting an entity's waiting reports into anchored detection windows (the
+ * default alignment; window-schedule.ts has both). A window opens
  * at the earliest waiting report (its anchor) and holds every report up to
  * `windowMs` after it; it closes `settleMs` after its end, the grace a late
  * report has to join it. What is left opens the next window. The cut depends
