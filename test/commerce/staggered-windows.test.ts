@@ -130,6 +130,17 @@ describe('staggered slots', () => {
       ),
     );
   });
+
+  it('a window of 0 ms is each instant on its own, as anchored', () => {
+    const schedule = new WindowSchedule(
+      createConflictConfig(commerceConflictConfig({ entities: { inventory: { windowMs: 0 } } })),
+      SETTLE_MS,
+      'staggered',
+    );
+    const rows = [staged('a', T0), staged('b', T0), staged('c', T0 + 1)];
+    expect(schedule.dueAt({ ...entity('p1'), anchorMs: T0 })).toBe(T0 + SETTLE_MS);
+    expect(schedule.dueWindow(rows, T0 + SETTLE_MS, entity('p1'))!.map((r) => r.eventId)).toEqual(['a', 'b']);
+  });
 });
 
 async function report(

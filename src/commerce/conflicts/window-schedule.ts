@@ -53,7 +53,8 @@ export function windowPhaseMs(
 
 /**
  * The end of a staggered slot holding `atMs`: the first `phase + k·windowMs`
- * after it (a report at a slot's end opens the next slot).
+ * after it (a report at a slot's end opens the next slot). `windowMs` > 0: a
+ * window of 0 ms has no slots (each instant is its own window, as anchored).
  *
  * @example
  * ```ts
@@ -93,10 +94,15 @@ export class WindowSchedule {
     return windowFor(this.#config, entityType);
   }
 
+  /** Whether an entity type's windows are slots (a window of 0 ms has none: each instant is its own). */
+  #slotted(entityType: string): boolean {
+    return this.alignment === 'staggered' && this.windowMs(entityType) > 0;
+  }
+
   /** When the window from `anchorMs` ends (anchored: inclusive; staggered: the next slot's start). */
   windowEnd(window: ScheduledWindow): number {
     const windowMs = this.windowMs(window.entityType);
-    if (this.alignment === 'anchored') return window.anchorMs + windowMs;
+    if (!this.#slotted(window.entityType)) return window.anchorMs + windowMs;
     let phase = this.#phases.get(window);
     if (phase === undefined) {
       phase = windowPhaseMs(window, windowMs);
@@ -108,9 +114,9 @@ export class WindowSchedule {
   /** The reports of the window from the entity's `anchorMs` (rows sorted by time, the first at the anchor). */
   cut(rows: readonly StagedContender[], window: ScheduledWindow): StagedContender[] {
     const end = this.windowEnd(window);
-    return this.alignment === 'anchored'
-      ? rows.filter((r) => r.atMs <= end)
-      : rows.filter((r) => r.atMs < end);
+    return this.#slotted(window.entityType)
+      ? rows.filter((r) => r.atMs < end)
+      : rows.filter((r) => r.atMs <= end);
   }
 
   /** The reports of an entity's first window once it is due at `nowMs`, else null (rows sorted by time). */
@@ -121,7 +127,7 @@ export class WindowSchedule {
   ): StagedContender[] | null {
     const first = rows[0];
     if (first === undefined) return null;
-    if (this.alignment === 'anchored')
+    if (!this.#slotted(entity.entityType))
       return dueWindow(rows, nowMs, this.windowMs(entity.entityType), this.settleMs);
     const window = { ...entity, anchorMs: first.atMs };
     if (nowMs < this.dueAt(window)) return null;
