@@ -124,6 +124,11 @@ export interface HostOptions {
   alertIntervalMs?: number;
   /** Interval of the analytics updater (forecasts, reorder plans), ms. Default `ANALYTICS_EVERY_MS` or 300,000. */
   analyticsEveryMs?: number;
+  /**
+   * How `resolve-sync-conflicts` cuts reports into windows: `'anchored'` or `'staggered'`
+   * (docs/conflicts.md, step 2). Default `CONFLICT_WINDOWS` or anchored.
+   */
+  conflictWindows?: 'anchored' | 'staggered';
   /** Import a generated sales history of the demo creator's products at start (the demo's past). */
   salesHistory?: DemoSalesHistoryOptions;
 }
@@ -332,7 +337,14 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
         readModels: 'async',
         // Stock figures from TikTok, the warehouse, the ERP and admins compete by source
         // priority; short windows so the dashboard moves (docs/conflicts.md).
-        conflicts: { settleMs: 500, tickMs: 100, config: { entities: { inventory: { windowMs: 2_000 } } } },
+        conflicts: {
+          settleMs: 500,
+          tickMs: 100,
+          // An unknown value is refused by the processor (INVALID_ARGUMENT) when the host starts.
+          windowAlignment:
+            options.conflictWindows ?? (env.CONFLICT_WINDOWS as 'anchored' | undefined) ?? 'anchored',
+          config: { entities: { inventory: { windowMs: 2_000 } } },
+        },
         // The sagas report what the payment processor captured and refunded as order reports too,
         // beside the receivers' reportOrderState below (a capture 10 % off the order total, or a
         // refund over $500, goes to the manual queue; docs/conflicts.md).

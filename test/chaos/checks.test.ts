@@ -11,6 +11,7 @@ import { seededRandom } from '../../examples/simulator/random.js';
 import { SHIPPING_WEBHOOK_SOURCE } from '../../src/commerce/ingest/shipping/webhook-handler.js';
 import { TIKTOK_WEBHOOK_SOURCE } from '../../src/commerce/ingest/tiktok/webhook-handler.js';
 import { checkClients } from './checker/check-clients.js';
+import { checkReportsSettledOnce } from './checker/check-conflicts.js';
 import { checkHealthDuringFaults, checkHealthNominalAtEnd } from './checker/check-health.js';
 import { checkHostsSurvived } from './checker/check-hosts.js';
 import { checkEventIds, checkStreamVersions } from './checker/check-log.js';
@@ -131,6 +132,42 @@ describe('the log', () => {
     expect(result.ok).toBe(false);
     expect(result.examples).toEqual([
       { problem: 'version_out_of_log_order', stream: 'order-9', logOrder: [1, 3, 2] },
+    ]);
+  });
+});
+
+describe('conflict reports', () => {
+  it('passes when each report is settled once, by a conflict or alone, or not at all', () => {
+    const result = checkReportsSettledOnce({
+      reports: ['r1', 'r2', 'r3', 'r4'],
+      audited: [
+        { conflictId: 'k1', eventId: 'r1' },
+        { conflictId: 'k1', eventId: 'r2' },
+        { conflictId: 'k1', eventId: 'other' },
+      ],
+      lone: [{ eventId: 'e9', causationId: 'r3' }],
+    });
+    expect(result).toMatchObject({ ok: true, checked: 4, violations: 0 });
+  });
+
+  it('names a report audited twice, or audited and applied alone', () => {
+    const result = checkReportsSettledOnce({
+      reports: ['r1', 'r2', 'r3'],
+      audited: [
+        { conflictId: 'k1', eventId: 'r1' },
+        { conflictId: 'k2', eventId: 'r1' },
+        { conflictId: 'k2', eventId: 'r2' },
+      ],
+      lone: [
+        { eventId: 'e8', causationId: 'r2' },
+        { eventId: 'e9', causationId: 'r3' },
+      ],
+    });
+    expect(result.ok).toBe(false);
+    expect(result.violations).toBe(2);
+    expect(result.examples).toEqual([
+      { problem: 'report_settled_twice', reportId: 'r1', by: ['conflict k1', 'conflict k2'] },
+      { problem: 'report_settled_twice', reportId: 'r2', by: ['conflict k2', 'lone outcome e8'] },
     ]);
   });
 });

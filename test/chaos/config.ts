@@ -38,6 +38,8 @@ export interface ChaosConfig {
   readonly frameworks: readonly ('express' | 'fastify')[];
   /** Hosts run with admission control (`CHAOS_ADMISSION=on`; `ADMISSION=on` in the host). Default off. */
   readonly admission: boolean;
+  /** How the hosts' conflict flow cuts windows (`CHAOS_CONFLICT_WINDOWS`; `CONFLICT_WINDOWS` in the host). Default anchored. */
+  readonly conflictWindows: 'anchored' | 'staggered';
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -65,6 +67,12 @@ function frameworks(raw: string): ('express' | 'fastify')[] {
     }
   }
   return list as ('express' | 'fastify')[];
+}
+
+function conflictWindows(raw: string): 'anchored' | 'staggered' {
+  if (raw !== 'anchored' && raw !== 'staggered')
+    throw new Error(`CHAOS_CONFLICT_WINDOWS must be anchored or staggered, got "${raw}"`);
+  return raw;
 }
 
 /**
@@ -98,5 +106,6 @@ export function chaosConfig(env: NodeJS.ProcessEnv = process.env): ChaosConfig {
     hostEntry: env.CHAOS_HOST_ENTRY ?? path.join(here, 'host-main.ts'),
     frameworks: frameworks(env.CHAOS_FRAMEWORKS ?? 'express,express,fastify'),
     admission: onOff(env, 'CHAOS_ADMISSION'),
+    conflictWindows: conflictWindows(env.CHAOS_CONFLICT_WINDOWS ?? 'anchored'),
   });
 }

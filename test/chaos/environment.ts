@@ -120,6 +120,7 @@ export async function openEnvironment(
         // Off unless CHAOS_ADMISSION=on: then the hosts shed load (503 OVERLOADED, docs/ingestion.md,
         // Overload) and `refusals_wrote_nothing` judges that a refusal left nothing in the log.
         ADMISSION: config.admission ? 'on' : 'off',
+        CONFLICT_WINDOWS: config.conflictWindows,
       }),
     });
     closers.push(() => cluster.stopAll());

@@ -33,6 +33,8 @@ export interface ChaosReport {
   rate: number;
   /** Whether the hosts ran with admission control (`CHAOS_ADMISSION`). */
   admission: 'on' | 'off';
+  /** How the hosts' conflict flow cut windows (`CHAOS_CONFLICT_WINDOWS`). */
+  conflictWindows: 'anchored' | 'staggered';
   durationS: number;
   traffic: RunVerdict['traffic'];
   faults: RunVerdict['faults'];
@@ -68,6 +70,7 @@ export function buildReport(
     ),
     rate: config.rate,
     admission: config.admission ? 'on' : 'off',
+    conflictWindows: config.conflictWindows,
     durationS: Math.round(durationMs / 100) / 10,
     traffic: verdict.traffic,
     faults: verdict.faults,

@@ -15,6 +15,7 @@ import type {
   WebhookRecord,
 } from '../history.js';
 import { checkClients } from './check-clients.js';
+import { checkReportsSettledOnce, loadSettledReports } from './check-conflicts.js';
 import { checkNoDeadLetters } from './check-dead-letters.js';
 import { checkHealthDuringFaults, checkHealthNominalAtEnd, faultWindows, faultsAt } from './check-health.js';
 import { checkHostsSurvived } from './check-hosts.js';
@@ -45,6 +46,7 @@ export const INVARIANTS = [
   'work_done',
   'refusals_wrote_nothing',
   'no_dead_letters',
+  'reports_settled_once',
 ] as const;
 /** One of {@link INVARIANTS}. */
 export type InvariantName = (typeof INVARIANTS)[number];
@@ -129,6 +131,7 @@ export async function checkRun(options: {
     work_done: checkWorkDone(data.sagas, ledger?.entries ?? []),
     refusals_wrote_nothing: checkRefusalsWroteNothing(webhooks, data.events),
     no_dead_letters: await checkNoDeadLetters(options.sql, options.schema, data.events.length),
+    reports_settled_once: checkReportsSettledOnce(await loadSettledReports(options.sql, options.schema)),
   };
   const sagaStatuses = Object.fromEntries(
     [...groupBy(data.sagas, (s) => s.status)].map(([s, l]) => [s, l.length]),
