@@ -22,7 +22,8 @@
  *
  * Environment: BENCH_PG_URL, BENCH_FLOW_PRODUCTS (500), BENCH_FLOW_RATE
  * (2000), BENCH_FLOW_SECONDS (20), BENCH_FLOW_WINDOW_MS (5000),
- * BENCH_FLOW_SETTLE_MS (1000), BENCH_FLOW_TICK_MS (10).
+ * BENCH_FLOW_SETTLE_MS (1000), BENCH_FLOW_TICK_MS (10), BENCH_FLOW_GATHER_MS
+ * (the processor's default: 20 staggered, 0 anchored).
  */
 import { loadavg } from 'node:os';
 import pg from 'pg';
@@ -82,10 +83,17 @@ export async function commerceFlowCase(windowAlignment: WindowAlignment): Promis
   const windowMs = env('BENCH_FLOW_WINDOW_MS', 5_000);
   const settleMs = env('BENCH_FLOW_SETTLE_MS', 1_000);
   const tickMs = env('BENCH_FLOW_TICK_MS', 10);
+  const gather = process.env.BENCH_FLOW_GATHER_MS;
   const bench = await openOurStore(16);
   const commerce = createCommerce({
     store: bench.store,
-    conflicts: { tickMs, settleMs, windowAlignment, config: { entities: { inventory: { windowMs } } } },
+    conflicts: {
+      tickMs,
+      settleMs,
+      windowAlignment,
+      ...(gather === undefined ? {} : { gatherMs: Number(gather) }),
+      config: { entities: { inventory: { windowMs } } },
+    },
   });
   try {
     await commerce.start();
@@ -175,6 +183,7 @@ export async function commerceFlowCase(windowAlignment: WindowAlignment): Promis
       window_ms: windowMs,
       settle_ms: settleMs,
       tick_ms: tickMs,
+      gather_ms: commerce.conflicts!.gatherMs,
       windows,
       p50_ms: s.p50_ms,
       p95_ms: s.p95_ms,

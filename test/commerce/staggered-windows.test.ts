@@ -254,18 +254,29 @@ describe.each(commerceEngines)('staggered windows in resolve-sync-conflicts ($na
     90_000,
   );
 
-  it.runIf(engine.name === 'memory')('refuses an unknown alignment and a bad gatherMs', async () => {
-    bed = await engine.open();
-    const { store, commerce } = bed;
-    expect(
-      () =>
-        new SyncConflictProcessor(store, commerce.readModels, {
-          windowAlignment: 'weekly' as 'anchored',
-        }),
-    ).toThrow(InvalidArgumentError);
-    for (const gatherMs of [-1, Number.POSITIVE_INFINITY, Number.NaN, 120_000])
-      expect(() => new SyncConflictProcessor(store, commerce.readModels, { gatherMs })).toThrow(
-        InvalidArgumentError,
-      );
-  });
+  it.runIf(engine.name === 'memory')(
+    'defaults, and refuses an unknown alignment and a bad gatherMs',
+    async () => {
+      bed = await engine.open();
+      const { store, commerce } = bed;
+      // The defaults: anchored without a gather, staggered with 15 ms.
+      expect(new SyncConflictProcessor(store, commerce.readModels)).toMatchObject({
+        windowAlignment: 'anchored',
+        gatherMs: 0,
+      });
+      expect(
+        new SyncConflictProcessor(store, commerce.readModels, { windowAlignment: 'staggered' }),
+      ).toMatchObject({ windowAlignment: 'staggered', gatherMs: 15 });
+      expect(
+        () =>
+          new SyncConflictProcessor(store, commerce.readModels, {
+            windowAlignment: 'weekly' as 'anchored',
+          }),
+      ).toThrow(InvalidArgumentError);
+      for (const gatherMs of [-1, Number.POSITIVE_INFINITY, Number.NaN, 120_000])
+        expect(() => new SyncConflictProcessor(store, commerce.readModels, { gatherMs })).toThrow(
+          InvalidArgumentError,
+        );
+    },
+  );
 });

@@ -99,7 +99,7 @@ export interface SyncConflictOptions {
    * Least time between the starts of two settle passes, ms (a pass that took only part of
    * what was due is followed at once): windows falling due a few ms apart are then written
    * by one pass, one transaction instead of several, for at most this much latency.
-   * Default 20 with staggered windows (they fall due all the time), 0 with anchored ones.
+   * Default 15 with staggered windows (they fall due all the time), 0 with anchored ones.
    */
   gatherMs?: number;
   /** Backstop poll of the processor, ms. Default 1,000. */
@@ -144,6 +144,10 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
    */
   readonly unscopedResolver: ConflictResolver;
   readonly staging: ContenderStaging;
+  /** How reports are cut into windows (the option, or its default). */
+  readonly windowAlignment: WindowAlignment;
+  /** Least time between two settle ticks, ms (the option, or its default for the alignment). */
+  readonly gatherMs: number;
   readonly #store: EventStore;
   readonly #now: () => number;
   readonly #removal: SettledReportRemoval;
@@ -181,7 +185,9 @@ export class SyncConflictProcessor extends EventEmitter<SyncConflictEvents> {
     this.#now = options.now ?? Date.now;
     const settleMs = options.settleMs ?? 1_000;
     const tickMs = options.tickMs ?? 250;
-    const gatherMs = options.gatherMs ?? (alignment === 'staggered' ? 20 : 0);
+    const gatherMs = options.gatherMs ?? (alignment === 'staggered' ? 15 : 0);
+    this.windowAlignment = alignment;
+    this.gatherMs = gatherMs;
     const concurrency = options.concurrency ?? 256;
     registerSyncReportEvents(store);
     this.unscopedResolver = new ConflictResolver({
