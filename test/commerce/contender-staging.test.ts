@@ -20,6 +20,7 @@ import { sqlEngines } from '../support/databases.js';
 import { runMigrations } from '../../src/core/migrator.js';
 import { SYNC_CONTENDERS_COMPONENT } from '../../src/commerce/conflicts/contender-staging.js';
 import { migrations } from '../../src/commerce/conflicts/sql/index.generated.js';
+import { staged } from './staged-report.js';
 
 interface Opened {
   staging: ContenderStaging;
@@ -31,22 +32,8 @@ const adapters = portEngines<Omit<Opened, 'close'>>(
   (db) => ({ staging: new SqlContenderStaging(db.sql, db.schema) }),
 );
 
-const report = (eventId: string, entityId: string, atMs: number, value: number): StagedContender => ({
-  eventId,
-  creatorId: 'c1',
-  entityType: 'inventory',
-  entityId,
-  atMs,
-  contender: {
-    entityType: 'inventory',
-    entityId,
-    source: 'tiktok_webhook',
-    sourceId: 'shop',
-    eventId,
-    hlc: { wallMs: atMs, logical: 0, node: 'shop' },
-    changes: { quantity: value },
-  },
-});
+const report = (eventId: string, entityId: string, atMs: number, value: number): StagedContender =>
+  staged(eventId, atMs, entityId, { source: 'tiktok_webhook', sourceId: 'shop', quantity: value });
 
 const entity = (entityId: string) => ({ creatorId: 'c1', entityType: 'inventory' as const, entityId });
 

@@ -7,25 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { OpenEntityIndex, dueWindow, type StagedContender } from '../../src/commerce/conflicts/index.js';
 import type { DueEntity } from '../../src/commerce/conflicts/open-index.js';
 import { entityKey } from '../../src/commerce/conflicts/contender-staging.js';
-
-function staged(eventId: string, atMs: number, entityId = 'p1'): StagedContender {
-  return {
-    eventId,
-    creatorId: 'c1',
-    entityType: 'inventory',
-    entityId,
-    atMs,
-    contender: {
-      entityType: 'inventory',
-      entityId,
-      source: 'scheduled_sync',
-      sourceId: 's',
-      eventId,
-      hlc: { wallMs: atMs, logical: 0, node: 's' },
-      changes: { quantity: 1 },
-    },
-  };
-}
+import { staged } from './staged-report.js';
 
 describe('dueWindow', () => {
   it('holds the reports up to windowMs after the first, once windowMs + settleMs have passed', () => {

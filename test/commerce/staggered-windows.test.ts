@@ -22,29 +22,13 @@ import {
 } from '../../src/commerce/index.js';
 import { WindowSchedule } from '../../src/commerce/conflicts/window-schedule.js';
 import { waitFor } from '../support/wait.js';
+import { staged } from './staged-report.js';
 import { commerceEngines, type CommerceTestbed } from './support.js';
 
 const WINDOW_MS = 5_000;
 const SETTLE_MS = 1_000;
 const T0 = Date.parse('2026-12-01T10:00:00.000Z');
 const entity = (entityId: string) => ({ creatorId: 'c1', entityType: 'inventory' as const, entityId });
-
-function staged(eventId: string, atMs: number, entityId = 'p1'): StagedContender {
-  return {
-    eventId,
-    ...entity(entityId),
-    atMs,
-    contender: {
-      entityType: 'inventory',
-      entityId,
-      source: 'scheduled_sync',
-      sourceId: 's',
-      eventId,
-      hlc: { wallMs: atMs, logical: 0, node: 's' },
-      changes: { quantity: 1 },
-    },
-  };
-}
 
 describe('staggered slots', () => {
   it("an entity's phase is stable, inside the window, and spreads entities over it", () => {

@@ -19,7 +19,6 @@
  */
 import { windowFor, type ConflictConfig } from '../../conflicts/config.js';
 import type { OpenEntity, StagedContender } from './contender-staging.js';
-import { dueWindow } from './settle-window.js';
 
 /** How an entity's reports are cut into windows (see the header). */
 export type WindowAlignment = 'anchored' | 'staggered';
@@ -80,7 +79,7 @@ export class WindowSchedule {
   /** Grace after a window's end for late reports, ms. */
   readonly settleMs: number;
   readonly alignment: WindowAlignment;
-  /** Phases of the index's entity objects (stable keys), so a tick over them hashes nothing. */
+  /** Phases by entity object (see `#end`). */
   readonly #phases = new WeakMap<object, number>();
 
   constructor(config: ConflictConfig, settleMs: number, alignment: WindowAlignment = 'anchored') {
@@ -101,22 +100,27 @@ export class WindowSchedule {
 
   /** When the window from `anchorMs` ends (anchored: inclusive; staggered: the next slot's start). */
   windowEnd(window: ScheduledWindow): number {
-    const windowMs = this.windowMs(window.entityType);
-    if (!this.#slotted(window.entityType)) return window.anchorMs + windowMs;
-    let phase = this.#phases.get(window);
+    return this.#end(window, window.anchorMs);
+  }
+
+  /**
+   * The end of `entity`'s window from `anchorMs`. The phase is kept per entity object: the
+   * index's objects are the same from tick to tick, so a tick over them hashes nothing.
+   */
+  #end(entity: Omit<ScheduledWindow, 'anchorMs'>, anchorMs: number): number {
+    const windowMs = this.windowMs(entity.entityType);
+    if (!this.#slotted(entity.entityType)) return anchorMs + windowMs;
+    let phase = this.#phases.get(entity);
     if (phase === undefined) {
-      phase = windowPhaseMs(window, windowMs);
-      this.#phases.set(window, phase);
+      phase = windowPhaseMs(entity, windowMs);
+      this.#phases.set(entity, phase);
     }
-    return staggeredWindowEnd(window.anchorMs, phase, windowMs);
+    return staggeredWindowEnd(anchorMs, phase, windowMs);
   }
 
   /** The reports of the window from the entity's `anchorMs` (rows sorted by time, the first at the anchor). */
   cut(rows: readonly StagedContender[], window: ScheduledWindow): StagedContender[] {
-    const end = this.windowEnd(window);
-    return this.#slotted(window.entityType)
-      ? rows.filter((r) => r.atMs < end)
-      : rows.filter((r) => r.atMs <= end);
+    return this.#upTo(rows, window.entityType, this.windowEnd(window));
   }
 
   /** The reports of an entity's first window once it is due at `nowMs`, else null (rows sorted by time). */
@@ -127,11 +131,14 @@ export class WindowSchedule {
   ): StagedContender[] | null {
     const first = rows[0];
     if (first === undefined) return null;
-    if (!this.#slotted(entity.entityType))
-      return dueWindow(rows, nowMs, this.windowMs(entity.entityType), this.settleMs);
-    const window = { ...entity, anchorMs: first.atMs };
-    if (nowMs < this.dueAt(window)) return null;
-    return this.cut(rows, window);
+    const end = this.#end(entity, first.atMs);
+    if (nowMs < end + this.settleMs) return null;
+    return this.#upTo(rows, entity.entityType, end);
+  }
+
+  /** The rows a window ending at `end` holds: up to and including it when anchored, before it when slotted. */
+  #upTo(rows: readonly StagedContender[], entityType: string, end: number): StagedContender[] {
+    return this.#slotted(entityType) ? rows.filter((r) => r.atMs < end) : rows.filter((r) => r.atMs <= end);
   }
 
   /** When the window closes: its end plus the grace. */
